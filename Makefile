@@ -1,0 +1,37 @@
+# Zebra — top-level entry points. `make` builds build/zebra; `make test` runs every test.
+BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+JOBS      ?= $(shell nproc)
+PRESET    ?= release
+
+.PHONY: all setup build run test unit-test asan-test tck bench fuzz clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake --preset $(PRESET)
+
+build: setup $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/zebra serve --demo --port 8080
+
+unit-test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+asan-test: setup
+	cmake --preset dev
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
+
+test: unit-test asan-test
+
+bench: build
+	./$(BUILD_DIR)/zebra_bench
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

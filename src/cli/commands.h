@@ -1,0 +1,27 @@
+// Entry points of the `zebra` subcommands. Each parses its own arguments (CLI11), writes
+// results to `out` and errors to `err`, and returns the process exit code:
+// 0 success, 1 internal error, 2 invalid input or usage.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace zebra::cli {
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+using Args = std::vector<std::string>;  // arguments after the subcommand name
+
+int FeelCommand(const Args& args, Io io);      // zebra feel
+int DmnCommand(const Args& args, Io io);       // zebra dmn eval
+int TckCommand(const Args& args, Io io);       // zebra tck
+
+// Dispatches argv to the subcommands.
+int Main(int argc, char** argv, Io io);
+
+}  // namespace zebra::cli

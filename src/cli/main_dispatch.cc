@@ -1,0 +1,53 @@
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace zebra::cli {
+namespace {
+
+constexpr const char* kUsage = R"(zebra — decision support for neuroendocrine neoplasms.
+Zebra supports the care team; it does not replace clinical judgement.
+
+Usage: zebra <command> [options]   (zebra <command> --help for details)
+
+Commands:
+  feel 'EXPRESSION' [--context JSON]   evaluate one FEEL expression
+  dmn eval MODEL.dmn [--decision NAME] (--input JSON | --inputs FILE.ndjson)
+  tck DIR                              run DMN TCK test cases
+)";
+
+}  // namespace
+
+int Main(int argc, char** argv, Io io) {
+  using Command = std::function<int(const Args&, Io)>;
+  const std::map<std::string, Command> commands = {
+      {"feel", FeelCommand},
+      {"dmn", DmnCommand},
+      {"tck", TckCommand},
+  };
+  if (argc < 2) {
+    io.err << kUsage;
+    return 2;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    io.out << kUsage;
+    return 0;
+  }
+  if (name == "--version") {
+    io.out << "zebra " << ZEBRA_VERSION << "\n";
+    return 0;
+  }
+  auto it = commands.find(name);
+  if (it == commands.end()) {
+    io.err << "zebra: unknown command '" << name << "'\n\n" << kUsage;
+    return 2;
+  }
+  Args args(argv + 2, argv + argc);
+  return it->second(args, io);
+}
+
+}  // namespace zebra::cli

@@ -1,0 +1,1 @@
+// Placeholder until the DMN engine lands.

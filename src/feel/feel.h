@@ -1,0 +1,86 @@
+// Public API of the FEEL engine: compile once, evaluate many times.
+//
+//   feel::Scope scope;
+//   int age = scope.Declare("Applicant Age");
+//   auto expr = feel::CompileExpression("Applicant Age >= 18", scope);
+//   std::vector<feel::Value> slots(scope.size());
+//   slots[age] = feel::Value::Number(20);
+//   feel::EvalContext ctx;
+//   feel::Value v = expr->Evaluate(slots, ctx);   // true
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "feel/builtins.h"
+#include "feel/value.h"
+
+namespace zebra::feel {
+
+// Names visible to an expression at compile time, each bound to a slot of the activation.
+// Names may contain spaces and other name symbols ("Monthly Salary", "Loan.amount").
+class Scope {
+ public:
+  int Declare(std::string name);  // returns the slot; re-declaring returns the same slot
+  std::optional<int> Find(std::string_view name) const;
+  size_t size() const { return names_.size(); }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+namespace internal {
+struct Node;
+}
+
+// A compiled FEEL expression. Immutable, thread-compatible (const methods may run concurrently).
+class CompiledExpression {
+ public:
+  CompiledExpression() = default;
+  explicit CompiledExpression(std::shared_ptr<const internal::Node> root, std::string source);
+  // `slots` holds the values of the Scope's names, by slot.
+  Value Evaluate(std::span<const Value> slots, EvalContext& ctx) const;
+  const std::string& source() const { return source_; }
+  const internal::Node* root() const { return root_.get(); }
+
+ private:
+  std::shared_ptr<const internal::Node> root_;
+  std::string source_;
+};
+
+// Unary tests (DMN 1.5 §10.3.1.2, grammar rule 17): the input entry of a decision table, or an
+// allowed-values list. Test() answers true/false; null when the test cannot be decided.
+class CompiledUnaryTests {
+ public:
+  CompiledUnaryTests() = default;
+  explicit CompiledUnaryTests(std::shared_ptr<const internal::Node> root, std::string source);
+  Value Test(const Value& input, std::span<const Value> slots, EvalContext& ctx) const;
+  bool is_dash() const;  // "-": matches anything
+  const std::string& source() const { return source_; }
+  const internal::Node* root() const { return root_.get(); }
+
+ private:
+  std::shared_ptr<const internal::Node> root_;
+  std::string source_;
+};
+
+struct CompileOptions {
+  int max_nesting = 500;  // deeper nesting is a compile error, not a stack overflow
+};
+
+tl::expected<CompiledExpression, Diagnostic> CompileExpression(std::string_view text, const Scope& scope,
+                                                               const CompileOptions& options = {});
+tl::expected<CompiledUnaryTests, Diagnostic> CompileUnaryTests(std::string_view text, const Scope& scope,
+                                                               const CompileOptions& options = {});
+
+// Convenience for one-off evaluation (CLI, tests): names come from the context's entries.
+tl::expected<Value, Diagnostic> EvaluateExpression(std::string_view text, const Context& variables,
+                                                   EvalContext& ctx);
+
+}  // namespace zebra::feel
