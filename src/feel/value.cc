@@ -1,0 +1,325 @@
+#include "feel/value.h"
+
+#include <cctype>
+#include <cstdio>
+
+namespace zebra::feel {
+
+std::string_view TypeName(Type t) {
+  switch (t) {
+    case Type::kNull: return "Null";
+    case Type::kBoolean: return "boolean";
+    case Type::kNumber: return "number";
+    case Type::kString: return "string";
+    case Type::kDate: return "date";
+    case Type::kTime: return "time";
+    case Type::kDateTime: return "date and time";
+    case Type::kDaysTimeDuration: return "days and time duration";
+    case Type::kYearsMonthsDuration: return "years and months duration";
+    case Type::kList: return "list";
+    case Type::kContext: return "context";
+    case Type::kRange: return "range";
+    case Type::kFunction: return "function";
+  }
+  return "unknown";
+}
+
+Value Value::FromContext(Context c) { return FromContext(std::make_shared<const Context>(std::move(c))); }
+Value Value::FromRange(Range r) { return FromRange(std::make_shared<const Range>(std::move(r))); }
+
+void Context::Put(std::string key, Value v) {
+  for (auto& [k, existing] : entries_) {
+    if (k == key) {
+      existing = std::move(v);
+      return;
+    }
+  }
+  entries_.emplace_back(std::move(key), std::move(v));
+}
+
+const Value* Context::Find(std::string_view key) const {
+  for (const auto& [k, v] : entries_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+Value EvalContext::Error(std::string message) {
+  if (diagnostics_.size() < 1000) diagnostics_.push_back({Diagnostic::Severity::kError, std::move(message)});
+  return Value();
+}
+
+void EvalContext::Warn(std::string message) {
+  if (diagnostics_.size() < 1000) diagnostics_.push_back({Diagnostic::Severity::kWarning, std::move(message)});
+}
+
+Value Function::CallNamed(std::span<const std::pair<std::string, Value>> args, EvalContext& ctx) const {
+  auto params = parameters();
+  std::vector<Value> positional(params.size());
+  for (const auto& [name, value] : args) {
+    size_t i = 0;
+    while (i < params.size() && params[i] != name) ++i;
+    if (i == params.size()) return ctx.Error("function '" + std::string(this->name()) + "' has no parameter '" + name + "'");
+    positional[i] = value;
+  }
+  return Call(positional, ctx);
+}
+
+namespace {
+
+std::optional<bool> ListEqual(const List& a, const List& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto e = Equal(a[i], b[i]);
+    if (!e) return std::nullopt;
+    if (!*e) return false;
+  }
+  return true;
+}
+
+std::optional<bool> ContextEqual(const Context& a, const Context& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a.entries()) {
+    const Value* other = b.Find(k);
+    if (!other) return false;
+    auto e = Equal(v, *other);
+    if (!e) return std::nullopt;
+    if (!*e) return false;
+  }
+  return true;
+}
+
+bool RangeEqual(const Range& a, const Range& b) {
+  auto endpoint_equal = [](const Value& x, const Value& y) {
+    if (x.is_null() || y.is_null()) return x.is_null() && y.is_null();
+    auto e = Equal(x, y);
+    return e && *e;
+  };
+  return a.low_closed == b.low_closed && a.high_closed == b.high_closed && endpoint_equal(a.low, b.low) &&
+         endpoint_equal(a.high, b.high);
+}
+
+}  // namespace
+
+std::optional<bool> Equal(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
+  if (a.type() != b.type()) return std::nullopt;
+  switch (a.type()) {
+    case Type::kNull: return true;
+    case Type::kBoolean: return a.boolean() == b.boolean();
+    case Type::kNumber: return a.number() == b.number();
+    case Type::kString: return a.string() == b.string();
+    case Type::kDate: return a.date() == b.date();
+    case Type::kTime: {
+      auto c = CompareTime(a.time(), b.time());
+      if (!c) return false;
+      return *c == 0;
+    }
+    case Type::kDateTime: {
+      auto c = CompareDateTime(a.date_time(), b.date_time());
+      if (!c) return false;
+      return *c == 0;
+    }
+    case Type::kDaysTimeDuration: return a.days_time() == b.days_time();
+    case Type::kYearsMonthsDuration: return a.years_months() == b.years_months();
+    case Type::kList: return ListEqual(a.list(), b.list());
+    case Type::kContext: return ContextEqual(a.context(), b.context());
+    case Type::kRange: return RangeEqual(a.range(), b.range());
+    case Type::kFunction: return a.function_ptr() == b.function_ptr();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::strong_ordering> Compare(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return std::nullopt;
+  switch (a.type()) {
+    case Type::kNumber: return a.number() <=> b.number();
+    case Type::kString: return a.string() <=> b.string();
+    case Type::kDate: return a.date() <=> b.date();
+    case Type::kTime: return CompareTime(a.time(), b.time());
+    case Type::kDateTime: return CompareDateTime(a.date_time(), b.date_time());
+    case Type::kDaysTimeDuration: return a.days_time() <=> b.days_time();
+    case Type::kYearsMonthsDuration: return a.years_months() <=> b.years_months();
+    default: return std::nullopt;
+  }
+}
+
+bool DeepEqual(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kNull: return true;
+    case Type::kList: {
+      const List& x = a.list();
+      const List& y = b.list();
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!DeepEqual(x[i], y[i])) return false;
+      return true;
+    }
+    case Type::kContext: {
+      const Context& x = a.context();
+      const Context& y = b.context();
+      if (x.size() != y.size()) return false;
+      for (const auto& [k, v] : x.entries()) {
+        const Value* o = y.Find(k);
+        if (!o || !DeepEqual(v, *o)) return false;
+      }
+      return true;
+    }
+    case Type::kTime: {
+      // Structural: same clock reading and same offset/zone.
+      const Time& x = a.time();
+      const Time& y = b.time();
+      return x.nanos == y.nanos && x.kind == y.kind && x.offset_seconds == y.offset_seconds && x.zone == y.zone;
+    }
+    case Type::kDateTime: {
+      const DateTime& x = a.date_time();
+      const DateTime& y = b.date_time();
+      return x.date == y.date && x.time.nanos == y.time.nanos && x.time.kind == y.time.kind &&
+             x.time.offset_seconds == y.time.offset_seconds && x.time.zone == y.time.zone;
+    }
+    default: {
+      auto e = Equal(a, b);
+      return e && *e;
+    }
+  }
+}
+
+namespace {
+
+void AppendQuoted(std::string& out, const std::string& s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+bool IsPlainName(const std::string& s) {
+  if (s.empty()) return false;
+  auto start_ok = [](unsigned char c) { return c == '_' || c == '?' || std::isalpha(c) || c >= 0x80; };
+  if (!start_ok(static_cast<unsigned char>(s[0]))) return false;
+  for (unsigned char c : s)
+    if (!(start_ok(c) || std::isdigit(c))) return false;
+  static const char* kKeywords[] = {"true", "false", "null", "and", "or", "not", "in", "if", "then", "else",
+                                    "for", "return", "some", "every", "satisfies", "instance", "of", "function",
+                                    "between", "external"};
+  for (const char* k : kKeywords)
+    if (s == k) return false;
+  return true;
+}
+
+void AppendLiteral(std::string& out, const Value& v);
+
+void AppendRange(std::string& out, const Range& r) {
+  if (r.low_unbounded() && r.high_unbounded()) {
+    out += "null";
+    return;
+  }
+  if (r.low_unbounded()) {
+    out += r.high_closed ? "<= " : "< ";
+    AppendLiteral(out, r.high);
+    return;
+  }
+  if (r.high_unbounded()) {
+    out += r.low_closed ? ">= " : "> ";
+    AppendLiteral(out, r.low);
+    return;
+  }
+  out += r.low_closed ? '[' : '(';
+  AppendLiteral(out, r.low);
+  out += "..";
+  AppendLiteral(out, r.high);
+  out += r.high_closed ? ']' : ')';
+}
+
+void AppendLiteral(std::string& out, const Value& v) {
+  switch (v.type()) {
+    case Type::kNull: out += "null"; break;
+    case Type::kBoolean: out += v.boolean() ? "true" : "false"; break;
+    case Type::kNumber: out += v.number().ToString(); break;
+    case Type::kString: AppendQuoted(out, v.string()); break;
+    case Type::kDate: out += "date(\"" + FormatDate(v.date()) + "\")"; break;
+    case Type::kTime: out += "time(\"" + FormatTime(v.time()) + "\")"; break;
+    case Type::kDateTime: out += "date and time(\"" + FormatDateTime(v.date_time()) + "\")"; break;
+    case Type::kDaysTimeDuration: out += "duration(\"" + FormatDuration(v.days_time()) + "\")"; break;
+    case Type::kYearsMonthsDuration: out += "duration(\"" + FormatDuration(v.years_months()) + "\")"; break;
+    case Type::kList: {
+      out += '[';
+      bool first = true;
+      for (const Value& e : v.list()) {
+        if (!first) out += ", ";
+        first = false;
+        AppendLiteral(out, e);
+      }
+      out += ']';
+      break;
+    }
+    case Type::kContext: {
+      out += '{';
+      bool first = true;
+      for (const auto& [k, e] : v.context().entries()) {
+        if (!first) out += ", ";
+        first = false;
+        if (IsPlainName(k)) {
+          out += k;
+        } else {
+          AppendQuoted(out, k);
+        }
+        out += ": ";
+        AppendLiteral(out, e);
+      }
+      out += '}';
+      break;
+    }
+    case Type::kRange: AppendRange(out, v.range()); break;
+    case Type::kFunction: {
+      out += "function(";
+      bool first = true;
+      for (const auto& p : v.function().parameters()) {
+        if (!first) out += ", ";
+        first = false;
+        out += p;
+      }
+      out += ')';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string ToFeelLiteral(const Value& v) {
+  std::string out;
+  AppendLiteral(out, v);
+  return out;
+}
+
+std::string ToFeelString(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull: return "null";
+    case Type::kString: return v.string();
+    case Type::kDate: return FormatDate(v.date());
+    case Type::kTime: return FormatTime(v.time());
+    case Type::kDateTime: return FormatDateTime(v.date_time());
+    case Type::kDaysTimeDuration: return FormatDuration(v.days_time());
+    case Type::kYearsMonthsDuration: return FormatDuration(v.years_months());
+    default: return ToFeelLiteral(v);
+  }
+}
+
+}  // namespace zebra::feel
