@@ -1,0 +1,53 @@
+// zebra feel 'EXPRESSION' [--context JSON]
+#include <CLI/CLI.hpp>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/json_values.h"
+#include "feel/feel.h"
+
+namespace zebra::cli {
+
+int FeelCommand(const Args& args, Io io) {
+  CLI::App app{"Evaluate one FEEL expression and print the result in FEEL literal syntax.", "zebra feel"};
+  std::string expression;
+  std::string context_json;
+  bool show_warnings = true;
+  app.add_option("expression", expression, "the FEEL expression")->required();
+  app.add_option("--context", context_json, "JSON object whose entries are in scope by name");
+  app.add_flag("!--quiet", show_warnings, "do not print evaluation diagnostics");
+  std::vector<std::string> argv(args.rbegin(), args.rend());
+  try {
+    app.parse(argv);
+  } catch (const CLI::CallForHelp&) {
+    io.out << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    io.err << "zebra feel: " << e.what() << "\n" << app.help();
+    return 2;
+  }
+
+  feel::Context variables;
+  if (!context_json.empty()) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(context_json, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      io.err << "zebra feel: --context must be a JSON object\n";
+      return 2;
+    }
+    feel::Value v = ValueFromJson(j);
+    variables = v.context();
+  }
+  feel::EvalContext ctx;
+  auto result = feel::EvaluateExpression(expression, variables, ctx);
+  if (!result) {
+    const auto& d = result.error();
+    io.err << "zebra feel: syntax error at " << d.line << ":" << d.column << ": " << d.message << "\n";
+    return 2;
+  }
+  if (show_warnings)
+    for (const auto& d : ctx.diagnostics()) io.err << "zebra feel: " << d.message << "\n";
+  io.out << feel::ToFeelLiteral(*result) << "\n";
+  return 0;
+}
+
+}  // namespace zebra::cli

@@ -1,0 +1,69 @@
+#include "cli/json_values.h"
+
+namespace zebra::cli {
+
+feel::Value ValueFromJson(const nlohmann::ordered_json& j) {
+  using feel::Value;
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return Value();
+    case nlohmann::json::value_t::boolean: return Value::Bool(j.get<bool>());
+    case nlohmann::json::value_t::number_integer: return Value::Number(j.get<int64_t>());
+    case nlohmann::json::value_t::number_unsigned: {
+      auto u = j.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) return Value::Number(static_cast<int64_t>(u));
+      auto d = feel::Decimal::FromString(std::to_string(u));
+      return d ? Value::Number(*d) : Value();
+    }
+    case nlohmann::json::value_t::number_float: {
+      auto d = feel::Decimal::FromDouble(j.get<double>());
+      return d ? Value::Number(*d) : Value();
+    }
+    case nlohmann::json::value_t::string: return Value::String(j.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      feel::List out;
+      out.reserve(j.size());
+      for (const auto& e : j) out.push_back(ValueFromJson(e));
+      return Value::FromList(std::move(out));
+    }
+    case nlohmann::json::value_t::object: {
+      feel::Context c;
+      for (const auto& [k, v] : j.items()) c.Put(k, ValueFromJson(v));
+      return Value::FromContext(std::move(c));
+    }
+    default: return Value();
+  }
+}
+
+nlohmann::ordered_json ValueToJson(const feel::Value& v) {
+  using feel::Type;
+  switch (v.type()) {
+    case Type::kNull: return nullptr;
+    case Type::kBoolean: return v.boolean();
+    case Type::kNumber: {
+      const feel::Decimal& d = v.number();
+      if (auto i = d.ToInt64()) return *i;
+      std::string text = d.ToString();
+      double x = d.ToDouble();
+      // Keep the exact digits when a double would change them.
+      auto back = feel::Decimal::FromDouble(x);
+      if (back && *back == d) return x;
+      return text;
+    }
+    case Type::kString: return v.string();
+    case Type::kList: {
+      auto arr = nlohmann::ordered_json::array();
+      for (const auto& e : v.list()) arr.push_back(ValueToJson(e));
+      return arr;
+    }
+    case Type::kContext: {
+      auto obj = nlohmann::ordered_json::object();
+      for (const auto& [k, e] : v.context().entries()) obj[k] = ValueToJson(e);
+      return obj;
+    }
+    case Type::kRange:
+    case Type::kFunction: return feel::ToFeelLiteral(v);
+    default: return feel::ToFeelString(v);
+  }
+}
+
+}  // namespace zebra::cli

@@ -1,0 +1,56 @@
+// Internal: the compiled form of FEEL expressions. Names are resolved to slots at compile time;
+// each node evaluates itself against a Frame. Not part of the public API.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "feel/types.h"
+#include "feel/value.h"
+
+namespace zebra::feel::internal {
+
+struct Frame {
+  std::span<const Value> globals;
+  Value* locals = nullptr;
+  EvalContext* ctx = nullptr;
+  // Innermost filter item whose context entries are implicitly in scope (DMN 1.5 §10.3.2.5).
+  const Value* item = nullptr;
+  const Frame* outer_item_frame = nullptr;
+};
+
+struct Node : std::enable_shared_from_this<Node> {
+  int line = 0;
+  int column = 0;
+  virtual ~Node() = default;
+  virtual Value Eval(Frame& f) const = 0;
+  // Only for unary-test nodes: does `input` satisfy the test? (true/false/null)
+  virtual Value Test(const Value& input, Frame& f) const;
+  // True for nodes that read the unary-test input `?`.
+  virtual bool is_test() const { return false; }
+};
+using NodePtr = std::shared_ptr<const Node>;
+
+// The root of a compiled expression: how many local slots one evaluation needs.
+struct Root : Node {
+  NodePtr body;
+  int locals = 0;
+  int input_slot = -1;  // unary tests: the local slot that holds `?`
+  Value Eval(Frame& f) const override { return body->Eval(f); }
+  Value Test(const Value& input, Frame& f) const override { return body->Test(input, f); }
+};
+
+// Helpers shared by the evaluator and built-ins.
+Value Add(const Value& a, const Value& b, EvalContext& ctx);
+Value Subtract(const Value& a, const Value& b, EvalContext& ctx);
+Value Multiply(const Value& a, const Value& b, EvalContext& ctx);
+Value Divide(const Value& a, const Value& b, EvalContext& ctx);
+Value Power(const Value& a, const Value& b, EvalContext& ctx);
+Value Negate(const Value& a, EvalContext& ctx);
+// `input in value` for the "expression" form of a positive unary test.
+Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx);
+Value InRange(const Value& input, const Range& r, EvalContext& ctx);
+
+}  // namespace zebra::feel::internal

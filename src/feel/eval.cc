@@ -1,0 +1,766 @@
+// FEEL evaluation: node semantics (DMN 1.5 §10.3.2) and the arithmetic tables.
+#include <algorithm>
+
+#include "feel/builtins.h"
+#include "feel/nodes.h"
+
+namespace zebra::feel::internal {
+
+Value Node::Test(const Value& input, Frame& f) const {
+  // An expression node used as a test directly.
+  return MatchesValue(input, Eval(f), *f.ctx);
+}
+
+namespace {
+
+std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
+
+Value Mismatch(const char* op, const Value& a, const Value& b, EvalContext& ctx) {
+  return ctx.Error(std::string("cannot apply '") + op + "' to " + Describe(a) + " and " + Describe(b));
+}
+
+DateTime AtMidnight(Date d) {
+  DateTime dt;
+  dt.date = d;
+  return dt;
+}
+
+// Days-time duration as a decimal number of seconds.
+Decimal DurationSeconds(const DaysTimeDuration& d) {
+  Decimal s = Decimal::FromInt(d.seconds);
+  if (d.nanos != 0) {
+    Decimal frac = Decimal::FromParts(d.nanos < 0, static_cast<Uint128>(d.nanos < 0 ? -static_cast<int64_t>(d.nanos) : d.nanos), -9);
+    s = s.Add(frac).value_or(s);
+  }
+  return s;
+}
+
+std::optional<DaysTimeDuration> DurationFromSeconds(const Decimal& s) {
+  Decimal whole = s.Round(0, RoundingMode::kDown);
+  auto secs = whole.ToInt64();
+  if (!secs) return std::nullopt;
+  auto frac = s.Sub(whole);
+  if (!frac) return std::nullopt;
+  auto nanos_d = frac->Mul(Decimal::FromInt(1'000'000'000));
+  if (!nanos_d) return std::nullopt;
+  auto nanos = nanos_d->Round(0, RoundingMode::kHalfEven).ToInt64();
+  if (!nanos) return std::nullopt;
+  DaysTimeDuration d;
+  d.seconds = *secs;
+  d.nanos = static_cast<int32_t>(*nanos);
+  return d;
+}
+
+Value NumberOrOverflow(std::optional<Decimal> d, const char* op, EvalContext& ctx) {
+  if (!d) return ctx.Error(std::string("arithmetic error in '") + op + "' (overflow or division by zero)");
+  return Value::Number(*d);
+}
+
+}  // namespace
+
+Value Add(const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is_null() || b.is_null()) return Value();
+  Type ta = a.type(), tb = b.type();
+  if (ta == Type::kNumber && tb == Type::kNumber) return NumberOrOverflow(a.number().Add(b.number()), "+", ctx);
+  if (ta == Type::kString && tb == Type::kString) return Value::String(a.string() + b.string());
+  if (ta == Type::kDaysTimeDuration && tb == Type::kDaysTimeDuration)
+    return Value::Duration(feel::Add(a.days_time(), b.days_time()));
+  if (ta == Type::kYearsMonthsDuration && tb == Type::kYearsMonthsDuration)
+    return Value::Duration(YearsMonthsDuration{a.years_months().months + b.years_months().months});
+  // Temporal + duration, in either order.
+  const Value& t = (tb == Type::kDaysTimeDuration || tb == Type::kYearsMonthsDuration) ? a : b;
+  const Value& d = (&t == &a) ? b : a;
+  if (d.is(Type::kDaysTimeDuration)) {
+    if (t.is(Type::kDateTime)) {
+      auto r = feel::Add(t.date_time(), d.days_time());
+      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
+    }
+    if (t.is(Type::kDate)) {
+      auto r = feel::Add(t.date(), d.days_time());
+      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
+    }
+    if (t.is(Type::kTime)) return Value::FromTime(feel::Add(t.time(), d.days_time()));
+  }
+  if (d.is(Type::kYearsMonthsDuration)) {
+    if (t.is(Type::kDateTime)) {
+      auto r = feel::Add(t.date_time(), d.years_months());
+      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
+    }
+    if (t.is(Type::kDate)) {
+      auto r = feel::Add(t.date(), d.years_months());
+      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
+    }
+  }
+  return Mismatch("+", a, b, ctx);
+}
+
+Value Subtract(const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is_null() || b.is_null()) return Value();
+  Type ta = a.type(), tb = b.type();
+  if (ta == Type::kNumber && tb == Type::kNumber) return NumberOrOverflow(a.number().Sub(b.number()), "-", ctx);
+  if (ta == Type::kDaysTimeDuration && tb == Type::kDaysTimeDuration)
+    return Value::Duration(feel::Add(a.days_time(), feel::Negate(b.days_time())));
+  if (ta == Type::kYearsMonthsDuration && tb == Type::kYearsMonthsDuration)
+    return Value::Duration(YearsMonthsDuration{a.years_months().months - b.years_months().months});
+  auto as_date_time = [](const Value& v) -> std::optional<DateTime> {
+    if (v.is(Type::kDateTime)) return v.date_time();
+    if (v.is(Type::kDate)) return AtMidnight(v.date());
+    return std::nullopt;
+  };
+  if ((ta == Type::kDateTime || ta == Type::kDate) && (tb == Type::kDateTime || tb == Type::kDate)) {
+    auto x = as_date_time(a);
+    auto y = as_date_time(b);
+    // A date used against a zoned date and time takes UTC midnight (DMN 1.5 §10.3.2.3.6? conversion).
+    if (ta == Type::kDate && tb == Type::kDateTime && y->time.kind != ZoneKind::kLocal) {
+      x->time.kind = ZoneKind::kOffset;
+      x->time.offset_seconds = 0;
+    }
+    if (tb == Type::kDate && ta == Type::kDateTime && x->time.kind != ZoneKind::kLocal) {
+      y->time.kind = ZoneKind::kOffset;
+      y->time.offset_seconds = 0;
+    }
+    auto r = feel::Subtract(*x, *y);
+    return r ? Value::Duration(*r) : ctx.Error("cannot subtract a local date and time from a zoned one");
+  }
+  if (ta == Type::kTime && tb == Type::kTime) {
+    auto r = feel::Subtract(a.time(), b.time());
+    return r ? Value::Duration(*r) : ctx.Error("cannot subtract a local time from a zoned one");
+  }
+  if (tb == Type::kDaysTimeDuration) {
+    DaysTimeDuration neg = feel::Negate(b.days_time());
+    if (ta == Type::kDateTime) {
+      auto r = feel::Add(a.date_time(), neg);
+      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
+    }
+    if (ta == Type::kDate) {
+      auto r = feel::Add(a.date(), neg);
+      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
+    }
+    if (ta == Type::kTime) return Value::FromTime(feel::Add(a.time(), neg));
+  }
+  if (tb == Type::kYearsMonthsDuration) {
+    YearsMonthsDuration neg{-b.years_months().months};
+    if (ta == Type::kDateTime) {
+      auto r = feel::Add(a.date_time(), neg);
+      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
+    }
+    if (ta == Type::kDate) {
+      auto r = feel::Add(a.date(), neg);
+      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
+    }
+  }
+  return Mismatch("-", a, b, ctx);
+}
+
+Value Multiply(const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is_null() || b.is_null()) return Value();
+  Type ta = a.type(), tb = b.type();
+  if (ta == Type::kNumber && tb == Type::kNumber) return NumberOrOverflow(a.number().Mul(b.number()), "*", ctx);
+  const Value& n = ta == Type::kNumber ? a : b;
+  const Value& d = ta == Type::kNumber ? b : a;
+  if (n.is(Type::kNumber)) {
+    if (d.is(Type::kDaysTimeDuration)) {
+      auto s = DurationSeconds(d.days_time()).Mul(n.number());
+      auto r = s ? DurationFromSeconds(*s) : std::nullopt;
+      return r ? Value::Duration(*r) : ctx.Error("duration out of range");
+    }
+    if (d.is(Type::kYearsMonthsDuration)) {
+      auto m = Decimal::FromInt(d.years_months().months).Mul(n.number());
+      auto months = m ? m->Round(0, RoundingMode::kDown).ToInt64() : std::nullopt;
+      return months ? Value::Duration(YearsMonthsDuration{*months}) : ctx.Error("duration out of range");
+    }
+  }
+  return Mismatch("*", a, b, ctx);
+}
+
+Value Divide(const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is_null() || b.is_null()) return Value();
+  Type ta = a.type(), tb = b.type();
+  if (ta == Type::kNumber && tb == Type::kNumber) {
+    if (b.number().IsZero()) return ctx.Error("division by zero");
+    return NumberOrOverflow(a.number().Div(b.number()), "/", ctx);
+  }
+  if (tb == Type::kNumber && b.number().IsZero()) return ctx.Error("division by zero");
+  if (ta == Type::kDaysTimeDuration && tb == Type::kNumber) {
+    auto s = DurationSeconds(a.days_time()).Div(b.number());
+    auto r = s ? DurationFromSeconds(*s) : std::nullopt;
+    return r ? Value::Duration(*r) : ctx.Error("duration out of range");
+  }
+  if (ta == Type::kYearsMonthsDuration && tb == Type::kNumber) {
+    auto m = Decimal::FromInt(a.years_months().months).Div(b.number());
+    auto months = m ? m->Round(0, RoundingMode::kDown).ToInt64() : std::nullopt;
+    return months ? Value::Duration(YearsMonthsDuration{*months}) : ctx.Error("duration out of range");
+  }
+  if (ta == Type::kDaysTimeDuration && tb == Type::kDaysTimeDuration) {
+    Decimal den = DurationSeconds(b.days_time());
+    if (den.IsZero()) return ctx.Error("division by zero");
+    return NumberOrOverflow(DurationSeconds(a.days_time()).Div(den), "/", ctx);
+  }
+  if (ta == Type::kYearsMonthsDuration && tb == Type::kYearsMonthsDuration) {
+    if (b.years_months().months == 0) return ctx.Error("division by zero");
+    return NumberOrOverflow(Decimal::FromInt(a.years_months().months).Div(Decimal::FromInt(b.years_months().months)),
+                            "/", ctx);
+  }
+  return Mismatch("/", a, b, ctx);
+}
+
+Value Power(const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is_null() || b.is_null()) return Value();
+  if (a.is(Type::kNumber) && b.is(Type::kNumber)) return NumberOrOverflow(a.number().Pow(b.number()), "**", ctx);
+  return Mismatch("**", a, b, ctx);
+}
+
+Value Negate(const Value& a, EvalContext& ctx) {
+  switch (a.type()) {
+    case Type::kNull: return Value();
+    case Type::kNumber: return Value::Number(a.number().Negate());
+    case Type::kDaysTimeDuration: return Value::Duration(feel::Negate(a.days_time()));
+    case Type::kYearsMonthsDuration: return Value::Duration(YearsMonthsDuration{-a.years_months().months});
+    default: return ctx.Error("cannot negate " + Describe(a));
+  }
+}
+
+Value InRange(const Value& input, const Range& r, EvalContext& ctx) {
+  if (input.is_null()) return Value();
+  if (!r.low.is_null()) {
+    auto c = Compare(input, r.low);
+    if (!c) return ctx.Error("cannot compare " + Describe(input) + " with range of " + Describe(r.low));
+    if (*c < 0 || (*c == 0 && !r.low_closed)) return Value::Bool(false);
+  }
+  if (!r.high.is_null()) {
+    auto c = Compare(input, r.high);
+    if (!c) return ctx.Error("cannot compare " + Describe(input) + " with range of " + Describe(r.high));
+    if (*c > 0 || (*c == 0 && !r.high_closed)) return Value::Bool(false);
+  }
+  return Value::Bool(true);
+}
+
+Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx) {
+  if (test_value.is(Type::kRange)) return InRange(input, test_value.range(), ctx);
+  if (test_value.is(Type::kList) && !input.is(Type::kList)) {
+    bool saw_null = false;
+    for (const Value& e : test_value.list()) {
+      Value m = MatchesValue(input, e, ctx);
+      if (m.is_true()) return Value::Bool(true);
+      if (m.is_null()) saw_null = true;
+    }
+    (void)saw_null;
+    return Value::Bool(false);
+  }
+  if (test_value.is(Type::kBoolean) && !input.is(Type::kBoolean)) return test_value;
+  auto e = Equal(input, test_value);
+  if (!e) return Value::Bool(false);
+  return Value::Bool(*e);
+}
+
+// ---- references -------------------------------------------------------------------------
+
+namespace {
+const Value* LookupItem(const Frame& f, std::string_view name) {
+  for (const Frame* fr = &f; fr; fr = fr->outer_item_frame) {
+    if (fr->item && fr->item->is(Type::kContext)) {
+      if (const Value* v = fr->item->context().Find(name)) return v;
+    }
+  }
+  return nullptr;
+}
+}  // namespace
+
+Value GlobalRefNode::Eval(Frame& f) const {
+  if (shadowable && f.item) {
+    if (const Value* v = LookupItem(f, name)) return *v;
+  }
+  return f.globals[static_cast<size_t>(slot)];
+}
+
+Value LocalRefNode::Eval(Frame& f) const {
+  if (shadowable && f.item) {
+    if (const Value* v = LookupItem(f, name)) return *v;
+  }
+  return f.locals[slot];
+}
+
+Value DynamicRefNode::Eval(Frame& f) const {
+  if (const Value* v = LookupItem(f, name)) return *v;
+  if (const FunctionPtr* b = FindBuiltin(name)) return Value::FromFunction(*b);
+  return f.ctx->Error("no variable named '" + name + "'");
+}
+
+// ---- operators ------------------------------------------------------------------------------
+
+Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
+
+Value BinaryNode::Eval(Frame& f) const {
+  Value a = lhs->Eval(f);
+  Value b = rhs->Eval(f);
+  EvalContext& ctx = *f.ctx;
+  switch (op) {
+    case BinaryOp::kAdd: return Add(a, b, ctx);
+    case BinaryOp::kSub: return Subtract(a, b, ctx);
+    case BinaryOp::kMul: return Multiply(a, b, ctx);
+    case BinaryOp::kDiv: return Divide(a, b, ctx);
+    case BinaryOp::kPow: return Power(a, b, ctx);
+    case BinaryOp::kEq:
+    case BinaryOp::kNe: {
+      auto e = Equal(a, b);
+      if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
+      return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
+    }
+    default: {
+      if (a.is_null() || b.is_null()) return Value();
+      auto c = Compare(a, b);
+      if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
+      switch (op) {
+        case BinaryOp::kLt: return Value::Bool(*c < 0);
+        case BinaryOp::kLe: return Value::Bool(*c <= 0);
+        case BinaryOp::kGt: return Value::Bool(*c > 0);
+        default: return Value::Bool(*c >= 0);
+      }
+    }
+  }
+}
+
+// Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
+Value AndNode::Eval(Frame& f) const {
+  Value a = lhs->Eval(f);
+  if (a.is(Type::kBoolean) && !a.boolean()) return a;
+  Value b = rhs->Eval(f);
+  if (b.is(Type::kBoolean) && !b.boolean()) return b;
+  if (a.is_true() && b.is_true()) return Value::Bool(true);
+  return Value();
+}
+
+Value OrNode::Eval(Frame& f) const {
+  Value a = lhs->Eval(f);
+  if (a.is_true()) return a;
+  Value b = rhs->Eval(f);
+  if (b.is_true()) return b;
+  if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool(false);
+  return Value();
+}
+
+Value BetweenNode::Eval(Frame& f) const {
+  Value v = value->Eval(f);
+  Value lo = low->Eval(f);
+  Value hi = high->Eval(f);
+  if (v.is_null() || lo.is_null() || hi.is_null()) return Value();
+  auto c1 = Compare(v, lo);
+  auto c2 = Compare(v, hi);
+  if (!c1 || !c2) return f.ctx->Error("between: operands are not comparable");
+  return Value::Bool(*c1 >= 0 && *c2 <= 0);
+}
+
+Value InNode::Eval(Frame& f) const {
+  Value v = value->Eval(f);
+  return tests->Test(v, f);
+}
+
+Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
+
+Value IfNode::Eval(Frame& f) const {
+  Value c = condition->Eval(f);
+  return c.is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
+}
+
+// ---- iteration -------------------------------------------------------------------------------
+
+namespace {
+
+// The values an iteration context ranges over, or null (with a diagnostic).
+std::optional<List> IterationValues(const IterationContext& ic, Frame& f) {
+  EvalContext& ctx = *f.ctx;
+  Value start = ic.domain->Eval(f);
+  if (ic.range_end) {
+    Value end = ic.range_end->Eval(f);
+    if (start.is(Type::kNumber) && end.is(Type::kNumber)) {
+      auto a = start.number().ToInt64();
+      auto b = end.number().ToInt64();
+      if (!a || !b) {
+        ctx.Error("for: range bounds must be integers");
+        return std::nullopt;
+      }
+      int64_t count = (*a <= *b ? *b - *a : *a - *b) + 1;
+      if (count > ctx.max_iterations - ctx.iterations || count < 0) {
+        ctx.Error("for: iteration limit exceeded");
+        ctx.limit_exceeded = true;
+        return std::nullopt;
+      }
+      List out;
+      out.reserve(static_cast<size_t>(count));
+      int64_t step = *a <= *b ? 1 : -1;
+      for (int64_t i = *a;; i += step) {
+        out.push_back(Value::Number(i));
+        if (i == *b) break;
+      }
+      return out;
+    }
+    if (start.is(Type::kDate) && end.is(Type::kDate)) {
+      int64_t a = start.date().days, b = end.date().days;
+      int64_t count = (a <= b ? b - a : a - b) + 1;
+      if (count > ctx.max_iterations - ctx.iterations) {
+        ctx.Error("for: iteration limit exceeded");
+        ctx.limit_exceeded = true;
+        return std::nullopt;
+      }
+      List out;
+      int64_t step = a <= b ? 1 : -1;
+      for (int64_t i = a;; i += step) {
+        out.push_back(Value::FromDate(Date{i}));
+        if (i == b) break;
+      }
+      return out;
+    }
+    ctx.Error("for: range bounds must be numbers or dates");
+    return std::nullopt;
+  }
+  if (start.is(Type::kList)) return start.list();
+  if (start.is(Type::kRange)) {
+    const Range& r = start.range();
+    if (r.low.is(Type::kNumber) && r.high.is(Type::kNumber)) {
+      auto a = r.low.number().ToInt64();
+      auto b = r.high.number().ToInt64();
+      if (!a || !b) {
+        ctx.Error("for: range bounds must be integers");
+        return std::nullopt;
+      }
+      int64_t lo = *a + (r.low_closed ? 0 : 1);
+      int64_t hi = *b - (r.high_closed ? 0 : 1);
+      if (hi - lo + 1 > ctx.max_iterations - ctx.iterations) {
+        ctx.Error("for: iteration limit exceeded");
+        ctx.limit_exceeded = true;
+        return std::nullopt;
+      }
+      List out;
+      for (int64_t i = lo; i <= hi; ++i) out.push_back(Value::Number(i));
+      return out;
+    }
+    ctx.Error("for: can only iterate over ranges of integers");
+    return std::nullopt;
+  }
+  if (start.is_null()) return std::nullopt;
+  return List{start};  // a single value iterates once
+}
+
+// Calls `body` for every combination of the iterators (cartesian product, first varies slowest).
+// Stops early when body returns false.
+template <typename Body>
+bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Frame& f, Body& body) {
+  if (i == its.size()) return body();
+  auto values = IterationValues(its[i], f);
+  if (!values) return false;
+  for (const Value& v : *values) {
+    if (++f.ctx->iterations > f.ctx->max_iterations) {
+      f.ctx->Error("iteration limit exceeded");
+      f.ctx->limit_exceeded = true;
+      return false;
+    }
+    f.locals[its[i].slot] = v;
+    if (!ForEachCombination(its, i + 1, f, body)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Value ForNode::Eval(Frame& f) const {
+  auto results = std::make_shared<List>();
+  bool failed = false;
+  auto body_fn = [&]() {
+    f.locals[partial_slot] = Value::FromList(ListPtr(results, results.get()));
+    Value v = body->Eval(f);
+    if (f.ctx->limit_exceeded) {
+      failed = true;
+      return false;
+    }
+    // `partial` must see a snapshot: copy-on-write when someone else holds the list.
+    if (results.use_count() > 2) results = std::make_shared<List>(*results);
+    f.locals[partial_slot] = Value();
+    results->push_back(std::move(v));
+    return true;
+  };
+  // Null domains (e.g. a null list) give null.
+  for (const auto& it : iterators) {
+    (void)it;
+  }
+  if (!ForEachCombination(iterators, 0, f, body_fn)) {
+    if (failed || f.ctx->limit_exceeded) return Value();
+    // An iteration domain was null or invalid.
+    if (results->empty()) {
+      // Distinguish "empty list" from "null domain": re-evaluate cheaply is not possible; the
+      // diagnostics already explain invalid domains.
+      return Value();
+    }
+  }
+  return Value::FromList(ListPtr(std::move(results)));
+}
+
+Value QuantifiedNode::Eval(Frame& f) const {
+  bool found = false;     // some: a true; every: a non-true
+  bool saw_null = false;
+  auto body_fn = [&]() {
+    Value v = condition->Eval(f);
+    if (every) {
+      if (v.is(Type::kBoolean) && !v.boolean()) {
+        found = true;
+        return false;
+      }
+      if (!v.is(Type::kBoolean)) saw_null = true;
+    } else {
+      if (v.is_true()) {
+        found = true;
+        return false;
+      }
+      if (!v.is(Type::kBoolean)) saw_null = true;
+    }
+    return true;
+  };
+  ForEachCombination(iterators, 0, f, body_fn);
+  if (f.ctx->limit_exceeded) return Value();
+  if (every) return found ? Value::Bool(false) : (saw_null ? Value() : Value::Bool(true));
+  return found ? Value::Bool(true) : (saw_null ? Value() : Value::Bool(false));
+}
+
+// ---- literals --------------------------------------------------------------------------------
+
+Value ListNode::Eval(Frame& f) const {
+  List out;
+  out.reserve(items.size());
+  for (const auto& i : items) out.push_back(i->Eval(f));
+  return Value::FromList(std::move(out));
+}
+
+Value ContextNode::Eval(Frame& f) const {
+  Context c;
+  for (const auto& e : entries) {
+    Value v = e.value->Eval(f);
+    f.locals[e.slot] = v;
+    c.Put(e.key, std::move(v));
+  }
+  return Value::FromContext(std::move(c));
+}
+
+Value RangeNode::Eval(Frame& f) const {
+  Range r;
+  r.low_closed = low_closed;
+  r.high_closed = high_closed;
+  if (low) r.low = low->Eval(f);
+  if (high) r.high = high->Eval(f);
+  if (r.low.is_null() || r.high.is_null()) return f.ctx->Error("range endpoints must not be null");
+  if (r.low.type() != r.high.type() || !Compare(r.low, r.high))
+    return f.ctx->Error("range endpoints must be of the same ordered type");
+  return Value::FromRange(std::move(r));
+}
+
+// ---- filters and paths -------------------------------------------------------------------------
+
+Value FilterNode::Eval(Frame& f) const {
+  Value t = target->Eval(f);
+  if (t.is_null()) return Value();
+  ListPtr list = t.is(Type::kList) ? t.list_ptr() : std::make_shared<const List>(List{t});
+  List out;
+  Frame inner = f;
+  inner.outer_item_frame = &f;
+  bool index_mode = false;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const Value& item = (*list)[i];
+    inner.item = &item;
+    f.locals[item_slot] = item;
+    Value p = predicate->Eval(inner);
+    if (i == 0 && p.is(Type::kNumber)) {
+      index_mode = true;
+      auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
+      if (!idx || *idx == 0) return Value();
+      int64_t n = static_cast<int64_t>(list->size());
+      int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
+      if (k < 0 || k >= n) return Value();
+      return (*list)[static_cast<size_t>(k)];
+    }
+    if (p.is_true()) out.push_back(item);
+    if (f.ctx->limit_exceeded) return Value();
+  }
+  (void)index_mode;
+  return Value::FromList(std::move(out));
+}
+
+Value PathNode::Eval(Frame& f) const {
+  Value t = target->Eval(f);
+  switch (t.type()) {
+    case Type::kNull: return Value();
+    case Type::kContext: {
+      const Value* v = t.context().Find(name);
+      if (!v) return Value();
+      return *v;
+    }
+    case Type::kList: {
+      List out;
+      out.reserve(t.list().size());
+      for (const Value& e : t.list()) {
+        if (e.is(Type::kContext)) {
+          const Value* v = e.context().Find(name);
+          out.push_back(v ? *v : Value());
+        } else {
+          out.push_back(GetProperty(e, name, *f.ctx));
+        }
+      }
+      return Value::FromList(std::move(out));
+    }
+    default: return GetProperty(t, name, *f.ctx);
+  }
+}
+
+// ---- functions -------------------------------------------------------------------------------------
+
+namespace {
+
+class UserFunction final : public Function {
+ public:
+  UserFunction(std::shared_ptr<const FunctionDefNode> def, std::vector<Value> globals, std::vector<Value> locals)
+      : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {
+    for (const auto& p : def_->params) names_.push_back(p.second);
+  }
+  std::span<const std::string> parameters() const override { return names_; }
+  Value Call(std::span<const Value> args, EvalContext& ctx) const override {
+    if (def_->external) return ctx.Error("external functions are not supported");
+    if (args.size() != names_.size())
+      return ctx.Error("function expects " + std::to_string(names_.size()) + " argument(s), got " +
+                       std::to_string(args.size()));
+    if (++ctx.depth > ctx.max_depth) {
+      --ctx.depth;
+      ctx.limit_exceeded = true;
+      return ctx.Error("call depth limit exceeded");
+    }
+    std::vector<Value> locals = locals_;
+    locals.resize(static_cast<size_t>(std::max<int>(def_->frame_size, static_cast<int>(locals.size()))));
+    for (size_t i = 0; i < args.size(); ++i) {
+      const auto& type = def_->param_types[i];
+      if (type && !IsInstance(args[i], *type)) {
+        --ctx.depth;
+        return ctx.Error("argument '" + names_[i] + "' is not a " + type->ToString());
+      }
+      locals[static_cast<size_t>(def_->params[i].first)] = args[i];
+    }
+    Frame f;
+    f.globals = globals_;
+    f.locals = locals.data();
+    f.ctx = &ctx;
+    Value r = def_->body->Eval(f);
+    --ctx.depth;
+    return r;
+  }
+
+ private:
+  std::shared_ptr<const FunctionDefNode> def_;
+  std::vector<Value> globals_;
+  std::vector<Value> locals_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace
+
+Value FunctionDefNode::Eval(Frame& f) const {
+  // Closures capture the current frame by value.
+  std::vector<Value> globals(f.globals.begin(), f.globals.end());
+  std::vector<Value> locals(f.locals, f.locals + frame_size);
+  auto self = std::static_pointer_cast<const FunctionDefNode>(shared_from_this());
+  return Value::FromFunction(std::make_shared<UserFunction>(self, std::move(globals), std::move(locals)));
+}
+
+Value CallNode::Eval(Frame& f) const {
+  EvalContext& ctx = *f.ctx;
+  FunctionPtr fn = builtin;
+  if (!fn) {
+    Value c = callee->Eval(f);
+    if (!c.is(Type::kFunction)) {
+      if (!callee_name.empty()) return ctx.Error("unknown function '" + callee_name + "'");
+      return ctx.Error("cannot invoke " + Describe(c));
+    }
+    fn = c.function_ptr();
+  }
+  if (arg_names.empty()) {
+    Value inline_args[4];
+    if (args.size() <= 4) {
+      for (size_t i = 0; i < args.size(); ++i) inline_args[i] = args[i]->Eval(f);
+      return fn->Call(std::span<const Value>(inline_args, args.size()), ctx);
+    }
+    std::vector<Value> values;
+    values.reserve(args.size());
+    for (const auto& a : args) values.push_back(a->Eval(f));
+    return fn->Call(values, ctx);
+  }
+  std::vector<std::pair<std::string, Value>> named;
+  named.reserve(args.size());
+  for (size_t i = 0; i < args.size(); ++i) named.emplace_back(arg_names[i], args[i]->Eval(f));
+  return fn->CallNamed(named, ctx);
+}
+
+// ---- unary tests -------------------------------------------------------------------------------------
+
+Value CompareTestNode::Eval(Frame& f) const {
+  Value v = operand->Eval(f);
+  if (op == BinaryOp::kEq) return v;
+  if (op == BinaryOp::kNe) return f.ctx->Error("'!=' is only valid as a test");
+  Range r;
+  if (op == BinaryOp::kLt || op == BinaryOp::kLe) {
+    r.high = v;
+    r.high_closed = op == BinaryOp::kLe;
+  } else {
+    r.low = v;
+    r.low_closed = op == BinaryOp::kGe;
+  }
+  return Value::FromRange(std::move(r));
+}
+
+Value CompareTestNode::Test(const Value& input, Frame& f) const {
+  Value v = operand->Eval(f);
+  EvalContext& ctx = *f.ctx;
+  if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
+    auto e = Equal(input, v);
+    if (!e) return Value::Bool(false);
+    return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
+  }
+  if (input.is_null() || v.is_null()) return Value::Bool(false);
+  auto c = Compare(input, v);
+  if (!c) return ctx.Error("cannot compare " + Describe(input) + " with " + Describe(v));
+  switch (op) {
+    case BinaryOp::kLt: return Value::Bool(*c < 0);
+    case BinaryOp::kLe: return Value::Bool(*c <= 0);
+    case BinaryOp::kGt: return Value::Bool(*c > 0);
+    default: return Value::Bool(*c >= 0);
+  }
+}
+
+Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
+  if (uses_input) {
+    f.locals[input_slot] = input;
+    Value v = expr->Eval(f);
+    if (v.is(Type::kBoolean)) return v;
+    return MatchesValue(input, v, *f.ctx);
+  }
+  return MatchesValue(input, expr->Eval(f), *f.ctx);
+}
+
+Value AnyTestNode::Eval(Frame& f) const {
+  List out;
+  for (const auto& t : tests) out.push_back(t->Eval(f));
+  return Value::FromList(std::move(out));
+}
+
+Value AnyTestNode::Test(const Value& input, Frame& f) const {
+  bool saw_null = false;
+  for (const auto& t : tests) {
+    Value r = t->Test(input, f);
+    if (r.is_true()) return r;
+    if (r.is_null()) saw_null = true;
+  }
+  return saw_null ? Value() : Value::Bool(false);
+}
+
+Value NotTestNode::Eval(Frame& f) const { return f.ctx->Error("not(...) is only valid as a test"); }
+
+Value NotTestNode::Test(const Value& input, Frame& f) const {
+  Value r = tests->Test(input, f);
+  if (!r.is(Type::kBoolean)) return Value();
+  return Value::Bool(!r.boolean());
+}
+
+}  // namespace zebra::feel::internal

@@ -1,0 +1,102 @@
+#include "feel/feel.h"
+
+#include <array>
+
+#include "feel/nodes.h"
+
+namespace zebra::feel {
+namespace internal {
+tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionText(std::string_view text, const Scope& scope,
+                                                                        const CompileOptions& options);
+tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseUnaryTestsText(std::string_view text, const Scope& scope,
+                                                                        const CompileOptions& options);
+}  // namespace internal
+
+int Scope::Declare(std::string name) {
+  if (auto s = Find(name)) return *s;
+  names_.push_back(std::move(name));
+  return static_cast<int>(names_.size() - 1);
+}
+
+std::optional<int> Scope::Find(std::string_view name) const {
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (names_[i] == name) return static_cast<int>(i);
+  return std::nullopt;
+}
+
+CompiledExpression::CompiledExpression(std::shared_ptr<const internal::Node> root, std::string source)
+    : root_(std::move(root)), source_(std::move(source)) {}
+
+CompiledUnaryTests::CompiledUnaryTests(std::shared_ptr<const internal::Node> root, std::string source)
+    : root_(std::move(root)), source_(std::move(source)) {}
+
+namespace {
+
+constexpr int kInlineLocals = 16;
+
+// Runs `fn(frame)` with a frame whose locals live on the stack when few enough.
+template <typename Fn>
+Value WithFrame(const internal::Root& root, std::span<const Value> slots, EvalContext& ctx, Fn&& fn) {
+  internal::Frame f;
+  f.globals = slots;
+  f.ctx = &ctx;
+  if (root.locals <= kInlineLocals) {
+    std::array<Value, kInlineLocals> locals;
+    f.locals = locals.data();
+    return fn(f);
+  }
+  std::vector<Value> locals(static_cast<size_t>(root.locals));
+  f.locals = locals.data();
+  return fn(f);
+}
+
+}  // namespace
+
+Value CompiledExpression::Evaluate(std::span<const Value> slots, EvalContext& ctx) const {
+  if (!root_) return Value();
+  const auto& root = static_cast<const internal::Root&>(*root_);
+  return WithFrame(root, slots, ctx, [&](internal::Frame& f) { return root.body->Eval(f); });
+}
+
+Value CompiledUnaryTests::Test(const Value& input, std::span<const Value> slots, EvalContext& ctx) const {
+  if (!root_) return Value();
+  const auto& root = static_cast<const internal::Root&>(*root_);
+  return WithFrame(root, slots, ctx, [&](internal::Frame& f) {
+    if (root.input_slot >= 0) f.locals[root.input_slot] = input;
+    return root.body->Test(input, f);
+  });
+}
+
+bool CompiledUnaryTests::is_dash() const {
+  if (!root_) return false;
+  const auto& root = static_cast<const internal::Root&>(*root_);
+  return dynamic_cast<const internal::DashTestNode*>(root.body.get()) != nullptr;
+}
+
+tl::expected<CompiledExpression, Diagnostic> CompileExpression(std::string_view text, const Scope& scope,
+                                                               const CompileOptions& options) {
+  auto root = internal::ParseExpressionText(text, scope, options);
+  if (!root) return tl::unexpected(root.error());
+  return CompiledExpression(*root, std::string(text));
+}
+
+tl::expected<CompiledUnaryTests, Diagnostic> CompileUnaryTests(std::string_view text, const Scope& scope,
+                                                               const CompileOptions& options) {
+  auto root = internal::ParseUnaryTestsText(text, scope, options);
+  if (!root) return tl::unexpected(root.error());
+  return CompiledUnaryTests(*root, std::string(text));
+}
+
+tl::expected<Value, Diagnostic> EvaluateExpression(std::string_view text, const Context& variables, EvalContext& ctx) {
+  Scope scope;
+  std::vector<Value> slots;
+  for (const auto& [k, v] : variables.entries()) {
+    scope.Declare(k);
+    slots.push_back(v);
+  }
+  auto expr = CompileExpression(text, scope);
+  if (!expr) return tl::unexpected(expr.error());
+  return expr->Evaluate(slots, ctx);
+}
+
+}  // namespace zebra::feel

@@ -1,0 +1,199 @@
+// Internal: the node kinds of compiled FEEL (see ast.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "feel/ast.h"
+
+namespace zebra::feel::internal {
+
+struct LiteralNode : Node {
+  Value value;
+  Value Eval(Frame&) const override { return value; }
+};
+
+struct GlobalRefNode : Node {
+  int slot = 0;
+  std::string name;
+  bool shadowable = false;  // inside a filter: the item's entries take precedence
+  Value Eval(Frame& f) const override;
+};
+
+struct LocalRefNode : Node {
+  int slot = 0;
+  std::string name;
+  bool shadowable = false;
+  Value Eval(Frame& f) const override;
+};
+
+// A name not known at compile time: looked up in the filter item's context at run time.
+struct DynamicRefNode : Node {
+  std::string name;
+  Value Eval(Frame& f) const override;
+};
+
+struct NegateNode : Node {
+  NodePtr operand;
+  Value Eval(Frame& f) const override;
+};
+
+enum class BinaryOp : uint8_t { kAdd, kSub, kMul, kDiv, kPow, kEq, kNe, kLt, kLe, kGt, kGe };
+
+struct BinaryNode : Node {
+  BinaryOp op;
+  NodePtr lhs, rhs;
+  Value Eval(Frame& f) const override;
+};
+
+struct AndNode : Node {
+  NodePtr lhs, rhs;
+  Value Eval(Frame& f) const override;
+};
+
+struct OrNode : Node {
+  NodePtr lhs, rhs;
+  Value Eval(Frame& f) const override;
+};
+
+struct BetweenNode : Node {
+  NodePtr value, low, high;
+  Value Eval(Frame& f) const override;
+};
+
+struct InNode : Node {
+  NodePtr value;
+  NodePtr tests;  // a unary-test node
+  Value Eval(Frame& f) const override;
+};
+
+struct InstanceOfNode : Node {
+  NodePtr value;
+  TypeSpec type;
+  Value Eval(Frame& f) const override;
+};
+
+struct IfNode : Node {
+  NodePtr condition, then_branch, else_branch;
+  Value Eval(Frame& f) const override;
+};
+
+struct IterationContext {
+  int slot = 0;
+  std::string name;
+  NodePtr domain;
+  NodePtr range_end;  // `for i in a..b`
+};
+
+struct ForNode : Node {
+  std::vector<IterationContext> iterators;
+  int partial_slot = 0;
+  NodePtr body;
+  Value Eval(Frame& f) const override;
+};
+
+struct QuantifiedNode : Node {
+  bool every = false;
+  std::vector<IterationContext> iterators;
+  NodePtr condition;
+  Value Eval(Frame& f) const override;
+};
+
+struct ListNode : Node {
+  std::vector<NodePtr> items;
+  Value Eval(Frame& f) const override;
+};
+
+struct ContextEntryNode {
+  std::string key;
+  int slot = 0;
+  NodePtr value;
+};
+
+struct ContextNode : Node {
+  std::vector<ContextEntryNode> entries;
+  Value Eval(Frame& f) const override;
+};
+
+struct RangeNode : Node {
+  NodePtr low, high;  // null pointer = unbounded
+  bool low_closed = true, high_closed = true;
+  Value Eval(Frame& f) const override;
+};
+
+struct FilterNode : Node {
+  NodePtr target, predicate;
+  int item_slot = 0;
+  Value Eval(Frame& f) const override;
+};
+
+struct PathNode : Node {
+  NodePtr target;
+  std::string name;
+  Value Eval(Frame& f) const override;
+};
+
+struct CallNode : Node {
+  FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
+  NodePtr callee;       // otherwise
+  std::vector<NodePtr> args;
+  std::vector<std::string> arg_names;  // non-empty for named invocation
+  std::string callee_name;
+  Value Eval(Frame& f) const override;
+};
+
+struct FunctionDefNode : Node {
+  std::vector<std::pair<int, std::string>> params;  // slot, name
+  std::vector<std::optional<TypeSpec>> param_types;
+  NodePtr body;
+  int frame_size = 0;  // locals the body needs
+  bool external = false;
+  Value Eval(Frame& f) const override;
+};
+
+// --- unary tests -------------------------------------------------------------------------
+// `-`
+struct DashTestNode : Node {
+  Value Eval(Frame&) const override { return Value::Bool(true); }
+  Value Test(const Value&, Frame&) const override { return Value::Bool(true); }
+  bool is_test() const override { return true; }
+};
+
+// `< e`, `<= e`, `> e`, `>= e`, `= e`, `!= e`
+struct CompareTestNode : Node {
+  BinaryOp op;
+  NodePtr operand;
+  Value Eval(Frame& f) const override;  // as an expression: a range (or null for = / !=)
+  Value Test(const Value& input, Frame& f) const override;
+  bool is_test() const override { return true; }
+};
+
+// An expression used as a test: satisfied when equal to the input, containing it, or true.
+struct ExpressionTestNode : Node {
+  NodePtr expr;
+  bool uses_input = false;  // mentions `?`: the result is the verdict
+  int input_slot = -1;
+  Value Eval(Frame& f) const override { return expr->Eval(f); }
+  Value Test(const Value& input, Frame& f) const override;
+  bool is_test() const override { return true; }
+};
+
+// t1, t2, ...: satisfied when any is.
+struct AnyTestNode : Node {
+  std::vector<NodePtr> tests;
+  Value Eval(Frame& f) const override;
+  Value Test(const Value& input, Frame& f) const override;
+  bool is_test() const override { return true; }
+};
+
+// not(t1, t2, ...)
+struct NotTestNode : Node {
+  NodePtr tests;
+  Value Eval(Frame& f) const override;
+  Value Test(const Value& input, Frame& f) const override;
+  bool is_test() const override { return true; }
+};
+
+}  // namespace zebra::feel::internal

@@ -1,0 +1,1164 @@
+// FEEL parser: text → slot-resolved node tree (DMN 1.5 §10.3.1 grammar).
+//
+// Names may contain spaces and other symbols ("Monthly Salary", "date and time"), so the lexer
+// cannot tell where a name ends on its own: at a name, the parser tries every name in scope
+// (locals, the model's names, built-ins) against the source text and takes the longest match;
+// failing that, consecutive plain words are joined into one name.
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "feel/builtins.h"
+#include "feel/feel.h"
+#include "feel/nodes.h"
+
+namespace zebra::feel {
+namespace internal {
+namespace {
+
+enum class Tok : uint8_t { kEnd, kNumber, kString, kName, kPunct, kError };
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  size_t start = 0;
+  size_t end = 0;
+  std::string_view text;
+};
+
+bool IsNameStart(unsigned char c) { return std::isalpha(c) || c == '_' || c == '?' || c >= 0x80; }
+bool IsNamePart(unsigned char c) { return IsNameStart(c) || std::isdigit(c); }
+
+bool IsKeyword(std::string_view w) {
+  static constexpr std::string_view kKeywords[] = {"and",   "or",        "in",      "instance", "of",
+                                                   "then",  "else",      "return",  "satisfies", "between",
+                                                   "if",    "for",       "some",    "every",     "function",
+                                                   "true",  "false",     "null",    "external"};
+  return std::find(std::begin(kKeywords), std::end(kKeywords), w) != std::end(kKeywords);
+}
+
+struct ParseError {
+  std::string message;
+  size_t pos;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view src, const Scope& scope, const CompileOptions& options)
+      : src_(src), scope_(scope), options_(options) {
+    for (size_t i = 0; i < scope.names().size(); ++i) AddKnown(scope.names()[i]);
+    for (const auto& n : BuiltinNames()) AddKnown(n);
+  }
+
+  tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionRoot() {
+    auto root = std::make_shared<Root>();
+    root->body = ParseExpression();
+    if (!error_) {
+      Token t = Peek();
+      if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
+    }
+    if (error_) return tl::unexpected(MakeDiagnostic());
+    root->locals = max_locals_;
+    return root;
+  }
+
+  tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseUnaryTestsRoot() {
+    auto root = std::make_shared<Root>();
+    PushScope();
+    input_slot_ = DeclareLocal("?");
+    root->input_slot = input_slot_;
+    in_unary_tests_ = true;
+    root->body = ParseUnaryTests();
+    if (!error_) {
+      Token t = Peek();
+      if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
+    }
+    if (error_) return tl::unexpected(MakeDiagnostic());
+    root->locals = max_locals_;
+    return root;
+  }
+
+ private:
+  // ---- errors --------------------------------------------------------------------------
+  void Fail(std::string message, size_t pos) {
+    if (!error_) error_ = ParseError{std::move(message), pos};
+  }
+  Diagnostic MakeDiagnostic() const {
+    Diagnostic d;
+    d.message = error_->message;
+    auto [line, col] = LineCol(error_->pos);
+    d.line = line;
+    d.column = col;
+    return d;
+  }
+  std::pair<int, int> LineCol(size_t pos) const {
+    int line = 1, col = 1;
+    for (size_t i = 0; i < pos && i < src_.size(); ++i) {
+      if (src_[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return {line, col};
+  }
+  template <typename T>
+  std::shared_ptr<T> Make(size_t pos) {
+    auto n = std::make_shared<T>();
+    auto [line, col] = LineCol(pos);
+    n->line = line;
+    n->column = col;
+    return n;
+  }
+  NodePtr ErrorNode() { return std::make_shared<LiteralNode>(); }
+
+  // ---- lexing ----------------------------------------------------------------------------
+  void SkipSpace(size_t& p) const {
+    for (;;) {
+      while (p < src_.size() && std::isspace(static_cast<unsigned char>(src_[p]))) ++p;
+      if (p + 1 < src_.size() && src_[p] == '/' && src_[p + 1] == '/') {
+        while (p < src_.size() && src_[p] != '\n') ++p;
+        continue;
+      }
+      if (p + 1 < src_.size() && src_[p] == '/' && src_[p + 1] == '*') {
+        size_t close = src_.find("*/", p + 2);
+        p = close == std::string_view::npos ? src_.size() : close + 2;
+        continue;
+      }
+      break;
+    }
+  }
+
+  Token LexAt(size_t p) const {
+    SkipSpace(p);
+    Token t;
+    t.start = p;
+    if (p >= src_.size()) {
+      t.kind = Tok::kEnd;
+      t.end = p;
+      return t;
+    }
+    unsigned char c = static_cast<unsigned char>(src_[p]);
+    if (std::isdigit(c) || (c == '.' && p + 1 < src_.size() && std::isdigit(static_cast<unsigned char>(src_[p + 1])))) {
+      size_t q = p;
+      while (q < src_.size() && std::isdigit(static_cast<unsigned char>(src_[q]))) ++q;
+      if (q + 1 < src_.size() && src_[q] == '.' && std::isdigit(static_cast<unsigned char>(src_[q + 1]))) {
+        ++q;
+        while (q < src_.size() && std::isdigit(static_cast<unsigned char>(src_[q]))) ++q;
+      }
+      // Exponent (accepted for convenience: 1.2e3).
+      if (q < src_.size() && (src_[q] == 'e' || src_[q] == 'E')) {
+        size_t r = q + 1;
+        if (r < src_.size() && (src_[r] == '+' || src_[r] == '-')) ++r;
+        if (r < src_.size() && std::isdigit(static_cast<unsigned char>(src_[r]))) {
+          while (r < src_.size() && std::isdigit(static_cast<unsigned char>(src_[r]))) ++r;
+          q = r;
+        }
+      }
+      t.kind = Tok::kNumber;
+      t.end = q;
+    } else if (c == '"') {
+      size_t q = p + 1;
+      while (q < src_.size() && src_[q] != '"') {
+        if (src_[q] == '\\' && q + 1 < src_.size()) ++q;
+        ++q;
+      }
+      if (q >= src_.size()) {
+        t.kind = Tok::kError;
+        t.end = src_.size();
+        t.text = "unterminated string";
+        return t;
+      }
+      t.kind = Tok::kString;
+      t.end = q + 1;
+    } else if (IsNameStart(c)) {
+      size_t q = p;
+      if (c == '?') {
+        q = p + 1;
+      } else {
+        while (q < src_.size() && IsNamePart(static_cast<unsigned char>(src_[q])) && src_[q] != '?') ++q;
+      }
+      t.kind = Tok::kName;
+      t.end = q;
+    } else {
+      static constexpr std::string_view kTwo[] = {"..", "**", "<=", ">=", "!=", "->"};
+      t.kind = Tok::kPunct;
+      t.end = p + 1;
+      for (auto two : kTwo) {
+        if (src_.substr(p, 2) == two) {
+          t.end = p + 2;
+          break;
+        }
+      }
+      if (t.end == p + 1 && !std::strchr("()[]{},.:=<>+-*/@", c)) {
+        t.kind = Tok::kError;
+        t.text = "unexpected character";
+        return t;
+      }
+    }
+    t.text = src_.substr(t.start, t.end - t.start);
+    return t;
+  }
+
+  Token Peek() const { return LexAt(pos_); }
+  Token Next() {
+    Token t = LexAt(pos_);
+    if (t.kind == Tok::kError) {
+      Fail(std::string(t.text), t.start);
+      pos_ = src_.size();
+      return t;
+    }
+    pos_ = t.end;
+    return t;
+  }
+  bool PeekPunct(std::string_view p) const {
+    Token t = Peek();
+    return t.kind == Tok::kPunct && t.text == p;
+  }
+  bool PeekWord(std::string_view w) const {
+    Token t = Peek();
+    return t.kind == Tok::kName && t.text == w;
+  }
+  bool EatPunct(std::string_view p) {
+    if (!PeekPunct(p)) return false;
+    Next();
+    return true;
+  }
+  bool EatWord(std::string_view w) {
+    if (!PeekWord(w)) return false;
+    Next();
+    return true;
+  }
+  void ExpectPunct(std::string_view p) {
+    if (!EatPunct(p)) {
+      Token t = Peek();
+      Fail("expected '" + std::string(p) + "' but found " + Describe(t), t.start);
+    }
+  }
+  void ExpectWord(std::string_view w) {
+    if (!EatWord(w)) {
+      Token t = Peek();
+      Fail("expected '" + std::string(w) + "' but found " + Describe(t), t.start);
+    }
+  }
+  static std::string Describe(const Token& t) {
+    if (t.kind == Tok::kEnd) return "end of expression";
+    return "'" + std::string(t.text) + "'";
+  }
+
+  // ---- names -----------------------------------------------------------------------------
+  void AddKnown(const std::string& name) {
+    if (name.empty()) return;
+    known_[static_cast<unsigned char>(name[0])].push_back(name);
+  }
+
+  // Length in the source of `name` starting at p (whitespace in the name matches any run of
+  // whitespace), or 0 when it does not match there.
+  size_t MatchName(const std::string& name, size_t p) const {
+    size_t i = 0, q = p;
+    while (i < name.size()) {
+      if (std::isspace(static_cast<unsigned char>(name[i]))) {
+        if (q >= src_.size() || !std::isspace(static_cast<unsigned char>(src_[q]))) return 0;
+        while (i < name.size() && std::isspace(static_cast<unsigned char>(name[i]))) ++i;
+        while (q < src_.size() && std::isspace(static_cast<unsigned char>(src_[q]))) ++q;
+        continue;
+      }
+      if (q >= src_.size() || src_[q] != name[i]) return 0;
+      ++i;
+      ++q;
+    }
+    if (q < src_.size() && IsNamePart(static_cast<unsigned char>(src_[q])) &&
+        IsNamePart(static_cast<unsigned char>(name.back())))
+      return 0;
+    return q - p;
+  }
+
+  // Reads a name at the current position. Returns the canonical name text.
+  std::string ReadName() {
+    Token first = Peek();
+    size_t p = first.start;
+    size_t best = 0;
+    const std::string* best_name = nullptr;
+    auto try_list = [&](const std::vector<std::string>& names) {
+      for (const auto& n : names) {
+        if (n.size() <= best) continue;
+        size_t len = MatchName(n, p);
+        if (len > best) {
+          best = len;
+          best_name = &n;
+        }
+      }
+    };
+    auto it = known_.find(static_cast<unsigned char>(src_[p]));
+    if (it != known_.end()) try_list(it->second);
+    for (const auto& scope : locals_)
+      for (const auto& [n, slot] : scope)
+        if (!n.empty() && n[0] == src_[p] && n.size() > best) {
+          size_t len = MatchName(n, p);
+          if (len > best) {
+            best = len;
+            best_name = &n;
+          }
+        }
+    if (best_name && best > first.text.size()) {
+      pos_ = p + best;
+      return *best_name;
+    }
+    // Plain words joined into one name: `first name` inside a filter, say.
+    Next();
+    std::string name(first.text);
+    if (name == "?") return name;
+    for (;;) {
+      Token t = Peek();
+      if (t.kind != Tok::kName || IsKeyword(t.text) || t.text == "?") break;
+      // Joining a word to a known name would shadow real structure; join unknown words only.
+      name += ' ';
+      name += t.text;
+      Next();
+    }
+    return name;
+  }
+
+  // ---- local scopes -------------------------------------------------------------------------
+  void PushScope() { locals_.emplace_back(); }
+  void PopScope() {
+    next_local_ -= static_cast<int>(locals_.back().size());
+    locals_.pop_back();
+  }
+  int DeclareLocal(const std::string& name) {
+    int slot = next_local_++;
+    max_locals_ = std::max(max_locals_, next_local_);
+    locals_.back().emplace_back(name, slot);
+    return slot;
+  }
+  std::optional<int> FindLocal(const std::string& name) const {
+    for (auto s = locals_.rbegin(); s != locals_.rend(); ++s)
+      for (auto e = s->rbegin(); e != s->rend(); ++e)
+        if (e->first == name) return e->second;
+    return std::nullopt;
+  }
+
+  struct DepthGuard {
+    Parser* p;
+    bool ok;
+    explicit DepthGuard(Parser* parser) : p(parser), ok(++parser->depth_ <= parser->options_.max_nesting) {
+      if (!ok) p->Fail("expression nested too deeply (limit " + std::to_string(p->options_.max_nesting) + ")", p->pos_);
+    }
+    ~DepthGuard() { --p->depth_; }
+  };
+
+  // ---- expressions -----------------------------------------------------------------------------
+  NodePtr ParseExpression() {
+    DepthGuard guard(this);
+    if (!guard.ok || error_) return ErrorNode();
+    Token t = Peek();
+    if (t.kind == Tok::kName) {
+      if (t.text == "if") return ParseIf();
+      if (t.text == "for") return ParseFor();
+      if (t.text == "some" || t.text == "every") return ParseQuantified();
+      if (t.text == "function") return ParseFunctionDef();
+    }
+    return ParseDisjunction();
+  }
+
+  NodePtr ParseIf() {
+    size_t start = Next().start;
+    auto n = Make<IfNode>(start);
+    n->condition = ParseExpression();
+    ExpectWord("then");
+    n->then_branch = ParseExpression();
+    ExpectWord("else");
+    n->else_branch = ParseExpression();
+    return n;
+  }
+
+  std::vector<IterationContext> ParseIterators() {
+    std::vector<IterationContext> its;
+    do {
+      IterationContext ic;
+      Token t = Peek();
+      if (t.kind != Tok::kName) {
+        Fail("expected a variable name but found " + Describe(t), t.start);
+        return its;
+      }
+      ic.name = ReadName();
+      ExpectWord("in");
+      ic.domain = ParseIterationDomain();
+      if (EatPunct("..")) ic.range_end = ParseIterationDomain();
+      // Declared after the domain: the domain cannot see its own variable.
+      ic.slot = DeclareLocal(ic.name);
+      its.push_back(std::move(ic));
+    } while (!error_ && EatPunct(","));
+    return its;
+  }
+  NodePtr ParseIterationDomain() { return ParseDisjunction(); }
+
+  NodePtr ParseFor() {
+    size_t start = Next().start;
+    auto n = Make<ForNode>(start);
+    PushScope();
+    n->iterators = ParseIterators();
+    n->partial_slot = DeclareLocal("partial");
+    ExpectWord("return");
+    n->body = ParseExpression();
+    PopScope();
+    return n;
+  }
+
+  NodePtr ParseQuantified() {
+    Token kw = Next();
+    auto n = Make<QuantifiedNode>(kw.start);
+    n->every = kw.text == "every";
+    PushScope();
+    n->iterators = ParseIterators();
+    ExpectWord("satisfies");
+    n->condition = ParseExpression();
+    PopScope();
+    return n;
+  }
+
+  NodePtr ParseFunctionDef() {
+    size_t start = Next().start;
+    auto n = Make<FunctionDefNode>(start);
+    ExpectPunct("(");
+    // The body runs in a fresh frame that starts as a copy of this one.
+    PushScope();
+    if (!EatPunct(")")) {
+      do {
+        Token t = Peek();
+        if (t.kind != Tok::kName) {
+          Fail("expected a parameter name but found " + Describe(t), t.start);
+          break;
+        }
+        std::string name = ReadParamName();
+        std::optional<TypeSpec> type;
+        if (EatPunct(":")) type = ParseTypeHere();
+        n->params.emplace_back(DeclareLocal(name), name);
+        n->param_types.push_back(std::move(type));
+      } while (!error_ && EatPunct(","));
+      ExpectPunct(")");
+    }
+    if (EatWord("external")) {
+      n->external = true;
+      n->body = ParseExpression();  // the mapping context, kept for diagnostics only
+    } else {
+      n->body = ParseExpression();
+    }
+    PopScope();
+    n->frame_size = max_locals_;
+    return n;
+  }
+
+  // Parameter names: words up to ',', ')' or ':'.
+  std::string ReadParamName() {
+    std::string name;
+    for (;;) {
+      Token t = Peek();
+      if (t.kind != Tok::kName) break;
+      if (!name.empty()) name += ' ';
+      name += t.text;
+      Next();
+    }
+    return name;
+  }
+
+  // A type after ':' or 'instance of': taken as the longest text that parses as a type.
+  std::optional<TypeSpec> ParseTypeHere() {
+    SkipSpace(pos_);
+    size_t start = pos_;
+    size_t depth = 0;
+    size_t end = start;
+    size_t best_end = 0;
+    std::optional<TypeSpec> best;
+    // Scan forward to a delimiter at bracket depth 0, trying each prefix that ends on a word.
+    while (end < src_.size()) {
+      char c = src_[end];
+      if (c == '<') ++depth;
+      if (c == '>' && depth > 0 && !(end > 0 && src_[end - 1] == '-')) --depth;
+      if (depth == 0 && (c == ',' || c == ')' || c == ']' || c == '}' || c == '=' || c == '!' ||
+                         (c == '<' && false)))
+        break;
+      ++end;
+      if (depth == 0) {
+        auto t = ParseType(src_.substr(start, end - start));
+        if (t && (end >= src_.size() || !IsNamePart(static_cast<unsigned char>(src_[end])))) {
+          best = std::move(t);
+          best_end = end;
+        }
+      }
+      if (end - start > 400) break;
+    }
+    if (!best) {
+      Fail("unknown type", start);
+      return std::nullopt;
+    }
+    pos_ = best_end;
+    return best;
+  }
+
+  NodePtr ParseDisjunction() {
+    NodePtr lhs = ParseConjunction();
+    while (!error_ && PeekWord("or")) {
+      size_t start = Next().start;
+      auto n = Make<OrNode>(start);
+      n->lhs = lhs;
+      n->rhs = ParseConjunction();
+      lhs = n;
+    }
+    return lhs;
+  }
+
+  NodePtr ParseConjunction() {
+    NodePtr lhs = ParseComparison();
+    while (!error_ && PeekWord("and")) {
+      size_t start = Next().start;
+      auto n = Make<AndNode>(start);
+      n->lhs = lhs;
+      n->rhs = ParseComparison();
+      lhs = n;
+    }
+    return lhs;
+  }
+
+  std::optional<BinaryOp> PeekComparison() const {
+    Token t = Peek();
+    if (t.kind != Tok::kPunct) return std::nullopt;
+    if (t.text == "=") return BinaryOp::kEq;
+    if (t.text == "!=") return BinaryOp::kNe;
+    if (t.text == "<") return BinaryOp::kLt;
+    if (t.text == "<=") return BinaryOp::kLe;
+    if (t.text == ">") return BinaryOp::kGt;
+    if (t.text == ">=") return BinaryOp::kGe;
+    return std::nullopt;
+  }
+
+  NodePtr ParseComparison() {
+    DepthGuard guard(this);
+    if (!guard.ok) return ErrorNode();
+    NodePtr lhs = ParseAdditive();
+    for (;;) {
+      if (error_) return lhs;
+      if (auto op = PeekComparison()) {
+        size_t start = Next().start;
+        auto n = Make<BinaryNode>(start);
+        n->op = *op;
+        n->lhs = lhs;
+        n->rhs = ParseAdditive();
+        lhs = n;
+        continue;
+      }
+      if (PeekWord("between")) {
+        size_t start = Next().start;
+        auto n = Make<BetweenNode>(start);
+        n->value = lhs;
+        n->low = ParseAdditive();
+        ExpectWord("and");
+        n->high = ParseAdditive();
+        lhs = n;
+        continue;
+      }
+      if (PeekWord("in")) {
+        size_t start = Next().start;
+        auto n = Make<InNode>(start);
+        n->value = lhs;
+        if (PeekPunct("(") && !ParenIsRange()) {
+          Next();
+          n->tests = ParsePositiveUnaryTests();
+          ExpectPunct(")");
+        } else {
+          n->tests = ParsePositiveUnaryTest();
+        }
+        lhs = n;
+        continue;
+      }
+      if (PeekWord("instance")) {
+        size_t start = Next().start;
+        ExpectWord("of");
+        auto n = Make<InstanceOfNode>(start);
+        n->value = lhs;
+        auto t = ParseTypeHere();
+        if (t) n->type = std::move(*t);
+        lhs = n;
+        continue;
+      }
+      return lhs;
+    }
+  }
+
+  // At '(': is this an open-start range like (1..10]?
+  bool ParenIsRange() {
+    size_t saved = pos_;
+    auto saved_error = error_;
+    Next();  // (
+    int saved_depth = depth_;
+    bool saved_tests = in_unary_tests_;
+    // Cheap lookahead: parse an expression and look for '..'.
+    auto saved_next = next_local_;
+    auto saved_max = max_locals_;
+    auto saved_locals = locals_;
+    (void)ParseAdditive();
+    bool is_range = !error_ && PeekPunct("..");
+    pos_ = saved;
+    error_ = saved_error;
+    depth_ = saved_depth;
+    in_unary_tests_ = saved_tests;
+    next_local_ = saved_next;
+    max_locals_ = saved_max;
+    locals_ = std::move(saved_locals);
+    return is_range;
+  }
+
+  NodePtr ParseAdditive() {
+    NodePtr lhs = ParseMultiplicative();
+    for (;;) {
+      if (error_) return lhs;
+      Token t = Peek();
+      if (t.kind == Tok::kPunct && (t.text == "+" || t.text == "-")) {
+        Next();
+        auto n = Make<BinaryNode>(t.start);
+        n->op = t.text == "+" ? BinaryOp::kAdd : BinaryOp::kSub;
+        n->lhs = lhs;
+        n->rhs = ParseMultiplicative();
+        lhs = n;
+        continue;
+      }
+      return lhs;
+    }
+  }
+
+  NodePtr ParseMultiplicative() {
+    NodePtr lhs = ParseExponent();
+    for (;;) {
+      if (error_) return lhs;
+      Token t = Peek();
+      if (t.kind == Tok::kPunct && (t.text == "*" || t.text == "/")) {
+        Next();
+        auto n = Make<BinaryNode>(t.start);
+        n->op = t.text == "*" ? BinaryOp::kMul : BinaryOp::kDiv;
+        n->lhs = lhs;
+        n->rhs = ParseExponent();
+        lhs = n;
+        continue;
+      }
+      return lhs;
+    }
+  }
+
+  // Left-associative; unary minus binds tighter (-a ** b is (-a) ** b).
+  NodePtr ParseExponent() {
+    NodePtr lhs = ParseUnary();
+    while (!error_ && PeekPunct("**")) {
+      size_t start = Next().start;
+      auto n = Make<BinaryNode>(start);
+      n->op = BinaryOp::kPow;
+      n->lhs = lhs;
+      n->rhs = ParseUnary();
+      lhs = n;
+    }
+    return lhs;
+  }
+
+  NodePtr ParseUnary() {
+    DepthGuard guard(this);
+    if (!guard.ok) return ErrorNode();
+    if (PeekPunct("-")) {
+      size_t start = Next().start;
+      NodePtr operand = ParseUnary();
+      // Fold literals so "-5" is the number -5.
+      if (auto lit = std::dynamic_pointer_cast<const LiteralNode>(operand); lit && lit->value.is(Type::kNumber)) {
+        auto n = Make<LiteralNode>(start);
+        n->value = Value::Number(lit->value.number().Negate());
+        return n;
+      }
+      auto n = Make<NegateNode>(start);
+      n->operand = operand;
+      return n;
+    }
+    return ParsePostfix();
+  }
+
+  NodePtr ParsePostfix() {
+    NodePtr target = ParsePrimary();
+    for (;;) {
+      if (error_) return target;
+      Token t = Peek();
+      if (t.kind != Tok::kPunct) return target;
+      if (t.text == "(") {
+        target = ParseCall(target, t.start);
+      } else if (t.text == "[") {
+        Next();
+        auto n = Make<FilterNode>(t.start);
+        n->target = target;
+        PushScope();
+        n->item_slot = DeclareLocal("item");
+        ++filter_depth_;
+        n->predicate = ParseExpression();
+        --filter_depth_;
+        PopScope();
+        ExpectPunct("]");
+        target = n;
+      } else if (t.text == ".") {
+        Next();
+        Token nt = Peek();
+        if (nt.kind != Tok::kName) {
+          Fail("expected a name after '.' but found " + Describe(nt), nt.start);
+          return target;
+        }
+        auto n = Make<PathNode>(t.start);
+        n->target = target;
+        n->name = ReadPathName();
+        target = n;
+      } else {
+        return target;
+      }
+    }
+  }
+
+  // After '.', names are keys of whatever value is there: join plain words greedily.
+  std::string ReadPathName() {
+    Token first = Next();
+    std::string name(first.text);
+    for (;;) {
+      Token t = Peek();
+      if (t.kind != Tok::kName || IsKeyword(t.text)) break;
+      name += ' ';
+      name += t.text;
+      Next();
+    }
+    return name;
+  }
+
+  // Is the text at the current position `words :` (a named argument)?
+  bool AtNamedArgument() const {
+    size_t p = pos_;
+    Token t = LexAt(p);
+    if (t.kind != Tok::kName) return false;
+    while (t.kind == Tok::kName) {
+      p = t.end;
+      t = LexAt(p);
+    }
+    return t.kind == Tok::kPunct && t.text == ":";
+  }
+
+  NodePtr ParseCall(NodePtr callee, size_t start) {
+    Next();  // (
+    auto n = Make<CallNode>(start);
+    if (auto ref = std::dynamic_pointer_cast<const DynamicRefNode>(callee)) {
+      if (const FunctionPtr* b = FindBuiltin(ref->name)) n->builtin = *b;
+      n->callee_name = ref->name;
+    }
+    if (!n->builtin) n->callee = callee;
+    if (!EatPunct(")")) {
+      bool named = AtNamedArgument();
+      do {
+        if (named) {
+          std::string name = ReadParamName();
+          ExpectPunct(":");
+          n->arg_names.push_back(name);
+        }
+        n->args.push_back(ParseExpression());
+      } while (!error_ && EatPunct(","));
+      ExpectPunct(")");
+    }
+    return n;
+  }
+
+  NodePtr ParseName() {
+    Token t = Peek();
+    std::string name = ReadName();
+    if (name == "?" && in_unary_tests_) {
+      auto n = Make<LocalRefNode>(t.start);
+      n->slot = input_slot_;
+      n->name = "?";
+      uses_input_ = true;
+      return n;
+    }
+    if (auto slot = FindLocal(name)) {
+      auto n = Make<LocalRefNode>(t.start);
+      n->slot = *slot;
+      n->name = name;
+      n->shadowable = filter_depth_ > 0 && name != "item";
+      return n;
+    }
+    if (auto slot = scope_.Find(name)) {
+      auto n = Make<GlobalRefNode>(t.start);
+      n->slot = *slot;
+      n->name = name;
+      n->shadowable = filter_depth_ > 0;
+      return n;
+    }
+    // Built-in function names and unknown names: resolved at run time (a built-in called
+    // directly is bound in ParseCall).
+    auto n = Make<DynamicRefNode>(t.start);
+    n->name = name;
+    return n;
+  }
+
+  NodePtr ParsePrimary() {
+    DepthGuard guard(this);
+    if (!guard.ok || error_) return ErrorNode();
+    Token t = Peek();
+    switch (t.kind) {
+      case Tok::kEnd:
+        Fail("unexpected end of expression", t.start);
+        return ErrorNode();
+      case Tok::kError:
+        Fail(std::string(t.text), t.start);
+        return ErrorNode();
+      case Tok::kNumber: {
+        Next();
+        auto n = Make<LiteralNode>(t.start);
+        auto d = Decimal::FromString(t.text);
+        if (!d) {
+          Fail("invalid number '" + std::string(t.text.substr(0, 40)) + "'", t.start);
+          return ErrorNode();
+        }
+        n->value = Value::Number(*d);
+        return n;
+      }
+      case Tok::kString: {
+        Next();
+        auto n = Make<LiteralNode>(t.start);
+        auto s = Unescape(t.text.substr(1, t.text.size() - 2), t.start);
+        n->value = Value::String(std::move(s));
+        return n;
+      }
+      case Tok::kName: {
+        if (t.text == "true" || t.text == "false") {
+          Next();
+          auto n = Make<LiteralNode>(t.start);
+          n->value = Value::Bool(t.text == "true");
+          return n;
+        }
+        if (t.text == "null") {
+          Next();
+          return Make<LiteralNode>(t.start);
+        }
+        if (t.text == "if" || t.text == "for" || t.text == "some" || t.text == "every" || t.text == "function")
+          return ParseExpression();
+        if (IsKeyword(t.text) && t.text != "?") {
+          Fail("unexpected '" + std::string(t.text) + "'", t.start);
+          return ErrorNode();
+        }
+        return ParseName();
+      }
+      case Tok::kPunct:
+        break;
+    }
+    if (t.text == "(") {
+      Next();
+      NodePtr inner = ParseExpression();
+      if (EatPunct("..")) return FinishRange(inner, false, t.start);
+      ExpectPunct(")");
+      return inner;
+    }
+    if (t.text == "[") {
+      Next();
+      auto list = Make<ListNode>(t.start);
+      if (EatPunct("]")) return list;
+      NodePtr first = ParseExpression();
+      if (EatPunct("..")) return FinishRange(first, true, t.start);
+      list->items.push_back(first);
+      while (!error_ && EatPunct(",")) list->items.push_back(ParseExpression());
+      ExpectPunct("]");
+      return list;
+    }
+    if (t.text == "]") {
+      Next();
+      NodePtr low = ParseExpression();
+      ExpectPunct("..");
+      return FinishRange(low, false, t.start);
+    }
+    if (t.text == "{") return ParseContext();
+    if (t.text == "@") {
+      Next();
+      Token s = Peek();
+      if (s.kind != Tok::kString) {
+        Fail("expected a string after '@'", s.start);
+        return ErrorNode();
+      }
+      Next();
+      std::string text = Unescape(s.text.substr(1, s.text.size() - 2), s.start);
+      auto n = Make<LiteralNode>(t.start);
+      n->value = ParseTemporalLiteral(text);
+      if (n->value.is_null()) Fail("invalid temporal literal @\"" + text.substr(0, 60) + "\"", t.start);
+      return n;
+    }
+    if (t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=") {
+      // A unary comparison used as a value is a range: `< 10` is (null..10).
+      return ParsePositiveUnaryTest();
+    }
+    Fail("unexpected '" + std::string(t.text) + "'", t.start);
+    return ErrorNode();
+  }
+
+  NodePtr FinishRange(NodePtr low, bool low_closed, size_t start) {
+    auto n = Make<RangeNode>(start);
+    n->low = low;
+    n->low_closed = low_closed;
+    n->high = ParseExpression();
+    Token close = Peek();
+    if (close.kind == Tok::kPunct && (close.text == "]" || close.text == ")" || close.text == "[")) {
+      Next();
+      n->high_closed = close.text == "]";
+    } else {
+      Fail("expected ']', ')' or '[' to close the range but found " + Describe(close), close.start);
+    }
+    return n;
+  }
+
+  NodePtr ParseContext() {
+    size_t start = Next().start;  // {
+    auto n = Make<ContextNode>(start);
+    PushScope();
+    if (!EatPunct("}")) {
+      do {
+        Token k = Peek();
+        std::string key;
+        if (k.kind == Tok::kString) {
+          Next();
+          key = Unescape(k.text.substr(1, k.text.size() - 2), k.start);
+        } else if (k.kind == Tok::kName) {
+          key = ReadContextKey();
+        } else {
+          Fail("expected a context key but found " + Describe(k), k.start);
+          break;
+        }
+        ExpectPunct(":");
+        for (const auto& e : n->entries)
+          if (e.key == key) Fail("duplicate context key '" + key + "'", k.start);
+        ContextEntryNode entry;
+        entry.key = key;
+        entry.value = ParseExpression();
+        entry.slot = DeclareLocal(key);
+        n->entries.push_back(std::move(entry));
+      } while (!error_ && EatPunct(","));
+      ExpectPunct("}");
+    }
+    PopScope();
+    return n;
+  }
+
+  // Context keys: the raw text up to ':' with whitespace runs folded.
+  std::string ReadContextKey() {
+    SkipSpace(pos_);
+    size_t start = pos_;
+    size_t end = start;
+    while (end < src_.size() && src_[end] != ':' && src_[end] != ',' && src_[end] != '}' && src_[end] != '{') ++end;
+    std::string raw(src_.substr(start, end - start));
+    std::string key;
+    bool space = false;
+    for (char c : raw) {
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        space = !key.empty();
+        continue;
+      }
+      if (space) key += ' ';
+      space = false;
+      key += c;
+    }
+    pos_ = end;
+    return key;
+  }
+
+  std::string Unescape(std::string_view s, size_t pos) {
+    std::string out;
+    out.reserve(s.size());
+    auto append_utf8 = [&](uint32_t cp) {
+      if (cp < 0x80) {
+        out += static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+      } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+      } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+      }
+    };
+    auto hex = [&](size_t at, size_t n) -> std::optional<uint32_t> {
+      if (at + n > s.size()) return std::nullopt;
+      uint32_t v = 0;
+      for (size_t i = 0; i < n; ++i) {
+        char c = s[at + i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
+        else return std::nullopt;
+      }
+      return v;
+    };
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '\\' || i + 1 >= s.size()) {
+        out += s[i];
+        continue;
+      }
+      char e = s[++i];
+      switch (e) {
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case '"': out += '"'; break;
+        case '\'': out += '\''; break;
+        case '\\': out += '\\'; break;
+        case 'u': {
+          auto v = hex(i + 1, 4);
+          if (!v) {
+            Fail("invalid \\u escape", pos);
+            return out;
+          }
+          i += 4;
+          uint32_t cp = *v;
+          // Surrogate pair written as two \u escapes.
+          if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < s.size() + 0 && s[i + 1] == '\\' && s[i + 2] == 'u') {
+            auto lo = hex(i + 3, 4);
+            if (lo && *lo >= 0xDC00 && *lo <= 0xDFFF) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (*lo - 0xDC00);
+              i += 6;
+            }
+          }
+          append_utf8(cp);
+          break;
+        }
+        case 'U': {
+          auto v = hex(i + 1, 6);
+          if (!v || *v > 0x10FFFF) {
+            Fail("invalid \\U escape", pos);
+            return out;
+          }
+          i += 6;
+          append_utf8(*v);
+          break;
+        }
+        default:
+          out += '\\';
+          out += e;
+      }
+    }
+    return out;
+  }
+
+  static Value ParseTemporalLiteral(const std::string& text) {
+    if (!text.empty() && (text[0] == 'P' || (text.size() > 1 && text[0] == '-' && text[1] == 'P'))) {
+      if (auto d = ParseDaysTimeDuration(text)) return Value::Duration(*d);
+      if (auto d = ParseYearsMonthsDuration(text)) return Value::Duration(*d);
+      return Value();
+    }
+    if (text.find('T') != std::string::npos) {
+      if (auto dt = ParseDateTime(text)) return Value::FromDateTime(*dt);
+      return Value();
+    }
+    if (text.size() > 2 && text[2] == ':') {
+      if (auto t = ParseTime(text)) return Value::FromTime(*t);
+      return Value();
+    }
+    if (auto d = ParseDate(text)) return Value::FromDate(*d);
+    return Value();
+  }
+
+  // ---- unary tests ---------------------------------------------------------------------------
+  NodePtr ParseUnaryTests() {
+    Token t = Peek();
+    if (t.kind == Tok::kPunct && t.text == "-") {
+      Token after = LexAt(t.end);
+      if (after.kind == Tok::kEnd) {
+        Next();
+        return Make<DashTestNode>(t.start);
+      }
+    }
+    if (t.kind == Tok::kName && t.text == "not") {
+      Token paren = LexAt(t.end);
+      if (paren.kind == Tok::kPunct && paren.text == "(") {
+        // not(tests) — unless it is `not(x) = y` style expression; decide by what follows ')'.
+        size_t saved = pos_;
+        Next();
+        Next();
+        auto n = Make<NotTestNode>(t.start);
+        n->tests = ParsePositiveUnaryTests();
+        if (!error_ && EatPunct(")") && Peek().kind == Tok::kEnd) return n;
+        // Not a negated test list after all: parse as ordinary tests.
+        pos_ = saved;
+        error_.reset();
+      }
+    }
+    return ParsePositiveUnaryTests();
+  }
+
+  NodePtr ParsePositiveUnaryTests() {
+    auto any = Make<AnyTestNode>(pos_);
+    do {
+      any->tests.push_back(ParsePositiveUnaryTest());
+    } while (!error_ && EatPunct(","));
+    if (any->tests.size() == 1) return any->tests[0];
+    return any;
+  }
+
+  NodePtr ParsePositiveUnaryTest() {
+    DepthGuard guard(this);
+    if (!guard.ok) return ErrorNode();
+    Token t = Peek();
+    if (t.kind == Tok::kPunct && (t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=" ||
+                                  t.text == "=" || t.text == "!=")) {
+      Next();
+      auto n = Make<CompareTestNode>(t.start);
+      n->op = t.text == "<"    ? BinaryOp::kLt
+              : t.text == "<=" ? BinaryOp::kLe
+              : t.text == ">"  ? BinaryOp::kGt
+              : t.text == ">=" ? BinaryOp::kGe
+              : t.text == "="  ? BinaryOp::kEq
+                               : BinaryOp::kNe;
+      n->operand = ParseAdditive();
+      return n;
+    }
+    auto n = Make<ExpressionTestNode>(t.start);
+    bool saved_uses = uses_input_;
+    uses_input_ = false;
+    n->expr = ParseExpression();
+    n->uses_input = uses_input_;
+    n->input_slot = input_slot_;
+    uses_input_ = saved_uses || uses_input_;
+    return n;
+  }
+
+  std::string_view src_;
+  const Scope& scope_;
+  const CompileOptions& options_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+  std::optional<ParseError> error_;
+  std::unordered_map<unsigned char, std::vector<std::string>> known_;
+  std::vector<std::vector<std::pair<std::string, int>>> locals_;
+  int next_local_ = 0;
+  int max_locals_ = 0;
+  int filter_depth_ = 0;
+  bool in_unary_tests_ = false;
+  int input_slot_ = -1;
+  bool uses_input_ = false;
+};
+
+}  // namespace
+
+tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionText(std::string_view text, const Scope& scope,
+                                                                        const CompileOptions& options) {
+  Parser p(text, scope, options);
+  return p.ParseExpressionRoot();
+}
+
+tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseUnaryTestsText(std::string_view text, const Scope& scope,
+                                                                        const CompileOptions& options) {
+  Parser p(text, scope, options);
+  return p.ParseUnaryTestsRoot();
+}
+
+}  // namespace internal
+}  // namespace zebra::feel
