@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
-#include "cli/json_values.h"
+#include "json/json_values.h"
 #include "feel/feel.h"
 
 namespace zebra::cli {
@@ -34,7 +34,7 @@ int FeelCommand(const Args& args, Io io) {
       io.err << "zebra feel: --context must be a JSON object\n";
       return 2;
     }
-    feel::Value v = ValueFromJson(j);
+    feel::Value v = json::ValueFromJson(j);
     variables = v.context();
   }
   feel::EvalContext ctx;

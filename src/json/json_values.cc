@@ -1,6 +1,6 @@
-#include "cli/json_values.h"
+#include "json/json_values.h"
 
-namespace zebra::cli {
+namespace zebra::json {
 
 feel::Value ValueFromJson(const nlohmann::ordered_json& j) {
   using feel::Value;
@@ -66,4 +66,4 @@ nlohmann::ordered_json ValueToJson(const feel::Value& v) {
   }
 }
 
-}  // namespace zebra::cli
+}  // namespace zebra::json

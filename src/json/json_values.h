@@ -6,7 +6,7 @@
 
 #include "feel/value.h"
 
-namespace zebra::cli {
+namespace zebra::json {
 
 // Objects → contexts (key order kept), arrays → lists, numbers → decimals (shortest
 // round-trip digits), strings, booleans, null.
@@ -15,4 +15,4 @@ feel::Value ValueFromJson(const nlohmann::ordered_json& j);
 // values as ISO 8601 strings; ranges and functions as their FEEL text.
 nlohmann::ordered_json ValueToJson(const feel::Value& v);
 
-}  // namespace zebra::cli
+}  // namespace zebra::json
