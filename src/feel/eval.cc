@@ -612,7 +612,7 @@ Value PathNode::Eval(Frame& f) const {
 
 namespace {
 
-class UserFunction final : public Function {
+class UserFunction final : public Function, public std::enable_shared_from_this<UserFunction> {
  public:
   UserFunction(std::shared_ptr<const FunctionDefNode> def, std::vector<Value> globals, std::vector<Value> locals)
       : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {
@@ -639,6 +639,8 @@ class UserFunction final : public Function {
       }
       locals[static_cast<size_t>(def_->params[i].first)] = args[i];
     }
+    if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < locals.size())
+      locals[static_cast<size_t>(def_->self_slot)] = Value::FromFunction(shared_from_this());
     Frame f;
     f.globals = globals_;
     f.locals = locals.data();

@@ -149,6 +149,7 @@ struct FunctionDefNode : Node {
   std::vector<std::optional<TypeSpec>> param_types;
   NodePtr body;
   int frame_size = 0;  // locals the body needs
+  int self_slot = -1;  // context entry holding this function, so it can call itself
   bool external = false;
   Value Eval(Frame& f) const override;
 };

@@ -931,8 +931,16 @@ class Parser {
           if (e.key == key) Fail("duplicate context key '" + key + "'", k.start);
         ContextEntryNode entry;
         entry.key = key;
-        entry.value = ParseExpression();
-        entry.slot = DeclareLocal(key);
+        if (PeekWord("function")) {
+          // Declared first so the function can call itself by its entry name.
+          entry.slot = DeclareLocal(key);
+          entry.value = ParseExpression();
+          if (auto def = std::dynamic_pointer_cast<const FunctionDefNode>(entry.value))
+            const_cast<FunctionDefNode&>(*def).self_slot = entry.slot;
+        } else {
+          entry.value = ParseExpression();
+          entry.slot = DeclareLocal(key);
+        }
         n->entries.push_back(std::move(entry));
       } while (!error_ && EatPunct(","));
       ExpectPunct("}");
