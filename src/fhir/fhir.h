@@ -1,0 +1,43 @@
+// FHIR R4 (mCODE, US Core) Bundle → zebra.case/v1.
+//
+// The mapping is driven by code tables in knowledge/fhir/code_tables.json, so a hospital can
+// extend it without touching C++. Nothing is guessed: an unknown code stays unknown (and shows up
+// in the report); two values for one field are a conflict, resolved by the latest date and
+// reported.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+namespace zebra::fhir {
+
+using Json = nlohmann::ordered_json;
+
+struct MapError {
+  std::string path;  // JSON path in the bundle, e.g. "entry[3].resource.valueQuantity.value"
+  std::string message;
+};
+
+struct MapResult {
+  Json case_json;  // zebra.case/v1
+  // { "fields": [{field, value, resource, element}], "conflicts": [...], "unused": [...],
+  //   "notes": [...] }
+  Json report;
+};
+
+struct MapOptions {
+  std::optional<std::string> as_of;  // YYYY-MM-DD for age; default: the bundle timestamp
+};
+
+tl::expected<Json, std::string> LoadCodeTables(const std::filesystem::path& file);
+std::filesystem::path DefaultCodeTablesPath(const std::filesystem::path& knowledge_dir);
+
+tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle_text, const Json& code_tables,
+                                                         const MapOptions& options = {});
+
+}  // namespace zebra::fhir
