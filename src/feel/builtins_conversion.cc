@@ -1,8 +1,9 @@
 // FEEL conversion functions (DMN 1.5 §10.3.4.1): date, date and time, time, number, string,
-// duration, years and months duration.
+// duration, years and months duration, range.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "feel/builtins.h"
 
@@ -232,6 +233,151 @@ Value YearsMonthsBetween(std::span<const Value> args, EvalContext& ctx) {
   return Value::Duration(MonthsBetween(*from, *to));
 }
 
+// ---- range(from) --------------------------------------------------------------------------
+// The endpoints of a range string must be literals (DMN 1.5 §10.3.4.1): numbers, strings,
+// @"..." temporal literals, or date/time/date and time/duration of a string literal.
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// A whole FEEL string literal "..." → its text; nullopt when `s` is anything else.
+std::optional<std::string> StringLiteral(std::string_view s) {
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return std::nullopt;
+  std::string out;
+  for (size_t i = 1; i + 1 < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"') return std::nullopt;
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    if (++i + 1 >= s.size()) return std::nullopt;
+    switch (s[i]) {
+      case '"': out.push_back('"'); break;
+      case '\'': out.push_back('\''); break;
+      case '\\': out.push_back('\\'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      default: return std::nullopt;
+    }
+  }
+  return out;
+}
+
+bool IsNumberLiteral(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  size_t digits = 0;
+  bool point = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      ++digits;
+    } else if (s[i] == '.' && !point) {
+      point = true;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && s.back() != '.';
+}
+
+// @"..." literal: whichever temporal form the text has.
+std::optional<Value> TemporalLiteral(std::string_view text) {
+  if (auto dt = ParseDateTime(text); dt && text.find('T') != std::string_view::npos) return Value::FromDateTime(*dt);
+  if (auto d = ParseDate(text)) return Value::FromDate(*d);
+  if (auto t = ParseTime(text)) return Value::FromTime(*t);
+  if (auto dt = ParseDaysTimeDuration(text)) return Value::Duration(*dt);
+  if (auto ym = ParseYearsMonthsDuration(text)) return Value::Duration(*ym);
+  return std::nullopt;
+}
+
+std::optional<Value> EndpointLiteral(std::string_view s) {
+  s = Trim(s);
+  if (s.empty()) return std::nullopt;
+  if (IsNumberLiteral(s)) {
+    auto d = Decimal::FromString(s);
+    if (!d) return std::nullopt;
+    return Value::Number(*d);
+  }
+  if (s.front() == '"') {
+    auto str = StringLiteral(s);
+    if (!str) return std::nullopt;
+    return Value::String(*str);
+  }
+  if (s.front() == '@') {
+    auto str = StringLiteral(Trim(s.substr(1)));
+    if (!str) return std::nullopt;
+    return TemporalLiteral(*str);
+  }
+  // name("literal") for the four temporal conversion functions.
+  size_t open = s.find('(');
+  if (open == std::string_view::npos || s.back() != ')') return std::nullopt;
+  std::string_view fn = Trim(s.substr(0, open));
+  auto arg = StringLiteral(Trim(s.substr(open + 1, s.size() - open - 2)));
+  if (!arg) return std::nullopt;
+  if (fn == "date") {
+    if (auto d = ParseDate(*arg)) return Value::FromDate(*d);
+  } else if (fn == "time") {
+    if (auto t = ParseTime(*arg)) return Value::FromTime(*t);
+  } else if (fn == "date and time") {
+    if (auto dt = ParseDateTime(*arg)) return Value::FromDateTime(*dt);
+  } else if (fn == "duration") {
+    if (auto dt = ParseDaysTimeDuration(*arg)) return Value::Duration(*dt);
+    if (auto ym = ParseYearsMonthsDuration(*arg)) return Value::Duration(*ym);
+  }
+  return std::nullopt;
+}
+
+// The position of the ".." that separates the endpoints, skipping string literals.
+std::optional<size_t> FindDots(std::string_view s) {
+  bool in_string = false;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (in_string) {
+      if (s[i] == '\\') {
+        ++i;
+      } else if (s[i] == '"') {
+        in_string = false;
+      }
+    } else if (s[i] == '"') {
+      in_string = true;
+    } else if (s[i] == '.' && s[i + 1] == '.') {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+Value RangeFrom(std::span<const Value> args, EvalContext& ctx) {
+  const Value& from = args[0];
+  if (from.is_null()) return Value();
+  if (!from.is(Type::kString)) return ctx.Error("range: 'from' must be a string, not a " + Describe(from));
+  std::string_view s = Trim(from.string());
+  auto bad = [&] { return ctx.Error("range: \"" + from.string() + "\" is not a range literal"); };
+  if (s.size() < 4) return bad();
+  char first = s.front();
+  char last = s.back();
+  if ((first != '[' && first != '(' && first != ']') || (last != ']' && last != ')' && last != '[')) return bad();
+  std::string_view body = s.substr(1, s.size() - 2);
+  auto dots = FindDots(body);
+  if (!dots) return bad();
+  auto low = EndpointLiteral(body.substr(0, *dots));
+  auto high = EndpointLiteral(body.substr(*dots + 2));
+  if (!low || !high) return bad();
+  auto order = Compare(*low, *high);
+  if (!order) return ctx.Error("range: the endpoints of \"" + from.string() + "\" are not comparable");
+  if (*order > 0) return ctx.Error("range: the start of \"" + from.string() + "\" is after its end");
+  Range r;
+  r.low = *low;
+  r.high = *high;
+  r.low_closed = first == '[';
+  r.high_closed = last == ']';
+  return Value::FromRange(std::move(r));
+}
+
 }  // namespace
 
 void RegisterConversionBuiltins(BuiltinRegistrar& r) {
@@ -245,6 +391,7 @@ void RegisterConversionBuiltins(BuiltinRegistrar& r) {
   r.Add("string", {{{"from"}, StringFrom}});
   r.Add("duration", {{{"from"}, DurationFrom}});
   r.Add("years and months duration", {{{"from", "to"}, YearsMonthsBetween}});
+  r.Add("range", {{{"from"}, RangeFrom}});
 }
 
 }  // namespace zebra::feel

@@ -559,5 +559,77 @@ TEST(ConversionYearsMonths, Named) {
   EXPECT_EQ(v.years_months().months, -12);
 }
 
+// ---- range ---------------------------------------------------------------------------------
+
+// DMN 1.5 §10.3.4.1: range("[18..21)") is the range [18..21).
+TEST(ConversionRange, Numbers) {
+  Value v = Call("range", {S("[18..21)")});
+  ASSERT_TRUE(v.is(Type::kRange));
+  ExpectNumber(v.range().low, "18");
+  ExpectNumber(v.range().high, "21");
+  EXPECT_TRUE(v.range().low_closed);
+  EXPECT_FALSE(v.range().high_closed);
+}
+
+// DMN 1.5 §10.3.4.1: both open-end notations, "(" and "]", and surrounding blanks.
+TEST(ConversionRange, OpenEndNotations) {
+  Value a = Call("range", {S("]18..21[")});
+  ASSERT_TRUE(a.is(Type::kRange));
+  EXPECT_FALSE(a.range().low_closed);
+  EXPECT_FALSE(a.range().high_closed);
+  Value b = Call("range", {S(" ( 1 .. 3 ] ")});
+  ASSERT_TRUE(b.is(Type::kRange));
+  EXPECT_FALSE(b.range().low_closed);
+  EXPECT_TRUE(b.range().high_closed);
+  ExpectNumber(b.range().high, "3");
+}
+
+// DMN 1.5 §10.3.4.1: string endpoints.
+TEST(ConversionRange, Strings) {
+  Value v = Call("range", {S("[\"a\"..\"c\"]")});
+  ASSERT_TRUE(v.is(Type::kRange));
+  ASSERT_TRUE(v.range().low.is(Type::kString));
+  EXPECT_EQ(v.range().low.string(), "a");
+  EXPECT_EQ(v.range().high.string(), "c");
+}
+
+// DMN 1.5 §10.3.4.1: temporal endpoints as @-literals or conversion calls of string literals.
+TEST(ConversionRange, TemporalEndpoints) {
+  Value a = Call("range", {S("[@\"1970-01-01\"..@\"1970-01-02\"]")});
+  ASSERT_TRUE(a.is(Type::kRange));
+  ASSERT_TRUE(a.range().low.is(Type::kDate));
+  EXPECT_EQ(a.range().high.date(), DateFromCivil(1970, 1, 2));
+  Value b = Call("range", {S("[date(\"1970-01-01\")..date(\"1970-01-02\")]")});
+  ASSERT_TRUE(b.is(Type::kRange));
+  EXPECT_EQ(b.range().low.date(), DateFromCivil(1970, 1, 1));
+  Value c = Call("range", {S("[duration(\"P1D\")..@\"P2D\"]")});
+  ASSERT_TRUE(c.is(Type::kRange));
+  ASSERT_TRUE(c.range().low.is(Type::kDaysTimeDuration));
+  EXPECT_EQ(c.range().high.days_time().seconds, 2 * 86400);
+}
+
+// DMN 1.5 §10.3.4.1: endpoints must be literals, both present, of one type, and in order.
+TEST(ConversionRange, Invalid) {
+  ExpectNullWithError("range", {S("[..2]")});
+  ExpectNullWithError("range", {S("[1..]")});
+  ExpectNullWithError("range", {S(">=10")});
+  ExpectNullWithError("range", {S("")});
+  ExpectNullWithError("range", {S("[1..\"b\"]")});
+  ExpectNullWithError("range", {S("[3..1]")});
+  ExpectNullWithError("range", {S("[null..null]")});
+  ExpectNullWithError("range", {S("[date(string(\"1970-01-01\"))..date(\"1970-01-02\")]")});
+  ExpectNullWithError("range", {S("[@\"1970-01-01\"..@\"1970-01-02T00:00:00\"]")});
+}
+
+// DMN 1.5 §10.3.4.1: from must be a string.
+TEST(ConversionRange, NotString) {
+  Range r;
+  r.low = N(1);
+  r.high = N(3);
+  ExpectNullWithError("range", {Value::FromRange(r)});
+  EXPECT_TRUE(Named("range", {{"fron", S("[1..3]")}}).is_null());
+  EXPECT_TRUE(Named("range", {{"from", S("[1..3]")}}).is(Type::kRange));
+}
+
 }  // namespace
 }  // namespace zebra::feel
