@@ -217,9 +217,10 @@ Value DurationFrom(std::span<const Value> args, EvalContext& ctx) {
   }
 }
 
-// A date is taken as local midnight so that it can be measured against a date and time.
+// Only the calendar date counts: 2014-12-31T23:59:59 to 2016-12-31T00:00:01 is two whole years,
+// so times and zones are dropped before counting months.
 std::optional<DateTime> AsDateTime(const Value& v) {
-  if (v.is(Type::kDateTime)) return v.date_time();
+  if (v.is(Type::kDateTime)) return DateTime{v.date_time().date, Time{}};
   if (v.is(Type::kDate)) return DateTime{v.date(), Time{}};
   return std::nullopt;
 }

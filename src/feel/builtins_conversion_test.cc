@@ -545,6 +545,16 @@ TEST(ConversionYearsMonths, DateTimes) {
   EXPECT_EQ(w.years_months().months, 4 * 12 + 4);
 }
 
+// DMN 1.5 §10.3.4.1: months are counted between calendar dates; the time of day does not
+// shorten the last month.
+TEST(ConversionYearsMonths, TimeOfDayIgnored) {
+  DateTime from{DateFromCivil(2014, 12, 31), LocalTime(23, 59, 59)};
+  DateTime to{DateFromCivil(2016, 12, 31), LocalTime(0, 0, 1)};
+  Value v = Call("years and months duration", {Value::FromDateTime(from), Value::FromDateTime(to)});
+  ASSERT_TRUE(v.is(Type::kYearsMonthsDuration));
+  EXPECT_EQ(v.years_months().months, 24);
+}
+
 // DMN 1.5 §10.3.4.1: null or non-temporal arguments give null.
 TEST(ConversionYearsMonths, BadArguments) {
   EXPECT_TRUE(Call("years and months duration", {DateOf(2017, 8, 11), Value()}).is_null());
