@@ -1,0 +1,359 @@
+// Tests for FEEL numbers: DMN 1.5 §10.3.2.3.1 (decimal128, 34 digits, round half even) and the
+// numeric built-ins of §10.3.4.4 (decimal, floor, ceiling, round *, modulo, sqrt, exp, log).
+// Reference digits for the transcendental functions were computed independently with python3's
+// decimal module (getcontext().prec = 34, ROUND_HALF_EVEN), not taken from this implementation.
+#include "feel/decimal.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_set>
+
+namespace zebra::feel {
+namespace {
+
+Decimal D(std::string_view s) {
+  auto d = Decimal::FromString(s);
+  EXPECT_TRUE(d.has_value()) << s;
+  return d.value_or(Decimal());
+}
+
+std::string S(const std::optional<Decimal>& d) { return d ? d->ToString() : "null"; }
+
+std::string Div(std::string_view a, std::string_view b) { return S(D(a).Div(D(b))); }
+std::string Mod(std::string_view a, std::string_view b) { return S(D(a).Mod(D(b))); }
+std::string Rnd(std::string_view a, int scale, RoundingMode m) { return D(a).Round(scale, m).ToString(); }
+
+// --- Parsing ------------------------------------------------------------------------------------
+
+TEST(DecimalParse, AcceptsLiteralForms) {
+  EXPECT_EQ(S(Decimal::FromString("12")), "12");
+  EXPECT_EQ(S(Decimal::FromString("-0.5")), "-0.5");
+  EXPECT_EQ(S(Decimal::FromString(".5")), "0.5");
+  EXPECT_EQ(S(Decimal::FromString("5.")), "5");
+  EXPECT_EQ(S(Decimal::FromString("1e3")), "1000");
+  EXPECT_EQ(S(Decimal::FromString("1.2E-7")), "0.00000012");
+  EXPECT_EQ(S(Decimal::FromString("1e+2")), "100");
+  EXPECT_EQ(S(Decimal::FromString("007.50")), "7.5");
+  EXPECT_EQ(S(Decimal::FromString("0.000")), "0");
+}
+
+TEST(DecimalParse, RejectsGarbage) {
+  for (std::string_view bad : {"", "-", ".", "1.2.3", "abc", "1a", "1e", "1e+", "e5", "+1", " 1", "1 ",
+                               "--1", "1..2", "0x10", "1e5.5", "NaN", "Infinity"}) {
+    EXPECT_FALSE(Decimal::FromString(bad).has_value()) << '"' << bad << '"';
+  }
+}
+
+TEST(DecimalParse, RoundsTo34DigitsHalfEven) {
+  // 35 significant digits: the 35th decides (§10.3.2.3.1, round half even).
+  EXPECT_EQ(S(Decimal::FromString("1.0000000000000000000000000000000005")), "1");  // tie, even stays
+  EXPECT_EQ(S(Decimal::FromString("1.0000000000000000000000000000000015")),
+            "1.000000000000000000000000000000002");  // tie, odd rounds up
+  EXPECT_EQ(S(Decimal::FromString("1.00000000000000000000000000000000050001")),
+            "1.000000000000000000000000000000001");  // beyond the tie
+  EXPECT_EQ(S(Decimal::FromString("12345678901234567890123456789012345678")),
+            "12345678901234567890123456789012350000");
+  EXPECT_EQ(S(Decimal::FromString("9999999999999999999999999999999999.5")),
+            "10000000000000000000000000000000000");
+}
+
+TEST(DecimalParse, HugeDigitStringIsRoundedNotStored) {
+  std::string big = "1";
+  big.append(10'000'000, '0');  // 10^10000000: far beyond decimal128
+  EXPECT_FALSE(Decimal::FromString(big).has_value());
+  std::string frac = "0.";
+  frac.append(10'000'000, '3');
+  EXPECT_EQ(S(Decimal::FromString(frac)), "0.3333333333333333333333333333333333");
+}
+
+TEST(DecimalParse, ExponentRange) {
+  EXPECT_TRUE(Decimal::FromString("1e6144").has_value());
+  EXPECT_TRUE(Decimal::FromString("9.999999999999999999999999999999999e6144").has_value());
+  EXPECT_FALSE(Decimal::FromString("1e6145").has_value());
+  EXPECT_FALSE(Decimal::FromString("1e99999999999999999999999").has_value());
+  // Underflow goes to zero rather than failing.
+  EXPECT_EQ(S(Decimal::FromString("1e-99999999999999999999")), "0");
+  EXPECT_EQ(S(Decimal::FromString("1e-6176")).size(), 6178u);  // smallest subnormal, "0.000...1"
+  EXPECT_EQ(S(Decimal::FromString("1e-6177")), "0");
+  EXPECT_EQ(S(Decimal::FromString("5e-6177")), "0");  // exact tie below the smallest quantum: even
+  EXPECT_EQ(S(Decimal::FromString("6e-6177")), S(Decimal::FromString("1e-6176")));
+  EXPECT_EQ(S(Decimal::FromString("0e99999")), "0");
+}
+
+TEST(DecimalParse, FromDoubleShortestRoundTrip) {
+  EXPECT_EQ(S(Decimal::FromDouble(0.1)), "0.1");
+  EXPECT_EQ(S(Decimal::FromDouble(-2.5)), "-2.5");
+  EXPECT_EQ(S(Decimal::FromDouble(1e21)), "1000000000000000000000");
+  EXPECT_EQ(S(Decimal::FromDouble(1.5e-7)), "0.00000015");
+  EXPECT_EQ(S(Decimal::FromDouble(-0.0)), "0");
+  EXPECT_FALSE(Decimal::FromDouble(std::numeric_limits<double>::quiet_NaN()).has_value());
+  EXPECT_FALSE(Decimal::FromDouble(std::numeric_limits<double>::infinity()).has_value());
+}
+
+// --- Formatting and conversion ----------------------------------------------------------------
+
+TEST(DecimalFormat, PlainNotationWithoutTrailingZeros) {
+  EXPECT_EQ(D("1.00").ToString(), "1");
+  EXPECT_EQ(D("-0.250").ToString(), "-0.25");
+  EXPECT_EQ(D("1e6").ToString(), "1000000");
+  EXPECT_EQ(D("1e-6").ToString(), "0.000001");
+  EXPECT_EQ(D("-0").ToString(), "0");
+  EXPECT_EQ(D("123.456").ToString(), "123.456");
+  EXPECT_EQ(Decimal().ToString(), "0");
+  EXPECT_EQ(Decimal::FromInt(std::numeric_limits<int64_t>::min()).ToString(), "-9223372036854775808");
+}
+
+TEST(DecimalFormat, ToDoubleAndToInt64) {
+  EXPECT_EQ(D("0.1").ToDouble(), 0.1);
+  EXPECT_EQ(D("-1234.5").ToDouble(), -1234.5);
+  EXPECT_TRUE(std::isinf(D("1e400").ToDouble()));
+  EXPECT_EQ(D("1e-400").ToDouble(), 0.0);
+  EXPECT_EQ(D("1200").ToInt64(), 1200);
+  EXPECT_EQ(D("-9223372036854775808").ToInt64(), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(D("9223372036854775807").ToInt64(), std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(D("9223372036854775808").ToInt64().has_value());
+  EXPECT_FALSE(D("1.5").ToInt64().has_value());
+  EXPECT_FALSE(D("1e30").ToInt64().has_value());
+  EXPECT_TRUE(D("1e30").IsInteger());
+  EXPECT_TRUE(D("5.000").IsInteger());
+  EXPECT_FALSE(D("0.5").IsInteger());
+}
+
+// --- Comparison and hashing -------------------------------------------------------------------
+
+TEST(DecimalCompare, EqualAcrossRepresentations) {
+  EXPECT_EQ(D("1"), D("1.00"));
+  EXPECT_EQ(D("100"), D("1e2"));
+  EXPECT_EQ(D("0"), D("-0.000"));
+  EXPECT_EQ(D("1").Hash(), D("1.00").Hash());
+  EXPECT_EQ(D("100").Hash(), D("1e2").Hash());
+  EXPECT_EQ(D("0").Hash(), D("-0").Hash());
+  EXPECT_EQ(Decimal::FromParts(false, 1500, -3), D("1.5"));
+  EXPECT_EQ(Decimal::FromParts(false, 1500, -3).Hash(), D("1.5").Hash());
+}
+
+TEST(DecimalCompare, OrdersAcrossExponentsAndSigns) {
+  EXPECT_LT(D("0.999"), D("1"));
+  EXPECT_LT(D("9"), D("10"));
+  EXPECT_LT(D("1.5"), D("15"));
+  EXPECT_GT(D("1e10"), D("9999999999"));
+  EXPECT_LT(D("-2"), D("-1.5"));
+  EXPECT_LT(D("-1e10"), D("-1"));
+  EXPECT_LT(D("-0.001"), D("0"));
+  EXPECT_GT(D("0.001"), D("0"));
+  EXPECT_LT(D("0.1234"), D("0.1235"));
+  EXPECT_LT(D("1.000000000000000000000000000000001"), D("1.000000000000000000000000000000002"));
+}
+
+TEST(DecimalCompare, HashSetDistinguishesValues) {
+  std::unordered_set<size_t> hashes;
+  for (int i = -50; i <= 50; ++i) hashes.insert(Decimal::FromInt(i).Hash());
+  EXPECT_EQ(hashes.size(), 101u);
+}
+
+// --- Arithmetic (§10.3.2.3.1) -----------------------------------------------------------------
+
+TEST(DecimalArith, AddIsExactInDecimal) {
+  EXPECT_EQ(S(D("0.1").Add(D("0.2"))), "0.3");
+  EXPECT_EQ(S(D("1").Add(D("-1"))), "0");
+  EXPECT_EQ(S(D("1.5").Add(D("-2.75"))), "-1.25");
+  EXPECT_EQ(S(D("1e20").Add(D("1e-10"))), "100000000000000000000.0000000001");
+  EXPECT_EQ(S(D("1e30").Sub(D("1"))), "999999999999999999999999999999");
+}
+
+TEST(DecimalArith, AddRoundsTo34Digits) {
+  EXPECT_EQ(S(D("1e34").Add(D("1"))), "10000000000000000000000000000000000");
+  EXPECT_EQ(S(D("1e34").Add(D("15"))), "10000000000000000000000000000000020");  // tie to even
+  EXPECT_EQ(S(D("1e34").Add(D("5"))), "10000000000000000000000000000000000");   // tie to even
+  // A far smaller addend cannot change the rounded result but must not be lost when subtracting.
+  EXPECT_EQ(S(D("1").Add(D("1e-100"))), "1");
+  EXPECT_EQ(S(D("1").Sub(D("1e-100"))), "1");
+  EXPECT_EQ(S(D("1e100").Sub(D("1"))), S(Decimal::FromString("1e100")));
+}
+
+TEST(DecimalArith, Overflow) {
+  const Decimal max = D("9.999999999999999999999999999999999e6144");
+  EXPECT_FALSE(max.Add(max).has_value());
+  EXPECT_FALSE(max.Mul(D("10")).has_value());
+  EXPECT_FALSE(D("1e6000").Mul(D("1e6000")).has_value());
+  EXPECT_EQ(S(D("1e-6000").Mul(D("1e-6000"))), "0");  // underflow to zero
+  EXPECT_FALSE(D("1e6144").Div(D("1e-10")).has_value());
+}
+
+TEST(DecimalArith, Multiply) {
+  EXPECT_EQ(S(D("1.5").Mul(D("2"))), "3");
+  EXPECT_EQ(S(D("-0.1").Mul(D("0.1"))), "-0.01");
+  EXPECT_EQ(S(D("0").Mul(D("-5"))), "0");
+  // Full 34x34-digit product rounded half even (python3 decimal, prec 34).
+  EXPECT_EQ(S(D("1.234567890123456789012345678901234").Mul(D("9.876543210987654321098765432109876"))),
+            "12.19326311370217952261850327338667");
+  EXPECT_EQ(S(D("9999999999999999999999999999999999").Mul(D("9999999999999999999999999999999999"))),
+            S(Decimal::FromString("9.999999999999999999999999999999998e67")));
+}
+
+TEST(DecimalArith, Divide) {
+  EXPECT_EQ(Div("1", "3"), "0.3333333333333333333333333333333333");
+  EXPECT_EQ(Div("2", "3"), "0.6666666666666666666666666666666667");
+  EXPECT_EQ(Div("10", "4"), "2.5");
+  EXPECT_EQ(Div("1", "7"), "0.1428571428571428571428571428571429");
+  EXPECT_EQ(Div("22", "7"), "3.142857142857142857142857142857143");
+  EXPECT_EQ(Div("-1", "8"), "-0.125");
+  EXPECT_EQ(Div("1", "-0.001"), "-1000");
+  EXPECT_EQ(Div("0", "5"), "0");
+  EXPECT_EQ(Div("1", "0"), "null");
+  // Wide (> 64-bit) divisor goes through the long-division path.
+  EXPECT_EQ(Div("1", "33333333333333333333333"), S(Decimal::FromString("3.000000000000000000000030000000000e-23")));
+  EXPECT_EQ(Div("123456789012345678901234567890", "123456789012345678901234567890"), "1");
+}
+
+TEST(DecimalArith, NegateAndAbs) {
+  EXPECT_EQ(D("1.5").Negate().ToString(), "-1.5");
+  EXPECT_EQ(D("-1.5").Abs().ToString(), "1.5");
+  EXPECT_FALSE(Decimal().Negate().IsNegative());
+  EXPECT_EQ(Decimal().Negate().Hash(), Decimal().Hash());
+}
+
+// --- Modulo (§10.3.4.4 modulo(dividend, divisor): sign of the divisor) ------------------------
+
+TEST(DecimalMod, SpecExamples) {
+  EXPECT_EQ(Mod("12", "5"), "2");
+  EXPECT_EQ(Mod("-12", "5"), "3");
+  EXPECT_EQ(Mod("12", "-5"), "-3");
+  EXPECT_EQ(Mod("-12", "-5"), "-2");
+  EXPECT_EQ(Mod("10.1", "4.5"), "1.1");
+  EXPECT_EQ(Mod("-10.1", "4.5"), "3.4");
+  EXPECT_EQ(Mod("10.1", "-4.5"), "-3.4");
+  EXPECT_EQ(Mod("-10.1", "-4.5"), "-1.1");
+}
+
+TEST(DecimalMod, EdgeCases) {
+  EXPECT_EQ(Mod("10", "0"), "null");
+  EXPECT_EQ(Mod("0", "3"), "0");
+  EXPECT_EQ(Mod("15", "5"), "0");
+  EXPECT_EQ(Mod("-15", "5"), "0");
+  EXPECT_EQ(Mod("1", "1000"), "1");
+  EXPECT_EQ(Mod("-1", "1000"), "999");
+  EXPECT_EQ(Mod("0.5", "1e40"), "0.5");
+  // Exact even when the quotient is far beyond 34 digits: 10^100 = 1 (mod 3), 10^100 = 0 (mod 8).
+  EXPECT_EQ(Mod("1e100", "3"), "1");
+  EXPECT_EQ(Mod("1e100", "8"), "0");
+  EXPECT_EQ(Mod("1e100", "7"), "4");  // 10^6 = 1 (mod 7), 100 = 4 (mod 6) -> 10^4 = 4 (mod 7)
+}
+
+// --- Rounding (§10.3.4.4 decimal, floor, ceiling, round up/down/half up/half down) ------------
+
+TEST(DecimalRound, DecimalFunctionIsHalfEven) {
+  EXPECT_EQ(D("1").Div(D("3"))->Round(2, RoundingMode::kHalfEven).ToString(), "0.33");
+  EXPECT_EQ(Rnd("1.5", 0, RoundingMode::kHalfEven), "2");
+  EXPECT_EQ(Rnd("2.5", 0, RoundingMode::kHalfEven), "2");
+  EXPECT_EQ(Rnd("-2.5", 0, RoundingMode::kHalfEven), "-2");
+  EXPECT_EQ(Rnd("0.125", 2, RoundingMode::kHalfEven), "0.12");
+  EXPECT_EQ(Rnd("0.1251", 2, RoundingMode::kHalfEven), "0.13");
+  EXPECT_EQ(Rnd("1.5", 3, RoundingMode::kHalfEven), "1.5");  // already has fewer digits
+}
+
+TEST(DecimalRound, RoundUpDownHalfUpHalfDown) {
+  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kUp), "6");
+  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kUp), "-6");
+  EXPECT_EQ(Rnd("5.1", 0, RoundingMode::kUp), "6");
+  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kDown), "5");
+  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kDown), "-5");
+  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kHalfUp), "6");
+  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kHalfUp), "-6");
+  EXPECT_EQ(Rnd("5.4", 0, RoundingMode::kHalfUp), "5");
+  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kHalfDown), "5");
+  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kHalfDown), "-5");
+  EXPECT_EQ(Rnd("5.51", 0, RoundingMode::kHalfDown), "6");
+  EXPECT_EQ(Rnd("1.121", 2, RoundingMode::kUp), "1.13");
+  EXPECT_EQ(Rnd("-1.126", 2, RoundingMode::kDown), "-1.12");
+  EXPECT_EQ(Rnd("1.125", 2, RoundingMode::kHalfUp), "1.13");
+  EXPECT_EQ(Rnd("1.125", 2, RoundingMode::kHalfDown), "1.12");
+}
+
+TEST(DecimalRound, FloorAndCeiling) {
+  EXPECT_EQ(Rnd("-1.5", 0, RoundingMode::kFloor), "-2");
+  EXPECT_EQ(Rnd("-1.5", 0, RoundingMode::kCeiling), "-1");
+  EXPECT_EQ(Rnd("1.5", 0, RoundingMode::kFloor), "1");
+  EXPECT_EQ(Rnd("1.5", 0, RoundingMode::kCeiling), "2");
+  EXPECT_EQ(Rnd("1.56", 1, RoundingMode::kFloor), "1.5");
+  EXPECT_EQ(Rnd("-1.56", 1, RoundingMode::kCeiling), "-1.5");
+  EXPECT_EQ(Rnd("-1.56", 1, RoundingMode::kFloor), "-1.6");
+  EXPECT_EQ(Rnd("-0.5", 0, RoundingMode::kCeiling), "0");
+  EXPECT_FALSE(D("-0.5").Round(0, RoundingMode::kCeiling).IsNegative());
+  EXPECT_EQ(Rnd("0.0001", 0, RoundingMode::kCeiling), "1");
+  EXPECT_EQ(Rnd("-1e-30", 0, RoundingMode::kFloor), "-1");
+}
+
+TEST(DecimalRound, NegativeScale) {
+  EXPECT_EQ(Rnd("1250", -2, RoundingMode::kHalfEven), "1200");
+  EXPECT_EQ(Rnd("1350", -2, RoundingMode::kHalfEven), "1400");
+  EXPECT_EQ(Rnd("1251", -2, RoundingMode::kHalfDown), "1300");
+  EXPECT_EQ(Rnd("149", -2, RoundingMode::kHalfUp), "100");
+  EXPECT_EQ(Rnd("12345.678", -1, RoundingMode::kFloor), "12340");
+  EXPECT_EQ(Rnd("7", -5, RoundingMode::kUp), "100000");
+  EXPECT_EQ(Rnd("7", -5, RoundingMode::kHalfEven), "0");
+  EXPECT_EQ(Rnd("7", -1000000000, RoundingMode::kDown), "0");
+}
+
+// --- Powers and transcendental functions --------------------------------------------------------
+
+TEST(DecimalPow, IntegerExponents) {
+  EXPECT_EQ(S(D("2").Pow(D("10"))), "1024");
+  EXPECT_EQ(S(D("2").Pow(D("-3"))), "0.125");
+  EXPECT_EQ(S(D("3").Pow(D("-1"))), "0.3333333333333333333333333333333333");
+  EXPECT_EQ(S(D("-2").Pow(D("3"))), "-8");
+  EXPECT_EQ(S(D("1.5").Pow(D("0"))), "1");
+  EXPECT_EQ(S(D("0").Pow(D("5"))), "0");
+  EXPECT_EQ(S(D("0").Pow(D("-1"))), "null");
+  EXPECT_EQ(S(D("10").Pow(D("30"))), "1000000000000000000000000000000");
+  // python3 decimal at prec 34 (which rounds once; ours rounds per squaring, equal here).
+  EXPECT_EQ(S(D("123456789").Pow(D("5"))), S(Decimal::FromString("2.867971860299718107233761438093672e40")));
+}
+
+TEST(DecimalPow, HugeExponentsTerminate) {
+  EXPECT_FALSE(D("2").Pow(D("1e18")).has_value());
+  EXPECT_EQ(S(D("2").Pow(D("-1e18"))), "0");
+  EXPECT_EQ(S(D("0.5").Pow(D("1e18"))), "0");
+  EXPECT_FALSE(D("2").Pow(D("1e100")).has_value());
+  EXPECT_EQ(S(D("1").Pow(D("1e100"))), "1");
+  EXPECT_EQ(S(D("-1").Pow(D("1e100"))), "1");
+  EXPECT_EQ(S(D("-1").Pow(D("9223372036854775809"))), "-1");
+  EXPECT_EQ(S(D("0.5").Pow(D("-1e100"))), "null");
+}
+
+TEST(DecimalPow, FractionalExponents) {
+  EXPECT_EQ(S(D("2").Pow(D("0.5"))), "1.414213562373095048801688724209698");
+  EXPECT_EQ(S(D("10").Pow(D("0.3"))), "1.995262314968879601352455396739536");
+  EXPECT_EQ(S(D("4").Pow(D("0.5"))), "2");
+  EXPECT_EQ(S(D("-8").Pow(D("0.5"))), "null");
+  EXPECT_FALSE(D("10").Pow(D("10000.5")).has_value());
+}
+
+TEST(DecimalMath, Sqrt) {
+  EXPECT_EQ(S(D("16").Sqrt()), "4");
+  EXPECT_EQ(S(D("2").Sqrt()), "1.414213562373095048801688724209698");
+  EXPECT_EQ(S(D("0.0001").Sqrt()), "0.01");
+  EXPECT_EQ(S(D("0").Sqrt()), "0");
+  EXPECT_EQ(S(D("-1").Sqrt()), "null");
+}
+
+TEST(DecimalMath, ExpAndLn) {
+  EXPECT_EQ(S(D("1").Exp()), "2.718281828459045235360287471352662");
+  EXPECT_EQ(S(D("-1").Exp()), "0.3678794411714423215955237701614609");
+  EXPECT_EQ(S(D("10").Exp()), "22026.46579480671651695790064528424");
+  EXPECT_EQ(S(D("0").Exp()), "1");
+  EXPECT_EQ(S(D("2").Ln()), "0.6931471805599453094172321214581766");
+  EXPECT_EQ(S(D("10").Ln()), "2.302585092994045684017991454684364");
+  EXPECT_EQ(S(D("0.5").Ln()), "-0.6931471805599453094172321214581766");
+  EXPECT_EQ(S(D("1").Ln()), "0");
+  EXPECT_EQ(S(D("0").Ln()), "null");
+  EXPECT_EQ(S(D("-1").Ln()), "null");
+  EXPECT_FALSE(D("100000").Exp().has_value());
+  EXPECT_EQ(S(D("-100000").Exp()), "0");
+}
+
+}  // namespace
+}  // namespace zebra::feel
