@@ -218,17 +218,6 @@ TEST(DecimalArith, NegateAndAbs) {
 
 // --- Modulo (§10.3.4.4 modulo(dividend, divisor): sign of the divisor) ------------------------
 
-TEST(DecimalMod, SpecExamples) {
-  EXPECT_EQ(Mod("12", "5"), "2");
-  EXPECT_EQ(Mod("-12", "5"), "3");
-  EXPECT_EQ(Mod("12", "-5"), "-3");
-  EXPECT_EQ(Mod("-12", "-5"), "-2");
-  EXPECT_EQ(Mod("10.1", "4.5"), "1.1");
-  EXPECT_EQ(Mod("-10.1", "4.5"), "3.4");
-  EXPECT_EQ(Mod("10.1", "-4.5"), "-3.4");
-  EXPECT_EQ(Mod("-10.1", "-4.5"), "-1.1");
-}
-
 TEST(DecimalMod, EdgeCases) {
   EXPECT_EQ(Mod("10", "0"), "null");
   EXPECT_EQ(Mod("0", "3"), "0");
@@ -255,38 +244,6 @@ TEST(DecimalRound, DecimalFunctionIsHalfEven) {
   EXPECT_EQ(Rnd("1.5", 3, RoundingMode::kHalfEven), "1.5");  // already has fewer digits
 }
 
-TEST(DecimalRound, RoundUpDownHalfUpHalfDown) {
-  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kUp), "6");
-  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kUp), "-6");
-  EXPECT_EQ(Rnd("5.1", 0, RoundingMode::kUp), "6");
-  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kDown), "5");
-  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kDown), "-5");
-  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kHalfUp), "6");
-  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kHalfUp), "-6");
-  EXPECT_EQ(Rnd("5.4", 0, RoundingMode::kHalfUp), "5");
-  EXPECT_EQ(Rnd("5.5", 0, RoundingMode::kHalfDown), "5");
-  EXPECT_EQ(Rnd("-5.5", 0, RoundingMode::kHalfDown), "-5");
-  EXPECT_EQ(Rnd("5.51", 0, RoundingMode::kHalfDown), "6");
-  EXPECT_EQ(Rnd("1.121", 2, RoundingMode::kUp), "1.13");
-  EXPECT_EQ(Rnd("-1.126", 2, RoundingMode::kDown), "-1.12");
-  EXPECT_EQ(Rnd("1.125", 2, RoundingMode::kHalfUp), "1.13");
-  EXPECT_EQ(Rnd("1.125", 2, RoundingMode::kHalfDown), "1.12");
-}
-
-TEST(DecimalRound, FloorAndCeiling) {
-  EXPECT_EQ(Rnd("-1.5", 0, RoundingMode::kFloor), "-2");
-  EXPECT_EQ(Rnd("-1.5", 0, RoundingMode::kCeiling), "-1");
-  EXPECT_EQ(Rnd("1.5", 0, RoundingMode::kFloor), "1");
-  EXPECT_EQ(Rnd("1.5", 0, RoundingMode::kCeiling), "2");
-  EXPECT_EQ(Rnd("1.56", 1, RoundingMode::kFloor), "1.5");
-  EXPECT_EQ(Rnd("-1.56", 1, RoundingMode::kCeiling), "-1.5");
-  EXPECT_EQ(Rnd("-1.56", 1, RoundingMode::kFloor), "-1.6");
-  EXPECT_EQ(Rnd("-0.5", 0, RoundingMode::kCeiling), "0");
-  EXPECT_FALSE(D("-0.5").Round(0, RoundingMode::kCeiling).IsNegative());
-  EXPECT_EQ(Rnd("0.0001", 0, RoundingMode::kCeiling), "1");
-  EXPECT_EQ(Rnd("-1e-30", 0, RoundingMode::kFloor), "-1");
-}
-
 TEST(DecimalRound, NegativeScale) {
   EXPECT_EQ(Rnd("1250", -2, RoundingMode::kHalfEven), "1200");
   EXPECT_EQ(Rnd("1350", -2, RoundingMode::kHalfEven), "1400");
@@ -296,6 +253,165 @@ TEST(DecimalRound, NegativeScale) {
   EXPECT_EQ(Rnd("7", -5, RoundingMode::kUp), "100000");
   EXPECT_EQ(Rnd("7", -5, RoundingMode::kHalfEven), "0");
   EXPECT_EQ(Rnd("7", -1000000000, RoundingMode::kDown), "0");
+}
+
+// --- Table of the DMN 1.5 §10.3.4.4 examples (one gtest case per row) -------------------------
+
+struct SpecCase {
+  const char* name;
+  std::string (*eval)();
+  const char* expected;
+};
+
+#define ZEBRA_CASE(name, expr, expected) \
+  SpecCase { name, [] { return std::string(expr); }, expected }
+
+const SpecCase kSpecCases[] = {
+    // modulo(dividend, divisor) = dividend - divisor * floor(dividend / divisor)
+    ZEBRA_CASE("modulo_12_5", Mod("12", "5"), "2"),
+    ZEBRA_CASE("modulo_m12_5", Mod("-12", "5"), "3"),
+    ZEBRA_CASE("modulo_12_m5", Mod("12", "-5"), "-3"),
+    ZEBRA_CASE("modulo_m12_m5", Mod("-12", "-5"), "-2"),
+    ZEBRA_CASE("modulo_10p1_4p5", Mod("10.1", "4.5"), "1.1"),
+    ZEBRA_CASE("modulo_m10p1_4p5", Mod("-10.1", "4.5"), "3.4"),
+    ZEBRA_CASE("modulo_10p1_m4p5", Mod("10.1", "-4.5"), "-3.4"),
+    ZEBRA_CASE("modulo_m10p1_m4p5", Mod("-10.1", "-4.5"), "-1.1"),
+    // round up / down / half up / half down (n, scale)
+    ZEBRA_CASE("round_up_5p5", Rnd("5.5", 0, RoundingMode::kUp), "6"),
+    ZEBRA_CASE("round_up_m5p5", Rnd("-5.5", 0, RoundingMode::kUp), "-6"),
+    ZEBRA_CASE("round_up_1p121_2", Rnd("1.121", 2, RoundingMode::kUp), "1.13"),
+    ZEBRA_CASE("round_up_m1p126_2", Rnd("-1.126", 2, RoundingMode::kUp), "-1.13"),
+    ZEBRA_CASE("round_down_5p5", Rnd("5.5", 0, RoundingMode::kDown), "5"),
+    ZEBRA_CASE("round_down_m5p5", Rnd("-5.5", 0, RoundingMode::kDown), "-5"),
+    ZEBRA_CASE("round_down_1p121_2", Rnd("1.121", 2, RoundingMode::kDown), "1.12"),
+    ZEBRA_CASE("round_down_m1p126_2", Rnd("-1.126", 2, RoundingMode::kDown), "-1.12"),
+    ZEBRA_CASE("round_half_up_5p5", Rnd("5.5", 0, RoundingMode::kHalfUp), "6"),
+    ZEBRA_CASE("round_half_up_m5p5", Rnd("-5.5", 0, RoundingMode::kHalfUp), "-6"),
+    ZEBRA_CASE("round_half_up_1p121_2", Rnd("1.121", 2, RoundingMode::kHalfUp), "1.12"),
+    ZEBRA_CASE("round_half_up_m1p126_2", Rnd("-1.126", 2, RoundingMode::kHalfUp), "-1.13"),
+    ZEBRA_CASE("round_half_up_1p125_2", Rnd("1.125", 2, RoundingMode::kHalfUp), "1.13"),
+    ZEBRA_CASE("round_half_down_5p5", Rnd("5.5", 0, RoundingMode::kHalfDown), "5"),
+    ZEBRA_CASE("round_half_down_m5p5", Rnd("-5.5", 0, RoundingMode::kHalfDown), "-5"),
+    ZEBRA_CASE("round_half_down_1p121_2", Rnd("1.121", 2, RoundingMode::kHalfDown), "1.12"),
+    ZEBRA_CASE("round_half_down_m1p126_2", Rnd("-1.126", 2, RoundingMode::kHalfDown), "-1.13"),
+    ZEBRA_CASE("round_half_down_1p125_2", Rnd("1.125", 2, RoundingMode::kHalfDown), "1.12"),
+    ZEBRA_CASE("round_half_down_5p51", Rnd("5.51", 0, RoundingMode::kHalfDown), "6"),
+    // decimal(n, scale): half even
+    ZEBRA_CASE("decimal_1_3_2", D("1").Div(D("3"))->Round(2, RoundingMode::kHalfEven).ToString(), "0.33"),
+    ZEBRA_CASE("decimal_1p5_0", Rnd("1.5", 0, RoundingMode::kHalfEven), "2"),
+    ZEBRA_CASE("decimal_2p5_0", Rnd("2.5", 0, RoundingMode::kHalfEven), "2"),
+    ZEBRA_CASE("decimal_m2p5_0", Rnd("-2.5", 0, RoundingMode::kHalfEven), "-2"),
+    ZEBRA_CASE("decimal_0p505_2", Rnd("0.505", 2, RoundingMode::kHalfEven), "0.5"),
+    ZEBRA_CASE("decimal_0p515_2", Rnd("0.515", 2, RoundingMode::kHalfEven), "0.52"),
+    // floor / ceiling, with and without scale
+    ZEBRA_CASE("floor_1p5", Rnd("1.5", 0, RoundingMode::kFloor), "1"),
+    ZEBRA_CASE("floor_m1p5", Rnd("-1.5", 0, RoundingMode::kFloor), "-2"),
+    ZEBRA_CASE("floor_1p56_1", Rnd("1.56", 1, RoundingMode::kFloor), "1.5"),
+    ZEBRA_CASE("floor_m1p56_1", Rnd("-1.56", 1, RoundingMode::kFloor), "-1.6"),
+    ZEBRA_CASE("ceiling_1p5", Rnd("1.5", 0, RoundingMode::kCeiling), "2"),
+    ZEBRA_CASE("ceiling_m1p5", Rnd("-1.5", 0, RoundingMode::kCeiling), "-1"),
+    ZEBRA_CASE("ceiling_m1p56_1", Rnd("-1.56", 1, RoundingMode::kCeiling), "-1.5"),
+    ZEBRA_CASE("ceiling_1p56_1", Rnd("1.56", 1, RoundingMode::kCeiling), "1.6"),
+    // arithmetic (§10.3.2.3.1 decimal128 results)
+    ZEBRA_CASE("add_0p1_0p2", S(D("0.1").Add(D("0.2"))), "0.3"),
+    ZEBRA_CASE("div_1_3", Div("1", "3"), "0.3333333333333333333333333333333333"),
+    ZEBRA_CASE("div_2_3", Div("2", "3"), "0.6666666666666666666666666666666667"),
+    ZEBRA_CASE("div_10_4", Div("10", "4"), "2.5"),
+    ZEBRA_CASE("sqrt_16", S(D("16").Sqrt()), "4"),
+    ZEBRA_CASE("pow_2_10", S(D("2").Pow(D("10"))), "1024"),
+};
+
+#undef ZEBRA_CASE
+
+class DecimalSpec : public testing::TestWithParam<SpecCase> {};
+
+TEST_P(DecimalSpec, Matches) { EXPECT_EQ(GetParam().eval(), GetParam().expected); }
+
+INSTANTIATE_TEST_SUITE_P(Dmn15, DecimalSpec, testing::ValuesIn(kSpecCases),
+                         [](const testing::TestParamInfo<SpecCase>& info) { return std::string(info.param.name); });
+
+// --- Properties against independent integer arithmetic ----------------------------------------
+
+// Small deterministic generator so failures reproduce.
+uint64_t NextRandom(uint64_t* state) {
+  *state += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = *state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+__extension__ using Int128 = __int128;
+
+std::string Int128ToString(Int128 v) {
+  if (v == 0) return "0";
+  const bool neg = v < 0;
+  Uint128 m = neg ? -static_cast<Uint128>(v) : static_cast<Uint128>(v);
+  std::string s;
+  while (m != 0) {
+    s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
+    m /= 10;
+  }
+  return neg ? "-" + s : s;
+}
+
+TEST(DecimalProperty, IntegerArithmeticMatchesInt128) {
+  uint64_t state = 42;
+  for (int i = 0; i < 2000; ++i) {
+    // |a|, |b| < 2^56 keeps products below 10^34, so every result is exact in decimal128.
+    const auto a = static_cast<int64_t>(NextRandom(&state)) >> (NextRandom(&state) % 57 + 7);
+    const auto b = static_cast<int64_t>(NextRandom(&state)) >> (NextRandom(&state) % 57 + 7);
+    const Decimal da = Decimal::FromInt(a), db = Decimal::FromInt(b);
+    const Int128 wa = a, wb = b;
+    ASSERT_EQ(S(da.Add(db)), Int128ToString(wa + wb)) << a << " + " << b;
+    ASSERT_EQ(S(da.Sub(db)), Int128ToString(wa - wb)) << a << " - " << b;
+    ASSERT_EQ(S(da.Mul(db)), Int128ToString(wa * wb)) << a << " * " << b;
+    ASSERT_EQ(da.Compare(db), a <=> b) << a << " <=> " << b;
+    if (b != 0) {
+      // Floor modulo computed with integer operations.
+      Int128 r = wa % wb;
+      if (r != 0 && ((r < 0) != (wb < 0))) r += wb;
+      ASSERT_EQ(S(da.Mod(db)), Int128ToString(r)) << a << " mod " << b;
+    }
+  }
+}
+
+TEST(DecimalProperty, ScaledRepresentationsAreEqualAndHashEqual) {
+  uint64_t state = 7;
+  for (int i = 0; i < 500; ++i) {
+    const uint64_t c = NextRandom(&state) % 1000000007ULL;
+    const int32_t e = static_cast<int32_t>(NextRandom(&state) % 41) - 20;
+    const int32_t k = static_cast<int32_t>(NextRandom(&state) % 20);
+    Uint128 scaled = c;
+    for (int32_t j = 0; j < k; ++j) scaled *= 10;
+    const Decimal x = Decimal::FromParts(false, c, e);
+    const Decimal y = Decimal::FromParts(false, scaled, e - k);
+    ASSERT_EQ(x, y);
+    ASSERT_EQ(x.Hash(), y.Hash());
+    ASSERT_EQ(x.ToString(), y.ToString());
+  }
+}
+
+TEST(DecimalProperty, ToStringParsesBack) {
+  uint64_t state = 99;
+  for (int i = 0; i < 1000; ++i) {
+    const Uint128 c = (static_cast<Uint128>(NextRandom(&state)) << 64 | NextRandom(&state)) %
+                      (static_cast<Uint128>(10000000000000000ULL) * 1000000000000000000ULL);  // < 10^34
+    const int32_t e = static_cast<int32_t>(NextRandom(&state) % 121) - 60;
+    const Decimal x = Decimal::FromParts((NextRandom(&state) & 1) != 0, c, e);
+    const auto back = Decimal::FromString(x.ToString());
+    ASSERT_TRUE(back.has_value());
+    ASSERT_EQ(*back, x) << x.ToString();
+  }
+}
+
+TEST(DecimalProperty, DivisionThenMultiplicationIsCloseAndExactWhenTerminating) {
+  // a / 2^k * 2^k is exact because 1/2^k terminates within 34 digits for small k.
+  for (int k = 0; k <= 20; ++k) {
+    const Decimal p = Decimal::FromInt(int64_t{1} << k);
+    const Decimal a = D("12345.6789");
+    EXPECT_EQ(S(a.Div(p)->Mul(p)), "12345.6789") << k;
+  }
 }
 
 // --- Powers and transcendental functions --------------------------------------------------------
