@@ -1,0 +1,371 @@
+// zebra dmn eval MODEL.dmn [--decision NAME]... (--input JSON | --inputs FILE.ndjson)
+// zebra tck DIR [--level-filter TEXT] [--filter TEXT] [--verbose] [--no-isolate] [--timeout S]
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <fstream>
+#include <istream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "dmn/model.h"
+#include "dmn/tck.h"
+#include "feel/value.h"
+
+namespace zebra::cli {
+namespace {
+
+using feel::Value;
+
+// Parses CLI11 arguments; returns the exit code to stop with, or nullopt to go on.
+std::optional<int> ParseArgs(CLI::App& app, const Args& args, Io io, std::string_view command) {
+  std::vector<std::string> argv(args.rbegin(), args.rend());
+  try {
+    app.parse(argv);
+  } catch (const CLI::CallForHelp&) {
+    io.out << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    io.err << "zebra " << command << ": " << e.what() << "\n" << app.help();
+    return 2;
+  }
+  return std::nullopt;
+}
+
+// --- JSON → FEEL -------------------------------------------------------------------------------
+// A SAX handler rather than nlohmann's DOM so that numbers keep the exact digits of the JSON
+// text (0.1 stays the decimal 0.1, 34-digit numbers survive).
+class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return Add(Value()); }
+  bool boolean(bool b) override { return Add(Value::Bool(b)); }
+  bool number_integer(number_integer_t v) override { return Add(Value::Number(static_cast<int64_t>(v))); }
+  bool number_unsigned(number_unsigned_t v) override {
+    auto d = feel::Decimal::FromString(std::to_string(v));
+    return d ? Add(Value::Number(*d)) : Fail("number out of range");
+  }
+  bool number_float(number_float_t, const string_t& text) override {
+    auto d = feel::Decimal::FromString(text);
+    return d ? Add(Value::Number(*d)) : Fail("number out of range: " + text);
+  }
+  bool string(string_t& s) override { return Add(Value::String(std::move(s))); }
+  bool binary(binary_t&) override { return Fail("binary values are not supported"); }
+  bool start_object(std::size_t) override {
+    stack_.push_back({true, {}, {}, {}});
+    return true;
+  }
+  bool key(string_t& k) override {
+    stack_.back().key = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    return Add(Value::FromContext(std::move(f.context)));
+  }
+  bool start_array(std::size_t) override {
+    stack_.push_back({false, {}, {}, {}});
+    return true;
+  }
+  bool end_array() override {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    return Add(Value::FromList(std::move(f.list)));
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    return Fail(ex.what());
+  }
+
+  const Value& result() const { return result_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Frame {
+    bool object = false;
+    feel::List list;
+    feel::Context context;
+    std::string key;
+  };
+  bool Add(Value v) {
+    if (stack_.empty()) {
+      result_ = std::move(v);
+    } else if (stack_.back().object) {
+      stack_.back().context.Put(std::move(stack_.back().key), std::move(v));
+    } else {
+      stack_.back().list.push_back(std::move(v));
+    }
+    return true;
+  }
+  bool Fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return false;
+  }
+  std::vector<Frame> stack_;
+  Value result_;
+  std::string error_;
+};
+
+// Parses a JSON object into a FEEL context; the error text says what is wrong.
+tl::expected<feel::Context, std::string> ParseInputObject(std::string_view text) {
+  FeelBuilder builder;
+  bool ok = false;
+  try {
+    ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true, true);
+  } catch (const std::exception& e) {  // nlohmann may still throw on some malformed input
+    return tl::unexpected(std::string(e.what()));
+  }
+  if (!ok) return tl::unexpected(builder.error().empty() ? std::string("invalid JSON") : builder.error());
+  if (!builder.result().is(feel::Type::kContext)) return tl::unexpected(std::string("input must be a JSON object"));
+  return builder.result().context();
+}
+
+// --- FEEL → JSON -------------------------------------------------------------------------------
+
+void AppendJsonString(std::string& out, const std::string& s) {
+  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Numbers as JSON numbers with their exact decimal digits, temporal values as ISO 8601 strings,
+// contexts as objects, lists as arrays; ranges and functions as their FEEL text.
+void AppendJson(std::string& out, const Value& v) {
+  switch (v.type()) {
+    case feel::Type::kNull: out += "null"; return;
+    case feel::Type::kBoolean: out += v.boolean() ? "true" : "false"; return;
+    case feel::Type::kNumber: out += v.number().ToString(); return;
+    case feel::Type::kString: AppendJsonString(out, v.string()); return;
+    case feel::Type::kList: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.list()) {
+        if (!first) out += ',';
+        first = false;
+        AppendJson(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case feel::Type::kContext: {
+      out += '{';
+      bool first = true;
+      for (const auto& [k, e] : v.context().entries()) {
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, k);
+        out += ':';
+        AppendJson(out, e);
+      }
+      out += '}';
+      return;
+    }
+    case feel::Type::kRange:
+    case feel::Type::kFunction: AppendJsonString(out, feel::ToFeelLiteral(v)); return;
+    default: AppendJsonString(out, feel::ToFeelString(v)); return;
+  }
+}
+
+// Evaluates one input and renders {"decision": value, ...}; diagnostics go to `err`.
+std::string EvaluateToJson(const dmn::Model& model, const feel::Context& inputs,
+                           const std::vector<std::string>& decisions, std::ostream& err,
+                           const std::string& where) {
+  dmn::EvaluateOptions options;
+  options.trace = false;
+  dmn::EvaluationResult result = model.Evaluate(inputs, decisions, options);
+  std::string out = "{";
+  bool first = true;
+  for (const auto& d : result.decisions) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, d.name);
+    out += ':';
+    AppendJson(out, d.value);
+    for (const auto& diag : d.diagnostics)
+      err << "zebra dmn: " << where << "decision '" << d.name << "': " << diag.message << "\n";
+  }
+  out += "}";
+  return out;
+}
+
+int DmnEval(const std::string& model_path, const std::vector<std::string>& decisions, const std::string& input,
+            const std::string& inputs_path, Io io) {
+  dmn::LoadOptions load_options;
+  load_options.import_paths.push_back(std::filesystem::path(model_path).parent_path());
+  auto model = dmn::LoadModel(model_path, load_options);
+  if (!model) {
+    for (const auto& d : model.error()) io.err << "zebra dmn: " << d.ToString() << "\n";
+    if (model.error().empty()) io.err << "zebra dmn: " << model_path << ": model failed to load\n";
+    return 2;
+  }
+  const dmn::Model& m = **model;
+  auto known = m.DecisionNames();
+  for (const auto& name : decisions) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      io.err << "zebra dmn: " << model_path << ": no decision named '" << name << "'\n";
+      return 2;
+    }
+  }
+
+  if (!inputs_path.empty()) {
+    std::ifstream file;
+    std::istream* in = &io.in;
+    if (inputs_path != "-") {
+      file.open(inputs_path);
+      if (!file) {
+        io.err << "zebra dmn: " << inputs_path << ": cannot open\n";
+        return 2;
+      }
+      in = &file;
+    }
+    std::string line;
+    size_t line_no = 0;
+    size_t bad = 0;
+    // One line in, one line out, flushed, so a consumer can stream large files.
+    while (std::getline(*in, line)) {
+      ++line_no;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      std::string where = inputs_path + ":" + std::to_string(line_no) + ": ";
+      auto context = ParseInputObject(line);
+      if (!context) {
+        ++bad;
+        io.err << "zebra dmn: " << where << context.error() << "\n";
+        std::string record = "{\"line\":" + std::to_string(line_no) + ",\"error\":";
+        AppendJsonString(record, context.error());
+        io.out << record << "}\n" << std::flush;
+        continue;
+      }
+      io.out << EvaluateToJson(m, *context, decisions, io.err, where) << "\n" << std::flush;
+    }
+    if (bad > 0) {
+      io.err << "zebra dmn: " << bad << " of " << line_no << " input lines were invalid\n";
+      return 2;
+    }
+    return 0;
+  }
+
+  auto context = ParseInputObject(input);
+  if (!context) {
+    io.err << "zebra dmn: --input: " << context.error() << "\n";
+    return 2;
+  }
+  io.out << EvaluateToJson(m, *context, decisions, io.err, "") << "\n";
+  return 0;
+}
+
+struct Tally {
+  size_t passed = 0;
+  size_t failed = 0;
+};
+
+void PrintFailure(const dmn::tck::CaseResult& c, const std::string& level, bool verbose, std::ostream& out) {
+  out << "FAIL " << c.id << " [" << level << "]\n";
+  if (!c.error.empty()) {
+    out << "  error: " << c.error << "\n";
+    return;
+  }
+  for (const auto& m : c.mismatches) {
+    out << "  " << m.node << ": expected " << m.expected << ", actual " << m.actual << "\n";
+    if (verbose && !m.detail.empty()) out << "    diagnostics: " << m.detail << "\n";
+  }
+}
+
+}  // namespace
+
+int DmnCommand(const Args& args, Io io) {
+  CLI::App app{"Evaluate a DMN model.", "zebra dmn"};
+  app.require_subcommand(1);
+  CLI::App* eval = app.add_subcommand("eval", "evaluate decisions of MODEL.dmn for JSON input");
+  std::string model_path;
+  std::vector<std::string> decisions;
+  std::string input;
+  std::string inputs_path;
+  eval->add_option("model", model_path, "the DMN file")->required();
+  eval->add_option("--decision", decisions, "decision to evaluate (repeatable; default: all)");
+  auto* input_opt = eval->add_option("--input", input, "one JSON object of input data");
+  auto* inputs_opt = eval->add_option("--inputs", inputs_path, "NDJSON file (or -) with one input object per line");
+  input_opt->excludes(inputs_opt);
+  inputs_opt->excludes(input_opt);
+  if (auto rc = ParseArgs(app, args, io, "dmn")) return *rc;
+  if (input_opt->count() == 0 && inputs_opt->count() == 0) {
+    io.err << "zebra dmn eval: one of --input or --inputs is required\n" << eval->help();
+    return 2;
+  }
+  return DmnEval(model_path, decisions, input, inputs_path, io);
+}
+
+int TckCommand(const Args& args, Io io) {
+  CLI::App app{"Run DMN TCK test cases and report failures and pass counts per compliance level.", "zebra tck"};
+  std::string dir;
+  std::string level_filter;
+  std::string filter;
+  bool verbose = false;
+  bool no_isolate = false;
+  int timeout = 30;
+  app.add_option("dir", dir, "TestCases root, a compliance-level folder, or one test folder")->required();
+  app.add_option("--level-filter", level_filter, "only levels whose name contains TEXT (e.g. 2, compliance-level-3)");
+  app.add_option("--filter", filter, "only test folders whose name contains TEXT");
+  app.add_flag("--verbose,-v", verbose, "print passing cases and engine diagnostics");
+  app.add_flag("--no-isolate", no_isolate, "run in this process (a crash stops the run)");
+  app.add_option("--timeout", timeout, "seconds allowed per test case")->check(CLI::PositiveNumber);
+  if (auto rc = ParseArgs(app, args, io, "tck")) return *rc;
+
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    io.err << "zebra tck: " << dir << ": not a directory\n";
+    return 2;
+  }
+  auto folders = dmn::tck::FindTestFolders(dir);
+  if (folders.empty()) {
+    io.err << "zebra tck: no test folders (with *-test-*.xml files) under " << dir << "\n";
+    return 2;
+  }
+  dmn::tck::RunOptions options;
+  options.isolate = !no_isolate;
+  options.case_timeout_seconds = timeout;
+
+  std::map<std::string, Tally> per_level;
+  Tally total;
+  size_t run = 0;
+  for (const auto& folder : folders) {
+    std::filesystem::path normal = folder.lexically_normal();
+    if (normal.filename().empty()) normal = normal.parent_path();
+    std::string level = normal.parent_path().filename().string();
+    if (!level_filter.empty() && level.find(level_filter) == std::string::npos) continue;
+    if (!filter.empty() && normal.filename().string().find(filter) == std::string::npos) continue;
+    ++run;
+    auto started = std::chrono::steady_clock::now();
+    dmn::tck::FolderResult result = dmn::tck::RunFolder(folder, options);
+    Tally& tally = per_level[result.level];
+    if (!result.error.empty()) {
+      io.out << "FAIL " << normal.filename().string() << " [" << result.level << "]\n  error: " << result.error << "\n";
+      ++tally.failed;
+      ++total.failed;
+    }
+    for (const auto& c : result.cases) {
+      if (c.passed) {
+        ++tally.passed;
+        ++total.passed;
+        if (verbose) io.out << "PASS " << c.id << "\n";
+      } else {
+        ++tally.failed;
+        ++total.failed;
+        PrintFailure(c, result.level, verbose, io.out);
+      }
+    }
+    if (verbose) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      io.out << "# " << normal.filename().string() << ": " << result.cases.size() << " cases in " << ms.count()
+             << " ms\n";
+    }
+    io.out << std::flush;
+  }
+  if (run == 0) {
+    io.err << "zebra tck: no test folder matches the filters\n";
+    return 2;
+  }
+  for (const auto& [level, tally] : per_level)
+    io.out << level << ": " << tally.passed << " passed, " << tally.failed << " failed\n";
+  io.out << total.passed << " passed, " << total.failed << " failed\n";
+  return 0;
+}
+
+}  // namespace zebra::cli
