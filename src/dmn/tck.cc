@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,7 +155,7 @@ struct LoadedFolder {
   std::string error;
 };
 
-LoadedFolder LoadFolder(const fs::path& folder) {
+LoadedFolder LoadFolder(const fs::path& folder, const ModelLoader& loader) {
   LoadedFolder out;
   out.files = FilesOf(folder, IsDmnFile);
   if (out.files.empty()) {
@@ -163,7 +164,7 @@ LoadedFolder LoadFolder(const fs::path& folder) {
   }
   LoadOptions options;
   options.import_paths.push_back(folder);
-  auto loaded = LoadModels(out.files, options);
+  auto loaded = loader ? loader(out.files, options) : LoadModels(out.files, options);
   if (!loaded) {
     out.error = DescribeLoadErrors(loaded.error());
     return out;
@@ -262,9 +263,9 @@ CaseResult RunCaseGuarded(const LoadedFolder& loaded, const Job& job) {
   }
 }
 
-LoadedFolder LoadFolderGuarded(const fs::path& folder) {
+LoadedFolder LoadFolderGuarded(const fs::path& folder, const ModelLoader& loader) {
   try {
-    return LoadFolder(folder);
+    return LoadFolder(folder, loader);
   } catch (const std::exception& e) {
     LoadedFolder out;
     out.error = std::string("exception while loading models: ") + e.what();
@@ -304,8 +305,11 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-[[noreturn]] void ChildMain(int fd, const fs::path& folder, const std::vector<Job>& jobs, size_t start) {
-  LoadedFolder loaded = LoadFolderGuarded(folder);
+[[noreturn]] void ChildMain(int fd, const fs::path& folder, const std::vector<Job>& jobs, size_t start,
+                            const ModelLoader& loader) {
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);  // a crashing case must not leave core files behind
+  LoadedFolder loaded = LoadFolderGuarded(folder, loader);
   WriteAll(fd, "{\"loaded\":true}\n");
   for (size_t i = start; i < jobs.size(); ++i)
     if (!WriteAll(fd, SerializeCase(i, RunCaseGuarded(loaded, jobs[i])))) break;
@@ -386,7 +390,7 @@ ChildOutcome RunChild(const fs::path& folder, const std::vector<Job>& jobs, size
   }
   if (pid == 0) {
     ::close(fds[0]);
-    ChildMain(fds[1], folder, jobs, start);
+    ChildMain(fds[1], folder, jobs, start, options.loader);
   }
   ::close(fds[1]);
   int fd = fds[0];
@@ -665,7 +669,7 @@ FolderResult RunFolder(const fs::path& folder, const RunOptions& options) {
   std::vector<CaseResult> results(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) results[i].id = jobs[i].id;
   if (!options.isolate) {
-    LoadedFolder loaded = LoadFolderGuarded(folder);
+    LoadedFolder loaded = LoadFolderGuarded(folder, options.loader);
     for (size_t i = 0; i < jobs.size(); ++i) results[i] = RunCaseGuarded(loaded, jobs[i]);
   } else {
     size_t start = 0;

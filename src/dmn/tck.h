@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 #include <tl/expected.hpp>
 
+#include "dmn/model.h"
 #include "feel/value.h"
 
 namespace pugi {
@@ -94,11 +96,16 @@ struct FolderResult {
   std::string error;  // the folder could not be run at all (no test file, unreadable XML)
 };
 
+using ModelLoader = std::function<tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>>(
+    std::span<const std::filesystem::path>, const LoadOptions&)>;
+
 struct RunOptions {
   // Runs each folder in a child process so that a crash or a hang in one case fails only that
   // case; the child resumes after the failed case. Off: everything runs in this process.
   bool isolate = true;
   int case_timeout_seconds = 30;
+  // Loads a folder's .dmn files (in path order); empty means dmn::LoadModels. Tests inject models.
+  ModelLoader loader;
 };
 
 // The test folders under `dir`: `dir` itself when it holds a *-test-*.xml file, else every

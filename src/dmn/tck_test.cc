@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <thread>
 
 namespace zebra::dmn::tck {
 namespace {
@@ -417,6 +421,138 @@ TEST_F(TckFolderTest, UnreadableTestFileCountsAsOneFailure) {
   ASSERT_EQ(r.cases.size(), 1u);
   EXPECT_FALSE(r.cases[0].passed);
   EXPECT_EQ(r.cases[0].id, "0002-b/0002-b-test-01.xml");
+}
+
+// A stand-in engine: decision "echo" returns input "x"; input "mode" makes the call crash,
+// hang or throw, so that the runner's guards can be observed.
+class FakeModel : public Model {
+ public:
+  const std::string& name() const override { return name_; }
+  const std::string& namespace_uri() const override { return name_; }
+  std::vector<std::string> DecisionNames() const override { return {"echo"}; }
+  std::vector<std::string> InputDataNames() const override { return {"x", "mode"}; }
+  std::vector<std::string> DecisionServiceNames() const override { return {"svc"}; }
+  EvaluationResult Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
+                            const EvaluateOptions&) const override {
+    Misbehave(inputs);
+    EvaluationResult r;
+    for (const auto& d : decisions) {
+      if (d != "echo") continue;
+      const Value* x = inputs.Find("x");
+      r.decisions.push_back({"echo", "_echo", x ? *x : Value(), {}});
+    }
+    return r;
+  }
+  EvaluationResult InvokeService(std::string_view service, const feel::Context& inputs,
+                                 const EvaluateOptions&) const override {
+    Misbehave(inputs);
+    EvaluationResult r;
+    // The single output decision of "svc" doubles x.
+    const Value* x = inputs.Find("x");
+    if (service == "svc" && x && x->is(Type::kNumber))
+      r.decisions.push_back({"doubled", "_d", Value::Number(*x->number().Mul(feel::Decimal::FromInt(2))), {}});
+    return r;
+  }
+
+ private:
+  static void Misbehave(const feel::Context& inputs) {
+    const Value* mode = inputs.Find("mode");
+    if (!mode || !mode->is(Type::kString)) return;
+    if (mode->string() == "crash") std::abort();
+    if (mode->string() == "hang") std::this_thread::sleep_for(std::chrono::seconds(60));
+    if (mode->string() == "throw") throw std::runtime_error("engine bug");
+  }
+  std::string name_ = "fake";
+};
+
+ModelLoader FakeLoader() {
+  return [](std::span<const std::filesystem::path> files, const LoadOptions&)
+             -> tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> {
+    std::vector<std::shared_ptr<const Model>> out;
+    for (size_t i = 0; i < files.size(); ++i) out.push_back(std::make_shared<FakeModel>());
+    return out;
+  };
+}
+
+std::string Case(const std::string& id, const std::string& mode, const std::string& x, const std::string& expected,
+                 const std::string& attrs = "", const std::string& result = "echo") {
+  std::string out = "<testCase id=\"" + id + "\"" + attrs + ">";
+  if (!mode.empty()) out += R"(<inputNode name="mode"><value xsi:type="xsd:string">)" + mode + "</value></inputNode>";
+  out += R"(<inputNode name="x"><value xsi:type="xsd:decimal">)" + x + "</value></inputNode>";
+  out += "<resultNode name=\"" + result + "\"><expected>" + expected + "</expected></resultNode></testCase>";
+  return out;
+}
+
+class TckRunTest : public TckFolderTest {
+ protected:
+  std::filesystem::path MakeFolder(const std::string& cases) {
+    auto dir = root_ / "compliance-level-3" / "0100-fake";
+    std::filesystem::create_directories(dir);
+    Write(dir / "0100-fake.dmn", "<definitions/>");
+    Write(dir / "0100-fake-test-01.xml",
+          std::string("<testCases") + kNs + "><modelName>0100-fake.dmn</modelName>" + cases + "</testCases>");
+    return dir;
+  }
+};
+
+TEST_F(TckRunTest, ComparesEveryResultNode) {
+  auto dir = MakeFolder(Case("ok", "", "5", R"(<value xsi:type="xsd:decimal">5.0</value>)") +
+                        Case("wrong", "", "5", R"(<value xsi:type="xsd:decimal">6</value>)") +
+                        Case("err-ok", "", "5", R"(<value xsi:nil="true"/>)", "", "missing") +
+                        Case("svc", "", "4", R"(<value xsi:type="xsd:decimal">8</value>)",
+                             R"( type="decisionService" invocableName="svc")", "doubled"));
+  RunOptions options;
+  options.isolate = false;
+  options.loader = FakeLoader();
+  FolderResult r = RunFolder(dir, options);
+  ASSERT_EQ(r.cases.size(), 4u);
+  EXPECT_TRUE(r.cases[0].passed) << r.cases[0].error;
+  EXPECT_FALSE(r.cases[1].passed);
+  ASSERT_EQ(r.cases[1].mismatches.size(), 1u);
+  EXPECT_EQ(r.cases[1].mismatches[0].node, "echo");
+  EXPECT_EQ(r.cases[1].mismatches[0].expected, "6");
+  EXPECT_EQ(r.cases[1].mismatches[0].actual, "5");
+  EXPECT_TRUE(r.cases[2].passed);  // no such decision: null, as the nil expectation says
+  EXPECT_TRUE(r.cases[3].passed) << (r.cases[3].mismatches.empty() ? r.cases[3].error : r.cases[3].mismatches[0].actual);
+}
+
+TEST_F(TckRunTest, CrashHangAndExceptionFailOnlyTheirCase) {
+  const std::string five = R"(<value xsi:type="xsd:decimal">5</value>)";
+  auto dir = MakeFolder(Case("1", "", "5", five) + Case("2", "crash", "5", five) + Case("3", "", "5", five) +
+                        Case("4", "hang", "5", five) + Case("5", "throw", "5", five) + Case("6", "", "5", five));
+  RunOptions options;
+  options.isolate = true;
+  options.case_timeout_seconds = 1;
+  options.loader = FakeLoader();
+  FolderResult r = RunFolder(dir, options);
+  ASSERT_EQ(r.cases.size(), 6u);
+  EXPECT_TRUE(r.cases[0].passed);
+  EXPECT_FALSE(r.cases[1].passed);
+  EXPECT_NE(r.cases[1].error.find("crashed"), std::string::npos) << r.cases[1].error;
+  EXPECT_TRUE(r.cases[2].passed) << r.cases[2].error;
+  EXPECT_FALSE(r.cases[3].passed);
+  EXPECT_NE(r.cases[3].error.find("timed out"), std::string::npos) << r.cases[3].error;
+  EXPECT_FALSE(r.cases[4].passed);
+  EXPECT_NE(r.cases[4].error.find("engine bug"), std::string::npos) << r.cases[4].error;
+  EXPECT_TRUE(r.cases[5].passed) << r.cases[5].error;
+}
+
+TEST_F(TckRunTest, LoadFailureFailsEveryCaseWithDiagnostics) {
+  auto dir = MakeFolder(Case("1", "", "5", "") + Case("2", "", "5", ""));
+  RunOptions options;
+  options.loader = [](std::span<const std::filesystem::path>, const LoadOptions&)
+      -> tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> {
+    ModelDiagnostic d;
+    d.file = "0100-fake.dmn";
+    d.message = "unknown element";
+    return tl::unexpected(std::vector<ModelDiagnostic>{d});
+  };
+  FolderResult r = RunFolder(dir, options);
+  ASSERT_EQ(r.cases.size(), 2u);
+  for (const auto& c : r.cases) {
+    EXPECT_FALSE(c.passed);
+    EXPECT_NE(c.error.find("model failed to load"), std::string::npos) << c.error;
+  }
 }
 
 }  // namespace
