@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -68,6 +69,9 @@ class Model {
   virtual std::vector<std::string> DecisionNames() const = 0;
   virtual std::vector<std::string> InputDataNames() const = 0;
   virtual std::vector<std::string> DecisionServiceNames() const = 0;
+  // Non-fatal problems found while loading (e.g. FEEL that does not compile: the element then
+  // evaluates to null with an error), with locations.
+  virtual std::span<const ModelDiagnostic> diagnostics() const { return {}; }
 
   // Evaluates the named decisions (all decisions when empty) with input data taken from
   // `inputs` by name; each required decision is evaluated once.

@@ -1,0 +1,512 @@
+// Boxed expressions (DMN 1.5 §7.2, §10.2, and the DMN 1.5 boxed conditional, filter and
+// iterators of §10.5): compiled once from XML, evaluated over slot vectors.
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include <pugixml.hpp>
+
+#include "dmn/internal.h"
+
+namespace zebra::dmn::internal {
+
+using feel::Type;
+using feel::Value;
+
+// ---- XML helpers -------------------------------------------------------------------------------
+
+std::string_view LocalName(std::string_view qname) {
+  size_t colon = qname.find(':');
+  return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+}
+
+pugi::xml_node Child(const pugi::xml_node& node, std::string_view local) {
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_element && LocalName(c.name()) == local) return c;
+  return {};
+}
+
+std::vector<pugi::xml_node> Children(const pugi::xml_node& node, std::string_view local) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_element && LocalName(c.name()) == local) out.push_back(c);
+  return out;
+}
+
+namespace {
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+}  // namespace
+
+std::string ChildText(const pugi::xml_node& node, std::string_view child) {
+  pugi::xml_node t = Child(node, child);
+  if (!t) return "";
+  std::string text;
+  for (pugi::xml_node c = t.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) text += c.value();
+  return Trim(text);
+}
+
+std::string TypeRefOf(const pugi::xml_node& node) {
+  if (pugi::xml_attribute a = node.attribute("typeRef")) return Trim(a.value());
+  if (pugi::xml_node t = Child(node, "typeRef")) return Trim(t.text().get());
+  return "";
+}
+
+void Report(const CompileSite& site, ptrdiff_t offset, std::string message, int rule, int column) {
+  if (!site.diagnostics) return;
+  ModelDiagnostic d;
+  d.file = site.file;
+  d.element_id = site.element_id;
+  d.element_name = site.element_name;
+  d.rule = rule;
+  d.table_column = column;
+  d.message = std::move(message);
+  if (site.line_starts && offset >= 0) {
+    const auto& ls = *site.line_starts;
+    auto it = std::upper_bound(ls.begin(), ls.end(), static_cast<size_t>(offset));
+    d.line = static_cast<int>(it - ls.begin());
+    d.column = static_cast<int>(static_cast<size_t>(offset) - ls[static_cast<size_t>(d.line - 1)]) + 1;
+  }
+  site.diagnostics->push_back(std::move(d));
+}
+
+TraceSink& CurrentTrace() {
+  thread_local TraceSink sink;
+  return sink;
+}
+
+namespace {
+
+// ---- nodes -------------------------------------------------------------------------------------
+
+class ErrorBoxed final : public Boxed {
+ public:
+  explicit ErrorBoxed(std::string message) : message_(std::move(message)) {}
+  Value Eval(std::span<const Value>, feel::EvalContext& ctx) const override { return ctx.Error(message_); }
+
+ private:
+  std::string message_;
+};
+
+class NullBoxed final : public Boxed {
+ public:
+  Value Eval(std::span<const Value>, feel::EvalContext&) const override { return Value(); }
+};
+
+class LiteralBoxed final : public Boxed {
+ public:
+  explicit LiteralBoxed(feel::CompiledExpression e) : expr_(std::move(e)) {}
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    return expr_.Evaluate(slots, ctx);
+  }
+
+ private:
+  feel::CompiledExpression expr_;
+};
+
+// Stands in for a function-valued context entry while it is being defined, so the function
+// can call itself (its closure captures this forwarder). Holds the target weakly: the entry's
+// value owns the function, and a cycle would leak every evaluation.
+class ForwardingFunction final : public feel::Function {
+ public:
+  std::shared_ptr<std::weak_ptr<const feel::Function>> target = std::make_shared<std::weak_ptr<const feel::Function>>();
+  std::span<const std::string> parameters() const override {
+    if (auto t = target->lock()) return t->parameters();
+    return {};
+  }
+  Value Call(std::span<const Value> args, feel::EvalContext& ctx) const override {
+    if (auto t = target->lock()) return t->Call(args, ctx);
+    return ctx.Error("function called before its definition completed");
+  }
+  Value CallNamed(std::span<const std::pair<std::string, Value>> args, feel::EvalContext& ctx) const override {
+    if (auto t = target->lock()) return t->CallNamed(args, ctx);
+    return ctx.Error("function called before its definition completed");
+  }
+};
+
+struct ContextEntryDef {
+  std::string name;
+  int slot = -1;
+  TypePtr type;
+  BoxedPtr value;
+  bool may_be_function = false;
+};
+
+class ContextBoxed final : public Boxed {
+ public:
+  std::vector<ContextEntryDef> entries;
+  BoxedPtr result;  // the final entry without a variable
+  size_t frame_size = 0;
+
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    std::vector<Value> local(slots.begin(), slots.end());
+    if (local.size() < frame_size) local.resize(frame_size);
+    feel::Context out;
+    for (const auto& e : entries) {
+      std::shared_ptr<ForwardingFunction> fwd;
+      if (e.may_be_function) {
+        fwd = std::make_shared<ForwardingFunction>();
+        local[static_cast<size_t>(e.slot)] = Value::FromFunction(fwd);
+      }
+      Value v = e.value->Eval(local, ctx);
+      if (ctx.limit_exceeded) return Value();
+      if (e.type) {
+        std::string err;
+        auto c = Coerce(v, e.type, err);
+        if (!c) {
+          ctx.Error("context entry '" + e.name + "': " + err);
+          v = Value();
+        } else {
+          v = *c;
+        }
+      }
+      if (fwd && v.is(Type::kFunction)) *fwd->target = v.function_ptr();
+      local[static_cast<size_t>(e.slot)] = v;
+      out.Put(e.name, v);
+    }
+    if (result) return result->Eval(local, ctx);
+    return Value::FromContext(std::move(out));
+  }
+};
+
+class ListBoxed final : public Boxed {
+ public:
+  std::vector<BoxedPtr> items;
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    feel::List out;
+    out.reserve(items.size());
+    for (const auto& i : items) out.push_back(i->Eval(slots, ctx));
+    return Value::FromList(std::move(out));
+  }
+};
+
+class RelationBoxed final : public Boxed {
+ public:
+  std::vector<std::string> columns;
+  std::vector<std::vector<BoxedPtr>> rows;
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    feel::List out;
+    for (const auto& row : rows) {
+      feel::Context c;
+      for (size_t i = 0; i < columns.size(); ++i) c.Put(columns[i], i < row.size() ? row[i]->Eval(slots, ctx) : Value());
+      out.push_back(Value::FromContext(std::move(c)));
+    }
+    return Value::FromList(std::move(out));
+  }
+};
+
+class InvocationBoxed final : public Boxed {
+ public:
+  BoxedPtr callee;
+  std::string callee_text;
+  std::vector<std::pair<std::string, BoxedPtr>> bindings;
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    Value f = callee->Eval(slots, ctx);
+    if (!f.is(Type::kFunction)) return ctx.Error("invocation: '" + callee_text + "' is not a function");
+    std::vector<std::pair<std::string, Value>> args;
+    args.reserve(bindings.size());
+    for (const auto& [name, expr] : bindings) args.emplace_back(name, expr ? expr->Eval(slots, ctx) : Value());
+    return f.function().CallNamed(args, ctx);
+  }
+};
+
+class ConditionalBoxed final : public Boxed {
+ public:
+  BoxedPtr cond, then_branch, else_branch;
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    Value c = cond->Eval(slots, ctx);
+    return c.is_true() ? then_branch->Eval(slots, ctx) : else_branch->Eval(slots, ctx);
+  }
+};
+
+enum class IterKind : uint8_t { kFor, kSome, kEvery, kFilter };
+
+class IteratorBoxed final : public Boxed {
+ public:
+  IterKind kind = IterKind::kFor;
+  BoxedPtr domain, body;
+  int var_slot = -1;
+  size_t frame_size = 0;
+  std::string label;
+
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    Value d = domain->Eval(slots, ctx);
+    if (d.is_null()) return ctx.Error(label + ": the 'in' expression is null");
+    feel::List items;
+    if (d.is(Type::kList)) {
+      items = d.list();
+    } else {
+      items.push_back(d);  // a single value iterates as a singleton list
+    }
+    std::vector<Value> local(slots.begin(), slots.end());
+    if (local.size() < frame_size) local.resize(frame_size);
+    feel::List out;
+    bool any_true = false, all_true = true;
+    for (const auto& item : items) {
+      if (++ctx.iterations > ctx.max_iterations) {
+        ctx.limit_exceeded = true;
+        return ctx.Error("iteration limit exceeded");
+      }
+      local[static_cast<size_t>(var_slot)] = item;
+      Value r = body->Eval(local, ctx);
+      switch (kind) {
+        case IterKind::kFor:
+          out.push_back(r);
+          break;
+        case IterKind::kFilter:
+          if (!r.is_null() && !r.is(Type::kBoolean)) return ctx.Error(label + ": 'match' is not a boolean");
+          if (r.is_true()) out.push_back(item);
+          break;
+        case IterKind::kSome:
+        case IterKind::kEvery:
+          if (!r.is(Type::kBoolean)) return ctx.Error(label + ": 'satisfies' is not a boolean");
+          any_true = any_true || r.boolean();
+          all_true = all_true && r.boolean();
+          break;
+      }
+    }
+    if (kind == IterKind::kSome) return Value::Bool(any_true);
+    if (kind == IterKind::kEvery) return Value::Bool(all_true);
+    return Value::FromList(std::move(out));
+  }
+};
+
+// A boxed functionDefinition evaluates to a closure over the current slots.
+class BoxedFunction final : public feel::Function {
+ public:
+  BoxedFunction(std::shared_ptr<const FunctionDef> def, std::vector<Value> captured)
+      : def_(std::move(def)), captured_(std::move(captured)) {}
+  std::span<const std::string> parameters() const override { return def_->params; }
+  Value Call(std::span<const Value> args, feel::EvalContext& ctx) const override {
+    return CallFunctionDef(*def_, "function", captured_, args, ctx);
+  }
+
+ private:
+  std::shared_ptr<const FunctionDef> def_;
+  std::vector<Value> captured_;
+};
+
+class FunctionDefBoxed final : public Boxed {
+ public:
+  std::shared_ptr<const FunctionDef> def;
+  Value Eval(std::span<const Value> slots, feel::EvalContext&) const override {
+    return Value::FromFunction(std::make_shared<BoxedFunction>(def, std::vector<Value>(slots.begin(), slots.end())));
+  }
+};
+
+BoxedPtr Fail(const CompileSite& site, const pugi::xml_node& node, std::string message) {
+  Report(site, node.offset_debug(), message);
+  return std::make_shared<ErrorBoxed>(std::move(message));
+}
+
+BoxedPtr CompileLiteral(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
+  std::string lang = node.attribute("expressionLanguage").value();
+  if (!lang.empty() && lang.find("FEEL") == std::string::npos && lang.find("feel") == std::string::npos)
+    return Fail(site, node, "unsupported expression language '" + lang + "'");
+  std::string text = ChildText(node);
+  if (text.empty()) return std::make_shared<NullBoxed>();
+  auto e = feel::CompileExpression(text, scope);
+  if (!e) {
+    std::string msg = "FEEL error in '" + text.substr(0, 120) + "': " + e.error().message;
+    return Fail(site, node, msg);
+  }
+  return std::make_shared<LiteralBoxed>(std::move(*e));
+}
+
+// The expression of a wrapper element such as <in>, <then>, <binding>.
+BoxedPtr CompileWrapped(const pugi::xml_node& wrapper, const feel::Scope& scope, const CompileSite& site,
+                        std::string_view what, const pugi::xml_node& owner) {
+  if (!wrapper) return Fail(site, owner, "missing <" + std::string(what) + ">");
+  pugi::xml_node e = FindExpressionChild(wrapper);
+  if (!e) return Fail(site, wrapper, "<" + std::string(what) + "> has no expression");
+  return CompileBoxed(e, scope, site);
+}
+
+BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
+  auto out = std::make_shared<ContextBoxed>();
+  feel::Scope inner = scope;
+  for (const auto& entry : Children(node, "contextEntry")) {
+    pugi::xml_node var = Child(entry, "variable");
+    pugi::xml_node expr = FindExpressionChild(entry);
+    if (!var) {
+      out->result = expr ? CompileBoxed(expr, inner, site) : std::make_shared<NullBoxed>();
+      continue;  // the result entry (normally last)
+    }
+    ContextEntryDef d;
+    d.name = var.attribute("name").value();
+    d.type = site.resolve_type(TypeRefOf(var));
+    // Declared before its value is compiled so a function entry can call itself.
+    d.slot = inner.Declare(d.name);
+    if (expr) {
+      std::string_view ln = LocalName(expr.name());
+      d.may_be_function = ln == "functionDefinition" ||
+                          (ln == "literalExpression" && ChildText(expr).rfind("function", 0) == 0);
+      d.value = CompileBoxed(expr, inner, site);
+    } else {
+      d.value = std::make_shared<NullBoxed>();
+    }
+    out->entries.push_back(std::move(d));
+  }
+  out->frame_size = inner.size();
+  return out;
+}
+
+BoxedPtr CompileIterator(const pugi::xml_node& node, IterKind kind, const feel::Scope& scope, const CompileSite& site) {
+  auto out = std::make_shared<IteratorBoxed>();
+  out->kind = kind;
+  out->label = LocalName(node.name());
+  out->domain = CompileWrapped(Child(node, "in"), scope, site, "in", node);
+  feel::Scope inner = scope;
+  std::string var = kind == IterKind::kFilter ? "item" : node.attribute("iteratorVariable").value();
+  if (var.empty()) return Fail(site, node, "missing iteratorVariable");
+  out->var_slot = inner.Declare(var);
+  std::string_view body_name = kind == IterKind::kFor      ? "return"
+                               : kind == IterKind::kFilter ? "match"
+                                                           : "satisfies";
+  out->body = CompileWrapped(Child(node, body_name), inner, site, body_name, node);
+  out->frame_size = inner.size();
+  return out;
+}
+
+}  // namespace
+
+bool IsExpressionElement(const pugi::xml_node& c) {
+  static constexpr std::string_view kKinds[] = {
+      "literalExpression", "context", "decisionTable", "relation", "list", "invocation", "functionDefinition",
+      "conditional", "filter", "for", "some", "every", "expression"};
+  if (c.type() != pugi::node_element) return false;
+  std::string_view ln = LocalName(c.name());
+  return std::find(std::begin(kKinds), std::end(kKinds), ln) != std::end(kKinds);
+}
+
+pugi::xml_node FindExpressionChild(const pugi::xml_node& node) {
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+    if (IsExpressionElement(c)) return c;
+  return {};
+}
+
+std::shared_ptr<const FunctionDef> CompileFunctionDef(const pugi::xml_node& node, const feel::Scope& scope,
+                                                      const CompileSite& site) {
+  auto def = std::make_shared<FunctionDef>();
+  if (pugi::xml_attribute k = node.attribute("kind")) def->kind = k.value();
+  feel::Scope inner = scope;
+  for (const auto& p : Children(node, "formalParameter")) {
+    std::string name = p.attribute("name").value();
+    def->params.push_back(name);
+    def->param_slots.push_back(inner.Declare(name));
+    def->param_types.push_back(site.resolve_type(TypeRefOf(p)));
+  }
+  def->result_type = site.resolve_type(TypeRefOf(node));
+  if (def->kind != "FEEL" && !def->kind.empty()) {
+    def->body = std::make_shared<ErrorBoxed>("function kind '" + def->kind + "' is not supported");
+  } else if (pugi::xml_node body = FindExpressionChild(node)) {
+    def->body = CompileBoxed(body, inner, site);
+  } else {
+    def->body = std::make_shared<NullBoxed>();
+  }
+  def->frame_size = inner.size();
+  return def;
+}
+
+Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::span<const Value> captured,
+                      std::span<const Value> args, feel::EvalContext& ctx) {
+  if (args.size() != def.params.size())
+    return ctx.Error(std::string(name) + " expects " + std::to_string(def.params.size()) + " argument(s), got " +
+                     std::to_string(args.size()));
+  if (++ctx.depth > ctx.max_depth) {
+    --ctx.depth;
+    ctx.limit_exceeded = true;
+    return ctx.Error("call depth limit exceeded");
+  }
+  std::vector<Value> local(captured.begin(), captured.end());
+  if (local.size() < def.frame_size) local.resize(def.frame_size);
+  for (size_t i = 0; i < args.size(); ++i) {
+    Value a = args[i];
+    if (def.param_types[i]) {
+      std::string err;
+      auto c = Coerce(a, def.param_types[i], err);
+      if (!c) {
+        ctx.Error(std::string(name) + ": parameter '" + def.params[i] + "': " + err);
+        a = Value();
+      } else {
+        a = *c;
+      }
+    }
+    local[static_cast<size_t>(def.param_slots[i])] = a;
+  }
+  Value r = def.body->Eval(local, ctx);
+  --ctx.depth;
+  if (def.result_type) {
+    std::string err;
+    auto c = Coerce(r, def.result_type, err);
+    if (!c) return ctx.Error(std::string(name) + ": result: " + err);
+    r = *c;
+  }
+  return r;
+}
+
+BoxedPtr CompileBoxed(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
+  if (!node) return std::make_shared<NullBoxed>();
+  std::string_view ln = LocalName(node.name());
+  if (ln == "literalExpression") return CompileLiteral(node, scope, site);
+  if (ln == "context") return CompileContext(node, scope, site);
+  if (ln == "decisionTable") return CompileDecisionTable(node, scope, site);
+  if (ln == "list") {
+    auto out = std::make_shared<ListBoxed>();
+    for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+      if (IsExpressionElement(c)) out->items.push_back(CompileBoxed(c, scope, site));
+    return out;
+  }
+  if (ln == "relation") {
+    auto out = std::make_shared<RelationBoxed>();
+    for (const auto& col : Children(node, "column")) out->columns.push_back(col.attribute("name").value());
+    for (const auto& row : Children(node, "row")) {
+      std::vector<BoxedPtr> cells;
+      for (pugi::xml_node c = row.first_child(); c; c = c.next_sibling())
+        if (IsExpressionElement(c)) cells.push_back(CompileBoxed(c, scope, site));
+      if (cells.size() != out->columns.size())
+        Report(site, row.offset_debug(),
+               "relation row has " + std::to_string(cells.size()) + " cells for " + std::to_string(out->columns.size()) +
+                   " columns");
+      out->rows.push_back(std::move(cells));
+    }
+    return out;
+  }
+  if (ln == "invocation") {
+    auto out = std::make_shared<InvocationBoxed>();
+    pugi::xml_node callee = FindExpressionChild(node);
+    if (!callee) return Fail(site, node, "invocation without a called function");
+    out->callee_text = ChildText(callee);
+    out->callee = CompileBoxed(callee, scope, site);
+    for (const auto& b : Children(node, "binding")) {
+      std::string pname = Child(b, "parameter").attribute("name").value();
+      pugi::xml_node e = FindExpressionChild(b);
+      out->bindings.emplace_back(pname, e ? CompileBoxed(e, scope, site) : nullptr);
+    }
+    return out;
+  }
+  if (ln == "functionDefinition") {
+    auto out = std::make_shared<FunctionDefBoxed>();
+    out->def = CompileFunctionDef(node, scope, site);
+    return out;
+  }
+  if (ln == "conditional") {
+    auto out = std::make_shared<ConditionalBoxed>();
+    out->cond = CompileWrapped(Child(node, "if"), scope, site, "if", node);
+    out->then_branch = CompileWrapped(Child(node, "then"), scope, site, "then", node);
+    out->else_branch = CompileWrapped(Child(node, "else"), scope, site, "else", node);
+    return out;
+  }
+  if (ln == "filter") return CompileIterator(node, IterKind::kFilter, scope, site);
+  if (ln == "for") return CompileIterator(node, IterKind::kFor, scope, site);
+  if (ln == "some") return CompileIterator(node, IterKind::kSome, scope, site);
+  if (ln == "every") return CompileIterator(node, IterKind::kEvery, scope, site);
+  return Fail(site, node, "unsupported expression element <" + std::string(ln) + ">");
+}
+
+}  // namespace zebra::dmn::internal

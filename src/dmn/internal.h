@@ -1,0 +1,122 @@
+// Internal: the compiled form of a DMN model (types, boxed expressions, decision tables) shared
+// by the loader and the evaluator. Not part of the public API.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dmn/model.h"
+#include "feel/feel.h"
+#include "feel/types.h"
+
+namespace zebra::dmn::internal {
+
+// ---- types (item definitions and built-in type references) ---------------------------------
+
+struct ItemType;
+using TypePtr = std::shared_ptr<const ItemType>;
+
+// One DMN type: a built-in FEEL type, a structure of components, a reference to another item
+// definition (`base`), or a function; optionally a collection of that, with allowed values.
+struct ItemType {
+  enum class Kind : uint8_t { kAny, kBuiltin, kStructure, kFunction };
+  std::string name;
+  Kind kind = Kind::kAny;
+  feel::TypeSpec builtin;                                   // kBuiltin
+  std::vector<std::pair<std::string, TypePtr>> components;  // kStructure
+  TypePtr base;                                             // typeRef to another item definition
+  bool is_collection = false;
+  // allowedValues: unary tests every (element) value must satisfy.
+  std::optional<feel::CompiledUnaryTests> allowed;
+  // DMN 1.5 typeConstraint: unary tests on the whole value.
+  std::optional<feel::CompiledUnaryTests> constraint;
+};
+
+// DMN 1.5 §10.3.2.9.4: conforming values pass (with singleton-list conversions applied);
+// non-conforming values yield nullopt and `error` says why. A null type accepts anything.
+std::optional<feel::Value> Coerce(const feel::Value& v, const TypePtr& type, std::string& error);
+
+// ---- boxed expressions ------------------------------------------------------------------------
+
+// Slot vectors: every boxed expression is compiled against a feel::Scope; nested scopes
+// (context entries, iterator variables, parameters) extend a copy of the parent scope and
+// evaluate on a copy of the parent slots, so shadowing never clobbers the outer values.
+class Boxed {
+ public:
+  virtual ~Boxed() = default;
+  virtual feel::Value Eval(std::span<const feel::Value> slots, feel::EvalContext& ctx) const = 0;
+};
+using BoxedPtr = std::shared_ptr<const Boxed>;
+
+// Where diagnostics of the element being compiled go.
+struct CompileSite {
+  std::string file;
+  std::string element_id;
+  std::string element_name;
+  std::vector<ModelDiagnostic>* diagnostics = nullptr;
+  const std::vector<size_t>* line_starts = nullptr;  // offsets of line starts in the source
+  // Resolves a typeRef (item definition, imported item definition or built-in) to a type; an
+  // empty name or unknown name yields null (Any).
+  std::function<TypePtr(std::string_view)> resolve_type;
+};
+
+// A reported error at the XML node `node` (offset into the source) with optional rule/column.
+void Report(const CompileSite& site, ptrdiff_t offset, std::string message, int rule = 0, int column = 0);
+
+}  // namespace zebra::dmn::internal
+
+namespace pugi {
+class xml_node;
+}
+
+namespace zebra::dmn::internal {
+
+// Compiles the boxed expression element `node` (literalExpression, context, decisionTable, ...)
+// against `scope`. Never fails: problems are reported to `site` and compile to an expression
+// that evaluates to null with an error.
+BoxedPtr CompileBoxed(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site);
+bool IsExpressionElement(const pugi::xml_node& node);
+// The first child element of `node` that is a boxed expression, or an empty node.
+pugi::xml_node FindExpressionChild(const pugi::xml_node& node);
+// A boxed function (BKM encapsulated logic or functionDefinition): parameters bound to new
+// slots of a copy of `scope`.
+struct FunctionDef {
+  std::string kind = "FEEL";
+  std::vector<std::string> params;
+  std::vector<int> param_slots;
+  std::vector<TypePtr> param_types;
+  TypePtr result_type;
+  BoxedPtr body;
+  size_t frame_size = 0;
+};
+std::shared_ptr<const FunctionDef> CompileFunctionDef(const pugi::xml_node& node, const feel::Scope& scope,
+                                                      const CompileSite& site);
+// Calls a compiled function with positional arguments over captured slots.
+feel::Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::span<const feel::Value> captured,
+                            std::span<const feel::Value> args, feel::EvalContext& ctx);
+
+// Decision tables (decision_table.cc).
+BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site);
+
+// Rule trace of the running evaluation (thread-local; null when not tracing).
+struct TraceSink {
+  std::vector<TraceEntry>* entries = nullptr;
+};
+TraceSink& CurrentTrace();
+
+// Local name of an XML element or attribute ("dmn:decision" → "decision").
+std::string_view LocalName(std::string_view qname);
+// The text of the <text> child (literal expressions, unary tests), trimmed.
+std::string ChildText(const pugi::xml_node& node, std::string_view child = "text");
+pugi::xml_node Child(const pugi::xml_node& node, std::string_view local);
+std::vector<pugi::xml_node> Children(const pugi::xml_node& node, std::string_view local);
+// typeRef of an element: attribute (DMN 1.2+) or <typeRef> child (DMN 1.1).
+std::string TypeRefOf(const pugi::xml_node& node);
+
+}  // namespace zebra::dmn::internal

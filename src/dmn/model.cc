@@ -1,0 +1,908 @@
+// Loading DMN XML (namespaces 1.1-1.5) into compiled models, and evaluating the decision
+// requirements graph (DMN 1.5 §6, §7, §10.4 execution semantics of DRG elements).
+#include "dmn/model.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <pugixml.hpp>
+
+#include "dmn/internal.h"
+
+namespace zebra::dmn {
+
+std::string ModelDiagnostic::ToString() const {
+  std::string out = file.empty() ? std::string("<model>") : file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  out += ":";
+  if (!element_id.empty() || !element_name.empty()) {
+    out += " element '" + (element_id.empty() ? element_name : element_id) + "'";
+    if (!element_id.empty() && !element_name.empty()) out += " (" + element_name + ")";
+  }
+  if (rule > 0) out += " rule " + std::to_string(rule);
+  if (table_column > 0) out += " column " + std::to_string(table_column);
+  out += ": " + message;
+  return out;
+}
+
+const DecisionResult* EvaluationResult::Find(std::string_view name) const {
+  for (const auto& d : decisions)
+    if (d.name == name) return &d;
+  for (const auto& d : decisions)
+    if (d.id == name) return &d;
+  return nullptr;
+}
+
+namespace internal {
+namespace {
+
+namespace fs = std::filesystem;
+using feel::Type;
+using feel::Value;
+
+enum class ElemKind : uint8_t { kInput, kDecision, kBkm, kService };
+
+class ModelImpl;
+
+// One name visible to a decision or BKM, bound to a slot: a required input, decision,
+// business knowledge model or decision service (possibly of an imported model).
+struct Binding {
+  int slot = 0;
+  ElemKind kind = ElemKind::kInput;
+  const ModelImpl* model = nullptr;
+  int index = 0;
+  std::vector<std::string> import_path;  // import names leading from the referrer to `model`
+};
+
+struct InputDataDef {
+  std::string id, name;
+  TypePtr type;
+};
+
+struct DecisionDef {
+  std::string id, name;
+  TypePtr type;
+  BoxedPtr body;
+  std::vector<Binding> bindings;
+  std::vector<int> local_requirements;  // decisions of the same model (cycle check)
+  ptrdiff_t offset = 0;
+};
+
+struct BkmDef {
+  std::string id, name;
+  std::shared_ptr<const FunctionDef> fn;
+  std::vector<Binding> bindings;
+};
+
+struct ServiceDef {
+  std::string id, name;
+  std::vector<int> outputs, input_decisions, input_data;  // indices into this model
+  std::vector<std::string> params;                         // input decisions, then input data
+};
+
+struct Import {
+  std::string name;
+  std::string namespace_uri;
+  std::shared_ptr<const ModelImpl> model;
+};
+
+// ---- evaluation state -------------------------------------------------------------------------
+
+struct MemoEntry {
+  Value value;
+  std::vector<feel::Diagnostic> diagnostics;
+  bool done = false;
+  bool in_progress = false;
+};
+
+struct EvalState {
+  const feel::Context* inputs = nullptr;
+  std::optional<feel::DateTime> now;
+  std::map<std::pair<const ModelImpl*, int>, MemoEntry> memo;
+  // Decision service invocation: its input data come from parameters only.
+  bool params_only = false;
+  std::map<std::pair<const ModelImpl*, int>, Value> input_params;
+};
+
+// The clock of the evaluation that is running on this thread (for functions invoked by FEEL).
+std::optional<feel::DateTime>& CurrentNow() {
+  thread_local std::optional<feel::DateTime> now;
+  return now;
+}
+
+const feel::Context* Descend(const feel::Context* ctx, const std::vector<std::string>& path) {
+  for (const auto& p : path) {
+    if (!ctx) return nullptr;
+    const Value* v = ctx->Find(p);
+    if (v && v->is(Type::kContext)) ctx = &v->context();
+  }
+  return ctx;
+}
+
+class ModelImpl final : public Model, public std::enable_shared_from_this<ModelImpl> {
+ public:
+  std::string name_, namespace_, file_;
+  std::vector<InputDataDef> inputs_;
+  std::vector<DecisionDef> decisions_;
+  std::vector<BkmDef> bkms_;
+  std::vector<ServiceDef> services_;
+  std::vector<Import> imports_;
+  std::map<std::string, TypePtr, std::less<>> types_;
+  std::vector<ModelDiagnostic> diagnostics_;
+
+  const std::string& name() const override { return name_; }
+  const std::string& namespace_uri() const override { return namespace_; }
+  std::vector<std::string> DecisionNames() const override {
+    std::vector<std::string> out;
+    for (const auto& d : decisions_) out.push_back(d.name);
+    return out;
+  }
+  std::vector<std::string> InputDataNames() const override {
+    std::vector<std::string> out;
+    for (const auto& d : inputs_) out.push_back(d.name);
+    return out;
+  }
+  std::vector<std::string> DecisionServiceNames() const override {
+    std::vector<std::string> out;
+    for (const auto& d : services_) out.push_back(d.name);
+    return out;
+  }
+  std::span<const ModelDiagnostic> diagnostics() const override { return diagnostics_; }
+
+  EvaluationResult Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
+                            const EvaluateOptions& options) const override;
+  EvaluationResult InvokeService(std::string_view name, const feel::Context& inputs,
+                                 const EvaluateOptions& options) const override;
+
+  const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
+  Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
+  Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
+  Value BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
+                     std::vector<feel::Diagnostic>& diags) const;
+  Value InputValue(int idx, EvalState& st, const feel::Context* inputs, std::vector<feel::Diagnostic>& diags) const;
+};
+
+class BkmFunction final : public feel::Function {
+ public:
+  BkmFunction(std::shared_ptr<const ModelImpl> m, int idx) : model_(std::move(m)), idx_(idx) {}
+  std::span<const std::string> parameters() const override {
+    return model_->bkms_[static_cast<size_t>(idx_)].fn->params;
+  }
+  Value Call(std::span<const Value> args, feel::EvalContext& ctx) const override {
+    return model_->CallBkm(idx_, args, ctx);
+  }
+  std::string_view name() const override { return model_->bkms_[static_cast<size_t>(idx_)].name; }
+
+ private:
+  std::shared_ptr<const ModelImpl> model_;
+  int idx_;
+};
+
+class ServiceFunction final : public feel::Function {
+ public:
+  ServiceFunction(std::shared_ptr<const ModelImpl> m, int idx) : model_(std::move(m)), idx_(idx) {}
+  std::span<const std::string> parameters() const override {
+    return model_->services_[static_cast<size_t>(idx_)].params;
+  }
+  Value Call(std::span<const Value> args, feel::EvalContext& ctx) const override {
+    EvalState sub;
+    sub.now = CurrentNow();
+    return model_->CallService(idx_, args, sub, ctx);
+  }
+  std::string_view name() const override { return model_->services_[static_cast<size_t>(idx_)].name; }
+
+ private:
+  std::shared_ptr<const ModelImpl> model_;
+  int idx_;
+};
+
+Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
+                            std::vector<feel::Diagnostic>& diags) const {
+  const InputDataDef& in = inputs_[static_cast<size_t>(idx)];
+  Value v;
+  if (auto it = st.input_params.find({this, idx}); it != st.input_params.end()) {
+    v = it->second;
+  } else if (!st.params_only) {
+    const Value* found = inputs ? inputs->Find(in.name) : nullptr;
+    if (!found && st.inputs && st.inputs != inputs) found = st.inputs->Find(in.name);
+    if (found) v = *found;
+  }
+  std::string err;
+  auto c = Coerce(v, in.type, err);
+  if (!c) {
+    diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + err, 0, 0});
+    return Value();
+  }
+  return *c;
+}
+
+Value ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
+                              std::vector<feel::Diagnostic>& diags) const {
+  const ModelImpl& m = *b.model;
+  const feel::Context* sub_inputs = b.import_path.empty() ? inputs : Descend(inputs, b.import_path);
+  switch (b.kind) {
+    case ElemKind::kInput:
+      return m.InputValue(b.index, st, sub_inputs, diags);
+    case ElemKind::kDecision:
+      return m.EvalDecision(b.index, st, sub_inputs).value;
+    case ElemKind::kBkm:
+      return Value::FromFunction(std::make_shared<BkmFunction>(m.shared_from_this(), b.index));
+    case ElemKind::kService:
+      return Value::FromFunction(std::make_shared<ServiceFunction>(m.shared_from_this(), b.index));
+  }
+  return Value();
+}
+
+const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
+  MemoEntry& e = st.memo[{this, idx}];
+  if (e.done) return e;
+  const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
+  if (e.in_progress) {
+    // Cycles are rejected at load time; this guards imported graphs all the same.
+    e.diagnostics.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' depends on itself", 0, 0});
+    return e;
+  }
+  e.in_progress = true;
+  std::vector<feel::Diagnostic> diags;
+  size_t frame = 0;
+  for (const auto& b : d.bindings) frame = std::max(frame, static_cast<size_t>(b.slot) + 1);
+  std::vector<Value> slots(frame);
+  for (const auto& b : d.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, inputs, diags);
+  feel::EvalContext ctx;
+  ctx.now = st.now;
+  Value v = d.body ? d.body->Eval(slots, ctx) : Value();
+  for (const auto& x : ctx.diagnostics()) diags.push_back(x);
+  std::string err;
+  auto c = Coerce(v, d.type, err);
+  if (!c) {
+    diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+    v = Value();
+  } else {
+    v = *c;
+  }
+  MemoEntry& out = st.memo[{this, idx}];  // the map may have grown, but std::map keeps references
+  out.value = std::move(v);
+  out.diagnostics = std::move(diags);
+  out.done = true;
+  out.in_progress = false;
+  return out;
+}
+
+Value ModelImpl::CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const {
+  const BkmDef& bkm = bkms_[static_cast<size_t>(idx)];
+  size_t frame = 0;
+  for (const auto& b : bkm.bindings) frame = std::max(frame, static_cast<size_t>(b.slot) + 1);
+  std::vector<Value> slots(frame);
+  EvalState st;  // knowledge requirements are functions: no decisions are evaluated here
+  std::vector<feel::Diagnostic> diags;
+  for (const auto& b : bkm.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, nullptr, diags);
+  return CallFunctionDef(*bkm.fn, bkm.name, slots, args, ctx);
+}
+
+Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const {
+  const ServiceDef& s = services_[static_cast<size_t>(idx)];
+  if (args.size() != s.params.size())
+    return ctx.Error("decision service '" + s.name + "' expects " + std::to_string(s.params.size()) +
+                     " argument(s), got " + std::to_string(args.size()));
+  sub.params_only = true;
+  size_t a = 0;
+  for (int d : s.input_decisions) {
+    Value v = args[a++];
+    std::string err;
+    auto c = Coerce(v, decisions_[static_cast<size_t>(d)].type, err);
+    MemoEntry& e = sub.memo[{this, d}];
+    if (!c) {
+      ctx.Error("decision service '" + s.name + "' parameter '" + decisions_[static_cast<size_t>(d)].name + "': " + err);
+      e.value = Value();
+    } else {
+      e.value = *c;
+    }
+    e.done = true;
+  }
+  for (int i : s.input_data) sub.input_params[{this, i}] = args[a++];
+  feel::Context out;
+  Value single;
+  for (int d : s.outputs) {
+    const MemoEntry& e = EvalDecision(d, sub, nullptr);
+    for (const auto& x : e.diagnostics) ctx.Error(x.message);
+    single = e.value;
+    out.Put(decisions_[static_cast<size_t>(d)].name, e.value);
+  }
+  if (s.outputs.size() == 1) return single;
+  return Value::FromContext(std::move(out));
+}
+
+// Sets the thread's trace sink and clock for one evaluation, restoring the previous ones.
+class EvaluationScope {
+ public:
+  EvaluationScope(std::vector<TraceEntry>* trace, const std::optional<feel::DateTime>& now)
+      : saved_trace_(CurrentTrace().entries), saved_now_(CurrentNow()) {
+    CurrentTrace().entries = trace;
+    CurrentNow() = now;
+  }
+  ~EvaluationScope() {
+    CurrentTrace().entries = saved_trace_;
+    CurrentNow() = saved_now_;
+  }
+  EvaluationScope(const EvaluationScope&) = delete;
+  EvaluationScope& operator=(const EvaluationScope&) = delete;
+
+ private:
+  std::vector<TraceEntry>* saved_trace_;
+  std::optional<feel::DateTime> saved_now_;
+};
+
+EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
+                                     const EvaluateOptions& options) const {
+  EvaluationResult result;
+  EvaluationScope scope(options.trace ? &result.trace : nullptr, options.now);
+  EvalState st;
+  st.inputs = &inputs;
+  st.now = options.now;
+  auto emit = [&](int idx) {
+    const MemoEntry& e = EvalDecision(idx, st, &inputs);
+    const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
+    result.decisions.push_back({d.name, d.id, e.value, e.diagnostics});
+  };
+  if (decisions.empty()) {
+    for (size_t i = 0; i < decisions_.size(); ++i) emit(static_cast<int>(i));
+    return result;
+  }
+  for (const auto& name : decisions) {
+    int found = -1;
+    for (size_t i = 0; i < decisions_.size() && found < 0; ++i)
+      if (decisions_[i].name == name) found = static_cast<int>(i);
+    for (size_t i = 0; i < decisions_.size() && found < 0; ++i)
+      if (decisions_[i].id == name) found = static_cast<int>(i);
+    if (found < 0) {
+      result.decisions.push_back(
+          {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
+      continue;
+    }
+    emit(found);
+  }
+  return result;
+}
+
+EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Context& inputs,
+                                          const EvaluateOptions& options) const {
+  EvaluationResult result;
+  EvaluationScope scope(options.trace ? &result.trace : nullptr, options.now);
+  for (size_t i = 0; i < services_.size(); ++i) {
+    const ServiceDef& s = services_[i];
+    if (s.name != name && s.id != name) continue;
+    std::vector<Value> args;
+    for (const auto& p : s.params) {
+      const Value* v = inputs.Find(p);
+      args.push_back(v ? *v : Value());
+    }
+    EvalState sub;
+    sub.now = options.now;
+    feel::EvalContext ctx;
+    ctx.now = options.now;
+    Value v = CallService(static_cast<int>(i), args, sub, ctx);
+    for (int d : s.outputs) {
+      const MemoEntry& e = sub.memo[{this, d}];
+      const DecisionDef& dd = decisions_[static_cast<size_t>(d)];
+      result.decisions.push_back({dd.name, dd.id, e.value, e.diagnostics});
+    }
+    result.decisions.push_back({s.name, s.id, v, ctx.diagnostics()});
+    return result;
+  }
+  for (size_t i = 0; i < bkms_.size(); ++i) {
+    const BkmDef& b = bkms_[i];
+    if (b.name != name && b.id != name) continue;
+    std::vector<Value> args;
+    for (const auto& p : b.fn->params) {
+      const Value* v = inputs.Find(p);
+      args.push_back(v ? *v : Value());
+    }
+    feel::EvalContext ctx;
+    ctx.now = options.now;
+    Value v = CallBkm(static_cast<int>(i), args, ctx);
+    result.decisions.push_back({b.name, b.id, v, ctx.diagnostics()});
+    return result;
+  }
+  std::string n(name);
+  for (const auto& d : decisions_)
+    if (d.name == n || d.id == n) return Evaluate(inputs, std::span<const std::string>(&n, 1), options);
+  result.decisions.push_back({n, "", Value(), {{feel::Diagnostic::Severity::kError,
+                                                "no decision service or business knowledge model named '" + n + "'", 0, 0}}});
+  return result;
+}
+
+// ---- loading ----------------------------------------------------------------------------------
+
+bool IsDmnNamespace(std::string_view ns) {
+  static constexpr std::string_view kKnown[] = {
+      "http://www.omg.org/spec/DMN/20151101/dmn.xsd",   // 1.1
+      "http://www.omg.org/spec/DMN/20180521/MODEL/",    // 1.2
+      "https://www.omg.org/spec/DMN/20191111/MODEL/",   // 1.3
+      "https://www.omg.org/spec/DMN/20211108/MODEL/",   // 1.4
+      "https://www.omg.org/spec/DMN/20230324/MODEL/",   // 1.5
+  };
+  return std::find(std::begin(kKnown), std::end(kKnown), ns) != std::end(kKnown);
+}
+
+// A parsed document waiting to be compiled.
+struct Source {
+  std::string file;
+  std::string text;
+  std::shared_ptr<pugi::xml_document> doc;
+  pugi::xml_node root;
+  std::string namespace_uri;
+  std::shared_ptr<ModelImpl> model;  // once compiled
+  bool loading = false;
+};
+
+using Diags = std::vector<ModelDiagnostic>;
+
+ModelDiagnostic FileError(const std::string& file, std::string message, int line = 0) {
+  ModelDiagnostic d;
+  d.file = file;
+  d.line = line;
+  d.message = std::move(message);
+  return d;
+}
+
+tl::expected<std::shared_ptr<Source>, ModelDiagnostic> ParseSource(std::string text, std::string file) {
+  auto src = std::make_shared<Source>();
+  src->file = std::move(file);
+  src->text = std::move(text);
+  src->doc = std::make_shared<pugi::xml_document>();
+  // parse_doctype keeps the DOCTYPE node so that it can be rejected; pugixml never expands
+  // custom entities, so entity bombs and external entities cannot do anything.
+  pugi::xml_parse_result r =
+      src->doc->load_buffer(src->text.data(), src->text.size(), pugi::parse_default | pugi::parse_doctype);
+  if (!r) {
+    int line = 1 + static_cast<int>(std::count(src->text.begin(), src->text.begin() + std::min<ptrdiff_t>(
+                                                                                         r.offset, src->text.size()),
+                                               '\n'));
+    return tl::unexpected(FileError(src->file, std::string("XML error: ") + r.description(), line));
+  }
+  for (pugi::xml_node c = src->doc->first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_doctype) return tl::unexpected(FileError(src->file, "DOCTYPE is not allowed in DMN models"));
+  src->root = src->doc->document_element();
+  if (LocalName(src->root.name()) != "definitions")
+    return tl::unexpected(FileError(src->file, "root element is <" + std::string(src->root.name()) + ">, not <definitions>"));
+  std::string_view prefix;
+  std::string_view qn = src->root.name();
+  if (size_t colon = qn.find(':'); colon != std::string_view::npos) prefix = qn.substr(0, colon);
+  std::string xmlns_attr = prefix.empty() ? "xmlns" : "xmlns:" + std::string(prefix);
+  std::string dmn_ns = src->root.attribute(xmlns_attr.c_str()).value();
+  if (!dmn_ns.empty() && !IsDmnNamespace(dmn_ns))
+    return tl::unexpected(FileError(src->file, "unsupported DMN namespace '" + dmn_ns + "'"));
+  src->namespace_uri = src->root.attribute("namespace").value();
+  return src;
+}
+
+tl::expected<std::shared_ptr<Source>, ModelDiagnostic> ReadSource(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return tl::unexpected(FileError(path.string(), "cannot read file"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ParseSource(ss.str(), path.string());
+}
+
+// All documents known to one load: the given ones, and those found on the import paths.
+class Registry {
+ public:
+  explicit Registry(LoadOptions options) : options_(std::move(options)) {}
+  void Add(std::shared_ptr<Source> s) { sources_.push_back(std::move(s)); }
+  void AddSearchDir(const fs::path& dir) { options_.import_paths.insert(options_.import_paths.begin(), dir); }
+
+  std::shared_ptr<Source> FindNamespace(const std::string& ns) {
+    for (auto& s : sources_)
+      if (s->namespace_uri == ns) return s;
+    if (!scanned_) {
+      scanned_ = true;
+      std::set<std::string> known;
+      for (auto& s : sources_) known.insert(fs::weakly_canonical(s->file).string());
+      for (const auto& dir : options_.import_paths) {
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+          if (entry.path().extension() != ".dmn") continue;
+          if (known.count(fs::weakly_canonical(entry.path()).string())) continue;
+          known.insert(fs::weakly_canonical(entry.path()).string());
+          if (auto s = ReadSource(entry.path())) sources_.push_back(*s);
+        }
+      }
+      for (auto& s : sources_)
+        if (s->namespace_uri == ns) return s;
+    }
+    return nullptr;
+  }
+
+  tl::expected<std::shared_ptr<ModelImpl>, Diags> Compile(const std::shared_ptr<Source>& src);
+
+ private:
+  LoadOptions options_;
+  std::vector<std::shared_ptr<Source>> sources_;
+  bool scanned_ = false;
+};
+
+// Compiles one document whose imports are already compiled.
+class Compiler {
+ public:
+  Compiler(Source& src, std::shared_ptr<ModelImpl> m) : src_(src), m_(std::move(m)) {
+    line_starts_.push_back(0);
+    for (size_t i = 0; i < src_.text.size(); ++i)
+      if (src_.text[i] == '\n') line_starts_.push_back(i + 1);
+  }
+
+  // Fatal problems go to `fatal`; the rest become model diagnostics.
+  void Run(Diags& fatal);
+
+ private:
+  CompileSite Site(const pugi::xml_node& el) {
+    CompileSite site;
+    site.file = src_.file;
+    site.element_id = el.attribute("id").value();
+    site.element_name = el.attribute("name").value();
+    site.diagnostics = &m_->diagnostics_;
+    site.line_starts = &line_starts_;
+    site.resolve_type = [this, el](std::string_view name) { return ResolveType(name, el); };
+    return site;
+  }
+  void Warn(const pugi::xml_node& el, std::string message) { Report(Site(el), el.offset_debug(), std::move(message)); }
+  ModelDiagnostic Error(const pugi::xml_node& el, std::string message) {
+    Diags tmp;
+    CompileSite site = Site(el);
+    site.diagnostics = &tmp;
+    Report(site, el.offset_debug(), std::move(message));
+    return tmp.front();
+  }
+
+  TypePtr ResolveType(std::string_view name, const pugi::xml_node& where);
+  TypePtr BuildType(const pugi::xml_node& node, const std::string& name);
+  std::optional<Binding> ResolveHref(std::string_view href, std::set<ElemKind> kinds, const pugi::xml_node& where,
+                                     Diags& fatal, std::string& declared_name);
+
+  Source& src_;
+  std::shared_ptr<ModelImpl> m_;
+  std::vector<size_t> line_starts_;
+  std::map<std::string, pugi::xml_node, std::less<>> type_nodes_;
+  std::set<std::string, std::less<>> types_in_progress_;
+  std::map<std::string, std::pair<ElemKind, int>, std::less<>> by_id_;
+};
+
+TypePtr BuiltinType(std::string_view name) {
+  auto spec = feel::ParseType(name);
+  if (!spec) return nullptr;
+  auto t = std::make_shared<ItemType>();
+  t->name = std::string(name);
+  t->kind = ItemType::Kind::kBuiltin;
+  t->builtin = std::move(*spec);
+  return t;
+}
+
+TypePtr Compiler::ResolveType(std::string_view name, const pugi::xml_node& where) {
+  if (name.empty()) return nullptr;
+  if (auto it = m_->types_.find(name); it != m_->types_.end()) return it->second;
+  if (auto it = type_nodes_.find(name); it != type_nodes_.end()) {
+    if (types_in_progress_.count(name)) return nullptr;  // recursive type: checked as Any below
+    types_in_progress_.insert(std::string(name));
+    TypePtr t = BuildType(it->second, std::string(name));
+    types_in_progress_.erase(std::string(name));
+    m_->types_[std::string(name)] = t;
+    return t;
+  }
+  // importName.typeName
+  for (const auto& imp : m_->imports_) {
+    if (!imp.name.empty() && name.size() > imp.name.size() + 1 && name.substr(0, imp.name.size()) == imp.name &&
+        name[imp.name.size()] == '.') {
+      auto it = imp.model->types_.find(name.substr(imp.name.size() + 1));
+      if (it != imp.model->types_.end()) return it->second;
+    }
+    if (imp.name.empty())
+      if (auto it = imp.model->types_.find(name); it != imp.model->types_.end()) return it->second;
+  }
+  if (TypePtr b = BuiltinType(name)) return b;
+  // DMN 1.1 QName references ("tns:tLoan", "feel:number", "xsd:string").
+  if (size_t colon = name.find(':'); colon != std::string_view::npos) return ResolveType(name.substr(colon + 1), where);
+  Warn(where, "unknown type '" + std::string(name) + "' (treated as Any)");
+  auto any = std::make_shared<ItemType>();
+  any->name = std::string(name);
+  m_->types_[std::string(name)] = any;
+  return any;
+}
+
+TypePtr Compiler::BuildType(const pugi::xml_node& node, const std::string& name) {
+  auto t = std::make_shared<ItemType>();
+  t->name = name;
+  t->is_collection = std::string_view(node.attribute("isCollection").value()) == "true";
+  std::string ref = TypeRefOf(node);
+  if (!ref.empty()) t->base = ResolveType(ref, node);
+  auto comps = Children(node, "itemComponent");
+  if (!comps.empty()) {
+    t->kind = ItemType::Kind::kStructure;
+    for (const auto& c : comps) {
+      std::string cname = c.attribute("name").value();
+      t->components.emplace_back(cname, BuildType(c, name + "." + cname));
+    }
+  } else if (Child(node, "functionItem")) {
+    t->kind = ItemType::Kind::kFunction;
+  }
+  auto tests = [&](const char* local) -> std::optional<feel::CompiledUnaryTests> {
+    pugi::xml_node n = Child(node, local);
+    if (!n) return std::nullopt;
+    std::string text = ChildText(n);
+    auto compiled = feel::CompileUnaryTests(text, feel::Scope{});
+    if (!compiled) {
+      Warn(node, std::string(local) + " of type '" + name + "': FEEL error in '" + text + "': " + compiled.error().message);
+      return std::nullopt;
+    }
+    return std::move(*compiled);
+  };
+  t->allowed = tests("allowedValues");
+  t->constraint = tests("typeConstraint");
+  return t;
+}
+
+std::optional<Binding> Compiler::ResolveHref(std::string_view href, std::set<ElemKind> kinds, const pugi::xml_node& where,
+                                             Diags& fatal, std::string& declared_name) {
+  size_t hash = href.find('#');
+  if (hash == std::string_view::npos) {
+    fatal.push_back(Error(where, "malformed reference '" + std::string(href) + "'"));
+    return std::nullopt;
+  }
+  std::string_view ns = href.substr(0, hash);
+  std::string_view id = href.substr(hash + 1);
+  Binding b;
+  const ModelImpl* target = m_.get();
+  std::string prefix;
+  if (!ns.empty() && ns != m_->namespace_) {
+    const Import* imp = nullptr;
+    for (const auto& i : m_->imports_)
+      if (i.namespace_uri == ns) imp = &i;
+    if (!imp) {
+      fatal.push_back(Error(where, "reference '" + std::string(href) + "' names a namespace that is not imported"));
+      return std::nullopt;
+    }
+    target = imp->model.get();
+    if (!imp->name.empty()) {
+      b.import_path.push_back(imp->name);
+      prefix = imp->name + ".";
+    }
+  }
+  b.model = target;
+  auto find = [&](auto& vec, ElemKind k) -> bool {
+    if (!kinds.count(k)) return false;
+    for (size_t i = 0; i < vec.size(); ++i)
+      if (vec[i].id == id) {
+        b.kind = k;
+        b.index = static_cast<int>(i);
+        declared_name = prefix + vec[i].name;
+        return true;
+      }
+    return false;
+  };
+  if (find(target->inputs_, ElemKind::kInput) || find(target->decisions_, ElemKind::kDecision) ||
+      find(target->bkms_, ElemKind::kBkm) || find(target->services_, ElemKind::kService))
+    return b;
+  fatal.push_back(Error(where, "reference '" + std::string(href) + "' does not name a known element"));
+  return std::nullopt;
+}
+
+void Compiler::Run(Diags& fatal) {
+  pugi::xml_node root = src_.root;
+  m_->name_ = root.attribute("name").value();
+  m_->namespace_ = src_.namespace_uri;
+  m_->file_ = src_.file;
+
+  for (const auto& it : Children(root, "itemDefinition")) type_nodes_.emplace(it.attribute("name").value(), it);
+  for (const auto& [name, node] : type_nodes_) ResolveType(name, node);
+
+  // First pass: element names and ids, so references resolve in any order.
+  std::vector<pugi::xml_node> decision_nodes, bkm_nodes, service_nodes;
+  for (pugi::xml_node el = root.first_child(); el; el = el.next_sibling()) {
+    if (el.type() != pugi::node_element) continue;
+    std::string_view ln = LocalName(el.name());
+    std::string id = el.attribute("id").value();
+    std::string name = el.attribute("name").value();
+    if (ln == "inputData") {
+      InputDataDef d{id, name, ResolveType(TypeRefOf(Child(el, "variable")), el)};
+      m_->inputs_.push_back(std::move(d));
+    } else if (ln == "decision") {
+      DecisionDef d;
+      d.id = id;
+      d.name = name;
+      d.type = ResolveType(TypeRefOf(Child(el, "variable")), el);
+      d.offset = el.offset_debug();
+      m_->decisions_.push_back(std::move(d));
+      decision_nodes.push_back(el);
+    } else if (ln == "businessKnowledgeModel") {
+      BkmDef d;
+      d.id = id;
+      d.name = name;
+      m_->bkms_.push_back(std::move(d));
+      bkm_nodes.push_back(el);
+    } else if (ln == "decisionService") {
+      ServiceDef d;
+      d.id = id;
+      d.name = name;
+      m_->services_.push_back(std::move(d));
+      service_nodes.push_back(el);
+    }
+  }
+
+  // Names a decision or BKM sees: its requirements, each bound to a slot.
+  auto requirements = [&](const pugi::xml_node& el, feel::Scope& scope, std::vector<Binding>& bindings,
+                          std::vector<int>* local_decisions) {
+    auto add = [&](const pugi::xml_node& ref, std::set<ElemKind> kinds) {
+      std::string declared;
+      auto b = ResolveHref(ref.attribute("href").value(), std::move(kinds), ref, fatal, declared);
+      if (!b) return;
+      b->slot = scope.Declare(declared);
+      if (local_decisions && b->kind == ElemKind::kDecision && b->model == m_.get())
+        local_decisions->push_back(b->index);
+      bindings.push_back(std::move(*b));
+    };
+    for (const auto& ir : Children(el, "informationRequirement")) {
+      if (pugi::xml_node r = Child(ir, "requiredDecision")) add(r, {ElemKind::kDecision});
+      if (pugi::xml_node r = Child(ir, "requiredInput")) add(r, {ElemKind::kInput});
+    }
+    for (const auto& kr : Children(el, "knowledgeRequirement"))
+      if (pugi::xml_node r = Child(kr, "requiredKnowledge")) add(r, {ElemKind::kBkm, ElemKind::kService});
+  };
+
+  for (size_t i = 0; i < decision_nodes.size(); ++i) {
+    const pugi::xml_node& el = decision_nodes[i];
+    DecisionDef& d = m_->decisions_[i];
+    feel::Scope scope;
+    requirements(el, scope, d.bindings, &d.local_requirements);
+    pugi::xml_node body = FindExpressionChild(el);
+    if (!body) {
+      Warn(el, "decision '" + d.name + "' has no decision logic");
+      d.body = nullptr;
+    } else {
+      d.body = CompileBoxed(body, scope, Site(el));
+    }
+  }
+  for (size_t i = 0; i < bkm_nodes.size(); ++i) {
+    const pugi::xml_node& el = bkm_nodes[i];
+    BkmDef& b = m_->bkms_[i];
+    feel::Scope scope;
+    requirements(el, scope, b.bindings, nullptr);
+    pugi::xml_node logic = Child(el, "encapsulatedLogic");
+    if (!logic) {
+      Warn(el, "business knowledge model '" + b.name + "' has no encapsulated logic");
+      b.fn = CompileFunctionDef(el, scope, Site(el));  // no parameters, null body
+    } else {
+      b.fn = CompileFunctionDef(logic, scope, Site(el));
+    }
+  }
+  for (size_t i = 0; i < service_nodes.size(); ++i) {
+    const pugi::xml_node& el = service_nodes[i];
+    ServiceDef& s = m_->services_[i];
+    auto local = [&](const char* what, ElemKind kind, std::vector<int>& out) {
+      for (const auto& r : Children(el, what)) {
+        std::string declared;
+        auto b = ResolveHref(r.attribute("href").value(), {kind}, r, fatal, declared);
+        if (!b) continue;
+        if (b->model != m_.get()) {
+          fatal.push_back(Error(r, "decision services over imported elements are not supported"));
+          continue;
+        }
+        out.push_back(b->index);
+        if (kind != ElemKind::kDecision || std::string_view(what) == "inputDecision") s.params.push_back(declared);
+      }
+    };
+    local("outputDecision", ElemKind::kDecision, s.outputs);
+    local("inputDecision", ElemKind::kDecision, s.input_decisions);
+    local("inputData", ElemKind::kInput, s.input_data);
+  }
+
+  // The decision requirements graph must be acyclic (DMN 1.5 §6.2.1).
+  std::vector<int> state(m_->decisions_.size(), 0);  // 0 new, 1 on stack, 2 done
+  std::function<bool(int)> visit = [&](int d) {
+    if (state[static_cast<size_t>(d)] == 2) return true;
+    if (state[static_cast<size_t>(d)] == 1) {
+      fatal.push_back(Error(decision_nodes[static_cast<size_t>(d)],
+                            "the decision requirements graph has a cycle through decision '" +
+                                m_->decisions_[static_cast<size_t>(d)].name + "'"));
+      return false;
+    }
+    state[static_cast<size_t>(d)] = 1;
+    for (int r : m_->decisions_[static_cast<size_t>(d)].local_requirements)
+      if (!visit(r)) return false;
+    state[static_cast<size_t>(d)] = 2;
+    return true;
+  };
+  for (size_t d = 0; d < m_->decisions_.size(); ++d)
+    if (!visit(static_cast<int>(d))) break;
+}
+
+tl::expected<std::shared_ptr<ModelImpl>, Diags> Registry::Compile(const std::shared_ptr<Source>& src) {
+  if (src->model) return src->model;
+  if (src->loading) return tl::unexpected(Diags{FileError(src->file, "import cycle through '" + src->namespace_uri + "'")});
+  src->loading = true;
+  auto m = std::make_shared<ModelImpl>();
+  Diags fatal;
+  for (const auto& imp : Children(src->root, "import")) {
+    std::string type = imp.attribute("importType").value();
+    std::string ns = imp.attribute("namespace").value();
+    if (!type.empty() && !IsDmnNamespace(type) && type.find("DMN") == std::string::npos) {
+      ModelDiagnostic d = FileError(src->file, "import of type '" + type + "' ignored");
+      m->diagnostics_.push_back(std::move(d));
+      continue;
+    }
+    auto target = FindNamespace(ns);
+    if (!target) {
+      fatal.push_back(FileError(src->file, "imported namespace '" + ns + "' not found on the import paths"));
+      continue;
+    }
+    auto compiled = Compile(target);
+    if (!compiled) {
+      for (auto& d : compiled.error()) fatal.push_back(std::move(d));
+      continue;
+    }
+    m->imports_.push_back({imp.attribute("name").value(), ns, *compiled});
+  }
+  if (fatal.empty()) {
+    Compiler c(*src, m);
+    c.Run(fatal);
+  }
+  src->loading = false;
+  if (!fatal.empty()) return tl::unexpected(std::move(fatal));
+  src->model = m;
+  return m;
+}
+
+}  // namespace
+}  // namespace internal
+
+tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> LoadModels(
+    std::span<const std::filesystem::path> paths, const LoadOptions& options) {
+  internal::Registry reg(options);
+  std::vector<std::shared_ptr<internal::Source>> mine;
+  std::vector<ModelDiagnostic> errors;
+  for (const auto& p : paths) {
+    auto s = internal::ReadSource(p);
+    if (!s) {
+      errors.push_back(s.error());
+      continue;
+    }
+    reg.Add(*s);
+    mine.push_back(*s);
+  }
+  if (!paths.empty()) reg.AddSearchDir(paths.front().parent_path().empty() ? "." : paths.front().parent_path());
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  std::vector<std::shared_ptr<const Model>> out;
+  for (const auto& s : mine) {
+    auto m = reg.Compile(s);
+    if (!m) {
+      for (auto& d : m.error()) errors.push_back(std::move(d));
+      continue;
+    }
+    out.push_back(*m);
+  }
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return out;
+}
+
+tl::expected<std::shared_ptr<const Model>, std::vector<ModelDiagnostic>> LoadModel(const std::filesystem::path& path,
+                                                                                   const LoadOptions& options) {
+  auto r = LoadModels(std::span<const std::filesystem::path>(&path, 1), options);
+  if (!r) return tl::unexpected(std::move(r.error()));
+  return r->front();
+}
+
+tl::expected<std::shared_ptr<const Model>, std::vector<ModelDiagnostic>> LoadModelFromString(
+    std::string_view xml, std::string_view file, const LoadOptions& options) {
+  auto s = internal::ParseSource(std::string(xml), std::string(file));
+  if (!s) return tl::unexpected(std::vector<ModelDiagnostic>{s.error()});
+  internal::Registry reg(options);
+  reg.Add(*s);
+  auto m = reg.Compile(*s);
+  if (!m) return tl::unexpected(std::move(m.error()));
+  return std::shared_ptr<const Model>(*m);
+}
+
+}  // namespace zebra::dmn
