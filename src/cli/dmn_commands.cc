@@ -279,7 +279,8 @@ int DmnCommand(const Args& args, Io io) {
   std::string input;
   std::string inputs_path;
   eval->add_option("model", model_path, "the DMN file")->required();
-  eval->add_option("--decision", decisions, "decision to evaluate (repeatable; default: all)");
+  eval->add_option("--decision", decisions, "decision to evaluate (repeatable; default: all)")
+      ->allow_extra_args(false);
   auto* input_opt = eval->add_option("--input", input, "one JSON object of input data");
   auto* inputs_opt = eval->add_option("--inputs", inputs_path, "NDJSON file (or -) with one input object per line");
   input_opt->excludes(inputs_opt);
