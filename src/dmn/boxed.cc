@@ -220,6 +220,7 @@ class ConditionalBoxed final : public Boxed {
   BoxedPtr cond, then_branch, else_branch;
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     Value c = cond->Eval(slots, ctx);
+    if (!c.is_null() && !c.is(Type::kBoolean)) return ctx.Error("conditional: 'if' is not a boolean");
     return c.is_true() ? then_branch->Eval(slots, ctx) : else_branch->Eval(slots, ctx);
   }
 };
@@ -298,6 +299,25 @@ class FunctionDefBoxed final : public Boxed {
     return Value::FromFunction(std::make_shared<BoxedFunction>(def, std::vector<Value>(slots.begin(), slots.end())));
   }
 };
+
+// An expression with a typeRef: its value is coerced to that type (§10.3.2.9.4).
+class TypedBoxed final : public Boxed {
+ public:
+  TypedBoxed(BoxedPtr inner, TypePtr type) : inner_(std::move(inner)), type_(std::move(type)) {}
+  Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    Value v = inner_->Eval(slots, ctx);
+    std::string err;
+    auto c = Coerce(v, type_, err);
+    if (!c) return ctx.Error(err);
+    return *c;
+  }
+
+ private:
+  BoxedPtr inner_;
+  TypePtr type_;
+};
+
+BoxedPtr CompileUntyped(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site);
 
 BoxedPtr Fail(const CompileSite& site, const pugi::xml_node& node, std::string message) {
   Report(site, node.offset_debug(), message);
@@ -431,11 +451,11 @@ Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::span<c
       std::string err;
       auto c = Coerce(a, def.param_types[i], err);
       if (!c) {
-        ctx.Error(std::string(name) + ": parameter '" + def.params[i] + "': " + err);
-        a = Value();
-      } else {
-        a = *c;
+        // A non-conforming argument makes the invocation an error (§10.3.2.9.4).
+        --ctx.depth;
+        return ctx.Error(std::string(name) + ": parameter '" + def.params[i] + "': " + err);
       }
+      a = *c;
     }
     local[static_cast<size_t>(def.param_slots[i])] = a;
   }
@@ -451,6 +471,17 @@ Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::span<c
 }
 
 BoxedPtr CompileBoxed(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
+  BoxedPtr b = CompileUntyped(node, scope, site);
+  if (!node) return b;
+  // Function definitions carry their result type themselves.
+  if (LocalName(node.name()) == "functionDefinition") return b;
+  if (TypePtr t = site.resolve_type(TypeRefOf(node))) return std::make_shared<TypedBoxed>(std::move(b), std::move(t));
+  return b;
+}
+
+namespace {
+
+BoxedPtr CompileUntyped(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
   if (!node) return std::make_shared<NullBoxed>();
   std::string_view ln = LocalName(node.name());
   if (ln == "literalExpression") return CompileLiteral(node, scope, site);
@@ -508,5 +539,7 @@ BoxedPtr CompileBoxed(const pugi::xml_node& node, const feel::Scope& scope, cons
   if (ln == "every") return CompileIterator(node, IterKind::kEvery, scope, site);
   return Fail(site, node, "unsupported expression element <" + std::string(ln) + ">");
 }
+
+}  // namespace
 
 }  // namespace zebra::dmn::internal

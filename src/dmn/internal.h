@@ -31,6 +31,7 @@ struct ItemType {
   feel::TypeSpec builtin;                                   // kBuiltin
   std::vector<std::pair<std::string, TypePtr>> components;  // kStructure
   TypePtr base;                                             // typeRef to another item definition
+  TypePtr function_result;                                  // kFunction: functionItem outputTypeRef
   bool is_collection = false;
   // allowedValues: unary tests every (element) value must satisfy.
   std::optional<feel::CompiledUnaryTests> allowed;

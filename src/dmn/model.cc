@@ -82,6 +82,7 @@ struct BkmDef {
 
 struct ServiceDef {
   std::string id, name;
+  TypePtr result_type;
   std::vector<int> outputs, input_decisions, input_data;  // indices into this model
   std::vector<std::string> params;                         // input decisions, then input data
 };
@@ -291,21 +292,24 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
     return ctx.Error("decision service '" + s.name + "' expects " + std::to_string(s.params.size()) +
                      " argument(s), got " + std::to_string(args.size()));
   sub.params_only = true;
+  // Parameters: the input data, then the input decisions (DMN 1.5 §10.4, decision service).
   size_t a = 0;
-  for (int d : s.input_decisions) {
-    Value v = args[a++];
+  for (int i : s.input_data) {
     std::string err;
-    auto c = Coerce(v, decisions_[static_cast<size_t>(d)].type, err);
+    auto c = Coerce(args[a++], inputs_[static_cast<size_t>(i)].type, err);
+    if (!c)
+      return ctx.Error("decision service '" + s.name + "' parameter '" + inputs_[static_cast<size_t>(i)].name + "': " + err);
+    sub.input_params[{this, i}] = *c;
+  }
+  for (int d : s.input_decisions) {
+    std::string err;
+    auto c = Coerce(args[a++], decisions_[static_cast<size_t>(d)].type, err);
+    if (!c)
+      return ctx.Error("decision service '" + s.name + "' parameter '" + decisions_[static_cast<size_t>(d)].name + "': " + err);
     MemoEntry& e = sub.memo[{this, d}];
-    if (!c) {
-      ctx.Error("decision service '" + s.name + "' parameter '" + decisions_[static_cast<size_t>(d)].name + "': " + err);
-      e.value = Value();
-    } else {
-      e.value = *c;
-    }
+    e.value = *c;
     e.done = true;
   }
-  for (int i : s.input_data) sub.input_params[{this, i}] = args[a++];
   feel::Context out;
   Value single;
   for (int d : s.outputs) {
@@ -314,8 +318,11 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
     single = e.value;
     out.Put(decisions_[static_cast<size_t>(d)].name, e.value);
   }
-  if (s.outputs.size() == 1) return single;
-  return Value::FromContext(std::move(out));
+  Value result = s.outputs.size() == 1 ? single : Value::FromContext(std::move(out));
+  std::string err;
+  auto c = Coerce(result, s.result_type, err);
+  if (!c) return ctx.Error("decision service '" + s.name + "' result: " + err);
+  return *c;
 }
 
 // Sets the thread's trace sink and clock for one evaluation, restoring the previous ones.
@@ -387,10 +394,19 @@ EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Con
     feel::EvalContext ctx;
     ctx.now = options.now;
     Value v = CallService(static_cast<int>(i), args, sub, ctx);
+    // Each output as the service returned it (after its parameter and result conversions).
     for (int d : s.outputs) {
-      const MemoEntry& e = sub.memo[{this, d}];
       const DecisionDef& dd = decisions_[static_cast<size_t>(d)];
-      result.decisions.push_back({dd.name, dd.id, e.value, e.diagnostics});
+      Value out;
+      if (s.outputs.size() == 1) {
+        out = v;
+      } else if (v.is(Type::kContext)) {
+        if (const Value* x = v.context().Find(dd.name)) out = *x;
+      }
+      std::vector<feel::Diagnostic> diags = sub.memo[{this, d}].diagnostics;
+      if (out.is_null())
+        for (const auto& x : ctx.diagnostics()) diags.push_back(x);
+      result.decisions.push_back({dd.name, dd.id, out, diags});
     }
     result.decisions.push_back({s.name, s.id, v, ctx.diagnostics()});
     return result;
@@ -626,8 +642,9 @@ TypePtr Compiler::BuildType(const pugi::xml_node& node, const std::string& name)
       std::string cname = c.attribute("name").value();
       t->components.emplace_back(cname, BuildType(c, name + "." + cname));
     }
-  } else if (Child(node, "functionItem")) {
+  } else if (pugi::xml_node fi = Child(node, "functionItem")) {
     t->kind = ItemType::Kind::kFunction;
+    t->function_result = ResolveType(fi.attribute("outputTypeRef").value(), fi);
   }
   auto tests = [&](const char* local) -> std::optional<feel::CompiledUnaryTests> {
     pugi::xml_node n = Child(node, local);
@@ -777,10 +794,19 @@ void Compiler::Run(Diags& fatal) {
     } else {
       b.fn = CompileFunctionDef(logic, scope, Site(el));
     }
+    // A function-typed variable (functionItem) gives the result type when the logic has none.
+    TypePtr vt = ResolveType(TypeRefOf(Child(el, "variable")), el);
+    if (!b.fn->result_type && vt && vt->kind == ItemType::Kind::kFunction && vt->function_result) {
+      auto fn = std::make_shared<FunctionDef>(*b.fn);
+      fn->result_type = vt->function_result;
+      b.fn = fn;
+    }
   }
   for (size_t i = 0; i < service_nodes.size(); ++i) {
     const pugi::xml_node& el = service_nodes[i];
     ServiceDef& s = m_->services_[i];
+    if (TypePtr vt = ResolveType(TypeRefOf(Child(el, "variable")), el))
+      s.result_type = vt->kind == ItemType::Kind::kFunction ? vt->function_result : vt;
     auto local = [&](const char* what, ElemKind kind, std::vector<int>& out) {
       for (const auto& r : Children(el, what)) {
         std::string declared;
@@ -795,8 +821,8 @@ void Compiler::Run(Diags& fatal) {
       }
     };
     local("outputDecision", ElemKind::kDecision, s.outputs);
-    local("inputDecision", ElemKind::kDecision, s.input_decisions);
     local("inputData", ElemKind::kInput, s.input_data);
+    local("inputDecision", ElemKind::kDecision, s.input_decisions);
   }
 
   // The decision requirements graph must be acyclic (DMN 1.5 §6.2.1).
