@@ -1,0 +1,540 @@
+// DMN engine tests: small models written for each rule of the DMN 1.5 specification they cite.
+#include "dmn/model.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace zebra::dmn {
+namespace {
+
+using feel::Value;
+
+std::string Doc(const std::string& body, const std::string& ns = "https://www.omg.org/spec/DMN/20230324/MODEL/") {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<definitions xmlns=\"" + ns +
+         "\" namespace=\"http://example.com/m\" name=\"m\" id=\"defs\">\n" + body + "\n</definitions>\n";
+}
+
+std::shared_ptr<const Model> Load(const std::string& body) {
+  auto m = LoadModelFromString(Doc(body), "test.dmn");
+  if (!m) {
+    std::string all;
+    for (const auto& d : m.error()) all += d.ToString() + "\n";
+    ADD_FAILURE() << all;
+    return nullptr;
+  }
+  return *m;
+}
+
+std::string Input(const std::string& name, const std::string& type = "") {
+  return "<inputData id=\"i_" + name + "\" name=\"" + name + "\"><variable name=\"" + name + "\"" +
+         (type.empty() ? "" : " typeRef=\"" + type + "\"") + "/></inputData>";
+}
+
+std::string Req(const std::string& name) {
+  return "<informationRequirement><requiredInput href=\"#i_" + name + "\"/></informationRequirement>";
+}
+std::string ReqDecision(const std::string& id) {
+  return "<informationRequirement><requiredDecision href=\"#" + id + "\"/></informationRequirement>";
+}
+std::string ReqKnowledge(const std::string& id) {
+  return "<knowledgeRequirement><requiredKnowledge href=\"#" + id + "\"/></knowledgeRequirement>";
+}
+
+std::string Literal(const std::string& text) { return "<literalExpression><text>" + text + "</text></literalExpression>"; }
+
+std::string Decision(const std::string& name, const std::string& reqs, const std::string& expr,
+                     const std::string& type = "") {
+  return "<decision id=\"d_" + name + "\" name=\"" + name + "\"><variable name=\"" + name + "\"" +
+         (type.empty() ? "" : " typeRef=\"" + type + "\"") + "/>" + reqs + expr + "</decision>";
+}
+
+Value Eval(const Model& m, const std::string& decision, const feel::Context& in = {},
+           std::vector<feel::Diagnostic>* diags = nullptr, std::vector<TraceEntry>* trace = nullptr) {
+  std::vector<std::string> names{decision};
+  EvaluationResult r = m.Evaluate(in, names);
+  const DecisionResult* d = r.Find(decision);
+  EXPECT_NE(d, nullptr);
+  if (!d) return Value();
+  if (diags) *diags = d->diagnostics;
+  if (trace) *trace = r.trace;
+  return d->value;
+}
+
+Value Num(int64_t n) { return Value::Number(n); }
+Value Str(const std::string& s) { return Value::String(s); }
+
+feel::Context Ctx(std::initializer_list<std::pair<std::string, Value>> entries) {
+  feel::Context c;
+  for (const auto& [k, v] : entries) c.Put(k, v);
+  return c;
+}
+
+void ExpectEq(const Value& actual, const Value& expected) {
+  EXPECT_TRUE(feel::DeepEqual(actual, expected))
+      << "actual " << feel::ToFeelLiteral(actual) << ", expected " << feel::ToFeelLiteral(expected);
+}
+
+// A decision table over one number input `x` with one output and the given hit policy.
+std::string Table(const std::string& hit, const std::vector<std::pair<std::string, std::string>>& rules,
+                  const std::string& output_extra = "", const std::string& aggregation = "") {
+  std::string t = "<decisionTable hitPolicy=\"" + hit + "\"" +
+                  (aggregation.empty() ? "" : " aggregation=\"" + aggregation + "\"") +
+                  "><input><inputExpression><text>x</text></inputExpression></input><output name=\"out\">" +
+                  output_extra + "</output>";
+  int i = 0;
+  for (const auto& [in, out] : rules)
+    t += "<rule id=\"r" + std::to_string(++i) + "\"><inputEntry><text>" + in + "</text></inputEntry><outputEntry><text>" +
+         out + "</text></outputEntry></rule>";
+  return t + "</decisionTable>";
+}
+
+std::shared_ptr<const Model> TableModel(const std::string& table) {
+  return Load(Input("x", "number") + Decision("t", Req("x"), table));
+}
+
+// ---- literal expressions, input data and types ----------------------------------------------
+
+TEST(DmnModel, LiteralDecisionReadsInputData) {
+  auto m = Load(Input("Age", "number") + Decision("Adult", Req("Age"), Literal("Age &gt;= 18")));
+  ASSERT_TRUE(m);
+  ExpectEq(Eval(*m, "Adult", Ctx({{"Age", Num(20)}})), Value::Bool(true));
+  ExpectEq(Eval(*m, "Adult", Ctx({{"Age", Num(10)}})), Value::Bool(false));
+  EXPECT_EQ(m->DecisionNames(), std::vector<std::string>{"Adult"});
+  EXPECT_EQ(m->InputDataNames(), std::vector<std::string>{"Age"});
+}
+
+TEST(DmnModel, AcceptsEveryDmnNamespace) {
+  for (std::string ns : {"http://www.omg.org/spec/DMN/20151101/dmn.xsd", "http://www.omg.org/spec/DMN/20180521/MODEL/",
+                         "https://www.omg.org/spec/DMN/20191111/MODEL/", "https://www.omg.org/spec/DMN/20211108/MODEL/"}) {
+    auto m = LoadModelFromString(Doc(Decision("d", "", Literal("1 + 1")), ns));
+    ASSERT_TRUE(m) << ns;
+    ExpectEq(Eval(**m, "d"), Num(2));
+  }
+  EXPECT_FALSE(LoadModelFromString(Doc(Decision("d", "", Literal("1")), "http://example.com/not-dmn")));
+}
+
+TEST(DmnModel, RejectsDoctype) {
+  std::string xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE definitions [<!ENTITY a \"aaaa\">]>\n" +
+                    Doc(Decision("d", "", Literal("1"))).substr(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").size());
+  auto m = LoadModelFromString(xml);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().front().message.find("DOCTYPE"), std::string::npos);
+}
+
+TEST(DmnModel, MalformedXmlIsALoadErrorWithLine) {
+  auto m = LoadModelFromString("<definitions xmlns=\"https://www.omg.org/spec/DMN/20230324/MODEL/\">\n<decision>\n</definitions>",
+                               "bad.dmn");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().front().file, "bad.dmn");
+  EXPECT_GE(m.error().front().line, 2);
+}
+
+// DMN 1.5 §10.3.2.9.4: a singleton list bound to a non-list type is converted to its element.
+TEST(DmnTypes, SingletonListConvertsToElement) {
+  auto m = Load(Input("n", "number") + Decision("d", Req("n"), Literal("n + 1")));
+  ExpectEq(Eval(*m, "d", Ctx({{"n", Value::FromList({Num(4)})}})), Num(5));
+}
+
+// §10.3.2.9.4: a single value bound to a collection type becomes a singleton list.
+TEST(DmnTypes, ElementConvertsToSingletonList) {
+  auto m = Load("<itemDefinition name=\"tNumbers\" isCollection=\"true\"><typeRef>number</typeRef></itemDefinition>" +
+                Input("ns", "tNumbers") + Decision("d", Req("ns"), Literal("count(ns)")) +
+                Decision("e", Req("ns"), Literal("ns")));
+  ExpectEq(Eval(*m, "e", Ctx({{"ns", Num(7)}})), Value::FromList({Num(7)}));
+}
+
+// §10.3.2.9.4: a value that does not conform is null, with a diagnostic.
+TEST(DmnTypes, NonConformingInputIsNullWithDiagnostic) {
+  auto m = Load(Input("s", "string") + Decision("d", Req("s"), Literal("s")));
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "d", Ctx({{"s", Num(3)}}), &diags), Value());
+  ASSERT_FALSE(diags.empty());
+  EXPECT_NE(diags.front().message.find("'s'"), std::string::npos);
+}
+
+TEST(DmnTypes, DecisionResultIsCheckedAgainstItsType) {
+  auto m = Load(Decision("d", "", Literal("\"text\""), "number") + Decision("ok", "", Literal("[5]"), "number"));
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "d", {}, &diags), Value());
+  EXPECT_FALSE(diags.empty());
+  ExpectEq(Eval(*m, "ok"), Num(5));
+}
+
+// §7.3.2 allowedValues: values outside the unary tests do not conform.
+TEST(DmnTypes, AllowedValuesAreUnaryTests) {
+  auto m = Load("<itemDefinition name=\"tGrade\"><typeRef>string</typeRef><allowedValues><text>\"G1\",\"G2\",\"G3\"</text>"
+                "</allowedValues></itemDefinition><itemDefinition name=\"tPct\"><typeRef>number</typeRef><allowedValues>"
+                "<text>[0..100]</text></allowedValues></itemDefinition>" +
+                Input("g", "tGrade") + Input("p", "tPct") + Decision("dg", Req("g"), Literal("g")) +
+                Decision("dp", Req("p"), Literal("p")));
+  ExpectEq(Eval(*m, "dg", Ctx({{"g", Str("G2")}})), Str("G2"));
+  ExpectEq(Eval(*m, "dg", Ctx({{"g", Str("G4")}})), Value());
+  ExpectEq(Eval(*m, "dp", Ctx({{"p", Num(100)}})), Num(100));
+  ExpectEq(Eval(*m, "dp", Ctx({{"p", Num(101)}})), Value());
+}
+
+// §7.3.2 item components: a structured type checks each component's type.
+TEST(DmnTypes, StructuredTypesCheckComponents) {
+  auto m = Load("<itemDefinition name=\"tPerson\"><itemComponent name=\"name\"><typeRef>string</typeRef></itemComponent>"
+                "<itemComponent name=\"age\"><typeRef>number</typeRef></itemComponent></itemDefinition>" +
+                Input("p", "tPerson") + Decision("d", Req("p"), Literal("p.name + \" \" + string(p.age)")));
+  feel::Context good = Ctx({{"name", Str("Ann")}, {"age", Num(40)}});
+  ExpectEq(Eval(*m, "d", Ctx({{"p", Value::FromContext(good)}})), Str("Ann 40"));
+  feel::Context bad = Ctx({{"name", Str("Ann")}, {"age", Str("forty")}});
+  ExpectEq(Eval(*m, "d", Ctx({{"p", Value::FromContext(bad)}})), Value());
+}
+
+// ---- decision tables (§8.2.11 hit policies) ---------------------------------------------------
+
+TEST(DmnDecisionTable, UniqueReturnsTheOnlyMatch) {
+  auto m = TableModel(Table("UNIQUE", {{"&lt; 10", "\"low\""}, {"[10..20]", "\"mid\""}, {"&gt; 20", "\"high\""}}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(15)}})), Str("mid"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(25)}})), Str("high"));
+}
+
+TEST(DmnDecisionTable, UniqueViolationIsNullWithDiagnostic) {
+  auto m = TableModel(Table("UNIQUE", {{"&lt; 10", "\"a\""}, {"&lt; 20", "\"b\""}}));
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(5)}}), &diags), Value());
+  ASSERT_FALSE(diags.empty());
+  EXPECT_NE(diags.front().message.find("UNIQUE"), std::string::npos);
+}
+
+TEST(DmnDecisionTable, NoMatchIsNull) {
+  auto m = TableModel(Table("UNIQUE", {{"&lt; 10", "\"a\""}}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(50)}})), Value());
+}
+
+TEST(DmnDecisionTable, AnyRequiresEqualOutputs) {
+  auto m = TableModel(Table("ANY", {{"&lt; 10", "\"a\""}, {"&lt; 20", "\"a\""}, {"&lt; 5", "\"b\""}}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(7)}})), Str("a"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(3)}})), Value());
+}
+
+TEST(DmnDecisionTable, PriorityFollowsOutputValuesOrder) {
+  std::string values = "<outputValues><text>\"high\",\"medium\",\"low\"</text></outputValues>";
+  auto m = TableModel(Table("PRIORITY", {{"&gt; 0", "\"low\""}, {"&gt; 10", "\"high\""}, {"&gt; 5", "\"medium\""}}, values));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(20)}})), Str("high"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(7)}})), Str("medium"));
+}
+
+TEST(DmnDecisionTable, FirstTakesTheFirstMatchInRuleOrder) {
+  auto m = TableModel(Table("FIRST", {{"&gt; 10", "\"big\""}, {"&gt; 0", "\"positive\""}}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(20)}})), Str("big"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(5)}})), Str("positive"));
+}
+
+TEST(DmnDecisionTable, RuleOrderListsAllMatches) {
+  auto m = TableModel(Table("RULE ORDER", {{"&gt; 0", "\"c\""}, {"&gt; 10", "\"a\""}, {"-", "\"b\""}}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(20)}})), Value::FromList({Str("c"), Str("a"), Str("b")}));
+}
+
+TEST(DmnDecisionTable, OutputOrderSortsByPriority) {
+  std::string values = "<outputValues><text>\"a\",\"b\",\"c\"</text></outputValues>";
+  auto m = TableModel(Table("OUTPUT ORDER", {{"&gt; 0", "\"c\""}, {"&gt; 10", "\"a\""}, {"-", "\"b\""}}, values));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(20)}})), Value::FromList({Str("a"), Str("b"), Str("c")}));
+}
+
+TEST(DmnDecisionTable, CollectAndAggregations) {
+  std::vector<std::pair<std::string, std::string>> rules{{"&gt; 0", "3"}, {"&gt; 10", "5"}, {"&gt; 20", "1"}};
+  ExpectEq(Eval(*TableModel(Table("COLLECT", rules)), "t", Ctx({{"x", Num(15)}})), Value::FromList({Num(3), Num(5)}));
+  ExpectEq(Eval(*TableModel(Table("COLLECT", rules, "", "SUM")), "t", Ctx({{"x", Num(25)}})), Num(9));
+  ExpectEq(Eval(*TableModel(Table("COLLECT", rules, "", "COUNT")), "t", Ctx({{"x", Num(25)}})), Num(3));
+  ExpectEq(Eval(*TableModel(Table("COLLECT", rules, "", "MIN")), "t", Ctx({{"x", Num(25)}})), Num(1));
+  ExpectEq(Eval(*TableModel(Table("COLLECT", rules, "", "MAX")), "t", Ctx({{"x", Num(25)}})), Num(5));
+  // The short forms of the DMN 1.5 hit policy attribute.
+  ExpectEq(Eval(*TableModel(Table("C+", rules)), "t", Ctx({{"x", Num(15)}})), Num(8));
+  ExpectEq(Eval(*TableModel(Table("C#", rules)), "t", Ctx({{"x", Num(-1)}})), Num(0));
+  ExpectEq(Eval(*TableModel(Table("C+", rules)), "t", Ctx({{"x", Num(-1)}})), Value());
+}
+
+TEST(DmnDecisionTable, MultipleOutputsProduceContexts) {
+  auto m = Load(Input("x", "number") +
+                Decision("t", Req("x"),
+                         "<decisionTable><input><inputExpression><text>x</text></inputExpression></input>"
+                         "<output name=\"a\"/><output name=\"b\"/>"
+                         "<rule><inputEntry><text>-</text></inputEntry><outputEntry><text>x</text></outputEntry>"
+                         "<outputEntry><text>x * 2</text></outputEntry></rule></decisionTable>"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(2)}})), Value::FromContext(Ctx({{"a", Num(2)}, {"b", Num(4)}})));
+}
+
+TEST(DmnDecisionTable, DefaultOutputWhenNoRuleMatches) {
+  auto m = TableModel(Table("UNIQUE", {{"&lt; 0", "\"negative\""}},
+                            "<defaultOutputEntry><text>\"other\"</text></defaultOutputEntry>"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(5)}})), Str("other"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(-5)}})), Str("negative"));
+}
+
+TEST(DmnDecisionTable, InputValuesAreValidated) {
+  auto m = Load(Input("x", "number") +
+                Decision("t", Req("x"),
+                         "<decisionTable><input><inputExpression><text>x</text></inputExpression>"
+                         "<inputValues><text>[0..10]</text></inputValues></input><output/>"
+                         "<rule><inputEntry><text>-</text></inputEntry><outputEntry><text>\"ok\"</text></outputEntry>"
+                         "</rule></decisionTable>"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(5)}})), Str("ok"));
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(50)}}), &diags), Value());
+  EXPECT_FALSE(diags.empty());
+}
+
+TEST(DmnDecisionTable, OutputValuesAreValidated) {
+  auto m = TableModel(Table("FIRST", {{"&lt; 0", "\"a\""}, {"-", "\"z\""}},
+                            "<outputValues><text>\"a\",\"b\"</text></outputValues>"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(-1)}})), Str("a"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(1)}})), Value());
+}
+
+TEST(DmnDecisionTable, InputEntriesAreUnaryTests) {
+  auto m = Load(Input("s", "string") + Input("n", "number") +
+                Decision("t", Req("s") + Req("n"),
+                         "<decisionTable hitPolicy=\"FIRST\"><input><inputExpression><text>s</text></inputExpression>"
+                         "</input><input><inputExpression><text>n</text></inputExpression></input><output/>"
+                         "<rule><inputEntry><text>not(\"a\", \"b\")</text></inputEntry><inputEntry><text>? &gt; n - 1"
+                         "</text></inputEntry><outputEntry><text>1</text></outputEntry></rule>"
+                         "<rule><inputEntry><text>\"a\",\"b\"</text></inputEntry><inputEntry><text>[1..5], &gt; 100"
+                         "</text></inputEntry><outputEntry><text>2</text></outputEntry></rule>"
+                         "<rule><inputEntry><text>-</text></inputEntry><inputEntry><text>-</text></inputEntry>"
+                         "<outputEntry><text>3</text></outputEntry></rule></decisionTable>"));
+  ExpectEq(Eval(*m, "t", Ctx({{"s", Str("c")}, {"n", Num(1)}})), Num(1));
+  ExpectEq(Eval(*m, "t", Ctx({{"s", Str("b")}, {"n", Num(200)}})), Num(2));
+  ExpectEq(Eval(*m, "t", Ctx({{"s", Str("b")}, {"n", Num(50)}})), Num(3));
+}
+
+// Fired rules are traced with their annotation entries (the knowledge base's citations).
+TEST(DmnDecisionTable, TraceCarriesRuleAnnotations) {
+  auto m = Load(Input("x", "number") +
+                Decision("t", Req("x"),
+                         "<decisionTable hitPolicy=\"COLLECT\"><input><inputExpression><text>x</text></inputExpression>"
+                         "</input><output/><annotation name=\"source\"/>"
+                         "<rule id=\"low\"><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>1"
+                         "</text></outputEntry><annotationEntry><text>WHO-2019</text></annotationEntry></rule>"
+                         "<rule id=\"any\"><inputEntry><text>-</text></inputEntry><outputEntry><text>2</text>"
+                         "</outputEntry><annotationEntry><text>AJCC-8</text></annotationEntry></rule></decisionTable>"));
+  std::vector<TraceEntry> trace;
+  Eval(*m, "t", Ctx({{"x", Num(50)}}), nullptr, &trace);
+  ASSERT_EQ(trace.size(), 1u);
+  EXPECT_EQ(trace[0].decision, "t");
+  EXPECT_EQ(trace[0].rule, "any");
+  EXPECT_EQ(trace[0].rule_index, 2);
+  EXPECT_EQ(trace[0].annotations, std::vector<std::string>{"AJCC-8"});
+}
+
+// A bad cell does not stop the model from loading: it is reported with its rule and column,
+// and the table evaluates to null with an error.
+TEST(DmnDecisionTable, BadCellIsReportedWithRuleAndColumn) {
+  auto m = TableModel(Table("FIRST", {{"&lt; 10", "\"a\""}, {"[1 .. ", "\"b\""}}));
+  ASSERT_TRUE(m);
+  ASSERT_FALSE(m->diagnostics().empty());
+  const ModelDiagnostic& d = m->diagnostics().front();
+  EXPECT_EQ(d.rule, 2);
+  EXPECT_EQ(d.table_column, 1);
+  EXPECT_EQ(d.element_id, "d_t");
+  EXPECT_EQ(d.file, "test.dmn");
+  EXPECT_GT(d.line, 0);
+  EXPECT_NE(d.ToString().find("rule 2 column 1"), std::string::npos);
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(50)}}), &diags), Value());
+  EXPECT_FALSE(diags.empty());
+}
+
+// ---- boxed expressions --------------------------------------------------------------------------
+
+// §10.2.1.4 boxed context: each entry sees the previous ones; the result entry has no variable.
+TEST(DmnBoxed, ContextEntriesSeePreviousEntries) {
+  auto m = Load(Input("x", "number") +
+                Decision("c", Req("x"),
+                         "<context><contextEntry><variable name=\"a\"/>" + Literal("x + 1") +
+                             "</contextEntry><contextEntry><variable name=\"b\"/>" + Literal("a * 2") +
+                             "</contextEntry></context>") +
+                Decision("r", Req("x"),
+                         "<context><contextEntry><variable name=\"a\"/>" + Literal("x + 1") +
+                             "</contextEntry><contextEntry>" + Literal("a * 10") + "</contextEntry></context>"));
+  ExpectEq(Eval(*m, "c", Ctx({{"x", Num(1)}})), Value::FromContext(Ctx({{"a", Num(2)}, {"b", Num(4)}})));
+  ExpectEq(Eval(*m, "r", Ctx({{"x", Num(1)}})), Num(20));
+}
+
+TEST(DmnBoxed, ContextFunctionEntryCanRecurse) {
+  auto m = Load(Decision("c", "",
+                         "<context><contextEntry><variable name=\"fact\"/>" +
+                             Literal("function(n) if n &lt;= 1 then 1 else n * fact(n - 1)") +
+                             "</contextEntry><contextEntry>" + Literal("fact(5)") + "</contextEntry></context>"));
+  ExpectEq(Eval(*m, "c"), Num(120));
+}
+
+TEST(DmnBoxed, ListAndRelation) {
+  auto m = Load(Decision("l", "", "<list>" + Literal("1") + Literal("1 + 1") + "</list>") +
+                Decision("r", "",
+                         "<relation><column name=\"a\"/><column name=\"b\"/><row>" + Literal("1") + Literal("\"x\"") +
+                             "</row><row>" + Literal("2") + Literal("\"y\"") + "</row></relation>"));
+  ExpectEq(Eval(*m, "l"), Value::FromList({Num(1), Num(2)}));
+  ExpectEq(Eval(*m, "r"), Value::FromList({Value::FromContext(Ctx({{"a", Num(1)}, {"b", Str("x")}})),
+                                           Value::FromContext(Ctx({{"a", Num(2)}, {"b", Str("y")}}))}));
+}
+
+TEST(DmnBoxed, ConditionalFilterAndIterators) {
+  auto in = [](const std::string& e) { return "<in>" + Literal(e) + "</in>"; };
+  auto m = Load(
+      Decision("c", "", "<conditional><if>" + Literal("1 &lt; 2") + "</if><then>" + Literal("\"yes\"") + "</then><else>" +
+                            Literal("\"no\"") + "</else></conditional>") +
+      Decision("cbad", "", "<conditional><if>" + Literal("\"abc\"") + "</if><then>" + Literal("1") + "</then><else>" +
+                               Literal("2") + "</else></conditional>") +
+      Decision("f", "", "<filter>" + in("[1,2,3,4]") + "<match>" + Literal("item &gt; 2") + "</match></filter>") +
+      Decision("fo", "", "<for iteratorVariable=\"v\">" + in("[1,2,3]") + "<return>" + Literal("v * v") + "</return></for>") +
+      Decision("s", "", "<some iteratorVariable=\"v\">" + in("[1,2,3]") + "<satisfies>" + Literal("v &gt; 2") +
+                            "</satisfies></some>") +
+      Decision("e", "", "<every iteratorVariable=\"v\">" + in("[1,2,3]") + "<satisfies>" + Literal("v &gt; 2") +
+                            "</satisfies></every>"));
+  ExpectEq(Eval(*m, "c"), Str("yes"));
+  ExpectEq(Eval(*m, "cbad"), Value());
+  ExpectEq(Eval(*m, "f"), Value::FromList({Num(3), Num(4)}));
+  ExpectEq(Eval(*m, "fo"), Value::FromList({Num(1), Num(4), Num(9)}));
+  ExpectEq(Eval(*m, "s"), Value::Bool(true));
+  ExpectEq(Eval(*m, "e"), Value::Bool(false));
+}
+
+// ---- business knowledge models and invocation (§10.2.1.3, §10.4) ------------------------------
+
+std::string Bkm() {
+  return "<businessKnowledgeModel id=\"b_fee\" name=\"fee\"><variable name=\"fee\"/><encapsulatedLogic>"
+         "<formalParameter name=\"amount\" typeRef=\"number\"/><formalParameter name=\"rate\" typeRef=\"number\"/>" +
+         Literal("amount * rate") + "</encapsulatedLogic></businessKnowledgeModel>";
+}
+
+TEST(DmnBkm, InvokedFromFeelPositionallyAndByName) {
+  auto m = Load(Bkm() + Decision("p", ReqKnowledge("b_fee"), Literal("fee(100, 0.5)")) +
+                Decision("n", ReqKnowledge("b_fee"), Literal("fee(rate: 2, amount: 3)")));
+  ExpectEq(Eval(*m, "p"), Num(50));
+  ExpectEq(Eval(*m, "n"), Num(6));
+}
+
+TEST(DmnBkm, BoxedInvocationBindsByParameterName) {
+  auto m = Load(Bkm() + Decision("i", ReqKnowledge("b_fee"),
+                                 "<invocation>" + Literal("fee") + "<binding><parameter name=\"rate\"/>" + Literal("3") +
+                                     "</binding><binding><parameter name=\"amount\"/>" + Literal("4") +
+                                     "</binding></invocation>"));
+  ExpectEq(Eval(*m, "i"), Num(12));
+}
+
+TEST(DmnBkm, NonConformingArgumentIsAnError) {
+  auto m = Load(Bkm() + Decision("p", ReqKnowledge("b_fee"), Literal("fee(\"x\", 1)")));
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "p", {}, &diags), Value());
+  EXPECT_FALSE(diags.empty());
+}
+
+TEST(DmnBkm, InvokeServiceCallsABkmWithNamedInputs) {
+  auto m = Load(Bkm());
+  EvaluationResult r = m->InvokeService("fee", Ctx({{"amount", Num(10)}, {"rate", Num(3)}}));
+  ASSERT_NE(r.Find("fee"), nullptr);
+  ExpectEq(r.Find("fee")->value, Num(30));
+}
+
+TEST(DmnBkm, JavaFunctionsAreAnUnsupportedError) {
+  auto m = Load("<businessKnowledgeModel id=\"b_j\" name=\"j\"><variable name=\"j\"/><encapsulatedLogic kind=\"Java\">"
+                "<formalParameter name=\"a\"/><context/></encapsulatedLogic></businessKnowledgeModel>" +
+                Decision("d", ReqKnowledge("b_j"), Literal("j(1)")));
+  std::vector<feel::Diagnostic> diags;
+  ExpectEq(Eval(*m, "d", {}, &diags), Value());
+  ASSERT_FALSE(diags.empty());
+  EXPECT_NE(diags.front().message.find("not supported"), std::string::npos);
+}
+
+// ---- decision requirements graph ------------------------------------------------------------
+
+TEST(DmnDrg, EachDecisionIsEvaluatedOncePerEvaluate) {
+  std::string table = "<decisionTable hitPolicy=\"FIRST\"><input><inputExpression><text>x</text></inputExpression>"
+                      "</input><output/><rule><inputEntry><text>-</text></inputEntry><outputEntry><text>x</text>"
+                      "</outputEntry></rule></decisionTable>";
+  auto m = Load(Input("x", "number") + Decision("base", Req("x"), table) +
+                Decision("a", ReqDecision("d_base"), Literal("base + 1")) +
+                Decision("b", ReqDecision("d_base") + ReqDecision("d_a"), Literal("base + a")));
+  std::vector<std::string> names{"a", "b"};
+  EvaluationResult r = m->Evaluate(Ctx({{"x", Num(1)}}), names);
+  ASSERT_EQ(r.decisions.size(), 2u);
+  EXPECT_EQ(r.decisions[0].name, "a");
+  ExpectEq(r.decisions[1].value, Num(3));
+  EXPECT_EQ(r.trace.size(), 1u);  // the table of `base` fired once
+}
+
+TEST(DmnDrg, CycleIsALoadError) {
+  auto m = LoadModelFromString(Doc(Decision("a", ReqDecision("d_b"), Literal("b")) +
+                                   Decision("b", ReqDecision("d_a"), Literal("a"))));
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().front().message.find("cycle"), std::string::npos);
+}
+
+TEST(DmnDrg, UnknownReferenceIsALoadErrorWithLocation) {
+  auto m = LoadModelFromString(Doc(Decision("a", ReqDecision("nowhere"), Literal("1"))), "x.dmn");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().front().file, "x.dmn");
+  EXPECT_GT(m.error().front().line, 0);
+  EXPECT_NE(m.error().front().message.find("nowhere"), std::string::npos);
+}
+
+TEST(DmnDrg, UnknownDecisionIsReportedInTheResult) {
+  auto m = Load(Decision("a", "", Literal("1")));
+  std::vector<std::string> names{"zzz"};
+  EvaluationResult r = m->Evaluate({}, names);
+  ASSERT_EQ(r.decisions.size(), 1u);
+  EXPECT_TRUE(r.decisions[0].value.is_null());
+  EXPECT_FALSE(r.decisions[0].diagnostics.empty());
+}
+
+// ---- decision services (§10.4: parameters are the input data, then the input decisions) ------
+
+std::string Service() {
+  return Input("who", "string") + Decision("greeting", "", Literal("\"Hello\""), "string") +
+         Decision("message", Req("who") + ReqDecision("d_greeting"), Literal("greeting + \" \" + who"), "string") +
+         "<decisionService id=\"s_greet\" name=\"greet\"><variable name=\"greet\"/>"
+         "<outputDecision href=\"#d_message\"/><inputDecision href=\"#d_greeting\"/><inputData href=\"#i_who\"/>"
+         "</decisionService>";
+}
+
+TEST(DmnService, InvokedDirectlyWithInputs) {
+  auto m = Load(Service());
+  EXPECT_EQ(m->DecisionServiceNames(), std::vector<std::string>{"greet"});
+  EvaluationResult r = m->InvokeService("greet", Ctx({{"who", Str("Ann")}, {"greeting", Str("Hi")}}));
+  ASSERT_NE(r.Find("message"), nullptr);
+  ExpectEq(r.Find("message")->value, Str("Hi Ann"));
+}
+
+TEST(DmnService, InvokedAsAFunctionFromFeel) {
+  auto m = Load(Service() + Decision("call", ReqKnowledge("s_greet"), Literal("greet(\"Bob\", \"Hey\")")));
+  ExpectEq(Eval(*m, "call"), Str("Hey Bob"));
+}
+
+// ---- imports (§6.3.3: imported names are qualified by the import name) ----------------------
+
+TEST(DmnImport, ImportedElementsAreQualified) {
+  auto dir = std::filesystem::temp_directory_path() / ("zebra_dmn_import_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream lib(dir / "lib.dmn");
+    lib << "<definitions xmlns=\"https://www.omg.org/spec/DMN/20230324/MODEL/\" namespace=\"urn:lib\" name=\"lib\">"
+        << "<itemDefinition name=\"tName\"><typeRef>string</typeRef></itemDefinition>" << Input("who", "tName")
+        << Decision("hello", Req("who"), Literal("\"Hello \" + who"))
+        << "<businessKnowledgeModel id=\"b_twice\" name=\"twice\"><variable name=\"twice\"/><encapsulatedLogic>"
+           "<formalParameter name=\"n\"/>"
+        << Literal("n * 2") << "</encapsulatedLogic></businessKnowledgeModel></definitions>";
+    std::ofstream main(dir / "main.dmn");
+    main << "<definitions xmlns=\"https://www.omg.org/spec/DMN/20230324/MODEL/\" namespace=\"urn:main\" name=\"main\">"
+         << "<import namespace=\"urn:lib\" name=\"lib\" importType=\"https://www.omg.org/spec/DMN/20230324/MODEL/\"/>"
+         << "<decision id=\"d_m\" name=\"m\"><variable name=\"m\" typeRef=\"lib.tName\"/>"
+         << "<informationRequirement><requiredDecision href=\"urn:lib#d_hello\"/></informationRequirement>"
+         << "<knowledgeRequirement><requiredKnowledge href=\"urn:lib#b_twice\"/></knowledgeRequirement>"
+         << Literal("lib.hello + \" \" + string(lib.twice(21))") << "</decision></definitions>";
+  }
+  std::vector<std::filesystem::path> files{dir / "main.dmn"};
+  auto models = LoadModels(files);
+  ASSERT_TRUE(models) << models.error().front().ToString();
+  ExpectEq(Eval(*models->front(), "m", Ctx({{"who", Str("Ann")}})), Str("Hello Ann 42"));
+  // Inputs of an imported model may also be given under the import name.
+  ExpectEq(Eval(*models->front(), "m", Ctx({{"lib", Value::FromContext(Ctx({{"who", Str("Bo")}}))}})),
+           Str("Hello Bo 42"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace zebra::dmn
