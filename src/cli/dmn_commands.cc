@@ -1,6 +1,7 @@
 // zebra dmn eval MODEL.dmn [--decision NAME]... (--input JSON | --inputs FILE.ndjson)
 // zebra tck DIR [--level-filter TEXT] [--filter TEXT] [--verbose] [--no-isolate] [--timeout S]
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <istream>
@@ -319,6 +320,16 @@ int TckCommand(const Args& args, Io io) {
     io.err << "zebra tck: no test folders (with *-test-*.xml files) under " << dir << "\n";
     return 2;
   }
+  // Run from the TestCases root, the compliance levels count; other folders (non-compliant/)
+  // run only when asked for directly.
+  auto level_of = [](const std::filesystem::path& folder) {
+    std::filesystem::path normal = folder.lexically_normal();
+    if (normal.filename().empty()) normal = normal.parent_path();
+    return normal.parent_path().filename().string();
+  };
+  bool any_compliance = std::any_of(folders.begin(), folders.end(), [&](const auto& f) {
+    return level_of(f).rfind("compliance-level-", 0) == 0;
+  });
   dmn::tck::RunOptions options;
   options.isolate = !no_isolate;
   options.case_timeout_seconds = timeout;
@@ -329,7 +340,8 @@ int TckCommand(const Args& args, Io io) {
   for (const auto& folder : folders) {
     std::filesystem::path normal = folder.lexically_normal();
     if (normal.filename().empty()) normal = normal.parent_path();
-    std::string level = normal.parent_path().filename().string();
+    std::string level = level_of(folder);
+    if (any_compliance && level.rfind("compliance-level-", 0) != 0) continue;
     if (!level_filter.empty() && level.find(level_filter) == std::string::npos) continue;
     if (!filter.empty() && normal.filename().string().find(filter) == std::string::npos) continue;
     ++run;

@@ -610,9 +610,40 @@ tl::expected<TestSuite, std::string> ParseTestSuite(const fs::path& file) {
 
 // --- comparison --------------------------------------------------------------------------------
 
+bool TckEqual(const Value& expected, const Value& actual) {
+  if (expected.type() != actual.type()) return false;
+  switch (expected.type()) {
+    case feel::Type::kNumber: {
+      // Absolute tolerance of the TCK's reference runners (NUMBER_COMPARISON_PRECISION).
+      static const feel::Decimal kTolerance = *feel::Decimal::FromString("0.00000001");
+      auto diff = expected.number().Sub(actual.number());
+      return diff && diff->Abs() < kTolerance;
+    }
+    case feel::Type::kList: {
+      const feel::List& e = expected.list();
+      const feel::List& a = actual.list();
+      if (e.size() != a.size()) return false;
+      for (size_t i = 0; i < e.size(); ++i)
+        if (!TckEqual(e[i], a[i])) return false;
+      return true;
+    }
+    case feel::Type::kContext: {
+      const feel::Context& e = expected.context();
+      const feel::Context& a = actual.context();
+      if (e.size() != a.size()) return false;
+      for (const auto& [key, value] : e.entries()) {
+        const Value* other = a.Find(key);
+        if (other == nullptr || !TckEqual(value, *other)) return false;
+      }
+      return true;
+    }
+    default: return feel::DeepEqual(expected, actual);
+  }
+}
+
 bool ResultMatches(const ResultNode& node, const Value& actual) {
   if (node.error_result) return actual.is_null();
-  return feel::DeepEqual(node.expected, actual);
+  return TckEqual(node.expected, actual);
 }
 
 // --- running -----------------------------------------------------------------------------------

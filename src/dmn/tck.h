@@ -68,9 +68,14 @@ tl::expected<TestSuite, std::string> ParseTestSuiteXml(std::string_view xml, std
 
 // --- comparison ----------------------------------------------------------------------------
 
-// True when `actual` satisfies the result node: errorResult requires null; otherwise the
-// expected value must equal the actual one structurally (numbers by value, lists element-wise,
-// contexts by key, null only equals null).
+// Structural equality as the TCK's reference runners apply it: same types; numbers equal when
+// they differ by less than 1e-8 (the TCK's expected values are often rounded to ~15 digits,
+// where FEEL computes 34); lists element-wise; contexts by key with the same key set; null
+// only equals null; other values by feel::DeepEqual.
+bool TckEqual(const feel::Value& expected, const feel::Value& actual);
+
+// True when `actual` satisfies the result node: errorResult requires null; otherwise
+// TckEqual(expected, actual).
 bool ResultMatches(const ResultNode& node, const feel::Value& actual);
 
 // --- running -------------------------------------------------------------------------------

@@ -246,7 +246,19 @@ TEST(TckValueTest, BadValueInsideComponentNamesTheComponent) {
 
 TEST(TckCompareTest, NumbersCompareByValue) {
   EXPECT_TRUE(ResultMatches(Expect(Num("1.50")), Num("1.5")));
-  EXPECT_FALSE(ResultMatches(Expect(Num("1.5")), Num("1.5000000001")));
+  EXPECT_FALSE(ResultMatches(Expect(Num("1.5")), Num("1.6")));
+  EXPECT_FALSE(ResultMatches(Expect(Num("-1")), Num("1")));
+}
+
+TEST(TckCompareTest, NumbersWithinTheTckToleranceMatch) {
+  // TCK expected values are rounded (e.g. 15 significant digits) where FEEL computes 34; the
+  // TCK's reference runners accept an absolute difference below 1e-8.
+  EXPECT_TRUE(ResultMatches(Expect(Num("1234.56789012346")), Num("1234.567890123456789012345678901234")));
+  EXPECT_TRUE(ResultMatches(Expect(Num("1.5")), Num("1.500000009")));
+  EXPECT_FALSE(ResultMatches(Expect(Num("1.5")), Num("1.50000001")));
+  EXPECT_FALSE(ResultMatches(Expect(Num("1e30")), Num("1.0000000000000001e30")));
+  // Inside lists and contexts too.
+  EXPECT_TRUE(TckEqual(Value::FromList({Num("0.333333333")}), Value::FromList({Num("0.3333333333333")})));
 }
 
 TEST(TckCompareTest, TypesMustAgree) {
