@@ -567,5 +567,55 @@ TEST_F(TckRunTest, LoadFailureFailsEveryCaseWithDiagnostics) {
   }
 }
 
+// End to end with the real engine: a literal-expression decision (DMN 1.5 §6.3.7, §10.2) and a
+// decision service whose single output decision is its result (DMN 1.5 §6.3.11).
+TEST_F(TckRunTest, RunsTheRealEngine) {
+  auto dir = root_ / "compliance-level-2" / "0200-greeting";
+  std::filesystem::create_directories(dir);
+  Write(dir / "0200-greeting.dmn", R"(<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="g" name="greeting"
+             namespace="http://zebra.example/greeting">
+  <inputData id="i_name" name="Name"><variable id="v_name" name="Name" typeRef="string"/></inputData>
+  <decision id="d_greeting" name="Greeting">
+    <variable id="v_greeting" name="Greeting" typeRef="string"/>
+    <informationRequirement id="ir1"><requiredInput href="#i_name"/></informationRequirement>
+    <literalExpression id="le1"><text>"Hello " + Name</text></literalExpression>
+  </decision>
+  <decisionService id="s_greet" name="Greet">
+    <variable id="v_greet" name="Greet"/>
+    <outputDecision href="#d_greeting"/>
+    <inputData href="#i_name"/>
+  </decisionService>
+</definitions>
+)");
+  Write(dir / "0200-greeting-test-01.xml", std::string("<testCases") + kNs + R"(>
+    <modelName>0200-greeting.dmn</modelName>
+    <testCase id="001">
+      <inputNode name="Name"><value xsi:type="xsd:string">Ada</value></inputNode>
+      <resultNode name="Greeting"><expected><value xsi:type="xsd:string">Hello Ada</value></expected></resultNode>
+    </testCase>
+    <testCase id="002">
+      <inputNode name="Name"><value xsi:type="xsd:string">Ada</value></inputNode>
+      <resultNode name="Greeting"><expected><value xsi:type="xsd:string">Hello Bob</value></expected></resultNode>
+    </testCase>
+    <testCase id="003">
+      <inputNode name="Name"><value xsi:nil="true"/></inputNode>
+      <resultNode name="Greeting" errorResult="true"><expected><value xsi:nil="true"/></expected></resultNode>
+    </testCase>
+    <testCase id="004" type="decisionService" invocableName="Greet">
+      <inputNode name="Name"><value xsi:type="xsd:string">Cy</value></inputNode>
+      <resultNode name="Greeting"><expected><value xsi:type="xsd:string">Hello Cy</value></expected></resultNode>
+    </testCase>
+  </testCases>)");
+  FolderResult r = RunFolder(dir);
+  ASSERT_EQ(r.cases.size(), 4u);
+  EXPECT_TRUE(r.cases[0].passed) << r.cases[0].error;
+  EXPECT_FALSE(r.cases[1].passed);
+  ASSERT_EQ(r.cases[1].mismatches.size(), 1u);
+  EXPECT_EQ(r.cases[1].mismatches[0].actual, "\"Hello Ada\"");
+  EXPECT_TRUE(r.cases[2].passed) << (r.cases[2].mismatches.empty() ? r.cases[2].error : r.cases[2].mismatches[0].actual);
+  EXPECT_TRUE(r.cases[3].passed) << (r.cases[3].mismatches.empty() ? r.cases[3].error : r.cases[3].mismatches[0].actual);
+}
+
 }  // namespace
 }  // namespace zebra::dmn::tck
