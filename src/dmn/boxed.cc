@@ -471,7 +471,13 @@ Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::span<c
 }
 
 BoxedPtr CompileBoxed(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
+  // Hostile models may nest boxed expressions arbitrarily deep; compilation recurses.
+  constexpr int kMaxNesting = 200;
+  thread_local int depth = 0;
+  if (depth >= kMaxNesting) return Fail(site, node, "boxed expressions nested too deeply");
+  ++depth;
   BoxedPtr b = CompileUntyped(node, scope, site);
+  --depth;
   if (!node) return b;
   // Function definitions carry their result type themselves.
   if (LocalName(node.name()) == "functionDefinition") return b;

@@ -630,6 +630,18 @@ TypePtr Compiler::ResolveType(std::string_view name, const pugi::xml_node& where
 }
 
 TypePtr Compiler::BuildType(const pugi::xml_node& node, const std::string& name) {
+  // Item components may nest arbitrarily deep in hostile input; recursion is bounded.
+  constexpr int kMaxNesting = 100;
+  thread_local int depth = 0;
+  if (depth >= kMaxNesting) {
+    Warn(node, "item definition '" + name + "' nested too deeply (treated as Any)");
+    return nullptr;
+  }
+  struct Guard {
+    int& d;
+    explicit Guard(int& x) : d(++x) {}
+    ~Guard() { --d; }
+  } guard(depth);
   auto t = std::make_shared<ItemType>();
   t->name = name;
   t->is_collection = std::string_view(node.attribute("isCollection").value()) == "true";

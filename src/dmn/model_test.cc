@@ -394,6 +394,30 @@ TEST(DmnBoxed, ConditionalFilterAndIterators) {
   ExpectEq(Eval(*m, "e"), Value::Bool(false));
 }
 
+TEST(DmnBoxed, DeeplyNestedExpressionsAreALoadDiagnosticNotACrash) {
+  std::string open, close;
+  for (int i = 0; i < 5000; ++i) {
+    open += "<context><contextEntry>";
+    close = "</contextEntry></context>" + close;
+  }
+  auto m = Load(Decision("d", "", open + Literal("1") + close));
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->diagnostics().empty());
+  ExpectEq(Eval(*m, "d"), Value());
+}
+
+// DMN 1.1 writes typeRef as a child element and qualifies built-in types.
+TEST(DmnTypes, Dmn11TypeRefElements) {
+  auto m = LoadModelFromString(Doc("<itemDefinition name=\"tAge\"><typeRef>feel:number</typeRef></itemDefinition>"
+                                   "<inputData id=\"i_a\" name=\"a\"><variable name=\"a\" typeRef=\"tns:tAge\"/>"
+                                   "</inputData>" +
+                                       Decision("d", Req("a"), Literal("a * 2")),
+                                   "http://www.omg.org/spec/DMN/20151101/dmn.xsd"));
+  ASSERT_TRUE(m);
+  ExpectEq(Eval(**m, "d", Ctx({{"a", Num(4)}})), Num(8));
+  ExpectEq(Eval(**m, "d", Ctx({{"a", Str("4")}})), Value());
+}
+
 // ---- business knowledge models and invocation (§10.2.1.3, §10.4) ------------------------------
 
 std::string Bkm() {
