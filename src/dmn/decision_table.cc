@@ -1,6 +1,8 @@
 // Decision tables (DMN 1.5 §8.2, §8.3): compiled once at load (input expressions, input entries
 // as unary tests, output entries as expressions), evaluated with every hit policy.
 #include <algorithm>
+#include <array>
+#include <map>
 #include <string>
 
 #include <pugixml.hpp>
@@ -20,6 +22,7 @@ struct Cell {
   std::optional<feel::CompiledUnaryTests> test;  // input entry
   std::optional<feel::CompiledExpression> expr;  // output entry
   bool dash = false;
+  int test_id = -1;   // input entry: index of its distinct (column, text) test
   std::string error;  // the cell did not compile: evaluating the table is an error
 };
 
@@ -84,6 +87,7 @@ class DecisionTable final : public Boxed {
   std::vector<OutputColumn> outputs;
   std::vector<Rule> rules;
   std::string table_error;  // structural problem found at load time
+  int distinct_tests = 0;   // input entries with the same text in the same column share a test
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
@@ -159,6 +163,17 @@ class DecisionTable final : public Boxed {
   // first failing column. (Seam: a per-column index could supply candidate rules here.)
   bool Match(const std::vector<Value>& in, std::span<const Value> slots, feel::EvalContext& ctx,
              std::vector<const Rule*>& matched) const {
+    // Verdicts of distinct tests, computed on first use: guideline tables repeat the same
+    // entries ("G1", "-", "< 10") across many rules. -1 unknown, 0 false, 1 true.
+    constexpr size_t kInline = 256;
+    std::array<int8_t, kInline> inline_verdicts;
+    std::vector<int8_t> heap_verdicts;
+    int8_t* verdicts = inline_verdicts.data();
+    if (static_cast<size_t>(distinct_tests) > kInline) {
+      heap_verdicts.resize(static_cast<size_t>(distinct_tests));
+      verdicts = heap_verdicts.data();
+    }
+    std::fill(verdicts, verdicts + distinct_tests, int8_t{-1});
     for (const Rule& r : rules) {
       bool ok = true;
       for (size_t c = 0; c < r.inputs.size() && ok; ++c) {
@@ -168,7 +183,9 @@ class DecisionTable final : public Boxed {
           ctx.Error("rule " + std::to_string(r.index) + " input " + std::to_string(c + 1) + ": " + cell.error);
           return false;
         }
-        ok = cell.test->Test(in[c], slots, ctx).is_true();
+        int8_t& v = verdicts[cell.test_id];
+        if (v < 0) v = cell.test->Test(in[c], slots, ctx).is_true() ? 1 : 0;
+        ok = v == 1;
       }
       if (ok) matched.push_back(&r);
     }
@@ -402,6 +419,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
   }
 
   int index = 0;
+  std::map<std::pair<size_t, std::string>, int> test_ids;
   for (const auto& rn : Children(node, "rule")) {
     Rule r;
     r.index = ++index;
@@ -423,6 +441,9 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       } else if (auto t = feel::CompileUnaryTests(text, scope)) {
         cell.dash = t->is_dash();
         cell.test = std::move(*t);
+        auto [it, added] = test_ids.try_emplace({c, text}, dt->distinct_tests);
+        if (added) ++dt->distinct_tests;
+        cell.test_id = it->second;
       } else {
         cell.error = "FEEL error in '" + text + "': " + t.error().message;
         Report(site, ins[c].offset_debug(), cell.error, r.index, static_cast<int>(c + 1));

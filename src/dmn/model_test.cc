@@ -302,6 +302,25 @@ TEST(DmnDecisionTable, InputEntriesAreUnaryTests) {
   ExpectEq(Eval(*m, "t", Ctx({{"s", Str("b")}, {"n", Num(50)}})), Num(3));
 }
 
+// The same entry text in different columns tests different inputs (§8.3.1: each input entry
+// is tested against its own column's input value).
+TEST(DmnDecisionTable, SameEntryTextInDifferentColumnsIsTestedPerColumn) {
+  auto m = Load(Input("x", "number") + Input("y", "number") +
+                Decision("t", Req("x") + Req("y"),
+                         "<decisionTable hitPolicy=\"COLLECT\"><input><inputExpression><text>x</text></inputExpression>"
+                         "</input><input><inputExpression><text>y</text></inputExpression></input><output/>"
+                         "<rule><inputEntry><text>1</text></inputEntry><inputEntry><text>-</text></inputEntry>"
+                         "<outputEntry><text>\"x is 1\"</text></outputEntry></rule>"
+                         "<rule><inputEntry><text>-</text></inputEntry><inputEntry><text>1</text></inputEntry>"
+                         "<outputEntry><text>\"y is 1\"</text></outputEntry></rule>"
+                         "<rule><inputEntry><text>1</text></inputEntry><inputEntry><text>1</text></inputEntry>"
+                         "<outputEntry><text>\"both\"</text></outputEntry></rule></decisionTable>"));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(1)}, {"y", Num(2)}})), Value::FromList({Str("x is 1")}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(2)}, {"y", Num(1)}})), Value::FromList({Str("y is 1")}));
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(1)}, {"y", Num(1)}})),
+           Value::FromList({Str("x is 1"), Str("y is 1"), Str("both")}));
+}
+
 // Fired rules are traced with their annotation entries (the knowledge base's citations).
 TEST(DmnDecisionTable, TraceCarriesRuleAnnotations) {
   auto m = Load(Input("x", "number") +
