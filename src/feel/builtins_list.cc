@@ -1,0 +1,501 @@
+// FEEL list functions (DMN 1.5 §10.3.4.4) and sort (§10.3.4.8): list contains, list replace,
+// count, min, max, sum, mean, all, any, sublist, append, concatenate, insert before, remove,
+// reverse, index of, union, distinct values, flatten, product, median, stddev, mode, sort.
+// Equality is FEEL `=` (Equal), order is FEEL `<` (Compare); positions are 1-based and a
+// negative position counts from the end.
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "feel/builtins.h"
+
+namespace zebra::feel {
+namespace {
+
+std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
+
+// A non-list where a list is expected is a singleton list (DMN 1.5 §10.3.2.9.4). The holder
+// keeps the singleton alive.
+const List& AsList(const Value& v, List& holder) {
+  if (v.is(Type::kList)) return v.list();
+  holder.assign(1, v);
+  return holder;
+}
+
+// Functions taking either one list or the items themselves: min(1, 2) and min([1, 2]).
+const List& ListOrItems(std::span<const Value> args, List& holder) {
+  if (args.size() == 1 && args[0].is(Type::kList)) return args[0].list();
+  holder.assign(args.begin(), args.end());
+  return holder;
+}
+
+bool Same(const Value& a, const Value& b) {
+  auto e = Equal(a, b);
+  return e && *e;
+}
+
+// An integer position argument: nullopt (with an error) when not an integer number.
+std::optional<int64_t> PositionArg(std::string_view fn, const Value& v, EvalContext& ctx) {
+  if (v.is(Type::kNumber) && v.number().IsInteger())
+    if (auto i = v.number().ToInt64()) return i;
+  ctx.Error(std::string(fn) + ": position must be an integer number, got " + ToFeelLiteral(v));
+  return std::nullopt;
+}
+
+// 1-based (or negative from the end) position to a 0-based index; nullopt when outside.
+std::optional<size_t> IndexOf(int64_t pos, size_t size) {
+  auto n = static_cast<int64_t>(size);
+  if (pos >= 1 && pos <= n) return static_cast<size_t>(pos - 1);
+  if (pos <= -1 && pos >= -n) return static_cast<size_t>(n + pos);
+  return std::nullopt;
+}
+
+Value ListContains(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("list contains: expected a list, got a " + Describe(args[0]));
+  for (const Value& v : args[0].list())
+    if (Same(v, args[1])) return Value::Bool(true);
+  return Value::Bool(false);
+}
+
+Value Count(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("count: expected a list, got a " + Describe(args[0]));
+  return Value::Number(static_cast<int64_t>(args[0].list().size()));
+}
+
+Value Extreme(std::string_view fn, bool want_max, std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  const List& items = ListOrItems(args, holder);
+  if (items.empty()) return Value();
+  const Value* best = &items[0];
+  for (size_t i = (items.size() > 1 ? 1 : 0); i < items.size(); ++i) {
+    auto c = Compare(items[i], *best);
+    if (!c) return ctx.Error(std::string(fn) + ": items are not comparable (" + ToFeelLiteral(items[i]) + ")");
+    if (want_max ? (*c > 0) : (*c < 0)) best = &items[i];
+  }
+  return *best;
+}
+Value Min(std::span<const Value> a, EvalContext& c) { return Extreme("min", false, a, c); }
+Value Max(std::span<const Value> a, EvalContext& c) { return Extreme("max", true, a, c); }
+
+// The items as numbers; nullopt (with an error) when one is not a number.
+std::optional<std::vector<Decimal>> Numbers(std::string_view fn, const List& items, EvalContext& ctx) {
+  std::vector<Decimal> out;
+  out.reserve(items.size());
+  for (const Value& v : items) {
+    if (!v.is(Type::kNumber)) {
+      ctx.Error(std::string(fn) + ": expected numbers, got a " + Describe(v));
+      return std::nullopt;
+    }
+    out.push_back(v.number());
+  }
+  return out;
+}
+
+std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs, EvalContext& ctx) {
+  Decimal total;
+  for (const Decimal& x : xs) {
+    auto t = total.Add(x);
+    if (!t) {
+      ctx.Error(std::string(fn) + ": result out of range");
+      return std::nullopt;
+    }
+    total = *t;
+  }
+  return total;
+}
+
+Value Sum(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  auto xs = Numbers("sum", ListOrItems(args, holder), ctx);
+  if (!xs || xs->empty()) return Value();
+  auto s = SumOf("sum", *xs, ctx);
+  return s ? Value::Number(*s) : Value();
+}
+
+std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& xs, EvalContext& ctx) {
+  auto s = SumOf(fn, xs, ctx);
+  if (!s) return std::nullopt;
+  auto m = s->Div(Decimal::FromInt(static_cast<int64_t>(xs.size())));
+  if (!m) ctx.Error(std::string(fn) + ": result out of range");
+  return m;
+}
+
+Value Mean(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  auto xs = Numbers("mean", ListOrItems(args, holder), ctx);
+  if (!xs || xs->empty()) return Value();
+  auto m = MeanOf("mean", *xs, ctx);
+  return m ? Value::Number(*m) : Value();
+}
+
+Value Product(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  auto xs = Numbers("product", ListOrItems(args, holder), ctx);
+  if (!xs || xs->empty()) return Value();
+  Decimal p = Decimal::FromInt(1);
+  for (const Decimal& x : *xs) {
+    auto t = p.Mul(x);
+    if (!t) return ctx.Error("product: result out of range");
+    p = *t;
+  }
+  return Value::Number(p);
+}
+
+Value Median(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  auto xs = Numbers("median", ListOrItems(args, holder), ctx);
+  if (!xs || xs->empty()) return Value();
+  std::sort(xs->begin(), xs->end());
+  size_t n = xs->size();
+  if (n % 2 == 1) return Value::Number((*xs)[n / 2]);
+  auto s = (*xs)[n / 2 - 1].Add((*xs)[n / 2]);
+  auto m = s ? s->Div(Decimal::FromInt(2)) : std::nullopt;
+  if (!m) return ctx.Error("median: result out of range");
+  return Value::Number(*m);
+}
+
+// Sample standard deviation: sqrt(sum((x - mean)^2) / (n - 1)); null for fewer than 2 items.
+Value Stddev(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  auto xs = Numbers("stddev", ListOrItems(args, holder), ctx);
+  if (!xs || xs->size() < 2) return Value();
+  auto mean = MeanOf("stddev", *xs, ctx);
+  if (!mean) return Value();
+  Decimal squares;
+  for (const Decimal& x : *xs) {
+    auto d = x.Sub(*mean);
+    auto sq = d ? d->Mul(*d) : std::nullopt;
+    auto t = sq ? squares.Add(*sq) : std::nullopt;
+    if (!t) return ctx.Error("stddev: result out of range");
+    squares = *t;
+  }
+  auto var = squares.Div(Decimal::FromInt(static_cast<int64_t>(xs->size() - 1)));
+  auto sd = var ? var->Sqrt() : std::nullopt;
+  if (!sd) return ctx.Error("stddev: result out of range");
+  return Value::Number(*sd);
+}
+
+// mode: the most frequent items, ascending; [] for an empty list.
+Value Mode(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  auto xs = Numbers("mode", ListOrItems(args, holder), ctx);
+  if (!xs) return Value();
+  std::sort(xs->begin(), xs->end());
+  size_t best = 0;
+  List out;
+  for (size_t i = 0; i < xs->size();) {
+    size_t j = i;
+    while (j < xs->size() && (*xs)[j] == (*xs)[i]) ++j;
+    size_t run = j - i;
+    if (run > best) {
+      best = run;
+      out.clear();
+    }
+    if (run == best) out.push_back(Value::Number((*xs)[i]));
+    i = j;
+  }
+  return Value::FromList(std::move(out));
+}
+
+// all: false if any item is false, else null if any is not a boolean, else true.
+Value All(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  const List& items = ListOrItems(args, holder);
+  bool non_boolean = false;
+  for (const Value& v : items) {
+    if (v.is(Type::kBoolean)) {
+      if (!v.boolean()) return Value::Bool(false);
+    } else {
+      non_boolean = true;
+    }
+  }
+  if (non_boolean) {
+    for (const Value& v : items)
+      if (!v.is_null() && !v.is(Type::kBoolean)) return ctx.Error("all: expected booleans, got a " + Describe(v));
+    return Value();
+  }
+  return Value::Bool(true);
+}
+
+// any: true if any item is true, else null if any is not a boolean, else false.
+Value Any(std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  const List& items = ListOrItems(args, holder);
+  bool non_boolean = false;
+  for (const Value& v : items) {
+    if (v.is(Type::kBoolean)) {
+      if (v.boolean()) return Value::Bool(true);
+    } else {
+      non_boolean = true;
+    }
+  }
+  if (non_boolean) {
+    for (const Value& v : items)
+      if (!v.is_null() && !v.is(Type::kBoolean)) return ctx.Error("any: expected booleans, got a " + Describe(v));
+    return Value();
+  }
+  return Value::Bool(false);
+}
+
+// sublist(list, start position[, length])
+Value Sublist(std::span<const Value> args, EvalContext& ctx) {
+  for (const Value& a : args)
+    if (a.is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("sublist: expected a list, got a " + Describe(args[0]));
+  const List& l = args[0].list();
+  auto pos = PositionArg("sublist", args[1], ctx);
+  if (!pos) return Value();
+  auto start = IndexOf(*pos, l.size());
+  if (!start) return ctx.Error("sublist: start position " + std::to_string(*pos) + " is outside the list");
+  size_t end = l.size();
+  if (args.size() > 2) {
+    auto len = PositionArg("sublist", args[2], ctx);
+    if (!len) return Value();
+    if (*len < 0) return ctx.Error("sublist: length must not be negative");
+    if (static_cast<uint64_t>(*len) > l.size() - *start)
+      return ctx.Error("sublist: length goes past the end of the list");
+    end = *start + static_cast<size_t>(*len);
+  }
+  return Value::FromList(List(l.begin() + static_cast<std::ptrdiff_t>(*start), l.begin() + static_cast<std::ptrdiff_t>(end)));
+}
+
+// append(list, item...)
+Value Append(std::span<const Value> args, EvalContext& ctx) {
+  if (args.empty()) return ctx.Error("append: missing list");
+  if (args[0].is_null()) return Value();
+  List holder;
+  List out = AsList(args[0], holder);
+  out.insert(out.end(), args.begin() + 1, args.end());
+  return Value::FromList(std::move(out));
+}
+
+// concatenate(list...)
+Value Concatenate(std::span<const Value> args, EvalContext& ctx) {
+  List out;
+  for (const Value& a : args) {
+    if (a.is_null()) return Value();
+    if (!a.is(Type::kList)) return ctx.Error("concatenate: expected lists, got a " + Describe(a));
+    out.insert(out.end(), a.list().begin(), a.list().end());
+  }
+  return Value::FromList(std::move(out));
+}
+
+// insert before(list, position, newItem)
+Value InsertBefore(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null() || args[1].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("insert before: expected a list, got a " + Describe(args[0]));
+  const List& l = args[0].list();
+  auto pos = PositionArg("insert before", args[1], ctx);
+  if (!pos) return Value();
+  auto at = IndexOf(*pos, l.size());
+  if (!at) return ctx.Error("insert before: position " + std::to_string(*pos) + " is outside the list");
+  List out = l;
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(*at), args[2]);
+  return Value::FromList(std::move(out));
+}
+
+// remove(list, position)
+Value Remove(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null() || args[1].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("remove: expected a list, got a " + Describe(args[0]));
+  const List& l = args[0].list();
+  auto pos = PositionArg("remove", args[1], ctx);
+  if (!pos) return Value();
+  auto at = IndexOf(*pos, l.size());
+  if (!at) return ctx.Error("remove: position " + std::to_string(*pos) + " is outside the list");
+  List out = l;
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(*at));
+  return Value::FromList(std::move(out));
+}
+
+// list replace(list, position, newItem) / list replace(list, match, newItem): with a match
+// function, every item for which match(item, newItem) is true is replaced.
+Value ListReplace(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null() || args[1].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("list replace: expected a list, got a " + Describe(args[0]));
+  List out = args[0].list();
+  if (args[1].is(Type::kFunction)) {
+    const Function& match = args[1].function();
+    for (Value& item : out) {
+      Value pair[2] = {item, args[2]};
+      Value r = match.Call(pair, ctx);
+      if (ctx.limit_exceeded) return Value();
+      if (!r.is(Type::kBoolean)) return ctx.Error("list replace: match function must return a boolean");
+      if (r.boolean()) item = args[2];
+    }
+    return Value::FromList(std::move(out));
+  }
+  auto pos = PositionArg("list replace", args[1], ctx);
+  if (!pos) return Value();
+  auto at = IndexOf(*pos, out.size());
+  if (!at) return ctx.Error("list replace: position " + std::to_string(*pos) + " is outside the list");
+  out[*at] = args[2];
+  return Value::FromList(std::move(out));
+}
+
+Value ListReplaceMatch(std::span<const Value> args, EvalContext& ctx) {
+  if (!args[1].is_null() && !args[1].is(Type::kFunction))
+    return ctx.Error("list replace: match must be a function");
+  return ListReplace(args, ctx);
+}
+
+Value Reverse(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("reverse: expected a list, got a " + Describe(args[0]));
+  List out(args[0].list().rbegin(), args[0].list().rend());
+  return Value::FromList(std::move(out));
+}
+
+// index of(list, match): every 1-based position of match.
+Value IndexOfFn(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("index of: expected a list, got a " + Describe(args[0]));
+  List out;
+  const List& l = args[0].list();
+  for (size_t i = 0; i < l.size(); ++i)
+    if (Same(l[i], args[1])) out.push_back(Value::Number(static_cast<int64_t>(i + 1)));
+  return Value::FromList(std::move(out));
+}
+
+// Appends items not yet in `out` (FEEL equality); quadratic, as values have no total order.
+void AddDistinct(List& out, const List& items) {
+  for (const Value& v : items) {
+    bool seen = false;
+    for (const Value& o : out)
+      if (Same(o, v)) {
+        seen = true;
+        break;
+      }
+    if (!seen) out.push_back(v);
+  }
+}
+
+Value DistinctValues(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("distinct values: expected a list, got a " + Describe(args[0]));
+  List out;
+  AddDistinct(out, args[0].list());
+  return Value::FromList(std::move(out));
+}
+
+// union(list...)
+Value Union(std::span<const Value> args, EvalContext& ctx) {
+  List out;
+  for (const Value& a : args) {
+    if (a.is_null()) return Value();
+    if (!a.is(Type::kList)) return ctx.Error("union: expected lists, got a " + Describe(a));
+    AddDistinct(out, a.list());
+  }
+  return Value::FromList(std::move(out));
+}
+
+bool FlattenInto(List& out, const List& items, int depth, EvalContext& ctx) {
+  if (depth > ctx.max_depth) {
+    ctx.Error("flatten: list nested too deeply");
+    return false;
+  }
+  for (const Value& v : items) {
+    if (v.is(Type::kList)) {
+      if (!FlattenInto(out, v.list(), depth + 1, ctx)) return false;
+    } else {
+      out.push_back(v);
+    }
+  }
+  return true;
+}
+
+Value Flatten(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("flatten: expected a list, got a " + Describe(args[0]));
+  List out;
+  if (!FlattenInto(out, args[0].list(), 0, ctx)) return Value();
+  return Value::FromList(std::move(out));
+}
+
+// sort(list, precedes): a stable merge sort written out, because std::sort has undefined
+// behaviour for a comparator that is not a strict weak order, and precedes is user code.
+class Sorter {
+ public:
+  Sorter(const Function& precedes, EvalContext& ctx) : precedes_(precedes), ctx_(ctx) {}
+
+  bool Sort(List& items) {
+    List tmp(items.size());
+    for (size_t width = 1; width < items.size(); width *= 2) {
+      for (size_t lo = 0; lo < items.size(); lo += 2 * width) {
+        size_t mid = std::min(lo + width, items.size());
+        size_t hi = std::min(lo + 2 * width, items.size());
+        size_t i = lo, j = mid, k = lo;
+        while (i < mid && j < hi) {
+          auto before = Precedes(items[j], items[i]);
+          if (!before) return false;
+          tmp[k++] = *before ? items[j++] : items[i++];
+        }
+        while (i < mid) tmp[k++] = items[i++];
+        while (j < hi) tmp[k++] = items[j++];
+      }
+      items.swap(tmp);
+    }
+    return true;
+  }
+
+ private:
+  std::optional<bool> Precedes(const Value& a, const Value& b) {
+    Value pair[2] = {a, b};
+    Value r = precedes_.Call(pair, ctx_);
+    if (ctx_.limit_exceeded) return std::nullopt;
+    if (!r.is(Type::kBoolean)) {
+      ctx_.Error("sort: precedes must return a boolean, got " + ToFeelLiteral(r));
+      return std::nullopt;
+    }
+    return r.boolean();
+  }
+
+  const Function& precedes_;
+  EvalContext& ctx_;
+};
+
+Value Sort(std::span<const Value> args, EvalContext& ctx) {
+  if (args[0].is_null()) return Value();
+  if (!args[0].is(Type::kList)) return ctx.Error("sort: expected a list, got a " + Describe(args[0]));
+  if (!args[1].is(Type::kFunction)) return ctx.Error("sort: precedes must be a function");
+  List items = args[0].list();
+  Sorter sorter(args[1].function(), ctx);
+  if (!sorter.Sort(items)) return Value();
+  return Value::FromList(std::move(items));
+}
+
+}  // namespace
+
+void RegisterListBuiltins(BuiltinRegistrar& r) {
+  r.Add("list contains", {{{"list", "element"}, ListContains}});
+  r.Add("list replace",
+        {{{"list", "position", "newItem"}, ListReplace}, {{"list", "match", "newItem"}, ListReplaceMatch}});
+  r.Add("count", {{{"list"}, Count}});
+  // Variadic forms take the items themselves: min(1, 2, 3) as well as min([1, 2, 3]).
+  r.Add("min", {{{"list"}, Min}, {{"c"}, Min, true}});
+  r.Add("max", {{{"list"}, Max}, {{"c"}, Max, true}});
+  r.Add("sum", {{{"list"}, Sum}, {{"n"}, Sum, true}});
+  r.Add("mean", {{{"list"}, Mean}, {{"n"}, Mean, true}});
+  r.Add("product", {{{"list"}, Product}, {{"n"}, Product, true}});
+  r.Add("median", {{{"list"}, Median}, {{"n"}, Median, true}});
+  r.Add("stddev", {{{"list"}, Stddev}, {{"n"}, Stddev, true}});
+  r.Add("mode", {{{"list"}, Mode}, {{"n"}, Mode, true}});
+  r.Add("all", {{{"list"}, All}, {{"b"}, All, true}});
+  r.Add("any", {{{"list"}, Any}, {{"b"}, Any, true}});
+  r.Add("sublist", {{{"list", "start position"}, Sublist}, {{"list", "start position", "length"}, Sublist}});
+  r.Add("append", {{{"list", "item"}, Append, true}});
+  r.Add("concatenate", {{{"list"}, Concatenate, true}});
+  r.Add("insert before", {{{"list", "position", "newItem"}, InsertBefore}});
+  r.Add("remove", {{{"list", "position"}, Remove}});
+  r.Add("reverse", {{{"list"}, Reverse}});
+  r.Add("index of", {{{"list", "match"}, IndexOfFn}});
+  r.Add("union", {{{"list"}, Union, true}});
+  r.Add("distinct values", {{{"list"}, DistinctValues}});
+  r.Add("flatten", {{{"list"}, Flatten}});
+  r.Add("sort", {{{"list", "precedes"}, Sort}});
+}
+
+}  // namespace zebra::feel

@@ -1,0 +1,93 @@
+// Helpers for the built-in function tests: build values, call built-ins by name, compare.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "feel/builtins.h"
+
+namespace zebra::feel::testing {
+
+inline Value N(int64_t i) { return Value::Number(i); }
+inline Value D(std::string_view text) {
+  auto d = Decimal::FromString(text);
+  if (!d) ADD_FAILURE() << "bad decimal " << text;
+  return d ? Value::Number(*d) : Value();
+}
+inline Value S(std::string s) { return Value::String(std::move(s)); }
+inline Value B(bool b) { return Value::Bool(b); }
+inline Value Null() { return Value(); }
+inline Value L(std::vector<Value> items) { return Value::FromList(std::move(items)); }
+inline Value C(std::vector<std::pair<std::string, Value>> entries) {
+  Context c;
+  for (auto& [k, v] : entries) c.Put(k, std::move(v));
+  return Value::FromContext(std::move(c));
+}
+
+inline Value CallIn(EvalContext& ctx, std::string_view name, std::vector<Value> args) {
+  const FunctionPtr* f = FindBuiltin(name);
+  if (!f) {
+    ADD_FAILURE() << "no built-in " << name;
+    return Value();
+  }
+  return (*f)->Call(args, ctx);
+}
+inline Value Call(std::string_view name, std::vector<Value> args) {
+  EvalContext ctx;
+  return CallIn(ctx, name, std::move(args));
+}
+inline Value Named(std::string_view name, std::vector<std::pair<std::string, Value>> args) {
+  EvalContext ctx;
+  const FunctionPtr* f = FindBuiltin(name);
+  if (!f) {
+    ADD_FAILURE() << "no built-in " << name;
+    return Value();
+  }
+  return (*f)->CallNamed(args, ctx);
+}
+// True when the call gives null AND records an error diagnostic.
+inline bool IsError(std::string_view name, std::vector<Value> args) {
+  EvalContext ctx;
+  Value v = CallIn(ctx, name, std::move(args));
+  bool has_error = false;
+  for (const auto& d : ctx.diagnostics()) has_error = has_error || d.severity == Diagnostic::Severity::kError;
+  return v.is_null() && has_error;
+}
+
+// A FEEL function value backed by a C++ lambda (for sort's precedes, list replace's match).
+class LambdaFunction final : public Function {
+ public:
+  using Body = std::function<Value(std::span<const Value>)>;
+  LambdaFunction(std::vector<std::string> params, Body body) : params_(std::move(params)), body_(std::move(body)) {}
+  std::span<const std::string> parameters() const override { return params_; }
+  Value Call(std::span<const Value> args, EvalContext&) const override { return body_(args); }
+
+ private:
+  std::vector<std::string> params_;
+  Body body_;
+};
+inline Value Fn(LambdaFunction::Body body) {
+  return Value::FromFunction(std::make_shared<const LambdaFunction>(std::vector<std::string>{"x", "y"}, std::move(body)));
+}
+
+}  // namespace zebra::feel::testing
+
+// Structural equality with readable FEEL literals on failure.
+#define EXPECT_FEEL(actual, expected)                                                             \
+  do {                                                                                            \
+    ::zebra::feel::Value a_ = (actual);                                                           \
+    ::zebra::feel::Value e_ = (expected);                                                         \
+    EXPECT_TRUE(::zebra::feel::DeepEqual(a_, e_))                                                 \
+        << "actual: " << ::zebra::feel::ToFeelLiteral(a_) << "\nexpected: " << ::zebra::feel::ToFeelLiteral(e_); \
+  } while (0)
+#define EXPECT_FEEL_NULL(actual)                                                                  \
+  do {                                                                                            \
+    ::zebra::feel::Value a_ = (actual);                                                           \
+    EXPECT_TRUE(a_.is_null()) << "actual: " << ::zebra::feel::ToFeelLiteral(a_);                  \
+  } while (0)
