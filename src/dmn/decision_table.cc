@@ -334,6 +334,13 @@ std::optional<feel::CompiledUnaryTests> CompileTests(const pugi::xml_node& holde
   return std::move(*t);
 }
 
+// A table with a cell that does not compile never answers: evaluating it is an error, even
+// when the broken rule would not have matched (a clinical table must not silently skip a rule).
+void BreakTable(DecisionTable& dt, int rule, size_t column, const std::string& error) {
+  if (dt.table_error.empty())
+    dt.table_error = "rule " + std::to_string(rule) + " column " + std::to_string(column) + ": " + error;
+}
+
 }  // namespace
 
 BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
@@ -447,6 +454,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       } else {
         cell.error = "FEEL error in '" + text + "': " + t.error().message;
         Report(site, ins[c].offset_debug(), cell.error, r.index, static_cast<int>(c + 1));
+        BreakTable(*dt, r.index, c + 1, cell.error);
       }
       r.inputs.push_back(std::move(cell));
     }
@@ -460,6 +468,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       } else {
         cell.error = "FEEL error in '" + text + "': " + e.error().message;
         Report(site, outs[c].offset_debug(), cell.error, r.index, static_cast<int>(dt->inputs.size() + c + 1));
+        BreakTable(*dt, r.index, dt->inputs.size() + c + 1, cell.error);
       }
       r.outputs.push_back(std::move(cell));
     }

@@ -356,6 +356,10 @@ TEST(DmnDecisionTable, BadCellIsReportedWithRuleAndColumn) {
   std::vector<feel::Diagnostic> diags;
   ExpectEq(Eval(*m, "t", Ctx({{"x", Num(50)}}), &diags), Value());
   EXPECT_FALSE(diags.empty());
+  // Even an input that the intact rule 1 matches gets no answer from a broken table.
+  ExpectEq(Eval(*m, "t", Ctx({{"x", Num(1)}}), &diags), Value());
+  ASSERT_FALSE(diags.empty());
+  EXPECT_NE(diags.front().message.find("rule 2"), std::string::npos);
 }
 
 // ---- boxed expressions --------------------------------------------------------------------------
