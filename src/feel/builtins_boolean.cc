@@ -2,6 +2,7 @@
 #include <string>
 
 #include "feel/builtins.h"
+#include "feel/builtins_util.h"
 
 namespace zebra::feel {
 namespace {
@@ -16,6 +17,6 @@ Value Not(std::span<const Value> args, EvalContext& ctx) {
 
 }  // namespace
 
-void RegisterBooleanBuiltins(BuiltinRegistrar& r) { r.Add("not", {{{"negand"}, Not}}); }
+void RegisterBooleanBuiltins(BuiltinRegistrar& r) { r.Add("not", {{{"negand"}, builtins_internal::UnwrapSingletons<Not>}}); }
 
 }  // namespace zebra::feel

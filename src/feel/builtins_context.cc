@@ -95,9 +95,10 @@ Value ContextPut(std::span<const Value> args, EvalContext& ctx) {
   return ctx.Error("context put: key must be a string or a list of strings, got a " + Describe(key));
 }
 
-// The named form "keys:" accepts only a key path.
-Value ContextPutKeys(std::span<const Value> args, EvalContext& ctx) {
-  if (!args[1].is_null() && !args[1].is(Type::kList)) return ctx.Error("context put: keys must be a list of strings");
+// The named form "key:" takes only a single key ("keys:" is the path form).
+Value ContextPutKey(std::span<const Value> args, EvalContext& ctx) {
+  if (!args[1].is_null() && !args[1].is(Type::kString))
+    return ctx.Error("context put: key must be a string (use keys: for a key path)");
   return ContextPut(args, ctx);
 }
 
@@ -126,7 +127,9 @@ void RegisterContextBuiltins(BuiltinRegistrar& r) {
   r.Add("get value", {{{"m", "key"}, GetValue}});
   r.Add("get entries", {{{"m"}, GetEntries}});
   r.Add("context", {{{"entries"}, ContextFn}});
-  r.Add("context put", {{{"context", "key", "value"}, ContextPut}, {{"context", "keys", "value"}, ContextPutKeys}});
+  // Positional calls take the first overload of their arity, so the one accepting a key or a
+  // key path comes first; named calls pick by parameter name.
+  r.Add("context put", {{{"context", "keys", "value"}, ContextPut}, {{"context", "key", "value"}, ContextPutKey}});
   r.Add("context merge", {{{"contexts"}, ContextMerge}});
 }
 

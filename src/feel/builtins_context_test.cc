@@ -84,6 +84,8 @@ TEST(ContextBuiltins, ContextPutNamed) {  // §10.3.4.10 names context, key | ke
   EXPECT_FEEL(Named("context put", {{"context", C({{"y", C({})}})}, {"keys", L({S("y"), S("a")})}, {"value", N(1)}}),
               C({{"y", C({{"a", N(1)}})}}));
   EXPECT_FEEL_NULL(Named("context put", {{"context", C({})}, {"ky", S("a")}, {"value", N(1)}}));
+  // key: names a single key; a path goes with keys:.
+  EXPECT_FEEL_NULL(Named("context put", {{"context", C({{"y", C({})}})}, {"key", L({S("y"), S("a")})}, {"value", N(1)}}));
 }
 TEST(ContextBuiltins, ContextPutNullsAndTypes) {  // §10.3.4.10
   EXPECT_FEEL_NULL(Call("context put", {Null(), S("a"), N(1)}));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "feel/builtins.h"
+#include "feel/builtins_util.h"
 
 namespace zebra::feel {
 namespace {
@@ -24,10 +25,15 @@ const List& AsList(const Value& v, List& holder) {
 }
 
 // Functions taking either one list or the items themselves: min(1, 2) and min([1, 2]).
-const List& ListOrItems(std::span<const Value> args, List& holder) {
-  if (args.size() == 1 && args[0].is(Type::kList)) return args[0].list();
+// No argument at all is an error (there is nothing to call the function on).
+const List* ListOrItems(std::string_view fn, std::span<const Value> args, List& holder, EvalContext& ctx) {
+  if (args.empty()) {
+    ctx.Error(std::string(fn) + ": needs a list or at least one item");
+    return nullptr;
+  }
+  if (args.size() == 1 && args[0].is(Type::kList)) return &args[0].list();
   holder.assign(args.begin(), args.end());
-  return holder;
+  return &holder;
 }
 
 bool Same(const Value& a, const Value& b) {
@@ -35,11 +41,11 @@ bool Same(const Value& a, const Value& b) {
   return e && *e;
 }
 
-// An integer position argument: nullopt (with an error) when not an integer number.
+// An integer position argument, a fraction truncated toward zero; nullopt (with an error) when
+// not a number.
 std::optional<int64_t> PositionArg(std::string_view fn, const Value& v, EvalContext& ctx) {
-  if (v.is(Type::kNumber) && v.number().IsInteger())
-    if (auto i = v.number().ToInt64()) return i;
-  ctx.Error(std::string(fn) + ": position must be an integer number, got " + ToFeelLiteral(v));
+  if (auto i = builtins_internal::TruncatedInt(v)) return i;
+  ctx.Error(std::string(fn) + ": position must be a number, got " + ToFeelLiteral(v));
   return std::nullopt;
 }
 
@@ -67,7 +73,9 @@ Value Count(std::span<const Value> args, EvalContext& ctx) {
 
 Value Extreme(std::string_view fn, bool want_max, std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  const List& items = ListOrItems(args, holder);
+  const List* list = ListOrItems(fn, args, holder, ctx);
+  if (!list) return Value();
+  const List& items = *list;
   if (items.empty()) return Value();
   const Value* best = &items[0];
   for (size_t i = (items.size() > 1 ? 1 : 0); i < items.size(); ++i) {
@@ -109,7 +117,9 @@ std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs
 
 Value Sum(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  auto xs = Numbers("sum", ListOrItems(args, holder), ctx);
+  const List* items = ListOrItems("sum", args, holder, ctx);
+  if (!items) return Value();
+  auto xs = Numbers("sum", *items, ctx);
   if (!xs || xs->empty()) return Value();
   auto s = SumOf("sum", *xs, ctx);
   return s ? Value::Number(*s) : Value();
@@ -125,7 +135,9 @@ std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& x
 
 Value Mean(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  auto xs = Numbers("mean", ListOrItems(args, holder), ctx);
+  const List* items = ListOrItems("mean", args, holder, ctx);
+  if (!items) return Value();
+  auto xs = Numbers("mean", *items, ctx);
   if (!xs || xs->empty()) return Value();
   auto m = MeanOf("mean", *xs, ctx);
   return m ? Value::Number(*m) : Value();
@@ -133,7 +145,9 @@ Value Mean(std::span<const Value> args, EvalContext& ctx) {
 
 Value Product(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  auto xs = Numbers("product", ListOrItems(args, holder), ctx);
+  const List* items = ListOrItems("product", args, holder, ctx);
+  if (!items) return Value();
+  auto xs = Numbers("product", *items, ctx);
   if (!xs || xs->empty()) return Value();
   Decimal p = Decimal::FromInt(1);
   for (const Decimal& x : *xs) {
@@ -146,7 +160,9 @@ Value Product(std::span<const Value> args, EvalContext& ctx) {
 
 Value Median(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  auto xs = Numbers("median", ListOrItems(args, holder), ctx);
+  const List* items = ListOrItems("median", args, holder, ctx);
+  if (!items) return Value();
+  auto xs = Numbers("median", *items, ctx);
   if (!xs || xs->empty()) return Value();
   std::sort(xs->begin(), xs->end());
   size_t n = xs->size();
@@ -160,7 +176,9 @@ Value Median(std::span<const Value> args, EvalContext& ctx) {
 // Sample standard deviation: sqrt(sum((x - mean)^2) / (n - 1)); null for fewer than 2 items.
 Value Stddev(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  auto xs = Numbers("stddev", ListOrItems(args, holder), ctx);
+  const List* items = ListOrItems("stddev", args, holder, ctx);
+  if (!items) return Value();
+  auto xs = Numbers("stddev", *items, ctx);
   if (!xs || xs->size() < 2) return Value();
   auto mean = MeanOf("stddev", *xs, ctx);
   if (!mean) return Value();
@@ -181,7 +199,9 @@ Value Stddev(std::span<const Value> args, EvalContext& ctx) {
 // mode: the most frequent items, ascending; [] for an empty list.
 Value Mode(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  auto xs = Numbers("mode", ListOrItems(args, holder), ctx);
+  const List* items = ListOrItems("mode", args, holder, ctx);
+  if (!items) return Value();
+  auto xs = Numbers("mode", *items, ctx);
   if (!xs) return Value();
   std::sort(xs->begin(), xs->end());
   size_t best = 0;
@@ -203,7 +223,9 @@ Value Mode(std::span<const Value> args, EvalContext& ctx) {
 // all: false if any item is false, else null if any is not a boolean, else true.
 Value All(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  const List& items = ListOrItems(args, holder);
+  const List* list = ListOrItems("all", args, holder, ctx);
+  if (!list) return Value();
+  const List& items = *list;
   bool non_boolean = false;
   for (const Value& v : items) {
     if (v.is(Type::kBoolean)) {
@@ -223,7 +245,9 @@ Value All(std::span<const Value> args, EvalContext& ctx) {
 // any: true if any item is true, else null if any is not a boolean, else false.
 Value Any(std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  const List& items = ListOrItems(args, holder);
+  const List* list = ListOrItems("any", args, holder, ctx);
+  if (!list) return Value();
+  const List& items = *list;
   bool non_boolean = false;
   for (const Value& v : items) {
     if (v.is(Type::kBoolean)) {
@@ -272,13 +296,14 @@ Value Append(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-// concatenate(list...)
-Value Concatenate(std::span<const Value> args, EvalContext& ctx) {
+// concatenate(list...): a non-list argument is a one-item list.
+Value Concatenate(std::span<const Value> args, EvalContext&) {
   List out;
   for (const Value& a : args) {
     if (a.is_null()) return Value();
-    if (!a.is(Type::kList)) return ctx.Error("concatenate: expected lists, got a " + Describe(a));
-    out.insert(out.end(), a.list().begin(), a.list().end());
+    List holder;
+    const List& items = AsList(a, holder);
+    out.insert(out.end(), items.begin(), items.end());
   }
   return Value::FromList(std::move(out));
 }
@@ -381,13 +406,13 @@ Value DistinctValues(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-// union(list...)
-Value Union(std::span<const Value> args, EvalContext& ctx) {
+// union(list...): a non-list argument is a one-item list.
+Value Union(std::span<const Value> args, EvalContext&) {
   List out;
   for (const Value& a : args) {
     if (a.is_null()) return Value();
-    if (!a.is(Type::kList)) return ctx.Error("union: expected lists, got a " + Describe(a));
-    AddDistinct(out, a.list());
+    List holder;
+    AddDistinct(out, AsList(a, holder));
   }
   return Value::FromList(std::move(out));
 }
@@ -467,13 +492,23 @@ Value Sort(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(items));
 }
 
+// DMN 1.5 §10.3.2.9.4 "to singleton list": a single value passed as the list parameter is a
+// one-item list. Wraps implementations whose first parameter is the list.
+template <BuiltinImpl F>
+Value ListFirst(std::span<const Value> args, EvalContext& ctx) {
+  if (args.empty() || args[0].is_null() || args[0].is(Type::kList)) return F(args, ctx);
+  std::vector<Value> copy(args.begin(), args.end());
+  copy[0] = Value::FromList(List{args[0]});
+  return F(copy, ctx);
+}
+
 }  // namespace
 
 void RegisterListBuiltins(BuiltinRegistrar& r) {
-  r.Add("list contains", {{{"list", "element"}, ListContains}});
+  r.Add("list contains", {{{"list", "element"}, ListFirst<ListContains>}});
   r.Add("list replace",
-        {{{"list", "position", "newItem"}, ListReplace}, {{"list", "match", "newItem"}, ListReplaceMatch}});
-  r.Add("count", {{{"list"}, Count}});
+        {{{"list", "position", "newItem"}, ListFirst<ListReplace>}, {{"list", "match", "newItem"}, ListFirst<ListReplaceMatch>}});
+  r.Add("count", {{{"list"}, ListFirst<Count>}});
   // Variadic forms take the items themselves: min(1, 2, 3) as well as min([1, 2, 3]).
   r.Add("min", {{{"list"}, Min}, {{"c"}, Min, true}});
   r.Add("max", {{{"list"}, Max}, {{"c"}, Max, true}});
@@ -485,17 +520,17 @@ void RegisterListBuiltins(BuiltinRegistrar& r) {
   r.Add("mode", {{{"list"}, Mode}, {{"n"}, Mode, true}});
   r.Add("all", {{{"list"}, All}, {{"b"}, All, true}});
   r.Add("any", {{{"list"}, Any}, {{"b"}, Any, true}});
-  r.Add("sublist", {{{"list", "start position"}, Sublist}, {{"list", "start position", "length"}, Sublist}});
+  r.Add("sublist", {{{"list", "start position"}, ListFirst<Sublist>}, {{"list", "start position", "length"}, ListFirst<Sublist>}});
   r.Add("append", {{{"list", "item"}, Append, true}});
   r.Add("concatenate", {{{"list"}, Concatenate, true}});
-  r.Add("insert before", {{{"list", "position", "newItem"}, InsertBefore}});
-  r.Add("remove", {{{"list", "position"}, Remove}});
-  r.Add("reverse", {{{"list"}, Reverse}});
-  r.Add("index of", {{{"list", "match"}, IndexOfFn}});
+  r.Add("insert before", {{{"list", "position", "newItem"}, ListFirst<InsertBefore>}});
+  r.Add("remove", {{{"list", "position"}, ListFirst<Remove>}});
+  r.Add("reverse", {{{"list"}, ListFirst<Reverse>}});
+  r.Add("index of", {{{"list", "match"}, ListFirst<IndexOfFn>}});
   r.Add("union", {{{"list"}, Union, true}});
-  r.Add("distinct values", {{{"list"}, DistinctValues}});
-  r.Add("flatten", {{{"list"}, Flatten}});
-  r.Add("sort", {{{"list", "precedes"}, Sort}});
+  r.Add("distinct values", {{{"list"}, ListFirst<DistinctValues>}});
+  r.Add("flatten", {{{"list"}, ListFirst<Flatten>}});
+  r.Add("sort", {{{"list", "precedes"}, ListFirst<Sort>}});
 }
 
 }  // namespace zebra::feel

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "feel/builtins.h"
+#include "feel/builtins_util.h"
 
 namespace zebra::feel {
 namespace {
@@ -28,12 +29,13 @@ const Decimal* NumberArg(std::string_view fn, const Value& v, EvalContext& ctx) 
   return nullptr;
 }
 
+// The scale is a number; a fraction is truncated like any integer parameter.
 std::optional<int32_t> ScaleArg(std::string_view fn, const Value& v, EvalContext& ctx) {
-  if (!v.is(Type::kNumber) || !v.number().IsInteger()) {
-    ctx.Error(std::string(fn) + ": scale must be an integer number");
+  if (!v.is(Type::kNumber)) {
+    ctx.Error(std::string(fn) + ": scale must be a number, got a " + Describe(v));
     return std::nullopt;
   }
-  auto s = v.number().ToInt64();
+  auto s = builtins_internal::TruncatedInt(v);
   if (!s || *s < kMinScale || *s > kMaxScale) {
     ctx.Error(std::string(fn) + ": scale out of range");
     return std::nullopt;
@@ -145,23 +147,27 @@ Value Parity(std::string_view fn, bool want_odd, std::span<const Value> args, Ev
 Value Odd(std::span<const Value> a, EvalContext& c) { return Parity("odd", true, a, c); }
 Value Even(std::span<const Value> a, EvalContext& c) { return Parity("even", false, a, c); }
 
+// Every numeric parameter is a single value (singleton lists are unwrapped).
+template <BuiltinImpl F>
+constexpr BuiltinImpl U = builtins_internal::UnwrapSingletons<F>;
+
 }  // namespace
 
 void RegisterNumericBuiltins(BuiltinRegistrar& r) {
-  r.Add("decimal", {{{"n", "scale"}, DecimalFn}});
-  r.Add("floor", {{{"n"}, Floor}, {{"n", "scale"}, Floor}});
-  r.Add("ceiling", {{{"n"}, Ceiling}, {{"n", "scale"}, Ceiling}});
-  r.Add("round up", {{{"n", "scale"}, RoundUp}});
-  r.Add("round down", {{{"n", "scale"}, RoundDown}});
-  r.Add("round half up", {{{"n", "scale"}, RoundHalfUp}});
-  r.Add("round half down", {{{"n", "scale"}, RoundHalfDown}});
-  r.Add("abs", {{{"n"}, Abs}});
-  r.Add("modulo", {{{"dividend", "divisor"}, Modulo}});
-  r.Add("sqrt", {{{"number"}, Sqrt}});
-  r.Add("log", {{{"number"}, Log}});
-  r.Add("exp", {{{"number"}, Exp}});
-  r.Add("odd", {{{"number"}, Odd}});
-  r.Add("even", {{{"number"}, Even}});
+  r.Add("decimal", {{{"n", "scale"}, U<DecimalFn>}});
+  r.Add("floor", {{{"n"}, U<Floor>}, {{"n", "scale"}, U<Floor>}});
+  r.Add("ceiling", {{{"n"}, U<Ceiling>}, {{"n", "scale"}, U<Ceiling>}});
+  r.Add("round up", {{{"n", "scale"}, U<RoundUp>}});
+  r.Add("round down", {{{"n", "scale"}, U<RoundDown>}});
+  r.Add("round half up", {{{"n", "scale"}, U<RoundHalfUp>}});
+  r.Add("round half down", {{{"n", "scale"}, U<RoundHalfDown>}});
+  r.Add("abs", {{{"n"}, U<Abs>}});
+  r.Add("modulo", {{{"dividend", "divisor"}, U<Modulo>}});
+  r.Add("sqrt", {{{"number"}, U<Sqrt>}});
+  r.Add("log", {{{"number"}, U<Log>}});
+  r.Add("exp", {{{"number"}, U<Exp>}});
+  r.Add("odd", {{{"number"}, U<Odd>}});
+  r.Add("even", {{{"number"}, U<Even>}});
 }
 
 }  // namespace zebra::feel

@@ -37,8 +37,16 @@ TEST(NumericBuiltins, DecimalHalfEven) {  // §10.3.4.5: decimal(1.5, 0) = 2, de
 TEST(NumericBuiltins, DecimalNegativeScale) {  // §10.3.4.5: scale may be negative (tens)
   EXPECT_FEEL(Call("decimal", {N(1250), N(-2)}), N(1200));
 }
+TEST(NumericBuiltins, DecimalFractionalScaleTruncates) {  // §10.3.4.5: scale is a number
+  EXPECT_FEEL(Call("decimal", {D("1.25"), D("1.9")}), D("1.2"));
+  EXPECT_FEEL(Call("round up", {D("1.21"), D("1.5")}), D("1.3"));
+}
+TEST(NumericBuiltins, SingletonListArgument) {  // §10.3.2.9.4 "from singleton list"
+  EXPECT_FEEL(Call("abs", {L({N(-3)})}), N(3));
+  EXPECT_FEEL(Call("modulo", {L({N(7)}), N(4)}), N(3));
+  EXPECT_TRUE(IsError("abs", {L({N(-3), N(1)})}));
+}
 TEST(NumericBuiltins, DecimalErrors) {  // §10.3.4.5: scale an integer in range
-  EXPECT_TRUE(IsError("decimal", {D("1.5"), D("0.5")}));
   EXPECT_TRUE(IsError("decimal", {D("1.5"), N(7000)}));
   EXPECT_TRUE(IsError("decimal", {S("1.5"), N(0)}));
   EXPECT_FEEL_NULL(Call("decimal", {Null(), N(0)}));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "feel/builtins.h"
+#include "feel/builtins_util.h"
 #include "feel/regex.h"
 
 namespace zebra::feel {
@@ -160,23 +161,11 @@ bool RequireStrings(std::string_view fn, std::span<const Value> args, EvalContex
   return true;
 }
 
-// XPath round(): half towards positive infinity. Positions beyond int64 are clamped, which
-// is harmless since no string is that long.
-std::optional<int64_t> RoundPosition(const Value& v) {
-  if (!v.is(Type::kNumber)) return std::nullopt;
-  auto half = Decimal::FromParts(false, 5, -1);
-  auto shifted = v.number().Add(half);
-  if (!shifted) return std::nullopt;
-  Decimal r = shifted->Round(0, RoundingMode::kFloor);
-  if (auto i = r.ToInt64()) return i;
-  return r.IsNegative() ? INT64_MIN / 4 : INT64_MAX / 4;
-}
-
 // substring(string, start position[, length])
 Value Substring(std::span<const Value> args, EvalContext& ctx) {
   if (AnyNull(args)) return Value();
   if (!args[0].is(Type::kString)) return ctx.Error("substring: expected a string, got a " + Describe(args[0]));
-  auto start = RoundPosition(args[1]);
+  auto start = builtins_internal::TruncatedInt(args[1]);
   if (!start) return ctx.Error("substring: start position must be a number");
   const std::string& s = args[0].string();
   auto starts = CodePointStarts(s);
@@ -188,7 +177,7 @@ Value Substring(std::span<const Value> args, EvalContext& ctx) {
   // as XPath fn:substring does.
   int64_t end = len + 1;  // exclusive, 1-based
   if (args.size() > 2) {
-    auto length = RoundPosition(args[2]);
+    auto length = builtins_internal::TruncatedInt(args[2]);
     if (!length) return ctx.Error("substring: length must be a number");
     if (*length < 0) return ctx.Error("substring: length must not be negative");
     end = std::min(end, first + *length);
@@ -342,23 +331,27 @@ Value StringJoin(std::span<const Value> args, EvalContext& ctx) {
   return Value::String(std::move(out));
 }
 
+template <BuiltinImpl F>
+constexpr BuiltinImpl U = builtins_internal::UnwrapSingletons<F>;
+
 }  // namespace
 
 void RegisterStringBuiltins(BuiltinRegistrar& r) {
-  r.Add("substring", {{{"string", "start position"}, Substring},
-                      {{"string", "start position", "length"}, Substring}});
-  r.Add("string length", {{{"string"}, StringLength}});
-  r.Add("upper case", {{{"string"}, UpperCase}});
-  r.Add("lower case", {{{"string"}, LowerCase}});
-  r.Add("substring before", {{{"string", "match"}, SubstringBefore}});
-  r.Add("substring after", {{{"string", "match"}, SubstringAfter}});
-  r.Add("replace", {{{"input", "pattern", "replacement"}, Replace},
-                    {{"input", "pattern", "replacement", "flags"}, Replace}});
-  r.Add("contains", {{{"string", "match"}, Contains}});
-  r.Add("starts with", {{{"string", "match"}, StartsWith}});
-  r.Add("ends with", {{{"string", "match"}, EndsWith}});
-  r.Add("matches", {{{"input", "pattern"}, Matches}, {{"input", "pattern", "flags"}, Matches}});
-  r.Add("split", {{{"string", "delimiter"}, Split}});
+  // U<>: every parameter but string join's list is a single value.
+  r.Add("substring", {{{"string", "start position"}, U<Substring>},
+                      {{"string", "start position", "length"}, U<Substring>}});
+  r.Add("string length", {{{"string"}, U<StringLength>}});
+  r.Add("upper case", {{{"string"}, U<UpperCase>}});
+  r.Add("lower case", {{{"string"}, U<LowerCase>}});
+  r.Add("substring before", {{{"string", "match"}, U<SubstringBefore>}});
+  r.Add("substring after", {{{"string", "match"}, U<SubstringAfter>}});
+  r.Add("replace", {{{"input", "pattern", "replacement"}, U<Replace>},
+                    {{"input", "pattern", "replacement", "flags"}, U<Replace>}});
+  r.Add("contains", {{{"string", "match"}, U<Contains>}});
+  r.Add("starts with", {{{"string", "match"}, U<StartsWith>}});
+  r.Add("ends with", {{{"string", "match"}, U<EndsWith>}});
+  r.Add("matches", {{{"input", "pattern"}, U<Matches>}, {{"input", "pattern", "flags"}, U<Matches>}});
+  r.Add("split", {{{"string", "delimiter"}, U<Split>}});
   r.Add("string join", {{{"list"}, StringJoin}, {{"list", "delimiter"}, StringJoin}});
 }
 

@@ -27,8 +27,16 @@ TEST(StringBuiltins, SubstringMultibyteWithLength) {  // §10.3.4.3, code points
 TEST(StringBuiltins, SubstringWholeFromNegativeLength) {  // §10.3.4.3: -6 on 6 chars is the first
   EXPECT_FEEL(Call("substring", {S("foobar"), N(-6), N(6)}), S("foobar"));
 }
-TEST(StringBuiltins, SubstringNonIntegerLengthIsRounded) {  // §10.3.4.3 via fn:substring rounding
-  EXPECT_FEEL(Call("substring", {S("foobar"), N(3), D("3.8")}), S("obar"));
+TEST(StringBuiltins, SubstringFractionalArgumentsTruncate) {
+  // §10.3.4.3 leaves fractional positions open; like every integer parameter here they are
+  // truncated toward zero.
+  EXPECT_FEEL(Call("substring", {S("abcdef"), D("2.9"), D("2.9")}), S("bc"));
+  EXPECT_FEEL(Call("substring", {S("abcdef"), D("-1.5")}), S("f"));
+}
+TEST(StringBuiltins, SingletonListArgumentIsUnwrapped) {  // §10.3.2.9.4 "from singleton list"
+  EXPECT_FEEL(Call("upper case", {L({S("bob")})}), S("BOB"));
+  EXPECT_FEEL(Call("contains", {L({S("abc")}), S("b")}), B(true));
+  EXPECT_TRUE(IsError("upper case", {L({S("a"), S("b")})}));
 }
 TEST(StringBuiltins, SubstringNullAndWrongTypes) {  // §10.3.4.3 with §10.3.2.9.4 (type errors → null)
   EXPECT_FEEL_NULL(Call("substring", {Null(), N(1)}));
