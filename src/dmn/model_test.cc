@@ -2,6 +2,7 @@
 #include "dmn/model.h"
 
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -503,6 +504,28 @@ TEST(DmnDrg, EachDecisionIsEvaluatedOncePerEvaluate) {
   EXPECT_EQ(r.decisions[0].name, "a");
   ExpectEq(r.decisions[1].value, Num(3));
   EXPECT_EQ(r.trace.size(), 1u);  // the table of `base` fired once
+}
+
+// The compiled model is immutable: concurrent evaluations do not interfere (model.h contract).
+TEST(DmnDrg, ConcurrentEvaluationsAgree) {
+  auto m = Load(Input("x", "number") + Bkm() +
+                Decision("t", Req("x"), Table("COLLECT", {{"&gt; 0", "x"}, {"&gt; 10", "x * 2"}}, "", "SUM")) +
+                Decision("f", ReqDecision("d_t") + ReqKnowledge("b_fee"), Literal("fee(t, 2)")));
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        int x = (i % 20) + t;
+        std::vector<std::string> names{"f"};
+        EvaluationResult r = m->Evaluate(Ctx({{"x", Num(x)}}), names);
+        int64_t t_value = x > 10 ? 3 * x : (x > 0 ? x : 0);
+        Value expected = x > 0 ? Num(t_value * 2) : Value();
+        if (!feel::DeepEqual(r.decisions.front().value, expected)) ++mismatches[static_cast<size_t>(t)];
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 TEST(DmnDrg, CycleIsALoadError) {
