@@ -5,7 +5,9 @@
 // negative position counts from the end.
 #include <algorithm>
 #include <optional>
+#include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "feel/builtins.h"
@@ -385,34 +387,61 @@ Value IndexOfFn(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-// Appends items not yet in `out` (FEEL equality); quadratic, as values have no total order.
-void AddDistinct(List& out, const List& items) {
-  for (const Value& v : items) {
-    bool seen = false;
-    for (const Value& o : out)
-      if (Same(o, v)) {
-        seen = true;
-        break;
+// Keeps the first of FEEL-equal items. Numbers, strings and booleans go through a hash set
+// (equal numbers such as 1 and 1.0 hash alike); other values, which have no cheap hash, are
+// compared one by one with the other non-hashed values (values of different types are never
+// equal, so the two groups cannot overlap).
+class DistinctCollector {
+ public:
+  explicit DistinctCollector(List& out) : out_(out) {}
+
+  void Add(const List& items) {
+    for (const Value& v : items) {
+      if (auto h = Hash(v)) {
+        auto& bucket = seen_[*h];
+        bool dup = std::any_of(bucket.begin(), bucket.end(), [&](size_t i) { return Same(out_[i], v); });
+        if (dup) continue;
+        bucket.push_back(out_.size());
+      } else {
+        bool dup = std::any_of(others_.begin(), others_.end(), [&](size_t i) { return Same(out_[i], v); });
+        if (dup) continue;
+        others_.push_back(out_.size());
       }
-    if (!seen) out.push_back(v);
+      out_.push_back(v);
+    }
   }
-}
+
+ private:
+  static std::optional<size_t> Hash(const Value& v) {
+    switch (v.type()) {
+      case Type::kNumber: return v.number().Hash() * 3;
+      case Type::kString: return std::hash<std::string>{}(v.string()) * 3 + 1;
+      case Type::kBoolean: return static_cast<size_t>(v.boolean()) * 3 + 2;
+      default: return std::nullopt;
+    }
+  }
+
+  List& out_;
+  std::unordered_map<size_t, std::vector<size_t>> seen_;
+  std::vector<size_t> others_;
+};
 
 Value DistinctValues(std::span<const Value> args, EvalContext& ctx) {
   if (args[0].is_null()) return Value();
   if (!args[0].is(Type::kList)) return ctx.Error("distinct values: expected a list, got a " + Describe(args[0]));
   List out;
-  AddDistinct(out, args[0].list());
+  DistinctCollector(out).Add(args[0].list());
   return Value::FromList(std::move(out));
 }
 
 // union(list...): a non-list argument is a one-item list.
 Value Union(std::span<const Value> args, EvalContext&) {
   List out;
+  DistinctCollector distinct(out);
   for (const Value& a : args) {
     if (a.is_null()) return Value();
     List holder;
-    AddDistinct(out, AsList(a, holder));
+    distinct.Add(AsList(a, holder));
   }
   return Value::FromList(std::move(out));
 }

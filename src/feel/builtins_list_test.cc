@@ -261,6 +261,15 @@ TEST(ListBuiltins, DistinctValuesNested) {  // FEEL equality of lists and contex
   Value a = L({Nums({1, 2}), Nums({1, 2}), C({{"a", N(1)}}), C({{"a", N(1)}}), Null(), Null()});
   EXPECT_FEEL(Call("distinct values", {a}), L({Nums({1, 2}), C({{"a", N(1)}}), Null()}));
 }
+TEST(ListBuiltins, DistinctValuesLargeAndMixed) {  // §10.3.4.4; different types are never equal
+  List big;
+  for (int i = 0; i < 50000; ++i) big.push_back(N(i % 1000));
+  Value r = Call("distinct values", {L(big)});
+  ASSERT_TRUE(r.is(Type::kList));
+  EXPECT_EQ(r.list().size(), 1000u);
+  EXPECT_FEEL(Call("distinct values", {L({N(1), S("1"), B(true), D("1.0"), S("1"), B(true)})}),
+              L({N(1), S("1"), B(true)}));
+}
 TEST(ListBuiltins, Flatten) {  // §10.3.4.4: flatten([[1,2],[[3]],4]) = [1,2,3,4]
   EXPECT_FEEL(Call("flatten", {L({Nums({1, 2}), L({Nums({3})}), N(4)})}), Nums({1, 2, 3, 4}));
 }
