@@ -20,6 +20,10 @@ using Args = std::vector<std::string>;  // arguments after the subcommand name
 int FeelCommand(const Args& args, Io io);      // zebra feel
 int DmnCommand(const Args& args, Io io);       // zebra dmn eval
 int TckCommand(const Args& args, Io io);       // zebra tck
+int EvaluateCommand(const Args& args, Io io);  // zebra evaluate
+int KbCommand(const Args& args, Io io);        // zebra kb check|list|diff
+int BatchCommand(const Args& args, Io io);     // zebra batch
+int FhirCommand(const Args& args, Io io);      // zebra fhir map
 
 // Dispatches argv to the subcommands.
 int Main(int argc, char** argv, Io io);

@@ -14,6 +14,11 @@ Zebra supports the care team; it does not replace clinical judgement.
 Usage: zebra <command> [options]   (zebra <command> --help for details)
 
 Commands:
+  evaluate CASE.json|- [--format json|text|html] [--knowledge DIR]
+  evaluate --fhir BUNDLE.json [--as-of DATE] [...]
+  fhir map BUNDLE.json [--as-of DATE]
+  kb check | list | diff OLD_DIR NEW_DIR
+  batch IN.ndjson -o OUT.ndjson [--threads N] [--summary CSV] [--fail-fast]
   feel 'EXPRESSION' [--context JSON]   evaluate one FEEL expression
   dmn eval MODEL.dmn [--decision NAME] (--input JSON | --inputs FILE.ndjson)
   tck DIR                              run DMN TCK test cases
@@ -27,6 +32,10 @@ int Main(int argc, char** argv, Io io) {
       {"feel", FeelCommand},
       {"dmn", DmnCommand},
       {"tck", TckCommand},
+      {"evaluate", EvaluateCommand},
+      {"kb", KbCommand},
+      {"batch", BatchCommand},
+      {"fhir", FhirCommand},
   };
   if (argc < 2) {
     io.err << kUsage;

@@ -1,0 +1,69 @@
+// Case evaluation: a zebra.case/v1 in, a zebra.recommendation/v1 out.
+//
+// This module holds no clinical decision. It validates the case against the schema, runs the
+// knowledge base's DMN models in the order its manifest gives (each model sees the case and the
+// results of the models before it), and joins the decisions with the option catalogue and the
+// citations. What to recommend, exclude or alert is entirely in knowledge/.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "dmn/model.h"
+
+namespace zebra::clinical {
+
+using Json = nlohmann::ordered_json;
+
+struct InputError {
+  std::string path;     // JSON path, e.g. "tumor.ki67_percent"
+  std::string message;  // "-3 is below 0"
+};
+
+struct KnowledgeModel {
+  std::string file;
+  std::shared_ptr<const dmn::Model> model;
+};
+
+// A loaded, compiled knowledge base. Immutable; share it across threads.
+struct KnowledgeBase {
+  std::filesystem::path dir;
+  Json manifest;
+  std::string version;       // semantic version
+  std::string release_date;  // YYYY-MM-DD
+  std::vector<KnowledgeModel> models;
+  Json catalogue;
+  Json citations;
+  Json case_schema;
+};
+
+tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> LoadKnowledgeBase(
+    const std::filesystem::path& dir);
+
+// The knowledge directory to use when none is given: $ZEBRA_KNOWLEDGE, ./knowledge, or the
+// source tree's knowledge/.
+std::filesystem::path DefaultKnowledgeDir();
+
+// Parses and validates case JSON text. Errors carry JSON paths; nothing is defaulted.
+tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, const KnowledgeBase& kb);
+std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb);
+
+// Evaluates a validated case. Deterministic: same case and knowledge give the same output.
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json);
+
+// Renderings of a recommendation.
+std::string RenderText(const Json& recommendation);
+std::string RenderHtml(const Json& recommendation);
+
+// Flesch-Kincaid grade level of English text (used to hold patient text to grade 8).
+double FleschKincaidGrade(std::string_view text);
+
+inline constexpr const char* kSupportNotice =
+    "Zebra supports the care team's decision; it does not replace clinical judgement.";
+
+}  // namespace zebra::clinical

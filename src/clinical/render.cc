@@ -1,0 +1,180 @@
+// Text and HTML renderings of a recommendation. Presentation only: every word of clinical
+// content comes from the recommendation JSON (and so from the knowledge base).
+#include <sstream>
+
+#include "clinical/clinical.h"
+
+namespace zebra::clinical {
+namespace {
+
+std::string S(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
+std::string Join(const Json& list, const char* sep = ", ") {
+  std::string out;
+  if (!list.is_array()) return out;
+  for (const auto& e : list) {
+    if (!out.empty()) out += sep;
+    out += e.is_string() ? e.get<std::string>() : e.dump();
+  }
+  return out;
+}
+
+std::string Escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderText(const Json& r) {
+  std::ostringstream o;
+  o << "Zebra recommendation for case " << S(r, "case_id") << "  (knowledge " << S(r, "knowledge_version")
+    << ", engine " << S(r, "zebra_version") << ")\n";
+  o << S(r, "notice") << "\n\n";
+  const Json& c = r["classification"];
+  o << "Classification: " << S(c, "category") << (S(c, "grade").empty() ? "" : " " + S(c, "grade")) << "\n";
+  if (!S(c, "basis").empty()) o << "  " << S(c, "basis") << "\n";
+  const Json& st = r["stage"];
+  o << "Stage: " << (S(st, "group").empty() ? "not staged" : S(st, "group")) << "  " << S(st, "t") << " "
+    << S(st, "n") << " " << S(st, "m");
+  if (!S(st, "chapter").empty()) o << "  (" << S(st, "system") << ", " << S(st, "chapter") << ")";
+  if (!st["derived"].empty()) o << "  derived: " << Join(st["derived"]);
+  o << "\n";
+  o << "Scenario: " << S(r["scenario"], "title") << " [" << S(r["scenario"], "id") << "]\n\n";
+
+  if (!r["alerts"].empty()) {
+    o << "ALERTS\n";
+    for (const auto& a : r["alerts"])
+      o << "  [" << S(a, "severity") << "] " << S(a, "id") << ": " << S(a, "text") << "  (" << Join(a["citations"]) << ")\n";
+    o << "\n";
+  }
+  o << "OPTIONS\n";
+  for (const auto& opt : r["options"]) {
+    o << "  " << (opt.value("preferred", false) ? "* " : "- ") << S(opt, "title") << " [" << S(opt, "id") << "], "
+      << S(opt, "intent") << "\n";
+    if (!S(opt, "rationale").empty()) o << "      why: " << S(opt, "rationale") << "\n";
+    if (!S(opt, "evidence").empty()) o << "      evidence: " << S(opt, "evidence") << "  (" << Join(opt["citations"]) << ")\n";
+    if (!opt["side_effects"].empty()) o << "      side effects: " << Join(opt["side_effects"]) << "\n";
+    if (!opt["cautions"].empty()) o << "      cautions: " << Join(opt["cautions"], "; ") << "\n";
+  }
+  if (!r["not_recommended"].empty()) {
+    o << "\nNOT RECOMMENDED\n";
+    for (const auto& n : r["not_recommended"])
+      o << "  - " << S(n, "id") << ": " << S(n, "reason") << "  (" << Join(n["citations"]) << ")\n";
+  }
+  if (!r["workup"].empty()) {
+    o << "\nWORKUP STILL NEEDED\n";
+    for (const auto& w : r["workup"]) o << "  - " << S(w, "id") << ": " << S(w, "text") << "\n";
+  }
+  if (!r["monitoring"].empty()) {
+    o << "\nMONITORING\n";
+    for (const auto& m : r["monitoring"])
+      o << "  - " << S(m, "test") << " every " << S(m, "interval") << " for " << S(m, "duration") << ". " << S(m, "text")
+        << "\n";
+  }
+  if (!r["missing"].empty()) {
+    o << "\nMISSING DATA\n";
+    for (const auto& m : r["missing"]) o << "  - " << S(m, "field") << ": blocks " << S(m, "blocks") << "\n";
+  }
+  const Json& ps = r["patient_summary"];
+  o << "\nFOR THE PATIENT (reading grade " << S(ps, "reading_grade") << ")\n  " << S(ps, "text") << "\n";
+  if (!ps["questions_to_ask"].empty()) {
+    o << "  Questions to ask:\n";
+    for (const auto& q : ps["questions_to_ask"]) o << "   - " << q.get<std::string>() << "\n";
+  }
+  o << "\nRULES THAT FIRED\n";
+  for (const auto& t : r["trace"]) o << "  " << S(t, "decision") << ": " << S(t, "rule") << "\n";
+  return o.str();
+}
+
+std::string RenderHtml(const Json& r) {
+  std::ostringstream o;
+  o << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    << "<title>Zebra recommendation " << Escape(S(r, "case_id")) << "</title><style>"
+    << "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}"
+    << "h1{font-size:1.5rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:1.6rem}"
+    << ".critical{background:#fde2e1;border-left:4px solid #a40000}.warning{background:#fff4d6;border-left:4px solid #7a5200}"
+    << ".info{background:#e8f0fe;border-left:4px solid #1a4fa0}.alert{padding:.4rem .7rem;margin:.3rem 0}"
+    << ".pref{font-weight:700;color:#0b5d1e}.muted{color:#555}details{margin:.4rem 0}"
+    << "@media print{details{display:block}summary{font-weight:700}}</style></head><body>\n";
+  o << "<h1>Recommendation for case " << Escape(S(r, "case_id")) << "</h1>\n";
+  o << "<p class=\"muted\">" << Escape(S(r, "notice")) << " Knowledge version " << Escape(S(r, "knowledge_version"))
+    << ", engine " << Escape(S(r, "zebra_version")) << ".</p>\n";
+  const Json& c = r["classification"];
+  const Json& st = r["stage"];
+  o << "<p><strong>Classification:</strong> " << Escape(S(c, "category")) << " " << Escape(S(c, "grade")) << " — "
+    << Escape(S(c, "basis")) << "<br><strong>Stage:</strong> " << Escape(S(st, "group").empty() ? "not staged" : S(st, "group"))
+    << " (" << Escape(S(st, "t")) << " " << Escape(S(st, "n")) << " " << Escape(S(st, "m")) << ", "
+    << Escape(S(st, "chapter")) << ")<br><strong>Scenario:</strong> " << Escape(S(r["scenario"], "title")) << "</p>\n";
+  if (!r["alerts"].empty()) {
+    o << "<h2>Alerts</h2>\n";
+    for (const auto& a : r["alerts"])
+      o << "<div class=\"alert " << Escape(S(a, "severity")) << "\"><strong>" << Escape(S(a, "severity")) << ":</strong> "
+        << Escape(S(a, "text")) << " <span class=\"muted\">[" << Escape(Join(a["citations"])) << "]</span></div>\n";
+  }
+  o << "<h2>Options</h2>\n";
+  for (const auto& opt : r["options"]) {
+    o << "<details><summary>" << (opt.value("preferred", false) ? "<span class=\"pref\">Preferred:</span> " : "")
+      << Escape(S(opt, "title")) << " <span class=\"muted\">(" << Escape(S(opt, "intent")) << ")</span></summary>"
+      << "<p>" << Escape(S(opt, "rationale")) << "</p><p><em>Evidence:</em> " << Escape(S(opt, "evidence")) << " ["
+      << Escape(Join(opt["citations"])) << "]</p>";
+    if (!opt["side_effects"].empty()) o << "<p><em>Side effects:</em> " << Escape(Join(opt["side_effects"])) << "</p>";
+    if (!opt["cautions"].empty()) o << "<p><em>Cautions:</em> " << Escape(Join(opt["cautions"], "; ")) << "</p>";
+    o << "</details>\n";
+  }
+  if (!r["not_recommended"].empty()) {
+    o << "<h2>Not recommended</h2><ul>\n";
+    for (const auto& n : r["not_recommended"])
+      o << "<li><strong>" << Escape(S(n, "id")) << "</strong>: " << Escape(S(n, "reason")) << "</li>\n";
+    o << "</ul>\n";
+  }
+  if (!r["workup"].empty()) {
+    o << "<h2>Workup still needed</h2><ul>\n";
+    for (const auto& w : r["workup"]) o << "<li>" << Escape(S(w, "text")) << "</li>\n";
+    o << "</ul>\n";
+  }
+  if (!r["monitoring"].empty()) {
+    o << "<h2>Monitoring</h2><ul>\n";
+    for (const auto& m : r["monitoring"])
+      o << "<li><strong>" << Escape(S(m, "test")) << "</strong> every " << Escape(S(m, "interval")) << " for "
+        << Escape(S(m, "duration")) << ". " << Escape(S(m, "text")) << "</li>\n";
+    o << "</ul>\n";
+  }
+  if (!r["missing"].empty()) {
+    o << "<h2>Missing data</h2><ul>\n";
+    for (const auto& m : r["missing"])
+      o << "<li><code>" << Escape(S(m, "field")) << "</code>: blocks " << Escape(S(m, "blocks")) << "</li>\n";
+    o << "</ul>\n";
+  }
+  const Json& ps = r["patient_summary"];
+  o << "<h2>For the patient</h2><p>" << Escape(S(ps, "text")) << "</p>\n";
+  if (!ps["questions_to_ask"].empty()) {
+    o << "<p>Questions to ask:</p><ul>\n";
+    for (const auto& q : ps["questions_to_ask"]) o << "<li>" << Escape(q.get<std::string>()) << "</li>\n";
+    o << "</ul>\n";
+  }
+  o << "<h2>Why: rules that fired</h2><ul class=\"muted\">\n";
+  for (const auto& t : r["trace"]) o << "<li>" << Escape(S(t, "decision")) << ": " << Escape(S(t, "rule")) << "</li>\n";
+  o << "</ul>\n</body></html>\n";
+  return o.str();
+}
+
+}  // namespace zebra::clinical

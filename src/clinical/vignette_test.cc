@@ -1,0 +1,168 @@
+// Runs the clinical vignettes in tests/vignettes/**.json through the real knowledge base.
+// Each vignette states its sources; the expectations come from the cited facts, not from the
+// program (see knowledge/README.md for the format).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "clinical/clinical.h"
+
+namespace zebra::clinical {
+namespace {
+
+namespace fs = std::filesystem;
+
+const KnowledgeBase& Kb() {
+  static std::shared_ptr<const KnowledgeBase> kb = [] {
+    auto r = LoadKnowledgeBase(fs::path(ZEBRA_SOURCE_DIR) / "knowledge");
+    if (!r) {
+      for (const auto& e : r.error()) ADD_FAILURE() << e;
+      return std::shared_ptr<const KnowledgeBase>();
+    }
+    return *r;
+  }();
+  if (!kb) throw std::runtime_error("knowledge base does not load");
+  return *kb;
+}
+
+std::vector<fs::path> VignetteFiles() {
+  std::vector<fs::path> out;
+  fs::path root = fs::path(ZEBRA_SOURCE_DIR) / "tests" / "vignettes";
+  if (!fs::exists(root)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file() && e.path().extension() == ".json") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::set<std::string> Ids(const Json& list, const char* key = "id") {
+  std::set<std::string> out;
+  if (list.is_array())
+    for (const auto& e : list)
+      if (e.is_object() && e.contains(key) && e[key].is_string()) out.insert(e[key].get<std::string>());
+  return out;
+}
+
+std::string JoinSet(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+void CheckVignette(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Json v = Json::parse(ss.str(), nullptr, false);
+  ASSERT_FALSE(v.is_discarded()) << file << ": not JSON";
+  ASSERT_TRUE(v.contains("case") && v.contains("expect")) << file << ": needs case and expect";
+  ASSERT_TRUE(v.contains("source") && !v["source"].empty()) << file << ": every vignette must cite its source";
+  std::string label = file.filename().string() + " (" + v["source"].dump() + ")";
+  auto errors = ValidateCaseJson(v["case"], Kb());
+  for (const auto& e : errors) ADD_FAILURE() << label << ": case invalid: " << e.path << ": " << e.message;
+  if (!errors.empty()) return;
+  Json r = Evaluate(Kb(), v["case"]);
+  const Json& x = v["expect"];
+  auto scalar = [&](const char* key, const Json& actual) {
+    if (!x.contains(key)) return;
+    EXPECT_EQ(actual, x[key]) << label << ": " << key;
+  };
+  scalar("category", r["classification"]["category"]);
+  scalar("grade", r["classification"]["grade"]);
+  scalar("stage_group", r["stage"]["group"]);
+  scalar("chapter", r["stage"]["chapter"]);
+  scalar("t", r["stage"]["t"]);
+  scalar("n", r["stage"]["n"]);
+  scalar("m", r["stage"]["m"]);
+  scalar("scenario", r["scenario"]["id"]);
+  auto options = Ids(r["options"]);
+  std::set<std::string> preferred;
+  for (const auto& o : r["options"])
+    if (o.value("preferred", false)) preferred.insert(o["id"].get<std::string>());
+  auto include = [&](const char* key, const std::set<std::string>& actual) {
+    if (!x.contains(key)) return;
+    for (const auto& id : x[key])
+      EXPECT_TRUE(actual.count(id.get<std::string>())) << label << ": " << key << " " << id << " missing; got ["
+                                                       << JoinSet(actual) << "]";
+  };
+  auto exclude = [&](const char* key, const std::set<std::string>& actual) {
+    if (!x.contains(key)) return;
+    for (const auto& id : x[key])
+      EXPECT_FALSE(actual.count(id.get<std::string>())) << label << ": " << key << " " << id << " present";
+  };
+  include("options_include", options);
+  exclude("options_exclude", options);
+  include("preferred_include", preferred);
+  include("not_recommended_include", Ids(r["not_recommended"]));
+  include("alerts_include", Ids(r["alerts"]));
+  exclude("alerts_exclude", Ids(r["alerts"]));
+  include("workup_include", Ids(r["workup"]));
+  include("missing_fields_include", Ids(r["missing"], "field"));
+  // Invariants of every output (spec §4, Zebra principles).
+  for (const auto& o : r["options"]) {
+    EXPECT_FALSE(o["citations"].empty()) << label << ": option " << o["id"] << " has no citation";
+    EXPECT_FALSE(Ids(r["not_recommended"]).count(o["id"].get<std::string>()))
+        << label << ": option " << o["id"] << " is both offered and not recommended";
+  }
+  for (const auto& n : r["not_recommended"])
+    EXPECT_FALSE(n["citations"].empty()) << label << ": exclusion " << n["id"] << " has no citation";
+  EXPECT_EQ(r["knowledge_version"], Kb().version);
+  EXPECT_FALSE(r["trace"].empty()) << label << ": no rule trace";
+}
+
+TEST(VignetteTest, AllVignettesMatchTheirSources) {
+  auto files = VignetteFiles();
+  ASSERT_FALSE(files.empty()) << "no vignettes found";
+  for (const auto& f : files) {
+    SCOPED_TRACE(f.string());
+    CheckVignette(f);
+  }
+  std::cout << "[ vignettes ] " << files.size() << " files checked\n";
+}
+
+// The demo cases must validate and evaluate deterministically.
+TEST(VignetteTest, DemoCasesEvaluateDeterministically) {
+  fs::path dir = fs::path(ZEBRA_SOURCE_DIR) / "examples" / "cases";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto c = ParseCase(ss.str(), Kb());
+    ASSERT_TRUE(c.has_value()) << e.path();
+    EXPECT_EQ(Evaluate(Kb(), *c).dump(), Evaluate(Kb(), *c).dump()) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 12);
+}
+
+// Spec §4 / issue: the patient summary is at reading grade 8 or lower for every demo case.
+TEST(VignetteTest, PatientSummaryReadingGrade) {
+  fs::path dir = fs::path(ZEBRA_SOURCE_DIR) / "examples" / "cases";
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto c = ParseCase(ss.str(), Kb());
+    ASSERT_TRUE(c.has_value());
+    Json r = Evaluate(Kb(), *c);
+    double grade = FleschKincaidGrade(r["patient_summary"]["text"].get<std::string>());
+    EXPECT_LE(grade, 8.0) << e.path() << ": " << r["patient_summary"]["text"];
+  }
+}
+
+// Reference values for the readability formula: grade of simple vs complex prose.
+TEST(ReadabilityTest, FleschKincaidOrdersTexts) {
+  EXPECT_LT(FleschKincaidGrade("The cat sat on the mat. It was a good day."), 3.0);
+  EXPECT_GT(FleschKincaidGrade("Peptide receptor radionuclide therapy administers radiolabelled somatostatin "
+                               "analogues intravenously, necessitating nephroprotective amino-acid infusion."),
+            14.0);
+}
+
+}  // namespace
+}  // namespace zebra::clinical
