@@ -343,11 +343,18 @@ Value BetweenNode::Eval(Frame& f) const {
   Value v = value->Eval(f);
   Value lo = low->Eval(f);
   Value hi = high->Eval(f);
-  if (v.is_null() || lo.is_null() || hi.is_null()) return Value();
-  auto c1 = Compare(v, lo);
-  auto c2 = Compare(v, hi);
-  if (!c1 || !c2) return f.ctx->Error("between: operands are not comparable");
-  return Value::Bool(*c1 >= 0 && *c2 <= 0);
+  // e1 >= e2 and e1 <= e3, with ternary logic (DMN 1.5 Table 55).
+  auto side = [&](const Value& bound, bool lower) -> Value {
+    if (v.is_null() || bound.is_null()) return Value();
+    auto c = Compare(v, bound);
+    if (!c) return f.ctx->Error("between: operands are not comparable");
+    return Value::Bool(lower ? *c >= 0 : *c <= 0);
+  };
+  Value a = side(lo, true);
+  Value b = side(hi, false);
+  if ((a.is(Type::kBoolean) && !a.boolean()) || (b.is(Type::kBoolean) && !b.boolean())) return Value::Bool(false);
+  if (a.is_true() && b.is_true()) return Value::Bool(true);
+  return Value();
 }
 
 Value InNode::Eval(Frame& f) const {
@@ -561,6 +568,14 @@ Value FilterNode::Eval(Frame& f) const {
   Frame inner = f;
   inner.outer_item_frame = &f;
   bool index_mode = false;
+  if (list->empty()) {
+    // A numeric index into an empty list is null; a boolean filter gives [].
+    size_t before = f.ctx->diagnostic_count();
+    Value probe = predicate->Eval(inner);
+    f.ctx->TruncateDiagnostics(before);
+    if (probe.is(Type::kNumber)) return Value();
+    return Value::FromList(List{});
+  }
   for (size_t i = 0; i < list->size(); ++i) {
     const Value& item = (*list)[i];
     inner.item = &item;

@@ -115,9 +115,29 @@ class Parser {
   NodePtr ErrorNode() { return std::make_shared<LiteralNode>(); }
 
   // ---- lexing ----------------------------------------------------------------------------
+  // DMN 1.5 §10.3.1.2 rule 61: Unicode white space (no-break space, the U+2000 block, ...).
+  size_t UnicodeSpaceLength(size_t p) const {
+    auto b = [&](size_t i) { return i < src_.size() ? static_cast<unsigned char>(src_[i]) : 0; };
+    if (b(p) == 0xC2 && (b(p + 1) == 0xA0 || b(p + 1) == 0x85)) return 2;
+    if (b(p) == 0xE2 && b(p + 1) == 0x80 && ((b(p + 2) >= 0x80 && b(p + 2) <= 0x8B) || b(p + 2) == 0xA8 || b(p + 2) == 0xA9 || b(p + 2) == 0xAF))
+      return 3;
+    if (b(p) == 0xE2 && b(p + 1) == 0x81 && b(p + 2) == 0x9F) return 3;
+    if (b(p) == 0xE3 && b(p + 1) == 0x80 && b(p + 2) == 0x80) return 3;
+    if (b(p) == 0xEF && b(p + 1) == 0xBB && b(p + 2) == 0xBF) return 3;
+    return 0;
+  }
+
   void SkipSpace(size_t& p) const {
     for (;;) {
-      while (p < src_.size() && std::isspace(static_cast<unsigned char>(src_[p]))) ++p;
+      while (p < src_.size()) {
+        if (std::isspace(static_cast<unsigned char>(src_[p]))) {
+          ++p;
+        } else if (size_t n = UnicodeSpaceLength(p)) {
+          p += n;
+        } else {
+          break;
+        }
+      }
       if (p + 1 < src_.size() && src_[p] == '/' && src_[p + 1] == '/') {
         while (p < src_.size() && src_[p] != '\n') ++p;
         continue;
@@ -349,6 +369,16 @@ class Parser {
     ~DepthGuard() { --p->depth_; }
   };
 
+  // A left-deep operator chain is as deep as it is long: count each operator as a level.
+  bool ChainStep(int& added) {
+    ++added;
+    if (++depth_ > options_.max_nesting) {
+      Fail("expression nested too deeply (limit " + std::to_string(options_.max_nesting) + ")", pos_);
+      return false;
+    }
+    return true;
+  }
+
   // ---- expressions -----------------------------------------------------------------------------
   NodePtr ParseExpression() {
     DepthGuard guard(this);
@@ -500,25 +530,29 @@ class Parser {
 
   NodePtr ParseDisjunction() {
     NodePtr lhs = ParseConjunction();
-    while (!error_ && PeekWord("or")) {
+    int added = 0;
+    while (!error_ && PeekWord("or") && ChainStep(added)) {
       size_t start = Next().start;
       auto n = Make<OrNode>(start);
       n->lhs = lhs;
       n->rhs = ParseConjunction();
       lhs = n;
     }
+    depth_ -= added;
     return lhs;
   }
 
   NodePtr ParseConjunction() {
     NodePtr lhs = ParseComparison();
-    while (!error_ && PeekWord("and")) {
+    int added = 0;
+    while (!error_ && PeekWord("and") && ChainStep(added)) {
       size_t start = Next().start;
       auto n = Make<AndNode>(start);
       n->lhs = lhs;
       n->rhs = ParseComparison();
       lhs = n;
     }
+    depth_ -= added;
     return lhs;
   }
 
@@ -563,6 +597,12 @@ class Parser {
         size_t start = Next().start;
         auto n = Make<InNode>(start);
         n->value = lhs;
+        // The right side may use `?` for the left value (DMN 1.5 Table 55 rule 49.c).
+        PushScope();
+        int saved_slot = input_slot_;
+        bool saved_tests = in_unary_tests_;
+        input_slot_ = DeclareLocal("?");
+        in_unary_tests_ = true;
         if (PeekPunct("(") && !ParenIsRange()) {
           Next();
           n->tests = ParsePositiveUnaryTests();
@@ -570,6 +610,9 @@ class Parser {
         } else {
           n->tests = ParsePositiveUnaryTest();
         }
+        input_slot_ = saved_slot;
+        in_unary_tests_ = saved_tests;
+        PopScope();
         lhs = n;
         continue;
       }
@@ -612,10 +655,14 @@ class Parser {
 
   NodePtr ParseAdditive() {
     NodePtr lhs = ParseMultiplicative();
+    int added = 0;
     for (;;) {
-      if (error_) return lhs;
+      if (error_ || (added > 0 && depth_ > options_.max_nesting)) {
+        depth_ -= added;
+        return lhs;
+      }
       Token t = Peek();
-      if (t.kind == Tok::kPunct && (t.text == "+" || t.text == "-")) {
+      if (t.kind == Tok::kPunct && (t.text == "+" || t.text == "-") && ChainStep(added)) {
         Next();
         auto n = Make<BinaryNode>(t.start);
         n->op = t.text == "+" ? BinaryOp::kAdd : BinaryOp::kSub;
@@ -624,16 +671,21 @@ class Parser {
         lhs = n;
         continue;
       }
+      depth_ -= added;
       return lhs;
     }
   }
 
   NodePtr ParseMultiplicative() {
     NodePtr lhs = ParseExponent();
+    int added = 0;
     for (;;) {
-      if (error_) return lhs;
+      if (error_ || (added > 0 && depth_ > options_.max_nesting)) {
+        depth_ -= added;
+        return lhs;
+      }
       Token t = Peek();
-      if (t.kind == Tok::kPunct && (t.text == "*" || t.text == "/")) {
+      if (t.kind == Tok::kPunct && (t.text == "*" || t.text == "/") && ChainStep(added)) {
         Next();
         auto n = Make<BinaryNode>(t.start);
         n->op = t.text == "*" ? BinaryOp::kMul : BinaryOp::kDiv;
@@ -642,6 +694,7 @@ class Parser {
         lhs = n;
         continue;
       }
+      depth_ -= added;
       return lhs;
     }
   }
@@ -649,7 +702,8 @@ class Parser {
   // Left-associative; unary minus binds tighter (-a ** b is (-a) ** b).
   NodePtr ParseExponent() {
     NodePtr lhs = ParseUnary();
-    while (!error_ && PeekPunct("**")) {
+    int added = 0;
+    while (!error_ && PeekPunct("**") && ChainStep(added)) {
       size_t start = Next().start;
       auto n = Make<BinaryNode>(start);
       n->op = BinaryOp::kPow;
@@ -657,6 +711,7 @@ class Parser {
       n->rhs = ParseUnary();
       lhs = n;
     }
+    depth_ -= added;
     return lhs;
   }
 
@@ -687,14 +742,17 @@ class Parser {
       if (t.kind != Tok::kPunct) return target;
       if (t.text == "(") {
         target = ParseCall(target, t.start);
-      } else if (t.text == "[") {
+      } else if (t.text == "[" && no_filter_ == 0) {
         Next();
         auto n = Make<FilterNode>(t.start);
         n->target = target;
         PushScope();
         n->item_slot = DeclareLocal("item");
         ++filter_depth_;
+        int saved_no_filter = no_filter_;
+        no_filter_ = 0;
         n->predicate = ParseExpression();
+        no_filter_ = saved_no_filter;
         --filter_depth_;
         PopScope();
         ExpectPunct("]");
@@ -779,7 +837,7 @@ class Parser {
       auto n = Make<LocalRefNode>(t.start);
       n->slot = *slot;
       n->name = name;
-      n->shadowable = filter_depth_ > 0 && name != "item";
+      n->shadowable = filter_depth_ > 0;
       return n;
     }
     if (auto slot = scope_.Find(name)) {
@@ -898,7 +956,9 @@ class Parser {
     auto n = Make<RangeNode>(start);
     n->low = low;
     n->low_closed = low_closed;
+    ++no_filter_;
     n->high = ParseExpression();
+    --no_filter_;
     Token close = Peek();
     if (close.kind == Tok::kPunct && (close.text == "]" || close.text == ")" || close.text == "[")) {
       Next();
@@ -1149,6 +1209,7 @@ class Parser {
   int next_local_ = 0;
   int max_locals_ = 0;
   int filter_depth_ = 0;
+  int no_filter_ = 0;  // inside a range's upper endpoint, '[' closes the range
   bool in_unary_tests_ = false;
   int input_slot_ = -1;
   bool uses_input_ = false;

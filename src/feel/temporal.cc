@@ -305,7 +305,7 @@ std::optional<Time> ParseTime(std::string_view s) {
   t.nanos = (int64_t{*h} * 3600 + *m * 60 + *sec) * kNanosPerSecond + frac;
   std::string_view rest = s.substr(pos);
   if (rest.empty()) return t;
-  if (rest == "Z") {
+  if (rest == "Z" || rest == "z") {
     t.kind = ZoneKind::kOffset;
     return t;
   }

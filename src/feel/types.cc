@@ -95,7 +95,7 @@ struct TypeParser {
             if (!n || !Eat(':')) return std::nullopt;
             auto ft = Parse();
             if (!ft) return std::nullopt;
-            t.fields.emplace_back(std::move(*n), std::move(*ft));
+            t.fields.emplace_back(std::move(*n), std::make_shared<const TypeSpec>(std::move(*ft)));
           } while (Eat(','));
           if (!Eat('>')) return std::nullopt;
         }
@@ -163,7 +163,7 @@ std::string TypeSpec::ToString() const {
       std::string s = "context<";
       for (size_t i = 0; i < fields.size(); ++i) {
         if (i) s += ", ";
-        s += fields[i].first + ": " + fields[i].second.ToString();
+        s += fields[i].first + ": " + fields[i].second->ToString();
       }
       return s + ">";
     }
@@ -183,8 +183,9 @@ std::string TypeSpec::ToString() const {
 
 bool IsInstance(const Value& v, const TypeSpec& t) {
   using K = TypeSpec::Kind;
-  if (t.kind == K::kAny) return true;
+  // DMN 1.5 Table 61: null is an instance of Null only.
   if (v.is_null()) return t.kind == K::kNull;
+  if (t.kind == K::kAny) return true;
   switch (t.kind) {
     case K::kAny: return true;
     case K::kNull: return false;
@@ -213,7 +214,7 @@ bool IsInstance(const Value& v, const TypeSpec& t) {
       if (!v.is(Type::kContext)) return false;
       for (const auto& [name, ft] : t.fields) {
         const Value* f = v.context().Find(name);
-        if (!f || !IsInstance(*f, ft)) return false;
+        if (!f || !IsInstance(*f, *ft)) return false;
       }
       return true;
     }

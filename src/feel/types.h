@@ -31,7 +31,7 @@ struct TypeSpec {
   };
   Kind kind = Kind::kAny;
   std::shared_ptr<const TypeSpec> element;                          // list<T>, range<T>
-  std::vector<std::pair<std::string, TypeSpec>> fields;             // context<a: T>
+  std::vector<std::pair<std::string, std::shared_ptr<const TypeSpec>>> fields;  // context<a: T>
   std::vector<TypeSpec> params;                                     // function<T1, T2>
   std::shared_ptr<const TypeSpec> result;                           // -> T
 

@@ -101,9 +101,48 @@ bool RangeEqual(const Range& a, const Range& b) {
 
 }  // namespace
 
+// DMN 1.5 Table 54: when one operand has no offset, it takes the other's offset.
+std::pair<DateTime, DateTime> AlignZones(DateTime x, DateTime y) {
+  bool lx = x.time.kind == ZoneKind::kLocal, ly = y.time.kind == ZoneKind::kLocal;
+  if (lx != ly) {
+    DateTime& local = lx ? x : y;
+    const DateTime& zoned = lx ? y : x;
+    if (auto off = EffectiveOffset(zoned)) {
+      local.time.kind = ZoneKind::kOffset;
+      local.time.offset_seconds = *off;
+    }
+  }
+  return {x, y};
+}
+
+std::pair<Time, Time> AlignZones(Time x, Time y) {
+  bool lx = x.kind == ZoneKind::kLocal, ly = y.kind == ZoneKind::kLocal;
+  if (lx != ly) {
+    Time& local = lx ? x : y;
+    const Time& zoned = lx ? y : x;
+    if (auto off = EffectiveOffset(zoned)) {
+      local.kind = ZoneKind::kOffset;
+      local.offset_seconds = *off;
+    }
+  }
+  return {x, y};
+}
+
 std::optional<bool> Equal(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
-  if (a.type() != b.type()) return std::nullopt;
+  if (a.type() != b.type()) {
+    // A zero duration of either kind is the same length of time.
+    bool da = a.is(Type::kDaysTimeDuration) || a.is(Type::kYearsMonthsDuration);
+    bool db = b.is(Type::kDaysTimeDuration) || b.is(Type::kYearsMonthsDuration);
+    if (da && db) {
+      auto zero = [](const Value& v) {
+        return v.is(Type::kDaysTimeDuration) ? (v.days_time().seconds == 0 && v.days_time().nanos == 0)
+                                             : v.years_months().months == 0;
+      };
+      return zero(a) && zero(b) ? std::optional<bool>(true) : std::nullopt;
+    }
+    return std::nullopt;
+  }
   switch (a.type()) {
     case Type::kNull: return true;
     case Type::kBoolean: return a.boolean() == b.boolean();
@@ -111,12 +150,14 @@ std::optional<bool> Equal(const Value& a, const Value& b) {
     case Type::kString: return a.string() == b.string();
     case Type::kDate: return a.date() == b.date();
     case Type::kTime: {
-      auto c = CompareTime(a.time(), b.time());
+      auto [x, y] = AlignZones(a.time(), b.time());
+      auto c = CompareTime(x, y);
       if (!c) return false;
       return *c == 0;
     }
     case Type::kDateTime: {
-      auto c = CompareDateTime(a.date_time(), b.date_time());
+      auto [x, y] = AlignZones(a.date_time(), b.date_time());
+      auto c = CompareDateTime(x, y);
       if (!c) return false;
       return *c == 0;
     }
@@ -136,8 +177,14 @@ std::optional<std::strong_ordering> Compare(const Value& a, const Value& b) {
     case Type::kNumber: return a.number() <=> b.number();
     case Type::kString: return a.string() <=> b.string();
     case Type::kDate: return a.date() <=> b.date();
-    case Type::kTime: return CompareTime(a.time(), b.time());
-    case Type::kDateTime: return CompareDateTime(a.date_time(), b.date_time());
+    case Type::kTime: {
+      auto [x, y] = AlignZones(a.time(), b.time());
+      return CompareTime(x, y);
+    }
+    case Type::kDateTime: {
+      auto [x, y] = AlignZones(a.date_time(), b.date_time());
+      return CompareDateTime(x, y);
+    }
     case Type::kDaysTimeDuration: return a.days_time() <=> b.days_time();
     case Type::kYearsMonthsDuration: return a.years_months() <=> b.years_months();
     default: return std::nullopt;

@@ -149,6 +149,10 @@ class EvalContext {
   void Warn(std::string message);
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   void ClearDiagnostics() { diagnostics_.clear(); }
+  size_t diagnostic_count() const { return diagnostics_.size(); }
+  void TruncateDiagnostics(size_t n) {
+    if (n < diagnostics_.size()) diagnostics_.resize(n);
+  }
 
   // Guards against hostile input: call depth and total loop iterations per evaluation.
   int max_depth = 2000;
