@@ -23,9 +23,10 @@ run: build
 unit-test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The unit tests again under AddressSanitizer + UBSan (only the test binaries are built).
 asan-test: setup
 	cmake --preset dev
-	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target feel_test json_test dmn_test clinical_test fhir_test
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
 
 test: unit-test asan-test

@@ -86,8 +86,8 @@ std::string RenderText(const Json& r) {
   if (!r["monitoring"].empty()) {
     o << "\nMONITORING\n";
     for (const auto& m : r["monitoring"])
-      o << "  - " << S(m, "test") << " every " << S(m, "interval") << " for " << S(m, "duration") << ". " << S(m, "text")
-        << "\n";
+      o << "  - " << S(m, "test") << " (interval: " << S(m, "interval") << "; duration: " << S(m, "duration") << ")\n      "
+        << S(m, "text") << "\n";
   }
   if (!r["missing"].empty()) {
     o << "\nMISSING DATA\n";
@@ -154,8 +154,8 @@ std::string RenderHtml(const Json& r) {
   if (!r["monitoring"].empty()) {
     o << "<h2>Monitoring</h2><ul>\n";
     for (const auto& m : r["monitoring"])
-      o << "<li><strong>" << Escape(S(m, "test")) << "</strong> every " << Escape(S(m, "interval")) << " for "
-        << Escape(S(m, "duration")) << ". " << Escape(S(m, "text")) << "</li>\n";
+      o << "<li><strong>" << Escape(S(m, "test")) << "</strong> (interval: " << Escape(S(m, "interval"))
+        << "; duration: " << Escape(S(m, "duration")) << ") " << Escape(S(m, "text")) << "</li>\n";
     o << "</ul>\n";
   }
   if (!r["missing"].empty()) {
