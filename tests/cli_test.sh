@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End-to-end checks of the zebra commands: outputs, exit codes and error messages (spec §6).
+set -u
+ZEBRA=$1
+ROOT=$2
+cd "$ROOT"
+pass=0
+fail=0
+check() {  # check NAME EXPECTED_RC COMMAND... ; stdout in $out, stderr in $err
+  local name=$1 expected=$2
+  shift 2
+  out=$("$@" 2>/tmp/zebra_cli_err.$$)
+  rc=$?
+  err=$(cat /tmp/zebra_cli_err.$$)
+  if [[ $rc -eq $expected ]]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $name: exit $rc, expected $expected"; echo "$err" | head -5; fi
+}
+expect_out() {  # expect_out NAME TEXT: $out must equal TEXT
+  if [[ "$out" == "$2" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: got '$out', expected '$2'"; fi
+}
+expect_contains() {  # expect_contains NAME HAYSTACK NEEDLE
+  if [[ "$2" == *"$3"* ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: '$3' not in output"; fi
+}
+
+# zebra feel: FEEL literal output (spec §6), decimal semantics (DMN 1.5 §10.3.2.3.1).
+check feel-add 0 "$ZEBRA" feel '0.1 + 0.2 = 0.3'; expect_out feel-add true
+check feel-context 0 "$ZEBRA" feel 'Monthly Salary * 12' --context '{"Monthly Salary": 1000}'; expect_out feel-context 12000
+check feel-string 0 "$ZEBRA" feel 'upper case("zebra")'; expect_out feel-string '"ZEBRA"'
+check feel-date 0 "$ZEBRA" feel 'date("2026-01-31") + duration("P1M")'; expect_out feel-date 'date("2026-02-28")'
+check feel-syntax 2 "$ZEBRA" feel '[1, 2'; expect_contains feel-syntax-msg "$err" "1:6"
+check feel-bad-context 2 "$ZEBRA" feel '1' --context '[1]'
+check unknown-command 2 "$ZEBRA" nosuchcommand
+check help 0 "$ZEBRA" --help
+
+# zebra evaluate: a demo case gives a recommendation naming the knowledge version.
+case_file=examples/cases/pnet_small_nonfunctioning.json
+check evaluate 0 "$ZEBRA" evaluate "$case_file"
+expect_contains evaluate-schema "$out" '"schema": "zebra.recommendation/v1"'
+expect_contains evaluate-version "$out" '"knowledge_version": "1.0.0"'
+expect_contains evaluate-notice "$out" 'does not replace clinical judgement'
+check evaluate-text 0 "$ZEBRA" evaluate "$case_file" --format text; expect_contains evaluate-text-options "$out" "OPTIONS"
+check evaluate-html 0 "$ZEBRA" evaluate "$case_file" --format html; expect_contains evaluate-html-doc "$out" "<!doctype html>"
+# Determinism: same case, same bytes (spec §4).
+a=$("$ZEBRA" evaluate "$case_file"); b=$("$ZEBRA" evaluate "$case_file")
+if [[ "$a" == "$b" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL evaluate is not deterministic"; fi
+# Bad input: exit 2 with the JSON path (spec §3).
+tmp=$(mktemp -d)
+echo '{"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas","ki67_percent":-3,"colour":"red"}}' > "$tmp/bad.json"
+check evaluate-bad 2 "$ZEBRA" evaluate "$tmp/bad.json"
+expect_contains evaluate-bad-path "$err" "tumor.ki67_percent: -3 is below 0"
+expect_contains evaluate-bad-unknown "$err" "tumor.colour"
+echo 'not json' > "$tmp/garbage.json"
+check evaluate-garbage 2 "$ZEBRA" evaluate "$tmp/garbage.json"
+python3 -c "print('[' * 100000)" > "$tmp/deep.json"
+check evaluate-deep 2 "$ZEBRA" evaluate "$tmp/deep.json"
+check evaluate-stdin 0 sh -c "\"$ZEBRA\" evaluate - < $case_file"
+
+# FHIR: the shared mCODE example maps and evaluates.
+bundle=../shared/examples/fhir/mcode-pnet-g2-bundle.json
+if [[ -f $bundle ]]; then
+  check fhir-map 0 "$ZEBRA" fhir map "$bundle"; expect_contains fhir-map-site "$out" '"primary_site": "pancreas"'
+  check evaluate-fhir 0 "$ZEBRA" evaluate --fhir "$bundle"; expect_contains evaluate-fhir-out "$out" '"case_id"'
+fi
+echo '{"resourceType":"Patient"}' > "$tmp/notbundle.json"
+check fhir-bad 2 "$ZEBRA" fhir map "$tmp/notbundle.json"; expect_contains fhir-bad-path "$err" "resourceType"
+
+# kb: the shipped knowledge base checks clean; diff of a base with itself has no changes.
+check kb-check 0 "$ZEBRA" kb check
+check kb-list 0 "$ZEBRA" kb list; expect_contains kb-list-version "$out" "knowledge 1.0.0"
+check kb-diff 0 "$ZEBRA" kb diff knowledge knowledge; expect_contains kb-diff-none "$out" "0 change(s)"
+
+# batch: order kept, bad line reported with its number, exit 2, summary written.
+for f in examples/cases/*.json; do python3 -c "import json;print(json.dumps(json.load(open('$f'))))"; done > "$tmp/in.ndjson"
+echo '{"schema":"zebra.case/v1","id":"bad","tumor":{"primary_site":"moon"}}' >> "$tmp/in.ndjson"
+n=$(wc -l < "$tmp/in.ndjson")
+check batch 2 "$ZEBRA" batch "$tmp/in.ndjson" -o "$tmp/out.ndjson" --threads 2 --summary "$tmp/sum.csv"
+expect_contains batch-line "$err" "line $n: tumor.primary_site"
+if [[ $(wc -l < "$tmp/out.ndjson") -eq $n ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch output line count"; fi
+first_in=$(head -1 "$tmp/in.ndjson" | python3 -c "import json,sys;print(json.load(sys.stdin)['id'])")
+first_out=$(head -1 "$tmp/out.ndjson" | python3 -c "import json,sys;print(json.load(sys.stdin)['case_id'])")
+if [[ "$first_in" == "$first_out" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch order"; fi
+expect_contains batch-summary "$(cat "$tmp/sum.csv")" "cases,invalid,1"
+rm -rf "$tmp" /tmp/zebra_cli_err.$$
+
+echo "cli: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
