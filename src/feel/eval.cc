@@ -294,6 +294,7 @@ Value BinaryNode::Eval(Frame& f) const {
   Value a = lhs->Eval(f);
   Value b = rhs->Eval(f);
   EvalContext& ctx = *f.ctx;
+
   switch (op) {
     case BinaryOp::kAdd: return Add(a, b, ctx);
     case BinaryOp::kSub: return Subtract(a, b, ctx);

@@ -92,9 +92,16 @@ class Parser {
     d.column = col;
     return d;
   }
+  // Incremental from the last position asked for: nodes are made left to right, so the whole
+  // parse stays linear in the text length.
   std::pair<int, int> LineCol(size_t pos) const {
-    int line = 1, col = 1;
-    for (size_t i = 0; i < pos && i < src_.size(); ++i) {
+    if (pos < lc_pos_) {
+      lc_pos_ = 0;
+      lc_line_ = 1;
+      lc_col_ = 1;
+    }
+    int line = lc_line_, col = lc_col_;
+    for (size_t i = lc_pos_; i < pos && i < src_.size(); ++i) {
       if (src_[i] == '\n') {
         ++line;
         col = 1;
@@ -102,6 +109,9 @@ class Parser {
         ++col;
       }
     }
+    lc_pos_ = std::min(pos, src_.size());
+    lc_line_ = line;
+    lc_col_ = col;
     return {line, col};
   }
   template <typename T>
@@ -181,9 +191,18 @@ class Parser {
       t.end = q;
     } else if (c == '"') {
       size_t q = p + 1;
+      bool vertical_space = false;
       while (q < src_.size() && src_[q] != '"') {
+        if (src_[q] == '\n' || src_[q] == '\r') vertical_space = true;
         if (src_[q] == '\\' && q + 1 < src_.size()) ++q;
         ++q;
+      }
+      if (vertical_space && q < src_.size()) {
+        // DMN 1.5 §10.3.1.2 rule 33: a string literal cannot span lines.
+        t.kind = Tok::kError;
+        t.end = q + 1;
+        t.text = "line break inside a string literal (use \\n)";
+        return t;
       }
       if (q >= src_.size()) {
         t.kind = Tok::kError;
@@ -1208,6 +1227,9 @@ class Parser {
   std::vector<std::vector<std::pair<std::string, int>>> locals_;
   int next_local_ = 0;
   int max_locals_ = 0;
+  mutable size_t lc_pos_ = 0;
+  mutable int lc_line_ = 1;
+  mutable int lc_col_ = 1;
   int filter_depth_ = 0;
   int no_filter_ = 0;  // inside a range's upper endpoint, '[' closes the range
   bool in_unary_tests_ = false;

@@ -208,14 +208,35 @@ std::string RunCase(const Case& c) {
 
 class SpecSuiteTest : public ::testing::TestWithParam<std::string> {};
 
+// Cases where the engine knowingly departs from the spec text, one "file:line  reason" per
+// line in tests/feel/known_deviations.txt. The list may only shrink: a listed case that passes
+// fails the test until it is removed.
+const std::set<std::string>& KnownDeviations() {
+  static const std::set<std::string> known = [] {
+    std::set<std::string> out;
+    std::ifstream in(SuiteDir() / "known_deviations.txt");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      out.insert(line.substr(0, line.find_first_of(" \t")));
+    }
+    return out;
+  }();
+  return known;
+}
+
 TEST_P(SpecSuiteTest, File) {
   ParsedFile f = ParseFile(GetParam());
   for (const auto& p : f.problems) ADD_FAILURE() << p;
   EXPECT_FALSE(f.cases.empty()) << GetParam() << " has no cases";
   for (const auto& c : f.cases) {
     std::string failure = RunCase(c);
+    bool known = KnownDeviations().count(c.file + ":" + std::to_string(c.line)) > 0;
     // Reported at the case's own file:line so editors can jump to it.
-    if (!failure.empty()) ADD_FAILURE_AT(("tests/feel/" + c.file).c_str(), c.line) << failure;
+    if (!failure.empty() && !known) ADD_FAILURE_AT(("tests/feel/" + c.file).c_str(), c.line) << failure;
+    if (failure.empty() && known)
+      ADD_FAILURE_AT(("tests/feel/" + c.file).c_str(), c.line)
+          << "listed in known_deviations.txt but passes now: remove it from the list";
   }
 }
 
