@@ -273,17 +273,29 @@ class Mapper {
     bool primary = HasProfile(r, "mcode-primary-cancer-condition");
     const Json* p = Match(Table("primary_condition"), code);
     if (primary || p) {
-      if (p) ApplySet((*p)["set"], r, "code");
+      // The ICD-O-3 histology is more specific than a morphology implied by the ICD-10 code (C7A.1
+      // says only "poorly differentiated"; 8041/3 says small cell), so when both exist the
+      // histology decides and the code's morphology is not offered as a competing value.
+      bool histology_morphology = false;
+      if (r.contains("extension") && r["extension"].is_array())
+        for (const auto& ext : r["extension"])
+          if (ext.is_object() && ext.value("url", "").ends_with("mcode-histology-morphology-behavior")) {
+            const Json* m = Match(Table("morphology"), ext.value("valueCodeableConcept", Json::object()));
+            if (m) {
+              ApplySet((*m)["set"], r, "extension[histology-morphology-behavior]");
+              histology_morphology = histology_morphology || (*m)["set"].contains("tumor.morphology");
+            } else {
+              notes_.push_back("morphology code not in the code tables: " + Codes(ext.value("valueCodeableConcept", Json::object())));
+            }
+          }
+      if (p) {
+        Json set = (*p)["set"];
+        if (histology_morphology) set.erase("tumor.morphology");
+        ApplySet(set, r, "code");
+      }
       if (r.contains("bodySite") && r["bodySite"].is_array())
         for (const auto& bs : r["bodySite"])
           if (const Json* m = Match(Table("body_site"), bs)) ApplySet((*m)["set"], r, "bodySite");
-      if (r.contains("extension") && r["extension"].is_array())
-        for (const auto& ext : r["extension"])
-          if (ext.value("url", "").ends_with("mcode-histology-morphology-behavior")) {
-            const Json* m = Match(Table("morphology"), ext.value("valueCodeableConcept", Json::object()));
-            if (m) ApplySet((*m)["set"], r, "extension[histology-morphology-behavior]");
-            else notes_.push_back("morphology code not in the code tables: " + Codes(ext.value("valueCodeableConcept", Json::object())));
-          }
       if (!p && !candidates_.count("tumor.primary_site"))
         notes_.push_back("primary cancer condition code not in the code tables: " + Codes(code));
       return;
