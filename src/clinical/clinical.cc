@@ -31,25 +31,6 @@ std::string Str(const Json& j, const char* key) {
   return it->get<std::string>();
 }
 
-// Deepest nesting of a JSON text, counted without parsing (strings skipped), so hostile input
-// is refused before a parser recurses into it.
-size_t NestingDepth(std::string_view text) {
-  size_t depth = 0, max_depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') max_depth = std::max(max_depth, ++depth);
-    else if ((c == '}' || c == ']') && depth > 0) --depth;
-  }
-  return max_depth;
-}
-
 constexpr size_t kMaxCaseDepth = 32;
 constexpr size_t kMaxCaseBytes = 1 << 20;
 
@@ -119,7 +100,7 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
 tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, const KnowledgeBase& kb) {
   if (text.size() > kMaxCaseBytes)
     return tl::unexpected(std::vector<InputError>{{"$", "case is larger than 1 MiB"}});
-  if (NestingDepth(text) > kMaxCaseDepth)
+  if (json::NestingDepth(text) > kMaxCaseDepth)
     return tl::unexpected(std::vector<InputError>{{"$", "JSON nested deeper than 32 levels"}});
   Json j;
   try {

@@ -1,5 +1,7 @@
 #include "fhir/fhir.h"
 
+#include "json/json_values.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -17,23 +19,6 @@ constexpr size_t kMaxDepth = 64;
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-size_t NestingDepth(std::string_view text) {
-  size_t depth = 0, max_depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') max_depth = std::max(max_depth, ++depth);
-    else if ((c == '}' || c == ']') && depth > 0) --depth;
-  }
-  return max_depth;
 }
 
 // A candidate value for one case field, with where it came from.
@@ -619,7 +604,7 @@ std::filesystem::path DefaultCodeTablesPath(const std::filesystem::path& knowled
 tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle_text, const Json& code_tables,
                                                          const MapOptions& options) {
   if (bundle_text.size() > kMaxBundleBytes) return tl::unexpected(std::vector<MapError>{{"$", "bundle larger than 32 MiB"}});
-  if (NestingDepth(bundle_text) > kMaxDepth)
+  if (json::NestingDepth(bundle_text) > kMaxDepth)
     return tl::unexpected(std::vector<MapError>{{"$", "JSON nested deeper than 64 levels"}});
   Json bundle;
   try {

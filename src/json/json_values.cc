@@ -1,5 +1,7 @@
 #include "json/json_values.h"
 
+#include <algorithm>
+
 namespace zebra::json {
 
 feel::Value ValueFromJson(const nlohmann::ordered_json& j) {
@@ -64,6 +66,23 @@ nlohmann::ordered_json ValueToJson(const feel::Value& v) {
     case Type::kFunction: return feel::ToFeelLiteral(v);
     default: return feel::ToFeelString(v);
   }
+}
+
+size_t NestingDepth(std::string_view text) {
+  size_t depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') max_depth = std::max(max_depth, ++depth);
+    else if ((c == '}' || c == ']') && depth > 0) --depth;
+  }
+  return max_depth;
 }
 
 }  // namespace zebra::json

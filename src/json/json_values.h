@@ -15,4 +15,8 @@ feel::Value ValueFromJson(const nlohmann::ordered_json& j);
 // values as ISO 8601 strings; ranges and functions as their FEEL text.
 nlohmann::ordered_json ValueToJson(const feel::Value& v);
 
+// Deepest bracket nesting of a JSON text, counted without parsing (strings skipped), so hostile
+// input can be refused before any parser recurses into it.
+size_t NestingDepth(std::string_view text);
+
 }  // namespace zebra::json
