@@ -613,7 +613,12 @@ tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle
     return tl::unexpected(std::vector<MapError>{{"$", std::string("not valid JSON: ") + e.what()}});
   }
   Mapper m(code_tables, options);
-  return m.Run(bundle);
+  try {
+    return m.Run(bundle);
+  } catch (const Json::exception& e) {
+    // A malformed element the mapper did not anticipate: still an input error, never a crash.
+    return tl::unexpected(std::vector<MapError>{{"$", std::string("unexpected structure: ") + e.what()}});
+  }
 }
 
 }  // namespace zebra::fhir
