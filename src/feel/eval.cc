@@ -247,7 +247,9 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
     (void)saw_null;
     return Value::Bool(false);
   }
-  if (test_value.is(Type::kBoolean) && !input.is(Type::kBoolean)) return test_value;
+  // A boolean-valued test expression (a function of other names) decides by itself, but only
+  // for a known input: `true` must not match a missing (null) value.
+  if (test_value.is(Type::kBoolean) && !input.is(Type::kBoolean) && !input.is_null()) return test_value;
   auto e = Equal(input, test_value);
   if (!e) return Value::Bool(false);
   return Value::Bool(*e);

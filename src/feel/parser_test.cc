@@ -152,6 +152,9 @@ TEST(UnaryTestsTest, Forms) {
   EXPECT_TRUE(RunTests("[4, 5, 6]", Value::Number(5)).is_true());
   EXPECT_TRUE(RunTests("null", Value()).is_true());
   EXPECT_FALSE(RunTests("> 3", Value()).is_true());
+  // A literal true entry does not match an unknown (null) input.
+  EXPECT_FALSE(RunTests("true", Value()).is_true());
+  EXPECT_TRUE(RunTests("true", Value::Bool(true)).is_true());
 }
 
 }  // namespace
