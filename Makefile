@@ -17,8 +17,15 @@ $(BUILD_DIR)/build.ninja:
 build: setup $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Starts the service with demo cases once `zebra serve` exists; until then, shows Zebra's answer
+# for every demo case in the terminal.
 run: build
-	./$(BUILD_DIR)/zebra serve --demo --port 8080
+	@if ./$(BUILD_DIR)/zebra serve --help >/dev/null 2>&1; then \
+	  ./$(BUILD_DIR)/zebra serve --demo --port 8080; \
+	else \
+	  echo "zebra serve is not built yet; evaluating the demo cases in examples/cases instead."; \
+	  for f in examples/cases/*.json; do ./$(BUILD_DIR)/zebra evaluate $$f --format text; echo; done; \
+	fi
 
 unit-test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
