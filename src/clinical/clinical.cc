@@ -266,6 +266,7 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
   for (const char* k : {"chapter", "t", "n", "m", "group"})
     stage[k] = st && st->is_object() ? st->value(k, Json()) : Json();
   stage["derived"] = st && st->is_object() ? StringList(st->value("derived", Json::array())) : Json::array();
+  if (st && st->is_object() && st->contains("basis") && (*st)["basis"].is_string()) stage["basis"] = (*st)["basis"];
   out["stage"] = stage;
 
   const Json* sc = FindDecision(results, "Scenario");
@@ -303,14 +304,33 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
   }
   out["not_recommended"] = not_recommended;
 
+  // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
+  // staging fact) is shown once, with every text and citation.
   Json alerts = Json::array();
-  for (const auto& a : CollectById(results, {"Classification Alerts", "Stage Alerts", "Alerts"})) {
-    Json e = Json::object();
-    e["id"] = Str(a, "id");
-    e["severity"] = a.value("severity", Json("info"));
-    e["text"] = a.value("text", Json(""));
-    e["citations"] = StringList(a.value("citations", Json::array()));
-    alerts.push_back(std::move(e));
+  for (const char* decision : {"Classification Alerts", "Stage Alerts", "Alerts"}) {
+    const Json* d = FindDecision(results, decision);
+    if (!d || !d->is_array()) continue;
+    for (const auto& a : *d) {
+      if (!a.is_object()) continue;
+      std::string id = Str(a, "id");
+      std::string text = a.value("text", Json("")).is_string() ? a["text"].get<std::string>() : "";
+      Json cites = StringList(a.value("citations", Json::array()));
+      auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Json& x) { return x["id"] == id; });
+      if (existing != alerts.end()) {
+        std::string old_text = (*existing)["text"].get<std::string>();
+        if (!text.empty() && old_text.find(text) == std::string::npos) (*existing)["text"] = old_text + " " + text;
+        for (const auto& c : cites)
+          if (std::find((*existing)["citations"].begin(), (*existing)["citations"].end(), c) == (*existing)["citations"].end())
+            (*existing)["citations"].push_back(c);
+        continue;
+      }
+      Json e = Json::object();
+      e["id"] = id;
+      e["severity"] = a.value("severity", Json("info"));
+      e["text"] = text;
+      e["citations"] = cites;
+      alerts.push_back(std::move(e));
+    }
   }
   // Critical first, then warnings, then information; stable within a severity.
   auto rank = [](const Json& a) {

@@ -57,6 +57,7 @@ std::string RenderText(const Json& r) {
   if (!S(st, "chapter").empty()) o << "  (" << S(st, "system") << ", " << S(st, "chapter") << ")";
   if (!st["derived"].empty()) o << "  derived: " << Join(st["derived"]);
   o << "\n";
+  if (!S(st, "basis").empty()) o << "  " << S(st, "basis") << "\n";
   o << "Scenario: " << S(r["scenario"], "title") << " [" << S(r["scenario"], "id") << "]\n\n";
 
   if (!r["alerts"].empty()) {
