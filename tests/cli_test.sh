@@ -80,6 +80,14 @@ first_in=$(head -1 "$tmp/in.ndjson" | python3 -c "import json,sys;print(json.loa
 first_out=$(head -1 "$tmp/out.ndjson" | python3 -c "import json,sys;print(json.load(sys.stdin)['case_id'])")
 if [[ "$first_in" == "$first_out" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch order"; fi
 expect_contains batch-summary "$(cat "$tmp/sum.csv")" "cases,invalid,1"
+# batch --fhir: one bundle per line, mapped then evaluated; a non-bundle line is reported.
+for b in tests/fhir/*.bundle.json; do python3 -c "import json;print(json.dumps(json.load(open('$b'))))"; done > "$tmp/bundles.ndjson"
+echo '{"resourceType":"Patient"}' >> "$tmp/bundles.ndjson"
+nb=$(wc -l < "$tmp/bundles.ndjson")
+check batch-fhir 2 "$ZEBRA" batch "$tmp/bundles.ndjson" -o "$tmp/fout.ndjson" --fhir --threads 2
+expect_contains batch-fhir-line "$err" "line $nb: resourceType"
+if [[ $(grep -c '"schema":"zebra.recommendation/v1"' "$tmp/fout.ndjson") -eq $((nb - 1)) ]]; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL batch --fhir: not every bundle evaluated"; fi
 rm -rf "$tmp" /tmp/zebra_cli_err.$$
 
 echo "cli: $pass passed, $fail failed"

@@ -1,4 +1,4 @@
-// zebra batch IN.ndjson -o OUT.ndjson [--threads N] [--summary CSV] [--fail-fast]
+// zebra batch IN.ndjson -o OUT.ndjson [--threads N] [--summary CSV] [--fail-fast] [--fhir]
 //
 // Streaming: the input is read in chunks of lines; worker threads evaluate whole chunks; a
 // writer emits chunks in input order. At most a few chunks per thread are in flight, so memory
@@ -21,6 +21,7 @@
 
 #include "cli/commands.h"
 #include "clinical/clinical.h"
+#include "fhir/fhir.h"
 
 namespace zebra::cli {
 namespace {
@@ -38,12 +39,29 @@ struct Chunk {
 };
 
 // Evaluates one chunk: every line becomes one output line (a recommendation or an error record).
-void ProcessChunk(const clinical::KnowledgeBase& kb, Chunk& chunk) {
+// With FHIR code tables, each line is a FHIR Bundle mapped to a case first.
+void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tables, Chunk& chunk) {
   for (size_t i = 0; i < chunk.lines.size(); ++i) {
     const std::string& line = chunk.lines[i];
     size_t line_no = chunk.first_line + i;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines are skipped
-    auto c = clinical::ParseCase(line, kb);
+    std::string mapped_text;
+    if (fhir_tables) {
+      auto mapped = fhir::MapBundle(line, *fhir_tables);
+      if (!mapped) {
+        ++chunk.bad;
+        clinical::Json list = clinical::Json::array();
+        for (const auto& e : mapped.error()) {
+          chunk.errors += "line " + std::to_string(line_no) + ": " + e.path + ": " + e.message + "\n";
+          list.push_back({{"path", e.path}, {"message", e.message}});
+        }
+        chunk.output += clinical::Json({{"line", line_no}, {"errors", list}}).dump();
+        chunk.output += '\n';
+        continue;
+      }
+      mapped_text = mapped->case_json.dump();
+    }
+    auto c = clinical::ParseCase(fhir_tables ? mapped_text : line, kb);
     if (!c) {
       ++chunk.bad;
       clinical::Json err = clinical::Json::object();
@@ -104,12 +122,14 @@ int BatchCommand(const Args& args, Io io) {
   std::string in_path, out_path, summary_path, knowledge;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool fail_fast = false;
+  bool fhir_input = false;
   app.add_option("input", in_path, "input NDJSON file, or - for standard input")->required();
   app.add_option("-o,--output", out_path, "output NDJSON file (- for standard output)")->required();
   app.add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1u, 256u));
   app.add_option("--summary", summary_path, "write counts per scenario, option and alert as CSV");
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
   app.add_flag("--fail-fast", fail_fast, "stop at the first bad line");
+  app.add_flag("--fhir", fhir_input, "each line is a FHIR R4 Bundle (mCODE) instead of a case");
   try {
     app.parse(std::vector<std::string>(args.rbegin(), args.rend()));
   } catch (const CLI::CallForHelp&) {
@@ -125,6 +145,15 @@ int BatchCommand(const Args& args, Io io) {
     io.err << "zebra batch: the knowledge base does not load:\n";
     for (const auto& e : kb.error()) io.err << "  " << e << "\n";
     return 1;
+  }
+  std::optional<fhir::Json> fhir_tables;
+  if (fhir_input) {
+    auto t = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath((*kb)->dir));
+    if (!t) {
+      io.err << "zebra batch: " << t.error() << "\n";
+      return 1;
+    }
+    fhir_tables = std::move(*t);
   }
   std::ifstream in_file;
   std::istream* in = &io.in;
@@ -171,7 +200,7 @@ int BatchCommand(const Args& args, Io io) {
           c = todo.front();
           todo.pop_front();
         }
-        if (!stop) ProcessChunk(**kb, *c);
+        if (!stop) ProcessChunk(**kb, fhir_tables ? &*fhir_tables : nullptr, *c);
         {
           std::lock_guard lock(mu);
           done[c->seq] = c;

@@ -18,7 +18,7 @@ Commands:
   evaluate --fhir BUNDLE.json [--as-of DATE] [...]
   fhir map BUNDLE.json [--as-of DATE]
   kb check | list | diff OLD_DIR NEW_DIR
-  batch IN.ndjson -o OUT.ndjson [--threads N] [--summary CSV] [--fail-fast]
+  batch IN.ndjson -o OUT.ndjson [--threads N] [--summary CSV] [--fail-fast] [--fhir]
   feel 'EXPRESSION' [--context JSON]   evaluate one FEEL expression
   dmn eval MODEL.dmn [--decision NAME] (--input JSON | --inputs FILE.ndjson)
   tck DIR                              run DMN TCK test cases
