@@ -5,6 +5,7 @@ JOBS      ?= $(shell nproc)
 PRESET    ?= release
 
 .PHONY: all setup build run test unit-test asan-test tck bench fuzz clean
+FUZZ_SECONDS ?= 60
 
 all: build
 
@@ -40,6 +41,15 @@ test: unit-test asan-test
 
 bench: build
 	./$(BUILD_DIR)/zebra_bench
+
+# libFuzzer targets (clang): each runs FUZZ_SECONDS on its committed seed corpus.
+fuzz: setup
+	cmake --preset fuzz
+	cmake --build build-fuzz -j $(JOBS)
+	for t in build-fuzz/*_fuzz; do \
+	  name=$$(basename $$t _fuzz); mkdir -p build-fuzz/corpus-$$name; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$name fuzz/corpus/$$name || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz
