@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "feel/builtins.h"
+#include "feel/utf8.h"
 #include "feel/builtins_util.h"
 #include "feel/regex.h"
 
@@ -56,24 +57,6 @@ char32_t NextCodePoint(const std::string& s, size_t& i) {
   }
   i += static_cast<size_t>(extra) + 1;
   return cp;
-}
-
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Simple case mappings for the Latin, Greek, Cyrillic and Armenian alphabets and fullwidth

@@ -13,6 +13,7 @@
 #include "feel/builtins.h"
 #include "feel/feel.h"
 #include "feel/nodes.h"
+#include "feel/utf8.h"
 
 namespace zebra::feel {
 namespace internal {
@@ -672,67 +673,42 @@ class Parser {
     return is_range;
   }
 
-  NodePtr ParseAdditive() {
-    NodePtr lhs = ParseMultiplicative();
-    int added = 0;
-    for (;;) {
-      if (error_ || (added > 0 && depth_ > options_.max_nesting)) {
-        depth_ -= added;
-        return lhs;
-      }
-      Token t = Peek();
-      if (t.kind == Tok::kPunct && (t.text == "+" || t.text == "-") && ChainStep(added)) {
-        Next();
-        auto n = Make<BinaryNode>(t.start);
-        n->op = t.text == "+" ? BinaryOp::kAdd : BinaryOp::kSub;
-        n->lhs = lhs;
-        n->rhs = ParseMultiplicative();
-        lhs = n;
-        continue;
-      }
-      depth_ -= added;
-      return lhs;
-    }
-  }
+  struct InfixOp {
+    std::string_view text;
+    BinaryOp op;
+  };
 
-  NodePtr ParseMultiplicative() {
-    NodePtr lhs = ParseExponent();
+  // One left-associative level of binary operators; `operand` parses the next tighter level.
+  // Each operator counts as a nesting level, since a left-deep chain is as deep as it is long.
+  NodePtr ParseInfixLevel(NodePtr (Parser::*operand)(), std::initializer_list<InfixOp> ops) {
+    NodePtr lhs = (this->*operand)();
     int added = 0;
-    for (;;) {
-      if (error_ || (added > 0 && depth_ > options_.max_nesting)) {
-        depth_ -= added;
-        return lhs;
-      }
+    while (!error_) {
       Token t = Peek();
-      if (t.kind == Tok::kPunct && (t.text == "*" || t.text == "/") && ChainStep(added)) {
-        Next();
-        auto n = Make<BinaryNode>(t.start);
-        n->op = t.text == "*" ? BinaryOp::kMul : BinaryOp::kDiv;
-        n->lhs = lhs;
-        n->rhs = ParseExponent();
-        lhs = n;
-        continue;
-      }
-      depth_ -= added;
-      return lhs;
-    }
-  }
-
-  // Left-associative; unary minus binds tighter (-a ** b is (-a) ** b).
-  NodePtr ParseExponent() {
-    NodePtr lhs = ParseUnary();
-    int added = 0;
-    while (!error_ && PeekPunct("**") && ChainStep(added)) {
-      size_t start = Next().start;
-      auto n = Make<BinaryNode>(start);
-      n->op = BinaryOp::kPow;
+      const InfixOp* match = nullptr;
+      if (t.kind == Tok::kPunct)
+        for (const auto& o : ops)
+          if (t.text == o.text) match = &o;
+      if (!match || !ChainStep(added)) break;
+      Next();
+      auto n = Make<BinaryNode>(t.start);
+      n->op = match->op;
       n->lhs = lhs;
-      n->rhs = ParseUnary();
+      n->rhs = (this->*operand)();
       lhs = n;
     }
     depth_ -= added;
     return lhs;
   }
+
+  NodePtr ParseAdditive() {
+    return ParseInfixLevel(&Parser::ParseMultiplicative, {{"+", BinaryOp::kAdd}, {"-", BinaryOp::kSub}});
+  }
+  NodePtr ParseMultiplicative() {
+    return ParseInfixLevel(&Parser::ParseExponent, {{"*", BinaryOp::kMul}, {"/", BinaryOp::kDiv}});
+  }
+  // Left-associative; unary minus binds tighter (-a ** b is (-a) ** b).
+  NodePtr ParseExponent() { return ParseInfixLevel(&Parser::ParseUnary, {{"**", BinaryOp::kPow}}); }
 
   NodePtr ParseUnary() {
     DepthGuard guard(this);
@@ -1053,23 +1029,6 @@ class Parser {
   std::string Unescape(std::string_view s, size_t pos) {
     std::string out;
     out.reserve(s.size());
-    auto append_utf8 = [&](uint32_t cp) {
-      if (cp < 0x80) {
-        out += static_cast<char>(cp);
-      } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-      }
-    };
     auto hex = [&](size_t at, size_t n) -> std::optional<uint32_t> {
       if (at + n > s.size()) return std::nullopt;
       uint32_t v = 0;
@@ -1114,7 +1073,7 @@ class Parser {
               i += 6;
             }
           }
-          append_utf8(cp);
+          AppendUtf8(out, cp);
           break;
         }
         case 'U': {
@@ -1124,7 +1083,7 @@ class Parser {
             return out;
           }
           i += 6;
-          append_utf8(*v);
+          AppendUtf8(out, *v);
           break;
         }
         default:
