@@ -5,7 +5,9 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-14
   libpugixml-dev nlohmann-json3-dev libre2-dev libabsl-dev libexpected-dev
   libfmt-dev libcli11-dev libboost-dev tzdata
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev ccache
+  libssl-dev libsqlite3-dev libpqxx-dev libargon2-dev libcpp-httplib-dev
+  postgresql nginx wrk nodejs chromium
 )
 missing=()
 for p in "${packages[@]}"; do

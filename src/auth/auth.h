@@ -1,0 +1,64 @@
+// Authentication primitives for `zebra serve`: JWT verification for CDS Hooks clients, Argon2id
+// password hashing for local accounts, random tokens and SHA-256. Thread-safe; errors as values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+namespace zebra::auth {
+
+// One trusted issuer: its `iss` value and where its JSON Web Key Set lives (file path or URL).
+struct TrustedIssuer {
+  std::string iss;
+  std::string jwks_file;  // either this ...
+  std::string jwks_url;   // ... or this (fetched once, refetched when an unknown kid arrives)
+};
+
+struct JwtVerifierOptions {
+  std::string audience;                  // `aud` must equal this (the service URL)
+  std::vector<TrustedIssuer> issuers;    // `iss` allow-list
+  std::chrono::seconds skew{60};         // tolerance for exp / iat / nbf
+  std::size_t max_token_bytes = 16 * 1024;
+};
+
+struct JwtClaims {
+  std::string iss, sub, jti;
+  std::int64_t exp = 0, iat = 0;
+  nlohmann::json payload;  // the whole verified payload
+};
+
+class JwtVerifier {
+ public:
+  virtual ~JwtVerifier() = default;
+  // Only ES384 and RS384 are accepted (no `none`, no HMAC). Checks the signature against the
+  // issuer's key with the token's `kid`, `aud`, `exp`, `iat`/`nbf` (with skew) and refuses a `jti`
+  // seen before (until its exp). The error says why, for the server log; clients get a bare 401.
+  virtual tl::expected<JwtClaims, std::string> Verify(std::string_view token,
+                                                      std::int64_t now_unix) = 0;
+};
+
+// Reads the JWKS of every issuer; fails when a file is missing or holds no usable key.
+tl::expected<std::unique_ptr<JwtVerifier>, std::string> MakeJwtVerifier(JwtVerifierOptions options);
+
+// Loads issuers from a JSON file: {"audience": "...", "issuers": [{"iss": "...", "jwks_file"|"jwks_url": "..."}]}.
+// Relative jwks_file paths are resolved against the file's folder.
+tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& path);
+
+// Argon2id, encoded string form ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
+tl::expected<std::string, std::string> HashPassword(std::string_view password);
+bool VerifyPassword(std::string_view encoded_hash, std::string_view password);
+
+// Cryptographically random bytes as base64url without padding.
+std::string RandomToken(std::size_t bytes = 32);
+std::string Sha256Hex(std::string_view data);
+// Constant-time comparison for secrets.
+bool ConstantTimeEqual(std::string_view a, std::string_view b);
+
+}  // namespace zebra::auth
