@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <regex>
 #include <set>
@@ -20,6 +21,68 @@ std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
+
+// Days since 1970-01-01 of an ISO date or date-time prefix (YYYY, YYYY-MM or YYYY-MM-DD; a
+// partial date means its first day). nullopt for anything else.
+std::optional<int64_t> DayNumber(std::string_view s) {
+  auto digits = [&](size_t pos, size_t n) -> std::optional<int> {
+    if (s.size() < pos + n) return std::nullopt;
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  auto y = digits(0, 4);
+  if (!y) return std::nullopt;
+  int m = 1, d = 1;
+  if (s.size() > 4) {
+    if (s[4] != '-') return std::nullopt;
+    auto mm = digits(5, 2);
+    if (!mm || *mm < 1 || *mm > 12) return std::nullopt;
+    m = *mm;
+    if (s.size() > 7) {
+      if (s[7] != '-') return std::nullopt;
+      auto dd = digits(8, 2);
+      if (!dd || *dd < 1 || *dd > 31) return std::nullopt;
+      d = *dd;
+    }
+  }
+  // Howard Hinnant's days_from_civil.
+  int64_t yy = *y - (m <= 2);
+  int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  int64_t yoe = yy - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+constexpr int64_t kOpenEnd = std::numeric_limits<int64_t>::max() / 4;
+
+// One drug exposure read from a MedicationStatement/-Administration/-Request.
+struct DrugRecord {
+  std::string drug;    // ingredient key from the code tables ("capecitabine")
+  std::string option;  // single-drug option id; empty when the drug alone is no catalogue option
+  std::optional<int64_t> start, end;  // days; end kOpenEnd while ongoing
+  std::string start_text, end_text;   // ISO text, for months
+  std::string response;               // from statusReason, may be empty
+  std::string resource;
+  size_t order = 0;  // bundle order, to keep output deterministic
+};
+
+// A prior therapy assembled from one or more drug records.
+struct Therapy {
+  std::string option;
+  std::optional<int64_t> start, end;
+  std::string start_text, end_text;
+  bool has_end = false;
+  int dated = 0;  // records with a date
+  std::string response;
+  std::optional<int64_t> response_day;
+  std::vector<std::string> resources;
+  size_t order = 0;
+};
 
 // A candidate value for one case field, with where it came from.
 struct Candidate {
@@ -177,9 +240,8 @@ class Mapper {
     for (const auto& [field, value] : set.items()) Offer(field, value, resource, element);
   }
 
-  void Unused(const Json& r, const std::string& why) {
-    unused_.push_back(r.value("resourceType", "") + "/" + r.value("id", "") + ": " + why);
-  }
+  void Unused(const Json& r, const std::string& why) { Unused(Key(r), why); }
+  void Unused(const std::string& key, const std::string& why) { unused_.push_back(key + ": " + why); }
 
   void Visit(const Json& r, const std::string& path) {
     std::string type = r["resourceType"].get<std::string>();
@@ -189,6 +251,10 @@ class Mapper {
     if (type == "MedicationStatement" || type == "MedicationAdministration" || type == "MedicationRequest")
       return VisitMedication(r, path);
     if (type == "Procedure") return VisitProcedure(r, path);
+    if (type == "Medication") {
+      medications_.push_back(Key(r));
+      return;
+    }
     Unused(r, "resource type not used");
   }
 
@@ -226,6 +292,16 @@ class Mapper {
     }
   }
 
+  // The code of a status CodeableConcept (clinicalStatus, verificationStatus); empty when absent.
+  static std::string StatusCode(const Json& r, const char* element) {
+    if (!r.contains(element) || !r[element].is_object()) return "";
+    const Json& cc = r[element];
+    if (cc.contains("coding") && cc["coding"].is_array())
+      for (const auto& c : cc["coding"])
+        if (c.is_object() && c.contains("code") && c["code"].is_string()) return c["code"].get<std::string>();
+    return "";
+  }
+
   bool HasProfile(const Json& r, std::string_view suffix) const {
     if (!r.contains("meta") || !r["meta"].contains("profile") || !r["meta"]["profile"].is_array()) return false;
     for (const auto& p : r["meta"]["profile"])
@@ -239,6 +315,13 @@ class Mapper {
       errors_.push_back({path + ".code", "expected a CodeableConcept object"});
       return;
     }
+    // A refuted or erroneous diagnosis says nothing about the patient.
+    std::string verification = StatusCode(r, "verificationStatus");
+    if (verification == "refuted" || verification == "entered-in-error") {
+      Unused(r, "verification status " + verification);
+      return;
+    }
+    std::string clinical = StatusCode(r, "clinicalStatus");
     bool secondary = HasProfile(r, "mcode-secondary-cancer-condition");
     const Json* sec = Match(Table("secondary_condition"), code);
     if (secondary || sec) {
@@ -286,6 +369,11 @@ class Mapper {
       return;
     }
     if (const Json* c = Match(Table("conditions"), code)) {
+      // Pregnancy, heart failure or uncontrolled diabetes that is over is not a current fact.
+      if (c->value("current_only", false) && (clinical == "inactive" || clinical == "resolved" || clinical == "remission")) {
+        Unused(r, "clinical status " + clinical + ": not current");
+        return;
+      }
       if (c->contains("set")) ApplySet((*c)["set"], r, "code");
       if (c->contains("report")) notes_.push_back((*c)["report"].get<std::string>());
       return;
@@ -330,8 +418,21 @@ class Mapper {
     }
     const Json code = r.value("code", Json::object());
     std::string status = r.value("status", "final");
-    if (status == "entered-in-error" || status == "cancelled") {
+    // registered: no result yet.
+    if (status == "entered-in-error" || status == "cancelled" || status == "registered") {
       Unused(r, "status " + status);
+      return;
+    }
+    if (status == "preliminary") notes_.push_back(Key(r) + ": preliminary result used");
+    if (Match(Table("margin_observations"), code)) {
+      std::optional<std::string> m;
+      if (r.contains("valueCodeableConcept")) m = MarginValue(r["valueCodeableConcept"]);
+      if (!m && r.contains("valueString") && r["valueString"].is_string()) {
+        Json as_text = {{"text", r["valueString"]}};
+        m = MarginValue(as_text);
+      }
+      if (m) Offer("history.resection.margin", *m, r, "value");
+      else Unused(r, "resection margin value not recognised (" + Codes(r.value("valueCodeableConcept", Json::object())) + ")");
       return;
     }
     if (const Json* s = Match(Table("stage_observations"), code)) {
@@ -374,8 +475,10 @@ class Mapper {
         for (const auto& ref : r["partOf"]) {
           auto it = index_.find(ref.value("reference", ""));
           if (it == index_.end()) continue;
-          if (const Json* m = Match(Table("sstr_procedures"), it->second.first->value("code", Json::object())))
+          if (const Json* m = Match(Table("sstr_procedures"), it->second.first->value("code", Json::object()))) {
             Offer("tumor.sstr_imaging.modality", (*m)["modality"], *it->second.first, "code (via partOf)");
+            used_.insert(Key(*it->second.first));
+          }
         }
       return;
     }
@@ -437,34 +540,239 @@ class Mapper {
     return std::nullopt;
   }
 
+  // The codeable concept of a medication: inline, or via medicationReference to a Medication in
+  // the bundle or contained in the resource.
+  Json MedicationConcept(const Json& r, const std::string& path) {
+    if (r.contains("medicationCodeableConcept")) {
+      if (!r["medicationCodeableConcept"].is_object()) {
+        errors_.push_back({path + ".medicationCodeableConcept", "expected a CodeableConcept object"});
+        return Json::object();
+      }
+      return r["medicationCodeableConcept"];
+    }
+    if (r.contains("medicationReference") && r["medicationReference"].is_object()) {
+      std::string ref = r["medicationReference"].value("reference", "");
+      if (!ref.empty() && ref[0] == '#' && r.contains("contained") && r["contained"].is_array()) {
+        for (const auto& c : r["contained"])
+          if (c.is_object() && c.value("id", "") == ref.substr(1)) return c.value("code", Json::object());
+      }
+      auto it = index_.find(ref);
+      if (it != index_.end()) {
+        used_.insert(Key(*it->second.first));
+        return it->second.first->value("code", Json::object());
+      }
+    }
+    return Json::object();
+  }
+
+  static std::string Key(const Json& r) { return r.value("resourceType", "") + "/" + r.value("id", ""); }
+
+  // Every drug a medication concept names (a single statement may record a regimen, e.g. "CAPTEM"
+  // or "carboplatin and etoposide"): the first table entry per drug wins.
+  std::vector<const Json*> Drugs(const Json& cc) const {
+    std::vector<const Json*> out;
+    std::set<std::string> seen;
+    for (const auto& entry : Table("medications")) {
+      Json single = Json::array({entry});
+      if (!Match(single, cc)) continue;
+      std::string drug = entry.value("drug", entry.value("option", ""));
+      if (seen.insert(drug).second) out.push_back(&entry);
+    }
+    return out;
+  }
+
+  // Why a therapy stopped, from statusReason / reasonCode text (progression, intolerance, ...).
+  std::string TherapyResponse(const Json& r) const {
+    std::vector<Json> concepts;
+    for (const char* k : {"statusReason", "reasonCode"}) {
+      if (!r.contains(k)) continue;
+      if (r[k].is_array()) {
+        for (const auto& c : r[k]) concepts.push_back(c);
+      } else if (r[k].is_object()) {
+        concepts.push_back(r[k]);
+      }
+    }
+    for (const auto& c : concepts)
+      if (const Json* m = Match(Table("therapy_responses"), c)) return (*m)["response"].get<std::string>();
+    return "";
+  }
+
   void VisitMedication(const Json& r, const std::string& path) {
-    Json cc = r.value("medicationCodeableConcept", Json::object());
-    if (r.contains("medicationCodeableConcept") && !r["medicationCodeableConcept"].is_object()) {
-      errors_.push_back({path + ".medicationCodeableConcept", "expected a CodeableConcept object"});
-      return;
-    }
-    if (r.contains("medicationReference")) {
-      auto it = index_.find(r["medicationReference"].value("reference", ""));
-      if (it != index_.end()) cc = it->second.first->value("code", Json::object());
-    }
-    const Json* m = Match(Table("medications"), cc);
-    if (!m) {
-      Unused(r, "medication not in the code tables (" + Codes(cc) + ")");
-      return;
-    }
-    std::string option = (*m)["option"].get<std::string>();
+    const std::string type = r["resourceType"].get<std::string>();
     std::string status = r.value("status", "");
-    if (status == "entered-in-error" || status == "not-taken" || status == "cancelled") {
+    // Statuses that mean the drug was not given (MedicationStatement: not-taken; Administration:
+    // not-done; Request: cancelled, draft) are never prior therapies.
+    static const std::set<std::string> kNotGiven = {"entered-in-error", "not-taken", "not-done", "cancelled", "draft"};
+    if (kNotGiven.count(status)) {
       Unused(r, "status " + status);
       return;
     }
-    Json therapy = Json::object();
-    therapy["option"] = option;
-    if (r.contains("effectivePeriod") && r["effectivePeriod"].is_object()) {
-      auto months = MonthsBetween(r["effectivePeriod"].value("start", ""), r["effectivePeriod"].value("end", ""));
-      if (months) therapy["months"] = *months;
+    if (type == "MedicationRequest") {
+      std::string intent = r.value("intent", "");
+      if (intent == "proposal" || intent == "plan") {
+        Unused(r, "medication request with intent " + intent + " is a plan, not a therapy given");
+        return;
+      }
     }
-    therapies_.push_back({therapy, r.value("resourceType", "") + "/" + r.value("id", "")});
+    Json cc = MedicationConcept(r, path);
+    auto drugs = Drugs(cc);
+    if (drugs.empty()) {
+      Unused(r, "medication not in the code tables (" + Codes(cc) + ")");
+      return;
+    }
+    DrugRecord base;
+    base.resource = Key(r);
+    base.order = order_++;
+    base.response = TherapyResponse(r);
+    std::string point;
+    for (const char* k : {"effectiveDateTime", "dateAsserted", "authoredOn"})
+      if (point.empty() && r.contains(k) && r[k].is_string()) point = r[k].get<std::string>();
+    const Json* period = nullptr;
+    if (r.contains("effectivePeriod") && r["effectivePeriod"].is_object()) period = &r["effectivePeriod"];
+    if (!period && r.contains("dispenseRequest") && r["dispenseRequest"].is_object() &&
+        r["dispenseRequest"].contains("validityPeriod") && r["dispenseRequest"]["validityPeriod"].is_object())
+      period = &r["dispenseRequest"]["validityPeriod"];
+    if (period) {
+      base.start_text = period->value("start", "");
+      base.end_text = period->value("end", "");
+      base.start = DayNumber(base.start_text);
+      base.end = DayNumber(base.end_text);
+      // A period without an end is still running (status active/in-progress/intended).
+      if (base.start && !base.end) base.end = kOpenEnd;
+    } else if (!point.empty() && r.contains("effectiveDateTime")) {
+      base.start_text = base.end_text = point;
+      base.start = base.end = DayNumber(point);
+    }
+    for (const Json* d : drugs) {
+      DrugRecord rec = base;
+      rec.drug = d->value("drug", d->value("option", ""));
+      rec.option = d->contains("option") && (*d)["option"].is_string() ? (*d)["option"].get<std::string>() : "";
+      drug_records_.push_back(std::move(rec));
+    }
+  }
+
+  static bool Overlap(const DrugRecord& a, const DrugRecord& b, int64_t window) {
+    if (a.resource == b.resource) return true;  // one statement naming the whole regimen
+    if (!a.start || !b.start) return false;     // no dates: concurrency unknown, so not combined
+    return *a.start <= *b.end + window && *b.start <= *a.end + window;
+  }
+
+  // Drug records → prior therapies. Regimens in "medication_combinations" whose component drugs
+  // overlap in time become one therapy (capecitabine + temozolomide → CAPTEM); records of the same
+  // option that overlap or follow within "therapy_merge_gap_days" are one course (monthly
+  // lanreotide injections are one therapy, not twelve).
+  void BuildTherapies() {
+    std::vector<bool> consumed(drug_records_.size(), false);
+    std::vector<DrugRecord> assigned;  // records with their final option
+    for (const auto& combo : Table("medication_combinations")) {
+      const Json& slots = combo["drugs"];
+      int64_t window = combo.value("window_days", 31);
+      for (size_t i = 0; i < drug_records_.size(); ++i) {
+        if (consumed[i] || !slots.is_array() || slots.empty()) continue;
+        auto in_slot = [&](const DrugRecord& r, const Json& slot) {
+          for (const auto& d : slot)
+            if (d.is_string() && d.get<std::string>() == r.drug) return true;
+          return false;
+        };
+        if (!in_slot(drug_records_[i], slots[0])) continue;
+        // Every other slot needs an overlapping, unconsumed record.
+        std::vector<size_t> members{i};
+        bool complete = true;
+        for (size_t s = 1; s < slots.size() && complete; ++s) {
+          bool found = false;
+          for (size_t j = 0; j < drug_records_.size() && !found; ++j)
+            if (!consumed[j] && j != i && in_slot(drug_records_[j], slots[s]) && Overlap(drug_records_[i], drug_records_[j], window)) {
+              members.push_back(j);
+              found = true;
+            }
+          complete = found;
+        }
+        if (!complete) continue;
+        // Also take every further overlapping record of the regimen's drugs (e.g. more cycles).
+        for (size_t j = 0; j < drug_records_.size(); ++j) {
+          if (consumed[j] || std::find(members.begin(), members.end(), j) != members.end()) continue;
+          for (const auto& slot : slots)
+            if (in_slot(drug_records_[j], slot)) {
+              for (size_t m : members)
+                if (Overlap(drug_records_[m], drug_records_[j], window)) {
+                  members.push_back(j);
+                  break;
+                }
+              break;
+            }
+        }
+        for (size_t m : members) {
+          consumed[m] = true;
+          DrugRecord rec = drug_records_[m];
+          rec.option = combo["option"].get<std::string>();
+          assigned.push_back(std::move(rec));
+        }
+        notes_.push_back(combo["option"].get<std::string>() + ": " + std::to_string(members.size()) +
+                         " overlapping drug records combined into one therapy");
+      }
+    }
+    for (size_t i = 0; i < drug_records_.size(); ++i) {
+      if (consumed[i]) continue;
+      const DrugRecord& r = drug_records_[i];
+      if (r.option.empty()) {
+        Unused(r.resource, r.drug + " without the other drugs of its regimen at the same time: no single-drug option");
+        continue;
+      }
+      assigned.push_back(r);
+    }
+    // Same option, overlapping or close in time: one course.
+    int64_t gap = tables_.value("therapy_merge_gap_days", 92);
+    std::stable_sort(assigned.begin(), assigned.end(), [](const DrugRecord& a, const DrugRecord& b) {
+      if (a.option != b.option) return a.option < b.option;
+      return a.start.value_or(std::numeric_limits<int64_t>::min()) < b.start.value_or(std::numeric_limits<int64_t>::min());
+    });
+    std::vector<Therapy> out;
+    for (const auto& r : assigned) {
+      bool merge = false;
+      if (!out.empty() && out.back().option == r.option) {
+        const Therapy& t = out.back();
+        // Undated records of an option already seen cannot be told apart from it: one course.
+        merge = !r.start || !t.start || *r.start <= *t.end + gap;
+      }
+      if (!merge) {
+        Therapy t;
+        t.option = r.option;
+        t.order = r.order;
+        out.push_back(std::move(t));
+      }
+      Therapy& t = out.back();
+      t.order = std::min(t.order, r.order);
+      if (std::find(t.resources.begin(), t.resources.end(), r.resource) == t.resources.end()) t.resources.push_back(r.resource);
+      if (r.start) {
+        if (!t.start || *r.start < *t.start) {
+          t.start = r.start;
+          t.start_text = r.start_text;
+        }
+        if (!t.end || *r.end > *t.end) {
+          t.end = r.end;
+          t.end_text = *r.end == kOpenEnd ? "" : r.end_text;
+        }
+        ++t.dated;
+        if (!r.end_text.empty() && r.end_text != r.start_text) t.has_end = true;
+      }
+      if (!r.response.empty() && (!t.response_day || (r.start && *r.start >= *t.response_day))) {
+        t.response = r.response;
+        t.response_day = r.start.value_or(std::numeric_limits<int64_t>::min());
+      }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Therapy& a, const Therapy& b) { return a.order < b.order; });
+    for (auto& t : out) {
+      Json therapy = Json::object();
+      therapy["option"] = t.option;
+      if (!t.response.empty()) therapy["response"] = t.response;
+      if (t.start && t.end && *t.end != kOpenEnd && (t.has_end || t.dated > 1)) {
+        auto months = MonthsBetween(t.start_text, t.end_text);
+        if (months) therapy["months"] = *months;
+      }
+      std::string res;
+      for (const auto& x : t.resources) res += (res.empty() ? "" : ", ") + x;
+      therapies_.push_back({therapy, res});
+    }
   }
 
   static std::optional<int> MonthsBetween(const std::string& a, const std::string& b) {
@@ -477,11 +785,35 @@ class Mapper {
     }
   }
 
+  // R0/R1/R2 from a coded margin value, or from text/code matching "margin_value_pattern".
+  std::optional<std::string> MarginValue(const Json& cc) const {
+    if (!cc.is_object()) return std::nullopt;
+    if (const Json* m = Match(Table("margin_codes"), cc)) return (*m)["value"].get<std::string>();
+    std::regex pattern(tables_.value("margin_value_pattern", std::string("^$")), std::regex::icase);
+    std::vector<std::string> texts;
+    if (cc.contains("text") && cc["text"].is_string()) texts.push_back(cc["text"].get<std::string>());
+    if (cc.contains("coding") && cc["coding"].is_array())
+      for (const auto& c : cc["coding"])
+        for (const char* k : {"code", "display"})
+          if (c.is_object() && c.contains(k) && c[k].is_string()) texts.push_back(c[k].get<std::string>());
+    for (const auto& t : texts) {
+      std::smatch m;
+      if (std::regex_search(t, m, pattern)) return "r" + m[1].str();
+    }
+    return std::nullopt;
+  }
+
   void VisitProcedure(const Json& r, const std::string& path) {
     (void)path;
     const Json code = r.value("code", Json::object());
+    std::string status = r.value("status", "completed");
+    // Only procedures that happened describe the history.
+    if (status == "not-done" || status == "entered-in-error" || status == "preparation" || status == "unknown") {
+      Unused(r, "procedure status " + status);
+      return;
+    }
     if (Match(Table("sstr_procedures"), code)) {
-      // Read through the SSTR result Observation's partOf; nothing to map on its own.
+      sstr_procedures_.push_back(Key(r));  // read through the SSTR result Observation's partOf
       return;
     }
     const Json* p = Match(Table("procedures"), code);
@@ -492,13 +824,32 @@ class Mapper {
     std::string kind = (*p)["kind"].get<std::string>();
     if (kind == "resection") {
       std::string text = code.contains("text") && code["text"].is_string() ? code["text"].get<std::string>() : "";
-      if (text.empty() && code.contains("coding") && code["coding"].is_array() && !code["coding"].empty())
+      if (text.empty() && code.contains("coding") && code["coding"].is_array() && !code["coding"].empty() &&
+          code["coding"][0].is_object())
         text = code["coding"][0].value("display", "");
       Offer("history.resection.procedure", text.substr(0, 200), r, "code");
+      if (r.contains("outcome")) {
+        if (auto m = MarginValue(r["outcome"])) Offer("history.resection.margin", *m, r, "outcome");
+        else notes_.push_back(Key(r) + ": outcome is not a resection margin (" + Codes(r["outcome"]) + ")");
+      }
     } else if (kind == "therapy" && p->contains("option")) {
-      Json therapy = Json::object();
-      therapy["option"] = (*p)["option"];
-      therapies_.push_back({therapy, r.value("resourceType", "") + "/" + r.value("id", "")});
+      DrugRecord rec;
+      rec.drug = rec.option = (*p)["option"].get<std::string>();
+      rec.resource = Key(r);
+      rec.order = order_++;
+      if (r.contains("performedPeriod") && r["performedPeriod"].is_object()) {
+        rec.start_text = r["performedPeriod"].value("start", "");
+        rec.end_text = r["performedPeriod"].value("end", "");
+        rec.start = DayNumber(rec.start_text);
+        rec.end = DayNumber(rec.end_text);
+        if (rec.start && !rec.end) rec.end = rec.start;
+      } else if (r.contains("performedDateTime") && r["performedDateTime"].is_string()) {
+        rec.start_text = rec.end_text = r["performedDateTime"].get<std::string>();
+        rec.start = rec.end = DayNumber(rec.start_text);
+      }
+      drug_records_.push_back(std::move(rec));
+    } else {
+      Unused(r, "procedure kind " + kind + " not mapped");
     }
   }
 
@@ -550,6 +901,11 @@ class Mapper {
         }
       SetPath(c, "tumor.metastases.extrahepatic", extra);
     }
+    BuildTherapies();
+    for (const auto& k : medications_)
+      if (!used_.count(k)) Unused(k, "Medication not referenced by a mapped medication record");
+    for (const auto& k : sstr_procedures_)
+      if (!used_.count(k)) Unused(k, "SSTR imaging procedure without a result Observation (partOf) to read");
     if (!therapies_.empty()) {
       Json list = Json::array();
       for (const auto& [t, res] : therapies_) {
@@ -579,6 +935,11 @@ class Mapper {
   std::map<std::string, std::vector<Candidate>> candidates_;
   std::vector<std::pair<std::string, std::string>> metastases_;
   std::vector<std::pair<Json, std::string>> therapies_;
+  std::vector<DrugRecord> drug_records_;
+  std::set<std::string> used_;
+  std::vector<std::string> sstr_procedures_;
+  std::vector<std::string> medications_;  // Medication resources, used only when referenced  // resources read through a reference from a mapped resource
+  size_t order_ = 0;
   std::vector<std::string> unused_;
   std::vector<std::string> notes_;
   std::vector<MapError> errors_;

@@ -118,6 +118,131 @@ TEST(FhirMapTest, MedicationsBecomePriorTherapies) {
   EXPECT_EQ(r->case_json["history"]["prior_therapies"][0]["months"], 9);
 }
 
+bool UnusedMentions(const Json& report, const std::string& key) {
+  for (const auto& u : report["unused"])
+    if (u.get<std::string>().rfind(key + ":", 0) == 0) return true;
+  return false;
+}
+
+Json Statement(const char* id, Json medication, const char* start, const char* end) {
+  return {{"resourceType", "MedicationStatement"}, {"id", id}, {"status", "completed"}, {"medicationCodeableConcept", medication},
+          {"effectivePeriod", {{"start", start}, {"end", end}}}};
+}
+
+// Capecitabine (RxNorm 194000) and temozolomide given over overlapping months are one CAPTEM
+// course; the same two drugs years apart are not, and capecitabine alone is no catalogue option.
+TEST(FhirMapTest, CaptemNeedsCapecitabineAndTemozolomideAtTheSameTime) {
+  Json cape = Statement("cape", Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "194000"), "2024-01-05", "2024-06-30");
+  Json tem = Statement("tem", {{"text", "Temozolomide 150 mg/m2"}}, "2024-01-15", "2024-07-02");
+  auto together = MapBundle(Bundle({cape, tem}).dump(), Tables());
+  ASSERT_TRUE(together.has_value());
+  const Json& t = together->case_json["history"]["prior_therapies"];
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]["option"], "chemo.capecitabine_temozolomide");
+  EXPECT_EQ(t[0]["months"], 6);
+
+  tem["effectivePeriod"] = {{"start", "2022-01-01"}, {"end", "2022-05-01"}};
+  auto apart = MapBundle(Bundle({cape, tem}).dump(), Tables());
+  ASSERT_TRUE(apart.has_value());
+  const Json& a = apart->case_json["history"]["prior_therapies"];
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0]["option"], "chemo.temozolomide");
+  EXPECT_TRUE(UnusedMentions(apart->report, "MedicationStatement/cape"));
+}
+
+// Verified RxNorm ingredient codes map without any text: cisplatin 2555 + etoposide 4179 overlap.
+TEST(FhirMapTest, RxNormCodedPlatinumAndEtoposideAreOneTherapy) {
+  const char* rx = "http://www.nlm.nih.gov/research/umls/rxnorm";
+  auto r = MapBundle(Bundle({Statement("c", Coding(rx, "2555"), "2025-01-01", "2025-03-01"),
+                             Statement("e", Coding(rx, "4179"), "2025-01-01", "2025-03-03"),
+                             Statement("s", Coding(rx, "357977"), "2025-05-01", "2025-08-01")})
+                         .dump(),
+                     Tables());
+  ASSERT_TRUE(r.has_value());
+  const Json& t = r->case_json["history"]["prior_therapies"];
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0]["option"], "chemo.platinum_etoposide");
+  EXPECT_EQ(t[1]["option"], "targeted.sunitinib");
+  EXPECT_EQ(t[1]["months"], 3);
+}
+
+// Monthly administrations are one course; a not-done dose, a plan and an unstated octreotide
+// formulation are not therapies; a referenced Medication is used, an Encounter is not.
+TEST(FhirMapTest, AdministrationsMergeAndNonTherapiesAreReported) {
+  Json med = {{"resourceType", "Medication"}, {"id", "lan"}, {"code", {{"text", "Lanreotide 120 mg"}}}};
+  std::vector<Json> res{med};
+  const char* dates[] = {"2025-01-06", "2025-02-03", "2025-03-03", "2025-03-31"};
+  for (int i = 0; i < 4; ++i)
+    res.push_back({{"resourceType", "MedicationAdministration"}, {"id", "a" + std::to_string(i)}, {"status", "completed"},
+                   {"medicationReference", {{"reference", "Medication/lan"}}}, {"effectiveDateTime", dates[i]}});
+  res.push_back({{"resourceType", "MedicationAdministration"}, {"id", "skipped"}, {"status", "not-done"},
+                 {"medicationReference", {{"reference", "Medication/lan"}}}, {"effectiveDateTime", "2025-04-28"}});
+  res.push_back({{"resourceType", "MedicationRequest"}, {"id", "plan"}, {"status", "active"}, {"intent", "plan"},
+                 {"medicationCodeableConcept", {{"text", "Everolimus 10 mg"}}}});
+  res.push_back({{"resourceType", "MedicationStatement"}, {"id", "octreo"}, {"status", "completed"},
+                 {"medicationCodeableConcept", {{"text", "Octreotide"}}}});
+  res.push_back({{"resourceType", "Encounter"}, {"id", "enc"}});
+  Json b = {{"resourceType", "Bundle"}, {"type", "collection"}, {"timestamp", "2026-01-15"}, {"entry", Json::array()}};
+  for (const auto& x : res) b["entry"].push_back({{"resource", x}});
+  auto r = MapBundle(b.dump(), Tables());
+  ASSERT_TRUE(r.has_value());
+  const Json& t = r->case_json["history"]["prior_therapies"];
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]["option"], "ssa.lanreotide");
+  EXPECT_EQ(t[0]["months"], 2);
+  for (const char* k : {"MedicationAdministration/skipped", "MedicationRequest/plan", "MedicationStatement/octreo", "Encounter/enc"})
+    EXPECT_TRUE(UnusedMentions(r->report, k)) << k;
+  EXPECT_FALSE(UnusedMentions(r->report, "Medication/lan"));
+}
+
+// The stop reason becomes the response; the latest course's reason wins.
+TEST(FhirMapTest, StatusReasonGivesTheResponse) {
+  Json s = Statement("e", {{"text", "Everolimus 10 mg daily"}}, "2024-01-01", "2024-05-01");
+  s["status"] = "stopped";
+  s["statusReason"] = Json::array({{{"text", "Stopped: pneumonitis, not tolerated"}}});
+  auto r = MapBundle(Bundle({s}).dump(), Tables());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->case_json["history"]["prior_therapies"][0]["response"], "intolerance");
+}
+
+// Resection margin from the Procedure outcome ("R0") and from a margin Observation; the latest wins.
+TEST(FhirMapTest, ResectionMarginFromProcedureOutcomeOrObservation) {
+  Json proc = {{"resourceType", "Procedure"}, {"id", "p"}, {"status", "completed"}, {"code", {{"text", "Distal pancreatectomy"}}},
+               {"performedDateTime", "2025-02-01"}, {"outcome", {{"text", "R0 resection"}}}};
+  auto r = MapBundle(Bundle({proc}).dump(), Tables());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->case_json["history"]["resection"]["procedure"], "Distal pancreatectomy");
+  EXPECT_EQ(r->case_json["history"]["resection"]["margin"], "r0");
+  Json margin = {{"resourceType", "Observation"}, {"id", "m"}, {"status", "final"}, {"code", {{"text", "Surgical margin status"}}},
+                 {"effectiveDateTime", "2025-02-10"}, {"valueString", "R2 (macroscopic residual tumour)"}};
+  auto both = MapBundle(Bundle({proc, margin}).dump(), Tables());
+  ASSERT_TRUE(both.has_value());
+  EXPECT_EQ(both->case_json["history"]["resection"]["margin"], "r2");
+  ASSERT_EQ(both->report["conflicts"].size(), 1u);
+  EXPECT_EQ(both->report["conflicts"][0]["field"], "history.resection.margin");
+  // A procedure that did not happen is not history.
+  proc["status"] = "not-done";
+  auto not_done = MapBundle(Bundle({proc}).dump(), Tables());
+  ASSERT_TRUE(not_done.has_value());
+  EXPECT_FALSE(not_done->case_json.contains("history"));
+  EXPECT_TRUE(UnusedMentions(not_done->report, "Procedure/p"));
+}
+
+// A refuted MEN1 and a resolved pregnancy are not facts about the patient now.
+TEST(FhirMapTest, RefutedAndResolvedConditionsAreNotUsed) {
+  Json men1 = {{"resourceType", "Condition"}, {"id", "men1"}, {"code", Coding("http://hl7.org/fhir/sid/icd-10-cm", "E31.21")},
+               {"verificationStatus", Coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", "refuted")}};
+  Json preg = {{"resourceType", "Condition"}, {"id", "preg"}, {"code", Coding("http://hl7.org/fhir/sid/icd-10-cm", "Z33.1")},
+               {"clinicalStatus", Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved")}};
+  auto r = MapBundle(Bundle({men1, preg}).dump(), Tables());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->case_json.contains("patient"));
+  EXPECT_TRUE(UnusedMentions(r->report, "Condition/men1"));
+  EXPECT_TRUE(UnusedMentions(r->report, "Condition/preg"));
+  preg["clinicalStatus"] = Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active");
+  EXPECT_EQ(MapBundle(Bundle({preg}).dump(), Tables())->case_json["patient"]["pregnant"], true);
+}
+
 TEST(FhirMapTest, BadInputIsRejectedWithAPath) {
   auto not_json = MapBundle("{", Tables());
   ASSERT_FALSE(not_json.has_value());
