@@ -1,0 +1,588 @@
+// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a write is on disk
+// before it is acknowledged. One connection guarded by a mutex keeps every transaction serial
+// (correctness first: the audit chain and revision numbers need serial writers anyway).
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "store/store.h"
+#include "store/store_internal.h"
+
+namespace zebra::store::internal {
+namespace {
+
+// Thrown by the statement helpers below and turned into an error value at the Store boundary,
+// so no exception leaves this file.
+struct SqlError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
+      throw SqlError(fmt::format("sqlite: {}", sqlite3_errmsg(db)));
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(stmt_); }
+
+  Stmt& Bind(int i, std::string_view v) {
+    // A default string_view has a null data pointer, which SQLite would store as NULL.
+    const char* data = v.data() ? v.data() : "";
+    Check(sqlite3_bind_text(stmt_, i, data, static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, std::int64_t v) {
+    Check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Stmt& Bind(int i, int v) { return Bind(i, static_cast<std::int64_t>(v)); }
+
+  // True when a row is available, false when done.
+  bool Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw SqlError(fmt::format("sqlite: {}", sqlite3_errmsg(db_)));
+  }
+  void Run() {
+    while (Step()) {
+    }
+  }
+  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+  }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK) throw SqlError(fmt::format("sqlite: {}", sqlite3_errmsg(db_)));
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+template <class... Args>
+void BindAll(Stmt& s, const Args&... args) {
+  int i = 0;
+  (s.Bind(++i, args), ...);
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override { sqlite3_close_v2(db_); }
+
+  Result<void> Init() {
+    return Run([&] {
+      Exec("PRAGMA busy_timeout = 10000");
+      {
+        Stmt s(db_, "PRAGMA journal_mode = WAL");
+        if (!s.Step() || s.Text(0) != "wal") throw SqlError("sqlite: could not enable WAL mode");
+      }
+      Exec("PRAGMA synchronous = FULL");
+      Exec("PRAGMA foreign_keys = ON");
+      Migrate();
+    });
+  }
+
+  std::string_view Kind() const override { return "sqlite"; }
+
+  Result<void> Ping() override {
+    return Run([&] {
+      Stmt s(db_, "SELECT 1");
+      s.Step();
+    });
+  }
+
+  Result<CaseRevision> CreateCase(std::string_view case_json, std::string_view actor) override {
+    auto id = NewCaseId();
+    if (!id) return tl::unexpected(id.error());
+    return Run([&] {
+      Tx tx(*this);
+      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
+      InsertRevision(rev);
+      AppendAuditLocked(actor, "case.create", rev.case_id, "revision 1");
+      tx.Commit();
+      return rev;
+    });
+  }
+
+  Result<CaseRevision> UpdateCase(std::string_view case_id, std::string_view case_json,
+                                  std::string_view actor) override {
+    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
+    return Run([&] {
+      Tx tx(*this);
+      Stmt q(db_, "SELECT MAX(revision) FROM case_revisions WHERE case_id = ?");
+      q.Bind(1, case_id);
+      if (!q.Step() || q.IsNull(0)) throw SqlError("case not found");
+      const int next = static_cast<int>(q.Int(0)) + 1;
+      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
+      InsertRevision(rev);
+      AppendAuditLocked(actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      tx.Commit();
+      return rev;
+    });
+  }
+
+  Result<std::optional<CaseRevision>> GetCase(std::string_view case_id, std::optional<int> revision) override {
+    if (!ValidCaseId(case_id)) return std::optional<CaseRevision>();
+    return Run([&]() -> std::optional<CaseRevision> {
+      constexpr std::string_view kCols = "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions ";
+      std::optional<Stmt> q;
+      if (revision) {
+        q.emplace(db_, fmt::format("{}WHERE case_id = ? AND revision = ?", kCols));
+        q->Bind(1, case_id).Bind(2, *revision);
+      } else {
+        q.emplace(db_, fmt::format("{}WHERE case_id = ? ORDER BY revision DESC LIMIT 1", kCols));
+        q->Bind(1, case_id);
+      }
+      if (!q->Step()) return std::nullopt;
+      return ReadRevision(*q);
+    });
+  }
+
+  Result<std::vector<CaseRevision>> ListRevisions(std::string_view case_id) override {
+    if (!ValidCaseId(case_id)) return std::vector<CaseRevision>();
+    return Run([&] {
+      Stmt q(db_,
+             "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions "
+             "WHERE case_id = ? ORDER BY revision");
+      q.Bind(1, case_id);
+      std::vector<CaseRevision> out;
+      while (q.Step()) out.push_back(ReadRevision(q));
+      return out;
+    });
+  }
+
+  Result<std::vector<CaseSummary>> ListCases() override {
+    return Run([&] {
+      Stmt q(db_, R"(
+SELECT r.case_id, r.label, r.revision, r.created_at, r.created_by,
+  EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = r.case_id),
+  (SELECT e.id FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1),
+  (SELECT e.created_at FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1)
+FROM case_revisions r
+WHERE r.revision = (SELECT MAX(r2.revision) FROM case_revisions r2 WHERE r2.case_id = r.case_id)
+ORDER BY r.created_at DESC, r.case_id)");
+      std::vector<CaseSummary> out;
+      while (q.Step()) {
+        CaseSummary s;
+        s.case_id = q.Text(0);
+        s.label = q.Text(1);
+        s.latest_revision = static_cast<int>(q.Int(2));
+        s.updated_at = q.Text(3);
+        s.updated_by = q.Text(4);
+        const bool decided = q.Int(5) != 0;
+        if (!q.IsNull(6)) {
+          s.last_evaluation_id = q.Int(6);
+          s.last_evaluated_at = q.Text(7);
+        }
+        s.status = decided ? "decided" : s.last_evaluation_id ? "evaluated" : "draft";
+        out.push_back(std::move(s));
+      }
+      return out;
+    });
+  }
+
+  Result<Evaluation> AddEvaluation(const Evaluation& evaluation) override {
+    if (!ValidCaseId(evaluation.case_id)) return tl::unexpected(std::string("case not found"));
+    return Run([&] {
+      Tx tx(*this);
+      Evaluation e = evaluation;
+      e.created_at = NowRfc3339();
+      Stmt ins(db_,
+               "INSERT INTO evaluations (case_id, case_revision, knowledge_version, engine_version, "
+               "output_json, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      BindAll(ins, e.case_id, e.case_revision, e.knowledge_version, e.engine_version, e.output_json,
+              e.created_by, e.created_at);
+      ins.Run();
+      e.id = sqlite3_last_insert_rowid(db_);
+      AppendAuditLocked(e.created_by, "evaluation.create", e.case_id,
+                        fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+      tx.Commit();
+      return e;
+    });
+  }
+
+  Result<std::vector<Evaluation>> ListEvaluations(std::string_view case_id) override {
+    if (!ValidCaseId(case_id)) return std::vector<Evaluation>();
+    return Run([&] {
+      Stmt q(db_, fmt::format("{} WHERE case_id = ? ORDER BY id", kEvaluationSelect));
+      q.Bind(1, case_id);
+      std::vector<Evaluation> out;
+      while (q.Step()) out.push_back(ReadEvaluation(q));
+      return out;
+    });
+  }
+
+  Result<std::optional<Evaluation>> GetEvaluation(std::int64_t id) override {
+    return Run([&]() -> std::optional<Evaluation> {
+      Stmt q(db_, fmt::format("{} WHERE id = ?", kEvaluationSelect));
+      q.Bind(1, id);
+      if (!q.Step()) return std::nullopt;
+      return ReadEvaluation(q);
+    });
+  }
+
+  Result<Decision> AddDecision(const Decision& decision) override {
+    if (!ValidCaseId(decision.case_id)) return tl::unexpected(std::string("case not found"));
+    return Run([&] {
+      Tx tx(*this);
+      Decision d = decision;
+      d.created_at = NowRfc3339();
+      Stmt ins(db_,
+               "INSERT INTO decisions (case_id, case_revision, decision_json, created_by, created_at) "
+               "VALUES (?, ?, ?, ?, ?)");
+      BindAll(ins, d.case_id, d.case_revision, d.decision_json, d.created_by, d.created_at);
+      ins.Run();
+      d.id = sqlite3_last_insert_rowid(db_);
+      AppendAuditLocked(d.created_by, "decision.create", d.case_id,
+                        fmt::format("decision {} revision {}", d.id, d.case_revision));
+      tx.Commit();
+      return d;
+    });
+  }
+
+  Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
+    if (!ValidCaseId(case_id)) return std::vector<Decision>();
+    return Run([&] {
+      Stmt q(db_,
+             "SELECT id, case_id, case_revision, decision_json, created_by, created_at FROM decisions "
+             "WHERE case_id = ? ORDER BY id");
+      q.Bind(1, case_id);
+      std::vector<Decision> out;
+      while (q.Step()) {
+        Decision d;
+        d.id = q.Int(0);
+        d.case_id = q.Text(1);
+        d.case_revision = static_cast<int>(q.Int(2));
+        d.decision_json = q.Text(3);
+        d.created_by = q.Text(4);
+        d.created_at = q.Text(5);
+        out.push_back(std::move(d));
+      }
+      return out;
+    });
+  }
+
+  Result<std::int64_t> AddFeedback(std::string_view service_id, std::string_view feedback_json) override {
+    return Run([&] {
+      Tx tx(*this);
+      Stmt ins(db_, "INSERT INTO feedback (service_id, feedback_json, created_at) VALUES (?, ?, ?)");
+      BindAll(ins, service_id, feedback_json, NowRfc3339());
+      ins.Run();
+      const std::int64_t id = sqlite3_last_insert_rowid(db_);
+      AppendAuditLocked("cds-client", "feedback.create", "", fmt::format("feedback {} service {}", id, service_id));
+      tx.Commit();
+      return id;
+    });
+  }
+
+  Result<User> CreateUser(std::string_view username, std::string_view password_hash, Role role) override {
+    return Run([&] {
+      Tx tx(*this);
+      Stmt ins(db_, "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)");
+      BindAll(ins, username, password_hash, RoleName(role), NowRfc3339());
+      ins.Run();
+      User u{sqlite3_last_insert_rowid(db_), std::string(username), std::string(password_hash), role};
+      AppendAuditLocked("system", "user.create", "", fmt::format("user {} role {}", u.id, RoleName(role)));
+      tx.Commit();
+      return u;
+    });
+  }
+
+  Result<std::optional<User>> FindUser(std::string_view username) override {
+    return Run([&]() -> std::optional<User> {
+      Stmt q(db_, "SELECT id, username, password_hash, role FROM users WHERE username = ?");
+      q.Bind(1, username);
+      if (!q.Step()) return std::nullopt;
+      return ReadUser(q);
+    });
+  }
+
+  Result<std::optional<User>> FindUserById(std::int64_t id) override {
+    return Run([&]() -> std::optional<User> {
+      Stmt q(db_, "SELECT id, username, password_hash, role FROM users WHERE id = ?");
+      q.Bind(1, id);
+      if (!q.Step()) return std::nullopt;
+      return ReadUser(q);
+    });
+  }
+
+  Result<void> CreateSession(const Session& session) override {
+    return Run([&] {
+      if (++session_writes_ % kPurgeEvery == 0) {
+        Stmt del(db_, "DELETE FROM sessions WHERE expires_unix <= ?");
+        del.Bind(1, NowUnix());
+        del.Run();
+      }
+      Stmt ins(db_,
+               "INSERT INTO sessions (token_hash, csrf_token, user_id, expires_unix, created_at) "
+               "VALUES (?, ?, ?, ?, ?)");
+      BindAll(ins, session.token_hash, session.csrf_token, session.user_id, session.expires_unix, NowRfc3339());
+      ins.Run();
+    });
+  }
+
+  Result<std::optional<Session>> FindSession(std::string_view token_hash, std::int64_t now_unix) override {
+    return Run([&]() -> std::optional<Session> {
+      Stmt q(db_,
+             "SELECT token_hash, csrf_token, user_id, expires_unix FROM sessions "
+             "WHERE token_hash = ? AND expires_unix > ?");
+      BindAll(q, token_hash, now_unix);
+      if (!q.Step()) return std::nullopt;
+      return Session{q.Text(0), q.Text(1), q.Int(2), q.Int(3)};
+    });
+  }
+
+  Result<void> DeleteSession(std::string_view token_hash) override {
+    return Run([&] {
+      Stmt del(db_, "DELETE FROM sessions WHERE token_hash = ?");
+      del.Bind(1, token_hash);
+      del.Run();
+    });
+  }
+
+  Result<void> CreateApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name) override {
+    return Run([&] {
+      Stmt ins(db_, "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?)");
+      BindAll(ins, token_hash, user_id, name, NowRfc3339());
+      ins.Run();
+    });
+  }
+
+  Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) override {
+    return Run([&]() -> std::optional<User> {
+      Stmt q(db_,
+             "SELECT u.id, u.username, u.password_hash, u.role FROM api_tokens t "
+             "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
+      q.Bind(1, token_hash);
+      if (!q.Step()) return std::nullopt;
+      return ReadUser(q);
+    });
+  }
+
+  Result<bool> RememberJti(std::string_view iss, std::string_view jti, std::int64_t exp_unix) override {
+    return Run([&] {
+      if (++jti_writes_ % kPurgeEvery == 0) {
+        Stmt del(db_, "DELETE FROM jwt_jti WHERE exp_unix < ?");
+        del.Bind(1, NowUnix() - kJtiRetentionSeconds);
+        del.Run();
+      }
+      Stmt ins(db_, "INSERT INTO jwt_jti (iss, jti, exp_unix) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+      BindAll(ins, iss, jti, exp_unix);
+      ins.Run();
+      return sqlite3_changes(db_) == 1;
+    });
+  }
+
+  Result<AuditEntry> AppendAudit(std::string_view actor, std::string_view action, std::string_view case_id,
+                                 std::string_view detail) override {
+    return Run([&] {
+      Tx tx(*this);
+      AuditEntry e = AppendAuditLocked(actor, action, case_id, detail);
+      tx.Commit();
+      return e;
+    });
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(std::optional<std::string> case_id, std::size_t limit) override {
+    return Run([&] {
+      const auto n = limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit);
+      std::optional<Stmt> q;
+      if (case_id) {
+        q.emplace(db_, fmt::format("{} WHERE case_id = ? ORDER BY seq DESC LIMIT ?", kAuditSelect));
+        BindAll(*q, *case_id, n);
+      } else {
+        q.emplace(db_, fmt::format("{} ORDER BY seq DESC LIMIT ?", kAuditSelect));
+        q->Bind(1, n);
+      }
+      std::vector<AuditEntry> out;
+      while (q->Step()) out.push_back(ReadAudit(*q));
+      std::reverse(out.begin(), out.end());
+      return out;
+    });
+  }
+
+  Result<std::size_t> VerifyAudit() override {
+    return Run([&] {
+      Stmt q(db_, fmt::format("{} ORDER BY seq", kAuditSelect));
+      ChainVerifier verifier;
+      while (q.Step()) {
+        if (auto ok = verifier.Next(ReadAudit(q)); !ok) throw SqlError(ok.error());
+      }
+      return verifier.count();
+    });
+  }
+
+ private:
+  static constexpr std::string_view kEvaluationSelect =
+      "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
+      "created_at FROM evaluations";
+  static constexpr std::string_view kAuditSelect =
+      "SELECT seq, at, actor, action, case_id, detail, prev_hash, hash FROM audit_log";
+  static constexpr std::uint64_t kPurgeEvery = 256;
+  // Expired jti rows are kept a while longer than any verifier's clock skew allowance.
+  static constexpr std::int64_t kJtiRetentionSeconds = 3600;
+
+  // A write transaction; BEGIN IMMEDIATE takes the write lock up front so two processes sharing
+  // the file wait (busy timeout) instead of failing on a lock upgrade.
+  class Tx {
+   public:
+    explicit Tx(SqliteStore& s) : s_(s) { s_.Exec("BEGIN IMMEDIATE"); }
+    Tx(const Tx&) = delete;
+    Tx& operator=(const Tx&) = delete;
+    ~Tx() {
+      if (!done_) sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void Commit() {
+      s_.Exec("COMMIT");
+      done_ = true;
+    }
+
+   private:
+    SqliteStore& s_;
+    bool done_ = false;
+  };
+
+  template <class F>
+  auto Run(F&& f) -> Result<std::invoke_result_t<F&>> {
+    using T = std::invoke_result_t<F&>;
+    std::lock_guard lock(mu_);
+    try {
+      if constexpr (std::is_void_v<T>) {
+        f();
+        return {};
+      } else {
+        return f();
+      }
+    } catch (const std::exception& e) {
+      return tl::unexpected(std::string(e.what()));
+    }
+  }
+
+  void Exec(const char* sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      std::string err = fmt::format("sqlite: {}", msg ? msg : sqlite3_errmsg(db_));
+      sqlite3_free(msg);
+      throw SqlError(err);
+    }
+  }
+
+  void Migrate() {
+    Tx tx(*this);
+    Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+         "applied_at TEXT NOT NULL)");
+    std::int64_t current = 0;
+    {
+      Stmt q(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (q.Step()) current = q.Int(0);
+    }
+    const auto& migrations = Migrations(Dialect::kSqlite);
+    if (current > migrations.back().version)
+      throw SqlError(fmt::format("database schema version {} is newer than this zebra (knows {})", current,
+                                 migrations.back().version));
+    for (const Migration& m : migrations) {
+      if (m.version <= current) continue;
+      for (const std::string& stmt : m.statements) Exec(stmt.c_str());
+      Stmt ins(db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+      BindAll(ins, m.version, m.name, NowRfc3339());
+      ins.Run();
+    }
+    tx.Commit();
+  }
+
+  void InsertRevision(const CaseRevision& rev) {
+    Stmt ins(db_,
+             "INSERT INTO case_revisions (case_id, revision, label, case_json, created_by, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?)");
+    BindAll(ins, rev.case_id, rev.revision, CaseLabel(rev.case_json), rev.case_json, rev.created_by,
+            rev.created_at);
+    ins.Run();
+  }
+
+  // Caller holds mu_ and an open write transaction.
+  AuditEntry AppendAuditLocked(std::string_view actor, std::string_view action, std::string_view case_id,
+                               std::string_view detail) {
+    AuditEntry e;
+    e.seq = 1;
+    e.prev_hash = std::string(kGenesisHash);
+    {
+      Stmt q(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+      if (q.Step()) {
+        e.seq = q.Int(0) + 1;
+        e.prev_hash = q.Text(1);
+      }
+    }
+    e.at = NowRfc3339();
+    e.actor = actor;
+    e.action = action;
+    e.case_id = case_id;
+    e.detail = detail;
+    e.hash = AuditHash(e);
+    Stmt ins(db_,
+             "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    BindAll(ins, e.seq, e.at, e.actor, e.action, e.case_id, e.detail, e.prev_hash, e.hash);
+    ins.Run();
+    return e;
+  }
+
+  static CaseRevision ReadRevision(Stmt& q) {
+    return CaseRevision{q.Text(0), static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4)};
+  }
+  static Evaluation ReadEvaluation(Stmt& q) {
+    Evaluation e;
+    e.id = q.Int(0);
+    e.case_id = q.Text(1);
+    e.case_revision = static_cast<int>(q.Int(2));
+    e.knowledge_version = q.Text(3);
+    e.engine_version = q.Text(4);
+    e.output_json = q.Text(5);
+    e.created_by = q.Text(6);
+    e.created_at = q.Text(7);
+    return e;
+  }
+  static User ReadUser(Stmt& q) {
+    return User{q.Int(0), q.Text(1), q.Text(2), ParseRole(q.Text(3)).value_or(Role::kViewer)};
+  }
+  static AuditEntry ReadAudit(Stmt& q) {
+    return AuditEntry{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6), q.Text(7)};
+  }
+
+  sqlite3* db_;
+  std::mutex mu_;
+  std::uint64_t session_writes_ = 0;
+  std::uint64_t jti_writes_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string err = fmt::format("sqlite: cannot open {}: {}", path, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close_v2(db);
+    return tl::unexpected(err);
+  }
+  auto store = std::make_unique<SqliteStore>(db);
+  if (auto ok = store->Init(); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace zebra::store::internal

@@ -1,0 +1,635 @@
+// One suite, run against both backends: Sqlite/StoreTest.* always, Postgres/StoreTest.* when
+// ZEBRA_TEST_PG_URL names a scratch database (tests/with_postgres.sh provides one).
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <pqxx/pqxx>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+
+namespace zebra::store {
+namespace {
+
+enum class Backend { kSqlite, kPostgres };
+
+std::string Sha256HexForTest(const std::string& s) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), md.data(), &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+  return out;
+}
+
+bool IsRfc3339Millis(const std::string& s) {
+  static const std::regex re(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  return std::regex_match(s, re);
+}
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kSqlite) {
+      std::random_device rd;
+      dir_ = std::filesystem::temp_directory_path() / fmt::format("zebra_store_test_{}_{}", getpid(), rd());
+      std::filesystem::create_directories(dir_);
+      path_ = (dir_ / "zebra.db").string();
+      url_ = "sqlite:" + path_;
+    } else {
+      const char* pg = std::getenv("ZEBRA_TEST_PG_URL");
+      if (!pg || !*pg) GTEST_SKIP() << "ZEBRA_TEST_PG_URL not set";
+      base_url_ = pg;
+      // Each test gets a fresh schema so tests never see each other's rows.
+      pqxx::connection c(base_url_);
+      pqxx::work w(c);
+      w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
+      w.exec("CREATE SCHEMA zebra_store_test");
+      w.commit();
+      url_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") +
+             "options=-csearch_path%3Dzebra_store_test";
+    }
+    auto s = OpenStore(url_);
+    ASSERT_TRUE(s) << s.error();
+    store_ = std::move(*s);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Runs SQL on a separate raw connection, bypassing the store; the error text or "".
+  std::string RawExec(const std::string& sql) {
+    if (GetParam() == Backend::kSqlite) {
+      sqlite3* db = nullptr;
+      sqlite3_open(path_.c_str(), &db);
+      sqlite3_busy_timeout(db, 5000);
+      char* msg = nullptr;
+      std::string err;
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) err = msg ? msg : "error";
+      sqlite3_free(msg);
+      sqlite3_close(db);
+      return err;
+    }
+    try {
+      pqxx::connection c(url_);
+      pqxx::work w(c);
+      w.exec(sql);
+      w.commit();
+      return "";
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+
+  std::int64_t RawCount(const std::string& sql) {
+    if (GetParam() == Backend::kSqlite) {
+      sqlite3* db = nullptr;
+      sqlite3_open(path_.c_str(), &db);
+      sqlite3_stmt* st = nullptr;
+      sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+      std::int64_t n = -1;
+      if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+      return n;
+    }
+    pqxx::connection c(url_);
+    pqxx::work w(c);
+    return w.exec(sql)[0][0].as<std::int64_t>();
+  }
+
+  CaseRevision MustCreate(const std::string& json, const std::string& actor = "alice") {
+    auto r = store_->CreateCase(json, actor);
+    EXPECT_TRUE(r) << r.error();
+    return r ? *r : CaseRevision{};
+  }
+
+  Evaluation MakeEvaluation(const CaseRevision& rev, std::string output) {
+    Evaluation e;
+    e.case_id = rev.case_id;
+    e.case_revision = rev.revision;
+    e.knowledge_version = "2024.1";
+    e.engine_version = "0.1.0";
+    e.output_json = std::move(output);
+    e.created_by = "bob";
+    return e;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_, url_, base_url_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, KindAndPing) {
+  EXPECT_EQ(store_->Kind(), GetParam() == Backend::kSqlite ? "sqlite" : "postgresql");
+  EXPECT_TRUE(store_->Ping());
+}
+
+TEST_P(StoreTest, EveryChangeIsANewRevision) {
+  const std::string v1 = R"({"schema":"zebra.case/v1","id":"demo-1","patient":{"age":61}})";
+  const std::string v2 = R"({"schema":"zebra.case/v1","id":"demo-1","patient":{"age":62}})";
+  const std::string v3 = R"({"schema":"zebra.case/v1","id":"demo-1b"})";
+  CaseRevision r1 = MustCreate(v1, "alice");
+  EXPECT_TRUE(std::regex_match(r1.case_id, std::regex("c_[0-9a-f]{32}"))) << r1.case_id;
+  EXPECT_EQ(r1.revision, 1);
+  EXPECT_EQ(r1.created_by, "alice");
+  EXPECT_TRUE(IsRfc3339Millis(r1.created_at)) << r1.created_at;
+
+  auto r2 = store_->UpdateCase(r1.case_id, v2, "bob");
+  ASSERT_TRUE(r2) << r2.error();
+  EXPECT_EQ(r2->revision, 2);
+  auto r3 = store_->UpdateCase(r1.case_id, v3, "carol");
+  ASSERT_TRUE(r3) << r3.error();
+  EXPECT_EQ(r3->revision, 3);
+
+  auto latest = store_->GetCase(r1.case_id, std::nullopt);
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->revision, 3);
+  EXPECT_EQ((*latest)->case_json, v3);
+  EXPECT_EQ((*latest)->created_by, "carol");
+
+  auto first = store_->GetCase(r1.case_id, 1);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->case_json, v1);
+  EXPECT_EQ((*first)->created_by, "alice");
+
+  auto missing_rev = store_->GetCase(r1.case_id, 4);
+  ASSERT_TRUE(missing_rev);
+  EXPECT_FALSE(*missing_rev);
+  auto missing_case = store_->GetCase("c_00000000000000000000000000000000", std::nullopt);
+  ASSERT_TRUE(missing_case);
+  EXPECT_FALSE(*missing_case);
+  auto junk = store_->GetCase("'; DROP TABLE case_revisions; --", std::nullopt);
+  ASSERT_TRUE(junk);
+  EXPECT_FALSE(*junk);
+
+  auto revs = store_->ListRevisions(r1.case_id);
+  ASSERT_TRUE(revs) << revs.error();
+  ASSERT_EQ(revs->size(), 3u);
+  EXPECT_EQ((*revs)[0].revision, 1);
+  EXPECT_EQ((*revs)[1].case_json, v2);
+  EXPECT_EQ((*revs)[2].created_by, "carol");
+
+  EXPECT_FALSE(store_->UpdateCase("c_00000000000000000000000000000000", v1, "bob"));
+  // Ids are random: a second case never reuses the first's id.
+  EXPECT_NE(MustCreate(v1).case_id, r1.case_id);
+}
+
+TEST_P(StoreTest, ListCasesSummarisesStatus) {
+  CaseRevision a = MustCreate(R"({"id":"board-7","x":1})");
+  CaseRevision b = MustCreate(R"({"x":2})");  // no own id
+  CaseRevision c = MustCreate("not json at all");
+  ASSERT_TRUE(store_->UpdateCase(a.case_id, R"({"id":"board-7","x":3})", "dana"));
+
+  auto ea = store_->AddEvaluation(MakeEvaluation(a, "{}"));
+  ASSERT_TRUE(ea) << ea.error();
+  auto eb1 = store_->AddEvaluation(MakeEvaluation(b, "{\"n\":1}"));
+  auto eb2 = store_->AddEvaluation(MakeEvaluation(b, "{\"n\":2}"));
+  ASSERT_TRUE(eb1 && eb2);
+  Decision d;
+  d.case_id = a.case_id;
+  d.case_revision = 2;
+  d.decision_json = R"({"option_id":"ssa"})";
+  d.created_by = "erin";
+  ASSERT_TRUE(store_->AddDecision(d));
+
+  auto list = store_->ListCases();
+  ASSERT_TRUE(list) << list.error();
+  ASSERT_EQ(list->size(), 3u);
+  std::map<std::string, CaseSummary> by_id;
+  for (const auto& s : *list) by_id[s.case_id] = s;
+  ASSERT_EQ(by_id.size(), 3u);
+  const CaseSummary& sa = by_id[a.case_id];
+  EXPECT_EQ(sa.label, "board-7");
+  EXPECT_EQ(sa.latest_revision, 2);
+  EXPECT_EQ(sa.updated_by, "dana");
+  EXPECT_EQ(sa.status, "decided");
+  EXPECT_EQ(sa.last_evaluation_id, ea->id);
+  EXPECT_EQ(sa.last_evaluated_at, ea->created_at);
+  const CaseSummary& sb = by_id[b.case_id];
+  EXPECT_EQ(sb.label, "");
+  EXPECT_EQ(sb.status, "evaluated");
+  EXPECT_EQ(sb.last_evaluation_id, eb2->id);
+  const CaseSummary& sc = by_id[c.case_id];
+  EXPECT_EQ(sc.status, "draft");
+  EXPECT_EQ(sc.latest_revision, 1);
+  EXPECT_FALSE(sc.last_evaluation_id);
+  EXPECT_EQ(sc.last_evaluated_at, "");
+}
+
+TEST_P(StoreTest, EvaluationOutputRoundTripsByteForByte) {
+  CaseRevision r = MustCreate(R"({"id":"x"})");
+  std::string output = "{\n  \"text\": \"caf\xC3\xA9 \\u00e9 \\\"q\\\" \xF0\x9F\xA6\x93\",\t\"n\": 1.50e+01 ,\r\n";
+  output += "\"pad\":\"" + std::string(200000, 'z') + "\"}  \n";
+  auto e = store_->AddEvaluation(MakeEvaluation(r, output));
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_GT(e->id, 0);
+  EXPECT_TRUE(IsRfc3339Millis(e->created_at));
+  auto got = store_->GetEvaluation(e->id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->output_json.size(), output.size());
+  EXPECT_TRUE((*got)->output_json == output);
+  EXPECT_EQ((*got)->knowledge_version, "2024.1");
+  EXPECT_EQ((*got)->engine_version, "0.1.0");
+  EXPECT_EQ((*got)->case_revision, 1);
+  EXPECT_EQ((*got)->created_by, "bob");
+  EXPECT_EQ((*got)->created_at, e->created_at);
+
+  auto second = store_->AddEvaluation(MakeEvaluation(r, "[]"));
+  ASSERT_TRUE(second);
+  EXPECT_GT(second->id, e->id);
+  auto list = store_->ListEvaluations(r.case_id);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_TRUE((*list)[0].output_json == output);
+  EXPECT_EQ((*list)[1].output_json, "[]");
+
+  auto none = store_->GetEvaluation(e->id + 1000);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  // An evaluation of a revision that does not exist is refused.
+  Evaluation bad = MakeEvaluation(r, "{}");
+  bad.case_revision = 5;
+  EXPECT_FALSE(store_->AddEvaluation(bad));
+}
+
+TEST_P(StoreTest, Decisions) {
+  CaseRevision r = MustCreate(R"({"id":"d"})");
+  Decision d;
+  d.case_id = r.case_id;
+  d.case_revision = 1;
+  d.decision_json = R"({"option_id":"prrt","attendees":[{"role":"oncologist","name":"Dr A"}],"notes":""})";
+  d.created_by = "erin";
+  auto added = store_->AddDecision(d);
+  ASSERT_TRUE(added) << added.error();
+  EXPECT_GT(added->id, 0);
+  EXPECT_TRUE(IsRfc3339Millis(added->created_at));
+  auto list = store_->ListDecisions(r.case_id);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].decision_json, d.decision_json);
+  EXPECT_EQ((*list)[0].created_by, "erin");
+  EXPECT_EQ((*list)[0].id, added->id);
+  d.case_revision = 2;
+  EXPECT_FALSE(store_->AddDecision(d));
+  auto other = store_->ListDecisions("c_00000000000000000000000000000000");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->empty());
+}
+
+TEST_P(StoreTest, FeedbackIsStoredAndAudited) {
+  auto f1 = store_->AddFeedback("net-tumor-board", R"({"feedback":[{"card":"a","outcome":"accepted"}]})");
+  auto f2 = store_->AddFeedback("net-order-check", R"({"feedback":[]})");
+  ASSERT_TRUE(f1 && f2);
+  EXPECT_GT(*f2, *f1);
+  auto audit = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "feedback.create");
+  EXPECT_NE((*audit)[1].detail.find("net-order-check"), std::string::npos);
+}
+
+TEST_P(StoreTest, UsersSessionsAndTokens) {
+  auto u = store_->CreateUser("alice", "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA", Role::kClinician);
+  ASSERT_TRUE(u) << u.error();
+  EXPECT_GT(u->id, 0);
+  EXPECT_FALSE(store_->CreateUser("alice", "x", Role::kViewer));  // usernames are unique
+  auto v = store_->CreateUser("victor", "h2", Role::kViewer);
+  ASSERT_TRUE(v);
+
+  auto found = store_->FindUser("alice");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->id, u->id);
+  EXPECT_EQ((*found)->role, Role::kClinician);
+  EXPECT_EQ((*found)->password_hash, "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA");
+  auto by_id = store_->FindUserById(v->id);
+  ASSERT_TRUE(by_id && *by_id);
+  EXPECT_EQ((*by_id)->username, "victor");
+  EXPECT_EQ((*by_id)->role, Role::kViewer);
+  auto nobody = store_->FindUser("mallory");
+  ASSERT_TRUE(nobody);
+  EXPECT_FALSE(*nobody);
+
+  Session s{"tokhash1", "csrf1", u->id, 1000};
+  ASSERT_TRUE(store_->CreateSession(s));
+  auto live = store_->FindSession("tokhash1", 999);
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->csrf_token, "csrf1");
+  EXPECT_EQ((*live)->user_id, u->id);
+  EXPECT_EQ((*live)->expires_unix, 1000);
+  auto expired = store_->FindSession("tokhash1", 1000);
+  ASSERT_TRUE(expired);
+  EXPECT_FALSE(*expired);
+  auto unknown = store_->FindSession("other", 0);
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(*unknown);
+  ASSERT_TRUE(store_->DeleteSession("tokhash1"));
+  auto deleted = store_->FindSession("tokhash1", 0);
+  ASSERT_TRUE(deleted);
+  EXPECT_FALSE(*deleted);
+
+  ASSERT_TRUE(store_->CreateApiToken(v->id, "apihash", "ci"));
+  auto tok = store_->FindUserByApiToken("apihash");
+  ASSERT_TRUE(tok && *tok);
+  EXPECT_EQ((*tok)->username, "victor");
+  auto badtok = store_->FindUserByApiToken("nope");
+  ASSERT_TRUE(badtok);
+  EXPECT_FALSE(*badtok);
+  EXPECT_FALSE(store_->CreateApiToken(424242, "orphan", "x"));  // no such user
+}
+
+TEST_P(StoreTest, JtiReplayIsRefused) {
+  auto first = store_->RememberJti("https://ehr.example", "j1", 2000000000);
+  ASSERT_TRUE(first) << first.error();
+  EXPECT_TRUE(*first);
+  auto replay = store_->RememberJti("https://ehr.example", "j1", 2000000000);
+  ASSERT_TRUE(replay);
+  EXPECT_FALSE(*replay);
+  auto other_issuer = store_->RememberJti("https://other.example", "j1", 2000000000);
+  ASSERT_TRUE(other_issuer);
+  EXPECT_TRUE(*other_issuer);
+  // Many distinct jtis (exercises the periodic purge of long-expired rows, which must not
+  // forget live ones).
+  for (int i = 0; i < 260; ++i) {
+    auto r = store_->RememberJti("iss", fmt::format("old{}", i), 1000);
+    ASSERT_TRUE(r && *r);
+  }
+  EXPECT_LT(RawCount("SELECT COUNT(*) FROM jwt_jti"), 100);
+  auto still = store_->RememberJti("https://ehr.example", "j1", 2000000000);
+  ASSERT_TRUE(still);
+  EXPECT_FALSE(*still);
+}
+
+TEST_P(StoreTest, AuditChainLinksAndVerifies) {
+  CaseRevision r = MustCreate(R"({"id":"a"})", "alice");
+  ASSERT_TRUE(store_->UpdateCase(r.case_id, R"({"id":"a2"})", "bob"));
+  auto ev = store_->AddEvaluation(MakeEvaluation(r, "{}"));
+  ASSERT_TRUE(ev);
+  auto read = store_->AppendAudit("carol", "case.read", r.case_id, "revision 2");
+  ASSERT_TRUE(read) << read.error();
+  EXPECT_EQ(read->seq, 4);
+  CaseRevision other = MustCreate("{}", "dana");
+
+  auto all = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[0].prev_hash, std::string(64, '0'));
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    const AuditEntry& e = (*all)[i];
+    EXPECT_EQ(e.seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_TRUE(IsRfc3339Millis(e.at));
+    if (i > 0) {
+      EXPECT_EQ(e.prev_hash, (*all)[i - 1].hash);
+    }
+    EXPECT_EQ(e.hash, Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor,
+                                                   e.action, e.case_id, e.detail)));
+  }
+  EXPECT_EQ((*all)[0].action, "case.create");
+  EXPECT_EQ((*all)[0].actor, "alice");
+  EXPECT_EQ((*all)[0].case_id, r.case_id);
+  EXPECT_EQ((*all)[1].action, "case.update");
+  EXPECT_EQ((*all)[2].action, "evaluation.create");
+  EXPECT_NE((*all)[2].detail.find(std::to_string(ev->id)), std::string::npos);
+
+  auto for_case = store_->ListAudit(r.case_id, 0);
+  ASSERT_TRUE(for_case);
+  EXPECT_EQ(for_case->size(), 4u);
+  auto last_two = store_->ListAudit(r.case_id, 2);
+  ASSERT_TRUE(last_two);
+  ASSERT_EQ(last_two->size(), 2u);
+  EXPECT_EQ((*last_two)[0].seq, 3);
+  EXPECT_EQ((*last_two)[1].seq, 4);
+  auto other_only = store_->ListAudit(other.case_id, 10);
+  ASSERT_TRUE(other_only);
+  ASSERT_EQ(other_only->size(), 1u);
+  EXPECT_EQ((*other_only)[0].actor, "dana");
+
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 5u);
+}
+
+TEST_P(StoreTest, EmptyAuditVerifies) {
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 0u);
+}
+
+std::string DropAuditGuards(Backend b) {
+  return b == Backend::kSqlite ? "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+                               : "DROP TRIGGER audit_log_no_change ON audit_log;";
+}
+
+TEST_P(StoreTest, AuditTamperingIsDetected) {
+  for (int i = 0; i < 4; ++i) MustCreate(fmt::format(R"({{"id":"t{}"}})", i));
+  ASSERT_TRUE(store_->VerifyAudit());
+  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET detail = 'revision 9' WHERE seq = 2"), "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 2"), std::string::npos) << verified.error();
+  EXPECT_EQ(verified.error().find("seq 3"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, AuditRehashedRowBreaksTheNextLink) {
+  for (int i = 0; i < 4; ++i) MustCreate("{}");
+  // A forger who recomputes the row's own hash still breaks the link from seq 3.
+  auto all = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(all);
+  AuditEntry e = (*all)[1];
+  e.actor = "mallory";
+  const std::string forged = Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at,
+                                                          e.actor, e.action, e.case_id, e.detail));
+  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET actor = 'mallory', hash = '" + forged +
+                    "' WHERE seq = 2"),
+            "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 3"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, AuditDeletionIsDetected) {
+  for (int i = 0; i < 4; ++i) MustCreate("{}");
+  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "DELETE FROM audit_log WHERE seq = 3"), "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 3"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, DatabaseRefusesChangesToHistory) {
+  CaseRevision r = MustCreate(R"({"id":"h"})");
+  ASSERT_TRUE(store_->AddEvaluation(MakeEvaluation(r, "{}")));
+  EXPECT_NE(RawExec("UPDATE audit_log SET detail = 'x' WHERE seq = 1"), "");
+  EXPECT_NE(RawExec("DELETE FROM audit_log"), "");
+  EXPECT_NE(RawExec("UPDATE case_revisions SET case_json = '{}'"), "");
+  EXPECT_NE(RawExec("UPDATE evaluations SET output_json = '{}'"), "");
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_NE(RawExec("TRUNCATE audit_log"), "");
+  }
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM audit_log"), 2);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 2u);
+  auto got = store_->GetCase(r.case_id, 1);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->case_json, R"({"id":"h"})");
+}
+
+TEST_P(StoreTest, ConcurrentWritersKeepOneLinearChain) {
+  // Two Store objects on the same database stand in for two replicas (or two processes).
+  auto second = OpenStore(url_);
+  ASSERT_TRUE(second) << second.error();
+  Store* stores[2] = {store_.get(), second->get()};
+  constexpr int kThreads = 6, kCasesPerThread = 8;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store* s = stores[t % 2];
+      for (int i = 0; i < kCasesPerThread; ++i) {
+        auto c = s->CreateCase(fmt::format(R"({{"id":"t{}-{}"}})", t, i), fmt::format("user{}", t));
+        if (!c) {
+          ++failures;
+          continue;
+        }
+        if (!s->UpdateCase(c->case_id, "{}", "u")) ++failures;
+        Evaluation e;
+        e.case_id = c->case_id;
+        e.case_revision = 2;
+        e.output_json = "{}";
+        e.created_by = "u";
+        if (!s->AddEvaluation(e)) ++failures;
+        if (!s->RememberJti("iss", fmt::format("{}-{}", t, i), 2000000000)) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, static_cast<std::size_t>(kThreads * kCasesPerThread * 3));
+  auto list = (*second)->ListCases();
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), static_cast<std::size_t>(kThreads * kCasesPerThread));
+  for (const auto& s : *list) EXPECT_EQ(s.latest_revision, 2);
+}
+
+TEST_P(StoreTest, ConcurrentUpdatesOfOneCaseGetDistinctRevisions) {
+  CaseRevision r = MustCreate("{}");
+  auto second = OpenStore(url_);
+  ASSERT_TRUE(second) << second.error();
+  Store* stores[2] = {store_.get(), second->get()};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        if (!stores[t % 2]->UpdateCase(r.case_id, "{}", "u")) ++failures;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto revs = store_->ListRevisions(r.case_id);
+  ASSERT_TRUE(revs);
+  ASSERT_EQ(revs->size(), 21u);
+  for (std::size_t i = 0; i < revs->size(); ++i) EXPECT_EQ((*revs)[i].revision, static_cast<int>(i + 1));
+}
+
+TEST_P(StoreTest, MigrationsAreIdempotent) {
+  CaseRevision r = MustCreate(R"({"id":"m"})");
+  const std::int64_t applied = RawCount("SELECT COUNT(*) FROM schema_migrations");
+  EXPECT_GE(applied, 2);
+  store_.reset();
+  for (int i = 0; i < 2; ++i) {
+    auto again = OpenStore(url_);
+    ASSERT_TRUE(again) << again.error();
+    store_ = std::move(*again);
+  }
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM schema_migrations"), applied);
+  auto got = store_->GetCase(r.case_id, std::nullopt);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->case_json, R"({"id":"m"})");
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified);
+  EXPECT_EQ(*verified, 1u);
+}
+
+TEST_P(StoreTest, RefusesSchemaNewerThanItKnows) {
+  ASSERT_EQ(RawExec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')"), "");
+  store_.reset();
+  auto s = OpenStore(url_);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("999"), std::string::npos) << s.error();
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Backend::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values(Backend::kPostgres));
+
+TEST(StoreOpen, RejectsUnknownUrls) {
+  EXPECT_FALSE(OpenStore("mysql://x"));
+  EXPECT_FALSE(OpenStore("sqlite:"));
+  EXPECT_FALSE(OpenStore(""));
+  EXPECT_FALSE(OpenStore("sqlite:/nonexistent-dir-zebra/x.db"));
+}
+
+TEST(StoreOpen, Roles) {
+  for (Role r : {Role::kViewer, Role::kCoordinator, Role::kClinician}) EXPECT_EQ(ParseRole(RoleName(r)), r);
+  EXPECT_EQ(RoleName(Role::kCoordinator), "coordinator");
+  EXPECT_FALSE(ParseRole("admin"));
+  EXPECT_FALSE(ParseRole(""));
+}
+
+// An acknowledged write survives the writer being killed with SIGKILL.
+TEST(SqliteDurability, AcknowledgedWriteSurvivesSigkill) {
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("zebra_store_kill_{}", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string url = "sqlite:" + (dir / "z.db").string();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto s = OpenStore(url);
+    if (!s) _exit(3);
+    auto c = (*s)->CreateCase(R"({"id":"durable"})", "k");
+    if (!c) _exit(4);
+    std::string msg = c->case_id + "\n";
+    if (write(fds[1], msg.data(), msg.size()) != static_cast<ssize_t>(msg.size())) _exit(5);
+    for (;;) pause();  // killed here, with the store still open
+  }
+  close(fds[1]);
+  std::string id;
+  char ch;
+  while (read(fds[0], &ch, 1) == 1 && ch != '\n') id += ch;
+  close(fds[0]);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(id.size(), 34u);
+  auto s = OpenStore(url);
+  ASSERT_TRUE(s) << s.error();
+  auto got = (*s)->GetCase(id, std::nullopt);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->case_json, R"({"id":"durable"})");
+  EXPECT_TRUE((*s)->VerifyAudit());
+  s->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace zebra::store
