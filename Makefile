@@ -4,7 +4,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 PRESET    ?= release
 
-.PHONY: all setup build run test unit-test asan-test tck bench fuzz clean
+.PHONY: all setup build web run test unit-test asan-test tck bench fuzz clean
 FUZZ_SECONDS ?= 60
 
 all: build
@@ -15,8 +15,18 @@ setup:
 $(BUILD_DIR)/build.ninja:
 	cmake --preset $(PRESET)
 
-build: setup $(BUILD_DIR)/build.ninja
+build: setup $(BUILD_DIR)/build.ninja web
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The web app (web/ -> web/dist, served by `zebra serve` at /). `npm ci` runs only when
+# node_modules is missing or the lockfile changed; the bundle is rebuilt when a source changed.
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
 
 # Starts the service with demo cases once `zebra serve` exists; until then, shows Zebra's answer
 # for every demo case in the terminal.

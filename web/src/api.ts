@@ -1,0 +1,183 @@
+// REST client for `zebra serve` (docs/api.md): session cookie plus X-CSRF-Token on unsafe methods.
+
+export type Role = 'viewer' | 'coordinator' | 'clinician' | string;
+export interface User { username: string; role: Role }
+export interface SessionInfo { user: User; csrf_token: string }
+
+export interface FieldError { path: string; message: string }
+export interface Problem {
+  type?: string; title?: string; status: number; detail?: string; errors?: FieldError[];
+}
+
+export class ApiError extends Error {
+  constructor(public status: number, public problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+  }
+}
+
+// Case JSON is kept as a loosely typed tree: the form edits it by path.
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type CaseDoc = { [k: string]: Json };
+
+export interface Option {
+  id: string; title: string; intent: string; preferred: boolean; rationale: string;
+  evidence?: string; citations?: string[]; side_effects?: string[]; cautions?: string[];
+  involves?: { how?: string; how_often?: string; how_long?: string };
+}
+export interface Recommendation {
+  schema: string; case_id: string; zebra_version: string; knowledge_version: string;
+  knowledge_date?: string; notice?: string;
+  classification?: { category?: string; grade?: string | null; basis?: string };
+  stage?: { system?: string; chapter?: string | null; t?: string | null; n?: string | null;
+    m?: string | null; group?: string | null; derived?: string[] };
+  scenario?: { id: string; title: string } | null;
+  options: Option[];
+  not_recommended: { id: string; reason: string; citations?: string[] }[];
+  alerts: { id: string; severity: string; text: string; citations?: string[] }[];
+  workup: { id: string; text: string }[];
+  monitoring: { test: string; interval: string; duration: string; text?: string }[];
+  missing: { field: string; blocks: string }[];
+  patient_summary?: { reading_grade?: number; text: string; questions_to_ask?: string[] };
+  trace: { decision: string; rule: string; hit: boolean }[];
+}
+
+export interface CaseSummary {
+  id: string; label: string; revision: number; updated_at: string; updated_by: string;
+  status: string; last_evaluation: { id: string; at: string } | null;
+}
+export interface Evaluation {
+  id: string; case_revision: number; knowledge_version: string; engine_version: string;
+  created_at: string; created_by: string; recommendation: Recommendation;
+}
+export interface StoredCase {
+  id: string; revision: number; created_at: string; created_by: string; case: CaseDoc;
+  evaluation?: Evaluation;
+}
+export interface Attendee { role: string; name: string }
+export interface Decision {
+  id: string; case_revision: number; created_at: string; created_by: string;
+  decision: { option_id: string; attendees: Attendee[]; notes: string };
+}
+export interface AuditEntry { seq: number; at: string; actor: string; action: string; detail: Json }
+
+export interface CatalogueOption {
+  id: string; title: string; intent?: string; clinician_text?: string; patient_text?: string;
+  involves?: { how?: string; how_often?: string; how_long?: string };
+  side_effects?: string[]; patient_side_effects?: string[]; citations?: string[];
+}
+export interface Knowledge {
+  version: string; date?: string;
+  models: { name: string; file: string; decisions: string[]; rules: number }[];
+  options: CatalogueOption[];
+  citations: Record<string, { reference: string; url?: string }>;
+}
+export interface DemoCase { file: string; title: string; case: CaseDoc }
+
+let csrfToken = '';
+// Called with 401 on any request except the session probe, so the app can show sign-in.
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(f: () => void) { onUnauthorized = f; }
+
+async function request<T>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const res = await fetch(path, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 401 && !opts.quiet401) onUnauthorized();
+  const type = res.headers.get('Content-Type') || '';
+  if (!res.ok) {
+    let problem: Problem = { status: res.status, title: res.statusText || `HTTP ${res.status}` };
+    if (type.includes('json')) {
+      try { problem = { ...problem, ...(await res.json()) }; } catch { /* keep the status line */ }
+    }
+    throw new ApiError(res.status, problem);
+  }
+  if (res.status === 204) return undefined as T;
+  if (type.includes('json')) return (await res.json()) as T;
+  return (await res.text()) as unknown as T;
+}
+
+export const api = {
+  async signIn(username: string, password: string): Promise<SessionInfo> {
+    const s = await request<SessionInfo>('POST', '/v1/session', { username, password }, { quiet401: true });
+    csrfToken = s.csrf_token;
+    return s;
+  },
+  async session(): Promise<SessionInfo | null> {
+    try {
+      const s = await request<SessionInfo>('GET', '/v1/session', undefined, { quiet401: true });
+      csrfToken = s.csrf_token;
+      return s;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return null;
+      throw e;
+    }
+  },
+  async signOut(): Promise<void> {
+    try { await request<void>('DELETE', '/v1/session', undefined, { quiet401: true }); } finally { csrfToken = ''; }
+  },
+  health: () => request<{ status: string; knowledge_version: string; engine_version: string; store: string }>('GET', '/v1/health'),
+  evaluate: (c: CaseDoc) => request<Recommendation>('POST', '/v1/evaluate', c),
+  validate: (c: CaseDoc) => request<{ valid: boolean; errors: FieldError[] }>('POST', '/v1/validate', c),
+  fhirMap: (bundle: unknown) => request<{ case: CaseDoc; report: Json }>('POST', '/v1/fhir/map', bundle),
+  demoCases: () => request<DemoCase[]>('GET', '/v1/demo-cases'),
+  knowledge: () => request<Knowledge>('GET', '/v1/knowledge'),
+  model: (name: string) => request<string>('GET', `/v1/knowledge/models/${encodeURIComponent(name)}`),
+  cases: () => request<{ cases: CaseSummary[] }>('GET', '/v1/cases'),
+  getCase: (id: string, revision?: number) =>
+    request<StoredCase>('GET', `/v1/cases/${encodeURIComponent(id)}${revision ? `?revision=${revision}` : ''}`),
+  createCase: (c: CaseDoc) => request<StoredCase>('POST', '/v1/cases', c),
+  updateCase: (id: string, c: CaseDoc) => request<StoredCase>('PUT', `/v1/cases/${encodeURIComponent(id)}`, c),
+  revisions: (id: string) =>
+    request<{ revisions: { revision: number; created_at: string; created_by: string }[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/revisions`),
+  evaluations: (id: string) => request<{ evaluations: Evaluation[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/evaluations`),
+  reevaluate: (id: string) => request<Evaluation>('POST', `/v1/cases/${encodeURIComponent(id)}/evaluations`),
+  replay: (id: string, eid: string) =>
+    request<{ identical: boolean; stored_knowledge_version: string; current_knowledge_version: string; recommendation: Recommendation }>(
+      'POST', `/v1/cases/${encodeURIComponent(id)}/evaluations/${encodeURIComponent(eid)}/replay`),
+  decide: (id: string, d: { option_id: string; attendees: Attendee[]; notes: string }) =>
+    request<Decision>('POST', `/v1/cases/${encodeURIComponent(id)}/decision`, d),
+  decisions: (id: string) => request<{ decisions: Decision[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/decisions`),
+  audit: (id: string) => request<{ entries: AuditEntry[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/audit`),
+};
+
+// The catalogue may come as an array of options with ids or as an object keyed by id.
+export function normalizeKnowledge(raw: any): Knowledge {
+  let options: CatalogueOption[] = [];
+  const o = raw?.options;
+  if (Array.isArray(o)) options = o;
+  else if (o && typeof o === 'object') {
+    const inner = o.options && typeof o.options === 'object' && !Array.isArray(o.options) ? o.options : o;
+    options = Object.entries(inner).map(([id, v]) => ({ id, ...(v as object) } as CatalogueOption));
+  }
+  return {
+    version: raw?.version ?? raw?.knowledge_version ?? '',
+    date: raw?.date,
+    models: Array.isArray(raw?.models) ? raw.models : [],
+    options,
+    citations: raw?.citations ?? {},
+  };
+}
+
+let knowledgeCache: Promise<Knowledge> | null = null;
+export function loadKnowledge(): Promise<Knowledge> {
+  if (!knowledgeCache) {
+    knowledgeCache = api.knowledge().then(normalizeKnowledge).catch((e) => { knowledgeCache = null; throw e; });
+  }
+  return knowledgeCache;
+}
+
+export const canWrite = (u: User | null) => !!u && u.role !== 'viewer';
+export const canDecide = (u: User | null) => !!u && u.role === 'clinician';
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 403) return 'Your role does not allow this.';
+    const first = e.problem.errors?.[0];
+    return e.problem.detail || (first ? `${first.path}: ${first.message}` : e.message);
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,41 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError, errorText, type User } from '../api';
+
+export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true); setError('');
+    try {
+      const s = await api.signIn(username, password);
+      onSignedIn(s.user);
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 401 ? 'Wrong user name or password.' : errorText(err));
+    } finally { setBusy(false); }
+  };
+
+  return (
+    <section class="login card">
+      <h1>Sign in</h1>
+      <p class="muted">Use your Zebra service account.</p>
+      <form onSubmit={submit}>
+        <div class="field">
+          <label for="username">User name</label>
+          <input id="username" name="username" autocomplete="username" required value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)} />
+        </div>
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+      </form>
+    </section>
+  );
+}
