@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,12 @@ struct JwtVerifierOptions {
   std::vector<TrustedIssuer> issuers;    // `iss` allow-list
   std::chrono::seconds skew{60};         // tolerance for exp / iat / nbf
   std::size_t max_token_bytes = 16 * 1024;
+  // Added by the auth module: an unknown kid triggers a JWKS refetch at most this often per issuer
+  // (the first fetch counts); tests set 0.
+  std::chrono::seconds jwks_refetch_interval{60};
+  // Seen jtis are kept until exp + skew; when the cache is full of live entries new tokens are
+  // refused (fail closed) rather than forgetting a jti early.
+  std::size_t replay_cache_capacity = 100000;
 };
 
 struct JwtClaims {
@@ -60,5 +67,10 @@ std::string RandomToken(std::size_t bytes = 32);
 std::string Sha256Hex(std::string_view data);
 // Constant-time comparison for secrets.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
+
+// Base64url (RFC 4648 §5) without padding. Decoding is strict: no '=', no characters outside the
+// alphabet, no length of 1 mod 4 and no non-zero unused trailing bits (one encoding per value).
+std::string Base64UrlEncode(std::string_view data);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 }  // namespace zebra::auth

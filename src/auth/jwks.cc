@@ -1,0 +1,265 @@
+// JSON Web Key Sets: strict JSON, JWK -> EVP_PKEY (public keys only), loading from file or URL.
+#include <httplib.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include <fstream>
+#include <set>
+
+#include "auth/auth.h"
+#include "auth/jwt_internal.h"
+
+namespace zebra::auth::internal {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxJwksDepth = 8;
+constexpr std::size_t kMaxKeysPerSet = 64;
+constexpr int kMinRsaBits = 2048;
+constexpr int kMaxRsaBits = 8192;  // bounds verification cost per token
+constexpr std::size_t kP384CoordinateBytes = 48;
+
+struct BnFree {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+struct ParamBldFree {
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
+using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+
+tl::unexpected<std::string> Fail(std::string why) {
+  ERR_clear_error();  // keep OpenSSL's per-thread queue clean for the next user (e.g. TLS)
+  return tl::unexpected(std::move(why));
+}
+
+std::optional<std::string> StringMember(const json& obj, const char* name) {
+  const auto it = obj.find(name);
+  if (it == obj.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+tl::expected<std::shared_ptr<EVP_PKEY>, std::string> FromData(const char* type, OSSL_PARAM_BLD* bld) {
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
+  if (!params) return Fail("out of memory building key parameters");
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return Fail("key import unavailable");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 || raw == nullptr) {
+    return Fail("key parameters rejected by OpenSSL");
+  }
+  std::shared_ptr<EVP_PKEY> pkey(raw, EVP_PKEY_free);
+  // fromdata does not promise full validation (point on curve, sane RSA exponent).
+  PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) return Fail("public key check failed");
+  return pkey;
+}
+
+tl::expected<std::shared_ptr<EVP_PKEY>, std::string> RsaKey(const json& jwk) {
+  const auto n_text = StringMember(jwk, "n");
+  const auto e_text = StringMember(jwk, "e");
+  if (!n_text || !e_text) return Fail("RSA key without n/e");
+  const auto n_bytes = Base64UrlDecode(*n_text);
+  const auto e_bytes = Base64UrlDecode(*e_text);
+  if (!n_bytes || !e_bytes || n_bytes->empty() || e_bytes->empty()) return Fail("RSA n/e not base64url");
+  BnPtr n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n_bytes->data()), static_cast<int>(n_bytes->size()), nullptr));
+  BnPtr e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e_bytes->data()), static_cast<int>(e_bytes->size()), nullptr));
+  if (!n || !e) return Fail("out of memory");
+  const int bits = BN_num_bits(n.get());
+  if (bits < kMinRsaBits || bits > kMaxRsaBits) return Fail("RSA modulus size outside 2048..8192 bits");
+  if (BN_num_bits(e.get()) > 64 || !BN_is_odd(e.get()) || BN_is_one(e.get())) return Fail("RSA exponent unusable");
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    return Fail("out of memory building key parameters");
+  }
+  return FromData("RSA", bld.get());
+}
+
+tl::expected<std::shared_ptr<EVP_PKEY>, std::string> EcKey(const json& jwk) {
+  if (StringMember(jwk, "crv") != "P-384") return Fail("EC key not on P-384");
+  const auto x_text = StringMember(jwk, "x");
+  const auto y_text = StringMember(jwk, "y");
+  if (!x_text || !y_text) return Fail("EC key without x/y");
+  const auto x = Base64UrlDecode(*x_text);
+  const auto y = Base64UrlDecode(*y_text);
+  if (!x || !y) return Fail("EC x/y not base64url");
+  if (x->size() != kP384CoordinateBytes || y->size() != kP384CoordinateBytes) return Fail("EC x/y not 48 bytes");
+  std::string point = "\x04" + *x + *y;  // SEC1 uncompressed point
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
+    return Fail("out of memory building key parameters");
+  }
+  return FromData("EC", bld.get());
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
+}  // namespace
+
+std::optional<json> ParseStrictJson(std::string_view text, int max_depth) {
+  std::vector<std::set<std::string>> seen_keys;
+  bool bad = false;
+  const json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > max_depth) bad = true;
+    switch (event) {
+      case json::parse_event_t::object_start:
+        seen_keys.emplace_back();
+        break;
+      case json::parse_event_t::key:
+        if (!seen_keys.empty() && parsed.is_string() &&
+            !seen_keys.back().insert(parsed.get_ref<const std::string&>()).second) {
+          bad = true;
+        }
+        break;
+      case json::parse_event_t::object_end:
+        if (!seen_keys.empty()) seen_keys.pop_back();
+        break;
+      default:
+        break;
+    }
+    return !bad;  // stop building values once the document is known to be refused
+  };
+  try {
+    json value = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
+    if (bad || value.is_discarded()) return std::nullopt;
+    return value;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+tl::expected<Jwk, std::string> ParseJwk(const json& jwk) {
+  if (!jwk.is_object()) return Fail("key is not an object");
+  const auto kty = StringMember(jwk, "kty");
+  if (!kty) return Fail("key without kty");
+  if (jwk.contains("use") && StringMember(jwk, "use") != "sig") return Fail("key use is not sig");
+  if (const auto ops = jwk.find("key_ops"); ops != jwk.end()) {
+    if (!ops->is_array() || std::find(ops->begin(), ops->end(), json("verify")) == ops->end()) {
+      return Fail("key_ops lacks verify");
+    }
+  }
+  Jwk out;
+  if (jwk.contains("kid")) {
+    out.kid = StringMember(jwk, "kid");
+    if (!out.kid) return Fail("kid is not a string");
+  }
+  if (jwk.contains("alg")) {
+    out.alg = StringMember(jwk, "alg");
+    if (!out.alg) return Fail("alg is not a string");
+  }
+  tl::expected<std::shared_ptr<EVP_PKEY>, std::string> pkey = tl::unexpected(std::string());
+  if (*kty == "RSA") {
+    if (out.alg && *out.alg != "RS384") return Fail("RSA key pinned to an unsupported alg");
+    out.kind = KeyKind::kRsa;
+    pkey = RsaKey(jwk);
+  } else if (*kty == "EC") {
+    if (out.alg && *out.alg != "ES384") return Fail("EC key pinned to an unsupported alg");
+    out.kind = KeyKind::kEcP384;
+    pkey = EcKey(jwk);
+  } else {
+    return Fail("unsupported kty");
+  }
+  if (!pkey) return tl::unexpected(pkey.error());
+  out.pkey = std::move(*pkey);
+  return out;
+}
+
+tl::expected<KeySet, std::string> ParseJwks(std::string_view text) {
+  const auto doc = ParseStrictJson(text, kMaxJwksDepth);
+  if (!doc || !doc->is_object()) return Fail("JWKS is not a JSON object");
+  const auto keys = doc->find("keys");
+  if (keys == doc->end() || !keys->is_array()) return Fail("JWKS has no keys array");
+  KeySet set;
+  std::string skipped;
+  std::size_t index = 0;
+  for (const auto& entry : *keys) {
+    if (index++ >= kMaxKeysPerSet) break;
+    auto jwk = ParseJwk(entry);
+    if (jwk) {
+      set.push_back(std::move(*jwk));
+    } else {
+      if (!skipped.empty()) skipped += "; ";
+      skipped += "key " + std::to_string(index - 1) + ": " + jwk.error();
+    }
+  }
+  if (set.empty()) return Fail("JWKS holds no usable key" + (skipped.empty() ? "" : " (" + skipped + ")"));
+  return set;
+}
+
+tl::expected<std::string, std::string> FetchUrl(const std::string& url, std::size_t max_bytes) {
+  std::string scheme;
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    scheme = "https";
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    scheme = "http";
+    rest = url.substr(7);
+  } else {
+    return Fail("JWKS URL must be https");
+  }
+  const std::size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  const std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (authority.empty() || authority.find('@') != std::string::npos) return Fail("JWKS URL has a bad host");
+  std::string host = authority;
+  if (host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  // A key set fetched in the clear could be swapped by anyone on the path.
+  if (scheme == "http" && !IsLoopbackHost(host)) return Fail("JWKS URL must be https (http only for loopback)");
+
+  httplib::Client client(scheme + "://" + authority);
+  if (!client.is_valid()) return Fail("JWKS URL not usable");
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  client.set_write_timeout(5);
+  client.set_follow_location(false);
+  client.enable_server_certificate_verification(true);
+  std::string body;
+  bool too_large = false;
+  auto result = client.Get(path, [&](const char* data, std::size_t length) {
+    if (body.size() + length > max_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, length);
+    return true;
+  });
+  if (too_large) return Fail("JWKS response too large");
+  if (!result) return Fail("JWKS fetch failed: " + httplib::to_string(result.error()));
+  if (result->status != 200) return Fail("JWKS fetch returned HTTP " + std::to_string(result->status));
+  return body;
+}
+
+tl::expected<std::string, std::string> ReadSmallFile(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail("cannot open " + path);
+  std::string data(max_bytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (in.bad()) return Fail("cannot read " + path);
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  if (data.size() > max_bytes) return Fail(path + " is too large");
+  return data;
+}
+
+}  // namespace zebra::auth::internal

@@ -1,0 +1,453 @@
+// JWT (compact JWS) verification: ES384 / RS384 only, keys only from the configured issuers' JWKS.
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "auth/auth.h"
+#include "auth/jwt_internal.h"
+
+namespace zebra::auth {
+namespace {
+
+using internal::Jwk;
+using internal::KeyKind;
+using internal::KeySet;
+using nlohmann::json;
+
+constexpr std::size_t kMaxJwksBytes = 1 << 20;
+constexpr int kMaxHeaderDepth = 4;
+constexpr int kMaxPayloadDepth = 32;
+constexpr std::size_t kMaxJtiBytes = 256;
+constexpr std::size_t kEs384SignatureBytes = 96;
+// NumericDate values are clamped so that adding the skew can never overflow.
+constexpr std::int64_t kMaxTime = std::int64_t{1} << 60;
+
+using Error = tl::unexpected<std::string>;
+
+Error Fail(std::string why) {
+  ERR_clear_error();
+  return tl::unexpected(std::move(why));
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct EcdsaSigFree {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+
+bool DigestVerify(EVP_PKEY* pkey, bool rsa_pkcs1, std::string_view signing_input, const unsigned char* sig,
+                  std::size_t sig_len) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha384(), nullptr, pkey) != 1) return false;
+  if (rsa_pkcs1 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), sig, sig_len, reinterpret_cast<const unsigned char*>(signing_input.data()),
+                          signing_input.size()) == 1;
+}
+
+tl::expected<void, std::string> VerifySignature(const Jwk& key, std::string_view signing_input,
+                                                std::string_view signature) {
+  if (key.kind == KeyKind::kRsa) {
+    // PKCS#1 v1.5 signatures are exactly the modulus length.
+    if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.pkey.get()))) {
+      return Fail("RS384 signature has the wrong length");
+    }
+    if (!DigestVerify(key.pkey.get(), true, signing_input, reinterpret_cast<const unsigned char*>(signature.data()),
+                      signature.size())) {
+      return Fail("signature does not verify");
+    }
+    return {};
+  }
+  // JWS carries ECDSA as fixed-width r || s; OpenSSL wants DER.
+  if (signature.size() != kEs384SignatureBytes) return Fail("ES384 signature is not 96 bytes");
+  const auto* raw = reinterpret_cast<const unsigned char*>(signature.data());
+  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(raw, 48, nullptr);
+  BIGNUM* s = BN_bin2bn(raw + 48, 48, nullptr);
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return Fail("out of memory");
+  }
+  unsigned char* der = nullptr;
+  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
+  if (der_len <= 0) return Fail("signature encoding failed");
+  const bool ok = DigestVerify(key.pkey.get(), false, signing_input, der, static_cast<std::size_t>(der_len));
+  OPENSSL_free(der);
+  if (!ok) return Fail("signature does not verify");
+  return {};
+}
+
+// RFC 7519 NumericDate: a JSON number of seconds, possibly fractional.
+std::optional<std::int64_t> NumericDate(const json& value) {
+  if (value.is_number_integer()) {
+    if (value.is_number_unsigned()) {
+      const auto u = value.get<std::uint64_t>();
+      return u > static_cast<std::uint64_t>(kMaxTime) ? kMaxTime : static_cast<std::int64_t>(u);
+    }
+    return std::clamp(value.get<std::int64_t>(), -kMaxTime, kMaxTime);
+  }
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    if (!std::isfinite(d)) return std::nullopt;
+    if (d >= static_cast<double>(kMaxTime)) return kMaxTime;
+    if (d <= -static_cast<double>(kMaxTime)) return -kMaxTime;
+    return static_cast<std::int64_t>(std::floor(d));
+  }
+  return std::nullopt;
+}
+
+// Remembers (iss, jti) until the token could no longer be accepted anyway.
+class ReplayCache {
+ public:
+  explicit ReplayCache(std::size_t capacity) : capacity_(capacity) {}
+
+  tl::expected<void, std::string> Insert(const std::string& key, std::int64_t expires, std::int64_t now) {
+    std::lock_guard lock(mu_);
+    while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+      entries_.erase(by_expiry_.begin()->second);
+      by_expiry_.erase(by_expiry_.begin());
+    }
+    if (entries_.count(key) != 0) return Fail("jti already used");
+    if (entries_.size() >= capacity_) return Fail("replay cache full");
+    entries_.emplace(key, expires);
+    by_expiry_.emplace(expires, key);
+    return {};
+  }
+
+ private:
+  std::mutex mu_;
+  std::size_t capacity_;
+  std::unordered_map<std::string, std::int64_t> entries_;
+  std::multimap<std::int64_t, std::string> by_expiry_;
+};
+
+tl::expected<KeySet, std::string> LoadKeys(const TrustedIssuer& issuer) {
+  tl::expected<std::string, std::string> text = issuer.jwks_file.empty()
+                                                    ? internal::FetchUrl(issuer.jwks_url, kMaxJwksBytes)
+                                                    : internal::ReadSmallFile(issuer.jwks_file, kMaxJwksBytes);
+  if (!text) return tl::unexpected(text.error());
+  return internal::ParseJwks(*text);
+}
+
+struct IssuerState {
+  TrustedIssuer config;
+  std::mutex keys_mu;
+  std::shared_ptr<const KeySet> keys;  // replaced whole on refetch; readers keep their copy
+  std::mutex fetch_mu;                 // one fetch at a time; others wait for its result
+  std::chrono::steady_clock::time_point last_fetch;
+
+  std::shared_ptr<const KeySet> Keys() {
+    std::lock_guard lock(keys_mu);
+    return keys;
+  }
+};
+
+enum class Pick { kFound, kUnknownKid, kError };
+
+struct Selection {
+  Pick pick = Pick::kError;
+  const Jwk* key = nullptr;
+  std::string error;
+};
+
+Selection SelectKey(const KeySet& keys, const std::optional<std::string>& kid, const std::string& alg) {
+  const KeyKind want = alg == "RS384" ? KeyKind::kRsa : KeyKind::kEcP384;
+  const auto fits = [&](const Jwk& k) { return k.kind == want && (!k.alg || *k.alg == alg); };
+  Selection out;
+  if (kid) {
+    bool any_with_kid = false;
+    for (const Jwk& k : keys) {
+      if (k.kid != kid) continue;
+      any_with_kid = true;
+      if (fits(k)) {
+        out.pick = Pick::kFound;
+        out.key = &k;
+        return out;
+      }
+    }
+    if (!any_with_kid) {
+      out.pick = Pick::kUnknownKid;
+      out.error = "unknown kid";
+    } else {
+      out.error = "key type does not match alg";
+    }
+    return out;
+  }
+  std::size_t count = 0;
+  for (const Jwk& k : keys) {
+    if (fits(k)) {
+      ++count;
+      out.key = &k;
+    }
+  }
+  if (count == 1) {
+    out.pick = Pick::kFound;
+    return out;
+  }
+  out.key = nullptr;
+  out.error = count == 0 ? "no key for alg" : "token has no kid and the issuer has several keys";
+  return out;
+}
+
+struct SplitToken {
+  std::string_view header, payload, signature, signing_input;
+};
+
+std::optional<SplitToken> Split(std::string_view token) {
+  const std::size_t a = token.find('.');
+  if (a == std::string_view::npos) return std::nullopt;
+  const std::size_t b = token.find('.', a + 1);
+  if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos) return std::nullopt;
+  SplitToken out;
+  out.header = token.substr(0, a);
+  out.payload = token.substr(a + 1, b - a - 1);
+  out.signature = token.substr(b + 1);
+  out.signing_input = token.substr(0, b);
+  return out;
+}
+
+class Verifier final : public JwtVerifier {
+ public:
+  explicit Verifier(JwtVerifierOptions options)
+      : options_(std::move(options)), replay_(options_.replay_cache_capacity) {}
+
+  tl::expected<void, std::string> Init() {
+    for (const TrustedIssuer& issuer : options_.issuers) {
+      auto state = std::make_unique<IssuerState>();
+      state->config = issuer;
+      auto keys = LoadKeys(issuer);
+      if (!keys) return Fail("issuer " + issuer.iss + ": " + keys.error());
+      state->keys = std::make_shared<const KeySet>(std::move(*keys));
+      state->last_fetch = std::chrono::steady_clock::now();
+      issuers_.push_back(std::move(state));
+    }
+    return {};
+  }
+
+  tl::expected<JwtClaims, std::string> Verify(std::string_view token, std::int64_t now_unix) override {
+    try {
+      return VerifyImpl(token, now_unix);
+    } catch (const std::exception&) {
+      return Fail("internal error while verifying");
+    }
+  }
+
+ private:
+  tl::expected<JwtClaims, std::string> VerifyImpl(std::string_view token, std::int64_t now) {
+    if (token.size() > options_.max_token_bytes) return Fail("token too large");
+    if (token.empty()) return Fail("token empty");
+    const auto parts = Split(token);
+    if (!parts) return Fail("token is not compact JWS (three parts)");
+
+    // Header.
+    const auto header_text = Base64UrlDecode(parts->header);
+    if (!header_text) return Fail("header is not base64url");
+    const auto header = internal::ParseStrictJson(*header_text, kMaxHeaderDepth);
+    if (!header || !header->is_object()) return Fail("header is not a JSON object");
+    const auto alg_it = header->find("alg");
+    if (alg_it == header->end()) return Fail("header has no alg");
+    if (!alg_it->is_string()) return Fail("header alg is not a string");
+    const std::string alg = alg_it->get<std::string>();
+    if (alg != "ES384" && alg != "RS384") return Fail("alg not allowed (only ES384, RS384)");
+    if (header->contains("crit")) return Fail("crit header not supported");
+    for (const char* embedded : {"jku", "x5u", "jwk", "x5c"}) {
+      // Keys or key locations chosen by the token would let anyone sign.
+      if (header->contains(embedded)) return Fail(std::string("header carries ") + embedded + " (not trusted)");
+    }
+    std::optional<std::string> kid;
+    if (const auto it = header->find("kid"); it != header->end()) {
+      if (!it->is_string()) return Fail("header kid is not a string");
+      kid = it->get<std::string>();
+    }
+
+    // Payload, parsed before the signature check only to learn which issuer's keys apply.
+    const auto payload_text = Base64UrlDecode(parts->payload);
+    if (!payload_text) return Fail("payload is not base64url");
+    auto payload = internal::ParseStrictJson(*payload_text, kMaxPayloadDepth);
+    if (!payload || !payload->is_object()) return Fail("payload is not a JSON object");
+    const auto iss_it = payload->find("iss");
+    if (iss_it == payload->end() || !iss_it->is_string()) return Fail("payload has no iss");
+    const std::string iss = iss_it->get<std::string>();
+    IssuerState* issuer = nullptr;
+    for (const auto& candidate : issuers_) {
+      if (candidate->config.iss == iss) issuer = candidate.get();
+    }
+    if (issuer == nullptr) return Fail("issuer not trusted");
+
+    const auto signature = Base64UrlDecode(parts->signature);
+    if (!signature) return Fail("signature is not base64url");
+
+    // Key.
+    auto keys = issuer->Keys();
+    Selection chosen = SelectKey(*keys, kid, alg);
+    if (chosen.pick == Pick::kUnknownKid) {
+      keys = Refetch(*issuer);
+      chosen = SelectKey(*keys, kid, alg);
+    }
+    if (chosen.pick != Pick::kFound) return Fail(chosen.error);
+    if (auto ok = VerifySignature(*chosen.key, parts->signing_input, *signature); !ok) {
+      return tl::unexpected(ok.error());
+    }
+
+    // Claims (now authenticated).
+    const auto aud_it = payload->find("aud");
+    if (aud_it == payload->end()) return Fail("payload has no aud");
+    bool aud_ok = false;
+    if (aud_it->is_string()) {
+      aud_ok = aud_it->get_ref<const std::string&>() == options_.audience;
+    } else if (aud_it->is_array()) {
+      for (const auto& a : *aud_it) aud_ok = aud_ok || (a.is_string() && a.get_ref<const std::string&>() == options_.audience);
+    }
+    if (!aud_ok) return Fail("aud does not match");
+
+    const std::int64_t skew = options_.skew.count();
+    const auto exp_it = payload->find("exp");
+    if (exp_it == payload->end()) return Fail("payload has no exp");
+    const auto exp = NumericDate(*exp_it);
+    if (!exp) return Fail("exp is not a number");
+    if (now >= *exp + skew) return Fail("token expired");
+    const auto iat_it = payload->find("iat");
+    if (iat_it == payload->end()) return Fail("payload has no iat");
+    const auto iat = NumericDate(*iat_it);
+    if (!iat) return Fail("iat is not a number");
+    if (*iat > now + skew) return Fail("iat is in the future");
+    if (const auto nbf_it = payload->find("nbf"); nbf_it != payload->end()) {
+      const auto nbf = NumericDate(*nbf_it);
+      if (!nbf) return Fail("nbf is not a number");
+      if (*nbf > now + skew) return Fail("token not yet valid (nbf)");
+    }
+    const auto jti_it = payload->find("jti");
+    if (jti_it == payload->end() || !jti_it->is_string() || jti_it->get_ref<const std::string&>().empty()) {
+      return Fail("payload has no jti");
+    }
+    const std::string jti = jti_it->get<std::string>();
+    if (jti.size() > kMaxJtiBytes) return Fail("jti too long");
+    std::string sub;
+    if (const auto it = payload->find("sub"); it != payload->end()) {
+      if (!it->is_string()) return Fail("sub is not a string");
+      sub = it->get<std::string>();
+    }
+
+    // Last, so that refused tokens do not occupy the cache.
+    std::string replay_key = iss;
+    replay_key += '\0';
+    replay_key += jti;
+    if (auto ok = replay_.Insert(replay_key, *exp + skew, now); !ok) return tl::unexpected(ok.error());
+
+    JwtClaims claims;
+    claims.iss = iss;
+    claims.sub = std::move(sub);
+    claims.jti = jti;
+    claims.exp = *exp;
+    claims.iat = *iat;
+    claims.payload = std::move(*payload);
+    return claims;
+  }
+
+  // An unknown kid usually means the issuer rotated keys; fetch again, but not more often than
+  // the configured interval so that junk kids cannot make us hammer the issuer.
+  std::shared_ptr<const KeySet> Refetch(IssuerState& issuer) {
+    const auto before = issuer.Keys();
+    std::lock_guard fetch_lock(issuer.fetch_mu);
+    const auto current = issuer.Keys();
+    if (current != before) return current;  // another thread refetched while we waited
+    if (issuer.config.jwks_url.empty()) return current;  // a file is read once
+    const auto now = std::chrono::steady_clock::now();
+    if (now - issuer.last_fetch < options_.jwks_refetch_interval) return current;
+    issuer.last_fetch = now;
+    auto keys = LoadKeys(issuer.config);
+    if (!keys) return current;  // keep the old keys when the issuer is unreachable or serves junk
+    auto fresh = std::make_shared<const KeySet>(std::move(*keys));
+    std::lock_guard keys_lock(issuer.keys_mu);
+    issuer.keys = fresh;
+    return fresh;
+  }
+
+  JwtVerifierOptions options_;
+  std::vector<std::unique_ptr<IssuerState>> issuers_;
+  ReplayCache replay_;
+};
+
+}  // namespace
+
+tl::expected<std::unique_ptr<JwtVerifier>, std::string> MakeJwtVerifier(JwtVerifierOptions options) {
+  if (options.audience.empty()) return Fail("audience is empty");
+  if (options.issuers.empty()) return Fail("no trusted issuers");
+  if (options.skew.count() < 0 || options.skew.count() > 3600) return Fail("skew must be 0..3600 seconds");
+  if (options.max_token_bytes == 0) return Fail("max_token_bytes is 0");
+  if (options.replay_cache_capacity == 0) return Fail("replay_cache_capacity is 0");
+  for (std::size_t i = 0; i < options.issuers.size(); ++i) {
+    const TrustedIssuer& issuer = options.issuers[i];
+    if (issuer.iss.empty()) return Fail("issuer " + std::to_string(i) + " has an empty iss");
+    if (issuer.jwks_file.empty() == issuer.jwks_url.empty()) {
+      return Fail("issuer " + issuer.iss + " needs exactly one of jwks_file and jwks_url");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (options.issuers[j].iss == issuer.iss) return Fail("issuer " + issuer.iss + " listed twice");
+    }
+  }
+  auto verifier = std::make_unique<Verifier>(std::move(options));
+  if (auto ok = verifier->Init(); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<JwtVerifier>(std::move(verifier));
+}
+
+tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& path) {
+  const auto text = internal::ReadSmallFile(path, kMaxJwksBytes);
+  if (!text) return tl::unexpected(text.error());
+  const auto doc = internal::ParseStrictJson(*text, 16);
+  if (!doc || !doc->is_object()) return Fail(path + ": not a JSON object (or duplicate keys)");
+  JwtVerifierOptions options;
+  const auto aud = doc->find("audience");
+  if (aud == doc->end() || !aud->is_string() || aud->get_ref<const std::string&>().empty()) {
+    return Fail(path + ": audience must be a non-empty string");
+  }
+  options.audience = aud->get<std::string>();
+  const auto issuers = doc->find("issuers");
+  if (issuers == doc->end() || !issuers->is_array() || issuers->empty()) {
+    return Fail(path + ": issuers must be a non-empty array");
+  }
+  const std::filesystem::path base = std::filesystem::path(path).parent_path();
+  for (std::size_t i = 0; i < issuers->size(); ++i) {
+    const json& entry = (*issuers)[i];
+    const std::string where = path + ": issuers[" + std::to_string(i) + "]";
+    if (!entry.is_object()) return Fail(where + " is not an object");
+    TrustedIssuer issuer;
+    const auto iss = entry.find("iss");
+    if (iss == entry.end() || !iss->is_string() || iss->get_ref<const std::string&>().empty()) {
+      return Fail(where + ".iss must be a non-empty string");
+    }
+    issuer.iss = iss->get<std::string>();
+    const auto file = entry.find("jwks_file");
+    const auto url = entry.find("jwks_url");
+    if ((file == entry.end()) == (url == entry.end())) return Fail(where + " needs exactly one of jwks_file, jwks_url");
+    if (file != entry.end()) {
+      if (!file->is_string() || file->get_ref<const std::string&>().empty()) return Fail(where + ".jwks_file must be a string");
+      std::filesystem::path p(file->get<std::string>());
+      issuer.jwks_file = (p.is_relative() ? base / p : p).string();
+    } else {
+      if (!url->is_string() || url->get_ref<const std::string&>().empty()) return Fail(where + ".jwks_url must be a string");
+      issuer.jwks_url = url->get<std::string>();
+    }
+    options.issuers.push_back(std::move(issuer));
+  }
+  if (const auto skew = doc->find("skew_seconds"); skew != doc->end()) {
+    if (!skew->is_number_integer() || skew->get<std::int64_t>() < 0 || skew->get<std::int64_t>() > 3600) {
+      return Fail(path + ": skew_seconds must be an integer 0..3600");
+    }
+    options.skew = std::chrono::seconds(skew->get<std::int64_t>());
+  }
+  return options;
+}
+
+}  // namespace zebra::auth
