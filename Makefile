@@ -49,8 +49,12 @@ asan-test: setup
 
 test: unit-test asan-test
 
+# Performance (issue #8; minutes, not part of `make test`): Google Benchmark, Zebra against the
+# JavaScript FEEL engine feelin (pinned in bench/package-lock.json), zebra batch on 1,000,000
+# generated cases (BATCH_CASES=...), server latency with wrk. See docs/performance.md.
 bench: build
-	./$(BUILD_DIR)/zebra_bench
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	BUILD_DIR=$(BUILD_DIR) bash bench/run_bench.sh
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS on its committed seed corpus.
 fuzz: setup

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Server latency with wrk: POST /v1/evaluate with a demo case, at several fixed numbers of
+# connections (Debian's wrk 4 has no fixed request rate, -R, so the load is closed-loop: each
+# connection sends its next request when the previous answer arrives). Prints wrk's latency
+# distribution (--latency) per load and fails if any answer is not 2xx.
+#
+#   bench/serve_bench.sh [ZEBRA_BINARY] [CASE.json]
+# Environment: PORT (default 18431), DURATION (wrk -d, default 10s), CONNECTIONS (default "1 4 16 64").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+zebra=${1:-build/zebra}
+case_file=${2:-examples/cases/pnet_metastatic_progressive_after_ssa.json}
+port=${PORT:-18431}
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-"1 4 16 64"}
+
+if ! "$zebra" serve --help >/dev/null 2>&1; then
+  # TODO(#8): `zebra serve` is not in this build yet; once it is, this script measures it as is.
+  echo "server latency: SKIPPED — '$zebra serve' does not exist in this build (TODO: re-run make bench once it does)"
+  exit 0
+fi
+command -v wrk >/dev/null || { echo "server latency: wrk is not installed (scripts/setup.sh installs it)"; exit 1; }
+
+tmp=$(mktemp -d)
+"$zebra" serve --demo --port "$port" >"$tmp/serve.log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/v1/health" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "zebra serve exited:"; cat "$tmp/serve.log"; exit 1; fi
+  sleep 0.1
+done
+code=$(curl -s -o "$tmp/one.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data-binary "@$case_file" "http://127.0.0.1:$port/v1/evaluate")
+if [ "$code" != 200 ]; then
+  echo "POST /v1/evaluate answered $code:"; head -c 500 "$tmp/one.json"; echo; exit 1
+fi
+
+cat >"$tmp/post.lua" <<'EOF'
+local f = assert(io.open(os.getenv("ZEBRA_CASE"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+EOF
+echo "server latency: POST /v1/evaluate, body $(basename "$case_file") ($(wc -c <"$case_file") bytes), $duration per load"
+status=0
+for c in $connections; do
+  threads=$(( c < 2 ? 1 : 2 ))
+  echo "--- $c connection(s), $threads wrk thread(s)"
+  ZEBRA_CASE="$PWD/$case_file" wrk -t"$threads" -c"$c" -d"$duration" --latency -s "$tmp/post.lua" \
+    "http://127.0.0.1:$port/v1/evaluate" | tee "$tmp/wrk.txt"
+  if grep -q "Non-2xx" "$tmp/wrk.txt"; then echo "FAIL: some answers were not 2xx"; status=1; fi
+done
+exit $status
