@@ -1,0 +1,75 @@
+// CDS Hooks 2.0 services (https://cds-hooks.hl7.org/2.0/) as a request -> response layer; the
+// HTTP server only routes to these functions.
+//
+//  - net-tumor-board (hook patient-view): case-readiness card (what the board still needs),
+//    options-summary card, one card per critical or warning alert.
+//  - net-order-check (hook order-sign): a warning card for each drafted NET therapy that the
+//    knowledge base lists as not recommended for this case, an info card for one it does not offer.
+//  - feedback: validated and stored (Store::AddFeedback).
+//
+// The case comes from the FHIR data (prefetch, or fetched from fhirServer with
+// fhirAuthorization) through the same mapper as `zebra fhir map`; the cards come from
+// clinical::Evaluate. No clinical rule lives here: which therapy conflicts with a case is the
+// knowledge base's `Not Recommended` decision; drug codes are data (knowledge/fhir/code_tables.json
+// `medications`, `medication_combinations`, `procedures`, plus knowledge/fhir/order_codes.json).
+//
+// Authentication: with a verifier, every call needs `Authorization: Bearer <JWT>`; the verifier
+// checks signature, iss, exp and its `audience`; then the token's `aud` must name this endpoint
+// (`{service_url}/cds-services/{id}`, for feedback also `.../{id}/feedback`, as CDS Hooks 2.0
+// requires) or be exactly `service_url` (a deployment whose EHR sends one audience for the whole
+// service); the `jti` is recorded in the shared store (replay across replicas). Any failure: a bare
+// 401.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+#include "auth/auth.h"
+#include "clinical/clinical.h"
+#include "store/store.h"
+
+namespace zebra::server {
+
+struct HttpResult {
+  int status = 200;
+  std::string content_type;  // empty when body is empty
+  std::string body;
+};
+
+// GET of a FHIR URL with a bearer token: the response body, or why it failed.
+using FhirGetFn = std::function<tl::expected<std::string, std::string>(const std::string& url, const std::string& token)>;
+
+struct CdsContext {
+  const clinical::KnowledgeBase* kb = nullptr;
+  store::Store* store = nullptr;          // null: feedback is validated but not stored; no shared jti check
+  auth::JwtVerifier* verifier = nullptr;  // null: insecure dev mode, no authentication
+  std::string service_url;                // e.g. https://zebra.example.org (no trailing slash)
+  std::int64_t now_unix = 0;
+  // Optional: replaces the built-in cpp-httplib FHIR client (tests).
+  FhirGetFn fhir_get;
+};
+
+inline constexpr std::string_view kTumorBoardService = "net-tumor-board";
+inline constexpr std::string_view kOrderCheckService = "net-order-check";
+
+// The discovery document (GET /cds-services).
+std::string CdsDiscoveryJson();
+
+// POST /cds-services/{service_id}. 200 {"cards": [...]}; 400 problem (bad request, the field
+// named); 401 bare; 404 unknown service; 412 when the data is neither prefetched nor fetchable.
+HttpResult HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
+                         std::string_view body);
+
+// POST /cds-services/{service_id}/feedback. 200 with an empty body once stored.
+HttpResult HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
+                             std::string_view body);
+
+// The built-in FHIR GET (cpp-httplib, 3 s timeouts, https; http only for loopback hosts unless
+// `allow_http`), no redirects, body capped at 8 MiB.
+tl::expected<std::string, std::string> HttpFhirGet(const std::string& url, const std::string& token, bool allow_http);
+
+}  // namespace zebra::server

@@ -1,0 +1,551 @@
+#include "server/cds_hooks.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace zebra::server {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::int64_t kNow = 1748779200;  // 2025-06-01T12:00:00Z
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string kSharedExamples = std::string(ZEBRA_SOURCE_DIR) + "/../shared/examples/cds-hooks/";
+const std::string kFixtures = std::string(ZEBRA_SOURCE_DIR) + "/tests/cds/";
+
+const clinical::KnowledgeBase& Kb() {
+  static auto kb = [] {
+    auto loaded = clinical::LoadKnowledgeBase(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
+    if (!loaded) throw std::runtime_error("knowledge base did not load");
+    return *loaded;
+  }();
+  return *kb;
+}
+
+// Only what the CDS layer uses is implemented; everything else reports an error.
+class FakeStore : public store::Store {
+ public:
+  std::vector<std::pair<std::string, std::string>> feedback;
+  std::set<std::string> jtis;
+  bool fail_feedback = false;
+
+  std::string_view Kind() const override { return "fake"; }
+  store::Result<void> Ping() override { return {}; }
+  store::Result<std::int64_t> AddFeedback(std::string_view service_id, std::string_view json) override {
+    if (fail_feedback) return tl::unexpected(std::string("disk full"));
+    feedback.emplace_back(service_id, json);
+    return static_cast<std::int64_t>(feedback.size());
+  }
+  store::Result<bool> RememberJti(std::string_view iss, std::string_view jti, std::int64_t) override {
+    return jtis.insert(std::string(iss) + "|" + std::string(jti)).second;
+  }
+  template <class T>
+  static store::Result<T> No() {
+    return tl::unexpected(std::string("not in the fake"));
+  }
+  store::Result<store::CaseRevision> CreateCase(std::string_view, std::string_view) override { return No<store::CaseRevision>(); }
+  store::Result<store::CaseRevision> UpdateCase(std::string_view, std::string_view, std::string_view) override {
+    return No<store::CaseRevision>();
+  }
+  store::Result<std::optional<store::CaseRevision>> GetCase(std::string_view, std::optional<int>) override {
+    return No<std::optional<store::CaseRevision>>();
+  }
+  store::Result<std::vector<store::CaseRevision>> ListRevisions(std::string_view) override {
+    return No<std::vector<store::CaseRevision>>();
+  }
+  store::Result<std::vector<store::CaseSummary>> ListCases() override { return No<std::vector<store::CaseSummary>>(); }
+  store::Result<store::Evaluation> AddEvaluation(const store::Evaluation&) override { return No<store::Evaluation>(); }
+  store::Result<std::vector<store::Evaluation>> ListEvaluations(std::string_view) override {
+    return No<std::vector<store::Evaluation>>();
+  }
+  store::Result<std::optional<store::Evaluation>> GetEvaluation(std::int64_t) override {
+    return No<std::optional<store::Evaluation>>();
+  }
+  store::Result<store::Decision> AddDecision(const store::Decision&) override { return No<store::Decision>(); }
+  store::Result<std::vector<store::Decision>> ListDecisions(std::string_view) override {
+    return No<std::vector<store::Decision>>();
+  }
+  store::Result<store::User> CreateUser(std::string_view, std::string_view, store::Role) override { return No<store::User>(); }
+  store::Result<std::optional<store::User>> FindUser(std::string_view) override { return No<std::optional<store::User>>(); }
+  store::Result<std::optional<store::User>> FindUserById(std::int64_t) override { return No<std::optional<store::User>>(); }
+  store::Result<void> CreateSession(const store::Session&) override { return No<void>(); }
+  store::Result<std::optional<store::Session>> FindSession(std::string_view, std::int64_t) override {
+    return No<std::optional<store::Session>>();
+  }
+  store::Result<void> DeleteSession(std::string_view) override { return No<void>(); }
+  store::Result<void> CreateApiToken(std::int64_t, std::string_view, std::string_view) override { return No<void>(); }
+  store::Result<std::optional<store::User>> FindUserByApiToken(std::string_view) override {
+    return No<std::optional<store::User>>();
+  }
+  store::Result<store::AuditEntry> AppendAudit(std::string_view, std::string_view, std::string_view, std::string_view) override {
+    return No<store::AuditEntry>();
+  }
+  store::Result<std::vector<store::AuditEntry>> ListAudit(std::optional<std::string>, std::size_t) override {
+    return No<std::vector<store::AuditEntry>>();
+  }
+  store::Result<std::size_t> VerifyAudit() override { return No<std::size_t>(); }
+};
+
+// A FHIR GET that fails and records what was asked (no network in unit tests).
+struct FailingFhir {
+  std::vector<std::string> urls;
+  FhirGetFn Fn() {
+    return [this](const std::string& url, const std::string&) -> tl::expected<std::string, std::string> {
+      urls.push_back(url);
+      return tl::unexpected(std::string("unreachable"));
+    };
+  }
+};
+
+CdsContext Ctx(store::Store* store = nullptr) {
+  CdsContext c{&Kb(), store, nullptr, "https://zebra.example.org", kNow};
+  return c;
+}
+
+Json Cards(const HttpResult& r) {
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  Json j = Json::parse(r.body);
+  EXPECT_TRUE(j.contains("cards") && j["cards"].is_array()) << r.body;
+  return j["cards"];
+}
+
+std::size_t CodePoints(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The CDS Hooks 2.0 card rules every card must meet.
+void ExpectWellFormedCard(const Json& card, const std::string& patient_id) {
+  static const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  ASSERT_TRUE(card.is_object());
+  EXPECT_TRUE(std::regex_match(card["uuid"].get<std::string>(), kUuid)) << card["uuid"];
+  std::string summary = card["summary"].get<std::string>();
+  EXPECT_FALSE(summary.empty());
+  EXPECT_LT(CodePoints(summary), 140u) << summary;
+  EXPECT_THAT(summary, Not(HasSubstr(patient_id)));
+  EXPECT_THAT(std::vector<std::string>({"info", "warning", "critical"}), ::testing::Contains(card["indicator"].get<std::string>()));
+  EXPECT_EQ(card["source"]["label"], "Zebra NET decision support");
+  EXPECT_EQ(card["source"]["url"], "https://zebra.example.org/");
+  EXPECT_TRUE(card["source"]["topic"].contains("code"));
+  std::string detail = card["detail"].get<std::string>();
+  EXPECT_THAT(detail, HasSubstr("Zebra knowledge base " + Kb().version));
+  ASSERT_TRUE(card["links"].is_array());
+  for (const auto& l : card["links"]) {
+    EXPECT_EQ(l["type"], "absolute");
+    EXPECT_EQ(l["url"].get<std::string>().rfind("https://zebra.example.org/", 0), 0u);
+  }
+  if (card.contains("suggestions")) {
+    EXPECT_TRUE(card.contains("selectionBehavior"));
+    for (const auto& s : card["suggestions"]) EXPECT_TRUE(s["label"].is_string());
+  }
+  if (card.contains("overrideReasons")) {
+    for (const auto& r : card["overrideReasons"]) EXPECT_TRUE(r["display"].is_string());
+  }
+}
+
+int CountNotice(const Json& cards) {
+  int n = 0;
+  for (const auto& c : cards) n += c["detail"].get<std::string>().find(clinical::kSupportNotice) != std::string::npos;
+  return n;
+}
+
+const Json* FindCard(const Json& cards, const std::string& topic) {
+  for (const auto& c : cards)
+    if (c["source"]["topic"]["code"] == topic) return &c;
+  return nullptr;
+}
+
+// ---- discovery ----------------------------------------------------------------------------------
+
+TEST(CdsDiscovery, ListsBothServicesWithTheSharedExampleStructure) {
+  Json ours = Json::parse(CdsDiscoveryJson());
+  Json example = Json::parse(ReadFile(kSharedExamples + "cds-discovery.json"));
+  ASSERT_EQ(ours["services"].size(), 2u);
+  std::map<std::string, std::string> hooks;
+  for (const auto& s : ours["services"]) {
+    hooks[s["id"]] = s["hook"];
+    for (const auto& [key, value] : example["services"][0].items()) EXPECT_TRUE(s.contains(key)) << key;
+    EXPECT_FALSE(s["description"].get<std::string>().empty());
+    ASSERT_TRUE(s["prefetch"].is_object());
+    EXPECT_EQ(s["prefetch"]["patient"], "Patient/{{context.patientId}}");
+    for (const auto& [key, tpl] : s["prefetch"].items())
+      EXPECT_THAT(tpl.get<std::string>(), HasSubstr("{{context.patientId}}")) << key;
+  }
+  EXPECT_EQ(hooks["net-tumor-board"], "patient-view");
+  EXPECT_EQ(hooks["net-order-check"], "order-sign");
+}
+
+// ---- patient-view -------------------------------------------------------------------------------
+
+TEST(CdsTumorBoard, SharedExampleGivesReadinessAndOptionsCards) {
+  FailingFhir fhir;
+  CdsContext ctx = Ctx();
+  ctx.fhir_get = fhir.Fn();
+  Json cards = Cards(HandleCdsHook(ctx, "net-tumor-board", "", ReadFile(kSharedExamples + "cds-patient-view-request.json")));
+  ASSERT_GE(cards.size(), 2u);
+  std::set<std::string> uuids;
+  for (const auto& c : cards) {
+    ExpectWellFormedCard(c, "pnet-1");
+    uuids.insert(c["uuid"].get<std::string>());
+  }
+  EXPECT_EQ(uuids.size(), cards.size());
+  EXPECT_EQ(CountNotice(cards), 1);
+
+  // The example has no stage, size, nodes or metastasis data: the board cannot stage the case.
+  const Json* ready = FindCard(cards, "tumor-board-readiness");
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ((*ready)["indicator"], "warning");
+  EXPECT_THAT((*ready)["summary"].get<std::string>(), HasSubstr("size"));
+  std::string rd = (*ready)["detail"].get<std::string>();
+  EXPECT_THAT(rd, HasSubstr("tumor.nodes_positive"));
+  EXPECT_THAT(rd, HasSubstr("Stage group: not determined"));
+  EXPECT_THAT(rd, HasSubstr("SSTR PET"));  // no SSTR imaging in the record (as the example's second card says)
+  EXPECT_THAT(rd, HasSubstr("tumor.ki67_percent: 8"));
+  EXPECT_THAT(rd, HasSubstr("`missing_t_size`"));
+  // Medications and procedures were neither prefetched nor fetchable: tried once each, then noted.
+  EXPECT_EQ(fhir.urls.size(), 2u);
+  for (const auto& u : fhir.urls) EXPECT_EQ(u.rfind("https://ehr.example.org/fhir/r4/", 0), 0u) << u;
+  EXPECT_THAT(rd, HasSubstr("could not fetch Procedure"));
+
+  // Pancreatic NET G2, localized: resection is the preferred option (knowledge rule opt_pnet_resection_any_size).
+  const Json* opts = FindCard(cards, "treatment-options");
+  ASSERT_NE(opts, nullptr);
+  EXPECT_EQ((*opts)["indicator"], "info");
+  std::string os = (*opts)["summary"].get<std::string>();
+  EXPECT_THAT(os, HasSubstr("resection"));
+  EXPECT_LT(os.find("(preferred)"), os.find("Clinical trial"));
+  std::string od = (*opts)["detail"].get<std::string>();
+  EXPECT_THAT(od, HasSubstr("`opt_pnet_resection_any_size`"));
+  EXPECT_THAT(od, HasSubstr("Ki-67"));
+}
+
+TEST(CdsTumorBoard, CriticalAlertIsItsOwnCardFirst) {
+  // Small-intestinal NET with carcinoid syndrome: carcinoid-crisis prophylaxis must not be missed.
+  Json req = Json::parse(ReadFile(kFixtures + "order-sign-lanreotide-small-intestine.json"));
+  req["hook"] = "patient-view";
+  req["context"].erase("draftOrders");
+  Json cards = Cards(HandleCdsHook(Ctx(), "net-tumor-board", "", req.dump()));
+  ASSERT_FALSE(cards.empty());
+  EXPECT_EQ(cards[0]["indicator"], "critical");
+  EXPECT_EQ(cards[0]["source"]["topic"]["code"], "alert.carcinoid_crisis_prophylaxis");
+  EXPECT_THAT(cards[0]["detail"].get<std::string>(), HasSubstr("`al_crisis_cs"));
+  for (const auto& c : cards) ExpectWellFormedCard(c, req["context"]["patientId"]);
+}
+
+TEST(CdsTumorBoard, NoPrefetchAndNoFhirServerIs412) {
+  HttpResult r = HandleCdsHook(Ctx(), "net-tumor-board", "", ReadFile(kFixtures + "patient-view-no-data.json"));
+  EXPECT_EQ(r.status, 412);
+  EXPECT_THAT(r.body, HasSubstr("prefetch.patient"));
+}
+
+TEST(CdsTumorBoard, FetchesFromFhirServerWhenNotPrefetched) {
+  // Serve the shared mCODE bundle as a FHIR server would.
+  Json bundle = Json::parse(ReadFile(std::string(ZEBRA_SOURCE_DIR) + "/../shared/examples/fhir/mcode-pnet-g2-bundle.json"));
+  std::map<std::string, Json> by_type;
+  for (const auto& e : bundle["entry"]) by_type[e["resource"]["resourceType"].get<std::string>()].push_back(e["resource"]);
+  std::vector<std::string> urls, tokens;
+  CdsContext ctx = Ctx();
+  ctx.fhir_get = [&](const std::string& url, const std::string& token) -> tl::expected<std::string, std::string> {
+    urls.push_back(url);
+    tokens.push_back(token);
+    std::string rest = url.substr(std::string("https://ehr.example.org/fhir/").size());
+    std::string type = rest.substr(0, rest.find_first_of("/?"));
+    if (type == "Patient") return by_type["Patient"][0].dump();
+    Json ss = {{"resourceType", "Bundle"}, {"type", "searchset"}, {"entry", Json::array()}};
+    for (const auto& r : by_type[type]) ss["entry"].push_back({{"resource", r}});
+    return ss.dump();
+  };
+  std::string pid = by_type["Patient"][0]["id"];
+  Json req = {{"hook", "patient-view"},
+              {"hookInstance", "d1"},
+              {"fhirServer", "https://ehr.example.org/fhir/"},
+              {"fhirAuthorization", {{"access_token", "tok-123"}, {"token_type", "Bearer"}, {"expires_in", 30},
+                                     {"scope", "user/*.read"}, {"subject", "zebra"}}},
+              {"context", {{"userId", "Practitioner/1"}, {"patientId", pid}}}};
+  Json cards = Cards(HandleCdsHook(ctx, "net-tumor-board", "", req.dump()));
+  EXPECT_EQ(urls.size(), 5u);  // one per prefetch template
+  for (const auto& t : tokens) EXPECT_EQ(t, "tok-123");
+  EXPECT_THAT(urls, ::testing::Contains("https://ehr.example.org/fhir/Condition?patient=" + pid));
+  const Json* opts = FindCard(cards, "treatment-options");
+  ASSERT_NE(opts, nullptr);
+  EXPECT_THAT((*opts)["summary"].get<std::string>(), HasSubstr("G2"));
+}
+
+TEST(CdsTumorBoard, RealHttpFetchFromLoopbackServer) {
+  httplib::Server fhir;
+  std::string seen_auth;
+  fhir.Get(R"(/fhir/Patient/p1)", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_auth = req.get_header_value("Authorization");
+    res.set_content(R"({"resourceType":"Patient","id":"p1","gender":"male"})", "application/fhir+json");
+  });
+  fhir.Get("/fhir/Condition", [&](const httplib::Request& req, httplib::Response& res) {
+    EXPECT_EQ(req.get_param_value("patient"), "p1");
+    res.set_content(
+        R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Condition","id":"c1",)"
+        R"("code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"C7A.012"}]},"subject":{"reference":"Patient/p1"}}}]})",
+        "application/fhir+json");
+  });
+  fhir.Get("/fhir/.*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"resourceType":"Bundle","type":"searchset"})", "application/fhir+json");
+  });
+  int port = fhir.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { fhir.listen_after_bind(); });
+  while (!fhir.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::string base = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
+
+  auto direct = HttpFhirGet(base + "/Patient/p1", "secret", false);  // loopback: http allowed
+  ASSERT_TRUE(direct) << direct.error();
+  EXPECT_THAT(*direct, HasSubstr("\"p1\""));
+  EXPECT_EQ(seen_auth, "Bearer secret");
+  EXPECT_FALSE(HttpFhirGet("http://ehr.example.org/fhir/Patient/p1", "secret", false));  // http elsewhere: refused
+  EXPECT_FALSE(HttpFhirGet("ftp://127.0.0.1/x", "secret", true));
+
+  Json req = {{"hook", "patient-view"},
+              {"hookInstance", "h1"},
+              {"fhirServer", base},
+              {"fhirAuthorization", {{"access_token", "secret"}, {"token_type", "Bearer"}}},
+              {"context", {{"userId", "Practitioner/1"}, {"patientId", "p1"}}}};
+  Json cards = Cards(HandleCdsHook(Ctx(), "net-tumor-board", "", req.dump()));
+  const Json* opts = FindCard(cards, "treatment-options");
+  ASSERT_NE(opts, nullptr);
+  EXPECT_THAT((*opts)["detail"].get<std::string>(), Not(HasSubstr("could not fetch")));
+  fhir.stop();
+  t.join();
+}
+
+// ---- request validation ---------------------------------------------------------------------------
+
+TEST(CdsRequests, BadRequestsName400TheField) {
+  auto expect_400 = [](const std::string& service, const std::string& body, const std::string& field) {
+    HttpResult r = HandleCdsHook(Ctx(), service, "", body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    Json p = Json::parse(r.body);
+    EXPECT_EQ(p["errors"][0]["path"], field) << r.body;
+  };
+  expect_400("net-tumor-board", "{not json", "$");
+  expect_400("net-tumor-board", "[1,2]", "$");
+  expect_400("net-tumor-board", std::string(200, '[') + std::string(200, ']'), "$");
+  Json good = Json::parse(ReadFile(kSharedExamples + "cds-patient-view-request.json"));
+  expect_400("net-order-check", good.dump(), "$.hook");  // patient-view sent to the order-sign service
+  Json j = good;
+  j.erase("hookInstance");
+  expect_400("net-tumor-board", j.dump(), "$.hookInstance");
+  j = good;
+  j["context"].erase("patientId");
+  expect_400("net-tumor-board", j.dump(), "$.context.patientId");
+  j = good;
+  j["fhirServer"] = 7;
+  expect_400("net-tumor-board", j.dump(), "$.fhirServer");
+  Json order = Json::parse(ReadFile(kFixtures + "order-sign-sunitinib-small-intestine.json"));
+  order["context"].erase("draftOrders");
+  expect_400("net-order-check", order.dump(), "$.context.draftOrders");
+  EXPECT_EQ(HandleCdsHook(Ctx(), "no-such-service", "", good.dump()).status, 404);
+}
+
+// ---- order-sign ---------------------------------------------------------------------------------
+
+Json OrderCards(const std::string& fixture) {
+  Json req = Json::parse(ReadFile(kFixtures + fixture));
+  Json cards = Cards(HandleCdsHook(Ctx(), "net-order-check", "", req.dump()));
+  for (const auto& c : cards) ExpectWellFormedCard(c, req["context"]["patientId"]);
+  return cards;
+}
+
+TEST(CdsOrderCheck, PrrtWithNegativeSstrImagingWarns) {
+  Json cards = OrderCards("order-sign-prrt-sstr-negative.json");
+  ASSERT_EQ(cards.size(), 1u);
+  EXPECT_EQ(cards[0]["indicator"], "warning");
+  std::string detail = cards[0]["detail"].get<std::string>();
+  EXPECT_THAT(detail, HasSubstr("`nr_prrt_sstr_negative`"));
+  EXPECT_THAT(detail, HasSubstr("Sources:"));
+  EXPECT_THAT(detail, HasSubstr(clinical::kSupportNotice));
+  ASSERT_TRUE(cards[0].contains("suggestions"));
+  EXPECT_EQ(cards[0]["suggestions"][0]["actions"][0]["type"], "delete");
+  EXPECT_EQ(cards[0]["suggestions"][0]["actions"][0]["resourceId"], "ServiceRequest/draft-prrt");
+}
+
+TEST(CdsOrderCheck, SunitinibForSmallIntestinalNetWarns) {
+  Json cards = OrderCards("order-sign-sunitinib-small-intestine.json");
+  ASSERT_EQ(cards.size(), 1u);
+  EXPECT_EQ(cards[0]["indicator"], "warning");
+  EXPECT_THAT(cards[0]["summary"].get<std::string>(), HasSubstr("unitinib"));
+  EXPECT_THAT(cards[0]["detail"].get<std::string>(), HasSubstr("`nr_sunitinib_not_pancreas`"));
+}
+
+TEST(CdsOrderCheck, EverolimusWithUncontrolledDiabetesWarns) {
+  Json cards = OrderCards("order-sign-everolimus-diabetes.json");
+  ASSERT_EQ(cards.size(), 1u);
+  EXPECT_EQ(cards[0]["indicator"], "warning");
+  EXPECT_THAT(cards[0]["detail"].get<std::string>(), HasSubstr("`nr_everolimus_diabetes`"));
+}
+
+TEST(CdsOrderCheck, FittingTherapyGivesNoCards) {
+  EXPECT_TRUE(OrderCards("order-sign-lanreotide-small-intestine.json").empty());
+}
+
+TEST(CdsOrderCheck, NonNetOrdersAndEmptyDraftsGiveNoCards) {
+  Json req = Json::parse(ReadFile(kFixtures + "order-sign-sunitinib-small-intestine.json"));
+  req["context"]["draftOrders"]["entry"][0]["resource"]["medicationCodeableConcept"] = {{"text", "Paracetamol 1 g"}};
+  EXPECT_TRUE(Cards(HandleCdsHook(Ctx(), "net-order-check", "", req.dump())).empty());
+  req["context"]["draftOrders"].erase("entry");
+  EXPECT_TRUE(Cards(HandleCdsHook(Ctx(), "net-order-check", "", req.dump())).empty());
+}
+
+TEST(CdsOrderCheck, CapecitabineAndTemozolomideAreJudgedAsOneRegimen) {
+  // CAPTEM for a small-intestinal NET: the knowledge base does not recommend it (nr_chemo_midgut).
+  Json req = Json::parse(ReadFile(kFixtures + "order-sign-sunitinib-small-intestine.json"));
+  Json& entries = req["context"]["draftOrders"]["entry"];
+  entries[0]["resource"]["id"] = "draft-cape";
+  entries[0]["resource"]["medicationCodeableConcept"] = {
+      {"coding", {{{"system", "http://www.nlm.nih.gov/research/umls/rxnorm"}, {"code", "194000"}}}}};
+  Json tmz = entries[0];
+  tmz["resource"]["id"] = "draft-tmz";
+  tmz["resource"]["medicationCodeableConcept"] = {{"text", "Temozolomide 200 mg/m2 days 10-14"}};
+  entries.push_back(tmz);
+  Json cards = Cards(HandleCdsHook(Ctx(), "net-order-check", "", req.dump()));
+  ASSERT_EQ(cards.size(), 1u) << cards.dump(1);
+  EXPECT_EQ(cards[0]["indicator"], "warning");
+  EXPECT_THAT(cards[0]["summary"].get<std::string>(), HasSubstr("apecitabine"));
+  EXPECT_EQ(cards[0]["suggestions"][0]["actions"].size(), 2u);
+}
+
+// ---- feedback -----------------------------------------------------------------------------------
+
+TEST(CdsFeedback, SharedExampleIsStored) {
+  FakeStore store;
+  HttpResult r = HandleCdsFeedback(Ctx(&store), "net-tumor-board", "", ReadFile(kSharedExamples + "cds-feedback.json"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+  ASSERT_EQ(store.feedback.size(), 1u);
+  EXPECT_EQ(store.feedback[0].first, "net-tumor-board");
+  Json stored = Json::parse(store.feedback[0].second);
+  EXPECT_EQ(stored["outcome"], "overridden");
+  EXPECT_EQ(stored["card"], "0b6f2a52-1a7e-4c0e-8a58-6a2f0d9e7c11");
+}
+
+TEST(CdsFeedback, InvalidFeedbackIs400AndNotStored) {
+  FakeStore store;
+  auto status = [&](const Json& body) { return HandleCdsFeedback(Ctx(&store), "net-order-check", "", body.dump()).status; };
+  Json ok = {{"feedback", {{{"card", "u1"}, {"outcome", "accepted"}, {"outcomeTimestamp", "2025-03-14T10:05:31Z"},
+                            {"acceptedSuggestions", {{{"id", "s1"}}}}}}}};
+  EXPECT_EQ(status(ok), 200);
+  Json bad = ok;
+  bad["feedback"][0]["outcome"] = "ignored";
+  EXPECT_EQ(status(bad), 400);
+  bad = ok;
+  bad["feedback"][0].erase("card");
+  EXPECT_EQ(status(bad), 400);
+  bad = ok;
+  bad["feedback"][0]["outcomeTimestamp"] = "yesterday";
+  EXPECT_EQ(status(bad), 400);
+  bad = ok;
+  bad["feedback"][0]["acceptedSuggestions"] = {{{"uuid", "s1"}}};
+  EXPECT_EQ(status(bad), 400);
+  EXPECT_EQ(status(Json{{"feedback", Json::array()}}), 400);
+  EXPECT_EQ(store.feedback.size(), 1u);
+  store.fail_feedback = true;
+  EXPECT_EQ(status(ok), 503);
+  EXPECT_EQ(HandleCdsFeedback(Ctx(&store), "nope", "", ok.dump()).status, 404);
+}
+
+// ---- authentication with the real verifier -------------------------------------------------------
+
+std::string B64Url(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+std::string BnBytes(EVP_PKEY* pkey, const char* name) {
+  BIGNUM* bn = nullptr;
+  EVP_PKEY_get_bn_param(pkey, name, &bn);
+  std::string out(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  BN_free(bn);
+  return out;
+}
+
+std::string SignRs384(EVP_PKEY* pkey, const Json& payload) {
+  std::string input = B64Url(R"({"alg":"RS384","typ":"JWT","kid":"k1"})") + "." + B64Url(payload.dump());
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_DigestSignInit(md, nullptr, EVP_sha384(), nullptr, pkey);
+  std::size_t len = 0;
+  EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  std::string sig(len, '\0');
+  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len, reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size());
+  EVP_MD_CTX_free(md);
+  sig.resize(len);
+  return input + "." + B64Url(sig);
+}
+
+TEST(CdsAuth, RealVerifierBareFailuresAndReplay) {
+  std::shared_ptr<EVP_PKEY> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)), EVP_PKEY_free);
+  ASSERT_TRUE(key);
+  Json jwks = {{"keys", {{{"kty", "RSA"}, {"kid", "k1"}, {"alg", "RS384"}, {"use", "sig"},
+                          {"n", B64Url(BnBytes(key.get(), OSSL_PKEY_PARAM_RSA_N))},
+                          {"e", B64Url(BnBytes(key.get(), OSSL_PKEY_PARAM_RSA_E))}}}}};
+  auto dir = std::filesystem::temp_directory_path() / ("cds_auth_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "jwks.json") << jwks.dump();
+  auth::JwtVerifierOptions options;
+  options.audience = "https://zebra.example.org";  // the server passes its service URL
+  options.issuers.push_back({"https://ehr.example.org", (dir / "jwks.json").string(), ""});
+  auto verifier = auth::MakeJwtVerifier(options);
+  ASSERT_TRUE(verifier) << verifier.error();
+
+  FakeStore store;
+  CdsContext ctx = Ctx(&store);
+  ctx.verifier = verifier->get();
+  std::string body = ReadFile(kFixtures + "order-sign-lanreotide-small-intestine.json");
+  auto token = [&](const std::string& jti, const Json& aud) {
+    return SignRs384(key.get(), {{"iss", "https://ehr.example.org"}, {"aud", aud}, {"iat", kNow - 10},
+                                 {"exp", kNow + 290}, {"jti", jti}});
+  };
+  HttpResult ok = HandleCdsHook(ctx, "net-order-check", "Bearer " + token("j1", "https://zebra.example.org"), body);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(store.jtis.size(), 1u);
+  for (const std::string& header :
+       {std::string(), std::string("Basic abc"), std::string("Bearer "), std::string("Bearer not.a.jwt"),
+        "Bearer " + token("j1", "https://zebra.example.org"),  // replayed jti
+        "Bearer " + token("j2", "https://elsewhere.example.org")}) {
+    HttpResult r = HandleCdsHook(ctx, "net-order-check", header, body);
+    EXPECT_EQ(r.status, 401) << header;
+    EXPECT_TRUE(r.body.empty());
+  }
+  EXPECT_EQ(HandleCdsFeedback(ctx, "net-order-check", "", R"({"feedback":[]})").status, 401);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace zebra::server
