@@ -57,6 +57,8 @@ tl::expected<std::unique_ptr<JwtVerifier>, std::string> MakeJwtVerifier(JwtVerif
 // Loads issuers from a JSON file: {"audience": "...", "issuers": [{"iss": "...", "jwks_file"|"jwks_url": "..."}]}.
 // Relative jwks_file paths are resolved against the file's folder.
 tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& path);
+// Also read: optional "skew_seconds" (0..3600). Other keys are ignored; duplicate keys are errors.
+// jwks_url must be https (plain http is accepted only for loopback hosts, for tests).
 
 // Argon2id, encoded string form ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
 tl::expected<std::string, std::string> HashPassword(std::string_view password);
