@@ -23,7 +23,7 @@ struct TrustedIssuer {
 };
 
 struct JwtVerifierOptions {
-  std::string audience;                  // `aud` must equal this (the service URL)
+  std::string audience;                  // `aud` must equal this (the service URL) or lie below it (URL + "/...")
   std::vector<TrustedIssuer> issuers;    // `iss` allow-list
   std::chrono::seconds skew{60};         // tolerance for exp / iat / nbf
   std::size_t max_token_bytes = 16 * 1024;

@@ -303,11 +303,18 @@ class Verifier final : public JwtVerifier {
     // Claims (now authenticated).
     const auto aud_it = payload->find("aud");
     if (aud_it == payload->end()) return Fail("payload has no aud");
+    // CDS Hooks 2.0 puts the endpoint URL in aud (e.g. {service}/cds-services/{id}), so an aud
+    // below the configured service URL matches too; callers check the exact endpoint themselves.
+    const auto matches = [this](const std::string& a) {
+      const std::string& base = options_.audience;
+      return a == base || (a.size() > base.size() + 1 && a.compare(0, base.size(), base) == 0 &&
+                           (base.back() == '/' || a[base.size()] == '/'));
+    };
     bool aud_ok = false;
     if (aud_it->is_string()) {
-      aud_ok = aud_it->get_ref<const std::string&>() == options_.audience;
+      aud_ok = matches(aud_it->get_ref<const std::string&>());
     } else if (aud_it->is_array()) {
-      for (const auto& a : *aud_it) aud_ok = aud_ok || (a.is_string() && a.get_ref<const std::string&>() == options_.audience);
+      for (const auto& a : *aud_it) aud_ok = aud_ok || (a.is_string() && matches(a.get_ref<const std::string&>()));
     }
     if (!aud_ok) return Fail("aud does not match");
 

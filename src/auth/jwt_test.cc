@@ -301,6 +301,18 @@ TEST_F(JwtTest, RefusesWrongAudience) {
   EXPECT_EQ(Refusal(Es(p)), "payload has no aud");
 }
 
+// CDS Hooks 2.0 §"Trusting CDS Clients": aud is the endpoint URL, below the service URL.
+TEST_F(JwtTest, AcceptsAudienceBelowServiceUrlOnly) {
+  json p = Payload();
+  p["aud"] = std::string(kAud) + "/net-tumor-board";
+  EXPECT_TRUE(verifier_->Verify(Es(p), kNow).has_value());
+  json q = Payload();
+  q["aud"] = std::string(kAud) + "x/net-tumor-board";
+  EXPECT_EQ(Refusal(Es(q)), "aud does not match");
+  q["aud"] = std::string(kAud) + ".evil.example/x";
+  EXPECT_EQ(Refusal(Es(q)), "aud does not match");
+}
+
 TEST_F(JwtTest, RefusesUnknownIssuer) {
   json p = Payload();
   p["iss"] = "https://evil.example";
