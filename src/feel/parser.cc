@@ -5,6 +5,7 @@
 // (locals, the model's names, built-ins) against the source text and takes the longest match;
 // failing that, consecutive plain words are joined into one name.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <string>
@@ -49,7 +50,6 @@ class Parser {
   Parser(std::string_view src, const Scope& scope, const CompileOptions& options)
       : src_(src), scope_(scope), options_(options) {
     for (size_t i = 0; i < scope.names().size(); ++i) AddKnown(scope.names()[i]);
-    for (const auto& n : BuiltinNames()) AddKnown(n);
   }
 
   tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionRoot() {
@@ -291,7 +291,20 @@ class Parser {
   // ---- names -----------------------------------------------------------------------------
   void AddKnown(const std::string& name) {
     if (name.empty()) return;
-    known_[static_cast<unsigned char>(name[0])].push_back(name);
+    known_[static_cast<unsigned char>(name[0])].push_back(&name);
+  }
+
+  // Built-in names by first byte, built once per process: every compile used to rebuild it,
+  // which dominated loading a knowledge base of thousands of cells.
+  using NameIndex = std::array<std::vector<const std::string*>, 256>;
+  static const NameIndex& BuiltinIndex() {
+    static const NameIndex index = [] {
+      NameIndex x;
+      for (const auto& n : BuiltinNames())
+        if (!n.empty()) x[static_cast<unsigned char>(n[0])].push_back(&n);
+      return x;
+    }();
+    return index;
   }
 
   // Length in the source of `name` starting at p (whitespace in the name matches any run of
@@ -321,18 +334,19 @@ class Parser {
     size_t p = first.start;
     size_t best = 0;
     const std::string* best_name = nullptr;
-    auto try_list = [&](const std::vector<std::string>& names) {
-      for (const auto& n : names) {
-        if (n.size() <= best) continue;
-        size_t len = MatchName(n, p);
+    auto try_list = [&](const std::vector<const std::string*>& names) {
+      for (const std::string* n : names) {
+        if (n->size() <= best) continue;
+        size_t len = MatchName(*n, p);
         if (len > best) {
           best = len;
-          best_name = &n;
+          best_name = n;
         }
       }
     };
     auto it = known_.find(static_cast<unsigned char>(src_[p]));
     if (it != known_.end()) try_list(it->second);
+    try_list(BuiltinIndex()[static_cast<unsigned char>(src_[p])]);
     for (const auto& scope : locals_)
       for (const auto& [n, slot] : scope)
         if (!n.empty() && n[0] == src_[p] && n.size() > best) {
@@ -1182,7 +1196,7 @@ class Parser {
   size_t pos_ = 0;
   int depth_ = 0;
   std::optional<ParseError> error_;
-  std::unordered_map<unsigned char, std::vector<std::string>> known_;
+  std::unordered_map<unsigned char, std::vector<const std::string*>> known_;  // the scope's names
   std::vector<std::vector<std::pair<std::string, int>>> locals_;
   int next_local_ = 0;
   int max_locals_ = 0;
