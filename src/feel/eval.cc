@@ -605,9 +605,17 @@ Value PathNode::Eval(Frame& f) const {
   switch (t.type()) {
     case Type::kNull: return Value();
     case Type::kContext: {
-      const Value* v = t.context().Find(name);
-      if (!v) return Value();
-      return *v;
+      // Same answer as Context::Find (first entry with the key; keys are unique).
+      const auto& entries = t.context().entries();
+      uint32_t h = hint.load(std::memory_order_relaxed);
+      if (h < entries.size() && entries[h].first == name) return entries[h].second;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].first == name) {
+          hint.store(static_cast<uint32_t>(i), std::memory_order_relaxed);
+          return entries[i].second;
+        }
+      }
+      return Value();
     }
     case Type::kList: {
       List out;

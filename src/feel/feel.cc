@@ -1,6 +1,7 @@
 #include "feel/feel.h"
 
 #include <array>
+#include <new>
 
 #include "feel/nodes.h"
 
@@ -34,15 +35,26 @@ namespace {
 
 constexpr int kInlineLocals = 16;
 
-// Runs `fn(frame)` with a frame whose locals live on the stack when few enough.
+// Runs `fn(frame)` with a frame whose locals live on the stack when few enough. Only the locals
+// the expression declares are constructed: most expressions need none, unary tests one (`?`).
 template <typename Fn>
 Value WithFrame(const internal::Root& root, std::span<const Value> slots, EvalContext& ctx, Fn&& fn) {
   internal::Frame f;
   f.globals = slots;
   f.ctx = &ctx;
   if (root.locals <= kInlineLocals) {
-    std::array<Value, kInlineLocals> locals;
-    f.locals = locals.data();
+    alignas(Value) unsigned char storage[kInlineLocals * sizeof(Value)];
+    Value* locals = reinterpret_cast<Value*>(storage);
+    const int n = root.locals;
+    for (int i = 0; i < n; ++i) new (locals + i) Value();
+    struct Destroy {
+      Value* p;
+      int n;
+      ~Destroy() {
+        for (int i = 0; i < n; ++i) p[i].~Value();
+      }
+    } destroy{locals, n};
+    f.locals = locals;
     return fn(f);
   }
   std::vector<Value> locals(static_cast<size_t>(root.locals));

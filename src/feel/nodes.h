@@ -1,6 +1,7 @@
 // Internal: the node kinds of compiled FEEL (see ast.h).
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <utility>
@@ -132,6 +133,9 @@ struct FilterNode : Node {
 struct PathNode : Node {
   NodePtr target;
   std::string name;
+  // Position where `name` was last found: contexts built by the same boxed context have the
+  // same layout on every evaluation, so this turns the linear key search into one compare.
+  mutable std::atomic<uint32_t> hint{0};
   Value Eval(Frame& f) const override;
 };
 
