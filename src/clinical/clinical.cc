@@ -223,6 +223,14 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& out) {
 
 }  // namespace
 
+namespace {
+// Every decision name the recommendation below reads from `results`.
+constexpr std::string_view kOutputDecisions[] = {
+    "Classification", "Stage",         "Scenario", "Options",   "Not Recommended",        "Classification Alerts",
+    "Stage Alerts",   "Alerts",        "Workup",   "Monitoring", "Classification Missing", "Stage Missing",
+    "Missing"};
+}  // namespace
+
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
   feel::Context inputs;
   inputs.Put("Case", json::ValueFromJson(case_json));
@@ -233,7 +241,10 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
     dmn::EvaluateOptions options;
     dmn::EvaluationResult r = km.model->Evaluate(inputs, names, options);
     for (const auto& d : r.decisions) {
-      results[d.name] = json::ValueToJson(d.value);
+      // Only the decisions the output reads are converted to JSON: the fact contexts (dozens
+      // of entries each) are intermediate and were most of the conversion cost.
+      if (std::find(std::begin(kOutputDecisions), std::end(kOutputDecisions), d.name) != std::end(kOutputDecisions))
+        results[d.name] = json::ValueToJson(d.value);
       inputs.Put(d.name, d.value);
     }
     for (const auto& t : r.trace) {
