@@ -24,6 +24,8 @@ int EvaluateCommand(const Args& args, Io io);  // zebra evaluate
 int KbCommand(const Args& args, Io io);        // zebra kb check|list|diff
 int BatchCommand(const Args& args, Io io);     // zebra batch
 int FhirCommand(const Args& args, Io io);      // zebra fhir map
+int AuditCommand(const Args& args, Io io);     // zebra audit verify
+int UserCommand(const Args& args, Io io);      // zebra user add
 
 // Dispatches argv to the subcommands.
 int Main(int argc, char** argv, Io io);

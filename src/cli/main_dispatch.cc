@@ -22,6 +22,8 @@ Commands:
   feel 'EXPRESSION' [--context JSON]   evaluate one FEEL expression
   dmn eval MODEL.dmn [--decision NAME] (--input JSON | --inputs FILE.ndjson)
   tck DIR                              run DMN TCK test cases
+  audit verify [--db URL]              check the audit log hash chain
+  user add USERNAME --role ROLE [--db URL]   create a local account
 )";
 
 }  // namespace
@@ -36,6 +38,8 @@ int Main(int argc, char** argv, Io io) {
       {"kb", KbCommand},
       {"batch", BatchCommand},
       {"fhir", FhirCommand},
+      {"audit", AuditCommand},
+      {"user", UserCommand},
   };
   if (argc < 2) {
     io.err << kUsage;

@@ -87,6 +87,7 @@ class Store {
 
   // Cases. Create/Update append an audit entry in the same transaction.
   virtual Result<CaseRevision> CreateCase(std::string_view case_json, std::string_view actor) = 0;
+  // UpdateCase fails with "case not found" for an unknown id. Actor names are stored as given.
   virtual Result<CaseRevision> UpdateCase(std::string_view case_id, std::string_view case_json,
                                           std::string_view actor) = 0;
   // Latest revision when `revision` is empty; nullopt when the case (or revision) does not exist.
@@ -120,6 +121,7 @@ class Store {
   // Audit log: append-only, hash-chained (serialised across replicas).
   virtual Result<AuditEntry> AppendAudit(std::string_view actor, std::string_view action,
                                          std::string_view case_id, std::string_view detail) = 0;
+  // The newest `limit` entries (all when 0), oldest first; only the case's when case_id is set.
   virtual Result<std::vector<AuditEntry>> ListAudit(std::optional<std::string> case_id, std::size_t limit) = 0;
   // Recomputes the chain; the error names the first broken sequence number. Returns entry count.
   virtual Result<std::size_t> VerifyAudit() = 0;
