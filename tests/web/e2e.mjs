@@ -39,7 +39,7 @@ const started = Date.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zebra-web-e2e-'));
 let passed = 0, failed = 0;
 function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok   ${name}`); }
+  if (ok) { passed++; console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`); }
   else { failed++; console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`); }
 }
 
@@ -86,6 +86,7 @@ page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.te
 page.on('request', (r) => requested.push(r.url()));
 
 let shot = 0;
+let caseUrl = '';
 async function snap(name) {
   await page.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
@@ -113,9 +114,19 @@ try {
   // 1. Sign-in screen, first paint.
   await page.goto(`${base}/`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
-  check('first contentful paint under 1 s', paint >= 0 && paint < 1000, `${paint} ms`);
-  console.log(`info first contentful paint ${Math.round(paint)} ms`);
+  const fcp = () => page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+  console.log(`info first contentful paint, cold browser: ${Math.round(await fcp())} ms`);
+  // The budget is for the app, not for Chromium's own start: measure a second load with the
+  // HTTP cache disabled, so every byte still comes from the server.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const paint = await fcp();
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+  check('first contentful paint under 1 s (uncached)', paint >= 0 && paint < 1000, `${paint} ms`);
+  console.log(`info first contentful paint, uncached: ${Math.round(paint)} ms`);
   await snap('sign-in');
   await axe('sign-in');
   await page.getByLabel('User name').fill('clinician');
@@ -136,6 +147,20 @@ try {
   // 3. New case from the form, with inline validation from POST /v1/validate.
   await page.getByRole('link', { name: 'New case' }).click();
   await page.getByRole('heading', { name: 'New case' }).waitFor();
+  // FHIR import fills the form from a bundle (POST /v1/fhir/map); compared with the hand-written case.
+  const expected = JSON.parse(fs.readFileSync(path.join(sourceDir, 'tests/fhir/lung-typical-carcinoid.case.json'), 'utf8'));
+  await page.getByLabel('Import FHIR bundle').setInputFiles(path.join(sourceDir, 'tests/fhir/lung-typical-carcinoid.bundle.json'));
+  await page.getByText(/^Imported lung-typical-carcinoid/).waitFor();
+  check('FHIR bundle import fills the form',
+    (await page.getByLabel('Primary site').inputValue()) === expected.tumor.primary_site
+    && Number(await page.getByLabel('Ki-67 index').inputValue()) === expected.tumor.ki67_percent
+    && Number(await page.getByLabel('Age').inputValue()) === expected.patient.age_years);
+  await snap('form-fhir-import');
+  // Start again from an empty form.
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.getByRole('link', { name: 'New case' }).click();
+  await page.getByRole('heading', { name: 'New case' }).waitFor();
+  check('a new form starts empty', (await page.getByLabel('Primary site').inputValue()) === '');
   await page.getByLabel('Case identifier').fill('e2e-pnet');
   await page.getByLabel('Primary site').selectOption('pancreas');
   await page.getByLabel('Differentiation').selectOption('well_differentiated');
@@ -173,7 +198,9 @@ try {
 
   // 4. Recommendation.
   await page.getByTestId('recommendation').waitFor({ timeout: 30000 });
-  check('created case opens at its recommendation', page.url().includes('#/cases/e2e-pnet'), page.url());
+  caseUrl = page.url().replace(/\/(recommendation|patient|decision|history)$/, '');
+  check('created case opens at its recommendation', /#\/cases\/[^/]+$/.test(caseUrl) && (await text('main h1')).includes('e2e-pnet'),
+    `${caseUrl}: ${await text('main h1')}`);
   check('classification shown at the top', (await text('[data-testid=classification]')).includes('G2'), await text('[data-testid=classification]'));
   check('stage shown at the top', (await text('[data-testid=stage]')).includes('IV'), await text('[data-testid=stage]'));
   const options = await page.locator('details.option').count();
@@ -251,11 +278,15 @@ try {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await signIn('viewer');
   check('viewer sees no "New case" button', (await page.getByRole('link', { name: 'New case' }).count()) === 0);
-  await page.goto(`${base}/#/cases/e2e-pnet/decision`);
+  await page.locator('[data-testid=case-table] tbody tr').first().waitFor();
+  check('the agenda lists the new case with its decision',
+    /e2e-pnet[\s\S]*decided/i.test(await page.locator('[data-testid=case-table] tbody tr', { hasText: 'e2e-pnet' }).first().textContent()),
+    await page.locator('[data-testid=case-table] tbody tr', { hasText: 'e2e-pnet' }).first().textContent());
+  await page.goto(`${caseUrl}/decision`);
   await page.getByText('Decisions', { exact: true }).waitFor();
   check('viewer has no decision form and no edit link',
     (await page.getByTestId('decision-form').count()) === 0 && (await page.getByRole('link', { name: 'Edit case' }).count()) === 0);
-  await page.goto(`${base}/#/cases/e2e-pnet/edit`);
+  await page.goto(`${caseUrl}/edit`);
   await page.getByLabel('Primary site').waitFor();
   check('viewer sees the form read-only', await page.getByLabel('Primary site').isDisabled()
     && (await page.getByRole('button', { name: /Save/ }).count()) === 0);

@@ -216,7 +216,7 @@ export function CaseDetail({ user, caseId, tab }: { user: User; caseId: string; 
   return (
     <section>
       <div class="heading-row">
-        <h1>Case {c.id}</h1>
+        <h1>Case {typeof c.case.id === 'string' && c.case.id ? c.case.id : c.id}</h1>
         <span class="muted">Revision {c.revision} · {fmtTime(c.created_at)} by {c.created_by}</span>
         {canWrite(user) && <a class="button secondary no-print" href={`${base}/edit`}>{'Edit case'}</a>}
       </div>

@@ -54,7 +54,7 @@ export function KnowledgeScreen() {
   const [error, setError] = useState('');
   const [model, setModel] = useState('');
   useEffect(() => {
-    loadKnowledge().then((kk) => { setK(kk); setModel(kk.models[0]?.name ?? ''); }).catch((e) => setError(errorText(e)));
+    loadKnowledge().then((kk) => { setK(kk); setModel(kk.models[0]?.file || kk.models[0]?.name || ''); }).catch((e) => setError(errorText(e)));
   }, []);
 
   if (error) return <section><h1>Knowledge</h1><p class="error" role="alert">{error}</p></section>;
@@ -69,8 +69,8 @@ export function KnowledgeScreen() {
         <h2 id="models-h">Decision models</h2>
         <div class="model-tabs" role="group" aria-label="Models">
           {k.models.map((m) => (
-            <button type="button" key={m.name} class={m.name === model ? 'primary' : 'secondary'} aria-pressed={m.name === model}
-              onClick={() => setModel(m.name)}>
+            <button type="button" key={m.name} class={(m.file || m.name) === model ? 'primary' : 'secondary'}
+              aria-pressed={(m.file || m.name) === model} onClick={() => setModel(m.file || m.name)}>
               {m.name} <span class="count">({m.decisions.length} decisions, {m.rules} rules)</span>
             </button>
           ))}
