@@ -88,6 +88,31 @@ check batch-fhir 2 "$ZEBRA" batch "$tmp/bundles.ndjson" -o "$tmp/fout.ndjson" --
 expect_contains batch-fhir-line "$err" "line $nb: resourceType"
 if [[ $(grep -c '"schema":"zebra.recommendation/v1"' "$tmp/fout.ndjson") -eq $((nb - 1)) ]]; then pass=$((pass + 1)); else
   fail=$((fail + 1)); echo "FAIL batch --fhir: not every bundle evaluated"; fi
+# batch input edges: 4,000 lines (chunks of 512 are recycled), an evaluated case every 100th line
+# and quick invalid ones between, a blank line, a CRLF line, invalid UTF-8 (reported, no crash), a
+# last line without '\n'. Output line k must answer input line k.
+python3 - "$tmp/in.ndjson" "$tmp/edge.ndjson" <<'EOF'
+import sys
+case = open(sys.argv[1], 'rb').readline().rstrip(b'\n')
+with open(sys.argv[2], 'wb') as f:
+    for i in range(1, 4001):
+        f.write(case.replace(b'"id": "', b'"id": "edge-%d-' % i) + b'\n' if i % 100 == 0 else b'{}\n')
+    f.write(b'\n' + case.replace(b'"id": "', b'"id": "crlf-') + b'\r\n')
+    f.write(b'{"schema":"zebra.case/v1","id":"\xff","tumor":{}}\n' + case.replace(b'"id": "', b'"id": "last-'))
+EOF
+check batch-edges 2 "$ZEBRA" batch "$tmp/edge.ndjson" -o "$tmp/eout.ndjson" --threads 2 --summary "$tmp/esum.csv"
+expect_contains batch-edges-utf8 "$err" "line 4003: "
+expect_contains batch-edges-summary "$(cat "$tmp/esum.csv")" "cases,all,4003"
+if python3 - "$tmp/eout.ndjson" <<'EOF'
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+ok = len(out) == 4003
+for k, r in enumerate(out[:4000], 1):
+    ok = ok and (r.get('case_id', '').startswith('edge-%d-' % k) if k % 100 == 0 else r.get('line') == k)
+ok = ok and out[4000]['case_id'].startswith('crlf-') and out[4001]['line'] == 4003 and out[4002]['case_id'].startswith('last-')
+sys.exit(0 if ok else 1)
+EOF
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch edges: output lines do not answer input lines in order"; fi
 rm -rf "$tmp" /tmp/zebra_cli_err.$$
 
 echo "cli: $pass passed, $fail failed"

@@ -2,7 +2,9 @@
 //
 // Streaming: the input is read in chunks of lines; worker threads evaluate whole chunks; a
 // writer emits chunks in input order. At most a few chunks per thread are in flight, so memory
-// does not grow with the input.
+// does not grow with the input. Chunks are recycled and keep their buffers, and the input is
+// read in large blocks into one buffer per chunk, so steady state allocates nothing per line
+// outside the engine.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,13 +12,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "cli/commands.h"
@@ -27,64 +32,169 @@ namespace zebra::cli {
 namespace {
 
 constexpr size_t kChunkLines = 512;
+constexpr size_t kReadBlock = size_t{1} << 18;
+// A recycled chunk keeps its buffers unless one grew past this (a few huge lines).
+constexpr size_t kKeepCapacity = size_t{32} << 20;
 
 struct Chunk {
   size_t seq = 0;
-  size_t first_line = 0;  // 1-based line number of lines[0]
-  std::vector<std::string> lines;
+  size_t first_line = 0;      // 1-based line number of the first line
+  std::string text;           // the lines, each followed by '\n'
+  std::vector<size_t> ends;   // ends[i]: offset of line i's '\n' in text
   std::string output;
   std::string errors;
+  size_t cases = 0;  // output lines
   size_t bad = 0;
-  std::map<std::string, size_t> counts;  // "kind,id" → count
+  std::map<std::string, size_t, std::less<>> counts;  // "kind,id" → count
+
+  size_t Lines() const { return ends.size(); }
+  std::string_view Line(size_t i) const {
+    size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
+    return std::string_view(text).substr(begin, ends[i] - begin);
+  }
+  void Reset() {
+    auto trim = [](std::string& s) {
+      if (s.capacity() > kKeepCapacity) std::string().swap(s);
+      s.clear();
+    };
+    trim(text);
+    trim(output);
+    trim(errors);
+    ends.clear();
+    cases = bad = 0;
+    counts.clear();
+  }
 };
+
+// Reads lines in large blocks (std::getline semantics: '\n' ends a line, a last line without
+// one still counts, '\r' is kept).
+class LineReader {
+ public:
+  explicit LineReader(std::istream& in) : in_(in), buf_(kReadBlock) {}
+
+  // Appends the next line and a '\n' to `out`; false at the end of the input.
+  bool AppendLine(std::string& out) {
+    bool partial = false;
+    for (;;) {
+      if (pos_ == end_) {
+        if (!Fill()) {
+          if (partial) out += '\n';
+          return partial;
+        }
+      }
+      const char* start = buf_.data() + pos_;
+      const void* nl = std::memchr(start, '\n', end_ - pos_);
+      if (nl) {
+        size_t n = static_cast<size_t>(static_cast<const char*>(nl) - start);
+        out.append(start, n + 1);
+        pos_ += n + 1;
+        return true;
+      }
+      out.append(start, end_ - pos_);
+      pos_ = end_;
+      partial = true;
+    }
+  }
+
+ private:
+  bool Fill() {
+    if (eof_) return false;
+    in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    end_ = static_cast<size_t>(in_.gcount());
+    pos_ = 0;
+    if (end_ < buf_.size()) eof_ = true;
+    return end_ > 0;
+  }
+
+  std::istream& in_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+};
+
+void AppendErrorRecord(Chunk& chunk, size_t line_no, const std::vector<std::pair<std::string, std::string>>& errors) {
+  clinical::Json list = clinical::Json::array();
+  for (const auto& [path, message] : errors) {
+    chunk.errors += "line " + std::to_string(line_no) + ": " + path + ": " + message + "\n";
+    list.push_back({{"path", path}, {"message", message}});
+  }
+  clinical::Json err = clinical::Json::object();
+  err["line"] = line_no;
+  err["errors"] = std::move(list);
+  // Replace, not throw, on invalid UTF-8: an error message may quote the bad input.
+  chunk.output += err.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  chunk.output += '\n';
+  ++chunk.bad;
+  ++chunk.cases;
+}
+
+// Serialises straight into `out`, byte for byte what Json::dump() returns, without the
+// temporary string and copy.
+void AppendDump(std::string& out, const clinical::Json& j) {
+  nlohmann::detail::serializer<clinical::Json> s(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                 nlohmann::detail::error_handler_t::strict);
+  s.dump(j, false, false, 0);
+}
+
+void Count(Chunk& chunk, std::string& key, std::string_view kind, const clinical::Json& id) {
+  if (!id.is_string()) return;
+  key.assign(kind);
+  key += ',';
+  key += id.get_ref<const std::string&>();
+  auto it = chunk.counts.find(key);
+  if (it != chunk.counts.end()) ++it->second;
+  else chunk.counts.emplace(key, 1);
+}
 
 // Evaluates one chunk: every line becomes one output line (a recommendation or an error record).
 // With FHIR code tables, each line is a FHIR Bundle mapped to a case first.
 void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tables, Chunk& chunk) {
-  for (size_t i = 0; i < chunk.lines.size(); ++i) {
-    const std::string& line = chunk.lines[i];
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> errors;
+  for (size_t i = 0; i < chunk.Lines(); ++i) {
+    std::string_view line = chunk.Line(i);
     size_t line_no = chunk.first_line + i;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines are skipped
-    std::string mapped_text;
-    if (fhir_tables) {
-      auto mapped = fhir::MapBundle(line, *fhir_tables);
-      if (!mapped) {
-        ++chunk.bad;
-        clinical::Json list = clinical::Json::array();
-        for (const auto& e : mapped.error()) {
-          chunk.errors += "line " + std::to_string(line_no) + ": " + e.path + ": " + e.message + "\n";
-          list.push_back({{"path", e.path}, {"message", e.message}});
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank lines are skipped
+    errors.clear();
+    size_t mark = chunk.output.size();
+    try {
+      std::string mapped_text;
+      if (fhir_tables) {
+        auto mapped = fhir::MapBundle(line, *fhir_tables);
+        if (!mapped) {
+          for (const auto& e : mapped.error()) errors.emplace_back(e.path, e.message);
+          AppendErrorRecord(chunk, line_no, errors);
+          continue;
         }
-        chunk.output += clinical::Json({{"line", line_no}, {"errors", list}}).dump();
-        chunk.output += '\n';
+        mapped_text = mapped->case_json.dump();
+      }
+      auto c = clinical::ParseCase(fhir_tables ? std::string_view(mapped_text) : line, kb);
+      if (!c) {
+        for (const auto& e : c.error()) errors.emplace_back(e.path, e.message);
+        AppendErrorRecord(chunk, line_no, errors);
         continue;
       }
-      mapped_text = mapped->case_json.dump();
-    }
-    auto c = clinical::ParseCase(fhir_tables ? mapped_text : line, kb);
-    if (!c) {
-      ++chunk.bad;
-      clinical::Json err = clinical::Json::object();
-      err["line"] = line_no;
-      clinical::Json list = clinical::Json::array();
-      for (const auto& e : c.error()) {
-        chunk.errors += "line " + std::to_string(line_no) + ": " + e.path + ": " + e.message + "\n";
-        list.push_back({{"path", e.path}, {"message", e.message}});
-      }
-      err["errors"] = std::move(list);
-      chunk.output += err.dump();
+      const clinical::Json r = clinical::Evaluate(kb, *c);
+      AppendDump(chunk.output, r);
       chunk.output += '\n';
-      continue;
+      ++chunk.cases;
+      if (auto s = r.find("scenario"); s != r.end() && s->is_object()) {
+        if (auto id = s->find("id"); id != s->end()) Count(chunk, key, "scenario", *id);
+      }
+      for (const char* kind : {"option", "alert"}) {
+        auto list = r.find(std::string(kind) + "s");
+        if (list == r.end() || !list->is_array()) continue;
+        for (const auto& o : *list) {
+          if (auto id = o.find("id"); id != o.end()) Count(chunk, key, kind, *id);
+        }
+      }
+    } catch (const std::exception& e) {  // never let one line take the whole batch down
+      chunk.output.resize(mark);
+      errors.clear();
+      errors.emplace_back("$", std::string("internal error: ") + e.what());
+      AppendErrorRecord(chunk, line_no, errors);
     }
-    clinical::Json r = clinical::Evaluate(kb, *c);
-    if (r["scenario"]["id"].is_string()) ++chunk.counts["scenario," + r["scenario"]["id"].get<std::string>()];
-    for (const auto& o : r["options"]) ++chunk.counts["option," + o["id"].get<std::string>()];
-    for (const auto& a : r["alerts"]) ++chunk.counts["alert," + a["id"].get<std::string>()];
-    chunk.output += r.dump();
-    chunk.output += '\n';
   }
-  chunk.lines.clear();
-  chunk.lines.shrink_to_fit();
 }
 
 class Progress {
@@ -183,6 +293,8 @@ int BatchCommand(const Args& args, Io io) {
   std::condition_variable cv;
   std::deque<Chunk*> todo;
   std::map<size_t, Chunk*> done;
+  std::vector<std::unique_ptr<Chunk>> chunks;  // owns every chunk; at most max_in_flight + 1
+  std::vector<Chunk*> free_chunks;             // written chunks, ready for reuse
   size_t in_flight = 0;
   const size_t max_in_flight = static_cast<size_t>(threads) * 3;
   bool input_finished = false;
@@ -213,7 +325,7 @@ int BatchCommand(const Args& args, Io io) {
   Progress progress(isatty(STDERR_FILENO) != 0, total_bytes);
   size_t next_write = 0, seq = 0, line_no = 0, cases = 0, bad = 0;
   uintmax_t bytes_read = 0;
-  std::map<std::string, size_t> counts;
+  std::map<std::string, size_t, std::less<>> counts;
   auto drain = [&](std::unique_lock<std::mutex>& lock, bool all) {
     for (;;) {
       auto it = done.find(next_write);
@@ -230,18 +342,37 @@ int BatchCommand(const Args& args, Io io) {
       *out << c->output;
       io.err << c->errors;
       bad += c->bad;
-      for (const auto& [k, n] : c->counts) counts[k] += n;
-      cases += c->output.empty() ? 0 : static_cast<size_t>(std::count(c->output.begin(), c->output.end(), '\n'));
+      for (const auto& [k, n] : c->counts) {
+        auto at = counts.find(k);
+        if (at != counts.end()) at->second += n;
+        else counts.emplace(k, n);
+      }
+      cases += c->cases;
       if (fail_fast && c->bad) stop = true;
-      delete c;
+      c->Reset();
       progress.Update(cases, bytes_read);
       lock.lock();
+      free_chunks.push_back(c);
     }
   };
 
-  std::string line;
-  auto* chunk = new Chunk();
-  chunk->first_line = 1;
+  auto take_chunk = [&](size_t first_line) {
+    Chunk* c = nullptr;
+    {
+      std::lock_guard lock(mu);
+      if (!free_chunks.empty()) {
+        c = free_chunks.back();
+        free_chunks.pop_back();
+      }
+    }
+    if (!c) {
+      chunks.push_back(std::make_unique<Chunk>());
+      c = chunks.back().get();
+    }
+    c->first_line = first_line;
+    return c;
+  };
+  Chunk* chunk = take_chunk(1);
   auto submit = [&](Chunk* c) {
     std::unique_lock lock(mu);
     drain(lock, false);
@@ -256,18 +387,20 @@ int BatchCommand(const Args& args, Io io) {
     lock.unlock();
     cv.notify_all();
   };
-  while (!stop && std::getline(*in, line)) {
+  LineReader reader(*in);
+  for (;;) {
+    if (stop) break;
+    size_t before = chunk->text.size();
+    if (!reader.AppendLine(chunk->text)) break;
     ++line_no;
-    bytes_read += line.size() + 1;
-    chunk->lines.push_back(std::move(line));
-    if (chunk->lines.size() == kChunkLines) {
+    bytes_read += chunk->text.size() - before;
+    chunk->ends.push_back(chunk->text.size() - 1);
+    if (chunk->Lines() == kChunkLines) {
       submit(chunk);
-      chunk = new Chunk();
-      chunk->first_line = line_no + 1;
+      chunk = take_chunk(line_no + 1);
     }
   }
-  if (!chunk->lines.empty()) submit(chunk);
-  else delete chunk;
+  if (chunk->Lines() > 0) submit(chunk);
   {
     std::unique_lock lock(mu);
     input_finished = true;
