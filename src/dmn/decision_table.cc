@@ -2,12 +2,16 @@
 // as unary tests, output entries as expressions), evaluated with every hit policy.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <map>
+#include <new>
 #include <string>
+#include <unordered_map>
 
 #include <pugixml.hpp>
 
 #include "dmn/internal.h"
+#include "feel/nodes.h"
 
 namespace zebra::dmn::internal {
 namespace {
@@ -17,6 +21,96 @@ using feel::Value;
 
 enum class HitPolicy : uint8_t { kUnique, kAny, kPriority, kFirst, kRuleOrder, kOutputOrder, kCollect };
 enum class Aggregation : uint8_t { kNone, kSum, kCount, kMin, kMax };
+
+// A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
+// for its inputs and outputs. Only the `n` values asked for are constructed.
+template <typename T, size_t kInline>
+class ScratchArray {
+ public:
+  explicit ScratchArray(size_t n) : n_(n) {
+    if (n <= kInline) {
+      data_ = reinterpret_cast<T*>(inline_);
+      for (size_t i = 0; i < n; ++i) new (data_ + i) T();
+    } else {
+      heap_.resize(n);
+      data_ = heap_.data();
+    }
+  }
+  ~ScratchArray() {
+    if (n_ <= kInline)
+      for (size_t i = 0; i < n_; ++i) data_[i].~T();
+  }
+  ScratchArray(const ScratchArray&) = delete;
+  ScratchArray& operator=(const ScratchArray&) = delete;
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T* data() { return data_; }
+  size_t size() const { return n_; }
+
+ private:
+  size_t n_;
+  T* data_;
+  alignas(T) unsigned char inline_[kInline * sizeof(T)];
+  std::vector<T> heap_;
+};
+
+struct Rule;
+
+// The matched rules of one evaluation (pointers, in rule order); inline up to 32.
+class RuleList {
+ public:
+  void push_back(const Rule* r) {
+    if (size_ < kInline) inline_[size_] = r;
+    else {
+      if (heap_.empty()) heap_.assign(inline_, inline_ + kInline);
+      heap_.push_back(r);
+    }
+    ++size_;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Rule* operator[](size_t i) const { return size_ <= kInline ? inline_[i] : heap_[i]; }
+  const Rule* front() const { return (*this)[0]; }
+
+ private:
+  static constexpr size_t kInline = 32;
+  const Rule* inline_[kInline];
+  std::vector<const Rule*> heap_;
+  size_t size_ = 0;
+};
+
+// ---- rule index (issue #3) ------------------------------------------------------------------
+// Per input column, the rules each input value can satisfy, so that a table of N rules does not
+// test N cells per column. Cells are sorted at load time into:
+//   pass      "-", and entries the index does not understand (checked per rule, afterwards);
+//   literal   a disjunction of string or boolean literals: "a", "b", true
+//   numeric   one interval over number literals: [1..5), < 3, >= 10
+// For an input value the column's mask is pass | the literal rules for that value | the numeric
+// rules of the elementary segment holding the value; the table's candidates are the AND of the
+// column masks. Literal verdicts follow MatchesValue exactly: a string literal matches an equal
+// string only; `true` matches true and any non-null, non-boolean value; `false` matches false.
+// Numeric cells decide by themselves only for a number input; for a null input they never
+// match; for any other input they are evaluated per rule as before (they report the type error).
+
+using Bits = std::vector<uint64_t>;
+
+struct NumericCell {
+  std::optional<feel::Decimal> low, high;  // nullopt: unbounded
+  bool low_closed = true, high_closed = true;
+};
+
+struct ColumnIndex {
+  bool active = false;           // some cell is indexed
+  Bits pass;                     // rules whose cell is "-" or checked per rule
+  std::unordered_map<std::string, std::vector<uint32_t>> strings;
+  std::vector<uint32_t> if_true, if_false;  // rules with a `true` / `false` literal
+  // Numeric intervals: sorted distinct endpoints e0 < e1 < ...; segment 2i+1 is the point ei,
+  // segment 2i the open gap below ei, segment 2k the gap above the last. Rules per segment (CSR).
+  std::vector<feel::Decimal> endpoints;
+  std::vector<uint32_t> segment_start;  // size segments + 1
+  std::vector<uint32_t> segment_rules;
+  Bits numeric;  // every rule with a numeric cell (evaluated per rule for non-number inputs)
+};
 
 struct Cell {
   std::optional<feel::CompiledUnaryTests> test;  // input entry
@@ -30,6 +124,9 @@ struct Rule {
   std::string id;
   int index = 0;  // 1-based
   std::vector<Cell> inputs;
+  // With a rule index: the columns whose cells are still tested one by one (in column order),
+  // and whether that column's cell is numeric (tested only when the input is not a number).
+  std::vector<std::pair<uint32_t, bool>> checks;
   std::vector<Cell> outputs;
   std::vector<std::string> annotations;
 };
@@ -88,11 +185,14 @@ class DecisionTable final : public Boxed {
   std::vector<Rule> rules;
   std::string table_error;  // structural problem found at load time
   int distinct_tests = 0;   // input entries with the same text in the same column share a test
+  bool indexed = false;     // `index` is built (see ColumnIndex)
+  size_t words = 0;         // 64-bit words of a rule bitset
+  std::vector<ColumnIndex> index;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
-    std::vector<Value> in(inputs.size());
+    ScratchArray<Value, 48> in(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
       if (!c.expr) return ctx.Error("input " + std::to_string(i + 1) + ": " + c.expr_error);
@@ -101,15 +201,17 @@ class DecisionTable final : public Boxed {
         return ctx.Error("input " + std::to_string(i + 1) + " ('" + c.text + "') value " + feel::ToFeelLiteral(in[i]) +
                          " is not among the input values " + c.allowed->source());
     }
-    std::vector<const Rule*> matched;
-    if (!Match(in, slots, ctx, matched)) return Value();
+    RuleList matched;
+    std::span<const Value> in_values(in.data(), in.size());
+    if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+      return Value();
     if (matched.empty()) return Default(slots, ctx);
 
     switch (policy) {
       case HitPolicy::kUnique: {
         if (matched.size() > 1) {
           std::string ids;
-          for (const Rule* r : matched) ids += (ids.empty() ? "" : ", ") + std::to_string(r->index);
+          for (size_t i = 0; i < matched.size(); ++i) ids += (ids.empty() ? "" : ", ") + std::to_string(matched[i]->index);
           return ctx.Error("hit policy UNIQUE: rules " + ids + " all match");
         }
         return Fire(*matched.front(), slots, ctx);
@@ -129,7 +231,8 @@ class DecisionTable final : public Boxed {
       case HitPolicy::kPriority:
       case HitPolicy::kOutputOrder: {
         std::vector<std::pair<const Rule*, std::vector<Value>>> fired;
-        for (const Rule* r : matched) {
+        for (size_t i = 0; i < matched.size(); ++i) {
+          const Rule* r = matched[i];
           std::vector<Value> outs;
           if (!RuleOutputs(*r, slots, ctx, outs)) return Value();
           fired.emplace_back(r, std::move(outs));
@@ -149,7 +252,8 @@ class DecisionTable final : public Boxed {
       }
       case HitPolicy::kRuleOrder: {
         feel::List out;
-        for (const Rule* r : matched) out.push_back(Fire(*r, slots, ctx));
+        out.reserve(matched.size());
+        for (size_t i = 0; i < matched.size(); ++i) out.push_back(Fire(*matched[i], slots, ctx));
         return Value::FromList(std::move(out));
       }
       case HitPolicy::kCollect:
@@ -161,8 +265,8 @@ class DecisionTable final : public Boxed {
  private:
   // The rules whose every input entry is satisfied, in rule order. A rule is dropped at its
   // first failing column. (Seam: a per-column index could supply candidate rules here.)
-  bool Match(const std::vector<Value>& in, std::span<const Value> slots, feel::EvalContext& ctx,
-             std::vector<const Rule*>& matched) const {
+  bool Match(std::span<const Value> in, std::span<const Value> slots, feel::EvalContext& ctx,
+             RuleList& matched) const {
     // Verdicts of distinct tests, computed on first use: guideline tables repeat the same
     // entries ("G1", "-", "< 10") across many rules. -1 unknown, 0 false, 1 true.
     constexpr size_t kInline = 256;
@@ -192,6 +296,87 @@ class DecisionTable final : public Boxed {
     return true;
   }
 
+  // Match() through the column index: candidates from the bitsets, then the remaining cells of
+  // each candidate tested in column order (distinct tests evaluated once, as in Match()).
+  bool MatchIndexed(std::span<const Value> in, std::span<const Value> slots, feel::EvalContext& ctx,
+                    RuleList& matched) const {
+    constexpr size_t kInlineWords = 32;  // 2,048 rules
+    ScratchArray<uint64_t, kInlineWords> cand(words), mask(words);
+    std::fill(cand.data(), cand.data() + words, ~uint64_t{0});
+    if (size_t tail = rules.size() % 64) cand[words - 1] = (uint64_t{1} << tail) - 1;
+    ScratchArray<uint8_t, 64> numeric_fallback(inputs.size());
+    auto set = [&](const std::vector<uint32_t>& rs) {
+      for (uint32_t r : rs) mask[r >> 6] |= uint64_t{1} << (r & 63);
+    };
+    for (size_t c = 0; c < index.size(); ++c) {
+      const ColumnIndex& ci = index[c];
+      if (!ci.active) continue;
+      const Value& v = in[c];
+      std::copy(ci.pass.begin(), ci.pass.end(), mask.data());
+      if (v.is(Type::kString)) {
+        if (auto it = ci.strings.find(v.string()); it != ci.strings.end()) set(it->second);
+        set(ci.if_true);
+      } else if (v.is(Type::kBoolean)) {
+        set(v.boolean() ? ci.if_true : ci.if_false);
+      } else if (!v.is_null()) {
+        set(ci.if_true);
+      }
+      if (!ci.endpoints.empty()) {
+        if (v.is(Type::kNumber)) {
+          size_t seg = NumericSegment(ci, v.number());
+          for (uint32_t i = ci.segment_start[seg]; i < ci.segment_start[seg + 1]; ++i) {
+            uint32_t r = ci.segment_rules[i];
+            mask[r >> 6] |= uint64_t{1} << (r & 63);
+          }
+        } else if (!v.is_null()) {
+          numeric_fallback[c] = 1;
+          for (size_t w = 0; w < words; ++w) mask[w] |= ci.numeric[w];
+        }
+      }
+      uint64_t any = 0;
+      for (size_t w = 0; w < words; ++w) any |= (cand[w] &= mask[w]);
+      if (!any) return true;
+    }
+    constexpr size_t kInline = 256;
+    ScratchArray<int8_t, kInline> verdicts(static_cast<size_t>(distinct_tests));
+    std::fill(verdicts.data(), verdicts.data() + distinct_tests, int8_t{-1});
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+        const Rule& r = rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))];
+        bool ok = true;
+        for (const auto& [c, numeric] : r.checks) {
+          if (numeric && !numeric_fallback[c]) continue;
+          const Cell& cell = r.inputs[c];
+          if (!cell.test) {
+            ctx.Error("rule " + std::to_string(r.index) + " input " + std::to_string(c + 1) + ": " + cell.error);
+            return false;
+          }
+          int8_t& verdict = verdicts[static_cast<size_t>(cell.test_id)];
+          if (verdict < 0) verdict = cell.test->Test(in[c], slots, ctx).is_true() ? 1 : 0;
+          if (verdict != 1) {
+            ok = false;
+            break;
+          }
+        }
+        if (ok) matched.push_back(&r);
+      }
+    }
+    return true;
+  }
+
+  // The elementary segment of `x` among the column's sorted endpoints (see ColumnIndex).
+  static size_t NumericSegment(const ColumnIndex& ci, const feel::Decimal& x) {
+    auto it = std::lower_bound(ci.endpoints.begin(), ci.endpoints.end(), x,
+                               [](const feel::Decimal& e, const feel::Decimal& v) { return e.Compare(v) < 0; });
+    size_t i = static_cast<size_t>(it - ci.endpoints.begin());
+    if (it != ci.endpoints.end() && it->Compare(x) == 0) return 2 * i + 1;
+    return 2 * i;
+  }
+
+ public:
+  void BuildIndex();
+
+ private:
   bool RuleOutputs(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx, std::vector<Value>& out) const {
     out.clear();
     for (size_t o = 0; o < r.outputs.size(); ++o) {
@@ -201,27 +386,27 @@ class DecisionTable final : public Boxed {
         return false;
       }
       Value v = cell.expr->Evaluate(slots, ctx);
-      if (!CheckOutput(o, v, slots, ctx, "rule " + std::to_string(r.index))) v = Value();
+      if (!CheckOutput(o, v, slots, ctx, r.index)) v = Value();
       out.push_back(std::move(v));
     }
     return true;
   }
 
-  bool CheckOutput(size_t o, Value& v, std::span<const Value> slots, feel::EvalContext& ctx,
-                   const std::string& where) const {
+  // `rule` names the rule in messages (built only on error: this runs for every output cell).
+  bool CheckOutput(size_t o, Value& v, std::span<const Value> slots, feel::EvalContext& ctx, int rule) const {
     const OutputColumn& col = outputs[o];
     if (col.type) {
       std::string err;
       auto c = Coerce(v, col.type, err);
       if (!c) {
-        ctx.Error(where + " output '" + col.name + "': " + err);
+        ctx.Error("rule " + std::to_string(rule) + " output '" + col.name + "': " + err);
         return false;
       }
-      v = *c;
+      v = std::move(*c);
     }
     if (col.allowed && !v.is_null() && !col.allowed->Test(v, slots, ctx).is_true()) {
-      ctx.Error(where + " output " + feel::ToFeelLiteral(v) + " is not among the output values " +
-                col.allowed->source());
+      ctx.Error("rule " + std::to_string(rule) + " output " + feel::ToFeelLiteral(v) +
+                " is not among the output values " + col.allowed->source());
       return false;
     }
     return true;
@@ -288,9 +473,10 @@ class DecisionTable final : public Boxed {
     return Pack(outs);
   }
 
-  Value Collect(const std::vector<const Rule*>& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
+  Value Collect(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     feel::List values;
-    for (const Rule* r : matched) values.push_back(Fire(*r, slots, ctx));
+    values.reserve(matched.size());
+    for (size_t i = 0; i < matched.size(); ++i) values.push_back(Fire(*matched[i], slots, ctx));
     if (aggregation == Aggregation::kNone) return Value::FromList(std::move(values));
     if (outputs.size() != 1) return ctx.Error("an aggregated COLLECT table must have exactly one output");
     if (aggregation == Aggregation::kCount) {
@@ -320,6 +506,151 @@ class DecisionTable final : public Boxed {
     return best;
   }
 };
+
+namespace fi = feel::internal;
+
+const fi::Node* TestBody(const feel::CompiledUnaryTests& t) {
+  const auto* root = dynamic_cast<const fi::Root*>(t.root());
+  return root ? root->body.get() : nullptr;
+}
+
+// A test that is a disjunction of string or boolean literals: appends the literals.
+bool LiteralTests(const fi::Node* n, std::vector<Value>& out) {
+  if (const auto* any = dynamic_cast<const fi::AnyTestNode*>(n)) {
+    for (const auto& t : any->tests)
+      if (!LiteralTests(t.get(), out)) return false;
+    return !any->tests.empty();
+  }
+  if (const auto* e = dynamic_cast<const fi::ExpressionTestNode*>(n)) {
+    if (e->uses_input) return false;
+    n = e->expr.get();
+  }
+  const auto* lit = dynamic_cast<const fi::LiteralNode*>(n);
+  if (!lit || !(lit->value.is(Type::kString) || lit->value.is(Type::kBoolean))) return false;
+  out.push_back(lit->value);
+  return true;
+}
+
+// A test that is one interval over number literals: [a..b], (a..b), < a, >= b, ...
+bool NumericTest(const fi::Node* n, NumericCell& out) {
+  auto number = [](const fi::NodePtr& p) -> const Value* {
+    const auto* lit = dynamic_cast<const fi::LiteralNode*>(p.get());
+    return lit && lit->value.is(Type::kNumber) ? &lit->value : nullptr;
+  };
+  if (const auto* cmp = dynamic_cast<const fi::CompareTestNode*>(n)) {
+    const Value* v = number(cmp->operand);
+    if (!v) return false;
+    switch (cmp->op) {
+      case fi::BinaryOp::kLt: out.high = v->number(); out.high_closed = false; return true;
+      case fi::BinaryOp::kLe: out.high = v->number(); out.high_closed = true; return true;
+      case fi::BinaryOp::kGt: out.low = v->number(); out.low_closed = false; return true;
+      case fi::BinaryOp::kGe: out.low = v->number(); out.low_closed = true; return true;
+      default: return false;
+    }
+  }
+  const auto* e = dynamic_cast<const fi::ExpressionTestNode*>(n);
+  if (!e || e->uses_input) return false;
+  const auto* range = dynamic_cast<const fi::RangeNode*>(e->expr.get());
+  if (!range || !range->low || !range->high) return false;
+  const Value* lo = number(range->low);
+  const Value* hi = number(range->high);
+  if (!lo || !hi) return false;
+  out.low = lo->number();
+  out.high = hi->number();
+  out.low_closed = range->low_closed;
+  out.high_closed = range->high_closed;
+  return true;
+}
+
+void DecisionTable::BuildIndex() {
+  if (!table_error.empty() || rules.empty() || rules.size() > UINT32_MAX / 4) return;
+  for (const Rule& r : rules)
+    if (r.inputs.size() != inputs.size()) return;
+  words = (rules.size() + 63) / 64;
+  index.assign(inputs.size(), ColumnIndex{});
+  for (size_t c = 0; c < inputs.size(); ++c) {
+    ColumnIndex& ci = index[c];
+    ci.pass.assign(words, 0);
+    ci.numeric.assign(words, 0);
+    std::vector<std::pair<uint32_t, NumericCell>> numeric;
+    for (size_t ri = 0; ri < rules.size(); ++ri) {
+      Rule& rule = rules[ri];
+      const uint32_t r = static_cast<uint32_t>(ri);
+      const Cell& cell = rule.inputs[c];
+      auto bit = [&](Bits& b) { b[r >> 6] |= uint64_t{1} << (r & 63); };
+      auto add = [&](std::vector<uint32_t>& rs) {
+        if (rs.empty() || rs.back() != r) rs.push_back(r);
+      };
+      if (cell.dash) {
+        bit(ci.pass);
+        continue;
+      }
+      const fi::Node* body = cell.test ? TestBody(*cell.test) : nullptr;
+      std::vector<Value> literals;
+      NumericCell interval;
+      if (body && LiteralTests(body, literals)) {
+        ci.active = true;
+        for (const Value& l : literals) {
+          if (l.is(Type::kString)) add(ci.strings[l.string()]);
+          else add(l.boolean() ? ci.if_true : ci.if_false);
+        }
+      } else if (body && NumericTest(body, interval)) {
+        numeric.emplace_back(r, interval);
+        bit(ci.numeric);
+        rule.checks.emplace_back(static_cast<uint32_t>(c), true);
+      } else {
+        bit(ci.pass);
+        rule.checks.emplace_back(static_cast<uint32_t>(c), false);
+      }
+    }
+    if (numeric.empty()) continue;
+    std::vector<feel::Decimal>& ep = ci.endpoints;
+    for (const auto& [r, n] : numeric) {
+      if (n.low) ep.push_back(*n.low);
+      if (n.high) ep.push_back(*n.high);
+    }
+    auto less = [](const feel::Decimal& a, const feel::Decimal& b) { return a.Compare(b) < 0; };
+    std::sort(ep.begin(), ep.end(), less);
+    ep.erase(std::unique(ep.begin(), ep.end(), [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
+             ep.end());
+    auto position = [&](const feel::Decimal& d) {
+      return static_cast<size_t>(std::lower_bound(ep.begin(), ep.end(), d, less) - ep.begin());
+    };
+    const size_t segments = 2 * ep.size() + 1;
+    // Segments each interval covers: [first, last], empty when first > last.
+    std::vector<std::pair<size_t, size_t>> spans;
+    size_t total = 0;
+    for (const auto& [r, n] : numeric) {
+      size_t first = !n.low ? 0 : 2 * position(*n.low) + (n.low_closed ? 1 : 2);
+      size_t last = !n.high ? segments - 1 : 2 * position(*n.high) + (n.high_closed ? 1 : 0);
+      spans.emplace_back(first, last);
+      if (first <= last) total += last - first + 1;
+    }
+    if (total > 16 * rules.size() + 4096) {
+      // Heavily overlapping intervals: per-segment lists would be too large; test per rule.
+      ep.clear();
+      for (const auto& [r, n] : numeric) {
+        ci.pass[r >> 6] |= uint64_t{1} << (r & 63);
+        for (auto& check : rules[r].checks)
+          if (check.first == c) check.second = false;
+      }
+      ci.numeric.assign(words, 0);
+      continue;
+    }
+    ci.active = true;
+    ci.segment_start.assign(segments + 1, 0);
+    for (const auto& [first, last] : spans)
+      for (size_t sgm = first; sgm <= last && first <= last; ++sgm) ++ci.segment_start[sgm + 1];
+    for (size_t sgm = 0; sgm < segments; ++sgm) ci.segment_start[sgm + 1] += ci.segment_start[sgm];
+    ci.segment_rules.resize(total);
+    std::vector<uint32_t> fill(ci.segment_start.begin(), ci.segment_start.end() - 1);
+    for (size_t i = 0; i < numeric.size(); ++i) {
+      auto [first, last] = spans[i];
+      for (size_t sgm = first; sgm <= last && first <= last; ++sgm) ci.segment_rules[fill[sgm]++] = numeric[i].first;
+    }
+  }
+  indexed = true;
+}
 
 std::optional<feel::CompiledUnaryTests> CompileTests(const pugi::xml_node& holder, const feel::Scope& scope,
                                                      const CompileSite& site, const std::string& what) {
@@ -475,6 +806,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
     for (const auto& a : Children(rn, "annotationEntry")) r.annotations.push_back(ChildText(a));
     dt->rules.push_back(std::move(r));
   }
+  dt->BuildIndex();
   return dt;
 }
 
