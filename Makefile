@@ -28,15 +28,10 @@ web/node_modules/.package-lock.json: web/package-lock.json web/package.json
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 	cd web && npm run build
 
-# Starts the service with demo cases once `zebra serve` exists; until then, shows Zebra's answer
-# for every demo case in the terminal.
+# Starts the service with the demo cases and demo accounts on http://localhost:8080 (store in
+# $(BUILD_DIR)/demo.db, so the source tree stays clean). Ctrl+C stops it.
 run: build
-	@if ./$(BUILD_DIR)/zebra serve --help >/dev/null 2>&1; then \
-	  ./$(BUILD_DIR)/zebra serve --demo --port 8080; \
-	else \
-	  echo "zebra serve is not built yet; evaluating the demo cases in examples/cases instead."; \
-	  for f in examples/cases/*.json; do ./$(BUILD_DIR)/zebra evaluate $$f --format text; echo; done; \
-	fi
+	./$(BUILD_DIR)/zebra serve --demo --port 8080 --db sqlite:$(BUILD_DIR)/demo.db
 
 unit-test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -26,6 +26,7 @@ int BatchCommand(const Args& args, Io io);     // zebra batch
 int FhirCommand(const Args& args, Io io);      // zebra fhir map
 int AuditCommand(const Args& args, Io io);     // zebra audit verify
 int UserCommand(const Args& args, Io io);      // zebra user add
+int ServeCommand(const Args& args, Io io);     // zebra serve
 
 // Dispatches argv to the subcommands.
 int Main(int argc, char** argv, Io io);

@@ -24,6 +24,7 @@ Commands:
   tck DIR                              run DMN TCK test cases
   audit verify [--db URL]              check the audit log hash chain
   user add USERNAME --role ROLE [--db URL]   create a local account
+  serve [--port 8080] [--db sqlite:PATH|postgresql://...] [--demo]   REST API, CDS Hooks, web app
 )";
 
 }  // namespace
@@ -40,6 +41,7 @@ int Main(int argc, char** argv, Io io) {
       {"fhir", FhirCommand},
       {"audit", AuditCommand},
       {"user", UserCommand},
+      {"serve", ServeCommand},
   };
   if (argc < 2) {
     io.err << kUsage;

@@ -1,0 +1,44 @@
+// zebra serve: the REST API, CDS Hooks and the web application (src/server).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "server/server.h"
+
+namespace zebra::cli {
+
+int ServeCommand(const Args& args, Io io) {
+  server::ServerOptions options;
+  CLI::App app{"Serve the REST API (/v1), CDS Hooks (/cds-services), metrics and the web application.",
+               "zebra serve"};
+  app.add_option("--host", options.host,
+                 "address to listen on (default 127.0.0.1, loopback only; --host 0.0.0.0 exposes the service)");
+  app.add_option("--port", options.port, "TCP port (default 8080; 0 picks a free port)")->check(CLI::Range(0, 65535));
+  app.add_option("--db", options.db_url, "store: sqlite:PATH (default sqlite:zebra.db) or postgresql://...");
+  app.add_flag("--demo", options.demo,
+               "load the demo cases into an empty store, create demo users (password zebra-demo) and open the "
+               "stateless routes without sign-in");
+  app.add_flag("--insecure-dev", options.insecure_dev,
+               "LOCAL TRIALS ONLY: do not verify CDS Hooks JWTs and open the stateless routes");
+  app.add_option("--knowledge", options.knowledge_dir, "knowledge directory (default: ./knowledge)");
+  app.add_option("--jwt-config", options.jwt_config,
+                 "JSON file with the trusted CDS Hooks issuers: {\"audience\", \"issuers\":[{\"iss\", "
+                 "\"jwks_file\"|\"jwks_url\"}]}");
+  app.add_option("--service-url", options.service_url, "public URL of this service, the JWT audience (default http://HOST:PORT)");
+  app.add_option("--web-root", options.web_root, "folder of the built web application (default web/dist)");
+  app.add_option("--threads", options.threads, "worker threads (default 4 x cores, at least 16)");
+  app.add_option("--max-body", options.max_body_bytes, "largest accepted request body in bytes (default 2 MiB)");
+  try {
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));
+  } catch (const CLI::CallForHelp&) {
+    io.out << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    io.err << "zebra serve: " << e.what() << "\n" << app.help();
+    return 2;
+  }
+  return server::RunServer(std::move(options), io.out, io.err);
+}
+
+}  // namespace zebra::cli

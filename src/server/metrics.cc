@@ -1,0 +1,76 @@
+#include "server/metrics.h"
+
+#include <fmt/format.h>
+
+namespace zebra::server {
+namespace {
+
+// Label values are route templates and methods we chose ourselves, but escape anyway.
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Metrics::RecordRequest(const std::string& method, const std::string& route, int status, double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{method, route, status}];
+  Histogram& h = durations_[route];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++h.buckets[i];
+      break;
+    }
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::RecordEvaluation(bool ok) {
+  if (ok) ++evaluations_;
+  else ++evaluation_errors_;
+}
+
+std::string Metrics::Render() const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+  out += "# HELP zebra_http_requests_total HTTP requests by method, route template and status.\n";
+  out += "# TYPE zebra_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [method, route, status] = key;
+    out += fmt::format("zebra_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n", Escape(method),
+                       Escape(route), status, n);
+  }
+  out += "# HELP zebra_http_request_duration_seconds HTTP request latency by route template.\n";
+  out += "# TYPE zebra_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : durations_) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += h.buckets[i];
+      out += fmt::format("zebra_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", Escape(route),
+                         kBuckets[i], cumulative);
+    }
+    out += fmt::format("zebra_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", Escape(route),
+                       h.count);
+    out += fmt::format("zebra_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", Escape(route), h.sum);
+    out += fmt::format("zebra_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", Escape(route), h.count);
+  }
+  out += "# HELP zebra_evaluations_total Case evaluations completed.\n";
+  out += "# TYPE zebra_evaluations_total counter\n";
+  out += fmt::format("zebra_evaluations_total {}\n", evaluations_.load());
+  out += "# HELP zebra_evaluation_errors_total Evaluation requests refused (invalid input) or failed.\n";
+  out += "# TYPE zebra_evaluation_errors_total counter\n";
+  out += fmt::format("zebra_evaluation_errors_total {}\n", evaluation_errors_.load());
+  return out;
+}
+
+}  // namespace zebra::server

@@ -1,0 +1,1285 @@
+#include "server/server.h"
+
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/auth.h"
+#include "clinical/clinical.h"
+#include "clinical/kb_tools.h"
+#include "fhir/fhir.h"
+#include "json/json_values.h"
+#include "server/metrics.h"
+#include "store/store.h"
+
+#if __has_include("server/cds_hooks.h")
+#include "server/cds_hooks.h"
+#define ZEBRA_HAVE_CDS_HOOKS 1
+#else
+#define ZEBRA_HAVE_CDS_HOOKS 0
+#endif
+
+namespace zebra::server {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+constexpr const char* kCookieName = "zebra_session";
+constexpr const char* kProblemType = "application/problem+json";
+constexpr std::size_t kMaxDecisionTextBytes = 20000;
+
+// Who may call a route.
+enum class Access {
+  kOpen,           // anyone
+  kOpenInDemo,     // anyone with --demo or --insecure-dev; otherwise any signed-in user
+  kAuthenticated,  // any signed-in user (any role)
+  kViewer,
+  kCoordinator,
+  kClinician,
+};
+
+int RoleRank(store::Role role) {
+  switch (role) {
+    case store::Role::kViewer: return 1;
+    case store::Role::kCoordinator: return 2;
+    case store::Role::kClinician: return 3;
+  }
+  return 0;
+}
+
+int RequiredRank(Access access) {
+  switch (access) {
+    case Access::kCoordinator: return 2;
+    case Access::kClinician: return 3;
+    default: return 1;
+  }
+}
+
+struct Principal {
+  store::User user;
+  bool via_session = false;
+  std::string csrf_token;    // the session's, when via_session
+  std::string session_hash;  // SHA-256 of the cookie value
+};
+
+// Per-request bookkeeping for the access log and metrics. cpp-httplib runs the pre-routing
+// handler, the route handler and the logger of one request on the same worker thread.
+struct RequestState {
+  std::chrono::steady_clock::time_point start{};
+  bool started = false;
+  std::string route;
+};
+thread_local RequestState t_request;
+
+std::int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+}
+
+bool ReadFile(const fs::path& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+// Library paths are "tumor.size_cm" or "$"; the API reports JSON paths ("$.tumor.size_cm").
+std::string JsonPath(const std::string& path) {
+  if (path.empty()) return "$";
+  if (path[0] == '$') return path;
+  if (path[0] == '[') return "$" + path;
+  return "$." + path;
+}
+
+Json Problem(int status, std::string_view type, std::string_view title, std::string_view detail) {
+  Json p = Json::object();
+  p["type"] = std::string("urn:zebra:problem:") + std::string(type);
+  p["title"] = title;
+  p["status"] = status;
+  p["detail"] = detail;
+  return p;
+}
+
+void SendProblem(httplib::Response& res, int status, std::string_view type, std::string_view title,
+                 std::string_view detail, const Json& errors = Json()) {
+  Json p = Problem(status, type, title, detail);
+  if (!errors.is_null()) p["errors"] = errors;
+  res.status = status;
+  res.set_content(p.dump(), kProblemType);
+}
+
+void SendJson(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+template <class E>
+Json ErrorList(const std::vector<E>& errors) {
+  Json list = Json::array();
+  for (const auto& e : errors) list.push_back(Json{{"path", JsonPath(e.path)}, {"message", e.message}});
+  return list;
+}
+
+std::string Plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+Json ParseStored(const std::string& text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? Json() : j;
+}
+
+// Parses a small JSON request body (login, token, decision) without exceptions.
+std::optional<Json> ParseBody(const std::string& body) {
+  if (json::NestingDepth(body) > 16) return std::nullopt;
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+std::optional<std::string> CookieValue(const httplib::Request& req, std::string_view name) {
+  for (std::size_t i = 0, n = req.get_header_value_count("Cookie"); i < n; ++i) {
+    std::string header = req.get_header_value("Cookie", i);
+    std::size_t pos = 0;
+    while (pos < header.size()) {
+      std::size_t end = header.find(';', pos);
+      if (end == std::string::npos) end = header.size();
+      std::string_view part(header.data() + pos, end - pos);
+      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+      if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=')
+        return std::string(part.substr(name.size() + 1));
+      pos = end + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string MimeType(const fs::path& path) {
+  static const std::map<std::string, std::string> kTypes = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+      {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".woff", "font/woff"},
+      {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"}, {".webmanifest", "application/manifest+json"}};
+  auto it = kTypes.find(path.extension().string());
+  return it == kTypes.end() ? "application/octet-stream" : it->second;
+}
+
+constexpr const char* kPlaceholderPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Zebra</title></head>
+<body><h1>Zebra</h1>
+<p>The web application is not built yet (web/dist is missing). The REST API is available under
+<a href="/v1/openapi.json">/v1</a>.</p>
+<p>Zebra supports the care team; it does not replace clinical judgement.</p></body></html>
+)";
+
+// "/v1/cases/{id}/evaluations/{eid}/replay" → regex with one group per parameter.
+std::string TemplateToRegex(const std::string& path) {
+  static const std::regex kParam(R"(\{([a-z_]+)\})");
+  std::string out;
+  std::size_t last = 0;
+  for (auto it = std::sregex_iterator(path.begin(), path.end(), kParam); it != std::sregex_iterator(); ++it) {
+    out += std::regex_replace(path.substr(last, it->position() - last), std::regex(R"([.])"), R"(\.)");
+    std::string name = (*it)[1];
+    out += name == "eid" ? "([0-9]{1,18})" : "([A-Za-z0-9_.-]{1,128})";
+    last = it->position() + it->length();
+  }
+  out += std::regex_replace(path.substr(last), std::regex(R"([.])"), R"(\.)");
+  return out;
+}
+
+const char* StatusTitle(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+bool IsUnsafe(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
+
+}  // namespace
+
+struct Server::Impl {
+  struct Call {
+    const httplib::Request& req;
+    httplib::Response& res;
+    std::optional<Principal> who;
+    std::string Actor() const { return who ? who->user.username : std::string("anonymous"); }
+  };
+  using Handler = std::function<void(Call&)>;
+
+  ServerOptions options;
+  std::shared_ptr<const clinical::KnowledgeBase> kb;
+  fhir::Json code_tables;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::JwtVerifier> verifier;
+  std::string openapi_text, knowledge_text, demo_cases_text;
+  std::map<std::string, std::string> model_xml;  // by model name and by file name
+  std::string dummy_hash;                        // equalises login timing for unknown users
+  Metrics metrics;
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  bool running = false;
+  std::vector<RouteInfo> routes;
+  std::mutex log_mutex;
+
+  void Log(const std::string& line) {
+    if (options.log) {
+      std::lock_guard lock(log_mutex);
+      options.log(line);
+      return;
+    }
+    std::lock_guard lock(log_mutex);
+    std::cerr << line << "\n";
+  }
+
+  void StoreFailure(Call& call, const std::string& error) {
+    // Store errors name tables and constraints, never the bound values.
+    Log("zebra serve: store error on " + t_request.route + ": " + error);
+    SendProblem(call.res, 500, "store", "Store error", "the case store could not complete the request");
+  }
+
+  // ---- authentication -------------------------------------------------------------------------
+
+  // nullopt: no valid credentials. Error: the store failed.
+  tl::expected<std::optional<Principal>, std::string> Authenticate(const httplib::Request& req) {
+    std::string authz = req.get_header_value("Authorization");
+    if (!authz.empty()) {
+      constexpr std::string_view kBearer = "Bearer ";
+      if (authz.size() <= kBearer.size() || authz.compare(0, kBearer.size(), kBearer) != 0)
+        return std::optional<Principal>();
+      std::string token = authz.substr(kBearer.size());
+      if (token.rfind("zt_", 0) != 0) return std::optional<Principal>();
+      auto user = store->FindUserByApiToken(auth::Sha256Hex(token));
+      if (!user) return tl::unexpected(user.error());
+      if (!*user) return std::optional<Principal>();
+      return std::optional<Principal>(Principal{**user, false, "", ""});
+    }
+    auto cookie = CookieValue(req, kCookieName);
+    if (!cookie || cookie->empty()) return std::optional<Principal>();
+    std::string hash = auth::Sha256Hex(*cookie);
+    auto session = store->FindSession(hash, NowUnix());
+    if (!session) return tl::unexpected(session.error());
+    if (!*session) return std::optional<Principal>();
+    auto user = store->FindUserById((*session)->user_id);
+    if (!user) return tl::unexpected(user.error());
+    if (!*user) return std::optional<Principal>();
+    return std::optional<Principal>(Principal{**user, true, (*session)->csrf_token, hash});
+  }
+
+  bool CsrfOk(const httplib::Request& req, const Principal& who) {
+    if (!who.via_session) return true;
+    std::string header = req.get_header_value("X-CSRF-Token");
+    return !header.empty() && auth::ConstantTimeEqual(header, who.csrf_token);
+  }
+
+  // Fills call.who; false when the response (401/403/500) is already set.
+  bool Authorize(Call& call, const std::string& method, Access access) {
+    if (access == Access::kOpen) return true;
+    if (access == Access::kOpenInDemo && (options.demo || options.insecure_dev)) return true;
+    auto who = Authenticate(call.req);
+    if (!who) {
+      StoreFailure(call, who.error());
+      return false;
+    }
+    if (!*who) {
+      call.res.status = 401;  // bare: no hint about which credential failed
+      return false;
+    }
+    if (IsUnsafe(method) && !CsrfOk(call.req, **who)) {
+      SendProblem(call.res, 403, "csrf", "CSRF token missing or wrong",
+                  "requests signed in with the session cookie must send the X-CSRF-Token header");
+      return false;
+    }
+    if (RoleRank((*who)->user.role) < RequiredRank(access)) {
+      SendProblem(call.res, 403, "forbidden", "Insufficient role",
+                  fmt::format("this action needs the {} role; you are signed in as {}",
+                              RequiredRank(access) == 3 ? "clinician"
+                              : RequiredRank(access) == 2 ? "coordinator"
+                                                          : "viewer",
+                              store::RoleName((*who)->user.role)));
+      return false;
+    }
+    call.who = std::move(*who);
+    return true;
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------
+
+  void Add(const std::string& method, const std::string& path, Access access, Handler handler) {
+    routes.push_back({method, path});
+    auto wrapped = [this, method, path, access, handler = std::move(handler)](const httplib::Request& req,
+                                                                              httplib::Response& res) {
+      t_request.route = path;
+      Call call{req, res, std::nullopt};
+      if (path.rfind("/v1/", 0) == 0) res.set_header("Cache-Control", "no-store");
+      if (!Authorize(call, method, access)) return;
+      handler(call);
+    };
+    std::string re = TemplateToRegex(path);
+    if (method == "GET") http.Get(re, wrapped);
+    else if (method == "POST") http.Post(re, wrapped);
+    else if (method == "PUT") http.Put(re, wrapped);
+    else if (method == "DELETE") http.Delete(re, wrapped);
+    else if (method == "OPTIONS") http.Options(re, wrapped);
+  }
+
+  // Case + FHIR → validated case JSON, exactly as `zebra evaluate` does it.
+  struct Parsed {
+    std::optional<Json> case_json;
+    int status = 0;
+    Json problem;
+  };
+
+  Parsed ParseEvaluationInput(const std::string& body, const std::string& as_of, bool allow_bundle) {
+    Parsed out;
+    std::string text;
+    const std::string* input = &body;
+    if (allow_bundle && json::NestingDepth(body) <= 64) {
+      Json probe = Json::parse(body, nullptr, false);
+      if (!probe.is_discarded() && probe.is_object() && probe.value("resourceType", "") == "Bundle") {
+        fhir::MapOptions map_options;
+        if (!as_of.empty()) map_options.as_of = as_of;
+        auto mapped = fhir::MapBundle(body, code_tables, map_options);
+        if (!mapped) {
+          out.status = 400;
+          out.problem = Problem(400, "invalid-fhir-bundle", "Invalid FHIR bundle",
+                                Plural(mapped.error().size(), "problem"));
+          out.problem["errors"] = ErrorList(mapped.error());
+          return out;
+        }
+        text = mapped->case_json.dump();
+        input = &text;
+      }
+    }
+    auto c = clinical::ParseCase(*input, *kb);
+    if (!c) {
+      out.status = 400;
+      out.problem = Problem(400, "invalid-case", "Invalid case", Plural(c.error().size(), "problem"));
+      out.problem["errors"] = ErrorList(c.error());
+      return out;
+    }
+    out.case_json = std::move(*c);
+    return out;
+  }
+
+  // The exact bytes `zebra evaluate` prints for a case.
+  std::string EvaluateToText(const Json& case_json) {
+    std::string text = clinical::Evaluate(*kb, case_json).dump(2) + "\n";
+    metrics.RecordEvaluation(true);
+    return text;
+  }
+
+  bool ValidAsOf(Call& call, std::string& as_of) {
+    as_of = call.req.get_param_value("as_of");
+    static const std::regex kDate(R"(\d{4}-\d{2}-\d{2})");
+    if (!as_of.empty() && !std::regex_match(as_of, kDate)) {
+      metrics.RecordEvaluation(false);
+      SendProblem(call.res, 400, "invalid-parameter", "Invalid parameter", "as_of must be YYYY-MM-DD",
+                  Json::array({Json{{"path", "as_of"}, {"message", "must be a date YYYY-MM-DD"}}}));
+      return false;
+    }
+    return true;
+  }
+
+  static Json CaseBody(const store::CaseRevision& rev) {
+    Json j = Json::object();
+    j["id"] = rev.case_id;
+    j["revision"] = rev.revision;
+    j["created_at"] = rev.created_at;
+    j["created_by"] = rev.created_by;
+    j["case"] = ParseStored(rev.case_json);
+    return j;
+  }
+
+  static Json EvaluationBody(const store::Evaluation& e) {
+    Json j = Json::object();
+    j["id"] = e.id;
+    j["case_revision"] = e.case_revision;
+    j["knowledge_version"] = e.knowledge_version;
+    j["engine_version"] = e.engine_version;
+    j["created_at"] = e.created_at;
+    j["created_by"] = e.created_by;
+    j["recommendation"] = ParseStored(e.output_json);
+    return j;
+  }
+
+  // Evaluates a stored revision and stores the evaluation with its exact output bytes.
+  tl::expected<store::Evaluation, std::string> EvaluateAndStore(const store::CaseRevision& rev,
+                                                                const Json& case_json, const std::string& actor) {
+    store::Evaluation e;
+    e.case_id = rev.case_id;
+    e.case_revision = rev.revision;
+    e.knowledge_version = kb->version;
+    e.engine_version = ZEBRA_VERSION;
+    e.output_json = EvaluateToText(case_json);
+    e.created_by = actor;
+    return store->AddEvaluation(e);
+  }
+
+  // Loads a case (latest or given revision); sends 404 when absent. nullopt: response set.
+  std::optional<store::CaseRevision> LoadCase(Call& call, const std::string& id, std::optional<int> revision) {
+    auto rev = store->GetCase(id, revision);
+    if (!rev) {
+      StoreFailure(call, rev.error());
+      return std::nullopt;
+    }
+    if (!*rev) {
+      SendProblem(call.res, 404, "not-found", "Not found",
+                  revision ? fmt::format("case {} has no revision {}", id, *revision) : "no case with id " + id);
+      return std::nullopt;
+    }
+    return **rev;
+  }
+
+  void Audit(const std::string& actor, const std::string& action, const std::string& case_id,
+             const std::string& detail) {
+    auto r = store->AppendAudit(actor, action, case_id, detail);
+    if (!r) Log("zebra serve: audit append failed (" + action + "): " + r.error());
+  }
+
+  void RegisterRoutes();
+  void RegisterSessionRoutes();
+  void RegisterStatelessRoutes();
+  void RegisterCaseRoutes();
+  void RegisterCdsRoutes();
+  void ServeStatic(Call& call);
+  tl::expected<void, std::string> Prepare();
+  tl::expected<void, std::string> SeedDemo();
+  void ConfigureHttp();
+};
+
+// ---- session ----------------------------------------------------------------------------------
+
+void Server::Impl::RegisterSessionRoutes() {
+  Add("POST", "/v1/session", Access::kOpen, [this](Call& call) {
+    auto body = ParseBody(call.req.body);
+    Json errors = Json::array();
+    if (!body || !body->is_object()) {
+      errors.push_back({{"path", "$"}, {"message", "must be a JSON object {\"username\", \"password\"}"}});
+    } else {
+      for (const char* key : {"username", "password"}) {
+        auto it = body->find(key);
+        if (it == body->end() || !it->is_string() || it->get<std::string>().empty())
+          errors.push_back({{"path", std::string("$.") + key}, {"message", "is required (a non-empty string)"}});
+      }
+    }
+    if (!errors.empty()) {
+      SendProblem(call.res, 400, "invalid-input", "Invalid sign-in request", Plural(errors.size(), "problem"), errors);
+      return;
+    }
+    std::string username = (*body)["username"], password = (*body)["password"];
+    auto user = store->FindUser(username);
+    if (!user) return StoreFailure(call, user.error());
+    if (!*user) {
+      auth::VerifyPassword(dummy_hash, password);  // same work as a real check
+      call.res.status = 401;
+      return;
+    }
+    if (!auth::VerifyPassword((*user)->password_hash, password)) {
+      Audit(username, "session.login_failed", "", "wrong password");
+      call.res.status = 401;
+      return;
+    }
+    std::string token = auth::RandomToken(32);
+    store::Session session;
+    session.token_hash = auth::Sha256Hex(token);
+    session.csrf_token = auth::RandomToken(32);
+    session.user_id = (*user)->id;
+    session.expires_unix = NowUnix() + options.session_seconds;
+    if (auto r = store->CreateSession(session); !r) return StoreFailure(call, r.error());
+    Audit(username, "session.create", "", "");
+    bool tls = call.req.get_header_value("X-Forwarded-Proto") == "https";
+    call.res.set_header("Set-Cookie", fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+                                                  kCookieName, token, options.session_seconds,
+                                                  tls ? "; Secure" : ""));
+    Json out = Json::object();
+    out["user"] = {{"username", (*user)->username}, {"role", store::RoleName((*user)->role)}};
+    out["csrf_token"] = session.csrf_token;
+    SendJson(call.res, 200, out);
+  });
+
+  Add("GET", "/v1/session", Access::kAuthenticated, [](Call& call) {
+    Json out = Json::object();
+    out["user"] = {{"username", call.who->user.username}, {"role", store::RoleName(call.who->user.role)}};
+    out["csrf_token"] = call.who->via_session ? Json(call.who->csrf_token) : Json();
+    SendJson(call.res, 200, out);
+  });
+
+  Add("DELETE", "/v1/session", Access::kOpen, [this](Call& call) {
+    auto who = Authenticate(call.req);
+    if (!who) return StoreFailure(call, who.error());
+    if (*who && (*who)->via_session) {
+      if (!CsrfOk(call.req, **who)) {
+        SendProblem(call.res, 403, "csrf", "CSRF token missing or wrong",
+                    "requests signed in with the session cookie must send the X-CSRF-Token header");
+        return;
+      }
+      if (auto r = store->DeleteSession((*who)->session_hash); !r) return StoreFailure(call, r.error());
+      Audit((*who)->user.username, "session.delete", "", "");
+    }
+    call.res.set_header("Set-Cookie",
+                        fmt::format("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", kCookieName));
+    call.res.status = 204;
+  });
+
+  Add("POST", "/v1/tokens", Access::kAuthenticated, [this](Call& call) {
+    auto body = ParseBody(call.req.body);
+    if (!body || !body->is_object() || !body->contains("name") || !(*body)["name"].is_string() ||
+        (*body)["name"].get<std::string>().empty() || (*body)["name"].get<std::string>().size() > 100) {
+      SendProblem(call.res, 400, "invalid-input", "Invalid token request", "1 problem",
+                  Json::array({Json{{"path", "$.name"}, {"message", "is required (1 to 100 characters)"}}}));
+      return;
+    }
+    std::string name = (*body)["name"];
+    std::string token = "zt_" + auth::RandomToken(32);
+    if (auto r = store->CreateApiToken(call.who->user.id, auth::Sha256Hex(token), name); !r)
+      return StoreFailure(call, r.error());
+    Audit(call.who->user.username, "token.create", "", "");
+    SendJson(call.res, 201, Json{{"token", token}, {"name", name}});
+  });
+}
+
+// ---- stateless --------------------------------------------------------------------------------
+
+void Server::Impl::RegisterStatelessRoutes() {
+  Add("GET", "/v1/health", Access::kOpen, [this](Call& call) {
+    auto ping = store->Ping();
+    Json out = Json::object();
+    out["status"] = ping ? "ok" : "unavailable";
+    out["store"] = std::string(store->Kind());
+    out["knowledge_version"] = kb->version;
+    out["engine_version"] = ZEBRA_VERSION;
+    if (!ping) Log("zebra serve: store ping failed: " + ping.error());
+    SendJson(call.res, ping ? 200 : 503, out);
+  });
+
+  Add("GET", "/v1/openapi.json", Access::kOpen,
+      [this](Call& call) { call.res.set_content(openapi_text, "application/json"); });
+
+  Add("GET", "/metrics", Access::kOpen,
+      [this](Call& call) { call.res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"); });
+
+  Add("POST", "/v1/evaluate", Access::kOpenInDemo, [this](Call& call) {
+    std::string as_of;
+    if (!ValidAsOf(call, as_of)) return;
+    Parsed parsed = ParseEvaluationInput(call.req.body, as_of, /*allow_bundle=*/true);
+    if (!parsed.case_json) {
+      metrics.RecordEvaluation(false);
+      call.res.status = parsed.status;
+      call.res.set_content(parsed.problem.dump(), kProblemType);
+      return;
+    }
+    call.res.set_content(EvaluateToText(*parsed.case_json), "application/json");
+  });
+
+  Add("POST", "/v1/validate", Access::kOpenInDemo, [this](Call& call) {
+    auto c = clinical::ParseCase(call.req.body, *kb);
+    Json out = Json::object();
+    out["valid"] = c.has_value();
+    out["errors"] = c ? Json::array() : ErrorList(c.error());
+    SendJson(call.res, 200, out);
+  });
+
+  Add("POST", "/v1/fhir/map", Access::kOpenInDemo, [this](Call& call) {
+    std::string as_of;
+    if (!ValidAsOf(call, as_of)) return;
+    fhir::MapOptions map_options;
+    if (!as_of.empty()) map_options.as_of = as_of;
+    auto mapped = fhir::MapBundle(call.req.body, code_tables, map_options);
+    if (!mapped) {
+      SendProblem(call.res, 400, "invalid-fhir-bundle", "Invalid FHIR bundle",
+                  Plural(mapped.error().size(), "problem"), ErrorList(mapped.error()));
+      return;
+    }
+    fhir::Json out = fhir::Json::object();
+    out["case"] = mapped->case_json;
+    out["report"] = mapped->report;
+    call.res.set_content(out.dump(2) + "\n", "application/json");
+  });
+
+  Add("GET", "/v1/knowledge", Access::kOpenInDemo,
+      [this](Call& call) { call.res.set_content(knowledge_text, "application/json"); });
+
+  Add("GET", "/v1/knowledge/models/{name}", Access::kOpenInDemo, [this](Call& call) {
+    auto it = model_xml.find(call.req.matches[1].str());
+    if (it == model_xml.end()) {
+      SendProblem(call.res, 404, "not-found", "Not found", "no knowledge model with that name");
+      return;
+    }
+    call.res.set_content(it->second, "application/xml");
+  });
+
+  Add("GET", "/v1/demo-cases", Access::kOpenInDemo,
+      [this](Call& call) { call.res.set_content(demo_cases_text, "application/json"); });
+}
+
+// ---- stored cases -----------------------------------------------------------------------------
+
+void Server::Impl::RegisterCaseRoutes() {
+  Add("GET", "/v1/cases", Access::kViewer, [this](Call& call) {
+    auto list = store->ListCases();
+    if (!list) return StoreFailure(call, list.error());
+    Json cases = Json::array();
+    for (const auto& s : *list) {
+      Json c = Json::object();
+      c["id"] = s.case_id;
+      c["label"] = s.label;
+      c["revision"] = s.latest_revision;
+      c["updated_at"] = s.updated_at;
+      c["updated_by"] = s.updated_by;
+      c["status"] = s.status;
+      c["last_evaluation"] =
+          s.last_evaluation_id ? Json{{"id", *s.last_evaluation_id}, {"at", s.last_evaluated_at}} : Json();
+      cases.push_back(std::move(c));
+    }
+    Audit(call.Actor(), "case.list", "", Plural(list->size(), "case"));
+    SendJson(call.res, 200, Json{{"cases", cases}});
+  });
+
+  // POST creates, PUT adds a revision; both evaluate the new revision in the same request.
+  auto write_case = [this](Call& call, bool create) {
+    Parsed parsed = ParseEvaluationInput(call.req.body, "", /*allow_bundle=*/false);
+    if (!parsed.case_json) {
+      metrics.RecordEvaluation(false);
+      call.res.status = parsed.status;
+      call.res.set_content(parsed.problem.dump(), kProblemType);
+      return;
+    }
+    tl::expected<store::CaseRevision, std::string> rev;
+    if (create) {
+      rev = store->CreateCase(call.req.body, call.Actor());
+    } else {
+      std::string id = call.req.matches[1];
+      if (!LoadCase(call, id, std::nullopt)) return;
+      rev = store->UpdateCase(id, call.req.body, call.Actor());
+    }
+    if (!rev) return StoreFailure(call, rev.error());
+    auto evaluation = EvaluateAndStore(*rev, *parsed.case_json, call.Actor());
+    if (!evaluation) return StoreFailure(call, evaluation.error());
+    Json out = CaseBody(*rev);
+    out["evaluation"] = EvaluationBody(*evaluation);
+    if (create) call.res.set_header("Location", "/v1/cases/" + rev->case_id);
+    SendJson(call.res, create ? 201 : 200, out);
+  };
+  Add("POST", "/v1/cases", Access::kCoordinator, [write_case](Call& call) { write_case(call, true); });
+  Add("PUT", "/v1/cases/{id}", Access::kCoordinator, [write_case](Call& call) { write_case(call, false); });
+
+  Add("GET", "/v1/cases/{id}", Access::kViewer, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    std::optional<int> revision;
+    if (call.req.has_param("revision")) {
+      std::string text = call.req.get_param_value("revision");
+      static const std::regex kNumber("[1-9][0-9]{0,8}");
+      if (!std::regex_match(text, kNumber)) {
+        SendProblem(call.res, 400, "invalid-parameter", "Invalid parameter", "revision must be a positive integer",
+                    Json::array({Json{{"path", "revision"}, {"message", "must be a positive integer"}}}));
+        return;
+      }
+      revision = std::stoi(text);
+    }
+    auto rev = LoadCase(call, id, revision);
+    if (!rev) return;
+    Audit(call.Actor(), "case.read", id, "revision " + std::to_string(rev->revision));
+    SendJson(call.res, 200, CaseBody(*rev));
+  });
+
+  Add("GET", "/v1/cases/{id}/revisions", Access::kViewer, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    if (!LoadCase(call, id, std::nullopt)) return;
+    auto list = store->ListRevisions(id);
+    if (!list) return StoreFailure(call, list.error());
+    Json revisions = Json::array();
+    for (const auto& r : *list)
+      revisions.push_back({{"revision", r.revision}, {"created_at", r.created_at}, {"created_by", r.created_by}});
+    Audit(call.Actor(), "case.revisions.read", id, Plural(list->size(), "revision"));
+    SendJson(call.res, 200, Json{{"revisions", revisions}});
+  });
+
+  Add("GET", "/v1/cases/{id}/evaluations", Access::kViewer, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    if (!LoadCase(call, id, std::nullopt)) return;
+    auto list = store->ListEvaluations(id);
+    if (!list) return StoreFailure(call, list.error());
+    Json evaluations = Json::array();
+    for (const auto& e : *list) evaluations.push_back(EvaluationBody(e));
+    Audit(call.Actor(), "evaluation.read", id, Plural(list->size(), "evaluation"));
+    SendJson(call.res, 200, Json{{"evaluations", evaluations}});
+  });
+
+  Add("POST", "/v1/cases/{id}/evaluations", Access::kCoordinator, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    auto rev = LoadCase(call, id, std::nullopt);
+    if (!rev) return;
+    auto c = clinical::ParseCase(rev->case_json, *kb);
+    if (!c) {
+      // Knowledge updates may tighten the schema; a stored case can then stop validating.
+      metrics.RecordEvaluation(false);
+      SendProblem(call.res, 409, "case-no-longer-valid", "Stored case does not validate",
+                  "the latest revision does not pass the current schema; update the case", ErrorList(c.error()));
+      return;
+    }
+    auto evaluation = EvaluateAndStore(*rev, *c, call.Actor());
+    if (!evaluation) return StoreFailure(call, evaluation.error());
+    SendJson(call.res, 201, EvaluationBody(*evaluation));
+  });
+
+  Add("POST", "/v1/cases/{id}/evaluations/{eid}/replay", Access::kCoordinator, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    std::int64_t eid = std::stoll(call.req.matches[2]);
+    auto stored = store->GetEvaluation(eid);
+    if (!stored) return StoreFailure(call, stored.error());
+    if (!*stored || (*stored)->case_id != id) {
+      SendProblem(call.res, 404, "not-found", "Not found", fmt::format("case {} has no evaluation {}", id, eid));
+      return;
+    }
+    auto rev = LoadCase(call, id, (*stored)->case_revision);
+    if (!rev) return;
+    auto c = clinical::ParseCase(rev->case_json, *kb);
+    if (!c) {
+      metrics.RecordEvaluation(false);
+      SendProblem(call.res, 409, "case-no-longer-valid", "Stored case does not validate",
+                  "the stored revision does not pass the current schema", ErrorList(c.error()));
+      return;
+    }
+    std::string now = EvaluateToText(*c);
+    bool identical = now == (*stored)->output_json;
+    Audit(call.Actor(), "evaluation.replay", id,
+          fmt::format("evaluation {} revision {}: {}", eid, rev->revision, identical ? "identical" : "different"));
+    Json out = Json::object();
+    out["identical"] = identical;
+    out["stored_knowledge_version"] = (*stored)->knowledge_version;
+    out["current_knowledge_version"] = kb->version;
+    out["recommendation"] = ParseStored(now);
+    SendJson(call.res, 200, out);
+  });
+
+  Add("POST", "/v1/cases/{id}/decision", Access::kClinician, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    auto body = ParseBody(call.req.body);
+    Json errors = Json::array();
+    auto err = [&](const std::string& path, const std::string& message) {
+      errors.push_back({{"path", path}, {"message", message}});
+    };
+    const Json& options_catalogue = kb->catalogue.contains("options") ? kb->catalogue["options"] : kb->catalogue;
+    if (!body || !body->is_object()) {
+      err("$", "must be a JSON object {\"option_id\", \"attendees\", \"notes\"}");
+    } else {
+      for (const auto& [key, value] : body->items()) {
+        if (key != "option_id" && key != "attendees" && key != "notes") err("$." + key, "is not a known field");
+      }
+      auto option = body->find("option_id");
+      if (option == body->end() || !option->is_string()) err("$.option_id", "is required (a catalogue option id)");
+      else if (!options_catalogue.contains(option->get<std::string>()))
+        err("$.option_id", "is not an option id of the catalogue");
+      auto attendees = body->find("attendees");
+      if (attendees == body->end() || !attendees->is_array() || attendees->empty()) {
+        err("$.attendees", "is required (a non-empty list of {role, name})");
+      } else if (attendees->size() > 100) {
+        err("$.attendees", "has more than 100 entries");
+      } else {
+        for (std::size_t i = 0; i < attendees->size(); ++i) {
+          const Json& a = (*attendees)[i];
+          std::string at = "$.attendees[" + std::to_string(i) + "]";
+          if (!a.is_object()) {
+            err(at, "must be an object {role, name}");
+            continue;
+          }
+          for (const auto& [key, value] : a.items())
+            if (key != "role" && key != "name") err(at + "." + key, "is not a known field");
+          for (const char* key : {"role", "name"}) {
+            auto it = a.find(key);
+            if (it == a.end() || !it->is_string() || it->get<std::string>().empty() ||
+                it->get<std::string>().size() > 200)
+              err(at + "." + key, "is required (1 to 200 characters)");
+          }
+        }
+      }
+      auto notes = body->find("notes");
+      if (notes != body->end() && !(notes->is_string() && notes->get<std::string>().size() <= kMaxDecisionTextBytes))
+        err("$.notes", "must be a string of at most 20000 bytes");
+    }
+    if (!errors.empty()) {
+      SendProblem(call.res, 400, "invalid-decision", "Invalid decision", Plural(errors.size(), "problem"), errors);
+      return;
+    }
+    auto rev = LoadCase(call, id, std::nullopt);
+    if (!rev) return;
+    Json decision = Json::object();
+    decision["option_id"] = (*body)["option_id"];
+    decision["attendees"] = (*body)["attendees"];
+    decision["notes"] = body->value("notes", "");
+    store::Decision d;
+    d.case_id = id;
+    d.case_revision = rev->revision;
+    d.decision_json = decision.dump();
+    d.created_by = call.Actor();
+    auto added = store->AddDecision(d);
+    if (!added) return StoreFailure(call, added.error());
+    Json out = Json::object();
+    out["id"] = added->id;
+    out["case_revision"] = added->case_revision;
+    out["created_at"] = added->created_at;
+    out["created_by"] = added->created_by;
+    out["decision"] = decision;
+    SendJson(call.res, 201, out);
+  });
+
+  Add("GET", "/v1/cases/{id}/decisions", Access::kViewer, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    if (!LoadCase(call, id, std::nullopt)) return;
+    auto list = store->ListDecisions(id);
+    if (!list) return StoreFailure(call, list.error());
+    Json decisions = Json::array();
+    for (const auto& d : *list) {
+      Json j = Json::object();
+      j["id"] = d.id;
+      j["case_revision"] = d.case_revision;
+      j["created_at"] = d.created_at;
+      j["created_by"] = d.created_by;
+      j["decision"] = ParseStored(d.decision_json);
+      decisions.push_back(std::move(j));
+    }
+    Audit(call.Actor(), "decision.read", id, Plural(list->size(), "decision"));
+    SendJson(call.res, 200, Json{{"decisions", decisions}});
+  });
+
+  Add("GET", "/v1/cases/{id}/audit", Access::kViewer, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    if (!LoadCase(call, id, std::nullopt)) return;
+    auto list = store->ListAudit(id, 1000);
+    if (!list) return StoreFailure(call, list.error());
+    Json entries = Json::array();
+    for (const auto& a : *list)
+      entries.push_back(
+          {{"seq", a.seq}, {"at", a.at}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}});
+    Audit(call.Actor(), "audit.read", id, Plural(list->size(), "entry"));
+    SendJson(call.res, 200, Json{{"entries", entries}});
+  });
+}
+
+// ---- CDS Hooks --------------------------------------------------------------------------------
+
+void Server::Impl::RegisterCdsRoutes() {
+  auto cors = [](httplib::Response& res) {
+    res.set_header("Access-Control-Allow-Origin", "*");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  };
+  Add("OPTIONS", "/cds-services", Access::kOpen, [cors](Call& call) {
+    cors(call.res);
+    call.res.status = 204;
+  });
+  Add("OPTIONS", "/cds-services/{id}", Access::kOpen, [cors](Call& call) {
+    cors(call.res);
+    call.res.status = 204;
+  });
+  Add("OPTIONS", "/cds-services/{id}/feedback", Access::kOpen, [cors](Call& call) {
+    cors(call.res);
+    call.res.status = 204;
+  });
+#if ZEBRA_HAVE_CDS_HOOKS
+  auto context = [this] {
+    CdsContext ctx;
+    ctx.kb = kb.get();
+    ctx.store = store.get();
+    ctx.verifier = options.insecure_dev ? nullptr : verifier.get();
+    ctx.service_url = options.service_url;
+    ctx.now_unix = NowUnix();
+    return ctx;
+  };
+  auto send = [cors](Call& call, const HttpResult& r) {
+    cors(call.res);
+    call.res.status = r.status;
+    if (!r.body.empty()) call.res.set_content(r.body, r.content_type);
+  };
+  Add("GET", "/cds-services", Access::kOpen, [cors](Call& call) {
+    cors(call.res);
+    call.res.set_content(CdsDiscoveryJson(), "application/json");
+  });
+  Add("POST", "/cds-services/{id}", Access::kOpen, [this, context, send, cors](Call& call) {
+    if (!options.insecure_dev && !verifier) {
+      cors(call.res);
+      call.res.status = 401;  // no trusted issuers configured (--jwt-config)
+      return;
+    }
+    send(call, HandleCdsHook(context(), call.req.matches[1].str(), call.req.get_header_value("Authorization"),
+                             call.req.body));
+  });
+  Add("POST", "/cds-services/{id}/feedback", Access::kOpen, [this, context, send, cors](Call& call) {
+    if (!options.insecure_dev && !verifier) {
+      cors(call.res);
+      call.res.status = 401;
+      return;
+    }
+    send(call, HandleCdsFeedback(context(), call.req.matches[1].str(), call.req.get_header_value("Authorization"),
+                                 call.req.body));
+  });
+#else
+  // CDS Hooks are being written (src/server/cds_hooks.cc); until then the discovery lists nothing.
+  Add("GET", "/cds-services", Access::kOpen, [cors](Call& call) {
+    cors(call.res);
+    call.res.set_content(R"({"services":[]})", "application/json");
+  });
+  auto not_yet = [this, cors](Call& call) {
+    cors(call.res);
+    if (!options.insecure_dev && !verifier) {
+      call.res.status = 401;
+      return;
+    }
+    SendProblem(call.res, 404, "not-found", "Not found", "no such CDS service");
+  };
+  Add("POST", "/cds-services/{id}", Access::kOpen, not_yet);
+  Add("POST", "/cds-services/{id}/feedback", Access::kOpen, not_yet);
+#endif
+}
+
+// ---- static files -----------------------------------------------------------------------------
+
+void Server::Impl::ServeStatic(Call& call) {
+  const std::string& path = call.req.path;
+  if (path == "/v1" || path.rfind("/v1/", 0) == 0 || path.rfind("/cds-services", 0) == 0) {
+    SendProblem(call.res, 404, "not-found", "Not found", "no such resource");
+    return;
+  }
+  fs::path root(options.web_root);
+  std::error_code ec;
+  // Only plain segments: no "..", no hidden files, no backslashes.
+  bool clean = path.find("..") == std::string::npos && path.find('\\') == std::string::npos &&
+               path.find("/.") == std::string::npos && path.find('\0') == std::string::npos;
+  if (clean && path != "/") {
+    fs::path file = root / path.substr(1);
+    if (fs::is_regular_file(file, ec)) {
+      std::string content;
+      if (ReadFile(file, content)) {
+        call.res.set_content(std::move(content), MimeType(file));
+        // Built assets carry content hashes in their names; index.html must be revalidated.
+        call.res.set_header("Cache-Control", path.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable"
+                                                                             : "no-cache");
+        return;
+      }
+    }
+  }
+  // Client-side routes fall back to the application's index.html.
+  std::string index;
+  if (ReadFile(root / "index.html", index)) {
+    call.res.set_header("Cache-Control", "no-cache");
+    call.res.set_content(std::move(index), "text/html; charset=utf-8");
+    return;
+  }
+  call.res.set_content(kPlaceholderPage, "text/html; charset=utf-8");
+}
+
+void Server::Impl::RegisterRoutes() {
+  RegisterSessionRoutes();
+  RegisterStatelessRoutes();
+  RegisterCaseRoutes();
+  RegisterCdsRoutes();
+  // Last: everything else under GET is the web application.
+  auto serve_static = [this](const httplib::Request& req, httplib::Response& res) {
+    t_request.route = "static";
+    Call call{req, res, std::nullopt};
+    ServeStatic(call);
+  };
+  http.Get("/.*", serve_static);
+}
+
+// ---- start-up ---------------------------------------------------------------------------------
+
+tl::expected<void, std::string> Server::Impl::Prepare() {
+  fs::path kdir = options.knowledge_dir.empty() ? clinical::DefaultKnowledgeDir() : fs::path(options.knowledge_dir);
+  auto loaded = clinical::LoadKnowledgeBase(kdir);
+  if (!loaded) {
+    std::string msg = "the knowledge base does not load:";
+    for (const auto& e : loaded.error()) msg += "\n  " + e;
+    return tl::unexpected(msg);
+  }
+  kb = *loaded;
+  auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(kb->dir));
+  if (!tables) return tl::unexpected(tables.error());
+  code_tables = std::move(*tables);
+
+  if (!ReadFile(options.openapi_file, openapi_text))
+    return tl::unexpected("cannot read the OpenAPI description " + options.openapi_file);
+  if (Json::parse(openapi_text, nullptr, false).is_discarded())
+    return tl::unexpected(options.openapi_file + " is not valid JSON");
+
+  // GET /v1/knowledge: computed once; the knowledge base is immutable while serving.
+  Json models = Json::array();
+  for (const auto& m : kb->models) {
+    std::vector<std::string> errors;
+    auto rules = clinical::ReadKbRules(kb->dir / m.file, &errors);
+    Json entry = Json::object();
+    entry["name"] = m.model->name();
+    entry["file"] = m.file;
+    entry["decisions"] = m.model->DecisionNames();
+    entry["rules"] = rules.size();
+    models.push_back(std::move(entry));
+    std::string xml;
+    if (!ReadFile(kb->dir / m.file, xml)) return tl::unexpected("cannot read " + (kb->dir / m.file).string());
+    model_xml[m.model->name()] = xml;
+    model_xml[m.file] = std::move(xml);
+  }
+  Json option_list = Json::array();
+  const Json& catalogue = kb->catalogue.contains("options") ? kb->catalogue["options"] : kb->catalogue;
+  for (const auto& [id, option] : catalogue.items()) {
+    Json o = Json::object();
+    o["id"] = id;
+    if (option.is_object())
+      for (const auto& [k, v] : option.items()) o[k] = v;
+    option_list.push_back(std::move(o));
+  }
+  Json knowledge = Json::object();
+  knowledge["version"] = kb->version;
+  knowledge["date"] = kb->release_date;
+  knowledge["models"] = std::move(models);
+  knowledge["options"] = std::move(option_list);
+  knowledge["citations"] = kb->citations;
+  knowledge_text = knowledge.dump();
+
+  // Demo cases: every examples/cases/*.json, sorted by file name.
+  Json demo = Json::array();
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options.demo_cases_dir, ec))
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::string text;
+    if (!ReadFile(file, text)) continue;
+    Json c = Json::parse(text, nullptr, false);
+    if (c.is_discarded()) continue;
+    std::string stem = file.stem().string();
+    std::string title = stem;
+    std::replace(title.begin(), title.end(), '_', ' ');
+    if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    demo.push_back(Json{{"file", file.filename().string()}, {"title", title}, {"case", c}});
+  }
+  demo_cases_text = demo.dump();
+
+  auto opened = store::OpenStore(options.db_url);
+  if (!opened) return tl::unexpected("cannot open the store: " + opened.error());
+  store = std::move(*opened);
+
+  auto dummy = auth::HashPassword(auth::RandomToken(16));
+  if (!dummy) return tl::unexpected("password hashing failed: " + dummy.error());
+  dummy_hash = *dummy;
+  if (options.demo) {
+    if (auto r = SeedDemo(); !r) return r;
+  }
+  return {};
+}
+
+tl::expected<void, std::string> Server::Impl::SeedDemo() {
+  auto cases = store->ListCases();
+  if (!cases) return tl::unexpected("store: " + cases.error());
+  if (cases->empty()) {
+    Json demo = Json::parse(demo_cases_text);
+    for (const auto& d : demo) {
+      std::string text = d["case"].dump(2);
+      auto c = clinical::ParseCase(text, *kb);
+      if (!c) continue;  // an example that no longer validates is skipped, not served
+      auto rev = store->CreateCase(text, "demo");
+      if (!rev) return tl::unexpected("store: " + rev.error());
+      if (auto e = EvaluateAndStore(*rev, *c, "demo"); !e) return tl::unexpected("store: " + e.error());
+    }
+  }
+  const std::pair<const char*, store::Role> users[] = {{"clinician", store::Role::kClinician},
+                                                       {"coordinator", store::Role::kCoordinator},
+                                                       {"viewer", store::Role::kViewer}};
+  for (const auto& [name, role] : users) {
+    auto existing = store->FindUser(name);
+    if (!existing) return tl::unexpected("store: " + existing.error());
+    if (*existing) continue;
+    auto hash = auth::HashPassword("zebra-demo");
+    if (!hash) return tl::unexpected("password hashing failed: " + hash.error());
+    if (auto r = store->CreateUser(name, *hash, role); !r) return tl::unexpected("store: " + r.error());
+  }
+  Log("zebra serve: DEMO MODE. Demo accounts clinician, coordinator and viewer, password \"zebra-demo\". "
+      "Demo only: never use these accounts or the demo store for real patients.");
+  return {};
+}
+
+void Server::Impl::ConfigureHttp() {
+  std::size_t threads = options.threads;
+  if (threads == 0) threads = std::max<std::size_t>(16, 4 * std::max(1u, std::thread::hardware_concurrency()));
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_read_timeout(options.read_timeout_seconds, 0);
+  http.set_write_timeout(options.write_timeout_seconds, 0);
+  http.set_keep_alive_timeout(options.keep_alive_seconds);
+  http.set_keep_alive_max_count(options.keep_alive_max_requests);
+  http.set_default_headers({
+      {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+  });
+  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_request.start = std::chrono::steady_clock::now();
+    t_request.started = true;
+    t_request.route = "unmatched";
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Empty error responses (unknown route, body too large, ...) become problem details; a 401
+  // stays bare on purpose.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty() || res.status == 401) return httplib::Server::HandlerResponse::Unhandled;
+    const char* title = StatusTitle(res.status);
+    std::string type = res.status == 413 ? "payload-too-large" : res.status == 404 ? "not-found" : "http";
+    std::string detail = res.status == 413 ? "the request body is larger than the limit" : title;
+    res.set_content(Problem(res.status, type, title, detail).dump(), kProblemType);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    // The exception text may quote input; it is never logged.
+    Log("zebra serve: internal error on " + t_request.route);
+    metrics.RecordEvaluation(false);
+    res.status = 500;
+    res.set_content(Problem(500, "internal", "Internal error", "the request could not be completed").dump(),
+                    kProblemType);
+  });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    double seconds = 0;
+    if (t_request.started)
+      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request.start).count();
+    std::string route = t_request.route.empty() ? "unmatched" : t_request.route;
+    metrics.RecordRequest(req.method, route, res.status, seconds);
+    Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", NowRfc3339(), req.method, route,
+                    res.status, seconds * 1000));
+    t_request = RequestState{};
+  });
+  RegisterRoutes();
+}
+
+}  // namespace zebra::server
+
+// Server::Impl is complete here; the public class forwards to it.
+namespace zebra::server {
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
+
+Server::~Server() { Stop(); }
+
+tl::expected<void, std::string> Server::Start() {
+  Impl& s = *impl_;
+  if (s.running) return tl::unexpected(std::string("already running"));
+  if (auto r = s.Prepare(); !r) return r;
+  s.ConfigureHttp();
+  if (s.options.port == 0) {
+    s.port = s.http.bind_to_any_port(s.options.host);
+    if (s.port <= 0) return tl::unexpected("cannot bind to " + s.options.host);
+  } else {
+    if (!s.http.bind_to_port(s.options.host, s.options.port))
+      return tl::unexpected(fmt::format("cannot bind to {}:{} (in use?)", s.options.host, s.options.port));
+    s.port = s.options.port;
+  }
+  if (s.options.service_url.empty()) s.options.service_url = fmt::format("http://{}:{}", s.options.host, s.port);
+  if (!s.options.jwt_config.empty()) {
+    auto config = auth::LoadJwtConfig(s.options.jwt_config);
+    if (!config) return tl::unexpected("--jwt-config: " + config.error());
+    if (config->audience.empty()) config->audience = s.options.service_url;
+    auto verifier = auth::MakeJwtVerifier(std::move(*config));
+    if (!verifier) return tl::unexpected("--jwt-config: " + verifier.error());
+    s.verifier = std::move(*verifier);
+  }
+  if (s.options.insecure_dev) {
+    s.Log("zebra serve: WARNING: --insecure-dev is on. CDS Hooks JWTs are NOT verified and the stateless "
+          "routes need no sign-in. Never use this with real patient data or on a shared network.");
+  } else if (!s.verifier) {
+    s.Log("zebra serve: no --jwt-config given; CDS Hooks service calls are refused (401).");
+  }
+  s.running = true;
+  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
+  for (int i = 0; i < 2000 && !s.http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  s.Log(fmt::format("zebra serve: listening on http://{}:{} (store {}, knowledge {}, engine {})", s.options.host,
+                    s.port, s.store->Kind(), s.kb->version, ZEBRA_VERSION));
+  return {};
+}
+
+int Server::Port() const { return impl_->port; }
+
+void Server::Stop() {
+  Impl& s = *impl_;
+  if (!s.running) return;
+  s.running = false;
+  s.http.stop();  // closes the listener; workers finish their current requests before join returns
+  if (s.thread.joinable()) s.thread.join();
+  s.store.reset();
+  s.Log("zebra serve: stopped");
+}
+
+std::vector<RouteInfo> Server::Routes() const {
+  if (impl_->routes.empty()) {
+    // Routes are registered at Start(); a fresh server registers them on a scratch instance.
+    Impl scratch;
+    scratch.RegisterRoutes();
+    return scratch.routes;
+  }
+  return impl_->routes;
+}
+
+int RunServer(ServerOptions options, std::ostream& out, std::ostream& err) {
+  // Block the stop signals before any thread starts so that only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  std::string host = options.host == "0.0.0.0" ? "localhost" : options.host;
+  Server server(std::move(options));
+  if (auto r = server.Start(); !r) {
+    err << "zebra serve: " << r.error() << "\n";
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return 1;
+  }
+  out << "Zebra is running on http://" << host << ":" << server.Port() << "/  (Ctrl+C stops it)\n" << std::flush;
+  int received = 0;
+  sigwait(&signals, &received);
+  err << "zebra serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << " received, stopping\n";
+  server.Stop();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return 0;
+}
+
+}  // namespace zebra::server

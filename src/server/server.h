@@ -1,0 +1,81 @@
+// `zebra serve`: the HTTP server behind the REST API (/v1, docs/api.md), CDS Hooks
+// (/cds-services), Prometheus metrics (/metrics) and the web application (static files at /).
+//
+// Every front end calls the same library as the CLI: the REST evaluation returns exactly the bytes
+// `zebra evaluate` prints. Requests are logged one line each (method, route template, status,
+// duration); bodies and case content are never logged.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace zebra::server {
+
+struct ServerOptions {
+  // Loopback only by default; `--host 0.0.0.0` exposes the service on every interface.
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: an ephemeral port (tests); see Server::Port()
+  std::string db_url = "sqlite:zebra.db";
+  bool demo = false;          // demo cases and users, stateless routes open without sign-in
+  bool insecure_dev = false;  // no JWT verification for CDS Hooks, stateless routes open; loud warning
+  std::string knowledge_dir;  // empty: clinical::DefaultKnowledgeDir()
+  std::string jwt_config;     // auth::LoadJwtConfig file with the trusted CDS Hooks issuers
+  std::string service_url;    // JWT `aud`; empty: http://HOST:PORT
+  std::string web_root = ZEBRA_SOURCE_DIR "/web/dist";
+  std::string demo_cases_dir = ZEBRA_SOURCE_DIR "/examples/cases";
+  std::string openapi_file = ZEBRA_SOURCE_DIR "/src/server/openapi.json";
+  std::size_t threads = 0;  // 0: 4 x hardware concurrency, at least 16
+
+  // Limits. The request-line and header limits (8 KiB each) are fixed inside cpp-httplib.
+  std::size_t max_body_bytes = 2 * 1024 * 1024;
+  int read_timeout_seconds = 5;
+  int write_timeout_seconds = 5;
+  int keep_alive_seconds = 5;
+  std::size_t keep_alive_max_requests = 100;
+  int session_seconds = 12 * 3600;
+
+  // Where log lines go (one per call, no trailing newline). Default: standard error.
+  std::function<void(const std::string&)> log;
+};
+
+// One registered route: method and path template as written in openapi.json.
+struct RouteInfo {
+  std::string method;    // "GET", "POST", ...
+  std::string path;      // "/v1/cases/{id}"
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();  // stops the server if it runs
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads the knowledge base, opens the store, seeds demo data, binds the port and starts
+  // serving on a background thread. The error says what failed.
+  tl::expected<void, std::string> Start();
+  int Port() const;  // the bound port (useful with port 0)
+  // Stops accepting connections, lets in-flight requests finish, then closes the store.
+  void Stop();
+
+  std::vector<RouteInfo> Routes() const;  // every route the server answers
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// For the CLI: runs until SIGTERM or SIGINT, then stops gracefully. Returns the exit code
+// (0 after a clean stop, 1 when the server cannot start).
+int RunServer(ServerOptions options, std::ostream& out, std::ostream& err);
+
+}  // namespace zebra::server

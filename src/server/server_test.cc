@@ -1,0 +1,669 @@
+// In-process tests of `zebra serve`: a Server on an ephemeral port with a temporary SQLite store,
+// driven over loopback with httplib::Client.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/auth.h"
+#include "clinical/clinical.h"
+#include "fhir/fhir.h"
+#include "store/store.h"
+
+namespace zebra::server {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const fs::path kSource = ZEBRA_SOURCE_DIR;
+
+// Thread-safe capture of everything the server logs.
+struct LogSink {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  std::function<void(const std::string&)> Fn() {
+    return [this](const std::string& line) {
+      std::lock_guard lock(mutex);
+      lines.push_back(line);
+    };
+  }
+  std::string All() {
+    std::lock_guard lock(mutex);
+    std::string all;
+    for (const auto& l : lines) all += l + "\n";
+    return all;
+  }
+};
+
+// Credentials of one signed-in user: a session cookie with its CSRF token, or an API token.
+struct Who {
+  std::string cookie;
+  std::string csrf;
+  std::string token;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static inline fs::path dir_;
+  static inline LogSink* log_ = nullptr;
+  static inline Server* server_ = nullptr;
+  static inline Who viewer_, coordinator_, clinician_, coordinator_token_;
+  static inline std::shared_ptr<const clinical::KnowledgeBase> kb_;
+
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("zebra_server_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "web" / "assets");
+    std::ofstream(dir_ / "web" / "index.html") << "<!doctype html><title>ZEBRA-INDEX</title>";
+    std::ofstream(dir_ / "web" / "assets" / "app.js") << "console.log('zebra');";
+    std::ofstream(dir_ / "secret.txt") << "OUTSIDE-WEB-ROOT";
+    std::string db = "sqlite:" + (dir_ / "test.db").string();
+    {
+      auto store = store::OpenStore(db);
+      ASSERT_TRUE(store) << store.error();
+      for (auto [name, role] : {std::pair{"vic", store::Role::kViewer}, std::pair{"cora", store::Role::kCoordinator},
+                                std::pair{"clive", store::Role::kClinician}}) {
+        auto hash = auth::HashPassword(std::string("pw-") + name);
+        ASSERT_TRUE(hash);
+        ASSERT_TRUE((*store)->CreateUser(name, *hash, role));
+      }
+    }
+    auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+    ASSERT_TRUE(kb);
+    kb_ = *kb;
+    log_ = new LogSink;
+    ServerOptions options;
+    options.port = 0;
+    options.db_url = db;
+    options.web_root = (dir_ / "web").string();
+    options.knowledge_dir = (kSource / "knowledge").string();
+    options.threads = 8;
+    options.log = log_->Fn();
+    server_ = new Server(options);
+    auto started = server_->Start();
+    ASSERT_TRUE(started) << started.error();
+    viewer_ = Login("vic", "pw-vic");
+    coordinator_ = Login("cora", "pw-cora");
+    clinician_ = Login("clive", "pw-clive");
+    auto res = Call("POST", "/v1/tokens", R"({"name":"ci"})", coordinator_);
+    ASSERT_EQ(res.status, 201);
+    coordinator_token_.token = Json::parse(res.body)["token"];
+  }
+
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete log_;
+    log_ = nullptr;
+    fs::remove_all(dir_);
+  }
+
+  struct Reply {
+    int status = 0;
+    std::string body;
+    httplib::Headers headers;
+    std::string Header(const std::string& name) const {
+      auto it = headers.find(name);
+      return it == headers.end() ? "" : it->second;
+    }
+    Json JsonBody() const { return Json::parse(body, nullptr, false); }
+  };
+
+  static Reply Call(const std::string& method, const std::string& path, const std::string& body = "",
+                    const Who& who = {}, bool send_csrf = true, httplib::Headers extra = {}) {
+    httplib::Client cli("127.0.0.1", server_->Port());
+    cli.set_read_timeout(10, 0);
+    httplib::Headers headers = std::move(extra);
+    if (!who.cookie.empty()) headers.emplace("Cookie", "zebra_session=" + who.cookie);
+    if (!who.cookie.empty() && send_csrf) headers.emplace("X-CSRF-Token", who.csrf);
+    if (!who.token.empty()) headers.emplace("Authorization", "Bearer " + who.token);
+    httplib::Result r{nullptr, httplib::Error::Unknown};
+    if (method == "GET") r = cli.Get(path.c_str(), headers);
+    else if (method == "POST") r = cli.Post(path.c_str(), headers, body, "application/json");
+    else if (method == "PUT") r = cli.Put(path.c_str(), headers, body, "application/json");
+    else if (method == "DELETE") r = cli.Delete(path.c_str(), headers);
+    else if (method == "OPTIONS") r = cli.Options(path.c_str(), headers);
+    Reply reply;
+    if (!r) return reply;  // status 0: no answer
+    reply.status = r->status;
+    reply.body = r->body;
+    reply.headers = r->headers;
+    return reply;
+  }
+
+  static Who Login(const std::string& user, const std::string& password) {
+    Json body{{"username", user}, {"password", password}};
+    Reply r = Call("POST", "/v1/session", body.dump());
+    EXPECT_EQ(r.status, 200) << user;
+    Who who;
+    std::smatch m;
+    std::string cookie = r.Header("Set-Cookie");
+    if (std::regex_search(cookie, m, std::regex("zebra_session=([^;]+)"))) who.cookie = m[1];
+    Json j = r.JsonBody();
+    if (j.is_object()) who.csrf = j.value("csrf_token", "");
+    return who;
+  }
+
+  static std::string DemoCase(const std::string& name = "pnet_small_nonfunctioning.json") {
+    return ReadFile(kSource / "examples" / "cases" / name);
+  }
+
+  static std::string Expected(const std::string& case_text) {
+    auto c = clinical::ParseCase(case_text, *kb_);
+    EXPECT_TRUE(c);
+    return clinical::Evaluate(*kb_, *c).dump(2) + "\n";
+  }
+
+  static double MetricValue(const std::string& metrics, const std::string& series) {
+    std::istringstream in(metrics);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    return -1;
+  }
+
+  static std::string CreateCase(const std::string& text) {
+    Reply r = Call("POST", "/v1/cases", text, coordinator_);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.JsonBody().value("id", "");
+  }
+};
+
+TEST_F(ServerTest, HealthReportsStoreAndVersions) {
+  Reply r = Call("GET", "/v1/health");
+  ASSERT_EQ(r.status, 200);
+  Json j = r.JsonBody();
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["store"], "sqlite");
+  EXPECT_EQ(j["knowledge_version"], kb_->version);
+  EXPECT_EQ(j["engine_version"], ZEBRA_VERSION);
+}
+
+TEST_F(ServerTest, SecurityHeadersOnEveryKindOfResponse) {
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/v1/health"}, {"GET", "/v1/no-such-route"}, {"GET", "/"}, {"GET", "/v1/cases"},
+           {"POST", "/v1/evaluate"}}) {
+    Reply r = Call(method, path, "{}");
+    ASSERT_NE(r.status, 0) << path;
+    EXPECT_EQ(r.Header("Content-Security-Policy"), "default-src 'self'; frame-ancestors 'none'") << path;
+    EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(r.Header("Referrer-Policy"), "no-referrer") << path;
+    EXPECT_EQ(r.Header("X-Frame-Options"), "DENY") << path;
+  }
+}
+
+TEST_F(ServerTest, EvaluateReturnsExactlyTheCliBytes) {
+  for (const char* name : {"pnet_small_nonfunctioning.json", "small_bowel_metastatic_carcinoid_syndrome.json"}) {
+    std::string text = DemoCase(name);
+    Reply r = Call("POST", "/v1/evaluate", text, viewer_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, Expected(text)) << name;
+    EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  }
+}
+
+TEST_F(ServerTest, EvaluateFhirBundleAsTheCliDoes) {
+  std::string bundle = ReadFile(kSource / "tests" / "fhir" / "colon-g2-resected.bundle.json");
+  ASSERT_FALSE(bundle.empty());
+  auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(kSource / "knowledge"));
+  ASSERT_TRUE(tables);
+  auto mapped = fhir::MapBundle(bundle, *tables);
+  ASSERT_TRUE(mapped);
+  Reply r = Call("POST", "/v1/evaluate", bundle, viewer_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, Expected(mapped->case_json.dump()));
+
+  Reply bad_date = Call("POST", "/v1/evaluate?as_of=yesterday", bundle, viewer_);
+  EXPECT_EQ(bad_date.status, 400);
+
+  Reply map = Call("POST", "/v1/fhir/map", bundle, viewer_);
+  ASSERT_EQ(map.status, 200);
+  EXPECT_EQ(map.JsonBody()["case"], mapped->case_json);
+  EXPECT_TRUE(map.JsonBody()["report"].is_object());
+  Reply not_bundle = Call("POST", "/v1/fhir/map", R"({"resourceType":"Patient"})", viewer_);
+  EXPECT_EQ(not_bundle.status, 400);
+  EXPECT_EQ(not_bundle.Header("Content-Type"), "application/problem+json");
+}
+
+TEST_F(ServerTest, InvalidCaseIsAProblemWithJsonPaths) {
+  Json c = Json::parse(DemoCase());
+  c["tumor"]["ki67_percent"] = -3;
+  c["unexpected"] = true;
+  Reply r = Call("POST", "/v1/evaluate", c.dump(), viewer_);
+  ASSERT_EQ(r.status, 400);
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  Json p = r.JsonBody();
+  EXPECT_EQ(p["status"], 400);
+  EXPECT_TRUE(p.contains("type") && p.contains("title") && p.contains("detail"));
+  std::set<std::string> paths;
+  for (const auto& e : p["errors"]) paths.insert(e["path"].get<std::string>());
+  EXPECT_TRUE(paths.count("$.tumor.ki67_percent")) << r.body;
+  EXPECT_TRUE(paths.count("$.unexpected")) << r.body;
+
+  // /v1/validate reports the same problems with the same messages.
+  Reply v = Call("POST", "/v1/validate", c.dump(), viewer_);
+  ASSERT_EQ(v.status, 200);
+  EXPECT_EQ(v.JsonBody()["valid"], false);
+  EXPECT_EQ(v.JsonBody()["errors"], p["errors"]);
+  Reply ok = Call("POST", "/v1/validate", DemoCase(), viewer_);
+  EXPECT_EQ(ok.JsonBody()["valid"], true);
+  EXPECT_TRUE(ok.JsonBody()["errors"].empty());
+
+  Reply garbage = Call("POST", "/v1/evaluate", "{not json", viewer_);
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_EQ(garbage.JsonBody()["errors"][0]["path"], "$");
+}
+
+TEST_F(ServerTest, StatelessRoutesNeedSignInWithoutDemo) {
+  Reply r = Call("POST", "/v1/evaluate", DemoCase());
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(Call("GET", "/v1/knowledge").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/cases").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", Who{"", "", "zt_not-a-real-token"}).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", Who{"forged-cookie", "x", ""}).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", coordinator_token_).status, 200);
+}
+
+TEST_F(ServerTest, KnowledgeListingAndModels) {
+  Reply r = Call("GET", "/v1/knowledge", "", viewer_);
+  ASSERT_EQ(r.status, 200);
+  Json k = r.JsonBody();
+  EXPECT_EQ(k["version"], kb_->version);
+  EXPECT_EQ(k["date"], kb_->release_date);
+  ASSERT_EQ(k["models"].size(), kb_->models.size());
+  for (const auto& m : k["models"]) {
+    EXPECT_GT(m["rules"].get<int>(), 0) << m["file"];
+    EXPECT_FALSE(m["decisions"].empty());
+  }
+  bool found = false;
+  for (const auto& o : k["options"]) found = found || o["id"] == "surveillance.active";
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(k["citations"].contains("S1"));
+
+  Reply xml = Call("GET", "/v1/knowledge/models/treatment.dmn", "", viewer_);
+  ASSERT_EQ(xml.status, 200);
+  EXPECT_EQ(xml.Header("Content-Type"), "application/xml");
+  EXPECT_EQ(xml.body, ReadFile(kSource / "knowledge" / "treatment.dmn"));
+  EXPECT_EQ(Call("GET", "/v1/knowledge/models/nope.dmn", "", viewer_).status, 404);
+
+  Reply demo = Call("GET", "/v1/demo-cases", "", viewer_);
+  ASSERT_EQ(demo.status, 200);
+  Json d = demo.JsonBody();
+  EXPECT_EQ(d.size(), static_cast<std::size_t>(std::distance(fs::directory_iterator(kSource / "examples" / "cases"),
+                                                             fs::directory_iterator())));
+  EXPECT_TRUE(d[0].contains("file") && d[0].contains("title") && d[0]["case"].is_object());
+}
+
+TEST_F(ServerTest, LoginSessionAndLogout) {
+  Reply bad = Call("POST", "/v1/session", R"({"username":"vic","password":"wrong"})");
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_TRUE(bad.body.empty());
+  EXPECT_TRUE(bad.Header("Set-Cookie").empty());
+  EXPECT_EQ(Call("POST", "/v1/session", R"({"username":"nobody","password":"x"})").status, 401);
+  Reply malformed = Call("POST", "/v1/session", R"({"username":"vic"})");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.JsonBody()["errors"][0]["path"], "$.password");
+
+  Reply ok = Call("POST", "/v1/session", R"({"username":"vic","password":"pw-vic"})");
+  ASSERT_EQ(ok.status, 200);
+  std::string cookie = ok.Header("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("Path=/"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // plain HTTP here
+  EXPECT_EQ(ok.JsonBody()["user"]["role"], "viewer");
+
+  Who who = Login("vic", "pw-vic");
+  Reply me = Call("GET", "/v1/session", "", who);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.JsonBody()["user"]["username"], "vic");
+  EXPECT_EQ(me.JsonBody()["csrf_token"], who.csrf);
+  EXPECT_EQ(Call("GET", "/v1/session").status, 401);
+  EXPECT_EQ(Call("DELETE", "/v1/session", "", who, /*send_csrf=*/false).status, 403);
+  EXPECT_EQ(Call("DELETE", "/v1/session", "", who).status, 204);
+  EXPECT_EQ(Call("GET", "/v1/session", "", who).status, 401);
+}
+
+TEST_F(ServerTest, CsrfTokenRequiredForCookieWrites) {
+  Reply missing = Call("POST", "/v1/cases", DemoCase(), coordinator_, /*send_csrf=*/false);
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_EQ(missing.Header("Content-Type"), "application/problem+json");
+  Who wrong = coordinator_;
+  wrong.csrf = "not-the-token";
+  EXPECT_EQ(Call("POST", "/v1/cases", DemoCase(), wrong).status, 403);
+  // Reads need no CSRF token; API tokens need none either.
+  EXPECT_EQ(Call("GET", "/v1/cases", "", coordinator_, false).status, 200);
+  EXPECT_EQ(Call("POST", "/v1/cases", DemoCase(), coordinator_token_).status, 201);
+}
+
+TEST_F(ServerTest, RolesAreEnforced) {
+  Reply viewer_write = Call("POST", "/v1/cases", DemoCase(), viewer_);
+  EXPECT_EQ(viewer_write.status, 403);
+  EXPECT_EQ(viewer_write.JsonBody()["status"], 403);
+  std::string id = CreateCase(DemoCase());
+  EXPECT_EQ(Call("PUT", "/v1/cases/" + id, DemoCase(), viewer_).status, 403);
+  EXPECT_EQ(Call("POST", "/v1/cases/" + id + "/evaluations", "", viewer_).status, 403);
+  std::string decision = R"({"option_id":"surveillance.active","attendees":[{"role":"surgeon","name":"A"}]})";
+  EXPECT_EQ(Call("POST", "/v1/cases/" + id + "/decision", decision, coordinator_).status, 403);
+  EXPECT_EQ(Call("POST", "/v1/cases/" + id + "/decision", decision, viewer_).status, 403);
+  EXPECT_EQ(Call("POST", "/v1/cases/" + id + "/decision", decision, clinician_).status, 201);
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id, "", viewer_).status, 200);
+}
+
+TEST_F(ServerTest, CaseRevisionsEvaluationsReplayDecisionsAudit) {
+  std::string first = DemoCase();
+  Reply created = Call("POST", "/v1/cases", first, coordinator_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  Json c = created.JsonBody();
+  std::string id = c["id"];
+  EXPECT_EQ(created.Header("Location"), "/v1/cases/" + id);
+  EXPECT_EQ(c["revision"], 1);
+  EXPECT_EQ(c["created_by"], "cora");
+  EXPECT_EQ(c["case"], Json::parse(first));
+  EXPECT_EQ(c["evaluation"]["case_revision"], 1);
+  EXPECT_EQ(c["evaluation"]["recommendation"], Json::parse(Expected(first)));
+
+  Json changed = Json::parse(first);
+  changed["tumor"]["size_cm"] = 2.5;
+  Reply updated = Call("PUT", "/v1/cases/" + id, changed.dump(), coordinator_);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(updated.JsonBody()["revision"], 2);
+  EXPECT_EQ(Call("PUT", "/v1/cases/c_nope", changed.dump(), coordinator_).status, 404);
+  Json bad = changed;
+  bad["tumor"]["size_cm"] = "big";
+  Reply bad_put = Call("PUT", "/v1/cases/" + id, bad.dump(), coordinator_);
+  EXPECT_EQ(bad_put.status, 400);
+  EXPECT_EQ(bad_put.JsonBody()["errors"][0]["path"], "$.tumor.size_cm");
+
+  // Revisions are kept, never overwritten.
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id, "", viewer_).JsonBody()["case"], changed);
+  Reply rev1 = Call("GET", "/v1/cases/" + id + "?revision=1", "", viewer_);
+  ASSERT_EQ(rev1.status, 200);
+  EXPECT_EQ(rev1.JsonBody()["case"], Json::parse(first));
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id + "?revision=9", "", viewer_).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id + "?revision=x", "", viewer_).status, 400);
+  Reply missing = Call("GET", "/v1/cases/c_does_not_exist", "", viewer_);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("Content-Type"), "application/problem+json");
+  Json revisions = Call("GET", "/v1/cases/" + id + "/revisions", "", viewer_).JsonBody()["revisions"];
+  ASSERT_EQ(revisions.size(), 2u);
+
+  // Evaluations: one per write plus an explicit one; replay is byte-identical.
+  Reply again = Call("POST", "/v1/cases/" + id + "/evaluations", "", coordinator_);
+  ASSERT_EQ(again.status, 201);
+  EXPECT_EQ(again.JsonBody()["case_revision"], 2);
+  Json evaluations = Call("GET", "/v1/cases/" + id + "/evaluations", "", viewer_).JsonBody()["evaluations"];
+  ASSERT_EQ(evaluations.size(), 3u);
+  for (const auto& e : evaluations) {
+    EXPECT_EQ(e["knowledge_version"], kb_->version);
+    EXPECT_EQ(e["engine_version"], ZEBRA_VERSION);
+  }
+  std::int64_t first_eval = c["evaluation"]["id"];
+  Reply replay = Call("POST", "/v1/cases/" + id + "/evaluations/" + std::to_string(first_eval) + "/replay", "",
+                      coordinator_);
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(replay.JsonBody()["identical"], true);
+  EXPECT_EQ(replay.JsonBody()["recommendation"], Json::parse(Expected(first)));
+  EXPECT_EQ(Call("POST", "/v1/cases/c_other/evaluations/" + std::to_string(first_eval) + "/replay", "", coordinator_)
+                .status,
+            404);
+
+  // Decisions.
+  Reply bad_decision = Call("POST", "/v1/cases/" + id + "/decision",
+                            R"({"option_id":"not.an_option","attendees":[{"role":"oncologist"}]})", clinician_);
+  ASSERT_EQ(bad_decision.status, 400);
+  std::set<std::string> paths;
+  Json bad_errors = bad_decision.JsonBody()["errors"];
+  for (const auto& e : bad_errors) paths.insert(e["path"].get<std::string>());
+  EXPECT_TRUE(paths.count("$.option_id"));
+  EXPECT_TRUE(paths.count("$.attendees[0].name"));
+  Json decision{{"option_id", "surveillance.active"},
+                {"attendees", {{{"role", "oncologist"}, {"name", "Dr A"}}, {{"role", "surgeon"}, {"name", "Dr B"}}}},
+                {"notes", "watch and wait agreed"}};
+  Reply decided = Call("POST", "/v1/cases/" + id + "/decision", decision.dump(), clinician_);
+  ASSERT_EQ(decided.status, 201) << decided.body;
+  EXPECT_EQ(decided.JsonBody()["case_revision"], 2);
+  EXPECT_EQ(decided.JsonBody()["decision"], decision);
+  Json decisions = Call("GET", "/v1/cases/" + id + "/decisions", "", viewer_).JsonBody()["decisions"];
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_EQ(decisions[0]["decision"], decision);
+  EXPECT_EQ(decisions[0]["created_by"], "clive");
+
+  // Listing and audit.
+  Json cases = Call("GET", "/v1/cases", "", viewer_).JsonBody()["cases"];
+  bool listed = false;
+  for (const auto& s : cases) {
+    if (s["id"] != id) continue;
+    listed = true;
+    EXPECT_EQ(s["revision"], 2);
+    EXPECT_EQ(s["label"], "demo-pnet-small");
+    EXPECT_TRUE(s["last_evaluation"].is_object());
+  }
+  EXPECT_TRUE(listed);
+  Reply audit = Call("GET", "/v1/cases/" + id + "/audit", "", viewer_);
+  ASSERT_EQ(audit.status, 200);
+  std::set<std::string> actions;
+  Json entries = audit.JsonBody()["entries"];
+  for (const auto& e : entries) actions.insert(e["action"].get<std::string>());
+  EXPECT_TRUE(actions.count("case.read"));
+  EXPECT_TRUE(actions.count("evaluation.replay"));
+}
+
+TEST_F(ServerTest, MetricsCountRequestsAndEvaluations) {
+  std::string before = Call("GET", "/metrics").body;
+  double evaluations = MetricValue(before, "zebra_evaluations_total");
+  double errors = MetricValue(before, "zebra_evaluation_errors_total");
+  ASSERT_GE(evaluations, 0);
+  ASSERT_EQ(Call("POST", "/v1/evaluate", DemoCase(), viewer_).status, 200);
+  ASSERT_EQ(Call("POST", "/v1/evaluate", "[]", viewer_).status, 400);
+  ASSERT_EQ(Call("GET", "/v1/health").status, 200);
+  Reply after = Call("GET", "/metrics");
+  EXPECT_EQ(after.Header("Content-Type").rfind("text/plain", 0), 0u);
+  EXPECT_EQ(MetricValue(after.body, "zebra_evaluations_total"), evaluations + 1);
+  EXPECT_EQ(MetricValue(after.body, "zebra_evaluation_errors_total"), errors + 1);
+  EXPECT_GE(MetricValue(after.body, R"(zebra_http_requests_total{method="GET",route="/v1/health",status="200"})"), 1);
+  EXPECT_GE(MetricValue(after.body, R"(zebra_http_requests_total{method="POST",route="/v1/evaluate",status="400"})"),
+            1);
+  EXPECT_GE(MetricValue(after.body, R"(zebra_http_request_duration_seconds_count{route="/v1/evaluate"})"), 2);
+  EXPECT_NE(after.body.find("# TYPE zebra_http_request_duration_seconds histogram"), std::string::npos);
+}
+
+TEST_F(ServerTest, BodyTooLargeIs413) {
+  std::string big(3 * 1024 * 1024, ' ');
+  Reply r = Call("POST", "/v1/evaluate", big, viewer_);
+  EXPECT_EQ(r.status, 413);
+  // The server stays healthy afterwards.
+  EXPECT_EQ(Call("GET", "/v1/health").status, 200);
+}
+
+TEST_F(ServerTest, StaticFilesWithIndexFallback) {
+  Reply root = Call("GET", "/");
+  ASSERT_EQ(root.status, 200);
+  EXPECT_NE(root.body.find("ZEBRA-INDEX"), std::string::npos);
+  EXPECT_NE(Call("GET", "/cases/123").body.find("ZEBRA-INDEX"), std::string::npos);
+  Reply js = Call("GET", "/assets/app.js");
+  EXPECT_EQ(js.body, "console.log('zebra');");
+  EXPECT_EQ(js.Header("Content-Type").rfind("text/javascript", 0), 0u);
+  EXPECT_EQ(Call("GET", "/../secret.txt").body.find("OUTSIDE-WEB-ROOT"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/%2e%2e/secret.txt").body.find("OUTSIDE-WEB-ROOT"), std::string::npos);
+  Reply api404 = Call("GET", "/v1/unknown");
+  EXPECT_EQ(api404.status, 404);
+  EXPECT_EQ(api404.Header("Content-Type"), "application/problem+json");
+}
+
+TEST_F(ServerTest, CdsServicesAllowCors) {
+  Reply pre = Call("OPTIONS", "/cds-services/net-tumor-board");
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.Header("Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(pre.Header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  Reply discovery = Call("GET", "/cds-services");
+  ASSERT_EQ(discovery.status, 200);
+  EXPECT_EQ(discovery.Header("Access-Control-Allow-Origin"), "*");
+  EXPECT_TRUE(discovery.JsonBody().contains("services"));
+  // No --jwt-config and not --insecure-dev: service calls are refused.
+  EXPECT_EQ(Call("POST", "/cds-services/net-tumor-board", "{}").status, 401);
+}
+
+// Every route in openapi.json answers with a documented status, and every route the server
+// registers is documented.
+TEST_F(ServerTest, OpenApiDescribesEveryRoute) {
+  Reply r = Call("GET", "/v1/openapi.json");
+  ASSERT_EQ(r.status, 200);
+  Json doc = r.JsonBody();
+  ASSERT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
+  std::string id = CreateCase(DemoCase());
+  Json cases = Call("GET", "/v1/cases/" + id + "/evaluations", "", viewer_).JsonBody();
+  std::string eid = std::to_string(cases["evaluations"][0]["id"].get<std::int64_t>());
+
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method_lower, operation] : item.items()) {
+      if (method_lower == "parameters") continue;
+      std::string method = method_lower;
+      for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      documented.insert({method, path});
+      std::string concrete = std::regex_replace(path, std::regex(R"(\{eid\})"), eid);
+      concrete = std::regex_replace(concrete, std::regex(R"(\{name\})"), "treatment.dmn");
+      concrete = std::regex_replace(concrete, std::regex(R"(^/cds-services/\{id\})"), "/cds-services/net-tumor-board");
+      concrete = std::regex_replace(concrete, std::regex(R"(\{id\})"), id);
+      std::string body;
+      if (path == "/v1/session" && method == "POST") body = R"({"username":"clive","password":"pw-clive"})";
+      else if (path == "/v1/tokens") body = R"({"name":"openapi"})";
+      else if (path == "/v1/cases/{id}/decision")
+        body = R"({"option_id":"surveillance.active","attendees":[{"role":"chair","name":"C"}]})";
+      else if (path == "/v1/fhir/map") body = ReadFile(kSource / "tests" / "fhir" / "colon-g2-resected.bundle.json");
+      else body = DemoCase();
+      // Signing out would end the shared session; use a throw-away one.
+      Who who = method == "DELETE" ? Login("clive", "pw-clive") : clinician_;
+      Reply reply = Call(method, concrete, body, who);
+      ASSERT_NE(reply.status, 0) << method << " " << concrete;
+      EXPECT_TRUE(operation["responses"].contains(std::to_string(reply.status)))
+          << method << " " << path << " answered " << reply.status << " (undocumented): " << reply.body;
+    }
+  }
+  for (const auto& route : server_->Routes())
+    EXPECT_TRUE(documented.count({route.method, route.path})) << route.method << " " << route.path << " undocumented";
+  EXPECT_EQ(documented.size(), server_->Routes().size());
+}
+
+// Case content must never reach the log: send distinctive strings in every free-text field and
+// through every path that handles them (valid, invalid, decision notes), then scan the log.
+TEST_F(ServerTest, NoPatientDataInLogs) {
+  Json c = Json::parse(DemoCase());
+  c["id"] = "QXJ-LABEL-7731";
+  c["patient"]["preferences"]["notes"] = "Mrs QXJ-SURNAME-Zyxwv prefers mornings";
+  Reply created = Call("POST", "/v1/cases", c.dump(), coordinator_);
+  ASSERT_EQ(created.status, 201);
+  std::string id = created.JsonBody()["id"];
+  Call("GET", "/v1/cases/" + id, "", viewer_);
+  Call("POST", "/v1/evaluate", c.dump(), viewer_);
+  Json bad = c;
+  bad["tumor"]["primary_site"] = "QXJ-INVALID-SITE";
+  bad["QXJ-UNKNOWN-FIELD"] = 1;
+  EXPECT_EQ(Call("POST", "/v1/evaluate", bad.dump(), viewer_).status, 400);
+  Call("POST", "/v1/evaluate", "{\"QXJ-BROKEN-JSON", viewer_);
+  Call("POST", "/v1/cases/" + id + "/decision",
+       R"({"option_id":"surveillance.active","attendees":[{"role":"chair","name":"QXJ-ATTENDEE"}],"notes":"QXJ-NOTES"})",
+       clinician_);
+  Call("POST", "/v1/session", R"({"username":"QXJ-LOGIN-NAME","password":"QXJ-PASSWORD"})");
+  Call("POST", "/v1/session", R"({"username":"vic","password":"QXJ-PASSWORD"})");
+  std::string log = log_->All();
+  EXPECT_NE(log.find("route=/v1/cases/{id}"), std::string::npos) << "the access log is written";
+  EXPECT_NE(log.find("route=/v1/evaluate status=400"), std::string::npos);
+  EXPECT_EQ(log.find("QXJ"), std::string::npos) << log;
+  EXPECT_EQ(log.find("pw-"), std::string::npos);
+}
+
+// A second server in demo mode: demo cases and users, stateless routes open, placeholder page.
+TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_demo_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  LogSink log;
+  ServerOptions options;
+  options.port = 0;
+  options.demo = true;
+  options.db_url = "sqlite:" + (dir / "demo.db").string();
+  options.web_root = (dir / "no-web-build").string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.log = log.Fn();
+  {
+    Server server(options);
+    auto started = server.Start();
+    ASSERT_TRUE(started) << started.error();
+    httplib::Client cli("127.0.0.1", server.Port());
+    auto eval = cli.Post("/v1/evaluate", ReadFile(kSource / "examples" / "cases" / "gastric_type1.json"),
+                         "application/json");
+    ASSERT_TRUE(eval);
+    EXPECT_EQ(eval->status, 200);
+    EXPECT_EQ(cli.Get("/v1/knowledge")->status, 200);
+    EXPECT_EQ(cli.Get("/v1/cases")->status, 401);  // stored cases still need sign-in
+    auto login = cli.Post("/v1/session", R"({"username":"viewer","password":"zebra-demo"})", "application/json");
+    ASSERT_TRUE(login);
+    ASSERT_EQ(login->status, 200);
+    std::string cookie = login->get_header_value("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    auto cases = cli.Get("/v1/cases", {{"Cookie", cookie}});
+    ASSERT_TRUE(cases);
+    ASSERT_EQ(cases->status, 200);
+    std::size_t demo_files = std::distance(fs::directory_iterator(kSource / "examples" / "cases"), fs::directory_iterator());
+    EXPECT_EQ(Json::parse(cases->body)["cases"].size(), demo_files);
+    auto page = cli.Get("/");
+    ASSERT_TRUE(page);
+    EXPECT_NE(page->body.find("not built"), std::string::npos);
+    server.Stop();
+  }
+  EXPECT_NE(log.All().find("zebra-demo"), std::string::npos);
+  EXPECT_NE(log.All().find("DEMO"), std::string::npos);
+  // A restart on the same store does not load the demo cases twice.
+  {
+    Server server(options);
+    ASSERT_TRUE(server.Start());
+    auto store_cases = store::OpenStore(options.db_url);
+    ASSERT_TRUE(store_cases);
+    auto list = (*store_cases)->ListCases();
+    ASSERT_TRUE(list);
+    EXPECT_EQ(list->size(), static_cast<std::size_t>(std::distance(fs::directory_iterator(kSource / "examples" / "cases"),
+                                                                   fs::directory_iterator())));
+  }
+  fs::remove_all(dir);
+}
+
+TEST(ServerInsecureDevTest, WarnsLoudly) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_dev_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  LogSink log;
+  ServerOptions options;
+  options.port = 0;
+  options.insecure_dev = true;
+  options.db_url = "sqlite:" + (dir / "dev.db").string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.log = log.Fn();
+  Server server(options);
+  ASSERT_TRUE(server.Start());
+  EXPECT_NE(log.All().find("WARNING: --insecure-dev"), std::string::npos);
+  server.Stop();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace zebra::server
