@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Request limits, hostile inputs, slow clients and security headers of `zebra serve`.
+
+  limits_test.py ZEBRA SOURCE_DIR
+
+(a) a body over --max-body → 413 problem (Content-Length, chunked and gzip-compressed);
+(b) an oversized request line or header → 414/431/400;
+(c) JSON nested 100,000 deep in POST /v1/evaluate → 400 problem, server alive;
+(d) hostile but well-formed large inputs (a near-limit case, a large FHIR bundle) answer within
+    a bound;
+(e) slowloris: 50 connections sending their headers one byte per second; normal requests are
+    still answered promptly and the slow connections are dropped;
+plus security headers on API, static and error responses, and no case data in 401/403 answers.
+"""
+import copy
+import gzip
+import http.client
+import json
+import os
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+MAX_BODY = 2 * 1024 * 1024  # the default --max-body, passed explicitly
+SLOW_CLIENTS = 50
+
+
+def raw_request(port, data, timeout=30, read_all=True):
+    """Sends raw bytes; returns (status, headers dict lower-case, body) or (None, {}, b"") on EOF."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout * harness.SLOW)
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything
+        r = http.client.HTTPResponse(s)
+        try:
+            r.begin()
+        except (http.client.RemoteDisconnected, ConnectionResetError):
+            return None, {}, b""
+        headers = {k.lower(): v for k, v in r.getheaders()}
+        body = r.read() if read_all else b""
+        return r.status, headers, body
+    finally:
+        s.close()
+
+
+def is_problem(status, headers, body, expected):
+    if status != expected:
+        return False
+    if not headers.get("content-type", "").startswith("application/problem+json"):
+        return False
+    try:
+        return json.loads(body).get("status") == expected
+    except ValueError:
+        return False
+
+
+def security_headers_ok(headers):
+    h = {k.lower(): v for k, v in headers.items()}
+    csp = h.get("content-security-policy", "")
+    return ("frame-ancestors 'none'" in csp and "default-src" in csp and
+            h.get("x-content-type-options") == "nosniff" and h.get("referrer-policy") == "no-referrer")
+
+
+def alive(client):
+    try:
+        return client.get("/v1/health", timeout=20).status == 200
+    except OSError:
+        return False
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    zebra, source = sys.argv[1], sys.argv[2]
+    f = harness.Failures()
+    work = harness.temp_dir("zebra-limits.")
+    server = None
+    try:
+        db = "sqlite:" + os.path.join(work, "z.db")
+        server = harness.Server(zebra, source, work, db, ["--demo", "--max-body", str(MAX_BODY)]).start()
+        port = server.port
+        anon = server.client()
+        case = harness.demo_cases(source)[0]
+        case_text = json.dumps(case).encode()
+
+        # ---- (a) body limits -------------------------------------------------------------------
+        big = b'{"pad":"' + b"x" * (MAX_BODY + 1) + b'"}'
+        st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                  b"Content-Length: %d\r\n\r\n" % len(big) + big)
+        f.check(is_problem(st, h, body, 413), "body over --max-body (Content-Length) → 413 problem", f"{st} {body[:120]!r}")
+        f.check(security_headers_ok(h), "security headers on the 413 answer", repr(h))
+
+        chunk = b"x" * 65536
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(MAX_BODY // len(chunk) * 2)) + b"0\r\n\r\n"
+        st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                  b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked)
+        f.known_gap(st == 413, f"chunked body of {len(chunked) // 1024} KiB (2x the limit) → 413",
+                    "cpp-httplib 0.11 does not apply the body limit to chunked bodies", f"{st} {body[:120]!r}")
+
+        # 40 MiB of zeros compress to ~40 KiB: the limit must hold for the decoded body too.
+        bomb = gzip.compress(b'{"pad":"' + b"0" * (40 << 20) + b'"}', compresslevel=9)
+        st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                  b"Content-Encoding: gzip\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+                                  % len(bomb) + bomb)
+        f.known_gap(st in (413, 415), f"gzip body of {len(bomb) // 1024} KiB that inflates to 40 MiB → 413 or 415",
+                    "cpp-httplib 0.11 inflates Content-Encoding bodies without a limit", f"{st} {body[:120]!r}")
+        f.check(alive(anon), "server alive after the body-limit requests")
+
+        # ---- (b) request line and header limits ------------------------------------------------
+        st, h, body = raw_request(port, b"GET /v1/health?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        f.check(st in (414, 400), "request line of 9 KB → 414 or 400", str(st))
+        st, h, body = raw_request(port, b"GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+        f.check(st in (431, 400), "header line of 9 KB → 431 or 400", str(st))
+        many = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 90) for i in range(2000))
+        st, h, body = raw_request(port, b"GET /v1/health HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n")
+        f.known_gap(st in (431, 400), "2,000 header lines (190 KB of headers) → 431 or 400",
+                    "cpp-httplib 0.11 limits each header line, not their number", str(st))
+        f.check(alive(anon), "server alive after the oversized headers")
+
+        # ---- (c) deep nesting --------------------------------------------------------------
+        for label, text in [("arrays", b"[" * 100000 + b"]" * 100000),
+                            ("objects", b'{"a":' * 100000 + b"1" + b"}" * 100000),
+                            ("unclosed arrays", b"[" * 100000)]:
+            r = anon.post("/v1/evaluate", text)
+            f.check(is_problem(r.status, {k.lower(): v for k, v in r.headers}, r.body, 400),
+                    f"JSON {label} nested 100,000 deep → 400 problem", f"{r.status} {r.body[:120]!r}")
+            r = anon.post("/v1/validate", text)
+            f.check(r.status in (200, 400) and (r.status == 400 or r.json()["valid"] is False),
+                    f"POST /v1/validate with {label} nested 100,000 deep → invalid, no crash", str(r.status))
+        r = anon.post("/v1/fhir/map", b'{"resourceType":"Bundle","entry":' + b"[" * 100000 + b"]" * 100000 + b"}")
+        f.check(r.status == 400, "FHIR bundle nested 100,000 deep → 400", str(r.status))
+        f.check(alive(anon), "server alive after the deep nesting")
+
+        # ---- (d) large, expensive but well-formed inputs --------------------------------------
+        heavy = copy.deepcopy(case)
+        heavy.setdefault("tumor", {})["invades"] = ["duodenum", "pancreas"] * ((MAX_BODY - 2000) // 26)
+        heavy_text = json.dumps(heavy).encode()
+        t0 = time.monotonic()
+        r = anon.post("/v1/evaluate", heavy_text, timeout=60)
+        took = time.monotonic() - t0
+        f.check(r.status == 400, f"case with a {len(heavy_text) // 1024} KiB non-unique array → 400", str(r.status))
+        f.check(took < 10 * harness.SLOW, f"... answered in {took:.2f} s (< 10 s)")
+
+        bundle_path = os.path.join(source, "tests", "fhir", "ileum-carcinoid-syndrome-liver.bundle.json")
+        with open(bundle_path) as fh:
+            bundle = json.load(fh)
+        observations = [e for e in bundle.get("entry", []) if e.get("resource", {}).get("resourceType") == "Observation"]
+        if observations:
+            entries = list(bundle["entry"])
+            one = len(json.dumps(observations[0]))
+            for i in range((MAX_BODY - len(json.dumps(bundle)) - 4000) // (one + 30)):
+                e = copy.deepcopy(observations[i % len(observations)])
+                e.get("resource", {})["id"] = f"extra-{i}"
+                if "fullUrl" in e:
+                    e["fullUrl"] = f"urn:uuid:extra-{i}"
+                entries.append(e)
+            bundle["entry"] = entries
+        bundle_text = json.dumps(bundle).encode()
+        t0 = time.monotonic()
+        r = anon.post("/v1/evaluate", bundle_text, timeout=60)
+        took = time.monotonic() - t0
+        f.check(r.status in (200, 400), f"FHIR bundle of {len(bundle['entry'])} entries ({len(bundle_text) // 1024} KiB)"
+                f" → 200 or 400", f"{r.status} {r.body[:160]!r}")
+        f.check(took < 10 * harness.SLOW, f"... answered in {took:.2f} s (< 10 s)")
+
+        # ---- security headers ------------------------------------------------------------------
+        for label, resp in [("API GET /v1/health", anon.get("/v1/health")),
+                            ("static GET /", anon.get("/", headers={"Accept": "text/html"})),
+                            ("static fallback GET /cases/x", anon.get("/cases/x")),
+                            ("404 problem", anon.get("/v1/no-such-route")),
+                            ("401", anon.get("/v1/cases")),
+                            ("400 problem", anon.post("/v1/evaluate", b"{"))]:
+            f.check(security_headers_ok(dict(resp.headers)), f"security headers on {label} ({resp.status})",
+                    repr(resp.headers))
+        r = anon.get("/v1/cases")
+        f.check(r.header("Cache-Control") == "no-store", "API answers are Cache-Control: no-store")
+
+        # ---- 401/403 carry no case data ---------------------------------------------------------
+        listed_as_viewer = None
+        viewer_token = harness.api_token(anon, "viewer", "zebra-demo")
+        viewer = server.client(viewer_token)
+        cases = viewer.get("/v1/cases").json()["cases"]
+        f.check(len(cases) > 0, "demo store has cases to protect")
+        cid = cases[0]["id"]
+        listed_as_viewer = viewer.get(f"/v1/cases/{cid}").json()["case"]
+        secret = [listed_as_viewer.get("id", ""), json.dumps(listed_as_viewer.get("tumor", {}))[:40]]
+        marker = "MARKER-7f3a-not-to-be-echoed"
+        probes = [
+            ("401 GET /v1/cases without credentials", anon.get("/v1/cases")),
+            ("401 GET /v1/cases/{id} with a wrong token", server.client("zt_wrong").get(f"/v1/cases/{cid}")),
+            ("401 GET /v1/cases/{id} with a wrong cookie", anon.get(f"/v1/cases/{cid}", headers={"Cookie": "zebra_session=x"})),
+            ("403 POST /v1/cases as viewer", viewer.post("/v1/cases", dict(case, id=marker))),
+            ("403 PUT /v1/cases/{id} as viewer", viewer.request("PUT", f"/v1/cases/{cid}", dict(case, id=marker))),
+            ("403 POST decision as viewer", viewer.post(f"/v1/cases/{cid}/decision", {"option_id": "x", "notes": marker})),
+        ]
+        for label, resp in probes:
+            text = resp.body.decode("utf-8", "replace")
+            leaked = [s for s in secret + [marker, cid] if s and s in text]
+            expected = int(label[:3])
+            f.check(resp.status == expected and not leaked, f"{label}: no case data in the answer",
+                    f"{resp.status} leaked {leaked}")
+        f.check(anon.get("/v1/cases").body == b"", "401 has an empty body")
+
+        # ---- (e) slowloris ----------------------------------------------------------------
+        slowloris(f, port, anon, direct=True)
+        f.check(server.stop() == 0, "server stops cleanly after all of the above")
+    except Exception as e:  # noqa: BLE001
+        f.check(False, "test ran to completion", f"{type(e).__name__}: {e}")
+        if server is not None:
+            print(server.log_text()[-3000:])
+    finally:
+        if server is not None:
+            server.stop()
+        harness.rmtree(work)
+    return f.exit_code()
+
+
+def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30):
+    """Opens `clients` connections that send a request one byte per second. Normal requests through
+    `client` must still be answered promptly, and the slow connections must be dropped.
+
+    `direct`: the attack goes straight at zebra serve, whose worker threads each block on one slow
+    connection (cpp-httplib's read timeout applies per read, not per request) — a known gap that
+    the TLS reverse proxy (deploy/nginx/zebra.conf, tests/service/proxy_test.py) closes."""
+    request = b"GET /v1/health HTTP/1.1\r\nHost: slow\r\nX-Slow: " + b"s" * 200 + b"\r\n\r\n"
+    stop = threading.Event()
+    dropped_after = {}  # connection index → seconds until the server closed it
+    lock = threading.Lock()
+
+    def slow(i):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            with lock:
+                dropped_after[i] = 0.0
+            return
+        start = time.monotonic()
+        s.settimeout(1.0)
+        try:
+            for byte in request:
+                if stop.is_set():
+                    return
+                s.sendall(bytes([byte]))
+                # A closed connection shows as EOF (or reset) on read; the recv waits out the second.
+                try:
+                    if s.recv(1) == b"":
+                        raise ConnectionResetError
+                except socket.timeout:
+                    pass
+        except OSError:
+            with lock:
+                dropped_after[i] = time.monotonic() - start
+        finally:
+            s.close()
+
+    where = "directly" if direct else "through the proxy"
+    check = (lambda ok, name, detail="": f.known_gap(ok, name, "no per-request header deadline in zebra serve; "
+                                                     "use the reverse proxy", detail)) if direct else f.check
+    threads = [threading.Thread(target=slow, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(2)
+    # Normal requests during the attack: each must be answered promptly.
+    latencies, errors = [], 0
+    for _ in range(2 if direct else 10):
+        t0 = time.monotonic()
+        try:
+            ok = client.get("/v1/health", timeout=5 if direct else 30).status == 200
+        except OSError:
+            ok = False
+        latencies.append(time.monotonic() - t0)
+        errors += 0 if ok else 1
+        time.sleep(0.3)
+    worst = max(latencies)
+    check(errors == 0, f"{clients} slowloris connections {where}: {len(latencies)} normal requests answered",
+          f"{errors} failed")
+    check(worst < 2.0 * harness.SLOW, f"... slowest normal answer {worst:.2f} s (< 2 s)")
+    deadline = time.monotonic() + (5 if direct else drop_within) * harness.SLOW
+    while time.monotonic() < deadline and len(dropped_after) < clients:
+        time.sleep(0.5)
+    stop.set()
+    with lock:
+        n = len(dropped_after)
+        slowest = max(dropped_after.values()) if dropped_after else None
+    check(n == clients, f"... {n}/{clients} slow connections dropped"
+          + (f" (last after {slowest:.1f} s)" if slowest is not None else ""))
+    for t in threads:
+        t.join(timeout=5)
+    # Once the attackers are gone the server answers again.
+    f.check(alive(client), f"answers normally once the slow clients ({where}) are gone")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
