@@ -16,6 +16,9 @@ namespace {
 
 constexpr size_t kMaxBundleBytes = 32u << 20;
 constexpr size_t kMaxDepth = 64;
+// Codes and short labels only go through the table regexes (std::regex recursion grows with the
+// text length).
+constexpr size_t kMaxPatternText = 256;
 
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -535,7 +538,7 @@ class Mapper {
       }
     for (const auto& t : texts) {
       std::smatch m;
-      if (std::regex_match(t, m, pattern)) return m[1].str();
+      if (t.size() <= kMaxPatternText && std::regex_match(t, m, pattern)) return m[1].str();
     }
     return std::nullopt;
   }
@@ -798,7 +801,8 @@ class Mapper {
           if (c.is_object() && c.contains(k) && c[k].is_string()) texts.push_back(c[k].get<std::string>());
     for (const auto& t : texts) {
       std::smatch m;
-      if (std::regex_search(t, m, pattern)) return "r" + m[1].str();
+      // std::regex recurses per character: long free text could exhaust the stack.
+      if (t.size() <= kMaxPatternText && std::regex_search(t, m, pattern)) return "r" + m[1].str();
     }
     return std::nullopt;
   }

@@ -1,0 +1,135 @@
+// The fuzz targets' bodies, shared by the libFuzzer executables (fuzz/*_fuzz.cc, clang) and the
+// regression runner (fuzz/regression_runner.cc, any compiler), so that every committed crash
+// input and seed is replayed by `make test` through exactly the code that was fuzzed.
+//
+// Each function must answer every input without crashing, hanging or leaking; a sanitizer report
+// is a bug in the module that raised it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clinical/clinical.h"
+#include "dmn/model.h"
+#include "feel/feel.h"
+#include "fhir/fhir.h"
+
+namespace zebra::fuzz {
+
+// Inputs larger than this are skipped: the engines have their own size guards, and huge inputs
+// only slow the fuzzer down without reaching new code.
+inline constexpr size_t kMaxInputBytes = 256 * 1024;
+
+inline int FeelOne(std::string_view text) {
+  using namespace zebra::feel;
+  if (text.size() > kMaxInputBytes) return 0;
+  // A few names in scope so that names with spaces and paths get exercised too.
+  Scope scope;
+  scope.Declare("x");
+  scope.Declare("Monthly Salary");
+  scope.Declare("items");
+  Context person;
+  person.Put("age", Value::Number(42));
+  person.Put("name", Value::String("Ann"));
+  std::vector<Value> slots = {Value::Number(5), Value::Number(1000),
+                              Value::FromList(List{Value::Number(1), Value::FromContext(person)})};
+  EvalContext ctx;
+  ctx.max_iterations = 100'000;  // keep each run fast; the limits themselves are under test
+  ctx.max_depth = 200;
+  ctx.now = DateTime{DateFromCivil(2024, 5, 1), Time{}};
+  if (auto e = CompileExpression(text, scope)) {
+    Value v = e->Evaluate(slots, ctx);
+    (void)ToFeelLiteral(v);  // formatting must cope with every value
+  }
+  EvalContext ctx2;
+  ctx2.max_iterations = 100'000;
+  ctx2.max_depth = 200;
+  if (auto t = CompileUnaryTests(text, scope)) {
+    Value v = t->Test(Value::Number(5), slots, ctx2);
+    (void)ToFeelLiteral(v);
+  }
+  return 0;
+}
+
+// DMN XML → model; then every decision with no inputs, with every input a number, and with every
+// input a string; then every decision service with no inputs.
+inline int DmnOne(std::string_view xml) {
+  using namespace zebra;
+  if (xml.size() > kMaxInputBytes) return 0;
+  auto model = dmn::LoadModelFromString(xml, "<fuzz>");
+  if (!model) return 0;
+  const dmn::Model& m = **model;
+  (void)m.diagnostics();
+  dmn::EvaluateOptions options;
+  options.now = feel::DateTime{feel::DateFromCivil(2024, 5, 1), feel::Time{}};
+  std::vector<feel::Context> input_sets(3);
+  for (const auto& name : m.InputDataNames()) {
+    input_sets[1].Put(name, feel::Value::Number(5));
+    input_sets[2].Put(name, feel::Value::String("a"));
+  }
+  for (const auto& inputs : input_sets) {
+    auto r = m.Evaluate(inputs, {}, options);
+    for (const auto& d : r.decisions) (void)feel::ToFeelLiteral(d.value);
+  }
+  for (const auto& s : m.DecisionServiceNames()) {
+    auto r = m.InvokeService(s, input_sets[0], options);
+    for (const auto& d : r.decisions) (void)feel::ToFeelLiteral(d.value);
+  }
+  return 0;
+}
+
+// The real knowledge base, loaded once per process.
+inline const clinical::KnowledgeBase* FuzzKnowledgeBase() {
+  static const std::shared_ptr<const clinical::KnowledgeBase> kb = [] {
+    auto loaded = clinical::LoadKnowledgeBase(clinical::DefaultKnowledgeDir());
+    return loaded ? *loaded : nullptr;
+  }();
+  return kb.get();
+}
+
+// Case JSON → schema validation → evaluation against the knowledge base → text and HTML.
+inline int CaseOne(std::string_view text) {
+  using namespace zebra;
+  if (text.size() > kMaxInputBytes) return 0;
+  const clinical::KnowledgeBase* kb = FuzzKnowledgeBase();
+  if (!kb) __builtin_trap();  // the harness itself is broken: say so loudly
+  auto c = clinical::ParseCase(text, *kb);
+  if (!c) return 0;
+  clinical::Json rec = clinical::Evaluate(*kb, *c);
+  (void)clinical::RenderText(rec);
+  (void)clinical::RenderHtml(rec);
+  return 0;
+}
+
+inline const fhir::Json* FuzzCodeTables() {
+  static const std::unique_ptr<fhir::Json> tables = [] {
+    auto t = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(clinical::DefaultKnowledgeDir()));
+    return t ? std::make_unique<fhir::Json>(std::move(*t)) : nullptr;
+  }();
+  return tables.get();
+}
+
+// FHIR Bundle → case; a mapped case is validated and, when valid, evaluated (what
+// `zebra evaluate --fhir` does).
+inline int FhirOne(std::string_view text) {
+  using namespace zebra;
+  if (text.size() > kMaxInputBytes) return 0;
+  const fhir::Json* tables = FuzzCodeTables();
+  const clinical::KnowledgeBase* kb = FuzzKnowledgeBase();
+  if (!tables || !kb) __builtin_trap();
+  fhir::MapOptions options;
+  options.as_of = "2025-01-01";
+  auto mapped = fhir::MapBundle(text, *tables, options);
+  if (!mapped) return 0;
+  (void)mapped->report.dump();
+  auto c = clinical::ParseCase(mapped->case_json.dump(), *kb);
+  if (!c) return 0;
+  (void)clinical::Evaluate(*kb, *c);
+  return 0;
+}
+
+}  // namespace zebra::fuzz
