@@ -22,7 +22,7 @@ fi
 command -v wrk >/dev/null || { echo "server latency: wrk is not installed (scripts/setup.sh installs it)"; exit 1; }
 
 tmp=$(mktemp -d)
-"$zebra" serve --demo --port "$port" >"$tmp/serve.log" 2>&1 &
+"$zebra" serve --demo --port "$port" --db "sqlite:$tmp/bench.db" >"$tmp/serve.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do
