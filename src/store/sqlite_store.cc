@@ -1,9 +1,11 @@
 // The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a write is on disk
-// before it is acknowledged. One connection guarded by a mutex keeps every transaction serial
-// (correctness first: the audit chain and revision numbers need serial writers anyway).
+// before it is acknowledged. One writer connection guarded by a mutex keeps every write
+// transaction serial (the audit chain and revision numbers need serial writers anyway); reads use
+// a small pool of query-only connections, which WAL lets run beside the writer.
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -81,15 +83,20 @@ void BindAll(Stmt& s, const Args&... args) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
-  ~SqliteStore() override { sqlite3_close_v2(db_); }
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    for (sqlite3* r : readers_idle_) sqlite3_close_v2(r);
+    sqlite3_close_v2(db_);
+  }
 
   Result<void> Init() {
     return Run([&] {
       Exec("PRAGMA busy_timeout = 10000");
       {
         Stmt s(db_, "PRAGMA journal_mode = WAL");
-        if (!s.Step() || s.Text(0) != "wal") throw SqlError("sqlite: could not enable WAL mode");
+        // An in-memory database (tests) has no journal file; a file must be in WAL mode.
+        const bool ok = s.Step() && (s.Text(0) == "wal" || (InMemory() && s.Text(0) == "memory"));
+        if (!ok) throw SqlError("sqlite: could not enable WAL mode");
       }
       Exec("PRAGMA synchronous = FULL");
       Exec("PRAGMA foreign_keys = ON");
@@ -100,8 +107,8 @@ class SqliteStore final : public Store {
   std::string_view Kind() const override { return "sqlite"; }
 
   Result<void> Ping() override {
-    return Run([&] {
-      Stmt s(db_, "SELECT 1");
+    return RunRead([&](sqlite3* db) {
+      Stmt s(db, "SELECT 1");
       s.Step();
     });
   }
@@ -138,14 +145,14 @@ class SqliteStore final : public Store {
 
   Result<std::optional<CaseRevision>> GetCase(std::string_view case_id, std::optional<int> revision) override {
     if (!ValidCaseId(case_id)) return std::optional<CaseRevision>();
-    return Run([&]() -> std::optional<CaseRevision> {
+    return RunRead([&](sqlite3* db) -> std::optional<CaseRevision> {
       constexpr std::string_view kCols = "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions ";
       std::optional<Stmt> q;
       if (revision) {
-        q.emplace(db_, fmt::format("{}WHERE case_id = ? AND revision = ?", kCols));
+        q.emplace(db, fmt::format("{}WHERE case_id = ? AND revision = ?", kCols));
         q->Bind(1, case_id).Bind(2, *revision);
       } else {
-        q.emplace(db_, fmt::format("{}WHERE case_id = ? ORDER BY revision DESC LIMIT 1", kCols));
+        q.emplace(db, fmt::format("{}WHERE case_id = ? ORDER BY revision DESC LIMIT 1", kCols));
         q->Bind(1, case_id);
       }
       if (!q->Step()) return std::nullopt;
@@ -155,8 +162,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<CaseRevision>> ListRevisions(std::string_view case_id) override {
     if (!ValidCaseId(case_id)) return std::vector<CaseRevision>();
-    return Run([&] {
-      Stmt q(db_,
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db,
              "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions "
              "WHERE case_id = ? ORDER BY revision");
       q.Bind(1, case_id);
@@ -167,8 +174,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<CaseSummary>> ListCases() override {
-    return Run([&] {
-      Stmt q(db_, R"(
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, R"(
 SELECT r.case_id, r.label, r.revision, r.created_at, r.created_by,
   EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = r.case_id),
   (SELECT e.id FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1),
@@ -218,8 +225,8 @@ ORDER BY r.created_at DESC, r.case_id)");
 
   Result<std::vector<Evaluation>> ListEvaluations(std::string_view case_id) override {
     if (!ValidCaseId(case_id)) return std::vector<Evaluation>();
-    return Run([&] {
-      Stmt q(db_, fmt::format("{} WHERE case_id = ? ORDER BY id", kEvaluationSelect));
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("{} WHERE case_id = ? ORDER BY id", kEvaluationSelect));
       q.Bind(1, case_id);
       std::vector<Evaluation> out;
       while (q.Step()) out.push_back(ReadEvaluation(q));
@@ -228,8 +235,8 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::optional<Evaluation>> GetEvaluation(std::int64_t id) override {
-    return Run([&]() -> std::optional<Evaluation> {
-      Stmt q(db_, fmt::format("{} WHERE id = ?", kEvaluationSelect));
+    return RunRead([&](sqlite3* db) -> std::optional<Evaluation> {
+      Stmt q(db, fmt::format("{} WHERE id = ?", kEvaluationSelect));
       q.Bind(1, id);
       if (!q.Step()) return std::nullopt;
       return ReadEvaluation(q);
@@ -257,8 +264,8 @@ ORDER BY r.created_at DESC, r.case_id)");
 
   Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
     if (!ValidCaseId(case_id)) return std::vector<Decision>();
-    return Run([&] {
-      Stmt q(db_,
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db,
              "SELECT id, case_id, case_revision, decision_json, created_by, created_at FROM decisions "
              "WHERE case_id = ? ORDER BY id");
       q.Bind(1, case_id);
@@ -304,8 +311,8 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::optional<User>> FindUser(std::string_view username) override {
-    return Run([&]() -> std::optional<User> {
-      Stmt q(db_, "SELECT id, username, password_hash, role FROM users WHERE username = ?");
+    return RunRead([&](sqlite3* db) -> std::optional<User> {
+      Stmt q(db, "SELECT id, username, password_hash, role FROM users WHERE username = ?");
       q.Bind(1, username);
       if (!q.Step()) return std::nullopt;
       return ReadUser(q);
@@ -313,8 +320,8 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::optional<User>> FindUserById(std::int64_t id) override {
-    return Run([&]() -> std::optional<User> {
-      Stmt q(db_, "SELECT id, username, password_hash, role FROM users WHERE id = ?");
+    return RunRead([&](sqlite3* db) -> std::optional<User> {
+      Stmt q(db, "SELECT id, username, password_hash, role FROM users WHERE id = ?");
       q.Bind(1, id);
       if (!q.Step()) return std::nullopt;
       return ReadUser(q);
@@ -337,8 +344,8 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::optional<Session>> FindSession(std::string_view token_hash, std::int64_t now_unix) override {
-    return Run([&]() -> std::optional<Session> {
-      Stmt q(db_,
+    return RunRead([&](sqlite3* db) -> std::optional<Session> {
+      Stmt q(db,
              "SELECT token_hash, csrf_token, user_id, expires_unix FROM sessions "
              "WHERE token_hash = ? AND expires_unix > ?");
       BindAll(q, token_hash, now_unix);
@@ -364,8 +371,8 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) override {
-    return Run([&]() -> std::optional<User> {
-      Stmt q(db_,
+    return RunRead([&](sqlite3* db) -> std::optional<User> {
+      Stmt q(db,
              "SELECT u.id, u.username, u.password_hash, u.role FROM api_tokens t "
              "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
       q.Bind(1, token_hash);
@@ -399,14 +406,14 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::vector<AuditEntry>> ListAudit(std::optional<std::string> case_id, std::size_t limit) override {
-    return Run([&] {
+    return RunRead([&](sqlite3* db) {
       const auto n = limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit);
       std::optional<Stmt> q;
       if (case_id) {
-        q.emplace(db_, fmt::format("{} WHERE case_id = ? ORDER BY seq DESC LIMIT ?", kAuditSelect));
+        q.emplace(db, fmt::format("{} WHERE case_id = ? ORDER BY seq DESC LIMIT ?", kAuditSelect));
         BindAll(*q, *case_id, n);
       } else {
-        q.emplace(db_, fmt::format("{} ORDER BY seq DESC LIMIT ?", kAuditSelect));
+        q.emplace(db, fmt::format("{} ORDER BY seq DESC LIMIT ?", kAuditSelect));
         q->Bind(1, n);
       }
       std::vector<AuditEntry> out;
@@ -417,8 +424,8 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::size_t> VerifyAudit() override {
-    return Run([&] {
-      Stmt q(db_, fmt::format("{} ORDER BY seq", kAuditSelect));
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("{} ORDER BY seq", kAuditSelect));
       ChainVerifier verifier;
       while (q.Step()) {
         if (auto ok = verifier.Next(ReadAudit(q)); !ok) throw SqlError(ok.error());
@@ -471,6 +478,67 @@ ORDER BY r.created_at DESC, r.case_id)");
     } catch (const std::exception& e) {
       return tl::unexpected(std::string(e.what()));
     }
+  }
+
+  // Runs a read on a pooled query-only connection (the writer, under the mutex, for an in-memory
+  // database, which other connections cannot see).
+  template <class F>
+  auto RunRead(F&& f) -> Result<std::invoke_result_t<F&, sqlite3*>> {
+    if (InMemory()) return Run([&] { return f(db_); });
+    sqlite3* db = nullptr;
+    {
+      std::unique_lock lock(readers_mu_);
+      readers_cv_.wait(lock, [&] { return !readers_idle_.empty() || readers_open_ < kMaxReaders; });
+      if (!readers_idle_.empty()) {
+        db = readers_idle_.back();
+        readers_idle_.pop_back();
+      } else {
+        ++readers_open_;
+      }
+    }
+    if (!db) {
+      db = OpenReader();
+      if (!db) {
+        ReleaseReader(nullptr);
+        return Run([&] { return f(db_); });  // fall back to the writer connection
+      }
+    }
+    using T = std::invoke_result_t<F&, sqlite3*>;
+    Result<T> out;
+    try {
+      if constexpr (std::is_void_v<T>) {
+        f(db);
+      } else {
+        out = f(db);
+      }
+    } catch (const std::exception& e) {
+      out = tl::unexpected(std::string(e.what()));
+    }
+    ReleaseReader(db);
+    return out;
+  }
+
+  bool InMemory() const { return path_ == ":memory:"; }
+
+  sqlite3* OpenReader() {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA busy_timeout = 10000; PRAGMA query_only = ON", nullptr, nullptr, nullptr) !=
+            SQLITE_OK) {
+      sqlite3_close_v2(db);
+      return nullptr;
+    }
+    return db;
+  }
+
+  void ReleaseReader(sqlite3* db) {
+    std::lock_guard lock(readers_mu_);
+    if (db) {
+      readers_idle_.push_back(db);
+    } else {
+      --readers_open_;
+    }
+    readers_cv_.notify_one();
   }
 
   void Exec(const char* sql) {
@@ -563,8 +631,15 @@ ORDER BY r.created_at DESC, r.case_id)");
     return AuditEntry{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6), q.Text(7)};
   }
 
+  static constexpr std::size_t kMaxReaders = 4;
+
   sqlite3* db_;
+  std::string path_;
   std::mutex mu_;
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<sqlite3*> readers_idle_;
+  std::size_t readers_open_ = 0;
   std::uint64_t session_writes_ = 0;
   std::uint64_t jti_writes_ = 0;
 };
@@ -580,7 +655,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     sqlite3_close_v2(db);
     return tl::unexpected(err);
   }
-  auto store = std::make_unique<SqliteStore>(db);
+  auto store = std::make_unique<SqliteStore>(db, path);
   if (auto ok = store->Init(); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Store>(std::move(store));
 }

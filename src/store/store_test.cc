@@ -517,8 +517,26 @@ TEST_P(StoreTest, ConcurrentWritersKeepOneLinearChain) {
       }
     });
   }
+  // Readers run beside the writers: every snapshot they see is a whole, intact chain.
+  std::atomic<bool> writing{true};
+  std::atomic<int> reads{0}, read_failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      while (writing) {
+        auto v = stores[t]->VerifyAudit();
+        if (!v) ++read_failures;
+        if (!stores[t]->ListCases()) ++read_failures;
+        ++reads;
+      }
+    });
+  }
   for (auto& th : threads) th.join();
+  writing = false;
+  for (auto& th : readers) th.join();
   EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(read_failures.load(), 0);
+  EXPECT_GT(reads.load(), 0);
   auto verified = store_->VerifyAudit();
   ASSERT_TRUE(verified) << verified.error();
   EXPECT_EQ(*verified, static_cast<std::size_t>(kThreads * kCasesPerThread * 3));
@@ -584,6 +602,20 @@ TEST(StoreOpen, RejectsUnknownUrls) {
   EXPECT_FALSE(OpenStore("sqlite:"));
   EXPECT_FALSE(OpenStore(""));
   EXPECT_FALSE(OpenStore("sqlite:/nonexistent-dir-zebra/x.db"));
+}
+
+TEST(StoreOpen, InMemorySqliteWorks) {
+  auto s = OpenStore("sqlite::memory:");
+  ASSERT_TRUE(s) << s.error();
+  auto c = (*s)->CreateCase(R"({"id":"mem"})", "a");
+  ASSERT_TRUE(c) << c.error();
+  auto got = (*s)->GetCase(c->case_id, std::nullopt);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->case_json, R"({"id":"mem"})");
+  auto list = (*s)->ListCases();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].label, "mem");
 }
 
 TEST(StoreOpen, Roles) {
