@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -161,8 +162,9 @@ class Response:
 
 
 class Client:
-    def __init__(self, host, port, token=None, timeout=30):
+    def __init__(self, host, port, token=None, timeout=30, tls=None):
         self.host, self.port, self.token, self.timeout = host, port, token, timeout
+        self.tls = tls  # an ssl.SSLContext: HTTPS
 
     def request(self, method, path, body=None, headers=None, timeout=None):
         h = {"Accept": "application/json"}
@@ -174,11 +176,18 @@ class Client:
             h["Content-Type"] = "application/json"
         if headers:
             h.update(headers)
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=(timeout or self.timeout) * SLOW)
+        t = (timeout or self.timeout) * SLOW
+        if self.tls:
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=t, context=self.tls)
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=t)
         try:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
-            return Response(r.status, r.getheaders(), r.read())
+            resp = Response(r.status, r.getheaders(), r.read())
+            if self.tls:
+                resp.tls_version = conn.sock.version() if conn.sock else None
+            return resp
         finally:
             conn.close()
 
@@ -200,6 +209,102 @@ def api_token(client, username, password):
     if r.status != 201:
         raise RuntimeError(f"token for {username}: HTTP {r.status} {r.body[:200]!r}")
     return r.json()["token"]
+
+
+def wait_port(port, timeout=30, proc=None):
+    deadline = time.monotonic() + timeout * SLOW
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                return True
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+    return False
+
+
+def make_certificate(workdir):
+    """A self-signed P-256 certificate for 127.0.0.1/localhost; returns (cert, key) paths."""
+    cert, key = os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem")
+    rc, out = run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                   "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                   "-keyout", key, "-out", cert])
+    if rc != 0:
+        raise RuntimeError("openssl req: " + out)
+    return cert, key
+
+
+class Nginx:
+    """Debian's nginx running deploy/nginx/zebra.conf in a temp dir, as the current user.
+
+    The deployed file is used as is except for: the upstream servers, the listen ports (IPv4
+    loopback only), the certificate paths and the server name."""
+
+    def __init__(self, source_dir, workdir, upstream_ports):
+        self.source_dir, self.dir, self.upstream_ports = source_dir, os.path.join(workdir, "nginx"), upstream_ports
+        self.proc = None
+
+    def start(self, timeout=30):
+        os.makedirs(self.dir, exist_ok=True)
+        self.cert, key = make_certificate(self.dir)
+        with open(os.path.join(self.source_dir, "deploy", "nginx", "zebra.conf")) as f:
+            conf = f.read()
+        for attempt in range(3):
+            self.http_port, self.https_port = free_port(), free_port()
+            site = re.sub(r"(?m)^\s*server 127\.0\.0\.1:8080[^;]*;",
+                          "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;"
+                                    for p in self.upstream_ports), conf)
+            site = re.sub(r"(?m)^\s*listen \[::\]:.*$", "", site)
+            site = site.replace("listen 80;", f"listen 127.0.0.1:{self.http_port};")
+            site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{self.https_port} ssl http2;")
+            site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {self.cert};", site)
+            site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", site)
+            site = site.replace("zebra.example.org", "localhost")
+            with open(os.path.join(self.dir, "zebra.conf"), "w") as f:
+                f.write(site)
+            d = self.dir
+            main = (("user root root;\n" if os.geteuid() == 0 else "") +
+                    f"worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n"
+                    "events { worker_connections 1024; }\n"
+                    f"http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n"
+                    f"  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n"
+                    f"  scgi_temp_path {d}/scgi;\n  include {d}/zebra.conf;\n}}\n")
+            with open(os.path.join(d, "nginx.conf"), "w") as f:
+                f.write(main)
+            with open(os.path.join(d, "stderr.log"), "wb") as err:
+                self.proc = subprocess.Popen(["nginx", "-p", d, "-e", f"{d}/error.log", "-c", f"{d}/nginx.conf",
+                                              "-g", "daemon off;"], stdout=err, stderr=err, stdin=subprocess.DEVNULL)
+            if wait_port(self.https_port, timeout, self.proc) and wait_port(self.http_port, timeout, self.proc):
+                return self
+            self.stop()  # most likely a port taken between free_port() and bind: try other ports
+        raise RuntimeError("nginx did not start:\n" + self.log_text())
+
+    def log_text(self):
+        out = ""
+        for name in ("stderr.log", "error.log"):
+            try:
+                with open(os.path.join(self.dir, name), errors="replace") as f:
+                    out += f.read()[-3000:]
+            except OSError:
+                pass
+        return out
+
+    def tls_context(self):
+        ctx = ssl.create_default_context(cafile=self.cert)
+        return ctx
+
+    def client(self, token=None):
+        return Client("127.0.0.1", self.https_port, token, tls=self.tls_context())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful
+            try:
+                self.proc.wait(timeout=15 * SLOW)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def demo_cases(source_dir):

@@ -222,13 +222,14 @@ def main():
     return f.exit_code()
 
 
-def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30):
+def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30, connect=None):
     """Opens `clients` connections that send a request one byte per second. Normal requests through
     `client` must still be answered promptly, and the slow connections must be dropped.
 
     `direct`: the attack goes straight at zebra serve, whose worker threads each block on one slow
     connection (cpp-httplib's read timeout applies per read, not per request) — a known gap that
-    the TLS reverse proxy (deploy/nginx/zebra.conf, tests/service/proxy_test.py) closes."""
+    the TLS reverse proxy (deploy/nginx/zebra.conf, tests/service/proxy_test.py) closes.
+    `connect`: returns a connected socket (default plain TCP to `port`)."""
     request = b"GET /v1/health HTTP/1.1\r\nHost: slow\r\nX-Slow: " + b"s" * 200 + b"\r\n\r\n"
     stop = threading.Event()
     dropped_after = {}  # connection index → seconds until the server closed it
@@ -236,7 +237,7 @@ def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30):
 
     def slow(i):
         try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s = connect() if connect else socket.create_connection(("127.0.0.1", port), timeout=10)
         except OSError:
             with lock:
                 dropped_after[i] = 0.0
