@@ -49,10 +49,12 @@ if [[ $skip != *" batch "* ]]; then
     if [ "$rc" != 0 ]; then echo "zebra batch exited $rc:"; head -n 20 "$tmp/batch.err"; exit 1; fi
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$tmp/time.txt")
     rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tmp/time.txt")
     lines=$(wc -l <"$tmp/out.ndjson")
     if [ "$lines" != "$batch_cases" ]; then echo "FAIL: $lines output lines for $batch_cases cases"; exit 1; fi
     rate=$(awk -v n="$batch_cases" -v s="$wall" 'BEGIN {printf "%.0f", n / s}')
-    line="batch, $threads thread(s): $batch_cases cases in ${wall}s = $rate cases/s, peak RSS $((rss_kb / 1024)) MB, output $(du -h "$tmp/out.ndjson" | cut -f1)"
+    per_cpu=$(awk -v n="$batch_cases" -v s="$cpu" 'BEGIN {printf "%.0f", n / s}')
+    line="batch, $threads thread(s): $batch_cases cases in ${wall}s = $rate cases/s, peak RSS $((rss_kb / 1024)) MB, CPU ${cpu}s ($per_cpu cases per CPU-second), output $(du -h "$tmp/out.ndjson" | cut -f1)"
     echo "$line"
     summary+=("$line")
     sums+=("$(cksum <"$tmp/out.ndjson")")
