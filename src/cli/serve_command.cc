@@ -27,7 +27,7 @@ int ServeCommand(const Args& args, Io io) {
                  "\"jwks_file\"|\"jwks_url\"}]}");
   app.add_option("--service-url", options.service_url, "public URL of this service, the JWT audience (default http://HOST:PORT)");
   app.add_option("--web-root", options.web_root, "folder of the built web application (default web/dist)");
-  app.add_option("--threads", options.threads, "worker threads (default 4 x cores, at least 16)");
+  app.add_option("--threads", options.threads, "worker threads (default 4 x cores, at least 64)");
   app.add_option("--max-body", options.max_body_bytes, "largest accepted request body in bytes (default 2 MiB)");
   try {
     app.parse(std::vector<std::string>(args.rbegin(), args.rend()));

@@ -1141,8 +1141,13 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
 
 void Server::Impl::ConfigureHttp() {
   std::size_t threads = options.threads;
-  if (threads == 0) threads = std::max<std::size_t>(16, 4 * std::max(1u, std::thread::hardware_concurrency()));
+  // A worker holds its connection while the client keeps it alive, so idle browser connections
+  // must not starve the pool: a floor of 64 (threads are cheap; evaluation is CPU-bound anyway).
+  if (threads == 0) threads = std::max<std::size_t>(64, 4 * std::max(1u, std::thread::hardware_concurrency()));
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs
+  // add ~40 ms to every response.
+  http.set_tcp_nodelay(true);
   http.set_payload_max_length(options.max_body_bytes);
   http.set_read_timeout(options.read_timeout_seconds, 0);
   http.set_write_timeout(options.write_timeout_seconds, 0);
@@ -1273,7 +1278,10 @@ int RunServer(ServerOptions options, std::ostream& out, std::ostream& err) {
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return 1;
   }
-  out << "Zebra is running on http://" << host << ":" << server.Port() << "/  (Ctrl+C stops it)\n" << std::flush;
+  // "running on port N" is parsed by tests/service/harness.py.
+  out << "Zebra is running on port " << server.Port() << ": http://" << host << ":" << server.Port()
+      << "/  (Ctrl+C stops it)\n"
+      << std::flush;
   int received = 0;
   sigwait(&signals, &received);
   err << "zebra serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << " received, stopping\n";

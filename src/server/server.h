@@ -32,7 +32,7 @@ struct ServerOptions {
   std::string web_root = ZEBRA_SOURCE_DIR "/web/dist";
   std::string demo_cases_dir = ZEBRA_SOURCE_DIR "/examples/cases";
   std::string openapi_file = ZEBRA_SOURCE_DIR "/src/server/openapi.json";
-  std::size_t threads = 0;  // 0: 4 x hardware concurrency, at least 16
+  std::size_t threads = 0;  // 0: 4 x hardware concurrency, at least 64
 
   // Limits. The request-line and header limits (8 KiB each) are fixed inside cpp-httplib.
   std::size_t max_body_bytes = 2 * 1024 * 1024;
