@@ -4,7 +4,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 PRESET    ?= release
 
-.PHONY: all setup build web run test unit-test asan-test tck bench fuzz clean
+.PHONY: all setup build web run test unit-test asan-test tck bench soak fuzz clean
 FUZZ_SECONDS ?= 60
 
 all: build
@@ -50,6 +50,11 @@ test: unit-test asan-test
 bench: build
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	BUILD_DIR=$(BUILD_DIR) bash bench/run_bench.sh
+
+# Soak (issue #9; about a minute, not part of `make test`): wrk with 256 connections for 60 s
+# against POST /v1/evaluate; fails on any non-2xx answer, socket error or growing memory.
+soak: build
+	bash bench/soak.sh $(BUILD_DIR)/zebra
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS on its committed seed corpus.
 fuzz: setup
