@@ -10,6 +10,7 @@
 
 #include "json/json_values.h"
 #include "clinical/case_validation.h"
+#include "clinical/recommendation.h"
 
 namespace zebra::clinical {
 namespace {
@@ -86,6 +87,7 @@ tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> Loa
   if (!s) errors.push_back(s.error());
   else kb->case_schema = std::move(*s);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
+  kb->output_plan = internal::MakeOutputPlan(*kb);
   return std::shared_ptr<const KnowledgeBase>(std::move(kb));
 }
 
@@ -105,7 +107,7 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     return tl::unexpected(std::vector<InputError>{{"$", std::string("not valid JSON: ") + e.what()}});
   }
   auto errors = ValidateCaseJson(j, kb);
@@ -115,270 +117,53 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
 
 namespace {
 
-const Json* FindDecision(const std::map<std::string, Json>& results, const std::string& name) {
-  auto it = results.find(name);
-  return it == results.end() ? nullptr : &it->second;
-}
-
-// Lists of contexts from one or more decisions, first entry per id kept, in order.
-Json CollectById(const std::map<std::string, Json>& results, std::initializer_list<const char*> names,
-                 const char* id_key = "id") {
-  Json out = Json::array();
-  std::set<std::string> seen;
-  for (const char* name : names) {
-    const Json* d = FindDecision(results, name);
-    if (!d || !d->is_array()) continue;
-    for (const auto& item : *d) {
-      if (!item.is_object()) continue;
-      std::string id = Str(item, id_key);
-      if (!id.empty() && !seen.insert(id).second) continue;
-      out.push_back(item);
+// json::ValueFromJson without looking up each key before adding it: the keys of a parsed JSON
+// object are already distinct.
+feel::Value CaseValue(const Json& j) {
+  using feel::Value;
+  switch (j.type()) {
+    case Json::value_t::array: {
+      feel::List out;
+      out.reserve(j.size());
+      for (const auto& e : j) out.push_back(CaseValue(e));
+      return Value::FromList(std::move(out));
     }
-  }
-  return out;
-}
-
-Json StringList(const Json& j) {
-  Json out = Json::array();
-  if (j.is_array()) {
-    for (const auto& e : j)
-      if (e.is_string()) out.push_back(e);
-  } else if (j.is_string()) {
-    // "S6,S10" style keys from an annotation.
-    std::string s = j.get<std::string>();
-    std::string cur;
-    for (char c : s + ",") {
-      if (c == ',') {
-        while (!cur.empty() && std::isspace(static_cast<unsigned char>(cur.back()))) cur.pop_back();
-        size_t b = cur.find_first_not_of(" \t");
-        if (b != std::string::npos) out.push_back(cur.substr(b));
-        cur.clear();
-      } else {
-        cur += c;
-      }
+    case Json::value_t::object: {
+      feel::Context c;
+      c.Reserve(j.size());
+      for (const auto& [k, v] : j.get_ref<const Json::object_t&>()) c.Append(k, CaseValue(v));
+      return Value::FromContext(std::move(c));
     }
+    default: return json::ValueFromJson(j);
   }
-  return out;
 }
 
-const Json& CatalogueEntry(const KnowledgeBase& kb, const char* section, const std::string& id) {
-  static const Json kEmpty = Json::object();
-  auto s = kb.catalogue.find(section);
-  if (s == kb.catalogue.end() || !s->is_object()) return kEmpty;
-  auto e = s->find(id);
-  if (e == s->end()) return kEmpty;
-  return *e;
-}
-
-std::string JoinSentences(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (p.empty()) continue;
-    if (!out.empty()) out += ' ';
-    out += p;
-  }
-  return out;
-}
-
-Json PatientSummary(const KnowledgeBase& kb, const Json& out) {
-  std::vector<std::string> parts;
-  std::string scenario_id = out["scenario"].is_object() ? Str(out["scenario"], "id") : "";
-  const Json& sc = CatalogueEntry(kb, "scenarios", scenario_id);
-  parts.push_back(Str(sc, "patient_text"));
-  std::vector<std::string> preferred, other;
-  for (const auto& o : out["options"]) {
-    const Json& entry = CatalogueEntry(kb, "options", Str(o, "id"));
-    std::string text = Str(entry, "patient_text");
-    if (text.empty()) continue;
-    (o.value("preferred", false) ? preferred : other).push_back(text);
-  }
-  if (!preferred.empty()) {
-    parts.push_back("These are the main choices your care team may talk about with you.");
-    parts.insert(parts.end(), preferred.begin(), preferred.end());
-  }
-  if (!other.empty()) {
-    parts.push_back("Other choices may also fit.");
-    parts.insert(parts.end(), other.begin(), other.end());
-  }
-  parts.push_back("Your care team will help you choose. You can ask them anything.");
-  Json questions = Json::array();
-  auto qa = kb.catalogue.find("questions_to_ask");
-  if (qa != kb.catalogue.end() && qa->is_object()) {
-    auto add = [&](const std::string& key) {
-      auto it = qa->find(key);
-      if (it != qa->end() && it->is_array())
-        for (const auto& q : *it)
-          if (q.is_string() && std::find(questions.begin(), questions.end(), q) == questions.end()) questions.push_back(q);
-    };
-    add(scenario_id);
-    add("default");
-  }
-  std::string text = JoinSentences(parts);
-  Json s = Json::object();
-  s["reading_grade"] = std::round(FleschKincaidGrade(text) * 10.0) / 10.0;
-  s["text"] = text;
-  s["questions_to_ask"] = questions;
-  return s;
-}
-
-}  // namespace
-
-namespace {
-// Every decision name the recommendation below reads from `results`.
-constexpr std::string_view kOutputDecisions[] = {
-    "Classification", "Stage",         "Scenario", "Options",   "Not Recommended",        "Classification Alerts",
-    "Stage Alerts",   "Alerts",        "Workup",   "Monitoring", "Classification Missing", "Stage Missing",
-    "Missing"};
 }  // namespace
 
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
+  std::shared_ptr<const internal::OutputPlan> temporary;
+  const internal::OutputPlan* plan = kb.output_plan.get();
+  if (!plan) {
+    temporary = internal::MakeOutputPlan(kb);
+    plan = temporary.get();
+  }
+  const auto& names = internal::ModelDecisionNames(*plan);
   feel::Context inputs;
-  inputs.Put("Case", json::ValueFromJson(case_json));
-  std::map<std::string, Json> results;
-  Json trace = Json::array();
-  for (const auto& km : kb.models) {
-    auto names = km.model->DecisionNames();
+  inputs.Put("Case", CaseValue(case_json));
+  internal::DecisionValues results;
+  std::vector<dmn::TraceEntry> trace;
+  for (size_t m = 0; m < kb.models.size(); ++m) {
     dmn::EvaluateOptions options;
-    dmn::EvaluationResult r = km.model->Evaluate(inputs, names, options);
-    for (const auto& d : r.decisions) {
-      // Only the decisions the output reads are converted to JSON: the fact contexts (dozens
-      // of entries each) are intermediate and were most of the conversion cost.
-      if (std::find(std::begin(kOutputDecisions), std::end(kOutputDecisions), d.name) != std::end(kOutputDecisions))
-        results[d.name] = json::ValueToJson(d.value);
-      inputs.Put(d.name, d.value);
+    dmn::EvaluationResult r = kb.models[m].model->Evaluate(inputs, names[m], options);
+    for (auto& d : r.decisions) {
+      int slot = internal::OutputDecisionIndex(d.name);
+      if (slot >= 0) results[static_cast<size_t>(slot)] = d.value;
+      inputs.Put(std::move(d.name), std::move(d.value));
     }
-    for (const auto& t : r.trace) {
-      Json e = Json::object();
-      e["decision"] = t.decision;
-      e["rule"] = t.rule;
-      e["hit"] = t.hit;
-      trace.push_back(std::move(e));
-    }
+    if (trace.empty()) trace = std::move(r.trace);
+    else std::move(r.trace.begin(), r.trace.end(), std::back_inserter(trace));
   }
-
-  Json out = Json::object();
-  out["schema"] = "zebra.recommendation/v1";
-  out["case_id"] = case_json.value("id", "");
-  out["zebra_version"] = ZEBRA_VERSION;
-  out["knowledge_version"] = kb.version;
-  out["knowledge_date"] = kb.release_date;
-  out["notice"] = kSupportNotice;
-
-  const Json* cls = FindDecision(results, "Classification");
-  Json classification = Json::object();
-  classification["category"] = cls && cls->is_object() ? cls->value("category", Json()) : Json();
-  classification["grade"] = cls && cls->is_object() ? cls->value("grade", Json()) : Json();
-  classification["basis"] = cls && cls->is_object() ? cls->value("basis", Json("")) : Json("");
-  out["classification"] = classification;
-
-  const Json* st = FindDecision(results, "Stage");
-  Json stage = Json::object();
-  stage["system"] = "AJCC 8th";
-  for (const char* k : {"chapter", "t", "n", "m", "group"})
-    stage[k] = st && st->is_object() ? st->value(k, Json()) : Json();
-  stage["derived"] = st && st->is_object() ? StringList(st->value("derived", Json::array())) : Json::array();
-  if (st && st->is_object() && st->contains("basis") && (*st)["basis"].is_string()) stage["basis"] = (*st)["basis"];
-  out["stage"] = stage;
-
-  const Json* sc = FindDecision(results, "Scenario");
-  Json scenario = Json::object();
-  scenario["id"] = sc && sc->is_object() ? sc->value("id", Json()) : Json();
-  scenario["title"] = sc && sc->is_object() ? sc->value("title", Json()) : Json();
-  out["scenario"] = scenario;
-
-  Json options = Json::array();
-  for (const auto& o : CollectById(results, {"Options"})) {
-    std::string id = Str(o, "id");
-    const Json& entry = CatalogueEntry(kb, "options", id);
-    Json opt = Json::object();
-    opt["id"] = id;
-    opt["title"] = entry.value("title", id);
-    opt["intent"] = entry.value("intent", Json());
-    opt["preferred"] = o.value("preferred", false) == true;
-    opt["rationale"] = o.value("rationale", Json(""));
-    opt["evidence"] = o.value("evidence", Json(""));
-    opt["citations"] = StringList(o.value("citations", Json::array()));
-    opt["side_effects"] = entry.value("side_effects", Json::array());
-    opt["cautions"] = StringList(o.value("cautions", Json::array()));
-    if (entry.contains("involves")) opt["involves"] = entry["involves"];
-    options.push_back(std::move(opt));
-  }
-  out["options"] = options;
-
-  Json not_recommended = Json::array();
-  for (const auto& o : CollectById(results, {"Not Recommended"})) {
-    Json e = Json::object();
-    e["id"] = Str(o, "id");
-    e["reason"] = o.value("reason", Json(""));
-    e["citations"] = StringList(o.value("citations", Json::array()));
-    not_recommended.push_back(std::move(e));
-  }
-  out["not_recommended"] = not_recommended;
-
-  // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
-  // staging fact) is shown once, with every text and citation.
-  Json alerts = Json::array();
-  for (const char* decision : {"Classification Alerts", "Stage Alerts", "Alerts"}) {
-    const Json* d = FindDecision(results, decision);
-    if (!d || !d->is_array()) continue;
-    for (const auto& a : *d) {
-      if (!a.is_object()) continue;
-      std::string id = Str(a, "id");
-      std::string text = a.value("text", Json("")).is_string() ? a["text"].get<std::string>() : "";
-      Json cites = StringList(a.value("citations", Json::array()));
-      auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Json& x) { return x["id"] == id; });
-      if (existing != alerts.end()) {
-        std::string old_text = (*existing)["text"].get<std::string>();
-        if (!text.empty() && old_text.find(text) == std::string::npos) (*existing)["text"] = old_text + " " + text;
-        for (const auto& c : cites)
-          if (std::find((*existing)["citations"].begin(), (*existing)["citations"].end(), c) == (*existing)["citations"].end())
-            (*existing)["citations"].push_back(c);
-        continue;
-      }
-      Json e = Json::object();
-      e["id"] = id;
-      e["severity"] = a.value("severity", Json("info"));
-      e["text"] = text;
-      e["citations"] = cites;
-      alerts.push_back(std::move(e));
-    }
-  }
-  // Critical first, then warnings, then information; stable within a severity.
-  auto rank = [](const Json& a) {
-    std::string s = Str(a, "severity");
-    return s == "critical" ? 0 : s == "warning" ? 1 : 2;
-  };
-  std::stable_sort(alerts.begin(), alerts.end(), [&](const Json& a, const Json& b) { return rank(a) < rank(b); });
-  out["alerts"] = alerts;
-
-  Json workup = Json::array();
-  for (const auto& w : CollectById(results, {"Workup"})) {
-    Json e = Json::object();
-    e["id"] = Str(w, "id");
-    e["text"] = w.value("text", Json(""));
-    workup.push_back(std::move(e));
-  }
-  out["workup"] = workup;
-
-  Json monitoring = Json::array();
-  for (const auto& m : CollectById(results, {"Monitoring"}, "test")) {
-    Json e = Json::object();
-    for (const char* k : {"test", "interval", "duration", "text"}) e[k] = m.value(k, Json(""));
-    monitoring.push_back(std::move(e));
-  }
-  out["monitoring"] = monitoring;
-
-  Json missing = Json::array();
-  for (const auto& m : CollectById(results, {"Classification Missing", "Stage Missing", "Missing"}, "field")) {
-    Json e = Json::object();
-    e["field"] = Str(m, "field");
-    e["blocks"] = m.value("blocks", Json(""));
-    missing.push_back(std::move(e));
-  }
-  out["missing"] = missing;
-  out["patient_summary"] = PatientSummary(kb, out);
-  out["trace"] = trace;
-  return out;
+  return internal::BuildRecommendation(kb, *plan, case_json, results, trace);
 }
 
 // ---- readability --------------------------------------------------------------------------------
@@ -407,33 +192,40 @@ int CountSyllables(std::string word) {
 
 }  // namespace
 
-double FleschKincaidGrade(std::string_view text) {
-  int words = 0, sentences = 0, syllables = 0;
+TextCounts CountText(std::string_view text) {
+  TextCounts c;
   std::string word;
   auto flush = [&] {
     if (!word.empty()) {
       int s = CountSyllables(word);
       if (s > 0) {
-        ++words;
-        syllables += s;
+        ++c.words;
+        c.syllables += s;
       }
       word.clear();
     }
   };
   for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == '-') {
-      word += c;
+    char ch = text[i];
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'' || ch == '-') {
+      word += ch;
       continue;
     }
     flush();
-    if ((c == '.' || c == '!' || c == '?') && (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))))
-      ++sentences;
+    if ((ch == '.' || ch == '!' || ch == '?') && (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))))
+      ++c.sentences;
   }
   flush();
+  return c;
+}
+
+double GradeOf(TextCounts c) {
+  int words = c.words, sentences = c.sentences, syllables = c.syllables;
   if (words == 0) return 0;
   if (sentences == 0) sentences = 1;
   return 0.39 * words / sentences + 11.8 * syllables / words - 15.59;
 }
+
+double FleschKincaidGrade(std::string_view text) { return GradeOf(CountText(text)); }
 
 }  // namespace zebra::clinical

@@ -25,6 +25,10 @@ struct InputError {
   std::string message;  // "-3 is below 0"
 };
 
+namespace internal {
+struct OutputPlan;  // case-independent parts of the recommendation (recommendation.h)
+}
+
 struct KnowledgeModel {
   std::string file;
   std::shared_ptr<const dmn::Model> model;
@@ -40,6 +44,8 @@ struct KnowledgeBase {
   Json catalogue;
   Json citations;
   Json case_schema;
+  // Prepared by LoadKnowledgeBase from the fields above; Evaluate prepares it on the fly if absent.
+  std::shared_ptr<const internal::OutputPlan> output_plan;
 };
 
 tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> LoadKnowledgeBase(

@@ -112,6 +112,10 @@ class Context {
   Context() = default;
   // Adds or replaces an entry.
   void Put(std::string key, Value v);
+  // Adds an entry without looking for an existing one with the same key: only for callers that
+  // know the key is new (the keys of a parsed JSON object, context entries distinct at compile time).
+  void Append(std::string key, Value v) { entries_.emplace_back(std::move(key), std::move(v)); }
+  void Reserve(size_t n) { entries_.reserve(n); }
   const Value* Find(std::string_view key) const;
   size_t size() const { return entries_.size(); }
   const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }

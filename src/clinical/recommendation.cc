@@ -1,0 +1,494 @@
+// The recommendation JSON, built straight from the FEEL values of the output decisions.
+//
+// Equivalent to converting each output decision to JSON (json::ValueToJson) and reading fields
+// from that, but only the leaves that reach the output are converted, and the catalogue side
+// (titles, side effects, patient texts and their readability counts, questions to ask) is
+// prepared once per knowledge base. Objects are built by appending to their entry vectors (keys
+// are distinct by construction) and moved into place, never copied.
+#include "clinical/recommendation.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <unordered_map>
+
+#include "json/json_values.h"
+
+namespace zebra::clinical {
+namespace internal {
+namespace {
+
+using feel::Type;
+using feel::Value;
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+constexpr std::string_view kOutputNames[kOutputDecisionCount] = {
+    "Classification", "Stage",  "Scenario",   "Options",                "Not Recommended",
+    "Classification Alerts",    "Stage Alerts", "Alerts", "Workup",     "Monitoring",
+    "Classification Missing",   "Stage Missing", "Missing"};
+
+// String fields of catalogue JSON (as the catalogue reader always did: non-strings read as "").
+std::string Str(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+// Appends key/value to an object known not to hold `key` yet.
+void Add(Json& obj, const char* key, Json value) {
+  obj.get_ref<Json::object_t&>().emplace_back(key, std::move(value));
+}
+Json Object(size_t reserve) {
+  Json j(Json::value_t::object);
+  j.get_ref<Json::object_t&>().reserve(reserve);
+  return j;
+}
+Json Array(size_t reserve) {
+  Json j(Json::value_t::array);
+  j.get_ref<Json::array_t&>().reserve(reserve);
+  return j;
+}
+
+// ---- reading decision values (as their JSON conversion would read) ---------------------------
+
+const Value* Get(const Value& obj, std::string_view key) {
+  return obj.is(Type::kContext) ? obj.context().Find(key) : nullptr;
+}
+
+// The JSON conversion of a value is a string for strings, and also for numbers that do not
+// round-trip through double, temporal values, ranges and functions.
+bool MayBeJsonString(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull:
+    case Type::kBoolean:
+    case Type::kList:
+    case Type::kContext: return false;
+    default: return true;
+  }
+}
+
+// Str() of the JSON conversion of `obj`: the field's text when it converts to a JSON string.
+std::string StrOf(const Value& obj, std::string_view key) {
+  const Value* v = Get(obj, key);
+  if (!v) return {};
+  if (v->is(Type::kString)) return v->string();
+  if (!MayBeJsonString(*v)) return {};
+  Json j = json::ValueToJson(*v);
+  return j.is_string() ? j.get<std::string>() : std::string();
+}
+
+// obj.value(key, fallback) of the JSON conversion.
+Json JsonOr(const Value& obj, std::string_view key, Json fallback) {
+  const Value* v = Get(obj, key);
+  return v ? json::ValueToJson(*v) : std::move(fallback);
+}
+
+// obj.value(key, false) == true of the JSON conversion (non-boolean fields make value() throw,
+// as they did before).
+bool BoolOr(const Value& obj, std::string_view key) {
+  const Value* v = Get(obj, key);
+  if (!v) return false;
+  if (v->is(Type::kBoolean)) return v->boolean();
+  return json::ValueToJson(obj).value(std::string(key), false) == true;
+}
+
+// Citation keys: the strings of a list, or "S6,S10" style text split at commas.
+void SplitKeys(const std::string& s, Json& out) {
+  std::string cur;
+  for (char c : s + ",") {
+    if (c == ',') {
+      while (!cur.empty() && std::isspace(static_cast<unsigned char>(cur.back()))) cur.pop_back();
+      size_t b = cur.find_first_not_of(" \t");
+      if (b != std::string::npos) out.push_back(cur.substr(b));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+}
+
+Json StringListOf(const Value& obj, std::string_view key) {
+  const Value* v = Get(obj, key);
+  if (!v) return Json::array();
+  if (v->is(Type::kList)) {
+    const feel::List& l = v->list();
+    Json out = Array(l.size());
+    for (const auto& e : l) {
+      if (e.is(Type::kString)) {
+        out.push_back(e.string());
+      } else if (MayBeJsonString(e)) {
+        Json j = json::ValueToJson(e);
+        if (j.is_string()) out.push_back(std::move(j));
+      }
+    }
+    return out;
+  }
+  Json out = Json::array();
+  if (v->is(Type::kString)) {
+    SplitKeys(v->string(), out);
+  } else if (MayBeJsonString(*v)) {
+    Json j = json::ValueToJson(*v);
+    if (j.is_string()) SplitKeys(j.get<std::string>(), out);
+  }
+  return out;
+}
+
+// Lists of contexts from one or more decisions, first entry per id kept, in order.
+std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<int> which,
+                                      std::string_view id_key = "id") {
+  std::vector<const Value*> out;
+  std::vector<std::string> seen;
+  for (int i : which) {
+    const Value& v = d[static_cast<size_t>(i)];
+    if (!v.is(Type::kList)) continue;
+    out.reserve(out.size() + v.list().size());
+    for (const auto& item : v.list()) {
+      if (!item.is(Type::kContext)) continue;
+      std::string id = StrOf(item, id_key);
+      if (!id.empty()) {
+        if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+        seen.push_back(std::move(id));
+      }
+      out.push_back(&item);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- the per-knowledge-base part ------------------------------------------------------------
+
+struct OptionInfo {
+  // Null when the catalogue entry is an object whose title is a string or absent; else the entry,
+  // read field by field as before (so odd entries fail exactly as they did).
+  const Json* irregular = nullptr;
+  bool has_title = false;
+  Json title;
+  Json intent;
+  Json side_effects;
+  bool has_involves = false;
+  Json involves;
+  std::string patient_text;
+  TextCounts patient_counts;
+};
+
+struct PatientFragment {
+  std::string text;
+  TextCounts counts;
+};
+
+struct OutputPlan {
+  std::vector<std::vector<std::string>> model_decisions;
+  StringMap<OptionInfo> options;
+  OptionInfo unknown_option;  // an id the catalogue does not list
+  StringMap<PatientFragment> scenarios;
+  StringMap<Json> questions;  // scenario id -> its questions, then the default ones
+  Json default_questions = Json::array();
+  PatientFragment main_choices, other_choices, closing;
+};
+
+int OutputDecisionIndex(std::string_view name) {
+  for (int i = 0; i < kOutputDecisionCount; ++i)
+    if (kOutputNames[i] == name) return i;
+  return -1;
+}
+
+const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan) {
+  return plan.model_decisions;
+}
+
+namespace {
+
+PatientFragment Fragment(std::string text) {
+  PatientFragment f;
+  f.counts = CountText(text);
+  f.text = std::move(text);
+  return f;
+}
+
+}  // namespace
+
+std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
+  auto plan = std::make_shared<OutputPlan>();
+  for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
+
+  plan->unknown_option.intent = Json();
+  plan->unknown_option.side_effects = Json::array();
+  auto section = [&](const char* name) -> const Json* {
+    auto s = kb.catalogue.find(name);
+    return s != kb.catalogue.end() && s->is_object() ? &*s : nullptr;
+  };
+  if (const Json* options = section("options")) {
+    for (const auto& [id, entry] : options->items()) {
+      OptionInfo info;
+      info.patient_text = Str(entry, "patient_text");
+      info.patient_counts = CountText(info.patient_text);
+      auto title = entry.is_object() ? entry.find("title") : entry.end();
+      if (!entry.is_object() || (title != entry.end() && !title->is_string())) {
+        info.irregular = &entry;
+      } else {
+        info.has_title = title != entry.end();
+        if (info.has_title) info.title = *title;
+        info.intent = entry.value("intent", Json());
+        info.side_effects = entry.value("side_effects", Json::array());
+        info.has_involves = entry.contains("involves");
+        if (info.has_involves) info.involves = entry["involves"];
+      }
+      plan->options.emplace(id, std::move(info));
+    }
+  }
+  if (const Json* scenarios = section("scenarios"))
+    for (const auto& [id, entry] : scenarios->items()) plan->scenarios.emplace(id, Fragment(Str(entry, "patient_text")));
+
+  // Questions: the scenario's, then the default ones, each once.
+  auto qa = kb.catalogue.find("questions_to_ask");
+  if (qa != kb.catalogue.end() && qa->is_object()) {
+    auto questions_for = [&](const std::string* scenario_id) {
+      Json questions = Json::array();
+      auto add = [&](const std::string& key) {
+        auto it = qa->find(key);
+        if (it != qa->end() && it->is_array())
+          for (const auto& q : *it)
+            if (q.is_string() && std::find(questions.begin(), questions.end(), q) == questions.end())
+              questions.push_back(q);
+      };
+      if (scenario_id) add(*scenario_id);
+      add("default");
+      return questions;
+    };
+    plan->default_questions = questions_for(nullptr);
+    for (const auto& [id, list] : qa->items()) plan->questions.emplace(id, questions_for(&id));
+  }
+  plan->main_choices = Fragment("These are the main choices your care team may talk about with you.");
+  plan->other_choices = Fragment("Other choices may also fit.");
+  plan->closing = Fragment("Your care team will help you choose. You can ask them anything.");
+  return plan;
+}
+
+// ---- one case ----------------------------------------------------------------------------------
+
+namespace {
+
+Json PatientSummary(const OutputPlan& plan, const std::string& scenario_id,
+                    const std::vector<const OptionInfo*>& preferred, const std::vector<const OptionInfo*>& other) {
+  auto sc = plan.scenarios.find(scenario_id);
+  std::string text;
+  TextCounts counts;
+  auto append = [&](const std::string& part, const TextCounts& c) {
+    if (part.empty()) return;
+    if (!text.empty()) text += ' ';
+    text += part;
+    counts += c;
+  };
+  if (sc != plan.scenarios.end()) append(sc->second.text, sc->second.counts);
+  if (!preferred.empty()) {
+    append(plan.main_choices.text, plan.main_choices.counts);
+    for (const OptionInfo* o : preferred) append(o->patient_text, o->patient_counts);
+  }
+  if (!other.empty()) {
+    append(plan.other_choices.text, plan.other_choices.counts);
+    for (const OptionInfo* o : other) append(o->patient_text, o->patient_counts);
+  }
+  append(plan.closing.text, plan.closing.counts);
+  auto q = plan.questions.find(scenario_id);
+  Json s = Object(3);
+  Add(s, "reading_grade", std::round(GradeOf(counts) * 10.0) / 10.0);
+  Add(s, "text", std::move(text));
+  Add(s, "questions_to_ask", q != plan.questions.end() ? q->second : plan.default_questions);
+  return s;
+}
+
+struct Alert {
+  std::string id;
+  Json severity;
+  std::string text;
+  Json citations;
+  int rank = 2;
+};
+
+}  // namespace
+
+Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                         const DecisionValues& d, std::vector<dmn::TraceEntry>& trace) {
+  Json out = Object(17);
+  Add(out, "schema", "zebra.recommendation/v1");
+  Add(out, "case_id", case_json.value("id", ""));
+  Add(out, "zebra_version", ZEBRA_VERSION);
+  Add(out, "knowledge_version", kb.version);
+  Add(out, "knowledge_date", kb.release_date);
+  Add(out, "notice", kSupportNotice);
+
+  const Value& cls = d[kClassification];
+  Json classification = Object(3);
+  Add(classification, "category", JsonOr(cls, "category", Json()));
+  Add(classification, "grade", JsonOr(cls, "grade", Json()));
+  Add(classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, "basis", Json("")) : Json(""));
+  Add(out, "classification", std::move(classification));
+
+  const Value& st = d[kStage];
+  Json stage = Object(9);
+  Add(stage, "system", "AJCC 8th");
+  for (const char* k : {"chapter", "t", "n", "m", "group"}) Add(stage, k, JsonOr(st, k, Json()));
+  Add(stage, "derived", StringListOf(st, "derived"));
+  if (const Value* basis = Get(st, "basis")) {
+    if (basis->is(Type::kString)) {
+      Add(stage, "basis", basis->string());
+    } else if (MayBeJsonString(*basis)) {
+      Json j = json::ValueToJson(*basis);
+      if (j.is_string()) Add(stage, "basis", std::move(j));
+    }
+  }
+  Add(out, "stage", std::move(stage));
+
+  const Value& sc = d[kScenario];
+  Json scenario = Object(2);
+  Add(scenario, "id", JsonOr(sc, "id", Json()));
+  Add(scenario, "title", JsonOr(sc, "title", Json()));
+  std::string scenario_id = scenario["id"].is_string() ? scenario["id"].get<std::string>() : std::string();
+  Add(out, "scenario", std::move(scenario));
+
+  std::vector<const OptionInfo*> preferred, other;
+  std::vector<const Value*> picked = CollectById(d, {kOptions});
+  Json options = Array(picked.size());
+  for (const Value* o : picked) {
+    std::string id = StrOf(*o, "id");
+    auto found = plan.options.find(id);
+    const OptionInfo& info = found == plan.options.end() ? plan.unknown_option : found->second;
+    Json opt = Object(10);
+    if (info.irregular) {
+      const Json& entry = *info.irregular;
+      Add(opt, "id", id);
+      Add(opt, "title", entry.value("title", id));
+      Add(opt, "intent", entry.value("intent", Json()));
+    } else {
+      Add(opt, "id", id);
+      Add(opt, "title", info.has_title ? info.title : Json(id));
+      Add(opt, "intent", info.intent);
+    }
+    bool is_preferred = BoolOr(*o, "preferred");
+    Add(opt, "preferred", is_preferred);
+    Add(opt, "rationale", JsonOr(*o, "rationale", Json("")));
+    Add(opt, "evidence", JsonOr(*o, "evidence", Json("")));
+    Add(opt, "citations", StringListOf(*o, "citations"));
+    if (info.irregular) {
+      const Json& entry = *info.irregular;
+      Add(opt, "side_effects", entry.value("side_effects", Json::array()));
+      Add(opt, "cautions", StringListOf(*o, "cautions"));
+      if (entry.contains("involves")) Add(opt, "involves", entry["involves"]);
+    } else {
+      Add(opt, "side_effects", info.side_effects);
+      Add(opt, "cautions", StringListOf(*o, "cautions"));
+      if (info.has_involves) Add(opt, "involves", info.involves);
+    }
+    if (!info.patient_text.empty()) (is_preferred ? preferred : other).push_back(&info);
+    options.get_ref<Json::array_t&>().push_back(std::move(opt));
+  }
+  Add(out, "options", std::move(options));
+
+  picked = CollectById(d, {kNotRecommended});
+  Json not_recommended = Array(picked.size());
+  for (const Value* o : picked) {
+    Json e = Object(3);
+    Add(e, "id", StrOf(*o, "id"));
+    Add(e, "reason", JsonOr(*o, "reason", Json("")));
+    Add(e, "citations", StringListOf(*o, "citations"));
+    not_recommended.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  Add(out, "not_recommended", std::move(not_recommended));
+
+  // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
+  // staging fact) is shown once, with every text and citation.
+  std::vector<Alert> alerts;
+  for (int decision : {kClassificationAlerts, kStageAlerts, kAlerts}) {
+    const Value& list = d[static_cast<size_t>(decision)];
+    if (!list.is(Type::kList)) continue;
+    for (const auto& a : list.list()) {
+      if (!a.is(Type::kContext)) continue;
+      std::string id = StrOf(a, "id");
+      std::string text = StrOf(a, "text");
+      Json cites = StringListOf(a, "citations");
+      auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return x.id == id; });
+      if (existing != alerts.end()) {
+        if (!text.empty() && existing->text.find(text) == std::string::npos) existing->text += " " + text;
+        for (auto& c : cites)
+          if (std::find(existing->citations.begin(), existing->citations.end(), c) == existing->citations.end())
+            existing->citations.push_back(std::move(c));
+        continue;
+      }
+      Alert e;
+      e.id = std::move(id);
+      e.severity = JsonOr(a, "severity", Json("info"));
+      if (e.severity.is_string()) {
+        const auto& s = e.severity.get_ref<const std::string&>();
+        e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
+      }
+      e.text = std::move(text);
+      e.citations = std::move(cites);
+      alerts.push_back(std::move(e));
+    }
+  }
+  // Critical first, then warnings, then information; stable within a severity.
+  std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
+  Json alerts_json = Array(alerts.size());
+  for (auto& a : alerts) {
+    Json e = Object(4);
+    Add(e, "id", std::move(a.id));
+    Add(e, "severity", std::move(a.severity));
+    Add(e, "text", std::move(a.text));
+    Add(e, "citations", std::move(a.citations));
+    alerts_json.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  Add(out, "alerts", std::move(alerts_json));
+
+  picked = CollectById(d, {kWorkup});
+  Json workup = Array(picked.size());
+  for (const Value* w : picked) {
+    Json e = Object(2);
+    Add(e, "id", StrOf(*w, "id"));
+    Add(e, "text", JsonOr(*w, "text", Json("")));
+    workup.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  Add(out, "workup", std::move(workup));
+
+  picked = CollectById(d, {kMonitoring}, "test");
+  Json monitoring = Array(picked.size());
+  for (const Value* m : picked) {
+    Json e = Object(4);
+    for (const char* k : {"test", "interval", "duration", "text"}) Add(e, k, JsonOr(*m, k, Json("")));
+    monitoring.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  Add(out, "monitoring", std::move(monitoring));
+
+  picked = CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field");
+  Json missing = Array(picked.size());
+  for (const Value* m : picked) {
+    Json e = Object(2);
+    Add(e, "field", StrOf(*m, "field"));
+    Add(e, "blocks", JsonOr(*m, "blocks", Json("")));
+    missing.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  Add(out, "missing", std::move(missing));
+  Add(out, "patient_summary", PatientSummary(plan, scenario_id, preferred, other));
+
+  Json trace_json = Array(trace.size());
+  for (auto& t : trace) {
+    Json e = Object(3);
+    Add(e, "decision", std::move(t.decision));
+    Add(e, "rule", std::move(t.rule));
+    Add(e, "hit", t.hit);
+    trace_json.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  Add(out, "trace", std::move(trace_json));
+  return out;
+}
+
+}  // namespace internal
+}  // namespace zebra::clinical

@@ -1,0 +1,68 @@
+// Internal: building the zebra.recommendation/v1 JSON from the decisions of one case. Everything
+// that does not depend on the case (catalogue texts, questions, readability counts of the patient
+// text fragments, the models' decision names) is prepared once per knowledge base (OutputPlan).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clinical/clinical.h"
+#include "feel/value.h"
+
+namespace zebra::clinical {
+
+// Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
+// texts joined with single spaces add up (words and sentences never span the join).
+struct TextCounts {
+  int words = 0;
+  int sentences = 0;
+  int syllables = 0;
+  TextCounts& operator+=(const TextCounts& o) {
+    words += o.words;
+    sentences += o.sentences;
+    syllables += o.syllables;
+    return *this;
+  }
+};
+TextCounts CountText(std::string_view text);
+double GradeOf(TextCounts c);
+
+namespace internal {
+
+// The decisions the recommendation reads, by position in the plan's value array.
+enum OutputDecision : int {
+  kClassification,
+  kStage,
+  kScenario,
+  kOptions,
+  kNotRecommended,
+  kClassificationAlerts,
+  kStageAlerts,
+  kAlerts,
+  kWorkup,
+  kMonitoring,
+  kClassificationMissing,
+  kStageMissing,
+  kMissing,
+  kOutputDecisionCount
+};
+// The decision name at each OutputDecision position; -1 when `name` is none of them.
+int OutputDecisionIndex(std::string_view name);
+
+// The latest value of each output decision (absent decisions stay null, which the output treats
+// the same way).
+using DecisionValues = std::array<feel::Value, kOutputDecisionCount>;
+
+struct OutputPlan;
+std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
+// Decision names of each model of the knowledge base, in manifest order.
+const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
+
+Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                         const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace);
+
+}  // namespace internal
+}  // namespace zebra::clinical

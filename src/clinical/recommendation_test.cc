@@ -1,0 +1,85 @@
+// The recommendation builder's prepared parts must not change what Evaluate says.
+#include "clinical/recommendation.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace zebra::clinical {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<const KnowledgeBase> Kb() {
+  static auto kb = *LoadKnowledgeBase(fs::path(ZEBRA_SOURCE_DIR) / "knowledge");
+  return kb;
+}
+
+std::vector<Json> DemoCases() {
+  std::vector<Json> out;
+  for (const auto& e : fs::directory_iterator(fs::path(ZEBRA_SOURCE_DIR) / "examples" / "cases")) {
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto c = ParseCase(ss.str(), *Kb());
+    EXPECT_TRUE(c.has_value()) << e.path();
+    if (c) out.push_back(*c);
+  }
+  return out;
+}
+
+TEST(Recommendation, PreparedPlanGivesTheSameOutputAsAPlanMadeOnTheFly) {
+  auto kb = Kb();
+  ASSERT_NE(kb->output_plan, nullptr);
+  KnowledgeBase bare = *kb;
+  bare.output_plan = nullptr;
+  auto cases = DemoCases();
+  ASSERT_GE(cases.size(), 10u);
+  for (const auto& c : cases) EXPECT_EQ(Evaluate(*kb, c).dump(), Evaluate(bare, c).dump()) << c["id"];
+}
+
+TEST(Recommendation, CatalogueChangesBeforeThePlanIsMadeAreSeen) {
+  KnowledgeBase kb = *Kb();
+  kb.catalogue["options"]["trial.clinical_trial"]["title"] = "A study";
+  kb.catalogue["options"].erase("targeted.everolimus");
+  kb.output_plan = internal::MakeOutputPlan(kb);
+  bool saw_trial = false, saw_unknown = false;
+  for (const auto& c : DemoCases()) {
+    Json r = Evaluate(kb, c);
+    for (const auto& o : r["options"]) {
+      if (o["id"] == "trial.clinical_trial") {
+        saw_trial = true;
+        EXPECT_EQ(o["title"], "A study");
+      }
+      if (o["id"] == "targeted.everolimus") {
+        saw_unknown = true;
+        // Not in the catalogue: titled by its id, no intent, no side effects.
+        EXPECT_EQ(o["title"], "targeted.everolimus");
+        EXPECT_TRUE(o["intent"].is_null());
+        EXPECT_EQ(o["side_effects"], Json::array());
+        EXPECT_FALSE(o.contains("involves"));
+      }
+    }
+  }
+  EXPECT_TRUE(saw_trial);
+  EXPECT_TRUE(saw_unknown);
+}
+
+TEST(Recommendation, TextCountsAddUpAcrossSpaceJoins) {
+  const std::string a = "You have a slow-growing tumor. It has not spread!";
+  const std::string b = "Surgery can remove it. Ask your team's nurse?";
+  TextCounts sum = CountText(a);
+  sum += CountText(b);
+  TextCounts joined = CountText(a + " " + b);
+  EXPECT_EQ(sum.words, joined.words);
+  EXPECT_EQ(sum.sentences, joined.sentences);
+  EXPECT_EQ(sum.syllables, joined.syllables);
+  EXPECT_EQ(joined.sentences, 4);
+  EXPECT_DOUBLE_EQ(GradeOf(sum), FleschKincaidGrade(a + " " + b));
+  EXPECT_EQ(GradeOf(TextCounts{}), 0.0);
+}
+
+}  // namespace
+}  // namespace zebra::clinical
