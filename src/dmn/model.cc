@@ -192,10 +192,20 @@ class ServiceFunction final : public feel::Function {
     return model_->services_[static_cast<size_t>(idx_)].params;
   }
   Value Call(std::span<const Value> args, feel::EvalContext& ctx) const override {
+    // A service reached again through its own decisions would recurse until the stack overflows:
+    // each decision starts a fresh EvalContext, so FEEL's depth limit does not see the nesting.
+    thread_local int nesting = 0;
+    if (nesting >= kMaxServiceNesting)
+      return ctx.Error("decision service '" + std::string(name()) + "' nested more than " +
+                       std::to_string(kMaxServiceNesting) + " calls deep");
+    ++nesting;
     EvalState sub;
     sub.now = CurrentNow();
-    return model_->CallService(idx_, args, sub, ctx);
+    Value v = model_->CallService(idx_, args, sub, ctx);
+    --nesting;
+    return v;
   }
+  static constexpr int kMaxServiceNesting = 32;
   std::string_view name() const override { return model_->services_[static_cast<size_t>(idx_)].name; }
 
  private:

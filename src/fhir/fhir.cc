@@ -974,7 +974,7 @@ tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle
   Json bundle;
   try {
     bundle = Json::parse(bundle_text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     return tl::unexpected(std::vector<MapError>{{"$", std::string("not valid JSON: ") + e.what()}});
   }
   Mapper m(code_tables, options);
