@@ -223,6 +223,40 @@ class PostgresStore final : public Store {
         rev.case_id, rev.revision, CaseLabel(rev.case_json), rev.case_json, rev.created_by, rev.created_at);
   }
 
+  // Caller holds kHistoryLock in this transaction. The revision after the case's latest.
+  static int NextRevisionTx(pqxx::work& w, std::string_view case_id) {
+    auto r = w.exec_params("SELECT MAX(revision) FROM case_revisions WHERE case_id = $1", std::string(case_id));
+    if (r[0][0].is_null()) throw StoreError("case not found");
+    return r[0][0].as<int>() + 1;
+  }
+
+  // Caller holds kHistoryLock in this transaction. Sets e.id and e.created_at; audited.
+  static void InsertEvaluationTx(pqxx::work& w, Evaluation& e) {
+    e.created_at = NowRfc3339();
+    e.id = w.exec_params(
+                "INSERT INTO evaluations (case_id, case_revision, knowledge_version, engine_version, output_json, "
+                "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                e.case_id, e.case_revision, e.knowledge_version, e.engine_version, e.output_json, e.created_by,
+                e.created_at)[0][0]
+               .as<std::int64_t>();
+    AppendAuditTx(w, e.created_by, "evaluation.create", e.case_id,
+                  fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+  }
+
+  // The evaluation of a revision being written in the same transaction.
+  static Evaluation InsertEvaluationTx(pqxx::work& w, const CaseRevision& rev, std::string_view actor,
+                                       const Evaluation& input) {
+    Evaluation e;
+    e.case_id = rev.case_id;
+    e.case_revision = rev.revision;
+    e.knowledge_version = input.knowledge_version;
+    e.engine_version = input.engine_version;
+    e.output_json = input.output_json;
+    e.created_by = actor;
+    InsertEvaluationTx(w, e);
+    return e;
+  }
+
   // Caller holds kHistoryLock in this transaction.
   static AuditEntry AppendAuditTx(pqxx::work& w, std::string_view actor, std::string_view action,
                                   std::string_view case_id, std::string_view detail) {
@@ -299,13 +333,37 @@ class PostgresStore final : public Store {
                                   std::string_view actor) override {
     if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
     return History([&](pqxx::work& w) {
-      auto r = w.exec_params("SELECT MAX(revision) FROM case_revisions WHERE case_id = $1", std::string(case_id));
-      if (r[0][0].is_null()) throw StoreError("case not found");
-      const int next = r[0][0].as<int>() + 1;
+      const int next = NextRevisionTx(w, case_id);
       CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(w, rev);
       AppendAuditTx(w, actor, "case.update", rev.case_id, fmt::format("revision {}", next));
       return rev;
+    });
+  }
+
+  Result<EvaluatedRevision> CreateCaseWithEvaluation(std::string_view case_json, std::string_view actor,
+                                                     const Evaluation& evaluation) override {
+    auto id = NewCaseId();
+    if (!id) return tl::unexpected(id.error());
+    return History([&](pqxx::work& w) {
+      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
+      InsertRevision(w, rev);
+      AppendAuditTx(w, actor, "case.create", rev.case_id, "revision 1");
+      Evaluation e = InsertEvaluationTx(w, rev, actor, evaluation);
+      return EvaluatedRevision{std::move(rev), std::move(e)};
+    });
+  }
+
+  Result<EvaluatedRevision> UpdateCaseWithEvaluation(std::string_view case_id, std::string_view case_json,
+                                                     std::string_view actor, const Evaluation& evaluation) override {
+    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
+    return History([&](pqxx::work& w) {
+      const int next = NextRevisionTx(w, case_id);
+      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
+      InsertRevision(w, rev);
+      AppendAuditTx(w, actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      Evaluation e = InsertEvaluationTx(w, rev, actor, evaluation);
+      return EvaluatedRevision{std::move(rev), std::move(e)};
     });
   }
 
@@ -366,15 +424,7 @@ ORDER BY r.created_at DESC, r.case_id)")) {
     if (!ValidCaseId(evaluation.case_id)) return tl::unexpected(std::string("case not found"));
     return History([&](pqxx::work& w) {
       Evaluation e = evaluation;
-      e.created_at = NowRfc3339();
-      e.id = w.exec_params(
-                  "INSERT INTO evaluations (case_id, case_revision, knowledge_version, engine_version, output_json, "
-                  "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                  e.case_id, e.case_revision, e.knowledge_version, e.engine_version, e.output_json, e.created_by,
-                  e.created_at)[0][0]
-                 .as<std::int64_t>();
-      AppendAuditTx(w, e.created_by, "evaluation.create", e.case_id,
-                    fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+      InsertEvaluationTx(w, e);
       return e;
     });
   }

@@ -131,15 +131,42 @@ class SqliteStore final : public Store {
     if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
     return Run([&] {
       Tx tx(*this);
-      Stmt q(db_, "SELECT MAX(revision) FROM case_revisions WHERE case_id = ?");
-      q.Bind(1, case_id);
-      if (!q.Step() || q.IsNull(0)) throw SqlError("case not found");
-      const int next = static_cast<int>(q.Int(0)) + 1;
+      const int next = NextRevisionLocked(case_id);
       CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(rev);
       AppendAuditLocked(actor, "case.update", rev.case_id, fmt::format("revision {}", next));
       tx.Commit();
       return rev;
+    });
+  }
+
+  Result<EvaluatedRevision> CreateCaseWithEvaluation(std::string_view case_json, std::string_view actor,
+                                                     const Evaluation& evaluation) override {
+    auto id = NewCaseId();
+    if (!id) return tl::unexpected(id.error());
+    return Run([&] {
+      Tx tx(*this);
+      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
+      InsertRevision(rev);
+      AppendAuditLocked(actor, "case.create", rev.case_id, "revision 1");
+      Evaluation e = InsertEvaluationLocked(rev, actor, evaluation);
+      tx.Commit();
+      return EvaluatedRevision{std::move(rev), std::move(e)};
+    });
+  }
+
+  Result<EvaluatedRevision> UpdateCaseWithEvaluation(std::string_view case_id, std::string_view case_json,
+                                                     std::string_view actor, const Evaluation& evaluation) override {
+    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
+    return Run([&] {
+      Tx tx(*this);
+      const int next = NextRevisionLocked(case_id);
+      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
+      InsertRevision(rev);
+      AppendAuditLocked(actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      Evaluation e = InsertEvaluationLocked(rev, actor, evaluation);
+      tx.Commit();
+      return EvaluatedRevision{std::move(rev), std::move(e)};
     });
   }
 
@@ -208,16 +235,7 @@ ORDER BY r.created_at DESC, r.case_id)");
     return Run([&] {
       Tx tx(*this);
       Evaluation e = evaluation;
-      e.created_at = NowRfc3339();
-      Stmt ins(db_,
-               "INSERT INTO evaluations (case_id, case_revision, knowledge_version, engine_version, "
-               "output_json, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-      BindAll(ins, e.case_id, e.case_revision, e.knowledge_version, e.engine_version, e.output_json,
-              e.created_by, e.created_at);
-      ins.Run();
-      e.id = sqlite3_last_insert_rowid(db_);
-      AppendAuditLocked(e.created_by, "evaluation.create", e.case_id,
-                        fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+      InsertEvaluationLocked(e);
       tx.Commit();
       return e;
     });
@@ -580,6 +598,41 @@ ORDER BY r.created_at DESC, r.case_id)");
     BindAll(ins, rev.case_id, rev.revision, CaseLabel(rev.case_json), rev.case_json, rev.created_by,
             rev.created_at);
     ins.Run();
+  }
+
+  // Caller holds mu_ and an open write transaction. The revision after the case's latest.
+  int NextRevisionLocked(std::string_view case_id) {
+    Stmt q(db_, "SELECT MAX(revision) FROM case_revisions WHERE case_id = ?");
+    q.Bind(1, case_id);
+    if (!q.Step() || q.IsNull(0)) throw SqlError("case not found");
+    return static_cast<int>(q.Int(0)) + 1;
+  }
+
+  // Caller holds mu_ and an open write transaction. Sets e.id and e.created_at; audited.
+  void InsertEvaluationLocked(Evaluation& e) {
+    e.created_at = NowRfc3339();
+    Stmt ins(db_,
+             "INSERT INTO evaluations (case_id, case_revision, knowledge_version, engine_version, "
+             "output_json, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    BindAll(ins, e.case_id, e.case_revision, e.knowledge_version, e.engine_version, e.output_json, e.created_by,
+            e.created_at);
+    ins.Run();
+    e.id = sqlite3_last_insert_rowid(db_);
+    AppendAuditLocked(e.created_by, "evaluation.create", e.case_id,
+                      fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+  }
+
+  // The evaluation of a revision being written in the same transaction.
+  Evaluation InsertEvaluationLocked(const CaseRevision& rev, std::string_view actor, const Evaluation& input) {
+    Evaluation e;
+    e.case_id = rev.case_id;
+    e.case_revision = rev.revision;
+    e.knowledge_version = input.knowledge_version;
+    e.engine_version = input.engine_version;
+    e.output_json = input.output_json;
+    e.created_by = actor;
+    InsertEvaluationLocked(e);
+    return e;
   }
 
   // Caller holds mu_ and an open write transaction.

@@ -30,6 +30,15 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
+Result<EvaluatedRevision> Store::CreateCaseWithEvaluation(std::string_view, std::string_view, const Evaluation&) {
+  return tl::unexpected(std::string("this store cannot write evaluated revisions"));
+}
+
+Result<EvaluatedRevision> Store::UpdateCaseWithEvaluation(std::string_view, std::string_view, std::string_view,
+                                                          const Evaluation&) {
+  return tl::unexpected(std::string("this store cannot write evaluated revisions"));
+}
+
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
   if (url.starts_with("sqlite:")) {
     std::string path(url.substr(7));

@@ -56,6 +56,11 @@ struct Evaluation {
   std::string created_by, created_at;
 };
 
+struct EvaluatedRevision {
+  CaseRevision revision;
+  Evaluation evaluation;
+};
+
 struct Decision {
   std::int64_t id = 0;
   std::string case_id;
@@ -90,6 +95,17 @@ class Store {
   // UpdateCase fails with "case not found" for an unknown id. Actor names are stored as given.
   virtual Result<CaseRevision> UpdateCase(std::string_view case_id, std::string_view case_json,
                                           std::string_view actor) = 0;
+  // A new revision and its evaluation in ONE transaction, so a crash never leaves a revision
+  // without its evaluation. The store assigns the case id (create), the revision number, the
+  // evaluation's id, case_id, case_revision and both timestamps; created_by is `actor` for both.
+  // From `evaluation` only knowledge_version, engine_version and output_json are used. Audited as
+  // case.create/case.update plus evaluation.create, in the same transaction. (Not pure: test fakes
+  // that never write cases need not implement them; the default fails.)
+  virtual Result<EvaluatedRevision> CreateCaseWithEvaluation(std::string_view case_json, std::string_view actor,
+                                                             const Evaluation& evaluation);
+  // Fails with "case not found" for an unknown id; nothing is written then.
+  virtual Result<EvaluatedRevision> UpdateCaseWithEvaluation(std::string_view case_id, std::string_view case_json,
+                                                             std::string_view actor, const Evaluation& evaluation);
   // Latest revision when `revision` is empty; nullopt when the case (or revision) does not exist.
   virtual Result<std::optional<CaseRevision>> GetCase(std::string_view case_id,
                                                       std::optional<int> revision) = 0;

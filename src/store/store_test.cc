@@ -567,6 +567,143 @@ TEST_P(StoreTest, ConcurrentUpdatesOfOneCaseGetDistinctRevisions) {
   for (std::size_t i = 0; i < revs->size(); ++i) EXPECT_EQ((*revs)[i].revision, static_cast<int>(i + 1));
 }
 
+TEST_P(StoreTest, RevisionAndEvaluationAreWrittenTogether) {
+  Evaluation input;
+  input.knowledge_version = "2024.1";
+  input.engine_version = "0.1.0";
+  input.output_json = "{\n  \"scenario\": \"caf\xC3\xA9\"\n}\n";
+  // Fields the store assigns are ignored even when the caller fills them in.
+  input.case_id = "c_ffffffffffffffffffffffffffffffff";
+  input.case_revision = 9;
+  input.created_by = "mallory";
+  auto created = store_->CreateCaseWithEvaluation(R"({"id":"tx-1"})", "alice", input);
+  ASSERT_TRUE(created) << created.error();
+  EXPECT_EQ(created->revision.revision, 1);
+  EXPECT_EQ(created->revision.created_by, "alice");
+  EXPECT_TRUE(IsRfc3339Millis(created->revision.created_at));
+  const Evaluation& e1 = created->evaluation;
+  EXPECT_GT(e1.id, 0);
+  EXPECT_EQ(e1.case_id, created->revision.case_id);
+  EXPECT_EQ(e1.case_revision, 1);
+  EXPECT_EQ(e1.created_by, "alice");
+  EXPECT_EQ(e1.knowledge_version, "2024.1");
+  EXPECT_TRUE(IsRfc3339Millis(e1.created_at));
+  const std::string id = created->revision.case_id;
+
+  input.output_json = "[2]";
+  auto updated = store_->UpdateCaseWithEvaluation(id, R"({"id":"tx-1","v":2})", "bob", input);
+  ASSERT_TRUE(updated) << updated.error();
+  EXPECT_EQ(updated->revision.case_id, id);
+  EXPECT_EQ(updated->revision.revision, 2);
+  EXPECT_EQ(updated->evaluation.case_revision, 2);
+  EXPECT_EQ(updated->evaluation.created_by, "bob");
+  EXPECT_GT(updated->evaluation.id, e1.id);
+
+  auto list = store_->ListEvaluations(id);
+  ASSERT_TRUE(list) << list.error();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].output_json, "{\n  \"scenario\": \"caf\xC3\xA9\"\n}\n");
+  EXPECT_EQ((*list)[0].case_revision, 1);
+  EXPECT_EQ((*list)[1].output_json, "[2]");
+  auto latest = store_->GetCase(id, std::nullopt);
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->case_json, R"({"id":"tx-1","v":2})");
+  auto cases = store_->ListCases();
+  ASSERT_TRUE(cases && cases->size() == 1u);
+  EXPECT_EQ((*cases)[0].status, "evaluated");
+  EXPECT_EQ((*cases)[0].last_evaluation_id, updated->evaluation.id);
+
+  // Audited in order: the revision, then its evaluation, each time.
+  auto audit = store_->ListAudit(id, 0);
+  ASSERT_TRUE(audit);
+  std::vector<std::string> actions;
+  for (const auto& a : *audit) actions.push_back(a.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"case.create", "evaluation.create", "case.update", "evaluation.create"}));
+  EXPECT_EQ((*audit)[1].detail, fmt::format("evaluation {} revision 1", e1.id));
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 4u);
+
+  // An unknown case writes nothing.
+  auto missing = store_->UpdateCaseWithEvaluation("c_00000000000000000000000000000000", "{}", "bob", input);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("case not found"), std::string::npos) << missing.error();
+  EXPECT_FALSE(store_->UpdateCaseWithEvaluation("not-an-id", "{}", "bob", input));
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM evaluations"), 2);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM audit_log"), 4);
+}
+
+TEST_P(StoreTest, FailedEvaluationInsertLeavesNoRevision) {
+  auto first = store_->CreateCaseWithEvaluation(R"({"id":"atomic"})", "alice", Evaluation{});
+  ASSERT_TRUE(first) << first.error();
+  // From now on every evaluation insert fails inside the database, after the revision and its
+  // audit entry were inserted in the same transaction.
+  std::string err =
+      GetParam() == Backend::kSqlite
+          ? RawExec("CREATE TRIGGER zebra_test_fail BEFORE INSERT ON evaluations "
+                    "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+          : RawExec("CREATE FUNCTION zebra_test_fail() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; "
+                    "CREATE TRIGGER zebra_test_fail BEFORE INSERT ON evaluations "
+                    "FOR EACH ROW EXECUTE FUNCTION zebra_test_fail()");
+  ASSERT_EQ(err, "");
+  const std::int64_t revisions = RawCount("SELECT COUNT(*) FROM case_revisions");
+  const std::int64_t audit = RawCount("SELECT COUNT(*) FROM audit_log");
+  ASSERT_EQ(revisions, 1);
+  ASSERT_EQ(audit, 2);
+
+  auto created = store_->CreateCaseWithEvaluation(R"({"id":"lost"})", "alice", Evaluation{});
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().find("injected failure"), std::string::npos) << created.error();
+  auto updated = store_->UpdateCaseWithEvaluation(first->revision.case_id, "{}", "bob", Evaluation{});
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM case_revisions"), revisions);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM audit_log"), audit);
+  auto list = store_->ListCases();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].latest_revision, 1);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  // The store is still usable for other writes.
+  EXPECT_TRUE(store_->CreateCase("{}", "alice"));
+}
+
+TEST_P(StoreTest, ConcurrentEvaluatedUpdatesPairEachRevisionWithItsEvaluation) {
+  auto created = store_->CreateCaseWithEvaluation("{}", "u", Evaluation{});
+  ASSERT_TRUE(created) << created.error();
+  const std::string id = created->revision.case_id;
+  auto second = OpenStore(url_);
+  ASSERT_TRUE(second) << second.error();
+  Store* stores[2] = {store_.get(), second->get()};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        Evaluation e;
+        e.output_json = fmt::format("\"{}-{}\"", t, i);
+        auto r = stores[t % 2]->UpdateCaseWithEvaluation(id, e.output_json, "u", e);
+        if (!r || r->evaluation.case_revision != r->revision.revision) ++failures;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto revs = store_->ListRevisions(id);
+  auto evals = store_->ListEvaluations(id);
+  ASSERT_TRUE(revs && evals);
+  ASSERT_EQ(revs->size(), 21u);
+  ASSERT_EQ(evals->size(), 21u);
+  // Each revision's content (written as its evaluation's output) is paired with its evaluation.
+  std::map<int, std::string> content;
+  for (const auto& r : *revs) content[r.revision] = r.case_json;
+  for (std::size_t i = 1; i < evals->size(); ++i)
+    EXPECT_EQ((*evals)[i].output_json, content[(*evals)[i].case_revision]);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 42u);
+}
+
 TEST_P(StoreTest, MigrationsAreIdempotent) {
   CaseRevision r = MustCreate(R"({"id":"m"})");
   const std::int64_t applied = RawCount("SELECT COUNT(*) FROM schema_migrations");
