@@ -154,6 +154,7 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
   std::vector<dmn::TraceEntry> trace;
   for (size_t m = 0; m < kb.models.size(); ++m) {
     dmn::EvaluateOptions options;
+    options.trace_annotations = false;  // the recommendation's trace does not show them
     dmn::EvaluationResult r = kb.models[m].model->Evaluate(inputs, names[m], options);
     for (auto& d : r.decisions) {
       int slot = internal::OutputDecisionIndex(d.name);

@@ -142,18 +142,20 @@ class ContextBoxed final : public Boxed {
   std::vector<ContextEntryDef> entries;
   BoxedPtr result;  // the final entry without a variable
   size_t frame_size = 0;
+  bool distinct_names = false;  // entries can be appended to the result unchecked
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
-    std::vector<Value> local(slots.begin(), slots.end());
-    if (local.size() < frame_size) local.resize(frame_size);
+    ScratchArray<Value, 24> local(std::max(slots.size(), frame_size));
+    std::copy(slots.begin(), slots.end(), local.data());
     feel::Context out;
+    if (!result) out.Reserve(entries.size());
     for (const auto& e : entries) {
       std::shared_ptr<ForwardingFunction> fwd;
       if (e.may_be_function) {
         fwd = std::make_shared<ForwardingFunction>();
         local[static_cast<size_t>(e.slot)] = Value::FromFunction(fwd);
       }
-      Value v = e.value->Eval(local, ctx);
+      Value v = e.value->Eval(std::span<const Value>(local.data(), local.size()), ctx);
       if (ctx.limit_exceeded) return Value();
       if (e.type) {
         std::string err;
@@ -167,9 +169,11 @@ class ContextBoxed final : public Boxed {
       }
       if (fwd && v.is(Type::kFunction)) *fwd->target = v.function_ptr();
       local[static_cast<size_t>(e.slot)] = v;
-      out.Put(e.name, v);
+      if (result) continue;  // the context itself is not the value
+      if (distinct_names) out.Append(e.name, std::move(v));
+      else out.Put(e.name, std::move(v));
     }
-    if (result) return result->Eval(local, ctx);
+    if (result) return result->Eval(std::span<const Value>(local.data(), local.size()), ctx);
     return Value::FromContext(std::move(out));
   }
 };
@@ -373,6 +377,10 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
     out->entries.push_back(std::move(d));
   }
   out->frame_size = inner.size();
+  out->distinct_names = true;
+  for (size_t i = 0; i < out->entries.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (out->entries[i].name == out->entries[j].name) out->distinct_names = false;
   return out;
 }
 

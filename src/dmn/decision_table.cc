@@ -22,38 +22,6 @@ using feel::Value;
 enum class HitPolicy : uint8_t { kUnique, kAny, kPriority, kFirst, kRuleOrder, kOutputOrder, kCollect };
 enum class Aggregation : uint8_t { kNone, kSum, kCount, kMin, kMax };
 
-// A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
-// for its inputs and outputs. Only the `n` values asked for are constructed.
-template <typename T, size_t kInline>
-class ScratchArray {
- public:
-  explicit ScratchArray(size_t n) : n_(n) {
-    if (n <= kInline) {
-      data_ = reinterpret_cast<T*>(inline_);
-      for (size_t i = 0; i < n; ++i) new (data_ + i) T();
-    } else {
-      heap_.resize(n);
-      data_ = heap_.data();
-    }
-  }
-  ~ScratchArray() {
-    if (n_ <= kInline)
-      for (size_t i = 0; i < n_; ++i) data_[i].~T();
-  }
-  ScratchArray(const ScratchArray&) = delete;
-  ScratchArray& operator=(const ScratchArray&) = delete;
-  T& operator[](size_t i) { return data_[i]; }
-  const T& operator[](size_t i) const { return data_[i]; }
-  T* data() { return data_; }
-  size_t size() const { return n_; }
-
- private:
-  size_t n_;
-  T* data_;
-  alignas(T) unsigned char inline_[kInline * sizeof(T)];
-  std::vector<T> heap_;
-};
-
 struct Rule;
 
 // The matched rules of one evaluation (pointers, in rule order); inline up to 32.
@@ -188,6 +156,7 @@ class DecisionTable final : public Boxed {
   bool indexed = false;     // `index` is built (see ColumnIndex)
   size_t words = 0;         // 64-bit words of a rule bitset
   std::vector<ColumnIndex> index;
+  bool distinct_output_names = false;  // outputs can be appended to the result context unchecked
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
@@ -233,20 +202,20 @@ class DecisionTable final : public Boxed {
         std::vector<std::pair<const Rule*, std::vector<Value>>> fired;
         for (size_t i = 0; i < matched.size(); ++i) {
           const Rule* r = matched[i];
-          std::vector<Value> outs;
-          if (!RuleOutputs(*r, slots, ctx, outs)) return Value();
+          std::vector<Value> outs(outputs.size());
+          if (!RuleOutputs(*r, slots, ctx, outs.data())) return Value();
           fired.emplace_back(r, std::move(outs));
         }
         std::stable_sort(fired.begin(), fired.end(),
                          [&](const auto& a, const auto& b) { return PriorityLess(a.second, b.second); });
         if (policy == HitPolicy::kPriority) {
           Trace(*fired.front().first);
-          return Pack(fired.front().second);
+          return Pack(fired.front().second.data());
         }
         feel::List out;
         for (auto& [r, outs] : fired) {
           Trace(*r);
-          out.push_back(Pack(outs));
+          out.push_back(Pack(outs.data()));
         }
         return Value::FromList(std::move(out));
       }
@@ -377,8 +346,8 @@ class DecisionTable final : public Boxed {
   void BuildIndex();
 
  private:
-  bool RuleOutputs(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx, std::vector<Value>& out) const {
-    out.clear();
+  // Fills out[0 .. outputs.size()).
+  bool RuleOutputs(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx, Value* out) const {
     for (size_t o = 0; o < r.outputs.size(); ++o) {
       const Cell& cell = r.outputs[o];
       if (!cell.expr) {
@@ -387,7 +356,7 @@ class DecisionTable final : public Boxed {
       }
       Value v = cell.expr->Evaluate(slots, ctx);
       if (!CheckOutput(o, v, slots, ctx, r.index)) v = Value();
-      out.push_back(std::move(v));
+      out[o] = std::move(v);
     }
     return true;
   }
@@ -412,10 +381,14 @@ class DecisionTable final : public Boxed {
     return true;
   }
 
-  Value Pack(std::vector<Value>& outs) const {
-    if (outputs.size() == 1) return outs.front();
+  Value Pack(Value* outs) const {
+    if (outputs.size() == 1) return std::move(outs[0]);
     feel::Context c;
-    for (size_t o = 0; o < outputs.size(); ++o) c.Put(outputs[o].name, outs[o]);
+    c.Reserve(outputs.size());
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      if (distinct_output_names) c.Append(outputs[o].name, std::move(outs[o]));
+      else c.Put(outputs[o].name, std::move(outs[o]));
+    }
     return Value::FromContext(std::move(c));
   }
 
@@ -426,15 +399,15 @@ class DecisionTable final : public Boxed {
     t.decision = owner;
     t.rule = r.id.empty() ? std::to_string(r.index) : r.id;
     t.rule_index = r.index;
-    t.annotations = r.annotations;
+    if (sink.annotations) t.annotations = r.annotations;
     sink.entries->push_back(std::move(t));
   }
 
   Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
-    std::vector<Value> outs;
-    if (!RuleOutputs(r, slots, ctx, outs)) return Value();
+    ScratchArray<Value, 16> outs(outputs.size());
+    if (!RuleOutputs(r, slots, ctx, outs.data())) return Value();
     Trace(r);
-    return Pack(outs);
+    return Pack(outs.data());
   }
 
   // Index of `v` in the output values list of column `o` (unlisted values sort last).
@@ -470,7 +443,7 @@ class DecisionTable final : public Boxed {
       if (policy == HitPolicy::kCollect && aggregation == Aggregation::kCount) return Value::Number(0);
       return Value();
     }
-    return Pack(outs);
+    return Pack(outs.data());
   }
 
   Value Collect(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
@@ -751,6 +724,10 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
   if (dt->outputs.size() > 1)
     for (const auto& o : dt->outputs)
       if (o.name.empty()) Report(site, node.offset_debug(), "an output of a multi-output table has no name");
+  dt->distinct_output_names = true;
+  for (size_t i = 0; i < dt->outputs.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (dt->outputs[i].name == dt->outputs[j].name) dt->distinct_output_names = false;
   if ((dt->policy == HitPolicy::kPriority || dt->policy == HitPolicy::kOutputOrder) &&
       std::none_of(dt->outputs.begin(), dt->outputs.end(), [](const auto& o) { return !o.priorities.empty(); })) {
     Report(site, node.offset_debug(), "hit policy PRIORITY/OUTPUT ORDER without output values: rule order is used");

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <new>
 #include <span>
 #include <optional>
 #include <string>
@@ -42,6 +43,38 @@ struct ItemType {
 // DMN 1.5 §10.3.2.9.4: conforming values pass (with singleton-list conversions applied);
 // non-conforming values yield nullopt and `error` says why. A null type accepts anything.
 std::optional<feel::Value> Coerce(const feel::Value& v, const TypePtr& type, std::string& error);
+
+// A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
+// for its inputs and outputs. Only the `n` values asked for are constructed.
+template <typename T, size_t kInline>
+class ScratchArray {
+ public:
+  explicit ScratchArray(size_t n) : n_(n) {
+    if (n <= kInline) {
+      data_ = reinterpret_cast<T*>(inline_);
+      for (size_t i = 0; i < n; ++i) new (data_ + i) T();
+    } else {
+      heap_.resize(n);
+      data_ = heap_.data();
+    }
+  }
+  ~ScratchArray() {
+    if (n_ <= kInline)
+      for (size_t i = 0; i < n_; ++i) data_[i].~T();
+  }
+  ScratchArray(const ScratchArray&) = delete;
+  ScratchArray& operator=(const ScratchArray&) = delete;
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T* data() { return data_; }
+  size_t size() const { return n_; }
+
+ private:
+  size_t n_;
+  T* data_;
+  alignas(T) unsigned char inline_[kInline * sizeof(T)];
+  std::vector<T> heap_;
+};
 
 // ---- boxed expressions ------------------------------------------------------------------------
 
@@ -108,6 +141,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
 // Rule trace of the running evaluation (thread-local; null when not tracing).
 struct TraceSink {
   std::vector<TraceEntry>* entries = nullptr;
+  bool annotations = true;  // copy each fired rule's annotations into its entry
 };
 TraceSink& CurrentTrace();
 

@@ -106,6 +106,14 @@ struct EvalState {
   const feel::Context* inputs = nullptr;
   std::optional<feel::DateTime> now;
   std::map<std::pair<const ModelImpl*, int>, MemoEntry> memo;
+  // The decisions of the model being evaluated, by index, without a map lookup (sized once, so
+  // references stay valid); decisions of imported models go to `memo`.
+  const ModelImpl* root = nullptr;
+  std::vector<MemoEntry> root_memo;
+  MemoEntry& Memo(const ModelImpl* m, int idx) {
+    if (m == root) return root_memo[static_cast<size_t>(idx)];
+    return memo[{m, idx}];
+  }
   // Decision service invocation: its input data come from parameters only.
   bool params_only = false;
   std::map<std::pair<const ModelImpl*, int>, Value> input_params;
@@ -251,7 +259,7 @@ Value ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Conte
 }
 
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
-  MemoEntry& e = st.memo[{this, idx}];
+  MemoEntry& e = st.Memo(this, idx);
   if (e.done) return e;
   const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
   if (e.in_progress) {
@@ -263,11 +271,11 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   std::vector<feel::Diagnostic> diags;
   size_t frame = 0;
   for (const auto& b : d.bindings) frame = std::max(frame, static_cast<size_t>(b.slot) + 1);
-  std::vector<Value> slots(frame);
+  ScratchArray<Value, 16> slots(frame);
   for (const auto& b : d.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, inputs, diags);
   feel::EvalContext ctx;
   ctx.now = st.now;
-  Value v = d.body ? d.body->Eval(slots, ctx) : Value();
+  Value v = d.body ? d.body->Eval(std::span<const Value>(slots.data(), slots.size()), ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
   std::string err;
   auto c = Coerce(v, d.type, err);
@@ -277,7 +285,7 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   } else {
     v = *c;
   }
-  MemoEntry& out = st.memo[{this, idx}];  // the map may have grown, but std::map keeps references
+  MemoEntry& out = st.Memo(this, idx);  // the map may have grown, but std::map keeps references
   out.value = std::move(v);
   out.diagnostics = std::move(diags);
   out.done = true;
@@ -338,13 +346,15 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
 // Sets the thread's trace sink and clock for one evaluation, restoring the previous ones.
 class EvaluationScope {
  public:
-  EvaluationScope(std::vector<TraceEntry>* trace, const std::optional<feel::DateTime>& now)
-      : saved_trace_(CurrentTrace().entries), saved_now_(CurrentNow()) {
+  EvaluationScope(std::vector<TraceEntry>* trace, const std::optional<feel::DateTime>& now, bool annotations = true)
+      : saved_trace_(CurrentTrace().entries), saved_annotations_(CurrentTrace().annotations), saved_now_(CurrentNow()) {
     CurrentTrace().entries = trace;
+    CurrentTrace().annotations = annotations;
     CurrentNow() = now;
   }
   ~EvaluationScope() {
     CurrentTrace().entries = saved_trace_;
+    CurrentTrace().annotations = saved_annotations_;
     CurrentNow() = saved_now_;
   }
   EvaluationScope(const EvaluationScope&) = delete;
@@ -352,16 +362,20 @@ class EvaluationScope {
 
  private:
   std::vector<TraceEntry>* saved_trace_;
+  bool saved_annotations_;
   std::optional<feel::DateTime> saved_now_;
 };
 
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
   EvaluationResult result;
-  EvaluationScope scope(options.trace ? &result.trace : nullptr, options.now);
+  EvaluationScope scope(options.trace ? &result.trace : nullptr, options.now, options.trace_annotations);
   EvalState st;
   st.inputs = &inputs;
   st.now = options.now;
+  st.root = this;
+  st.root_memo.resize(decisions_.size());
+  result.decisions.reserve(decisions.empty() ? decisions_.size() : decisions.size());
   auto emit = [&](int idx) {
     const MemoEntry& e = EvalDecision(idx, st, &inputs);
     const DecisionDef& d = decisions_[static_cast<size_t>(idx)];

@@ -58,6 +58,7 @@ struct EvaluationResult {
 
 struct EvaluateOptions {
   bool trace = true;
+  bool trace_annotations = true;  // with trace: copy each fired rule's annotations
   std::optional<feel::DateTime> now;  // fixed clock for now()/today()
 };
 
