@@ -443,15 +443,21 @@ struct Server::Impl {
     return j;
   }
 
-  // Evaluates a stored revision and stores the evaluation with its exact output bytes.
-  tl::expected<store::Evaluation, std::string> EvaluateAndStore(const store::CaseRevision& rev,
-                                                                const Json& case_json, const std::string& actor) {
+  // The evaluation of a validated case, with its exact output bytes; not stored yet.
+  store::Evaluation NewEvaluation(const Json& case_json) {
     store::Evaluation e;
-    e.case_id = rev.case_id;
-    e.case_revision = rev.revision;
     e.knowledge_version = kb->version;
     e.engine_version = ZEBRA_VERSION;
     e.output_json = EvaluateToText(case_json);
+    return e;
+  }
+
+  // Evaluates a stored revision and stores the evaluation with its exact output bytes.
+  tl::expected<store::Evaluation, std::string> EvaluateAndStore(const store::CaseRevision& rev,
+                                                                const Json& case_json, const std::string& actor) {
+    store::Evaluation e = NewEvaluation(case_json);
+    e.case_id = rev.case_id;
+    e.case_revision = rev.revision;
     e.created_by = actor;
     return store->AddEvaluation(e);
   }
@@ -685,20 +691,20 @@ void Server::Impl::RegisterCaseRoutes() {
       call.res.set_content(parsed.problem.dump(), kProblemType);
       return;
     }
-    tl::expected<store::CaseRevision, std::string> rev;
-    if (create) {
-      rev = store->CreateCase(call.req.body, call.Actor());
-    } else {
-      std::string id = call.req.matches[1];
+    std::string id;
+    if (!create) {
+      id = call.req.matches[1];
       if (!LoadCase(call, id, std::nullopt)) return;
-      rev = store->UpdateCase(id, call.req.body, call.Actor());
     }
-    if (!rev) return StoreFailure(call, rev.error());
-    auto evaluation = EvaluateAndStore(*rev, *parsed.case_json, call.Actor());
-    if (!evaluation) return StoreFailure(call, evaluation.error());
-    Json out = CaseBody(*rev);
-    out["evaluation"] = EvaluationBody(*evaluation);
-    if (create) call.res.set_header("Location", "/v1/cases/" + rev->case_id);
+    // Evaluated before anything is stored: the revision and its evaluation are one transaction,
+    // so a crash can never leave a revision without its evaluation.
+    store::Evaluation evaluation = NewEvaluation(*parsed.case_json);
+    auto written = create ? store->CreateCaseWithEvaluation(call.req.body, call.Actor(), evaluation)
+                          : store->UpdateCaseWithEvaluation(id, call.req.body, call.Actor(), evaluation);
+    if (!written) return StoreFailure(call, written.error());
+    Json out = CaseBody(written->revision);
+    out["evaluation"] = EvaluationBody(written->evaluation);
+    if (create) call.res.set_header("Location", "/v1/cases/" + written->revision.case_id);
     SendJson(call.res, create ? 201 : 200, out);
   };
   Add("POST", "/v1/cases", Access::kCoordinator, [write_case](Call& call) { write_case(call, true); });
@@ -1118,9 +1124,8 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
       std::string text = d["case"].dump(2);
       auto c = clinical::ParseCase(text, *kb);
       if (!c) continue;  // an example that no longer validates is skipped, not served
-      auto rev = store->CreateCase(text, "demo");
-      if (!rev) return tl::unexpected("store: " + rev.error());
-      if (auto e = EvaluateAndStore(*rev, *c, "demo"); !e) return tl::unexpected("store: " + e.error());
+      auto written = store->CreateCaseWithEvaluation(text, "demo", NewEvaluation(*c));
+      if (!written) return tl::unexpected("store: " + written.error());
     }
   }
   const std::pair<const char*, store::Role> users[] = {{"clinician", store::Role::kClinician},
