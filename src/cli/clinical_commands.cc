@@ -99,7 +99,7 @@ int EvaluateCommand(const Args& args, Io io) {
   clinical::Json r = clinical::Evaluate(**kb, *c);
   if (format == "text") io.out << clinical::RenderText(r);
   else if (format == "html") io.out << clinical::RenderHtml(r);
-  else io.out << r.dump(2) << "\n";
+  else io.out << clinical::SerializeRecommendation(r);
   return 0;
 }
 

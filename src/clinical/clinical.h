@@ -62,6 +62,10 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
 // Evaluates a validated case. Deterministic: same case and knowledge give the same output.
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json);
 
+// The JSON bytes of a recommendation as `zebra evaluate --format json`, POST /v1/evaluate and stored
+// evaluations give them: two-space indent and a final newline (src/clinical/serialize.cc).
+std::string SerializeRecommendation(const Json& recommendation);
+
 // Renderings of a recommendation.
 std::string RenderText(const Json& recommendation);
 std::string RenderHtml(const Json& recommendation);

@@ -404,7 +404,7 @@ struct Server::Impl {
 
   // The exact bytes `zebra evaluate` prints for a case.
   std::string EvaluateToText(const Json& case_json) {
-    std::string text = clinical::Evaluate(*kb, case_json).dump(2) + "\n";
+    std::string text = clinical::SerializeRecommendation(clinical::Evaluate(*kb, case_json));
     metrics.RecordEvaluation(true);
     return text;
   }
