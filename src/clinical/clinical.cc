@@ -94,6 +94,11 @@ tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> Loa
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb) {
   std::vector<InputError> out;
   nlohmann::json plain = nlohmann::json::parse(case_json.dump());
+  // The schema's conversion is made once per knowledge base (with the output plan).
+  if (kb.output_plan) {
+    for (const auto& e : ValidateCase(plain, internal::PlainCaseSchema(*kb.output_plan))) out.push_back({e.path, e.message});
+    return out;
+  }
   nlohmann::json schema = nlohmann::json::parse(kb.case_schema.dump());
   for (const auto& e : ValidateCase(plain, schema)) out.push_back({e.path, e.message});
   return out;

@@ -60,6 +60,8 @@ struct OutputPlan;
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
 // Decision names of each model of the knowledge base, in manifest order.
 const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
+// KnowledgeBase::case_schema converted to the plain JSON the case validator takes.
+const nlohmann::json& PlainCaseSchema(const OutputPlan& plan);
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace);
