@@ -220,6 +220,7 @@ std::string TemplateToRegex(const std::string& path) {
 const char* StatusTitle(int status) {
   switch (status) {
     case 400: return "Bad Request";
+    case 411: return "Length Required";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
@@ -227,6 +228,8 @@ const char* StatusTitle(int status) {
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     default: return status < 500 ? "Client Error" : "Server Error";
@@ -481,6 +484,39 @@ struct Server::Impl {
              const std::string& detail) {
     auto r = store->AppendAudit(actor, action, case_id, detail);
     if (!r) Log("zebra serve: audit append failed (" + action + "): " + r.error());
+  }
+
+  // Runs in the pre-routing handler, which cpp-httplib calls after reading the headers and
+  // before reading the body (Server::routing). cpp-httplib 0.11 applies payload_max_length only
+  // to Content-Length bodies and inflates Content-Encoding bodies without a limit, so bodies must
+  // come with Content-Length and uncompressed. True when the answer is set. The body stays unread,
+  // so the answer asks the client to close the connection.
+  bool RefuseFraming(const httplib::Request& req, httplib::Response& res) {
+    auto refuse = [&](int status, std::string_view type, std::string_view detail) {
+      t_request.route = "refused";
+      SendProblem(res, status, type, StatusTitle(status), detail);
+      res.set_header("Connection", "close");
+      return true;
+    };
+    // cpp-httplib adds REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR and LOCAL_PORT to the headers it read.
+    // (A client sending those names itself still has each of its lines counted.)
+    std::size_t lines = req.headers.size();
+    for (const char* added : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"})
+      if (lines > 0 && req.has_header(added)) --lines;
+    if (lines > options.max_header_lines)
+      return refuse(431, "header-fields-too-large",
+                    fmt::format("a request may have at most {} header lines", options.max_header_lines));
+    if (req.has_header("Transfer-Encoding")) {
+      if (req.has_header("Content-Length"))
+        return refuse(400, "ambiguous-framing", "Transfer-Encoding together with Content-Length is refused");
+      return refuse(411, "length-required",
+                    "send the body with Content-Length; Transfer-Encoding (chunked) is not accepted");
+    }
+    if (req.get_header_value_count("Content-Length") > 1)
+      return refuse(400, "ambiguous-framing", "more than one Content-Length header");
+    if (req.has_header("Content-Encoding"))
+      return refuse(415, "unsupported-content-encoding", "compressed request bodies (Content-Encoding) are not accepted");
+    return false;
   }
 
   void RegisterRoutes();
@@ -1164,11 +1200,12 @@ void Server::Impl::ConfigureHttp() {
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"},
   });
-  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request.start = std::chrono::steady_clock::now();
     t_request.started = true;
     t_request.route = "unmatched";
-    return httplib::Server::HandlerResponse::Unhandled;
+    return RefuseFraming(req, res) ? httplib::Server::HandlerResponse::Handled
+                                   : httplib::Server::HandlerResponse::Unhandled;
   });
   // Empty error responses (unknown route, body too large, ...) become problem details; a 401
   // stays bare on purpose.
@@ -1193,6 +1230,8 @@ void Server::Impl::ConfigureHttp() {
     if (t_request.started)
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request.start).count();
     std::string route = t_request.route.empty() ? "unmatched" : t_request.route;
+    // cpp-httplib refuses an oversized body before any route handler runs.
+    if (res.status == 413 && route == "unmatched") route = "body_too_large";
     metrics.RecordRequest(req.method, route, res.status, seconds);
     Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", NowRfc3339(), req.method, route,
                     res.status, seconds * 1000));

@@ -41,6 +41,9 @@ struct ServerOptions {
   int keep_alive_seconds = 5;
   std::size_t keep_alive_max_requests = 100;
   int session_seconds = 12 * 3600;
+  // Requests with more header lines are refused with 431 (cpp-httplib limits only each line).
+  std::size_t max_header_lines = 100;
+
 
   // Where log lines go (one per call, no trailing newline). Default: standard error.
   std::function<void(const std::string&)> log;

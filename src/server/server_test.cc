@@ -2,8 +2,11 @@
 // driven over loopback with httplib::Client.
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +15,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +38,46 @@ std::string ReadFile(const fs::path& p) {
 }
 
 const fs::path kSource = ZEBRA_SOURCE_DIR;
+
+// Sends raw bytes to 127.0.0.1:port and returns everything the server answers until it closes
+// the connection or `timeout_ms` pass without data. The tests below need framing that
+// httplib::Client never produces.
+std::string RawRequest(int port, const std::string& data, int timeout_ms = 3000) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size())) {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+      // Stop after one complete answer: a kept-alive connection would wait for the timeout.
+      std::size_t end = out.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      std::smatch m;
+      std::string head = out.substr(0, end);
+      static const std::regex kLength(R"(\r\nContent-Length: (\d+))", std::regex::icase);
+      std::size_t length = std::regex_search(head, m, kLength) ? std::stoul(m[1]) : 0;
+      if (out.size() >= end + 4 + length) break;
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+int RawStatus(const std::string& response) {
+  std::smatch m;
+  static const std::regex kStatus(R"(^HTTP/1\.1 (\d{3}) )");
+  return std::regex_search(response, m, kStatus) ? std::stoi(m[1]) : 0;
+}
 
 // Thread-safe capture of everything the server logs.
 struct LogSink {
@@ -178,6 +222,15 @@ class ServerTest : public ::testing::Test {
     while (std::getline(in, line))
       if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
     return -1;
+  }
+
+  // A request is counted when it is logged, just after its answer went out: polls until the
+  // series reaches `at_least` (or 2 s pass) and returns its value.
+  static double AwaitMetric(const std::string& series, double at_least) {
+    double value = -1;
+    for (int i = 0; i < 200 && (value = MetricValue(Call("GET", "/metrics").body, series)) < at_least; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return value;
   }
 
   static std::string CreateCase(const std::string& text) {
@@ -493,6 +546,74 @@ TEST_F(ServerTest, BodyTooLargeIs413) {
   EXPECT_EQ(r.status, 413);
   // The server stays healthy afterwards.
   EXPECT_EQ(Call("GET", "/v1/health").status, 200);
+}
+
+TEST_F(ServerTest, BodyTooLargeIsCountedUnderItsOwnRoute) {
+  std::string series = R"(zebra_http_requests_total{method="POST",route="body_too_large",status="413"})";
+  double before = std::max(0.0, MetricValue(Call("GET", "/metrics").body, series));
+  ASSERT_EQ(Call("POST", "/v1/evaluate", std::string(3 * 1024 * 1024, ' '), viewer_).status, 413);
+  EXPECT_EQ(AwaitMetric(series, before + 1), before + 1);
+  EXPECT_EQ(MetricValue(Call("GET", "/metrics").body,
+                        R"(zebra_http_requests_total{method="POST",route="unmatched",status="413"})"),
+            -1);
+}
+
+// Chunked and compressed bodies escape cpp-httplib's body limit, so they are refused from the
+// headers alone. The requests below send headers only: an answer within the timeout shows that
+// the server did not wait for a body.
+TEST_F(ServerTest, UnsafeRequestFramingIsRefusedBeforeTheBodyIsRead) {
+  const std::string head = "POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n";
+  struct Case {
+    std::string headers;
+    int status;
+    std::string type;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Transfer-Encoding: chunked\r\n", 411, "length-required"},
+           {"Transfer-Encoding: gzip, chunked\r\n", 411, "length-required"},
+           {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400, "ambiguous-framing"},
+           {"Content-Length: 5\r\nContent-Length: 6\r\n", 400, "ambiguous-framing"},
+           {"Content-Encoding: gzip\r\nContent-Length: 40000\r\n", 415, "unsupported-content-encoding"},
+           {"Content-Encoding: identity\r\nContent-Length: 40000\r\n", 415, "unsupported-content-encoding"},
+       }) {
+    auto start = std::chrono::steady_clock::now();
+    std::string response = RawRequest(server_->Port(), head + c.headers + "\r\n", 4000);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(RawStatus(response), c.status) << c.headers << response;
+    EXPECT_NE(response.find("Content-Type: application/problem+json"), std::string::npos) << c.headers;
+    EXPECT_NE(response.find("\"type\":\"urn:zebra:problem:" + c.type + "\""), std::string::npos) << response;
+    EXPECT_NE(response.find("Connection: close"), std::string::npos) << response;
+    EXPECT_NE(response.find("X-Content-Type-Options: nosniff"), std::string::npos);
+    EXPECT_LT(seconds, 3.0) << c.headers;
+  }
+  // A gzip body is refused, never inflated: the same answer with the compressed bytes sent.
+  std::string bomb = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03" + std::string(64, '\0');
+  EXPECT_EQ(RawStatus(RawRequest(server_->Port(), head + "Content-Encoding: gzip\r\nContent-Length: " +
+                                                      std::to_string(bomb.size()) + "\r\nConnection: close\r\n\r\n" +
+                                                      bomb)),
+            415);
+  // Plain Content-Length bodies still work, on the same kind of raw connection.
+  std::string text = DemoCase();
+  std::string ok = RawRequest(server_->Port(), head + "Authorization: Bearer " + coordinator_token_.token +
+                                                   "\r\nContent-Length: " + std::to_string(text.size()) +
+                                                   "\r\nConnection: close\r\n\r\n" + text);
+  EXPECT_EQ(RawStatus(ok), 200) << ok.substr(0, 300);
+  EXPECT_EQ(Call("GET", "/v1/health").status, 200);
+}
+
+TEST_F(ServerTest, TooManyHeaderLinesAre431) {
+  auto request = [](int extra) {
+    std::string r = "GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n";
+    for (int i = 0; i < extra; ++i) r += "X-H" + std::to_string(i) + ": v\r\n";
+    return r + "\r\n";
+  };
+  // Host and Connection plus 98 more: exactly the limit of 100.
+  EXPECT_EQ(RawStatus(RawRequest(server_->Port(), request(98))), 200);
+  std::string refused = RawRequest(server_->Port(), request(99));
+  EXPECT_EQ(RawStatus(refused), 431) << refused.substr(0, 300);
+  EXPECT_NE(refused.find("urn:zebra:problem:header-fields-too-large"), std::string::npos);
+  EXPECT_EQ(RawStatus(RawRequest(server_->Port(), request(2000))), 431);
+  EXPECT_GE(AwaitMetric(R"(zebra_http_requests_total{method="GET",route="refused",status="431"})", 2), 2);
 }
 
 TEST_F(ServerTest, StaticFilesWithIndexFallback) {

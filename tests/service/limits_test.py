@@ -101,16 +101,24 @@ def main():
         chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(MAX_BODY // len(chunk) * 2)) + b"0\r\n\r\n"
         st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                                   b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked)
-        f.known_gap(st == 413, f"chunked body of {len(chunked) // 1024} KiB (2x the limit) → 413",
-                    "cpp-httplib 0.11 does not apply the body limit to chunked bodies", f"{st} {body[:120]!r}")
+        # cpp-httplib 0.11 does not apply the body limit to chunked bodies, so zebra serve refuses
+        # Transfer-Encoding from the headers alone, before reading any of the body.
+        f.check(is_problem(st, h, body, 411), f"chunked body of {len(chunked) // 1024} KiB (2x the limit) → 411 problem",
+                f"{st} {body[:120]!r}")
+        st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                  b"Transfer-Encoding: chunked\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+                                  b"5\r\nhello\r\n0\r\n\r\n")
+        f.check(is_problem(st, h, body, 400), "Transfer-Encoding with Content-Length (smuggling) → 400 problem",
+                f"{st} {body[:120]!r}")
 
         # 40 MiB of zeros compress to ~40 KiB: the limit must hold for the decoded body too.
         bomb = gzip.compress(b'{"pad":"' + b"0" * (40 << 20) + b'"}', compresslevel=9)
         st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                                   b"Content-Encoding: gzip\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
                                   % len(bomb) + bomb)
-        f.known_gap(st in (413, 415), f"gzip body of {len(bomb) // 1024} KiB that inflates to 40 MiB → 413 or 415",
-                    "cpp-httplib 0.11 inflates Content-Encoding bodies without a limit", f"{st} {body[:120]!r}")
+        # cpp-httplib 0.11 inflates Content-Encoding bodies without a limit: refused unread.
+        f.check(is_problem(st, h, body, 415), f"gzip body of {len(bomb) // 1024} KiB that inflates to 40 MiB → 415 problem",
+                f"{st} {body[:120]!r}")
         f.check(alive(anon), "server alive after the body-limit requests")
 
         # ---- (b) request line and header limits ------------------------------------------------
@@ -120,8 +128,10 @@ def main():
         f.check(st in (431, 400), "header line of 9 KB → 431 or 400", str(st))
         many = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 90) for i in range(2000))
         st, h, body = raw_request(port, b"GET /v1/health HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n")
-        f.known_gap(st in (431, 400), "2,000 header lines (190 KB of headers) → 431 or 400",
-                    "cpp-httplib 0.11 limits each header line, not their number", str(st))
+        f.check(is_problem(st, h, body, 431), "2,000 header lines (190 KB of headers) → 431 problem", str(st))
+        few = b"".join(b"X-H%d: v\r\n" % i for i in range(98))
+        st, h, body = raw_request(port, b"GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + few + b"\r\n")
+        f.check(st == 200, "100 header lines → 200", str(st))
         f.check(alive(anon), "server alive after the oversized headers")
 
         # ---- (c) deep nesting --------------------------------------------------------------
@@ -262,8 +272,12 @@ def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30, con
             s.close()
 
     where = "directly" if direct else "through the proxy"
-    check = (lambda ok, name, detail="": f.known_gap(ok, name, "no per-request header deadline in zebra serve; "
-                                                     "use the reverse proxy", detail)) if direct else f.check
+    # Directly, slow connections are never dropped: cpp-httplib 0.11 restarts its read timeout on
+    # every byte and has no hook to bound the whole header read (no per-connection deadline is
+    # possible without patching it). With fewer slow connections than worker threads (floor 64),
+    # normal requests are still answered; beyond that only the reverse proxy helps.
+    drop_check = (lambda ok, name, detail="": f.known_gap(ok, name, "no per-request header deadline in zebra serve; "
+                                                          "use the reverse proxy", detail)) if direct else f.check
     threads = [threading.Thread(target=slow, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
@@ -280,9 +294,9 @@ def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30, con
         errors += 0 if ok else 1
         time.sleep(0.3)
     worst = max(latencies)
-    check(errors == 0, f"{clients} slowloris connections {where}: {len(latencies)} normal requests answered",
-          f"{errors} failed")
-    check(worst < 2.0 * harness.SLOW, f"... slowest normal answer {worst:.2f} s (< 2 s)")
+    f.check(errors == 0, f"{clients} slowloris connections {where}: {len(latencies)} normal requests answered",
+            f"{errors} failed")
+    f.check(worst < 2.0 * harness.SLOW, f"... slowest normal answer {worst:.2f} s (< 2 s)")
     deadline = time.monotonic() + (5 if direct else drop_within) * harness.SLOW
     while time.monotonic() < deadline and len(dropped_after) < clients:
         time.sleep(0.5)
@@ -290,7 +304,7 @@ def slowloris(f, port, client, direct, clients=SLOW_CLIENTS, drop_within=30, con
     with lock:
         n = len(dropped_after)
         slowest = max(dropped_after.values()) if dropped_after else None
-    check(n == clients, f"... {n}/{clients} slow connections dropped"
+    drop_check(n == clients, f"... {n}/{clients} slow connections dropped"
           + (f" (last after {slowest:.1f} s)" if slowest is not None else ""))
     for t in threads:
         t.join(timeout=5)
