@@ -220,7 +220,12 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     std::string line;
     size_t line_no = 0;
     size_t bad = 0;
-    // One line in, one line out, flushed, so a consumer can stream large files.
+    // One line in, one line out. Output is flushed whenever no more input is buffered, i.e.
+    // before we would block on reading: a consumer streaming line by line gets every answer at
+    // once, while a file is written in blocks rather than one system call per line.
+    const auto flush_if_input_drained = [&] {
+      if (in->rdbuf()->in_avail() <= 0) io.out << std::flush;
+    };
     while (std::getline(*in, line)) {
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -231,11 +236,14 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
         io.err << "zebra dmn: " << where << context.error() << "\n";
         std::string record = "{\"line\":" + std::to_string(line_no) + ",\"error\":";
         AppendJsonString(record, context.error());
-        io.out << record << "}\n" << std::flush;
+        io.out << record << "}\n";
+        flush_if_input_drained();
         continue;
       }
-      io.out << EvaluateToJson(m, *context, decisions, io.err, where) << "\n" << std::flush;
+      io.out << EvaluateToJson(m, *context, decisions, io.err, where) << "\n";
+      flush_if_input_drained();
     }
+    io.out << std::flush;
     if (bad > 0) {
       io.err << "zebra dmn: " << bad << " of " << line_no << " input lines were invalid\n";
       return 2;
