@@ -25,6 +25,7 @@
 #include "clinical/kb_tools.h"
 #include "fhir/fhir.h"
 #include "json/json_values.h"
+#include "server/login_throttle.h"
 #include "server/metrics.h"
 #include "store/store.h"
 
@@ -238,6 +239,21 @@ const char* StatusTitle(int status) {
 
 bool IsUnsafe(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
 
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+// The address sign-in throttling counts against. Behind the reverse proxy on the same host
+// (deploy/nginx/zebra.conf) every peer is loopback and X-Real-IP, which nginx overwrites, names
+// the client; from any other peer the header is ignored, so remote clients cannot choose it.
+std::string ClientAddress(const httplib::Request& req) {
+  if (IsLoopback(req.remote_addr)) {
+    std::string real = req.get_header_value("X-Real-IP");
+    if (!real.empty()) return real;
+  }
+  return req.remote_addr;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -257,6 +273,8 @@ struct Server::Impl {
   std::string openapi_text, knowledge_text, demo_cases_text;
   std::map<std::string, std::string> model_xml;  // by model name and by file name
   std::string dummy_hash;                        // equalises login timing for unknown users
+  std::unique_ptr<LoginThrottle> user_throttle;     // failed sign-ins per username
+  std::unique_ptr<LoginThrottle> address_throttle;  // failed sign-ins per client address
   Metrics metrics;
   httplib::Server http;
   std::thread thread;
@@ -550,18 +568,53 @@ void Server::Impl::RegisterSessionRoutes() {
       return;
     }
     std::string username = (*body)["username"], password = (*body)["password"];
+    // Throttled before the password is checked: a locked username or address gets 429 whether
+    // the password is right or not (and costs no Argon2 work).
+    std::string address = ClientAddress(call.req);
+    auto now = LoginThrottle::Clock::now();
+    std::int64_t user_wait = user_throttle->Begin(username, now);
+    std::int64_t address_wait = user_wait ? 0 : address_throttle->Begin(address, now);
+    if (user_wait || address_wait) {
+      if (!user_wait) user_throttle->Finish(username, /*failed=*/false, /*reset_on_success=*/false, now);
+      std::int64_t wait = std::max(user_wait, address_wait);
+      call.res.set_header("Retry-After", std::to_string(wait));
+      SendProblem(call.res, 429, "too-many-sign-in-attempts", "Too many sign-in attempts",
+                  fmt::format("too many failed sign-ins; try again in {} seconds", wait));
+      return;
+    }
+    // Ends the attempt in both throttles; audits a lock that this failure engaged.
+    auto finish = [&](bool failed, const std::string& actor, bool signed_in = false) {
+      auto done = LoginThrottle::Clock::now();
+      bool user_locked = user_throttle->Finish(username, failed, /*reset_on_success=*/signed_in, done);
+      bool address_locked = address_throttle->Finish(address, failed, /*reset_on_success=*/false, done);
+      if (user_locked || address_locked)
+        Audit(actor, "session.login_throttled", "",
+              fmt::format("{} failed sign-ins within {} s; {} locked for {} s", options.login_max_failures,
+                          options.login_window_seconds,
+                          user_locked && address_locked ? "username and client address " + address
+                          : user_locked                 ? std::string("username")
+                                                        : "client address " + address,
+                          options.login_backoff_seconds));
+    };
     auto user = store->FindUser(username);
-    if (!user) return StoreFailure(call, user.error());
+    if (!user) {
+      finish(false, "");
+      return StoreFailure(call, user.error());
+    }
     if (!*user) {
       auth::VerifyPassword(dummy_hash, password);  // same work as a real check
+      // Unknown names are never written to the audit log (they may be mistyped passwords).
+      finish(true, "unknown-user");
       call.res.status = 401;
       return;
     }
     if (!auth::VerifyPassword((*user)->password_hash, password)) {
       Audit(username, "session.login_failed", "", "wrong password");
+      finish(true, username);
       call.res.status = 401;
       return;
     }
+    finish(false, username, /*signed_in=*/true);
     std::string token = auth::RandomToken(32);
     store::Session session;
     session.token_hash = auth::Sha256Hex(token);
@@ -1145,6 +1198,12 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   auto dummy = auth::HashPassword(auth::RandomToken(16));
   if (!dummy) return tl::unexpected("password hashing failed: " + dummy.error());
   dummy_hash = *dummy;
+  LoginThrottle::Limits limits;
+  limits.max_failures = std::max(1, options.login_max_failures);
+  limits.window = std::chrono::seconds(std::max(1, options.login_window_seconds));
+  limits.backoff = std::chrono::seconds(std::max(1, options.login_backoff_seconds));
+  user_throttle = std::make_unique<LoginThrottle>(limits);
+  address_throttle = std::make_unique<LoginThrottle>(limits);
   if (options.demo) {
     if (auto r = SeedDemo(); !r) return r;
   }

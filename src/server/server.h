@@ -44,6 +44,12 @@ struct ServerOptions {
   // Requests with more header lines are refused with 431 (cpp-httplib limits only each line).
   std::size_t max_header_lines = 100;
 
+  // Sign-in throttling (in memory, per process): after this many failed sign-ins within the
+  // window, for one username or from one client address, sign-in is refused with 429 for the
+  // back-off, whether the password is right or not. A success forgets the username's failures.
+  int login_max_failures = 5;
+  int login_window_seconds = 15 * 60;
+  int login_backoff_seconds = 15 * 60;
 
   // Where log lines go (one per call, no trailing newline). Default: standard error.
   std::function<void(const std::string&)> log;

@@ -124,7 +124,8 @@ class ServerTest : public ::testing::Test {
       auto store = store::OpenStore(db);
       ASSERT_TRUE(store) << store.error();
       for (auto [name, role] : {std::pair{"vic", store::Role::kViewer}, std::pair{"cora", store::Role::kCoordinator},
-                                std::pair{"clive", store::Role::kClinician}}) {
+                                std::pair{"clive", store::Role::kClinician}, std::pair{"thea", store::Role::kViewer},
+                                std::pair{"theo", store::Role::kViewer}}) {
         auto hash = auth::HashPassword(std::string("pw-") + name);
         ASSERT_TRUE(hash);
         ASSERT_TRUE((*store)->CreateUser(name, *hash, role));
@@ -614,6 +615,53 @@ TEST_F(ServerTest, TooManyHeaderLinesAre431) {
   EXPECT_NE(refused.find("urn:zebra:problem:header-fields-too-large"), std::string::npos);
   EXPECT_EQ(RawStatus(RawRequest(server_->Port(), request(2000))), 431);
   EXPECT_GE(AwaitMetric(R"(zebra_http_requests_total{method="GET",route="refused",status="431"})", 2), 2);
+}
+
+// Five failed sign-ins lock the username, and five from one address lock the address; locked
+// attempts get 429 with Retry-After even with the right password. X-Real-IP names the client
+// (the test connects over loopback, as nginx does).
+TEST_F(ServerTest, SignInIsThrottledPerUsernameAndAddress) {
+  auto login = [](const std::string& user, const std::string& password, const std::string& address) {
+    Json body{{"username", user}, {"password", password}};
+    return Call("POST", "/v1/session", body.dump(), {}, true, {{"X-Real-IP", address}});
+  };
+  // Per address: four failures, a success (resets only the username), then a fifth failure.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(login("thea", "wrong", "198.51.100.1").status, 401);
+  EXPECT_EQ(login("thea", "pw-thea", "198.51.100.1").status, 200);
+  EXPECT_EQ(login("theo", "wrong", "198.51.100.1").status, 401);
+  Reply locked = login("thea", "pw-thea", "198.51.100.1");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.Header("Content-Type"), "application/problem+json");
+  EXPECT_TRUE(locked.Header("Set-Cookie").empty());
+  int retry = std::atoi(locked.Header("Retry-After").c_str());
+  EXPECT_GT(retry, 800);
+  EXPECT_LE(retry, 900);
+  // The same users from another address are fine: thea's failures were reset by her success.
+  EXPECT_EQ(login("thea", "pw-thea", "198.51.100.2").status, 200);
+
+  // Per username: five failures from five addresses lock theo everywhere (one was above).
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(login("theo", "wrong", "203.0.113." + std::to_string(i)).status, 401);
+  EXPECT_EQ(login("theo", "pw-theo", "203.0.113.99").status, 429);
+  EXPECT_EQ(login("theo", "wrong", "203.0.113.98").status, 429);
+  // Unknown usernames are throttled the same way (no hint which names exist).
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(login("nobody-here", "x", "192.0.2." + std::to_string(i)).status, 401);
+  EXPECT_EQ(login("nobody-here", "x", "192.0.2.50").status, 429);
+  // Other users and addresses are unaffected.
+  EXPECT_EQ(login("vic", "pw-vic", "192.0.2.51").status, 200);
+
+  auto store = store::OpenStore("sqlite:" + (dir_ / "test.db").string());
+  ASSERT_TRUE(store) << store.error();
+  auto audit = (*store)->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  std::vector<std::string> throttled;
+  for (const auto& e : *audit)
+    if (e.action == "session.login_throttled") throttled.push_back(e.actor + ": " + e.detail);
+  ASSERT_EQ(throttled.size(), 3u) << ::testing::PrintToString(throttled);
+  EXPECT_NE(throttled[0].find("client address 198.51.100.1 locked"), std::string::npos) << throttled[0];
+  EXPECT_EQ(throttled[1].rfind("theo: ", 0), 0u) << throttled[1];
+  EXPECT_NE(throttled[1].find("username locked"), std::string::npos) << throttled[1];
+  EXPECT_EQ(throttled[2].rfind("unknown-user: ", 0), 0u) << throttled[2];
+  EXPECT_EQ(log_->All().find("nobody-here"), std::string::npos);
 }
 
 TEST_F(ServerTest, StaticFilesWithIndexFallback) {
