@@ -1,12 +1,17 @@
 #include "server/server.h"
 
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -1308,6 +1313,33 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) { impl_-
 
 Server::~Server() { Stop(); }
 
+namespace {
+// cpp-httplib 0.11 (compiled into Debian's library) listens with a backlog of 5, so under many
+// concurrent connections SYNs are dropped and clients wait for retransmits (1 s, 3 s, 7 s …).
+// Linux lets a listening socket be given a new backlog by calling listen() again; the socket is
+// ours (same process), found by its port.
+void WidenListenBacklog(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (dirent* entry = readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == dirfd(dir)) continue;
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port) ::listen(static_cast<int>(fd), SOMAXCONN);
+  }
+  closedir(dir);
+}
+}  // namespace
+
 tl::expected<void, std::string> Server::Start() {
   Impl& s = *impl_;
   if (s.running) return tl::unexpected(std::string("already running"));
@@ -1321,6 +1353,7 @@ tl::expected<void, std::string> Server::Start() {
       return tl::unexpected(fmt::format("cannot bind to {}:{} (in use?)", s.options.host, s.options.port));
     s.port = s.options.port;
   }
+  WidenListenBacklog(s.port);
   if (s.options.service_url.empty()) s.options.service_url = fmt::format("http://{}:{}", s.options.host, s.port);
   if (!s.options.jwt_config.empty()) {
     auto config = auth::LoadJwtConfig(s.options.jwt_config);
