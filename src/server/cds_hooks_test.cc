@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <chrono>
@@ -269,8 +270,10 @@ TEST(CdsTumorBoard, FetchesFromFhirServerWhenNotPrefetched) {
   std::map<std::string, Json> by_type;
   for (const auto& e : bundle["entry"]) by_type[e["resource"]["resourceType"].get<std::string>()].push_back(e["resource"]);
   std::vector<std::string> urls, tokens;
+  std::mutex mu;  // the service fetches its prefetch keys in parallel
   CdsContext ctx = Ctx();
   ctx.fhir_get = [&](const std::string& url, const std::string& token) -> tl::expected<std::string, std::string> {
+    std::lock_guard<std::mutex> lock(mu);
     urls.push_back(url);
     tokens.push_back(token);
     std::string rest = url.substr(std::string("https://ehr.example.org/fhir/").size());
