@@ -240,15 +240,7 @@ int BatchCommand(const Args& args, Io io) {
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
   app.add_flag("--fail-fast", fail_fast, "stop at the first bad line");
   app.add_flag("--fhir", fhir_input, "each line is a FHIR R4 Bundle (mCODE) instead of a case");
-  try {
-    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "zebra batch: " << e.what() << "\n" << app.help();
-    return 2;
-  }
+  if (auto rc = ParseCommandLine(app, args, io, "batch")) return *rc;
 
   auto kb = clinical::LoadKnowledgeBase(knowledge.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(knowledge));
   if (!kb) {

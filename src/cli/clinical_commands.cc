@@ -12,22 +12,6 @@
 namespace zebra::cli {
 namespace {
 
-// CLI11 wants argv order reversed in a vector.
-std::vector<std::string> Reversed(const Args& args) { return {args.rbegin(), args.rend()}; }
-
-int ParseOrHelp(CLI::App& app, const Args& args, Io io, const char* name) {
-  try {
-    app.parse(Reversed(args));
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "zebra " << name << ": " << e.what() << "\n" << app.help();
-    return 2;
-  }
-  return -1;
-}
-
 bool ReadInput(const std::string& path, Io io, std::string& out) {
   if (path == "-") {
     std::stringstream ss;
@@ -56,7 +40,7 @@ int EvaluateCommand(const Args& args, Io io) {
   app.add_option("--as-of", as_of, "with --fhir: date for computing age (default: bundle timestamp)");
   app.add_option("--format", format, "json, text or html")->check(CLI::IsMember({"json", "text", "html"}));
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
-  if (int rc = ParseOrHelp(app, args, io, "evaluate"); rc >= 0) return rc;
+  if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
   if (input.empty() == fhir_bundle.empty()) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
     return 2;
@@ -115,7 +99,7 @@ int KbCommand(const Args& args, Io io) {
   auto* diff = app.add_subcommand("diff", "what changed between two knowledge bases");
   diff->add_option("old", old_dir, "old knowledge directory")->required();
   diff->add_option("new", new_dir, "new knowledge directory")->required();
-  if (int rc = ParseOrHelp(app, args, io, "kb"); rc >= 0) return rc;
+  if (auto rc = ParseCommandLine(app, args, io, "kb")) return *rc;
   std::filesystem::path d = dir.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(dir);
   if (check->parsed()) {
     auto res = clinical::CheckKnowledgeBase(d);
@@ -143,7 +127,7 @@ int FhirCommand(const Args& args, Io io) {
   map->add_option("bundle", bundle, "FHIR Bundle JSON file, or - for standard input")->required();
   map->add_option("--as-of", as_of, "date (YYYY-MM-DD) for computing age; default: the bundle timestamp");
   map->add_option("--knowledge", knowledge, "knowledge directory holding fhir/code_tables.json");
-  if (int rc = ParseOrHelp(app, args, io, "fhir"); rc >= 0) return rc;
+  if (auto rc = ParseCommandLine(app, args, io, "fhir")) return *rc;
   std::filesystem::path dir = knowledge.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(knowledge);
   auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(dir));
   if (!tables) {

@@ -4,8 +4,14 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace zebra::cli {
 
@@ -16,6 +22,10 @@ struct Io {
 };
 
 using Args = std::vector<std::string>;  // arguments after the subcommand name
+
+// Parses a command's arguments; returns the exit code to stop with (0 after --help, 2 with the
+// usage on a bad argument), or nullopt to go on.
+std::optional<int> ParseCommandLine(CLI::App& app, const Args& args, Io io, std::string_view command);
 
 int FeelCommand(const Args& args, Io io);      // zebra feel
 int DmnCommand(const Args& args, Io io);       // zebra dmn eval

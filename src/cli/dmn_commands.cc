@@ -19,21 +19,6 @@ namespace {
 
 using feel::Value;
 
-// Parses CLI11 arguments; returns the exit code to stop with, or nullopt to go on.
-std::optional<int> ParseArgs(CLI::App& app, const Args& args, Io io, std::string_view command) {
-  std::vector<std::string> argv(args.rbegin(), args.rend());
-  try {
-    app.parse(argv);
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "zebra " << command << ": " << e.what() << "\n" << app.help();
-    return 2;
-  }
-  return std::nullopt;
-}
-
 // --- JSON → FEEL -------------------------------------------------------------------------------
 // A SAX handler rather than nlohmann's DOM so that numbers keep the exact digits of the JSON
 // text (0.1 stays the decimal 0.1, 34-digit numbers survive).
@@ -294,7 +279,7 @@ int DmnCommand(const Args& args, Io io) {
   auto* inputs_opt = eval->add_option("--inputs", inputs_path, "NDJSON file (or -) with one input object per line");
   input_opt->excludes(inputs_opt);
   inputs_opt->excludes(input_opt);
-  if (auto rc = ParseArgs(app, args, io, "dmn")) return *rc;
+  if (auto rc = ParseCommandLine(app, args, io, "dmn")) return *rc;
   if (input_opt->count() == 0 && inputs_opt->count() == 0) {
     io.err << "zebra dmn eval: one of --input or --inputs is required\n" << eval->help();
     return 2;
@@ -316,7 +301,7 @@ int TckCommand(const Args& args, Io io) {
   app.add_flag("--verbose,-v", verbose, "print passing cases and engine diagnostics");
   app.add_flag("--no-isolate", no_isolate, "run in this process (a crash stops the run)");
   app.add_option("--timeout", timeout, "seconds allowed per test case")->check(CLI::PositiveNumber);
-  if (auto rc = ParseArgs(app, args, io, "tck")) return *rc;
+  if (auto rc = ParseCommandLine(app, args, io, "tck")) return *rc;
 
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {

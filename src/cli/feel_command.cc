@@ -16,16 +16,7 @@ int FeelCommand(const Args& args, Io io) {
   app.add_option("expression", expression, "the FEEL expression")->required();
   app.add_option("--context", context_json, "JSON object whose entries are in scope by name");
   app.add_flag("!--quiet", show_warnings, "do not print evaluation diagnostics");
-  std::vector<std::string> argv(args.rbegin(), args.rend());
-  try {
-    app.parse(argv);
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "zebra feel: " << e.what() << "\n" << app.help();
-    return 2;
-  }
+  if (auto rc = ParseCommandLine(app, args, io, "feel")) return *rc;
 
   feel::Context variables;
   if (!context_json.empty()) {

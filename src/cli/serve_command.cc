@@ -29,15 +29,7 @@ int ServeCommand(const Args& args, Io io) {
   app.add_option("--web-root", options.web_root, "folder of the built web application (default web/dist)");
   app.add_option("--threads", options.threads, "worker threads (default 4 x cores, at least 64)");
   app.add_option("--max-body", options.max_body_bytes, "largest accepted request body in bytes (default 2 MiB)");
-  try {
-    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "zebra serve: " << e.what() << "\n" << app.help();
-    return 2;
-  }
+  if (auto rc = ParseCommandLine(app, args, io, "serve")) return *rc;
   return server::RunServer(std::move(options), io.out, io.err);
 }
 

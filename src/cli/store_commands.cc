@@ -14,21 +14,6 @@ namespace {
 
 constexpr const char* kDefaultDb = "sqlite:zebra.db";
 
-// Parses args with CLI11; returns an exit code when the command should stop (help or error).
-std::optional<int> Parse(CLI::App& app, const Args& args, Io io, std::string_view name) {
-  std::vector<std::string> argv(args.rbegin(), args.rend());
-  try {
-    app.parse(argv);
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "zebra " << name << ": " << e.what() << "\n" << app.help();
-    return 2;
-  }
-  return std::nullopt;
-}
-
 bool ValidUsername(std::string_view u) {
   if (u.empty() || u.size() > 64) return false;
   for (char c : u) {
@@ -45,7 +30,7 @@ int AuditVerify(const Args& args, Io io) {
                "zebra audit verify"};
   std::string db = kDefaultDb;
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
-  if (auto rc = Parse(app, args, io, "audit verify")) return *rc;
+  if (auto rc = ParseCommandLine(app, args, io, "audit verify")) return *rc;
   // Opening a missing SQLite file would create an empty store and report it intact.
   if (db.starts_with("sqlite:") && !std::filesystem::exists(db.substr(7))) {
     io.err << "zebra audit verify: no such database: " << db.substr(7) << "\n";
@@ -79,7 +64,7 @@ int UserAdd(const Args& args, Io io) {
       ->required()
       ->check(CLI::IsMember({"viewer", "coordinator", "clinician"}));
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
-  if (auto rc = Parse(app, args, io, "user add")) return *rc;
+  if (auto rc = ParseCommandLine(app, args, io, "user add")) return *rc;
   if (!ValidUsername(username)) {
     io.err << "zebra user add: invalid username (letters, digits, . _ - @; at most 64 characters)\n";
     return 2;
