@@ -28,20 +28,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# A port nobody answers on (bash's /dev/tcp connect fails when it is free).
-port=
-for _ in $(seq 50); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[[ -n $port ]] || { echo "with_postgres.sh: no free port" >&2; exit 1; }
 "${as_pg[@]}" "$pg_bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1 ||
   { cat "$dir/initdb.log" >&2; exit 1; }
+# A port nobody answers on (bash's /dev/tcp connect fails when it is free). Tests running in
+# parallel take ephemeral ports too, so a port free when probed can be gone when the server binds:
+# start again on another port when that happens.
 # fsync stays on; synchronous_commit=off only shortens commit latency on a busy test machine
 # (nothing here crashes the server).
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=100 -c synchronous_commit=off" start >/dev/null ||
-  { cat "$dir/server.log" >&2; exit 1; }
+port=
+for attempt in $(seq 10); do
+  p=$((20000 + RANDOM % 30000))
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi
+  log=$dir/server-$attempt.log
+  if "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $p -k $dir -c max_connections=100 -c synchronous_commit=off" start >/dev/null; then
+    port=$p
+    break
+  fi
+  grep -q "could not bind\|could not create any TCP/IP sockets" "$log" || { cat "$log" >&2; exit 1; }
+done
+[[ -n $port ]] || { echo "with_postgres.sh: no free port after $attempt attempts" >&2; cat "$log" >&2; exit 1; }
 "${as_pg[@]}" "$pg_bin/createdb" -h "$dir" -p "$port" -U postgres zebra_test
 
 export ZEBRA_TEST_PG_URL="postgresql://postgres@127.0.0.1:$port/zebra_test"
