@@ -29,6 +29,10 @@ int ServeCommand(const Args& args, Io io) {
   app.add_option("--web-root", options.web_root, "folder of the built web application (default web/dist)");
   app.add_option("--threads", options.threads, "worker threads (default 4 x cores, at least 64)");
   app.add_option("--max-body", options.max_body_bytes, "largest accepted request body in bytes (default 2 MiB)");
+  app.add_option("--request-timeout", options.request_timeout_seconds,
+                 "seconds within which a request (line, headers and body) must arrive, idle keep-alive "
+                 "time included; slower connections are closed (default 10)")
+      ->check(CLI::Range(1, 3600));
   if (auto rc = ParseCommandLine(app, args, io, "serve")) return *rc;
   return server::RunServer(std::move(options), io.out, io.err);
 }

@@ -40,6 +40,8 @@ void Metrics::RecordEvaluation(bool ok) {
   else ++evaluation_errors_;
 }
 
+void Metrics::RecordConnectionTimedOut() { ++connections_timed_out_; }
+
 std::string Metrics::Render() const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -70,6 +72,10 @@ std::string Metrics::Render() const {
   out += "# HELP zebra_evaluation_errors_total Evaluation requests refused (invalid input) or failed.\n";
   out += "# TYPE zebra_evaluation_errors_total counter\n";
   out += fmt::format("zebra_evaluation_errors_total {}\n", evaluation_errors_.load());
+  out += "# HELP zebra_connections_timed_out_total Connections closed because a request did not arrive within the "
+         "request timeout (slow or stalled clients).\n";
+  out += "# TYPE zebra_connections_timed_out_total counter\n";
+  out += fmt::format("zebra_connections_timed_out_total {}\n", connections_timed_out_.load());
   return out;
 }
 

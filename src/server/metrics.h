@@ -19,6 +19,7 @@ class Metrics {
 
   void RecordRequest(const std::string& method, const std::string& route, int status, double seconds);
   void RecordEvaluation(bool ok);
+  void RecordConnectionTimedOut();  // closed: a request did not arrive within the request timeout
   std::string Render() const;  // text/plain; version=0.0.4
 
  private:
@@ -32,6 +33,7 @@ class Metrics {
   std::map<std::string, Histogram> durations_;
   std::atomic<std::uint64_t> evaluations_{0};
   std::atomic<std::uint64_t> evaluation_errors_{0};
+  std::atomic<std::uint64_t> connections_timed_out_{0};
 };
 
 }  // namespace zebra::server

@@ -30,6 +30,7 @@
 #include "clinical/kb_tools.h"
 #include "fhir/fhir.h"
 #include "json/json_values.h"
+#include "server/deadline_server.h"
 #include "server/login_throttle.h"
 #include "server/metrics.h"
 #include "store/store.h"
@@ -230,6 +231,7 @@ const char* StatusTitle(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
@@ -281,7 +283,7 @@ struct Server::Impl {
   std::unique_ptr<LoginThrottle> user_throttle;     // failed sign-ins per username
   std::unique_ptr<LoginThrottle> address_throttle;  // failed sign-ins per client address
   Metrics metrics;
-  httplib::Server http;
+  DeadlineServer http;
   std::thread thread;
   int port = 0;
   bool running = false;
@@ -1258,6 +1260,9 @@ void Server::Impl::ConfigureHttp() {
   http.set_write_timeout(options.write_timeout_seconds, 0);
   http.set_keep_alive_timeout(options.keep_alive_seconds);
   http.set_keep_alive_max_count(options.keep_alive_max_requests);
+  // Slowloris: a request must arrive whole within the request timeout (deadline_server.h).
+  http.SetRequestTimeout(std::chrono::seconds(std::max(1, options.request_timeout_seconds)));
+  http.SetTimedOutHandler([this] { metrics.RecordConnectionTimedOut(); });
   http.set_default_headers({
       {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
       {"X-Content-Type-Options", "nosniff"},
@@ -1273,7 +1278,17 @@ void Server::Impl::ConfigureHttp() {
   });
   // Empty error responses (unknown route, body too large, ...) become problem details; a 401
   // stays bare on purpose.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&, httplib::Response& res) {
+    // cpp-httplib answers 400 when the headers or body stop arriving; the deadline was the cause.
+    if (const DeadlineStream* strm = DeadlineServer::CurrentStream(); strm != nullptr && strm->TimedOut()) {
+      res.status = 408;
+      res.set_header("Connection", "close");
+      res.set_content(Problem(408, "request-timeout", StatusTitle(408),
+                              fmt::format("the request did not arrive within {} s", options.request_timeout_seconds))
+                          .dump(),
+                      kProblemType);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!res.body.empty() || res.status == 401) return httplib::Server::HandlerResponse::Unhandled;
     const char* title = StatusTitle(res.status);
     std::string type = res.status == 413 ? "payload-too-large" : res.status == 404 ? "not-found" : "http";
@@ -1296,6 +1311,7 @@ void Server::Impl::ConfigureHttp() {
     std::string route = t_request.route.empty() ? "unmatched" : t_request.route;
     // cpp-httplib refuses an oversized body before any route handler runs.
     if (res.status == 413 && route == "unmatched") route = "body_too_large";
+    if (res.status == 408 && route == "unmatched") route = "request_timeout";
     metrics.RecordRequest(req.method, route, res.status, seconds);
     Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", NowRfc3339(), req.method, route,
                     res.status, seconds * 1000));

@@ -39,6 +39,11 @@ struct ServerOptions {
   int read_timeout_seconds = 5;
   int write_timeout_seconds = 5;
   int keep_alive_seconds = 5;
+  // A request's line, headers and body must all arrive within this many seconds of a worker
+  // taking the connection or answering the previous request on it; idle keep-alive time counts
+  // toward it. Otherwise the connection is closed (408 when the request line was complete). The
+  // per-read timeout above alone lets a client that sends a byte a second hold a worker forever.
+  int request_timeout_seconds = 10;
   std::size_t keep_alive_max_requests = 100;
   int session_seconds = 12 * 3600;
   // Requests with more header lines are refused with 431 (cpp-httplib limits only each line).

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -830,6 +833,156 @@ TEST(ServerInsecureDevTest, WarnsLoudly) {
   Server server(options);
   ASSERT_TRUE(server.Start());
   EXPECT_NE(log.All().find("WARNING: --insecure-dev"), std::string::npos);
+  server.Stop();
+  fs::remove_all(dir);
+}
+
+// ---- request deadline (slowloris) ----------------------------------------------------------------
+
+// A TCP connection to 127.0.0.1:port, or -1.
+int ConnectLoopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `prefix`, then one more byte of `trickle` every 100 ms, until the server closes the
+// connection (or 8 s pass). Returns seconds from connecting to the close (-1: never closed) and
+// whatever the server answered.
+struct SlowResult {
+  double closed_after = -1;
+  std::string answer;
+};
+SlowResult SlowClient(int port, const std::string& prefix, char trickle) {
+  SlowResult result;
+  const auto start = std::chrono::steady_clock::now();
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return result;
+  ::send(fd, prefix.data(), prefix.size(), MSG_NOSIGNAL);
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(8)) {
+    if (::send(fd, &trickle, 1, MSG_NOSIGNAL) != 1) break;  // reset by the server
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 100) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    result.answer.append(buf, static_cast<std::size_t>(n));
+  }
+  if (std::chrono::steady_clock::now() - start < std::chrono::seconds(8))
+    result.closed_after = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  return result;
+}
+
+// Two workers, a 1 s request timeout. Two slow clients take both workers: one stalls in its
+// request line, one in its headers. Without the deadline they would hold them for ever (each byte
+// restarts cpp-httplib's read timeout); with it both are dropped after 1 s and a normal request
+// queued behind them is answered then.
+TEST(ServerDeadlineTest, SlowClientsAreDroppedAtTheDeadlineAndOthersServed) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_deadline_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  LogSink log;
+  ServerOptions options;
+  options.port = 0;
+  options.db_url = "sqlite:" + (dir / "deadline.db").string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.threads = 2;
+  options.request_timeout_seconds = 1;
+  options.log = log.Fn();
+  Server server(options);
+  ASSERT_TRUE(server.Start());
+  const int port = server.Port();
+
+  SlowResult in_line, in_headers;
+  std::thread a([&] { in_line = SlowClient(port, "GET /v1/health?", 'a'); });
+  std::thread b([&] { in_headers = SlowClient(port, "GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Slow: ", 'a'); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // both connections own a worker now
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_read_timeout(10, 0);
+  const auto asked = std::chrono::steady_clock::now();
+  auto health = cli.Get("/v1/health");
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  a.join();
+  b.join();
+
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_GE(waited, 0.4) << "the slow clients did not hold both workers; the test proves nothing";
+  EXPECT_LT(waited, 2.0) << "a normal request must wait at most about one request timeout";
+  EXPECT_GE(in_line.closed_after, 0.9);
+  EXPECT_LT(in_line.closed_after, 2.0);
+  EXPECT_EQ(in_line.answer, "");  // no request line, no answer
+  EXPECT_GE(in_headers.closed_after, 0.9);
+  EXPECT_LT(in_headers.closed_after, 2.0);
+  EXPECT_EQ(RawStatus(in_headers.answer), 408) << in_headers.answer;
+  EXPECT_NE(in_headers.answer.find("application/problem+json"), std::string::npos);
+  EXPECT_NE(in_headers.answer.find("Connection: close"), std::string::npos);
+
+  auto metrics = cli.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("zebra_connections_timed_out_total 2\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("route=\"request_timeout\",status=\"408\"} 1\n"), std::string::npos);
+  EXPECT_NE(log.All().find("route=request_timeout status=408"), std::string::npos) << log.All();
+  server.Stop();
+  fs::remove_all(dir);
+}
+
+// Keep-alive still works within the deadline, and an idle kept-alive connection is closed once
+// the request timeout has passed (here 1 s, before the 5 s keep-alive limit).
+TEST(ServerDeadlineTest, KeepAliveWorksAndIdleConnectionsCloseAtTheDeadline) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_keepalive_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ServerOptions options;
+  options.port = 0;
+  options.db_url = "sqlite:" + (dir / "keepalive.db").string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.threads = 2;
+  options.request_timeout_seconds = 1;
+  options.log = [](const std::string&) {};
+  Server server(options);
+  ASSERT_TRUE(server.Start());
+
+  int fd = ConnectLoopback(server.Port());
+  ASSERT_GE(fd, 0);
+  auto read_answer = [fd] {
+    std::string out;
+    char buf[4096];
+    pollfd pfd{fd, POLLIN, 0};
+    // Until the body of one answer is complete (it is small JSON ending in "}").
+    while (out.find("\r\n\r\n") == std::string::npos || out.back() != '}') {
+      if (::poll(&pfd, 1, 3000) <= 0) break;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  };
+  const std::string request = "GET /v1/health HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string answer = read_answer();
+    EXPECT_EQ(RawStatus(answer), 200) << "request " << i << " on one connection: " << answer;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle, but within the deadline
+  }
+  const auto idle_from = std::chrono::steady_clock::now();
+  pollfd pfd{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&pfd, 1, 5000), 1);
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed, without an answer
+  const double idle = std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_from).count();
+  EXPECT_GE(idle, 0.5);
+  EXPECT_LT(idle, 2.0);
+  ::close(fd);
   server.Stop();
   fs::remove_all(dir);
 }
