@@ -27,6 +27,7 @@
 #include "cli/commands.h"
 #include "clinical/clinical.h"
 #include "fhir/fhir.h"
+#include "json/json_writer.h"
 
 namespace zebra::cli {
 namespace {
@@ -122,18 +123,10 @@ void AppendErrorRecord(Chunk& chunk, size_t line_no, const std::vector<std::pair
   err["line"] = line_no;
   err["errors"] = std::move(list);
   // Replace, not throw, on invalid UTF-8: an error message may quote the bad input.
-  chunk.output += err.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  json::AppendJson(chunk.output, err, -1, json::Utf8Handler::replace);
   chunk.output += '\n';
   ++chunk.bad;
   ++chunk.cases;
-}
-
-// Serialises straight into `out`, byte for byte what Json::dump() returns, without the
-// temporary string and copy.
-void AppendDump(std::string& out, const clinical::Json& j) {
-  nlohmann::detail::serializer<clinical::Json> s(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-                                                 nlohmann::detail::error_handler_t::strict);
-  s.dump(j, false, false, 0);
 }
 
 void Count(Chunk& chunk, std::string& key, std::string_view kind, const clinical::Json& id) {
@@ -150,6 +143,7 @@ void Count(Chunk& chunk, std::string& key, std::string_view kind, const clinical
 // With FHIR code tables, each line is a FHIR Bundle mapped to a case first.
 void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tables, Chunk& chunk) {
   std::string key;
+  std::string mapped_text;  // reused: the FHIR mapping's case, as compact JSON text
   std::vector<std::pair<std::string, std::string>> errors;
   for (size_t i = 0; i < chunk.Lines(); ++i) {
     std::string_view line = chunk.Line(i);
@@ -158,7 +152,6 @@ void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tabl
     errors.clear();
     size_t mark = chunk.output.size();
     try {
-      std::string mapped_text;
       if (fhir_tables) {
         auto mapped = fhir::MapBundle(line, *fhir_tables);
         if (!mapped) {
@@ -166,7 +159,8 @@ void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tabl
           AppendErrorRecord(chunk, line_no, errors);
           continue;
         }
-        mapped_text = mapped->case_json.dump();
+        mapped_text.clear();
+        json::AppendJson(mapped_text, mapped->case_json);
       }
       auto c = clinical::ParseCase(fhir_tables ? std::string_view(mapped_text) : line, kb);
       if (!c) {
@@ -175,7 +169,8 @@ void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tabl
         continue;
       }
       const clinical::Json r = clinical::Evaluate(kb, *c);
-      AppendDump(chunk.output, r);
+      // Straight into the chunk's buffer: Json::dump()'s bytes without a temporary string.
+      json::AppendJson(chunk.output, r);
       chunk.output += '\n';
       ++chunk.cases;
       if (auto s = r.find("scenario"); s != r.end() && s->is_object()) {

@@ -13,6 +13,7 @@
 #include "dmn/model.h"
 #include "dmn/tck.h"
 #include "feel/value.h"
+#include "json/json_writer.h"
 
 namespace zebra::cli {
 namespace {
@@ -108,8 +109,9 @@ tl::expected<feel::Context, std::string> ParseInputObject(std::string_view text)
 
 // --- FEEL → JSON -------------------------------------------------------------------------------
 
+// nlohmann's escaping (invalid UTF-8 replaced), without a temporary json and string per call.
 void AppendJsonString(std::string& out, const std::string& s) {
-  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  zebra::json::AppendJsonString(out, s, zebra::json::Utf8Handler::replace);
 }
 
 // Numbers as JSON numbers with their exact decimal digits, temporal values as ISO 8601 strings,

@@ -1,0 +1,300 @@
+#include "json/json_writer.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace zebra::json {
+namespace {
+
+// What a byte asks of the string writer.
+enum : std::uint8_t { kPlain = 0, kEscape = 1, kMultiByte = 2 };
+
+constexpr std::array<std::uint8_t, 256> MakeClasses() {
+  std::array<std::uint8_t, 256> c{};
+  for (int b = 0; b < 0x20; ++b) c[b] = kEscape;
+  c['"'] = kEscape;
+  c['\\'] = kEscape;
+  for (int b = 0x80; b < 0x100; ++b) c[b] = kMultiByte;
+  return c;  // DEL (0x7F) is plain: nlohmann escapes it only with ensure_ascii
+}
+constexpr std::array<std::uint8_t, 256> kClass = MakeClasses();
+
+struct Escape {
+  char text[6];
+  std::uint8_t size;
+};
+
+// nlohmann's escapes: the six short forms, other control characters as \u00xx (lower-case hex).
+constexpr std::array<Escape, 0x20> MakeControlEscapes() {
+  std::array<Escape, 0x20> e{};
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int b = 0; b < 0x20; ++b) e[b] = {{'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 15]}, 6};
+  e['\b'] = {{'\\', 'b'}, 2};
+  e['\t'] = {{'\\', 't'}, 2};
+  e['\n'] = {{'\\', 'n'}, 2};
+  e['\f'] = {{'\\', 'f'}, 2};
+  e['\r'] = {{'\\', 'r'}, 2};
+  return e;
+}
+constexpr std::array<Escape, 0x20> kControlEscapes = MakeControlEscapes();
+
+inline void AppendEscape(std::string& out, unsigned char c) {
+  if (c == '"') {
+    out.append("\\\"", 2);
+  } else if (c == '\\') {
+    out.append("\\\\", 2);
+  } else {
+    const Escape& e = kControlEscapes[c];
+    out.append(e.text, e.size);
+  }
+}
+
+// True when none of the 8 bytes is a control character, '"', '\\' or non-ASCII (classic SWAR
+// "has byte less than / equal to" tests; a set high bit marks a byte that needs a closer look).
+inline bool Clean8(const unsigned char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
+  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
+  const std::uint64_t below_space = (w - k01 * 0x20) & ~w;
+  const std::uint64_t q = w ^ (k01 * '"');
+  const std::uint64_t b = w ^ (k01 * '\\');
+  const std::uint64_t quote = (q - k01) & ~q;
+  const std::uint64_t backslash = (b - k01) & ~b;
+  return ((below_space | quote | backslash | w) & k80) == 0;
+}
+
+// Length of the well-formed UTF-8 sequence at p (p[0] >= 0x80), 0 if it is ill-formed. Accepts
+// exactly what nlohmann's decoder (Hoehrmann's DFA) accepts: no overlong forms, no surrogates,
+// nothing above U+10FFFF, no truncated sequence.
+inline size_t Utf8Length(const unsigned char* p, size_t avail) {
+  const unsigned c = p[0];
+  if (c < 0xC2) return 0;
+  if (c < 0xE0) return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c < 0xF0) {
+    if (avail < 3) return 0;
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80;
+    const unsigned hi = c == 0xED ? 0x9F : 0xBF;
+    return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+  }
+  if (c < 0xF5) {
+    if (avail < 4) return 0;
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80;
+    const unsigned hi = c == 0xF4 ? 0x8F : 0xBF;
+    return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
+  }
+  return 0;
+}
+
+// Appends the escaped body of s (no quotes) in runs; false (with `out` partly written) when s
+// is not valid UTF-8.
+bool AppendEscapedBody(std::string& out, std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0, run = 0;
+  while (i < n) {
+    while (i + 8 <= n && Clean8(p + i)) i += 8;
+    const size_t stop = std::min(n, i + 8);
+    while (i < stop) {
+      const unsigned char c = p[i];
+      const std::uint8_t k = kClass[c];
+      if (k == kPlain) {
+        ++i;
+      } else if (k == kEscape) {
+        out.append(s.data() + run, i - run);
+        AppendEscape(out, c);
+        run = ++i;
+      } else {
+        const size_t len = Utf8Length(p + i, n - i);
+        if (len == 0) return false;
+        i += len;  // copied unescaped with the run, as nlohmann does without ensure_ascii
+      }
+    }
+  }
+  out.append(s.data() + run, n - run);
+  return true;
+}
+
+// Invalid UTF-8 is rare and its handling is nlohmann's (the exception text names the byte
+// index; replace/ignore resynchronise in a particular way), so nlohmann does the whole string.
+void AppendStringByNlohmann(std::string& out, std::string_view s, Utf8Handler on_invalid) {
+  const nlohmann::json j = std::string(s);
+  nlohmann::detail::serializer<nlohmann::json> ser(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                   on_invalid);
+  ser.dump(j, false, false, 0);
+}
+
+void AppendString(std::string& out, std::string_view s, Utf8Handler on_invalid) {
+  const size_t mark = out.size();
+  out += '"';
+  if (AppendEscapedBody(out, s)) {
+    out += '"';
+    return;
+  }
+  out.resize(mark);
+  AppendStringByNlohmann(out, s, on_invalid);
+}
+
+template <class Int>
+void AppendInteger(std::string& out, Int x) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+void AppendDouble(std::string& out, double x) {
+  if (!std::isfinite(x)) {
+    out.append("null", 4);
+    return;
+  }
+  // nlohmann's own Grisu2 shortest round-trip formatting (with its ".0" and exponent rules).
+  std::array<char, 64> buf;
+  char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), x);
+  out.append(buf.data(), static_cast<size_t>(end - buf.data()));
+}
+
+// Mirrors nlohmann::detail::serializer::dump, layout for layout.
+template <class J>
+class Writer {
+ public:
+  Writer(std::string& out, int indent, Utf8Handler on_invalid)
+      : out_(out), pretty_(indent >= 0), step_(indent >= 0 ? static_cast<unsigned>(indent) : 0), on_invalid_(on_invalid) {}
+
+  void Write(const J& v, unsigned current) {
+    switch (v.type()) {
+      case nlohmann::json::value_t::object: WriteObject(*v.template get_ptr<const typename J::object_t*>(), current); return;
+      case nlohmann::json::value_t::array: WriteArray(*v.template get_ptr<const typename J::array_t*>(), current); return;
+      case nlohmann::json::value_t::string: AppendString(out_, *v.template get_ptr<const typename J::string_t*>(), on_invalid_); return;
+      case nlohmann::json::value_t::binary: WriteBinary(*v.template get_ptr<const typename J::binary_t*>(), current); return;
+      case nlohmann::json::value_t::boolean:
+        if (*v.template get_ptr<const typename J::boolean_t*>()) out_.append("true", 4);
+        else out_.append("false", 5);
+        return;
+      case nlohmann::json::value_t::number_integer: AppendInteger(out_, *v.template get_ptr<const typename J::number_integer_t*>()); return;
+      case nlohmann::json::value_t::number_unsigned: AppendInteger(out_, *v.template get_ptr<const typename J::number_unsigned_t*>()); return;
+      case nlohmann::json::value_t::number_float: AppendDouble(out_, *v.template get_ptr<const typename J::number_float_t*>()); return;
+      case nlohmann::json::value_t::discarded: out_.append("<discarded>", 11); return;
+      case nlohmann::json::value_t::null: out_.append("null", 4); return;
+    }
+    out_.append("null", 4);  // not reached: every value_t is handled above
+  }
+
+ private:
+  void Indent(unsigned n) { out_.append(n, ' '); }
+
+  void WriteObject(const typename J::object_t& obj, unsigned current) {
+    if (obj.empty()) {
+      out_.append("{}", 2);
+      return;
+    }
+    out_ += '{';
+    const unsigned inner = current + step_;
+    bool first = true;
+    for (const auto& [key, value] : obj) {
+      if (pretty_) {
+        out_.append(first ? "\n" : ",\n", first ? 1 : 2);
+        Indent(inner);
+      } else if (!first) {
+        out_ += ',';
+      }
+      first = false;
+      AppendString(out_, key, on_invalid_);
+      if (pretty_) out_.append(": ", 2);
+      else out_ += ':';
+      Write(value, inner);
+    }
+    if (pretty_) {
+      out_ += '\n';
+      Indent(current);
+    }
+    out_ += '}';
+  }
+
+  void WriteArray(const typename J::array_t& arr, unsigned current) {
+    if (arr.empty()) {
+      out_.append("[]", 2);
+      return;
+    }
+    out_ += '[';
+    const unsigned inner = current + step_;
+    bool first = true;
+    for (const auto& e : arr) {
+      if (pretty_) {
+        out_.append(first ? "\n" : ",\n", first ? 1 : 2);
+        Indent(inner);
+      } else if (!first) {
+        out_ += ',';
+      }
+      first = false;
+      Write(e, inner);
+    }
+    if (pretty_) {
+      out_ += '\n';
+      Indent(current);
+    }
+    out_ += ']';
+  }
+
+  // Binary values only come from the binary formats (CBOR etc.), never from our documents;
+  // kept for completeness in nlohmann's layout.
+  void WriteBinary(const typename J::binary_t& bin, unsigned current) {
+    const unsigned inner = current + step_;
+    if (pretty_) {
+      out_.append("{\n", 2);
+      Indent(inner);
+      out_.append("\"bytes\": [", 10);
+    } else {
+      out_.append("{\"bytes\":[", 10);
+    }
+    bool first = true;
+    for (auto byte : bin) {
+      if (!first) out_.append(pretty_ ? ", " : ",", pretty_ ? 2 : 1);
+      first = false;
+      AppendInteger(out_, static_cast<unsigned>(byte));
+    }
+    if (pretty_) {
+      out_.append("],\n", 3);
+      Indent(inner);
+      out_.append("\"subtype\": ", 11);
+    } else {
+      out_.append("],\"subtype\":", 12);
+    }
+    if (bin.has_subtype()) AppendInteger(out_, bin.subtype());
+    else out_.append("null", 4);
+    if (pretty_) {
+      out_ += '\n';
+      Indent(current);
+    }
+    out_ += '}';
+  }
+
+  std::string& out_;
+  const bool pretty_;
+  const unsigned step_;
+  const Utf8Handler on_invalid_;
+};
+
+}  // namespace
+
+void AppendJson(std::string& out, const nlohmann::ordered_json& v, int indent, Utf8Handler on_invalid_utf8) {
+  Writer<nlohmann::ordered_json>(out, indent, on_invalid_utf8).Write(v, 0);
+}
+
+void AppendJson(std::string& out, const nlohmann::json& v, int indent, Utf8Handler on_invalid_utf8) {
+  Writer<nlohmann::json>(out, indent, on_invalid_utf8).Write(v, 0);
+}
+
+void AppendJsonString(std::string& out, std::string_view s, Utf8Handler on_invalid_utf8) {
+  AppendString(out, s, on_invalid_utf8);
+}
+
+std::string DumpJson(const nlohmann::ordered_json& v, int indent) {
+  std::string out;
+  AppendJson(out, v, indent);
+  return out;
+}
+
+}  // namespace zebra::json

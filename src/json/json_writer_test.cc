@@ -1,0 +1,282 @@
+// Differential tests: the writer against nlohmann 3.11.2's own dump(), which defines the bytes.
+#include "json/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+namespace zebra::json {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+struct Outcome {
+  std::string text;
+  bool threw = false;
+  std::string what;
+};
+
+template <class J>
+Outcome ByNlohmann(const J& v, int indent, Utf8Handler h) {
+  Outcome o;
+  try {
+    o.text = v.dump(indent, ' ', false, h);
+  } catch (const nlohmann::json::exception& e) {
+    o.threw = true;
+    o.what = e.what();
+  }
+  return o;
+}
+
+template <class J>
+Outcome ByWriter(const J& v, int indent, Utf8Handler h) {
+  Outcome o;
+  // Appends after what is already in the buffer.
+  std::string out = "<>";
+  try {
+    AppendJson(out, v, indent, h);
+    if (out.compare(0, 2, "<>") != 0) o.what = "prefix clobbered";
+    o.text = out.substr(2);
+  } catch (const nlohmann::json::exception& e) {
+    o.threw = true;
+    o.what = e.what();
+  }
+  return o;
+}
+
+// Returns the number of comparisons made, so callers can check the test did real work.
+template <class J>
+int ExpectSameAsNlohmann(const J& v, Utf8Handler h = Utf8Handler::strict) {
+  int n = 0;
+  for (int indent : {-1, 0, 2, 4}) {
+    Outcome want = ByNlohmann(v, indent, h);
+    Outcome got = ByWriter(v, indent, h);
+    EXPECT_EQ(got.threw, want.threw) << "indent " << indent << ": " << want.what << " / " << want.text;
+    EXPECT_EQ(got.what, want.what) << "indent " << indent;
+    EXPECT_EQ(got.text, want.text) << "indent " << indent;
+    ++n;
+    if (::testing::Test::HasFailure()) return n;  // one broken value is enough to read
+  }
+  return n;
+}
+
+// A value inside the positions where the writer treats it differently: alone, as an array
+// element, as an object member and as an object key (strings).
+template <class J>
+void ExpectSameEverywhere(const J& v) {
+  ExpectSameAsNlohmann(v);
+  ExpectSameAsNlohmann(J::array({v, v}));
+  J obj = J::object();
+  obj["k"] = v;
+  obj["nested"] = J::array({J::object({{"x", v}}), J::array()});
+  ExpectSameAsNlohmann(obj);
+  if (v.is_string()) {
+    J keyed = J::object();
+    keyed[v.template get<std::string>()] = 1;
+    ExpectSameAsNlohmann(keyed);
+  }
+}
+
+std::vector<std::string> EdgeStrings() {
+  std::vector<std::string> s = {"", "plain ascii", "quote \" and backslash \\ and slash /", "\x7f del", "é ü ß",
+                                "€ three bytes", "\xF0\x9F\x98\x80 emoji", "mixed \"é\"\n\t\\\x7f\xF0\x9F\x92\xA9",
+                                "exactly8", "sixteen_bytes_ab", std::string(1000, 'a') + "\"" + std::string(7, 'b'),
+                                "\xEF\xBF\xBF max BMP", "\xF4\x8F\xBF\xBF max code point", "\xE0\xA0\x80", "\xED\x9F\xBF"};
+  for (int c = 0; c < 0x20; ++c) {
+    s.push_back(std::string(1, static_cast<char>(c)));
+    s.push_back("ab" + std::string(1, static_cast<char>(c)) + "cdefghijkl");
+  }
+  std::string all;
+  for (int c = 1; c < 0x80; ++c) all += static_cast<char>(c);
+  s.push_back(all);
+  s.push_back(std::string("nul\0inside", 10));
+  return s;
+}
+
+TEST(JsonWriterTest, EdgeStringsMatchNlohmann) {
+  for (const auto& s : EdgeStrings()) {
+    ExpectSameEverywhere(ordered_json(s));
+    ExpectSameEverywhere(json(s));
+    std::string lit;
+    AppendJsonString(lit, s);
+    EXPECT_EQ(lit, json(s).dump());
+  }
+}
+
+TEST(JsonWriterTest, KnownEscapes) {
+  // Spelled out, so the expectations do not depend on nlohmann alone.
+  std::string out;
+  AppendJsonString(out, std::string("\"\\\b\f\n\r\t\x01\x1f\x7f/\xC3\xA9", 13));
+  EXPECT_EQ(out, "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\x7f/\xC3\xA9\"");
+}
+
+TEST(JsonWriterTest, EdgeNumbersMatchNlohmann) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double d : {0.0, -0.0, 0.1, 1.0, -1.0, 1e300, -1e300, 5e-324, 2.2250738585072014e-308, 123456789.125, 1e20, 1e21,
+                   1e-5, 1e-7, 1e15, 1e16, 1e17, 0.30000000000000004, 3.14159, 100.0, 1.5e-10,
+                   std::numeric_limits<double>::max(), std::numeric_limits<double>::quiet_NaN(), inf, -inf}) {
+    ExpectSameEverywhere(ordered_json(d));
+    ExpectSameEverywhere(json(d));
+  }
+  for (std::int64_t i : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{9}, std::int64_t{10},
+                         std::int64_t{-10}, std::int64_t{99}, std::int64_t{100}, std::int64_t{123456789012345},
+                         std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+    ExpectSameEverywhere(ordered_json(i));
+    ExpectSameEverywhere(json(i));
+  }
+  for (std::uint64_t u : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{1} << 63,
+                          std::numeric_limits<std::uint64_t>::max()}) {
+    ExpectSameEverywhere(ordered_json(u));
+    ExpectSameEverywhere(json(u));
+  }
+  // Spelled out for the formats the product relies on.
+  EXPECT_EQ(DumpJson(ordered_json(1.0)), "1.0");
+  EXPECT_EQ(DumpJson(ordered_json(-0.0)), "-0.0");
+  EXPECT_EQ(DumpJson(ordered_json(1e20)), "1e+20");
+  EXPECT_EQ(DumpJson(ordered_json(123456789.125)), "123456789.125");
+  EXPECT_EQ(DumpJson(ordered_json(1e300)), "1e+300");
+  EXPECT_EQ(DumpJson(ordered_json(std::nan(""))), "null");
+  EXPECT_EQ(DumpJson(ordered_json(std::numeric_limits<std::uint64_t>::max())), "18446744073709551615");
+}
+
+TEST(JsonWriterTest, ContainersAndLiteralsMatchNlohmann) {
+  for (const char* text : {"null", "true", "false", "{}", "[]", "[[]]", "[{}]", "{\"a\":{}}", "{\"a\":[]}",
+                           "[[[[]]],{},[{}],{\"\":{\"\":[]}}]", "{\"b\":1,\"a\":2,\"c\":{\"z\":[1,2,{\"y\":null}]}}",
+                           "[1,\"two\",3.0,false,null,[true],{\"k\":\"v\"}]"}) {
+    ExpectSameEverywhere(ordered_json::parse(text));
+    ExpectSameEverywhere(json::parse(text));
+  }
+  EXPECT_EQ(DumpJson(ordered_json::parse(R"({"b":[],"a":{"c":[1,{}]}})"), 2),
+            "{\n  \"b\": [],\n  \"a\": {\n    \"c\": [\n      1,\n      {}\n    ]\n  }\n}");
+  // nlohmann's DOM parser callback yields discarded values; they are printed as nlohmann does.
+  ExpectSameAsNlohmann(ordered_json(nlohmann::json::value_t::discarded));
+  // Binary values (CBOR etc.), with and without a subtype.
+  ExpectSameAsNlohmann(ordered_json::binary({1, 2, 255}));
+  ExpectSameAsNlohmann(ordered_json::binary({}, 42));
+  ExpectSameAsNlohmann(ordered_json::object({{"bin", ordered_json::binary({0, 9}, 7)}, {"x", 1}}));
+}
+
+// Random documents from a fixed seed; strings mix every byte class the writer treats apart.
+class Generator {
+ public:
+  explicit Generator(std::uint32_t seed) : rng_(seed) {}
+
+  template <class J>
+  J Value(int depth) {
+    // Documents are containers at the top, as ours are; leaves are kept from depth 4 on.
+    switch (depth == 0 ? 7 + Pick(2) : Pick(depth >= 4 ? 7 : 9)) {
+      case 0: return J(nullptr);
+      case 1: return J(Pick(2) == 1);
+      case 2: return J(static_cast<std::int64_t>(rng_()) - static_cast<std::int64_t>(rng_()) * 65536);
+      case 3: return J(static_cast<std::uint64_t>(rng_()) << 32 | rng_());
+      case 4: return J(Double());
+      case 5:
+      case 6: return J(String());
+      case 7: {
+        J a = J::array();
+        for (int i = 0, n = Pick(6); i < n; ++i) a.push_back(Value<J>(depth + 1));
+        return a;
+      }
+      default: {
+        J o = J::object();
+        for (int i = 0, n = Pick(6); i < n; ++i) o[String()] = Value<J>(depth + 1);
+        return o;
+      }
+    }
+  }
+
+  std::string String() {
+    static const std::vector<std::string> pieces = {
+        "a", "Zebra", " ", "0123456789", "\"", "\\", "/", "\n", "\t", "\r", "\b", "\f", std::string(1, '\0'),
+        "\x01", "\x1f", "\x7f", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xED\x9F\xBF", "\xF4\x8F\xBF\xBF",
+        "long run of plain text without anything to escape"};
+    std::string s;
+    for (int i = 0, n = Pick(8); i < n; ++i) s += pieces[static_cast<size_t>(Pick(static_cast<int>(pieces.size())))];
+    return s;
+  }
+
+  double Double() {
+    switch (Pick(4)) {
+      case 0: return static_cast<double>(static_cast<int>(rng_() % 2000001) - 1000000) / 1000.0;
+      case 1: return static_cast<double>(rng_() % 1000);
+      case 2: {
+        std::uint64_t bits = static_cast<std::uint64_t>(rng_()) << 32 | rng_();
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        return d;  // any bit pattern: subnormals, huge exponents, NaN, infinities
+      }
+      default: return std::ldexp(static_cast<double>(rng_()), Pick(200) - 100);
+    }
+  }
+
+  int Pick(int n) { return static_cast<int>(rng_() % static_cast<std::uint32_t>(n)); }
+
+ private:
+  std::mt19937 rng_;
+};
+
+TEST(JsonWriterTest, RandomDocumentsMatchNlohmann) {
+  Generator gen(20240611);
+  int compared = 0;
+  for (int i = 0; i < 3000 && !HasFailure(); ++i) {
+    compared += ExpectSameAsNlohmann(gen.Value<ordered_json>(0));
+    if (i % 3 == 0) compared += ExpectSameAsNlohmann(gen.Value<json>(0));
+  }
+  EXPECT_EQ(compared, 4 * 4000);
+}
+
+// Every 1- and 2-byte string, 3- and 4-byte strings over the boundary bytes of each UTF-8 rule,
+// after an ASCII prefix (the error text names the byte index): the writer must accept exactly
+// what nlohmann accepts, throw nlohmann's error otherwise, and replace/ignore as nlohmann does.
+TEST(JsonWriterTest, InvalidUtf8DecisionsMatchNlohmann) {
+  const std::vector<int> edges = {0x00, 0x22, 0x41, 0x5C, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+                                  0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+  std::vector<std::string> inputs;
+  for (int a = 0; a < 256; ++a) {
+    inputs.push_back(std::string(1, static_cast<char>(a)));
+    for (int b = 0; b < 256; ++b) inputs.push_back("pre" + std::string{static_cast<char>(a), static_cast<char>(b)});
+  }
+  const std::vector<int> continuations = {0x41, 0x80, 0xBF, 0xC0, 0xFF};
+  for (int a = 0xC0; a < 0x100; ++a)
+    for (int b : edges)
+      for (int c : continuations) {
+        std::string three{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)};
+        inputs.push_back(three);
+        for (int d : continuations) inputs.push_back(three + static_cast<char>(d) + "tail");
+      }
+  size_t rejected = 0;
+  for (const auto& s : inputs) {
+    const ordered_json v(s);
+    for (auto h : {Utf8Handler::strict, Utf8Handler::replace, Utf8Handler::ignore}) {
+      Outcome want = ByNlohmann(v, -1, h);
+      Outcome got = ByWriter(v, -1, h);
+      ASSERT_EQ(got.threw, want.threw) << ordered_json(s).dump(-1, ' ', true, Utf8Handler::replace);
+      ASSERT_EQ(got.what, want.what);
+      ASSERT_EQ(got.text, want.text);
+      if (want.threw) ++rejected;
+    }
+  }
+  // Both decisions were exercised many times.
+  EXPECT_GT(rejected, inputs.size() / 2);
+  EXPECT_GT(inputs.size() - rejected, 10000u);
+}
+
+TEST(JsonWriterTest, InvalidUtf8ThrowsTypeError316) {
+  std::string out;
+  try {
+    AppendJson(out, ordered_json::object({{"k", "ok \xC3("}}));
+    FAIL() << "no exception";
+  } catch (const nlohmann::json::type_error& e) {
+    EXPECT_EQ(e.id, 316);
+    EXPECT_STREQ(e.what(), "[json.exception.type_error.316] invalid UTF-8 byte at index 4: 0x28");
+  }
+  out.clear();
+  AppendJsonString(out, "a\xFF" "b", Utf8Handler::replace);
+  EXPECT_EQ(out, "\"a\xEF\xBF\xBD" "b\"");
+}
+
+}  // namespace
+}  // namespace zebra::json
