@@ -914,6 +914,8 @@ TEST(ServerDeadlineTest, SlowClientsAreDroppedAtTheDeadlineAndOthersServed) {
   a.join();
   b.join();
 
+  RecordProperty("normal_request_wait_ms", static_cast<int>(waited * 1000));
+  RecordProperty("slow_dropped_after_ms", static_cast<int>(in_line.closed_after * 1000));
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_GE(waited, 0.4) << "the slow clients did not hold both workers; the test proves nothing";
