@@ -1,12 +1,15 @@
 #include "clinical/case_validation.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
-#include <map>
-#include <memory>
-#include <mutex>
+#include <cstdint>
+#include <functional>
 #include <optional>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
 
 #include <re2/re2.h>
 
@@ -14,14 +17,25 @@ namespace zebra::clinical {
 namespace {
 
 using nlohmann::json;
+using nlohmann::ordered_json;
+using value_t = json::value_t;
 
 constexpr size_t kMaxFoundChars = 80;
 
-std::string Compact(const json& v) {
-  // `replace` keeps dump() from throwing on invalid UTF-8 in hostile input.
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string Truncated(std::string s) {
   if (s.size() > kMaxFoundChars) s = s.substr(0, kMaxFoundChars - 3) + "...";
   return s;
+}
+
+std::string Compact(const json& v) {
+  // `replace` keeps dump() from throwing on invalid UTF-8 in hostile input.
+  return Truncated(v.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// An insertion-ordered value is shown as its plain-JSON copy would be: object keys sorted.
+std::string Compact(const ordered_json& v) {
+  if (v.is_structured()) return Compact(json(v));
+  return Truncated(v.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
 }
 
 // Number of Unicode code points in UTF-8 text (JSON Schema lengths count characters).
@@ -45,16 +59,16 @@ std::string Child(const std::string& path, const std::string& key) {
 
 std::string Index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
-std::string TypeName(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "a list";
-    case json::value_t::object: return "an object";
+std::string TypeName(value_t t) {
+  switch (t) {
+    case value_t::null: return "null";
+    case value_t::boolean: return "a boolean";
+    case value_t::number_integer:
+    case value_t::number_unsigned: return "an integer";
+    case value_t::number_float: return "a number";
+    case value_t::string: return "a string";
+    case value_t::array: return "a list";
+    case value_t::object: return "an object";
     default: return "an unsupported value";
   }
 }
@@ -65,22 +79,158 @@ std::string Article(const std::string& type) {
   return "a " + type;
 }
 
-bool IsIntegral(const json& v) {
-  if (v.is_number_integer() || v.is_number_unsigned()) return true;
-  if (!v.is_number_float()) return false;
-  double d = v.get<double>();
-  return std::isfinite(d) && std::floor(d) == d;
+bool IsNumber(value_t t) {
+  return t == value_t::number_integer || t == value_t::number_unsigned || t == value_t::number_float;
 }
 
-bool HasType(const json& v, const std::string& type) {
-  if (type == "object") return v.is_object();
-  if (type == "array") return v.is_array();
-  if (type == "string") return v.is_string();
-  if (type == "boolean") return v.is_boolean();
-  if (type == "null") return v.is_null();
-  if (type == "number") return v.is_number();
-  if (type == "integer") return IsIntegral(v);
-  return false;
+// The type a value has for validation. An insertion-ordered case is validated as its dump() parsed
+// back, and dump() writes NaN and infinities as null.
+template <typename J>
+value_t TypeOf(const J& v) {
+  value_t t = v.type();
+  if constexpr (std::is_same_v<J, ordered_json>)
+    if (t == value_t::number_float && !std::isfinite(v.template get<double>())) return value_t::null;
+  return t;
+}
+
+// "type" keyword values as bits.
+enum TypeBit : uint8_t {
+  kNullBit = 1,
+  kBooleanBit = 2,
+  kIntegerBit = 4,
+  kNumberBit = 8,
+  kStringBit = 16,
+  kArrayBit = 32,
+  kObjectBit = 64,
+};
+
+uint8_t TypeBitOf(const std::string& type) {
+  if (type == "object") return kObjectBit;
+  if (type == "array") return kArrayBit;
+  if (type == "string") return kStringBit;
+  if (type == "boolean") return kBooleanBit;
+  if (type == "null") return kNullBit;
+  if (type == "number") return kNumberBit;
+  if (type == "integer") return kIntegerBit;
+  return 0;  // an unknown type name matches nothing
+}
+
+template <typename J>
+uint8_t TypeBitsOf(const J& v, value_t t) {
+  switch (t) {
+    case value_t::null: return kNullBit;
+    case value_t::boolean: return kBooleanBit;
+    case value_t::number_integer:
+    case value_t::number_unsigned: return kIntegerBit | kNumberBit;
+    case value_t::number_float: {
+      // JSON Schema 2020-12 §6.1.1: a number with a zero fractional part is an integer.
+      double d = v.template get<double>();
+      return std::isfinite(d) && std::floor(d) == d ? kIntegerBit | kNumberBit : kNumberBit;
+    }
+    case value_t::string: return kStringBit;
+    case value_t::array: return kArrayBit;
+    case value_t::object: return kObjectBit;
+    default: return 0;
+  }
+}
+
+// A plain-JSON number with the same representation, so that numbers compare exactly as
+// nlohmann::json's operator== compares them (integer vs float through double, etc.).
+template <typename J>
+json PlainNumber(const J& v) {
+  switch (v.type()) {
+    case value_t::number_integer: return json(v.template get<std::int64_t>());
+    case value_t::number_unsigned: return json(v.template get<std::uint64_t>());
+    default: return json(v.template get<double>());
+  }
+}
+
+// Equality as nlohmann::json's operator== on the plain-JSON copies: objects compare regardless of
+// key order, and for an insertion-ordered value a non-finite number is null.
+template <typename A, typename B>
+bool Equal(const A& a, const B& b) {
+  if constexpr (std::is_same_v<A, json> && std::is_same_v<B, json>) {
+    return a == b;
+  } else {
+    value_t ta = TypeOf(a), tb = TypeOf(b);
+    if (IsNumber(ta) || IsNumber(tb)) return IsNumber(ta) && IsNumber(tb) && PlainNumber(a) == PlainNumber(b);
+    if (ta != tb) return false;
+    switch (ta) {
+      case value_t::null: return true;
+      case value_t::boolean: return a.template get<bool>() == b.template get<bool>();
+      case value_t::string:
+        return a.template get_ref<const std::string&>() == b.template get_ref<const std::string&>();
+      case value_t::array: {
+        if (a.size() != b.size()) return false;
+        for (size_t i = 0; i < a.size(); ++i)
+          if (!Equal(a[i], b[i])) return false;
+        return true;
+      }
+      case value_t::object: {
+        if (a.size() != b.size()) return false;
+        for (auto it = a.begin(); it != a.end(); ++it) {
+          auto other = b.find(it.key());
+          if (other == b.end() || !Equal(it.value(), *other)) return false;
+        }
+        return true;
+      }
+      default: return json(a) == json(b);
+    }
+  }
+}
+
+size_t Mix(size_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+// A hash that equal values (as Equal sees them) share. False when the value holds an integer
+// beyond 2^53: such integers compare with floats through a lossy conversion, so equality is no
+// longer transitive and the caller falls back to comparing every pair.
+template <typename J>
+bool HashOf(const J& v, size_t& h) {
+  constexpr std::int64_t kExact = std::int64_t{1} << 53;
+  value_t t = TypeOf(v);
+  switch (t) {
+    case value_t::null: h = 0x51; return true;
+    case value_t::boolean: h = v.template get<bool>() ? 0x52 : 0x53; return true;
+    case value_t::number_integer:
+    case value_t::number_unsigned:
+    case value_t::number_float: {
+      if (t == value_t::number_unsigned && v.template get<std::uint64_t>() > static_cast<std::uint64_t>(kExact)) return false;
+      if (t == value_t::number_integer &&
+          (v.template get<std::int64_t>() > kExact || v.template get<std::int64_t>() < -kExact))
+        return false;
+      double d = v.template get<double>();
+      if (d == 0) d = 0;  // -0.0 == 0
+      h = Mix(std::hash<double>()(d) + 0x54);
+      return true;
+    }
+    case value_t::string:
+      h = std::hash<std::string_view>()(v.template get_ref<const std::string&>());
+      return true;
+    case value_t::array: {
+      h = 0x55;
+      for (const auto& e : v) {
+        size_t eh = 0;
+        if (!HashOf(e, eh)) return false;
+        h = Mix(h * 31 + eh);
+      }
+      return true;
+    }
+    case value_t::object: {
+      h = 0x56;  // a sum: the same for any key order
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        size_t vh = 0;
+        if (!HashOf(it.value(), vh)) return false;
+        h += Mix(std::hash<std::string_view>()(it.key()) ^ Mix(vh));
+      }
+      return true;
+    }
+    default: return false;
+  }
 }
 
 // Levenshtein distance, for "did you mean" hints on misspelt field names.
@@ -99,20 +249,6 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// Compiled patterns are shared: batch evaluation validates many cases against one schema.
-const RE2* Pattern(const std::string& pattern) {
-  static std::mutex mu;
-  static std::map<std::string, std::unique_ptr<RE2>> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(pattern);
-  if (it == cache.end()) {
-    RE2::Options options;
-    options.set_log_errors(false);
-    it = cache.emplace(pattern, std::make_unique<RE2>(pattern, options)).first;
-  }
-  return it->second->ok() ? it->second.get() : nullptr;
-}
-
 std::string JoinValues(const json& list, size_t max_items = 20) {
   std::string out;
   size_t n = 0;
@@ -129,203 +265,437 @@ std::string JoinValues(const json& list, size_t max_items = 20) {
 
 std::string Number(const json& v) { return Compact(v); }
 
-class Validator {
- public:
-  std::vector<ValidationError> errors;
+// What the schema's numeric bounds allow, as one text ("0 to 100", "above 0 and at most 50").
+std::string Range(const json& schema) {
+  auto lo = schema.find("minimum"), hi = schema.find("maximum");
+  auto xlo = schema.find("exclusiveMinimum"), xhi = schema.find("exclusiveMaximum");
+  std::string low = lo != schema.end() ? Number(*lo) : xlo != schema.end() ? "above " + Number(*xlo) : "";
+  std::string high = hi != schema.end() ? Number(*hi) : xhi != schema.end() ? "below " + Number(*xhi) : "";
+  if (!low.empty() && !high.empty()) {
+    if (lo != schema.end() && hi != schema.end()) return low + " to " + high;
+    return low + " and " + (hi != schema.end() ? "at most " + high : high);
+  }
+  if (!low.empty()) return lo != schema.end() ? "at least " + low : low;
+  if (!high.empty()) return hi != schema.end() ? "at most " + high : high;
+  return "";
+}
 
-  void Validate(const json& v, const json& schema, const std::string& path) {
+// A numeric keyword: applies when the schema gives it as a number.
+struct Bound {
+  bool on = false;
+  double value = 0;
+  std::string text;  // the schema's value as written in messages
+};
+
+Bound BoundOf(const json& schema, const char* key) {
+  Bound b;
+  auto it = schema.find(key);
+  if (it == schema.end() || !it->is_number()) return b;
+  b.on = true;
+  b.value = it->get<double>();
+  b.text = Number(*it);
+  return b;
+}
+
+// A path as a chain of frames on the C++ stack, turned into text only for an error.
+struct Frame {
+  const Frame* parent;
+  const std::string* key;  // nullptr: an array index
+  size_t index;
+};
+
+std::string PathOf(const Frame* f) {
+  if (f == nullptr) return "$";
+  return f->key != nullptr ? Child(PathOf(f->parent), *f->key) : Index(PathOf(f->parent), f->index);
+}
+
+}  // namespace
+
+struct CompiledCaseSchema::Impl {
+  enum class Kind : uint8_t { kAny, kNothing, kChecks };
+  enum class Additional : uint8_t { kAllow, kForbid, kSchema };
+
+  struct Node {
+    Kind kind = Kind::kAny;
+    // type
+    bool has_type = false;
+    bool only_integer = false;  // "type": "integer": a fraction gets its own message
+    uint8_t type_bits = 0;
+    std::string type_allowed;
+    // const / enum
+    bool has_const = false;
+    json const_value;
+    std::string const_text;
+    bool has_enum = false;
+    std::vector<std::string> enum_strings;  // sorted
+    std::vector<json> enum_others;          // the values that are not strings
+    std::string enum_allowed;
+    // numbers
+    Bound minimum, exclusive_minimum, maximum, exclusive_maximum;
+    std::string range;
+    // strings
+    Bound min_length, max_length;
+    std::unique_ptr<RE2> pattern;  // null when absent or not a valid RE2 pattern (then ignored)
+    std::string pattern_text;
+    // arrays
+    Bound min_items, max_items;
+    bool unique = false;
+    int items = -1;
+    // objects
+    std::vector<std::pair<std::string, int>> properties;  // sorted by name, as json keeps them
+    std::vector<std::string> required;
+    Additional additional = Additional::kAllow;
+    int additional_node = -1;
+    std::string unknown_allowed;
+  };
+
+  std::vector<Node> nodes;  // nodes[0] is the root
+
+  int Compile(const json& schema) {
+    int index = static_cast<int>(nodes.size());
+    nodes.emplace_back();
     if (schema.is_boolean()) {
-      if (!schema.get<bool>()) Add(path, "is not allowed here", Compact(v), "nothing");
+      nodes[index].kind = schema.get<bool>() ? Kind::kAny : Kind::kNothing;
+      return index;
+    }
+    if (!schema.is_object()) return index;  // no keyword to check
+    Node n;
+    n.kind = Kind::kChecks;
+    if (auto it = schema.find("type"); it != schema.end()) {
+      std::vector<std::string> types;
+      if (it->is_string()) types.push_back(it->get<std::string>());
+      else if (it->is_array())
+        for (const auto& t : *it)
+          if (t.is_string()) types.push_back(t.get<std::string>());
+      n.has_type = !types.empty();
+      for (const auto& t : types) {
+        n.type_bits |= TypeBitOf(t);
+        n.type_allowed += (n.type_allowed.empty() ? "" : " or ") + Article(t);
+      }
+      n.only_integer = types.size() == 1 && types[0] == "integer";
+    }
+    if (auto it = schema.find("const"); it != schema.end()) {
+      n.has_const = true;
+      n.const_value = *it;
+      n.const_text = Compact(*it);
+    }
+    if (auto it = schema.find("enum"); it != schema.end() && it->is_array()) {
+      n.has_enum = true;
+      for (const auto& e : *it) {
+        if (e.is_string()) n.enum_strings.push_back(e.get<std::string>());
+        else n.enum_others.push_back(e);
+      }
+      std::sort(n.enum_strings.begin(), n.enum_strings.end());
+      n.enum_allowed = "one of: " + JoinValues(*it);
+    }
+    n.minimum = BoundOf(schema, "minimum");
+    n.exclusive_minimum = BoundOf(schema, "exclusiveMinimum");
+    n.maximum = BoundOf(schema, "maximum");
+    n.exclusive_maximum = BoundOf(schema, "exclusiveMaximum");
+    n.range = Range(schema);
+    n.min_length = BoundOf(schema, "minLength");
+    n.max_length = BoundOf(schema, "maxLength");
+    if (auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
+      n.pattern_text = it->get<std::string>();
+      RE2::Options options;
+      options.set_log_errors(false);
+      n.pattern = std::make_unique<RE2>(n.pattern_text, options);
+      if (!n.pattern->ok()) n.pattern.reset();
+    }
+    n.min_items = BoundOf(schema, "minItems");
+    n.max_items = BoundOf(schema, "maxItems");
+    auto unique = schema.find("uniqueItems");
+    n.unique = unique != schema.end() && unique->is_boolean() && unique->get<bool>();
+    if (auto it = schema.find("items"); it != schema.end() && (it->is_object() || it->is_boolean()))
+      n.items = Compile(*it);
+    json names = json::array();
+    if (auto it = schema.find("properties"); it != schema.end() && it->is_object())
+      for (auto p = it->begin(); p != it->end(); ++p) {
+        names.push_back(p.key());
+        int child = Compile(p.value());
+        n.properties.emplace_back(p.key(), child);
+      }
+    if (auto it = schema.find("required"); it != schema.end() && it->is_array())
+      for (const auto& r : *it)
+        if (r.is_string()) n.required.push_back(r.get<std::string>());
+    if (auto it = schema.find("additionalProperties"); it != schema.end()) {
+      if (it->is_object()) {
+        n.additional = Additional::kSchema;
+        n.additional_node = Compile(*it);
+      } else if (it->is_boolean() && !it->get<bool>()) {
+        n.additional = Additional::kForbid;
+      }
+    }
+    n.unknown_allowed = n.properties.empty() ? "no fields" : "one of: " + JoinValues(names, 60);
+    nodes[index] = std::move(n);  // after the children: Compile grows `nodes`
+    return index;
+  }
+};
+
+namespace {
+
+using Impl = CompiledCaseSchema::Impl;
+using Node = Impl::Node;
+
+template <typename J>
+class Run {
+ public:
+  Run(const Impl& impl, std::vector<ValidationError>& errors) : impl_(impl), errors_(errors) {}
+
+  void Validate(const J& v, const Node& n, const Frame* f) {
+    if (n.kind == Impl::Kind::kAny) return;
+    if (n.kind == Impl::Kind::kNothing) {
+      Add(PathOf(f), "is not allowed here", Compact(v), "nothing");
       return;
     }
-    if (!schema.is_object()) return;
-    if (!CheckType(v, schema, path)) return;  // further checks would only repeat the type error
-    CheckConst(v, schema, path);
-    CheckEnum(v, schema, path);
-    if (v.is_number()) CheckNumber(v, schema, path);
-    if (v.is_string()) CheckString(v, schema, path);
-    if (v.is_array()) CheckArray(v, schema, path);
-    if (v.is_object()) CheckObject(v, schema, path);
+    value_t t = TypeOf(v);
+    if (n.has_type && (TypeBitsOf(v, t) & n.type_bits) == 0) {
+      // Further checks would only repeat the type error.
+      std::string found = Compact(v);
+      if (n.only_integer && IsNumber(t))
+        Add(PathOf(f), found + " is not a whole number", found, "a whole number");
+      else
+        Add(PathOf(f), "expected " + n.type_allowed + ", found " + TypeName(t) + " " + found, found, n.type_allowed);
+      return;
+    }
+    if (n.has_const && !Equal(v, n.const_value)) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " must be " + n.const_text, found, n.const_text);
+    }
+    if (n.has_enum && !InEnum(v, t, n)) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " is not " + n.enum_allowed, found, n.enum_allowed);
+    }
+    switch (t) {
+      case value_t::number_integer:
+      case value_t::number_unsigned:
+      case value_t::number_float: CheckNumber(v, n, f); break;
+      case value_t::string: CheckString(v, n, f); break;
+      case value_t::array: CheckArray(v, n, f); break;
+      case value_t::object: CheckObject(v, n, f); break;
+      default: break;
+    }
   }
 
  private:
-  void Add(const std::string& path, std::string message, std::string found, std::string allowed) {
-    errors.push_back({path, std::move(message), std::move(found), std::move(allowed)});
+  using Pair = typename J::object_t::value_type;
+
+  void Add(std::string path, std::string message, std::string found, std::string allowed) {
+    errors_.push_back({std::move(path), std::move(message), std::move(found), std::move(allowed)});
   }
 
-  bool CheckType(const json& v, const json& schema, const std::string& path) {
-    auto it = schema.find("type");
-    if (it == schema.end()) return true;
-    std::vector<std::string> types;
-    if (it->is_string()) types.push_back(it->get<std::string>());
-    else if (it->is_array())
-      for (const auto& t : *it)
-        if (t.is_string()) types.push_back(t.get<std::string>());
-    if (types.empty()) return true;
-    for (const auto& t : types)
-      if (HasType(v, t)) return true;
-    std::string allowed;
-    for (const auto& t : types) allowed += (allowed.empty() ? "" : " or ") + Article(t);
-    if (types.size() == 1 && types[0] == "integer" && v.is_number())
-      Add(path, Number(v) + " is not a whole number", Compact(v), "a whole number");
-    else
-      Add(path, "expected " + allowed + ", found " + TypeName(v) + " " + Compact(v), Compact(v), allowed);
+  static bool InEnum(const J& v, value_t t, const Node& n) {
+    if (t == value_t::string)
+      return std::binary_search(n.enum_strings.begin(), n.enum_strings.end(), v.template get_ref<const std::string&>());
+    for (const auto& e : n.enum_others)
+      if (Equal(v, e)) return true;
     return false;
   }
 
-  void CheckConst(const json& v, const json& schema, const std::string& path) {
-    auto it = schema.find("const");
-    if (it == schema.end() || v == *it) return;
-    Add(path, Compact(v) + " must be " + Compact(*it), Compact(v), Compact(*it));
-  }
-
-  void CheckEnum(const json& v, const json& schema, const std::string& path) {
-    auto it = schema.find("enum");
-    if (it == schema.end() || !it->is_array()) return;
-    if (std::find(it->begin(), it->end(), v) != it->end()) return;
-    std::string allowed = "one of: " + JoinValues(*it);
-    Add(path, Compact(v) + " is not " + allowed, Compact(v), allowed);
-  }
-
-  static std::optional<double> Num(const json& schema, const char* key) {
-    auto it = schema.find(key);
-    if (it == schema.end() || !it->is_number()) return std::nullopt;
-    return it->get<double>();
-  }
-
-  std::string Range(const json& schema) {
-    auto lo = schema.find("minimum"), hi = schema.find("maximum");
-    auto xlo = schema.find("exclusiveMinimum"), xhi = schema.find("exclusiveMaximum");
-    std::string low = lo != schema.end() ? Number(*lo) : xlo != schema.end() ? "above " + Number(*xlo) : "";
-    std::string high = hi != schema.end() ? Number(*hi) : xhi != schema.end() ? "below " + Number(*xhi) : "";
-    if (!low.empty() && !high.empty()) {
-      if (lo != schema.end() && hi != schema.end()) return low + " to " + high;
-      return low + " and " + (hi != schema.end() ? "at most " + high : high);
+  void CheckNumber(const J& v, const Node& n, const Frame* f) {
+    double x = v.template get<double>();
+    if (n.minimum.on && x < n.minimum.value) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " is below " + n.minimum.text, found, n.range);
     }
-    if (!low.empty()) return lo != schema.end() ? "at least " + low : low;
-    if (!high.empty()) return hi != schema.end() ? "at most " + high : high;
-    return "";
-  }
-
-  void CheckNumber(const json& v, const json& schema, const std::string& path) {
-    double x = v.get<double>();
-    std::string found = Compact(v);
-    if (auto lo = Num(schema, "minimum"); lo && x < *lo)
-      Add(path, found + " is below " + Number(schema["minimum"]), found, Range(schema));
-    if (auto lo = Num(schema, "exclusiveMinimum"); lo && x <= *lo)
-      Add(path, found + " must be greater than " + Number(schema["exclusiveMinimum"]), found, Range(schema));
-    if (auto hi = Num(schema, "maximum"); hi && x > *hi)
-      Add(path, found + " is above " + Number(schema["maximum"]), found, Range(schema));
-    if (auto hi = Num(schema, "exclusiveMaximum"); hi && x >= *hi)
-      Add(path, found + " must be less than " + Number(schema["exclusiveMaximum"]), found, Range(schema));
-  }
-
-  void CheckString(const json& v, const json& schema, const std::string& path) {
-    const std::string& s = v.get_ref<const std::string&>();
-    size_t n = CodePoints(s);
-    std::string found = Compact(v);
-    if (auto lo = Num(schema, "minLength"); lo && static_cast<double>(n) < *lo)
-      Add(path, n == 0 ? "must not be empty" : "is too short (" + std::to_string(n) + " characters)", found,
-          "at least " + Number(schema["minLength"]) + " characters");
-    if (auto hi = Num(schema, "maxLength"); hi && static_cast<double>(n) > *hi)
-      Add(path, "is too long (" + std::to_string(n) + " characters)", found,
-          "at most " + Number(schema["maxLength"]) + " characters");
-    auto p = schema.find("pattern");
-    if (p != schema.end() && p->is_string()) {
-      const RE2* re = Pattern(p->get<std::string>());
-      // JSON Schema patterns are unanchored unless they say ^...$ themselves.
-      if (re != nullptr && !RE2::PartialMatch(s, *re))
-        Add(path, found + " does not match the pattern " + p->get<std::string>(), found,
-            "text matching " + p->get<std::string>());
+    if (n.exclusive_minimum.on && x <= n.exclusive_minimum.value) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " must be greater than " + n.exclusive_minimum.text, found, n.range);
+    }
+    if (n.maximum.on && x > n.maximum.value) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " is above " + n.maximum.text, found, n.range);
+    }
+    if (n.exclusive_maximum.on && x >= n.exclusive_maximum.value) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " must be less than " + n.exclusive_maximum.text, found, n.range);
     }
   }
 
-  void CheckArray(const json& v, const json& schema, const std::string& path) {
-    std::string count = std::to_string(v.size());
-    if (auto lo = Num(schema, "minItems"); lo && static_cast<double>(v.size()) < *lo)
-      Add(path, "has " + count + " items, fewer than " + Number(schema["minItems"]), count,
-          "at least " + Number(schema["minItems"]) + " items");
-    if (auto hi = Num(schema, "maxItems"); hi && static_cast<double>(v.size()) > *hi)
-      Add(path, "has " + count + " items, more than " + Number(schema["maxItems"]), count,
-          "at most " + Number(schema["maxItems"]) + " items");
-    auto unique = schema.find("uniqueItems");
-    if (unique != schema.end() && unique->is_boolean() && unique->get<bool>()) {
-      for (size_t i = 1; i < v.size(); ++i)
+  void CheckString(const J& v, const Node& n, const Frame* f) {
+    const std::string& s = v.template get_ref<const std::string&>();
+    if (n.min_length.on || n.max_length.on) {
+      size_t count = CodePoints(s);
+      if (n.min_length.on && static_cast<double>(count) < n.min_length.value)
+        Add(PathOf(f), count == 0 ? "must not be empty" : "is too short (" + std::to_string(count) + " characters)",
+            Compact(v), "at least " + n.min_length.text + " characters");
+      if (n.max_length.on && static_cast<double>(count) > n.max_length.value)
+        Add(PathOf(f), "is too long (" + std::to_string(count) + " characters)", Compact(v),
+            "at most " + n.max_length.text + " characters");
+    }
+    // JSON Schema patterns are unanchored unless they say ^...$ themselves.
+    if (n.pattern && !RE2::PartialMatch(s, *n.pattern)) {
+      std::string found = Compact(v);
+      Add(PathOf(f), found + " does not match the pattern " + n.pattern_text, found, "text matching " + n.pattern_text);
+    }
+  }
+
+  void CheckArray(const J& v, const Node& n, const Frame* f) {
+    const auto& items = v.template get_ref<const typename J::array_t&>();
+    if (n.min_items.on && static_cast<double>(items.size()) < n.min_items.value) {
+      std::string count = std::to_string(items.size());
+      Add(PathOf(f), "has " + count + " items, fewer than " + n.min_items.text, count,
+          "at least " + n.min_items.text + " items");
+    }
+    if (n.max_items.on && static_cast<double>(items.size()) > n.max_items.value) {
+      std::string count = std::to_string(items.size());
+      Add(PathOf(f), "has " + count + " items, more than " + n.max_items.text, count,
+          "at most " + n.max_items.text + " items");
+    }
+    if (n.unique) CheckUnique(items, f);
+    if (n.items >= 0) {
+      const Node& item = impl_.nodes[static_cast<size_t>(n.items)];
+      for (size_t i = 0; i < items.size(); ++i) {
+        Frame child{f, nullptr, i};
+        Validate(items[i], item, &child);
+      }
+    }
+  }
+
+  void Duplicate(const typename J::array_t& items, size_t i, size_t j, const Frame* f) {
+    Frame child{f, nullptr, i};
+    std::string found = Compact(items[i]);
+    Add(PathOf(&child), found + " is listed twice (also at [" + std::to_string(j) + "])", found, "each item once");
+  }
+
+  // Each item equal to an earlier one is reported once, naming the first earlier item it equals.
+  void CheckUnique(const typename J::array_t& items, const Frame* f) {
+    constexpr size_t kSmall = 16;
+    std::vector<size_t> hashes;
+    bool hashed = items.size() > kSmall;
+    if (hashed) {
+      hashes.resize(items.size());
+      for (size_t i = 0; i < items.size() && hashed; ++i) hashed = HashOf(items[i], hashes[i]);
+    }
+    if (!hashed) {
+      for (size_t i = 1; i < items.size(); ++i)
         for (size_t j = 0; j < i; ++j)
-          if (v[i] == v[j]) {
-            Add(Index(path, i), Compact(v[i]) + " is listed twice (also at [" + std::to_string(j) + "])",
-                Compact(v[i]), "each item once");
+          if (Equal(items[i], items[j])) {
+            Duplicate(items, i, j, f);
             break;
           }
+      return;
     }
-    auto items = schema.find("items");
-    if (items != schema.end() && (items->is_object() || items->is_boolean()))
-      for (size_t i = 0; i < v.size(); ++i) Validate(v[i], *items, Index(path, i));
-  }
-
-  void CheckObject(const json& v, const json& schema, const std::string& path) {
-    static const json kEmpty = json::object();
-    auto props_it = schema.find("properties");
-    const json& props = props_it != schema.end() && props_it->is_object() ? *props_it : kEmpty;
-    auto req = schema.find("required");
-    if (req != schema.end() && req->is_array())
-      for (const auto& r : *req)
-        if (r.is_string() && !v.contains(r.get<std::string>()))
-          Add(Child(path, r.get<std::string>()), "is required but missing", "", "a value");
-    auto additional = schema.find("additionalProperties");
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      std::string child = Child(path, it.key());
-      auto p = props.find(it.key());
-      if (p != props.end()) {
-        Validate(it.value(), *p, child);
-        continue;
-      }
-      if (additional == schema.end() || additional->is_object()) {
-        if (additional != schema.end()) Validate(it.value(), *additional, child);
-        continue;
-      }
-      if (additional->is_boolean() && !additional->get<bool>()) Unknown(it.key(), child, props);
+    // Equality is transitive here (HashOf refused the values where it is not), so the first item
+    // an item equals is the first of its kind: each bucket keeps only those, none equal another.
+    std::unordered_map<size_t, std::vector<size_t>> firsts;
+    firsts.reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto& bucket = firsts[hashes[i]];
+      auto same = std::find_if(bucket.begin(), bucket.end(), [&](size_t j) { return Equal(items[i], items[j]); });
+      if (same != bucket.end()) Duplicate(items, i, *same, f);
+      else bucket.push_back(i);
     }
   }
 
-  void Unknown(const std::string& key, const std::string& child, const json& props) {
+  static const int* PropertyNode(const Node& n, const std::string& key) {
+    auto it = std::lower_bound(n.properties.begin(), n.properties.end(), key,
+                               [](const auto& p, const std::string& k) { return p.first < k; });
+    return it != n.properties.end() && it->first == key ? &it->second : nullptr;
+  }
+
+  void CheckObject(const J& v, const Node& n, const Frame* f) {
+    const auto& object = v.template get_ref<const typename J::object_t&>();
+    if constexpr (std::is_same_v<J, json>) {
+      for (const auto& r : n.required)
+        if (object.find(r) == object.end()) Add(Child(PathOf(f), r), "is required but missing", "", "a value");
+      for (const auto& member : object) Member(member, n, f);
+    } else {
+      // The plain-JSON copy visits its fields in sorted order; so do the errors here.
+      constexpr size_t kInline = 32;
+      std::array<const Pair*, kInline> inline_sorted{};
+      std::vector<const Pair*> heap_sorted;
+      const Pair** sorted = inline_sorted.data();
+      if (object.size() > kInline) {
+        heap_sorted.resize(object.size());
+        sorted = heap_sorted.data();
+      }
+      size_t count = 0;
+      for (const auto& member : object) sorted[count++] = &member;
+      auto by_key = [](const Pair* a, const Pair* b) { return a->first < b->first; };
+      if (!std::is_sorted(sorted, sorted + count, by_key)) std::sort(sorted, sorted + count, by_key);
+      for (const auto& r : n.required) {
+        auto it = std::lower_bound(sorted, sorted + count, r, [](const Pair* p, const std::string& k) { return p->first < k; });
+        if (it == sorted + count || (*it)->first != r) Add(Child(PathOf(f), r), "is required but missing", "", "a value");
+      }
+      for (size_t i = 0; i < count; ++i) Member(*sorted[i], n, f);
+    }
+  }
+
+  void Member(const Pair& member, const Node& n, const Frame* f) {
+    Frame child{f, &member.first, 0};
+    if (const int* p = PropertyNode(n, member.first)) {
+      Validate(member.second, impl_.nodes[static_cast<size_t>(*p)], &child);
+      return;
+    }
+    switch (n.additional) {
+      case Impl::Additional::kSchema:
+        Validate(member.second, impl_.nodes[static_cast<size_t>(n.additional_node)], &child);
+        break;
+      case Impl::Additional::kForbid: Unknown(member.first, &child, n); break;
+      case Impl::Additional::kAllow: break;
+    }
+  }
+
+  void Unknown(const std::string& key, const Frame* child, const Node& n) {
     std::string best;
     size_t best_d = std::string::npos;
-    for (auto it = props.begin(); it != props.end(); ++it) {
-      const std::string& name = it.key();
+    for (const auto& [name, node] : n.properties) {
       // A known field that starts with the unknown name ("ki67" for "ki67_percent") is a
       // likely abbreviation even though its edit distance is large.
       bool prefix = key.size() >= 3 && (name.rfind(key, 0) == 0 || key.rfind(name, 0) == 0);
       size_t d = prefix ? 1 : EditDistance(key, name);
-      if (d < best_d) best_d = d, best = it.key();
+      if (d < best_d) best_d = d, best = name;
     }
-    std::string allowed = props.empty() ? "no fields" : "one of: " + JoinValues([&] {
-      json names = json::array();
-      for (auto it = props.begin(); it != props.end(); ++it) names.push_back(it.key());
-      return names;
-    }(), 60);
     // A hint only when the name is close (a typo), not for unrelated fields.
     bool close = !best.empty() && best_d <= std::max<size_t>(2, key.size() / 3);
-    Add(child, close ? "is not a known field (did you mean \"" + best + "\"?)" : "is not a known field",
-        Compact(json(key)), allowed);
+    Add(PathOf(child), close ? "is not a known field (did you mean \"" + best + "\"?)" : "is not a known field",
+        Compact(json(key)), n.unknown_allowed);
   }
+
+  const Impl& impl_;
+  std::vector<ValidationError>& errors_;
 };
+
+template <typename J>
+std::vector<ValidationError> ValidateWith(const Impl& impl, const J& c) {
+  std::vector<ValidationError> errors;
+  try {
+    value_t t = TypeOf(c);
+    if (t != value_t::object) {
+      errors.push_back({"$", "a case must be a JSON object, found " + TypeName(t), Compact(c), "an object"});
+      return errors;
+    }
+    Run<J>(impl, errors).Validate(c, impl.nodes[0], nullptr);
+  } catch (const std::exception& e) {
+    // Defensive: nlohmann accessors are only used after type checks, so this is not expected.
+    errors.push_back({"$", std::string("could not validate: ") + e.what(), "", ""});
+  }
+  return errors;
+}
 
 }  // namespace
 
+CompiledCaseSchema::CompiledCaseSchema(const nlohmann::json& schema) {
+  auto impl = std::make_unique<Impl>();
+  impl->Compile(schema);
+  impl_ = std::move(impl);
+}
+
+CompiledCaseSchema::~CompiledCaseSchema() = default;
+CompiledCaseSchema::CompiledCaseSchema(CompiledCaseSchema&&) noexcept = default;
+CompiledCaseSchema& CompiledCaseSchema::operator=(CompiledCaseSchema&&) noexcept = default;
+
+std::vector<ValidationError> CompiledCaseSchema::Validate(const nlohmann::json& c) const {
+  return ValidateWith(*impl_, c);
+}
+
+std::vector<ValidationError> CompiledCaseSchema::Validate(const nlohmann::ordered_json& c) const {
+  return ValidateWith(*impl_, c);
+}
+
 std::vector<ValidationError> ValidateCase(const nlohmann::json& c, const nlohmann::json& schema) {
-  Validator v;
-  try {
-    if (!c.is_object()) {
-      v.errors.push_back({"$", "a case must be a JSON object, found " + TypeName(c), Compact(c), "an object"});
-      return v.errors;
-    }
-    v.Validate(c, schema, "$");
-  } catch (const std::exception& e) {
-    // Defensive: nlohmann accessors are only used after type checks, so this is not expected.
-    v.errors.push_back({"$", std::string("could not validate: ") + e.what(), "", ""});
-  }
-  return v.errors;
+  return CompiledCaseSchema(schema).Validate(c);
 }
 
 }  // namespace zebra::clinical

@@ -6,14 +6,27 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
 #include <sstream>
+
+#include <re2/re2.h>
 
 namespace zebra::clinical {
 namespace {
 
 using nlohmann::json;
+using nlohmann::ordered_json;
 
 const json& Schema() {
   static const json schema = [] {
@@ -355,6 +368,684 @@ TEST(CaseValidationTest, GenericSchemaFeatures) {
 TEST(CaseValidationTest, BrokenSchemaPatternIsIgnoredNotFatal) {
   json schema = json::parse(R"({"type": "object", "properties": {"a": {"type": "string", "pattern": "("}}})");
   EXPECT_TRUE(ValidateCase(json{{"a", "x"}}, schema).empty());
+}
+
+
+// ---- differential test: the compiled validator against the interpreting one it replaced --------
+
+// The validator as it was before the schema was compiled (it walked the schema JSON at every
+// node), kept as the reference the compiled one must agree with exactly.
+namespace reference {
+
+constexpr size_t kMaxFoundChars = 80;
+
+std::string Compact(const json& v) {
+  // `replace` keeps dump() from throwing on invalid UTF-8 in hostile input.
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > kMaxFoundChars) s = s.substr(0, kMaxFoundChars - 3) + "...";
+  return s;
+}
+
+// Number of Unicode code points in UTF-8 text (JSON Schema lengths count characters).
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+bool IsIdentifier(const std::string& key) {
+  return !key.empty() && std::all_of(key.begin(), key.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '_';
+         });
+}
+
+std::string Child(const std::string& path, const std::string& key) {
+  if (!IsIdentifier(key)) return (path == "$" ? "$" : path) + "[" + Compact(json(key)) + "]";
+  return path == "$" ? key : path + "." + key;
+}
+
+std::string Index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+std::string TypeName(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "a list";
+    case json::value_t::object: return "an object";
+    default: return "an unsupported value";
+  }
+}
+
+std::string Article(const std::string& type) {
+  if (type == "object" || type == "array" || type == "integer") return "an " + type;
+  if (type == "null") return "null";
+  return "a " + type;
+}
+
+bool IsIntegral(const json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return true;
+  if (!v.is_number_float()) return false;
+  double d = v.get<double>();
+  return std::isfinite(d) && std::floor(d) == d;
+}
+
+bool HasType(const json& v, const std::string& type) {
+  if (type == "object") return v.is_object();
+  if (type == "array") return v.is_array();
+  if (type == "string") return v.is_string();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "null") return v.is_null();
+  if (type == "number") return v.is_number();
+  if (type == "integer") return IsIntegral(v);
+  return false;
+}
+
+// Levenshtein distance, for "did you mean" hints on misspelt field names.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Compiled patterns are shared: batch evaluation validates many cases against one schema.
+const RE2* Pattern(const std::string& pattern) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<RE2>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(pattern);
+  if (it == cache.end()) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    it = cache.emplace(pattern, std::make_unique<RE2>(pattern, options)).first;
+  }
+  return it->second->ok() ? it->second.get() : nullptr;
+}
+
+std::string JoinValues(const json& list, size_t max_items = 20) {
+  std::string out;
+  size_t n = 0;
+  for (const auto& e : list) {
+    if (n++ == max_items) {
+      out += ", ...";
+      break;
+    }
+    if (!out.empty()) out += ", ";
+    out += e.is_string() ? e.get<std::string>() : Compact(e);
+  }
+  return out;
+}
+
+std::string Number(const json& v) { return Compact(v); }
+
+class Validator {
+ public:
+  std::vector<ValidationError> errors;
+
+  void Validate(const json& v, const json& schema, const std::string& path) {
+    if (schema.is_boolean()) {
+      if (!schema.get<bool>()) Add(path, "is not allowed here", Compact(v), "nothing");
+      return;
+    }
+    if (!schema.is_object()) return;
+    if (!CheckType(v, schema, path)) return;  // further checks would only repeat the type error
+    CheckConst(v, schema, path);
+    CheckEnum(v, schema, path);
+    if (v.is_number()) CheckNumber(v, schema, path);
+    if (v.is_string()) CheckString(v, schema, path);
+    if (v.is_array()) CheckArray(v, schema, path);
+    if (v.is_object()) CheckObject(v, schema, path);
+  }
+
+ private:
+  void Add(const std::string& path, std::string message, std::string found, std::string allowed) {
+    errors.push_back({path, std::move(message), std::move(found), std::move(allowed)});
+  }
+
+  bool CheckType(const json& v, const json& schema, const std::string& path) {
+    auto it = schema.find("type");
+    if (it == schema.end()) return true;
+    std::vector<std::string> types;
+    if (it->is_string()) types.push_back(it->get<std::string>());
+    else if (it->is_array())
+      for (const auto& t : *it)
+        if (t.is_string()) types.push_back(t.get<std::string>());
+    if (types.empty()) return true;
+    for (const auto& t : types)
+      if (HasType(v, t)) return true;
+    std::string allowed;
+    for (const auto& t : types) allowed += (allowed.empty() ? "" : " or ") + Article(t);
+    if (types.size() == 1 && types[0] == "integer" && v.is_number())
+      Add(path, Number(v) + " is not a whole number", Compact(v), "a whole number");
+    else
+      Add(path, "expected " + allowed + ", found " + TypeName(v) + " " + Compact(v), Compact(v), allowed);
+    return false;
+  }
+
+  void CheckConst(const json& v, const json& schema, const std::string& path) {
+    auto it = schema.find("const");
+    if (it == schema.end() || v == *it) return;
+    Add(path, Compact(v) + " must be " + Compact(*it), Compact(v), Compact(*it));
+  }
+
+  void CheckEnum(const json& v, const json& schema, const std::string& path) {
+    auto it = schema.find("enum");
+    if (it == schema.end() || !it->is_array()) return;
+    if (std::find(it->begin(), it->end(), v) != it->end()) return;
+    std::string allowed = "one of: " + JoinValues(*it);
+    Add(path, Compact(v) + " is not " + allowed, Compact(v), allowed);
+  }
+
+  static std::optional<double> Num(const json& schema, const char* key) {
+    auto it = schema.find(key);
+    if (it == schema.end() || !it->is_number()) return std::nullopt;
+    return it->get<double>();
+  }
+
+  std::string Range(const json& schema) {
+    auto lo = schema.find("minimum"), hi = schema.find("maximum");
+    auto xlo = schema.find("exclusiveMinimum"), xhi = schema.find("exclusiveMaximum");
+    std::string low = lo != schema.end() ? Number(*lo) : xlo != schema.end() ? "above " + Number(*xlo) : "";
+    std::string high = hi != schema.end() ? Number(*hi) : xhi != schema.end() ? "below " + Number(*xhi) : "";
+    if (!low.empty() && !high.empty()) {
+      if (lo != schema.end() && hi != schema.end()) return low + " to " + high;
+      return low + " and " + (hi != schema.end() ? "at most " + high : high);
+    }
+    if (!low.empty()) return lo != schema.end() ? "at least " + low : low;
+    if (!high.empty()) return hi != schema.end() ? "at most " + high : high;
+    return "";
+  }
+
+  void CheckNumber(const json& v, const json& schema, const std::string& path) {
+    double x = v.get<double>();
+    std::string found = Compact(v);
+    if (auto lo = Num(schema, "minimum"); lo && x < *lo)
+      Add(path, found + " is below " + Number(schema["minimum"]), found, Range(schema));
+    if (auto lo = Num(schema, "exclusiveMinimum"); lo && x <= *lo)
+      Add(path, found + " must be greater than " + Number(schema["exclusiveMinimum"]), found, Range(schema));
+    if (auto hi = Num(schema, "maximum"); hi && x > *hi)
+      Add(path, found + " is above " + Number(schema["maximum"]), found, Range(schema));
+    if (auto hi = Num(schema, "exclusiveMaximum"); hi && x >= *hi)
+      Add(path, found + " must be less than " + Number(schema["exclusiveMaximum"]), found, Range(schema));
+  }
+
+  void CheckString(const json& v, const json& schema, const std::string& path) {
+    const std::string& s = v.get_ref<const std::string&>();
+    size_t n = CodePoints(s);
+    std::string found = Compact(v);
+    if (auto lo = Num(schema, "minLength"); lo && static_cast<double>(n) < *lo)
+      Add(path, n == 0 ? "must not be empty" : "is too short (" + std::to_string(n) + " characters)", found,
+          "at least " + Number(schema["minLength"]) + " characters");
+    if (auto hi = Num(schema, "maxLength"); hi && static_cast<double>(n) > *hi)
+      Add(path, "is too long (" + std::to_string(n) + " characters)", found,
+          "at most " + Number(schema["maxLength"]) + " characters");
+    auto p = schema.find("pattern");
+    if (p != schema.end() && p->is_string()) {
+      const RE2* re = Pattern(p->get<std::string>());
+      // JSON Schema patterns are unanchored unless they say ^...$ themselves.
+      if (re != nullptr && !RE2::PartialMatch(s, *re))
+        Add(path, found + " does not match the pattern " + p->get<std::string>(), found,
+            "text matching " + p->get<std::string>());
+    }
+  }
+
+  void CheckArray(const json& v, const json& schema, const std::string& path) {
+    std::string count = std::to_string(v.size());
+    if (auto lo = Num(schema, "minItems"); lo && static_cast<double>(v.size()) < *lo)
+      Add(path, "has " + count + " items, fewer than " + Number(schema["minItems"]), count,
+          "at least " + Number(schema["minItems"]) + " items");
+    if (auto hi = Num(schema, "maxItems"); hi && static_cast<double>(v.size()) > *hi)
+      Add(path, "has " + count + " items, more than " + Number(schema["maxItems"]), count,
+          "at most " + Number(schema["maxItems"]) + " items");
+    auto unique = schema.find("uniqueItems");
+    if (unique != schema.end() && unique->is_boolean() && unique->get<bool>()) {
+      for (size_t i = 1; i < v.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+          if (v[i] == v[j]) {
+            Add(Index(path, i), Compact(v[i]) + " is listed twice (also at [" + std::to_string(j) + "])",
+                Compact(v[i]), "each item once");
+            break;
+          }
+    }
+    auto items = schema.find("items");
+    if (items != schema.end() && (items->is_object() || items->is_boolean()))
+      for (size_t i = 0; i < v.size(); ++i) Validate(v[i], *items, Index(path, i));
+  }
+
+  void CheckObject(const json& v, const json& schema, const std::string& path) {
+    static const json kEmpty = json::object();
+    auto props_it = schema.find("properties");
+    const json& props = props_it != schema.end() && props_it->is_object() ? *props_it : kEmpty;
+    auto req = schema.find("required");
+    if (req != schema.end() && req->is_array())
+      for (const auto& r : *req)
+        if (r.is_string() && !v.contains(r.get<std::string>()))
+          Add(Child(path, r.get<std::string>()), "is required but missing", "", "a value");
+    auto additional = schema.find("additionalProperties");
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string child = Child(path, it.key());
+      auto p = props.find(it.key());
+      if (p != props.end()) {
+        Validate(it.value(), *p, child);
+        continue;
+      }
+      if (additional == schema.end() || additional->is_object()) {
+        if (additional != schema.end()) Validate(it.value(), *additional, child);
+        continue;
+      }
+      if (additional->is_boolean() && !additional->get<bool>()) Unknown(it.key(), child, props);
+    }
+  }
+
+  void Unknown(const std::string& key, const std::string& child, const json& props) {
+    std::string best;
+    size_t best_d = std::string::npos;
+    for (auto it = props.begin(); it != props.end(); ++it) {
+      const std::string& name = it.key();
+      // A known field that starts with the unknown name ("ki67" for "ki67_percent") is a
+      // likely abbreviation even though its edit distance is large.
+      bool prefix = key.size() >= 3 && (name.rfind(key, 0) == 0 || key.rfind(name, 0) == 0);
+      size_t d = prefix ? 1 : EditDistance(key, name);
+      if (d < best_d) best_d = d, best = it.key();
+    }
+    std::string allowed = props.empty() ? "no fields" : "one of: " + JoinValues([&] {
+      json names = json::array();
+      for (auto it = props.begin(); it != props.end(); ++it) names.push_back(it.key());
+      return names;
+    }(), 60);
+    // A hint only when the name is close (a typo), not for unrelated fields.
+    bool close = !best.empty() && best_d <= std::max<size_t>(2, key.size() / 3);
+    Add(child, close ? "is not a known field (did you mean \"" + best + "\"?)" : "is not a known field",
+        Compact(json(key)), allowed);
+  }
+};
+
+std::vector<ValidationError> Validate(const nlohmann::json& c, const nlohmann::json& schema) {
+  Validator v;
+  try {
+    if (!c.is_object()) {
+      v.errors.push_back({"$", "a case must be a JSON object, found " + TypeName(c), Compact(c), "an object"});
+      return v.errors;
+    }
+    v.Validate(c, schema, "$");
+  } catch (const std::exception& e) {
+    // Defensive: nlohmann accessors are only used after type checks, so this is not expected.
+    v.errors.push_back({"$", std::string("could not validate: ") + e.what(), "", ""});
+  }
+  return v.errors;
+}
+
+}  // namespace reference
+
+// The "mutable" spots of a document: every value below the root, by JSON pointer.
+void Locations(const ordered_json& v, const ordered_json::json_pointer& at, std::vector<ordered_json::json_pointer>& out) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      out.push_back(at / it.key());
+      Locations(it.value(), at / it.key(), out);
+    }
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      out.push_back(at / i);
+      Locations(v[i], at / i, out);
+    }
+  }
+}
+
+class Mutator {
+ public:
+  explicit Mutator(uint32_t seed) : rng_(seed) {}
+
+  size_t Below(size_t n) { return n == 0 ? 0 : rng_() % n; }
+
+  ordered_json Pick(const std::vector<ordered_json>& pool) { return pool[Below(pool.size())]; }
+
+  // A value of some type, often a wrong one.
+  ordered_json AnyValue() {
+    static const std::vector<ordered_json> pool = [] {
+      std::vector<ordered_json> p = {
+          nullptr, true, false, 0, 1, -1, 3, 2.0, 1.5, -0.0, 1e9, 4.9e-324, "", "x", "pancreas", "T2", "n1",
+          "ssa.lanreotide", "PRRT", "zebra.case/v1", ordered_json::array(), ordered_json::object(),
+          ordered_json::array({1, 1}), ordered_json::array({"bone", "bone"}), ordered_json{{"b", 1}, {"a", 2}},
+          ordered_json{{"a", ordered_json::array({1, ordered_json{{"b", nullptr}}})}}, std::string("caf\xc3\xa9"),
+          std::string("bad\xff\xfe"), std::string(90, 'q'), static_cast<uint64_t>(1) << 60,
+          -(static_cast<int64_t>(1) << 60), std::numeric_limits<uint64_t>::max(), ordered_json::array({ordered_json::array()}),
+          "cure", "other", 1, ordered_json{{"option", "ssa.lanreotide"}}};
+      return p;
+    }();
+    return Pick(pool);
+  }
+
+  ordered_json AnyNumber() {
+    static const std::vector<ordered_json> pool = {
+        -1, -3, 0, 0.0, -0.0, 100, 100.5, 120, 121, 1e9, 2.5, 4, 5, 0.01, 50, 51, 250.0001, 1e308, -1e308,
+        static_cast<uint64_t>(1) << 60, -(static_cast<int64_t>(1) << 60), 9007199254740993ULL, 4000, 1.0};
+    return Pick(pool);
+  }
+
+  std::string AnyKey(const ordered_json& object) {
+    static const std::vector<std::string> pool = {
+        "ki67", "tumour", "favourite_colour", "ki67 %", "", "$", std::string(100, 'k'), std::string("k\xff"),
+        "a.b", "x", "extra", "weird", "notes", "never", "anything", "num", "schema", "id", "patient", "history",
+        "Tumor", "primary", "sex"};
+    if (object.is_object() && !object.empty() && Below(2) == 0) {
+      auto it = object.begin();
+      std::advance(it, static_cast<long>(Below(object.size())));
+      std::string k = it.key();
+      switch (Below(5)) {
+        case 0: if (!k.empty()) k.erase(Below(k.size()), 1); break;
+        case 1: if (k.size() > 1) { size_t i = Below(k.size() - 1); std::swap(k[i], k[i + 1]); } break;
+        case 2: k.insert(Below(k.size() + 1), 1, static_cast<char>('a' + Below(26))); break;
+        case 3: if (!k.empty()) k[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(k[0]))); break;
+        default: k += "_x"; break;
+      }
+      return k;
+    }
+    return pool[Below(pool.size())];
+  }
+
+  std::string AnyString(const std::string& s) {
+    switch (Below(8)) {
+      case 0: return s.empty() ? "x" : std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])))) + s.substr(1);
+      case 1: return s + "x";
+      case 2: return "";
+      case 3: return s + "\xff\xfe";
+      case 4: return std::string(4001 + Below(3), 'n');
+      case 5: {
+        std::string e;
+        for (int i = 0; i < 127 + static_cast<int>(Below(4)); ++i) e += "\xc3\xa9";
+        return e;
+      }
+      case 6: return s.size() > 1 ? s.substr(0, s.size() - 1) : "T";
+      default: return "M1d";
+    }
+  }
+
+  // A list for the uniqueItems arrays, long enough for the hashed path, with duplicates of every
+  // kind that compare equal in plain JSON (1 and 1.0, 0 and -0.0, objects with keys reordered).
+  ordered_json AnyList() {
+    static const std::vector<ordered_json> pool = {
+        "cure", "longer_life", "oral_treatment", "bone", "lung", "peritoneum", "mesoappendix", "x", "",
+        1, 1.0, 0, -0.0, 2.5, nullptr, true, ordered_json{{"a", 1}, {"b", 2}}, ordered_json{{"b", 2}, {"a", 1}},
+        ordered_json::array({1, "a"}), ordered_json::array({1.0, "a"}), std::string("d\xff")};
+    static const std::vector<ordered_json> big = {
+        9007199254740993ULL, 9007199254740992.0, 9007199254740992ULL, static_cast<uint64_t>(1) << 60};
+    ordered_json list = ordered_json::array();
+    size_t n = Below(3) == 0 ? Below(5) : 17 + Below(50);
+    bool with_big = Below(6) == 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (with_big && Below(4) == 0) list.push_back(Pick(big));
+      else if (Below(3) == 0) list.push_back("v" + std::to_string(Below(40)));
+      else list.push_back(Pick(pool));
+    }
+    return list;
+  }
+
+  void Mutate(ordered_json& c) {
+    std::vector<ordered_json::json_pointer> at;
+    Locations(c, ordered_json::json_pointer(), at);
+    if (at.empty()) return;
+    auto p = at[Below(at.size())];
+    ordered_json& v = c[p];
+    switch (Below(11)) {
+      case 0: {  // delete a field or item, required ones included
+        ordered_json& parent = c[p.parent_pointer()];
+        if (parent.is_object()) parent.erase(p.back());
+        else parent.erase(static_cast<size_t>(std::stoul(p.back())));
+        break;
+      }
+      case 1: v = AnyValue(); break;
+      case 2: v = AnyNumber(); break;
+      case 3: {  // an unknown or misspelt field (added last: not in sorted order)
+        ordered_json& object = v.is_object() ? v : c;
+        if (!object.is_object()) break;
+        std::string key = AnyKey(object);
+        object[key] = Below(2) == 0 ? AnyValue() : AnyNumber();
+        break;
+      }
+      case 4:
+        if (v.is_string()) v = AnyString(v.get<std::string>());
+        else v = AnyString("x");
+        break;
+      case 5:  // a duplicated list item
+        if (v.is_array() && !v.empty()) {
+          ordered_json copy = v[Below(v.size())];
+          if (copy.is_object()) {  // the same object with its keys in another order
+            ordered_json reversed = ordered_json::object();
+            for (auto it = copy.rbegin(); it != copy.rend(); ++it) reversed[it.key()] = it.value();
+            copy = reversed;
+          }
+          v.insert(v.begin() + static_cast<long>(Below(v.size() + 1)), copy);
+        } else {
+          v = ordered_json::array({v, v});
+        }
+        break;
+      case 6:  // nested wrong types: objects become lists and lists objects
+        if (v.is_object()) {
+          ordered_json list = ordered_json::array();
+          for (auto& e : v) list.push_back(e);
+          v = list;
+        } else if (v.is_array()) {
+          ordered_json object = ordered_json::object();
+          for (size_t i = 0; i < v.size(); ++i) object["k" + std::to_string(i)] = v[i];
+          v = object;
+        } else {
+          v = ordered_json{{"value", v}};
+        }
+        break;
+      case 7: {  // a long list where the schema wants unique items
+        static const std::vector<std::vector<std::string>> lists = {
+            {"patient", "preferences", "goals"}, {"tumor", "invades"}, {"tumor", "metastases", "extrahepatic"}, {"notes"}};
+        const auto& path = lists[Below(lists.size())];
+        ordered_json* target = &c;
+        for (const auto& k : path) {
+          if (!target->is_object()) break;
+          target = &(*target)[k];
+          if (target->is_null()) *target = ordered_json::object();
+        }
+        *target = AnyList();
+        break;
+      }
+      case 8:  // what a program (not the parser) can put in: dump() writes these as null
+        v = Below(2) == 0 ? std::numeric_limits<double>::quiet_NaN() : -std::numeric_limits<double>::infinity();
+        break;
+      case 9:  // deeper nesting
+        v = ordered_json::array({ordered_json{{"z", ordered_json::array({v})}, {"a", v}}});
+        break;
+      default:
+        if (Below(20) == 0) c = AnyValue();  // the root itself
+        else v = AnyValue();
+        break;
+    }
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+std::string Describe(const std::vector<ValidationError>& errors) {
+  std::string s;
+  for (const auto& e : errors) s += e.path + " | " + e.message + " | " + e.found + " | " + e.allowed + "\n";
+  return s;
+}
+
+bool Same(const std::vector<ValidationError>& a, const std::vector<ValidationError>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].path != b[i].path || a[i].message != b[i].message || a[i].found != b[i].found ||
+        a[i].allowed != b[i].allowed)
+      return false;
+  return true;
+}
+
+std::vector<ordered_json> DemoCases() {
+  std::vector<ordered_json> cases;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(ZEBRA_SOURCE_DIR) / "examples" / "cases"))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    cases.push_back(ordered_json::parse(ss.str()));
+  }
+  return cases;
+}
+
+// The case schema with the keywords and shapes the case schema itself does not use.
+json ExoticSchema() {
+  json s = Schema();
+  s["properties"]["patient"]["properties"]["extra"] = json::parse(R"({"type": ["integer", "null"], "enum": [1, 2.0, null, "a", [1, 2], {"x": 1}]})");
+  s["properties"]["tumor"]["additionalProperties"] = json::parse(R"({"type": "number", "exclusiveMaximum": 10, "minimum": -1})");
+  s["properties"]["history"]["properties"]["weird"] = json::parse(R"({"const": {"a": [1, {"b": null}]}})");
+  s["properties"]["notes"] = json::parse(R"({"type": "array", "minItems": 2, "maxItems": 30, "uniqueItems": true,
+      "items": {"type": ["string", "object", "foo"], "maxLength": 3, "minLength": 2, "pattern": "^[a-z]+$",
+                "exclusiveMinimum": 1, "additionalProperties": false}})");
+  s["properties"]["never"] = false;
+  s["properties"]["anything"] = true;
+  s["properties"]["num"] = 5;
+  s["properties"]["x"] = json::parse(R"({"type": "integer", "maximum": 9007199254740993, "pattern": "(", "minLength": "2"})");
+  s["properties"]["patient"]["properties"]["preferences"]["properties"]["goals"]["items"] = json::parse(R"({"exclusiveMaximum": 2})");
+  s["required"].push_back("a.b");
+  s["required"].push_back("schema");
+  return s;
+}
+
+// The plain copy of a case dump() cannot write (invalid UTF-8): what dump() would do to its numbers.
+json NullNonFinite(json v) {
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) return nullptr;
+  if (v.is_structured())
+    for (auto& e : v) e = NullNonFinite(e);
+  return v;
+}
+
+struct Counts {
+  int compared = 0;
+  int invalid = 0;
+};
+
+void Differential(const json& schema, uint32_t seed, int rounds, Counts& counts) {
+  CompiledCaseSchema compiled(schema);
+  auto cases = DemoCases();
+  ASSERT_EQ(cases.size(), 15u);
+  Mutator m(seed);
+  for (int round = 0; round < rounds; ++round) {
+    ordered_json c = cases[m.Below(cases.size())];
+    size_t mutations = 1 + m.Below(4);
+    for (size_t i = 0; i < mutations; ++i) m.Mutate(c);
+    // What ValidateCaseJson validated before: the case's dump() parsed back. dump() throws on
+    // invalid UTF-8; the compiled validator then sees the same bytes a plain copy would hold.
+    json plain;
+    try {
+      plain = json::parse(c.dump());
+    } catch (const json::exception&) {
+      plain = NullNonFinite(json(c));
+    }
+    auto expected = reference::Validate(plain, schema);
+    auto ordered = compiled.Validate(c);
+    ASSERT_TRUE(Same(expected, ordered)) << "round " << round << "\n"
+                                         << c.dump(-1, ' ', false, ordered_json::error_handler_t::replace)
+                                         << "\nexpected:\n" << Describe(expected) << "got:\n" << Describe(ordered);
+    // The plain-JSON entry point, on a plain copy made without dump() (NaN stays a number).
+    json direct = json(c);
+    auto want = reference::Validate(direct, schema);
+    ASSERT_TRUE(Same(want, compiled.Validate(direct))) << "round " << round << " (plain)\n"
+                                                       << direct.dump(-1, ' ', false, json::error_handler_t::replace)
+                                                       << "\nexpected:\n" << Describe(want) << "got:\n"
+                                                       << Describe(compiled.Validate(direct));
+    ++counts.compared;
+    if (!expected.empty()) ++counts.invalid;
+  }
+}
+
+TEST(CaseValidationDifferentialTest, MutatedDemoCasesGiveTheSameErrorsAsTheInterpreter) {
+  Counts counts;
+  Differential(Schema(), 20240601, 3000, counts);
+  EXPECT_EQ(counts.compared, 3000);
+  EXPECT_GT(counts.invalid, 2500);  // nearly every mutated case is invalid somewhere
+}
+
+TEST(CaseValidationDifferentialTest, ExoticSchemaKeywordsGiveTheSameErrorsAsTheInterpreter) {
+  Counts counts;
+  Differential(ExoticSchema(), 7, 3000, counts);
+  EXPECT_EQ(counts.compared, 3000);
+}
+
+TEST(CaseValidationDifferentialTest, UnmutatedDemoCasesAreValid) {
+  CompiledCaseSchema compiled(Schema());
+  for (const auto& c : DemoCases()) {
+    EXPECT_TRUE(compiled.Validate(c).empty()) << Describe(compiled.Validate(c));
+    EXPECT_TRUE(reference::Validate(json::parse(c.dump()), Schema()).empty());
+  }
+}
+
+TEST(CaseValidationTest, OrderedCaseReportsFieldsInSortedOrderAndObjectsSorted) {
+  CompiledCaseSchema compiled(Schema());
+  ordered_json c = ordered_json::parse(
+      R"({"zz": 1, "tumor": {"primary_site": "pancreas", "size_cm": {"b": 1, "a": 2}}, "id": "c", "schema": "zebra.case/v1", "aa": 2})");
+  auto errors = compiled.Validate(c);
+  ASSERT_EQ(errors.size(), 3u) << Describe(errors);
+  EXPECT_EQ(errors[0].path, "aa");
+  EXPECT_EQ(errors[1].path, "tumor.size_cm");
+  EXPECT_EQ(errors[1].found, R"({"a":2,"b":1})");
+  EXPECT_EQ(errors[2].path, "zz");
+}
+
+TEST(CaseValidationTest, NonFiniteNumberInAnOrderedCaseIsNullAsItsDumpSays) {
+  CompiledCaseSchema compiled(Schema());
+  ordered_json c = ordered_json::parse(R"({"schema": "zebra.case/v1", "id": "c", "tumor": {"primary_site": "pancreas"}})");
+  c["tumor"]["ki67_percent"] = std::numeric_limits<double>::quiet_NaN();
+  auto errors = compiled.Validate(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "expected a number, found null null");
+}
+
+TEST(CaseValidationTest, UniqueItemsOnALongListNamesTheFirstEqualItem) {
+  json c = Minimal();
+  json goals = json::array();
+  for (int i = 0; i < 20000; ++i) goals.push_back("g" + std::to_string(i));
+  goals.push_back("g7");
+  goals.push_back(json{{"a", 1.0}, {"b", 0}});
+  goals.push_back(json{{"b", -0.0}, {"a", 1}});
+  c["patient"]["preferences"]["goals"] = goals;
+  CompiledCaseSchema compiled(Schema());
+  auto errors = compiled.Validate(c);
+  auto seven = At(errors, "patient.preferences.goals[20000]");
+  ASSERT_EQ(seven.size(), 2u);  // listed twice, and not a goal
+  EXPECT_EQ(seven[0].message, "\"g7\" is listed twice (also at [7])");
+  auto object = At(errors, "patient.preferences.goals[20002]");
+  ASSERT_GE(object.size(), 1u);
+  EXPECT_EQ(object[0].message, "{\"a\":1,\"b\":-0.0} is listed twice (also at [20001])");
+  EXPECT_EQ(errors.size(), 20003u + 2u);
+}
+
+TEST(CaseValidationTest, UniqueItemsWithHugeIntegersKeepsThePairwiseAnswer) {
+  // Beyond 2^53 an integer equals a float that another integer also equals, but not that other
+  // integer: the first equal item is found by comparing pairs.
+  json schema = json::parse(R"({"type": "object", "properties": {"l": {"uniqueItems": true}}})");
+  json list = json::array();
+  list.push_back(9007199254740992ULL);  // 2^53
+  list.push_back(9007199254740992.0);
+  for (int i = 0; i < 20; ++i) list.push_back(i);
+  list.push_back(9007199254740993ULL);  // == the float (through double), != 2^53
+  auto errors = ValidateCase(json{{"l", list}}, schema);
+  ASSERT_EQ(errors.size(), 2u) << Describe(errors);
+  EXPECT_EQ(errors[0].message, "9.007199254740992e+15 is listed twice (also at [0])");
+  EXPECT_EQ(errors[1].message, "9007199254740993 is listed twice (also at [1])");
 }
 
 }  // namespace

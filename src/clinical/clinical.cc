@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -92,15 +93,13 @@ tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> Loa
 }
 
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb) {
+  // The schema is compiled once per knowledge base (with the output plan); the case is validated
+  // as it is, without a plain-JSON copy.
+  std::optional<CompiledCaseSchema> temporary;
+  const CompiledCaseSchema* schema = kb.output_plan ? &internal::CaseSchema(*kb.output_plan) : nullptr;
+  if (!schema) schema = &temporary.emplace(nlohmann::json::parse(kb.case_schema.dump()));
   std::vector<InputError> out;
-  nlohmann::json plain = nlohmann::json::parse(case_json.dump());
-  // The schema's conversion is made once per knowledge base (with the output plan).
-  if (kb.output_plan) {
-    for (const auto& e : ValidateCase(plain, internal::PlainCaseSchema(*kb.output_plan))) out.push_back({e.path, e.message});
-    return out;
-  }
-  nlohmann::json schema = nlohmann::json::parse(kb.case_schema.dump());
-  for (const auto& e : ValidateCase(plain, schema)) out.push_back({e.path, e.message});
+  for (auto& e : schema->Validate(case_json)) out.push_back({std::move(e.path), std::move(e.message)});
   return out;
 }
 

@@ -187,7 +187,7 @@ struct PatientFragment {
 
 struct OutputPlan {
   std::vector<std::vector<std::string>> model_decisions;
-  nlohmann::json case_schema;  // KnowledgeBase::case_schema as the validator takes it
+  std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
   StringMap<PatientFragment> scenarios;
@@ -206,7 +206,7 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
   return plan.model_decisions;
 }
 
-const nlohmann::json& PlainCaseSchema(const OutputPlan& plan) { return plan.case_schema; }
+const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case_schema; }
 
 namespace {
 
@@ -222,7 +222,7 @@ PatientFragment Fragment(std::string text) {
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
   for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
-  plan->case_schema = nlohmann::json::parse(kb.case_schema.dump());
+  plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   plan->unknown_option.intent = Json();
   plan->unknown_option.side_effects = Json::array();

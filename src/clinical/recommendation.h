@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clinical/case_validation.h"
 #include "clinical/clinical.h"
 #include "feel/value.h"
 
@@ -60,8 +61,8 @@ struct OutputPlan;
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
 // Decision names of each model of the knowledge base, in manifest order.
 const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
-// KnowledgeBase::case_schema converted to the plain JSON the case validator takes.
-const nlohmann::json& PlainCaseSchema(const OutputPlan& plan);
+// KnowledgeBase::case_schema compiled for validating cases.
+const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace);
