@@ -61,6 +61,7 @@ class RuleList {
 // match; for any other input they are evaluated per rule as before (they report the type error).
 
 using Bits = std::vector<uint64_t>;
+using Inputs = std::span<const Value* const>;  // the evaluated input expressions, by column
 
 struct NumericCell {
   std::optional<feel::Decimal> low, high;  // nullopt: unbounded
@@ -161,17 +162,19 @@ class DecisionTable final : public Boxed {
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
-    ScratchArray<Value, 48> in(inputs.size());
+    // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
+    ScratchArray<Value, 48> computed(inputs.size());
+    ScratchArray<const Value*, 48> in(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
       if (!c.expr) return ctx.Error("input " + std::to_string(i + 1) + ": " + c.expr_error);
-      in[i] = c.expr->Evaluate(slots, ctx);
-      if (c.allowed && !in[i].is_null() && !c.allowed->Test(in[i], slots, ctx).is_true())
-        return ctx.Error("input " + std::to_string(i + 1) + " ('" + c.text + "') value " + feel::ToFeelLiteral(in[i]) +
+      in[i] = &c.expr->EvaluateRef(slots, ctx, computed[i]);
+      if (c.allowed && !in[i]->is_null() && !c.allowed->Test(*in[i], slots, ctx).is_true())
+        return ctx.Error("input " + std::to_string(i + 1) + " ('" + c.text + "') value " + feel::ToFeelLiteral(*in[i]) +
                          " is not among the input values " + c.allowed->source());
     }
     RuleList matched;
-    std::span<const Value> in_values(in.data(), in.size());
+    Inputs in_values(in.data(), in.size());
     if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
       return Value();
     if (matched.empty()) return Default(slots, ctx);
@@ -234,7 +237,7 @@ class DecisionTable final : public Boxed {
  private:
   // The rules whose every input entry is satisfied, in rule order. A rule is dropped at its
   // first failing column. (Seam: a per-column index could supply candidate rules here.)
-  bool Match(std::span<const Value> in, std::span<const Value> slots, feel::EvalContext& ctx,
+  bool Match(Inputs in, std::span<const Value> slots, feel::EvalContext& ctx,
              RuleList& matched) const {
     // Verdicts of distinct tests, computed on first use: guideline tables repeat the same
     // entries ("G1", "-", "< 10") across many rules. -1 unknown, 0 false, 1 true.
@@ -257,7 +260,7 @@ class DecisionTable final : public Boxed {
           return false;
         }
         int8_t& v = verdicts[cell.test_id];
-        if (v < 0) v = cell.test->Test(in[c], slots, ctx).is_true() ? 1 : 0;
+        if (v < 0) v = cell.test->Test(*in[c], slots, ctx).is_true() ? 1 : 0;
         ok = v == 1;
       }
       if (ok) matched.push_back(&r);
@@ -267,7 +270,7 @@ class DecisionTable final : public Boxed {
 
   // Match() through the column index: candidates from the bitsets, then the remaining cells of
   // each candidate tested in column order (distinct tests evaluated once, as in Match()).
-  bool MatchIndexed(std::span<const Value> in, std::span<const Value> slots, feel::EvalContext& ctx,
+  bool MatchIndexed(Inputs in, std::span<const Value> slots, feel::EvalContext& ctx,
                     RuleList& matched) const {
     constexpr size_t kInlineWords = 32;  // 2,048 rules
     ScratchArray<uint64_t, kInlineWords> cand(words), mask(words);
@@ -280,7 +283,7 @@ class DecisionTable final : public Boxed {
     for (size_t c = 0; c < index.size(); ++c) {
       const ColumnIndex& ci = index[c];
       if (!ci.active) continue;
-      const Value& v = in[c];
+      const Value& v = *in[c];
       std::copy(ci.pass.begin(), ci.pass.end(), mask.data());
       if (v.is(Type::kString)) {
         if (auto it = ci.strings.find(v.string()); it != ci.strings.end()) set(it->second);
@@ -321,7 +324,7 @@ class DecisionTable final : public Boxed {
             return false;
           }
           int8_t& verdict = verdicts[static_cast<size_t>(cell.test_id)];
-          if (verdict < 0) verdict = cell.test->Test(in[c], slots, ctx).is_true() ? 1 : 0;
+          if (verdict < 0) verdict = cell.test->Test(*in[c], slots, ctx).is_true() ? 1 : 0;
           if (verdict != 1) {
             ok = false;
             break;

@@ -26,6 +26,14 @@ struct Node : std::enable_shared_from_this<Node> {
   int column = 0;
   virtual ~Node() = default;
   virtual Value Eval(Frame& f) const = 0;
+  // The value without a copy when it already lives somewhere that outlives the caller's use of it
+  // (the frame's global slots, a filter item, the compiled tree, or inside one of those); otherwise
+  // evaluated into `tmp`. Saves the reference-count traffic of copying strings, lists and contexts
+  // on paths such as `Case.tumor.ki67_percent`.
+  virtual const Value& EvalRef(Frame& f, Value& tmp) const {
+    tmp = Eval(f);
+    return tmp;
+  }
   // Only for unary-test nodes: does `input` satisfy the test? (true/false/null)
   virtual Value Test(const Value& input, Frame& f) const;
   // True for nodes that read the unary-test input `?`.
@@ -39,6 +47,7 @@ struct Root : Node {
   int locals = 0;
   int input_slot = -1;  // unary tests: the local slot that holds `?`
   Value Eval(Frame& f) const override { return body->Eval(f); }
+  const Value& EvalRef(Frame& f, Value& tmp) const override { return body->EvalRef(f, tmp); }
   Value Test(const Value& input, Frame& f) const override { return body->Test(input, f); }
 };
 

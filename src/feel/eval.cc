@@ -275,6 +275,14 @@ Value GlobalRefNode::Eval(Frame& f) const {
   return f.globals[static_cast<size_t>(slot)];
 }
 
+const Value& GlobalRefNode::EvalRef(Frame& f, Value&) const {
+  // Slots are not written during an evaluation and the filter item outlives its predicate.
+  if (shadowable && f.item) {
+    if (const Value* v = LookupItem(f, name)) return *v;
+  }
+  return f.globals[static_cast<size_t>(slot)];
+}
+
 Value LocalRefNode::Eval(Frame& f) const {
   if (shadowable && f.item) {
     if (const Value* v = LookupItem(f, name)) return *v;
@@ -293,8 +301,9 @@ Value DynamicRefNode::Eval(Frame& f) const {
 Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
 
 Value BinaryNode::Eval(Frame& f) const {
-  Value a = lhs->Eval(f);
-  Value b = rhs->Eval(f);
+  Value a_tmp, b_tmp;
+  const Value& a = lhs->EvalRef(f, a_tmp);
+  const Value& b = rhs->EvalRef(f, b_tmp);
   EvalContext& ctx = *f.ctx;
 
   switch (op) {
@@ -325,27 +334,30 @@ Value BinaryNode::Eval(Frame& f) const {
 
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
 Value AndNode::Eval(Frame& f) const {
-  Value a = lhs->Eval(f);
-  if (a.is(Type::kBoolean) && !a.boolean()) return a;
-  Value b = rhs->Eval(f);
-  if (b.is(Type::kBoolean) && !b.boolean()) return b;
+  Value a_tmp, b_tmp;
+  const Value& a = lhs->EvalRef(f, a_tmp);
+  if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
+  const Value& b = rhs->EvalRef(f, b_tmp);
+  if (b.is(Type::kBoolean) && !b.boolean()) return Value::Bool(false);
   if (a.is_true() && b.is_true()) return Value::Bool(true);
   return Value();
 }
 
 Value OrNode::Eval(Frame& f) const {
-  Value a = lhs->Eval(f);
-  if (a.is_true()) return a;
-  Value b = rhs->Eval(f);
-  if (b.is_true()) return b;
+  Value a_tmp, b_tmp;
+  const Value& a = lhs->EvalRef(f, a_tmp);
+  if (a.is_true()) return Value::Bool(true);
+  const Value& b = rhs->EvalRef(f, b_tmp);
+  if (b.is_true()) return Value::Bool(true);
   if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool(false);
   return Value();
 }
 
 Value BetweenNode::Eval(Frame& f) const {
-  Value v = value->Eval(f);
-  Value lo = low->Eval(f);
-  Value hi = high->Eval(f);
+  Value v_tmp, lo_tmp, hi_tmp;
+  const Value& v = value->EvalRef(f, v_tmp);
+  const Value& lo = low->EvalRef(f, lo_tmp);
+  const Value& hi = high->EvalRef(f, hi_tmp);
   // e1 >= e2 and e1 <= e3, with ternary logic (DMN 1.5 Table 55).
   auto side = [&](const Value& bound, bool lower) -> Value {
     if (v.is_null() || bound.is_null()) return Value();
@@ -361,15 +373,15 @@ Value BetweenNode::Eval(Frame& f) const {
 }
 
 Value InNode::Eval(Frame& f) const {
-  Value v = value->Eval(f);
-  return tests->Test(v, f);
+  Value tmp;
+  return tests->Test(value->EvalRef(f, tmp), f);
 }
 
 Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
 
 Value IfNode::Eval(Frame& f) const {
-  Value c = condition->Eval(f);
-  return c.is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
+  Value tmp;
+  return condition->EvalRef(f, tmp).is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
 }
 
 // ---- iteration -------------------------------------------------------------------------------
@@ -601,21 +613,50 @@ Value FilterNode::Eval(Frame& f) const {
 }
 
 Value PathNode::Eval(Frame& f) const {
-  Value t = target->Eval(f);
+  Value tmp;
+  const Value& v = EvalRef(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
+}
+
+namespace {
+const Value kNullValue;
+}  // namespace
+
+const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+  Value target_tmp;
+  const Value& t = target->EvalRef(f, target_tmp);
+  // An entry of a borrowed context is borrowed too; one of a context evaluated here into
+  // `target_tmp` dies with it, so it is copied into `tmp`.
+  auto entry = [&](const Value& v) -> const Value& {
+    if (&t != &target_tmp) return v;
+    tmp = v;
+    return tmp;
+  };
   switch (t.type()) {
-    case Type::kNull: return Value();
+    case Type::kNull: return kNullValue;
     case Type::kContext: {
       // Same answer as Context::Find (first entry with the key; keys are unique).
       const auto& entries = t.context().entries();
-      uint32_t h = hint.load(std::memory_order_relaxed);
-      if (h < entries.size() && entries[h].first == name) return entries[h].second;
-      for (size_t i = 0; i < entries.size(); ++i) {
-        if (entries[i].first == name) {
-          hint.store(static_cast<uint32_t>(i), std::memory_order_relaxed);
-          return entries[i].second;
+      const size_t n = entries.size();
+      if (n == 0) return kNullValue;
+      const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
+      if (entries[h].first == name) return entry(entries[h].second);
+      if (!t.context().MayContain(name)) return kNullValue;
+      // Search outwards from where the name was last found: contexts with the same keys in the
+      // same order (boxed contexts, cases converted in key order) differ by a few optional
+      // entries at most.
+      for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
+        if (h + d < n && entries[h + d].first == name) {
+          hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
+          return entry(entries[h + d].second);
+        }
+        if (d <= h && entries[h - d].first == name) {
+          hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
+          return entry(entries[h - d].second);
         }
       }
-      return Value();
+      return kNullValue;
     }
     case Type::kList: {
       List out;
@@ -628,9 +669,12 @@ Value PathNode::Eval(Frame& f) const {
           out.push_back(GetProperty(e, name, *f.ctx));
         }
       }
-      return Value::FromList(std::move(out));
+      tmp = Value::FromList(std::move(out));
+      return tmp;
     }
-    default: return GetProperty(t, name, *f.ctx);
+    default:
+      tmp = GetProperty(t, name, *f.ctx);
+      return tmp;
   }
 }
 
@@ -739,7 +783,8 @@ Value CompareTestNode::Eval(Frame& f) const {
 }
 
 Value CompareTestNode::Test(const Value& input, Frame& f) const {
-  Value v = operand->Eval(f);
+  Value tmp;
+  const Value& v = operand->EvalRef(f, tmp);
   EvalContext& ctx = *f.ctx;
   if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
     auto e = Equal(input, v);
@@ -764,7 +809,8 @@ Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
     if (v.is(Type::kBoolean)) return v;
     return MatchesValue(input, v, *f.ctx);
   }
-  return MatchesValue(input, expr->Eval(f), *f.ctx);
+  Value tmp;
+  return MatchesValue(input, expr->EvalRef(f, tmp), *f.ctx);
 }
 
 Value AnyTestNode::Eval(Frame& f) const {

@@ -70,6 +70,23 @@ Value CompiledExpression::Evaluate(std::span<const Value> slots, EvalContext& ct
   return WithFrame(root, slots, ctx, [&](internal::Frame& f) { return root.body->Eval(f); });
 }
 
+const Value& CompiledExpression::EvaluateRef(std::span<const Value> slots, EvalContext& ctx, Value& tmp) const {
+  if (!root_) {
+    tmp = Value();
+    return tmp;
+  }
+  const auto& root = static_cast<const internal::Root&>(*root_);
+  if (root.locals != 0) {
+    // Locals die with the frame: nothing may be borrowed from them.
+    tmp = Evaluate(slots, ctx);
+    return tmp;
+  }
+  internal::Frame f;
+  f.globals = slots;
+  f.ctx = &ctx;
+  return root.body->EvalRef(f, tmp);
+}
+
 Value CompiledUnaryTests::Test(const Value& input, std::span<const Value> slots, EvalContext& ctx) const {
   if (!root_) return Value();
   const auto& root = static_cast<const internal::Root&>(*root_);

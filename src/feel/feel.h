@@ -46,6 +46,9 @@ class CompiledExpression {
   explicit CompiledExpression(std::shared_ptr<const internal::Node> root, std::string source);
   // `slots` holds the values of the Scope's names, by slot.
   Value Evaluate(std::span<const Value> slots, EvalContext& ctx) const;
+  // The same value, without a copy when it lives in `slots` (or the compiled expression), e.g. for
+  // `Case.tumor.primary_site`; otherwise evaluated into `tmp`. Valid while `slots` and `tmp` are.
+  const Value& EvaluateRef(std::span<const Value> slots, EvalContext& ctx, Value& tmp) const;
   const std::string& source() const { return source_; }
   const internal::Node* root() const { return root_.get(); }
 

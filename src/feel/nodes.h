@@ -14,6 +14,7 @@ namespace zebra::feel::internal {
 struct LiteralNode : Node {
   Value value;
   Value Eval(Frame&) const override { return value; }
+  const Value& EvalRef(Frame&, Value&) const override { return value; }
 };
 
 struct GlobalRefNode : Node {
@@ -21,6 +22,7 @@ struct GlobalRefNode : Node {
   std::string name;
   bool shadowable = false;  // inside a filter: the item's entries take precedence
   Value Eval(Frame& f) const override;
+  const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
 struct LocalRefNode : Node {
@@ -137,6 +139,7 @@ struct PathNode : Node {
   // same layout on every evaluation, so this turns the linear key search into one compare.
   mutable std::atomic<uint32_t> hint{0};
   Value Eval(Frame& f) const override;
+  const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
 struct CallNode : Node {

@@ -34,10 +34,12 @@ void Context::Put(std::string key, Value v) {
       return;
     }
   }
+  key_bits_ |= KeyBit(key);
   entries_.emplace_back(std::move(key), std::move(v));
 }
 
 const Value* Context::Find(std::string_view key) const {
+  if (!MayContain(key)) return nullptr;
   for (const auto& [k, v] : entries_) {
     if (k == key) return &v;
   }
