@@ -1,6 +1,7 @@
 #include "clinical/clinical.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -133,9 +134,24 @@ feel::Value CaseValue(const Json& j) {
       return Value::FromList(std::move(out));
     }
     case Json::value_t::object: {
+      // Entries in key order, whatever order the JSON had: the models' paths (`Case.tumor.size_cm`)
+      // then find each field where they found it in the previous case, give or take the optional
+      // fields this case lacks (see feel PathNode's position hint).
+      const auto& object = j.get_ref<const Json::object_t&>();
+      constexpr size_t kInline = 32;
+      std::array<const Json::object_t::value_type*, kInline> inline_order;
+      std::vector<const Json::object_t::value_type*> heap_order;
+      const Json::object_t::value_type** order = inline_order.data();
+      if (object.size() > kInline) {
+        heap_order.resize(object.size());
+        order = heap_order.data();
+      }
+      size_t n = 0;
+      for (const auto& kv : object) order[n++] = &kv;
+      std::sort(order, order + n, [](const auto* a, const auto* b) { return a->first < b->first; });
       feel::Context c;
-      c.Reserve(j.size());
-      for (const auto& [k, v] : j.get_ref<const Json::object_t&>()) c.Append(k, CaseValue(v));
+      c.Reserve(n);
+      for (size_t i = 0; i < n; ++i) c.Append(order[i]->first, CaseValue(order[i]->second));
       return Value::FromContext(std::move(c));
     }
     default: return json::ValueFromJson(j);
