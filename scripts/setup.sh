@@ -6,7 +6,7 @@ packages=(
   libpugixml-dev nlohmann-json3-dev libre2-dev libabsl-dev libexpected-dev
   libfmt-dev libcli11-dev libboost-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev ccache
-  libssl-dev libsqlite3-dev sqlite3 libpqxx-dev libargon2-dev libcpp-httplib-dev
+  libssl-dev libsqlite3-dev sqlite3 libpqxx-dev libargon2-dev libcpp-httplib-dev libmimalloc-dev
   postgresql nginx wrk nodejs chromium
 )
 missing=()
