@@ -228,19 +228,21 @@ TEST(JsonWriterTest, RandomDocumentsMatchNlohmann) {
   EXPECT_EQ(compared, 4 * 4000);
 }
 
-// Every 1- and 2-byte string, 3- and 4-byte strings over the boundary bytes of each UTF-8 rule,
-// after an ASCII prefix (the error text names the byte index): the writer must accept exactly
-// what nlohmann accepts, throw nlohmann's error otherwise, and replace/ignore as nlohmann does.
+// Every byte alone and as a lead byte followed by the boundary bytes of each UTF-8 rule (2, 3 and
+// 4 bytes; some after an ASCII prefix, as the error text names the byte index): the writer must
+// accept exactly what nlohmann accepts, throw nlohmann's error otherwise, and replace/ignore as
+// nlohmann does.
 TEST(JsonWriterTest, InvalidUtf8DecisionsMatchNlohmann) {
   const std::vector<int> edges = {0x00, 0x22, 0x41, 0x5C, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
                                   0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
   std::vector<std::string> inputs;
   for (int a = 0; a < 256; ++a) {
     inputs.push_back(std::string(1, static_cast<char>(a)));
-    for (int b = 0; b < 256; ++b) inputs.push_back("pre" + std::string{static_cast<char>(a), static_cast<char>(b)});
+    for (int b : edges) inputs.push_back("pre" + std::string{static_cast<char>(a), static_cast<char>(b)});
   }
-  const std::vector<int> continuations = {0x41, 0x80, 0xBF, 0xC0, 0xFF};
-  for (int a = 0xC0; a < 0x100; ++a)
+  const std::vector<int> continuations = {0x41, 0x80, 0xBF, 0xC0};
+  // Lead bytes of every rule (the others share one of these rules).
+  for (int a : {0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF})
     for (int b : edges)
       for (int c : continuations) {
         std::string three{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)};
@@ -248,6 +250,14 @@ TEST(JsonWriterTest, InvalidUtf8DecisionsMatchNlohmann) {
         for (int d : continuations) inputs.push_back(three + static_cast<char>(d) + "tail");
       }
   size_t rejected = 0;
+  // Random byte strings, mostly non-ASCII, for sequences the boundary lists do not spell out.
+  std::mt19937 rng(316);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    for (int n = static_cast<int>(rng() % 12) + 1; n > 0; --n)
+      s += static_cast<char>(rng() % 4 == 0 ? 0x20 + rng() % 0x60 : 0x80 + rng() % 0x80);
+    inputs.push_back(s);
+  }
   for (const auto& s : inputs) {
     const ordered_json v(s);
     for (auto h : {Utf8Handler::strict, Utf8Handler::replace, Utf8Handler::ignore}) {
@@ -261,7 +271,7 @@ TEST(JsonWriterTest, InvalidUtf8DecisionsMatchNlohmann) {
   }
   // Both decisions were exercised many times.
   EXPECT_GT(rejected, inputs.size() / 2);
-  EXPECT_GT(inputs.size() - rejected, 10000u);
+  EXPECT_GT(inputs.size() - rejected, 1000u);
 }
 
 TEST(JsonWriterTest, InvalidUtf8ThrowsTypeError316) {
