@@ -50,7 +50,7 @@ void BM_ParseValidateEvaluateSerialize(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     auto c = zebra::clinical::ParseCase(f.texts[i++ % f.texts.size()], *f.kb);
-    benchmark::DoNotOptimize(zebra::clinical::Evaluate(*f.kb, *c).dump());
+    benchmark::DoNotOptimize(zebra::clinical::SerializeRecommendation(zebra::clinical::Evaluate(*f.kb, *c)));
   }
   state.SetItemsProcessed(state.iterations());
 }
