@@ -4,6 +4,8 @@
 // required; Core §10.3.2: properties, additionalProperties).
 #include "clinical/case_validation.h"
 
+#include "clinical/clinical.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -1046,6 +1048,95 @@ TEST(CaseValidationTest, UniqueItemsWithHugeIntegersKeepsThePairwiseAnswer) {
   ASSERT_EQ(errors.size(), 2u) << Describe(errors);
   EXPECT_EQ(errors[0].message, "9.007199254740992e+15 is listed twice (also at [0])");
   EXPECT_EQ(errors[1].message, "9007199254740993 is listed twice (also at [1])");
+}
+
+
+// ---- ParseCase builds the case as Json::parse does ------------------------------------------------
+
+std::vector<InputError> ParseReference(const std::string& text, const KnowledgeBase& kb, Json* out) {
+  // ParseCase as it was: Json::parse, then the validation of the parsed value.
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::exception& e) {
+    return {{"$", std::string("not valid JSON: ") + e.what()}};
+  }
+  *out = j;
+  return ValidateCaseJson(j, kb);
+}
+
+std::string TextMutation(std::string text, std::mt19937& rng) {
+  auto below = [&](size_t n) { return n == 0 ? size_t{0} : rng() % n; };
+  static const std::vector<std::string> inserts = {
+      "\"id\": \"dup\", ", "\"schema\": \"zebra.case/v1\", ", "\"tumor\": {\"primary_site\": \"lung\"}, ", "1e999", "-0",
+      "18446744073709551616", "\"\\ud800\"", "\"\xff\"", "//", ",", "}", "]", "\"\\u00e9\"", "nul", "tru", " ", "[1,2,",
+      "\"primary_site\": \"colon\", ", "\"ki67_percent\": 3, ", "\"ki67_percent\": 300, "};
+  size_t brace = text.find('{', below(text.size()));
+  switch (below(6)) {
+    case 0: return text.substr(0, below(text.size() + 1));  // cut short
+    case 1: return text + (below(2) == 0 ? "x" : " {}");  // trailing content
+    case 2: {  // a member repeated later in an object (same key, other value)
+      if (brace == std::string::npos) return text;
+      return text.insert(brace + 1, inserts[below(inserts.size())]);
+    }
+    case 3: {  // many fields in one object, some repeated: the hashed key index
+      if (brace == std::string::npos) return text;
+      std::string members;
+      size_t n = 10 + below(40);
+      for (size_t i = 0; i < n; ++i) members += "\"f" + std::to_string(below(n)) + "\": " + std::to_string(i) + ", ";
+      if (below(2) == 0) members += "\"id\": \"late\", ";
+      return text.insert(brace + 1, members);
+    }
+    default: {
+      size_t at = below(text.size() + 1);
+      return text.insert(at, inserts[below(inserts.size())]);
+    }
+  }
+}
+
+TEST(ParseCaseTest, BuildsTheCaseAsJsonParseDoes) {
+  auto kb = LoadKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
+  ASSERT_TRUE(kb.has_value());
+  std::vector<std::string> texts;
+  for (const auto& c : DemoCases()) texts.push_back(c.dump(1));
+  std::mt19937 rng(99);
+  int valid = 0, invalid_json = 0;
+  for (int round = 0; round < 1500; ++round) {
+    std::string text = texts[rng() % texts.size()];
+    for (size_t i = 0, n = 1 + rng() % 3; i < n; ++i) text = TextMutation(text, rng);
+    Json expected_case;
+    auto expected = ParseReference(text, **kb, &expected_case);
+    auto got = ParseCase(text, **kb);
+    if (expected.empty()) {
+      ASSERT_TRUE(got.has_value()) << text;
+      ASSERT_EQ(got->dump(), expected_case.dump()) << text;  // same members, same order
+      ++valid;
+      continue;
+    }
+    ASSERT_FALSE(got.has_value()) << text;
+    ASSERT_EQ(got.error().size(), expected.size()) << text;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(got.error()[i].path, expected[i].path) << text;
+      EXPECT_EQ(got.error()[i].message, expected[i].message) << text;
+    }
+    if (expected[0].message.rfind("not valid JSON", 0) == 0) ++invalid_json;
+  }
+  EXPECT_GT(valid, 50);
+  EXPECT_GT(invalid_json, 300);
+}
+
+TEST(ParseCaseTest, RepeatedKeyKeepsItsPlaceAndTakesTheLastValue) {
+  auto kb = LoadKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
+  ASSERT_TRUE(kb.has_value());
+  std::string many;
+  for (int i = 0; i < 40; ++i) many += "\"f" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
+  auto c = ParseCase(R"({"id": "a", "schema": "zebra.case/v1", "tumor": {"primary_site": "lung"}, "id": "b"})", **kb);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->dump(), R"({"id":"b","schema":"zebra.case/v1","tumor":{"primary_site":"lung"}})");
+  auto big = ParseCase("{" + many + R"("f3": "x", "id": "c"})", **kb);
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().size(), 2u + 40u);  // schema and tumor missing, 40 unknown fields
+  EXPECT_EQ(big.error()[0].path, "schema");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "json/json_values.h"
 #include "clinical/case_validation.h"
@@ -36,6 +37,91 @@ std::string Str(const Json& j, const char* key) {
 
 constexpr size_t kMaxCaseDepth = 32;
 constexpr size_t kMaxCaseBytes = 1 << 20;
+
+// Builds the case exactly as Json::parse does (a repeated key keeps its first position and takes
+// the last value), but a repeated key of a large object is found through a hash index: Json's
+// object looks each new key up linearly, so a 1 MiB object of distinct keys took seconds.
+class CaseBuilder {
+ public:
+  explicit CaseBuilder(Json& root) : root_(root) {}
+
+  bool null() { return Put(Json(nullptr)); }
+  bool boolean(bool v) { return Put(Json(v)); }
+  bool number_integer(Json::number_integer_t v) { return Put(Json(v)); }
+  bool number_unsigned(Json::number_unsigned_t v) { return Put(Json(v)); }
+  bool number_float(Json::number_float_t v, const std::string& /*text*/) { return Put(Json(v)); }
+  bool string(std::string& v) { return Put(Json(std::move(v))); }
+  bool binary(Json::binary_t& v) { return Put(Json::binary(std::move(v))); }
+  bool start_object(std::size_t /*size*/) { return Open(Json::object()); }
+  bool start_array(std::size_t /*size*/) { return Open(Json::array()); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+
+  bool key(std::string& k) {
+    Level& level = stack_.back();
+    auto& object = level.value->get_ref<Json::object_t&>();
+    constexpr size_t kLinear = 16;
+    if (!level.index && object.size() >= kLinear) {
+      level.index = std::make_unique<std::unordered_map<std::string, size_t>>();
+      for (size_t i = 0; i < object.size(); ++i) level.index->emplace(object.begin()[static_cast<std::ptrdiff_t>(i)].first, i);
+    }
+    if (level.index) {
+      auto [it, added] = level.index->emplace(k, object.size());
+      level.slot = it->second;
+      if (!added) return true;
+    } else {
+      auto same = std::find_if(object.begin(), object.end(), [&](const auto& member) { return member.first == k; });
+      level.slot = static_cast<size_t>(same - object.begin());
+      if (same != object.end()) return true;
+    }
+    object.emplace_back(std::move(k), Json());
+    return true;
+  }
+
+  template <typename Exception>
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const Exception& ex) {
+    throw ex;  // as Json::parse: the parse_error, or out_of_range for a number like 1e999
+  }
+
+ private:
+  struct Level {
+    Json* value;
+    size_t slot = 0;  // objects: the member the next value goes to
+    std::unique_ptr<std::unordered_map<std::string, size_t>> index;
+  };
+
+  // Where the next value goes: the root, the end of a list, or an object's member.
+  Json& Slot() {
+    if (stack_.empty()) return root_;
+    Level& level = stack_.back();
+    if (level.value->is_array()) {
+      auto& list = level.value->get_ref<Json::array_t&>();
+      list.emplace_back();
+      return list.back();
+    }
+    return level.value->get_ref<Json::object_t&>().begin()[static_cast<std::ptrdiff_t>(level.slot)].second;
+  }
+
+  bool Put(Json v) {
+    Slot() = std::move(v);
+    return true;
+  }
+
+  bool Open(Json container) {
+    Json& slot = Slot();
+    slot = std::move(container);
+    stack_.push_back({&slot});
+    return true;
+  }
+
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  Json& root_;
+  std::vector<Level> stack_;
+};
 
 }  // namespace
 
@@ -111,7 +197,8 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
     return tl::unexpected(std::vector<InputError>{{"$", "JSON nested deeper than 32 levels"}});
   Json j;
   try {
-    j = Json::parse(text);
+    CaseBuilder builder(j);
+    Json::sax_parse(text, &builder);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     return tl::unexpected(std::vector<InputError>{{"$", std::string("not valid JSON: ") + e.what()}});
   }
