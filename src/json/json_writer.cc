@@ -194,23 +194,32 @@ class Writer {
     const unsigned inner = current + step_;
     bool first = true;
     for (const auto& [key, value] : obj) {
-      if (pretty_) {
-        out_.append(first ? "\n" : ",\n", first ? 1 : 2);
-        Indent(inner);
-      } else if (!first) {
-        out_ += ',';
-      }
-      first = false;
+      BeginItem(first, inner);
       AppendString(out_, key, on_invalid_);
       if (pretty_) out_.append(": ", 2);
       else out_ += ':';
       Write(value, inner);
     }
+    Close('}', current);
+  }
+
+  // Before a member or element: a comma after the first; pretty, a new line and the indent.
+  void BeginItem(bool& first, unsigned inner) {
+    if (pretty_) {
+      out_.append(first ? "\n" : ",\n", first ? 1 : 2);
+      Indent(inner);
+    } else if (!first) {
+      out_ += ',';
+    }
+    first = false;
+  }
+
+  void Close(char bracket, unsigned current) {
     if (pretty_) {
       out_ += '\n';
       Indent(current);
     }
-    out_ += '}';
+    out_ += bracket;
   }
 
   void WriteArray(const typename J::array_t& arr, unsigned current) {
@@ -222,20 +231,10 @@ class Writer {
     const unsigned inner = current + step_;
     bool first = true;
     for (const auto& e : arr) {
-      if (pretty_) {
-        out_.append(first ? "\n" : ",\n", first ? 1 : 2);
-        Indent(inner);
-      } else if (!first) {
-        out_ += ',';
-      }
-      first = false;
+      BeginItem(first, inner);
       Write(e, inner);
     }
-    if (pretty_) {
-      out_ += '\n';
-      Indent(current);
-    }
-    out_ += ']';
+    Close(']', current);
   }
 
   // Binary values only come from the binary formats (CBOR etc.), never from our documents;
