@@ -237,6 +237,14 @@ Value InRange(const Value& input, const Range& r, EvalContext& ctx) {
 
 Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx) {
   if (test_value.is(Type::kRange)) return InRange(input, test_value.range(), ctx);
+  if (test_value.is(Type::kList) && input.is(Type::kList)) {
+    // A list input matches a list that equals it or that holds it as an element:
+    // `[1,2,3] in [[1,2,3,4], [1,2,3]]` (DMN TCK 0072-feel-in list_001).
+    if (auto e = Equal(input, test_value); e && *e) return Value::Bool(true);
+    for (const Value& e : test_value.list())
+      if (auto eq = Equal(input, e); eq && *eq) return Value::Bool(true);
+    return Value::Bool(false);
+  }
   if (test_value.is(Type::kList) && !input.is(Type::kList)) {
     bool saw_null = false;
     for (const Value& e : test_value.list()) {
@@ -810,7 +818,11 @@ Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
     return MatchesValue(input, v, *f.ctx);
   }
   Value tmp;
-  return MatchesValue(input, expr->EvalRef(f, tmp), *f.ctx);
+  const Value& v = expr->EvalRef(f, tmp);
+  // A range written with a null endpoint (`5 in (null..10]`) is an error, so the test cannot be
+  // decided: null, not false (DMN TCK 0072-feel-in null_001).
+  if (v.is_null() && dynamic_cast<const RangeNode*>(expr.get()) != nullptr) return Value();
+  return MatchesValue(input, v, *f.ctx);
 }
 
 Value AnyTestNode::Eval(Frame& f) const {
