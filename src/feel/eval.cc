@@ -108,6 +108,10 @@ Value Subtract(const Value& a, const Value& b, EvalContext& ctx) {
     return std::nullopt;
   };
   if ((ta == Type::kDateTime || ta == Type::kDate) && (tb == Type::kDateTime || tb == Type::kDate)) {
+    // A date and a local date and time do not subtract (no common time line); a date against a
+    // zoned one is taken at UTC midnight (DMN TCK 0100-arithmetic subtract_*_date_*).
+    if (ta != tb && (ta == Type::kDateTime ? a : b).date_time().time.kind == ZoneKind::kLocal)
+      return ctx.Error("cannot subtract a " + Describe(b) + " from a " + Describe(a) + " without a time zone");
     auto x = as_date_time(a);
     auto y = as_date_time(b);
     // A date used against a zoned date and time takes UTC midnight (DMN 1.5 §10.3.2.3.6? conversion).

@@ -332,7 +332,18 @@ std::optional<DateTime> ParseDateTime(std::string_view s) {
   }
   auto d = ParseDate(s.substr(0, t_pos));
   if (!d) return std::nullopt;
-  auto t = ParseTime(s.substr(t_pos + 1));
+  std::string_view time_text = s.substr(t_pos + 1);
+  // ISO 8601 end of day: "2021-01-01T24:00:00" is midnight at the start of 2021-01-02 (DMN TCK
+  // 0100-arithmetic); a time of day alone stays below 24:00.
+  if (time_text.starts_with("24:00:00")) {
+    std::string next_day(time_text);
+    next_day[0] = '0';
+    next_day[1] = '0';
+    auto t = ParseTime(next_day);
+    if (!t || t->nanos != 0) return std::nullopt;
+    return DateTime{Date{d->days + 1}, *t};
+  }
+  auto t = ParseTime(time_text);
   if (!t) return std::nullopt;
   return DateTime{*d, *t};
 }
@@ -639,8 +650,11 @@ std::optional<DaysTimeDuration> Subtract(const Time& a, const Time& b) {
   bool la = KindOf(a) == ZoneKind::kLocal;
   bool lb = KindOf(b) == ZoneKind::kLocal;
   if (la != lb) return std::nullopt;
-  int64_t va = la ? FloorMod(a.nanos, kNanosPerDay) : TimeValue(a);
-  int64_t vb = lb ? FloorMod(b.nanos, kNanosPerDay) : TimeValue(b);
+  // Zoned times differ by their UTC instants on the same day, not wrapped into one day:
+  // 10:10:10+11:00 - 11:10:10+11:00 is -PT1H, not PT23H (DMN TCK 0100-arithmetic).
+  auto utc = [](const Time& t) { return t.nanos - EffectiveOffset(t).value_or(0) * kNanosPerSecond; };
+  int64_t va = la ? FloorMod(a.nanos, kNanosPerDay) : utc(a);
+  int64_t vb = lb ? FloorMod(b.nanos, kNanosPerDay) : utc(b);
   int64_t diff = va - vb;
   return Normalize(diff / kNanosPerSecond, diff % kNanosPerSecond);
 }
