@@ -457,6 +457,11 @@ std::optional<List> IterationValues(const IterationContext& ic, Frame& f) {
         ctx.Error("for: range bounds must be integers");
         return std::nullopt;
       }
+      if (*a > *b) {
+        // Unlike `for i in 2..1` (counts down), a range value runs upwards (DMN TCK 0084 decision_025).
+        ctx.Error("for: the range's start is above its end");
+        return std::nullopt;
+      }
       int64_t lo = *a + (r.low_closed ? 0 : 1);
       int64_t hi = *b - (r.high_closed ? 0 : 1);
       if (hi - lo + 1 > ctx.max_iterations - ctx.iterations) {

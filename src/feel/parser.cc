@@ -1114,12 +1114,13 @@ class Parser {
       if (auto d = ParseYearsMonthsDuration(text)) return Value::Duration(*d);
       return Value();
     }
-    if (text.find('T') != std::string::npos) {
-      if (auto dt = ParseDateTime(text)) return Value::FromDateTime(*dt);
-      return Value();
-    }
+    // A time first: its zone id may contain a 'T' ("23:00:50@Etc/GMT").
     if (text.size() > 2 && text[2] == ':') {
       if (auto t = ParseTime(text)) return Value::FromTime(*t);
+      return Value();
+    }
+    if (text.find('T') != std::string::npos) {
+      if (auto dt = ParseDateTime(text)) return Value::FromDateTime(*dt);
       return Value();
     }
     if (auto d = ParseDate(text)) return Value::FromDate(*d);
