@@ -600,6 +600,8 @@ class Compiler {
   }
 
   TypePtr ResolveType(std::string_view name, const pugi::xml_node& where);
+  // A scope whose `instance of` knows this model's item definitions (DMN 1.5 §10.3.2.9.1).
+  feel::Scope NewScope();
   TypePtr BuildType(const pugi::xml_node& node, const std::string& name);
   std::optional<Binding> ResolveHref(std::string_view href, std::set<ElemKind> kinds, const pugi::xml_node& where,
                                      Diags& fatal, std::string& declared_name);
@@ -611,6 +613,43 @@ class Compiler {
   std::set<std::string, std::less<>> types_in_progress_;
   std::map<std::string, std::pair<ElemKind, int>, std::less<>> by_id_;
 };
+
+// The FEEL type an item definition describes, for `instance of`: structure as context<...>,
+// collections as list<...>; allowed values and constraints do not take part (DMN TCK 0070
+// number_013: 256 is an instance of a number type allowing [0..255]).
+feel::TypeSpec ToTypeSpec(const TypePtr& t, int depth = 0) {
+  using K = feel::TypeSpec::Kind;
+  feel::TypeSpec one;  // Any
+  if (!t || depth > 64) return one;
+  switch (t->kind) {
+    case ItemType::Kind::kAny:
+      if (t->base) one = ToTypeSpec(t->base, depth + 1);
+      break;
+    case ItemType::Kind::kBuiltin: one = t->builtin; break;
+    case ItemType::Kind::kStructure:
+      one.kind = K::kContext;
+      for (const auto& [name, component] : t->components)
+        one.fields.emplace_back(name, std::make_shared<const feel::TypeSpec>(ToTypeSpec(component, depth + 1)));
+      break;
+    case ItemType::Kind::kFunction: one.kind = K::kFunction; break;
+  }
+  if (!t->is_collection) return one;
+  feel::TypeSpec list;
+  list.kind = K::kList;
+  list.element = std::make_shared<const feel::TypeSpec>(std::move(one));
+  return list;
+}
+
+feel::Scope Compiler::NewScope() {
+  feel::Scope scope;
+  scope.SetTypeResolver(std::make_shared<const feel::TypeResolver>(
+      [this](std::string_view name) -> std::optional<feel::TypeSpec> {
+        // Only names the model defines: an unknown name stays a compile error.
+        if (!m_->types_.count(name) && !type_nodes_.count(name)) return std::nullopt;
+        return ToTypeSpec(ResolveType(name, pugi::xml_node()));
+      }));
+  return scope;
+}
 
 TypePtr BuiltinType(std::string_view name) {
   auto spec = feel::ParseType(name);
@@ -808,7 +847,7 @@ void Compiler::Run(Diags& fatal) {
   for (size_t i = 0; i < decision_nodes.size(); ++i) {
     const pugi::xml_node& el = decision_nodes[i];
     DecisionDef& d = m_->decisions_[i];
-    feel::Scope scope;
+    feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
     pugi::xml_node body = FindExpressionChild(el);
     if (!body) {
@@ -821,7 +860,7 @@ void Compiler::Run(Diags& fatal) {
   for (size_t i = 0; i < bkm_nodes.size(); ++i) {
     const pugi::xml_node& el = bkm_nodes[i];
     BkmDef& b = m_->bkms_[i];
-    feel::Scope scope;
+    feel::Scope scope = NewScope();
     requirements(el, scope, b.bindings, nullptr);
     pugi::xml_node logic = Child(el, "encapsulatedLogic");
     if (!logic) {

@@ -18,6 +18,7 @@
 #include <tl/expected.hpp>
 
 #include "feel/builtins.h"
+#include "feel/types.h"
 #include "feel/value.h"
 
 namespace zebra::feel {
@@ -30,9 +31,14 @@ class Scope {
   std::optional<int> Find(std::string_view name) const;
   size_t size() const { return names_.size(); }
   const std::vector<std::string>& names() const { return names_; }
+  // Type names beyond FEEL's own for `instance of` and typed parameters (a DMN model's item
+  // definitions); copies of the scope share it. Only used while compiling.
+  void SetTypeResolver(std::shared_ptr<const TypeResolver> resolver) { types_ = std::move(resolver); }
+  const TypeResolver* type_resolver() const { return types_.get(); }
 
  private:
   std::vector<std::string> names_;
+  std::shared_ptr<const TypeResolver> types_;
 };
 
 namespace internal {

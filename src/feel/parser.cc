@@ -546,7 +546,7 @@ class Parser {
         break;
       ++end;
       if (depth == 0) {
-        auto t = ParseType(src_.substr(start, end - start));
+        auto t = ParseType(src_.substr(start, end - start), scope_.type_resolver());
         if (t && (end >= src_.size() || !IsNamePart(static_cast<unsigned char>(src_[end])))) {
           best = std::move(t);
           best_end = end;

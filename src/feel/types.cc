@@ -7,6 +7,7 @@ namespace {
 
 struct TypeParser {
   std::string_view s;
+  const TypeResolver* resolver = nullptr;
   size_t pos = 0;
   int depth = 0;
 
@@ -129,14 +130,21 @@ struct TypeParser {
         return t;
       }
     }
+    if (resolver != nullptr && *resolver) {
+      const size_t before = pos;
+      if (auto n = Name()) {
+        if (auto resolved = (*resolver)(*n)) return resolved;
+      }
+      pos = before;
+    }
     return std::nullopt;
   }
 };
 
 }  // namespace
 
-std::optional<TypeSpec> ParseType(std::string_view text) {
-  TypeParser p{text};
+std::optional<TypeSpec> ParseType(std::string_view text, const TypeResolver* resolver) {
+  TypeParser p{text, resolver};
   auto t = p.Parse();
   p.SkipWs();
   if (!t || p.pos != text.size()) return std::nullopt;

@@ -2,6 +2,7 @@
 // engine's typeRef checks.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,10 +39,14 @@ struct TypeSpec {
   std::string ToString() const;
 };
 
+// The type a name stands for beyond FEEL's own (a DMN model's item definitions), or nullopt.
+using TypeResolver = std::function<std::optional<TypeSpec>(std::string_view name)>;
+
 // Parses a FEEL type: "number", "date and time", "list<number>", "context<a: number>",
 // "function<number, string> -> boolean", "range<date>", also DMN/XSD aliases ("feel:number",
-// "dayTimeDuration", "yearMonthDuration", "dateTime"). nullopt for unknown names.
-std::optional<TypeSpec> ParseType(std::string_view text);
+// "dayTimeDuration", "yearMonthDuration", "dateTime"), and names `resolver` knows (also inside
+// list<...> and context<...>). nullopt for unknown names.
+std::optional<TypeSpec> ParseType(std::string_view text, const TypeResolver* resolver = nullptr);
 
 // `value instance of type` (DMN 1.5 §10.3.2.9.1 conformance). Null is an instance of Null
 // and Any only.
