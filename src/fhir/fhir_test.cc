@@ -166,6 +166,29 @@ TEST(FhirMapTest, RxNormCodedPlatinumAndEtoposideAreOneTherapy) {
   EXPECT_EQ(t[1]["months"], 3);
 }
 
+// Product-level RxNorm codes (the FDA NDC directory's RxCUIs, knowledge/fhir/code_tables.json)
+// map without any text: Sandostatin LAR Depot 898589, Somatuline Depot 749811, everolimus 10 mg
+// 1119400 and Lutathera 1999682 give their options; immediate-release octreotide 312069 alone is no
+// catalogue therapy and is reported unused.
+TEST(FhirMapTest, RxNormProductCodesOfNetTherapiesMapWithoutText) {
+  const char* rx = "http://www.nlm.nih.gov/research/umls/rxnorm";
+  auto r = MapBundle(Bundle({Statement("lar", Coding(rx, "898589"), "2023-01-01", "2023-07-01"),
+                             Statement("lan", Coding(rx, "749811"), "2023-09-01", "2024-03-01"),
+                             Statement("eve", Coding(rx, "1119400"), "2024-05-01", "2024-09-01"),
+                             Statement("lu", Coding(rx, "1999682"), "2024-11-01", "2025-05-01"),
+                             Statement("ir", Coding(rx, "312069"), "2025-06-01", "2025-06-10")})
+                         .dump(),
+                     Tables());
+  ASSERT_TRUE(r.has_value());
+  const Json& t = r->case_json["history"]["prior_therapies"];
+  ASSERT_EQ(t.size(), 4u) << t.dump();
+  EXPECT_EQ(t[0]["option"], "ssa.octreotide_lar");
+  EXPECT_EQ(t[1]["option"], "ssa.lanreotide");
+  EXPECT_EQ(t[2]["option"], "targeted.everolimus");
+  EXPECT_EQ(t[3]["option"], "prrt.lu177_dotatate");
+  EXPECT_TRUE(UnusedMentions(r->report, "MedicationStatement/ir"));
+}
+
 // Monthly administrations are one course; a not-done dose, a plan and an unstated octreotide
 // formulation are not therapies; a referenced Medication is used, an Encounter is not.
 TEST(FhirMapTest, AdministrationsMergeAndNonTherapiesAreReported) {
