@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -179,14 +178,25 @@ tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> Loa
   return std::shared_ptr<const KnowledgeBase>(std::move(kb));
 }
 
+namespace {
+
+// The knowledge base's output plan, or one prepared on the fly (into `temporary`) for a knowledge
+// base assembled without LoadKnowledgeBase.
+const internal::OutputPlan& PlanOf(const KnowledgeBase& kb, std::shared_ptr<const internal::OutputPlan>& temporary) {
+  if (kb.output_plan) return *kb.output_plan;
+  temporary = internal::MakeOutputPlan(kb);
+  return *temporary;
+}
+
+}  // namespace
+
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb) {
   // The schema is compiled once per knowledge base (with the output plan); the case is validated
   // as it is, without a plain-JSON copy.
-  std::optional<CompiledCaseSchema> temporary;
-  const CompiledCaseSchema* schema = kb.output_plan ? &internal::CaseSchema(*kb.output_plan) : nullptr;
-  if (!schema) schema = &temporary.emplace(nlohmann::json::parse(kb.case_schema.dump()));
+  std::shared_ptr<const internal::OutputPlan> temporary;
   std::vector<InputError> out;
-  for (auto& e : schema->Validate(case_json)) out.push_back({std::move(e.path), std::move(e.message)});
+  for (auto& e : internal::CaseSchema(PlanOf(kb, temporary)).Validate(case_json))
+    out.push_back({std::move(e.path), std::move(e.message)});
   return out;
 }
 
@@ -249,11 +259,7 @@ feel::Value CaseValue(const Json& j) {
 
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
   std::shared_ptr<const internal::OutputPlan> temporary;
-  const internal::OutputPlan* plan = kb.output_plan.get();
-  if (!plan) {
-    temporary = internal::MakeOutputPlan(kb);
-    plan = temporary.get();
-  }
+  const internal::OutputPlan* plan = &PlanOf(kb, temporary);
   const auto& names = internal::ModelDecisionNames(*plan);
   feel::Context inputs;
   inputs.Put("Case", CaseValue(case_json));
