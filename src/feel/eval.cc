@@ -249,7 +249,7 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
       if (auto eq = Equal(input, e); eq && *eq) return Value::Bool(true);
     return Value::Bool(false);
   }
-  if (test_value.is(Type::kList) && !input.is(Type::kList)) {
+  if (test_value.is(Type::kList)) {
     bool saw_null = false;
     for (const Value& e : test_value.list()) {
       Value m = MatchesValue(input, e, ctx);

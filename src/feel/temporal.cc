@@ -198,11 +198,11 @@ Instant InstantOf(const DateTime& dt) {
   return Instant{LocalSeconds(dt.date, dt.time.nanos) - off, dt.time.nanos % kNanosPerSecond};
 }
 
+// The time of day in UTC, in nanoseconds, not wrapped into one day (may be negative or exceed it).
+int64_t UtcNanos(const Time& t) { return t.nanos - EffectiveOffset(t).value_or(0) * kNanosPerSecond; }
+
 // DMN 1.5 §10.3.2.3.4: valuet, nanoseconds since midnight UTC modulo one day.
-int64_t TimeValue(const Time& t) {
-  int64_t off = EffectiveOffset(t).value_or(0);
-  return FloorMod(t.nanos - off * kNanosPerSecond, kNanosPerDay);
-}
+int64_t TimeValue(const Time& t) { return FloorMod(UtcNanos(t), kNanosPerDay); }
 
 }  // namespace
 
@@ -652,9 +652,8 @@ std::optional<DaysTimeDuration> Subtract(const Time& a, const Time& b) {
   if (la != lb) return std::nullopt;
   // Zoned times differ by their UTC instants on the same day, not wrapped into one day:
   // 10:10:10+11:00 - 11:10:10+11:00 is -PT1H, not PT23H (DMN TCK 0100-arithmetic).
-  auto utc = [](const Time& t) { return t.nanos - EffectiveOffset(t).value_or(0) * kNanosPerSecond; };
-  int64_t va = la ? FloorMod(a.nanos, kNanosPerDay) : utc(a);
-  int64_t vb = lb ? FloorMod(b.nanos, kNanosPerDay) : utc(b);
+  int64_t va = la ? FloorMod(a.nanos, kNanosPerDay) : UtcNanos(a);
+  int64_t vb = lb ? FloorMod(b.nanos, kNanosPerDay) : UtcNanos(b);
   int64_t diff = va - vb;
   return Normalize(diff / kNanosPerSecond, diff % kNanosPerSecond);
 }
