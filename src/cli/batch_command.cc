@@ -289,14 +289,7 @@ int BatchCommand(const Args& args, Io io) {
 
   std::vector<std::thread> workers;
   for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      // Each further worker evaluates with its own copy of the knowledge base: the compiled
-      // models' constants are reference-counted values, and two cores incrementing the same
-      // counters cost 5-12 % of the CPU (20,000 and 200,000 cases). A copy is ~7 MB and ~30 ms.
-      std::shared_ptr<const clinical::KnowledgeBase> own = *kb;
-      if (t > 0) {
-        if (auto copy = clinical::LoadKnowledgeBase((*kb)->dir)) own = *copy;
-      }
+    workers.emplace_back([&] {
       for (;;) {
         Chunk* c = nullptr;
         {
@@ -306,7 +299,7 @@ int BatchCommand(const Args& args, Io io) {
           c = todo.front();
           todo.pop_front();
         }
-        if (!stop) ProcessChunk(*own, fhir_tables ? &*fhir_tables : nullptr, *c);
+        if (!stop) ProcessChunk(**kb, fhir_tables ? &*fhir_tables : nullptr, *c);
         {
           std::lock_guard lock(mu);
           done[c->seq] = c;
