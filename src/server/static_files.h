@@ -1,0 +1,21 @@
+// Which file under the web root a GET path names, proved to stay under that root.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+namespace zebra::server {
+
+// `raw_target` is the request target as sent (percent-encoded, with any query); `decoded_path`
+// its path as the HTTP library decoded it.
+//   nullopt      the path is refused: an empty segment ("//"), a segment starting with "." (so
+//                "..", hidden files), a backslash, NUL or control character, a percent-encoded
+//                slash, backslash, dot or NUL, or a file whose real path (symlinks resolved) is
+//                not under the real web root;
+//   empty path   no such regular file (the caller serves the application page);
+//   otherwise    the canonical path of a regular file under the web root.
+std::optional<std::filesystem::path> StaticFileUnder(const std::filesystem::path& root, std::string_view raw_target,
+                                                     std::string_view decoded_path);
+
+}  // namespace zebra::server
