@@ -13,6 +13,7 @@
 #include "dmn/model.h"
 #include "dmn/tck.h"
 #include "feel/value.h"
+#include "json/json_parse.h"
 #include "json/json_writer.h"
 
 namespace zebra::cli {
@@ -43,6 +44,9 @@ class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool key(string_t& k) override {
+    // Strict JSON: a repeated key would silently replace the first value.
+    if (stack_.back().context.Find(k) != nullptr)
+      return Fail("repeated key \"" + json::SanitizeUtf8(k, true) + "\" (each key may appear once)");
     stack_.back().key = std::move(k);
     return true;
   }
@@ -61,7 +65,7 @@ class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
     return Add(Value::FromList(std::move(f.list)));
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
-    return Fail(ex.what());
+    return Fail(json::SanitizeUtf8(ex.what(), true));  // the message quotes input bytes
   }
 
   const Value& result() const { return result_; }
@@ -100,7 +104,7 @@ tl::expected<feel::Context, std::string> ParseInputObject(std::string_view text)
   try {
     ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true, true);
   } catch (const std::exception& e) {  // nlohmann may still throw on some malformed input
-    return tl::unexpected(std::string(e.what()));
+    return tl::unexpected(json::SanitizeUtf8(e.what(), true));
   }
   if (!ok) return tl::unexpected(builder.error().empty() ? std::string("invalid JSON") : builder.error());
   if (!builder.result().is(feel::Type::kContext)) return tl::unexpected(std::string("input must be a JSON object"));

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "json/json_parse.h"
 #include "json/json_values.h"
 #include "feel/feel.h"
 
@@ -20,12 +21,16 @@ int FeelCommand(const Args& args, Io io) {
 
   feel::Context variables;
   if (!context_json.empty()) {
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(context_json, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
+    auto j = json::ParseStrict(context_json);
+    if (!j) {
+      io.err << "zebra feel: --context " << j.error().path << ": " << j.error().message << "\n";
+      return 2;
+    }
+    if (!j->is_object()) {
       io.err << "zebra feel: --context must be a JSON object\n";
       return 2;
     }
-    feel::Value v = json::ValueFromJson(j);
+    feel::Value v = json::ValueFromJson(*j);
     variables = v.context();
   }
   feel::EvalContext ctx;

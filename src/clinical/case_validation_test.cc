@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <re2/re2.h>
@@ -1053,14 +1054,27 @@ TEST(CaseValidationTest, UniqueItemsWithHugeIntegersKeepsThePairwiseAnswer) {
 
 // ---- ParseCase builds the case as Json::parse does ------------------------------------------------
 
+// ParseCase's contract, built independently: Json::parse, a key repeated within one object
+// refused (found through the parser callback, in document order), then the validation of the
+// parsed value. Syntax errors and repeated keys are compared by kind; their exact text is
+// ParseStrict's (json_parse_test.cc).
 std::vector<InputError> ParseReference(const std::string& text, const KnowledgeBase& kb, Json* out) {
-  // ParseCase as it was: Json::parse, then the validation of the parsed value.
+  std::vector<std::set<std::string>> keys;
+  bool repeated = false;
+  Json::parser_callback_t callback = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) keys.emplace_back();
+    if (event == Json::parse_event_t::object_end) keys.pop_back();
+    if (event == Json::parse_event_t::key && !repeated && !keys.back().insert(parsed.get<std::string>()).second)
+      repeated = true;
+    return true;
+  };
   Json j;
   try {
-    j = Json::parse(text);
+    j = Json::parse(text, callback);
   } catch (const Json::exception& e) {
-    return {{"$", std::string("not valid JSON: ") + e.what()}};
+    return {{"$", repeated ? "repeated key" : "not valid JSON"}};
   }
+  if (repeated) return {{"$", "repeated key"}};
   *out = j;
   return ValidateCaseJson(j, kb);
 }
@@ -1094,13 +1108,13 @@ std::string TextMutation(std::string text, std::mt19937& rng) {
   }
 }
 
-TEST(ParseCaseTest, BuildsTheCaseAsJsonParseDoes) {
+TEST(ParseCaseTest, BuildsTheCaseAsJsonParseDoesAndRefusesRepeatedKeys) {
   auto kb = LoadKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
   ASSERT_TRUE(kb.has_value());
   std::vector<std::string> texts;
   for (const auto& c : DemoCases()) texts.push_back(c.dump(1));
   std::mt19937 rng(99);
-  int valid = 0, invalid_json = 0;
+  int valid = 0, invalid_json = 0, repeated = 0;
   for (int round = 0; round < 1500; ++round) {
     std::string text = texts[rng() % texts.size()];
     for (size_t i = 0, n = 1 + rng() % 3; i < n; ++i) text = TextMutation(text, rng);
@@ -1115,28 +1129,58 @@ TEST(ParseCaseTest, BuildsTheCaseAsJsonParseDoes) {
     }
     ASSERT_FALSE(got.has_value()) << text;
     ASSERT_EQ(got.error().size(), expected.size()) << text;
+    if (expected[0].message == "not valid JSON" || expected[0].message == "repeated key") {
+      EXPECT_NE(got.error()[0].message.find(expected[0].message), std::string::npos)
+          << text << "\n" << got.error()[0].message;
+      ++(expected[0].message == "repeated key" ? repeated : invalid_json);
+      continue;
+    }
     for (size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(got.error()[i].path, expected[i].path) << text;
       EXPECT_EQ(got.error()[i].message, expected[i].message) << text;
     }
-    if (expected[0].message.rfind("not valid JSON", 0) == 0) ++invalid_json;
   }
   EXPECT_GT(valid, 50);
   EXPECT_GT(invalid_json, 300);
+  EXPECT_GT(repeated, 50);
 }
 
-TEST(ParseCaseTest, RepeatedKeyKeepsItsPlaceAndTakesTheLastValue) {
+// A repeated key is refused with its path: keeping either value silently would let the stored
+// raw body and the evaluated case disagree.
+TEST(ParseCaseTest, RepeatedKeyIsRefusedWithItsPath) {
   auto kb = LoadKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
   ASSERT_TRUE(kb.has_value());
+  auto c = ParseCase(R"({"id": "a", "schema": "zebra.case/v1", "tumor": {"primary_site": "lung"}, "id": "b"})", **kb);
+  ASSERT_FALSE(c.has_value());
+  ASSERT_EQ(c.error().size(), 1u);
+  EXPECT_EQ(c.error()[0].path, "id");
+  EXPECT_NE(c.error()[0].message.find("repeated key"), std::string::npos);
+  c = ParseCase(R"({"id": "a", "schema": "zebra.case/v1", "tumor": {"primary_site": "lung", "ki67_percent": 2,
+                    "ki67_percent": 25}})", **kb);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error()[0].path, "tumor.ki67_percent");
   std::string many;
   for (int i = 0; i < 40; ++i) many += "\"f" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
-  auto c = ParseCase(R"({"id": "a", "schema": "zebra.case/v1", "tumor": {"primary_site": "lung"}, "id": "b"})", **kb);
-  ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->dump(), R"({"id":"b","schema":"zebra.case/v1","tumor":{"primary_site":"lung"}})");
   auto big = ParseCase("{" + many + R"("f3": "x", "id": "c"})", **kb);
   ASSERT_FALSE(big.has_value());
-  EXPECT_EQ(big.error().size(), 2u + 40u);  // schema and tumor missing, 40 unknown fields
-  EXPECT_EQ(big.error()[0].path, "schema");
+  EXPECT_EQ(big.error()[0].path, "f3");
+}
+
+TEST(ParseCaseTest, PriorTherapyMustBeAnOptionOfTheCatalogue) {
+  auto kb = LoadKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
+  ASSERT_TRUE(kb.has_value());
+  const std::string head = R"({"schema": "zebra.case/v1", "id": "p", "tumor": {"primary_site": "pancreas"},
+    "history": {"prior_therapies": [{"option": "ssa.lanreotide"}, )";
+  EXPECT_TRUE(ParseCase(head + R"({"option": "targeted.everolimus"}]}})", **kb).has_value());
+  auto typo = ParseCase(head + R"({"option": "targeted.everolimu"}]}})", **kb);
+  ASSERT_FALSE(typo.has_value());
+  ASSERT_EQ(typo.error().size(), 1u);
+  EXPECT_EQ(typo.error()[0].path, "history.prior_therapies[1].option");
+  EXPECT_NE(typo.error()[0].message.find("targeted.everolimu"), std::string::npos);
+  // A value the schema already refuses is reported once.
+  auto bad = ParseCase(head + R"({"option": "NOT AN ID"}]}})", **kb);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().size(), 1u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "json/json_parse.h"
 #include "json/json_values.h"
 #include "clinical/case_validation.h"
 #include "clinical/recommendation.h"
@@ -36,91 +37,6 @@ std::string Str(const Json& j, const char* key) {
 
 constexpr size_t kMaxCaseDepth = 32;
 constexpr size_t kMaxCaseBytes = 1 << 20;
-
-// Builds the case exactly as Json::parse does (a repeated key keeps its first position and takes
-// the last value), but a repeated key of a large object is found through a hash index: Json's
-// object looks each new key up linearly, so a 1 MiB object of distinct keys took seconds.
-class CaseBuilder {
- public:
-  explicit CaseBuilder(Json& root) : root_(root) {}
-
-  bool null() { return Put(Json(nullptr)); }
-  bool boolean(bool v) { return Put(Json(v)); }
-  bool number_integer(Json::number_integer_t v) { return Put(Json(v)); }
-  bool number_unsigned(Json::number_unsigned_t v) { return Put(Json(v)); }
-  bool number_float(Json::number_float_t v, const std::string& /*text*/) { return Put(Json(v)); }
-  bool string(std::string& v) { return Put(Json(std::move(v))); }
-  bool binary(Json::binary_t& v) { return Put(Json::binary(std::move(v))); }
-  bool start_object(std::size_t /*size*/) { return Open(Json::object()); }
-  bool start_array(std::size_t /*size*/) { return Open(Json::array()); }
-  bool end_object() { return Close(); }
-  bool end_array() { return Close(); }
-
-  bool key(std::string& k) {
-    Level& level = stack_.back();
-    auto& object = level.value->get_ref<Json::object_t&>();
-    constexpr size_t kLinear = 16;
-    if (!level.index && object.size() >= kLinear) {
-      level.index = std::make_unique<std::unordered_map<std::string, size_t>>();
-      for (size_t i = 0; i < object.size(); ++i) level.index->emplace(object.begin()[static_cast<std::ptrdiff_t>(i)].first, i);
-    }
-    if (level.index) {
-      auto [it, added] = level.index->emplace(k, object.size());
-      level.slot = it->second;
-      if (!added) return true;
-    } else {
-      auto same = std::find_if(object.begin(), object.end(), [&](const auto& member) { return member.first == k; });
-      level.slot = static_cast<size_t>(same - object.begin());
-      if (same != object.end()) return true;
-    }
-    object.emplace_back(std::move(k), Json());
-    return true;
-  }
-
-  template <typename Exception>
-  bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const Exception& ex) {
-    throw ex;  // as Json::parse: the parse_error, or out_of_range for a number like 1e999
-  }
-
- private:
-  struct Level {
-    Json* value;
-    size_t slot = 0;  // objects: the member the next value goes to
-    std::unique_ptr<std::unordered_map<std::string, size_t>> index;
-  };
-
-  // Where the next value goes: the root, the end of a list, or an object's member.
-  Json& Slot() {
-    if (stack_.empty()) return root_;
-    Level& level = stack_.back();
-    if (level.value->is_array()) {
-      auto& list = level.value->get_ref<Json::array_t&>();
-      list.emplace_back();
-      return list.back();
-    }
-    return level.value->get_ref<Json::object_t&>().begin()[static_cast<std::ptrdiff_t>(level.slot)].second;
-  }
-
-  bool Put(Json v) {
-    Slot() = std::move(v);
-    return true;
-  }
-
-  bool Open(Json container) {
-    Json& slot = Slot();
-    slot = std::move(container);
-    stack_.push_back({&slot});
-    return true;
-  }
-
-  bool Close() {
-    stack_.pop_back();
-    return true;
-  }
-
-  Json& root_;
-  std::vector<Level> stack_;
-};
 
 }  // namespace
 
@@ -197,6 +113,22 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
   std::vector<InputError> out;
   for (auto& e : internal::CaseSchema(PlanOf(kb, temporary)).Validate(case_json))
     out.push_back({std::move(e.path), std::move(e.message)});
+  // A prior therapy names an option of the catalogue: a typo ("ssa.lanreotid") would otherwise
+  // drop a line of therapy from every rule that reads the history.
+  const Json* options = kb.catalogue.is_object() && kb.catalogue.contains("options") ? &kb.catalogue["options"] : nullptr;
+  const Json* history = case_json.is_object() && case_json.contains("history") ? &case_json["history"] : nullptr;
+  if (options && history && history->is_object() && history->contains("prior_therapies") &&
+      (*history)["prior_therapies"].is_array()) {
+    const Json& prior = (*history)["prior_therapies"];
+    for (std::size_t i = 0; i < prior.size(); ++i) {
+      if (!prior[i].is_object() || !prior[i].contains("option") || !prior[i]["option"].is_string()) continue;
+      const std::string& id = prior[i]["option"].get_ref<const std::string&>();
+      const std::string path = "history.prior_therapies[" + std::to_string(i) + "].option";
+      bool reported = std::any_of(out.begin(), out.end(), [&](const InputError& e) { return e.path == path; });
+      if (!reported && !options->contains(id))
+        out.push_back({path, "\"" + id + "\" is not an option id of the knowledge base (see `zebra kb list`)"});
+    }
+  }
   return out;
 }
 
@@ -205,13 +137,10 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
     return tl::unexpected(std::vector<InputError>{{"$", "case is larger than 1 MiB"}});
   if (json::NestingDepth(text) > kMaxCaseDepth)
     return tl::unexpected(std::vector<InputError>{{"$", "JSON nested deeper than 32 levels"}});
-  Json j;
-  try {
-    CaseBuilder builder(j);
-    Json::sax_parse(text, &builder);
-  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
-    return tl::unexpected(std::vector<InputError>{{"$", std::string("not valid JSON: ") + e.what()}});
-  }
+  // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
+  auto parsed = json::ParseStrict(text, json::ParseLimits{kMaxCaseBytes, kMaxCaseDepth});
+  if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
+  Json j = std::move(*parsed);
   auto errors = ValidateCaseJson(j, kb);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return j;

@@ -1,5 +1,6 @@
 #include "fhir/fhir.h"
 
+#include "json/json_parse.h"
 #include "json/json_values.h"
 
 #include <algorithm>
@@ -971,12 +972,10 @@ tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle
   if (bundle_text.size() > kMaxBundleBytes) return tl::unexpected(std::vector<MapError>{{"$", "bundle larger than 32 MiB"}});
   if (json::NestingDepth(bundle_text) > kMaxDepth)
     return tl::unexpected(std::vector<MapError>{{"$", "JSON nested deeper than 64 levels"}});
-  Json bundle;
-  try {
-    bundle = Json::parse(bundle_text);
-  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
-    return tl::unexpected(std::vector<MapError>{{"$", std::string("not valid JSON: ") + e.what()}});
-  }
+  // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
+  auto parsed = json::ParseStrict(bundle_text, json::ParseLimits{kMaxBundleBytes, kMaxDepth});
+  if (!parsed) return tl::unexpected(std::vector<MapError>{{parsed.error().path, parsed.error().message}});
+  Json bundle = std::move(*parsed);
   Mapper m(code_tables, options);
   try {
     return m.Run(bundle);

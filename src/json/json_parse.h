@@ -1,0 +1,38 @@
+// Strict JSON reading for every input Zebra accepts (cases, FHIR bundles, request bodies, CDS
+// Hooks calls, NDJSON lines). RFC 8259 leaves repeated object keys to the reader; a reader that
+// keeps the last while another (or the stored raw body) shows the first is a way to hide a value,
+// so a repeated key is an error naming its path. Errors never quote raw input bytes, so an error
+// message is always valid UTF-8 and can be serialised.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+namespace zebra::json {
+
+struct ParseError {
+  std::string path;     // where: "$" for the document, "tumor.size_cm", "entry[3].resource"
+  std::string message;  // what, with line and column for syntax errors
+};
+
+struct ParseLimits {
+  std::size_t max_bytes = 64 * 1024 * 1024;
+  std::size_t max_depth = 64;  // deepest bracket nesting, checked before parsing
+};
+
+// Parses `text` as one JSON value. Refuses: syntax errors, invalid UTF-8 in strings, numbers
+// out of range, repeated keys in one object, more than `max_bytes`, nesting past `max_depth`.
+// Keys keep their order. Objects with many keys are checked for repeats through a hash index, so
+// hostile inputs cost linear time.
+tl::expected<nlohmann::ordered_json, ParseError> ParseStrict(std::string_view text, const ParseLimits& limits = {});
+
+// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD, and C0/C1
+// control characters other than tab and newline (terminal escapes) replaced by U+FFFD too when
+// `controls` is set.
+std::string SanitizeUtf8(std::string_view text, bool controls = false);
+
+}  // namespace zebra::json
