@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,8 @@ inline auth::JwtVerifier& JwtFuzzVerifier() {
     auth::JwtVerifierOptions options;
     options.audience = "https://zebra.example/cds-services";
     options.issuers = {{kJwtFuzzIssuer, path, ""}};
+    // The committed seeds were signed with exp up to 10 minutes ahead of kJwtFuzzNow.
+    options.max_lifetime = std::chrono::seconds(900);
     auto made = auth::MakeJwtVerifier(options);
     unlink(path);
     if (!made) {
@@ -53,6 +56,7 @@ inline std::string JwtVerifyForFuzz(std::string_view token) {
   }
   // Anything accepted must satisfy the checks the verifier claims to make.
   if (result->iss != kJwtFuzzIssuer || result->exp + 60 <= kJwtFuzzNow || result->iat > kJwtFuzzNow + 60 ||
+      result->exp > kJwtFuzzNow + 900 + 60 ||
       result->jti.empty() || token.size() > 16 * 1024) {
     std::abort();
   }

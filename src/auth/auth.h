@@ -33,6 +33,8 @@ struct JwtVerifierOptions {
   // Seen jtis are kept until exp + skew; when the cache is full of live entries new tokens are
   // refused (fail closed) rather than forgetting a jti early.
   std::size_t replay_cache_capacity = 100000;
+  // exp may be at most this far ahead (plus the skew): CDS Hooks 2.0 says at most 5 minutes.
+  std::chrono::seconds max_lifetime{300};
 };
 
 struct JwtClaims {
@@ -74,5 +76,24 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b);
 // alphabet, no length of 1 mod 4 and no non-zero unused trailing bits (one encoding per value).
 std::string Base64UrlEncode(std::string_view data);
 std::optional<std::string> Base64UrlDecode(std::string_view text);
+
+// Addresses and hosts. Numeric forms are parsed (inet_pton), never matched by prefix, so
+// "127.evil.example" is not loopback.
+bool IsIpAddress(std::string_view text);            // "203.0.113.7", "2001:db8::1"
+bool IsLoopbackAddress(std::string_view address);   // 127.0.0.0/8, ::1, ::ffff:127.x.y.z
+bool IsLoopbackHost(std::string_view host);         // "localhost", a loopback address, "[::1]"
+
+// The origin (scheme, lower-case host, port with the scheme's default filled in) of an absolute
+// http(s) URL, and its path; nullopt for anything else, or for userinfo ("user@host").
+struct UrlParts {
+  std::string scheme, host;
+  int port = 0;
+  std::string path;  // from the first "/" (query included), "/" when absent
+};
+std::optional<UrlParts> ParseHttpUrl(std::string_view url);
+// True when `url` is on the same origin as `base` and its path is `base`'s path or below it
+// (segment-wise: "https://h/fhir" covers "https://h/fhir/x" and "https://h/fhir?p", not
+// "https://h/fhirx" nor "https://h.evil/fhir").
+bool IsUnderBaseUrl(std::string_view url, std::string_view base);
 
 }  // namespace zebra::auth

@@ -92,3 +92,52 @@ TEST(Base64Url, StrictDecoding) {
 
 }  // namespace
 }  // namespace zebra::auth
+
+namespace zebra::auth {
+namespace {
+
+TEST(Net, LoopbackIsParsedNotPrefixMatched) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackAddress("127.1.2.3"));
+  EXPECT_TRUE(IsLoopbackAddress("::1"));
+  EXPECT_TRUE(IsLoopbackAddress("::ffff:127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackAddress("127.evil.example"));
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.evil.example"));
+  EXPECT_FALSE(IsLoopbackAddress("128.0.0.1"));
+  EXPECT_FALSE(IsLoopbackAddress("::ffff:10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackAddress(""));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_TRUE(IsLoopbackHost("LocalHost"));
+  EXPECT_TRUE(IsLoopbackHost("[::1]"));
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.9"));
+  EXPECT_FALSE(IsLoopbackHost("127.evil.example"));
+  EXPECT_FALSE(IsLoopbackHost("localhost.evil.example"));
+}
+
+TEST(Net, IpAddresses) {
+  EXPECT_TRUE(IsIpAddress("203.0.113.7"));
+  EXPECT_TRUE(IsIpAddress("2001:db8::1"));
+  EXPECT_FALSE(IsIpAddress("203.0.113.7, 10.0.0.1"));
+  EXPECT_FALSE(IsIpAddress("evil\r\nX-Injected: 1"));
+  EXPECT_FALSE(IsIpAddress(""));
+}
+
+TEST(Net, NextPageLinksStayUnderTheBase) {
+  const std::string base = "https://ehr.example.org/fhir";
+  EXPECT_TRUE(IsUnderBaseUrl("https://ehr.example.org/fhir/Observation?page=2", base));
+  EXPECT_TRUE(IsUnderBaseUrl("https://EHR.example.org:443/fhir?_getpages=x", base));
+  EXPECT_TRUE(IsUnderBaseUrl("https://ehr.example.org/fhir", base + "/"));
+  // Prefix tricks that a string comparison accepts:
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org/fhirx/Observation", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org/fhir.evil.example/x", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org/fhir@evil.example/x", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org.evil.example/fhir/x", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org/fhir/../admin", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org/fhir/%2e%2e/admin", base));
+  EXPECT_FALSE(IsUnderBaseUrl("http://ehr.example.org/fhir/Observation", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://ehr.example.org:8443/fhir/Observation", base));
+  EXPECT_FALSE(IsUnderBaseUrl("https://user@ehr.example.org/fhir/x", base));
+}
+
+}  // namespace
+}  // namespace zebra::auth

@@ -107,10 +107,6 @@ tl::expected<std::shared_ptr<EVP_PKEY>, std::string> EcKey(const json& jwk) {
   return FromData("EC", bld.get());
 }
 
-bool IsLoopbackHost(std::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
-}
-
 }  // namespace
 
 std::optional<json> ParseStrictJson(std::string_view text, int max_depth) {
@@ -226,7 +222,7 @@ tl::expected<std::string, std::string> FetchUrl(const std::string& url, std::siz
     host = host.substr(0, host.find(':'));
   }
   // A key set fetched in the clear could be swapped by anyone on the path.
-  if (scheme == "http" && !IsLoopbackHost(host)) return Fail("JWKS URL must be https (http only for loopback)");
+  if (scheme == "http" && !auth::IsLoopbackHost(host)) return Fail("JWKS URL must be https (http only for loopback)");
 
   httplib::Client client(scheme + "://" + authority);
   if (!client.is_valid()) return Fail("JWKS URL not usable");

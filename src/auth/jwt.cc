@@ -324,6 +324,9 @@ class Verifier final : public JwtVerifier {
     const auto exp = NumericDate(*exp_it);
     if (!exp) return Fail("exp is not a number");
     if (now >= *exp + skew) return Fail("token expired");
+    // CDS Hooks 2.0: exp SHALL be at most 5 minutes ahead. A far exp would also keep its jti in
+    // the replay cache for that long, so a few tokens could fill it.
+    if (*exp > now + options_.max_lifetime.count() + skew) return Fail("exp is too far in the future");
     const auto iat_it = payload->find("iat");
     if (iat_it == payload->end()) return Fail("payload has no iat");
     const auto iat = NumericDate(*iat_it);

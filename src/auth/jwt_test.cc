@@ -265,15 +265,20 @@ TEST_F(JwtTest, RefusesExpiredWithSkew) {
   EXPECT_EQ(Refusal(Es(p)), "exp is not a number");
   p.erase("exp");
   EXPECT_EQ(Refusal(Es(p)), "payload has no exp");
-  // Fractional NumericDate and an absurdly large one are handled, not overflowed.
+  // Fractional NumericDate and an absurdly large one are handled, not overflowed; a far exp is
+  // refused (it would hold a replay-cache slot for that long).
   p["exp"] = static_cast<double>(kNow) + 100.5;
   EXPECT_EQ(Refusal(Es(p)), "");
   p["jti"] = "huge";
   p["exp"] = 1e300;
-  EXPECT_EQ(Refusal(Es(p)), "");
-  p["jti"] = "huge2";
+  EXPECT_EQ(Refusal(Es(p)), "exp is too far in the future");
   p["exp"] = std::numeric_limits<std::uint64_t>::max();
+  EXPECT_EQ(Refusal(Es(p)), "exp is too far in the future");
+  p["exp"] = kNow + 300 + 60;  // 5 minutes plus the skew: the longest accepted
   EXPECT_EQ(Refusal(Es(p)), "");
+  p["jti"] = "one-day";
+  p["exp"] = kNow + 86400;
+  EXPECT_EQ(Refusal(Es(p)), "exp is too far in the future");
 }
 
 TEST_F(JwtTest, RefusesNotYetValid) {
