@@ -54,6 +54,30 @@ check evaluate-garbage 2 "$ZEBRA" evaluate "$tmp/garbage.json"
 python3 -c "print('[' * 100000)" > "$tmp/deep.json"
 check evaluate-deep 2 "$ZEBRA" evaluate "$tmp/deep.json"
 check evaluate-stdin 0 sh -c "\"$ZEBRA\" evaluate - < $case_file"
+# Strict JSON (issue 13): a repeated key and invalid UTF-8 are located errors, exit 2.
+echo '{"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas","ki67_percent":2,"ki67_percent":25}}' > "$tmp/repeated.json"
+check evaluate-repeated-key 2 "$ZEBRA" evaluate "$tmp/repeated.json"
+expect_contains evaluate-repeated-key-path "$err" "tumor.ki67_percent: repeated key"
+printf '{"schema":"zebra.case/v1","id":"bad-\xff","tumor":{"primary_site":"pancreas"}}' > "$tmp/utf8.json"
+check evaluate-invalid-utf8 2 "$ZEBRA" evaluate "$tmp/utf8.json"
+expect_contains evaluate-invalid-utf8-msg "$err" "invalid UTF-8"
+check batch-repeated-key 2 "$ZEBRA" batch "$tmp/repeated.json" -o "$tmp/repeated.out"
+expect_contains batch-repeated-key-record "$(cat "$tmp/repeated.out")" "repeated key"
+check dmn-repeated-key 2 "$ZEBRA" feel 'a' --context '{"a": 1, "a": 2}'
+expect_contains dmn-repeated-key-msg "$err" "repeated key"
+# A prior therapy must be an option id of the catalogue (a typo would drop a line of therapy).
+echo '{"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"},"history":{"prior_therapies":[{"option":"targeted.everolimu"}]}}' > "$tmp/prior.json"
+check evaluate-prior-typo 2 "$ZEBRA" evaluate "$tmp/prior.json"
+expect_contains evaluate-prior-typo-path "$err" "history.prior_therapies[0].option"
+# --format text never passes terminal escape codes from the case through.
+python3 - "$case_file" "$tmp/esc.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["id"] = "esc-\u001b]0;owned\u0007-\u001b[2J"
+json.dump(c, open(sys.argv[2], "w"))
+PY
+check evaluate-text-escapes 0 "$ZEBRA" evaluate "$tmp/esc.json" --format text
+if [[ "$out" != *$'\e'* && "$out" != *$'\a'* && "$out" == *"esc-"* ]]; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL evaluate-text-escapes: an escape character reached the terminal output"; fi
 
 # FHIR: the shared mCODE example maps and evaluates.
 bundle=../shared/examples/fhir/mcode-pnet-g2-bundle.json

@@ -33,6 +33,9 @@ int ServeCommand(const Args& args, Io io) {
                  "seconds within which a request (line, headers and body) must arrive, idle keep-alive "
                  "time included; slower connections are closed (default 10)")
       ->check(CLI::Range(1, 3600));
+  app.add_option("--trusted-proxy", options.trusted_proxies,
+                 "address of a reverse proxy whose X-Real-IP header names the client (repeatable; e.g. "
+                 "127.0.0.1 behind deploy/nginx/zebra.conf). Without it the header is ignored");
   if (auto rc = ParseCommandLine(app, args, io, "serve")) return *rc;
   return server::RunServer(std::move(options), io.out, io.err);
 }

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "clinical/clinical.h"
+#include "json/json_parse.h"
 
 namespace zebra::clinical {
 namespace {
@@ -102,7 +103,9 @@ std::string RenderText(const Json& r) {
   }
   o << "\nRULES THAT FIRED\n";
   for (const auto& t : r["trace"]) o << "  " << S(t, "decision") << ": " << S(t, "rule") << "\n";
-  return o.str();
+  // The case id and texts come from the input: escape sequences (ESC, CSI, other controls) would
+  // drive the user's terminal, so they are shown as U+FFFD.
+  return json::SanitizeUtf8(o.str(), /*controls=*/true);
 }
 
 std::string RenderHtml(const Json& r) {

@@ -23,7 +23,9 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "auth/auth.h"
 #include "fhir/fhir.h"
+#include "json/json_parse.h"
 #include "json/json_values.h"
 
 namespace zebra::server {
@@ -136,7 +138,9 @@ std::string DateOf(std::int64_t unix) {
   return buf;
 }
 
-HttpResult JsonResult(int status, const Json& body) { return {status, "application/json", body.dump()}; }
+HttpResult JsonResult(int status, const Json& body) {
+  return {status, "application/json", body.dump(-1, ' ', false, Json::error_handler_t::replace)};
+}
 
 HttpResult Problem(int status, std::string title, std::string path, std::string message) {
   Json p = Json::object();
@@ -148,7 +152,7 @@ HttpResult Problem(int status, std::string title, std::string path, std::string 
   e["path"] = path.empty() ? "$" : "$." + path;
   e["message"] = message;
   p["errors"] = Json::array({e});
-  return {status, "application/problem+json", p.dump()};
+  return {status, "application/problem+json", p.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 HttpResult BadRequest(std::string path, std::string message) {
@@ -166,11 +170,13 @@ std::optional<Json> ParseBody(std::string_view body, HttpResult* error) {
     *error = BadRequest("", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
     return std::nullopt;
   }
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    *error = BadRequest("", "the body is not valid JSON");
+  // Strict: a repeated key or invalid UTF-8 is refused with its location.
+  auto parsed = json::ParseStrict(body, json::ParseLimits{kMaxBodyBytes, kMaxDepth});
+  if (!parsed) {
+    *error = BadRequest(parsed.error().path == "$" ? "" : parsed.error().path, parsed.error().message);
     return std::nullopt;
   }
+  Json j = std::move(*parsed);
   if (!j.is_object()) {
     *error = BadRequest("", "the body must be a JSON object");
     return std::nullopt;
@@ -323,10 +329,6 @@ std::optional<ParsedUrl> ParseUrl(const std::string& url) {
   return u;
 }
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 std::string UrlEncode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
@@ -408,8 +410,8 @@ void NormaliseReferences(Json& node, const std::set<std::string>& known) {
 }
 
 std::optional<std::string> ResolveLink(const std::string& base, const std::string& next) {
-  // Only follow pages on the same FHIR server.
-  if (next.rfind(base, 0) == 0) return next;
+  // Only follow pages on the same FHIR server: same origin, at or below the base path.
+  if (auth::IsUnderBaseUrl(next, base)) return next;
   return std::nullopt;
 }
 
@@ -422,8 +424,9 @@ tl::expected<std::vector<Json>, std::string> FetchKey(const FhirGetFn& get, cons
     auto body = get(url, token);
     if (!body) return tl::unexpected(body.error());
     if (json::NestingDepth(*body) > kMaxDepth) return tl::unexpected(std::string("response nested too deeply"));
-    Json j = Json::parse(*body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return tl::unexpected(std::string("response is not a JSON object"));
+    auto parsed = json::ParseStrict(*body, json::ParseLimits{std::string::npos, kMaxDepth});
+    if (!parsed || !parsed->is_object()) return tl::unexpected(std::string("response is not a JSON object"));
+    Json j = std::move(*parsed);
     url.clear();
     if (j.value("resourceType", Json("")) == "Bundle" && j.contains("link") && j["link"].is_array())
       for (const auto& l : j["link"])
@@ -1175,7 +1178,7 @@ HttpResult HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id,
 tl::expected<std::string, std::string> HttpFhirGet(const std::string& url, const std::string& token, bool allow_http) {
   auto u = ParseUrl(url);
   if (!u) return tl::unexpected(std::string("not an http(s) URL"));
-  if (u->scheme == "http" && !allow_http && !IsLoopback(u->host))
+  if (u->scheme == "http" && !allow_http && !auth::IsLoopbackHost(u->host))
     return tl::unexpected(std::string("fhirServer must use https"));
   try {
     httplib::Client client(u->scheme + "://" + u->authority);

@@ -37,6 +37,28 @@ bool AddressToText(const sockaddr_storage& addr, socklen_t len, std::string& ip,
 DeadlineStream::DeadlineStream(socket_t sock, Clock::duration read_timeout, Clock::duration write_timeout)
     : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), buffer_(kBufferSize) {}
 
+void DeadlineStream::BeginRequest(Clock::time_point deadline, std::size_t max_header_bytes) {
+  deadline_ = deadline;
+  max_header_bytes_ = max_header_bytes;
+  header_bytes_ = 0;
+  terminator_matched_ = 0;
+  in_header_ = true;
+}
+
+bool DeadlineStream::CountHeaderBytes(const char* data, std::size_t size) {
+  static constexpr char kTerminator[] = "\r\n\r\n";
+  for (std::size_t i = 0; i < size && in_header_; ++i) {
+    if (++header_bytes_ > max_header_bytes_) {
+      header_too_large_ = true;
+      return false;
+    }
+    if (data[i] == kTerminator[terminator_matched_]) ++terminator_matched_;
+    else terminator_matched_ = data[i] == '\r' ? 1 : 0;
+    if (terminator_matched_ == 4) in_header_ = false;  // the body follows; it has its own limit
+  }
+  return true;
+}
+
 int DeadlineStream::Poll(short events, Clock::time_point until) const {
   pollfd pfd{sock_, events, 0};
   for (;;) {
@@ -81,8 +103,10 @@ bool DeadlineStream::is_writable() const {
 
 ssize_t DeadlineStream::read(char* ptr, size_t size) {
   if (size == 0) return 0;
+  if (header_too_large_) return -1;
   if (begin_ < end_) {
     const std::size_t n = std::min(size, end_ - begin_);
+    if (in_header_ && !CountHeaderBytes(buffer_.data() + begin_, n)) return -1;
     std::memcpy(ptr, buffer_.data() + begin_, n);
     begin_ += n;
     return static_cast<ssize_t>(n);
@@ -105,12 +129,17 @@ ssize_t DeadlineStream::read(char* ptr, size_t size) {
     while (got < 0 && errno == EINTR);
     return got;
   };
-  if (size >= kBufferSize) return recv_into(ptr, size);
+  if (size >= kBufferSize) {
+    const ssize_t got = recv_into(ptr, size);
+    if (got > 0 && in_header_ && !CountHeaderBytes(ptr, static_cast<std::size_t>(got))) return -1;
+    return got;
+  }
   const ssize_t got = recv_into(buffer_.data(), kBufferSize);
   if (got <= 0) return got;
   begin_ = 0;
   end_ = static_cast<std::size_t>(got);
   const std::size_t n = std::min(size, end_);
+  if (in_header_ && !CountHeaderBytes(buffer_.data(), n)) return -1;
   std::memcpy(ptr, buffer_.data(), n);
   begin_ = n;
   return static_cast<ssize_t>(n);
@@ -153,12 +182,12 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
   // As cpp-httplib: at most keep_alive_max_count_ requests; the last one is answered with
   // `Connection: close`.
   for (std::size_t left = std::max<std::size_t>(1, keep_alive_max_count_); left > 0; --left) {
-    strm.SetDeadline(Clock::now() + request_timeout_);
+    strm.BeginRequest(Clock::now() + request_timeout_, max_header_bytes_);
     if (!strm.WaitForRequest(seconds(keep_alive_timeout_sec_), stopping)) break;
     bool connection_closed = false;
     ret = process_request(strm, left == 1, connection_closed, nullptr);
     // A timed-out request may have been answered (408); the connection still goes.
-    if (!ret || connection_closed || strm.TimedOut()) break;
+    if (!ret || connection_closed || strm.TimedOut() || strm.HeaderTooLarge()) break;
   }
   t_stream = nullptr;
   if (strm.TimedOut() && on_timed_out_) on_timed_out_();

@@ -34,10 +34,17 @@ class DeadlineStream final : public httplib::Stream {
   // `read_timeout` bounds each read (as cpp-httplib's), `write_timeout` each write.
   DeadlineStream(socket_t sock, Clock::duration read_timeout, Clock::duration write_timeout);
 
-  // Reads after `deadline` fail, and a read waiting for data gives up when it passes.
+  // Starts a request: reads after `deadline` fail, and a read waiting for data gives up when it
+  // passes. The request line and header section (up to the blank line) may be at most
+  // `max_header_bytes` long: they are counted as they arrive, and the read that would go past the
+  // limit fails, so an endless header never gets buffered.
+  void BeginRequest(Clock::time_point deadline, std::size_t max_header_bytes);
+  // Moves the deadline only (header bytes are not counted unless BeginRequest started a request).
   void SetDeadline(Clock::time_point deadline) { deadline_ = deadline; }
   // True once a read failed because the deadline had passed.
   bool TimedOut() const { return timed_out_; }
+  // True once a read failed because the header section was longer than allowed.
+  bool HeaderTooLarge() const { return header_too_large_; }
 
   // Waits for the first byte of the next request (already buffered, or on the socket; end of
   // stream counts too, so that the caller's read sees it). False when `idle` or the deadline
@@ -55,6 +62,8 @@ class DeadlineStream final : public httplib::Stream {
  private:
   // poll() for `events` until `until`: > 0 ready, 0 timed out, < 0 error.
   int Poll(short events, Clock::time_point until) const;
+  // Counts header bytes handed out; false when the header limit is passed.
+  bool CountHeaderBytes(const char* data, std::size_t size);
 
   static constexpr std::size_t kBufferSize = 4096;
   socket_t sock_;
@@ -62,6 +71,11 @@ class DeadlineStream final : public httplib::Stream {
   Clock::duration write_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool timed_out_ = false;
+  bool in_header_ = false;
+  bool header_too_large_ = false;
+  std::size_t header_bytes_ = 0;
+  std::size_t max_header_bytes_ = 0;
+  int terminator_matched_ = 0;  // how much of "\r\n\r\n" the last bytes matched
   std::vector<char> buffer_;
   std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
   std::size_t end_ = 0;
@@ -72,6 +86,8 @@ class DeadlineServer final : public httplib::Server {
   // Default 10 s. Values below 1 ms are raised to 1 ms.
   void SetRequestTimeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds RequestTimeout() const { return request_timeout_; }
+  // Request line plus headers, in bytes (default 64 KiB); see DeadlineStream::BeginRequest.
+  void SetMaxHeaderBytes(std::size_t bytes) { max_header_bytes_ = bytes; }
   // Called on the worker thread once for each connection closed because a request did not
   // arrive in time.
   void SetTimedOutHandler(std::function<void()> handler) { on_timed_out_ = std::move(handler); }
@@ -84,6 +100,7 @@ class DeadlineServer final : public httplib::Server {
   bool process_and_close_socket(socket_t sock) override;
 
   std::chrono::milliseconds request_timeout_{10000};
+  std::size_t max_header_bytes_ = 64 * 1024;
   std::function<void()> on_timed_out_;
 };
 

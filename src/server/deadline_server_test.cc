@@ -11,6 +11,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace zebra::server {
 namespace {
@@ -139,6 +140,43 @@ TEST(DeadlineStream, WritesAndReportsAddresses) {
   strm.get_remote_ip_and_port(ip, port);  // not an IP socket: left alone
   EXPECT_EQ(ip, "unchanged");
   EXPECT_EQ(port, -7);
+}
+
+TEST(DeadlineStream, HeaderBytesAreCountedAsTheyArrive) {
+  SocketPair p;
+  DeadlineStream strm(p.server, seconds(5), seconds(5));
+  strm.BeginRequest(Clock::now() + seconds(30), 64);
+  // A header section of exactly 64 bytes passes, and the body after it is not counted.
+  std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
+  head += "X-Pad: " + std::string(64 - head.size() - 7 - 4, 'a') + "\r\n\r\n";
+  ASSERT_EQ(head.size(), 64u);
+  p.Send(head + std::string(500, 'b'));
+  std::string got;
+  char c;
+  while (got.size() < head.size() + 500 && strm.read(&c, 1) == 1) got.push_back(c);
+  EXPECT_EQ(got.size(), head.size() + 500);
+  EXPECT_FALSE(strm.HeaderTooLarge());
+
+  // The next request's header section counts from zero; one byte over the limit fails the read
+  // before that byte is handed out.
+  strm.BeginRequest(Clock::now() + seconds(30), 64);
+  p.Send(std::string(100, 'h'));
+  std::size_t read = 0;
+  while (strm.read(&c, 1) == 1) ++read;
+  EXPECT_EQ(read, 64u);
+  EXPECT_TRUE(strm.HeaderTooLarge());
+  EXPECT_FALSE(strm.TimedOut());
+  EXPECT_EQ(strm.read(&c, 1), -1);  // and stays failed
+}
+
+TEST(DeadlineStream, LargeReadsAreCountedToo) {
+  SocketPair p;
+  DeadlineStream strm(p.server, seconds(5), seconds(5));
+  strm.BeginRequest(Clock::now() + seconds(30), 1000);
+  p.Send(std::string(6000, 'h'));  // no blank line: an endless header
+  std::vector<char> buf(8192);
+  EXPECT_EQ(strm.read(buf.data(), buf.size()), -1);
+  EXPECT_TRUE(strm.HeaderTooLarge());
 }
 
 }  // namespace

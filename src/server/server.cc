@@ -29,10 +29,12 @@
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
 #include "fhir/fhir.h"
+#include "json/json_parse.h"
 #include "json/json_values.h"
 #include "server/deadline_server.h"
 #include "server/login_throttle.h"
 #include "server/metrics.h"
+#include "server/static_files.h"
 #include "store/store.h"
 
 #if __has_include("server/cds_hooks.h")
@@ -127,6 +129,10 @@ std::string JsonPath(const std::string& path) {
   return "$." + path;
 }
 
+// Compact JSON; a string that is not valid UTF-8 is written with U+FFFD instead of throwing (the
+// texts are ours, but a message may quote input).
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 Json Problem(int status, std::string_view type, std::string_view title, std::string_view detail) {
   Json p = Json::object();
   p["type"] = std::string("urn:zebra:problem:") + std::string(type);
@@ -141,12 +147,12 @@ void SendProblem(httplib::Response& res, int status, std::string_view type, std:
   Json p = Problem(status, type, title, detail);
   if (!errors.is_null()) p["errors"] = errors;
   res.status = status;
-  res.set_content(p.dump(), kProblemType);
+  res.set_content(Dump(p), kProblemType);
 }
 
 void SendJson(httplib::Response& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(Dump(body), "application/json");
 }
 
 template <class E>
@@ -165,12 +171,12 @@ Json ParseStored(const std::string& text) {
   return j.is_discarded() ? Json() : j;
 }
 
-// Parses a small JSON request body (login, token, decision) without exceptions.
+// Parses a small JSON request body (login, token, decision) strictly: repeated keys and invalid
+// UTF-8 are refused.
 std::optional<Json> ParseBody(const std::string& body) {
-  if (json::NestingDepth(body) > 16) return std::nullopt;
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) return std::nullopt;
-  return j;
+  auto j = json::ParseStrict(body, json::ParseLimits{1024 * 1024, 16});
+  if (!j) return std::nullopt;
+  return std::move(*j);
 }
 
 std::optional<std::string> CookieValue(const httplib::Request& req, std::string_view name) {
@@ -244,19 +250,25 @@ const char* StatusTitle(int status) {
   }
 }
 
-bool IsUnsafe(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
-
-bool IsLoopback(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+// "application/json", optionally with parameters ("; charset=utf-8"), case-insensitive.
+bool IsJsonMediaType(std::string_view value) {
+  const std::string_view type = value.substr(0, value.find(';'));
+  std::string lower;
+  for (char c : type)
+    if (c != ' ' && c != '\t') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
 }
 
-// The address sign-in throttling counts against. Behind the reverse proxy on the same host
-// (deploy/nginx/zebra.conf) every peer is loopback and X-Real-IP, which nginx overwrites, names
-// the client; from any other peer the header is ignored, so remote clients cannot choose it.
-std::string ClientAddress(const httplib::Request& req) {
-  if (IsLoopback(req.remote_addr)) {
+bool IsUnsafe(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
+
+// The address sign-in throttling counts against, and audit details name. Behind a reverse proxy
+// on a configured address (--trusted-proxy; deploy/nginx/zebra.conf sets X-Real-IP) the header
+// names the client; from any other peer it is ignored, so clients cannot choose their address.
+// Only a well-formed IP address is taken from the header.
+std::string ClientAddress(const httplib::Request& req, const std::vector<std::string>& trusted_proxies) {
+  if (std::find(trusted_proxies.begin(), trusted_proxies.end(), req.remote_addr) != trusted_proxies.end()) {
     std::string real = req.get_header_value("X-Real-IP");
-    if (!real.empty()) return real;
+    if (auth::IsIpAddress(real)) return real;
   }
   return req.remote_addr;
 }
@@ -402,9 +414,16 @@ struct Server::Impl {
     Parsed out;
     std::string text;
     const std::string* input = &body;
-    if (allow_bundle && json::NestingDepth(body) <= 64) {
-      Json probe = Json::parse(body, nullptr, false);
-      if (!probe.is_discarded() && probe.is_object() && probe.value("resourceType", "") == "Bundle") {
+    if (allow_bundle) {
+      auto probe = json::ParseStrict(body, json::ParseLimits{options.max_body_bytes, 64});
+      if (!probe) {
+        out.status = 400;
+        out.problem = Problem(400, "invalid-json", "Invalid JSON", "1 problem");
+        out.problem["errors"] =
+            Json::array({Json{{"path", JsonPath(probe.error().path)}, {"message", probe.error().message}}});
+        return out;
+      }
+      if (probe->is_object() && probe->value("resourceType", "") == "Bundle") {
         fhir::MapOptions map_options;
         if (!as_of.empty()) map_options.as_of = as_of;
         auto mapped = fhir::MapBundle(body, code_tables, map_options);
@@ -539,6 +558,18 @@ struct Server::Impl {
     }
     if (req.get_header_value_count("Content-Length") > 1)
       return refuse(400, "ambiguous-framing", "more than one Content-Length header");
+    // cpp-httplib reads "2a" as 2 (strtoull); the rest of the body would be taken as the next
+    // request.
+    if (req.has_header("Content-Length")) {
+      const std::string length = req.get_header_value("Content-Length");
+      if (length.empty() || length.size() > 18 ||
+          !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return refuse(400, "invalid-content-length", "Content-Length must be a decimal number of bytes");
+    }
+    // A multipart answer to thousands of overlapping ranges is built whole in memory: at most one
+    // range is served.
+    if (req.get_header_value_count("Range") > 1 || req.get_header_value("Range").find(',') != std::string::npos)
+      return refuse(416, "range-not-satisfiable", "at most one byte range may be requested");
     if (req.has_header("Content-Encoding"))
       return refuse(415, "unsupported-content-encoding", "compressed request bodies (Content-Encoding) are not accepted");
     return false;
@@ -559,6 +590,14 @@ struct Server::Impl {
 
 void Server::Impl::RegisterSessionRoutes() {
   Add("POST", "/v1/session", Access::kOpen, [this](Call& call) {
+    // Login CSRF: a cross-site form or fetch can send text/plain or form bodies without a CORS
+    // preflight, and would sign the victim in to the attacker's account. application/json cannot
+    // be sent cross-origin without a preflight, which this server never grants on /v1.
+    if (!IsJsonMediaType(call.req.get_header_value("Content-Type"))) {
+      SendProblem(call.res, 415, "unsupported-media-type", StatusTitle(415),
+                  "sign-in must be sent as application/json");
+      return;
+    }
     auto body = ParseBody(call.req.body);
     Json errors = Json::array();
     if (!body || !body->is_object()) {
@@ -577,7 +616,7 @@ void Server::Impl::RegisterSessionRoutes() {
     std::string username = (*body)["username"], password = (*body)["password"];
     // Throttled before the password is checked: a locked username or address gets 429 whether
     // the password is right or not (and costs no Argon2 work).
-    std::string address = ClientAddress(call.req);
+    std::string address = ClientAddress(call.req, options.trusted_proxies);
     auto now = LoginThrottle::Clock::now();
     std::int64_t user_wait = user_throttle->Begin(username, now);
     std::int64_t address_wait = user_wait ? 0 : address_throttle->Begin(address, now);
@@ -708,7 +747,7 @@ void Server::Impl::RegisterStatelessRoutes() {
     if (!parsed.case_json) {
       metrics.RecordEvaluation(false);
       call.res.status = parsed.status;
-      call.res.set_content(parsed.problem.dump(), kProblemType);
+      call.res.set_content(Dump(parsed.problem), kProblemType);
       return;
     }
     call.res.set_content(EvaluateToText(*parsed.case_json), "application/json");
@@ -784,7 +823,7 @@ void Server::Impl::RegisterCaseRoutes() {
     if (!parsed.case_json) {
       metrics.RecordEvaluation(false);
       call.res.status = parsed.status;
-      call.res.set_content(parsed.problem.dump(), kProblemType);
+      call.res.set_content(Dump(parsed.problem), kProblemType);
       return;
     }
     std::string id;
@@ -1083,22 +1122,22 @@ void Server::Impl::ServeStatic(Call& call) {
     SendProblem(call.res, 404, "not-found", "Not found", "no such resource");
     return;
   }
-  fs::path root(options.web_root);
-  std::error_code ec;
-  // Only plain segments: no "..", no hidden files, no backslashes.
-  bool clean = path.find("..") == std::string::npos && path.find('\\') == std::string::npos &&
-               path.find("/.") == std::string::npos && path.find('\0') == std::string::npos;
-  if (clean && path != "/") {
-    fs::path file = root / path.substr(1);
-    if (fs::is_regular_file(file, ec)) {
-      std::string content;
-      if (ReadFile(file, content)) {
-        call.res.set_content(std::move(content), MimeType(file));
-        // Built assets carry content hashes in their names; index.html must be revalidated.
-        call.res.set_header("Cache-Control", path.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable"
-                                                                             : "no-cache");
-        return;
-      }
+  const fs::path root(options.web_root);
+  auto file = StaticFileUnder(root, call.req.target, path);
+  if (!file) {
+    // A path that could leave the web root is refused, not answered with the application page:
+    // nothing about the file system shows through.
+    SendProblem(call.res, 404, "not-found", "Not found", "no such resource");
+    return;
+  }
+  if (!file->empty()) {
+    std::string content;
+    if (ReadFile(*file, content)) {
+      call.res.set_content(std::move(content), MimeType(*file));
+      // Built assets carry content hashes in their names; index.html must be revalidated.
+      call.res.set_header("Cache-Control", path.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable"
+                                                                           : "no-cache");
+      return;
     }
   }
   // Client-side routes fall back to the application's index.html.
@@ -1263,6 +1302,7 @@ void Server::Impl::ConfigureHttp() {
   // Slowloris: a request must arrive whole within the request timeout (deadline_server.h).
   http.SetRequestTimeout(std::chrono::seconds(std::max(1, options.request_timeout_seconds)));
   http.SetTimedOutHandler([this] { metrics.RecordConnectionTimedOut(); });
+  http.SetMaxHeaderBytes(std::max<std::size_t>(1024, options.max_header_bytes));
   http.set_default_headers({
       {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
       {"X-Content-Type-Options", "nosniff"},
@@ -1280,6 +1320,16 @@ void Server::Impl::ConfigureHttp() {
   // stays bare on purpose.
   http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&, httplib::Response& res) {
     // cpp-httplib answers 400 when the headers or body stop arriving; the deadline was the cause.
+    if (const DeadlineStream* strm = DeadlineServer::CurrentStream(); strm != nullptr && strm->HeaderTooLarge()) {
+      res.status = 431;
+      res.set_header("Connection", "close");
+      res.set_content(Problem(431, "header-fields-too-large", StatusTitle(431),
+                              fmt::format("the request line and headers may be at most {} bytes",
+                                          options.max_header_bytes))
+                          .dump(),
+                      kProblemType);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (const DeadlineStream* strm = DeadlineServer::CurrentStream(); strm != nullptr && strm->TimedOut()) {
       res.status = 408;
       res.set_header("Connection", "close");
@@ -1312,6 +1362,7 @@ void Server::Impl::ConfigureHttp() {
     // cpp-httplib refuses an oversized body before any route handler runs.
     if (res.status == 413 && route == "unmatched") route = "body_too_large";
     if (res.status == 408 && route == "unmatched") route = "request_timeout";
+    if (res.status == 431 && route == "unmatched") route = "header_too_large";
     metrics.RecordRequest(req.method, route, res.status, seconds);
     Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", NowRfc3339(), req.method, route,
                     res.status, seconds * 1000));

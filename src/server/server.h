@@ -48,6 +48,9 @@ struct ServerOptions {
   int session_seconds = 12 * 3600;
   // Requests with more header lines are refused with 431 (cpp-httplib limits only each line).
   std::size_t max_header_lines = 100;
+  // The request line and headers together; counted as they arrive, so that a longer header
+  // section is refused (431) before it is buffered.
+  std::size_t max_header_bytes = 64 * 1024;
 
   // Sign-in throttling (in memory, per process): after this many failed sign-ins within the
   // window, for one username or from one client address, sign-in is refused with 429 for the
@@ -55,6 +58,9 @@ struct ServerOptions {
   int login_max_failures = 5;
   int login_window_seconds = 15 * 60;
   int login_backoff_seconds = 15 * 60;
+  // Peers whose X-Real-IP header names the client (the reverse proxy's address, e.g. 127.0.0.1).
+  // Empty: the header is ignored.
+  std::vector<std::string> trusted_proxies;
 
   // Where log lines go (one per call, no trailing newline). Default: standard error.
   std::function<void(const std::string&)> log;

@@ -144,6 +144,7 @@ class ServerTest : public ::testing::Test {
     options.web_root = (dir_ / "web").string();
     options.knowledge_dir = (kSource / "knowledge").string();
     options.threads = 8;
+    options.trusted_proxies = {"127.0.0.1"};
     options.log = log_->Fn();
     server_ = new Server(options);
     auto started = server_->Start();

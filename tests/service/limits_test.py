@@ -11,6 +11,10 @@
 (e) slowloris: 50 connections sending their request one byte per second; normal requests are
     still answered promptly, and every slow connection is dropped once the request timeout
     (--request-timeout, here 4 s) has passed, not before, and counted in /metrics;
+(f) the edge attacks of issue 13 (docs/security.md): file reads out of the web root ("//etc/passwd",
+    encoded slashes, the store's own files), many-range requests, endless header sections (memory
+    watched), "Content-Length: 2a", invalid UTF-8 and repeated keys in JSON bodies, cross-origin
+    text/plain sign-in, and X-Real-IP from an untrusted peer;
 plus security headers on API, static and error responses, and no case data in 401/403 answers.
 """
 import copy
@@ -222,6 +226,10 @@ def main():
                     f"{resp.status} leaked {leaked}")
         f.check(anon.get("/v1/cases").body == b"", "401 has an empty body")
 
+        # ---- (f) edge attacks (issue 13) ------------------------------------------------------
+        edge_attacks(f, server, anon, work)
+        f.check(alive(anon), "server alive after the edge attacks")
+
         # ---- (e) slowloris ----------------------------------------------------------------
         # A slow connection goes when its request has not arrived within the request timeout of a
         # worker taking it (at once: 50 < 64 workers); allow 2 s for a loaded machine.
@@ -237,6 +245,99 @@ def main():
             server.stop()
         harness.rmtree(work)
     return f.exit_code()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def file_read_attempts(work):
+    """Request targets that tried to read files outside the web root (sent exactly as written)."""
+    wal = os.path.join(work, "z.db-wal")
+    return [b"//etc/passwd", b"/%2Fetc/passwd", b"/%2fetc/passwd", b"//proc/self/cmdline", b"//proc/self/environ",
+            b"/%2Fproc/self/environ", b"/" + wal.encode(), b"/%2F" + wal.lstrip("/").encode(),
+            b"/..%2F..%2F..%2F..%2Fetc/passwd", b"/assets/../../../../etc/passwd", b"/%2e%2e/%2e%2e/etc/passwd",
+            b"/assets%2F..%2F..%2Fetc%2Fpasswd", b"/.%2e/.%2e/etc/passwd"]
+
+
+def edge_attacks(f, server, anon, work, port=None, send=None, label=""):
+    """The attacks of issue 13 that arrive at the HTTP edge. `send(raw_bytes)` → (status, headers,
+    body) sends a raw request (default: straight to zebra serve on `port`)."""
+    port = port or server.port
+    send = send or (lambda data, **kw: raw_request(port, data, **kw))
+    where = f" {label}" if label else ""
+    # 1. Files out of the web root: never served, whatever the spelling.
+    for target in file_read_attempts(work):
+        st, h, body = send(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        leaked = any(marker in body for marker in (b"root:x:0", b"zebra\x00serve", b"SQLite", b"PATH=", b"--db"))
+        f.check(st in (400, 404) and not leaked, f"GET {target.decode()}{where} → 400/404, no file content",
+                f"{st} {body[:80]!r}")
+    # 2. Many ranges: refused before any multipart answer is built; one range still works.
+    # Each "0-" is the whole file: on the largest built asset, 2,600 of them made a multipart
+    # answer of gigabytes, built in memory.
+    assets = os.path.join(server.source_dir, "web", "dist", "assets")
+    names = sorted(os.listdir(assets), key=lambda n: -os.path.getsize(os.path.join(assets, n))) \
+        if os.path.isdir(assets) else []
+    target = ("/assets/" + names[0]).encode() if names else b"/"
+    ranges = ",".join(["0-"] * 2600)
+    st, h, body = send(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nRange: bytes=" + ranges.encode() +
+                       b"\r\nConnection: close\r\n\r\n")
+    f.check(st in (200, 416) and len(body) < 16 << 20,
+            f"Range header with 2,600 whole-file ranges on {target.decode()}{where} → 416 (or the file once), "
+            f"not a multipart answer", f"{st} {len(body)} bytes")
+    st, h, body = send(b"GET / HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\nConnection: close\r\n\r\n")
+    f.check(st in (200, 206) and len(body) <= 100000, f"a single range{where} is still answered", str(st))
+    # 3. An endless header section: refused once the header limit passes, memory flat.
+    if label == "":
+        before = rss_kib(server.pid)
+        line = b"X-Flood: " + b"f" * 7000 + b"\r\n"
+        flood = b"GET /v1/health HTTP/1.1\r\nHost: t\r\n" + line * (64 * 1024 * 1024 // len(line))
+        st, h, body = send(flood + b"\r\n", timeout=60)
+        grown = (rss_kib(server.pid) - before) // 1024
+        f.check(st == 431 or st is None, "64 MiB of header lines → 431 (connection closed)", str(st))
+        f.check(grown < 32, f"... server memory grew {grown} MiB (< 32 MiB)")
+    # 4. Content-Length with trailing garbage is not a length.
+    st, h, body = send(b"POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: 2a\r\nConnection: close\r\n\r\n{}")
+    # (nginx answers this one itself, with its own 400 page)
+    f.check(is_problem(st, h, body, 400) or (label and st == 400), f"Content-Length: 2a{where} → 400",
+            f"{st} {body[:100]!r}")
+    # 5. Invalid UTF-8 and repeated keys: located 400s (invalid UTF-8 was a 500).
+    case = harness.demo_cases(server.source_dir)[0]
+    good = json.dumps(case)
+    bad_utf8 = good.encode().replace(b'"' + case["id"].encode() + b'"', b'"bad-\xff\xfe"', 1)
+    for path in ("/v1/evaluate", "/v1/validate", "/v1/fhir/map"):
+        st, h, body = send(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(bad_utf8) + bad_utf8)
+        ok = st == 400 or (path == "/v1/validate" and st == 200)
+        text = body.decode("utf-8", "strict") if ok else ""
+        f.check(ok and "UTF-8" in text, f"POST {path} with invalid UTF-8{where} → located 400 (valid UTF-8 answer)",
+                f"{st} {body[:160]!r}")
+    tumor = json.dumps(case["tumor"])
+    repeated = good.replace('"tumor": ' + tumor, '"tumor": ' + tumor[:-1] + ', "ki67_percent": 25, "ki67_percent": 2}', 1)
+    assert repeated != good
+    r = anon.post("/v1/evaluate", repeated.encode())
+    errors = r.json().get("errors", []) if r.status == 400 else []
+    f.check(r.status == 400 and any(e.get("path") == "$.tumor.ki67_percent" for e in errors),
+            f"repeated key tumor.ki67_percent{where} → 400 naming $.tumor.ki67_percent", f"{r.status} {r.body[:200]!r}")
+    # 6. Login CSRF: a cross-site text/plain sign-in is refused.
+    r = anon.post("/v1/session", json.dumps({"username": "viewer", "password": "zebra-demo"}),
+                  headers={"Content-Type": "text/plain"})
+    f.check(r.status == 415 and not r.header("Set-Cookie"), f"sign-in as text/plain{where} → 415, no cookie",
+            str(r.status))
+    # 7. X-Real-IP from a peer that is not a configured proxy does not choose the throttled address.
+    if label == "":
+        for i in range(5):
+            anon.post("/v1/session", {"username": "no-such-user-%d" % i, "password": "x"},
+                      headers={"X-Real-IP": "198.51.100.%d" % i})
+        r = anon.post("/v1/session", {"username": "no-such-user-9", "password": "x"},
+                      headers={"X-Real-IP": "198.51.100.77"})
+        f.check(r.status == 429, "X-Real-IP from an untrusted peer is ignored: 5 failures lock the real address",
+                str(r.status))
 
 
 def timed_out_total(client):

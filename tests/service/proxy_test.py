@@ -19,7 +19,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from limits_test import raw_request, slowloris  # noqa: E402
+from limits_test import edge_attacks, raw_request, slowloris  # noqa: E402
 
 MAX_BODY = 2 * 1024 * 1024
 
@@ -35,7 +35,10 @@ def tls_raw(nginx, data, timeout=30):
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass
         r = http.client.HTTPResponse(s)
-        r.begin()
+        try:
+            r.begin()
+        except (http.client.RemoteDisconnected, ConnectionResetError, ssl.SSLError):
+            return None, {}, b""
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         s.close()
@@ -60,7 +63,8 @@ def main():
     work = harness.temp_dir("zebra-proxy.")
     server = nginx = None
     try:
-        server = harness.Server(zebra, source, work, "sqlite:" + os.path.join(work, "z.db"), ["--demo"]).start()
+        server = harness.Server(zebra, source, work, "sqlite:" + os.path.join(work, "z.db"),
+                                ["--demo", "--trusted-proxy", "127.0.0.1"]).start()
         nginx = harness.Nginx(source, work, [server.port]).start()
         c = nginx.client()
         case = harness.demo_cases(source)[0]
@@ -120,6 +124,10 @@ def main():
         f.check(r.status == 200, "POST /v1/evaluate through the proxy → 200", str(r.status))
         direct = server.client().post("/v1/evaluate", case)
         f.check(r.body == direct.body, "the proxied evaluation is byte-identical to the direct one")
+
+        # ---- the edge attacks of issue 13, through the proxy -----------------------------------
+        edge_attacks(f, server, c, work, send=lambda data, **kw: tls_raw(nginx, data, **kw), label="through nginx")
+        f.check(c.get("/v1/health").status == 200, "answers normally after the edge attacks through nginx")
 
         # ---- session cookie over TLS -----------------------------------------------------------
         r = c.post("/v1/session", {"username": "coordinator", "password": "zebra-demo"},
