@@ -25,8 +25,7 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "clinical/clinical.h"
-#include "fhir/fhir.h"
+#include "engine/engine.h"
 #include "json/json_writer.h"
 
 namespace zebra::cli {
@@ -114,12 +113,12 @@ class LineReader {
 };
 
 void AppendErrorRecord(Chunk& chunk, size_t line_no, const std::vector<std::pair<std::string, std::string>>& errors) {
-  clinical::Json list = clinical::Json::array();
+  engine::Json list = engine::Json::array();
   for (const auto& [path, message] : errors) {
     chunk.errors += "line " + std::to_string(line_no) + ": " + path + ": " + message + "\n";
     list.push_back({{"path", path}, {"message", message}});
   }
-  clinical::Json err = clinical::Json::object();
+  engine::Json err = engine::Json::object();
   err["line"] = line_no;
   err["errors"] = std::move(list);
   // Replace, not throw, on invalid UTF-8: an error message may quote the bad input.
@@ -129,7 +128,7 @@ void AppendErrorRecord(Chunk& chunk, size_t line_no, const std::vector<std::pair
   ++chunk.cases;
 }
 
-void Count(Chunk& chunk, std::string& key, std::string_view kind, const clinical::Json& id) {
+void Count(Chunk& chunk, std::string& key, std::string_view kind, const engine::Json& id) {
   if (!id.is_string()) return;
   key.assign(kind);
   key += ',';
@@ -140,11 +139,13 @@ void Count(Chunk& chunk, std::string& key, std::string_view kind, const clinical
 }
 
 // Evaluates one chunk: every line becomes one output line (a recommendation or an error record).
-// With FHIR code tables, each line is a FHIR Bundle mapped to a case first.
-void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tables, Chunk& chunk) {
+// With `fhir`, each line is a FHIR Bundle mapped to a case first.
+void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
   std::string key;
-  std::string mapped_text;  // reused: the FHIR mapping's case, as compact JSON text
   std::vector<std::pair<std::string, std::string>> errors;
+  engine::Options options;
+  options.format = engine::Format::kJsonLine;
+  options.append_to = &chunk.output;  // straight into the chunk's buffer
   for (size_t i = 0; i < chunk.Lines(); ++i) {
     std::string_view line = chunk.Line(i);
     size_t line_no = chunk.first_line + i;
@@ -152,25 +153,15 @@ void ProcessChunk(const clinical::KnowledgeBase& kb, const fhir::Json* fhir_tabl
     errors.clear();
     size_t mark = chunk.output.size();
     try {
-      if (fhir_tables) {
-        auto mapped = fhir::MapBundle(line, *fhir_tables);
-        if (!mapped) {
-          for (const auto& e : mapped.error()) errors.emplace_back(e.path, e.message);
-          AppendErrorRecord(chunk, line_no, errors);
-          continue;
-        }
-        mapped_text.clear();
-        json::AppendJson(mapped_text, mapped->case_json);
-      }
-      auto c = clinical::ParseCase(fhir_tables ? std::string_view(mapped_text) : line, kb);
-      if (!c) {
-        for (const auto& e : c.error()) errors.emplace_back(e.path, e.message);
+      engine::CaseInput input{line, fhir ? engine::InputKind::kFhirBundle : engine::InputKind::kCase, {}};
+      auto evaluated = engine::Evaluate(knowledge, input, options);
+      if (!evaluated) {
+        chunk.output.resize(mark);
+        for (const auto& e : evaluated.error()) errors.emplace_back(e.path, e.message);
         AppendErrorRecord(chunk, line_no, errors);
         continue;
       }
-      const clinical::Json r = clinical::Evaluate(kb, *c);
-      // Straight into the chunk's buffer: Json::dump()'s bytes without a temporary string.
-      json::AppendJson(chunk.output, r);
+      const engine::Json& r = evaluated->recommendation;
       chunk.output += '\n';
       ++chunk.cases;
       if (auto s = r.find("scenario"); s != r.end() && s->is_object()) {
@@ -237,20 +228,11 @@ int BatchCommand(const Args& args, Io io) {
   app.add_flag("--fhir", fhir_input, "each line is a FHIR R4 Bundle (mCODE) instead of a case");
   if (auto rc = ParseCommandLine(app, args, io, "batch")) return *rc;
 
-  auto kb = clinical::LoadKnowledgeBase(knowledge.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(knowledge));
-  if (!kb) {
+  auto k = engine::Knowledge::Load(knowledge.empty() ? engine::Knowledge::DefaultDir() : std::filesystem::path(knowledge));
+  if (!k) {
     io.err << "zebra batch: the knowledge base does not load:\n";
-    for (const auto& e : kb.error()) io.err << "  " << e << "\n";
-    return 1;
-  }
-  std::optional<fhir::Json> fhir_tables;
-  if (fhir_input) {
-    auto t = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath((*kb)->dir));
-    if (!t) {
-      io.err << "zebra batch: " << t.error() << "\n";
-      return 1;
-    }
-    fhir_tables = std::move(*t);
+    for (const auto& e : k.error()) io.err << "  " << e.message << "\n";
+    return knowledge.empty() ? 1 : 2;  // a --knowledge that does not load is bad input
   }
   std::ifstream in_file;
   std::istream* in = &io.in;
@@ -299,7 +281,7 @@ int BatchCommand(const Args& args, Io io) {
           c = todo.front();
           todo.pop_front();
         }
-        if (!stop) ProcessChunk(**kb, fhir_tables ? &*fhir_tables : nullptr, *c);
+        if (!stop) ProcessChunk(**k, fhir_input, *c);
         {
           std::lock_guard lock(mu);
           done[c->seq] = c;

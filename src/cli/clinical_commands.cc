@@ -5,9 +5,10 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
-#include "fhir/fhir.h"
+#include "engine/engine.h"
+#include "json/json_parse.h"
+#include "json/json_writer.h"
 
 namespace zebra::cli {
 namespace {
@@ -27,17 +28,35 @@ bool ReadInput(const std::string& path, Io io, std::string& out) {
   return true;
 }
 
+// Prints each input error as "  path: message" under a heading.
+void PrintErrors(std::ostream& err, std::string_view heading, const engine::Errors& errors) {
+  err << heading << " (" << engine::ProblemCount(errors.size()) << "):\n";
+  for (const auto& e : errors) err << "  " << e.path << ": " << e.message << "\n";
+}
+
+std::shared_ptr<const engine::Knowledge> LoadKnowledge(const std::string& dir, std::string_view command, Io io) {
+  auto k = engine::Knowledge::Load(dir.empty() ? engine::Knowledge::DefaultDir() : std::filesystem::path(dir));
+  if (!k) {
+    io.err << "zebra " << command << ": the knowledge base does not load:\n";
+    for (const auto& e : k.error()) io.err << "  " << e.message << "\n";
+    return nullptr;
+  }
+  return *k;
+}
+
 }  // namespace
 
 int EvaluateCommand(const Args& args, Io io) {
-  CLI::App app{"Evaluate a zebra.case/v1 against the knowledge base.", "zebra evaluate"};
+  CLI::App app{"Evaluate a zebra.case/v1 (or a FHIR R4 Bundle) against the knowledge base.", "zebra evaluate"};
   std::string input;
   std::string format = "json";
   std::string knowledge;
   std::string fhir_bundle, as_of;
-  app.add_option("case", input, "case JSON file, or - for standard input");
+  app.add_option("case", input,
+                 "case JSON file, or - for standard input; a FHIR Bundle is recognised by its resourceType, and "
+                 "the output of `zebra fhir map` by its \"case\" member");
   app.add_option("--fhir", fhir_bundle, "a FHIR R4 Bundle (mCODE) instead of a case");
-  app.add_option("--as-of", as_of, "with --fhir: date for computing age (default: bundle timestamp)");
+  app.add_option("--as-of", as_of, "for FHIR input: date (YYYY-MM-DD) for computing age (default: bundle timestamp)");
   app.add_option("--format", format, "json, text or html")->check(CLI::IsMember({"json", "text", "html"}));
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
   if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
@@ -45,45 +64,36 @@ int EvaluateCommand(const Args& args, Io io) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
     return 2;
   }
-
-  auto kb = clinical::LoadKnowledgeBase(knowledge.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(knowledge));
-  if (!kb) {
-    io.err << "zebra evaluate: the knowledge base does not load:\n";
-    for (const auto& e : kb.error()) io.err << "  " << e << "\n";
-    return 1;
-  }
+  auto k = LoadKnowledge(knowledge, "evaluate", io);
+  if (!k) return knowledge.empty() ? 1 : 2;  // a --knowledge that does not load is bad input
   std::string text;
-  if (!ReadInput(fhir_bundle.empty() ? input : fhir_bundle, io, text)) {
-    io.err << "zebra evaluate: cannot read " << (fhir_bundle.empty() ? input : fhir_bundle) << "\n";
+  const std::string& path = fhir_bundle.empty() ? input : fhir_bundle;
+  if (!ReadInput(path, io, text)) {
+    io.err << "zebra evaluate: cannot read " << path << "\n";
     return 2;
   }
-  if (!fhir_bundle.empty()) {
-    auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath((*kb)->dir));
-    if (!tables) {
-      io.err << "zebra evaluate: " << tables.error() << "\n";
-      return 1;
+  // `zebra fhir map` prints {"case": ..., "report": ...}: its case can be piped in as it is.
+  if (fhir_bundle.empty()) {
+    if (auto doc = json::ParseStrict(text); doc && doc->is_object() && doc->size() == 2 && doc->contains("case") &&
+                                            doc->contains("report") && (*doc)["case"].is_object()) {
+      std::string inner;
+      json::AppendJson(inner, (*doc)["case"]);
+      text = std::move(inner);
     }
-    fhir::MapOptions options;
-    if (!as_of.empty()) options.as_of = as_of;
-    auto mapped = fhir::MapBundle(text, *tables, options);
-    if (!mapped) {
-      io.err << "zebra evaluate: invalid FHIR bundle:\n";
-      for (const auto& e : mapped.error()) io.err << "  " << e.path << ": " << e.message << "\n";
-      return 2;
-    }
-    text = mapped->case_json.dump();
   }
-  auto c = clinical::ParseCase(text, **kb);
-  if (!c) {
-    io.err << "zebra evaluate: invalid case (" << c.error().size() << " problem"
-           << (c.error().size() == 1 ? "" : "s") << "):\n";
-    for (const auto& e : c.error()) io.err << "  " << e.path << ": " << e.message << "\n";
+  engine::CaseInput in{text, fhir_bundle.empty() ? engine::InputKind::kAuto : engine::InputKind::kFhirBundle, as_of};
+  engine::Options options;
+  options.format = format == "text" ? engine::Format::kText
+                   : format == "html" ? engine::Format::kHtml
+                                      : engine::Format::kJson;
+  auto evaluated = engine::Evaluate(*k, in, options);
+  if (!evaluated) {
+    const auto& errors = evaluated.error();
+    const bool bundle = !errors.empty() && errors[0].code == "invalid-fhir-bundle";
+    PrintErrors(io.err, bundle ? "zebra evaluate: invalid FHIR bundle" : "zebra evaluate: invalid case", errors);
     return 2;
   }
-  clinical::Json r = clinical::Evaluate(**kb, *c);
-  if (format == "text") io.out << clinical::RenderText(r);
-  else if (format == "html") io.out << clinical::RenderHtml(r);
-  else io.out << clinical::SerializeRecommendation(r);
+  io.out << evaluated->output;
   return 0;
 }
 
@@ -100,7 +110,7 @@ int KbCommand(const Args& args, Io io) {
   diff->add_option("old", old_dir, "old knowledge directory")->required();
   diff->add_option("new", new_dir, "new knowledge directory")->required();
   if (auto rc = ParseCommandLine(app, args, io, "kb")) return *rc;
-  std::filesystem::path d = dir.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(dir);
+  std::filesystem::path d = dir.empty() ? engine::Knowledge::DefaultDir() : std::filesystem::path(dir);
   if (check->parsed()) {
     auto res = clinical::CheckKnowledgeBase(d);
     for (const auto& e : res.errors) io.err << "error: " << e << "\n";
@@ -128,26 +138,19 @@ int FhirCommand(const Args& args, Io io) {
   map->add_option("--as-of", as_of, "date (YYYY-MM-DD) for computing age; default: the bundle timestamp");
   map->add_option("--knowledge", knowledge, "knowledge directory holding fhir/code_tables.json");
   if (auto rc = ParseCommandLine(app, args, io, "fhir")) return *rc;
-  std::filesystem::path dir = knowledge.empty() ? clinical::DefaultKnowledgeDir() : std::filesystem::path(knowledge);
-  auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(dir));
-  if (!tables) {
-    io.err << "zebra fhir: " << tables.error() << "\n";
-    return 1;
-  }
+  auto k = LoadKnowledge(knowledge, "fhir", io);
+  if (!k) return knowledge.empty() ? 1 : 2;
   std::string text;
   if (!ReadInput(bundle, io, text)) {
     io.err << "zebra fhir: cannot read " << bundle << "\n";
     return 2;
   }
-  fhir::MapOptions options;
-  if (!as_of.empty()) options.as_of = as_of;
-  auto mapped = fhir::MapBundle(text, *tables, options);
+  auto mapped = engine::MapFhir(*k, text, as_of);
   if (!mapped) {
-    io.err << "zebra fhir: invalid FHIR bundle:\n";
-    for (const auto& e : mapped.error()) io.err << "  " << e.path << ": " << e.message << "\n";
+    PrintErrors(io.err, "zebra fhir: invalid FHIR bundle", mapped.error());
     return 2;
   }
-  fhir::Json out = fhir::Json::object();
+  engine::Json out = engine::Json::object();
   out["case"] = mapped->case_json;
   out["report"] = mapped->report;
   io.out << out.dump(2) << "\n";

@@ -1,0 +1,215 @@
+#include "engine/engine.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "clinical/clinical.h"
+#include "clinical/kb_tools.h"
+#include "fhir/fhir.h"
+#include "json/json_parse.h"
+#include "json/json_writer.h"
+
+namespace zebra::engine {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kMaxInputBytes = 32u << 20;  // a FHIR bundle; a case is held to 1 MiB
+constexpr std::size_t kMaxInputDepth = 64;
+
+std::optional<std::string> ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Errors CaseErrors(const std::vector<clinical::InputError>& errors) {
+  Errors out;
+  out.reserve(errors.size());
+  for (const auto& e : errors)
+    out.push_back({e.message.rfind("not valid JSON", 0) == 0 || e.message.rfind("repeated key", 0) == 0
+                       ? "invalid-json"
+                       : "invalid-case",
+                   e.path, e.message});
+  return out;
+}
+
+Errors BundleErrors(const std::vector<fhir::MapError>& errors) {
+  Errors out;
+  out.reserve(errors.size());
+  for (const auto& e : errors) out.push_back({"invalid-fhir-bundle", e.path, e.message});
+  return out;
+}
+
+// Which rule outputs which string literal, from each rule's output entries as written.
+std::map<std::string, std::vector<std::string>> RuleOutputs(const clinical::KnowledgeBase& kb) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& m : kb.models) {
+    for (const auto& rule : clinical::ReadKbRules(kb.dir / m.file, nullptr)) {
+      if (rule.rule_id.empty()) continue;
+      auto& literals = out[rule.rule_id];
+      for (const auto& text : rule.outputs) {
+        // String literals: "..." with \" escapes.
+        for (std::size_t i = 0; i < text.size(); ++i) {
+          if (text[i] != '"') continue;
+          std::string literal;
+          std::size_t j = i + 1;
+          for (; j < text.size() && text[j] != '"'; ++j) {
+            if (text[j] == '\\' && j + 1 < text.size()) ++j;
+            literal += text[j];
+          }
+          literals.push_back(std::move(literal));
+          i = j;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
+  auto loaded = clinical::LoadKnowledgeBase(dir);
+  if (!loaded) {
+    Errors errors;
+    for (const auto& e : loaded.error()) errors.push_back({"knowledge", "", e});
+    return tl::unexpected(std::move(errors));
+  }
+  std::shared_ptr<Knowledge> k(new Knowledge());
+  k->base_ = *loaded;
+  const clinical::KnowledgeBase& kb = *k->base_;
+  auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(kb.dir));
+  if (!tables) return tl::unexpected(Errors{{"knowledge", "", tables.error()}});
+  k->code_tables_ = std::move(*tables);
+  if (auto text = ReadText(kb.dir / "fhir" / "order_codes.json")) {
+    auto orders = json::ParseStrict(*text);
+    if (!orders) return tl::unexpected(Errors{{"knowledge", "fhir/order_codes.json", orders.error().message}});
+    if (orders->is_object() && orders->contains("orders") && (*orders)["orders"].is_array())
+      k->order_codes_ = (*orders)["orders"];
+  }
+  k->rule_outputs_ = RuleOutputs(kb);
+
+  // GET /v1/knowledge: computed once; the knowledge is immutable.
+  Json models = Json::array();
+  for (const auto& m : kb.models) {
+    auto rules = clinical::ReadKbRules(kb.dir / m.file, nullptr);
+    Json entry = Json::object();
+    entry["name"] = m.model->name();
+    entry["file"] = m.file;
+    entry["decisions"] = m.model->DecisionNames();
+    entry["rules"] = rules.size();
+    models.push_back(std::move(entry));
+    auto source = ReadText(kb.dir / m.file);
+    if (!source) return tl::unexpected(Errors{{"knowledge", m.file, "cannot read " + (kb.dir / m.file).string()}});
+    k->model_sources_[m.model->name()] = *source;
+    k->model_sources_[m.file] = std::move(*source);
+  }
+  Json options = Json::array();
+  const Json& catalogue = kb.catalogue.contains("options") ? kb.catalogue["options"] : kb.catalogue;
+  for (const auto& [id, option] : catalogue.items()) {
+    Json o = Json::object();
+    o["id"] = id;
+    if (option.is_object())
+      for (const auto& [key, value] : option.items()) o[key] = value;
+    options.push_back(std::move(o));
+  }
+  k->summary_ = Json::object();
+  k->summary_["version"] = kb.version;
+  k->summary_["date"] = kb.release_date;
+  k->summary_["models"] = std::move(models);
+  k->summary_["options"] = std::move(options);
+  k->summary_["citations"] = kb.citations;
+  return std::shared_ptr<const Knowledge>(std::move(k));
+}
+
+fs::path Knowledge::DefaultDir() { return clinical::DefaultKnowledgeDir(); }
+
+const std::string& Knowledge::version() const { return base_->version; }
+const std::string& Knowledge::release_date() const { return base_->release_date; }
+const fs::path& Knowledge::dir() const { return base_->dir; }
+const Json& Knowledge::catalogue() const { return base_->catalogue; }
+const Json& Knowledge::citations() const { return base_->citations; }
+const Json& Knowledge::code_tables() const { return code_tables_; }
+const Json& Knowledge::order_codes() const { return order_codes_; }
+const std::map<std::string, std::vector<std::string>>& Knowledge::rule_outputs() const { return rule_outputs_; }
+const Json& Knowledge::summary() const { return summary_; }
+
+bool Knowledge::HasOption(std::string_view id) const {
+  const Json& catalogue = base_->catalogue;
+  if (!catalogue.is_object() || !catalogue.contains("options")) return false;
+  return catalogue["options"].contains(std::string(id));
+}
+
+const std::string* Knowledge::model_source(std::string_view name) const {
+  auto it = model_sources_.find(name);
+  return it == model_sources_.end() ? nullptr : &it->second;
+}
+
+std::string Render(const Json& recommendation, Format format) {
+  switch (format) {
+    case Format::kJson: return clinical::SerializeRecommendation(recommendation);
+    case Format::kJsonLine: {
+      std::string out;
+      json::AppendJson(out, recommendation);
+      return out;
+    }
+    case Format::kText: return clinical::RenderText(recommendation);
+    case Format::kHtml: return clinical::RenderHtml(recommendation);
+  }
+  return {};
+}
+
+Result<Json> ReadCase(const Knowledge& knowledge, std::string_view text) {
+  auto c = clinical::ParseCase(text, knowledge.base());
+  if (!c) return tl::unexpected(CaseErrors(c.error()));
+  return std::move(*c);
+}
+
+Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, const std::string& as_of) {
+  fhir::MapOptions options;
+  if (!as_of.empty()) options.as_of = as_of;
+  auto mapped = fhir::MapBundle(bundle, knowledge.code_tables(), options);
+  if (!mapped) return tl::unexpected(BundleErrors(mapped.error()));
+  return Mapping{std::move(mapped->case_json), std::move(mapped->report)};
+}
+
+Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, const Options& options) {
+  Evaluation out;
+  InputKind kind = input.kind;
+  if (kind == InputKind::kAuto) {
+    // One strict read decides what the document is; the case or bundle reader then owns it.
+    auto probe = json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
+    if (!probe) return tl::unexpected(Errors{{"invalid-json", probe.error().path, probe.error().message}});
+    const bool bundle = probe->is_object() && probe->contains("resourceType") &&
+                        (*probe)["resourceType"].is_string() && (*probe)["resourceType"] == "Bundle";
+    kind = bundle ? InputKind::kFhirBundle : InputKind::kCase;
+  }
+  if (kind == InputKind::kFhirBundle) {
+    auto mapped = MapFhir(knowledge, input.text, input.as_of);
+    if (!mapped) return tl::unexpected(std::move(mapped.error()));
+    auto errors = clinical::ValidateCaseJson(mapped->case_json, knowledge.base());
+    if (!errors.empty()) return tl::unexpected(CaseErrors(errors));
+    out.case_json = std::move(mapped->case_json);
+    out.mapping_report = std::move(mapped->report);
+  } else {
+    auto c = ReadCase(knowledge, input.text);
+    if (!c) return tl::unexpected(std::move(c.error()));
+    out.case_json = std::move(*c);
+  }
+  out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
+  if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
+  else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
+  else out.output = Render(out.recommendation, options.format);
+  return out;
+}
+
+std::string ProblemCount(std::size_t n) { return std::to_string(n) + (n == 1 ? " problem" : " problems"); }
+
+std::string_view SupportNotice() { return clinical::kSupportNotice; }
+
+}  // namespace zebra::engine

@@ -1,0 +1,132 @@
+// The one front door to case evaluation. The CLI (evaluate, fhir map, batch), the REST API and
+// CDS Hooks reach the knowledge base only through this module: it reads the input (a case or a
+// FHIR bundle, strictly), maps FHIR, validates, evaluates and serialises, each once, with one
+// as_of policy. No front re-implements any of these steps, so their outputs cannot drift.
+//
+// A Knowledge is loaded once and is immutable: share it across threads.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+namespace zebra::clinical {
+struct KnowledgeBase;
+}
+
+namespace zebra::engine {
+
+using Json = nlohmann::ordered_json;
+
+// One error shape for every input problem.
+struct Error {
+  std::string code;     // "invalid-json", "invalid-case", "invalid-fhir-bundle", "knowledge", "io"
+  std::string path;     // where in the input: "tumor.ki67_percent", "entry[3].resource", "$"
+  std::string message;  // what, and what is allowed: "-3 is below 0"
+};
+using Errors = std::vector<Error>;
+template <class T>
+using Result = tl::expected<T, Errors>;
+
+class Knowledge {
+ public:
+  // Loads models, catalogue, citations, case schema and FHIR code tables from `dir`.
+  static Result<std::shared_ptr<const Knowledge>> Load(const std::filesystem::path& dir);
+  // $ZEBRA_KNOWLEDGE, ./knowledge, the installed data directory, or the source tree's.
+  static std::filesystem::path DefaultDir();
+
+  const std::string& version() const;
+  const std::string& release_date() const;
+  const std::filesystem::path& dir() const;
+  const Json& catalogue() const;   // {"options": {...}, "alerts": {...}, "workup": {...}}
+  const Json& citations() const;
+  const Json& code_tables() const;  // knowledge/fhir/code_tables.json
+  const Json& order_codes() const;  // knowledge/fhir/order_codes.json ("orders"), [] when absent
+  // Is `id` an option of the catalogue?
+  bool HasOption(std::string_view id) const;
+  // The string literals each rule (by rule id) outputs, from the compiled models: which rule
+  // yields which option or alert id.
+  const std::map<std::string, std::vector<std::string>>& rule_outputs() const;
+  // GET /v1/knowledge: version, date, models with their decisions and rule counts, options,
+  // citations.
+  const Json& summary() const;
+  // The DMN source of a model, by model name or file name (the knowledge browser); null if none.
+  const std::string* model_source(std::string_view name) const;
+
+  const clinical::KnowledgeBase& base() const { return *base_; }
+
+ private:
+  Knowledge() = default;
+  std::shared_ptr<const clinical::KnowledgeBase> base_;
+  Json code_tables_ = Json::object();
+  Json order_codes_ = Json::array();
+  std::map<std::string, std::vector<std::string>> rule_outputs_;
+  Json summary_;
+  std::map<std::string, std::string, std::less<>> model_sources_;
+};
+
+enum class InputKind {
+  kAuto,        // a FHIR Bundle when the document says "resourceType": "Bundle", else a case
+  kCase,        // zebra.case/v1
+  kFhirBundle,  // FHIR R4 Bundle (mCODE, US Core)
+};
+
+struct CaseInput {
+  std::string_view text;
+  InputKind kind = InputKind::kAuto;
+  // The date FHIR data is read at (age, months since): YYYY-MM-DD. Empty: the bundle's
+  // `timestamp` (CDS Hooks stamps the bundle it assembles with the time of the call); without
+  // one, age stays unknown. The one as_of policy of every front.
+  std::string as_of;
+};
+
+enum class Format {
+  kJson,      // `zebra evaluate` / POST /v1/evaluate bytes: two-space indent, final newline
+  kJsonLine,  // compact, no newline (NDJSON)
+  kText,      // for a terminal
+  kHtml,      // a printable self-contained page
+};
+
+struct Options {
+  Format format = Format::kJson;
+  // When set, the formatted recommendation is appended here instead of to Evaluation::output
+  // (batch: straight into its output buffer, no string per case).
+  std::string* append_to = nullptr;
+};
+
+struct Evaluation {
+  Json case_json;       // the validated case (after FHIR mapping)
+  Json recommendation;  // zebra.recommendation/v1
+  std::string output;   // the recommendation in the requested format
+  Json mapping_report;  // the FHIR mapping report; null when the input was a case
+};
+
+Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, const Options& options = {});
+
+// A case read and validated, without evaluation (POST /v1/validate, stored revisions).
+Result<Json> ReadCase(const Knowledge& knowledge, std::string_view text);
+
+// A FHIR bundle mapped to a case, with the mapping report (`zebra fhir map`, POST /v1/fhir/map).
+// The case is not validated here.
+struct Mapping {
+  Json case_json;
+  Json report;
+};
+Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, const std::string& as_of = {});
+
+// The formats of a recommendation, as Evaluate writes them.
+std::string Render(const Json& recommendation, Format format);
+
+// "2 problems" style count.
+std::string ProblemCount(std::size_t n);
+
+// The notice every output carries once.
+std::string_view SupportNotice();
+
+}  // namespace zebra::engine
