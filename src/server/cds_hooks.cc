@@ -21,12 +21,12 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <pugixml.hpp>
 
 #include "auth/auth.h"
-#include "fhir/fhir.h"
+#include "engine/engine.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
+#include "json/json_writer.h"
 
 namespace zebra::server {
 namespace {
@@ -129,12 +129,13 @@ std::string NewUuid() {
   return out;
 }
 
-std::string DateOf(std::int64_t unix) {
+// "2026-12-06T04:10:00Z"
+std::string Rfc3339(std::int64_t unix) {
   std::time_t t = static_cast<std::time_t>(unix);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 
@@ -228,60 +229,9 @@ std::optional<HttpResult> Authenticate(const CdsContext& ctx, std::string_view s
 
 // ---- knowledge-side data: code tables and which rule outputs which id ---------------------------
 
-struct KbExtras {
-  Json code_tables = Json::object();
-  Json order_codes = Json::array();
-  std::map<std::string, std::vector<std::string>> rule_outputs;  // rule id -> quoted string literals
-};
-
-std::vector<std::string> StringLiterals(const std::string& text) {
-  std::vector<std::string> out;
-  static const std::regex kLiteral("\"([^\"\\\\]*)\"");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kLiteral); it != std::sregex_iterator(); ++it)
-    out.push_back((*it)[1].str());
-  return out;
-}
-
-// Loaded once per knowledge base (the knowledge base is immutable).
-const KbExtras& Extras(const clinical::KnowledgeBase& kb) {
-  static std::mutex mu;
-  static std::map<const clinical::KnowledgeBase*, std::unique_ptr<KbExtras>> cache;
-  std::lock_guard lock(mu);
-  auto& slot = cache[&kb];
-  if (slot) return *slot;
-  slot = std::make_unique<KbExtras>();
-  if (auto t = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(kb.dir))) slot->code_tables = std::move(*t);
-  {
-    std::ifstream in(kb.dir / "fhir" / "order_codes.json");
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      Json j = Json::parse(ss.str(), nullptr, false);
-      if (j.is_object() && j.contains("orders") && j["orders"].is_array()) slot->order_codes = j["orders"];
-    }
-  }
-  for (const auto& m : kb.models) {
-    pugi::xml_document doc;
-    if (!doc.load_file((kb.dir / m.file).c_str())) continue;
-    for (auto rule : doc.select_nodes("//*[local-name()='rule']")) {
-      pugi::xml_node r = rule.node();
-      std::string id = r.attribute("id").as_string();
-      if (id.empty()) continue;
-      auto& lits = slot->rule_outputs[id];
-      for (pugi::xml_node oe : r.children()) {
-        std::string_view name = oe.name();
-        if (name != "outputEntry" && (name.size() < 12 || name.substr(name.size() - 12) != ":outputEntry")) continue;
-        for (pugi::xml_node text : oe.children())
-          for (auto& lit : StringLiterals(text.text().get())) lits.push_back(std::move(lit));
-      }
-    }
-  }
-  return *slot;
-}
-
 // Rules that fired (trace) in the given decisions and whose outputs name `id` (all of the
 // decisions' fired rules when `id` is empty).
-std::vector<std::string> FiredRules(const KbExtras& extras, const Json& rec, const std::set<std::string>& decisions,
+std::vector<std::string> FiredRules(const engine::Knowledge& kb, const Json& rec, const std::set<std::string>& decisions,
                                     const std::string& id) {
   std::vector<std::string> out;
   if (!rec.contains("trace") || !rec["trace"].is_array()) return out;
@@ -290,8 +240,8 @@ std::vector<std::string> FiredRules(const KbExtras& extras, const Json& rec, con
     if (!decisions.empty() && !decisions.count(t.value("decision", ""))) continue;
     std::string rule = t.value("rule", "");
     if (!id.empty()) {
-      auto it = extras.rule_outputs.find(rule);
-      if (it == extras.rule_outputs.end() || std::find(it->second.begin(), it->second.end(), id) == it->second.end())
+      auto it = kb.rule_outputs().find(rule);
+      if (it == kb.rule_outputs().end() || std::find(it->second.begin(), it->second.end(), id) == it->second.end())
         continue;
     }
     if (std::find(out.begin(), out.end(), rule) == out.end()) out.push_back(rule);
@@ -522,8 +472,8 @@ struct Evaluated {
   std::vector<std::string> notes;
 };
 
-std::string KnowledgeLine(const clinical::KnowledgeBase& kb) {
-  return "Zebra knowledge base " + kb.version + " (" + kb.release_date + ").";
+std::string KnowledgeLine(const engine::Knowledge& kb) {
+  return "Zebra knowledge base " + kb.version() + " (" + kb.release_date() + ").";
 }
 
 std::string RulesLine(const std::vector<std::string>& rules) {
@@ -533,15 +483,15 @@ std::string RulesLine(const std::vector<std::string>& rules) {
   return s + ".";
 }
 
-std::string CitationsLine(const clinical::KnowledgeBase& kb, const Json& keys) {
+std::string CitationsLine(const engine::Knowledge& kb, const Json& keys) {
   if (!keys.is_array() || keys.empty()) return "";
   std::string s = "Sources:";
   for (const auto& k : keys) {
     if (!k.is_string()) continue;
     std::string key = k.get<std::string>();
     std::string ref = key;
-    auto it = kb.citations.find(key);
-    if (it != kb.citations.end() && it->is_object() && it->contains("reference") && (*it)["reference"].is_string())
+    auto it = kb.citations().find(key);
+    if (it != kb.citations().end() && it->is_object() && it->contains("reference") && (*it)["reference"].is_string())
       ref = key + ": " + (*it)["reference"].get<std::string>();
     s += "\n- " + ref;
   }
@@ -589,9 +539,9 @@ std::string FieldLabel(const std::string& field) {
   return out;
 }
 
-std::string CatalogueTitle(const clinical::KnowledgeBase& kb, const char* section, const std::string& id) {
-  auto s = kb.catalogue.find(section);
-  if (s != kb.catalogue.end() && s->is_object()) {
+std::string CatalogueTitle(const engine::Knowledge& kb, const char* section, const std::string& id) {
+  auto s = kb.catalogue().find(section);
+  if (s != kb.catalogue().end() && s->is_object()) {
     auto e = s->find(id);
     if (e != s->end() && e->is_object() && e->contains("title") && (*e)["title"].is_string())
       return (*e)["title"].get<std::string>();
@@ -624,7 +574,7 @@ std::string DataUsed(const Evaluated& ev) {
   return s;
 }
 
-Json ReadinessCard(const CdsContext& ctx, const KbExtras& extras, const Evaluated& ev) {
+Json ReadinessCard(const CdsContext& ctx, const Evaluated& ev) {
   const Json& rec = ev.rec;
   const Json& missing = rec["missing"];
   const Json& workup = rec["workup"];
@@ -661,12 +611,12 @@ Json ReadinessCard(const CdsContext& ctx, const KbExtras& extras, const Evaluate
   if (rec["stage"].is_object() && !rec["stage"].value("group", Json()).is_string())
     detail += "Stage group: not determined (AJCC 8th).\n\n";
   detail += DataUsed(ev) + "\n\n";
-  detail += RulesLine(FiredRules(extras, rec, {"Classification Missing", "Stage Missing", "Missing", "Workup"}, "")) +
+  detail += RulesLine(FiredRules(*ctx.kb, rec, {"Classification Missing", "Stage Missing", "Missing", "Workup"}, "")) +
             "\n" + KnowledgeLine(*ctx.kb);
   return BaseCard(ctx, summary, indicator, detail, "tumor-board-readiness", "NET tumour-board readiness");
 }
 
-Json OptionsCard(const CdsContext& ctx, const KbExtras& extras, const Evaluated& ev) {
+Json OptionsCard(const CdsContext& ctx, const Evaluated& ev) {
   const Json& rec = ev.rec;
   std::vector<const Json*> options;
   for (const auto& o : rec["options"])
@@ -693,7 +643,7 @@ Json OptionsCard(const CdsContext& ctx, const KbExtras& extras, const Evaluated&
     std::string id = (*o)["id"].get<std::string>();
     detail += "\n- **" + (*o)["title"].get<std::string>() + "**" + ((*o).value("preferred", false) ? " (preferred)" : "") +
               ": " + (*o).value("rationale", "") + " Evidence: " + (*o).value("evidence", "") + ".";
-    auto rules = FiredRules(extras, rec, decisions, id);
+    auto rules = FiredRules(*ctx.kb, rec, decisions, id);
     if (!rules.empty()) detail += " Rule: `" + rules.front() + "`.";
   }
   if (!rec["not_recommended"].empty()) {
@@ -708,19 +658,19 @@ Json OptionsCard(const CdsContext& ctx, const KbExtras& extras, const Evaluated&
     detail += "\n\n**Also note**";
     for (const auto& t : info) detail += "\n- " + t;
   }
-  std::vector<std::string> rules = FiredRules(extras, rec, {"Scenario"}, "");
-  for (const auto& r : FiredRules(extras, rec, decisions, "")) rules.push_back(r);
-  detail += "\n\n" + RulesLine(rules) + "\n" + KnowledgeLine(*ctx.kb) + "\n\n_" + clinical::kSupportNotice + "_";
+  std::vector<std::string> rules = FiredRules(*ctx.kb, rec, {"Scenario"}, "");
+  for (const auto& r : FiredRules(*ctx.kb, rec, decisions, "")) rules.push_back(r);
+  detail += "\n\n" + RulesLine(rules) + "\n" + KnowledgeLine(*ctx.kb) + "\n\n_" + std::string(engine::SupportNotice()) + "_";
   return BaseCard(ctx, summary, "info", detail, "treatment-options", "NET treatment options");
 }
 
-Json AlertCard(const CdsContext& ctx, const KbExtras& extras, const Evaluated& ev, const Json& alert) {
+Json AlertCard(const CdsContext& ctx, const Evaluated& ev, const Json& alert) {
   std::string id = alert.value("id", "");
   std::string title = CatalogueTitle(*ctx.kb, "alerts", id);
   std::string text = alert.value("text", "");
   std::string summary = title == id ? text : title + ": " + text;
   std::string detail = text + "\n\n" + CitationsLine(*ctx.kb, alert.value("citations", Json::array()));
-  auto rules = FiredRules(extras, ev.rec, {}, id);
+  auto rules = FiredRules(*ctx.kb, ev.rec, {}, id);
   detail += "\n\n" + RulesLine(rules) + "\n" + KnowledgeLine(*ctx.kb);
   return BaseCard(ctx, summary, alert.value("severity", "warning"), detail, id, title);
 }
@@ -786,9 +736,9 @@ std::string ConceptLabel(const Json& cc) {
   return "a drafted order";
 }
 
-std::vector<DraftTherapy> DraftTherapies(const KbExtras& extras, const Json& draft_orders) {
+std::vector<DraftTherapy> DraftTherapies(const engine::Knowledge& kb, const Json& draft_orders) {
   std::vector<DraftTherapy> out;
-  const Json& tables = extras.code_tables;
+  const Json& tables = kb.code_tables();
   const Json& entries = draft_orders["entry"];
   std::map<std::string, const Json*> by_ref;  // Medication resources in the draft bundle
   for (const auto& e : entries)
@@ -834,7 +784,7 @@ std::vector<DraftTherapy> DraftTherapies(const KbExtras& extras, const Json& dra
       if (const Json* m = MatchTable(tables, Table(tables, "procedures"), cc))
         if (m->contains("option") && (*m)["option"].is_string()) t.options.push_back((*m)["option"]);
     if (t.options.empty() && t.drug.empty())
-      if (const Json* m = MatchTable(tables, extras.order_codes, cc)) {
+      if (const Json* m = MatchTable(tables, kb.order_codes(), cc)) {
         if (m->contains("options") && (*m)["options"].is_array())
           for (const auto& o : (*m)["options"])
             if (o.is_string()) t.options.push_back(o);
@@ -886,7 +836,7 @@ std::vector<DraftTherapy> DraftTherapies(const KbExtras& extras, const Json& dra
   return out;
 }
 
-std::vector<Json> OrderCards(const CdsContext& ctx, const KbExtras& extras, const Evaluated& ev,
+std::vector<Json> OrderCards(const CdsContext& ctx, const Evaluated& ev,
                              const std::vector<DraftTherapy>& drafts) {
   const Json& rec = ev.rec;
   std::set<std::string> offered;
@@ -937,7 +887,7 @@ std::vector<Json> OrderCards(const CdsContext& ctx, const KbExtras& extras, cons
         detail += "\n- " + CatalogueTitle(*ctx.kb, "options", id) + ": " + n.value("reason", "");
         for (const auto& c : n.value("citations", Json::array()))
           if (std::find(citations.begin(), citations.end(), c) == citations.end()) citations.push_back(c);
-        for (const auto& r : FiredRules(extras, rec, {"Not Recommended"}, id)) rules.push_back(r);
+        for (const auto& r : FiredRules(*ctx.kb, rec, {"Not Recommended"}, id)) rules.push_back(r);
       }
     } else {
       summary = "Not among the options Zebra finds for this case: " + titles;
@@ -956,7 +906,7 @@ std::vector<Json> OrderCards(const CdsContext& ctx, const KbExtras& extras, cons
     if (!cites.empty()) detail += "\n\n" + cites;
     detail += "\n\n" + DataUsed(ev);
     if (!rules.empty()) detail += "\n\n" + RulesLine(rules);
-    detail += "\n" + KnowledgeLine(*ctx.kb) + "\n\n_" + clinical::kSupportNotice + "_";
+    detail += "\n" + KnowledgeLine(*ctx.kb) + "\n\n_" + std::string(engine::SupportNotice()) + "_";
     Json card = BaseCard(ctx, summary, v.not_recommended ? "warning" : "info", detail, "order-check",
                          "NET therapy order check");
     Json actions = Json::array();
@@ -995,24 +945,25 @@ std::vector<Json> OrderCards(const CdsContext& ctx, const KbExtras& extras, cons
 
 // ---- request -> evaluation ------------------------------------------------------------------------
 
-tl::expected<Evaluated, HttpResult> EvaluateRequest(const CdsContext& ctx, const KbExtras& extras, const RequestInfo& req) {
+tl::expected<Evaluated, HttpResult> EvaluateRequest(const CdsContext& ctx, const RequestInfo& req) {
   auto data = GatherData(ctx, req);
   if (!data) return tl::unexpected(data.error());
-  fhir::MapOptions options;
-  options.as_of = DateOf(ctx.now_unix);
-  auto mapped = fhir::MapBundle(data->bundle.dump(), extras.code_tables, options);
-  if (!mapped) {
-    const auto& e = mapped.error().front();
-    return tl::unexpected(
-        Problem(422, "FHIR data could not be mapped", "prefetch", "the patient's FHIR data could not be read (" + e.path + ": " + e.message + ")"));
-  }
-  auto errors = clinical::ValidateCaseJson(mapped->case_json, *ctx.kb);
-  if (!errors.empty())
+  // The bundle is read as of the moment of the call, through the same front door as every other
+  // evaluation: the engine takes as_of from the bundle's timestamp.
+  data->bundle["timestamp"] = Rfc3339(ctx.now_unix);
+  std::string text;
+  json::AppendJson(text, data->bundle);
+  auto evaluated = engine::Evaluate(*ctx.kb, engine::CaseInput{text, engine::InputKind::kFhirBundle, {}});
+  if (!evaluated) {
+    const auto& e = evaluated.error().front();
+    const bool mapping = e.code == "invalid-fhir-bundle" || e.code == "invalid-json";
     return tl::unexpected(Problem(422, "FHIR data could not be mapped", "prefetch",
-                                  "the mapped case is not valid (" + errors.front().path + ": " + errors.front().message + ")"));
+                                  mapping ? "the patient's FHIR data could not be read (" + e.path + ": " + e.message + ")"
+                                          : "the mapped case is not valid (" + e.path + ": " + e.message + ")"));
+  }
   Evaluated ev;
-  ev.rec = clinical::Evaluate(*ctx.kb, mapped->case_json);
-  ev.report = std::move(mapped->report);
+  ev.rec = std::move(evaluated->recommendation);
+  ev.report = std::move(evaluated->mapping_report);
   ev.notes = std::move(data->notes);
   return ev;
 }
@@ -1095,25 +1046,24 @@ HttpResult HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std
       draft_orders = &*d;
     }
 
-    const KbExtras& extras = Extras(*ctx.kb);
     std::vector<DraftTherapy> drafts;
     if (draft_orders) {
-      drafts = DraftTherapies(extras, *draft_orders);
+      drafts = DraftTherapies(*ctx.kb, *draft_orders);
       // No NET therapy drafted: nothing to check, and no need to read the record.
       if (drafts.empty()) return JsonResult(200, Json{{"cards", Json::array()}});
     }
-    auto ev = EvaluateRequest(ctx, extras, req);
+    auto ev = EvaluateRequest(ctx, req);
     if (!ev) return ev.error();
     Json cards = Json::array();
     if (service->id == kTumorBoardService) {
       for (const auto& a : ev->rec["alerts"])
-        if (a.value("severity", "") == "critical") cards.push_back(AlertCard(ctx, extras, *ev, a));
-      cards.push_back(ReadinessCard(ctx, extras, *ev));
-      cards.push_back(OptionsCard(ctx, extras, *ev));
+        if (a.value("severity", "") == "critical") cards.push_back(AlertCard(ctx, *ev, a));
+      cards.push_back(ReadinessCard(ctx, *ev));
+      cards.push_back(OptionsCard(ctx, *ev));
       for (const auto& a : ev->rec["alerts"])
-        if (a.value("severity", "") == "warning") cards.push_back(AlertCard(ctx, extras, *ev, a));
+        if (a.value("severity", "") == "warning") cards.push_back(AlertCard(ctx, *ev, a));
     } else {
-      for (auto& c : OrderCards(ctx, extras, *ev, drafts)) cards.push_back(std::move(c));
+      for (auto& c : OrderCards(ctx, *ev, drafts)) cards.push_back(std::move(c));
     }
     Json out = Json::object();
     out["cards"] = cards;

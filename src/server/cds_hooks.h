@@ -8,8 +8,8 @@
 //  - feedback: validated and stored (Store::AddFeedback).
 //
 // The case comes from the FHIR data (prefetch, or fetched from fhirServer with
-// fhirAuthorization) through the same mapper as `zebra fhir map`; the cards come from
-// clinical::Evaluate. No clinical rule lives here: which therapy conflicts with a case is the
+// fhirAuthorization) through the engine's front door, as `zebra evaluate --fhir` reads a bundle
+// (as of the time of the call); the cards come from its recommendation. No clinical rule lives here: which therapy conflicts with a case is the
 // knowledge base's `Not Recommended` decision; drug codes are data (knowledge/fhir/code_tables.json
 // `medications`, `medication_combinations`, `procedures`, plus knowledge/fhir/order_codes.json).
 //
@@ -29,7 +29,7 @@
 #include <tl/expected.hpp>
 
 #include "auth/auth.h"
-#include "clinical/clinical.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
 namespace zebra::server {
@@ -44,7 +44,7 @@ struct HttpResult {
 using FhirGetFn = std::function<tl::expected<std::string, std::string>(const std::string& url, const std::string& token)>;
 
 struct CdsContext {
-  const clinical::KnowledgeBase* kb = nullptr;
+  const engine::Knowledge* kb = nullptr;
   store::Store* store = nullptr;          // null: feedback is validated but not stored; no shared jti check
   auth::JwtVerifier* verifier = nullptr;  // null: insecure dev mode, no authentication
   std::string service_url;                // e.g. https://zebra.example.org (no trailing slash)

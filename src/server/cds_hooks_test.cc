@@ -37,9 +37,9 @@ std::string ReadFile(const std::string& path) {
 const std::string kSharedExamples = std::string(ZEBRA_SOURCE_DIR) + "/../shared/examples/cds-hooks/";
 const std::string kFixtures = std::string(ZEBRA_SOURCE_DIR) + "/tests/cds/";
 
-const clinical::KnowledgeBase& Kb() {
+const engine::Knowledge& Kb() {
   static auto kb = [] {
-    auto loaded = clinical::LoadKnowledgeBase(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
+    auto loaded = engine::Knowledge::Load(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
     if (!loaded) throw std::runtime_error("knowledge base did not load");
     return *loaded;
   }();
@@ -154,7 +154,7 @@ void ExpectWellFormedCard(const Json& card, const std::string& patient_id) {
   EXPECT_EQ(card["source"]["url"], "https://zebra.example.org/");
   EXPECT_TRUE(card["source"]["topic"].contains("code"));
   std::string detail = card["detail"].get<std::string>();
-  EXPECT_THAT(detail, HasSubstr("Zebra knowledge base " + Kb().version));
+  EXPECT_THAT(detail, HasSubstr("Zebra knowledge base " + Kb().version()));
   ASSERT_TRUE(card["links"].is_array());
   for (const auto& l : card["links"]) {
     EXPECT_EQ(l["type"], "absolute");
@@ -171,7 +171,7 @@ void ExpectWellFormedCard(const Json& card, const std::string& patient_id) {
 
 int CountNotice(const Json& cards) {
   int n = 0;
-  for (const auto& c : cards) n += c["detail"].get<std::string>().find(clinical::kSupportNotice) != std::string::npos;
+  for (const auto& c : cards) n += c["detail"].get<std::string>().find(std::string(engine::SupportNotice())) != std::string::npos;
   return n;
 }
 
@@ -387,7 +387,7 @@ TEST(CdsOrderCheck, PrrtWithNegativeSstrImagingWarns) {
   std::string detail = cards[0]["detail"].get<std::string>();
   EXPECT_THAT(detail, HasSubstr("`nr_prrt_sstr_negative`"));
   EXPECT_THAT(detail, HasSubstr("Sources:"));
-  EXPECT_THAT(detail, HasSubstr(clinical::kSupportNotice));
+  EXPECT_THAT(detail, HasSubstr(std::string(engine::SupportNotice())));
   ASSERT_TRUE(cards[0].contains("suggestions"));
   EXPECT_EQ(cards[0]["suggestions"][0]["actions"][0]["type"], "delete");
   EXPECT_EQ(cards[0]["suggestions"][0]["actions"][0]["resourceId"], "ServiceRequest/draft-prrt");

@@ -26,9 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
-#include "clinical/clinical.h"
-#include "clinical/kb_tools.h"
-#include "fhir/fhir.h"
+#include "engine/engine.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 #include "server/deadline_server.h"
@@ -285,12 +283,10 @@ struct Server::Impl {
   using Handler = std::function<void(Call&)>;
 
   ServerOptions options;
-  std::shared_ptr<const clinical::KnowledgeBase> kb;
-  fhir::Json code_tables;
+  std::shared_ptr<const engine::Knowledge> kb;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::JwtVerifier> verifier;
   std::string openapi_text, knowledge_text, demo_cases_text;
-  std::map<std::string, std::string> model_xml;  // by model name and by file name
   std::string dummy_hash;                        // equalises login timing for unknown users
   std::unique_ptr<LoginThrottle> user_throttle;     // failed sign-ins per username
   std::unique_ptr<LoginThrottle> address_throttle;  // failed sign-ins per client address
@@ -403,57 +399,28 @@ struct Server::Impl {
     else if (method == "OPTIONS") http.Options(re, wrapped);
   }
 
-  // Case + FHIR → validated case JSON, exactly as `zebra evaluate` does it.
-  struct Parsed {
-    std::optional<Json> case_json;
-    int status = 0;
-    Json problem;
-  };
-
-  Parsed ParseEvaluationInput(const std::string& body, const std::string& as_of, bool allow_bundle) {
-    Parsed out;
-    std::string text;
-    const std::string* input = &body;
-    if (allow_bundle) {
-      auto probe = json::ParseStrict(body, json::ParseLimits{options.max_body_bytes, 64});
-      if (!probe) {
-        out.status = 400;
-        out.problem = Problem(400, "invalid-json", "Invalid JSON", "1 problem");
-        out.problem["errors"] =
-            Json::array({Json{{"path", JsonPath(probe.error().path)}, {"message", probe.error().message}}});
-        return out;
-      }
-      if (probe->is_object() && probe->value("resourceType", "") == "Bundle") {
-        fhir::MapOptions map_options;
-        if (!as_of.empty()) map_options.as_of = as_of;
-        auto mapped = fhir::MapBundle(body, code_tables, map_options);
-        if (!mapped) {
-          out.status = 400;
-          out.problem = Problem(400, "invalid-fhir-bundle", "Invalid FHIR bundle",
-                                Plural(mapped.error().size(), "problem"));
-          out.problem["errors"] = ErrorList(mapped.error());
-          return out;
-        }
-        text = mapped->case_json.dump();
-        input = &text;
-      }
-    }
-    auto c = clinical::ParseCase(*input, *kb);
-    if (!c) {
-      out.status = 400;
-      out.problem = Problem(400, "invalid-case", "Invalid case", Plural(c.error().size(), "problem"));
-      out.problem["errors"] = ErrorList(c.error());
-      return out;
-    }
-    out.case_json = std::move(*c);
-    return out;
+  // The problem answer for input errors from the engine (400 with every error and its path).
+  static Json InputProblem(const engine::Errors& errors) {
+    const std::string code = errors.empty() ? "invalid-case" : errors.front().code;
+    const char* title = code == "invalid-fhir-bundle" ? "Invalid FHIR bundle"
+                        : code == "invalid-json"      ? "Invalid JSON"
+                                                      : "Invalid case";
+    Json problem = Problem(400, code, title, engine::ProblemCount(errors.size()));
+    problem["errors"] = ErrorList(errors);
+    return problem;
   }
 
-  // The exact bytes `zebra evaluate` prints for a case.
-  std::string EvaluateToText(const Json& case_json) {
-    std::string text = clinical::SerializeRecommendation(clinical::Evaluate(*kb, case_json));
-    metrics.RecordEvaluation(true);
-    return text;
+  void SendInputProblem(Call& call, const engine::Errors& errors) {
+    call.res.status = 400;
+    call.res.set_content(Dump(InputProblem(errors)), kProblemType);
+  }
+
+  // Reads and evaluates case text through the engine: the exact bytes `zebra evaluate` prints.
+  engine::Result<engine::Evaluation> EvaluateText(std::string_view text, engine::InputKind kind,
+                                                  const std::string& as_of = {}) {
+    auto evaluated = engine::Evaluate(*kb, engine::CaseInput{text, kind, as_of});
+    metrics.RecordEvaluation(evaluated.has_value());
+    return evaluated;
   }
 
   bool ValidAsOf(Call& call, std::string& as_of) {
@@ -490,19 +457,19 @@ struct Server::Impl {
     return j;
   }
 
-  // The evaluation of a validated case, with its exact output bytes; not stored yet.
-  store::Evaluation NewEvaluation(const Json& case_json) {
+  // An evaluation, with its exact output bytes, to store.
+  store::Evaluation NewEvaluation(std::string output) {
     store::Evaluation e;
-    e.knowledge_version = kb->version;
+    e.knowledge_version = kb->version();
     e.engine_version = ZEBRA_VERSION;
-    e.output_json = EvaluateToText(case_json);
+    e.output_json = std::move(output);
     return e;
   }
 
-  // Evaluates a stored revision and stores the evaluation with its exact output bytes.
-  tl::expected<store::Evaluation, std::string> EvaluateAndStore(const store::CaseRevision& rev,
-                                                                const Json& case_json, const std::string& actor) {
-    store::Evaluation e = NewEvaluation(case_json);
+  // Stores the evaluation of a stored revision with its exact output bytes.
+  tl::expected<store::Evaluation, std::string> EvaluateAndStore(const store::CaseRevision& rev, std::string output,
+                                                                const std::string& actor) {
+    store::Evaluation e = NewEvaluation(std::move(output));
     e.case_id = rev.case_id;
     e.case_revision = rev.revision;
     e.created_by = actor;
@@ -728,7 +695,7 @@ void Server::Impl::RegisterStatelessRoutes() {
     Json out = Json::object();
     out["status"] = ping ? "ok" : "unavailable";
     out["store"] = std::string(store->Kind());
-    out["knowledge_version"] = kb->version;
+    out["knowledge_version"] = kb->version();
     out["engine_version"] = ZEBRA_VERSION;
     if (!ping) Log("zebra serve: store ping failed: " + ping.error());
     SendJson(call.res, ping ? 200 : 503, out);
@@ -743,18 +710,13 @@ void Server::Impl::RegisterStatelessRoutes() {
   Add("POST", "/v1/evaluate", Access::kOpenInDemo, [this](Call& call) {
     std::string as_of;
     if (!ValidAsOf(call, as_of)) return;
-    Parsed parsed = ParseEvaluationInput(call.req.body, as_of, /*allow_bundle=*/true);
-    if (!parsed.case_json) {
-      metrics.RecordEvaluation(false);
-      call.res.status = parsed.status;
-      call.res.set_content(Dump(parsed.problem), kProblemType);
-      return;
-    }
-    call.res.set_content(EvaluateToText(*parsed.case_json), "application/json");
+    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of);
+    if (!evaluated) return SendInputProblem(call, evaluated.error());
+    call.res.set_content(std::move(evaluated->output), "application/json");
   });
 
   Add("POST", "/v1/validate", Access::kOpenInDemo, [this](Call& call) {
-    auto c = clinical::ParseCase(call.req.body, *kb);
+    auto c = engine::ReadCase(*kb, call.req.body);
     Json out = Json::object();
     out["valid"] = c.has_value();
     out["errors"] = c ? Json::array() : ErrorList(c.error());
@@ -764,15 +726,13 @@ void Server::Impl::RegisterStatelessRoutes() {
   Add("POST", "/v1/fhir/map", Access::kOpenInDemo, [this](Call& call) {
     std::string as_of;
     if (!ValidAsOf(call, as_of)) return;
-    fhir::MapOptions map_options;
-    if (!as_of.empty()) map_options.as_of = as_of;
-    auto mapped = fhir::MapBundle(call.req.body, code_tables, map_options);
+    auto mapped = engine::MapFhir(*kb, call.req.body, as_of);
     if (!mapped) {
-      SendProblem(call.res, 400, "invalid-fhir-bundle", "Invalid FHIR bundle",
-                  Plural(mapped.error().size(), "problem"), ErrorList(mapped.error()));
+      call.res.status = 400;
+      call.res.set_content(Dump(InputProblem(mapped.error())), kProblemType);
       return;
     }
-    fhir::Json out = fhir::Json::object();
+    Json out = Json::object();
     out["case"] = mapped->case_json;
     out["report"] = mapped->report;
     call.res.set_content(out.dump(2) + "\n", "application/json");
@@ -782,12 +742,12 @@ void Server::Impl::RegisterStatelessRoutes() {
       [this](Call& call) { call.res.set_content(knowledge_text, "application/json"); });
 
   Add("GET", "/v1/knowledge/models/{name}", Access::kOpenInDemo, [this](Call& call) {
-    auto it = model_xml.find(call.req.matches[1].str());
-    if (it == model_xml.end()) {
+    const std::string* source = kb->model_source(call.req.matches[1].str());
+    if (!source) {
       SendProblem(call.res, 404, "not-found", "Not found", "no knowledge model with that name");
       return;
     }
-    call.res.set_content(it->second, "application/xml");
+    call.res.set_content(*source, "application/xml");
   });
 
   Add("GET", "/v1/demo-cases", Access::kOpenInDemo,
@@ -819,13 +779,8 @@ void Server::Impl::RegisterCaseRoutes() {
 
   // POST creates, PUT adds a revision; both evaluate the new revision in the same request.
   auto write_case = [this](Call& call, bool create) {
-    Parsed parsed = ParseEvaluationInput(call.req.body, "", /*allow_bundle=*/false);
-    if (!parsed.case_json) {
-      metrics.RecordEvaluation(false);
-      call.res.status = parsed.status;
-      call.res.set_content(Dump(parsed.problem), kProblemType);
-      return;
-    }
+    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kCase);
+    if (!evaluated) return SendInputProblem(call, evaluated.error());
     std::string id;
     if (!create) {
       id = call.req.matches[1];
@@ -833,7 +788,7 @@ void Server::Impl::RegisterCaseRoutes() {
     }
     // Evaluated before anything is stored: the revision and its evaluation are one transaction,
     // so a crash can never leave a revision without its evaluation.
-    store::Evaluation evaluation = NewEvaluation(*parsed.case_json);
+    store::Evaluation evaluation = NewEvaluation(std::move(evaluated->output));
     auto written = create ? store->CreateCaseWithEvaluation(call.req.body, call.Actor(), evaluation)
                           : store->UpdateCaseWithEvaluation(id, call.req.body, call.Actor(), evaluation);
     if (!written) return StoreFailure(call, written.error());
@@ -891,15 +846,15 @@ void Server::Impl::RegisterCaseRoutes() {
     std::string id = call.req.matches[1];
     auto rev = LoadCase(call, id, std::nullopt);
     if (!rev) return;
-    auto c = clinical::ParseCase(rev->case_json, *kb);
-    if (!c) {
+    auto evaluated = EvaluateText(rev->case_json, engine::InputKind::kCase);
+    if (!evaluated) {
       // Knowledge updates may tighten the schema; a stored case can then stop validating.
-      metrics.RecordEvaluation(false);
       SendProblem(call.res, 409, "case-no-longer-valid", "Stored case does not validate",
-                  "the latest revision does not pass the current schema; update the case", ErrorList(c.error()));
+                  "the latest revision does not pass the current schema; update the case",
+                  ErrorList(evaluated.error()));
       return;
     }
-    auto evaluation = EvaluateAndStore(*rev, *c, call.Actor());
+    auto evaluation = EvaluateAndStore(*rev, std::move(evaluated->output), call.Actor());
     if (!evaluation) return StoreFailure(call, evaluation.error());
     SendJson(call.res, 201, EvaluationBody(*evaluation));
   });
@@ -915,21 +870,20 @@ void Server::Impl::RegisterCaseRoutes() {
     }
     auto rev = LoadCase(call, id, (*stored)->case_revision);
     if (!rev) return;
-    auto c = clinical::ParseCase(rev->case_json, *kb);
-    if (!c) {
-      metrics.RecordEvaluation(false);
+    auto evaluated = EvaluateText(rev->case_json, engine::InputKind::kCase);
+    if (!evaluated) {
       SendProblem(call.res, 409, "case-no-longer-valid", "Stored case does not validate",
-                  "the stored revision does not pass the current schema", ErrorList(c.error()));
+                  "the stored revision does not pass the current schema", ErrorList(evaluated.error()));
       return;
     }
-    std::string now = EvaluateToText(*c);
+    std::string now = std::move(evaluated->output);
     bool identical = now == (*stored)->output_json;
     Audit(call.Actor(), "evaluation.replay", id,
           fmt::format("evaluation {} revision {}: {}", eid, rev->revision, identical ? "identical" : "different"));
     Json out = Json::object();
     out["identical"] = identical;
     out["stored_knowledge_version"] = (*stored)->knowledge_version;
-    out["current_knowledge_version"] = kb->version;
+    out["current_knowledge_version"] = kb->version();
     out["recommendation"] = ParseStored(now);
     SendJson(call.res, 200, out);
   });
@@ -941,7 +895,7 @@ void Server::Impl::RegisterCaseRoutes() {
     auto err = [&](const std::string& path, const std::string& message) {
       errors.push_back({{"path", path}, {"message", message}});
     };
-    const Json& options_catalogue = kb->catalogue.contains("options") ? kb->catalogue["options"] : kb->catalogue;
+
     if (!body || !body->is_object()) {
       err("$", "must be a JSON object {\"option_id\", \"attendees\", \"notes\"}");
     } else {
@@ -950,7 +904,7 @@ void Server::Impl::RegisterCaseRoutes() {
       }
       auto option = body->find("option_id");
       if (option == body->end() || !option->is_string()) err("$.option_id", "is required (a catalogue option id)");
-      else if (!options_catalogue.contains(option->get<std::string>()))
+      else if (!kb->HasOption(option->get<std::string>()))
         err("$.option_id", "is not an option id of the catalogue");
       auto attendees = body->find("attendees");
       if (attendees == body->end() || !attendees->is_array() || attendees->empty()) {
@@ -1167,55 +1121,21 @@ void Server::Impl::RegisterRoutes() {
 // ---- start-up ---------------------------------------------------------------------------------
 
 tl::expected<void, std::string> Server::Impl::Prepare() {
-  fs::path kdir = options.knowledge_dir.empty() ? clinical::DefaultKnowledgeDir() : fs::path(options.knowledge_dir);
-  auto loaded = clinical::LoadKnowledgeBase(kdir);
+  fs::path kdir = options.knowledge_dir.empty() ? engine::Knowledge::DefaultDir() : fs::path(options.knowledge_dir);
+  auto loaded = engine::Knowledge::Load(kdir);
   if (!loaded) {
     std::string msg = "the knowledge base does not load:";
-    for (const auto& e : loaded.error()) msg += "\n  " + e;
+    for (const auto& e : loaded.error()) msg += "\n  " + e.message;
     return tl::unexpected(msg);
   }
   kb = *loaded;
-  auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(kb->dir));
-  if (!tables) return tl::unexpected(tables.error());
-  code_tables = std::move(*tables);
 
   if (!ReadFile(options.openapi_file, openapi_text))
     return tl::unexpected("cannot read the OpenAPI description " + options.openapi_file);
   if (Json::parse(openapi_text, nullptr, false).is_discarded())
     return tl::unexpected(options.openapi_file + " is not valid JSON");
-
-  // GET /v1/knowledge: computed once; the knowledge base is immutable while serving.
-  Json models = Json::array();
-  for (const auto& m : kb->models) {
-    std::vector<std::string> errors;
-    auto rules = clinical::ReadKbRules(kb->dir / m.file, &errors);
-    Json entry = Json::object();
-    entry["name"] = m.model->name();
-    entry["file"] = m.file;
-    entry["decisions"] = m.model->DecisionNames();
-    entry["rules"] = rules.size();
-    models.push_back(std::move(entry));
-    std::string xml;
-    if (!ReadFile(kb->dir / m.file, xml)) return tl::unexpected("cannot read " + (kb->dir / m.file).string());
-    model_xml[m.model->name()] = xml;
-    model_xml[m.file] = std::move(xml);
-  }
-  Json option_list = Json::array();
-  const Json& catalogue = kb->catalogue.contains("options") ? kb->catalogue["options"] : kb->catalogue;
-  for (const auto& [id, option] : catalogue.items()) {
-    Json o = Json::object();
-    o["id"] = id;
-    if (option.is_object())
-      for (const auto& [k, v] : option.items()) o[k] = v;
-    option_list.push_back(std::move(o));
-  }
-  Json knowledge = Json::object();
-  knowledge["version"] = kb->version;
-  knowledge["date"] = kb->release_date;
-  knowledge["models"] = std::move(models);
-  knowledge["options"] = std::move(option_list);
-  knowledge["citations"] = kb->citations;
-  knowledge_text = knowledge.dump();
+  // GET /v1/knowledge: computed once; the knowledge is immutable while serving.
+  knowledge_text = Dump(kb->summary());
 
   // Demo cases: every examples/cases/*.json, sorted by file name.
   Json demo = Json::array();
@@ -1263,9 +1183,9 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
     Json demo = Json::parse(demo_cases_text);
     for (const auto& d : demo) {
       std::string text = d["case"].dump(2);
-      auto c = clinical::ParseCase(text, *kb);
-      if (!c) continue;  // an example that no longer validates is skipped, not served
-      auto written = store->CreateCaseWithEvaluation(text, "demo", NewEvaluation(*c));
+      auto evaluated = engine::Evaluate(*kb, engine::CaseInput{text, engine::InputKind::kCase, {}});
+      if (!evaluated) continue;  // an example that no longer validates is skipped, not served
+      auto written = store->CreateCaseWithEvaluation(text, "demo", NewEvaluation(std::move(evaluated->output)));
       if (!written) return tl::unexpected("store: " + written.error());
     }
   }
@@ -1440,7 +1360,7 @@ tl::expected<void, std::string> Server::Start() {
   s.thread = std::thread([&s] { s.http.listen_after_bind(); });
   for (int i = 0; i < 2000 && !s.http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   s.Log(fmt::format("zebra serve: listening on http://{}:{} (store {}, knowledge {}, engine {})", s.options.host,
-                    s.port, s.store->Kind(), s.kb->version, ZEBRA_VERSION));
+                    s.port, s.store->Kind(), s.kb->version(), ZEBRA_VERSION));
   return {};
 }
 
