@@ -4,7 +4,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 PRESET    ?= release
 
-.PHONY: all setup build web run test unit-test asan-test tck bench soak fuzz clean
+.PHONY: all setup build web run test unit-test asan-test bench soak fuzz clean
 FUZZ_SECONDS ?= 60
 
 all: build

@@ -80,11 +80,16 @@ if [[ "$out" != *$'\e'* && "$out" != *$'\a'* && "$out" == *"esc-"* ]]; then pass
   fail=$((fail + 1)); echo "FAIL evaluate-text-escapes: an escape character reached the terminal output"; fi
 
 # FHIR: the shared mCODE example maps and evaluates.
+# (../shared is part of the test set-up: a missing example fails, it is not skipped.)
 bundle=../shared/examples/fhir/mcode-pnet-g2-bundle.json
-if [[ -f $bundle ]]; then
-  check fhir-map 0 "$ZEBRA" fhir map "$bundle"; expect_contains fhir-map-site "$out" '"primary_site": "pancreas"'
-  check evaluate-fhir 0 "$ZEBRA" evaluate --fhir "$bundle"; expect_contains evaluate-fhir-out "$out" '"case_id"'
-fi
+if [[ ! -f $bundle ]]; then fail=$((fail + 1)); echo "FAIL $bundle is missing: ../shared must sit beside the project"; fi
+check fhir-map 0 "$ZEBRA" fhir map "$bundle"; expect_contains fhir-map-site "$out" '"primary_site": "pancreas"'
+check evaluate-fhir 0 "$ZEBRA" evaluate --fhir "$bundle"; expect_contains evaluate-fhir-out "$out" '"case_id"'
+# `zebra fhir map` output pipes into `zebra evaluate -`, and a bundle is recognised without --fhir.
+check fhir-map-pipe 0 sh -c "\"$ZEBRA\" fhir map \"$bundle\" | \"$ZEBRA\" evaluate -"
+expect_contains fhir-map-pipe-out "$out" '"schema": "zebra.recommendation/v1"'
+a=$("$ZEBRA" evaluate --fhir "$bundle"); b=$("$ZEBRA" evaluate "$bundle")
+if [[ -n "$a" && "$a" == "$b" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL evaluate BUNDLE without --fhir differs"; fi
 echo '{"resourceType":"Patient"}' > "$tmp/notbundle.json"
 check fhir-bad 2 "$ZEBRA" fhir map "$tmp/notbundle.json"; expect_contains fhir-bad-path "$err" "resourceType"
 

@@ -8,6 +8,15 @@
 namespace zebra::clinical {
 namespace {
 
+// The member `key` of an object, or null: the recommendation is ours, but a missing member must
+// not reach const operator[] (undefined behaviour in nlohmann's release builds).
+const Json& At(const Json& j, const char* key) {
+  static const Json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
 std::string S(const Json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
@@ -49,60 +58,60 @@ std::string RenderText(const Json& r) {
   o << "Zebra recommendation for case " << S(r, "case_id") << "  (knowledge " << S(r, "knowledge_version")
     << ", engine " << S(r, "zebra_version") << ")\n";
   o << S(r, "notice") << "\n\n";
-  const Json& c = r["classification"];
+  const Json& c = At(r, "classification");
   o << "Classification: " << S(c, "category") << (S(c, "grade").empty() ? "" : " " + S(c, "grade")) << "\n";
   if (!S(c, "basis").empty()) o << "  " << S(c, "basis") << "\n";
-  const Json& st = r["stage"];
+  const Json& st = At(r, "stage");
   o << "Stage: " << (S(st, "group").empty() ? "not staged" : S(st, "group")) << "  " << S(st, "t") << " "
     << S(st, "n") << " " << S(st, "m");
   if (!S(st, "chapter").empty()) o << "  (" << S(st, "system") << ", " << S(st, "chapter") << ")";
-  if (!st["derived"].empty()) o << "  derived: " << Join(st["derived"]);
+  if (!At(st, "derived").empty()) o << "  derived: " << Join(At(st, "derived"));
   o << "\n";
   if (!S(st, "basis").empty()) o << "  " << S(st, "basis") << "\n";
-  o << "Scenario: " << S(r["scenario"], "title") << " [" << S(r["scenario"], "id") << "]\n\n";
+  o << "Scenario: " << S(At(r, "scenario"), "title") << " [" << S(At(r, "scenario"), "id") << "]\n\n";
 
-  if (!r["alerts"].empty()) {
+  if (!At(r, "alerts").empty()) {
     o << "ALERTS\n";
-    for (const auto& a : r["alerts"])
-      o << "  [" << S(a, "severity") << "] " << S(a, "id") << ": " << S(a, "text") << "  (" << Join(a["citations"]) << ")\n";
+    for (const auto& a : At(r, "alerts"))
+      o << "  [" << S(a, "severity") << "] " << S(a, "id") << ": " << S(a, "text") << "  (" << Join(At(a, "citations")) << ")\n";
     o << "\n";
   }
   o << "OPTIONS\n";
-  for (const auto& opt : r["options"]) {
+  for (const auto& opt : At(r, "options")) {
     o << "  " << (opt.value("preferred", false) ? "* " : "- ") << S(opt, "title") << " [" << S(opt, "id") << "], "
       << S(opt, "intent") << "\n";
     if (!S(opt, "rationale").empty()) o << "      why: " << S(opt, "rationale") << "\n";
-    if (!S(opt, "evidence").empty()) o << "      evidence: " << S(opt, "evidence") << "  (" << Join(opt["citations"]) << ")\n";
-    if (!opt["side_effects"].empty()) o << "      side effects: " << Join(opt["side_effects"]) << "\n";
-    if (!opt["cautions"].empty()) o << "      cautions: " << Join(opt["cautions"], "; ") << "\n";
+    if (!S(opt, "evidence").empty()) o << "      evidence: " << S(opt, "evidence") << "  (" << Join(At(opt, "citations")) << ")\n";
+    if (!At(opt, "side_effects").empty()) o << "      side effects: " << Join(At(opt, "side_effects")) << "\n";
+    if (!At(opt, "cautions").empty()) o << "      cautions: " << Join(At(opt, "cautions"), "; ") << "\n";
   }
-  if (!r["not_recommended"].empty()) {
+  if (!At(r, "not_recommended").empty()) {
     o << "\nNOT RECOMMENDED\n";
-    for (const auto& n : r["not_recommended"])
-      o << "  - " << S(n, "id") << ": " << S(n, "reason") << "  (" << Join(n["citations"]) << ")\n";
+    for (const auto& n : At(r, "not_recommended"))
+      o << "  - " << S(n, "id") << ": " << S(n, "reason") << "  (" << Join(At(n, "citations")) << ")\n";
   }
-  if (!r["workup"].empty()) {
+  if (!At(r, "workup").empty()) {
     o << "\nWORKUP STILL NEEDED\n";
-    for (const auto& w : r["workup"]) o << "  - " << S(w, "id") << ": " << S(w, "text") << "\n";
+    for (const auto& w : At(r, "workup")) o << "  - " << S(w, "id") << ": " << S(w, "text") << "\n";
   }
-  if (!r["monitoring"].empty()) {
+  if (!At(r, "monitoring").empty()) {
     o << "\nMONITORING\n";
-    for (const auto& m : r["monitoring"])
+    for (const auto& m : At(r, "monitoring"))
       o << "  - " << S(m, "test") << " (interval: " << S(m, "interval") << "; duration: " << S(m, "duration") << ")\n      "
         << S(m, "text") << "\n";
   }
-  if (!r["missing"].empty()) {
+  if (!At(r, "missing").empty()) {
     o << "\nMISSING DATA\n";
-    for (const auto& m : r["missing"]) o << "  - " << S(m, "field") << ": blocks " << S(m, "blocks") << "\n";
+    for (const auto& m : At(r, "missing")) o << "  - " << S(m, "field") << ": blocks " << S(m, "blocks") << "\n";
   }
-  const Json& ps = r["patient_summary"];
+  const Json& ps = At(r, "patient_summary");
   o << "\nFOR THE PATIENT (reading grade " << S(ps, "reading_grade") << ")\n  " << S(ps, "text") << "\n";
-  if (!ps["questions_to_ask"].empty()) {
+  if (!At(ps, "questions_to_ask").empty()) {
     o << "  Questions to ask:\n";
-    for (const auto& q : ps["questions_to_ask"]) o << "   - " << q.get<std::string>() << "\n";
+    for (const auto& q : At(ps, "questions_to_ask")) o << "   - " << q.get<std::string>() << "\n";
   }
   o << "\nRULES THAT FIRED\n";
-  for (const auto& t : r["trace"]) o << "  " << S(t, "decision") << ": " << S(t, "rule") << "\n";
+  for (const auto& t : At(r, "trace")) o << "  " << S(t, "decision") << ": " << S(t, "rule") << "\n";
   // The case id and texts come from the input: escape sequences (ESC, CSI, other controls) would
   // drive the user's terminal, so they are shown as U+FFFD.
   return json::SanitizeUtf8(o.str(), /*controls=*/true);
@@ -122,61 +131,61 @@ std::string RenderHtml(const Json& r) {
   o << "<h1>Recommendation for case " << Escape(S(r, "case_id")) << "</h1>\n";
   o << "<p class=\"muted\">" << Escape(S(r, "notice")) << " Knowledge version " << Escape(S(r, "knowledge_version"))
     << ", engine " << Escape(S(r, "zebra_version")) << ".</p>\n";
-  const Json& c = r["classification"];
-  const Json& st = r["stage"];
+  const Json& c = At(r, "classification");
+  const Json& st = At(r, "stage");
   o << "<p><strong>Classification:</strong> " << Escape(S(c, "category")) << " " << Escape(S(c, "grade")) << " — "
     << Escape(S(c, "basis")) << "<br><strong>Stage:</strong> " << Escape(S(st, "group").empty() ? "not staged" : S(st, "group"))
     << " (" << Escape(S(st, "t")) << " " << Escape(S(st, "n")) << " " << Escape(S(st, "m")) << ", "
-    << Escape(S(st, "chapter")) << ")<br><strong>Scenario:</strong> " << Escape(S(r["scenario"], "title")) << "</p>\n";
-  if (!r["alerts"].empty()) {
+    << Escape(S(st, "chapter")) << ")<br><strong>Scenario:</strong> " << Escape(S(At(r, "scenario"), "title")) << "</p>\n";
+  if (!At(r, "alerts").empty()) {
     o << "<h2>Alerts</h2>\n";
-    for (const auto& a : r["alerts"])
+    for (const auto& a : At(r, "alerts"))
       o << "<div class=\"alert " << Escape(S(a, "severity")) << "\"><strong>" << Escape(S(a, "severity")) << ":</strong> "
-        << Escape(S(a, "text")) << " <span class=\"muted\">[" << Escape(Join(a["citations"])) << "]</span></div>\n";
+        << Escape(S(a, "text")) << " <span class=\"muted\">[" << Escape(Join(At(a, "citations"))) << "]</span></div>\n";
   }
   o << "<h2>Options</h2>\n";
-  for (const auto& opt : r["options"]) {
+  for (const auto& opt : At(r, "options")) {
     o << "<details><summary>" << (opt.value("preferred", false) ? "<span class=\"pref\">Preferred:</span> " : "")
       << Escape(S(opt, "title")) << " <span class=\"muted\">(" << Escape(S(opt, "intent")) << ")</span></summary>"
       << "<p>" << Escape(S(opt, "rationale")) << "</p><p><em>Evidence:</em> " << Escape(S(opt, "evidence")) << " ["
-      << Escape(Join(opt["citations"])) << "]</p>";
-    if (!opt["side_effects"].empty()) o << "<p><em>Side effects:</em> " << Escape(Join(opt["side_effects"])) << "</p>";
-    if (!opt["cautions"].empty()) o << "<p><em>Cautions:</em> " << Escape(Join(opt["cautions"], "; ")) << "</p>";
+      << Escape(Join(At(opt, "citations"))) << "]</p>";
+    if (!At(opt, "side_effects").empty()) o << "<p><em>Side effects:</em> " << Escape(Join(At(opt, "side_effects"))) << "</p>";
+    if (!At(opt, "cautions").empty()) o << "<p><em>Cautions:</em> " << Escape(Join(At(opt, "cautions"), "; ")) << "</p>";
     o << "</details>\n";
   }
-  if (!r["not_recommended"].empty()) {
+  if (!At(r, "not_recommended").empty()) {
     o << "<h2>Not recommended</h2><ul>\n";
-    for (const auto& n : r["not_recommended"])
+    for (const auto& n : At(r, "not_recommended"))
       o << "<li><strong>" << Escape(S(n, "id")) << "</strong>: " << Escape(S(n, "reason")) << "</li>\n";
     o << "</ul>\n";
   }
-  if (!r["workup"].empty()) {
+  if (!At(r, "workup").empty()) {
     o << "<h2>Workup still needed</h2><ul>\n";
-    for (const auto& w : r["workup"]) o << "<li>" << Escape(S(w, "text")) << "</li>\n";
+    for (const auto& w : At(r, "workup")) o << "<li>" << Escape(S(w, "text")) << "</li>\n";
     o << "</ul>\n";
   }
-  if (!r["monitoring"].empty()) {
+  if (!At(r, "monitoring").empty()) {
     o << "<h2>Monitoring</h2><ul>\n";
-    for (const auto& m : r["monitoring"])
+    for (const auto& m : At(r, "monitoring"))
       o << "<li><strong>" << Escape(S(m, "test")) << "</strong> (interval: " << Escape(S(m, "interval"))
         << "; duration: " << Escape(S(m, "duration")) << ") " << Escape(S(m, "text")) << "</li>\n";
     o << "</ul>\n";
   }
-  if (!r["missing"].empty()) {
+  if (!At(r, "missing").empty()) {
     o << "<h2>Missing data</h2><ul>\n";
-    for (const auto& m : r["missing"])
+    for (const auto& m : At(r, "missing"))
       o << "<li><code>" << Escape(S(m, "field")) << "</code>: blocks " << Escape(S(m, "blocks")) << "</li>\n";
     o << "</ul>\n";
   }
-  const Json& ps = r["patient_summary"];
+  const Json& ps = At(r, "patient_summary");
   o << "<h2>For the patient</h2><p>" << Escape(S(ps, "text")) << "</p>\n";
-  if (!ps["questions_to_ask"].empty()) {
+  if (!At(ps, "questions_to_ask").empty()) {
     o << "<p>Questions to ask:</p><ul>\n";
-    for (const auto& q : ps["questions_to_ask"]) o << "<li>" << Escape(q.get<std::string>()) << "</li>\n";
+    for (const auto& q : At(ps, "questions_to_ask")) o << "<li>" << Escape(q.get<std::string>()) << "</li>\n";
     o << "</ul>\n";
   }
   o << "<h2>Why: rules that fired</h2><ul class=\"muted\">\n";
-  for (const auto& t : r["trace"]) o << "<li>" << Escape(S(t, "decision")) << ": " << Escape(S(t, "rule")) << "</li>\n";
+  for (const auto& t : At(r, "trace")) o << "<li>" << Escape(S(t, "decision")) << ": " << Escape(S(t, "rule")) << "</li>\n";
   o << "</ul>\n</body></html>\n";
   return o.str();
 }

@@ -35,12 +35,7 @@
 #include "server/static_files.h"
 #include "store/store.h"
 
-#if __has_include("server/cds_hooks.h")
 #include "server/cds_hooks.h"
-#define ZEBRA_HAVE_CDS_HOOKS 1
-#else
-#define ZEBRA_HAVE_CDS_HOOKS 0
-#endif
 
 namespace zebra::server {
 namespace {
@@ -1012,7 +1007,6 @@ void Server::Impl::RegisterCdsRoutes() {
     cors(call.res);
     call.res.status = 204;
   });
-#if ZEBRA_HAVE_CDS_HOOKS
   auto context = [this] {
     CdsContext ctx;
     ctx.kb = kb.get();
@@ -1049,23 +1043,6 @@ void Server::Impl::RegisterCdsRoutes() {
     send(call, HandleCdsFeedback(context(), call.req.matches[1].str(), call.req.get_header_value("Authorization"),
                                  call.req.body));
   });
-#else
-  // CDS Hooks are being written (src/server/cds_hooks.cc); until then the discovery lists nothing.
-  Add("GET", "/cds-services", Access::kOpen, [cors](Call& call) {
-    cors(call.res);
-    call.res.set_content(R"({"services":[]})", "application/json");
-  });
-  auto not_yet = [this, cors](Call& call) {
-    cors(call.res);
-    if (!options.insecure_dev && !verifier) {
-      call.res.status = 401;
-      return;
-    }
-    SendProblem(call.res, 404, "not-found", "Not found", "no such CDS service");
-  };
-  Add("POST", "/cds-services/{id}", Access::kOpen, not_yet);
-  Add("POST", "/cds-services/{id}/feedback", Access::kOpen, not_yet);
-#endif
 }
 
 // ---- static files -----------------------------------------------------------------------------
