@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "engine/engine.h"
 
 namespace zebra::cli {
 namespace {
@@ -53,7 +54,12 @@ int Main(int argc, char** argv, Io io) {
     return 0;
   }
   if (name == "--version") {
-    io.out << "zebra " << ZEBRA_VERSION << "\n";
+    io.out << "zebra " << ZEBRA_VERSION << " (commit " << ZEBRA_COMMIT << ")\n";
+    const auto& data = engine::Data();
+    auto k = engine::Knowledge::Load(engine::Knowledge::DefaultDir());
+    if (k) io.out << "knowledge " << (*k)->version() << " (" << (*k)->release_date() << ") from " << (*k)->dir().string() << "\n";
+    else io.out << "knowledge: does not load from " << engine::Knowledge::DefaultDir().string() << "\n";
+    io.out << "data " << data.root.string() << (data.installed ? " (installed)" : " (source tree)") << "\n";
     return 0;
   }
   auto it = commands.find(name);

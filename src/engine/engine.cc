@@ -1,7 +1,6 @@
 #include "engine/engine.h"
 
-#include <unistd.h>
-
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -127,7 +126,36 @@ Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
   return std::shared_ptr<const Knowledge>(std::move(k));
 }
 
-fs::path Knowledge::DefaultDir() { return clinical::DefaultKnowledgeDir(); }
+fs::path Knowledge::DefaultDir() {
+  if (const char* env = std::getenv("ZEBRA_KNOWLEDGE"); env && *env) return env;
+  if (std::error_code ec; fs::exists("knowledge/manifest.json", ec)) return "knowledge";
+  return Data().knowledge;
+}
+
+const DataPaths& Data() {
+  static const DataPaths paths = [] {
+    DataPaths p;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    const fs::path share = ec ? fs::path() : exe.parent_path().parent_path() / "share" / "zebra";
+    if (!share.empty() && fs::exists(share / "knowledge" / "manifest.json", ec)) {
+      p.root = share;
+      p.knowledge = share / "knowledge";
+      p.web_root = share / "web";
+      p.demo_cases = share / "examples" / "cases";
+      p.openapi = share / "openapi.json";
+      p.installed = true;
+      return p;
+    }
+    p.root = ZEBRA_SOURCE_DIR;
+    p.knowledge = p.root / "knowledge";
+    p.web_root = p.root / "web" / "dist";
+    p.demo_cases = p.root / "examples" / "cases";
+    p.openapi = p.root / "src" / "server" / "openapi.json";
+    return p;
+  }();
+  return paths;
+}
 
 const std::string& Knowledge::version() const { return base_->version; }
 const std::string& Knowledge::release_date() const { return base_->release_date; }

@@ -38,7 +38,7 @@ class Knowledge {
  public:
   // Loads models, catalogue, citations, case schema and FHIR code tables from `dir`.
   static Result<std::shared_ptr<const Knowledge>> Load(const std::filesystem::path& dir);
-  // $ZEBRA_KNOWLEDGE, ./knowledge, the installed data directory, or the source tree's.
+  // $ZEBRA_KNOWLEDGE, ./knowledge, else Data().knowledge (installed, or the source tree's).
   static std::filesystem::path DefaultDir();
 
   const std::string& version() const;
@@ -128,5 +128,15 @@ std::string ProblemCount(std::size_t n);
 
 // The notice every output carries once.
 std::string_view SupportNotice();
+
+// Where Zebra's data files are: beside an installed binary (PREFIX/bin/zebra →
+// PREFIX/share/zebra/{knowledge,schema,web,examples/cases,openapi.json}, so an install can be moved
+// as a whole), or else the source tree the binary was built from.
+struct DataPaths {
+  std::filesystem::path root;
+  std::filesystem::path knowledge, web_root, demo_cases, openapi;
+  bool installed = false;
+};
+const DataPaths& Data();
 
 }  // namespace zebra::engine

@@ -1098,6 +1098,9 @@ void Server::Impl::RegisterRoutes() {
 // ---- start-up ---------------------------------------------------------------------------------
 
 tl::expected<void, std::string> Server::Impl::Prepare() {
+  if (options.web_root.empty()) options.web_root = engine::Data().web_root.string();
+  if (options.demo_cases_dir.empty()) options.demo_cases_dir = engine::Data().demo_cases.string();
+  if (options.openapi_file.empty()) options.openapi_file = engine::Data().openapi.string();
   fs::path kdir = options.knowledge_dir.empty() ? engine::Knowledge::DefaultDir() : fs::path(options.knowledge_dir);
   auto loaded = engine::Knowledge::Load(kdir);
   if (!loaded) {

@@ -29,9 +29,10 @@ struct ServerOptions {
   std::string knowledge_dir;  // empty: clinical::DefaultKnowledgeDir()
   std::string jwt_config;     // auth::LoadJwtConfig file with the trusted CDS Hooks issuers
   std::string service_url;    // JWT `aud`; empty: http://HOST:PORT
-  std::string web_root = ZEBRA_SOURCE_DIR "/web/dist";
-  std::string demo_cases_dir = ZEBRA_SOURCE_DIR "/examples/cases";
-  std::string openapi_file = ZEBRA_SOURCE_DIR "/src/server/openapi.json";
+  // Empty: from engine::Data() (beside the installed binary, or the source tree).
+  std::string web_root;
+  std::string demo_cases_dir;
+  std::string openapi_file;
   std::size_t threads = 0;  // 0: 4 x hardware concurrency, at least 64
 
   // Limits. The request-line and header limits (8 KiB each) are fixed inside cpp-httplib.
