@@ -934,7 +934,7 @@ std::vector<Json> OrderCards(const CdsContext& ctx, const KbExtras& extras, cons
         detail += "\n- " + CatalogueTitle(*ctx.kb, "options", id) + ": " + n.value("reason", "");
         for (const auto& c : n.value("citations", Json::array()))
           if (std::find(citations.begin(), citations.end(), c) == citations.end()) citations.push_back(c);
-        for (const auto& r : FiredRules(extras, rec, {"Not Recommended"}, id)) rules.push_back(r);
+        for (const auto& r : FiredRules(extras, rec, {"Pathway Not Recommended", "Safety Checks"}, id)) rules.push_back(r);
       }
     } else {
       summary = "Not among the options Zebra finds for this case: " + titles;
