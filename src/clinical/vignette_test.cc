@@ -152,6 +152,12 @@ void CheckVignette(const fs::path& file) {
       EXPECT_FALSE(monitoring_has(n.get<std::string>())) << label << ": monitoring test containing " << n << " present";
     }
   }
+  if (x.contains("patient_summary_include")) {
+    for (const auto& n : x["patient_summary_include"]) {
+      EXPECT_NE(Lower(r["patient_summary"]["text"].get<std::string>()).find(Lower(n.get<std::string>())), std::string::npos)
+          << label << ": patient summary lacks " << n;
+    }
+  }
   // No two options of a declared exclusive group (knowledge/manifest.json) are both preferred.
   for (const auto& v : ExclusiveGroupViolations(Kb().manifest, r)) ADD_FAILURE() << label << ": " << v;
   // Every source names a citation key of knowledge/citations.json first (e.g. "S40 Lutathera label").
