@@ -232,3 +232,50 @@ TEST(ReadabilityTest, FleschKincaidOrdersTexts) {
 
 }  // namespace
 }  // namespace zebra::clinical
+
+namespace zebra::clinical {
+namespace {
+
+std::vector<std::string> ReadersOf(const std::vector<FieldReaders>& all, const std::string& field) {
+  for (const auto& f : all)
+    if (f.field == field) return f.rules;
+  ADD_FAILURE() << field << " is not a case field";
+  return {};
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// Issue 14: the shipped knowledge base reads every case field (or says why not), and the field
+// report follows derived facts (Treatment Facts.heart_failure) and list items (prior_therapies).
+TEST(KbCheckTest, ShippedKnowledgeReadsEveryFieldAndKeepsExclusiveGroups) {
+  auto res = CheckKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
+  for (const auto& e : res.errors) ADD_FAILURE() << e;
+  EXPECT_GT(res.fields_read, 40);
+  EXPECT_GT(res.generated_cases, 10000);
+}
+
+TEST(KbCheckTest, FieldReadersFollowDerivedFactsAndListItems) {
+  std::vector<std::string> errors;
+  auto all = CaseFieldReaders(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge", &errors);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_TRUE(Has(ReadersOf(all, "patient.heart_failure"), "treatment.dmn:s_suni_heart_failure"));
+  EXPECT_TRUE(Has(ReadersOf(all, "patient.neutrophils_10e9_l"), "treatment.dmn:s_prrt_anc_low"));
+  EXPECT_TRUE(Has(ReadersOf(all, "tumor.fdg_pet"), "treatment.dmn:s_observation_aggressive"));
+  EXPECT_TRUE(Has(ReadersOf(all, "history.prior_therapies[].option"), "treatment.dmn:s_prrt_after_alkylator"));
+  EXPECT_TRUE(Has(ReadersOf(all, "tumor.ki67_percent"), "classification.dmn:alert_ki67_near_20"));
+  // Informational fields are read by no rule (the manifest says why).
+  EXPECT_TRUE(ReadersOf(all, "patient.preferences.notes").empty());
+}
+
+TEST(KbCheckTest, ExclusiveGroupViolationsNamesBothOptions) {
+  Json manifest = Json::parse(R"({"exclusive_option_groups": [{"id": "g", "options": ["a.x", "b.y"], "reason": "r"}]})");
+  Json both = Json::parse(R"({"options": [{"id": "a.x", "preferred": true}, {"id": "b.y", "preferred": true}]})");
+  Json one = Json::parse(R"({"options": [{"id": "a.x", "preferred": true}, {"id": "b.y", "preferred": false}]})");
+  auto v = ExclusiveGroupViolations(manifest, both);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].find("a.x b.y"), std::string::npos);
+  EXPECT_TRUE(ExclusiveGroupViolations(manifest, one).empty());
+}
+
+}  // namespace
+}  // namespace zebra::clinical
