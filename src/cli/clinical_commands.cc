@@ -115,6 +115,13 @@ int KbCommand(const Args& args, Io io) {
     auto res = clinical::CheckKnowledgeBase(d);
     for (const auto& e : res.errors) io.err << "error: " << e << "\n";
     for (const auto& w : res.warnings) io.err << "warning: " << w << "\n";
+    if (!res.field_report.empty()) {
+      io.out << "case fields (read by rules, or informational):\n";
+      for (const auto& f : res.field_report) io.out << "  " << f << "\n";
+      io.out << "case fields: " << res.fields_read << " read, " << res.fields_informational << " informational, "
+             << (res.field_report.size() - static_cast<size_t>(res.fields_read + res.fields_informational)) << " unread\n";
+    }
+    if (res.generated_cases > 0) io.out << "exclusive option groups: " << res.generated_cases << " generated cases checked\n";
     io.out << "kb check: " << res.models << " models, " << res.rules << " rules, " << res.options << " options, "
            << res.citations << " citations: " << (res.errors.empty() ? "ok" : std::to_string(res.errors.size()) + " error(s)")
            << "\n";

@@ -1,5 +1,7 @@
 #include "clinical/kb_tools.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -122,6 +124,11 @@ std::vector<KbRule> ReadKbRules(const std::filesystem::path& dmn_file, std::vect
   return rules;
 }
 
+namespace {
+void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, KbCheckResult& res);
+void CheckExclusiveGroups(const KnowledgeBase& kb, const std::set<std::string>& option_ids, KbCheckResult& res);
+}  // namespace
+
 KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
   KbCheckResult res;
   auto kb = LoadKnowledgeBase(dir);
@@ -205,7 +212,345 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
           }
     }
   }
+  CheckFieldCoverage(dir, k.manifest, res);
+  if (res.errors.empty()) CheckExclusiveGroups(k, option_ids, res);
   return res;
+}
+
+// ---- case-field coverage ------------------------------------------------------------------------
+
+namespace {
+
+// Leaf fields of the case schema as JSON paths; items of a list of objects as `list[].key`.
+void SchemaLeaves(const Json& schema, const std::string& prefix, std::vector<std::string>& out) {
+  if (!schema.is_object()) return;
+  if (schema.contains("properties") && schema["properties"].is_object()) {
+    for (const auto& [key, sub] : schema["properties"].items())
+      SchemaLeaves(sub, prefix.empty() ? key : prefix + "." + key, out);
+    return;
+  }
+  if (schema.value("type", "") == "array" && schema.contains("items") && schema["items"].contains("properties")) {
+    SchemaLeaves(schema["items"], prefix + "[]", out);
+    return;
+  }
+  out.push_back(prefix);
+}
+
+// FEEL text without its string literals, so "site" the string is not site the name.
+std::string WithoutStrings(const std::string& text) {
+  std::string out;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      out += ' ';
+    } else if (c == '"') {
+      in_string = true;
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Whole-word occurrences of `name` (which may contain spaces) in `text`.
+std::vector<size_t> FindName(const std::string& text, const std::string& name) {
+  std::vector<size_t> at;
+  for (size_t p = text.find(name); p != std::string::npos; p = text.find(name, p + 1)) {
+    bool left = p == 0 || (!IsNameChar(text[p - 1]) && text[p - 1] != '.');
+    size_t end = p + name.size();
+    bool right = end >= text.size() || !IsNameChar(text[end]);
+    if (left && right) at.push_back(p);
+  }
+  return at;
+}
+
+// One named piece of logic: a decision, or an entry of a boxed-context decision.
+struct Unit {
+  std::string model, decision, entry;  // entry empty for the decision itself
+  std::vector<std::string> texts;      // expressions (literal, context entry, table inputs)
+  struct Row {
+    std::string rule_id;
+    std::vector<std::string> inputs, outputs;
+  };
+  std::vector<std::string> columns;  // table input expressions
+  std::vector<Row> rows;
+  bool table = false;
+};
+
+class FieldGraph {
+ public:
+  void Load(const std::filesystem::path& file, const std::string& model, std::vector<std::string>* errors) {
+    pugi::xml_document doc;
+    auto parsed = doc.load_file(file.c_str(), pugi::parse_default & ~pugi::parse_doctype);
+    if (!parsed) {
+      if (errors) errors->push_back(file.string() + ": " + parsed.description());
+      return;
+    }
+    for (auto decision : Children(doc.document_element(), "decision")) {
+      std::string name = decision.attribute("name").value();
+      Unit u{model, name, "", {}, {}, {}, false};
+      for (auto body : decision.children()) {
+        std::string kind = LocalName(body);
+        if (kind == "literalExpression") {
+          u.texts.push_back(Child(body, "text").text().get());
+        } else if (kind == "context") {
+          for (auto entry : Children(body, "contextEntry")) {
+            std::string var = Child(entry, "variable").attribute("name").value();
+            std::string text = Child(Child(entry, "literalExpression"), "text").text().get();
+            if (var.empty()) {
+              u.texts.push_back(text);  // the context's result
+            } else {
+              entries_[name][var] = text;
+              u.texts.push_back(var);  // the decision depends on each of its entries
+            }
+          }
+        } else if (kind == "decisionTable") {
+          u.table = true;
+          for (auto in : Children(body, "input")) u.columns.push_back(Child(Child(in, "inputExpression"), "text").text().get());
+          for (auto rule : Children(body, "rule")) {
+            Unit::Row row;
+            row.rule_id = rule.attribute("id").value();
+            for (auto e : Children(rule, "inputEntry")) row.inputs.push_back(EntryText(e));
+            for (auto e : Children(rule, "outputEntry")) row.outputs.push_back(EntryText(e));
+            u.rows.push_back(std::move(row));
+          }
+        }
+      }
+      units_[name] = std::move(u);
+      names_.push_back(name);
+    }
+  }
+
+  // Case fields (JSON paths) an expression depends on, inside decision `scope` (for bare entry names).
+  std::set<std::string> Deps(const std::string& raw, const std::string& scope) {
+    std::string text = WithoutStrings(raw);
+    std::set<std::string> out;
+    static const std::regex kCase(R"(\bCase((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+    for (std::sregex_iterator it(text.begin(), text.end(), kCase), end; it != end; ++it)
+      out.insert((*it)[1].str().substr(1));
+    // Longest names first, so "Candidate Options" is not read as "Options".
+    std::vector<std::string> names = names_;
+    std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    std::string rest = text;
+    for (const auto& n : names) {
+      for (size_t p : FindName(rest, n)) {
+        size_t end = p + n.size();
+        std::string entry;
+        if (end < rest.size() && rest[end] == '.') {
+          size_t e = end + 1;
+          while (e < rest.size() && IsNameChar(rest[e])) ++e;
+          entry = rest.substr(end + 1, e - end - 1);
+        }
+        // Only derived facts (entries of a boxed context) pass fields on; another decision's result
+        // is that decision's reading, reported at its own rules.
+        auto ents = entries_.find(n);
+        if (!entry.empty() && ents != entries_.end() && ents->second.count(entry)) Merge(out, EntryDeps(n, entry));
+        std::fill(rest.begin() + static_cast<std::ptrdiff_t>(p), rest.begin() + static_cast<std::ptrdiff_t>(end), ' ');
+      }
+    }
+    // Bare names of entries of the same boxed context.
+    if (auto ents = entries_.find(scope); ents != entries_.end())
+      for (const auto& [var, t] : ents->second)
+        if (!FindName(rest, var).empty()) Merge(out, EntryDeps(scope, var));
+    // A list of objects (prior_therapies) passed on whole: its items' keys are read where `.key` appears.
+    for (const std::string list : {"history.prior_therapies"})
+      if (out.count(list))
+        for (const char* key : {"option", "response", "months", "stopped", "progression_free_months"})
+          if (text.find(std::string(".") + key) != std::string::npos) out.insert(list + "[]." + key);
+    return out;
+  }
+
+  // field -> rules that read it
+  std::map<std::string, std::set<std::string>> Readers() {
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& n : names_) {
+      const Unit& u = units_[n];
+      if (!u.table) continue;
+      std::vector<std::set<std::string>> col;
+      for (const auto& c : u.columns) col.push_back(Deps(c, n));
+      for (const auto& row : u.rows) {
+        std::set<std::string> fields;
+        for (size_t i = 0; i < row.inputs.size() && i < col.size(); ++i)
+          if (row.inputs[i] != "-" && !row.inputs[i].empty()) Merge(fields, col[i]);
+        for (const auto& o : row.outputs) Merge(fields, Deps(o, n));
+        for (const auto& f : fields) out[f].insert(u.model + ":" + (row.rule_id.empty() ? n : row.rule_id));
+      }
+    }
+    return out;
+  }
+
+ private:
+  static void Merge(std::set<std::string>& into, const std::set<std::string>& from) { into.insert(from.begin(), from.end()); }
+
+  std::set<std::string> EntryDeps(const std::string& decision, const std::string& entry) {
+    std::string key = decision + "\x1f" + entry;
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    memo_[key] = {};  // cycles end here
+    auto r = Deps(entries_[decision][entry], decision);
+    memo_[key] = r;
+    return r;
+  }
+
+  std::map<std::string, Unit> units_;
+  std::vector<std::string> names_;
+  std::map<std::string, std::map<std::string, std::string>> entries_;
+  std::map<std::string, std::set<std::string>> memo_;
+};
+
+}  // namespace
+
+std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std::vector<std::string>* errors) {
+  ordered_json manifest = ReadJson(dir / "manifest.json");
+  FieldGraph graph;
+  for (const auto& m : ManifestModels(manifest)) graph.Load(dir / m, m, errors);
+  auto readers = graph.Readers();
+  std::filesystem::path schema_path = dir.parent_path() / "schema" / "case.schema.json";
+  if (!std::filesystem::exists(schema_path)) schema_path = std::filesystem::path(ZEBRA_SOURCE_DIR) / "schema" / "case.schema.json";
+  std::vector<std::string> leaves;
+  SchemaLeaves(ReadJson(schema_path), "", leaves);
+  std::vector<FieldReaders> out;
+  for (const auto& leaf : leaves) {
+    FieldReaders f{leaf, {}};
+    // A rule reading an object or list whole reads each of its fields.
+    for (const auto& [path, rules] : readers)
+      if (path == leaf || leaf.starts_with(path + ".") || (leaf.starts_with(path + "[]") && !leaf.starts_with(path + "[].")))
+        f.rules.insert(f.rules.end(), rules.begin(), rules.end());
+    std::sort(f.rules.begin(), f.rules.end());
+    f.rules.erase(std::unique(f.rules.begin(), f.rules.end()), f.rules.end());
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+namespace {
+
+void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, KbCheckResult& res) {
+  std::map<std::string, std::string> informational;
+  if (manifest.contains("informational_fields") && manifest["informational_fields"].is_object())
+    for (const auto& [field, reason] : manifest["informational_fields"].items()) {
+      if (!reason.is_string() || reason.get<std::string>().empty())
+        res.errors.push_back("manifest.json: informational field " + field + " needs a reason");
+      else
+        informational[field] = reason.get<std::string>();
+    }
+  std::set<std::string> known;
+  for (const auto& f : CaseFieldReaders(dir, &res.errors)) {
+    known.insert(f.field);
+    std::string line = f.field + ": ";
+    if (!f.rules.empty()) {
+      ++res.fields_read;
+      line += "read by " + std::to_string(f.rules.size()) + " rule(s): ";
+      for (size_t i = 0; i < f.rules.size(); ++i) line += (i ? ", " : "") + f.rules[i];
+    } else if (informational.count(f.field)) {
+      ++res.fields_informational;
+      line += "informational: " + informational[f.field];
+    } else {
+      line += "UNREAD";
+      res.errors.push_back("case field " + f.field +
+                           " is read by no rule and not marked informational (with a reason) in manifest.json");
+    }
+    res.field_report.push_back(std::move(line));
+  }
+  for (const auto& [field, reason] : informational)
+    if (!known.count(field)) res.errors.push_back("manifest.json: informational field " + field + " is not a case field");
+}
+
+// Cases across sites, grades, sizes, extents, syndromes, hereditary status and setting: enough
+// to reach every scenario the groups can meet, few enough to run in seconds.
+std::vector<Json> GeneratedCases() {
+  std::vector<Json> out;
+  const char* sites[] = {"stomach", "duodenum", "ampulla", "jejunum_ileum", "appendix", "colon", "rectum",
+                         "pancreas", "lung", "thymus", "unknown_primary", "other"};
+  const double kis[] = {2, 15, 35, -1};
+  const double sizes[] = {0.8, 1.5, 2.5, 4};
+  const char* extents[] = {"localized", "liver_resectable", "liver_unresectable", "extrahepatic"};
+  const char* hereditary[] = {"none", "men1", "vhl"};
+  const char* syndromes[] = {"none", "insulinoma", "carcinoid_syndrome", ""};
+  const char* settings[] = {"new_diagnosis", "after_resection"};
+  int n = 0;
+  for (const char* site : sites)
+    for (const char* gtype : {"type1", "type3"}) {
+      if (std::string(site) != "stomach" && std::string(gtype) == "type3") continue;
+      for (double ki : kis)
+        for (double size : sizes)
+          for (const char* extent : extents)
+            for (const char* h : hereditary)
+              for (const char* fs : syndromes)
+                for (const char* setting : settings) {
+                  Json c = {{"schema", "zebra.case/v1"}, {"id", "gen-" + std::to_string(++n)}};
+                  c["patient"] = {{"hereditary_syndrome", h}, {"ecog", 1}};
+                  Json t = {{"primary_site", site}, {"morphology", "well_differentiated"}, {"size_cm", size}};
+                  if (std::string(site) == "stomach") t["gastric_type"] = gtype;
+                  if (ki >= 0) t["ki67_percent"] = ki;
+                  if (*fs) t["functional_syndrome"] = fs;
+                  std::string e = extent;
+                  if (e != "localized") {
+                    t["metastases"] = {{"liver", true}, {"liver_resectable", e == "liver_resectable"}, {"liver_burden_percent", 20}};
+                    if (e == "extrahepatic") t["metastases"]["extrahepatic"] = Json::array({"bone"});
+                    t["growth"] = "progressive";
+                    t["sstr_imaging"] = {{"result", "positive"}, {"uptake_vs_liver", "above"}};
+                  }
+                  c["tumor"] = std::move(t);
+                  c["history"] = {{"setting", setting}};
+                  if (std::string(setting) == "after_resection") c["history"]["resection"] = {{"margin", "r0"}};
+                  out.push_back(std::move(c));
+                }
+    }
+  return out;
+}
+
+void CheckExclusiveGroups(const KnowledgeBase& kb, const std::set<std::string>& option_ids, KbCheckResult& res) {
+  if (!kb.manifest.contains("exclusive_option_groups")) return;
+  const Json& groups = kb.manifest["exclusive_option_groups"];
+  if (!groups.is_array()) {
+    res.errors.push_back("manifest.json: exclusive_option_groups must be a list");
+    return;
+  }
+  for (const auto& g : groups) {
+    std::string id = g.value("id", "");
+    if (id.empty() || !g.contains("options") || !g["options"].is_array() || g.value("reason", "").empty())
+      res.errors.push_back("manifest.json: exclusive option group needs id, options and reason");
+    else
+      for (const auto& o : g["options"])
+        if (!o.is_string() || !option_ids.count(o.get<std::string>()))
+          res.errors.push_back("manifest.json: exclusive option group " + id + " names unknown option " + o.dump());
+  }
+  if (!res.errors.empty()) return;
+  std::set<std::string> reported;
+  for (const auto& c : GeneratedCases()) {
+    ++res.generated_cases;
+    for (const auto& v : ExclusiveGroupViolations(kb.manifest, Evaluate(kb, c)))
+      if (reported.insert(v).second)
+        res.errors.push_back("generated case " + c["id"].get<std::string>() + " (patient " + c["patient"].dump() + ", tumor " +
+                             c["tumor"].dump() + ", history " + c["history"].dump() + "): " + v);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ExclusiveGroupViolations(const Json& manifest, const Json& recommendation) {
+  std::vector<std::string> out;
+  if (!manifest.contains("exclusive_option_groups") || !manifest["exclusive_option_groups"].is_array()) return out;
+  std::set<std::string> preferred;
+  for (const auto& o : recommendation.value("options", Json::array()))
+    if (o.value("preferred", false)) preferred.insert(o.value("id", ""));
+  for (const auto& g : manifest["exclusive_option_groups"]) {
+    std::vector<std::string> both;
+    for (const auto& o : g.value("options", Json::array()))
+      if (o.is_string() && preferred.count(o.get<std::string>())) both.push_back(o.get<std::string>());
+    if (both.size() > 1) {
+      std::string s = "exclusive group " + g.value("id", "") + " has " + std::to_string(both.size()) + " preferred options:";
+      for (const auto& b : both) s += " " + b;
+      out.push_back(s);
+    }
+  }
+  return out;
 }
 
 std::string ListKnowledgeBase(const std::filesystem::path& dir) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace zebra::clinical {
 
 // One decision-table rule as written in a knowledge DMN file.
@@ -30,10 +32,30 @@ struct KbCheckResult {
   int rules = 0;
   int options = 0;
   int citations = 0;
+  // Case-field coverage: one line per field of the case schema, naming the rules that read it
+  // (or the manifest's reason for leaving it informational, or "UNREAD").
+  std::vector<std::string> field_report;
+  int fields_read = 0;
+  int fields_informational = 0;
+  int generated_cases = 0;  // cases evaluated to prove the exclusive option groups
 };
 
+// Where a case field is read: "model:rule_id" for every decision-table rule that tests a column
+// or computes an output depending on the field (through derived facts and earlier decisions).
+struct FieldReaders {
+  std::string field;                 // JSON path, e.g. patient.heart_failure, history.prior_therapies[].option
+  std::vector<std::string> rules;
+};
+// "exclusive group G has 2 preferred options: a b" for each group of the manifest's
+// exclusive_option_groups with more than one preferred option in this recommendation.
+std::vector<std::string> ExclusiveGroupViolations(const nlohmann::ordered_json& manifest, const nlohmann::ordered_json& recommendation);
+
+std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std::vector<std::string>* errors);
+
 // Every model loads; every rule cites keys that exist; every option id in an output is in the
-// catalogue; no duplicate rule ids; no two rules of a unique-hit table with identical inputs.
+// catalogue; no duplicate rule ids; no two rules of a unique-hit table with identical inputs;
+// every case field is read by a rule or marked informational (with a reason) in the manifest;
+// no generated case prefers two options of one exclusive group (manifest exclusive_option_groups).
 KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir);
 
 // Human-readable listing: version, models, decisions, rule counts, options, citations.

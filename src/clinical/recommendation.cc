@@ -191,6 +191,7 @@ struct OutputPlan {
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
   StringMap<PatientFragment> scenarios;
+  StringMap<PatientFragment> critical_alerts;  // alert id -> its plain-language text (catalogue)
   StringMap<Json> questions;  // scenario id -> its questions, then the default ones
   Json default_questions = Json::array();
   PatientFragment main_choices, other_choices, closing;
@@ -249,6 +250,9 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
       plan->options.emplace(id, std::move(info));
     }
   }
+  if (const Json* alerts = section("alerts"))
+    for (const auto& [id, entry] : alerts->items())
+      if (!Str(entry, "patient_text").empty()) plan->critical_alerts.emplace(id, Fragment(Str(entry, "patient_text")));
   if (const Json* scenarios = section("scenarios"))
     for (const auto& [id, entry] : scenarios->items()) plan->scenarios.emplace(id, Fragment(Str(entry, "patient_text")));
 
@@ -281,8 +285,11 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
 namespace {
 
+// The patient reads what a critical alert means for them (e.g. pregnancy and radiation), not
+// only the options: the alert's plain-language text from the catalogue, before the closing.
 Json PatientSummary(const OutputPlan& plan, const std::string& scenario_id,
-                    const std::vector<const OptionInfo*>& preferred, const std::vector<const OptionInfo*>& other) {
+                    const std::vector<const OptionInfo*>& preferred, const std::vector<const OptionInfo*>& other,
+                    const std::vector<std::string>& critical_alert_ids) {
   auto sc = plan.scenarios.find(scenario_id);
   std::string text;
   TextCounts counts;
@@ -301,6 +308,8 @@ Json PatientSummary(const OutputPlan& plan, const std::string& scenario_id,
     append(plan.other_choices.text, plan.other_choices.counts);
     for (const OptionInfo* o : other) append(o->patient_text, o->patient_counts);
   }
+  for (const auto& id : critical_alert_ids)
+    if (auto a = plan.critical_alerts.find(id); a != plan.critical_alerts.end()) append(a->second.text, a->second.counts);
   append(plan.closing.text, plan.closing.counts);
   auto q = plan.questions.find(scenario_id);
   Json s = Object(3);
@@ -442,6 +451,9 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   // Critical first, then warnings, then information; stable within a severity.
   std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
   Json alerts_json = Array(alerts.size());
+  std::vector<std::string> critical_alert_ids;
+  for (const auto& a : alerts)
+    if (a.rank == 0) critical_alert_ids.push_back(a.id);
   for (auto& a : alerts) {
     Json e = Object(4);
     Add(e, "id", std::move(a.id));
@@ -480,7 +492,7 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
     missing.get_ref<Json::array_t&>().push_back(std::move(e));
   }
   Add(out, "missing", std::move(missing));
-  Add(out, "patient_summary", PatientSummary(plan, scenario_id, preferred, other));
+  Add(out, "patient_summary", PatientSummary(plan, scenario_id, preferred, other, critical_alert_ids));
 
   Json trace_json = Array(trace.size());
   for (auto& t : trace) {

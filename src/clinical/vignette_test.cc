@@ -3,12 +3,14 @@
 // program (see knowledge/README.md for the format).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "clinical/clinical.h"
+#include "clinical/kb_tools.h"
 
 namespace zebra::clinical {
 namespace {
@@ -44,6 +46,11 @@ std::set<std::string> Ids(const Json& list, const char* key = "id") {
     for (const auto& e : list)
       if (e.is_object() && e.contains(key) && e[key].is_string()) out.insert(e[key].get<std::string>());
   return out;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string JoinSet(const std::set<std::string>& s) {
@@ -101,6 +108,65 @@ void CheckVignette(const fs::path& file) {
   exclude("alerts_exclude", Ids(r["alerts"]));
   include("workup_include", Ids(r["workup"]));
   include("missing_fields_include", Ids(r["missing"], "field"));
+  exclude("missing_fields_exclude", Ids(r["missing"], "field"));
+  exclude("preferred_exclude", preferred);
+  exclude("not_recommended_exclude", Ids(r["not_recommended"]));
+  exclude("workup_exclude", Ids(r["workup"]));
+  if (x.contains("not_preferred_include"))  // offered, but not as a preferred choice
+    for (const auto& id : x["not_preferred_include"]) {
+      EXPECT_TRUE(options.count(id.get<std::string>())) << label << ": not_preferred_include " << id << " not offered";
+      EXPECT_FALSE(preferred.count(id.get<std::string>())) << label << ": not_preferred_include " << id << " is preferred";
+    }
+  // cautions_include: {option id: [text each of its cautions must contain one of, case-insensitive]}
+  if (x.contains("cautions_include"))
+    for (const auto& [id, needles] : x["cautions_include"].items()) {
+      const Json* option = nullptr;
+      for (const auto& o : r["options"])
+        if (o["id"] == id) option = &o;
+      if (!option) {
+        ADD_FAILURE() << label << ": cautions_include: option " << id << " not offered";
+        continue;
+      }
+      for (const auto& needle : needles) {
+        bool found = false;
+        for (const auto& c : (*option)["cautions"])
+          found = found || Lower(c.get<std::string>()).find(Lower(needle.get<std::string>())) != std::string::npos;
+        EXPECT_TRUE(found) << label << ": option " << id << " has no caution containing '" << needle.get<std::string>()
+                           << "'; cautions: " << (*option)["cautions"].dump();
+      }
+    }
+  // monitoring_include / monitoring_exclude: text matched (case-insensitive) against each entry's test.
+  auto monitoring_has = [&](const std::string& needle) {
+    for (const auto& m : r["monitoring"])
+      if (Lower(m.value("test", "")).find(Lower(needle)) != std::string::npos) return true;
+    return false;
+  };
+  if (x.contains("monitoring_include")) {
+    for (const auto& n : x["monitoring_include"]) {
+      EXPECT_TRUE(monitoring_has(n.get<std::string>())) << label << ": no monitoring test containing " << n << "; got "
+                                                        << r["monitoring"].dump();
+    }
+  }
+  if (x.contains("monitoring_exclude")) {
+    for (const auto& n : x["monitoring_exclude"]) {
+      EXPECT_FALSE(monitoring_has(n.get<std::string>())) << label << ": monitoring test containing " << n << " present";
+    }
+  }
+  if (x.contains("patient_summary_include")) {
+    for (const auto& n : x["patient_summary_include"]) {
+      EXPECT_NE(Lower(r["patient_summary"]["text"].get<std::string>()).find(Lower(n.get<std::string>())), std::string::npos)
+          << label << ": patient summary lacks " << n;
+    }
+  }
+  // No two options of a declared exclusive group (knowledge/manifest.json) are both preferred.
+  for (const auto& v : ExclusiveGroupViolations(Kb().manifest, r)) ADD_FAILURE() << label << ": " << v;
+  // Every source names a citation key of knowledge/citations.json first (e.g. "S40 Lutathera label").
+  for (const auto& s : v["source"]) {
+    std::string first = s.get<std::string>().substr(0, s.get<std::string>().find(' '));
+    if (first == "facts" || first == "spec") continue;  // the fact sheet or the product spec (older vignettes)
+    EXPECT_TRUE(Kb().citations.contains(first)) << label << ": source '" << s.get<std::string>()
+                                                << "' does not start with a citation key";
+  }
   // Invariants of every output (spec §4, Zebra principles).
   for (const auto& o : r["options"]) {
     EXPECT_FALSE(o["citations"].empty()) << label << ": option " << o["id"] << " has no citation";
@@ -162,6 +228,53 @@ TEST(ReadabilityTest, FleschKincaidOrdersTexts) {
   EXPECT_GT(FleschKincaidGrade("Peptide receptor radionuclide therapy administers radiolabelled somatostatin "
                                "analogues intravenously, necessitating nephroprotective amino-acid infusion."),
             14.0);
+}
+
+}  // namespace
+}  // namespace zebra::clinical
+
+namespace zebra::clinical {
+namespace {
+
+std::vector<std::string> ReadersOf(const std::vector<FieldReaders>& all, const std::string& field) {
+  for (const auto& f : all)
+    if (f.field == field) return f.rules;
+  ADD_FAILURE() << field << " is not a case field";
+  return {};
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// Issue 14: the shipped knowledge base reads every case field (or says why not), and the field
+// report follows derived facts (Treatment Facts.heart_failure) and list items (prior_therapies).
+TEST(KbCheckTest, ShippedKnowledgeReadsEveryFieldAndKeepsExclusiveGroups) {
+  auto res = CheckKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
+  for (const auto& e : res.errors) ADD_FAILURE() << e;
+  EXPECT_GT(res.fields_read, 40);
+  EXPECT_GT(res.generated_cases, 10000);
+}
+
+TEST(KbCheckTest, FieldReadersFollowDerivedFactsAndListItems) {
+  std::vector<std::string> errors;
+  auto all = CaseFieldReaders(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge", &errors);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_TRUE(Has(ReadersOf(all, "patient.heart_failure"), "treatment.dmn:s_suni_heart_failure"));
+  EXPECT_TRUE(Has(ReadersOf(all, "patient.neutrophils_10e9_l"), "treatment.dmn:s_prrt_anc_low"));
+  EXPECT_TRUE(Has(ReadersOf(all, "tumor.fdg_pet"), "treatment.dmn:s_observation_aggressive"));
+  EXPECT_TRUE(Has(ReadersOf(all, "history.prior_therapies[].option"), "treatment.dmn:s_prrt_after_alkylator"));
+  EXPECT_TRUE(Has(ReadersOf(all, "tumor.ki67_percent"), "classification.dmn:alert_ki67_near_20"));
+  // Informational fields are read by no rule (the manifest says why).
+  EXPECT_TRUE(ReadersOf(all, "patient.preferences.notes").empty());
+}
+
+TEST(KbCheckTest, ExclusiveGroupViolationsNamesBothOptions) {
+  Json manifest = Json::parse(R"({"exclusive_option_groups": [{"id": "g", "options": ["a.x", "b.y"], "reason": "r"}]})");
+  Json both = Json::parse(R"({"options": [{"id": "a.x", "preferred": true}, {"id": "b.y", "preferred": true}]})");
+  Json one = Json::parse(R"({"options": [{"id": "a.x", "preferred": true}, {"id": "b.y", "preferred": false}]})");
+  auto v = ExclusiveGroupViolations(manifest, both);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].find("a.x b.y"), std::string::npos);
+  EXPECT_TRUE(ExclusiveGroupViolations(manifest, one).empty());
 }
 
 }  // namespace

@@ -887,7 +887,7 @@ std::vector<Json> OrderCards(const CdsContext& ctx, const Evaluated& ev,
         detail += "\n- " + CatalogueTitle(*ctx.kb, "options", id) + ": " + n.value("reason", "");
         for (const auto& c : n.value("citations", Json::array()))
           if (std::find(citations.begin(), citations.end(), c) == citations.end()) citations.push_back(c);
-        for (const auto& r : FiredRules(*ctx.kb, rec, {"Not Recommended"}, id)) rules.push_back(r);
+        for (const auto& r : FiredRules(*ctx.kb, rec, {"Pathway Not Recommended", "Safety Checks"}, id)) rules.push_back(r);
       }
     } else {
       summary = "Not among the options Zebra finds for this case: " + titles;
