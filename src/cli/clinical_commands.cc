@@ -147,6 +147,21 @@ int FhirCommand(const Args& args, Io io) {
     for (const auto& e : mapped.error()) io.err << "  " << e.path << ": " << e.message << "\n";
     return 2;
   }
+  // A reported stage group is compared with the group the knowledge base derives from T, N and M.
+  bool reports_stage = false;
+  for (const auto& r : mapped->report.value("reported", fhir::Json::array()))
+    if (r.value("item", "") == "stage_group") reports_stage = true;
+  if (reports_stage) {
+    std::optional<std::string> derived;
+    if (auto kb = clinical::LoadKnowledgeBase(dir))
+      if (auto c = clinical::ParseCase(mapped->case_json.dump(), **kb)) {
+        clinical::Json r = clinical::Evaluate(**kb, *c);
+        clinical::Json group = r.contains("stage") && r["stage"].is_object() ? r["stage"].value("group", clinical::Json()) : clinical::Json();
+        derived = group.is_string() ? group.get<std::string>() : "";
+      }
+    if (derived) fhir::CompareStageGroup(*mapped, *derived);
+    else mapped->report["notes"].push_back("reported stage group not compared: the mapped case could not be evaluated");
+  }
   fhir::Json out = fhir::Json::object();
   out["case"] = mapped->case_json;
   out["report"] = mapped->report;
