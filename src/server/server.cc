@@ -733,6 +733,19 @@ void Server::Impl::RegisterStatelessRoutes() {
                   Plural(mapped.error().size(), "problem"), ErrorList(mapped.error()));
       return;
     }
+    // As `zebra fhir map`: a reported stage group is compared with the group derived from T, N and M.
+    bool reports_stage = false;
+    for (const auto& r : mapped->report.value("reported", fhir::Json::array()))
+      if (r.value("item", "") == "stage_group") reports_stage = true;
+    if (reports_stage) {
+      if (auto c = clinical::ParseCase(mapped->case_json.dump(), *kb)) {
+        Json r = clinical::Evaluate(*kb, *c);
+        Json group = r.contains("stage") && r["stage"].is_object() ? r["stage"].value("group", Json()) : Json();
+        fhir::CompareStageGroup(*mapped, group.is_string() ? group.get<std::string>() : "");
+      } else {
+        mapped->report["notes"].push_back("reported stage group not compared: the mapped case could not be evaluated");
+      }
+    }
     fhir::Json out = fhir::Json::object();
     out["case"] = mapped->case_json;
     out["report"] = mapped->report;
