@@ -281,8 +281,8 @@ class Mapper {
       medications_.push_back(Key(r));
       return;
     }
-    if (type == "BodyStructure") {
-      body_structures_.push_back(Key(r));  // read through a TumorSize focus
+    if (type == "BodyStructure" || type == "Specimen") {
+      body_structures_.push_back(Key(r));  // the tumour a TumorSize names in focus or specimen
       return;
     }
     Unused(r, "resource type not used");
@@ -1179,7 +1179,8 @@ class Mapper {
     notes_.push_back("tumor.progression_months: no assessment before the progression of " + last.date + " to measure from");
   }
 
-  // Diabetes control from the latest HbA1c, only for a patient with a current diabetes diagnosis.
+  // Diabetes control from each HbA1c, only for a patient with a current diabetes diagnosis: the
+  // latest wins and an older result with another control status shows as a conflict.
   void BuildDiabetes() {
     if (hba1c_.empty()) {
       if (!diabetes_conditions_.empty() && !candidates_.count("patient.diabetes"))
@@ -1199,12 +1200,12 @@ class Mapper {
       notes_.push_back("code tables: hba1c.uncontrolled_at_least_percent missing; diabetes control not derived");
       return;
     }
-    double v = latest.value.get<double>();
-    Dated d = latest;
-    d.value = v >= cut.get<double>() ? "uncontrolled" : "controlled";
-    Add("patient.diabetes", d, "HbA1c " + Num(latest.value) + " % (uncontrolled at >= " + cut.dump() + " %), diabetes " +
-                                   diabetes_conditions_.front().resource);
-    for (size_t i = 1; i < hba1c_.size(); ++i) notes_.push_back(hba1c_[i].resource + ": older HbA1c, not used");
+    for (const auto& h : hba1c_) {
+      Dated d = h;
+      d.value = h.value.get<double>() >= cut.get<double>() ? "uncontrolled" : "controlled";
+      Add("patient.diabetes", d, "HbA1c " + Num(h.value) + " % (uncontrolled at >= " + Num(cut) + " %), diabetes " +
+                                     diabetes_conditions_.front().resource);
+    }
   }
 
   // The grade the counts imply (grade_from_counts; the higher of Ki-67 and mitoses, as WHO says).
@@ -1316,7 +1317,7 @@ class Mapper {
       SetPath(c, "history.prior_therapies", list);
     }
     for (const auto& k : body_structures_)
-      if (!used_.count(k)) Unused(k, "BodyStructure not referenced by a mapped tumour size");
+      if (!used_.count(k)) Unused(k, "not the tumour of a mapped tumour size");
     if (!c.contains("tumor")) c["tumor"] = Json::object();
     Json reported = Json::array();
     for (const auto& d : reported_stage_)

@@ -343,6 +343,15 @@ TEST(FhirMapTest, TumourSizeLatestPerTumourLargestTumourNoMetastasis) {
   EXPECT_TRUE(NoteContains(r->report, "2 tumours measured; the largest is used (Observation/a-new)"));
   EXPECT_TRUE(UnusedMentions(r->report, "Observation/liver"));
   EXPECT_FALSE(UnusedMentions(r->report, "BodyStructure/t1"));
+  // A resected tumour is named in specimen (mCODE TumorSpecimen): read, not unused.
+  Json spec = {{"resourceType", "Specimen"}, {"id", "sp"}};
+  Json gross = TumorSize("gross", "2025-02-01", 27, "mm");
+  gross["specimen"] = {{"reference", "Specimen/sp"}};
+  auto s = MapBundle(Bundle({spec, gross, {{"resourceType", "Specimen"}, {"id", "other"}}}).dump(), Tables());
+  ASSERT_TRUE(s.has_value());
+  EXPECT_DOUBLE_EQ(s->case_json["tumor"]["size_cm"].get<double>(), 2.7);
+  EXPECT_FALSE(UnusedMentions(s->report, "Specimen/sp"));
+  EXPECT_TRUE(UnusedMentions(s->report, "Specimen/other"));
 }
 
 // A stage group is kept in the report and compared with the derived group: II agrees with IIA,
@@ -490,6 +499,13 @@ TEST(FhirMapTest, LabUnitsAndReferenceRanges) {
   EXPECT_EQ(controlled->case_json["patient"]["diabetes"], "controlled");
   auto uncontrolled = MapBundle(Bundle({dm, lab("a1c", "4548-4", 8.0, "%")}).dump(), Tables());
   EXPECT_EQ(uncontrolled->case_json["patient"]["diabetes"], "uncontrolled");
+  // Two HbA1c results: the later one (7.0 %) decides, the earlier 8.5 % is a reported conflict.
+  Json older = lab("a1c-old", "17856-6", 8.5, "%");
+  older["effectiveDateTime"] = "2024-06-01";
+  auto two = MapBundle(Bundle({dm, older, lab("a1c", "4548-4", 7.0, "%")}).dump(), Tables());
+  EXPECT_EQ(two->case_json["patient"]["diabetes"], "controlled");
+  ASSERT_EQ(two->report["conflicts"].size(), 1u);
+  EXPECT_EQ(two->report["conflicts"][0]["ignored"][0]["resource"], "Observation/a1c-old");
   // Pregnancy status LOINC 82810-3 with SNOMED 77386006 (pregnant).
   Json preg = {{"resourceType", "Observation"}, {"id", "pr"}, {"status", "final"}, {"code", Coding("http://loinc.org", "82810-3")},
                {"valueCodeableConcept", Coding("http://snomed.info/sct", "77386006")}};
