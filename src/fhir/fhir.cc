@@ -453,6 +453,8 @@ class Mapper {
       }
       return v;
     }
+    // valueString, dataAbsentReason, ...: nothing numeric to use, and said so.
+    Unused(r, "no valueQuantity or valueInteger");
     return std::nullopt;
   }
 
@@ -1164,7 +1166,9 @@ class Mapper {
     std::stable_sort(disease_status_.begin(), disease_status_.end(), [](const Dated& a, const Dated& b) { return *a.day < *b.day; });
     if (disease_status_.empty()) return;
     const Dated& last = disease_status_.back();
-    Add("tumor.growth", last, last.element);
+    // Assessments of the same latest day compete; differing ones show as a conflict.
+    for (const auto& d : disease_status_)
+      if (*d.day == *last.day) Add("tumor.growth", d, d.element);
     if (disease_status_.size() > 1)
       notes_.push_back("tumor.growth: latest of " + std::to_string(disease_status_.size()) + " disease status assessments (" +
                        last.resource + ", " + last.date + ")");

@@ -424,6 +424,10 @@ TEST(FhirMapTest, DiseaseStatusGivesGrowthAndProgressionMonths) {
   auto later = MapBundle(b.dump(), Tables(), o);
   EXPECT_EQ(later->case_json["tumor"]["growth"], "stable");  // improved: not growing
   EXPECT_FALSE(later->case_json["tumor"].contains("progression_months"));
+  // Two assessments of the same day that disagree: a reported conflict, not a silent pick.
+  auto same_day = MapBundle(Bundle({Status("a", "2025-01-10", "359746009"), Status("b", "2025-01-10", "271299001")}).dump(), Tables());
+  ASSERT_EQ(same_day->report["conflicts"].size(), 1u);
+  EXPECT_EQ(same_day->report["conflicts"][0]["field"], "tumor.growth");
   // A single progression has nothing to measure from.
   auto single = MapBundle(Bundle({Status("p", "2025-01-10", "271299001")}).dump(), Tables());
   EXPECT_EQ(single->case_json["tumor"]["growth"], "progressive");
@@ -506,6 +510,10 @@ TEST(FhirMapTest, LabUnitsAndReferenceRanges) {
   EXPECT_EQ(two->case_json["patient"]["diabetes"], "controlled");
   ASSERT_EQ(two->report["conflicts"].size(), 1u);
   EXPECT_EQ(two->report["conflicts"][0]["ignored"][0]["resource"], "Observation/a1c-old");
+  // A lab without a numeric value (valueString "see report") is reported unused, not dropped silently.
+  Json text_only = {{"resourceType", "Observation"}, {"id", "egfr"}, {"status", "final"}, {"code", Coding("http://loinc.org", "62238-1")},
+                    {"valueString", "see report"}};
+  EXPECT_TRUE(UnusedMentions(MapBundle(Bundle({text_only}).dump(), Tables())->report, "Observation/egfr"));
   // Pregnancy status LOINC 82810-3 with SNOMED 77386006 (pregnant).
   Json preg = {{"resourceType", "Observation"}, {"id", "pr"}, {"status", "final"}, {"code", Coding("http://loinc.org", "82810-3")},
                {"valueCodeableConcept", Coding("http://snomed.info/sct", "77386006")}};
