@@ -90,8 +90,27 @@ check fhir-map-pipe 0 sh -c "\"$ZEBRA\" fhir map \"$bundle\" | \"$ZEBRA\" evalua
 expect_contains fhir-map-pipe-out "$out" '"schema": "zebra.recommendation/v1"'
 a=$("$ZEBRA" evaluate --fhir "$bundle"); b=$("$ZEBRA" evaluate "$bundle")
 if [[ -n "$a" && "$a" == "$b" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL evaluate BUNDLE without --fhir differs"; fi
+# Grade (NCIt C18000, G2) and stage group (SNOMED stage II) are read and compared, not unused.
+check fhir-map-report 0 "$ZEBRA" fhir map "$bundle"
+expect_contains fhir-map-unused-empty "$out" '"unused": []'
+expect_contains fhir-map-stage-agrees "$out" 'stage group II reported (Observation/pnet-1-stage-group valueCodeableConcept) agrees with the group derived from T, N and M (II)'
+expect_contains fhir-map-grade-agrees "$out" 'histologic grade G2 reported (Observation/pnet-1-grade) agrees with Ki-67 8 % (G2)'
+# pT3 pN1 cM0 of a pancreatic NET is AJCC stage III; the bundle reports stage II: a note, not a replacement.
+check fhir-map-stage-differs 0 "$ZEBRA" fhir map tests/fhir/pancreas-stage-group-differs.bundle.json
+expect_contains fhir-map-stage-differs-note "$out" 'stage group differs: II reported (Observation/sgd-1-stage-group valueCodeableConcept), III derived from T, N and M'
 echo '{"resourceType":"Patient"}' > "$tmp/notbundle.json"
 check fhir-bad 2 "$ZEBRA" fhir map "$tmp/notbundle.json"; expect_contains fhir-bad-path "$err" "resourceType"
+# A tumour size whose longest dimension is not a number: exit 2 with the JSON path, nothing guessed.
+python3 - "$tmp/badsize.json" <<'EOF'
+import json, sys
+b = {"resourceType": "Bundle", "type": "collection", "timestamp": "2025-01-01", "entry": [{"resource": {
+  "resourceType": "Observation", "id": "s", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "21889-1"}]},
+  "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, "valueQuantity": {"value": "2 cm", "code": "cm"}}]}}]}
+json.dump(b, open(sys.argv[1], "w"))
+EOF
+check fhir-bad-size 2 "$ZEBRA" fhir map "$tmp/badsize.json"
+expect_contains fhir-bad-size-path "$err" "entry[0].resource.component[0].valueQuantity.value"
+check evaluate-fhir-bad-size 2 "$ZEBRA" evaluate --fhir "$tmp/badsize.json"
 
 # kb: the shipped knowledge base checks clean; diff of a base with itself has no changes.
 check kb-check 0 "$ZEBRA" kb check

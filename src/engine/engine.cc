@@ -203,6 +203,20 @@ Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, con
   if (!as_of.empty()) options.as_of = as_of;
   auto mapped = fhir::MapBundle(bundle, knowledge.code_tables(), options);
   if (!mapped) return tl::unexpected(BundleErrors(mapped.error()));
+  // A reported stage group is compared with the group the knowledge base derives from T, N and M
+  // (reported, never copied into the case).
+  bool reports_stage = false;
+  for (const auto& r : mapped->report.value("reported", Json::array()))
+    if (r.value("item", "") == "stage_group") reports_stage = true;
+  if (reports_stage) {
+    if (clinical::ValidateCaseJson(mapped->case_json, knowledge.base()).empty()) {
+      Json r = clinical::Evaluate(knowledge.base(), mapped->case_json);
+      Json group = r.contains("stage") && r["stage"].is_object() ? r["stage"].value("group", Json()) : Json();
+      fhir::CompareStageGroup(*mapped, group.is_string() ? group.get<std::string>() : "");
+    } else {
+      mapped->report["notes"].push_back("reported stage group not compared: the mapped case could not be evaluated");
+    }
+  }
   return Mapping{std::move(mapped->case_json), std::move(mapped->report)};
 }
 

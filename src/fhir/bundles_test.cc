@@ -145,5 +145,19 @@ TEST(FhirBundlesTest, HistologyMorphologyOutranksTheIcd10Code) {
   for (const auto& c : mapped->report["conflicts"]) EXPECT_NE(c["field"], "tumor.morphology");
 }
 
+// The reported grade G1 (SNOMED 1155708003, low) against Ki-67 14 % (WHO G2) is a note; the case
+// has no grade field and keeps the Ki-67. An HbA1c in mmol/mol under a %-only code is not converted.
+TEST(FhirBundlesTest, DiscordantReportedGradeIsANoteAndUnknownUnitIsUnused) {
+  auto mapped = MapBundle(ReadFile(kDir / "pancreas-grade-discordant.bundle.json"), Tables());
+  ASSERT_TRUE(mapped.has_value());
+  bool note = false;
+  for (const auto& n : mapped->report["notes"])
+    note = note || n.get<std::string>().starts_with("discordant grade: Observation/grd-1-grade reports G1; Ki-67 14 % (G2) give G2");
+  EXPECT_TRUE(note) << mapped->report["notes"].dump();
+  bool unused = false;
+  for (const auto& u : mapped->report["unused"]) unused = unused || u.get<std::string>().starts_with("Observation/grd-1-a1c-ifcc:");
+  EXPECT_TRUE(unused);
+}
+
 }  // namespace
 }  // namespace zebra::fhir

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -71,6 +72,7 @@ struct DrugRecord {
   std::optional<int64_t> start, end;  // days; end kOpenEnd while ongoing
   std::string start_text, end_text;   // ISO text, for months
   std::string response;               // from statusReason, may be empty
+  std::string stopped;                // from the resource status (therapy_stopped_by_status), may be empty
   std::string resource;
   size_t order = 0;  // bundle order, to keep output deterministic
 };
@@ -84,8 +86,20 @@ struct Therapy {
   int dated = 0;  // records with a date
   std::string response;
   std::optional<int64_t> response_day;
+  std::string stopped;  // status of the latest record
+  std::optional<int64_t> stopped_day;
   std::vector<std::string> resources;
   size_t order = 0;
+};
+
+// A value read from an observation that is not itself a case field, or is read as a time series.
+struct Dated {
+  Json value;
+  std::string date;
+  std::optional<int64_t> day;
+  std::string resource;
+  std::string element;
+  std::string group;  // tumour size: the tumour measured (focus/specimen), may be empty
 };
 
 // A candidate value for one case field, with where it came from.
@@ -175,6 +189,15 @@ class Mapper {
     return it == tables_.end() ? kEmpty : *it;
   }
 
+  // A list inside an object table, e.g. Sub("tumor_size", "observations").
+  const Json& Sub(const char* table, const char* key) const {
+    static const Json kEmpty = Json::array();
+    auto it = tables_.find(table);
+    if (it == tables_.end() || !it->is_object()) return kEmpty;
+    auto k = it->find(key);
+    return k == it->end() ? kEmpty : *k;
+  }
+
   std::string System(const Json& entry) const {
     std::string s = entry.value("system", "");
     auto systems = tables_.find("systems");
@@ -257,6 +280,10 @@ class Mapper {
     if (type == "Procedure") return VisitProcedure(r, path);
     if (type == "Medication") {
       medications_.push_back(Key(r));
+      return;
+    }
+    if (type == "BodyStructure" || type == "Specimen") {
+      body_structures_.push_back(Key(r));  // the tumour a TumorSize names in focus or specimen
       return;
     }
     Unused(r, "resource type not used");
@@ -370,6 +397,15 @@ class Mapper {
           if (const Json* m = Match(Table("body_site"), bs)) ApplySet((*m)["set"], r, "bodySite");
       if (!p && !candidates_.count("tumor.primary_site"))
         notes_.push_back("primary cancer condition code not in the code tables: " + Codes(code));
+      if (r.contains("stage") && r["stage"].is_array())
+        for (size_t i = 0; i < r["stage"].size(); ++i) {
+          const Json& st = r["stage"][i];
+          if (!st.is_object() || !st.contains("summary")) continue;
+          if (auto g = StageGroupValue(st["summary"]))
+            reported_stage_.push_back({*g, DateOf(r), DayNumber(DateOf(r)), Key(r), "stage[" + std::to_string(i) + "].summary"});
+          else
+            notes_.push_back(Key(r) + ": stage summary not recognised (" + Codes(st["summary"]) + ")");
+        }
       return;
     }
     if (const Json* c = Match(Table("conditions"), code)) {
@@ -380,6 +416,8 @@ class Mapper {
       }
       if (c->contains("set")) ApplySet((*c)["set"], r, "code");
       if (c->contains("report")) notes_.push_back((*c)["report"].get<std::string>());
+      // A diabetes diagnosis alone does not say whether it is controlled: an HbA1c does (Build).
+      if (c->value("diabetes", false)) diabetes_conditions_.push_back({Json(true), DateOf(r), DayNumber(DateOf(r)), Key(r), "code"});
       return;
     }
     Unused(r, "condition code not in the code tables (" + Codes(code) + ")");
@@ -402,16 +440,22 @@ class Mapper {
       }
       double v = q["value"].get<double>();
       if (entry.contains("units")) {
-        std::string unit = q.value("code", q.value("unit", ""));
+        std::string unit = UnitOf(q);
         if (!entry["units"].contains(unit)) {
-          notes_.push_back(r.value("resourceType", "") + "/" + r.value("id", "") + ": unit '" + unit +
-                           "' not convertible; value not used");
+          notes_.push_back(Key(r) + ": unit '" + unit + "' not convertible; value not used");
+          Unused(r, "unit '" + unit + "' not in the code tables");
+          return std::nullopt;
+        }
+        if (!entry["units"][unit].is_number()) {
+          errors_.push_back({"code_tables", "units of " + entry.value("code", "?") + " must be numbers"});
           return std::nullopt;
         }
         v *= entry["units"][unit].get<double>();
       }
       return v;
     }
+    // valueString, dataAbsentReason, ...: nothing numeric to use, and said so.
+    Unused(r, "no valueQuantity or valueInteger");
     return std::nullopt;
   }
 
@@ -439,10 +483,18 @@ class Mapper {
       else Unused(r, "resection margin value not recognised (" + Codes(r.value("valueCodeableConcept", Json::object())) + ")");
       return;
     }
+    if (Match(Sub("tumor_size", "observations"), code)) return VisitTumorSize(r, path);
+    if (Match(Sub("histologic_grade", "observations"), code)) return VisitHistologicGrade(r, path);
+    if (Match(Sub("disease_status", "observations"), code)) return VisitDiseaseStatus(r, path);
     if (const Json* s = Match(Table("stage_observations"), code)) {
       std::string part = (*s)["part"].get<std::string>();
       if (part == "group") {
-        Unused(r, "stage group read but not used: Zebra derives the group from T, N and M");
+        // Kept in the report and compared with the group derived from T, N and M; never a case field.
+        const Json& vc = r.value("valueCodeableConcept", Json::object());
+        if (auto g = StageGroupValue(vc))
+          reported_stage_.push_back({*g, DateOf(r), DayNumber(DateOf(r)), Key(r), "valueCodeableConcept"});
+        else
+          Unused(r, "stage group value not recognised (" + Codes(vc) + ")");
         return;
       }
       auto v = StageValue(r.value("valueCodeableConcept", Json::object()));
@@ -502,14 +554,38 @@ class Mapper {
       }
       if (kind == "ratio_to_upper_limit") {
         auto v = NumericValue(r, Json::object(), path);
+        if (!v) return;
         double high = 0;
-        if (r.contains("referenceRange") && r["referenceRange"].is_array() && !r["referenceRange"].empty()) {
+        std::string high_unit;
+        if (r.contains("referenceRange") && r["referenceRange"].is_array() && !r["referenceRange"].empty() &&
+            r["referenceRange"][0].is_object()) {
           const Json& rr = r["referenceRange"][0];
-          if (rr.contains("high") && rr["high"].contains("value") && rr["high"]["value"].is_number())
+          if (rr.contains("high") && rr["high"].is_object() && rr["high"].contains("value")) {
+            if (!rr["high"]["value"].is_number()) {
+              errors_.push_back({path + ".referenceRange[0].high.value", "expected a number"});
+              return;
+            }
             high = rr["high"]["value"].get<double>();
+            high_unit = UnitOf(rr["high"]);
+          }
         }
-        if (v && high > 0) Offer(field, std::round(*v / high * 100.0) / 100.0, r, "valueQuantity / referenceRange.high");
-        else if (v) notes_.push_back(field + ": no reference range upper limit, so the multiple of ULN is unknown");
+        std::string unit = r.contains("valueQuantity") ? UnitOf(r["valueQuantity"]) : "";
+        if (high <= 0) {
+          notes_.push_back(Key(r) + ": " + field + " not set: no reference range upper limit, so the multiple of ULN is unknown");
+          Unused(r, "no referenceRange.high to express the value as a multiple of the upper limit");
+        } else if (unit != high_unit) {
+          // A value in mg/dL over a limit in umol/L would be a wrong ratio: not converted.
+          notes_.push_back(Key(r) + ": " + field + " not set: value unit '" + unit + "' differs from the reference range unit '" +
+                           high_unit + "'");
+          Unused(r, "value and reference range in different units");
+        } else {
+          Offer(field, std::round(*v / high * 100.0) / 100.0, r, "valueQuantity / referenceRange.high");
+        }
+        return;
+      }
+      if (kind == "hba1c") {
+        auto v = NumericValue(r, *o, path);
+        if (v) hba1c_.push_back({*v, DateOf(r), DayNumber(DateOf(r)), Key(r), "valueQuantity.value"});
         return;
       }
       auto v = NumericValue(r, *o, path);
@@ -542,6 +618,164 @@ class Mapper {
       if (t.size() <= kMaxPatternText && std::regex_match(t, m, pattern)) return m[1].str();
     }
     return std::nullopt;
+  }
+
+  // The UCUM code of a Quantity, else its display unit; empty when neither is a string.
+  static std::string UnitOf(const Json& q) {
+    if (!q.is_object()) return "";
+    if (q.contains("code") && q["code"].is_string()) return q["code"].get<std::string>();
+    if (q.contains("unit") && q["unit"].is_string()) return q["unit"].get<std::string>();
+    return "";
+  }
+
+  // A number for a note: 8 rather than 8.0.
+  static std::string Num(const Json& v) {
+    if (v.is_number_float()) {
+      double d = v.get<double>();
+      if (d == std::floor(d) && std::fabs(d) < 1e15) return std::to_string(static_cast<int64_t>(d));
+    }
+    return v.dump();
+  }
+
+  // The first text or code/display of a CodeableConcept that matches the pattern, group 1.
+  static std::optional<std::string> PatternValue(const Json& cc, const std::string& pattern_text) {
+    if (!cc.is_object() || pattern_text.empty()) return std::nullopt;
+    std::regex pattern(pattern_text, std::regex::icase);
+    std::vector<std::string> texts;
+    if (cc.contains("text") && cc["text"].is_string()) texts.push_back(cc["text"].get<std::string>());
+    if (cc.contains("coding") && cc["coding"].is_array())
+      for (const auto& c : cc["coding"])
+        for (const char* k : {"code", "display"})
+          if (c.is_object() && c.contains(k) && c[k].is_string()) texts.push_back(c[k].get<std::string>());
+    for (const auto& t : texts) {
+      std::smatch m;
+      if (t.size() <= kMaxPatternText && std::regex_match(t, m, pattern)) return m[1].str();
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> StageGroupValue(const Json& cc) const {
+    if (const Json* m = Match(Table("stage_group_values"), cc)) return (*m)["value"].get<std::string>();
+    auto v = PatternValue(cc, tables_.value("stage_group_pattern", std::string()));
+    if (v) for (auto& ch : *v) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return v;
+  }
+
+  // The resource a reference points to inside the bundle, or nullptr.
+  const Json* Resolve(const Json& ref) const {
+    if (!ref.is_object() || !ref.contains("reference") || !ref["reference"].is_string()) return nullptr;
+    auto it = index_.find(ref["reference"].get<std::string>());
+    return it == index_.end() ? nullptr : it->second.first;
+  }
+
+  bool IsSecondaryCondition(const Json& c) const {
+    return c.value("resourceType", "") == "Condition" &&
+           (HasProfile(c, "mcode-secondary-cancer-condition") || Match(Table("secondary_condition"), c.value("code", Json::object())));
+  }
+
+  // mCODE TumorSize: the longest dimension component in cm, per tumour (focus or specimen).
+  void VisitTumorSize(const Json& r, const std::string& path) {
+    std::string tumour;
+    for (const char* k : {"focus", "specimen"}) {
+      if (!r.contains(k)) continue;
+      std::vector<const Json*> refs;
+      if (r[k].is_array()) {
+        for (const auto& x : r[k]) refs.push_back(&x);
+      } else {
+        refs.push_back(&r[k]);
+      }
+      for (const Json* ref : refs) {
+        const Json* target = Resolve(*ref);
+        if (!target) continue;
+        // A measured metastasis is not the primary tumour's size.
+        const Json* related = target;
+        if (target->contains("extension") && (*target)["extension"].is_array())
+          for (const auto& ext : (*target)["extension"])
+            if (ext.is_object() && ext.value("url", "").ends_with("condition-related"))
+              if (const Json* c = Resolve(ext.value("valueReference", Json::object()))) related = c;
+        if (IsSecondaryCondition(*related)) {
+          Unused(r, "tumour size of a metastasis (" + Key(*related) + "), not of the primary tumour");
+          return;
+        }
+        if (tumour.empty()) tumour = Key(*target);
+        used_.insert(Key(*target));
+      }
+    }
+    if (!r.contains("component") || !r["component"].is_array()) {
+      Unused(r, "tumour size without components (the longest dimension is component 33728-7)");
+      return;
+    }
+    const Json& comps = r["component"];
+    for (size_t i = 0; i < comps.size(); ++i) {
+      const Json& comp = comps[i];
+      if (!comp.is_object() || !Match(Sub("tumor_size", "longest_dimension"), comp.value("code", Json::object()))) continue;
+      std::string cpath = path + ".component[" + std::to_string(i) + "].valueQuantity";
+      if (!comp.contains("valueQuantity") || !comp["valueQuantity"].is_object() || !comp["valueQuantity"].contains("value") ||
+          !comp["valueQuantity"]["value"].is_number()) {
+        errors_.push_back({cpath + ".value", "expected a number (longest tumour dimension)"});
+        return;
+      }
+      const Json& q = comp["valueQuantity"];
+      std::string unit = UnitOf(q);
+      const Json& units = tables_.value("tumor_size", Json::object()).value("units_to_cm", Json::object());
+      if (!units.contains(unit) || !units[unit].is_number()) {
+        notes_.push_back(Key(r) + ": unit '" + unit + "' not convertible to cm; tumour size not used");
+        Unused(r, "tumour size unit '" + unit + "' not in the code tables");
+        return;
+      }
+      double cm = q["value"].get<double>() * units[unit].get<double>();
+      if (cm <= 0) {
+        errors_.push_back({cpath + ".value", "a tumour dimension must be positive"});
+        return;
+      }
+      tumour_sizes_.push_back({std::round(cm * 1000.0) / 1000.0, DateOf(r), DayNumber(DateOf(r)), Key(r),
+                               "component[" + std::to_string(i) + "].valueQuantity (33728-7, " + Num(q["value"]) + " " + unit + ")",
+                               tumour});
+      return;
+    }
+    Unused(r, "tumour size without a longest-dimension component (LOINC 33728-7)");
+  }
+
+  void VisitHistologicGrade(const Json& r, const std::string& path) {
+    (void)path;
+    const Json& vc = r.value("valueCodeableConcept", Json::object());
+    std::optional<std::string> g;
+    if (const Json* m = Match(Sub("histologic_grade", "values"), vc)) g = (*m)["value"].get<std::string>();
+    if (!g) {
+      auto n = PatternValue(vc, tables_.value("histologic_grade", Json::object()).value("value_pattern", std::string()));
+      if (n) g = "G" + *n;
+    }
+    if (!g) {
+      Unused(r, "histologic grade value not recognised (" + Codes(vc) + ")");
+      return;
+    }
+    reported_grade_.push_back({*g, DateOf(r), DayNumber(DateOf(r)), Key(r), "valueCodeableConcept"});
+  }
+
+  void VisitDiseaseStatus(const Json& r, const std::string& path) {
+    const Json& vc = r.value("valueCodeableConcept", Json::object());
+    const Json* m = Match(Sub("disease_status", "values"), vc);
+    if (!m) {
+      Unused(r, "disease status value not recognised (" + Codes(vc) + ")");
+      return;
+    }
+    if (!m->contains("growth")) {
+      Unused(r, "disease status " + Codes(vc) + " says nothing about growth");
+      return;
+    }
+    std::string date = r.contains("effectiveDateTime") && r["effectiveDateTime"].is_string() ? r["effectiveDateTime"].get<std::string>() : "";
+    auto day = DayNumber(date);
+    if (!day) {
+      if (r.contains("effectiveDateTime")) errors_.push_back({path + ".effectiveDateTime", "not a date"});
+      else Unused(r, "disease status without an effective date cannot be ordered in time");
+      return;
+    }
+    auto as_of = DayNumber(as_of_);
+    if (as_of && *day > *as_of) {
+      Unused(r, "disease status dated after the as-of date " + as_of_);
+      return;
+    }
+    disease_status_.push_back({(*m)["growth"], date, day, Key(r), "valueCodeableConcept"});
   }
 
   // The codeable concept of a medication: inline, or via medicationReference to a Medication in
@@ -628,6 +862,12 @@ class Mapper {
     base.resource = Key(r);
     base.order = order_++;
     base.response = TherapyResponse(r);
+    // Administration statuses describe one dose, not the course: only statements and requests say
+    // whether the therapy was completed or is still given.
+    if (type != "MedicationAdministration") {
+      const Json& by_status = tables_.value("therapy_stopped_by_status", Json::object());
+      if (by_status.contains(status) && by_status[status].is_string()) base.stopped = by_status[status].get<std::string>();
+    }
     std::string point;
     for (const char* k : {"effectiveDateTime", "dateAsserted", "authoredOn"})
       if (point.empty() && r.contains(k) && r[k].is_string()) point = r[k].get<std::string>();
@@ -759,6 +999,10 @@ class Mapper {
         ++t.dated;
         if (!r.end_text.empty() && r.end_text != r.start_text) t.has_end = true;
       }
+      if (!r.stopped.empty() && (!t.stopped_day || (r.start && *r.start >= *t.stopped_day))) {
+        t.stopped = r.stopped;
+        t.stopped_day = r.start.value_or(std::numeric_limits<int64_t>::min());
+      }
       if (!r.response.empty() && (!t.response_day || (r.start && *r.start >= *t.response_day))) {
         t.response = r.response;
         t.response_day = r.start.value_or(std::numeric_limits<int64_t>::min());
@@ -769,15 +1013,44 @@ class Mapper {
       Json therapy = Json::object();
       therapy["option"] = t.option;
       if (!t.response.empty()) therapy["response"] = t.response;
-      if (t.start && t.end && *t.end != kOpenEnd && (t.has_end || t.dated > 1)) {
+      bool ended = t.start && t.end && *t.end != kOpenEnd && (t.has_end || t.dated > 1);
+      if (ended) {
         auto months = MonthsBetween(t.start_text, t.end_text);
         if (months) therapy["months"] = *months;
       }
+      std::string stopped = StoppedOf(t, ended);
+      if (!stopped.empty()) therapy["stopped"] = stopped;
+      // Months from the end of the therapy to the next progression seen after it.
+      if (ended && stopped != "progression" && stopped != "ongoing")
+        for (const auto& d : disease_status_)
+          if (d.value == "progressive" && d.day && *d.day > *t.end) {
+            therapy["progression_free_months"] = MonthsFromDays(*d.day - *t.end);
+            notes_.push_back(t.option + ": progression_free_months from the therapy end " + t.end_text + " to the progression of " +
+                             d.date + " (" + d.resource + ")");
+            break;
+          }
       std::string res;
       for (const auto& x : t.resources) res += (res.empty() ? "" : ", ") + x;
       therapies_.push_back({therapy, res});
     }
   }
+
+  // Why a therapy ended: a progression or intolerance stop reason first, then an open period (still
+  // given on the as-of date), then the resource status (therapy_stopped_by_status).
+  std::string StoppedOf(const Therapy& t, bool ended) {
+    if (t.response == "progression" || t.response == "intolerance") return t.response;
+    auto as_of = DayNumber(as_of_);
+    if (t.start && t.end && (*t.end == kOpenEnd || (as_of && *t.end > *as_of))) return "ongoing";
+    if (t.stopped == "ongoing" && ended) {
+      notes_.push_back(t.option + ": status says ongoing but the period ended on " + t.end_text + "; stopped left unset");
+      return "";
+    }
+    return t.stopped;
+  }
+
+  // Months as days / (365.25 / 12), one decimal: intervals between assessments are short and a
+  // calendar-month count would round 2025-03-28 .. 04-02 up to a month.
+  static double MonthsFromDays(int64_t days) { return std::round(static_cast<double>(days) / 30.4375 * 10.0) / 10.0; }
 
   static std::optional<int> MonthsBetween(const std::string& a, const std::string& b) {
     if (a.size() < 7 || b.size() < 7) return std::nullopt;
@@ -858,6 +1131,132 @@ class Mapper {
     }
   }
 
+  void Add(const std::string& field, const Dated& d, std::string element) {
+    candidates_[field].push_back({d.value, d.date, d.resource, std::move(element)});
+  }
+
+  // The latest measurement per tumour; with several tumours the largest, as AJCC stages multiple
+  // tumours by the largest. Older measurements of the same tumour show as conflicts.
+  void BuildTumourSize() {
+    if (tumour_sizes_.empty()) return;
+    std::map<std::string, std::vector<const Dated*>> by_tumour;
+    for (const auto& d : tumour_sizes_) by_tumour[d.group].push_back(&d);
+    const std::vector<const Dated*>* chosen = nullptr;
+    double largest = -1;
+    for (auto& [tumour, list] : by_tumour) {
+      std::stable_sort(list.begin(), list.end(), [](const Dated* a, const Dated* b) { return a->date > b->date; });
+      double v = list.front()->value.get<double>();
+      if (v > largest) {
+        largest = v;
+        chosen = &list;
+      }
+    }
+    if (by_tumour.size() > 1) {
+      std::string others;
+      for (const auto& [tumour, list] : by_tumour)
+        if (&list != chosen) others += (others.empty() ? "" : ", ") + list.front()->resource + " (" + Num(list.front()->value) + " cm)";
+      notes_.push_back("tumor.size_cm: " + std::to_string(by_tumour.size()) + " tumours measured; the largest is used (" +
+                       chosen->front()->resource + "); others: " + others);
+    }
+    for (const Dated* d : *chosen) Add("tumor.size_cm", *d, d->element);
+  }
+
+  // The latest disease status gives growth; a progression also gives progression_months, the
+  // months since the assessment before it.
+  void BuildDiseaseStatus() {
+    std::stable_sort(disease_status_.begin(), disease_status_.end(), [](const Dated& a, const Dated& b) { return *a.day < *b.day; });
+    if (disease_status_.empty()) return;
+    const Dated& last = disease_status_.back();
+    // Assessments of the same latest day compete; differing ones show as a conflict.
+    for (const auto& d : disease_status_)
+      if (*d.day == *last.day) Add("tumor.growth", d, d.element);
+    if (disease_status_.size() > 1)
+      notes_.push_back("tumor.growth: latest of " + std::to_string(disease_status_.size()) + " disease status assessments (" +
+                       last.resource + ", " + last.date + ")");
+    if (last.value != "progressive") return;
+    for (auto it = disease_status_.rbegin() + 1; it != disease_status_.rend(); ++it)
+      if (*it->day < *last.day) {
+        Dated months = last;
+        months.value = MonthsFromDays(*last.day - *it->day);
+        Add("tumor.progression_months", months, "effectiveDateTime, since " + it->resource + " of " + it->date);
+        return;
+      }
+    notes_.push_back("tumor.progression_months: no assessment before the progression of " + last.date + " to measure from");
+  }
+
+  // Diabetes control from each HbA1c, only for a patient with a current diabetes diagnosis: the
+  // latest wins and an older result with another control status shows as a conflict.
+  void BuildDiabetes() {
+    if (hba1c_.empty()) {
+      if (!diabetes_conditions_.empty() && !candidates_.count("patient.diabetes"))
+        notes_.push_back("diabetes recorded (" + diabetes_conditions_.front().resource +
+                         "); control not coded and no HbA1c: patient.diabetes not set (use E1x.65 or an HbA1c)");
+      return;
+    }
+    std::stable_sort(hba1c_.begin(), hba1c_.end(), [](const Dated& a, const Dated& b) { return a.date > b.date; });
+    const Dated& latest = hba1c_.front();
+    if (diabetes_conditions_.empty()) {
+      notes_.push_back(latest.resource + ": HbA1c " + Num(latest.value) + " % without a current diabetes diagnosis: patient.diabetes not set");
+      for (const auto& h : hba1c_) Unused(h.resource, "HbA1c without a current diabetes diagnosis in the bundle");
+      return;
+    }
+    const Json& cut = tables_.value("hba1c", Json::object()).value("uncontrolled_at_least_percent", Json());
+    if (!cut.is_number()) {
+      notes_.push_back("code tables: hba1c.uncontrolled_at_least_percent missing; diabetes control not derived");
+      return;
+    }
+    for (const auto& h : hba1c_) {
+      Dated d = h;
+      d.value = h.value.get<double>() >= cut.get<double>() ? "uncontrolled" : "controlled";
+      Add("patient.diabetes", d, "HbA1c " + Num(h.value) + " % (uncontrolled at >= " + Num(cut) + " %), diabetes " +
+                                     diabetes_conditions_.front().resource);
+    }
+  }
+
+  // The grade the counts imply (grade_from_counts; the higher of Ki-67 and mitoses, as WHO says).
+  std::optional<std::string> CountGrade(const char* field, const Json& value) const {
+    if (!value.is_number()) return std::nullopt;
+    double v = value.get<double>();
+    for (const auto& e : tables_.value("grade_from_counts", Json::object()).value(field, Json::array())) {
+      if (e.contains("below")) {
+        if (v < e["below"].get<double>()) return e["grade"].get<std::string>();
+      } else if (e.contains("at_most")) {
+        if (v <= e["at_most"].get<double>()) return e["grade"].get<std::string>();
+      } else {
+        return e["grade"].get<std::string>();
+      }
+    }
+    return std::nullopt;
+  }
+
+  // A reported grade that differs from the one Ki-67/mitoses imply is a note; the knowledge base
+  // grades from the counts (and raises alert.discordant_grade between them), so nothing is replaced.
+  void CompareGrade(const Json& tumor) {
+    if (reported_grade_.empty()) return;
+    std::stable_sort(reported_grade_.begin(), reported_grade_.end(), [](const Dated& a, const Dated& b) { return a.date > b.date; });
+    const Dated& g = reported_grade_.front();
+    for (size_t i = 1; i < reported_grade_.size(); ++i)
+      if (reported_grade_[i].value != g.value)
+        notes_.push_back("histologic grade: " + reported_grade_[i].resource + " reported " + reported_grade_[i].value.get<std::string>() +
+                         ", the later " + g.resource + " " + g.value.get<std::string>());
+    auto ki = CountGrade("ki67_percent", tumor.value("ki67_percent", Json()));
+    auto mi = CountGrade("mitoses_per_2mm2", tumor.value("mitoses_per_2mm2", Json()));
+    if (!ki && !mi) {
+      notes_.push_back("histologic grade " + g.value.get<std::string>() + " reported (" + g.resource +
+                       "); no Ki-67 or mitotic count to compare it with");
+      return;
+    }
+    std::string implied = std::max(ki.value_or(""), mi.value_or(""));
+    std::string basis;
+    if (ki) basis += "Ki-67 " + Num(tumor["ki67_percent"]) + " % (" + *ki + ")";
+    if (mi) basis += std::string(basis.empty() ? "" : ", ") + "mitoses " + Num(tumor["mitoses_per_2mm2"]) + " per 2 mm2 (" + *mi + ")";
+    if (implied == g.value.get<std::string>())
+      notes_.push_back("histologic grade " + implied + " reported (" + g.resource + ") agrees with " + basis);
+    else
+      notes_.push_back("discordant grade: " + g.resource + " reports " + g.value.get<std::string>() + "; " + basis + " give " + implied +
+                       " (WHO: the higher of the two); the case is graded from the counts");
+  }
+
   static void SetPath(Json& root, const std::string& dotted, const Json& value) {
     Json* node = &root;
     size_t start = 0;
@@ -882,6 +1281,9 @@ class Mapper {
     if (id.empty() && patient_) id = patient_->value("id", "");
     c["id"] = id.empty() ? "fhir-bundle" : id;
     Json fields = Json::array(), conflicts = Json::array();
+    BuildTumourSize();
+    BuildDiseaseStatus();
+    BuildDiabetes();
     for (auto& [field, list] : candidates_) {
       // Latest date wins; ties keep the first in bundle order.
       std::stable_sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) { return a.date > b.date; });
@@ -919,7 +1321,15 @@ class Mapper {
       }
       SetPath(c, "history.prior_therapies", list);
     }
+    for (const auto& k : body_structures_)
+      if (!used_.count(k)) Unused(k, "not the tumour of a mapped tumour size");
     if (!c.contains("tumor")) c["tumor"] = Json::object();
+    Json reported = Json::array();
+    for (const auto& d : reported_stage_)
+      reported.push_back({{"item", "stage_group"}, {"value", d.value}, {"resource", d.resource}, {"element", d.element}, {"date", d.date}});
+    for (const auto& d : reported_grade_)
+      reported.push_back({{"item", "histologic_grade"}, {"value", d.value}, {"resource", d.resource}, {"element", d.element}, {"date", d.date}});
+    CompareGrade(c["tumor"]);
     if (!c["tumor"].contains("primary_site")) {
       c["tumor"]["primary_site"] = "unknown_primary";
       notes_.push_back("no primary cancer condition with a known site: primary_site set to unknown_primary");
@@ -929,6 +1339,7 @@ class Mapper {
     out.report["fields"] = fields;
     out.report["conflicts"] = conflicts;
     out.report["unused"] = unused_;
+    out.report["reported"] = reported;
     out.report["notes"] = notes_;
     return out;
   }
@@ -943,7 +1354,9 @@ class Mapper {
   std::vector<DrugRecord> drug_records_;
   std::set<std::string> used_;
   std::vector<std::string> sstr_procedures_;
-  std::vector<std::string> medications_;  // Medication resources, used only when referenced  // resources read through a reference from a mapped resource
+  std::vector<std::string> medications_;      // Medication resources, used only when referenced
+  std::vector<std::string> body_structures_;  // BodyStructure (mCODE Tumor), used only when a TumorSize refers to it
+  std::vector<Dated> tumour_sizes_, disease_status_, hba1c_, diabetes_conditions_, reported_stage_, reported_grade_;
   size_t order_ = 0;
   std::vector<std::string> unused_;
   std::vector<std::string> notes_;
@@ -965,6 +1378,28 @@ tl::expected<Json, std::string> LoadCodeTables(const std::filesystem::path& file
 
 std::filesystem::path DefaultCodeTablesPath(const std::filesystem::path& knowledge_dir) {
   return knowledge_dir / "fhir" / "code_tables.json";
+}
+
+void CompareStageGroup(MapResult& result, const std::string& derived_group) {
+  if (!result.report.contains("reported") || !result.report["reported"].is_array()) return;
+  const Json* latest = nullptr;
+  for (const auto& r : result.report["reported"])
+    if (r.value("item", "") == "stage_group" && (!latest || r.value("date", "") > latest->value("date", ""))) latest = &r;
+  if (!latest) return;
+  std::string reported = latest->value("value", "");
+  std::string where = latest->value("resource", "") + " " + latest->value("element", "");
+  auto subgroup = [](const std::string& group, const std::string& of) {
+    return group.size() == of.size() + 1 && group.starts_with(of) && std::string("ABC").find(group.back()) != std::string::npos;
+  };
+  std::string note;
+  if (derived_group.empty())
+    note = "stage group " + reported + " reported (" + where + "); no group derived from T, N and M to compare it with";
+  else if (reported == derived_group || subgroup(derived_group, reported) || subgroup(reported, derived_group))
+    note = "stage group " + reported + " reported (" + where + ") agrees with the group derived from T, N and M (" + derived_group + ")";
+  else
+    note = "stage group differs: " + reported + " reported (" + where + "), " + derived_group +
+           " derived from T, N and M; the derived group is used, the reported one is not copied";
+  result.report["notes"].push_back(note);
 }
 
 tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle_text, const Json& code_tables,

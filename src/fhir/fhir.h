@@ -26,7 +26,9 @@ struct MapError {
 struct MapResult {
   Json case_json;  // zebra.case/v1
   // { "fields": [{field, value, resource, element}], "conflicts": [...], "unused": [...],
-  //   "notes": [...] }
+  //   "notes": [...], "reported": [{item, value, resource, element, date}] }
+  // "reported" holds what the EHR states but the case format derives itself (stage group,
+  // histologic grade): kept for comparison, never copied into the case.
   Json report;
 };
 
@@ -39,5 +41,10 @@ std::filesystem::path DefaultCodeTablesPath(const std::filesystem::path& knowled
 
 tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle_text, const Json& code_tables,
                                                          const MapOptions& options = {});
+
+// Compares the stage group the bundle reported (report.reported, item "stage_group", latest) with
+// the group the knowledge base derived from T, N and M; adds a note saying whether they agree.
+// A reported "II" agrees with a derived "IIA" (a subgroup of it). Nothing in the case changes.
+void CompareStageGroup(MapResult& result, const std::string& derived_group);
 
 }  // namespace zebra::fhir

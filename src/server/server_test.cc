@@ -299,6 +299,23 @@ TEST_F(ServerTest, EvaluateFhirBundleAsTheCliDoes) {
   Reply not_bundle = Call("POST", "/v1/fhir/map", R"({"resourceType":"Patient"})", viewer_);
   EXPECT_EQ(not_bundle.status, 400);
   EXPECT_EQ(not_bundle.Header("Content-Type"), "application/problem+json");
+  // pT3 pN1 cM0 pancreas is AJCC stage III; the bundle reports II: a note, the case unchanged.
+  Reply staged = Call("POST", "/v1/fhir/map", ReadFile(kSource / "tests" / "fhir" / "pancreas-stage-group-differs.bundle.json"), viewer_);
+  ASSERT_EQ(staged.status, 200) << staged.body;
+  Json staged_body = staged.JsonBody();
+  bool differs = false;
+  for (const auto& n : staged_body["report"]["notes"])
+    differs = differs || n.get<std::string>().starts_with("stage group differs: II reported");
+  EXPECT_TRUE(differs) << staged.body;
+  EXPECT_FALSE(staged_body["case"]["tumor"].contains("stage"));
+  // A tumour size with a non-numeric dimension is a 400 with its JSON path.
+  Reply bad_size = Call("POST", "/v1/fhir/map",
+                        R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","id":"s",)"
+                        R"("code":{"coding":[{"system":"http://loinc.org","code":"21889-1"}]},"component":[{"code":{"coding":)"
+                        R"([{"system":"http://loinc.org","code":"33728-7"}]},"valueQuantity":{"value":"2 cm","code":"cm"}}]}}]})",
+                        viewer_);
+  EXPECT_EQ(bad_size.status, 400);
+  EXPECT_NE(bad_size.body.find("entry[0].resource.component[0].valueQuantity.value"), std::string::npos) << bad_size.body;
 }
 
 TEST_F(ServerTest, InvalidCaseIsAProblemWithJsonPaths) {
