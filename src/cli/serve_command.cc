@@ -33,6 +33,12 @@ int ServeCommand(const Args& args, Io io) {
                  "seconds within which a request (line, headers and body) must arrive, idle keep-alive "
                  "time included; slower connections are closed (default 10)")
       ->check(CLI::Range(1, 3600));
+  app.add_option("--reads-per-minute", options.reads_per_minute,
+                 "per signed-in user: GET requests a minute before 429 (default 600; 0: no limit)")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--writes-per-minute", options.writes_per_minute,
+                 "per signed-in user: POST/PUT/DELETE requests a minute before 429 (default 120; 0: no limit)")
+      ->check(CLI::Range(0, 1000000));
   if (auto rc = ParseCommandLine(app, args, io, "serve")) return *rc;
   return server::RunServer(std::move(options), io.out, io.err);
 }
