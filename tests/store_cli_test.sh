@@ -62,9 +62,10 @@ out=$("$zebra" user --help 2>&1); check "user --help" 0 $? "$out" "passwd"
 out=$("$zebra" audit export --db "$db" 2>&1)
 check "account changes are audited" 0 $? "$out" '"actor":"cli:[^"]*","action":"user.disable"'
 grep -q '"action":"user.passwd"' <<<"$out" && grep -q '"action":"user.role"' <<<"$out" && grep -q '"action":"user.enable"' <<<"$out" \
-  || { echo "FAIL audit lacks user.passwd/role/enable"; fails=$((fails + 1)); }
+  && grep -q '"action":"user.list"' <<<"$out" \
+  || { echo "FAIL audit lacks user.passwd/role/enable/list"; fails=$((fails + 1)); }
 if grep -q a-much-better-passphrase "$dir/accounts.db" "$dir"/accounts.db-wal 2>/dev/null; then echo "FAIL new password stored"; fails=$((fails + 1)); fi
-out=$("$zebra" audit verify --db "$db" 2>&1); check "verify after account changes" 0 $? "$out" "^audit chain intact: 7 entries$"
+out=$("$zebra" audit verify --db "$db" 2>&1); check "verify after account changes" 0 $? "$out" "^audit chain intact: 9 entries$"
 
 # ---- a store with clinical history: zebra serve --demo seeds cases and their evaluations -------
 demo="$dir/demo.db"

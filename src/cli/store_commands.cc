@@ -347,7 +347,7 @@ int UserChange(std::string_view sub, const Args& args, Io io) {
 }
 
 int UserList(const Args& args, Io io) {
-  CLI::App app{"List the local accounts: name, role, enabled or disabled, created.", "zebra user list"};
+  CLI::App app{"List the local accounts: name, role, enabled or disabled, created (audited).", "zebra user list"};
   std::string db = kDefaultDb;
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "user list")) return *rc;
@@ -361,6 +361,11 @@ int UserList(const Args& args, Io io) {
   for (const auto& u : *users)
     io.out << fmt::format("{:<24} {:<12} {:<9} {}\n", u.username, store::RoleName(u.role),
                           u.disabled ? "disabled" : "enabled", u.created_at);
+  // Reading the account list is audited like every other administrative command.
+  if (auto logged = store->AppendAudit(CliActor(), "user.list", "", fmt::format("{} users", users->size())); !logged) {
+    io.err << "zebra user list: the listing could not be audited: " << logged.error() << "\n";
+    return 1;
+  }
   return 0;
 }
 
