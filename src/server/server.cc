@@ -790,6 +790,11 @@ void Server::Impl::RegisterSessionRoutes() {
       SendProblem(call.res, 400, "invalid-input", "Invalid token request", Plural(errors.size(), "problem"), errors);
       return;
     }
+    // A viewer cannot write, so a write token for a viewer would only mislead.
+    if (scope == store::TokenScope::kWrite && call.who->user.role == store::Role::kViewer) {
+      SendProblem(call.res, 403, "forbidden", "Insufficient role", "a viewer's API tokens have the read scope");
+      return;
+    }
     std::string token = "zt_" + auth::RandomToken(32);
     auto issued = store->IssueApiToken(call.who->user.id, auth::Sha256Hex(token), name, scope,
                                        NowUnix() + std::int64_t{days} * 86400, call.who->user.username);

@@ -851,6 +851,9 @@ TEST_F(ServerTest, TokensHaveScopeExpiryAndOnlySessionsMintThem) {
                            R"({"name":"x","expires_in_days":"30"})", R"({"name":"x","scope":"admin"})",
                            R"({"name":"x","owner":"clive"})", R"({"scope":"read"})"})
     EXPECT_EQ(Call("POST", "/v1/tokens", body, coordinator_).status, 400) << body;
+  // A viewer's tokens can only read.
+  EXPECT_EQ(Call("POST", "/v1/tokens", R"({"name":"x","scope":"write"})", viewer_).status, 403);
+  EXPECT_EQ(Call("POST", "/v1/tokens", R"({"name":"viewer-read"})", viewer_).status, 201);
   Reply week = Call("POST", "/v1/tokens", R"({"name":"week","scope":"write","expires_in_days":7})", coordinator_);
   ASSERT_EQ(week.status, 201);
   EXPECT_EQ(week.JsonBody()["scope"], "write");
