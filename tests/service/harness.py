@@ -201,14 +201,15 @@ class Client:
         return self.request("POST", path, body=body, **kw)
 
 
-def api_token(client, username, password):
-    """Signs in with a session, creates an API token with it and returns the token."""
+def api_token(client, username, password, scope="write"):
+    """Signs in with a session, creates an API token with it and returns the token. A viewer's
+    token can only have the read scope."""
     r = client.post("/v1/session", {"username": username, "password": password}, timeout=60)
     if r.status != 200:
         raise RuntimeError(f"sign-in as {username}: HTTP {r.status} {r.body[:200]!r}")
     cookie = r.header("Set-Cookie").split(";", 1)[0]
     csrf = r.json()["csrf_token"]
-    r = client.post("/v1/tokens", {"name": "test", "scope": "write"}, headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+    r = client.post("/v1/tokens", {"name": "test", "scope": scope}, headers={"Cookie": cookie, "X-CSRF-Token": csrf})
     if r.status != 201:
         raise RuntimeError(f"token for {username}: HTTP {r.status} {r.body[:200]!r}")
     return r.json()["token"]
