@@ -66,6 +66,13 @@ tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& p
 tl::expected<std::string, std::string> HashPassword(std::string_view password);
 bool VerifyPassword(std::string_view encoded_hash, std::string_view password);
 
+// The password policy for local accounts (`zebra user add`, `zebra user passwd`): nullopt when the
+// password is acceptable, else why not. At least kMinPasswordLength bytes and not on the list of
+// common passwords shipped in data/common_passwords.txt (compared in lowercase).
+inline constexpr std::size_t kMinPasswordLength = 12;
+std::optional<std::string> PasswordProblem(std::string_view password);
+std::size_t CommonPasswordCount();
+
 // Cryptographically random bytes as base64url without padding.
 std::string RandomToken(std::size_t bytes = 32);
 std::string Sha256Hex(std::string_view data);

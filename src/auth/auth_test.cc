@@ -139,5 +139,18 @@ TEST(Net, NextPageLinksStayUnderTheBase) {
   EXPECT_FALSE(IsUnderBaseUrl("https://user@ehr.example.org/fhir/x", base));
 }
 
+TEST(PasswordPolicy, LengthAndCommonPasswords) {
+  EXPECT_GT(CommonPasswordCount(), 3000u);
+  // The examples, and long but common ones.
+  for (const char* weak : {"password", "aaaaaaaa", "zebra-demo", "password1234", "Password1234", "QWERTY123456",
+                           "passwordpassword", "iloveyou2024", "aaaaaaaaaaaa", "1q2w3e4r5t6y"}) {
+    EXPECT_TRUE(PasswordProblem(weak)) << weak;
+  }
+  EXPECT_NE(PasswordProblem("short-pw")->find("12 characters"), std::string::npos);
+  EXPECT_NE(PasswordProblem("Password1234")->find("common"), std::string::npos);
+  EXPECT_FALSE(PasswordProblem("correct horse battery staple"));
+  EXPECT_FALSE(PasswordProblem("tumour-board-7-lanreotide"));
+}
+
 }  // namespace
 }  // namespace zebra::auth

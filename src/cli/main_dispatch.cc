@@ -23,8 +23,12 @@ Commands:
   feel 'EXPRESSION' [--context JSON]   evaluate one FEEL expression
   dmn eval MODEL.dmn [--decision NAME] (--input JSON | --inputs FILE.ndjson)
   tck DIR                              run DMN TCK test cases
-  audit verify [--db URL]              check the audit log hash chain
+  audit verify [--db URL]              check the audit log hash chain (and its anchor)
+  audit export [--since DATE] [--case ID] [--db URL]   audit entries as JSON Lines
+  audit prune --before DATE --out FILE [--db URL]      archive and remove old audit entries
   user add USERNAME --role ROLE [--db URL]   create a local account
+  user passwd|disable|enable USERNAME [--db URL]   change a password, disable or enable an account
+  user role USERNAME ROLE [--db URL] | user list [--db URL]
   serve [--port 8080] [--db sqlite:PATH|postgresql://...] [--demo]   REST API, CDS Hooks, web app
 )";
 

@@ -36,6 +36,12 @@ int ServeCommand(const Args& args, Io io) {
   app.add_option("--trusted-proxy", options.trusted_proxies,
                  "address of a reverse proxy whose X-Real-IP header names the client (repeatable; e.g. "
                  "127.0.0.1 behind deploy/nginx/zebra.conf). Without it the header is ignored");
+  app.add_option("--reads-per-minute", options.reads_per_minute,
+                 "per signed-in user: GET requests a minute before 429 (default 600; 0: no limit)")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--writes-per-minute", options.writes_per_minute,
+                 "per signed-in user: POST/PUT/DELETE requests a minute before 429 (default 120; 0: no limit)")
+      ->check(CLI::Range(0, 1000000));
   if (auto rc = ParseCommandLine(app, args, io, "serve")) return *rc;
   return server::RunServer(std::move(options), io.out, io.err);
 }

@@ -42,6 +42,10 @@ void Metrics::RecordEvaluation(bool ok) {
 
 void Metrics::RecordConnectionTimedOut() { ++connections_timed_out_; }
 
+void Metrics::RecordRateLimited(bool write) { ++(write ? rate_limited_writes_ : rate_limited_reads_); }
+
+void Metrics::RecordAuditFailure() { ++audit_failures_; }
+
 std::string Metrics::Render() const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -76,6 +80,13 @@ std::string Metrics::Render() const {
          "request timeout (slow or stalled clients).\n";
   out += "# TYPE zebra_connections_timed_out_total counter\n";
   out += fmt::format("zebra_connections_timed_out_total {}\n", connections_timed_out_.load());
+  out += "# HELP zebra_rate_limited_total Requests refused with 429 by the per-principal rate limits.\n";
+  out += "# TYPE zebra_rate_limited_total counter\n";
+  out += fmt::format("zebra_rate_limited_total{{kind=\"read\"}} {}\n", rate_limited_reads_.load());
+  out += fmt::format("zebra_rate_limited_total{{kind=\"write\"}} {}\n", rate_limited_writes_.load());
+  out += "# HELP zebra_audit_failures_total Reads refused with 503 because their audit entry could not be written.\n";
+  out += "# TYPE zebra_audit_failures_total counter\n";
+  out += fmt::format("zebra_audit_failures_total {}\n", audit_failures_.load());
   return out;
 }
 

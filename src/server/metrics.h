@@ -20,6 +20,8 @@ class Metrics {
   void RecordRequest(const std::string& method, const std::string& route, int status, double seconds);
   void RecordEvaluation(bool ok);
   void RecordConnectionTimedOut();  // closed: a request did not arrive within the request timeout
+  void RecordRateLimited(bool write);  // a 429 from the per-principal read or write limit
+  void RecordAuditFailure();           // a read refused (503) because its audit entry could not be written
   std::string Render() const;  // text/plain; version=0.0.4
 
  private:
@@ -34,6 +36,9 @@ class Metrics {
   std::atomic<std::uint64_t> evaluations_{0};
   std::atomic<std::uint64_t> evaluation_errors_{0};
   std::atomic<std::uint64_t> connections_timed_out_{0};
+  std::atomic<std::uint64_t> rate_limited_reads_{0};
+  std::atomic<std::uint64_t> rate_limited_writes_{0};
+  std::atomic<std::uint64_t> audit_failures_{0};
 };
 
 }  // namespace zebra::server

@@ -33,6 +33,7 @@
 #include "server/login_throttle.h"
 #include "server/metrics.h"
 #include "server/static_files.h"
+#include "server/rate_limiter.h"
 #include "store/store.h"
 
 #include "server/cds_hooks.h"
@@ -79,6 +80,7 @@ struct Principal {
   bool via_session = false;
   std::string csrf_token;    // the session's, when via_session
   std::string session_hash;  // SHA-256 of the cookie value
+  std::optional<store::ApiToken> token;  // when signed in with an API token
 };
 
 // Per-request bookkeeping for the access log and metrics. cpp-httplib runs the pre-routing
@@ -285,6 +287,11 @@ struct Server::Impl {
   std::string dummy_hash;                        // equalises login timing for unknown users
   std::unique_ptr<LoginThrottle> user_throttle;     // failed sign-ins per username
   std::unique_ptr<LoginThrottle> address_throttle;  // failed sign-ins per client address
+  std::unique_ptr<RateLimiter> read_limiter, write_limiter;  // per principal
+  // /v1/health's write probe, cached briefly so that health checks cannot keep the writer busy.
+  std::mutex probe_mutex;
+  std::chrono::steady_clock::time_point probe_at{};
+  store::Result<void> probe_result;
   Metrics metrics;
   DeadlineServer http;
   std::thread thread;
@@ -320,10 +327,17 @@ struct Server::Impl {
         return std::optional<Principal>();
       std::string token = authz.substr(kBearer.size());
       if (token.rfind("zt_", 0) != 0) return std::optional<Principal>();
-      auto user = store->FindUserByApiToken(auth::Sha256Hex(token));
-      if (!user) return tl::unexpected(user.error());
-      if (!*user) return std::optional<Principal>();
-      return std::optional<Principal>(Principal{**user, false, "", ""});
+      const std::string token_hash = auth::Sha256Hex(token);
+      const std::int64_t now = NowUnix();
+      // Unknown, expired or revoked tokens and tokens of disabled users are all a bare 401.
+      auto found = store->FindApiToken(token_hash, now);
+      if (!found) return tl::unexpected(found.error());
+      if (!*found || (*found)->user.disabled) return std::optional<Principal>();
+      // last_used_at is kept to the hour: one write per token per hour, not per request.
+      if (now - (*found)->token.last_used_unix >= 3600) {
+        if (auto r = store->TouchApiToken(token_hash, now); !r) Log("zebra serve: token use not recorded: " + r.error());
+      }
+      return std::optional<Principal>(Principal{(*found)->user, false, "", "", (*found)->token});
     }
     auto cookie = CookieValue(req, kCookieName);
     if (!cookie || cookie->empty()) return std::optional<Principal>();
@@ -333,8 +347,8 @@ struct Server::Impl {
     if (!*session) return std::optional<Principal>();
     auto user = store->FindUserById((*session)->user_id);
     if (!user) return tl::unexpected(user.error());
-    if (!*user) return std::optional<Principal>();
-    return std::optional<Principal>(Principal{**user, true, (*session)->csrf_token, hash});
+    if (!*user || (*user)->disabled) return std::optional<Principal>();
+    return std::optional<Principal>(Principal{**user, true, (*session)->csrf_token, hash, std::nullopt});
   }
 
   bool CsrfOk(const httplib::Request& req, const Principal& who) {
@@ -343,7 +357,22 @@ struct Server::Impl {
     return !header.empty() && auth::ConstantTimeEqual(header, who.csrf_token);
   }
 
-  // Fills call.who; false when the response (401/403/500) is already set.
+  // Counts the request against the principal's read or write limit; false (429 sent) when over.
+  bool WithinRateLimit(Call& call, const std::string& method, const Principal& who) {
+    const bool write = IsUnsafe(method);
+    RateLimiter& limiter = write ? *write_limiter : *read_limiter;
+    const std::int64_t wait = limiter.Take("user:" + std::to_string(who.user.id), RateLimiter::Clock::now());
+    if (wait == 0) return true;
+    metrics.RecordRateLimited(write);
+    call.res.set_header("Retry-After", std::to_string(wait));
+    SendProblem(call.res, 429, "rate-limited", "Too many requests",
+                fmt::format("more than {} {} per minute; try again in {} seconds",
+                            write ? options.writes_per_minute : options.reads_per_minute, write ? "writes" : "reads",
+                            wait));
+    return false;
+  }
+
+  // Fills call.who; false when the response (401/403/429/500) is already set.
   bool Authorize(Call& call, const std::string& method, Access access) {
     if (access == Access::kOpen) return true;
     if (access == Access::kOpenInDemo && (options.demo || options.insecure_dev)) return true;
@@ -361,6 +390,12 @@ struct Server::Impl {
                   "requests signed in with the session cookie must send the X-CSRF-Token header");
       return false;
     }
+    if (IsUnsafe(method) && (*who)->token && (*who)->token->scope != store::TokenScope::kWrite) {
+      SendProblem(call.res, 403, "token-scope", "Token scope too narrow",
+                  "this API token has the read scope; create a token with the write scope for changes");
+      return false;
+    }
+    if (!WithinRateLimit(call, method, **who)) return false;
     if (RoleRank((*who)->user.role) < RequiredRank(access)) {
       SendProblem(call.res, 403, "forbidden", "Insufficient role",
                   fmt::format("this action needs the {} role; you are signed in as {}",
@@ -430,6 +465,26 @@ struct Server::Impl {
     return true;
   }
 
+  static std::string UnixToRfc3339(std::int64_t unix_seconds) {
+    std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                       tm.tm_min, tm.tm_sec);
+  }
+
+  // A token's public description; never the secret or its hash.
+  static Json TokenBody(const store::ApiToken& t) {
+    Json j = Json::object();
+    j["id"] = t.id;
+    j["name"] = t.name;
+    j["scope"] = store::TokenScopeName(t.scope);
+    j["created_at"] = t.created_at;
+    j["expires_at"] = UnixToRfc3339(t.expires_unix);
+    j["last_used_at"] = t.last_used_unix > 0 ? Json(UnixToRfc3339(t.last_used_unix)) : Json();
+    return j;
+  }
+
   static Json CaseBody(const store::CaseRevision& rev) {
     Json j = Json::object();
     j["id"] = rev.case_id;
@@ -486,10 +541,33 @@ struct Server::Impl {
     return **rev;
   }
 
-  void Audit(const std::string& actor, const std::string& action, const std::string& case_id,
+  // False when the entry could not be written (logged).
+  bool Audit(const std::string& actor, const std::string& action, const std::string& case_id,
              const std::string& detail) {
     auto r = store->AppendAudit(actor, action, case_id, detail);
     if (!r) Log("zebra serve: audit append failed (" + action + "): " + r.error());
+    return r.has_value();
+  }
+
+  // For answers that reveal stored data: no audit entry, no answer (503 instead).
+  bool AuditOrRefuse(Call& call, const std::string& action, const std::string& case_id, const std::string& detail) {
+    if (Audit(call.Actor(), action, case_id, detail)) return true;
+    metrics.RecordAuditFailure();
+    call.res.set_header("Retry-After", "30");
+    SendProblem(call.res, 503, "audit-unavailable", "Audit log unavailable",
+                "the access could not be recorded in the audit log, so it is refused; try again later");
+    return false;
+  }
+
+  // The store's write probe, at most once per second.
+  store::Result<void> ProbeWrite() {
+    std::lock_guard lock(probe_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (probe_at == std::chrono::steady_clock::time_point{} || now - probe_at >= std::chrono::seconds(1)) {
+      probe_result = store->ProbeWrite();
+      probe_at = now;
+    }
+    return probe_result;
   }
 
   // Runs in the pre-routing handler, which cpp-httplib calls after reading the headers and
@@ -622,6 +700,14 @@ void Server::Impl::RegisterSessionRoutes() {
       call.res.status = 401;
       return;
     }
+    if ((*user)->disabled) {
+      // Same bare 401 as a wrong password; only the audit log says why. The password was right,
+      // so it does not count toward the sign-in throttle.
+      Audit(username, "session.login_failed", "", "account disabled");
+      finish(false, username);
+      call.res.status = 401;
+      return;
+    }
     finish(false, username, /*signed_in=*/true);
     std::string token = auth::RandomToken(32);
     store::Session session;
@@ -666,19 +752,76 @@ void Server::Impl::RegisterSessionRoutes() {
   });
 
   Add("POST", "/v1/tokens", Access::kAuthenticated, [this](Call& call) {
-    auto body = ParseBody(call.req.body);
-    if (!body || !body->is_object() || !body->contains("name") || !(*body)["name"].is_string() ||
-        (*body)["name"].get<std::string>().empty() || (*body)["name"].get<std::string>().size() > 100) {
-      SendProblem(call.res, 400, "invalid-input", "Invalid token request", "1 problem",
-                  Json::array({Json{{"path", "$.name"}, {"message", "is required (1 to 100 characters)"}}}));
+    // Only a person at a session mints tokens: a leaked token must not be able to renew itself.
+    if (!call.who->via_session) {
+      SendProblem(call.res, 403, "session-required", "Sign in with a session",
+                  "API tokens are created from a signed-in session, not with another token");
       return;
     }
-    std::string name = (*body)["name"];
+    auto body = ParseBody(call.req.body);
+    Json errors = Json::array();
+    std::string name;
+    store::TokenScope scope = store::TokenScope::kRead;
+    int days = options.token_default_days;
+    if (!body || !body->is_object()) {
+      errors.push_back({{"path", "$"}, {"message", "must be a JSON object {\"name\", \"scope\", \"expires_in_days\"}"}});
+    } else {
+      for (const auto& [key, value] : body->items())
+        if (key != "name" && key != "scope" && key != "expires_in_days")
+          errors.push_back({{"path", "$." + key}, {"message", "is not a known field"}});
+      auto n = body->find("name");
+      if (n == body->end() || !n->is_string() || n->get<std::string>().empty() || n->get<std::string>().size() > 100)
+        errors.push_back({{"path", "$.name"}, {"message", "is required (1 to 100 characters)"}});
+      else
+        name = n->get<std::string>();
+      if (auto sc = body->find("scope"); sc != body->end()) {
+        auto parsed = sc->is_string() ? store::ParseTokenScope(sc->get<std::string>()) : std::nullopt;
+        if (!parsed) errors.push_back({{"path", "$.scope"}, {"message", "must be \"read\" or \"write\""}});
+        else scope = *parsed;
+      }
+      if (auto d = body->find("expires_in_days"); d != body->end()) {
+        if (!d->is_number_integer() || d->get<std::int64_t>() < 1 || d->get<std::int64_t>() > options.token_max_days)
+          errors.push_back({{"path", "$.expires_in_days"},
+                            {"message", fmt::format("must be a whole number of days from 1 to {}", options.token_max_days)}});
+        else
+          days = static_cast<int>(d->get<std::int64_t>());
+      }
+    }
+    if (!errors.empty()) {
+      SendProblem(call.res, 400, "invalid-input", "Invalid token request", Plural(errors.size(), "problem"), errors);
+      return;
+    }
+    // A viewer cannot write, so a write token for a viewer would only mislead.
+    if (scope == store::TokenScope::kWrite && call.who->user.role == store::Role::kViewer) {
+      SendProblem(call.res, 403, "forbidden", "Insufficient role", "a viewer's API tokens have the read scope");
+      return;
+    }
     std::string token = "zt_" + auth::RandomToken(32);
-    if (auto r = store->CreateApiToken(call.who->user.id, auth::Sha256Hex(token), name); !r)
-      return StoreFailure(call, r.error());
-    Audit(call.who->user.username, "token.create", "", "");
-    SendJson(call.res, 201, Json{{"token", token}, {"name", name}});
+    auto issued = store->IssueApiToken(call.who->user.id, auth::Sha256Hex(token), name, scope,
+                                       NowUnix() + std::int64_t{days} * 86400, call.who->user.username);
+    if (!issued) return StoreFailure(call, issued.error());
+    Json out = TokenBody(*issued);
+    out["token"] = token;
+    SendJson(call.res, 201, out);
+  });
+
+  Add("GET", "/v1/tokens", Access::kAuthenticated, [this](Call& call) {
+    auto list = store->ListApiTokens(call.who->user.id);
+    if (!list) return StoreFailure(call, list.error());
+    Json tokens = Json::array();
+    for (const auto& t : *list) tokens.push_back(TokenBody(t));
+    SendJson(call.res, 200, Json{{"tokens", tokens}});
+  });
+
+  Add("DELETE", "/v1/tokens/{id}", Access::kAuthenticated, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    auto revoked = store->RevokeApiToken(call.who->user.id, id, call.who->user.username);
+    if (!revoked) return StoreFailure(call, revoked.error());
+    if (!*revoked) {
+      SendProblem(call.res, 404, "not-found", "Not found", "you have no API token with that id");
+      return;
+    }
+    call.res.status = 204;
   });
 }
 
@@ -687,13 +830,19 @@ void Server::Impl::RegisterSessionRoutes() {
 void Server::Impl::RegisterStatelessRoutes() {
   Add("GET", "/v1/health", Access::kOpen, [this](Call& call) {
     auto ping = store->Ping();
+    // Reads are refused when they cannot be audited, so a store that cannot write is unavailable.
+    auto writable = ping ? ProbeWrite() : store::Result<void>(tl::unexpected(ping.error()));
+    const bool ok = ping && writable;
     Json out = Json::object();
-    out["status"] = ping ? "ok" : "unavailable";
+    out["status"] = ok ? "ok" : "unavailable";
     out["store"] = std::string(store->Kind());
+    out["store_readable"] = ping.has_value();
+    out["store_writable"] = writable.has_value();
     out["knowledge_version"] = kb->version();
     out["engine_version"] = ZEBRA_VERSION;
     if (!ping) Log("zebra serve: store ping failed: " + ping.error());
-    SendJson(call.res, ping ? 200 : 503, out);
+    else if (!writable) Log("zebra serve: store write probe failed: " + writable.error());
+    SendJson(call.res, ok ? 200 : 503, out);
   });
 
   Add("GET", "/v1/openapi.json", Access::kOpen,
@@ -768,7 +917,7 @@ void Server::Impl::RegisterCaseRoutes() {
           s.last_evaluation_id ? Json{{"id", *s.last_evaluation_id}, {"at", s.last_evaluated_at}} : Json();
       cases.push_back(std::move(c));
     }
-    Audit(call.Actor(), "case.list", "", Plural(list->size(), "case"));
+    if (!AuditOrRefuse(call, "case.list", "", Plural(list->size(), "case"))) return;
     SendJson(call.res, 200, Json{{"cases", cases}});
   });
 
@@ -810,7 +959,7 @@ void Server::Impl::RegisterCaseRoutes() {
     }
     auto rev = LoadCase(call, id, revision);
     if (!rev) return;
-    Audit(call.Actor(), "case.read", id, "revision " + std::to_string(rev->revision));
+    if (!AuditOrRefuse(call, "case.read", id, "revision " + std::to_string(rev->revision))) return;
     SendJson(call.res, 200, CaseBody(*rev));
   });
 
@@ -822,7 +971,7 @@ void Server::Impl::RegisterCaseRoutes() {
     Json revisions = Json::array();
     for (const auto& r : *list)
       revisions.push_back({{"revision", r.revision}, {"created_at", r.created_at}, {"created_by", r.created_by}});
-    Audit(call.Actor(), "case.revisions.read", id, Plural(list->size(), "revision"));
+    if (!AuditOrRefuse(call, "case.revisions.read", id, Plural(list->size(), "revision"))) return;
     SendJson(call.res, 200, Json{{"revisions", revisions}});
   });
 
@@ -833,7 +982,7 @@ void Server::Impl::RegisterCaseRoutes() {
     if (!list) return StoreFailure(call, list.error());
     Json evaluations = Json::array();
     for (const auto& e : *list) evaluations.push_back(EvaluationBody(e));
-    Audit(call.Actor(), "evaluation.read", id, Plural(list->size(), "evaluation"));
+    if (!AuditOrRefuse(call, "evaluation.read", id, Plural(list->size(), "evaluation"))) return;
     SendJson(call.res, 200, Json{{"evaluations", evaluations}});
   });
 
@@ -873,8 +1022,10 @@ void Server::Impl::RegisterCaseRoutes() {
     }
     std::string now = std::move(evaluated->output);
     bool identical = now == (*stored)->output_json;
-    Audit(call.Actor(), "evaluation.replay", id,
-          fmt::format("evaluation {} revision {}: {}", eid, rev->revision, identical ? "identical" : "different"));
+    if (!AuditOrRefuse(call, "evaluation.replay", id,
+                       fmt::format("evaluation {} revision {}: {}", eid, rev->revision,
+                                   identical ? "identical" : "different")))
+      return;
     Json out = Json::object();
     out["identical"] = identical;
     out["stored_knowledge_version"] = (*stored)->knowledge_version;
@@ -969,7 +1120,7 @@ void Server::Impl::RegisterCaseRoutes() {
       j["decision"] = ParseStored(d.decision_json);
       decisions.push_back(std::move(j));
     }
-    Audit(call.Actor(), "decision.read", id, Plural(list->size(), "decision"));
+    if (!AuditOrRefuse(call, "decision.read", id, Plural(list->size(), "decision"))) return;
     SendJson(call.res, 200, Json{{"decisions", decisions}});
   });
 
@@ -982,7 +1133,7 @@ void Server::Impl::RegisterCaseRoutes() {
     for (const auto& a : *list)
       entries.push_back(
           {{"seq", a.seq}, {"at", a.at}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}});
-    Audit(call.Actor(), "audit.read", id, Plural(list->size(), "entry"));
+    if (!AuditOrRefuse(call, "audit.read", id, Plural(list->size(), "entry"))) return;
     SendJson(call.res, 200, Json{{"entries", entries}});
   });
 }
@@ -1150,6 +1301,8 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   limits.backoff = std::chrono::seconds(std::max(1, options.login_backoff_seconds));
   user_throttle = std::make_unique<LoginThrottle>(limits);
   address_throttle = std::make_unique<LoginThrottle>(limits);
+  read_limiter = std::make_unique<RateLimiter>(options.reads_per_minute);
+  write_limiter = std::make_unique<RateLimiter>(options.writes_per_minute);
   if (options.demo) {
     if (auto r = SeedDemo(); !r) return r;
   }

@@ -63,6 +63,16 @@ struct ServerOptions {
   // Empty: the header is ignored.
   std::vector<std::string> trusted_proxies;
 
+  // Per-principal rate limits (in memory, per process), counted per signed-in user across their
+  // sessions and tokens: reads are GET/HEAD, writes every other method. Over the limit: 429 with
+  // Retry-After. 0 turns a limit off.
+  int reads_per_minute = 600;
+  int writes_per_minute = 120;
+
+  // API tokens: lifetime when POST /v1/tokens names none, and the most a request may ask for.
+  int token_default_days = 90;
+  int token_max_days = 365;
+
   // Where log lines go (one per call, no trailing newline). Default: standard error.
   std::function<void(const std::string&)> log;
 };

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -128,7 +129,8 @@ class ServerTest : public ::testing::Test {
       ASSERT_TRUE(store) << store.error();
       for (auto [name, role] : {std::pair{"vic", store::Role::kViewer}, std::pair{"cora", store::Role::kCoordinator},
                                 std::pair{"clive", store::Role::kClinician}, std::pair{"thea", store::Role::kViewer},
-                                std::pair{"theo", store::Role::kViewer}}) {
+                                std::pair{"theo", store::Role::kViewer}, std::pair{"dora", store::Role::kViewer},
+                                std::pair{"toby", store::Role::kCoordinator}}) {
         auto hash = auth::HashPassword(std::string("pw-") + name);
         ASSERT_TRUE(hash);
         ASSERT_TRUE((*store)->CreateUser(name, *hash, role));
@@ -152,7 +154,7 @@ class ServerTest : public ::testing::Test {
     viewer_ = Login("vic", "pw-vic");
     coordinator_ = Login("cora", "pw-cora");
     clinician_ = Login("clive", "pw-clive");
-    auto res = Call("POST", "/v1/tokens", R"({"name":"ci"})", coordinator_);
+    auto res = Call("POST", "/v1/tokens", R"({"name":"ci","scope":"write"})", coordinator_);
     ASSERT_EQ(res.status, 201);
     coordinator_token_.token = Json::parse(res.body)["token"];
   }
@@ -236,6 +238,25 @@ class ServerTest : public ::testing::Test {
     for (int i = 0; i < 200 && (value = MetricValue(Call("GET", "/metrics").body, series)) < at_least; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return value;
+  }
+
+  // Runs SQL on the server's SQLite file from outside, as an operator (or attacker) could.
+  static std::string RawSql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir_ / "test.db").c_str(), &db);
+    sqlite3_busy_timeout(db, 5000);
+    char* msg = nullptr;
+    std::string err;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) err = msg ? msg : "error";
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return err;
+  }
+
+  static std::unique_ptr<store::Store> OpenTestStore() {
+    auto s = store::OpenStore("sqlite:" + (dir_ / "test.db").string());
+    EXPECT_TRUE(s) << s.error();
+    return s ? std::move(*s) : nullptr;
   }
 
   static std::string CreateCase(const std::string& text) {
@@ -572,6 +593,9 @@ TEST_F(ServerTest, BodyTooLargeIs413) {
 
 TEST_F(ServerTest, BodyTooLargeIsCountedUnderItsOwnRoute) {
   std::string series = R"(zebra_http_requests_total{method="POST",route="body_too_large",status="413"})";
+  // A 413 is counted when its connection is done with, which can be after the client has its
+  // answer: let the previous test's 413 be counted first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   double before = std::max(0.0, MetricValue(Call("GET", "/metrics").body, series));
   ASSERT_EQ(Call("POST", "/v1/evaluate", std::string(3 * 1024 * 1024, ' '), viewer_).status, 413);
   EXPECT_EQ(AwaitMetric(series, before + 1), before + 1);
@@ -784,6 +808,220 @@ TEST_F(ServerTest, NoPatientDataInLogs) {
 }
 
 // A second server in demo mode: demo cases and users, stateless routes open, placeholder page.
+// ---- issue 13 ------------------------------------------------------------------------------------
+
+TEST_F(ServerTest, ReadsThatCannotBeAuditedAre503AndHealthSaysTheStoreIsUnwritable) {
+  std::string id = CreateCase(DemoCase());
+  ASSERT_EQ(Call("GET", "/v1/cases/" + id, "", viewer_).status, 200);
+  // The audit table stops taking rows (a full disk, a lock, a broken trigger: the same to Zebra).
+  ASSERT_EQ(RawSql("CREATE TRIGGER test_block_audit BEFORE INSERT ON audit_log "
+                   "BEGIN SELECT RAISE(ABORT, 'blocked for the test'); END"),
+            "");
+  for (const std::string& path : std::vector<std::string>{"/v1/cases/" + id, "/v1/cases", "/v1/cases/" + id + "/revisions",
+                                 "/v1/cases/" + id + "/evaluations", "/v1/cases/" + id + "/decisions",
+                                 "/v1/cases/" + id + "/audit"}) {
+    Reply r = Call("GET", path, "", viewer_);
+    EXPECT_EQ(r.status, 503) << path;
+    EXPECT_EQ(r.Header("Content-Type"), "application/problem+json") << path;
+    EXPECT_EQ(r.JsonBody().value("type", ""), "urn:zebra:problem:audit-unavailable") << path;
+    EXPECT_EQ(r.body.find("pnet"), std::string::npos) << "no case content in a refused read";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the probe's cache
+  Reply health = Call("GET", "/v1/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(health.JsonBody()["status"], "unavailable");
+  EXPECT_EQ(health.JsonBody()["store_writable"], false);
+  EXPECT_EQ(health.JsonBody()["store_readable"], true);
+  EXPECT_GE(AwaitMetric("zebra_audit_failures_total", 6), 6);
+  ASSERT_EQ(RawSql("DROP TRIGGER test_block_audit"), "");
+  int status = 0;
+  for (int i = 0; i < 30 && (status = Call("GET", "/v1/health").status) != 200; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id, "", viewer_).status, 200);
+}
+
+TEST_F(ServerTest, TokensHaveScopeExpiryAndOnlySessionsMintThem) {
+  // A token cannot mint another token.
+  Reply minted = Call("POST", "/v1/tokens", R"({"name":"child","scope":"write"})", coordinator_token_);
+  EXPECT_EQ(minted.status, 403);
+  EXPECT_EQ(minted.JsonBody().value("type", ""), "urn:zebra:problem:session-required");
+  // Defaults: read scope, 90 days.
+  Reply r = Call("POST", "/v1/tokens", R"({"name":"reader"})", coordinator_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  Json tok = r.JsonBody();
+  EXPECT_EQ(tok["scope"], "read");
+  EXPECT_EQ(tok["name"], "reader");
+  EXPECT_TRUE(std::regex_match(tok.value("id", ""), std::regex("tk_[0-9a-f]{16}"))) << tok.dump();
+  std::time_t in90 = std::time(nullptr) + 90 * 86400;
+  std::tm tm{};
+  gmtime_r(&in90, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  EXPECT_EQ(tok.value("expires_at", "").substr(0, 10), day) << tok.dump();
+  Who reader{"", "", tok["token"]};
+  EXPECT_EQ(Call("GET", "/v1/cases", "", reader).status, 200);
+  Reply write = Call("POST", "/v1/cases", DemoCase(), reader);
+  EXPECT_EQ(write.status, 403);
+  EXPECT_EQ(write.JsonBody().value("type", ""), "urn:zebra:problem:token-scope");
+  // Bad requests.
+  for (const char* body : {R"({"name":"x","expires_in_days":0})", R"({"name":"x","expires_in_days":366})",
+                           R"({"name":"x","expires_in_days":"30"})", R"({"name":"x","scope":"admin"})",
+                           R"({"name":"x","owner":"clive"})", R"({"scope":"read"})"})
+    EXPECT_EQ(Call("POST", "/v1/tokens", body, coordinator_).status, 400) << body;
+  // A viewer's tokens can only read.
+  EXPECT_EQ(Call("POST", "/v1/tokens", R"({"name":"x","scope":"write"})", viewer_).status, 403);
+  EXPECT_EQ(Call("POST", "/v1/tokens", R"({"name":"viewer-read"})", viewer_).status, 201);
+  Reply week = Call("POST", "/v1/tokens", R"({"name":"week","scope":"write","expires_in_days":7})", coordinator_);
+  ASSERT_EQ(week.status, 201);
+  EXPECT_EQ(week.JsonBody()["scope"], "write");
+  // An expired token is refused.
+  Who weekly{"", "", week.JsonBody()["token"]};
+  EXPECT_EQ(Call("POST", "/v1/cases", DemoCase(), weekly).status, 201);
+  ASSERT_EQ(RawSql("UPDATE api_tokens SET expires_unix = 1 WHERE name = 'week'"), "");
+  EXPECT_EQ(Call("GET", "/v1/cases", "", weekly).status, 401);
+}
+
+TEST_F(ServerTest, TokensAreListedWithoutSecretsAndRevocable) {
+  Who toby = Login("toby", "pw-toby");
+  Reply a = Call("POST", "/v1/tokens", R"({"name":"list-a","scope":"write"})", toby);
+  Reply b = Call("POST", "/v1/tokens", R"({"name":"list-b"})", toby);
+  ASSERT_EQ(a.status, 201);
+  ASSERT_EQ(b.status, 201);
+  Who token_a{"", "", a.JsonBody()["token"]};
+  EXPECT_EQ(Call("GET", "/v1/cases", "", token_a).status, 200);  // sets last_used_at
+  Reply list = Call("GET", "/v1/tokens", "", toby);
+  ASSERT_EQ(list.status, 200);
+  Json tokens = list.JsonBody()["tokens"];
+  ASSERT_EQ(tokens.size(), 2u) << list.body;
+  for (const auto& t : tokens) {
+    EXPECT_FALSE(t.contains("token"));
+    for (const char* key : {"id", "name", "scope", "created_at", "expires_at", "last_used_at"})
+      EXPECT_TRUE(t.contains(key)) << key;
+  }
+  EXPECT_EQ(list.body.find(a.JsonBody()["token"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(list.body.find(auth::Sha256Hex(a.JsonBody()["token"].get<std::string>())), std::string::npos);
+  Json listed_a = tokens[0]["name"] == "list-a" ? tokens[0] : tokens[1];
+  EXPECT_TRUE(listed_a["last_used_at"].is_string()) << listed_a.dump();
+  // Only the caller's own tokens: another user sees none of these and cannot revoke them.
+  Reply other = Call("GET", "/v1/tokens", "", clinician_);
+  ASSERT_EQ(other.status, 200);
+  EXPECT_EQ(other.body.find("list-a"), std::string::npos);
+  const std::string id = a.JsonBody()["id"];
+  EXPECT_EQ(Call("DELETE", "/v1/tokens/" + id, "", clinician_).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", token_a).status, 200);
+  EXPECT_EQ(Call("DELETE", "/v1/tokens/" + id, "", toby, /*send_csrf=*/false).status, 403);
+  EXPECT_EQ(Call("DELETE", "/v1/tokens/" + id, "", toby).status, 204);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", token_a).status, 401);
+  EXPECT_EQ(Call("DELETE", "/v1/tokens/" + id, "", toby).status, 404);
+  // A read token cannot revoke (an unsafe method); a write token may revoke itself.
+  Who token_b{"", "", b.JsonBody()["token"]};
+  EXPECT_EQ(Call("DELETE", "/v1/tokens/" + b.JsonBody()["id"].get<std::string>(), "", token_b).status, 403);
+  EXPECT_EQ(Call("GET", "/v1/tokens", "", toby).JsonBody()["tokens"].size(), 1u);
+  // Both token events are in the audit log, without the secret.
+  auto store = OpenTestStore();
+  ASSERT_TRUE(store);
+  auto audit = store->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  int created = 0, revoked = 0;
+  for (const auto& e : *audit) {
+    if (e.actor != "toby") continue;
+    created += e.action == "token.create";
+    revoked += e.action == "token.revoke";
+    EXPECT_EQ(e.detail.find(a.JsonBody()["token"].get<std::string>()), std::string::npos);
+  }
+  EXPECT_EQ(created, 2);
+  EXPECT_EQ(revoked, 1);
+}
+
+TEST_F(ServerTest, DisabledUserCannotSignInAndTheirSessionsAndTokensStop) {
+  Who dora = Login("dora", "pw-dora");
+  Reply t = Call("POST", "/v1/tokens", R"({"name":"dora"})", dora);
+  ASSERT_EQ(t.status, 201);
+  Who token{"", "", t.JsonBody()["token"]};
+  ASSERT_EQ(Call("GET", "/v1/cases", "", token).status, 200);
+  auto store = OpenTestStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->SetUserDisabled("dora", true, "cli:test"));
+  EXPECT_EQ(Call("GET", "/v1/session", "", dora).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", token).status, 401);
+  EXPECT_EQ(Call("POST", "/v1/session", R"({"username":"dora","password":"pw-dora"})").status, 401);
+  ASSERT_TRUE(store->SetUserDisabled("dora", false, "cli:test"));
+  EXPECT_EQ(Call("GET", "/v1/cases", "", token).status, 200);  // unexpired tokens work again
+  Who again = Login("dora", "pw-dora");
+  EXPECT_EQ(Call("GET", "/v1/session", "", again).status, 200);
+}
+
+TEST(ServerRateLimitTest, PerPrincipalReadAndWriteLimitsAnswer429WithRetryAfter) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_rate_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string db = "sqlite:" + (dir / "rate.db").string();
+  {
+    auto store = store::OpenStore(db);
+    ASSERT_TRUE(store) << store.error();
+    for (const char* name : {"ann", "bea"}) {
+      auto hash = auth::HashPassword(std::string("pw-") + name);
+      ASSERT_TRUE(hash);
+      ASSERT_TRUE((*store)->CreateUser(name, *hash, store::Role::kCoordinator));
+    }
+  }
+  LogSink log;
+  ServerOptions options;
+  options.port = 0;
+  options.db_url = db;
+  options.web_root = (dir / "web").string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.log = log.Fn();
+  options.reads_per_minute = 5;
+  options.writes_per_minute = 2;
+  Server server(options);
+  ASSERT_TRUE(server.Start());
+  httplib::Client cli("127.0.0.1", server.Port());
+  auto login = [&](const std::string& name) {
+    auto r = cli.Post("/v1/session", Json{{"username", name}, {"password", "pw-" + name}}.dump(), "application/json");
+    EXPECT_TRUE(r && r->status == 200);
+    std::string cookie = r->get_header_value("Set-Cookie");
+    return std::pair{cookie.substr(0, cookie.find(';')), Json::parse(r->body)["csrf_token"].get<std::string>()};
+  };
+  auto [ann, ann_csrf] = login("ann");
+  auto [bea, bea_csrf] = login("bea");
+  // Reads: five a minute, then 429 with Retry-After; another user is not affected.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(cli.Get("/v1/cases", {{"Cookie", ann}})->status, 200) << i;
+  auto limited = cli.Get("/v1/cases", {{"Cookie", ann}});
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->get_header_value("Content-Type"), "application/problem+json");
+  const std::string retry = limited->get_header_value("Retry-After");
+  ASSERT_FALSE(retry.empty());
+  EXPECT_GE(std::stoi(retry), 1);
+  EXPECT_LE(std::stoi(retry), 60);
+  EXPECT_EQ(cli.Get("/v1/cases", {{"Cookie", bea}})->status, 200);
+  // A limited read writes no audit row (the flood the limit exists for).
+  auto store = store::OpenStore(db);
+  ASSERT_TRUE(store);
+  auto audit = (*store)->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  int ann_reads = 0;
+  for (const auto& e : *audit) ann_reads += e.actor == "ann" && e.action == "case.list";
+  EXPECT_EQ(ann_reads, 5);
+  // Writes: two a minute, counted apart from reads.
+  const std::string text = ReadFile(kSource / "examples" / "cases" / "pnet_small_nonfunctioning.json");
+  httplib::Headers write_headers{{"Cookie", bea}, {"X-CSRF-Token", bea_csrf}};
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(cli.Post("/v1/cases", write_headers, text, "application/json")->status, 201);
+  auto write_limited = cli.Post("/v1/cases", write_headers, text, "application/json");
+  ASSERT_TRUE(write_limited);
+  EXPECT_EQ(write_limited->status, 429);
+  EXPECT_FALSE(write_limited->get_header_value("Retry-After").empty());
+  EXPECT_EQ(cli.Get("/v1/cases", {{"Cookie", bea}})->status, 200);
+  auto metrics = cli.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("zebra_rate_limited_total{kind=\"read\"} 1"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("zebra_rate_limited_total{kind=\"write\"} 1"), std::string::npos);
+  server.Stop();
+  fs::remove_all(dir);
+}
+
 TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
   fs::path dir = fs::temp_directory_path() / ("zebra_server_demo_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <type_traits>
@@ -139,14 +140,34 @@ Decision ReadDecision(const pqxx::row& r) {
   d.created_at = r[5].as<std::string>();
   return d;
 }
+// Columns of kUserSelect.
 User ReadUser(const pqxx::row& r) {
   return User{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
-              ParseRole(r[3].as<std::string>()).value_or(Role::kViewer)};
+              ParseRole(r[3].as<std::string>()).value_or(Role::kViewer), r[4].as<std::int64_t>() != 0,
+              r[5].as<std::string>()};
+}
+// Columns of kTokenColumns from `first`.
+ApiToken ReadToken(const pqxx::row& r, int first) {
+  ApiToken t;
+  t.id = r[first].as<std::string>();
+  t.user_id = r[first + 1].as<std::int64_t>();
+  t.name = r[first + 2].as<std::string>();
+  t.scope = ParseTokenScope(r[first + 3].as<std::string>()).value_or(TokenScope::kRead);
+  t.created_at = r[first + 4].as<std::string>();
+  t.expires_unix = r[first + 5].as<std::int64_t>();
+  t.last_used_unix = r[first + 6].as<std::int64_t>();
+  return t;
 }
 AuditEntry ReadAudit(const pqxx::row& r) {
   return AuditEntry{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
                     r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
-                    r[6].as<std::string>(), r[7].as<std::string>()};
+                    r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>(),
+                    r[9].as<std::string>()};
+}
+AuditAnchor ReadAnchor(const pqxx::result& r) {
+  if (r.empty()) throw std::runtime_error("audit chain broken: the audit anchor is missing");
+  return AuditAnchor{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::int64_t>(),
+                     r[0][3].as<std::string>()};
 }
 
 constexpr const char* kRevisionSelect =
@@ -155,7 +176,13 @@ constexpr const char* kEvaluationSelect =
     "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
     "created_at FROM evaluations ";
 constexpr const char* kAuditSelect =
-    "SELECT seq, at, actor, action, case_id, detail, prev_hash, hash FROM audit_log ";
+    "SELECT seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash FROM audit_log ";
+constexpr const char* kUserColumns = "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at";
+constexpr const char* kTokenColumns =
+    "'tk_' || substr(t.token_hash, 1, 16), t.user_id, t.name, t.scope, t.created_at, t.expires_unix, "
+    "t.last_used_unix";
+constexpr const char* kAnchorSelect = "SELECT base_seq, base_hash, head_seq, head_hash FROM audit_anchor WHERE id = 1";
+constexpr std::int64_t kDefaultTokenSeconds = 90 * 86400;
 
 class PostgresStore final : public Store {
  public:
@@ -240,7 +267,8 @@ class PostgresStore final : public Store {
                 e.created_at)[0][0]
                .as<std::int64_t>();
     AppendAuditTx(w, e.created_by, "evaluation.create", e.case_id,
-                  fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+                  fmt::format("evaluation {} revision {}", e.id, e.case_revision), RowRef("evaluations", e.id),
+                  Sha256Hex(e.output_json));
   }
 
   // The evaluation of a revision being written in the same transaction.
@@ -257,28 +285,55 @@ class PostgresStore final : public Store {
     return e;
   }
 
-  // Caller holds kHistoryLock in this transaction.
+  static void AuditRevisionTx(pqxx::work& w, std::string_view actor, std::string_view action,
+                              const CaseRevision& rev) {
+    AppendAuditTx(w, actor, action, rev.case_id, fmt::format("revision {}", rev.revision),
+                  RevisionRef(rev.case_id, rev.revision), Sha256Hex(rev.case_json));
+  }
+
+  // Caller holds kHistoryLock in this transaction. Moves the anchor's head in the same transaction.
   static AuditEntry AppendAuditTx(pqxx::work& w, std::string_view actor, std::string_view action,
-                                  std::string_view case_id, std::string_view detail) {
+                                  std::string_view case_id, std::string_view detail,
+                                  std::string_view content_ref = {}, std::string_view content_hash = {}) {
     AuditEntry e;
-    e.seq = 1;
-    e.prev_hash = std::string(kGenesisHash);
-    auto head = w.exec("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-    if (!head.empty()) {
-      e.seq = head[0][0].as<std::int64_t>() + 1;
-      e.prev_hash = head[0][1].as<std::string>();
-    }
+    // The anchor holds the head: after a prune the log may be empty while the chain goes on.
+    auto head = w.exec("SELECT head_seq, head_hash FROM audit_anchor WHERE id = 1");
+    if (head.empty()) throw StoreError("postgresql: the audit anchor is missing");
+    e.seq = head[0][0].as<std::int64_t>() + 1;
+    e.prev_hash = head[0][1].as<std::string>();
     e.at = NowRfc3339();
     e.actor = actor;
     e.action = action;
     e.case_id = case_id;
     e.detail = detail;
+    e.content_ref = content_ref;
+    e.content_hash = content_hash;
     e.hash = AuditHash(e);
     w.exec_params(
-        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        e.seq, e.at, e.actor, e.action, e.case_id, e.detail, e.prev_hash, e.hash);
+        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        e.seq, e.at, e.actor, e.action, e.case_id, e.detail, e.content_ref, e.content_hash, e.prev_hash, e.hash);
+    auto moved = w.exec_params("UPDATE audit_anchor SET head_seq = $1, head_hash = $2 WHERE id = 1", e.seq, e.hash);
+    if (moved.affected_rows() != 1) throw StoreError("postgresql: the audit anchor is missing");
     return e;
+  }
+
+  static void EndSessionsTx(pqxx::work& w, std::int64_t user_id) {
+    w.exec_params("DELETE FROM sessions WHERE user_id = $1", user_id);
+  }
+
+  // A change to one account, audited in the same transaction; `change` returns extra detail.
+  template <class F>
+  Result<User> ChangeUser(std::string_view username, std::string_view actor, std::string_view action, F&& change) {
+    return History([&](pqxx::work& w) {
+      auto r = w.exec_params(fmt::format("SELECT {} FROM users u WHERE u.username = $1", kUserColumns),
+                             std::string(username));
+      if (r.empty()) throw StoreError("user not found");
+      const User user = ReadUser(r[0]);
+      const std::string extra = change(w, user);
+      AppendAuditTx(w, actor, action, "", fmt::format("user {}{}", user.id, extra));
+      return ReadUser(w.exec_params(fmt::format("SELECT {} FROM users u WHERE u.id = $1", kUserColumns), user.id)[0]);
+    });
   }
 
  public:
@@ -324,7 +379,7 @@ class PostgresStore final : public Store {
     return History([&](pqxx::work& w) {
       CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(w, rev);
-      AppendAuditTx(w, actor, "case.create", rev.case_id, "revision 1");
+      AuditRevisionTx(w, actor, "case.create", rev);
       return rev;
     });
   }
@@ -336,7 +391,7 @@ class PostgresStore final : public Store {
       const int next = NextRevisionTx(w, case_id);
       CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(w, rev);
-      AppendAuditTx(w, actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      AuditRevisionTx(w, actor, "case.update", rev);
       return rev;
     });
   }
@@ -348,7 +403,7 @@ class PostgresStore final : public Store {
     return History([&](pqxx::work& w) {
       CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(w, rev);
-      AppendAuditTx(w, actor, "case.create", rev.case_id, "revision 1");
+      AuditRevisionTx(w, actor, "case.create", rev);
       Evaluation e = InsertEvaluationTx(w, rev, actor, evaluation);
       return EvaluatedRevision{std::move(rev), std::move(e)};
     });
@@ -361,7 +416,7 @@ class PostgresStore final : public Store {
       const int next = NextRevisionTx(w, case_id);
       CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(w, rev);
-      AppendAuditTx(w, actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      AuditRevisionTx(w, actor, "case.update", rev);
       Evaluation e = InsertEvaluationTx(w, rev, actor, evaluation);
       return EvaluatedRevision{std::move(rev), std::move(e)};
     });
@@ -459,7 +514,8 @@ ORDER BY r.created_at DESC, r.case_id)")) {
                   d.case_id, d.case_revision, d.decision_json, d.created_by, d.created_at)[0][0]
                  .as<std::int64_t>();
       AppendAuditTx(w, d.created_by, "decision.create", d.case_id,
-                    fmt::format("decision {} revision {}", d.id, d.case_revision));
+                    fmt::format("decision {} revision {}", d.id, d.case_revision), RowRef("decisions", d.id),
+                    Sha256Hex(d.decision_json));
       return d;
     });
   }
@@ -484,7 +540,8 @@ ORDER BY r.created_at DESC, r.case_id)")) {
                            "RETURNING id",
                            std::string(service_id), std::string(feedback_json), NowRfc3339())[0][0]
                           .as<std::int64_t>();
-      AppendAuditTx(w, "cds-client", "feedback.create", "", fmt::format("feedback {} service {}", id, service_id));
+      AppendAuditTx(w, "cds-client", "feedback.create", "", fmt::format("feedback {} service {}", id, service_id),
+                    RowRef("feedback", id), Sha256Hex(feedback_json));
       return id;
     });
   }
@@ -504,7 +561,7 @@ ORDER BY r.created_at DESC, r.case_id)")) {
 
   Result<std::optional<User>> FindUser(std::string_view username) override {
     return Read([&](pqxx::read_transaction& t) -> std::optional<User> {
-      auto r = t.exec_params("SELECT id, username, password_hash, role FROM users WHERE username = $1",
+      auto r = t.exec_params(fmt::format("SELECT {} FROM users u WHERE u.username = $1", kUserColumns),
                              std::string(username));
       if (r.empty()) return std::nullopt;
       return ReadUser(r[0]);
@@ -513,7 +570,7 @@ ORDER BY r.created_at DESC, r.case_id)")) {
 
   Result<std::optional<User>> FindUserById(std::int64_t id) override {
     return Read([&](pqxx::read_transaction& t) -> std::optional<User> {
-      auto r = t.exec_params("SELECT id, username, password_hash, role FROM users WHERE id = $1", id);
+      auto r = t.exec_params(fmt::format("SELECT {} FROM users u WHERE u.id = $1", kUserColumns), id);
       if (r.empty()) return std::nullopt;
       return ReadUser(r[0]);
     });
@@ -550,19 +607,112 @@ ORDER BY r.created_at DESC, r.case_id)")) {
 
   Result<void> CreateApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name) override {
     return Write([&](pqxx::work& w) {
-      w.exec_params("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
-                    std::string(token_hash), user_id, std::string(name), NowRfc3339());
+      w.exec_params(
+          "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
+          "VALUES ($1, $2, $3, $4, 'write', $5)",
+          std::string(token_hash), user_id, std::string(name), NowRfc3339(), NowUnix() + kDefaultTokenSeconds);
     });
   }
 
   Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) override {
-    return Read([&](pqxx::read_transaction& t) -> std::optional<User> {
-      auto r = t.exec_params(
-          "SELECT u.id, u.username, u.password_hash, u.role FROM api_tokens t "
-          "JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-          std::string(token_hash));
+    auto found = FindApiToken(token_hash, NowUnix());
+    if (!found) return tl::unexpected(found.error());
+    if (!*found) return std::optional<User>();
+    return std::optional<User>((*found)->user);
+  }
+
+  Result<ApiToken> IssueApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name,
+                                 TokenScope scope, std::int64_t expires_unix, std::string_view actor) override {
+    return History([&](pqxx::work& w) {
+      ApiToken t;
+      t.id = "tk_" + std::string(token_hash.substr(0, 16));
+      t.user_id = user_id;
+      t.name = name;
+      t.scope = scope;
+      t.created_at = NowRfc3339();
+      t.expires_unix = expires_unix;
+      w.exec_params(
+          "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          std::string(token_hash), user_id, t.name, t.created_at, std::string(TokenScopeName(scope)), expires_unix);
+      AppendAuditTx(w, actor, "token.create", "",
+                    fmt::format("token {} scope {} user {} expires {}", t.id, TokenScopeName(scope), user_id,
+                                expires_unix));
+      return t;
+    });
+  }
+
+  Result<std::optional<ApiTokenUse>> FindApiToken(std::string_view token_hash, std::int64_t now_unix) override {
+    return Read([&](pqxx::read_transaction& t) -> std::optional<ApiTokenUse> {
+      auto r = t.exec_params(fmt::format("SELECT {}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                                         "WHERE t.token_hash = $1 AND t.expires_unix > $2",
+                                         kUserColumns, kTokenColumns),
+                             std::string(token_hash), now_unix);
       if (r.empty()) return std::nullopt;
-      return ReadUser(r[0]);
+      return ApiTokenUse{ReadUser(r[0]), ReadToken(r[0], 6)};
+    });
+  }
+
+  Result<std::vector<ApiToken>> ListApiTokens(std::int64_t user_id) override {
+    return Read([&](pqxx::read_transaction& t) {
+      std::vector<ApiToken> out;
+      for (const auto& row : t.exec_params(
+               fmt::format("SELECT {} FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at, t.token_hash",
+                           kTokenColumns),
+               user_id))
+        out.push_back(ReadToken(row, 0));
+      return out;
+    });
+  }
+
+  Result<bool> RevokeApiToken(std::int64_t user_id, std::string_view token_id, std::string_view actor) override {
+    if (!token_id.starts_with("tk_") || token_id.size() != 19) return false;
+    return History([&](pqxx::work& w) {
+      auto r = w.exec_params("DELETE FROM api_tokens WHERE user_id = $1 AND substr(token_hash, 1, 16) = $2", user_id,
+                             std::string(token_id.substr(3)));
+      const bool revoked = r.affected_rows() > 0;
+      if (revoked) AppendAuditTx(w, actor, "token.revoke", "", fmt::format("token {} user {}", token_id, user_id));
+      return revoked;
+    });
+  }
+
+  Result<void> TouchApiToken(std::string_view token_hash, std::int64_t now_unix) override {
+    return Write([&](pqxx::work& w) {
+      w.exec_params("UPDATE api_tokens SET last_used_unix = $1 WHERE token_hash = $2", now_unix,
+                    std::string(token_hash));
+    });
+  }
+
+  Result<std::vector<User>> ListUsers() override {
+    return Read([&](pqxx::read_transaction& t) {
+      std::vector<User> out;
+      for (const auto& row : t.exec(fmt::format("SELECT {} FROM users u ORDER BY u.username", kUserColumns)))
+        out.push_back(ReadUser(row));
+      return out;
+    });
+  }
+
+  Result<User> SetUserDisabled(std::string_view username, bool disabled, std::string_view actor) override {
+    return ChangeUser(username, actor, disabled ? "user.disable" : "user.enable", [&](pqxx::work& w, const User& u) {
+      w.exec_params("UPDATE users SET disabled = $1 WHERE id = $2", disabled ? 1 : 0, u.id);
+      if (disabled) EndSessionsTx(w, u.id);
+      return std::string();
+    });
+  }
+
+  Result<User> SetUserPassword(std::string_view username, std::string_view password_hash,
+                               std::string_view actor) override {
+    return ChangeUser(username, actor, "user.passwd", [&](pqxx::work& w, const User& u) {
+      w.exec_params("UPDATE users SET password_hash = $1 WHERE id = $2", std::string(password_hash), u.id);
+      EndSessionsTx(w, u.id);
+      return std::string();
+    });
+  }
+
+  Result<User> SetUserRole(std::string_view username, Role role, std::string_view actor) override {
+    return ChangeUser(username, actor, "user.role", [&](pqxx::work& w, const User& u) {
+      w.exec_params("UPDATE users SET role = $1 WHERE id = $2", std::string(RoleName(role)), u.id);
+      return fmt::format(" role {} (was {})", RoleName(role), RoleName(u.role));
     });
   }
 
@@ -599,21 +749,108 @@ ORDER BY r.created_at DESC, r.case_id)")) {
     return Run([&] {
       return pool_.Use([&](pqxx::connection& c) {
         pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> t(c);
-        ChainVerifier verifier;
-        std::int64_t after = 0;
+        ChainVerifier verifier(ReadAnchor(t.exec(kAnchorSelect)));
+        auto lookup = [&](const ContentRef& ref) -> std::optional<std::string> {
+          pqxx::result r;
+          if (ref.table == "case_revisions")
+            r = t.exec_params("SELECT case_json FROM case_revisions WHERE case_id = $1 AND revision = $2", ref.case_id,
+                              ref.id);
+          else if (ref.table == "evaluations")
+            r = t.exec_params("SELECT output_json FROM evaluations WHERE id = $1", ref.id);
+          else if (ref.table == "decisions")
+            r = t.exec_params("SELECT decision_json FROM decisions WHERE id = $1", ref.id);
+          else if (ref.table == "feedback")
+            r = t.exec_params("SELECT feedback_json FROM feedback WHERE id = $1", ref.id);
+          if (r.empty()) return std::nullopt;
+          return r[0][0].as<std::string>();
+        };
+        std::int64_t after = -1;
         for (;;) {
           auto r = t.exec_params(std::string(kAuditSelect) + "WHERE seq > $1 ORDER BY seq LIMIT $2", after,
                                  kVerifyPage);
           for (const auto& row : r) {
             AuditEntry e = ReadAudit(row);
-            if (auto ok = verifier.Next(e); !ok) throw StoreError(ok.error());
+            if (auto ok = verifier.Next(e, lookup); !ok) throw StoreError(ok.error());
             after = e.seq;
           }
           if (static_cast<std::int64_t>(r.size()) < kVerifyPage) break;
         }
+        if (auto ok = verifier.Finish(); !ok) throw StoreError(ok.error());
         t.commit();
         return verifier.count();
       });
+    });
+  }
+
+  Result<void> ProbeWrite() override {
+    return Run([&] {
+      pool_.Use([&](pqxx::connection& c) {
+        pqxx::work w(c);
+        w.exec(
+            "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) "
+            "VALUES (-1, '', 'health', 'health.probe', '', '', '', '')");
+        w.abort();  // nothing is written
+      });
+    });
+  }
+
+  Result<AuditAnchor> GetAuditAnchor() override {
+    return Read([&](pqxx::read_transaction& t) { return ReadAnchor(t.exec(kAnchorSelect)); });
+  }
+
+  Result<std::size_t> ExportAudit(std::optional<std::string> case_id, std::optional<std::string> since,
+                                  const std::function<bool(const AuditEntry&)>& fn) override {
+    return Run([&] {
+      return pool_.Use([&](pqxx::connection& c) {
+        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> t(c);
+        std::size_t n = 0;
+        std::int64_t after = -1;
+        const std::string id = case_id.value_or("");
+        for (;;) {
+          auto r = t.exec_params(std::string(kAuditSelect) +
+                                     "WHERE seq > $1 AND ($2 = '' OR case_id = $2) AND at >= $3 ORDER BY seq LIMIT $4",
+                                 after, id, since.value_or(""), kVerifyPage);
+          for (const auto& row : r) {
+            AuditEntry e = ReadAudit(row);
+            after = e.seq;
+            ++n;
+            if (!fn(e)) return n;
+          }
+          if (static_cast<std::int64_t>(r.size()) < kVerifyPage) break;
+        }
+        t.commit();
+        return n;
+      });
+    });
+  }
+
+  Result<AuditPruneResult> PruneAudit(
+      std::string_view before, std::string_view actor,
+      const std::function<Result<void>(const std::vector<AuditEntry>&)>& keep) override {
+    return History([&](pqxx::work& w) {
+      AuditPruneResult out;
+      std::vector<AuditEntry> rows;
+      // A prefix of the chain: everything up to the newest entry older than `before`.
+      for (const auto& row : w.exec_params(std::string(kAuditSelect) +
+                                               "WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log "
+                                               "WHERE at < $1) ORDER BY seq",
+                                           std::string(before)))
+        rows.push_back(ReadAudit(row));
+      if (rows.empty()) return out;
+      if (auto kept = keep(rows); !kept) throw StoreError(kept.error());
+      out.pruned = rows.size();
+      out.first_seq = rows.front().seq;
+      out.last_seq = rows.back().seq;
+      out.last_hash = rows.back().hash;
+      w.exec_params("UPDATE audit_anchor SET base_seq = $1, base_hash = $2 WHERE id = 1", out.last_seq,
+                    out.last_hash);
+      w.exec_params("DELETE FROM audit_log WHERE seq <= $1", out.last_seq);
+      out.prune_entry = AppendAuditTx(
+          w, actor, kPruneAction, "",
+          fmt::format("pruned {} entries (seq {} to {}) older than {}", out.pruned, out.first_seq, out.last_seq,
+                      before),
+          RowRef("audit_log", out.last_seq), out.last_hash);
+      return out;
     });
   }
 

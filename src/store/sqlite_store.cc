@@ -59,6 +59,10 @@ class Stmt {
     while (Step()) {
     }
   }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
   std::string Text(int col) {
@@ -120,7 +124,7 @@ class SqliteStore final : public Store {
       Tx tx(*this);
       CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(rev);
-      AppendAuditLocked(actor, "case.create", rev.case_id, "revision 1");
+      AuditRevisionLocked(actor, "case.create", rev);
       tx.Commit();
       return rev;
     });
@@ -134,7 +138,7 @@ class SqliteStore final : public Store {
       const int next = NextRevisionLocked(case_id);
       CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(rev);
-      AppendAuditLocked(actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      AuditRevisionLocked(actor, "case.update", rev);
       tx.Commit();
       return rev;
     });
@@ -148,7 +152,7 @@ class SqliteStore final : public Store {
       Tx tx(*this);
       CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(rev);
-      AppendAuditLocked(actor, "case.create", rev.case_id, "revision 1");
+      AuditRevisionLocked(actor, "case.create", rev);
       Evaluation e = InsertEvaluationLocked(rev, actor, evaluation);
       tx.Commit();
       return EvaluatedRevision{std::move(rev), std::move(e)};
@@ -163,7 +167,7 @@ class SqliteStore final : public Store {
       const int next = NextRevisionLocked(case_id);
       CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
       InsertRevision(rev);
-      AppendAuditLocked(actor, "case.update", rev.case_id, fmt::format("revision {}", next));
+      AuditRevisionLocked(actor, "case.update", rev);
       Evaluation e = InsertEvaluationLocked(rev, actor, evaluation);
       tx.Commit();
       return EvaluatedRevision{std::move(rev), std::move(e)};
@@ -274,7 +278,8 @@ ORDER BY r.created_at DESC, r.case_id)");
       ins.Run();
       d.id = sqlite3_last_insert_rowid(db_);
       AppendAuditLocked(d.created_by, "decision.create", d.case_id,
-                        fmt::format("decision {} revision {}", d.id, d.case_revision));
+                        fmt::format("decision {} revision {}", d.id, d.case_revision), RowRef("decisions", d.id),
+                        Sha256Hex(d.decision_json));
       tx.Commit();
       return d;
     });
@@ -309,7 +314,8 @@ ORDER BY r.created_at DESC, r.case_id)");
       BindAll(ins, service_id, feedback_json, NowRfc3339());
       ins.Run();
       const std::int64_t id = sqlite3_last_insert_rowid(db_);
-      AppendAuditLocked("cds-client", "feedback.create", "", fmt::format("feedback {} service {}", id, service_id));
+      AppendAuditLocked("cds-client", "feedback.create", "", fmt::format("feedback {} service {}", id, service_id),
+                        RowRef("feedback", id), Sha256Hex(feedback_json));
       tx.Commit();
       return id;
     });
@@ -330,7 +336,7 @@ ORDER BY r.created_at DESC, r.case_id)");
 
   Result<std::optional<User>> FindUser(std::string_view username) override {
     return RunRead([&](sqlite3* db) -> std::optional<User> {
-      Stmt q(db, "SELECT id, username, password_hash, role FROM users WHERE username = ?");
+      Stmt q(db, fmt::format("{} WHERE u.username = ?", kUserSelect));
       q.Bind(1, username);
       if (!q.Step()) return std::nullopt;
       return ReadUser(q);
@@ -339,7 +345,7 @@ ORDER BY r.created_at DESC, r.case_id)");
 
   Result<std::optional<User>> FindUserById(std::int64_t id) override {
     return RunRead([&](sqlite3* db) -> std::optional<User> {
-      Stmt q(db, "SELECT id, username, password_hash, role FROM users WHERE id = ?");
+      Stmt q(db, fmt::format("{} WHERE u.id = ?", kUserSelect));
       q.Bind(1, id);
       if (!q.Step()) return std::nullopt;
       return ReadUser(q);
@@ -382,20 +388,125 @@ ORDER BY r.created_at DESC, r.case_id)");
 
   Result<void> CreateApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name) override {
     return Run([&] {
-      Stmt ins(db_, "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?)");
-      BindAll(ins, token_hash, user_id, name, NowRfc3339());
+      Stmt ins(db_,
+               "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
+               "VALUES (?, ?, ?, ?, 'write', ?)");
+      BindAll(ins, token_hash, user_id, name, NowRfc3339(), NowUnix() + kDefaultTokenSeconds);
       ins.Run();
     });
   }
 
   Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) override {
-    return RunRead([&](sqlite3* db) -> std::optional<User> {
-      Stmt q(db,
-             "SELECT u.id, u.username, u.password_hash, u.role FROM api_tokens t "
-             "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
-      q.Bind(1, token_hash);
+    auto found = FindApiToken(token_hash, NowUnix());
+    if (!found) return tl::unexpected(found.error());
+    if (!*found) return std::optional<User>();
+    return std::optional<User>((*found)->user);
+  }
+
+  Result<ApiToken> IssueApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name,
+                                 TokenScope scope, std::int64_t expires_unix, std::string_view actor) override {
+    return Run([&] {
+      Tx tx(*this);
+      ApiToken t;
+      t.id = "tk_" + std::string(token_hash.substr(0, 16));
+      t.user_id = user_id;
+      t.name = name;
+      t.scope = scope;
+      t.created_at = NowRfc3339();
+      t.expires_unix = expires_unix;
+      Stmt ins(db_,
+               "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
+               "VALUES (?, ?, ?, ?, ?, ?)");
+      BindAll(ins, token_hash, user_id, name, t.created_at, TokenScopeName(scope), expires_unix);
+      ins.Run();
+      AppendAuditLocked(actor, "token.create", "",
+                        fmt::format("token {} scope {} user {} expires {}", t.id, TokenScopeName(scope), user_id,
+                                    expires_unix));
+      tx.Commit();
+      return t;
+    });
+  }
+
+  Result<std::optional<ApiTokenUse>> FindApiToken(std::string_view token_hash, std::int64_t now_unix) override {
+    return RunRead([&](sqlite3* db) -> std::optional<ApiTokenUse> {
+      Stmt q(db, fmt::format("{}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                             "WHERE t.token_hash = ? AND t.expires_unix > ?",
+                             std::string(kUserSelect).substr(0, kUserSelect.find(" FROM ")), kTokenColumns));
+      BindAll(q, token_hash, now_unix);
       if (!q.Step()) return std::nullopt;
-      return ReadUser(q);
+      return ApiTokenUse{ReadUser(q), ReadToken(q, 6)};
+    });
+  }
+
+  Result<std::vector<ApiToken>> ListApiTokens(std::int64_t user_id) override {
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("SELECT {} FROM api_tokens t WHERE t.user_id = ? ORDER BY t.created_at, t.token_hash",
+                             kTokenColumns));
+      q.Bind(1, user_id);
+      std::vector<ApiToken> out;
+      while (q.Step()) out.push_back(ReadToken(q, 0));
+      return out;
+    });
+  }
+
+  Result<bool> RevokeApiToken(std::int64_t user_id, std::string_view token_id, std::string_view actor) override {
+    if (!token_id.starts_with("tk_") || token_id.size() != 19) return false;
+    return Run([&] {
+      Tx tx(*this);
+      Stmt del(db_, "DELETE FROM api_tokens WHERE user_id = ? AND substr(token_hash, 1, 16) = ?");
+      BindAll(del, user_id, token_id.substr(3));
+      del.Run();
+      const bool revoked = sqlite3_changes(db_) > 0;
+      if (revoked) AppendAuditLocked(actor, "token.revoke", "", fmt::format("token {} user {}", token_id, user_id));
+      tx.Commit();
+      return revoked;
+    });
+  }
+
+  Result<void> TouchApiToken(std::string_view token_hash, std::int64_t now_unix) override {
+    return Run([&] {
+      Stmt up(db_, "UPDATE api_tokens SET last_used_unix = ? WHERE token_hash = ?");
+      BindAll(up, now_unix, token_hash);
+      up.Run();
+    });
+  }
+
+  Result<std::vector<User>> ListUsers() override {
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("{} ORDER BY u.username", kUserSelect));
+      std::vector<User> out;
+      while (q.Step()) out.push_back(ReadUser(q));
+      return out;
+    });
+  }
+
+  Result<User> SetUserDisabled(std::string_view username, bool disabled, std::string_view actor) override {
+    return ChangeUser(username, actor, disabled ? "user.disable" : "user.enable", [&](const User& u) {
+      Stmt up(db_, "UPDATE users SET disabled = ? WHERE id = ?");
+      BindAll(up, disabled ? 1 : 0, u.id);
+      up.Run();
+      if (disabled) EndSessionsLocked(u.id);
+      return std::string();
+    });
+  }
+
+  Result<User> SetUserPassword(std::string_view username, std::string_view password_hash,
+                               std::string_view actor) override {
+    return ChangeUser(username, actor, "user.passwd", [&](const User& u) {
+      Stmt up(db_, "UPDATE users SET password_hash = ? WHERE id = ?");
+      BindAll(up, password_hash, u.id);
+      up.Run();
+      EndSessionsLocked(u.id);
+      return std::string();
+    });
+  }
+
+  Result<User> SetUserRole(std::string_view username, Role role, std::string_view actor) override {
+    return ChangeUser(username, actor, "user.role", [&](const User& u) {
+      Stmt up(db_, "UPDATE users SET role = ? WHERE id = ?");
+      BindAll(up, RoleName(role), u.id);
+      up.Run();
+      return fmt::format(" role {} (was {})", RoleName(role), RoleName(u.role));
     });
   }
 
@@ -442,13 +553,103 @@ ORDER BY r.created_at DESC, r.case_id)");
   }
 
   Result<std::size_t> VerifyAudit() override {
+    // One read transaction, so appends during the walk do not move the head under it.
     return RunRead([&](sqlite3* db) {
+      ReadTx tx(db);
+      ChainVerifier verifier(ReadAnchor(db));
+      Stmt revision(db, "SELECT case_json FROM case_revisions WHERE case_id = ? AND revision = ?");
+      Stmt evaluation(db, "SELECT output_json FROM evaluations WHERE id = ?");
+      Stmt decision(db, "SELECT decision_json FROM decisions WHERE id = ?");
+      Stmt feedback(db, "SELECT feedback_json FROM feedback WHERE id = ?");
+      auto lookup = [&](const ContentRef& ref) -> std::optional<std::string> {
+        Stmt* q = ref.table == "case_revisions" ? &revision
+                  : ref.table == "evaluations"  ? &evaluation
+                  : ref.table == "decisions"    ? &decision
+                  : ref.table == "feedback"     ? &feedback
+                                                : nullptr;
+        if (!q) return std::nullopt;
+        q->Reset();
+        if (ref.table == "case_revisions") {
+          BindAll(*q, ref.case_id, ref.id);
+        } else {
+          q->Bind(1, ref.id);
+        }
+        if (!q->Step()) return std::nullopt;
+        return q->Text(0);
+      };
       Stmt q(db, fmt::format("{} ORDER BY seq", kAuditSelect));
-      ChainVerifier verifier;
       while (q.Step()) {
-        if (auto ok = verifier.Next(ReadAudit(q)); !ok) throw SqlError(ok.error());
+        if (auto ok = verifier.Next(ReadAudit(q), lookup); !ok) throw SqlError(ok.error());
       }
+      if (auto ok = verifier.Finish(); !ok) throw SqlError(ok.error());
       return verifier.count();
+    });
+  }
+
+  Result<void> ProbeWrite() override {
+    return Run([&] {
+      Tx tx(*this);  // takes the write lock: fails when another writer holds it past the busy timeout
+      Stmt ins(db_,
+               "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) "
+               "VALUES (-1, '', 'health', 'health.probe', '', '', '', '')");
+      ins.Run();
+      // ~Tx rolls back: nothing is written.
+    });
+  }
+
+  Result<AuditAnchor> GetAuditAnchor() override {
+    return RunRead([&](sqlite3* db) { return ReadAnchor(db); });
+  }
+
+  Result<std::size_t> ExportAudit(std::optional<std::string> case_id, std::optional<std::string> since,
+                                  const std::function<bool(const AuditEntry&)>& fn) override {
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("{} WHERE (? = '' OR case_id = ?) AND at >= ? ORDER BY seq", kAuditSelect));
+      const std::string id = case_id.value_or("");
+      BindAll(q, id, id, since.value_or(""));
+      std::size_t n = 0;
+      while (q.Step()) {
+        ++n;
+        if (!fn(ReadAudit(q))) break;
+      }
+      return n;
+    });
+  }
+
+  Result<AuditPruneResult> PruneAudit(
+      std::string_view before, std::string_view actor,
+      const std::function<Result<void>(const std::vector<AuditEntry>&)>& keep) override {
+    return Run([&] {
+      Tx tx(*this);
+      AuditPruneResult out;
+      std::vector<AuditEntry> rows;
+      {
+        // A prefix of the chain: everything up to the newest entry older than `before`.
+        Stmt q(db_, fmt::format("{} WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE at < ?) "
+                                "ORDER BY seq",
+                                kAuditSelect));
+        q.Bind(1, before);
+        while (q.Step()) rows.push_back(ReadAudit(q));
+      }
+      if (rows.empty()) return out;
+      if (auto kept = keep(rows); !kept) throw SqlError(kept.error());
+      out.pruned = rows.size();
+      out.first_seq = rows.front().seq;
+      out.last_seq = rows.back().seq;
+      out.last_hash = rows.back().hash;
+      Stmt base(db_, "UPDATE audit_anchor SET base_seq = ?, base_hash = ? WHERE id = 1");
+      BindAll(base, out.last_seq, out.last_hash);
+      base.Run();
+      Stmt del(db_, "DELETE FROM audit_log WHERE seq <= ?");
+      del.Bind(1, out.last_seq);
+      del.Run();
+      out.prune_entry = AppendAuditLocked(
+          actor, kPruneAction, "",
+          fmt::format("pruned {} entries (seq {} to {}) older than {}", out.pruned, out.first_seq, out.last_seq,
+                      before),
+          RowRef("audit_log", out.last_seq), out.last_hash);
+      tx.Commit();
+      return out;
     });
   }
 
@@ -457,8 +658,14 @@ ORDER BY r.created_at DESC, r.case_id)");
       "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
       "created_at FROM evaluations";
   static constexpr std::string_view kAuditSelect =
-      "SELECT seq, at, actor, action, case_id, detail, prev_hash, hash FROM audit_log";
+      "SELECT seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash FROM audit_log";
+  static constexpr std::string_view kUserSelect =
+      "SELECT u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at FROM users u";
+  static constexpr std::string_view kTokenColumns =
+      "'tk_' || substr(t.token_hash, 1, 16), t.user_id, t.name, t.scope, t.created_at, t.expires_unix, "
+      "t.last_used_unix";
   static constexpr std::uint64_t kPurgeEvery = 256;
+  static constexpr std::int64_t kDefaultTokenSeconds = 90 * 86400;
   // Expired jti rows are kept a while longer than any verifier's clock skew allowance.
   static constexpr std::int64_t kJtiRetentionSeconds = 3600;
 
@@ -600,6 +807,54 @@ ORDER BY r.created_at DESC, r.case_id)");
     ins.Run();
   }
 
+  // Caller holds mu_ and an open write transaction.
+  void EndSessionsLocked(std::int64_t user_id) {
+    Stmt del(db_, "DELETE FROM sessions WHERE user_id = ?");
+    del.Bind(1, user_id);
+    del.Run();
+  }
+
+  // A change to one account, audited in the same transaction; `change` returns extra detail.
+  template <class F>
+  Result<User> ChangeUser(std::string_view username, std::string_view actor, std::string_view action, F&& change) {
+    return Run([&] {
+      Tx tx(*this);
+      std::optional<User> user;
+      {
+        Stmt q(db_, fmt::format("{} WHERE u.username = ?", kUserSelect));
+        q.Bind(1, username);
+        if (q.Step()) user = ReadUser(q);
+      }
+      if (!user) throw SqlError("user not found");
+      const std::string extra = change(*user);
+      AppendAuditLocked(actor, action, "", fmt::format("user {}{}", user->id, extra));
+      Stmt q(db_, fmt::format("{} WHERE u.id = ?", kUserSelect));
+      q.Bind(1, user->id);
+      q.Step();
+      User changed = ReadUser(q);
+      tx.Commit();
+      return changed;
+    });
+  }
+
+  // A read snapshot on a reader connection (WAL): later commits stay invisible until it ends.
+  class ReadTx {
+   public:
+    explicit ReadTx(sqlite3* db) : db_(db) { sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr); }
+    ReadTx(const ReadTx&) = delete;
+    ReadTx& operator=(const ReadTx&) = delete;
+    ~ReadTx() { sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
+
+   private:
+    sqlite3* db_;
+  };
+
+  static AuditAnchor ReadAnchor(sqlite3* db) {
+    Stmt q(db, "SELECT base_seq, base_hash, head_seq, head_hash FROM audit_anchor WHERE id = 1");
+    if (!q.Step()) throw SqlError("audit chain broken: the audit anchor is missing");
+    return AuditAnchor{q.Int(0), q.Text(1), q.Int(2), q.Text(3)};
+  }
+
   // Caller holds mu_ and an open write transaction. The revision after the case's latest.
   int NextRevisionLocked(std::string_view case_id) {
     Stmt q(db_, "SELECT MAX(revision) FROM case_revisions WHERE case_id = ?");
@@ -619,7 +874,8 @@ ORDER BY r.created_at DESC, r.case_id)");
     ins.Run();
     e.id = sqlite3_last_insert_rowid(db_);
     AppendAuditLocked(e.created_by, "evaluation.create", e.case_id,
-                      fmt::format("evaluation {} revision {}", e.id, e.case_revision));
+                      fmt::format("evaluation {} revision {}", e.id, e.case_revision), RowRef("evaluations", e.id),
+                      Sha256Hex(e.output_json));
   }
 
   // The evaluation of a revision being written in the same transaction.
@@ -635,30 +891,42 @@ ORDER BY r.created_at DESC, r.case_id)");
     return e;
   }
 
-  // Caller holds mu_ and an open write transaction.
+  void AuditRevisionLocked(std::string_view actor, std::string_view action, const CaseRevision& rev) {
+    AppendAuditLocked(actor, action, rev.case_id, fmt::format("revision {}", rev.revision),
+                      RevisionRef(rev.case_id, rev.revision), Sha256Hex(rev.case_json));
+  }
+
+  // Caller holds mu_ and an open write transaction. Moves the anchor's head in the same
+  // transaction.
   AuditEntry AppendAuditLocked(std::string_view actor, std::string_view action, std::string_view case_id,
-                               std::string_view detail) {
+                               std::string_view detail, std::string_view content_ref = {},
+                               std::string_view content_hash = {}) {
     AuditEntry e;
-    e.seq = 1;
-    e.prev_hash = std::string(kGenesisHash);
     {
-      Stmt q(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-      if (q.Step()) {
-        e.seq = q.Int(0) + 1;
-        e.prev_hash = q.Text(1);
-      }
+      // The anchor holds the head: after a prune the log may be empty while the chain goes on.
+      Stmt q(db_, "SELECT head_seq, head_hash FROM audit_anchor WHERE id = 1");
+      if (!q.Step()) throw SqlError("sqlite: the audit anchor is missing");
+      e.seq = q.Int(0) + 1;
+      e.prev_hash = q.Text(1);
     }
     e.at = NowRfc3339();
     e.actor = actor;
     e.action = action;
     e.case_id = case_id;
     e.detail = detail;
+    e.content_ref = content_ref;
+    e.content_hash = content_hash;
     e.hash = AuditHash(e);
     Stmt ins(db_,
-             "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    BindAll(ins, e.seq, e.at, e.actor, e.action, e.case_id, e.detail, e.prev_hash, e.hash);
+             "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, "
+             "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    BindAll(ins, e.seq, e.at, e.actor, e.action, e.case_id, e.detail, e.content_ref, e.content_hash, e.prev_hash,
+            e.hash);
     ins.Run();
+    Stmt head(db_, "UPDATE audit_anchor SET head_seq = ?, head_hash = ? WHERE id = 1");
+    BindAll(head, e.seq, e.hash);
+    head.Run();
+    if (sqlite3_changes(db_) != 1) throw SqlError("sqlite: the audit anchor is missing");
     return e;
   }
 
@@ -677,11 +945,26 @@ ORDER BY r.created_at DESC, r.case_id)");
     e.created_at = q.Text(7);
     return e;
   }
+  // Columns of kUserSelect.
   static User ReadUser(Stmt& q) {
-    return User{q.Int(0), q.Text(1), q.Text(2), ParseRole(q.Text(3)).value_or(Role::kViewer)};
+    return User{q.Int(0), q.Text(1), q.Text(2), ParseRole(q.Text(3)).value_or(Role::kViewer), q.Int(4) != 0,
+                q.Text(5)};
   }
   static AuditEntry ReadAudit(Stmt& q) {
-    return AuditEntry{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6), q.Text(7)};
+    return AuditEntry{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4),
+                      q.Text(5), q.Text(6), q.Text(7), q.Text(8), q.Text(9)};
+  }
+  // Columns kUserSelect then kTokenColumns from `first`.
+  static ApiToken ReadToken(Stmt& q, int first) {
+    ApiToken t;
+    t.id = q.Text(first);
+    t.user_id = q.Int(first + 1);
+    t.name = q.Text(first + 2);
+    t.scope = ParseTokenScope(q.Text(first + 3)).value_or(TokenScope::kRead);
+    t.created_at = q.Text(first + 4);
+    t.expires_unix = q.Int(first + 5);
+    t.last_used_unix = q.Int(first + 6);
+    return t;
   }
 
   static constexpr std::size_t kMaxReaders = 4;

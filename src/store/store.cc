@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,48 @@ std::optional<Role> ParseRole(std::string_view name) {
   if (name == "coordinator") return Role::kCoordinator;
   if (name == "clinician") return Role::kClinician;
   return std::nullopt;
+}
+
+std::string_view TokenScopeName(TokenScope scope) { return scope == TokenScope::kWrite ? "write" : "read"; }
+
+std::optional<TokenScope> ParseTokenScope(std::string_view name) {
+  if (name == "read") return TokenScope::kRead;
+  if (name == "write") return TokenScope::kWrite;
+  return std::nullopt;
+}
+
+namespace {
+template <class T>
+Result<T> NotSupported() {
+  return tl::unexpected(std::string("this store does not support the operation"));
+}
+}  // namespace
+
+Result<std::vector<User>> Store::ListUsers() { return NotSupported<std::vector<User>>(); }
+Result<User> Store::SetUserDisabled(std::string_view, bool, std::string_view) { return NotSupported<User>(); }
+Result<User> Store::SetUserPassword(std::string_view, std::string_view, std::string_view) {
+  return NotSupported<User>();
+}
+Result<User> Store::SetUserRole(std::string_view, Role, std::string_view) { return NotSupported<User>(); }
+Result<ApiToken> Store::IssueApiToken(std::int64_t, std::string_view, std::string_view, TokenScope, std::int64_t,
+                                      std::string_view) {
+  return NotSupported<ApiToken>();
+}
+Result<std::optional<ApiTokenUse>> Store::FindApiToken(std::string_view, std::int64_t) {
+  return NotSupported<std::optional<ApiTokenUse>>();
+}
+Result<std::vector<ApiToken>> Store::ListApiTokens(std::int64_t) { return NotSupported<std::vector<ApiToken>>(); }
+Result<bool> Store::RevokeApiToken(std::int64_t, std::string_view, std::string_view) { return NotSupported<bool>(); }
+Result<void> Store::TouchApiToken(std::string_view, std::int64_t) { return NotSupported<void>(); }
+Result<void> Store::ProbeWrite() { return Ping(); }
+Result<AuditAnchor> Store::GetAuditAnchor() { return NotSupported<AuditAnchor>(); }
+Result<std::size_t> Store::ExportAudit(std::optional<std::string>, std::optional<std::string>,
+                                       const std::function<bool(const AuditEntry&)>&) {
+  return NotSupported<std::size_t>();
+}
+Result<AuditPruneResult> Store::PruneAudit(std::string_view, std::string_view,
+                                           const std::function<Result<void>(const std::vector<AuditEntry>&)>&) {
+  return NotSupported<AuditPruneResult>();
 }
 
 Result<EvaluatedRevision> Store::CreateCaseWithEvaluation(std::string_view, std::string_view, const Evaluation&) {
@@ -160,6 +203,106 @@ END $$)",
   };
 }
 
+// Schema 3: tamper evidence and account control.
+// - Rows of case_revisions, evaluations, decisions and feedback can be neither changed nor
+//   deleted; audit_log rows only by `zebra audit prune`: the delete trigger lets through only rows
+//   at or below the anchor's base, which only the prune transaction moves (forward, never back).
+// - audit_log gains content_ref/content_hash (entries written before stay valid without them).
+// - audit_anchor holds the chain's base (last pruned entry) and head (updated with every append),
+//   so a removed tail is detected; its head and base only move forward.
+// - users.disabled; api_tokens scope and expiry. Tokens from before keep write scope and expire
+//   90 days after the upgrade.
+std::vector<std::string> TamperEvidence(Dialect dialect) {
+  const std::string genesis(kGenesisHash);
+  std::vector<std::string> out = {
+      "ALTER TABLE audit_log ADD COLUMN content_ref TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE audit_log ADD COLUMN content_hash TEXT NOT NULL DEFAULT ''",
+      R"(CREATE TABLE audit_anchor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  base_seq BIGINT NOT NULL,
+  base_hash TEXT NOT NULL,
+  head_seq BIGINT NOT NULL,
+  head_hash TEXT NOT NULL))",
+      fmt::format("INSERT INTO audit_anchor (id, base_seq, base_hash, head_seq, head_hash) SELECT 1, 0, '{0}', "
+                  "COALESCE((SELECT MAX(seq) FROM audit_log), 0), "
+                  "COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '{0}')",
+                  genesis),
+      "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write'",
+      "ALTER TABLE api_tokens ADD COLUMN expires_unix BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE api_tokens ADD COLUMN last_used_unix BIGINT NOT NULL DEFAULT 0",
+      "CREATE INDEX api_tokens_user ON api_tokens (user_id)",
+  };
+  constexpr std::string_view kPruneOnly = "audit_log is append-only (only zebra audit prune removes old entries)";
+  if (dialect == Dialect::kSqlite) {
+    out.push_back("UPDATE api_tokens SET expires_unix = CAST(strftime('%s', 'now') AS INTEGER) + 7776000");
+    auto forbid = [&](std::string_view table, std::string_view op) {
+      out.push_back(fmt::format(
+          "CREATE TRIGGER {0}_no_{1} BEFORE {2} ON {0} BEGIN SELECT RAISE(ABORT, '{0} is append-only'); END",
+          table, op == "UPDATE" ? "update" : "delete", op));
+    };
+    out.push_back("DROP TRIGGER audit_log_no_delete");
+    out.push_back(fmt::format(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "WHEN OLD.seq > COALESCE((SELECT base_seq FROM audit_anchor WHERE id = 1), 0) "
+        "BEGIN SELECT RAISE(ABORT, '{}'); END",
+        kPruneOnly));
+    forbid("case_revisions", "DELETE");
+    forbid("evaluations", "DELETE");
+    forbid("decisions", "DELETE");
+    forbid("feedback", "UPDATE");
+    forbid("feedback", "DELETE");
+    forbid("audit_anchor", "DELETE");
+    out.push_back(
+        "CREATE TRIGGER audit_anchor_forward_only BEFORE UPDATE ON audit_anchor "
+        "WHEN NEW.id <> OLD.id OR NEW.head_seq < OLD.head_seq OR NEW.base_seq < OLD.base_seq "
+        "OR NEW.base_seq > NEW.head_seq "
+        "BEGIN SELECT RAISE(ABORT, 'audit_anchor only moves forward'); END");
+    return out;
+  }
+  out.push_back("UPDATE api_tokens SET expires_unix = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) + 7776000");
+  out.push_back("DROP TRIGGER audit_log_no_change ON audit_log");
+  out.push_back(
+      "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+      "FOR EACH ROW EXECUTE FUNCTION zebra_append_only()");
+  out.push_back(fmt::format(R"(CREATE FUNCTION zebra_audit_prune_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.seq > COALESCE((SELECT base_seq FROM audit_anchor WHERE id = 1), 0) THEN
+    RAISE EXCEPTION '{}';
+  END IF;
+  RETURN OLD;
+END $$)",
+                            kPruneOnly));
+  out.push_back(
+      "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+      "FOR EACH ROW EXECUTE FUNCTION zebra_audit_prune_only()");
+  for (std::string_view table : {"case_revisions", "evaluations", "decisions"}) {
+    out.push_back(fmt::format("CREATE TRIGGER {0}_no_delete BEFORE DELETE ON {0} "
+                              "FOR EACH ROW EXECUTE FUNCTION zebra_append_only()",
+                              table));
+    out.push_back(fmt::format("CREATE TRIGGER {0}_no_truncate BEFORE TRUNCATE ON {0} "
+                              "FOR EACH STATEMENT EXECUTE FUNCTION zebra_append_only()",
+                              table));
+  }
+  out.push_back("CREATE TRIGGER feedback_no_change BEFORE UPDATE OR DELETE ON feedback "
+                "FOR EACH ROW EXECUTE FUNCTION zebra_append_only()");
+  out.push_back("CREATE TRIGGER feedback_no_truncate BEFORE TRUNCATE ON feedback "
+                "FOR EACH STATEMENT EXECUTE FUNCTION zebra_append_only()");
+  out.push_back(R"(CREATE FUNCTION zebra_anchor_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' OR NEW.id <> OLD.id OR NEW.head_seq < OLD.head_seq OR NEW.base_seq < OLD.base_seq
+     OR NEW.base_seq > NEW.head_seq THEN
+    RAISE EXCEPTION 'audit_anchor only moves forward';
+  END IF;
+  RETURN NEW;
+END $$)");
+  out.push_back("CREATE TRIGGER audit_anchor_forward_only BEFORE UPDATE OR DELETE ON audit_anchor "
+                "FOR EACH ROW EXECUTE FUNCTION zebra_anchor_forward_only()");
+  out.push_back("CREATE TRIGGER audit_anchor_no_truncate BEFORE TRUNCATE ON audit_anchor "
+                "FOR EACH STATEMENT EXECUTE FUNCTION zebra_append_only()");
+  return out;
+}
+
 std::vector<Migration> BuildMigrations(Dialect dialect) {
   const std::string id = dialect == Dialect::kSqlite
                              ? "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -171,7 +314,8 @@ std::vector<Migration> BuildMigrations(Dialect dialect) {
       s.replace(pos, 4, id);
     initial.statements.push_back(std::move(s));
   }
-  return {std::move(initial), Migration{2, "append-only history", AppendOnlyTriggers(dialect)}};
+  return {std::move(initial), Migration{2, "append-only history", AppendOnlyTriggers(dialect)},
+          Migration{3, "tamper evidence and account control", TamperEvidence(dialect)}};
 }
 
 }  // namespace
@@ -225,8 +369,48 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::string AuditHash(const AuditEntry& e) {
-  return Sha256Hex(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor, e.action,
-                               e.case_id, e.detail));
+  // Entries without content keep the original rule, so entries written before schema 3 verify.
+  if (e.content_ref.empty())
+    return Sha256Hex(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor, e.action,
+                                 e.case_id, e.detail));
+  return Sha256Hex(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor, e.action,
+                               e.case_id, e.detail, e.content_ref, e.content_hash));
+}
+
+std::string RevisionRef(std::string_view case_id, int revision) {
+  return fmt::format("case_revisions/{}/{}", case_id, revision);
+}
+
+std::string RowRef(std::string_view table, std::int64_t id) { return fmt::format("{}/{}", table, id); }
+
+std::optional<ContentRef> ParseContentRef(std::string_view ref) {
+  auto number = [](std::string_view s) -> std::optional<std::int64_t> {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    std::int64_t v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  const auto slash = ref.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  ContentRef out;
+  out.table = std::string(ref.substr(0, slash));
+  std::string_view rest = ref.substr(slash + 1);
+  if (out.table == "case_revisions") {
+    const auto second = rest.find('/');
+    if (second == std::string_view::npos) return std::nullopt;
+    out.case_id = std::string(rest.substr(0, second));
+    rest = rest.substr(second + 1);
+  } else if (out.table != "evaluations" && out.table != "decisions" && out.table != "feedback" &&
+             out.table != "audit_log") {
+    return std::nullopt;
+  }
+  auto id = number(rest);
+  if (!id) return std::nullopt;
+  out.id = *id;
+  return out;
 }
 
 std::string CaseLabel(std::string_view case_json) {
@@ -238,8 +422,13 @@ std::string CaseLabel(std::string_view case_json) {
   return "";
 }
 
-Result<void> ChainVerifier::Next(const AuditEntry& e) {
-  const auto expected_seq = static_cast<std::int64_t>(count_) + 1;
+ChainVerifier::ChainVerifier(AuditAnchor anchor)
+    : anchor_(anchor), last_seq_(anchor.base_seq), prev_hash_(anchor.base_hash) {
+  if (prev_hash_.empty()) prev_hash_ = std::string(kGenesisHash);
+}
+
+Result<void> ChainVerifier::Next(const AuditEntry& e, const ContentLookup& lookup) {
+  const std::int64_t expected_seq = last_seq_ + 1;
   if (e.seq != expected_seq)
     return tl::unexpected(fmt::format("audit chain broken at seq {}: expected seq {} (entry missing)",
                                       expected_seq, expected_seq));
@@ -248,8 +437,46 @@ Result<void> ChainVerifier::Next(const AuditEntry& e) {
                                       e.seq, e.seq - 1));
   if (AuditHash(e) != e.hash)
     return tl::unexpected(fmt::format("audit chain broken at seq {}: hash does not match content", e.seq));
+  if (!e.content_ref.empty()) {
+    auto ref = ParseContentRef(e.content_ref);
+    if (!ref)
+      return tl::unexpected(
+          fmt::format("audit chain broken at seq {}: unknown content reference {}", e.seq, e.content_ref));
+    if (ref->table == "audit_log") {
+      // A prune's entry vouches for the anchor's base (earlier prunes name older bases).
+      if (anchor_ && ref->id == anchor_->base_seq && e.content_hash == anchor_->base_hash) base_vouched_ = true;
+    } else if (lookup) {
+      std::optional<std::string> content = lookup(*ref);
+      if (!content)
+        return tl::unexpected(fmt::format("audit chain broken at seq {}: {} is missing (deleted)", e.seq,
+                                          e.content_ref));
+      if (Sha256Hex(*content) != e.content_hash)
+        return tl::unexpected(fmt::format("audit chain broken at seq {}: {} does not match its recorded hash "
+                                          "(content changed)",
+                                          e.seq, e.content_ref));
+    }
+  }
   prev_hash_ = e.hash;
+  last_seq_ = e.seq;
   ++count_;
+  return {};
+}
+
+Result<void> ChainVerifier::Finish() const {
+  if (!anchor_) return {};
+  if (last_seq_ != anchor_->head_seq || prev_hash_ != anchor_->head_hash) {
+    if (last_seq_ < anchor_->head_seq)
+      return tl::unexpected(fmt::format("audit chain broken at seq {}: the anchor records the head at seq {} but "
+                                        "the log ends at seq {} (entries removed from the tail)",
+                                        last_seq_ + 1, anchor_->head_seq, last_seq_));
+    return tl::unexpected(fmt::format("audit chain broken at seq {}: the log's head does not match the anchor "
+                                      "(head seq {})",
+                                      last_seq_, anchor_->head_seq));
+  }
+  if (anchor_->base_seq > 0 && !base_vouched_)
+    return tl::unexpected(fmt::format("audit chain broken at seq {}: the anchor's base is not vouched for by an "
+                                      "audit.prune entry",
+                                      anchor_->base_seq + 1));
   return {};
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,29 @@ struct User {
   std::string username;
   std::string password_hash;  // Argon2id encoded
   Role role = Role::kViewer;
+  bool disabled = false;      // a disabled user cannot sign in; their sessions and tokens stop working
+  std::string created_at;     // filled by ListUsers
+};
+
+// What an API token may do: read (safe methods only) or write (everything the role allows).
+enum class TokenScope { kRead, kWrite };
+std::string_view TokenScopeName(TokenScope scope);  // "read", "write"
+std::optional<TokenScope> ParseTokenScope(std::string_view name);
+
+// An API token's public description; the secret is never stored, only its SHA-256.
+struct ApiToken {
+  std::string id;             // "tk_" + the first 16 hex digits of the token hash (not a secret)
+  std::int64_t user_id = 0;
+  std::string name;
+  TokenScope scope = TokenScope::kRead;
+  std::string created_at;     // RFC 3339 UTC
+  std::int64_t expires_unix = 0;
+  std::int64_t last_used_unix = 0;  // 0: never used (updated at most hourly)
+};
+
+struct ApiTokenUse {
+  User user;
+  ApiToken token;
 };
 
 struct CaseRevision {
@@ -74,7 +98,32 @@ struct AuditEntry {
   std::string at, actor, action;  // action e.g. "case.create", "case.read", "evaluation.create"
   std::string case_id;            // may be empty
   std::string detail;             // never patient data: ids, revisions, counts
-  std::string prev_hash, hash;    // hash = SHA-256(prev_hash | seq | at | actor | action | case_id | detail)
+  // The stored content this entry vouches for, written in the same transaction: e.g.
+  // "case_revisions/c_…/2", "evaluations/17", "decisions/3", "feedback/4", or "audit_log/120" for a
+  // prune's anchor; content_hash is the SHA-256 of case_json / output_json / decision_json /
+  // feedback_json (the pruned row's hash for a prune). Both empty for entries without content and
+  // for entries written before schema version 3.
+  std::string content_ref, content_hash;
+  // hash = SHA-256(prev_hash | seq | at | actor | action | case_id | detail), with
+  // "| content_ref | content_hash" appended when content_ref is set.
+  std::string prev_hash, hash;
+};
+
+// Where the chain starts and ends. base: the last pruned entry (0 and the genesis hash when nothing
+// was pruned); head: the newest entry, updated in the same transaction as every append, so a
+// removed tail is detected.
+struct AuditAnchor {
+  std::int64_t base_seq = 0;
+  std::string base_hash;
+  std::int64_t head_seq = 0;
+  std::string head_hash;
+};
+
+struct AuditPruneResult {
+  std::size_t pruned = 0;
+  std::int64_t first_seq = 0, last_seq = 0;  // the pruned range; last_seq is the new anchor base
+  std::string last_hash;
+  AuditEntry prune_entry;                    // the audit.prune entry appended for the prune itself
 };
 
 struct Session {
@@ -131,6 +180,26 @@ class Store {
   virtual Result<void> CreateApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name) = 0;
   virtual Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) = 0;
 
+  // Account administration (`zebra user ...`); each change is audited in the same transaction
+  // with `actor`. Not pure: test fakes need not implement them; the default fails.
+  virtual Result<std::vector<User>> ListUsers();
+  // Fails with "user not found". Disabling also ends the user's sessions.
+  virtual Result<User> SetUserDisabled(std::string_view username, bool disabled, std::string_view actor);
+  // Also ends the user's sessions.
+  virtual Result<User> SetUserPassword(std::string_view username, std::string_view password_hash,
+                                       std::string_view actor);
+  virtual Result<User> SetUserRole(std::string_view username, Role role, std::string_view actor);
+
+  // API tokens with scope and expiry. Audited as token.create / token.revoke.
+  virtual Result<ApiToken> IssueApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name,
+                                         TokenScope scope, std::int64_t expires_unix, std::string_view actor);
+  // The token and its (enabled or disabled) user; nullopt when unknown or expired at now_unix.
+  virtual Result<std::optional<ApiTokenUse>> FindApiToken(std::string_view token_hash, std::int64_t now_unix);
+  virtual Result<std::vector<ApiToken>> ListApiTokens(std::int64_t user_id);
+  // false when the user has no token with that id.
+  virtual Result<bool> RevokeApiToken(std::int64_t user_id, std::string_view token_id, std::string_view actor);
+  virtual Result<void> TouchApiToken(std::string_view token_hash, std::int64_t now_unix);
+
   // JWT replay protection shared by all replicas: false when (iss, jti) was already seen.
   virtual Result<bool> RememberJti(std::string_view iss, std::string_view jti, std::int64_t exp_unix) = 0;
 
@@ -140,7 +209,25 @@ class Store {
   // The newest `limit` entries (all when 0), oldest first; only the case's when case_id is set.
   virtual Result<std::vector<AuditEntry>> ListAudit(std::optional<std::string> case_id, std::size_t limit) = 0;
   // Recomputes the chain; the error names the first broken sequence number. Returns entry count.
+  // Also (schema 3) checks the chain starts at the anchor's base and ends at its head, and that
+  // every entry's content (case revision, evaluation, decision, feedback) still has its hash.
   virtual Result<std::size_t> VerifyAudit() = 0;
+
+  // A write that touches the audit table and is rolled back: fails when the store cannot write
+  // (locked, read-only, disk or trigger failure). For /v1/health.
+  virtual Result<void> ProbeWrite();
+  virtual Result<AuditAnchor> GetAuditAnchor();
+  // Entries in seq order, only the case's when case_id is set, only those at or after `since`
+  // (RFC 3339 prefix comparison, e.g. "2026-01-01") when set; fn returns false to stop.
+  virtual Result<std::size_t> ExportAudit(std::optional<std::string> case_id, std::optional<std::string> since,
+                                          const std::function<bool(const AuditEntry&)>& fn);
+  // Removes every entry older than `before` (RFC 3339 prefix) in one transaction: hands them to
+  // `keep` first (which must store them durably; its error rolls everything back), moves the
+  // anchor's base to the last pruned entry and appends an audit.prune entry. The only way rows
+  // leave audit_log: the delete trigger lets through only rows at or below the anchor's base.
+  virtual Result<AuditPruneResult> PruneAudit(
+      std::string_view before, std::string_view actor,
+      const std::function<Result<void>(const std::vector<AuditEntry>&)>& keep);
 };
 
 // "sqlite:PATH" (file created, WAL, migrations applied) or "postgresql://..." / "postgres://...".

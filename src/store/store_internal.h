@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,17 +38,39 @@ inline constexpr std::string_view kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 // The case document's own top-level "id" string, or "" (never fails).
 std::string CaseLabel(std::string_view case_json);
-// Checks entries fed in ascending seq order form an intact chain from seq 1; the error names the
-// first broken seq.
+// Content references in audit entries (AuditEntry::content_ref).
+std::string RevisionRef(std::string_view case_id, int revision);  // "case_revisions/c_…/2"
+std::string RowRef(std::string_view table, std::int64_t id);      // "evaluations/17"
+struct ContentRef {
+  std::string table;    // case_revisions | evaluations | decisions | feedback | audit_log
+  std::string case_id;  // case_revisions only
+  std::int64_t id = 0;  // the revision for case_revisions, else the row id / seq
+};
+std::optional<ContentRef> ParseContentRef(std::string_view ref);
+// The stored text a reference names (case_json, output_json, ...); nullopt when the row is gone.
+using ContentLookup = std::function<std::optional<std::string>(const ContentRef&)>;
+
+// Checks entries fed in ascending seq order form an intact chain from the anchor's base (seq 1
+// and the genesis hash without an anchor) to its head, and that referenced content still hashes
+// to what its entry recorded; the error names the first broken seq.
 class ChainVerifier {
  public:
-  Result<void> Next(const AuditEntry& e);
+  ChainVerifier() = default;
+  explicit ChainVerifier(AuditAnchor anchor);
+  Result<void> Next(const AuditEntry& e, const ContentLookup& lookup = nullptr);
+  // After the last entry: the head matches the anchor and a pruned base is vouched for.
+  Result<void> Finish() const;
   std::size_t count() const { return count_; }
 
  private:
+  std::optional<AuditAnchor> anchor_;
   std::size_t count_ = 0;
+  std::int64_t last_seq_ = 0;
   std::string prev_hash_{kGenesisHash};
+  bool base_vouched_ = false;
 };
+// The audit.prune entry's detail and content for a pruned range.
+inline constexpr std::string_view kPruneAction = "audit.prune";
 // Case ids are opaque; refuse anything that is not ours before it reaches SQL or logs.
 bool ValidCaseId(std::string_view case_id);
 

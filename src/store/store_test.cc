@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "store/store.h"
+#include "store/store_internal.h"
 
 namespace zebra::store {
 namespace {
@@ -396,9 +397,23 @@ TEST_P(StoreTest, AuditChainLinksAndVerifies) {
     if (i > 0) {
       EXPECT_EQ(e.prev_hash, (*all)[i - 1].hash);
     }
-    EXPECT_EQ(e.hash, Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor,
-                                                   e.action, e.case_id, e.detail)));
+    // Entries that vouch for stored content hash it in as well (schema 3).
+    if (e.content_ref.empty()) {
+      EXPECT_EQ(e.hash, Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor,
+                                                     e.action, e.case_id, e.detail)));
+    } else {
+      EXPECT_EQ(e.hash, Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at,
+                                                     e.actor, e.action, e.case_id, e.detail, e.content_ref,
+                                                     e.content_hash)));
+    }
   }
+  EXPECT_EQ((*all)[0].content_ref, "case_revisions/" + r.case_id + "/1");
+  EXPECT_EQ((*all)[0].content_hash, Sha256HexForTest(R"({"id":"a"})"));
+  EXPECT_EQ((*all)[1].content_ref, "case_revisions/" + r.case_id + "/2");
+  EXPECT_EQ((*all)[1].content_hash, Sha256HexForTest(R"({"id":"a2"})"));
+  EXPECT_EQ((*all)[2].content_ref, "evaluations/" + std::to_string(ev->id));
+  EXPECT_EQ((*all)[2].content_hash, Sha256HexForTest("{}"));
+  EXPECT_EQ((*all)[3].content_ref, "");  // a read vouches for no content
   EXPECT_EQ((*all)[0].action, "case.create");
   EXPECT_EQ((*all)[0].actor, "alice");
   EXPECT_EQ((*all)[0].case_id, r.case_id);
@@ -432,7 +447,17 @@ TEST_P(StoreTest, EmptyAuditVerifies) {
 
 std::string DropAuditGuards(Backend b) {
   return b == Backend::kSqlite ? "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
-                               : "DROP TRIGGER audit_log_no_change ON audit_log;";
+                               : "DROP TRIGGER audit_log_no_update ON audit_log; "
+                                 "DROP TRIGGER audit_log_no_delete ON audit_log;";
+}
+
+// Drops one table's guard against `op` ("update" or "delete"), as an attacker with database
+// access could.
+std::string DropGuard(Backend b, const std::string& table, const std::string& op) {
+  if (b == Backend::kSqlite) return fmt::format("DROP TRIGGER {}_no_{};", table, op);
+  if (table == "audit_log") return fmt::format("DROP TRIGGER audit_log_no_{} ON audit_log;", op);
+  if (op == "update") return fmt::format("DROP TRIGGER {0}_no_update ON {0};", table);
+  return fmt::format("DROP TRIGGER {0}_no_delete ON {0};", table);
 }
 
 TEST_P(StoreTest, AuditTamperingIsDetected) {
@@ -452,8 +477,10 @@ TEST_P(StoreTest, AuditRehashedRowBreaksTheNextLink) {
   ASSERT_TRUE(all);
   AuditEntry e = (*all)[1];
   e.actor = "mallory";
-  const std::string forged = Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at,
-                                                          e.actor, e.action, e.case_id, e.detail));
+  const std::string forged = Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at,
+                                                          e.actor, e.action, e.case_id, e.detail, e.content_ref,
+                                                          e.content_hash));
+  ASSERT_FALSE(e.content_ref.empty());
   ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET actor = 'mallory', hash = '" + forged +
                     "' WHERE seq = 2"),
             "");
@@ -729,6 +756,416 @@ TEST_P(StoreTest, RefusesSchemaNewerThanItKnows) {
   auto s = OpenStore(url_);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().find("999"), std::string::npos) << s.error();
+}
+
+// ---- issue 13: tamper evidence, prune, accounts and tokens ----------------------------------------
+
+// One case with two revisions, an evaluation, a decision and feedback, all vouched for in the chain.
+struct History {
+  CaseRevision rev;
+  Evaluation evaluation;
+  Decision decision;
+};
+
+History MakeHistory(Store& store) {
+  History h;
+  auto r = store.CreateCase(R"({"id":"tamper"})", "alice");
+  EXPECT_TRUE(r) << r.error();
+  h.rev = *r;
+  EXPECT_TRUE(store.UpdateCase(h.rev.case_id, R"({"id":"tamper","v":2})", "alice"));
+  Evaluation e;
+  e.case_id = h.rev.case_id;
+  e.case_revision = 2;
+  e.knowledge_version = "k";
+  e.engine_version = "e";
+  e.output_json = R"({"options":["ssa"]})";
+  e.created_by = "bob";
+  auto ev = store.AddEvaluation(e);
+  EXPECT_TRUE(ev) << ev.error();
+  h.evaluation = *ev;
+  Decision d;
+  d.case_id = h.rev.case_id;
+  d.case_revision = 2;
+  d.decision_json = R"({"option_id":"ssa"})";
+  d.created_by = "carol";
+  auto dec = store.AddDecision(d);
+  EXPECT_TRUE(dec) << dec.error();
+  h.decision = *dec;
+  EXPECT_TRUE(store.AddFeedback("net-order-check", R"({"feedback":[]})"));
+  return h;
+}
+
+TEST_P(StoreTest, EveryClinicalWriteHashesItsContentIntoTheChain) {
+  History h = MakeHistory(*store_);
+  auto all = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[1].content_ref, "case_revisions/" + h.rev.case_id + "/2");
+  EXPECT_EQ((*all)[1].content_hash, Sha256HexForTest(R"({"id":"tamper","v":2})"));
+  EXPECT_EQ((*all)[2].content_ref, "evaluations/" + std::to_string(h.evaluation.id));
+  EXPECT_EQ((*all)[2].content_hash, Sha256HexForTest(h.evaluation.output_json));
+  EXPECT_EQ((*all)[3].content_ref, "decisions/" + std::to_string(h.decision.id));
+  EXPECT_EQ((*all)[3].content_hash, Sha256HexForTest(R"({"option_id":"ssa"})"));
+  EXPECT_EQ((*all)[4].content_ref.rfind("feedback/", 0), 0u);
+  auto anchor = store_->GetAuditAnchor();
+  ASSERT_TRUE(anchor) << anchor.error();
+  EXPECT_EQ(anchor->base_seq, 0);
+  EXPECT_EQ(anchor->head_seq, 5);
+  EXPECT_EQ(anchor->head_hash, (*all)[4].hash);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 5u);
+}
+
+TEST_P(StoreTest, TriggersRefuseUpdateAndDeleteOnEveryClinicalTable) {
+  History h = MakeHistory(*store_);
+  for (const char* sql : {"DELETE FROM case_revisions", "UPDATE case_revisions SET case_json = '{}'",
+                          "DELETE FROM evaluations", "UPDATE evaluations SET output_json = '{}'",
+                          "DELETE FROM decisions", "UPDATE decisions SET decision_json = '{}'", "DELETE FROM feedback",
+                          "UPDATE feedback SET feedback_json = '{}'", "DELETE FROM audit_log",
+                          "DELETE FROM audit_log WHERE seq = 5", "UPDATE audit_log SET actor = 'x'",
+                          "DELETE FROM audit_anchor", "UPDATE audit_anchor SET head_seq = 2",
+                          "UPDATE audit_anchor SET base_seq = 9"})
+    EXPECT_NE(RawExec(sql), "") << sql << " was allowed";
+  if (GetParam() == Backend::kPostgres) {
+    for (const char* table : {"case_revisions", "evaluations", "decisions", "feedback", "audit_log", "audit_anchor"})
+      EXPECT_NE(RawExec(std::string("TRUNCATE ") + table + " CASCADE"), "") << table;
+  }
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM case_revisions"), 2);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM evaluations"), 1);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM decisions"), 1);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM feedback"), 1);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 5u);
+}
+
+TEST_P(StoreTest, ChangedCaseRevisionIsDetected) {
+  History h = MakeHistory(*store_);
+  ASSERT_EQ(RawExec(DropGuard(GetParam(), "case_revisions", "update") +
+                    "UPDATE case_revisions SET case_json = '{\"id\":\"forged\"}' WHERE revision = 1"),
+            "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("audit chain broken at seq 1: case_revisions/" + h.rev.case_id + "/1"),
+            std::string::npos)
+      << verified.error();
+  EXPECT_NE(verified.error().find("content changed"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, ChangedEvaluationAndDecisionAreDetected) {
+  History h = MakeHistory(*store_);
+  ASSERT_EQ(RawExec(DropGuard(GetParam(), "decisions", "update") + "UPDATE decisions SET decision_json = '{}'"), "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 4: decisions/" + std::to_string(h.decision.id)), std::string::npos)
+      << verified.error();
+  ASSERT_EQ(RawExec(DropGuard(GetParam(), "evaluations", "update") + "UPDATE evaluations SET output_json = '{}'"),
+            "");
+  verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 3: evaluations/" + std::to_string(h.evaluation.id)), std::string::npos)
+      << verified.error();
+}
+
+TEST_P(StoreTest, DeletedEvaluationIsDetected) {
+  History h = MakeHistory(*store_);
+  EXPECT_NE(RawExec("DELETE FROM evaluations"), "");  // refused while the trigger stands
+  ASSERT_EQ(RawExec(DropGuard(GetParam(), "evaluations", "delete") + "DELETE FROM evaluations"), "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 3: evaluations/" + std::to_string(h.evaluation.id) + " is missing"),
+            std::string::npos)
+      << verified.error();
+}
+
+TEST_P(StoreTest, TruncatedAuditTailIsDetected) {
+  MakeHistory(*store_);
+  ASSERT_TRUE(store_->VerifyAudit());
+  // The last two entries go; the chain that remains is internally intact.
+  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "DELETE FROM audit_log WHERE seq > 3"), "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("audit chain broken at seq 4"), std::string::npos) << verified.error();
+  EXPECT_NE(verified.error().find("removed from the tail"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, PruneArchivesOldEntriesAndTheRestStillVerifies) {
+  History h = MakeHistory(*store_);
+  auto all = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(all && all->size() == 5u);
+  // Everything before the far future: all five entries, then the prune's own entry remains.
+  std::vector<AuditEntry> archived;
+  auto keep = [&](const std::vector<AuditEntry>& rows) -> Result<void> {
+    archived = rows;
+    return {};
+  };
+  // A failing archive writer rolls everything back.
+  auto failed = store_->PruneAudit("9999-01-01", "ops", [](const std::vector<AuditEntry>&) -> Result<void> {
+    return tl::unexpected(std::string("disk full"));
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM audit_log"), 5);
+
+  auto pruned = store_->PruneAudit("9999-01-01", "ops", keep);
+  ASSERT_TRUE(pruned) << pruned.error();
+  EXPECT_EQ(pruned->pruned, 5u);
+  EXPECT_EQ(pruned->first_seq, 1);
+  EXPECT_EQ(pruned->last_seq, 5);
+  EXPECT_EQ(pruned->last_hash, (*all)[4].hash);
+  ASSERT_EQ(archived.size(), 5u);
+  EXPECT_EQ(archived[2].hash, (*all)[2].hash);
+  EXPECT_EQ(pruned->prune_entry.seq, 6);
+  EXPECT_EQ(pruned->prune_entry.action, "audit.prune");
+  EXPECT_EQ(pruned->prune_entry.actor, "ops");
+  EXPECT_EQ(pruned->prune_entry.prev_hash, (*all)[4].hash);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM audit_log"), 1);
+  auto anchor = store_->GetAuditAnchor();
+  ASSERT_TRUE(anchor);
+  EXPECT_EQ(anchor->base_seq, 5);
+  EXPECT_EQ(anchor->head_seq, 6);
+
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 1u);
+  // The chain goes on from the prune, and the archive links to what remains.
+  ASSERT_TRUE(store_->UpdateCase(h.rev.case_id, R"({"id":"after"})", "alice"));
+  verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 2u);
+  // Rows above the base are still protected; nothing to prune before the first entry.
+  EXPECT_NE(RawExec("DELETE FROM audit_log"), "");
+  auto none = store_->PruneAudit("2000-01-01", "ops", keep);
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_EQ(none->pruned, 0u);
+  // A second prune moves the base on; the first prune's entry goes with it.
+  auto again = store_->PruneAudit("9999-01-01", "ops", keep);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(again->first_seq, 6);
+  EXPECT_EQ(again->last_seq, 7);
+  verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 1u);
+}
+
+TEST_P(StoreTest, PruneByHandWithoutAPruneEntryIsDetected) {
+  MakeHistory(*store_);
+  auto all = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(all);
+  // Moving the base forward and deleting below it imitates a prune, but no audit.prune entry
+  // vouches for the new base.
+  ASSERT_EQ(RawExec(fmt::format("UPDATE audit_anchor SET base_seq = 2, base_hash = '{}' WHERE id = 1; "
+                                "DELETE FROM audit_log WHERE seq <= 2",
+                                (*all)[1].hash)),
+            "");
+  auto verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("not vouched for"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, ExportFiltersByCaseAndDate) {
+  History h = MakeHistory(*store_);
+  MustCreate(R"({"id":"other"})");
+  std::vector<AuditEntry> got;
+  auto collect = [&](const AuditEntry& e) {
+    got.push_back(e);
+    return true;
+  };
+  auto n = store_->ExportAudit(std::nullopt, std::nullopt, collect);
+  ASSERT_TRUE(n) << n.error();
+  EXPECT_EQ(*n, 6u);
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got[0].seq, 1);
+  EXPECT_EQ(got[5].seq, 6);
+  got.clear();
+  n = store_->ExportAudit(h.rev.case_id, std::nullopt, collect);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(got.size(), 4u);
+  for (const auto& e : got) EXPECT_EQ(e.case_id, h.rev.case_id);
+  got.clear();
+  n = store_->ExportAudit(std::nullopt, std::string("9999-01-01"), collect);
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(got.empty());
+  n = store_->ExportAudit(std::nullopt, std::string("2000-01-01"), collect);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(got.size(), 6u);
+}
+
+TEST_P(StoreTest, WriteProbeFailsWhenTheAuditTableRefusesWrites) {
+  ASSERT_TRUE(store_->ProbeWrite());
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM audit_log"), 0);  // the probe leaves nothing behind
+  const std::string block =
+      GetParam() == Backend::kSqlite
+          ? "CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END"
+          : "CREATE TRIGGER block_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION zebra_append_only()";
+  ASSERT_EQ(RawExec(block), "");
+  EXPECT_FALSE(store_->ProbeWrite());
+  EXPECT_FALSE(store_->AppendAudit("vic", "case.read", "", ""));
+  EXPECT_TRUE(store_->Ping());  // reads still work: only a write probe tells
+}
+
+TEST_P(StoreTest, AccountsCanBeDisabledRenamedInRoleAndGivenNewPasswords) {
+  auto u = store_->CreateUser("alice", "h1", Role::kViewer);
+  ASSERT_TRUE(u);
+  ASSERT_TRUE(store_->CreateSession(Session{"s1", "c1", u->id, 4000000000}));
+  auto disabled = store_->SetUserDisabled("alice", true, "cli:root");
+  ASSERT_TRUE(disabled) << disabled.error();
+  EXPECT_TRUE(disabled->disabled);
+  auto found = store_->FindUser("alice");
+  ASSERT_TRUE(found && *found);
+  EXPECT_TRUE((*found)->disabled);
+  auto session = store_->FindSession("s1", 0);
+  ASSERT_TRUE(session);
+  EXPECT_FALSE(*session);  // disabling ends the sessions
+  auto enabled = store_->SetUserDisabled("alice", false, "cli:root");
+  ASSERT_TRUE(enabled);
+  EXPECT_FALSE(enabled->disabled);
+  ASSERT_TRUE(store_->CreateSession(Session{"s2", "c2", u->id, 4000000000}));
+  auto passwd = store_->SetUserPassword("alice", "h2", "cli:root");
+  ASSERT_TRUE(passwd);
+  EXPECT_EQ(passwd->password_hash, "h2");
+  session = store_->FindSession("s2", 0);
+  ASSERT_TRUE(session);
+  EXPECT_FALSE(*session);  // a new password ends the sessions too
+  auto role = store_->SetUserRole("alice", Role::kClinician, "cli:root");
+  ASSERT_TRUE(role);
+  EXPECT_EQ(role->role, Role::kClinician);
+  EXPECT_FALSE(store_->SetUserDisabled("nobody", true, "cli:root"));
+  auto users = store_->ListUsers();
+  ASSERT_TRUE(users);
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].username, "alice");
+  EXPECT_TRUE(IsRfc3339Millis((*users)[0].created_at));
+  auto audit = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  std::vector<std::string> actions;
+  for (const auto& e : *audit) actions.push_back(e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"user.create", "user.disable", "user.enable", "user.passwd",
+                                               "user.role"}));
+  EXPECT_EQ((*audit)[1].actor, "cli:root");
+  EXPECT_EQ((*audit)[4].detail, fmt::format("user {} role clinician (was viewer)", u->id));
+  ASSERT_TRUE(store_->VerifyAudit());
+}
+
+TEST_P(StoreTest, TokensHaveScopeExpiryListingAndRevocation) {
+  auto u = store_->CreateUser("alice", "h", Role::kCoordinator);
+  auto v = store_->CreateUser("victor", "h", Role::kViewer);
+  ASSERT_TRUE(u && v);
+  auto t1 = store_->IssueApiToken(u->id, std::string(64, 'a'), "ci", TokenScope::kRead, 2000, "alice");
+  ASSERT_TRUE(t1) << t1.error();
+  EXPECT_EQ(t1->id, "tk_" + std::string(16, 'a'));
+  auto t2 = store_->IssueApiToken(u->id, std::string(64, 'b'), "deploy", TokenScope::kWrite, 3000, "alice");
+  ASSERT_TRUE(t2);
+  ASSERT_TRUE(store_->IssueApiToken(v->id, std::string(64, 'c'), "mine", TokenScope::kRead, 3000, "victor"));
+
+  auto live = store_->FindApiToken(std::string(64, 'a'), 1999);
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->user.username, "alice");
+  EXPECT_EQ((*live)->token.scope, TokenScope::kRead);
+  EXPECT_EQ((*live)->token.name, "ci");
+  auto expired = store_->FindApiToken(std::string(64, 'a'), 2000);
+  ASSERT_TRUE(expired);
+  EXPECT_FALSE(*expired);
+
+  ASSERT_TRUE(store_->TouchApiToken(std::string(64, 'b'), 1234));
+  auto list = store_->ListApiTokens(u->id);
+  ASSERT_TRUE(list) << list.error();
+  ASSERT_EQ(list->size(), 2u);
+  std::map<std::string, ApiToken> by_name;
+  for (const auto& t : *list) by_name[t.name] = t;
+  EXPECT_EQ(by_name["deploy"].scope, TokenScope::kWrite);
+  EXPECT_EQ(by_name["deploy"].expires_unix, 3000);
+  EXPECT_EQ(by_name["deploy"].last_used_unix, 1234);
+  EXPECT_EQ(by_name["ci"].last_used_unix, 0);
+
+  // Only one's own tokens can be revoked.
+  auto foreign = store_->RevokeApiToken(v->id, t2->id, "victor");
+  ASSERT_TRUE(foreign);
+  EXPECT_FALSE(*foreign);
+  auto revoked = store_->RevokeApiToken(u->id, t2->id, "alice");
+  ASSERT_TRUE(revoked) << revoked.error();
+  EXPECT_TRUE(*revoked);
+  auto gone = store_->FindApiToken(std::string(64, 'b'), 0);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  auto junk = store_->RevokeApiToken(u->id, "' OR 1=1 --", "alice");
+  ASSERT_TRUE(junk);
+  EXPECT_FALSE(*junk);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM api_tokens"), 2);
+
+  auto audit = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 6u);
+  EXPECT_EQ((*audit)[2].action, "token.create");
+  EXPECT_EQ((*audit)[2].actor, "alice");
+  EXPECT_EQ((*audit)[5].action, "token.revoke");
+  EXPECT_EQ((*audit)[5].detail.find(std::string(64, 'b')), std::string::npos);  // never the hash
+}
+
+TEST_P(StoreTest, OldStoreMigratesAndStillVerifies) {
+  // A store as schema 2 left it: entries without content hashes and no anchor.
+  store_.reset();
+  if (GetParam() == Backend::kSqlite) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  } else {
+    pqxx::connection c(base_url_);
+    pqxx::work w(c);
+    w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
+    w.exec("CREATE SCHEMA zebra_store_test");
+    w.commit();
+  }
+  const auto dialect = GetParam() == Backend::kSqlite ? internal::Dialect::kSqlite : internal::Dialect::kPostgres;
+  std::string sql =
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);";
+  for (const auto& m : internal::Migrations(dialect)) {
+    if (m.version > 2) break;
+    for (const auto& stmt : m.statements) ASSERT_EQ(RawExec(stmt), "") << stmt;
+    sql += fmt::format("INSERT INTO schema_migrations VALUES ({}, 'old', 'x');", m.version);
+  }
+  const std::string case_id = "c_0123456789abcdef0123456789abcdef";
+  sql += fmt::format(
+      "INSERT INTO case_revisions VALUES ('{}', 1, 'old', '{{\"id\":\"old\"}}', 'alice', '2024-01-01T00:00:00.000Z');",
+      case_id);
+  sql += "INSERT INTO api_tokens (token_hash, user_id, name, created_at) SELECT 'x', 1, 'old', 'y' WHERE 1 = 0;";
+  std::string prev(internal::kGenesisHash);
+  for (int seq = 1; seq <= 3; ++seq) {
+    AuditEntry e;
+    e.seq = seq;
+    e.at = fmt::format("2024-01-01T00:00:0{}.000Z", seq);
+    e.actor = "alice";
+    e.action = seq == 1 ? "case.create" : "case.read";
+    e.case_id = case_id;
+    e.detail = "revision 1";
+    e.prev_hash = prev;
+    e.hash = Sha256HexForTest(fmt::format("{}|{}|{}|{}|{}|{}|{}", e.prev_hash, e.seq, e.at, e.actor, e.action,
+                                          e.case_id, e.detail));
+    sql += fmt::format("INSERT INTO audit_log VALUES ({}, '{}', '{}', '{}', '{}', '{}', '{}', '{}');", e.seq, e.at,
+                       e.actor, e.action, e.case_id, e.detail, e.prev_hash, e.hash);
+    prev = e.hash;
+  }
+  ASSERT_EQ(RawExec(sql), "");
+
+  auto s = OpenStore(url_);
+  ASSERT_TRUE(s) << s.error();
+  store_ = std::move(*s);
+  EXPECT_EQ(RawCount("SELECT MAX(version) FROM schema_migrations"), 3);
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 3u);
+  auto anchor = store_->GetAuditAnchor();
+  ASSERT_TRUE(anchor);
+  EXPECT_EQ(anchor->head_seq, 3);
+  EXPECT_EQ(anchor->head_hash, prev);
+  // New entries carry content hashes and link to the old ones.
+  ASSERT_TRUE(store_->UpdateCase(case_id, R"({"id":"new"})", "bob"));
+  verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 4u);
+  // An old entry is still protected by the chain: changing it is detected.
+  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"), "");
+  verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 2"), std::string::npos) << verified.error();
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Backend::kSqlite));

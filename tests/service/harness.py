@@ -95,8 +95,11 @@ class Server:
         self.starts += 1
         out_path = os.path.join(self.workdir, f"{self.name}.{self.starts}.out")
         self.log_path = os.path.join(self.workdir, f"{self.name}.{self.starts}.log")
+        # Load tests stream writes with one token: the per-user rate limits are off here
+        # (server_test covers them).
         cmd = [self.zebra, "serve", "--port", "0", "--db", self.db,
-               "--knowledge", os.path.join(self.source_dir, "knowledge")] + self.extra_args
+               "--knowledge", os.path.join(self.source_dir, "knowledge"),
+               "--reads-per-minute", "0", "--writes-per-minute", "0"] + self.extra_args
         with open(out_path, "wb") as out, open(self.log_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout * SLOW
@@ -198,14 +201,15 @@ class Client:
         return self.request("POST", path, body=body, **kw)
 
 
-def api_token(client, username, password):
-    """Signs in with a session, creates an API token with it and returns the token."""
+def api_token(client, username, password, scope="write"):
+    """Signs in with a session, creates an API token with it and returns the token. A viewer's
+    token can only have the read scope."""
     r = client.post("/v1/session", {"username": username, "password": password}, timeout=60)
     if r.status != 200:
         raise RuntimeError(f"sign-in as {username}: HTTP {r.status} {r.body[:200]!r}")
     cookie = r.header("Set-Cookie").split(";", 1)[0]
     csrf = r.json()["csrf_token"]
-    r = client.post("/v1/tokens", {"name": "test"}, headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+    r = client.post("/v1/tokens", {"name": "test", "scope": scope}, headers={"Cookie": cookie, "X-CSRF-Token": csrf})
     if r.status != 201:
         raise RuntimeError(f"token for {username}: HTTP {r.status} {r.body[:200]!r}")
     return r.json()["token"]

@@ -202,7 +202,7 @@ def main():
 
         # ---- 401/403 carry no case data ---------------------------------------------------------
         listed_as_viewer = None
-        viewer_token = harness.api_token(anon, "viewer", "zebra-demo")
+        viewer_token = harness.api_token(anon, "viewer", "zebra-demo", scope="read")
         viewer = server.client(viewer_token)
         cases = viewer.get("/v1/cases").json()["cases"]
         f.check(len(cases) > 0, "demo store has cases to protect")
