@@ -135,6 +135,9 @@ for f in examples/cases/*.json; do python3 -c "import json;print(json.dumps(json
 echo '{"schema":"zebra.case/v1","id":"bad","tumor":{"primary_site":"moon"}}' >> "$tmp/in.ndjson"
 n=$(wc -l < "$tmp/in.ndjson")
 check batch 2 "$ZEBRA" batch "$tmp/in.ndjson" -o "$tmp/out.ndjson" --threads 2 --summary "$tmp/sum.csv"
+check batch-summary-stdout 2 "$ZEBRA" batch "$tmp/in.ndjson" -o "$tmp/out2.ndjson" --summary -
+expect_contains batch-summary-stdout-csv "$out" "kind,id,count"
+if [[ ! -e ./- ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL --summary - wrote a file named -"; rm -f ./-; fi
 expect_contains batch-line "$err" "line $n: tumor.primary_site"
 if [[ $(wc -l < "$tmp/out.ndjson") -eq $n ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch output line count"; fi
 first_in=$(head -1 "$tmp/in.ndjson" | python3 -c "import json,sys;print(json.load(sys.stdin)['id'])")

@@ -186,6 +186,10 @@ void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
 class Progress {
  public:
   Progress(bool enabled, uintmax_t total_bytes) : enabled_(enabled), total_(total_bytes), start_(Clock::now()) {}
+  // Erases the bar, so that a message printed next starts on a clean line.
+  void Clear() {
+    if (enabled_) std::fprintf(stderr, "\r\033[K");
+  }
   void Update(size_t cases, uintmax_t bytes, bool final = false) {
     if (!enabled_) return;
     auto now = Clock::now();
@@ -222,11 +226,16 @@ int BatchCommand(const Args& args, Io io) {
   app.add_option("input", in_path, "input NDJSON file, or - for standard input")->required();
   app.add_option("-o,--output", out_path, "output NDJSON file (- for standard output)")->required();
   app.add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1u, 256u));
-  app.add_option("--summary", summary_path, "write counts per scenario, option and alert as CSV");
+  app.add_option("--summary", summary_path,
+                 "write counts per scenario, option and alert as CSV (- for standard output)");
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
   app.add_flag("--fail-fast", fail_fast, "stop at the first bad line");
   app.add_flag("--fhir", fhir_input, "each line is a FHIR R4 Bundle (mCODE) instead of a case");
   if (auto rc = ParseCommandLine(app, args, io, "batch")) return *rc;
+  if (summary_path == "-" && out_path == "-") {
+    io.err << "zebra batch: --summary - and -o - would mix the CSV into the NDJSON; send one to a file\n";
+    return 2;
+  }
 
   auto k = engine::Knowledge::Load(knowledge.empty() ? engine::Knowledge::DefaultDir() : std::filesystem::path(knowledge));
   if (!k) {
@@ -293,7 +302,7 @@ int BatchCommand(const Args& args, Io io) {
 
   Progress progress(isatty(STDERR_FILENO) != 0, total_bytes);
   size_t next_write = 0, seq = 0, line_no = 0, cases = 0, bad = 0;
-  uintmax_t bytes_read = 0;
+  uintmax_t bytes_read = 0, bytes_done = 0;
   std::map<std::string, size_t, std::less<>> counts;
   auto drain = [&](std::unique_lock<std::mutex>& lock, bool all) {
     for (;;) {
@@ -309,7 +318,11 @@ int BatchCommand(const Args& args, Io io) {
       ++next_write;
       lock.unlock();
       *out << c->output;
-      io.err << c->errors;
+      if (!c->errors.empty()) {
+        progress.Clear();  // error lines never share the progress bar's line
+        io.err << c->errors;
+      }
+      bytes_done += c->text.size();
       bad += c->bad;
       for (const auto& [k, n] : c->counts) {
         auto at = counts.find(k);
@@ -319,7 +332,7 @@ int BatchCommand(const Args& args, Io io) {
       cases += c->cases;
       if (fail_fast && c->bad) stop = true;
       c->Reset();
-      progress.Update(cases, bytes_read);
+      progress.Update(cases, bytes_done);  // what was evaluated and written, not only read
       lock.lock();
       free_chunks.push_back(c);
     }
@@ -382,11 +395,15 @@ int BatchCommand(const Args& args, Io io) {
   progress.Update(cases, total_bytes ? total_bytes : bytes_read, true);
 
   if (!summary_path.empty()) {
-    std::ofstream csv(summary_path);
-    if (!csv) {
-      io.err << "zebra batch: cannot write " << summary_path << "\n";
-      return 2;
+    std::ofstream csv_file;
+    if (summary_path != "-") {
+      csv_file.open(summary_path);
+      if (!csv_file) {
+        io.err << "zebra batch: cannot write " << summary_path << "\n";
+        return 2;
+      }
     }
+    std::ostream& csv = summary_path == "-" ? io.out : csv_file;
     csv << "kind,id,count\n";
     csv << "cases,all," << cases << "\n";
     csv << "cases,invalid," << bad << "\n";

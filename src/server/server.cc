@@ -157,8 +157,13 @@ Json ErrorList(const std::vector<E>& errors) {
   return list;
 }
 
-std::string Plural(std::size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+// "1 entry", "4 entries", "2 cases".
+std::string Plural(std::size_t n, std::string_view word) {
+  std::string out = std::to_string(n) + " " + std::string(word);
+  if (n == 1) return out;
+  const bool consonant_y = word.size() > 1 && word.back() == 'y' && std::string_view("aeiou").find(word[word.size() - 2]) == std::string_view::npos;
+  if (consonant_y) return out.substr(0, out.size() - 1) + "ies";
+  return out + "s";
 }
 
 Json ParseStored(const std::string& text) {
@@ -598,6 +603,10 @@ struct Server::Impl {
     }
     if (req.get_header_value_count("Content-Length") > 1)
       return refuse(400, "ambiguous-framing", "more than one Content-Length header");
+    // cpp-httplib reads a POST or PUT without Content-Length until the read timeout (5 s) and then
+    // answers a bare 400: say at once what is missing.
+    if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") && !req.has_header("Content-Length"))
+      return refuse(411, "length-required", "send the body with Content-Length (Content-Length: 0 for no body)");
     // cpp-httplib reads "2a" as 2 (strtoull); the rest of the body would be taken as the next
     // request.
     if (req.has_header("Content-Length")) {
@@ -623,6 +632,7 @@ struct Server::Impl {
   void ServeStatic(Call& call);
   tl::expected<void, std::string> Prepare();
   tl::expected<void, std::string> SeedDemo();
+  tl::expected<void, std::string> CheckDemoMarking();
   void ConfigureHttp();
 };
 
@@ -1303,9 +1313,42 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   address_throttle = std::make_unique<LoginThrottle>(limits);
   read_limiter = std::make_unique<RateLimiter>(options.reads_per_minute);
   write_limiter = std::make_unique<RateLimiter>(options.writes_per_minute);
+  if (auto r = CheckDemoMarking(); !r) return r;
   if (options.demo) {
     if (auto r = SeedDemo(); !r) return r;
   }
+  return {};
+}
+
+tl::expected<void, std::string> Server::Impl::CheckDemoMarking() {
+  // A demo store is marked by its first audit entry (the audit log is append-only, so the mark
+  // cannot be removed or forged without breaking the chain). --demo plants accounts with a
+  // published password, so it is only allowed on an empty store (which it then marks) or on a
+  // store it created; and a demo store is never served without --demo.
+  std::string first_action;
+  auto scanned = store->ExportAudit(std::nullopt, std::nullopt, [&](const store::AuditEntry& e) {
+    first_action = e.action;
+    return false;
+  });
+  if (!scanned) return tl::unexpected("store: " + scanned.error());
+  const bool demo_store = first_action == "store.demo";
+  if (!options.demo) {
+    if (demo_store)
+      return tl::unexpected(std::string("this store was created with --demo: its accounts have the published demo "
+                                        "password. Serve it with --demo, or use a new store for real patients"));
+    return {};
+  }
+  if (demo_store) return {};
+  auto cases = store->ListCases();
+  if (!cases) return tl::unexpected("store: " + cases.error());
+  auto users = store->ListUsers();
+  if (!users) return tl::unexpected("store: " + users.error());
+  if (!first_action.empty() || !cases->empty() || !users->empty())
+    return tl::unexpected(std::string("--demo refused: this store already holds data and was not created as a demo "
+                                      "store (--demo would add accounts with a published password). Use --demo only "
+                                      "with a new store, e.g. --db sqlite:demo.db"));
+  if (auto r = store->AppendAudit("system", "store.demo", "", "created as a demo store (demo accounts, demo cases)"); !r)
+    return tl::unexpected("store: " + r.error());
   return {};
 }
 
@@ -1347,6 +1390,13 @@ void Server::Impl::ConfigureHttp() {
   // Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs
   // add ~40 ms to every response.
   http.set_tcp_nodelay(true);
+  // cpp-httplib's default also sets SO_REUSEPORT, so a second server on the same port started
+  // silently and the kernel split connections between the two (and their stores). SO_REUSEADDR
+  // alone lets a restart bind at once while a taken port fails with "address already in use".
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.set_payload_max_length(options.max_body_bytes);
   http.set_read_timeout(options.read_timeout_seconds, 0);
   http.set_write_timeout(options.write_timeout_seconds, 0);
@@ -1470,7 +1520,8 @@ tl::expected<void, std::string> Server::Start() {
     if (s.port <= 0) return tl::unexpected("cannot bind to " + s.options.host);
   } else {
     if (!s.http.bind_to_port(s.options.host, s.options.port))
-      return tl::unexpected(fmt::format("cannot bind to {}:{} (in use?)", s.options.host, s.options.port));
+      return tl::unexpected(fmt::format("cannot listen on {}:{}: address already in use (or not available)",
+                                        s.options.host, s.options.port));
     s.port = s.options.port;
   }
   WidenListenBacklog(s.port);

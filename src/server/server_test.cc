@@ -562,6 +562,15 @@ TEST_F(ServerTest, CaseRevisionsEvaluationsReplayDecisionsAudit) {
   for (const auto& e : entries) actions.insert(e["action"].get<std::string>());
   EXPECT_TRUE(actions.count("case.read"));
   EXPECT_TRUE(actions.count("evaluation.replay"));
+  // The audit read above is itself audited, with a correctly pluralised count ("4 entries").
+  Reply audit_again = Call("GET", "/v1/cases/" + id + "/audit", "", viewer_);
+  ASSERT_EQ(audit_again.status, 200);
+  std::string detail;
+  const Json listed_again = audit_again.JsonBody();
+  for (const auto& e : listed_again["entries"])
+    if (e["action"] == "audit.read") detail = e["detail"].get<std::string>();
+  EXPECT_NE(detail.find(" entries"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("entrys"), std::string::npos) << detail;
 }
 
 TEST_F(ServerTest, MetricsCountRequestsAndEvaluations) {
@@ -1073,6 +1082,82 @@ TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
     EXPECT_EQ(list->size(), static_cast<std::size_t>(std::distance(fs::directory_iterator(kSource / "examples" / "cases"),
                                                                    fs::directory_iterator())));
   }
+  fs::remove_all(dir);
+}
+
+// --demo plants accounts with a published password: only on an empty store (which it marks) or
+// a store it created; and a demo store is never served without --demo.
+TEST(ServerDemoSafetyTest, DemoOnlyOnEmptyOrDemoStoresAndDemoStoresOnlyWithDemo) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_demo_safety_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto options_for = [&](const std::string& db, bool demo) {
+    ServerOptions options;
+    options.port = 0;
+    options.demo = demo;
+    options.db_url = "sqlite:" + (dir / db).string();
+    options.knowledge_dir = (kSource / "knowledge").string();
+    options.log = [](const std::string&) {};
+    return options;
+  };
+  {  // a real store: one account, no demo mark
+    auto store = store::OpenStore("sqlite:" + (dir / "real.db").string());
+    ASSERT_TRUE(store) << store.error();
+    auto hash = auth::HashPassword("a-long-real-passphrase");
+    ASSERT_TRUE(hash);
+    ASSERT_TRUE((*store)->CreateUser("dr-real", *hash, store::Role::kClinician));
+  }
+  {
+    Server server(options_for("real.db", true));
+    auto started = server.Start();
+    ASSERT_FALSE(started);
+    EXPECT_NE(started.error().find("--demo refused"), std::string::npos) << started.error();
+  }
+  {
+    auto store = store::OpenStore("sqlite:" + (dir / "real.db").string());
+    ASSERT_TRUE(store);
+    auto demo_user = (*store)->FindUser("clinician");
+    ASSERT_TRUE(demo_user);
+    EXPECT_FALSE(demo_user->has_value()) << "no demo account was planted in the real store";
+  }
+  {  // a new store becomes a demo store ...
+    Server server(options_for("demo.db", true));
+    ASSERT_TRUE(server.Start());
+    server.Stop();
+  }
+  {  // ... which is not served without --demo
+    Server server(options_for("demo.db", false));
+    auto started = server.Start();
+    ASSERT_FALSE(started);
+    EXPECT_NE(started.error().find("created with --demo"), std::string::npos) << started.error();
+  }
+  {  // and is served again with --demo
+    Server server(options_for("demo.db", true));
+    ASSERT_TRUE(server.Start());
+    server.Stop();
+  }
+  fs::remove_all(dir);
+}
+
+// cpp-httplib's default SO_REUSEPORT let a second server share the port and split the traffic.
+TEST(ServerListenTest, APortInUseIsAnError) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_port_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ServerOptions options;
+  options.port = 0;
+  options.db_url = "sqlite:" + (dir / "a.db").string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.log = [](const std::string&) {};
+  Server first(options);
+  ASSERT_TRUE(first.Start());
+  options.port = first.Port();
+  options.db_url = "sqlite:" + (dir / "b.db").string();
+  Server second(options);
+  auto started = second.Start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().find("address already in use"), std::string::npos) << started.error();
+  first.Stop();
   fs::remove_all(dir);
 }
 

@@ -127,6 +127,11 @@ def main():
         # cpp-httplib 0.11 inflates Content-Encoding bodies without a limit: refused unread.
         f.check(is_problem(st, h, body, 415), f"gzip body of {len(bomb) // 1024} KiB that inflates to 40 MiB → 415 problem",
                 f"{st} {body[:120]!r}")
+        t0 = time.monotonic()
+        st, h, body = raw_request(port, b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\r\n")
+        took = time.monotonic() - t0
+        f.check(is_problem(st, h, body, 411) and took < 2, f"POST without Content-Length → 411 problem at once "
+                f"({took:.2f} s; it waited 5 s for a bare 400)", f"{st} {body[:120]!r}")
         f.check(alive(anon), "server alive after the body-limit requests")
 
         # ---- (b) request line and header limits ------------------------------------------------
