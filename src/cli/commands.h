@@ -37,6 +37,10 @@ int FhirCommand(const Args& args, Io io);      // zebra fhir map
 int AuditCommand(const Args& args, Io io);     // zebra audit verify
 int UserCommand(const Args& args, Io io);      // zebra user add
 int ServeCommand(const Args& args, Io io);     // zebra serve
+int MigrateCommand(const Args& args, Io io);   // zebra migrate
+int ConfigCommand(const Args& args, Io io);    // zebra config example
+int BackupCommand(const Args& args, Io io);    // zebra backup
+int RestoreCommand(const Args& args, Io io);   // zebra restore
 
 // Dispatches argv to the subcommands.
 int Main(int argc, char** argv, Io io);

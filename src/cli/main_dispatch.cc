@@ -29,7 +29,11 @@ Commands:
   user add USERNAME --role ROLE [--db URL]   create a local account
   user passwd|disable|enable USERNAME [--db URL]   change a password, disable or enable an account
   user role USERNAME ROLE [--db URL] | user list [--db URL]
-  serve [--port 8080] [--db sqlite:PATH|postgresql://...] [--demo]   REST API, CDS Hooks, web app
+  serve [--port 8080] [--db sqlite:PATH|postgresql://...] [--demo] [--config FILE]   REST API, CDS Hooks, web app
+  migrate [--db URL] [--check]         bring the store's schema up to date, saying what ran
+  config example                       print a commented configuration file for serve --config
+  backup --out FILE [--db URL]         copy a SQLite store while it serves (PostgreSQL: pg_dump)
+  restore FILE --db URL                restore a backup into an empty store
 )";
 
 }  // namespace
@@ -47,6 +51,10 @@ int Main(int argc, char** argv, Io io) {
       {"audit", AuditCommand},
       {"user", UserCommand},
       {"serve", ServeCommand},
+      {"migrate", MigrateCommand},
+      {"config", ConfigCommand},
+      {"backup", BackupCommand},
+      {"restore", RestoreCommand},
   };
   if (argc < 2) {
     io.err << kUsage;

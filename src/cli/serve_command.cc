@@ -1,6 +1,8 @@
 // zebra serve: the REST API, CDS Hooks and the web application (src/server).
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "cli/commands.h"
@@ -8,14 +10,35 @@
 
 namespace zebra::cli {
 
-int ServeCommand(const Args& args, Io io) {
-  server::ServerOptions options;
-  CLI::App app{"Serve the REST API (/v1), CDS Hooks (/cds-services), metrics and the web application.",
-               "zebra serve"};
+namespace {
+
+// Settings that are not ServerOptions fields as such.
+struct ServeExtras {
+  std::string db_file;
+  std::string log_format = "text";
+  bool no_migrate = false;
+};
+
+// Every `zebra serve` flag, also a key of its --config file (TOML: `port = 8080`).
+void AddServeOptions(CLI::App& app, server::ServerOptions& options, ServeExtras& extras) {
+  app.option_defaults()->always_capture_default();
+  app.set_config("--config", "",
+                 "configuration file (TOML: each flag a key, e.g. port = 8080; `zebra config example` prints one); "
+                 "flags on the command line win");
   app.add_option("--host", options.host,
                  "address to listen on (default 127.0.0.1, loopback only; --host 0.0.0.0 exposes the service)");
   app.add_option("--port", options.port, "TCP port (default 8080; 0 picks a free port)")->check(CLI::Range(0, 65535));
-  app.add_option("--db", options.db_url, "store: sqlite:PATH (default sqlite:zebra.db) or postgresql://...");
+  app.add_option("--db", options.db_url,
+                 "store: sqlite:PATH (default sqlite:zebra.db) or postgresql://... (also $ZEBRA_DB; a password "
+                 "belongs in --db-file or $ZEBRA_DB, not on the command line, where ps shows it)")
+      ->envname("ZEBRA_DB")
+      ->capture_default_str();
+  app.add_option("--db-file", extras.db_file, "file whose first line is the store URL (keeps a password out of ps)");
+  app.add_option("--log-format", extras.log_format, "text (key=value lines) or json (JSON Lines)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_flag("--no-migrate", extras.no_migrate,
+               "refuse a store whose schema is older than this zebra's instead of migrating it (run `zebra migrate`)");
   app.add_flag("--demo", options.demo,
                "load the demo cases into an empty store, create demo users (password zebra-demo) and open the "
                "stateless routes without sign-in");
@@ -42,8 +65,49 @@ int ServeCommand(const Args& args, Io io) {
   app.add_option("--writes-per-minute", options.writes_per_minute,
                  "per signed-in user: POST/PUT/DELETE requests a minute before 429 (default 120; 0: no limit)")
       ->check(CLI::Range(0, 1000000));
+}
+
+}  // namespace
+
+int ServeCommand(const Args& args, Io io) {
+  server::ServerOptions options;
+  ServeExtras extras;
+  CLI::App app{"Serve the REST API (/v1), CDS Hooks (/cds-services), metrics and the web application.",
+               "zebra serve"};
+  AddServeOptions(app, options, extras);
   if (auto rc = ParseCommandLine(app, args, io, "serve")) return *rc;
+  if (!extras.db_file.empty()) {
+    std::ifstream in(extras.db_file);
+    std::string url;
+    if (!in || !std::getline(in, url) || url.empty()) {
+      io.err << "zebra serve: --db-file " << extras.db_file << ": cannot read a store URL from its first line\n";
+      return 2;
+    }
+    options.db_url = url;
+  }
+  options.log_json = extras.log_format == "json";
+  options.migrate = !extras.no_migrate;
   return server::RunServer(std::move(options), io.out, io.err);
+}
+
+int ConfigCommand(const Args& args, Io io) {
+  CLI::App app{"Print an example configuration file for `zebra serve --config FILE`.", "zebra config"};
+  app.require_subcommand(1);
+  app.add_subcommand("example", "print every `zebra serve` setting with its default, commented");
+  if (auto rc = ParseCommandLine(app, args, io, "config")) return *rc;
+  server::ServerOptions options;
+  ServeExtras extras;
+  CLI::App serve{"", "zebra serve"};
+  AddServeOptions(serve, options, extras);
+  io.out << "# zebra serve --config FILE (TOML). Every flag of `zebra serve` is a key; uncomment to change.\n"
+            "# Secrets: put the store URL with its password in a file named by db-file (mode 0600), or in\n"
+            "# $ZEBRA_DB, never on the command line.\n";
+  std::istringstream text(serve.config_to_str(/*default_also=*/true, /*write_description=*/true));
+  for (std::string line; std::getline(text, line);) {
+    if (line.empty() || line[0] == '#') io.out << line << "\n";
+    else io.out << "# " << line << "\n";
+  }
+  return 0;
 }
 
 }  // namespace zebra::cli

@@ -127,7 +127,7 @@ int AuditExport(const Args& args, Io io) {
   std::string db = kDefaultDb, since, case_id;
   app.add_option("--since", since, "only entries at or after this date (YYYY-MM-DD or RFC 3339 UTC)");
   app.add_option("--case", case_id, "only this case's entries");
-  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "audit export")) return *rc;
   if (!since.empty() && !ValidDate(since)) {
     io.err << "zebra audit export: --since must be YYYY-MM-DD or an RFC 3339 UTC time\n";
@@ -186,7 +186,7 @@ int AuditPrune(const Args& args, Io io) {
   std::string db = kDefaultDb, before, out;
   app.add_option("--before", before, "prune entries older than this date (YYYY-MM-DD or RFC 3339 UTC)")->required();
   app.add_option("--out", out, "new file for the pruned entries (JSON Lines)")->required();
-  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "audit prune")) return *rc;
   if (!ValidDate(before)) {
     io.err << "zebra audit prune: --before must be YYYY-MM-DD or an RFC 3339 UTC time\n";
@@ -224,7 +224,7 @@ int AuditVerify(const Args& args, Io io) {
                "removed or reordered, 2 when the database cannot be read.",
                "zebra audit verify"};
   std::string db = kDefaultDb;
-  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "audit verify")) return *rc;
   // Opening a missing SQLite file would create an empty store and report it intact.
   if (db.starts_with("sqlite:") && !std::filesystem::exists(db.substr(7))) {
@@ -258,7 +258,7 @@ int UserAdd(const Args& args, Io io) {
   app.add_option("--role", role_name, "viewer | coordinator | clinician")
       ->required()
       ->check(CLI::IsMember({"viewer", "coordinator", "clinician"}));
-  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "user add")) return *rc;
   if (!ValidUsername(username)) {
     io.err << "zebra user add: invalid username (letters, digits, . _ - @; at most 64 characters)\n";
@@ -311,7 +311,7 @@ int UserChange(std::string_view sub, const Args& args, Io io) {
     app.add_option("role", role_name, "viewer | coordinator | clinician")
         ->required()
         ->check(CLI::IsMember({"viewer", "coordinator", "clinician"}));
-  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, command)) return *rc;
   std::optional<std::string> password;
   if (sub == "passwd") {
@@ -349,7 +349,7 @@ int UserChange(std::string_view sub, const Args& args, Io io) {
 int UserList(const Args& args, Io io) {
   CLI::App app{"List the local accounts: name, role, enabled or disabled, created (audited).", "zebra user list"};
   std::string db = kDefaultDb;
-  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://...")->capture_default_str();
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "user list")) return *rc;
   auto store = OpenExisting(db, io, "user list");
   if (!store) return 2;
@@ -372,6 +372,69 @@ int UserList(const Args& args, Io io) {
 std::string Subcommand(const Args& args) { return args.empty() ? "" : args[0]; }
 
 }  // namespace
+
+int BackupCommand(const Args& args, Io io) {
+  CLI::App app{"Copy a SQLite store consistently while it may be serving (PostgreSQL: pg_dump, see "
+               "docs/operations.md).",
+               "zebra backup"};
+  std::string db = "sqlite:zebra.db", out;
+  app.add_option("--db", db, "store URL: sqlite:PATH (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
+  app.add_option("--out", out, "backup file to create (never overwritten)")->required();
+  if (auto rc = ParseCommandLine(app, args, io, "backup")) return *rc;
+  if (auto r = store::BackupStore(db, out); !r) {
+    io.err << "zebra backup: " << r.error() << "\n";
+    return r.error().find("pg_dump") != std::string::npos || r.error().find("exists") != std::string::npos ? 2 : 1;
+  }
+  io.out << "backup written: " << out << "\n";
+  return 0;
+}
+
+int RestoreCommand(const Args& args, Io io) {
+  CLI::App app{"Restore a `zebra backup` file into a new or empty SQLite store, then verify its audit chain.",
+               "zebra restore"};
+  std::string db, file;
+  app.add_option("file", file, "the backup file")->required();
+  app.add_option("--db", db, "target store URL: sqlite:PATH (also $ZEBRA_DB)")->envname("ZEBRA_DB")->required();
+  if (auto rc = ParseCommandLine(app, args, io, "restore")) return *rc;
+  if (auto r = store::RestoreStore(file, db); !r) {
+    io.err << "zebra restore: " << r.error() << "\n";
+    return 2;
+  }
+  auto store = store::OpenStore(db);
+  auto verified = store ? (*store)->VerifyAudit() : store::Result<std::size_t>(tl::unexpected(store.error()));
+  io.out << "restored into " << db << "; audit chain intact: " << (verified ? *verified : 0) << " entries\n";
+  return 0;
+}
+
+int MigrateCommand(const Args& args, Io io) {
+  CLI::App app{"Bring the store's schema to this zebra's version (what `zebra serve` does at start unless "
+               "--no-migrate), and say what ran.",
+               "zebra migrate"};
+  std::string db = "sqlite:zebra.db";
+  bool check = false;
+  app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
+  app.add_flag("--check", check, "only report; exit 1 when migrations are pending");
+  if (auto rc = ParseCommandLine(app, args, io, "migrate")) return *rc;
+  store::OpenOptions options;
+  options.migrate = !check;
+  auto store = store::OpenStore(db, options);
+  if (!store) {
+    if (check && store.error().find("older than") != std::string::npos) {
+      io.out << "store schema: " << store.error() << "\n";
+      return 1;
+    }
+    io.err << "zebra migrate: " << store.error() << "\n";
+    return 1;
+  }
+  const auto& schema = (*store)->schema();
+  if (schema.applied.empty()) {
+    io.out << "store schema: version " << schema.after << ", up to date\n";
+    return 0;
+  }
+  io.out << "store schema: version " << schema.before << " -> " << schema.after << "\n";
+  for (const auto& m : schema.applied) io.out << "  applied " << m << "\n";
+  return 0;
+}
 
 int AuditCommand(const Args& args, Io io) {
   const std::string sub = Subcommand(args);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -305,14 +306,23 @@ struct Server::Impl {
   std::vector<RouteInfo> routes;
   std::mutex log_mutex;
 
+  // One log line. With --log-format json each line is a JSON object: a request line is passed in
+  // as one (RequestLog), any other message is wrapped as {"time", "level", "message"}.
   void Log(const std::string& line) {
-    if (options.log) {
-      std::lock_guard lock(log_mutex);
-      options.log(line);
-      return;
+    std::string out = line;
+    if (options.log_json && (line.empty() || line.front() != '{')) {
+      Json j = Json::object();
+      j["time"] = NowRfc3339();
+      j["level"] = line.find("WARNING") != std::string::npos || line.find("error") != std::string::npos ||
+                           line.find("failed") != std::string::npos
+                       ? "warning"
+                       : "info";
+      j["message"] = line.rfind("zebra serve: ", 0) == 0 ? line.substr(13) : line;
+      out = Dump(j);
     }
     std::lock_guard lock(log_mutex);
-    std::cerr << line << "\n";
+    if (options.log) options.log(out);
+    else std::cerr << out << "\n";
   }
 
   void StoreFailure(Call& call, const std::string& error) {
@@ -1298,9 +1308,19 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   }
   demo_cases_text = demo.dump();
 
-  auto opened = store::OpenStore(options.db_url);
+  store::OpenOptions open_options;
+  open_options.migrate = options.migrate;
+  auto opened = store::OpenStore(options.db_url, open_options);
   if (!opened) return tl::unexpected("cannot open the store: " + opened.error());
   store = std::move(*opened);
+  // Migrations are never silent: say which ran.
+  const auto& schema = store->schema();
+  if (!schema.applied.empty()) {
+    std::string applied;
+    for (const auto& m : schema.applied) applied += (applied.empty() ? "" : ", ") + m;
+    Log(fmt::format("zebra serve: store schema migrated from version {} to {} ({})", schema.before, schema.after,
+                    applied));
+  }
 
   auto dummy = auth::HashPassword(auth::RandomToken(16));
   if (!dummy) return tl::unexpected("password hashing failed: " + dummy.error());
@@ -1467,8 +1487,20 @@ void Server::Impl::ConfigureHttp() {
     if (res.status == 408 && route == "unmatched") route = "request_timeout";
     if (res.status == 431 && route == "unmatched") route = "header_too_large";
     metrics.RecordRequest(req.method, route, res.status, seconds);
-    Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", NowRfc3339(), req.method, route,
+    if (options.log_json) {
+      Json j = Json::object();
+      j["time"] = NowRfc3339();
+      j["level"] = res.status >= 500 ? "error" : "info";
+      j["event"] = "request";
+      j["method"] = req.method;
+      j["route"] = route;
+      j["status"] = res.status;
+      j["duration_ms"] = std::round(seconds * 1e6) / 1e3;
+      Log(Dump(j));
+    } else {
+      Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", NowRfc3339(), req.method, route,
                     res.status, seconds * 1000));
+    }
     t_request = RequestState{};
   });
   RegisterRoutes();

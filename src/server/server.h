@@ -73,6 +73,11 @@ struct ServerOptions {
   int token_default_days = 90;
   int token_max_days = 365;
 
+  // Log lines as JSON Lines ({"time", "level", "event", ...}) instead of key=value text.
+  bool log_json = false;
+  // false: refuse a store whose schema is older than this zebra's (`zebra migrate` first).
+  bool migrate = true;
+
   // Where log lines go (one per call, no trailing newline). Default: standard error.
   std::function<void(const std::string&)> log;
 };

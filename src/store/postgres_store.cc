@@ -338,7 +338,7 @@ class PostgresStore final : public Store {
 
  public:
 
-  Result<void> Init() {
+  Result<void> Init(const OpenOptions& options) {
     return Run([&] {
       pool_.Use([&](pqxx::connection& c) {
         pqxx::work w(c);
@@ -348,11 +348,14 @@ class PostgresStore final : public Store {
                "applied_at TEXT NOT NULL)");
         const auto current = w.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0].as<int>();
         const auto& migrations = Migrations(Dialect::kPostgres);
-        if (current > migrations.back().version)
-          throw StoreError(fmt::format("database schema version {} is newer than this zebra (knows {})", current,
-                                       migrations.back().version));
+        try {
+          CheckSchemaVersion(current, options, schema_);
+        } catch (const std::runtime_error& e) {
+          throw StoreError(e.what());
+        }
         for (const Migration& m : migrations) {
           if (m.version <= current) continue;
+          schema_.applied.push_back(fmt::format("{} {}", m.version, m.name));
           for (const std::string& stmt : m.statements) w.exec(stmt);
           w.exec_params("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", m.version,
                         std::string(m.name), NowRfc3339());
@@ -862,9 +865,9 @@ ORDER BY r.created_at DESC, r.case_id)")) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url) {
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const OpenOptions& options) {
   auto store = std::make_unique<PostgresStore>(url);
-  if (auto ok = store->Init(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = store->Init(options); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -93,7 +94,7 @@ class SqliteStore final : public Store {
     sqlite3_close_v2(db_);
   }
 
-  Result<void> Init() {
+  Result<void> Init(const OpenOptions& options) {
     return Run([&] {
       Exec("PRAGMA busy_timeout = 10000");
       {
@@ -104,7 +105,7 @@ class SqliteStore final : public Store {
       }
       Exec("PRAGMA synchronous = FULL");
       Exec("PRAGMA foreign_keys = ON");
-      Migrate();
+      Migrate(options);
     });
   }
 
@@ -775,7 +776,7 @@ ORDER BY r.created_at DESC, r.case_id)");
     }
   }
 
-  void Migrate() {
+  void Migrate(const OpenOptions& options) {
     Tx tx(*this);
     Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
          "applied_at TEXT NOT NULL)");
@@ -785,11 +786,14 @@ ORDER BY r.created_at DESC, r.case_id)");
       if (q.Step()) current = q.Int(0);
     }
     const auto& migrations = Migrations(Dialect::kSqlite);
-    if (current > migrations.back().version)
-      throw SqlError(fmt::format("database schema version {} is newer than this zebra (knows {})", current,
-                                 migrations.back().version));
+    try {
+      CheckSchemaVersion(static_cast<int>(current), options, schema_);
+    } catch (const std::runtime_error& e) {
+      throw SqlError(e.what());
+    }
     for (const Migration& m : migrations) {
       if (m.version <= current) continue;
+      schema_.applied.push_back(fmt::format("{} {}", m.version, m.name));
       for (const std::string& stmt : m.statements) Exec(stmt.c_str());
       Stmt ins(db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
       BindAll(ins, m.version, m.name, NowRfc3339());
@@ -982,7 +986,7 @@ ORDER BY r.created_at DESC, r.case_id)");
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const OpenOptions& options) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
@@ -992,8 +996,84 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     return tl::unexpected(err);
   }
   auto store = std::make_unique<SqliteStore>(db, path);
-  if (auto ok = store->Init(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = store->Init(options); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Store>(std::move(store));
+}
+
+// Copies every page of `from` into `to` (SQLite's online backup: readers and the writer of `from`
+// go on meanwhile; a page changed during the copy restarts it).
+Result<void> CopyDatabase(sqlite3* from, sqlite3* to) {
+  sqlite3_backup* backup = sqlite3_backup_init(to, "main", from, "main");
+  if (!backup) return tl::unexpected(fmt::format("sqlite: backup cannot start: {}", sqlite3_errmsg(to)));
+  int rc;
+  do {
+    rc = sqlite3_backup_step(backup, 256);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return tl::unexpected(fmt::format("sqlite: backup failed: {}", sqlite3_errmsg(to)));
+  return {};
+}
+
+Result<void> BackupSqlite(const std::string& path, const std::string& out) {
+  if (std::error_code ec; std::filesystem::exists(out, ec))
+    return tl::unexpected(fmt::format("{} exists: a backup never overwrites a file", out));
+  sqlite3* from = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &from, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string err = fmt::format("sqlite: cannot open {}: {}", path, from ? sqlite3_errmsg(from) : "out of memory");
+    sqlite3_close_v2(from);
+    return tl::unexpected(err);
+  }
+  sqlite3_busy_timeout(from, 10000);
+  sqlite3* to = nullptr;
+  if (sqlite3_open_v2(out.c_str(), &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string err = fmt::format("sqlite: cannot create {}: {}", out, to ? sqlite3_errmsg(to) : "out of memory");
+    sqlite3_close_v2(to);
+    sqlite3_close_v2(from);
+    return tl::unexpected(err);
+  }
+  auto copied = CopyDatabase(from, to);
+  sqlite3_close_v2(to);
+  sqlite3_close_v2(from);
+  if (!copied) std::filesystem::remove(out);
+  return copied;
+}
+
+Result<void> RestoreSqlite(const std::string& backup, const std::string& path) {
+  {
+    // Only into a new or empty store: a restore never mixes two histories.
+    auto target = OpenSqliteStore(path);
+    if (!target) return tl::unexpected(target.error());
+    auto cases = (*target)->ListCases();
+    auto users = (*target)->ListUsers();
+    auto audit = (*target)->ListAudit(std::nullopt, 1);
+    if (!cases || !users || !audit) return tl::unexpected(std::string("cannot read the target store"));
+    if (!cases->empty() || !users->empty() || !audit->empty())
+      return tl::unexpected(fmt::format("{} is not empty: restore only into a new or empty store", path));
+  }
+  sqlite3* from = nullptr;
+  if (sqlite3_open_v2(backup.c_str(), &from, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string err = fmt::format("sqlite: cannot open {}: {}", backup, from ? sqlite3_errmsg(from) : "out of memory");
+    sqlite3_close_v2(from);
+    return tl::unexpected(err);
+  }
+  sqlite3* to = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &to, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string err = fmt::format("sqlite: cannot open {}: {}", path, to ? sqlite3_errmsg(to) : "out of memory");
+    sqlite3_close_v2(to);
+    sqlite3_close_v2(from);
+    return tl::unexpected(err);
+  }
+  sqlite3_busy_timeout(to, 10000);
+  auto copied = CopyDatabase(from, to);
+  sqlite3_close_v2(to);
+  sqlite3_close_v2(from);
+  if (!copied) return copied;
+  auto restored = OpenSqliteStore(path);  // migrates an older backup to this zebra's schema
+  if (!restored) return tl::unexpected(restored.error());
+  if (auto verified = (*restored)->VerifyAudit(); !verified)
+    return tl::unexpected("the restored audit chain does not verify: " + verified.error());
+  return {};
 }
 
 }  // namespace zebra::store::internal

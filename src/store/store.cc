@@ -82,15 +82,43 @@ Result<EvaluatedRevision> Store::UpdateCaseWithEvaluation(std::string_view, std:
   return tl::unexpected(std::string("this store cannot write evaluated revisions"));
 }
 
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+namespace {
+std::optional<std::string> SqlitePath(std::string_view url) {
+  if (!url.starts_with("sqlite:")) return std::nullopt;
+  std::string path(url.substr(7));
+  if (path.starts_with("//")) path.erase(0, 2);
+  return path;
+}
+constexpr const char* kPostgresBackup =
+    "PostgreSQL stores are backed up with pg_dump --format=custom and restored with pg_restore into an empty "
+    "database (docs/operations.md)";
+}  // namespace
+
+Result<void> BackupStore(std::string_view url, const std::string& out) {
+  auto path = SqlitePath(url);
+  if (!path) return tl::unexpected(std::string(kPostgresBackup));
+  if (path->empty()) return tl::unexpected(std::string("sqlite: URL has no file path"));
+  return internal::BackupSqlite(*path, out);
+}
+
+Result<void> RestoreStore(const std::string& backup, std::string_view url) {
+  auto path = SqlitePath(url);
+  if (!path) return tl::unexpected(std::string(kPostgresBackup));
+  if (path->empty()) return tl::unexpected(std::string("sqlite: URL has no file path"));
+  return internal::RestoreSqlite(backup, *path);
+}
+
+int LatestSchemaVersion() { return internal::Migrations(internal::Dialect::kSqlite).back().version; }
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const OpenOptions& options) {
   if (url.starts_with("sqlite:")) {
     std::string path(url.substr(7));
     if (path.starts_with("//")) path.erase(0, 2);  // tolerate sqlite://PATH
     if (path.empty()) return tl::unexpected(std::string("sqlite: URL has no file path"));
-    return internal::OpenSqliteStore(path);
+    return internal::OpenSqliteStore(path, options);
   }
   if (url.starts_with("postgresql://") || url.starts_with("postgres://"))
-    return internal::OpenPostgresStore(std::string(url));
+    return internal::OpenPostgresStore(std::string(url), options);
   return tl::unexpected(std::string("unsupported store URL (use sqlite:PATH or postgresql://...)"));
 }
 
@@ -324,6 +352,19 @@ const std::vector<Migration>& Migrations(Dialect dialect) {
   static const std::vector<Migration> sqlite = BuildMigrations(Dialect::kSqlite);
   static const std::vector<Migration> postgres = BuildMigrations(Dialect::kPostgres);
   return dialect == Dialect::kSqlite ? sqlite : postgres;
+}
+
+void CheckSchemaVersion(int current, const OpenOptions& options, SchemaState& state) {
+  const int latest = LatestSchemaVersion();
+  state.before = current;
+  state.after = current;
+  if (current > latest)
+    throw std::runtime_error(fmt::format("database schema version {} is newer than this zebra (knows {})", current, latest));
+  if (current < latest && !options.migrate)
+    throw std::runtime_error(fmt::format("store schema version {} is older than this zebra's {}: run `zebra migrate` "
+                                         "first (migrations are off: --no-migrate)",
+                                         current, latest));
+  state.after = latest;
 }
 
 std::string NowRfc3339() {

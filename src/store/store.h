@@ -133,9 +133,26 @@ struct Session {
   std::int64_t expires_unix = 0;
 };
 
+// What opening a store did to its schema (for `zebra migrate` and the start-up log).
+struct SchemaState {
+  int before = 0;                     // the version found (0: a new store)
+  int after = 0;                      // the version now
+  std::vector<std::string> applied;   // "3 tamper evidence and account control", ...
+};
+
+struct OpenOptions {
+  // false: a store whose schema is older than this zebra's is refused (`zebra serve --no-migrate`;
+  // run `zebra migrate` first), instead of being migrated silently.
+  bool migrate = true;
+};
+
+// The newest schema version this zebra knows.
+int LatestSchemaVersion();
+
 class Store {
  public:
   virtual ~Store() = default;
+  const SchemaState& schema() const { return schema_; }
   virtual std::string_view Kind() const = 0;  // "sqlite" | "postgresql"
   virtual Result<void> Ping() = 0;
 
@@ -228,9 +245,19 @@ class Store {
   virtual Result<AuditPruneResult> PruneAudit(
       std::string_view before, std::string_view actor,
       const std::function<Result<void>(const std::vector<AuditEntry>&)>& keep);
+
+ protected:
+  SchemaState schema_;
 };
 
+// A consistent copy of a SQLite store taken while it may be serving (SQLite's online backup API),
+// written to `out` (which must not exist). PostgreSQL stores are backed up with pg_dump
+// (docs/operations.md): an error says so.
+Result<void> BackupStore(std::string_view url, const std::string& out);
+// Restores a BackupStore copy into a new or empty SQLite store, then verifies its audit chain.
+Result<void> RestoreStore(const std::string& backup, std::string_view url);
+
 // "sqlite:PATH" (file created, WAL, migrations applied) or "postgresql://..." / "postgres://...".
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const OpenOptions& options = {});
 
 }  // namespace zebra::store

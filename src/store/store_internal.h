@@ -74,7 +74,12 @@ inline constexpr std::string_view kPruneAction = "audit.prune";
 // Case ids are opaque; refuse anything that is not ours before it reaches SQL or logs.
 bool ValidCaseId(std::string_view case_id);
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const OpenOptions& options = {});
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const OpenOptions& options = {});
+// The start-up check both backends share: refused when the schema is newer than this zebra, or
+// older while migrations are off; fills `state.before` and `state.after`.
+void CheckSchemaVersion(int current, const OpenOptions& options, SchemaState& state);
+Result<void> BackupSqlite(const std::string& path, const std::string& out);
+Result<void> RestoreSqlite(const std::string& backup, const std::string& path);
 
 }  // namespace zebra::store::internal
