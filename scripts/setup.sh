@@ -18,4 +18,13 @@ if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # PostgreSQL and nginx are installed for the tests, which start their own throwaway instances:
+  # the system services Debian enables on install are not needed, so they are not left running.
+  if [[ -d /run/systemd/system ]]; then
+    for service in postgresql nginx; do
+      if [[ " ${missing[*]} " == *" $service "* ]]; then
+        $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
+      fi
+    done
+  fi
 fi

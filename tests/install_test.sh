@@ -62,9 +62,11 @@ kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
 if (cd "$build" && cpack -G DEB -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1); then
   deb=$(ls "$tmp"/pkg/*.deb 2>/dev/null | head -1)
   listing=$(dpkg-deb -c "$deb")
-  for f in ./usr/bin/zebra ./usr/share/zebra/knowledge/manifest.json ./usr/share/zebra/schema/case.schema.json ./usr/share/zebra/openapi.json; do
+  for f in ./usr/bin/zebra ./usr/share/zebra/knowledge/manifest.json ./usr/share/zebra/schema/case.schema.json ./usr/share/zebra/openapi.json ./usr/lib/systemd/system/zebra.service ./usr/share/zebra/docs/operations.md; do
     [[ $listing == *" $f"* ]] && ok "package holds $f" || bad "package lacks $f"
   done
+  mkdir -p "$tmp/control" && dpkg-deb -e "$deb" "$tmp/control"
+  [[ -x $tmp/control/postinst ]] && grep -q "adduser --system" "$tmp/control/postinst" && ok "package creates the zebra system user (postinst)" || bad "no postinst"
   depends=$(dpkg-deb -f "$deb" Depends)
   [[ $depends == *libsqlite3* ]] && ok "package depends on its shared libraries ($depends)" || bad "Depends: $depends"
 else

@@ -88,7 +88,8 @@ bool IsUnderBaseUrl(std::string_view url, std::string_view base) {
   const auto b = ParseHttpUrl(base);
   if (!u || !b) return false;
   if (u->scheme != b->scheme || u->host != b->host || u->port != b->port) return false;
-  std::string_view base_path = b->path.substr(0, b->path.find('?'));
+  const std::string base_text = b->path.substr(0, b->path.find('?'));
+  std::string_view base_path = base_text;
   while (!base_path.empty() && base_path.back() == '/') base_path.remove_suffix(1);
   const std::string_view path = u->path;
   if (path.compare(0, base_path.size(), base_path) != 0) return false;
