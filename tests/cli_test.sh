@@ -38,6 +38,29 @@ check evaluate 0 "$ZEBRA" evaluate "$case_file"
 expect_contains evaluate-schema "$out" '"schema": "zebra.recommendation/v1"'
 expect_contains evaluate-version "$out" '"knowledge_version": "1.1.0"'
 expect_contains evaluate-notice "$out" 'does not replace clinical judgement'
+
+# Issue 17: ranked options; --set re-evaluates with a field changed (validated like any field);
+# --what-if adds the what-if table; without it the output has none.
+wi_case=/tmp/zebra_cli_whatif.$$.json
+cat > "$wi_case" <<'JSON'
+{"schema": "zebra.case/v1", "id": "whatif-pnet-ki67-9", "patient": {"age_years": 60, "sex": "female", "ecog": 0, "egfr_ml_min": 90, "diabetes": "none", "pregnant": false, "hereditary_syndrome": "none"}, "tumor": {"primary_site": "pancreas", "size_cm": 3.5, "morphology": "well_differentiated", "ki67_percent": 9, "mitoses_per_2mm2": 2, "functional_syndrome": "none", "sstr_imaging": {"modality": "ga68_dotatate", "result": "positive", "uptake_vs_liver": "above"}, "metastases": {"liver": true, "liver_burden_percent": 20, "liver_resectable": false}, "growth": "stable", "tumor_burden": "low"}, "history": {"setting": "new_diagnosis"}}
+JSON
+expect_contains evaluate-rank "$out" '"rank": 1,'
+check evaluate-no-what-if 0 "$ZEBRA" evaluate "$wi_case"
+[[ "$out" != *'"what_if"'* ]] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL evaluate without --what-if has what_if"; }
+check evaluate-what-if 0 "$ZEBRA" evaluate "$wi_case" --what-if
+expect_contains evaluate-what-if-entry "$out" '"field": "tumor.ki67_percent"'
+expect_contains evaluate-what-if-first "$out" '"first_choice": "prrt.lu177_dotatate"'
+check evaluate-set 0 "$ZEBRA" evaluate "$wi_case" --set tumor.ki67_percent=12 --format text
+expect_contains evaluate-set-first "$out" '1. PRRT'
+expect_contains evaluate-set-plan "$out" 'RANKED PLAN'
+check evaluate-set-string 0 "$ZEBRA" evaluate "$case_file" --set tumor.functional_syndrome=insulinoma
+expect_contains evaluate-set-string-first "$out" '"rank": 1,'
+check evaluate-set-invalid 2 "$ZEBRA" evaluate "$case_file" --set tumor.ki67_percent=-3
+expect_contains evaluate-set-invalid-path "$err" 'tumor.ki67_percent'
+check evaluate-set-unknown 2 "$ZEBRA" evaluate "$case_file" --set tumor.nosuchfield=1
+check evaluate-set-syntax 2 "$ZEBRA" evaluate "$case_file" --set novalue
+rm -f "$wi_case"
 check evaluate-text 0 "$ZEBRA" evaluate "$case_file" --format text; expect_contains evaluate-text-options "$out" "OPTIONS"
 check evaluate-html 0 "$ZEBRA" evaluate "$case_file" --format html; expect_contains evaluate-html-doc "$out" "<!doctype html>"
 # Determinism: same case, same bytes (spec §4).

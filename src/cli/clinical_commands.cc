@@ -59,6 +59,12 @@ int EvaluateCommand(const Args& args, Io io) {
   app.add_option("--as-of", as_of, "for FHIR input: date (YYYY-MM-DD) for computing age (default: bundle timestamp)");
   app.add_option("--format", format, "json, text or html")->check(CLI::IsMember({"json", "text", "html"}));
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
+  std::vector<std::string> sets;
+  bool what_if = false;
+  app.add_option("--set", sets,
+                 "PATH=VALUE: evaluate with this case field changed (repeatable; VALUE read as JSON, else as a "
+                 "string), e.g. --set tumor.ki67_percent=12");
+  app.add_flag("--what-if", what_if, "add the what-if table (missing fields and values near a cut-off, re-evaluated)");
   if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
   if (input.empty() == fhir_bundle.empty()) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
@@ -86,6 +92,15 @@ int EvaluateCommand(const Args& args, Io io) {
   options.format = format == "text" ? engine::Format::kText
                    : format == "html" ? engine::Format::kHtml
                                       : engine::Format::kJson;
+  options.what_if = what_if;
+  for (const auto& s : sets) {
+    auto f = engine::ParseFieldValue(s);
+    if (!f) {
+      PrintErrors(io.err, "zebra evaluate: invalid --set", f.error());
+      return 2;
+    }
+    options.set.push_back(std::move(*f));
+  }
   auto evaluated = engine::Evaluate(*k, in, options);
   if (!evaluated) {
     const auto& errors = evaluated.error();

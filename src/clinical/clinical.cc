@@ -186,7 +186,7 @@ feel::Value CaseValue(const Json& j) {
 
 }  // namespace
 
-Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes) {
   std::shared_ptr<const internal::OutputPlan> temporary;
   const internal::OutputPlan* plan = &PlanOf(kb, temporary);
   const auto& names = internal::ModelDecisionNames(*plan);
@@ -205,6 +205,10 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json) {
     }
     if (trace.empty()) trace = std::move(r.trace);
     else std::move(r.trace.begin(), r.trace.end(), std::back_inserter(trace));
+  }
+  if (what_if_probes) {
+    const feel::Value& probes = results[internal::kWhatIfProbes];
+    *what_if_probes = probes.is(feel::Type::kList) ? json::ValueToJson(probes) : Json::array();
   }
   return internal::BuildRecommendation(kb, *plan, case_json, results, trace);
 }

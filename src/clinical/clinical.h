@@ -60,7 +60,20 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb);
 
 // Evaluates a validated case. Deterministic: same case and knowledge give the same output.
-Json Evaluate(const KnowledgeBase& kb, const Json& case_json);
+// `what_if_probes`, when given, receives the knowledge's what-if probes for this case (ranking.dmn
+// "What If Probes": [{field, values, why, line}], [] when none) for the engine to re-evaluate.
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes = nullptr);
+
+// Sets `path` (dots and [index]: "tumor.ki67_percent", "history.prior_therapies[0].stopped") in a
+// case, creating objects on the way. False, with `error`, when the path runs through a value that
+// is not an object, or an index past the end of a list. The case is not validated here.
+bool SetCaseField(Json& case_json, const std::string& path, const Json& value, std::string& error);
+
+// The what-if table: for each probe {field, values, why, line} and each value, the case evaluated
+// again with the field set (a value that makes the case invalid is skipped): {field, value, why,
+// first_choice, added, removed, summary}; values that change neither the options nor the first
+// choice are left out. `recommendation` is the evaluation of `case_json`.
+Json WhatIf(const KnowledgeBase& kb, const Json& case_json, const Json& recommendation, const Json& probes);
 
 // The JSON bytes of a recommendation as `zebra evaluate --format json`, POST /v1/evaluate and stored
 // evaluations give them: two-space indent and a final newline (src/clinical/serialize.cc).

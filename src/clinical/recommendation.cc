@@ -31,7 +31,7 @@ using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>
 constexpr std::string_view kOutputNames[kOutputDecisionCount] = {
     "Classification", "Stage",  "Scenario",   "Options",                "Not Recommended",
     "Classification Alerts",    "Stage Alerts", "Alerts", "Workup",     "Monitoring",
-    "Classification Missing",   "Stage Missing", "Missing"};
+    "Classification Missing",   "Stage Missing", "Missing", "Ranking", "What If Probes"};
 
 // String fields of catalogue JSON (as the catalogue reader always did: non-strings read as "").
 std::string Str(const Json& j, const char* key) {
@@ -319,6 +319,47 @@ Json PatientSummary(const OutputPlan& plan, const std::string& scenario_id,
   return s;
 }
 
+// The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option) joined to the
+// options: each gets rank, rank_reason and line, and `options` is put in rank order. C++ decides
+// nothing here: an option the ranking does not list (a knowledge base without ranking.dmn) keeps
+// its place after the ranked ones, and ranks are renumbered 1..n in that order.
+void ApplyRanking(const Value& ranking, Json& options) {
+  struct Ranked {
+    long rank;
+    size_t index;
+    Json reason, line;
+  };
+  std::vector<Ranked> ranked;
+  auto& list = options.get_ref<Json::array_t&>();
+  ranked.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    Ranked r{1L << 30, i, Json(""), Json()};
+    const std::string& id = list[i]["id"].get_ref<const std::string&>();
+    if (ranking.is(Type::kList))
+      for (const auto& e : ranking.list()) {
+        if (!e.is(Type::kContext) || StrOf(e, "id") != id) continue;
+        Json rank = JsonOr(e, "rank", Json());
+        if (rank.is_number()) r.rank = rank.get<long>();
+        r.reason = JsonOr(e, "reason", Json(""));
+        r.line = JsonOr(e, "line", Json());
+        break;
+      }
+    ranked.push_back(std::move(r));
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
+  Json::array_t sorted;
+  sorted.reserve(list.size());
+  long n = 0;
+  for (auto& r : ranked) {
+    Json opt = std::move(list[r.index]);
+    Add(opt, "rank", ++n);
+    Add(opt, "rank_reason", std::move(r.reason));
+    Add(opt, "line", std::move(r.line));
+    sorted.push_back(std::move(opt));
+  }
+  list = std::move(sorted);
+}
+
 struct Alert {
   std::string id;
   Json severity;
@@ -404,6 +445,7 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
     if (!info.patient_text.empty()) (is_preferred ? preferred : other).push_back(&info);
     options.get_ref<Json::array_t&>().push_back(std::move(opt));
   }
+  ApplyRanking(d[kRanking], options);
   Add(out, "options", std::move(options));
 
   picked = CollectById(d, {kNotRecommended});

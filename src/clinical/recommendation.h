@@ -48,6 +48,8 @@ enum OutputDecision : int {
   kClassificationMissing,
   kStageMissing,
   kMissing,
+  kRanking,       // ranking.dmn: {id, rank, line, reason} per option, in rank order
+  kWhatIfProbes,  // ranking.dmn: {field, values, why, line} for the what-if table
   kOutputDecisionCount
 };
 // The decision name at each OutputDecision position; -1 when `name` is none of them.

@@ -1,6 +1,7 @@
 // Text and HTML renderings of a recommendation. Presentation only: every word of clinical
 // content comes from the recommendation JSON (and so from the knowledge base).
 #include <sstream>
+#include <vector>
 
 #include "clinical/clinical.h"
 #include "json/json_parse.h"
@@ -51,6 +52,85 @@ std::string Escape(std::string_view s) {
   return out;
 }
 
+// The ranked plan: the first choice, the alternatives (other preferred options) and the later
+// lines and other options, each with its rank, line of therapy and the knowledge's rank reason.
+struct PlanPart {
+  const char* heading;
+  std::vector<const Json*> options;
+};
+std::vector<PlanPart> Plan(const Json& r) {
+  std::vector<PlanPart> parts = {{"First choice", {}}, {"Alternatives", {}}, {"Later lines and other options", {}}};
+  const Json& options = At(r, "options");
+  if (!options.is_array()) return parts;
+  for (const auto& o : options) {
+    if (parts[0].options.empty()) parts[0].options.push_back(&o);
+    else parts[o.value("preferred", false) ? 1 : 2].options.push_back(&o);
+  }
+  return parts;
+}
+
+std::string LineText(const Json& o) {
+  std::string line = S(o, "line");
+  return line.empty() ? std::string() : line + " line";
+}
+
+void TextPlan(std::ostream& o, const Json& r) {
+  if (At(r, "options").empty()) return;
+  o << "RANKED PLAN\n";
+  for (const auto& part : Plan(r)) {
+    if (part.options.empty()) continue;
+    o << "  " << part.heading << ":\n";
+    for (const Json* opt : part.options) {
+      o << "    " << S(*opt, "rank") << ". " << S(*opt, "title") << " [" << S(*opt, "id") << "]";
+      if (!LineText(*opt).empty()) o << " (" << LineText(*opt) << ")";
+      o << "\n";
+      if (!S(*opt, "rank_reason").empty()) o << "       " << S(*opt, "rank_reason") << "\n";
+    }
+  }
+  o << "\n";
+}
+
+void TextWhatIf(std::ostream& o, const Json& r) {
+  const Json& w = At(r, "what_if");
+  if (!w.is_array()) return;
+  o << "\nWHAT IF\n";
+  if (w.empty()) o << "  No missing value or value near a cut-off would change the options.\n";
+  for (const auto& e : w) o << "  - [" << S(e, "why") << "] " << S(e, "summary") << "\n";
+}
+
+void HtmlPlan(std::ostream& o, const Json& r) {
+  if (At(r, "options").empty()) return;
+  o << "<h2>Ranked plan</h2>\n";
+  for (const auto& part : Plan(r)) {
+    if (part.options.empty()) continue;
+    o << "<h3>" << part.heading << "</h3><ol>\n";
+    for (const Json* opt : part.options) {
+      o << "<li value=\"" << Escape(S(*opt, "rank")) << "\"><strong>" << Escape(S(*opt, "title")) << "</strong>";
+      if (!LineText(*opt).empty()) o << " <span class=\"muted\">(" << Escape(LineText(*opt)) << ")</span>";
+      if (!S(*opt, "rank_reason").empty()) o << "<br>" << Escape(S(*opt, "rank_reason"));
+      o << "</li>\n";
+    }
+    o << "</ol>\n";
+  }
+}
+
+void HtmlWhatIf(std::ostream& o, const Json& r) {
+  const Json& w = At(r, "what_if");
+  if (!w.is_array()) return;
+  o << "<h2>What if</h2>\n";
+  if (w.empty()) {
+    o << "<p>No missing value or value near a cut-off would change the options.</p>\n";
+    return;
+  }
+  o << "<table><thead><tr><th>Field</th><th>Value</th><th>Why</th><th>First choice</th><th>Added</th><th>Removed</th></tr></thead><tbody>\n";
+  for (const auto& e : w)
+    o << "<tr><td><code>" << Escape(S(e, "field")) << "</code></td><td>" << Escape(S(e, "value")) << "</td><td>"
+      << Escape(S(e, "why") == "missing" ? "missing" : "near a cut-off") << "</td><td>" << Escape(S(e, "first_choice"))
+      << "</td><td>" << Escape(Join(At(e, "added"))) << "</td><td>" << Escape(Join(At(e, "removed"))) << "</td></tr>\n"
+      << "<tr><td colspan=\"6\" class=\"muted\">" << Escape(S(e, "summary")) << "</td></tr>\n";
+  o << "</tbody></table>\n";
+}
+
 }  // namespace
 
 std::string RenderText(const Json& r) {
@@ -76,6 +156,7 @@ std::string RenderText(const Json& r) {
       o << "  [" << S(a, "severity") << "] " << S(a, "id") << ": " << S(a, "text") << "  (" << Join(At(a, "citations")) << ")\n";
     o << "\n";
   }
+  TextPlan(o, r);
   o << "OPTIONS\n";
   for (const auto& opt : At(r, "options")) {
     o << "  " << (opt.value("preferred", false) ? "* " : "- ") << S(opt, "title") << " [" << S(opt, "id") << "], "
@@ -104,6 +185,7 @@ std::string RenderText(const Json& r) {
     o << "\nMISSING DATA\n";
     for (const auto& m : At(r, "missing")) o << "  - " << S(m, "field") << ": blocks " << S(m, "blocks") << "\n";
   }
+  TextWhatIf(o, r);
   const Json& ps = At(r, "patient_summary");
   o << "\nFOR THE PATIENT (reading grade " << S(ps, "reading_grade") << ")\n  " << S(ps, "text") << "\n";
   if (!At(ps, "questions_to_ask").empty()) {
@@ -143,6 +225,7 @@ std::string RenderHtml(const Json& r) {
       o << "<div class=\"alert " << Escape(S(a, "severity")) << "\"><strong>" << Escape(S(a, "severity")) << ":</strong> "
         << Escape(S(a, "text")) << " <span class=\"muted\">[" << Escape(Join(At(a, "citations"))) << "]</span></div>\n";
   }
+  HtmlPlan(o, r);
   o << "<h2>Options</h2>\n";
   for (const auto& opt : At(r, "options")) {
     o << "<details><summary>" << (opt.value("preferred", false) ? "<span class=\"pref\">Preferred:</span> " : "")
@@ -177,6 +260,7 @@ std::string RenderHtml(const Json& r) {
       o << "<li><code>" << Escape(S(m, "field")) << "</code>: blocks " << Escape(S(m, "blocks")) << "</li>\n";
     o << "</ul>\n";
   }
+  HtmlWhatIf(o, r);
   const Json& ps = At(r, "patient_summary");
   o << "<h2>For the patient</h2><p>" << Escape(S(ps, "text")) << "</p>\n";
   if (!At(ps, "questions_to_ask").empty()) {

@@ -59,6 +59,75 @@ std::string JoinSet(const std::set<std::string>& s) {
   return out;
 }
 
+int first_choice_vignettes = 0;
+int what_if_vignettes = 0;
+
+// Issue 17: the ranked plan and the what-if table.
+void CheckRanking(const std::string& label, const Json& v, const Json& r) {
+  const Json& x = v["expect"];
+  const Json& options = r["options"];
+  for (size_t i = 0; i < options.size(); ++i)
+    EXPECT_EQ(options[i].value("rank", Json()), Json(i + 1)) << label << ": options not ranked 1..n in order";
+  if (!options.empty()) {
+    EXPECT_FALSE(options[0].value("rank_reason", std::string()).empty()) << label << ": first choice without a reason";
+    for (const auto& o : options) {
+      const Json line = o.value("line", Json());
+      EXPECT_TRUE(line.is_null() || line == "first" || line == "second" || line == "later") << label << ": line " << line;
+    }
+  }
+  if (x.contains("first_choice")) {
+    ++first_choice_vignettes;
+    ASSERT_FALSE(options.empty()) << label << ": no options";
+    // One id, or the ids the source names as equal first choices (e.g. either SSA).
+    const Json& want = x["first_choice"];
+    const bool ok = want.is_array() ? std::find(want.begin(), want.end(), options[0]["id"]) != want.end()
+                                    : options[0]["id"] == want;
+    EXPECT_TRUE(ok) << label << ": first choice " << options[0]["id"] << ", expected " << want << "; ranking: " << [&] {
+      std::string s;
+      for (const auto& o : options) s += o["id"].get<std::string>() + " ";
+      return s;
+    }();
+  }
+  if (x.contains("first_choice_not") && !options.empty()) {
+    for (const auto& id : x["first_choice_not"]) {
+      EXPECT_NE(options[0]["id"], id) << label << ": first choice";
+    }
+  }
+  if (x.contains("line_of_first_choice") && !options.empty()) {
+    EXPECT_EQ(options[0].value("line", Json()), x["line_of_first_choice"]) << label;
+  }
+  if (x.contains("what_if")) {
+    ++what_if_vignettes;
+    Json probes;
+    Json base = Evaluate(Kb(), v["case"], &probes);
+    Json table = WhatIf(Kb(), v["case"], base, probes);
+    for (const auto& want : x["what_if"]) {
+      const Json* found = nullptr;
+      for (const auto& e : table)
+        if (e["field"] == want["field"] && e["value"] == want["value"]) found = &e;
+      if (!found) {
+        ADD_FAILURE() << label << ": no what-if entry " << want["field"] << " = " << want["value"] << "; table: " << table.dump();
+        continue;
+      }
+      if (want.contains("why")) {
+        EXPECT_EQ((*found)["why"], want["why"]) << label;
+      }
+      if (want.contains("first_choice")) {
+        EXPECT_EQ((*found)["first_choice"], want["first_choice"]) << label << ": " << found->dump();
+      }
+      for (const char* key : {"added", "removed"}) {
+        std::string k = std::string(key) + "_include";
+        if (!want.contains(k)) continue;
+        for (const auto& id : want[k]) {
+          bool has = std::find((*found)[key].begin(), (*found)[key].end(), id) != (*found)[key].end();
+          EXPECT_TRUE(has) << label << ": what-if " << want["field"] << " = " << want["value"] << " " << key << " lacks " << id
+                           << ": " << found->dump();
+        }
+      }
+    }
+  }
+}
+
 void CheckVignette(const fs::path& file) {
   std::ifstream in(file);
   std::stringstream ss;
@@ -177,6 +246,7 @@ void CheckVignette(const fs::path& file) {
     EXPECT_FALSE(n["citations"].empty()) << label << ": exclusion " << n["id"] << " has no citation";
   EXPECT_EQ(r["knowledge_version"], Kb().version);
   EXPECT_FALSE(r["trace"].empty()) << label << ": no rule trace";
+  CheckRanking(label, v, r);
 }
 
 TEST(VignetteTest, AllVignettesMatchTheirSources) {
@@ -186,7 +256,10 @@ TEST(VignetteTest, AllVignettesMatchTheirSources) {
     SCOPED_TRACE(f.string());
     CheckVignette(f);
   }
-  std::cout << "[ vignettes ] " << files.size() << " files checked\n";
+  std::cout << "[ vignettes ] " << files.size() << " files checked, " << first_choice_vignettes
+            << " assert the first choice, " << what_if_vignettes << " the what-if table\n";
+  EXPECT_GE(first_choice_vignettes, 30);
+  EXPECT_GE(what_if_vignettes, 4);
 }
 
 // The demo cases must validate and evaluate deterministically.

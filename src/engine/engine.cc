@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -71,6 +72,28 @@ std::map<std::string, std::vector<std::string>> RuleOutputs(const clinical::Know
 }
 
 }  // namespace
+
+Result<FieldValue> ParseFieldValue(std::string_view arg) {
+  auto eq = arg.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    return tl::unexpected(Errors{{"invalid-case", std::string(arg), "--set needs PATH=VALUE, e.g. tumor.ki67_percent=12"}});
+  FieldValue f{std::string(arg.substr(0, eq)), Json()};
+  std::string_view text = arg.substr(eq + 1);
+  auto parsed = json::ParseStrict(text);
+  if (parsed) f.value = std::move(*parsed);
+  else f.value = std::string(text);
+  return f;
+}
+
+Result<void> SetField(Json& case_json, const std::string& path, const Json& value) {
+  std::string error;
+  if (!clinical::SetCaseField(case_json, path, value, error)) return tl::unexpected(Errors{{"invalid-case", path, error}});
+  return {};
+}
+
+Json WhatIf(const Knowledge& knowledge, const Json& case_json, const Json& recommendation, const Json& probes) {
+  return clinical::WhatIf(knowledge.base(), case_json, recommendation, probes);
+}
 
 Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
   auto loaded = clinical::LoadKnowledgeBase(dir);
@@ -234,16 +257,43 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   if (kind == InputKind::kFhirBundle) {
     auto mapped = MapFhir(knowledge, input.text, input.as_of);
     if (!mapped) return tl::unexpected(std::move(mapped.error()));
+    for (const auto& f : options.set)
+      if (auto set = SetField(mapped->case_json, f.path, f.value); !set) return tl::unexpected(std::move(set.error()));
     auto errors = clinical::ValidateCaseJson(mapped->case_json, knowledge.base());
     if (!errors.empty()) return tl::unexpected(CaseErrors(errors));
     out.case_json = std::move(mapped->case_json);
     out.mapping_report = std::move(mapped->report);
+  } else if (!options.set.empty()) {
+    // The fields are set in the case as read, then the case is validated as a whole.
+    auto parsed = json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
+    if (!parsed) return tl::unexpected(Errors{{"invalid-json", parsed.error().path, parsed.error().message}});
+    for (const auto& f : options.set)
+      if (auto set = SetField(*parsed, f.path, f.value); !set) return tl::unexpected(std::move(set.error()));
+    std::string text;
+    json::AppendJson(text, *parsed);
+    auto c = ReadCase(knowledge, text);
+    if (!c) return tl::unexpected(std::move(c.error()));
+    out.case_json = std::move(*c);
   } else {
     auto c = ReadCase(knowledge, input.text);
     if (!c) return tl::unexpected(std::move(c.error()));
     out.case_json = std::move(*c);
   }
-  out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
+  if (options.what_if) {
+    Json probes;
+    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, &probes);
+    Json table = WhatIf(knowledge, out.case_json, out.recommendation, probes);
+    // Before the patient summary and trace, after `missing`, which it explains.
+    Json with = Json::object();
+    for (auto& [key, value] : out.recommendation.items()) {
+      if (key == "patient_summary") with["what_if"] = table;
+      with[key] = std::move(value);
+    }
+    if (!with.contains("what_if")) with["what_if"] = std::move(table);
+    out.recommendation = std::move(with);
+  } else {
+    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
+  }
   if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
   else out.output = Render(out.recommendation, options.format);

@@ -93,8 +93,20 @@ enum class Format {
   kHtml,      // a printable self-contained page
 };
 
+// One field of the case set before validation: `zebra evaluate --set PATH=VALUE`.
+struct FieldValue {
+  std::string path;  // "tumor.ki67_percent", "history.prior_therapies[0].stopped"
+  Json value;
+};
+
 struct Options {
   Format format = Format::kJson;
+  // Fields changed before the case is validated (after FHIR mapping); each is validated like any
+  // case field.
+  std::vector<FieldValue> set;
+  // Adds `what_if` to the recommendation: the knowledge's probes (ranking.dmn "What If Probes")
+  // each evaluated again with the field changed. Off by default: the output bytes stay as they were.
+  bool what_if = false;
   // When set, the formatted recommendation is appended here instead of to Evaluation::output
   // (batch: straight into its output buffer, no string per case).
   std::string* append_to = nullptr;
@@ -108,6 +120,17 @@ struct Evaluation {
 };
 
 Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, const Options& options = {});
+
+// A --set argument: PATH=VALUE, the value read as JSON, else as a string.
+Result<FieldValue> ParseFieldValue(std::string_view arg);
+
+// Sets `path` (dots and [index]) in a case, creating objects on the way; an error when the path
+// runs through a value that is not an object or list, or an index past the end of a list.
+Result<void> SetField(Json& case_json, const std::string& path, const Json& value);
+
+// The what-if table of an evaluated case: for each probe and value, the case evaluated again with
+// the field set; entries that change neither the options nor the first choice are left out.
+Json WhatIf(const Knowledge& knowledge, const Json& case_json, const Json& recommendation, const Json& probes);
 
 // A case read and validated, without evaluation (POST /v1/validate, stored revisions).
 Result<Json> ReadCase(const Knowledge& knowledge, std::string_view text);

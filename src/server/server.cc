@@ -462,8 +462,10 @@ struct Server::Impl {
 
   // Reads and evaluates case text through the engine: the exact bytes `zebra evaluate` prints.
   engine::Result<engine::Evaluation> EvaluateText(std::string_view text, engine::InputKind kind,
-                                                  const std::string& as_of = {}) {
-    auto evaluated = engine::Evaluate(*kb, engine::CaseInput{text, kind, as_of});
+                                                  const std::string& as_of = {}, bool what_if = false) {
+    engine::Options options;
+    options.what_if = what_if;
+    auto evaluated = engine::Evaluate(*kb, engine::CaseInput{text, kind, as_of}, options);
     metrics.RecordEvaluation(evaluated.has_value());
     return evaluated;
   }
@@ -874,7 +876,14 @@ void Server::Impl::RegisterStatelessRoutes() {
   Add("POST", "/v1/evaluate", Access::kOpenInDemo, [this](Call& call) {
     std::string as_of;
     if (!ValidAsOf(call, as_of)) return;
-    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of);
+    const std::string what_if = call.req.get_param_value("what_if");
+    if (!what_if.empty() && what_if != "0" && what_if != "1") {
+      metrics.RecordEvaluation(false);
+      SendProblem(call.res, 400, "invalid-parameter", "Invalid parameter", "what_if must be 0 or 1",
+                  Json::array({Json{{"path", "what_if"}, {"message", "must be 0 or 1"}}}));
+      return;
+    }
+    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of, what_if == "1");
     if (!evaluated) return SendInputProblem(call, evaluated.error());
     call.res.set_content(std::move(evaluated->output), "application/json");
   });

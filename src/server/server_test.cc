@@ -299,6 +299,26 @@ TEST_F(ServerTest, EvaluateReturnsExactlyTheCliBytes) {
   }
 }
 
+// Issue 17: ?what_if=1 adds the what-if table as `zebra evaluate --what-if` does; without it the
+// bytes stay those of `zebra evaluate`; any other value is a 400.
+TEST_F(ServerTest, EvaluateWhatIfOnlyWhenAsked) {
+  std::string text = DemoCase("pnet_small_nonfunctioning.json");
+  Reply plain = Call("POST", "/v1/evaluate?what_if=0", text, viewer_);
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(plain.body, Expected(text));
+  Reply r = Call("POST", "/v1/evaluate?what_if=1", text, viewer_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json body = r.JsonBody();
+  ASSERT_TRUE(body.contains("what_if") && body["what_if"].is_array()) << r.body;
+  auto c = clinical::ParseCase(text, *kb_);
+  ASSERT_TRUE(c);
+  Json probes;
+  Json rec = clinical::Evaluate(*kb_, *c, &probes);
+  EXPECT_EQ(body["what_if"], clinical::WhatIf(*kb_, *c, rec, probes));
+  EXPECT_EQ(body["options"], rec["options"]);
+  EXPECT_EQ(Call("POST", "/v1/evaluate?what_if=yes", text, viewer_).status, 400);
+}
+
 TEST_F(ServerTest, EvaluateFhirBundleAsTheCliDoes) {
   std::string bundle = ReadFile(kSource / "tests" / "fhir" / "colon-g2-resected.bundle.json");
   ASSERT_FALSE(bundle.empty());

@@ -216,6 +216,11 @@ try {
   check('an option opens to rationale, side effects and full citations',
     (await first.textContent()).includes('Rationale') && (await first.locator('.citations li').count()) > 0);
   check('not-recommended options have reasons', (await page.locator('.not-recommended li').count()) > 0);
+  // Issue 17: the ranked plan, first choice with its reason, and the what-if table.
+  const planFirst = page.locator('[data-testid=ranked-plan] li[data-rank="1"]');
+  check('ranked plan shows the first choice with a reason', (await planFirst.count()) === 1 && ((await planFirst.locator('.why').textContent()) ?? '').length > 10);
+  await page.locator('[data-testid=what-if] table, [data-testid=what-if] p').first().waitFor({ timeout: 30000 });
+  check('what-if section shown', (await page.getByTestId('what-if').count()) === 1);
   check('monitoring plan shown as a timeline', (await page.locator('.timeline li').count()) > 0);
   await page.locator('details.why summary').click();
   check('why view lists the rules that fired', (await page.locator('details.why code.rule').count()) > 3);

@@ -23,6 +23,11 @@ export interface Option {
   id: string; title: string; intent: string; preferred: boolean; rationale: string;
   evidence?: string; citations?: string[]; side_effects?: string[]; cautions?: string[];
   involves?: { how?: string; how_often?: string; how_long?: string };
+  rank?: number; rank_reason?: string; line?: 'first' | 'second' | 'later' | null;
+}
+export interface WhatIf {
+  field: string; value: unknown; why: 'missing' | 'near_cutoff'; first_choice: string | null;
+  added: string[]; removed: string[]; summary: string;
 }
 export interface Recommendation {
   schema: string; case_id: string; zebra_version: string; knowledge_version: string;
@@ -39,6 +44,7 @@ export interface Recommendation {
   missing: { field: string; blocks: string }[];
   patient_summary?: { reading_grade?: number; text: string; questions_to_ask?: string[] };
   trace: { decision: string; rule: string; hit: boolean }[];
+  what_if?: WhatIf[];
 }
 
 export interface CaseSummary {
@@ -121,6 +127,7 @@ export const api = {
   },
   health: () => request<{ status: string; knowledge_version: string; engine_version: string; store: string }>('GET', '/v1/health'),
   evaluate: (c: CaseDoc) => request<Recommendation>('POST', '/v1/evaluate', c),
+  evaluateWhatIf: (c: CaseDoc) => request<Recommendation>('POST', '/v1/evaluate?what_if=1', c),
   validate: (c: CaseDoc) => request<{ valid: boolean; errors: FieldError[] }>('POST', '/v1/validate', c),
   fhirMap: (bundle: unknown) => request<{ case: CaseDoc; report: Json }>('POST', '/v1/fhir/map', bundle),
   demoCases: () => request<DemoCase[]>('GET', '/v1/demo-cases'),

@@ -1,4 +1,6 @@
-import type { Knowledge, Option, Recommendation } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, errorText } from '../api';
+import type { CaseDoc, Knowledge, Option, Recommendation, WhatIf } from '../api';
 import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import { SEVERITY_ORDER } from '../util';
 
@@ -61,7 +63,137 @@ function OptionCard({ o, k }: { o: Option; k: Knowledge | null }) {
   );
 }
 
-export function RecommendationView({ rec, k }: { rec: Recommendation; k: Knowledge | null }) {
+const LINE_TITLES: Record<string, string> = { first: 'first line', second: 'second line', later: 'later line' };
+
+// The ranked plan (issue 17): the first choice with the knowledge's reason, the alternatives
+// (other preferred options) and the later lines and other options, in rank order.
+function RankedPlan({ rec }: { rec: Recommendation }) {
+  const ranked = [...rec.options].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
+  if (!ranked.length) return null;
+  const [first, ...rest] = ranked;
+  const parts: [string, Option[]][] = [
+    ['First choice', [first]],
+    ['Alternatives', rest.filter((o) => o.preferred)],
+    ['Later lines and other options', rest.filter((o) => !o.preferred)],
+  ];
+  return (
+    <section aria-labelledby="plan-h" class="card ranked-plan" data-testid="ranked-plan">
+      <h2 id="plan-h">Ranked plan</h2>
+      {parts.filter(([, list]) => list.length).map(([title, list]) => (
+        <div key={title}>
+          <h3>{title}</h3>
+          <ol>
+            {list.map((o) => (
+              <li key={o.id} value={o.rank} data-rank={o.rank} data-option={o.id}>
+                <strong>{o.title}</strong>
+                {o.line && <span class="badge">{LINE_TITLES[o.line] ?? o.line}</span>}
+                {o.rank_reason && <div class="why">{o.rank_reason}</div>}
+              </li>
+            ))}
+          </ol>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function setPath(doc: CaseDoc, path: string, value: unknown): CaseDoc {
+  const copy = JSON.parse(JSON.stringify(doc));
+  const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
+  let at: any = copy;
+  parts.forEach((p, i) => {
+    if (i === parts.length - 1) at[p] = value;
+    else {
+      if (at[p] === undefined || at[p] === null) at[p] = {};
+      at = at[p];
+    }
+  });
+  return copy;
+}
+
+function parseValue(text: string): unknown {
+  try { return JSON.parse(text); } catch { return text; }
+}
+
+// The what-if table (POST /v1/evaluate?what_if=1) and a missing value filled in place: the case is
+// evaluated with the value set and the change shown before anything is saved.
+function WhatIfPanel({ rec, k, doc }: { rec: Recommendation; k: Knowledge | null; doc: CaseDoc }) {
+  const [table, setTable] = useState<WhatIf[] | null>(rec.what_if ?? null);
+  const [error, setError] = useState('');
+  const [field, setField] = useState(rec.missing[0]?.field ?? '');
+  const [value, setValue] = useState('');
+  const [preview, setPreview] = useState<{ first: string | null; added: string[]; removed: string[] } | null>(null);
+  const [previewError, setPreviewError] = useState('');
+  useEffect(() => {
+    if (rec.what_if) return;
+    api.evaluateWhatIf(doc).then((r) => setTable(r.what_if ?? [])).catch((e) => setError(errorText(e)));
+  }, [doc]);
+  const ids = rec.options.map((o) => o.id);
+  async function tryValue(e: Event) {
+    e.preventDefault();
+    setPreview(null);
+    setPreviewError('');
+    try {
+      const r = await api.evaluate(setPath(doc, field, parseValue(value)));
+      const now = r.options.map((o) => o.id);
+      setPreview({ first: now[0] ?? null, added: now.filter((id) => !ids.includes(id)), removed: ids.filter((id) => !now.includes(id)) });
+    } catch (err) {
+      setPreviewError(errorText(err));
+    }
+  }
+  const names = (list: string[]) => list.map((id) => optionTitle(k, id)).join(', ') || '—';
+  return (
+    <section aria-labelledby="whatif-h" data-testid="what-if">
+      <h2 id="whatif-h">What if</h2>
+      {error && <p class="error" role="alert">{error}</p>}
+      {!error && table === null && <p aria-live="polite">Evaluating the what-if table…</p>}
+      {table && table.length === 0 && <p>No missing value or value near a cut-off would change the options.</p>}
+      {table && table.length > 0 && (
+        <table class="data">
+          <caption class="sr-only">What would change with another value</caption>
+          <thead><tr><th scope="col">Field</th><th scope="col">Value</th><th scope="col">Why</th><th scope="col">First choice</th><th scope="col">Added</th><th scope="col">Removed</th></tr></thead>
+          <tbody>
+            {table.map((w) => (
+              <tr key={`${w.field}=${JSON.stringify(w.value)}`} title={w.summary}>
+                <td><code>{w.field}</code></td>
+                <td>{typeof w.value === 'string' ? w.value : JSON.stringify(w.value)}</td>
+                <td>{w.why === 'missing' ? 'missing' : 'near a cut-off'}</td>
+                <td>{w.first_choice ? optionTitle(k, w.first_choice) : '—'}</td>
+                <td>{names(w.added)}</td>
+                <td>{names(w.removed)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {rec.missing.length > 0 && (
+        <form class="what-if-fill no-print" onSubmit={tryValue} data-testid="what-if-fill">
+          <h3>Fill in a missing value</h3>
+          <label>Field{' '}
+            <select value={field} onChange={(e) => setField((e.target as HTMLSelectElement).value)}>
+              {rec.missing.map((m) => <option key={m.field} value={m.field}>{m.field}</option>)}
+            </select>
+          </label>{' '}
+          <label>Value{' '}
+            <input value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} placeholder="e.g. positive or 12" />
+          </label>{' '}
+          <button type="submit" disabled={!field || !value}>Show the change</button>
+          <p class="muted">Nothing is saved: edit the case to keep the value.</p>
+          {previewError && <p class="error" role="alert">{previewError}</p>}
+          {preview && (
+            <p aria-live="polite" data-testid="what-if-preview">
+              First choice: <strong>{preview.first ? optionTitle(k, preview.first) : 'none'}</strong>
+              {preview.first !== (ids[0] ?? null) ? ` (now ${ids[0] ? optionTitle(k, ids[0]) : 'none'})` : ' (unchanged)'}.
+              {' '}Added: {names(preview.added)}. Removed: {names(preview.removed)}.
+            </p>
+          )}
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function RecommendationView({ rec, k, doc }: { rec: Recommendation; k: Knowledge | null; doc?: CaseDoc }) {
   const cls = rec.classification ?? {};
   const st = rec.stage ?? {};
   const alerts = [...rec.alerts].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3));
@@ -108,6 +240,8 @@ export function RecommendationView({ rec, k }: { rec: Recommendation; k: Knowled
         </section>
       )}
 
+      <RankedPlan rec={rec} />
+
       <section aria-labelledby="options-h">
         <h2 id="options-h">Options</h2>
         {rec.options.length === 0 && <p>No options: see missing data and workup below.</p>}
@@ -143,6 +277,8 @@ export function RecommendationView({ rec, k }: { rec: Recommendation; k: Knowled
           ) : <p>Nothing missing that changes the result.</p>}
         </section>
       </div>
+
+      {(doc || rec.what_if) && <WhatIfPanel rec={rec} k={k} doc={doc ?? ({} as CaseDoc)} />}
 
       <section aria-labelledby="monitoring-h">
         <h2 id="monitoring-h">Monitoring plan</h2>
