@@ -59,6 +59,10 @@ int EvaluateCommand(const Args& args, Io io) {
   app.add_option("--as-of", as_of, "for FHIR input: date (YYYY-MM-DD) for computing age (default: bundle timestamp)");
   app.add_option("--format", format, "json, text or html")->check(CLI::IsMember({"json", "text", "html"}));
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
+  std::string trials = "fitting", today;
+  app.add_option("--trials", trials, "fitting (default) or all: also list the studies a known fact rules out, with why")
+      ->check(CLI::IsMember({"fitting", "all"}));
+  app.add_option("--today", today, "date (YYYY-MM-DD) the trial registry snapshot's age is counted to (default: today)");
   if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
   if (input.empty() == fhir_bundle.empty()) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
@@ -86,6 +90,8 @@ int EvaluateCommand(const Args& args, Io io) {
   options.format = format == "text" ? engine::Format::kText
                    : format == "html" ? engine::Format::kHtml
                                       : engine::Format::kJson;
+  options.trials_all = trials == "all";
+  options.today = today;
   auto evaluated = engine::Evaluate(*k, in, options);
   if (!evaluated) {
     const auto& errors = evaluated.error();

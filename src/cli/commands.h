@@ -37,6 +37,7 @@ int FhirCommand(const Args& args, Io io);      // zebra fhir map
 int AuditCommand(const Args& args, Io io);     // zebra audit verify
 int UserCommand(const Args& args, Io io);      // zebra user add
 int ServeCommand(const Args& args, Io io);     // zebra serve
+int TrialsCommand(const Args& args, Io io);    // zebra trials import|list
 
 // Dispatches argv to the subcommands.
 int Main(int argc, char** argv, Io io);
