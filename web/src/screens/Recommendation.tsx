@@ -1,6 +1,7 @@
 import type { Knowledge, Option, Recommendation } from '../api';
 import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import { SEVERITY_ORDER } from '../util';
+import { TrialsPanel } from './TrialsPanel';
 
 export function optionTitle(k: Knowledge | null, id: string): string {
   return k?.options.find((o) => o.id === id)?.title ?? id;
@@ -118,6 +119,8 @@ export function RecommendationView({ rec, k }: { rec: Recommendation; k: Knowled
           </div>
         ))}
       </section>
+
+      <TrialsPanel rec={rec} />
 
       {rec.not_recommended.length > 0 && (
         <section aria-labelledby="nr-h">
