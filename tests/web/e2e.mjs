@@ -216,6 +216,9 @@ try {
   check('an option opens to rationale, side effects and full citations',
     (await first.textContent()).includes('Rationale') && (await first.locator('.citations li').count()) > 0);
   check('not-recommended options have reasons', (await page.locator('.not-recommended li').count()) > 0);
+  check('trials panel lists studies that may fit, with what to check',
+        (await page.locator('[data-testid="trials-panel"] details.trial').count()) > 0 &&
+        (await page.locator('[data-testid="trials-panel"]').textContent()).includes('To check'));
   check('monitoring plan shown as a timeline', (await page.locator('.timeline li').count()) > 0);
   await page.locator('details.why summary').click();
   check('why view lists the rules that fired', (await page.locator('details.why code.rule').count()) > 3);
