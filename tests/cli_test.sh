@@ -200,6 +200,27 @@ ok = ok and out[4000]['case_id'].startswith('crlf-') and out[4001]['line'] == 40
 sys.exit(0 if ok else 1)
 EOF
 then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch edges: output lines do not answer input lines in order"; fi
+# zebra trials (issue 23): the local registry snapshot; import into a copy of the knowledge base,
+# malformed exports refused with located errors and the registry left as it was.
+check trials-list 0 "$ZEBRA" trials list --today 2026-12-06
+expect_contains trials-list-compose "$out" "NCT04919226"
+expect_contains trials-list-encoded "$out" "criteria encoded"
+expect_contains trials-list-unencoded "$out" "criteria not yet encoded"
+cp -r knowledge "$tmp/kb"
+before=$(sha256sum "$tmp/kb/trials/registry.json")
+check trials-import-bad 2 "$ZEBRA" trials import tests/trials/fixtures/api_v2_bad_fields.json --knowledge "$tmp/kb"
+expect_contains trials-import-bad-path "$err" "studies[1].protocolSection.identificationModule.nctId"
+check trials-import-syntax 2 "$ZEBRA" trials import tests/trials/fixtures/api_v2_syntax.json --knowledge "$tmp/kb"
+out=$(sha256sum "$tmp/kb/trials/registry.json"); expect_out trials-import-untouched "$before"
+check trials-import 0 "$ZEBRA" trials import tests/trials/fixtures/api_v2_ok.json --knowledge "$tmp/kb" --snapshot-date 2026-12-01
+expect_contains trials-import-report "$out" "kept 3 neuroendocrine (2 new, 1 updated), skipped 1"
+check trials-list-imported 0 "$ZEBRA" trials list --knowledge "$tmp/kb" --format json
+expect_contains trials-list-json "$out" '"nct_id": "NCT99999001"'
+check trials-evaluate 0 "$ZEBRA" evaluate "$case_file" --format text --trials all --today 2026-12-06
+expect_contains trials-evaluate-text "$out" "CLINICAL TRIALS (local registry"
+expect_contains trials-evaluate-excluded "$out" "ruled out:"
+check trials-evaluate-json 0 "$ZEBRA" evaluate "$case_file" --today 2026-12-06
+expect_contains trials-evaluate-field "$out" '"trials_registry"'
 rm -rf "$tmp" /tmp/zebra_cli_err.$$
 
 echo "cli: $pass passed, $fail failed"

@@ -65,6 +65,10 @@ int EvaluateCommand(const Args& args, Io io) {
                  "PATH=VALUE: evaluate with this case field changed (repeatable; VALUE read as JSON, else as a "
                  "string), e.g. --set tumor.ki67_percent=12");
   app.add_flag("--what-if", what_if, "add the what-if table (missing fields and values near a cut-off, re-evaluated)");
+  std::string trials = "fitting", today;
+  app.add_option("--trials", trials, "fitting (default) or all: also list the studies a known fact rules out, with why")
+      ->check(CLI::IsMember({"fitting", "all"}));
+  app.add_option("--today", today, "date (YYYY-MM-DD) the trial registry snapshot's age is counted to (default: today)");
   if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
   if (input.empty() == fhir_bundle.empty()) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
@@ -101,6 +105,8 @@ int EvaluateCommand(const Args& args, Io io) {
     }
     options.set.push_back(std::move(*f));
   }
+  options.trials_all = trials == "all";
+  options.today = today;
   auto evaluated = engine::Evaluate(*k, in, options);
   if (!evaluated) {
     const auto& errors = evaluated.error();

@@ -41,6 +41,7 @@ int MigrateCommand(const Args& args, Io io);   // zebra migrate
 int ConfigCommand(const Args& args, Io io);    // zebra config example
 int BackupCommand(const Args& args, Io io);    // zebra backup
 int RestoreCommand(const Args& args, Io io);   // zebra restore
+int TrialsCommand(const Args& args, Io io);    // zebra trials import|list
 
 // Dispatches argv to the subcommands.
 int Main(int argc, char** argv, Io io);

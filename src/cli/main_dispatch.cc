@@ -15,10 +15,11 @@ Zebra supports the care team; it does not replace clinical judgement.
 Usage: zebra <command> [options]   (zebra <command> --help for details)
 
 Commands:
-  evaluate CASE.json|- [--format json|text|html] [--knowledge DIR]
+  evaluate CASE.json|- [--format json|text|html] [--knowledge DIR] [--trials all]
   evaluate --fhir BUNDLE.json [--as-of DATE] [...]
   fhir map BUNDLE.json [--as-of DATE]
   kb check | list | diff OLD_DIR NEW_DIR
+  trials import FILE [--snapshot-date DATE] | trials list   the local clinical-trial registry
   batch IN.ndjson -o OUT.ndjson [--threads N] [--summary CSV] [--fail-fast] [--fhir]
   feel 'EXPRESSION' [--context JSON]   evaluate one FEEL expression
   dmn eval MODEL.dmn [--decision NAME] (--input JSON | --inputs FILE.ndjson)
@@ -55,6 +56,7 @@ int Main(int argc, char** argv, Io io) {
       {"config", ConfigCommand},
       {"backup", BackupCommand},
       {"restore", RestoreCommand},
+      {"trials", TrialsCommand},
   };
   if (argc < 2) {
     io.err << kUsage;

@@ -131,6 +131,43 @@ void HtmlWhatIf(std::ostream& o, const Json& r) {
   o << "</tbody></table>\n";
 }
 
+// Clinical trials (issue 23): the studies of the local registry snapshot this case may fit.
+void TrialsText(std::ostringstream& o, const Json& r) {
+  const Json& reg = At(r, "trials_registry");
+  if (!reg.is_object()) return;
+  o << "\nCLINICAL TRIALS (local registry, snapshot " << S(reg, "snapshot_date") << ": " << S(reg, "may_fit")
+    << " may fit, " << S(reg, "excluded") << " ruled out)\n";
+  if (At(reg, "stale") == true) o << "  STALE: " << S(reg, "stale_note") << "\n";
+  for (const auto& t : At(r, "trials")) {
+    o << "  - " << S(t, "nct_id") << " " << S(t, "title") << " (" << S(t, "phase") << ", " << S(t, "status") << ")\n";
+    if (!At(t, "matched").empty()) o << "      matched: " << Join(At(t, "matched"), "; ") << "\n";
+    if (!At(t, "to_check").empty()) o << "      to check: " << Join(At(t, "to_check"), "; ") << "\n";
+  }
+  for (const auto& t : At(r, "trials_excluded"))
+    o << "  x " << S(t, "nct_id") << " ruled out: " << Join(At(t, "reasons"), "; ") << "\n";
+}
+
+void TrialsHtml(std::ostringstream& o, const Json& r) {
+  const Json& reg = At(r, "trials_registry");
+  if (!reg.is_object()) return;
+  o << "<h2>Clinical trials</h2><p class=\"muted\">Local registry snapshot " << Escape(S(reg, "snapshot_date")) << ": "
+    << Escape(S(reg, "may_fit")) << " may fit, " << Escape(S(reg, "excluded")) << " ruled out.</p>\n";
+  if (At(reg, "stale") == true) o << "<div class=\"alert warning\"><strong>Stale:</strong> " << Escape(S(reg, "stale_note")) << "</div>\n";
+  for (const auto& t : At(r, "trials")) {
+    o << "<details><summary>" << Escape(S(t, "nct_id")) << " " << Escape(S(t, "title")) << " <span class=\"muted\">("
+      << Escape(S(t, "phase")) << ", " << Escape(S(t, "status")) << ")</span></summary>";
+    if (!At(t, "matched").empty()) o << "<p><em>Matched:</em> " << Escape(Join(At(t, "matched"), "; ")) << "</p>";
+    if (!At(t, "to_check").empty()) o << "<p><em>To check:</em> " << Escape(Join(At(t, "to_check"), "; ")) << "</p>";
+    o << "<p class=\"muted\">" << Escape(S(t, "url")) << "</p></details>\n";
+  }
+  if (!At(r, "trials_excluded").empty()) {
+    o << "<ul class=\"muted\">\n";
+    for (const auto& t : At(r, "trials_excluded"))
+      o << "<li>" << Escape(S(t, "nct_id")) << " ruled out: " << Escape(Join(At(t, "reasons"), "; ")) << "</li>\n";
+    o << "</ul>\n";
+  }
+}
+
 }  // namespace
 
 std::string RenderText(const Json& r) {
@@ -181,6 +218,7 @@ std::string RenderText(const Json& r) {
       o << "  - " << S(m, "test") << " (interval: " << S(m, "interval") << "; duration: " << S(m, "duration") << ")\n      "
         << S(m, "text") << "\n";
   }
+  TrialsText(o, r);
   if (!At(r, "missing").empty()) {
     o << "\nMISSING DATA\n";
     for (const auto& m : At(r, "missing")) o << "  - " << S(m, "field") << ": blocks " << S(m, "blocks") << "\n";
@@ -254,6 +292,7 @@ std::string RenderHtml(const Json& r) {
         << "; duration: " << Escape(S(m, "duration")) << ") " << Escape(S(m, "text")) << "</li>\n";
     o << "</ul>\n";
   }
+  TrialsHtml(o, r);
   if (!At(r, "missing").empty()) {
     o << "<h2>Missing data</h2><ul>\n";
     for (const auto& m : At(r, "missing"))

@@ -10,6 +10,7 @@
 #include "fhir/fhir.h"
 #include "json/json_parse.h"
 #include "json/json_writer.h"
+#include "trials/trials.h"
 
 namespace zebra::engine {
 namespace fs = std::filesystem;
@@ -115,6 +116,13 @@ Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
       k->order_codes_ = (*orders)["orders"];
   }
   k->rule_outputs_ = RuleOutputs(kb);
+  auto registry = trials::Registry::Load(kb.dir);
+  if (!registry) {
+    Errors errors;
+    for (const auto& e : registry.error()) errors.push_back({"knowledge", e.path, e.path + ": " + e.message});
+    return tl::unexpected(std::move(errors));
+  }
+  k->trials_ = std::move(*registry);
 
   // GET /v1/knowledge: computed once; the knowledge is immutable.
   Json models = Json::array();
@@ -294,6 +302,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   } else {
     out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
   }
+  knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
+                              options.trials_all);
   if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
   else out.output = Render(out.recommendation, options.format);

@@ -19,6 +19,9 @@
 namespace zebra::clinical {
 struct KnowledgeBase;
 }
+namespace zebra::trials {
+class Registry;
+}
 
 namespace zebra::engine {
 
@@ -60,10 +63,13 @@ class Knowledge {
   const std::string* model_source(std::string_view name) const;
 
   const clinical::KnowledgeBase& base() const { return *base_; }
+  // The clinical-trial registry snapshot and criteria (knowledge/trials/); empty when absent.
+  const trials::Registry& trials() const { return *trials_; }
 
  private:
   Knowledge() = default;
   std::shared_ptr<const clinical::KnowledgeBase> base_;
+  std::shared_ptr<const trials::Registry> trials_;
   Json code_tables_ = Json::object();
   Json order_codes_ = Json::array();
   std::map<std::string, std::vector<std::string>> rule_outputs_;
@@ -110,6 +116,12 @@ struct Options {
   // When set, the formatted recommendation is appended here instead of to Evaluation::output
   // (batch: straight into its output buffer, no string per case).
   std::string* append_to = nullptr;
+  // Trials (issue 23): also list the studies a known fact rules out, with the reasons
+  // (`zebra evaluate --trials all`), as `trials_excluded`.
+  bool trials_all = false;
+  // The date the registry snapshot's age is counted to (YYYY-MM-DD); empty: CaseInput::as_of,
+  // else today (UTC).
+  std::string today;
 };
 
 struct Evaluation {

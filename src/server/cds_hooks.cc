@@ -664,6 +664,34 @@ Json OptionsCard(const CdsContext& ctx, const Evaluated& ev) {
   return BaseCard(ctx, summary, "info", detail, "treatment-options", "NET treatment options");
 }
 
+// Clinical trials (issue 23): one info card listing the studies of the local registry snapshot
+// this case may fit, what matched and what remains to check. None when no study may fit.
+std::optional<Json> TrialsCard(const CdsContext& ctx, const Evaluated& ev) {
+  const Json& rec = ev.rec;
+  if (!rec.contains("trials") || !rec["trials"].is_array() || rec["trials"].empty()) return std::nullopt;
+  const Json& reg = rec.contains("trials_registry") ? rec["trials_registry"] : Json::object();
+  const std::string n = std::to_string(rec["trials"].size());
+  std::string summary = n + (rec["trials"].size() == 1 ? " clinical trial" : " clinical trials") +
+                        " in the local registry may fit (snapshot " + reg.value("snapshot_date", "") + ")";
+  std::string detail;
+  if (reg.value("stale", false)) detail += "**Stale:** " + reg.value("stale_note", "") + "\n\n";
+  detail += "**Studies that may fit** (nothing known rules them out)";
+  for (const auto& t : rec["trials"]) {
+    detail += "\n- **" + t.value("nct_id", "") + "** " + t.value("title", "") + " (" +
+              (t["phase"].is_string() ? t["phase"].get<std::string>() : std::string("phase n/a")) + ", " +
+              t.value("status", "") + ")";
+    std::string matched, to_check;
+    for (const auto& m : t.value("matched", Json::array())) matched += (matched.empty() ? "" : "; ") + m.get<std::string>();
+    for (const auto& m : t.value("to_check", Json::array())) to_check += (to_check.empty() ? "" : "; ") + m.get<std::string>();
+    if (!matched.empty()) detail += ". Matched: " + matched;
+    if (!to_check.empty()) detail += ". To check: " + to_check;
+    detail += ". " + t.value("url", "");
+  }
+  detail += "\n\n" + std::to_string(reg.value("excluded", 0)) + " studies of the registry are ruled out by known facts.\n" +
+            KnowledgeLine(*ctx.kb);  // the support notice is on the options card, once
+  return BaseCard(ctx, summary, "info", detail, "clinical-trials", "NET clinical trials");
+}
+
 Json AlertCard(const CdsContext& ctx, const Evaluated& ev, const Json& alert) {
   std::string id = alert.value("id", "");
   std::string title = CatalogueTitle(*ctx.kb, "alerts", id);
@@ -1060,6 +1088,7 @@ HttpResult HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std
         if (a.value("severity", "") == "critical") cards.push_back(AlertCard(ctx, *ev, a));
       cards.push_back(ReadinessCard(ctx, *ev));
       cards.push_back(OptionsCard(ctx, *ev));
+      if (auto trials = TrialsCard(ctx, *ev)) cards.push_back(std::move(*trials));
       for (const auto& a : ev->rec["alerts"])
         if (a.value("severity", "") == "warning") cards.push_back(AlertCard(ctx, *ev, a));
     } else {

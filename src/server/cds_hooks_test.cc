@@ -243,6 +243,13 @@ TEST(CdsTumorBoard, SharedExampleGivesReadinessAndOptionsCards) {
   std::string od = (*opts)["detail"].get<std::string>();
   EXPECT_THAT(od, HasSubstr("`opt_pnet_resection_any_size`"));
   EXPECT_THAT(od, HasSubstr("Ki-67"));
+
+  // Clinical trials (issue 23): one info card listing the studies of the local registry that may fit.
+  const Json* trials = FindCard(cards, "clinical-trials");
+  ASSERT_NE(trials, nullptr);
+  EXPECT_EQ((*trials)["indicator"], "info");
+  EXPECT_THAT((*trials)["summary"].get<std::string>(), HasSubstr("in the local registry may fit"));
+  EXPECT_THAT((*trials)["detail"].get<std::string>(), HasSubstr("NCT"));
 }
 
 TEST(CdsTumorBoard, CriticalAlertIsItsOwnCardFirst) {

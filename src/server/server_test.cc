@@ -25,6 +25,7 @@
 
 #include "auth/auth.h"
 #include "clinical/clinical.h"
+#include "engine/engine.h"
 #include "fhir/fhir.h"
 #include "store/store.h"
 
@@ -217,10 +218,12 @@ class ServerTest : public ::testing::Test {
     return ReadFile(kSource / "examples" / "cases" / name);
   }
 
+  // The bytes `zebra evaluate` prints: engine::Evaluate (the recommendation with its trials).
   static std::string Expected(const std::string& case_text) {
-    auto c = clinical::ParseCase(case_text, *kb_);
-    EXPECT_TRUE(c);
-    return clinical::Evaluate(*kb_, *c).dump(2) + "\n";
+    static const std::shared_ptr<const engine::Knowledge> knowledge = *engine::Knowledge::Load(kSource / "knowledge");
+    auto e = engine::Evaluate(*knowledge, engine::CaseInput{case_text, engine::InputKind::kCase});
+    EXPECT_TRUE(e);
+    return e ? e->output : std::string();
   }
 
   static double MetricValue(const std::string& metrics, const std::string& series) {
@@ -315,7 +318,8 @@ TEST_F(ServerTest, EvaluateWhatIfOnlyWhenAsked) {
   Json probes;
   Json rec = clinical::Evaluate(*kb_, *c, &probes);
   EXPECT_EQ(body["what_if"], clinical::WhatIf(*kb_, *c, rec, probes));
-  EXPECT_EQ(body["options"], rec["options"]);
+  // The options are those of the plain evaluation (which also names the matching trials).
+  EXPECT_EQ(body["options"], plain.JsonBody()["options"]);
   EXPECT_EQ(Call("POST", "/v1/evaluate?what_if=yes", text, viewer_).status, 400);
 }
 

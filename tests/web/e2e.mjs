@@ -221,6 +221,9 @@ try {
   check('ranked plan shows the first choice with a reason', (await planFirst.count()) === 1 && ((await planFirst.locator('.why').textContent()) ?? '').length > 10);
   await page.locator('[data-testid=what-if] table, [data-testid=what-if] p').first().waitFor({ timeout: 30000 });
   check('what-if section shown', (await page.getByTestId('what-if').count()) === 1);
+  check('trials panel lists studies that may fit, with what to check',
+        (await page.locator('[data-testid="trials-panel"] details.trial').count()) > 0 &&
+        (await page.locator('[data-testid="trials-panel"]').textContent()).includes('To check'));
   check('monitoring plan shown as a timeline', (await page.locator('.timeline li').count()) > 0);
   await page.locator('details.why summary').click();
   check('why view lists the rules that fired', (await page.locator('details.why code.rule').count()) > 3);

@@ -3,6 +3,7 @@ import { api, errorText } from '../api';
 import type { CaseDoc, Knowledge, Option, Recommendation, WhatIf } from '../api';
 import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import { SEVERITY_ORDER } from '../util';
+import { TrialsPanel } from './TrialsPanel';
 
 export function optionTitle(k: Knowledge | null, id: string): string {
   return k?.options.find((o) => o.id === id)?.title ?? id;
@@ -252,6 +253,8 @@ export function RecommendationView({ rec, k, doc }: { rec: Recommendation; k: Kn
           </div>
         ))}
       </section>
+
+      <TrialsPanel rec={rec} />
 
       {rec.not_recommended.length > 0 && (
         <section aria-labelledby="nr-h">

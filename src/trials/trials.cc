@@ -1,0 +1,591 @@
+#include "trials/trials.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "clinical/clinical.h"
+#include "json/json_parse.h"
+#include "json/json_values.h"
+
+namespace zebra::trials {
+namespace fs = std::filesystem;
+
+namespace {
+
+using feel::Type;
+using feel::Value;
+
+// The case's parts the criteria see, by name; the recommendation's classification is the
+// knowledge base's reading of differentiation and grade.
+constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
+
+std::optional<std::string> ReadText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Str(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool IsDate(std::string_view s) {
+  static const std::regex re(R"(\d{4}-\d{2}-\d{2})");
+  return std::regex_match(s.begin(), s.end(), re) && DaysBetween("2000-01-01", s).has_value();
+}
+
+bool IsNctId(std::string_view s) {
+  static const std::regex re(R"(NCT\d{8})");
+  return std::regex_match(s.begin(), s.end(), re);
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "{n} studies" style substitution of {key} placeholders.
+std::string Fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [key, value] : values) {
+    const std::string token = "{" + key + "}";
+    for (size_t at = text.find(token); at != std::string::npos; at = text.find(token, at + value.size()))
+      text.replace(at, token.size(), value);
+  }
+  return text;
+}
+
+// The text under `key`, or under key + "_one" when there is exactly one (where the texts give one).
+std::string Counted(const Json& texts, const std::string& key, size_t n) {
+  if (n == 1)
+    if (std::string one = Str(texts, (key + "_one").c_str()); !one.empty()) return one;
+  return Str(texts, key.c_str());
+}
+
+bool Recruiting(const std::string& status) {
+  return status == "recruiting" || status == "not_yet_recruiting" || status == "enrolling_by_invitation";
+}
+
+// The value at a dotted path ("tumor.sstr_imaging.result") of the named slots; null if absent.
+const Value* Lookup(const std::vector<std::string>& names, const std::vector<Value>& slots, std::string_view path) {
+  size_t dot = path.find('.');
+  std::string_view head = path.substr(0, dot);
+  auto it = std::find(names.begin(), names.end(), head);
+  if (it == names.end()) return nullptr;
+  const Value* v = &slots[static_cast<size_t>(it - names.begin())];
+  while (dot != std::string_view::npos) {
+    path = path.substr(dot + 1);
+    dot = path.find('.');
+    if (!v->is(Type::kContext)) return nullptr;
+    v = v->context().Find(path.substr(0, dot));
+    if (!v) return nullptr;
+  }
+  return v->is_null() ? nullptr : v;
+}
+
+}  // namespace
+
+std::string TodayUtc() {
+  using namespace std::chrono;
+  const year_month_day d{floor<days>(system_clock::now())};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+std::optional<int> DaysBetween(std::string_view from, std::string_view to) {
+  auto parse = [](std::string_view s) -> std::optional<std::chrono::sys_days> {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+    int y = std::stoi(std::string(s.substr(0, 4)));
+    unsigned m = static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))));
+    unsigned d = static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))));
+    std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
+    if (!ymd.ok()) return std::nullopt;
+    return std::chrono::sys_days(ymd);
+  };
+  auto a = parse(from), b = parse(to);
+  if (!a || !b) return std::nullopt;
+  return static_cast<int>((*b - *a).count());
+}
+
+// ---- loading ---------------------------------------------------------------------------------
+
+tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::path& knowledge_dir) {
+  std::shared_ptr<Registry> r(new Registry());
+  const fs::path dir = knowledge_dir / "trials";
+  std::error_code ec;
+  if (!fs::exists(dir / "registry.json", ec)) return std::shared_ptr<const Registry>(std::move(r));
+  Errors errors;
+  auto read = [&](const char* name) -> Json {
+    auto text = ReadText(dir / name);
+    if (!text) {
+      errors.push_back({std::string("trials/") + name, "cannot read " + (dir / name).string()});
+      return Json();
+    }
+    auto j = json::ParseStrict(*text);
+    if (!j) {
+      errors.push_back({std::string("trials/") + name + ": " + j.error().path, j.error().message});
+      return Json();
+    }
+    return std::move(*j);
+  };
+  Json registry = read("registry.json");
+  Json criteria = read("criteria.json");
+  Json texts = read("texts.json");
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  if (texts.is_object()) r->texts_ = texts;
+  for (const char* key : {"option_count", "option_none", "patient_sentence", "stale", "not_encoded_matched",
+                          "not_encoded_to_check", "not_recruiting"})
+    if (Str(r->texts_, key).empty()) errors.push_back({std::string("trials/texts.json: ") + key, "a text is required"});
+
+  feel::Scope scope;
+  for (const char* name : kCaseNames) {
+    scope.Declare(name);
+    r->scope_names_.push_back(name);
+  }
+  const Json& facts = criteria.is_object() && criteria.contains("facts") ? criteria["facts"] : Json::array();
+  for (size_t i = 0; i < facts.size(); ++i) {
+    const std::string where = "trials/criteria.json: facts[" + std::to_string(i) + "]";
+    std::string name = Str(facts[i], "name"), text = Str(facts[i], "feel");
+    if (name.empty() || text.empty()) {
+      errors.push_back({where, "needs name and feel"});
+      continue;
+    }
+    auto expr = feel::CompileExpression(text, scope);
+    if (!expr) {
+      errors.push_back({where + ".feel", expr.error().message});
+      continue;
+    }
+    scope.Declare(name);
+    r->scope_names_.push_back(name);
+    r->facts_.push_back({name, std::move(*expr)});
+  }
+
+  const Json& studies = registry.is_object() && registry.contains("studies") ? registry["studies"] : Json();
+  if (!studies.is_array()) errors.push_back({"trials/registry.json: studies", "must be a list of studies"});
+  std::set<std::string> ids;
+  const Json& by_trial = criteria.is_object() && criteria.contains("trials") ? criteria["trials"] : Json::object();
+  if (!by_trial.is_object()) errors.push_back({"trials/criteria.json: trials", "must be an object keyed by NCT id"});
+  for (size_t i = 0; studies.is_array() && i < studies.size(); ++i) {
+    const Json& s = studies[i];
+    const std::string where = "trials/registry.json: studies[" + std::to_string(i) + "]";
+    Study study;
+    study.record = s;
+    study.nct_id = Str(s, "nct_id");
+    study.snapshot_date = Str(s, "snapshot_date");
+    if (!IsNctId(study.nct_id)) errors.push_back({where + ".nct_id", "must be an NCT number (NCT and 8 digits)"});
+    if (!ids.insert(study.nct_id).second) errors.push_back({where + ".nct_id", study.nct_id + " is listed twice"});
+    if (!IsDate(study.snapshot_date)) errors.push_back({where + ".snapshot_date", "must be a date (YYYY-MM-DD)"});
+    for (const char* key : {"title", "status", "url"})
+      if (Str(s, key).empty()) errors.push_back({where + "." + key, "a string is required"});
+    if (!s.contains("countries") || !s["countries"].is_array())
+      errors.push_back({where + ".countries", "must be a list of country names"});
+    if (by_trial.is_object() && by_trial.contains(study.nct_id)) {
+      const Json& t = by_trial[study.nct_id];
+      const std::string cw = "trials/criteria.json: trials." + study.nct_id;
+      study.encoded = true;
+      const Json& list = t.contains("criteria") && t["criteria"].is_array() ? t["criteria"] : Json::array();
+      for (size_t c = 0; c < list.size(); ++c) {
+        const std::string at = cw + ".criteria[" + std::to_string(c) + "]";
+        Criterion crit;
+        crit.id = Str(list[c], "id");
+        crit.text = Str(list[c], "text");
+        std::string test = Str(list[c], "test");
+        if (crit.id.empty() || crit.text.empty() || test.empty()) {
+          errors.push_back({at, "needs id, text and test"});
+          continue;
+        }
+        if (list[c].contains("needs") && list[c]["needs"].is_array())
+          for (const auto& n : list[c]["needs"])
+            if (n.is_string()) {
+              std::string head = n.get<std::string>().substr(0, n.get<std::string>().find('.'));
+              if (std::find(r->scope_names_.begin(), r->scope_names_.end(), head) == r->scope_names_.end())
+                errors.push_back({at + ".needs", "'" + n.get<std::string>() + "' is no case field or fact"});
+              crit.needs.push_back(n.get<std::string>());
+            }
+        auto expr = feel::CompileExpression(test, scope);
+        if (!expr) {
+          errors.push_back({at + ".test", expr.error().message});
+          continue;
+        }
+        crit.test = std::move(*expr);
+        study.criteria.push_back(std::move(crit));
+      }
+      if (t.contains("to_check") && t["to_check"].is_array())
+        for (const auto& x : t["to_check"])
+          if (x.is_string()) study.to_check.push_back(x.get<std::string>());
+    }
+    if (r->snapshot_date_.empty() || study.snapshot_date < r->snapshot_date_) r->snapshot_date_ = study.snapshot_date;
+    r->studies_.push_back(std::move(study));
+  }
+  if (by_trial.is_object())
+    for (const auto& [id, _] : by_trial.items())
+      if (!ids.count(id)) errors.push_back({"trials/criteria.json: trials." + id, "is not in registry.json"});
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return std::shared_ptr<const Registry>(std::move(r));
+}
+
+int Registry::encoded_count() const {
+  return static_cast<int>(std::count_if(studies_.begin(), studies_.end(), [](const Study& s) { return s.encoded; }));
+}
+
+// ---- matching --------------------------------------------------------------------------------
+
+void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today_in,
+                        bool include_excluded) const {
+  if (studies_.empty()) return;
+  const std::string today = today_in.empty() ? TodayUtc() : today_in;
+  std::vector<Value> slots(scope_names_.size());
+  for (size_t i = 0; i < std::size(kCaseNames); ++i) {
+    const std::string name = kCaseNames[i];
+    const Json& from = name == "classification" ? recommendation : case_json;
+    if (from.is_object() && from.contains(name)) slots[i] = json::ValueFromJson(from[name]);
+  }
+  feel::EvalContext ctx;
+  for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+
+  Json fitting = Json::array(), excluded = Json::array();
+  bool any_stale = false;
+  for (const Study& s : studies_) {
+    const Json& rec = s.record;
+    const int age = DaysBetween(s.snapshot_date, today).value_or(0);
+    const bool stale = age > kStaleAfterDays;
+    any_stale = any_stale || stale;
+    Json matched = Json::array(), to_check = Json::array(), reasons = Json::array();
+    const std::string status = Str(rec, "status");
+    if (!Recruiting(status)) reasons.push_back(Fill(Str(texts_, "not_recruiting"), {{"status", status}}));
+    if (s.encoded) {
+      for (const Criterion& c : s.criteria) {
+        bool known = std::all_of(c.needs.begin(), c.needs.end(),
+                                 [&](const std::string& p) { return Lookup(scope_names_, slots, p) != nullptr; });
+        Value v = known ? c.test.Evaluate(slots, ctx) : Value();
+        if (v.is(Type::kBoolean) && v.boolean()) matched.push_back(c.text);
+        else if (v.is(Type::kBoolean)) reasons.push_back("not met: " + c.text);
+        else to_check.push_back(c.text);
+      }
+      for (const auto& t : s.to_check) to_check.push_back(t);
+    } else {
+      matched.push_back(Str(texts_, "not_encoded_matched"));
+      to_check.push_back(Str(texts_, "not_encoded_to_check"));
+    }
+    Json e = Json::object();
+    e["nct_id"] = s.nct_id;
+    e["title"] = rec.value("title", "");
+    e["phase"] = rec.value("phase", Json());
+    e["status"] = status;
+    e["countries"] = rec.value("countries", Json::array());
+    if (reasons.empty()) {
+      e["matched"] = std::move(matched);
+      e["to_check"] = std::move(to_check);
+      e["snapshot_date"] = s.snapshot_date;
+      e["stale"] = stale;
+      e["criteria_encoded"] = s.encoded;
+      e["url"] = rec.value("url", "");
+      fitting.push_back(std::move(e));
+    } else {
+      e["reasons"] = std::move(reasons);
+      e["snapshot_date"] = s.snapshot_date;
+      excluded.push_back(std::move(e));
+    }
+  }
+  // Trials with encoded criteria first (more is known about them), then by fewer items to check.
+  auto& sorted = fitting.get_ref<Json::array_t&>();
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Json& a, const Json& b) {
+    if (a["criteria_encoded"] != b["criteria_encoded"]) return a["criteria_encoded"] == true;
+    return a["to_check"].size() < b["to_check"].size();
+  });
+
+  const std::string n = std::to_string(fitting.size());
+  const int oldest_age = DaysBetween(snapshot_date_, today).value_or(0);
+  Json reg = Json::object();
+  reg["snapshot_date"] = snapshot_date_;
+  reg["studies"] = studies_.size();
+  reg["criteria_encoded"] = encoded_count();
+  reg["may_fit"] = fitting.size();
+  reg["excluded"] = excluded.size();
+  reg["stale"] = any_stale;
+  reg["stale_note"] = any_stale ? Json(Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
+                                                                   {"days", std::to_string(oldest_age)},
+                                                                   {"limit", std::to_string(kStaleAfterDays)}}))
+                                : Json();
+
+  // The trial option names how many studies may fit.
+  if (recommendation.contains("options") && recommendation["options"].is_array())
+    for (auto& o : recommendation["options"])
+      if (o.is_object() && o.value("id", "") == "trial.clinical_trial") {
+        std::string add = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
+                               {{"n", n}, {"date", snapshot_date_}});
+        std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
+        o["rationale"] = r.empty() ? add : r + " " + add;
+      }
+  // The patient reads it in plain words.
+  if (!fitting.empty() && recommendation.contains("patient_summary") && recommendation["patient_summary"].is_object()) {
+    Json& ps = recommendation["patient_summary"];
+    if (ps.contains("text") && ps["text"].is_string()) {
+      std::string text = ps["text"].get<std::string>();
+      text += (text.empty() ? "" : " ") + Fill(Counted(texts_, "patient_sentence", fitting.size()), {{"n", n}});
+      ps["reading_grade"] = std::round(clinical::FleschKincaidGrade(text) * 10.0) / 10.0;
+      ps["text"] = std::move(text);
+    }
+  }
+  recommendation["trials"] = std::move(fitting);
+  recommendation["trials_registry"] = std::move(reg);
+  if (include_excluded) recommendation["trials_excluded"] = std::move(excluded);
+}
+
+std::string Registry::ListText(const std::string& today_in) const {
+  const std::string today = today_in.empty() ? TodayUtc() : today_in;
+  std::ostringstream out;
+  if (studies_.empty()) {
+    out << "No trial registry loaded (knowledge/trials/registry.json). Import one: zebra trials import FILE\n";
+    return out.str();
+  }
+  out << "Trial registry: " << studies_.size() << " studies, " << encoded_count()
+      << " with encoded criteria; oldest snapshot " << snapshot_date_;
+  const int age = DaysBetween(snapshot_date_, today).value_or(0);
+  if (age > kStaleAfterDays) out << " (STALE: " << age << " days old, over " << kStaleAfterDays << ")";
+  out << "\n\n";
+  for (const Study& s : studies_) {
+    const Json& r = s.record;
+    std::string countries;
+    for (const auto& c : r.value("countries", Json::array()))
+      if (c.is_string()) countries += (countries.empty() ? "" : ", ") + c.get<std::string>();
+    out << s.nct_id << "  " << r.value("title", "") << "\n"
+        << "    " << (r.contains("phase") && r["phase"].is_string() ? r["phase"].get<std::string>() : "phase n/a")
+        << " | " << Str(r, "status") << " | " << (countries.empty() ? "countries not listed" : countries)
+        << " | snapshot " << s.snapshot_date << " | "
+        << (s.encoded ? std::to_string(s.criteria.size()) + " criteria encoded, " + std::to_string(s.to_check.size()) +
+                            " to check"
+                      : std::string("criteria not yet encoded"))
+        << "\n";
+  }
+  return out.str();
+}
+
+// ---- import ------------------------------------------------------------------------------------
+
+tl::expected<ImportResult, Errors> ReadApiV2(std::string_view text, const std::string& snapshot_date) {
+  auto doc = json::ParseStrict(text);
+  if (!doc) return tl::unexpected(Errors{{doc.error().path, doc.error().message}});
+  Errors errors;
+  if (!doc->is_object() || !doc->contains("studies") || !(*doc)["studies"].is_array())
+    return tl::unexpected(Errors{{"studies", "a ClinicalTrials.gov API v2 export needs a list \"studies\""}});
+  ImportResult result;
+  std::set<std::string> seen;
+  const Json& studies = (*doc)["studies"];
+  for (size_t i = 0; i < studies.size(); ++i) {
+    const std::string base = "studies[" + std::to_string(i) + "]";
+    ++result.read;
+    const Json& st = studies[i];
+    if (!st.is_object() || !st.contains("protocolSection") || !st["protocolSection"].is_object()) {
+      errors.push_back({base + ".protocolSection", "an object is required"});
+      continue;
+    }
+    const Json& ps = st["protocolSection"];
+    const std::string ps_path = base + ".protocolSection";
+    // A module: absent is empty; present must be an object.
+    auto module = [&](const char* name, bool required) -> const Json* {
+      static const Json empty = Json::object();
+      if (!ps.contains(name)) {
+        if (required) errors.push_back({ps_path + "." + name, "is required"});
+        return required ? nullptr : &empty;
+      }
+      if (!ps[name].is_object()) {
+        errors.push_back({ps_path + "." + name, "must be an object"});
+        return nullptr;
+      }
+      return &ps[name];
+    };
+    auto string_at = [&](const Json* m, const char* mod, const char* key, bool required) -> std::string {
+      if (!m) return {};
+      if (!m->contains(key)) {
+        if (required) errors.push_back({ps_path + "." + mod + "." + key, "is required"});
+        return {};
+      }
+      if (!(*m)[key].is_string()) {
+        errors.push_back({ps_path + "." + mod + "." + key, "must be a string"});
+        return {};
+      }
+      return (*m)[key].get<std::string>();
+    };
+    auto strings_at = [&](const Json* m, const char* mod, const char* key) -> std::vector<std::string> {
+      std::vector<std::string> out;
+      if (!m || !m->contains(key)) return out;
+      const Json& a = (*m)[key];
+      if (!a.is_array()) {
+        errors.push_back({ps_path + "." + mod + "." + key, "must be a list of strings"});
+        return out;
+      }
+      for (size_t k = 0; k < a.size(); ++k) {
+        if (!a[k].is_string()) errors.push_back({ps_path + "." + mod + "." + key + "[" + std::to_string(k) + "]", "must be a string"});
+        else out.push_back(a[k].get<std::string>());
+      }
+      return out;
+    };
+    const size_t before = errors.size();
+    const Json* id = module("identificationModule", true);
+    const Json* status = module("statusModule", true);
+    const Json* cond = module("conditionsModule", false);
+    const Json* design = module("designModule", false);
+    const Json* arms = module("armsInterventionsModule", false);
+    const Json* elig = module("eligibilityModule", false);
+    const Json* locs = module("contactsLocationsModule", false);
+    std::string nct = string_at(id, "identificationModule", "nctId", true);
+    if (!nct.empty() && !IsNctId(nct))
+      errors.push_back({ps_path + ".identificationModule.nctId", "must be NCT and 8 digits"});
+    else if (!nct.empty() && !seen.insert(nct).second)
+      errors.push_back({ps_path + ".identificationModule.nctId", nct + " appears twice in the file"});
+    std::string title = string_at(id, "identificationModule", "briefTitle", true);
+    std::string official = string_at(id, "identificationModule", "officialTitle", false);
+    std::string acronym = string_at(id, "identificationModule", "acronym", false);
+    std::string overall = string_at(status, "statusModule", "overallStatus", true);
+    std::string verified = string_at(status, "statusModule", "statusVerifiedDate", false);
+    auto conditions = strings_at(cond, "conditionsModule", "conditions");
+    auto keywords = strings_at(cond, "conditionsModule", "keywords");
+    auto phases = strings_at(design, "designModule", "phases");
+    std::vector<std::string> interventions;
+    if (arms && arms->contains("interventions")) {
+      const Json& a = (*arms)["interventions"];
+      if (!a.is_array()) errors.push_back({ps_path + ".armsInterventionsModule.interventions", "must be a list"});
+      else
+        for (size_t k = 0; k < a.size(); ++k) {
+          if (!a[k].is_object() || !a[k].contains("name") || !a[k]["name"].is_string())
+            errors.push_back({ps_path + ".armsInterventionsModule.interventions[" + std::to_string(k) + "].name",
+                              "a string is required"});
+          else interventions.push_back(a[k]["name"].get<std::string>());
+        }
+    }
+    std::string criteria_text = string_at(elig, "eligibilityModule", "eligibilityCriteria", false);
+    std::string sex = string_at(elig, "eligibilityModule", "sex", false);
+    std::string min_age = string_at(elig, "eligibilityModule", "minimumAge", false);
+    std::string max_age = string_at(elig, "eligibilityModule", "maximumAge", false);
+    std::set<std::string> countries;
+    if (locs && locs->contains("locations")) {
+      const Json& a = (*locs)["locations"];
+      if (!a.is_array()) errors.push_back({ps_path + ".contactsLocationsModule.locations", "must be a list"});
+      else
+        for (size_t k = 0; k < a.size(); ++k) {
+          const std::string lp = ps_path + ".contactsLocationsModule.locations[" + std::to_string(k) + "]";
+          if (!a[k].is_object()) errors.push_back({lp, "must be an object"});
+          else if (a[k].contains("country") && !a[k]["country"].is_string()) errors.push_back({lp + ".country", "must be a string"});
+          else if (a[k].contains("country")) countries.insert(a[k]["country"].get<std::string>());
+        }
+    }
+    if (errors.size() != before) continue;
+
+    std::string hay = Lower(title + " " + official);
+    for (const auto& c : conditions) hay += " " + Lower(c);
+    for (const auto& k : keywords) hay += " " + Lower(k);
+    bool net = false;
+    for (const char* needle : {"neuroendocrine", "carcinoid", "islet cell", "insulinoma", "gastrinoma", "vipoma",
+                               "glucagonoma", "somatostatinoma", "gep-net", "gepnet", "pnet", "neuroendokrin"})
+      net = net || hay.find(needle) != std::string::npos;
+    if (!net) {
+      ++result.skipped;
+      continue;
+    }
+    std::string phase;
+    for (const auto& p : phases) {
+      std::string name = p == "EARLY_PHASE1" ? "Early phase 1"
+                         : p == "NA"         ? "Not applicable"
+                         : p.rfind("PHASE", 0) == 0 ? "Phase " + p.substr(5)
+                                                    : p;
+      phase += (phase.empty() ? "" : "/") + name;
+    }
+    Json e = Json::object();
+    e["nct_id"] = nct;
+    e["title"] = title;
+    if (!acronym.empty()) e["acronym"] = acronym;
+    e["phase"] = phase.empty() ? Json() : Json(phase);
+    e["status"] = Lower(overall);
+    e["status_verified"] = verified.empty() ? Json() : Json(verified);
+    e["countries"] = Json(std::vector<std::string>(countries.begin(), countries.end()));
+    e["conditions"] = conditions;
+    e["interventions"] = interventions;
+    e["url"] = "https://clinicaltrials.gov/study/" + nct;
+    e["source"] = "ClinicalTrials.gov API v2 export, imported " + snapshot_date;
+    e["snapshot_date"] = snapshot_date;
+    Json el = Json::object();
+    el["sex"] = sex.empty() ? Json() : Json(sex);
+    el["minimum_age"] = min_age.empty() ? Json() : Json(min_age);
+    el["maximum_age"] = max_age.empty() ? Json() : Json(max_age);
+    el["criteria_text"] = criteria_text;
+    e["eligibility"] = std::move(el);
+    result.studies.push_back(std::move(e));
+  }
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return result;
+}
+
+tl::expected<ImportReport, Errors> Import(const fs::path& knowledge_dir, std::string_view text,
+                                          const std::string& snapshot_date) {
+  if (!IsDate(snapshot_date)) return tl::unexpected(Errors{{"--snapshot-date", "must be a date (YYYY-MM-DD)"}});
+  auto read = ReadApiV2(text, snapshot_date);
+  if (!read) return tl::unexpected(std::move(read.error()));
+  ImportReport report;
+  report.read = read->read;
+  report.skipped = read->skipped;
+  report.kept = static_cast<int>(read->studies.size());
+  const fs::path dir = knowledge_dir / "trials";
+  report.file = dir / "registry.json";
+  Json registry = Json::object();
+  registry["schema"] = "zebra.trials/v1";
+  registry["studies"] = Json::array();
+  std::error_code ec;
+  if (fs::exists(report.file, ec)) {
+    auto existing_text = ReadText(report.file);
+    if (!existing_text) return tl::unexpected(Errors{{report.file.string(), "cannot read"}});
+    auto existing = json::ParseStrict(*existing_text);
+    if (!existing || !existing->is_object() || !existing->contains("studies") || !(*existing)["studies"].is_array())
+      return tl::unexpected(Errors{{report.file.string(), "the loaded registry is not valid; fix or remove it first"}});
+    registry = std::move(*existing);
+  }
+  Json& list = registry["studies"];
+  for (auto& s : read->studies) {
+    auto it = std::find_if(list.begin(), list.end(), [&](const Json& x) { return x.value("nct_id", "") == s["nct_id"]; });
+    if (it != list.end()) {
+      // Keep what a curator recorded beside the registry fields (e.g. where the status was checked).
+      for (const auto& [k, v] : it->items())
+        if (!s.contains(k)) s[k] = v;
+      *it = std::move(s);
+      ++report.updated;
+    } else {
+      list.push_back(std::move(s));
+      ++report.added;
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return tl::unexpected(Errors{{dir.string(), "cannot create: " + ec.message()}});
+  const fs::path tmp = dir / (".registry.json.tmp-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << registry.dump(2) << "\n";
+    out.flush();
+    if (!out) {
+      fs::remove(tmp, ec);
+      return tl::unexpected(Errors{{tmp.string(), "cannot write"}});
+    }
+  }
+  fs::rename(tmp, report.file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return tl::unexpected(Errors{{report.file.string(), "cannot replace: " + ec.message()}});
+  }
+  return report;
+}
+
+}  // namespace zebra::trials

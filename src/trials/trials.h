@@ -1,0 +1,118 @@
+// Clinical-trial matching (issue 23): a local registry snapshot as data (knowledge/trials/), never
+// fetched at run time, and per-trial eligibility written as knowledge.
+//
+//   knowledge/trials/registry.json  the studies: NCT id, title, phase, status, countries, source,
+//                                   snapshot date (`zebra trials import FILE` writes it from a
+//                                   ClinicalTrials.gov API v2 export)
+//   knowledge/trials/criteria.json  per trial, the criteria a case can decide, each a FEEL test
+//                                   over the case (true: met, false: rules the trial out, null:
+//                                   to check), and the free-text criteria that stay "to check"
+//   knowledge/trials/texts.json     the sentences the output uses (option text, patient sentence)
+//
+// This module holds no clinical decision: which trial fits is the criteria table's, evaluated by
+// Zebra's FEEL engine.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "feel/feel.h"
+
+namespace zebra::trials {
+
+using Json = nlohmann::ordered_json;
+
+struct Error {
+  std::string path;     // JSON path in the file: "studies[2].protocolSection.identificationModule.nctId"
+  std::string message;  // what, and what is allowed
+};
+using Errors = std::vector<Error>;
+
+// Days a snapshot may age before the output flags it as stale.
+inline constexpr int kStaleAfterDays = 180;
+
+struct Criterion {
+  std::string id;
+  std::string text;                // the requirement in words: "Ki-67 between 15 and 55 %"
+  std::vector<std::string> needs;  // case fields (or facts) the test reads; absent: to check
+  feel::CompiledExpression test;
+};
+
+struct Fact {
+  std::string name;
+  feel::CompiledExpression expr;
+};
+
+struct Study {
+  Json record;  // the registry entry as stored
+  std::string nct_id;
+  std::string snapshot_date;
+  bool encoded = false;  // criteria.json has structured criteria for it
+  std::vector<Criterion> criteria;
+  std::vector<std::string> to_check;  // free-text criteria the case cannot decide
+};
+
+class Registry {
+ public:
+  // Loads knowledge/trials/ (dir is the knowledge directory). No trials/ directory: an empty
+  // registry. Any error in the files or a criterion that does not compile: errors with paths.
+  static tl::expected<std::shared_ptr<const Registry>, Errors> Load(const std::filesystem::path& knowledge_dir);
+
+  const std::vector<Study>& studies() const { return studies_; }
+  const Json& texts() const { return texts_; }
+  // The oldest snapshot date of the loaded studies ("" when none).
+  const std::string& snapshot_date() const { return snapshot_date_; }
+  int encoded_count() const;
+
+  // Matches a validated case (and the recommendation's classification) against every study.
+  // Adds to `recommendation`: `trials` (studies no known fact rules out), `trials_registry`
+  // (snapshot date, stale flag, counts) and, with include_excluded, `trials_excluded` (each with
+  // its reasons); names how many may fit in the trial.clinical_trial option and the patient
+  // summary. `today` is YYYY-MM-DD (empty: the current UTC date).
+  void Annotate(const Json& case_json, Json& recommendation, const std::string& today, bool include_excluded) const;
+
+  // `zebra trials list` as text.
+  std::string ListText(const std::string& today) const;
+
+ private:
+  Registry() = default;
+  std::vector<Fact> facts_;
+  std::vector<std::string> scope_names_;
+  std::vector<Study> studies_;
+  Json texts_ = Json::object();
+  std::string snapshot_date_;
+};
+
+// The current UTC date, YYYY-MM-DD.
+std::string TodayUtc();
+// Days from `from` to `to` (both YYYY-MM-DD); nullopt when either is not a date.
+std::optional<int> DaysBetween(std::string_view from, std::string_view to);
+
+// Reads a ClinicalTrials.gov API v2 export ({"studies": [{"protocolSection": {...}}]}) and
+// returns the registry entries of its neuroendocrine studies, each stamped with
+// `snapshot_date`. Every input problem is an error with its JSON path; nothing is guessed.
+struct ImportResult {
+  Json studies = Json::array();  // registry entries
+  int read = 0;                  // studies in the file
+  int skipped = 0;               // not neuroendocrine
+};
+tl::expected<ImportResult, Errors> ReadApiV2(std::string_view text, const std::string& snapshot_date);
+
+// `zebra trials import`: merges the file's neuroendocrine studies into
+// knowledge_dir/trials/registry.json (same NCT id: replaced; new: added) and writes it atomically
+// (a temporary file renamed over the old one), so a bad file leaves the loaded snapshot untouched.
+struct ImportReport {
+  int read = 0, kept = 0, added = 0, updated = 0, skipped = 0;
+  std::filesystem::path file;
+};
+tl::expected<ImportReport, Errors> Import(const std::filesystem::path& knowledge_dir, std::string_view text,
+                                          const std::string& snapshot_date);
+
+}  // namespace zebra::trials

@@ -1,0 +1,256 @@
+// Trial registry import (ClinicalTrials.gov API v2 fixtures, malformed ones included), matching
+// vignettes against the shipped snapshot, and the 180-day staleness flag.
+#include "trials/trials.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "clinical/clinical.h"
+#include "json/json_parse.h"
+
+namespace zebra::trials {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kSource = ZEBRA_SOURCE_DIR;
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A scratch knowledge directory holding a copy of the shipped trials/ files.
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    dir = fs::temp_directory_path() / ("zebra_trials_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                                       "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir / "trials");
+    for (const char* f : {"registry.json", "criteria.json", "texts.json"})
+      fs::copy_file(kSource / "knowledge" / "trials" / f, dir / "trials" / f);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+};
+
+std::shared_ptr<const Registry> Shipped() {
+  auto r = Registry::Load(kSource / "knowledge");
+  if (!r) {
+    for (const auto& e : r.error()) ADD_FAILURE() << e.path << ": " << e.message;
+    return nullptr;
+  }
+  return *r;
+}
+
+TEST(TrialsSnapshot, ShipsTwentyRecruitingStudiesWithSources) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  int open = 0;
+  const std::regex nct(R"(NCT\d{8})");
+  for (const auto& s : reg->studies()) {
+    EXPECT_TRUE(std::regex_match(s.nct_id, nct)) << s.nct_id;
+    EXPECT_FALSE(s.record.value("source", "").empty()) << s.nct_id << " needs the source it came from";
+    EXPECT_FALSE(s.record.value("status_note", "").empty()) << s.nct_id << " needs where its status was seen";
+    const std::string status = s.record.value("status", "");
+    if (status == "recruiting" || status == "not_yet_recruiting") ++open;
+  }
+  EXPECT_GE(open, 20);
+  EXPECT_GE(reg->encoded_count(), 8);
+}
+
+TEST(TrialsImport, KeepsNeuroendocrineStudiesAndMerges) {
+  Scratch k;
+  auto before = Registry::Load(k.dir);
+  ASSERT_TRUE(before);
+  const size_t shipped = (*before)->studies().size();
+  auto report = Import(k.dir, Read(kSource / "tests/trials/fixtures/api_v2_ok.json"), "2026-12-01");
+  ASSERT_TRUE(report) << report.error()[0].path << ": " << report.error()[0].message;
+  EXPECT_EQ(report->read, 4);
+  EXPECT_EQ(report->kept, 3);
+  EXPECT_EQ(report->skipped, 1);  // breast cancer
+  EXPECT_EQ(report->added, 2);
+  EXPECT_EQ(report->updated, 1);
+  auto after = Registry::Load(k.dir);
+  ASSERT_TRUE(after) << after.error()[0].path << ": " << after.error()[0].message;
+  ASSERT_EQ((*after)->studies().size(), shipped + 2);
+  const Study* added = nullptr;
+  const Study* updated = nullptr;
+  for (const auto& s : (*after)->studies()) {
+    if (s.nct_id == "NCT99999001") added = &s;
+    if (s.nct_id == "NCT03972488") updated = &s;
+  }
+  ASSERT_TRUE(added && updated);
+  EXPECT_EQ(added->record["phase"], "Phase 2/Phase 3");
+  EXPECT_EQ(added->record["status"], "recruiting");
+  EXPECT_EQ(added->record["countries"], Json::parse(R"(["France","Germany"])"));
+  EXPECT_EQ(added->snapshot_date, "2026-12-01");
+  EXPECT_FALSE(added->encoded);
+  EXPECT_EQ(updated->record["status"], "completed");
+  EXPECT_FALSE(updated->record.value("status_note", "").empty()) << "curated fields are kept";
+
+  // An imported study without structured criteria is matched on condition only.
+  Json rec = Json::object();
+  rec["classification"] = Json::object();
+  Json c = Json::parse(R"({"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"}})");
+  (*after)->Annotate(c, rec, "2026-12-02", true);
+  bool seen = false;
+  for (const auto& t : rec["trials"])
+    if (t["nct_id"] == "NCT99999001") {
+      seen = true;
+      EXPECT_EQ(t["criteria_encoded"], false);
+      EXPECT_NE(t["matched"][0].get<std::string>().find("criteria not yet encoded"), std::string::npos);
+      EXPECT_NE(t["to_check"][0].get<std::string>().find("not yet encoded"), std::string::npos);
+    }
+  EXPECT_TRUE(seen);
+  for (const auto& t : rec["trials_excluded"]) {
+    if (t["nct_id"] == "NCT03972488") {
+      EXPECT_NE(t["reasons"][0].get<std::string>().find("completed"), std::string::npos);
+    }
+  }
+}
+
+TEST(TrialsImport, MalformedFilesGiveLocatedErrorsAndLeaveTheRegistryUntouched) {
+  Scratch k;
+  const std::string original = Read(k.dir / "trials/registry.json");
+  struct Case {
+    const char* file;
+    const char* path;  // expected in one of the errors
+  };
+  for (const Case& c : {Case{"api_v2_syntax.json", "studies[0].protocolSection.identificationModule.nctId"},
+                        Case{"api_v2_bad_fields.json", "studies[1].protocolSection.identificationModule.nctId"},
+                        Case{"api_v2_bad_fields.json", "studies[0].protocolSection.conditionsModule.conditions"},
+                        Case{"api_v2_bad_fields.json", "studies[2].protocolSection.contactsLocationsModule.locations[0].country"},
+                        Case{"api_v2_not_a_list.json", "studies"},
+                        Case{"api_v2_duplicate.json", "studies[1].protocolSection.identificationModule.nctId"},
+                        Case{"api_v2_repeated_key.json", "studies"}}) {
+    auto report = Import(k.dir, Read(kSource / "tests/trials/fixtures" / c.file), "2026-12-01");
+    ASSERT_FALSE(report) << c.file;
+    bool found = false;
+    for (const auto& e : report.error()) found = found || e.path == c.path;
+    std::string all;
+    for (const auto& e : report.error()) all += e.path + ": " + e.message + "\n";
+    EXPECT_TRUE(found) << c.file << " should name " << c.path << "; got\n" << all;
+    EXPECT_EQ(Read(k.dir / "trials/registry.json"), original) << c.file;
+  }
+  EXPECT_FALSE(Import(k.dir, Read(kSource / "tests/trials/fixtures/api_v2_ok.json"), "2026-13-01"));
+  EXPECT_EQ(Read(k.dir / "trials/registry.json"), original);
+}
+
+TEST(TrialsStaleness, FlagsSnapshotsOlderThan180Days) {
+  Scratch k;
+  auto report = Import(k.dir, Read(kSource / "tests/trials/fixtures/api_v2_ok.json"), "2026-01-01");
+  ASSERT_TRUE(report);
+  // Keep only the imported studies so the oldest snapshot is 2026-01-01.
+  Json reg = Json::parse(Read(k.dir / "trials/registry.json"));
+  Json kept = Json::array();
+  for (const auto& s : reg["studies"])
+    if (s["snapshot_date"] == "2026-01-01") kept.push_back(s);
+  reg["studies"] = kept;
+  std::ofstream(k.dir / "trials/registry.json") << reg.dump(2);
+  Json criteria = Json::parse(Read(k.dir / "trials/criteria.json"));
+  criteria["trials"] = Json::object();
+  std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2);
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_TRUE(loaded) << loaded.error()[0].path << ": " << loaded.error()[0].message;
+  Json c = Json::parse(R"({"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"}})");
+  for (auto [today, stale] : {std::pair{"2026-06-30", false}, std::pair{"2026-07-01", true}, std::pair{"2027-06-01", true}}) {
+    Json rec = Json::object();
+    (*loaded)->Annotate(c, rec, today, false);
+    EXPECT_EQ(rec["trials_registry"]["stale"], stale) << today;  // 2026-07-01 is 181 days on
+    EXPECT_EQ(rec["trials_registry"]["stale_note"].is_string(), stale) << today;
+    for (const auto& t : rec["trials"]) EXPECT_EQ(t["stale"], stale) << today;
+  }
+  EXPECT_NE((*loaded)->ListText("2026-08-01").find("STALE"), std::string::npos);
+  EXPECT_EQ((*loaded)->ListText("2026-02-01").find("STALE"), std::string::npos);
+  EXPECT_EQ(DaysBetween("2026-01-01", "2026-07-01"), 181);
+  EXPECT_FALSE(DaysBetween("2026-02-30", "2026-07-01"));
+}
+
+TEST(TrialsRegistry, BadCriteriaGiveLocatedErrors) {
+  Scratch k;
+  Json criteria = Json::parse(Read(k.dir / "trials/criteria.json"));
+  criteria["trials"]["NCT04919226"]["criteria"][0]["test"] = "patient.age_years >=";
+  criteria["trials"]["NCT00000000"] = Json::object();
+  std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2);
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_FALSE(loaded);
+  std::string all;
+  for (const auto& e : loaded.error()) all += e.path + "\n";
+  EXPECT_NE(all.find("trials.NCT04919226.criteria[0].test"), std::string::npos) << all;
+  EXPECT_NE(all.find("trials.NCT00000000"), std::string::npos) << all;
+}
+
+// tests/trials/vignettes/*.json: a case evaluated by the knowledge base, then matched against the
+// shipped snapshot.
+TEST(TrialsVignettes, MatchTheShippedSnapshot) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(kSource / "tests/trials/vignettes")) {
+    if (entry.path().extension() != ".json") continue;
+    ++files;
+    SCOPED_TRACE(entry.path().filename().string());
+    auto v = json::ParseStrict(Read(entry.path()));
+    ASSERT_TRUE(v);
+    ASSERT_TRUE(v->contains("source") && !(*v)["source"].empty()) << "every vignette cites its source";
+    auto c = clinical::ParseCase((*v)["case"].dump(), **kb);
+    ASSERT_TRUE(c) << c.error()[0].path << ": " << c.error()[0].message;
+    Json rec = clinical::Evaluate(**kb, *c);
+    reg->Annotate(*c, rec, (*v)["today"].get<std::string>(), true);
+    auto find = [&](const char* list, const std::string& id) -> const Json* {
+      for (const auto& t : rec[list])
+        if (t["nct_id"] == id) return &t;
+      return nullptr;
+    };
+    auto contains = [](const Json& items, const std::string& text) {
+      for (const auto& i : items)
+        if (i.get<std::string>().find(text) != std::string::npos) return true;
+      return false;
+    };
+    const Json& x = (*v)["expect"];
+    const Json excluded_expect = x.value("excluded", Json::object());
+    const Json to_check_expect = x.value("to_check", Json::object());
+    const Json matched_expect = x.value("matched", Json::object());
+    for (const auto& id : x.value("fitting_include", Json::array())) {
+      EXPECT_TRUE(find("trials", id)) << id << " should be listed";
+      EXPECT_FALSE(find("trials_excluded", id)) << id;
+    }
+    for (const auto& [id, reason] : excluded_expect.items()) {
+      const Json* t = find("trials_excluded", id);
+      ASSERT_TRUE(t) << id << " should be excluded";
+      EXPECT_FALSE(find("trials", id));
+      EXPECT_TRUE(contains((*t)["reasons"], reason.get<std::string>())) << id << ": " << (*t)["reasons"].dump();
+    }
+    for (const auto& [id, text] : to_check_expect.items()) {
+      const Json* t = find("trials", id);
+      ASSERT_TRUE(t) << id;
+      EXPECT_TRUE(contains((*t)["to_check"], text.get<std::string>())) << id << ": " << (*t)["to_check"].dump();
+      EXPECT_FALSE(contains((*t)["matched"], text.get<std::string>())) << id;
+    }
+    for (const auto& [id, text] : matched_expect.items()) {
+      const Json* t = find("trials", id);
+      ASSERT_TRUE(t) << id;
+      EXPECT_TRUE(contains((*t)["matched"], text.get<std::string>())) << id << ": " << (*t)["matched"].dump();
+    }
+    // The option names how many may fit; the patient reads it in plain words.
+    for (const auto& o : rec["options"]) {
+      if (o["id"] == "trial.clinical_trial") {
+        EXPECT_NE(o["rationale"].get<std::string>().find(std::to_string(rec["trials"].size())), std::string::npos);
+      }
+    }
+    if (!rec["trials"].empty()) {
+      EXPECT_NE(rec["patient_summary"]["text"].get<std::string>().find("research stud"), std::string::npos);
+    }
+  }
+  EXPECT_GE(files, 5);
+}
+
+}  // namespace
+}  // namespace zebra::trials
