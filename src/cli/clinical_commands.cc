@@ -52,6 +52,7 @@ int EvaluateCommand(const Args& args, Io io) {
   std::string format = "json";
   std::string knowledge;
   std::string fhir_bundle, as_of;
+  std::string lang = "en";
   app.add_option("case", input,
                  "case JSON file, or - for standard input; a FHIR Bundle is recognised by its resourceType, and "
                  "the output of `zebra fhir map` by its \"case\" member");
@@ -59,6 +60,8 @@ int EvaluateCommand(const Args& args, Io io) {
   app.add_option("--as-of", as_of, "for FHIR input: date (YYYY-MM-DD) for computing age (default: bundle timestamp)");
   app.add_option("--format", format, "json, text or html")->check(CLI::IsMember({"json", "text", "html"}));
   app.add_option("--knowledge", knowledge, "knowledge directory (default: ./knowledge)");
+  app.add_option("--lang", lang, "language of the patient summary and option grid: en or ar (clinician texts stay English)")
+      ->check(CLI::IsMember({"en", "ar"}));
   if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
   if (input.empty() == fhir_bundle.empty()) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
@@ -86,6 +89,7 @@ int EvaluateCommand(const Args& args, Io io) {
   options.format = format == "text" ? engine::Format::kText
                    : format == "html" ? engine::Format::kHtml
                                       : engine::Format::kJson;
+  options.lang = lang;
   auto evaluated = engine::Evaluate(*k, in, options);
   if (!evaluated) {
     const auto& errors = evaluated.error();

@@ -203,7 +203,9 @@ std::string RenderText(const Json& r) {
     for (const auto& m : At(r, "missing")) o << "  - " << S(m, "field") << ": blocks " << S(m, "blocks") << "\n";
   }
   const Json& ps = At(r, "patient_summary");
-  o << "\nFOR THE PATIENT (reading grade " << S(ps, "reading_grade") << ")\n  " << S(ps, "text") << "\n";
+  o << "\nFOR THE PATIENT ("
+    << (S(ps, "reading_grade").empty() ? "language " + PatientLang(r) : "reading grade " + S(ps, "reading_grade")) << ")\n  "
+    << S(ps, "text") << "\n";
   RenderHandoutText(o, r);
   if (!At(ps, "questions_to_ask").empty()) {
     o << "  Questions to ask:\n";

@@ -98,6 +98,9 @@ struct Options {
   // When set, the formatted recommendation is appended here instead of to Evaluation::output
   // (batch: straight into its output buffer, no string per case).
   std::string* append_to = nullptr;
+  // The language of the patient summary and option grid: "en" or "ar" (clinician texts stay
+  // English). Another language the knowledge has no patient texts for is refused.
+  std::string lang = "en";
 };
 
 struct Evaluation {
