@@ -63,6 +63,16 @@ check evaluate-set-syntax 2 "$ZEBRA" evaluate "$case_file" --set novalue
 rm -f "$wi_case"
 check evaluate-text 0 "$ZEBRA" evaluate "$case_file" --format text; expect_contains evaluate-text-options "$out" "OPTIONS"
 check evaluate-html 0 "$ZEBRA" evaluate "$case_file" --format html; expect_contains evaluate-html-doc "$out" "<!doctype html>"
+# The patient summary in Arabic (issue 19): lang, the option grid, right-to-left page with the font.
+check evaluate-ar 0 "$ZEBRA" evaluate "$case_file" --lang ar
+expect_contains evaluate-ar-lang "$out" '"lang": "ar"'
+expect_contains evaluate-ar-grid "$out" '"option_grid": ['
+expect_contains evaluate-ar-text "$out" 'لديك ورم صغير في البنكرياس'
+check evaluate-en-grid 0 "$ZEBRA" evaluate "$case_file"; expect_contains evaluate-en-watch "$out" '"name": "Watch and wait"'
+check evaluate-ar-html 0 "$ZEBRA" evaluate "$case_file" --lang ar --format html
+expect_contains evaluate-ar-html-dir "$out" '<html lang="ar" dir="rtl">'
+expect_contains evaluate-ar-html-font "$out" "@font-face{font-family:'Noto Naskh Arabic';src:url(data:font/ttf;base64,"
+check evaluate-bad-lang 2 "$ZEBRA" evaluate "$case_file" --lang fr
 # Determinism: same case, same bytes (spec §4).
 a=$("$ZEBRA" evaluate "$case_file"); b=$("$ZEBRA" evaluate "$case_file")
 if [[ "$a" == "$b" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL evaluate is not deterministic"; fi

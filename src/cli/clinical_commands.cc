@@ -52,6 +52,7 @@ int EvaluateCommand(const Args& args, Io io) {
   std::string format = "json";
   std::string knowledge;
   std::string fhir_bundle, as_of;
+  std::string lang = "en";
   app.add_option("case", input,
                  "case JSON file, or - for standard input; a FHIR Bundle is recognised by its resourceType, and "
                  "the output of `zebra fhir map` by its \"case\" member");
@@ -69,6 +70,8 @@ int EvaluateCommand(const Args& args, Io io) {
   app.add_option("--trials", trials, "fitting (default) or all: also list the studies a known fact rules out, with why")
       ->check(CLI::IsMember({"fitting", "all"}));
   app.add_option("--today", today, "date (YYYY-MM-DD) the trial registry snapshot's age is counted to (default: today)");
+  app.add_option("--lang", lang, "language of the patient summary and option grid: en or ar (clinician texts stay English)")
+      ->check(CLI::IsMember({"en", "ar"}));
   if (auto rc = ParseCommandLine(app, args, io, "evaluate")) return *rc;
   if (input.empty() == fhir_bundle.empty()) {
     io.err << "zebra evaluate: give either a case file or --fhir BUNDLE.json\n";
@@ -107,6 +110,7 @@ int EvaluateCommand(const Args& args, Io io) {
   }
   options.trials_all = trials == "all";
   options.today = today;
+  options.lang = lang;
   auto evaluated = engine::Evaluate(*k, in, options);
   if (!evaluated) {
     const auto& errors = evaluated.error();

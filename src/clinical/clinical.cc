@@ -38,6 +38,21 @@ std::string Str(const Json& j, const char* key) {
 constexpr size_t kMaxCaseDepth = 32;
 constexpr size_t kMaxCaseBytes = 1 << 20;
 
+// knowledge/patient/LANG.json: the patient texts of each language (optional directory).
+void LoadPatientTexts(const std::filesystem::path& dir, KnowledgeBase& kb, std::vector<std::string>& errors) {
+  kb.patient_texts = Json::object();
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "patient", ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    auto j = ReadJsonFile(f);
+    if (!j) errors.push_back(j.error());
+    else kb.patient_texts[f.stem().string()] = std::move(*j);
+  }
+}
+
 }  // namespace
 
 std::filesystem::path DefaultKnowledgeDir() {
@@ -84,6 +99,7 @@ tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> Loa
   };
   load_part("catalogue", "catalogue.json", kb->catalogue);
   load_part("citations", "citations.json", kb->citations);
+  LoadPatientTexts(dir, *kb, errors);
   std::filesystem::path schema = dir.parent_path() / "schema" / "case.schema.json";
   if (!std::filesystem::exists(schema)) schema = std::filesystem::path(ZEBRA_SOURCE_DIR) / "schema" / "case.schema.json";
   auto s = ReadJsonFile(schema);

@@ -44,6 +44,7 @@ struct KnowledgeBase {
   Json catalogue;
   Json citations;
   Json case_schema;
+  Json patient_texts;  // language -> knowledge/patient/LANG.json (patient texts beside the catalogue)
   // Prepared by LoadKnowledgeBase from the fields above; Evaluate prepares it on the fly if absent.
   std::shared_ptr<const internal::OutputPlan> output_plan;
 };
@@ -82,6 +83,24 @@ std::string SerializeRecommendation(const Json& recommendation);
 // Renderings of a recommendation.
 std::string RenderText(const Json& recommendation);
 std::string RenderHtml(const Json& recommendation);
+
+// The patient's summary and option grid of a recommendation, in `lang` ("en", or a language the
+// knowledge has patient texts for; otherwise English): the texts of the scenario, the options,
+// the alerts, the patient's goals and follow-up, looked up in the knowledge and joined
+// (src/clinical/patient_summary.cc). Evaluate writes it in English.
+Json PatientSummary(const KnowledgeBase& kb, const Json& recommendation, const Json& case_json, std::string_view lang);
+bool HasPatientLanguage(const KnowledgeBase& kb, std::string_view lang);
+// Whether the recommendation lists a monitoring schedule (an entry whose interval is not "none").
+bool HasMonitoringSchedule(const Json& recommendation);
+
+// Readability of Arabic text: words are runs of letters, sentences end at . ! ? or ؟.
+struct ArabicReadability {
+  int words = 0;
+  int sentences = 0;
+  double words_per_sentence = 0;
+  double letters_per_word = 0;
+};
+ArabicReadability ReadabilityOfArabic(std::string_view text);
 
 // Flesch-Kincaid grade level of English text (used to hold patient text to grade 8).
 double FleschKincaidGrade(std::string_view text);

@@ -129,6 +129,62 @@ void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, 
 void CheckExclusiveGroups(const KnowledgeBase& kb, const std::set<std::string>& option_ids, KbCheckResult& res);
 }  // namespace
 
+std::vector<std::string> MissingPatientTranslations(const KnowledgeBase& kb, const std::string& lang) {
+  std::vector<std::string> out;
+  const std::string file = "patient/" + lang + ".json";
+  auto member = [](const Json& j, const std::string& key) -> const Json* {
+    if (!j.is_object()) return nullptr;
+    auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+  };
+  const Json* own = member(kb.patient_texts, lang);
+  if (!own) return {file + ": missing (the patient texts in " + lang + ")"};
+  const Json* en = member(kb.patient_texts, "en");
+  auto text = [&](const Json* j) { return j && j->is_string() && !j->get<std::string>().empty(); };
+  auto need = [&](const Json* j, const std::string& where) {
+    if (!text(j)) out.push_back(file + ": " + where + " is missing");
+  };
+  auto section = [&](const Json* j, const char* key) { return j ? member(*j, key) : nullptr; };
+  const Json* cat_options = member(kb.catalogue, "options");
+  if (cat_options && cat_options->is_object())
+    for (const auto& [id, entry] : cat_options->items()) {
+      if (!member(entry, "patient_text")) continue;
+      const Json* row = section(section(own, "options"), id.c_str());
+      std::string where = "options." + id;
+      for (const char* f : {"name", "what_it_is", "benefits", "if_not_chosen"}) need(section(row, f), where + "." + f);
+      if (const Json* se = member(entry, "patient_side_effects"); se && se->is_array()) {
+        const Json* harms = section(row, "harms");
+        if (!harms || !harms->is_array() || harms->size() != se->size())
+          out.push_back(file + ": " + where + ".harms must translate the " + std::to_string(se->size()) +
+                        " patient_side_effects");
+      }
+      if (const Json* inv = member(entry, "involves"); inv && inv->is_object())
+        for (const auto& [k, v] : inv->items()) need(section(section(row, "involves"), k.c_str()), where + ".involves." + k);
+      if (lang != "en") {
+        const Json* en_row = section(section(en, "options"), id.c_str());
+        for (const char* f : {"name", "benefits", "if_not_chosen"})
+          if (!text(section(en_row, f))) out.push_back("patient/en.json: " + where + "." + f + " is missing");
+      }
+    }
+  for (const char* sec : {"scenarios", "alerts"}) {
+    const Json* cat = member(kb.catalogue, sec);
+    if (!cat || !cat->is_object()) continue;
+    for (const auto& [id, entry] : cat->items())
+      if (text(member(entry, "patient_text"))) need(section(section(own, sec), id.c_str()), std::string(sec) + "." + id);
+  }
+  if (const Json* qa = member(kb.catalogue, "questions_to_ask"); qa && qa->is_object())
+    for (const auto& [id, list] : qa->items()) {
+      const Json* tr = section(section(own, "questions_to_ask"), id.c_str());
+      if (!tr || !tr->is_array() || tr->size() != list.size())
+        out.push_back(file + ": questions_to_ask." + id + " must translate the " + std::to_string(list.size()) + " questions");
+    }
+  if (const Json* pieces = section(en, "summary"); pieces && pieces->is_object())
+    for (const auto& [id, v] : pieces->items()) need(section(section(own, "summary"), id.c_str()), "summary." + id);
+  if (const Json* goals = section(en, "goals"); goals && goals->is_object())
+    for (const auto& [id, v] : goals->items()) need(section(section(own, "goals"), id.c_str()), "goals." + id);
+  return out;
+}
+
 KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
   KbCheckResult res;
   auto kb = LoadKnowledgeBase(dir);
@@ -214,6 +270,7 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
   }
   CheckFieldCoverage(dir, k.manifest, res);
   if (res.errors.empty()) CheckExclusiveGroups(k, option_ids, res);
+  for (auto& m : MissingPatientTranslations(k, "ar")) res.errors.push_back(std::move(m));
   return res;
 }
 

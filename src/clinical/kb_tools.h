@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "clinical/clinical.h"
+
 namespace zebra::clinical {
 
 // One decision-table rule as written in a knowledge DMN file.
@@ -56,7 +58,13 @@ std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std
 // catalogue; no duplicate rule ids; no two rules of a unique-hit table with identical inputs;
 // every case field is read by a rule or marked informational (with a reason) in the manifest;
 // no generated case prefers two options of one exclusive group (manifest exclusive_option_groups).
+// Every patient text has its Arabic version (knowledge/patient/ar.json): kb check fails otherwise.
 KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir);
+
+// The patient texts of the knowledge (catalogue patient_text, patient_side_effects, involves,
+// scenario and alert texts, questions to ask; patient/en.json names, benefits, if-not-chosen and
+// summary pieces) that knowledge/patient/LANG.json lacks, as "patient/ar.json: options.X.benefits".
+std::vector<std::string> MissingPatientTranslations(const KnowledgeBase& kb, const std::string& lang);
 
 // Human-readable listing: version, models, decisions, rule counts, options, citations.
 std::string ListKnowledgeBase(const std::filesystem::path& dir);

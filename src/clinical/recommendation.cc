@@ -285,40 +285,6 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
 namespace {
 
-// The patient reads what a critical alert means for them (e.g. pregnancy and radiation), not
-// only the options: the alert's plain-language text from the catalogue, before the closing.
-Json PatientSummary(const OutputPlan& plan, const std::string& scenario_id,
-                    const std::vector<const OptionInfo*>& preferred, const std::vector<const OptionInfo*>& other,
-                    const std::vector<std::string>& critical_alert_ids) {
-  auto sc = plan.scenarios.find(scenario_id);
-  std::string text;
-  TextCounts counts;
-  auto append = [&](const std::string& part, const TextCounts& c) {
-    if (part.empty()) return;
-    if (!text.empty()) text += ' ';
-    text += part;
-    counts += c;
-  };
-  if (sc != plan.scenarios.end()) append(sc->second.text, sc->second.counts);
-  if (!preferred.empty()) {
-    append(plan.main_choices.text, plan.main_choices.counts);
-    for (const OptionInfo* o : preferred) append(o->patient_text, o->patient_counts);
-  }
-  if (!other.empty()) {
-    append(plan.other_choices.text, plan.other_choices.counts);
-    for (const OptionInfo* o : other) append(o->patient_text, o->patient_counts);
-  }
-  for (const auto& id : critical_alert_ids)
-    if (auto a = plan.critical_alerts.find(id); a != plan.critical_alerts.end()) append(a->second.text, a->second.counts);
-  append(plan.closing.text, plan.closing.counts);
-  auto q = plan.questions.find(scenario_id);
-  Json s = Object(3);
-  Add(s, "reading_grade", std::round(GradeOf(counts) * 10.0) / 10.0);
-  Add(s, "text", std::move(text));
-  Add(s, "questions_to_ask", q != plan.questions.end() ? q->second : plan.default_questions);
-  return s;
-}
-
 // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option) joined to the
 // options: each gets rank, rank_reason and line, and `options` is put in rank order. C++ decides
 // nothing here: an option the ranking does not list (a knowledge base without ranking.dmn) keeps
@@ -406,10 +372,8 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   Json scenario = Object(2);
   Add(scenario, "id", JsonOr(sc, "id", Json()));
   Add(scenario, "title", JsonOr(sc, "title", Json()));
-  std::string scenario_id = scenario["id"].is_string() ? scenario["id"].get<std::string>() : std::string();
   Add(out, "scenario", std::move(scenario));
 
-  std::vector<const OptionInfo*> preferred, other;
   std::vector<const Value*> picked = CollectById(d, {kOptions});
   Json options = Array(picked.size());
   for (const Value* o : picked) {
@@ -442,7 +406,6 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
       Add(opt, "cautions", StringListOf(*o, "cautions"));
       if (info.has_involves) Add(opt, "involves", info.involves);
     }
-    if (!info.patient_text.empty()) (is_preferred ? preferred : other).push_back(&info);
     options.get_ref<Json::array_t&>().push_back(std::move(opt));
   }
   ApplyRanking(d[kRanking], options);
@@ -493,9 +456,6 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   // Critical first, then warnings, then information; stable within a severity.
   std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
   Json alerts_json = Array(alerts.size());
-  std::vector<std::string> critical_alert_ids;
-  for (const auto& a : alerts)
-    if (a.rank == 0) critical_alert_ids.push_back(a.id);
   for (auto& a : alerts) {
     Json e = Object(4);
     Add(e, "id", std::move(a.id));
@@ -534,7 +494,7 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
     missing.get_ref<Json::array_t&>().push_back(std::move(e));
   }
   Add(out, "missing", std::move(missing));
-  Add(out, "patient_summary", PatientSummary(plan, scenario_id, preferred, other, critical_alert_ids));
+  Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en"));
 
   Json trace_json = Array(trace.size());
   for (auto& t : trace) {

@@ -1,5 +1,8 @@
 // Text and HTML renderings of a recommendation. Presentation only: every word of clinical
 // content comes from the recommendation JSON (and so from the knowledge base).
+#include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -168,6 +171,101 @@ void TrialsHtml(std::ostringstream& o, const Json& r) {
   }
 }
 
+// Labels of the patient handout (presentation words only; the content comes from the
+// recommendation's patient_summary, in its language).
+struct HandoutLabels {
+  const char *title, *name, *date, *contact, *grid, *what, *benefits, *harms, *involves, *how_often, *how_long,
+      *if_not, *questions, *notes, *notice;
+};
+const HandoutLabels& LabelsFor(std::string_view lang) {
+  static const HandoutLabels kEn{"About your tumour and your choices", "Name", "Date", "Clinic contact",
+                                 "Your choices side by side", "What it is", "What it may do for you",
+                                 "Side effects and risks", "What it involves", "How often", "For how long",
+                                 "If you do not choose it", "Questions you may want to ask", "Notes",
+                                 "This sheet helps you talk with your care team. It does not replace their advice."};
+  static const HandoutLabels kAr{"عن ورمك وخياراتك", "الاسم", "التاريخ", "رقم العيادة للتواصل",
+                                 "خياراتك جنبًا إلى جنب", "ما هو", "ما قد يفيدك به", "الآثار الجانبية والمخاطر",
+                                 "ما يتطلبه", "كم مرة", "إلى متى", "إذا لم تختره", "أسئلة قد ترغب في طرحها",
+                                 "ملاحظات", "تساعدك هذه الورقة على الحديث مع فريق رعايتك، ولا تغني عن نصيحتهم."};
+  return lang == "ar" ? kAr : kEn;
+}
+
+// The Arabic font Debian ships (fonts-noto-core), embedded so the printed page never depends on
+// the reader's fonts; empty when the package is not installed.
+std::string EmbeddedArabicFont() {
+  static const std::string css = [] {
+    std::ifstream f("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf", std::ios::binary);
+    if (!f) return std::string();
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string b64;
+    b64.reserve((bytes.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+      uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+      if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+      if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+      b64 += kB64[(n >> 18) & 63];
+      b64 += kB64[(n >> 12) & 63];
+      b64 += i + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=';
+      b64 += i + 2 < bytes.size() ? kB64[n & 63] : '=';
+    }
+    return "@font-face{font-family:'Noto Naskh Arabic';src:url(data:font/ttf;base64," + b64 + ") format('truetype');}";
+  }();
+  return css;
+}
+
+std::string PatientLang(const Json& r) {
+  std::string lang = S(At(r, "patient_summary"), "lang");
+  return lang.empty() ? "en" : lang;
+}
+
+// The patient's handout: summary, option grid (one card per option, labelled rows, so a phone
+// shows every label without sideways scrolling), questions, fields to fill in and space for
+// notes; no rule ids or versions.
+void RenderHandoutHtml(std::ostringstream& o, const Json& r) {
+  const Json& ps = At(r, "patient_summary");
+  std::string lang = PatientLang(r);
+  const HandoutLabels& l = LabelsFor(lang);
+  o << "<section class=\"handout\" lang=\"" << Escape(lang) << "\" dir=\"" << (lang == "ar" ? "rtl" : "ltr")
+    << "\" data-testid=\"handout\">\n<h2>" << l.title << "</h2>\n<div class=\"fill\">";
+  for (const char* f : {l.name, l.date, l.contact}) o << "<p><span>" << f << ":</span> <span class=\"line\"></span></p>";
+  o << "</div>\n<p class=\"plain\">" << Escape(S(ps, "text")) << "</p>\n";
+  if (!At(ps, "option_grid").empty()) {
+    o << "<h3>" << l.grid << "</h3>\n<div class=\"grid\">\n";
+    for (const auto& row : At(ps, "option_grid")) {
+      const Json& inv = At(row, "involves");
+      o << "<article class=\"choice\"><h4>" << Escape(S(row, "name")) << "</h4><dl>"
+        << "<dt>" << l.what << "</dt><dd>" << Escape(S(row, "what_it_is")) << "</dd>"
+        << "<dt>" << l.benefits << "</dt><dd>" << Escape(S(row, "benefits")) << "</dd>";
+      if (!At(row, "harms").empty()) o << "<dt>" << l.harms << "</dt><dd>" << Escape(Join(At(row, "harms"), lang == "ar" ? "، " : "; ")) << "</dd>";
+      o << "<dt>" << l.involves << "</dt><dd>" << Escape(S(inv, "how"));
+      if (!S(inv, "how_often").empty()) o << "<br>" << l.how_often << ": " << Escape(S(inv, "how_often"));
+      if (!S(inv, "how_long").empty()) o << "<br>" << l.how_long << ": " << Escape(S(inv, "how_long"));
+      o << "</dd><dt>" << l.if_not << "</dt><dd>" << Escape(S(row, "if_not_chosen")) << "</dd></dl></article>\n";
+    }
+    o << "</div>\n";
+  }
+  if (!At(ps, "questions_to_ask").empty()) {
+    o << "<h3>" << l.questions << "</h3><ul>\n";
+    for (const auto& q : At(ps, "questions_to_ask")) o << "<li>" << Escape(q.is_string() ? q.get<std::string>() : q.dump()) << "</li>\n";
+    o << "</ul>\n";
+  }
+  o << "<h3>" << l.notes << "</h3><div class=\"notes\"></div>\n<p class=\"muted\">" << l.notice << "</p>\n</section>\n";
+}
+
+void RenderHandoutText(std::ostringstream& o, const Json& r) {
+  const Json& ps = At(r, "patient_summary");
+  const HandoutLabels& l = LabelsFor(PatientLang(r));
+  for (const auto& row : At(ps, "option_grid")) {
+    const Json& inv = At(row, "involves");
+    o << "  * " << S(row, "name") << "\n      " << l.what << ": " << S(row, "what_it_is") << "\n      " << l.benefits
+      << ": " << S(row, "benefits") << "\n";
+    if (!At(row, "harms").empty()) o << "      " << l.harms << ": " << Join(At(row, "harms"), "; ") << "\n";
+    o << "      " << l.involves << ": " << S(inv, "how") << "; " << S(inv, "how_often") << "; " << S(inv, "how_long")
+      << "\n      " << l.if_not << ": " << S(row, "if_not_chosen") << "\n";
+  }
+}
+
 }  // namespace
 
 std::string RenderText(const Json& r) {
@@ -225,7 +323,10 @@ std::string RenderText(const Json& r) {
   }
   TextWhatIf(o, r);
   const Json& ps = At(r, "patient_summary");
-  o << "\nFOR THE PATIENT (reading grade " << S(ps, "reading_grade") << ")\n  " << S(ps, "text") << "\n";
+  o << "\nFOR THE PATIENT ("
+    << (S(ps, "reading_grade").empty() ? "language " + PatientLang(r) : "reading grade " + S(ps, "reading_grade")) << ")\n  "
+    << S(ps, "text") << "\n";
+  RenderHandoutText(o, r);
   if (!At(ps, "questions_to_ask").empty()) {
     o << "  Questions to ask:\n";
     for (const auto& q : At(ps, "questions_to_ask")) o << "   - " << q.get<std::string>() << "\n";
@@ -237,9 +338,29 @@ std::string RenderText(const Json& r) {
   return json::SanitizeUtf8(o.str(), /*controls=*/true);
 }
 
+// The handout's style: A4 print on its own page(s), one column on a phone, mirrored for Arabic
+// (the page direction does the mirroring; margins use logical properties).
+static std::string HandoutCss(bool rtl) {
+  std::string css =
+      ".handout{border-top:3px solid #1a4fa0;margin-top:2rem;padding-top:.5rem}.handout h3{font-size:1.05rem;margin:1rem 0 .3rem}"
+      ".fill{display:flex;flex-wrap:wrap;gap:.3rem 1.5rem}.fill p{margin:.2rem 0;flex:1 1 14rem;display:flex;gap:.4rem}"
+      ".fill .line{flex:1;border-bottom:1px solid #555;min-width:6rem}"
+      ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.6rem}"
+      ".choice{border:1px solid #bbb;border-radius:4px;padding:.3rem .6rem;break-inside:avoid}.choice h4{margin:.2rem 0;font-size:1rem}"
+      ".choice dl{margin:0}.choice dt{font-weight:700;font-size:.85rem;margin-top:.3rem}.choice dd{margin:0;margin-inline-start:0}"
+      ".notes{min-height:5rem;border:1px solid #bbb;border-radius:4px}"
+      "@media print{@page{size:A4;margin:12mm}.handout{break-before:page;border:0;font-size:10pt}.grid{grid-template-columns:1fr 1fr}}";
+  if (rtl)
+    css += EmbeddedArabicFont() +
+           ".handout[dir=rtl]{font-family:'Noto Naskh Arabic',serif;line-height:1.7}"
+           ".alert{border-left:0;border-right:4px solid currentColor}";
+  return css;
+}
+
 std::string RenderHtml(const Json& r) {
   std::ostringstream o;
-  o << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+  const bool rtl = PatientLang(r) == "ar";
+  o << "<!doctype html>\n<html lang=\"" << (rtl ? "ar" : "en") << "\"" << (rtl ? " dir=\"rtl\"" : "") << "><head><meta charset=\"utf-8\">"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     << "<title>Zebra recommendation " << Escape(S(r, "case_id")) << "</title><style>"
     << "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}"
@@ -247,7 +368,8 @@ std::string RenderHtml(const Json& r) {
     << ".critical{background:#fde2e1;border-left:4px solid #a40000}.warning{background:#fff4d6;border-left:4px solid #7a5200}"
     << ".info{background:#e8f0fe;border-left:4px solid #1a4fa0}.alert{padding:.4rem .7rem;margin:.3rem 0}"
     << ".pref{font-weight:700;color:#0b5d1e}.muted{color:#555}details{margin:.4rem 0}"
-    << "@media print{details{display:block}summary{font-weight:700}}</style></head><body>\n";
+    << "@media print{details{display:block}summary{font-weight:700}}" << HandoutCss(rtl) << "</style></head><body>\n"
+    << (rtl ? "<div class=\"clinician\" lang=\"en\" dir=\"ltr\">\n" : "<div class=\"clinician\">\n");
   o << "<h1>Recommendation for case " << Escape(S(r, "case_id")) << "</h1>\n";
   o << "<p class=\"muted\">" << Escape(S(r, "notice")) << " Knowledge version " << Escape(S(r, "knowledge_version"))
     << ", engine " << Escape(S(r, "zebra_version")) << ".</p>\n";
@@ -300,16 +422,11 @@ std::string RenderHtml(const Json& r) {
     o << "</ul>\n";
   }
   HtmlWhatIf(o, r);
-  const Json& ps = At(r, "patient_summary");
-  o << "<h2>For the patient</h2><p>" << Escape(S(ps, "text")) << "</p>\n";
-  if (!At(ps, "questions_to_ask").empty()) {
-    o << "<p>Questions to ask:</p><ul>\n";
-    for (const auto& q : At(ps, "questions_to_ask")) o << "<li>" << Escape(q.get<std::string>()) << "</li>\n";
-    o << "</ul>\n";
-  }
   o << "<h2>Why: rules that fired</h2><ul class=\"muted\">\n";
   for (const auto& t : At(r, "trace")) o << "<li>" << Escape(S(t, "decision")) << ": " << Escape(S(t, "rule")) << "</li>\n";
-  o << "</ul>\n</body></html>\n";
+  o << "</ul>\n</div>\n";
+  RenderHandoutHtml(o, r);
+  o << "</body></html>\n";
   return o.str();
 }
 

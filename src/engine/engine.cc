@@ -251,7 +251,17 @@ Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, con
   return Mapping{std::move(mapped->case_json), std::move(mapped->report)};
 }
 
+namespace {
+// The patient summary and option grid rewritten in `lang` (the clinician texts stay as they are).
+void LocalisePatientSummary(const Knowledge& knowledge, Evaluation& out, const std::string& lang) {
+  out.recommendation["patient_summary"] =
+      clinical::PatientSummary(knowledge.base(), out.recommendation, out.case_json, lang);
+}
+}  // namespace
+
 Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, const Options& options) {
+  if (!clinical::HasPatientLanguage(knowledge.base(), options.lang))
+    return tl::unexpected(Errors{{"invalid-lang", "lang", "no patient texts in language " + options.lang + " (en, ar)"}});
   Evaluation out;
   InputKind kind = input.kind;
   if (kind == InputKind::kAuto) {
@@ -304,6 +314,7 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   }
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
                               options.trials_all);
+  if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
   if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
   else out.output = Render(out.recommendation, options.format);

@@ -122,6 +122,9 @@ struct Options {
   // The date the registry snapshot's age is counted to (YYYY-MM-DD); empty: CaseInput::as_of,
   // else today (UTC).
   std::string today;
+  // The language of the patient summary and option grid: "en" or "ar" (clinician texts stay
+  // English). Another language the knowledge has no patient texts for is refused.
+  std::string lang = "en";
 };
 
 struct Evaluation {

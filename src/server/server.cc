@@ -462,9 +462,11 @@ struct Server::Impl {
 
   // Reads and evaluates case text through the engine: the exact bytes `zebra evaluate` prints.
   engine::Result<engine::Evaluation> EvaluateText(std::string_view text, engine::InputKind kind,
-                                                  const std::string& as_of = {}, bool what_if = false) {
+                                                  const std::string& as_of = {}, bool what_if = false,
+                                                  const std::string& lang = "en") {
     engine::Options options;
     options.what_if = what_if;
+    options.lang = lang;
     auto evaluated = engine::Evaluate(*kb, engine::CaseInput{text, kind, as_of}, options);
     metrics.RecordEvaluation(evaluated.has_value());
     return evaluated;
@@ -883,7 +885,14 @@ void Server::Impl::RegisterStatelessRoutes() {
                   Json::array({Json{{"path", "what_if"}, {"message", "must be 0 or 1"}}}));
       return;
     }
-    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of, what_if == "1");
+    // ?lang=ar: the patient summary and option grid in Arabic (clinician texts stay English).
+    std::string lang = call.req.has_param("lang") ? call.req.get_param_value("lang") : "en";
+    if (lang != "en" && lang != "ar") {
+      metrics.RecordEvaluation(false);
+      return SendProblem(call.res, 400, "invalid-parameter", "Invalid parameter", "lang must be en or ar",
+                         Json::array({Json{{"path", "lang"}, {"message", "must be en or ar"}}}));
+    }
+    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of, what_if == "1", lang);
     if (!evaluated) return SendInputProblem(call, evaluated.error());
     call.res.set_content(std::move(evaluated->output), "application/json");
   });

@@ -323,6 +323,21 @@ TEST_F(ServerTest, EvaluateWhatIfOnlyWhenAsked) {
   EXPECT_EQ(Call("POST", "/v1/evaluate?what_if=yes", text, viewer_).status, 400);
 }
 
+// ?lang=ar: the patient summary and option grid in Arabic, clinician texts unchanged.
+TEST_F(ServerTest, EvaluateInArabic) {
+  Reply en = Call("POST", "/v1/evaluate", DemoCase(), viewer_);
+  Reply ar = Call("POST", "/v1/evaluate?lang=ar", DemoCase(), viewer_);
+  ASSERT_EQ(ar.status, 200) << ar.body;
+  Json e = en.JsonBody(), a = ar.JsonBody();
+  EXPECT_EQ(a["patient_summary"]["lang"], "ar");
+  EXPECT_EQ(e["patient_summary"]["lang"], "en");
+  EXPECT_NE(a["patient_summary"]["text"], e["patient_summary"]["text"]);
+  EXPECT_EQ(a["patient_summary"]["option_grid"].size(), e["options"].size());
+  EXPECT_EQ(a["options"], e["options"]);
+  EXPECT_EQ(a["alerts"], e["alerts"]);
+  EXPECT_EQ(Call("POST", "/v1/evaluate?lang=fr", DemoCase(), viewer_).status, 400);
+}
+
 TEST_F(ServerTest, EvaluateFhirBundleAsTheCliDoes) {
   std::string bundle = ReadFile(kSource / "tests" / "fhir" / "colon-g2-resected.bundle.json");
   ASSERT_FALSE(bundle.empty());

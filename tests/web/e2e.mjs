@@ -233,9 +233,18 @@ try {
   // 5. Patient view and its printed handout.
   await page.getByRole('link', { name: 'Patient view' }).click();
   await page.getByTestId('patient-view').waitFor();
-  const gridCols = await page.locator('[data-testid=option-grid] thead th').count();
-  check('option grid shows options side by side', gridCols >= 2, `${gridCols} columns`);
+  await page.getByTestId('handout').waitFor();
+  const cards = await page.locator('[data-testid=option-grid] .choice').count();
+  check('option grid shows one card per option', cards >= 2 && cards === options, `${cards} cards, ${options} options`);
+  const firstCard = await text('[data-testid=option-grid] .choice');
+  check('each card says what it is, what it may do, its risks, what it involves and what if not chosen',
+    ['What it is', 'What it may do for you', 'What it involves', 'If you do not choose it'].every((l) => firstCard.includes(l)), firstCard);
+  check('PRRT card names the later leukaemia risk', (await text('.choice[data-option="prrt.lu177_dotatate"]')).includes('leukaemia'));
+  const handoutText = await text('[data-testid=handout]');
+  check('handout carries no internal metadata', !/knowledge|rule|s_[a-z]|\bS\d+\b/i.test(handoutText.replace(/Knowledge/g, '')), handoutText.slice(0, 200));
+  check('handout has name, date and clinic contact fields', ['Name', 'Date', 'Clinic contact'].every((l) => handoutText.includes(l)));
   check('patient goals recorded', (await text('[data-testid=patient-goals]')).includes('Quality of life'));
+  check('summary speaks of the goals', (await text('[data-testid=patient-summary]')).includes('what matters most to you'));
   check('questions to ask listed', (await page.locator('.questions li').count()) > 0);
   await snap('patient-view');
   await axe('patient view');
@@ -243,7 +252,8 @@ try {
   check('print layout hides navigation and buttons',
     !(await page.locator('header.topbar').isVisible()) && !(await page.getByRole('button', { name: 'Print handout' }).isVisible()));
   await snap('patient-handout-print');
-  await page.pdf?.({ path: path.join(artifacts, 'patient-handout.pdf') }).catch(() => {});
+  await page.screenshot({ path: path.join(artifacts, 'handout-en-case1.png'), fullPage: true });
+  await page.pdf?.({ path: path.join(artifacts, 'patient-handout.pdf'), format: 'A4' }).catch(() => {});
   await page.emulateMedia({ media: 'screen' });
 
   // 6. Board decision.
@@ -261,6 +271,58 @@ try {
   const decisionText = await text('[data-testid=decision-list]');
   check('board decision recorded with attendees', decisionText.includes('Sunitinib') && decisionText.includes('Dr Isotope (Nuclear medicine)'), decisionText);
   await snap('decision');
+
+  // 6b. The handout again: the board's recommendation, then in Arabic, right to left; A4 pages
+  // and a phone's width.
+  await page.getByRole('link', { name: 'Patient view' }).click();
+  await page.getByTestId('handout').waitFor();
+  check('handout shows the board recommendation', (await text('[data-testid=board-recommendation]')).includes('Sunitinib'),
+    await text('[data-testid=board-recommendation]'));
+  await page.getByTestId('handout-lang').selectOption('ar');
+  await page.locator('[data-testid=handout][dir=rtl][lang=ar]').waitFor({ timeout: 20000 });
+  const arText = await text('[data-testid=handout]');
+  check('Arabic handout is right to left and in Arabic', /[\u0600-\u06FF]{20,}/.test(arText.replace(/\s/g, '')) && arText.includes('عن ورمك'), arText.slice(0, 120));
+  check('Arabic handout keeps drug names in Latin script', arText.includes('sunitinib') || arText.includes('everolimus'));
+  check('Arabic handout shows the board recommendation', (await page.locator('[data-testid=board-recommendation]').count()) === 1);
+  const arFont = await page.evaluate(() => getComputedStyle(document.querySelector('[data-testid=handout]')).fontFamily);
+  check('Arabic handout uses Noto Naskh Arabic', arFont.includes('Noto Naskh Arabic'), arFont);
+  await axe('Arabic handout');
+  await snap('patient-handout-ar');
+  await page.emulateMedia({ media: 'print' });
+  await page.screenshot({ path: path.join(artifacts, 'handout-ar-case1.png'), fullPage: true });
+  const pdf = await page.pdf({ path: path.join(artifacts, 'patient-handout-ar.pdf'), format: 'A4' }).catch(() => null);
+  if (pdf) {
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    check('Arabic handout prints on one or two A4 pages', pages >= 1 && pages <= 2, `${pages} pages`);
+  }
+  await page.emulateMedia({ media: 'screen' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => {
+    const h = document.querySelector('[data-testid=handout]');
+    return Math.max(...[...h.querySelectorAll('.choice dt')].map((e) => { const r = e.getBoundingClientRect(); return Math.max(r.right - window.innerWidth, -r.left); }));
+  });
+  check('on a phone every row label of the grid is in view (no sideways scrolling)', overflow <= 1, `${overflow}px outside`);
+  await page.screenshot({ path: path.join(artifacts, 'handout-ar-case1-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByTestId('handout-lang').selectOption('en');
+  await page.locator('[data-testid=handout][dir=ltr]').waitFor();
+
+  // 6c. A second case through `zebra evaluate --format html`, in English and Arabic.
+  for (const lang of ['en', 'ar']) {
+    const caseFile = path.join(sourceDir, 'examples', 'cases', 'small_bowel_metastatic_carcinoid_syndrome.json');
+    const out = spawnSync(zebra, ['evaluate', '--format', 'html', '--lang', lang, caseFile], { cwd: sourceDir, encoding: 'utf8' });
+    const htmlFile = path.join(tmp, `handout-${lang}.html`);
+    fs.writeFileSync(htmlFile, out.stdout ?? '');
+    const page2 = await context.newPage();
+    await page2.goto(`file://${htmlFile}`);
+    const dir = await page2.evaluate(() => document.documentElement.getAttribute('dir'));
+    const htmlLang = await page2.evaluate(() => document.documentElement.lang);
+    check(`zebra evaluate --format html --lang ${lang} writes lang and direction`, out.status === 0 && htmlLang === lang
+      && (lang === 'ar' ? dir === 'rtl' : dir !== 'rtl'), `status ${out.status}, lang ${htmlLang}, dir ${dir}`);
+    if (lang === 'ar') check('Arabic page embeds the Noto Naskh Arabic font', (out.stdout ?? '').includes("font-family:'Noto Naskh Arabic';src:url(data:font/ttf;base64,"));
+    await page2.locator('section.handout').screenshot({ path: path.join(artifacts, `handout-${lang}-case2.png`) });
+    await page2.close();
+  }
 
   // 7. History: revisions, evaluations, audit.
   await page.getByRole('link', { name: 'History' }).click();

@@ -42,9 +42,17 @@ export interface Recommendation {
   workup: { id: string; text: string }[];
   monitoring: { test: string; interval: string; duration: string; text?: string }[];
   missing: { field: string; blocks: string }[];
-  patient_summary?: { reading_grade?: number; text: string; questions_to_ask?: string[] };
+  patient_summary?: PatientSummary;
   trace: { decision: string; rule: string; hit: boolean }[];
   what_if?: WhatIf[];
+}
+
+export interface OptionGridRow {
+  id: string; name: string; what_it_is: string; benefits: string; harms: string[];
+  involves: { how: string; how_often: string; how_long: string }; if_not_chosen: string;
+}
+export interface PatientSummary {
+  lang?: 'en' | 'ar'; reading_grade?: number | null; text: string; option_grid?: OptionGridRow[]; questions_to_ask?: string[];
 }
 
 export interface CaseSummary {
@@ -126,7 +134,8 @@ export const api = {
     try { await request<void>('DELETE', '/v1/session', undefined, { quiet401: true }); } finally { csrfToken = ''; }
   },
   health: () => request<{ status: string; knowledge_version: string; engine_version: string; store: string }>('GET', '/v1/health'),
-  evaluate: (c: CaseDoc) => request<Recommendation>('POST', '/v1/evaluate', c),
+  evaluate: (c: CaseDoc, lang: 'en' | 'ar' = 'en') =>
+    request<Recommendation>('POST', lang === 'en' ? '/v1/evaluate' : `/v1/evaluate?lang=${lang}`, c),
   evaluateWhatIf: (c: CaseDoc) => request<Recommendation>('POST', '/v1/evaluate?what_if=1', c),
   validate: (c: CaseDoc) => request<{ valid: boolean; errors: FieldError[] }>('POST', '/v1/validate', c),
   fhirMap: (bundle: unknown) => request<{ case: CaseDoc; report: Json }>('POST', '/v1/fhir/map', bundle),

@@ -229,7 +229,7 @@ export function CaseDetail({ user, caseId, tab }: { user: User; caseId: string; 
         <p class="notice">The latest evaluation is for revision {latest.case_revision}; the case is at revision {c.revision}.</p>
       )}
       {tab === 'recommendation' && (rec ? <RecommendationView rec={rec} k={k} doc={c.case} /> : <p>Not evaluated yet.</p>)}
-      {tab === 'patient' && (rec ? <PatientView rec={rec} k={k} doc={c.case} /> : <p>Not evaluated yet.</p>)}
+      {tab === 'patient' && (rec ? <PatientView rec={rec} k={k} doc={c.case} decisions={decisions} /> : <p>Not evaluated yet.</p>)}
       {tab === 'decision' && <DecisionPanel user={user} c={c} evaluation={latest} k={k} decisions={decisions} onDecided={refresh} />}
       {tab === 'history' && <HistoryPanel user={user} c={c} evaluations={evaluations} onChanged={refresh} />}
     </section>
