@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -102,5 +103,70 @@ std::optional<UrlParts> ParseHttpUrl(std::string_view url);
 // (segment-wise: "https://h/fhir" covers "https://h/fhir/x" and "https://h/fhir?p", not
 // "https://h/fhirx" nor "https://h.evil/fhir").
 bool IsUnderBaseUrl(std::string_view url, std::string_view base);
+
+}  // namespace zebra::auth
+
+// ---- OpenID Connect sign-in (authorization code flow with PKCE S256), src/auth/oidc.cc ----------
+namespace zebra::auth {
+
+struct OidcConfig {
+  std::string issuer;         // https (http only for a loopback issuer with --insecure-dev)
+  std::string client_id;
+  std::string client_secret;  // read from client_secret_file; empty: a public client
+  std::string redirect_uri;   // ".../v1/oidc/callback", registered at the provider
+  std::vector<std::string> scopes;  // must include "openid"
+  std::string role_claim;           // a string claim or a list of strings (e.g. "groups")
+  std::vector<std::pair<std::string, std::string>> role_map;  // claim value -> viewer|coordinator|clinician
+  std::string username_claim = "preferred_username";
+  std::string display_name;  // optional "name": the sign-in button's label; default: the issuer's host
+};
+
+// Reads the --oidc-config JSON file strictly (json::ParseStrict; unknown keys, repeated keys and
+// wrong types are errors). Relative client_secret_file paths are resolved against the file's folder.
+tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bool insecure_dev);
+
+// What a successful callback proves about the person.
+struct OidcIdentity {
+  std::string subject;   // `sub`
+  std::string username;  // the username claim
+  std::string role;      // the mapped role name; empty when no claim value is in role_map
+};
+
+enum class OidcFailure {
+  kBadRequest,   // callback without code/state, or the provider reported an error
+  kBadState,     // unknown, used, expired state, or not this browser's
+  kTokenEndpoint,  // the code exchange failed (wrong/replayed code, PKCE verifier refused, ...)
+  kIdToken,      // the ID token does not verify (signature, iss, aud, exp/iat, nonce, claims)
+  kUnavailable,  // too many sign-ins in flight
+};
+struct OidcError {
+  OidcFailure kind;
+  std::string why;  // for the audit log and the server log: never holds a token, code or secret
+};
+
+struct OidcLogin {
+  std::string authorization_url;  // where to send the browser
+  std::string browser_binding;    // the value of the short-lived HttpOnly cookie binding the state
+};
+
+// The relying party: discovery document and JWKS fetched at start-up, pending sign-ins kept in
+// memory (single use, 10 minutes) and bound to the browser that started them. Thread-safe.
+class OidcClient {
+ public:
+  virtual ~OidcClient() = default;
+  virtual const OidcConfig& Config() const = 0;
+  virtual tl::expected<OidcLogin, OidcError> Begin(std::int64_t now_unix) = 0;
+  virtual tl::expected<OidcIdentity, OidcError> Finish(std::string_view code, std::string_view state,
+                                                       std::string_view browser_binding, std::int64_t now_unix) = 0;
+};
+
+// Fetches {issuer}/.well-known/openid-configuration (its `issuer` must equal the configured one)
+// and the provider's JWKS, with the JWKS client policy (internal::Fetch).
+tl::expected<std::unique_ptr<OidcClient>, std::string> MakeOidcClient(OidcConfig config, bool insecure_dev);
+
+// Accounts created by OpenID Connect sign-in keep this marker instead of a password hash; it never
+// verifies as a password, so such accounts cannot sign in with one.
+std::string ExternalAccountMarker(std::string_view issuer, std::string_view subject);
+bool IsExternalAccount(std::string_view password_hash);
 
 }  // namespace zebra::auth

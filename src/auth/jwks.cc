@@ -22,6 +22,7 @@ constexpr std::size_t kMaxKeysPerSet = 64;
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 8192;  // bounds verification cost per token
 constexpr std::size_t kP384CoordinateBytes = 48;
+constexpr std::size_t kP256CoordinateBytes = 32;
 
 struct BnFree {
   void operator()(BIGNUM* p) const { BN_free(p); }
@@ -88,19 +89,19 @@ tl::expected<std::shared_ptr<EVP_PKEY>, std::string> RsaKey(const json& jwk) {
   return FromData("RSA", bld.get());
 }
 
-tl::expected<std::shared_ptr<EVP_PKEY>, std::string> EcKey(const json& jwk) {
-  if (StringMember(jwk, "crv") != "P-384") return Fail("EC key not on P-384");
+tl::expected<std::shared_ptr<EVP_PKEY>, std::string> EcKey(const json& jwk, bool p256) {
+  const std::size_t size = p256 ? kP256CoordinateBytes : kP384CoordinateBytes;
   const auto x_text = StringMember(jwk, "x");
   const auto y_text = StringMember(jwk, "y");
   if (!x_text || !y_text) return Fail("EC key without x/y");
   const auto x = Base64UrlDecode(*x_text);
   const auto y = Base64UrlDecode(*y_text);
   if (!x || !y) return Fail("EC x/y not base64url");
-  if (x->size() != kP384CoordinateBytes || y->size() != kP384CoordinateBytes) return Fail("EC x/y not 48 bytes");
+  if (x->size() != size || y->size() != size) return Fail(p256 ? "EC x/y not 32 bytes" : "EC x/y not 48 bytes");
   std::string point = "\x04" + *x + *y;  // SEC1 uncompressed point
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, p256 ? "prime256v1" : "secp384r1", 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return Fail("out of memory building key parameters");
   }
@@ -141,7 +142,7 @@ std::optional<json> ParseStrictJson(std::string_view text, int max_depth) {
   }
 }
 
-tl::expected<Jwk, std::string> ParseJwk(const json& jwk) {
+tl::expected<Jwk, std::string> ParseJwk(const json& jwk, bool oidc_algs) {
   if (!jwk.is_object()) return Fail("key is not an object");
   const auto kty = StringMember(jwk, "kty");
   if (!kty) return Fail("key without kty");
@@ -162,13 +163,18 @@ tl::expected<Jwk, std::string> ParseJwk(const json& jwk) {
   }
   tl::expected<std::shared_ptr<EVP_PKEY>, std::string> pkey = tl::unexpected(std::string());
   if (*kty == "RSA") {
-    if (out.alg && *out.alg != "RS384") return Fail("RSA key pinned to an unsupported alg");
+    if (out.alg && *out.alg != "RS384" && !(oidc_algs && *out.alg == "RS256")) {
+      return Fail("RSA key pinned to an unsupported alg");
+    }
     out.kind = KeyKind::kRsa;
     pkey = RsaKey(jwk);
   } else if (*kty == "EC") {
-    if (out.alg && *out.alg != "ES384") return Fail("EC key pinned to an unsupported alg");
-    out.kind = KeyKind::kEcP384;
-    pkey = EcKey(jwk);
+    const auto crv = StringMember(jwk, "crv");
+    const bool p256 = oidc_algs && crv == "P-256";
+    if (!p256 && crv != "P-384") return Fail(oidc_algs ? "EC key not on P-256 or P-384" : "EC key not on P-384");
+    if (out.alg && *out.alg != (p256 ? "ES256" : "ES384")) return Fail("EC key pinned to an unsupported alg");
+    out.kind = p256 ? KeyKind::kEcP256 : KeyKind::kEcP384;
+    pkey = EcKey(jwk, p256);
   } else {
     return Fail("unsupported kty");
   }
@@ -177,7 +183,7 @@ tl::expected<Jwk, std::string> ParseJwk(const json& jwk) {
   return out;
 }
 
-tl::expected<KeySet, std::string> ParseJwks(std::string_view text) {
+tl::expected<KeySet, std::string> ParseJwks(std::string_view text, bool oidc_algs) {
   const auto doc = ParseStrictJson(text, kMaxJwksDepth);
   if (!doc || !doc->is_object()) return Fail("JWKS is not a JSON object");
   const auto keys = doc->find("keys");
@@ -187,7 +193,7 @@ tl::expected<KeySet, std::string> ParseJwks(std::string_view text) {
   std::size_t index = 0;
   for (const auto& entry : *keys) {
     if (index++ >= kMaxKeysPerSet) break;
-    auto jwk = ParseJwk(entry);
+    auto jwk = ParseJwk(entry, oidc_algs);
     if (jwk) {
       set.push_back(std::move(*jwk));
     } else {
@@ -199,52 +205,53 @@ tl::expected<KeySet, std::string> ParseJwks(std::string_view text) {
   return set;
 }
 
-tl::expected<std::string, std::string> FetchUrl(const std::string& url, std::size_t max_bytes) {
-  std::string scheme;
-  std::string rest;
-  if (url.rfind("https://", 0) == 0) {
-    scheme = "https";
-    rest = url.substr(8);
-  } else if (url.rfind("http://", 0) == 0) {
-    scheme = "http";
-    rest = url.substr(7);
-  } else {
-    return Fail("JWKS URL must be https");
-  }
-  const std::size_t slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
-  const std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (authority.empty() || authority.find('@') != std::string::npos) return Fail("JWKS URL has a bad host");
-  std::string host = authority;
-  if (host.front() == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else {
-    host = host.substr(0, host.find(':'));
-  }
-  // A key set fetched in the clear could be swapped by anyone on the path.
-  if (scheme == "http" && !auth::IsLoopbackHost(host)) return Fail("JWKS URL must be https (http only for loopback)");
-
-  httplib::Client client(scheme + "://" + authority);
-  if (!client.is_valid()) return Fail("JWKS URL not usable");
+tl::expected<HttpAnswer, std::string> Fetch(const HttpCall& call) {
+  const auto url = auth::ParseHttpUrl(call.url);
+  if (!url) return Fail("URL is not an absolute http(s) URL");
+  // Anything fetched in the clear (a key set, a token) could be read or swapped on the path.
+  if (url->scheme == "http" && !auth::IsLoopbackHost(url->host)) return Fail("URL must be https (http only for loopback)");
+  if (call.method != "GET" && call.method != "POST") return Fail("unsupported method");
+  httplib::Client client(url->scheme + "://" + url->host + ":" + std::to_string(url->port));
+  if (!client.is_valid()) return Fail("URL not usable");
   client.set_connection_timeout(5);
   client.set_read_timeout(5);
   client.set_write_timeout(5);
   client.set_follow_location(false);
   client.enable_server_certificate_verification(true);
+  httplib::Headers headers;
+  if (!call.authorization.empty()) headers.emplace("Authorization", call.authorization);
+  if (call.method == "POST") headers.emplace("Accept", "application/json");
   std::string body;
   bool too_large = false;
-  auto result = client.Get(path, [&](const char* data, std::size_t length) {
-    if (body.size() + length > max_bytes) {
+  const auto receive = [&](const char* data, std::size_t length) {
+    if (body.size() + length > call.max_bytes) {
       too_large = true;
       return false;
     }
     body.append(data, length);
     return true;
-  });
-  if (too_large) return Fail("JWKS response too large");
-  if (!result) return Fail("JWKS fetch failed: " + httplib::to_string(result.error()));
-  if (result->status != 200) return Fail("JWKS fetch returned HTTP " + std::to_string(result->status));
-  return body;
+  };
+  httplib::Result result = call.method == "GET" ? client.Get(url->path, headers, receive) : [&] {
+    // cpp-httplib 0.11 has no POST with a content receiver: the answer is read whole, then capped.
+    auto r = client.Post(url->path, headers, call.form, "application/x-www-form-urlencoded");
+    if (r && r->body.size() > call.max_bytes) too_large = true;
+    if (r && !too_large) body = r->body;
+    return r;
+  }();
+  if (too_large) return Fail("response too large");
+  if (!result) return Fail("fetch failed: " + httplib::to_string(result.error()));
+  return HttpAnswer{result->status, std::move(body)};
+}
+
+tl::expected<std::string, std::string> FetchUrl(const std::string& url, std::size_t max_bytes) {
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return Fail("JWKS URL must be https");
+  HttpCall call;
+  call.url = url;
+  call.max_bytes = max_bytes;
+  auto answer = Fetch(call);
+  if (!answer) return Fail("JWKS " + answer.error());
+  if (answer->status != 200) return Fail("JWKS fetch returned HTTP " + std::to_string(answer->status));
+  return std::move(answer->body);
 }
 
 tl::expected<std::string, std::string> ReadSmallFile(const std::string& path, std::size_t max_bytes) {

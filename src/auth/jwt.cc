@@ -45,35 +45,39 @@ struct EcdsaSigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
 };
 
-bool DigestVerify(EVP_PKEY* pkey, bool rsa_pkcs1, std::string_view signing_input, const unsigned char* sig,
-                  std::size_t sig_len) {
+bool DigestVerify(EVP_PKEY* pkey, const EVP_MD* md, bool rsa_pkcs1, std::string_view signing_input,
+                  const unsigned char* sig, std::size_t sig_len) {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha384(), nullptr, pkey) != 1) return false;
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) != 1) return false;
   if (rsa_pkcs1 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) return false;
   return EVP_DigestVerify(ctx.get(), sig, sig_len, reinterpret_cast<const unsigned char*>(signing_input.data()),
                           signing_input.size()) == 1;
 }
 
+// `alg` is one of RS256, RS384, ES256, ES384 and fits the key's kind (SelectKey).
 tl::expected<void, std::string> VerifySignature(const Jwk& key, std::string_view signing_input,
-                                                std::string_view signature) {
+                                                std::string_view signature, const std::string& alg = "") {
+  const EVP_MD* md = alg.ends_with("256") ? EVP_sha256() : EVP_sha384();
   if (key.kind == KeyKind::kRsa) {
     // PKCS#1 v1.5 signatures are exactly the modulus length.
     if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.pkey.get()))) {
-      return Fail("RS384 signature has the wrong length");
+      return Fail((alg.empty() ? std::string("RS384") : alg) + " signature has the wrong length");
     }
-    if (!DigestVerify(key.pkey.get(), true, signing_input, reinterpret_cast<const unsigned char*>(signature.data()),
+    if (!DigestVerify(key.pkey.get(), md, true, signing_input, reinterpret_cast<const unsigned char*>(signature.data()),
                       signature.size())) {
       return Fail("signature does not verify");
     }
     return {};
   }
   // JWS carries ECDSA as fixed-width r || s; OpenSSL wants DER.
-  if (signature.size() != kEs384SignatureBytes) return Fail("ES384 signature is not 96 bytes");
+  const bool p256 = key.kind == KeyKind::kEcP256;
+  const std::size_t width = p256 ? 32 : kEs384SignatureBytes / 2;
+  if (signature.size() != 2 * width) return Fail(p256 ? "ES256 signature is not 64 bytes" : "ES384 signature is not 96 bytes");
   const auto* raw = reinterpret_cast<const unsigned char*>(signature.data());
   std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(raw, 48, nullptr);
-  BIGNUM* s = BN_bin2bn(raw + 48, 48, nullptr);
+  BIGNUM* r = BN_bin2bn(raw, static_cast<int>(width), nullptr);
+  BIGNUM* s = BN_bin2bn(raw + width, static_cast<int>(width), nullptr);
   if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
     BN_free(s);
@@ -82,7 +86,8 @@ tl::expected<void, std::string> VerifySignature(const Jwk& key, std::string_view
   unsigned char* der = nullptr;
   const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
   if (der_len <= 0) return Fail("signature encoding failed");
-  const bool ok = DigestVerify(key.pkey.get(), false, signing_input, der, static_cast<std::size_t>(der_len));
+  const bool ok = DigestVerify(key.pkey.get(), p256 ? EVP_sha256() : EVP_sha384(), false, signing_input, der,
+                               static_cast<std::size_t>(der_len));
   OPENSSL_free(der);
   if (!ok) return Fail("signature does not verify");
   return {};
@@ -162,7 +167,7 @@ struct Selection {
 };
 
 Selection SelectKey(const KeySet& keys, const std::optional<std::string>& kid, const std::string& alg) {
-  const KeyKind want = alg == "RS384" ? KeyKind::kRsa : KeyKind::kEcP384;
+  const KeyKind want = alg.starts_with("RS") ? KeyKind::kRsa : alg == "ES256" ? KeyKind::kEcP256 : KeyKind::kEcP384;
   const auto fits = [&](const Jwk& k) { return k.kind == want && (!k.alg || *k.alg == alg); };
   Selection out;
   if (kid) {
@@ -296,7 +301,7 @@ class Verifier final : public JwtVerifier {
       chosen = SelectKey(*keys, kid, alg);
     }
     if (chosen.pick != Pick::kFound) return Fail(chosen.error);
-    if (auto ok = VerifySignature(*chosen.key, parts->signing_input, *signature); !ok) {
+    if (auto ok = VerifySignature(*chosen.key, parts->signing_input, *signature, alg); !ok) {
       return tl::unexpected(ok.error());
     }
 
@@ -459,5 +464,54 @@ tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& p
   }
   return options;
 }
+
+namespace internal {
+
+tl::expected<nlohmann::json, std::string> VerifyJwsSignature(std::string_view token, const KeySet& keys,
+                                                             const std::vector<std::string>& algs,
+                                                             std::size_t max_bytes, bool* unknown_kid) {
+  if (unknown_kid != nullptr) *unknown_kid = false;
+  try {
+    if (token.empty()) return Fail("token empty");
+    if (token.size() > max_bytes) return Fail("token too large");
+    const auto parts = Split(token);
+    if (!parts) return Fail("token is not compact JWS (three parts)");
+    const auto header_text = Base64UrlDecode(parts->header);
+    if (!header_text) return Fail("header is not base64url");
+    const auto header = ParseStrictJson(*header_text, kMaxHeaderDepth);
+    if (!header || !header->is_object()) return Fail("header is not a JSON object");
+    const auto alg_it = header->find("alg");
+    if (alg_it == header->end() || !alg_it->is_string()) return Fail("header has no alg");
+    const std::string alg = alg_it->get<std::string>();
+    const bool known = alg == "RS256" || alg == "RS384" || alg == "ES256" || alg == "ES384";
+    if (!known || std::find(algs.begin(), algs.end(), alg) == algs.end()) return Fail("alg not allowed");
+    if (header->contains("crit")) return Fail("crit header not supported");
+    for (const char* embedded : {"jku", "x5u", "jwk", "x5c"}) {
+      if (header->contains(embedded)) return Fail(std::string("header carries ") + embedded + " (not trusted)");
+    }
+    std::optional<std::string> kid;
+    if (const auto it = header->find("kid"); it != header->end()) {
+      if (!it->is_string()) return Fail("header kid is not a string");
+      kid = it->get<std::string>();
+    }
+    const auto signature = Base64UrlDecode(parts->signature);
+    if (!signature) return Fail("signature is not base64url");
+    const Selection chosen = SelectKey(keys, kid, alg);
+    if (chosen.pick == Pick::kUnknownKid && unknown_kid != nullptr) *unknown_kid = true;
+    if (chosen.pick != Pick::kFound) return Fail(chosen.error);
+    if (auto ok = VerifySignature(*chosen.key, parts->signing_input, *signature, alg); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    const auto payload_text = Base64UrlDecode(parts->payload);
+    if (!payload_text) return Fail("payload is not base64url");
+    auto payload = ParseStrictJson(*payload_text, kMaxPayloadDepth);
+    if (!payload || !payload->is_object()) return Fail("payload is not a JSON object");
+    return std::move(*payload);
+  } catch (const std::exception&) {
+    return Fail("internal error while verifying");
+  }
+}
+
+}  // namespace internal
 
 }  // namespace zebra::auth

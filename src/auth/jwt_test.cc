@@ -689,5 +689,48 @@ TEST(JwtFuzzSeeds, ReplayWithExpectedAnswers) {
   EXPECT_GE(files, 15);
 }
 
+
+// OpenID Connect ID tokens (internal::VerifyJwsSignature with an oidc_algs key set) may also be
+// RS256 or ES256; CDS Hooks key sets and the CDS verifier stay ES384/RS384.
+TEST(OidcJws, Accepts256VariantsOnlyWhereAsked) {
+  const auto rsa = GenerateRsa(2048);
+  const auto ec = GenerateEc256();
+  json rs = RsaJwk(rsa.get(), "r");
+  rs["alg"] = "RS256";
+  const json jwks = {{"keys", {rs, EcJwk(ec.get(), "e", "P-256", 32)}}};
+  const auto oidc = internal::ParseJwks(jwks.dump(), /*oidc_algs=*/true);
+  ASSERT_TRUE(oidc) << oidc.error();
+  EXPECT_EQ(oidc->size(), 2u);
+  EXPECT_FALSE(internal::ParseJwks(jwks.dump()));  // neither key is usable for CDS Hooks
+  const std::vector<std::string> algs = {"RS256", "RS384", "ES256", "ES384"};
+  const json payload = {{"iss", "https://idp"}, {"nonce", "n"}};
+  const std::string rs256 = Sign({{"alg", "RS256"}, {"kid", "r"}}, payload, rsa.get(), Sig::kRs256);
+  auto ok = internal::VerifyJwsSignature(rs256, *oidc, algs, 16384, nullptr);
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_EQ((*ok)["nonce"], "n");
+  const std::string input = Base64UrlEncode(json{{"alg", "ES256"}, {"kid", "e"}}.dump()) + "." +
+                            Base64UrlEncode(payload.dump());
+  const std::string der = DigestSign(ec.get(), EVP_sha256(), input);
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+  std::string raw(64, '\0');
+  BN_bn2binpad(ECDSA_SIG_get0_r(sig), reinterpret_cast<unsigned char*>(raw.data()), 32);
+  BN_bn2binpad(ECDSA_SIG_get0_s(sig), reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
+  ECDSA_SIG_free(sig);
+  const std::string es256 = input + "." + Base64UrlEncode(raw);
+  EXPECT_TRUE(internal::VerifyJwsSignature(es256, *oidc, algs, 16384, nullptr));
+  // Not when the caller does not list the alg, not with a tampered payload, not with alg none.
+  EXPECT_FALSE(internal::VerifyJwsSignature(es256, *oidc, {"RS256"}, 16384, nullptr));
+  std::string tampered = rs256;
+  tampered[tampered.find('.') + 2] ^= 1;
+  EXPECT_FALSE(internal::VerifyJwsSignature(tampered, *oidc, algs, 16384, nullptr));
+  EXPECT_FALSE(internal::VerifyJwsSignature(Sign({{"alg", "none"}}, payload, nullptr, Sig::kNone), *oidc, algs, 16384,
+                                            nullptr));
+  bool unknown = false;
+  EXPECT_FALSE(internal::VerifyJwsSignature(Sign({{"alg", "RS256"}, {"kid", "zz"}}, payload, rsa.get(), Sig::kRs256),
+                                            *oidc, algs, 16384, &unknown));
+  EXPECT_TRUE(unknown);
+}
+
 }  // namespace
 }  // namespace zebra::auth

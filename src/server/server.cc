@@ -289,6 +289,7 @@ struct Server::Impl {
   std::shared_ptr<const engine::Knowledge> kb;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::JwtVerifier> verifier;
+  std::unique_ptr<auth::OidcClient> oidc;  // --oidc-config
   std::string openapi_text, knowledge_text, demo_cases_text;
   std::string dummy_hash;                        // equalises login timing for unknown users
   std::unique_ptr<LoginThrottle> user_throttle;     // failed sign-ins per username
@@ -640,6 +641,8 @@ struct Server::Impl {
 
   void RegisterRoutes();
   void RegisterSessionRoutes();
+  void RegisterOidcRoutes();
+  tl::expected<void, std::string> StartOidc();
   void RegisterStatelessRoutes();
   void RegisterCaseRoutes();
   void RegisterCdsRoutes();
@@ -715,6 +718,14 @@ void Server::Impl::RegisterSessionRoutes() {
       auth::VerifyPassword(dummy_hash, password);  // same work as a real check
       // Unknown names are never written to the audit log (they may be mistyped passwords).
       finish(true, "unknown-user");
+      call.res.status = 401;
+      return;
+    }
+    if (auth::IsExternalAccount((*user)->password_hash)) {
+      // Created by OpenID Connect sign-in: it has no password (the marker never verifies).
+      auth::VerifyPassword(dummy_hash, password);  // same work as a real check
+      Audit(username, "session.login_failed", "", "external account (signs in with OpenID Connect)");
+      finish(true, username);
       call.res.status = 401;
       return;
     }
@@ -1270,8 +1281,155 @@ void Server::Impl::ServeStatic(Call& call) {
   call.res.set_content(kPlaceholderPage, "text/html; charset=utf-8");
 }
 
+// ---- OpenID Connect sign-in ---------------------------------------------------------------------
+
+constexpr const char* kOidcCookie = "zebra_oidc";
+
+tl::expected<void, std::string> Server::Impl::StartOidc() {
+  if (options.oidc_config.empty()) return {};
+  auto config = auth::LoadOidcConfig(options.oidc_config, options.insecure_dev);
+  if (!config) return tl::unexpected("--oidc-config: " + config.error());
+  auto client = auth::MakeOidcClient(std::move(*config), options.insecure_dev);
+  if (!client) return tl::unexpected("--oidc-config: " + client.error());
+  oidc = std::move(*client);
+  Log("zebra serve: OpenID Connect sign-in with " + oidc->Config().issuer);
+  return {};
+}
+
+void Server::Impl::RegisterOidcRoutes() {
+  // Tells the web app whether to offer "Sign in with ...".
+  Add("GET", "/v1/oidc/config-public", Access::kOpen, [this](Call& call) {
+    Json out = Json::object();
+    out["enabled"] = oidc != nullptr;
+    if (oidc) {
+      out["issuer"] = oidc->Config().issuer;
+      out["name"] = oidc->Config().display_name;
+      out["login_url"] = "/v1/oidc/login";
+    }
+    SendJson(call.res, 200, out);
+  });
+
+  Add("GET", "/v1/oidc/login", Access::kOpen, [this](Call& call) {
+    if (!oidc) {
+      SendProblem(call.res, 404, "oidc-not-configured", "Single sign-on is not configured",
+                  "this server was started without --oidc-config");
+      return;
+    }
+    auto login = oidc->Begin(NowUnix());
+    if (!login) {
+      call.res.set_header("Retry-After", "60");
+      SendProblem(call.res, 503, "oidc-busy", "Too many sign-ins in flight", "try again in a minute");
+      return;
+    }
+    // Binds the state to this browser (login CSRF); Lax, so the provider's redirect back carries it.
+    const bool tls = call.req.get_header_value("X-Forwarded-Proto") == "https";
+    call.res.set_header("Set-Cookie", fmt::format("{}={}; HttpOnly; SameSite=Lax; Path=/v1/oidc; Max-Age=600{}",
+                                                  kOidcCookie, login->browser_binding, tls ? "; Secure" : ""));
+    call.res.set_redirect(login->authorization_url, 302);
+  });
+
+  Add("GET", "/v1/oidc/callback", Access::kOpen, [this](Call& call) {
+    if (!oidc) {
+      SendProblem(call.res, 404, "oidc-not-configured", "Single sign-on is not configured",
+                  "this server was started without --oidc-config");
+      return;
+    }
+    // The binding cookie is used once, whatever the outcome.
+    call.res.set_header("Set-Cookie", fmt::format("{}=; HttpOnly; SameSite=Lax; Path=/v1/oidc; Max-Age=0", kOidcCookie));
+    // Refusals are audited (never with the code, a token or the state) and logged.
+    const auto refuse = [&](int status, std::string_view type, std::string_view title, const std::string& actor,
+                            const std::string& why, std::string_view detail) {
+      Audit(actor, "session.login_failed", "", "oidc: " + why);
+      Log("zebra serve: OpenID Connect sign-in refused: " + why);
+      SendProblem(call.res, status, type, title, detail);
+    };
+    if (call.req.has_param("error")) {
+      std::string error = call.req.get_param_value("error");
+      const bool plain = error.size() <= 64 && std::all_of(error.begin(), error.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || c == '_';
+                         });
+      return refuse(401, "oidc-provider-error", "The identity provider did not sign you in", "oidc",
+                    "provider answered " + (plain ? error : std::string("an error")),
+                    "the identity provider answered " + (plain ? error : std::string("with an error")));
+    }
+    const std::string binding = CookieValue(call.req, kOidcCookie).value_or("");
+    auto identity = oidc->Finish(call.req.get_param_value("code"), call.req.get_param_value("state"), binding,
+                                 NowUnix());
+    if (!identity) {
+      switch (identity.error().kind) {
+        case auth::OidcFailure::kBadRequest:
+          return refuse(400, "oidc-invalid-callback", "Invalid sign-in callback", "oidc", identity.error().why,
+                        "the callback needs code and state");
+        case auth::OidcFailure::kBadState:
+          return refuse(400, "oidc-invalid-state", "Sign-in state invalid",
+                        "oidc", identity.error().why,
+                        "this sign-in link is unknown, used, expired or was started in another browser; start again");
+        case auth::OidcFailure::kTokenEndpoint:
+          return refuse(401, "oidc-code-refused", "Sign-in code refused", "oidc", identity.error().why,
+                        "the identity provider did not accept the sign-in code; start again");
+        case auth::OidcFailure::kIdToken:
+          return refuse(401, "oidc-id-token-refused", "Identity token refused", "oidc", identity.error().why,
+                        "the identity provider's answer did not verify");
+        case auth::OidcFailure::kUnavailable:
+          return refuse(503, "oidc-busy", "Too many sign-ins in flight", "oidc", identity.error().why,
+                        "try again in a minute");
+      }
+      return;
+    }
+    const std::string& username = identity->username;
+    const auto role = store::ParseRole(identity->role);
+    if (identity->role.empty() || !role) {
+      return refuse(403, "oidc-no-role", "No Zebra role", username,
+                    "claim " + oidc->Config().role_claim + " has no value in role_map",
+                    "your account at the identity provider has no role in Zebra; ask an administrator");
+    }
+    const std::string marker = auth::ExternalAccountMarker(oidc->Config().issuer, identity->subject);
+    auto found = store->FindUser(username);
+    if (!found) return StoreFailure(call, found.error());
+    store::User user;
+    if (*found) {
+      user = **found;
+      if (user.password_hash != marker) {
+        return refuse(403, "oidc-account-conflict", "Username already taken", username,
+                      auth::IsExternalAccount(user.password_hash) ? "username belongs to another external identity"
+                                                                  : "username belongs to a local (password) account",
+                      "a Zebra account with this username exists and is not linked to your identity; ask an "
+                      "administrator");
+      }
+      if (user.disabled) {
+        return refuse(403, "account-disabled", "Account disabled", username, "account disabled",
+                      "your Zebra account is disabled; ask an administrator");
+      }
+      if (user.role != *role) {
+        auto changed = store->SetUserRole(username, *role, "oidc");  // audited as user.role
+        if (!changed) return StoreFailure(call, changed.error());
+        user = *changed;
+      }
+    } else {
+      auto created = store->CreateUser(username, marker, *role);  // audited as user.create
+      if (!created) return StoreFailure(call, created.error());
+      user = *created;
+    }
+    // The same session as POST /v1/session.
+    std::string token = auth::RandomToken(32);
+    store::Session session;
+    session.token_hash = auth::Sha256Hex(token);
+    session.csrf_token = auth::RandomToken(32);
+    session.user_id = user.id;
+    session.expires_unix = NowUnix() + options.session_seconds;
+    if (auto r = store->CreateSession(session); !r) return StoreFailure(call, r.error());
+    Audit(username, "session.create", "", "oidc");
+    const bool tls = call.req.get_header_value("X-Forwarded-Proto") == "https";
+    call.res.set_header("Set-Cookie", fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+                                                  kCookieName, token, options.session_seconds,
+                                                  tls ? "; Secure" : ""));
+    call.res.set_redirect("/", 302);
+  });
+}
+
 void Server::Impl::RegisterRoutes() {
   RegisterSessionRoutes();
+  RegisterOidcRoutes();
   RegisterStatelessRoutes();
   RegisterCaseRoutes();
   RegisterCdsRoutes();
@@ -1584,6 +1742,7 @@ tl::expected<void, std::string> Server::Start() {
     if (!verifier) return tl::unexpected("--jwt-config: " + verifier.error());
     s.verifier = std::move(*verifier);
   }
+  if (auto r = s.StartOidc(); !r) return r;
   if (s.options.insecure_dev) {
     s.Log("zebra serve: WARNING: --insecure-dev is on. CDS Hooks JWTs are NOT verified and the stateless "
           "routes need no sign-in. Never use this with real patient data or on a shared network.");

@@ -29,6 +29,9 @@ struct ServerOptions {
   std::string knowledge_dir;  // empty: clinical::DefaultKnowledgeDir()
   std::string jwt_config;     // auth::LoadJwtConfig file with the trusted CDS Hooks issuers
   std::string service_url;    // JWT `aud`; empty: http://HOST:PORT
+  // auth::LoadOidcConfig file: OpenID Connect sign-in (GET /v1/oidc/login); empty: off. The
+  // provider's discovery document and keys are fetched at Start().
+  std::string oidc_config;
   // Empty: from engine::Data() (beside the installed binary, or the source tree).
   std::string web_root;
   std::string demo_cases_dir;

@@ -22,6 +22,9 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 
 #include "auth/auth.h"
 #include "clinical/clinical.h"
@@ -1366,6 +1369,526 @@ TEST(ServerDeadlineTest, KeepAliveWorksAndIdleConnectionsCloseAtTheDeadline) {
   EXPECT_LT(idle, 2.0);
   ::close(fd);
   server.Stop();
+  fs::remove_all(dir);
+}
+
+
+// ---- OpenID Connect sign-in against a fake provider on loopback ------------------------------------
+
+std::string OidcB64Url(std::string_view in) { return auth::Base64UrlEncode(in); }
+
+std::string OidcBn(EVP_PKEY* pkey, const char* name) {
+  BIGNUM* bn = nullptr;
+  EVP_PKEY_get_bn_param(pkey, name, &bn);
+  std::string out(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  BN_free(bn);
+  return out;
+}
+
+std::string SignRs256(EVP_PKEY* pkey, const Json& payload) {
+  std::string input = OidcB64Url(R"({"alg":"RS256","typ":"JWT","kid":"idp-1"})") + "." + OidcB64Url(payload.dump());
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, pkey);
+  std::size_t len = 0;
+  EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  std::string sig(len, '\0');
+  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_MD_CTX_free(md);
+  sig.resize(len);
+  return input + "." + OidcB64Url(sig);
+}
+
+std::string S256(std::string_view verifier) {
+  const std::string hex = auth::Sha256Hex(verifier);
+  std::string raw;
+  for (std::size_t i = 0; i < hex.size(); i += 2) raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return auth::Base64UrlEncode(raw);
+}
+
+// A minimal OpenID provider: discovery, an authorization endpoint that approves at once, a token
+// endpoint that checks the client secret, the redirect URI, single use of codes and the PKCE
+// verifier, and a JWKS. Knobs change what the next ID token says.
+class FakeIdp {
+ public:
+  FakeIdp() {
+    key_.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)), EVP_PKEY_free);
+    other_key_.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)), EVP_PKEY_free);
+    http_.Get("/.well-known/openid-configuration", [this](const httplib::Request&, httplib::Response& res) {
+      Json doc = {{"issuer", Issuer()},
+                  {"authorization_endpoint", Issuer() + "/authorize"},
+                  {"token_endpoint", Issuer() + "/token"},
+                  {"jwks_uri", Issuer() + "/jwks"},
+                  {"response_types_supported", {"code"}},
+                  {"code_challenge_methods_supported", {"S256"}},
+                  {"id_token_signing_alg_values_supported", {"RS256"}}};
+      res.set_content(doc.dump(), "application/json");
+    });
+    http_.Get("/jwks", [this](const httplib::Request&, httplib::Response& res) {
+      Json jwks = {{"keys", {{{"kty", "RSA"}, {"kid", "idp-1"}, {"alg", "RS256"}, {"use", "sig"},
+                              {"n", OidcB64Url(OidcBn(key_.get(), OSSL_PKEY_PARAM_RSA_N))},
+                              {"e", OidcB64Url(OidcBn(key_.get(), OSSL_PKEY_PARAM_RSA_E))}}}}};
+      res.set_content(jwks.dump(), "application/json");
+    });
+    http_.Get("/authorize", [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_param_value("response_type") != "code" || req.get_param_value("client_id") != "zebra" ||
+          req.get_param_value("code_challenge_method") != "S256" || req.get_param_value("code_challenge").empty() ||
+          req.get_param_value("nonce").empty() || req.get_param_value("state").empty() ||
+          req.get_param_value("scope") != "openid profile groups") {
+        res.status = 400;
+        return;
+      }
+      std::lock_guard lock(mu_);
+      const std::string code = "code-" + auth::RandomToken(16);
+      grants_[code] = {req.get_param_value("code_challenge"), req.get_param_value("nonce"),
+                       req.get_param_value("redirect_uri")};
+      res.set_redirect(req.get_param_value("redirect_uri") + "?code=" + code + "&state=" + req.get_param_value("state"));
+    });
+    http_.Post("/token", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      const auto refuse = [&](const char* error) {
+        res.status = 400;
+        res.set_content(Json{{"error", error}}.dump(), "application/json");
+      };
+      // client_secret_basic: base64("zebra:s3cret")
+      if (req.get_header_value("Authorization") != "Basic emVicmE6czNjcmV0") return refuse("invalid_client");
+      if (req.get_param_value("grant_type") != "authorization_code") return refuse("unsupported_grant_type");
+      const auto grant = grants_.find(req.get_param_value("code"));
+      if (grant == grants_.end()) return refuse("invalid_grant");  // unknown or already redeemed
+      const Grant g = grant->second;
+      grants_.erase(grant);
+      if (req.get_param_value("redirect_uri") != g.redirect_uri) return refuse("invalid_grant");
+      verifier_seen = req.has_param("code_verifier");
+      if (!verifier_seen || S256(req.get_param_value("code_verifier")) != g.challenge) return refuse("invalid_grant");
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+      Json claims = {{"iss", iss.empty() ? Issuer() : iss}, {"sub", sub}, {"aud", aud}, {"iat", now},
+                     {"exp", now + 300}, {"nonce", nonce.empty() ? g.nonce : nonce},
+                     {"preferred_username", username}, {"groups", groups}};
+      last_id_token = SignRs256(wrong_key ? other_key_.get() : key_.get(), claims);
+      res.set_content(Json{{"access_token", "AT-SECRET-" + auth::RandomToken(8)}, {"token_type", "Bearer"},
+                           {"expires_in", 300}, {"id_token", last_id_token}}.dump(),
+                      "application/json");
+    });
+    port_ = http_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+    for (int i = 0; i < 2000 && !http_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FakeIdp() {
+    http_.stop();
+    thread_.join();
+  }
+  std::string Issuer() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int Port() const { return port_; }
+  void Reset() {
+    iss.clear();
+    nonce.clear();
+    aud = "zebra";
+    sub = "idp-user-olga";
+    username = "olga";
+    groups = Json::array({"staff", "net-clinicians"});
+    wrong_key = false;
+  }
+
+  // Knobs for the next ID token.
+  std::string iss, nonce, aud = "zebra", sub = "idp-user-olga", username = "olga";
+  Json groups = Json::array({"staff", "net-clinicians"});
+  bool wrong_key = false;
+  bool verifier_seen = false;
+  std::string last_id_token;
+
+ private:
+  struct Grant {
+    std::string challenge, nonce, redirect_uri;
+  };
+  std::shared_ptr<EVP_PKEY> key_, other_key_;
+  std::mutex mu_;
+  std::map<std::string, Grant> grants_;
+  httplib::Server http_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+std::string SetCookieValue(const httplib::Result& r, const std::string& name) {
+  for (const auto& [key, value] : r->headers) {
+    if (key == "Set-Cookie" && value.rfind(name + "=", 0) == 0) return value.substr(name.size() + 1, value.find(';') - name.size() - 1);
+  }
+  return "";
+}
+
+std::string PathOf(const std::string& url) {
+  const auto parts = auth::ParseHttpUrl(url);
+  return parts ? parts->path : "";
+}
+
+std::string ParamOf(const std::string& url, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(url, m, std::regex("[?&]" + name + "=([^&]*)"))) return m[1];
+  return "";
+}
+
+class OidcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("zebra_oidc_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = "sqlite:" + (dir_ / "oidc.db").string();
+    {
+      auto store = store::OpenStore(db_);
+      ASSERT_TRUE(store) << store.error();
+      auto hash = auth::HashPassword("pw-lara-local");
+      ASSERT_TRUE(hash);
+      ASSERT_TRUE((*store)->CreateUser("lara", *hash, store::Role::kCoordinator));
+    }
+    std::ofstream(dir_ / "secret") << "s3cret\n";
+    // The redirect URI names Zebra's port, known only after Start: reserve one first.
+    {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof addr;
+      ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+      zebra_port_ = ntohs(addr.sin_port);
+      ::close(fd);
+    }
+    Json config = {{"issuer", idp_.Issuer()},
+                   {"client_id", "zebra"},
+                   {"client_secret_file", "secret"},
+                   {"redirect_uri", fmt("http://127.0.0.1:{}/v1/oidc/callback")},
+                   {"scopes", {"openid", "profile", "groups"}},
+                   {"role_claim", "groups"},
+                   {"role_map", {{"net-clinicians", "clinician"}, {"net-board", "coordinator"}, {"net-readers", "viewer"}}},
+                   {"username_claim", "preferred_username"},
+                   {"name", "Hospital SSO"}};
+    std::ofstream(dir_ / "oidc.json") << config.dump();
+    ServerOptions options;
+    options.port = zebra_port_;
+    options.insecure_dev = true;  // the fake provider speaks http on loopback
+    options.db_url = db_;
+    options.knowledge_dir = (kSource / "knowledge").string();
+    options.oidc_config = (dir_ / "oidc.json").string();
+    options.log = log_.Fn();
+    server_ = std::make_unique<Server>(options);
+    auto started = server_->Start();
+    ASSERT_TRUE(started) << started.error();
+  }
+  void TearDown() override {
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  std::string fmt(const std::string& pattern) const {
+    return std::regex_replace(pattern, std::regex(R"(\{\})"), std::to_string(zebra_port_));
+  }
+
+  httplib::Client Zebra() {
+    httplib::Client c("127.0.0.1", zebra_port_);
+    c.set_follow_location(false);
+    return c;
+  }
+
+  // GET /v1/oidc/login and the provider's approval: the callback URL and the binding cookie.
+  struct Started {
+    std::string callback, binding, authorize;
+  };
+  Started Begin() {
+    Started out;
+    auto login = Zebra().Get("/v1/oidc/login");
+    EXPECT_TRUE(login);
+    if (!login) return out;
+    EXPECT_EQ(login->status, 302);
+    out.authorize = login->get_header_value("Location");
+    out.binding = SetCookieValue(login, "zebra_oidc");
+    httplib::Client idp("127.0.0.1", idp_.Port());
+    auto approved = idp.Get(PathOf(out.authorize));
+    EXPECT_TRUE(approved && approved->status == 302);
+    if (approved) out.callback = approved->get_header_value("Location");
+    return out;
+  }
+
+  httplib::Result Callback(const std::string& url, const std::string& binding) {
+    httplib::Headers headers;
+    if (!binding.empty()) headers.emplace("Cookie", "zebra_oidc=" + binding);
+    return Zebra().Get(PathOf(url), headers);
+  }
+
+  std::string Audit() {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir_ / "oidc.db").c_str(), &db);
+    sqlite3_busy_timeout(db, 5000);
+    std::string out;
+    sqlite3_exec(
+        db, "SELECT actor || ' ' || action || ' ' || detail FROM audit_log ORDER BY seq",
+        [](void* all, int, char** row, char**) {
+          *static_cast<std::string*>(all) += std::string(row[0] ? row[0] : "") + "\n";
+          return 0;
+        },
+        &out, nullptr);
+    sqlite3_close(db);
+    return out;
+  }
+
+  FakeIdp idp_;
+  fs::path dir_;
+  std::string db_;
+  int zebra_port_ = 0;
+  LogSink log_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(OidcTest, ConfigPublicTellsTheWebAppAboutTheButton) {
+  auto r = Zebra().Get("/v1/oidc/config-public");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  Json body = Json::parse(r->body);
+  EXPECT_EQ(body["enabled"], true);
+  EXPECT_EQ(body["name"], "Hospital SSO");
+  EXPECT_EQ(body["issuer"], idp_.Issuer());
+}
+
+TEST_F(OidcTest, LoginRedirectsWithPkceStateAndNonce) {
+  auto login = Zebra().Get("/v1/oidc/login");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 302);
+  const std::string to = login->get_header_value("Location");
+  EXPECT_EQ(to.rfind(idp_.Issuer() + "/authorize?", 0), 0u) << to;
+  EXPECT_EQ(ParamOf(to, "response_type"), "code");
+  EXPECT_EQ(ParamOf(to, "client_id"), "zebra");
+  // cpp-httplib's client decodes Location; on the wire the values are percent-encoded.
+  EXPECT_EQ(ParamOf(to, "redirect_uri"), fmt("http://127.0.0.1:{}/v1/oidc/callback"));
+  EXPECT_EQ(ParamOf(to, "scope"), "openid profile groups");
+  const std::string raw = RawRequest(zebra_port_, "GET /v1/oidc/login HTTP/1.1\r\nHost: z\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(raw.find(fmt("redirect_uri=http%3A%2F%2F127.0.0.1%3A{}%2Fv1%2Foidc%2Fcallback&")), std::string::npos) << raw;
+  EXPECT_NE(raw.find("scope=openid%20profile%20groups&"), std::string::npos) << raw;
+  EXPECT_EQ(ParamOf(to, "code_challenge_method"), "S256");
+  EXPECT_EQ(ParamOf(to, "code_challenge").size(), 43u);
+  EXPECT_GE(ParamOf(to, "state").size(), 43u);
+  EXPECT_GE(ParamOf(to, "nonce").size(), 43u);
+  std::string cookie;
+  for (const auto& [key, value] : login->headers)
+    if (key == "Set-Cookie") cookie = value;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Lax"), std::string::npos);
+  EXPECT_NE(cookie.find("Max-Age=600"), std::string::npos);
+}
+
+TEST_F(OidcTest, SuccessfulSignInGivesASessionWithTheMappedRole) {
+  Started s = Begin();
+  auto done = Callback(s.callback, s.binding);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 302) << done->body;
+  EXPECT_EQ(done->get_header_value("Location"), "/");
+  EXPECT_TRUE(idp_.verifier_seen);
+  const std::string session = SetCookieValue(done, "zebra_session");
+  ASSERT_FALSE(session.empty());
+  auto me = Zebra().Get("/v1/session", {{"Cookie", "zebra_session=" + session}});
+  ASSERT_TRUE(me);
+  ASSERT_EQ(me->status, 200);
+  Json body = Json::parse(me->body);
+  EXPECT_EQ(body["user"]["username"], "olga");
+  EXPECT_EQ(body["user"]["role"], "clinician");
+  EXPECT_FALSE(body["csrf_token"].get<std::string>().empty());
+  // A cookie write works with the CSRF token, exactly like a password session.
+  auto out = Zebra().Delete("/v1/session", {{"Cookie", "zebra_session=" + session},
+                                            {"X-CSRF-Token", body["csrf_token"].get<std::string>()}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+
+  // The next sign-in follows the provider's groups: now a viewer.
+  idp_.groups = Json::array({"net-readers"});
+  Started again = Begin();
+  auto second = Callback(again.callback, again.binding);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 302);
+  auto me2 = Zebra().Get("/v1/session", {{"Cookie", "zebra_session=" + SetCookieValue(second, "zebra_session")}});
+  ASSERT_TRUE(me2);
+  EXPECT_EQ(Json::parse(me2->body)["user"]["role"], "viewer");
+
+  const std::string audit = Audit();
+  EXPECT_NE(audit.find("olga session.create oidc"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("user.create"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("user.role"), std::string::npos) << audit;
+  // Tokens and codes never reach the logs or the audit trail.
+  const std::string logs = log_.All();
+  for (const std::string& secret : {idp_.last_id_token, std::string("AT-SECRET"), ParamOf(s.callback, "code"),
+                                    ParamOf(s.callback, "state"), std::string("s3cret")}) {
+    EXPECT_EQ(logs.find(secret), std::string::npos) << secret;
+    EXPECT_EQ(audit.find(secret), std::string::npos) << secret;
+  }
+}
+
+TEST_F(OidcTest, WrongOrReplayedStateOrOtherBrowserIsRefused) {
+  Started s = Begin();
+  // An unknown state.
+  auto wrong = Callback(std::regex_replace(s.callback, std::regex("state=[^&]*"), "state=forged"), s.binding);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 400);
+  EXPECT_NE(wrong->body.find("oidc-invalid-state"), std::string::npos);
+  // The right state from a browser that did not start the sign-in (no binding cookie): refused,
+  // and the state is spent.
+  auto other = Callback(s.callback, "");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 400);
+  auto late = Callback(s.callback, s.binding);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 400);
+  // A replayed callback after a successful sign-in.
+  Started ok = Begin();
+  auto first = Callback(ok.callback, ok.binding);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 302);
+  auto replay = Callback(ok.callback, ok.binding);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 400);
+  EXPECT_TRUE(SetCookieValue(replay, "zebra_session").empty());
+  EXPECT_NE(Audit().find("oidc session.login_failed oidc: state unknown or already used"), std::string::npos) << Audit();
+}
+
+TEST_F(OidcTest, ReplayedCodeAndWrongOrMissingPkceVerifierAreRefused) {
+  Started s = Begin();
+  auto first = Callback(s.callback, s.binding);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 302);
+  // The redeemed code with a fresh state of this browser: the provider refuses the code.
+  Started fresh = Begin();
+  auto replay = Callback(std::regex_replace(fresh.callback, std::regex("code=[^&]*"), "code=" + ParamOf(s.callback, "code")),
+                         fresh.binding);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 401);
+  EXPECT_NE(replay->body.find("oidc-code-refused"), std::string::npos);
+  // A code issued for one sign-in (a stolen code) injected into another: Zebra sends the other
+  // sign-in's PKCE verifier, which does not match the code's challenge.
+  Started victim = Begin();
+  Started attacker = Begin();
+  auto injected = Callback(
+      std::regex_replace(attacker.callback, std::regex("code=[^&]*"), "code=" + ParamOf(victim.callback, "code")),
+      attacker.binding);
+  ASSERT_TRUE(injected);
+  EXPECT_EQ(injected->status, 401);
+  EXPECT_NE(Audit().find("token endpoint answered HTTP 400 (invalid_grant)"), std::string::npos) << Audit();
+  // Without a verifier the provider refuses the code (what Zebra relies on).
+  Started third = Begin();
+  httplib::Client idp("127.0.0.1", idp_.Port());
+  idp.set_basic_auth("zebra", "s3cret");
+  auto bare = idp.Post("/token",
+                       "grant_type=authorization_code&code=" + ParamOf(third.callback, "code") +
+                           "&redirect_uri=" + ParamOf(third.authorize, "redirect_uri"),
+                       "application/x-www-form-urlencoded");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 400);
+  EXPECT_FALSE(idp_.verifier_seen);
+}
+
+TEST_F(OidcTest, BadIdTokensAreRefused) {
+  struct Case {
+    const char* name;
+    std::function<void(FakeIdp&)> knob;
+    const char* why;
+  };
+  const std::vector<Case> cases = {
+      {"wrong nonce", [](FakeIdp& i) { i.nonce = "not-the-nonce"; }, "nonce does not match"},
+      {"wrong audience", [](FakeIdp& i) { i.aud = "another-client"; }, "aud does not name this client"},
+      {"wrong issuer", [](FakeIdp& i) { i.iss = "https://evil.example.org"; }, "iss does not match"},
+      {"bad signature", [](FakeIdp& i) { i.wrong_key = true; }, "signature does not verify"},
+  };
+  for (const Case& c : cases) {
+    idp_.Reset();
+    c.knob(idp_);
+    Started s = Begin();
+    auto r = Callback(s.callback, s.binding);
+    ASSERT_TRUE(r) << c.name;
+    EXPECT_EQ(r->status, 401) << c.name << ": " << r->body;
+    EXPECT_NE(r->body.find("oidc-id-token-refused"), std::string::npos) << c.name;
+    EXPECT_TRUE(SetCookieValue(r, "zebra_session").empty()) << c.name;
+    EXPECT_NE(Audit().find(c.why), std::string::npos) << c.name << "\n" << Audit();
+  }
+}
+
+TEST_F(OidcTest, UnmappedRoleAndLocalUsernameAreRefusedWithNothingCreated) {
+  idp_.username = "nora";
+  idp_.sub = "idp-user-nora";
+  idp_.groups = Json::array({"staff", "nurses"});
+  Started s = Begin();
+  auto r = Callback(s.callback, s.binding);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_NE(r->body.find("oidc-no-role"), std::string::npos);
+  // A provider user whose username is a local password account does not take it over.
+  idp_.Reset();
+  idp_.username = "lara";
+  idp_.sub = "idp-user-lara";
+  Started t = Begin();
+  auto taken = Callback(t.callback, t.binding);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->status, 403);
+  EXPECT_NE(taken->body.find("oidc-account-conflict"), std::string::npos);
+  server_.reset();
+  auto store = store::OpenStore(db_);
+  ASSERT_TRUE(store);
+  auto nora = (*store)->FindUser("nora");
+  ASSERT_TRUE(nora);
+  EXPECT_FALSE(*nora);
+  auto lara = (*store)->FindUser("lara");
+  ASSERT_TRUE(lara && *lara);
+  EXPECT_EQ((*lara)->role, store::Role::kCoordinator);
+  EXPECT_TRUE(auth::VerifyPassword((*lara)->password_hash, "pw-lara-local"));
+}
+
+TEST_F(OidcTest, ExternalUserCannotUsePasswordSignIn) {
+  Started s = Begin();
+  auto r = Callback(s.callback, s.binding);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 302);
+  for (const char* password : {"", "x", "oidc$", "olga-password-123"}) {
+    auto tried = Zebra().Post("/v1/session", Json{{"username", "olga"}, {"password", password}}.dump(), "application/json");
+    ASSERT_TRUE(tried);
+    EXPECT_NE(tried->status, 200) << password;
+  }
+  EXPECT_NE(Audit().find("olga session.login_failed external account"), std::string::npos) << Audit();
+}
+
+TEST(OidcConfigTest, ParsedStrictly) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_oidc_cfg_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const Json good = {{"issuer", "https://login.example.org/realms/h"},
+                     {"client_id", "zebra"},
+                     {"redirect_uri", "https://zebra.example.org/v1/oidc/callback"},
+                     {"role_claim", "zebra_role"},
+                     {"role_map", {{"doc", "clinician"}}}};
+  const auto load = [&](const Json& doc, bool dev = false) {
+    std::ofstream(dir / "c.json") << doc.dump();
+    return auth::LoadOidcConfig((dir / "c.json").string(), dev);
+  };
+  auto ok = load(good);
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_EQ(ok->scopes, (std::vector<std::string>{"openid", "profile"}));
+  EXPECT_EQ(ok->username_claim, "preferred_username");
+  EXPECT_EQ(ok->display_name, "login.example.org");
+  Json unknown = good;
+  unknown["client_secret"] = "on the command line";
+  EXPECT_FALSE(load(unknown));
+  Json http = good;
+  http["issuer"] = "http://login.example.org";
+  EXPECT_FALSE(load(http));
+  EXPECT_FALSE(load(http, true));
+  http["issuer"] = "http://127.0.0.1:9";
+  EXPECT_FALSE(load(http));
+  EXPECT_TRUE(load(http, true));
+  Json badrole = good;
+  badrole["role_map"] = {{"doc", "admin"}};
+  EXPECT_FALSE(load(badrole));
+  Json noopenid = good;
+  noopenid["scopes"] = {"profile"};
+  EXPECT_FALSE(load(noopenid));
+  Json secret = good;
+  secret["client_secret_file"] = "missing-secret";
+  EXPECT_FALSE(load(secret));
+  std::ofstream(dir / "c.json") << R"({"issuer":"https://a","issuer":"https://b"})";
+  EXPECT_FALSE(auth::LoadOidcConfig((dir / "c.json").string(), false));
   fs::remove_all(dir);
 }
 

@@ -8,7 +8,10 @@
 // or critical violations). Screenshots go to ARTIFACT_DIR (default SOURCE_DIR/build/web-artifacts).
 // Exit 0 when every check passed, 1 otherwise, 77 (skipped) when `zebra serve` is not built.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -376,6 +379,93 @@ check('no Content Security Policy violations from the app', ours.length === 0,
 if (csp.length > ours.length) console.log(`info ${csp.length - ours.length} blocked inline style attribute(s) written by dmn-js`);
 check('no request left the machine', requested.every((u) => u.startsWith(base) || u.startsWith('data:') || u.startsWith('blob:')),
   requested.filter((u) => !u.startsWith(base)).slice(0, 3).join(', '));
+
+// ---- single sign-on: a second server with --oidc-config against a fake provider on loopback ----
+// The provider approves at once; the sign-in screen must offer "Sign in with E2E SSO" and the
+// round trip must end signed in with the mapped role (a public client: PKCE, no secret).
+if (!external) {
+  let sso = null;
+  let ssoLog = '';
+  const idp = http.createServer();
+  try {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const b64 = (b) => Buffer.from(b).toString('base64url');
+    await new Promise((r) => idp.listen(0, '127.0.0.1', r));
+    const issuer = `http://127.0.0.1:${idp.address().port}`;
+    const grants = new Map();
+    idp.on('request', (req, res) => {
+      const url = new URL(req.url, issuer);
+      const json = (status, body) => { res.writeHead(status, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(body)); };
+      if (url.pathname === '/.well-known/openid-configuration') {
+        return json(200, { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks` });
+      }
+      if (url.pathname === '/jwks') return json(200, { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'e2e', alg: 'RS256', use: 'sig' }] });
+      if (url.pathname === '/authorize') {
+        const q = url.searchParams;
+        const code = b64(crypto.randomBytes(16));
+        grants.set(code, { challenge: q.get('code_challenge'), nonce: q.get('nonce'), redirect: q.get('redirect_uri') });
+        res.writeHead(302, { Location: `${q.get('redirect_uri')}?code=${code}&state=${encodeURIComponent(q.get('state'))}` });
+        return res.end();
+      }
+      if (url.pathname === '/token' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (c) => { body += c; });
+        req.on('end', () => {
+          const f = new URLSearchParams(body);
+          const g = grants.get(f.get('code'));
+          grants.delete(f.get('code'));
+          const verifier = f.get('code_verifier') ?? '';
+          if (!g || f.get('client_id') !== 'zebra-web' || f.get('redirect_uri') !== g.redirect ||
+              b64(crypto.createHash('sha256').update(verifier).digest()) !== g.challenge) return json(400, { error: 'invalid_grant' });
+          const now = Math.floor(Date.now() / 1000);
+          const input = `${b64(JSON.stringify({ alg: 'RS256', kid: 'e2e', typ: 'JWT' }))}.${b64(JSON.stringify({
+            iss: issuer, sub: 'e2e-subject', aud: 'zebra-web', iat: now, exp: now + 300, nonce: g.nonce,
+            preferred_username: 'sso.clinician', groups: ['staff', 'net-clinicians'] }))}`;
+          const sig = crypto.sign('sha256', Buffer.from(input), privateKey);
+          json(200, { access_token: 'e2e-access', token_type: 'Bearer', expires_in: 300, id_token: `${input}.${b64(sig)}` });
+        });
+        return undefined;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+    const port = await new Promise((r) => { const t = net.createServer(); t.listen(0, '127.0.0.1', () => { const p = t.address().port; t.close(() => r(p)); }); });
+    const cfg = path.join(tmp, 'oidc.json');
+    fs.writeFileSync(cfg, JSON.stringify({ issuer, client_id: 'zebra-web', redirect_uri: `http://127.0.0.1:${port}/v1/oidc/callback`,
+      scopes: ['openid', 'profile'], role_claim: 'groups', role_map: { 'net-clinicians': 'clinician' }, name: 'E2E SSO' }));
+    sso = spawn(zebra, ['serve', '--insecure-dev', '--port', String(port), '--db', `sqlite:${path.join(tmp, 'sso.db')}`,
+      '--web-root', dist, '--oidc-config', cfg], { cwd: sourceDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    sso.stdout.on('data', (c) => { ssoLog += c; });
+    sso.stderr.on('data', (c) => { ssoLog += c; });
+    const ssoBase = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${ssoBase}/v1/health`)).ok) break; } catch { /* not up yet */ }
+      if (i > 200) throw new Error(`SSO server never came up:\n${ssoLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ssoPage = await context.newPage();
+    ssoPage.setDefaultTimeout(10000);
+    await ssoPage.goto(`${ssoBase}/`);
+    const link = ssoPage.getByRole('link', { name: 'Sign in with E2E SSO' });
+    await link.waitFor();
+    check('sign-in screen offers "Sign in with E2E SSO"', true);
+    await link.click();
+    await ssoPage.getByRole('heading', { name: 'Board agenda' }).waitFor();
+    const who = await ssoPage.evaluate(async () => (await fetch('/v1/session')).json());
+    check('single sign-on ends signed in with the mapped role', who?.user?.username === 'sso.clinician' && who?.user?.role === 'clinician',
+      JSON.stringify(who?.user));
+    check('no token in the browser after single sign-on', !(ssoPage.url().includes('code=') || ssoPage.url().includes('token')), ssoPage.url());
+    await ssoPage.close();
+  } catch (e) {
+    check('single sign-on flow completed', false, `${String(e?.stack ?? e)}\n${ssoLog}`);
+  } finally {
+    idp.close();
+    if (sso) {
+      sso.kill('SIGTERM');
+      await new Promise((r) => { sso.on('exit', r); setTimeout(r, 5000); });
+    }
+  }
+}
 
 await context.close();
 if (server) {

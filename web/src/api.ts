@@ -3,6 +3,8 @@
 export type Role = 'viewer' | 'coordinator' | 'clinician' | string;
 export interface User { username: string; role: Role }
 export interface SessionInfo { user: User; csrf_token: string }
+// GET /v1/oidc/config-public: whether single sign-on (OpenID Connect) is offered.
+export interface OidcPublic { enabled: boolean; issuer?: string; name?: string; login_url?: string }
 
 export interface FieldError { path: string; message: string }
 export interface Problem {
@@ -128,6 +130,14 @@ export const api = {
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return null;
       throw e;
+    }
+  },
+  // Never fails: without an answer the sign-in screen simply offers no single sign-on.
+  async oidcConfig(): Promise<OidcPublic> {
+    try {
+      return await request<OidcPublic>('GET', '/v1/oidc/config-public', undefined, { quiet401: true });
+    } catch {
+      return { enabled: false };
     }
   },
   async signOut(): Promise<void> {

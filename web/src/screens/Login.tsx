@@ -1,11 +1,14 @@
-import { useState } from 'preact/hooks';
-import { api, ApiError, errorText, type User } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, errorText, type OidcPublic, type User } from '../api';
 
 export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [sso, setSso] = useState<OidcPublic>({ enabled: false });
+
+  useEffect(() => { void api.oidcConfig().then(setSso); }, []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -21,7 +24,14 @@ export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
   return (
     <section class="login card">
       <h1>Sign in</h1>
-      <p class="muted">Use your Zebra service account.</p>
+      {sso.enabled && sso.login_url && (
+        <>
+          {/* A full navigation: the identity provider signs the person in and sends them back. */}
+          <p><a class="button primary sso" href={sso.login_url}>Sign in with {sso.name || sso.issuer}</a></p>
+          <p class="muted">Or use a local Zebra account:</p>
+        </>
+      )}
+      {!sso.enabled && <p class="muted">Use your Zebra service account.</p>}
       <form onSubmit={submit}>
         <div class="field">
           <label for="username">User name</label>
