@@ -39,7 +39,7 @@ unit-test: build
 # The unit tests again under AddressSanitizer + UBSan (only the test binaries are built).
 asan-test: setup
 	cmake --preset dev
-	cmake --build $(ASAN_DIR) -j $(JOBS) --target feel_test json_test dmn_test clinical_test fhir_test auth_test store_test server_test fuzz_regressions
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target feel_test json_test dmn_test clinical_test fhir_test auth_test store_test server_test trials_test fuzz_regressions
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
 
 test: unit-test asan-test
