@@ -1015,27 +1015,34 @@ Result<void> CopyDatabase(sqlite3* from, sqlite3* to) {
   return {};
 }
 
+// An open database handle, closed on scope exit.
+struct Db {
+  sqlite3* handle = nullptr;
+  ~Db() { sqlite3_close_v2(handle); }
+};
+
+Result<void> OpenDb(const std::string& path, int flags, Db& db) {
+  if (sqlite3_open_v2(path.c_str(), &db.handle, flags, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db.handle, 10000);
+    return {};
+  }
+  return tl::unexpected(
+      fmt::format("sqlite: cannot open {}: {}", path, db.handle ? sqlite3_errmsg(db.handle) : "out of memory"));
+}
+
+// A whole-database copy from `from` (read only) into `to` (opened with `to_flags`).
+Result<void> CopyFile(const std::string& from, const std::string& to, int to_flags) {
+  Db source, target;
+  if (auto r = OpenDb(from, SQLITE_OPEN_READONLY, source); !r) return r;
+  if (auto r = OpenDb(to, to_flags, target); !r) return r;
+  return CopyDatabase(source.handle, target.handle);
+}
+
 Result<void> BackupSqlite(const std::string& path, const std::string& out) {
   if (std::error_code ec; std::filesystem::exists(out, ec))
     return tl::unexpected(fmt::format("{} exists: a backup never overwrites a file", out));
-  sqlite3* from = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &from, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string err = fmt::format("sqlite: cannot open {}: {}", path, from ? sqlite3_errmsg(from) : "out of memory");
-    sqlite3_close_v2(from);
-    return tl::unexpected(err);
-  }
-  sqlite3_busy_timeout(from, 10000);
-  sqlite3* to = nullptr;
-  if (sqlite3_open_v2(out.c_str(), &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    std::string err = fmt::format("sqlite: cannot create {}: {}", out, to ? sqlite3_errmsg(to) : "out of memory");
-    sqlite3_close_v2(to);
-    sqlite3_close_v2(from);
-    return tl::unexpected(err);
-  }
-  auto copied = CopyDatabase(from, to);
-  sqlite3_close_v2(to);
-  sqlite3_close_v2(from);
-  if (!copied) std::filesystem::remove(out);
+  auto copied = CopyFile(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (std::error_code ec; !copied) std::filesystem::remove(out, ec);
   return copied;
 }
 
@@ -1051,24 +1058,7 @@ Result<void> RestoreSqlite(const std::string& backup, const std::string& path) {
     if (!cases->empty() || !users->empty() || !audit->empty())
       return tl::unexpected(fmt::format("{} is not empty: restore only into a new or empty store", path));
   }
-  sqlite3* from = nullptr;
-  if (sqlite3_open_v2(backup.c_str(), &from, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string err = fmt::format("sqlite: cannot open {}: {}", backup, from ? sqlite3_errmsg(from) : "out of memory");
-    sqlite3_close_v2(from);
-    return tl::unexpected(err);
-  }
-  sqlite3* to = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &to, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    std::string err = fmt::format("sqlite: cannot open {}: {}", path, to ? sqlite3_errmsg(to) : "out of memory");
-    sqlite3_close_v2(to);
-    sqlite3_close_v2(from);
-    return tl::unexpected(err);
-  }
-  sqlite3_busy_timeout(to, 10000);
-  auto copied = CopyDatabase(from, to);
-  sqlite3_close_v2(to);
-  sqlite3_close_v2(from);
-  if (!copied) return copied;
+  if (auto copied = CopyFile(backup, path, SQLITE_OPEN_READWRITE); !copied) return copied;
   auto restored = OpenSqliteStore(path);  // migrates an older backup to this zebra's schema
   if (!restored) return tl::unexpected(restored.error());
   if (auto verified = (*restored)->VerifyAudit(); !verified)
