@@ -321,6 +321,12 @@ bool Has(const std::vector<std::string>& v, const std::string& x) { return std::
 // Issue 14: the shipped knowledge base reads every case field (or says why not), and the field
 // report follows derived facts (Treatment Facts.heart_failure) and list items (prior_therapies).
 TEST(KbCheckTest, ShippedKnowledgeReadsEveryFieldAndKeepsExclusiveGroups) {
+#if defined(__SANITIZE_ADDRESS__)
+  // About 20,000 generated evaluations take minutes at -O0 under ASan; the release run (ctest
+  // clinical_test and `zebra kb check` in cli) proves them. The sanitizers see the same code paths
+  // in the vignette tests.
+  GTEST_SKIP() << "exhaustive kb check runs in the release build";
+#endif
   auto res = CheckKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
   for (const auto& e : res.errors) ADD_FAILURE() << e;
   EXPECT_GT(res.fields_read, 40);
