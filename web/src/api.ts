@@ -23,6 +23,8 @@ export interface Option {
   id: string; title: string; intent: string; preferred: boolean; rationale: string;
   evidence?: string; citations?: string[]; side_effects?: string[]; cautions?: string[];
   involves?: { how?: string; how_often?: string; how_long?: string };
+  sources?: { guideline: string; year: number; strength: string | null; url: string | null }[];
+  approval?: { fda: string; ema: string; note: string };
 }
 export interface Recommendation {
   schema: string; case_id: string; zebra_version: string; knowledge_version: string;

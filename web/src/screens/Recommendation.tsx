@@ -1,6 +1,7 @@
 import type { Knowledge, Option, Recommendation } from '../api';
 import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import { SEVERITY_ORDER } from '../util';
+import { EvidenceLegend, OptionSources } from '../EvidenceLegend';
 
 export function optionTitle(k: Knowledge | null, id: string): string {
   return k?.options.find((o) => o.id === id)?.title ?? id;
@@ -56,6 +57,7 @@ function OptionCard({ o, k }: { o: Option; k: Knowledge | null }) {
         <h4>Evidence and citations</h4>
         {o.evidence && <p>Evidence level: {o.evidence}</p>}
         <Citations keys={o.citations} k={k} />
+        <OptionSources o={o} />
       </div>
     </details>
   );
@@ -117,6 +119,7 @@ export function RecommendationView({ rec, k }: { rec: Recommendation; k: Knowled
             {rec.options.filter((o) => o.intent === i).sort((a, b) => Number(b.preferred) - Number(a.preferred)).map((o) => <OptionCard key={o.id} o={o} k={k} />)}
           </div>
         ))}
+        {rec.options.length > 0 && <EvidenceLegend />}
       </section>
 
       {rec.not_recommended.length > 0 && (
