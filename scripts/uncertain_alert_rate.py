@@ -3,7 +3,7 @@
 
 Usage: scripts/uncertain_alert_rate.py [ZEBRA_BINARY] [--list]
 Evaluates examples/cases/*.json and the case of every tests/vignettes/**/*.json with
-`zebra evaluate --format json` and prints how many raise the alert (target: at most 10 %).
+`zebra batch` and prints how many raise the alert (target: at most 10 %).
 """
 import glob, json, os, subprocess, sys, tempfile
 
@@ -17,12 +17,16 @@ for p in sorted(glob.glob(os.path.join(root, "tests/vignettes/**/*.json"), recur
         cases.append((p, v["case"]))
 hits, errors = [], 0
 with tempfile.TemporaryDirectory() as tmp:
-    for i, (path, case) in enumerate(cases):
-        f = os.path.join(tmp, f"{i}.json")
-        json.dump(case, open(f, "w"))
-        r = subprocess.run([zebra, "evaluate", f, "--format", "json"], capture_output=True, text=True)
+    src, dst = os.path.join(tmp, "in.ndjson"), os.path.join(tmp, "out.ndjson")
+    with open(src, "w") as f:
+        for _, case in cases:
+            f.write(json.dumps(case) + "\n")
+    subprocess.run([zebra, "batch", src, "-o", dst, "--threads", "1"], capture_output=True, text=True)
+    outs = open(dst).read().splitlines() if os.path.exists(dst) else []
+    for (path, _), line in zip(cases, outs + [""] * (len(cases) - len(outs))):
         try:
-            out = json.loads(r.stdout)
+            out = json.loads(line)
+            out = out.get("recommendation", out)
         except ValueError:
             errors += 1
             continue
