@@ -36,7 +36,7 @@ check help 0 "$ZEBRA" --help
 case_file=examples/cases/pnet_small_nonfunctioning.json
 check evaluate 0 "$ZEBRA" evaluate "$case_file"
 expect_contains evaluate-schema "$out" '"schema": "zebra.recommendation/v1"'
-expect_contains evaluate-version "$out" '"knowledge_version": "1.1.0"'
+expect_contains evaluate-version "$out" '"knowledge_version": "1.2.0"'
 expect_contains evaluate-notice "$out" 'does not replace clinical judgement'
 
 # Issue 17: ranked options; --set re-evaluates with a field changed (validated like any field);
@@ -160,7 +160,7 @@ cp -r knowledge "$tmp/kb_excl"
 python3 -c "import json,sys;p=sys.argv[1];m=json.load(open(p));m['exclusive_option_groups'].append({'id':'t','options':['surgery.liver_metastasectomy','surgery.radical_resection'],'reason':'test'});json.dump(m,open(p,'w'))" "$tmp/kb_excl/manifest.json"
 check kb-check-exclusive 2 "$ZEBRA" kb check "$tmp/kb_excl"
 expect_contains kb-check-exclusive-msg "$err" "exclusive group t has 2 preferred options"
-check kb-list 0 "$ZEBRA" kb list; expect_contains kb-list-version "$out" "knowledge 1.1.0"
+check kb-list 0 "$ZEBRA" kb list; expect_contains kb-list-version "$out" "knowledge 1.2.0"
 check kb-diff 0 "$ZEBRA" kb diff knowledge knowledge; expect_contains kb-diff-none "$out" "0 change(s)"
 
 # batch: order kept, bad line reported with its number, exit 2, summary written.

@@ -126,6 +126,33 @@ std::vector<KbRule> ReadKbRules(const std::filesystem::path& dmn_file, std::vect
 
 namespace {
 void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, KbCheckResult& res);
+
+// Spec 4.1: every option names its sources [{guideline, year, strength, url}] with a year, and a
+// drug option (ssa., prrt., targeted., chemo., immuno., or any option that declares approval)
+// carries approval {fda, ema: approved | off_label | not_approved | not_applicable, note}.
+void CheckOptionSources(const std::string& id, const Json& entry, KbCheckResult& res) {
+  const std::string where = "catalogue.json: option " + id;
+  const Json* sources = entry.is_object() && entry.contains("sources") ? &entry["sources"] : nullptr;
+  if (!sources || !sources->is_array() || sources->empty()) {
+    res.errors.push_back(where + " has no sources");
+  } else {
+    for (const auto& s : *sources)
+      if (!s.is_object() || !s.contains("guideline") || !s["guideline"].is_string() ||
+          s["guideline"].get<std::string>().empty() || !s.contains("year") || !s["year"].is_number_integer())
+        res.errors.push_back(where + " has a source without a guideline and a year: " + s.dump());
+  }
+  static const char* kDrugPrefixes[] = {"ssa.", "prrt.", "targeted.", "chemo.", "immuno."};
+  bool drug = entry.is_object() && entry.contains("approval");
+  for (const char* p : kDrugPrefixes) drug = drug || id.rfind(p, 0) == 0;
+  if (!drug) return;
+  const Json* a = entry.is_object() && entry.contains("approval") ? &entry["approval"] : nullptr;
+  static const std::set<std::string> kStatus = {"approved", "off_label", "not_approved", "not_applicable"};
+  auto ok = [&](const char* k) { return a->contains(k) && (*a)[k].is_string() && kStatus.count((*a)[k].get<std::string>()); };
+  if (!a || !a->is_object())
+    res.errors.push_back(where + " is a drug option without approval {fda, ema, note}");
+  else if (!ok("fda") || !ok("ema") || !a->contains("note") || !(*a)["note"].is_string())
+    res.errors.push_back(where + " has an approval that is not {fda, ema: approved|off_label|not_approved|not_applicable, note}");
+}
 void CheckExclusiveGroups(const KnowledgeBase& kb, const std::set<std::string>& option_ids, KbCheckResult& res);
 }  // namespace
 
@@ -215,9 +242,10 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
         for (const auto& c : entry["citations"])
           if (!c.is_string() || !citation_keys.count(c.get<std::string>()))
             res.errors.push_back("catalogue.json: option " + id + " cites unknown key " + c.dump());
+      CheckOptionSources(id, entry, res);
     }
 
-  static const std::regex kIdLiteral(R"re("((surveillance|surgery|ssa|prrt|targeted|chemo|liver|radiation|symptom|trial|alert|workup)\.[a-z0-9_]+)")re");
+  static const std::regex kIdLiteral(R"re("((surveillance|surgery|ssa|prrt|targeted|chemo|immuno|liver|radiation|symptom|trial|alert|workup)\.[a-z0-9_]+)")re");
   for (const auto& m : ManifestModels(k.manifest)) {
     std::vector<std::string> errors;
     auto rules = ReadKbRules(dir / m, &errors);

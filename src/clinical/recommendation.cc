@@ -178,6 +178,8 @@ struct OptionInfo {
   Json involves;
   std::string patient_text;
   TextCounts patient_counts;
+  Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
+  Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
 };
 
 struct PatientFragment {
@@ -236,6 +238,10 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
       OptionInfo info;
       info.patient_text = Str(entry, "patient_text");
       info.patient_counts = CountText(info.patient_text);
+      if (entry.is_object()) {
+        info.sources = entry.value("sources", Json::array());
+        info.approval = entry.value("approval", Json());
+      }
       auto title = entry.is_object() ? entry.find("title") : entry.end();
       if (!entry.is_object() || (title != entry.end() && !title->is_string())) {
         info.irregular = &entry;
@@ -406,6 +412,8 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
       Add(opt, "cautions", StringListOf(*o, "cautions"));
       if (info.has_involves) Add(opt, "involves", info.involves);
     }
+    Add(opt, "sources", info.sources);
+    if (!info.approval.is_null()) Add(opt, "approval", info.approval);
     options.get_ref<Json::array_t&>().push_back(std::move(opt));
   }
   ApplyRanking(d[kRanking], options);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "clinical/clinical.h"
@@ -266,6 +267,34 @@ void RenderHandoutText(std::ostringstream& o, const Json& r) {
   }
 }
 
+// The evidence labels of the knowledge base (knowledge/README.md), explained once per rendering.
+constexpr std::pair<const char*, const char*> kEvidenceLegend[] = {
+    {"RCT-3", "randomised phase 3 trial in this population"},
+    {"RCT-2", "randomised phase 2 trial"},
+    {"PROSP", "prospective non-randomised, single-arm or registry study"},
+    {"RETRO", "retrospective series or population data"},
+    {"CONS", "expert consensus or guideline statement without high-level data"},
+    {"LABEL", "regulatory label (FDA/EMA indication), not a statement of guideline preference"},
+};
+
+// "ESMO ... 2020 (I, A); ..." from options[].sources, and "FDA approved, EMA off_label: note".
+std::string SourcesText(const Json& opt) {
+  std::string out;
+  for (const auto& s : At(opt, "sources")) {
+    if (!out.empty()) out += "; ";
+    out += S(s, "guideline") + " " + S(s, "year");
+    if (!S(s, "strength").empty()) out += " (" + S(s, "strength") + ")";
+  }
+  return out;
+}
+std::string ApprovalText(const Json& opt) {
+  const Json& a = At(opt, "approval");
+  if (!a.is_object()) return {};
+  std::string out = "FDA " + S(a, "fda") + ", EMA " + S(a, "ema");
+  if (!S(a, "note").empty()) out += ": " + S(a, "note");
+  return out;
+}
+
 }  // namespace
 
 std::string RenderText(const Json& r) {
@@ -300,7 +329,12 @@ std::string RenderText(const Json& r) {
     if (!S(opt, "evidence").empty()) o << "      evidence: " << S(opt, "evidence") << "  (" << Join(At(opt, "citations")) << ")\n";
     if (!At(opt, "side_effects").empty()) o << "      side effects: " << Join(At(opt, "side_effects")) << "\n";
     if (!At(opt, "cautions").empty()) o << "      cautions: " << Join(At(opt, "cautions"), "; ") << "\n";
+    if (!SourcesText(opt).empty()) o << "      sources: " << SourcesText(opt) << "\n";
+    if (!ApprovalText(opt).empty()) o << "      approval: " << ApprovalText(opt) << "\n";
   }
+  o << "  Evidence labels:";
+  for (const auto& [label, meaning] : kEvidenceLegend) o << " " << label << " = " << meaning << ";";
+  o << "\n";
   if (!At(r, "not_recommended").empty()) {
     o << "\nNOT RECOMMENDED\n";
     for (const auto& n : At(r, "not_recommended"))
@@ -394,8 +428,13 @@ std::string RenderHtml(const Json& r) {
       << Escape(Join(At(opt, "citations"))) << "]</p>";
     if (!At(opt, "side_effects").empty()) o << "<p><em>Side effects:</em> " << Escape(Join(At(opt, "side_effects"))) << "</p>";
     if (!At(opt, "cautions").empty()) o << "<p><em>Cautions:</em> " << Escape(Join(At(opt, "cautions"), "; ")) << "</p>";
+    if (!SourcesText(opt).empty()) o << "<p><em>Sources:</em> " << Escape(SourcesText(opt)) << "</p>";
+    if (!ApprovalText(opt).empty()) o << "<p><em>Approval:</em> " << Escape(ApprovalText(opt)) << "</p>";
     o << "</details>\n";
   }
+  o << "<p class=\"muted\"><em>Evidence labels:</em>";
+  for (const auto& [label, meaning] : kEvidenceLegend) o << " <strong>" << label << "</strong> " << Escape(meaning) << ";";
+  o << "</p>\n";
   if (!At(r, "not_recommended").empty()) {
     o << "<h2>Not recommended</h2><ul>\n";
     for (const auto& n : At(r, "not_recommended"))

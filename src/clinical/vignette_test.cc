@@ -239,6 +239,16 @@ void CheckVignette(const fs::path& file) {
   // Invariants of every output (spec §4, Zebra principles).
   for (const auto& o : r["options"]) {
     EXPECT_FALSE(o["citations"].empty()) << label << ": option " << o["id"] << " has no citation";
+    // Spec 4.1: sources with a year on every option, approval on every drug option.
+    EXPECT_TRUE(o.contains("sources") && o["sources"].is_array() && !o["sources"].empty() &&
+                o["sources"][0].contains("year") && o["sources"][0]["year"].is_number())
+        << label << ": option " << o["id"] << " has no sources with a year";
+    for (const char* p : {"ssa.", "prrt.", "targeted.", "chemo.", "immuno."}) {
+      if (o["id"].get<std::string>().rfind(p, 0) == 0) {
+        EXPECT_TRUE(o.contains("approval") && o["approval"].contains("fda") && o["approval"].contains("ema"))
+            << label << ": drug option " << o["id"] << " has no approval";
+      }
+    }
     EXPECT_FALSE(Ids(r["not_recommended"]).count(o["id"].get<std::string>()))
         << label << ": option " << o["id"] << " is both offered and not recommended";
   }

@@ -26,6 +26,8 @@ export interface Option {
   evidence?: string; citations?: string[]; side_effects?: string[]; cautions?: string[];
   involves?: { how?: string; how_often?: string; how_long?: string };
   rank?: number; rank_reason?: string; line?: 'first' | 'second' | 'later' | null;
+  sources?: { guideline: string; year: number; strength: string | null; url: string | null }[];
+  approval?: { fda: string; ema: string; note: string };
 }
 export interface WhatIf {
   field: string; value: unknown; why: 'missing' | 'near_cutoff'; first_choice: string | null;

@@ -69,6 +69,10 @@ export const GROUPS: Group[] = [
       { path: 'tumor.mesoappendix_invasion_mm', label: 'Mesoappendiceal invasion depth', kind: 'number', unit: 'mm', min: 0, max: 100, step: '0.1',
         showIf: (c) => site(c) === 'appendix' },
       { path: 'tumor.lymphovascular_invasion', label: 'Lymphovascular invasion', kind: 'bool' },
+      { path: 'tumor.goblet_cell_adenocarcinoma', label: 'Goblet-cell adenocarcinoma', kind: 'bool', showIf: (c) => site(c) === 'appendix',
+        help: 'An adenocarcinoma, not a NET: it leaves the appendiceal NET pathway.' },
+      { path: 'tumor.minen_aggressive_component', label: 'MiNEN: more aggressive component', kind: 'select',
+        options: o('neuroendocrine', ['non_neuroendocrine', 'Non-neuroendocrine (adenocarcinoma)']) },
     ],
   },
   {
@@ -115,6 +119,9 @@ export const GROUPS: Group[] = [
       { path: 'tumor.progression_months', label: 'Time over which it progressed', kind: 'number', unit: 'months', min: 0, max: 600 },
       { path: 'tumor.tumor_burden', label: 'Tumour burden', kind: 'select', options: o('low', 'moderate', 'high') },
       { path: 'tumor.symptomatic_bulk', label: 'Symptoms from tumour bulk', kind: 'bool' },
+      { path: 'tumor.biomarkers.msi', label: 'MSI / MMR status', kind: 'select', options: o(['msi_h', 'MSI-high or dMMR'], ['mss', 'MSS or pMMR']) },
+      { path: 'tumor.biomarkers.tmb_per_mb', label: 'Tumour mutational burden', kind: 'number', unit: 'mut/Mb', min: 0, max: 1000, step: '0.1' },
+      { path: 'tumor.biomarkers.braf_v600e', label: 'BRAF V600E mutation', kind: 'bool' },
     ],
   },
   {

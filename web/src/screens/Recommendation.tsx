@@ -4,6 +4,7 @@ import type { CaseDoc, Knowledge, Option, Recommendation, WhatIf } from '../api'
 import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import { SEVERITY_ORDER } from '../util';
 import { TrialsPanel } from './TrialsPanel';
+import { EvidenceLegend, OptionSources } from '../EvidenceLegend';
 
 export function optionTitle(k: Knowledge | null, id: string): string {
   return k?.options.find((o) => o.id === id)?.title ?? id;
@@ -59,6 +60,7 @@ function OptionCard({ o, k }: { o: Option; k: Knowledge | null }) {
         <h4>Evidence and citations</h4>
         {o.evidence && <p>Evidence level: {o.evidence}</p>}
         <Citations keys={o.citations} k={k} />
+        <OptionSources o={o} />
       </div>
     </details>
   );
@@ -252,6 +254,7 @@ export function RecommendationView({ rec, k, doc }: { rec: Recommendation; k: Kn
             {rec.options.filter((o) => o.intent === i).sort((a, b) => Number(b.preferred) - Number(a.preferred)).map((o) => <OptionCard key={o.id} o={o} k={k} />)}
           </div>
         ))}
+        {rec.options.length > 0 && <EvidenceLegend />}
       </section>
 
       <TrialsPanel rec={rec} />
