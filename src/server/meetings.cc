@@ -869,7 +869,7 @@ Reply RecordDecision(const Context& ctx, const std::string& case_id, const std::
   const Json* attendees = Find(b, "attendees");
   // Attendees may come from the meeting (checked below, once the meeting is known).
   const bool meeting_may_supply = (meeting_field && meeting_field->is_string()) || amends_field;
-  CheckAttendees(attendees, "$.attendees", !meeting_may_supply, errors);
+  CheckAttendees(attendees, "$.attendees", attendees != nullptr || !meeting_may_supply, errors);
   const Json* notes = Find(b, "notes");
   if (notes && !(notes->is_string() && notes->get<std::string>().size() <= kMaxText))
     errors.Add("$.notes", "must be a string of at most 20000 bytes");
