@@ -312,9 +312,10 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   } else {
     out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
   }
+  // Localised first, so the trial sentence is added in the summary's language.
+  if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
                               options.trials_all);
-  if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
   if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
   else out.output = Render(out.recommendation, options.format);

@@ -464,10 +464,11 @@ struct Server::Impl {
   // Reads and evaluates case text through the engine: the exact bytes `zebra evaluate` prints.
   engine::Result<engine::Evaluation> EvaluateText(std::string_view text, engine::InputKind kind,
                                                   const std::string& as_of = {}, bool what_if = false,
-                                                  const std::string& lang = "en") {
+                                                  const std::string& lang = "en", bool trials_all = false) {
     engine::Options options;
     options.what_if = what_if;
     options.lang = lang;
+    options.trials_all = trials_all;  // ?trials=all: also the studies a known fact rules out (issue 23)
     auto evaluated = engine::Evaluate(*kb, engine::CaseInput{text, kind, as_of}, options);
     metrics.RecordEvaluation(evaluated.has_value());
     return evaluated;
@@ -903,7 +904,8 @@ void Server::Impl::RegisterStatelessRoutes() {
       return SendProblem(call.res, 400, "invalid-parameter", "Invalid parameter", "lang must be en or ar",
                          Json::array({Json{{"path", "lang"}, {"message", "must be en or ar"}}}));
     }
-    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of, what_if == "1", lang);
+    auto evaluated = EvaluateText(call.req.body, engine::InputKind::kAuto, as_of, what_if == "1", lang,
+                                  call.req.get_param_value("trials") == "all");
     if (!evaluated) return SendInputProblem(call, evaluated.error());
     call.res.set_content(std::move(evaluated->output), "application/json");
   });
@@ -1039,7 +1041,8 @@ void Server::Impl::RegisterCaseRoutes() {
     std::string id = call.req.matches[1];
     auto rev = LoadCase(call, id, std::nullopt);
     if (!rev) return;
-    auto evaluated = EvaluateText(rev->case_json, engine::InputKind::kCase);
+    auto evaluated = EvaluateText(rev->case_json, engine::InputKind::kCase, {}, false, "en",
+                                  call.req.get_param_value("trials") == "all");
     if (!evaluated) {
       // Knowledge updates may tighten the schema; a stored case can then stop validating.
       SendProblem(call.res, 409, "case-no-longer-valid", "Stored case does not validate",
