@@ -562,33 +562,23 @@ class Parser {
     return best;
   }
 
-  NodePtr ParseDisjunction() {
-    NodePtr lhs = ParseConjunction();
+  // operand (word operand)*, folded to the left: `or` over conjunctions, `and` over comparisons.
+  template <class Node>
+  NodePtr ParseLeftChain(std::string_view word, NodePtr (Parser::*operand)()) {
+    NodePtr lhs = (this->*operand)();
     int added = 0;
-    while (!error_ && PeekWord("or") && ChainStep(added)) {
+    while (!error_ && PeekWord(word) && ChainStep(added)) {
       size_t start = Next().start;
-      auto n = Make<OrNode>(start);
+      auto n = Make<Node>(start);
       n->lhs = lhs;
-      n->rhs = ParseConjunction();
+      n->rhs = (this->*operand)();
       lhs = n;
     }
     depth_ -= added;
     return lhs;
   }
-
-  NodePtr ParseConjunction() {
-    NodePtr lhs = ParseComparison();
-    int added = 0;
-    while (!error_ && PeekWord("and") && ChainStep(added)) {
-      size_t start = Next().start;
-      auto n = Make<AndNode>(start);
-      n->lhs = lhs;
-      n->rhs = ParseComparison();
-      lhs = n;
-    }
-    depth_ -= added;
-    return lhs;
-  }
+  NodePtr ParseDisjunction() { return ParseLeftChain<OrNode>("or", &Parser::ParseConjunction); }
+  NodePtr ParseConjunction() { return ParseLeftChain<AndNode>("and", &Parser::ParseComparison); }
 
   std::optional<BinaryOp> PeekComparison() const {
     Token t = Peek();
