@@ -21,14 +21,9 @@ using testing::N;
 using testing::Named;
 using testing::S;
 using testing::WithOffset;
+using testing::WithZone;
 
 Time TimeOf(int h, int m, int s) { return testing::LocalTime(h, m, s); }
-Time WithZone(Time t, const char* zone) {
-  t.kind = ZoneKind::kZone;
-  t.zone = FindZone(zone);
-  EXPECT_NE(t.zone, nullptr) << zone;
-  return t;
-}
 
 bool IsTrue(const Value& v) { return v.is(Type::kBoolean) && v.boolean(); }
 bool IsFalse(const Value& v) { return v.is(Type::kBoolean) && !v.boolean(); }

@@ -71,6 +71,13 @@ inline Time WithOffset(Time t, int32_t offset) {
   t.offset_seconds = offset;
   return t;
 }
+// The time in an IANA zone; a failure when the zone is unknown.
+inline Time WithZone(Time t, const char* zone) {
+  t.kind = ZoneKind::kZone;
+  t.zone = FindZone(zone);
+  EXPECT_NE(t.zone, nullptr) << zone;
+  return t;
+}
 inline Value DateTimeOf(int64_t y, int m, int d, Time t) { return Value::FromDateTime(DateTime{DateFromCivil(y, m, d), t}); }
 
 // A FEEL function value backed by a C++ lambda (for sort's precedes, list replace's match).

@@ -52,9 +52,8 @@ class Parser {
     for (size_t i = 0; i < scope.names().size(); ++i) AddKnown(scope.names()[i]);
   }
 
-  tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionRoot() {
-    auto root = std::make_shared<Root>();
-    root->body = ParseExpression();
+  // The whole text must have been read: anything left is an error at its first token.
+  tl::expected<std::shared_ptr<const Root>, Diagnostic> Finish(std::shared_ptr<Root> root) {
     if (!error_) {
       Token t = Peek();
       if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
@@ -64,6 +63,12 @@ class Parser {
     return root;
   }
 
+  tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionRoot() {
+    auto root = std::make_shared<Root>();
+    root->body = ParseExpression();
+    return Finish(std::move(root));
+  }
+
   tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseUnaryTestsRoot() {
     auto root = std::make_shared<Root>();
     PushScope();
@@ -71,13 +76,7 @@ class Parser {
     root->input_slot = input_slot_;
     in_unary_tests_ = true;
     root->body = ParseUnaryTests();
-    if (!error_) {
-      Token t = Peek();
-      if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
-    }
-    if (error_) return tl::unexpected(MakeDiagnostic());
-    root->locals = max_locals_;
-    return root;
+    return Finish(std::move(root));
   }
 
  private:
