@@ -1,13 +1,13 @@
 #include "api/api.h"
-#include "api/handlers.h"
-#include "api/metrics.h"
+
+#include <fmt/format.h>
 
 #include <cctype>
 #include <ctime>
 #include <iostream>
 
-#include <fmt/format.h>
-
+#include "api/handlers.h"
+#include "api/metrics.h"
 #include "json/json_parse.h"
 
 namespace zebra::api {
@@ -78,13 +78,14 @@ store::Result<void> Services::ProbeWrite() {
 
 std::int64_t Services::Now() const {
   if (now_unix) return now_unix();
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void Services::Log(const std::string& line) const {
-  if (log) log(line);
-  else std::cerr << line << "\n";
+  if (log)
+    log(line);
+  else
+    std::cerr << line << "\n";
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
@@ -93,21 +94,36 @@ std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 
 const char* StatusTitle(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 411: return "Length Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return status < 500 ? "Client Error" : "Server Error";
+    case 400:
+      return "Bad Request";
+    case 411:
+      return "Length Required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 500 ? "Client Error" : "Server Error";
   }
 }
 

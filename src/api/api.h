@@ -19,14 +19,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tl/expected.hpp>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <tl/expected.hpp>
 
 #include "engine/engine.h"
 #include "store/store.h"
@@ -63,8 +62,8 @@ class Headers {
 struct Principal {
   store::User user;
   bool via_session = false;
-  std::string csrf_token;    // the session's, when via_session
-  std::string session_hash;  // SHA-256 of the cookie value
+  std::string csrf_token;                // the session's, when via_session
+  std::string session_hash;              // SHA-256 of the cookie value
   std::optional<store::ApiToken> token;  // when signed in with an API token
 };
 
@@ -130,7 +129,7 @@ struct Config {
 // GET of a FHIR URL with a bearer token (CDS Hooks fhirServer): the body, or why it failed.
 // `allow_http` permits http to hosts other than loopback (insecure dev mode only).
 using FhirFetchFn = std::function<tl::expected<std::string, std::string>(const std::string& url,
-                                                                        const std::string& token, bool allow_http)>;
+                                                                         const std::string& token, bool allow_http)>;
 
 // Everything a handler may use. One per server, shared by every request (thread-safe parts).
 struct Services {
@@ -145,8 +144,8 @@ struct Services {
   RateLimiter* write_limiter = nullptr;
   Config config;
   std::string openapi_text, knowledge_text, demo_cases_text;
-  std::string dummy_hash;  // equalises sign-in timing for unknown users
-  FhirFetchFn fhir_fetch;  // the transport's HTTP client
+  std::string dummy_hash;                       // equalises sign-in timing for unknown users
+  FhirFetchFn fhir_fetch;                       // the transport's HTTP client
   std::function<void(const std::string&)> log;  // one log line
   std::function<std::int64_t()> now_unix;       // the clock (seconds since the epoch)
 

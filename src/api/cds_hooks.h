@@ -1,5 +1,5 @@
-// CDS Hooks 2.0 services (https://cds-hooks.hl7.org/2.0/) as a request -> response layer; the
-// HTTP server only routes to these functions.
+// CDS Hooks 2.0 services (https://cds-hooks.hl7.org/2.0/) as a request -> response layer, without
+// HTTP: the routes (HandleCdsService, ... in api/handlers.h) only add CORS and call these functions.
 //
 //  - net-tumor-board (hook patient-view): case-readiness card (what the board still needs),
 //    options-summary card, one card per critical or warning alert.

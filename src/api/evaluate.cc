@@ -36,20 +36,22 @@ bool ValidAsOf(Response& res, const Request& req, Services& s, std::string& as_o
 
 Response HandleHealth(const Request& /*req*/, Services& s) {
   Response res;
-    auto ping = s.store->Ping();
-    // Reads are refused when they cannot be audited, so a store that cannot write is unavailable.
-    auto writable = ping ? s.ProbeWrite() : store::Result<void>(tl::unexpected(ping.error()));
-    const bool ok = ping && writable;
-    Json out = Json::object();
-    out["status"] = ok ? "ok" : "unavailable";
-    out["store"] = std::string(s.store->Kind());
-    out["store_readable"] = ping.has_value();
-    out["store_writable"] = writable.has_value();
-    out["knowledge_version"] = s.kb->version();
-    out["engine_version"] = ZEBRA_VERSION;
-    if (!ping) s.Log("zebra serve: store ping failed: " + ping.error());
-    else if (!writable) s.Log("zebra serve: store write probe failed: " + writable.error());
-    SendJson(res, ok ? 200 : 503, out);
+  auto ping = s.store->Ping();
+  // Reads are refused when they cannot be audited, so a store that cannot write is unavailable.
+  auto writable = ping ? s.ProbeWrite() : store::Result<void>(tl::unexpected(ping.error()));
+  const bool ok = ping && writable;
+  Json out = Json::object();
+  out["status"] = ok ? "ok" : "unavailable";
+  out["store"] = std::string(s.store->Kind());
+  out["store_readable"] = ping.has_value();
+  out["store_writable"] = writable.has_value();
+  out["knowledge_version"] = s.kb->version();
+  out["engine_version"] = ZEBRA_VERSION;
+  if (!ping)
+    s.Log("zebra serve: store ping failed: " + ping.error());
+  else if (!writable)
+    s.Log("zebra serve: store write probe failed: " + writable.error());
+  SendJson(res, ok ? 200 : 503, out);
   return res;
 }
 
@@ -67,50 +69,50 @@ Response HandleMetrics(const Request& /*req*/, Services& s) {
 
 Response HandleEvaluate(const Request& req, Services& s) {
   Response res;
-    std::string as_of;
-    if (!ValidAsOf(res, req, s, as_of)) return res;
-    const std::string what_if = req.Query("what_if");
-    if (!what_if.empty() && what_if != "0" && what_if != "1") {
-      s.metrics->RecordEvaluation(false);
-      SendProblem(res, 400, "invalid-parameter", "Invalid parameter", "what_if must be 0 or 1",
-                  Json::array({Json{{"path", "what_if"}, {"message", "must be 0 or 1"}}}));
-      return res;
-    }
-    // ?lang=ar: the patient summary and option grid in Arabic (clinician texts stay English).
-    std::string lang = req.HasQuery("lang") ? req.Query("lang") : "en";
-    if (lang != "en" && lang != "ar") {
-      s.metrics->RecordEvaluation(false);
-      return SendProblem(res, 400, "invalid-parameter", "Invalid parameter", "lang must be en or ar",
-                         Json::array({Json{{"path", "lang"}, {"message", "must be en or ar"}}}));
-    }
-    auto evaluated = EvaluateText(s, req.body, engine::InputKind::kAuto, as_of, what_if == "1", lang);
-    if (!evaluated) return SendInputProblem(res, evaluated.error());
-    res.SetContent(std::move(evaluated->output), "application/json");
+  std::string as_of;
+  if (!ValidAsOf(res, req, s, as_of)) return res;
+  const std::string what_if = req.Query("what_if");
+  if (!what_if.empty() && what_if != "0" && what_if != "1") {
+    s.metrics->RecordEvaluation(false);
+    SendProblem(res, 400, "invalid-parameter", "Invalid parameter", "what_if must be 0 or 1",
+                Json::array({Json{{"path", "what_if"}, {"message", "must be 0 or 1"}}}));
+    return res;
+  }
+  // ?lang=ar: the patient summary and option grid in Arabic (clinician texts stay English).
+  std::string lang = req.HasQuery("lang") ? req.Query("lang") : "en";
+  if (lang != "en" && lang != "ar") {
+    s.metrics->RecordEvaluation(false);
+    return SendProblem(res, 400, "invalid-parameter", "Invalid parameter", "lang must be en or ar",
+                       Json::array({Json{{"path", "lang"}, {"message", "must be en or ar"}}}));
+  }
+  auto evaluated = EvaluateText(s, req.body, engine::InputKind::kAuto, as_of, what_if == "1", lang);
+  if (!evaluated) return SendInputProblem(res, evaluated.error());
+  res.SetContent(std::move(evaluated->output), "application/json");
   return res;
 }
 
 Response HandleValidate(const Request& req, Services& s) {
   Response res;
-    auto c = engine::ReadCase(*s.kb, req.body);
-    Json out = Json::object();
-    out["valid"] = c.has_value();
-    out["errors"] = c ? Json::array() : ErrorList(c.error());
-    SendJson(res, 200, out);
+  auto c = engine::ReadCase(*s.kb, req.body);
+  Json out = Json::object();
+  out["valid"] = c.has_value();
+  out["errors"] = c ? Json::array() : ErrorList(c.error());
+  SendJson(res, 200, out);
   return res;
 }
 
 Response HandleFhirMap(const Request& req, Services& s) {
   Response res;
-    std::string as_of;
-    if (!ValidAsOf(res, req, s, as_of)) return res;
-    auto mapped = engine::MapFhir(*s.kb, req.body, as_of);
-    if (!mapped) {
-      return SendInputProblem(res, mapped.error());
-    }
-    Json out = Json::object();
-    out["case"] = mapped->case_json;
-    out["report"] = mapped->report;
-    res.SetContent(out.dump(2) + "\n", "application/json");
+  std::string as_of;
+  if (!ValidAsOf(res, req, s, as_of)) return res;
+  auto mapped = engine::MapFhir(*s.kb, req.body, as_of);
+  if (!mapped) {
+    return SendInputProblem(res, mapped.error());
+  }
+  Json out = Json::object();
+  out["case"] = mapped->case_json;
+  out["report"] = mapped->report;
+  res.SetContent(out.dump(2) + "\n", "application/json");
   return res;
 }
 
@@ -122,12 +124,12 @@ Response HandleKnowledge(const Request& /*req*/, Services& s) {
 
 Response HandleKnowledgeModel(const Request& req, Services& s) {
   Response res;
-    const std::string* source = s.kb->model_source(req.PathParam("name"));
-    if (!source) {
-      SendProblem(res, 404, "not-found", "Not found", "no knowledge model with that name");
-      return res;
-    }
-    res.SetContent(*source, "application/xml");
+  const std::string* source = s.kb->model_source(req.PathParam("name"));
+  if (!source) {
+    SendProblem(res, 404, "not-found", "Not found", "no knowledge model with that name");
+    return res;
+  }
+  res.SetContent(*source, "application/xml");
   return res;
 }
 

@@ -21,12 +21,12 @@ bool IsJsonMediaType(std::string_view value);
 
 // ---- session.cc: sign-in, API tokens, OpenID Connect ---------------------------------------------
 
-Response HandleLogin(const Request& req, Services& s);           // POST /v1/session
-Response HandleSessionInfo(const Request& req, Services& s);     // GET /v1/session
-Response HandleLogout(const Request& req, Services& s);          // DELETE /v1/session
-Response HandleCreateToken(const Request& req, Services& s);     // POST /v1/tokens
-Response HandleListTokens(const Request& req, Services& s);      // GET /v1/tokens
-Response HandleRevokeToken(const Request& req, Services& s);     // DELETE /v1/tokens/{id}
+Response HandleLogin(const Request& req, Services& s);             // POST /v1/session
+Response HandleSessionInfo(const Request& req, Services& s);       // GET /v1/session
+Response HandleLogout(const Request& req, Services& s);            // DELETE /v1/session
+Response HandleCreateToken(const Request& req, Services& s);       // POST /v1/tokens
+Response HandleListTokens(const Request& req, Services& s);        // GET /v1/tokens
+Response HandleRevokeToken(const Request& req, Services& s);       // DELETE /v1/tokens/{id}
 Response HandleOidcConfigPublic(const Request& req, Services& s);  // GET /v1/oidc/config-public
 Response HandleOidcLogin(const Request& req, Services& s);         // GET /v1/oidc/login
 Response HandleOidcCallback(const Request& req, Services& s);      // GET /v1/oidc/callback
@@ -45,23 +45,23 @@ Response HandleDemoCases(const Request& req, Services& s);       // GET /v1/demo
 
 // ---- cases.cc: stored cases, evaluations, decisions, audit ---------------------------------------
 
-Response HandleListCases(const Request& req, Services& s);       // GET /v1/cases
-Response HandleCreateCase(const Request& req, Services& s);      // POST /v1/cases
-Response HandleUpdateCase(const Request& req, Services& s);      // PUT /v1/cases/{id}
-Response HandleGetCase(const Request& req, Services& s);         // GET /v1/cases/{id}
-Response HandleListRevisions(const Request& req, Services& s);   // GET /v1/cases/{id}/revisions
-Response HandleListEvaluations(const Request& req, Services& s); // GET /v1/cases/{id}/evaluations
-Response HandleReevaluate(const Request& req, Services& s);      // POST /v1/cases/{id}/evaluations
-Response HandleReplay(const Request& req, Services& s);          // POST /v1/cases/{id}/evaluations/{eid}/replay
-Response HandleAddDecision(const Request& req, Services& s);     // POST /v1/cases/{id}/decision
-Response HandleListDecisions(const Request& req, Services& s);   // GET /v1/cases/{id}/decisions
-Response HandleCaseAudit(const Request& req, Services& s);       // GET /v1/cases/{id}/audit
+Response HandleListCases(const Request& req, Services& s);        // GET /v1/cases
+Response HandleCreateCase(const Request& req, Services& s);       // POST /v1/cases
+Response HandleUpdateCase(const Request& req, Services& s);       // PUT /v1/cases/{id}
+Response HandleGetCase(const Request& req, Services& s);          // GET /v1/cases/{id}
+Response HandleListRevisions(const Request& req, Services& s);    // GET /v1/cases/{id}/revisions
+Response HandleListEvaluations(const Request& req, Services& s);  // GET /v1/cases/{id}/evaluations
+Response HandleReevaluate(const Request& req, Services& s);       // POST /v1/cases/{id}/evaluations
+Response HandleReplay(const Request& req, Services& s);           // POST /v1/cases/{id}/evaluations/{eid}/replay
+Response HandleAddDecision(const Request& req, Services& s);      // POST /v1/cases/{id}/decision
+Response HandleListDecisions(const Request& req, Services& s);    // GET /v1/cases/{id}/decisions
+Response HandleCaseAudit(const Request& req, Services& s);        // GET /v1/cases/{id}/audit
 
 // ---- cds_hooks.cc: CDS Hooks 2.0 ------------------------------------------------------------------
 
-Response HandleCdsPreflight(const Request& req, Services& s);  // OPTIONS /cds-services[/{id}[/feedback]]
-Response HandleCdsDiscovery(const Request& req, Services& s);  // GET /cds-services
-Response HandleCdsService(const Request& req, Services& s);    // POST /cds-services/{id}
+Response HandleCdsPreflight(const Request& req, Services& s);      // OPTIONS /cds-services[/{id}[/feedback]]
+Response HandleCdsDiscovery(const Request& req, Services& s);      // GET /cds-services
+Response HandleCdsService(const Request& req, Services& s);        // POST /cds-services/{id}
 Response HandleCdsFeedbackRoute(const Request& req, Services& s);  // POST /cds-services/{id}/feedback
 
 // ---- shared by evaluate.cc and cases.cc ------------------------------------------------------------

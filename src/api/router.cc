@@ -1,7 +1,7 @@
 // Route matching by path segments (no regular expressions) and authorisation.
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "api/api.h"
 #include "api/metrics.h"
@@ -13,18 +13,24 @@ namespace {
 
 int RoleRank(store::Role role) {
   switch (role) {
-    case store::Role::kViewer: return 1;
-    case store::Role::kCoordinator: return 2;
-    case store::Role::kClinician: return 3;
+    case store::Role::kViewer:
+      return 1;
+    case store::Role::kCoordinator:
+      return 2;
+    case store::Role::kClinician:
+      return 3;
   }
   return 0;
 }
 
 int RequiredRank(Access access) {
   switch (access) {
-    case Access::kCoordinator: return 2;
-    case Access::kClinician: return 3;
-    default: return 1;
+    case Access::kCoordinator:
+      return 2;
+    case Access::kClinician:
+      return 3;
+    default:
+      return 1;
   }
 }
 
@@ -49,7 +55,8 @@ bool ParamValueOk(std::string_view name, std::string_view value) {
 }
 
 // Does `path` fit `pattern` segment by segment? Fills `params` when it does.
-bool MatchPath(std::string_view pattern, std::string_view path, std::map<std::string, std::string, std::less<>>& params) {
+bool MatchPath(std::string_view pattern, std::string_view path,
+               std::map<std::string, std::string, std::less<>>& params) {
   if (pattern.empty() || path.empty() || pattern.front() != '/' || path.front() != '/') return false;
   std::map<std::string, std::string, std::less<>> found;
   std::size_t p = 1, q = 1;
@@ -90,7 +97,8 @@ tl::expected<std::optional<Principal>, std::string> AuthenticateRequest(const Re
     if (!*found || (*found)->user.disabled) return std::optional<Principal>();
     // last_used_at is kept to the hour: one write per token per hour, not per request.
     if (now - (*found)->token.last_used_unix >= 3600) {
-      if (auto r = s.store->TouchApiToken(token_hash, now); !r) s.Log("zebra serve: token use not recorded: " + r.error());
+      if (auto r = s.store->TouchApiToken(token_hash, now); !r)
+        s.Log("zebra serve: token use not recorded: " + r.error());
     }
     return std::optional<Principal>(Principal{(*found)->user, false, "", "", (*found)->token});
   }
@@ -113,10 +121,10 @@ std::optional<Response> OverRateLimit(const std::string& method, const Principal
   const std::int64_t wait = limiter.Take("user:" + std::to_string(who.user.id), RateLimiter::Clock::now());
   if (wait == 0) return std::nullopt;
   s.metrics->RecordRateLimited(write);
-  Response res = Problem(429, "rate-limited", "Too many requests",
-                         fmt::format("more than {} {} per minute; try again in {} seconds",
-                                     write ? s.config.writes_per_minute : s.config.reads_per_minute,
-                                     write ? "writes" : "reads", wait));
+  Response res = Problem(
+      429, "rate-limited", "Too many requests",
+      fmt::format("more than {} {} per minute; try again in {} seconds",
+                  write ? s.config.writes_per_minute : s.config.reads_per_minute, write ? "writes" : "reads", wait));
   res.SetHeader("Retry-After", std::to_string(wait));
   return res;
 }

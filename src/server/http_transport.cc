@@ -1,8 +1,9 @@
 #include "server/http_transport.h"
 
-#include <httplib.h>
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fmt/format.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -12,8 +13,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "api/metrics.h"
 #include "auth/auth.h"
@@ -136,7 +135,8 @@ struct HttpTransport::Impl {
     if (req.get_header_value_count("Range") > 1 || req.get_header_value("Range").find(',') != std::string::npos)
       return refuse(416, "range-not-satisfiable", "at most one byte range may be requested");
     if (req.has_header("Content-Encoding"))
-      return refuse(415, "unsupported-content-encoding", "compressed request bodies (Content-Encoding) are not accepted");
+      return refuse(415, "unsupported-content-encoding",
+                    "compressed request bodies (Content-Encoding) are not accepted");
     return false;
   }
 
@@ -174,9 +174,9 @@ struct HttpTransport::Impl {
       services.metrics->RecordEvaluation(false);
       response = api::Response{};
       response.status = 500;
-      response.SetContent(api::Dump(api::ProblemJson(500, "internal", "Internal error",
-                                                     "the request could not be completed")),
-                          kProblemType);
+      response.SetContent(
+          api::Dump(api::ProblemJson(500, "internal", "Internal error", "the request could not be completed")),
+          kProblemType);
     }
     if (mark) mark->route = request.route;
     Write(std::move(response), res);
@@ -228,9 +228,9 @@ void HttpTransport::Impl::Configure() {
     if (const DeadlineStream* strm = DeadlineServer::CurrentStream(); strm != nullptr && strm->HeaderTooLarge()) {
       res.status = 431;
       res.set_header("Connection", "close");
-      res.set_content(api::ProblemJson(431, "header-fields-too-large", StatusTitle(431),
-                                       fmt::format("the request line and headers may be at most {} bytes",
-                                                   options.max_header_bytes))
+      res.set_content(api::ProblemJson(
+                          431, "header-fields-too-large", StatusTitle(431),
+                          fmt::format("the request line and headers may be at most {} bytes", options.max_header_bytes))
                           .dump(),
                       kProblemType);
       return httplib::Server::HandlerResponse::Handled;
@@ -238,11 +238,11 @@ void HttpTransport::Impl::Configure() {
     if (const DeadlineStream* strm = DeadlineServer::CurrentStream(); strm != nullptr && strm->TimedOut()) {
       res.status = 408;
       res.set_header("Connection", "close");
-      res.set_content(api::ProblemJson(408, "request-timeout", StatusTitle(408),
-                                       fmt::format("the request did not arrive within {} s",
-                                                   options.request_timeout_seconds))
-                          .dump(),
-                      kProblemType);
+      res.set_content(
+          api::ProblemJson(408, "request-timeout", StatusTitle(408),
+                           fmt::format("the request did not arrive within {} s", options.request_timeout_seconds))
+              .dump(),
+          kProblemType);
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!res.body.empty() || res.status == 401) return httplib::Server::HandlerResponse::Unhandled;
@@ -266,7 +266,8 @@ void HttpTransport::Impl::Configure() {
     double seconds = 0;
     std::string route = "unmatched";
     if (mark) {
-      if (mark->started) seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - mark->start).count();
+      if (mark->started)
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - mark->start).count();
       if (!mark->route.empty()) route = mark->route;
     }
     // cpp-httplib refuses an oversized body before any route handler runs.
@@ -285,8 +286,8 @@ void HttpTransport::Impl::Configure() {
       j["duration_ms"] = std::round(seconds * 1e6) / 1e3;
       services.Log(api::Dump(j));
     } else {
-      services.Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", api::NowRfc3339(),
-                               req.method, route, res.status, seconds * 1000));
+      services.Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", api::NowRfc3339(), req.method,
+                               route, res.status, seconds * 1000));
     }
     if (mark) *mark = {};
   });
@@ -314,8 +315,7 @@ tl::expected<int, std::string> HttpTransport::Bind(const std::string& host, int 
     bound = impl_->http.bind_to_any_port(host);
     if (bound <= 0) return tl::unexpected("cannot bind to " + host);
   } else if (!impl_->http.bind_to_port(host, port)) {
-    return tl::unexpected(
-        fmt::format("cannot listen on {}:{}: address already in use (or not available)", host, port));
+    return tl::unexpected(fmt::format("cannot listen on {}:{}: address already in use (or not available)", host, port));
   }
   WidenListenBacklog(bound);
   return bound;

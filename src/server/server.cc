@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -9,11 +10,9 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "api/api.h"
 #include "api/login_throttle.h"
@@ -47,9 +46,9 @@ struct Server::Impl {
   std::shared_ptr<const engine::Knowledge> kb;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::JwtVerifier> verifier;
-  std::unique_ptr<auth::OidcClient> oidc;  // --oidc-config
-  std::unique_ptr<api::LoginThrottle> user_throttle;     // failed sign-ins per username
-  std::unique_ptr<api::LoginThrottle> address_throttle;  // failed sign-ins per client address
+  std::unique_ptr<auth::OidcClient> oidc;                         // --oidc-config
+  std::unique_ptr<api::LoginThrottle> user_throttle;              // failed sign-ins per username
+  std::unique_ptr<api::LoginThrottle> address_throttle;           // failed sign-ins per client address
   std::unique_ptr<api::RateLimiter> read_limiter, write_limiter;  // per principal
   api::Metrics metrics;
   api::Services services;  // what handlers see; points into the members above
@@ -74,8 +73,10 @@ struct Server::Impl {
       out = api::Dump(j);
     }
     std::lock_guard lock(log_mutex);
-    if (options.log) options.log(out);
-    else std::cerr << out << "\n";
+    if (options.log)
+      options.log(out);
+    else
+      std::cerr << out << "\n";
   }
 
   // The route table: the built-in routes, then the web application for every other GET.
@@ -234,8 +235,9 @@ tl::expected<void, std::string> Server::Impl::CheckDemoMarking() {
   const bool demo_store = first_action == "store.demo";
   if (!options.demo) {
     if (demo_store)
-      return tl::unexpected(std::string("this store was created with --demo: its accounts have the published demo "
-                                        "password. Serve it with --demo, or use a new store for real patients"));
+      return tl::unexpected(
+          std::string("this store was created with --demo: its accounts have the published demo "
+                      "password. Serve it with --demo, or use a new store for real patients"));
     return {};
   }
   if (demo_store) return {};
@@ -244,10 +246,12 @@ tl::expected<void, std::string> Server::Impl::CheckDemoMarking() {
   auto users = store->ListUsers();
   if (!users) return tl::unexpected("store: " + users.error());
   if (!first_action.empty() || !cases->empty() || !users->empty())
-    return tl::unexpected(std::string("--demo refused: this store already holds data and was not created as a demo "
-                                      "store (--demo would add accounts with a published password). Use --demo only "
-                                      "with a new store, e.g. --db sqlite:demo.db"));
-  if (auto r = store->AppendAudit("system", "store.demo", "", "created as a demo store (demo accounts, demo cases)"); !r)
+    return tl::unexpected(
+        std::string("--demo refused: this store already holds data and was not created as a demo "
+                    "store (--demo would add accounts with a published password). Use --demo only "
+                    "with a new store, e.g. --db sqlite:demo.db"));
+  if (auto r = store->AppendAudit("system", "store.demo", "", "created as a demo store (demo accounts, demo cases)");
+      !r)
     return tl::unexpected("store: " + r.error());
   return {};
 }
@@ -285,8 +289,6 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
   return {};
 }
 
-
-
 // Server::Impl is complete here; the public class forwards to it.
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
@@ -316,8 +318,9 @@ tl::expected<void, std::string> Server::Start() {
   s.services.verifier = s.verifier.get();
   s.services.oidc = s.oidc.get();
   if (s.options.insecure_dev) {
-    s.Log("zebra serve: WARNING: --insecure-dev is on. CDS Hooks JWTs are NOT verified and the stateless "
-          "routes need no sign-in. Never use this with real patient data or on a shared network.");
+    s.Log(
+        "zebra serve: WARNING: --insecure-dev is on. CDS Hooks JWTs are NOT verified and the stateless "
+        "routes need no sign-in. Never use this with real patient data or on a shared network.");
   } else if (!s.verifier) {
     s.Log("zebra serve: no --jwt-config given; CDS Hooks service calls are refused (401).");
   }
@@ -343,8 +346,10 @@ void Server::Stop() {
 std::vector<RouteInfo> Server::Routes() const {
   std::vector<RouteInfo> out;
   if (impl_->router.routes().empty()) {
-    // Routes are registered at Start(); a fresh server lists the built-in table.
-    for (const auto& r : api::CoreRoutes()) out.push_back({r.method, r.path});
+    // Routes are registered at Start(); a fresh server registers them on a scratch instance.
+    Impl scratch;
+    scratch.RegisterRoutes();
+    for (const auto& r : scratch.router.routes()) out.push_back({r.method, r.path});
     return out;
   }
   for (const auto& r : impl_->router.routes()) out.push_back({r.method, r.path});
