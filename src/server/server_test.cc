@@ -352,6 +352,9 @@ TEST_F(ServerTest, EvaluateWithAllTrials) {
   EXPECT_EQ(a["trials_excluded"].size(), a["trials_registry"]["excluded"].get<size_t>());
   for (const auto& t : a["trials_excluded"]) EXPECT_FALSE(t["reasons"].empty()) << t.dump();
   EXPECT_EQ(a["trials"], plain["trials"]);
+  Reply bad = Call("POST", "/v1/evaluate?trials=some", DemoCase(), viewer_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.JsonBody()["errors"][0]["path"], "trials") << bad.body;
 }
 
 TEST_F(ServerTest, EvaluateFhirBundleAsTheCliDoes) {
