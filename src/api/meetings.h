@@ -16,7 +16,7 @@
 
 #include "store/store.h"
 
-namespace zebra::server::board {
+namespace zebra::api::board {
 
 using Json = nlohmann::ordered_json;
 
@@ -99,4 +99,4 @@ struct MeetingCheck {
 MeetingCheck CheckMeeting(const std::string& body, bool put,
                           const std::function<std::optional<bool>(const std::string&)>& case_exists);
 
-}  // namespace zebra::server::board
+}  // namespace zebra::api::board

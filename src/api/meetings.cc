@@ -1,4 +1,4 @@
-#include "server/meetings.h"
+#include "api/meetings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 
 #include "json/json_parse.h"
 
-namespace zebra::server::board {
+namespace zebra::api::board {
 namespace {
 
 constexpr std::size_t kMaxText = 20000;       // notes, reason (bytes)
@@ -1121,4 +1121,4 @@ Reply ListCases(const Context& ctx, const Params& params) {
   return r;
 }
 
-}  // namespace zebra::server::board
+}  // namespace zebra::api::board

@@ -1,12 +1,12 @@
 // The transport-free pieces of meetings.cc: summaries, readiness, decision status and meeting
 // checks, on hand-made inputs (the HTTP behaviour is in server_test.cc).
-#include "server/meetings.h"
+#include "api/meetings.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-namespace zebra::server::board {
+namespace zebra::api::board {
 namespace {
 
 TEST(CaseOneLine, SummarisesSiteGradeStageAndScenario) {
@@ -100,4 +100,4 @@ TEST(CheckMeeting, NormalisesAndLocatesErrors) {
 }
 
 }  // namespace
-}  // namespace zebra::server::board
+}  // namespace zebra::api::board
