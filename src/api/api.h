@@ -39,6 +39,10 @@ namespace zebra::api {
 
 using Json = nlohmann::ordered_json;
 
+namespace board {
+class FactsCache;
+}  // namespace board
+
 class Metrics;
 class LoginThrottle;
 class RateLimiter;
@@ -146,6 +150,7 @@ struct Services {
   std::string openapi_text, knowledge_text, demo_cases_text;
   std::string dummy_hash;                       // equalises sign-in timing for unknown users
   FhirFetchFn fhir_fetch;                       // the transport's HTTP client
+  board::FactsCache* board_cache = nullptr;     // summaries of stored evaluations (meetings.h); optional
   std::function<void(const std::string&)> log;  // one log line
   std::function<std::int64_t()> now_unix;       // the clock (seconds since the epoch)
 

@@ -1,6 +1,7 @@
-// Stored cases: revisions, evaluations (each stored with its exact output bytes), replay,
-// tumour-board decisions and the case's audit trail. Every answer that reveals stored data is
-// audited first; when the audit entry cannot be written the answer is refused (503).
+// Stored cases: revisions, evaluations (each stored with its exact output bytes), replay and the
+// case's audit trail (the case list and decisions are in meetings_routes.cc). Every answer that
+// reveals stored data is audited first; when the audit entry cannot be written the answer is
+// refused (503).
 #include <fmt/format.h>
 
 #include <string>
@@ -11,8 +12,6 @@
 
 namespace zebra::api {
 namespace {
-
-constexpr std::size_t kMaxDecisionTextBytes = 20000;
 
 Json ParseStored(const std::string& text) {
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -114,29 +113,6 @@ bool IsRevisionNumber(std::string_view text) {
 Response HandleCreateCase(const Request& req, Services& s) { return WriteCase(req, s, true); }
 Response HandleUpdateCase(const Request& req, Services& s) { return WriteCase(req, s, false); }
 
-Response HandleListCases(const Request& req, Services& s) {
-  Response res;
-  auto list = s.store->ListCases();
-  if (!list) return SendStoreFailure(res, req, s, list.error());
-  Json cases = Json::array();
-  for (const auto& summary : *list) {
-    Json c = Json::object();
-    c["id"] = summary.case_id;
-    c["label"] = summary.label;
-    c["revision"] = summary.latest_revision;
-    c["updated_at"] = summary.updated_at;
-    c["updated_by"] = summary.updated_by;
-    c["status"] = summary.status;
-    c["last_evaluation"] = summary.last_evaluation_id
-                               ? Json{{"id", *summary.last_evaluation_id}, {"at", summary.last_evaluated_at}}
-                               : Json();
-    cases.push_back(std::move(c));
-  }
-  if (!AuditOrRefuse(res, req, s, "case.list", "", Plural(list->size(), "case"))) return res;
-  SendJson(res, 200, Json{{"cases", cases}});
-  return res;
-}
-
 Response HandleGetCase(const Request& req, Services& s) {
   Response res;
   std::string id = req.PathParam("id");
@@ -234,101 +210,6 @@ Response HandleReplay(const Request& req, Services& s) {
   out["current_knowledge_version"] = s.kb->version();
   out["recommendation"] = ParseStored(now);
   SendJson(res, 200, out);
-  return res;
-}
-
-Response HandleAddDecision(const Request& req, Services& s) {
-  Response res;
-  std::string id = req.PathParam("id");
-  auto body = ParseBody(req.body);
-  Json errors = Json::array();
-  auto err = [&](const std::string& path, const std::string& message) {
-    errors.push_back({{"path", path}, {"message", message}});
-  };
-
-  if (!body || !body->is_object()) {
-    err("$", "must be a JSON object {\"option_id\", \"attendees\", \"notes\"}");
-  } else {
-    for (const auto& [key, value] : body->items()) {
-      if (key != "option_id" && key != "attendees" && key != "notes") err("$." + key, "is not a known field");
-    }
-    auto option = body->find("option_id");
-    if (option == body->end() || !option->is_string())
-      err("$.option_id", "is required (a catalogue option id)");
-    else if (!s.kb->HasOption(option->get<std::string>()))
-      err("$.option_id", "is not an option id of the catalogue");
-    auto attendees = body->find("attendees");
-    if (attendees == body->end() || !attendees->is_array() || attendees->empty()) {
-      err("$.attendees", "is required (a non-empty list of {role, name})");
-    } else if (attendees->size() > 100) {
-      err("$.attendees", "has more than 100 entries");
-    } else {
-      for (std::size_t i = 0; i < attendees->size(); ++i) {
-        const Json& a = (*attendees)[i];
-        std::string at = "$.attendees[" + std::to_string(i) + "]";
-        if (!a.is_object()) {
-          err(at, "must be an object {role, name}");
-          continue;
-        }
-        for (const auto& [key, value] : a.items())
-          if (key != "role" && key != "name") err(at + "." + key, "is not a known field");
-        for (const char* key : {"role", "name"}) {
-          auto it = a.find(key);
-          if (it == a.end() || !it->is_string() || it->get<std::string>().empty() ||
-              it->get<std::string>().size() > 200)
-            err(at + "." + key, "is required (1 to 200 characters)");
-        }
-      }
-    }
-    auto notes = body->find("notes");
-    if (notes != body->end() && !(notes->is_string() && notes->get<std::string>().size() <= kMaxDecisionTextBytes))
-      err("$.notes", "must be a string of at most 20000 bytes");
-  }
-  if (!errors.empty()) {
-    SendProblem(res, 400, "invalid-decision", "Invalid decision", Plural(errors.size(), "problem"), errors);
-    return res;
-  }
-  auto rev = LoadCase(res, req, s, id, std::nullopt);
-  if (!rev) return res;
-  Json decision = Json::object();
-  decision["option_id"] = (*body)["option_id"];
-  decision["attendees"] = (*body)["attendees"];
-  decision["notes"] = body->value("notes", "");
-  store::Decision d;
-  d.case_id = id;
-  d.case_revision = rev->revision;
-  d.decision_json = decision.dump();
-  d.created_by = req.Actor();
-  auto added = s.store->AddDecision(d);
-  if (!added) return SendStoreFailure(res, req, s, added.error());
-  Json out = Json::object();
-  out["id"] = added->id;
-  out["case_revision"] = added->case_revision;
-  out["created_at"] = added->created_at;
-  out["created_by"] = added->created_by;
-  out["decision"] = decision;
-  SendJson(res, 201, out);
-  return res;
-}
-
-Response HandleListDecisions(const Request& req, Services& s) {
-  Response res;
-  std::string id = req.PathParam("id");
-  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
-  auto list = s.store->ListDecisions(id);
-  if (!list) return SendStoreFailure(res, req, s, list.error());
-  Json decisions = Json::array();
-  for (const auto& d : *list) {
-    Json j = Json::object();
-    j["id"] = d.id;
-    j["case_revision"] = d.case_revision;
-    j["created_at"] = d.created_at;
-    j["created_by"] = d.created_by;
-    j["decision"] = ParseStored(d.decision_json);
-    decisions.push_back(std::move(j));
-  }
-  if (!AuditOrRefuse(res, req, s, "decision.read", id, Plural(list->size(), "decision"))) return res;
-  SendJson(res, 200, Json{{"decisions", decisions}});
   return res;
 }
 

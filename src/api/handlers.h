@@ -45,7 +45,6 @@ Response HandleDemoCases(const Request& req, Services& s);       // GET /v1/demo
 
 // ---- cases.cc: stored cases, evaluations, decisions, audit ---------------------------------------
 
-Response HandleListCases(const Request& req, Services& s);        // GET /v1/cases
 Response HandleCreateCase(const Request& req, Services& s);       // POST /v1/cases
 Response HandleUpdateCase(const Request& req, Services& s);       // PUT /v1/cases/{id}
 Response HandleGetCase(const Request& req, Services& s);          // GET /v1/cases/{id}
@@ -53,9 +52,19 @@ Response HandleListRevisions(const Request& req, Services& s);    // GET /v1/cas
 Response HandleListEvaluations(const Request& req, Services& s);  // GET /v1/cases/{id}/evaluations
 Response HandleReevaluate(const Request& req, Services& s);       // POST /v1/cases/{id}/evaluations
 Response HandleReplay(const Request& req, Services& s);           // POST /v1/cases/{id}/evaluations/{eid}/replay
-Response HandleAddDecision(const Request& req, Services& s);      // POST /v1/cases/{id}/decision
-Response HandleListDecisions(const Request& req, Services& s);    // GET /v1/cases/{id}/decisions
 Response HandleCaseAudit(const Request& req, Services& s);        // GET /v1/cases/{id}/audit
+
+// ---- meetings_routes.cc: the case list, decisions and tumour-board meetings (logic: meetings.cc) ----
+
+Response HandleListCases(const Request& req, Services& s);             // GET /v1/cases
+Response HandleAddDecision(const Request& req, Services& s);           // POST /v1/cases/{id}/decision
+Response HandleListDecisions(const Request& req, Services& s);         // GET /v1/cases/{id}/decisions
+Response HandleListMeetings(const Request& req, Services& s);          // GET /v1/meetings
+Response HandleCreateMeeting(const Request& req, Services& s);         // POST /v1/meetings
+Response HandleGetMeeting(const Request& req, Services& s);            // GET /v1/meetings/{id}
+Response HandleUpdateMeeting(const Request& req, Services& s);         // PUT /v1/meetings/{id}
+Response HandleListMeetingRevisions(const Request& req, Services& s);  // GET /v1/meetings/{id}/revisions
+Response HandleMeetingMinutes(const Request& req, Services& s);        // GET /v1/meetings/{id}/minutes
 
 // ---- cds_hooks.cc: CDS Hooks 2.0 ------------------------------------------------------------------
 

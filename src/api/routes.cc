@@ -29,7 +29,7 @@ std::vector<Route> CoreRoutes() {
       {"GET", "/v1/knowledge/models/{name}", A::kOpenInDemo, HandleKnowledgeModel},
       {"GET", "/v1/demo-cases", A::kOpenInDemo, HandleDemoCases},
       // Stored cases (cases.cc).
-      {"GET", "/v1/cases", A::kViewer, HandleListCases},
+      {"GET", "/v1/cases", A::kViewer, HandleListCases},  // meetings_routes.cc
       {"POST", "/v1/cases", A::kCoordinator, HandleCreateCase},
       {"PUT", "/v1/cases/{id}", A::kCoordinator, HandleUpdateCase},
       {"GET", "/v1/cases/{id}", A::kViewer, HandleGetCase},
@@ -37,9 +37,16 @@ std::vector<Route> CoreRoutes() {
       {"GET", "/v1/cases/{id}/evaluations", A::kViewer, HandleListEvaluations},
       {"POST", "/v1/cases/{id}/evaluations", A::kCoordinator, HandleReevaluate},
       {"POST", "/v1/cases/{id}/evaluations/{eid}/replay", A::kCoordinator, HandleReplay},
-      {"POST", "/v1/cases/{id}/decision", A::kClinician, HandleAddDecision},
-      {"GET", "/v1/cases/{id}/decisions", A::kViewer, HandleListDecisions},
+      {"POST", "/v1/cases/{id}/decision", A::kClinician, HandleAddDecision},   // meetings_routes.cc
+      {"GET", "/v1/cases/{id}/decisions", A::kViewer, HandleListDecisions},    // meetings_routes.cc
       {"GET", "/v1/cases/{id}/audit", A::kViewer, HandleCaseAudit},
+      // Tumour-board meetings (meetings_routes.cc): coordinators and clinicians build agendas.
+      {"GET", "/v1/meetings", A::kViewer, HandleListMeetings},
+      {"POST", "/v1/meetings", A::kCoordinator, HandleCreateMeeting},
+      {"GET", "/v1/meetings/{id}", A::kViewer, HandleGetMeeting},
+      {"PUT", "/v1/meetings/{id}", A::kCoordinator, HandleUpdateMeeting},
+      {"GET", "/v1/meetings/{id}/revisions", A::kViewer, HandleListMeetingRevisions},
+      {"GET", "/v1/meetings/{id}/minutes", A::kViewer, HandleMeetingMinutes},
       // CDS Hooks 2.0 (cds_hooks.cc); JWT checks happen in the handlers.
       {"OPTIONS", "/cds-services", A::kOpen, HandleCdsPreflight},
       {"OPTIONS", "/cds-services/{id}", A::kOpen, HandleCdsPreflight},

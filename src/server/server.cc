@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "api/login_throttle.h"
+#include "api/meetings.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
 #include "auth/auth.h"
@@ -51,6 +52,7 @@ struct Server::Impl {
   std::unique_ptr<api::LoginThrottle> address_throttle;           // failed sign-ins per client address
   std::unique_ptr<api::RateLimiter> read_limiter, write_limiter;  // per principal
   api::Metrics metrics;
+  api::board::FactsCache board_cache;  // per store: evaluation ids are the store's
   api::Services services;  // what handlers see; points into the members above
   api::Router router;
   std::unique_ptr<HttpTransport> transport;
@@ -213,6 +215,7 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   services.write_limiter = write_limiter.get();
   services.config = Config();
   services.fhir_fetch = HttpFhirGet;
+  services.board_cache = &board_cache;
   services.log = [this](const std::string& line) { Log(line); };
   if (auto r = CheckDemoMarking(); !r) return r;
   if (options.demo) {
@@ -273,6 +276,8 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
       if (!written) return tl::unexpected("store: " + written.error());
     }
   }
+  if (auto seeded = api::board::SeedDemoMeeting(*store, api::NowRfc3339().substr(0, 10)); !seeded)
+    return tl::unexpected("store: " + seeded.error());
   const std::pair<const char*, store::Role> users[] = {{"clinician", store::Role::kClinician},
                                                        {"coordinator", store::Role::kCoordinator},
                                                        {"viewer", store::Role::kViewer}};
