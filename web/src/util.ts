@@ -1,3 +1,5 @@
+import { useEffect } from 'preact/hooks';
+
 export function fmtTime(s: string | undefined | null): string {
   if (!s) return '';
   const d = new Date(s);
@@ -6,3 +8,8 @@ export function fmtTime(s: string | undefined | null): string {
 }
 
 export const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+
+// Each screen names itself in the window title (issue 18: page titles per screen).
+export function useTitle(title: string) {
+  useEffect(() => { document.title = `${title} · Zebra`; }, [title]);
+}
