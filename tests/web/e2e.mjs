@@ -114,6 +114,13 @@ const signIn = async (user) => {
 };
 
 // ---- issue 18: the tumour-board meeting, and number fields in two locales ----------------------
+// One spelling in the UI (British): the app's own words on the meeting screens.
+const US = /\b(tumors?|hemoglobin|randomized|embolization|colou?r|favor|center|leukemia|anemia|labeled|organization)\b/i;
+async function british(name) {
+  const t = (await page.locator('main').textContent()) ?? '';
+  const m = t.match(US);
+  check(`${name} uses British spelling`, !m || m[0].toLowerCase() === 'colour', m ? `"${m[0]}" in …${t.slice(Math.max(0, m.index - 40), m.index + 40)}…` : '');
+}
 const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 async function phone(name) {
   // A phone's width: nothing scrolls sideways, and axe stays clean there too.
@@ -190,6 +197,7 @@ async function meetingFlow() {
   check('agenda lists the standing attendees', (await page.locator('main').textContent()).includes('Mr Tom Reid (Surgery)'));
   await snap('agenda');
   await axe('agenda');
+  await british('agenda');
   await phone('agenda');
 
   // 11. Clinician: presents the three cases at 1280×720, fills a missing value in place, decides.
@@ -217,6 +225,9 @@ async function meetingFlow() {
   check('a missing value filled in place shows the what-if', /Removed: .*PRRT|Lutetium|177Lu/i.test(whatIf), whatIf);
   await snap('presentation');
   await axe('presentation');
+  // Keep the value: a new revision of the case, evaluated again (compared by the viewer below).
+  await page.getByRole('button', { name: /Keep the value/ }).click();
+  await page.waitForFunction(() => !document.querySelector('#mip-patient-bilirubin_x_uln') && document.querySelector('[data-testid=classification-strip]'), null, { timeout: 30000 });
   const standing = 'Dr Amal Haddad';
   const decide = async () => {
     await page.getByRole('button', { name: /^Record (another )?decision$/ }).click();
@@ -276,6 +287,7 @@ async function meetingFlow() {
     (await page.locator('.minutes-case').count()) === 3 && minutes.includes('Deferred for work-up') && minutes.includes('Patient declines')
     && minutes.includes('amended; replaces decision') && minutes.includes('Dr Amal Haddad (Chair)'), minutes.slice(0, 400));
   await axe('minutes');
+  await british('minutes');
   await page.emulateMedia({ media: 'print' });
   check('printed minutes hide the navigation and the print button',
     !(await page.locator('header.topbar').isVisible()) && !(await page.getByRole('button', { name: /Print/ }).isVisible()));
@@ -298,7 +310,17 @@ async function meetingFlow() {
     && (await page.getByRole('link', { name: 'Edit case' }).count()) === 0);
   check('page title per case screen', /^Case .*case summary · Zebra$/.test(await page.title()), await page.title());
   await snap('viewer-case-summary');
+  await page.getByRole('link', { name: 'History' }).click();
+  await page.getByRole('button', { name: 'Open and compare revision 2' }).click();
+  const rv = await page.getByTestId('revision-view').textContent();
+  check('revisions open and compare field by field', /Bilirubin\s*unknown\s*4 × ULN/.test(rv), rv.slice(0, 200));
+  const evs = await page.locator('.history table').nth(1).textContent();
+  check('an evaluation that changed the recommendation says so', evs.includes('Recommendation changed'), evs.slice(0, 300));
+  await axe('history with a revision compared');
+  await page.getByRole('link', { name: 'Case summary' }).click();
+  await page.getByTestId('case-summary').waitFor();
   await axe('viewer case summary');
+  await british('case summary');
   await phone('case summary');
   console.log(`info meeting flow: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -202,7 +202,9 @@ http.createServer(async (req, res) => {
   const latest = e.revisions.at(-1);
   if (!sub) {
     if (req.method === 'PUT') { const c = json(); return send(res, 200, store(c, who.user.username, e.id)); }
-    return send(res, 200, { id: e.id, revision: latest.revision, created_at: latest.created_at, created_by: latest.created_by, case: latest.case });
+    const r = e.revisions[Number(url.searchParams.get('revision') ?? e.revisions.length) - 1];
+    if (!r) return problem(res, 404, 'no such revision');
+    return send(res, 200, { id: e.id, revision: r.revision, created_at: r.created_at, created_by: r.created_by, case: r.case });
   }
   if (sub === 'revisions') return send(res, 200, { revisions: e.revisions.map(({ revision, created_at, created_by }) => ({ revision, created_at, created_by })) });
   if (sub === 'evaluations') return send(res, 200, { evaluations: e.evaluations });

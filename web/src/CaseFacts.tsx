@@ -1,8 +1,17 @@
 import type { CaseDoc, Knowledge } from './api';
-import { GROUPS, formatNumber, getPath, type Field } from './fields';
+import { GROUPS, formatNumber, getPath, humanize, type Field } from './fields';
 
 const FIELDS: Field[] = GROUPS.flatMap((g) => g.fields);
 export const fieldByPath = (path: string) => FIELDS.find((f) => f.path === path);
+// A field's label, or for a path the form has no field for (tumor.metastases, stage) its last part in words.
+export const fieldLabelOf = (path: string) => fieldByPath(path)?.label ?? humanize(path.split('.').pop() ?? path);
+
+// The one-line summary of a case (GET /v1/cases `summary`), with the site's label.
+export function oneLine(s: { site: string | null; grade: string | null; stage: string | null; scenario: { title: string } | null; text: string } | null | undefined): string {
+  if (!s) return '';
+  const parts = [s.site ? showValue(fieldByPath('tumor.primary_site'), s.site) : null, s.grade, s.stage ? `stage ${s.stage}` : null, s.scenario?.title];
+  return parts.filter(Boolean).join(' · ') || s.text;
+}
 
 // A field's value as the board reads it: the option's label, Yes/No, the number with its unit.
 export function showValue(f: Field | undefined, v: unknown): string {

@@ -132,7 +132,7 @@ export const GROUPS: Group[] = [
       { path: 'history.resection.procedure', label: 'Resection performed', kind: 'text', help: 'E.g. "appendectomy", "distal pancreatectomy".' },
       { path: 'history.resection.margin', label: 'Resection margin', kind: 'select', options: o(['r0', 'R0'], ['r1', 'R1'], ['r2', 'R2']) },
       { path: 'planned_procedure', label: 'Planned procedure', kind: 'select',
-        options: o('none', 'surgery', ['liver_embolization', 'Liver embolization'], ['prrt', 'PRRT'], 'other'), help: 'Triggers peri-procedural alerts (e.g. carcinoid crisis).' },
+        options: o('none', 'surgery', ['liver_embolization', 'Liver embolisation'], ['prrt', 'PRRT'], 'other'), help: 'Triggers peri-procedural alerts (e.g. carcinoid crisis).' },
     ],
   },
   {

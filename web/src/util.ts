@@ -4,7 +4,8 @@ export function fmtTime(s: string | undefined | null): string {
   if (!s) return '';
   const d = new Date(s);
   if (isNaN(d.getTime())) return s;
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  // British dates and 24-hour times, whatever the browser's language (one spelling and style in the UI).
+  return d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, info: 2 };

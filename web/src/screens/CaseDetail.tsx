@@ -205,6 +205,9 @@ export function CaseDetail({ user, caseId, tab }: { user: User; caseId: string; 
           <CaseFacts doc={c.case} k={k} missing={rec?.missing} />
         </div>
       )}
+      {tab === 'recommendation' && (
+        <details class="card facts-details"><summary>Case facts (revision {c.revision})</summary><CaseFacts doc={c.case} k={k} missing={rec?.missing} /></details>
+      )}
       {tab === 'recommendation' && (rec ? <RecommendationView rec={rec} k={k} doc={c.case} /> : <p>Not evaluated yet.</p>)}
       {tab === 'patient' && (rec ? <PatientView rec={rec} k={k} doc={c.case} decisions={decisions} /> : <p>Not evaluated yet.</p>)}
       {tab === 'decision' && <DecisionPanel user={user} c={c} evaluation={latest} k={k} decisions={decisions} onDecided={refresh} />}

@@ -3,6 +3,7 @@ import { api, canWrite, errorText, type CaseQuery, type CaseSummary, type User }
 import { fmtTime, useTitle } from '../util';
 import { DecisionCell, ReadinessCell } from './Meetings';
 import { GROUPS } from '../fields';
+import { oneLine } from '../CaseFacts';
 
 const SORTS: [string, string][] = [
   ['-updated', 'Last change, newest first'], ['updated', 'Last change, oldest first'], ['label', 'Case name'],
@@ -74,7 +75,7 @@ export function CaseList({ user }: { user: User }) {
               {cases.map((c) => (
                 <tr key={c.id} data-case={c.id}>
                   <th scope="row"><a href={`#/cases/${encodeURIComponent(c.id)}`}>{c.label || c.id}</a></th>
-                  <td class="one-line">{c.summary?.text || <span class="muted">not evaluated</span>}</td>
+                  <td class="one-line">{oneLine(c.summary) || <span class="muted">not evaluated</span>}</td>
                   <td><ReadinessCell r={c.readiness} /></td>
                   <td><DecisionCell d={c.decision ?? { status: c.status === 'decided' ? 'decided' : 'undecided' }} /></td>
                   <td>{fmtTime(c.updated_at)} by {c.updated_by}</td>

@@ -6,7 +6,7 @@ import {
 import { AttendeesEditor } from '../Decisions';
 import { go } from '../router';
 import { fmtTime, useTitle } from '../util';
-import { fieldByPath } from '../CaseFacts';
+import { fieldLabelOf, oneLine } from '../CaseFacts';
 
 export const fmtDate = (d: string, t?: string | null) => {
   const x = new Date(`${d}T${t || '00:00'}`);
@@ -75,7 +75,7 @@ export function MeetingList({ user }: { user: User }) {
   );
 }
 
-const fieldName = (path: string) => fieldByPath(path)?.label ?? path;
+const fieldName = fieldLabelOf;
 
 export function ReadinessCell({ r }: { r: Readiness | null | undefined }) {
   if (!r) return <span class="status">not evaluated</span>;
@@ -139,7 +139,7 @@ function AgendaTable({ m }: { m: Meeting }) {
             <a href={`${base}/present/${a.position}`} class="agenda-case">{a.case?.label || a.case_id}</a>
             <DecisionCell d={a.decision} />
           </div>
-          <p class="one-line">{a.case?.summary.text || 'No evaluation yet.'}</p>
+          <p class="one-line">{oneLine(a.case?.summary) || 'No evaluation yet.'}</p>
           <ReadinessCell r={a.case?.readiness} />
           <dl class="agenda-meta">
             <div><dt>Presenter</dt><dd>{a.presenter || '—'}</dd></div>
@@ -225,7 +225,7 @@ function AgendaEditor({ m, onSaved, onCancel }: { m: Meeting; onSaved: (m: Meeti
         <div class="field inline"><label for="ag-add">Case to add</label>
           <select id="ag-add" value={adding} onChange={(e) => setAdding(e.currentTarget.value)}>
             <option value="">— choose a case —</option>
-            {available.map((c) => <option key={c.id} value={c.id}>{c.label || c.id}{c.summary?.text ? ` — ${c.summary.text}` : ''}</option>)}
+            {available.map((c) => <option key={c.id} value={c.id}>{c.label || c.id}{c.summary ? ` — ${oneLine(c.summary)}` : ''}</option>)}
           </select></div>
         <button type="button" class="secondary" onClick={add} disabled={!adding}>Add to agenda</button>
       </div>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, loadKnowledge, type Decision, type Knowledge, type Meeting } from '../api';
 import { decisionText } from '../Decisions';
+import { oneLine } from '../CaseFacts';
 import { fmtTime, useTitle } from '../util';
 import { fmtDate } from './Meetings';
 
@@ -37,7 +38,7 @@ export function Minutes({ meetingId }: { meetingId: string }) {
           return (
             <li key={a.case_id} class="minutes-case" data-case={a.case_id}>
               <h2>{a.case?.label || a.case_id}</h2>
-              <p class="one-line">{a.case?.summary.text}</p>
+              <p class="one-line">{oneLine(a.case?.summary)}</p>
               <p><span class="k">Presented by</span> {a.presenter || '—'}. <span class="k">Question:</span> {a.question || '—'}</p>
               {current.length === 0 ? <p class="undecided"><strong>No decision recorded in this meeting.</strong></p> : current.map((d) => (
                 <div key={d.id} class="minutes-decision">

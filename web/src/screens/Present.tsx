@@ -3,7 +3,7 @@ import {
   api, canDecide, canWrite, errorText, loadKnowledge,
   type CaseDoc, type Decision, type Evaluation, type Knowledge, type Meeting, type Option, type Recommendation, type StoredCase, type User, type WhatIf,
 } from '../api';
-import { CaseFacts, fieldByPath, showValue } from '../CaseFacts';
+import { CaseFacts, fieldByPath, fieldLabelOf, showValue } from '../CaseFacts';
 import { DecisionForm, DecisionList } from '../Decisions';
 import { NumberInput } from '../NumberInput';
 import { OptionSources } from '../EvidenceLegend';
@@ -226,7 +226,7 @@ function MissingInPlace({ user, c, rec, k, onSaved }: { user: User; c: StoredCas
                       : f.options!.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
                   </select>
                 </>
-              ) : <span class="k">{f?.label ?? mi.field}</span>}
+              ) : <span class="k">{fieldLabelOf(mi.field)}</span>}
               <p class="help" id={`${id}-why`}>Needed for {mi.blocks}.{!f || f.kind === 'multi' || f.kind === 'text' ? ' Fill it in the case form.' : ''}</p>
               {fieldProbes.length > 0 && (
                 <ul class="probes">{fieldProbes.map((p, i) => <li key={i}>If {showValue(f, p.value)}: {p.summary}</li>)}</ul>
@@ -254,7 +254,7 @@ function WhatIfOutcome({ before, after, path, value, k }: { before: Recommendati
   const same = !added.length && !removed.length && !changedFirst;
   return (
     <div class={`what-if-outcome ${same ? 'same' : 'changed'}`}>
-      <p><strong>What if {f?.label ?? path} is {showValue(f, value)}:</strong>{' '}
+      <p><strong>What if {fieldLabelOf(path)} is {showValue(f, value)}:</strong>{' '}
         {same ? 'the recommendation would not change.' : changedFirst
           ? `the first choice would be ${title(k, a[0] ?? null)} (now ${title(k, b[0] ?? null)}).`
           : `the first choice stays ${title(k, a[0] ?? null)}.`}</p>
