@@ -124,12 +124,13 @@ async function british(name) {
 const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 async function phone(name) {
   // A phone's width: nothing scrolls sideways, and axe stays clean there too.
+  const was = page.viewportSize();
   await page.setViewportSize({ width: 390, height: 844 });
   const over = await noSideways();
   check(`${name} on a phone: no sideways scrolling`, over <= 0, `${over}px too wide`);
   await axe(`${name} (phone)`);
   await page.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, '0')}-${name.replace(/\W+/g, '-')}-phone.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.setViewportSize(was);
 }
 async function meetingFlow() {
   const t0 = Date.now();
@@ -225,6 +226,7 @@ async function meetingFlow() {
   check('a missing value filled in place shows the what-if', /Removed: .*PRRT|Lutetium|177Lu/i.test(whatIf), whatIf);
   await snap('presentation');
   await axe('presentation');
+  await phone('presentation');
   // Keep the value: a new revision of the case, evaluated again (compared by the viewer below).
   await page.getByRole('button', { name: /Keep the value/ }).click();
   await page.waitForFunction(() => !document.querySelector('#mip-patient-bilirubin_x_uln') && document.querySelector('[data-testid=classification-strip]'), null, { timeout: 30000 });
@@ -314,7 +316,7 @@ async function meetingFlow() {
   await page.getByRole('button', { name: 'Open and compare revision 2' }).click();
   const rv = await page.getByTestId('revision-view').textContent();
   check('revisions open and compare field by field', /Bilirubin\s*unknown\s*4 × ULN/.test(rv), rv.slice(0, 200));
-  const evs = await page.locator('.history table').nth(1).textContent();
+  const evs = await page.getByTestId('evaluations').textContent();
   check('an evaluation that changed the recommendation says so', evs.includes('Recommendation changed'), evs.slice(0, 300));
   await axe('history with a revision compared');
   await page.getByRole('link', { name: 'Case summary' }).click();
@@ -437,6 +439,8 @@ try {
     (await page.getByLabel('Primary site').inputValue()) === expected.tumor.primary_site
     && Number(await page.getByLabel('Ki-67 index').inputValue()) === expected.tumor.ki67_percent
     && Number(await page.getByLabel('Age').inputValue()) === expected.patient.age_years);
+  check('FHIR import shows the mapping report', /9 fields filled, 0 conflicts, 0 unused resources/.test(await text('[data-testid=fhir-report]')),
+    await text('[data-testid=fhir-report]'));
   await snap('form-fhir-import');
   // Start again from an empty form.
   await page.getByRole('link', { name: 'Cancel' }).click();

@@ -110,7 +110,7 @@ function HistoryPanel({ user, c, evaluations, onChanged }: {
           <h2 id="ev-h">Evaluations</h2>
           {canWrite(user) && <button type="button" class="secondary" onClick={reevaluate}>Evaluate again</button>}
         </div>
-        <table class="data">
+        <table class="data" data-testid="evaluations">
           <thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Case revision</th>
             <th scope="col">Knowledge</th><th scope="col">Engine</th><th scope="col">Change</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>{[...evaluations].reverse().map((e) => (
