@@ -9,8 +9,11 @@ const titleOf = (k: Knowledge | null, id: string | null | undefined) =>
   (id && k?.options.find((o) => o.id === id)?.title) || id || '';
 
 // The attendee rows, shared by the meeting's standing attendees and a decision's attendees.
-export function AttendeesEditor({ idPrefix, list, onChange }: { idPrefix: string; list: Attendee[]; onChange: (l: Attendee[]) => void }) {
-  const set = (i: number, key: keyof Attendee, v: string) => onChange(list.map((a, j) => (j === i ? { ...a, [key]: v } : a)));
+// onChange takes an updater (a state setter), so quick successive edits never overwrite each other.
+export function AttendeesEditor({ idPrefix, list, onChange }: {
+  idPrefix: string; list: Attendee[]; onChange: (f: (l: Attendee[]) => Attendee[]) => void;
+}) {
+  const set = (i: number, key: keyof Attendee, v: string) => onChange((cur) => cur.map((a, j) => (j === i ? { ...a, [key]: v } : a)));
   const roles = (r: string) => (BOARD_ROLES.includes(r) || !r ? BOARD_ROLES : [r, ...BOARD_ROLES]);
   return (
     <fieldset class="field attendees">
@@ -28,12 +31,12 @@ export function AttendeesEditor({ idPrefix, list, onChange }: { idPrefix: string
             <label for={`${idPrefix}-name-${i}`}>Name<span class="sr-only"> of attendee {i + 1}</span></label>
             <input id={`${idPrefix}-name-${i}`} value={a.name} onInput={(e) => set(i, 'name', e.currentTarget.value)} />
           </div>
-          <button type="button" class="secondary small" onClick={() => onChange(list.filter((_, j) => j !== i))}>
+          <button type="button" class="secondary small" onClick={() => onChange((cur) => cur.filter((_, j) => j !== i))}>
             Remove<span class="sr-only"> attendee {i + 1}</span>
           </button>
         </div>
       ))}
-      <button type="button" class="secondary small" onClick={() => onChange([...list, { role: 'Medical oncology', name: '' }])}>Add attendee</button>
+      <button type="button" class="secondary small" onClick={() => onChange((cur) => [...cur, { role: 'Medical oncology', name: '' }])}>Add attendee</button>
     </fieldset>
   );
 }

@@ -177,13 +177,14 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
       } catch { /* validation is a convenience; saving validates again */ }
     }, 350);
   };
-  const change = (d: CaseDoc) => { setDoc(d); validateSoon(d); };
-  const refuse = (path: string, why: string | undefined) => {
-    if ((refused[path] ?? undefined) === why) return;
-    const next = { ...refused };
+  // Updaters, not values: two quick edits (before a render) must not overwrite each other.
+  const change = (f: (d: CaseDoc) => CaseDoc) => setDoc((cur) => { const next = f(cur ?? newCase()); validateSoon(next); return next; });
+  const refuse = (path: string, why: string | undefined) => setRefused((cur) => {
+    if (cur[path] === why) return cur;
+    const next = { ...cur };
     if (why) next[path] = why; else delete next[path];
-    setRefused(next);
-  };
+    return next;
+  });
 
   const byField: Record<string, string> = {};
   const unplaced: FieldError[] = [];
@@ -220,7 +221,7 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
     const c = structuredClone(d.case);
     if (caseId) c.id = caseId;
     setRefused({}); setReport(null);
-    change(c);
+    change(() => c);
     setMessage(`Loaded demo case "${d.title}".`);
   };
 
@@ -235,7 +236,7 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
       const c = r.case as CaseDoc;
       if (caseId) c.id = caseId;
       setRefused({});
-      change(c);
+      change(() => c);
       setReport({ file: file.name, report: (r.report ?? {}) as FhirMapReport });
       setMessage(`Imported ${file.name}. Review the fields and the mapping report before saving.`);
     } catch (err) {
@@ -316,12 +317,12 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
             <div class="grid">
               {g.fields.filter((f) => !f.showIf || f.showIf(doc) || getPath(doc, f.path) !== undefined).map((f) => (
                 <FieldInput key={f.path} f={f} value={getPath(doc, f.path)} error={refused[f.path] ? undefined : byField[f.path]} disabled={!writable}
-                  onChange={(v, why) => { refuse(f.path, why); if (!why) change(setPath(doc, f.path, v)); }} />
+                  onChange={(v, why) => { refuse(f.path, why); if (!why) change((d) => setPath(d, f.path, v)); }} />
               ))}
             </div>
             {g.id === 'history' && (
               <PriorTherapies list={(getPath(doc, 'history.prior_therapies') as any[]) ?? []} catalogue={catalogue}
-                disabled={!writable} errors={byField} onRefuse={refuse} onChange={(l) => change(setPath(doc, 'history.prior_therapies', l))} />
+                disabled={!writable} errors={byField} onRefuse={refuse} onChange={(l) => change((d) => setPath(d, 'history.prior_therapies', l))} />
             )}
           </fieldset>
         ))}

@@ -162,19 +162,22 @@ function AgendaEditor({ m, onSaved, onCancel }: { m: Meeting; onSaved: (m: Meeti
   const [busy, setBusy] = useState(false);
   useEffect(() => { api.cases({ q }).then((r) => setCases(r.cases)).catch(() => setCases([])); }, [q]);
 
-  const set = (i: number, key: 'presenter' | 'question', v: string) => setItems(items.map((x, j) => (j === i ? { ...x, [key]: v } : x)));
+  // Updates go through the updater form: two quick edits must not overwrite each other.
+  const set = (i: number, key: 'presenter' | 'question', v: string) => setItems((cur) => cur.map((x, j) => (j === i ? { ...x, [key]: v } : x)));
   const move = (i: number, by: number) => {
     const j = i + by;
     if (j < 0 || j >= items.length) return;
-    const next = [...items];
-    [next[i], next[j]] = [next[j], next[i]];
-    setItems(next);
+    setItems((cur) => {
+      const next = [...cur];
+      [next[i], next[j]] = [next[j], next[i]];
+      return next;
+    });
     window.setTimeout(() => document.getElementById(`ag-${by < 0 ? 'up' : 'down'}-${j}`)?.focus() ?? document.getElementById(`ag-presenter-${j}`)?.focus());
   };
   const add = () => {
     const c = cases.find((x) => x.id === adding);
     if (!c || items.some((x) => x.case_id === c.id)) return;
-    setItems([...items, { case_id: c.id, presenter: '', question: '', label: c.label || c.id }]);
+    setItems((cur) => [...cur, { case_id: c.id, presenter: '', question: '', label: c.label || c.id }]);
     setAdding('');
   };
   const save = async (e: Event) => {
@@ -207,7 +210,7 @@ function AgendaEditor({ m, onSaved, onCancel }: { m: Meeting; onSaved: (m: Meeti
               <span class="reorder">
                 <button type="button" class="secondary small" id={`ag-up-${i}`} disabled={i === 0} onClick={() => move(i, -1)}>Move up<span class="sr-only"> {x.label}</span></button>
                 <button type="button" class="secondary small" id={`ag-down-${i}`} disabled={i === items.length - 1} onClick={() => move(i, 1)}>Move down<span class="sr-only"> {x.label}</span></button>
-                <button type="button" class="secondary small" onClick={() => setItems(items.filter((_, j) => j !== i))}>Remove<span class="sr-only"> {x.label}</span></button>
+                <button type="button" class="secondary small" onClick={() => setItems((cur) => cur.filter((_, j) => j !== i))}>Remove<span class="sr-only"> {x.label}</span></button>
               </span>
             </div>
             <div class="grid">
