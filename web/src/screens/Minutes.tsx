@@ -29,7 +29,8 @@ export function Minutes({ meetingId }: { meetingId: string }) {
         <h1>Minutes: {m.board}, {fmtDate(m.date, m.time)}</h1>
         <button type="button" class="primary no-print" onClick={() => window.print()}>Print or save as PDF</button>
       </div>
-      <p class="no-print"><a href={`#/meetings/${encodeURIComponent(m.id)}`}>Back to the agenda</a></p>
+      <p class="no-print"><a href={`#/meetings/${encodeURIComponent(m.id)}`}>Back to the agenda</a>
+        {' · '}<a href={`/v1/meetings/${encodeURIComponent(m.id)}/minutes`} target="_blank" rel="noopener">The minutes as a stand-alone page (from the server)</a></p>
       <p><span class="k">Attendees:</span> {m.attendees.length ? m.attendees.map((a) => `${a.name} (${a.role})`).join(', ') : 'none recorded'}</p>
       <ol class="minutes-cases">
         {m.agenda.map((a) => {
