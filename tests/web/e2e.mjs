@@ -357,6 +357,10 @@ async function localeFlow() {
       `stored ${stored}, echo "${echo}", refused ${refused}`);
     await p.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, '0')}-number-2,5-${locale}.png`) });
     if (locale === 'en-GB') {
+      await p.setViewportSize({ width: 390, height: 844 });
+      const formOver = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check('case form on a phone: no sideways scrolling', formOver <= 0, `${formOver}px too wide`);
+      await p.setViewportSize({ width: 1280, height: 900 });
       // Unreadable text: the error summary takes focus and names the field by its label.
       await p.getByLabel('Mitoses').fill('4,x');
       await p.getByRole('button', { name: 'Create case and evaluate' }).click();
@@ -380,6 +384,10 @@ async function localeFlow() {
       await p.getByRole('button', { name: 'Create case and evaluate' }).click();
       await p.getByTestId('recommendation').waitFor({ timeout: 30000 });
       check('after signing in again the kept form saves', (await p.locator('main h1').textContent()).includes('e2e-expired-session'));
+      await p.setViewportSize({ width: 390, height: 844 });
+      const recOver = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check('recommendation on a phone: no sideways scrolling', recOver <= 0, `${recOver}px too wide`);
+      await p.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, '0')}-recommendation-phone.png`), fullPage: true });
     }
     await p.close();
   }
