@@ -662,8 +662,10 @@ try {
   await meetingFlow();
   await localeFlow();
 } catch (e) {
-  if (e !== 'only') check('flow completed', false, String(e?.stack ?? e));
-  await snap('failure').catch(() => {});
+  if (e !== 'only') {
+    check('flow completed', false, String(e?.stack ?? e));
+    await snap('failure').catch(() => {});
+  }
 }
 
 check('no uncaught page errors', pageErrors.length === 0, pageErrors.join(' | '));
