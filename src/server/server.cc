@@ -32,6 +32,7 @@
 #include "json/json_values.h"
 #include "server/deadline_server.h"
 #include "server/login_throttle.h"
+#include "server/meetings.h"
 #include "server/metrics.h"
 #include "server/static_files.h"
 #include "server/rate_limiter.h"
@@ -47,7 +48,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kCookieName = "zebra_session";
 constexpr const char* kProblemType = "application/problem+json";
-constexpr std::size_t kMaxDecisionTextBytes = 20000;
 
 // Who may call a route.
 enum class Access {
@@ -579,6 +579,19 @@ struct Server::Impl {
     return false;
   }
 
+  // Meetings, decisions and the case list (meetings.cc) answer transport-free; this sends their
+  // reply, recording the reads they name in the audit log first (no entry, no answer).
+  board::Context BoardContext(const Call& call) { return board::Context{*store, kb->catalogue(), call.Actor()}; }
+  void SendBoard(Call& call, const board::Reply& reply) {
+    if (!reply.store_error.empty()) return StoreFailure(call, reply.store_error);
+    for (const auto& a : reply.audit)
+      if (!AuditOrRefuse(call, a.action, a.case_id, a.detail)) return;
+    if (!reply.location.empty()) call.res.set_header("Location", reply.location);
+    call.res.status = reply.status;
+    if (!reply.html.empty()) return call.res.set_content(reply.html, "text/html; charset=utf-8");
+    call.res.set_content(Dump(reply.json), reply.status >= 400 ? kProblemType : "application/json");
+  }
+
   // The store's write probe, at most once per second.
   store::Result<void> ProbeWrite() {
     std::lock_guard lock(probe_mutex);
@@ -646,6 +659,7 @@ struct Server::Impl {
   void RegisterStatelessRoutes();
   void RegisterCaseRoutes();
   void RegisterCdsRoutes();
+  void RegisterMeetingRoutes();
   void ServeStatic(Call& call);
   tl::expected<void, std::string> Prepare();
   tl::expected<void, std::string> SeedDemo();
@@ -951,23 +965,9 @@ void Server::Impl::RegisterStatelessRoutes() {
 
 void Server::Impl::RegisterCaseRoutes() {
   Add("GET", "/v1/cases", Access::kViewer, [this](Call& call) {
-    auto list = store->ListCases();
-    if (!list) return StoreFailure(call, list.error());
-    Json cases = Json::array();
-    for (const auto& s : *list) {
-      Json c = Json::object();
-      c["id"] = s.case_id;
-      c["label"] = s.label;
-      c["revision"] = s.latest_revision;
-      c["updated_at"] = s.updated_at;
-      c["updated_by"] = s.updated_by;
-      c["status"] = s.status;
-      c["last_evaluation"] =
-          s.last_evaluation_id ? Json{{"id", *s.last_evaluation_id}, {"at", s.last_evaluated_at}} : Json();
-      cases.push_back(std::move(c));
-    }
-    if (!AuditOrRefuse(call, "case.list", "", Plural(list->size(), "case"))) return;
-    SendJson(call.res, 200, Json{{"cases", cases}});
+    SendBoard(call, board::ListCases(BoardContext(call), [&](const std::string& name) {
+      return call.req.has_param(name) ? std::optional<std::string>(call.req.get_param_value(name)) : std::nullopt;
+    }));
   });
 
   // POST creates, PUT adds a revision; both evaluate the new revision in the same request.
@@ -1084,93 +1084,10 @@ void Server::Impl::RegisterCaseRoutes() {
   });
 
   Add("POST", "/v1/cases/{id}/decision", Access::kClinician, [this](Call& call) {
-    std::string id = call.req.matches[1];
-    auto body = ParseBody(call.req.body);
-    Json errors = Json::array();
-    auto err = [&](const std::string& path, const std::string& message) {
-      errors.push_back({{"path", path}, {"message", message}});
-    };
-
-    if (!body || !body->is_object()) {
-      err("$", "must be a JSON object {\"option_id\", \"attendees\", \"notes\"}");
-    } else {
-      for (const auto& [key, value] : body->items()) {
-        if (key != "option_id" && key != "attendees" && key != "notes") err("$." + key, "is not a known field");
-      }
-      auto option = body->find("option_id");
-      if (option == body->end() || !option->is_string()) err("$.option_id", "is required (a catalogue option id)");
-      else if (!kb->HasOption(option->get<std::string>()))
-        err("$.option_id", "is not an option id of the catalogue");
-      auto attendees = body->find("attendees");
-      if (attendees == body->end() || !attendees->is_array() || attendees->empty()) {
-        err("$.attendees", "is required (a non-empty list of {role, name})");
-      } else if (attendees->size() > 100) {
-        err("$.attendees", "has more than 100 entries");
-      } else {
-        for (std::size_t i = 0; i < attendees->size(); ++i) {
-          const Json& a = (*attendees)[i];
-          std::string at = "$.attendees[" + std::to_string(i) + "]";
-          if (!a.is_object()) {
-            err(at, "must be an object {role, name}");
-            continue;
-          }
-          for (const auto& [key, value] : a.items())
-            if (key != "role" && key != "name") err(at + "." + key, "is not a known field");
-          for (const char* key : {"role", "name"}) {
-            auto it = a.find(key);
-            if (it == a.end() || !it->is_string() || it->get<std::string>().empty() ||
-                it->get<std::string>().size() > 200)
-              err(at + "." + key, "is required (1 to 200 characters)");
-          }
-        }
-      }
-      auto notes = body->find("notes");
-      if (notes != body->end() && !(notes->is_string() && notes->get<std::string>().size() <= kMaxDecisionTextBytes))
-        err("$.notes", "must be a string of at most 20000 bytes");
-    }
-    if (!errors.empty()) {
-      SendProblem(call.res, 400, "invalid-decision", "Invalid decision", Plural(errors.size(), "problem"), errors);
-      return;
-    }
-    auto rev = LoadCase(call, id, std::nullopt);
-    if (!rev) return;
-    Json decision = Json::object();
-    decision["option_id"] = (*body)["option_id"];
-    decision["attendees"] = (*body)["attendees"];
-    decision["notes"] = body->value("notes", "");
-    store::Decision d;
-    d.case_id = id;
-    d.case_revision = rev->revision;
-    d.decision_json = decision.dump();
-    d.created_by = call.Actor();
-    auto added = store->AddDecision(d);
-    if (!added) return StoreFailure(call, added.error());
-    Json out = Json::object();
-    out["id"] = added->id;
-    out["case_revision"] = added->case_revision;
-    out["created_at"] = added->created_at;
-    out["created_by"] = added->created_by;
-    out["decision"] = decision;
-    SendJson(call.res, 201, out);
+    SendBoard(call, board::RecordDecision(BoardContext(call), call.req.matches[1], call.req.body));
   });
-
   Add("GET", "/v1/cases/{id}/decisions", Access::kViewer, [this](Call& call) {
-    std::string id = call.req.matches[1];
-    if (!LoadCase(call, id, std::nullopt)) return;
-    auto list = store->ListDecisions(id);
-    if (!list) return StoreFailure(call, list.error());
-    Json decisions = Json::array();
-    for (const auto& d : *list) {
-      Json j = Json::object();
-      j["id"] = d.id;
-      j["case_revision"] = d.case_revision;
-      j["created_at"] = d.created_at;
-      j["created_by"] = d.created_by;
-      j["decision"] = ParseStored(d.decision_json);
-      decisions.push_back(std::move(j));
-    }
-    if (!AuditOrRefuse(call, "decision.read", id, Plural(list->size(), "decision"))) return;
-    SendJson(call.res, 200, Json{{"decisions", decisions}});
+    SendBoard(call, board::ListDecisions(BoardContext(call), call.req.matches[1]));
   });
 
   Add("GET", "/v1/cases/{id}/audit", Access::kViewer, [this](Call& call) {
@@ -1185,6 +1102,27 @@ void Server::Impl::RegisterCaseRoutes() {
     if (!AuditOrRefuse(call, "audit.read", id, Plural(list->size(), "entry"))) return;
     SendJson(call.res, 200, Json{{"entries", entries}});
   });
+}
+
+// ---- tumour-board meetings (handlers in meetings.cc) -------------------------------------------
+
+void Server::Impl::RegisterMeetingRoutes() {
+  Add("GET", "/v1/meetings", Access::kViewer, [this](Call& call) { SendBoard(call, board::ListMeetings(BoardContext(call))); });
+  Add("POST", "/v1/meetings", Access::kCoordinator,
+      [this](Call& call) { SendBoard(call, board::CreateMeeting(BoardContext(call), call.req.body)); });
+  Add("GET", "/v1/meetings/{id}", Access::kViewer, [this](Call& call) {
+    std::optional<std::string> revision;
+    if (call.req.has_param("revision")) revision = call.req.get_param_value("revision");
+    SendBoard(call, board::GetMeeting(BoardContext(call), call.req.matches[1], revision));
+  });
+  Add("PUT", "/v1/meetings/{id}", Access::kCoordinator, [this](Call& call) {
+    SendBoard(call, board::UpdateMeeting(BoardContext(call), call.req.matches[1], call.req.body));
+  });
+  Add("GET", "/v1/meetings/{id}/revisions", Access::kViewer, [this](Call& call) {
+    SendBoard(call, board::ListMeetingRevisions(BoardContext(call), call.req.matches[1]));
+  });
+  Add("GET", "/v1/meetings/{id}/minutes", Access::kViewer,
+      [this](Call& call) { SendBoard(call, board::Minutes(BoardContext(call), call.req.matches[1])); });
 }
 
 // ---- CDS Hooks --------------------------------------------------------------------------------
@@ -1432,6 +1370,7 @@ void Server::Impl::RegisterRoutes() {
   RegisterOidcRoutes();
   RegisterStatelessRoutes();
   RegisterCaseRoutes();
+  RegisterMeetingRoutes();
   RegisterCdsRoutes();
   // Last: everything else under GET is the web application.
   auto serve_static = [this](const httplib::Request& req, httplib::Response& res) {
@@ -1561,6 +1500,8 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
       if (!written) return tl::unexpected("store: " + written.error());
     }
   }
+  if (auto seeded = board::SeedDemoMeeting(*store, NowRfc3339().substr(0, 10)); !seeded)
+    return tl::unexpected("store: " + seeded.error());
   const std::pair<const char*, store::Role> users[] = {{"clinician", store::Role::kClinician},
                                                        {"coordinator", store::Role::kCoordinator},
                                                        {"viewer", store::Role::kViewer}};

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -263,6 +264,42 @@ class ServerTest : public ::testing::Test {
     auto s = store::OpenStore("sqlite:" + (dir_ / "test.db").string());
     EXPECT_TRUE(s) << s.error();
     return s ? std::move(*s) : nullptr;
+  }
+
+  // Three stored cases with distinct labels (so searches in the shared store find only them).
+  static std::vector<std::string> MeetingCases(const std::string& tag) {
+    std::vector<std::string> ids;
+    for (const char* file : {"rectal_small.json", "pnet_g3_metastatic.json", "small_bowel_metastatic_carcinoid_syndrome.json"}) {
+      Json c = Json::parse(ReadFile(kSource / "examples" / "cases" / file));
+      c["id"] = tag + "-" + c["id"].get<std::string>();
+      Reply r = Call("POST", "/v1/cases", c.dump(), coordinator_);
+      EXPECT_EQ(r.status, 201) << r.body;
+      ids.push_back(r.JsonBody().value("id", ""));
+    }
+    return ids;
+  }
+
+  static Json MeetingJson(const std::vector<std::string>& case_ids) {
+    Json m{{"date", "2026-12-10"},
+           {"time", "16:00"},
+           {"board", "GEP-NET board"},
+           {"attendees", {{{"role", "chair"}, {"name", "Dr Chair"}}, {{"role", "surgeon"}, {"name", "Dr Knife"}}}},
+           {"agenda", Json::array()}};
+    for (std::size_t i = 0; i < case_ids.size(); ++i)
+      m["agenda"].push_back({{"case_id", case_ids[i]}, {"presenter", "Dr P" + std::to_string(i)},
+                             {"question", "Question " + std::to_string(i)}});
+    return m;
+  }
+
+  static std::vector<std::string> AuditActionsAbout(const std::string& needle) {
+    std::vector<std::string> out;
+    auto s = store::OpenStore("sqlite:" + (dir_ / "test.db").string());
+    EXPECT_TRUE(s);
+    auto all = (*s)->ListAudit(std::nullopt, 0);
+    EXPECT_TRUE(all);
+    for (const auto& e : *all)
+      if (e.detail.find(needle) != std::string::npos) out.push_back(e.action + " " + e.actor);
+    return out;
   }
 
   static std::string CreateCase(const std::string& text) {
@@ -574,16 +611,24 @@ TEST_F(ServerTest, CaseRevisionsEvaluationsReplayDecisionsAudit) {
   for (const auto& e : bad_errors) paths.insert(e["path"].get<std::string>());
   EXPECT_TRUE(paths.count("$.option_id"));
   EXPECT_TRUE(paths.count("$.attendees[0].name"));
+  // At 2.5 cm surveillance is no longer among the recommended options: the reason is required.
   Json decision{{"option_id", "surveillance.active"},
                 {"attendees", {{{"role", "oncologist"}, {"name", "Dr A"}}, {{"role", "surgeon"}, {"name", "Dr B"}}}},
-                {"notes", "watch and wait agreed"}};
+                {"notes", "watch and wait agreed"},
+                {"reason", "patient declines surgery"}};
   Reply decided = Call("POST", "/v1/cases/" + id + "/decision", decision.dump(), clinician_);
   ASSERT_EQ(decided.status, 201) << decided.body;
   EXPECT_EQ(decided.JsonBody()["case_revision"], 2);
-  EXPECT_EQ(decided.JsonBody()["decision"], decision);
+  auto same_decision = [&](const Json& stored) {
+    for (const char* key : {"option_id", "attendees", "notes", "reason"})
+      EXPECT_EQ(stored[key], decision[key]) << key;
+    EXPECT_EQ(stored["outcome"], "option");
+    EXPECT_EQ(stored["recommended"], false);
+  };
+  same_decision(decided.JsonBody()["decision"]);
   Json decisions = Call("GET", "/v1/cases/" + id + "/decisions", "", viewer_).JsonBody()["decisions"];
   ASSERT_EQ(decisions.size(), 1u);
-  EXPECT_EQ(decisions[0]["decision"], decision);
+  same_decision(decisions[0]["decision"]);
   EXPECT_EQ(decisions[0]["created_by"], "clive");
 
   // Listing and audit.
@@ -798,6 +843,10 @@ TEST_F(ServerTest, OpenApiDescribesEveryRoute) {
   std::string id = CreateCase(DemoCase());
   Json cases = Call("GET", "/v1/cases/" + id + "/evaluations", "", viewer_).JsonBody();
   std::string eid = std::to_string(cases["evaluations"][0]["id"].get<std::int64_t>());
+  Json meeting = MeetingJson({id});
+  Reply created_meeting = Call("POST", "/v1/meetings", meeting.dump(), coordinator_);
+  ASSERT_EQ(created_meeting.status, 201);
+  const std::string meeting_id = created_meeting.JsonBody()["id"];
 
   std::set<std::pair<std::string, std::string>> documented;
   for (const auto& [path, item] : doc["paths"].items()) {
@@ -809,12 +858,15 @@ TEST_F(ServerTest, OpenApiDescribesEveryRoute) {
       std::string concrete = std::regex_replace(path, std::regex(R"(\{eid\})"), eid);
       concrete = std::regex_replace(concrete, std::regex(R"(\{name\})"), "treatment.dmn");
       concrete = std::regex_replace(concrete, std::regex(R"(^/cds-services/\{id\})"), "/cds-services/net-tumor-board");
+      concrete = std::regex_replace(concrete, std::regex(R"(^/v1/meetings/\{id\})"), "/v1/meetings/" + meeting_id);
       concrete = std::regex_replace(concrete, std::regex(R"(\{id\})"), id);
       std::string body;
       if (path == "/v1/session" && method == "POST") body = R"({"username":"clive","password":"pw-clive"})";
       else if (path == "/v1/tokens") body = R"({"name":"openapi"})";
       else if (path == "/v1/cases/{id}/decision")
         body = R"({"option_id":"surveillance.active","attendees":[{"role":"chair","name":"C"}]})";
+      else if (path == "/v1/meetings" && method == "POST") body = meeting.dump();
+      else if (path == "/v1/meetings/{id}") body = [&] { Json edit = meeting; edit["revision"] = 1; return edit.dump(); }();
       else if (path == "/v1/fhir/map") body = ReadFile(kSource / "tests" / "fhir" / "colon-g2-resected.bundle.json");
       else body = DemoCase();
       // Signing out would end the shared session; use a throw-away one.
@@ -1106,6 +1158,18 @@ TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
     ASSERT_EQ(cases->status, 200);
     std::size_t demo_files = std::distance(fs::directory_iterator(kSource / "examples" / "cases"), fs::directory_iterator());
     EXPECT_EQ(Json::parse(cases->body)["cases"].size(), demo_files);
+    // One upcoming meeting with three demo cases on its agenda, for the web app to show.
+    auto meetings = cli.Get("/v1/meetings", {{"Cookie", cookie}});
+    ASSERT_TRUE(meetings);
+    ASSERT_EQ(meetings->status, 200);
+    const Json listed = Json::parse(meetings->body)["meetings"];
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["cases"], 3);
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    const std::string today = fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    EXPECT_GT(listed[0]["date"].get<std::string>(), today);
     auto page = cli.Get("/");
     ASSERT_TRUE(page);
     EXPECT_NE(page->body.find("not built"), std::string::npos);
@@ -1123,6 +1187,9 @@ TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
     ASSERT_TRUE(list);
     EXPECT_EQ(list->size(), static_cast<std::size_t>(std::distance(fs::directory_iterator(kSource / "examples" / "cases"),
                                                                    fs::directory_iterator())));
+    auto meetings = (*store_cases)->ListMeetings();
+    ASSERT_TRUE(meetings);
+    EXPECT_EQ(meetings->size(), 1u) << "nor a second demo meeting";
   }
   fs::remove_all(dir);
 }
@@ -1890,6 +1957,348 @@ TEST(OidcConfigTest, ParsedStrictly) {
   std::ofstream(dir / "c.json") << R"({"issuer":"https://a","issuer":"https://b"})";
   EXPECT_FALSE(auth::LoadOidcConfig((dir / "c.json").string(), false));
   fs::remove_all(dir);
+}
+
+
+// ---- issue 18: tumour-board meetings ---------------------------------------------------------------
+
+TEST_F(ServerTest, MeetingsAreCreatedReadAndEditedByRoleWithStaleEditsRefused) {
+  std::vector<std::string> ids = MeetingCases("m18a");
+  Json meeting = MeetingJson(ids);
+  EXPECT_EQ(Call("POST", "/v1/meetings", meeting.dump(), viewer_).status, 403);
+  Reply created = Call("POST", "/v1/meetings", meeting.dump(), coordinator_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  Json m = created.JsonBody();
+  const std::string id = m["id"];
+  EXPECT_EQ(created.Header("Location"), "/v1/meetings/" + id);
+  EXPECT_EQ(m["revision"], 1);
+  EXPECT_EQ(m["created_by"], "cora");
+  EXPECT_EQ(m["date"], "2026-12-10");
+  EXPECT_EQ(m["time"], "16:00");
+  EXPECT_EQ(m["board"], "GEP-NET board");
+  EXPECT_EQ(m["attendees"], meeting["attendees"]);
+  ASSERT_EQ(m["agenda"].size(), 3u);
+  // Each agenda entry carries the case's one-line summary, readiness and decision status.
+  const Json& rectal = m["agenda"][0];
+  EXPECT_EQ(rectal["position"], 1);
+  EXPECT_EQ(rectal["case_id"], ids[0]);
+  EXPECT_EQ(rectal["presenter"], "Dr P0");
+  EXPECT_EQ(rectal["question"], "Question 0");
+  EXPECT_EQ(rectal["case"]["label"], "m18a-demo-rectal-small");
+  EXPECT_EQ(rectal["case"]["summary"]["site"], "rectum");
+  EXPECT_EQ(rectal["case"]["summary"]["grade"], "G1");
+  EXPECT_EQ(rectal["case"]["readiness"]["ready"], true);
+  EXPECT_EQ(rectal["decision"]["status"], "undecided");
+  const Json& g3 = m["agenda"][1]["case"];
+  EXPECT_EQ(g3["summary"]["grade"], "G3");
+  EXPECT_EQ(g3["summary"]["stage"], "IV");
+  EXPECT_EQ(g3["summary"]["scenario"]["id"], "net_g3_advanced");
+  EXPECT_NE(g3["summary"]["text"].get<std::string>().find("pancreas \u00b7 G3 \u00b7 stage IV"), std::string::npos)
+      << g3["summary"]["text"];
+  EXPECT_EQ(g3["readiness"]["ready"], false);
+  EXPECT_EQ(g3["readiness"]["missing_count"], 2);
+  EXPECT_EQ(g3["readiness"]["missing"][0]["field"], "patient.neutrophils_10e9_l");
+  EXPECT_EQ(g3["readiness"]["workup_pending_count"], g3["readiness"]["workup_pending"].size());
+  EXPECT_EQ(m["agenda"][2]["case"]["readiness"]["critical_alerts"], 1);
+  EXPECT_EQ(m["counts"]["cases"], 3);
+  EXPECT_EQ(m["counts"]["decided"], 0);
+  EXPECT_EQ(m["counts"]["ready"], 2);  // the small-bowel case misses nothing either
+  // Clinicians may build agendas too.
+  EXPECT_EQ(Call("POST", "/v1/meetings", meeting.dump(), clinician_).status, 201);
+
+  Reply read = Call("GET", "/v1/meetings/" + id, "", viewer_);
+  ASSERT_EQ(read.status, 200);
+  EXPECT_EQ(read.JsonBody(), m);
+
+  // Edits: a new revision on top of the one edited; a stale revision is a 409 and nothing is written.
+  Json edit = meeting;
+  edit["revision"] = 1;
+  std::swap(edit["agenda"][0], edit["agenda"][2]);
+  edit["agenda"][0]["question"] = "Which SSA?";
+  EXPECT_EQ(Call("PUT", "/v1/meetings/" + id, edit.dump(), viewer_).status, 403);
+  Reply updated = Call("PUT", "/v1/meetings/" + id, edit.dump(), coordinator_);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(updated.JsonBody()["revision"], 2);
+  EXPECT_EQ(updated.JsonBody()["agenda"][0]["case_id"], ids[2]);
+  EXPECT_EQ(updated.JsonBody()["agenda"][0]["question"], "Which SSA?");
+  Json stale_edit = meeting;
+  stale_edit["revision"] = 1;
+  stale_edit["board"] = "Overwritten board";
+  Reply stale = Call("PUT", "/v1/meetings/" + id, stale_edit.dump(), clinician_);
+  ASSERT_EQ(stale.status, 409) << stale.body;
+  EXPECT_EQ(stale.Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(stale.JsonBody()["type"], "urn:zebra:problem:stale-revision");
+  EXPECT_EQ(stale.JsonBody()["current_revision"], 2);
+  EXPECT_EQ(stale.JsonBody()["errors"][0]["path"], "$.revision");
+  EXPECT_EQ(Call("GET", "/v1/meetings/" + id, "", viewer_).JsonBody()["board"], "GEP-NET board");
+  EXPECT_EQ(Call("PUT", "/v1/meetings/m_00000000000000000000000000000000", edit.dump(), coordinator_).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/meetings/nope", "", viewer_).status, 404);
+
+  // Revisions stay readable.
+  Reply first = Call("GET", "/v1/meetings/" + id + "?revision=1", "", viewer_);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.JsonBody()["agenda"][0]["case_id"], ids[0]);
+  EXPECT_EQ(Call("GET", "/v1/meetings/" + id + "?revision=3", "", viewer_).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/meetings/" + id + "?revision=x", "", viewer_).status, 400);
+  Json revisions = Call("GET", "/v1/meetings/" + id + "/revisions", "", viewer_).JsonBody()["revisions"];
+  ASSERT_EQ(revisions.size(), 2u);
+  EXPECT_EQ(revisions[1]["created_by"], "cora");
+
+  // The list: newest first, with counts.
+  Reply list = Call("GET", "/v1/meetings", "", viewer_);
+  ASSERT_EQ(list.status, 200);
+  bool found = false;
+  const Json meetings = list.JsonBody()["meetings"];
+  for (const auto& item : meetings) {
+    if (item["id"] != id) continue;
+    found = true;
+    EXPECT_EQ(item["revision"], 2);
+    EXPECT_EQ(item["cases"], 3);
+    EXPECT_EQ(item["decided"], 0);
+    EXPECT_EQ(item["attendees"], 2);
+  }
+  EXPECT_TRUE(found);
+
+  // Audited: who created, changed and read the meeting.
+  std::vector<std::string> actions = AuditActionsAbout(id);
+  for (const char* expected : {"meeting.create cora", "meeting.update cora", "meeting.read vic",
+                               "meeting.revisions.read vic"})
+    EXPECT_NE(std::find(actions.begin(), actions.end(), expected), actions.end()) << expected;
+}
+
+TEST_F(ServerTest, MeetingBodiesAreCheckedWithLocatedErrors) {
+  std::vector<std::string> ids = MeetingCases("m18b");
+  auto paths_of = [](const Reply& r) {
+    std::set<std::string> paths;
+    const Json errors = r.JsonBody()["errors"];
+    for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
+    return paths;
+  };
+  Json unknown_case = MeetingJson({ids[0], ids[1], "c_0123456789abcdef0123456789abcdef"});
+  Reply r = Call("POST", "/v1/meetings", unknown_case.dump(), coordinator_);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(paths_of(r), std::set<std::string>{"$.agenda[2].case_id"});
+
+  Json bad = MeetingJson({ids[0], ids[0]});
+  bad["date"] = "2026-02-30";
+  bad["time"] = "25:00";
+  bad.erase("board");
+  bad["attendees"][1].erase("role");
+  bad["agenda"][0]["colour"] = "red";
+  bad["revision"] = 1;
+  r = Call("POST", "/v1/meetings", bad.dump(), coordinator_);
+  ASSERT_EQ(r.status, 400);
+  EXPECT_EQ(paths_of(r), (std::set<std::string>{"$.date", "$.time", "$.board", "$.attendees[1].role",
+                                                "$.agenda[0].colour", "$.agenda[1].case_id", "$.revision"}));
+  EXPECT_EQ(Call("POST", "/v1/meetings", "[1]", coordinator_).status, 400);
+  EXPECT_EQ(paths_of(Call("POST", "/v1/meetings", "{\"date\":", coordinator_)), std::set<std::string>{"$"});
+
+  Reply created = Call("POST", "/v1/meetings", MeetingJson(ids).dump(), coordinator_);
+  ASSERT_EQ(created.status, 201);
+  const std::string id = created.JsonBody()["id"];
+  Reply no_revision = Call("PUT", "/v1/meetings/" + id, MeetingJson(ids).dump(), coordinator_);
+  ASSERT_EQ(no_revision.status, 400);
+  EXPECT_EQ(paths_of(no_revision), std::set<std::string>{"$.revision"});
+  // Nothing was written by the refused requests.
+  EXPECT_EQ(Call("GET", "/v1/meetings/" + id + "/revisions", "", viewer_).JsonBody()["revisions"].size(), 1u);
+}
+
+TEST_F(ServerTest, DecisionsInAMeetingDeferReasonAndAmendment) {
+  std::vector<std::string> ids = MeetingCases("m18c");
+  Reply created = Call("POST", "/v1/meetings", MeetingJson({ids[0], ids[1]}).dump(), coordinator_);
+  ASSERT_EQ(created.status, 201);
+  const std::string meeting = created.JsonBody()["id"];
+  const std::string rectal = "/v1/cases/" + ids[0], g3 = "/v1/cases/" + ids[1];
+  auto paths_of = [](const Reply& r) {
+    std::set<std::string> paths;
+    const Json errors = r.JsonBody()["errors"];
+    for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
+    return paths;
+  };
+
+  // Attendees default to the meeting's standing attendees; coordinators cannot decide.
+  Json choose{{"meeting_id", meeting}, {"option_id", "surgery.endoscopic_resection"}, {"notes", "agreed"}};
+  EXPECT_EQ(Call("POST", rectal + "/decision", choose.dump(), coordinator_).status, 403);
+  Reply decided = Call("POST", rectal + "/decision", choose.dump(), clinician_);
+  ASSERT_EQ(decided.status, 201) << decided.body;
+  Json d1 = decided.JsonBody();
+  EXPECT_EQ(d1["meeting_id"], meeting);
+  EXPECT_TRUE(d1["amends"].is_null());
+  EXPECT_EQ(d1["recommended"], true);
+  EXPECT_EQ(d1["decision"]["outcome"], "option");
+  EXPECT_EQ(d1["decision"]["attendees"], MeetingJson({})["attendees"]);
+  EXPECT_FALSE(d1["decision"].contains("reason"));
+
+  // A not-recommended option needs a reason.
+  Json unusual{{"meeting_id", meeting}, {"option_id", "surveillance.active"}};
+  Reply no_reason = Call("POST", g3 + "/decision", unusual.dump(), clinician_);
+  ASSERT_EQ(no_reason.status, 400) << no_reason.body;
+  EXPECT_EQ(paths_of(no_reason), std::set<std::string>{"$.reason"});
+  // Deferred for work-up: the work-up is required, no option.
+  Json defer{{"meeting_id", meeting}, {"outcome", "defer_workup"}};
+  Reply no_workup = Call("POST", g3 + "/decision", defer.dump(), clinician_);
+  ASSERT_EQ(no_workup.status, 400);
+  EXPECT_EQ(paths_of(no_workup), std::set<std::string>{"$.workup_requested"});
+  defer["option_id"] = "surveillance.active";
+  defer["workup_requested"] = {"FDG-PET", ""};
+  EXPECT_EQ(paths_of(Call("POST", g3 + "/decision", defer.dump(), clinician_)),
+            (std::set<std::string>{"$.option_id", "$.workup_requested[1]"}));
+  defer.erase("option_id");
+  defer["workup_requested"] = {"FDG-PET", "Neutrophil count"};
+  Reply deferred = Call("POST", g3 + "/decision", defer.dump(), clinician_);
+  ASSERT_EQ(deferred.status, 201) << deferred.body;
+  Json d2 = deferred.JsonBody();
+  EXPECT_EQ(d2["decision"]["outcome"], "defer_workup");
+  EXPECT_TRUE(d2["decision"]["option_id"].is_null());
+  EXPECT_EQ(d2["decision"]["workup_requested"], defer["workup_requested"]);
+
+  // The case must be on the meeting's agenda; the meeting must exist.
+  Json elsewhere = choose;
+  elsewhere["option_id"] = "ssa.lanreotide";
+  EXPECT_EQ(paths_of(Call("POST", "/v1/cases/" + ids[2] + "/decision", elsewhere.dump(), clinician_)),
+            std::set<std::string>{"$.meeting_id"});
+  elsewhere["meeting_id"] = "m_00000000000000000000000000000000";
+  EXPECT_EQ(paths_of(Call("POST", "/v1/cases/" + ids[2] + "/decision", elsewhere.dump(), clinician_)),
+            std::set<std::string>{"$.meeting_id"});
+  // Outside a meeting, attendees stay required.
+  EXPECT_EQ(paths_of(Call("POST", "/v1/cases/" + ids[2] + "/decision", R"({"option_id":"ssa.lanreotide"})",
+                          clinician_)),
+            std::set<std::string>{"$.attendees"});
+
+  // Amend the deferral: a new decision naming it, in the same meeting, with a reason for a
+  // not-recommended option.
+  Json amend{{"amends", d2["id"]}, {"option_id", "surveillance.active"}, {"reason", "frail; patient's wish"}};
+  Reply amended = Call("POST", g3 + "/decision", amend.dump(), clinician_);
+  ASSERT_EQ(amended.status, 201) << amended.body;
+  Json d3 = amended.JsonBody();
+  EXPECT_EQ(d3["amends"], d2["id"]);
+  EXPECT_EQ(d3["meeting_id"], meeting);
+  EXPECT_EQ(d3["recommended"], false);
+  EXPECT_EQ(d3["decision"]["reason"], "frail; patient's wish");
+  // A decision is amended once: the next amendment names the newest.
+  Reply twice = Call("POST", g3 + "/decision", amend.dump(), clinician_);
+  ASSERT_EQ(twice.status, 409) << twice.body;
+  EXPECT_EQ(twice.JsonBody()["type"], "urn:zebra:problem:already-amended");
+  // Only decisions of the same case.
+  Json foreign{{"amends", d1["id"]}, {"option_id", "chemo.capecitabine_temozolomide"}};
+  EXPECT_EQ(paths_of(Call("POST", g3 + "/decision", foreign.dump(), clinician_)), std::set<std::string>{"$.amends"});
+
+  Json listed = Call("GET", g3 + "/decisions", "", viewer_).JsonBody()["decisions"];
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0]["id"], d2["id"]);
+  EXPECT_EQ(listed[0]["amended_by"], d3["id"]);
+  EXPECT_EQ(listed[1]["amends"], d2["id"]);
+  EXPECT_TRUE(listed[1]["amended_by"].is_null());
+
+  // The meeting shows each case's status in it: the amendment is in force.
+  Json m = Call("GET", "/v1/meetings/" + meeting, "", viewer_).JsonBody();
+  EXPECT_EQ(m["agenda"][0]["decision"]["status"], "decided");
+  EXPECT_EQ(m["agenda"][0]["decision"]["option_id"], "surgery.endoscopic_resection");
+  EXPECT_EQ(m["agenda"][1]["decision"]["status"], "decided");
+  EXPECT_EQ(m["agenda"][1]["decision"]["decision_id"], d3["id"]);
+  EXPECT_EQ(m["agenda"][1]["decision"]["amended"], true);
+  EXPECT_EQ(m["counts"]["decided"], 2);
+
+  // Audited in the case's log, the amendment as such.
+  Json audit = Call("GET", g3 + "/audit", "", viewer_).JsonBody()["entries"];
+  std::vector<std::string> actions;
+  for (const auto& e : audit) actions.push_back(e["action"].get<std::string>() + ": " + e["detail"].get<std::string>());
+  const std::string amend_entry = fmt::format("decision.amend: decision {} revision 1 meeting {} amends {}",
+                                              d3["id"].get<std::int64_t>(), meeting, d2["id"].get<std::int64_t>());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), amend_entry), actions.end()) << audit.dump();
+  auto verified = OpenTestStore()->VerifyAudit();
+  EXPECT_TRUE(verified) << verified.error();
+}
+
+TEST_F(ServerTest, MinutesArePrintableHtmlWithEveryDecision) {
+  std::vector<std::string> ids = MeetingCases("m18d");
+  Json meeting = MeetingJson(ids);
+  meeting["agenda"][2]["question"] = "SSA <b>or</b> PRRT?";
+  Reply created = Call("POST", "/v1/meetings", meeting.dump(), coordinator_);
+  ASSERT_EQ(created.status, 201);
+  const std::string id = created.JsonBody()["id"];
+  ASSERT_EQ(Call("POST", "/v1/cases/" + ids[0] + "/decision",
+                 Json{{"meeting_id", id}, {"option_id", "surgery.endoscopic_resection"}, {"notes", "<script>x</script>"}}
+                     .dump(),
+                 clinician_)
+                .status,
+            201);
+  ASSERT_EQ(Call("POST", "/v1/cases/" + ids[1] + "/decision",
+                 Json{{"meeting_id", id}, {"outcome", "defer_workup"}, {"workup_requested", {"FDG-PET"}}}.dump(),
+                 clinician_)
+                .status,
+            201);
+  Reply minutes = Call("GET", "/v1/meetings/" + id + "/minutes", "", viewer_);
+  ASSERT_EQ(minutes.status, 200) << minutes.body;
+  EXPECT_EQ(minutes.Header("Content-Type"), "text/html; charset=utf-8");
+  const std::string& h = minutes.body;
+  for (const char* expected :
+       {"<!doctype html>", "Minutes of the GEP-NET board", "10 December 2026, 16:00", "Dr Chair", "Dr Knife",
+        "m18d-demo-rectal-small", "Question 0", "Endoscopic", "Deferred for work-up", "FDG-PET",
+        "No decision recorded in this meeting.", "SSA &lt;b&gt;or&lt;/b&gt; PRRT?", "&lt;script&gt;x&lt;/script&gt;",
+        "it does not replace clinical judgement", "@media print"})
+    EXPECT_NE(h.find(expected), std::string::npos) << expected;
+  EXPECT_EQ(h.find("<script"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/v1/meetings/m_00000000000000000000000000000000/minutes", "", viewer_).status, 404);
+  std::vector<std::string> actions = AuditActionsAbout(id);
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "meeting.minutes.read vic"), actions.end());
+}
+
+TEST_F(ServerTest, CaseListHasSummariesAndSearchSortAndFilter) {
+  std::vector<std::string> ids = MeetingCases("m18e");
+  ASSERT_EQ(Call("POST", "/v1/cases/" + ids[2] + "/decision",
+                 R"({"option_id":"ssa.lanreotide","attendees":[{"role":"chair","name":"C"}]})", clinician_)
+                .status,
+            201);
+  Reply all = Call("GET", "/v1/cases?q=M18E-&sort=label", "", viewer_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  Json cases = all.JsonBody()["cases"];
+  ASSERT_EQ(cases.size(), 3u);
+  EXPECT_EQ(cases[0]["label"], "m18e-demo-pnet-g3");
+  EXPECT_EQ(cases[1]["label"], "m18e-demo-rectal-small");
+  EXPECT_EQ(cases[2]["label"], "m18e-demo-si-cs");
+  // Existing fields are kept.
+  for (const char* key : {"id", "label", "revision", "updated_at", "updated_by", "status", "last_evaluation"})
+    EXPECT_TRUE(cases[0].contains(key)) << key;
+  EXPECT_EQ(cases[0]["summary"]["site"], "pancreas");
+  EXPECT_EQ(cases[0]["readiness"]["missing_count"], 2);
+  EXPECT_EQ(cases[0]["decision"]["status"], "undecided");
+  EXPECT_EQ(cases[2]["decision"]["status"], "decided");
+  EXPECT_EQ(cases[2]["status"], "decided");
+
+  auto labels = [&](const std::string& query) {
+    Reply r = Call("GET", "/v1/cases?q=m18e-&" + query, "", viewer_);
+    EXPECT_EQ(r.status, 200) << query << r.body;
+    std::vector<std::string> out;
+    const Json listed = r.JsonBody()["cases"];
+    for (const auto& c : listed) out.push_back(c["label"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(labels("sort=-label"), (V{"m18e-demo-si-cs", "m18e-demo-rectal-small", "m18e-demo-pnet-g3"}));
+  EXPECT_EQ(labels("grade=G3"), (V{"m18e-demo-pnet-g3"}));
+  EXPECT_EQ(labels("site=rectum"), (V{"m18e-demo-rectal-small"}));
+  EXPECT_EQ(labels("scenario=midgut_advanced"), (V{"m18e-demo-si-cs"}));
+  EXPECT_EQ(labels("readiness=ready&sort=label"), (V{"m18e-demo-rectal-small", "m18e-demo-si-cs"}));
+  EXPECT_EQ(labels("readiness=incomplete"), (V{"m18e-demo-pnet-g3"}));
+  EXPECT_EQ(labels("decision=decided"), (V{"m18e-demo-si-cs"}));
+  EXPECT_EQ(labels("decision=undecided&sort=-missing"), (V{"m18e-demo-pnet-g3", "m18e-demo-rectal-small"}));
+  EXPECT_EQ(labels("sort=grade"), (V{"m18e-demo-rectal-small", "m18e-demo-si-cs", "m18e-demo-pnet-g3"}));
+  EXPECT_EQ(Call("GET", "/v1/cases?q=m18e-pancreas", "", viewer_).JsonBody()["cases"].size(), 0u);
+  std::set<std::string> stage_iv;
+  const Json stage_iv_cases = Call("GET", "/v1/cases?q=Stage%20IV", "", viewer_).JsonBody()["cases"];
+  for (const auto& c : stage_iv_cases) stage_iv.insert(c["label"].get<std::string>());
+  EXPECT_TRUE(stage_iv.count("m18e-demo-pnet-g3"));
+  EXPECT_TRUE(stage_iv.count("m18e-demo-si-cs"));
+  EXPECT_FALSE(stage_iv.count("m18e-demo-rectal-small"));
+
+  Reply bad = Call("GET", "/v1/cases?sort=colour&readiness=maybe", "", viewer_);
+  ASSERT_EQ(bad.status, 400);
+  std::set<std::string> paths;
+  const Json errors = bad.JsonBody()["errors"];
+  for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
+  EXPECT_EQ(paths, (std::set<std::string>{"sort", "readiness"}));
 }
 
 }  // namespace

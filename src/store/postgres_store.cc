@@ -138,7 +138,22 @@ Decision ReadDecision(const pqxx::row& r) {
   d.decision_json = r[3].as<std::string>();
   d.created_by = r[4].as<std::string>();
   d.created_at = r[5].as<std::string>();
+  d.meeting_id = r[6].as<std::string>();
+  if (!r[7].is_null()) d.amends = r[7].as<std::int64_t>();
   return d;
+}
+// Columns of kMeetingSelect.
+MeetingRevision ReadMeeting(const pqxx::row& r) {
+  MeetingRevision m;
+  m.meeting_id = r[0].as<std::string>();
+  m.revision = r[1].as<int>();
+  m.date = r[2].as<std::string>();
+  m.time = r[3].as<std::string>();
+  m.board = r[4].as<std::string>();
+  m.meeting_json = r[5].as<std::string>();
+  m.created_by = r[6].as<std::string>();
+  m.created_at = r[7].as<std::string>();
+  return m;
 }
 // Columns of kUserSelect.
 User ReadUser(const pqxx::row& r) {
@@ -175,6 +190,11 @@ constexpr const char* kRevisionSelect =
 constexpr const char* kEvaluationSelect =
     "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
     "created_at FROM evaluations ";
+constexpr const char* kDecisionSelect =
+    "SELECT id, case_id, case_revision, decision_json, created_by, created_at, meeting_id, amends FROM decisions ";
+constexpr const char* kMeetingSelect =
+    "SELECT meeting_id, revision, meeting_date, meeting_time, board, meeting_json, created_by, created_at "
+    "FROM meeting_revisions ";
 constexpr const char* kAuditSelect =
     "SELECT seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash FROM audit_log ";
 constexpr const char* kUserColumns = "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at";
@@ -511,14 +531,22 @@ ORDER BY r.created_at DESC, r.case_id)")) {
     return History([&](pqxx::work& w) {
       Decision d = decision;
       d.created_at = NowRfc3339();
+      if (d.amends) {
+        // Checked under the history lock, so two amendments of one decision cannot both succeed.
+        auto r = w.exec_params(
+            "SELECT (SELECT COUNT(*) FROM decisions WHERE id = $1 AND case_id = $2), "
+            "(SELECT COUNT(*) FROM decisions WHERE amends = $1)",
+            *d.amends, d.case_id);
+        if (r[0][0].as<std::int64_t>() == 0) throw StoreError(std::string(kAmendedDecisionNotFound));
+        if (r[0][1].as<std::int64_t>() != 0) throw StoreError(std::string(kDecisionAlreadyAmended));
+      }
       d.id = w.exec_params(
-                  "INSERT INTO decisions (case_id, case_revision, decision_json, created_by, created_at) "
-                  "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                  d.case_id, d.case_revision, d.decision_json, d.created_by, d.created_at)[0][0]
+                  "INSERT INTO decisions (case_id, case_revision, decision_json, created_by, created_at, meeting_id, "
+                  "amends) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                  d.case_id, d.case_revision, d.decision_json, d.created_by, d.created_at, d.meeting_id, d.amends)[0][0]
                  .as<std::int64_t>();
-      AppendAuditTx(w, d.created_by, "decision.create", d.case_id,
-                    fmt::format("decision {} revision {}", d.id, d.case_revision), RowRef("decisions", d.id),
-                    Sha256Hex(d.decision_json));
+      AppendAuditTx(w, d.created_by, d.amends ? "decision.amend" : "decision.create", d.case_id, DecisionDetail(d),
+                    RowRef("decisions", d.id), Sha256Hex(d.decision_json));
       return d;
     });
   }
@@ -527,11 +555,101 @@ ORDER BY r.created_at DESC, r.case_id)")) {
     if (!ValidCaseId(case_id)) return std::vector<Decision>();
     return Read([&](pqxx::read_transaction& t) {
       std::vector<Decision> out;
-      for (const auto& row : t.exec_params(
-               "SELECT id, case_id, case_revision, decision_json, created_by, created_at FROM decisions "
-               "WHERE case_id = $1 ORDER BY id",
-               std::string(case_id)))
+      for (const auto& row :
+           t.exec_params(std::string(kDecisionSelect) + "WHERE case_id = $1 ORDER BY id", std::string(case_id)))
         out.push_back(ReadDecision(row));
+      return out;
+    });
+  }
+
+  Result<std::vector<Decision>> ListMeetingDecisions(std::string_view meeting_id) override {
+    if (!ValidMeetingId(meeting_id)) return std::vector<Decision>();
+    return Read([&](pqxx::read_transaction& t) {
+      std::vector<Decision> out;
+      for (const auto& row :
+           t.exec_params(std::string(kDecisionSelect) + "WHERE meeting_id = $1 ORDER BY id", std::string(meeting_id)))
+        out.push_back(ReadDecision(row));
+      return out;
+    });
+  }
+
+  static void InsertMeetingTx(pqxx::work& w, const MeetingRevision& m, std::string_view action) {
+    w.exec_params(
+        "INSERT INTO meeting_revisions (meeting_id, revision, meeting_date, meeting_time, board, meeting_json, "
+        "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        m.meeting_id, m.revision, m.date, m.time, m.board, m.meeting_json, m.created_by, m.created_at);
+    AppendAuditTx(w, m.created_by, action, "", fmt::format("meeting {} revision {}", m.meeting_id, m.revision),
+                  MeetingRef(m.meeting_id, m.revision), Sha256Hex(m.meeting_json));
+  }
+
+  template <class T>
+  static std::optional<MeetingRevision> GetMeetingTx(T& t, std::string_view meeting_id, std::optional<int> revision) {
+    pqxx::result r =
+        revision ? t.exec_params(std::string(kMeetingSelect) + "WHERE meeting_id = $1 AND revision = $2",
+                                 std::string(meeting_id), *revision)
+                 : t.exec_params(std::string(kMeetingSelect) + "WHERE meeting_id = $1 ORDER BY revision DESC LIMIT 1",
+                                 std::string(meeting_id));
+    if (r.empty()) return std::nullopt;
+    return ReadMeeting(r[0]);
+  }
+
+  Result<MeetingRevision> CreateMeeting(const MeetingRevision& meeting, std::string_view actor) override {
+    auto id = NewMeetingId();
+    if (!id) return tl::unexpected(id.error());
+    return History([&](pqxx::work& w) {
+      MeetingRevision m = meeting;
+      m.meeting_id = *id;
+      m.revision = 1;
+      m.created_by = actor;
+      m.created_at = NowRfc3339();
+      InsertMeetingTx(w, m, "meeting.create");
+      return m;
+    });
+  }
+
+  Result<MeetingUpdate> UpdateMeeting(std::string_view meeting_id, int based_on, const MeetingRevision& meeting,
+                                      std::string_view actor) override {
+    if (!ValidMeetingId(meeting_id)) return MeetingUpdate{};
+    return History([&](pqxx::work& w) {
+      std::optional<MeetingRevision> latest = GetMeetingTx(w, meeting_id, std::nullopt);
+      if (!latest) return MeetingUpdate{};
+      if (latest->revision != based_on) return MeetingUpdate{MeetingUpdate::Status::kStale, std::move(*latest)};
+      MeetingRevision m = meeting;
+      m.meeting_id = meeting_id;
+      m.revision = latest->revision + 1;
+      m.created_by = actor;
+      m.created_at = NowRfc3339();
+      InsertMeetingTx(w, m, "meeting.update");
+      return MeetingUpdate{MeetingUpdate::Status::kWritten, std::move(m)};
+    });
+  }
+
+  Result<std::optional<MeetingRevision>> GetMeeting(std::string_view meeting_id,
+                                                    std::optional<int> revision) override {
+    if (!ValidMeetingId(meeting_id)) return std::optional<MeetingRevision>();
+    return Read([&](pqxx::read_transaction& t) { return GetMeetingTx(t, meeting_id, revision); });
+  }
+
+  Result<std::vector<MeetingRevision>> ListMeetingRevisions(std::string_view meeting_id) override {
+    if (!ValidMeetingId(meeting_id)) return std::vector<MeetingRevision>();
+    return Read([&](pqxx::read_transaction& t) {
+      std::vector<MeetingRevision> out;
+      for (const auto& row : t.exec_params(std::string(kMeetingSelect) + "WHERE meeting_id = $1 ORDER BY revision",
+                                           std::string(meeting_id)))
+        out.push_back(ReadMeeting(row));
+      return out;
+    });
+  }
+
+  Result<std::vector<MeetingRevision>> ListMeetings() override {
+    return Read([&](pqxx::read_transaction& t) {
+      std::vector<MeetingRevision> out;
+      for (const auto& row : t.exec(std::string(kMeetingSelect) + R"(m
+WHERE m.revision = (SELECT MAX(m2.revision) FROM meeting_revisions m2 WHERE m2.meeting_id = m.meeting_id)
+ORDER BY m.meeting_date DESC, m.meeting_time DESC,
+  (SELECT m1.created_at FROM meeting_revisions m1 WHERE m1.meeting_id = m.meeting_id AND m1.revision = 1) DESC,
+  m.meeting_id)"))
+        out.push_back(ReadMeeting(row));
       return out;
     });
   }
@@ -758,6 +876,9 @@ ORDER BY r.created_at DESC, r.case_id)")) {
           if (ref.table == "case_revisions")
             r = t.exec_params("SELECT case_json FROM case_revisions WHERE case_id = $1 AND revision = $2", ref.case_id,
                               ref.id);
+          else if (ref.table == "meeting_revisions")
+            r = t.exec_params("SELECT meeting_json FROM meeting_revisions WHERE meeting_id = $1 AND revision = $2",
+                              ref.case_id, ref.id);
           else if (ref.table == "evaluations")
             r = t.exec_params("SELECT output_json FROM evaluations WHERE id = $1", ref.id);
           else if (ref.table == "decisions")

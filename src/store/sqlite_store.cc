@@ -272,15 +272,25 @@ ORDER BY r.created_at DESC, r.case_id)");
       Tx tx(*this);
       Decision d = decision;
       d.created_at = NowRfc3339();
+      if (d.amends) {
+        // Checked under the write lock, so two amendments of one decision cannot both succeed.
+        Stmt q(db_,
+               "SELECT (SELECT COUNT(*) FROM decisions WHERE id = ? AND case_id = ?), "
+               "(SELECT COUNT(*) FROM decisions WHERE amends = ?)");
+        BindAll(q, *d.amends, d.case_id, *d.amends);
+        q.Step();
+        if (q.Int(0) == 0) throw SqlError(std::string(kAmendedDecisionNotFound));
+        if (q.Int(1) != 0) throw SqlError(std::string(kDecisionAlreadyAmended));
+      }
       Stmt ins(db_,
-               "INSERT INTO decisions (case_id, case_revision, decision_json, created_by, created_at) "
-               "VALUES (?, ?, ?, ?, ?)");
-      BindAll(ins, d.case_id, d.case_revision, d.decision_json, d.created_by, d.created_at);
+               "INSERT INTO decisions (case_id, case_revision, decision_json, created_by, created_at, meeting_id, "
+               "amends) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      BindAll(ins, d.case_id, d.case_revision, d.decision_json, d.created_by, d.created_at, d.meeting_id);
+      if (d.amends) ins.Bind(7, *d.amends);
       ins.Run();
       d.id = sqlite3_last_insert_rowid(db_);
-      AppendAuditLocked(d.created_by, "decision.create", d.case_id,
-                        fmt::format("decision {} revision {}", d.id, d.case_revision), RowRef("decisions", d.id),
-                        Sha256Hex(d.decision_json));
+      AppendAuditLocked(d.created_by, d.amends ? "decision.amend" : "decision.create", d.case_id,
+                        DecisionDetail(d), RowRef("decisions", d.id), Sha256Hex(d.decision_json));
       tx.Commit();
       return d;
     });
@@ -289,21 +299,89 @@ ORDER BY r.created_at DESC, r.case_id)");
   Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
     if (!ValidCaseId(case_id)) return std::vector<Decision>();
     return RunRead([&](sqlite3* db) {
-      Stmt q(db,
-             "SELECT id, case_id, case_revision, decision_json, created_by, created_at FROM decisions "
-             "WHERE case_id = ? ORDER BY id");
+      Stmt q(db, fmt::format("{} WHERE case_id = ? ORDER BY id", kDecisionSelect));
       q.Bind(1, case_id);
       std::vector<Decision> out;
-      while (q.Step()) {
-        Decision d;
-        d.id = q.Int(0);
-        d.case_id = q.Text(1);
-        d.case_revision = static_cast<int>(q.Int(2));
-        d.decision_json = q.Text(3);
-        d.created_by = q.Text(4);
-        d.created_at = q.Text(5);
-        out.push_back(std::move(d));
-      }
+      while (q.Step()) out.push_back(ReadDecision(q));
+      return out;
+    });
+  }
+
+  Result<std::vector<Decision>> ListMeetingDecisions(std::string_view meeting_id) override {
+    if (!ValidMeetingId(meeting_id)) return std::vector<Decision>();
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("{} WHERE meeting_id = ? ORDER BY id", kDecisionSelect));
+      q.Bind(1, meeting_id);
+      std::vector<Decision> out;
+      while (q.Step()) out.push_back(ReadDecision(q));
+      return out;
+    });
+  }
+
+  Result<MeetingRevision> CreateMeeting(const MeetingRevision& meeting, std::string_view actor) override {
+    auto id = NewMeetingId();
+    if (!id) return tl::unexpected(id.error());
+    return Run([&] {
+      Tx tx(*this);
+      MeetingRevision m = meeting;
+      m.meeting_id = *id;
+      m.revision = 1;
+      m.created_by = actor;
+      m.created_at = NowRfc3339();
+      InsertMeetingLocked(m);
+      AuditMeetingLocked("meeting.create", m);
+      tx.Commit();
+      return m;
+    });
+  }
+
+  Result<MeetingUpdate> UpdateMeeting(std::string_view meeting_id, int based_on, const MeetingRevision& meeting,
+                                      std::string_view actor) override {
+    if (!ValidMeetingId(meeting_id)) return MeetingUpdate{};
+    return Run([&] {
+      Tx tx(*this);
+      std::optional<MeetingRevision> latest = GetMeetingOn(db_, meeting_id, std::nullopt);
+      if (!latest) return MeetingUpdate{};
+      if (latest->revision != based_on) return MeetingUpdate{MeetingUpdate::Status::kStale, std::move(*latest)};
+      MeetingRevision m = meeting;
+      m.meeting_id = meeting_id;
+      m.revision = latest->revision + 1;
+      m.created_by = actor;
+      m.created_at = NowRfc3339();
+      InsertMeetingLocked(m);
+      AuditMeetingLocked("meeting.update", m);
+      tx.Commit();
+      return MeetingUpdate{MeetingUpdate::Status::kWritten, std::move(m)};
+    });
+  }
+
+  Result<std::optional<MeetingRevision>> GetMeeting(std::string_view meeting_id,
+                                                    std::optional<int> revision) override {
+    if (!ValidMeetingId(meeting_id)) return std::optional<MeetingRevision>();
+    return RunRead([&](sqlite3* db) { return GetMeetingOn(db, meeting_id, revision); });
+  }
+
+  Result<std::vector<MeetingRevision>> ListMeetingRevisions(std::string_view meeting_id) override {
+    if (!ValidMeetingId(meeting_id)) return std::vector<MeetingRevision>();
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format("{} WHERE meeting_id = ? ORDER BY revision", kMeetingSelect));
+      q.Bind(1, meeting_id);
+      std::vector<MeetingRevision> out;
+      while (q.Step()) out.push_back(ReadMeeting(q));
+      return out;
+    });
+  }
+
+  Result<std::vector<MeetingRevision>> ListMeetings() override {
+    return RunRead([&](sqlite3* db) {
+      Stmt q(db, fmt::format(R"({} m
+WHERE m.revision = (SELECT MAX(m2.revision) FROM meeting_revisions m2 WHERE m2.meeting_id = m.meeting_id)
+ORDER BY m.meeting_date DESC, m.meeting_time DESC,
+  (SELECT m1.created_at FROM meeting_revisions m1 WHERE m1.meeting_id = m.meeting_id AND m1.revision = 1) DESC,
+  m.meeting_id)",
+                             kMeetingSelect));
+      std::vector<MeetingRevision> out;
+      while (q.Step()) out.push_back(ReadMeeting(q));
       return out;
     });
   }
@@ -562,15 +640,17 @@ ORDER BY r.created_at DESC, r.case_id)");
       Stmt evaluation(db, "SELECT output_json FROM evaluations WHERE id = ?");
       Stmt decision(db, "SELECT decision_json FROM decisions WHERE id = ?");
       Stmt feedback(db, "SELECT feedback_json FROM feedback WHERE id = ?");
+      Stmt meeting(db, "SELECT meeting_json FROM meeting_revisions WHERE meeting_id = ? AND revision = ?");
       auto lookup = [&](const ContentRef& ref) -> std::optional<std::string> {
-        Stmt* q = ref.table == "case_revisions" ? &revision
-                  : ref.table == "evaluations"  ? &evaluation
-                  : ref.table == "decisions"    ? &decision
-                  : ref.table == "feedback"     ? &feedback
-                                                : nullptr;
+        Stmt* q = ref.table == "case_revisions"      ? &revision
+                  : ref.table == "meeting_revisions" ? &meeting
+                  : ref.table == "evaluations"       ? &evaluation
+                  : ref.table == "decisions"         ? &decision
+                  : ref.table == "feedback"          ? &feedback
+                                                     : nullptr;
         if (!q) return std::nullopt;
         q->Reset();
-        if (ref.table == "case_revisions") {
+        if (ref.table == "case_revisions" || ref.table == "meeting_revisions") {
           BindAll(*q, ref.case_id, ref.id);
         } else {
           q->Bind(1, ref.id);
@@ -658,6 +738,11 @@ ORDER BY r.created_at DESC, r.case_id)");
   static constexpr std::string_view kEvaluationSelect =
       "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
       "created_at FROM evaluations";
+  static constexpr std::string_view kMeetingSelect =
+      "SELECT meeting_id, revision, meeting_date, meeting_time, board, meeting_json, created_by, created_at "
+      "FROM meeting_revisions";
+  static constexpr std::string_view kDecisionSelect =
+      "SELECT id, case_id, case_revision, decision_json, created_by, created_at, meeting_id, amends FROM decisions";
   static constexpr std::string_view kAuditSelect =
       "SELECT seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash FROM audit_log";
   static constexpr std::string_view kUserSelect =
@@ -859,6 +944,34 @@ ORDER BY r.created_at DESC, r.case_id)");
     return AuditAnchor{q.Int(0), q.Text(1), q.Int(2), q.Text(3)};
   }
 
+  // Caller holds mu_ and an open write transaction.
+  void InsertMeetingLocked(const MeetingRevision& m) {
+    Stmt ins(db_,
+             "INSERT INTO meeting_revisions (meeting_id, revision, meeting_date, meeting_time, board, meeting_json, "
+             "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    BindAll(ins, m.meeting_id, m.revision, m.date, m.time, m.board, m.meeting_json, m.created_by, m.created_at);
+    ins.Run();
+  }
+
+  void AuditMeetingLocked(std::string_view action, const MeetingRevision& m) {
+    AppendAuditLocked(m.created_by, action, "", fmt::format("meeting {} revision {}", m.meeting_id, m.revision),
+                      MeetingRef(m.meeting_id, m.revision), Sha256Hex(m.meeting_json));
+  }
+
+  static std::optional<MeetingRevision> GetMeetingOn(sqlite3* db, std::string_view meeting_id,
+                                                     std::optional<int> revision) {
+    std::optional<Stmt> q;
+    if (revision) {
+      q.emplace(db, fmt::format("{} WHERE meeting_id = ? AND revision = ?", kMeetingSelect));
+      q->Bind(1, meeting_id).Bind(2, *revision);
+    } else {
+      q.emplace(db, fmt::format("{} WHERE meeting_id = ? ORDER BY revision DESC LIMIT 1", kMeetingSelect));
+      q->Bind(1, meeting_id);
+    }
+    if (!q->Step()) return std::nullopt;
+    return ReadMeeting(*q);
+  }
+
   // Caller holds mu_ and an open write transaction. The revision after the case's latest.
   int NextRevisionLocked(std::string_view case_id) {
     Stmt q(db_, "SELECT MAX(revision) FROM case_revisions WHERE case_id = ?");
@@ -936,6 +1049,32 @@ ORDER BY r.created_at DESC, r.case_id)");
 
   static CaseRevision ReadRevision(Stmt& q) {
     return CaseRevision{q.Text(0), static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4)};
+  }
+  // Columns of kMeetingSelect.
+  static MeetingRevision ReadMeeting(Stmt& q) {
+    MeetingRevision m;
+    m.meeting_id = q.Text(0);
+    m.revision = static_cast<int>(q.Int(1));
+    m.date = q.Text(2);
+    m.time = q.Text(3);
+    m.board = q.Text(4);
+    m.meeting_json = q.Text(5);
+    m.created_by = q.Text(6);
+    m.created_at = q.Text(7);
+    return m;
+  }
+  // Columns of kDecisionSelect.
+  static Decision ReadDecision(Stmt& q) {
+    Decision d;
+    d.id = q.Int(0);
+    d.case_id = q.Text(1);
+    d.case_revision = static_cast<int>(q.Int(2));
+    d.decision_json = q.Text(3);
+    d.created_by = q.Text(4);
+    d.created_at = q.Text(5);
+    d.meeting_id = q.Text(6);
+    if (!q.IsNull(7)) d.amends = q.Int(7);
+    return d;
   }
   static Evaluation ReadEvaluation(Stmt& q) {
     Evaluation e;

@@ -73,6 +73,23 @@ Result<AuditPruneResult> Store::PruneAudit(std::string_view, std::string_view,
   return NotSupported<AuditPruneResult>();
 }
 
+Result<MeetingRevision> Store::CreateMeeting(const MeetingRevision&, std::string_view) {
+  return NotSupported<MeetingRevision>();
+}
+Result<MeetingUpdate> Store::UpdateMeeting(std::string_view, int, const MeetingRevision&, std::string_view) {
+  return NotSupported<MeetingUpdate>();
+}
+Result<std::optional<MeetingRevision>> Store::GetMeeting(std::string_view, std::optional<int>) {
+  return NotSupported<std::optional<MeetingRevision>>();
+}
+Result<std::vector<MeetingRevision>> Store::ListMeetingRevisions(std::string_view) {
+  return NotSupported<std::vector<MeetingRevision>>();
+}
+Result<std::vector<MeetingRevision>> Store::ListMeetings() { return NotSupported<std::vector<MeetingRevision>>(); }
+Result<std::vector<Decision>> Store::ListMeetingDecisions(std::string_view) {
+  return NotSupported<std::vector<Decision>>();
+}
+
 Result<EvaluatedRevision> Store::CreateCaseWithEvaluation(std::string_view, std::string_view, const Evaluation&) {
   return tl::unexpected(std::string("this store cannot write evaluated revisions"));
 }
@@ -331,6 +348,43 @@ END $$)");
   return out;
 }
 
+// Schema 4: tumour-board meetings. Meetings are revisioned like cases (append-only, audited with
+// a content hash); decisions may name the meeting they were recorded in and the decision they
+// amend (each decision is amended at most once, so amendments form a chain).
+std::vector<std::string> Meetings(Dialect dialect) {
+  std::vector<std::string> out = {
+      R"(CREATE TABLE meeting_revisions (
+  meeting_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  meeting_date TEXT NOT NULL,
+  meeting_time TEXT NOT NULL,
+  board TEXT NOT NULL,
+  meeting_json TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (meeting_id, revision)))",
+      "CREATE INDEX meeting_revisions_date ON meeting_revisions (meeting_date, meeting_time)",
+      "ALTER TABLE decisions ADD COLUMN meeting_id TEXT NOT NULL DEFAULT ''",
+      "ALTER TABLE decisions ADD COLUMN amends BIGINT",
+      "CREATE INDEX decisions_meeting ON decisions (meeting_id, id)",
+      "CREATE UNIQUE INDEX decisions_amends ON decisions (amends)",
+  };
+  if (dialect == Dialect::kSqlite) {
+    for (std::string_view op : {"UPDATE", "DELETE"})
+      out.push_back(fmt::format("CREATE TRIGGER meeting_revisions_no_{0} BEFORE {1} ON meeting_revisions "
+                                "BEGIN SELECT RAISE(ABORT, 'meeting_revisions is append-only'); END",
+                                op == "UPDATE" ? "update" : "delete", op));
+    return out;
+  }
+  for (std::string_view op : {"update", "delete"})
+    out.push_back(fmt::format("CREATE TRIGGER meeting_revisions_no_{} BEFORE {} ON meeting_revisions "
+                              "FOR EACH ROW EXECUTE FUNCTION zebra_append_only()",
+                              op, op == "update" ? "UPDATE" : "DELETE"));
+  out.push_back("CREATE TRIGGER meeting_revisions_no_truncate BEFORE TRUNCATE ON meeting_revisions "
+                "FOR EACH STATEMENT EXECUTE FUNCTION zebra_append_only()");
+  return out;
+}
+
 std::vector<Migration> BuildMigrations(Dialect dialect) {
   const std::string id = dialect == Dialect::kSqlite
                              ? "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -343,7 +397,8 @@ std::vector<Migration> BuildMigrations(Dialect dialect) {
     initial.statements.push_back(std::move(s));
   }
   return {std::move(initial), Migration{2, "append-only history", AppendOnlyTriggers(dialect)},
-          Migration{3, "tamper evidence and account control", TamperEvidence(dialect)}};
+          Migration{3, "tamper evidence and account control", TamperEvidence(dialect)},
+          Migration{4, "tumour-board meetings", Meetings(dialect)}};
 }
 
 }  // namespace
@@ -383,21 +438,28 @@ std::int64_t NowUnix() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Result<std::string> NewCaseId() {
+namespace {
+Result<std::string> NewId(std::string_view prefix) {
   std::array<unsigned char, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
     return tl::unexpected(std::string("random number generator failed"));
-  std::string id = "c_";
+  std::string id(prefix);
   for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
   return id;
 }
 
-bool ValidCaseId(std::string_view case_id) {
-  if (case_id.size() != 34 || !case_id.starts_with("c_")) return false;
-  for (char c : case_id.substr(2))
+bool ValidId(std::string_view id, std::string_view prefix) {
+  if (id.size() != prefix.size() + 32 || !id.starts_with(prefix)) return false;
+  for (char c : id.substr(prefix.size()))
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
 }
+}  // namespace
+
+Result<std::string> NewCaseId() { return NewId("c_"); }
+Result<std::string> NewMeetingId() { return NewId("m_"); }
+bool ValidCaseId(std::string_view case_id) { return ValidId(case_id, "c_"); }
+bool ValidMeetingId(std::string_view meeting_id) { return ValidId(meeting_id, "m_"); }
 
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
@@ -422,6 +484,17 @@ std::string RevisionRef(std::string_view case_id, int revision) {
   return fmt::format("case_revisions/{}/{}", case_id, revision);
 }
 
+std::string DecisionDetail(const Decision& d) {
+  std::string out = fmt::format("decision {} revision {}", d.id, d.case_revision);
+  if (!d.meeting_id.empty()) out += " meeting " + d.meeting_id;
+  if (d.amends) out += fmt::format(" amends {}", *d.amends);
+  return out;
+}
+
+std::string MeetingRef(std::string_view meeting_id, int revision) {
+  return fmt::format("meeting_revisions/{}/{}", meeting_id, revision);
+}
+
 std::string RowRef(std::string_view table, std::int64_t id) { return fmt::format("{}/{}", table, id); }
 
 std::optional<ContentRef> ParseContentRef(std::string_view ref) {
@@ -439,7 +512,7 @@ std::optional<ContentRef> ParseContentRef(std::string_view ref) {
   ContentRef out;
   out.table = std::string(ref.substr(0, slash));
   std::string_view rest = ref.substr(slash + 1);
-  if (out.table == "case_revisions") {
+  if (out.table == "case_revisions" || out.table == "meeting_revisions") {
     const auto second = rest.find('/');
     if (second == std::string_view::npos) return std::nullopt;
     out.case_id = std::string(rest.substr(0, second));

@@ -89,8 +89,35 @@ struct Decision {
   std::int64_t id = 0;
   std::string case_id;
   int case_revision = 0;
-  std::string decision_json;  // {option_id, attendees:[{role,name}], notes}
+  std::string decision_json;  // {outcome, option_id, attendees:[{role,name}], notes, ...} as the server built it
   std::string created_by, created_at;
+  std::string meeting_id;             // the meeting it was recorded in; empty: none (schema 4)
+  std::optional<std::int64_t> amends;  // the decision of the same case this one amends (schema 4)
+};
+
+// AddDecision's errors when `amends` names a decision that is not the case's, or one already
+// amended (a decision is amended at most once: amend its amendment instead).
+inline constexpr std::string_view kAmendedDecisionNotFound = "amended decision not found";
+inline constexpr std::string_view kDecisionAlreadyAmended = "decision already amended";
+
+// One revision of a tumour-board meeting (schema 4). Like cases, meetings are never overwritten:
+// every change is a new revision, audited with the hash of meeting_json.
+struct MeetingRevision {
+  std::string meeting_id;    // store-assigned, "m_" + 32 hex digits
+  int revision = 0;
+  std::string date;          // YYYY-MM-DD, copied out of the document for ordering
+  std::string time;          // HH:MM or empty
+  std::string board;
+  std::string meeting_json;  // {date, time, board, attendees, agenda} as the server validated it
+  std::string created_by, created_at;
+};
+
+// UpdateMeeting's outcome: written, or refused because `revision` is not the latest (stale: the
+// latest is returned) or the meeting does not exist.
+struct MeetingUpdate {
+  enum class Status { kWritten, kStale, kNotFound };
+  Status status = Status::kNotFound;
+  MeetingRevision revision;  // the new revision (kWritten) or the latest one (kStale)
 };
 
 struct AuditEntry {
@@ -182,8 +209,25 @@ class Store {
   virtual Result<std::vector<Evaluation>> ListEvaluations(std::string_view case_id) = 0;
   virtual Result<std::optional<Evaluation>> GetEvaluation(std::int64_t id) = 0;
 
+  // Audited as decision.create, or decision.amend when `amends` is set (errors: kAmendedDecisionNotFound,
+  // kDecisionAlreadyAmended; nothing is written then).
   virtual Result<Decision> AddDecision(const Decision& decision) = 0;
   virtual Result<std::vector<Decision>> ListDecisions(std::string_view case_id) = 0;
+
+  // Meetings (schema 4). Not pure: test fakes need not implement them; the default fails.
+  // Creates revision 1 from date/time/board/meeting_json; audited as meeting.create.
+  virtual Result<MeetingRevision> CreateMeeting(const MeetingRevision& meeting, std::string_view actor);
+  // A new revision when `based_on` is still the latest, in one transaction; audited as meeting.update.
+  virtual Result<MeetingUpdate> UpdateMeeting(std::string_view meeting_id, int based_on,
+                                              const MeetingRevision& meeting, std::string_view actor);
+  // Latest revision when `revision` is empty; nullopt when absent.
+  virtual Result<std::optional<MeetingRevision>> GetMeeting(std::string_view meeting_id,
+                                                            std::optional<int> revision);
+  virtual Result<std::vector<MeetingRevision>> ListMeetingRevisions(std::string_view meeting_id);
+  // The latest revision of every meeting, newest meeting first (date, time, then creation).
+  virtual Result<std::vector<MeetingRevision>> ListMeetings();
+  // Decisions recorded in the meeting, in recording order.
+  virtual Result<std::vector<Decision>> ListMeetingDecisions(std::string_view meeting_id);
 
   virtual Result<std::int64_t> AddFeedback(std::string_view service_id, std::string_view feedback_json) = 0;
 

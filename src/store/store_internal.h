@@ -40,10 +40,11 @@ inline constexpr std::string_view kGenesisHash =
 std::string CaseLabel(std::string_view case_json);
 // Content references in audit entries (AuditEntry::content_ref).
 std::string RevisionRef(std::string_view case_id, int revision);  // "case_revisions/c_…/2"
+std::string MeetingRef(std::string_view meeting_id, int revision);  // "meeting_revisions/m_…/2"
 std::string RowRef(std::string_view table, std::int64_t id);      // "evaluations/17"
 struct ContentRef {
-  std::string table;    // case_revisions | evaluations | decisions | feedback | audit_log
-  std::string case_id;  // case_revisions only
+  std::string table;    // case_revisions | meeting_revisions | evaluations | decisions | feedback | audit_log
+  std::string case_id;  // case_revisions: the case id; meeting_revisions: the meeting id
   std::int64_t id = 0;  // the revision for case_revisions, else the row id / seq
 };
 std::optional<ContentRef> ParseContentRef(std::string_view ref);
@@ -73,6 +74,11 @@ class ChainVerifier {
 inline constexpr std::string_view kPruneAction = "audit.prune";
 // Case ids are opaque; refuse anything that is not ours before it reaches SQL or logs.
 bool ValidCaseId(std::string_view case_id);
+// The audit detail of a decision: "decision 7 revision 2[ meeting m_…][ amends 5]" (ids only).
+std::string DecisionDetail(const Decision& d);
+// "m_" + 32 hex digits from a CSPRNG.
+Result<std::string> NewMeetingId();
+bool ValidMeetingId(std::string_view meeting_id);
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const OpenOptions& options = {});
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const OpenOptions& options = {});

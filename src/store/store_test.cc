@@ -1148,7 +1148,7 @@ TEST_P(StoreTest, OldStoreMigratesAndStillVerifies) {
   auto s = OpenStore(url_);
   ASSERT_TRUE(s) << s.error();
   store_ = std::move(*s);
-  EXPECT_EQ(RawCount("SELECT MAX(version) FROM schema_migrations"), 3);
+  EXPECT_EQ(RawCount("SELECT MAX(version) FROM schema_migrations"), LatestSchemaVersion());
   auto verified = store_->VerifyAudit();
   ASSERT_TRUE(verified) << verified.error();
   EXPECT_EQ(*verified, 3u);
@@ -1166,6 +1166,182 @@ TEST_P(StoreTest, OldStoreMigratesAndStillVerifies) {
   verified = store_->VerifyAudit();
   ASSERT_FALSE(verified);
   EXPECT_NE(verified.error().find("seq 2"), std::string::npos) << verified.error();
+}
+
+// ---- issue 18: tumour-board meetings, decisions in meetings, amendments ---------------------------
+
+MeetingRevision MeetingDoc(const std::string& date, const std::string& time, const std::string& board) {
+  MeetingRevision m;
+  m.date = date;
+  m.time = time;
+  m.board = board;
+  m.meeting_json = fmt::format(R"({{"date":"{}","time":"{}","board":"{}","attendees":[],"agenda":[]}})", date, time,
+                               board);
+  return m;
+}
+
+TEST_P(StoreTest, MeetingsAreRevisionedNeverOverwrittenAndAudited) {
+  auto created = store_->CreateMeeting(MeetingDoc("2026-12-10", "16:00", "GEP-NET board"), "cora");
+  ASSERT_TRUE(created) << created.error();
+  const std::string id = created->meeting_id;
+  EXPECT_TRUE(internal::ValidMeetingId(id)) << id;
+  EXPECT_FALSE(internal::ValidCaseId(id));
+  EXPECT_EQ(created->revision, 1);
+  EXPECT_EQ(created->created_by, "cora");
+  EXPECT_TRUE(IsRfc3339Millis(created->created_at));
+
+  MeetingRevision edit = MeetingDoc("2026-12-10", "17:00", "GEP-NET board");
+  auto updated = store_->UpdateMeeting(id, 1, edit, "cora");
+  ASSERT_TRUE(updated) << updated.error();
+  ASSERT_EQ(updated->status, MeetingUpdate::Status::kWritten);
+  EXPECT_EQ(updated->revision.revision, 2);
+  EXPECT_EQ(updated->revision.time, "17:00");
+
+  // An edit based on revision 1 after revision 2 exists is stale: nothing is written.
+  auto stale = store_->UpdateMeeting(id, 1, MeetingDoc("2026-12-11", "", "x"), "dan");
+  ASSERT_TRUE(stale) << stale.error();
+  EXPECT_EQ(stale->status, MeetingUpdate::Status::kStale);
+  EXPECT_EQ(stale->revision.revision, 2);
+  auto missing = store_->UpdateMeeting("m_00000000000000000000000000000000", 1, edit, "dan");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, MeetingUpdate::Status::kNotFound);
+  EXPECT_EQ(store_->UpdateMeeting("c_00000000000000000000000000000000", 1, edit, "dan")->status,
+            MeetingUpdate::Status::kNotFound);
+
+  auto first = store_->GetMeeting(id, 1);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->time, "16:00");
+  EXPECT_EQ((*first)->meeting_json, created->meeting_json);
+  auto latest = store_->GetMeeting(id, std::nullopt);
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->revision, 2);
+  EXPECT_EQ((*latest)->meeting_json, edit.meeting_json);
+  auto none = store_->GetMeeting(id, 3);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  auto revisions = store_->ListMeetingRevisions(id);
+  ASSERT_TRUE(revisions);
+  ASSERT_EQ(revisions->size(), 2u);
+  EXPECT_EQ(RawCount("SELECT COUNT(*) FROM meeting_revisions"), 2);
+
+  auto audit = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "meeting.create");
+  EXPECT_EQ((*audit)[0].actor, "cora");
+  EXPECT_EQ((*audit)[0].detail, "meeting " + id + " revision 1");
+  EXPECT_EQ((*audit)[1].action, "meeting.update");
+  EXPECT_EQ((*audit)[1].content_ref, "meeting_revisions/" + id + "/2");
+  EXPECT_EQ((*audit)[1].content_hash, Sha256HexForTest(edit.meeting_json));
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
+  EXPECT_EQ(*verified, 2u);
+
+  // History cannot be changed in place, and a change made behind the guards is detected.
+  EXPECT_NE(RawExec("UPDATE meeting_revisions SET board = 'x'"), "");
+  EXPECT_NE(RawExec("DELETE FROM meeting_revisions"), "");
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_NE(RawExec("TRUNCATE meeting_revisions"), "");
+  }
+  ASSERT_EQ(RawExec(DropGuard(GetParam(), "meeting_revisions", "update") +
+                    "UPDATE meeting_revisions SET meeting_json = '{}' WHERE revision = 1"),
+            "");
+  verified = store_->VerifyAudit();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().find("seq 1: meeting_revisions/" + id + "/1"), std::string::npos) << verified.error();
+}
+
+TEST_P(StoreTest, MeetingsAreListedNewestFirstWithTheirLatestRevision) {
+  auto older = store_->CreateMeeting(MeetingDoc("2026-11-05", "16:00", "GEP-NET board"), "cora");
+  auto newer = store_->CreateMeeting(MeetingDoc("2026-12-03", "", "Lung NET board"), "cora");
+  auto same_day_later = store_->CreateMeeting(MeetingDoc("2026-12-03", "17:30", "GEP-NET board"), "cora");
+  ASSERT_TRUE(older && newer && same_day_later);
+  ASSERT_EQ(store_->UpdateMeeting(older->meeting_id, 1, MeetingDoc("2026-11-05", "16:00", "Renamed board"), "dan")
+                ->status,
+            MeetingUpdate::Status::kWritten);
+  auto list = store_->ListMeetings();
+  ASSERT_TRUE(list) << list.error();
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].meeting_id, same_day_later->meeting_id);
+  EXPECT_EQ((*list)[1].meeting_id, newer->meeting_id);
+  EXPECT_EQ((*list)[2].meeting_id, older->meeting_id);
+  EXPECT_EQ((*list)[2].revision, 2);
+  EXPECT_EQ((*list)[2].board, "Renamed board");
+  EXPECT_EQ((*list)[2].created_by, "dan");
+}
+
+TEST_P(StoreTest, DecisionsRecordTheirMeetingAndAmendmentsFormAChain) {
+  CaseRevision a = MustCreate(R"({"id":"a"})");
+  CaseRevision b = MustCreate(R"({"id":"b"})");
+  auto meeting = store_->CreateMeeting(MeetingDoc("2026-12-10", "", "GEP-NET board"), "cora");
+  ASSERT_TRUE(meeting);
+  Decision d;
+  d.case_id = a.case_id;
+  d.case_revision = 1;
+  d.decision_json = R"({"outcome":"defer_workup"})";
+  d.created_by = "erin";
+  d.meeting_id = meeting->meeting_id;
+  auto first = store_->AddDecision(d);
+  ASSERT_TRUE(first) << first.error();
+  EXPECT_EQ(first->meeting_id, meeting->meeting_id);
+  EXPECT_FALSE(first->amends);
+
+  Decision amend = d;
+  amend.decision_json = R"({"outcome":"option","option_id":"ssa"})";
+  amend.amends = first->id;
+  auto second = store_->AddDecision(amend);
+  ASSERT_TRUE(second) << second.error();
+  ASSERT_TRUE(second->amends);
+  EXPECT_EQ(*second->amends, first->id);
+  // A decision is amended once; the next amendment amends the amendment.
+  auto again = store_->AddDecision(amend);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error(), kDecisionAlreadyAmended);
+  // Only a decision of the same case can be amended.
+  Decision other = amend;
+  other.case_id = b.case_id;
+  other.amends = second->id;
+  auto foreign = store_->AddDecision(other);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error(), kAmendedDecisionNotFound);
+  other.amends = 999999;
+  EXPECT_FALSE(store_->AddDecision(other));
+  Decision plain;
+  plain.case_id = b.case_id;
+  plain.case_revision = 1;
+  plain.decision_json = R"({"outcome":"option","option_id":"prrt"})";
+  plain.created_by = "erin";
+  auto outside = store_->AddDecision(plain);
+  ASSERT_TRUE(outside) << outside.error();
+  EXPECT_EQ(outside->meeting_id, "");
+
+  auto listed = store_->ListDecisions(a.case_id);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].meeting_id, meeting->meeting_id);
+  EXPECT_FALSE((*listed)[0].amends);
+  ASSERT_TRUE((*listed)[1].amends);
+  EXPECT_EQ(*(*listed)[1].amends, first->id);
+  EXPECT_EQ((*listed)[1].decision_json, amend.decision_json);
+  auto in_meeting = store_->ListMeetingDecisions(meeting->meeting_id);
+  ASSERT_TRUE(in_meeting);
+  ASSERT_EQ(in_meeting->size(), 2u);
+  EXPECT_EQ((*in_meeting)[0].id, first->id);
+  EXPECT_EQ((*in_meeting)[1].id, second->id);
+  EXPECT_TRUE(store_->ListMeetingDecisions("m_00000000000000000000000000000000")->empty());
+
+  auto audit = store_->ListAudit(a.case_id, 0);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 3u);
+  EXPECT_EQ((*audit)[1].action, "decision.create");
+  EXPECT_EQ((*audit)[1].detail,
+            fmt::format("decision {} revision 1 meeting {}", first->id, meeting->meeting_id));
+  EXPECT_EQ((*audit)[2].action, "decision.amend");
+  EXPECT_EQ((*audit)[2].detail,
+            fmt::format("decision {} revision 1 meeting {} amends {}", second->id, meeting->meeting_id, first->id));
+  EXPECT_EQ((*audit)[2].content_hash, Sha256HexForTest(amend.decision_json));
+  auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified) << verified.error();
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Backend::kSqlite));
