@@ -174,6 +174,7 @@ async function meetingFlow() {
     await opt.waitFor({ state: 'attached' });
     await page.getByLabel('Case to add').selectOption(await opt.getAttribute('value'));
     await page.getByRole('button', { name: 'Add to agenda' }).click();
+    await ed.locator('.agenda strong', { hasText: label }).waitFor();
   };
   for (const label of ['demo-pnet-g3', 'demo-si-cs', 'demo-insulinoma', 'demo-gastric-t3']) await addCase(label);
   await page.getByRole('button', { name: 'Remove demo-insulinoma' }).click();

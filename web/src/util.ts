@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useLayoutEffect } from 'preact/hooks';
 
 export function fmtTime(s: string | undefined | null): string {
   if (!s) return '';
@@ -12,5 +12,6 @@ export const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1,
 
 // Each screen names itself in the window title (issue 18: page titles per screen).
 export function useTitle(title: string) {
-  useEffect(() => { document.title = `${title} · Zebra`; }, [title]);
+  // In the commit that shows the screen, so the title never lags behind the heading.
+  useLayoutEffect(() => { document.title = `${title} · Zebra`; }, [title]);
 }

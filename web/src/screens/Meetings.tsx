@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import {
   api, canWrite, errorText, ApiError,
   type AgendaItem, type AgendaItemInput, type Attendee, type CaseSummary, type Meeting, type MeetingSummary, type Readiness, type User,
@@ -160,7 +160,13 @@ function AgendaEditor({ m, onSaved, onCancel }: { m: Meeting; onSaved: (m: Meeti
   const [adding, setAdding] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
-  useEffect(() => { api.cases({ q }).then((r) => setCases(r.cases)).catch(() => setCases([])); }, [q]);
+  const focusAfter = useRef<string | null>(null);
+  // Answers may arrive out of order while typing: only the newest query's answer is used.
+  const seq = useRef(0);
+  useEffect(() => {
+    const mine = ++seq.current;
+    api.cases({ q }).then((r) => { if (mine === seq.current) setCases(r.cases); }).catch(() => { if (mine === seq.current) setCases([]); });
+  }, [q]);
 
   // Updates go through the updater form: two quick edits must not overwrite each other.
   const set = (i: number, key: 'presenter' | 'question', v: string) => setItems((cur) => cur.map((x, j) => (j === i ? { ...x, [key]: v } : x)));
@@ -172,8 +178,14 @@ function AgendaEditor({ m, onSaved, onCancel }: { m: Meeting; onSaved: (m: Meeti
       [next[i], next[j]] = [next[j], next[i]];
       return next;
     });
-    window.setTimeout(() => document.getElementById(`ag-${by < 0 ? 'up' : 'down'}-${j}`)?.focus() ?? document.getElementById(`ag-presenter-${j}`)?.focus());
+    // Keep the keyboard on the moved case: its same button, or the other one at either end.
+    const same = by < 0 ? 'up' : 'down', other = by < 0 ? 'down' : 'up';
+    focusAfter.current = (by < 0 ? j === 0 : j === items.length - 1) ? `ag-${other}-${j}` : `ag-${same}-${j}`;
   };
+  // Focus moves in the same commit as the reorder (not on a timer that could fire mid-typing).
+  useLayoutEffect(() => {
+    if (focusAfter.current) { document.getElementById(focusAfter.current)?.focus(); focusAfter.current = null; }
+  });
   const add = () => {
     const c = cases.find((x) => x.id === adding);
     if (!c || items.some((x) => x.case_id === c.id)) return;
