@@ -337,13 +337,15 @@ async function localeFlow() {
     const p = await context.newPage();
     p.setDefaultTimeout(10000);
     const cdp = await context.newCDPSession(p);
+    // As a browser set to that language: ICU locale (Intl, number parsing) and navigator.language.
     await cdp.send('Emulation.setLocaleOverride', { locale });
+    await cdp.send('Emulation.setUserAgentOverride', { userAgent: await page.evaluate(() => navigator.userAgent), acceptLanguage: locale });
     const sent = [];
     p.on('request', (r) => { if (r.url().endsWith('/v1/validate')) sent.push(r.postData()); });
     await p.goto(`${base}/#/cases/new`);
     const ki = p.getByLabel('Ki-67 index');
     await ki.waitFor();
-    const lang = await p.evaluate(() => navigator.language);
+    const lang = await p.evaluate(() => `${navigator.language}, Intl ${Intl.NumberFormat().resolvedOptions().locale}`);
     await p.getByLabel('Primary site').selectOption('pancreas');
     await ki.click();
     await p.keyboard.type('2,5');
@@ -353,7 +355,7 @@ async function localeFlow() {
     for (let i = 0; i < 50 && !sent.some((b) => b?.includes('ki67')); i++) await p.waitForTimeout(100);
     const last = JSON.parse(sent.filter((b) => b?.includes('ki67')).at(-1) ?? '{}');
     const stored = last?.tumor?.ki67_percent;
-    check(`"2,5" in a number field (${locale}, navigator.language ${lang}) is read as 2.5 or refused, never 25`,
+    check(`"2,5" in a number field (${locale}, browser language ${lang}) is read as 2.5 or refused, never 25`,
       stored !== 25 && ((stored === 2.5 && echo?.includes('Read as 2.5')) || (refused === 1 && stored === undefined)),
       `stored ${stored}, echo "${echo}", refused ${refused}`);
     await p.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, '0')}-number-2,5-${locale}.png`) });
