@@ -35,7 +35,7 @@ function App() {
 
   const signOut = async () => { await api.signOut(); setUser(null); setExpired(false); go('/cases'); };
   let screen;
-  if (!user) screen = <Login onSignedIn={setUser} />;
+  if (!user) screen = <Login onSignedIn={(u) => { setUser(u); setExpired(false); }} />;
   else if (route[0] === 'knowledge') screen = <KnowledgeScreen />;
   else if (route[0] === 'meetings' && route[1] && route[2] === 'present') screen = <Present user={user} meetingId={route[1]} position={Number(route[3] ?? 1) || 1} />;
   else if (route[0] === 'meetings' && route[1] && route[2] === 'minutes') screen = <Minutes meetingId={route[1]} />;
