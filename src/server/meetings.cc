@@ -171,20 +171,43 @@ struct CaseFacts {
   std::vector<store::Decision> decisions;  // all of the case's, in order
 };
 
+// The parts of a recommendation the summaries and readiness read (a recommendation is tens of
+// kilobytes; these are about one).
+Json SummaryFacts(const Json& recommendation, int case_revision) {
+  Json out = Json::object();
+  for (const char* key : {"classification", "stage", "scenario", "missing", "workup"})
+    if (const Json* v = Find(recommendation, key)) out[key] = *v;
+  Json alerts = Json::array();
+  if (const Json* a = Find(recommendation, "alerts"); a && a->is_array())
+    for (const auto& item : *a) alerts.push_back({{"severity", StringAt(item, "severity")}});
+  out["alerts"] = std::move(alerts);
+  out["zebra_case_revision"] = case_revision;
+  return out;
+}
+
 // The latest revision and latest evaluation of a case. Error: the store failed.
-tl::expected<CaseFacts, std::string> LoadFacts(store::Store& s, const store::CaseSummary& listed, bool decisions) {
+tl::expected<CaseFacts, std::string> LoadFacts(const Context& ctx, const store::CaseSummary& listed, bool decisions) {
+  store::Store& s = ctx.store;
   CaseFacts f;
   f.listed = listed;
   auto rev = s.GetCase(listed.case_id, std::nullopt);
   if (!rev) return tl::unexpected(rev.error());
   if (*rev) f.case_doc = Parsed((*rev)->case_json);
   if (listed.last_evaluation_id) {
-    auto e = s.GetEvaluation(*listed.last_evaluation_id);
-    if (!e) return tl::unexpected(e.error());
-    if (*e) {
-      f.recommendation = Parsed((*e)->output_json);
-      f.evaluation_id = (*e)->id;
-      f.evaluated_revision = (*e)->case_revision;
+    const std::int64_t id = *listed.last_evaluation_id;
+    std::optional<Json> facts = ctx.cache ? ctx.cache->Get(id) : std::nullopt;
+    if (!facts) {
+      auto e = s.GetEvaluation(id);
+      if (!e) return tl::unexpected(e.error());
+      if (*e) {
+        facts = SummaryFacts(Parsed((*e)->output_json), (*e)->case_revision);
+        if (ctx.cache) ctx.cache->Put(id, *facts);
+      }
+    }
+    if (facts) {
+      f.evaluated_revision = (*facts)["zebra_case_revision"].get<int>();
+      f.recommendation = std::move(*facts);
+      f.evaluation_id = id;
     }
   }
   if (decisions) {
@@ -288,7 +311,7 @@ tl::expected<Json, std::string> MeetingBody(const Context& ctx, const store::Mee
     entry["question"] = StringAt(item, "question");
     entry["case"] = Json();
     if (auto it = by_id.find(case_id); it != by_id.end()) {
-      auto facts = LoadFacts(ctx.store, it->second, false);
+      auto facts = LoadFacts(ctx, it->second, false);
       if (!facts) return tl::unexpected(facts.error());
       Json c = Json::object();
       c["label"] = it->second.label;
@@ -370,6 +393,19 @@ dd { margin: 0; white-space: pre-wrap; }
 )";
 
 }  // namespace
+
+std::optional<Json> FactsCache::Get(std::int64_t evaluation_id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(evaluation_id);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void FactsCache::Put(std::int64_t evaluation_id, Json facts) {
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= kMaxEntries) entries_.clear();
+  entries_[evaluation_id] = std::move(facts);
+}
 
 // ---- pure pieces ---------------------------------------------------------------------------------
 
@@ -833,7 +869,7 @@ Reply RecordDecision(const Context& ctx, const std::string& case_id, const std::
   const Json* attendees = Find(b, "attendees");
   // Attendees may come from the meeting (checked below, once the meeting is known).
   const bool meeting_may_supply = (meeting_field && meeting_field->is_string()) || amends_field;
-  CheckAttendees(attendees, "$.attendees", !meeting_may_supply, errors);
+  CheckAttendees(attendees, "$.attendees", attendees != nullptr || !meeting_may_supply, errors);
   const Json* notes = Find(b, "notes");
   if (notes && !(notes->is_string() && notes->get<std::string>().size() <= kMaxText))
     errors.Add("$.notes", "must be a string of at most 20000 bytes");
@@ -1028,7 +1064,7 @@ Reply ListCases(const Context& ctx, const Params& params) {
   };
   std::vector<Row> rows;
   for (const auto& s : *list) {
-    auto facts = LoadFacts(ctx.store, s, true);
+    auto facts = LoadFacts(ctx, s, true);
     if (!facts) return StoreFailed(facts.error());
     Json c = Json::object();
     c["id"] = s.case_id;

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -33,10 +35,24 @@ struct Reply {
   std::string store_error;        // set: the store failed (500; the transport logs it, never the body)
 };
 
+// What the lists need of stored evaluations, kept per evaluation id. Evaluations are never
+// changed, so an entry never goes stale; one cache per store (ids are the store's). Thread-safe.
+class FactsCache {
+ public:
+  std::optional<Json> Get(std::int64_t evaluation_id);
+  void Put(std::int64_t evaluation_id, Json facts);
+
+ private:
+  static constexpr std::size_t kMaxEntries = 50000;  // ~1 KB each; cleared when full
+  std::mutex mutex_;
+  std::unordered_map<std::int64_t, Json> entries_;
+};
+
 struct Context {
   store::Store& store;
-  const Json& catalogue;  // the knowledge catalogue: {"options": {id: {title, ...}}, ...}
-  std::string actor;      // the signed-in username
+  const Json& catalogue;         // the knowledge catalogue: {"options": {id: {title, ...}}, ...}
+  std::string actor;             // the signed-in username
+  FactsCache* cache = nullptr;   // optional
 };
 
 // A query parameter's value, nullopt when absent.

@@ -581,7 +581,10 @@ struct Server::Impl {
 
   // Meetings, decisions and the case list (meetings.cc) answer transport-free; this sends their
   // reply, recording the reads they name in the audit log first (no entry, no answer).
-  board::Context BoardContext(const Call& call) { return board::Context{*store, kb->catalogue(), call.Actor()}; }
+  board::FactsCache board_cache;  // summaries of stored evaluations (immutable), for the lists
+  board::Context BoardContext(const Call& call) {
+    return board::Context{*store, kb->catalogue(), call.Actor(), &board_cache};
+  }
   void SendBoard(Call& call, const board::Reply& reply) {
     if (!reply.store_error.empty()) return StoreFailure(call, reply.store_error);
     for (const auto& a : reply.audit)

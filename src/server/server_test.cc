@@ -2161,7 +2161,11 @@ TEST_F(ServerTest, DecisionsInAMeetingDeferReasonAndAmendment) {
   elsewhere["meeting_id"] = "m_00000000000000000000000000000000";
   EXPECT_EQ(paths_of(Call("POST", "/v1/cases/" + ids[2] + "/decision", elsewhere.dump(), clinician_)),
             std::set<std::string>{"$.meeting_id"});
-  // Outside a meeting, attendees stay required.
+  // Attendees, when given, are not empty; outside a meeting they stay required.
+  Json nobody = choose;
+  nobody["attendees"] = Json::array();
+  EXPECT_EQ(paths_of(Call("POST", rectal + "/decision", nobody.dump(), clinician_)),
+            std::set<std::string>{"$.attendees"});
   EXPECT_EQ(paths_of(Call("POST", "/v1/cases/" + ids[2] + "/decision", R"({"option_id":"ssa.lanreotide"})",
                           clinician_)),
             std::set<std::string>{"$.attendees"});
