@@ -20,7 +20,7 @@ build: setup $(BUILD_DIR)/build.ninja web
 
 # The web app (web/ -> web/dist, served by `zebra serve` at /). `npm ci` runs only when
 # node_modules is missing or the lockfile changed; the bundle is rebuilt when a source changed.
-WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json src/server/openapi.json
 web: web/dist/index.html
 web/node_modules/.package-lock.json: web/package-lock.json web/package.json
 	cd web && npm ci --no-audit --no-fund

@@ -1,15 +1,24 @@
 // REST client for `zebra serve` (docs/api.md): session cookie plus X-CSRF-Token on unsafe methods.
 
-export type Role = 'viewer' | 'coordinator' | 'clinician' | string;
-export interface User { username: string; role: Role }
+import type { components } from './api-types';
+
+// REST shapes come from openapi.json (`npm run gen:types` → api-types.ts, generated at build,
+// never edited by hand). The OpenAPI marks response fields optional; the server always sends
+// them, so responses are read through Full<> (every property present, nulls kept). The case and
+// the recommendation documents are free-form objects in the OpenAPI (their JSON Schemas live in
+// schema/), so the recommendation keeps its hand-written interface below.
+type S = components['schemas'];
+type Full<T> = T extends (infer U)[] ? Full<U>[]
+  : T extends object ? { [K in keyof T]-?: Full<Exclude<T[K], undefined>> } : T;
+
+export type Role = NonNullable<S['User']['role']>;
+export type User = Full<S['User']>;
 export interface SessionInfo { user: User; csrf_token: string }
 // GET /v1/oidc/config-public: whether single sign-on (OpenID Connect) is offered.
 export interface OidcPublic { enabled: boolean; issuer?: string; name?: string; login_url?: string }
 
-export interface FieldError { path: string; message: string }
-export interface Problem {
-  type?: string; title?: string; status: number; detail?: string; errors?: FieldError[];
-}
+export type FieldError = S['PathError'];
+export type Problem = Partial<S['Problem']> & { status: number; current_revision?: number };
 
 export class ApiError extends Error {
   constructor(public status: number, public problem: Problem) {
@@ -59,24 +68,22 @@ export interface PatientSummary {
   lang?: 'en' | 'ar'; reading_grade?: number | null; text: string; option_grid?: OptionGridRow[]; questions_to_ask?: string[];
 }
 
-export interface CaseSummary {
-  id: string; label: string; revision: number; updated_at: string; updated_by: string;
-  status: string; last_evaluation: { id: string; at: string } | null;
-}
-export interface Evaluation {
-  id: string; case_revision: number; knowledge_version: string; engine_version: string;
-  created_at: string; created_by: string; recommendation: Recommendation;
-}
-export interface StoredCase {
-  id: string; revision: number; created_at: string; created_by: string; case: CaseDoc;
-  evaluation?: Evaluation;
-}
-export interface Attendee { role: string; name: string }
-export interface Decision {
-  id: string; case_revision: number; created_at: string; created_by: string;
-  decision: { option_id: string; attendees: Attendee[]; notes: string };
-}
-export interface AuditEntry { seq: number; at: string; actor: string; action: string; detail: Json }
+export type CaseSummary = Full<NonNullable<S['CaseList']['cases']>[number]>;
+export type CaseOneLine = Full<S['CaseOneLine']>;
+export type Readiness = Full<S['Readiness']>;
+export type DecisionStatus = Full<S['DecisionStatus']>;
+export type CaseQuery = Partial<Record<'q' | 'sort' | 'site' | 'grade' | 'scenario' | 'readiness' | 'decision' | 'status', string>>;
+export type Evaluation = Omit<Full<S['Evaluation']>, 'recommendation'> & { recommendation: Recommendation };
+export type StoredCase = Omit<Full<S['CaseRecord']>, 'case'> & { case: CaseDoc; evaluation?: Evaluation };
+export type Attendee = S['Attendee'];
+export type DecisionInput = S['DecisionInput'];
+export type Decision = Full<S['DecisionRecord']>;
+export type AuditEntry = Omit<Full<NonNullable<S['AuditList']['entries']>[number]>, 'detail'> & { detail: Json };
+export type Meeting = Full<S['Meeting']>;
+export type AgendaItem = Full<S['AgendaItem']>;
+export type MeetingInput = S['MeetingInput'];
+export type AgendaItemInput = S['AgendaItemInput'];
+export type MeetingSummary = Full<NonNullable<S['MeetingList']['meetings']>[number]>;
 
 export interface CatalogueOption {
   id: string; title: string; intent?: string; clinician_text?: string; patient_text?: string;
@@ -154,7 +161,10 @@ export const api = {
   demoCases: () => request<DemoCase[]>('GET', '/v1/demo-cases'),
   knowledge: () => request<Knowledge>('GET', '/v1/knowledge'),
   model: (name: string) => request<string>('GET', `/v1/knowledge/models/${encodeURIComponent(name)}`),
-  cases: () => request<{ cases: CaseSummary[] }>('GET', '/v1/cases'),
+  cases: (query: CaseQuery = {}) => {
+    const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]).toString();
+    return request<{ cases: CaseSummary[] }>('GET', `/v1/cases${qs ? `?${qs}` : ''}`);
+  },
   getCase: (id: string, revision?: number) =>
     request<StoredCase>('GET', `/v1/cases/${encodeURIComponent(id)}${revision ? `?revision=${revision}` : ''}`),
   createCase: (c: CaseDoc) => request<StoredCase>('POST', '/v1/cases', c),
@@ -163,12 +173,15 @@ export const api = {
     request<{ revisions: { revision: number; created_at: string; created_by: string }[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/revisions`),
   evaluations: (id: string) => request<{ evaluations: Evaluation[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/evaluations`),
   reevaluate: (id: string) => request<Evaluation>('POST', `/v1/cases/${encodeURIComponent(id)}/evaluations`),
-  replay: (id: string, eid: string) =>
+  replay: (id: string, eid: string | number) =>
     request<{ identical: boolean; stored_knowledge_version: string; current_knowledge_version: string; recommendation: Recommendation }>(
-      'POST', `/v1/cases/${encodeURIComponent(id)}/evaluations/${encodeURIComponent(eid)}/replay`),
-  decide: (id: string, d: { option_id: string; attendees: Attendee[]; notes: string }) =>
-    request<Decision>('POST', `/v1/cases/${encodeURIComponent(id)}/decision`, d),
+      'POST', `/v1/cases/${encodeURIComponent(id)}/evaluations/${encodeURIComponent(String(eid))}/replay`),
+  decide: (id: string, d: DecisionInput) => request<Decision>('POST', `/v1/cases/${encodeURIComponent(id)}/decision`, d),
   decisions: (id: string) => request<{ decisions: Decision[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/decisions`),
+  meetings: () => request<{ meetings: MeetingSummary[] }>('GET', '/v1/meetings'),
+  meeting: (id: string) => request<Meeting>('GET', `/v1/meetings/${encodeURIComponent(id)}`),
+  createMeeting: (m: MeetingInput) => request<Meeting>('POST', '/v1/meetings', m),
+  updateMeeting: (id: string, m: MeetingInput) => request<Meeting>('PUT', `/v1/meetings/${encodeURIComponent(id)}`, m),
   audit: (id: string) => request<{ entries: AuditEntry[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/audit`),
 };
 

@@ -132,7 +132,7 @@ export const GROUPS: Group[] = [
       { path: 'history.resection.procedure', label: 'Resection performed', kind: 'text', help: 'E.g. "appendectomy", "distal pancreatectomy".' },
       { path: 'history.resection.margin', label: 'Resection margin', kind: 'select', options: o(['r0', 'R0'], ['r1', 'R1'], ['r2', 'R2']) },
       { path: 'planned_procedure', label: 'Planned procedure', kind: 'select',
-        options: o('none', 'surgery', ['liver_embolization', 'Liver embolization'], ['prrt', 'PRRT'], 'other'), help: 'Triggers peri-procedural alerts (e.g. carcinoid crisis).' },
+        options: o('none', 'surgery', ['liver_embolization', 'Liver embolisation'], ['prrt', 'PRRT'], 'other'), help: 'Triggers peri-procedural alerts (e.g. carcinoid crisis).' },
     ],
   },
   {
@@ -208,4 +208,32 @@ export function setPath<T extends object>(obj: T, path: string, value: unknown):
 // "$.tumor.ki67_percent" or "$.history.prior_therapies[0].option" → "tumor.ki67_percent" / "history.prior_therapies.0.option".
 export function errorPathToField(p: string): string {
   return p.replace(/^\$\.?/, '').replace(/\[(\d+)\]/g, '.$1').replace(/^\//, '').replace(/\//g, '.');
+}
+
+// Number fields are text fields with our own parser: a browser's <input type="number"> drops a
+// decimal comma it does not expect in some locales, so "2,5" became 25 (issue 18). Here a
+// decimal comma or point both mean a decimal separator; a comma followed by exactly three digits
+// ("1,500") could be a thousands separator in English and is refused as ambiguous, never guessed.
+export type Parsed = { value: number | undefined; error?: undefined } | { value?: undefined; error: string };
+
+export function parseDecimal(text: string, opts: { integer?: boolean; min?: number; max?: number } = {}): Parsed {
+  const t = text.trim().replace(/\u2212/g, '-');
+  if (t === '') return { value: undefined };
+  if (!/^-?(\d+([.,]\d*)?|[.,]\d+)$/.test(t)) {
+    return { error: 'Not a number: use digits with one decimal point or comma, e.g. 2.5 or 2,5.' };
+  }
+  if (/^-?\d{1,3},\d{3}$/.test(t)) {
+    return { error: `"${t}" is ambiguous (a thousands or a decimal separator?): write ${t.replace(',', '.')} or ${t.replace(',', '')}.` };
+  }
+  const value = Number(t.replace(',', '.'));
+  if (!Number.isFinite(value)) return { error: 'Not a number.' };
+  if (opts.integer && !Number.isInteger(value)) return { error: 'A whole number is needed.' };
+  if (opts.min !== undefined && value < opts.min) return { error: `Must be at least ${formatNumber(opts.min)}.` };
+  if (opts.max !== undefined && value > opts.max) return { error: `Must be at most ${formatNumber(opts.max)}.` };
+  return { value };
+}
+
+// The value as the app echoes it back: a decimal point, no exponent, no trailing zeros.
+export function formatNumber(v: number): string {
+  return String(Math.round(v * 1e6) / 1e6);
 }

@@ -1,115 +1,41 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
   api, canDecide, canWrite, errorText, loadKnowledge,
-  type AuditEntry, type Attendee, type Decision, type Evaluation, type Knowledge, type StoredCase, type User,
+  type AuditEntry, type CaseDoc, type Decision, type Evaluation, type Knowledge, type StoredCase, type User,
 } from '../api';
-import { RecommendationView, optionTitle } from './Recommendation';
+import { RecommendationView } from './Recommendation';
+import { CaseFacts, diffCases, fieldByPath, showValue } from '../CaseFacts';
+import { DecisionForm, DecisionList } from '../Decisions';
+import { ClassificationStrip } from './Present';
 import { PatientView } from './PatientView';
-import { fmtTime } from '../util';
+import { fmtTime, useTitle } from '../util';
 
 const TABS: [string, string][] = [
-  ['recommendation', 'Recommendation'], ['patient', 'Patient view'], ['decision', 'Board decision'], ['history', 'History'],
+  ['summary', 'Case summary'], ['recommendation', 'Recommendation'], ['patient', 'Patient view'], ['decision', 'Board decision'], ['history', 'History'],
 ];
-const BOARD_ROLES = ['Chair', 'Medical oncology', 'Surgery', 'Radiology', 'Nuclear medicine', 'Pathology',
-  'Gastroenterology', 'Endocrinology', 'Specialist nurse', 'Other'];
 
 function DecisionPanel({ user, c, evaluation, k, decisions, onDecided }: {
   user: User; c: StoredCase; evaluation: Evaluation | null; k: Knowledge | null; decisions: Decision[];
   onDecided: () => void;
 }) {
-  const recOptions = evaluation?.recommendation.options ?? [];
-  const [optionId, setOptionId] = useState(recOptions.find((o) => o.preferred)?.id ?? '');
-  const [attendees, setAttendees] = useState<Attendee[]>([{ role: 'Chair', name: '' }]);
-  const [notes, setNotes] = useState('');
-  const [error, setError] = useState('');
+  const [amending, setAmending] = useState<Decision | null>(null);
   const [ok, setOk] = useState('');
-  const [busy, setBusy] = useState(false);
-  const allowed = canDecide(user);
-  const others = (k?.options ?? []).filter((o) => !recOptions.some((r) => r.id === o.id));
-
-  const setAtt = (i: number, key: keyof Attendee, v: string) =>
-    setAttendees(attendees.map((a, j) => (j === i ? { ...a, [key]: v } : a)));
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(''); setOk('');
-    if (!optionId) { setError('Choose the option the board decided on.'); return; }
-    setBusy(true);
-    try {
-      await api.decide(c.id, { option_id: optionId, attendees: attendees.filter((a) => a.name.trim()), notes });
-      setOk('Decision recorded.'); setNotes('');
-      onDecided();
-    } catch (err) { setError(errorText(err)); } finally { setBusy(false); }
-  };
-
+  const done = (what: string) => { setOk(what); setAmending(null); onDecided(); };
   return (
     <div class="decision">
-      {allowed ? (
-        <form class="card" onSubmit={submit} data-testid="decision-form">
-          <h2>Record the board's decision</h2>
-          <div class="field">
-            <label for="decision-option">Option chosen</label>
-            <select id="decision-option" value={optionId} onChange={(e) => setOptionId(e.currentTarget.value)}>
-              <option value="">— choose —</option>
-              <optgroup label="Options for this case">
-                {recOptions.map((o) => <option key={o.id} value={o.id}>{o.title}{o.preferred ? ' (preferred)' : ''}</option>)}
-              </optgroup>
-              {others.length > 0 && (
-                <optgroup label="Other options in the catalogue">
-                  {others.map((o) => <option key={o.id} value={o.id}>{o.title}</option>)}
-                </optgroup>
-              )}
-            </select>
-          </div>
-          <fieldset class="field">
-            <legend>Attendees</legend>
-            {attendees.map((a, i) => (
-              <div class="attendee-row" key={i}>
-                <div class="field">
-                  <label for={`att-role-${i}`}>Role</label>
-                  <select id={`att-role-${i}`} value={a.role} onChange={(e) => setAtt(i, 'role', e.currentTarget.value)}>
-                    {BOARD_ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-                  </select>
-                </div>
-                <div class="field">
-                  <label for={`att-name-${i}`}>Name</label>
-                  <input id={`att-name-${i}`} value={a.name} onInput={(e) => setAtt(i, 'name', e.currentTarget.value)} />
-                </div>
-                {attendees.length > 1 && (
-                  <button type="button" class="secondary small" onClick={() => setAttendees(attendees.filter((_, j) => j !== i))}>
-                    Remove<span class="sr-only"> attendee {i + 1}</span>
-                  </button>
-                )}
-              </div>
-            ))}
-            <button type="button" class="secondary small" onClick={() => setAttendees([...attendees, { role: 'Medical oncology', name: '' }])}>Add attendee</button>
-          </fieldset>
-          <div class="field">
-            <label for="decision-notes">Notes</label>
-            <textarea id="decision-notes" rows={4} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
-          </div>
-          {error && <p class="error" role="alert">{error}</p>}
-          <div aria-live="polite">{ok && <p class="ok">{ok}</p>}</div>
-          <button type="submit" class="primary" disabled={busy}>{busy ? 'Recording…' : 'Record decision'}</button>
-        </form>
+      <div aria-live="polite">{ok && <p class="ok">{ok}</p>}</div>
+      {canDecide(user) ? (
+        amending
+          ? <DecisionForm key={`a${amending.id}`} caseId={c.id} rec={evaluation?.recommendation ?? null} k={k} attendees={[]}
+              amends={amending} onCancel={() => setAmending(null)} onDone={() => done('Amendment recorded.')} />
+          : <DecisionForm key={`n${decisions.length}`} caseId={c.id} rec={evaluation?.recommendation ?? null} k={k} attendees={[]}
+              onDone={() => done('Decision recorded.')} />
       ) : (
         <p class="notice">Only clinicians record board decisions; your role is {user.role}.</p>
       )}
       <section aria-labelledby="decisions-h">
         <h2 id="decisions-h">Decisions</h2>
-        {decisions.length === 0 ? <p>No decision recorded yet.</p> : (
-          <ol class="decision-list" data-testid="decision-list">
-            {[...decisions].reverse().map((d) => (
-              <li key={d.id} class="card">
-                <p><strong>{optionTitle(k, d.decision.option_id)}</strong> — {fmtTime(d.created_at)} by {d.created_by}, case revision {d.case_revision}</p>
-                {d.decision.attendees?.length > 0 && (
-                  <p>Attendees: {d.decision.attendees.map((a) => `${a.name} (${a.role})`).join(', ')}</p>
-                )}
-                {d.decision.notes && <blockquote>{d.decision.notes}</blockquote>}
-              </li>
-            ))}
-          </ol>
-        )}
+        <DecisionList user={user} decisions={decisions} k={k} onAmend={(d) => { setOk(''); setAmending(d); }} />
       </section>
     </div>
   );
@@ -121,6 +47,25 @@ function HistoryPanel({ user, c, evaluations, onChanged }: {
   const [revisions, setRevisions] = useState<{ revision: number; created_at: string; created_by: string }[]>([]);
   const [audit, setAudit] = useState<AuditEntry[]>([]);
   const [msg, setMsg] = useState('');
+  const [shown, setShown] = useState<{ rev: number; doc: CaseDoc; prev: CaseDoc | null } | null>(null);
+  const open = async (rev: number) => {
+    try {
+      const [a, b] = await Promise.all([api.getCase(c.id, rev), rev > 1 ? api.getCase(c.id, rev - 1) : Promise.resolve(null)]);
+      setShown({ rev, doc: a.case, prev: b?.case ?? null });
+    } catch (err) { setMsg(errorText(err)); }
+  };
+  // Each evaluation against the one before it: did the first choice or the set of options change?
+  const changes = new Map<number, string>();
+  evaluations.forEach((e, i) => {
+    if (i === 0) return;
+    const a = evaluations[i - 1].recommendation.options.map((o) => o.id), b = e.recommendation.options.map((o) => o.id);
+    const parts: string[] = [];
+    if (a[0] !== b[0]) parts.push(`first choice changed: ${a[0] ?? 'none'} → ${b[0] ?? 'none'}`);
+    const added = b.filter((x) => !a.includes(x)), removed = a.filter((x) => !b.includes(x));
+    if (added.length) parts.push(`added ${added.join(', ')}`);
+    if (removed.length) parts.push(`removed ${removed.join(', ')}`);
+    changes.set(e.id, parts.length ? `Recommendation changed: ${parts.join('; ')}` : 'Same recommendation as before');
+  });
   useEffect(() => {
     api.revisions(c.id).then((r) => setRevisions(r.revisions)).catch(() => {});
     api.audit(c.id).then((r) => setAudit(r.entries)).catch(() => {});
@@ -146,24 +91,33 @@ function HistoryPanel({ user, c, evaluations, onChanged }: {
       <section aria-labelledby="rev-h">
         <h2 id="rev-h">Revisions</h2>
         <table class="data">
-          <thead><tr><th scope="col">Revision</th><th scope="col">When</th><th scope="col">By</th></tr></thead>
+          <thead><tr><th scope="col">Revision</th><th scope="col">When</th><th scope="col">By</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>{[...revisions].reverse().map((r) => (
-            <tr key={r.revision}><td>{r.revision}</td><td>{fmtTime(r.created_at)}</td><td>{r.created_by}</td></tr>
+            <tr key={r.revision}><td>{r.revision}</td><td>{fmtTime(r.created_at)}</td><td>{r.created_by}</td>
+              <td><button type="button" class="link" onClick={() => open(r.revision)}>Open and compare<span class="sr-only"> revision {r.revision}</span></button></td></tr>
           ))}</tbody>
         </table>
+        {shown && (
+          <div class="card" data-testid="revision-view">
+            <div class="heading-row"><h3>Revision {shown.rev}</h3><button type="button" class="secondary small" onClick={() => setShown(null)}>Close</button></div>
+            {shown.prev ? <RevisionDiff before={shown.prev} after={shown.doc} rev={shown.rev} /> : <p>The first revision.</p>}
+            <details><summary>All facts of revision {shown.rev}</summary><CaseFacts doc={shown.doc} k={null} /></details>
+          </div>
+        )}
       </section>
       <section aria-labelledby="ev-h">
         <div class="heading-row">
           <h2 id="ev-h">Evaluations</h2>
           {canWrite(user) && <button type="button" class="secondary" onClick={reevaluate}>Evaluate again</button>}
         </div>
-        <table class="data">
+        <table class="data" data-testid="evaluations">
           <thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Case revision</th>
-            <th scope="col">Knowledge</th><th scope="col">Engine</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <th scope="col">Knowledge</th><th scope="col">Engine</th><th scope="col">Change</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>{[...evaluations].reverse().map((e) => (
             <tr key={e.id}>
               <td>{fmtTime(e.created_at)}</td><td>{e.created_by}</td><td>{e.case_revision}</td>
               <td>{e.knowledge_version}</td><td>{e.engine_version}</td>
+              <td class={changes.get(e.id)?.startsWith('Recommendation changed') ? 'warn-text' : ''}>{changes.get(e.id) ?? 'First evaluation'}</td>
               <td>{canWrite(user) && <button type="button" class="link" onClick={() => replay(e)}>Replay<span class="sr-only"> evaluation {e.id}</span></button>}</td>
             </tr>
           ))}</tbody>
@@ -185,6 +139,21 @@ function HistoryPanel({ user, c, evaluations, onChanged }: {
   );
 }
 
+function RevisionDiff({ before, after, rev }: { before: CaseDoc; after: CaseDoc; rev: number }) {
+  const diff = diffCases(before, after);
+  if (!diff.length) return <p>No change from revision {rev - 1}.</p>;
+  return (
+    <table class="data">
+      <caption>Changes from revision {rev - 1} to {rev}</caption>
+      <thead><tr><th scope="col">Field</th><th scope="col">Revision {rev - 1}</th><th scope="col">Revision {rev}</th></tr></thead>
+      <tbody>{diff.map((d) => {
+        const f = fieldByPath(d.path);
+        return <tr key={d.path}><th scope="row">{f?.label ?? d.path}</th><td>{showValue(f, d.before)}</td><td>{showValue(f, d.after)}</td></tr>;
+      })}</tbody>
+    </table>
+  );
+}
+
 function summarise(d: object): string {
   return Object.entries(d).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${v}`).join(', ');
 }
@@ -197,6 +166,8 @@ export function CaseDetail({ user, caseId, tab }: { user: User; caseId: string; 
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
   const refresh = () => setTick(tick + 1);
+  const names: Record<string, string> = { summary: 'case summary', recommendation: 'recommendation', patient: 'patient view', decision: 'board decision', history: 'history' };
+  useTitle(`Case ${caseId}: ${names[tab] ?? tab}`);
 
   useEffect(() => {
     setError('');
@@ -227,6 +198,15 @@ export function CaseDetail({ user, caseId, tab }: { user: User; caseId: string; 
       </nav>
       {latest && latest.case_revision !== c.revision && (
         <p class="notice">The latest evaluation is for revision {latest.case_revision}; the case is at revision {c.revision}.</p>
+      )}
+      {tab === 'summary' && (
+        <div data-testid="case-summary">
+          {rec && <ClassificationStrip rec={rec} />}
+          <CaseFacts doc={c.case} k={k} missing={rec?.missing} />
+        </div>
+      )}
+      {tab === 'recommendation' && (
+        <details class="card facts-details"><summary>Case facts (revision {c.revision})</summary><CaseFacts doc={c.case} k={k} missing={rec?.missing} /></details>
       )}
       {tab === 'recommendation' && (rec ? <RecommendationView rec={rec} k={k} doc={c.case} /> : <p>Not evaluated yet.</p>)}
       {tab === 'patient' && (rec ? <PatientView rec={rec} k={k} doc={c.case} decisions={decisions} /> : <p>Not evaluated yet.</p>)}

@@ -2,6 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, canWrite, errorText, loadKnowledge, ApiError, type CaseDoc, type CatalogueOption, type DemoCase, type FieldError, type User } from '../api';
 import { GROUPS, errorPathToField, getPath, setPath, type Field } from '../fields';
 import { go } from '../router';
+import { NumberInput } from '../NumberInput';
+import { FhirReport, fieldLabel, type FhirMapReport } from '../FhirReport';
+import { useTitle } from '../util';
 
 const fieldId = (path: string) => 'f-' + path.replace(/\./g, '-');
 
@@ -12,7 +15,7 @@ function newCase(): CaseDoc {
 }
 
 function FieldInput({ f, value, error, disabled, onChange }: {
-  f: Field; value: any; error?: string; disabled: boolean; onChange: (v: unknown) => void;
+  f: Field; value: any; error?: string; disabled: boolean; onChange: (v: unknown, refused?: string) => void;
 }) {
   const id = fieldId(f.path);
   const described = [f.help ? `${id}-help` : '', error ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
@@ -59,9 +62,8 @@ function FieldInput({ f, value, error, disabled, onChange }: {
     control = <input {...common} type="text" value={value ?? ''} onInput={(e) => onChange(e.currentTarget.value || undefined)} />;
   } else {
     control = (
-      <input {...common} type="number" inputMode="decimal" step={f.step ?? (f.kind === 'integer' ? '1' : 'any')}
-        min={f.min} max={f.max} value={value ?? ''}
-        onInput={(e) => { const t = e.currentTarget.value; onChange(t === '' ? undefined : Number(t)); }} />
+      <NumberInput id={id} value={typeof value === 'number' ? value : undefined} integer={f.kind === 'integer'} unit={f.unit}
+        disabled={disabled} describedBy={described} invalid={!!error} onChange={(v, err) => onChange(v, err)} />
     );
   }
   return (
@@ -74,9 +76,9 @@ function FieldInput({ f, value, error, disabled, onChange }: {
   );
 }
 
-function PriorTherapies({ list, catalogue, disabled, errors, onChange }: {
+function PriorTherapies({ list, catalogue, disabled, errors, onChange, onRefuse }: {
   list: any[]; catalogue: CatalogueOption[]; disabled: boolean; errors: Record<string, string>;
-  onChange: (l: any[] | undefined) => void;
+  onChange: (l: any[] | undefined) => void; onRefuse: (path: string, why: string | undefined) => void;
 }) {
   const update = (i: number, key: string, v: unknown) => {
     const next = list.map((row, j) => {
@@ -118,8 +120,8 @@ function PriorTherapies({ list, catalogue, disabled, errors, onChange }: {
             </div>
             <div class="field">
               <label for={`pt-${i}-months`}>Duration <span class="unit">(months)</span></label>
-              <input id={`pt-${i}-months`} type="number" min={0} max={600} step="any" disabled={disabled} value={row.months ?? ''}
-                onInput={(e) => { const t = e.currentTarget.value; update(i, 'months', t === '' ? undefined : Number(t)); }} />
+              <NumberInput id={`pt-${i}-months`} disabled={disabled} value={typeof row.months === 'number' ? row.months : undefined}
+                unit="months" onChange={(v, why) => { onRefuse(`${base}.months`, why); if (!why) update(i, 'months', v); }} />
             </div>
             {!disabled && (
               <button type="button" class="secondary small" onClick={() => { const n = list.filter((_, j) => j !== i); onChange(n.length ? n : undefined); }}>
@@ -138,14 +140,21 @@ function PriorTherapies({ list, catalogue, disabled, errors, onChange }: {
 export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
   const [doc, setDoc] = useState<CaseDoc | null>(caseId ? null : newCase());
   const [errors, setErrors] = useState<FieldError[]>([]);
+  // Number fields whose text could not be read: kept out of the case and listed before saving.
+  const [refused, setRefused] = useState<Record<string, string>>({});
   const [demos, setDemos] = useState<DemoCase[]>([]);
   const [catalogue, setCatalogue] = useState<CatalogueOption[]>([]);
   const [message, setMessage] = useState('');
+  const [report, setReport] = useState<{ file: string; report: FhirMapReport } | null>(null);
   const [failure, setFailure] = useState('');
+  const [summary, setSummary] = useState(false);
   const [saving, setSaving] = useState(false);
   const timer = useRef<number | undefined>(undefined);
   const seq = useRef(0);
+  const summaryRef = useRef<HTMLDivElement>(null);
+  const topRef = useRef<HTMLDivElement>(null);
   const writable = canWrite(user);
+  useTitle(caseId ? `Edit case ${caseId}` : 'New case');
 
   useEffect(() => {
     api.demoCases().then(setDemos).catch(() => setDemos([]));
@@ -153,6 +162,9 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
     if (caseId) api.getCase(caseId).then((s) => setDoc(s.case)).catch((e) => setFailure(errorText(e)));
     return () => window.clearTimeout(timer.current);
   }, [caseId]);
+
+  // The error summary takes focus when it appears after a failed save.
+  useEffect(() => { if (summary) summaryRef.current?.focus(); }, [summary, failure]);
 
   // Inline validation: the server's own messages (POST /v1/validate), a moment after each change.
   const validateSoon = (d: CaseDoc) => {
@@ -165,7 +177,14 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
       } catch { /* validation is a convenience; saving validates again */ }
     }, 350);
   };
-  const change = (d: CaseDoc) => { setDoc(d); validateSoon(d); };
+  // Updaters, not values: two quick edits (before a render) must not overwrite each other.
+  const change = (f: (d: CaseDoc) => CaseDoc) => setDoc((cur) => { const next = f(cur ?? newCase()); validateSoon(next); return next; });
+  const refuse = (path: string, why: string | undefined) => setRefused((cur) => {
+    if (cur[path] === why) return cur;
+    const next = { ...cur };
+    if (why) next[path] = why; else delete next[path];
+    return next;
+  });
 
   const byField: Record<string, string> = {};
   const unplaced: FieldError[] = [];
@@ -176,13 +195,33 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
     byField[p] = e.message;
     if (!known.has(p) && !p.startsWith('history.prior_therapies')) unplaced.push(e);
   }
+  // Every problem, named by its field's label, for the summary above the form.
+  const labelFor = (path: string, raw: string) => {
+    const m = /^history\.prior_therapies\.(\d+)(?:\.(\w+))?/.exec(path);
+    if (m) return `Therapy ${Number(m[1]) + 1}${m[2] ? `: ${m[2] === 'months' ? 'duration' : m[2]}` : ''}`;
+    return known.has(path) ? fieldLabel(path) : raw;
+  };
+  const problems: { path: string; label: string; message: string }[] = [
+    ...Object.entries(refused).map(([path, message]) => ({ path, label: labelFor(path, path), message })),
+    ...errors.map((e) => {
+      const path = errorPathToField(e.path);
+      return { path, label: labelFor(path, e.path), message: e.message };
+    }).filter((p) => !refused[p.path]),
+  ];
+  const focusField = (path: string) => {
+    const m = /^history\.prior_therapies\.(\d+)(?:\.(\w+))?/.exec(path);
+    const el = document.getElementById(m ? `pt-${m[1]}-${m[2] ?? 'option'}` : fieldId(path))
+      ?? document.querySelector<HTMLElement>(`[name="${CSS.escape(path)}"]`);
+    el?.focus();
+  };
 
   const loadDemo = (file: string) => {
     const d = demos.find((x) => x.file === file);
     if (!d) return;
     const c = structuredClone(d.case);
     if (caseId) c.id = caseId;
-    change(c);
+    setRefused({}); setReport(null);
+    change(() => c);
     setMessage(`Loaded demo case "${d.title}".`);
   };
 
@@ -190,32 +229,47 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
     const input = e.currentTarget as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
-    setFailure(''); setMessage('');
+    setFailure(''); setMessage(''); setReport(null); setSummary(false);
     try {
       const bundle = JSON.parse(await file.text());
       const r = await api.fhirMap(bundle);
-      const c = r.case;
+      const c = r.case as CaseDoc;
       if (caseId) c.id = caseId;
-      change(c);
-      const rep: any = r.report ?? {};
-      const notes = [rep.warnings, rep.unmapped, rep.conflicts].filter(Array.isArray).flat().length;
-      setMessage(`Imported ${file.name}${notes ? ` (${notes} mapping note${notes > 1 ? 's' : ''})` : ''}. Review the fields before saving.`);
+      setRefused({});
+      change(() => c);
+      setReport({ file: file.name, report: (r.report ?? {}) as FhirMapReport });
+      setMessage(`Imported ${file.name}. Review the fields and the mapping report before saving.`);
     } catch (err) {
-      setFailure(err instanceof SyntaxError ? `${file.name} is not valid JSON.` : `FHIR import failed: ${errorText(err)}`);
+      let why = err instanceof SyntaxError ? `${file.name} is not valid JSON.` : `FHIR import failed: ${errorText(err)}`;
+      if (err instanceof ApiError && (err.problem.errors?.length ?? 0) > 1) {
+        why += ` (${err.problem.errors!.slice(1).map((x) => `${x.path}: ${x.message}`).join('; ')})`;
+      }
+      setFailure(why);
+      topRef.current?.focus();
     } finally { input.value = ''; }
   };
 
   const save = async (e: Event) => {
     e.preventDefault();
     if (!doc) return;
-    setSaving(true); setFailure(''); setMessage('');
+    setFailure(''); setMessage('');
+    if (Object.keys(refused).length) {
+      setFailure('Some values could not be read; correct them before saving.');
+      setSummary(true);
+      return;
+    }
+    setSaving(true);
     try {
       const r = caseId ? await api.updateCase(caseId, doc) : await api.createCase(doc);
-      go(`/cases/${encodeURIComponent(r.id)}`);
+      go(`/cases/${encodeURIComponent(r.id!)}`);
     } catch (err) {
-      if (err instanceof ApiError && err.problem.errors?.length) {
+      if (err instanceof ApiError && err.status === 401) {
+        // The sign-in dialog opens over the form (main.tsx); the content stays here.
+        setFailure('Not saved: your session has ended. Sign in again, then save; your entries are kept.');
+      } else if (err instanceof ApiError && err.problem.errors?.length) {
         setErrors(err.problem.errors);
-        setFailure('The case has errors; see the marked fields.');
+        setFailure('The case has errors; see the list below and the marked fields.');
+        setSummary(true);
       } else setFailure(errorText(err));
     } finally { setSaving(false); }
   };
@@ -226,6 +280,18 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
     <section>
       <h1>{caseId ? `Edit case ${caseId}` : 'New case'}</h1>
       {!writable && <p class="notice">Your role (viewer) can read cases but not change them.</p>}
+      <div ref={topRef} tabIndex={-1} class="form-top">
+        {failure && !summary && <p class="error" role="alert" data-testid="form-failure">{failure}</p>}
+        {summary && (failure || problems.length > 0) && (
+          <div class="error-summary" ref={summaryRef} tabIndex={-1} role="alert" aria-labelledby="error-summary-h" data-testid="error-summary">
+            <h2 id="error-summary-h">There is a problem</h2>
+            {failure && <p>{failure}</p>}
+            <ul>{problems.map((p) => (
+              <li key={p.path}><a href={`#${fieldId(p.path)}`} onClick={(ev) => { ev.preventDefault(); focusField(p.path); }}>{p.label}</a>: {p.message}</li>
+            ))}</ul>
+          </div>
+        )}
+      </div>
       {writable && (
         <div class="toolbar card">
           <div class="field inline">
@@ -242,6 +308,7 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
         </div>
       )}
       <div aria-live="polite">{message && <p class="ok">{message}</p>}</div>
+      {report && <FhirReport file={report.file} report={report.report} />}
       <form onSubmit={save} noValidate>
         {GROUPS.map((g) => (
           <fieldset class="group card" key={g.id} id={`group-${g.id}`} disabled={!writable}>
@@ -249,13 +316,13 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
             {g.help && <p class="help">{g.help}</p>}
             <div class="grid">
               {g.fields.filter((f) => !f.showIf || f.showIf(doc) || getPath(doc, f.path) !== undefined).map((f) => (
-                <FieldInput key={f.path} f={f} value={getPath(doc, f.path)} error={byField[f.path]} disabled={!writable}
-                  onChange={(v) => change(setPath(doc, f.path, v))} />
+                <FieldInput key={f.path} f={f} value={getPath(doc, f.path)} error={refused[f.path] ? undefined : byField[f.path]} disabled={!writable}
+                  onChange={(v, why) => { refuse(f.path, why); if (!why) change((d) => setPath(d, f.path, v)); }} />
               ))}
             </div>
             {g.id === 'history' && (
               <PriorTherapies list={(getPath(doc, 'history.prior_therapies') as any[]) ?? []} catalogue={catalogue}
-                disabled={!writable} errors={byField} onChange={(l) => change(setPath(doc, 'history.prior_therapies', l))} />
+                disabled={!writable} errors={byField} onRefuse={refuse} onChange={(l) => change((d) => setPath(d, 'history.prior_therapies', l))} />
             )}
           </fieldset>
         ))}
@@ -263,8 +330,7 @@ export function CaseForm({ user, caseId }: { user: User; caseId?: string }) {
           {unplaced.length > 0 && (
             <ul class="error">{unplaced.map((e) => <li key={e.path}><code>{e.path}</code>: {e.message}</li>)}</ul>
           )}
-          {failure && <p class="error" role="alert">{failure}</p>}
-          {errors.length > 0 && !failure && <p class="warn-text" data-testid="error-count">{errors.length} problem{errors.length > 1 ? 's' : ''} to fix before saving.</p>}
+          {problems.length > 0 && <p class="warn-text" data-testid="error-count">{problems.length} problem{problems.length > 1 ? 's' : ''} to fix before saving.</p>}
         </div>
         {writable && (
           <div class="actions sticky">

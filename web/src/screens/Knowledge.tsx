@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useTitle } from '../util';
 import { api, errorText, loadKnowledge, type Knowledge } from '../api';
 import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import type { DmnDisplay, DmnView } from '../dmn';
@@ -50,6 +51,7 @@ function ModelViewer({ name }: { name: string }) {
 }
 
 export function KnowledgeScreen() {
+  useTitle('Knowledge');
   const [k, setK] = useState<Knowledge | null>(null);
   const [error, setError] = useState('');
   const [model, setModel] = useState('');

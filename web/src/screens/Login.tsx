@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText, type OidcPublic, type User } from '../api';
 
-export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
+export function Login({ onSignedIn, embedded = false }: { onSignedIn: (u: User) => void; embedded?: boolean }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
@@ -9,6 +9,7 @@ export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
   const [sso, setSso] = useState<OidcPublic>({ enabled: false });
 
   useEffect(() => { void api.oidcConfig().then(setSso); }, []);
+  useEffect(() => { if (!embedded) document.title = 'Sign in · Zebra'; else document.getElementById('username')?.focus(); }, []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -22,8 +23,8 @@ export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
   };
 
   return (
-    <section class="login card">
-      <h1>Sign in</h1>
+    <section class={embedded ? 'login-embedded' : 'login card'}>
+      {embedded ? <h3>Sign in</h3> : <h1>Sign in</h1>}
       {sso.enabled && sso.login_url && (
         <>
           {/* A full navigation: the identity provider signs the person in and sends them back. */}

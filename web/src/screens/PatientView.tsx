@@ -58,7 +58,9 @@ export function PatientView({ rec, k, doc, decisions = [] }: {
   const prefs: any = (doc as any).patient?.preferences ?? {};
   const goals: string[] = prefs.goals ?? [];
   const grid = summary?.option_grid ?? [];
-  const latest = decisions.length ? decisions[decisions.length - 1] : null;
+  // The decision in force: the newest not amended; a deferral for work-up names no option yet.
+  const inForce = [...decisions].reverse().find((d) => !d.amended_by) ?? null;
+  const latest = inForce && inForce.decision.outcome !== 'defer_workup' && inForce.decision.option_id ? inForce : null;
   const chosen = latest ? (grid.find((g) => g.id === latest.decision.option_id)?.name
     ?? k?.options.find((o) => o.id === latest.decision.option_id)?.title ?? latest.decision.option_id) : '';
   const dir = lang === 'ar' ? 'rtl' : 'ltr';
