@@ -1,6 +1,9 @@
 #include "json/feel_object.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <exception>
 #include <vector>
@@ -143,13 +146,29 @@ struct Scanner {
       while (p < end && IsDigit(*p)) ++p;
     }
     const std::string_view text(start, static_cast<size_t>(p - start));
+    const char* text_end = text.data() + text.size();
+    bool as_float = !integer;
     if (integer && negative) {
       int64_t v = 0;
-      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec == std::errc() && ptr == text.data() + text.size()) {
+      auto [ptr, ec] = std::from_chars(text.data(), text_end, v);
+      if (ec == std::errc() && ptr == text_end) {
         out = Value::Number(v);
         return true;
       }
+      as_float = true;
+    } else if (integer) {
+      uint64_t v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text_end, v);
+      as_float = ec != std::errc() || ptr != text_end;
+    }
+    if (as_float) {
+      // nlohmann reads floats (and integers past 64 bits) with strtod and refuses a result that
+      // is not finite ("number overflow"), although the decimal would hold it: so must we.
+      char buffer[64];
+      if (text.size() >= sizeof buffer) return false;
+      std::memcpy(buffer, text.data(), text.size());
+      buffer[text.size()] = '\0';
+      if (!std::isfinite(std::strtod(buffer, nullptr))) return false;
     }
     auto d = feel::Decimal::FromString(text);
     if (!d) return false;  // out of range: the general parser words the error

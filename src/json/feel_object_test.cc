@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -49,7 +51,7 @@ TEST(FeelObject, EverythingElseGoesToTheGeneralParser) {
            R"({"a":{"b":1}})", R"({"a":[1]})", R"({"a":"\n"})", "{\"a\":\"\xc3\xa9\"}", "{\"a\":\"\xff\"}",
            R"({"a":1 /* c */})", R"({"a":1,"a":2})", R"({"a":01})", R"({"a":1.})", R"({"a":-})", R"({"a":.5})",
            R"({"a":1e})", R"({"a":tru})", R"({"a":truex})", R"({"a":1x})", R"({"a":1,})", R"({"a":1} x)", R"([1])",
-           R"({"a":1e999999})", "{\"a\":\"x\ty\"}", R"({"a")", "",
+           R"({"a":1e999999})", R"({"a":-1E809})", R"({"a":1.5e400})", "{\"a\":\"x\ty\"}", R"({"a")", "",
        }) {
     feel::Context out;
     EXPECT_FALSE(ScanFlatFeelObject(text, out)) << text;
@@ -63,6 +65,53 @@ TEST(FeelObject, EverythingElseGoesToTheGeneralParser) {
   EXPECT_EQ(feel::ToFeelLiteral(*nested->Find("a")), "{b: [1, 2]}");
   EXPECT_FALSE(ParseFeelObject("[1]"));
   EXPECT_FALSE(ParseFeelObject(R"({"a":1e999999})"));
+}
+
+// The fuzz target's property (fuzz/targets.h, FeelObjectOne) on deterministic mutations of
+// typical lines, so `make test` checks it without libFuzzer: whatever the scanner accepts, the
+// general parser accepts with the same values.
+TEST(FeelObject, MutatedLinesNeverDisagree) {
+  const std::vector<std::string> seeds = {
+      R"({"Age":60,"Ki67":44.8,"Grade":"GX","Site":"thymus","Smoker":true})",
+      R"({ "a" : -0 , "b":1e5,"c":-9223372036854775809,"d":18446744073709551616,"e":null,"f":false })",
+      R"({"x":"y","n":-12.50e-1})",
+  };
+  const std::string alphabet = "{}[]\",:-+.eE0123456789 \t\r\ntrufalsn/x\\\xc3\xa9";
+  // ZEBRA_MUTATIONS and ZEBRA_MUTATION_SEED run it longer or elsewhere (a manual fuzz run).
+  const char* count_env = std::getenv("ZEBRA_MUTATIONS");
+  const char* seed_env = std::getenv("ZEBRA_MUTATION_SEED");
+  const long count = count_env ? std::atol(count_env) : 20000;
+  uint64_t state = seed_env ? std::strtoull(seed_env, nullptr, 10) | 1 : 42;
+  auto next = [&] {  // xorshift64: reproducible
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  size_t scanned = 0;
+  for (long i = 0; i < count; ++i) {
+    std::string text = seeds[next() % seeds.size()];
+    for (int edits = 1 + static_cast<int>(next() % 3); edits > 0; --edits) {
+      const size_t at = next() % (text.size() + 1);
+      switch (next() % 3) {
+        case 0: text.insert(at, 1, alphabet[next() % alphabet.size()]); break;
+        case 1: if (at < text.size()) text.erase(at, 1); break;
+        default: if (at < text.size()) text[at] = alphabet[next() % alphabet.size()]; break;
+      }
+    }
+    feel::Context fast;
+    if (!ScanFlatFeelObject(text, fast)) continue;
+    ++scanned;
+    auto general = ParseFeelObjectGeneral(text);
+    ASSERT_TRUE(general) << text << ": " << general.error();
+    ASSERT_EQ(fast.entries().size(), general->entries().size()) << text;
+    for (size_t k = 0; k < fast.entries().size(); ++k) {
+      ASSERT_EQ(fast.entries()[k].first, general->entries()[k].first) << text;
+      ASSERT_EQ(feel::ToFeelLiteral(fast.entries()[k].second), feel::ToFeelLiteral(general->entries()[k].second))
+          << text;
+    }
+  }
+  EXPECT_GT(scanned, 1000u);  // the mutations do reach the scanner's accepting paths
 }
 
 }  // namespace
