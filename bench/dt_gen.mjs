@@ -191,10 +191,15 @@ function Main() {
       fs.writeFileSync(path.join(dir, `${policy}_${rules}.json`), JSON.stringify(t));
     }
   }
+  fs.writeFileSync(path.join(dir, 'cases.ndjson'), GenerateCases(Number(opt.cases), seed));
+}
+
+// `n` input objects as NDJSON text.
+export function GenerateCases(n, seed) {
   const rnd = Rng(seed);
   const lines = [];
-  for (let i = 0, n = Number(opt.cases); i < n; ++i) lines.push(JSON.stringify(GenerateCase(rnd)));
-  fs.writeFileSync(path.join(dir, 'cases.ndjson'), lines.join('\n') + '\n');
+  for (let i = 0; i < n; ++i) lines.push(JSON.stringify(GenerateCase(rnd)));
+  return lines.join('\n') + '\n';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) Main();

@@ -5,10 +5,12 @@
 #      required; throughput ratio printed);
 #   3. `zebra batch` on BATCH_CASES generated cases (default 1,000,000), 1 and 2 threads: cases/s
 #      and peak RSS; the two outputs must be identical;
-#   4. server latency with wrk (bench/serve_bench.sh).
+#   4. server latency with wrk (bench/serve_bench.sh);
+#   5. the peers model (bench/peers_gen.mjs: three decisions, a 44-rule COLLECT table) over
+#      PEERS_CASES generated cases (default 100,000) as one whole `zebra dmn eval --inputs` process.
 # Environment: BUILD_DIR (default build), BATCH_CASES, DT_CASES (cases generated for the table
 # comparison, default 200000), FEELIN_BUDGET_MS (time feelin gets per table, default 4000),
-# SKIP (space-separated steps to skip: gbench dt batch serve), BENCH_TMP (scratch directory).
+# SKIP (space-separated steps to skip: gbench dt batch serve peers), BENCH_TMP (scratch directory).
 # Exit status is non-zero when a check fails (different outputs, invalid cases, a failed run);
 # missing a performance target is reported, not failed.
 set -euo pipefail
@@ -72,6 +74,21 @@ if [[ $skip != *" serve "* ]]; then
   echo; echo "=== 4. Server latency"
   bash bench/serve_bench.sh "$zebra" | tee "$tmp/serve.txt"
   summary+=("server: $(grep -m1 -E 'SKIPPED|FAIL' "$tmp/serve.txt" || echo "measured (see above)")")
+fi
+
+if [[ $skip != *" peers "* ]]; then
+  peers_cases=${PEERS_CASES:-100000}
+  echo; echo "=== 5. Peers model, $peers_cases cases, whole process (NDJSON in and out)"
+  node bench/peers_gen.mjs "$tmp/peers" --cases "$peers_cases"
+  /usr/bin/time -v -o "$tmp/peers_time.txt" "$zebra" dmn eval "$tmp/peers/peers.dmn" \
+    --inputs "$tmp/peers/peers.ndjson" >"$tmp/peers/out.ndjson"
+  lines=$(wc -l <"$tmp/peers/out.ndjson")
+  if [ "$lines" != "$peers_cases" ]; then echo "FAIL: $lines output lines for $peers_cases cases"; exit 1; fi
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$tmp/peers_time.txt")
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tmp/peers_time.txt")
+  line="peers model: $peers_cases cases in ${wall}s wall = $(awk -v n="$peers_cases" -v s="$wall" 'BEGIN {printf "%.0f", n / s}') cases/s, CPU ${cpu}s = $(awk -v n="$peers_cases" -v s="$cpu" 'BEGIN {printf "%.0f", n / (s > 0 ? s : 0.001)}') cases per CPU-second (target 1,500,000/s)"
+  echo "$line"
+  summary+=("$line")
 fi
 
 echo; echo "=== Summary"

@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   const Target targets[] = {{"feel", zebra::fuzz::FeelOne},
                             {"dmn", zebra::fuzz::DmnOne},
                             {"case", zebra::fuzz::CaseOne},
-                            {"fhir", zebra::fuzz::FhirOne}};
+                            {"fhir", zebra::fuzz::FhirOne},
+                            {"feel_object", zebra::fuzz::FeelObjectOne}};
   int passed = 0, failed = 0;
   for (const auto& t : targets) {
     int files = 0;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "dmn/model.h"
 #include "feel/feel.h"
 #include "fhir/fhir.h"
+#include "json/feel_object.h"
 
 namespace zebra::fuzz {
 
@@ -89,6 +91,27 @@ inline const clinical::KnowledgeBase* FuzzKnowledgeBase() {
     return loaded ? *loaded : nullptr;
   }();
   return kb.get();
+}
+
+// A JSON object for `zebra dmn eval`: whatever the flat-object scanner accepts, the general
+// parser must accept with the same context (keys in the same order, values deeply equal, numbers
+// with the same digits); a disagreement aborts, so the fuzzer reports it like a crash.
+inline int FeelObjectOne(std::string_view text) {
+  if (text.size() > kMaxInputBytes) return 0;
+  zebra::feel::Context fast;
+  const bool scanned = zebra::json::ScanFlatFeelObject(text, fast);
+  auto general = zebra::json::ParseFeelObjectGeneral(text);
+  if (!scanned) return 0;
+  if (!general) std::abort();
+  const auto& a = fast.entries();
+  const auto& b = general->entries();
+  if (a.size() != b.size()) std::abort();
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].first != b[i].first || !zebra::feel::DeepEqual(a[i].second, b[i].second) ||
+        zebra::feel::ToFeelLiteral(a[i].second) != zebra::feel::ToFeelLiteral(b[i].second))
+      std::abort();
+  }
+  return 0;
 }
 
 // Case JSON → schema validation → evaluation against the knowledge base → text and HTML.

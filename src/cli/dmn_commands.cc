@@ -13,6 +13,7 @@
 #include "dmn/model.h"
 #include "dmn/tck.h"
 #include "feel/value.h"
+#include "json/feel_object.h"
 #include "json/json_parse.h"
 #include "json/json_writer.h"
 
@@ -20,96 +21,6 @@ namespace zebra::cli {
 namespace {
 
 using feel::Value;
-
-// --- JSON → FEEL -------------------------------------------------------------------------------
-// A SAX handler rather than nlohmann's DOM so that numbers keep the exact digits of the JSON
-// text (0.1 stays the decimal 0.1, 34-digit numbers survive).
-class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
- public:
-  bool null() override { return Add(Value()); }
-  bool boolean(bool b) override { return Add(Value::Bool(b)); }
-  bool number_integer(number_integer_t v) override { return Add(Value::Number(static_cast<int64_t>(v))); }
-  bool number_unsigned(number_unsigned_t v) override {
-    auto d = feel::Decimal::FromString(std::to_string(v));
-    return d ? Add(Value::Number(*d)) : Fail("number out of range");
-  }
-  bool number_float(number_float_t, const string_t& text) override {
-    auto d = feel::Decimal::FromString(text);
-    return d ? Add(Value::Number(*d)) : Fail("number out of range: " + text);
-  }
-  bool string(string_t& s) override { return Add(Value::String(std::move(s))); }
-  bool binary(binary_t&) override { return Fail("binary values are not supported"); }
-  bool start_object(std::size_t) override {
-    stack_.push_back({true, {}, {}, {}});
-    return true;
-  }
-  bool key(string_t& k) override {
-    // Strict JSON: a repeated key would silently replace the first value.
-    if (stack_.back().context.Find(k) != nullptr)
-      return Fail("repeated key \"" + json::SanitizeUtf8(k, true) + "\" (each key may appear once)");
-    stack_.back().key = std::move(k);
-    return true;
-  }
-  bool end_object() override {
-    Frame f = std::move(stack_.back());
-    stack_.pop_back();
-    return Add(Value::FromContext(std::move(f.context)));
-  }
-  bool start_array(std::size_t) override {
-    stack_.push_back({false, {}, {}, {}});
-    return true;
-  }
-  bool end_array() override {
-    Frame f = std::move(stack_.back());
-    stack_.pop_back();
-    return Add(Value::FromList(std::move(f.list)));
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
-    return Fail(json::SanitizeUtf8(ex.what(), true));  // the message quotes input bytes
-  }
-
-  const Value& result() const { return result_; }
-  const std::string& error() const { return error_; }
-
- private:
-  struct Frame {
-    bool object = false;
-    feel::List list;
-    feel::Context context;
-    std::string key;
-  };
-  bool Add(Value v) {
-    if (stack_.empty()) {
-      result_ = std::move(v);
-    } else if (stack_.back().object) {
-      stack_.back().context.Put(std::move(stack_.back().key), std::move(v));
-    } else {
-      stack_.back().list.push_back(std::move(v));
-    }
-    return true;
-  }
-  bool Fail(std::string message) {
-    if (error_.empty()) error_ = std::move(message);
-    return false;
-  }
-  std::vector<Frame> stack_;
-  Value result_;
-  std::string error_;
-};
-
-// Parses a JSON object into a FEEL context; the error text says what is wrong.
-tl::expected<feel::Context, std::string> ParseInputObject(std::string_view text) {
-  FeelBuilder builder;
-  bool ok = false;
-  try {
-    ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true, true);
-  } catch (const std::exception& e) {  // nlohmann may still throw on some malformed input
-    return tl::unexpected(json::SanitizeUtf8(e.what(), true));
-  }
-  if (!ok) return tl::unexpected(builder.error().empty() ? std::string("invalid JSON") : builder.error());
-  if (!builder.result().is(feel::Type::kContext)) return tl::unexpected(std::string("input must be a JSON object"));
-  return builder.result().context();
-}
 
 // --- FEEL → JSON -------------------------------------------------------------------------------
 
@@ -221,7 +132,7 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       std::string where = inputs_path + ":" + std::to_string(line_no) + ": ";
-      auto context = ParseInputObject(line);
+      auto context = json::ParseFeelObject(line);
       if (!context) {
         ++bad;
         io.err << "zebra dmn: " << where << context.error() << "\n";
@@ -242,7 +153,7 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     return 0;
   }
 
-  auto context = ParseInputObject(input);
+  auto context = json::ParseFeelObject(input);
   if (!context) {
     io.err << "zebra dmn: --input: " << context.error() << "\n";
     return 2;

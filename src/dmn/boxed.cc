@@ -75,11 +75,6 @@ void Report(const CompileSite& site, ptrdiff_t offset, std::string message, int 
   site.diagnostics->push_back(std::move(d));
 }
 
-TraceSink& CurrentTrace() {
-  thread_local TraceSink sink;
-  return sink;
-}
-
 namespace {
 
 // ---- nodes -------------------------------------------------------------------------------------
@@ -481,11 +476,10 @@ Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::span<c
 BoxedPtr CompileBoxed(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
   // Hostile models may nest boxed expressions arbitrarily deep; compilation recurses.
   constexpr int kMaxNesting = 200;
-  thread_local int depth = 0;
-  if (depth >= kMaxNesting) return Fail(site, node, "boxed expressions nested too deeply");
-  ++depth;
+  if (site.boxed_nesting >= kMaxNesting) return Fail(site, node, "boxed expressions nested too deeply");
+  ++site.boxed_nesting;
   BoxedPtr b = CompileUntyped(node, scope, site);
-  --depth;
+  --site.boxed_nesting;
   if (!node) return b;
   // Function definitions carry their result type themselves.
   if (LocalName(node.name()) == "functionDefinition") return b;

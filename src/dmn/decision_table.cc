@@ -87,6 +87,10 @@ struct Cell {
   bool dash = false;
   int test_id = -1;   // input entry: index of its distinct (column, text) test
   std::string error;  // the cell did not compile: evaluating the table is an error
+  // Output entry that is a literal: its value evaluated, coerced to the column type and checked
+  // against the output values once at load (a literal that fails keeps the per-hit path, which
+  // reports the error as before).
+  std::optional<Value> constant;
 };
 
 struct Rule {
@@ -98,6 +102,7 @@ struct Rule {
   std::vector<std::pair<uint32_t, bool>> checks;
   std::vector<Cell> outputs;
   std::vector<std::string> annotations;
+  std::optional<Value> packed;  // every output constant: the rule's result, built once at load
 };
 
 struct InputColumn {
@@ -212,12 +217,12 @@ class DecisionTable final : public Boxed {
         std::stable_sort(fired.begin(), fired.end(),
                          [&](const auto& a, const auto& b) { return PriorityLess(a.second, b.second); });
         if (policy == HitPolicy::kPriority) {
-          Trace(*fired.front().first);
+          Trace(*fired.front().first, ctx);
           return Pack(fired.front().second.data());
         }
         feel::List out;
         for (auto& [r, outs] : fired) {
-          Trace(*r);
+          Trace(*r, ctx);
           out.push_back(Pack(outs.data()));
         }
         return Value::FromList(std::move(out));
@@ -347,6 +352,7 @@ class DecisionTable final : public Boxed {
 
  public:
   void BuildIndex();
+  void FoldConstants();
 
  private:
   // Fills out[0 .. outputs.size()).
@@ -356,6 +362,10 @@ class DecisionTable final : public Boxed {
       if (!cell.expr) {
         ctx.Error("rule " + std::to_string(r.index) + " output " + std::to_string(o + 1) + ": " + cell.error);
         return false;
+      }
+      if (cell.constant) {
+        out[o] = *cell.constant;
+        continue;
       }
       Value v = cell.expr->Evaluate(slots, ctx);
       if (!CheckOutput(o, v, slots, ctx, r.index)) v = Value();
@@ -395,21 +405,25 @@ class DecisionTable final : public Boxed {
     return Value::FromContext(std::move(c));
   }
 
-  void Trace(const Rule& r) const {
-    TraceSink& sink = CurrentTrace();
-    if (!sink.entries) return;
+  void Trace(const Rule& r, const feel::EvalContext& ctx) const {
+    const EvalFrame* frame = FrameOf(ctx);
+    if (!frame || !frame->trace) return;
     TraceEntry t;
     t.decision = owner;
     t.rule = r.id.empty() ? std::to_string(r.index) : r.id;
     t.rule_index = r.index;
-    if (sink.annotations) t.annotations = r.annotations;
-    sink.entries->push_back(std::move(t));
+    if (frame->annotations) t.annotations = r.annotations;
+    frame->trace->push_back(std::move(t));
   }
 
   Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (r.packed) {
+      Trace(r, ctx);
+      return *r.packed;
+    }
     ScratchArray<Value, 16> outs(outputs.size());
     if (!RuleOutputs(r, slots, ctx, outs.data())) return Value();
-    Trace(r);
+    Trace(r, ctx);
     return Pack(outs.data());
   }
 
@@ -628,6 +642,35 @@ void DecisionTable::BuildIndex() {
   indexed = true;
 }
 
+void DecisionTable::FoldConstants() {
+  if (!table_error.empty()) return;
+  // Output values that are literals need no slots; any other list is checked per hit.
+  std::vector<bool> checkable(outputs.size());
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    std::vector<Value> literals;
+    const fi::Node* body = outputs[o].allowed ? TestBody(*outputs[o].allowed) : nullptr;
+    checkable[o] = !outputs[o].allowed || (body && LiteralTests(body, literals));
+  }
+  for (Rule& r : rules) {
+    bool all = r.outputs.size() == outputs.size();
+    for (size_t o = 0; o < r.outputs.size(); ++o) {
+      Cell& cell = r.outputs[o];
+      const auto* root = cell.expr ? dynamic_cast<const fi::Root*>(cell.expr->root()) : nullptr;
+      if (o < outputs.size() && checkable[o] && root && dynamic_cast<const fi::LiteralNode*>(root->body.get())) {
+        feel::EvalContext ctx;
+        Value v = cell.expr->Evaluate({}, ctx);
+        if (ctx.diagnostic_count() == 0 && CheckOutput(o, v, {}, ctx, r.index) && ctx.diagnostic_count() == 0)
+          cell.constant = std::move(v);
+      }
+      all = all && cell.constant.has_value();
+    }
+    if (!all) continue;
+    ScratchArray<Value, 16> outs(outputs.size());
+    for (size_t o = 0; o < outputs.size(); ++o) outs[o] = *r.outputs[o].constant;
+    r.packed = Pack(outs.data());
+  }
+}
+
 std::optional<feel::CompiledUnaryTests> CompileTests(const pugi::xml_node& holder, const feel::Scope& scope,
                                                      const CompileSite& site, const std::string& what) {
   if (!holder) return std::nullopt;
@@ -787,6 +830,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();
+  dt->FoldConstants();
   return dt;
 }
 

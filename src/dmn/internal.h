@@ -98,6 +98,9 @@ struct CompileSite {
   // Resolves a typeRef (item definition, imported item definition or built-in) to a type; an
   // empty name or unknown name yields null (Any).
   std::function<TypePtr(std::string_view)> resolve_type;
+  // Boxed expressions being compiled inside one another for this element (hostile models may
+  // nest them arbitrarily deep; CompileBoxed refuses past a bound).
+  mutable int boxed_nesting = 0;
 };
 
 // A reported error at the XML node `node` (offset into the source) with optional rule/column.
@@ -138,12 +141,17 @@ feel::Value CallFunctionDef(const FunctionDef& def, std::string_view name, std::
 // Decision tables (decision_table.cc).
 BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site);
 
-// Rule trace of the running evaluation (thread-local; null when not tracing).
-struct TraceSink {
-  std::vector<TraceEntry>* entries = nullptr;
-  bool annotations = true;  // copy each fired rule's annotations into its entry
+// One evaluation's frame (Model::Evaluate, InvokeService), reached through EvalContext::host by
+// everything the evaluation runs, decisions inside decision services included.
+struct EvalFrame final : feel::HostFrame {
+  std::vector<TraceEntry>* trace = nullptr;  // fired rules; null when not tracing
+  bool annotations = true;                   // copy each fired rule's annotations into its entry
+  int service_nesting = 0;                   // decision services running, innermost counted
+  // FEEL call depth at which the decisions now being evaluated were reached: each decision
+  // starts its EvalContext there, so FEEL's depth limit sees calls through decision services.
+  int depth = 0;
 };
-TraceSink& CurrentTrace();
+inline EvalFrame* FrameOf(const feel::EvalContext& ctx) { return static_cast<EvalFrame*>(ctx.host); }
 
 // Local name of an XML element or attribute ("dmn:decision" → "decision").
 std::string_view LocalName(std::string_view qname);

@@ -117,13 +117,8 @@ struct EvalState {
   // Decision service invocation: its input data come from parameters only.
   bool params_only = false;
   std::map<std::pair<const ModelImpl*, int>, Value> input_params;
+  EvalFrame* frame = nullptr;  // the evaluation's frame (trace, service nesting, call depth)
 };
-
-// The clock of the evaluation that is running on this thread (for functions invoked by FEEL).
-std::optional<feel::DateTime>& CurrentNow() {
-  thread_local std::optional<feel::DateTime> now;
-  return now;
-}
 
 const feel::Context* Descend(const feel::Context* ctx, const std::vector<std::string>& path) {
   for (const auto& p : path) {
@@ -200,17 +195,22 @@ class ServiceFunction final : public feel::Function {
     return model_->services_[static_cast<size_t>(idx_)].params;
   }
   Value Call(std::span<const Value> args, feel::EvalContext& ctx) const override {
-    // A service reached again through its own decisions would recurse until the stack overflows:
-    // each decision starts a fresh EvalContext, so FEEL's depth limit does not see the nesting.
-    thread_local int nesting = 0;
-    if (nesting >= kMaxServiceNesting)
+    // A service reached again through its own decisions would recurse until the stack overflows;
+    // its decisions continue the caller's FEEL call depth (EvalFrame::depth) and are counted.
+    EvalFrame outside;  // a service value called after its evaluation ended
+    EvalFrame* frame = FrameOf(ctx) ? FrameOf(ctx) : &outside;
+    if (frame->service_nesting >= kMaxServiceNesting)
       return ctx.Error("decision service '" + std::string(name()) + "' nested more than " +
                        std::to_string(kMaxServiceNesting) + " calls deep");
-    ++nesting;
+    ++frame->service_nesting;
+    const int saved_depth = frame->depth;
+    frame->depth = ctx.depth + 1;
     EvalState sub;
-    sub.now = CurrentNow();
+    sub.now = ctx.now;
+    sub.frame = frame;
     Value v = model_->CallService(idx_, args, sub, ctx);
-    --nesting;
+    frame->depth = saved_depth;
+    --frame->service_nesting;
     return v;
   }
   static constexpr int kMaxServiceNesting = 32;
@@ -275,6 +275,8 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   for (const auto& b : d.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, inputs, diags);
   feel::EvalContext ctx;
   ctx.now = st.now;
+  ctx.host = st.frame;
+  if (st.frame) ctx.depth = st.frame->depth;
   Value v = d.body ? d.body->Eval(std::span<const Value>(slots.data(), slots.size()), ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
   std::string err;
@@ -343,34 +345,14 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
   return *c;
 }
 
-// Sets the thread's trace sink and clock for one evaluation, restoring the previous ones.
-class EvaluationScope {
- public:
-  EvaluationScope(std::vector<TraceEntry>* trace, const std::optional<feel::DateTime>& now, bool annotations = true)
-      : saved_trace_(CurrentTrace().entries), saved_annotations_(CurrentTrace().annotations), saved_now_(CurrentNow()) {
-    CurrentTrace().entries = trace;
-    CurrentTrace().annotations = annotations;
-    CurrentNow() = now;
-  }
-  ~EvaluationScope() {
-    CurrentTrace().entries = saved_trace_;
-    CurrentTrace().annotations = saved_annotations_;
-    CurrentNow() = saved_now_;
-  }
-  EvaluationScope(const EvaluationScope&) = delete;
-  EvaluationScope& operator=(const EvaluationScope&) = delete;
-
- private:
-  std::vector<TraceEntry>* saved_trace_;
-  bool saved_annotations_;
-  std::optional<feel::DateTime> saved_now_;
-};
-
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
   EvaluationResult result;
-  EvaluationScope scope(options.trace ? &result.trace : nullptr, options.now, options.trace_annotations);
+  EvalFrame frame;
+  frame.trace = options.trace ? &result.trace : nullptr;
+  frame.annotations = options.trace_annotations;
   EvalState st;
+  st.frame = &frame;
   st.inputs = &inputs;
   st.now = options.now;
   st.root = this;
@@ -404,7 +386,8 @@ EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<cons
 EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Context& inputs,
                                           const EvaluateOptions& options) const {
   EvaluationResult result;
-  EvaluationScope scope(options.trace ? &result.trace : nullptr, options.now);
+  EvalFrame frame;
+  frame.trace = options.trace ? &result.trace : nullptr;
   for (size_t i = 0; i < services_.size(); ++i) {
     const ServiceDef& s = services_[i];
     if (s.name != name && s.id != name) continue;
@@ -415,8 +398,10 @@ EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Con
     }
     EvalState sub;
     sub.now = options.now;
+    sub.frame = &frame;
     feel::EvalContext ctx;
     ctx.now = options.now;
+    ctx.host = &frame;
     Value v = CallService(static_cast<int>(i), args, sub, ctx);
     // Each output as the service returned it (after its parameter and result conversions).
     for (int d : s.outputs) {
@@ -445,6 +430,7 @@ EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Con
     }
     feel::EvalContext ctx;
     ctx.now = options.now;
+    ctx.host = &frame;
     Value v = CallBkm(static_cast<int>(i), args, ctx);
     result.decisions.push_back({b.name, b.id, v, ctx.diagnostics()});
     return result;
@@ -609,6 +595,7 @@ class Compiler {
   Source& src_;
   std::shared_ptr<ModelImpl> m_;
   std::vector<size_t> line_starts_;
+  int type_nesting_ = 0;  // item definitions being built inside one another (BuildType)
   std::map<std::string, pugi::xml_node, std::less<>> type_nodes_;
   std::set<std::string, std::less<>> types_in_progress_;
   std::map<std::string, std::pair<ElemKind, int>, std::less<>> by_id_;
@@ -695,7 +682,7 @@ TypePtr Compiler::ResolveType(std::string_view name, const pugi::xml_node& where
 TypePtr Compiler::BuildType(const pugi::xml_node& node, const std::string& name) {
   // Item components may nest arbitrarily deep in hostile input; recursion is bounded.
   constexpr int kMaxNesting = 100;
-  thread_local int depth = 0;
+  int& depth = type_nesting_;
   if (depth >= kMaxNesting) {
     Warn(node, "item definition '" + name + "' nested too deeply (treated as Any)");
     return nullptr;

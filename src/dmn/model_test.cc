@@ -575,6 +575,42 @@ TEST(DmnService, InvokedAsAFunctionFromFeel) {
   ExpectEq(Eval(*m, "call"), Str("Hey Bob"));
 }
 
+// The evaluation's frame reaches decisions evaluated inside a decision service: their rules are
+// traced, and a service that reaches itself again is stopped by depth, not by the stack.
+std::string RecursiveService() {
+  return Input("n", "number") +
+         Decision("down", Req("n") + ReqKnowledge("s_rec"),
+                  "<decisionTable hitPolicy=\"FIRST\"><input><inputExpression><text>n</text></inputExpression></input>"
+                  "<output name=\"out\"/>"
+                  "<rule id=\"stop\"><inputEntry><text>&lt;= 0</text></inputEntry><outputEntry><text>0</text></outputEntry></rule>"
+                  "<rule id=\"again\"><inputEntry><text>-</text></inputEntry><outputEntry><text>rec(n - 1) + 1</text></outputEntry></rule>"
+                  "</decisionTable>") +
+         "<decisionService id=\"s_rec\" name=\"rec\"><variable name=\"rec\"/>"
+         "<outputDecision href=\"#d_down\"/><inputData href=\"#i_n\"/></decisionService>";
+}
+
+TEST(DmnService, RulesFiredInsideAServiceAreTraced) {
+  auto m = Load(RecursiveService());
+  std::vector<TraceEntry> trace;
+  ExpectEq(Eval(*m, "down", Ctx({{"n", Num(2)}}), nullptr, &trace), Num(2));
+  std::vector<std::string> rules;
+  for (const auto& t : trace) rules.push_back(t.decision + ":" + t.rule);
+  // Innermost first: a rule is traced when its outputs have been computed.
+  EXPECT_EQ(rules, (std::vector<std::string>{"down:stop", "down:again", "down:again"}));
+}
+
+TEST(DmnService, RecursionThroughAServiceStopsWithAnError) {
+  auto m = Load(RecursiveService());
+  ExpectEq(Eval(*m, "down", Ctx({{"n", Num(20)}})), Num(20));
+  std::vector<feel::Diagnostic> diags;
+  EXPECT_TRUE(Eval(*m, "down", Ctx({{"n", Num(1000)}}), &diags).is_null());
+  bool nested = false;
+  for (const auto& d : diags) nested = nested || d.message.find("nested more than 32 calls deep") != std::string::npos;
+  EXPECT_TRUE(nested);
+  // The count belongs to the evaluation that ran: the next one starts from zero.
+  ExpectEq(Eval(*m, "down", Ctx({{"n", Num(20)}})), Num(20));
+}
+
 // ---- imports (§6.3.3: imported names are qualified by the import name) ----------------------
 
 TEST(DmnImport, ImportedElementsAreQualified) {

@@ -156,6 +156,14 @@ struct Diagnostic {
   int column = 0;
 };
 
+// State that the embedding engine keeps for one evaluation (DMN: the rule trace, decision-service
+// nesting). It travels with the EvalContext, so calls nested through functions (business
+// knowledge models, decision services) reach it without thread-locals; FEEL never looks inside.
+class HostFrame {
+ public:
+  virtual ~HostFrame() = default;
+};
+
 // Per-evaluation state shared by the evaluator and built-ins: diagnostics, resource limits.
 class EvalContext {
  public:
@@ -180,6 +188,8 @@ class EvalContext {
 
   // "now" for now() and today(); fixed per evaluation so results are reproducible.
   std::optional<DateTime> now;
+  // The embedding engine's frame for this evaluation, or null (see HostFrame).
+  HostFrame* host = nullptr;
 
  private:
   std::vector<Diagnostic> diagnostics_;

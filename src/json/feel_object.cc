@@ -1,0 +1,258 @@
+#include "json/feel_object.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <cstdint>
+#include <exception>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "json/json_parse.h"
+
+namespace zebra::json {
+namespace {
+
+using feel::Value;
+
+// A SAX handler rather than nlohmann's DOM so that numbers keep the exact digits of the JSON text.
+class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return Add(Value()); }
+  bool boolean(bool b) override { return Add(Value::Bool(b)); }
+  bool number_integer(number_integer_t v) override { return Add(Value::Number(static_cast<int64_t>(v))); }
+  bool number_unsigned(number_unsigned_t v) override {
+    auto d = feel::Decimal::FromString(std::to_string(v));
+    return d ? Add(Value::Number(*d)) : Fail("number out of range");
+  }
+  bool number_float(number_float_t, const string_t& text) override {
+    auto d = feel::Decimal::FromString(text);
+    return d ? Add(Value::Number(*d)) : Fail("number out of range: " + text);
+  }
+  bool string(string_t& s) override { return Add(Value::String(std::move(s))); }
+  bool binary(binary_t&) override { return Fail("binary values are not supported"); }
+  bool start_object(std::size_t) override {
+    stack_.push_back({true, {}, {}, {}});
+    return true;
+  }
+  bool key(string_t& k) override {
+    // Strict JSON: a repeated key would silently replace the first value.
+    if (stack_.back().context.Find(k) != nullptr)
+      return Fail("repeated key \"" + SanitizeUtf8(k, true) + "\" (each key may appear once)");
+    stack_.back().key = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    return Add(Value::FromContext(std::move(f.context)));
+  }
+  bool start_array(std::size_t) override {
+    stack_.push_back({false, {}, {}, {}});
+    return true;
+  }
+  bool end_array() override {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    return Add(Value::FromList(std::move(f.list)));
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    return Fail(SanitizeUtf8(ex.what(), true));  // the message quotes input bytes
+  }
+
+  const Value& result() const { return result_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Frame {
+    bool object = false;
+    feel::List list;
+    feel::Context context;
+    std::string key;
+  };
+  bool Add(Value v) {
+    if (stack_.empty()) {
+      result_ = std::move(v);
+    } else if (stack_.back().object) {
+      stack_.back().context.Put(std::move(stack_.back().key), std::move(v));
+    } else {
+      stack_.back().list.push_back(std::move(v));
+    }
+    return true;
+  }
+  bool Fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return false;
+  }
+  std::vector<Frame> stack_;
+  Value result_;
+  std::string error_;
+};
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The flat-object scanner's cursor. Every helper answers false to leave the subset.
+struct Scanner {
+  const char* p;
+  const char* end;
+
+  void SkipSpace() {
+    while (p < end && IsSpace(*p)) ++p;
+  }
+  // A string of printable ASCII without escapes: its contents.
+  bool String(std::string_view& out) {
+    if (p == end || *p != '"') return false;
+    const char* start = ++p;
+    while (p < end) {
+      const unsigned char c = static_cast<unsigned char>(*p);
+      if (c == '"') {
+        out = std::string_view(start, static_cast<size_t>(p - start));
+        ++p;
+        return true;
+      }
+      if (c < 0x20 || c > 0x7e || c == '\\') return false;
+      ++p;
+    }
+    return false;
+  }
+  // RFC 8259 number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, with the conversions
+  // the general parser makes (nlohmann: a negative integer that fits int64 comes as an integer,
+  // every other number with its text).
+  bool Number(Value& out) {
+    const char* start = p;
+    const bool negative = p < end && *p == '-';
+    if (negative) ++p;
+    if (p == end || !IsDigit(*p)) return false;
+    if (*p == '0') {
+      ++p;
+    } else {
+      while (p < end && IsDigit(*p)) ++p;
+    }
+    bool integer = true;
+    if (p < end && *p == '.') {
+      integer = false;
+      ++p;
+      if (p == end || !IsDigit(*p)) return false;
+      while (p < end && IsDigit(*p)) ++p;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      integer = false;
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      if (p == end || !IsDigit(*p)) return false;
+      while (p < end && IsDigit(*p)) ++p;
+    }
+    const std::string_view text(start, static_cast<size_t>(p - start));
+    const char* text_end = text.data() + text.size();
+    bool as_float = !integer;
+    if (integer && negative) {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text_end, v);
+      if (ec == std::errc() && ptr == text_end) {
+        out = Value::Number(v);
+        return true;
+      }
+      as_float = true;
+    } else if (integer) {
+      uint64_t v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text_end, v);
+      as_float = ec != std::errc() || ptr != text_end;
+    }
+    if (as_float) {
+      // nlohmann reads floats (and integers past 64 bits) with strtod and refuses a result that
+      // is not finite ("number overflow"), although the decimal would hold it: so must we.
+      char buffer[64];
+      if (text.size() >= sizeof buffer) return false;
+      std::memcpy(buffer, text.data(), text.size());
+      buffer[text.size()] = '\0';
+      if (!std::isfinite(std::strtod(buffer, nullptr))) return false;
+    }
+    auto d = feel::Decimal::FromString(text);
+    if (!d) return false;  // out of range: the general parser words the error
+    out = Value::Number(*d);
+    return true;
+  }
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end - p) < word.size() || std::string_view(p, word.size()) != word) return false;
+    p += word.size();
+    return true;
+  }
+  bool Scalar(Value& out) {
+    if (p == end) return false;
+    switch (*p) {
+      case '"': {
+        std::string_view s;
+        if (!String(s)) return false;
+        out = Value::String(std::string(s));
+        return true;
+      }
+      case 't': out = Value::Bool(true); return Literal("true");
+      case 'f': out = Value::Bool(false); return Literal("false");
+      case 'n': out = Value(); return Literal("null");
+      default: return Number(out);  // objects, arrays, comments and the rest leave the subset
+    }
+  }
+};
+
+}  // namespace
+
+bool ScanFlatFeelObject(std::string_view text, feel::Context& out) {
+  Scanner s{text.data(), text.data() + text.size()};
+  s.SkipSpace();
+  if (s.p == s.end || *s.p != '{') return false;
+  ++s.p;
+  s.SkipSpace();
+  if (s.p < s.end && *s.p == '}') {
+    ++s.p;
+  } else {
+    for (;;) {
+      std::string_view key;
+      if (!s.String(key)) return false;
+      if (out.Find(key) != nullptr) return false;  // repeated: the general parser reports it
+      s.SkipSpace();
+      if (s.p == s.end || *s.p != ':') return false;
+      ++s.p;
+      s.SkipSpace();
+      Value v;
+      if (!s.Scalar(v)) return false;
+      // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
+      if (s.p < s.end && !IsSpace(*s.p) && *s.p != ',' && *s.p != '}') return false;
+      out.Append(std::string(key), std::move(v));
+      s.SkipSpace();
+      if (s.p == s.end) return false;
+      if (*s.p == '}') {
+        ++s.p;
+        break;
+      }
+      if (*s.p != ',') return false;
+      ++s.p;
+      s.SkipSpace();
+    }
+  }
+  s.SkipSpace();
+  return s.p == s.end;
+}
+
+tl::expected<feel::Context, std::string> ParseFeelObjectGeneral(std::string_view text) {
+  FeelBuilder builder;
+  bool ok = false;
+  try {
+    ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true, true);
+  } catch (const std::exception& e) {  // nlohmann may still throw on some malformed input
+    return tl::unexpected(SanitizeUtf8(e.what(), true));
+  }
+  if (!ok) return tl::unexpected(builder.error().empty() ? std::string("invalid JSON") : builder.error());
+  if (!builder.result().is(feel::Type::kContext)) return tl::unexpected(std::string("input must be a JSON object"));
+  return builder.result().context();
+}
+
+tl::expected<feel::Context, std::string> ParseFeelObject(std::string_view text) {
+  feel::Context fast;
+  if (ScanFlatFeelObject(text, fast)) return fast;
+  return ParseFeelObjectGeneral(text);
+}
+
+}  // namespace zebra::json
