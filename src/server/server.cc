@@ -33,10 +33,12 @@
 #include "server/deadline_server.h"
 #include "server/login_throttle.h"
 #include "server/metrics.h"
+#include "server/openapi_doc.h"
 #include "server/static_files.h"
 #include "server/rate_limiter.h"
 #include "store/store.h"
 
+#include "server/audit_route.h"
 #include "server/cds_hooks.h"
 
 namespace zebra::server {
@@ -52,11 +54,12 @@ constexpr std::size_t kMaxDecisionTextBytes = 20000;
 // Who may call a route.
 enum class Access {
   kOpen,           // anyone
-  kOpenInDemo,     // anyone with --demo or --insecure-dev; otherwise any signed-in user
+  kOpenInDemo,     // anyone with --demo or --insecure-dev; otherwise a signed-in viewer or above
   kAuthenticated,  // any signed-in user (any role)
   kViewer,
   kCoordinator,
   kClinician,
+  kAuditor,        // the auditor role only (the audit log; no patient data)
 };
 
 int RoleRank(store::Role role) {
@@ -64,6 +67,7 @@ int RoleRank(store::Role role) {
     case store::Role::kViewer: return 1;
     case store::Role::kCoordinator: return 2;
     case store::Role::kClinician: return 3;
+    case store::Role::kAuditor: return 0;  // outside the clinical ladder: no case, no evaluation
   }
   return 0;
 }
@@ -72,7 +76,8 @@ int RequiredRank(Access access) {
   switch (access) {
     case Access::kCoordinator: return 2;
     case Access::kClinician: return 3;
-    default: return 1;
+    case Access::kAuthenticated: return 0;  // the auditor too: its session and API tokens
+    default: return 1;                      // kOpenInDemo outside demo needs a clinical role
   }
 }
 
@@ -412,10 +417,12 @@ struct Server::Impl {
       return false;
     }
     if (!WithinRateLimit(call, method, **who)) return false;
-    if (RoleRank((*who)->user.role) < RequiredRank(access)) {
+    if (access == Access::kAuditor ? (*who)->user.role != store::Role::kAuditor
+                                   : RoleRank((*who)->user.role) < RequiredRank(access)) {
       SendProblem(call.res, 403, "forbidden", "Insufficient role",
                   fmt::format("this action needs the {} role; you are signed in as {}",
-                              RequiredRank(access) == 3 ? "clinician"
+                              access == Access::kAuditor     ? "auditor"
+                              : RequiredRank(access) == 3 ? "clinician"
                               : RequiredRank(access) == 2 ? "coordinator"
                                                           : "viewer",
                               store::RoleName((*who)->user.role)));
@@ -1173,6 +1180,17 @@ void Server::Impl::RegisterCaseRoutes() {
     SendJson(call.res, 200, Json{{"decisions", decisions}});
   });
 
+  Add("GET", "/v1/audit", Access::kAuditor, [this](Call& call) {
+    auto param = [&](const char* name) {
+      return call.req.has_param(name) ? std::optional<std::string>(call.req.get_param_value(name)) : std::nullopt;
+    };
+    AuditReply reply = AuditExportReply(*store, call.Actor(), param("case"), param("since"));
+    if (!reply.log.empty()) Log("zebra serve: audit export on " + t_request.route + ": " + reply.log);
+    if (reply.status == 503) metrics.RecordAuditFailure();
+    call.res.status = reply.status;
+    call.res.set_content(reply.body, reply.content_type);
+  });
+
   Add("GET", "/v1/cases/{id}/audit", Access::kViewer, [this](Call& call) {
     std::string id = call.req.matches[1];
     if (!LoadCase(call, id, std::nullopt)) return;
@@ -1459,8 +1477,9 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
 
   if (!ReadFile(options.openapi_file, openapi_text))
     return tl::unexpected("cannot read the OpenAPI description " + options.openapi_file);
-  if (Json::parse(openapi_text, nullptr, false).is_discarded())
-    return tl::unexpected(options.openapi_file + " is not valid JSON");
+  auto served = ServedOpenApi(openapi_text, *kb);
+  if (!served) return tl::unexpected(options.openapi_file + " " + served.error());
+  openapi_text = std::move(*served);
   // GET /v1/knowledge: computed once; the knowledge is immutable while serving.
   knowledge_text = Dump(kb->summary());
 
