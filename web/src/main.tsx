@@ -7,7 +7,10 @@ import { CaseList } from './screens/CaseList';
 import { CaseForm } from './screens/CaseForm';
 import { CaseDetail } from './screens/CaseDetail';
 import { KnowledgeScreen } from './screens/Knowledge';
+import { openDetailsWhilePrinting } from './PrintReferences';
 import './styles.css';
+
+openDetailsWhilePrinting();
 
 function App() {
   const [user, setUser] = useState<User | null>(null);
