@@ -1754,7 +1754,8 @@ class OidcTest : public ::testing::Test {
                    {"redirect_uri", fmt("http://127.0.0.1:{}/v1/oidc/callback")},
                    {"scopes", {"openid", "profile", "groups"}},
                    {"role_claim", "groups"},
-                   {"role_map", {{"net-clinicians", "clinician"}, {"net-board", "coordinator"}, {"net-readers", "viewer"}}},
+                   {"role_map", {{"net-clinicians", "clinician"}, {"net-board", "coordinator"}, {"net-readers", "viewer"},
+                                 {"information-governance", "auditor"}}},
                    {"username_claim", "preferred_username"},
                    {"name", "Hospital SSO"}};
     std::ofstream(dir_ / "oidc.json") << config.dump();
@@ -1912,6 +1913,22 @@ TEST_F(OidcTest, SuccessfulSignInGivesASessionWithTheMappedRole) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << secret;
     EXPECT_EQ(audit.find(secret), std::string::npos) << secret;
   }
+}
+
+// A group mapped to the auditor role signs in as an auditor; with a clinical group as well, the
+// clinical role wins (the auditor is the lowest).
+TEST_F(OidcTest, AuditorGroupMapsToTheAuditorRoleAndAClinicalGroupWins) {
+  const auto role_after_sign_in = [&](Json groups) {
+    idp_.groups = std::move(groups);
+    Started s = Begin();
+    auto done = Callback(s.callback, s.binding);
+    EXPECT_TRUE(done && done->status == 302);
+    if (!done) return std::string();
+    auto me = Zebra().Get("/v1/session", {{"Cookie", "zebra_session=" + SetCookieValue(done, "zebra_session")}});
+    return me && me->status == 200 ? Json::parse(me->body)["user"]["role"].get<std::string>() : std::string();
+  };
+  EXPECT_EQ(role_after_sign_in(Json::array({"information-governance"})), "auditor");
+  EXPECT_EQ(role_after_sign_in(Json::array({"information-governance", "net-readers"})), "viewer");
 }
 
 TEST_F(OidcTest, WrongOrReplayedStateOrOtherBrowserIsRefused) {
