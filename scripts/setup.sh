@@ -7,7 +7,7 @@ packages=(
   libfmt-dev libcli11-dev libboost-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev ccache
   libssl-dev libsqlite3-dev sqlite3 libpqxx-dev libargon2-dev libcpp-httplib-dev libmimalloc-dev
-  postgresql nginx wrk nodejs chromium curl fonts-noto-core
+  postgresql nginx wrk nodejs chromium curl fonts-noto-core systemd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -93,6 +93,64 @@ else
   bad "serve for the backup test did not start"
 fi
 
+# ---- the audit log over HTTP for an auditor account (section 5) --------------------------------
+if ZEBRA_PASSWORD="auditor-pass-2026" "$zebra" user add audrey --role auditor --db "sqlite:$tmp/restored.db" >/dev/null 2>&1 &&
+   start_server "$tmp/audit.log" --db "sqlite:$tmp/restored.db" --demo; then
+  curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d '{"username":"audrey","password":"auditor-pass-2026"}' \
+    "http://127.0.0.1:$port/v1/session" >/dev/null
+  code=$(curl -s -b "$tmp/jar" -o "$tmp/audit.jsonl" -w '%{http_code}' "http://127.0.0.1:$port/v1/audit?since=2000-01-01")
+  cases_code=$(curl -s -b "$tmp/jar" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/cases")
+  stop_server
+  "$zebra" audit export --since 2000-01-01 --db "sqlite:$tmp/restored.db" >"$tmp/export.jsonl"
+  lines=$(wc -l <"$tmp/audit.jsonl")
+  [[ $code == 200 && $lines -gt 0 ]] && cmp -s "$tmp/audit.jsonl" <(head -n "$lines" "$tmp/export.jsonl") &&
+    ok "GET /v1/audit as an auditor: the lines zebra audit export writes ($lines)" || bad "GET /v1/audit: $code, $lines lines"
+  [[ $cases_code == 403 ]] && ok "the auditor reads no cases (403)" || bad "auditor GET /v1/cases: $cases_code"
+  grep -q '"actor":"audrey","action":"audit.export"' "$tmp/export.jsonl" && ok "the auditor's read is in the audit log" ||
+    bad "the HTTP read is not audited"
+else
+  bad "auditor account or server: $(tail -3 "$tmp/audit.log" 2>/dev/null)"
+fi
+
+# ---- roll back: an older zebra refuses a store with a newer schema (section 6) -----------------
+cp "$tmp/restored.db" "$tmp/newer.db"
+sqlite3 "$tmp/newer.db" "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from a newer zebra', 'x')"
+"$zebra" migrate --check --db "sqlite:$tmp/newer.db" >"$tmp/newer.out" 2>&1
+rc=$?
+[[ $rc -ne 0 ]] && grep -q "newer than this zebra" "$tmp/newer.out" && ok "migrate --check: a newer schema is refused (exit $rc)" ||
+  bad "newer schema: exit $rc, $(cat "$tmp/newer.out")"
+if start_server "$tmp/newer.log" --db "sqlite:$tmp/newer.db" --demo; then bad "serve started on a newer schema"; stop_server; else
+  grep -q "newer than this zebra" "$tmp/newer.log" && ok "serve refuses a newer schema: restore the backup instead" || bad "newer: $(cat "$tmp/newer.log")"; fi
+
+# ---- rotate the store secret (section 7): a new URL in db-file, restart ------------------------
+echo "sqlite:$tmp/restored.db" >"$tmp/db-url"
+if start_server "$tmp/rotated.log" --config "$tmp/zebra.toml"; then
+  ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "restored.db" && ok "after a restart the service uses the URL now in db-file" ||
+    bad "db-file change not used"
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") != *restored* ]] && ok "the new URL is not in the process arguments either" || bad "URL in ps"
+  stop_server
+else
+  bad "restart with a new db-file: $(tail -3 "$tmp/rotated.log")"
+fi
+
+# ---- the systemd unit (section 4) --------------------------------------------------------------
+src=$(cd "$(dirname "$0")/.." && pwd)
+unit=$src/deploy/systemd/zebra.service
+grep -qx 'ExecStart=/usr/bin/zebra serve --config /etc/zebra/zebra.toml' "$unit" && grep -qx 'User=zebra' "$unit" &&
+  ok "the unit runs zebra serve --config /etc/zebra/zebra.toml as user zebra" || bad "unit ExecStart/User"
+if analyze=$(command -v systemd-analyze); then
+  # Verified with this build's binary in ExecStart (verify checks that it is executable).
+  sed "s#^ExecStart=/usr/bin/zebra #ExecStart=$zebra #" "$unit" >"$tmp/zebra.service"
+  out=$("$analyze" verify "$tmp/zebra.service" 2>&1)
+  rc=$?
+  [[ $rc -eq 0 && -z $out ]] && ok "systemd-analyze verify: the unit and every hardening key parse" || bad "verify (exit $rc): $out"
+  exposure=$("$analyze" security --offline=true "$tmp/zebra.service" 2>&1 | grep -o 'exposure level for zebra.service: [0-9.]*' | grep -o '[0-9.]*$')
+  [[ -n $exposure ]] && awk "BEGIN { exit !($exposure <= 2.0) }" && ok "systemd-analyze security: exposure $exposure (at most 2.0)" ||
+    bad "exposure: ${exposure:-none}"
+else
+  bad "systemd-analyze is missing (scripts/setup.sh installs systemd)"
+fi
+
 # ---- PostgreSQL: the documented pg_dump / pg_restore path --------------------------------------
 if [[ -n ${ZEBRA_TEST_PG_URL:-} ]]; then
   pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_dump | tail -1)")

@@ -169,11 +169,12 @@ struct Services {
 // Who may call a route.
 enum class Access {
   kOpen,           // anyone
-  kOpenInDemo,     // anyone with --demo or --insecure-dev; otherwise any signed-in user
-  kAuthenticated,  // any signed-in user (any role)
+  kOpenInDemo,     // anyone with --demo or --insecure-dev; otherwise a signed-in viewer or above
+  kAuthenticated,  // any signed-in user (any role, the auditor too)
   kViewer,
   kCoordinator,
   kClinician,
+  kAuditor,        // the auditor role only (the audit log; no patient data)
 };
 
 using Handler = std::function<Response(const Request&, Services&)>;

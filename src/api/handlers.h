@@ -66,6 +66,10 @@ Response HandleUpdateMeeting(const Request& req, Services& s);         // PUT /v
 Response HandleListMeetingRevisions(const Request& req, Services& s);  // GET /v1/meetings/{id}/revisions
 Response HandleMeetingMinutes(const Request& req, Services& s);        // GET /v1/meetings/{id}/minutes
 
+// ---- audit.cc: the whole audit log for the auditor role --------------------------------------------
+
+Response HandleAuditLog(const Request& req, Services& s);  // GET /v1/audit?since=&case= (JSON Lines)
+
 // ---- cds_hooks.cc: CDS Hooks 2.0 ------------------------------------------------------------------
 
 Response HandleCdsPreflight(const Request& req, Services& s);      // OPTIONS /cds-services[/{id}[/feedback]]

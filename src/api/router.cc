@@ -19,6 +19,8 @@ int RoleRank(store::Role role) {
       return 2;
     case store::Role::kClinician:
       return 3;
+    case store::Role::kAuditor:
+      return 0;  // outside the clinical ladder: no case, no evaluation
   }
   return 0;
 }
@@ -29,8 +31,10 @@ int RequiredRank(Access access) {
       return 2;
     case Access::kClinician:
       return 3;
+    case Access::kAuthenticated:
+      return 0;  // the auditor too: its session and API tokens
     default:
-      return 1;
+      return 1;  // kOpenInDemo outside demo needs a clinical role
   }
 }
 
@@ -147,10 +151,12 @@ std::optional<Response> Authorize(Request& req, Access access, Services& s) {
     return Problem(403, "token-scope", "Token scope too narrow",
                    "this API token has the read scope; create a token with the write scope for changes");
   if (auto limited = OverRateLimit(req.method, **who, s)) return limited;
-  if (RoleRank((*who)->user.role) < RequiredRank(access))
+  if (access == Access::kAuditor ? (*who)->user.role != store::Role::kAuditor
+                                 : RoleRank((*who)->user.role) < RequiredRank(access))
     return Problem(403, "forbidden", "Insufficient role",
                    fmt::format("this action needs the {} role; you are signed in as {}",
-                               RequiredRank(access) == 3   ? "clinician"
+                               access == Access::kAuditor  ? "auditor"
+                               : RequiredRank(access) == 3 ? "clinician"
                                : RequiredRank(access) == 2 ? "coordinator"
                                                            : "viewer",
                                store::RoleName((*who)->user.role)));

@@ -47,6 +47,8 @@ std::vector<Route> CoreRoutes() {
       {"PUT", "/v1/meetings/{id}", A::kCoordinator, HandleUpdateMeeting},
       {"GET", "/v1/meetings/{id}/revisions", A::kViewer, HandleListMeetingRevisions},
       {"GET", "/v1/meetings/{id}/minutes", A::kViewer, HandleMeetingMinutes},
+      // The whole audit log, auditor only (audit.cc).
+      {"GET", "/v1/audit", A::kAuditor, HandleAuditLog},
       // CDS Hooks 2.0 (cds_hooks.cc); JWT checks happen in the handlers.
       {"OPTIONS", "/cds-services", A::kOpen, HandleCdsPreflight},
       {"OPTIONS", "/cds-services/{id}", A::kOpen, HandleCdsPreflight},

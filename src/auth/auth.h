@@ -116,7 +116,7 @@ struct OidcConfig {
   std::string redirect_uri;   // ".../v1/oidc/callback", registered at the provider
   std::vector<std::string> scopes;  // must include "openid"
   std::string role_claim;           // a string claim or a list of strings (e.g. "groups")
-  std::vector<std::pair<std::string, std::string>> role_map;  // claim value -> viewer|coordinator|clinician
+  std::vector<std::pair<std::string, std::string>> role_map;  // claim value -> viewer|coordinator|clinician|auditor
   std::string username_claim = "preferred_username";
   std::string display_name;  // optional "name": the sign-in button's label; default: the issuer's host
 };

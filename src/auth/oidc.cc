@@ -36,8 +36,10 @@ bool ValidUsername(std::string_view u) {
   });
 }
 
+// A user whose claims map to several roles gets the highest; the auditor (audit log only) is the
+// lowest, so a clinical role always wins over it. 0: not a role.
 int RoleRank(std::string_view role) {
-  return role == "clinician" ? 3 : role == "coordinator" ? 2 : role == "viewer" ? 1 : 0;
+  return role == "clinician" ? 4 : role == "coordinator" ? 3 : role == "viewer" ? 2 : role == "auditor" ? 1 : 0;
 }
 
 // https, or http for a loopback host with --insecure-dev (tests, a provider on the same machine).
@@ -364,11 +366,11 @@ tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bo
   }
   const auto role_map = doc.find("role_map");
   if (role_map == doc.end() || !role_map->is_object() || role_map->empty()) {
-    return Error(path + ": role_map must be a non-empty object {\"claim value\": \"viewer|coordinator|clinician\"}");
+    return Error(path + ": role_map must be a non-empty object {\"claim value\": \"viewer|coordinator|clinician|auditor\"}");
   }
   for (const auto& [value, role] : role_map->items()) {
     if (!role.is_string() || RoleRank(role.get_ref<const std::string&>()) == 0) {
-      return Error(path + ": role_map values must be viewer, coordinator or clinician");
+      return Error(path + ": role_map values must be viewer, coordinator, clinician or auditor");
     }
     config.role_map.emplace_back(value, role.get<std::string>());
   }

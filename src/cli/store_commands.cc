@@ -99,27 +99,6 @@ std::unique_ptr<store::Store> OpenExisting(const std::string& db, Io io, std::st
   return std::move(*store);
 }
 
-nlohmann::ordered_json AuditJson(const store::AuditEntry& e) {
-  nlohmann::ordered_json j;
-  j["seq"] = e.seq;
-  j["at"] = e.at;
-  j["actor"] = e.actor;
-  j["action"] = e.action;
-  j["case_id"] = e.case_id;
-  j["detail"] = e.detail;
-  j["content_ref"] = e.content_ref;
-  j["content_hash"] = e.content_hash;
-  j["prev_hash"] = e.prev_hash;
-  j["hash"] = e.hash;
-  return j;
-}
-
-// YYYY-MM-DD or a full RFC 3339 UTC time (compared as text with the stored timestamps).
-bool ValidDate(const std::string& text) {
-  static const std::regex kDate(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z?)?)");
-  return std::regex_match(text, kDate);
-}
-
 int AuditExport(const Args& args, Io io) {
   CLI::App app{"Print audit log entries as JSON Lines (one entry a line, oldest first), with their hashes, so "
                "that they can be archived and checked later. The export itself is audited.",
@@ -129,29 +108,25 @@ int AuditExport(const Args& args, Io io) {
   app.add_option("--case", case_id, "only this case's entries");
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "audit export")) return *rc;
-  if (!since.empty() && !ValidDate(since)) {
-    io.err << "zebra audit export: --since must be YYYY-MM-DD or an RFC 3339 UTC time\n";
+  store::AuditQuery query;
+  if (!case_id.empty()) query.case_id = case_id;
+  if (!since.empty()) query.since = since;
+  if (auto problem = store::CheckAuditQuery(query)) {
+    io.err << "zebra audit export: --" << problem->parameter << " " << problem->message << "\n";
     return 2;
   }
   auto store = OpenExisting(db, io, "audit export");
   if (!store) return 2;
-  auto n = store->ExportAudit(case_id.empty() ? std::nullopt : std::optional<std::string>(case_id),
-                              since.empty() ? std::nullopt : std::optional<std::string>(since),
-                              [&](const store::AuditEntry& e) {
-                                io.out << AuditJson(e).dump() << "\n";
-                                return static_cast<bool>(io.out);
-                              });
+  // The same lines as GET /v1/audit; the export is audited after the last line is written.
+  auto n = store::ExportAuditJsonLines(*store, query, CliActor(), [&](std::string_view line) {
+    io.out << line;
+    return static_cast<bool>(io.out);
+  });
   if (!n) {
     io.err << "zebra audit export: " << n.error() << "\n";
     return 1;
   }
   io.out.flush();
-  auto logged = store->AppendAudit(CliActor(), "audit.export", case_id,
-                                   fmt::format("{} entries{}", *n, since.empty() ? "" : " since " + since));
-  if (!logged) {
-    io.err << "zebra audit export: the export could not be audited: " << logged.error() << "\n";
-    return 1;
-  }
   return 0;
 }
 
@@ -160,7 +135,7 @@ store::Result<void> WritePruned(const std::string& path, const std::vector<store
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   std::string text;
-  for (const auto& e : rows) text += AuditJson(e).dump() + "\n";
+  for (const auto& e : rows) text += store::AuditEntryJsonLine(e) + "\n";
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -188,8 +163,8 @@ int AuditPrune(const Args& args, Io io) {
   app.add_option("--out", out, "new file for the pruned entries (JSON Lines)")->required();
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "audit prune")) return *rc;
-  if (!ValidDate(before)) {
-    io.err << "zebra audit prune: --before must be YYYY-MM-DD or an RFC 3339 UTC time\n";
+  if (auto problem = store::CheckAuditQuery({std::nullopt, before})) {
+    io.err << "zebra audit prune: --before " << problem->message << "\n";
     return 2;
   }
   if (std::filesystem::exists(out)) {
@@ -255,9 +230,9 @@ int UserAdd(const Args& args, Io io) {
                "zebra user add"};
   std::string username, role_name, db = kDefaultDb;
   app.add_option("username", username, "login name (letters, digits, . _ - @; at most 64)")->required();
-  app.add_option("--role", role_name, "viewer | coordinator | clinician")
+  app.add_option("--role", role_name, "viewer | coordinator | clinician | auditor (reads the audit log only)")
       ->required()
-      ->check(CLI::IsMember({"viewer", "coordinator", "clinician"}));
+      ->check(CLI::IsMember({"viewer", "coordinator", "clinician", "auditor"}));
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, "user add")) return *rc;
   if (!ValidUsername(username)) {
@@ -308,9 +283,9 @@ int UserChange(std::string_view sub, const Args& args, Io io) {
   std::string username, role_name, db = kDefaultDb;
   app.add_option("username", username, "login name")->required();
   if (sub == "role")
-    app.add_option("role", role_name, "viewer | coordinator | clinician")
+    app.add_option("role", role_name, "viewer | coordinator | clinician | auditor (reads the audit log only)")
         ->required()
-        ->check(CLI::IsMember({"viewer", "coordinator", "clinician"}));
+        ->check(CLI::IsMember({"viewer", "coordinator", "clinician", "auditor"}));
   app.add_option("--db", db, "store URL: sqlite:PATH or postgresql://... (also $ZEBRA_DB)")->envname("ZEBRA_DB")->capture_default_str();
   if (auto rc = ParseCommandLine(app, args, io, command)) return *rc;
   std::optional<std::string> password;
@@ -456,12 +431,12 @@ int UserCommand(const Args& args, Io io) {
   if (sub == "list") return UserList(rest, io);
   if (sub == "disable" || sub == "enable" || sub == "passwd" || sub == "role") return UserChange(sub, rest, io);
   const bool help = sub == "--help" || sub == "-h";
-  (help ? io.out : io.err) << "Usage: zebra user add USERNAME --role viewer|coordinator|clinician [--db URL]\n"
+  (help ? io.out : io.err) << "Usage: zebra user add USERNAME --role viewer|coordinator|clinician|auditor [--db URL]\n"
                               "       zebra user passwd USERNAME [--db URL]\n"
                               "  (passwords from ZEBRA_PASSWORD or one line of stdin; at least 12 characters,\n"
                               "   not a common password)\n"
                               "       zebra user disable|enable USERNAME [--db URL]\n"
-                              "       zebra user role USERNAME viewer|coordinator|clinician [--db URL]\n"
+                              "       zebra user role USERNAME viewer|coordinator|clinician|auditor [--db URL]\n"
                               "       zebra user list [--db URL]\n";
   return help ? 0 : 2;
 }

@@ -86,7 +86,15 @@ std::string SerializeRecommendation(const Json& recommendation);
 
 // Renderings of a recommendation.
 std::string RenderText(const Json& recommendation);
-std::string RenderHtml(const Json& recommendation);
+// What the printable HTML adds to the recommendation: the knowledge's citations (knowledge/
+// citations.json, resolved into a numbered reference list) and the time it was generated
+// (e.g. "2026-12-06 08:15 UTC"; empty: now).
+struct HtmlContext {
+  const Json* citations = nullptr;
+  std::string generated_at;
+};
+// Everything prints expanded: the option and trial details are rendered open.
+std::string RenderHtml(const Json& recommendation, const HtmlContext& context = {});
 
 // The patient's summary and option grid of a recommendation, in `lang` ("en", or a language the
 // knowledge has patient texts for; otherwise English): the texts of the scenario, the options,

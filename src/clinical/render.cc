@@ -1,6 +1,7 @@
 // Text and HTML renderings of a recommendation. Presentation only: every word of clinical
 // content comes from the recommendation JSON (and so from the knowledge base).
 #include <cstdint>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -54,6 +55,65 @@ std::string Escape(std::string_view s) {
     }
   }
   return out;
+}
+
+// Numbers citations in the order the document first cites them; the reference list at the end
+// resolves each number from knowledge/citations.json.
+class CitationNumbers {
+ public:
+  explicit CitationNumbers(const Json* citations) : citations_(citations) {}
+  // "[1, 3]" with each number linked to its reference; "" for no citations.
+  std::string Cite(const Json& keys) {
+    if (!keys.is_array() || keys.empty()) return {};
+    std::string out = "[";
+    for (const auto& k : keys) {
+      if (!k.is_string()) continue;
+      const std::size_t n = Number(k.get<std::string>());
+      if (out.size() > 1) out += ", ";
+      out += "<a href=\"#ref-" + std::to_string(n) + "\" title=\"" + Escape(k.get<std::string>()) + "\">" +
+             std::to_string(n) + "</a>";
+    }
+    return out + "]";
+  }
+  void References(std::ostream& o) const {
+    if (order_.empty()) return;
+    o << "<h2>References</h2>\n<ol class=\"references\">\n";
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+      const Json& c = citations_ ? At(*citations_, order_[i].c_str()) : At(Json(), "");
+      o << "<li id=\"ref-" << i + 1 << "\">";
+      if (S(c, "reference").empty()) {
+        o << "Reference " << Escape(order_[i]) << " is not in the knowledge base.";
+      } else {
+        o << Escape(S(c, "reference"));
+        if (!S(c, "doi").empty())
+          o << " <a href=\"https://doi.org/" << Escape(S(c, "doi")) << "\">https://doi.org/" << Escape(S(c, "doi")) << "</a>";
+        else if (!S(c, "url").empty())
+          o << " <a href=\"" << Escape(S(c, "url")) << "\">" << Escape(S(c, "url")) << "</a>";
+      }
+      o << " <span class=\"muted\">(" << Escape(order_[i]) << ")</span></li>\n";
+    }
+    o << "</ol>\n";
+  }
+
+ private:
+  std::size_t Number(const std::string& key) {
+    for (std::size_t i = 0; i < order_.size(); ++i)
+      if (order_[i] == key) return i + 1;
+    order_.push_back(key);
+    return order_.size();
+  }
+  const Json* citations_;
+  std::vector<std::string> order_;
+};
+
+// "2026-12-06 08:15 UTC", now.
+std::string NowUtcText() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
 }
 
 // The ranked plan: the first choice, the alternatives (other preferred options) and the later
@@ -159,7 +219,7 @@ void TrialsHtml(std::ostringstream& o, const Json& r) {
     << Escape(S(reg, "may_fit")) << " may fit, " << Escape(S(reg, "excluded")) << " ruled out.</p>\n";
   if (At(reg, "stale") == true) o << "<div class=\"alert warning\"><strong>Stale:</strong> " << Escape(S(reg, "stale_note")) << "</div>\n";
   for (const auto& t : At(r, "trials")) {
-    o << "<details><summary>" << Escape(S(t, "nct_id")) << " " << Escape(S(t, "title")) << " <span class=\"muted\">("
+    o << "<details open><summary>" << Escape(S(t, "nct_id")) << " " << Escape(S(t, "title")) << " <span class=\"muted\">("
       << Escape(S(t, "phase").empty() ? "phase n/a" : S(t, "phase")) << ", " << Escape(S(t, "status")) << ")</span></summary>";
     if (!At(t, "matched").empty()) o << "<p><em>Matched:</em> " << Escape(Join(At(t, "matched"), "; ")) << "</p>";
     if (!At(t, "to_check").empty()) o << "<p><em>To check:</em> " << Escape(Join(At(t, "to_check"), "; ")) << "</p>";
@@ -392,8 +452,10 @@ static std::string HandoutCss(bool rtl) {
   return css;
 }
 
-std::string RenderHtml(const Json& r) {
+std::string RenderHtml(const Json& r, const HtmlContext& context) {
   std::ostringstream o;
+  CitationNumbers cite(context.citations);
+  const std::string generated = context.generated_at.empty() ? NowUtcText() : context.generated_at;
   const bool rtl = PatientLang(r) == "ar";
   o << "<!doctype html>\n<html lang=\"" << (rtl ? "ar" : "en") << "\"" << (rtl ? " dir=\"rtl\"" : "") << "><head><meta charset=\"utf-8\">"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -402,12 +464,17 @@ std::string RenderHtml(const Json& r) {
     << "h1{font-size:1.5rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:1.6rem}"
     << ".critical{background:#fde2e1;border-left:4px solid #a40000}.warning{background:#fff4d6;border-left:4px solid #7a5200}"
     << ".info{background:#e8f0fe;border-left:4px solid #1a4fa0}.alert{padding:.4rem .7rem;margin:.3rem 0}"
-    << ".pref{font-weight:700;color:#0b5d1e}.muted{color:#555}details{margin:.4rem 0}"
-    << "@media print{details{display:block}summary{font-weight:700}}" << HandoutCss(rtl) << "</style></head><body>\n"
+    << ".pref{font-weight:700;color:#0b5d1e}.muted{color:#555}details{margin:.4rem 0}.references li{margin:.2rem 0}"
+    // Rendered open; a reader may close one on screen, and it still prints.
+    << "@media print{details{display:block}summary{font-weight:700;list-style:none}"
+    << "details::details-content{content-visibility:visible;display:contents}a{color:inherit;text-decoration:none}}"
+    << HandoutCss(rtl) << "</style></head><body>\n"
     << (rtl ? "<div class=\"clinician\" lang=\"en\" dir=\"ltr\">\n" : "<div class=\"clinician\">\n");
   o << "<h1>Recommendation for case " << Escape(S(r, "case_id")) << "</h1>\n";
-  o << "<p class=\"muted\">" << Escape(S(r, "notice")) << " Knowledge version " << Escape(S(r, "knowledge_version"))
-    << ", engine " << Escape(S(r, "zebra_version")) << ".</p>\n";
+  o << "<p class=\"muted\" data-testid=\"notice\">" << Escape(S(r, "notice")) << "</p>\n<p class=\"muted\" data-testid=\"generated\">Generated "
+    << Escape(generated) << " with knowledge version " << Escape(S(r, "knowledge_version"));
+  if (!S(r, "knowledge_date").empty()) o << " (" << Escape(S(r, "knowledge_date")) << ")";
+  o << ", engine " << Escape(S(r, "zebra_version")) << ".</p>\n";
   const Json& c = At(r, "classification");
   const Json& st = At(r, "stage");
   o << "<p><strong>Classification:</strong> " << Escape(S(c, "category")) << " " << Escape(S(c, "grade")) << " — "
@@ -418,15 +485,15 @@ std::string RenderHtml(const Json& r) {
     o << "<h2>Alerts</h2>\n";
     for (const auto& a : At(r, "alerts"))
       o << "<div class=\"alert " << Escape(S(a, "severity")) << "\"><strong>" << Escape(S(a, "severity")) << ":</strong> "
-        << Escape(S(a, "text")) << " <span class=\"muted\">[" << Escape(Join(At(a, "citations"))) << "]</span></div>\n";
+        << Escape(S(a, "text")) << " <span class=\"muted\">" << cite.Cite(At(a, "citations")) << "</span></div>\n";
   }
   HtmlPlan(o, r);
   o << "<h2>Options</h2>\n";
   for (const auto& opt : At(r, "options")) {
-    o << "<details><summary>" << (opt.value("preferred", false) ? "<span class=\"pref\">Preferred:</span> " : "")
+    o << "<details open data-option=\"" << Escape(S(opt, "id")) << "\"><summary>" << (opt.value("preferred", false) ? "<span class=\"pref\">Preferred:</span> " : "")
       << Escape(S(opt, "title")) << " <span class=\"muted\">(" << Escape(S(opt, "intent")) << ")</span></summary>"
-      << "<p>" << Escape(S(opt, "rationale")) << "</p><p><em>Evidence:</em> " << Escape(S(opt, "evidence")) << " ["
-      << Escape(Join(At(opt, "citations"))) << "]</p>";
+      << "<p>" << Escape(S(opt, "rationale")) << "</p><p><em>Evidence:</em> " << Escape(S(opt, "evidence")) << " "
+      << cite.Cite(At(opt, "citations")) << "</p>";
     if (!At(opt, "side_effects").empty()) o << "<p><em>Side effects:</em> " << Escape(Join(At(opt, "side_effects"))) << "</p>";
     if (!At(opt, "cautions").empty()) o << "<p><em>Cautions:</em> " << Escape(Join(At(opt, "cautions"), "; ")) << "</p>";
     if (!SourcesText(opt).empty()) o << "<p><em>Sources:</em> " << Escape(SourcesText(opt)) << "</p>";
@@ -439,7 +506,8 @@ std::string RenderHtml(const Json& r) {
   if (!At(r, "not_recommended").empty()) {
     o << "<h2>Not recommended</h2><ul>\n";
     for (const auto& n : At(r, "not_recommended"))
-      o << "<li><strong>" << Escape(S(n, "id")) << "</strong>: " << Escape(S(n, "reason")) << "</li>\n";
+      o << "<li><strong>" << Escape(S(n, "id")) << "</strong>: " << Escape(S(n, "reason")) << " "
+        << cite.Cite(At(n, "citations")) << "</li>\n";
     o << "</ul>\n";
   }
   if (!At(r, "workup").empty()) {
@@ -464,7 +532,9 @@ std::string RenderHtml(const Json& r) {
   HtmlWhatIf(o, r);
   o << "<h2>Why: rules that fired</h2><ul class=\"muted\">\n";
   for (const auto& t : At(r, "trace")) o << "<li>" << Escape(S(t, "decision")) << ": " << Escape(S(t, "rule")) << "</li>\n";
-  o << "</ul>\n</div>\n";
+  o << "</ul>\n";
+  cite.References(o);
+  o << "</div>\n";
   RenderHandoutHtml(o, r);
   o << "</body></html>\n";
   return o.str();

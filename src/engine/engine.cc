@@ -209,7 +209,7 @@ const std::string* Knowledge::model_source(std::string_view name) const {
   return it == model_sources_.end() ? nullptr : &it->second;
 }
 
-std::string Render(const Json& recommendation, Format format) {
+std::string Render(const Json& recommendation, Format format, const Json* citations) {
   switch (format) {
     case Format::kJson: return clinical::SerializeRecommendation(recommendation);
     case Format::kJsonLine: {
@@ -218,7 +218,7 @@ std::string Render(const Json& recommendation, Format format) {
       return out;
     }
     case Format::kText: return clinical::RenderText(recommendation);
-    case Format::kHtml: return clinical::RenderHtml(recommendation);
+    case Format::kHtml: return clinical::RenderHtml(recommendation, clinical::HtmlContext{citations, {}});
   }
   return {};
 }
@@ -339,8 +339,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
                               options.trials_all);
   if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
-  else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
-  else out.output = Render(out.recommendation, options.format);
+  else if (options.append_to) *options.append_to += Render(out.recommendation, options.format, &knowledge.citations());
+  else out.output = Render(out.recommendation, options.format, &knowledge.citations());
   return out;
 }
 

@@ -158,8 +158,9 @@ struct Mapping {
 };
 Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, const std::string& as_of = {});
 
-// The formats of a recommendation, as Evaluate writes them.
-std::string Render(const Json& recommendation, Format format);
+// The formats of a recommendation, as Evaluate writes them. HTML resolves citations from
+// `citations` (Knowledge::citations()) into a numbered reference list.
+std::string Render(const Json& recommendation, Format format, const Json* citations = nullptr);
 
 // "2 problems" style count.
 std::string ProblemCount(std::size_t n);

@@ -22,6 +22,7 @@
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "server/http_transport.h"
+#include "server/openapi_doc.h"
 #include "server/static_files.h"
 #include "store/store.h"
 
@@ -156,8 +157,10 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
 
   if (!ReadFile(options.openapi_file, services.openapi_text))
     return tl::unexpected("cannot read the OpenAPI description " + options.openapi_file);
-  if (Json::parse(services.openapi_text, nullptr, false).is_discarded())
-    return tl::unexpected(options.openapi_file + " is not valid JSON");
+  // The case schema goes into components/schemas/Case here, so the two cannot drift apart.
+  auto served = ServedOpenApi(services.openapi_text, *kb);
+  if (!served) return tl::unexpected(options.openapi_file + " " + served.error());
+  services.openapi_text = std::move(*served);
   // GET /v1/knowledge: computed once; the knowledge is immutable while serving.
   services.knowledge_text = api::Dump(kb->summary());
 

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <gtest/gtest-spi.h>
 #include <sqlite3.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -560,6 +561,117 @@ TEST_F(ServerTest, RolesAreEnforced) {
   EXPECT_EQ(Call("GET", "/v1/cases/" + id, "", viewer_).status, 200);
 }
 
+// GET /v1/audit (issue 22): the auditor role reads the whole audit log as JSON Lines, the lines
+// `zebra audit export` writes, and no patient data; no clinical role reads it; reading it is audited.
+TEST_F(ServerTest, AuditLogIsForTheAuditorOnlyAsJsonLinesAndReadingItIsAudited) {
+  {
+    auto s = OpenTestStore();
+    ASSERT_TRUE(s);
+    auto hash = auth::HashPassword("pw-audrey");
+    ASSERT_TRUE(hash);
+    ASSERT_TRUE(s->CreateUser("audrey", *hash, store::Role::kAuditor));
+  }
+  const Who auditor = Login("audrey", "pw-audrey");
+  const std::string id = CreateCase(DemoCase());
+  ASSERT_EQ(Call("GET", "/v1/cases/" + id, "", viewer_).status, 200);
+
+  // Clinical roles are refused, whatever their rank; without credentials it is a bare 401.
+  for (const Who* who : {&viewer_, &coordinator_, &clinician_, &coordinator_token_}) {
+    Reply r = Call("GET", "/v1/audit", "", *who);
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_NE(r.body.find("auditor"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/v1/audit").status, 401);
+  // The auditor reads no case, evaluation, decision or per-case audit, and evaluates nothing.
+  for (const std::string& path : {std::string("/v1/cases"), "/v1/cases/" + id, "/v1/cases/" + id + "/evaluations",
+                                  "/v1/cases/" + id + "/decisions", "/v1/cases/" + id + "/audit",
+                                  std::string("/v1/knowledge")})
+    EXPECT_EQ(Call("GET", path, "", auditor).status, 403) << path;
+  EXPECT_EQ(Call("POST", "/v1/evaluate", DemoCase(), auditor).status, 403);
+  EXPECT_EQ(Call("POST", "/v1/cases", DemoCase(), auditor).status, 403);
+  Reply session = Call("GET", "/v1/session", "", auditor);
+  ASSERT_EQ(session.status, 200);
+  EXPECT_EQ(session.JsonBody()["user"]["role"], "auditor");
+
+  Reply all = Call("GET", "/v1/audit", "", auditor);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.Header("Content-Type"), "application/jsonl");
+  std::vector<Json> lines;
+  {
+    std::istringstream in(all.body);
+    for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line, nullptr, false));
+  }
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(all.body.back(), '\n');
+  bool saw_case = false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_TRUE(lines[i].is_object()) << i;
+    if (i > 0) {
+      EXPECT_EQ(lines[i]["prev_hash"], lines[i - 1]["hash"]);  // the whole chain, in order
+    }
+    saw_case |= lines[i]["case_id"] == id && lines[i]["action"] == "case.create";
+  }
+  EXPECT_TRUE(saw_case);
+
+  // ?case= : that case's entries, the very lines the store's export (and `zebra audit export`) writes.
+  Reply one = Call("GET", "/v1/audit?case=" + id, "", auditor);
+  ASSERT_EQ(one.status, 200) << one.body;
+  std::string expected;
+  {
+    auto s = OpenTestStore();
+    ASSERT_TRUE(s->ExportAudit(id, std::nullopt, [&](const store::AuditEntry& e) {
+      if (e.action != "audit.export") expected += store::AuditEntryJsonLine(e) + "\n";
+      return true;
+    }));
+  }
+  EXPECT_TRUE(one.body.starts_with(expected)) << one.body;
+  EXPECT_GE(std::count(one.body.begin(), one.body.end(), '\n'), 3);  // case.create, evaluation.create, case.read
+  EXPECT_EQ(Call("GET", "/v1/audit?since=9999-01-01", "", auditor).body, "");
+  // The first case-filtered read is now one of the case's entries, and the next read shows it.
+  std::string first_read;
+  {
+    auto s = OpenTestStore();
+    ASSERT_TRUE(s->ExportAudit(id, std::nullopt, [&](const store::AuditEntry& e) {
+      if (e.action == "audit.export") first_read = store::AuditEntryJsonLine(e) + "\n";
+      return true;
+    }));
+  }
+  ASSERT_NE(first_read, "");
+  EXPECT_EQ(Call("GET", "/v1/audit?case=" + id + "&since=2000-01-01T00:00:00Z", "", auditor).body,
+            one.body + first_read);
+
+  // Bad parameters are a 400 naming the parameter; nothing is guessed.
+  for (const auto& [query, parameter] : {std::pair{"since=yesterday", "since"}, std::pair{"since=", "since"},
+                                         std::pair{"case=c_nope", "case"}}) {
+    Reply bad = Call("GET", std::string("/v1/audit?") + query, "", auditor);
+    EXPECT_EQ(bad.status, 400) << query;
+    EXPECT_EQ(bad.JsonBody()["errors"][0]["path"], parameter) << bad.body;
+  }
+
+  // Each read is itself in the audit log: who, which case, how many entries.
+  auto s = OpenTestStore();
+  auto entries = s->ListAudit(id, 0);
+  ASSERT_TRUE(entries);
+  int exports = 0;
+  for (const auto& e : *entries)
+    if (e.action == "audit.export") {
+      ++exports;
+      EXPECT_EQ(e.actor, "audrey");
+    }
+  EXPECT_EQ(exports, 2);
+  auto recent = s->ListAudit(std::nullopt, 1);
+  ASSERT_TRUE(recent && !recent->empty());
+  EXPECT_EQ(recent->back().action, "audit.export");  // the last (refused) queries wrote nothing
+
+  // A SIEM pulls with a read-scope API token of the auditor.
+  Reply token = Call("POST", "/v1/tokens", R"({"name":"siem","scope":"read"})", auditor);
+  ASSERT_EQ(token.status, 201) << token.body;
+  Who siem;
+  siem.token = token.JsonBody()["token"];
+  EXPECT_EQ(Call("GET", "/v1/audit?since=2000-01-01", "", siem).status, 200);
+  EXPECT_EQ(Call("GET", "/v1/cases", "", siem).status, 403);
+}
+
 TEST_F(ServerTest, CaseRevisionsEvaluationsReplayDecisionsAudit) {
   std::string first = DemoCase();
   Reply created = Call("POST", "/v1/cases", first, coordinator_);
@@ -896,6 +1008,87 @@ TEST_F(ServerTest, OpenApiDescribesEveryRoute) {
   for (const auto& route : server_->Routes())
     EXPECT_TRUE(documented.count({route.method, route.path})) << route.method << " " << route.path << " undocumented";
   EXPECT_EQ(documented.size(), server_->Routes().size());
+}
+
+// Every field of the case schema and of the OpenAPI's request and response schemas has a
+// description and an example (issue 22), and the served Case is the case schema itself, embedded
+// when the server loads (so the two cannot drift apart). Examples must fit their field's type and
+// enumeration.
+void ExpectDocumented(const nlohmann::json& schema, const std::string& where, int& fields) {
+  if (schema.is_array()) {
+    for (const auto& s : schema) ExpectDocumented(s, where, fields);
+    return;
+  }
+  if (!schema.is_object()) return;
+  if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
+    for (const auto& [name, field] : props->items()) {
+      const std::string path = where + "." + name;
+      ++fields;
+      EXPECT_TRUE(field.contains("description") && field["description"].is_string() &&
+                  !field["description"].get<std::string>().empty())
+          << path << " has no description";
+      std::vector<nlohmann::json> examples;
+      if (field.contains("example")) examples.push_back(field["example"]);
+      if (field.contains("examples") && field["examples"].is_array())
+        for (const auto& e : field["examples"]) examples.push_back(e);
+      // A reference is documented where it points (its fields have examples).
+      if (!field.contains("$ref")) {
+        EXPECT_FALSE(examples.empty()) << path << " has no example";
+      }
+      for (const auto& e : examples) {
+        if (field.contains("enum") && !e.is_null()) {
+          const auto& en = field["enum"];
+          EXPECT_NE(std::find(en.begin(), en.end(), e), en.end()) << path << ": example " << e << " not in the enum";
+        }
+        if (field.contains("items") && field["items"].contains("enum") && e.is_array())
+          for (const auto& item : e) {
+            const auto& en = field["items"]["enum"];
+            EXPECT_NE(std::find(en.begin(), en.end(), item), en.end()) << path << ": example item " << item;
+          }
+        const auto type = field.value("type", nlohmann::json());
+        auto is = [&](const char* t) { return type == t || (type.is_array() && std::find(type.begin(), type.end(), t) != type.end()); };
+        bool fits = true;
+        if (e.is_null()) fits = is("null");
+        else if (is("string") && !is("null")) fits = e.is_string();
+        else if (is("integer")) fits = e.is_number_integer();
+        else if (is("number")) fits = e.is_number();
+        else if (is("boolean")) fits = e.is_boolean();
+        else if (is("array")) fits = e.is_array();
+        else if (is("object")) fits = e.is_object();
+        EXPECT_TRUE(fits) << path << ": example " << e << " does not fit type " << type;
+      }
+      ExpectDocumented(field, path, fields);
+    }
+  }
+  for (const auto& [key, value] : schema.items())
+    if (key != "properties" && key != "examples" && key != "example" && key != "enum")
+      ExpectDocumented(value, where + (key == "items" ? "[]" : ""), fields);
+}
+
+TEST_F(ServerTest, CaseSchemaAndOpenApiDescribeEveryFieldWithAnExample) {
+  const nlohmann::json file = nlohmann::json::parse(ReadFile(kSource / "schema" / "case.schema.json"));
+  int case_fields = 0;
+  ExpectDocumented(file, "case", case_fields);
+  EXPECT_GE(case_fields, 70);
+
+  const nlohmann::json served = nlohmann::json::parse(Call("GET", "/v1/openapi.json").body);
+  ASSERT_TRUE(served.is_object());
+  EXPECT_TRUE(served["openapi"].get<std::string>().starts_with("3.1"));  // JSON Schema 2020-12 inside
+  nlohmann::json expected_case = file;
+  expected_case.erase("$schema");
+  expected_case.erase("$id");
+  EXPECT_EQ(served["components"]["schemas"]["Case"], expected_case);
+  int api_fields = 0;
+  for (const auto& [name, schema] : served["components"]["schemas"].items()) ExpectDocumented(schema, name, api_fields);
+  EXPECT_GE(api_fields, case_fields + 100);
+  // The walk fails on a field without a description or example.
+  int n = 0;
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    ExpectDocumented(nlohmann::json::parse(R"({"properties":{"a":{"type":"string","description":"d"},"b":{"type":"integer","examples":[1]}}})"), "t", n);
+  }
+  EXPECT_EQ(failures.size(), 2);  // a: no example; b: no description
 }
 
 // Case content must never reach the log: send distinctive strings in every free-text field and
@@ -1644,7 +1837,8 @@ class OidcTest : public ::testing::Test {
                    {"redirect_uri", fmt("http://127.0.0.1:{}/v1/oidc/callback")},
                    {"scopes", {"openid", "profile", "groups"}},
                    {"role_claim", "groups"},
-                   {"role_map", {{"net-clinicians", "clinician"}, {"net-board", "coordinator"}, {"net-readers", "viewer"}}},
+                   {"role_map", {{"net-clinicians", "clinician"}, {"net-board", "coordinator"}, {"net-readers", "viewer"},
+                                 {"information-governance", "auditor"}}},
                    {"username_claim", "preferred_username"},
                    {"name", "Hospital SSO"}};
     std::ofstream(dir_ / "oidc.json") << config.dump();
@@ -1802,6 +1996,22 @@ TEST_F(OidcTest, SuccessfulSignInGivesASessionWithTheMappedRole) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << secret;
     EXPECT_EQ(audit.find(secret), std::string::npos) << secret;
   }
+}
+
+// A group mapped to the auditor role signs in as an auditor; with a clinical group as well, the
+// clinical role wins (the auditor is the lowest).
+TEST_F(OidcTest, AuditorGroupMapsToTheAuditorRoleAndAClinicalGroupWins) {
+  const auto role_after_sign_in = [&](Json groups) {
+    idp_.groups = std::move(groups);
+    Started s = Begin();
+    auto done = Callback(s.callback, s.binding);
+    EXPECT_TRUE(done && done->status == 302);
+    if (!done) return std::string();
+    auto me = Zebra().Get("/v1/session", {{"Cookie", "zebra_session=" + SetCookieValue(done, "zebra_session")}});
+    return me && me->status == 200 ? Json::parse(me->body)["user"]["role"].get<std::string>() : std::string();
+  };
+  EXPECT_EQ(role_after_sign_in(Json::array({"information-governance"})), "auditor");
+  EXPECT_EQ(role_after_sign_in(Json::array({"information-governance", "net-readers"})), "viewer");
 }
 
 TEST_F(OidcTest, WrongOrReplayedStateOrOtherBrowserIsRefused) {

@@ -861,7 +861,20 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     }
   }
 
+  // Foreign keys are off while migrations run (a migration may rebuild a referenced table, the
+  // only way SQLite changes a constraint) and checked before the commit.
   void Migrate(const OpenOptions& options) {
+    Exec("PRAGMA foreign_keys = OFF");
+    try {
+      MigrateWithoutForeignKeys(options);
+    } catch (...) {
+      Exec("PRAGMA foreign_keys = ON");
+      throw;
+    }
+    Exec("PRAGMA foreign_keys = ON");
+  }
+
+  void MigrateWithoutForeignKeys(const OpenOptions& options) {
     Tx tx(*this);
     Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
          "applied_at TEXT NOT NULL)");
@@ -883,6 +896,10 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
       Stmt ins(db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
       BindAll(ins, m.version, m.name, NowRfc3339());
       ins.Run();
+    }
+    {
+      Stmt check(db_, "PRAGMA foreign_key_check");
+      if (check.Step()) throw SqlError("sqlite: a migration left a broken foreign key in " + check.Text(0));
     }
     tx.Commit();
   }

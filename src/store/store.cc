@@ -20,6 +20,7 @@ std::string_view RoleName(Role role) {
     case Role::kViewer: return "viewer";
     case Role::kCoordinator: return "coordinator";
     case Role::kClinician: return "clinician";
+    case Role::kAuditor: return "auditor";
   }
   return "viewer";
 }
@@ -28,6 +29,7 @@ std::optional<Role> ParseRole(std::string_view name) {
   if (name == "viewer") return Role::kViewer;
   if (name == "coordinator") return Role::kCoordinator;
   if (name == "clinician") return Role::kClinician;
+  if (name == "auditor") return Role::kAuditor;
   return std::nullopt;
 }
 
@@ -385,6 +387,31 @@ std::vector<std::string> Meetings(Dialect dialect) {
   return out;
 }
 
+// Schema 5: the auditor role (reads the audit log, nothing else). users.role has a CHECK
+// constraint: PostgreSQL replaces it; SQLite cannot alter a constraint, so the table is rebuilt
+// (SQLite's documented procedure: the runner turns foreign keys off around migrations and checks
+// them before commit, because sessions and api_tokens reference users).
+std::vector<std::string> AuditorRole(Dialect dialect) {
+  constexpr std::string_view kRoles = "'viewer', 'coordinator', 'clinician', 'auditor'";
+  if (dialect == Dialect::kPostgres)
+    return {"ALTER TABLE users DROP CONSTRAINT users_role_check",
+            fmt::format("ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ({}))", kRoles)};
+  return {
+      fmt::format(R"(CREATE TABLE users_v5 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ({})),
+  created_at TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0))",
+                  kRoles),
+      "INSERT INTO users_v5 (id, username, password_hash, role, created_at, disabled) "
+      "SELECT id, username, password_hash, role, created_at, disabled FROM users",
+      "DROP TABLE users",
+      "ALTER TABLE users_v5 RENAME TO users",
+  };
+}
+
 std::vector<Migration> BuildMigrations(Dialect dialect) {
   const std::string id = dialect == Dialect::kSqlite
                              ? "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -398,7 +425,8 @@ std::vector<Migration> BuildMigrations(Dialect dialect) {
   }
   return {std::move(initial), Migration{2, "append-only history", AppendOnlyTriggers(dialect)},
           Migration{3, "tamper evidence and account control", TamperEvidence(dialect)},
-          Migration{4, "tumour-board meetings", Meetings(dialect)}};
+          Migration{4, "tumour-board meetings", Meetings(dialect)},
+          Migration{5, "auditor role", AuditorRole(dialect)}};
 }
 
 }  // namespace

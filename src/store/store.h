@@ -19,8 +19,10 @@ namespace zebra::store {
 template <class T>
 using Result = tl::expected<T, std::string>;
 
-enum class Role { kViewer, kCoordinator, kClinician };
-std::string_view RoleName(Role role);                  // "viewer", "coordinator", "clinician"
+// viewer < coordinator < clinician, each allowed what the one before may do. The auditor stands
+// apart: it reads the audit log (GET /v1/audit) and no case, evaluation or decision.
+enum class Role { kViewer, kCoordinator, kClinician, kAuditor };
+std::string_view RoleName(Role role);  // "viewer", "coordinator", "clinician", "auditor"
 std::optional<Role> ParseRole(std::string_view name);
 
 struct User {
@@ -293,6 +295,31 @@ class Store {
  protected:
   SchemaState schema_;
 };
+
+// The audit export shared by `zebra audit export` and GET /v1/audit (one implementation): JSON
+// Lines, one entry a line, oldest first, with the hashes that let a copy be checked later.
+struct AuditQuery {
+  std::optional<std::string> case_id;  // only this case's entries
+  std::optional<std::string> since;    // only entries at or after: YYYY-MM-DD or RFC 3339 UTC
+};
+// What is wrong with a query, for a message that names the parameter ("case", "since"); nullopt
+// when it is fine.
+struct AuditQueryProblem {
+  std::string parameter;
+  std::string message;
+};
+std::optional<AuditQueryProblem> CheckAuditQuery(const AuditQuery& query);
+// One entry as one line of JSON (no newline): seq, at, actor, action, case_id, detail,
+// content_ref, content_hash, prev_hash, hash.
+std::string AuditEntryJsonLine(const AuditEntry& entry);
+// Hands every matching entry's line (with its newline) to `write` (false: stop, the reader went
+// away), then records the export itself as audit.export by `actor`, so reading the log leaves a
+// trace. Returns the number of entries. The query must have passed CheckAuditQuery.
+// An error that starts with kAuditExportNotRecorded: the entries were read but the export could
+// not be recorded (the caller must not hand them out).
+Result<std::size_t> ExportAuditJsonLines(Store& store, const AuditQuery& query, std::string_view actor,
+                                         const std::function<bool(std::string_view line)>& write);
+inline constexpr std::string_view kAuditExportNotRecorded = "the export could not be audited: ";
 
 // A consistent copy of a SQLite store taken while it may be serving (SQLite's online backup API),
 // written to `out` (which must not exist). PostgreSQL stores are backed up with pg_dump

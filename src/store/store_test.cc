@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -1342,6 +1343,158 @@ TEST_P(StoreTest, DecisionsRecordTheirMeetingAndAmendmentsFormAChain) {
   EXPECT_EQ((*audit)[2].content_hash, Sha256HexForTest(amend.decision_json));
   auto verified = store_->VerifyAudit();
   ASSERT_TRUE(verified) << verified.error();
+
+// ---- issue 22: the auditor role and the shared audit export ---------------------------------------
+
+TEST_P(StoreTest, AuditorRoleIsStoredAndTheDatabaseStillRefusesUnknownRoles) {
+  auto a = store_->CreateUser("audrey", "h", Role::kAuditor);
+  ASSERT_TRUE(a) << a.error();
+  auto found = store_->FindUser("audrey");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->role, Role::kAuditor);
+  auto v = store_->CreateUser("victor", "h", Role::kViewer);
+  ASSERT_TRUE(v);
+  auto changed = store_->SetUserRole("victor", Role::kAuditor, "cli:root");
+  ASSERT_TRUE(changed) << changed.error();
+  EXPECT_EQ(changed->role, Role::kAuditor);
+  // The CHECK constraint is still there, with the new role in it.
+  EXPECT_NE(RawExec("UPDATE users SET role = 'admin' WHERE username = 'audrey'"), "");
+  EXPECT_NE(RawExec("INSERT INTO users (username, password_hash, role, created_at) VALUES ('x', 'h', 'root', 'y')"),
+            "");
+  ASSERT_TRUE(store_->VerifyAudit());
+}
+
+// A store as schema 3 left it, with users, a session and a token (which reference users): the
+// later migrations (meetings, then the auditor role's table rebuild) keep them all, the ids and
+// the foreign keys, and then accept the auditor role.
+TEST_P(StoreTest, SchemaThreeStoreWithAccountsMigratesToTheAuditorRole) {
+  store_.reset();
+  if (GetParam() == Backend::kSqlite) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  } else {
+    pqxx::connection c(base_url_);
+    pqxx::work w(c);
+    w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
+    w.exec("CREATE SCHEMA zebra_store_test");
+    w.commit();
+  }
+  const auto dialect = GetParam() == Backend::kSqlite ? internal::Dialect::kSqlite : internal::Dialect::kPostgres;
+  std::string sql =
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);";
+  for (const auto& m : internal::Migrations(dialect)) {
+    if (m.version > 3) break;
+    for (const auto& stmt : m.statements) ASSERT_EQ(RawExec(stmt), "") << stmt;
+    sql += fmt::format("INSERT INTO schema_migrations VALUES ({}, 'old', 'x');", m.version);
+  }
+  sql += "INSERT INTO users (id, username, password_hash, role, created_at, disabled) VALUES "
+         "(7, 'cora', 'h7', 'coordinator', '2026-01-01T00:00:00.000Z', 0), "
+         "(9, 'dis', 'h9', 'viewer', '2026-01-02T00:00:00.000Z', 1);";
+  sql += "INSERT INTO sessions VALUES ('sess', 'csrf', 7, 4000000000, 'x');";
+  sql += "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
+         "VALUES ('tok', 7, 'ci', 'x', 'read', 4000000000);";
+  // The ids came from the store's sequence (PostgreSQL does not advance it for explicit ids).
+  if (GetParam() == Backend::kPostgres) sql += "SELECT setval(pg_get_serial_sequence('users', 'id'), 9);";
+  ASSERT_EQ(RawExec(sql), "");
+  ASSERT_NE(RawExec("UPDATE users SET role = 'auditor' WHERE id = 9"), "");  // schema 3 refuses it
+
+  auto s = OpenStore(url_);
+  ASSERT_TRUE(s) << s.error();
+  store_ = std::move(*s);
+  EXPECT_EQ(RawCount("SELECT MAX(version) FROM schema_migrations"), LatestSchemaVersion());
+  auto cora = store_->FindUser("cora");
+  ASSERT_TRUE(cora && *cora);
+  EXPECT_EQ((*cora)->id, 7);
+  EXPECT_EQ((*cora)->role, Role::kCoordinator);
+  EXPECT_EQ((*cora)->password_hash, "h7");
+  auto dis = store_->FindUser("dis");
+  ASSERT_TRUE(dis && *dis);
+  EXPECT_TRUE((*dis)->disabled);
+  auto session = store_->FindSession("sess", 0);
+  ASSERT_TRUE(session && *session);
+  EXPECT_EQ((*session)->user_id, 7);
+  auto token = store_->FindApiToken("tok", 0);
+  ASSERT_TRUE(token && *token);
+  EXPECT_EQ((*token)->user.username, "cora");
+  auto role = store_->SetUserRole("dis", Role::kAuditor, "cli:root");
+  ASSERT_TRUE(role) << role.error();
+  // Foreign keys still hold after the rebuild, and new users continue the ids.
+  EXPECT_FALSE(store_->CreateSession(Session{"orphan", "c", 12345, 4000000000}));
+  EXPECT_TRUE(store_->CreateSession(Session{"again", "c", 7, 4000000000}));
+  auto next = store_->CreateUser("new", "h", Role::kAuditor);
+  ASSERT_TRUE(next) << next.error();
+  EXPECT_GT(next->id, 9);
+  ASSERT_TRUE(store_->VerifyAudit());
+}
+
+TEST_P(StoreTest, AuditExportJsonLinesFiltersAndRecordsItself) {
+  History h = MakeHistory(*store_);
+  MustCreate(R"({"id":"other"})");
+  std::vector<std::string> lines;
+  auto collect = [&](std::string_view line) {
+    lines.emplace_back(line);
+    return true;
+  };
+  auto n = ExportAuditJsonLines(*store_, AuditQuery{}, "audrey", collect);
+  ASSERT_TRUE(n) << n.error();
+  EXPECT_EQ(*n, 6u);
+  ASSERT_EQ(lines.size(), 6u);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_FALSE(lines[i].empty());
+    EXPECT_EQ(lines[i].back(), '\n');
+    auto j = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(j["seq"], static_cast<std::int64_t>(i + 1));
+    for (const char* key : {"at", "actor", "action", "case_id", "detail", "content_ref", "content_hash",
+                            "prev_hash", "hash"})
+      EXPECT_TRUE(j.contains(key)) << key;
+  }
+  // The export itself is the newest entry, by the reader, with the count and the filter.
+  auto all = store_->ListAudit(std::nullopt, 0);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->back().action, "audit.export");
+  EXPECT_EQ(all->back().actor, "audrey");
+  EXPECT_EQ(all->back().detail, "6 entries");
+
+  lines.clear();
+  n = ExportAuditJsonLines(*store_, AuditQuery{h.rev.case_id, std::string("2000-01-01")}, "audrey", collect);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(lines.size(), 4u);
+  for (const auto& l : lines) EXPECT_EQ(nlohmann::json::parse(l)["case_id"], h.rev.case_id);
+  all = store_->ListAudit(std::nullopt, 0);
+  EXPECT_EQ(all->back().case_id, h.rev.case_id);
+  EXPECT_EQ(all->back().detail, "4 entries since 2000-01-01");
+
+  lines.clear();
+  n = ExportAuditJsonLines(*store_, AuditQuery{std::nullopt, std::string("9999-01-01")}, "audrey", collect);
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(lines.empty());
+  ASSERT_TRUE(store_->VerifyAudit());
+}
+
+TEST_P(StoreTest, AuditExportThatCannotBeRecordedFails) {
+  MustCreate(R"({"id":"x"})");
+  const std::string block =
+      GetParam() == Backend::kSqlite
+          ? "CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END"
+          : "CREATE TRIGGER block_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION zebra_append_only()";
+  ASSERT_EQ(RawExec(block), "");
+  auto n = ExportAuditJsonLines(*store_, AuditQuery{}, "audrey", [](std::string_view) { return true; });
+  ASSERT_FALSE(n);
+  EXPECT_TRUE(n.error().starts_with(kAuditExportNotRecorded)) << n.error();
+}
+
+TEST(AuditQuery, ParametersAreCheckedAndNamed) {
+  EXPECT_FALSE(CheckAuditQuery({}));
+  EXPECT_FALSE(CheckAuditQuery({std::nullopt, std::string("2026-12-01")}));
+  EXPECT_FALSE(CheckAuditQuery({std::nullopt, std::string("2026-12-01T08:00:00Z")}));
+  EXPECT_FALSE(CheckAuditQuery({std::string("c_0123456789abcdef0123456789abcdef"), std::nullopt}));
+  auto since = CheckAuditQuery({std::nullopt, std::string("yesterday")});
+  ASSERT_TRUE(since);
+  EXPECT_EQ(since->parameter, "since");
+  auto empty = CheckAuditQuery({std::nullopt, std::string("")});
+  ASSERT_TRUE(empty);
+  auto c = CheckAuditQuery({std::string("c_1' OR '1'='1"), std::nullopt});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->parameter, "case");
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Backend::kSqlite));
@@ -1369,7 +1522,9 @@ TEST(StoreOpen, InMemorySqliteWorks) {
 }
 
 TEST(StoreOpen, Roles) {
-  for (Role r : {Role::kViewer, Role::kCoordinator, Role::kClinician}) EXPECT_EQ(ParseRole(RoleName(r)), r);
+  for (Role r : {Role::kViewer, Role::kCoordinator, Role::kClinician, Role::kAuditor})
+    EXPECT_EQ(ParseRole(RoleName(r)), r);
+  EXPECT_EQ(RoleName(Role::kAuditor), "auditor");
   EXPECT_EQ(RoleName(Role::kCoordinator), "coordinator");
   EXPECT_FALSE(ParseRole("admin"));
   EXPECT_FALSE(ParseRole(""));

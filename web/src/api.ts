@@ -94,7 +94,7 @@ export interface Knowledge {
   version: string; date?: string;
   models: { name: string; file: string; decisions: string[]; rules: number }[];
   options: CatalogueOption[];
-  citations: Record<string, { reference: string; url?: string }>;
+  citations: Record<string, { reference: string; url?: string; doi?: string; year?: number }>;
 }
 export interface DemoCase { file: string; title: string; case: CaseDoc }
 

@@ -10,7 +10,10 @@ import { KnowledgeScreen } from './screens/Knowledge';
 import { MeetingAgenda, MeetingList } from './screens/Meetings';
 import { Present } from './screens/Present';
 import { Minutes } from './screens/Minutes';
+import { openDetailsWhilePrinting } from './PrintReferences';
 import './styles.css';
+
+openDetailsWhilePrinting();
 
 function App() {
   const [user, setUser] = useState<User | null>(null);

@@ -5,6 +5,7 @@ import { INTENT_ORDER, INTENT_TITLES, humanize } from '../fields';
 import { SEVERITY_ORDER } from '../util';
 import { TrialsPanel } from './TrialsPanel';
 import { EvidenceLegend, OptionSources } from '../EvidenceLegend';
+import { CiteNumbers, PrintReferences, citationOrder } from '../PrintReferences';
 
 export function optionTitle(k: Knowledge | null, id: string): string {
   return k?.options.find((o) => o.id === id)?.title ?? id;
@@ -28,7 +29,7 @@ export function Citations({ keys, k }: { keys?: string[]; k: Knowledge | null })
   );
 }
 
-function OptionCard({ o, k }: { o: Option; k: Knowledge | null }) {
+function OptionCard({ o, k, order }: { o: Option; k: Knowledge | null; order: string[] }) {
   return (
     <details class={`option${o.preferred ? ' preferred' : ''}`} data-option={o.id}>
       <summary>
@@ -58,7 +59,7 @@ function OptionCard({ o, k }: { o: Option; k: Knowledge | null }) {
           </>
         )}
         <h4>Evidence and citations</h4>
-        {o.evidence && <p>Evidence level: {o.evidence}</p>}
+        {o.evidence && <p>Evidence level: {o.evidence}<CiteNumbers keys={o.citations} order={order} /></p>}
         <Citations keys={o.citations} k={k} />
         <OptionSources o={o} />
       </div>
@@ -204,6 +205,7 @@ export function RecommendationView({ rec, k, doc }: { rec: Recommendation; k: Kn
   const fired = rec.trace.filter((t) => t.hit);
   const byDecision = new Map<string, string[]>();
   for (const t of fired) byDecision.set(t.decision, [...(byDecision.get(t.decision) ?? []), t.rule]);
+  const order = citationOrder(rec);
 
   return (
     <div class="recommendation" data-testid="recommendation">
@@ -251,7 +253,7 @@ export function RecommendationView({ rec, k, doc }: { rec: Recommendation; k: Kn
         {intents.map((i) => (
           <div class="intent-group" key={i}>
             <h3>{INTENT_TITLES[i] ?? humanize(i)}</h3>
-            {rec.options.filter((o) => o.intent === i).sort((a, b) => Number(b.preferred) - Number(a.preferred)).map((o) => <OptionCard key={o.id} o={o} k={k} />)}
+            {rec.options.filter((o) => o.intent === i).sort((a, b) => Number(b.preferred) - Number(a.preferred)).map((o) => <OptionCard key={o.id} o={o} k={k} order={order} />)}
           </div>
         ))}
         {rec.options.length > 0 && <EvidenceLegend />}
@@ -314,6 +316,7 @@ export function RecommendationView({ rec, k, doc }: { rec: Recommendation; k: Kn
           </tbody>
         </table>
       </details>
+      <PrintReferences rec={rec} k={k} order={order} />
       {rec.notice && <p class="notice">{rec.notice}</p>}
     </div>
   );
