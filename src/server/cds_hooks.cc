@@ -519,6 +519,13 @@ Json BaseCard(const CdsContext& ctx, std::string summary, std::string indicator,
   link["url"] = ctx.service_url + "/";
   link["type"] = "absolute";
   c["links"] = Json::array({link});
+  if (!ctx.smart_launch_url.empty()) {
+    Json smart = Json::object();
+    smart["label"] = "Open this patient in Zebra";
+    smart["url"] = ctx.smart_launch_url;
+    smart["type"] = "smart";
+    c["links"].push_back(std::move(smart));
+  }
   return c;
 }
 

@@ -35,6 +35,7 @@
 #include "server/metrics.h"
 #include "server/static_files.h"
 #include "server/rate_limiter.h"
+#include "smart/smart.h"
 #include "store/store.h"
 
 #include "server/cds_hooks.h"
@@ -290,6 +291,7 @@ struct Server::Impl {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::JwtVerifier> verifier;
   std::unique_ptr<auth::OidcClient> oidc;  // --oidc-config
+  std::unique_ptr<smart::Launcher> smart_launcher;  // --smart-config
   std::string openapi_text, knowledge_text, demo_cases_text;
   std::string dummy_hash;                        // equalises login timing for unknown users
   std::unique_ptr<LoginThrottle> user_throttle;     // failed sign-ins per username
@@ -643,6 +645,7 @@ struct Server::Impl {
   void RegisterSessionRoutes();
   void RegisterOidcRoutes();
   tl::expected<void, std::string> StartOidc();
+  void RegisterSmartRoutes();
   void RegisterStatelessRoutes();
   void RegisterCaseRoutes();
   void RegisterCdsRoutes();
@@ -1213,6 +1216,7 @@ void Server::Impl::RegisterCdsRoutes() {
     ctx.store = store.get();
     ctx.verifier = options.insecure_dev ? nullptr : verifier.get();
     ctx.service_url = options.service_url;
+    if (smart_launcher) ctx.smart_launch_url = options.service_url + "/smart/launch";
     ctx.now_unix = NowUnix();
     return ctx;
   };
@@ -1427,9 +1431,77 @@ void Server::Impl::RegisterOidcRoutes() {
   });
 }
 
+// ---- SMART App Launch and the FHIR export (src/smart) ----------------------------------------
+
+void Server::Impl::RegisterSmartRoutes() {
+  auto services = [this] {
+    smart::Services s;
+    s.kb = kb.get();
+    s.store = store.get();
+    s.launcher = smart_launcher.get();
+    s.session_seconds = options.session_seconds;
+    s.log = [this](const std::string& line) { Log(line); };
+    s.now_unix = NowUnix();
+    return s;
+  };
+  auto request = [](const httplib::Request& req) {
+    smart::Request r;
+    r.iss = req.get_param_value("iss");
+    r.launch = req.get_param_value("launch");
+    r.code = req.get_param_value("code");
+    r.state = req.get_param_value("state");
+    r.has_error = req.has_param("error");
+    r.error = req.get_param_value("error");
+    r.binding_cookie = CookieValue(req, smart::kBindingCookie).value_or("");
+    r.tls = req.get_header_value("X-Forwarded-Proto") == "https";
+    return r;
+  };
+  auto send = [](Call& call, const smart::Response& r) {
+    call.res.status = r.status;
+    for (const auto& [name, value] : r.headers) call.res.set_header(name, value);
+    if (!r.body.empty()) call.res.set_content(r.body, r.content_type);
+  };
+  Add("GET", "/smart/launch", Access::kOpen, [services, request, send](Call& call) {
+    send(call, smart::HandleLaunch(services(), request(call.req)));
+  });
+  Add("GET", "/smart/callback", Access::kOpen, [services, request, send](Call& call) {
+    send(call, smart::HandleCallback(services(), request(call.req)));
+  });
+  Add("GET", "/v1/cases/{id}/fhir", Access::kViewer, [this](Call& call) {
+    if (!smart_launcher || !smart_launcher->Config().write_back) {
+      SendProblem(call.res, 404, "fhir-export-not-configured", "FHIR export is not configured",
+                  "start the server with --smart-config naming \"write_back\": true");
+      return;
+    }
+    std::string id = call.req.matches[1];
+    auto rev = LoadCase(call, id, std::nullopt);
+    if (!rev) return;
+    auto evaluations = store->ListEvaluations(id);
+    if (!evaluations) return StoreFailure(call, evaluations.error());
+    auto decisions = store->ListDecisions(id);
+    if (!decisions) return StoreFailure(call, decisions.error());
+    smart::ExportInput in;
+    in.case_id = id;
+    in.case_revision = rev->revision;
+    if (!evaluations->empty()) in.recommendation = ParseStored(evaluations->back().output_json);
+    if (!decisions->empty()) {
+      const auto& d = decisions->back();
+      in.decision = Json{{"id", d.id}, {"created_at", d.created_at}, {"created_by", d.created_by},
+                         {"decision", ParseStored(d.decision_json)}};
+    }
+    in.now_rfc3339 = UnixToRfc3339(NowUnix());
+    if (!AuditOrRefuse(call, "case.fhir_export", id,
+                       fmt::format("revision {}, {}", rev->revision, decisions->empty() ? "no decision" : "decision " + std::to_string(decisions->back().id))))
+      return;
+    call.res.status = 200;
+    call.res.set_content(Dump(smart::ExportBundle(*kb, in)), "application/fhir+json");
+  });
+}
+
 void Server::Impl::RegisterRoutes() {
   RegisterSessionRoutes();
   RegisterOidcRoutes();
+  RegisterSmartRoutes();
   RegisterStatelessRoutes();
   RegisterCaseRoutes();
   RegisterCdsRoutes();
@@ -1743,6 +1815,12 @@ tl::expected<void, std::string> Server::Start() {
     s.verifier = std::move(*verifier);
   }
   if (auto r = s.StartOidc(); !r) return r;
+  if (!s.options.smart_config.empty()) {
+    auto config = smart::LoadSmartConfig(s.options.smart_config, s.options.insecure_dev);
+    if (!config) return tl::unexpected("--smart-config: " + config.error());
+    s.smart_launcher = smart::MakeLauncher(std::move(*config), s.options.insecure_dev);
+    s.Log(fmt::format("zebra serve: SMART App Launch for {} FHIR server(s)", s.smart_launcher->Config().issuers.size()));
+  }
   if (s.options.insecure_dev) {
     s.Log("zebra serve: WARNING: --insecure-dev is on. CDS Hooks JWTs are NOT verified and the stateless "
           "routes need no sign-in. Never use this with real patient data or on a shared network.");
