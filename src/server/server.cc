@@ -1442,6 +1442,10 @@ void Server::Impl::RegisterSmartRoutes() {
     s.session_seconds = options.session_seconds;
     s.log = [this](const std::string& line) { Log(line); };
     s.now_unix = NowUnix();
+    s.save_source = [this](const std::string& case_id, int revision, const smart::Json& source,
+                           const std::string& actor) -> tl::expected<void, std::string> {
+      return store->AddCaseSource(case_id, revision, Dump(source), actor);
+    };
     return s;
   };
   auto request = [](const httplib::Request& req) {
@@ -1467,6 +1471,20 @@ void Server::Impl::RegisterSmartRoutes() {
   Add("GET", "/smart/callback", Access::kOpen, [services, request, send](Call& call) {
     send(call, smart::HandleCallback(services(), request(call.req)));
   });
+  // Where the case came from: {kind, fhir_base, patient, imported_at, mapping_report}; 404 for a
+  // case entered by hand.
+  Add("GET", "/v1/cases/{id}/source", Access::kViewer, [this](Call& call) {
+    std::string id = call.req.matches[1];
+    if (!LoadCase(call, id, std::nullopt)) return;
+    auto source = store->GetCaseSource(id);
+    if (!source) return StoreFailure(call, source.error());
+    if (!*source) {
+      SendProblem(call.res, 404, "not-found", "Not found", "case " + id + " was not imported from an EHR");
+      return;
+    }
+    if (!AuditOrRefuse(call, "case.source.read", id, "")) return;
+    SendJson(call.res, 200, ParseStored(**source));
+  });
   Add("GET", "/v1/cases/{id}/fhir", Access::kViewer, [this](Call& call) {
     if (!smart_launcher || !smart_launcher->Config().write_back) {
       SendProblem(call.res, 404, "fhir-export-not-configured", "FHIR export is not configured",
@@ -1490,6 +1508,12 @@ void Server::Impl::RegisterSmartRoutes() {
                          {"decision", ParseStored(d.decision_json)}};
     }
     in.now_rfc3339 = UnixToRfc3339(NowUnix());
+    auto source = store->GetCaseSource(id);
+    if (!source) return StoreFailure(call, source.error());
+    if (*source) {
+      const Json s = ParseStored(**source);
+      if (s.is_object() && s.contains("patient") && s["patient"].is_string()) in.patient_reference = s["patient"];
+    }
     if (!AuditOrRefuse(call, "case.fhir_export", id,
                        fmt::format("revision {}, {}", rev->revision, decisions->empty() ? "no decision" : "decision " + std::to_string(decisions->back().id))))
       return;

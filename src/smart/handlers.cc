@@ -248,7 +248,7 @@ Response HandleCallback(const Services& s, const Request& request) {
     source["patient"] = "Patient/" + data->patient_id;
     source["imported_at"] = Rfc3339(s.now_unix);
     source["mapping_report"] = mapped->report;
-    if (auto saved = s.save_source(case_id, 1, source); !saved) Log(s, "zebra serve: case source not stored: " + saved.error());
+    if (auto saved = s.save_source(case_id, 1, source, username); !saved) Log(s, "zebra serve: case source not stored: " + saved.error());
   }
   Audit(s, username, "smart.launch", case_id,
         fmt::format("from {}: {} resources in {} pages; {} fields, {} conflicts, {} unused{}", HostOf(data->fhir_base),

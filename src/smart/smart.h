@@ -150,7 +150,8 @@ struct Services {
   std::int64_t now_unix = 0;
   // Keeps where a case came from ({kind, fhir_base, patient, imported_at, mapping_report}) beside
   // its revision; null: not kept.
-  std::function<tl::expected<void, std::string>(const std::string& case_id, int revision, const Json& source)>
+  std::function<tl::expected<void, std::string>(const std::string& case_id, int revision, const Json& source,
+                                               const std::string& actor)>
       save_source;
 };
 

@@ -63,6 +63,12 @@ Result<std::vector<ApiToken>> Store::ListApiTokens(std::int64_t) { return NotSup
 Result<bool> Store::RevokeApiToken(std::int64_t, std::string_view, std::string_view) { return NotSupported<bool>(); }
 Result<void> Store::TouchApiToken(std::string_view, std::int64_t) { return NotSupported<void>(); }
 Result<void> Store::ProbeWrite() { return Ping(); }
+Result<void> Store::AddCaseSource(std::string_view, int, std::string_view, std::string_view) {
+  return NotSupported<void>();
+}
+Result<std::optional<std::string>> Store::GetCaseSource(std::string_view) {
+  return NotSupported<std::optional<std::string>>();
+}
 Result<AuditAnchor> Store::GetAuditAnchor() { return NotSupported<AuditAnchor>(); }
 Result<std::size_t> Store::ExportAudit(std::optional<std::string>, std::optional<std::string>,
                                        const std::function<bool(const AuditEntry&)>&) {
@@ -331,6 +337,29 @@ END $$)");
   return out;
 }
 
+// Schema 4: where a case revision came from (a SMART launch: the FHIR server, the patient and the
+// mapping report), kept beside the revision and, like it, never changed.
+std::vector<std::string> CaseSources(Dialect dialect) {
+  std::vector<std::string> out = {R"(CREATE TABLE case_sources (
+  case_id TEXT NOT NULL,
+  case_revision INTEGER NOT NULL,
+  source_json TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (case_id, case_revision),
+  FOREIGN KEY (case_id, case_revision) REFERENCES case_revisions (case_id, revision)))"};
+  if (dialect == Dialect::kSqlite) {
+    out.push_back("CREATE TRIGGER case_sources_no_update BEFORE UPDATE ON case_sources BEGIN "
+                  "SELECT RAISE(ABORT, 'case_sources is append-only'); END");
+    out.push_back("CREATE TRIGGER case_sources_no_delete BEFORE DELETE ON case_sources BEGIN "
+                  "SELECT RAISE(ABORT, 'case_sources is append-only'); END");
+  } else {
+    out.push_back("CREATE TRIGGER case_sources_no_change BEFORE UPDATE OR DELETE ON case_sources "
+                  "FOR EACH ROW EXECUTE FUNCTION zebra_append_only()");
+  }
+  return out;
+}
+
 std::vector<Migration> BuildMigrations(Dialect dialect) {
   const std::string id = dialect == Dialect::kSqlite
                              ? "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -343,7 +372,8 @@ std::vector<Migration> BuildMigrations(Dialect dialect) {
     initial.statements.push_back(std::move(s));
   }
   return {std::move(initial), Migration{2, "append-only history", AppendOnlyTriggers(dialect)},
-          Migration{3, "tamper evidence and account control", TamperEvidence(dialect)}};
+          Migration{3, "tamper evidence and account control", TamperEvidence(dialect)},
+          Migration{4, "case sources", CaseSources(dialect)}};
 }
 
 }  // namespace

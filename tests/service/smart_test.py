@@ -147,6 +147,17 @@ def main():
                 {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest",
                  "MedicationAdministration", "Procedure"}, "every resource type is searched")
 
+        # The mapping report is kept with the case: fields with their source resource.
+        r = b.request("GET", f"{zebra_origin}/v1/cases/{case_id}/source")
+        src = r.json() if r.status == 200 else {}
+        report = src.get("mapping_report", {})
+        f.check(src.get("kind") == "smart" and src.get("fhir_base") == fhir and src.get("patient") == f"Patient/{patient_id}"
+                and report.get("fields") and all(x.get("resource") for x in report["fields"]) and
+                report.get("unused") == [] and report.get("conflicts") == [] and
+                {x["item"] for x in report.get("reported", [])} == {"stage_group", "histologic_grade"},
+                "the case keeps its source and mapping report (grade and stage reported, nothing unused)",
+                f"{r.status} {json.dumps(src)[:400]}")
+
         # Tokens stay on the server: not in the browser's cookies, pages or the server's log.
         visible = json.dumps(b.cookies) + "".join(str(u) for _, u in b.history)
         log = server.log_text()
