@@ -48,12 +48,12 @@ struct CdsContext {
   store::Store* store = nullptr;          // null: feedback is validated but not stored; no shared jti check
   auth::JwtVerifier* verifier = nullptr;  // null: insecure dev mode, no authentication
   std::string service_url;                // e.g. https://zebra.example.org (no trailing slash)
-  // With SMART App Launch configured: {service_url}/smart/launch; every card then also links there
-  // (a CDS Hooks 2.0 link of type "smart", to which the EHR adds iss and launch).
-  std::string smart_launch_url;
   std::int64_t now_unix = 0;
   // Optional: replaces the built-in cpp-httplib FHIR client (tests).
   FhirGetFn fhir_get;
+  // With SMART App Launch configured: {service_url}/smart/launch; every card then also links there
+  // (a CDS Hooks 2.0 link of type "smart", to which the EHR adds iss and launch).
+  std::string smart_launch_url;
 };
 
 inline constexpr std::string_view kTumorBoardService = "net-tumor-board";

@@ -106,8 +106,12 @@ def main():
         f.check(rc == 1 and "--smart-config" in out and "insecure-dev" in out, "http issuer refused without --insecure-dev",
                 f"exit {rc}: {out[-300:]}")
 
-        server = harness.Server(zebra, source, work, db, ["--smart-config", config, "--insecure-dev"],
-                                name="smart", port=port).start()
+        # The setting as a key of the --config file (TOML), as `zebra config example` names it.
+        toml = os.path.join(work, "zebra.toml")
+        with open(toml, "w") as fh:
+            fh.write(f'smart-config = "{config}"\ninsecure-dev = true\n')
+        server = harness.Server(zebra, source, work, db, ["--config", toml], name="smart", port=port).start()
+        f.check("SMART App Launch for 3 FHIR server(s)" in server.log_text(), "smart-config read from the --config file")
         fhir = ehr.base("/fhir")
 
         # ---- EHR launch: the browser ends on the case, signed in ----------------------------------
