@@ -9,6 +9,7 @@
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "smart/smart.h"
+#include "store/store.h"
 
 namespace zebra::smart {
 namespace {
@@ -338,6 +339,112 @@ TEST(SmartConfigFile, StrictAndHttpsOnly) {
                           R"({"redirect_uri":"https://z/cb","issuers":["https://e/fhir"]})"}) {
     EXPECT_FALSE(LoadSmartConfig(WriteFile("bad.json", bad), true)) << bad;
   }
+}
+
+// The callback handler end to end within the process: case, source, session, audit; a draft when
+// the EHR's data does not make a valid case; a local account is never taken over.
+TEST(SmartHandlers, CallbackStoresTheCaseAndSignsIn) {
+  auto kb = engine::Knowledge::Load(engine::Knowledge::DefaultDir());
+  ASSERT_TRUE(kb);
+  auto opened = store::OpenStore("sqlite::memory:");
+  ASSERT_TRUE(opened) << opened.error();
+  auto& db = **opened;
+  // A Ki-67 of 150 %: mapped as read, refused by the case schema, so the case becomes a draft.
+  FakeEhr ehr;
+  ehr.next_link = std::string(kBase) + "/Observation?patient=p1&page=2";
+  ehr.pages[ehr.next_link] = Json{{"resourceType", "Bundle"}, {"type", "searchset"},
+      {"entry", Json::array({Json{{"resource", Json{{"resourceType", "Observation"}, {"id", "k"}, {"status", "final"},
+          {"subject", Json{{"reference", "Patient/p1"}}}, {"effectiveDateTime", "2025-02-27"},
+          {"code", Json{{"coding", Json::array({Json{{"system", "http://loinc.org"}, {"code", "29593-1"}}})}}},
+          {"valueQuantity", Json{{"value", 150}, {"unit", "%"}, {"system", "http://unitsofmeasure.org"}, {"code", "%"}}}}}}})}}
+                                   .dump();
+  auto launcher = MakeLauncher(Config(), false, ehr.Fn());
+  std::vector<std::string> log;
+  Services services;
+  services.kb = kb->get();
+  services.store = &db;
+  services.launcher = launcher.get();
+  services.now_unix = 1000;
+  services.log = [&log](const std::string& line) { log.push_back(line); };
+  std::vector<std::tuple<std::string, int, Json>> sources;
+  services.save_source = [&](const std::string& id, int revision, const Json& source, const std::string&)
+      -> tl::expected<void, std::string> {
+    sources.emplace_back(id, revision, source);
+    return {};
+  };
+
+  Request launch;
+  launch.iss = kBase;
+  launch.launch = "xyz";
+  Response started = HandleLaunch(services, launch);
+  ASSERT_EQ(started.status, 302);
+  std::string location, binding;
+  for (const auto& [k, v] : started.headers) {
+    if (k == "Location") location = v;
+    if (k == "Set-Cookie") binding = v.substr(v.find('=') + 1, v.find(';') - v.find('=') - 1);
+  }
+  const auto q = Query(location);
+  ehr.challenge = q.at("code_challenge");
+  Request callback;
+  callback.code = "c";
+  callback.state = q.at("state");
+  callback.binding_cookie = binding;
+  Response done = HandleCallback(services, callback);
+  ASSERT_EQ(done.status, 302) << done.body;
+  std::string to, session;
+  for (const auto& [k, v] : done.headers) {
+    if (k == "Location") to = v;
+    if (k == "Set-Cookie" && v.rfind("zebra_session=", 0) == 0) session = v.substr(14, v.find(';') - 14);
+  }
+  ASSERT_EQ(to.rfind("/#/cases/", 0), 0u) << to;
+  const std::string case_id = to.substr(9);
+  auto stored = db.GetCase(case_id, std::nullopt);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->created_by, "dr-a@ehr.example.org");
+  auto cases = db.ListCases();
+  ASSERT_TRUE(cases);
+  ASSERT_EQ(cases->size(), 1u);
+  EXPECT_EQ((*cases)[0].status, "draft");
+  auto found = db.FindSession(auth::Sha256Hex(session), 1001);
+  ASSERT_TRUE(found && *found);
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(std::get<0>(sources[0]), case_id);
+  EXPECT_EQ(std::get<2>(sources[0])["patient"], "Patient/p1");
+  EXPECT_TRUE(std::get<2>(sources[0])["mapping_report"].is_object());
+  auto audit = db.ListAudit(case_id, 0);
+  ASSERT_TRUE(audit);
+  bool launched = false;
+  for (const auto& e : *audit) {
+    if (e.action != "smart.launch") continue;
+    launched = true;
+    EXPECT_NE(e.detail.find("draft"), std::string::npos) << e.detail;
+    EXPECT_EQ(e.detail.find("p1"), std::string::npos) << e.detail;
+  }
+  EXPECT_TRUE(launched);
+  for (const auto& line : log) EXPECT_EQ(line.find("secret-access-token"), std::string::npos) << line;
+
+  // A local account with the same name is not taken over.
+  FakeEhr other;
+  other.token_answer["id_token"] = IdToken(Json{{"iss", "https://ehr.example.org/auth"}, {"aud", "zebra"},
+                                                {"exp", 4000000000}, {"fhirUser", "Practitioner/admin"}});
+  auto launcher2 = MakeLauncher(Config(), false, other.Fn());
+  services.launcher = launcher2.get();
+  ASSERT_TRUE(db.CreateUser("admin@ehr.example.org", "$argon2id$local", store::Role::kClinician));
+  Response s2 = HandleLaunch(services, launch);
+  ASSERT_EQ(s2.status, 302);
+  for (const auto& [k, v] : s2.headers) {
+    if (k == "Location") location = v;
+    if (k == "Set-Cookie") binding = v.substr(v.find('=') + 1, v.find(';') - v.find('=') - 1);
+  }
+  other.challenge = Query(location).at("code_challenge");
+  callback.state = Query(location).at("state");
+  callback.binding_cookie = binding;
+  Response conflict = HandleCallback(services, callback);
+  EXPECT_EQ(conflict.status, 403);
+  EXPECT_NE(conflict.body.find("smart-account-conflict"), std::string::npos);
+  auto after = db.ListCases();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->size(), 1u);  // nothing stored for the refused launch
 }
 
 TEST(SmartExport, DocumentReferenceAndCarePlan) {
