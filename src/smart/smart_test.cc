@@ -93,6 +93,16 @@ struct FakeEhr {
   }
 };
 
+// Loaded once for the tests that need it (a few seconds).
+const std::shared_ptr<const engine::Knowledge>& Kb() {
+  static const auto kb = [] {
+    auto loaded = engine::Knowledge::Load(engine::Knowledge::DefaultDir());
+    EXPECT_TRUE(loaded);
+    return loaded ? *loaded : nullptr;
+  }();
+  return kb;
+}
+
 SmartConfig Config() {
   SmartConfig c;
   c.client_id = "zebra";
@@ -344,7 +354,7 @@ TEST(SmartConfigFile, StrictAndHttpsOnly) {
 // The callback handler end to end within the process: case, source, session, audit; a draft when
 // the EHR's data does not make a valid case; a local account is never taken over.
 TEST(SmartHandlers, CallbackStoresTheCaseAndSignsIn) {
-  auto kb = engine::Knowledge::Load(engine::Knowledge::DefaultDir());
+  const auto& kb = Kb();
   ASSERT_TRUE(kb);
   auto opened = store::OpenStore("sqlite::memory:");
   ASSERT_TRUE(opened) << opened.error();
@@ -361,7 +371,7 @@ TEST(SmartHandlers, CallbackStoresTheCaseAndSignsIn) {
   auto launcher = MakeLauncher(Config(), false, ehr.Fn());
   std::vector<std::string> log;
   Services services;
-  services.kb = kb->get();
+  services.kb = kb.get();
   services.store = &db;
   services.launcher = launcher.get();
   services.now_unix = 1000;
@@ -448,10 +458,10 @@ TEST(SmartHandlers, CallbackStoresTheCaseAndSignsIn) {
 }
 
 TEST(SmartExport, DocumentReferenceAndCarePlan) {
-  auto kb = engine::Knowledge::Load(engine::Knowledge::DefaultDir());
+  const auto& kb = Kb();
   ASSERT_TRUE(kb);
-  const std::string option = (*kb)->catalogue()["options"].begin().key();
-  const std::string title = (*kb)->catalogue()["options"][option]["title"];
+  const std::string option = kb->catalogue()["options"].begin().key();
+  const std::string title = kb->catalogue()["options"][option]["title"];
   ExportInput in;
   in.case_id = "c_1";
   in.case_revision = 2;
@@ -459,7 +469,7 @@ TEST(SmartExport, DocumentReferenceAndCarePlan) {
                      {"decision", Json{{"option_id", option}, {"notes", "minutes text"}, {"reason", "fit for it"}}}};
   in.patient_reference = "Patient/p1";
   in.now_rfc3339 = "2026-12-06T08:00:00Z";
-  const Json b = ExportBundle(**kb, in);
+  const Json b = ExportBundle(*kb, in);
   EXPECT_EQ(b["resourceType"], "Bundle");
   EXPECT_EQ(b["type"], "collection");
   ASSERT_EQ(b["entry"].size(), 2u);
@@ -489,7 +499,7 @@ TEST(SmartExport, DocumentReferenceAndCarePlan) {
   // Without a decision: the DocumentReference only, preliminary; without a source: no subject.
   in.decision = Json();
   in.patient_reference.clear();
-  const Json d = ExportBundle(**kb, in);
+  const Json d = ExportBundle(*kb, in);
   ASSERT_EQ(d["entry"].size(), 1u);
   EXPECT_EQ(d["entry"][0]["resource"]["docStatus"], "preliminary");
   EXPECT_FALSE(d["entry"][0]["resource"].contains("subject"));
