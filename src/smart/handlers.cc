@@ -220,9 +220,15 @@ Response HandleCallback(const Services& s, const Request& request) {
   data->bundle["timestamp"] = Rfc3339(s.now_unix);
   auto mapped = engine::MapFhir(*s.kb, data->bundle.dump());
   if (!mapped) {
+    // Located errors, as `zebra fhir map` reports them: the paths (in the bundle Zebra assembled),
+    // not the messages, which may quote the patient's values.
+    std::string where;
+    for (std::size_t i = 0; i < mapped.error().size() && i < 10; ++i) where += (i ? ", " : "") + mapped.error()[i].path;
     return refuse(422, "invalid-fhir-bundle", "The patient's data could not be read",
                   "mapping failed: " + engine::ProblemCount(mapped.error().size()),
-                  "the EHR's data could not be mapped (" + engine::ProblemCount(mapped.error().size()) + ")", username);
+                  "the EHR's data could not be mapped (" + engine::ProblemCount(mapped.error().size()) + " at " + where +
+                      ")",
+                  username);
   }
   const std::string case_text = mapped->case_json.dump(2);
   auto evaluated = engine::Evaluate(*s.kb, engine::CaseInput{case_text, engine::InputKind::kCase, {}});

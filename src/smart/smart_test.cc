@@ -457,6 +457,46 @@ TEST(SmartHandlers, CallbackStoresTheCaseAndSignsIn) {
   EXPECT_EQ(after->size(), 1u);  // nothing stored for the refused launch
 }
 
+TEST(SmartHandlers, BadFhirFromTheEhrIsA422WithPathsAndNothingStored) {
+  auto opened = store::OpenStore("sqlite::memory:");
+  ASSERT_TRUE(opened) << opened.error();
+  FakeEhr ehr;
+  ehr.next_link = std::string(kBase) + "/Observation?patient=p1&page=2";
+  ehr.pages[ehr.next_link] = Json{{"resourceType", "Bundle"}, {"type", "searchset"},
+      {"entry", Json::array({Json{{"resource", Json{{"resourceType", "Observation"}, {"id", "k"}, {"status", "final"},
+          {"subject", Json{{"reference", "Patient/p1"}}}, {"effectiveDateTime", "2025-02-27"},
+          {"code", Json{{"coding", Json::array({Json{{"system", "http://loinc.org"}, {"code", "29593-1"}}})}}},
+          {"valueQuantity", Json{{"value", "QXJ-eight"}, {"unit", "%"}}}}}}})}}
+                                   .dump();
+  auto launcher = MakeLauncher(Config(), false, ehr.Fn());
+  Services services;
+  services.kb = Kb().get();
+  services.store = opened->get();
+  services.launcher = launcher.get();
+  services.now_unix = 1000;
+  Request launch;
+  launch.iss = kBase;
+  Response started = HandleLaunch(services, launch);
+  ASSERT_EQ(started.status, 302);
+  Request callback;
+  for (const auto& [k, v] : started.headers) {
+    if (k == "Location") {
+      ehr.challenge = Query(v).at("code_challenge");
+      callback.state = Query(v).at("state");
+    }
+    if (k == "Set-Cookie") callback.binding_cookie = v.substr(v.find('=') + 1, v.find(';') - v.find('=') - 1);
+  }
+  callback.code = "c";
+  Response r = HandleCallback(services, callback);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("invalid-fhir-bundle"), std::string::npos);
+  EXPECT_NE(r.body.find("entry["), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("QXJ"), std::string::npos) << r.body;  // the value is not echoed
+  auto cases = (*opened)->ListCases();
+  ASSERT_TRUE(cases);
+  EXPECT_TRUE(cases->empty());
+}
+
 TEST(SmartExport, DocumentReferenceAndCarePlan) {
   const auto& kb = Kb();
   ASSERT_TRUE(kb);
