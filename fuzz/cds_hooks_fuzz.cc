@@ -4,14 +4,14 @@
 #include <memory>
 #include <string_view>
 
-#include "clinical/clinical.h"
-#include "server/cds_hooks.h"
+#include "api/cds_hooks.h"
+#include "engine/engine.h"
 
 namespace {
 
-const zebra::clinical::KnowledgeBase* Kb() {
-  static std::shared_ptr<const zebra::clinical::KnowledgeBase> kb = [] {
-    auto loaded = zebra::clinical::LoadKnowledgeBase(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
+const zebra::engine::Knowledge* Kb() {
+  static std::shared_ptr<const zebra::engine::Knowledge> kb = [] {
+    auto loaded = zebra::engine::Knowledge::Load(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
     return loaded ? *loaded : nullptr;
   }();
   return kb.get();
@@ -22,16 +22,16 @@ const zebra::clinical::KnowledgeBase* Kb() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (!Kb()) return 0;
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  zebra::server::CdsContext ctx{Kb(), nullptr, nullptr, "https://zebra.invalid", 1748779200};
+  zebra::api::CdsContext ctx{Kb(), nullptr, nullptr, "https://zebra.invalid", 1748779200};
   // Never touch the network: a fhirServer in the input gets a failing fetch.
   ctx.fhir_get = [](const std::string&, const std::string&) -> tl::expected<std::string, std::string> {
     return tl::unexpected(std::string("offline"));
   };
-  auto check = [](const zebra::server::HttpResult& r) {
+  auto check = [](const zebra::api::Response& r) {
     if (r.status < 200 || r.status > 599) __builtin_trap();
   };
-  check(zebra::server::HandleCdsHook(ctx, "net-tumor-board", "", body));
-  check(zebra::server::HandleCdsHook(ctx, "net-order-check", "", body));
-  check(zebra::server::HandleCdsFeedback(ctx, "net-tumor-board", "", body));
+  check(zebra::api::HandleCdsHook(ctx, "net-tumor-board", "", body));
+  check(zebra::api::HandleCdsHook(ctx, "net-order-check", "", body));
+  check(zebra::api::HandleCdsFeedback(ctx, "net-tumor-board", "", body));
   return 0;
 }

@@ -36,7 +36,7 @@ check help 0 "$ZEBRA" --help
 case_file=examples/cases/pnet_small_nonfunctioning.json
 check evaluate 0 "$ZEBRA" evaluate "$case_file"
 expect_contains evaluate-schema "$out" '"schema": "zebra.recommendation/v1"'
-expect_contains evaluate-version "$out" '"knowledge_version": "1.2.0"'
+expect_contains evaluate-version "$out" '"knowledge_version": "1.3.0"'
 expect_contains evaluate-notice "$out" 'does not replace clinical judgement'
 
 # Issue 17: ranked options; --set re-evaluates with a field changed (validated like any field);
@@ -150,17 +150,23 @@ check kb-check 0 "$ZEBRA" kb check
 expect_contains kb-check-fields "$out" "patient.heart_failure: read by"
 expect_contains kb-check-informational "$out" "patient.preferences.notes: informational:"
 expect_contains kb-check-groups "$out" "generated cases checked"
+expect_contains kb-check-trials "$out" "trials: "
 # A case field no rule reads and the manifest does not mark informational fails the check.
 cp -r knowledge "$tmp/kb_unread" && mkdir -p "$tmp/schema" && cp schema/case.schema.json "$tmp/schema/"
 python3 -c "import json,sys;p=sys.argv[1];m=json.load(open(p));del m['informational_fields']['patient.preferences.notes'];json.dump(m,open(p,'w'))" "$tmp/kb_unread/manifest.json"
+# The same copy carries a trial criterion that would guess (true on an empty case) and one naming
+# no case field: kb check covers knowledge/trials too.
+python3 -c "import json,sys;p=sys.argv[1];c=json.load(open(p));c['trials']['NCT04919226']['criteria']+=[{'id':'guess','text':'not pregnant','test':'patient.pregnant != true'},{'id':'nofield','text':'x','test':'tumor.ki67 > 1'}];json.dump(c,open(p,'w'))" "$tmp/kb_unread/trials/criteria.json"
 check kb-check-unread 2 "$ZEBRA" kb check "$tmp/kb_unread"
 expect_contains kb-check-unread-msg "$err" "case field patient.preferences.notes is read by no rule"
+expect_contains kb-check-trial-guess "$err" "trials.NCT04919226 criterion guess: decides without case data"
+expect_contains kb-check-trial-field "$err" "'tumor.ki67' is not a case field"
 # Two options of one exclusive group both preferred in a generated case fails the check.
 cp -r knowledge "$tmp/kb_excl"
 python3 -c "import json,sys;p=sys.argv[1];m=json.load(open(p));m['exclusive_option_groups'].append({'id':'t','options':['surgery.liver_metastasectomy','surgery.radical_resection'],'reason':'test'});json.dump(m,open(p,'w'))" "$tmp/kb_excl/manifest.json"
 check kb-check-exclusive 2 "$ZEBRA" kb check "$tmp/kb_excl"
 expect_contains kb-check-exclusive-msg "$err" "exclusive group t has 2 preferred options"
-check kb-list 0 "$ZEBRA" kb list; expect_contains kb-list-version "$out" "knowledge 1.2.0"
+check kb-list 0 "$ZEBRA" kb list; expect_contains kb-list-version "$out" "knowledge 1.3.0"
 check kb-diff 0 "$ZEBRA" kb diff knowledge knowledge; expect_contains kb-diff-none "$out" "0 change(s)"
 
 # batch: order kept, bad line reported with its number, exit 2, summary written.
@@ -231,6 +237,34 @@ expect_contains trials-evaluate-text "$out" "CLINICAL TRIALS (local registry"
 expect_contains trials-evaluate-excluded "$out" "ruled out:"
 check trials-evaluate-json 0 "$ZEBRA" evaluate "$case_file" --today 2026-12-06
 expect_contains trials-evaluate-field "$out" '"trials_registry"'
+# The stale flag follows --today: a registry whose oldest snapshot is 2026-12-01 is fresh for 180
+# days (to 2027-05-30) and stale from the 181st.
+cp -r knowledge "$tmp/kb_fresh"
+python3 - "$tmp/kb_fresh/trials" <<'PY'
+import json, sys
+d = sys.argv[1]
+reg = json.load(open(d + '/registry.json'))
+reg['studies'] = [dict(s, snapshot_date='2026-12-01') for s in reg['studies'] if s['nct_id'] == 'NCT04919226']
+json.dump(reg, open(d + '/registry.json', 'w'))
+crit = json.load(open(d + '/criteria.json'))
+crit['trials'] = {k: v for k, v in crit['trials'].items() if k == 'NCT04919226'}
+json.dump(crit, open(d + '/criteria.json', 'w'))
+PY
+check trials-fresh 0 "$ZEBRA" evaluate "$case_file" --knowledge "$tmp/kb_fresh" --today 2027-05-30
+expect_contains trials-fresh-flag "$out" '"stale": false'
+check trials-stale 0 "$ZEBRA" evaluate "$case_file" --knowledge "$tmp/kb_fresh" --today 2027-05-31
+expect_contains trials-stale-flag "$out" '"stale": true'
+check trials-list-stale 0 "$ZEBRA" trials list --knowledge "$tmp/kb_fresh" --today 2027-05-31
+expect_contains trials-list-stale-word "$out" "STALE"
+check trials-list-fresh 0 "$ZEBRA" trials list --knowledge "$tmp/kb_fresh" --today 2027-05-30
+[[ "$out" != *STALE* ]] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL trials-list-fresh: STALE before 180 days"; }
+# The Arabic summary carries the trial sentence in Arabic, and the handout reads right to left.
+python3 -c "import json,sys;json.dump(json.load(open(sys.argv[1]))['case'],open(sys.argv[2],'w'))" tests/trials/vignettes/nec_after_platinum.json "$tmp/nec.json"
+check trials-arabic 0 "$ZEBRA" evaluate "$tmp/nec.json" --lang ar --format html --today 2026-12-06
+handout=${out#*<section class=\"handout\" lang=\"ar\" dir=\"rtl\"}
+[[ "$handout" != "$out" ]] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL trials-arabic-rtl: no right-to-left Arabic handout"; }
+expect_contains trials-arabic-sentence "$handout" "يستطيع فريق رعايتك أن يراجع معك"
+[[ "$out" != *"Your care team can check"* ]] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL trials-arabic-english: English trial sentence in the Arabic summary"; }
 rm -rf "$tmp" /tmp/zebra_cli_err.$$
 
 echo "cli: $pass passed, $fail failed"

@@ -148,11 +148,17 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
   return out;
 }
 
+namespace {
+// A case's size and nesting limits, checked on the text before (or instead of) parsing it.
+std::optional<InputError> CaseTextTooLarge(std::string_view text) {
+  if (text.size() > kMaxCaseBytes) return InputError{"$", "case is larger than 1 MiB"};
+  if (json::NestingDepth(text) > kMaxCaseDepth) return InputError{"$", "JSON nested deeper than 32 levels"};
+  return std::nullopt;
+}
+}  // namespace
+
 tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, const KnowledgeBase& kb) {
-  if (text.size() > kMaxCaseBytes)
-    return tl::unexpected(std::vector<InputError>{{"$", "case is larger than 1 MiB"}});
-  if (json::NestingDepth(text) > kMaxCaseDepth)
-    return tl::unexpected(std::vector<InputError>{{"$", "JSON nested deeper than 32 levels"}});
+  if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
   // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
   auto parsed = json::ParseStrict(text, json::ParseLimits{kMaxCaseBytes, kMaxCaseDepth});
   if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
@@ -160,6 +166,13 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
   auto errors = ValidateCaseJson(j, kb);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return j;
+}
+
+tl::expected<Json, std::vector<InputError>> ReadParsedCase(Json parsed, std::string_view text, const KnowledgeBase& kb) {
+  if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
+  auto errors = ValidateCaseJson(parsed, kb);
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return parsed;
 }
 
 namespace {

@@ -58,6 +58,10 @@ std::filesystem::path DefaultKnowledgeDir();
 
 // Parses and validates case JSON text. Errors carry JSON paths; nothing is defaulted.
 tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, const KnowledgeBase& kb);
+// The same for a case the caller already parsed strictly from `text` (a front that had to look
+// into the document to tell a case from a FHIR bundle): ParseCase's limits on the text, then
+// validation; the text is not parsed again.
+tl::expected<Json, std::vector<InputError>> ReadParsedCase(Json parsed, std::string_view text, const KnowledgeBase& kb);
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb);
 
 // Evaluates a validated case. Deterministic: same case and knowledge give the same output.

@@ -143,7 +143,8 @@ void TrialsText(std::ostringstream& o, const Json& r) {
     << " may fit, " << S(reg, "excluded") << " ruled out)\n";
   if (At(reg, "stale") == true) o << "  STALE: " << S(reg, "stale_note") << "\n";
   for (const auto& t : At(r, "trials")) {
-    o << "  - " << S(t, "nct_id") << " " << S(t, "title") << " (" << S(t, "phase") << ", " << S(t, "status") << ")\n";
+    const std::string phase = S(t, "phase").empty() ? "phase n/a" : S(t, "phase");  // null when the source gives none
+    o << "  - " << S(t, "nct_id") << " " << S(t, "title") << " (" << phase << ", " << S(t, "status") << ")\n";
     if (!At(t, "matched").empty()) o << "      matched: " << Join(At(t, "matched"), "; ") << "\n";
     if (!At(t, "to_check").empty()) o << "      to check: " << Join(At(t, "to_check"), "; ") << "\n";
   }
@@ -159,7 +160,7 @@ void TrialsHtml(std::ostringstream& o, const Json& r) {
   if (At(reg, "stale") == true) o << "<div class=\"alert warning\"><strong>Stale:</strong> " << Escape(S(reg, "stale_note")) << "</div>\n";
   for (const auto& t : At(r, "trials")) {
     o << "<details><summary>" << Escape(S(t, "nct_id")) << " " << Escape(S(t, "title")) << " <span class=\"muted\">("
-      << Escape(S(t, "phase")) << ", " << Escape(S(t, "status")) << ")</span></summary>";
+      << Escape(S(t, "phase").empty() ? "phase n/a" : S(t, "phase")) << ", " << Escape(S(t, "status")) << ")</span></summary>";
     if (!At(t, "matched").empty()) o << "<p><em>Matched:</em> " << Escape(Join(At(t, "matched"), "; ")) << "</p>";
     if (!At(t, "to_check").empty()) o << "<p><em>To check:</em> " << Escape(Join(At(t, "to_check"), "; ")) << "</p>";
     o << "<p class=\"muted\">" << Escape(S(t, "url")) << "</p></details>\n";

@@ -229,10 +229,16 @@ Result<Json> ReadCase(const Knowledge& knowledge, std::string_view text) {
   return std::move(*c);
 }
 
-Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, const std::string& as_of) {
+namespace {
+fhir::MapOptions MapOptionsAsOf(const std::string& as_of) {
   fhir::MapOptions options;
   if (!as_of.empty()) options.as_of = as_of;
-  auto mapped = fhir::MapBundle(bundle, knowledge.code_tables(), options);
+  return options;
+}
+
+// The mapper's result as a Mapping, with the reported stage group checked.
+Result<Mapping> FinishMapping(const Knowledge& knowledge,
+                              tl::expected<fhir::MapResult, std::vector<fhir::MapError>> mapped) {
   if (!mapped) return tl::unexpected(BundleErrors(mapped.error()));
   // A reported stage group is compared with the group the knowledge base derives from T, N and M
   // (reported, never copied into the case).
@@ -250,6 +256,11 @@ Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, con
   }
   return Mapping{std::move(mapped->case_json), std::move(mapped->report)};
 }
+}  // namespace
+
+Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, const std::string& as_of) {
+  return FinishMapping(knowledge, fhir::MapBundle(bundle, knowledge.code_tables(), MapOptionsAsOf(as_of)));
+}
 
 namespace {
 // The patient summary and option grid rewritten in `lang` (the clinician texts stay as they are).
@@ -264,16 +275,22 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     return tl::unexpected(Errors{{"invalid-lang", "lang", "no patient texts in language " + options.lang + " (en, ar)"}});
   Evaluation out;
   InputKind kind = input.kind;
+  // With kAuto, one strict read decides what the document is, and the case or bundle reader takes
+  // that parsed document (the text is parsed once). Its limits are the bundle's (32 MiB, 64
+  // levels); a case's stricter ones are checked on the text by the case reader.
+  std::optional<Json> parsed_input;
   if (kind == InputKind::kAuto) {
-    // One strict read decides what the document is; the case or bundle reader then owns it.
     auto probe = json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
     if (!probe) return tl::unexpected(Errors{{"invalid-json", probe.error().path, probe.error().message}});
     const bool bundle = probe->is_object() && probe->contains("resourceType") &&
                         (*probe)["resourceType"].is_string() && (*probe)["resourceType"] == "Bundle";
     kind = bundle ? InputKind::kFhirBundle : InputKind::kCase;
+    parsed_input = std::move(*probe);
   }
   if (kind == InputKind::kFhirBundle) {
-    auto mapped = MapFhir(knowledge, input.text, input.as_of);
+    auto mapped = parsed_input ? FinishMapping(knowledge, fhir::MapParsedBundle(*parsed_input, knowledge.code_tables(),
+                                                                                MapOptionsAsOf(input.as_of)))
+                               : MapFhir(knowledge, input.text, input.as_of);
     if (!mapped) return tl::unexpected(std::move(mapped.error()));
     for (const auto& f : options.set)
       if (auto set = SetField(mapped->case_json, f.path, f.value); !set) return tl::unexpected(std::move(set.error()));
@@ -283,7 +300,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     out.mapping_report = std::move(mapped->report);
   } else if (!options.set.empty()) {
     // The fields are set in the case as read, then the case is validated as a whole.
-    auto parsed = json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
+    auto parsed = parsed_input ? tl::expected<Json, json::ParseError>(std::move(*parsed_input))
+                               : json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
     if (!parsed) return tl::unexpected(Errors{{"invalid-json", parsed.error().path, parsed.error().message}});
     for (const auto& f : options.set)
       if (auto set = SetField(*parsed, f.path, f.value); !set) return tl::unexpected(std::move(set.error()));
@@ -291,6 +309,10 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     json::AppendJson(text, *parsed);
     auto c = ReadCase(knowledge, text);
     if (!c) return tl::unexpected(std::move(c.error()));
+    out.case_json = std::move(*c);
+  } else if (parsed_input) {
+    auto c = clinical::ReadParsedCase(std::move(*parsed_input), input.text, knowledge.base());
+    if (!c) return tl::unexpected(CaseErrors(c.error()));
     out.case_json = std::move(*c);
   } else {
     auto c = ReadCase(knowledge, input.text);
@@ -312,9 +334,10 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   } else {
     out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
   }
+  // Localised first, so the trial sentence is added in the summary's language.
+  if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
                               options.trials_all);
-  if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
   if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format);
   else out.output = Render(out.recommendation, options.format);

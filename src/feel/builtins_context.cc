@@ -33,17 +33,19 @@ Value GetEntries(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
+// The list itself, or `single` holding the value (singleton-list conversion, DMN 1.5 §10.3.2.9.4).
+const List& AsList(const Value& arg, List& single) {
+  if (arg.is(Type::kList)) return arg.list();
+  single.push_back(arg);
+  return single;
+}
+
 // context(entries): the inverse of get entries; duplicate keys are an error.
 Value ContextFn(std::span<const Value> args, EvalContext& ctx) {
   const Value& arg = args[0];
   if (arg.is_null()) return Value();
   List single;
-  const List* items = &single;
-  if (arg.is(Type::kList)) {
-    items = &arg.list();
-  } else {
-    single.push_back(arg);  // singleton-list conversion (DMN 1.5 §10.3.2.9.4)
-  }
+  const List* items = &AsList(arg, single);
   Context out;
   for (const Value& e : *items) {
     if (!e.is(Type::kContext)) return ctx.Error("context: each entry must be a context with key and value");
@@ -107,12 +109,7 @@ Value ContextMerge(std::span<const Value> args, EvalContext& ctx) {
   const Value& arg = args[0];
   if (arg.is_null()) return Value();
   List single;
-  const List* items = &single;
-  if (arg.is(Type::kList)) {
-    items = &arg.list();
-  } else {
-    single.push_back(arg);
-  }
+  const List* items = &AsList(arg, single);
   Context out;
   for (const Value& c : *items) {
     if (!c.is(Type::kContext)) return ctx.Error("context merge: expected contexts, got a " + Describe(c));

@@ -6,53 +6,25 @@
 #include <gtest/gtest.h>
 
 #include "feel/builtins.h"
+#include "feel/builtins_test_util.h"
 
 namespace zebra::feel {
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
+using testing::Call;
+using testing::CallIn;
+using testing::DateOf;
+using testing::kNanosPerSecond;
+using testing::LocalTime;
+using testing::N;
+using testing::Named;
+using testing::S;
+using testing::WithOffset;
 
-Value Call(std::string_view name, std::vector<Value> args, EvalContext& ctx) {
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->Call(args, ctx);
-}
-
-Value Call(std::string_view name, std::vector<Value> args) {
-  EvalContext ctx;
-  return Call(name, std::move(args), ctx);
-}
-
-Value Named(std::string_view name, std::vector<std::pair<std::string, Value>> args) {
-  EvalContext ctx;
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->CallNamed(args, ctx);
-}
-
-Value S(std::string s) { return Value::String(std::move(s)); }
-Value N(int64_t i) { return Value::Number(i); }
 Value Dec(std::string_view s) { return Value::Number(*Decimal::FromString(s)); }
-Value DateOf(int64_t y, int m, int d) { return Value::FromDate(DateFromCivil(y, m, d)); }
 Value DtDuration(int64_t seconds) { return Value::Duration(DaysTimeDuration{seconds, 0}); }
 
-Time LocalTime(int h, int m, int s, int64_t nanos = 0) {
-  Time t;
-  t.nanos = ((h * 60LL + m) * 60 + s) * kNanosPerSecond + nanos;
-  return t;
-}
-Time OffsetTime(int h, int m, int s, int32_t offset) {
-  Time t = LocalTime(h, m, s);
-  t.kind = ZoneKind::kOffset;
-  t.offset_seconds = offset;
-  return t;
-}
+Time OffsetTime(int h, int m, int s, int32_t offset) { return WithOffset(LocalTime(h, m, s), offset); }
 
 void ExpectDate(const Value& v, int64_t y, int m, int d) {
   ASSERT_TRUE(v.is(Type::kDate)) << TypeName(v.type());
@@ -79,7 +51,7 @@ void ExpectNumber(const Value& v, std::string_view expected) {
 
 void ExpectNullWithError(std::string_view name, std::vector<Value> args) {
   EvalContext ctx;
-  Value v = Call(name, std::move(args), ctx);
+  Value v = CallIn(ctx, name, std::move(args));
   EXPECT_TRUE(v.is_null());
   EXPECT_FALSE(ctx.diagnostics().empty()) << name << " should explain why it returned null";
 }

@@ -222,49 +222,34 @@ Value Mode(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-// all: false if any item is false, else null if any is not a boolean, else true.
-Value All(std::span<const Value> args, EvalContext& ctx) {
+// all / any: `decisive` as soon as an item equals it; otherwise null if an item is not a
+// boolean (an error unless that item is null), else the other value.
+Value AllOrAny(const char* name, bool decisive, std::span<const Value> args, EvalContext& ctx) {
   List holder;
-  const List* list = ListOrItems("all", args, holder, ctx);
+  const List* list = ListOrItems(name, args, holder, ctx);
   if (!list) return Value();
   const List& items = *list;
   bool non_boolean = false;
   for (const Value& v : items) {
     if (v.is(Type::kBoolean)) {
-      if (!v.boolean()) return Value::Bool(false);
+      if (v.boolean() == decisive) return Value::Bool(decisive);
     } else {
       non_boolean = true;
     }
   }
   if (non_boolean) {
     for (const Value& v : items)
-      if (!v.is_null() && !v.is(Type::kBoolean)) return ctx.Error("all: expected booleans, got a " + Describe(v));
+      if (!v.is_null() && !v.is(Type::kBoolean))
+        return ctx.Error(std::string(name) + ": expected booleans, got a " + Describe(v));
     return Value();
   }
-  return Value::Bool(true);
+  return Value::Bool(!decisive);
 }
 
+// all: false if any item is false, else null if any is not a boolean, else true.
+Value All(std::span<const Value> args, EvalContext& ctx) { return AllOrAny("all", false, args, ctx); }
 // any: true if any item is true, else null if any is not a boolean, else false.
-Value Any(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* list = ListOrItems("any", args, holder, ctx);
-  if (!list) return Value();
-  const List& items = *list;
-  bool non_boolean = false;
-  for (const Value& v : items) {
-    if (v.is(Type::kBoolean)) {
-      if (v.boolean()) return Value::Bool(true);
-    } else {
-      non_boolean = true;
-    }
-  }
-  if (non_boolean) {
-    for (const Value& v : items)
-      if (!v.is_null() && !v.is(Type::kBoolean)) return ctx.Error("any: expected booleans, got a " + Describe(v));
-    return Value();
-  }
-  return Value::Bool(false);
-}
+Value Any(std::span<const Value> args, EvalContext& ctx) { return AllOrAny("any", true, args, ctx); }
 
 // sublist(list, start position[, length])
 Value Sublist(std::span<const Value> args, EvalContext& ctx) {

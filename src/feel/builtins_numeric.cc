@@ -105,31 +105,25 @@ Value Modulo(std::span<const Value> args, EvalContext& ctx) {
   return Value::Number(*r);
 }
 
+// One number in, one out: null in gives null; `op` failing gives `error` as the diagnostic.
+template <class Op>
+Value OnNumber(const char* name, std::span<const Value> args, EvalContext& ctx, Op op, const char* error) {
+  if (args[0].is_null()) return Value();
+  const Decimal* n = NumberArg(name, args[0], ctx);
+  if (!n) return Value();
+  auto r = op(*n);
+  if (!r) return ctx.Error(std::string(name) + ": " + error);
+  return Value::Number(*r);
+}
+
 Value Sqrt(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null()) return Value();
-  const Decimal* n = NumberArg("sqrt", args[0], ctx);
-  if (!n) return Value();
-  auto r = n->Sqrt();
-  if (!r) return ctx.Error("sqrt: negative argument");
-  return Value::Number(*r);
+  return OnNumber("sqrt", args, ctx, [](const Decimal& n) { return n.Sqrt(); }, "negative argument");
 }
-
 Value Log(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null()) return Value();
-  const Decimal* n = NumberArg("log", args[0], ctx);
-  if (!n) return Value();
-  auto r = n->Ln();
-  if (!r) return ctx.Error("log: argument must be positive");
-  return Value::Number(*r);
+  return OnNumber("log", args, ctx, [](const Decimal& n) { return n.Ln(); }, "argument must be positive");
 }
-
 Value Exp(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null()) return Value();
-  const Decimal* n = NumberArg("exp", args[0], ctx);
-  if (!n) return Value();
-  auto r = n->Exp();
-  if (!r) return ctx.Error("exp: result out of range");
-  return Value::Number(*r);
+  return OnNumber("exp", args, ctx, [](const Decimal& n) { return n.Exp(); }, "result out of range");
 }
 
 // odd/even: a non-integer number is neither.

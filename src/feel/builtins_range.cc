@@ -79,6 +79,16 @@ Shape ShapeOf(const Value& a, const Value& b) {
 // Each function: the relation for the shapes it defines; nullopt for a shape it does not take.
 using Relation = std::optional<bool> (*)(const Value& a, const Value& b, Shape s, Cmp& c);
 
+// The shape with the arguments exchanged.
+Shape Converse(Shape s) {
+  if (s == Shape::kPointRange) return Shape::kRangePoint;
+  if (s == Shape::kRangePoint) return Shape::kPointRange;
+  return s;
+}
+
+// after, met by, finished by, during and started by are the converses of before, meets, finishes,
+// includes and starts: the same relation with the arguments exchanged (DMN 1.5 Table 78, case by
+// case), so each is written once.
 std::optional<bool> Before(const Value& a, const Value& b, Shape s, Cmp& c) {
   switch (s) {
     case Shape::kPointPoint: return c.Lt(Point(a), Point(b));
@@ -99,25 +109,7 @@ std::optional<bool> Before(const Value& a, const Value& b, Shape s, Cmp& c) {
   return std::nullopt;
 }
 
-std::optional<bool> After(const Value& a, const Value& b, Shape s, Cmp& c) {
-  switch (s) {
-    case Shape::kPointPoint: return c.Gt(Point(a), Point(b));
-    case Shape::kPointRange: {
-      Interval r = FromRange(b.range());
-      return c.Gt(Point(a), r.end) || (c.Eq(Point(a), r.end) && !r.end_included);
-    }
-    case Shape::kRangePoint: {
-      Interval r = FromRange(a.range());
-      return c.Gt(r.start, Point(b)) || (c.Eq(r.start, Point(b)) && !r.start_included);
-    }
-    case Shape::kRangeRange: {
-      Interval r1 = FromRange(a.range());
-      Interval r2 = FromRange(b.range());
-      return c.Gt(r1.start, r2.end) || ((!r1.start_included || !r2.end_included) && c.Eq(r1.start, r2.end));
-    }
-  }
-  return std::nullopt;
-}
+std::optional<bool> After(const Value& a, const Value& b, Shape s, Cmp& c) { return Before(b, a, Converse(s), c); }
 
 std::optional<bool> Meets(const Value& a, const Value& b, Shape s, Cmp& c) {
   if (s != Shape::kRangeRange) return std::nullopt;
@@ -126,12 +118,7 @@ std::optional<bool> Meets(const Value& a, const Value& b, Shape s, Cmp& c) {
   return r1.end_included && r2.start_included && c.Eq(r1.end, r2.start);
 }
 
-std::optional<bool> MetBy(const Value& a, const Value& b, Shape s, Cmp& c) {
-  if (s != Shape::kRangeRange) return std::nullopt;
-  Interval r1 = FromRange(a.range());
-  Interval r2 = FromRange(b.range());
-  return r1.start_included && r2.end_included && c.Eq(r1.start, r2.end);
-}
+std::optional<bool> MetBy(const Value& a, const Value& b, Shape s, Cmp& c) { return Meets(b, a, Converse(s), c); }
 
 std::optional<bool> Overlaps(const Value& a, const Value& b, Shape s, Cmp& c) {
   if (s != Shape::kRangeRange) return std::nullopt;
@@ -176,17 +163,7 @@ std::optional<bool> Finishes(const Value& a, const Value& b, Shape s, Cmp& c) {
          (c.Gt(r1.start, r2.start) || (c.Eq(r1.start, r2.start) && (!r1.start_included || r2.start_included)));
 }
 
-std::optional<bool> FinishedBy(const Value& a, const Value& b, Shape s, Cmp& c) {
-  if (s == Shape::kRangePoint) {
-    Interval r = FromRange(a.range());
-    return r.end_included && c.Eq(r.end, Point(b));
-  }
-  if (s != Shape::kRangeRange) return std::nullopt;
-  Interval r1 = FromRange(a.range());
-  Interval r2 = FromRange(b.range());
-  return r1.end_included == r2.end_included && c.Eq(r1.end, r2.end) &&
-         (c.Lt(r1.start, r2.start) || (c.Eq(r1.start, r2.start) && (r1.start_included || !r2.start_included)));
-}
+std::optional<bool> FinishedBy(const Value& a, const Value& b, Shape s, Cmp& c) { return Finishes(b, a, Converse(s), c); }
 
 bool RangeIncludesPoint(const Interval& r, Bound p, Cmp& c) {
   return (c.Lt(r.start, p) && c.Gt(r.end, p)) || (c.Eq(r.start, p) && r.start_included) ||
@@ -206,11 +183,7 @@ std::optional<bool> Includes(const Value& a, const Value& b, Shape s, Cmp& c) {
   return std::nullopt;
 }
 
-std::optional<bool> During(const Value& a, const Value& b, Shape s, Cmp& c) {
-  if (s == Shape::kPointRange) return RangeIncludesPoint(FromRange(b.range()), Point(a), c);
-  if (s == Shape::kRangeRange) return RangeIncludesRange(FromRange(b.range()), FromRange(a.range()), c);
-  return std::nullopt;
-}
+std::optional<bool> During(const Value& a, const Value& b, Shape s, Cmp& c) { return Includes(b, a, Converse(s), c); }
 
 std::optional<bool> Starts(const Value& a, const Value& b, Shape s, Cmp& c) {
   if (s == Shape::kPointRange) {
@@ -224,17 +197,7 @@ std::optional<bool> Starts(const Value& a, const Value& b, Shape s, Cmp& c) {
          (c.Lt(r1.end, r2.end) || (c.Eq(r1.end, r2.end) && (!r1.end_included || r2.end_included)));
 }
 
-std::optional<bool> StartedBy(const Value& a, const Value& b, Shape s, Cmp& c) {
-  if (s == Shape::kRangePoint) {
-    Interval r = FromRange(a.range());
-    return r.start_included && c.Eq(r.start, Point(b));
-  }
-  if (s != Shape::kRangeRange) return std::nullopt;
-  Interval r1 = FromRange(a.range());
-  Interval r2 = FromRange(b.range());
-  return c.Eq(r1.start, r2.start) && r1.start_included == r2.start_included &&
-         (c.Lt(r2.end, r1.end) || (c.Eq(r2.end, r1.end) && (!r2.end_included || r1.end_included)));
-}
+std::optional<bool> StartedBy(const Value& a, const Value& b, Shape s, Cmp& c) { return Starts(b, a, Converse(s), c); }
 
 std::optional<bool> Coincides(const Value& a, const Value& b, Shape s, Cmp& c) {
   if (s == Shape::kPointPoint) return c.Eq(Point(a), Point(b));

@@ -46,24 +46,8 @@ bool Is(const Value& a, const Value& b) {
       return a.date_time().date == b.date_time().date && SameTime(a.date_time().time, b.date_time().time);
     case Type::kDaysTimeDuration: return a.days_time() == b.days_time();
     case Type::kYearsMonthsDuration: return a.years_months() == b.years_months();
-    case Type::kList: {
-      const List& x = a.list();
-      const List& y = b.list();
-      if (x.size() != y.size()) return false;
-      for (size_t i = 0; i < x.size(); ++i)
-        if (!Is(x[i], y[i])) return false;
-      return true;
-    }
-    case Type::kContext: {
-      const Context& x = a.context();
-      const Context& y = b.context();
-      if (x.size() != y.size()) return false;
-      for (const auto& [k, v] : x.entries()) {
-        const Value* other = y.Find(k);
-        if (!other || !Is(v, *other)) return false;
-      }
-      return true;
-    }
+    case Type::kList:
+    case Type::kContext: return SameMembers(a, b, Is);
     case Type::kRange: {
       const Range& x = a.range();
       const Range& y = b.range();

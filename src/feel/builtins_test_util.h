@@ -30,13 +30,15 @@ inline Value C(std::vector<std::pair<std::string, Value>> entries) {
   return Value::FromContext(std::move(c));
 }
 
-inline Value CallIn(EvalContext& ctx, std::string_view name, std::vector<Value> args) {
+// The built-in called `name`, or null with a test failure naming it.
+inline const Function* Builtin(std::string_view name) {
   const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->Call(args, ctx);
+  if (!f) ADD_FAILURE() << "no built-in " << name;
+  return f ? f->get() : nullptr;
+}
+inline Value CallIn(EvalContext& ctx, std::string_view name, std::vector<Value> args) {
+  const Function* f = Builtin(name);
+  return f ? f->Call(args, ctx) : Value();
 }
 inline Value Call(std::string_view name, std::vector<Value> args) {
   EvalContext ctx;
@@ -44,12 +46,8 @@ inline Value Call(std::string_view name, std::vector<Value> args) {
 }
 inline Value Named(std::string_view name, std::vector<std::pair<std::string, Value>> args) {
   EvalContext ctx;
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->CallNamed(args, ctx);
+  const Function* f = Builtin(name);
+  return f ? f->CallNamed(args, ctx) : Value();
 }
 // True when the call gives null AND records an error diagnostic.
 inline bool IsError(std::string_view name, std::vector<Value> args) {
@@ -59,6 +57,28 @@ inline bool IsError(std::string_view name, std::vector<Value> args) {
   for (const auto& d : ctx.diagnostics()) has_error = has_error || d.severity == Diagnostic::Severity::kError;
   return v.is_null() && has_error;
 }
+
+// Temporal values for the date and time built-in tests.
+inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
+inline Value DateOf(int64_t y, int m, int d) { return Value::FromDate(DateFromCivil(y, m, d)); }
+inline Time LocalTime(int h, int m, int s, int64_t nanos = 0) {
+  Time t;
+  t.nanos = ((h * 60LL + m) * 60 + s) * kNanosPerSecond + nanos;
+  return t;
+}
+inline Time WithOffset(Time t, int32_t offset) {
+  t.kind = ZoneKind::kOffset;
+  t.offset_seconds = offset;
+  return t;
+}
+// The time in an IANA zone; a failure when the zone is unknown.
+inline Time WithZone(Time t, const char* zone) {
+  t.kind = ZoneKind::kZone;
+  t.zone = FindZone(zone);
+  EXPECT_NE(t.zone, nullptr) << zone;
+  return t;
+}
+inline Value DateTimeOf(int64_t y, int m, int d, Time t) { return Value::FromDateTime(DateTime{DateFromCivil(y, m, d), t}); }
 
 // A FEEL function value backed by a C++ lambda (for sort's precedes, list replace's match).
 class LambdaFunction final : public Function {

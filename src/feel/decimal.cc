@@ -420,15 +420,22 @@ std::optional<Decimal> Decimal::FromDouble(double v) {
   return FromString(std::string_view(buf, static_cast<size_t>(res.ptr - buf)));
 }
 
-std::string Decimal::ToString() const {
-  if (coefficient_ == 0) return "0";
-  char digits[40];
+namespace {
+// The decimal digits of c, least significant first; returns how many (a 128-bit value has ≤ 39).
+int ReversedDigits(Uint128 c, char (&digits)[40]) {
   int n = 0;
-  Uint128 c = coefficient_;
   while (c != 0) {
     digits[n++] = static_cast<char>('0' + static_cast<int>(c % 10));
     c /= 10;
   }
+  return n;
+}
+}  // namespace
+
+std::string Decimal::ToString() const {
+  if (coefficient_ == 0) return "0";
+  char digits[40];
+  int n = ReversedDigits(coefficient_, digits);
   std::string out;
   const int64_t e = exponent_;
   out.reserve(static_cast<size_t>(n + (e > 0 ? e : -e) + 3));
@@ -455,12 +462,7 @@ double Decimal::ToDouble() const {
   char* p = buf;
   if (negative_) *p++ = '-';
   char digits[40];
-  int n = 0;
-  Uint128 c = coefficient_;
-  while (c != 0) {
-    digits[n++] = static_cast<char>('0' + static_cast<int>(c % 10));
-    c /= 10;
-  }
+  int n = ReversedDigits(coefficient_, digits);
   while (n > 0) *p++ = digits[--n];
   *p++ = 'e';
   p = std::to_chars(p, buf + sizeof buf, exponent_).ptr;

@@ -52,9 +52,8 @@ class Parser {
     for (size_t i = 0; i < scope.names().size(); ++i) AddKnown(scope.names()[i]);
   }
 
-  tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionRoot() {
-    auto root = std::make_shared<Root>();
-    root->body = ParseExpression();
+  // The whole text must have been read: anything left is an error at its first token.
+  tl::expected<std::shared_ptr<const Root>, Diagnostic> Finish(std::shared_ptr<Root> root) {
     if (!error_) {
       Token t = Peek();
       if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
@@ -64,6 +63,12 @@ class Parser {
     return root;
   }
 
+  tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseExpressionRoot() {
+    auto root = std::make_shared<Root>();
+    root->body = ParseExpression();
+    return Finish(std::move(root));
+  }
+
   tl::expected<std::shared_ptr<const Root>, Diagnostic> ParseUnaryTestsRoot() {
     auto root = std::make_shared<Root>();
     PushScope();
@@ -71,13 +76,7 @@ class Parser {
     root->input_slot = input_slot_;
     in_unary_tests_ = true;
     root->body = ParseUnaryTests();
-    if (!error_) {
-      Token t = Peek();
-      if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
-    }
-    if (error_) return tl::unexpected(MakeDiagnostic());
-    root->locals = max_locals_;
-    return root;
+    return Finish(std::move(root));
   }
 
  private:
@@ -562,33 +561,23 @@ class Parser {
     return best;
   }
 
-  NodePtr ParseDisjunction() {
-    NodePtr lhs = ParseConjunction();
+  // operand (word operand)*, folded to the left: `or` over conjunctions, `and` over comparisons.
+  template <class Node>
+  NodePtr ParseLeftChain(std::string_view word, NodePtr (Parser::*operand)()) {
+    NodePtr lhs = (this->*operand)();
     int added = 0;
-    while (!error_ && PeekWord("or") && ChainStep(added)) {
+    while (!error_ && PeekWord(word) && ChainStep(added)) {
       size_t start = Next().start;
-      auto n = Make<OrNode>(start);
+      auto n = Make<Node>(start);
       n->lhs = lhs;
-      n->rhs = ParseConjunction();
+      n->rhs = (this->*operand)();
       lhs = n;
     }
     depth_ -= added;
     return lhs;
   }
-
-  NodePtr ParseConjunction() {
-    NodePtr lhs = ParseComparison();
-    int added = 0;
-    while (!error_ && PeekWord("and") && ChainStep(added)) {
-      size_t start = Next().start;
-      auto n = Make<AndNode>(start);
-      n->lhs = lhs;
-      n->rhs = ParseComparison();
-      lhs = n;
-    }
-    depth_ -= added;
-    return lhs;
-  }
+  NodePtr ParseDisjunction() { return ParseLeftChain<OrNode>("or", &Parser::ParseConjunction); }
+  NodePtr ParseConjunction() { return ParseLeftChain<AndNode>("and", &Parser::ParseComparison); }
 
   std::optional<BinaryOp> PeekComparison() const {
     Token t = Peek();

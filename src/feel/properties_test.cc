@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 
 #include "feel/builtins.h"
+#include "feel/builtins_test_util.h"
 
 namespace zebra::feel {
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
+using testing::DateOf;
+using testing::DateTimeOf;
+using testing::WithOffset;
+using testing::WithZone;
 
 Value Prop(const Value& v, std::string_view name) {
   EvalContext ctx;
@@ -21,19 +25,7 @@ void ExpectNumber(const Value& v, std::string_view expected) {
   EXPECT_EQ(v.number(), *Decimal::FromString(expected)) << v.number().ToString();
 }
 
-Time TimeOf(int h, int m, int s, int64_t nanos = 0) {
-  Time t;
-  t.nanos = ((h * 60LL + m) * 60 + s) * kNanosPerSecond + nanos;
-  return t;
-}
-Time WithOffset(Time t, int32_t offset) {
-  t.kind = ZoneKind::kOffset;
-  t.offset_seconds = offset;
-  return t;
-}
-
-Value DateOf(int64_t y, int m, int d) { return Value::FromDate(DateFromCivil(y, m, d)); }
-Value DateTimeOf(int64_t y, int m, int d, Time t) { return Value::FromDateTime(DateTime{DateFromCivil(y, m, d), t}); }
+Time TimeOf(int h, int m, int s, int64_t nanos = 0) { return testing::LocalTime(h, m, s, nanos); }
 
 // ---- date ------------------------------------------------------------------------------------
 
@@ -90,10 +82,7 @@ TEST(PropertiesTime, TimeOffset) {
 
 // DMN 1.5 Table 65: timezone is the IANA id, null without one.
 TEST(PropertiesTime, Timezone) {
-  Time t = TimeOf(10, 30, 0);
-  t.kind = ZoneKind::kZone;
-  t.zone = FindZone("Europe/Paris");
-  ASSERT_NE(t.zone, nullptr);
+  Time t = WithZone(TimeOf(10, 30, 0), "Europe/Paris");
   Value v = Prop(Value::FromTime(t), "timezone");
   ASSERT_TRUE(v.is(Type::kString));
   EXPECT_EQ(v.string(), "Europe/Paris");
@@ -133,10 +122,7 @@ TEST(PropertiesDateTime, OffsetAndZone) {
   EXPECT_EQ(v.days_time().seconds, 5 * 3600);
   EXPECT_TRUE(Prop(DateTimeOf(2018, 12, 10, TimeOf(10, 30, 0)), "time offset").is_null());
   EXPECT_TRUE(Prop(DateTimeOf(2018, 12, 10, TimeOf(10, 30, 0)), "timezone").is_null());
-  Time utc = TimeOf(10, 30, 0);
-  utc.kind = ZoneKind::kZone;
-  utc.zone = FindZone("Etc/UTC");
-  ASSERT_NE(utc.zone, nullptr);
+  Time utc = WithZone(TimeOf(10, 30, 0), "Etc/UTC");
   Value z = Prop(DateTimeOf(2018, 12, 10, utc), "timezone");
   ASSERT_TRUE(z.is(Type::kString));
   EXPECT_EQ(z.string(), "Etc/UTC");
@@ -145,10 +131,7 @@ TEST(PropertiesDateTime, OffsetAndZone) {
 // DMN 1.5 Table 65: a zone id resolves to its offset at that date (Paris is +01:00 in winter
 // and +02:00 in summer).
 TEST(PropertiesDateTime, ZoneOffsetDependsOnDate) {
-  Time t = TimeOf(12, 0, 0);
-  t.kind = ZoneKind::kZone;
-  t.zone = FindZone("Europe/Paris");
-  ASSERT_NE(t.zone, nullptr);
+  Time t = WithZone(TimeOf(12, 0, 0), "Europe/Paris");
   Value winter = Prop(DateTimeOf(2018, 12, 10, t), "time offset");
   ASSERT_TRUE(winter.is(Type::kDaysTimeDuration));
   EXPECT_EQ(winter.days_time().seconds, 3600);

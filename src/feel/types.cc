@@ -69,17 +69,10 @@ struct TypeParser {
         {"Any", K::kAny},
         {"Null", K::kNull},
     };
-    if (EatWord("list")) {
-      t.kind = K::kList;
-      if (Eat('<')) {
-        auto e = Parse();
-        if (!e || !Eat('>')) return std::nullopt;
-        t.element = std::make_shared<TypeSpec>(std::move(*e));
-      }
-      return t;
-    }
-    if (EatWord("range")) {
-      t.kind = K::kRange;
+    // list<T> and range<T>: an optional element type in angle brackets.
+    for (auto [word, kind] : {std::pair{"list", K::kList}, std::pair{"range", K::kRange}}) {
+      if (!EatWord(word)) continue;
+      t.kind = kind;
       if (Eat('<')) {
         auto e = Parse();
         if (!e || !Eat('>')) return std::nullopt;

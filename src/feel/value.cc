@@ -197,24 +197,8 @@ bool DeepEqual(const Value& a, const Value& b) {
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case Type::kNull: return true;
-    case Type::kList: {
-      const List& x = a.list();
-      const List& y = b.list();
-      if (x.size() != y.size()) return false;
-      for (size_t i = 0; i < x.size(); ++i)
-        if (!DeepEqual(x[i], y[i])) return false;
-      return true;
-    }
-    case Type::kContext: {
-      const Context& x = a.context();
-      const Context& y = b.context();
-      if (x.size() != y.size()) return false;
-      for (const auto& [k, v] : x.entries()) {
-        const Value* o = y.Find(k);
-        if (!o || !DeepEqual(v, *o)) return false;
-      }
-      return true;
-    }
+    case Type::kList:
+    case Type::kContext: return SameMembers(a, b, DeepEqual);
     case Type::kTime: {
       // Structural: same clock reading and same offset/zone.
       const Time& x = a.time();

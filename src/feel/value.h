@@ -208,6 +208,28 @@ std::optional<bool> Equal(const Value& a, const Value& b);
 std::optional<std::strong_ordering> Compare(const Value& a, const Value& b);
 // Strict structural equality used by tests and the TCK (lists element-wise, contexts by key).
 bool DeepEqual(const Value& a, const Value& b);
+// Two lists (element-wise, in order) or two contexts (by key) whose members are all `same`; the
+// recursion shared by DeepEqual and the is() built-in, which differ only at the leaves.
+template <class Same>
+bool SameMembers(const Value& a, const Value& b, Same same) {
+  if (a.is(Type::kList) && b.is(Type::kList)) {
+    const List& x = a.list();
+    const List& y = b.list();
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!same(x[i], y[i])) return false;
+    return true;
+  }
+  if (!a.is(Type::kContext) || !b.is(Type::kContext)) return false;
+  const Context& x = a.context();
+  const Context& y = b.context();
+  if (x.size() != y.size()) return false;
+  for (const auto& [k, v] : x.entries()) {
+    const Value* other = y.Find(k);
+    if (!other || !same(v, *other)) return false;
+  }
+  return true;
+}
 
 // FEEL literal text: 3, "text", [1, 2], {a: 1}, date("2026-01-01"), null.
 std::string ToFeelLiteral(const Value& v);

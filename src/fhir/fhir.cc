@@ -1410,7 +1410,11 @@ tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle
   // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
   auto parsed = json::ParseStrict(bundle_text, json::ParseLimits{kMaxBundleBytes, kMaxDepth});
   if (!parsed) return tl::unexpected(std::vector<MapError>{{parsed.error().path, parsed.error().message}});
-  Json bundle = std::move(*parsed);
+  return MapParsedBundle(*parsed, code_tables, options);
+}
+
+tl::expected<MapResult, std::vector<MapError>> MapParsedBundle(const Json& bundle, const Json& code_tables,
+                                                               const MapOptions& options) {
   Mapper m(code_tables, options);
   try {
     return m.Run(bundle);

@@ -41,6 +41,10 @@ std::filesystem::path DefaultCodeTablesPath(const std::filesystem::path& knowled
 
 tl::expected<MapResult, std::vector<MapError>> MapBundle(std::string_view bundle_text, const Json& code_tables,
                                                          const MapOptions& options = {});
+// The same for a bundle the caller already parsed strictly, within MapBundle's limits (32 MiB,
+// 64 levels): the text is not parsed again.
+tl::expected<MapResult, std::vector<MapError>> MapParsedBundle(const Json& bundle, const Json& code_tables,
+                                                               const MapOptions& options = {});
 
 // Compares the stage group the bundle reported (report.reported, item "stage_group", latest) with
 // the group the knowledge base derived from T, N and M; adds a note saying whether they agree.

@@ -19,7 +19,7 @@ using Clock = DeadlineStream::Clock;
 // How often an idle connection checks whether the server is stopping.
 constexpr auto kStopCheckInterval = std::chrono::milliseconds(200);
 
-thread_local const DeadlineStream* t_stream = nullptr;
+thread_local DeadlineStream* t_stream = nullptr;
 
 bool AddressToText(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
   if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
@@ -169,7 +169,7 @@ void DeadlineServer::SetRequestTimeout(std::chrono::milliseconds timeout) {
   request_timeout_ = std::max(timeout, std::chrono::milliseconds(1));
 }
 
-const DeadlineStream* DeadlineServer::CurrentStream() { return t_stream; }
+DeadlineStream* DeadlineServer::CurrentStream() { return t_stream; }
 
 bool DeadlineServer::process_and_close_socket(socket_t sock) {
   using std::chrono::microseconds;

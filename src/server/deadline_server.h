@@ -46,6 +46,17 @@ class DeadlineStream final : public httplib::Stream {
   // True once a read failed because the header section was longer than allowed.
   bool HeaderTooLarge() const { return header_too_large_; }
 
+  // The transport's bookkeeping for the request being served on this connection (one at a time):
+  // when its headers had arrived and which route answered it, for the access log and metrics.
+  // It travels with the connection, so the pre-routing handler, the route handler and the logger
+  // of one request share it without per-thread state.
+  struct RequestMark {
+    Clock::time_point start{};
+    bool started = false;
+    std::string route;
+  };
+  RequestMark& Mark() { return mark_; }
+
   // Waits for the first byte of the next request (already buffered, or on the socket; end of
   // stream counts too, so that the caller's read sees it). False when `idle` or the deadline
   // passes first, on a socket error, or when `stopping()` returns true (asked every 200 ms).
@@ -79,6 +90,7 @@ class DeadlineStream final : public httplib::Stream {
   std::vector<char> buffer_;
   std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
   std::size_t end_ = 0;
+  RequestMark mark_;
 };
 
 class DeadlineServer final : public httplib::Server {
@@ -92,9 +104,9 @@ class DeadlineServer final : public httplib::Server {
   // arrive in time.
   void SetTimedOutHandler(std::function<void()> handler) { on_timed_out_ = std::move(handler); }
 
-  // The stream of the connection this thread is serving, or nullptr (for the error handler,
-  // which runs on the same worker thread).
-  static const DeadlineStream* CurrentStream();
+  // The stream of the connection this thread is serving, or nullptr (for the handlers and the
+  // logger, which cpp-httplib runs on the same worker thread without a connection argument).
+  static DeadlineStream* CurrentStream();
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -341,6 +341,22 @@ TEST_F(ServerTest, EvaluateInArabic) {
   EXPECT_EQ(Call("POST", "/v1/evaluate?lang=fr", DemoCase(), viewer_).status, 400);
 }
 
+// ?trials=all (issue 23): also the studies a known fact rules out, as `zebra evaluate --trials all`.
+TEST_F(ServerTest, EvaluateWithAllTrials) {
+  Json plain = Call("POST", "/v1/evaluate", DemoCase(), viewer_).JsonBody();
+  Reply all = Call("POST", "/v1/evaluate?trials=all", DemoCase(), viewer_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  Json a = all.JsonBody();
+  EXPECT_FALSE(plain.contains("trials_excluded"));
+  ASSERT_TRUE(a.contains("trials_excluded"));
+  EXPECT_EQ(a["trials_excluded"].size(), a["trials_registry"]["excluded"].get<size_t>());
+  for (const auto& t : a["trials_excluded"]) EXPECT_FALSE(t["reasons"].empty()) << t.dump();
+  EXPECT_EQ(a["trials"], plain["trials"]);
+  Reply bad = Call("POST", "/v1/evaluate?trials=some", DemoCase(), viewer_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.JsonBody()["errors"][0]["path"], "trials") << bad.body;
+}
+
 TEST_F(ServerTest, EvaluateFhirBundleAsTheCliDoes) {
   std::string bundle = ReadFile(kSource / "tests" / "fhir" / "colon-g2-resected.bundle.json");
   ASSERT_FALSE(bundle.empty());

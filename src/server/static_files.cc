@@ -1,6 +1,10 @@
 #include "server/static_files.h"
 
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
 #include <cctype>
 #include <system_error>
 
@@ -54,6 +58,72 @@ std::optional<fs::path> StaticFileUnder(const fs::path& root, std::string_view r
   if (!IsUnder(real_file, real_root)) return std::nullopt;  // a symlink out of the web root
   if (!fs::is_regular_file(real_file, ec)) return fs::path();
   return real_file;
+}
+
+namespace {
+
+bool ReadFile(const fs::path& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+std::string MimeType(const fs::path& path) {
+  static const std::map<std::string, std::string> kTypes = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+      {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".woff", "font/woff"},
+      {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"}, {".webmanifest", "application/manifest+json"}};
+  auto it = kTypes.find(path.extension().string());
+  return it == kTypes.end() ? "application/octet-stream" : it->second;
+}
+
+constexpr const char* kPlaceholderPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Zebra</title></head>
+<body><h1>Zebra</h1>
+<p>The web application is not built yet (web/dist is missing). The REST API is available under
+<a href="/v1/openapi.json">/v1</a>.</p>
+<p>Zebra supports the care team; it does not replace clinical judgement.</p></body></html>
+)";
+
+api::Response ServeWebFile(const fs::path& root, const api::Request& req) {
+  const std::string& path = req.path;
+  if (path == "/v1" || path.rfind("/v1/", 0) == 0 || path.rfind("/cds-services", 0) == 0)
+    return api::Problem(404, "not-found", "Not found", "no such resource");
+  auto file = StaticFileUnder(root, req.target, path);
+  // A path that could leave the web root is refused, not answered with the application page:
+  // nothing about the file system shows through.
+  if (!file) return api::Problem(404, "not-found", "Not found", "no such resource");
+  api::Response res;
+  if (!file->empty()) {
+    std::string content;
+    if (ReadFile(*file, content)) {
+      res.SetContent(std::move(content), MimeType(*file));
+      // Built assets carry content hashes in their names; index.html must be revalidated.
+      res.SetHeader("Cache-Control",
+                    path.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+      return res;
+    }
+  }
+  // Client-side routes fall back to the application's index.html.
+  std::string index;
+  if (ReadFile(root / "index.html", index)) {
+    res.SetHeader("Cache-Control", "no-cache");
+    res.SetContent(std::move(index), "text/html; charset=utf-8");
+    return res;
+  }
+  res.SetContent(kPlaceholderPage, "text/html; charset=utf-8");
+  return res;
+}
+
+}  // namespace
+
+api::Handler WebAppHandler(fs::path root) {
+  return [root = std::move(root)](const api::Request& req, api::Services&) { return ServeWebFile(root, req); };
 }
 
 }  // namespace zebra::server

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "api/api.h"
+
 namespace zebra::server {
 
 // `raw_target` is the request target as sent (percent-encoded, with any query); `decoded_path`
@@ -17,5 +19,10 @@ namespace zebra::server {
 //   otherwise    the canonical path of a regular file under the web root.
 std::optional<std::filesystem::path> StaticFileUnder(const std::filesystem::path& root, std::string_view raw_target,
                                                      std::string_view decoded_path);
+
+// The web application (GET outside /v1 and /cds-services): files under `root` with their media
+// types and cache policy, index.html for client-side routes, a placeholder page when the web app
+// is not built. The router's fallback.
+api::Handler WebAppHandler(std::filesystem::path root);
 
 }  // namespace zebra::server

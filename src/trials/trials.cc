@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -151,6 +152,10 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
   for (const char* key : {"option_count", "option_none", "patient_sentence", "stale", "not_encoded_matched",
                           "not_encoded_to_check", "not_recruiting"})
     if (Str(r->texts_, key).empty()) errors.push_back({std::string("trials/texts.json: ") + key, "a text is required"});
+  // Patient texts in every handout language besides English (house rule: English and Arabic).
+  for (const char* lang : {"ar"})
+    if (!r->texts_.contains(lang) || Str(r->texts_[lang], "patient_sentence").empty())
+      errors.push_back({std::string("trials/texts.json: ") + lang + ".patient_sentence", "a text is required"});
 
   feel::Scope scope;
   for (const char* name : kCaseNames) {
@@ -172,7 +177,7 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
     }
     scope.Declare(name);
     r->scope_names_.push_back(name);
-    r->facts_.push_back({name, std::move(*expr)});
+    r->facts_.push_back({name, std::move(*expr), text});
   }
 
   const Json& studies = registry.is_object() && registry.contains("studies") ? registry["studies"] : Json();
@@ -223,6 +228,7 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
           continue;
         }
         crit.test = std::move(*expr);
+        crit.source = test;
         study.criteria.push_back(std::move(crit));
       }
       if (t.contains("to_check") && t["to_check"].is_array())
@@ -241,6 +247,97 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
 
 int Registry::encoded_count() const {
   return static_cast<int>(std::count_if(studies_.begin(), studies_.end(), [](const Study& s) { return s.encoded; }));
+}
+
+int Registry::criteria_count() const {
+  size_t n = 0;
+  for (const auto& s : studies_) n += s.criteria.size();
+  return static_cast<int>(n);
+}
+
+// ---- kb check --------------------------------------------------------------------------------
+
+namespace {
+
+// Every object path of the case schema ("tumor", "tumor.sstr_imaging", "tumor.sstr_imaging.result")
+// with the values it allows (its enum, or its items' enum for a list of strings; empty: any).
+void SchemaPaths(const Json& schema, const std::string& prefix, std::map<std::string, std::set<std::string>>& out) {
+  if (!schema.is_object()) return;
+  std::set<std::string> allowed;
+  const Json& values = schema.contains("enum") ? schema["enum"]
+                       : schema.contains("items") && schema["items"].is_object() && schema["items"].contains("enum")
+                           ? schema["items"]["enum"]
+                           : Json();
+  if (values.is_array())
+    for (const auto& v : values)
+      if (v.is_string()) allowed.insert(v.get<std::string>());
+  if (!prefix.empty()) out[prefix] = std::move(allowed);
+  if (schema.contains("properties") && schema["properties"].is_object())
+    for (const auto& [key, sub] : schema["properties"].items())
+      SchemaPaths(sub, prefix.empty() ? key : prefix + "." + key, out);
+}
+
+// The FEEL text with string literals blanked (same length), so a path inside a string is not read.
+std::string BlankStrings(std::string text) {
+  bool in = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in = !in;
+    else if (in) text[i] = ' ';
+  }
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::string> Registry::Check(const Json& case_schema) const {
+  std::vector<std::string> out;
+  std::map<std::string, std::set<std::string>> paths;
+  SchemaPaths(case_schema, "", paths);
+  // The recommendation's classification, which criteria may read besides the case.
+  static const std::set<std::string> kClassification = {"category", "grade", "basis"};
+  static const std::regex kPath(R"(\b(patient|tumor|history|planned_procedure|classification)((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+  static const std::regex kCompare(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:=|!=)\s*"([^"]*)")re");
+  static const std::regex kIn(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s+in\s*[\(\[]([^\)\]]*)[\)\]])re");
+  static const std::regex kString(R"re("([^"]*)")re");
+  auto check_text = [&](const std::string& where, const std::string& feel) {
+    const std::string plain = BlankStrings(feel);
+    for (std::sregex_iterator it(plain.begin(), plain.end(), kPath), end; it != end; ++it) {
+      const std::string head = (*it)[1], rest = (*it)[2];
+      const std::string path = head + rest;
+      if (head == "classification") {
+        if (!kClassification.count(rest.substr(1, rest.find('.', 1) - 1)))
+          out.push_back(where + ": '" + path + "' is not a field of the classification");
+      } else if (!paths.count(path)) {
+        out.push_back(where + ": '" + path + "' is not a case field (schema/case.schema.json)");
+      }
+    }
+    auto value_ok = [&](const std::string& path, const std::string& value) {
+      auto p = paths.find(path);
+      if (p != paths.end() && !p->second.empty() && !p->second.count(value))
+        out.push_back(where + ": '" + value + "' is not an allowed value of " + path);
+    };
+    for (std::sregex_iterator it(feel.begin(), feel.end(), kCompare), end; it != end; ++it) value_ok((*it)[1], (*it)[2]);
+    for (std::sregex_iterator it(feel.begin(), feel.end(), kIn), end; it != end; ++it) {
+      const std::string path = (*it)[1], list = (*it)[2];
+      for (std::sregex_iterator s(list.begin(), list.end(), kString), e; s != e; ++s) value_ok(path, (*s)[1]);
+    }
+  };
+  for (const auto& f : facts_) check_text("trials/criteria.json: facts." + f.name, f.source);
+  // Decidability: on an empty case (no patient, tumor or history) every test must be null.
+  std::vector<Value> slots(scope_names_.size());
+  feel::EvalContext ctx;
+  for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+  for (const auto& s : studies_)
+    for (const auto& c : s.criteria) {
+      const std::string where = "trials/criteria.json: trials." + s.nct_id + " criterion " + c.id;
+      check_text(where, c.source);
+      Value v = c.test.Evaluate(slots, ctx);
+      if (v.is(Type::kBoolean))
+        out.push_back(where + ": decides without case data (" + std::string(v.boolean() ? "true" : "false") +
+                      " on an empty case); a test must give null when the case does not say, or the criterion "
+                      "belongs under to_check");
+    }
+  return out;
 }
 
 // ---- matching --------------------------------------------------------------------------------
@@ -336,9 +433,13 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   if (!fitting.empty() && recommendation.contains("patient_summary") && recommendation["patient_summary"].is_object()) {
     Json& ps = recommendation["patient_summary"];
     if (ps.contains("text") && ps["text"].is_string()) {
+      // The sentence in the summary's language (texts.json keeps the translations under the language code).
+      const std::string lang = ps.value("lang", "en");
+      const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string text = ps["text"].get<std::string>();
-      text += (text.empty() ? "" : " ") + Fill(Counted(texts_, "patient_sentence", fitting.size()), {{"n", n}});
-      ps["reading_grade"] = std::round(clinical::FleschKincaidGrade(text) * 10.0) / 10.0;
+      text += (text.empty() ? "" : " ") + Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
+      // The reading grade is an English measure (null for other languages).
+      if (lang == "en") ps["reading_grade"] = std::round(clinical::FleschKincaidGrade(text) * 10.0) / 10.0;
       ps["text"] = std::move(text);
     }
   }

@@ -43,11 +43,13 @@ struct Criterion {
   std::string text;                // the requirement in words: "Ki-67 between 15 and 55 %"
   std::vector<std::string> needs;  // case fields (or facts) the test reads; absent: to check
   feel::CompiledExpression test;
+  std::string source;  // the FEEL text of the test
 };
 
 struct Fact {
   std::string name;
   feel::CompiledExpression expr;
+  std::string source;  // the FEEL text
 };
 
 struct Study {
@@ -80,6 +82,15 @@ class Registry {
 
   // `zebra trials list` as text.
   std::string ListText(const std::string& today) const;
+
+  // `zebra kb check` of the registry beyond what Load checks (NCT ids, uniqueness, dates, FEEL):
+  // every case field a criterion or fact names exists in `case_schema`, every string compared
+  // with a field is one of its allowed values, and no criterion decides without case data (on an
+  // empty case a test must give null, "to check", never true or false: that would be a guess).
+  // Returns the problems, each naming the file and the criterion.
+  std::vector<std::string> Check(const Json& case_schema) const;
+  // Structured criteria over all studies.
+  int criteria_count() const;
 
  private:
   Registry() = default;

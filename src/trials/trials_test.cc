@@ -56,6 +56,13 @@ TEST(TrialsSnapshot, ShipsTwentyRecruitingStudiesWithSources) {
     EXPECT_TRUE(std::regex_match(s.nct_id, nct)) << s.nct_id;
     EXPECT_FALSE(s.record.value("source", "").empty()) << s.nct_id << " needs the source it came from";
     EXPECT_FALSE(s.record.value("status_note", "").empty()) << s.nct_id << " needs where its status was seen";
+    // Each entry records when and where its status was last checked (a snapshot date is moved only
+    // on verified evidence, so an unverified entry keeps its old date and stays flagged as stale).
+    const Json v = s.record.value("verification", Json::object());
+    EXPECT_EQ(v.value("checked_on", "").size(), 10u) << s.nct_id << " needs verification.checked_on";
+    EXPECT_FALSE(v.value("where", Json::array()).empty()) << s.nct_id << " needs verification.where";
+    EXPECT_FALSE(v.value("found", "").empty()) << s.nct_id << " needs verification.found";
+    EXPECT_LE(s.snapshot_date, v.value("checked_on", "")) << s.nct_id << ": evidence cannot postdate the check";
     const std::string status = s.record.value("status", "");
     if (status == "recruiting" || status == "not_yet_recruiting") ++open;
   }
@@ -183,6 +190,55 @@ TEST(TrialsRegistry, BadCriteriaGiveLocatedErrors) {
   for (const auto& e : loaded.error()) all += e.path + "\n";
   EXPECT_NE(all.find("trials.NCT04919226.criteria[0].test"), std::string::npos) << all;
   EXPECT_NE(all.find("trials.NCT00000000"), std::string::npos) << all;
+}
+
+// kb check of the registry: the shipped criteria are clean; a field the schema lacks, a value the
+// field does not allow and a test that decides on an empty case are each reported with the criterion.
+TEST(TrialsRegistry, KbCheckFindsUnknownFieldsValuesAndGuesses) {
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  auto shipped = Shipped();
+  ASSERT_TRUE(shipped);
+  for (const auto& e : shipped->Check((*kb)->case_schema)) ADD_FAILURE() << e;
+  Scratch k;
+  Json criteria = Json::parse(Read(k.dir / "trials/criteria.json"));
+  Json& list = criteria["trials"]["NCT04919226"]["criteria"];
+  list.push_back({{"id", "nofield"}, {"text", "x"}, {"test", "tumor.ki67 >= 15"}});
+  list.push_back({{"id", "novalue"}, {"text", "x"}, {"test", "if tumor.primary_site = null then null else tumor.primary_site = \"pancreatic\""}});
+  list.push_back({{"id", "novalue_in"}, {"text", "x"}, {"test", "if tumor.primary_site = null then null else tumor.primary_site in (\"lung\", \"bowel\")"}});
+  list.push_back({{"id", "guess"}, {"text", "not pregnant"}, {"test", "patient.pregnant != true"}});
+  list.push_back({{"id", "fine"}, {"text", "female"}, {"test", "if patient.sex = null then null else patient.sex = \"female\""}});
+  std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2);
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_TRUE(loaded);
+  std::string all;
+  for (const auto& e : (*loaded)->Check((*kb)->case_schema)) all += e + "\n";
+  EXPECT_NE(all.find("criterion nofield: 'tumor.ki67' is not a case field"), std::string::npos) << all;
+  EXPECT_NE(all.find("criterion novalue: 'pancreatic' is not an allowed value of tumor.primary_site"), std::string::npos) << all;
+  EXPECT_NE(all.find("criterion novalue_in: 'bowel' is not an allowed value of tumor.primary_site"), std::string::npos) << all;
+  EXPECT_EQ(all.find("'lung' is not"), std::string::npos) << all;
+  EXPECT_NE(all.find("criterion guess: decides without case data (true on an empty case)"), std::string::npos) << all;
+  EXPECT_EQ(all.find("criterion fine"), std::string::npos) << all;
+}
+
+// The patient reads the trial sentence in the summary's language: Arabic in an Arabic summary (no
+// English reading grade), English otherwise.
+TEST(TrialsPatientSentence, FollowsTheSummaryLanguage) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  Json c = Json::parse(R"({"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"}})");
+  Json ar = {{"patient_summary", {{"lang", "ar"}, {"text", "نص."}, {"reading_grade", nullptr}}}};
+  reg->Annotate(c, ar, "2026-12-06", false);
+  ASSERT_FALSE(ar["trials"].empty());
+  const std::string ar_text = ar["patient_summary"]["text"].get<std::string>();
+  const std::string ar_sentence = reg->texts()["ar"][ar["trials"].size() == 1 ? "patient_sentence_one" : "patient_sentence"];
+  EXPECT_NE(ar_text.find(ar_sentence.substr(0, ar_sentence.find('{'))), std::string::npos) << ar_text;
+  EXPECT_EQ(ar_text.find("research stud"), std::string::npos) << ar_text;
+  EXPECT_TRUE(ar["patient_summary"]["reading_grade"].is_null());
+  Json en = {{"patient_summary", {{"lang", "en"}, {"text", "Text."}, {"reading_grade", 5.0}}}};
+  reg->Annotate(c, en, "2026-12-06", false);
+  EXPECT_NE(en["patient_summary"]["text"].get<std::string>().find("research stud"), std::string::npos);
+  EXPECT_TRUE(en["patient_summary"]["reading_grade"].is_number());
 }
 
 // tests/trials/vignettes/*.json: a case evaluated by the knowledge base, then matched against the

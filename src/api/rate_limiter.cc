@@ -1,9 +1,9 @@
-#include "server/rate_limiter.h"
+#include "api/rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace zebra::server {
+namespace zebra::api {
 
 RateLimiter::RateLimiter(int per_minute)
     : capacity_(per_minute > 0 ? per_minute : 0), per_second_(per_minute > 0 ? per_minute / 60.0 : 0) {}
@@ -25,4 +25,4 @@ std::int64_t RateLimiter::Take(const std::string& key, Clock::time_point now) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((1 - b.tokens) / per_second_)));
 }
 
-}  // namespace zebra::server
+}  // namespace zebra::api

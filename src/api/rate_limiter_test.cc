@@ -1,8 +1,8 @@
-#include "server/rate_limiter.h"
+#include "api/rate_limiter.h"
 
 #include <gtest/gtest.h>
 
-namespace zebra::server {
+namespace zebra::api {
 namespace {
 
 using std::chrono::seconds;
@@ -34,4 +34,4 @@ TEST(RateLimiter, ZeroMeansUnlimited) {
 }
 
 }  // namespace
-}  // namespace zebra::server
+}  // namespace zebra::api

@@ -1,5 +1,5 @@
-// CDS Hooks 2.0 services (https://cds-hooks.hl7.org/2.0/) as a request -> response layer; the
-// HTTP server only routes to these functions.
+// CDS Hooks 2.0 services (https://cds-hooks.hl7.org/2.0/) as a request -> response layer, without
+// HTTP: the routes (HandleCdsService, ... in api/handlers.h) only add CORS and call these functions.
 //
 //  - net-tumor-board (hook patient-view): case-readiness card (what the board still needs),
 //    options-summary card, one card per critical or warning alert.
@@ -28,17 +28,12 @@
 
 #include <tl/expected.hpp>
 
+#include "api/api.h"
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
-namespace zebra::server {
-
-struct HttpResult {
-  int status = 200;
-  std::string content_type;  // empty when body is empty
-  std::string body;
-};
+namespace zebra::api {
 
 // GET of a FHIR URL with a bearer token: the response body, or why it failed.
 using FhirGetFn = std::function<tl::expected<std::string, std::string>(const std::string& url, const std::string& token)>;
@@ -49,7 +44,9 @@ struct CdsContext {
   auth::JwtVerifier* verifier = nullptr;  // null: insecure dev mode, no authentication
   std::string service_url;                // e.g. https://zebra.example.org (no trailing slash)
   std::int64_t now_unix = 0;
-  // Optional: replaces the built-in cpp-httplib FHIR client (tests).
+  // The HTTP client that fetches from fhirServer (Services::fhir_fetch, the transport's).
+  FhirFetchFn fhir_fetch;
+  // Optional: replaces fhir_fetch (tests).
   FhirGetFn fhir_get;
   // With SMART App Launch configured: {service_url}/smart/launch; every card then also links there
   // (a CDS Hooks 2.0 link of type "smart", to which the EHR adds iss and launch).
@@ -64,15 +61,11 @@ std::string CdsDiscoveryJson();
 
 // POST /cds-services/{service_id}. 200 {"cards": [...]}; 400 problem (bad request, the field
 // named); 401 bare; 404 unknown service; 412 when the data is neither prefetched nor fetchable.
-HttpResult HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
+Response HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
                          std::string_view body);
 
 // POST /cds-services/{service_id}/feedback. 200 with an empty body once stored.
-HttpResult HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
+Response HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
                              std::string_view body);
 
-// The built-in FHIR GET (cpp-httplib, 3 s timeouts, https; http only for loopback hosts unless
-// `allow_http`), no redirects, body capped at 8 MiB.
-tl::expected<std::string, std::string> HttpFhirGet(const std::string& url, const std::string& token, bool allow_http);
-
-}  // namespace zebra::server
+}  // namespace zebra::api

@@ -1,8 +1,8 @@
-#include "server/metrics.h"
+#include "api/metrics.h"
 
 #include <fmt/format.h>
 
-namespace zebra::server {
+namespace zebra::api {
 namespace {
 
 // Label values are route templates and methods we chose ourselves, but escape anyway.
@@ -90,4 +90,4 @@ std::string Metrics::Render() const {
   return out;
 }
 
-}  // namespace zebra::server
+}  // namespace zebra::api

@@ -10,7 +10,7 @@
 #include <string>
 #include <tuple>
 
-namespace zebra::server {
+namespace zebra::api {
 
 class Metrics {
  public:
@@ -41,4 +41,4 @@ class Metrics {
   std::atomic<std::uint64_t> audit_failures_{0};
 };
 
-}  // namespace zebra::server
+}  // namespace zebra::api

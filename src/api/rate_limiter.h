@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace zebra::server {
+namespace zebra::api {
 
 class RateLimiter {
  public:
@@ -32,4 +32,4 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;  // one per principal: bounded by the user count
 };
 
-}  // namespace zebra::server
+}  // namespace zebra::api

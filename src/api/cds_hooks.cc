@@ -1,6 +1,5 @@
-#include "server/cds_hooks.h"
+#include "api/cds_hooks.h"
 
-#include <httplib.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -15,7 +14,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -27,8 +25,9 @@
 #include "json/json_parse.h"
 #include "json/json_values.h"
 #include "json/json_writer.h"
+#include "api/handlers.h"
 
-namespace zebra::server {
+namespace zebra::api {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -83,6 +82,30 @@ constexpr PrefetchDef kPrefetch[] = {
     {"medications", "MedicationStatement?patient={{context.patientId}}", "MedicationStatement", false},
     {"procedures", "Procedure?patient={{context.patientId}}", "Procedure", false},
 };
+
+bool Digits(std::string_view s) {
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// YYYY-MM-DDThh:mm:ss, optional .fraction (1 to 9 digits), then Z or +hh:mm / -hh:mm.
+bool IsRfc3339Shape(std::string_view s) {
+  if (s.size() < 20 || !Digits(s.substr(0, 4)) || s[4] != '-' || !Digits(s.substr(5, 2)) || s[7] != '-' ||
+      !Digits(s.substr(8, 2)) || s[10] != 'T' || !Digits(s.substr(11, 2)) || s[13] != ':' ||
+      !Digits(s.substr(14, 2)) || s[16] != ':' || !Digits(s.substr(17, 2)))
+    return false;
+  std::string_view rest = s.substr(19);
+  if (!rest.empty() && rest.front() == '.') {
+    std::size_t n = 1;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') ++n;
+    if (n < 2 || n > 10) return false;
+    rest.remove_prefix(n);
+  }
+  if (rest == "Z") return true;
+  return rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && Digits(rest.substr(1, 2)) && rest[3] == ':' &&
+         Digits(rest.substr(4, 2));
+}
 
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -139,11 +162,11 @@ std::string Rfc3339(std::int64_t unix) {
   return buf;
 }
 
-HttpResult JsonResult(int status, const Json& body) {
+Response JsonResult(int status, const Json& body) {
   return {status, "application/json", body.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
-HttpResult Problem(int status, std::string title, std::string path, std::string message) {
+Response CdsProblem(int status, std::string title, std::string path, std::string message) {
   Json p = Json::object();
   p["type"] = "about:blank";
   p["title"] = title;
@@ -156,15 +179,15 @@ HttpResult Problem(int status, std::string title, std::string path, std::string 
   return {status, "application/problem+json", p.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
-HttpResult BadRequest(std::string path, std::string message) {
-  return Problem(400, "Bad CDS Hooks request", std::move(path), std::move(message));
+Response BadRequest(std::string path, std::string message) {
+  return CdsProblem(400, "Bad CDS Hooks request", std::move(path), std::move(message));
 }
 
-HttpResult Unauthorized() { return {401, "", ""}; }
+Response Unauthorized() { return {401, "", ""}; }
 
-std::optional<Json> ParseBody(std::string_view body, HttpResult* error) {
+std::optional<Json> CdsParseBody(std::string_view body, Response* error) {
   if (body.size() > kMaxBodyBytes) {
-    *error = Problem(413, "Request too large", "", "the body is larger than 8 MiB");
+    *error = CdsProblem(413, "Request too large", "", "the body is larger than 8 MiB");
     return std::nullopt;
   }
   if (json::NestingDepth(body) > kMaxDepth) {
@@ -203,7 +226,7 @@ bool AudienceMatches(const Json& aud, const std::vector<std::string>& accepted) 
 }
 
 // Empty optional: authenticated (or no verifier configured).
-std::optional<HttpResult> Authenticate(const CdsContext& ctx, std::string_view service_id, bool feedback,
+std::optional<Response> Authenticate(const CdsContext& ctx, std::string_view service_id, bool feedback,
                                        std::string_view header) {
   if (!ctx.verifier) return std::nullopt;
   // Scheme is case-insensitive (RFC 7235); exactly one space before the token.
@@ -396,7 +419,7 @@ struct RequestInfo {
 };
 
 // Gathers the patient's data; an error result is the HTTP answer (412).
-tl::expected<Data, HttpResult> GatherData(const CdsContext& ctx, const RequestInfo& req) {
+tl::expected<Data, Response> GatherData(const CdsContext& ctx, const RequestInfo& req) {
   Data d;
   Json entries = Json::array();
   std::set<std::string> seen;
@@ -417,8 +440,10 @@ tl::expected<Data, HttpResult> GatherData(const CdsContext& ctx, const RequestIn
       FhirGetFn get = ctx.fhir_get;
       if (!get) {
         bool allow_http = ctx.verifier == nullptr;  // insecure dev mode only
-        get = [allow_http](const std::string& url, const std::string& token) {
-          return HttpFhirGet(url, token, allow_http);
+        get = [fetch = ctx.fhir_fetch, allow_http](const std::string& url,
+                                                   const std::string& token) -> tl::expected<std::string, std::string> {
+          if (!fetch) return tl::unexpected(std::string("no FHIR client"));
+          return fetch(url, token, allow_http);
         };
       }
       std::string base = req.fhir_server;
@@ -443,7 +468,7 @@ tl::expected<Data, HttpResult> GatherData(const CdsContext& ctx, const RequestIn
     }
     for (const auto* p : missing) {
       if (p->essential && !d.types.count(p->resource_type))
-        return tl::unexpected(Problem(412, "Precondition Failed", std::string("prefetch.") + p->key,
+        return tl::unexpected(CdsProblem(412, "Precondition Failed", std::string("prefetch.") + p->key,
                                       can_fetch ? "the data could not be fetched from fhirServer"
                                                 : "not prefetched, and no fhirServer with fhirAuthorization to fetch it"));
       if (!can_fetch)
@@ -980,7 +1005,7 @@ std::vector<Json> OrderCards(const CdsContext& ctx, const Evaluated& ev,
 
 // ---- request -> evaluation ------------------------------------------------------------------------
 
-tl::expected<Evaluated, HttpResult> EvaluateRequest(const CdsContext& ctx, const RequestInfo& req) {
+tl::expected<Evaluated, Response> EvaluateRequest(const CdsContext& ctx, const RequestInfo& req) {
   auto data = GatherData(ctx, req);
   if (!data) return tl::unexpected(data.error());
   // The bundle is read as of the moment of the call, through the same front door as every other
@@ -992,7 +1017,7 @@ tl::expected<Evaluated, HttpResult> EvaluateRequest(const CdsContext& ctx, const
   if (!evaluated) {
     const auto& e = evaluated.error().front();
     const bool mapping = e.code == "invalid-fhir-bundle" || e.code == "invalid-json";
-    return tl::unexpected(Problem(422, "FHIR data could not be mapped", "prefetch",
+    return tl::unexpected(CdsProblem(422, "FHIR data could not be mapped", "prefetch",
                                   mapping ? "the patient's FHIR data could not be read (" + e.path + ": " + e.message + ")"
                                           : "the mapped case is not valid (" + e.path + ": " + e.message + ")"));
   }
@@ -1027,15 +1052,15 @@ std::string CdsDiscoveryJson() {
   return doc.dump(2);
 }
 
-HttpResult HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
+Response HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
                          std::string_view body) {
   const ServiceDef* service = FindService(service_id);
-  if (!service) return Problem(404, "Not found", "", "no CDS service with this id");
+  if (!service) return CdsProblem(404, "Not found", "", "no CDS service with this id");
   if (auto denied = Authenticate(ctx, service_id, false, authorization_header)) return *denied;
-  if (!ctx.kb) return Problem(503, "Service unavailable", "", "no knowledge base loaded");
+  if (!ctx.kb) return CdsProblem(503, "Service unavailable", "", "no knowledge base loaded");
   try {
-    HttpResult error;
-    auto parsed = ParseBody(body, &error);
+    Response error;
+    auto parsed = CdsParseBody(body, &error);
     if (!parsed) return error;
     const Json& j = *parsed;
     const std::string* hook = StringAt(j, "hook");
@@ -1106,23 +1131,22 @@ HttpResult HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std
     return JsonResult(200, out);
   } catch (const std::exception&) {
     // Never expected: every input path above is checked. Say nothing about the request.
-    return Problem(500, "Internal error", "", "the request could not be processed");
+    return CdsProblem(500, "Internal error", "", "the request could not be processed");
   }
 }
 
-HttpResult HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
+Response HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id, std::string_view authorization_header,
                              std::string_view body) {
-  if (!FindService(service_id)) return Problem(404, "Not found", "", "no CDS service with this id");
+  if (!FindService(service_id)) return CdsProblem(404, "Not found", "", "no CDS service with this id");
   if (auto denied = Authenticate(ctx, service_id, true, authorization_header)) return *denied;
   try {
-    HttpResult error;
-    auto parsed = ParseBody(body, &error);
+    Response error;
+    auto parsed = CdsParseBody(body, &error);
     if (!parsed) return error;
     const Json& j = *parsed;
     auto fb = j.find("feedback");
     if (fb == j.end() || !fb->is_array() || fb->empty())
       return BadRequest("feedback", "required (a non-empty array)");
-    static const std::regex kTimestamp(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$)");
     for (std::size_t i = 0; i < fb->size(); ++i) {
       const Json& f = (*fb)[i];
       std::string p = "feedback[" + std::to_string(i) + "]";
@@ -1133,7 +1157,7 @@ HttpResult HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id,
       if (!outcome || (*outcome != "accepted" && *outcome != "overridden"))
         return BadRequest(p + ".outcome", "required: \"accepted\" or \"overridden\"");
       const std::string* ts = StringAt(f, "outcomeTimestamp");
-      if (!ts || !std::regex_match(*ts, kTimestamp))
+      if (!ts || !IsRfc3339Shape(*ts))
         return BadRequest(p + ".outcomeTimestamp", "required (an RFC 3339 date-time, e.g. 2025-03-14T10:05:31Z)");
       if (auto a = f.find("acceptedSuggestions"); a != f.end()) {
         if (!a->is_array()) return BadRequest(p + ".acceptedSuggestions", "must be an array");
@@ -1152,46 +1176,74 @@ HttpResult HandleCdsFeedback(const CdsContext& ctx, std::string_view service_id,
     if (ctx.store) {
       for (const auto& f : *fb) {
         auto stored = ctx.store->AddFeedback(service_id, f.dump());
-        if (!stored) return Problem(503, "Service unavailable", "", "the feedback could not be stored");
+        if (!stored) return CdsProblem(503, "Service unavailable", "", "the feedback could not be stored");
       }
     }
     return {200, "", ""};
   } catch (const std::exception&) {
-    return Problem(500, "Internal error", "", "the request could not be processed");
+    return CdsProblem(500, "Internal error", "", "the request could not be processed");
   }
 }
 
-tl::expected<std::string, std::string> HttpFhirGet(const std::string& url, const std::string& token, bool allow_http) {
-  auto u = ParseUrl(url);
-  if (!u) return tl::unexpected(std::string("not an http(s) URL"));
-  if (u->scheme == "http" && !allow_http && !auth::IsLoopbackHost(u->host))
-    return tl::unexpected(std::string("fhirServer must use https"));
-  try {
-    httplib::Client client(u->scheme + "://" + u->authority);
-    if (!client.is_valid()) return tl::unexpected(std::string("FHIR server URL not usable"));
-    client.set_connection_timeout(3);
-    client.set_read_timeout(3);
-    client.set_write_timeout(3);
-    client.set_follow_location(false);
-    client.enable_server_certificate_verification(true);
-    httplib::Headers headers{{"Accept", "application/fhir+json"}, {"Authorization", "Bearer " + token}};
-    std::string body;
-    bool too_large = false;
-    auto result = client.Get(u->path, headers, [&](const char* data, std::size_t length) {
-      if (body.size() + length > kMaxBodyBytes) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, length);
-      return true;
-    });
-    if (too_large) return tl::unexpected(std::string("FHIR response larger than 8 MiB"));
-    if (!result) return tl::unexpected("FHIR request failed: " + httplib::to_string(result.error()));
-    if (result->status != 200) return tl::unexpected("FHIR server answered HTTP " + std::to_string(result->status));
-    return body;
-  } catch (const std::exception&) {
-    return tl::unexpected(std::string("FHIR request failed"));
-  }
+// ---- routes ---------------------------------------------------------------------------------------
+
+namespace {
+
+// CDS clients call from other origins (the EHR's web app), so the services allow any origin.
+void AddCors(Response& res) {
+  res.SetHeader("Access-Control-Allow-Origin", "*");
+  res.SetHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
+  res.SetHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
 }
 
-}  // namespace zebra::server
+CdsContext Context(const Services& s) {
+  CdsContext ctx;
+  ctx.kb = s.kb.get();
+  ctx.store = s.store;
+  ctx.verifier = s.config.insecure_dev ? nullptr : s.verifier;
+  ctx.service_url = s.config.service_url;
+  ctx.smart_launch_url = s.config.smart_launch_url;
+  ctx.now_unix = s.Now();
+  ctx.fhir_fetch = s.fhir_fetch;
+  return ctx;
+}
+
+}  // namespace
+
+Response HandleCdsPreflight(const Request&, Services&) {
+  Response res;
+  AddCors(res);
+  res.status = 204;
+  return res;
+}
+
+Response HandleCdsDiscovery(const Request&, Services&) {
+  Response res;
+  AddCors(res);
+  res.SetContent(CdsDiscoveryJson(), "application/json");
+  return res;
+}
+
+Response HandleCdsService(const Request& req, Services& s) {
+  Response res;
+  if (!s.config.insecure_dev && !s.verifier) {
+    res.status = 401;  // no trusted issuers configured (--jwt-config)
+  } else {
+    res = HandleCdsHook(Context(s), req.PathParam("id"), req.Header("Authorization"), req.body);
+  }
+  AddCors(res);
+  return res;
+}
+
+Response HandleCdsFeedbackRoute(const Request& req, Services& s) {
+  Response res;
+  if (!s.config.insecure_dev && !s.verifier) {
+    res.status = 401;
+  } else {
+    res = HandleCdsFeedback(Context(s), req.PathParam("id"), req.Header("Authorization"), req.body);
+  }
+  AddCors(res);
+  return res;
+}
+
+}  // namespace zebra::api

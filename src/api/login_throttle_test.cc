@@ -1,10 +1,10 @@
-#include "server/login_throttle.h"
+#include "api/login_throttle.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace zebra::server {
+namespace zebra::api {
 namespace {
 
 using std::chrono::seconds;
@@ -116,4 +116,4 @@ TEST(LoginThrottle, LongKeysAreStoredAsDigests) {
 }
 
 }  // namespace
-}  // namespace zebra::server
+}  // namespace zebra::api

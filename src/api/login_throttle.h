@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace zebra::server {
+namespace zebra::api {
 
 class LoginThrottle {
  public:
@@ -53,4 +53,4 @@ class LoginThrottle {
   std::unordered_map<std::string, Entry> entries_;
 };
 
-}  // namespace zebra::server
+}  // namespace zebra::api

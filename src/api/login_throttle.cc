@@ -1,10 +1,10 @@
-#include "server/login_throttle.h"
+#include "api/login_throttle.h"
 
 #include <algorithm>
 
 #include "auth/auth.h"
 
-namespace zebra::server {
+namespace zebra::api {
 
 void LoginThrottle::Prune(Entry& e, Clock::time_point now) const {
   // A lock that has run out starts the key afresh; otherwise failures age out of the window.
@@ -90,4 +90,4 @@ std::size_t LoginThrottle::Size() const {
   return entries_.size();
 }
 
-}  // namespace zebra::server
+}  // namespace zebra::api

@@ -1,0 +1,349 @@
+// Stored cases: revisions, evaluations (each stored with its exact output bytes), replay,
+// tumour-board decisions and the case's audit trail. Every answer that reveals stored data is
+// audited first; when the audit entry cannot be written the answer is refused (503).
+#include <fmt/format.h>
+
+#include <string>
+
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/metrics.h"
+
+namespace zebra::api {
+namespace {
+
+constexpr std::size_t kMaxDecisionTextBytes = 20000;
+
+Json ParseStored(const std::string& text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? Json() : j;
+}
+
+Json CaseBody(const store::CaseRevision& rev) {
+  Json j = Json::object();
+  j["id"] = rev.case_id;
+  j["revision"] = rev.revision;
+  j["created_at"] = rev.created_at;
+  j["created_by"] = rev.created_by;
+  j["case"] = ParseStored(rev.case_json);
+  return j;
+}
+
+Json EvaluationBody(const store::Evaluation& e) {
+  Json j = Json::object();
+  j["id"] = e.id;
+  j["case_revision"] = e.case_revision;
+  j["knowledge_version"] = e.knowledge_version;
+  j["engine_version"] = e.engine_version;
+  j["created_at"] = e.created_at;
+  j["created_by"] = e.created_by;
+  j["recommendation"] = ParseStored(e.output_json);
+  return j;
+}
+
+// Stores the evaluation of a stored revision with its exact output bytes.
+tl::expected<store::Evaluation, std::string> EvaluateAndStore(Services& s, const store::CaseRevision& rev,
+                                                              std::string output, const std::string& actor) {
+  store::Evaluation e = NewEvaluation(s, std::move(output));
+  e.case_id = rev.case_id;
+  e.case_revision = rev.revision;
+  e.created_by = actor;
+  return s.store->AddEvaluation(e);
+}
+
+// Loads a case (latest or given revision); nullopt when absent or the store failed (the answer
+// is set on `res`).
+std::optional<store::CaseRevision> LoadCase(Response& res, const Request& req, Services& s, const std::string& id,
+                                            std::optional<int> revision) {
+  auto rev = s.store->GetCase(id, revision);
+  if (!rev) {
+    SendStoreFailure(res, req, s, rev.error());
+    return std::nullopt;
+  }
+  if (!*rev) {
+    SendProblem(res, 404, "not-found", "Not found",
+                revision ? fmt::format("case {} has no revision {}", id, *revision) : "no case with id " + id);
+    return std::nullopt;
+  }
+  return **rev;
+}
+
+// For answers that reveal stored data: no audit entry, no answer (503 instead, set on `res`).
+bool AuditOrRefuse(Response& res, const Request& req, Services& s, const std::string& action,
+                   const std::string& case_id, const std::string& detail) {
+  if (Audit(s, req.Actor(), action, case_id, detail)) return true;
+  s.metrics->RecordAuditFailure();
+  res.SetHeader("Retry-After", "30");
+  SendProblem(res, 503, "audit-unavailable", "Audit log unavailable",
+              "the access could not be recorded in the audit log, so it is refused; try again later");
+  return false;
+}
+
+// POST creates, PUT adds a revision; both evaluate the new revision in the same request.
+Response WriteCase(const Request& req, Services& s, bool create) {
+  Response res;
+  auto evaluated = EvaluateText(s, req.body, engine::InputKind::kCase);
+  if (!evaluated) return SendInputProblem(res, evaluated.error());
+  std::string id;
+  if (!create) {
+    id = req.PathParam("id");
+    if (!LoadCase(res, req, s, id, std::nullopt)) return res;
+  }
+  // Evaluated before anything is stored: the revision and its evaluation are one transaction,
+  // so a crash can never leave a revision without its evaluation.
+  store::Evaluation evaluation = NewEvaluation(s, std::move(evaluated->output));
+  auto written = create ? s.store->CreateCaseWithEvaluation(req.body, req.Actor(), evaluation)
+                        : s.store->UpdateCaseWithEvaluation(id, req.body, req.Actor(), evaluation);
+  if (!written) return SendStoreFailure(res, req, s, written.error());
+  Json out = CaseBody(written->revision);
+  out["evaluation"] = EvaluationBody(written->evaluation);
+  if (create) res.SetHeader("Location", "/v1/cases/" + written->revision.case_id);
+  return SendJson(res, create ? 201 : 200, out);
+}
+
+// "1" to "999999999".
+bool IsRevisionNumber(std::string_view text) {
+  if (text.empty() || text.size() > 9 || text[0] == '0') return false;
+  for (char c : text)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+Response HandleCreateCase(const Request& req, Services& s) { return WriteCase(req, s, true); }
+Response HandleUpdateCase(const Request& req, Services& s) { return WriteCase(req, s, false); }
+
+Response HandleListCases(const Request& req, Services& s) {
+  Response res;
+  auto list = s.store->ListCases();
+  if (!list) return SendStoreFailure(res, req, s, list.error());
+  Json cases = Json::array();
+  for (const auto& summary : *list) {
+    Json c = Json::object();
+    c["id"] = summary.case_id;
+    c["label"] = summary.label;
+    c["revision"] = summary.latest_revision;
+    c["updated_at"] = summary.updated_at;
+    c["updated_by"] = summary.updated_by;
+    c["status"] = summary.status;
+    c["last_evaluation"] = summary.last_evaluation_id
+                               ? Json{{"id", *summary.last_evaluation_id}, {"at", summary.last_evaluated_at}}
+                               : Json();
+    cases.push_back(std::move(c));
+  }
+  if (!AuditOrRefuse(res, req, s, "case.list", "", Plural(list->size(), "case"))) return res;
+  SendJson(res, 200, Json{{"cases", cases}});
+  return res;
+}
+
+Response HandleGetCase(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  std::optional<int> revision;
+  if (req.HasQuery("revision")) {
+    std::string text = req.Query("revision");
+    if (!IsRevisionNumber(text)) {
+      SendProblem(res, 400, "invalid-parameter", "Invalid parameter", "revision must be a positive integer",
+                  Json::array({Json{{"path", "revision"}, {"message", "must be a positive integer"}}}));
+      return res;
+    }
+    revision = std::stoi(text);
+  }
+  auto rev = LoadCase(res, req, s, id, revision);
+  if (!rev) return res;
+  if (!AuditOrRefuse(res, req, s, "case.read", id, "revision " + std::to_string(rev->revision))) return res;
+  SendJson(res, 200, CaseBody(*rev));
+  return res;
+}
+
+Response HandleListRevisions(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
+  auto list = s.store->ListRevisions(id);
+  if (!list) return SendStoreFailure(res, req, s, list.error());
+  Json revisions = Json::array();
+  for (const auto& r : *list)
+    revisions.push_back({{"revision", r.revision}, {"created_at", r.created_at}, {"created_by", r.created_by}});
+  if (!AuditOrRefuse(res, req, s, "case.revisions.read", id, Plural(list->size(), "revision"))) return res;
+  SendJson(res, 200, Json{{"revisions", revisions}});
+  return res;
+}
+
+Response HandleListEvaluations(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
+  auto list = s.store->ListEvaluations(id);
+  if (!list) return SendStoreFailure(res, req, s, list.error());
+  Json evaluations = Json::array();
+  for (const auto& e : *list) evaluations.push_back(EvaluationBody(e));
+  if (!AuditOrRefuse(res, req, s, "evaluation.read", id, Plural(list->size(), "evaluation"))) return res;
+  SendJson(res, 200, Json{{"evaluations", evaluations}});
+  return res;
+}
+
+Response HandleReevaluate(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  bool trials_all = false;
+  if (!ValidTrials(res, req, s, trials_all)) return res;
+  auto rev = LoadCase(res, req, s, id, std::nullopt);
+  if (!rev) return res;
+  auto evaluated = EvaluateText(s, rev->case_json, engine::InputKind::kCase, {}, false, "en", trials_all);
+  if (!evaluated) {
+    // Knowledge updates may tighten the schema; a stored case can then stop validating.
+    SendProblem(res, 409, "case-no-longer-valid", "Stored case does not validate",
+                "the latest revision does not pass the current schema; update the case", ErrorList(evaluated.error()));
+    return res;
+  }
+  auto evaluation = EvaluateAndStore(s, *rev, std::move(evaluated->output), req.Actor());
+  if (!evaluation) return SendStoreFailure(res, req, s, evaluation.error());
+  SendJson(res, 201, EvaluationBody(*evaluation));
+  return res;
+}
+
+Response HandleReplay(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  std::int64_t eid = std::stoll(req.PathParam("eid"));
+  auto stored = s.store->GetEvaluation(eid);
+  if (!stored) return SendStoreFailure(res, req, s, stored.error());
+  if (!*stored || (*stored)->case_id != id) {
+    SendProblem(res, 404, "not-found", "Not found", fmt::format("case {} has no evaluation {}", id, eid));
+    return res;
+  }
+  auto rev = LoadCase(res, req, s, id, (*stored)->case_revision);
+  if (!rev) return res;
+  auto evaluated = EvaluateText(s, rev->case_json, engine::InputKind::kCase);
+  if (!evaluated) {
+    SendProblem(res, 409, "case-no-longer-valid", "Stored case does not validate",
+                "the stored revision does not pass the current schema", ErrorList(evaluated.error()));
+    return res;
+  }
+  std::string now = std::move(evaluated->output);
+  bool identical = now == (*stored)->output_json;
+  if (!AuditOrRefuse(
+          res, req, s, "evaluation.replay", id,
+          fmt::format("evaluation {} revision {}: {}", eid, rev->revision, identical ? "identical" : "different")))
+    return res;
+  Json out = Json::object();
+  out["identical"] = identical;
+  out["stored_knowledge_version"] = (*stored)->knowledge_version;
+  out["current_knowledge_version"] = s.kb->version();
+  out["recommendation"] = ParseStored(now);
+  SendJson(res, 200, out);
+  return res;
+}
+
+Response HandleAddDecision(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  auto body = ParseBody(req.body);
+  Json errors = Json::array();
+  auto err = [&](const std::string& path, const std::string& message) {
+    errors.push_back({{"path", path}, {"message", message}});
+  };
+
+  if (!body || !body->is_object()) {
+    err("$", "must be a JSON object {\"option_id\", \"attendees\", \"notes\"}");
+  } else {
+    for (const auto& [key, value] : body->items()) {
+      if (key != "option_id" && key != "attendees" && key != "notes") err("$." + key, "is not a known field");
+    }
+    auto option = body->find("option_id");
+    if (option == body->end() || !option->is_string())
+      err("$.option_id", "is required (a catalogue option id)");
+    else if (!s.kb->HasOption(option->get<std::string>()))
+      err("$.option_id", "is not an option id of the catalogue");
+    auto attendees = body->find("attendees");
+    if (attendees == body->end() || !attendees->is_array() || attendees->empty()) {
+      err("$.attendees", "is required (a non-empty list of {role, name})");
+    } else if (attendees->size() > 100) {
+      err("$.attendees", "has more than 100 entries");
+    } else {
+      for (std::size_t i = 0; i < attendees->size(); ++i) {
+        const Json& a = (*attendees)[i];
+        std::string at = "$.attendees[" + std::to_string(i) + "]";
+        if (!a.is_object()) {
+          err(at, "must be an object {role, name}");
+          continue;
+        }
+        for (const auto& [key, value] : a.items())
+          if (key != "role" && key != "name") err(at + "." + key, "is not a known field");
+        for (const char* key : {"role", "name"}) {
+          auto it = a.find(key);
+          if (it == a.end() || !it->is_string() || it->get<std::string>().empty() ||
+              it->get<std::string>().size() > 200)
+            err(at + "." + key, "is required (1 to 200 characters)");
+        }
+      }
+    }
+    auto notes = body->find("notes");
+    if (notes != body->end() && !(notes->is_string() && notes->get<std::string>().size() <= kMaxDecisionTextBytes))
+      err("$.notes", "must be a string of at most 20000 bytes");
+  }
+  if (!errors.empty()) {
+    SendProblem(res, 400, "invalid-decision", "Invalid decision", Plural(errors.size(), "problem"), errors);
+    return res;
+  }
+  auto rev = LoadCase(res, req, s, id, std::nullopt);
+  if (!rev) return res;
+  Json decision = Json::object();
+  decision["option_id"] = (*body)["option_id"];
+  decision["attendees"] = (*body)["attendees"];
+  decision["notes"] = body->value("notes", "");
+  store::Decision d;
+  d.case_id = id;
+  d.case_revision = rev->revision;
+  d.decision_json = decision.dump();
+  d.created_by = req.Actor();
+  auto added = s.store->AddDecision(d);
+  if (!added) return SendStoreFailure(res, req, s, added.error());
+  Json out = Json::object();
+  out["id"] = added->id;
+  out["case_revision"] = added->case_revision;
+  out["created_at"] = added->created_at;
+  out["created_by"] = added->created_by;
+  out["decision"] = decision;
+  SendJson(res, 201, out);
+  return res;
+}
+
+Response HandleListDecisions(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
+  auto list = s.store->ListDecisions(id);
+  if (!list) return SendStoreFailure(res, req, s, list.error());
+  Json decisions = Json::array();
+  for (const auto& d : *list) {
+    Json j = Json::object();
+    j["id"] = d.id;
+    j["case_revision"] = d.case_revision;
+    j["created_at"] = d.created_at;
+    j["created_by"] = d.created_by;
+    j["decision"] = ParseStored(d.decision_json);
+    decisions.push_back(std::move(j));
+  }
+  if (!AuditOrRefuse(res, req, s, "decision.read", id, Plural(list->size(), "decision"))) return res;
+  SendJson(res, 200, Json{{"decisions", decisions}});
+  return res;
+}
+
+Response HandleCaseAudit(const Request& req, Services& s) {
+  Response res;
+  std::string id = req.PathParam("id");
+  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
+  auto list = s.store->ListAudit(id, 1000);
+  if (!list) return SendStoreFailure(res, req, s, list.error());
+  Json entries = Json::array();
+  for (const auto& a : *list)
+    entries.push_back({{"seq", a.seq}, {"at", a.at}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}});
+  if (!AuditOrRefuse(res, req, s, "audit.read", id, Plural(list->size(), "entry"))) return res;
+  SendJson(res, 200, Json{{"entries", entries}});
+  return res;
+}
+
+}  // namespace zebra::api
