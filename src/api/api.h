@@ -128,6 +128,8 @@ struct Config {
   int writes_per_minute = 120;
   int token_default_days = 90;
   int token_max_days = 365;
+  // {service_url}/smart/launch with --smart-config (CDS Hooks cards link there); empty: none.
+  std::string smart_launch_url;
 };
 
 // GET of a FHIR URL with a bearer token (CDS Hooks fhirServer): the body, or why it failed.

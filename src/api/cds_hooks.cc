@@ -544,6 +544,13 @@ Json BaseCard(const CdsContext& ctx, std::string summary, std::string indicator,
   link["url"] = ctx.service_url + "/";
   link["type"] = "absolute";
   c["links"] = Json::array({link});
+  if (!ctx.smart_launch_url.empty()) {
+    Json smart = Json::object();
+    smart["label"] = "Open this patient in Zebra";
+    smart["url"] = ctx.smart_launch_url;
+    smart["type"] = "smart";
+    c["links"].push_back(std::move(smart));
+  }
   return c;
 }
 
@@ -1195,6 +1202,7 @@ CdsContext Context(const Services& s) {
   ctx.store = s.store;
   ctx.verifier = s.config.insecure_dev ? nullptr : s.verifier;
   ctx.service_url = s.config.service_url;
+  ctx.smart_launch_url = s.config.smart_launch_url;
   ctx.now_unix = s.Now();
   ctx.fhir_fetch = s.fhir_fetch;
   return ctx;

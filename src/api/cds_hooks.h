@@ -48,6 +48,9 @@ struct CdsContext {
   FhirFetchFn fhir_fetch;
   // Optional: replaces fhir_fetch (tests).
   FhirGetFn fhir_get;
+  // With SMART App Launch configured: {service_url}/smart/launch; every card then also links there
+  // (a CDS Hooks 2.0 link of type "smart", to which the EHR adds iss and launch).
+  std::string smart_launch_url;
 };
 
 inline constexpr std::string_view kTumorBoardService = "net-tumor-board";

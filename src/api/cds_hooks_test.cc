@@ -156,7 +156,7 @@ void ExpectWellFormedCard(const Json& card, const std::string& patient_id) {
   EXPECT_THAT(detail, HasSubstr("Zebra knowledge base " + Kb().version()));
   ASSERT_TRUE(card["links"].is_array());
   for (const auto& l : card["links"]) {
-    EXPECT_EQ(l["type"], "absolute");
+    EXPECT_THAT(std::vector<std::string>({"absolute", "smart"}), ::testing::Contains(l["type"].get<std::string>()));
     EXPECT_EQ(l["url"].get<std::string>().rfind("https://zebra.example.org/", 0), 0u);
   }
   if (card.contains("suggestions")) {
@@ -249,6 +249,35 @@ TEST(CdsTumorBoard, SharedExampleGivesReadinessAndOptionsCards) {
   EXPECT_EQ((*trials)["indicator"], "info");
   EXPECT_THAT((*trials)["summary"].get<std::string>(), HasSubstr("in the local registry may fit"));
   EXPECT_THAT((*trials)["detail"].get<std::string>(), HasSubstr("NCT"));
+}
+
+TEST(CdsTumorBoard, CardsLinkToTheSmartLaunchWhenConfigured) {
+  const std::string request = ReadFile(kSharedExamples + "cds-patient-view-request.json");
+  auto smart_links = [](const Json& card) {
+    int n = 0;
+    for (const auto& l : card["links"]) {
+      if (l["type"] == "smart") {
+        EXPECT_EQ(l["url"], "https://zebra.example.org/smart/launch");  // the EHR adds iss and launch
+        EXPECT_TRUE(l["label"].is_string());
+        ++n;
+      }
+    }
+    return n;
+  };
+  FailingFhir fhir;
+  CdsContext plain = Ctx();
+  plain.fhir_get = fhir.Fn();
+  Json without = Cards(HandleCdsHook(plain, "net-tumor-board", "", request));
+  ASSERT_FALSE(without.empty());
+  for (const auto& card : without) EXPECT_EQ(smart_links(card), 0);
+  CdsContext ctx = plain;
+  ctx.smart_launch_url = "https://zebra.example.org/smart/launch";
+  Json with = Cards(HandleCdsHook(ctx, "net-tumor-board", "", request));
+  ASSERT_EQ(with.size(), without.size());
+  for (const auto& card : with) {
+    ExpectWellFormedCard(card, "pnet-1");
+    EXPECT_EQ(smart_links(card), 1);
+  }
 }
 
 TEST(CdsTumorBoard, CriticalAlertIsItsOwnCardFirst) {

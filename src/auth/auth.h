@@ -80,6 +80,12 @@ std::string Sha256Hex(std::string_view data);
 // Constant-time comparison for secrets.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 
+// OAuth helpers shared by OpenID Connect sign-in and SMART App Launch (src/smart).
+// RFC 7636 S256: BASE64URL(SHA256(ASCII(code_verifier))).
+std::string PkceS256Challenge(std::string_view verifier);
+// RFC 3986 percent-encoding of everything but the unreserved characters (query values, forms).
+std::string PercentEncode(std::string_view text);
+
 // Base64url (RFC 4648 §5) without padding. Decoding is strict: no '=', no characters outside the
 // alphabet, no length of 1 mod 4 and no non-zero unused trailing bits (one encoding per value).
 std::string Base64UrlEncode(std::string_view data);

@@ -220,7 +220,8 @@ tl::expected<HttpAnswer, std::string> Fetch(const HttpCall& call) {
   client.enable_server_certificate_verification(true);
   httplib::Headers headers;
   if (!call.authorization.empty()) headers.emplace("Authorization", call.authorization);
-  if (call.method == "POST") headers.emplace("Accept", "application/json");
+  if (!call.accept.empty()) headers.emplace("Accept", call.accept);
+  else if (call.method == "POST") headers.emplace("Accept", "application/json");
   std::string body;
   bool too_large = false;
   const auto receive = [&](const char* data, std::size_t length) {

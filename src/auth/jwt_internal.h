@@ -49,6 +49,7 @@ struct HttpCall {
   std::string url;
   std::string form;                // POST body
   std::string authorization;       // Authorization header value, if any
+  std::string accept;              // Accept header; empty: application/json for a POST, none for a GET
   std::size_t max_bytes = 1 << 20;
 };
 struct HttpAnswer {

@@ -50,34 +50,6 @@ bool UrlAllowed(std::string_view url, bool insecure_dev) {
   return insecure_dev && IsLoopbackHost(parts->host);
 }
 
-std::string PercentEncode(std::string_view text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string HexToBytes(std::string_view hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-    out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
-  }
-  return out;
-}
-
-// RFC 7636 S256: BASE64URL(SHA256(ASCII(code_verifier))).
-std::string PkceChallenge(std::string_view verifier) { return Base64UrlEncode(HexToBytes(Sha256Hex(verifier))); }
-
 std::string Base64(std::string_view data) {
   std::string out = Base64UrlEncode(data);
   for (char& c : out) c = c == '-' ? '+' : c == '_' ? '/' : c;
@@ -144,7 +116,7 @@ class Client final : public OidcClient {
     url += url.find('?') == std::string::npos ? '?' : '&';
     url += "response_type=code&client_id=" + PercentEncode(config_.client_id) +
            "&redirect_uri=" + PercentEncode(config_.redirect_uri) + "&scope=" + PercentEncode(scope) +
-           "&state=" + state + "&nonce=" + pending.nonce + "&code_challenge=" + PkceChallenge(pending.verifier) +
+           "&state=" + state + "&nonce=" + pending.nonce + "&code_challenge=" + PkceS256Challenge(pending.verifier) +
            "&code_challenge_method=S256";
     {
       std::lock_guard lock(mu_);

@@ -51,6 +51,9 @@ void AddServeOptions(CLI::App& app, server::ServerOptions& options, ServeExtras&
   app.add_option("--oidc-config", options.oidc_config,
                  "JSON file for OpenID Connect sign-in: {\"issuer\", \"client_id\", \"client_secret_file\", "
                  "\"redirect_uri\", \"scopes\", \"role_claim\", \"role_map\", \"username_claim\"} (README)");
+  app.add_option("--smart-config", options.smart_config,
+                 "JSON file for SMART App Launch from the EHR: {\"client_id\", \"redirect_uri\", \"issuers\": "
+                 "[FHIR base URLs], \"role\", \"write_back\"} (README)");
   app.add_option("--service-url", options.service_url, "public URL of this service, the JWT audience (default http://HOST:PORT)");
   app.add_option("--web-root", options.web_root, "folder of the built web application (default web/dist)");
   app.add_option("--threads", options.threads, "worker threads (default 4 x cores, at least 64)");

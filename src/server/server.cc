@@ -19,11 +19,13 @@
 #include "api/meetings.h"
 #include "api/metrics.h"
 #include "api/rate_limiter.h"
+#include "api/smart_routes.h"
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "server/http_transport.h"
 #include "server/openapi_doc.h"
 #include "server/static_files.h"
+#include "smart/smart.h"
 #include "store/store.h"
 
 namespace zebra::server {
@@ -49,6 +51,7 @@ struct Server::Impl {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::JwtVerifier> verifier;
   std::unique_ptr<auth::OidcClient> oidc;                         // --oidc-config
+  std::unique_ptr<smart::Launcher> smart_launcher;                // --smart-config
   std::unique_ptr<api::LoginThrottle> user_throttle;              // failed sign-ins per username
   std::unique_ptr<api::LoginThrottle> address_throttle;           // failed sign-ins per client address
   std::unique_ptr<api::RateLimiter> read_limiter, write_limiter;  // per principal
@@ -86,6 +89,7 @@ struct Server::Impl {
   // Features with routes of their own add them here, one Router::Add line each.
   void RegisterRoutes() {
     for (auto& route : api::CoreRoutes()) router.Add(std::move(route));
+    for (auto& route : api::SmartRoutes(smart_launcher.get())) router.Add(std::move(route));
     router.SetFallback(WebAppHandler(options.web_root));
   }
 
@@ -102,6 +106,7 @@ struct Server::Impl {
     c.writes_per_minute = options.writes_per_minute;
     c.token_default_days = options.token_default_days;
     c.token_max_days = options.token_max_days;
+    if (smart_launcher) c.smart_launch_url = options.service_url + "/smart/launch";
     return c;
   }
 
@@ -307,6 +312,12 @@ tl::expected<void, std::string> Server::Start() {
   Impl& s = *impl_;
   if (s.running) return tl::unexpected(std::string("already running"));
   if (auto r = s.Prepare(); !r) return r;
+  if (!s.options.smart_config.empty()) {
+    auto config = smart::LoadSmartConfig(s.options.smart_config, s.options.insecure_dev);
+    if (!config) return tl::unexpected("--smart-config: " + config.error());
+    s.smart_launcher = smart::MakeLauncher(std::move(*config), s.options.insecure_dev);
+    s.Log(fmt::format("zebra serve: SMART App Launch for {} FHIR server(s)", s.smart_launcher->Config().issuers.size()));
+  }
   s.RegisterRoutes();
   s.transport = std::make_unique<HttpTransport>(s.Transport(), s.router, s.services);
   auto bound = s.transport->Bind(s.options.host, s.options.port);

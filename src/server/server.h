@@ -32,6 +32,9 @@ struct ServerOptions {
   // auth::LoadOidcConfig file: OpenID Connect sign-in (GET /v1/oidc/login); empty: off. The
   // provider's discovery document and keys are fetched at Start().
   std::string oidc_config;
+  // smart::LoadSmartConfig file: SMART App Launch from configured EHRs (GET /smart/launch) and,
+  // with "write_back", GET /v1/cases/{id}/fhir; empty: off.
+  std::string smart_config;
   // Empty: from engine::Data() (beside the installed binary, or the source tree).
   std::string web_root;
   std::string demo_cases_dir;

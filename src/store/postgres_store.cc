@@ -551,6 +551,29 @@ ORDER BY r.created_at DESC, r.case_id)")) {
     });
   }
 
+  Result<void> AddCaseSource(std::string_view case_id, int revision, std::string_view source_json,
+                             std::string_view actor) override {
+    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
+    return History([&](pqxx::work& w) {
+      w.exec_params(
+          "INSERT INTO case_sources (case_id, case_revision, source_json, created_by, created_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          std::string(case_id), revision, std::string(source_json), std::string(actor), NowRfc3339());
+      AppendAuditTx(w, actor, "case.source", case_id, fmt::format("revision {}", revision));
+    });
+  }
+
+  Result<std::optional<std::string>> GetCaseSource(std::string_view case_id) override {
+    if (!ValidCaseId(case_id)) return std::optional<std::string>();
+    return Read([&](pqxx::read_transaction& t) -> std::optional<std::string> {
+      auto r = t.exec_params(
+          "SELECT source_json FROM case_sources WHERE case_id = $1 ORDER BY case_revision DESC LIMIT 1",
+          std::string(case_id));
+      if (r.empty()) return std::nullopt;
+      return r[0][0].as<std::string>();
+    });
+  }
+
   Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
     if (!ValidCaseId(case_id)) return std::vector<Decision>();
     return Read([&](pqxx::read_transaction& t) {

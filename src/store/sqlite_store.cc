@@ -296,6 +296,31 @@ ORDER BY r.created_at DESC, r.case_id)");
     });
   }
 
+  Result<void> AddCaseSource(std::string_view case_id, int revision, std::string_view source_json,
+                             std::string_view actor) override {
+    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
+    return Run([&] {
+      Tx tx(*this);
+      Stmt ins(db_,
+               "INSERT INTO case_sources (case_id, case_revision, source_json, created_by, created_at) "
+               "VALUES (?, ?, ?, ?, ?)");
+      BindAll(ins, case_id, revision, source_json, actor, NowRfc3339());
+      ins.Run();
+      AppendAuditLocked(actor, "case.source", case_id, fmt::format("revision {}", revision));
+      tx.Commit();
+    });
+  }
+
+  Result<std::optional<std::string>> GetCaseSource(std::string_view case_id) override {
+    if (!ValidCaseId(case_id)) return std::optional<std::string>();
+    return RunRead([&](sqlite3* db) -> std::optional<std::string> {
+      Stmt q(db, "SELECT source_json FROM case_sources WHERE case_id = ? ORDER BY case_revision DESC LIMIT 1");
+      q.Bind(1, case_id);
+      if (!q.Step()) return std::nullopt;
+      return q.Text(0);
+    });
+  }
+
   Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
     if (!ValidCaseId(case_id)) return std::vector<Decision>();
     return RunRead([&](sqlite3* db) {

@@ -65,6 +65,12 @@ Result<std::vector<ApiToken>> Store::ListApiTokens(std::int64_t) { return NotSup
 Result<bool> Store::RevokeApiToken(std::int64_t, std::string_view, std::string_view) { return NotSupported<bool>(); }
 Result<void> Store::TouchApiToken(std::string_view, std::int64_t) { return NotSupported<void>(); }
 Result<void> Store::ProbeWrite() { return Ping(); }
+Result<void> Store::AddCaseSource(std::string_view, int, std::string_view, std::string_view) {
+  return NotSupported<void>();
+}
+Result<std::optional<std::string>> Store::GetCaseSource(std::string_view) {
+  return NotSupported<std::optional<std::string>>();
+}
 Result<AuditAnchor> Store::GetAuditAnchor() { return NotSupported<AuditAnchor>(); }
 Result<std::size_t> Store::ExportAudit(std::optional<std::string>, std::optional<std::string>,
                                        const std::function<bool(const AuditEntry&)>&) {
@@ -412,6 +418,31 @@ std::vector<std::string> AuditorRole(Dialect dialect) {
   };
 }
 
+// Schema 6: where a case revision came from (a SMART launch: the FHIR server, the patient and the
+// mapping report), kept beside the revision and, like it, never changed.
+std::vector<std::string> CaseSources(Dialect dialect) {
+  std::vector<std::string> out = {R"(CREATE TABLE case_sources (
+  case_id TEXT NOT NULL,
+  case_revision INTEGER NOT NULL,
+  source_json TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (case_id, case_revision),
+  FOREIGN KEY (case_id, case_revision) REFERENCES case_revisions (case_id, revision)))"};
+  if (dialect == Dialect::kSqlite) {
+    out.push_back("CREATE TRIGGER case_sources_no_update BEFORE UPDATE ON case_sources BEGIN "
+                  "SELECT RAISE(ABORT, 'case_sources is append-only'); END");
+    out.push_back("CREATE TRIGGER case_sources_no_delete BEFORE DELETE ON case_sources BEGIN "
+                  "SELECT RAISE(ABORT, 'case_sources is append-only'); END");
+  } else {
+    out.push_back("CREATE TRIGGER case_sources_no_change BEFORE UPDATE OR DELETE ON case_sources "
+                  "FOR EACH ROW EXECUTE FUNCTION zebra_append_only()");
+    out.push_back("CREATE TRIGGER case_sources_no_truncate BEFORE TRUNCATE ON case_sources "
+                  "FOR EACH STATEMENT EXECUTE FUNCTION zebra_append_only()");
+  }
+  return out;
+}
+
 std::vector<Migration> BuildMigrations(Dialect dialect) {
   const std::string id = dialect == Dialect::kSqlite
                              ? "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -426,7 +457,8 @@ std::vector<Migration> BuildMigrations(Dialect dialect) {
   return {std::move(initial), Migration{2, "append-only history", AppendOnlyTriggers(dialect)},
           Migration{3, "tamper evidence and account control", TamperEvidence(dialect)},
           Migration{4, "tumour-board meetings", Meetings(dialect)},
-          Migration{5, "auditor role", AuditorRole(dialect)}};
+          Migration{5, "auditor role", AuditorRole(dialect)},
+          Migration{6, "case sources", CaseSources(dialect)}};
 }
 
 }  // namespace

@@ -276,6 +276,14 @@ class Store {
   // every entry's content (case revision, evaluation, decision, feedback) still has its hash.
   virtual Result<std::size_t> VerifyAudit() = 0;
 
+  // Where a case revision came from, as JSON (a SMART launch: {kind, fhir_base, patient,
+  // imported_at, mapping_report}); at most one per revision, never changed. Audited as case.source
+  // (without the content). Not pure: the default fails.
+  virtual Result<void> AddCaseSource(std::string_view case_id, int revision, std::string_view source_json,
+                                     std::string_view actor);
+  // The source of the case's newest revision that has one; nullopt when none.
+  virtual Result<std::optional<std::string>> GetCaseSource(std::string_view case_id);
+
   // A write that touches the audit table and is rolled back: fails when the store cannot write
   // (locked, read-only, disk or trigger failure). For /v1/health.
   virtual Result<void> ProbeWrite();

@@ -270,6 +270,28 @@ TEST_P(StoreTest, EvaluationOutputRoundTripsByteForByte) {
   EXPECT_FALSE(store_->AddEvaluation(bad));
 }
 
+TEST_P(StoreTest, CaseSources) {
+  CaseRevision r = MustCreate(R"({"id":"s"})");
+  auto none = store_->GetCaseSource(r.case_id);
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_FALSE(*none);
+  const std::string source = R"({"kind":"smart","patient":"Patient/p1"})";
+  auto added = store_->AddCaseSource(r.case_id, 1, source, "erin");
+  ASSERT_TRUE(added) << added.error();
+  auto got = store_->GetCaseSource(r.case_id);
+  ASSERT_TRUE(got) << got.error();
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(**got, source);
+  // One per revision, only for a revision that exists; audited.
+  EXPECT_FALSE(store_->AddCaseSource(r.case_id, 1, source, "erin"));
+  EXPECT_FALSE(store_->AddCaseSource(r.case_id, 2, source, "erin"));
+  auto audit = store_->ListAudit(r.case_id, 0);
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->back().action, "case.source");
+  EXPECT_EQ(audit->back().detail, "revision 1");
+  EXPECT_TRUE(store_->VerifyAudit());
+}
+
 TEST_P(StoreTest, Decisions) {
   CaseRevision r = MustCreate(R"({"id":"d"})");
   Decision d;

@@ -84,9 +84,10 @@ def add_user(zebra, db, username, role, password):
 class Server:
     """One `zebra serve` process on an ephemeral loopback port."""
 
-    def __init__(self, zebra, source_dir, workdir, db, extra_args=(), name="serve"):
+    def __init__(self, zebra, source_dir, workdir, db, extra_args=(), name="serve", port=0):
         self.zebra, self.source_dir, self.workdir, self.db = zebra, source_dir, workdir, db
         self.extra_args, self.name = list(extra_args), name
+        self.port_arg = port  # 0: the kernel picks one; a fixed port when a URL must name it in advance
         self.proc = None
         self.port = None
         self.starts = 0
@@ -97,7 +98,7 @@ class Server:
         self.log_path = os.path.join(self.workdir, f"{self.name}.{self.starts}.log")
         # Load tests stream writes with one token: the per-user rate limits are off here
         # (server_test covers them).
-        cmd = [self.zebra, "serve", "--port", "0", "--db", self.db,
+        cmd = [self.zebra, "serve", "--port", str(self.port_arg), "--db", self.db,
                "--knowledge", os.path.join(self.source_dir, "knowledge"),
                "--reads-per-minute", "0", "--writes-per-minute", "0"] + self.extra_args
         with open(out_path, "wb") as out, open(self.log_path, "wb") as err:
