@@ -6,12 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <unistd.h>
 
 #include "clinical/clinical.h"
+#include "common/file.h"
+#include "common/text.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 
@@ -27,14 +28,6 @@ using feel::Value;
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
 
-std::optional<std::string> ReadText(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Str(const Json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
@@ -42,13 +35,11 @@ std::string Str(const Json& j, const char* key) {
 }
 
 bool IsDate(std::string_view s) {
-  static const std::regex re(R"(\d{4}-\d{2}-\d{2})");
-  return std::regex_match(s.begin(), s.end(), re) && DaysBetween("2000-01-01", s).has_value();
+  return common::HasShape(s, "9999-99-99") && DaysBetween("2000-01-01", s).has_value();
 }
 
 bool IsNctId(std::string_view s) {
-  static const std::regex re(R"(NCT\d{8})");
-  return std::regex_match(s.begin(), s.end(), re);
+  return common::HasShape(s, "NCT99999999");
 }
 
 std::string Lower(std::string s) {
@@ -131,7 +122,7 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
   if (!fs::exists(dir / "registry.json", ec)) return std::shared_ptr<const Registry>(std::move(r));
   Errors errors;
   auto read = [&](const char* name) -> Json {
-    auto text = ReadText(dir / name);
+    auto text = common::ReadFile(dir / name);
     if (!text) {
       errors.push_back({std::string("trials/") + name, "cannot read " + (dir / name).string()});
       return Json();
@@ -547,7 +538,7 @@ tl::expected<ImportReport, Errors> Import(const fs::path& knowledge_dir, std::st
   registry["studies"] = Json::array();
   std::error_code ec;
   if (fs::exists(report.file, ec)) {
-    auto existing_text = ReadText(report.file);
+    auto existing_text = common::ReadFile(report.file);
     if (!existing_text) return tl::unexpected(Errors{{report.file.string(), "cannot read"}});
     auto existing = json::ParseStrict(*existing_text);
     if (!existing || !existing->is_object() || !existing->contains("studies") || !(*existing)["studies"].is_array())
