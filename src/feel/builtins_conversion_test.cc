@@ -6,38 +6,19 @@
 #include <gtest/gtest.h>
 
 #include "feel/builtins.h"
+#include "feel/builtins_test_util.h"
 
 namespace zebra::feel {
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
-Value Call(std::string_view name, std::vector<Value> args, EvalContext& ctx) {
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->Call(args, ctx);
-}
+using testing::Call;
+using testing::Named;
+using testing::S;
+using testing::N;
+Value Call(std::string_view name, std::vector<Value> args, EvalContext& ctx) { return testing::CallIn(ctx, name, std::move(args)); }
 
-Value Call(std::string_view name, std::vector<Value> args) {
-  EvalContext ctx;
-  return Call(name, std::move(args), ctx);
-}
-
-Value Named(std::string_view name, std::vector<std::pair<std::string, Value>> args) {
-  EvalContext ctx;
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->CallNamed(args, ctx);
-}
-
-Value S(std::string s) { return Value::String(std::move(s)); }
-Value N(int64_t i) { return Value::Number(i); }
 Value Dec(std::string_view s) { return Value::Number(*Decimal::FromString(s)); }
 Value DateOf(int64_t y, int m, int d) { return Value::FromDate(DateFromCivil(y, m, d)); }
 Value DtDuration(int64_t seconds) { return Value::Duration(DaysTimeDuration{seconds, 0}); }

@@ -7,35 +7,14 @@
 #include <gtest/gtest.h>
 
 #include "feel/builtins.h"
+#include "feel/builtins_test_util.h"
 
 namespace zebra::feel {
 namespace {
 
-Value CallWith(EvalContext& ctx, std::string_view name, std::vector<Value> args) {
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->Call(args, ctx);
-}
-
-Value Call(std::string_view name, std::vector<Value> args) {
-  EvalContext ctx;
-  return CallWith(ctx, name, std::move(args));
-}
-
-Value Named(std::string_view name, std::vector<std::pair<std::string, Value>> args) {
-  EvalContext ctx;
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->CallNamed(args, ctx);
-}
-
-Value N(int64_t i) { return Value::Number(i); }
+using testing::Call;
+using testing::Named;
+using testing::N;
 
 // A number range from its FEEL text: "[1..5)", "(1..5]", "]1..5[".
 Value R(std::string_view text) {
@@ -140,7 +119,7 @@ TEST(RangeBefore, Named) {
 // DMN 1.5 §10.3.2.2: values that cannot be compared give null (and a diagnostic).
 TEST(RangeBefore, IncomparableIsNull) {
   EvalContext ctx;
-  EXPECT_TRUE(CallWith(ctx, "before", {N(1), Value::String("a")}).is_null());
+  EXPECT_TRUE(testing::CallIn(ctx, "before", {N(1), Value::String("a")}).is_null());
   EXPECT_FALSE(ctx.diagnostics().empty());
   EXPECT_TRUE(Call("before", {DateOf(2020, 1, 1), R("[1..5]")}).is_null());
 }
@@ -204,7 +183,7 @@ TEST(RangeMeets, Table) {
 // DMN 1.5 §10.3.4.9: meets takes ranges only.
 TEST(RangeMeets, PointsAreNotAccepted) {
   EvalContext ctx;
-  EXPECT_TRUE(CallWith(ctx, "meets", {N(1), N(2)}).is_null());
+  EXPECT_TRUE(testing::CallIn(ctx, "meets", {N(1), N(2)}).is_null());
   EXPECT_FALSE(ctx.diagnostics().empty());
 }
 
@@ -479,7 +458,7 @@ TEST(RangeFunctions, WrongArity) {
   for (const char* name : {"before", "after", "meets", "met by", "overlaps", "overlaps before", "overlaps after",
                            "finishes", "finished by", "includes", "during", "starts", "started by", "coincides"}) {
     EvalContext ctx;
-    EXPECT_TRUE(CallWith(ctx, name, {R("[1..5]")}).is_null()) << name;
+    EXPECT_TRUE(testing::CallIn(ctx, name, {R("[1..5]")}).is_null()) << name;
     EXPECT_FALSE(ctx.diagnostics().empty()) << name;
   }
 }

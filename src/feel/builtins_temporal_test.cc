@@ -7,38 +7,18 @@
 #include <gtest/gtest.h>
 
 #include "feel/builtins.h"
+#include "feel/builtins_test_util.h"
 
 namespace zebra::feel {
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
-Value CallWith(EvalContext& ctx, std::string_view name, std::vector<Value> args) {
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->Call(args, ctx);
-}
+using testing::Call;
+using testing::Named;
+using testing::S;
+using testing::N;
 
-Value Call(std::string_view name, std::vector<Value> args) {
-  EvalContext ctx;
-  return CallWith(ctx, name, std::move(args));
-}
-
-Value Named(std::string_view name, std::vector<std::pair<std::string, Value>> args) {
-  EvalContext ctx;
-  const FunctionPtr* f = FindBuiltin(name);
-  if (!f) {
-    ADD_FAILURE() << "no built-in " << name;
-    return Value();
-  }
-  return (*f)->CallNamed(args, ctx);
-}
-
-Value S(std::string s) { return Value::String(std::move(s)); }
-Value N(int64_t i) { return Value::Number(i); }
 Value DateOf(int64_t y, int m, int d) { return Value::FromDate(DateFromCivil(y, m, d)); }
 
 Time TimeOf(int h, int m, int s) {
@@ -246,7 +226,7 @@ TEST(TemporalNow, UsesContextNow) {
   EvalContext ctx;
   DateTime fixed{DateFromCivil(2026, 3, 14), WithOffset(TimeOf(15, 9, 26), 3600)};
   ctx.now = fixed;
-  Value v = CallWith(ctx, "now", {});
+  Value v = testing::CallIn(ctx, "now", {});
   ASSERT_TRUE(v.is(Type::kDateTime));
   EXPECT_EQ(v.date_time().date, fixed.date);
   EXPECT_EQ(v.date_time().time.nanos, fixed.time.nanos);
@@ -257,7 +237,7 @@ TEST(TemporalNow, UsesContextNow) {
 TEST(TemporalToday, UsesContextNow) {
   EvalContext ctx;
   ctx.now = DateTime{DateFromCivil(2026, 3, 14), TimeOf(23, 59, 59)};
-  Value v = CallWith(ctx, "today", {});
+  Value v = testing::CallIn(ctx, "today", {});
   ASSERT_TRUE(v.is(Type::kDate));
   EXPECT_EQ(v.date(), DateFromCivil(2026, 3, 14));
 }
