@@ -743,42 +743,9 @@ const Json& Table(const Json& tables, const char* name) {
   return it == tables.end() || !it->is_array() ? kEmpty : *it;
 }
 
-bool TextMatches(const Json& cc, const std::string& needle) {
-  std::string n = Lower(needle);
-  if (cc.contains("text") && cc["text"].is_string() && Lower(cc["text"].get<std::string>()).find(n) != std::string::npos)
-    return true;
-  if (cc.contains("coding") && cc["coding"].is_array())
-    for (const auto& c : cc["coding"])
-      if (c.is_object() && c.contains("display") && c["display"].is_string() &&
-          Lower(c["display"].get<std::string>()).find(n) != std::string::npos)
-        return true;
-  return false;
-}
-
-// First entry of `table` matching the CodeableConcept: system+code (or code_prefix), or text.
-// Codes are tried before texts so that a coded order is never re-read from its free text.
+// The one code-table matcher, shared with `fhir map` (codes before texts).
 const Json* MatchTable(const Json& tables, const Json& table, const Json& cc) {
-  if (!cc.is_object()) return nullptr;
-  const Json& systems = tables.contains("systems") ? tables["systems"] : Json::object();
-  if (cc.contains("coding") && cc["coding"].is_array())
-    for (const auto& entry : table) {
-      if (!entry.is_object() || entry.contains("text_contains") || !entry.contains("system")) continue;
-      std::string system = entry.value("system", "");
-      if (systems.is_object() && systems.contains(system) && systems[system].is_string()) system = systems[system];
-      for (const auto& c : cc["coding"]) {
-        if (!c.is_object() || c.value("system", Json("")) != system || !c.contains("code") || !c["code"].is_string()) continue;
-        std::string code = c["code"].get<std::string>();
-        if (entry.contains("code") && entry["code"] == code) return &entry;
-        if (entry.contains("code_prefix") && entry["code_prefix"].is_string() &&
-            code.rfind(entry["code_prefix"].get<std::string>(), 0) == 0)
-          return &entry;
-      }
-    }
-  for (const auto& entry : table)
-    if (entry.is_object() && entry.contains("text_contains") && entry["text_contains"].is_string() &&
-        TextMatches(cc, entry["text_contains"].get<std::string>()))
-      return &entry;
-  return nullptr;
+  return engine::MatchCodeTable(tables, table, cc);
 }
 
 struct DraftTherapy {

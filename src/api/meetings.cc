@@ -4,11 +4,11 @@
 #include <cctype>
 #include <ctime>
 #include <map>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "common/text.h"
 #include "json/json_parse.h"
 
 namespace zebra::api::board {
@@ -145,10 +145,8 @@ void CheckAttendees(const Json* attendees, const std::string& at, bool required,
 }
 
 bool ValidDate(const std::string& s) {
-  static const std::regex kDate(R"((\d{4})-(\d{2})-(\d{2}))");
-  std::smatch m;
-  if (!std::regex_match(s, m, kDate)) return false;
-  const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
+  if (!common::HasShape(s, "9999-99-99")) return false;
+  const int y = std::stoi(s.substr(0, 4)), mo = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
   if (mo < 1 || mo > 12 || d < 1) return false;
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -156,8 +154,7 @@ bool ValidDate(const std::string& s) {
 }
 
 bool ValidTime(const std::string& s) {
-  static const std::regex kTime(R"(([01][0-9]|2[0-3]):[0-5][0-9])");
-  return std::regex_match(s, kTime);
+  return common::HasShape(s, "99:99") && s.compare(0, 2, "24") < 0 && s[3] <= '5';
 }
 
 // ---- case facts ---------------------------------------------------------------------------------
@@ -337,8 +334,9 @@ tl::expected<Json, std::string> MeetingBody(const Context& ctx, const store::Mee
 }
 
 std::optional<int> PositiveInt(const std::string& text) {
-  static const std::regex kNumber("[1-9][0-9]{0,8}");
-  if (!std::regex_match(text, kNumber)) return std::nullopt;
+  if (text.empty() || text.size() > 9 || text[0] == '0' ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
   return std::stoi(text);
 }
 

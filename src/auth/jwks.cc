@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "auth/jwt_internal.h"
+#include "json/json_parse.h"
 
 namespace zebra::auth::internal {
 namespace {
@@ -111,35 +112,10 @@ tl::expected<std::shared_ptr<EVP_PKEY>, std::string> EcKey(const json& jwk, bool
 }  // namespace
 
 std::optional<json> ParseStrictJson(std::string_view text, int max_depth) {
-  std::vector<std::set<std::string>> seen_keys;
-  bool bad = false;
-  const json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > max_depth) bad = true;
-    switch (event) {
-      case json::parse_event_t::object_start:
-        seen_keys.emplace_back();
-        break;
-      case json::parse_event_t::key:
-        if (!seen_keys.empty() && parsed.is_string() &&
-            !seen_keys.back().insert(parsed.get_ref<const std::string&>()).second) {
-          bad = true;
-        }
-        break;
-      case json::parse_event_t::object_end:
-        if (!seen_keys.empty()) seen_keys.pop_back();
-        break;
-      default:
-        break;
-    }
-    return !bad;  // stop building values once the document is known to be refused
-  };
-  try {
-    json value = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-    if (bad || value.is_discarded()) return std::nullopt;
-    return value;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  // The one strict reader (json::ParseStrict), as the nlohmann::json the JOSE code works with.
+  auto value = zebra::json::ParseStrict(text, {.max_depth = static_cast<std::size_t>(max_depth)});
+  if (!value) return std::nullopt;
+  return json(*value);
 }
 
 tl::expected<Jwk, std::string> ParseJwk(const json& jwk, bool oidc_algs) {

@@ -222,6 +222,68 @@ std::optional<SplitToken> Split(std::string_view token) {
   return out;
 }
 
+// The protected header of a compact JWS, as both paths (CDS Hooks client JWTs and OIDC ID
+// tokens) require it: a JSON object with a string alg the path allows, no crit, no key or key
+// location of the token's own choosing, and a string kid when there is one.
+struct JwsHeader {
+  std::string alg;
+  std::optional<std::string> kid;
+};
+struct AlgRule {
+  bool (*allowed)(const std::string& alg, const std::vector<std::string>& algs);
+  const std::vector<std::string>* algs;  // what `allowed` may consult
+  const char* refused;                   // the message for an alg that is not allowed
+  const char* not_a_string;              // the message for an alg that is not a string
+};
+
+tl::expected<JwsHeader, std::string> ReadJwsHeader(std::string_view encoded, const AlgRule& rule) {
+  static const std::vector<std::string> kNone;
+  const auto header_text = Base64UrlDecode(encoded);
+  if (!header_text) return Fail("header is not base64url");
+  const auto header = internal::ParseStrictJson(*header_text, kMaxHeaderDepth);
+  if (!header || !header->is_object()) return Fail("header is not a JSON object");
+  const auto alg_it = header->find("alg");
+  if (alg_it == header->end()) return Fail("header has no alg");
+  if (!alg_it->is_string()) return Fail(rule.not_a_string);
+  JwsHeader out;
+  out.alg = alg_it->get<std::string>();
+  if (!rule.allowed(out.alg, rule.algs ? *rule.algs : kNone)) return Fail(rule.refused);
+  if (header->contains("crit")) return Fail("crit header not supported");
+  for (const char* embedded : {"jku", "x5u", "jwk", "x5c"}) {
+    // Keys or key locations chosen by the token would let anyone sign.
+    if (header->contains(embedded)) return Fail(std::string("header carries ") + embedded + " (not trusted)");
+  }
+  if (const auto it = header->find("kid"); it != header->end()) {
+    if (!it->is_string()) return Fail("header kid is not a string");
+    out.kid = it->get<std::string>();
+  }
+  return out;
+}
+
+// A compact JWS split into its parts, with its header read by `rule`.
+struct Jws {
+  SplitToken parts;
+  JwsHeader header;
+};
+tl::expected<Jws, std::string> ReadJws(std::string_view token, std::size_t max_bytes, const AlgRule& rule) {
+  if (token.size() > max_bytes) return Fail("token too large");
+  if (token.empty()) return Fail("token empty");
+  const auto parts = Split(token);
+  if (!parts) return Fail("token is not compact JWS (three parts)");
+  auto header = ReadJwsHeader(parts->header, rule);
+  if (!header) return tl::unexpected(header.error());
+  return Jws{*parts, std::move(*header)};
+}
+
+// The payload of a compact JWS: a JSON object.
+tl::expected<json, std::string> ReadJwsPayload(const SplitToken& parts) {
+  const auto payload_text = Base64UrlDecode(parts.payload);
+  if (!payload_text) return Fail("payload is not base64url");
+  auto payload = internal::ParseStrictJson(*payload_text, kMaxPayloadDepth);
+  if (!payload || !payload->is_object()) return Fail("payload is not a JSON object");
+  return std::move(*payload);
+}
+
 class Verifier final : public JwtVerifier {
  public:
   explicit Verifier(JwtVerifierOptions options)
@@ -250,37 +312,18 @@ class Verifier final : public JwtVerifier {
 
  private:
   tl::expected<JwtClaims, std::string> VerifyImpl(std::string_view token, std::int64_t now) {
-    if (token.size() > options_.max_token_bytes) return Fail("token too large");
-    if (token.empty()) return Fail("token empty");
-    const auto parts = Split(token);
-    if (!parts) return Fail("token is not compact JWS (three parts)");
-
-    // Header.
-    const auto header_text = Base64UrlDecode(parts->header);
-    if (!header_text) return Fail("header is not base64url");
-    const auto header = internal::ParseStrictJson(*header_text, kMaxHeaderDepth);
-    if (!header || !header->is_object()) return Fail("header is not a JSON object");
-    const auto alg_it = header->find("alg");
-    if (alg_it == header->end()) return Fail("header has no alg");
-    if (!alg_it->is_string()) return Fail("header alg is not a string");
-    const std::string alg = alg_it->get<std::string>();
-    if (alg != "ES384" && alg != "RS384") return Fail("alg not allowed (only ES384, RS384)");
-    if (header->contains("crit")) return Fail("crit header not supported");
-    for (const char* embedded : {"jku", "x5u", "jwk", "x5c"}) {
-      // Keys or key locations chosen by the token would let anyone sign.
-      if (header->contains(embedded)) return Fail(std::string("header carries ") + embedded + " (not trusted)");
-    }
-    std::optional<std::string> kid;
-    if (const auto it = header->find("kid"); it != header->end()) {
-      if (!it->is_string()) return Fail("header kid is not a string");
-      kid = it->get<std::string>();
-    }
+    // Header: CDS Hooks clients sign with ES384 or RS384 only.
+    const AlgRule rule{[](const std::string& alg, const std::vector<std::string>&) { return alg == "ES384" || alg == "RS384"; },
+                       nullptr, "alg not allowed (only ES384, RS384)", "header alg is not a string"};
+    const auto jws = ReadJws(token, options_.max_token_bytes, rule);
+    if (!jws) return tl::unexpected(jws.error());
+    const SplitToken* parts = &jws->parts;
+    const std::string& alg = jws->header.alg;
+    const std::optional<std::string>& kid = jws->header.kid;
 
     // Payload, parsed before the signature check only to learn which issuer's keys apply.
-    const auto payload_text = Base64UrlDecode(parts->payload);
-    if (!payload_text) return Fail("payload is not base64url");
-    auto payload = internal::ParseStrictJson(*payload_text, kMaxPayloadDepth);
-    if (!payload || !payload->is_object()) return Fail("payload is not a JSON object");
+    auto payload = ReadJwsPayload(*parts);
+    if (!payload) return tl::unexpected(payload.error());
     const auto iss_it = payload->find("iss");
     if (iss_it == payload->end() || !iss_it->is_string()) return Fail("payload has no iss");
     const std::string iss = iss_it->get<std::string>();
@@ -472,28 +515,16 @@ tl::expected<nlohmann::json, std::string> VerifyJwsSignature(std::string_view to
                                                              std::size_t max_bytes, bool* unknown_kid) {
   if (unknown_kid != nullptr) *unknown_kid = false;
   try {
-    if (token.empty()) return Fail("token empty");
-    if (token.size() > max_bytes) return Fail("token too large");
-    const auto parts = Split(token);
-    if (!parts) return Fail("token is not compact JWS (three parts)");
-    const auto header_text = Base64UrlDecode(parts->header);
-    if (!header_text) return Fail("header is not base64url");
-    const auto header = ParseStrictJson(*header_text, kMaxHeaderDepth);
-    if (!header || !header->is_object()) return Fail("header is not a JSON object");
-    const auto alg_it = header->find("alg");
-    if (alg_it == header->end() || !alg_it->is_string()) return Fail("header has no alg");
-    const std::string alg = alg_it->get<std::string>();
-    const bool known = alg == "RS256" || alg == "RS384" || alg == "ES256" || alg == "ES384";
-    if (!known || std::find(algs.begin(), algs.end(), alg) == algs.end()) return Fail("alg not allowed");
-    if (header->contains("crit")) return Fail("crit header not supported");
-    for (const char* embedded : {"jku", "x5u", "jwk", "x5c"}) {
-      if (header->contains(embedded)) return Fail(std::string("header carries ") + embedded + " (not trusted)");
-    }
-    std::optional<std::string> kid;
-    if (const auto it = header->find("kid"); it != header->end()) {
-      if (!it->is_string()) return Fail("header kid is not a string");
-      kid = it->get<std::string>();
-    }
+    const AlgRule rule{[](const std::string& alg, const std::vector<std::string>& allowed) {
+                         const bool known = alg == "RS256" || alg == "RS384" || alg == "ES256" || alg == "ES384";
+                         return known && std::find(allowed.begin(), allowed.end(), alg) != allowed.end();
+                       },
+                       &algs, "alg not allowed", "header has no alg"};
+    const auto jws = ReadJws(token, max_bytes, rule);
+    if (!jws) return tl::unexpected(jws.error());
+    const SplitToken* parts = &jws->parts;
+    const std::string& alg = jws->header.alg;
+    const std::optional<std::string>& kid = jws->header.kid;
     const auto signature = Base64UrlDecode(parts->signature);
     if (!signature) return Fail("signature is not base64url");
     const Selection chosen = SelectKey(keys, kid, alg);
@@ -502,11 +533,7 @@ tl::expected<nlohmann::json, std::string> VerifyJwsSignature(std::string_view to
     if (auto ok = VerifySignature(*chosen.key, parts->signing_input, *signature, alg); !ok) {
       return tl::unexpected(ok.error());
     }
-    const auto payload_text = Base64UrlDecode(parts->payload);
-    if (!payload_text) return Fail("payload is not base64url");
-    auto payload = ParseStrictJson(*payload_text, kMaxPayloadDepth);
-    if (!payload || !payload->is_object()) return Fail("payload is not a JSON object");
-    return std::move(*payload);
+    return ReadJwsPayload(*parts);
   } catch (const std::exception&) {
     return Fail("internal error while verifying");
   }

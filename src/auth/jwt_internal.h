@@ -26,7 +26,8 @@ struct Jwk {
 using KeySet = std::vector<Jwk>;
 
 // JSON with a nesting limit and no duplicate object keys (two `alg`s in a header would let
-// different parsers disagree about what was signed). nullopt when malformed.
+// different parsers disagree about what was signed): json::ParseStrict, as nlohmann::json.
+// nullopt when malformed.
 std::optional<nlohmann::json> ParseStrictJson(std::string_view text, int max_depth);
 
 // A JWKS document's usable signing keys (RSA >= 2048 bits, EC P-384). Keys of other types or

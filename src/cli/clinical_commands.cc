@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "clinical/kb_tools.h"
 #include "engine/engine.h"
+#include "common/file.h"
 #include "json/json_parse.h"
 #include "json/json_writer.h"
 #include "trials/trials.h"
@@ -21,11 +22,9 @@ bool ReadInput(const std::string& path, Io io, std::string& out) {
     out = ss.str();
     return true;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
+  auto text = common::ReadFile(path);
+  if (!text) return false;
+  out = std::move(*text);
   return true;
 }
 

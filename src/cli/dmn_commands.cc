@@ -11,7 +11,7 @@
 
 #include "cli/commands.h"
 #include "dmn/model.h"
-#include "dmn/tck.h"
+#include "tck/tck.h"
 #include "feel/value.h"
 #include "json/feel_object.h"
 #include "json/json_parse.h"

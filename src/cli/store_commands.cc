@@ -12,13 +12,13 @@
 #include <iostream>
 #include <istream>
 #include <ostream>
-#include <regex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
 #include "cli/commands.h"
+#include "common/text.h"
 #include "store/store.h"
 
 namespace zebra::cli {

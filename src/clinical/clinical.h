@@ -14,16 +14,15 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
 #include "dmn/model.h"
 
 namespace zebra::clinical {
 
 using Json = nlohmann::ordered_json;
 
-struct InputError {
-  std::string path;     // JSON path, e.g. "tumor.ki67_percent"
-  std::string message;  // "-3 is below 0"
-};
+// A problem with a case: path (JSON path, e.g. "tumor.ki67_percent") and message ("-3 is below 0").
+using InputError = common::Error;
 
 namespace internal {
 struct OutputPlan;  // case-independent parts of the recommendation (recommendation.h)

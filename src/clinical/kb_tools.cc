@@ -4,54 +4,19 @@
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
-#include <pugixml.hpp>
 
 #include "clinical/clinical.h"
+#include "dmn/model.h"
 
 namespace zebra::clinical {
 namespace {
 
 using nlohmann::ordered_json;
-
-std::string LocalName(const pugi::xml_node& n) {
-  std::string name = n.name();
-  auto colon = name.find(':');
-  return colon == std::string::npos ? name : name.substr(colon + 1);
-}
-
-std::vector<pugi::xml_node> Children(const pugi::xml_node& n, std::string_view local) {
-  std::vector<pugi::xml_node> out;
-  for (auto c : n.children())
-    if (LocalName(c) == local) out.push_back(c);
-  return out;
-}
-
-pugi::xml_node Child(const pugi::xml_node& n, std::string_view local) {
-  for (auto c : n.children())
-    if (LocalName(c) == local) return c;
-  return {};
-}
-
-std::string EntryText(const pugi::xml_node& entry) {
-  std::string t = Child(entry, "text").text().get();
-  size_t b = t.find_first_not_of(" \t\r\n");
-  size_t e = t.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : t.substr(b, e - b + 1);
-}
-
-// 1-based line of `offset` from the offsets of the text's newlines (sorted): counting the
-// newlines before every rule from the start of the file made loading the knowledge base
-// quadratic (about 1.5 s of every `zebra evaluate` and `zebra batch` start).
-int LineOf(const std::vector<size_t>& newlines, ptrdiff_t offset) {
-  if (offset <= 0) return 1;
-  auto before = std::lower_bound(newlines.begin(), newlines.end(), static_cast<size_t>(offset));
-  return 1 + static_cast<int>(before - newlines.begin());
-}
 
 ordered_json ReadJson(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -88,49 +53,52 @@ std::vector<std::string> SplitKeys(const std::string& s) {
 
 }  // namespace
 
-std::vector<KbRule> ReadKbRules(const std::filesystem::path& dmn_file, std::vector<std::string>* errors) {
+std::vector<KbRule> KbRules(const dmn::Model& model, const std::string& file) {
   std::vector<KbRule> rules;
-  std::ifstream in(dmn_file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  pugi::xml_document doc;
-  auto parsed = doc.load_buffer(text.data(), text.size(), pugi::parse_default & ~pugi::parse_doctype);
-  if (!parsed) {
-    if (errors) errors->push_back(dmn_file.string() + ": " + parsed.description());
-    return rules;
-  }
-  std::vector<size_t> newlines;
-  for (size_t i = 0; i < text.size(); ++i)
-    if (text[i] == '\n') newlines.push_back(i);
-  auto defs = doc.document_element();
-  for (auto decision : Children(defs, "decision")) {
-    for (auto dt : decision.children()) {
-      if (LocalName(dt) != "decisionTable") continue;
-      std::vector<std::string> annotation_names;
-      for (auto a : Children(dt, "annotation")) annotation_names.push_back(a.attribute("name").value());
-      int index = 0;
-      for (auto rule : Children(dt, "rule")) {
+  for (const auto& decision : model.Describe().decisions)
+    for (const auto& table : decision.tables)
+      for (const auto& rule : table.rules) {
         KbRule r;
-        r.model = dmn_file.filename().string();
-        r.decision = decision.attribute("name").value();
-        r.rule_id = rule.attribute("id").value();
-        r.index = ++index;
-        r.line = LineOf(newlines, rule.offset_debug());
-        r.hit_policy = dt.attribute("hitPolicy").empty() ? "UNIQUE" : dt.attribute("hitPolicy").value();
-        for (auto e : Children(rule, "inputEntry")) r.inputs.push_back(EntryText(e));
-        for (auto e : Children(rule, "outputEntry")) r.outputs.push_back(EntryText(e));
-        for (auto e : Children(rule, "annotationEntry")) r.annotations.push_back(EntryText(e));
-        r.annotation_names = annotation_names;
+        r.model = file;
+        r.decision = decision.name;
+        r.rule_id = rule.id;
+        r.index = rule.index;
+        r.line = rule.line;
+        r.inputs = rule.inputs;
+        r.outputs = rule.outputs;
+        r.output_literals = rule.output_literals;
+        r.annotations = rule.annotations;
+        r.annotation_names = table.annotations;
+        r.hit_policy = table.hit_policy;
         rules.push_back(std::move(r));
       }
-    }
-  }
   return rules;
 }
 
+std::vector<KbRule> ReadKbRules(const std::filesystem::path& dmn_file, std::vector<std::string>* errors) {
+  auto model = dmn::LoadModel(dmn_file);
+  if (!model) {
+    if (errors)
+      for (const auto& d : model.error()) errors->push_back(d.ToString());
+    return {};
+  }
+  return KbRules(**model, dmn_file.filename().string());
+}
+
 namespace {
-void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, KbCheckResult& res);
+// The family of a string literal that names a catalogue id ("ssa" for "ssa.lanreotide"), or ""
+// when the literal is not family.id (id: lower-case letters, digits and _).
+std::string IdFamily(std::string_view literal) {
+  static const std::set<std::string, std::less<>> kFamilies = {
+      "surveillance", "surgery", "ssa", "prrt", "targeted", "chemo", "immuno", "liver", "radiation", "symptom", "trial", "alert", "workup"};
+  std::size_t dot = literal.find('.');
+  if (dot == std::string_view::npos || dot + 1 == literal.size() || !kFamilies.count(literal.substr(0, dot))) return "";
+  for (char c : literal.substr(dot + 1))
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return "";
+  return std::string(literal.substr(0, dot));
+}
+
+void CheckFieldCoverage(const KnowledgeBase& kb, KbCheckResult& res);
 
 // Spec 4.1: every option names its sources [{guideline, year, strength, url}] with a year, and a
 // drug option (ssa., prrt., targeted., chemo., immuno., or any option that declares approval)
@@ -250,11 +218,9 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
       CheckOptionSources(id, entry, res);
     }
 
-  static const std::regex kIdLiteral(R"re("((surveillance|surgery|ssa|prrt|targeted|chemo|immuno|liver|radiation|symptom|trial|alert|workup)\.[a-z0-9_]+)")re");
-  for (const auto& m : ManifestModels(k.manifest)) {
-    std::vector<std::string> errors;
-    auto rules = ReadKbRules(dir / m, &errors);
-    res.errors.insert(res.errors.end(), errors.begin(), errors.end());
+  for (const auto& model : k.models) {
+    const std::string& m = model.file;
+    auto rules = KbRules(*model.model, std::filesystem::path(m).filename().string());
     std::set<std::string> ids;
     std::map<std::string, std::vector<const KbRule*>> by_table;
     for (const auto& r : rules) {
@@ -273,17 +239,15 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
         for (const auto& key : SplitKeys(r.annotations[col]))
           if (!citation_keys.count(key)) res.errors.push_back(where + ": cites unknown key '" + key + "'");
       }
-      for (const auto& out : r.outputs) {
-        for (std::sregex_iterator it(out.begin(), out.end(), kIdLiteral), end; it != end; ++it) {
-          std::string id = (*it)[1];
-          std::string family = id.substr(0, id.find('.'));
-          if (family == "alert") {
-            if (!alert_ids.empty() && !alert_ids.count(id)) res.errors.push_back(where + ": unknown alert id " + id);
-          } else if (family == "workup") {
-            if (!workup_ids.empty() && !workup_ids.count(id)) res.errors.push_back(where + ": unknown workup id " + id);
-          } else if (!option_ids.count(id)) {
-            res.errors.push_back(where + ": option id " + id + " is not in the catalogue");
-          }
+      for (const auto& id : r.output_literals) {
+        std::string family = IdFamily(id);
+        if (family.empty()) continue;
+        if (family == "alert") {
+          if (!alert_ids.empty() && !alert_ids.count(id)) res.errors.push_back(where + ": unknown alert id " + id);
+        } else if (family == "workup") {
+          if (!workup_ids.empty() && !workup_ids.count(id)) res.errors.push_back(where + ": unknown workup id " + id);
+        } else if (!option_ids.count(id)) {
+          res.errors.push_back(where + ": option id " + id + " is not in the catalogue");
         }
       }
       by_table[r.decision].push_back(&r);
@@ -301,7 +265,7 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
           }
     }
   }
-  CheckFieldCoverage(dir, k.manifest, res);
+  CheckFieldCoverage(k, res);
   if (res.errors.empty()) CheckExclusiveGroups(k, option_ids, res);
   for (auto& m : MissingPatientTranslations(k, "ar")) res.errors.push_back(std::move(m));
   return res;
@@ -328,25 +292,42 @@ void SchemaLeaves(const Json& schema, const std::string& prefix, std::vector<std
 
 // FEEL text without its string literals, so "site" the string is not site the name.
 std::string WithoutStrings(const std::string& text) {
-  std::string out;
+  std::string out = text;
   bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      out += ' ';
-    } else if (c == '"') {
-      in_string = true;
-      out += ' ';
-    } else {
-      out += c;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (in_string && out[i] == '\\' && i + 1 < out.size()) {
+      out[i] = out[i + 1] = ' ';  // an escaped character, a quote perhaps
+      ++i;
+    } else if (in_string || out[i] == '"') {
+      if (out[i] == '"') in_string = !in_string;
+      out[i] = ' ';
     }
   }
   return out;
 }
 
 bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+}  // namespace
+
+std::vector<std::string> CasePaths(std::string_view text) {
+  std::vector<std::string> out;
+  auto name_start = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t p = text.find("Case"); p != std::string_view::npos; p = text.find("Case", p + 1)) {
+    if (p > 0 && IsNameChar(text[p - 1])) continue;
+    size_t end = p + 4;
+    while (end + 1 < text.size() && text[end] == '.' && name_start(text[end + 1])) {
+      end += 2;
+      while (end < text.size() && IsNameChar(text[end])) ++end;
+    }
+    if (end == p + 4) continue;
+    out.push_back(std::string(text.substr(p + 5, end - p - 5)));
+    p = end - 1;
+  }
+  return out;
+}
+
+namespace {
 
 // Whole-word occurrences of `name` (which may contain spaces) in `text`.
 std::vector<size_t> FindName(const std::string& text, const std::string& name) {
@@ -375,42 +356,23 @@ struct Unit {
 
 class FieldGraph {
  public:
-  void Load(const std::filesystem::path& file, const std::string& model, std::vector<std::string>* errors) {
-    pugi::xml_document doc;
-    auto parsed = doc.load_file(file.c_str(), pugi::parse_default & ~pugi::parse_doctype);
-    if (!parsed) {
-      if (errors) errors->push_back(file.string() + ": " + parsed.description());
-      return;
-    }
-    for (auto decision : Children(doc.document_element(), "decision")) {
-      std::string name = decision.attribute("name").value();
+  void Load(const dmn::ModelDescription& description, const std::string& model) {
+    for (const auto& decision : description.decisions) {
+      const std::string& name = decision.name;
       Unit u{model, name, "", {}, {}, {}, false};
-      for (auto body : decision.children()) {
-        std::string kind = LocalName(body);
-        if (kind == "literalExpression") {
-          u.texts.push_back(Child(body, "text").text().get());
-        } else if (kind == "context") {
-          for (auto entry : Children(body, "contextEntry")) {
-            std::string var = Child(entry, "variable").attribute("name").value();
-            std::string text = Child(Child(entry, "literalExpression"), "text").text().get();
-            if (var.empty()) {
-              u.texts.push_back(text);  // the context's result
-            } else {
-              entries_[name][var] = text;
-              u.texts.push_back(var);  // the decision depends on each of its entries
-            }
-          }
-        } else if (kind == "decisionTable") {
-          u.table = true;
-          for (auto in : Children(body, "input")) u.columns.push_back(Child(Child(in, "inputExpression"), "text").text().get());
-          for (auto rule : Children(body, "rule")) {
-            Unit::Row row;
-            row.rule_id = rule.attribute("id").value();
-            for (auto e : Children(rule, "inputEntry")) row.inputs.push_back(EntryText(e));
-            for (auto e : Children(rule, "outputEntry")) row.outputs.push_back(EntryText(e));
-            u.rows.push_back(std::move(row));
-          }
+      if (decision.literal_expression) u.texts.push_back(*decision.literal_expression);
+      for (const auto& entry : decision.context) {
+        if (entry.variable.empty()) {
+          u.texts.push_back(entry.text);  // the context's result
+        } else {
+          entries_[name][entry.variable] = entry.text;
+          u.texts.push_back(entry.variable);  // the decision depends on each of its entries
         }
+      }
+      for (const auto& table : decision.tables) {
+        u.table = true;
+        u.columns.insert(u.columns.end(), table.inputs.begin(), table.inputs.end());
+        for (const auto& rule : table.rules) u.rows.push_back({rule.id, rule.inputs, rule.outputs});
       }
       units_[name] = std::move(u);
       names_.push_back(name);
@@ -421,9 +383,7 @@ class FieldGraph {
   std::set<std::string> Deps(const std::string& raw, const std::string& scope) {
     std::string text = WithoutStrings(raw);
     std::set<std::string> out;
-    static const std::regex kCase(R"(\bCase((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
-    for (std::sregex_iterator it(text.begin(), text.end(), kCase), end; it != end; ++it)
-      out.insert((*it)[1].str().substr(1));
+    for (auto& path : CasePaths(text)) out.insert(std::move(path));
     // Longest names first, so "Candidate Options" is not read as "Options".
     std::vector<std::string> names = names_;
     std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
@@ -495,10 +455,9 @@ class FieldGraph {
 
 }  // namespace
 
-std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std::vector<std::string>* errors) {
-  ordered_json manifest = ReadJson(dir / "manifest.json");
-  FieldGraph graph;
-  for (const auto& m : ManifestModels(manifest)) graph.Load(dir / m, m, errors);
+namespace {
+
+std::vector<FieldReaders> FieldReadersOf(FieldGraph& graph, const std::filesystem::path& dir) {
   auto readers = graph.Readers();
   std::filesystem::path schema_path = dir.parent_path() / "schema" / "case.schema.json";
   if (!std::filesystem::exists(schema_path)) schema_path = std::filesystem::path(ZEBRA_SOURCE_DIR) / "schema" / "case.schema.json";
@@ -518,9 +477,29 @@ std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std
   return out;
 }
 
+}  // namespace
+
+std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std::vector<std::string>* errors) {
+  FieldGraph graph;
+  for (const auto& m : ManifestModels(ReadJson(dir / "manifest.json"))) {
+    auto model = dmn::LoadModel(dir / m);
+    if (model) graph.Load((*model)->Describe(), m);
+    else if (errors)
+      for (const auto& d : model.error()) errors->push_back(d.ToString());
+  }
+  return FieldReadersOf(graph, dir);
+}
+
+std::vector<FieldReaders> CaseFieldReaders(const KnowledgeBase& kb) {
+  FieldGraph graph;
+  for (const auto& m : kb.models) graph.Load(m.model->Describe(), m.file);
+  return FieldReadersOf(graph, kb.dir);
+}
+
 namespace {
 
-void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, KbCheckResult& res) {
+void CheckFieldCoverage(const KnowledgeBase& kb, KbCheckResult& res) {
+  const Json& manifest = kb.manifest;
   std::map<std::string, std::string> informational;
   if (manifest.contains("informational_fields") && manifest["informational_fields"].is_object())
     for (const auto& [field, reason] : manifest["informational_fields"].items()) {
@@ -530,7 +509,7 @@ void CheckFieldCoverage(const std::filesystem::path& dir, const Json& manifest, 
         informational[field] = reason.get<std::string>();
     }
   std::set<std::string> known;
-  for (const auto& f : CaseFieldReaders(dir, &res.errors)) {
+  for (const auto& f : CaseFieldReaders(kb)) {
     known.insert(f.field);
     std::string line = f.field + ": ";
     if (!f.rules.empty()) {
@@ -612,10 +591,23 @@ void CheckExclusiveGroups(const KnowledgeBase& kb, const std::set<std::string>& 
           res.errors.push_back("manifest.json: exclusive option group " + id + " names unknown option " + o.dump());
   }
   if (!res.errors.empty()) return;
+  // The cases are independent and evaluation is thread-safe: spread them over the cores, then
+  // report in case order so the output does not depend on the schedule.
+  const std::vector<Json> cases = GeneratedCases();
+  std::vector<std::vector<std::string>> violations(cases.size());
+  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w)
+    threads.emplace_back([&, w] {
+      for (std::size_t i = w; i < cases.size(); i += workers)
+        violations[i] = ExclusiveGroupViolations(kb.manifest, Evaluate(kb, cases[i]));
+    });
+  for (auto& t : threads) t.join();
   std::set<std::string> reported;
-  for (const auto& c : GeneratedCases()) {
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Json& c = cases[i];
     ++res.generated_cases;
-    for (const auto& v : ExclusiveGroupViolations(kb.manifest, Evaluate(kb, c)))
+    for (const auto& v : violations[i])
       if (reported.insert(v).second)
         res.errors.push_back("generated case " + c["id"].get<std::string>() + " (patient " + c["patient"].dump() + ", tumor " +
                              c["tumor"].dump() + ", history " + c["history"].dump() + "): " + v);

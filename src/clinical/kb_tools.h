@@ -9,9 +9,13 @@
 
 #include "clinical/clinical.h"
 
+namespace zebra::dmn {
+class Model;
+}
+
 namespace zebra::clinical {
 
-// One decision-table rule as written in a knowledge DMN file.
+// One decision-table rule as written in a knowledge DMN file (from dmn::Model::Describe()).
 struct KbRule {
   std::string model;      // file name
   std::string decision;   // decision name
@@ -20,11 +24,15 @@ struct KbRule {
   int line = 0;           // XML line
   std::vector<std::string> inputs;       // input entry texts
   std::vector<std::string> outputs;      // output entry texts
+  std::vector<std::string> output_literals;  // the string literals of the output entries
   std::vector<std::string> annotations;  // annotation entry texts
   std::vector<std::string> annotation_names;
   std::string hit_policy;
 };
 
+// The rules of a loaded model; `file` names it in each KbRule.
+std::vector<KbRule> KbRules(const dmn::Model& model, const std::string& file);
+// Loads one DMN file and returns its rules (none, with the load errors, when it does not load).
 std::vector<KbRule> ReadKbRules(const std::filesystem::path& dmn_file, std::vector<std::string>* errors);
 
 struct KbCheckResult {
@@ -53,6 +61,9 @@ struct FieldReaders {
 std::vector<std::string> ExclusiveGroupViolations(const nlohmann::ordered_json& manifest, const nlohmann::ordered_json& recommendation);
 
 std::vector<FieldReaders> CaseFieldReaders(const std::filesystem::path& dir, std::vector<std::string>* errors);
+std::vector<FieldReaders> CaseFieldReaders(const KnowledgeBase& kb);
+// The case fields a FEEL text names as Case.a.b (without "Case."), in order of appearance.
+std::vector<std::string> CasePaths(std::string_view text);
 
 // Every model loads; every rule cites keys that exist; every option id in an output is in the
 // catalogue; no duplicate rule ids; no two rules of a unique-hit table with identical inputs;

@@ -10,7 +10,9 @@
 #include <sstream>
 
 #include "clinical/clinical.h"
+#include "common/file.h"
 #include "clinical/kb_tools.h"
+#include "clinical/test_knowledge.h"
 #include "clinical/recommendation.h"
 
 namespace zebra::clinical {
@@ -18,30 +20,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const KnowledgeBase& Kb() {
-  static std::shared_ptr<const KnowledgeBase> kb = [] {
-    auto r = LoadKnowledgeBase(fs::path(ZEBRA_SOURCE_DIR) / "knowledge");
-    if (!r) {
-      for (const auto& e : r.error()) ADD_FAILURE() << e;
-      return std::shared_ptr<const KnowledgeBase>();
-    }
-    return *r;
-  }();
-  if (!kb) throw std::runtime_error("knowledge base does not load");
-  return *kb;
-}
+const KnowledgeBase& Kb() { return test_support::SourceKnowledge(); }
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
-std::string Read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Read(const fs::path& p) { return common::ReadFile(p).value_or(""); }
 
 // Every case of tests/vignettes/** and examples/cases, with its file name.
 std::vector<std::pair<std::string, Json>> Cases() {
@@ -241,10 +227,9 @@ TEST(SpellingTest, UserVisibleTextsUseBritishSpelling) {
   CollectStrings(Json::parse(Read(k / "catalogue.json")), texts);
   CollectStrings(Json::parse(Read(k / "patient" / "en.json")), texts);
   // DMN: string literals of the output entries (rationales, alert texts, evidence).
-  for (const char* dmn : {"classification.dmn", "staging.dmn", "treatment.dmn"}) {
-    std::string s = Read(k / dmn);
-    std::regex entry(R"(<outputEntry[^>]*><text>([^<]*)</text>)");
-    for (std::sregex_iterator it(s.begin(), s.end(), entry), end; it != end; ++it) texts.push_back((*it)[1].str());
+  for (const auto& m : Kb().models) {
+    if (m.file != "classification.dmn" && m.file != "staging.dmn" && m.file != "treatment.dmn") continue;
+    for (const auto& rule : KbRules(*m.model, m.file)) texts.insert(texts.end(), rule.outputs.begin(), rule.outputs.end());
   }
   size_t knowledge_texts = texts.size();
   // The web app: string literals and JSX text of web/src.

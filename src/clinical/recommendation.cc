@@ -33,14 +33,6 @@ constexpr std::string_view kOutputNames[kOutputDecisionCount] = {
     "Classification Alerts",    "Stage Alerts", "Alerts", "Workup",     "Monitoring",
     "Classification Missing",   "Stage Missing", "Missing", "Ranking", "What If Probes"};
 
-// String fields of catalogue JSON (as the catalogue reader always did: non-strings read as "").
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
-
 // Appends key/value to an object known not to hold `key` yet.
 void Add(Json& obj, const char* key, Json value) {
   obj.get_ref<Json::object_t&>().emplace_back(key, std::move(value));
@@ -176,15 +168,8 @@ struct OptionInfo {
   Json side_effects;
   bool has_involves = false;
   Json involves;
-  std::string patient_text;
-  TextCounts patient_counts;
   Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
   Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
-};
-
-struct PatientFragment {
-  std::string text;
-  TextCounts counts;
 };
 
 struct OutputPlan {
@@ -192,11 +177,6 @@ struct OutputPlan {
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
-  StringMap<PatientFragment> scenarios;
-  StringMap<PatientFragment> critical_alerts;  // alert id -> its plain-language text (catalogue)
-  StringMap<Json> questions;  // scenario id -> its questions, then the default ones
-  Json default_questions = Json::array();
-  PatientFragment main_choices, other_choices, closing;
 };
 
 int OutputDecisionIndex(std::string_view name) {
@@ -210,17 +190,6 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
 }
 
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case_schema; }
-
-namespace {
-
-PatientFragment Fragment(std::string text) {
-  PatientFragment f;
-  f.counts = CountText(text);
-  f.text = std::move(text);
-  return f;
-}
-
-}  // namespace
 
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
@@ -236,8 +205,6 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   if (const Json* options = section("options")) {
     for (const auto& [id, entry] : options->items()) {
       OptionInfo info;
-      info.patient_text = Str(entry, "patient_text");
-      info.patient_counts = CountText(info.patient_text);
       if (entry.is_object()) {
         info.sources = entry.value("sources", Json::array());
         info.approval = entry.value("approval", Json());
@@ -256,34 +223,6 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
       plan->options.emplace(id, std::move(info));
     }
   }
-  if (const Json* alerts = section("alerts"))
-    for (const auto& [id, entry] : alerts->items())
-      if (!Str(entry, "patient_text").empty()) plan->critical_alerts.emplace(id, Fragment(Str(entry, "patient_text")));
-  if (const Json* scenarios = section("scenarios"))
-    for (const auto& [id, entry] : scenarios->items()) plan->scenarios.emplace(id, Fragment(Str(entry, "patient_text")));
-
-  // Questions: the scenario's, then the default ones, each once.
-  auto qa = kb.catalogue.find("questions_to_ask");
-  if (qa != kb.catalogue.end() && qa->is_object()) {
-    auto questions_for = [&](const std::string* scenario_id) {
-      Json questions = Json::array();
-      auto add = [&](const std::string& key) {
-        auto it = qa->find(key);
-        if (it != qa->end() && it->is_array())
-          for (const auto& q : *it)
-            if (q.is_string() && std::find(questions.begin(), questions.end(), q) == questions.end())
-              questions.push_back(q);
-      };
-      if (scenario_id) add(*scenario_id);
-      add("default");
-      return questions;
-    };
-    plan->default_questions = questions_for(nullptr);
-    for (const auto& [id, list] : qa->items()) plan->questions.emplace(id, questions_for(&id));
-  }
-  plan->main_choices = Fragment("These are the main choices your care team may talk about with you.");
-  plan->other_choices = Fragment("Other choices may also fit.");
-  plan->closing = Fragment("Your care team will help you choose. You can ask them anything.");
   return plan;
 }
 

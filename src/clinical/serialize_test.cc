@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "clinical/clinical.h"
+#include "common/file.h"
 #include "json/json_writer.h"
 
 namespace zebra::clinical {
@@ -14,12 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const fs::path& p) { return common::ReadFile(p).value_or(""); }
 
 // Cases from examples/cases (the demo cases) and the "case" member of each vignette.
 std::vector<std::pair<std::string, Json>> Cases() {

@@ -11,24 +11,15 @@
 
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
+#include "clinical/test_knowledge.h"
+#include "common/file.h"
 
 namespace zebra::clinical {
 namespace {
 
 namespace fs = std::filesystem;
 
-const KnowledgeBase& Kb() {
-  static std::shared_ptr<const KnowledgeBase> kb = [] {
-    auto r = LoadKnowledgeBase(fs::path(ZEBRA_SOURCE_DIR) / "knowledge");
-    if (!r) {
-      for (const auto& e : r.error()) ADD_FAILURE() << e;
-      return std::shared_ptr<const KnowledgeBase>();
-    }
-    return *r;
-  }();
-  if (!kb) throw std::runtime_error("knowledge base does not load");
-  return *kb;
-}
+const KnowledgeBase& Kb() { return test_support::SourceKnowledge(); }
 
 std::vector<fs::path> VignetteFiles() {
   std::vector<fs::path> out;
@@ -278,10 +269,7 @@ TEST(VignetteTest, DemoCasesEvaluateDeterministically) {
   int n = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".json") continue;
-    std::ifstream in(e.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto c = ParseCase(ss.str(), Kb());
+    auto c = ParseCase(common::ReadFile(e.path()).value_or(""), Kb());
     ASSERT_TRUE(c.has_value()) << e.path();
     EXPECT_EQ(Evaluate(Kb(), *c).dump(), Evaluate(Kb(), *c).dump()) << e.path();
     ++n;
@@ -294,10 +282,7 @@ TEST(VignetteTest, PatientSummaryReadingGrade) {
   fs::path dir = fs::path(ZEBRA_SOURCE_DIR) / "examples" / "cases";
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".json") continue;
-    std::ifstream in(e.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto c = ParseCase(ss.str(), Kb());
+    auto c = ParseCase(common::ReadFile(e.path()).value_or(""), Kb());
     ASSERT_TRUE(c.has_value());
     Json r = Evaluate(Kb(), *c);
     double grade = FleschKincaidGrade(r["patient_summary"]["text"].get<std::string>());

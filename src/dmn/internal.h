@@ -162,4 +162,7 @@ std::vector<pugi::xml_node> Children(const pugi::xml_node& node, std::string_vie
 // typeRef of an element: attribute (DMN 1.2+) or <typeRef> child (DMN 1.1).
 std::string TypeRefOf(const pugi::xml_node& node);
 
+// Model::Describe()'s content, from the <definitions> element and its source text (for lines).
+ModelDescription DescribeDefinitions(const pugi::xml_node& root, std::string_view source, const std::string& file);
+
 }  // namespace zebra::dmn::internal

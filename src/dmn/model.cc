@@ -139,8 +139,10 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   std::vector<Import> imports_;
   std::map<std::string, TypePtr, std::less<>> types_;
   std::vector<ModelDiagnostic> diagnostics_;
+  ModelDescription description_;
 
   const std::string& name() const override { return name_; }
+  const ModelDescription& Describe() const override { return description_; }
   const std::string& namespace_uri() const override { return namespace_; }
   std::vector<std::string> DecisionNames() const override {
     std::vector<std::string> out;
@@ -774,6 +776,7 @@ void Compiler::Run(Diags& fatal) {
   m_->name_ = root.attribute("name").value();
   m_->namespace_ = src_.namespace_uri;
   m_->file_ = src_.file;
+  m_->description_ = DescribeDefinitions(root, src_.text, src_.file);
 
   for (const auto& it : Children(root, "itemDefinition")) type_nodes_.emplace(it.attribute("name").value(), it);
   for (const auto& [name, node] : type_nodes_) ResolveType(name, node);

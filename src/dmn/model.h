@@ -62,6 +62,45 @@ struct EvaluateOptions {
   std::optional<feel::DateTime> now;  // fixed clock for now()/today()
 };
 
+// What a model says, as written: decisions, their decision tables and rules with ids, entry
+// texts and annotations. Built once while loading, so tools that list, check or index the
+// knowledge (kb check/list/diff, the rule-to-option index) never read DMN XML themselves.
+struct RuleDescription {
+  std::string id;      // empty when the rule has no id
+  int index = 0;       // 1-based row
+  int line = 0;        // XML line of the <rule>
+  std::vector<std::string> inputs;       // input entry texts, trimmed
+  std::vector<std::string> outputs;      // output entry texts, trimmed
+  std::vector<std::string> annotations;  // annotation entry texts, trimmed
+  // The string literals of the output entries, in order ("..." with \x read as x).
+  std::vector<std::string> output_literals;
+};
+
+struct DecisionTableDescription {
+  std::string hit_policy = "UNIQUE";       // as written ("UNIQUE" when absent)
+  std::vector<std::string> inputs;         // input expression texts
+  std::vector<std::string> outputs;        // output column names
+  std::vector<std::string> annotations;    // annotation column names
+  std::vector<RuleDescription> rules;
+};
+
+struct ContextEntryDescription {
+  std::string variable;  // empty for the context's result entry
+  std::string text;      // the entry's literal expression text (empty when not a literal expression)
+};
+
+struct DecisionDescription {
+  std::string id, name;
+  std::optional<std::string> literal_expression;  // when the decision is a literal expression
+  std::vector<ContextEntryDescription> context;   // when the decision is a boxed context
+  std::vector<DecisionTableDescription> tables;   // the decision tables directly under the decision
+};
+
+struct ModelDescription {
+  std::string name, namespace_uri, file;
+  std::vector<DecisionDescription> decisions;  // in document order
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -73,6 +112,8 @@ class Model {
   // Non-fatal problems found while loading (e.g. FEEL that does not compile: the element then
   // evaluates to null with an error), with locations.
   virtual std::span<const ModelDiagnostic> diagnostics() const { return {}; }
+  // Decisions, tables, rules and annotations as written (see ModelDescription).
+  virtual const ModelDescription& Describe() const;
 
   // Evaluates the named decisions (all decisions when empty) with input data taken from
   // `inputs` by name; each required decision is evaluated once.

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "clinical/clinical.h"
-#include "clinical/kb_tools.h"
+#include "common/file.h"
 #include "fhir/fhir.h"
 #include "json/json_parse.h"
 #include "json/json_writer.h"
@@ -19,14 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxInputBytes = 32u << 20;  // a FHIR bundle; a case is held to 1 MiB
 constexpr std::size_t kMaxInputDepth = 64;
-
-std::optional<std::string> ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Errors CaseErrors(const std::vector<clinical::InputError>& errors) {
   Errors out;
@@ -46,33 +38,25 @@ Errors BundleErrors(const std::vector<fhir::MapError>& errors) {
   return out;
 }
 
-// Which rule outputs which string literal, from each rule's output entries as written.
+// Which rule outputs which string literal, from the compiled models' descriptions.
 std::map<std::string, std::vector<std::string>> RuleOutputs(const clinical::KnowledgeBase& kb) {
   std::map<std::string, std::vector<std::string>> out;
-  for (const auto& m : kb.models) {
-    for (const auto& rule : clinical::ReadKbRules(kb.dir / m.file, nullptr)) {
-      if (rule.rule_id.empty()) continue;
-      auto& literals = out[rule.rule_id];
-      for (const auto& text : rule.outputs) {
-        // String literals: "..." with \" escapes.
-        for (std::size_t i = 0; i < text.size(); ++i) {
-          if (text[i] != '"') continue;
-          std::string literal;
-          std::size_t j = i + 1;
-          for (; j < text.size() && text[j] != '"'; ++j) {
-            if (text[j] == '\\' && j + 1 < text.size()) ++j;
-            literal += text[j];
-          }
-          literals.push_back(std::move(literal));
-          i = j;
+  for (const auto& m : kb.models)
+    for (const auto& decision : m.model->Describe().decisions)
+      for (const auto& table : decision.tables)
+        for (const auto& rule : table.rules) {
+          if (rule.id.empty()) continue;
+          auto& literals = out[rule.id];
+          literals.insert(literals.end(), rule.output_literals.begin(), rule.output_literals.end());
         }
-      }
-    }
-  }
   return out;
 }
 
 }  // namespace
+
+const Json* MatchCodeTable(const Json& code_tables, const Json& table, const Json& cc) {
+  return fhir::MatchCodeTable(code_tables, table, cc);
+}
 
 Result<FieldValue> ParseFieldValue(std::string_view arg) {
   auto eq = arg.find('=');
@@ -109,7 +93,7 @@ Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
   auto tables = fhir::LoadCodeTables(fhir::DefaultCodeTablesPath(kb.dir));
   if (!tables) return tl::unexpected(Errors{{"knowledge", "", tables.error()}});
   k->code_tables_ = std::move(*tables);
-  if (auto text = ReadText(kb.dir / "fhir" / "order_codes.json")) {
+  if (auto text = common::ReadFile(kb.dir / "fhir" / "order_codes.json")) {
     auto orders = json::ParseStrict(*text);
     if (!orders) return tl::unexpected(Errors{{"knowledge", "fhir/order_codes.json", orders.error().message}});
     if (orders->is_object() && orders->contains("orders") && (*orders)["orders"].is_array())
@@ -127,14 +111,16 @@ Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
   // GET /v1/knowledge: computed once; the knowledge is immutable.
   Json models = Json::array();
   for (const auto& m : kb.models) {
-    auto rules = clinical::ReadKbRules(kb.dir / m.file, nullptr);
+    std::size_t rules = 0;
+    for (const auto& decision : m.model->Describe().decisions)
+      for (const auto& table : decision.tables) rules += table.rules.size();
     Json entry = Json::object();
     entry["name"] = m.model->name();
     entry["file"] = m.file;
     entry["decisions"] = m.model->DecisionNames();
-    entry["rules"] = rules.size();
+    entry["rules"] = rules;
     models.push_back(std::move(entry));
-    auto source = ReadText(kb.dir / m.file);
+    auto source = common::ReadFile(kb.dir / m.file);
     if (!source) return tl::unexpected(Errors{{"knowledge", m.file, "cannot read " + (kb.dir / m.file).string()}});
     k->model_sources_[m.model->name()] = *source;
     k->model_sources_[m.file] = std::move(*source);

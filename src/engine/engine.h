@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
+
 namespace zebra::clinical {
 struct KnowledgeBase;
 }
@@ -27,15 +29,12 @@ namespace zebra::engine {
 
 using Json = nlohmann::ordered_json;
 
-// One error shape for every input problem.
-struct Error {
-  std::string code;     // "invalid-json", "invalid-case", "invalid-fhir-bundle", "knowledge", "io"
-  std::string path;     // where in the input: "tumor.ki67_percent", "entry[3].resource", "$"
-  std::string message;  // what, and what is allowed: "-3 is below 0"
-};
-using Errors = std::vector<Error>;
+// One error shape for every input problem (common/error.h): code "invalid-json", "invalid-case",
+// "invalid-fhir-bundle", "knowledge" or "io".
+using Error = common::Error;
+using Errors = common::Errors;
 template <class T>
-using Result = tl::expected<T, Errors>;
+using Result = common::Result<T>;
 
 class Knowledge {
  public:
@@ -135,6 +134,10 @@ struct Evaluation {
 };
 
 Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, const Options& options = {});
+
+// The first entry of a code table matching a CodeableConcept: the matcher `fhir map` uses
+// (fhir::MatchCodeTable), for fronts that classify orders (CDS Hooks order-sign).
+const Json* MatchCodeTable(const Json& code_tables, const Json& table, const Json& cc);
 
 // A --set argument: PATH=VALUE, the value read as JSON, else as a string.
 Result<FieldValue> ParseFieldValue(std::string_view arg);

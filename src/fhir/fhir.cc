@@ -9,23 +9,105 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
+
+#include <re2/re2.h>
 
 namespace zebra::fhir {
 namespace {
 
 constexpr size_t kMaxBundleBytes = 32u << 20;
 constexpr size_t kMaxDepth = 64;
-// Codes and short labels only go through the table regexes (std::regex recursion grows with the
-// text length).
+// Codes and short labels only go through the table patterns, never long free text.
 constexpr size_t kMaxPatternText = 256;
 
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
+
+struct PatternMode {
+  bool displays = true;   // also the codings' displays (else text and codes only)
+  bool icase = true;
+  bool anywhere = false;  // the pattern may match inside the text (else the whole text)
+};
+
+// Group 1 of the first of the cc's texts (text, then each coding's code and display) that the
+// table pattern matches; nullopt when none does or the pattern is not a valid regular expression.
+std::optional<std::string> PatternGroup(const Json& cc, const std::string& pattern_text, PatternMode mode) {
+  RE2::Options options;
+  options.set_case_sensitive(!mode.icase);
+  options.set_log_errors(false);
+  RE2 pattern(pattern_text, options);
+  if (!pattern.ok()) return std::nullopt;
+  std::vector<std::string> texts;
+  if (cc.contains("text") && cc["text"].is_string()) texts.push_back(cc["text"].get<std::string>());
+  if (cc.contains("coding") && cc["coding"].is_array())
+    for (const auto& c : cc["coding"])
+      for (const char* k : {"code", "display"}) {
+        if (!mode.displays && std::string_view(k) == "display") continue;
+        if (c.is_object() && c.contains(k) && c[k].is_string()) texts.push_back(c[k].get<std::string>());
+      }
+  const int groups = std::min(2, 1 + pattern.NumberOfCapturingGroups());
+  for (const auto& t : texts) {
+    if (t.size() > kMaxPatternText) continue;
+    re2::StringPiece match[2];
+    if (pattern.Match(t, 0, t.size(), mode.anywhere ? RE2::UNANCHORED : RE2::ANCHOR_BOTH, match, groups))
+      return groups > 1 ? match[1].as_string() : std::string();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<DateParts> DatePrefix(std::string_view s) {
+  auto number = [&](size_t pos, size_t n) {
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  DateParts d{number(0, 4), number(5, 2), number(8, 2)};
+  if (d.year < 0 || d.month < 0 || d.day < 0) return std::nullopt;
+  return d;
+}
+
+const Json* MatchCodeTable(const Json& tables, const Json& table, const Json& cc) {
+  if (!cc.is_object() || !table.is_array()) return nullptr;
+  const Json& systems = tables.is_object() && tables.contains("systems") ? tables["systems"] : Json::object();
+  if (cc.contains("coding") && cc["coding"].is_array())
+    for (const auto& entry : table) {
+      if (!entry.is_object() || entry.contains("text_contains") || !entry.contains("system")) continue;
+      std::string system = entry.value("system", "");
+      if (systems.is_object() && systems.contains(system) && systems[system].is_string()) system = systems[system];
+      for (const auto& c : cc["coding"]) {
+        if (!c.is_object() || c.value("system", Json("")) != system || !c.contains("code") || !c["code"].is_string()) continue;
+        std::string code = c["code"].get<std::string>();
+        if (entry.contains("code") && entry["code"] == code) return &entry;
+        if (entry.contains("code_prefix") && entry["code_prefix"].is_string() &&
+            code.rfind(entry["code_prefix"].get<std::string>(), 0) == 0)
+          return &entry;
+      }
+    }
+  for (const auto& entry : table) {
+    if (!entry.is_object() || !entry.contains("text_contains") || !entry["text_contains"].is_string()) continue;
+    std::string needle = Lower(entry["text_contains"].get<std::string>());
+    if (cc.contains("text") && cc["text"].is_string() && Lower(cc["text"].get<std::string>()).find(needle) != std::string::npos)
+      return &entry;
+    if (cc.contains("coding") && cc["coding"].is_array())
+      for (const auto& c : cc["coding"])
+        if (c.is_object() && c.contains("display") && c["display"].is_string() &&
+            Lower(c["display"].get<std::string>()).find(needle) != std::string::npos)
+          return &entry;
+  }
+  return nullptr;
+}
+
+namespace {
 
 // Days since 1970-01-01 of an ISO date or date-time prefix (YYYY, YYYY-MM or YYYY-MM-DD; a
 // partial date means its first day). nullopt for anything else.
@@ -198,43 +280,8 @@ class Mapper {
     return k == it->end() ? kEmpty : *k;
   }
 
-  std::string System(const Json& entry) const {
-    std::string s = entry.value("system", "");
-    auto systems = tables_.find("systems");
-    if (systems != tables_.end() && systems->contains(s)) return (*systems)[s].get<std::string>();
-    return s;
-  }
-
-  static bool TextMatches(const Json& cc, const std::string& needle) {
-    std::string n = Lower(needle);
-    if (cc.contains("text") && cc["text"].is_string() && Lower(cc["text"].get<std::string>()).find(n) != std::string::npos)
-      return true;
-    if (cc.contains("coding") && cc["coding"].is_array())
-      for (const auto& c : cc["coding"])
-        if (c.contains("display") && c["display"].is_string() && Lower(c["display"].get<std::string>()).find(n) != std::string::npos)
-          return true;
-    return false;
-  }
-
-  // The first table entry whose system/code (or code prefix, or text) matches the cc.
-  const Json* Match(const Json& table, const Json& cc) const {
-    if (!cc.is_object()) return nullptr;
-    for (const auto& entry : table) {
-      if (entry.contains("text_contains")) {
-        if (TextMatches(cc, entry["text_contains"].get<std::string>())) return &entry;
-        continue;
-      }
-      if (!cc.contains("coding") || !cc["coding"].is_array()) continue;
-      std::string system = System(entry);
-      for (const auto& c : cc["coding"]) {
-        if (!c.is_object() || c.value("system", "") != system || !c.contains("code") || !c["code"].is_string()) continue;
-        std::string code = c["code"].get<std::string>();
-        if (entry.contains("code") && entry["code"] == code) return &entry;
-        if (entry.contains("code_prefix") && code.rfind(entry["code_prefix"].get<std::string>(), 0) == 0) return &entry;
-      }
-    }
-    return nullptr;
-  }
+  // The first table entry matching the cc (MatchCodeTable: codes before texts).
+  const Json* Match(const Json& table, const Json& cc) const { return MatchCodeTable(tables_, table, cc); }
 
   static std::string Codes(const Json& cc) {
     std::string out;
@@ -309,13 +356,13 @@ class Mapper {
         return;
       }
       std::string b = r["birthDate"].get<std::string>();
-      static const std::regex kDate(R"(^(\d{4})-(\d{2})-(\d{2}))");
-      std::smatch mb, ma;
+      auto mb = DatePrefix(b);
+      auto ma = DatePrefix(as_of_);
       if (as_of_.empty()) {
         notes_.push_back("age unknown: no --as-of date and no bundle timestamp");
-      } else if (std::regex_search(b, mb, kDate) && std::regex_search(as_of_, ma, kDate)) {
-        int age = std::stoi(ma[1]) - std::stoi(mb[1]);
-        if (std::make_pair(std::stoi(ma[2]), std::stoi(ma[3])) < std::make_pair(std::stoi(mb[2]), std::stoi(mb[3]))) --age;
+      } else if (mb && ma) {
+        int age = ma->year - mb->year;
+        if (std::make_pair(ma->month, ma->day) < std::make_pair(mb->month, mb->day)) --age;
         if (age >= 0 && age <= 120) Offer("patient.age_years", age, r, "birthDate (as of " + as_of_ + ")");
       } else {
         errors_.push_back({path + ".birthDate", "not a full date (YYYY-MM-DD)"});
@@ -606,18 +653,7 @@ class Mapper {
 
   std::optional<std::string> StageValue(const Json& cc) const {
     if (const Json* m = Match(Table("stage_values"), cc)) return (*m)["value"].get<std::string>();
-    std::regex pattern(tables_.value("stage_value_pattern", std::string("^$")));
-    std::vector<std::string> texts;
-    if (cc.contains("text") && cc["text"].is_string()) texts.push_back(cc["text"].get<std::string>());
-    if (cc.contains("coding") && cc["coding"].is_array())
-      for (const auto& c : cc["coding"]) {
-        if (c.contains("code") && c["code"].is_string()) texts.push_back(c["code"].get<std::string>());
-      }
-    for (const auto& t : texts) {
-      std::smatch m;
-      if (t.size() <= kMaxPatternText && std::regex_match(t, m, pattern)) return m[1].str();
-    }
-    return std::nullopt;
+    return PatternGroup(cc, tables_.value("stage_value_pattern", std::string("^$")), {.displays = false, .icase = false});
   }
 
   // The UCUM code of a Quantity, else its display unit; empty when neither is a string.
@@ -640,18 +676,7 @@ class Mapper {
   // The first text or code/display of a CodeableConcept that matches the pattern, group 1.
   static std::optional<std::string> PatternValue(const Json& cc, const std::string& pattern_text) {
     if (!cc.is_object() || pattern_text.empty()) return std::nullopt;
-    std::regex pattern(pattern_text, std::regex::icase);
-    std::vector<std::string> texts;
-    if (cc.contains("text") && cc["text"].is_string()) texts.push_back(cc["text"].get<std::string>());
-    if (cc.contains("coding") && cc["coding"].is_array())
-      for (const auto& c : cc["coding"])
-        for (const char* k : {"code", "display"})
-          if (c.is_object() && c.contains(k) && c[k].is_string()) texts.push_back(c[k].get<std::string>());
-    for (const auto& t : texts) {
-      std::smatch m;
-      if (t.size() <= kMaxPatternText && std::regex_match(t, m, pattern)) return m[1].str();
-    }
-    return std::nullopt;
+    return PatternGroup(cc, pattern_text, {});
   }
 
   std::optional<std::string> StageGroupValue(const Json& cc) const {
@@ -1066,19 +1091,9 @@ class Mapper {
   std::optional<std::string> MarginValue(const Json& cc) const {
     if (!cc.is_object()) return std::nullopt;
     if (const Json* m = Match(Table("margin_codes"), cc)) return (*m)["value"].get<std::string>();
-    std::regex pattern(tables_.value("margin_value_pattern", std::string("^$")), std::regex::icase);
-    std::vector<std::string> texts;
-    if (cc.contains("text") && cc["text"].is_string()) texts.push_back(cc["text"].get<std::string>());
-    if (cc.contains("coding") && cc["coding"].is_array())
-      for (const auto& c : cc["coding"])
-        for (const char* k : {"code", "display"})
-          if (c.is_object() && c.contains(k) && c[k].is_string()) texts.push_back(c[k].get<std::string>());
-    for (const auto& t : texts) {
-      std::smatch m;
-      // std::regex recurses per character: long free text could exhaust the stack.
-      if (t.size() <= kMaxPatternText && std::regex_search(t, m, pattern)) return "r" + m[1].str();
-    }
-    return std::nullopt;
+    auto group = PatternGroup(cc, tables_.value("margin_value_pattern", std::string("^$")), {.anywhere = true});
+    if (!group) return std::nullopt;
+    return "r" + *group;
   }
 
   void VisitProcedure(const Json& r, const std::string& path) {

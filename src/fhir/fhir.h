@@ -14,14 +14,15 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
+
 namespace zebra::fhir {
 
 using Json = nlohmann::ordered_json;
 
-struct MapError {
-  std::string path;  // JSON path in the bundle, e.g. "entry[3].resource.valueQuantity.value"
-  std::string message;
-};
+// A problem with a bundle: path (JSON path in the bundle, e.g.
+// "entry[3].resource.valueQuantity.value") and message.
+using MapError = common::Error;
 
 struct MapResult {
   Json case_json;  // zebra.case/v1
@@ -35,6 +36,19 @@ struct MapResult {
 struct MapOptions {
   std::optional<std::string> as_of;  // YYYY-MM-DD for age; default: the bundle timestamp
 };
+
+// The first entry of a code table (a list of {system, code | code_prefix} and {text_contains}
+// entries) matching the CodeableConcept `cc`: coded entries first, in table order, so that a coded
+// concept is never re-read from its free text; then text_contains entries (case-insensitive, in
+// the text and the codings' displays). `tables` (the code tables) gives the "systems" aliases.
+// The one matcher of `fhir map` and the CDS Hooks order-sign check.
+const Json* MatchCodeTable(const Json& tables, const Json& table, const Json& cc);
+
+// YYYY-MM-DD at the start of a date or date-time (digits only); nullopt otherwise.
+struct DateParts {
+  int year = 0, month = 0, day = 0;
+};
+std::optional<DateParts> DatePrefix(std::string_view text);
 
 tl::expected<Json, std::string> LoadCodeTables(const std::filesystem::path& file);
 std::filesystem::path DefaultCodeTablesPath(const std::filesystem::path& knowledge_dir);

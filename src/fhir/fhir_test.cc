@@ -569,5 +569,58 @@ TEST(FhirMapTest, BadInputIsRejectedWithAPath) {
   EXPECT_FALSE(MapBundle(deep, Tables()).has_value());
 }
 
+// One code-table matcher (MatchCodeTable) for `fhir map` and the CDS Hooks order-sign check:
+// coded entries win over text entries whatever their order in the table.
+TEST(MatchCodeTableTest, CodesWinOverEarlierTextEntries) {
+  const Json tables = {{"systems", {{"rxnorm", "http://www.nlm.nih.gov/research/umls/rxnorm"}}}};
+  const Json table = Json::array({{{"text_contains", "octreotide"}, {"option", "by-text"}},
+                                  {{"system", "rxnorm"}, {"code", "749811"}, {"option", "by-code"}},
+                                  {{"system", "rxnorm"}, {"code_prefix", "7498"}, {"option", "by-prefix"}}});
+  Json cc = {{"text", "Lanreotide, after octreotide"},
+             {"coding", Json::array({{{"system", "http://www.nlm.nih.gov/research/umls/rxnorm"}, {"code", "749811"}}})}};
+  ASSERT_NE(MatchCodeTable(tables, table, cc), nullptr);
+  EXPECT_EQ((*MatchCodeTable(tables, table, cc))["option"], "by-code");
+  cc["coding"][0]["code"] = "749899";
+  EXPECT_EQ((*MatchCodeTable(tables, table, cc))["option"], "by-prefix");
+  cc["coding"][0]["system"] = "http://example.org/other";  // a code of another system: the text decides
+  EXPECT_EQ((*MatchCodeTable(tables, table, cc))["option"], "by-text");
+  cc["text"] = "LANREOTIDE";
+  EXPECT_EQ(MatchCodeTable(tables, table, cc), nullptr);
+  cc["coding"][0]["display"] = "Octreotide LAR";  // texts include the codings' displays, in any case
+  EXPECT_EQ((*MatchCodeTable(tables, table, cc))["option"], "by-text");
+  EXPECT_EQ(MatchCodeTable(tables, table, Json("octreotide")), nullptr);
+}
+
+// The CodeableConcept of a liver-directed procedure: what `fhir map` records as the prior therapy
+// is the option the order-sign check reads from the same concept in the same table.
+TEST(MatchCodeTableTest, FhirMapAndOrderSignReadOneConceptAlike) {
+  for (const char* text : {"Hepatic artery embolization", "Radiofrequency ablation of liver metastasis",
+                           "Ablation after embolization"}) {
+    Json cc = {{"text", text}};
+    Json proc = {{"resourceType", "Procedure"}, {"id", "p"}, {"status", "completed"}, {"code", cc},
+                 {"performedDateTime", "2025-03-01"}};
+    auto r = MapBundle(Bundle({proc}).dump(), Tables());
+    ASSERT_TRUE(r.has_value()) << text;
+    const Json& therapies = r->case_json["history"]["prior_therapies"];
+    ASSERT_EQ(therapies.size(), 1u) << text;
+    const Json* order = MatchCodeTable(Tables(), Tables()["procedures"], cc);
+    ASSERT_NE(order, nullptr) << text;
+    EXPECT_EQ(therapies[0]["option"], (*order)["option"]) << text;
+  }
+}
+
+TEST(DatePrefixTest, FullDatesAtTheStartOnly) {
+  auto d = DatePrefix("2024-02-29T10:00:00Z");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->year, 2024);
+  EXPECT_EQ(d->month, 2);
+  EXPECT_EQ(d->day, 29);
+  EXPECT_TRUE(DatePrefix("1960-07-01"));
+  EXPECT_FALSE(DatePrefix("1960-07"));
+  EXPECT_FALSE(DatePrefix("1960-7-01"));
+  EXPECT_FALSE(DatePrefix(" 1960-07-01"));
+  EXPECT_FALSE(DatePrefix("196O-07-01"));
+}
+
 }  // namespace
 }  // namespace zebra::fhir

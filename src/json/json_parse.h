@@ -12,12 +12,13 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
+
 namespace zebra::json {
 
-struct ParseError {
-  std::string path;     // where: "$" for the document, "tumor.size_cm", "entry[3].resource"
-  std::string message;  // what, with line and column for syntax errors
-};
+// path: where ("$" for the document, "tumor.size_cm", "entry[3].resource"); message: what, with
+// line and column for syntax errors.
+using ParseError = common::Error;
 
 struct ParseLimits {
   std::size_t max_bytes = 64 * 1024 * 1024;

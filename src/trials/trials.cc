@@ -7,12 +7,15 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <unistd.h>
 
+#include <re2/re2.h>
+
 #include "clinical/clinical.h"
+#include "common/file.h"
+#include "common/text.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 
@@ -28,14 +31,6 @@ using feel::Value;
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
 
-std::optional<std::string> ReadText(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Str(const Json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
@@ -43,13 +38,11 @@ std::string Str(const Json& j, const char* key) {
 }
 
 bool IsDate(std::string_view s) {
-  static const std::regex re(R"(\d{4}-\d{2}-\d{2})");
-  return std::regex_match(s.begin(), s.end(), re) && DaysBetween("2000-01-01", s).has_value();
+  return common::HasShape(s, "9999-99-99") && DaysBetween("2000-01-01", s).has_value();
 }
 
 bool IsNctId(std::string_view s) {
-  static const std::regex re(R"(NCT\d{8})");
-  return std::regex_match(s.begin(), s.end(), re);
+  return common::HasShape(s, "NCT99999999");
 }
 
 std::string Lower(std::string s) {
@@ -132,7 +125,7 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
   if (!fs::exists(dir / "registry.json", ec)) return std::shared_ptr<const Registry>(std::move(r));
   Errors errors;
   auto read = [&](const char* name) -> Json {
-    auto text = ReadText(dir / name);
+    auto text = common::ReadFile(dir / name);
     if (!text) {
       errors.push_back({std::string("trials/") + name, "cannot read " + (dir / name).string()});
       return Json();
@@ -295,14 +288,15 @@ std::vector<std::string> Registry::Check(const Json& case_schema) const {
   SchemaPaths(case_schema, "", paths);
   // The recommendation's classification, which criteria may read besides the case.
   static const std::set<std::string> kClassification = {"category", "grade", "basis"};
-  static const std::regex kPath(R"(\b(patient|tumor|history|planned_procedure|classification)((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
-  static const std::regex kCompare(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:=|!=)\s*"([^"]*)")re");
-  static const std::regex kIn(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s+in\s*[\(\[]([^\)\]]*)[\)\]])re");
-  static const std::regex kString(R"re("([^"]*)")re");
+  // Paths and compared values in the criteria's FEEL text (RE2: linear time on any input).
+  static const RE2 kPath(R"(\b((?:patient|tumor|history|planned_procedure|classification))((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+  static const RE2 kCompare(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:=|!=)\s*"([^"]*)")re");
+  static const RE2 kIn(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s+in\s*[\(\[]([^\)\]]*)[\)\]])re");
+  static const RE2 kString(R"re("([^"]*)")re");
   auto check_text = [&](const std::string& where, const std::string& feel) {
     const std::string plain = BlankStrings(feel);
-    for (std::sregex_iterator it(plain.begin(), plain.end(), kPath), end; it != end; ++it) {
-      const std::string head = (*it)[1], rest = (*it)[2];
+    std::string head, rest;
+    for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kPath, &head, &rest);) {
       const std::string path = head + rest;
       if (head == "classification") {
         if (!kClassification.count(rest.substr(1, rest.find('.', 1) - 1)))
@@ -316,11 +310,10 @@ std::vector<std::string> Registry::Check(const Json& case_schema) const {
       if (p != paths.end() && !p->second.empty() && !p->second.count(value))
         out.push_back(where + ": '" + value + "' is not an allowed value of " + path);
     };
-    for (std::sregex_iterator it(feel.begin(), feel.end(), kCompare), end; it != end; ++it) value_ok((*it)[1], (*it)[2]);
-    for (std::sregex_iterator it(feel.begin(), feel.end(), kIn), end; it != end; ++it) {
-      const std::string path = (*it)[1], list = (*it)[2];
-      for (std::sregex_iterator s(list.begin(), list.end(), kString), e; s != e; ++s) value_ok(path, (*s)[1]);
-    }
+    std::string path, value, list;
+    for (re2::StringPiece in(feel); RE2::FindAndConsume(&in, kCompare, &path, &value);) value_ok(path, value);
+    for (re2::StringPiece in(feel); RE2::FindAndConsume(&in, kIn, &path, &list);)
+      for (re2::StringPiece items(list); RE2::FindAndConsume(&items, kString, &value);) value_ok(path, value);
   };
   for (const auto& f : facts_) check_text("trials/criteria.json: facts." + f.name, f.source);
   // Decidability: on an empty case (no patient, tumor or history) every test must be null.
@@ -648,7 +641,7 @@ tl::expected<ImportReport, Errors> Import(const fs::path& knowledge_dir, std::st
   registry["studies"] = Json::array();
   std::error_code ec;
   if (fs::exists(report.file, ec)) {
-    auto existing_text = ReadText(report.file);
+    auto existing_text = common::ReadFile(report.file);
     if (!existing_text) return tl::unexpected(Errors{{report.file.string(), "cannot read"}});
     auto existing = json::ParseStrict(*existing_text);
     if (!existing || !existing->is_object() || !existing->contains("studies") || !(*existing)["studies"].is_array())

@@ -23,17 +23,17 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
 #include "feel/feel.h"
 
 namespace zebra::trials {
 
 using Json = nlohmann::ordered_json;
 
-struct Error {
-  std::string path;     // JSON path in the file: "studies[2].protocolSection.identificationModule.nctId"
-  std::string message;  // what, and what is allowed
-};
-using Errors = std::vector<Error>;
+// path: JSON path in the file ("studies[2].protocolSection.identificationModule.nctId");
+// message: what, and what is allowed.
+using Error = common::Error;
+using Errors = common::Errors;
 
 // Days a snapshot may age before the output flags it as stale.
 inline constexpr int kStaleAfterDays = 180;

@@ -1,4 +1,4 @@
-#include "dmn/tck.h"
+#include "tck/tck.h"
 
 #include <poll.h>
 #include <signal.h>

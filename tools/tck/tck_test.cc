@@ -1,7 +1,7 @@
 // Tests of the TCK file reader and result comparison. The file format is the TCK's
 // testCases.xsd (valueType: value | component* | list); value types follow XML Schema Part 2
 // and map onto FEEL types as DMN 1.5 §7.3.2 (Table 30, XML Schema to FEEL) describes.
-#include "dmn/tck.h"
+#include "tck/tck.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,22 @@
+#include "common/text.h"
+
+#include <initializer_list>
+
+namespace zebra::common {
+
+bool HasShape(std::string_view text, std::string_view shape) {
+  if (text.size() != shape.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (shape[i] == '9' ? (text[i] < '0' || text[i] > '9') : text[i] != shape[i]) return false;
+  }
+  return true;
+}
+
+bool HasShapeWithTail(std::string_view text, std::string_view shape, std::initializer_list<std::string_view> tails) {
+  if (text.size() < shape.size() || !HasShape(text.substr(0, shape.size()), shape)) return false;
+  for (std::string_view tail : tails)
+    if (HasShape(text.substr(shape.size()), tail)) return true;
+  return false;
+}
+
+}  // namespace zebra::common
