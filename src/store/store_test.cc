@@ -1365,6 +1365,7 @@ TEST_P(StoreTest, DecisionsRecordTheirMeetingAndAmendmentsFormAChain) {
   EXPECT_EQ((*audit)[2].content_hash, Sha256HexForTest(amend.decision_json));
   auto verified = store_->VerifyAudit();
   ASSERT_TRUE(verified) << verified.error();
+}
 
 // ---- issue 22: the auditor role and the shared audit export ---------------------------------------
 
