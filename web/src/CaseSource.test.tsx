@@ -43,10 +43,10 @@ describe('CaseSourcePanel', () => {
     expect(urls).toEqual(['/v1/cases/smart%201/source']);
     expect(host.querySelector('h2')!.textContent).toBe('Opened from the EHR');
     const origin = host.querySelector('[data-testid=case-source-origin]')!.textContent!;
-    expect(origin).toContain('FHIR server ehr.example.org');
+    expect(origin).toContain('From the FHIR server ehr.example.org');
     expect(origin).not.toContain('/fhir/r4');
     expect(origin).toContain('patient Patient/pt-17');
-    expect(origin).toContain('imported at 6 Dec 2026');
+    expect(origin).toContain('imported 6 Dec 2026');
     expect(host.textContent).toContain('3 fields filled, 1 conflict, 2 unused resources');
     // Fields with their source resource and element, by their labels.
     const rows = [...host.querySelectorAll('tbody tr')].map((r) => r.textContent);
@@ -59,6 +59,7 @@ describe('CaseSourcePanel', () => {
     const unused = [...host.querySelectorAll('[data-testid=fhir-unused] li')].map((li) => li.textContent);
     expect(unused).toEqual(source.mapping_report.unused);
     expect(host.querySelector('[data-testid=fhir-notes]')!.textContent).toContain('stage group differs: IIIB reported');
+    expect(host.textContent).toContain('Reported in the EHR, not copied into the case');
     expect(host.textContent).toContain('Stage group: IIIB (Observation/stage-group)');
   });
 

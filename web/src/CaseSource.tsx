@@ -34,11 +34,12 @@ export function CaseSourceView({ source, fieldsOpen = false }: { source: Source;
       <FhirReport
         title={fromEhr ? 'Opened from the EHR' : 'Imported from FHIR'}
         intro={<p data-testid="case-source-origin">
-          {fromEhr ? 'Opened from the EHR' : 'Imported'} (FHIR server <strong>{fhirHost(source.fhir_base)}</strong>,
-          {' '}patient <code>{source.patient}</code>, imported at {fmtTime(source.imported_at)}).
+          From the FHIR server <strong>{fhirHost(source.fhir_base)}</strong>: patient <code>{source.patient}</code>,
+          {' '}imported {fmtTime(source.imported_at)}.
         </p>}
         advice="Check the conflicts and the resources not used against the EHR."
         fieldsOpen={fieldsOpen}
+        from={fromEhr ? 'the EHR' : 'the FHIR data'}
         report={source.mapping_report ?? {}} />
     </div>
   );

@@ -10,8 +10,8 @@ const LABELS: Record<string, string> = Object.fromEntries(GROUPS.flatMap((g) => 
 export const fieldLabel = (path: string) => LABELS[path] ?? path;
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function FhirReport({ file, title, intro, advice = 'Review the fields before saving.', fieldsOpen = false, report }: {
-  file?: string; title?: string; intro?: ComponentChildren; advice?: string; fieldsOpen?: boolean; report: FhirMapReport;
+export function FhirReport({ file, title, intro, advice = 'Review the fields before saving.', fieldsOpen = false, from = 'the bundle', report }: {
+  file?: string; title?: string; intro?: ComponentChildren; advice?: string; fieldsOpen?: boolean; from?: string; report: FhirMapReport;
 }) {
   const fields = report.fields ?? [], conflicts = report.conflicts ?? [], unused = report.unused ?? [];
   const notes = report.notes ?? [], reported = report.reported ?? [];
@@ -44,7 +44,7 @@ export function FhirReport({ file, title, intro, advice = 'Review the fields bef
       )}
       {reported.length > 0 && (
         <>
-          <h3>Reported in the bundle, not copied into the case</h3>
+          <h3>Reported in {from}, not copied into the case</h3>
           <ul>{reported.map((r, i) => <li key={i}>{humanItem(r.item)}: {show(r.value)}{r.resource ? ` (${r.resource})` : ''}</li>)}</ul>
         </>
       )}
