@@ -1,28 +1,26 @@
 import { GROUPS } from './fields';
+import type { ComponentChildren } from 'preact';
+import type { FhirMapReport } from './api';
 
-// The mapping report of POST /v1/fhir/map (docs/fhir-mapping.md): which field came from which
-// resource, the values that conflicted (and which one was used), resources that gave nothing,
-// notes, and what the bundle reported but the case never copies (stage group, grade).
-export interface FhirMapReport {
-  fields?: { field: string; value: unknown; resource: string; element?: string }[];
-  conflicts?: { field: string; used: unknown; used_from?: string; date?: string; ignored?: { value: unknown; resource: string; date?: string }[] }[];
-  unused?: string[];
-  notes?: string[];
-  reported?: { item: string; value: unknown; resource?: string; element?: string; date?: string }[];
-}
+// The one view of a FHIR mapping report (docs/fhir-mapping.md): after a bundle import in the case
+// form, and on the case summary of a case opened by a SMART launch (CaseSource).
+export type { FhirMapReport };
 
 const LABELS: Record<string, string> = Object.fromEntries(GROUPS.flatMap((g) => g.fields.map((f) => [f.path, f.label])));
 export const fieldLabel = (path: string) => LABELS[path] ?? path;
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function FhirReport({ file, report }: { file: string; report: FhirMapReport }) {
+export function FhirReport({ file, title, intro, advice = 'Review the fields before saving.', fieldsOpen = false, from = 'the bundle', report }: {
+  file?: string; title?: string; intro?: ComponentChildren; advice?: string; fieldsOpen?: boolean; from?: string; report: FhirMapReport;
+}) {
   const fields = report.fields ?? [], conflicts = report.conflicts ?? [], unused = report.unused ?? [];
   const notes = report.notes ?? [], reported = report.reported ?? [];
   return (
     <section class="card fhir-report" aria-labelledby="fhir-report-h" data-testid="fhir-report">
-      <h2 id="fhir-report-h">Mapping report for {file}</h2>
+      <h2 id="fhir-report-h">{title ?? `Mapping report for ${file}`}</h2>
+      {intro}
       <p>{fields.length} field{fields.length === 1 ? '' : 's'} filled, {conflicts.length} conflict{conflicts.length === 1 ? '' : 's'},{' '}
-        {unused.length} unused resource{unused.length === 1 ? '' : 's'}. Review the fields before saving.</p>
+        {unused.length} unused resource{unused.length === 1 ? '' : 's'}. {advice}</p>
       {conflicts.length > 0 && (
         <>
           <h3>Conflicts (the latest value is used)</h3>
@@ -46,12 +44,12 @@ export function FhirReport({ file, report }: { file: string; report: FhirMapRepo
       )}
       {reported.length > 0 && (
         <>
-          <h3>Reported in the bundle, not copied into the case</h3>
+          <h3>Reported in {from}, not copied into the case</h3>
           <ul>{reported.map((r, i) => <li key={i}>{humanItem(r.item)}: {show(r.value)}{r.resource ? ` (${r.resource})` : ''}</li>)}</ul>
         </>
       )}
       {fields.length > 0 && (
-        <details>
+        <details open={fieldsOpen}>
           <summary>Fields and their sources</summary>
           <table class="data">
             <caption class="sr-only">Case fields filled from the bundle</caption>

@@ -98,6 +98,22 @@ export interface Knowledge {
 }
 export interface DemoCase { file: string; title: string; case: CaseDoc }
 
+// The mapping report of POST /v1/fhir/map and of a SMART launch (docs/fhir-mapping.md): which field
+// came from which resource, the values that conflicted (and which one was used), resources that
+// gave nothing, notes, and what the bundle reported but the case never copies (stage group, grade).
+export interface FhirMapReport {
+  fields?: { field: string; value: unknown; resource: string; element?: string }[];
+  conflicts?: { field: string; used: unknown; used_from?: string; date?: string; ignored?: { value: unknown; resource: string; date?: string }[] }[];
+  unused?: string[];
+  notes?: string[];
+  reported?: { item: string; value: unknown; resource?: string; element?: string; date?: string }[];
+}
+// GET /v1/cases/{id}/source: where a case opened by a SMART launch came from. The OpenAPI gives
+// only "type": "object" for it, so it is typed here from docs/api.md.
+export interface CaseSource {
+  kind: string; fhir_base: string; patient: string; imported_at: string; mapping_report: FhirMapReport;
+}
+
 let csrfToken = '';
 // Called with 401 on any request except the session probe, so the app can show sign-in.
 let onUnauthorized: () => void = () => {};
@@ -182,6 +198,15 @@ export const api = {
   meeting: (id: string) => request<Meeting>('GET', `/v1/meetings/${encodeURIComponent(id)}`),
   createMeeting: (m: MeetingInput) => request<Meeting>('POST', '/v1/meetings', m),
   updateMeeting: (id: string, m: MeetingInput) => request<Meeting>('PUT', `/v1/meetings/${encodeURIComponent(id)}`, m),
+  // null when the case was entered by hand (404); other failures are thrown.
+  async caseSource(id: string): Promise<CaseSource | null> {
+    try {
+      return await request<CaseSource>('GET', `/v1/cases/${encodeURIComponent(id)}/source`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  },
   audit: (id: string) => request<{ entries: AuditEntry[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/audit`),
 };
 

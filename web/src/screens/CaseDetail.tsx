@@ -4,6 +4,7 @@ import {
   type AuditEntry, type CaseDoc, type Decision, type Evaluation, type Knowledge, type StoredCase, type User,
 } from '../api';
 import { RecommendationView } from './Recommendation';
+import { CaseSourcePanel } from '../CaseSource';
 import { CaseFacts, diffCases, fieldByPath, showValue } from '../CaseFacts';
 import { DecisionForm, DecisionList } from '../Decisions';
 import { ClassificationStrip } from './Present';
@@ -203,6 +204,7 @@ export function CaseDetail({ user, caseId, tab }: { user: User; caseId: string; 
         <div data-testid="case-summary">
           {rec && <ClassificationStrip rec={rec} />}
           <CaseFacts doc={c.case} k={k} missing={rec?.missing} />
+          <CaseSourcePanel caseId={c.id} />
         </div>
       )}
       {tab === 'recommendation' && (
