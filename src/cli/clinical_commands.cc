@@ -5,12 +5,10 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "clinical/kb_tools.h"
 #include "engine/engine.h"
 #include "common/file.h"
 #include "json/json_parse.h"
 #include "json/json_writer.h"
-#include "trials/trials.h"
 
 namespace zebra::cli {
 namespace {
@@ -137,39 +135,16 @@ int KbCommand(const Args& args, Io io) {
   if (auto rc = ParseCommandLine(app, args, io, "kb")) return *rc;
   std::filesystem::path d = dir.empty() ? engine::Knowledge::DefaultDir() : std::filesystem::path(dir);
   if (check->parsed()) {
-    auto res = clinical::CheckKnowledgeBase(d);
-    // The trial registry (knowledge/trials/): loads, and its criteria name real case fields and
-    // values and never decide without case data.
-    std::string trials_line;
-    if (auto registry = trials::Registry::Load(d); !registry) {
-      for (const auto& e : registry.error()) res.errors.push_back(e.path + ": " + e.message);
-    } else if (auto kb = clinical::LoadKnowledgeBase(d); kb && !(*registry)->studies().empty()) {
-      for (auto& e : (*registry)->Check((*kb)->case_schema)) res.errors.push_back(std::move(e));
-      trials_line = "trials: " + std::to_string((*registry)->studies().size()) + " studies, " +
-                    std::to_string((*registry)->encoded_count()) + " with encoded criteria (" +
-                    std::to_string((*registry)->criteria_count()) + " criteria), oldest snapshot " +
-                    (*registry)->snapshot_date() + "\n";
-    }
-    for (const auto& e : res.errors) io.err << "error: " << e << "\n";
-    for (const auto& w : res.warnings) io.err << "warning: " << w << "\n";
-    if (!res.field_report.empty()) {
-      io.out << "case fields (read by rules, or informational):\n";
-      for (const auto& f : res.field_report) io.out << "  " << f << "\n";
-      io.out << "case fields: " << res.fields_read << " read, " << res.fields_informational << " informational, "
-             << (res.field_report.size() - static_cast<size_t>(res.fields_read + res.fields_informational)) << " unread\n";
-    }
-    io.out << trials_line;
-    if (res.generated_cases > 0) io.out << "exclusive option groups: " << res.generated_cases << " generated cases checked\n";
-    io.out << "kb check: " << res.models << " models, " << res.rules << " rules, " << res.options << " options, "
-           << res.citations << " citations: " << (res.errors.empty() ? "ok" : std::to_string(res.errors.size()) + " error(s)")
-           << "\n";
-    return res.errors.empty() ? 0 : 2;
+    engine::KnowledgeReport report = engine::CheckKnowledge(d);
+    io.err << report.err;
+    io.out << report.out;
+    return report.ok ? 0 : 2;
   }
   if (list->parsed()) {
-    io.out << clinical::ListKnowledgeBase(d);
+    io.out << engine::ListKnowledge(d);
     return 0;
   }
-  io.out << clinical::DiffKnowledgeBases(old_dir, new_dir);
+  io.out << engine::DiffKnowledge(old_dir, new_dir);
   return 0;
 }
 

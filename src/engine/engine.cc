@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "clinical/clinical.h"
+#include "clinical/kb_tools.h"
 #include "common/file.h"
 #include "fhir/fhir.h"
 #include "json/json_parse.h"
@@ -179,6 +180,7 @@ const std::string& Knowledge::release_date() const { return base_->release_date;
 const fs::path& Knowledge::dir() const { return base_->dir; }
 const Json& Knowledge::catalogue() const { return base_->catalogue; }
 const Json& Knowledge::citations() const { return base_->citations; }
+const Json& Knowledge::case_schema() const { return base_->case_schema; }
 const Json& Knowledge::code_tables() const { return code_tables_; }
 const Json& Knowledge::order_codes() const { return order_codes_; }
 const std::map<std::string, std::vector<std::string>>& Knowledge::rule_outputs() const { return rule_outputs_; }
@@ -333,5 +335,46 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
 std::string ProblemCount(std::size_t n) { return std::to_string(n) + (n == 1 ? " problem" : " problems"); }
 
 std::string_view SupportNotice() { return clinical::kSupportNotice; }
+
+KnowledgeReport CheckKnowledge(const std::filesystem::path& dir) {
+  clinical::KbCheckResult res = clinical::CheckKnowledgeBase(dir);
+  // The trial registry (knowledge/trials/): loads, and its criteria name real case fields and
+  // values and never decide without case data.
+  std::string trials_line;
+  if (auto registry = trials::Registry::Load(dir); !registry) {
+    for (const auto& e : registry.error()) res.errors.push_back(e.path + ": " + e.message);
+  } else if (auto kb = clinical::LoadKnowledgeBase(dir); kb && !(*registry)->studies().empty()) {
+    for (auto& e : (*registry)->Check((*kb)->case_schema)) res.errors.push_back(std::move(e));
+    trials_line = "trials: " + std::to_string((*registry)->studies().size()) + " studies, " +
+                  std::to_string((*registry)->encoded_count()) + " with encoded criteria (" +
+                  std::to_string((*registry)->criteria_count()) + " criteria), oldest snapshot " +
+                  (*registry)->snapshot_date() + "\n";
+  }
+  KnowledgeReport report;
+  std::ostringstream err, out;
+  for (const auto& e : res.errors) err << "error: " << e << "\n";
+  for (const auto& w : res.warnings) err << "warning: " << w << "\n";
+  if (!res.field_report.empty()) {
+    out << "case fields (read by rules, or informational):\n";
+    for (const auto& f : res.field_report) out << "  " << f << "\n";
+    out << "case fields: " << res.fields_read << " read, " << res.fields_informational << " informational, "
+        << (res.field_report.size() - static_cast<size_t>(res.fields_read + res.fields_informational)) << " unread\n";
+  }
+  out << trials_line;
+  if (res.generated_cases > 0) out << "exclusive option groups: " << res.generated_cases << " generated cases checked\n";
+  out << "kb check: " << res.models << " models, " << res.rules << " rules, " << res.options << " options, "
+      << res.citations << " citations: " << (res.errors.empty() ? "ok" : std::to_string(res.errors.size()) + " error(s)")
+      << "\n";
+  report.out = out.str();
+  report.err = err.str();
+  report.ok = res.errors.empty();
+  return report;
+}
+
+std::string ListKnowledge(const std::filesystem::path& dir) { return clinical::ListKnowledgeBase(dir); }
+
+std::string DiffKnowledge(const std::filesystem::path& old_dir, const std::filesystem::path& new_dir) {
+  return clinical::DiffKnowledgeBases(old_dir, new_dir);
+}
 
 }  // namespace zebra::engine

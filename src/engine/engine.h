@@ -48,6 +48,7 @@ class Knowledge {
   const std::filesystem::path& dir() const;
   const Json& catalogue() const;   // {"options": {...}, "alerts": {...}, "workup": {...}}
   const Json& citations() const;
+  const Json& case_schema() const;  // schema/case.schema.json, as the case reader uses it
   const Json& code_tables() const;  // knowledge/fhir/code_tables.json
   const Json& order_codes() const;  // knowledge/fhir/order_codes.json ("orders"), [] when absent
   // Is `id` an option of the catalogue?
@@ -180,5 +181,16 @@ struct DataPaths {
   bool installed = false;
 };
 const DataPaths& Data();
+
+// Knowledge tooling behind `zebra kb`: the check (models, options, citations, field coverage,
+// exclusive option groups and the trial registry) as the report it prints, and whether it passed.
+struct KnowledgeReport {
+  std::string out;  // the summary lines
+  std::string err;  // "error: ..." and "warning: ..." lines
+  bool ok = false;
+};
+KnowledgeReport CheckKnowledge(const std::filesystem::path& dir);
+std::string ListKnowledge(const std::filesystem::path& dir);
+std::string DiffKnowledge(const std::filesystem::path& old_dir, const std::filesystem::path& new_dir);
 
 }  // namespace zebra::engine

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fmt/format.h>
-#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -16,7 +15,7 @@
 
 #include "api/metrics.h"
 #include "auth/auth.h"
-#include "server/deadline_server.h"
+#include "server/deadline_server.h"  // the server side's one include of cpp-httplib
 
 namespace zebra::server {
 namespace {

@@ -2,14 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "clinical/clinical.h"
-
 namespace zebra::server {
 
 tl::expected<std::string, std::string> ServedOpenApi(std::string_view openapi_text,
                                                      const engine::Knowledge& knowledge) {
   using Json = nlohmann::ordered_json;
-  const auto& case_schema = knowledge.base().case_schema;
+  const auto& case_schema = knowledge.case_schema();
   Json doc = Json::parse(openapi_text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return tl::unexpected(std::string("is not valid JSON"));
   auto components = doc.find("components");
