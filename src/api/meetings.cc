@@ -342,21 +342,7 @@ std::optional<int> PositiveInt(const std::string& text) {
 
 // ---- minutes -------------------------------------------------------------------------------------
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view s) { return common::EscapeHtml(s); }
 
 std::string LongDate(const std::string& date) {
   static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/text.h"
 #include "clinical/clinical.h"
 #include "json/json_parse.h"
 
@@ -41,21 +42,7 @@ std::string Join(const Json& list, const char* sep = ", ") {
   return out;
 }
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view s) { return common::EscapeHtml(s); }
 
 // Numbers citations in the order the document first cites them; the reference list at the end
 // resolves each number from knowledge/citations.json.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <string_view>
 
 namespace zebra::common {
@@ -12,5 +13,8 @@ bool HasShape(std::string_view text, std::string_view shape);
 
 // Whether `text` is `shape` followed by exactly what one of `tails` shapes (an empty tail: nothing).
 bool HasShapeWithTail(std::string_view text, std::string_view shape, std::initializer_list<std::string_view> tails);
+
+// Text for HTML element content and attribute values: & < > " ' as character references.
+std::string EscapeHtml(std::string_view text);
 
 }  // namespace zebra::common

@@ -45,5 +45,12 @@ TEST(ReadFile, WholeFileOrNothing) {
   EXPECT_EQ(ReadFile(path), std::nullopt);
 }
 
+TEST(EscapeHtml, EscapesTheFiveCharactersAndKeepsTheRest) {
+  EXPECT_EQ(EscapeHtml(R"(<a href="x">Tom's & "Jerry"</a>)"),
+            "&lt;a href=&quot;x&quot;&gt;Tom&#39;s &amp; &quot;Jerry&quot;&lt;/a&gt;");
+  EXPECT_EQ(EscapeHtml("Ki-67 ≥ 20 % · المريض"), "Ki-67 ≥ 20 % · المريض");
+  EXPECT_EQ(EscapeHtml(""), "");
+}
+
 }  // namespace
 }  // namespace zebra::common

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "smart/smart.h"
@@ -11,19 +12,7 @@
 namespace zebra::smart {
 namespace {
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(std::string_view text) { return common::EscapeHtml(text); }
 
 // The browser lands on these routes, so a refusal is a small page (no script, nothing external).
 Response Page(int status, std::string_view type, std::string_view title, std::string_view detail) {
