@@ -50,33 +50,6 @@ tl::expected<store::Evaluation, std::string> EvaluateAndStore(Services& s, const
   return s.store->AddEvaluation(e);
 }
 
-// Loads a case (latest or given revision); nullopt when absent or the store failed (the answer
-// is set on `res`).
-std::optional<store::CaseRevision> LoadCase(Response& res, const Request& req, Services& s, const std::string& id,
-                                            std::optional<int> revision) {
-  auto rev = s.store->GetCase(id, revision);
-  if (!rev) {
-    SendStoreFailure(res, req, s, rev.error());
-    return std::nullopt;
-  }
-  if (!*rev) {
-    SendProblem(res, 404, "not-found", "Not found",
-                revision ? fmt::format("case {} has no revision {}", id, *revision) : "no case with id " + id);
-    return std::nullopt;
-  }
-  return **rev;
-}
-
-// For answers that reveal stored data: no audit entry, no answer (503 instead, set on `res`).
-bool AuditOrRefuse(Response& res, const Request& req, Services& s, const std::string& action,
-                   const std::string& case_id, const std::string& detail) {
-  if (Audit(s, req.Actor(), action, case_id, detail)) return true;
-  s.metrics->RecordAuditFailure();
-  res.SetHeader("Retry-After", "30");
-  SendProblem(res, 503, "audit-unavailable", "Audit log unavailable",
-              "the access could not be recorded in the audit log, so it is refused; try again later");
-  return false;
-}
 
 // POST creates, PUT adds a revision; both evaluate the new revision in the same request.
 Response WriteCase(const Request& req, Services& s, bool create) {
@@ -109,6 +82,34 @@ bool IsRevisionNumber(std::string_view text) {
 }
 
 }  // namespace
+
+// Loads a case (latest or given revision); nullopt when absent or the store failed (the answer
+// is set on `res`).
+std::optional<store::CaseRevision> LoadCase(Response& res, const Request& req, Services& s, const std::string& id,
+                                            std::optional<int> revision) {
+  auto rev = s.store->GetCase(id, revision);
+  if (!rev) {
+    SendStoreFailure(res, req, s, rev.error());
+    return std::nullopt;
+  }
+  if (!*rev) {
+    SendProblem(res, 404, "not-found", "Not found",
+                revision ? fmt::format("case {} has no revision {}", id, *revision) : "no case with id " + id);
+    return std::nullopt;
+  }
+  return **rev;
+}
+
+// For answers that reveal stored data: no audit entry, no answer (503 instead, set on `res`).
+bool AuditOrRefuse(Response& res, const Request& req, Services& s, const std::string& action,
+                   const std::string& case_id, const std::string& detail) {
+  if (Audit(s, req.Actor(), action, case_id, detail)) return true;
+  s.metrics->RecordAuditFailure();
+  res.SetHeader("Retry-After", "30");
+  SendProblem(res, 503, "audit-unavailable", "Audit log unavailable",
+              "the access could not be recorded in the audit log, so it is refused; try again later");
+  return false;
+}
 
 Response HandleCreateCase(const Request& req, Services& s) { return WriteCase(req, s, true); }
 Response HandleUpdateCase(const Request& req, Services& s) { return WriteCase(req, s, false); }

@@ -87,6 +87,13 @@ engine::Result<engine::Evaluation> EvaluateText(Services& s, std::string_view te
 // ?trials=all: the recommendation also lists the studies a known fact rules out, with the reason
 // (issue 23). Absent: only the studies that may fit. Any other value is a 400 naming `trials`.
 bool ValidTrials(Response& res, const Request& req, Services& s, bool& trials_all);
+// A stored case (the latest revision, or `revision`); nullopt when absent (404) or the store failed
+// (500), with the answer set on `res` (cases.cc).
+std::optional<store::CaseRevision> LoadCase(Response& res, const Request& req, Services& s, const std::string& id,
+                                            std::optional<int> revision = std::nullopt);
+// For answers that reveal stored data: no audit entry, no answer (503 with Retry-After, set on `res`).
+bool AuditOrRefuse(Response& res, const Request& req, Services& s, const std::string& action,
+                   const std::string& case_id, const std::string& detail);
 // An evaluation, with its exact output bytes, to store.
 store::Evaluation NewEvaluation(const Services& s, std::string output);
 

@@ -53,30 +53,6 @@ Response FromSmart(const smart::Response& r) {
   return res;
 }
 
-// The latest revision; nullopt when absent or the store failed (the answer is set on `res`).
-std::optional<store::CaseRevision> LoadCase(Response& res, const Request& req, Services& s, const std::string& id) {
-  auto rev = s.store->GetCase(id, std::nullopt);
-  if (!rev) {
-    SendStoreFailure(res, req, s, rev.error());
-    return std::nullopt;
-  }
-  if (!*rev) {
-    SendProblem(res, 404, "not-found", "Not found", "no case with id " + id);
-    return std::nullopt;
-  }
-  return **rev;
-}
-
-bool AuditOrRefuse(Response& res, const Request& req, Services& s, const std::string& action,
-                   const std::string& case_id, const std::string& detail) {
-  if (Audit(s, req.Actor(), action, case_id, detail)) return true;
-  s.metrics->RecordAuditFailure();
-  res.SetHeader("Retry-After", "30");
-  SendProblem(res, 503, "audit-unavailable", "Audit log unavailable",
-              "the access could not be recorded in the audit log, so it is refused; try again later");
-  return false;
-}
-
 // Where the case came from: {kind, fhir_base, patient, imported_at, mapping_report}.
 Response HandleCaseSource(const Request& req, Services& s) {
   Response res;
