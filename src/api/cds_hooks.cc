@@ -280,28 +280,6 @@ struct Data {
   std::set<std::string> types;     // resource types present
 };
 
-struct ParsedUrl {
-  std::string scheme, authority, host, path;
-};
-
-std::optional<ParsedUrl> ParseUrl(const std::string& url) {
-  ParsedUrl u;
-  auto sep = url.find("://");
-  if (sep == std::string::npos) return std::nullopt;
-  u.scheme = Lower(url.substr(0, sep));
-  if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
-  std::string rest = url.substr(sep + 3);
-  auto slash = rest.find('/');
-  u.authority = rest.substr(0, slash);
-  u.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (u.authority.empty() || u.authority.find('@') != std::string::npos) return std::nullopt;
-  for (char c : u.authority)
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#') return std::nullopt;
-  u.host = u.authority.front() == '[' ? u.authority.substr(0, u.authority.find(']') + 1)
-                                      : u.authority.substr(0, u.authority.find(':'));
-  return u;
-}
-
 std::string UrlEncode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
@@ -1049,8 +1027,7 @@ Response HandleCdsHook(const CdsContext& ctx, std::string_view service_id, std::
     }
     if (auto s = j.find("fhirServer"); s != j.end()) {
       if (!s->is_string()) return BadRequest("fhirServer", "must be a URL string");
-      auto u = ParseUrl(s->get<std::string>());
-      if (!u) return BadRequest("fhirServer", "must be an http(s) URL");
+      if (!auth::ParseHttpUrl(s->get<std::string>())) return BadRequest("fhirServer", "must be an http(s) URL");
       req.fhir_server = s->get<std::string>();
     }
     if (auto a = j.find("fhirAuthorization"); a != j.end() && !a->is_null()) {

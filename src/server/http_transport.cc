@@ -337,40 +337,13 @@ void HttpTransport::Stop() {
 
 // ---- the FHIR client for CDS Hooks ---------------------------------------------------------------
 
-namespace {
-
-struct ParsedUrl {
-  std::string scheme, authority, host, path;
-};
-
-std::optional<ParsedUrl> ParseUrl(const std::string& url) {
-  ParsedUrl u;
-  auto sep = url.find("://");
-  if (sep == std::string::npos) return std::nullopt;
-  u.scheme = url.substr(0, sep);
-  for (auto& c : u.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
-  std::string rest = url.substr(sep + 3);
-  auto slash = rest.find('/');
-  u.authority = rest.substr(0, slash);
-  u.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (u.authority.empty() || u.authority.find('@') != std::string::npos) return std::nullopt;
-  for (char c : u.authority)
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#') return std::nullopt;
-  u.host = u.authority.front() == '[' ? u.authority.substr(0, u.authority.find(']') + 1)
-                                      : u.authority.substr(0, u.authority.find(':'));
-  return u;
-}
-
-}  // namespace
-
 tl::expected<std::string, std::string> HttpFhirGet(const std::string& url, const std::string& token, bool allow_http) {
-  auto u = ParseUrl(url);
+  auto u = auth::ParseHttpUrl(url);
   if (!u) return tl::unexpected(std::string("not an http(s) URL"));
   if (u->scheme == "http" && !allow_http && !auth::IsLoopbackHost(u->host))
     return tl::unexpected(std::string("fhirServer must use https"));
   try {
-    httplib::Client client(u->scheme + "://" + u->authority);
+    httplib::Client client(u->scheme + "://" + u->host + ":" + std::to_string(u->port));
     if (!client.is_valid()) return tl::unexpected(std::string("FHIR server URL not usable"));
     client.set_connection_timeout(3);
     client.set_read_timeout(3);
