@@ -71,23 +71,6 @@ bool Recruiting(const std::string& status) {
   return status == "recruiting" || status == "not_yet_recruiting" || status == "enrolling_by_invitation";
 }
 
-// The value at a dotted path ("tumor.sstr_imaging.result") of the named slots; null if absent.
-const Value* Lookup(const std::vector<std::string>& names, const std::vector<Value>& slots, std::string_view path) {
-  size_t dot = path.find('.');
-  std::string_view head = path.substr(0, dot);
-  auto it = std::find(names.begin(), names.end(), head);
-  if (it == names.end()) return nullptr;
-  const Value* v = &slots[static_cast<size_t>(it - names.begin())];
-  while (dot != std::string_view::npos) {
-    path = path.substr(dot + 1);
-    dot = path.find('.');
-    if (!v->is(Type::kContext)) return nullptr;
-    v = v->context().Find(path.substr(0, dot));
-    if (!v) return nullptr;
-  }
-  return v->is_null() ? nullptr : v;
-}
-
 }  // namespace
 
 std::string TodayUtc() {
@@ -99,21 +82,25 @@ std::string TodayUtc() {
   return buf;
 }
 
+namespace {
+// A YYYY-MM-DD date as days since 1970-01-01; nullopt when it is not a date.
+std::optional<int> DayNumber(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+  int y = std::stoi(std::string(s.substr(0, 4)));
+  unsigned m = static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))));
+  unsigned d = static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))));
+  std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return static_cast<int>(std::chrono::sys_days(ymd).time_since_epoch().count());
+}
+}  // namespace
+
 std::optional<int> DaysBetween(std::string_view from, std::string_view to) {
-  auto parse = [](std::string_view s) -> std::optional<std::chrono::sys_days> {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    int y = std::stoi(std::string(s.substr(0, 4)));
-    unsigned m = static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))));
-    unsigned d = static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))));
-    std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
-    if (!ymd.ok()) return std::nullopt;
-    return std::chrono::sys_days(ymd);
-  };
-  auto a = parse(from), b = parse(to);
+  auto a = DayNumber(from), b = DayNumber(to);
   if (!a || !b) return std::nullopt;
-  return static_cast<int>((*b - *a).count());
+  return *b - *a;
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -142,6 +129,8 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
   Json texts = read("texts.json");
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   if (texts.is_object()) r->texts_ = texts;
+  r->not_encoded_matched_ = Str(r->texts_, "not_encoded_matched");
+  r->not_encoded_to_check_ = Str(r->texts_, "not_encoded_to_check");
   for (const char* key : {"option_count", "option_none", "patient_sentence", "stale", "not_encoded_matched",
                           "not_encoded_to_check", "not_recruiting"})
     if (Str(r->texts_, key).empty()) errors.push_back({std::string("trials/texts.json: ") + key, "a text is required"});
@@ -214,6 +203,17 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
               if (std::find(r->scope_names_.begin(), r->scope_names_.end(), head) == r->scope_names_.end())
                 errors.push_back({at + ".needs", "'" + n.get<std::string>() + "' is no case field or fact"});
               crit.needs.push_back(n.get<std::string>());
+              if (auto slot = std::find(r->scope_names_.begin(), r->scope_names_.end(), head);
+                  slot != r->scope_names_.end()) {
+                std::vector<std::string> keys;
+                for (std::string_view rest = crit.needs.back(); rest.find('.') != std::string_view::npos;) {
+                  rest = rest.substr(rest.find('.') + 1);
+                  keys.emplace_back(rest.substr(0, rest.find('.')));
+                }
+                crit.need_paths.emplace_back(static_cast<size_t>(slot - r->scope_names_.begin()), std::move(keys));
+              } else {
+                crit.need_paths.emplace_back(SIZE_MAX, std::vector<std::string>());
+              }
             }
         auto expr = feel::CompileExpression(test, scope);
         if (!expr) {
@@ -229,6 +229,15 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
           if (x.is_string()) study.to_check.push_back(x.get<std::string>());
     }
     if (r->snapshot_date_.empty() || study.snapshot_date < r->snapshot_date_) r->snapshot_date_ = study.snapshot_date;
+    study.status = Str(s, "status");
+    if (!Recruiting(study.status)) study.not_recruiting = Fill(Str(r->texts_, "not_recruiting"), {{"status", study.status}});
+    if (s.is_object()) {
+      study.title = Str(s, "title");  // a string, or Load fails
+      study.phase = s.value("phase", Json());
+      study.countries = s.value("countries", Json::array());
+      study.url = Str(s, "url");
+    }
+    study.snapshot_day = DayNumber(study.snapshot_date).value_or(0);
     r->studies_.push_back(std::move(study));
   }
   if (by_trial.is_object())
@@ -335,87 +344,148 @@ std::vector<std::string> Registry::Check(const Json& case_schema) const {
 
 // ---- matching --------------------------------------------------------------------------------
 
+namespace {
+
+// Appends key/value to an object known not to hold `key` yet (no search, no reallocation when
+// the object was reserved).
+void Add(Json& obj, const char* key, Json value) {
+  obj.get_ref<Json::object_t&>().emplace_back(key, std::move(value));
+}
+// obj[key] = value, without building the key string when it is there.
+void Set(Json& obj, const char* key, Json value) {
+  if (auto it = obj.find(key); it != obj.end()) *it = std::move(value);
+  else Add(obj, key, std::move(value));
+}
+Json Object(size_t reserve) {
+  Json j(Json::value_t::object);
+  j.get_ref<Json::object_t&>().reserve(reserve);
+  return j;
+}
+
+// Is every path a criterion needs present (and not null) in the slots?
+bool Known(const Criterion& c, const std::vector<Value>& slots) {
+  for (const auto& [slot, keys] : c.need_paths) {
+    if (slot >= slots.size()) return false;
+    const Value* v = &slots[slot];
+    for (const auto& key : keys) {
+      if (!v->is(Type::kContext)) return false;
+      v = v->context().Find(key);
+      if (!v) return false;
+    }
+    if (v->is_null()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today_in,
                         bool include_excluded) const {
   if (studies_.empty()) return;
   const std::string today = today_in.empty() ? TodayUtc() : today_in;
+  const std::optional<int> today_day = DayNumber(today);
   std::vector<Value> slots(scope_names_.size());
   for (size_t i = 0; i < std::size(kCaseNames); ++i) {
-    const std::string name = kCaseNames[i];
-    const Json& from = name == "classification" ? recommendation : case_json;
-    if (from.is_object() && from.contains(name)) slots[i] = json::ValueFromJson(from[name]);
+    const char* name = kCaseNames[i];
+    const Json& from = i + 1 == std::size(kCaseNames) ? recommendation : case_json;  // classification
+    if (!from.is_object()) continue;
+    if (auto it = from.find(name); it != from.end()) slots[i] = json::ValueFromJson(*it);
   }
   feel::EvalContext ctx;
   for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
 
-  Json fitting = Json::array(), excluded = Json::array();
+  // Each study's entry is built only when it is written: fitting studies always, excluded ones
+  // with include_excluded (otherwise they are only counted).
+  struct Fitting {
+    bool encoded;
+    size_t to_check;
+    Json entry;
+  };
+  std::vector<Fitting> fitting;
+  Json excluded = Json::array();
+  size_t excluded_count = 0;
   bool any_stale = false;
+  std::vector<const std::string*> matched, to_check, not_met;
   for (const Study& s : studies_) {
-    const Json& rec = s.record;
-    const int age = DaysBetween(s.snapshot_date, today).value_or(0);
+    const int age = today_day ? *today_day - s.snapshot_day : 0;
     const bool stale = age > kStaleAfterDays;
     any_stale = any_stale || stale;
-    Json matched = Json::array(), to_check = Json::array(), reasons = Json::array();
-    const std::string status = Str(rec, "status");
-    if (!Recruiting(status)) reasons.push_back(Fill(Str(texts_, "not_recruiting"), {{"status", status}}));
+    matched.clear();
+    to_check.clear();
+    not_met.clear();
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
-        bool known = std::all_of(c.needs.begin(), c.needs.end(),
-                                 [&](const std::string& p) { return Lookup(scope_names_, slots, p) != nullptr; });
-        Value v = known ? c.test.Evaluate(slots, ctx) : Value();
-        if (v.is(Type::kBoolean) && v.boolean()) matched.push_back(c.text);
-        else if (v.is(Type::kBoolean)) reasons.push_back("not met: " + c.text);
-        else to_check.push_back(c.text);
+        Value v = Known(c, slots) ? c.test.Evaluate(slots, ctx) : Value();
+        if (v.is(Type::kBoolean) && v.boolean()) matched.push_back(&c.text);
+        else if (v.is(Type::kBoolean)) not_met.push_back(&c.text);
+        else to_check.push_back(&c.text);
       }
-      for (const auto& t : s.to_check) to_check.push_back(t);
+      for (const auto& t : s.to_check) to_check.push_back(&t);
     } else {
-      matched.push_back(Str(texts_, "not_encoded_matched"));
-      to_check.push_back(Str(texts_, "not_encoded_to_check"));
+      matched.push_back(&not_encoded_matched_);
+      to_check.push_back(&not_encoded_to_check_);
     }
-    Json e = Json::object();
-    e["nct_id"] = s.nct_id;
-    e["title"] = rec.value("title", "");
-    e["phase"] = rec.value("phase", Json());
-    e["status"] = status;
-    e["countries"] = rec.value("countries", Json::array());
-    if (reasons.empty()) {
-      e["matched"] = std::move(matched);
-      e["to_check"] = std::move(to_check);
-      e["snapshot_date"] = s.snapshot_date;
-      e["stale"] = stale;
-      e["criteria_encoded"] = s.encoded;
-      e["url"] = rec.value("url", "");
-      fitting.push_back(std::move(e));
+    const bool fits = s.not_recruiting.empty() && not_met.empty();
+    if (!fits) {
+      ++excluded_count;
+      if (!include_excluded) continue;
+    }
+    auto strings = [](const std::vector<const std::string*>& list) {
+      Json out(Json::value_t::array);
+      auto& a = out.get_ref<Json::array_t&>();
+      a.reserve(list.size());
+      for (const std::string* t : list) a.emplace_back(*t);
+      return out;
+    };
+    Json e = Object(fits ? 11 : 7);
+    Add(e, "nct_id", s.nct_id);
+    Add(e, "title", s.title);
+    Add(e, "phase", s.phase);
+    Add(e, "status", s.status);
+    Add(e, "countries", s.countries);
+    if (fits) {
+      Add(e, "matched", strings(matched));
+      Add(e, "to_check", strings(to_check));
+      Add(e, "snapshot_date", s.snapshot_date);
+      Add(e, "stale", stale);
+      Add(e, "criteria_encoded", s.encoded);
+      Add(e, "url", s.url);
+      fitting.push_back({s.encoded, to_check.size(), std::move(e)});
     } else {
-      e["reasons"] = std::move(reasons);
-      e["snapshot_date"] = s.snapshot_date;
+      Json reasons(Json::value_t::array);
+      if (!s.not_recruiting.empty()) reasons.push_back(s.not_recruiting);
+      for (const std::string* t : not_met) reasons.push_back("not met: " + *t);
+      Add(e, "reasons", std::move(reasons));
+      Add(e, "snapshot_date", s.snapshot_date);
       excluded.push_back(std::move(e));
     }
   }
   // Trials with encoded criteria first (more is known about them), then by fewer items to check.
-  auto& sorted = fitting.get_ref<Json::array_t&>();
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Json& a, const Json& b) {
-    if (a["criteria_encoded"] != b["criteria_encoded"]) return a["criteria_encoded"] == true;
-    return a["to_check"].size() < b["to_check"].size();
+  std::stable_sort(fitting.begin(), fitting.end(), [](const Fitting& a, const Fitting& b) {
+    if (a.encoded != b.encoded) return a.encoded;
+    return a.to_check < b.to_check;
   });
+  Json fitting_json(Json::value_t::array);
+  fitting_json.get_ref<Json::array_t&>().reserve(fitting.size());
+  for (auto& f : fitting) fitting_json.get_ref<Json::array_t&>().push_back(std::move(f.entry));
 
   const std::string n = std::to_string(fitting.size());
   const int oldest_age = DaysBetween(snapshot_date_, today).value_or(0);
-  Json reg = Json::object();
-  reg["snapshot_date"] = snapshot_date_;
-  reg["studies"] = studies_.size();
-  reg["criteria_encoded"] = encoded_count();
-  reg["may_fit"] = fitting.size();
-  reg["excluded"] = excluded.size();
-  reg["stale"] = any_stale;
-  reg["stale_note"] = any_stale ? Json(Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
-                                                                   {"days", std::to_string(oldest_age)},
-                                                                   {"limit", std::to_string(kStaleAfterDays)}}))
-                                : Json();
+  Json reg = Object(7);
+  Add(reg, "snapshot_date", snapshot_date_);
+  Add(reg, "studies", studies_.size());
+  Add(reg, "criteria_encoded", encoded_count());
+  Add(reg, "may_fit", fitting.size());
+  Add(reg, "excluded", excluded_count);
+  Add(reg, "stale", any_stale);
+  Add(reg, "stale_note", any_stale ? Json(Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
+                                                                      {"days", std::to_string(oldest_age)},
+                                                                      {"limit", std::to_string(kStaleAfterDays)}}))
+                                   : Json());
 
   // The trial option names how many studies may fit.
-  if (recommendation.contains("options") && recommendation["options"].is_array())
-    for (auto& o : recommendation["options"])
+  if (auto options = recommendation.find("options"); options != recommendation.end() && options->is_array())
+    for (auto& o : *options)
       if (o.is_object() && o.value("id", "") == "trial.clinical_trial") {
         std::string add = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
                                {{"n", n}, {"date", snapshot_date_}});
@@ -423,22 +493,22 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
         o["rationale"] = r.empty() ? add : r + " " + add;
       }
   // The patient reads it in plain words.
-  if (!fitting.empty() && recommendation.contains("patient_summary") && recommendation["patient_summary"].is_object()) {
-    Json& ps = recommendation["patient_summary"];
-    if (ps.contains("text") && ps["text"].is_string()) {
+  if (auto summary = recommendation.find("patient_summary");
+      !fitting.empty() && summary != recommendation.end() && summary->is_object()) {
+    Json& ps = *summary;
+    if (auto text_it = ps.find("text"); text_it != ps.end() && text_it->is_string()) {
       // The sentence in the summary's language (texts.json keeps the translations under the language code).
       const std::string lang = ps.value("lang", "en");
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
-      std::string text = ps["text"].get<std::string>();
+      std::string& text = text_it->get_ref<std::string&>();
       text += (text.empty() ? "" : " ") + Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
       // The reading grade is an English measure (null for other languages).
       if (lang == "en") ps["reading_grade"] = std::round(clinical::FleschKincaidGrade(text) * 10.0) / 10.0;
-      ps["text"] = std::move(text);
     }
   }
-  recommendation["trials"] = std::move(fitting);
-  recommendation["trials_registry"] = std::move(reg);
-  if (include_excluded) recommendation["trials_excluded"] = std::move(excluded);
+  Set(recommendation, "trials", std::move(fitting_json));
+  Set(recommendation, "trials_registry", std::move(reg));
+  if (include_excluded) Set(recommendation, "trials_excluded", std::move(excluded));
 }
 
 std::string Registry::ListText(const std::string& today_in) const {

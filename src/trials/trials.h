@@ -44,6 +44,8 @@ struct Criterion {
   std::vector<std::string> needs;  // case fields (or facts) the test reads; absent: to check
   feel::CompiledExpression test;
   std::string source;  // the FEEL text of the test
+  // `needs` resolved at load: the slot of each path's head and the keys below it.
+  std::vector<std::pair<size_t, std::vector<std::string>>> need_paths;
 };
 
 struct Fact {
@@ -59,6 +61,11 @@ struct Study {
   bool encoded = false;  // criteria.json has structured criteria for it
   std::vector<Criterion> criteria;
   std::vector<std::string> to_check;  // free-text criteria the case cannot decide
+  // Prepared at load for Annotate: the case-independent parts of the study's entry.
+  std::string status;
+  std::string not_recruiting;  // the reason when the status is not a recruiting one, else empty
+  Json title, phase, countries, url;
+  int snapshot_day = 0;  // snapshot_date as days since 1970-01-01
 };
 
 class Registry {
@@ -98,6 +105,7 @@ class Registry {
   std::vector<std::string> scope_names_;
   std::vector<Study> studies_;
   Json texts_ = Json::object();
+  std::string not_encoded_matched_, not_encoded_to_check_;  // from texts_
   std::string snapshot_date_;
 };
 
