@@ -246,20 +246,35 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
 
 namespace {
 
-int CountSyllables(std::string word) {
-  std::string w;
+// The syllables of a word: vowel groups of its letters (lower-cased), after a silent final "e"
+// (not "le") or "es"/"ed" is dropped; words of up to three letters have one. Reads the letters in
+// place (no copy per word: this runs over every patient text).
+int CountSyllables(std::string_view word) {
+  auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  size_t n = 0;
+  char last[3] = {0, 0, 0};  // the last three letters, last[2] the final one
   for (char c : word)
-    if (std::isalpha(static_cast<unsigned char>(c))) w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (w.empty()) return 0;
-  if (w.size() <= 3) return 1;
+    if (letter(c)) {
+      ++n;
+      last[0] = last[1];
+      last[1] = last[2];
+      last[2] = lower(c);
+    }
+  if (n == 0) return 0;
+  if (n <= 3) return 1;
   // Silent endings.
-  if (w.size() > 2 && w.back() == 'e' && w[w.size() - 2] != 'l') w.pop_back();
-  else if (w.size() > 2 && (w.ends_with("es") || w.ends_with("ed"))) w.resize(w.size() - 2);
+  size_t keep = n;
+  if (last[2] == 'e' && last[1] != 'l') keep = n - 1;
+  else if (last[1] == 'e' && (last[2] == 's' || last[2] == 'd')) keep = n - 2;
   auto vowel = [](char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; };
   int count = 0;
   bool prev = false;
-  for (char c : w) {
-    bool v = vowel(c);
+  size_t seen = 0;
+  for (char c : word) {
+    if (!letter(c)) continue;
+    if (seen++ == keep) break;
+    bool v = vowel(lower(c));
     if (v && !prev) ++count;
     prev = v;
   }
@@ -270,28 +285,25 @@ int CountSyllables(std::string word) {
 
 TextCounts CountText(std::string_view text) {
   TextCounts c;
-  std::string word;
-  auto flush = [&] {
-    if (!word.empty()) {
-      int s = CountSyllables(word);
+  size_t start = 0;  // where the current word began; words are runs of letters, digits, ' and -
+  auto flush = [&](size_t end) {
+    if (end > start) {
+      int s = CountSyllables(text.substr(start, end - start));
       if (s > 0) {
         ++c.words;
         c.syllables += s;
       }
-      word.clear();
     }
   };
   for (size_t i = 0; i < text.size(); ++i) {
     char ch = text[i];
-    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'' || ch == '-') {
-      word += ch;
-      continue;
-    }
-    flush();
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'' || ch == '-') continue;
+    flush(i);
+    start = i + 1;
     if ((ch == '.' || ch == '!' || ch == '?') && (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))))
       ++c.sentences;
   }
-  flush();
+  flush(text.size());
   return c;
 }
 

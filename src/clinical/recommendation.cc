@@ -283,7 +283,10 @@ struct Alert {
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& d, std::vector<dmn::TraceEntry>& trace) {
-  Json out = Object(17);
+  // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
+  // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
+  // const keys make them copied, not moved, on reallocation.
+  Json out = Object(20);
   Add(out, "schema", "zebra.recommendation/v1");
   Add(out, "case_id", case_json.value("id", ""));
   Add(out, "zebra_version", ZEBRA_VERSION);

@@ -81,5 +81,21 @@ TEST(Recommendation, TextCountsAddUpAcrossSpaceJoins) {
   EXPECT_EQ(GradeOf(TextCounts{}), 0.0);
 }
 
+TEST(Recommendation, SyllablesFollowTheSilentEndingRules) {
+  auto syllables = [](std::string_view w) { return CountText(w).syllables; };
+  EXPECT_EQ(syllables("the"), 1);       // three letters or fewer: one
+  EXPECT_EQ(syllables("tumour"), 2);    // u, ou
+  EXPECT_EQ(syllables("cases"), 1);     // "es" silent: cas
+  EXPECT_EQ(syllables("table"), 2);     // "le" keeps its e
+  EXPECT_EQ(syllables("removed"), 2);   // "ed" silent: remov
+  EXPECT_EQ(syllables("free"), 1);      // one silent e: fre
+  EXPECT_EQ(syllables("Rhythm"), 1);    // y is a vowel; upper case counts as lower
+  EXPECT_EQ(syllables("x-ray's"), 1);   // the letters xrays: one group, "ay"
+  EXPECT_EQ(syllables("1234"), 0);      // no letters: no word
+  TextCounts c = CountText("Well-differentiated tumours, 2 cm. Ask!");
+  EXPECT_EQ(c.words, 4);                // "2" has no letters
+  EXPECT_EQ(c.sentences, 2);
+}
+
 }  // namespace
 }  // namespace zebra::clinical
