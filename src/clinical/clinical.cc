@@ -246,20 +246,25 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
 
 namespace {
 
+// The <cctype> classes of the "C" locale, which Zebra never changes (no setlocale), without a
+// call per character: this runs over every patient text.
+bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsWordChar(char c) { return IsLetter(c) || (c >= '0' && c <= '9') || c == '\'' || c == '-'; }
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 // The syllables of a word: vowel groups of its letters (lower-cased), after a silent final "e"
 // (not "le") or "es"/"ed" is dropped; words of up to three letters have one. Reads the letters in
-// place (no copy per word: this runs over every patient text).
+// place (no copy per word).
 int CountSyllables(std::string_view word) {
-  auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
   size_t n = 0;
   char last[3] = {0, 0, 0};  // the last three letters, last[2] the final one
   for (char c : word)
-    if (letter(c)) {
+    if (IsLetter(c)) {
       ++n;
       last[0] = last[1];
       last[1] = last[2];
-      last[2] = lower(c);
+      last[2] = Lower(c);
     }
   if (n == 0) return 0;
   if (n <= 3) return 1;
@@ -272,9 +277,9 @@ int CountSyllables(std::string_view word) {
   bool prev = false;
   size_t seen = 0;
   for (char c : word) {
-    if (!letter(c)) continue;
+    if (!IsLetter(c)) continue;
     if (seen++ == keep) break;
-    bool v = vowel(lower(c));
+    bool v = vowel(Lower(c));
     if (v && !prev) ++count;
     prev = v;
   }
@@ -297,10 +302,10 @@ TextCounts CountText(std::string_view text) {
   };
   for (size_t i = 0; i < text.size(); ++i) {
     char ch = text[i];
-    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'' || ch == '-') continue;
+    if (IsWordChar(ch)) continue;
     flush(i);
     start = i + 1;
-    if ((ch == '.' || ch == '!' || ch == '?') && (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))))
+    if ((ch == '.' || ch == '!' || ch == '?') && (i + 1 == text.size() || IsSpace(text[i + 1])))
       ++c.sentences;
   }
   flush(text.size());
