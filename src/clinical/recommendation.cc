@@ -154,6 +154,18 @@ std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_
   return out;
 }
 
+// A list of one object of `members` members per picked value, each filled by `fill`.
+template <class Fill>
+Json ObjectsOf(const std::vector<const Value*>& picked, size_t members, Fill fill) {
+  Json list = Array(picked.size());
+  for (const Value* v : picked) {
+    Json e = Object(members);
+    fill(*v, e);
+    list.get_ref<Json::array_t&>().push_back(std::move(e));
+  }
+  return list;
+}
+
 }  // namespace
 
 // ---- the per-knowledge-base part ------------------------------------------------------------
@@ -322,7 +334,7 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   Add(scenario, "title", JsonOr(sc, "title", Json()));
   Add(out, "scenario", std::move(scenario));
 
-  std::vector<const Value*> picked = CollectById(d, {kOptions});
+  const std::vector<const Value*> picked = CollectById(d, {kOptions});
   Json options = Array(picked.size());
   for (const Value* o : picked) {
     std::string id = StrOf(*o, "id");
@@ -361,16 +373,11 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   ApplyRanking(d[kRanking], options);
   Add(out, "options", std::move(options));
 
-  picked = CollectById(d, {kNotRecommended});
-  Json not_recommended = Array(picked.size());
-  for (const Value* o : picked) {
-    Json e = Object(3);
-    Add(e, "id", StrOf(*o, "id"));
-    Add(e, "reason", JsonOr(*o, "reason", Json("")));
-    Add(e, "citations", StringListOf(*o, "citations"));
-    not_recommended.get_ref<Json::array_t&>().push_back(std::move(e));
-  }
-  Add(out, "not_recommended", std::move(not_recommended));
+  Add(out, "not_recommended", ObjectsOf(CollectById(d, {kNotRecommended}), 3, [](const Value& o, Json& e) {
+        Add(e, "id", StrOf(o, "id"));
+        Add(e, "reason", JsonOr(o, "reason", Json("")));
+        Add(e, "citations", StringListOf(o, "citations"));
+      }));
 
   // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
   // staging fact) is shown once, with every text and citation.
@@ -416,34 +423,18 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   }
   Add(out, "alerts", std::move(alerts_json));
 
-  picked = CollectById(d, {kWorkup});
-  Json workup = Array(picked.size());
-  for (const Value* w : picked) {
-    Json e = Object(2);
-    Add(e, "id", StrOf(*w, "id"));
-    Add(e, "text", JsonOr(*w, "text", Json("")));
-    workup.get_ref<Json::array_t&>().push_back(std::move(e));
-  }
-  Add(out, "workup", std::move(workup));
-
-  picked = CollectById(d, {kMonitoring}, "test");
-  Json monitoring = Array(picked.size());
-  for (const Value* m : picked) {
-    Json e = Object(4);
-    for (const char* k : {"test", "interval", "duration", "text"}) Add(e, k, JsonOr(*m, k, Json("")));
-    monitoring.get_ref<Json::array_t&>().push_back(std::move(e));
-  }
-  Add(out, "monitoring", std::move(monitoring));
-
-  picked = CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field");
-  Json missing = Array(picked.size());
-  for (const Value* m : picked) {
-    Json e = Object(2);
-    Add(e, "field", StrOf(*m, "field"));
-    Add(e, "blocks", JsonOr(*m, "blocks", Json("")));
-    missing.get_ref<Json::array_t&>().push_back(std::move(e));
-  }
-  Add(out, "missing", std::move(missing));
+  Add(out, "workup", ObjectsOf(CollectById(d, {kWorkup}), 2, [](const Value& w, Json& e) {
+        Add(e, "id", StrOf(w, "id"));
+        Add(e, "text", JsonOr(w, "text", Json("")));
+      }));
+  Add(out, "monitoring", ObjectsOf(CollectById(d, {kMonitoring}, "test"), 4, [](const Value& m, Json& e) {
+        for (const char* k : {"test", "interval", "duration", "text"}) Add(e, k, JsonOr(m, k, Json("")));
+      }));
+  Add(out, "missing", ObjectsOf(CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field"), 2,
+                                [](const Value& m, Json& e) {
+                                  Add(e, "field", StrOf(m, "field"));
+                                  Add(e, "blocks", JsonOr(m, "blocks", Json("")));
+                                }));
   Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en"));
 
   Json trace_json = Array(trace.size());

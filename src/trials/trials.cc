@@ -561,30 +561,30 @@ tl::expected<ImportResult, Errors> ReadApiV2(std::string_view text, const std::s
     }
     const Json& ps = st["protocolSection"];
     const std::string ps_path = base + ".protocolSection";
+    // The member `key` of `obj` (at `path`) when `is` holds for it; absent: `absent`. An error
+    // when it is of another type, or absent and required.
+    auto member = [&](const Json& obj, const std::string& path, const char* key, bool required,
+                      bool (Json::*is)() const noexcept, const char* must, const Json* absent) -> const Json* {
+      auto it = obj.find(key);
+      if (it == obj.end()) {
+        if (required) errors.push_back({path + "." + key, "is required"});
+        return required ? nullptr : absent;
+      }
+      if (!((*it).*is)()) {
+        errors.push_back({path + "." + key, must});
+        return nullptr;
+      }
+      return &*it;
+    };
     // A module: absent is empty; present must be an object.
     auto module = [&](const char* name, bool required) -> const Json* {
       static const Json empty = Json::object();
-      if (!ps.contains(name)) {
-        if (required) errors.push_back({ps_path + "." + name, "is required"});
-        return required ? nullptr : &empty;
-      }
-      if (!ps[name].is_object()) {
-        errors.push_back({ps_path + "." + name, "must be an object"});
-        return nullptr;
-      }
-      return &ps[name];
+      return member(ps, ps_path, name, required, &Json::is_object, "must be an object", &empty);
     };
     auto string_at = [&](const Json* m, const char* mod, const char* key, bool required) -> std::string {
-      if (!m) return {};
-      if (!m->contains(key)) {
-        if (required) errors.push_back({ps_path + "." + mod + "." + key, "is required"});
-        return {};
-      }
-      if (!(*m)[key].is_string()) {
-        errors.push_back({ps_path + "." + mod + "." + key, "must be a string"});
-        return {};
-      }
-      return (*m)[key].get<std::string>();
+      const Json* v = m ? member(*m, ps_path + "." + mod, key, required, &Json::is_string, "must be a string", nullptr)
+                        : nullptr;
+      return v ? v->get<std::string>() : std::string();
     };
     auto strings_at = [&](const Json* m, const char* mod, const char* key) -> std::vector<std::string> {
       std::vector<std::string> out;
@@ -621,34 +621,33 @@ tl::expected<ImportResult, Errors> ReadApiV2(std::string_view text, const std::s
     auto conditions = strings_at(cond, "conditionsModule", "conditions");
     auto keywords = strings_at(cond, "conditionsModule", "keywords");
     auto phases = strings_at(design, "designModule", "phases");
+    // Each item of the list `key` of a module (absent: none), with its path; not a list: an error.
+    auto each_item = [&](const Json* m, const char* mod, const char* key, auto&& fn) {
+      if (!m || !m->contains(key)) return;
+      const Json& a = (*m)[key];
+      const std::string path = ps_path + "." + mod + "." + key;
+      if (!a.is_array()) {
+        errors.push_back({path, "must be a list"});
+        return;
+      }
+      for (size_t k = 0; k < a.size(); ++k) fn(a[k], path + "[" + std::to_string(k) + "]");
+    };
     std::vector<std::string> interventions;
-    if (arms && arms->contains("interventions")) {
-      const Json& a = (*arms)["interventions"];
-      if (!a.is_array()) errors.push_back({ps_path + ".armsInterventionsModule.interventions", "must be a list"});
-      else
-        for (size_t k = 0; k < a.size(); ++k) {
-          if (!a[k].is_object() || !a[k].contains("name") || !a[k]["name"].is_string())
-            errors.push_back({ps_path + ".armsInterventionsModule.interventions[" + std::to_string(k) + "].name",
-                              "a string is required"});
-          else interventions.push_back(a[k]["name"].get<std::string>());
-        }
-    }
+    each_item(arms, "armsInterventionsModule", "interventions", [&](const Json& x, const std::string& at) {
+      if (!x.is_object() || !x.contains("name") || !x["name"].is_string())
+        errors.push_back({at + ".name", "a string is required"});
+      else interventions.push_back(x["name"].get<std::string>());
+    });
     std::string criteria_text = string_at(elig, "eligibilityModule", "eligibilityCriteria", false);
     std::string sex = string_at(elig, "eligibilityModule", "sex", false);
     std::string min_age = string_at(elig, "eligibilityModule", "minimumAge", false);
     std::string max_age = string_at(elig, "eligibilityModule", "maximumAge", false);
     std::set<std::string> countries;
-    if (locs && locs->contains("locations")) {
-      const Json& a = (*locs)["locations"];
-      if (!a.is_array()) errors.push_back({ps_path + ".contactsLocationsModule.locations", "must be a list"});
-      else
-        for (size_t k = 0; k < a.size(); ++k) {
-          const std::string lp = ps_path + ".contactsLocationsModule.locations[" + std::to_string(k) + "]";
-          if (!a[k].is_object()) errors.push_back({lp, "must be an object"});
-          else if (a[k].contains("country") && !a[k]["country"].is_string()) errors.push_back({lp + ".country", "must be a string"});
-          else if (a[k].contains("country")) countries.insert(a[k]["country"].get<std::string>());
-        }
-    }
+    each_item(locs, "contactsLocationsModule", "locations", [&](const Json& x, const std::string& at) {
+      if (!x.is_object()) errors.push_back({at, "must be an object"});
+      else if (x.contains("country") && !x["country"].is_string()) errors.push_back({at + ".country", "must be a string"});
+      else if (x.contains("country")) countries.insert(x["country"].get<std::string>());
+    });
     if (errors.size() != before) continue;
 
     std::string hay = Lower(title + " " + official);
