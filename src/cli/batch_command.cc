@@ -13,7 +13,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -267,55 +266,34 @@ int BatchCommand(const Args& args, Io io) {
     out = &out_file;
   }
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Chunk*> todo;
-  std::map<size_t, Chunk*> done;
-  std::vector<std::unique_ptr<Chunk>> chunks;  // owns every chunk; at most max_in_flight + 1
+  // Every thread is a worker (the calling thread is one of them): it reads the next chunk of
+  // lines under the input lock, evaluates it, and writes finished chunks in input order. The
+  // thread that finishes the oldest unwritten chunk writes it and any later ones already
+  // finished, so there is no separate reader or writer thread to share the cores with.
+  std::mutex mu;  // chunks, done, writing, next_write, in_flight and the totals below
+  std::condition_variable slot_freed;
+  std::mutex read_mu;  // the reader, seq and line_no
+  std::vector<std::unique_ptr<Chunk>> chunks;  // owns every chunk; at most max_in_flight
   std::vector<Chunk*> free_chunks;             // written chunks, ready for reuse
+  std::map<size_t, Chunk*> done;               // evaluated, waiting for their turn to be written
+  bool writing = false;
   size_t in_flight = 0;
-  const size_t max_in_flight = static_cast<size_t>(threads) * 3;
-  bool input_finished = false;
+  const size_t max_in_flight = static_cast<size_t>(threads) * 2;
   std::atomic<bool> stop{false};
-
-  std::vector<std::thread> workers;
-  for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (;;) {
-        Chunk* c = nullptr;
-        {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return !todo.empty() || input_finished; });
-          if (todo.empty()) return;
-          c = todo.front();
-          todo.pop_front();
-        }
-        if (!stop) ProcessChunk(**k, fhir_input, *c);
-        {
-          std::lock_guard lock(mu);
-          done[c->seq] = c;
-        }
-        cv.notify_all();
-      }
-    });
-  }
+  LineReader reader(*in);
+  bool input_finished = false;
+  size_t seq = 0, line_no = 0;
 
   Progress progress(isatty(STDERR_FILENO) != 0, total_bytes);
-  size_t next_write = 0, seq = 0, line_no = 0, cases = 0, bad = 0;
+  size_t next_write = 0, cases = 0, bad = 0;
   uintmax_t bytes_read = 0, bytes_done = 0;
   std::map<std::string, size_t, std::less<>> counts;
-  auto drain = [&](std::unique_lock<std::mutex>& lock, bool all) {
-    for (;;) {
-      auto it = done.find(next_write);
-      if (it == done.end()) {
-        if (!all || next_write == seq) return;
-        cv.wait(lock);
-        continue;
-      }
+
+  // Writes `c` and every finished chunk after it; called with `lock` held by the one writer.
+  auto write_in_order = [&](std::unique_lock<std::mutex>& lock) {
+    for (auto it = done.find(next_write); it != done.end(); it = done.find(next_write)) {
       Chunk* c = it->second;
       done.erase(it);
-      --in_flight;
-      ++next_write;
       lock.unlock();
       *out << c->output;
       if (!c->errors.empty()) {
@@ -324,73 +302,83 @@ int BatchCommand(const Args& args, Io io) {
       }
       bytes_done += c->text.size();
       bad += c->bad;
-      for (const auto& [k, n] : c->counts) {
-        auto at = counts.find(k);
+      for (const auto& [key, n] : c->counts) {
+        auto at = counts.find(key);
         if (at != counts.end()) at->second += n;
-        else counts.emplace(k, n);
+        else counts.emplace(key, n);
       }
       cases += c->cases;
       if (fail_fast && c->bad) stop = true;
       c->Reset();
       progress.Update(cases, bytes_done);  // what was evaluated and written, not only read
       lock.lock();
+      ++next_write;
+      --in_flight;
       free_chunks.push_back(c);
+      slot_freed.notify_all();
     }
   };
 
-  auto take_chunk = [&](size_t first_line) {
-    Chunk* c = nullptr;
-    {
-      std::lock_guard lock(mu);
-      if (!free_chunks.empty()) {
-        c = free_chunks.back();
-        free_chunks.pop_back();
+  auto work = [&] {
+    for (;;) {
+      Chunk* c = nullptr;
+      {
+        std::unique_lock lock(mu);
+        // A chunk in flight is being read, evaluated or waiting to be written; the oldest is
+        // never waiting for a slot, so a place always frees up.
+        slot_freed.wait(lock, [&] { return in_flight < max_in_flight || stop; });
+        if (stop) return;
+        ++in_flight;
+        if (!free_chunks.empty()) {
+          c = free_chunks.back();
+          free_chunks.pop_back();
+        } else {
+          chunks.push_back(std::make_unique<Chunk>());
+          c = chunks.back().get();
+        }
       }
+      {
+        std::lock_guard read_lock(read_mu);
+        if (!input_finished && !stop) {
+          c->first_line = line_no + 1;
+          while (c->Lines() < kChunkLines) {
+            size_t before = c->text.size();
+            if (!reader.AppendLine(c->text)) {
+              input_finished = true;
+              break;
+            }
+            ++line_no;
+            bytes_read += c->text.size() - before;
+            c->ends.push_back(c->text.size() - 1);
+          }
+        }
+        if (c->Lines() > 0) c->seq = seq++;
+      }
+      if (c->Lines() == 0) {  // the end of the input (or a stop): nothing more for this worker
+        std::lock_guard lock(mu);
+        --in_flight;
+        free_chunks.push_back(c);
+        slot_freed.notify_all();
+        return;
+      }
+      if (!stop) ProcessChunk(**k, fhir_input, *c);
+      std::unique_lock lock(mu);
+      done.emplace(c->seq, c);
+      if (writing) continue;  // the writer will reach it
+      writing = true;
+      write_in_order(lock);
+      writing = false;
     }
-    if (!c) {
-      chunks.push_back(std::make_unique<Chunk>());
-      c = chunks.back().get();
-    }
-    c->first_line = first_line;
-    return c;
   };
-  Chunk* chunk = take_chunk(1);
-  auto submit = [&](Chunk* c) {
-    std::unique_lock lock(mu);
-    drain(lock, false);
-    while (in_flight >= max_in_flight) {
-      // Only writing the oldest chunk frees a place, so wait for exactly that one.
-      cv.wait(lock, [&] { return done.count(next_write) > 0; });
-      drain(lock, false);
-    }
-    c->seq = seq++;
-    ++in_flight;
-    todo.push_back(c);
-    lock.unlock();
-    cv.notify_all();
-  };
-  LineReader reader(*in);
-  for (;;) {
-    if (stop) break;
-    size_t before = chunk->text.size();
-    if (!reader.AppendLine(chunk->text)) break;
-    ++line_no;
-    bytes_read += chunk->text.size() - before;
-    chunk->ends.push_back(chunk->text.size() - 1);
-    if (chunk->Lines() == kChunkLines) {
-      submit(chunk);
-      chunk = take_chunk(line_no + 1);
-    }
-  }
-  if (chunk->Lines() > 0) submit(chunk);
-  {
-    std::unique_lock lock(mu);
-    input_finished = true;
-    cv.notify_all();
-    drain(lock, true);
-  }
-  cv.notify_all();
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
   for (auto& w : workers) w.join();
+  {
+    // Chunks a stopped worker left unwritten (after --fail-fast) are written as they are.
+    std::unique_lock lock(mu);
+    write_in_order(lock);
+  }
   out->flush();
   progress.Update(cases, total_bytes ? total_bytes : bytes_read, true);
 
