@@ -30,7 +30,8 @@
 namespace zebra::cli {
 namespace {
 
-constexpr size_t kChunkLines = 512;
+// An answer is ~20 KB, so a chunk's output is ~2.5 MB; at most two chunks per worker are in flight.
+constexpr size_t kChunkLines = 128;
 constexpr size_t kReadBlock = size_t{1} << 18;
 // A recycled chunk keeps its buffers unless one grew past this (a few huge lines).
 constexpr size_t kKeepCapacity = size_t{32} << 20;
