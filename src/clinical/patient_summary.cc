@@ -22,6 +22,16 @@ const Json& Member(const Json& j, std::string_view key) {
   return it == j.end() ? kNull : *it;
 }
 
+// An object with room for `members` members, and a member appended to one that does not hold
+// `key` yet: no key search, and no reallocation (which copies every member, their keys being
+// const).
+Json Object(size_t members) {
+  Json j(Json::value_t::object);
+  j.get_ref<Json::object_t&>().reserve(members);
+  return j;
+}
+void Add(Json& obj, const char* key, Json value) { obj.get_ref<Json::object_t&>().emplace_back(key, std::move(value)); }
+
 std::string Text(const Json& j, std::string_view key) {
   const Json& v = Member(j, key);
   return v.is_string() ? v.get<std::string>() : std::string();
@@ -57,8 +67,8 @@ struct Texts {
   }
   Json Involves(const std::string& id) const {
     const Json& v = english ? Member(CatalogueOption(id), "involves") : Member(OptionEntry(id), "involves");
-    Json out = Json::object();
-    for (const char* k : {"how", "how_often", "how_long"}) out[k] = Text(v, k);
+    Json out = Object(3);
+    for (const char* k : {"how", "how_often", "how_long"}) Add(out, k, Text(v, k));
     return out;
   }
   const Json& Questions() const { return english ? Member(catalogue, "questions_to_ask") : Member(own, "questions_to_ask"); }
@@ -127,12 +137,12 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
       std::string id = Text(o, "id");
       if (id.empty()) continue;
       (Member(o, "preferred") == true ? preferred : others).push_back(id);
-      Json row = Json::object();
-      row["id"] = id;
-      for (const char* f : {"name", "what_it_is", "benefits"}) row[f] = t.OptionField(id, f);
-      row["harms"] = t.Harms(id);
-      row["involves"] = t.Involves(id);
-      row["if_not_chosen"] = t.OptionField(id, "if_not_chosen");
+      Json row = Object(7);
+      Add(row, "id", id);
+      for (const char* f : {"name", "what_it_is", "benefits"}) Add(row, f, t.OptionField(id, f));
+      Add(row, "harms", t.Harms(id));
+      Add(row, "involves", t.Involves(id));
+      Add(row, "if_not_chosen", t.OptionField(id, "if_not_chosen"));
       grid.push_back(std::move(row));
     }
   }
@@ -178,13 +188,12 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
   if (!scenario_id.empty()) add_questions(scenario_id);
   add_questions("default");
 
-  Json s = Json::object();
-  s["lang"] = english ? "en" : std::string(lang);
-  if (english) s["reading_grade"] = std::round(FleschKincaidGrade(text) * 10.0) / 10.0;
-  else s["reading_grade"] = nullptr;
-  s["text"] = std::move(text);
-  s["option_grid"] = std::move(grid);
-  s["questions_to_ask"] = std::move(questions);
+  Json s = Object(5);
+  Add(s, "lang", english ? "en" : std::string(lang));
+  Add(s, "reading_grade", english ? Json(std::round(FleschKincaidGrade(text) * 10.0) / 10.0) : Json());
+  Add(s, "text", std::move(text));
+  Add(s, "option_grid", std::move(grid));
+  Add(s, "questions_to_ask", std::move(questions));
   return s;
 }
 

@@ -313,6 +313,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     Json table = WhatIf(knowledge, out.case_json, out.recommendation, probes);
     // Before the patient summary and trace, after `missing`, which it explains.
     Json with = Json::object();
+    // Room for every member and what_if (and the trials' three): growing would copy the tree.
+    with.get_ref<Json::object_t&>().reserve(out.recommendation.size() + 4);
     for (auto& [key, value] : out.recommendation.items()) {
       if (key == "patient_summary") with["what_if"] = table;
       with[key] = std::move(value);
