@@ -16,6 +16,7 @@
 
 #include "auth/testing.h"
 #include "common/testing.h"
+#include "engine/testing.h"
 
 namespace zebra::api {
 namespace {
@@ -36,14 +37,7 @@ std::string ReadFile(const std::string& path) {
 const std::string kSharedExamples = std::string(ZEBRA_SOURCE_DIR) + "/../shared/examples/cds-hooks/";
 const std::string kFixtures = std::string(ZEBRA_SOURCE_DIR) + "/tests/cds/";
 
-const engine::Knowledge& Kb() {
-  static auto kb = [] {
-    auto loaded = engine::Knowledge::Load(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
-    if (!loaded) throw std::runtime_error("knowledge base did not load");
-    return *loaded;
-  }();
-  return *kb;
-}
+const engine::Knowledge& Kb() { return *engine::testing::SourceKnowledge(); }
 
 // Only what the CDS layer uses is implemented; everything else reports an error.
 class FakeStore : public store::Store {
