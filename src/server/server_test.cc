@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -56,6 +57,26 @@ std::string ReadFile(const fs::path& p) {
 }
 
 const fs::path kSource = ZEBRA_SOURCE_DIR;
+
+// An empty scratch directory of this process for one test: zebra_server_<name>_<pid>.
+fs::path ScratchDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("zebra_server_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A server on a free port with the SQLite store `dir`/`db` and this checkout's knowledge, logging
+// to `log` (nowhere without one).
+ServerOptions TestOptions(const fs::path& dir, const std::string& db,
+                          std::function<void(const std::string&)> log = nullptr) {
+  ServerOptions options;
+  options.port = 0;
+  options.db_url = "sqlite:" + (dir / db).string();
+  options.knowledge_dir = (kSource / "knowledge").string();
+  options.log = log ? std::move(log) : [](const std::string&) {};
+  return options;
+}
 
 // The Content-Length of a response head (any case), 0 when it has none.
 std::size_t ContentLength(std::string head) {
@@ -1269,9 +1290,7 @@ TEST_F(ServerTest, DisabledUserCannotSignInAndTheirSessionsAndTokensStop) {
 }
 
 TEST(ServerRateLimitTest, PerPrincipalReadAndWriteLimitsAnswer429WithRetryAfter) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_rate_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = ScratchDir("rate");
   std::string db = "sqlite:" + (dir / "rate.db").string();
   {
     auto store = store::OpenStore(db);
@@ -1283,12 +1302,8 @@ TEST(ServerRateLimitTest, PerPrincipalReadAndWriteLimitsAnswer429WithRetryAfter)
     }
   }
   LogSink log;
-  ServerOptions options;
-  options.port = 0;
-  options.db_url = db;
+  ServerOptions options = TestOptions(dir, "rate.db", log.Fn());
   options.web_root = (dir / "web").string();
-  options.knowledge_dir = (kSource / "knowledge").string();
-  options.log = log.Fn();
   options.reads_per_minute = 5;
   options.writes_per_minute = 2;
   Server server(options);
@@ -1339,17 +1354,11 @@ TEST(ServerRateLimitTest, PerPrincipalReadAndWriteLimitsAnswer429WithRetryAfter)
 }
 
 TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_demo_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = ScratchDir("demo");
   LogSink log;
-  ServerOptions options;
-  options.port = 0;
+  ServerOptions options = TestOptions(dir, "demo.db", log.Fn());
   options.demo = true;
-  options.db_url = "sqlite:" + (dir / "demo.db").string();
   options.web_root = (dir / "no-web-build").string();
-  options.knowledge_dir = (kSource / "knowledge").string();
-  options.log = log.Fn();
   {
     Server server(options);
     auto started = server.Start();
@@ -1410,16 +1419,10 @@ TEST(ServerDemoTest, DemoSeedsCasesUsersAndOpensStatelessRoutes) {
 // --demo plants accounts with a published password: only on an empty store (which it marks) or
 // a store it created; and a demo store is never served without --demo.
 TEST(ServerDemoSafetyTest, DemoOnlyOnEmptyOrDemoStoresAndDemoStoresOnlyWithDemo) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_demo_safety_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = ScratchDir("demo_safety");
   auto options_for = [&](const std::string& db, bool demo) {
-    ServerOptions options;
-    options.port = 0;
+    ServerOptions options = TestOptions(dir, db);
     options.demo = demo;
-    options.db_url = "sqlite:" + (dir / db).string();
-    options.knowledge_dir = (kSource / "knowledge").string();
-    options.log = [](const std::string&) {};
     return options;
   };
   {  // a real store: one account, no demo mark
@@ -1463,14 +1466,8 @@ TEST(ServerDemoSafetyTest, DemoOnlyOnEmptyOrDemoStoresAndDemoStoresOnlyWithDemo)
 
 // cpp-httplib's default SO_REUSEPORT let a second server share the port and split the traffic.
 TEST(ServerListenTest, APortInUseIsAnError) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_port_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  ServerOptions options;
-  options.port = 0;
-  options.db_url = "sqlite:" + (dir / "a.db").string();
-  options.knowledge_dir = (kSource / "knowledge").string();
-  options.log = [](const std::string&) {};
+  const fs::path dir = ScratchDir("port");
+  ServerOptions options = TestOptions(dir, "a.db");
   Server first(options);
   ASSERT_TRUE(first.Start());
   options.port = first.Port();
@@ -1484,15 +1481,10 @@ TEST(ServerListenTest, APortInUseIsAnError) {
 }
 
 TEST(ServerInsecureDevTest, WarnsLoudly) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_dev_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = ScratchDir("dev");
   LogSink log;
-  ServerOptions options;
-  options.port = 0;
+  ServerOptions options = TestOptions(dir, "dev.db", log.Fn());
   options.insecure_dev = true;
-  options.db_url = "sqlite:" + (dir / "dev.db").string();
-  options.knowledge_dir = (kSource / "knowledge").string();
-  options.log = log.Fn();
   Server server(options);
   ASSERT_TRUE(server.Start());
   EXPECT_NE(log.All().find("WARNING: --insecure-dev"), std::string::npos);
@@ -1550,17 +1542,11 @@ SlowResult SlowClient(int port, const std::string& prefix, char trickle) {
 // restarts cpp-httplib's read timeout); with it both are dropped after 1 s and a normal request
 // queued behind them is answered then.
 TEST(ServerDeadlineTest, SlowClientsAreDroppedAtTheDeadlineAndOthersServed) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_deadline_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = ScratchDir("deadline");
   LogSink log;
-  ServerOptions options;
-  options.port = 0;
-  options.db_url = "sqlite:" + (dir / "deadline.db").string();
-  options.knowledge_dir = (kSource / "knowledge").string();
+  ServerOptions options = TestOptions(dir, "deadline.db", log.Fn());
   options.threads = 2;
   options.request_timeout_seconds = 1;
-  options.log = log.Fn();
   Server server(options);
   ASSERT_TRUE(server.Start());
   const int port = server.Port();
@@ -1604,16 +1590,10 @@ TEST(ServerDeadlineTest, SlowClientsAreDroppedAtTheDeadlineAndOthersServed) {
 // Keep-alive still works within the deadline, and an idle kept-alive connection is closed once
 // the request timeout has passed (here 1 s, before the 5 s keep-alive limit).
 TEST(ServerDeadlineTest, KeepAliveWorksAndIdleConnectionsCloseAtTheDeadline) {
-  fs::path dir = fs::temp_directory_path() / ("zebra_server_keepalive_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  ServerOptions options;
-  options.port = 0;
-  options.db_url = "sqlite:" + (dir / "keepalive.db").string();
-  options.knowledge_dir = (kSource / "knowledge").string();
+  const fs::path dir = ScratchDir("keepalive");
+  ServerOptions options = TestOptions(dir, "keepalive.db");
   options.threads = 2;
   options.request_timeout_seconds = 1;
-  options.log = [](const std::string&) {};
   Server server(options);
   ASSERT_TRUE(server.Start());
 
