@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <pqxx/pqxx>
 #include <random>
 #include <set>
@@ -99,6 +100,23 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
       for (const auto& stmt : m.statements) ASSERT_EQ(RawExec(stmt), "") << stmt;
       sql += fmt::format("INSERT INTO schema_migrations VALUES ({}, 'old', 'x');", m.version);
     }
+  }
+
+  // Two Store objects on the same database stand in for two replicas (or two processes): `threads`
+  // threads, alternately on this test's store and a second one, each call write(store, thread, i)
+  // for i below `writes`; `failures` gets the sum of the failed writes they report.
+  void WriteFromTwoStores(int threads, int writes, const std::function<int(Store&, int, int)>& write, int& failures) {
+    auto second = OpenStore(url_);
+    ASSERT_TRUE(second) << second.error();
+    Store* stores[2] = {store_.get(), second->get()};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> running;
+    for (int t = 0; t < threads; ++t)
+      running.emplace_back([&, t] {
+        for (int i = 0; i < writes; ++i) failed += write(*stores[t % 2], t, i);
+      });
+    for (auto& th : running) th.join();
+    failures = failed.load();
   }
 
   // Runs `sql` on the audit log past its guards, as a forger could: the next VerifyAudit must fail
@@ -614,19 +632,11 @@ TEST_P(StoreTest, ConcurrentWritersKeepOneLinearChain) {
 
 TEST_P(StoreTest, ConcurrentUpdatesOfOneCaseGetDistinctRevisions) {
   CaseRevision r = MustCreate("{}");
-  auto second = OpenStore(url_);
-  ASSERT_TRUE(second) << second.error();
-  Store* stores[2] = {store_.get(), second->get()};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 5; ++i) {
-        if (!stores[t % 2]->UpdateCase(r.case_id, "{}", "u")) ++failures;
-      }
-    });
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
+  int failures = -1;
+  ASSERT_NO_FATAL_FAILURE(WriteFromTwoStores(4, 5, [&](Store& s, int, int) {
+    return s.UpdateCase(r.case_id, "{}", "u") ? 0 : 1;
+  }, failures));
+  EXPECT_EQ(failures, 0);
   auto revs = store_->ListRevisions(r.case_id);
   ASSERT_TRUE(revs);
   ASSERT_EQ(revs->size(), 21u);
@@ -739,22 +749,14 @@ TEST_P(StoreTest, ConcurrentEvaluatedUpdatesPairEachRevisionWithItsEvaluation) {
   auto created = store_->CreateCaseWithEvaluation("{}", "u", Evaluation{});
   ASSERT_TRUE(created) << created.error();
   const std::string id = created->revision.case_id;
-  auto second = OpenStore(url_);
-  ASSERT_TRUE(second) << second.error();
-  Store* stores[2] = {store_.get(), second->get()};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 5; ++i) {
-        Evaluation e;
-        e.output_json = fmt::format("\"{}-{}\"", t, i);
-        auto r = stores[t % 2]->UpdateCaseWithEvaluation(id, e.output_json, "u", e);
-        if (!r || r->evaluation.case_revision != r->revision.revision) ++failures;
-      }
-    });
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
+  int failures = -1;
+  ASSERT_NO_FATAL_FAILURE(WriteFromTwoStores(4, 5, [&](Store& s, int t, int i) {
+    Evaluation e;
+    e.output_json = fmt::format("\"{}-{}\"", t, i);
+    auto r = s.UpdateCaseWithEvaluation(id, e.output_json, "u", e);
+    return r && r->evaluation.case_revision == r->revision.revision ? 0 : 1;
+  }, failures));
+  EXPECT_EQ(failures, 0);
   auto revs = store_->ListRevisions(id);
   auto evals = store_->ListEvaluations(id);
   ASSERT_TRUE(revs && evals);
