@@ -2,20 +2,21 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <chrono>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "auth/testing.h"
+#include "common/testing.h"
+#include "engine/testing.h"
 
 namespace zebra::api {
 namespace {
@@ -36,14 +37,7 @@ std::string ReadFile(const std::string& path) {
 const std::string kSharedExamples = std::string(ZEBRA_SOURCE_DIR) + "/../shared/examples/cds-hooks/";
 const std::string kFixtures = std::string(ZEBRA_SOURCE_DIR) + "/tests/cds/";
 
-const engine::Knowledge& Kb() {
-  static auto kb = [] {
-    auto loaded = engine::Knowledge::Load(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
-    if (!loaded) throw std::runtime_error("knowledge base did not load");
-    return *loaded;
-  }();
-  return *kb;
-}
+const engine::Knowledge& Kb() { return *engine::testing::SourceKnowledge(); }
 
 // Only what the CDS layer uses is implemented; everything else reports an error.
 class FakeStore : public store::Store {
@@ -141,9 +135,8 @@ std::size_t CodePoints(const std::string& s) {
 
 // The CDS Hooks 2.0 card rules every card must meet.
 void ExpectWellFormedCard(const Json& card, const std::string& patient_id) {
-  static const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   ASSERT_TRUE(card.is_object());
-  EXPECT_TRUE(std::regex_match(card["uuid"].get<std::string>(), kUuid)) << card["uuid"];
+  EXPECT_TRUE(common::testing::IsUuidV4(card["uuid"].get<std::string>())) << card["uuid"];
   std::string summary = card["summary"].get<std::string>();
   EXPECT_FALSE(summary.empty());
   EXPECT_LT(CodePoints(summary), 140u) << summary;
@@ -470,45 +463,17 @@ TEST(CdsFeedback, InvalidFeedbackIs400AndNotStored) {
 
 // ---- authentication with the real verifier -------------------------------------------------------
 
-std::string B64Url(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::string BnBytes(EVP_PKEY* pkey, const char* name) {
-  BIGNUM* bn = nullptr;
-  EVP_PKEY_get_bn_param(pkey, name, &bn);
-  std::string out(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  return out;
-}
-
 std::string SignRs384(EVP_PKEY* pkey, const Json& payload) {
-  std::string input = B64Url(R"({"alg":"RS384","typ":"JWT","kid":"k1"})") + "." + B64Url(payload.dump());
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  EVP_DigestSignInit(md, nullptr, EVP_sha384(), nullptr, pkey);
-  std::size_t len = 0;
-  EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-  std::string sig(len, '\0');
-  EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len, reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
-  EVP_MD_CTX_free(md);
-  sig.resize(len);
-  return input + "." + B64Url(sig);
+  return auth::testing::SignRsaJwt(pkey, EVP_sha384(), R"({"alg":"RS384","typ":"JWT","kid":"k1"})", payload.dump());
 }
 
 TEST(CdsAuth, RealVerifierBareFailuresAndReplay) {
-  std::shared_ptr<EVP_PKEY> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)), EVP_PKEY_free);
+  const auto key = auth::testing::GenerateRsa();
   ASSERT_TRUE(key);
-  Json jwks = {{"keys", {{{"kty", "RSA"}, {"kid", "k1"}, {"alg", "RS384"}, {"use", "sig"},
-                          {"n", B64Url(BnBytes(key.get(), OSSL_PKEY_PARAM_RSA_N))},
-                          {"e", B64Url(BnBytes(key.get(), OSSL_PKEY_PARAM_RSA_E))}}}}};
+  nlohmann::json jwk = auth::testing::RsaJwk(key.get(), "k1");
+  jwk["alg"] = "RS384";
+  jwk["use"] = "sig";
+  const nlohmann::json jwks = {{"keys", {jwk}}};
   auto dir = std::filesystem::temp_directory_path() / ("cds_auth_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "jwks.json") << jwks.dump();

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
+#include "engine/testing.h"
 
 namespace zebra::api {
 namespace {
@@ -184,14 +185,7 @@ TEST(CoreRoutes, OneHandlerPerMethodAndTemplate) {
 
 // ---- handlers through the core table, without a server -------------------------------------------
 
-const std::shared_ptr<const engine::Knowledge>& Kb() {
-  static auto kb = [] {
-    auto loaded = engine::Knowledge::Load(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
-    if (!loaded) throw std::runtime_error("knowledge base did not load");
-    return *loaded;
-  }();
-  return kb;
-}
+const std::shared_ptr<const engine::Knowledge>& Kb() { return engine::testing::SourceKnowledge(); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

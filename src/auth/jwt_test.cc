@@ -18,6 +18,7 @@
 #include "../../fuzz/jwt_target.h"
 #include "auth/auth.h"
 #include "auth/jwt_internal.h"
+#include "auth/testing.h"
 
 namespace zebra::auth {
 namespace {
@@ -29,57 +30,15 @@ constexpr std::int64_t kNow = 1'700'000'000;
 constexpr const char* kIss = "https://ehr.example/auth";
 constexpr const char* kAud = "https://zebra.example/cds-services";
 
-using PkeyPtr = std::shared_ptr<EVP_PKEY>;
+using testing::BnParam;
+using testing::DigestSign;
+using testing::EcJwk;
+using testing::GenerateEc;
+using testing::GenerateRsa;
+using testing::PkeyPtr;
+using testing::RsaJwk;
 
-PkeyPtr GenerateEc() { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"), EVP_PKEY_free); }
-PkeyPtr GenerateEc256() { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"), EVP_PKEY_free); }
-PkeyPtr GenerateRsa(std::size_t bits) {
-  return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", bits), EVP_PKEY_free);
-}
-
-std::string BnParam(EVP_PKEY* pkey, const char* name, int pad = 0) {
-  BIGNUM* bn = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(pkey, name, &bn), 1) << name;
-  std::string out(pad > 0 ? static_cast<std::size_t>(pad) : static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
-  if (pad > 0) {
-    BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), pad);
-  } else {
-    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  }
-  BN_free(bn);
-  return out;
-}
-
-json RsaJwk(EVP_PKEY* pkey, const std::string& kid) {
-  json j = {{"kty", "RSA"},
-            {"n", Base64UrlEncode(BnParam(pkey, OSSL_PKEY_PARAM_RSA_N))},
-            {"e", Base64UrlEncode(BnParam(pkey, OSSL_PKEY_PARAM_RSA_E))}};
-  if (!kid.empty()) j["kid"] = kid;
-  return j;
-}
-
-json EcJwk(EVP_PKEY* pkey, const std::string& kid, const std::string& crv = "P-384", int coord = 48) {
-  json j = {{"kty", "EC"},
-            {"crv", crv},
-            {"x", Base64UrlEncode(BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_X, coord))},
-            {"y", Base64UrlEncode(BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, coord))}};
-  if (!kid.empty()) j["kid"] = kid;
-  return j;
-}
-
-std::string DigestSign(EVP_PKEY* pkey, const EVP_MD* md, std::string_view input) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  std::size_t len = 0;
-  EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, md, nullptr, pkey), 1);
-  EXPECT_EQ(EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()), 1);
-  std::string sig(len, '\0');
-  EXPECT_EQ(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                           reinterpret_cast<const unsigned char*>(input.data()), input.size()),
-            1);
-  sig.resize(len);
-  EVP_MD_CTX_free(ctx);
-  return sig;
-}
+PkeyPtr GenerateEc256() { return GenerateEc("P-256"); }
 
 // JWS ES384: DER from OpenSSL -> fixed-width r || s.
 std::string DerToRaw(const std::string& der) {

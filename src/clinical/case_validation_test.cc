@@ -47,6 +47,7 @@ json Minimal() {
 
 std::vector<ValidationError> Check(const json& c) { return ValidateCase(c, Schema()); }
 
+
 // The errors at one path.
 std::vector<ValidationError> At(const std::vector<ValidationError>& errors, const std::string& path) {
   std::vector<ValidationError> out;
@@ -59,6 +60,14 @@ std::string Dump(const std::vector<ValidationError>& errors) {
   std::string s;
   for (const auto& e : errors) s += e.path + ": " + e.message + "\n";
   return s;
+}
+
+// Check(c) reports exactly one error, at `path`; `error` gets it.
+void OneErrorAt(const json& c, const std::string& path, ValidationError& error) {
+  auto errors = Check(c);
+  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
+  EXPECT_EQ(errors[0].path, path);
+  error = errors[0];
 }
 
 TEST(CaseValidationTest, MinimalCaseIsValid) {
@@ -104,21 +113,19 @@ TEST(CaseValidationTest, RequiredRootFieldsAllListed) {
 TEST(CaseValidationTest, NestedRequiredField) {
   json c = Minimal();
   c["tumor"] = json::object();
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "tumor.primary_site");
-  EXPECT_NE(errors[0].message.find("required"), std::string::npos);
+  ValidationError e;
+  ASSERT_NO_FATAL_FAILURE(OneErrorAt(c, "tumor.primary_site", e));
+  EXPECT_NE(e.message.find("required"), std::string::npos);
 }
 
 TEST(CaseValidationTest, BelowMinimumMessageNamesValueAndBound) {
   json c = Minimal();
   c["tumor"]["ki67_percent"] = -3;
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "tumor.ki67_percent");
-  EXPECT_EQ(errors[0].message, "-3 is below 0");
-  EXPECT_EQ(errors[0].found, "-3");
-  EXPECT_EQ(errors[0].allowed, "0 to 100");
+  ValidationError e;
+  ASSERT_NO_FATAL_FAILURE(OneErrorAt(c, "tumor.ki67_percent", e));
+  EXPECT_EQ(e.message, "-3 is below 0");
+  EXPECT_EQ(e.found, "-3");
+  EXPECT_EQ(e.allowed, "0 to 100");
 }
 
 TEST(CaseValidationTest, AboveMaximum) {
@@ -139,27 +146,30 @@ TEST(CaseValidationTest, BoundsAreInclusive) {
   EXPECT_TRUE(Check(c).empty()) << Dump(Check(c));
 }
 
-TEST(CaseValidationTest, ExclusiveMinimumRejectsTheBoundItself) {
-  json c = Minimal();
-  c["tumor"]["size_cm"] = 0;
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "tumor.size_cm");
-  EXPECT_EQ(errors[0].message, "0 must be greater than 0");
-  c["tumor"]["size_cm"] = 0.01;
-  EXPECT_TRUE(Check(c).empty());
-}
-
-TEST(CaseValidationTest, IntegerRejectsFractionAcceptsWholeFloat) {
-  json c = Minimal();
-  c["patient"]["ecog"] = 1.5;
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "patient.ecog");
-  EXPECT_EQ(errors[0].allowed, "a whole number");
-  // JSON Schema 2020-12 §6.1.1: a number with a zero fractional part is an integer.
-  c["patient"]["ecog"] = 2.0;
-  EXPECT_TRUE(Check(c).empty());
+// One value refused (the error says so in `member`), the value beside it accepted.
+TEST(CaseValidationTest, ExclusiveMinimumRejectsTheBoundItselfAndIntegerRejectsFractionAcceptsWholeFloat) {
+  struct Case {
+    const char* section;
+    const char* field;
+    json refused;
+    std::string ValidationError::*member;
+    const char* says;
+    json accepted;
+  };
+  const Case cases[] = {
+      {"tumor", "size_cm", 0, &ValidationError::message, "0 must be greater than 0", 0.01},
+      // JSON Schema 2020-12 §6.1.1: a number with a zero fractional part is an integer.
+      {"patient", "ecog", 1.5, &ValidationError::allowed, "a whole number", 2.0},
+  };
+  for (const auto& k : cases) {
+    json c = Minimal();
+    c[k.section][k.field] = k.refused;
+    ValidationError e;
+    ASSERT_NO_FATAL_FAILURE(OneErrorAt(c, std::string(k.section) + "." + k.field, e));
+    EXPECT_EQ(e.*k.member, k.says);
+    c[k.section][k.field] = k.accepted;
+    EXPECT_TRUE(Check(c).empty()) << k.field;
+  }
 }
 
 TEST(CaseValidationTest, WrongTypesReportFoundAndAllowed) {
@@ -188,11 +198,10 @@ TEST(CaseValidationTest, NullIsNotAnAbsentField) {
 TEST(CaseValidationTest, EnumListsAllowedValues) {
   json c = Minimal();
   c["tumor"]["appendix_location"] = "middle";
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "tumor.appendix_location");
-  EXPECT_EQ(errors[0].allowed, "one of: tip, body, base");
-  EXPECT_EQ(errors[0].message, "\"middle\" is not one of: tip, body, base");
+  ValidationError e;
+  ASSERT_NO_FATAL_FAILURE(OneErrorAt(c, "tumor.appendix_location", e));
+  EXPECT_EQ(e.allowed, "one of: tip, body, base");
+  EXPECT_EQ(e.message, "\"middle\" is not one of: tip, body, base");
 }
 
 TEST(CaseValidationTest, EnumIsCaseSensitive) {
@@ -206,10 +215,9 @@ TEST(CaseValidationTest, EnumIsCaseSensitive) {
 TEST(CaseValidationTest, ConstSchemaVersion) {
   json c = Minimal();
   c["schema"] = "zebra.case/v2";
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "schema");
-  EXPECT_EQ(errors[0].allowed, "\"zebra.case/v1\"");
+  ValidationError e;
+  ASSERT_NO_FATAL_FAILURE(OneErrorAt(c, "schema", e));
+  EXPECT_EQ(e.allowed, "\"zebra.case/v1\"");
 }
 
 TEST(CaseValidationTest, UnknownFieldsAreErrorsWithHint) {
@@ -327,10 +335,9 @@ TEST(CaseValidationTest, MaxItems) {
   json list = json::array();
   for (int i = 0; i < 51; ++i) list.push_back({{"option", "ssa.lanreotide"}});
   c["history"]["prior_therapies"] = list;
-  auto errors = Check(c);
-  ASSERT_EQ(errors.size(), 1u) << Dump(errors);
-  EXPECT_EQ(errors[0].path, "history.prior_therapies");
-  EXPECT_EQ(errors[0].allowed, "at most 50 items");
+  ValidationError e;
+  ASSERT_NO_FATAL_FAILURE(OneErrorAt(c, "history.prior_therapies", e));
+  EXPECT_EQ(e.allowed, "at most 50 items");
 }
 
 TEST(CaseValidationTest, EveryProblemListed) {

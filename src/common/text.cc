@@ -19,6 +19,13 @@ bool HasShapeWithTail(std::string_view text, std::string_view shape, std::initia
   return false;
 }
 
+bool IsLowerHex(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 std::string EscapeHtml(std::string_view text) {
   std::string out;
   out.reserve(text.size());

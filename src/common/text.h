@@ -14,6 +14,9 @@ bool HasShape(std::string_view text, std::string_view shape);
 // Whether `text` is `shape` followed by exactly what one of `tails` shapes (an empty tail: nothing).
 bool HasShapeWithTail(std::string_view text, std::string_view shape, std::initializer_list<std::string_view> tails);
 
+// Whether `text` is one or more lowercase hexadecimal digits (0-9, a-f), as ids and hashes are.
+bool IsLowerHex(std::string_view text);
+
 // Text for HTML element content and attribute values: & < > " ' as character references.
 std::string EscapeHtml(std::string_view text);
 

@@ -36,6 +36,16 @@ TEST(HasShape, WithOneOfSeveralTails) {
   EXPECT_FALSE(HasShapeWithTail("2026-01", "9999-99-99", tails));
 }
 
+TEST(IsLowerHex, DigitsAndLowercaseAToF) {
+  EXPECT_TRUE(IsLowerHex("0123456789abcdef"));
+  EXPECT_TRUE(IsLowerHex("f"));
+  EXPECT_FALSE(IsLowerHex(""));
+  EXPECT_FALSE(IsLowerHex("0123456789ABCDEF"));
+  EXPECT_FALSE(IsLowerHex("abcg"));
+  EXPECT_FALSE(IsLowerHex("12 34"));
+  EXPECT_FALSE(IsLowerHex("c_12"));
+}
+
 TEST(ReadFile, WholeFileOrNothing) {
   auto path = std::filesystem::temp_directory_path() / "zebra_common_read_file_test.bin";
   const std::string bytes("a\0b\r\nc", 6);

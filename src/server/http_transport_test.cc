@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/cds_hooks.h"
+#include "engine/testing.h"
 
 namespace zebra::server {
 namespace {
@@ -23,18 +24,9 @@ using ::testing::Not;
 
 constexpr std::int64_t kNow = 1748779200;  // 2025-06-01T12:00:00Z
 
-const engine::Knowledge& Kb() {
-  static auto kb = [] {
-    auto loaded = engine::Knowledge::Load(std::string(ZEBRA_SOURCE_DIR) + "/knowledge");
-    if (!loaded) throw std::runtime_error("knowledge base did not load");
-    return *loaded;
-  }();
-  return *kb;
-}
-
 // The transport's client, as the server wires it (Services::fhir_fetch).
 api::CdsContext Ctx() {
-  api::CdsContext c{&Kb(), nullptr, nullptr, "https://zebra.example.org", kNow};
+  api::CdsContext c{engine::testing::SourceKnowledge().get(), nullptr, nullptr, "https://zebra.example.org", kNow};
   c.fhir_fetch = HttpFhirGet;
   return c;
 }

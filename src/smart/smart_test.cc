@@ -7,6 +7,7 @@
 #include <map>
 
 #include "auth/auth.h"
+#include "auth/testing.h"
 #include "engine/engine.h"
 #include "smart/smart.h"
 #include "store/store.h"
@@ -18,6 +19,25 @@ using auth::internal::HttpAnswer;
 using auth::internal::HttpCall;
 
 constexpr const char* kBase = "https://ehr.example.org/fhir";
+
+// A search page with one Ki-67 observation of p1 whose valueQuantity is `quantity`.
+std::string Ki67Page(const Json& quantity) {
+  return Json{{"resourceType", "Bundle"}, {"type", "searchset"},
+      {"entry", Json::array({Json{{"resource", Json{{"resourceType", "Observation"}, {"id", "k"}, {"status", "final"},
+          {"subject", Json{{"reference", "Patient/p1"}}}, {"effectiveDateTime", "2025-02-27"},
+          {"code", Json{{"coding", Json::array({Json{{"system", "http://loinc.org"}, {"code", "29593-1"}}})}}},
+          {"valueQuantity", quantity}}}}})}}
+      .dump();
+}
+
+// Whether a launch step failed, and with `kind` (the message says what came instead).
+template <class R>
+::testing::AssertionResult FailedWith(const R& r, Failure kind) {
+  if (r) return ::testing::AssertionFailure() << "it succeeded";
+  if (r.error().kind != kind)
+    return ::testing::AssertionFailure() << "it failed as kind " << static_cast<int>(r.error().kind) << ": " << r.error().why;
+  return ::testing::AssertionSuccess();
+}
 
 std::map<std::string, std::string> Query(const std::string& url) {
   std::map<std::string, std::string> out;
@@ -156,32 +176,22 @@ TEST(SmartLaunch, IssuerAllowList) {
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   for (const char* iss : {"https://ehr.example.org/fhir2", "https://ehr.example.org", "https://evil.example/fhir",
                           "http://ehr.example.org/fhir", "https://ehr.example.org/fhir/../x"}) {
-    auto r = l->Begin(iss, "xyz", 1000);
-    ASSERT_FALSE(r) << iss;
-    EXPECT_EQ(r.error().kind, Failure::kIssuerNotAllowed) << iss;
+    EXPECT_TRUE(FailedWith(l->Begin(iss, "xyz", 1000), Failure::kIssuerNotAllowed)) << iss;
   }
   EXPECT_TRUE(ehr.calls.empty());  // nothing fetched for an unconfigured issuer
   EXPECT_TRUE(l->Begin(std::string(kBase) + "/", "xyz", 1000));  // a trailing slash is the same base
-  auto empty = l->Begin("", "xyz", 1000);
-  ASSERT_FALSE(empty);
-  EXPECT_EQ(empty.error().kind, Failure::kBadRequest);
+  EXPECT_TRUE(FailedWith(l->Begin("", "xyz", 1000), Failure::kBadRequest));
 }
 
 TEST(SmartLaunch, RefusesAnEhrWithoutS256) {
   FakeEhr ehr;
   ehr.config["code_challenge_methods_supported"] = Json::array({"plain"});
   auto l = MakeLauncher(Config(), false, ehr.Fn());
-  auto r = l->Begin(kBase, "xyz", 1000);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kPkceUnsupported);
+  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), Failure::kPkceUnsupported));
   ehr.config.erase("code_challenge_methods_supported");
-  r = l->Begin(kBase, "xyz", 1000);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kPkceUnsupported);
+  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), Failure::kPkceUnsupported));
   ehr.config = Json{{"token_endpoint", "http://ehr.example.org/token"}};
-  r = l->Begin(kBase, "xyz", 1000);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kDiscovery);
+  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), Failure::kDiscovery));
 }
 
 TEST(SmartLaunch, FinishReadsThePatientAndKeepsTheTokenInside) {
@@ -213,30 +223,18 @@ TEST(SmartLaunch, StateIsSingleUseAndBoundToTheBrowser) {
   FakeEhr ehr;
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   auto s = Begin(*l, ehr);
-  auto wrong = l->Finish("c", "not-the-state", s.start.browser_binding, 1001);
-  ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().kind, Failure::kBadState);
+  EXPECT_TRUE(FailedWith(l->Finish("c", "not-the-state", s.start.browser_binding, 1001), Failure::kBadState));
   // Another browser (no or another binding) cannot complete the launch; the state is spent.
-  auto other = l->Finish("c", s.query["state"], "another-binding", 1001);
-  ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().kind, Failure::kBadState);
-  auto again = l->Finish("c", s.query["state"], s.start.browser_binding, 1001);
-  ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().kind, Failure::kBadState);
+  EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], "another-binding", 1001), Failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], s.start.browser_binding, 1001), Failure::kBadState));
   // Replay after success.
   auto t = Begin(*l, ehr);
   ASSERT_TRUE(l->Finish("c", t.query["state"], t.start.browser_binding, 1001));
-  auto replay = l->Finish("c", t.query["state"], t.start.browser_binding, 1001);
-  ASSERT_FALSE(replay);
-  EXPECT_EQ(replay.error().kind, Failure::kBadState);
+  EXPECT_TRUE(FailedWith(l->Finish("c", t.query["state"], t.start.browser_binding, 1001), Failure::kBadState));
   // Expired after 10 minutes.
   auto u = Begin(*l, ehr);
-  auto late = l->Finish("c", u.query["state"], u.start.browser_binding, 1000 + 601);
-  ASSERT_FALSE(late);
-  EXPECT_EQ(late.error().kind, Failure::kBadState);
-  auto missing = l->Finish("", u.query["state"], u.start.browser_binding, 1001);
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().kind, Failure::kBadRequest);
+  EXPECT_TRUE(FailedWith(l->Finish("c", u.query["state"], u.start.browser_binding, 1000 + 601), Failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("", u.query["state"], u.start.browser_binding, 1001), Failure::kBadRequest));
 }
 
 TEST(SmartLaunch, VerifierMismatchIsRefusedByTheTokenEndpoint) {
@@ -279,21 +277,13 @@ TEST(SmartLaunch, TokenAnswerNeedsPatientAndIdentity) {
     c.change(ehr.token_answer);
     auto l = MakeLauncher(Config(), false, ehr.Fn());
     auto s = Begin(*l, ehr);
-    auto r = l->Finish("c", s.query["state"], s.start.browser_binding, 1001);
-    ASSERT_FALSE(r) << c.name;
-    EXPECT_EQ(r.error().kind, c.kind) << c.name << ": " << r.error().why;
+    EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], s.start.browser_binding, 1001), c.kind)) << c.name;
   }
 }
 
 TEST(SmartLaunch, PagingLinksStayOnTheFhirServer) {
-  EXPECT_TRUE(PagingLinkAllowed("https://ehr.example.org/fhir/Observation?page=2", kBase));
-  EXPECT_TRUE(PagingLinkAllowed("https://EHR.example.org:443/fhir?_getpages=x", kBase));
-  EXPECT_FALSE(PagingLinkAllowed("https://ehr.example.org/fhirx/Observation", kBase));
-  EXPECT_FALSE(PagingLinkAllowed("https://ehr.example.org.evil/fhir/Observation", kBase));
-  EXPECT_FALSE(PagingLinkAllowed("http://ehr.example.org/fhir/Observation", kBase));
-  EXPECT_FALSE(PagingLinkAllowed("https://ehr.example.org:8443/fhir/Observation", kBase));
-  EXPECT_FALSE(PagingLinkAllowed("https://user@ehr.example.org/fhir/Observation", kBase));
-  EXPECT_FALSE(PagingLinkAllowed("https://ehr.example.org/fhir/../admin", kBase));
+  ASSERT_EQ(auth::testing::kFhirBase, kBase);
+  for (const auto& c : auth::testing::kBaseUrlCases) EXPECT_EQ(PagingLinkAllowed(c.url, kBase), c.under) << c.url;
 
   // Followed when on the server, refused (the launch fails, the token goes nowhere) when not.
   for (const auto& [link, ok] : std::vector<std::pair<std::string, bool>>{
@@ -362,12 +352,8 @@ TEST(SmartHandlers, CallbackStoresTheCaseAndSignsIn) {
   // A Ki-67 of 150 %: mapped as read, refused by the case schema, so the case becomes a draft.
   FakeEhr ehr;
   ehr.next_link = std::string(kBase) + "/Observation?patient=p1&page=2";
-  ehr.pages[ehr.next_link] = Json{{"resourceType", "Bundle"}, {"type", "searchset"},
-      {"entry", Json::array({Json{{"resource", Json{{"resourceType", "Observation"}, {"id", "k"}, {"status", "final"},
-          {"subject", Json{{"reference", "Patient/p1"}}}, {"effectiveDateTime", "2025-02-27"},
-          {"code", Json{{"coding", Json::array({Json{{"system", "http://loinc.org"}, {"code", "29593-1"}}})}}},
-          {"valueQuantity", Json{{"value", 150}, {"unit", "%"}, {"system", "http://unitsofmeasure.org"}, {"code", "%"}}}}}}})}}
-                                   .dump();
+  ehr.pages[ehr.next_link] =
+      Ki67Page(Json{{"value", 150}, {"unit", "%"}, {"system", "http://unitsofmeasure.org"}, {"code", "%"}});
   auto launcher = MakeLauncher(Config(), false, ehr.Fn());
   std::vector<std::string> log;
   Services services;
@@ -462,12 +448,7 @@ TEST(SmartHandlers, BadFhirFromTheEhrIsA422WithPathsAndNothingStored) {
   ASSERT_TRUE(opened) << opened.error();
   FakeEhr ehr;
   ehr.next_link = std::string(kBase) + "/Observation?patient=p1&page=2";
-  ehr.pages[ehr.next_link] = Json{{"resourceType", "Bundle"}, {"type", "searchset"},
-      {"entry", Json::array({Json{{"resource", Json{{"resourceType", "Observation"}, {"id", "k"}, {"status", "final"},
-          {"subject", Json{{"reference", "Patient/p1"}}}, {"effectiveDateTime", "2025-02-27"},
-          {"code", Json{{"coding", Json::array({Json{{"system", "http://loinc.org"}, {"code", "29593-1"}}})}}},
-          {"valueQuantity", Json{{"value", "QXJ-eight"}, {"unit", "%"}}}}}}})}}
-                                   .dump();
+  ehr.pages[ehr.next_link] = Ki67Page(Json{{"value", "QXJ-eight"}, {"unit", "%"}});
   auto launcher = MakeLauncher(Config(), false, ehr.Fn());
   Services services;
   services.kb = Kb().get();

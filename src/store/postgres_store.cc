@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "store/records.h"
+#include "store/sql_store.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 
@@ -22,17 +24,17 @@ namespace {
 constexpr std::int64_t kMigrationLock = 0x7a65627200000001;
 constexpr std::int64_t kHistoryLock = 0x7a65627200000002;
 constexpr std::size_t kMaxConnections = 16;
-constexpr std::uint64_t kPurgeEvery = 256;
-constexpr std::int64_t kJtiRetentionSeconds = 3600;
 constexpr std::int64_t kVerifyPage = 5000;
 
 struct StoreError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The first line of a server message ("ERROR:  duplicate key ..."); details may quote values.
-std::string FirstLine(const char* what) {
-  std::string s(what);
+// An exception's message as a store error: of a server message ("ERROR:  duplicate key ...") only
+// the first line, as details may quote values.
+std::string Describe(const std::exception& e) {
+  if (!dynamic_cast<const pqxx::failure*>(&e)) return e.what();
+  std::string s(e.what());
   s = s.substr(0, s.find('\n'));
   return "postgresql: " + s;
 }
@@ -114,116 +116,63 @@ class Pool {
   std::size_t open_ = 0;
 };
 
-CaseRevision ReadRevision(const pqxx::row& r) {
-  return CaseRevision{r[0].as<std::string>(), r[1].as<int>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                      r[4].as<std::string>()};
-}
-Evaluation ReadEvaluation(const pqxx::row& r) {
-  Evaluation e;
-  e.id = r[0].as<std::int64_t>();
-  e.case_id = r[1].as<std::string>();
-  e.case_revision = r[2].as<int>();
-  e.knowledge_version = r[3].as<std::string>();
-  e.engine_version = r[4].as<std::string>();
-  e.output_json = r[5].as<std::string>();
-  e.created_by = r[6].as<std::string>();
-  e.created_at = r[7].as<std::string>();
-  return e;
-}
-Decision ReadDecision(const pqxx::row& r) {
-  Decision d;
-  d.id = r[0].as<std::int64_t>();
-  d.case_id = r[1].as<std::string>();
-  d.case_revision = r[2].as<int>();
-  d.decision_json = r[3].as<std::string>();
-  d.created_by = r[4].as<std::string>();
-  d.created_at = r[5].as<std::string>();
-  d.meeting_id = r[6].as<std::string>();
-  if (!r[7].is_null()) d.amends = r[7].as<std::int64_t>();
-  return d;
-}
-// Columns of kMeetingSelect.
-MeetingRevision ReadMeeting(const pqxx::row& r) {
-  MeetingRevision m;
-  m.meeting_id = r[0].as<std::string>();
-  m.revision = r[1].as<int>();
-  m.date = r[2].as<std::string>();
-  m.time = r[3].as<std::string>();
-  m.board = r[4].as<std::string>();
-  m.meeting_json = r[5].as<std::string>();
-  m.created_by = r[6].as<std::string>();
-  m.created_at = r[7].as<std::string>();
-  return m;
-}
-// Columns of kUserSelect.
-User ReadUser(const pqxx::row& r) {
-  return User{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
-              ParseRole(r[3].as<std::string>()).value_or(Role::kViewer), r[4].as<std::int64_t>() != 0,
-              r[5].as<std::string>()};
-}
-// Columns of kTokenColumns from `first`.
-ApiToken ReadToken(const pqxx::row& r, int first) {
-  ApiToken t;
-  t.id = r[first].as<std::string>();
-  t.user_id = r[first + 1].as<std::int64_t>();
-  t.name = r[first + 2].as<std::string>();
-  t.scope = ParseTokenScope(r[first + 3].as<std::string>()).value_or(TokenScope::kRead);
-  t.created_at = r[first + 4].as<std::string>();
-  t.expires_unix = r[first + 5].as<std::int64_t>();
-  t.last_used_unix = r[first + 6].as<std::int64_t>();
-  return t;
-}
-AuditEntry ReadAudit(const pqxx::row& r) {
-  return AuditEntry{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                    r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
-                    r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>(),
-                    r[9].as<std::string>()};
-}
-AuditAnchor ReadAnchor(const pqxx::result& r) {
-  if (r.empty()) throw std::runtime_error("audit chain broken: the audit anchor is missing");
-  return AuditAnchor{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::int64_t>(),
-                     r[0][3].as<std::string>()};
+// `sql` with its `?` placeholders numbered for PostgreSQL ($1, $2, ...). The shared SQL has no `?`
+// inside a literal.
+std::string Numbered(std::string_view sql) {
+  std::string out;
+  int n = 0;
+  for (char c : sql) {
+    if (c == '?') {
+      out += fmt::format("${}", ++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
-constexpr const char* kRevisionSelect =
-    "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions ";
-constexpr const char* kEvaluationSelect =
-    "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
-    "created_at FROM evaluations ";
-constexpr const char* kDecisionSelect =
-    "SELECT id, case_id, case_revision, decision_json, created_by, created_at, meeting_id, amends FROM decisions ";
-constexpr const char* kMeetingSelect =
-    "SELECT meeting_id, revision, meeting_date, meeting_time, board, meeting_json, created_by, created_at "
-    "FROM meeting_revisions ";
-constexpr const char* kAuditSelect =
-    "SELECT seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash FROM audit_log ";
-constexpr const char* kUserColumns = "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at";
-constexpr const char* kTokenColumns =
-    "'tk_' || substr(t.token_hash, 1, 16), t.user_id, t.name, t.scope, t.created_at, t.expires_unix, "
-    "t.last_used_unix";
-constexpr const char* kAnchorSelect = "SELECT base_seq, base_hash, head_seq, head_hash FROM audit_anchor WHERE id = 1";
-constexpr std::int64_t kDefaultTokenSeconds = 90 * 86400;
+// A libpqxx row as a Row for the readers in records.h.
+struct PgRow {
+  const pqxx::row& row;
+  std::string Text(int i) const { return row[i].as<std::string>(); }
+  std::int64_t Int(int i) const { return row[i].as<std::int64_t>(); }
+  bool Bool(int i) const { return row[i].as<bool>(); }
+  bool IsNull(int i) const { return row[i].is_null(); }
+};
 
-class PostgresStore final : public Store {
+// Every row of `sql` run with `args` in transaction `t`, each read by `read`.
+template <class Tx, class Read, class... Args>
+auto All(Tx& t, const std::string& sql, Read read, Args&&... args) {
+  std::vector<std::invoke_result_t<Read&, const PgRow&>> out;
+  for (const auto& row : t.exec_params(sql, std::forward<Args>(args)...)) out.push_back(read(PgRow{row}));
+  return out;
+}
+
+// The first row of `sql` run with `args` in transaction `t`, read by `read`; nullopt when there is none.
+template <class Tx, class Read, class... Args>
+auto First(Tx& t, const std::string& sql, Read read, Args&&... args)
+    -> std::optional<std::invoke_result_t<Read&, const PgRow&>> {
+  const pqxx::result r = t.exec_params(sql, std::forward<Args>(args)...);
+  if (r.empty()) return std::nullopt;
+  return read(PgRow{r[0]});
+}
+
+// The audit anchor in transaction `t`; an error when it is missing.
+template <class Tx>
+AuditAnchor AnchorIn(Tx& t) {
+  std::optional<AuditAnchor> anchor = First(t, std::string(kAnchorSelect), ReadAnchor);
+  if (!anchor) throw std::runtime_error(std::string(kAnchorMissing));
+  return *anchor;
+}
+
+class PostgresStore final : public SqlStore<PostgresStore> {
  public:
   explicit PostgresStore(std::string url) : pool_(std::move(url)) {}
 
  private:
   template <class F>
   auto Run(F&& f) -> Result<std::invoke_result_t<F&>> {
-    using T = std::invoke_result_t<F&>;
-    try {
-      if constexpr (std::is_void_v<T>) {
-        f();
-        return {};
-      } else {
-        return f();
-      }
-    } catch (const pqxx::failure& e) {
-      return tl::unexpected(FirstLine(e.what()));
-    } catch (const std::exception& e) {
-      return tl::unexpected(std::string(e.what()));
-    }
+    return Guarded(f, Describe);
   }
 
   template <class F>
@@ -294,13 +243,7 @@ class PostgresStore final : public Store {
   // The evaluation of a revision being written in the same transaction.
   static Evaluation InsertEvaluationTx(pqxx::work& w, const CaseRevision& rev, std::string_view actor,
                                        const Evaluation& input) {
-    Evaluation e;
-    e.case_id = rev.case_id;
-    e.case_revision = rev.revision;
-    e.knowledge_version = input.knowledge_version;
-    e.engine_version = input.engine_version;
-    e.output_json = input.output_json;
-    e.created_by = actor;
+    Evaluation e = EvaluationOf(rev, actor, input);
     InsertEvaluationTx(w, e);
     return e;
   }
@@ -315,20 +258,11 @@ class PostgresStore final : public Store {
   static AuditEntry AppendAuditTx(pqxx::work& w, std::string_view actor, std::string_view action,
                                   std::string_view case_id, std::string_view detail,
                                   std::string_view content_ref = {}, std::string_view content_hash = {}) {
-    AuditEntry e;
     // The anchor holds the head: after a prune the log may be empty while the chain goes on.
-    auto head = w.exec("SELECT head_seq, head_hash FROM audit_anchor WHERE id = 1");
-    if (head.empty()) throw StoreError("postgresql: the audit anchor is missing");
-    e.seq = head[0][0].as<std::int64_t>() + 1;
-    e.prev_hash = head[0][1].as<std::string>();
-    e.at = NowRfc3339();
-    e.actor = actor;
-    e.action = action;
-    e.case_id = case_id;
-    e.detail = detail;
-    e.content_ref = content_ref;
-    e.content_hash = content_hash;
-    e.hash = AuditHash(e);
+    const std::optional<AuditAnchor> anchor = First(w, std::string(kAnchorSelect), ReadAnchor);
+    if (!anchor) throw StoreError("postgresql: the audit anchor is missing");
+    const AuditEntry e = NextAuditEntry(anchor->head_seq, anchor->head_hash, actor, action, case_id, detail,
+                                        content_ref, content_hash);
     w.exec_params(
         "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -346,17 +280,41 @@ class PostgresStore final : public Store {
   template <class F>
   Result<User> ChangeUser(std::string_view username, std::string_view actor, std::string_view action, F&& change) {
     return History([&](pqxx::work& w) {
-      auto r = w.exec_params(fmt::format("SELECT {} FROM users u WHERE u.username = $1", kUserColumns),
-                             std::string(username));
-      if (r.empty()) throw StoreError("user not found");
-      const User user = ReadUser(r[0]);
-      const std::string extra = change(w, user);
-      AppendAuditTx(w, actor, action, "", fmt::format("user {}{}", user.id, extra));
-      return ReadUser(w.exec_params(fmt::format("SELECT {} FROM users u WHERE u.id = $1", kUserColumns), user.id)[0]);
+      const std::optional<User> user =
+          First(w, fmt::format("{} WHERE u.username = $1", kUserSelect), ReadUser, std::string(username));
+      if (!user) throw StoreError("user not found");
+      const std::string extra = change(w, *user);
+      AppendAuditTx(w, actor, action, "", fmt::format("user {}{}", user->id, extra));
+      std::optional<User> changed = First(w, fmt::format("{} WHERE u.id = $1", kUserSelect), ReadUser, user->id);
+      if (!changed) throw StoreError("user not found");
+      return *changed;
     });
   }
 
  public:
+  // One case revision (sql_store.h).
+  Result<EvaluatedRevision> WriteRevision(const std::string& case_id, bool create, std::string_view case_json,
+                                          std::string_view actor, const Evaluation* evaluation) {
+    return History([&](pqxx::work& w) {
+      const int revision = create ? 1 : NextRevisionTx(w, case_id);
+      EvaluatedRevision out{{case_id, revision, std::string(case_json), std::string(actor), NowRfc3339()}, {}};
+      InsertRevision(w, out.revision);
+      AuditRevisionTx(w, actor, create ? "case.create" : "case.update", out.revision);
+      if (evaluation) out.evaluation = InsertEvaluationTx(w, out.revision, actor, *evaluation);
+      return out;
+    });
+  }
+
+  // The shared reads (sql_store.h) in a read-only transaction.
+  template <class Reader, class... Args>
+  auto QueryAll(const std::string& sql, Reader read, const Args&... args) {
+    return Read([&](pqxx::read_transaction& t) { return All(t, Numbered(sql), read, args...); });
+  }
+  template <class Reader, class... Args>
+  auto QueryFirst(const std::string& sql, Reader read, const Args&... args) {
+    return Read([&](pqxx::read_transaction& t) { return First(t, Numbered(sql), read, args...); });
+  }
+
 
   Result<void> Init(const OpenOptions& options) {
     return Run([&] {
@@ -396,133 +354,12 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<CaseRevision> CreateCase(std::string_view case_json, std::string_view actor) override {
-    auto id = NewCaseId();
-    if (!id) return tl::unexpected(id.error());
-    return History([&](pqxx::work& w) {
-      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(w, rev);
-      AuditRevisionTx(w, actor, "case.create", rev);
-      return rev;
-    });
-  }
-
-  Result<CaseRevision> UpdateCase(std::string_view case_id, std::string_view case_json,
-                                  std::string_view actor) override {
-    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
-    return History([&](pqxx::work& w) {
-      const int next = NextRevisionTx(w, case_id);
-      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(w, rev);
-      AuditRevisionTx(w, actor, "case.update", rev);
-      return rev;
-    });
-  }
-
-  Result<EvaluatedRevision> CreateCaseWithEvaluation(std::string_view case_json, std::string_view actor,
-                                                     const Evaluation& evaluation) override {
-    auto id = NewCaseId();
-    if (!id) return tl::unexpected(id.error());
-    return History([&](pqxx::work& w) {
-      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(w, rev);
-      AuditRevisionTx(w, actor, "case.create", rev);
-      Evaluation e = InsertEvaluationTx(w, rev, actor, evaluation);
-      return EvaluatedRevision{std::move(rev), std::move(e)};
-    });
-  }
-
-  Result<EvaluatedRevision> UpdateCaseWithEvaluation(std::string_view case_id, std::string_view case_json,
-                                                     std::string_view actor, const Evaluation& evaluation) override {
-    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
-    return History([&](pqxx::work& w) {
-      const int next = NextRevisionTx(w, case_id);
-      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(w, rev);
-      AuditRevisionTx(w, actor, "case.update", rev);
-      Evaluation e = InsertEvaluationTx(w, rev, actor, evaluation);
-      return EvaluatedRevision{std::move(rev), std::move(e)};
-    });
-  }
-
-  Result<std::optional<CaseRevision>> GetCase(std::string_view case_id, std::optional<int> revision) override {
-    if (!ValidCaseId(case_id)) return std::optional<CaseRevision>();
-    return Read([&](pqxx::read_transaction& t) -> std::optional<CaseRevision> {
-      pqxx::result r =
-          revision ? t.exec_params(std::string(kRevisionSelect) + "WHERE case_id = $1 AND revision = $2",
-                                   std::string(case_id), *revision)
-                   : t.exec_params(std::string(kRevisionSelect) + "WHERE case_id = $1 ORDER BY revision DESC LIMIT 1",
-                                   std::string(case_id));
-      if (r.empty()) return std::nullopt;
-      return ReadRevision(r[0]);
-    });
-  }
-
-  Result<std::vector<CaseRevision>> ListRevisions(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::vector<CaseRevision>();
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<CaseRevision> out;
-      for (const auto& row :
-           t.exec_params(std::string(kRevisionSelect) + "WHERE case_id = $1 ORDER BY revision", std::string(case_id)))
-        out.push_back(ReadRevision(row));
-      return out;
-    });
-  }
-
-  Result<std::vector<CaseSummary>> ListCases() override {
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<CaseSummary> out;
-      for (const auto& row : t.exec(R"(
-SELECT r.case_id, r.label, r.revision, r.created_at, r.created_by,
-  EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = r.case_id),
-  (SELECT e.id FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1),
-  (SELECT e.created_at FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1)
-FROM case_revisions r
-WHERE r.revision = (SELECT MAX(r2.revision) FROM case_revisions r2 WHERE r2.case_id = r.case_id)
-ORDER BY r.created_at DESC, r.case_id)")) {
-        CaseSummary s;
-        s.case_id = row[0].as<std::string>();
-        s.label = row[1].as<std::string>();
-        s.latest_revision = row[2].as<int>();
-        s.updated_at = row[3].as<std::string>();
-        s.updated_by = row[4].as<std::string>();
-        const bool decided = row[5].as<bool>();
-        if (!row[6].is_null()) {
-          s.last_evaluation_id = row[6].as<std::int64_t>();
-          s.last_evaluated_at = row[7].as<std::string>();
-        }
-        s.status = decided ? "decided" : s.last_evaluation_id ? "evaluated" : "draft";
-        out.push_back(std::move(s));
-      }
-      return out;
-    });
-  }
-
   Result<Evaluation> AddEvaluation(const Evaluation& evaluation) override {
     if (!ValidCaseId(evaluation.case_id)) return tl::unexpected(std::string("case not found"));
     return History([&](pqxx::work& w) {
       Evaluation e = evaluation;
       InsertEvaluationTx(w, e);
       return e;
-    });
-  }
-
-  Result<std::vector<Evaluation>> ListEvaluations(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::vector<Evaluation>();
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<Evaluation> out;
-      for (const auto& row :
-           t.exec_params(std::string(kEvaluationSelect) + "WHERE case_id = $1 ORDER BY id", std::string(case_id)))
-        out.push_back(ReadEvaluation(row));
-      return out;
-    });
-  }
-
-  Result<std::optional<Evaluation>> GetEvaluation(std::int64_t id) override {
-    return Read([&](pqxx::read_transaction& t) -> std::optional<Evaluation> {
-      auto r = t.exec_params(std::string(kEvaluationSelect) + "WHERE id = $1", id);
-      if (r.empty()) return std::nullopt;
-      return ReadEvaluation(r[0]);
     });
   }
 
@@ -563,39 +400,6 @@ ORDER BY r.created_at DESC, r.case_id)")) {
     });
   }
 
-  Result<std::optional<std::string>> GetCaseSource(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::optional<std::string>();
-    return Read([&](pqxx::read_transaction& t) -> std::optional<std::string> {
-      auto r = t.exec_params(
-          "SELECT source_json FROM case_sources WHERE case_id = $1 ORDER BY case_revision DESC LIMIT 1",
-          std::string(case_id));
-      if (r.empty()) return std::nullopt;
-      return r[0][0].as<std::string>();
-    });
-  }
-
-  Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::vector<Decision>();
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<Decision> out;
-      for (const auto& row :
-           t.exec_params(std::string(kDecisionSelect) + "WHERE case_id = $1 ORDER BY id", std::string(case_id)))
-        out.push_back(ReadDecision(row));
-      return out;
-    });
-  }
-
-  Result<std::vector<Decision>> ListMeetingDecisions(std::string_view meeting_id) override {
-    if (!ValidMeetingId(meeting_id)) return std::vector<Decision>();
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<Decision> out;
-      for (const auto& row :
-           t.exec_params(std::string(kDecisionSelect) + "WHERE meeting_id = $1 ORDER BY id", std::string(meeting_id)))
-        out.push_back(ReadDecision(row));
-      return out;
-    });
-  }
-
   static void InsertMeetingTx(pqxx::work& w, const MeetingRevision& m, std::string_view action) {
     w.exec_params(
         "INSERT INTO meeting_revisions (meeting_id, revision, meeting_date, meeting_time, board, meeting_json, "
@@ -605,26 +409,11 @@ ORDER BY r.created_at DESC, r.case_id)")) {
                   MeetingRef(m.meeting_id, m.revision), Sha256Hex(m.meeting_json));
   }
 
-  template <class T>
-  static std::optional<MeetingRevision> GetMeetingTx(T& t, std::string_view meeting_id, std::optional<int> revision) {
-    pqxx::result r =
-        revision ? t.exec_params(std::string(kMeetingSelect) + "WHERE meeting_id = $1 AND revision = $2",
-                                 std::string(meeting_id), *revision)
-                 : t.exec_params(std::string(kMeetingSelect) + "WHERE meeting_id = $1 ORDER BY revision DESC LIMIT 1",
-                                 std::string(meeting_id));
-    if (r.empty()) return std::nullopt;
-    return ReadMeeting(r[0]);
-  }
-
   Result<MeetingRevision> CreateMeeting(const MeetingRevision& meeting, std::string_view actor) override {
     auto id = NewMeetingId();
     if (!id) return tl::unexpected(id.error());
     return History([&](pqxx::work& w) {
-      MeetingRevision m = meeting;
-      m.meeting_id = *id;
-      m.revision = 1;
-      m.created_by = actor;
-      m.created_at = NowRfc3339();
+      MeetingRevision m = MeetingRevisionOf(meeting, *id, 1, actor);
       InsertMeetingTx(w, m, "meeting.create");
       return m;
     });
@@ -634,46 +423,12 @@ ORDER BY r.created_at DESC, r.case_id)")) {
                                       std::string_view actor) override {
     if (!ValidMeetingId(meeting_id)) return MeetingUpdate{};
     return History([&](pqxx::work& w) {
-      std::optional<MeetingRevision> latest = GetMeetingTx(w, meeting_id, std::nullopt);
+      std::optional<MeetingRevision> latest = First(w, Numbered(kLatestMeetingRevision), ReadMeeting, std::string(meeting_id));
       if (!latest) return MeetingUpdate{};
       if (latest->revision != based_on) return MeetingUpdate{MeetingUpdate::Status::kStale, std::move(*latest)};
-      MeetingRevision m = meeting;
-      m.meeting_id = meeting_id;
-      m.revision = latest->revision + 1;
-      m.created_by = actor;
-      m.created_at = NowRfc3339();
+      MeetingRevision m = MeetingRevisionOf(meeting, meeting_id, latest->revision + 1, actor);
       InsertMeetingTx(w, m, "meeting.update");
       return MeetingUpdate{MeetingUpdate::Status::kWritten, std::move(m)};
-    });
-  }
-
-  Result<std::optional<MeetingRevision>> GetMeeting(std::string_view meeting_id,
-                                                    std::optional<int> revision) override {
-    if (!ValidMeetingId(meeting_id)) return std::optional<MeetingRevision>();
-    return Read([&](pqxx::read_transaction& t) { return GetMeetingTx(t, meeting_id, revision); });
-  }
-
-  Result<std::vector<MeetingRevision>> ListMeetingRevisions(std::string_view meeting_id) override {
-    if (!ValidMeetingId(meeting_id)) return std::vector<MeetingRevision>();
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<MeetingRevision> out;
-      for (const auto& row : t.exec_params(std::string(kMeetingSelect) + "WHERE meeting_id = $1 ORDER BY revision",
-                                           std::string(meeting_id)))
-        out.push_back(ReadMeeting(row));
-      return out;
-    });
-  }
-
-  Result<std::vector<MeetingRevision>> ListMeetings() override {
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<MeetingRevision> out;
-      for (const auto& row : t.exec(std::string(kMeetingSelect) + R"(m
-WHERE m.revision = (SELECT MAX(m2.revision) FROM meeting_revisions m2 WHERE m2.meeting_id = m.meeting_id)
-ORDER BY m.meeting_date DESC, m.meeting_time DESC,
-  (SELECT m1.created_at FROM meeting_revisions m1 WHERE m1.meeting_id = m.meeting_id AND m1.revision = 1) DESC,
-  m.meeting_id)"))
-        out.push_back(ReadMeeting(row));
-      return out;
     });
   }
 
@@ -703,23 +458,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<std::optional<User>> FindUser(std::string_view username) override {
-    return Read([&](pqxx::read_transaction& t) -> std::optional<User> {
-      auto r = t.exec_params(fmt::format("SELECT {} FROM users u WHERE u.username = $1", kUserColumns),
-                             std::string(username));
-      if (r.empty()) return std::nullopt;
-      return ReadUser(r[0]);
-    });
-  }
-
-  Result<std::optional<User>> FindUserById(std::int64_t id) override {
-    return Read([&](pqxx::read_transaction& t) -> std::optional<User> {
-      auto r = t.exec_params(fmt::format("SELECT {} FROM users u WHERE u.id = $1", kUserColumns), id);
-      if (r.empty()) return std::nullopt;
-      return ReadUser(r[0]);
-    });
-  }
-
   Result<void> CreateSession(const Session& session) override {
     return Write([&](pqxx::work& w) {
       if (++session_writes_ % kPurgeEvery == 0)
@@ -728,18 +466,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
           "INSERT INTO sessions (token_hash, csrf_token, user_id, expires_unix, created_at) "
           "VALUES ($1, $2, $3, $4, $5)",
           session.token_hash, session.csrf_token, session.user_id, session.expires_unix, NowRfc3339());
-    });
-  }
-
-  Result<std::optional<Session>> FindSession(std::string_view token_hash, std::int64_t now_unix) override {
-    return Read([&](pqxx::read_transaction& t) -> std::optional<Session> {
-      auto r = t.exec_params(
-          "SELECT token_hash, csrf_token, user_id, expires_unix FROM sessions "
-          "WHERE token_hash = $1 AND expires_unix > $2",
-          std::string(token_hash), now_unix);
-      if (r.empty()) return std::nullopt;
-      return Session{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::int64_t>(),
-                     r[0][3].as<std::int64_t>()};
     });
   }
 
@@ -758,54 +484,16 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) override {
-    auto found = FindApiToken(token_hash, NowUnix());
-    if (!found) return tl::unexpected(found.error());
-    if (!*found) return std::optional<User>();
-    return std::optional<User>((*found)->user);
-  }
-
   Result<ApiToken> IssueApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name,
                                  TokenScope scope, std::int64_t expires_unix, std::string_view actor) override {
     return History([&](pqxx::work& w) {
-      ApiToken t;
-      t.id = "tk_" + std::string(token_hash.substr(0, 16));
-      t.user_id = user_id;
-      t.name = name;
-      t.scope = scope;
-      t.created_at = NowRfc3339();
-      t.expires_unix = expires_unix;
+      const ApiToken t = NewApiToken(user_id, token_hash, name, scope, expires_unix);
       w.exec_params(
           "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
           "VALUES ($1, $2, $3, $4, $5, $6)",
           std::string(token_hash), user_id, t.name, t.created_at, std::string(TokenScopeName(scope)), expires_unix);
-      AppendAuditTx(w, actor, "token.create", "",
-                    fmt::format("token {} scope {} user {} expires {}", t.id, TokenScopeName(scope), user_id,
-                                expires_unix));
+      AppendAuditTx(w, actor, "token.create", "", TokenDetail(t));
       return t;
-    });
-  }
-
-  Result<std::optional<ApiTokenUse>> FindApiToken(std::string_view token_hash, std::int64_t now_unix) override {
-    return Read([&](pqxx::read_transaction& t) -> std::optional<ApiTokenUse> {
-      auto r = t.exec_params(fmt::format("SELECT {}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id "
-                                         "WHERE t.token_hash = $1 AND t.expires_unix > $2",
-                                         kUserColumns, kTokenColumns),
-                             std::string(token_hash), now_unix);
-      if (r.empty()) return std::nullopt;
-      return ApiTokenUse{ReadUser(r[0]), ReadToken(r[0], 6)};
-    });
-  }
-
-  Result<std::vector<ApiToken>> ListApiTokens(std::int64_t user_id) override {
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<ApiToken> out;
-      for (const auto& row : t.exec_params(
-               fmt::format("SELECT {} FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at, t.token_hash",
-                           kTokenColumns),
-               user_id))
-        out.push_back(ReadToken(row, 0));
-      return out;
     });
   }
 
@@ -824,15 +512,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     return Write([&](pqxx::work& w) {
       w.exec_params("UPDATE api_tokens SET last_used_unix = $1 WHERE token_hash = $2", now_unix,
                     std::string(token_hash));
-    });
-  }
-
-  Result<std::vector<User>> ListUsers() override {
-    return Read([&](pqxx::read_transaction& t) {
-      std::vector<User> out;
-      for (const auto& row : t.exec(fmt::format("SELECT {} FROM users u ORDER BY u.username", kUserColumns)))
-        out.push_back(ReadUser(row));
-      return out;
     });
   }
 
@@ -875,25 +554,12 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     return History([&](pqxx::work& w) { return AppendAuditTx(w, actor, action, case_id, detail); });
   }
 
-  Result<std::vector<AuditEntry>> ListAudit(std::optional<std::string> case_id, std::size_t limit) override {
-    return Read([&](pqxx::read_transaction& t) {
-      const std::string lim = limit == 0 ? "" : fmt::format(" LIMIT {}", limit);
-      pqxx::result r = case_id ? t.exec_params(std::string(kAuditSelect) + "WHERE case_id = $1 ORDER BY seq DESC" + lim,
-                                               *case_id)
-                               : t.exec(std::string(kAuditSelect) + "ORDER BY seq DESC" + lim);
-      std::vector<AuditEntry> out;
-      for (const auto& row : r) out.push_back(ReadAudit(row));
-      std::reverse(out.begin(), out.end());
-      return out;
-    });
-  }
-
   Result<std::size_t> VerifyAudit() override {
     // One snapshot for the whole walk, read page by page.
     return Run([&] {
       return pool_.Use([&](pqxx::connection& c) {
         pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> t(c);
-        ChainVerifier verifier(ReadAnchor(t.exec(kAnchorSelect)));
+        ChainVerifier verifier(AnchorIn(t));
         auto lookup = [&](const ContentRef& ref) -> std::optional<std::string> {
           pqxx::result r;
           if (ref.table == "case_revisions")
@@ -913,14 +579,14 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
         };
         std::int64_t after = -1;
         for (;;) {
-          auto r = t.exec_params(std::string(kAuditSelect) + "WHERE seq > $1 ORDER BY seq LIMIT $2", after,
-                                 kVerifyPage);
-          for (const auto& row : r) {
-            AuditEntry e = ReadAudit(row);
+          const std::vector<AuditEntry> page =
+              All(t, fmt::format("{} WHERE seq > $1 ORDER BY seq LIMIT $2", kAuditSelect), ReadAudit, after,
+                  kVerifyPage);
+          for (const AuditEntry& e : page) {
             if (auto ok = verifier.Next(e, lookup); !ok) throw StoreError(ok.error());
             after = e.seq;
           }
-          if (static_cast<std::int64_t>(r.size()) < kVerifyPage) break;
+          if (static_cast<std::int64_t>(page.size()) < kVerifyPage) break;
         }
         if (auto ok = verifier.Finish(); !ok) throw StoreError(ok.error());
         t.commit();
@@ -941,10 +607,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<AuditAnchor> GetAuditAnchor() override {
-    return Read([&](pqxx::read_transaction& t) { return ReadAnchor(t.exec(kAnchorSelect)); });
-  }
-
   Result<std::size_t> ExportAudit(std::optional<std::string> case_id, std::optional<std::string> since,
                                   const std::function<bool(const AuditEntry&)>& fn) override {
     return Run([&] {
@@ -954,16 +616,17 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
         std::int64_t after = -1;
         const std::string id = case_id.value_or("");
         for (;;) {
-          auto r = t.exec_params(std::string(kAuditSelect) +
-                                     "WHERE seq > $1 AND ($2 = '' OR case_id = $2) AND at >= $3 ORDER BY seq LIMIT $4",
-                                 after, id, since.value_or(""), kVerifyPage);
-          for (const auto& row : r) {
-            AuditEntry e = ReadAudit(row);
+          const std::vector<AuditEntry> page =
+              All(t,
+                  fmt::format("{} WHERE seq > $1 AND ($2 = '' OR case_id = $2) AND at >= $3 ORDER BY seq LIMIT $4",
+                              kAuditSelect),
+                  ReadAudit, after, id, since.value_or(""), kVerifyPage);
+          for (const AuditEntry& e : page) {
             after = e.seq;
             ++n;
             if (!fn(e)) return n;
           }
-          if (static_cast<std::int64_t>(r.size()) < kVerifyPage) break;
+          if (static_cast<std::int64_t>(page.size()) < kVerifyPage) break;
         }
         t.commit();
         return n;
@@ -976,27 +639,20 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
       const std::function<Result<void>(const std::vector<AuditEntry>&)>& keep) override {
     return History([&](pqxx::work& w) {
       AuditPruneResult out;
-      std::vector<AuditEntry> rows;
       // A prefix of the chain: everything up to the newest entry older than `before`.
-      for (const auto& row : w.exec_params(std::string(kAuditSelect) +
-                                               "WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log "
-                                               "WHERE at < $1) ORDER BY seq",
-                                           std::string(before)))
-        rows.push_back(ReadAudit(row));
+      const std::vector<AuditEntry> rows =
+          All(w,
+              fmt::format("{} WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE at < $1) ORDER BY seq",
+                          kAuditSelect),
+              ReadAudit, std::string(before));
       if (rows.empty()) return out;
       if (auto kept = keep(rows); !kept) throw StoreError(kept.error());
-      out.pruned = rows.size();
-      out.first_seq = rows.front().seq;
-      out.last_seq = rows.back().seq;
-      out.last_hash = rows.back().hash;
+      out = PrunedRange(rows);
       w.exec_params("UPDATE audit_anchor SET base_seq = $1, base_hash = $2 WHERE id = 1", out.last_seq,
                     out.last_hash);
       w.exec_params("DELETE FROM audit_log WHERE seq <= $1", out.last_seq);
-      out.prune_entry = AppendAuditTx(
-          w, actor, kPruneAction, "",
-          fmt::format("pruned {} entries (seq {} to {}) older than {}", out.pruned, out.first_seq, out.last_seq,
-                      before),
-          RowRef("audit_log", out.last_seq), out.last_hash);
+      out.prune_entry = AppendAuditTx(w, actor, kPruneAction, "", PruneDetail(out, before),
+                                      RowRef("audit_log", out.last_seq), out.last_hash);
       return out;
     });
   }

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "store/records.h"
+#include "store/sql_store.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 
@@ -64,9 +66,11 @@ class Stmt {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
-  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) {
+  // The current row's columns (a Row for the readers in records.h).
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool Bool(int col) const { return Int(col) != 0; }
+  std::string Text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
     const int n = sqlite3_column_bytes(stmt_, col);
     return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
@@ -86,8 +90,56 @@ void BindAll(Stmt& s, const Args&... args) {
   (s.Bind(++i, args), ...);
 }
 
-class SqliteStore final : public Store {
+// Every row of `sql` with `args` bound, each read by `read`.
+template <class Read, class... Args>
+auto All(sqlite3* db, std::string_view sql, Read read, const Args&... args) {
+  Stmt q(db, sql);
+  BindAll(q, args...);
+  std::vector<std::invoke_result_t<Read&, const Stmt&>> out;
+  while (q.Step()) out.push_back(read(q));
+  return out;
+}
+
+// The first row of `sql` with `args` bound, read by `read`; nullopt when there is none.
+template <class Read, class... Args>
+auto First(sqlite3* db, std::string_view sql, Read read, const Args&... args)
+    -> std::optional<std::invoke_result_t<Read&, const Stmt&>> {
+  Stmt q(db, sql);
+  BindAll(q, args...);
+  if (!q.Step()) return std::nullopt;
+  return read(q);
+}
+
+// An exception's message, as the error a store call returns.
+std::string What(const std::exception& e) { return e.what(); }
+
+class SqliteStore final : public SqlStore<SqliteStore> {
  public:
+  // One case revision (sql_store.h).
+  Result<EvaluatedRevision> WriteRevision(const std::string& case_id, bool create, std::string_view case_json,
+                                          std::string_view actor, const Evaluation* evaluation) {
+    return Run([&] {
+      Tx tx(*this);
+      const int revision = create ? 1 : NextRevisionLocked(case_id);
+      EvaluatedRevision out{{case_id, revision, std::string(case_json), std::string(actor), NowRfc3339()}, {}};
+      InsertRevision(out.revision);
+      AuditRevisionLocked(actor, create ? "case.create" : "case.update", out.revision);
+      if (evaluation) out.evaluation = InsertEvaluationLocked(out.revision, actor, *evaluation);
+      tx.Commit();
+      return out;
+    });
+  }
+
+  // The shared reads (sql_store.h) on a reader connection.
+  template <class Reader, class... Args>
+  auto QueryAll(const std::string& sql, Reader read, const Args&... args) {
+    return RunRead([&](sqlite3* db) { return All(db, sql, read, args...); });
+  }
+  template <class Reader, class... Args>
+  auto QueryFirst(const std::string& sql, Reader read, const Args&... args) {
+    return RunRead([&](sqlite3* db) { return First(db, sql, read, args...); });
+  }
+
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
     for (sqlite3* r : readers_idle_) sqlite3_close_v2(r);
@@ -118,123 +170,6 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<CaseRevision> CreateCase(std::string_view case_json, std::string_view actor) override {
-    auto id = NewCaseId();
-    if (!id) return tl::unexpected(id.error());
-    return Run([&] {
-      Tx tx(*this);
-      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(rev);
-      AuditRevisionLocked(actor, "case.create", rev);
-      tx.Commit();
-      return rev;
-    });
-  }
-
-  Result<CaseRevision> UpdateCase(std::string_view case_id, std::string_view case_json,
-                                  std::string_view actor) override {
-    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
-    return Run([&] {
-      Tx tx(*this);
-      const int next = NextRevisionLocked(case_id);
-      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(rev);
-      AuditRevisionLocked(actor, "case.update", rev);
-      tx.Commit();
-      return rev;
-    });
-  }
-
-  Result<EvaluatedRevision> CreateCaseWithEvaluation(std::string_view case_json, std::string_view actor,
-                                                     const Evaluation& evaluation) override {
-    auto id = NewCaseId();
-    if (!id) return tl::unexpected(id.error());
-    return Run([&] {
-      Tx tx(*this);
-      CaseRevision rev{*id, 1, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(rev);
-      AuditRevisionLocked(actor, "case.create", rev);
-      Evaluation e = InsertEvaluationLocked(rev, actor, evaluation);
-      tx.Commit();
-      return EvaluatedRevision{std::move(rev), std::move(e)};
-    });
-  }
-
-  Result<EvaluatedRevision> UpdateCaseWithEvaluation(std::string_view case_id, std::string_view case_json,
-                                                     std::string_view actor, const Evaluation& evaluation) override {
-    if (!ValidCaseId(case_id)) return tl::unexpected(std::string("case not found"));
-    return Run([&] {
-      Tx tx(*this);
-      const int next = NextRevisionLocked(case_id);
-      CaseRevision rev{std::string(case_id), next, std::string(case_json), std::string(actor), NowRfc3339()};
-      InsertRevision(rev);
-      AuditRevisionLocked(actor, "case.update", rev);
-      Evaluation e = InsertEvaluationLocked(rev, actor, evaluation);
-      tx.Commit();
-      return EvaluatedRevision{std::move(rev), std::move(e)};
-    });
-  }
-
-  Result<std::optional<CaseRevision>> GetCase(std::string_view case_id, std::optional<int> revision) override {
-    if (!ValidCaseId(case_id)) return std::optional<CaseRevision>();
-    return RunRead([&](sqlite3* db) -> std::optional<CaseRevision> {
-      constexpr std::string_view kCols = "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions ";
-      std::optional<Stmt> q;
-      if (revision) {
-        q.emplace(db, fmt::format("{}WHERE case_id = ? AND revision = ?", kCols));
-        q->Bind(1, case_id).Bind(2, *revision);
-      } else {
-        q.emplace(db, fmt::format("{}WHERE case_id = ? ORDER BY revision DESC LIMIT 1", kCols));
-        q->Bind(1, case_id);
-      }
-      if (!q->Step()) return std::nullopt;
-      return ReadRevision(*q);
-    });
-  }
-
-  Result<std::vector<CaseRevision>> ListRevisions(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::vector<CaseRevision>();
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db,
-             "SELECT case_id, revision, case_json, created_by, created_at FROM case_revisions "
-             "WHERE case_id = ? ORDER BY revision");
-      q.Bind(1, case_id);
-      std::vector<CaseRevision> out;
-      while (q.Step()) out.push_back(ReadRevision(q));
-      return out;
-    });
-  }
-
-  Result<std::vector<CaseSummary>> ListCases() override {
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, R"(
-SELECT r.case_id, r.label, r.revision, r.created_at, r.created_by,
-  EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = r.case_id),
-  (SELECT e.id FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1),
-  (SELECT e.created_at FROM evaluations e WHERE e.case_id = r.case_id ORDER BY e.id DESC LIMIT 1)
-FROM case_revisions r
-WHERE r.revision = (SELECT MAX(r2.revision) FROM case_revisions r2 WHERE r2.case_id = r.case_id)
-ORDER BY r.created_at DESC, r.case_id)");
-      std::vector<CaseSummary> out;
-      while (q.Step()) {
-        CaseSummary s;
-        s.case_id = q.Text(0);
-        s.label = q.Text(1);
-        s.latest_revision = static_cast<int>(q.Int(2));
-        s.updated_at = q.Text(3);
-        s.updated_by = q.Text(4);
-        const bool decided = q.Int(5) != 0;
-        if (!q.IsNull(6)) {
-          s.last_evaluation_id = q.Int(6);
-          s.last_evaluated_at = q.Text(7);
-        }
-        s.status = decided ? "decided" : s.last_evaluation_id ? "evaluated" : "draft";
-        out.push_back(std::move(s));
-      }
-      return out;
-    });
-  }
-
   Result<Evaluation> AddEvaluation(const Evaluation& evaluation) override {
     if (!ValidCaseId(evaluation.case_id)) return tl::unexpected(std::string("case not found"));
     return Run([&] {
@@ -243,26 +178,6 @@ ORDER BY r.created_at DESC, r.case_id)");
       InsertEvaluationLocked(e);
       tx.Commit();
       return e;
-    });
-  }
-
-  Result<std::vector<Evaluation>> ListEvaluations(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::vector<Evaluation>();
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format("{} WHERE case_id = ? ORDER BY id", kEvaluationSelect));
-      q.Bind(1, case_id);
-      std::vector<Evaluation> out;
-      while (q.Step()) out.push_back(ReadEvaluation(q));
-      return out;
-    });
-  }
-
-  Result<std::optional<Evaluation>> GetEvaluation(std::int64_t id) override {
-    return RunRead([&](sqlite3* db) -> std::optional<Evaluation> {
-      Stmt q(db, fmt::format("{} WHERE id = ?", kEvaluationSelect));
-      q.Bind(1, id);
-      if (!q.Step()) return std::nullopt;
-      return ReadEvaluation(q);
     });
   }
 
@@ -311,48 +226,12 @@ ORDER BY r.created_at DESC, r.case_id)");
     });
   }
 
-  Result<std::optional<std::string>> GetCaseSource(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::optional<std::string>();
-    return RunRead([&](sqlite3* db) -> std::optional<std::string> {
-      Stmt q(db, "SELECT source_json FROM case_sources WHERE case_id = ? ORDER BY case_revision DESC LIMIT 1");
-      q.Bind(1, case_id);
-      if (!q.Step()) return std::nullopt;
-      return q.Text(0);
-    });
-  }
-
-  Result<std::vector<Decision>> ListDecisions(std::string_view case_id) override {
-    if (!ValidCaseId(case_id)) return std::vector<Decision>();
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format("{} WHERE case_id = ? ORDER BY id", kDecisionSelect));
-      q.Bind(1, case_id);
-      std::vector<Decision> out;
-      while (q.Step()) out.push_back(ReadDecision(q));
-      return out;
-    });
-  }
-
-  Result<std::vector<Decision>> ListMeetingDecisions(std::string_view meeting_id) override {
-    if (!ValidMeetingId(meeting_id)) return std::vector<Decision>();
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format("{} WHERE meeting_id = ? ORDER BY id", kDecisionSelect));
-      q.Bind(1, meeting_id);
-      std::vector<Decision> out;
-      while (q.Step()) out.push_back(ReadDecision(q));
-      return out;
-    });
-  }
-
   Result<MeetingRevision> CreateMeeting(const MeetingRevision& meeting, std::string_view actor) override {
     auto id = NewMeetingId();
     if (!id) return tl::unexpected(id.error());
     return Run([&] {
       Tx tx(*this);
-      MeetingRevision m = meeting;
-      m.meeting_id = *id;
-      m.revision = 1;
-      m.created_by = actor;
-      m.created_at = NowRfc3339();
+      MeetingRevision m = MeetingRevisionOf(meeting, *id, 1, actor);
       InsertMeetingLocked(m);
       AuditMeetingLocked("meeting.create", m);
       tx.Commit();
@@ -365,49 +244,14 @@ ORDER BY r.created_at DESC, r.case_id)");
     if (!ValidMeetingId(meeting_id)) return MeetingUpdate{};
     return Run([&] {
       Tx tx(*this);
-      std::optional<MeetingRevision> latest = GetMeetingOn(db_, meeting_id, std::nullopt);
+      std::optional<MeetingRevision> latest = First(db_, kLatestMeetingRevision, ReadMeeting, meeting_id);
       if (!latest) return MeetingUpdate{};
       if (latest->revision != based_on) return MeetingUpdate{MeetingUpdate::Status::kStale, std::move(*latest)};
-      MeetingRevision m = meeting;
-      m.meeting_id = meeting_id;
-      m.revision = latest->revision + 1;
-      m.created_by = actor;
-      m.created_at = NowRfc3339();
+      MeetingRevision m = MeetingRevisionOf(meeting, meeting_id, latest->revision + 1, actor);
       InsertMeetingLocked(m);
       AuditMeetingLocked("meeting.update", m);
       tx.Commit();
       return MeetingUpdate{MeetingUpdate::Status::kWritten, std::move(m)};
-    });
-  }
-
-  Result<std::optional<MeetingRevision>> GetMeeting(std::string_view meeting_id,
-                                                    std::optional<int> revision) override {
-    if (!ValidMeetingId(meeting_id)) return std::optional<MeetingRevision>();
-    return RunRead([&](sqlite3* db) { return GetMeetingOn(db, meeting_id, revision); });
-  }
-
-  Result<std::vector<MeetingRevision>> ListMeetingRevisions(std::string_view meeting_id) override {
-    if (!ValidMeetingId(meeting_id)) return std::vector<MeetingRevision>();
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format("{} WHERE meeting_id = ? ORDER BY revision", kMeetingSelect));
-      q.Bind(1, meeting_id);
-      std::vector<MeetingRevision> out;
-      while (q.Step()) out.push_back(ReadMeeting(q));
-      return out;
-    });
-  }
-
-  Result<std::vector<MeetingRevision>> ListMeetings() override {
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format(R"({} m
-WHERE m.revision = (SELECT MAX(m2.revision) FROM meeting_revisions m2 WHERE m2.meeting_id = m.meeting_id)
-ORDER BY m.meeting_date DESC, m.meeting_time DESC,
-  (SELECT m1.created_at FROM meeting_revisions m1 WHERE m1.meeting_id = m.meeting_id AND m1.revision = 1) DESC,
-  m.meeting_id)",
-                             kMeetingSelect));
-      std::vector<MeetingRevision> out;
-      while (q.Step()) out.push_back(ReadMeeting(q));
-      return out;
     });
   }
 
@@ -438,24 +282,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<std::optional<User>> FindUser(std::string_view username) override {
-    return RunRead([&](sqlite3* db) -> std::optional<User> {
-      Stmt q(db, fmt::format("{} WHERE u.username = ?", kUserSelect));
-      q.Bind(1, username);
-      if (!q.Step()) return std::nullopt;
-      return ReadUser(q);
-    });
-  }
-
-  Result<std::optional<User>> FindUserById(std::int64_t id) override {
-    return RunRead([&](sqlite3* db) -> std::optional<User> {
-      Stmt q(db, fmt::format("{} WHERE u.id = ?", kUserSelect));
-      q.Bind(1, id);
-      if (!q.Step()) return std::nullopt;
-      return ReadUser(q);
-    });
-  }
-
   Result<void> CreateSession(const Session& session) override {
     return Run([&] {
       if (++session_writes_ % kPurgeEvery == 0) {
@@ -468,17 +294,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
                "VALUES (?, ?, ?, ?, ?)");
       BindAll(ins, session.token_hash, session.csrf_token, session.user_id, session.expires_unix, NowRfc3339());
       ins.Run();
-    });
-  }
-
-  Result<std::optional<Session>> FindSession(std::string_view token_hash, std::int64_t now_unix) override {
-    return RunRead([&](sqlite3* db) -> std::optional<Session> {
-      Stmt q(db,
-             "SELECT token_hash, csrf_token, user_id, expires_unix FROM sessions "
-             "WHERE token_hash = ? AND expires_unix > ?");
-      BindAll(q, token_hash, now_unix);
-      if (!q.Step()) return std::nullopt;
-      return Session{q.Text(0), q.Text(1), q.Int(2), q.Int(3)};
     });
   }
 
@@ -500,56 +315,19 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<std::optional<User>> FindUserByApiToken(std::string_view token_hash) override {
-    auto found = FindApiToken(token_hash, NowUnix());
-    if (!found) return tl::unexpected(found.error());
-    if (!*found) return std::optional<User>();
-    return std::optional<User>((*found)->user);
-  }
-
   Result<ApiToken> IssueApiToken(std::int64_t user_id, std::string_view token_hash, std::string_view name,
                                  TokenScope scope, std::int64_t expires_unix, std::string_view actor) override {
     return Run([&] {
       Tx tx(*this);
-      ApiToken t;
-      t.id = "tk_" + std::string(token_hash.substr(0, 16));
-      t.user_id = user_id;
-      t.name = name;
-      t.scope = scope;
-      t.created_at = NowRfc3339();
-      t.expires_unix = expires_unix;
+      const ApiToken t = NewApiToken(user_id, token_hash, name, scope, expires_unix);
       Stmt ins(db_,
                "INSERT INTO api_tokens (token_hash, user_id, name, created_at, scope, expires_unix) "
                "VALUES (?, ?, ?, ?, ?, ?)");
       BindAll(ins, token_hash, user_id, name, t.created_at, TokenScopeName(scope), expires_unix);
       ins.Run();
-      AppendAuditLocked(actor, "token.create", "",
-                        fmt::format("token {} scope {} user {} expires {}", t.id, TokenScopeName(scope), user_id,
-                                    expires_unix));
+      AppendAuditLocked(actor, "token.create", "", TokenDetail(t));
       tx.Commit();
       return t;
-    });
-  }
-
-  Result<std::optional<ApiTokenUse>> FindApiToken(std::string_view token_hash, std::int64_t now_unix) override {
-    return RunRead([&](sqlite3* db) -> std::optional<ApiTokenUse> {
-      Stmt q(db, fmt::format("{}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id "
-                             "WHERE t.token_hash = ? AND t.expires_unix > ?",
-                             std::string(kUserSelect).substr(0, kUserSelect.find(" FROM ")), kTokenColumns));
-      BindAll(q, token_hash, now_unix);
-      if (!q.Step()) return std::nullopt;
-      return ApiTokenUse{ReadUser(q), ReadToken(q, 6)};
-    });
-  }
-
-  Result<std::vector<ApiToken>> ListApiTokens(std::int64_t user_id) override {
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format("SELECT {} FROM api_tokens t WHERE t.user_id = ? ORDER BY t.created_at, t.token_hash",
-                             kTokenColumns));
-      q.Bind(1, user_id);
-      std::vector<ApiToken> out;
-      while (q.Step()) out.push_back(ReadToken(q, 0));
-      return out;
     });
   }
 
@@ -572,15 +350,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
       Stmt up(db_, "UPDATE api_tokens SET last_used_unix = ? WHERE token_hash = ?");
       BindAll(up, now_unix, token_hash);
       up.Run();
-    });
-  }
-
-  Result<std::vector<User>> ListUsers() override {
-    return RunRead([&](sqlite3* db) {
-      Stmt q(db, fmt::format("{} ORDER BY u.username", kUserSelect));
-      std::vector<User> out;
-      while (q.Step()) out.push_back(ReadUser(q));
-      return out;
     });
   }
 
@@ -638,29 +407,11 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<std::vector<AuditEntry>> ListAudit(std::optional<std::string> case_id, std::size_t limit) override {
-    return RunRead([&](sqlite3* db) {
-      const auto n = limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit);
-      std::optional<Stmt> q;
-      if (case_id) {
-        q.emplace(db, fmt::format("{} WHERE case_id = ? ORDER BY seq DESC LIMIT ?", kAuditSelect));
-        BindAll(*q, *case_id, n);
-      } else {
-        q.emplace(db, fmt::format("{} ORDER BY seq DESC LIMIT ?", kAuditSelect));
-        q->Bind(1, n);
-      }
-      std::vector<AuditEntry> out;
-      while (q->Step()) out.push_back(ReadAudit(*q));
-      std::reverse(out.begin(), out.end());
-      return out;
-    });
-  }
-
   Result<std::size_t> VerifyAudit() override {
     // One read transaction, so appends during the walk do not move the head under it.
     return RunRead([&](sqlite3* db) {
       ReadTx tx(db);
-      ChainVerifier verifier(ReadAnchor(db));
+      ChainVerifier verifier(AnchorOn(db));
       Stmt revision(db, "SELECT case_json FROM case_revisions WHERE case_id = ? AND revision = ?");
       Stmt evaluation(db, "SELECT output_json FROM evaluations WHERE id = ?");
       Stmt decision(db, "SELECT decision_json FROM decisions WHERE id = ?");
@@ -703,10 +454,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     });
   }
 
-  Result<AuditAnchor> GetAuditAnchor() override {
-    return RunRead([&](sqlite3* db) { return ReadAnchor(db); });
-  }
-
   Result<std::size_t> ExportAudit(std::optional<std::string> case_id, std::optional<std::string> since,
                                   const std::function<bool(const AuditEntry&)>& fn) override {
     return RunRead([&](sqlite3* db) {
@@ -728,58 +475,29 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     return Run([&] {
       Tx tx(*this);
       AuditPruneResult out;
-      std::vector<AuditEntry> rows;
-      {
-        // A prefix of the chain: everything up to the newest entry older than `before`.
-        Stmt q(db_, fmt::format("{} WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE at < ?) "
-                                "ORDER BY seq",
-                                kAuditSelect));
-        q.Bind(1, before);
-        while (q.Step()) rows.push_back(ReadAudit(q));
-      }
+      // A prefix of the chain: everything up to the newest entry older than `before`.
+      const std::vector<AuditEntry> rows =
+          All(db_,
+              fmt::format("{} WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE at < ?) ORDER BY seq",
+                          kAuditSelect),
+              ReadAudit, before);
       if (rows.empty()) return out;
       if (auto kept = keep(rows); !kept) throw SqlError(kept.error());
-      out.pruned = rows.size();
-      out.first_seq = rows.front().seq;
-      out.last_seq = rows.back().seq;
-      out.last_hash = rows.back().hash;
+      out = PrunedRange(rows);
       Stmt base(db_, "UPDATE audit_anchor SET base_seq = ?, base_hash = ? WHERE id = 1");
       BindAll(base, out.last_seq, out.last_hash);
       base.Run();
       Stmt del(db_, "DELETE FROM audit_log WHERE seq <= ?");
       del.Bind(1, out.last_seq);
       del.Run();
-      out.prune_entry = AppendAuditLocked(
-          actor, kPruneAction, "",
-          fmt::format("pruned {} entries (seq {} to {}) older than {}", out.pruned, out.first_seq, out.last_seq,
-                      before),
-          RowRef("audit_log", out.last_seq), out.last_hash);
+      out.prune_entry = AppendAuditLocked(actor, kPruneAction, "", PruneDetail(out, before),
+                                          RowRef("audit_log", out.last_seq), out.last_hash);
       tx.Commit();
       return out;
     });
   }
 
  private:
-  static constexpr std::string_view kEvaluationSelect =
-      "SELECT id, case_id, case_revision, knowledge_version, engine_version, output_json, created_by, "
-      "created_at FROM evaluations";
-  static constexpr std::string_view kMeetingSelect =
-      "SELECT meeting_id, revision, meeting_date, meeting_time, board, meeting_json, created_by, created_at "
-      "FROM meeting_revisions";
-  static constexpr std::string_view kDecisionSelect =
-      "SELECT id, case_id, case_revision, decision_json, created_by, created_at, meeting_id, amends FROM decisions";
-  static constexpr std::string_view kAuditSelect =
-      "SELECT seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, hash FROM audit_log";
-  static constexpr std::string_view kUserSelect =
-      "SELECT u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at FROM users u";
-  static constexpr std::string_view kTokenColumns =
-      "'tk_' || substr(t.token_hash, 1, 16), t.user_id, t.name, t.scope, t.created_at, t.expires_unix, "
-      "t.last_used_unix";
-  static constexpr std::uint64_t kPurgeEvery = 256;
-  static constexpr std::int64_t kDefaultTokenSeconds = 90 * 86400;
-  // Expired jti rows are kept a while longer than any verifier's clock skew allowance.
-  static constexpr std::int64_t kJtiRetentionSeconds = 3600;
-
   // A write transaction; BEGIN IMMEDIATE takes the write lock up front so two processes sharing
   // the file wait (busy timeout) instead of failing on a lock upgrade.
   class Tx {
@@ -800,20 +518,11 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     bool done_ = false;
   };
 
+  // Runs `f` on the writer connection under the write lock.
   template <class F>
   auto Run(F&& f) -> Result<std::invoke_result_t<F&>> {
-    using T = std::invoke_result_t<F&>;
     std::lock_guard lock(mu_);
-    try {
-      if constexpr (std::is_void_v<T>) {
-        f();
-        return {};
-      } else {
-        return f();
-      }
-    } catch (const std::exception& e) {
-      return tl::unexpected(std::string(e.what()));
-    }
+    return Guarded(f, What);
   }
 
   // Runs a read on a pooled query-only connection (the writer, under the mutex, for an in-memory
@@ -839,17 +548,7 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
         return Run([&] { return f(db_); });  // fall back to the writer connection
       }
     }
-    using T = std::invoke_result_t<F&, sqlite3*>;
-    Result<T> out;
-    try {
-      if constexpr (std::is_void_v<T>) {
-        f(db);
-      } else {
-        out = f(db);
-      }
-    } catch (const std::exception& e) {
-      out = tl::unexpected(std::string(e.what()));
-    }
+    auto out = Guarded([&] { return f(db); }, What);
     ReleaseReader(db);
     return out;
   }
@@ -950,21 +649,15 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
   Result<User> ChangeUser(std::string_view username, std::string_view actor, std::string_view action, F&& change) {
     return Run([&] {
       Tx tx(*this);
-      std::optional<User> user;
-      {
-        Stmt q(db_, fmt::format("{} WHERE u.username = ?", kUserSelect));
-        q.Bind(1, username);
-        if (q.Step()) user = ReadUser(q);
-      }
+      const std::optional<User> user = First(db_, fmt::format("{} WHERE u.username = ?", kUserSelect), ReadUser,
+                                             username);
       if (!user) throw SqlError("user not found");
       const std::string extra = change(*user);
       AppendAuditLocked(actor, action, "", fmt::format("user {}{}", user->id, extra));
-      Stmt q(db_, fmt::format("{} WHERE u.id = ?", kUserSelect));
-      q.Bind(1, user->id);
-      q.Step();
-      User changed = ReadUser(q);
+      std::optional<User> changed = First(db_, fmt::format("{} WHERE u.id = ?", kUserSelect), ReadUser, user->id);
+      if (!changed) throw SqlError("user not found");
       tx.Commit();
-      return changed;
+      return *changed;
     });
   }
 
@@ -980,10 +673,10 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     sqlite3* db_;
   };
 
-  static AuditAnchor ReadAnchor(sqlite3* db) {
-    Stmt q(db, "SELECT base_seq, base_hash, head_seq, head_hash FROM audit_anchor WHERE id = 1");
-    if (!q.Step()) throw SqlError("audit chain broken: the audit anchor is missing");
-    return AuditAnchor{q.Int(0), q.Text(1), q.Int(2), q.Text(3)};
+  static AuditAnchor AnchorOn(sqlite3* db) {
+    std::optional<AuditAnchor> anchor = First(db, kAnchorSelect, ReadAnchor);
+    if (!anchor) throw SqlError(std::string(kAnchorMissing));
+    return *anchor;
   }
 
   // Caller holds mu_ and an open write transaction.
@@ -998,20 +691,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
   void AuditMeetingLocked(std::string_view action, const MeetingRevision& m) {
     AppendAuditLocked(m.created_by, action, "", fmt::format("meeting {} revision {}", m.meeting_id, m.revision),
                       MeetingRef(m.meeting_id, m.revision), Sha256Hex(m.meeting_json));
-  }
-
-  static std::optional<MeetingRevision> GetMeetingOn(sqlite3* db, std::string_view meeting_id,
-                                                     std::optional<int> revision) {
-    std::optional<Stmt> q;
-    if (revision) {
-      q.emplace(db, fmt::format("{} WHERE meeting_id = ? AND revision = ?", kMeetingSelect));
-      q->Bind(1, meeting_id).Bind(2, *revision);
-    } else {
-      q.emplace(db, fmt::format("{} WHERE meeting_id = ? ORDER BY revision DESC LIMIT 1", kMeetingSelect));
-      q->Bind(1, meeting_id);
-    }
-    if (!q->Step()) return std::nullopt;
-    return ReadMeeting(*q);
   }
 
   // Caller holds mu_ and an open write transaction. The revision after the case's latest.
@@ -1039,13 +718,7 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
 
   // The evaluation of a revision being written in the same transaction.
   Evaluation InsertEvaluationLocked(const CaseRevision& rev, std::string_view actor, const Evaluation& input) {
-    Evaluation e;
-    e.case_id = rev.case_id;
-    e.case_revision = rev.revision;
-    e.knowledge_version = input.knowledge_version;
-    e.engine_version = input.engine_version;
-    e.output_json = input.output_json;
-    e.created_by = actor;
+    Evaluation e = EvaluationOf(rev, actor, input);
     InsertEvaluationLocked(e);
     return e;
   }
@@ -1060,22 +733,11 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
   AuditEntry AppendAuditLocked(std::string_view actor, std::string_view action, std::string_view case_id,
                                std::string_view detail, std::string_view content_ref = {},
                                std::string_view content_hash = {}) {
-    AuditEntry e;
-    {
-      // The anchor holds the head: after a prune the log may be empty while the chain goes on.
-      Stmt q(db_, "SELECT head_seq, head_hash FROM audit_anchor WHERE id = 1");
-      if (!q.Step()) throw SqlError("sqlite: the audit anchor is missing");
-      e.seq = q.Int(0) + 1;
-      e.prev_hash = q.Text(1);
-    }
-    e.at = NowRfc3339();
-    e.actor = actor;
-    e.action = action;
-    e.case_id = case_id;
-    e.detail = detail;
-    e.content_ref = content_ref;
-    e.content_hash = content_hash;
-    e.hash = AuditHash(e);
+    // The anchor holds the head: after a prune the log may be empty while the chain goes on.
+    const std::optional<AuditAnchor> anchor = First(db_, kAnchorSelect, ReadAnchor);
+    if (!anchor) throw SqlError("sqlite: the audit anchor is missing");
+    const AuditEntry e = NextAuditEntry(anchor->head_seq, anchor->head_hash, actor, action, case_id, detail,
+                                        content_ref, content_hash);
     Stmt ins(db_,
              "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, content_ref, content_hash, prev_hash, "
              "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -1087,69 +749,6 @@ ORDER BY m.meeting_date DESC, m.meeting_time DESC,
     head.Run();
     if (sqlite3_changes(db_) != 1) throw SqlError("sqlite: the audit anchor is missing");
     return e;
-  }
-
-  static CaseRevision ReadRevision(Stmt& q) {
-    return CaseRevision{q.Text(0), static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4)};
-  }
-  // Columns of kMeetingSelect.
-  static MeetingRevision ReadMeeting(Stmt& q) {
-    MeetingRevision m;
-    m.meeting_id = q.Text(0);
-    m.revision = static_cast<int>(q.Int(1));
-    m.date = q.Text(2);
-    m.time = q.Text(3);
-    m.board = q.Text(4);
-    m.meeting_json = q.Text(5);
-    m.created_by = q.Text(6);
-    m.created_at = q.Text(7);
-    return m;
-  }
-  // Columns of kDecisionSelect.
-  static Decision ReadDecision(Stmt& q) {
-    Decision d;
-    d.id = q.Int(0);
-    d.case_id = q.Text(1);
-    d.case_revision = static_cast<int>(q.Int(2));
-    d.decision_json = q.Text(3);
-    d.created_by = q.Text(4);
-    d.created_at = q.Text(5);
-    d.meeting_id = q.Text(6);
-    if (!q.IsNull(7)) d.amends = q.Int(7);
-    return d;
-  }
-  static Evaluation ReadEvaluation(Stmt& q) {
-    Evaluation e;
-    e.id = q.Int(0);
-    e.case_id = q.Text(1);
-    e.case_revision = static_cast<int>(q.Int(2));
-    e.knowledge_version = q.Text(3);
-    e.engine_version = q.Text(4);
-    e.output_json = q.Text(5);
-    e.created_by = q.Text(6);
-    e.created_at = q.Text(7);
-    return e;
-  }
-  // Columns of kUserSelect.
-  static User ReadUser(Stmt& q) {
-    return User{q.Int(0), q.Text(1), q.Text(2), ParseRole(q.Text(3)).value_or(Role::kViewer), q.Int(4) != 0,
-                q.Text(5)};
-  }
-  static AuditEntry ReadAudit(Stmt& q) {
-    return AuditEntry{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4),
-                      q.Text(5), q.Text(6), q.Text(7), q.Text(8), q.Text(9)};
-  }
-  // Columns kUserSelect then kTokenColumns from `first`.
-  static ApiToken ReadToken(Stmt& q, int first) {
-    ApiToken t;
-    t.id = q.Text(first);
-    t.user_id = q.Int(first + 1);
-    t.name = q.Text(first + 2);
-    t.scope = ParseTokenScope(q.Text(first + 3)).value_or(TokenScope::kRead);
-    t.created_at = q.Text(first + 4);
-    t.expires_unix = q.Int(first + 5);
-    t.last_used_unix = q.Int(first + 6);
-    return t;
   }
 
   static constexpr std::size_t kMaxReaders = 4;

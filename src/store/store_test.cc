@@ -10,9 +10,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <pqxx/pqxx>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -20,8 +20,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/testing.h"
+#include "common/text.h"
 #include "store/store.h"
 #include "store/store_internal.h"
+#include "store/testing.h"
 
 namespace zebra::store {
 namespace {
@@ -38,9 +41,11 @@ std::string Sha256HexForTest(const std::string& s) {
 }
 
 bool IsRfc3339Millis(const std::string& s) {
-  static const std::regex re(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
-  return std::regex_match(s, re);
+  return common::HasShape(s, "9999-99-99T99:99:99.999Z");
 }
+
+// SQL that lifts the database's own refusal to change audit rows (defined below).
+std::string DropAuditGuards(Backend b);
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -56,11 +61,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
       if (!pg || !*pg) GTEST_SKIP() << "ZEBRA_TEST_PG_URL not set";
       base_url_ = pg;
       // Each test gets a fresh schema so tests never see each other's rows.
-      pqxx::connection c(base_url_);
-      pqxx::work w(c);
-      w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
-      w.exec("CREATE SCHEMA zebra_store_test");
-      w.commit();
+      EmptyPostgresSchema();
       url_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") +
              "options=-csearch_path%3Dzebra_store_test";
     }
@@ -74,19 +75,64 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
+  void EmptyPostgresSchema() {
+    pqxx::connection c(base_url_);
+    pqxx::work w(c);
+    w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
+    w.exec("CREATE SCHEMA zebra_store_test");
+    w.commit();
+  }
+
+  // Closes the store, empties it and lays down the tables of schema `version` as that version
+  // left them; `sql` gets the statements that record those versions as applied, for the test to
+  // add its old rows to before it runs them.
+  void LayOldSchema(int version, std::string& sql) {
+    store_.reset();
+    if (GetParam() == Backend::kSqlite) {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    } else {
+      EmptyPostgresSchema();
+    }
+    const auto dialect = GetParam() == Backend::kSqlite ? internal::Dialect::kSqlite : internal::Dialect::kPostgres;
+    sql = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);";
+    for (const auto& m : internal::Migrations(dialect)) {
+      if (m.version > version) break;
+      for (const auto& stmt : m.statements) ASSERT_EQ(RawExec(stmt), "") << stmt;
+      sql += fmt::format("INSERT INTO schema_migrations VALUES ({}, 'old', 'x');", m.version);
+    }
+  }
+
+  // Two Store objects on the same database stand in for two replicas (or two processes): `threads`
+  // threads, alternately on this test's store and a second one, each call write(store, thread, i)
+  // for i below `writes`; `failures` gets the sum of the failed writes they report.
+  void WriteFromTwoStores(int threads, int writes, const std::function<int(Store&, int, int)>& write, int& failures) {
+    auto second = OpenStore(url_);
+    ASSERT_TRUE(second) << second.error();
+    Store* stores[2] = {store_.get(), second->get()};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> running;
+    for (int t = 0; t < threads; ++t)
+      running.emplace_back([&, t] {
+        for (int i = 0; i < writes; ++i) failed += write(*stores[t % 2], t, i);
+      });
+    for (auto& th : running) th.join();
+    failures = failed.load();
+  }
+
+  // Runs `sql` on the audit log past its guards, as a forger could: the next VerifyAudit must fail
+  // with an error that names each of `named` and none of `unnamed`.
+  void ExpectTamperingFound(const std::string& sql, const std::vector<std::string>& named,
+                            const std::vector<std::string>& unnamed = {}) {
+    ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + sql), "");
+    auto verified = store_->VerifyAudit();
+    ASSERT_FALSE(verified);
+    for (const auto& n : named) EXPECT_NE(verified.error().find(n), std::string::npos) << n << ": " << verified.error();
+    for (const auto& n : unnamed) EXPECT_EQ(verified.error().find(n), std::string::npos) << n << ": " << verified.error();
+  }
+
   // Runs SQL on a separate raw connection, bypassing the store; the error text or "".
   std::string RawExec(const std::string& sql) {
-    if (GetParam() == Backend::kSqlite) {
-      sqlite3* db = nullptr;
-      sqlite3_open(path_.c_str(), &db);
-      sqlite3_busy_timeout(db, 5000);
-      char* msg = nullptr;
-      std::string err;
-      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) err = msg ? msg : "error";
-      sqlite3_free(msg);
-      sqlite3_close(db);
-      return err;
-    }
+    if (GetParam() == Backend::kSqlite) return store::testing::ExecSqliteFile(path_, sql);
     try {
       pqxx::connection c(url_);
       pqxx::work w(c);
@@ -147,7 +193,7 @@ TEST_P(StoreTest, EveryChangeIsANewRevision) {
   const std::string v2 = R"({"schema":"zebra.case/v1","id":"demo-1","patient":{"age":62}})";
   const std::string v3 = R"({"schema":"zebra.case/v1","id":"demo-1b"})";
   CaseRevision r1 = MustCreate(v1, "alice");
-  EXPECT_TRUE(std::regex_match(r1.case_id, std::regex("c_[0-9a-f]{32}"))) << r1.case_id;
+  EXPECT_TRUE(common::testing::IsPrefixedHex(r1.case_id, "c_", 32)) << r1.case_id;
   EXPECT_EQ(r1.revision, 1);
   EXPECT_EQ(r1.created_by, "alice");
   EXPECT_TRUE(IsRfc3339Millis(r1.created_at)) << r1.created_at;
@@ -486,11 +532,7 @@ std::string DropGuard(Backend b, const std::string& table, const std::string& op
 TEST_P(StoreTest, AuditTamperingIsDetected) {
   for (int i = 0; i < 4; ++i) MustCreate(fmt::format(R"({{"id":"t{}"}})", i));
   ASSERT_TRUE(store_->VerifyAudit());
-  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET detail = 'revision 9' WHERE seq = 2"), "");
-  auto verified = store_->VerifyAudit();
-  ASSERT_FALSE(verified);
-  EXPECT_NE(verified.error().find("seq 2"), std::string::npos) << verified.error();
-  EXPECT_EQ(verified.error().find("seq 3"), std::string::npos) << verified.error();
+  ExpectTamperingFound("UPDATE audit_log SET detail = 'revision 9' WHERE seq = 2", {"seq 2"}, {"seq 3"});
 }
 
 TEST_P(StoreTest, AuditRehashedRowBreaksTheNextLink) {
@@ -504,20 +546,12 @@ TEST_P(StoreTest, AuditRehashedRowBreaksTheNextLink) {
                                                           e.actor, e.action, e.case_id, e.detail, e.content_ref,
                                                           e.content_hash));
   ASSERT_FALSE(e.content_ref.empty());
-  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET actor = 'mallory', hash = '" + forged +
-                    "' WHERE seq = 2"),
-            "");
-  auto verified = store_->VerifyAudit();
-  ASSERT_FALSE(verified);
-  EXPECT_NE(verified.error().find("seq 3"), std::string::npos) << verified.error();
+  ExpectTamperingFound("UPDATE audit_log SET actor = 'mallory', hash = '" + forged + "' WHERE seq = 2", {"seq 3"});
 }
 
 TEST_P(StoreTest, AuditDeletionIsDetected) {
   for (int i = 0; i < 4; ++i) MustCreate("{}");
-  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "DELETE FROM audit_log WHERE seq = 3"), "");
-  auto verified = store_->VerifyAudit();
-  ASSERT_FALSE(verified);
-  EXPECT_NE(verified.error().find("seq 3"), std::string::npos) << verified.error();
+  ExpectTamperingFound("DELETE FROM audit_log WHERE seq = 3", {"seq 3"});
 }
 
 TEST_P(StoreTest, DatabaseRefusesChangesToHistory) {
@@ -598,19 +632,11 @@ TEST_P(StoreTest, ConcurrentWritersKeepOneLinearChain) {
 
 TEST_P(StoreTest, ConcurrentUpdatesOfOneCaseGetDistinctRevisions) {
   CaseRevision r = MustCreate("{}");
-  auto second = OpenStore(url_);
-  ASSERT_TRUE(second) << second.error();
-  Store* stores[2] = {store_.get(), second->get()};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 5; ++i) {
-        if (!stores[t % 2]->UpdateCase(r.case_id, "{}", "u")) ++failures;
-      }
-    });
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
+  int failures = -1;
+  ASSERT_NO_FATAL_FAILURE(WriteFromTwoStores(4, 5, [&](Store& s, int, int) {
+    return s.UpdateCase(r.case_id, "{}", "u") ? 0 : 1;
+  }, failures));
+  EXPECT_EQ(failures, 0);
   auto revs = store_->ListRevisions(r.case_id);
   ASSERT_TRUE(revs);
   ASSERT_EQ(revs->size(), 21u);
@@ -723,22 +749,14 @@ TEST_P(StoreTest, ConcurrentEvaluatedUpdatesPairEachRevisionWithItsEvaluation) {
   auto created = store_->CreateCaseWithEvaluation("{}", "u", Evaluation{});
   ASSERT_TRUE(created) << created.error();
   const std::string id = created->revision.case_id;
-  auto second = OpenStore(url_);
-  ASSERT_TRUE(second) << second.error();
-  Store* stores[2] = {store_.get(), second->get()};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 5; ++i) {
-        Evaluation e;
-        e.output_json = fmt::format("\"{}-{}\"", t, i);
-        auto r = stores[t % 2]->UpdateCaseWithEvaluation(id, e.output_json, "u", e);
-        if (!r || r->evaluation.case_revision != r->revision.revision) ++failures;
-      }
-    });
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
+  int failures = -1;
+  ASSERT_NO_FATAL_FAILURE(WriteFromTwoStores(4, 5, [&](Store& s, int t, int i) {
+    Evaluation e;
+    e.output_json = fmt::format("\"{}-{}\"", t, i);
+    auto r = s.UpdateCaseWithEvaluation(id, e.output_json, "u", e);
+    return r && r->evaluation.case_revision == r->revision.revision ? 0 : 1;
+  }, failures));
+  EXPECT_EQ(failures, 0);
   auto revs = store_->ListRevisions(id);
   auto evals = store_->ListEvaluations(id);
   ASSERT_TRUE(revs && evals);
@@ -906,11 +924,7 @@ TEST_P(StoreTest, TruncatedAuditTailIsDetected) {
   MakeHistory(*store_);
   ASSERT_TRUE(store_->VerifyAudit());
   // The last two entries go; the chain that remains is internally intact.
-  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "DELETE FROM audit_log WHERE seq > 3"), "");
-  auto verified = store_->VerifyAudit();
-  ASSERT_FALSE(verified);
-  EXPECT_NE(verified.error().find("audit chain broken at seq 4"), std::string::npos) << verified.error();
-  EXPECT_NE(verified.error().find("removed from the tail"), std::string::npos) << verified.error();
+  ExpectTamperingFound("DELETE FROM audit_log WHERE seq > 3", {"audit chain broken at seq 4", "removed from the tail"});
 }
 
 TEST_P(StoreTest, PruneArchivesOldEntriesAndTheRestStillVerifies) {
@@ -1127,24 +1141,8 @@ TEST_P(StoreTest, TokensHaveScopeExpiryListingAndRevocation) {
 
 TEST_P(StoreTest, OldStoreMigratesAndStillVerifies) {
   // A store as schema 2 left it: entries without content hashes and no anchor.
-  store_.reset();
-  if (GetParam() == Backend::kSqlite) {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  } else {
-    pqxx::connection c(base_url_);
-    pqxx::work w(c);
-    w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
-    w.exec("CREATE SCHEMA zebra_store_test");
-    w.commit();
-  }
-  const auto dialect = GetParam() == Backend::kSqlite ? internal::Dialect::kSqlite : internal::Dialect::kPostgres;
-  std::string sql =
-      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);";
-  for (const auto& m : internal::Migrations(dialect)) {
-    if (m.version > 2) break;
-    for (const auto& stmt : m.statements) ASSERT_EQ(RawExec(stmt), "") << stmt;
-    sql += fmt::format("INSERT INTO schema_migrations VALUES ({}, 'old', 'x');", m.version);
-  }
+  std::string sql;
+  ASSERT_NO_FATAL_FAILURE(LayOldSchema(2, sql));
   const std::string case_id = "c_0123456789abcdef0123456789abcdef";
   sql += fmt::format(
       "INSERT INTO case_revisions VALUES ('{}', 1, 'old', '{{\"id\":\"old\"}}', 'alice', '2024-01-01T00:00:00.000Z');",
@@ -1185,10 +1183,7 @@ TEST_P(StoreTest, OldStoreMigratesAndStillVerifies) {
   ASSERT_TRUE(verified) << verified.error();
   EXPECT_EQ(*verified, 4u);
   // An old entry is still protected by the chain: changing it is detected.
-  ASSERT_EQ(RawExec(DropAuditGuards(GetParam()) + "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"), "");
-  verified = store_->VerifyAudit();
-  ASSERT_FALSE(verified);
-  EXPECT_NE(verified.error().find("seq 2"), std::string::npos) << verified.error();
+  ExpectTamperingFound("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2", {"seq 2"});
 }
 
 // ---- issue 18: tumour-board meetings, decisions in meetings, amendments ---------------------------
@@ -1391,24 +1386,8 @@ TEST_P(StoreTest, AuditorRoleIsStoredAndTheDatabaseStillRefusesUnknownRoles) {
 // later migrations (meetings, then the auditor role's table rebuild) keep them all, the ids and
 // the foreign keys, and then accept the auditor role.
 TEST_P(StoreTest, SchemaThreeStoreWithAccountsMigratesToTheAuditorRole) {
-  store_.reset();
-  if (GetParam() == Backend::kSqlite) {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  } else {
-    pqxx::connection c(base_url_);
-    pqxx::work w(c);
-    w.exec("DROP SCHEMA IF EXISTS zebra_store_test CASCADE");
-    w.exec("CREATE SCHEMA zebra_store_test");
-    w.commit();
-  }
-  const auto dialect = GetParam() == Backend::kSqlite ? internal::Dialect::kSqlite : internal::Dialect::kPostgres;
-  std::string sql =
-      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);";
-  for (const auto& m : internal::Migrations(dialect)) {
-    if (m.version > 3) break;
-    for (const auto& stmt : m.statements) ASSERT_EQ(RawExec(stmt), "") << stmt;
-    sql += fmt::format("INSERT INTO schema_migrations VALUES ({}, 'old', 'x');", m.version);
-  }
+  std::string sql;
+  ASSERT_NO_FATAL_FAILURE(LayOldSchema(3, sql));
   sql += "INSERT INTO users (id, username, password_hash, role, created_at, disabled) VALUES "
          "(7, 'cora', 'h7', 'coordinator', '2026-01-01T00:00:00.000Z', 0), "
          "(9, 'dis', 'h9', 'viewer', '2026-01-02T00:00:00.000Z', 1);";

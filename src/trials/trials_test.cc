@@ -3,12 +3,12 @@
 #include "trials/trials.h"
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "clinical/clinical.h"
+#include "common/text.h"
 #include "json/json_parse.h"
 
 namespace zebra::trials {
@@ -51,9 +51,8 @@ TEST(TrialsSnapshot, ShipsTwentyRecruitingStudiesWithSources) {
   auto reg = Shipped();
   ASSERT_TRUE(reg);
   int open = 0;
-  const std::regex nct(R"(NCT\d{8})");
   for (const auto& s : reg->studies()) {
-    EXPECT_TRUE(std::regex_match(s.nct_id, nct)) << s.nct_id;
+    EXPECT_TRUE(common::HasShape(s.nct_id, "NCT99999999")) << s.nct_id;
     EXPECT_FALSE(s.record.value("source", "").empty()) << s.nct_id << " needs the source it came from";
     EXPECT_FALSE(s.record.value("status_note", "").empty()) << s.nct_id << " needs where its status was seen";
     // Each entry records when and where its status was last checked (a snapshot date is moved only
