@@ -820,17 +820,22 @@ void DecisionTable::BuildClasses() {
   const size_t nwords = (rules.size() + 63) / 64;
   auto less = [](const feel::Decimal& a, const feel::Decimal& b) { return a.Compare(b) < 0; };
   std::vector<ColumnClasses> built(inputs.size());
-  // Load-time budget: tests run on representatives (distinct tests × classes, all columns).
+  // Load-time budgets, all columns together: tests run on representatives, and class × rule
+  // cells of the masks (a 1,000-rule table with hundreds of number literals per column keeps
+  // the rule index rather than spend tens of milliseconds here).
   size_t budget = 64 * rules.size() + 16384;
+  size_t mask_budget = size_t{1} << 18;
+  struct Test {
+    int id;
+    const Cell* cell;
+    std::vector<std::string> strings;  // the literals it compares against
+    std::vector<feel::Decimal> numbers;
+  };
+  std::vector<std::vector<Test>> column_tests(inputs.size());  // distinct tests of each column
+  // First every column's literals and costs, so that an over-budget table runs no test at all.
   for (size_t c = 0; c < inputs.size(); ++c) {
     ColumnClasses& cc = built[c];
-    struct Test {
-      int id;
-      const Cell* cell;
-      std::vector<std::string> strings;      // the literals it compares against
-      std::vector<feel::Decimal> numbers;
-    };
-    std::vector<Test> tests;  // distinct tests of the column
+    std::vector<Test>& tests = column_tests[c];
     std::vector<bool> seen(static_cast<size_t>(distinct_tests));
     for (const Rule& r : rules) {
       const Cell& cell = r.inputs[c];
@@ -856,16 +861,21 @@ void DecisionTable::BuildClasses() {
                        cc.endpoints.end());
     if (cc.strings.size() > 8)
       for (size_t i = 0; i < cc.strings.size(); ++i) cc.string_index.emplace(cc.strings[i], static_cast<uint32_t>(i));
-    const size_t classes_n = cc.ClassCount();
-    const size_t first_number = 3, first_string = 3 + cc.NumberClasses();
     // A test's verdict changes only at its own literals: it runs once per segment between its own
     // number literals and once per string literal of its own (other strings share the verdict of
     // the column's "other string"), on the representative of the first class of each.
     size_t runs = 0;
     for (const Test& t : tests) runs += 3 + 2 * t.numbers.size() + 1 + t.strings.size() + 1;
-    if (runs > budget) return;
+    if (runs > budget || cc.ClassCount() * rules.size() > mask_budget) return;
     budget -= runs;
+    mask_budget -= cc.ClassCount() * rules.size();
     cc.SetFixedKeys();
+  }
+  for (size_t c = 0; c < inputs.size(); ++c) {
+    ColumnClasses& cc = built[c];
+    const std::vector<Test>& tests = column_tests[c];
+    const size_t classes_n = cc.ClassCount();
+    const size_t first_number = 3, first_string = 3 + cc.NumberClasses();
 
     // One representative per class.
     std::vector<Value> reps;
