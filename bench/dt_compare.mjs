@@ -45,7 +45,7 @@ function ParseArgs() {
 
 // --- the decision-table evaluator around feelin -------------------------------------------------
 
-function CompileTable(t) {
+export function CompileTable(t) {
   const names = t.inputs.map((i) => i.name);
   const rules = t.rules.map((r) => {
     const out = {};
@@ -63,7 +63,7 @@ function CompileTable(t) {
   return { name: t.name, hitPolicy: t.hitPolicy, names, rules };
 }
 
-function EvaluateTable(ct, input) {
+export function EvaluateTable(ct, input) {
   const values = ct.names.map((n) => (input[n] === undefined ? null : input[n]));
   const memo = ct.names.map(() => new Map());
   const hits = [];
@@ -92,7 +92,7 @@ function EvaluateTable(ct, input) {
 // --- running Zebra ------------------------------------------------------------------------------
 
 // CPU seconds (user + system) of one `zebra dmn eval` run.
-function RunZebra(zebra, dmn, cases, outFile) {
+export function RunZebra(zebra, dmn, cases, outFile) {
   const fd = fs.openSync(outFile, 'w');
   const timeFile = `${outFile}.time`;
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, zebra, 'dmn', 'eval', dmn, '--inputs', cases],
@@ -103,7 +103,7 @@ function RunZebra(zebra, dmn, cases, outFile) {
   return user + sys;
 }
 
-function CpuSeconds() {
+export function CpuSeconds() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
@@ -111,7 +111,7 @@ function CpuSeconds() {
 // --- comparing ----------------------------------------------------------------------------------
 
 // Equal as JSON values: numbers by value, objects regardless of key order.
-function Same(a, b) {
+export function Same(a, b) {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null) return false;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => Same(x, b[i]));
@@ -212,4 +212,4 @@ function Main() {
   }
 }
 
-Main();
+if (import.meta.url === `file://${process.argv[1]}`) Main();

@@ -11,6 +11,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GenerateTable, TableToDmn, GenerateCases } from './dt_gen.mjs';
 
+// The second and third decisions as data for the JavaScript side (bench/peers_compare.mjs); the
+// XML below is the same model for Zebra (a difference between them shows as different outputs).
+export const kBandTable = {
+  name: 'Band', hitPolicy: 'FIRST', inputs: [{ name: 'Age' }], outputs: [{ name: 'Band' }],
+  rules: [
+    { inputs: ['< 18'], outputs: ['"child"'] },
+    { inputs: ['[18..65)'], outputs: ['"adult"'] },
+    { inputs: ['[65..80)'], outputs: ['"senior"'] },
+    { inputs: ['-'], outputs: ['"old"'] },
+  ],
+};
+export const kFlagExpression = 'Ki67 >= 20 and Smoker';
+
+export function PeersTable(seed) {
+  return GenerateTable(44, 'COLLECT', seed);
+}
+
 const kBands = `
   <decision id="band" name="Band">
     <variable id="vband" name="Band" typeRef="string"/>
@@ -46,10 +63,10 @@ function Main() {
   }
   fs.mkdirSync(dir, { recursive: true });
   const seed = Number(opt.seed);
-  const table = GenerateTable(44, 'COLLECT', seed);
+  const table = PeersTable(seed);
   const dmn = TableToDmn(table).replace('</definitions>', kBands + '</definitions>');
   fs.writeFileSync(path.join(dir, 'peers.dmn'), dmn);
   fs.writeFileSync(path.join(dir, 'peers.ndjson'), GenerateCases(Number(opt.cases), seed));
 }
 
-Main();
+if (import.meta.url === `file://${process.argv[1]}`) Main();

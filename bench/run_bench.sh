@@ -7,7 +7,9 @@
 #      and peak RSS; the two outputs must be identical;
 #   4. server latency with wrk (bench/serve_bench.sh);
 #   5. the peers model (bench/peers_gen.mjs: three decisions, a 44-rule COLLECT table) over
-#      PEERS_CASES generated cases (default 100,000) as one whole `zebra dmn eval --inputs` process.
+#      PEERS_CASES generated cases (default 100,000) as one whole `zebra dmn eval --inputs` process,
+#      side by side with feelin on every case (bench/peers_compare.mjs; identical outputs
+#      required; cases per CPU-second of each and the ratio printed; feelin takes minutes).
 # Environment: BUILD_DIR (default build), BATCH_CASES, DT_CASES (cases generated for the table
 # comparison, default 200000), FEELIN_BUDGET_MS (time feelin gets per table, default 4000),
 # SKIP (space-separated steps to skip: gbench dt batch serve peers), BENCH_TMP (scratch directory).
@@ -85,8 +87,10 @@ if [[ $skip != *" peers "* ]]; then
   lines=$(wc -l <"$tmp/peers/out.ndjson")
   if [ "$lines" != "$peers_cases" ]; then echo "FAIL: $lines output lines for $peers_cases cases"; exit 1; fi
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$tmp/peers_time.txt")
-  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tmp/peers_time.txt")
-  line="peers model: $peers_cases cases in ${wall}s wall = $(awk -v n="$peers_cases" -v s="$wall" 'BEGIN {printf "%.0f", n / s}') cases/s, CPU ${cpu}s = $(awk -v n="$peers_cases" -v s="$cpu" 'BEGIN {printf "%.0f", n / (s > 0 ? s : 0.001)}') cases per CPU-second (target 1,500,000/s)"
+  echo "zebra wall clock: $peers_cases cases in ${wall}s = $(awk -v n="$peers_cases" -v s="$wall" 'BEGIN {printf "%.0f", n / (s > 0 ? s : 0.001)}') cases/s"
+  # Side by side with feelin on every case: identical outputs required (exit 1 otherwise).
+  node bench/peers_compare.mjs --zebra "$zebra" --dir "$tmp/peers" --json "$tmp/peers/results.json" | tee "$tmp/peers.txt"
+  line="peers model: $(grep -m1 'Zebra' "$tmp/peers.txt" | tr -s ' ' | sed 's/^ //'); $(grep -m1 'feelin' "$tmp/peers.txt" | tr -s ' ' | sed 's/^ //'); $(grep -m1 'ratio' "$tmp/peers.txt" | sed 's/^ *//')"
   echo "$line"
   summary+=("$line")
 fi

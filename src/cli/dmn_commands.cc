@@ -15,6 +15,7 @@
 #include "feel/value.h"
 #include "json/feel_object.h"
 #include "json/json_parse.h"
+#include "json/json_values.h"
 #include "json/json_writer.h"
 
 namespace zebra::cli {
@@ -35,7 +36,7 @@ void AppendJson(std::string& out, const Value& v) {
   switch (v.type()) {
     case feel::Type::kNull: out += "null"; return;
     case feel::Type::kBoolean: out += v.boolean() ? "true" : "false"; return;
-    case feel::Type::kNumber: out += v.number().ToString(); return;
+    case feel::Type::kNumber: json::AppendDecimal(out, v.number()); return;
     case feel::Type::kString: AppendJsonString(out, v.string()); return;
     case feel::Type::kList: {
       out += '[';
@@ -67,14 +68,15 @@ void AppendJson(std::string& out, const Value& v) {
   }
 }
 
-// Evaluates one input and renders {"decision": value, ...}; diagnostics go to `err`.
-std::string EvaluateToJson(const dmn::Model& model, const feel::Context& inputs,
-                           const std::vector<std::string>& decisions, std::ostream& err,
-                           const std::string& where) {
+// Evaluates one input and appends {"decision": value, ...} to `out`; diagnostics go to `err`,
+// prefixed with `where` (called only when there is one to write).
+template <class Where>
+void AppendEvaluation(std::string& out, const dmn::Model& model, const feel::Context& inputs,
+                      const std::vector<std::string>& decisions, std::ostream& err, const Where& where) {
   dmn::EvaluateOptions options;
   options.trace = false;
   dmn::EvaluationResult result = model.Evaluate(inputs, decisions, options);
-  std::string out = "{";
+  out += '{';
   bool first = true;
   for (const auto& d : result.decisions) {
     if (!first) out += ',';
@@ -83,10 +85,9 @@ std::string EvaluateToJson(const dmn::Model& model, const feel::Context& inputs,
     out += ':';
     AppendJson(out, d.value);
     for (const auto& diag : d.diagnostics)
-      err << "zebra dmn: " << where << "decision '" << d.name << "': " << diag.message << "\n";
+      err << "zebra dmn: " << where() << "decision '" << d.name << "': " << diag.message << "\n";
   }
-  out += "}";
-  return out;
+  out += '}';
 }
 
 int DmnEval(const std::string& model_path, const std::vector<std::string>& decisions, const std::string& input,
@@ -122,29 +123,42 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     std::string line;
     size_t line_no = 0;
     size_t bad = 0;
-    // One line in, one line out. Output is flushed whenever no more input is buffered, i.e.
-    // before we would block on reading: a consumer streaming line by line gets every answer at
-    // once, while a file is written in blocks rather than one system call per line.
-    const auto flush_if_input_drained = [&] {
-      if (in->rdbuf()->in_avail() <= 0) io.out << std::flush;
+    // One line in, one line out, answers gathered in `out`. Output is written whenever no more
+    // input is buffered, i.e. before we would block on reading: a consumer streaming line by
+    // line gets every answer at once, while a file is written in blocks rather than one system
+    // call per line.
+    std::string out;
+    const auto write_out = [&] {
+      io.out.write(out.data(), static_cast<std::streamsize>(out.size()));
+      out.clear();
     };
+    const auto flush_if_input_drained = [&] {
+      if (in->rdbuf()->in_avail() <= 0) {
+        write_out();
+        io.out << std::flush;
+      } else if (out.size() >= (size_t{1} << 16)) {
+        write_out();
+      }
+    };
+    const auto where = [&] { return inputs_path + ":" + std::to_string(line_no) + ": "; };
     while (std::getline(*in, line)) {
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      std::string where = inputs_path + ":" + std::to_string(line_no) + ": ";
       auto context = json::ParseFeelObject(line);
       if (!context) {
         ++bad;
-        io.err << "zebra dmn: " << where << context.error() << "\n";
-        std::string record = "{\"line\":" + std::to_string(line_no) + ",\"error\":";
-        AppendJsonString(record, context.error());
-        io.out << record << "}\n";
+        io.err << "zebra dmn: " << where() << context.error() << "\n";
+        out += "{\"line\":" + std::to_string(line_no) + ",\"error\":";
+        AppendJsonString(out, context.error());
+        out += "}\n";
         flush_if_input_drained();
         continue;
       }
-      io.out << EvaluateToJson(m, *context, decisions, io.err, where) << "\n";
+      AppendEvaluation(out, m, *context, decisions, io.err, where);
+      out += '\n';
       flush_if_input_drained();
     }
+    write_out();
     io.out << std::flush;
     if (bad > 0) {
       io.err << "zebra dmn: " << bad << " of " << line_no << " input lines were invalid\n";
@@ -158,7 +172,9 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     io.err << "zebra dmn: --input: " << context.error() << "\n";
     return 2;
   }
-  io.out << EvaluateToJson(m, *context, decisions, io.err, "") << "\n";
+  std::string out;
+  AppendEvaluation(out, m, *context, decisions, io.err, [] { return ""; });
+  io.out << out << "\n";
   return 0;
 }
 

@@ -81,6 +81,83 @@ struct ColumnIndex {
   Bits numeric;  // every rule with a numeric cell (evaluated per rule for non-number inputs)
 };
 
+// ---- equivalence classes (issue #21) ---------------------------------------------------------
+// When every input entry of a table is "-" or a test over literals only (string, boolean, null
+// and number literals; intervals and comparisons over number literals; disjunctions and not() of
+// these), each test's verdict is the same for every input value of one class: null, false,
+// true, each elementary number segment between the column's number literals, each string
+// literal, and "any other string". The verdicts are computed at load by running the interpreter's
+// own unary test on one representative per class, giving one rule mask per class; a case's
+// candidates are the AND of one mask per column and need no test at all. A class whose
+// representative made a test report an error, and input values of any other type, take the
+// per-rule path (Match / MatchIndexed) so their verdicts and diagnostics stay the interpreter's.
+struct ColumnClasses {
+  // Classes: 0 null, 1 false, 2 true, 3 .. 3 + 2k numbers (segments, as in ColumnIndex), then
+  // one per string literal, then other strings.
+  std::vector<feel::Decimal> endpoints;
+  std::vector<std::string> strings;
+  std::unordered_map<std::string, uint32_t> string_index;  // when there are many literals
+  std::vector<uint64_t> masks;                             // `words` per class
+  std::vector<uint8_t> usable;                             // per class
+  static constexpr size_t kNoClass = SIZE_MAX;
+  size_t NumberClasses() const { return 2 * endpoints.size() + 1; }
+  size_t ClassCount() const { return 3 + NumberClasses() + strings.size() + 1; }
+
+  // Segments found without Decimal::Compare: with `scale` decimal places enough for every
+  // endpoint, a number x has the exact key 2·floor(x·10^scale) (+1 when x·10^scale is not an
+  // integer), and endpoint e the key 2·e·10^scale, so keys order as the values do. Numbers
+  // whose key does not fit take Decimal::Compare.
+  int scale = -1;              // -1: no keys
+  std::vector<int64_t> keys;   // of the endpoints
+  static bool Key(const feel::Decimal& x, int scale, int64_t& key) {
+    constexpr int64_t kLimit = int64_t{1} << 60;
+    __extension__ using Uint128 = unsigned __int128;
+    Uint128 c = x.coefficient();
+    const int d = x.exponent() + scale;
+    Uint128 q = c;
+    bool fraction = false;
+    if (d >= 0) {
+      for (int i = 0; i < d; ++i) {
+        if (q >= static_cast<Uint128>(kLimit)) return false;
+        q *= 10;
+      }
+    } else {
+      if (d < -30) return false;
+      Uint128 p = 1;
+      for (int i = 0; i < -d; ++i) p *= 10;
+      fraction = c % p != 0;
+      q = c / p;
+    }
+    if (q >= static_cast<Uint128>(kLimit)) return false;
+    const int64_t t = static_cast<int64_t>(q);
+    if (!x.IsNegative()) key = 2 * t + (fraction ? 1 : 0);
+    else key = fraction ? -2 * t - 1 : -2 * t;
+    return true;
+  }
+  void SetFixedKeys() {
+    int s = 0;
+    for (const auto& e : endpoints) s = std::max(s, -e.exponent());
+    if (s > 18) return;
+    std::vector<int64_t> k(endpoints.size());
+    for (size_t i = 0; i < endpoints.size(); ++i)
+      if (!Key(endpoints[i], s, k[i]) || (k[i] & 1)) return;  // too large (or not a whole key)
+    scale = s;
+    keys = std::move(k);
+  }
+  // The segment of `x` (see ColumnIndex), by key when possible.
+  size_t Segment(const feel::Decimal& x) const {
+    int64_t key;
+    if (scale >= 0 && Key(x, scale, key)) {
+      size_t i = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+      return i < keys.size() && keys[i] == key ? 2 * i + 1 : 2 * i;
+    }
+    auto it = std::lower_bound(endpoints.begin(), endpoints.end(), x,
+                               [](const feel::Decimal& e, const feel::Decimal& v) { return e.Compare(v) < 0; });
+    size_t i = static_cast<size_t>(it - endpoints.begin());
+    return it != endpoints.end() && it->Compare(x) == 0 ? 2 * i + 1 : 2 * i;
+  }
+};
+
 struct Cell {
   std::optional<feel::CompiledUnaryTests> test;  // input entry
   std::optional<feel::CompiledExpression> expr;  // output entry
@@ -163,6 +240,8 @@ class DecisionTable final : public Boxed {
   size_t words = 0;         // 64-bit words of a rule bitset
   std::vector<ColumnIndex> index;
   bool distinct_output_names = false;  // outputs can be appended to the result context unchecked
+  bool classed = false;                // `classes` is built (see ColumnClasses)
+  std::vector<ColumnClasses> classes;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
@@ -180,7 +259,8 @@ class DecisionTable final : public Boxed {
     }
     RuleList matched;
     Inputs in_values(in.data(), in.size());
-    if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+    if (!(classed && MatchClasses(in_values, matched)) &&
+        !(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
       return Value();
     if (matched.empty()) return Default(slots, ctx);
 
@@ -240,6 +320,55 @@ class DecisionTable final : public Boxed {
   }
 
  private:
+  // The class of `v` in column `cc`, or kNoClass when the per-rule path must decide.
+  static size_t ClassOf(const ColumnClasses& cc, const Value& v) {
+    size_t k;
+    switch (v.type()) {
+      case Type::kNull: k = 0; break;
+      case Type::kBoolean: k = v.boolean() ? 2 : 1; break;
+      case Type::kNumber: k = 3 + cc.Segment(v.number()); break;
+      case Type::kString: {
+        const std::string& s = v.string();
+        k = 3 + cc.NumberClasses() + cc.strings.size();  // other strings
+        if (!cc.string_index.empty()) {
+          if (auto it = cc.string_index.find(s); it != cc.string_index.end()) k = 3 + cc.NumberClasses() + it->second;
+        } else {
+          for (size_t i = 0; i < cc.strings.size(); ++i)
+            if (cc.strings[i] == s) {
+              k = 3 + cc.NumberClasses() + i;
+              break;
+            }
+        }
+        break;
+      }
+      default: return ColumnClasses::kNoClass;
+    }
+    return cc.usable[k] ? k : ColumnClasses::kNoClass;
+  }
+
+  // Match() through the class masks; false (nothing appended) when some input needs the
+  // per-rule path.
+  bool MatchClasses(Inputs in, RuleList& matched) const {
+    ScratchArray<const uint64_t*, 64> masks(inputs.size());
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      size_t k = ClassOf(classes[c], *in[c]);
+      if (k == ColumnClasses::kNoClass) return false;
+      masks[c] = classes[c].masks.data() + k * words;
+    }
+    if (words == 1) {
+      uint64_t bits = ~uint64_t{0};
+      for (size_t c = 0; c < inputs.size(); ++c) bits &= *masks[c];
+      for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
+      return true;
+    }
+    for (size_t w = 0; w < words; ++w) {
+      uint64_t bits = ~uint64_t{0};
+      for (size_t c = 0; c < inputs.size(); ++c) bits &= masks[c][w];
+      for (; bits; bits &= bits - 1) matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    }
+    return true;
+  }
+
   // The rules whose every input entry is satisfied, in rule order. A rule is dropped at its
   // first failing column. (Seam: a per-column index could supply candidate rules here.)
   bool Match(Inputs in, std::span<const Value> slots, feel::EvalContext& ctx,
@@ -343,15 +472,19 @@ class DecisionTable final : public Boxed {
 
   // The elementary segment of `x` among the column's sorted endpoints (see ColumnIndex).
   static size_t NumericSegment(const ColumnIndex& ci, const feel::Decimal& x) {
-    auto it = std::lower_bound(ci.endpoints.begin(), ci.endpoints.end(), x,
+    return NumericSegment(ci.endpoints, x);
+  }
+  static size_t NumericSegment(const std::vector<feel::Decimal>& endpoints, const feel::Decimal& x) {
+    auto it = std::lower_bound(endpoints.begin(), endpoints.end(), x,
                                [](const feel::Decimal& e, const feel::Decimal& v) { return e.Compare(v) < 0; });
-    size_t i = static_cast<size_t>(it - ci.endpoints.begin());
-    if (it != ci.endpoints.end() && it->Compare(x) == 0) return 2 * i + 1;
+    size_t i = static_cast<size_t>(it - endpoints.begin());
+    if (it != endpoints.end() && it->Compare(x) == 0) return 2 * i + 1;
     return 2 * i;
   }
 
  public:
   void BuildIndex();
+  void BuildClasses();
   void FoldConstants();
 
  private:
@@ -642,6 +775,184 @@ void DecisionTable::BuildIndex() {
   indexed = true;
 }
 
+// A test whose verdict depends only on the class of the input (see ColumnClasses): collects the
+// string literals and number literals it compares against.
+bool ClassConstant(const fi::Node* n, std::vector<std::string>& strings, std::vector<feel::Decimal>& numbers) {
+  auto literal = [&](const fi::Node* p, bool ordering) {
+    const auto* lit = dynamic_cast<const fi::LiteralNode*>(p);
+    if (!lit) return false;
+    const Value& v = lit->value;
+    if (v.is(Type::kNumber)) numbers.push_back(v.number());
+    else if (v.is(Type::kString) && !ordering) strings.push_back(v.string());
+    else if (!(v.is_null() || (v.is(Type::kBoolean) && !ordering))) return false;
+    return true;
+  };
+  if (dynamic_cast<const fi::DashTestNode*>(n)) return true;
+  if (const auto* any = dynamic_cast<const fi::AnyTestNode*>(n)) {
+    for (const auto& t : any->tests)
+      if (!ClassConstant(t.get(), strings, numbers)) return false;
+    return true;
+  }
+  if (const auto* no = dynamic_cast<const fi::NotTestNode*>(n)) return no->tests && ClassConstant(no->tests.get(), strings, numbers);
+  if (const auto* cmp = dynamic_cast<const fi::CompareTestNode*>(n))
+    return literal(cmp->operand.get(), cmp->op != fi::BinaryOp::kEq && cmp->op != fi::BinaryOp::kNe);
+  const auto* e = dynamic_cast<const fi::ExpressionTestNode*>(n);
+  if (!e || e->uses_input) return false;
+  if (const auto* range = dynamic_cast<const fi::RangeNode*>(e->expr.get())) {
+    auto bound = [&](const fi::NodePtr& b) {
+      const auto* lit = dynamic_cast<const fi::LiteralNode*>(b.get());
+      if (!lit || !lit->value.is(Type::kNumber)) return false;
+      numbers.push_back(lit->value.number());
+      return true;
+    };
+    return (!range->low || bound(range->low)) && (!range->high || bound(range->high)) && (range->low || range->high);
+  }
+  return literal(e->expr.get(), false);
+}
+
+void DecisionTable::BuildClasses() {
+  if (!table_error.empty() || rules.empty() || rules.size() > UINT32_MAX / 4 || inputs.empty()) return;
+  for (const Rule& r : rules) {
+    if (r.inputs.size() != inputs.size()) return;
+    for (const Cell& cell : r.inputs)
+      if (!cell.dash && !cell.test) return;
+  }
+  const size_t nwords = (rules.size() + 63) / 64;
+  auto less = [](const feel::Decimal& a, const feel::Decimal& b) { return a.Compare(b) < 0; };
+  std::vector<ColumnClasses> built(inputs.size());
+  // Load-time budgets, all columns together: tests run on representatives, and class × rule
+  // cells of the masks (a 1,000-rule table with hundreds of number literals per column keeps
+  // the rule index rather than spend tens of milliseconds here).
+  size_t budget = 64 * rules.size() + 16384;
+  size_t mask_budget = size_t{1} << 18;
+  struct Test {
+    int id;
+    const Cell* cell;
+    std::vector<std::string> strings;  // the literals it compares against
+    std::vector<feel::Decimal> numbers;
+  };
+  std::vector<std::vector<Test>> column_tests(inputs.size());  // distinct tests of each column
+  // First every column's literals and costs, so that an over-budget table runs no test at all.
+  for (size_t c = 0; c < inputs.size(); ++c) {
+    ColumnClasses& cc = built[c];
+    std::vector<Test>& tests = column_tests[c];
+    std::vector<bool> seen(static_cast<size_t>(distinct_tests));
+    for (const Rule& r : rules) {
+      const Cell& cell = r.inputs[c];
+      if (cell.dash || seen[static_cast<size_t>(cell.test_id)]) continue;
+      seen[static_cast<size_t>(cell.test_id)] = true;
+      const fi::Node* body = TestBody(*cell.test);
+      Test t{cell.test_id, &cell, {}, {}};
+      if (!body || !ClassConstant(body, t.strings, t.numbers)) return;
+      cc.strings.insert(cc.strings.end(), t.strings.begin(), t.strings.end());
+      cc.endpoints.insert(cc.endpoints.end(), t.numbers.begin(), t.numbers.end());
+      std::sort(t.strings.begin(), t.strings.end());
+      std::sort(t.numbers.begin(), t.numbers.end(), less);
+      t.numbers.erase(std::unique(t.numbers.begin(), t.numbers.end(),
+                                  [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
+                      t.numbers.end());
+      tests.push_back(std::move(t));
+    }
+    std::sort(cc.strings.begin(), cc.strings.end());
+    cc.strings.erase(std::unique(cc.strings.begin(), cc.strings.end()), cc.strings.end());
+    std::sort(cc.endpoints.begin(), cc.endpoints.end(), less);
+    cc.endpoints.erase(std::unique(cc.endpoints.begin(), cc.endpoints.end(),
+                                   [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
+                       cc.endpoints.end());
+    if (cc.strings.size() > 8)
+      for (size_t i = 0; i < cc.strings.size(); ++i) cc.string_index.emplace(cc.strings[i], static_cast<uint32_t>(i));
+    // A test's verdict changes only at its own literals: it runs once per segment between its own
+    // number literals and once per string literal of its own (other strings share the verdict of
+    // the column's "other string"), on the representative of the first class of each.
+    size_t runs = 0;
+    for (const Test& t : tests) runs += 3 + 2 * t.numbers.size() + 1 + t.strings.size() + 1;
+    if (runs > budget || cc.ClassCount() * rules.size() > mask_budget) return;
+    budget -= runs;
+    mask_budget -= cc.ClassCount() * rules.size();
+    cc.SetFixedKeys();
+  }
+  for (size_t c = 0; c < inputs.size(); ++c) {
+    ColumnClasses& cc = built[c];
+    const std::vector<Test>& tests = column_tests[c];
+    const size_t classes_n = cc.ClassCount();
+    const size_t first_number = 3, first_string = 3 + cc.NumberClasses();
+
+    // One representative per class.
+    std::vector<Value> reps;
+    reps.reserve(classes_n);
+    reps.push_back(Value());
+    reps.push_back(Value::Bool(false));
+    reps.push_back(Value::Bool(true));
+    const auto& ep = cc.endpoints;
+    for (size_t sgm = 0; sgm < cc.NumberClasses(); ++sgm) {
+      std::optional<feel::Decimal> x;
+      const size_t i = sgm / 2;
+      if (ep.empty()) x = feel::Decimal::FromInt(0);
+      else if (sgm % 2 == 1) x = ep[i];
+      else if (i == 0) x = ep[0].Sub(feel::Decimal::FromInt(1));
+      else if (i == ep.size()) x = ep.back().Add(feel::Decimal::FromInt(1));
+      else if (auto sum = ep[i - 1].Add(ep[i])) x = sum->Div(feel::Decimal::FromInt(2));
+      // A representative that rounds onto another segment (or overflows): no classes.
+      if (!x || NumericSegment(ep, *x) != sgm || cc.Segment(*x) != sgm) return;
+      reps.push_back(Value::Number(*x));
+    }
+    for (const std::string& lit : cc.strings) reps.push_back(Value::String(lit));
+    std::string other;
+    while (std::binary_search(cc.strings.begin(), cc.strings.end(), other)) other += '\x01';
+    reps.push_back(Value::String(other));
+
+    cc.masks.assign(classes_n * nwords, 0);
+    cc.usable.assign(classes_n, 1);
+    // verdicts[t * classes_n + k]: 1 true, 0 not true, -1 reported an error.
+    std::vector<int8_t> verdicts(tests.size() * classes_n);
+    feel::EvalContext ctx;
+    const size_t other_string = classes_n - 1;
+    for (size_t t = 0; t < tests.size(); ++t) {
+      const Test& test = tests[t];
+      int8_t* v = verdicts.data() + t * classes_n;
+      auto run = [&](size_t k) {
+        Value r = test.cell->test->Test(reps[k], {}, ctx);
+        v[k] = ctx.diagnostic_count() != 0 ? -1 : r.is_true() ? 1 : 0;
+        ctx.ClearDiagnostics();
+      };
+      for (size_t k = 0; k < first_number; ++k) run(k);
+      std::vector<int> own(2 * test.numbers.size() + 1, -1);  // class first run per own segment
+      size_t j = 0;  // representatives ascend: walk the test's own literals alongside
+      for (size_t k = first_number; k < first_string; ++k) {
+        const feel::Decimal& x = reps[k].number();
+        while (j < test.numbers.size() && test.numbers[j].Compare(x) < 0) ++j;
+        int& first = own[j < test.numbers.size() && test.numbers[j].Compare(x) == 0 ? 2 * j + 1 : 2 * j];
+        if (first < 0) {
+          first = static_cast<int>(k);
+          run(k);
+        } else {
+          v[k] = v[first];
+        }
+      }
+      run(other_string);
+      for (size_t k = first_string; k < other_string; ++k) {
+        if (std::binary_search(test.strings.begin(), test.strings.end(), reps[k].string())) run(k);
+        else v[k] = v[other_string];
+      }
+      for (size_t k = 0; k < classes_n; ++k)
+        if (v[k] < 0) cc.usable[k] = 0;
+    }
+    std::vector<int> test_row(static_cast<size_t>(distinct_tests), -1);
+    for (size_t t = 0; t < tests.size(); ++t) test_row[static_cast<size_t>(tests[t].id)] = static_cast<int>(t);
+    for (size_t k = 0; k < classes_n; ++k) {
+      uint64_t* mask = cc.masks.data() + k * nwords;
+      for (size_t ri = 0; ri < rules.size(); ++ri) {
+        const Cell& cell = rules[ri].inputs[c];
+        if (cell.dash || verdicts[static_cast<size_t>(test_row[static_cast<size_t>(cell.test_id)]) * classes_n + k] == 1)
+          mask[ri >> 6] |= uint64_t{1} << (ri & 63);
+      }
+    }
+  }
+  words = nwords;
+  classes = std::move(built);
+  classed = true;
+}
+
 void DecisionTable::FoldConstants() {
   if (!table_error.empty()) return;
   // Output values that are literals need no slots; any other list is checked per hit.
@@ -830,6 +1141,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();
+  dt->BuildClasses();
   dt->FoldConstants();
   return dt;
 }

@@ -1,6 +1,7 @@
 // The decision-table rule index (issue #3) must give exactly the rules that testing every cell
 // gives. Each expectation here is computed independently: cell by cell with feel's own unary
 // tests, or written out by hand.
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -213,6 +214,91 @@ TEST(DecisionTableIndex, AgreesWithCellByCellTesting) {
                                                     << feel::ToFeelLiteral(in[2]);
     }
   }
+}
+
+// Tables whose cells are all tests over literals are compiled to per-column classes with one
+// rule mask each (issue 21). Numbers between, at and around the literals (negative, with more
+// decimals than any literal, huge, tiny), strings in and out of the literals, and values of
+// other types: the table's answer equals testing each cell with feel.
+TEST(DecisionTableClasses, AgreeWithCellByCellTesting) {
+  const std::vector<std::string> cells = {
+      "-", "-", "\"a\"", "\"b\"", "\"a\", \"c\"", "true", "false", "1", "< 3", "<= -3", "> 2.25", ">= 5",
+      "[1..4]", "(-1.5..4)", "[2..2]", "[0..10)", "(-1..2]", "null", "not(\"a\")", "\"a\", 2", "\"b\", true",
+      "[1..3], [5..7]", "= \"b\"", "!= \"a\"", "3.50", "< 2.5", "not(< 0, \"c\")", "not(null)", "= 4", "!= 1",
+      "[0.001..0.002]", "> 99999999999999999999", "< -3", "= -3", "[-3..-1.5)"};
+  std::vector<Value> values = {Value(), Value::String("a"), Value::String("b"), Value::String("c"),
+                               Value::String(""), Value::Bool(true), Value::Bool(false),
+                               Value::FromDate(feel::Date{18262}), Value::FromList(feel::List{Value::Number(2)})};
+  for (const char* n : {"0", "1", "2", "3", "4", "5", "7", "10", "-1", "-1.5", "-1.25", "-3", "-3.0001", "-2.9999", "-1.5001", "2.25",
+                        "2.2500", "2.26", "2.24", "3.5", "2.5", "0.0015", "0.001", "0.002", "1E-40", "-1E-40",
+                        "99999999999999999999", "100000000000000000000", "1E+30", "-1E+30",
+                        "1.000000000000000000000000000000001"})
+    values.push_back(Value::Number(*feel::Decimal::FromString(n)));
+  // Without comparisons and ranges, which report errors for values of other types (those
+  // classes then take the per-rule path), so that booleans, strings and null use the masks too.
+  const std::vector<std::string> equalities = {
+      "-", "-", "\"a\"", "\"b\"", "\"a\", \"c\"", "true", "false", "1", "null", "not(\"a\")", "\"a\", 2",
+      "\"b\", true", "= \"b\"", "!= \"a\"", "3.50", "not(null)", "= 4", "!= 1", "not(true)", "\"\""};
+  // Reference() with each cell text compiled once (the test stays fast under the sanitizers).
+  feel::Scope scope;
+  scope.Declare("A");
+  scope.Declare("B");
+  scope.Declare("C");
+  std::map<std::string, feel::CompiledUnaryTests> compiled;
+  auto reference = [&](const std::vector<std::vector<std::string>>& rules, const std::vector<Value>& in) {
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      bool ok = true;
+      for (size_t c = 0; c < 3 && ok; ++c) {
+        if (rules[i][c] == "-") continue;
+        auto it = compiled.find(rules[i][c]);
+        if (it == compiled.end()) {
+          auto t = feel::CompileUnaryTests(rules[i][c], scope);
+          EXPECT_TRUE(t.has_value()) << rules[i][c];
+          if (!t) return out;
+          it = compiled.emplace(rules[i][c], std::move(*t)).first;
+        }
+        feel::EvalContext ctx;
+        ok = it->second.Test(in[c], in, ctx).is_true();
+      }
+      if (ok) out.push_back(static_cast<int64_t>(i + 1));
+    }
+    return out;
+  };
+  std::mt19937 rng(21);
+  for (int round = 0; round < 16; ++round) {
+    size_t n = round % 8 < 4 ? 10 : 70;
+    const auto& pool = round < 8 ? cells : equalities;
+    std::vector<std::vector<std::string>> rules(n);
+    for (auto& r : rules)
+      for (int c = 0; c < 3; ++c) r.push_back(pool[rng() % pool.size()]);
+    auto m = LoadModelFromString(Table(rules), "t.dmn");
+    ASSERT_TRUE(m.has_value());
+    for (int k = 0; k < 120; ++k) {
+      std::vector<Value> in = {values[rng() % values.size()], values[rng() % values.size()],
+                               values[rng() % values.size()]};
+      Value got = Decide(**m, Inputs(in[0], in[1], in[2]));
+      EXPECT_EQ(Numbers(got), reference(rules, in)) << "round " << round << " input " << feel::ToFeelLiteral(in[0])
+                                                    << ", " << feel::ToFeelLiteral(in[1]) << ", "
+                                                    << feel::ToFeelLiteral(in[2]);
+    }
+  }
+}
+
+// A value whose class made a test report an error (a string against "< 3") takes the per-rule
+// path: the rule does not match and the error is reported, as without classes.
+TEST(DecisionTableClasses, TypeErrorsStillReported) {
+  std::vector<std::vector<std::string>> rules = {{"< 3", "-", "-"}, {"\"x\"", "-", "-"}, {"-", "-", "-"}};
+  auto m = LoadModelFromString(Table(rules), "t.dmn");
+  ASSERT_TRUE(m.has_value());
+  std::vector<std::string> names{"R"};
+  auto r = (*m)->Evaluate(Inputs(Value::String("x"), Value(), Value()), names);
+  EXPECT_EQ(Numbers(r.decisions.front().value), (std::vector<int64_t>{2, 3}));
+  ASSERT_EQ(r.decisions.front().diagnostics.size(), 1u);
+  EXPECT_NE(r.decisions.front().diagnostics.front().message.find("cannot compare"), std::string::npos);
+  auto ok = (*m)->Evaluate(Inputs(Value::Number(2), Value(), Value()), names);
+  EXPECT_EQ(Numbers(ok.decisions.front().value), (std::vector<int64_t>{1, 3}));
+  EXPECT_TRUE(ok.decisions.front().diagnostics.empty());
 }
 
 }  // namespace

@@ -240,7 +240,7 @@ Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + err, 0, 0});
     return Value();
   }
-  return *c;
+  return std::move(*c);
 }
 
 Value ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
@@ -287,7 +287,7 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
     diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
     v = Value();
   } else {
-    v = *c;
+    v = std::move(*c);
   }
   MemoEntry& out = st.Memo(this, idx);  // the map may have grown, but std::map keeps references
   out.value = std::move(v);

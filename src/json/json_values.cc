@@ -1,8 +1,41 @@
 #include "json/json_values.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 
 namespace zebra::json {
+
+void AppendDecimal(std::string& out, const feel::Decimal& d) {
+  const feel::Uint128 c = d.coefficient();
+  const int32_t e = d.exponent();
+  // The usual case: a coefficient of at most 19 digits and a modest exponent. Anything else
+  // is written by ToString itself.
+  if (c == 0) {
+    out += '0';
+    return;
+  }
+  if (c > UINT64_MAX || e > 64 || e < -64) {
+    out += d.ToString();
+    return;
+  }
+  char digits[24];
+  const int n = static_cast<int>(std::to_chars(digits, digits + sizeof digits, static_cast<uint64_t>(c)).ptr - digits);
+  if (d.negative()) out += '-';
+  if (e >= 0) {
+    out.append(digits, static_cast<size_t>(n));
+    out.append(static_cast<size_t>(e), '0');
+  } else if (n > -e) {
+    const int int_digits = n + e;
+    out.append(digits, static_cast<size_t>(int_digits));
+    out += '.';
+    out.append(digits + int_digits, static_cast<size_t>(n - int_digits));
+  } else {
+    out += "0.";
+    out.append(static_cast<size_t>(-e - n), '0');
+    out.append(digits, static_cast<size_t>(n));
+  }
+}
 
 feel::Value ValueFromJson(const nlohmann::ordered_json& j) {
   using feel::Value;

@@ -15,6 +15,10 @@ feel::Value ValueFromJson(const nlohmann::ordered_json& j);
 // values as ISO 8601 strings; ranges and functions as their FEEL text.
 nlohmann::ordered_json ValueToJson(const feel::Value& v);
 
+// Appends exactly d.ToString() (plain notation, the decimal's own digits) without a temporary
+// string: the number of a JSON answer as `zebra dmn eval` writes it.
+void AppendDecimal(std::string& out, const feel::Decimal& d);
+
 // Deepest bracket nesting of a JSON text, counted without parsing (strings skipped), so hostile
 // input can be refused before any parser recurses into it.
 size_t NestingDepth(std::string_view text);
