@@ -118,7 +118,7 @@ struct Started {
 
 Started Begin(Launcher& l, FakeEhr& ehr, std::string_view launch = "xyz") {
   auto start = l.Begin(kBase, launch, 1000);
-  EXPECT_TRUE(start) << (start ? "" : start.error().why);
+  EXPECT_TRUE(start) << (start ? "" : start.error().message);
   Started s{*start, Query(start->authorization_url)};
   ehr.challenge = s.query["code_challenge"];
   return s;
@@ -158,13 +158,13 @@ TEST(SmartLaunch, IssuerAllowList) {
                           "http://ehr.example.org/fhir", "https://ehr.example.org/fhir/../x"}) {
     auto r = l->Begin(iss, "xyz", 1000);
     ASSERT_FALSE(r) << iss;
-    EXPECT_EQ(r.error().kind, Failure::kIssuerNotAllowed) << iss;
+    EXPECT_EQ(r.error().code, failure::kIssuerNotAllowed) << iss;
   }
   EXPECT_TRUE(ehr.calls.empty());  // nothing fetched for an unconfigured issuer
   EXPECT_TRUE(l->Begin(std::string(kBase) + "/", "xyz", 1000));  // a trailing slash is the same base
   auto empty = l->Begin("", "xyz", 1000);
   ASSERT_FALSE(empty);
-  EXPECT_EQ(empty.error().kind, Failure::kBadRequest);
+  EXPECT_EQ(empty.error().code, failure::kBadRequest);
 }
 
 TEST(SmartLaunch, RefusesAnEhrWithoutS256) {
@@ -173,15 +173,15 @@ TEST(SmartLaunch, RefusesAnEhrWithoutS256) {
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   auto r = l->Begin(kBase, "xyz", 1000);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kPkceUnsupported);
+  EXPECT_EQ(r.error().code, failure::kPkceUnsupported);
   ehr.config.erase("code_challenge_methods_supported");
   r = l->Begin(kBase, "xyz", 1000);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kPkceUnsupported);
+  EXPECT_EQ(r.error().code, failure::kPkceUnsupported);
   ehr.config = Json{{"token_endpoint", "http://ehr.example.org/token"}};
   r = l->Begin(kBase, "xyz", 1000);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kDiscovery);
+  EXPECT_EQ(r.error().code, failure::kDiscovery);
 }
 
 TEST(SmartLaunch, FinishReadsThePatientAndKeepsTheTokenInside) {
@@ -189,7 +189,7 @@ TEST(SmartLaunch, FinishReadsThePatientAndKeepsTheTokenInside) {
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   auto s = Begin(*l, ehr);
   auto data = l->Finish("the-code", s.query["state"], s.start.browser_binding, 1001);
-  ASSERT_TRUE(data) << data.error().why;
+  ASSERT_TRUE(data) << data.error().message;
   EXPECT_EQ(data->patient_id, "p1");
   EXPECT_EQ(data->who.subject, "Practitioner/dr-a");
   EXPECT_EQ(data->fhir_base, kBase);
@@ -215,28 +215,28 @@ TEST(SmartLaunch, StateIsSingleUseAndBoundToTheBrowser) {
   auto s = Begin(*l, ehr);
   auto wrong = l->Finish("c", "not-the-state", s.start.browser_binding, 1001);
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().kind, Failure::kBadState);
+  EXPECT_EQ(wrong.error().code, failure::kBadState);
   // Another browser (no or another binding) cannot complete the launch; the state is spent.
   auto other = l->Finish("c", s.query["state"], "another-binding", 1001);
   ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().kind, Failure::kBadState);
+  EXPECT_EQ(other.error().code, failure::kBadState);
   auto again = l->Finish("c", s.query["state"], s.start.browser_binding, 1001);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().kind, Failure::kBadState);
+  EXPECT_EQ(again.error().code, failure::kBadState);
   // Replay after success.
   auto t = Begin(*l, ehr);
   ASSERT_TRUE(l->Finish("c", t.query["state"], t.start.browser_binding, 1001));
   auto replay = l->Finish("c", t.query["state"], t.start.browser_binding, 1001);
   ASSERT_FALSE(replay);
-  EXPECT_EQ(replay.error().kind, Failure::kBadState);
+  EXPECT_EQ(replay.error().code, failure::kBadState);
   // Expired after 10 minutes.
   auto u = Begin(*l, ehr);
   auto late = l->Finish("c", u.query["state"], u.start.browser_binding, 1000 + 601);
   ASSERT_FALSE(late);
-  EXPECT_EQ(late.error().kind, Failure::kBadState);
+  EXPECT_EQ(late.error().code, failure::kBadState);
   auto missing = l->Finish("", u.query["state"], u.start.browser_binding, 1001);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().kind, Failure::kBadRequest);
+  EXPECT_EQ(missing.error().code, failure::kBadRequest);
 }
 
 TEST(SmartLaunch, VerifierMismatchIsRefusedByTheTokenEndpoint) {
@@ -247,32 +247,32 @@ TEST(SmartLaunch, VerifierMismatchIsRefusedByTheTokenEndpoint) {
   ehr.challenge = a.query["code_challenge"];
   auto r = l->Finish("code-for-a", b.query["state"], b.start.browser_binding, 1001);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kTokenEndpoint);
-  EXPECT_NE(r.error().why.find("invalid_grant"), std::string::npos);
-  EXPECT_EQ(r.error().why.find("code-for-a"), std::string::npos);  // no code in the log text
+  EXPECT_EQ(r.error().code, failure::kTokenEndpoint);
+  EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("code-for-a"), std::string::npos);  // no code in the log text
 }
 
 TEST(SmartLaunch, TokenAnswerNeedsPatientAndIdentity) {
   struct Case {
     const char* name;
     std::function<void(Json&)> change;
-    Failure kind;
+    std::string_view kind;
   };
   const std::vector<Case> cases = {
-      {"no patient", [](Json& t) { t.erase("patient"); }, Failure::kNoPatient},
-      {"bad patient id", [](Json& t) { t["patient"] = "p1/../x"; }, Failure::kNoPatient},
-      {"no id_token", [](Json& t) { t.erase("id_token"); }, Failure::kIdentity},
+      {"no patient", [](Json& t) { t.erase("patient"); }, failure::kNoPatient},
+      {"bad patient id", [](Json& t) { t["patient"] = "p1/../x"; }, failure::kNoPatient},
+      {"no id_token", [](Json& t) { t.erase("id_token"); }, failure::kIdentity},
       {"id_token for another client",
        [](Json& t) { t["id_token"] = IdToken(Json{{"iss", "https://ehr.example.org/auth"}, {"aud", "other"}, {"exp", 4000000000}, {"sub", "s"}}); },
-       Failure::kIdentity},
+       failure::kIdentity},
       {"id_token from another issuer",
        [](Json& t) { t["id_token"] = IdToken(Json{{"iss", "https://evil.example"}, {"aud", "zebra"}, {"exp", 4000000000}, {"sub", "s"}}); },
-       Failure::kIdentity},
+       failure::kIdentity},
       {"expired id_token",
        [](Json& t) { t["id_token"] = IdToken(Json{{"iss", "https://ehr.example.org/auth"}, {"aud", "zebra"}, {"exp", 10}, {"sub", "s"}}); },
-       Failure::kIdentity},
-      {"no access token", [](Json& t) { t.erase("access_token"); }, Failure::kTokenEndpoint},
-      {"not bearer", [](Json& t) { t["token_type"] = "MAC"; }, Failure::kTokenEndpoint},
+       failure::kIdentity},
+      {"no access token", [](Json& t) { t.erase("access_token"); }, failure::kTokenEndpoint},
+      {"not bearer", [](Json& t) { t["token_type"] = "MAC"; }, failure::kTokenEndpoint},
   };
   for (const auto& c : cases) {
     FakeEhr ehr;
@@ -281,7 +281,7 @@ TEST(SmartLaunch, TokenAnswerNeedsPatientAndIdentity) {
     auto s = Begin(*l, ehr);
     auto r = l->Finish("c", s.query["state"], s.start.browser_binding, 1001);
     ASSERT_FALSE(r) << c.name;
-    EXPECT_EQ(r.error().kind, c.kind) << c.name << ": " << r.error().why;
+    EXPECT_EQ(r.error().code, c.kind) << c.name << ": " << r.error().message;
   }
 }
 
@@ -316,7 +316,7 @@ TEST(SmartLaunch, PagingLinksStayOnTheFhirServer) {
       EXPECT_EQ(text.find("Practitioner/x"), std::string::npos);
       EXPECT_NE(text.find(R"("id":"o2")"), std::string::npos);
     } else {
-      EXPECT_EQ(r.error().kind, Failure::kFhir);
+      EXPECT_EQ(r.error().code, failure::kFhir);
     }
   }
 }
