@@ -115,20 +115,32 @@ struct Response {
   }
 };
 
-// What handlers need from the server's configuration (filled from server::ServerOptions).
+// What handlers need from the server's configuration (server::ServerOptions extends it).
 struct Config {
-  bool demo = false;
-  bool insecure_dev = false;
-  std::string service_url;  // CDS Hooks JWT audience base
+  bool demo = false;          // demo cases and users, stateless routes open without sign-in
+  bool insecure_dev = false;  // no JWT verification for CDS Hooks, stateless routes open; loud warning
+  std::string service_url;    // JWT `aud` (CDS Hooks); empty: http://HOST:PORT
   int session_seconds = 12 * 3600;
+
+  // Sign-in throttling (in memory, per process): after this many failed sign-ins within the
+  // window, for one username or from one client address, sign-in is refused with 429 for the
+  // back-off, whether the password is right or not. A success forgets the username's failures.
   int login_max_failures = 5;
   int login_window_seconds = 15 * 60;
   int login_backoff_seconds = 15 * 60;
+
+  // Per-principal rate limits (in memory, per process), counted per signed-in user across their
+  // sessions and tokens: reads are GET/HEAD, writes every other method. Over the limit: 429 with
+  // Retry-After. 0 turns a limit off.
   int reads_per_minute = 600;
   int writes_per_minute = 120;
+
+  // API tokens: lifetime when POST /v1/tokens names none, and the most a request may ask for.
   int token_default_days = 90;
   int token_max_days = 365;
-  // {service_url}/smart/launch with --smart-config (CDS Hooks cards link there); empty: none.
+
+  // {service_url}/smart/launch with --smart-config (CDS Hooks cards link there); empty: none. Set
+  // by the server, not an option.
   std::string smart_launch_url;
 };
 
@@ -237,10 +249,13 @@ std::string JsonPath(const std::string& path);
 std::string Plural(std::size_t n, std::string_view word);
 // A small JSON request body parsed strictly (repeated keys and invalid UTF-8 are refused).
 std::optional<Json> ParseBody(const std::string& body);
+// JSON the server stored itself (a case, an evaluation's output, a decision, a meeting), read back
+// leniently: null when it does not parse.
+Json ParseStored(const std::string& text);
+// The first fields of a stored document's revision (a case's, a meeting's): id, revision,
+// created_at, created_by.
+Json RevisionHeader(const std::string& id, int revision, const std::string& created_at, const std::string& created_by);
 bool IsUnsafe(std::string_view method);
-// "2026-12-06T07:00:00.123Z" (now) and "2026-12-06T07:00:00Z".
-std::string NowRfc3339();
-std::string UnixToRfc3339(std::int64_t unix_seconds);
 // Appends an audit entry; false (logged) when it could not be written.
 bool Audit(const Services& services, const std::string& actor, const std::string& action, const std::string& case_id,
            const std::string& detail);

@@ -13,17 +13,8 @@
 namespace zebra::api {
 namespace {
 
-Json ParseStored(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? Json() : j;
-}
-
 Json CaseBody(const store::CaseRevision& rev) {
-  Json j = Json::object();
-  j["id"] = rev.case_id;
-  j["revision"] = rev.revision;
-  j["created_at"] = rev.created_at;
-  j["created_by"] = rev.created_by;
+  Json j = RevisionHeader(rev.case_id, rev.revision, rev.created_at, rev.created_by);
   j["case"] = ParseStored(rev.case_json);
   return j;
 }
@@ -71,6 +62,22 @@ Response WriteCase(const Request& req, Services& s, bool create) {
   out["evaluation"] = EvaluationBody(written->evaluation);
   if (create) res.SetHeader("Location", "/v1/cases/" + written->revision.case_id);
   return SendJson(res, create ? 201 : 200, out);
+}
+
+// A list belonging to a stored case (its revisions, evaluations, audit entries) as {key: [rows]}:
+// 404 for an unknown case, and audited (`action`, "N nouns") before it is shown.
+template <class ListFn, class RowFn>
+Response SendCaseList(const Request& req, Services& s, const std::string& key, const std::string& action,
+                      std::string_view noun, ListFn list, RowFn row) {
+  Response res;
+  const std::string id = req.PathParam("id");
+  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
+  auto listed = list(id);
+  if (!listed) return SendStoreFailure(res, req, s, listed.error());
+  Json rows = Json::array();
+  for (const auto& item : *listed) rows.push_back(row(item));
+  if (!AuditOrRefuse(res, req, s, action, id, Plural(listed->size(), noun))) return res;
+  return SendJson(res, 200, Json{{key, rows}});
 }
 
 // "1" to "999999999".
@@ -135,30 +142,17 @@ Response HandleGetCase(const Request& req, Services& s) {
 }
 
 Response HandleListRevisions(const Request& req, Services& s) {
-  Response res;
-  std::string id = req.PathParam("id");
-  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
-  auto list = s.store->ListRevisions(id);
-  if (!list) return SendStoreFailure(res, req, s, list.error());
-  Json revisions = Json::array();
-  for (const auto& r : *list)
-    revisions.push_back({{"revision", r.revision}, {"created_at", r.created_at}, {"created_by", r.created_by}});
-  if (!AuditOrRefuse(res, req, s, "case.revisions.read", id, Plural(list->size(), "revision"))) return res;
-  SendJson(res, 200, Json{{"revisions", revisions}});
-  return res;
+  return SendCaseList(
+      req, s, "revisions", "case.revisions.read", "revision", [&](const std::string& id) { return s.store->ListRevisions(id); },
+      [](const auto& r) {
+        return Json{{"revision", r.revision}, {"created_at", r.created_at}, {"created_by", r.created_by}};
+      });
 }
 
 Response HandleListEvaluations(const Request& req, Services& s) {
-  Response res;
-  std::string id = req.PathParam("id");
-  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
-  auto list = s.store->ListEvaluations(id);
-  if (!list) return SendStoreFailure(res, req, s, list.error());
-  Json evaluations = Json::array();
-  for (const auto& e : *list) evaluations.push_back(EvaluationBody(e));
-  if (!AuditOrRefuse(res, req, s, "evaluation.read", id, Plural(list->size(), "evaluation"))) return res;
-  SendJson(res, 200, Json{{"evaluations", evaluations}});
-  return res;
+  return SendCaseList(
+      req, s, "evaluations", "evaluation.read", "evaluation",
+      [&](const std::string& id) { return s.store->ListEvaluations(id); }, EvaluationBody);
 }
 
 Response HandleReevaluate(const Request& req, Services& s) {
@@ -215,17 +209,11 @@ Response HandleReplay(const Request& req, Services& s) {
 }
 
 Response HandleCaseAudit(const Request& req, Services& s) {
-  Response res;
-  std::string id = req.PathParam("id");
-  if (!LoadCase(res, req, s, id, std::nullopt)) return res;
-  auto list = s.store->ListAudit(id, 1000);
-  if (!list) return SendStoreFailure(res, req, s, list.error());
-  Json entries = Json::array();
-  for (const auto& a : *list)
-    entries.push_back({{"seq", a.seq}, {"at", a.at}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}});
-  if (!AuditOrRefuse(res, req, s, "audit.read", id, Plural(list->size(), "entry"))) return res;
-  SendJson(res, 200, Json{{"entries", entries}});
-  return res;
+  return SendCaseList(
+      req, s, "entries", "audit.read", "entry", [&](const std::string& id) { return s.store->ListAudit(id, 1000); },
+      [](const auto& a) {
+        return Json{{"seq", a.seq}, {"at", a.at}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}};
+      });
 }
 
 }  // namespace zebra::api

@@ -21,11 +21,13 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 #include "json/json_writer.h"
 #include "api/handlers.h"
+#include "smart/smart.h"  // LocaliseReferences
 
 namespace zebra::api {
 namespace {
@@ -150,16 +152,6 @@ std::string NewUuid() {
   std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
   return out;
-}
-
-// "2026-12-06T04:10:00Z"
-std::string Rfc3339(std::int64_t unix) {
-  std::time_t t = static_cast<std::time_t>(unix);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Response JsonResult(int status, const Json& body) {
@@ -321,43 +313,18 @@ void Collect(const Json& value, Json& entries, std::set<std::string>& seen, std:
   types.insert(type);
 }
 
-// References the mapper cannot resolve (a Patient not prefetched, absolute URLs of the EHR)
-// become local "Type/id" references or are dropped, so that partial data still maps.
-void NormaliseReferences(Json& node, const std::set<std::string>& known) {
-  if (node.is_object()) {
-    for (auto it = node.begin(); it != node.end();) {
-      if (it.key() == "reference") {
-        bool keep = false;
-        if (it->is_string()) {
-          std::string ref = it->get<std::string>();
-          if (!ref.empty() && ref[0] == '#') {
-            keep = true;
-          } else {
-            auto q = ref.find_first_of("?");
-            if (q != std::string::npos) ref.resize(q);
-            auto slash = ref.rfind('/');
-            if (slash != std::string::npos && slash > 0) {
-              auto prev = ref.rfind('/', slash - 1);
-              std::string local = ref.substr(prev == std::string::npos ? 0 : prev + 1);
-              if (known.count(local)) {
-                *it = local;
-                keep = true;
-              }
-            }
-          }
-        }
-        if (!keep) {
-          it = node.erase(it);
-          continue;
-        }
-      } else {
-        NormaliseReferences(*it, known);
-      }
-      ++it;
-    }
-  } else if (node.is_array()) {
-    for (auto& x : node) NormaliseReferences(x, known);
-  }
+// A reference's last "Type/id" (absolute URLs of the EHR, queries dropped) when that resource
+// was prefetched; else nullopt (a Patient not prefetched, say), and smart::LocaliseReferences
+// drops it.
+std::optional<std::string> PrefetchedReference(std::string ref, const std::set<std::string>& known) {
+  auto q = ref.find_first_of("?");
+  if (q != std::string::npos) ref.resize(q);
+  auto slash = ref.rfind('/');
+  if (slash == std::string::npos || slash == 0) return std::nullopt;
+  auto prev = ref.rfind('/', slash - 1);
+  std::string local = ref.substr(prev == std::string::npos ? 0 : prev + 1);
+  if (!known.count(local)) return std::nullopt;
+  return local;
 }
 
 std::optional<std::string> ResolveLink(const std::string& base, const std::string& next) {
@@ -458,7 +425,7 @@ tl::expected<Data, Response> GatherData(const CdsContext& ctx, const RequestInfo
     const Json& r = e["resource"];
     if (r.contains("id") && r["id"].is_string()) known.insert(r["resourceType"].get<std::string>() + "/" + r["id"].get<std::string>());
   }
-  NormaliseReferences(entries, known);
+  smart::LocaliseReferences(entries, [&](const std::string& ref) { return PrefetchedReference(ref, known); });
   d.bundle = Json::object();
   d.bundle["resourceType"] = "Bundle";
   d.bundle["id"] = "cds-request";  // the case id; never the patient's id
@@ -955,7 +922,7 @@ tl::expected<Evaluated, Response> EvaluateRequest(const CdsContext& ctx, const R
   if (!data) return tl::unexpected(data.error());
   // The bundle is read as of the moment of the call, through the same front door as every other
   // evaluation: the engine takes as_of from the bundle's timestamp.
-  data->bundle["timestamp"] = Rfc3339(ctx.now_unix);
+  data->bundle["timestamp"] = common::UnixToRfc3339(ctx.now_unix);
   std::string text;
   json::AppendJson(text, data->bundle);
   auto evaluated = engine::Evaluate(*ctx.kb, engine::CaseInput{text, engine::InputKind::kFhirBundle, {}});

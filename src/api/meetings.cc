@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "api/api.h"  // ParseBody, ParseStored
 #include "common/text.h"
-#include "json/json_parse.h"
 
 namespace zebra::api::board {
 namespace {
@@ -67,18 +67,6 @@ Reply Invalid(std::string_view type, std::string_view title, const Json& errors)
 
 Reply MeetingNotFound(const std::string& id) {
   return Problem(404, "not-found", "Not found", "no meeting with id " + id);
-}
-
-Json Parsed(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? Json() : j;
-}
-
-// Request bodies: strict (repeated keys and invalid UTF-8 refused), at most 1 MiB, 16 levels.
-std::optional<Json> ParseBody(const std::string& body) {
-  auto j = json::ParseStrict(body, json::ParseLimits{1024 * 1024, 16});
-  if (!j) return std::nullopt;
-  return std::move(*j);
 }
 
 struct Errors {
@@ -189,7 +177,7 @@ tl::expected<CaseFacts, std::string> LoadFacts(const Context& ctx, const store::
   f.listed = listed;
   auto rev = s.GetCase(listed.case_id, std::nullopt);
   if (!rev) return tl::unexpected(rev.error());
-  if (*rev) f.case_doc = Parsed((*rev)->case_json);
+  if (*rev) f.case_doc = ParseStored((*rev)->case_json);
   if (listed.last_evaluation_id) {
     const std::int64_t id = *listed.last_evaluation_id;
     std::optional<Json> facts = ctx.cache ? ctx.cache->Get(id) : std::nullopt;
@@ -197,7 +185,7 @@ tl::expected<CaseFacts, std::string> LoadFacts(const Context& ctx, const store::
       auto e = s.GetEvaluation(id);
       if (!e) return tl::unexpected(e.error());
       if (*e) {
-        facts = SummaryFacts(Parsed((*e)->output_json), (*e)->case_revision);
+        facts = SummaryFacts(ParseStored((*e)->output_json), (*e)->case_revision);
         if (ctx.cache) ctx.cache->Put(id, *facts);
       }
     }
@@ -220,7 +208,7 @@ tl::expected<Json, std::string> LatestRecommendation(store::Store& s, const std:
   auto list = s.ListEvaluations(case_id);
   if (!list) return tl::unexpected(list.error());
   if (list->empty()) return Json();
-  return Parsed(list->back().output_json);
+  return ParseStored(list->back().output_json);
 }
 
 std::set<std::string> RecommendedOptions(const Json& recommendation) {
@@ -256,7 +244,7 @@ std::map<std::int64_t, std::int64_t> AmendedBy(const std::vector<store::Decision
 }
 
 Json DecisionRecord(const store::Decision& d, const std::map<std::int64_t, std::int64_t>& amended_by) {
-  Json decision = Parsed(d.decision_json);
+  Json decision = ParseStored(d.decision_json);
   Json j = Json::object();
   j["id"] = d.id;
   j["case_revision"] = d.case_revision;
@@ -276,7 +264,7 @@ Json DecisionRecord(const store::Decision& d, const std::map<std::int64_t, std::
 
 // The enriched meeting (Meeting in the OpenAPI). Error: the store failed.
 tl::expected<Json, std::string> MeetingBody(const Context& ctx, const store::MeetingRevision& m) {
-  Json doc = Parsed(m.meeting_json);
+  Json doc = ParseStored(m.meeting_json);
   auto listed = ctx.store.ListCases();
   if (!listed) return tl::unexpected(listed.error());
   std::map<std::string, store::CaseSummary> by_id;
@@ -286,11 +274,7 @@ tl::expected<Json, std::string> MeetingBody(const Context& ctx, const store::Mee
   std::map<std::string, std::vector<store::Decision>> by_case;
   for (auto& d : *decided) by_case[d.case_id].push_back(std::move(d));
 
-  Json out = Json::object();
-  out["id"] = m.meeting_id;
-  out["revision"] = m.revision;
-  out["created_at"] = m.created_at;
-  out["created_by"] = m.created_by;
+  Json out = RevisionHeader(m.meeting_id, m.revision, m.created_at, m.created_by);
   out["date"] = m.date;
   out["time"] = m.time.empty() ? Json() : Json(m.time);
   out["board"] = m.board;
@@ -480,7 +464,7 @@ Json DecisionStatus(const std::vector<store::Decision>& decisions) {
     out["amended"] = false;
     return out;
   }
-  const Json decision = Parsed(effective->decision_json);
+  const Json decision = ParseStored(effective->decision_json);
   const bool deferred = StringAt(decision, "outcome") == "defer_workup";
   const std::string option = StringAt(decision, "option_id");
   out["status"] = deferred ? "deferred" : "decided";
@@ -619,7 +603,7 @@ Reply ListMeetings(const Context& ctx) {
     if (!decided) return StoreFailed(decided.error());
     std::map<std::string, std::vector<store::Decision>> by_case;
     for (auto& d : *decided) by_case[d.case_id].push_back(std::move(d));
-    const Json doc = Parsed(m.meeting_json);
+    const Json doc = ParseStored(m.meeting_json);
     const Json agenda = doc.value("agenda", Json::array());
     int decided_count = 0;
     for (const auto& item : agenda)
@@ -766,7 +750,7 @@ Reply Minutes(const Context& ctx, const std::string& id) {
     if (!d) {
       h += "<dt>Outcome</dt><dd class=\"outcome\">No decision recorded in this meeting.</dd>\n";
     } else {
-      const Json decision = Parsed(d->decision_json);
+      const Json decision = ParseStored(d->decision_json);
       if (StringAt(decision, "outcome") == "defer_workup") {
         h += "<dt>Outcome</dt><dd class=\"outcome\">Deferred for work-up</dd>\n";
         std::string requested;
@@ -894,7 +878,7 @@ Reply RecordDecision(const Context& ctx, const std::string& case_id, const std::
     if (!*meeting) {
       errors.Add("$.meeting_id", "is not the id of a meeting");
     } else {
-      const Json doc = Parsed((*meeting)->meeting_json);
+      const Json doc = ParseStored((*meeting)->meeting_json);
       standing = doc.value("attendees", Json::array());
       const Json agenda = doc.value("agenda", Json::array());
       const bool listed = std::any_of(agenda.begin(), agenda.end(),

@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "api/login_throttle.h"
 #include "auth/auth.h"
+#include "common/clock.h"
 
 namespace zebra::api {
 namespace {
@@ -22,8 +23,8 @@ Json TokenBody(const store::ApiToken& t) {
   j["name"] = t.name;
   j["scope"] = store::TokenScopeName(t.scope);
   j["created_at"] = t.created_at;
-  j["expires_at"] = UnixToRfc3339(t.expires_unix);
-  j["last_used_at"] = t.last_used_unix > 0 ? Json(UnixToRfc3339(t.last_used_unix)) : Json();
+  j["expires_at"] = common::UnixToRfc3339(t.expires_unix);
+  j["last_used_at"] = t.last_used_unix > 0 ? Json(common::UnixToRfc3339(t.last_used_unix)) : Json();
   return j;
 }
 
@@ -246,6 +247,33 @@ Response HandleRevokeToken(const Request& req, Services& s) {
 
 // ---- OpenID Connect sign-in ---------------------------------------------------------------------
 
+namespace {
+
+Response SendOidcNotConfigured(Response& res) {
+  return SendProblem(res, 404, "oidc-not-configured", "Single sign-on is not configured",
+                     "this server was started without --oidc-config");
+}
+
+// How a failed sign-in is answered, by the error's code (auth::oidc_failure).
+struct OidcRefusal {
+  std::string_view code;
+  int status;
+  std::string_view type, title, detail;
+};
+constexpr OidcRefusal kOidcRefusals[] = {
+    {auth::oidc_failure::kBadRequest, 400, "oidc-invalid-callback", "Invalid sign-in callback",
+     "the callback needs code and state"},
+    {auth::oidc_failure::kBadState, 400, "oidc-invalid-state", "Sign-in state invalid",
+     "this sign-in link is unknown, used, expired or was started in another browser; start again"},
+    {auth::oidc_failure::kTokenEndpoint, 401, "oidc-code-refused", "Sign-in code refused",
+     "the identity provider did not accept the sign-in code; start again"},
+    {auth::oidc_failure::kIdToken, 401, "oidc-id-token-refused", "Identity token refused",
+     "the identity provider's answer did not verify"},
+    {auth::oidc_failure::kUnavailable, 503, "oidc-busy", "Too many sign-ins in flight", "try again in a minute"},
+};
+
+}  // namespace
+
 // Tells the web app whether to offer "Sign in with ...".
 Response HandleOidcConfigPublic(const Request& /*req*/, Services& s) {
   Response res;
@@ -262,11 +290,7 @@ Response HandleOidcConfigPublic(const Request& /*req*/, Services& s) {
 
 Response HandleOidcLogin(const Request& req, Services& s) {
   Response res;
-  if (!s.oidc) {
-    SendProblem(res, 404, "oidc-not-configured", "Single sign-on is not configured",
-                "this server was started without --oidc-config");
-    return res;
-  }
+  if (!s.oidc) return SendOidcNotConfigured(res);
   auto login = s.oidc->Begin(s.Now());
   if (!login) {
     res.SetHeader("Retry-After", "60");
@@ -283,11 +307,7 @@ Response HandleOidcLogin(const Request& req, Services& s) {
 
 Response HandleOidcCallback(const Request& req, Services& s) {
   Response res;
-  if (!s.oidc) {
-    SendProblem(res, 404, "oidc-not-configured", "Single sign-on is not configured",
-                "this server was started without --oidc-config");
-    return res;
-  }
+  if (!s.oidc) return SendOidcNotConfigured(res);
   // The binding cookie is used once, whatever the outcome.
   res.SetHeader("Set-Cookie", fmt::format("{}=; HttpOnly; SameSite=Lax; Path=/v1/oidc; Max-Age=0", kOidcCookie));
   // Refusals are audited (never with the code, a token or the state) and logged.
@@ -308,23 +328,8 @@ Response HandleOidcCallback(const Request& req, Services& s) {
   const std::string binding = req.Cookie(kOidcCookie).value_or("");
   auto identity = s.oidc->Finish(req.Query("code"), req.Query("state"), binding, s.Now());
   if (!identity) {
-    switch (identity.error().kind) {
-      case auth::OidcFailure::kBadRequest:
-        return refuse(400, "oidc-invalid-callback", "Invalid sign-in callback", "oidc", identity.error().why,
-                      "the callback needs code and state");
-      case auth::OidcFailure::kBadState:
-        return refuse(400, "oidc-invalid-state", "Sign-in state invalid", "oidc", identity.error().why,
-                      "this sign-in link is unknown, used, expired or was started in another browser; start again");
-      case auth::OidcFailure::kTokenEndpoint:
-        return refuse(401, "oidc-code-refused", "Sign-in code refused", "oidc", identity.error().why,
-                      "the identity provider did not accept the sign-in code; start again");
-      case auth::OidcFailure::kIdToken:
-        return refuse(401, "oidc-id-token-refused", "Identity token refused", "oidc", identity.error().why,
-                      "the identity provider's answer did not verify");
-      case auth::OidcFailure::kUnavailable:
-        return refuse(503, "oidc-busy", "Too many sign-ins in flight", "oidc", identity.error().why,
-                      "try again in a minute");
-    }
+    for (const auto& r : kOidcRefusals)
+      if (identity.error().code == r.code) return refuse(r.status, r.type, r.title, "oidc", identity.error().message, r.detail);
     return res;
   }
   const std::string& username = identity->username;

@@ -7,15 +7,11 @@
 
 #include "api/handlers.h"
 #include "api/metrics.h"
+#include "common/clock.h"
 #include "smart/smart.h"
 
 namespace zebra::api {
 namespace {
-
-Json ParseStored(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? Json() : j;
-}
 
 smart::Services SmartServices(Services& s, smart::Launcher* launcher) {
   smart::Services out;
@@ -93,7 +89,7 @@ Response HandleCaseFhir(const Request& req, Services& s, smart::Launcher* launch
     const Json src = ParseStored(**source);
     if (src.is_object() && src.contains("patient") && src["patient"].is_string()) in.patient_reference = src["patient"];
   }
-  in.now_rfc3339 = UnixToRfc3339(s.Now());
+  in.now_rfc3339 = common::UnixToRfc3339(s.Now());
   if (!AuditOrRefuse(res, req, s, "case.fhir_export", id,
                      fmt::format("revision {}, {}", rev->revision,
                                  decisions->empty() ? "no decision" : "decision " + std::to_string(decisions->back().id))))

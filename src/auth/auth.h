@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
+
 namespace zebra::auth {
 
 // One trusted issuer: its `iss` value and where its JSON Web Key Set lives (file path or URL).
@@ -85,6 +87,9 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b);
 std::string PkceS256Challenge(std::string_view verifier);
 // RFC 3986 percent-encoding of everything but the unreserved characters (query values, forms).
 std::string PercentEncode(std::string_view text);
+// The `error` of an OAuth 2.0 error answer (RFC 6749 5.2) when it is a plain code (a-z and '_', at
+// most 64 characters: safe to log), else empty. For the OIDC and SMART token endpoints.
+std::string OAuthErrorCode(std::string_view body);
 
 // Base64url (RFC 4648 §5) without padding. Decoding is strict: no '=', no characters outside the
 // alphabet, no length of 1 mod 4 and no non-zero unused trailing bits (one encoding per value).
@@ -138,17 +143,17 @@ struct OidcIdentity {
   std::string role;      // the mapped role name; empty when no claim value is in role_map
 };
 
-enum class OidcFailure {
-  kBadRequest,   // callback without code/state, or the provider reported an error
-  kBadState,     // unknown, used, expired state, or not this browser's
-  kTokenEndpoint,  // the code exchange failed (wrong/replayed code, PKCE verifier refused, ...)
-  kIdToken,      // the ID token does not verify (signature, iss, aud, exp/iat, nonce, claims)
-  kUnavailable,  // too many sign-ins in flight
-};
-struct OidcError {
-  OidcFailure kind;
-  std::string why;  // for the audit log and the server log: never holds a token, code or secret
-};
+// Why a sign-in failed: a common::Error whose `code` is one of these and whose `message` is for
+// the audit log and the server log only (it never holds a token, code or secret).
+namespace oidc_failure {
+inline constexpr std::string_view kBadRequest = "oidc-bad-request";  // callback without code/state
+inline constexpr std::string_view kBadState = "oidc-bad-state";  // unknown, used, expired, or not this browser's
+// The code exchange failed (wrong/replayed code, PKCE verifier refused, ...).
+inline constexpr std::string_view kTokenEndpoint = "oidc-token-endpoint";
+// The ID token does not verify (signature, iss, aud, exp/iat, nonce, claims).
+inline constexpr std::string_view kIdToken = "oidc-id-token";
+inline constexpr std::string_view kUnavailable = "oidc-unavailable";  // too many sign-ins in flight
+}  // namespace oidc_failure
 
 struct OidcLogin {
   std::string authorization_url;  // where to send the browser
@@ -161,8 +166,8 @@ class OidcClient {
  public:
   virtual ~OidcClient() = default;
   virtual const OidcConfig& Config() const = 0;
-  virtual tl::expected<OidcLogin, OidcError> Begin(std::int64_t now_unix) = 0;
-  virtual tl::expected<OidcIdentity, OidcError> Finish(std::string_view code, std::string_view state,
+  virtual tl::expected<OidcLogin, common::Error> Begin(std::int64_t now_unix) = 0;
+  virtual tl::expected<OidcIdentity, common::Error> Finish(std::string_view code, std::string_view state,
                                                        std::string_view browser_binding, std::int64_t now_unix) = 0;
 };
 

@@ -71,17 +71,7 @@ std::optional<std::int64_t> Seconds(const json& doc, const char* name) {
   return static_cast<std::int64_t>(d);
 }
 
-// An OAuth error code from the token endpoint, if it is a plain one (safe to log).
-std::string OAuthErrorCode(std::string_view body) {
-  const auto doc = internal::ParseStrictJson(body, 8);
-  if (!doc || !doc->is_object()) return "";
-  const auto code = StringField(*doc, "error");
-  if (!code || code->size() > 64 ||
-      !std::all_of(code->begin(), code->end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
-    return "";
-  }
-  return *code;
-}
+common::Error Failed(std::string_view kind, std::string why) { return {std::string(kind), "", std::move(why)}; }
 
 struct Pending {
   std::string nonce, verifier, binding_hash;
@@ -101,7 +91,7 @@ class Client final : public OidcClient {
 
   const OidcConfig& Config() const override { return config_; }
 
-  tl::expected<OidcLogin, OidcError> Begin(std::int64_t now) override {
+  tl::expected<OidcLogin, common::Error> Begin(std::int64_t now) override {
     Pending pending;
     const std::string state = RandomToken(32);
     pending.nonce = RandomToken(32);
@@ -124,7 +114,7 @@ class Client final : public OidcClient {
         it = it->second.expires <= now ? pending_.erase(it) : std::next(it);
       }
       if (pending_.size() >= kMaxPending) {
-        return tl::unexpected(OidcError{OidcFailure::kUnavailable, "too many sign-ins in flight"});
+        return tl::unexpected(Failed(oidc_failure::kUnavailable, "too many sign-ins in flight"));
       }
       pending_.emplace(state, std::move(pending));
     }
@@ -132,21 +122,21 @@ class Client final : public OidcClient {
     return login;
   }
 
-  tl::expected<OidcIdentity, OidcError> Finish(std::string_view code, std::string_view state,
+  tl::expected<OidcIdentity, common::Error> Finish(std::string_view code, std::string_view state,
                                                std::string_view browser_binding, std::int64_t now) override {
-    const auto fail = [](OidcFailure kind, std::string why) { return tl::unexpected(OidcError{kind, std::move(why)}); };
-    if (code.empty() || state.empty()) return fail(OidcFailure::kBadRequest, "callback without code or state");
+    const auto fail = [](std::string_view kind, std::string why) { return tl::unexpected(Failed(kind, std::move(why))); };
+    if (code.empty() || state.empty()) return fail(oidc_failure::kBadRequest, "callback without code or state");
     Pending pending;
     {
       std::lock_guard lock(mu_);
       const auto it = pending_.find(std::string(state));
-      if (it == pending_.end()) return fail(OidcFailure::kBadState, "state unknown or already used");
+      if (it == pending_.end()) return fail(oidc_failure::kBadState, "state unknown or already used");
       pending = std::move(it->second);
       pending_.erase(it);  // single use, whatever happens next
     }
-    if (pending.expires <= now) return fail(OidcFailure::kBadState, "state expired");
+    if (pending.expires <= now) return fail(oidc_failure::kBadState, "state expired");
     if (browser_binding.empty() || !ConstantTimeEqual(Sha256Hex(browser_binding), pending.binding_hash)) {
-      return fail(OidcFailure::kBadState, "state was issued to another browser (binding cookie missing or wrong)");
+      return fail(oidc_failure::kBadState, "state was issued to another browser (binding cookie missing or wrong)");
     }
 
     // Code exchange (RFC 6749 4.1.3 with the PKCE verifier).
@@ -164,19 +154,19 @@ class Client final : public OidcClient {
           "Basic " + Base64(PercentEncode(config_.client_id) + ":" + PercentEncode(config_.client_secret));
     }
     const auto answer = internal::Fetch(call);
-    if (!answer) return fail(OidcFailure::kTokenEndpoint, "token endpoint: " + answer.error());
+    if (!answer) return fail(oidc_failure::kTokenEndpoint, "token endpoint: " + answer.error());
     if (answer->status != 200) {
       const std::string error = OAuthErrorCode(answer->body);
-      return fail(OidcFailure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
+      return fail(oidc_failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
                                                    (error.empty() ? "" : " (" + error + ")"));
     }
     const auto doc = internal::ParseStrictJson(answer->body, 16);
-    if (!doc || !doc->is_object()) return fail(OidcFailure::kTokenEndpoint, "token response is not a JSON object");
+    if (!doc || !doc->is_object()) return fail(oidc_failure::kTokenEndpoint, "token response is not a JSON object");
     const auto id_token = StringField(*doc, "id_token");
-    if (!id_token) return fail(OidcFailure::kTokenEndpoint, "token response has no id_token");
+    if (!id_token) return fail(oidc_failure::kTokenEndpoint, "token response has no id_token");
 
     auto claims = VerifyIdToken(*id_token, pending.nonce, now);
-    if (!claims) return fail(OidcFailure::kIdToken, "ID token refused: " + claims.error());
+    if (!claims) return fail(oidc_failure::kIdToken, "ID token refused: " + claims.error());
     return std::move(*claims);
   }
 
@@ -271,6 +261,17 @@ class Client final : public OidcClient {
 };
 
 }  // namespace
+
+std::string OAuthErrorCode(std::string_view body) {
+  const auto doc = internal::ParseStrictJson(body, 8);
+  if (!doc || !doc->is_object()) return "";
+  const auto code = StringField(*doc, "error");
+  if (!code || code->size() > 64 ||
+      !std::all_of(code->begin(), code->end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+    return "";
+  }
+  return *code;
+}
 
 tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bool insecure_dev) {
   const auto text = internal::ReadSmallFile(path, kMaxConfigBytes);

@@ -17,13 +17,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
+
 namespace zebra::clinical {
 
-struct ValidationError {
-  std::string path;     // "tumor.ki67_percent", "history.prior_therapies[0].option"; "$" is the root
-  std::string message;  // "-3 is below 0"
+// A common::Error (path "tumor.ki67_percent", "history.prior_therapies[0].option", "$" for the
+// root; message "-3 is below 0") that also keeps what the validator knows apart: they stay
+// available to tests and tools, and the error goes on as a plain common::Error (the 400 answers
+// and the CLI show path and message, whose text already quotes the value).
+struct ValidationError : common::Error {
   std::string found;    // the offending value as compact JSON ("-3"), empty when absent
   std::string allowed;  // what the schema allows ("0 to 100", "one of: tip, body, base")
+
+  ValidationError(std::string where, std::string what, std::string found_value, std::string allowed_text)
+      : common::Error(std::move(where), std::move(what)),
+        found(std::move(found_value)),
+        allowed(std::move(allowed_text)) {}
 };
 
 // A schema prepared for validating many documents. Immutable after construction; Validate may be

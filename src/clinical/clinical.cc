@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "common/file.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 #include "clinical/case_validation.h"
@@ -18,13 +19,11 @@
 namespace zebra::clinical {
 namespace {
 
-tl::expected<Json, std::string> ReadJsonFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return tl::unexpected(p.string() + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Json j = Json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded()) return tl::unexpected(p.string() + ": not valid JSON");
+tl::expected<Json, common::Error> ReadJsonFile(const std::filesystem::path& p) {
+  const auto text = common::ReadFile(p);
+  if (!text) return tl::unexpected(common::Error(p.string(), "cannot read"));
+  Json j = Json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return tl::unexpected(common::Error(p.string(), "not valid JSON"));
   return j;
 }
 
@@ -39,7 +38,7 @@ constexpr size_t kMaxCaseDepth = 32;
 constexpr size_t kMaxCaseBytes = 1 << 20;
 
 // knowledge/patient/LANG.json: the patient texts of each language (optional directory).
-void LoadPatientTexts(const std::filesystem::path& dir, KnowledgeBase& kb, std::vector<std::string>& errors) {
+void LoadPatientTexts(const std::filesystem::path& dir, KnowledgeBase& kb, common::Errors& errors) {
   kb.patient_texts = Json::object();
   std::error_code ec;
   std::vector<std::filesystem::path> files;
@@ -61,28 +60,31 @@ std::filesystem::path DefaultKnowledgeDir() {
   return std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge";
 }
 
-tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> LoadKnowledgeBase(
-    const std::filesystem::path& dir) {
-  std::vector<std::string> errors;
+common::Result<std::shared_ptr<const KnowledgeBase>> LoadKnowledgeBase(const std::filesystem::path& dir) {
+  common::Errors errors;
   auto kb = std::make_shared<KnowledgeBase>();
   kb->dir = dir;
   auto manifest = ReadJsonFile(dir / "manifest.json");
-  if (!manifest) return tl::unexpected(std::vector<std::string>{manifest.error()});
+  if (!manifest) return tl::unexpected(common::Errors{manifest.error()});
   kb->manifest = *manifest;
   kb->version = Str(kb->manifest, "knowledge_version");
   kb->release_date = Str(kb->manifest, "release_date");
-  if (kb->version.empty()) errors.push_back("manifest.json: knowledge_version is missing");
+  if (kb->version.empty()) errors.push_back({"manifest.json", "knowledge_version is missing"});
   if (!kb->manifest.contains("models") || !kb->manifest["models"].is_array())
-    errors.push_back("manifest.json: models must be a list of DMN files");
+    errors.push_back({"manifest.json", "models must be a list of DMN files"});
   else
     for (const auto& m : kb->manifest["models"]) {
       if (!m.is_string()) {
-        errors.push_back("manifest.json: models entries must be file names");
+        errors.push_back({"manifest.json", "models entries must be file names"});
         continue;
       }
       auto model = dmn::LoadModel(dir / m.get<std::string>());
       if (!model) {
-        for (const auto& d : model.error()) errors.push_back(d.ToString());
+        for (const auto& d : model.error()) {
+          // Where: "file:line:col: element 'id' rule 3 column 2" (ModelDiagnostic::ToString without the message).
+          const std::string text = d.ToString();
+          errors.push_back({text.substr(0, text.size() - d.message.size() - 2), d.message});
+        }
         continue;
       }
       kb->models.push_back({m.get<std::string>(), *model});
@@ -128,7 +130,7 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
   std::shared_ptr<const internal::OutputPlan> temporary;
   std::vector<InputError> out;
   for (auto& e : internal::CaseSchema(PlanOf(kb, temporary)).Validate(case_json))
-    out.push_back({std::move(e.path), std::move(e.message)});
+    out.push_back(std::move(e));  // as a plain common::Error: the answers show path and message
   // A prior therapy names an option of the catalogue: a typo ("ssa.lanreotid") would otherwise
   // drop a line of therapy from every rule that reads the history.
   const Json* options = kb.catalogue.is_object() && kb.catalogue.contains("options") ? &kb.catalogue["options"] : nullptr;

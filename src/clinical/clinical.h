@@ -48,8 +48,8 @@ struct KnowledgeBase {
   std::shared_ptr<const internal::OutputPlan> output_plan;
 };
 
-tl::expected<std::shared_ptr<const KnowledgeBase>, std::vector<std::string>> LoadKnowledgeBase(
-    const std::filesystem::path& dir);
+// Errors: {path: the file (a DMN diagnostic's file:line:col and element), message}.
+common::Result<std::shared_ptr<const KnowledgeBase>> LoadKnowledgeBase(const std::filesystem::path& dir);
 
 // The knowledge directory to use when none is given: $ZEBRA_KNOWLEDGE, ./knowledge, or the
 // source tree's knowledge/.

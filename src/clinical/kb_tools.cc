@@ -189,7 +189,7 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir) {
   KbCheckResult res;
   auto kb = LoadKnowledgeBase(dir);
   if (!kb) {
-    res.errors = kb.error();
+    for (const auto& e : kb.error()) res.errors.push_back(common::ToString(e));
     return res;
   }
   const KnowledgeBase& k = **kb;

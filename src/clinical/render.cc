@@ -125,20 +125,37 @@ std::string LineText(const Json& o) {
   return line.empty() ? std::string() : line + " line";
 }
 
-void TextPlan(std::ostream& o, const Json& r) {
+// The ranked plan in one format: the text and HTML renderings walk the same parts and options.
+struct PlanMarkup {
+  const char* title;  // before the parts
+  void (*part)(std::ostream&, const char* heading);
+  void (*option)(std::ostream&, const Json& option);
+  const char* part_end;
+  const char* end;  // after the parts
+};
+
+void WritePlan(std::ostream& o, const Json& r, const PlanMarkup& m) {
   if (At(r, "options").empty()) return;
-  o << "RANKED PLAN\n";
+  o << m.title;
   for (const auto& part : Plan(r)) {
     if (part.options.empty()) continue;
-    o << "  " << part.heading << ":\n";
-    for (const Json* opt : part.options) {
-      o << "    " << S(*opt, "rank") << ". " << S(*opt, "title") << " [" << S(*opt, "id") << "]";
-      if (!LineText(*opt).empty()) o << " (" << LineText(*opt) << ")";
-      o << "\n";
-      if (!S(*opt, "rank_reason").empty()) o << "       " << S(*opt, "rank_reason") << "\n";
-    }
+    m.part(o, part.heading);
+    for (const Json* opt : part.options) m.option(o, *opt);
+    o << m.part_end;
   }
-  o << "\n";
+  o << m.end;
+}
+
+void TextPlan(std::ostream& o, const Json& r) {
+  WritePlan(o, r,
+            {"RANKED PLAN\n", [](std::ostream& out, const char* heading) { out << "  " << heading << ":\n"; },
+             [](std::ostream& out, const Json& opt) {
+               out << "    " << S(opt, "rank") << ". " << S(opt, "title") << " [" << S(opt, "id") << "]";
+               if (!LineText(opt).empty()) out << " (" << LineText(opt) << ")";
+               out << "\n";
+               if (!S(opt, "rank_reason").empty()) out << "       " << S(opt, "rank_reason") << "\n";
+             },
+             "", "\n"});
 }
 
 void TextWhatIf(std::ostream& o, const Json& r) {
@@ -150,19 +167,17 @@ void TextWhatIf(std::ostream& o, const Json& r) {
 }
 
 void HtmlPlan(std::ostream& o, const Json& r) {
-  if (At(r, "options").empty()) return;
-  o << "<h2>Ranked plan</h2>\n";
-  for (const auto& part : Plan(r)) {
-    if (part.options.empty()) continue;
-    o << "<h3>" << part.heading << "</h3><ol>\n";
-    for (const Json* opt : part.options) {
-      o << "<li value=\"" << Escape(S(*opt, "rank")) << "\"><strong>" << Escape(S(*opt, "title")) << "</strong>";
-      if (!LineText(*opt).empty()) o << " <span class=\"muted\">(" << Escape(LineText(*opt)) << ")</span>";
-      if (!S(*opt, "rank_reason").empty()) o << "<br>" << Escape(S(*opt, "rank_reason"));
-      o << "</li>\n";
-    }
-    o << "</ol>\n";
-  }
+  WritePlan(o, r,
+            {"<h2>Ranked plan</h2>\n",
+             [](std::ostream& out, const char* heading) { out << "<h3>" << heading << "</h3><ol>\n"; },
+             [](std::ostream& out, const Json& opt) {
+               out << "<li value=\"" << Escape(S(opt, "rank")) << "\"><strong>" << Escape(S(opt, "title"))
+                   << "</strong>";
+               if (!LineText(opt).empty()) out << " <span class=\"muted\">(" << Escape(LineText(opt)) << ")</span>";
+               if (!S(opt, "rank_reason").empty()) out << "<br>" << Escape(S(opt, "rank_reason"));
+               out << "</li>\n";
+             },
+             "</ol>\n", ""});
 }
 
 void HtmlWhatIf(std::ostream& o, const Json& r) {

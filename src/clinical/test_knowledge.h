@@ -16,7 +16,7 @@ inline const KnowledgeBase& SourceKnowledge() {
   static std::shared_ptr<const KnowledgeBase> kb = [] {
     auto r = LoadKnowledgeBase(std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge");
     if (!r) {
-      for (const auto& e : r.error()) ADD_FAILURE() << e;
+      for (const auto& e : r.error()) ADD_FAILURE() << common::ToString(e);
       return std::shared_ptr<const KnowledgeBase>();
     }
     return *r;

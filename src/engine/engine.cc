@@ -85,7 +85,7 @@ Result<std::shared_ptr<const Knowledge>> Knowledge::Load(const fs::path& dir) {
   auto loaded = clinical::LoadKnowledgeBase(dir);
   if (!loaded) {
     Errors errors;
-    for (const auto& e : loaded.error()) errors.push_back({"knowledge", "", e});
+    for (const auto& e : loaded.error()) errors.push_back({"knowledge", "", common::ToString(e)});
     return tl::unexpected(std::move(errors));
   }
   std::shared_ptr<Knowledge> k(new Knowledge());

@@ -15,6 +15,7 @@
 
 #include "api/metrics.h"
 #include "auth/auth.h"
+#include "common/clock.h"
 #include "server/deadline_server.h"  // the server side's one include of cpp-httplib
 
 namespace zebra::server {
@@ -276,7 +277,7 @@ void HttpTransport::Impl::Configure() {
     services.metrics->RecordRequest(req.method, route, res.status, seconds);
     if (options.log_json) {
       Json j = Json::object();
-      j["time"] = api::NowRfc3339();
+      j["time"] = common::NowRfc3339();
       j["level"] = res.status >= 500 ? "error" : "info";
       j["event"] = "request";
       j["method"] = req.method;
@@ -285,7 +286,7 @@ void HttpTransport::Impl::Configure() {
       j["duration_ms"] = std::round(seconds * 1e6) / 1e3;
       services.Log(api::Dump(j));
     } else {
-      services.Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", api::NowRfc3339(), req.method,
+      services.Log(fmt::format("{} http method={} route={} status={} duration_ms={:.3f}", common::NowRfc3339(), req.method,
                                route, res.status, seconds * 1000));
     }
     if (mark) *mark = {};

@@ -21,6 +21,8 @@
 #include "api/rate_limiter.h"
 #include "api/smart_routes.h"
 #include "auth/auth.h"
+#include "common/clock.h"
+#include "common/file.h"
 #include "engine/engine.h"
 #include "server/http_transport.h"
 #include "server/openapi_doc.h"
@@ -33,15 +35,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-
-bool ReadFile(const fs::path& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
 
 }  // namespace
 
@@ -70,7 +63,7 @@ struct Server::Impl {
     std::string out = line;
     if (options.log_json && (line.empty() || line.front() != '{')) {
       Json j = Json::object();
-      j["time"] = api::NowRfc3339();
+      j["time"] = common::NowRfc3339();
       j["level"] = line.find("WARNING") != std::string::npos || line.find("error") != std::string::npos ||
                            line.find("failed") != std::string::npos
                        ? "warning"
@@ -94,37 +87,12 @@ struct Server::Impl {
   }
 
   api::Config Config() const {
-    api::Config c;
-    c.demo = options.demo;
-    c.insecure_dev = options.insecure_dev;
-    c.service_url = options.service_url;
-    c.session_seconds = options.session_seconds;
-    c.login_max_failures = options.login_max_failures;
-    c.login_window_seconds = options.login_window_seconds;
-    c.login_backoff_seconds = options.login_backoff_seconds;
-    c.reads_per_minute = options.reads_per_minute;
-    c.writes_per_minute = options.writes_per_minute;
-    c.token_default_days = options.token_default_days;
-    c.token_max_days = options.token_max_days;
-    if (smart_launcher) c.smart_launch_url = options.service_url + "/smart/launch";
+    api::Config c = options;
+    c.smart_launch_url = smart_launcher ? options.service_url + "/smart/launch" : "";
     return c;
   }
 
-  TransportOptions Transport() const {
-    TransportOptions t;
-    t.threads = options.threads;
-    t.max_body_bytes = options.max_body_bytes;
-    t.read_timeout_seconds = options.read_timeout_seconds;
-    t.write_timeout_seconds = options.write_timeout_seconds;
-    t.keep_alive_seconds = options.keep_alive_seconds;
-    t.request_timeout_seconds = options.request_timeout_seconds;
-    t.keep_alive_max_requests = options.keep_alive_max_requests;
-    t.max_header_lines = options.max_header_lines;
-    t.max_header_bytes = options.max_header_bytes;
-    t.trusted_proxies = options.trusted_proxies;
-    t.log_json = options.log_json;
-    return t;
-  }
+  TransportOptions Transport() const { return static_cast<const TransportOptions&>(options); }
 
   tl::expected<void, std::string> StartOidc();
   tl::expected<void, std::string> Prepare();
@@ -160,8 +128,9 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   }
   kb = *loaded;
 
-  if (!ReadFile(options.openapi_file, services.openapi_text))
-    return tl::unexpected("cannot read the OpenAPI description " + options.openapi_file);
+  auto openapi = common::ReadFile(options.openapi_file);
+  if (!openapi) return tl::unexpected("cannot read the OpenAPI description " + options.openapi_file);
+  services.openapi_text = std::move(*openapi);
   // The case schema goes into components/schemas/Case here, so the two cannot drift apart.
   auto served = ServedOpenApi(services.openapi_text, *kb);
   if (!served) return tl::unexpected(options.openapi_file + " " + served.error());
@@ -177,9 +146,9 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
-    std::string text;
-    if (!ReadFile(file, text)) continue;
-    Json c = Json::parse(text, nullptr, false);
+    auto text = common::ReadFile(file);
+    if (!text) continue;
+    Json c = Json::parse(*text, nullptr, false);
     if (c.is_discarded()) continue;
     std::string stem = file.stem().string();
     std::string title = stem;
@@ -284,7 +253,7 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
       if (!written) return tl::unexpected("store: " + written.error());
     }
   }
-  if (auto seeded = api::board::SeedDemoMeeting(*store, api::NowRfc3339().substr(0, 10)); !seeded)
+  if (auto seeded = api::board::SeedDemoMeeting(*store, common::NowRfc3339().substr(0, 10)); !seeded)
     return tl::unexpected("store: " + seeded.error());
   const std::pair<const char*, store::Role> users[] = {{"clinician", store::Role::kClinician},
                                                        {"coordinator", store::Role::kCoordinator},

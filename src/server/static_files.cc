@@ -1,5 +1,7 @@
 #include "server/static_files.h"
 
+#include "common/file.h"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -62,15 +64,6 @@ std::optional<fs::path> StaticFileUnder(const fs::path& root, std::string_view r
 
 namespace {
 
-bool ReadFile(const fs::path& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 std::string MimeType(const fs::path& path) {
   static const std::map<std::string, std::string> kTypes = {
       {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
@@ -100,9 +93,8 @@ api::Response ServeWebFile(const fs::path& root, const api::Request& req) {
   if (!file) return api::Problem(404, "not-found", "Not found", "no such resource");
   api::Response res;
   if (!file->empty()) {
-    std::string content;
-    if (ReadFile(*file, content)) {
-      res.SetContent(std::move(content), MimeType(*file));
+    if (auto content = common::ReadFile(*file)) {
+      res.SetContent(std::move(*content), MimeType(*file));
       // Built assets carry content hashes in their names; index.html must be revalidated.
       res.SetHeader("Cache-Control",
                     path.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
@@ -110,10 +102,9 @@ api::Response ServeWebFile(const fs::path& root, const api::Request& req) {
     }
   }
   // Client-side routes fall back to the application's index.html.
-  std::string index;
-  if (ReadFile(root / "index.html", index)) {
+  if (auto index = common::ReadFile(root / "index.html")) {
     res.SetHeader("Cache-Control", "no-cache");
-    res.SetContent(std::move(index), "text/html; charset=utf-8");
+    res.SetContent(std::move(*index), "text/html; charset=utf-8");
     return res;
   }
   res.SetContent(kPlaceholderPage, "text/html; charset=utf-8");

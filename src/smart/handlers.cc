@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/text.h"
+#include "common/clock.h"
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "smart/smart.h"
@@ -48,6 +49,50 @@ Response Refuse(const Services& s, int status, std::string_view type, std::strin
   return Page(status, type, title, detail);
 }
 
+// How a failed launch (Begin) or callback (Finish) is answered, by the error's code
+// (smart::failure); a row with an empty code answers any other code of its step.
+enum class Step { kLaunch, kCallback };
+struct Refusal {
+  Step step;
+  std::string_view code;
+  int status;
+  std::string_view type, title, detail;
+};
+constexpr Refusal kRefusals[] = {
+    {Step::kLaunch, failure::kIssuerNotAllowed, 403, "smart-issuer-not-allowed", "This EHR is not configured",
+     "the FHIR server (iss) that launched Zebra is not one this server is configured for"},
+    {Step::kLaunch, failure::kDiscovery, 502, "smart-discovery", "The EHR's SMART configuration could not be read",
+     "the EHR's .well-known/smart-configuration is missing or unusable"},
+    {Step::kLaunch, failure::kPkceUnsupported, 502, "smart-pkce-unsupported", "The EHR does not offer PKCE",
+     "SMART App Launch 2.0 requires PKCE (S256); the EHR does not list it"},
+    {Step::kLaunch, failure::kUnavailable, 503, "smart-busy", "Too many launches in flight", "try again in a minute"},
+    {Step::kLaunch, "", 400, "smart-invalid-launch", "Invalid launch",
+     "a launch needs the iss parameter (and launch, from the EHR)"},
+    {Step::kCallback, failure::kBadRequest, 400, "smart-invalid-callback", "Invalid launch callback",
+     "the callback needs code and state"},
+    {Step::kCallback, failure::kBadState, 400, "smart-invalid-state", "Launch state invalid",
+     "this launch is unknown, already used, expired or was started in another browser; launch Zebra from the EHR "
+     "again"},
+    {Step::kCallback, failure::kNoVerifier, 400, "smart-no-verifier", "No PKCE verifier",
+     "no PKCE verifier is held for this launch; launch Zebra from the EHR again"},
+    {Step::kCallback, failure::kTokenEndpoint, 401, "smart-code-refused", "Authorisation code refused",
+     "the EHR did not accept the authorisation code (used before, or the PKCE verifier did not match); launch Zebra "
+     "from the EHR again"},
+    {Step::kCallback, failure::kIdentity, 401, "smart-identity", "Who launched Zebra is unknown",
+     "the EHR's answer did not say who you are (scopes openid fhirUser)"},
+    {Step::kCallback, failure::kNoPatient, 502, "smart-no-patient", "No patient in context",
+     "the EHR did not name a patient for this launch"},
+    {Step::kCallback, failure::kFhir, 502, "smart-fhir", "The patient's data could not be read",
+     "reading the patient's data from the EHR's FHIR server failed"},
+    {Step::kCallback, "", 503, "smart-busy", "Too many launches in flight", "try again in a minute"},
+};
+
+const Refusal& RefusalFor(Step step, const std::string& code) {
+  for (const auto& r : kRefusals)
+    if (r.step == step && (r.code == code || r.code.empty())) return r;
+  return kRefusals[std::size(kRefusals) - 1];  // not reached: each step ends with an empty code
+}
+
 Response NotConfigured() {
   return Page(404, "smart-not-configured", "SMART launch is not configured",
               "this server was started without --smart-config");
@@ -74,13 +119,6 @@ int Rank(store::Role role) {
   return role == store::Role::kClinician ? 3 : role == store::Role::kCoordinator ? 2 : 1;
 }
 
-std::string Rfc3339(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
-}
 
 std::size_t Count(const Json& report, const char* key) {
   const auto it = report.find(key);
@@ -93,23 +131,8 @@ Response HandleLaunch(const Services& s, const Request& request) {
   if (!s.launcher) return NotConfigured();
   auto start = s.launcher->Begin(request.iss, request.launch, s.now_unix);
   if (!start) {
-    const Error& e = start.error();
-    switch (e.kind) {
-      case Failure::kIssuerNotAllowed:
-        return Refuse(s, 403, "smart-issuer-not-allowed", "This EHR is not configured", e.why,
-                      "the FHIR server (iss) that launched Zebra is not one this server is configured for");
-      case Failure::kDiscovery:
-        return Refuse(s, 502, "smart-discovery", "The EHR's SMART configuration could not be read", e.why,
-                      "the EHR's .well-known/smart-configuration is missing or unusable");
-      case Failure::kPkceUnsupported:
-        return Refuse(s, 502, "smart-pkce-unsupported", "The EHR does not offer PKCE", e.why,
-                      "SMART App Launch 2.0 requires PKCE (S256); the EHR does not list it");
-      case Failure::kUnavailable:
-        return Refuse(s, 503, "smart-busy", "Too many launches in flight", e.why, "try again in a minute");
-      default:
-        return Refuse(s, 400, "smart-invalid-launch", "Invalid launch", e.why,
-                      "a launch needs the iss parameter (and launch, from the EHR)");
-    }
+    const Refusal& r = RefusalFor(Step::kLaunch, start.error().code);
+    return Refuse(s, r.status, r.type, r.title, start.error().message, r.detail);
   }
   Response r;
   r.status = 302;
@@ -144,33 +167,8 @@ Response HandleCallback(const Services& s, const Request& request) {
   }
   auto data = s.launcher->Finish(request.code, request.state, request.binding_cookie, s.now_unix);
   if (!data) {
-    const Error& e = data.error();
-    switch (e.kind) {
-      case Failure::kBadRequest:
-        return refuse(400, "smart-invalid-callback", "Invalid launch callback", e.why, "the callback needs code and state");
-      case Failure::kBadState:
-        return refuse(400, "smart-invalid-state", "Launch state invalid", e.why,
-                      "this launch is unknown, already used, expired or was started in another browser; launch "
-                      "Zebra from the EHR again");
-      case Failure::kNoVerifier:
-        return refuse(400, "smart-no-verifier", "No PKCE verifier", e.why,
-                      "no PKCE verifier is held for this launch; launch Zebra from the EHR again");
-      case Failure::kTokenEndpoint:
-        return refuse(401, "smart-code-refused", "Authorisation code refused", e.why,
-                      "the EHR did not accept the authorisation code (used before, or the PKCE verifier did not "
-                      "match); launch Zebra from the EHR again");
-      case Failure::kIdentity:
-        return refuse(401, "smart-identity", "Who launched Zebra is unknown", e.why,
-                      "the EHR's answer did not say who you are (scopes openid fhirUser)");
-      case Failure::kNoPatient:
-        return refuse(502, "smart-no-patient", "No patient in context", e.why,
-                      "the EHR did not name a patient for this launch");
-      case Failure::kFhir:
-        return refuse(502, "smart-fhir", "The patient's data could not be read", e.why,
-                      "reading the patient's data from the EHR's FHIR server failed");
-      default:
-        return refuse(503, "smart-busy", "Too many launches in flight", e.why, "try again in a minute");
-    }
+    const Refusal& r = RefusalFor(Step::kCallback, data.error().code);
+    return refuse(r.status, r.type, r.title, data.error().message, r.detail);
   }
 
   // Who: an account linked to this EHR identity, created with the configured role at first launch.
@@ -206,7 +204,7 @@ Response HandleCallback(const Services& s, const Request& request) {
   }
 
   // The patient's data through the engine's front door, as `zebra fhir map` reads it.
-  data->bundle["timestamp"] = Rfc3339(s.now_unix);
+  data->bundle["timestamp"] = common::UnixToRfc3339(s.now_unix);
   auto mapped = engine::MapFhir(*s.kb, data->bundle.dump());
   if (!mapped) {
     // Located errors, as `zebra fhir map` reports them: the paths (in the bundle Zebra assembled),
@@ -241,7 +239,7 @@ Response HandleCallback(const Services& s, const Request& request) {
     source["kind"] = "smart";
     source["fhir_base"] = data->fhir_base;
     source["patient"] = "Patient/" + data->patient_id;
-    source["imported_at"] = Rfc3339(s.now_unix);
+    source["imported_at"] = common::UnixToRfc3339(s.now_unix);
     source["mapping_report"] = mapped->report;
     if (auto saved = s.save_source(case_id, 1, source, username); !saved) Log(s, "zebra serve: case source not stored: " + saved.error());
   }

@@ -14,7 +14,9 @@
 namespace zebra::smart {
 namespace {
 
-using Fail = tl::unexpected<Error>;
+using Fail = tl::unexpected<common::Error>;
+
+common::Error Failed(std::string_view kind, std::string why) { return {std::string(kind), "", std::move(why)}; }
 using StrError = tl::unexpected<std::string>;
 
 constexpr std::size_t kMaxConfigBytes = 64 * 1024;
@@ -50,18 +52,6 @@ std::optional<Json> ParseJson(std::string_view text) {
   auto parsed = json::ParseStrict(text, json::ParseLimits{std::string::npos, kMaxDepth});
   if (!parsed) return std::nullopt;
   return Json(std::move(*parsed));
-}
-
-// A plain OAuth error code (safe to log), else empty.
-std::string OAuthErrorCode(std::string_view body) {
-  const auto doc = ParseJson(body);
-  if (!doc || !doc->is_object()) return "";
-  const auto code = StringField(*doc, "error");
-  if (!code || code->size() > 64 ||
-      !std::all_of(code->begin(), code->end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
-    return "";
-  }
-  return *code;
 }
 
 // FHIR ids: [A-Za-z0-9\-\.]{1,64}.
@@ -123,21 +113,21 @@ class LauncherImpl final : public Launcher {
 
   const SmartConfig& Config() const override { return config_; }
 
-  tl::expected<LaunchStart, Error> Begin(std::string_view iss_in, std::string_view launch,
+  tl::expected<LaunchStart, common::Error> Begin(std::string_view iss_in, std::string_view launch,
                                          std::int64_t now) override {
-    if (iss_in.empty()) return Fail(Error{Failure::kBadRequest, "launch without iss"});
-    if (iss_in.size() > 2048 || launch.size() > 4096) return Fail(Error{Failure::kBadRequest, "iss or launch too long"});
+    if (iss_in.empty()) return Fail(Failed(failure::kBadRequest, "launch without iss"));
+    if (iss_in.size() > 2048 || launch.size() > 4096) return Fail(Failed(failure::kBadRequest, "iss or launch too long"));
     for (char c : launch) {
       if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) {
-        return Fail(Error{Failure::kBadRequest, "launch holds characters outside printable ASCII"});
+        return Fail(Failed(failure::kBadRequest, "launch holds characters outside printable ASCII"));
       }
     }
     const std::string iss = StripSlashes(std::string(iss_in));
     if (std::find(config_.issuers.begin(), config_.issuers.end(), iss) == config_.issuers.end()) {
-      return Fail(Error{Failure::kIssuerNotAllowed, "iss is not a configured FHIR server"});
+      return Fail(Failed(failure::kIssuerNotAllowed, "iss is not a configured FHIR server"));
     }
     if (!UrlAllowed(iss, insecure_dev_)) {
-      return Fail(Error{Failure::kIssuerNotAllowed, "iss must be https (http only for loopback with --insecure-dev)"});
+      return Fail(Failed(failure::kIssuerNotAllowed, "iss must be https (http only for loopback with --insecure-dev)"));
     }
     // SMART App Launch 2.0 §2.1: the server's capabilities and endpoints.
     auth::internal::HttpCall call;
@@ -145,14 +135,14 @@ class LauncherImpl final : public Launcher {
     call.accept = "application/json";
     call.max_bytes = kMaxDocumentBytes;
     const auto answer = http_(call);
-    if (!answer) return Fail(Error{Failure::kDiscovery, "smart-configuration of " + iss + ": " + answer.error()});
+    if (!answer) return Fail(Failed(failure::kDiscovery, "smart-configuration of " + iss + ": " + answer.error()));
     if (answer->status != 200) {
-      return Fail(Error{Failure::kDiscovery,
-                        "smart-configuration of " + iss + ": HTTP " + std::to_string(answer->status)});
+      return Fail(Failed(failure::kDiscovery,
+                        "smart-configuration of " + iss + ": HTTP " + std::to_string(answer->status)));
     }
     const auto doc = ParseJson(answer->body);
     if (!doc || !doc->is_object()) {
-      return Fail(Error{Failure::kDiscovery, "smart-configuration of " + iss + " is not a JSON object"});
+      return Fail(Failed(failure::kDiscovery, "smart-configuration of " + iss + " is not a JSON object"));
     }
     Pending pending;
     pending.fhir_base = iss;
@@ -161,8 +151,8 @@ class LauncherImpl final : public Launcher {
                              std::pair{"token_endpoint", &pending.token_endpoint}}) {
       const auto value = StringField(*doc, name);
       if (!value || !UrlAllowed(*value, insecure_dev_)) {
-        return Fail(Error{Failure::kDiscovery,
-                          std::string("smart-configuration has no usable ") + name + " (https required)"});
+        return Fail(Failed(failure::kDiscovery,
+                          std::string("smart-configuration has no usable ") + name + " (https required)"));
       }
       *out = *value;
     }
@@ -170,7 +160,7 @@ class LauncherImpl final : public Launcher {
     const auto methods = doc->find("code_challenge_methods_supported");
     if (methods == doc->end() || !methods->is_array() ||
         std::find(methods->begin(), methods->end(), Json("S256")) == methods->end()) {
-      return Fail(Error{Failure::kPkceUnsupported, "the EHR does not offer PKCE S256"});
+      return Fail(Failed(failure::kPkceUnsupported, "the EHR does not offer PKCE S256"));
     }
     if (const auto issuer = StringField(*doc, "issuer")) pending.id_token_issuer = *issuer;
 
@@ -193,30 +183,30 @@ class LauncherImpl final : public Launcher {
       for (auto it = pending_.begin(); it != pending_.end();) {
         it = it->second.expires <= now ? pending_.erase(it) : std::next(it);
       }
-      if (pending_.size() >= kMaxPending) return Fail(Error{Failure::kUnavailable, "too many launches in flight"});
+      if (pending_.size() >= kMaxPending) return Fail(Failed(failure::kUnavailable, "too many launches in flight"));
       pending_.emplace(state, std::move(pending));
     }
     start.authorization_url = std::move(url);
     return start;
   }
 
-  tl::expected<PatientData, Error> Finish(std::string_view code, std::string_view state,
+  tl::expected<PatientData, common::Error> Finish(std::string_view code, std::string_view state,
                                           std::string_view browser_binding, std::int64_t now) override {
-    if (code.empty() || state.empty()) return Fail(Error{Failure::kBadRequest, "callback without code or state"});
-    if (code.size() > 4096) return Fail(Error{Failure::kBadRequest, "code too long"});
+    if (code.empty() || state.empty()) return Fail(Failed(failure::kBadRequest, "callback without code or state"));
+    if (code.size() > 4096) return Fail(Failed(failure::kBadRequest, "code too long"));
     Pending pending;
     {
       std::lock_guard lock(mu_);
       const auto it = pending_.find(std::string(state));
-      if (it == pending_.end()) return Fail(Error{Failure::kBadState, "state unknown or already used"});
+      if (it == pending_.end()) return Fail(Failed(failure::kBadState, "state unknown or already used"));
       pending = std::move(it->second);
       pending_.erase(it);  // single use, whatever happens next: a replayed callback finds nothing
     }
-    if (pending.expires <= now) return Fail(Error{Failure::kBadState, "state expired"});
+    if (pending.expires <= now) return Fail(Failed(failure::kBadState, "state expired"));
     if (browser_binding.empty() || !auth::ConstantTimeEqual(auth::Sha256Hex(browser_binding), pending.binding_hash)) {
-      return Fail(Error{Failure::kBadState, "state was issued to another browser (binding cookie missing or wrong)"});
+      return Fail(Failed(failure::kBadState, "state was issued to another browser (binding cookie missing or wrong)"));
     }
-    if (pending.verifier.empty()) return Fail(Error{Failure::kNoVerifier, "no PKCE verifier is held for this state"});
+    if (pending.verifier.empty()) return Fail(Failed(failure::kNoVerifier, "no PKCE verifier is held for this state"));
 
     // Code exchange (RFC 6749 4.1.3, public client, with the PKCE verifier).
     auth::internal::HttpCall call;
@@ -227,29 +217,29 @@ class LauncherImpl final : public Launcher {
                 "&redirect_uri=" + auth::PercentEncode(config_.redirect_uri) +
                 "&code_verifier=" + pending.verifier + "&client_id=" + auth::PercentEncode(config_.client_id);
     const auto answer = http_(call);
-    if (!answer) return Fail(Error{Failure::kTokenEndpoint, "token endpoint: " + answer.error()});
+    if (!answer) return Fail(Failed(failure::kTokenEndpoint, "token endpoint: " + answer.error()));
     if (answer->status != 200) {
-      const std::string error = OAuthErrorCode(answer->body);
-      return Fail(Error{Failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
-                                                     (error.empty() ? "" : " (" + error + ")")});
+      const std::string error = auth::OAuthErrorCode(answer->body);
+      return Fail(Failed(failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
+                                                     (error.empty() ? "" : " (" + error + ")")));
     }
     const auto doc = ParseJson(answer->body);
-    if (!doc || !doc->is_object()) return Fail(Error{Failure::kTokenEndpoint, "token response is not a JSON object"});
+    if (!doc || !doc->is_object()) return Fail(Failed(failure::kTokenEndpoint, "token response is not a JSON object"));
     const auto access_token = StringField(*doc, "access_token");
     if (!access_token || access_token->size() > 16 * 1024 ||
         access_token->find_first_of("\r\n") != std::string::npos) {
-      return Fail(Error{Failure::kTokenEndpoint, "token response has no usable access_token"});
+      return Fail(Failed(failure::kTokenEndpoint, "token response has no usable access_token"));
     }
     if (const auto type = StringField(*doc, "token_type"); !type || (*type != "Bearer" && *type != "bearer")) {
-      return Fail(Error{Failure::kTokenEndpoint, "token_type is not Bearer"});
+      return Fail(Failed(failure::kTokenEndpoint, "token_type is not Bearer"));
     }
     const auto id_token = StringField(*doc, "id_token");
-    if (!id_token) return Fail(Error{Failure::kIdentity, "token response has no id_token (scope openid fhirUser)"});
+    if (!id_token) return Fail(Failed(failure::kIdentity, "token response has no id_token (scope openid fhirUser)"));
     auto who = ReadIdToken(*id_token, config_.client_id, pending.id_token_issuer, now);
-    if (!who) return Fail(Error{Failure::kIdentity, who.error()});
+    if (!who) return Fail(Failed(failure::kIdentity, who.error()));
     const auto patient = StringField(*doc, "patient");
     if (!patient || !ValidFhirId(*patient)) {
-      return Fail(Error{Failure::kNoPatient, "token response names no patient in context"});
+      return Fail(Failed(failure::kNoPatient, "token response names no patient in context"));
     }
 
     PatientData data;
@@ -262,7 +252,7 @@ class LauncherImpl final : public Launcher {
       std::string query = search;
       query.replace(query.find("{id}"), 4, *patient);
       auto read = ReadAll(pending.fhir_base + "/" + query, pending.fhir_base, bearer, resources, data.pages);
-      if (!read) return Fail(Error{Failure::kFhir, read.error()});
+      if (!read) return Fail(Failed(failure::kFhir, read.error()));
     }
     data.resources = resources.size();
     data.bundle = AssembleBundle(resources, pending.fhir_base, "");
@@ -331,31 +321,31 @@ std::optional<std::string> LocalReference(std::string ref, std::string_view base
   return std::nullopt;
 }
 
-void LocaliseReferences(Json& node, std::string_view base, const std::set<std::string>& known) {
+}  // namespace
+
+void LocaliseReferences(Json& node, const std::function<std::optional<std::string>(const std::string&)>& local) {
   if (node.is_object()) {
     for (auto it = node.begin(); it != node.end();) {
       if (it.key() == "reference") {
-        std::optional<std::string> local;
+        std::optional<std::string> to;
         if (it->is_string()) {
           const std::string ref = it->get<std::string>();
-          local = !ref.empty() && ref[0] == '#' ? std::optional<std::string>(ref) : LocalReference(ref, base, known);
+          to = !ref.empty() && ref[0] == '#' ? std::optional<std::string>(ref) : local(ref);
         }
-        if (!local) {
+        if (!to) {
           it = node.erase(it);
           continue;
         }
-        *it = *local;
+        *it = *to;
       } else {
-        LocaliseReferences(*it, base, known);
+        LocaliseReferences(*it, local);
       }
       ++it;
     }
   } else if (node.is_array()) {
-    for (auto& x : node) LocaliseReferences(x, base, known);
+    for (auto& x : node) LocaliseReferences(x, local);
   }
 }
-
-}  // namespace
 
 const std::vector<std::string>& PatientSearches() {
   static const std::vector<std::string> kSearches = {
@@ -383,7 +373,7 @@ Json AssembleBundle(const std::vector<Json>& resources, std::string_view fhir_ba
     if (!id.empty() && !known.insert(type + "/" + id).second) continue;  // a resource read twice
     entries.push_back(Json{{"resource", r}});
   }
-  LocaliseReferences(entries, base, known);
+  LocaliseReferences(entries, [&](const std::string& ref) { return LocalReference(ref, base, known); });
   Json bundle = Json::object();
   bundle["resourceType"] = "Bundle";
   bundle["id"] = "smart-launch";  // becomes the case label: never the patient's id

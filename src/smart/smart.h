@@ -21,6 +21,7 @@
 #include <tl/expected.hpp>
 
 #include "auth/jwt_internal.h"
+#include "common/error.h"
 
 namespace zebra::engine {
 class Knowledge;
@@ -52,23 +53,26 @@ tl::expected<SmartConfig, std::string> LoadSmartConfig(const std::string& path, 
 inline constexpr std::string_view kEhrLaunchScope = "launch openid fhirUser patient/*.rs";
 inline constexpr std::string_view kStandaloneScope = "launch/patient openid fhirUser patient/*.rs";
 
-enum class Failure {
-  kBadRequest,        // launch without iss, callback without code/state, the EHR reported an error
-  kIssuerNotAllowed,  // `iss` is not a configured FHIR server
-  kDiscovery,         // .well-known/smart-configuration missing or unusable
-  kPkceUnsupported,   // the EHR does not offer PKCE S256
-  kBadState,          // state unknown, used, expired or issued to another browser
-  kNoVerifier,        // no PKCE verifier is held for this state
-  kTokenEndpoint,     // the code exchange failed (replayed code, verifier refused, ...)
-  kIdentity,          // no usable id_token (iss, aud, exp, fhirUser/sub)
-  kNoPatient,         // the token response names no patient in context
-  kFhir,              // a FHIR read failed, or a paging link leaves the FHIR server
-  kUnavailable,       // too many launches in flight
-};
-struct Error {
-  Failure kind;
-  std::string why;  // for the audit and server log: never a token, code, state or patient datum
-};
+// Why a launch failed: a common::Error whose `code` is one of these and whose `message` is for the
+// audit and server log only (never a token, code, state or patient datum).
+namespace failure {
+// Launch without iss, callback without code/state, the EHR reported an error.
+inline constexpr std::string_view kBadRequest = "smart-bad-request";
+inline constexpr std::string_view kIssuerNotAllowed = "smart-issuer-not-allowed";  // not a configured FHIR server
+// .well-known/smart-configuration missing or unusable.
+inline constexpr std::string_view kDiscovery = "smart-discovery";
+inline constexpr std::string_view kPkceUnsupported = "smart-pkce-unsupported";  // the EHR does not offer PKCE S256
+// State unknown, used, expired or issued to another browser.
+inline constexpr std::string_view kBadState = "smart-bad-state";
+inline constexpr std::string_view kNoVerifier = "smart-no-verifier";  // no PKCE verifier is held for this state
+// The code exchange failed (replayed code, verifier refused, ...).
+inline constexpr std::string_view kTokenEndpoint = "smart-token-endpoint";
+inline constexpr std::string_view kIdentity = "smart-identity";  // no usable id_token (iss, aud, exp, fhirUser/sub)
+inline constexpr std::string_view kNoPatient = "smart-no-patient";  // the token response names no patient
+// A FHIR read failed, or a paging link leaves the FHIR server.
+inline constexpr std::string_view kFhir = "smart-fhir";
+inline constexpr std::string_view kUnavailable = "smart-unavailable";  // too many launches in flight
+}  // namespace failure
 
 struct LaunchStart {
   std::string authorization_url;  // where to send the browser
@@ -102,12 +106,12 @@ class Launcher {
   virtual const SmartConfig& Config() const = 0;
   // `launch` empty: a standalone launch (scope launch/patient). Fetches the issuer's
   // .well-known/smart-configuration and builds the authorization URL (PKCE S256, state, aud=iss).
-  virtual tl::expected<LaunchStart, Error> Begin(std::string_view iss, std::string_view launch,
+  virtual tl::expected<LaunchStart, common::Error> Begin(std::string_view iss, std::string_view launch,
                                                  std::int64_t now_unix) = 0;
   // Checks the state (single use) and its browser binding, exchanges the code with the PKCE
   // verifier, reads the patient in context and their Conditions, Observations, medications and
   // Procedures (paging through `next` links on the same FHIR server only).
-  virtual tl::expected<PatientData, Error> Finish(std::string_view code, std::string_view state,
+  virtual tl::expected<PatientData, common::Error> Finish(std::string_view code, std::string_view state,
                                                   std::string_view browser_binding, std::int64_t now_unix) = 0;
 };
 
@@ -124,6 +128,10 @@ bool PagingLinkAllowed(std::string_view link, std::string_view fhir_base);
 // too), other references removed so that partial data still maps. `timestamp` (RFC 3339) is the
 // as-of time of the mapping.
 Json AssembleBundle(const std::vector<Json>& resources, std::string_view fhir_base, std::string_view timestamp);
+// Every "reference" under `node` (FHIR data from an EHR, for the mapper): a contained one ("#x")
+// stays, any other becomes what `local` makes of it ("Type/id" of a resource at hand) or, when
+// that is nothing, is removed, so that partial data still maps. Also CDS Hooks prefetch (api).
+void LocaliseReferences(Json& node, const std::function<std::optional<std::string>(const std::string&)>& local);
 
 // ---- HTTP handlers (transport-free; server.cc routes to them) -----------------------------------
 

@@ -32,10 +32,10 @@ std::string Ki67Page(const Json& quantity) {
 
 // Whether a launch step failed, and with `kind` (the message says what came instead).
 template <class R>
-::testing::AssertionResult FailedWith(const R& r, Failure kind) {
+::testing::AssertionResult FailedWith(const R& r, std::string_view code) {
   if (r) return ::testing::AssertionFailure() << "it succeeded";
-  if (r.error().kind != kind)
-    return ::testing::AssertionFailure() << "it failed as kind " << static_cast<int>(r.error().kind) << ": " << r.error().why;
+  if (r.error().code != code)
+    return ::testing::AssertionFailure() << "it failed as " << r.error().code << ": " << r.error().message;
   return ::testing::AssertionSuccess();
 }
 
@@ -138,7 +138,7 @@ struct Started {
 
 Started Begin(Launcher& l, FakeEhr& ehr, std::string_view launch = "xyz") {
   auto start = l.Begin(kBase, launch, 1000);
-  EXPECT_TRUE(start) << (start ? "" : start.error().why);
+  EXPECT_TRUE(start) << (start ? "" : start.error().message);
   Started s{*start, Query(start->authorization_url)};
   ehr.challenge = s.query["code_challenge"];
   return s;
@@ -176,22 +176,22 @@ TEST(SmartLaunch, IssuerAllowList) {
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   for (const char* iss : {"https://ehr.example.org/fhir2", "https://ehr.example.org", "https://evil.example/fhir",
                           "http://ehr.example.org/fhir", "https://ehr.example.org/fhir/../x"}) {
-    EXPECT_TRUE(FailedWith(l->Begin(iss, "xyz", 1000), Failure::kIssuerNotAllowed)) << iss;
+    EXPECT_TRUE(FailedWith(l->Begin(iss, "xyz", 1000), failure::kIssuerNotAllowed)) << iss;
   }
   EXPECT_TRUE(ehr.calls.empty());  // nothing fetched for an unconfigured issuer
   EXPECT_TRUE(l->Begin(std::string(kBase) + "/", "xyz", 1000));  // a trailing slash is the same base
-  EXPECT_TRUE(FailedWith(l->Begin("", "xyz", 1000), Failure::kBadRequest));
+  EXPECT_TRUE(FailedWith(l->Begin("", "xyz", 1000), failure::kBadRequest));
 }
 
 TEST(SmartLaunch, RefusesAnEhrWithoutS256) {
   FakeEhr ehr;
   ehr.config["code_challenge_methods_supported"] = Json::array({"plain"});
   auto l = MakeLauncher(Config(), false, ehr.Fn());
-  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), Failure::kPkceUnsupported));
+  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), failure::kPkceUnsupported));
   ehr.config.erase("code_challenge_methods_supported");
-  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), Failure::kPkceUnsupported));
+  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), failure::kPkceUnsupported));
   ehr.config = Json{{"token_endpoint", "http://ehr.example.org/token"}};
-  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), Failure::kDiscovery));
+  EXPECT_TRUE(FailedWith(l->Begin(kBase, "xyz", 1000), failure::kDiscovery));
 }
 
 TEST(SmartLaunch, FinishReadsThePatientAndKeepsTheTokenInside) {
@@ -199,7 +199,7 @@ TEST(SmartLaunch, FinishReadsThePatientAndKeepsTheTokenInside) {
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   auto s = Begin(*l, ehr);
   auto data = l->Finish("the-code", s.query["state"], s.start.browser_binding, 1001);
-  ASSERT_TRUE(data) << data.error().why;
+  ASSERT_TRUE(data) << data.error().message;
   EXPECT_EQ(data->patient_id, "p1");
   EXPECT_EQ(data->who.subject, "Practitioner/dr-a");
   EXPECT_EQ(data->fhir_base, kBase);
@@ -223,18 +223,18 @@ TEST(SmartLaunch, StateIsSingleUseAndBoundToTheBrowser) {
   FakeEhr ehr;
   auto l = MakeLauncher(Config(), false, ehr.Fn());
   auto s = Begin(*l, ehr);
-  EXPECT_TRUE(FailedWith(l->Finish("c", "not-the-state", s.start.browser_binding, 1001), Failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("c", "not-the-state", s.start.browser_binding, 1001), failure::kBadState));
   // Another browser (no or another binding) cannot complete the launch; the state is spent.
-  EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], "another-binding", 1001), Failure::kBadState));
-  EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], s.start.browser_binding, 1001), Failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], "another-binding", 1001), failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("c", s.query["state"], s.start.browser_binding, 1001), failure::kBadState));
   // Replay after success.
   auto t = Begin(*l, ehr);
   ASSERT_TRUE(l->Finish("c", t.query["state"], t.start.browser_binding, 1001));
-  EXPECT_TRUE(FailedWith(l->Finish("c", t.query["state"], t.start.browser_binding, 1001), Failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("c", t.query["state"], t.start.browser_binding, 1001), failure::kBadState));
   // Expired after 10 minutes.
   auto u = Begin(*l, ehr);
-  EXPECT_TRUE(FailedWith(l->Finish("c", u.query["state"], u.start.browser_binding, 1000 + 601), Failure::kBadState));
-  EXPECT_TRUE(FailedWith(l->Finish("", u.query["state"], u.start.browser_binding, 1001), Failure::kBadRequest));
+  EXPECT_TRUE(FailedWith(l->Finish("c", u.query["state"], u.start.browser_binding, 1000 + 601), failure::kBadState));
+  EXPECT_TRUE(FailedWith(l->Finish("", u.query["state"], u.start.browser_binding, 1001), failure::kBadRequest));
 }
 
 TEST(SmartLaunch, VerifierMismatchIsRefusedByTheTokenEndpoint) {
@@ -245,32 +245,32 @@ TEST(SmartLaunch, VerifierMismatchIsRefusedByTheTokenEndpoint) {
   ehr.challenge = a.query["code_challenge"];
   auto r = l->Finish("code-for-a", b.query["state"], b.start.browser_binding, 1001);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, Failure::kTokenEndpoint);
-  EXPECT_NE(r.error().why.find("invalid_grant"), std::string::npos);
-  EXPECT_EQ(r.error().why.find("code-for-a"), std::string::npos);  // no code in the log text
+  EXPECT_EQ(r.error().code, failure::kTokenEndpoint);
+  EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("code-for-a"), std::string::npos);  // no code in the log text
 }
 
 TEST(SmartLaunch, TokenAnswerNeedsPatientAndIdentity) {
   struct Case {
     const char* name;
     std::function<void(Json&)> change;
-    Failure kind;
+    std::string_view kind;
   };
   const std::vector<Case> cases = {
-      {"no patient", [](Json& t) { t.erase("patient"); }, Failure::kNoPatient},
-      {"bad patient id", [](Json& t) { t["patient"] = "p1/../x"; }, Failure::kNoPatient},
-      {"no id_token", [](Json& t) { t.erase("id_token"); }, Failure::kIdentity},
+      {"no patient", [](Json& t) { t.erase("patient"); }, failure::kNoPatient},
+      {"bad patient id", [](Json& t) { t["patient"] = "p1/../x"; }, failure::kNoPatient},
+      {"no id_token", [](Json& t) { t.erase("id_token"); }, failure::kIdentity},
       {"id_token for another client",
        [](Json& t) { t["id_token"] = IdToken(Json{{"iss", "https://ehr.example.org/auth"}, {"aud", "other"}, {"exp", 4000000000}, {"sub", "s"}}); },
-       Failure::kIdentity},
+       failure::kIdentity},
       {"id_token from another issuer",
        [](Json& t) { t["id_token"] = IdToken(Json{{"iss", "https://evil.example"}, {"aud", "zebra"}, {"exp", 4000000000}, {"sub", "s"}}); },
-       Failure::kIdentity},
+       failure::kIdentity},
       {"expired id_token",
        [](Json& t) { t["id_token"] = IdToken(Json{{"iss", "https://ehr.example.org/auth"}, {"aud", "zebra"}, {"exp", 10}, {"sub", "s"}}); },
-       Failure::kIdentity},
-      {"no access token", [](Json& t) { t.erase("access_token"); }, Failure::kTokenEndpoint},
-      {"not bearer", [](Json& t) { t["token_type"] = "MAC"; }, Failure::kTokenEndpoint},
+       failure::kIdentity},
+      {"no access token", [](Json& t) { t.erase("access_token"); }, failure::kTokenEndpoint},
+      {"not bearer", [](Json& t) { t["token_type"] = "MAC"; }, failure::kTokenEndpoint},
   };
   for (const auto& c : cases) {
     FakeEhr ehr;
@@ -306,7 +306,7 @@ TEST(SmartLaunch, PagingLinksStayOnTheFhirServer) {
       EXPECT_EQ(text.find("Practitioner/x"), std::string::npos);
       EXPECT_NE(text.find(R"("id":"o2")"), std::string::npos);
     } else {
-      EXPECT_EQ(r.error().kind, Failure::kFhir);
+      EXPECT_EQ(r.error().code, failure::kFhir);
     }
   }
 }
