@@ -29,6 +29,7 @@ struct ValidationError : common::Error {
   std::string found;    // the offending value as compact JSON ("-3"), empty when absent
   std::string allowed;  // what the schema allows ("0 to 100", "one of: tip, body, base")
 
+  ValidationError() = default;
   ValidationError(std::string where, std::string what, std::string found_value, std::string allowed_text)
       : common::Error(std::move(where), std::move(what)),
         found(std::move(found_value)),
