@@ -295,41 +295,38 @@ Value Concatenate(std::span<const Value> args, EvalContext&) {
   return Value::FromList(std::move(out));
 }
 
-// insert before(list, position, newItem)
-Value InsertBefore(std::span<const Value> args, EvalContext& ctx) {
+// fn(list, position, ...): a copy of the list changed by `edit(copy, item)` at the item the
+// 1-based (or negative, from the end) position names. Null for a null list or position; an
+// error for a position outside the list.
+template <class Edit>
+Value EditAt(std::string_view fn, std::span<const Value> args, EvalContext& ctx, Edit edit) {
   if (args[0].is_null() || args[1].is_null()) return Value();
-  if (!args[0].is(Type::kList)) return ctx.Error("insert before: expected a list, got a " + Describe(args[0]));
+  if (!args[0].is(Type::kList)) return ctx.Error(std::string(fn) + ": expected a list, got a " + Describe(args[0]));
   const List& l = args[0].list();
-  auto pos = PositionArg("insert before", args[1], ctx);
+  auto pos = PositionArg(fn, args[1], ctx);
   if (!pos) return Value();
   auto at = IndexOf(*pos, l.size());
-  if (!at) return ctx.Error("insert before: position " + std::to_string(*pos) + " is outside the list");
+  if (!at) return ctx.Error(std::string(fn) + ": position " + std::to_string(*pos) + " is outside the list");
   List out = l;
-  out.insert(out.begin() + static_cast<std::ptrdiff_t>(*at), args[2]);
+  edit(out, out.begin() + static_cast<std::ptrdiff_t>(*at));
   return Value::FromList(std::move(out));
+}
+
+// insert before(list, position, newItem)
+Value InsertBefore(std::span<const Value> args, EvalContext& ctx) {
+  return EditAt("insert before", args, ctx, [&](List& out, List::iterator it) { out.insert(it, args[2]); });
 }
 
 // remove(list, position)
 Value Remove(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null() || args[1].is_null()) return Value();
-  if (!args[0].is(Type::kList)) return ctx.Error("remove: expected a list, got a " + Describe(args[0]));
-  const List& l = args[0].list();
-  auto pos = PositionArg("remove", args[1], ctx);
-  if (!pos) return Value();
-  auto at = IndexOf(*pos, l.size());
-  if (!at) return ctx.Error("remove: position " + std::to_string(*pos) + " is outside the list");
-  List out = l;
-  out.erase(out.begin() + static_cast<std::ptrdiff_t>(*at));
-  return Value::FromList(std::move(out));
+  return EditAt("remove", args, ctx, [](List& out, List::iterator it) { out.erase(it); });
 }
 
 // list replace(list, position, newItem) / list replace(list, match, newItem): with a match
 // function, every item for which match(item, newItem) is true is replaced.
 Value ListReplace(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null() || args[1].is_null()) return Value();
-  if (!args[0].is(Type::kList)) return ctx.Error("list replace: expected a list, got a " + Describe(args[0]));
-  List out = args[0].list();
-  if (args[1].is(Type::kFunction)) {
+  if (args[0].is(Type::kList) && args[1].is(Type::kFunction)) {
+    List out = args[0].list();
     const Function& match = args[1].function();
     for (Value& item : out) {
       Value pair[2] = {item, args[2]};
@@ -340,12 +337,7 @@ Value ListReplace(std::span<const Value> args, EvalContext& ctx) {
     }
     return Value::FromList(std::move(out));
   }
-  auto pos = PositionArg("list replace", args[1], ctx);
-  if (!pos) return Value();
-  auto at = IndexOf(*pos, out.size());
-  if (!at) return ctx.Error("list replace: position " + std::to_string(*pos) + " is outside the list");
-  out[*at] = args[2];
-  return Value::FromList(std::move(out));
+  return EditAt("list replace", args, ctx, [&](List&, List::iterator it) { *it = args[2]; });
 }
 
 Value ListReplaceMatch(std::span<const Value> args, EvalContext& ctx) {
