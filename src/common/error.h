@@ -1,6 +1,13 @@
 // The one error shape of every module: {code, path, message}. Modules report where and what (a
 // JSON path or file, and a message that says what is allowed); the engine, the front door, names
 // the kind (`code`: "invalid-json", "invalid-case", "invalid-fhir-bundle", "knowledge", "io").
+//
+// Errors about a text rather than JSON (a FEEL expression, a DMN file) keep their place in it:
+// `path` holds the location as users read it ("bad.dmn:12:3: element 'd_t' (Stage) rule 2
+// column 1", or "2:5" in a FEEL expression), so ToString() prints what the old per-module
+// diagnostics printed; `at` keeps the line and column as numbers for programs (editors, tests).
+// Only line and column are structured: element, rule and table column are DMN's own words, and
+// no caller takes them apart, so they stay text in `path` rather than widen the shared shape.
 #pragma once
 
 #include <string>
@@ -11,16 +18,28 @@
 
 namespace zebra::common {
 
+// A place in a text: 1-based line and column, 0 when unknown.
+struct Location {
+  int line = 0;
+  int column = 0;
+};
+
 struct Error {
   std::string code;     // the kind, for API clients; empty until the engine names it
   std::string path;     // where: "tumor.ki67_percent", "entry[3].resource", "$", a file
   std::string message;  // what, and what is allowed: "-3 is below 0"
+  Location at;          // for errors in a text: where in it (also written out in `path`)
 
   Error() = default;
   // Where and what, inside a module ({path, message}).
   Error(std::string where, std::string what) : path(std::move(where)), message(std::move(what)) {}
   Error(std::string kind, std::string where, std::string what)
       : code(std::move(kind)), path(std::move(where)), message(std::move(what)) {}
+  Error(std::string kind, std::string where, std::string what, Location place)
+      : code(std::move(kind)), path(std::move(where)), message(std::move(what)), at(place) {}
+
+  // "path: message", or the message alone when there is no path.
+  std::string ToString() const { return path.empty() ? message : path + ": " + message; }
 };
 
 using Errors = std::vector<Error>;
