@@ -104,6 +104,15 @@ std::optional<std::vector<Decimal>> Numbers(std::string_view fn, const List& ite
   return out;
 }
 
+// The numbers of fn(list) or fn(n1, n2, ...); nullopt (after any error) when there is no list
+// or an item is not a number.
+std::optional<std::vector<Decimal>> NumberArgs(std::string_view fn, std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  const List* items = ListOrItems(fn, args, holder, ctx);
+  if (!items) return std::nullopt;
+  return Numbers(fn, *items, ctx);
+}
+
 std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs, EvalContext& ctx) {
   Decimal total;
   for (const Decimal& x : xs) {
@@ -118,10 +127,7 @@ std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs
 }
 
 Value Sum(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("sum", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("sum", *items, ctx);
+  auto xs = NumberArgs("sum", args, ctx);
   if (!xs || xs->empty()) return Value();
   auto s = SumOf("sum", *xs, ctx);
   return s ? Value::Number(*s) : Value();
@@ -136,20 +142,14 @@ std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& x
 }
 
 Value Mean(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("mean", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("mean", *items, ctx);
+  auto xs = NumberArgs("mean", args, ctx);
   if (!xs || xs->empty()) return Value();
   auto m = MeanOf("mean", *xs, ctx);
   return m ? Value::Number(*m) : Value();
 }
 
 Value Product(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("product", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("product", *items, ctx);
+  auto xs = NumberArgs("product", args, ctx);
   if (!xs || xs->empty()) return Value();
   Decimal p = Decimal::FromInt(1);
   for (const Decimal& x : *xs) {
@@ -161,10 +161,7 @@ Value Product(std::span<const Value> args, EvalContext& ctx) {
 }
 
 Value Median(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("median", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("median", *items, ctx);
+  auto xs = NumberArgs("median", args, ctx);
   if (!xs || xs->empty()) return Value();
   std::sort(xs->begin(), xs->end());
   size_t n = xs->size();
@@ -177,10 +174,7 @@ Value Median(std::span<const Value> args, EvalContext& ctx) {
 
 // Sample standard deviation: sqrt(sum((x - mean)^2) / (n - 1)); null for fewer than 2 items.
 Value Stddev(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("stddev", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("stddev", *items, ctx);
+  auto xs = NumberArgs("stddev", args, ctx);
   if (!xs || xs->size() < 2) return Value();
   auto mean = MeanOf("stddev", *xs, ctx);
   if (!mean) return Value();
@@ -200,10 +194,7 @@ Value Stddev(std::span<const Value> args, EvalContext& ctx) {
 
 // mode: the most frequent items, ascending; [] for an empty list.
 Value Mode(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("mode", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("mode", *items, ctx);
+  auto xs = NumberArgs("mode", args, ctx);
   if (!xs) return Value();
   std::sort(xs->begin(), xs->end());
   size_t best = 0;

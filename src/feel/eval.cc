@@ -1,5 +1,6 @@
 // FEEL evaluation: node semantics (DMN 1.5 §10.3.2) and the arithmetic tables.
 #include <algorithm>
+#include <compare>
 #include <optional>
 #include <type_traits>
 
@@ -56,6 +57,16 @@ std::optional<DaysTimeDuration> DurationFromSeconds(const Decimal& s) {
 Value NumberOrOverflow(std::optional<Decimal> d, const char* op, EvalContext& ctx) {
   if (!d) return ctx.Error(std::string("arithmetic error in '") + op + "' (overflow or division by zero)");
   return Value::Number(*d);
+}
+
+// <, <=, > or >= (`op`) for two values that compare as `c`.
+Value Ordered(BinaryOp op, std::strong_ordering c) {
+  switch (op) {
+    case BinaryOp::kLt: return Value::Bool(c < 0);
+    case BinaryOp::kLe: return Value::Bool(c <= 0);
+    case BinaryOp::kGt: return Value::Bool(c > 0);
+    default: return Value::Bool(c >= 0);
+  }
 }
 
 // A date, date and time or time moved by a duration (a time only by days and time: years and
@@ -317,12 +328,7 @@ Value BinaryNode::Eval(Frame& f) const {
       if (a.is_null() || b.is_null()) return Value();
       auto c = Compare(a, b);
       if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
-      switch (op) {
-        case BinaryOp::kLt: return Value::Bool(*c < 0);
-        case BinaryOp::kLe: return Value::Bool(*c <= 0);
-        case BinaryOp::kGt: return Value::Bool(*c > 0);
-        default: return Value::Bool(*c >= 0);
-      }
+      return Ordered(op, *c);
     }
   }
 }
@@ -794,12 +800,7 @@ Value CompareTestNode::Test(const Value& input, Frame& f) const {
   if (input.is_null() || v.is_null()) return Value::Bool(false);
   auto c = Compare(input, v);
   if (!c) return ctx.Error("cannot compare " + Describe(input) + " with " + Describe(v));
-  switch (op) {
-    case BinaryOp::kLt: return Value::Bool(*c < 0);
-    case BinaryOp::kLe: return Value::Bool(*c <= 0);
-    case BinaryOp::kGt: return Value::Bool(*c > 0);
-    default: return Value::Bool(*c >= 0);
-  }
+  return Ordered(op, *c);
 }
 
 Value ExpressionTestNode::Test(const Value& input, Frame& f) const {

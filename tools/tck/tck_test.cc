@@ -479,7 +479,7 @@ class FakeModel : public Model {
 
 ModelLoader FakeLoader() {
   return [](std::span<const std::filesystem::path> files, const LoadOptions&)
-             -> tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> {
+             -> common::Result<std::vector<std::shared_ptr<const Model>>> {
     std::vector<std::shared_ptr<const Model>> out;
     for (size_t i = 0; i < files.size(); ++i) out.push_back(std::make_shared<FakeModel>());
     return out;
