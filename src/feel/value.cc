@@ -291,46 +291,24 @@ void AppendLiteral(std::string& out, const Value& v) {
     case Type::kDateTime: out += "date and time(\"" + FormatDateTime(v.date_time()) + "\")"; break;
     case Type::kDaysTimeDuration: out += "duration(\"" + FormatDuration(v.days_time()) + "\")"; break;
     case Type::kYearsMonthsDuration: out += "duration(\"" + FormatDuration(v.years_months()) + "\")"; break;
-    case Type::kList: {
-      out += '[';
-      bool first = true;
-      for (const Value& e : v.list()) {
-        if (!first) out += ", ";
-        first = false;
-        AppendLiteral(out, e);
-      }
-      out += ']';
+    case Type::kList:
+      AppendJoined(out, "[", v.list(), ", ", "]", [&out](const Value& e) { AppendLiteral(out, e); });
       break;
-    }
-    case Type::kContext: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, e] : v.context().entries()) {
-        if (!first) out += ", ";
-        first = false;
-        if (IsPlainName(k)) {
-          out += k;
+    case Type::kContext:
+      AppendJoined(out, "{", v.context().entries(), ", ", "}", [&out](const auto& entry) {
+        if (IsPlainName(entry.first)) {
+          out += entry.first;
         } else {
-          AppendQuoted(out, k);
+          AppendQuoted(out, entry.first);
         }
         out += ": ";
-        AppendLiteral(out, e);
-      }
-      out += '}';
+        AppendLiteral(out, entry.second);
+      });
       break;
-    }
     case Type::kRange: AppendRange(out, v.range()); break;
-    case Type::kFunction: {
-      out += "function(";
-      bool first = true;
-      for (const auto& p : v.function().parameters()) {
-        if (!first) out += ", ";
-        first = false;
-        out += p;
-      }
-      out += ')';
+    case Type::kFunction:
+      AppendJoined(out, "function(", v.function().parameters(), ", ", ")", [&out](const auto& p) { out += p; });
       break;
-    }
   }
 }
 

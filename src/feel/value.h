@@ -241,6 +241,21 @@ bool SameMembers(const Value& a, const Value& b, Same same) {
   return true;
 }
 
+// `open`, each of `items` written by `write(item)` with `sep` between them, `close`: the list,
+// context and parameter-list forms that the FEEL literal writer and the CLI's JSON writer share.
+template <class Items, class Write>
+void AppendJoined(std::string& out, std::string_view open, const Items& items, std::string_view sep,
+                  std::string_view close, Write write) {
+  out += open;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += sep;
+    first = false;
+    write(item);
+  }
+  out += close;
+}
+
 // FEEL literal text: 3, "text", [1, 2], {a: 1}, date("2026-01-01"), null.
 std::string ToFeelLiteral(const Value& v);
 // FEEL string(): the conversion built-in (strings without quotes, dates as ISO text, ...).
