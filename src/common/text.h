@@ -2,6 +2,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,32 @@ bool HasShape(std::string_view text, std::string_view shape);
 
 // Whether `text` is `shape` followed by exactly what one of `tails` shapes (an empty tail: nothing).
 bool HasShapeWithTail(std::string_view text, std::string_view shape, std::initializer_list<std::string_view> tails);
+
+// A character and what stands for it in an escaped text: '&' and "&amp;" in HTML, '\n' and
+// "\\n" in a FEEL string.
+struct Escape {
+  char plain;
+  std::string_view escaped;
+};
+
+// `text` appended to `out` with each character that `table` names replaced by its escaped form;
+// `other(out, c)` writes every other character (default: as it is). Inline so that modules that
+// do not link zebra_common (feel) can use it.
+inline void AppendEscaped(std::string& out, std::string_view text, std::span<const Escape> table,
+                          void (*other)(std::string&, char) = nullptr) {
+  for (char c : text) {
+    const Escape* hit = nullptr;
+    for (const Escape& e : table)
+      if (e.plain == c) hit = &e;
+    if (hit) {
+      out += hit->escaped;
+    } else if (other) {
+      other(out, c);
+    } else {
+      out += c;
+    }
+  }
+}
 
 // Text for HTML element content and attribute values: & < > " ' as character references.
 std::string EscapeHtml(std::string_view text);

@@ -1040,6 +1040,18 @@ class Parser {
     return key;
   }
 
+  // The character a one-letter escape stands for: the literal writer's escapes, and \b, \f, \'.
+  static std::optional<char> UnescapedChar(char letter) {
+    for (const common::Escape& e : kFeelStringEscapes)
+      if (e.escaped[1] == letter) return e.plain;
+    switch (letter) {
+      case 'b': return '\b';
+      case 'f': return '\f';
+      case '\'': return '\'';
+      default: return std::nullopt;
+    }
+  }
+
   std::string Unescape(std::string_view s, size_t pos) {
     std::string out;
     out.reserve(s.size());
@@ -1062,15 +1074,11 @@ class Parser {
         continue;
       }
       char e = s[++i];
+      if (auto plain = UnescapedChar(e)) {
+        out += *plain;
+        continue;
+      }
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case '"': out += '"'; break;
-        case '\'': out += '\''; break;
-        case '\\': out += '\\'; break;
         case 'u': {
           auto v = hex(i + 1, 4);
           if (!v) {

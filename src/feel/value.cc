@@ -222,23 +222,16 @@ namespace {
 
 void AppendQuoted(std::string& out, const std::string& s) {
   out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+  common::AppendEscaped(out, s, kFeelStringEscapes, [](std::string& o, char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      o += buf;
+    } else {
+      o += ch;
     }
-  }
+  });
   out += '"';
 }
 

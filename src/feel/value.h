@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/text.h"
 #include "feel/decimal.h"
 #include "feel/temporal.h"
 
@@ -240,6 +241,11 @@ bool SameMembers(const Value& a, const Value& b, Same same) {
   }
   return true;
 }
+
+// The escapes of a FEEL string literal that the literal writer writes and the parser reads back
+// (the parser also reads \b, \f, \' and \u/\U escapes; the writer uses \u for other controls).
+inline constexpr common::Escape kFeelStringEscapes[] = {
+    {'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}};
 
 // `open`, each of `items` written by `write(item)` with `sep` between them, `close`: the list,
 // context and parameter-list forms that the FEEL literal writer and the CLI's JSON writer share.
