@@ -126,12 +126,6 @@ std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs
   return total;
 }
 
-Value Sum(std::span<const Value> args, EvalContext& ctx) {
-  auto xs = NumberArgs("sum", args, ctx);
-  if (!xs || xs->empty()) return Value();
-  auto s = SumOf("sum", *xs, ctx);
-  return s ? Value::Number(*s) : Value();
-}
 
 std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& xs, EvalContext& ctx) {
   auto s = SumOf(fn, xs, ctx);
@@ -141,12 +135,17 @@ std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& x
   return m;
 }
 
-Value Mean(std::span<const Value> args, EvalContext& ctx) {
-  auto xs = NumberArgs("mean", args, ctx);
+// sum and mean: null without numbers, else `of(fn, numbers)` (null after an out-of-range error).
+using Aggregate = std::optional<Decimal> (*)(std::string_view, const std::vector<Decimal>&, EvalContext&);
+Value NumberAggregate(std::string_view fn, Aggregate of, std::span<const Value> args, EvalContext& ctx) {
+  auto xs = NumberArgs(fn, args, ctx);
   if (!xs || xs->empty()) return Value();
-  auto m = MeanOf("mean", *xs, ctx);
-  return m ? Value::Number(*m) : Value();
+  auto r = of(fn, *xs, ctx);
+  return r ? Value::Number(*r) : Value();
 }
+
+Value Sum(std::span<const Value> args, EvalContext& ctx) { return NumberAggregate("sum", SumOf, args, ctx); }
+Value Mean(std::span<const Value> args, EvalContext& ctx) { return NumberAggregate("mean", MeanOf, args, ctx); }
 
 Value Product(std::span<const Value> args, EvalContext& ctx) {
   auto xs = NumberArgs("product", args, ctx);
