@@ -38,30 +38,16 @@ void AppendJson(std::string& out, const Value& v) {
     case feel::Type::kBoolean: out += v.boolean() ? "true" : "false"; return;
     case feel::Type::kNumber: json::AppendDecimal(out, v.number()); return;
     case feel::Type::kString: AppendJsonString(out, v.string()); return;
-    case feel::Type::kList: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.list()) {
-        if (!first) out += ',';
-        first = false;
-        AppendJson(out, e);
-      }
-      out += ']';
+    case feel::Type::kList:
+      feel::AppendJoined(out, "[", v.list(), ",", "]", [&out](const Value& e) { AppendJson(out, e); });
       return;
-    }
-    case feel::Type::kContext: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, e] : v.context().entries()) {
-        if (!first) out += ',';
-        first = false;
-        AppendJsonString(out, k);
+    case feel::Type::kContext:
+      feel::AppendJoined(out, "{", v.context().entries(), ",", "}", [&out](const auto& entry) {
+        AppendJsonString(out, entry.first);
         out += ':';
-        AppendJson(out, e);
-      }
-      out += '}';
+        AppendJson(out, entry.second);
+      });
       return;
-    }
     case feel::Type::kRange:
     case feel::Type::kFunction: AppendJsonString(out, feel::ToFeelLiteral(v)); return;
     default: AppendJsonString(out, feel::ToFeelString(v)); return;

@@ -36,8 +36,7 @@ int FeelCommand(const Args& args, Io io) {
   feel::EvalContext ctx;
   auto result = feel::EvaluateExpression(expression, variables, ctx);
   if (!result) {
-    const auto& d = result.error();
-    io.err << "zebra feel: syntax error at " << d.line << ":" << d.column << ": " << d.message << "\n";
+    io.err << "zebra feel: syntax error at " << result.error().ToString() << "\n";
     return 2;
   }
   if (show_warnings)

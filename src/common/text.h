@@ -2,6 +2,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,32 @@ bool HasShapeWithTail(std::string_view text, std::string_view shape, std::initia
 
 // Whether `text` is one or more lowercase hexadecimal digits (0-9, a-f), as ids and hashes are.
 bool IsLowerHex(std::string_view text);
+
+// A character and what stands for it in an escaped text: '&' and "&amp;" in HTML, '\n' and
+// "\\n" in a FEEL string.
+struct Escape {
+  char plain;
+  std::string_view escaped;
+};
+
+// `text` appended to `out` with each character that `table` names replaced by its escaped form;
+// `other(out, c)` writes every other character (default: as it is). Inline so that modules that
+// do not link zebra_common (feel) can use it.
+inline void AppendEscaped(std::string& out, std::string_view text, std::span<const Escape> table,
+                          void (*other)(std::string&, char) = nullptr) {
+  for (char c : text) {
+    const Escape* hit = nullptr;
+    for (const Escape& e : table)
+      if (e.plain == c) hit = &e;
+    if (hit) {
+      out += hit->escaped;
+    } else if (other) {
+      other(out, c);
+    } else {
+      out += c;
+    }
+  }
+}
 
 // Text for HTML element content and attribute values: & < > " ' as character references.
 std::string EscapeHtml(std::string_view text);

@@ -14,7 +14,7 @@
 
 namespace zebra::dmn {
 
-std::string ModelDiagnostic::ToString() const {
+std::string ModelDiagnostic::Where() const {
   std::string out = file.empty() ? std::string("<model>") : file;
   if (line > 0) {
     out += ":" + std::to_string(line);
@@ -27,9 +27,12 @@ std::string ModelDiagnostic::ToString() const {
   }
   if (rule > 0) out += " rule " + std::to_string(rule);
   if (table_column > 0) out += " column " + std::to_string(table_column);
-  out += ": " + message;
   return out;
 }
+
+std::string ModelDiagnostic::ToString() const { return Where() + ": " + message; }
+
+common::Error ModelDiagnostic::ToError() const { return common::Error("", Where(), message, {line, column}); }
 
 const DecisionResult* EvaluationResult::Find(std::string_view name) const {
   for (const auto& d : decisions)
@@ -949,8 +952,20 @@ tl::expected<std::shared_ptr<ModelImpl>, Diags> Registry::Compile(const std::sha
 }  // namespace
 }  // namespace internal
 
-tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> LoadModels(
-    std::span<const std::filesystem::path> paths, const LoadOptions& options) {
+namespace {
+
+// The loaders' fatal problems as the shared error shape.
+common::Errors ToErrors(const std::vector<ModelDiagnostic>& diags) {
+  common::Errors out;
+  out.reserve(diags.size());
+  for (const auto& d : diags) out.push_back(d.ToError());
+  return out;
+}
+
+}  // namespace
+
+common::Result<std::vector<std::shared_ptr<const Model>>> LoadModels(std::span<const std::filesystem::path> paths,
+                                                                     const LoadOptions& options) {
   internal::Registry reg(options);
   std::vector<std::shared_ptr<internal::Source>> mine;
   std::vector<ModelDiagnostic> errors;
@@ -964,7 +979,7 @@ tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnos
     mine.push_back(*s);
   }
   if (!paths.empty()) reg.AddSearchDir(paths.front().parent_path().empty() ? "." : paths.front().parent_path());
-  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  if (!errors.empty()) return tl::unexpected(ToErrors(errors));
   std::vector<std::shared_ptr<const Model>> out;
   for (const auto& s : mine) {
     auto m = reg.Compile(s);
@@ -974,25 +989,24 @@ tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnos
     }
     out.push_back(*m);
   }
-  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  if (!errors.empty()) return tl::unexpected(ToErrors(errors));
   return out;
 }
 
-tl::expected<std::shared_ptr<const Model>, std::vector<ModelDiagnostic>> LoadModel(const std::filesystem::path& path,
-                                                                                   const LoadOptions& options) {
+common::Result<std::shared_ptr<const Model>> LoadModel(const std::filesystem::path& path, const LoadOptions& options) {
   auto r = LoadModels(std::span<const std::filesystem::path>(&path, 1), options);
   if (!r) return tl::unexpected(std::move(r.error()));
   return r->front();
 }
 
-tl::expected<std::shared_ptr<const Model>, std::vector<ModelDiagnostic>> LoadModelFromString(
-    std::string_view xml, std::string_view file, const LoadOptions& options) {
+common::Result<std::shared_ptr<const Model>> LoadModelFromString(std::string_view xml, std::string_view file,
+                                                                 const LoadOptions& options) {
   auto s = internal::ParseSource(std::string(xml), std::string(file));
-  if (!s) return tl::unexpected(std::vector<ModelDiagnostic>{s.error()});
+  if (!s) return tl::unexpected(common::Errors{s.error().ToError()});
   internal::Registry reg(options);
   reg.Add(*s);
   auto m = reg.Compile(*s);
-  if (!m) return tl::unexpected(std::move(m.error()));
+  if (!m) return tl::unexpected(ToErrors(m.error()));
   return std::shared_ptr<const Model>(*m);
 }
 

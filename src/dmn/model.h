@@ -11,12 +11,14 @@
 
 #include <tl/expected.hpp>
 
+#include "common/error.h"
 #include "feel/feel.h"
 
 namespace zebra::dmn {
 
 // A problem in a model, located as precisely as the loader can: file, element id, and for
-// decision tables the rule (1-based row) and column (1-based input/output index).
+// decision tables the rule (1-based row) and column (1-based input/output index). The loaders
+// return fatal ones as common::Error (ToError()); non-fatal ones stay on the model.
 struct ModelDiagnostic {
   std::string file;
   int line = 0;  // XML line of the element, 0 when unknown
@@ -26,7 +28,10 @@ struct ModelDiagnostic {
   int rule = 0;        // decision table row, 0 when not applicable
   int table_column = 0;
   std::string message;
-  std::string ToString() const;  // "file:line:col: element 'id' rule 3 column 2: message"
+  std::string Where() const;     // "file:line:col: element 'id' rule 3 column 2"
+  std::string ToString() const;  // Where() + ": " + message
+  // {path: Where(), message, at: {line, column}}, so that ToString() of both reads the same.
+  common::Error ToError() const;
 };
 
 struct LoadOptions {
@@ -124,14 +129,16 @@ class Model {
                                          const EvaluateOptions& options = {}) const = 0;
 };
 
-// Loads one DMN file (and, transitively, the models it imports).
-tl::expected<std::shared_ptr<const Model>, std::vector<ModelDiagnostic>> LoadModel(
-    const std::filesystem::path& path, const LoadOptions& options = {});
+// Loads one DMN file (and, transitively, the models it imports). A model that cannot be loaded
+// gives its fatal problems, each located as ModelDiagnostic::ToError() says.
+common::Result<std::shared_ptr<const Model>> LoadModel(const std::filesystem::path& path,
+                                                       const LoadOptions& options = {});
 // Loads several files that import each other (e.g. a TCK folder); returns them in input order.
-tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> LoadModels(
-    std::span<const std::filesystem::path> paths, const LoadOptions& options = {});
+common::Result<std::vector<std::shared_ptr<const Model>>> LoadModels(std::span<const std::filesystem::path> paths,
+                                                                     const LoadOptions& options = {});
 // Loads from memory (tests, REST); `file` only labels diagnostics.
-tl::expected<std::shared_ptr<const Model>, std::vector<ModelDiagnostic>> LoadModelFromString(
-    std::string_view xml, std::string_view file = "<memory>", const LoadOptions& options = {});
+common::Result<std::shared_ptr<const Model>> LoadModelFromString(std::string_view xml,
+                                                                 std::string_view file = "<memory>",
+                                                                 const LoadOptions& options = {});
 
 }  // namespace zebra::dmn

@@ -127,8 +127,9 @@ TEST(DmnModel, MalformedXmlIsALoadErrorWithLine) {
   auto m = LoadModelFromString("<definitions xmlns=\"https://www.omg.org/spec/DMN/20230324/MODEL/\">\n<decision>\n</definitions>",
                                "bad.dmn");
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().front().file, "bad.dmn");
-  EXPECT_GE(m.error().front().line, 2);
+  EXPECT_GE(m.error().front().at.line, 2);
+  EXPECT_EQ(m.error().front().path.rfind("bad.dmn:" + std::to_string(m.error().front().at.line), 0), 0u)
+      << m.error().front().path;
 }
 
 // DMN 1.5 §10.3.2.9.4: a singleton list bound to a non-list type is converted to its element.
@@ -251,12 +252,10 @@ TEST(DmnDecisionTable, CollectAndAggregations) {
 }
 
 TEST(DmnDecisionTable, MultipleOutputsProduceContexts) {
-  auto m = Load(Input("x", "number") +
-                Decision("t", Req("x"),
-                         "<decisionTable><input><inputExpression><text>x</text></inputExpression></input>"
-                         "<output name=\"a\"/><output name=\"b\"/>"
-                         "<rule><inputEntry><text>-</text></inputEntry><outputEntry><text>x</text></outputEntry>"
-                         "<outputEntry><text>x * 2</text></outputEntry></rule></decisionTable>"));
+  auto m = TableModel("<decisionTable><input><inputExpression><text>x</text></inputExpression></input>"
+                      "<output name=\"a\"/><output name=\"b\"/>"
+                      "<rule><inputEntry><text>-</text></inputEntry><outputEntry><text>x</text></outputEntry>"
+                      "<outputEntry><text>x * 2</text></outputEntry></rule></decisionTable>");
   ExpectEq(Eval(*m, "t", Ctx({{"x", Num(2)}})), Value::FromContext(Ctx({{"a", Num(2)}, {"b", Num(4)}})));
 }
 
@@ -268,12 +267,10 @@ TEST(DmnDecisionTable, DefaultOutputWhenNoRuleMatches) {
 }
 
 TEST(DmnDecisionTable, InputValuesAreValidated) {
-  auto m = Load(Input("x", "number") +
-                Decision("t", Req("x"),
-                         "<decisionTable><input><inputExpression><text>x</text></inputExpression>"
-                         "<inputValues><text>[0..10]</text></inputValues></input><output/>"
-                         "<rule><inputEntry><text>-</text></inputEntry><outputEntry><text>\"ok\"</text></outputEntry>"
-                         "</rule></decisionTable>"));
+  auto m = TableModel("<decisionTable><input><inputExpression><text>x</text></inputExpression>"
+                      "<inputValues><text>[0..10]</text></inputValues></input><output/>"
+                      "<rule><inputEntry><text>-</text></inputEntry><outputEntry><text>\"ok\"</text></outputEntry>"
+                      "</rule></decisionTable>");
   ExpectEq(Eval(*m, "t", Ctx({{"x", Num(5)}})), Str("ok"));
   std::vector<feel::Diagnostic> diags;
   ExpectEq(Eval(*m, "t", Ctx({{"x", Num(50)}}), &diags), Value());
@@ -324,14 +321,12 @@ TEST(DmnDecisionTable, SameEntryTextInDifferentColumnsIsTestedPerColumn) {
 
 // Fired rules are traced with their annotation entries (the knowledge base's citations).
 TEST(DmnDecisionTable, TraceCarriesRuleAnnotations) {
-  auto m = Load(Input("x", "number") +
-                Decision("t", Req("x"),
-                         "<decisionTable hitPolicy=\"COLLECT\"><input><inputExpression><text>x</text></inputExpression>"
-                         "</input><output/><annotation name=\"source\"/>"
-                         "<rule id=\"low\"><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>1"
-                         "</text></outputEntry><annotationEntry><text>WHO-2019</text></annotationEntry></rule>"
-                         "<rule id=\"any\"><inputEntry><text>-</text></inputEntry><outputEntry><text>2</text>"
-                         "</outputEntry><annotationEntry><text>AJCC-8</text></annotationEntry></rule></decisionTable>"));
+  auto m = TableModel("<decisionTable hitPolicy=\"COLLECT\"><input><inputExpression><text>x</text></inputExpression>"
+                      "</input><output/><annotation name=\"source\"/>"
+                      "<rule id=\"low\"><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>1"
+                      "</text></outputEntry><annotationEntry><text>WHO-2019</text></annotationEntry></rule>"
+                      "<rule id=\"any\"><inputEntry><text>-</text></inputEntry><outputEntry><text>2</text>"
+                      "</outputEntry><annotationEntry><text>AJCC-8</text></annotationEntry></rule></decisionTable>");
   std::vector<TraceEntry> trace;
   Eval(*m, "t", Ctx({{"x", Num(50)}}), nullptr, &trace);
   ASSERT_EQ(trace.size(), 1u);
@@ -538,8 +533,10 @@ TEST(DmnDrg, CycleIsALoadError) {
 TEST(DmnDrg, UnknownReferenceIsALoadErrorWithLocation) {
   auto m = LoadModelFromString(Doc(Decision("a", ReqDecision("nowhere"), Literal("1"))), "x.dmn");
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().front().file, "x.dmn");
-  EXPECT_GT(m.error().front().line, 0);
+  EXPECT_GT(m.error().front().at.line, 0);
+  EXPECT_EQ(m.error().front().path.rfind("x.dmn:" + std::to_string(m.error().front().at.line) + ":", 0), 0u)
+      << m.error().front().path;
+  EXPECT_EQ(m.error().front().ToString(), m.error().front().path + ": " + m.error().front().message);
   EXPECT_NE(m.error().front().message.find("nowhere"), std::string::npos);
 }
 

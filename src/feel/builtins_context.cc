@@ -1,5 +1,6 @@
 // FEEL context functions (DMN 1.5 §10.3.4.10): get value, get entries, context, context put
 // (one key or a key path), context merge.
+#include <optional>
 #include <string>
 
 #include "feel/builtins.h"
@@ -40,14 +41,21 @@ const List& AsList(const Value& arg, List& single) {
   return single;
 }
 
-// context(entries): the inverse of get entries; duplicate keys are an error.
-Value ContextFn(std::span<const Value> args, EvalContext& ctx) {
-  const Value& arg = args[0];
+// A context built from a list (or one value) by `put_item(item, out)`, which puts the item's
+// entries into `out` or returns the error value that stops the build.
+template <class PutItem>
+Value BuildContext(const Value& arg, PutItem put_item) {
   if (arg.is_null()) return Value();
   List single;
-  const List* items = &AsList(arg, single);
   Context out;
-  for (const Value& e : *items) {
+  for (const Value& item : AsList(arg, single))
+    if (std::optional<Value> stop = put_item(item, out)) return *stop;
+  return Value::FromContext(std::move(out));
+}
+
+// context(entries): the inverse of get entries; duplicate keys are an error.
+Value ContextFn(std::span<const Value> args, EvalContext& ctx) {
+  return BuildContext(args[0], [&ctx](const Value& e, Context& out) -> std::optional<Value> {
     if (!e.is(Type::kContext)) return ctx.Error("context: each entry must be a context with key and value");
     const Value* key = e.context().Find("key");
     const Value* value = e.context().Find("value");
@@ -55,8 +63,8 @@ Value ContextFn(std::span<const Value> args, EvalContext& ctx) {
     if (!value) return ctx.Error("context: entry has no value");
     if (out.Find(key->string())) return ctx.Error("context: duplicate key \"" + key->string() + "\"");
     out.Put(key->string(), *value);
-  }
-  return Value::FromContext(std::move(out));
+    return std::nullopt;
+  });
 }
 
 // Nested put along keys[i..]; null when a key is not a string, or an intermediate entry is
@@ -106,16 +114,11 @@ Value ContextPutKey(std::span<const Value> args, EvalContext& ctx) {
 
 // context merge(contexts): later entries win.
 Value ContextMerge(std::span<const Value> args, EvalContext& ctx) {
-  const Value& arg = args[0];
-  if (arg.is_null()) return Value();
-  List single;
-  const List* items = &AsList(arg, single);
-  Context out;
-  for (const Value& c : *items) {
+  return BuildContext(args[0], [&ctx](const Value& c, Context& out) -> std::optional<Value> {
     if (!c.is(Type::kContext)) return ctx.Error("context merge: expected contexts, got a " + Describe(c));
     for (const auto& [k, v] : c.context().entries()) out.Put(k, v);
-  }
-  return Value::FromContext(std::move(out));
+    return std::nullopt;
+  });
 }
 
 }  // namespace

@@ -29,20 +29,30 @@ bool AnyNull(std::span<const Value> args) {
 
 std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
 
+// fn(from) for the temporal kind `kind`, which fn names: null stays null, a value of the kind
+// is itself, a string is parsed by `parse` (an invalid one is an error that quotes it) and made
+// a value by `make`; `converted` is what any other kind becomes (nullopt: it cannot be).
+template <class Parse, class Make>
+Value TemporalFrom(std::string_view fn, Type kind, const Value& from, Parse parse, Make make,
+                   std::optional<Value> converted, EvalContext& ctx) {
+  const std::string name(fn);
+  if (from.is_null()) return Value();
+  if (from.is(kind)) return from;
+  if (from.is(Type::kString)) {
+    auto parsed = parse(from.string());
+    if (!parsed) return ctx.Error(name + ": invalid " + name + " string \"" + from.string() + "\"");
+    return make(*parsed);
+  }
+  if (converted) return *converted;
+  return ctx.Error(name + ": cannot convert a " + Describe(from) + " to a " + name);
+}
+
 // date(from): from a date string, or the date part of a date and time.
 Value DateFrom(std::span<const Value> args, EvalContext& ctx) {
   const Value& from = args[0];
-  switch (from.type()) {
-    case Type::kNull: return Value();
-    case Type::kString: {
-      auto d = ParseDate(from.string());
-      if (!d) return ctx.Error("date: invalid date string \"" + from.string() + "\"");
-      return Value::FromDate(*d);
-    }
-    case Type::kDate: return from;
-    case Type::kDateTime: return Value::FromDate(from.date_time().date);
-    default: return ctx.Error("date: cannot convert a " + Describe(from) + " to a date");
-  }
+  std::optional<Value> converted;
+  if (from.is(Type::kDateTime)) converted = Value::FromDate(from.date_time().date);
+  return TemporalFrom("date", Type::kDate, from, ParseDate, Value::FromDate, std::move(converted), ctx);
 }
 
 // date(year, month, day)
@@ -60,17 +70,8 @@ Value DateFromParts(std::span<const Value> args, EvalContext& ctx) {
 
 // date and time(from): from a date and time string (a bare date string is midnight).
 Value DateTimeFrom(std::span<const Value> args, EvalContext& ctx) {
-  const Value& from = args[0];
-  switch (from.type()) {
-    case Type::kNull: return Value();
-    case Type::kString: {
-      auto dt = ParseDateTime(from.string());
-      if (!dt) return ctx.Error("date and time: invalid date and time string \"" + from.string() + "\"");
-      return Value::FromDateTime(*dt);
-    }
-    case Type::kDateTime: return from;
-    default: return ctx.Error("date and time: cannot convert a " + Describe(from) + " to a date and time");
-  }
+  return TemporalFrom("date and time", Type::kDateTime, args[0], ParseDateTime, Value::FromDateTime, std::nullopt,
+                      ctx);
 }
 
 // date and time(date, time): the date part of `date` with `time`, keeping the time's zone.
@@ -93,23 +94,16 @@ Value DateTimeFromParts(std::span<const Value> args, EvalContext& ctx) {
 // time(from): from a time string, or the time part of a date and time; a date is midnight UTC.
 Value TimeFrom(std::span<const Value> args, EvalContext& ctx) {
   const Value& from = args[0];
-  switch (from.type()) {
-    case Type::kNull: return Value();
-    case Type::kString: {
-      auto t = ParseTime(from.string());
-      if (!t) return ctx.Error("time: invalid time string \"" + from.string() + "\"");
-      return Value::FromTime(*t);
-    }
-    case Type::kTime: return from;
-    case Type::kDateTime: return Value::FromTime(from.date_time().time);
-    case Type::kDate: {
-      Time t;
-      t.kind = ZoneKind::kOffset;
-      t.offset_seconds = 0;
-      return Value::FromTime(t);
-    }
-    default: return ctx.Error("time: cannot convert a " + Describe(from) + " to a time");
+  std::optional<Value> converted;
+  if (from.is(Type::kDateTime)) {
+    converted = Value::FromTime(from.date_time().time);
+  } else if (from.is(Type::kDate)) {
+    Time midnight_utc;
+    midnight_utc.kind = ZoneKind::kOffset;
+    midnight_utc.offset_seconds = 0;
+    converted = Value::FromTime(midnight_utc);
   }
+  return TemporalFrom("time", Type::kTime, from, ParseTime, Value::FromTime, std::move(converted), ctx);
 }
 
 // time(hour, minute, second, offset?): second may have a fraction; a null offset gives a local time.

@@ -56,6 +56,14 @@ void ExpectNullWithError(std::string_view name, std::vector<Value> args) {
   EXPECT_FALSE(ctx.diagnostics().empty()) << name << " should explain why it returned null";
 }
 
+// fn(text) is null with an error for each of `texts`.
+void ExpectEachStringRefused(std::string_view name, std::initializer_list<std::string_view> texts) {
+  for (std::string_view text : texts) {
+    SCOPED_TRACE(text);
+    ExpectNullWithError(name, {S(std::string(text))});
+  }
+}
+
 // ---- date(from) / date(year, month, day) ------------------------------------------------
 
 // DMN 1.5 §10.3.4.1: date("2012-12-25") = date(2012, 12, 25).
@@ -69,10 +77,12 @@ TEST(ConversionDate, InvalidCalendarDateIsNull) { ExpectNullWithError("date", {S
 
 // DMN 1.5 §10.3.4.1: the string must follow the date literal syntax.
 TEST(ConversionDate, MalformedStringIsNull) {
-  ExpectNullWithError("date", {S("2012/12/25")});
-  ExpectNullWithError("date", {S("")});
-  ExpectNullWithError("date", {S("2017-13-01")});
-  ExpectNullWithError("date", {S("2012-12-25T")});
+  ExpectEachStringRefused("date", {
+      "2012/12/25",
+      "",
+      "2017-13-01",
+      "2012-12-25T",
+  });
 }
 
 // DMN 1.5 §10.3.4.1: date(from) with a date and time drops the time.
@@ -164,9 +174,11 @@ TEST(ConversionDateTime, FromStringWithOffset) {
 
 // DMN 1.5 §10.3.4.1: invalid strings give null.
 TEST(ConversionDateTime, InvalidString) {
-  ExpectNullWithError("date and time", {S("2017-12-31T25:00:00")});
-  ExpectNullWithError("date and time", {S("11:00:00")});
-  ExpectNullWithError("date and time", {S("2017-02-30T10:00:00")});
+  ExpectEachStringRefused("date and time", {
+      "2017-12-31T25:00:00",
+      "11:00:00",
+      "2017-02-30T10:00:00",
+  });
 }
 
 // DMN 1.5 §10.3.4.1: date and time(date, time) combines a date with a time.
@@ -241,10 +253,12 @@ TEST(ConversionTime, FromStringFraction) {
 
 // DMN 1.5 §10.3.4.1: invalid time strings give null.
 TEST(ConversionTime, InvalidString) {
-  ExpectNullWithError("time", {S("24:00:01")});
-  ExpectNullWithError("time", {S("7:00:00")});
-  ExpectNullWithError("time", {S("00:60:00")});
-  ExpectNullWithError("time", {S("13:20:00@xyz/abc")});
+  ExpectEachStringRefused("time", {
+      "24:00:01",
+      "7:00:00",
+      "00:60:00",
+      "13:20:00@xyz/abc",
+  });
 }
 
 // DMN 1.5 §10.3.4.1: time(from) of a date and time keeps the time and its offset.
@@ -467,10 +481,12 @@ TEST(ConversionDuration, FractionalSeconds) {
 
 // DMN 1.5 §10.3.4.1: invalid duration strings give null.
 TEST(ConversionDuration, Invalid) {
-  ExpectNullWithError("duration", {S("")});
-  ExpectNullWithError("duration", {S("P")});
-  ExpectNullWithError("duration", {S("1Y")});
-  ExpectNullWithError("duration", {S("P1H")});
+  ExpectEachStringRefused("duration", {
+      "",
+      "P",
+      "1Y",
+      "P1H",
+  });
   ExpectNullWithError("duration", {N(2017)});
   EXPECT_TRUE(Call("duration", {Value()}).is_null());
 }
@@ -592,10 +608,12 @@ TEST(ConversionRange, TemporalEndpoints) {
 
 // DMN 1.5 §10.3.4.1: endpoints must be literals, both present, of one type, and in order.
 TEST(ConversionRange, Invalid) {
-  ExpectNullWithError("range", {S("[..2]")});
-  ExpectNullWithError("range", {S("[1..]")});
-  ExpectNullWithError("range", {S(">=10")});
-  ExpectNullWithError("range", {S("")});
+  ExpectEachStringRefused("range", {
+      "[..2]",
+      "[1..]",
+      ">=10",
+      "",
+  });
   ExpectNullWithError("range", {S("[1..\"b\"]")});
   ExpectNullWithError("range", {S("[3..1]")});
   ExpectNullWithError("range", {S("[null..null]")});

@@ -104,6 +104,15 @@ std::optional<std::vector<Decimal>> Numbers(std::string_view fn, const List& ite
   return out;
 }
 
+// The numbers of fn(list) or fn(n1, n2, ...); nullopt (after any error) when there is no list
+// or an item is not a number.
+std::optional<std::vector<Decimal>> NumberArgs(std::string_view fn, std::span<const Value> args, EvalContext& ctx) {
+  List holder;
+  const List* items = ListOrItems(fn, args, holder, ctx);
+  if (!items) return std::nullopt;
+  return Numbers(fn, *items, ctx);
+}
+
 std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs, EvalContext& ctx) {
   Decimal total;
   for (const Decimal& x : xs) {
@@ -117,15 +126,6 @@ std::optional<Decimal> SumOf(std::string_view fn, const std::vector<Decimal>& xs
   return total;
 }
 
-Value Sum(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("sum", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("sum", *items, ctx);
-  if (!xs || xs->empty()) return Value();
-  auto s = SumOf("sum", *xs, ctx);
-  return s ? Value::Number(*s) : Value();
-}
 
 std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& xs, EvalContext& ctx) {
   auto s = SumOf(fn, xs, ctx);
@@ -135,21 +135,20 @@ std::optional<Decimal> MeanOf(std::string_view fn, const std::vector<Decimal>& x
   return m;
 }
 
-Value Mean(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("mean", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("mean", *items, ctx);
+// sum and mean: null without numbers, else `of(fn, numbers)` (null after an out-of-range error).
+using Aggregate = std::optional<Decimal> (*)(std::string_view, const std::vector<Decimal>&, EvalContext&);
+Value NumberAggregate(std::string_view fn, Aggregate of, std::span<const Value> args, EvalContext& ctx) {
+  auto xs = NumberArgs(fn, args, ctx);
   if (!xs || xs->empty()) return Value();
-  auto m = MeanOf("mean", *xs, ctx);
-  return m ? Value::Number(*m) : Value();
+  auto r = of(fn, *xs, ctx);
+  return r ? Value::Number(*r) : Value();
 }
 
+Value Sum(std::span<const Value> args, EvalContext& ctx) { return NumberAggregate("sum", SumOf, args, ctx); }
+Value Mean(std::span<const Value> args, EvalContext& ctx) { return NumberAggregate("mean", MeanOf, args, ctx); }
+
 Value Product(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("product", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("product", *items, ctx);
+  auto xs = NumberArgs("product", args, ctx);
   if (!xs || xs->empty()) return Value();
   Decimal p = Decimal::FromInt(1);
   for (const Decimal& x : *xs) {
@@ -161,10 +160,7 @@ Value Product(std::span<const Value> args, EvalContext& ctx) {
 }
 
 Value Median(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("median", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("median", *items, ctx);
+  auto xs = NumberArgs("median", args, ctx);
   if (!xs || xs->empty()) return Value();
   std::sort(xs->begin(), xs->end());
   size_t n = xs->size();
@@ -177,10 +173,7 @@ Value Median(std::span<const Value> args, EvalContext& ctx) {
 
 // Sample standard deviation: sqrt(sum((x - mean)^2) / (n - 1)); null for fewer than 2 items.
 Value Stddev(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("stddev", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("stddev", *items, ctx);
+  auto xs = NumberArgs("stddev", args, ctx);
   if (!xs || xs->size() < 2) return Value();
   auto mean = MeanOf("stddev", *xs, ctx);
   if (!mean) return Value();
@@ -200,10 +193,7 @@ Value Stddev(std::span<const Value> args, EvalContext& ctx) {
 
 // mode: the most frequent items, ascending; [] for an empty list.
 Value Mode(std::span<const Value> args, EvalContext& ctx) {
-  List holder;
-  const List* items = ListOrItems("mode", args, holder, ctx);
-  if (!items) return Value();
-  auto xs = Numbers("mode", *items, ctx);
+  auto xs = NumberArgs("mode", args, ctx);
   if (!xs) return Value();
   std::sort(xs->begin(), xs->end());
   size_t best = 0;
@@ -295,41 +285,38 @@ Value Concatenate(std::span<const Value> args, EvalContext&) {
   return Value::FromList(std::move(out));
 }
 
-// insert before(list, position, newItem)
-Value InsertBefore(std::span<const Value> args, EvalContext& ctx) {
+// fn(list, position, ...): a copy of the list changed by `edit(copy, item)` at the item the
+// 1-based (or negative, from the end) position names. Null for a null list or position; an
+// error for a position outside the list.
+template <class Edit>
+Value EditAt(std::string_view fn, std::span<const Value> args, EvalContext& ctx, Edit edit) {
   if (args[0].is_null() || args[1].is_null()) return Value();
-  if (!args[0].is(Type::kList)) return ctx.Error("insert before: expected a list, got a " + Describe(args[0]));
+  if (!args[0].is(Type::kList)) return ctx.Error(std::string(fn) + ": expected a list, got a " + Describe(args[0]));
   const List& l = args[0].list();
-  auto pos = PositionArg("insert before", args[1], ctx);
+  auto pos = PositionArg(fn, args[1], ctx);
   if (!pos) return Value();
   auto at = IndexOf(*pos, l.size());
-  if (!at) return ctx.Error("insert before: position " + std::to_string(*pos) + " is outside the list");
+  if (!at) return ctx.Error(std::string(fn) + ": position " + std::to_string(*pos) + " is outside the list");
   List out = l;
-  out.insert(out.begin() + static_cast<std::ptrdiff_t>(*at), args[2]);
+  edit(out, out.begin() + static_cast<std::ptrdiff_t>(*at));
   return Value::FromList(std::move(out));
+}
+
+// insert before(list, position, newItem)
+Value InsertBefore(std::span<const Value> args, EvalContext& ctx) {
+  return EditAt("insert before", args, ctx, [&](List& out, List::iterator it) { out.insert(it, args[2]); });
 }
 
 // remove(list, position)
 Value Remove(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null() || args[1].is_null()) return Value();
-  if (!args[0].is(Type::kList)) return ctx.Error("remove: expected a list, got a " + Describe(args[0]));
-  const List& l = args[0].list();
-  auto pos = PositionArg("remove", args[1], ctx);
-  if (!pos) return Value();
-  auto at = IndexOf(*pos, l.size());
-  if (!at) return ctx.Error("remove: position " + std::to_string(*pos) + " is outside the list");
-  List out = l;
-  out.erase(out.begin() + static_cast<std::ptrdiff_t>(*at));
-  return Value::FromList(std::move(out));
+  return EditAt("remove", args, ctx, [](List& out, List::iterator it) { out.erase(it); });
 }
 
 // list replace(list, position, newItem) / list replace(list, match, newItem): with a match
 // function, every item for which match(item, newItem) is true is replaced.
 Value ListReplace(std::span<const Value> args, EvalContext& ctx) {
-  if (args[0].is_null() || args[1].is_null()) return Value();
-  if (!args[0].is(Type::kList)) return ctx.Error("list replace: expected a list, got a " + Describe(args[0]));
-  List out = args[0].list();
-  if (args[1].is(Type::kFunction)) {
+  if (args[0].is(Type::kList) && args[1].is(Type::kFunction)) {
+    List out = args[0].list();
     const Function& match = args[1].function();
     for (Value& item : out) {
       Value pair[2] = {item, args[2]};
@@ -340,12 +327,7 @@ Value ListReplace(std::span<const Value> args, EvalContext& ctx) {
     }
     return Value::FromList(std::move(out));
   }
-  auto pos = PositionArg("list replace", args[1], ctx);
-  if (!pos) return Value();
-  auto at = IndexOf(*pos, out.size());
-  if (!at) return ctx.Error("list replace: position " + std::to_string(*pos) + " is outside the list");
-  out[*at] = args[2];
-  return Value::FromList(std::move(out));
+  return EditAt("list replace", args, ctx, [&](List&, List::iterator it) { *it = args[2]; });
 }
 
 Value ListReplaceMatch(std::span<const Value> args, EvalContext& ctx) {

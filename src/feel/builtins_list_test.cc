@@ -13,6 +13,14 @@ Value Nums(std::initializer_list<int64_t> xs) {
   return L(std::move(l));
 }
 
+// fn(list) and fn(item, item, ...): a function that takes either form gives `expected` for both.
+void ExpectListOrItems(std::string_view fn, std::initializer_list<int64_t> xs, const Value& expected) {
+  EXPECT_FEEL(Call(fn, {Nums(xs)}), expected);
+  std::vector<Value> items;
+  for (int64_t x : xs) items.push_back(N(x));
+  EXPECT_FEEL(Call(fn, std::move(items)), expected);
+}
+
 // --- list contains, count ----------------------------------------------------------------
 TEST(ListBuiltins, ListContains) {  // §10.3.4.4: list contains([1,2,3], 2) = true
   EXPECT_FEEL(Call("list contains", {Nums({1, 2, 3}), N(2)}), B(true));
@@ -78,8 +86,7 @@ TEST(ListBuiltins, MinNamed) {  // §10.3.4.4 parameter name "list"
 
 // --- sum, mean, product --------------------------------------------------------------------
 TEST(ListBuiltins, Sum) {  // §10.3.4.4: sum([1,2,3]) = 6, sum(1,2,3) = 6, sum(1) = 1
-  EXPECT_FEEL(Call("sum", {Nums({1, 2, 3})}), N(6));
-  EXPECT_FEEL(Call("sum", {N(1), N(2), N(3)}), N(6));
+  ExpectListOrItems("sum", {1, 2, 3}, N(6));
   EXPECT_FEEL(Call("sum", {N(1)}), N(1));
 }
 TEST(ListBuiltins, SumEmptyIsNull) {  // §10.3.4.4: sum([]) = null
@@ -93,8 +100,7 @@ TEST(ListBuiltins, SumNonNumberIsError) {  // §10.3.4.4
   EXPECT_TRUE(IsError("sum", {L({N(1), Null()})}));
 }
 TEST(ListBuiltins, Mean) {  // §10.3.4.4: mean([1,2,3]) = 2, mean(1,2,3) = 2, mean(1) = 1
-  EXPECT_FEEL(Call("mean", {Nums({1, 2, 3})}), N(2));
-  EXPECT_FEEL(Call("mean", {N(1), N(2), N(3)}), N(2));
+  ExpectListOrItems("mean", {1, 2, 3}, N(2));
   EXPECT_FEEL(Call("mean", {N(1)}), N(1));
 }
 TEST(ListBuiltins, MeanEmptyAndFraction) {  // §10.3.4.4: mean([]) = null
@@ -102,8 +108,7 @@ TEST(ListBuiltins, MeanEmptyAndFraction) {  // §10.3.4.4: mean([]) = null
   EXPECT_FEEL(Call("mean", {Nums({1, 2})}), D("1.5"));
 }
 TEST(ListBuiltins, Product) {  // §10.3.4.4: product([2, 3, 4]) = 24, product(2, 3, 4) = 24
-  EXPECT_FEEL(Call("product", {Nums({2, 3, 4})}), N(24));
-  EXPECT_FEEL(Call("product", {N(2), N(3), N(4)}), N(24));
+  ExpectListOrItems("product", {2, 3, 4}, N(24));
 }
 TEST(ListBuiltins, ProductEmptyAndTypes) {  // §10.3.4.4
   EXPECT_FEEL_NULL(Call("product", {L({})}));

@@ -76,37 +76,26 @@ TEST(NumericBuiltins, FloorCeilingNamedAndNull) {  // §10.3.4.5 parameter names
 }
 
 // --- round up/down/half up/half down ---------------------------------------------------------
-TEST(NumericBuiltins, RoundUp) {  // §10.3.4.5: round up(5.5, 0) = 6, round up(-5.5, 0) = -6
-  EXPECT_FEEL(Call("round up", {D("5.5"), N(0)}), N(6));
-  EXPECT_FEEL(Call("round up", {D("-5.5"), N(0)}), N(-6));
-}
-TEST(NumericBuiltins, RoundUpScale) {  // §10.3.4.5: round up(1.121, 2) = 1.13, round up(-1.126, 2) = -1.13
-  EXPECT_FEEL(Call("round up", {D("1.121"), N(2)}), D("1.13"));
-  EXPECT_FEEL(Call("round up", {D("-1.126"), N(2)}), D("-1.13"));
-}
-TEST(NumericBuiltins, RoundDown) {  // §10.3.4.5: round down(5.5, 0) = 5, round down(-5.5, 0) = -5
-  EXPECT_FEEL(Call("round down", {D("5.5"), N(0)}), N(5));
-  EXPECT_FEEL(Call("round down", {D("-5.5"), N(0)}), N(-5));
-}
-TEST(NumericBuiltins, RoundDownScale) {  // §10.3.4.5: round down(1.121, 2) = 1.12, (-1.126, 2) = -1.12
-  EXPECT_FEEL(Call("round down", {D("1.121"), N(2)}), D("1.12"));
-  EXPECT_FEEL(Call("round down", {D("-1.126"), N(2)}), D("-1.12"));
-}
-TEST(NumericBuiltins, RoundHalfUp) {  // §10.3.4.5: round half up(5.5, 0) = 6, (-5.5, 0) = -6
-  EXPECT_FEEL(Call("round half up", {D("5.5"), N(0)}), N(6));
-  EXPECT_FEEL(Call("round half up", {D("-5.5"), N(0)}), N(-6));
-}
-TEST(NumericBuiltins, RoundHalfUpScale) {  // §10.3.4.5: round half up(1.121, 2) = 1.12, (-1.126, 2) = -1.13
-  EXPECT_FEEL(Call("round half up", {D("1.121"), N(2)}), D("1.12"));
-  EXPECT_FEEL(Call("round half up", {D("-1.126"), N(2)}), D("-1.13"));
-}
-TEST(NumericBuiltins, RoundHalfDown) {  // §10.3.4.5: round half down(5.5, 0) = 5, (-5.5, 0) = -5
-  EXPECT_FEEL(Call("round half down", {D("5.5"), N(0)}), N(5));
-  EXPECT_FEEL(Call("round half down", {D("-5.5"), N(0)}), N(-5));
-}
-TEST(NumericBuiltins, RoundHalfDownScale) {  // §10.3.4.5: round half down(1.121, 2) = 1.12, (-1.126, 2) = -1.13
-  EXPECT_FEEL(Call("round half down", {D("1.121"), N(2)}), D("1.12"));
-  EXPECT_FEEL(Call("round half down", {D("-1.126"), N(2)}), D("-1.13"));
+// §10.3.4.5, the spec's examples: round up(5.5, 0) = 6, round up(-5.5, 0) = -6, round up(1.121, 2)
+// = 1.13, round up(-1.126, 2) = -1.13, and the same four arguments for the other three modes.
+TEST(NumericBuiltins, RoundingModes) {
+  struct Row {
+    std::string_view fn;
+    Value plus_5_5, minus_5_5, at_1_121, at_minus_1_126;
+  };
+  const Row rows[] = {
+      {"round up", N(6), N(-6), D("1.13"), D("-1.13")},
+      {"round down", N(5), N(-5), D("1.12"), D("-1.12")},
+      {"round half up", N(6), N(-6), D("1.12"), D("-1.13")},
+      {"round half down", N(5), N(-5), D("1.12"), D("-1.13")},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.fn);
+    EXPECT_FEEL(Call(r.fn, {D("5.5"), N(0)}), r.plus_5_5);
+    EXPECT_FEEL(Call(r.fn, {D("-5.5"), N(0)}), r.minus_5_5);
+    EXPECT_FEEL(Call(r.fn, {D("1.121"), N(2)}), r.at_1_121);
+    EXPECT_FEEL(Call(r.fn, {D("-1.126"), N(2)}), r.at_minus_1_126);
+  }
 }
 TEST(NumericBuiltins, RoundingNeedsScale) {  // §10.3.4.5: round up(n, scale) has no 1-arg form
   EXPECT_TRUE(IsError("round up", {D("5.5")}));

@@ -54,47 +54,68 @@ std::string B(const Value& v) {
 const std::string kTrue = "true";
 const std::string kFalse = "false";
 
+// Each {a, b, expected}: fn(a, b) is `expected` (true or false, never null).
+struct Row {
+  Value a, b;
+  bool expected;
+};
+void ExpectEach(std::string_view fn, std::initializer_list<Row> rows) {
+  for (const Row& r : rows)
+    EXPECT_EQ(B(Call(fn, {r.a, r.b})), r.expected ? kTrue : kFalse)
+        << fn << "(" << ToFeelLiteral(r.a) << ", " << ToFeelLiteral(r.b) << ")";
+}
+
 // ---- before -------------------------------------------------------------------------------
 
 // DMN 1.5 §10.3.4.9: before(point1, point2) is point1 < point2.
 TEST(RangeBefore, Points) {
-  EXPECT_EQ(B(Call("before", {N(1), N(10)})), kTrue);
-  EXPECT_EQ(B(Call("before", {N(10), N(1)})), kFalse);
-  EXPECT_EQ(B(Call("before", {N(1), N(1)})), kFalse);
+  ExpectEach("before", {
+      {N(1), N(10), true},
+      {N(10), N(1), false},
+      {N(1), N(1), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: before(point, range).
 TEST(RangeBefore, PointRange) {
-  EXPECT_EQ(B(Call("before", {N(1), R("[2..5]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {N(1), R("(1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {N(1), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("before", {N(3), R("[1..5]")})), kFalse);
+  ExpectEach("before", {
+      {N(1), R("[2..5]"), true},
+      {N(1), R("(1..5]"), true},
+      {N(1), R("[1..5]"), false},
+      {N(3), R("[1..5]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: before(range, point).
 TEST(RangeBefore, RangePoint) {
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), N(10)})), kTrue);
-  EXPECT_EQ(B(Call("before", {R("[1..5)"), N(5)})), kTrue);
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), N(5)})), kFalse);
+  ExpectEach("before", {
+      {R("[1..5]"), N(10), true},
+      {R("[1..5)"), N(5), true},
+      {R("[1..5]"), N(5), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: before(range1, range2).
 TEST(RangeBefore, Ranges) {
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), R("[6..8]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), R("[5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("before", {R("[1..5)"), R("[5..8]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), R("(5..8]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {R("[1..5)"), R("(5..8]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), R("[4..8]")})), kFalse);
+  ExpectEach("before", {
+      {R("[1..5]"), R("[6..8]"), true},
+      {R("[1..5]"), R("[5..8]"), false},
+      {R("[1..5)"), R("[5..8]"), true},
+      {R("[1..5]"), R("(5..8]"), true},
+      {R("[1..5)"), R("(5..8]"), true},
+      {R("[1..5]"), R("[4..8]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.2.7 / §10.3.4.9: an unbounded end reaches infinitely far.
 TEST(RangeBefore, UnboundedRanges) {
-  EXPECT_EQ(B(Call("before", {Below(5, false), R("[5..8]")})), kTrue);
-  EXPECT_EQ(B(Call("before", {Below(5, true), R("[5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("before", {R("[1..5]"), Above(3, true)})), kFalse);
-  EXPECT_EQ(B(Call("before", {N(100), Above(3, true)})), kFalse);
-  EXPECT_EQ(B(Call("before", {N(1), Above(3, true)})), kTrue);
+  ExpectEach("before", {
+      {Below(5, false), R("[5..8]"), true},
+      {Below(5, true), R("[5..8]"), false},
+      {R("[1..5]"), Above(3, true), false},
+      {N(100), Above(3, true), false},
+      {N(1), Above(3, true), true},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: points may be any ordered type, e.g. dates.
@@ -103,8 +124,10 @@ TEST(RangeBefore, Dates) {
   Range r;
   r.low = DateOf(2020, 1, 1);
   r.high = DateOf(2020, 12, 31);
-  EXPECT_EQ(B(Call("before", {DateOf(2019, 12, 31), Value::FromRange(r)})), kTrue);
-  EXPECT_EQ(B(Call("before", {DateOf(2020, 6, 1), Value::FromRange(r)})), kFalse);
+  ExpectEach("before", {
+      {DateOf(2019, 12, 31), Value::FromRange(r), true},
+      {DateOf(2020, 6, 1), Value::FromRange(r), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: named before(point1:, point2:), before(point:, range:), before(range1:, range2:).
@@ -134,50 +157,62 @@ TEST(RangeBefore, NullIsNull) {
 
 // DMN 1.5 §10.3.4.9: after(point1, point2) is point1 > point2.
 TEST(RangeAfter, Points) {
-  EXPECT_EQ(B(Call("after", {N(10), N(5)})), kTrue);
-  EXPECT_EQ(B(Call("after", {N(5), N(10)})), kFalse);
+  ExpectEach("after", {
+      {N(10), N(5), true},
+      {N(5), N(10), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: after(point, range).
 TEST(RangeAfter, PointRange) {
-  EXPECT_EQ(B(Call("after", {N(12), R("[2..5]")})), kTrue);
-  EXPECT_EQ(B(Call("after", {N(5), R("[2..5)")})), kTrue);
-  EXPECT_EQ(B(Call("after", {N(5), R("[2..5]")})), kFalse);
+  ExpectEach("after", {
+      {N(12), R("[2..5]"), true},
+      {N(5), R("[2..5)"), true},
+      {N(5), R("[2..5]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: after(range, point).
 TEST(RangeAfter, RangePoint) {
-  EXPECT_EQ(B(Call("after", {R("[11..20]"), N(10)})), kTrue);
-  EXPECT_EQ(B(Call("after", {R("(11..20]"), N(11)})), kTrue);
-  EXPECT_EQ(B(Call("after", {R("[11..20]"), N(11)})), kFalse);
+  ExpectEach("after", {
+      {R("[11..20]"), N(10), true},
+      {R("(11..20]"), N(11), true},
+      {R("[11..20]"), N(11), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: after(range1, range2).
 TEST(RangeAfter, Ranges) {
-  EXPECT_EQ(B(Call("after", {R("[6..8]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("after", {R("[5..8]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("after", {R("(5..8]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("after", {R("[5..8]"), R("[1..5)")})), kTrue);
-  EXPECT_EQ(B(Call("after", {R("[4..8]"), R("[1..5]")})), kFalse);
+  ExpectEach("after", {
+      {R("[6..8]"), R("[1..5]"), true},
+      {R("[5..8]"), R("[1..5]"), false},
+      {R("(5..8]"), R("[1..5]"), true},
+      {R("[5..8]"), R("[1..5)"), true},
+      {R("[4..8]"), R("[1..5]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: a range unbounded above is never after a point below its start... and
 // a range unbounded below is never after anything.
 TEST(RangeAfter, Unbounded) {
-  EXPECT_EQ(B(Call("after", {Above(5, false), N(5)})), kTrue);
-  EXPECT_EQ(B(Call("after", {Below(5, true), N(-1000)})), kFalse);
-  EXPECT_EQ(B(Call("after", {N(6), Below(5, true)})), kTrue);
+  ExpectEach("after", {
+      {Above(5, false), N(5), true},
+      {Below(5, true), N(-1000), false},
+      {N(6), Below(5, true), true},
+  });
 }
 
 // ---- meets / met by --------------------------------------------------------------------------
 
 // DMN 1.5 §10.3.4.9: meets(range1, range2): range1 ends where range2 starts, both closed there.
 TEST(RangeMeets, Table) {
-  EXPECT_EQ(B(Call("meets", {R("[1..5]"), R("[5..10]")})), kTrue);
-  EXPECT_EQ(B(Call("meets", {R("[1..3]"), R("[4..6]")})), kFalse);
-  EXPECT_EQ(B(Call("meets", {R("[1..3]"), R("[3..5]")})), kTrue);
-  EXPECT_EQ(B(Call("meets", {R("[1..5]"), R("(5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("meets", {R("[1..5)"), R("[5..8]")})), kFalse);
+  ExpectEach("meets", {
+      {R("[1..5]"), R("[5..10]"), true},
+      {R("[1..3]"), R("[4..6]"), false},
+      {R("[1..3]"), R("[3..5]"), true},
+      {R("[1..5]"), R("(5..8]"), false},
+      {R("[1..5)"), R("[5..8]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: meets takes ranges only.
@@ -189,11 +224,13 @@ TEST(RangeMeets, PointsAreNotAccepted) {
 
 // DMN 1.5 §10.3.4.9: met by(range1, range2): range1 starts where range2 ends.
 TEST(RangeMetBy, Table) {
-  EXPECT_EQ(B(Call("met by", {R("[5..10]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("met by", {R("[3..4]"), R("[1..2]")})), kFalse);
-  EXPECT_EQ(B(Call("met by", {R("[3..5]"), R("[1..3]")})), kTrue);
-  EXPECT_EQ(B(Call("met by", {R("(5..8]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("met by", {R("[5..10]"), R("[1..5)")})), kFalse);
+  ExpectEach("met by", {
+      {R("[5..10]"), R("[1..5]"), true},
+      {R("[3..4]"), R("[1..2]"), false},
+      {R("[3..5]"), R("[1..3]"), true},
+      {R("(5..8]"), R("[1..5]"), false},
+      {R("[5..10]"), R("[1..5)"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: named meets(range1:, range2:).
@@ -206,85 +243,103 @@ TEST(RangeMeets, Named) {
 
 // DMN 1.5 §10.3.4.9: overlaps(range1, range2), the examples of Table 78.
 TEST(RangeOverlaps, Table) {
-  EXPECT_EQ(B(Call("overlaps", {R("[1..5]"), R("[3..8]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {R("[3..8]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {R("[1..8]"), R("[3..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {R("[3..5]"), R("[1..8]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {R("[1..5]"), R("[6..8]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps", {R("[6..8]"), R("[1..5]")})), kFalse);
+  ExpectEach("overlaps", {
+      {R("[1..5]"), R("[3..8]"), true},
+      {R("[3..8]"), R("[1..5]"), true},
+      {R("[1..8]"), R("[3..5]"), true},
+      {R("[3..5]"), R("[1..8]"), true},
+      {R("[1..5]"), R("[6..8]"), false},
+      {R("[6..8]"), R("[1..5]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: touching ends overlap only when both are closed.
 TEST(RangeOverlaps, TouchingEnds) {
-  EXPECT_EQ(B(Call("overlaps", {R("[1..5]"), R("[5..8]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {R("[1..5]"), R("(5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps", {R("[1..5)"), R("[5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps", {R("[1..5)"), R("(5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps", {R("[5..8]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {R("(5..8]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps", {R("[5..8]"), R("[1..5)")})), kFalse);
+  ExpectEach("overlaps", {
+      {R("[1..5]"), R("[5..8]"), true},
+      {R("[1..5]"), R("(5..8]"), false},
+      {R("[1..5)"), R("[5..8]"), false},
+      {R("[1..5)"), R("(5..8]"), false},
+      {R("[5..8]"), R("[1..5]"), true},
+      {R("(5..8]"), R("[1..5]"), false},
+      {R("[5..8]"), R("[1..5)"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: unbounded ranges overlap whatever lies on their side.
 TEST(RangeOverlaps, Unbounded) {
-  EXPECT_EQ(B(Call("overlaps", {Below(5, false), Above(4, false)})), kTrue);
-  EXPECT_EQ(B(Call("overlaps", {Below(5, false), Above(5, true)})), kFalse);
-  EXPECT_EQ(B(Call("overlaps", {Below(5, true), R("[5..8]")})), kTrue);
+  ExpectEach("overlaps", {
+      {Below(5, false), Above(4, false), true},
+      {Below(5, false), Above(5, true), false},
+      {Below(5, true), R("[5..8]"), true},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: overlaps before(range1, range2): range1 starts first and ends inside range2.
 TEST(RangeOverlapsBefore, Table) {
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5]"), R("[3..8]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5]"), R("[6..8]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5]"), R("[5..8]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5]"), R("(5..8]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5)"), R("[5..8]")})), kFalse);
+  ExpectEach("overlaps before", {
+      {R("[1..5]"), R("[3..8]"), true},
+      {R("[1..5]"), R("[6..8]"), false},
+      {R("[1..5]"), R("[5..8]"), true},
+      {R("[1..5]"), R("(5..8]"), false},
+      {R("[1..5)"), R("[5..8]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: overlaps before with equal endpoints and different inclusion.
 TEST(RangeOverlapsBefore, SameEndpoints) {
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5)"), R("(1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5]"), R("(1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5)"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..5]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps before", {R("[1..8]"), R("[3..5]")})), kFalse);
+  ExpectEach("overlaps before", {
+      {R("[1..5)"), R("(1..5]"), true},
+      {R("[1..5]"), R("(1..5]"), true},
+      {R("[1..5)"), R("[1..5]"), false},
+      {R("[1..5]"), R("[1..5]"), false},
+      {R("[1..8]"), R("[3..5]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: overlaps after(range1, range2): range1 starts inside range2 and ends after it.
 TEST(RangeOverlapsAfter, Table) {
-  EXPECT_EQ(B(Call("overlaps after", {R("[3..8]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps after", {R("[6..8]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps after", {R("[5..8]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps after", {R("(5..8]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps after", {R("[5..8]"), R("[1..5)")})), kFalse);
+  ExpectEach("overlaps after", {
+      {R("[3..8]"), R("[1..5]"), true},
+      {R("[6..8]"), R("[1..5]"), false},
+      {R("[5..8]"), R("[1..5]"), true},
+      {R("(5..8]"), R("[1..5]"), false},
+      {R("[5..8]"), R("[1..5)"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: overlaps after with equal endpoints and different inclusion.
 TEST(RangeOverlapsAfter, SameEndpoints) {
-  EXPECT_EQ(B(Call("overlaps after", {R("(1..5]"), R("[1..5)")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps after", {R("(1..5]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("overlaps after", {R("[1..5]"), R("[1..5)")})), kFalse);
-  EXPECT_EQ(B(Call("overlaps after", {R("[1..5]"), R("[1..5]")})), kFalse);
+  ExpectEach("overlaps after", {
+      {R("(1..5]"), R("[1..5)"), true},
+      {R("(1..5]"), R("[1..5]"), true},
+      {R("[1..5]"), R("[1..5)"), false},
+      {R("[1..5]"), R("[1..5]"), false},
+  });
 }
 
 // ---- finishes / finished by ----------------------------------------------------------------
 
 // DMN 1.5 §10.3.4.9: finishes(point, range): the range ends, closed, at the point.
 TEST(RangeFinishes, PointRange) {
-  EXPECT_EQ(B(Call("finishes", {N(10), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finishes", {N(10), R("[1..10)")})), kFalse);
-  EXPECT_EQ(B(Call("finishes", {N(5), R("[1..10]")})), kFalse);
+  ExpectEach("finishes", {
+      {N(10), R("[1..10]"), true},
+      {N(10), R("[1..10)"), false},
+      {N(5), R("[1..10]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: finishes(range1, range2): same end, range1 starting inside range2.
 TEST(RangeFinishes, Ranges) {
-  EXPECT_EQ(B(Call("finishes", {R("[5..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finishes", {R("[5..10)"), R("[1..10]")})), kFalse);
-  EXPECT_EQ(B(Call("finishes", {R("[5..10)"), R("[1..10)")})), kTrue);
-  EXPECT_EQ(B(Call("finishes", {R("[1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finishes", {R("(1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finishes", {R("[1..10]"), R("(1..10]")})), kFalse);
-  EXPECT_EQ(B(Call("finishes", {R("[0..10]"), R("[1..10]")})), kFalse);
+  ExpectEach("finishes", {
+      {R("[5..10]"), R("[1..10]"), true},
+      {R("[5..10)"), R("[1..10]"), false},
+      {R("[5..10)"), R("[1..10)"), true},
+      {R("[1..10]"), R("[1..10]"), true},
+      {R("(1..10]"), R("[1..10]"), true},
+      {R("[1..10]"), R("(1..10]"), false},
+      {R("[0..10]"), R("[1..10]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: finishes has no (range, point) form.
@@ -292,18 +347,22 @@ TEST(RangeFinishes, RangePointIsNull) { EXPECT_TRUE(Call("finishes", {R("[1..10]
 
 // DMN 1.5 §10.3.4.9: finished by(range, point).
 TEST(RangeFinishedBy, RangePoint) {
-  EXPECT_EQ(B(Call("finished by", {R("[1..10]"), N(10)})), kTrue);
-  EXPECT_EQ(B(Call("finished by", {R("[1..10)"), N(10)})), kFalse);
+  ExpectEach("finished by", {
+      {R("[1..10]"), N(10), true},
+      {R("[1..10)"), N(10), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: finished by(range1, range2).
 TEST(RangeFinishedBy, Ranges) {
-  EXPECT_EQ(B(Call("finished by", {R("[1..10]"), R("[5..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finished by", {R("[1..10]"), R("[5..10)")})), kFalse);
-  EXPECT_EQ(B(Call("finished by", {R("[1..10)"), R("[5..10)")})), kTrue);
-  EXPECT_EQ(B(Call("finished by", {R("[1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finished by", {R("[1..10]"), R("(1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("finished by", {R("(1..10]"), R("[1..10]")})), kFalse);
+  ExpectEach("finished by", {
+      {R("[1..10]"), R("[5..10]"), true},
+      {R("[1..10]"), R("[5..10)"), false},
+      {R("[1..10)"), R("[5..10)"), true},
+      {R("[1..10]"), R("[1..10]"), true},
+      {R("[1..10]"), R("(1..10]"), true},
+      {R("(1..10]"), R("[1..10]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: named finishes(point:, range:) and finished by(range:, point:).
@@ -317,36 +376,42 @@ TEST(RangeFinishes, Named) {
 
 // DMN 1.5 §10.3.4.9: includes(range, point).
 TEST(RangeIncludes, RangePoint) {
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), N(5)})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), N(12)})), kFalse);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), N(1)})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), N(10)})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("(1..10]"), N(1)})), kFalse);
-  EXPECT_EQ(B(Call("includes", {R("[1..10)"), N(10)})), kFalse);
+  ExpectEach("includes", {
+      {R("[1..10]"), N(5), true},
+      {R("[1..10]"), N(12), false},
+      {R("[1..10]"), N(1), true},
+      {R("[1..10]"), N(10), true},
+      {R("(1..10]"), N(1), false},
+      {R("[1..10)"), N(10), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: includes(range1, range2).
 TEST(RangeIncludes, Ranges) {
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("[4..6]")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("(1..10]"), R("(1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("(1..10)")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10)"), R("[5..10)")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("[1..10)")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("(1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("(1..10]"), R("[1..10]")})), kFalse);
-  EXPECT_EQ(B(Call("includes", {R("[1..10)"), R("[5..10]")})), kFalse);
-  EXPECT_EQ(B(Call("includes", {R("[1..10]"), R("[5..12]")})), kFalse);
+  ExpectEach("includes", {
+      {R("[1..10]"), R("[4..6]"), true},
+      {R("[1..10]"), R("[1..5]"), true},
+      {R("(1..10]"), R("(1..5]"), true},
+      {R("[1..10]"), R("(1..10)"), true},
+      {R("[1..10)"), R("[5..10)"), true},
+      {R("[1..10]"), R("[1..10)"), true},
+      {R("[1..10]"), R("(1..10]"), true},
+      {R("[1..10]"), R("[1..10]"), true},
+      {R("(1..10]"), R("[1..10]"), false},
+      {R("[1..10)"), R("[5..10]"), false},
+      {R("[1..10]"), R("[5..12]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: an unbounded range includes everything on its side.
 TEST(RangeIncludes, Unbounded) {
-  EXPECT_EQ(B(Call("includes", {Above(18, true), N(18)})), kTrue);
-  EXPECT_EQ(B(Call("includes", {Above(18, false), N(18)})), kFalse);
-  EXPECT_EQ(B(Call("includes", {Above(18, true), N(1000000)})), kTrue);
-  EXPECT_EQ(B(Call("includes", {Below(10, false), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("includes", {R("[1..5]"), Below(3, false)})), kFalse);
+  ExpectEach("includes", {
+      {Above(18, true), N(18), true},
+      {Above(18, false), N(18), false},
+      {Above(18, true), N(1000000), true},
+      {Below(10, false), R("[1..5]"), true},
+      {R("[1..5]"), Below(3, false), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: includes has no (point, range) form.
@@ -354,25 +419,29 @@ TEST(RangeIncludes, PointRangeIsNull) { EXPECT_TRUE(Call("includes", {N(5), R("[
 
 // DMN 1.5 §10.3.4.9: during(point, range).
 TEST(RangeDuring, PointRange) {
-  EXPECT_EQ(B(Call("during", {N(5), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {N(12), R("[1..10]")})), kFalse);
-  EXPECT_EQ(B(Call("during", {N(1), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {N(10), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {N(1), R("(1..10]")})), kFalse);
-  EXPECT_EQ(B(Call("during", {N(10), R("[1..10)")})), kFalse);
+  ExpectEach("during", {
+      {N(5), R("[1..10]"), true},
+      {N(12), R("[1..10]"), false},
+      {N(1), R("[1..10]"), true},
+      {N(10), R("[1..10]"), true},
+      {N(1), R("(1..10]"), false},
+      {N(10), R("[1..10)"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: during(range1, range2).
 TEST(RangeDuring, Ranges) {
-  EXPECT_EQ(B(Call("during", {R("[4..6]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("[1..5]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("(1..5]"), R("(1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("(1..10)"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("[5..10)"), R("[1..10)")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("[1..10)"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("(1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("[1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("during", {R("[1..10]"), R("(1..10]")})), kFalse);
+  ExpectEach("during", {
+      {R("[4..6]"), R("[1..10]"), true},
+      {R("[1..5]"), R("[1..10]"), true},
+      {R("(1..5]"), R("(1..10]"), true},
+      {R("(1..10)"), R("[1..10]"), true},
+      {R("[5..10)"), R("[1..10)"), true},
+      {R("[1..10)"), R("[1..10]"), true},
+      {R("(1..10]"), R("[1..10]"), true},
+      {R("[1..10]"), R("[1..10]"), true},
+      {R("[1..10]"), R("(1..10]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: named includes(range:, point:) and during(point:, range:).
@@ -387,36 +456,44 @@ TEST(RangeIncludes, Named) {
 
 // DMN 1.5 §10.3.4.9: starts(point, range).
 TEST(RangeStarts, PointRange) {
-  EXPECT_EQ(B(Call("starts", {N(1), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("starts", {N(1), R("(1..8]")})), kFalse);
-  EXPECT_EQ(B(Call("starts", {N(2), R("[1..5]")})), kFalse);
+  ExpectEach("starts", {
+      {N(1), R("[1..5]"), true},
+      {N(1), R("(1..8]"), false},
+      {N(2), R("[1..5]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: starts(range1, range2): same start, range1 ending inside range2.
 TEST(RangeStarts, Ranges) {
-  EXPECT_EQ(B(Call("starts", {R("[1..5]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("starts", {R("(1..5]"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("starts", {R("(1..5]"), R("(1..8]")})), kTrue);
-  EXPECT_EQ(B(Call("starts", {R("[1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("starts", {R("[1..10)"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("starts", {R("(1..10)"), R("(1..10)")})), kTrue);
-  EXPECT_EQ(B(Call("starts", {R("[1..10]"), R("[1..10)")})), kFalse);
+  ExpectEach("starts", {
+      {R("[1..5]"), R("[1..10]"), true},
+      {R("(1..5]"), R("[1..5]"), false},
+      {R("(1..5]"), R("(1..8]"), true},
+      {R("[1..10]"), R("[1..10]"), true},
+      {R("[1..10)"), R("[1..10]"), true},
+      {R("(1..10)"), R("(1..10)"), true},
+      {R("[1..10]"), R("[1..10)"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: started by(range, point).
 TEST(RangeStartedBy, RangePoint) {
-  EXPECT_EQ(B(Call("started by", {R("[1..10]"), N(1)})), kTrue);
-  EXPECT_EQ(B(Call("started by", {R("(1..10]"), N(1)})), kFalse);
+  ExpectEach("started by", {
+      {R("[1..10]"), N(1), true},
+      {R("(1..10]"), N(1), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: started by(range1, range2).
 TEST(RangeStartedBy, Ranges) {
-  EXPECT_EQ(B(Call("started by", {R("[1..10]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("started by", {R("(1..10]"), R("[1..5)")})), kFalse);
-  EXPECT_EQ(B(Call("started by", {R("(1..10]"), R("(1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("started by", {R("[1..10]"), R("[1..10)")})), kTrue);
-  EXPECT_EQ(B(Call("started by", {R("[1..10]"), R("[1..10]")})), kTrue);
-  EXPECT_EQ(B(Call("started by", {R("[1..10)"), R("[1..10]")})), kFalse);
+  ExpectEach("started by", {
+      {R("[1..10]"), R("[1..5]"), true},
+      {R("(1..10]"), R("[1..5)"), false},
+      {R("(1..10]"), R("(1..5]"), true},
+      {R("[1..10]"), R("[1..10)"), true},
+      {R("[1..10]"), R("[1..10]"), true},
+      {R("[1..10)"), R("[1..10]"), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: named starts(point:, range:) and started by(range:, point:).
@@ -429,19 +506,23 @@ TEST(RangeStarts, Named) {
 
 // DMN 1.5 §10.3.4.9: coincides(point1, point2) is point1 = point2.
 TEST(RangeCoincides, Points) {
-  EXPECT_EQ(B(Call("coincides", {N(5), N(5)})), kTrue);
-  EXPECT_EQ(B(Call("coincides", {N(3), N(4)})), kFalse);
-  EXPECT_EQ(B(Call("coincides", {DateOf(2020, 2, 2), DateOf(2020, 2, 2)})), kTrue);
+  ExpectEach("coincides", {
+      {N(5), N(5), true},
+      {N(3), N(4), false},
+      {DateOf(2020, 2, 2), DateOf(2020, 2, 2), true},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: coincides(range1, range2): same endpoints, same inclusion.
 TEST(RangeCoincides, Ranges) {
-  EXPECT_EQ(B(Call("coincides", {R("[1..5]"), R("[1..5]")})), kTrue);
-  EXPECT_EQ(B(Call("coincides", {R("(1..5)"), R("[1..5]")})), kFalse);
-  EXPECT_EQ(B(Call("coincides", {R("[1..5]"), R("[2..6]")})), kFalse);
-  EXPECT_EQ(B(Call("coincides", {R("]1..5["), R("(1..5)")})), kTrue);
-  EXPECT_EQ(B(Call("coincides", {Below(5, false), Below(5, false)})), kTrue);
-  EXPECT_EQ(B(Call("coincides", {Below(5, false), Below(5, true)})), kFalse);
+  ExpectEach("coincides", {
+      {R("[1..5]"), R("[1..5]"), true},
+      {R("(1..5)"), R("[1..5]"), false},
+      {R("[1..5]"), R("[2..6]"), false},
+      {R("]1..5["), R("(1..5)"), true},
+      {Below(5, false), Below(5, false), true},
+      {Below(5, false), Below(5, true), false},
+  });
 }
 
 // DMN 1.5 §10.3.4.9: coincides has no mixed point/range form.

@@ -36,16 +36,9 @@ bool SameEndpoint(const Value& a, const Value& b) { return Is(a, b); }
 bool Is(const Value& a, const Value& b) {
   if (a.type() != b.type()) return false;
   switch (a.type()) {
-    case Type::kNull: return true;
-    case Type::kBoolean: return a.boolean() == b.boolean();
-    case Type::kNumber: return a.number() == b.number();
-    case Type::kString: return a.string() == b.string();
-    case Type::kDate: return a.date() == b.date();
     case Type::kTime: return SameTime(a.time(), b.time());
     case Type::kDateTime:
       return a.date_time().date == b.date_time().date && SameTime(a.date_time().time, b.date_time().time);
-    case Type::kDaysTimeDuration: return a.days_time() == b.days_time();
-    case Type::kYearsMonthsDuration: return a.years_months() == b.years_months();
     case Type::kList:
     case Type::kContext: return SameMembers(a, b, Is);
     case Type::kRange: {
@@ -55,8 +48,12 @@ bool Is(const Value& a, const Value& b) {
              SameEndpoint(x.high, y.high);
     }
     case Type::kFunction: return a.function_ptr() == b.function_ptr();
+    default: {
+      // null, boolean, number, string, date and the durations: `=` of the same kind is identity.
+      auto e = Equal(a, b);
+      return e && *e;
+    }
   }
-  return false;
 }
 
 Value IsImpl(std::span<const Value> args, EvalContext&) { return Value::Bool(Is(args[0], args[1])); }

@@ -1,5 +1,8 @@
 // FEEL evaluation: node semantics (DMN 1.5 §10.3.2) and the arithmetic tables.
 #include <algorithm>
+#include <compare>
+#include <optional>
+#include <type_traits>
 
 #include "feel/builtins.h"
 #include "feel/nodes.h"
@@ -56,6 +59,33 @@ Value NumberOrOverflow(std::optional<Decimal> d, const char* op, EvalContext& ct
   return Value::Number(*d);
 }
 
+// <, <=, > or >= (`op`) for two values that compare as `c`.
+Value Ordered(BinaryOp op, std::strong_ordering c) {
+  switch (op) {
+    case BinaryOp::kLt: return Value::Bool(c < 0);
+    case BinaryOp::kLe: return Value::Bool(c <= 0);
+    case BinaryOp::kGt: return Value::Bool(c > 0);
+    default: return Value::Bool(c >= 0);
+  }
+}
+
+// A date, date and time or time moved by a duration (a time only by days and time: years and
+// months do not apply to it); nullopt when `t` is none of those, for the caller's mismatch error.
+template <class Duration>
+std::optional<Value> Shift(const Value& t, const Duration& d, EvalContext& ctx) {
+  if (t.is(Type::kDateTime)) {
+    auto r = feel::Add(t.date_time(), d);
+    return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
+  }
+  if (t.is(Type::kDate)) {
+    auto r = feel::Add(t.date(), d);
+    return r ? Value::FromDate(*r) : ctx.Error("date out of range");
+  }
+  if constexpr (std::is_same_v<Duration, DaysTimeDuration>)
+    if (t.is(Type::kTime)) return Value::FromTime(feel::Add(t.time(), d));
+  return std::nullopt;
+}
+
 }  // namespace
 
 Value Add(const Value& a, const Value& b, EvalContext& ctx) {
@@ -70,27 +100,10 @@ Value Add(const Value& a, const Value& b, EvalContext& ctx) {
   // Temporal + duration, in either order.
   const Value& t = (tb == Type::kDaysTimeDuration || tb == Type::kYearsMonthsDuration) ? a : b;
   const Value& d = (&t == &a) ? b : a;
-  if (d.is(Type::kDaysTimeDuration)) {
-    if (t.is(Type::kDateTime)) {
-      auto r = feel::Add(t.date_time(), d.days_time());
-      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
-    }
-    if (t.is(Type::kDate)) {
-      auto r = feel::Add(t.date(), d.days_time());
-      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
-    }
-    if (t.is(Type::kTime)) return Value::FromTime(feel::Add(t.time(), d.days_time()));
-  }
-  if (d.is(Type::kYearsMonthsDuration)) {
-    if (t.is(Type::kDateTime)) {
-      auto r = feel::Add(t.date_time(), d.years_months());
-      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
-    }
-    if (t.is(Type::kDate)) {
-      auto r = feel::Add(t.date(), d.years_months());
-      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
-    }
-  }
+  if (d.is(Type::kDaysTimeDuration))
+    if (auto r = Shift(t, d.days_time(), ctx)) return *r;
+  if (d.is(Type::kYearsMonthsDuration))
+    if (auto r = Shift(t, d.years_months(), ctx)) return *r;
   return Mismatch("+", a, b, ctx);
 }
 
@@ -130,29 +143,10 @@ Value Subtract(const Value& a, const Value& b, EvalContext& ctx) {
     auto r = feel::Subtract(a.time(), b.time());
     return r ? Value::Duration(*r) : ctx.Error("cannot subtract a local time from a zoned one");
   }
-  if (tb == Type::kDaysTimeDuration) {
-    DaysTimeDuration neg = feel::Negate(b.days_time());
-    if (ta == Type::kDateTime) {
-      auto r = feel::Add(a.date_time(), neg);
-      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
-    }
-    if (ta == Type::kDate) {
-      auto r = feel::Add(a.date(), neg);
-      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
-    }
-    if (ta == Type::kTime) return Value::FromTime(feel::Add(a.time(), neg));
-  }
-  if (tb == Type::kYearsMonthsDuration) {
-    YearsMonthsDuration neg{-b.years_months().months};
-    if (ta == Type::kDateTime) {
-      auto r = feel::Add(a.date_time(), neg);
-      return r ? Value::FromDateTime(*r) : ctx.Error("date and time out of range");
-    }
-    if (ta == Type::kDate) {
-      auto r = feel::Add(a.date(), neg);
-      return r ? Value::FromDate(*r) : ctx.Error("date out of range");
-    }
-  }
+  if (tb == Type::kDaysTimeDuration)
+    if (auto r = Shift(a, feel::Negate(b.days_time()), ctx)) return *r;
+  if (tb == Type::kYearsMonthsDuration)
+    if (auto r = Shift(a, YearsMonthsDuration{-b.years_months().months}, ctx)) return *r;
   return Mismatch("-", a, b, ctx);
 }
 
@@ -334,12 +328,7 @@ Value BinaryNode::Eval(Frame& f) const {
       if (a.is_null() || b.is_null()) return Value();
       auto c = Compare(a, b);
       if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
-      switch (op) {
-        case BinaryOp::kLt: return Value::Bool(*c < 0);
-        case BinaryOp::kLe: return Value::Bool(*c <= 0);
-        case BinaryOp::kGt: return Value::Bool(*c > 0);
-        default: return Value::Bool(*c >= 0);
-      }
+      return Ordered(op, *c);
     }
   }
 }
@@ -811,12 +800,7 @@ Value CompareTestNode::Test(const Value& input, Frame& f) const {
   if (input.is_null() || v.is_null()) return Value::Bool(false);
   auto c = Compare(input, v);
   if (!c) return ctx.Error("cannot compare " + Describe(input) + " with " + Describe(v));
-  switch (op) {
-    case BinaryOp::kLt: return Value::Bool(*c < 0);
-    case BinaryOp::kLe: return Value::Bool(*c <= 0);
-    case BinaryOp::kGt: return Value::Bool(*c > 0);
-    default: return Value::Bool(*c >= 0);
-  }
+  return Ordered(op, *c);
 }
 
 Value ExpressionTestNode::Test(const Value& input, Frame& f) const {

@@ -25,11 +25,6 @@ std::optional<int> Scope::Find(std::string_view name) const {
   return std::nullopt;
 }
 
-CompiledExpression::CompiledExpression(std::shared_ptr<const internal::Node> root, std::string source)
-    : root_(std::move(root)), source_(std::move(source)) {}
-
-CompiledUnaryTests::CompiledUnaryTests(std::shared_ptr<const internal::Node> root, std::string source)
-    : root_(std::move(root)), source_(std::move(source)) {}
 
 namespace {
 
@@ -102,21 +97,33 @@ bool CompiledUnaryTests::is_dash() const {
   return dynamic_cast<const internal::DashTestNode*>(root.body.get()) != nullptr;
 }
 
-tl::expected<CompiledExpression, Diagnostic> CompileExpression(std::string_view text, const Scope& scope,
-                                                               const CompileOptions& options) {
+namespace {
+
+// A compile error at the boundary: the parser's diagnostic as the shared error shape, its place
+// in the expression text both as "line:col" (what users read) and as numbers.
+common::Error CompileError(const Diagnostic& d) {
+  return common::Error("", std::to_string(d.line) + ":" + std::to_string(d.column), d.message,
+                       common::Location{d.line, d.column});
+}
+
+}  // namespace
+
+tl::expected<CompiledExpression, common::Error> CompileExpression(std::string_view text, const Scope& scope,
+                                                                  const CompileOptions& options) {
   auto root = internal::ParseExpressionText(text, scope, options);
-  if (!root) return tl::unexpected(root.error());
+  if (!root) return tl::unexpected(CompileError(root.error()));
   return CompiledExpression(*root, std::string(text));
 }
 
-tl::expected<CompiledUnaryTests, Diagnostic> CompileUnaryTests(std::string_view text, const Scope& scope,
-                                                               const CompileOptions& options) {
+tl::expected<CompiledUnaryTests, common::Error> CompileUnaryTests(std::string_view text, const Scope& scope,
+                                                                  const CompileOptions& options) {
   auto root = internal::ParseUnaryTestsText(text, scope, options);
-  if (!root) return tl::unexpected(root.error());
+  if (!root) return tl::unexpected(CompileError(root.error()));
   return CompiledUnaryTests(*root, std::string(text));
 }
 
-tl::expected<Value, Diagnostic> EvaluateExpression(std::string_view text, const Context& variables, EvalContext& ctx) {
+tl::expected<Value, common::Error> EvaluateExpression(std::string_view text, const Context& variables,
+                                                     EvalContext& ctx) {
   Scope scope;
   std::vector<Value> slots;
   for (const auto& [k, v] : variables.entries()) {

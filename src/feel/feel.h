@@ -17,6 +17,7 @@
 
 #include <tl/expected.hpp>
 
+#include "common/error.h"
 #include "feel/builtins.h"
 #include "feel/types.h"
 #include "feel/value.h"
@@ -45,51 +46,58 @@ namespace internal {
 struct Node;
 }
 
-// A compiled FEEL expression. Immutable, thread-compatible (const methods may run concurrently).
-class CompiledExpression {
+// What the two compiled forms share: the parsed tree and the text it came from. Immutable,
+// thread-compatible (const methods may run concurrently).
+class CompiledText {
+ public:
+  const std::string& source() const { return source_; }
+  const internal::Node* root() const { return root_.get(); }
+
+ protected:
+  CompiledText() = default;
+  CompiledText(std::shared_ptr<const internal::Node> root, std::string source)
+      : root_(std::move(root)), source_(std::move(source)) {}
+  std::shared_ptr<const internal::Node> root_;
+  std::string source_;
+};
+
+// A compiled FEEL expression.
+class CompiledExpression : public CompiledText {
  public:
   CompiledExpression() = default;
-  explicit CompiledExpression(std::shared_ptr<const internal::Node> root, std::string source);
+  explicit CompiledExpression(std::shared_ptr<const internal::Node> root, std::string source)
+      : CompiledText(std::move(root), std::move(source)) {}
   // `slots` holds the values of the Scope's names, by slot.
   Value Evaluate(std::span<const Value> slots, EvalContext& ctx) const;
   // The same value, without a copy when it lives in `slots` (or the compiled expression), e.g. for
   // `Case.tumor.primary_site`; otherwise evaluated into `tmp`. Valid while `slots` and `tmp` are.
   const Value& EvaluateRef(std::span<const Value> slots, EvalContext& ctx, Value& tmp) const;
-  const std::string& source() const { return source_; }
-  const internal::Node* root() const { return root_.get(); }
-
- private:
-  std::shared_ptr<const internal::Node> root_;
-  std::string source_;
 };
 
 // Unary tests (DMN 1.5 §10.3.1.2, grammar rule 17): the input entry of a decision table, or an
 // allowed-values list. Test() answers true/false; null when the test cannot be decided.
-class CompiledUnaryTests {
+class CompiledUnaryTests : public CompiledText {
  public:
   CompiledUnaryTests() = default;
-  explicit CompiledUnaryTests(std::shared_ptr<const internal::Node> root, std::string source);
+  explicit CompiledUnaryTests(std::shared_ptr<const internal::Node> root, std::string source)
+      : CompiledText(std::move(root), std::move(source)) {}
   Value Test(const Value& input, std::span<const Value> slots, EvalContext& ctx) const;
   bool is_dash() const;  // "-": matches anything
-  const std::string& source() const { return source_; }
-  const internal::Node* root() const { return root_.get(); }
-
- private:
-  std::shared_ptr<const internal::Node> root_;
-  std::string source_;
 };
 
 struct CompileOptions {
   int max_nesting = 500;  // deeper nesting is a compile error, not a stack overflow
 };
 
-tl::expected<CompiledExpression, Diagnostic> CompileExpression(std::string_view text, const Scope& scope,
-                                                               const CompileOptions& options = {});
-tl::expected<CompiledUnaryTests, Diagnostic> CompileUnaryTests(std::string_view text, const Scope& scope,
-                                                               const CompileOptions& options = {});
+// A text that does not compile is a common::Error whose `path` is "line:col" in the text (also
+// in `at`) and whose message says what was expected.
+tl::expected<CompiledExpression, common::Error> CompileExpression(std::string_view text, const Scope& scope,
+                                                                  const CompileOptions& options = {});
+tl::expected<CompiledUnaryTests, common::Error> CompileUnaryTests(std::string_view text, const Scope& scope,
+                                                                  const CompileOptions& options = {});
 
 // Convenience for one-off evaluation (CLI, tests): names come from the context's entries.
-tl::expected<Value, Diagnostic> EvaluateExpression(std::string_view text, const Context& variables,
-                                                   EvalContext& ctx);
+tl::expected<Value, common::Error> EvaluateExpression(std::string_view text, const Context& variables,
+                                                      EvalContext& ctx);
 
 }  // namespace zebra::feel

@@ -122,6 +122,11 @@ class Parser {
     n->column = col;
     return n;
   }
+  // A node that starts at the keyword or operator token it consumes.
+  template <typename T>
+  std::shared_ptr<T> MakeAtNext() {
+    return Make<T>(Next().start);
+  }
   NodePtr ErrorNode() { return std::make_shared<LiteralNode>(); }
 
   // ---- lexing ----------------------------------------------------------------------------
@@ -598,59 +603,65 @@ class Parser {
     for (;;) {
       if (error_) return lhs;
       if (auto op = PeekComparison()) {
-        size_t start = Next().start;
-        auto n = Make<BinaryNode>(start);
-        n->op = *op;
-        n->lhs = lhs;
-        n->rhs = ParseAdditive();
-        lhs = n;
-        continue;
+        lhs = ComparisonAfter(std::move(lhs), *op);
+      } else if (PeekWord("between")) {
+        lhs = BetweenAfter(std::move(lhs));
+      } else if (PeekWord("in")) {
+        lhs = InAfter(std::move(lhs));
+      } else if (PeekWord("instance")) {
+        lhs = InstanceOfAfter(std::move(lhs));
+      } else {
+        return lhs;
       }
-      if (PeekWord("between")) {
-        size_t start = Next().start;
-        auto n = Make<BetweenNode>(start);
-        n->value = lhs;
-        n->low = ParseAdditive();
-        ExpectWord("and");
-        n->high = ParseAdditive();
-        lhs = n;
-        continue;
-      }
-      if (PeekWord("in")) {
-        size_t start = Next().start;
-        auto n = Make<InNode>(start);
-        n->value = lhs;
-        // The right side may use `?` for the left value (DMN 1.5 Table 55 rule 49.c).
-        PushScope();
-        int saved_slot = input_slot_;
-        bool saved_tests = in_unary_tests_;
-        input_slot_ = DeclareLocal("?");
-        in_unary_tests_ = true;
-        if (PeekPunct("(") && !ParenIsRange()) {
-          Next();
-          n->tests = ParsePositiveUnaryTests();
-          ExpectPunct(")");
-        } else {
-          n->tests = ParsePositiveUnaryTest();
-        }
-        input_slot_ = saved_slot;
-        in_unary_tests_ = saved_tests;
-        PopScope();
-        lhs = n;
-        continue;
-      }
-      if (PeekWord("instance")) {
-        size_t start = Next().start;
-        ExpectWord("of");
-        auto n = Make<InstanceOfNode>(start);
-        n->value = lhs;
-        auto t = ParseTypeHere();
-        if (t) n->type = std::move(*t);
-        lhs = n;
-        continue;
-      }
-      return lhs;
     }
+  }
+
+  // The comparison-level operators after their left operand: lhs op rhs, value between low and
+  // high, value in tests, value instance of type.
+  NodePtr ComparisonAfter(NodePtr lhs, BinaryOp op) {
+    auto n = MakeAtNext<BinaryNode>();
+    n->op = op;
+    n->lhs = std::move(lhs);
+    n->rhs = ParseAdditive();
+    return n;
+  }
+  NodePtr BetweenAfter(NodePtr value) {
+    auto n = MakeAtNext<BetweenNode>();
+    n->value = std::move(value);
+    n->low = ParseAdditive();
+    ExpectWord("and");
+    n->high = ParseAdditive();
+    return n;
+  }
+  NodePtr InAfter(NodePtr value) {
+    auto n = MakeAtNext<InNode>();
+    n->value = std::move(value);
+    // The right side may use `?` for the left value (DMN 1.5 Table 55 rule 49.c).
+    PushScope();
+    int saved_slot = input_slot_;
+    bool saved_tests = in_unary_tests_;
+    input_slot_ = DeclareLocal("?");
+    in_unary_tests_ = true;
+    if (PeekPunct("(") && !ParenIsRange()) {
+      Next();
+      n->tests = ParsePositiveUnaryTests();
+      ExpectPunct(")");
+    } else {
+      n->tests = ParsePositiveUnaryTest();
+    }
+    input_slot_ = saved_slot;
+    in_unary_tests_ = saved_tests;
+    PopScope();
+    return n;
+  }
+  NodePtr InstanceOfAfter(NodePtr value) {
+    size_t start = Next().start;
+    ExpectWord("of");
+    auto n = Make<InstanceOfNode>(start);
+    n->value = std::move(value);
+    auto t = ParseTypeHere();
+    if (t) n->type = std::move(*t);
+    return n;
   }
 
   // At '(': is this an open-start range like (1..10]?
@@ -1029,6 +1040,18 @@ class Parser {
     return key;
   }
 
+  // The character a one-letter escape stands for: the literal writer's escapes, and \b, \f, \'.
+  static std::optional<char> UnescapedChar(char letter) {
+    for (const common::Escape& e : kFeelStringEscapes)
+      if (e.escaped[1] == letter) return e.plain;
+    switch (letter) {
+      case 'b': return '\b';
+      case 'f': return '\f';
+      case '\'': return '\'';
+      default: return std::nullopt;
+    }
+  }
+
   std::string Unescape(std::string_view s, size_t pos) {
     std::string out;
     out.reserve(s.size());
@@ -1051,15 +1074,11 @@ class Parser {
         continue;
       }
       char e = s[++i];
+      if (auto plain = UnescapedChar(e)) {
+        out += *plain;
+        continue;
+      }
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case '"': out += '"'; break;
-        case '\'': out += '\''; break;
-        case '\\': out += '\\'; break;
         case 'u': {
           auto v = hex(i + 1, 4);
           if (!v) {

@@ -44,6 +44,16 @@ struct TypeParser {
     return n;
   }
 
+  // The rest of "<item, ...>" (or "<>") after its '<'; `item()` reads one and says whether it could.
+  template <class Item>
+  bool Items(Item item) {
+    if (Eat('>')) return true;
+    do {
+      if (!item()) return false;
+    } while (Eat(','));
+    return Eat('>');
+  }
+
   std::optional<TypeSpec> Parse() {
     if (++depth > 64) return std::nullopt;
     SkipWs();
@@ -82,31 +92,26 @@ struct TypeParser {
     }
     if (EatWord("context")) {
       t.kind = K::kContext;
-      if (Eat('<')) {
-        if (!Eat('>')) {
-          do {
-            auto n = Name();
-            if (!n || !Eat(':')) return std::nullopt;
-            auto ft = Parse();
-            if (!ft) return std::nullopt;
-            t.fields.emplace_back(std::move(*n), std::make_shared<const TypeSpec>(std::move(*ft)));
-          } while (Eat(','));
-          if (!Eat('>')) return std::nullopt;
-        }
-      }
+      bool ok = !Eat('<') || Items([&] {
+        auto n = Name();
+        if (!n || !Eat(':')) return false;
+        auto ft = Parse();
+        if (!ft) return false;
+        t.fields.emplace_back(std::move(*n), std::make_shared<const TypeSpec>(std::move(*ft)));
+        return true;
+      });
+      if (!ok) return std::nullopt;
       return t;
     }
     if (EatWord("function")) {
       t.kind = K::kFunction;
       if (Eat('<')) {
-        if (!Eat('>')) {
-          do {
-            auto p = Parse();
-            if (!p) return std::nullopt;
-            t.params.push_back(std::move(*p));
-          } while (Eat(','));
-          if (!Eat('>')) return std::nullopt;
-        }
+        bool ok = Items([&] {
+          auto p = Parse();
+          if (p) t.params.push_back(std::move(*p));
+          return p.has_value();
+        });
+        if (!ok) return std::nullopt;
         SkipWs();
         if (s.substr(pos, 2) == "->") {
           pos += 2;

@@ -222,23 +222,16 @@ namespace {
 
 void AppendQuoted(std::string& out, const std::string& s) {
   out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+  common::AppendEscaped(out, s, kFeelStringEscapes, [](std::string& o, char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      o += buf;
+    } else {
+      o += ch;
     }
-  }
+  });
   out += '"';
 }
 
@@ -291,46 +284,24 @@ void AppendLiteral(std::string& out, const Value& v) {
     case Type::kDateTime: out += "date and time(\"" + FormatDateTime(v.date_time()) + "\")"; break;
     case Type::kDaysTimeDuration: out += "duration(\"" + FormatDuration(v.days_time()) + "\")"; break;
     case Type::kYearsMonthsDuration: out += "duration(\"" + FormatDuration(v.years_months()) + "\")"; break;
-    case Type::kList: {
-      out += '[';
-      bool first = true;
-      for (const Value& e : v.list()) {
-        if (!first) out += ", ";
-        first = false;
-        AppendLiteral(out, e);
-      }
-      out += ']';
+    case Type::kList:
+      AppendJoined(out, "[", v.list(), ", ", "]", [&out](const Value& e) { AppendLiteral(out, e); });
       break;
-    }
-    case Type::kContext: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, e] : v.context().entries()) {
-        if (!first) out += ", ";
-        first = false;
-        if (IsPlainName(k)) {
-          out += k;
+    case Type::kContext:
+      AppendJoined(out, "{", v.context().entries(), ", ", "}", [&out](const auto& entry) {
+        if (IsPlainName(entry.first)) {
+          out += entry.first;
         } else {
-          AppendQuoted(out, k);
+          AppendQuoted(out, entry.first);
         }
         out += ": ";
-        AppendLiteral(out, e);
-      }
-      out += '}';
+        AppendLiteral(out, entry.second);
+      });
       break;
-    }
     case Type::kRange: AppendRange(out, v.range()); break;
-    case Type::kFunction: {
-      out += "function(";
-      bool first = true;
-      for (const auto& p : v.function().parameters()) {
-        if (!first) out += ", ";
-        first = false;
-        out += p;
-      }
-      out += ')';
+    case Type::kFunction:
+      AppendJoined(out, "function(", v.function().parameters(), ", ", ")", [&out](const auto& p) { out += p; });
       break;
-    }
   }
 }
 

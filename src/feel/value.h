@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/text.h"
 #include "feel/decimal.h"
 #include "feel/temporal.h"
 
@@ -239,6 +240,26 @@ bool SameMembers(const Value& a, const Value& b, Same same) {
     if (!other || !same(v, *other)) return false;
   }
   return true;
+}
+
+// The escapes of a FEEL string literal that the literal writer writes and the parser reads back
+// (the parser also reads \b, \f, \' and \u/\U escapes; the writer uses \u for other controls).
+inline constexpr common::Escape kFeelStringEscapes[] = {
+    {'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}};
+
+// `open`, each of `items` written by `write(item)` with `sep` between them, `close`: the list,
+// context and parameter-list forms that the FEEL literal writer and the CLI's JSON writer share.
+template <class Items, class Write>
+void AppendJoined(std::string& out, std::string_view open, const Items& items, std::string_view sep,
+                  std::string_view close, Write write) {
+  out += open;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += sep;
+    first = false;
+    write(item);
+  }
+  out += close;
 }
 
 // FEEL literal text: 3, "text", [1, 2], {a: 1}, date("2026-01-01"), null.

@@ -186,21 +186,30 @@ class Writer {
   void Indent(unsigned n) { out_.append(n, ' '); }
 
   void WriteObject(const typename J::object_t& obj, unsigned current) {
-    if (obj.empty()) {
-      out_.append("{}", 2);
-      return;
-    }
-    out_ += '{';
-    const unsigned inner = current + step_;
-    bool first = true;
-    for (const auto& [key, value] : obj) {
-      BeginItem(first, inner);
-      AppendString(out_, key, on_invalid_);
+    WriteItems(obj, '{', '}', current, [this](const auto& member, unsigned inner) {
+      AppendString(out_, member.first, on_invalid_);
       if (pretty_) out_.append(": ", 2);
       else out_ += ':';
-      Write(value, inner);
+      Write(member.second, inner);
+    });
+  }
+
+  // `open`, the items (each written by `write(item, inner indent)`), `close`; "{}" or "[]"
+  // when there are none.
+  template <class Items, class WriteItem>
+  void WriteItems(const Items& items, char open, char close, unsigned current, WriteItem write) {
+    out_ += open;
+    if (items.empty()) {
+      out_ += close;
+      return;
     }
-    Close('}', current);
+    const unsigned inner = current + step_;
+    bool first = true;
+    for (const auto& item : items) {
+      BeginItem(first, inner);
+      write(item, inner);
+    }
+    Close(close, current);
   }
 
   // Before a member or element: a comma after the first; pretty, a new line and the indent.
@@ -223,18 +232,7 @@ class Writer {
   }
 
   void WriteArray(const typename J::array_t& arr, unsigned current) {
-    if (arr.empty()) {
-      out_.append("[]", 2);
-      return;
-    }
-    out_ += '[';
-    const unsigned inner = current + step_;
-    bool first = true;
-    for (const auto& e : arr) {
-      BeginItem(first, inner);
-      Write(e, inner);
-    }
-    Close(']', current);
+    WriteItems(arr, '[', ']', current, [this](const J& e, unsigned inner) { Write(e, inner); });
   }
 
   // Binary values only come from the binary formats (CBOR etc.), never from our documents;

@@ -110,7 +110,7 @@ std::string JoinDiagnostics(const std::vector<feel::Diagnostic>& diags) {
   return out;
 }
 
-std::string DescribeLoadErrors(const std::vector<ModelDiagnostic>& diags) {
+std::string DescribeLoadErrors(const common::Errors& diags) {
   std::string out = "model failed to load:";
   size_t shown = 0;
   for (const auto& d : diags) {

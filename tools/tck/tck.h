@@ -101,7 +101,7 @@ struct FolderResult {
   std::string error;  // the folder could not be run at all (no test file, unreadable XML)
 };
 
-using ModelLoader = std::function<tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>>(
+using ModelLoader = std::function<common::Result<std::vector<std::shared_ptr<const Model>>>(
     std::span<const std::filesystem::path>, const LoadOptions&)>;
 
 struct RunOptions {

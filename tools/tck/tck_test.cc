@@ -479,7 +479,7 @@ class FakeModel : public Model {
 
 ModelLoader FakeLoader() {
   return [](std::span<const std::filesystem::path> files, const LoadOptions&)
-             -> tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> {
+             -> common::Result<std::vector<std::shared_ptr<const Model>>> {
     std::vector<std::shared_ptr<const Model>> out;
     for (size_t i = 0; i < files.size(); ++i) out.push_back(std::make_shared<FakeModel>());
     return out;
@@ -553,11 +553,11 @@ TEST_F(TckRunTest, LoadFailureFailsEveryCaseWithDiagnostics) {
   auto dir = MakeFolder(Case("1", "", "5", "") + Case("2", "", "5", ""));
   RunOptions options;
   options.loader = [](std::span<const std::filesystem::path>, const LoadOptions&)
-      -> tl::expected<std::vector<std::shared_ptr<const Model>>, std::vector<ModelDiagnostic>> {
+      -> common::Result<std::vector<std::shared_ptr<const Model>>> {
     ModelDiagnostic d;
     d.file = "0100-fake.dmn";
     d.message = "unknown element";
-    return tl::unexpected(std::vector<ModelDiagnostic>{d});
+    return tl::unexpected(common::Errors{d.ToError()});
   };
   FolderResult r = RunFolder(dir, options);
   ASSERT_EQ(r.cases.size(), 2u);
