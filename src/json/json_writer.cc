@@ -60,18 +60,33 @@ inline void AppendEscape(std::string& out, unsigned char c) {
 // Bytes that need the writer's attention: a control character, '"', '\\' or a non-ASCII byte
 // (validated as UTF-8). Everything else is copied as it is, in runs.
 //
-// Mask8: one high bit per such byte among 8, exact per byte (no borrow or carry crosses a byte,
+// MaskWord: one high bit per such byte among 4 or 8, exact per byte (no borrow or carry crosses a byte,
 // unlike the classic "has zero byte" trick), so the lowest set bit is the first such byte.
-inline std::uint64_t Mask8(const unsigned char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
-  constexpr std::uint64_t k7F = k01 * 0x7F;
-  const std::uint64_t t = w & k7F;                                // low 7 bits: each + 0x7F fits a byte
-  const std::uint64_t ge_space = t + k01 * (0x80 - 0x20);         // high bit: t >= 0x20
-  const std::uint64_t not_quote = (t ^ (k01 * '"')) + k7F;        // high bit: t != '"'
-  const std::uint64_t not_backslash = (t ^ (k01 * '\\')) + k7F;   // high bit: t != '\\'
+template <class Word>
+inline Word MaskWord(const unsigned char* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  constexpr Word k01 = static_cast<Word>(0x0101010101010101ULL);
+  constexpr Word k7F = k01 * 0x7F;
+  const Word t = w & k7F;                                 // low 7 bits: each + 0x7F fits a byte
+  const Word ge_space = t + k01 * (0x80 - 0x20);          // high bit: t >= 0x20
+  const Word not_quote = (t ^ (k01 * '"')) + k7F;         // high bit: t != '"'
+  const Word not_backslash = (t ^ (k01 * '\\')) + k7F;    // high bit: t != '\\'
   return (w | ~(ge_space & not_quote & not_backslash)) & (k01 * 0x80);
+}
+
+// First byte needing attention in [i, n) by words of sizeof(Word) (n >= sizeof(Word)); the last
+// word overlaps the one before it (never read past the end), its already-seen bytes shifted out.
+template <class Word>
+inline size_t NextSpecialByWords(const unsigned char* p, size_t i, size_t n) {
+  constexpr size_t kW = sizeof(Word);
+  for (; i + kW <= n; i += kW) {
+    if (const Word m = MaskWord<Word>(p + i)) return i + static_cast<size_t>(std::countr_zero(m)) / 8;
+  }
+  if (i == n) return n;
+  const size_t base = n - kW;
+  const Word m = static_cast<Word>(MaskWord<Word>(p + base) >> (8 * (i - base)));
+  return m ? i + static_cast<size_t>(std::countr_zero(m)) / 8 : n;
 }
 
 #if defined(__SSE2__)
@@ -101,15 +116,8 @@ inline size_t NextSpecial(const unsigned char* p, size_t i, size_t n) {
   }
 #endif
   if constexpr (std::endian::native == std::endian::little) {
-    if (n >= 8) {
-      for (; i + 8 <= n; i += 8) {
-        if (const std::uint64_t m = Mask8(p + i)) return i + static_cast<size_t>(std::countr_zero(m)) / 8;
-      }
-      if (i == n) return n;
-      const size_t base = n - 8;
-      const std::uint64_t m = Mask8(p + base) >> (8 * (i - base));
-      return m ? i + static_cast<size_t>(std::countr_zero(m)) / 8 : n;
-    }
+    if (n >= 8) return NextSpecialByWords<std::uint64_t>(p, i, n);
+    if (n >= 4) return NextSpecialByWords<std::uint32_t>(p, i, n);
   }
   while (i < n && kClass[p[i]] == kPlain) ++i;
   return i;
@@ -137,16 +145,12 @@ inline size_t Utf8Length(const unsigned char* p, size_t avail) {
   return 0;
 }
 
-// Appends the escaped body of s (no quotes): clean runs with one append each; false (with `out`
-// partly written) when s is not valid UTF-8.
-bool AppendEscapedBody(std::string& out, std::string_view s) {
+// Appends the escaped body of s (no quotes) from its first byte needing attention, `first`:
+// clean runs with one append each; false (with `out` partly written) when s is not valid UTF-8.
+bool AppendEscapedBody(std::string& out, std::string_view s, size_t first) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  size_t i = NextSpecial(p, 0, n);
-  if (i == n) {  // the common case: nothing to escape or validate
-    out.append(s.data(), n);
-    return true;
-  }
+  size_t i = first;
   out.reserve(out.size() + n + 16);  // once; more only if escapes grow it past that
   size_t run = 0;
   while (i < n) {
@@ -175,15 +179,27 @@ void AppendStringByNlohmann(std::string& out, std::string_view s, Utf8Handler on
   ser.dump(j, false, false, 0);
 }
 
-void AppendString(std::string& out, std::string_view s, Utf8Handler on_invalid) {
-  const size_t mark = out.size();
-  out += '"';
-  if (AppendEscapedBody(out, s)) {
+// A string with something to escape or validate (the caller has put the opening quote).
+[[gnu::noinline]] void AppendStringSlow(std::string& out, std::string_view s, size_t first, Utf8Handler on_invalid) {
+  const size_t mark = out.size() - 1;
+  if (AppendEscapedBody(out, s, first)) {
     out += '"';
     return;
   }
   out.resize(mark);
   AppendStringByNlohmann(out, s, on_invalid);
+}
+
+// Inline and small: most strings (keys, codes, labels) are short and clean.
+inline void AppendString(std::string& out, std::string_view s, Utf8Handler on_invalid) {
+  const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, s.size());
+  out += '"';
+  if (first == s.size()) [[likely]] {
+    out.append(s.data(), s.size());
+    out += '"';
+    return;
+  }
+  AppendStringSlow(out, s, first, on_invalid);
 }
 
 template <class Int>
