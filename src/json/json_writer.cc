@@ -1,10 +1,15 @@
 #include "json/json_writer.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace zebra::json {
 namespace {
@@ -52,19 +57,70 @@ inline void AppendEscape(std::string& out, unsigned char c) {
   }
 }
 
-// True when none of the 8 bytes is a control character, '"', '\\' or non-ASCII (classic SWAR
-// "has byte less than / equal to" tests; a set high bit marks a byte that needs a closer look).
-inline bool Clean8(const unsigned char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
-  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
-  const std::uint64_t below_space = (w - k01 * 0x20) & ~w;
-  const std::uint64_t q = w ^ (k01 * '"');
-  const std::uint64_t b = w ^ (k01 * '\\');
-  const std::uint64_t quote = (q - k01) & ~q;
-  const std::uint64_t backslash = (b - k01) & ~b;
-  return ((below_space | quote | backslash | w) & k80) == 0;
+// Bytes that need the writer's attention: a control character, '"', '\\' or a non-ASCII byte
+// (validated as UTF-8). Everything else is copied as it is, in runs.
+//
+// MaskWord: one high bit per such byte among 4 or 8, exact per byte (no borrow or carry crosses a byte,
+// unlike the classic "has zero byte" trick), so the lowest set bit is the first such byte.
+template <class Word>
+inline Word MaskWord(const unsigned char* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  constexpr Word k01 = static_cast<Word>(0x0101010101010101ULL);
+  constexpr Word k7F = k01 * 0x7F;
+  const Word t = w & k7F;                                 // low 7 bits: each + 0x7F fits a byte
+  const Word ge_space = t + k01 * (0x80 - 0x20);          // high bit: t >= 0x20
+  const Word not_quote = (t ^ (k01 * '"')) + k7F;         // high bit: t != '"'
+  const Word not_backslash = (t ^ (k01 * '\\')) + k7F;    // high bit: t != '\\'
+  return (w | ~(ge_space & not_quote & not_backslash)) & (k01 * 0x80);
+}
+
+// First byte needing attention in [i, n) by words of sizeof(Word) (n >= sizeof(Word)); the last
+// word overlaps the one before it (never read past the end), its already-seen bytes shifted out.
+template <class Word>
+inline size_t NextSpecialByWords(const unsigned char* p, size_t i, size_t n) {
+  constexpr size_t kW = sizeof(Word);
+  for (; i + kW <= n; i += kW) {
+    if (const Word m = MaskWord<Word>(p + i)) return i + static_cast<size_t>(std::countr_zero(m)) / 8;
+  }
+  if (i == n) return n;
+  const size_t base = n - kW;
+  const Word m = static_cast<Word>(MaskWord<Word>(p + base) >> (8 * (i - base)));
+  return m ? i + static_cast<size_t>(std::countr_zero(m)) / 8 : n;
+}
+
+#if defined(__SSE2__)
+// Mask16: one bit per such byte among 16 (SSE2 is part of x86-64). Signed compare: bytes >= 0x80
+// are negative, so "< 0x20" takes both the control characters and the non-ASCII bytes.
+inline unsigned Mask16(const unsigned char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return static_cast<unsigned>(_mm_movemask_epi8(m));
+}
+#endif
+
+// Index of the first byte at or after i that needs attention, n if none. The last partial block
+// is read overlapping the one before it (never past the end), its already-seen bytes shifted out.
+inline size_t NextSpecial(const unsigned char* p, size_t i, size_t n) {
+#if defined(__SSE2__)
+  if (n >= 16) {
+    for (; i + 16 <= n; i += 16) {
+      if (const unsigned m = Mask16(p + i)) return i + static_cast<size_t>(std::countr_zero(m));
+    }
+    if (i == n) return n;
+    const size_t base = n - 16;
+    const unsigned m = Mask16(p + base) >> (i - base);
+    return m ? i + static_cast<size_t>(std::countr_zero(m)) : n;
+  }
+#endif
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n >= 8) return NextSpecialByWords<std::uint64_t>(p, i, n);
+    if (n >= 4) return NextSpecialByWords<std::uint32_t>(p, i, n);
+  }
+  while (i < n && kClass[p[i]] == kPlain) ++i;
+  return i;
 }
 
 // Length of the well-formed UTF-8 sequence at p (p[0] >= 0x80), 0 if it is ill-formed. Accepts
@@ -89,30 +145,26 @@ inline size_t Utf8Length(const unsigned char* p, size_t avail) {
   return 0;
 }
 
-// Appends the escaped body of s (no quotes) in runs; false (with `out` partly written) when s
-// is not valid UTF-8.
-bool AppendEscapedBody(std::string& out, std::string_view s) {
+// Appends the escaped body of s (no quotes) from its first byte needing attention, `first`:
+// clean runs with one append each; false (with `out` partly written) when s is not valid UTF-8.
+bool AppendEscapedBody(std::string& out, std::string_view s, size_t first) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  size_t i = 0, run = 0;
+  size_t i = first;
+  out.reserve(out.size() + n + 16);  // once; more only if escapes grow it past that
+  size_t run = 0;
   while (i < n) {
-    while (i + 8 <= n && Clean8(p + i)) i += 8;
-    const size_t stop = std::min(n, i + 8);
-    while (i < stop) {
-      const unsigned char c = p[i];
-      const std::uint8_t k = kClass[c];
-      if (k == kPlain) {
-        ++i;
-      } else if (k == kEscape) {
-        out.append(s.data() + run, i - run);
-        AppendEscape(out, c);
-        run = ++i;
-      } else {
-        const size_t len = Utf8Length(p + i, n - i);
-        if (len == 0) return false;
-        i += len;  // copied unescaped with the run, as nlohmann does without ensure_ascii
-      }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      out.append(s.data() + run, i - run);
+      AppendEscape(out, c);
+      run = ++i;
+    } else {
+      const size_t len = Utf8Length(p + i, n - i);
+      if (len == 0) return false;
+      i += len;  // copied unescaped with the run, as nlohmann does without ensure_ascii
     }
+    i = NextSpecial(p, i, n);
   }
   out.append(s.data() + run, n - run);
   return true;
@@ -127,15 +179,27 @@ void AppendStringByNlohmann(std::string& out, std::string_view s, Utf8Handler on
   ser.dump(j, false, false, 0);
 }
 
-void AppendString(std::string& out, std::string_view s, Utf8Handler on_invalid) {
-  const size_t mark = out.size();
-  out += '"';
-  if (AppendEscapedBody(out, s)) {
+// A string with something to escape or validate (the caller has put the opening quote).
+[[gnu::noinline]] void AppendStringSlow(std::string& out, std::string_view s, size_t first, Utf8Handler on_invalid) {
+  const size_t mark = out.size() - 1;
+  if (AppendEscapedBody(out, s, first)) {
     out += '"';
     return;
   }
   out.resize(mark);
   AppendStringByNlohmann(out, s, on_invalid);
+}
+
+// Inline and small: most strings (keys, codes, labels) are short and clean.
+inline void AppendString(std::string& out, std::string_view s, Utf8Handler on_invalid) {
+  const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, s.size());
+  out += '"';
+  if (first == s.size()) [[likely]] {
+    out.append(s.data(), s.size());
+    out += '"';
+    return;
+  }
+  AppendStringSlow(out, s, first, on_invalid);
 }
 
 template <class Int>

@@ -274,6 +274,80 @@ TEST(JsonWriterTest, InvalidUtf8DecisionsMatchNlohmann) {
   EXPECT_GT(inputs.size() - rejected, 1000u);
 }
 
+// One string through the writer and nlohmann with every invalid-UTF-8 handler; false on the
+// first difference (reported), so a caller's loop can stop there.
+bool SameStringAsNlohmann(const std::string& s) {
+  const ordered_json v(s);
+  for (auto h : {Utf8Handler::strict, Utf8Handler::replace, Utf8Handler::ignore}) {
+    Outcome want = ByNlohmann(v, -1, h);
+    Outcome got = ByWriter(v, -1, h);
+    if (got.threw != want.threw || got.what != want.what || got.text != want.text) {
+      ADD_FAILURE() << "handler " << static_cast<int>(h) << ", input "
+                    << ordered_json(s).dump(-1, ' ', true, Utf8Handler::replace) << "\n  nlohmann: " << want.text
+                    << want.what << "\n  writer:   " << got.text << got.what;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The writer scans 8 or 16 bytes at a time and copies clean runs whole: every byte that needs
+// attention (each control character, '"', '\\', the first byte of valid and invalid UTF-8) at
+// every offset 0-40 of a clean run, followed by tails that end before, on and after a block
+// boundary, must give nlohmann's bytes.
+TEST(JsonWriterTest, SpecialBytesAtEveryRunOffsetMatchNlohmann) {
+  std::vector<std::string> specials = {"\"", "\\", "\x7f", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+                                       "\xD8\xB9\xD8\xB1",  // Arabic
+                                       "\x80", "\xC3", "\xC3(", "\xE2\x82", "\xED\xA0\x80", "\xF0\x9F\x98", "\xFF",
+                                       "\xC0\xAF"};
+  for (int c = 0; c < 0x20; ++c) specials.push_back(std::string(1, static_cast<char>(c)));
+  const std::string clean = "The tumour grade is G2; Ki-67 index 5/100 (ENETS) & {x}~ 'y' `z` ";
+  int compared = 0;
+  for (size_t offset = 0; offset <= 40; ++offset)
+    for (const auto& special : specials)
+      for (size_t tail : {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33}) {
+        std::string s;
+        for (size_t k = 0; k < offset; ++k) s += clean[k % clean.size()];
+        s += special;
+        for (size_t k = 0; k < tail; ++k) s += clean[(offset + k) % clean.size()];
+        if (!SameStringAsNlohmann(s)) return;
+        ++compared;
+      }
+  EXPECT_EQ(compared, 41 * static_cast<int>(specials.size()) * 12);
+}
+
+// Random strings: long clean runs, random bytes (invalid UTF-8 included), valid multi-byte
+// characters and escapes mixed in at random places and lengths up to 300 bytes.
+TEST(JsonWriterTest, RandomStringsMatchNlohmann) {
+  std::mt19937 rng(20261206);
+  const std::vector<std::string> pieces = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xD9\x85", "\"", "\\",
+                                           "\n", "\t", "\x01", "\x1f", "\x7f", "/"};
+  int compared = 0, thrown = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    const int kind = static_cast<int>(rng() % 4);
+    const size_t len = rng() % (kind == 0 ? 300 : 60);
+    while (s.size() < len) {
+      const unsigned r = rng() % 100;
+      if (kind == 1 || r < 3) s += static_cast<char>(rng() % 256);      // any byte
+      else if (r < 10) s += pieces[rng() % pieces.size()];                // something to escape or validate
+      else if (r < 13) s.append(rng() % 40, static_cast<char>('a' + rng() % 26));  // a clean run
+      else s += static_cast<char>(0x20 + rng() % 0x5F);                 // printable ASCII
+    }
+    if (!SameStringAsNlohmann(s)) return;
+    ++compared;
+    try {
+      (void)ordered_json(s).dump();
+    } catch (const nlohmann::json::type_error&) {
+      ++thrown;
+    }
+  }
+  EXPECT_EQ(compared, 20000);
+  // Both valid and invalid UTF-8 were generated often.
+  EXPECT_GT(thrown, 4000);
+  EXPECT_LT(thrown, 16000);
+}
+
 TEST(JsonWriterTest, InvalidUtf8ThrowsTypeError316) {
   std::string out;
   try {
