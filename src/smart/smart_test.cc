@@ -321,7 +321,7 @@ TEST(SmartConfigFile, StrictAndHttpsOnly) {
   const auto ok = WriteFile("ok.json", R"({"client_id":"z","redirect_uri":"https://z.example/smart/callback",
     "issuers":["https://ehr.example.org/fhir/"],"role":"clinician","write_back":true})");
   auto c = LoadSmartConfig(ok, false);
-  ASSERT_TRUE(c) << c.error();
+  ASSERT_TRUE(c) << common::ToString(c.error());
   EXPECT_EQ(c->issuers, std::vector<std::string>{"https://ehr.example.org/fhir"});
   EXPECT_EQ(c->role, "clinician");
   EXPECT_TRUE(c->write_back);
