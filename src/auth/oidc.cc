@@ -154,7 +154,7 @@ class Client final : public OidcClient {
           "Basic " + Base64(PercentEncode(config_.client_id) + ":" + PercentEncode(config_.client_secret));
     }
     const auto answer = internal::Fetch(call);
-    if (!answer) return fail(oidc_failure::kTokenEndpoint, "token endpoint: " + answer.error());
+    if (!answer) return fail(oidc_failure::kTokenEndpoint, "token endpoint: " + answer.error().message);
     if (answer->status != 200) {
       const std::string error = OAuthErrorCode(answer->body);
       return fail(oidc_failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +

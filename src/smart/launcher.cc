@@ -141,7 +141,7 @@ class LauncherImpl final : public Launcher {
     call.accept = "application/json";
     call.max_bytes = kMaxDocumentBytes;
     const auto answer = http_(call);
-    if (!answer) return Fail(Failed(failure::kDiscovery, "smart-configuration of " + iss + ": " + answer.error()));
+    if (!answer) return Fail(Failed(failure::kDiscovery, "smart-configuration of " + iss + ": " + answer.error().message));
     if (answer->status != 200) {
       return Fail(Failed(failure::kDiscovery,
                         "smart-configuration of " + iss + ": HTTP " + std::to_string(answer->status)));
@@ -223,7 +223,7 @@ class LauncherImpl final : public Launcher {
                 "&redirect_uri=" + auth::PercentEncode(config_.redirect_uri) +
                 "&code_verifier=" + pending.verifier + "&client_id=" + auth::PercentEncode(config_.client_id);
     const auto answer = http_(call);
-    if (!answer) return Fail(Failed(failure::kTokenEndpoint, "token endpoint: " + answer.error()));
+    if (!answer) return Fail(Failed(failure::kTokenEndpoint, "token endpoint: " + answer.error().message));
     if (answer->status != 200) {
       const std::string error = auth::OAuthErrorCode(answer->body);
       return Fail(Failed(failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
@@ -279,7 +279,7 @@ class LauncherImpl final : public Launcher {
       call.accept = "application/fhir+json";
       call.max_bytes = kMaxPageBytes;
       const auto answer = http_(call);
-      if (!answer) return StrError(what + ": " + answer.error());
+      if (!answer) return StrError(what + ": " + answer.error().message);
       if (answer->status != 200) return StrError(what + ": HTTP " + std::to_string(answer->status));
       const auto doc = ParseJson(answer->body);
       if (!doc || !doc->is_object()) return StrError(what + ": the answer is not a JSON object");

@@ -97,7 +97,8 @@ struct PatientData {
 };
 
 // GETs and POSTs go through this (auth::internal::Fetch by default; tests pass a fake).
-using HttpFn = std::function<tl::expected<auth::internal::HttpAnswer, std::string>(const auth::internal::HttpCall&)>;
+using HttpFn =
+    std::function<tl::expected<auth::internal::HttpAnswer, common::Error>(const auth::internal::HttpCall&)>;
 
 // The launch state machine. Pending launches are kept in memory (single use, 10 minutes) and bound
 // to the browser that started them. Thread-safe.

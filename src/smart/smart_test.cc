@@ -83,7 +83,7 @@ struct FakeEhr {
   }
 
   HttpFn Fn() {
-    return [this](const HttpCall& call) -> tl::expected<HttpAnswer, std::string> {
+    return [this](const HttpCall& call) -> tl::expected<HttpAnswer, common::Error> {
       calls.push_back(call);
       if (call.url == std::string(kBase) + "/.well-known/smart-configuration") return HttpAnswer{200, config.dump()};
       if (call.url == "https://ehr.example.org/auth/token") {
