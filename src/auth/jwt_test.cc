@@ -167,6 +167,7 @@ TEST_F(JwtTest, RefusesAlgNone) {
   EXPECT_EQ(Refusal(Sign(Header("none", ""), Payload(), nullptr, Sig::kNone)), "alg not allowed (only ES384, RS384)");
   EXPECT_EQ(Refusal(Sign(Header("none", "ec1"), Payload(), nullptr, Sig::kNone)), "alg not allowed (only ES384, RS384)");
   EXPECT_EQ(Refusal(Sign(Header("None", "ec1"), Payload(), nullptr, Sig::kNone)), "alg not allowed (only ES384, RS384)");
+  EXPECT_EQ(verifier_->Verify(Sign(Header("none", ""), Payload(), nullptr, Sig::kNone), kNow).error().path, "header.alg");
 }
 
 TEST_F(JwtTest, RefusesHmacKeyConfusion) {
@@ -220,6 +221,7 @@ TEST_F(JwtTest, RefusesExpiredWithSkew) {
   p["jti"] = "late";
   p["exp"] = kNow - 60;
   EXPECT_EQ(Refusal(Es(p)), "token expired");
+  EXPECT_EQ(verifier_->Verify(Es(p), kNow).error().path, "exp");  // the claim, beside the sentence
   p["exp"] = "tomorrow";
   EXPECT_EQ(Refusal(Es(p)), "exp is not a number");
   p.erase("exp");
@@ -515,6 +517,12 @@ TEST(JwtConfig, LoadsAndResolvesRelativePaths) {
     EXPECT_FALSE(LoadJwtConfig((dir / "bad.json").string())) << bad;
   }
   EXPECT_FALSE(LoadJwtConfig((dir / "absent.json").string()));
+  // The file is the error's path and the message starts at the key: ToString() reads as before.
+  WriteFile(dir / "bad.json", R"({"audience": "x", "issuers": [{"jwks_file": "k"}]})");
+  const auto refused = LoadJwtConfig((dir / "bad.json").string());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().path, (dir / "bad.json").string());
+  EXPECT_EQ(common::ToString(refused.error()), (dir / "bad.json").string() + ": issuers[0].iss must be a non-empty string");
   std::error_code error;
   fs::remove_all(dir, error);
 }

@@ -339,6 +339,12 @@ TEST(SmartConfigFile, StrictAndHttpsOnly) {
                           R"({"redirect_uri":"https://z/cb","issuers":["https://e/fhir"]})"}) {
     EXPECT_FALSE(LoadSmartConfig(WriteFile("bad.json", bad), true)) << bad;
   }
+  // The file is the error's path and the message starts at the key: ToString() reads as before.
+  const auto file = WriteFile("bad.json", R"({"client_id":"z","redirect_uri":"https://z/cb","issuers":[7]})");
+  const auto refused = LoadSmartConfig(file, true);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().path, file);
+  EXPECT_EQ(common::ToString(refused.error()), file + ": issuers[0] must be a string");
 }
 
 // The callback handler end to end within the process: case, source, session, audit; a draft when
