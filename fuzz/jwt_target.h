@@ -39,7 +39,7 @@ inline auth::JwtVerifier& JwtFuzzVerifier() {
     auto made = auth::MakeJwtVerifier(options);
     unlink(path);
     if (!made) {
-      std::fprintf(stderr, "jwt fuzz: %s\n", made.error().c_str());
+      std::fprintf(stderr, "jwt fuzz: %s\n", common::ToString(made.error()).c_str());
       std::abort();
     }
     return std::move(*made);
@@ -51,8 +51,8 @@ inline auth::JwtVerifier& JwtFuzzVerifier() {
 inline std::string JwtVerifyForFuzz(std::string_view token) {
   auto result = JwtFuzzVerifier().Verify(token, kJwtFuzzNow);
   if (!result) {
-    if (result.error().empty()) std::abort();  // every refusal must say why
-    return result.error();
+    if (result.error().message.empty()) std::abort();  // every refusal must say why
+    return result.error().message;
   }
   // Anything accepted must satisfy the checks the verifier claims to make.
   if (result->iss != kJwtFuzzIssuer || result->exp + 60 <= kJwtFuzzNow || result->iat > kJwtFuzzNow + 60 ||

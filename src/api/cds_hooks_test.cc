@@ -481,7 +481,7 @@ TEST(CdsAuth, RealVerifierBareFailuresAndReplay) {
   options.audience = "https://zebra.example.org";  // the server passes its service URL
   options.issuers.push_back({"https://ehr.example.org", (dir / "jwks.json").string(), ""});
   auto verifier = auth::MakeJwtVerifier(options);
-  ASSERT_TRUE(verifier) << verifier.error();
+  ASSERT_TRUE(verifier) << common::ToString(verifier.error());
 
   FakeStore store;
   CdsContext ctx = Ctx(&store);

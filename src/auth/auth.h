@@ -52,21 +52,26 @@ class JwtVerifier {
   // Only ES384 and RS384 are accepted (no `none`, no HMAC). Checks the signature against the
   // issuer's key with the token's `kid`, `aud`, `exp`, `iat`/`nbf` (with skew) and refuses a `jti`
   // seen before (until its exp). The error says why, for the server log; clients get a bare 401.
-  virtual tl::expected<JwtClaims, std::string> Verify(std::string_view token,
-                                                      std::int64_t now_unix) = 0;
+  // Its `path` names the claim or part ("exp", "header.alg"; empty: the token as a whole) and its
+  // `message` is the whole sentence ("token expired"): log `message`, not ToString().
+  virtual tl::expected<JwtClaims, common::Error> Verify(std::string_view token,
+                                                        std::int64_t now_unix) = 0;
 };
 
 // Reads the JWKS of every issuer; fails when a file is missing or holds no usable key.
-tl::expected<std::unique_ptr<JwtVerifier>, std::string> MakeJwtVerifier(JwtVerifierOptions options);
+tl::expected<std::unique_ptr<JwtVerifier>, common::Error> MakeJwtVerifier(JwtVerifierOptions options);
 
 // Loads issuers from a JSON file: {"audience": "...", "issuers": [{"iss": "...", "jwks_file"|"jwks_url": "..."}]}.
 // Relative jwks_file paths are resolved against the file's folder.
-tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& path);
+tl::expected<JwtVerifierOptions, common::Error> LoadJwtConfig(const std::string& path);
 // Also read: optional "skew_seconds" (0..3600). Other keys are ignored; duplicate keys are errors.
 // jwks_url must be https (plain http is accepted only for loopback hosts, for tests).
+// Config loaders (LoadJwtConfig, LoadOidcConfig, smart::LoadSmartConfig): the error's `path` is the
+// file (empty when it cannot be read: the message names it) and its message starts at the key;
+// print common::ToString(e) ("auth.json: issuers[0].iss must be a non-empty string").
 
 // Argon2id, encoded string form ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
-tl::expected<std::string, std::string> HashPassword(std::string_view password);
+tl::expected<std::string, common::Error> HashPassword(std::string_view password);
 bool VerifyPassword(std::string_view encoded_hash, std::string_view password);
 
 // The password policy for local accounts (`zebra user add`, `zebra user passwd`): nullopt when the
@@ -134,7 +139,7 @@ struct OidcConfig {
 
 // Reads the --oidc-config JSON file strictly (json::ParseStrict; unknown keys, repeated keys and
 // wrong types are errors). Relative client_secret_file paths are resolved against the file's folder.
-tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bool insecure_dev);
+tl::expected<OidcConfig, common::Error> LoadOidcConfig(const std::string& path, bool insecure_dev);
 
 // What a successful callback proves about the person.
 struct OidcIdentity {
@@ -173,7 +178,7 @@ class OidcClient {
 
 // Fetches {issuer}/.well-known/openid-configuration (its `issuer` must equal the configured one)
 // and the provider's JWKS, with the JWKS client policy (internal::Fetch).
-tl::expected<std::unique_ptr<OidcClient>, std::string> MakeOidcClient(OidcConfig config, bool insecure_dev);
+tl::expected<std::unique_ptr<OidcClient>, common::Error> MakeOidcClient(OidcConfig config, bool insecure_dev);
 
 // Accounts created by OpenID Connect sign-in keep this marker instead of a password hash; it never
 // verifies as a password, so such accounts cannot sign in with one.

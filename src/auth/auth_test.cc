@@ -12,7 +12,7 @@ namespace {
 TEST(Password, HashAndVerify) {
   // Each hash costs ~19 MiB and tens of milliseconds: keep their number small.
   const auto hash = HashPassword("correct horse battery staple");
-  ASSERT_TRUE(hash) << hash.error();
+  ASSERT_TRUE(hash) << common::ToString(hash.error());
   EXPECT_EQ(hash->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *hash;
   EXPECT_TRUE(VerifyPassword(*hash, "correct horse battery staple"));
   EXPECT_FALSE(VerifyPassword(*hash, "correct horse battery stapl"));

@@ -84,12 +84,12 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   return out;
 }
 
-tl::expected<std::string, std::string> HashPassword(std::string_view password) {
-  if (password.empty()) return tl::unexpected(std::string("password is empty"));
-  if (password.size() > kMaxPasswordBytes) return tl::unexpected(std::string("password is too long"));
+tl::expected<std::string, common::Error> HashPassword(std::string_view password) {
+  if (password.empty()) return tl::unexpected(common::Error("", "password is empty"));
+  if (password.size() > kMaxPasswordBytes) return tl::unexpected(common::Error("", "password is too long"));
   std::array<unsigned char, kArgonSaltBytes> salt{};
   if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) {
-    return tl::unexpected(std::string("random generator failed"));
+    return tl::unexpected(common::Error("", "random generator failed"));
   }
   std::string encoded(argon2_encodedlen(kArgonTimeCost, kArgonMemoryKib, kArgonLanes, kArgonSaltBytes,
                                         kArgonHashBytes, Argon2_id),
@@ -97,7 +97,7 @@ tl::expected<std::string, std::string> HashPassword(std::string_view password) {
   const int rc = argon2id_hash_encoded(kArgonTimeCost, kArgonMemoryKib, kArgonLanes, password.data(),
                                        password.size(), salt.data(), salt.size(), kArgonHashBytes,
                                        encoded.data(), encoded.size());
-  if (rc != ARGON2_OK) return tl::unexpected(std::string("argon2id: ") + argon2_error_message(rc));
+  if (rc != ARGON2_OK) return tl::unexpected(common::Error("", std::string("argon2id: ") + argon2_error_message(rc)));
   encoded.resize(std::char_traits<char>::length(encoded.c_str()));
   return encoded;
 }

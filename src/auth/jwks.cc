@@ -181,14 +181,22 @@ tl::expected<KeySet, std::string> ParseJwks(std::string_view text, bool oidc_alg
   return set;
 }
 
-tl::expected<HttpAnswer, std::string> Fetch(const HttpCall& call) {
+namespace {
+// The path stays empty: the URL may name a patient (FHIR searches), and callers log the message.
+tl::unexpected<common::Error> FetchFail(std::string why) {
+  ERR_clear_error();
+  return tl::unexpected(common::Error("", std::move(why)));
+}
+}  // namespace
+
+tl::expected<HttpAnswer, common::Error> Fetch(const HttpCall& call) {
   const auto url = auth::ParseHttpUrl(call.url);
-  if (!url) return Fail("URL is not an absolute http(s) URL");
+  if (!url) return FetchFail("URL is not an absolute http(s) URL");
   // Anything fetched in the clear (a key set, a token) could be read or swapped on the path.
-  if (url->scheme == "http" && !auth::IsLoopbackHost(url->host)) return Fail("URL must be https (http only for loopback)");
-  if (call.method != "GET" && call.method != "POST") return Fail("unsupported method");
+  if (url->scheme == "http" && !auth::IsLoopbackHost(url->host)) return FetchFail("URL must be https (http only for loopback)");
+  if (call.method != "GET" && call.method != "POST") return FetchFail("unsupported method");
   httplib::Client client(url->scheme + "://" + url->host + ":" + std::to_string(url->port));
-  if (!client.is_valid()) return Fail("URL not usable");
+  if (!client.is_valid()) return FetchFail("URL not usable");
   client.set_connection_timeout(5);
   client.set_read_timeout(5);
   client.set_write_timeout(5);
@@ -215,8 +223,8 @@ tl::expected<HttpAnswer, std::string> Fetch(const HttpCall& call) {
     if (r && !too_large) body = r->body;
     return r;
   }();
-  if (too_large) return Fail("response too large");
-  if (!result) return Fail("fetch failed: " + httplib::to_string(result.error()));
+  if (too_large) return FetchFail("response too large");
+  if (!result) return FetchFail("fetch failed: " + httplib::to_string(result.error()));
   return HttpAnswer{result->status, std::move(body)};
 }
 
@@ -226,7 +234,7 @@ tl::expected<std::string, std::string> FetchUrl(const std::string& url, std::siz
   call.url = url;
   call.max_bytes = max_bytes;
   auto answer = Fetch(call);
-  if (!answer) return Fail("JWKS " + answer.error());
+  if (!answer) return Fail("JWKS " + answer.error().message);
   if (answer->status != 200) return Fail("JWKS fetch returned HTTP " + std::to_string(answer->status));
   return std::move(answer->body);
 }

@@ -284,6 +284,21 @@ tl::expected<json, std::string> ReadJwsPayload(const SplitToken& parts) {
   return std::move(*payload);
 }
 
+// A refused token: `path` names the claim or part ("exp", "header.alg"), empty for the token as a
+// whole; `message` is the whole sentence the log prints.
+tl::unexpected<common::Error> Reject(std::string part, std::string why) {
+  ERR_clear_error();
+  return tl::unexpected(common::Error(std::move(part), std::move(why)));
+}
+
+// The part of the header a ReadJws refusal is about ("token too large" is about no part).
+std::string HeaderPart(const std::string& why) {
+  if (why.find("alg") != std::string::npos) return "header.alg";
+  if (why.find("kid") != std::string::npos) return "header.kid";
+  if (why.find("header") != std::string::npos) return "header";
+  return "";
+}
+
 class Verifier final : public JwtVerifier {
  public:
   explicit Verifier(JwtVerifierOptions options)
@@ -302,39 +317,39 @@ class Verifier final : public JwtVerifier {
     return {};
   }
 
-  tl::expected<JwtClaims, std::string> Verify(std::string_view token, std::int64_t now_unix) override {
+  tl::expected<JwtClaims, common::Error> Verify(std::string_view token, std::int64_t now_unix) override {
     try {
       return VerifyImpl(token, now_unix);
     } catch (const std::exception&) {
-      return Fail("internal error while verifying");
+      return Reject("", "internal error while verifying");
     }
   }
 
  private:
-  tl::expected<JwtClaims, std::string> VerifyImpl(std::string_view token, std::int64_t now) {
+  tl::expected<JwtClaims, common::Error> VerifyImpl(std::string_view token, std::int64_t now) {
     // Header: CDS Hooks clients sign with ES384 or RS384 only.
     const AlgRule rule{[](const std::string& alg, const std::vector<std::string>&) { return alg == "ES384" || alg == "RS384"; },
                        nullptr, "alg not allowed (only ES384, RS384)", "header alg is not a string"};
     const auto jws = ReadJws(token, options_.max_token_bytes, rule);
-    if (!jws) return tl::unexpected(jws.error());
+    if (!jws) return Reject(HeaderPart(jws.error()), jws.error());
     const SplitToken* parts = &jws->parts;
     const std::string& alg = jws->header.alg;
     const std::optional<std::string>& kid = jws->header.kid;
 
     // Payload, parsed before the signature check only to learn which issuer's keys apply.
     auto payload = ReadJwsPayload(*parts);
-    if (!payload) return tl::unexpected(payload.error());
+    if (!payload) return Reject("payload", payload.error());
     const auto iss_it = payload->find("iss");
-    if (iss_it == payload->end() || !iss_it->is_string()) return Fail("payload has no iss");
+    if (iss_it == payload->end() || !iss_it->is_string()) return Reject("iss", "payload has no iss");
     const std::string iss = iss_it->get<std::string>();
     IssuerState* issuer = nullptr;
     for (const auto& candidate : issuers_) {
       if (candidate->config.iss == iss) issuer = candidate.get();
     }
-    if (issuer == nullptr) return Fail("issuer not trusted");
+    if (issuer == nullptr) return Reject("iss", "issuer not trusted");
 
     const auto signature = Base64UrlDecode(parts->signature);
-    if (!signature) return Fail("signature is not base64url");
+    if (!signature) return Reject("signature", "signature is not base64url");
 
     // Key.
     auto keys = issuer->Keys();
@@ -343,14 +358,14 @@ class Verifier final : public JwtVerifier {
       keys = Refetch(*issuer);
       chosen = SelectKey(*keys, kid, alg);
     }
-    if (chosen.pick != Pick::kFound) return Fail(chosen.error);
+    if (chosen.pick != Pick::kFound) return Reject("header.kid", chosen.error);
     if (auto ok = VerifySignature(*chosen.key, parts->signing_input, *signature, alg); !ok) {
-      return tl::unexpected(ok.error());
+      return Reject("signature", ok.error());
     }
 
     // Claims (now authenticated).
     const auto aud_it = payload->find("aud");
-    if (aud_it == payload->end()) return Fail("payload has no aud");
+    if (aud_it == payload->end()) return Reject("aud", "payload has no aud");
     // CDS Hooks 2.0 puts the endpoint URL in aud (e.g. {service}/cds-services/{id}), so an aud
     // below the configured service URL matches too; callers check the exact endpoint themselves.
     const auto matches = [this](const std::string& a) {
@@ -364,36 +379,36 @@ class Verifier final : public JwtVerifier {
     } else if (aud_it->is_array()) {
       for (const auto& a : *aud_it) aud_ok = aud_ok || (a.is_string() && matches(a.get_ref<const std::string&>()));
     }
-    if (!aud_ok) return Fail("aud does not match");
+    if (!aud_ok) return Reject("aud", "aud does not match");
 
     const std::int64_t skew = options_.skew.count();
     const auto exp_it = payload->find("exp");
-    if (exp_it == payload->end()) return Fail("payload has no exp");
+    if (exp_it == payload->end()) return Reject("exp", "payload has no exp");
     const auto exp = NumericDate(*exp_it);
-    if (!exp) return Fail("exp is not a number");
-    if (now >= *exp + skew) return Fail("token expired");
+    if (!exp) return Reject("exp", "exp is not a number");
+    if (now >= *exp + skew) return Reject("exp", "token expired");
     // CDS Hooks 2.0: exp SHALL be at most 5 minutes ahead. A far exp would also keep its jti in
     // the replay cache for that long, so a few tokens could fill it.
-    if (*exp > now + options_.max_lifetime.count() + skew) return Fail("exp is too far in the future");
+    if (*exp > now + options_.max_lifetime.count() + skew) return Reject("exp", "exp is too far in the future");
     const auto iat_it = payload->find("iat");
-    if (iat_it == payload->end()) return Fail("payload has no iat");
+    if (iat_it == payload->end()) return Reject("iat", "payload has no iat");
     const auto iat = NumericDate(*iat_it);
-    if (!iat) return Fail("iat is not a number");
-    if (*iat > now + skew) return Fail("iat is in the future");
+    if (!iat) return Reject("iat", "iat is not a number");
+    if (*iat > now + skew) return Reject("iat", "iat is in the future");
     if (const auto nbf_it = payload->find("nbf"); nbf_it != payload->end()) {
       const auto nbf = NumericDate(*nbf_it);
-      if (!nbf) return Fail("nbf is not a number");
-      if (*nbf > now + skew) return Fail("token not yet valid (nbf)");
+      if (!nbf) return Reject("nbf", "nbf is not a number");
+      if (*nbf > now + skew) return Reject("nbf", "token not yet valid (nbf)");
     }
     const auto jti_it = payload->find("jti");
     if (jti_it == payload->end() || !jti_it->is_string() || jti_it->get_ref<const std::string&>().empty()) {
-      return Fail("payload has no jti");
+      return Reject("jti", "payload has no jti");
     }
     const std::string jti = jti_it->get<std::string>();
-    if (jti.size() > kMaxJtiBytes) return Fail("jti too long");
+    if (jti.size() > kMaxJtiBytes) return Reject("jti", "jti too long");
     std::string sub;
     if (const auto it = payload->find("sub"); it != payload->end()) {
-      if (!it->is_string()) return Fail("sub is not a string");
+      if (!it->is_string()) return Reject("sub", "sub is not a string");
       sub = it->get<std::string>();
     }
 
@@ -401,7 +416,7 @@ class Verifier final : public JwtVerifier {
     std::string replay_key = iss;
     replay_key += '\0';
     replay_key += jti;
-    if (auto ok = replay_.Insert(replay_key, *exp + skew, now); !ok) return tl::unexpected(ok.error());
+    if (auto ok = replay_.Insert(replay_key, *exp + skew, now); !ok) return Reject("jti", ok.error());
 
     JwtClaims claims;
     claims.iss = iss;
@@ -439,69 +454,76 @@ class Verifier final : public JwtVerifier {
 
 }  // namespace
 
-tl::expected<std::unique_ptr<JwtVerifier>, std::string> MakeJwtVerifier(JwtVerifierOptions options) {
-  if (options.audience.empty()) return Fail("audience is empty");
-  if (options.issuers.empty()) return Fail("no trusted issuers");
-  if (options.skew.count() < 0 || options.skew.count() > 3600) return Fail("skew must be 0..3600 seconds");
-  if (options.max_token_bytes == 0) return Fail("max_token_bytes is 0");
-  if (options.replay_cache_capacity == 0) return Fail("replay_cache_capacity is 0");
+tl::expected<std::unique_ptr<JwtVerifier>, common::Error> MakeJwtVerifier(JwtVerifierOptions options) {
+  if (options.audience.empty()) return Reject("", "audience is empty");
+  if (options.issuers.empty()) return Reject("", "no trusted issuers");
+  if (options.skew.count() < 0 || options.skew.count() > 3600) return Reject("", "skew must be 0..3600 seconds");
+  if (options.max_token_bytes == 0) return Reject("", "max_token_bytes is 0");
+  if (options.replay_cache_capacity == 0) return Reject("", "replay_cache_capacity is 0");
   for (std::size_t i = 0; i < options.issuers.size(); ++i) {
     const TrustedIssuer& issuer = options.issuers[i];
-    if (issuer.iss.empty()) return Fail("issuer " + std::to_string(i) + " has an empty iss");
+    if (issuer.iss.empty()) return Reject("", "issuer " + std::to_string(i) + " has an empty iss");
     if (issuer.jwks_file.empty() == issuer.jwks_url.empty()) {
-      return Fail("issuer " + issuer.iss + " needs exactly one of jwks_file and jwks_url");
+      return Reject("", "issuer " + issuer.iss + " needs exactly one of jwks_file and jwks_url");
     }
     for (std::size_t j = 0; j < i; ++j) {
-      if (options.issuers[j].iss == issuer.iss) return Fail("issuer " + issuer.iss + " listed twice");
+      if (options.issuers[j].iss == issuer.iss) return Reject("", "issuer " + issuer.iss + " listed twice");
     }
   }
   auto verifier = std::make_unique<Verifier>(std::move(options));
-  if (auto ok = verifier->Init(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = verifier->Init(); !ok) return Reject("", ok.error());
   return std::unique_ptr<JwtVerifier>(std::move(verifier));
 }
 
-tl::expected<JwtVerifierOptions, std::string> LoadJwtConfig(const std::string& path) {
+namespace {
+// A config file error: `path` is the file, the message starts at the key ("file: key ...").
+tl::unexpected<common::Error> ConfigFail(const std::string& file, std::string what) {
+  return tl::unexpected(common::Error(file, std::move(what)));
+}
+}  // namespace
+
+tl::expected<JwtVerifierOptions, common::Error> LoadJwtConfig(const std::string& path) {
   const auto text = internal::ReadSmallFile(path, kMaxJwksBytes);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return Reject("", text.error());  // the message names the file
   const auto doc = internal::ParseStrictJson(*text, 16);
-  if (!doc || !doc->is_object()) return Fail(path + ": not a JSON object (or duplicate keys)");
+  if (!doc || !doc->is_object()) return ConfigFail(path, "not a JSON object (or duplicate keys)");
   JwtVerifierOptions options;
   const auto aud = doc->find("audience");
   if (aud == doc->end() || !aud->is_string() || aud->get_ref<const std::string&>().empty()) {
-    return Fail(path + ": audience must be a non-empty string");
+    return ConfigFail(path, "audience must be a non-empty string");
   }
   options.audience = aud->get<std::string>();
   const auto issuers = doc->find("issuers");
   if (issuers == doc->end() || !issuers->is_array() || issuers->empty()) {
-    return Fail(path + ": issuers must be a non-empty array");
+    return ConfigFail(path, "issuers must be a non-empty array");
   }
   const std::filesystem::path base = std::filesystem::path(path).parent_path();
   for (std::size_t i = 0; i < issuers->size(); ++i) {
     const json& entry = (*issuers)[i];
-    const std::string where = path + ": issuers[" + std::to_string(i) + "]";
-    if (!entry.is_object()) return Fail(where + " is not an object");
+    const std::string where = "issuers[" + std::to_string(i) + "]";
+    if (!entry.is_object()) return ConfigFail(path, where + " is not an object");
     TrustedIssuer issuer;
     const auto iss = entry.find("iss");
     if (iss == entry.end() || !iss->is_string() || iss->get_ref<const std::string&>().empty()) {
-      return Fail(where + ".iss must be a non-empty string");
+      return ConfigFail(path, where + ".iss must be a non-empty string");
     }
     issuer.iss = iss->get<std::string>();
     const auto file = entry.find("jwks_file");
     const auto url = entry.find("jwks_url");
-    if ((file == entry.end()) == (url == entry.end())) return Fail(where + " needs exactly one of jwks_file, jwks_url");
+    if ((file == entry.end()) == (url == entry.end())) return ConfigFail(path, where + " needs exactly one of jwks_file, jwks_url");
     if (file != entry.end()) {
-      if (!file->is_string() || file->get_ref<const std::string&>().empty()) return Fail(where + ".jwks_file must be a string");
+      if (!file->is_string() || file->get_ref<const std::string&>().empty()) return ConfigFail(path, where + ".jwks_file must be a string");
       std::filesystem::path p(file->get<std::string>());
       issuer.jwks_file = (p.is_relative() ? base / p : p).string();
     } else {
-      if (!url->is_string() || url->get_ref<const std::string&>().empty()) return Fail(where + ".jwks_url must be a string");
+      if (!url->is_string() || url->get_ref<const std::string&>().empty()) return ConfigFail(path, where + ".jwks_url must be a string");
       issuer.jwks_url = url->get<std::string>();
     }
     options.issuers.push_back(std::move(issuer));
   }
   if (const auto skew = doc->find("skew_seconds"); skew != doc->end()) {
     if (!skew->is_number_integer() || skew->get<std::int64_t>() < 0 || skew->get<std::int64_t>() > 3600) {
-      return Fail(path + ": skew_seconds must be an integer 0..3600");
+      return ConfigFail(path, "skew_seconds must be an integer 0..3600");
     }
     options.skew = std::chrono::seconds(skew->get<std::int64_t>());
   }

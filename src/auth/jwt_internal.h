@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "common/error.h"
+
 namespace zebra::auth::internal {
 
 enum class KeyKind { kRsa, kEcP384, kEcP256 };
@@ -57,7 +59,8 @@ struct HttpAnswer {
   int status = 0;
   std::string body;
 };
-tl::expected<HttpAnswer, std::string> Fetch(const HttpCall& call);
+// The error's path is empty (the URL may name a patient); its message says what failed.
+tl::expected<HttpAnswer, common::Error> Fetch(const HttpCall& call);
 
 // Verifies the signature of a compact JWS with one of `keys`; `algs` lists the accepted `alg`
 // values (a subset of RS256, RS384, ES256, ES384). Refuses crit and embedded keys or key URLs.

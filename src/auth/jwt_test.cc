@@ -110,7 +110,7 @@ class JwtTest : public ::testing::Test {
     options.issuers = {{kIss, (dir_ / "jwks.json").string(), ""},
                        {"https://single.example", (dir_ / "single.json").string(), ""}};
     auto v = MakeJwtVerifier(options);
-    ASSERT_TRUE(v) << v.error();
+    ASSERT_TRUE(v) << common::ToString(v.error());
     verifier_ = std::move(*v);
   }
 
@@ -132,7 +132,7 @@ class JwtTest : public ::testing::Test {
   // The reason a token is refused ("" when it is accepted).
   std::string Refusal(const std::string& token, std::int64_t now = kNow) {
     const auto r = verifier_->Verify(token, now);
-    return r ? "" : r.error();
+    return r ? "" : r.error().message;
   }
 
   static inline PkeyPtr ec_, ec2_, rsa_;
@@ -143,7 +143,7 @@ class JwtTest : public ::testing::Test {
 
 TEST_F(JwtTest, AcceptsEs384) {
   const auto r = verifier_->Verify(Es(Payload()), kNow);
-  ASSERT_TRUE(r) << r.error();
+  ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->iss, kIss);
   EXPECT_EQ(r->sub, "client-1");
   EXPECT_EQ(r->jti, "jti-1");
@@ -159,7 +159,7 @@ TEST_F(JwtTest, AcceptsRs384AndAudienceArray) {
   p["jti"] = "x2";
   p.erase("sub");
   const auto r = verifier_->Verify(Rs(p), kNow);
-  ASSERT_TRUE(r) << r.error();
+  ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->sub, "");
 }
 
@@ -167,6 +167,7 @@ TEST_F(JwtTest, RefusesAlgNone) {
   EXPECT_EQ(Refusal(Sign(Header("none", ""), Payload(), nullptr, Sig::kNone)), "alg not allowed (only ES384, RS384)");
   EXPECT_EQ(Refusal(Sign(Header("none", "ec1"), Payload(), nullptr, Sig::kNone)), "alg not allowed (only ES384, RS384)");
   EXPECT_EQ(Refusal(Sign(Header("None", "ec1"), Payload(), nullptr, Sig::kNone)), "alg not allowed (only ES384, RS384)");
+  EXPECT_EQ(verifier_->Verify(Sign(Header("none", ""), Payload(), nullptr, Sig::kNone), kNow).error().path, "header.alg");
 }
 
 TEST_F(JwtTest, RefusesHmacKeyConfusion) {
@@ -220,6 +221,7 @@ TEST_F(JwtTest, RefusesExpiredWithSkew) {
   p["jti"] = "late";
   p["exp"] = kNow - 60;
   EXPECT_EQ(Refusal(Es(p)), "token expired");
+  EXPECT_EQ(verifier_->Verify(Es(p), kNow).error().path, "exp");  // the claim, beside the sentence
   p["exp"] = "tomorrow";
   EXPECT_EQ(Refusal(Es(p)), "exp is not a number");
   p.erase("exp");
@@ -309,18 +311,19 @@ TEST_F(JwtTest, ReplayCacheIsBoundedAndForgetsExpiredEntries) {
   options.issuers = {{kIss, (dir_ / "jwks.json").string(), ""}};
   options.replay_cache_capacity = 2;
   auto v = MakeJwtVerifier(options);
-  ASSERT_TRUE(v) << v.error();
+  ASSERT_TRUE(v) << common::ToString(v.error());
   EXPECT_TRUE((*v)->Verify(Es(Payload()), kNow));
   EXPECT_TRUE((*v)->Verify(Es(Payload()), kNow));
   const auto full = (*v)->Verify(Es(Payload()), kNow);
   ASSERT_FALSE(full);
-  EXPECT_EQ(full.error(), "replay cache full");
+  EXPECT_EQ(full.error().message, "replay cache full");
+  EXPECT_EQ(full.error().path, "jti");
   // Once the first two have expired (exp + skew) their slots are free again.
   json later = Payload();
   later["iat"] = kNow + 400;
   later["exp"] = kNow + 700;
   const auto r = (*v)->Verify(Es(later), kNow + 400);
-  EXPECT_TRUE(r) << r.error();
+  EXPECT_TRUE(r) << r.error().message;
 }
 
 TEST_F(JwtTest, ConcurrentReplayAcceptsExactlyOnce) {
@@ -443,7 +446,7 @@ TEST(JwtVerifierSetup, RefusesBadConfigurationAndKeySets) {
     o.audience = kAud;
     o.issuers = {{kIss, (dir / "k.json").string(), ""}};
     auto v = MakeJwtVerifier(o);
-    return v ? std::string() : v.error();
+    return v ? std::string() : common::ToString(v.error());
   };
   const auto ec256 = GenerateEc256();
   const auto rsa1024 = GenerateRsa(1024);
@@ -474,7 +477,7 @@ TEST(JwtVerifierSetup, RefusesBadConfigurationAndKeySets) {
   o.issuers = {{kIss, "", "http://jwks.example/keys"}};  // cleartext off loopback
   const auto http = MakeJwtVerifier(o);
   ASSERT_FALSE(http);
-  EXPECT_NE(http.error().find("must be https"), std::string::npos);
+  EXPECT_NE(http.error().message.find("must be https"), std::string::npos);
   o.issuers = {{kIss, (dir / "k.json").string(), "https://x.example/"}};
   EXPECT_FALSE(MakeJwtVerifier(o));
   o.issuers = {};
@@ -493,7 +496,7 @@ TEST(JwtConfig, LoadsAndResolvesRelativePaths) {
     "issuers": [{"iss": "a", "jwks_file": "keys/a.json"}, {"iss": "b", "jwks_url": "https://b.example/jwks"},
                 {"iss": "c", "jwks_file": "/etc/c.json"}]})");
   const auto cfg = LoadJwtConfig((dir / "auth.json").string());
-  ASSERT_TRUE(cfg) << cfg.error();
+  ASSERT_TRUE(cfg) << common::ToString(cfg.error());
   EXPECT_EQ(cfg->audience, "https://z.example/cds-services");
   EXPECT_EQ(cfg->skew.count(), 30);
   ASSERT_EQ(cfg->issuers.size(), 3u);
@@ -514,6 +517,12 @@ TEST(JwtConfig, LoadsAndResolvesRelativePaths) {
     EXPECT_FALSE(LoadJwtConfig((dir / "bad.json").string())) << bad;
   }
   EXPECT_FALSE(LoadJwtConfig((dir / "absent.json").string()));
+  // The file is the error's path and the message starts at the key: ToString() reads as before.
+  WriteFile(dir / "bad.json", R"({"audience": "x", "issuers": [{"jwks_file": "k"}]})");
+  const auto refused = LoadJwtConfig((dir / "bad.json").string());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().path, (dir / "bad.json").string());
+  EXPECT_EQ(common::ToString(refused.error()), (dir / "bad.json").string() + ": issuers[0].iss must be a non-empty string");
   std::error_code error;
   fs::remove_all(dir, error);
 }
@@ -568,33 +577,33 @@ TEST(JwksUrl, UnknownKidTriggersRefetchRateLimited) {
   options.issuers = {{kIss, "", server.Url()}};
   options.jwks_refetch_interval = std::chrono::seconds(0);
   auto eager = MakeJwtVerifier(options);
-  ASSERT_TRUE(eager) << eager.error();
+  ASSERT_TRUE(eager) << common::ToString(eager.error());
   options.jwks_refetch_interval = std::chrono::seconds(60);
   auto limited = MakeJwtVerifier(options);
-  ASSERT_TRUE(limited) << limited.error();
+  ASSERT_TRUE(limited) << common::ToString(limited.error());
   EXPECT_EQ(server.Hits(), 2);
 
   auto ok = (*eager)->Verify(token("k1", "a"), kNow);
-  EXPECT_TRUE(ok) << ok.error();
+  EXPECT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(server.Hits(), 2);  // known kid: no fetch
 
   server.Set(json{{"keys", {EcJwk(first.get(), "k1"), RsaJwk(second.get(), "k2")}}});
   ok = (*eager)->Verify(token("k2", "b"), kNow);
-  EXPECT_TRUE(ok) << ok.error();
+  EXPECT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(server.Hits(), 3);
 
   // The limited verifier fetched at start-up less than a minute ago: no refetch yet.
   const auto limited_result = (*limited)->Verify(token("k2", "c"), kNow);
   ASSERT_FALSE(limited_result);
-  EXPECT_EQ(limited_result.error(), "unknown kid");
+  EXPECT_EQ(limited_result.error().message, "unknown kid");
   EXPECT_EQ(server.Hits(), 3);
 
   // An issuer serving junk later keeps the keys it had.
   server.Set(json{{"keys", json::array()}});
-  EXPECT_EQ((*eager)->Verify(token("k3", "d"), kNow).error(), "unknown kid");
+  EXPECT_EQ((*eager)->Verify(token("k3", "d"), kNow).error().message, "unknown kid");
   EXPECT_EQ(server.Hits(), 4);
   ok = (*eager)->Verify(token("k2", "e"), kNow);
-  EXPECT_TRUE(ok) << ok.error();
+  EXPECT_TRUE(ok) << ok.error().message;
 }
 
 TEST(JwksUrl, StartupFailsWhenUnreachableOrEmpty) {
@@ -605,7 +614,7 @@ TEST(JwksUrl, StartupFailsWhenUnreachableOrEmpty) {
   options.issuers = {{kIss, "", server.Url()}};
   const auto empty = MakeJwtVerifier(options);
   ASSERT_FALSE(empty);
-  EXPECT_NE(empty.error().find("no usable key"), std::string::npos);
+  EXPECT_NE(empty.error().message.find("no usable key"), std::string::npos);
   options.issuers = {{kIss, "", "http://127.0.0.1:1/jwks"}};
   EXPECT_FALSE(MakeJwtVerifier(options));
 }

@@ -154,7 +154,7 @@ class Client final : public OidcClient {
           "Basic " + Base64(PercentEncode(config_.client_id) + ":" + PercentEncode(config_.client_secret));
     }
     const auto answer = internal::Fetch(call);
-    if (!answer) return fail(oidc_failure::kTokenEndpoint, "token endpoint: " + answer.error());
+    if (!answer) return fail(oidc_failure::kTokenEndpoint, "token endpoint: " + answer.error().message);
     if (answer->status != 200) {
       const std::string error = OAuthErrorCode(answer->body);
       return fail(oidc_failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
@@ -273,26 +273,34 @@ std::string OAuthErrorCode(std::string_view body) {
   return *code;
 }
 
-tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bool insecure_dev) {
+namespace {
+// A config file error: `path` is the file, the message starts at the key ("file: key ...").
+tl::unexpected<common::Error> ConfigFail(const std::string& file, std::string what) {
+  return tl::unexpected(common::Error(file, std::move(what)));
+}
+}  // namespace
+
+tl::expected<OidcConfig, common::Error> LoadOidcConfig(const std::string& path, bool insecure_dev) {
   const auto text = internal::ReadSmallFile(path, kMaxConfigBytes);
-  if (!text) return Error(text.error());
+  if (!text) return tl::unexpected(common::Error("", text.error()));  // the message names the file
   const auto parsed = zebra::json::ParseStrict(*text, {.max_bytes = kMaxConfigBytes, .max_depth = 8});
-  if (!parsed) return Error(path + ": " + parsed.error().path + ": " + parsed.error().message);
+  if (!parsed) return ConfigFail(path, parsed.error().path + ": " + parsed.error().message);
   const auto& doc = *parsed;
-  if (!doc.is_object()) return Error(path + ": not a JSON object");
+  if (!doc.is_object()) return ConfigFail(path, "not a JSON object");
   static const std::set<std::string> kKeys = {"issuer",     "client_id",  "client_secret_file", "redirect_uri", "scopes",
                                               "role_claim", "role_map",   "username_claim",     "name"};
   for (const auto& [key, value] : doc.items()) {
-    if (!kKeys.count(key)) return Error(path + ": unknown key \"" + zebra::json::SanitizeUtf8(key, true) + "\"");
+    if (!kKeys.count(key)) return ConfigFail(path, "unknown key \"" + zebra::json::SanitizeUtf8(key, true) + "\"");
   }
+  // The lambda's error is the message after the file name.
   const auto string = [&](const char* key, bool required) -> tl::expected<std::string, std::string> {
     const auto it = doc.find(key);
     if (it == doc.end()) {
-      if (required) return Error(path + ": " + key + " is required");
+      if (required) return tl::unexpected(std::string(key) + " is required");
       return std::string();
     }
     if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
-      return Error(path + ": " + key + " must be a non-empty string");
+      return tl::unexpected(std::string(key) + " must be a non-empty string");
     }
     return it->get<std::string>();
   };
@@ -301,23 +309,23 @@ tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bo
                                     {"redirect_uri", &config.redirect_uri, true},
                                     {"role_claim", &config.role_claim, true}, {"name", &config.display_name, false}}) {
     auto value = string(key, required);
-    if (!value) return Error(value.error());
+    if (!value) return ConfigFail(path, value.error());
     *out = std::move(*value);
   }
   const auto issuer = ParseHttpUrl(config.issuer);
   if (!issuer || config.issuer.find_first_of("?#") != std::string::npos) {
-    return Error(path + ": issuer must be an absolute https URL without query or fragment");
+    return ConfigFail(path, "issuer must be an absolute https URL without query or fragment");
   }
   if (!UrlAllowed(config.issuer, insecure_dev)) {
-    return Error(path + ": issuer must be https (http only for a loopback issuer with --insecure-dev)");
+    return ConfigFail(path, "issuer must be https (http only for a loopback issuer with --insecure-dev)");
   }
   const auto redirect = ParseHttpUrl(config.redirect_uri);
   if (!redirect || config.redirect_uri.find('#') != std::string::npos ||
       (redirect->scheme != "https" && !IsLoopbackHost(redirect->host))) {
-    return Error(path + ": redirect_uri must be an absolute https URL (http only for loopback)");
+    return ConfigFail(path, "redirect_uri must be an absolute https URL (http only for loopback)");
   }
   if (auto value = string("username_claim", false); !value) {
-    return Error(value.error());
+    return ConfigFail(path, value.error());
   } else if (!value->empty()) {
     config.username_claim = *value;
   }
@@ -325,45 +333,50 @@ tl::expected<OidcConfig, std::string> LoadOidcConfig(const std::string& path, bo
   if (scopes == doc.end()) {
     config.scopes = {"openid", "profile"};
   } else {
-    if (!scopes->is_array()) return Error(path + ": scopes must be an array of strings");
+    if (!scopes->is_array()) return ConfigFail(path, "scopes must be an array of strings");
     for (const auto& s : *scopes) {
       if (!s.is_string() || s.get_ref<const std::string&>().empty() ||
           s.get_ref<const std::string&>().find_first_of(" \t\r\n\"\\") != std::string::npos) {
-        return Error(path + ": scopes must be non-empty strings without spaces");
+        return ConfigFail(path, "scopes must be non-empty strings without spaces");
       }
       config.scopes.push_back(s.get<std::string>());
     }
     if (std::find(config.scopes.begin(), config.scopes.end(), "openid") == config.scopes.end()) {
-      return Error(path + ": scopes must include \"openid\"");
+      return ConfigFail(path, "scopes must include \"openid\"");
     }
   }
   const auto role_map = doc.find("role_map");
   if (role_map == doc.end() || !role_map->is_object() || role_map->empty()) {
-    return Error(path + ": role_map must be a non-empty object {\"claim value\": \"viewer|coordinator|clinician|auditor\"}");
+    return ConfigFail(path, "role_map must be a non-empty object {\"claim value\": \"viewer|coordinator|clinician|auditor\"}");
   }
   for (const auto& [value, role] : role_map->items()) {
     if (!role.is_string() || RoleRank(role.get_ref<const std::string&>()) == 0) {
-      return Error(path + ": role_map values must be viewer, coordinator, clinician or auditor");
+      return ConfigFail(path, "role_map values must be viewer, coordinator, clinician or auditor");
     }
     config.role_map.emplace_back(value, role.get<std::string>());
   }
   if (auto file = string("client_secret_file", false); !file) {
-    return Error(file.error());
+    return ConfigFail(path, file.error());
   } else if (!file->empty()) {
     std::filesystem::path p(*file);
     if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
     auto secret = internal::ReadSmallFile(p.string(), 4096);
-    if (!secret) return Error(path + ": client_secret_file: " + secret.error());
+    if (!secret) return ConfigFail(path, "client_secret_file: " + secret.error());
     while (!secret->empty() && std::isspace(static_cast<unsigned char>(secret->back()))) secret->pop_back();
-    if (secret->empty()) return Error(path + ": client_secret_file is empty");
+    if (secret->empty()) return ConfigFail(path, "client_secret_file is empty");
     config.client_secret = std::move(*secret);
   }
   if (config.display_name.empty()) config.display_name = issuer->host;
   return config;
 }
 
-tl::expected<std::unique_ptr<OidcClient>, std::string> MakeOidcClient(OidcConfig config, bool insecure_dev) {
-  if (!UrlAllowed(config.issuer, insecure_dev)) return Error("issuer must be https");
+namespace {
+// A start-up failure of the relying party: no file or key to point at, the message says what.
+tl::unexpected<common::Error> StartFail(std::string why) { return tl::unexpected(common::Error("", std::move(why))); }
+}  // namespace
+
+tl::expected<std::unique_ptr<OidcClient>, common::Error> MakeOidcClient(OidcConfig config, bool insecure_dev) {
+  if (!UrlAllowed(config.issuer, insecure_dev)) return StartFail("issuer must be https");
   std::string base = config.issuer;
   while (!base.empty() && base.back() == '/') base.pop_back();
   const std::string discovery_url = base + "/.well-known/openid-configuration";
@@ -372,30 +385,30 @@ tl::expected<std::unique_ptr<OidcClient>, std::string> MakeOidcClient(OidcConfig
     // FetchUrl names the JWKS; here it is the discovery document.
     std::string why = text.error();
     if (why.rfind("JWKS ", 0) == 0) why = why.substr(5);
-    return Error("discovery " + discovery_url + ": " + why);
+    return StartFail("discovery " + discovery_url + ": " + why);
   }
   const auto doc = internal::ParseStrictJson(*text, 16);
-  if (!doc || !doc->is_object()) return Error("discovery document is not a JSON object (or has repeated keys)");
-  if (StringField(*doc, "issuer") != config.issuer) return Error("discovery document names another issuer");
+  if (!doc || !doc->is_object()) return StartFail("discovery document is not a JSON object (or has repeated keys)");
+  if (StringField(*doc, "issuer") != config.issuer) return StartFail("discovery document names another issuer");
   std::string endpoints[3];
   const char* names[3] = {"authorization_endpoint", "token_endpoint", "jwks_uri"};
   for (int i = 0; i < 3; ++i) {
     const auto value = StringField(*doc, names[i]);
-    if (!value) return Error(std::string("discovery document has no ") + names[i]);
+    if (!value) return StartFail(std::string("discovery document has no ") + names[i]);
     if (!UrlAllowed(*value, insecure_dev) || value->find('#') != std::string::npos) {
-      return Error(std::string("discovery document's ") + names[i] + " must be https");
+      return StartFail(std::string("discovery document's ") + names[i] + " must be https");
     }
     endpoints[i] = *value;
   }
   if (const auto methods = doc->find("code_challenge_methods_supported"); methods != doc->end()) {
     if (!methods->is_array() || std::find(methods->begin(), methods->end(), json("S256")) == methods->end()) {
-      return Error("the provider does not support PKCE S256");
+      return StartFail("the provider does not support PKCE S256");
     }
   }
   const auto jwks = internal::FetchUrl(endpoints[2], kMaxDocumentBytes);
-  if (!jwks) return Error(jwks.error());
+  if (!jwks) return StartFail(jwks.error());
   auto keys = internal::ParseJwks(*jwks, /*oidc_algs=*/true);
-  if (!keys) return Error("provider " + keys.error());
+  if (!keys) return StartFail("provider " + keys.error());
   return std::unique_ptr<OidcClient>(
       std::make_unique<Client>(std::move(config), endpoints[0], endpoints[1], endpoints[2], std::move(*keys)));
 }

@@ -258,7 +258,7 @@ int UserAdd(const Args& args, Io io) {
   }
   auto hash = auth::HashPassword(*password);
   if (!hash) {
-    io.err << "zebra user add: " << hash.error() << "\n";
+    io.err << "zebra user add: " << common::ToString(hash.error()) << "\n";
     return 1;
   }
   auto user = (*store)->CreateUser(username, *hash, *role);
@@ -301,7 +301,7 @@ int UserChange(std::string_view sub, const Args& args, Io io) {
   } else if (sub == "passwd") {
     auto hash = auth::HashPassword(*password);
     if (!hash) {
-      io.err << "zebra " << command << ": " << hash.error() << "\n";
+      io.err << "zebra " << command << ": " << common::ToString(hash.error()) << "\n";
       return 1;
     }
     changed = store->SetUserPassword(username, *hash, CliActor());

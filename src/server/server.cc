@@ -105,9 +105,9 @@ struct Server::Impl {
 tl::expected<void, std::string> Server::Impl::StartOidc() {
   if (options.oidc_config.empty()) return {};
   auto config = auth::LoadOidcConfig(options.oidc_config, options.insecure_dev);
-  if (!config) return tl::unexpected("--oidc-config: " + config.error());
+  if (!config) return tl::unexpected("--oidc-config: " + common::ToString(config.error()));
   auto client = auth::MakeOidcClient(std::move(*config), options.insecure_dev);
-  if (!client) return tl::unexpected("--oidc-config: " + client.error());
+  if (!client) return tl::unexpected("--oidc-config: " + common::ToString(client.error()));
   oidc = std::move(*client);
   Log("zebra serve: OpenID Connect sign-in with " + oidc->Config().issuer);
   return {};
@@ -173,7 +173,7 @@ tl::expected<void, std::string> Server::Impl::Prepare() {
   }
 
   auto dummy = auth::HashPassword(auth::RandomToken(16));
-  if (!dummy) return tl::unexpected("password hashing failed: " + dummy.error());
+  if (!dummy) return tl::unexpected("password hashing failed: " + common::ToString(dummy.error()));
   services.dummy_hash = *dummy;
   api::LoginThrottle::Limits limits;
   limits.max_failures = std::max(1, options.login_max_failures);
@@ -263,7 +263,7 @@ tl::expected<void, std::string> Server::Impl::SeedDemo() {
     if (!existing) return tl::unexpected("store: " + existing.error());
     if (*existing) continue;
     auto hash = auth::HashPassword("zebra-demo");
-    if (!hash) return tl::unexpected("password hashing failed: " + hash.error());
+    if (!hash) return tl::unexpected("password hashing failed: " + common::ToString(hash.error()));
     if (auto r = store->CreateUser(name, *hash, role); !r) return tl::unexpected("store: " + r.error());
   }
   Log("zebra serve: DEMO MODE. Demo accounts clinician, coordinator and viewer, password \"zebra-demo\". "
@@ -283,7 +283,7 @@ tl::expected<void, std::string> Server::Start() {
   if (auto r = s.Prepare(); !r) return r;
   if (!s.options.smart_config.empty()) {
     auto config = smart::LoadSmartConfig(s.options.smart_config, s.options.insecure_dev);
-    if (!config) return tl::unexpected("--smart-config: " + config.error());
+    if (!config) return tl::unexpected("--smart-config: " + common::ToString(config.error()));
     s.smart_launcher = smart::MakeLauncher(std::move(*config), s.options.insecure_dev);
     s.Log(fmt::format("zebra serve: SMART App Launch for {} FHIR server(s)", s.smart_launcher->Config().issuers.size()));
   }
@@ -295,10 +295,10 @@ tl::expected<void, std::string> Server::Start() {
   if (s.options.service_url.empty()) s.options.service_url = fmt::format("http://{}:{}", s.options.host, s.port);
   if (!s.options.jwt_config.empty()) {
     auto config = auth::LoadJwtConfig(s.options.jwt_config);
-    if (!config) return tl::unexpected("--jwt-config: " + config.error());
+    if (!config) return tl::unexpected("--jwt-config: " + common::ToString(config.error()));
     if (config->audience.empty()) config->audience = s.options.service_url;
     auto verifier = auth::MakeJwtVerifier(std::move(*config));
-    if (!verifier) return tl::unexpected("--jwt-config: " + verifier.error());
+    if (!verifier) return tl::unexpected("--jwt-config: " + common::ToString(verifier.error()));
     s.verifier = std::move(*verifier);
   }
   if (auto r = s.StartOidc(); !r) return r;

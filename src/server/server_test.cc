@@ -2116,7 +2116,7 @@ TEST(OidcConfigTest, ParsedStrictly) {
     return auth::LoadOidcConfig((dir / "c.json").string(), dev);
   };
   auto ok = load(good);
-  ASSERT_TRUE(ok) << ok.error();
+  ASSERT_TRUE(ok) << common::ToString(ok.error());
   EXPECT_EQ(ok->scopes, (std::vector<std::string>{"openid", "profile"}));
   EXPECT_EQ(ok->username_claim, "preferred_username");
   EXPECT_EQ(ok->display_name, "login.example.org");
@@ -2132,7 +2132,12 @@ TEST(OidcConfigTest, ParsedStrictly) {
   EXPECT_TRUE(load(http, true));
   Json badrole = good;
   badrole["role_map"] = {{"doc", "admin"}};
-  EXPECT_FALSE(load(badrole));
+  const auto refused = load(badrole);
+  ASSERT_FALSE(refused);
+  // The file is the error's path; the start-up message reads "FILE: role_map values ..." as before.
+  EXPECT_EQ(refused.error().path, (dir / "c.json").string());
+  EXPECT_EQ(common::ToString(refused.error()),
+            (dir / "c.json").string() + ": role_map values must be viewer, coordinator, clinician or auditor");
   Json noopenid = good;
   noopenid["scopes"] = {"profile"};
   EXPECT_FALSE(load(noopenid));

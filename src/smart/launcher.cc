@@ -67,20 +67,26 @@ struct Pending {
 };
 
 // The payload of the id_token, checked for iss, aud and exp (see Identity).
-tl::expected<Identity, std::string> ReadIdToken(std::string_view token, const std::string& client_id,
-                                                const std::string& expected_issuer, std::int64_t now) {
-  if (token.size() > 64 * 1024) return StrError("id_token too large");
+// `path` names the claim or part ("exp", "payload"), empty for the token as a whole; `message` is
+// the whole sentence, as the audit and log print it.
+tl::unexpected<common::Error> IdTokenError(std::string part, std::string why) {
+  return tl::unexpected(common::Error(std::move(part), std::move(why)));
+}
+
+tl::expected<Identity, common::Error> ReadIdToken(std::string_view token, const std::string& client_id,
+                                                  const std::string& expected_issuer, std::int64_t now) {
+  if (token.size() > 64 * 1024) return IdTokenError("", "id_token too large");
   const auto first = token.find('.');
   const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos) return StrError("id_token is not a JWT");
+  if (second == std::string_view::npos) return IdTokenError("", "id_token is not a JWT");
   const auto payload_text = auth::Base64UrlDecode(token.substr(first + 1, second - first - 1));
-  if (!payload_text) return StrError("id_token payload is not base64url");
+  if (!payload_text) return IdTokenError("payload", "id_token payload is not base64url");
   const auto claims = ParseJson(*payload_text);
-  if (!claims || !claims->is_object()) return StrError("id_token payload is not a JSON object");
+  if (!claims || !claims->is_object()) return IdTokenError("payload", "id_token payload is not a JSON object");
   const auto iss = StringField(*claims, "iss");
-  if (!iss) return StrError("id_token has no iss");
+  if (!iss) return IdTokenError("iss", "id_token has no iss");
   if (!expected_issuer.empty() && StripSlashes(*iss) != StripSlashes(expected_issuer)) {
-    return StrError("id_token iss is not the EHR's issuer");
+    return IdTokenError("iss", "id_token iss is not the EHR's issuer");
   }
   bool aud_ok = false;
   if (const auto aud = claims->find("aud"); aud != claims->end()) {
@@ -89,18 +95,18 @@ tl::expected<Identity, std::string> ReadIdToken(std::string_view token, const st
       for (const auto& a : *aud) aud_ok = aud_ok || (a.is_string() && a.get_ref<const std::string&>() == client_id);
     }
   }
-  if (!aud_ok) return StrError("id_token aud does not name this client");
+  if (!aud_ok) return IdTokenError("aud", "id_token aud does not name this client");
   const auto exp = claims->find("exp");
-  if (exp == claims->end() || !exp->is_number()) return StrError("id_token has no exp");
-  if (exp->get<double>() + kSkewSeconds <= static_cast<double>(now)) return StrError("id_token expired");
+  if (exp == claims->end() || !exp->is_number()) return IdTokenError("exp", "id_token has no exp");
+  if (exp->get<double>() + kSkewSeconds <= static_cast<double>(now)) return IdTokenError("exp", "id_token expired");
   Identity who;
   who.issuer = *iss;
   const auto fhir_user = StringField(*claims, "fhirUser");
   const auto sub = StringField(*claims, "sub");
   if (fhir_user) who.subject = *fhir_user;
   else if (sub) who.subject = *sub;
-  else return StrError("id_token has neither fhirUser nor sub");
-  if (who.subject.size() > 512) return StrError("id_token subject too long");
+  else return IdTokenError("sub", "id_token has neither fhirUser nor sub");
+  if (who.subject.size() > 512) return IdTokenError("sub", "id_token subject too long");
   return who;
 }
 
@@ -135,7 +141,7 @@ class LauncherImpl final : public Launcher {
     call.accept = "application/json";
     call.max_bytes = kMaxDocumentBytes;
     const auto answer = http_(call);
-    if (!answer) return Fail(Failed(failure::kDiscovery, "smart-configuration of " + iss + ": " + answer.error()));
+    if (!answer) return Fail(Failed(failure::kDiscovery, "smart-configuration of " + iss + ": " + answer.error().message));
     if (answer->status != 200) {
       return Fail(Failed(failure::kDiscovery,
                         "smart-configuration of " + iss + ": HTTP " + std::to_string(answer->status)));
@@ -217,7 +223,7 @@ class LauncherImpl final : public Launcher {
                 "&redirect_uri=" + auth::PercentEncode(config_.redirect_uri) +
                 "&code_verifier=" + pending.verifier + "&client_id=" + auth::PercentEncode(config_.client_id);
     const auto answer = http_(call);
-    if (!answer) return Fail(Failed(failure::kTokenEndpoint, "token endpoint: " + answer.error()));
+    if (!answer) return Fail(Failed(failure::kTokenEndpoint, "token endpoint: " + answer.error().message));
     if (answer->status != 200) {
       const std::string error = auth::OAuthErrorCode(answer->body);
       return Fail(Failed(failure::kTokenEndpoint, "token endpoint answered HTTP " + std::to_string(answer->status) +
@@ -236,7 +242,7 @@ class LauncherImpl final : public Launcher {
     const auto id_token = StringField(*doc, "id_token");
     if (!id_token) return Fail(Failed(failure::kIdentity, "token response has no id_token (scope openid fhirUser)"));
     auto who = ReadIdToken(*id_token, config_.client_id, pending.id_token_issuer, now);
-    if (!who) return Fail(Failed(failure::kIdentity, who.error()));
+    if (!who) return Fail(Failed(failure::kIdentity, who.error().message));
     const auto patient = StringField(*doc, "patient");
     if (!patient || !ValidFhirId(*patient)) {
       return Fail(Failed(failure::kNoPatient, "token response names no patient in context"));
@@ -273,7 +279,7 @@ class LauncherImpl final : public Launcher {
       call.accept = "application/fhir+json";
       call.max_bytes = kMaxPageBytes;
       const auto answer = http_(call);
-      if (!answer) return StrError(what + ": " + answer.error());
+      if (!answer) return StrError(what + ": " + answer.error().message);
       if (answer->status != 200) return StrError(what + ": HTTP " + std::to_string(answer->status));
       const auto doc = ParseJson(answer->body);
       if (!doc || !doc->is_object()) return StrError(what + ": the answer is not a JSON object");
@@ -383,55 +389,62 @@ Json AssembleBundle(const std::vector<Json>& resources, std::string_view fhir_ba
   return bundle;
 }
 
-tl::expected<SmartConfig, std::string> LoadSmartConfig(const std::string& path, bool insecure_dev) {
+// A config file error: `path` is the file, the message starts at the key ("file: key ...").
+namespace {
+tl::unexpected<common::Error> ConfigError(const std::string& file, std::string what) {
+  return tl::unexpected(common::Error(file, std::move(what)));
+}
+}  // namespace
+
+tl::expected<SmartConfig, common::Error> LoadSmartConfig(const std::string& path, bool insecure_dev) {
   const auto text = auth::internal::ReadSmallFile(path, kMaxConfigBytes);
-  if (!text) return StrError(text.error());
+  if (!text) return tl::unexpected(common::Error("", text.error()));  // the message names the file
   const auto parsed = json::ParseStrict(*text, {.max_bytes = kMaxConfigBytes, .max_depth = 8});
-  if (!parsed) return StrError(path + ": " + parsed.error().path + ": " + parsed.error().message);
+  if (!parsed) return ConfigError(path, parsed.error().path + ": " + parsed.error().message);
   const auto& doc = *parsed;
-  if (!doc.is_object()) return StrError(path + ": not a JSON object");
+  if (!doc.is_object()) return ConfigError(path, "not a JSON object");
   static const std::set<std::string> kKeys = {"client_id", "redirect_uri", "issuers", "role", "write_back"};
   for (const auto& [key, value] : doc.items()) {
-    if (!kKeys.count(key)) return StrError(path + ": unknown key \"" + json::SanitizeUtf8(key, true) + "\"");
+    if (!kKeys.count(key)) return ConfigError(path, "unknown key \"" + json::SanitizeUtf8(key, true) + "\"");
   }
   SmartConfig config;
   for (auto [key, out] : {std::pair{"client_id", &config.client_id}, std::pair{"redirect_uri", &config.redirect_uri}}) {
     const auto it = doc.find(key);
     if (it == doc.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
-      return StrError(path + ": " + key + " is required (a non-empty string)");
+      return ConfigError(path, std::string(key) + " is required (a non-empty string)");
     }
     *out = it->get<std::string>();
   }
   const auto redirect = auth::ParseHttpUrl(config.redirect_uri);
   if (!redirect || config.redirect_uri.find('#') != std::string::npos ||
       (redirect->scheme != "https" && !auth::IsLoopbackHost(redirect->host))) {
-    return StrError(path + ": redirect_uri must be an absolute https URL (http only for loopback)");
+    return ConfigError(path, "redirect_uri must be an absolute https URL (http only for loopback)");
   }
   const auto issuers = doc.find("issuers");
   if (issuers == doc.end() || !issuers->is_array() || issuers->empty()) {
-    return StrError(path + ": issuers must be a non-empty array of FHIR base URLs");
+    return ConfigError(path, "issuers must be a non-empty array of FHIR base URLs");
   }
   for (std::size_t i = 0; i < issuers->size(); ++i) {
     const auto& v = (*issuers)[i];
-    const std::string at = path + ": issuers[" + std::to_string(i) + "]";
-    if (!v.is_string()) return StrError(at + " must be a string");
+    const std::string at = "issuers[" + std::to_string(i) + "]";
+    if (!v.is_string()) return ConfigError(path, at + " must be a string");
     const std::string url = StripSlashes(v.get<std::string>());
     if (!auth::ParseHttpUrl(url) || url.find_first_of("?#") != std::string::npos) {
-      return StrError(at + " must be an absolute URL without query or fragment");
+      return ConfigError(path, at + " must be an absolute URL without query or fragment");
     }
     if (!UrlAllowed(url, insecure_dev)) {
-      return StrError(at + " must be https (http only for a loopback issuer with --insecure-dev)");
+      return ConfigError(path, at + " must be https (http only for a loopback issuer with --insecure-dev)");
     }
     config.issuers.push_back(url);
   }
   if (const auto it = doc.find("role"); it != doc.end()) {
     if (!it->is_string() || (*it != "viewer" && *it != "coordinator" && *it != "clinician")) {
-      return StrError(path + ": role must be viewer, coordinator or clinician");
+      return ConfigError(path, "role must be viewer, coordinator or clinician");
     }
     config.role = it->get<std::string>();
   }
   if (const auto it = doc.find("write_back"); it != doc.end()) {
-    if (!it->is_boolean()) return StrError(path + ": write_back must be true or false");
+    if (!it->is_boolean()) return ConfigError(path, "write_back must be true or false");
     config.write_back = it->get<bool>();
   }
   return config;

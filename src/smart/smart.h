@@ -46,8 +46,9 @@ struct SmartConfig {
 // Reads the file strictly: {"client_id", "redirect_uri", "issuers": [...]} and optionally "role"
 // (viewer|coordinator|clinician) and "write_back" (boolean). Unknown or repeated keys and wrong
 // types are errors. Issuers must be https without query or fragment (http only for a loopback
-// host with `insecure_dev`).
-tl::expected<SmartConfig, std::string> LoadSmartConfig(const std::string& path, bool insecure_dev);
+// host with `insecure_dev`). The error's `path` is the file (empty when it cannot be read: the
+// message names it), its message starts at the key; print common::ToString(e).
+tl::expected<SmartConfig, common::Error> LoadSmartConfig(const std::string& path, bool insecure_dev);
 
 // The scopes asked for (SMART App Launch 2.0): EHR launch and standalone launch.
 inline constexpr std::string_view kEhrLaunchScope = "launch openid fhirUser patient/*.rs";
@@ -96,7 +97,8 @@ struct PatientData {
 };
 
 // GETs and POSTs go through this (auth::internal::Fetch by default; tests pass a fake).
-using HttpFn = std::function<tl::expected<auth::internal::HttpAnswer, std::string>(const auth::internal::HttpCall&)>;
+using HttpFn =
+    std::function<tl::expected<auth::internal::HttpAnswer, common::Error>(const auth::internal::HttpCall&)>;
 
 // The launch state machine. Pending launches are kept in memory (single use, 10 minutes) and bound
 // to the browser that started them. Thread-safe.

@@ -83,7 +83,7 @@ struct FakeEhr {
   }
 
   HttpFn Fn() {
-    return [this](const HttpCall& call) -> tl::expected<HttpAnswer, std::string> {
+    return [this](const HttpCall& call) -> tl::expected<HttpAnswer, common::Error> {
       calls.push_back(call);
       if (call.url == std::string(kBase) + "/.well-known/smart-configuration") return HttpAnswer{200, config.dump()};
       if (call.url == "https://ehr.example.org/auth/token") {
@@ -321,7 +321,7 @@ TEST(SmartConfigFile, StrictAndHttpsOnly) {
   const auto ok = WriteFile("ok.json", R"({"client_id":"z","redirect_uri":"https://z.example/smart/callback",
     "issuers":["https://ehr.example.org/fhir/"],"role":"clinician","write_back":true})");
   auto c = LoadSmartConfig(ok, false);
-  ASSERT_TRUE(c) << c.error();
+  ASSERT_TRUE(c) << common::ToString(c.error());
   EXPECT_EQ(c->issuers, std::vector<std::string>{"https://ehr.example.org/fhir"});
   EXPECT_EQ(c->role, "clinician");
   EXPECT_TRUE(c->write_back);
@@ -339,6 +339,12 @@ TEST(SmartConfigFile, StrictAndHttpsOnly) {
                           R"({"redirect_uri":"https://z/cb","issuers":["https://e/fhir"]})"}) {
     EXPECT_FALSE(LoadSmartConfig(WriteFile("bad.json", bad), true)) << bad;
   }
+  // The file is the error's path and the message starts at the key: ToString() reads as before.
+  const auto file = WriteFile("bad.json", R"({"client_id":"z","redirect_uri":"https://z/cb","issuers":[7]})");
+  const auto refused = LoadSmartConfig(file, true);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().path, file);
+  EXPECT_EQ(common::ToString(refused.error()), file + ": issuers[0] must be a string");
 }
 
 // The callback handler end to end within the process: case, source, session, audit; a draft when
