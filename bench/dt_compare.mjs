@@ -32,8 +32,9 @@ import { spawnSync } from 'node:child_process';
 import { unaryTest, evaluate } from 'feelin';
 import { TableToDmn } from './dt_gen.mjs';
 
-function ParseArgs() {
-  const opt = { zebra: 'build/zebra', dir: null, 'budget-ms': '4000', json: null, tables: null };
+// --name value pairs over `defaults`; --dir is required.
+export function ParseArgs(defaults) {
+  const opt = { zebra: 'build/zebra', dir: null, json: null, ...defaults };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; ++i) {
     if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]}`);
@@ -123,7 +124,7 @@ export function Same(a, b) {
 }
 
 function Main() {
-  const opt = ParseArgs();
+  const opt = ParseArgs({ 'budget-ms': '4000', tables: null });
   const dir = opt.dir;
   const budget = Number(opt['budget-ms']);
   const allCases = fs.readFileSync(path.join(dir, 'cases.ndjson'), 'utf8').split('\n').filter((l) => l.length);

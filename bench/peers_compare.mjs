@@ -21,22 +21,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { evaluate } from 'feelin';
-import { CompileTable, EvaluateTable, RunZebra, CpuSeconds, Same } from './dt_compare.mjs';
+import { CompileTable, EvaluateTable, ParseArgs, RunZebra, CpuSeconds, Same } from './dt_compare.mjs';
 import { PeersTable, kBandTable, kFlagExpression } from './peers_gen.mjs';
 
-function ParseArgs() {
-  const opt = { zebra: 'build/zebra', dir: null, seed: '42', json: null };
-  const a = process.argv.slice(2);
-  for (let i = 0; i < a.length; ++i) {
-    if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]}`);
-    opt[a[i].slice(2)] = a[++i];
-  }
-  if (!opt.dir) throw new Error('--dir is required');
-  return opt;
-}
-
 function Main() {
-  const opt = ParseArgs();
+  const opt = ParseArgs({ seed: '42' });
   const dmn = path.join(opt.dir, 'peers.dmn');
   const casesFile = path.join(opt.dir, 'peers.ndjson');
   const cases = fs.readFileSync(casesFile, 'utf8').split('\n').filter((l) => l.length);
