@@ -390,7 +390,7 @@ Value IfNode::Eval(Frame& f) const {
 namespace {
 
 // The values an iteration context ranges over, or null (with a diagnostic).
-std::optional<List> IterationValues(const IterationContext& ic, Frame& f) {
+std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
   EvalContext& ctx = *f.ctx;
   Value start = ic.domain->Eval(f);
   if (ic.range_end) {
@@ -415,7 +415,7 @@ std::optional<List> IterationValues(const IterationContext& ic, Frame& f) {
         out.push_back(Value::Number(i));
         if (i == *b) break;
       }
-      return out;
+      return std::make_shared<const List>(std::move(out));
     }
     if (start.is(Type::kDate) && end.is(Type::kDate)) {
       int64_t a = start.date().days, b = end.date().days;
@@ -431,12 +431,12 @@ std::optional<List> IterationValues(const IterationContext& ic, Frame& f) {
         out.push_back(Value::FromDate(Date{i}));
         if (i == b) break;
       }
-      return out;
+      return std::make_shared<const List>(std::move(out));
     }
     ctx.Error("for: range bounds must be numbers or dates");
     return std::nullopt;
   }
-  if (start.is(Type::kList)) return start.list();
+  if (start.is(Type::kList)) return start.list_ptr();  // shared, not copied
   if (start.is(Type::kRange)) {
     const Range& r = start.range();
     if (r.low.is(Type::kNumber) && r.high.is(Type::kNumber)) {
@@ -460,13 +460,13 @@ std::optional<List> IterationValues(const IterationContext& ic, Frame& f) {
       }
       List out;
       for (int64_t i = lo; i <= hi; ++i) out.push_back(Value::Number(i));
-      return out;
+      return std::make_shared<const List>(std::move(out));
     }
     ctx.Error("for: can only iterate over ranges of integers");
     return std::nullopt;
   }
   if (start.is_null()) return std::nullopt;
-  return List{start};  // a single value iterates once
+  return std::make_shared<const List>(List{start});  // a single value iterates once
 }
 
 // Calls `body` for every combination of the iterators (cartesian product, first varies slowest).
@@ -476,7 +476,7 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
   if (i == its.size()) return body();
   auto values = IterationValues(its[i], f);
   if (!values) return false;
-  for (const Value& v : *values) {
+  for (const Value& v : **values) {
     if (++f.ctx->iterations > f.ctx->max_iterations) {
       f.ctx->Error("iteration limit exceeded");
       f.ctx->limit_exceeded = true;
@@ -559,10 +559,12 @@ Value ListNode::Eval(Frame& f) const {
 
 Value ContextNode::Eval(Frame& f) const {
   Context c;
+  c.Reserve(entries.size());
   for (const auto& e : entries) {
     Value v = e.value->Eval(f);
     f.locals[e.slot] = v;
-    c.Put(e.key, std::move(v));
+    // The parser rejects duplicate keys, so no entry needs replacing.
+    c.Append(e.key, std::move(v));
   }
   return Value::FromContext(std::move(c));
 }
