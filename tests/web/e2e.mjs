@@ -15,6 +15,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StartDemoServer, WaitForHealth } from './demo_server.mjs';
 
 const [zebra, sourceDir = process.cwd(), artifactArg] = process.argv.slice(2);
 if (!zebra) { console.error('usage: e2e.mjs ZEBRA_BINARY SOURCE_DIR [ARTIFACT_DIR]'); process.exit(2); }
@@ -48,28 +49,9 @@ function check(name, ok, detail = '') {
 
 // ---- server ---------------------------------------------------------------------------------
 let server = null;
-let serverLog = '';
-async function startServer() {
-  server = spawn(zebra, ['serve', '--demo', '--port', '0', '--db', `sqlite:${path.join(tmp, 'zebra.db')}`, '--web-root', dist],
-    { cwd: sourceDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not report its port:\n${serverLog}`)), 30000);
-    const scan = (chunk) => {
-      serverLog += chunk.toString();
-      const m = serverLog.match(/running on port (\d+)/) ?? serverLog.match(/listening on http:\/\/[^:\s]+:(\d+)/);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-    };
-    server.stdout.on('data', scan);
-    server.stderr.on('data', scan);
-    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${serverLog}`)); });
-  });
-}
-const base = external ?? `http://127.0.0.1:${await startServer()}`;
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`${base}/v1/health`)).ok) break; } catch { /* not up yet */ }
-  if (i > 200) throw new Error('server health check never passed');
-  await new Promise((r) => setTimeout(r, 100));
-}
+let base = external;
+if (!external) ({ server, base } = await StartDemoServer({ zebra, sourceDir, dist, tmp }));
+else await WaitForHealth(base, () => 'server health check never passed');
 
 // ---- browser --------------------------------------------------------------------------------
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
@@ -740,11 +722,7 @@ if (!external) {
     sso.stdout.on('data', (c) => { ssoLog += c; });
     sso.stderr.on('data', (c) => { ssoLog += c; });
     const ssoBase = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${ssoBase}/v1/health`)).ok) break; } catch { /* not up yet */ }
-      if (i > 200) throw new Error(`SSO server never came up:\n${ssoLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await WaitForHealth(ssoBase, () => `SSO server never came up:\n${ssoLog}`);
     const ssoPage = await context.newPage();
     ssoPage.setDefaultTimeout(10000);
     await ssoPage.goto(`${ssoBase}/`);

@@ -6,11 +6,12 @@
 // `zebra evaluate --format html`, with Debian's Chromium through playwright-core.
 //   node tests/web/print_e2e.mjs ZEBRA_BINARY SOURCE_DIR [ARTIFACT_DIR]
 // Exit 0 when every check passed, 1 otherwise, 77 (skipped) when `zebra serve` is not built.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StartDemoServer } from './demo_server.mjs';
 
 const [zebra, sourceArg = process.cwd(), artifactArg] = process.argv.slice(2);
 const sourceDir = path.resolve(sourceArg);
@@ -38,26 +39,7 @@ function check(name, ok, detail = '') {
 }
 
 // ---- server with the demo accounts ----------------------------------------------------------
-let serverLog = '';
-const server = spawn(zebra, ['serve', '--demo', '--port', '0', '--db', `sqlite:${path.join(tmp, 'zebra.db')}`, '--web-root', dist],
-  { cwd: sourceDir, stdio: ['ignore', 'pipe', 'pipe'] });
-const port = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`server did not report its port:\n${serverLog}`)), 30000);
-  const scan = (chunk) => {
-    serverLog += chunk.toString();
-    const m = serverLog.match(/running on port (\d+)/) ?? serverLog.match(/listening on http:\/\/[^:\s]+:(\d+)/);
-    if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-  };
-  server.stdout.on('data', scan);
-  server.stderr.on('data', scan);
-  server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${serverLog}`)); });
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`${base}/v1/health`)).ok) break; } catch { /* not up yet */ }
-  if (i > 200) throw new Error('server health check never passed');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const { server, base } = await StartDemoServer({ zebra, sourceDir, dist, tmp });
 
 // A stored, evaluated case with options that have side effects (metastatic G2 pancreatic NET).
 const signIn = await fetch(`${base}/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
