@@ -7,6 +7,7 @@
 // age, sex, ECOG 0–2, renal function, Ki-67 and tumour size within ±25 %, mitoses.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ParseGeneratorArgs } from './dt_gen.mjs';
 
 function Rng(seed) {  // mulberry32
   let a = seed >>> 0;
@@ -20,17 +21,9 @@ function Rng(seed) {  // mulberry32
 }
 
 function Main() {
-  const args = process.argv.slice(2);
-  const opt = { cases: '1000000', seed: '42', examples: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'examples', 'cases') };
-  let out = null;
-  for (let i = 0; i < args.length; ++i) {
-    if (args[i].startsWith('--')) opt[args[i].slice(2)] = args[++i];
-    else out = args[i];
-  }
-  if (!out) {
-    console.error('usage: node bench/batch_gen.mjs OUT.ndjson [--cases N] [--seed S] [--examples DIR]');
-    process.exit(2);
-  }
+  const { out, opt } = ParseGeneratorArgs(
+    { cases: '1000000', seed: '42', examples: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'examples', 'cases') },
+    'usage: node bench/batch_gen.mjs OUT.ndjson [--cases N] [--seed S] [--examples DIR]');
   const templates = fs.readdirSync(opt.examples).filter((f) => f.endsWith('.json')).sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(opt.examples, f), 'utf8')));
   const rnd = Rng(Number(opt.seed));

@@ -170,18 +170,26 @@ export function TableToDmn(t) {
   return out.join('\n') + '\n';
 }
 
-function Main() {
+// The generators' command line: one positional argument (where to write) and --name value pairs
+// over `defaults`; without the positional, prints `usage` and exits with 2.
+export function ParseGeneratorArgs(defaults, usage) {
   const args = process.argv.slice(2);
-  const opt = { rules: '10,100,1000', policies: 'FIRST,COLLECT', cases: '20000', seed: '42' };
-  let dir = null;
+  const opt = { ...defaults };
+  let out = null;
   for (let i = 0; i < args.length; ++i) {
     if (args[i].startsWith('--')) opt[args[i].slice(2)] = args[++i];
-    else dir = args[i];
+    else out = args[i];
   }
-  if (!dir) {
-    console.error('usage: node bench/dt_gen.mjs OUT_DIR [--rules 10,100,1000] [--policies FIRST,COLLECT] [--cases N] [--seed S]');
+  if (!out) {
+    console.error(usage);
     process.exit(2);
   }
+  return { out, opt };
+}
+
+function Main() {
+  const { out: dir, opt } = ParseGeneratorArgs({ rules: '10,100,1000', policies: 'FIRST,COLLECT', cases: '20000', seed: '42' },
+    'usage: node bench/dt_gen.mjs OUT_DIR [--rules 10,100,1000] [--policies FIRST,COLLECT] [--cases N] [--seed S]');
   fs.mkdirSync(dir, { recursive: true });
   const seed = Number(opt.seed);
   for (const policy of opt.policies.split(',')) {

@@ -9,7 +9,7 @@
 // Writes OUT_DIR/peers.dmn and OUT_DIR/peers.ndjson.
 import fs from 'node:fs';
 import path from 'node:path';
-import { GenerateTable, TableToDmn, GenerateCases } from './dt_gen.mjs';
+import { GenerateTable, TableToDmn, GenerateCases, ParseGeneratorArgs } from './dt_gen.mjs';
 
 // The second and third decisions as data for the JavaScript side (bench/peers_compare.mjs); the
 // XML below is the same model for Zebra (a difference between them shows as different outputs).
@@ -50,17 +50,8 @@ const kBands = `
 `;
 
 function Main() {
-  const args = process.argv.slice(2);
-  const opt = { cases: '100000', seed: '42' };
-  let dir = null;
-  for (let i = 0; i < args.length; ++i) {
-    if (args[i].startsWith('--')) opt[args[i].slice(2)] = args[++i];
-    else dir = args[i];
-  }
-  if (!dir) {
-    console.error('usage: node bench/peers_gen.mjs OUT_DIR [--cases N] [--seed S]');
-    process.exit(2);
-  }
+  const { out: dir, opt } = ParseGeneratorArgs({ cases: '100000', seed: '42' },
+    'usage: node bench/peers_gen.mjs OUT_DIR [--cases N] [--seed S]');
   fs.mkdirSync(dir, { recursive: true });
   const seed = Number(opt.seed);
   const table = PeersTable(seed);
