@@ -48,9 +48,6 @@ int ConfigCommand(const Args& args, Io io);    // zebra config example
 int BackupCommand(const Args& args, Io io);    // zebra backup
 int RestoreCommand(const Args& args, Io io);   // zebra restore
 
-// Names of the commands zebra-service runs.
-bool IsServiceCommand(std::string_view name);
-
 // `zebra --version`: engine, commit, knowledge version (from its manifest) and data directory.
 int PrintVersion(Io io);
 

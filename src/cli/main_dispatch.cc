@@ -44,6 +44,7 @@ Commands:
   restore FILE --db URL                restore a backup into an empty store
 )";
 
+// The commands of zebra-service (src/service/service_dispatch.cc).
 constexpr std::array<std::string_view, 7> kServiceCommands = {"serve",   "config", "audit",  "user",
                                                              "migrate", "backup", "restore"};
 
@@ -74,11 +75,11 @@ int RunServiceProgram(char** argv, Io io) {
   return 1;
 }
 
-}  // namespace
-
 bool IsServiceCommand(std::string_view name) {
   return std::find(kServiceCommands.begin(), kServiceCommands.end(), name) != kServiceCommands.end();
 }
+
+}  // namespace
 
 int Main(int argc, char** argv, Io io) {
   using Command = std::function<int(const Args&, Io)>;
