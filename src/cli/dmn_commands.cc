@@ -6,6 +6,8 @@
 #include <fstream>
 #include <istream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -54,17 +56,13 @@ void AppendJson(std::string& out, const Value& v) {
   }
 }
 
-// Evaluates one input and appends {"decision": value, ...} to `out`; diagnostics go to `err`,
-// prefixed with `where` (called only when there is one to write).
+// Appends {"decision": value, ...} for the evaluator's last evaluation to `out`; diagnostics go
+// to `err`, prefixed with `where` (called only when there is one to write).
 template <class Where>
-void AppendEvaluation(std::string& out, const dmn::Model& model, const feel::Context& inputs,
-                      const std::vector<std::string>& decisions, std::ostream& err, const Where& where) {
-  dmn::EvaluateOptions options;
-  options.trace = false;
-  dmn::EvaluationResult result = model.Evaluate(inputs, decisions, options);
+void AppendResults(std::string& out, const dmn::Evaluator& evaluator, std::ostream& err, const Where& where) {
   out += '{';
   bool first = true;
-  for (const auto& d : result.decisions) {
+  for (const auto& d : evaluator.results()) {
     if (!first) out += ',';
     first = false;
     AppendJsonString(out, d.name);
@@ -95,7 +93,18 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     }
   }
 
+  dmn::EvaluateOptions options;
+  options.trace = false;
+  std::unique_ptr<dmn::Evaluator> evaluator = m.Prepare(decisions, options);
+
   if (!inputs_path.empty()) {
+    // Lines go straight into the evaluator's input slots; a line the slot reader does not take
+    // (nested values, escapes, errors, ...) is parsed whole and its values taken by name.
+    std::optional<json::SlotReader> reader;
+    if (evaluator->SlotsSuffice()) {
+      auto names = evaluator->InputNames();
+      reader.emplace(std::vector<std::string>(names.begin(), names.end()));
+    }
     std::ifstream file;
     std::istream* in = &io.in;
     if (inputs_path != "-") {
@@ -130,17 +139,22 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     while (std::getline(*in, line)) {
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto context = json::ParseFeelObject(line);
-      if (!context) {
-        ++bad;
-        io.err << "zebra dmn: " << where() << context.error() << "\n";
-        out += "{\"line\":" + std::to_string(line_no) + ",\"error\":";
-        AppendJsonString(out, context.error());
-        out += "}\n";
-        flush_if_input_drained();
-        continue;
+      if (reader && reader->Read(line, evaluator->Inputs())) {
+        evaluator->Evaluate();
+      } else {
+        auto context = json::ParseFeelObject(line);
+        if (!context) {
+          ++bad;
+          io.err << "zebra dmn: " << where() << context.error() << "\n";
+          out += "{\"line\":" + std::to_string(line_no) + ",\"error\":";
+          AppendJsonString(out, context.error());
+          out += "}\n";
+          flush_if_input_drained();
+          continue;
+        }
+        evaluator->Evaluate(*context);
       }
-      AppendEvaluation(out, m, *context, decisions, io.err, where);
+      AppendResults(out, *evaluator, io.err, where);
       out += '\n';
       flush_if_input_drained();
     }
@@ -159,7 +173,8 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     return 2;
   }
   std::string out;
-  AppendEvaluation(out, m, *context, decisions, io.err, [] { return ""; });
+  evaluator->Evaluate(*context);
+  AppendResults(out, *evaluator, io.err, [] { return ""; });
   io.out << out << "\n";
   return 0;
 }

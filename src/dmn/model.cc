@@ -105,8 +105,19 @@ struct MemoEntry {
   bool in_progress = false;
 };
 
+// A root input datum coerced to its type once per evaluation, for every decision that reads it.
+struct InputMemo {
+  Value value;
+  std::string error;  // Coerce's message when the value does not conform
+  bool ok = false;
+  bool done = false;
+};
+
 struct EvalState {
   const feel::Context* inputs = nullptr;
+  // The root model's input data by index (Evaluator slots); null: looked up in `inputs` by name.
+  const Value* input_slots = nullptr;
+  std::vector<InputMemo> root_inputs;  // sized like the root model's input data with input_slots
   std::optional<feel::DateTime> now;
   std::map<std::pair<const ModelImpl*, int>, MemoEntry> memo;
   // The decisions of the model being evaluated, by index, without a map lookup (sized once, so
@@ -164,6 +175,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   }
   std::span<const ModelDiagnostic> diagnostics() const override { return diagnostics_; }
 
+  std::unique_ptr<Evaluator> Prepare(std::span<const std::string> decisions,
+                                     const EvaluateOptions& options) const override;
   EvaluationResult Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                             const EvaluateOptions& options) const override;
   EvaluationResult InvokeService(std::string_view name, const feel::Context& inputs,
@@ -229,6 +242,23 @@ class ServiceFunction final : public feel::Function {
 Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
                             std::vector<feel::Diagnostic>& diags) const {
   const InputDataDef& in = inputs_[static_cast<size_t>(idx)];
+  if (st.input_slots && this == st.root) {
+    // The root model's inputs are read only with the evaluation's own context (never through an
+    // import path, never as service parameters: services evaluate on their own state).
+    InputMemo& m = st.root_inputs[static_cast<size_t>(idx)];
+    if (!m.done) {
+      m.done = true;
+      m.error.clear();
+      auto c = Coerce(st.input_slots[idx], in.type, m.error);
+      m.ok = c.has_value();
+      m.value = c ? std::move(*c) : Value();
+    }
+    if (!m.ok) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
+      return Value();
+    }
+    return m.value;
+  }
   Value v;
   if (auto it = st.input_params.find({this, idx}); it != st.input_params.end()) {
     v = it->second;
@@ -350,42 +380,115 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
   return *c;
 }
 
+// Model::Prepare's evaluator: the state of Model::Evaluate kept from one case to the next.
+class EvaluatorImpl final : public Evaluator {
+ public:
+  EvaluatorImpl(std::shared_ptr<const ModelImpl> model, std::span<const std::string> decisions,
+                const EvaluateOptions& options)
+      : model_(std::move(model)), options_(options) {
+    const ModelImpl& m = *model_;
+    for (const auto& in : m.inputs_) names_.push_back(in.name);
+    slots_.resize(m.inputs_.size());
+    st_.root = model_.get();
+    st_.root_memo.resize(m.decisions_.size());
+    st_.root_inputs.resize(m.inputs_.size());
+    auto add = [&](int idx) {
+      const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
+      targets_.push_back(idx);
+      results_.push_back({d.name, d.id, Value(), {}});
+    };
+    if (decisions.empty()) {
+      for (size_t i = 0; i < m.decisions_.size(); ++i) add(static_cast<int>(i));
+      return;
+    }
+    for (const auto& name : decisions) {
+      int found = -1;
+      for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
+        if (m.decisions_[i].name == name) found = static_cast<int>(i);
+      for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
+        if (m.decisions_[i].id == name) found = static_cast<int>(i);
+      if (found < 0) {
+        targets_.push_back(-1);
+        results_.push_back(
+            {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
+        continue;
+      }
+      add(found);
+    }
+  }
+
+  std::span<const std::string> InputNames() const override { return names_; }
+  bool SlotsSuffice() const override { return model_->imports_.empty(); }
+  std::span<Value> Inputs() override { return slots_; }
+  void Evaluate() override { Run(nullptr); }
+  void Evaluate(const feel::Context& inputs) override {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      const Value* v = inputs.Find(names_[i]);
+      slots_[i] = v ? *v : Value();
+    }
+    Run(&inputs);
+  }
+  std::span<const DecisionResult> results() const override { return results_; }
+  std::span<const TraceEntry> trace() const override { return trace_; }
+  EvaluationResult TakeResult() override {
+    EvaluationResult r;
+    r.decisions = std::move(results_);
+    r.trace = std::move(trace_);
+    results_.clear();
+    trace_.clear();
+    return r;
+  }
+
+ private:
+  void Run(const feel::Context* inputs) {
+    trace_.clear();
+    frame_ = EvalFrame{};
+    frame_.trace = options_.trace ? &trace_ : nullptr;
+    frame_.annotations = options_.trace_annotations;
+    // Reset what the last case left; capacities stay.
+    for (MemoEntry& e : st_.root_memo) {
+      e.value = Value();
+      e.diagnostics.clear();
+      e.done = false;
+      e.in_progress = false;
+    }
+    for (InputMemo& m : st_.root_inputs) m.done = false;
+    st_.memo.clear();
+    st_.input_params.clear();
+    st_.params_only = false;
+    st_.frame = &frame_;
+    st_.inputs = inputs;
+    st_.input_slots = slots_.data();
+    st_.now = options_.now;
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
+      const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
+      results_[i].value = e.value;
+      results_[i].diagnostics = e.diagnostics;
+    }
+  }
+
+  std::shared_ptr<const ModelImpl> model_;
+  EvaluateOptions options_;
+  std::vector<std::string> names_;
+  std::vector<Value> slots_;
+  std::vector<int> targets_;  // decision index per result, -1 for an unknown name
+  std::vector<DecisionResult> results_;
+  std::vector<TraceEntry> trace_;
+  EvalFrame frame_;
+  EvalState st_;
+};
+
+std::unique_ptr<Evaluator> ModelImpl::Prepare(std::span<const std::string> decisions,
+                                              const EvaluateOptions& options) const {
+  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options);
+}
+
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
-  EvaluationResult result;
-  EvalFrame frame;
-  frame.trace = options.trace ? &result.trace : nullptr;
-  frame.annotations = options.trace_annotations;
-  EvalState st;
-  st.frame = &frame;
-  st.inputs = &inputs;
-  st.now = options.now;
-  st.root = this;
-  st.root_memo.resize(decisions_.size());
-  result.decisions.reserve(decisions.empty() ? decisions_.size() : decisions.size());
-  auto emit = [&](int idx) {
-    const MemoEntry& e = EvalDecision(idx, st, &inputs);
-    const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
-    result.decisions.push_back({d.name, d.id, e.value, e.diagnostics});
-  };
-  if (decisions.empty()) {
-    for (size_t i = 0; i < decisions_.size(); ++i) emit(static_cast<int>(i));
-    return result;
-  }
-  for (const auto& name : decisions) {
-    int found = -1;
-    for (size_t i = 0; i < decisions_.size() && found < 0; ++i)
-      if (decisions_[i].name == name) found = static_cast<int>(i);
-    for (size_t i = 0; i < decisions_.size() && found < 0; ++i)
-      if (decisions_[i].id == name) found = static_cast<int>(i);
-    if (found < 0) {
-      result.decisions.push_back(
-          {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
-      continue;
-    }
-    emit(found);
-  }
-  return result;
+  EvaluatorImpl evaluator(shared_from_this(), decisions, options);
+  evaluator.Evaluate(inputs);
+  return evaluator.TakeResult();
 }
 
 EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Context& inputs,

@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstdint>
+#include <algorithm>
 #include <exception>
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -126,24 +128,44 @@ struct Scanner {
     const bool negative = p < end && *p == '-';
     if (negative) ++p;
     if (p == end || !IsDigit(*p)) return false;
+    // The digits as an integer while they fit (at most 18), for the short-number path below.
+    uint64_t digits = 0;
+    int count = 0;
+    int fraction = 0;
+    const auto take = [&] {
+      digits = digits * 10 + static_cast<uint64_t>(*p - '0');
+      ++count;
+      ++p;
+    };
     if (*p == '0') {
       ++p;
     } else {
-      while (p < end && IsDigit(*p)) ++p;
+      while (p < end && IsDigit(*p) && count < 19) take();
+      while (p < end && IsDigit(*p)) ++p, ++count;
     }
     bool integer = true;
     if (p < end && *p == '.') {
       integer = false;
       ++p;
       if (p == end || !IsDigit(*p)) return false;
-      while (p < end && IsDigit(*p)) ++p;
+      while (p < end && IsDigit(*p) && count < 19) take(), ++fraction;
+      while (p < end && IsDigit(*p)) ++p, ++count;
     }
+    bool exponent = false;
     if (p < end && (*p == 'e' || *p == 'E')) {
       integer = false;
+      exponent = true;
       ++p;
       if (p < end && (*p == '+' || *p == '-')) ++p;
       if (p == end || !IsDigit(*p)) return false;
       while (p < end && IsDigit(*p)) ++p;
+    }
+    if (!exponent && count <= 18) {
+      // Short decimals ("60", "-0.5", "44.8"): the same value Decimal::FromString (or, for a
+      // negative integer, FromInt) gives — both normalise to (coefficient, exponent) without
+      // trailing zeros, and zero is never negative — without the conversions below.
+      out = Value::Number(feel::Decimal::FromParts(negative && digits != 0, digits, -fraction));
+      return true;
     }
     const std::string_view text(start, static_cast<size_t>(p - start));
     const char* text_end = text.data() + text.size();
@@ -234,6 +256,107 @@ bool ScanFlatFeelObject(std::string_view text, feel::Context& out) {
   }
   s.SkipSpace();
   return s.p == s.end;
+}
+
+SlotReader::SlotReader(std::vector<std::string> names)
+    : names_(std::move(names)), seen_(names_.size(), 0), strings_(names_.size()) {
+  for (size_t i = 0; i < names_.size() && usable_; ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (names_[i] == names_[j]) usable_ = false;
+}
+
+uint32_t SlotReader::Lookup(std::string_view key, size_t position) {
+  if (position < order_.size()) {
+    const uint32_t hint = order_[position];
+    if (hint != kNone && names_[hint] == key) return hint;
+  }
+  uint32_t slot = kNone;
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (names_[i] == key) {
+      slot = static_cast<uint32_t>(i);
+      break;
+    }
+  if (position < order_.size()) order_[position] = slot;
+  else if (position == order_.size()) order_.push_back(slot);
+  return slot;
+}
+
+bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
+  if (!usable_ || slots.size() != names_.size()) return false;
+  if (++generation_ == 0) {  // wrapped: forget every mark
+    std::fill(seen_.begin(), seen_.end(), 0);
+    generation_ = 1;
+  }
+  unknown_.clear();
+  Scanner s{text.data(), text.data() + text.size()};
+  s.SkipSpace();
+  if (s.p == s.end || *s.p != '{') return false;
+  ++s.p;
+  s.SkipSpace();
+  if (s.p < s.end && *s.p == '}') {
+    ++s.p;
+  } else {
+    for (size_t position = 0;; ++position) {
+      std::string_view key;
+      if (!s.String(key)) return false;
+      const uint32_t slot = Lookup(key, position);
+      // A repeated key leaves the subset: the general parser reports it.
+      if (slot != kNone) {
+        if (seen_[slot] == generation_) return false;
+        seen_[slot] = generation_;
+      } else {
+        for (std::string_view k : unknown_)
+          if (k == key) return false;
+        unknown_.push_back(key);
+      }
+      s.SkipSpace();
+      if (s.p == s.end || *s.p != ':') return false;
+      ++s.p;
+      s.SkipSpace();
+      if (s.p < s.end && *s.p == '"') {
+        std::string_view str;
+        if (!s.String(str)) return false;
+        if (slot != kNone) {
+          auto& recent = strings_[slot];
+          const feel::StringPtr* shared = nullptr;
+          for (const auto& r : recent)
+            if (*r == str) {
+              shared = &r;
+              break;
+            }
+          if (shared) {
+            slots[slot] = Value::String(*shared);
+          } else {
+            auto fresh = std::make_shared<const std::string>(str);
+            // A column of few distinct values (codes, grades) is shared; free text is not kept.
+            constexpr size_t kKept = 16;
+            if (recent.size() < kKept) recent.push_back(fresh);
+            slots[slot] = Value::String(std::move(fresh));
+          }
+        }
+      } else {
+        Value v;
+        if (!s.Scalar(v)) return false;  // numbers of unknown keys are checked all the same
+        if (slot != kNone) slots[slot] = std::move(v);
+      }
+      // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
+      if (s.p < s.end && !IsSpace(*s.p) && *s.p != ',' && *s.p != '}') return false;
+      s.SkipSpace();
+      if (s.p == s.end) return false;
+      if (*s.p == '}') {
+        ++s.p;
+        break;
+      }
+      if (*s.p != ',') return false;
+      ++s.p;
+      s.SkipSpace();
+    }
+  }
+  s.SkipSpace();
+  if (s.p != s.end) return false;
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (seen_[i] != generation_) slots[i] = Value();
+  return true;
 }
 
 tl::expected<feel::Context, std::string> ParseFeelObjectGeneral(std::string_view text) {
