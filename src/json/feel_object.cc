@@ -6,6 +6,7 @@
 #include <cstring>
 #include <cstdint>
 #include <algorithm>
+#include <bit>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -94,6 +95,26 @@ class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
 };
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// One high bit per byte of `w` that a plain string may not hold: a control character, DEL,
+// a byte of 0x80 or more, '"' or '\\'. The lowest set bit is exact (the subtractions may only
+// set bits above a byte that is really found), which is all the scanner reads.
+inline uint64_t NotPlainMask(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return (w & kHigh) | below_space | zero_byte(w ^ (0x22 * kOnes)) | zero_byte(w ^ (0x5c * kOnes)) |
+         zero_byte(w ^ (0x7f * kOnes));
+}
+
+// Short keys and codes: a byte loop beats a call to memcmp.
+inline bool SameText(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The flat-object scanner's cursor. Every helper answers false to leave the subset.
@@ -108,15 +129,27 @@ struct Scanner {
   bool String(std::string_view& out) {
     if (p == end || *p != '"') return false;
     const char* start = ++p;
+    // Eight bytes at a time up to the first that is not plain (see PlainMask).
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (const uint64_t m = NotPlainMask(w)) {
+        p += std::countr_zero(m) / 8;
+        break;
+      }
+      p += 8;
+    }
     while (p < end) {
       const unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"') {
-        out = std::string_view(start, static_cast<size_t>(p - start));
+      // Printable ASCII (0x20..0x7e) other than '"' and '\\' goes on; one compare for the range.
+      if (static_cast<unsigned char>(c - 0x20) < 0x5f && c != '"' && c != '\\') [[likely]] {
         ++p;
-        return true;
+        continue;
       }
-      if (c < 0x20 || c > 0x7e || c == '\\') return false;
+      if (c != '"') return false;
+      out = std::string_view(start, static_cast<size_t>(p - start));
       ++p;
+      return true;
     }
     return false;
   }
@@ -258,8 +291,35 @@ bool ScanFlatFeelObject(std::string_view text, feel::Context& out) {
   return s.p == s.end;
 }
 
+namespace {
+
+// True when [p, end) starts with `"name"`.
+inline bool MatchesAt(const char* p, const char* end, const std::string& name) {
+  const size_t n = name.size();
+  if (static_cast<size_t>(end - p) < n + 2 || p[0] != '"' || p[n + 1] != '"') return false;
+  const char* a = p + 1;
+  const char* b = name.data();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+}  // namespace
+
 SlotReader::SlotReader(std::vector<std::string> names)
     : names_(std::move(names)), seen_(names_.size(), 0), strings_(names_.size()) {
+  for (const auto& n : names_) {
+    bool plain = true;
+    for (unsigned char c : n) plain = plain && c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+    plain_.push_back(plain);
+  }
   for (size_t i = 0; i < names_.size() && usable_; ++i)
     for (size_t j = 0; j < i; ++j)
       if (names_[i] == names_[j]) usable_ = false;
@@ -268,11 +328,11 @@ SlotReader::SlotReader(std::vector<std::string> names)
 uint32_t SlotReader::Lookup(std::string_view key, size_t position) {
   if (position < order_.size()) {
     const uint32_t hint = order_[position];
-    if (hint != kNone && names_[hint] == key) return hint;
+    if (hint != kNone && SameText(names_[hint], key)) [[likely]] return hint;
   }
   uint32_t slot = kNone;
   for (size_t i = 0; i < names_.size(); ++i)
-    if (names_[i] == key) {
+    if (SameText(names_[i], key)) {
       slot = static_cast<uint32_t>(i);
       break;
     }
@@ -298,8 +358,16 @@ bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
   } else {
     for (size_t position = 0;; ++position) {
       std::string_view key;
-      if (!s.String(key)) return false;
-      const uint32_t slot = Lookup(key, position);
+      uint32_t slot = position < order_.size() ? order_[position] : kNone;
+      // The key the previous line had here, compared in place: `"name"` (names with bytes a
+      // plain string cannot hold never get here, see plain_).
+      if (slot != kNone && plain_[slot] && MatchesAt(s.p, s.end, names_[slot])) {
+        key = std::string_view(s.p + 1, names_[slot].size());
+        s.p += names_[slot].size() + 2;
+      } else {
+        if (!s.String(key)) return false;
+        slot = Lookup(key, position);
+      }
       // A repeated key leaves the subset: the general parser reports it.
       if (slot != kNone) {
         if (seen_[slot] == generation_) return false;
@@ -320,7 +388,7 @@ bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
           auto& recent = strings_[slot];
           const feel::StringPtr* shared = nullptr;
           for (const auto& r : recent)
-            if (*r == str) {
+            if (SameText(*r, str)) {
               shared = &r;
               break;
             }
@@ -334,10 +402,8 @@ bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
             slots[slot] = Value::String(std::move(fresh));
           }
         }
-      } else {
-        Value v;
-        if (!s.Scalar(v)) return false;  // numbers of unknown keys are checked all the same
-        if (slot != kNone) slots[slot] = std::move(v);
+      } else if (!s.Scalar(slot != kNone ? slots[slot] : dropped_)) {
+        return false;  // numbers of unknown keys are checked all the same
       }
       // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
       if (s.p < s.end && !IsSpace(*s.p) && *s.p != ',' && *s.p != '}') return false;

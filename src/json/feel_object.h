@@ -43,10 +43,12 @@ class SlotReader {
   uint32_t Lookup(std::string_view key, size_t position);
   std::vector<std::string> names_;
   bool usable_ = true;             // false when two slots share a name (then never read here)
+  std::vector<bool> plain_;        // per slot: the name is printable ASCII without '"' or '\\'
   std::vector<uint32_t> order_;    // slot of each key position of the previous line (kNone: unknown)
   std::vector<uint32_t> seen_;     // per slot: the generation of the line that set it
   uint32_t generation_ = 0;
   std::vector<std::string_view> unknown_;  // this line's other keys, to refuse repeats
+  feel::Value dropped_;                    // the value of an other key, read to check it
   // String values seen lately, per slot, shared rather than allocated again (values are immutable).
   std::vector<std::vector<feel::StringPtr>> strings_;
 };
