@@ -74,6 +74,7 @@ struct DecisionDef {
   BoxedPtr body;
   std::vector<Binding> bindings;
   std::vector<int> local_requirements;  // decisions of the same model (cycle check)
+  size_t frame_size = 0;                // slots the bindings fill: the largest slot + 1
   ptrdiff_t offset = 0;
 };
 
@@ -108,6 +109,7 @@ struct MemoEntry {
 // A root input datum coerced to its type once per evaluation, for every decision that reads it.
 struct InputMemo {
   Value value;
+  const Value* as_given = nullptr;  // the input slot, when it conforms as it is (else `value`)
   std::string error;  // Coerce's message when the value does not conform
   bool ok = false;
   bool done = false;
@@ -248,16 +250,23 @@ Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
     InputMemo& m = st.root_inputs[static_cast<size_t>(idx)];
     if (!m.done) {
       m.done = true;
-      m.error.clear();
-      auto c = Coerce(st.input_slots[idx], in.type, m.error);
-      m.ok = c.has_value();
-      m.value = c ? std::move(*c) : Value();
+      const Value& given = st.input_slots[idx];
+      if (ConformsAsIs(given, in.type)) {
+        m.ok = true;
+        m.as_given = &given;  // the slot itself: no copy
+      } else {
+        m.error.clear();
+        auto c = Coerce(given, in.type, m.error);
+        m.ok = c.has_value();
+        m.value = c ? std::move(*c) : Value();
+        m.as_given = nullptr;
+      }
     }
     if (!m.ok) {
       diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
       return Value();
     }
-    return m.value;
+    return m.as_given ? *m.as_given : m.value;
   }
   Value v;
   if (auto it = st.input_params.find({this, idx}); it != st.input_params.end()) {
@@ -303,10 +312,9 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
     return e;
   }
   e.in_progress = true;
+  e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
   std::vector<feel::Diagnostic> diags;
-  size_t frame = 0;
-  for (const auto& b : d.bindings) frame = std::max(frame, static_cast<size_t>(b.slot) + 1);
-  ScratchArray<Value, 16> slots(frame);
+  ScratchArray<Value, 16> slots(d.frame_size);
   for (const auto& b : d.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, inputs, diags);
   feel::EvalContext ctx;
   ctx.now = st.now;
@@ -314,13 +322,15 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   if (st.frame) ctx.depth = st.frame->depth;
   Value v = d.body ? d.body->Eval(std::span<const Value>(slots.data(), slots.size()), ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-  std::string err;
-  auto c = Coerce(v, d.type, err);
-  if (!c) {
-    diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
-    v = Value();
-  } else {
-    v = std::move(*c);
+  if (!ConformsAsIs(v, d.type)) {
+    std::string err;
+    auto c = Coerce(v, d.type, err);
+    if (!c) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+      v = Value();
+    } else {
+      v = std::move(*c);
+    }
   }
   MemoEntry& out = st.Memo(this, idx);  // the map may have grown, but std::map keeps references
   out.value = std::move(v);
@@ -445,10 +455,9 @@ class EvaluatorImpl final : public Evaluator {
     frame_ = EvalFrame{};
     frame_.trace = options_.trace ? &trace_ : nullptr;
     frame_.annotations = options_.trace_annotations;
-    // Reset what the last case left; capacities stay.
+    // Forget what the last case computed; its values are replaced as decisions complete
+    // (EvalDecision writes value and diagnostics of every entry it finishes).
     for (MemoEntry& e : st_.root_memo) {
-      e.value = Value();
-      e.diagnostics.clear();
       e.done = false;
       e.in_progress = false;
     }
@@ -945,6 +954,7 @@ void Compiler::Run(Diags& fatal) {
     DecisionDef& d = m_->decisions_[i];
     feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
+    for (const auto& b : d.bindings) d.frame_size = std::max(d.frame_size, static_cast<size_t>(b.slot) + 1);
     pugi::xml_node body = FindExpressionChild(el);
     if (!body) {
       Warn(el, "decision '" + d.name + "' has no decision logic");
