@@ -187,9 +187,12 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
   Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
-  Value BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
+  // Both write the value into `out`, a null Value on entry (the slot of a fresh frame), so a
+  // memoised value is copied once, straight into the frame.
+  void BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs, Value& out,
                      std::vector<feel::Diagnostic>& diags) const;
-  Value InputValue(int idx, EvalState& st, const feel::Context* inputs, std::vector<feel::Diagnostic>& diags) const;
+  void InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
+                  std::vector<feel::Diagnostic>& diags) const;
 };
 
 class BkmFunction final : public feel::Function {
@@ -241,8 +244,8 @@ class ServiceFunction final : public feel::Function {
   int idx_;
 };
 
-Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
-                            std::vector<feel::Diagnostic>& diags) const {
+void ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
+                           std::vector<feel::Diagnostic>& diags) const {
   const InputDataDef& in = inputs_[static_cast<size_t>(idx)];
   if (st.input_slots && this == st.root) {
     // The root model's inputs are read only with the evaluation's own context (never through an
@@ -264,9 +267,11 @@ Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
     }
     if (!m.ok) {
       diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
-      return Value();
+      out = Value();
+      return;
     }
-    return m.as_given ? *m.as_given : m.value;
+    out = m.as_given ? *m.as_given : m.value;
+    return;
   }
   Value v;
   if (auto it = st.input_params.find({this, idx}); it != st.input_params.end()) {
@@ -280,26 +285,26 @@ Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
   auto c = Coerce(v, in.type, err);
   if (!c) {
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + err, 0, 0});
-    return Value();
+    out = Value();
+    return;
   }
-  return std::move(*c);
+  out = std::move(*c);
 }
 
-Value ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
-                              std::vector<feel::Diagnostic>& diags) const {
+void ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs, Value& out,
+                             std::vector<feel::Diagnostic>& diags) const {
   const ModelImpl& m = *b.model;
   const feel::Context* sub_inputs = b.import_path.empty() ? inputs : Descend(inputs, b.import_path);
   switch (b.kind) {
-    case ElemKind::kInput:
-      return m.InputValue(b.index, st, sub_inputs, diags);
-    case ElemKind::kDecision:
-      return m.EvalDecision(b.index, st, sub_inputs).value;
+    case ElemKind::kInput: m.InputValue(b.index, st, sub_inputs, out, diags); return;
+    case ElemKind::kDecision: out = m.EvalDecision(b.index, st, sub_inputs).value; return;
     case ElemKind::kBkm:
-      return Value::FromFunction(std::make_shared<BkmFunction>(m.shared_from_this(), b.index));
+      out = Value::FromFunction(std::make_shared<BkmFunction>(m.shared_from_this(), b.index));
+      return;
     case ElemKind::kService:
-      return Value::FromFunction(std::make_shared<ServiceFunction>(m.shared_from_this(), b.index));
+      out = Value::FromFunction(std::make_shared<ServiceFunction>(m.shared_from_this(), b.index));
+      return;
   }
-  return Value();
 }
 
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
@@ -315,7 +320,7 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
   std::vector<feel::Diagnostic> diags;
   ScratchArray<Value, 16> slots(d.frame_size);
-  for (const auto& b : d.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, inputs, diags);
+  for (const auto& b : d.bindings) BindingValue(b, st, inputs, slots[static_cast<size_t>(b.slot)], diags);
   feel::EvalContext ctx;
   ctx.now = st.now;
   ctx.host = st.frame;
@@ -347,7 +352,7 @@ Value ModelImpl::CallBkm(int idx, std::span<const Value> args, feel::EvalContext
   std::vector<Value> slots(frame);
   EvalState st;  // knowledge requirements are functions: no decisions are evaluated here
   std::vector<feel::Diagnostic> diags;
-  for (const auto& b : bkm.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, nullptr, diags);
+  for (const auto& b : bkm.bindings) BindingValue(b, st, nullptr, slots[static_cast<size_t>(b.slot)], diags);
   return CallFunctionDef(*bkm.fn, bkm.name, slots, args, ctx);
 }
 
