@@ -402,11 +402,13 @@ class EvaluatorImpl final : public Evaluator {
                 const EvaluateOptions& options)
       : model_(std::move(model)), options_(options) {
     const ModelImpl& m = *model_;
-    for (const auto& in : m.inputs_) names_.push_back(in.name);
     slots_.resize(m.inputs_.size());
     st_.root = model_.get();
     st_.root_memo.resize(m.decisions_.size());
     st_.root_inputs.resize(m.inputs_.size());
+    const size_t n = decisions.empty() ? m.decisions_.size() : decisions.size();
+    targets_.reserve(n);
+    results_.reserve(n);
     auto add = [&](int idx) {
       const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
       targets_.push_back(idx);
@@ -432,13 +434,18 @@ class EvaluatorImpl final : public Evaluator {
     }
   }
 
-  std::span<const std::string> InputNames() const override { return names_; }
+  std::span<const std::string> InputNames() const override {
+    // Made when first asked for: Model::Evaluate's one-shot evaluator never needs the copy.
+    if (names_.empty())
+      for (const auto& in : model_->inputs_) names_.push_back(in.name);
+    return names_;
+  }
   bool SlotsSuffice() const override { return model_->imports_.empty(); }
   std::span<Value> Inputs() override { return slots_; }
   void Evaluate() override { Run(nullptr); }
   void Evaluate(const feel::Context& inputs) override {
-    for (size_t i = 0; i < names_.size(); ++i) {
-      const Value* v = inputs.Find(names_[i]);
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      const Value* v = inputs.Find(model_->inputs_[i].name);
       slots_[i] = v ? *v : Value();
     }
     Run(&inputs);
@@ -484,7 +491,7 @@ class EvaluatorImpl final : public Evaluator {
 
   std::shared_ptr<const ModelImpl> model_;
   EvaluateOptions options_;
-  std::vector<std::string> names_;
+  mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
   std::vector<int> targets_;  // decision index per result, -1 for an unknown name
   std::vector<DecisionResult> results_;
