@@ -296,6 +296,13 @@ Value LocalRefNode::Eval(Frame& f) const {
   return f.locals[slot];
 }
 
+const Value& LocalRefNode::EvalRef(Frame& f, Value&) const {
+  if (shadowable && f.item) {
+    if (const Value* v = LookupItem(f, name)) return *v;
+  }
+  return f.locals[slot];
+}
+
 Value DynamicRefNode::Eval(Frame& f) const {
   if (const Value* v = LookupItem(f, name)) return *v;
   if (const FunctionPtr* b = FindBuiltin(name)) return Value::FromFunction(*b);
@@ -491,6 +498,23 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 }  // namespace
 
 Value ForNode::Eval(Frame& f) const {
+  if (!uses_partial) {
+    // Nobody reads `partial`: the results are built in place, with no snapshot per step.
+    List results;
+    bool failed = false;
+    auto body_fn = [&]() {
+      Value v = body->Eval(f);
+      if (f.ctx->limit_exceeded) {
+        failed = true;
+        return false;
+      }
+      results.push_back(std::move(v));
+      return true;
+    };
+    if (!ForEachCombination(iterators, 0, f, body_fn) && (failed || f.ctx->limit_exceeded || results.empty()))
+      return Value();
+    return Value::FromList(std::move(results));
+  }
   auto results = std::make_shared<List>();
   bool failed = false;
   auto body_fn = [&]() {
@@ -584,40 +608,60 @@ Value RangeNode::Eval(Frame& f) const {
 // ---- filters and paths -------------------------------------------------------------------------
 
 Value FilterNode::Eval(Frame& f) const {
-  Value t = target->Eval(f);
-  if (t.is_null()) return Value();
-  ListPtr list = t.is(Type::kList) ? t.list_ptr() : std::make_shared<const List>(List{t});
+  Value tmp;
+  const Value& v = EvalRef(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
+}
+
+const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
+  // The target is borrowed when it can be: the predicate writes only this filter's item slot,
+  // which the target cannot name.
+  Value target_tmp;
+  const Value& t = target->EvalRef(f, target_tmp);
+  if (t.is_null()) {
+    tmp = Value();
+    return tmp;
+  }
+  List single;
+  if (!t.is(Type::kList)) single.push_back(t);
+  const List& list = t.is(Type::kList) ? t.list() : single;
+  const bool borrowed = t.is(Type::kList) && &t != &target_tmp;
   List out;
   Frame inner = f;
   inner.outer_item_frame = &f;
-  bool index_mode = false;
-  if (list->empty()) {
+  if (list.empty()) {
     // A numeric index into an empty list is null; a boolean filter gives [].
     size_t before = f.ctx->diagnostic_count();
     Value probe = predicate->Eval(inner);
     f.ctx->TruncateDiagnostics(before);
-    if (probe.is(Type::kNumber)) return Value();
-    return Value::FromList(List{});
+    tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
+    return tmp;
   }
-  for (size_t i = 0; i < list->size(); ++i) {
-    const Value& item = (*list)[i];
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Value& item = list[i];
     inner.item = &item;
     f.locals[item_slot] = item;
     Value p = predicate->Eval(inner);
     if (i == 0 && p.is(Type::kNumber)) {
-      index_mode = true;
       auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
-      if (!idx || *idx == 0) return Value();
-      int64_t n = static_cast<int64_t>(list->size());
+      tmp = Value();
+      if (!idx || *idx == 0) return tmp;
+      int64_t n = static_cast<int64_t>(list.size());
       int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-      if (k < 0 || k >= n) return Value();
-      return (*list)[static_cast<size_t>(k)];
+      if (k < 0 || k >= n) return tmp;
+      if (borrowed) return list[static_cast<size_t>(k)];
+      tmp = list[static_cast<size_t>(k)];
+      return tmp;
     }
     if (p.is_true()) out.push_back(item);
-    if (f.ctx->limit_exceeded) return Value();
+    if (f.ctx->limit_exceeded) {
+      tmp = Value();
+      return tmp;
+    }
   }
-  (void)index_mode;
-  return Value::FromList(std::move(out));
+  tmp = Value::FromList(std::move(out));
+  return tmp;
 }
 
 Value PathNode::Eval(Frame& f) const {
@@ -747,24 +791,36 @@ Value FunctionDefNode::Eval(Frame& f) const {
 
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
-  FunctionPtr fn = builtin;
+  // A bound built-in lives as long as the compiled tree: no reference count is taken per call.
+  const Function* fn = builtin.get();
+  Value callee_value;  // keeps a computed callee alive for the call
   if (!fn) {
-    Value c = callee->Eval(f);
-    if (!c.is(Type::kFunction)) {
+    callee_value = callee->Eval(f);
+    if (!callee_value.is(Type::kFunction)) {
       if (!callee_name.empty()) return ctx.Error("unknown function '" + callee_name + "'");
-      return ctx.Error("cannot invoke " + Describe(c));
+      return ctx.Error("cannot invoke " + Describe(callee_value));
     }
-    fn = c.function_ptr();
+    fn = &callee_value.function();
   }
   if (arg_names.empty()) {
-    Value inline_args[4];
-    if (args.size() <= 4) {
-      for (size_t i = 0; i < args.size(); ++i) inline_args[i] = args[i]->Eval(f);
-      return fn->Call(std::span<const Value>(inline_args, args.size()), ctx);
+    constexpr size_t kInline = 4;
+    const size_t n = args.size();
+    if (n <= kInline) {
+      // Only the arguments there are get constructed (most calls have one or two).
+      alignas(Value) unsigned char storage[kInline * sizeof(Value)];
+      struct Args {
+        Value* p;
+        size_t n = 0;
+        ~Args() {
+          for (size_t i = 0; i < n; ++i) p[i].~Value();
+        }
+      } a{reinterpret_cast<Value*>(storage)};
+      for (; a.n < n; ++a.n) new (a.p + a.n) Value(args[a.n]->Eval(f));
+      return fn->Call(std::span<const Value>(a.p, n), ctx);
     }
     std::vector<Value> values;
-    values.reserve(args.size());
-    for (const auto& a : args) values.push_back(a->Eval(f));
+    values.reserve(n);
+    for (const auto& arg : args) values.push_back(arg->Eval(f));
     return fn->Call(values, ctx);
   }
   std::vector<std::pair<std::string, Value>> named;

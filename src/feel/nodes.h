@@ -30,6 +30,10 @@ struct LocalRefNode : Node {
   std::string name;
   bool shadowable = false;
   Value Eval(Frame& f) const override;
+  // A local slot is written only by the construct that declares it, between evaluations of the
+  // expressions in its scope, and sibling scopes take slots above it: a borrowed slot holds still
+  // while the borrower uses it.
+  const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
 // A name not known at compile time: looked up in the filter item's context at run time.
@@ -93,6 +97,7 @@ struct IterationContext {
 struct ForNode : Node {
   std::vector<IterationContext> iterators;
   int partial_slot = 0;
+  bool uses_partial = false;  // the body names `partial`: it must see each step's results
   NodePtr body;
   Value Eval(Frame& f) const override;
 };
@@ -130,6 +135,8 @@ struct FilterNode : Node {
   NodePtr target, predicate;
   int item_slot = 0;
   Value Eval(Frame& f) const override;
+  // An index (`list[2]`) into a borrowed list borrows the element.
+  const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
 struct PathNode : Node {
