@@ -1,6 +1,8 @@
 // FEEL evaluation: node semantics (DMN 1.5 §10.3.2) and the arithmetic tables.
 #include <algorithm>
 #include <compare>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <type_traits>
 
@@ -327,6 +329,8 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kPow: return Power(a, b, ctx);
     case BinaryOp::kEq:
     case BinaryOp::kNe: {
+      if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
+        return Value::Bool((a.string() == b.string()) == (op == BinaryOp::kEq));
       auto e = Equal(a, b);
       if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
       return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
@@ -654,7 +658,10 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
       tmp = list[static_cast<size_t>(k)];
       return tmp;
     }
-    if (p.is_true()) out.push_back(item);
+    if (p.is_true()) {
+      if (out.empty()) out.reserve(list.size() - i);  // one allocation, not one per doubling
+      out.push_back(item);
+    }
     if (f.ctx->limit_exceeded) {
       tmp = Value();
       return tmp;
@@ -673,6 +680,33 @@ Value PathNode::Eval(Frame& f) const {
 
 namespace {
 const Value kNullValue;
+
+// `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
+// compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
+inline bool SameKey(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  auto load8 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
 }  // namespace
 
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
@@ -693,17 +727,17 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
       const size_t n = entries.size();
       if (n == 0) return kNullValue;
       const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
-      if (entries[h].first == name) return entry(entries[h].second);
+      if (SameKey(entries[h].first, name)) return entry(entries[h].second);
       if (!t.context().MayContain(name)) return kNullValue;
       // Search outwards from where the name was last found: contexts with the same keys in the
       // same order (boxed contexts, cases converted in key order) differ by a few optional
       // entries at most.
       for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
-        if (h + d < n && entries[h + d].first == name) {
+        if (h + d < n && SameKey(entries[h + d].first, name)) {
           hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
           return entry(entries[h + d].second);
         }
-        if (d <= h && entries[h - d].first == name) {
+        if (d <= h && SameKey(entries[h - d].first, name)) {
           hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
           return entry(entries[h - d].second);
         }
@@ -751,8 +785,33 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
       ctx.limit_exceeded = true;
       return ctx.Error("call depth limit exceeded");
     }
-    std::vector<Value> locals = locals_;
-    locals.resize(static_cast<size_t>(std::max<int>(def_->frame_size, static_cast<int>(locals.size()))));
+    // The captured locals and the body's own, on the stack when few (a sort's comparator is
+    // called once per comparison).
+    const size_t n = std::max(static_cast<size_t>(std::max(def_->frame_size, 0)), locals_.size());
+    constexpr size_t kInline = 16;
+    alignas(Value) unsigned char storage[kInline * sizeof(Value)];
+    std::vector<Value> heap;
+    struct Inline {
+      Value* p = nullptr;
+      size_t n = 0;
+      ~Inline() {
+        for (size_t i = 0; i < n; ++i) p[i].~Value();
+      }
+    } inline_locals;
+    Value* locals;
+    if (n <= kInline) {
+      inline_locals.p = reinterpret_cast<Value*>(storage);
+      for (; inline_locals.n < n; ++inline_locals.n) {
+        Value* slot = inline_locals.p + inline_locals.n;
+        if (inline_locals.n < locals_.size()) new (slot) Value(locals_[inline_locals.n]);
+        else new (slot) Value();
+      }
+      locals = inline_locals.p;
+    } else {
+      heap = locals_;
+      heap.resize(n);
+      locals = heap.data();
+    }
     for (size_t i = 0; i < args.size(); ++i) {
       const auto& type = def_->param_types[i];
       if (type && !IsInstance(args[i], *type)) {
@@ -761,11 +820,11 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
       }
       locals[static_cast<size_t>(def_->params[i].first)] = args[i];
     }
-    if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < locals.size())
+    if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < n)
       locals[static_cast<size_t>(def_->self_slot)] = Value::FromFunction(shared_from_this());
     Frame f;
     f.globals = globals_;
-    f.locals = locals.data();
+    f.locals = locals;
     f.ctx = &ctx;
     Value r = def_->body->Eval(f);
     --ctx.depth;
@@ -789,8 +848,117 @@ Value FunctionDefNode::Eval(Frame& f) const {
   return Value::FromFunction(std::make_shared<UserFunction>(self, std::move(globals), std::move(locals)));
 }
 
+namespace {
+
+// The fast forms below give exactly what the built-ins give for these argument types (see
+// builtins_string.cc and builtins_list.cc); anything else goes to the built-in.
+bool SameItem(const Value& a, const Value& b) {
+  if (a.is(Type::kString) && b.is(Type::kString)) return a.string() == b.string();
+  auto e = Equal(a, b);
+  return e && *e;
+}
+
+template <int kOp>  // 0 starts with, 1 ends with, 2 contains
+bool FastStringTest(const Value* const* a, Value& out) {
+  const Value& s = *a[0];
+  const Value& m = *a[1];
+  if (s.is(Type::kString) && m.is(Type::kString)) {
+    std::string_view x = s.string(), y = m.string();
+    out = Value::Bool(kOp == 0 ? x.starts_with(y) : kOp == 1 ? x.ends_with(y) : x.find(y) != std::string_view::npos);
+    return true;
+  }
+  // A null argument gives null, unless the other is a list (a singleton is unwrapped first).
+  if ((s.is_null() && !m.is(Type::kList)) || (m.is_null() && !s.is(Type::kList))) {
+    out = Value();
+    return true;
+  }
+  return false;
+}
+
+bool FastListContains(const Value* const* a, Value& out) {
+  const Value& l = *a[0];
+  if (l.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!l.is(Type::kList)) return false;
+  for (const Value& v : l.list())
+    if (SameItem(v, *a[1])) {
+      out = Value::Bool(true);
+      return true;
+    }
+  out = Value::Bool(false);
+  return true;
+}
+
+bool FastIndexOf(const Value* const* a, Value& out) {
+  const Value& l = *a[0];
+  if (l.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!l.is(Type::kList)) return false;
+  List found;
+  const List& items = l.list();
+  for (size_t i = 0; i < items.size(); ++i)
+    if (SameItem(items[i], *a[1])) found.push_back(Value::Number(static_cast<int64_t>(i + 1)));
+  out = Value::FromList(std::move(found));
+  return true;
+}
+
+bool FastCount(const Value* const* a, Value& out) {
+  const Value& l = *a[0];
+  if (l.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!l.is(Type::kList)) return false;
+  out = Value::Number(static_cast<int64_t>(l.list().size()));
+  return true;
+}
+
+bool FastNot(const Value* const* a, Value& out) {
+  const Value& v = *a[0];
+  if (v.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!v.is(Type::kBoolean)) return false;
+  out = Value::Bool(!v.boolean());
+  return true;
+}
+
+}  // namespace
+
+FastBuiltin FindFastBuiltin(std::string_view name, size_t arity) {
+  if (arity == 2) {
+    if (name == "starts with") return &FastStringTest<0>;
+    if (name == "ends with") return &FastStringTest<1>;
+    if (name == "contains") return &FastStringTest<2>;
+    if (name == "list contains") return &FastListContains;
+    if (name == "index of") return &FastIndexOf;
+  }
+  if (arity == 1) {
+    if (name == "count") return &FastCount;
+    if (name == "not") return &FastNot;
+  }
+  return nullptr;
+}
+
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
+  if (fast) {
+    // Arguments borrowed, not copied; arity is 1 or 2 (FindFastBuiltin).
+    Value tmp[2];
+    const Value* a[2];
+    const size_t n = args.size();
+    for (size_t i = 0; i < n; ++i) a[i] = &args[i]->EvalRef(f, tmp[i]);
+    Value out;
+    if (fast(a, out)) return out;
+    Value copies[2];
+    for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
+    return builtin->Call(std::span<const Value>(copies, n), ctx);
+  }
   // A bound built-in lives as long as the compiled tree: no reference count is taken per call.
   const Function* fn = builtin.get();
   Value callee_value;  // keeps a computed callee alive for the call

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -149,8 +150,15 @@ struct PathNode : Node {
   const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
+// A built-in's answer for the argument types it sees most, computed from borrowed arguments;
+// false when these arguments need the built-in itself (other types, errors to report).
+using FastBuiltin = bool (*)(const Value* const* args, Value& out);
+// The fast form of the built-in `name` called with `arity` positional arguments, or null.
+FastBuiltin FindFastBuiltin(std::string_view name, size_t arity);
+
 struct CallNode : Node {
   FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
+  FastBuiltin fast = nullptr;  // with `builtin`, for positional calls of a few hot built-ins
   NodePtr callee;       // otherwise
   std::vector<NodePtr> args;
   std::vector<std::string> arg_names;  // non-empty for named invocation

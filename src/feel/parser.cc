@@ -831,6 +831,7 @@ class Parser {
       } while (!error_ && EatPunct(","));
       ExpectPunct(")");
     }
+    if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
     return n;
   }
 
