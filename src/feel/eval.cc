@@ -316,7 +316,7 @@ Value DynamicRefNode::Eval(Frame& f) const {
 Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
 
 Value BinaryNode::Eval(Frame& f) const {
-  Value a_tmp, b_tmp;
+  ScratchValue a_tmp, b_tmp;
   const Value& a = lhs->EvalRef(f, a_tmp);
   const Value& b = rhs->EvalRef(f, b_tmp);
   EvalContext& ctx = *f.ctx;
@@ -346,7 +346,7 @@ Value BinaryNode::Eval(Frame& f) const {
 
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
 Value AndNode::Eval(Frame& f) const {
-  Value a_tmp, b_tmp;
+  ScratchValue a_tmp, b_tmp;
   const Value& a = lhs->EvalRef(f, a_tmp);
   if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
   const Value& b = rhs->EvalRef(f, b_tmp);
@@ -356,7 +356,7 @@ Value AndNode::Eval(Frame& f) const {
 }
 
 Value OrNode::Eval(Frame& f) const {
-  Value a_tmp, b_tmp;
+  ScratchValue a_tmp, b_tmp;
   const Value& a = lhs->EvalRef(f, a_tmp);
   if (a.is_true()) return Value::Bool(true);
   const Value& b = rhs->EvalRef(f, b_tmp);
@@ -366,7 +366,7 @@ Value OrNode::Eval(Frame& f) const {
 }
 
 Value BetweenNode::Eval(Frame& f) const {
-  Value v_tmp, lo_tmp, hi_tmp;
+  ScratchValue v_tmp, lo_tmp, hi_tmp;
   const Value& v = value->EvalRef(f, v_tmp);
   const Value& lo = low->EvalRef(f, lo_tmp);
   const Value& hi = high->EvalRef(f, hi_tmp);
@@ -385,14 +385,14 @@ Value BetweenNode::Eval(Frame& f) const {
 }
 
 Value InNode::Eval(Frame& f) const {
-  Value tmp;
+  ScratchValue tmp;
   return tests->Test(value->EvalRef(f, tmp), f);
 }
 
 Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
 
 Value IfNode::Eval(Frame& f) const {
-  Value tmp;
+  ScratchValue tmp;
   return condition->EvalRef(f, tmp).is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
 }
 
@@ -502,6 +502,27 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 }  // namespace
 
 Value ForNode::Eval(Frame& f) const {
+  if (!uses_partial && iterators.size() == 1) {
+    // One iterator and nobody reads `partial`: the results are built in place, sized once.
+    auto values = IterationValues(iterators[0], f);
+    if (!values) return Value();  // a null or invalid domain (diagnosed)
+    const List& items = **values;
+    List results;
+    results.reserve(items.size());
+    const int slot = iterators[0].slot;
+    for (const Value& v : items) {
+      if (++f.ctx->iterations > f.ctx->max_iterations) {
+        f.ctx->Error("iteration limit exceeded");
+        f.ctx->limit_exceeded = true;
+        return Value();
+      }
+      f.locals[slot] = v;
+      Value r = body->Eval(f);
+      if (f.ctx->limit_exceeded) return Value();
+      results.push_back(std::move(r));
+    }
+    return Value::FromList(std::move(results));
+  }
   if (!uses_partial) {
     // Nobody reads `partial`: the results are built in place, with no snapshot per step.
     List results;
@@ -621,7 +642,7 @@ Value FilterNode::Eval(Frame& f) const {
 const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
-  Value target_tmp;
+  ScratchValue target_tmp;
   const Value& t = target->EvalRef(f, target_tmp);
   if (t.is_null()) {
     tmp = Value();
@@ -630,7 +651,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   List single;
   if (!t.is(Type::kList)) single.push_back(t);
   const List& list = t.is(Type::kList) ? t.list() : single;
-  const bool borrowed = t.is(Type::kList) && &t != &target_tmp;
+  const bool borrowed = t.is(Type::kList) && &t != &target_tmp.get();
   List out;
   Frame inner = f;
   inner.outer_item_frame = &f;
@@ -683,7 +704,7 @@ const Value kNullValue;
 
 // `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
 // compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
-inline bool SameKey(const std::string& a, const std::string& b) {
+[[gnu::always_inline]] inline bool SameKey(const std::string& a, const std::string& b) {
   const size_t n = a.size();
   if (n != b.size()) return false;
   const char* x = a.data();
@@ -709,59 +730,68 @@ inline bool SameKey(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
-const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
-  Value target_tmp;
-  const Value& t = target->EvalRef(f, target_tmp);
-  // An entry of a borrowed context is borrowed too; one of a context evaluated here into
-  // `target_tmp` dies with it, so it is copied into `tmp`.
-  auto entry = [&](const Value& v) -> const Value& {
-    if (&t != &target_tmp) return v;
-    tmp = v;
+namespace {
+
+// An entry of a list of contexts, a property of a date, duration or range (DMN 1.5 Table 65).
+[[gnu::noinline]] const Value& PathOther(const Value& t, const std::string& name, Frame& f, Value& tmp) {
+  if (t.is(Type::kList)) {
+    List out;
+    out.reserve(t.list().size());
+    for (const Value& e : t.list()) {
+      if (e.is(Type::kContext)) {
+        const Value* v = e.context().Find(name);
+        out.push_back(v ? *v : Value());
+      } else {
+        out.push_back(GetProperty(e, name, *f.ctx));
+      }
+    }
+    tmp = Value::FromList(std::move(out));
     return tmp;
-  };
-  switch (t.type()) {
-    case Type::kNull: return kNullValue;
-    case Type::kContext: {
-      // Same answer as Context::Find (first entry with the key; keys are unique).
-      const auto& entries = t.context().entries();
-      const size_t n = entries.size();
-      if (n == 0) return kNullValue;
-      const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
-      if (SameKey(entries[h].first, name)) return entry(entries[h].second);
-      if (!t.context().MayContain(name)) return kNullValue;
-      // Search outwards from where the name was last found: contexts with the same keys in the
-      // same order (boxed contexts, cases converted in key order) differ by a few optional
-      // entries at most.
-      for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
-        if (h + d < n && SameKey(entries[h + d].first, name)) {
-          hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
-          return entry(entries[h + d].second);
-        }
-        if (d <= h && SameKey(entries[h - d].first, name)) {
-          hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
-          return entry(entries[h - d].second);
-        }
-      }
-      return kNullValue;
-    }
-    case Type::kList: {
-      List out;
-      out.reserve(t.list().size());
-      for (const Value& e : t.list()) {
-        if (e.is(Type::kContext)) {
-          const Value* v = e.context().Find(name);
-          out.push_back(v ? *v : Value());
-        } else {
-          out.push_back(GetProperty(e, name, *f.ctx));
-        }
-      }
-      tmp = Value::FromList(std::move(out));
-      return tmp;
-    }
-    default:
-      tmp = GetProperty(t, name, *f.ctx);
-      return tmp;
   }
+  tmp = GetProperty(t, name, *f.ctx);
+  return tmp;
+}
+
+}  // namespace
+
+const Value* PathNode::Find(const Context& c) const {
+  // Same answer as Context::Find (first entry with the key; keys are unique).
+  const auto& entries = c.entries();
+  const size_t n = entries.size();
+  if (n == 0) return nullptr;
+  const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
+  if (SameKey(entries[h].first, name)) return &entries[h].second;
+  if (!c.MayContain(name)) return nullptr;
+  // Search outwards from where the name was last found: contexts with the same keys in the
+  // same order (boxed contexts, cases converted in key order) differ by a few optional
+  // entries at most.
+  for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
+    if (h + d < n && SameKey(entries[h + d].first, name)) {
+      hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
+      return &entries[h + d].second;
+    }
+    if (d <= h && SameKey(entries[h - d].first, name)) {
+      hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
+      return &entries[h - d].second;
+    }
+  }
+  return nullptr;
+}
+
+const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+  ScratchValue target_tmp;
+  const Value& t = target->EvalRef(f, target_tmp);
+  if (t.is(Type::kContext)) {
+    const Value* v = Find(t.context());
+    if (!v) return kNullValue;
+    // An entry of a borrowed context is borrowed too; one of a context evaluated here into
+    // `target_tmp` dies with it, so it is copied into `tmp`.
+    if (&t != &target_tmp.get()) return *v;
+    tmp = *v;
+    return tmp;
+  }
+  if (t.is_null()) return kNullValue;
+  return PathOther(t, name, f, tmp);
 }
 
 // ---- functions -------------------------------------------------------------------------------------
@@ -949,7 +979,7 @@ Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   if (fast) {
     // Arguments borrowed, not copied; arity is 1 or 2 (FindFastBuiltin).
-    Value tmp[2];
+    ScratchValue tmp[2];
     const Value* a[2];
     const size_t n = args.size();
     for (size_t i = 0; i < n; ++i) a[i] = &args[i]->EvalRef(f, tmp[i]);
@@ -1015,7 +1045,7 @@ Value CompareTestNode::Eval(Frame& f) const {
 }
 
 Value CompareTestNode::Test(const Value& input, Frame& f) const {
-  Value tmp;
+  ScratchValue tmp;
   const Value& v = operand->EvalRef(f, tmp);
   EvalContext& ctx = *f.ctx;
   if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
@@ -1036,7 +1066,7 @@ Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
     if (v.is(Type::kBoolean)) return v;
     return MatchesValue(input, v, *f.ctx);
   }
-  Value tmp;
+  ScratchValue tmp;
   const Value& v = expr->EvalRef(f, tmp);
   // A range written with a null endpoint (`5 in (null..10]`) is an error, so the test cannot be
   // decided: null, not false (DMN TCK 0072-feel-in null_001).

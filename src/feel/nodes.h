@@ -148,6 +148,7 @@ struct PathNode : Node {
   mutable std::atomic<uint32_t> hint{0};
   Value Eval(Frame& f) const override;
   const Value& EvalRef(Frame& f, Value& tmp) const override;
+  const Value* Find(const Context& c) const;  // the entry `name` of `c`, or null
 };
 
 // A built-in's answer for the argument types it sees most, computed from borrowed arguments;
