@@ -266,10 +266,42 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
 // ---- references -------------------------------------------------------------------------
 
 namespace {
-const Value* LookupItem(const Frame& f, std::string_view name) {
+// `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
+// compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
+[[gnu::always_inline]] inline bool SameKey(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  auto load8 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
+// A name inside a filter: the entry of the innermost item context that has it (Context::Find,
+// inline: most items lack most names, which the key filter tells in a few instructions).
+const Value* LookupItem(const Frame& f, const std::string& name) {
   for (const Frame* fr = &f; fr; fr = fr->outer_item_frame) {
     if (fr->item && fr->item->is(Type::kContext)) {
-      if (const Value* v = fr->item->context().Find(name)) return v;
+      const Context& c = fr->item->context();
+      if (!c.MayContain(name)) continue;
+      for (const auto& [k, v] : c.entries())
+        if (SameKey(k, name)) return &v;
     }
   }
   return nullptr;
@@ -702,32 +734,6 @@ Value PathNode::Eval(Frame& f) const {
 namespace {
 const Value kNullValue;
 
-// `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
-// compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
-[[gnu::always_inline]] inline bool SameKey(const std::string& a, const std::string& b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  auto load8 = [](const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  };
-  auto load4 = [](const char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  };
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
-  }
-  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
-  for (size_t i = 0; i < n; ++i)
-    if (x[i] != y[i]) return false;
-  return true;
-}
 }  // namespace
 
 namespace {
@@ -761,6 +767,12 @@ const Value* PathNode::Find(const Context& c) const {
   if (n == 0) return nullptr;
   const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
   if (SameKey(entries[h].first, name)) return &entries[h].second;
+  return FindAway(c, h);
+}
+
+const Value* PathNode::FindAway(const Context& c, size_t h) const {
+  const auto& entries = c.entries();
+  const size_t n = entries.size();
   if (!c.MayContain(name)) return nullptr;
   // Search outwards from where the name was last found: contexts with the same keys in the
   // same order (boxed contexts, cases converted in key order) differ by a few optional

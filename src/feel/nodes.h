@@ -148,7 +148,9 @@ struct PathNode : Node {
   mutable std::atomic<uint32_t> hint{0};
   Value Eval(Frame& f) const override;
   const Value& EvalRef(Frame& f, Value& tmp) const override;
-  const Value* Find(const Context& c) const;  // the entry `name` of `c`, or null
+  // The entry `name` of `c`, or null: the hinted position inline, the search out of line.
+  [[gnu::always_inline]] inline const Value* Find(const Context& c) const;
+  [[gnu::noinline]] const Value* FindAway(const Context& c, size_t hinted) const;
 };
 
 // A built-in's answer for the argument types it sees most, computed from borrowed arguments;
