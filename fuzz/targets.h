@@ -101,6 +101,23 @@ inline int FeelObjectOne(std::string_view text) {
   zebra::feel::Context fast;
   const bool scanned = zebra::json::ScanFlatFeelObject(text, fast);
   auto general = zebra::json::ParseFeelObjectGeneral(text);
+  // The slot reader (inputs of a prepared evaluation) must agree too: whatever it reads, each
+  // slot holds what the general parser has under that name, or null. Read twice, so the second
+  // read runs with the key-order hint of the first, and once into slots left from other input.
+  static zebra::json::SlotReader reader({"a", "b", "c", "Age", "Ki67", "Grade", ""});
+  static std::vector<zebra::feel::Value> slots(7, zebra::feel::Value::Bool(true));
+  for (int round = 0; round < 2; ++round) {
+    if (!reader.Read(text, slots)) break;
+    if (!general) std::abort();
+    const char* names[] = {"a", "b", "c", "Age", "Ki67", "Grade", ""};
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const zebra::feel::Value* v = general->Find(names[i]);
+      const zebra::feel::Value expected = v ? *v : zebra::feel::Value();
+      if (!zebra::feel::DeepEqual(slots[i], expected) ||
+          zebra::feel::ToFeelLiteral(slots[i]) != zebra::feel::ToFeelLiteral(expected))
+        std::abort();
+    }
+  }
   if (!scanned) return 0;
   if (!general) std::abort();
   const auto& a = fast.entries();

@@ -6,6 +6,10 @@
 #include <fstream>
 #include <istream>
 #include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -32,49 +36,92 @@ void AppendJsonString(std::string& out, const std::string& s) {
 
 // Numbers as JSON numbers with their exact decimal digits, temporal values as ISO 8601 strings,
 // contexts as objects, lists as arrays; ranges and functions as their FEEL text.
-void AppendJson(std::string& out, const Value& v) {
+void AppendJson(std::string& out, const Value& v);
+
+// The JSON text of contexts that many cases share — a decision table rule's outputs built once
+// at load and returned by every hit of that rule — written once, then appended as it is.
+// Values are immutable and each entry holds a reference to its context, so an address never
+// comes back with other contents: a hit is always the same text. Only contexts inside results
+// that something else also holds are taken (a context built for one case has one owner), and
+// at most kMax of them.
+class SharedFragments {
+ public:
+  void Append(std::string& out, const feel::ContextPtr& c) {
+    if (auto it = text_.find(c.get()); it != text_.end()) {
+      out += it->second.second;
+      return;
+    }
+    const size_t start = out.size();
+    AppendContext(out, *c);
+    if (c.use_count() > 1 && text_.size() < kMax) text_.emplace(c.get(), std::make_pair(c, out.substr(start)));
+  }
+  static void AppendContext(std::string& out, const feel::Context& c) {
+    feel::AppendJoined(out, "{", c.entries(), ",", "}", [&out](const auto& entry) {
+      AppendJsonString(out, entry.first);
+      out += ':';
+      AppendJson(out, entry.second);
+    });
+  }
+
+ private:
+  static constexpr size_t kMax = 4096;
+  std::unordered_map<const feel::Context*, std::pair<feel::ContextPtr, std::string>> text_;
+};
+
+void AppendJson(std::string& out, const Value& v, SharedFragments* shared) {
   switch (v.type()) {
     case feel::Type::kNull: out += "null"; return;
     case feel::Type::kBoolean: out += v.boolean() ? "true" : "false"; return;
     case feel::Type::kNumber: json::AppendDecimal(out, v.number()); return;
     case feel::Type::kString: AppendJsonString(out, v.string()); return;
     case feel::Type::kList:
-      feel::AppendJoined(out, "[", v.list(), ",", "]", [&out](const Value& e) { AppendJson(out, e); });
-      return;
-    case feel::Type::kContext:
-      feel::AppendJoined(out, "{", v.context().entries(), ",", "}", [&out](const auto& entry) {
-        AppendJsonString(out, entry.first);
-        out += ':';
-        AppendJson(out, entry.second);
+      feel::AppendJoined(out, "[", v.list(), ",", "]", [&out, shared](const Value& e) {
+        if (shared && e.is(feel::Type::kContext)) shared->Append(out, e.context_ptr());
+        else AppendJson(out, e, shared);
       });
       return;
+    case feel::Type::kContext: SharedFragments::AppendContext(out, v.context()); return;
     case feel::Type::kRange:
     case feel::Type::kFunction: AppendJsonString(out, feel::ToFeelLiteral(v)); return;
     default: AppendJsonString(out, feel::ToFeelString(v)); return;
   }
 }
 
-// Evaluates one input and appends {"decision": value, ...} to `out`; diagnostics go to `err`,
-// prefixed with `where` (called only when there is one to write).
-template <class Where>
-void AppendEvaluation(std::string& out, const dmn::Model& model, const feel::Context& inputs,
-                      const std::vector<std::string>& decisions, std::ostream& err, const Where& where) {
-  dmn::EvaluateOptions options;
-  options.trace = false;
-  dmn::EvaluationResult result = model.Evaluate(inputs, decisions, options);
-  out += '{';
-  bool first = true;
-  for (const auto& d : result.decisions) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, d.name);
-    out += ':';
-    AppendJson(out, d.value);
-    for (const auto& diag : d.diagnostics)
-      err << "zebra dmn: " << where() << "decision '" << d.name << "': " << diag.message << "\n";
+void AppendJson(std::string& out, const Value& v) { AppendJson(out, v, nullptr); }
+
+// Writes the results of one evaluation: each decision's `"name":` prefix is made once.
+class ResultWriter {
+ public:
+  explicit ResultWriter(const dmn::Evaluator& evaluator) {
+    for (const auto& d : evaluator.results()) {
+      std::string key;
+      AppendJsonString(key, d.name);
+      key += ':';
+      keys_.push_back(std::move(key));
+    }
   }
-  out += '}';
-}
+
+  // Appends {"decision": value, ...} for the evaluator's last evaluation to `out`; diagnostics
+  // go to `err`, prefixed with `where` (called only when there is one to write).
+  template <class Where>
+  void Append(std::string& out, const dmn::Evaluator& evaluator, std::ostream& err, const Where& where) {
+    out += '{';
+    const auto results = evaluator.results();
+    for (size_t i = 0; i < results.size(); ++i) {
+      const dmn::DecisionResult& d = results[i];
+      if (i > 0) out += ',';
+      out += keys_[i];
+      AppendJson(out, d.value, &shared_);
+      for (const auto& diag : d.diagnostics)
+        err << "zebra dmn: " << where() << "decision '" << d.name << "': " << diag.message << "\n";
+    }
+    out += '}';
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  SharedFragments shared_;
+};
 
 int DmnEval(const std::string& model_path, const std::vector<std::string>& decisions, const std::string& input,
             const std::string& inputs_path, Io io) {
@@ -95,7 +142,19 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     }
   }
 
+  dmn::EvaluateOptions options;
+  options.trace = false;
+  std::unique_ptr<dmn::Evaluator> evaluator = m.Prepare(decisions, options);
+  ResultWriter writer(*evaluator);
+
   if (!inputs_path.empty()) {
+    // Lines go straight into the evaluator's input slots; a line the slot reader does not take
+    // (nested values, escapes, errors, ...) is parsed whole and its values taken by name.
+    std::optional<json::SlotReader> reader;
+    if (evaluator->SlotsSuffice()) {
+      auto names = evaluator->InputNames();
+      reader.emplace(std::vector<std::string>(names.begin(), names.end()));
+    }
     std::ifstream file;
     std::istream* in = &io.in;
     if (inputs_path != "-") {
@@ -130,17 +189,22 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     while (std::getline(*in, line)) {
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto context = json::ParseFeelObject(line);
-      if (!context) {
-        ++bad;
-        io.err << "zebra dmn: " << where() << context.error() << "\n";
-        out += "{\"line\":" + std::to_string(line_no) + ",\"error\":";
-        AppendJsonString(out, context.error());
-        out += "}\n";
-        flush_if_input_drained();
-        continue;
+      if (reader && reader->Read(line, evaluator->Inputs())) {
+        evaluator->Evaluate();
+      } else {
+        auto context = json::ParseFeelObject(line);
+        if (!context) {
+          ++bad;
+          io.err << "zebra dmn: " << where() << context.error() << "\n";
+          out += "{\"line\":" + std::to_string(line_no) + ",\"error\":";
+          AppendJsonString(out, context.error());
+          out += "}\n";
+          flush_if_input_drained();
+          continue;
+        }
+        evaluator->Evaluate(*context);
       }
-      AppendEvaluation(out, m, *context, decisions, io.err, where);
+      writer.Append(out, *evaluator, io.err, where);
       out += '\n';
       flush_if_input_drained();
     }
@@ -159,7 +223,8 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     return 2;
   }
   std::string out;
-  AppendEvaluation(out, m, *context, decisions, io.err, [] { return ""; });
+  evaluator->Evaluate(*context);
+  writer.Append(out, *evaluator, io.err, [] { return ""; });
   io.out << out << "\n";
   return 0;
 }

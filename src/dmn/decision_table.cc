@@ -184,6 +184,9 @@ struct Rule {
 
 struct InputColumn {
   std::optional<feel::CompiledExpression> expr;
+  // When the expression is just a name bound to a slot (`Age`): that slot, read without the
+  // interpreter (its EvaluateRef gives the slot itself, a fresh frame having no filter item).
+  int direct_slot = -1;
   std::string expr_error;
   std::string text;
   std::optional<feel::CompiledUnaryTests> allowed;  // inputValues
@@ -252,7 +255,9 @@ class DecisionTable final : public Boxed {
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
       if (!c.expr) return ctx.Error("input " + std::to_string(i + 1) + ": " + c.expr_error);
-      in[i] = &c.expr->EvaluateRef(slots, ctx, computed[i]);
+      in[i] = c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()
+                  ? &slots[static_cast<size_t>(c.direct_slot)]
+                  : &c.expr->EvaluateRef(slots, ctx, computed[i]);
       if (c.allowed && !in[i]->is_null() && !c.allowed->Test(*in[i], slots, ctx).is_true())
         return ctx.Error("input " + std::to_string(i + 1) + " ('" + c.text + "') value " + feel::ToFeelLiteral(*in[i]) +
                          " is not among the input values " + c.allowed->source());
@@ -1041,6 +1046,9 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       Report(site, in.offset_debug(), c.expr_error, 0, col);
     } else if (auto e = feel::CompileExpression(c.text, scope)) {
       c.expr = std::move(*e);
+      const auto* root = dynamic_cast<const fi::Root*>(c.expr->root());
+      const auto* ref = root && root->locals == 0 ? dynamic_cast<const fi::GlobalRefNode*>(root->body.get()) : nullptr;
+      if (ref) c.direct_slot = ref->slot;
     } else {
       c.expr_error = "FEEL error in '" + c.text + "': " + e.error().message;
       Report(site, ie.offset_debug(), c.expr_error, 0, col);

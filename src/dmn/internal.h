@@ -43,6 +43,9 @@ struct ItemType {
 // DMN 1.5 §10.3.2.9.4: conforming values pass (with singleton-list conversions applied);
 // non-conforming values yield nullopt and `error` says why. A null type accepts anything.
 std::optional<feel::Value> Coerce(const feel::Value& v, const TypePtr& type, std::string& error);
+// True when Coerce would give `v` itself (null, no type, or a plain built-in type that `v` has):
+// callers then keep `v` without a copy.
+bool ConformsAsIs(const feel::Value& v, const TypePtr& type);
 
 // A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
 // for its inputs and outputs. Only the `n` values asked for are constructed.

@@ -74,6 +74,7 @@ struct DecisionDef {
   BoxedPtr body;
   std::vector<Binding> bindings;
   std::vector<int> local_requirements;  // decisions of the same model (cycle check)
+  size_t frame_size = 0;                // slots the bindings fill: the largest slot + 1
   ptrdiff_t offset = 0;
 };
 
@@ -105,8 +106,20 @@ struct MemoEntry {
   bool in_progress = false;
 };
 
+// A root input datum coerced to its type once per evaluation, for every decision that reads it.
+struct InputMemo {
+  Value value;
+  const Value* as_given = nullptr;  // the input slot, when it conforms as it is (else `value`)
+  std::string error;  // Coerce's message when the value does not conform
+  bool ok = false;
+  bool done = false;
+};
+
 struct EvalState {
   const feel::Context* inputs = nullptr;
+  // The root model's input data by index (Evaluator slots); null: looked up in `inputs` by name.
+  const Value* input_slots = nullptr;
+  std::vector<InputMemo> root_inputs;  // sized like the root model's input data with input_slots
   std::optional<feel::DateTime> now;
   std::map<std::pair<const ModelImpl*, int>, MemoEntry> memo;
   // The decisions of the model being evaluated, by index, without a map lookup (sized once, so
@@ -164,6 +177,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   }
   std::span<const ModelDiagnostic> diagnostics() const override { return diagnostics_; }
 
+  std::unique_ptr<Evaluator> Prepare(std::span<const std::string> decisions,
+                                     const EvaluateOptions& options) const override;
   EvaluationResult Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                             const EvaluateOptions& options) const override;
   EvaluationResult InvokeService(std::string_view name, const feel::Context& inputs,
@@ -172,9 +187,12 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
   Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
-  Value BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
+  // Both write the value into `out`, a null Value on entry (the slot of a fresh frame), so a
+  // memoised value is copied once, straight into the frame.
+  void BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs, Value& out,
                      std::vector<feel::Diagnostic>& diags) const;
-  Value InputValue(int idx, EvalState& st, const feel::Context* inputs, std::vector<feel::Diagnostic>& diags) const;
+  void InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
+                  std::vector<feel::Diagnostic>& diags) const;
 };
 
 class BkmFunction final : public feel::Function {
@@ -226,9 +244,35 @@ class ServiceFunction final : public feel::Function {
   int idx_;
 };
 
-Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
-                            std::vector<feel::Diagnostic>& diags) const {
+void ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
+                           std::vector<feel::Diagnostic>& diags) const {
   const InputDataDef& in = inputs_[static_cast<size_t>(idx)];
+  if (st.input_slots && this == st.root) {
+    // The root model's inputs are read only with the evaluation's own context (never through an
+    // import path, never as service parameters: services evaluate on their own state).
+    InputMemo& m = st.root_inputs[static_cast<size_t>(idx)];
+    if (!m.done) {
+      m.done = true;
+      const Value& given = st.input_slots[idx];
+      if (ConformsAsIs(given, in.type)) {
+        m.ok = true;
+        m.as_given = &given;  // the slot itself: no copy
+      } else {
+        m.error.clear();
+        auto c = Coerce(given, in.type, m.error);
+        m.ok = c.has_value();
+        m.value = c ? std::move(*c) : Value();
+        m.as_given = nullptr;
+      }
+    }
+    if (!m.ok) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
+      out = Value();
+      return;
+    }
+    out = m.as_given ? *m.as_given : m.value;
+    return;
+  }
   Value v;
   if (auto it = st.input_params.find({this, idx}); it != st.input_params.end()) {
     v = it->second;
@@ -241,26 +285,26 @@ Value ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs,
   auto c = Coerce(v, in.type, err);
   if (!c) {
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + err, 0, 0});
-    return Value();
+    out = Value();
+    return;
   }
-  return std::move(*c);
+  out = std::move(*c);
 }
 
-Value ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs,
-                              std::vector<feel::Diagnostic>& diags) const {
+void ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Context* inputs, Value& out,
+                             std::vector<feel::Diagnostic>& diags) const {
   const ModelImpl& m = *b.model;
   const feel::Context* sub_inputs = b.import_path.empty() ? inputs : Descend(inputs, b.import_path);
   switch (b.kind) {
-    case ElemKind::kInput:
-      return m.InputValue(b.index, st, sub_inputs, diags);
-    case ElemKind::kDecision:
-      return m.EvalDecision(b.index, st, sub_inputs).value;
+    case ElemKind::kInput: m.InputValue(b.index, st, sub_inputs, out, diags); return;
+    case ElemKind::kDecision: out = m.EvalDecision(b.index, st, sub_inputs).value; return;
     case ElemKind::kBkm:
-      return Value::FromFunction(std::make_shared<BkmFunction>(m.shared_from_this(), b.index));
+      out = Value::FromFunction(std::make_shared<BkmFunction>(m.shared_from_this(), b.index));
+      return;
     case ElemKind::kService:
-      return Value::FromFunction(std::make_shared<ServiceFunction>(m.shared_from_this(), b.index));
+      out = Value::FromFunction(std::make_shared<ServiceFunction>(m.shared_from_this(), b.index));
+      return;
   }
-  return Value();
 }
 
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
@@ -273,24 +317,25 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
     return e;
   }
   e.in_progress = true;
+  e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
   std::vector<feel::Diagnostic> diags;
-  size_t frame = 0;
-  for (const auto& b : d.bindings) frame = std::max(frame, static_cast<size_t>(b.slot) + 1);
-  ScratchArray<Value, 16> slots(frame);
-  for (const auto& b : d.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, inputs, diags);
+  ScratchArray<Value, 16> slots(d.frame_size);
+  for (const auto& b : d.bindings) BindingValue(b, st, inputs, slots[static_cast<size_t>(b.slot)], diags);
   feel::EvalContext ctx;
   ctx.now = st.now;
   ctx.host = st.frame;
   if (st.frame) ctx.depth = st.frame->depth;
   Value v = d.body ? d.body->Eval(std::span<const Value>(slots.data(), slots.size()), ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-  std::string err;
-  auto c = Coerce(v, d.type, err);
-  if (!c) {
-    diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
-    v = Value();
-  } else {
-    v = std::move(*c);
+  if (!ConformsAsIs(v, d.type)) {
+    std::string err;
+    auto c = Coerce(v, d.type, err);
+    if (!c) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+      v = Value();
+    } else {
+      v = std::move(*c);
+    }
   }
   MemoEntry& out = st.Memo(this, idx);  // the map may have grown, but std::map keeps references
   out.value = std::move(v);
@@ -307,7 +352,7 @@ Value ModelImpl::CallBkm(int idx, std::span<const Value> args, feel::EvalContext
   std::vector<Value> slots(frame);
   EvalState st;  // knowledge requirements are functions: no decisions are evaluated here
   std::vector<feel::Diagnostic> diags;
-  for (const auto& b : bkm.bindings) slots[static_cast<size_t>(b.slot)] = BindingValue(b, st, nullptr, diags);
+  for (const auto& b : bkm.bindings) BindingValue(b, st, nullptr, slots[static_cast<size_t>(b.slot)], diags);
   return CallFunctionDef(*bkm.fn, bkm.name, slots, args, ctx);
 }
 
@@ -350,42 +395,121 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
   return *c;
 }
 
+// Model::Prepare's evaluator: the state of Model::Evaluate kept from one case to the next.
+class EvaluatorImpl final : public Evaluator {
+ public:
+  EvaluatorImpl(std::shared_ptr<const ModelImpl> model, std::span<const std::string> decisions,
+                const EvaluateOptions& options)
+      : model_(std::move(model)), options_(options) {
+    const ModelImpl& m = *model_;
+    slots_.resize(m.inputs_.size());
+    st_.root = model_.get();
+    st_.root_memo.resize(m.decisions_.size());
+    st_.root_inputs.resize(m.inputs_.size());
+    const size_t n = decisions.empty() ? m.decisions_.size() : decisions.size();
+    targets_.reserve(n);
+    results_.reserve(n);
+    auto add = [&](int idx) {
+      const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
+      targets_.push_back(idx);
+      results_.push_back({d.name, d.id, Value(), {}});
+    };
+    if (decisions.empty()) {
+      for (size_t i = 0; i < m.decisions_.size(); ++i) add(static_cast<int>(i));
+      return;
+    }
+    for (const auto& name : decisions) {
+      int found = -1;
+      for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
+        if (m.decisions_[i].name == name) found = static_cast<int>(i);
+      for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
+        if (m.decisions_[i].id == name) found = static_cast<int>(i);
+      if (found < 0) {
+        targets_.push_back(-1);
+        results_.push_back(
+            {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
+        continue;
+      }
+      add(found);
+    }
+  }
+
+  std::span<const std::string> InputNames() const override {
+    // Made when first asked for: Model::Evaluate's one-shot evaluator never needs the copy.
+    if (names_.empty())
+      for (const auto& in : model_->inputs_) names_.push_back(in.name);
+    return names_;
+  }
+  bool SlotsSuffice() const override { return model_->imports_.empty(); }
+  std::span<Value> Inputs() override { return slots_; }
+  void Evaluate() override { Run(nullptr); }
+  void Evaluate(const feel::Context& inputs) override {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      const Value* v = inputs.Find(model_->inputs_[i].name);
+      slots_[i] = v ? *v : Value();
+    }
+    Run(&inputs);
+  }
+  std::span<const DecisionResult> results() const override { return results_; }
+  std::span<const TraceEntry> trace() const override { return trace_; }
+  EvaluationResult TakeResult() override {
+    EvaluationResult r;
+    r.decisions = std::move(results_);
+    r.trace = std::move(trace_);
+    results_.clear();
+    trace_.clear();
+    return r;
+  }
+
+ private:
+  void Run(const feel::Context* inputs) {
+    trace_.clear();
+    frame_ = EvalFrame{};
+    frame_.trace = options_.trace ? &trace_ : nullptr;
+    frame_.annotations = options_.trace_annotations;
+    // Forget what the last case computed; its values are replaced as decisions complete
+    // (EvalDecision writes value and diagnostics of every entry it finishes).
+    for (MemoEntry& e : st_.root_memo) {
+      e.done = false;
+      e.in_progress = false;
+    }
+    for (InputMemo& m : st_.root_inputs) m.done = false;
+    st_.memo.clear();
+    st_.input_params.clear();
+    st_.params_only = false;
+    st_.frame = &frame_;
+    st_.inputs = inputs;
+    st_.input_slots = slots_.data();
+    st_.now = options_.now;
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
+      const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
+      results_[i].value = e.value;
+      results_[i].diagnostics = e.diagnostics;
+    }
+  }
+
+  std::shared_ptr<const ModelImpl> model_;
+  EvaluateOptions options_;
+  mutable std::vector<std::string> names_;  // InputNames(), made on demand
+  std::vector<Value> slots_;
+  std::vector<int> targets_;  // decision index per result, -1 for an unknown name
+  std::vector<DecisionResult> results_;
+  std::vector<TraceEntry> trace_;
+  EvalFrame frame_;
+  EvalState st_;
+};
+
+std::unique_ptr<Evaluator> ModelImpl::Prepare(std::span<const std::string> decisions,
+                                              const EvaluateOptions& options) const {
+  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options);
+}
+
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
-  EvaluationResult result;
-  EvalFrame frame;
-  frame.trace = options.trace ? &result.trace : nullptr;
-  frame.annotations = options.trace_annotations;
-  EvalState st;
-  st.frame = &frame;
-  st.inputs = &inputs;
-  st.now = options.now;
-  st.root = this;
-  st.root_memo.resize(decisions_.size());
-  result.decisions.reserve(decisions.empty() ? decisions_.size() : decisions.size());
-  auto emit = [&](int idx) {
-    const MemoEntry& e = EvalDecision(idx, st, &inputs);
-    const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
-    result.decisions.push_back({d.name, d.id, e.value, e.diagnostics});
-  };
-  if (decisions.empty()) {
-    for (size_t i = 0; i < decisions_.size(); ++i) emit(static_cast<int>(i));
-    return result;
-  }
-  for (const auto& name : decisions) {
-    int found = -1;
-    for (size_t i = 0; i < decisions_.size() && found < 0; ++i)
-      if (decisions_[i].name == name) found = static_cast<int>(i);
-    for (size_t i = 0; i < decisions_.size() && found < 0; ++i)
-      if (decisions_[i].id == name) found = static_cast<int>(i);
-    if (found < 0) {
-      result.decisions.push_back(
-          {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
-      continue;
-    }
-    emit(found);
-  }
-  return result;
+  EvaluatorImpl evaluator(shared_from_this(), decisions, options);
+  evaluator.Evaluate(inputs);
+  return evaluator.TakeResult();
 }
 
 EvaluationResult ModelImpl::InvokeService(std::string_view name, const feel::Context& inputs,
@@ -842,6 +966,7 @@ void Compiler::Run(Diags& fatal) {
     DecisionDef& d = m_->decisions_[i];
     feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
+    for (const auto& b : d.bindings) d.frame_size = std::max(d.frame_size, static_cast<size_t>(b.slot) + 1);
     pugi::xml_node body = FindExpressionChild(el);
     if (!body) {
       Warn(el, "decision '" + d.name + "' has no decision logic");

@@ -106,6 +106,35 @@ struct ModelDescription {
   std::vector<DecisionDescription> decisions;  // in document order
 };
 
+// A prepared evaluation of chosen decisions, reused case after case: the model's input data
+// in slots by index (names resolved once, not looked up per case), evaluation state kept between
+// cases, results read by reference. Model::Evaluate runs through one of these, so both give the
+// same answers. Not for concurrent use (one per thread); the model must outlive it.
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  // The model's input data names: slot i holds the value of InputNames()[i].
+  virtual std::span<const std::string> InputNames() const = 0;
+  // True when the slots are all the input the decisions can read. False when the model imports
+  // others, whose input data come from the context under their import name: use
+  // Evaluate(context) then.
+  virtual bool SlotsSuffice() const = 0;
+  // The input slots, for the caller to fill before Evaluate(); null is the same as absent.
+  // They keep their values after an evaluation.
+  virtual std::span<feel::Value> Inputs() = 0;
+  // Evaluates the decisions from the slots.
+  virtual void Evaluate() = 0;
+  // Fills every slot from `inputs` by name (null when absent), then evaluates; imported models'
+  // input data are read from `inputs` as Model::Evaluate does.
+  virtual void Evaluate(const feel::Context& inputs) = 0;
+  // The requested decisions of the last evaluation, in request order (valid until the next).
+  virtual std::span<const DecisionResult> results() const = 0;
+  virtual std::span<const TraceEntry> trace() const = 0;
+  // Moves the last evaluation's results out (the evaluator must be evaluated again before
+  // results() is read).
+  virtual EvaluationResult TakeResult() = 0;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -120,6 +149,10 @@ class Model {
   // Decisions, tables, rules and annotations as written (see ModelDescription).
   virtual const ModelDescription& Describe() const;
 
+  // A reusable evaluation of the named decisions (all decisions when empty; an unknown name gives
+  // a null result with a diagnostic, as Evaluate does), for evaluating many cases.
+  virtual std::unique_ptr<Evaluator> Prepare(std::span<const std::string> decisions,
+                                             const EvaluateOptions& options = {}) const = 0;
   // Evaluates the named decisions (all decisions when empty) with input data taken from
   // `inputs` by name; each required decision is evaluated once.
   virtual EvaluationResult Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,

@@ -636,7 +636,99 @@ TEST(DmnImport, ImportedElementsAreQualified) {
   // Inputs of an imported model may also be given under the import name.
   ExpectEq(Eval(*models->front(), "m", Ctx({{"lib", Value::FromContext(Ctx({{"who", Str("Bo")}}))}})),
            Str("Hello Bo 42"));
+  // A prepared evaluation says that its slots are not enough: imported inputs come by context.
+  auto prepared = models->front()->Prepare({});
+  EXPECT_FALSE(prepared->SlotsSuffice());
+  prepared->Evaluate(Ctx({{"lib", Value::FromContext(Ctx({{"who", Str("Cy")}}))}}));
+  ExpectEq(prepared->results()[0].value, Str("Hello Cy 42"));
   std::filesystem::remove_all(dir);
+}
+
+// ---- prepared evaluation (Model::Prepare) -------------------------------------------------------
+
+std::shared_ptr<const Model> PreparedModel() {
+  std::string table = "<decisionTable hitPolicy=\"COLLECT\"><input><inputExpression><text>Age</text></inputExpression>"
+                      "</input><output name=\"band\" typeRef=\"string\"/><output name=\"score\" typeRef=\"number\"/>"
+                      "<rule id=\"young\"><inputEntry><text>&lt; 18</text></inputEntry><outputEntry><text>\"child\"</text>"
+                      "</outputEntry><outputEntry><text>1</text></outputEntry></rule>"
+                      "<rule id=\"any\"><inputEntry><text>-</text></inputEntry><outputEntry><text>\"any\"</text>"
+                      "</outputEntry><outputEntry><text>Age * 2</text></outputEntry></rule></decisionTable>";
+  return Load(Input("Age", "number") + Input("Name", "string") + Decision("Bands", Req("Age"), table) +
+              Decision("Greeting", Req("Name") + Req("Age"), Literal("Name + \" \" + string(Age)")));
+}
+
+TEST(DmnPrepared, InputsBySlotAcrossManyCases) {
+  auto m = PreparedModel();
+  ASSERT_TRUE(m);
+  auto ev = m->Prepare({}, {.trace = true});
+  ASSERT_EQ(ev->InputNames().size(), 2u);
+  EXPECT_EQ(ev->InputNames()[0], "Age");
+  EXPECT_EQ(ev->InputNames()[1], "Name");
+  EXPECT_TRUE(ev->SlotsSuffice());
+  ASSERT_EQ(ev->results().size(), 2u);
+  EXPECT_EQ(ev->results()[0].name, "Bands");
+  EXPECT_EQ(ev->results()[1].name, "Greeting");
+
+  ev->Inputs()[0] = Num(10);
+  ev->Inputs()[1] = Str("Ann");
+  ev->Evaluate();
+  ExpectEq(ev->results()[0].value,
+           Value::FromList({Value::FromContext(Ctx({{"band", Str("child")}, {"score", Num(1)}})),
+                            Value::FromContext(Ctx({{"band", Str("any")}, {"score", Num(20)}}))}));
+  ExpectEq(ev->results()[1].value, Str("Ann 10"));
+  EXPECT_TRUE(ev->results()[0].diagnostics.empty());
+  ASSERT_EQ(ev->trace().size(), 2u);
+  EXPECT_EQ(ev->trace()[0].rule, "young");
+
+  // The next case sees nothing of the last one: no memoised decision, no stale input.
+  ev->Inputs()[0] = Num(40);
+  ev->Inputs()[1] = Value();
+  ev->Evaluate();
+  ExpectEq(ev->results()[0].value,
+           Value::FromList({Value::FromContext(Ctx({{"band", Str("any")}, {"score", Num(80)}}))}));
+  ExpectEq(ev->results()[1].value, Value());  // null + " 40" is null
+  ASSERT_EQ(ev->trace().size(), 1u);
+  EXPECT_EQ(ev->trace()[0].rule, "any");
+}
+
+TEST(DmnPrepared, DiagnosticsOnlyForTheCaseThatHasThem) {
+  auto m = PreparedModel();
+  ASSERT_TRUE(m);
+  auto ev = m->Prepare(std::vector<std::string>{"Greeting"});
+  ev->Inputs()[0] = Str("old");  // not a number
+  ev->Inputs()[1] = Str("Bo");
+  ev->Evaluate();
+  ASSERT_EQ(ev->results().size(), 1u);
+  ExpectEq(ev->results()[0].value, Value());
+  ASSERT_EQ(ev->results()[0].diagnostics.size(), 1u);
+  EXPECT_NE(ev->results()[0].diagnostics[0].message.find("input data 'Age'"), std::string::npos)
+      << ev->results()[0].diagnostics[0].message;
+  ev->Inputs()[0] = Num(7);
+  ev->Evaluate();
+  ExpectEq(ev->results()[0].value, Str("Bo 7"));
+  EXPECT_TRUE(ev->results()[0].diagnostics.empty());
+}
+
+TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
+  auto m = PreparedModel();
+  ASSERT_TRUE(m);
+  std::vector<std::string> names{"Greeting", "nope", "Bands"};
+  auto ev = m->Prepare(names);
+  for (const feel::Context& in : {Ctx({{"Age", Num(12)}, {"Name", Str("Cy")}}), Ctx({{"Name", Num(3)}}), Ctx({})}) {
+    ev->Evaluate(in);
+    EvaluationResult r = m->Evaluate(in, names);
+    ASSERT_EQ(ev->results().size(), r.decisions.size());
+    for (size_t i = 0; i < r.decisions.size(); ++i) {
+      EXPECT_EQ(ev->results()[i].name, r.decisions[i].name);
+      ExpectEq(ev->results()[i].value, r.decisions[i].value);
+      ASSERT_EQ(ev->results()[i].diagnostics.size(), r.decisions[i].diagnostics.size());
+      for (size_t k = 0; k < r.decisions[i].diagnostics.size(); ++k)
+        EXPECT_EQ(ev->results()[i].diagnostics[k].message, r.decisions[i].diagnostics[k].message);
+    }
+  }
+  // An unknown name keeps its null result and diagnostic on every evaluation.
+  ASSERT_EQ(ev->results()[1].diagnostics.size(), 1u);
+  EXPECT_EQ(ev->results()[1].diagnostics[0].message, "no decision named 'nope'");
 }
 
 }  // namespace

@@ -116,13 +116,16 @@ std::optional<Value> CoerceSingle(const Value& v, const TypePtr& t, std::string&
 
 }  // namespace
 
+bool ConformsAsIs(const Value& v, const TypePtr& type) {
+  if (!type || v.is_null()) return true;
+  // A plain built-in type and a value of that type (the general path gives the same answer).
+  return type->kind == ItemType::Kind::kBuiltin && !type->base && !type->is_collection && !type->allowed &&
+         !type->constraint && !v.is(Type::kList) && feel::IsInstance(v, type->builtin);
+}
+
 std::optional<Value> Coerce(const Value& v, const TypePtr& type, std::string& error) {
-  if (!type || v.is_null()) return v;
-  // Hot path (every input, decision result and table output): a plain built-in type and a
-  // value of that type conform as they are; the general path below gives the same answer.
-  if (type->kind == ItemType::Kind::kBuiltin && !type->base && !type->is_collection && !type->allowed &&
-      !type->constraint && !v.is(Type::kList) && feel::IsInstance(v, type->builtin))
-    return v;
+  // Hot path (every input, decision result and table output).
+  if (ConformsAsIs(v, type)) return v;
   if (IsAnyType(type)) return v;
   if (type->is_collection) {
     // To singleton list (§10.3.2.9.4): a single value where a collection is expected.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,6 +41,25 @@ struct Node : std::enable_shared_from_this<Node> {
   virtual bool is_test() const { return false; }
 };
 using NodePtr = std::shared_ptr<const Node>;
+
+// A temporary for EvalRef that is usually left null (the value was borrowed): a null Value holds
+// nothing, so it is destroyed only when something was put in it, without the variant's
+// destructor dispatch on every node evaluation.
+class ScratchValue {
+ public:
+  ScratchValue() { new (buf_) Value(); }
+  ~ScratchValue() {
+    Value& v = get();
+    if (!v.is_null()) v.~Value();
+  }
+  ScratchValue(const ScratchValue&) = delete;
+  ScratchValue& operator=(const ScratchValue&) = delete;
+  Value& get() { return *std::launder(reinterpret_cast<Value*>(buf_)); }
+  operator Value&() { return get(); }
+
+ private:
+  alignas(Value) unsigned char buf_[sizeof(Value)];
+};
 
 // The root of a compiled expression: how many local slots one evaluation needs.
 struct Root : Node {

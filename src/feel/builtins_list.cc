@@ -39,6 +39,8 @@ const List* ListOrItems(std::string_view fn, std::span<const Value> args, List& 
 }
 
 bool Same(const Value& a, const Value& b) {
+  // Strings first: `list contains` and `index of` over lists of identifiers.
+  if (a.is(Type::kString) && b.is(Type::kString)) return a.string() == b.string();
   auto e = Equal(a, b);
   return e && *e;
 }

@@ -1,6 +1,8 @@
 // FEEL evaluation: node semantics (DMN 1.5 §10.3.2) and the arithmetic tables.
 #include <algorithm>
 #include <compare>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <type_traits>
 
@@ -264,10 +266,42 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
 // ---- references -------------------------------------------------------------------------
 
 namespace {
-const Value* LookupItem(const Frame& f, std::string_view name) {
+// `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
+// compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
+[[gnu::always_inline]] inline bool SameKey(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  auto load8 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
+// A name inside a filter: the entry of the innermost item context that has it (Context::Find,
+// inline: most items lack most names, which the key filter tells in a few instructions).
+const Value* LookupItem(const Frame& f, const std::string& name) {
   for (const Frame* fr = &f; fr; fr = fr->outer_item_frame) {
     if (fr->item && fr->item->is(Type::kContext)) {
-      if (const Value* v = fr->item->context().Find(name)) return v;
+      const Context& c = fr->item->context();
+      if (!c.MayContain(name)) continue;
+      for (const auto& [k, v] : c.entries())
+        if (SameKey(k, name)) return &v;
     }
   }
   return nullptr;
@@ -296,6 +330,13 @@ Value LocalRefNode::Eval(Frame& f) const {
   return f.locals[slot];
 }
 
+const Value& LocalRefNode::EvalRef(Frame& f, Value&) const {
+  if (shadowable && f.item) {
+    if (const Value* v = LookupItem(f, name)) return *v;
+  }
+  return f.locals[slot];
+}
+
 Value DynamicRefNode::Eval(Frame& f) const {
   if (const Value* v = LookupItem(f, name)) return *v;
   if (const FunctionPtr* b = FindBuiltin(name)) return Value::FromFunction(*b);
@@ -307,7 +348,7 @@ Value DynamicRefNode::Eval(Frame& f) const {
 Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
 
 Value BinaryNode::Eval(Frame& f) const {
-  Value a_tmp, b_tmp;
+  ScratchValue a_tmp, b_tmp;
   const Value& a = lhs->EvalRef(f, a_tmp);
   const Value& b = rhs->EvalRef(f, b_tmp);
   EvalContext& ctx = *f.ctx;
@@ -320,6 +361,8 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kPow: return Power(a, b, ctx);
     case BinaryOp::kEq:
     case BinaryOp::kNe: {
+      if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
+        return Value::Bool((a.string() == b.string()) == (op == BinaryOp::kEq));
       auto e = Equal(a, b);
       if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
       return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
@@ -335,7 +378,7 @@ Value BinaryNode::Eval(Frame& f) const {
 
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
 Value AndNode::Eval(Frame& f) const {
-  Value a_tmp, b_tmp;
+  ScratchValue a_tmp, b_tmp;
   const Value& a = lhs->EvalRef(f, a_tmp);
   if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
   const Value& b = rhs->EvalRef(f, b_tmp);
@@ -345,7 +388,7 @@ Value AndNode::Eval(Frame& f) const {
 }
 
 Value OrNode::Eval(Frame& f) const {
-  Value a_tmp, b_tmp;
+  ScratchValue a_tmp, b_tmp;
   const Value& a = lhs->EvalRef(f, a_tmp);
   if (a.is_true()) return Value::Bool(true);
   const Value& b = rhs->EvalRef(f, b_tmp);
@@ -355,7 +398,7 @@ Value OrNode::Eval(Frame& f) const {
 }
 
 Value BetweenNode::Eval(Frame& f) const {
-  Value v_tmp, lo_tmp, hi_tmp;
+  ScratchValue v_tmp, lo_tmp, hi_tmp;
   const Value& v = value->EvalRef(f, v_tmp);
   const Value& lo = low->EvalRef(f, lo_tmp);
   const Value& hi = high->EvalRef(f, hi_tmp);
@@ -374,14 +417,14 @@ Value BetweenNode::Eval(Frame& f) const {
 }
 
 Value InNode::Eval(Frame& f) const {
-  Value tmp;
+  ScratchValue tmp;
   return tests->Test(value->EvalRef(f, tmp), f);
 }
 
 Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
 
 Value IfNode::Eval(Frame& f) const {
-  Value tmp;
+  ScratchValue tmp;
   return condition->EvalRef(f, tmp).is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
 }
 
@@ -491,6 +534,44 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 }  // namespace
 
 Value ForNode::Eval(Frame& f) const {
+  if (!uses_partial && iterators.size() == 1) {
+    // One iterator and nobody reads `partial`: the results are built in place, sized once.
+    auto values = IterationValues(iterators[0], f);
+    if (!values) return Value();  // a null or invalid domain (diagnosed)
+    const List& items = **values;
+    List results;
+    results.reserve(items.size());
+    const int slot = iterators[0].slot;
+    for (const Value& v : items) {
+      if (++f.ctx->iterations > f.ctx->max_iterations) {
+        f.ctx->Error("iteration limit exceeded");
+        f.ctx->limit_exceeded = true;
+        return Value();
+      }
+      f.locals[slot] = v;
+      Value r = body->Eval(f);
+      if (f.ctx->limit_exceeded) return Value();
+      results.push_back(std::move(r));
+    }
+    return Value::FromList(std::move(results));
+  }
+  if (!uses_partial) {
+    // Nobody reads `partial`: the results are built in place, with no snapshot per step.
+    List results;
+    bool failed = false;
+    auto body_fn = [&]() {
+      Value v = body->Eval(f);
+      if (f.ctx->limit_exceeded) {
+        failed = true;
+        return false;
+      }
+      results.push_back(std::move(v));
+      return true;
+    };
+    if (!ForEachCombination(iterators, 0, f, body_fn) && (failed || f.ctx->limit_exceeded || results.empty()))
+      return Value();
+    return Value::FromList(std::move(results));
+  }
   auto results = std::make_shared<List>();
   bool failed = false;
   auto body_fn = [&]() {
@@ -584,40 +665,63 @@ Value RangeNode::Eval(Frame& f) const {
 // ---- filters and paths -------------------------------------------------------------------------
 
 Value FilterNode::Eval(Frame& f) const {
-  Value t = target->Eval(f);
-  if (t.is_null()) return Value();
-  ListPtr list = t.is(Type::kList) ? t.list_ptr() : std::make_shared<const List>(List{t});
+  Value tmp;
+  const Value& v = EvalRef(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
+}
+
+const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
+  // The target is borrowed when it can be: the predicate writes only this filter's item slot,
+  // which the target cannot name.
+  ScratchValue target_tmp;
+  const Value& t = target->EvalRef(f, target_tmp);
+  if (t.is_null()) {
+    tmp = Value();
+    return tmp;
+  }
+  List single;
+  if (!t.is(Type::kList)) single.push_back(t);
+  const List& list = t.is(Type::kList) ? t.list() : single;
+  const bool borrowed = t.is(Type::kList) && &t != &target_tmp.get();
   List out;
   Frame inner = f;
   inner.outer_item_frame = &f;
-  bool index_mode = false;
-  if (list->empty()) {
+  if (list.empty()) {
     // A numeric index into an empty list is null; a boolean filter gives [].
     size_t before = f.ctx->diagnostic_count();
     Value probe = predicate->Eval(inner);
     f.ctx->TruncateDiagnostics(before);
-    if (probe.is(Type::kNumber)) return Value();
-    return Value::FromList(List{});
+    tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
+    return tmp;
   }
-  for (size_t i = 0; i < list->size(); ++i) {
-    const Value& item = (*list)[i];
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Value& item = list[i];
     inner.item = &item;
     f.locals[item_slot] = item;
     Value p = predicate->Eval(inner);
     if (i == 0 && p.is(Type::kNumber)) {
-      index_mode = true;
       auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
-      if (!idx || *idx == 0) return Value();
-      int64_t n = static_cast<int64_t>(list->size());
+      tmp = Value();
+      if (!idx || *idx == 0) return tmp;
+      int64_t n = static_cast<int64_t>(list.size());
       int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-      if (k < 0 || k >= n) return Value();
-      return (*list)[static_cast<size_t>(k)];
+      if (k < 0 || k >= n) return tmp;
+      if (borrowed) return list[static_cast<size_t>(k)];
+      tmp = list[static_cast<size_t>(k)];
+      return tmp;
     }
-    if (p.is_true()) out.push_back(item);
-    if (f.ctx->limit_exceeded) return Value();
+    if (p.is_true()) {
+      if (out.empty()) out.reserve(list.size() - i);  // one allocation, not one per doubling
+      out.push_back(item);
+    }
+    if (f.ctx->limit_exceeded) {
+      tmp = Value();
+      return tmp;
+    }
   }
-  (void)index_mode;
-  return Value::FromList(std::move(out));
+  tmp = Value::FromList(std::move(out));
+  return tmp;
 }
 
 Value PathNode::Eval(Frame& f) const {
@@ -629,61 +733,77 @@ Value PathNode::Eval(Frame& f) const {
 
 namespace {
 const Value kNullValue;
+
 }  // namespace
 
-const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
-  Value target_tmp;
-  const Value& t = target->EvalRef(f, target_tmp);
-  // An entry of a borrowed context is borrowed too; one of a context evaluated here into
-  // `target_tmp` dies with it, so it is copied into `tmp`.
-  auto entry = [&](const Value& v) -> const Value& {
-    if (&t != &target_tmp) return v;
-    tmp = v;
+namespace {
+
+// An entry of a list of contexts, a property of a date, duration or range (DMN 1.5 Table 65).
+[[gnu::noinline]] const Value& PathOther(const Value& t, const std::string& name, Frame& f, Value& tmp) {
+  if (t.is(Type::kList)) {
+    List out;
+    out.reserve(t.list().size());
+    for (const Value& e : t.list()) {
+      if (e.is(Type::kContext)) {
+        const Value* v = e.context().Find(name);
+        out.push_back(v ? *v : Value());
+      } else {
+        out.push_back(GetProperty(e, name, *f.ctx));
+      }
+    }
+    tmp = Value::FromList(std::move(out));
     return tmp;
-  };
-  switch (t.type()) {
-    case Type::kNull: return kNullValue;
-    case Type::kContext: {
-      // Same answer as Context::Find (first entry with the key; keys are unique).
-      const auto& entries = t.context().entries();
-      const size_t n = entries.size();
-      if (n == 0) return kNullValue;
-      const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
-      if (entries[h].first == name) return entry(entries[h].second);
-      if (!t.context().MayContain(name)) return kNullValue;
-      // Search outwards from where the name was last found: contexts with the same keys in the
-      // same order (boxed contexts, cases converted in key order) differ by a few optional
-      // entries at most.
-      for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
-        if (h + d < n && entries[h + d].first == name) {
-          hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
-          return entry(entries[h + d].second);
-        }
-        if (d <= h && entries[h - d].first == name) {
-          hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
-          return entry(entries[h - d].second);
-        }
-      }
-      return kNullValue;
-    }
-    case Type::kList: {
-      List out;
-      out.reserve(t.list().size());
-      for (const Value& e : t.list()) {
-        if (e.is(Type::kContext)) {
-          const Value* v = e.context().Find(name);
-          out.push_back(v ? *v : Value());
-        } else {
-          out.push_back(GetProperty(e, name, *f.ctx));
-        }
-      }
-      tmp = Value::FromList(std::move(out));
-      return tmp;
-    }
-    default:
-      tmp = GetProperty(t, name, *f.ctx);
-      return tmp;
   }
+  tmp = GetProperty(t, name, *f.ctx);
+  return tmp;
+}
+
+}  // namespace
+
+const Value* PathNode::Find(const Context& c) const {
+  // Same answer as Context::Find (first entry with the key; keys are unique).
+  const auto& entries = c.entries();
+  const size_t n = entries.size();
+  if (n == 0) return nullptr;
+  const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
+  if (SameKey(entries[h].first, name)) return &entries[h].second;
+  return FindAway(c, h);
+}
+
+const Value* PathNode::FindAway(const Context& c, size_t h) const {
+  const auto& entries = c.entries();
+  const size_t n = entries.size();
+  if (!c.MayContain(name)) return nullptr;
+  // Search outwards from where the name was last found: contexts with the same keys in the
+  // same order (boxed contexts, cases converted in key order) differ by a few optional
+  // entries at most.
+  for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
+    if (h + d < n && SameKey(entries[h + d].first, name)) {
+      hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
+      return &entries[h + d].second;
+    }
+    if (d <= h && SameKey(entries[h - d].first, name)) {
+      hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
+      return &entries[h - d].second;
+    }
+  }
+  return nullptr;
+}
+
+const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+  ScratchValue target_tmp;
+  const Value& t = target->EvalRef(f, target_tmp);
+  if (t.is(Type::kContext)) {
+    const Value* v = Find(t.context());
+    if (!v) return kNullValue;
+    // An entry of a borrowed context is borrowed too; one of a context evaluated here into
+    // `target_tmp` dies with it, so it is copied into `tmp`.
+    if (&t != &target_tmp.get()) return *v;
+    tmp = *v;
+    return tmp;
+  }
+  if (t.is_null()) return kNullValue;
+  return PathOther(t, name, f, tmp);
 }
 
 // ---- functions -------------------------------------------------------------------------------------
@@ -707,8 +827,33 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
       ctx.limit_exceeded = true;
       return ctx.Error("call depth limit exceeded");
     }
-    std::vector<Value> locals = locals_;
-    locals.resize(static_cast<size_t>(std::max<int>(def_->frame_size, static_cast<int>(locals.size()))));
+    // The captured locals and the body's own, on the stack when few (a sort's comparator is
+    // called once per comparison).
+    const size_t n = std::max(static_cast<size_t>(std::max(def_->frame_size, 0)), locals_.size());
+    constexpr size_t kInline = 16;
+    alignas(Value) unsigned char storage[kInline * sizeof(Value)];
+    std::vector<Value> heap;
+    struct Inline {
+      Value* p = nullptr;
+      size_t n = 0;
+      ~Inline() {
+        for (size_t i = 0; i < n; ++i) p[i].~Value();
+      }
+    } inline_locals;
+    Value* locals;
+    if (n <= kInline) {
+      inline_locals.p = reinterpret_cast<Value*>(storage);
+      for (; inline_locals.n < n; ++inline_locals.n) {
+        Value* slot = inline_locals.p + inline_locals.n;
+        if (inline_locals.n < locals_.size()) new (slot) Value(locals_[inline_locals.n]);
+        else new (slot) Value();
+      }
+      locals = inline_locals.p;
+    } else {
+      heap = locals_;
+      heap.resize(n);
+      locals = heap.data();
+    }
     for (size_t i = 0; i < args.size(); ++i) {
       const auto& type = def_->param_types[i];
       if (type && !IsInstance(args[i], *type)) {
@@ -717,11 +862,11 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
       }
       locals[static_cast<size_t>(def_->params[i].first)] = args[i];
     }
-    if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < locals.size())
+    if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < n)
       locals[static_cast<size_t>(def_->self_slot)] = Value::FromFunction(shared_from_this());
     Frame f;
     f.globals = globals_;
-    f.locals = locals.data();
+    f.locals = locals;
     f.ctx = &ctx;
     Value r = def_->body->Eval(f);
     --ctx.depth;
@@ -745,26 +890,147 @@ Value FunctionDefNode::Eval(Frame& f) const {
   return Value::FromFunction(std::make_shared<UserFunction>(self, std::move(globals), std::move(locals)));
 }
 
+namespace {
+
+// The fast forms below give exactly what the built-ins give for these argument types (see
+// builtins_string.cc and builtins_list.cc); anything else goes to the built-in.
+bool SameItem(const Value& a, const Value& b) {
+  if (a.is(Type::kString) && b.is(Type::kString)) return a.string() == b.string();
+  auto e = Equal(a, b);
+  return e && *e;
+}
+
+template <int kOp>  // 0 starts with, 1 ends with, 2 contains
+bool FastStringTest(const Value* const* a, Value& out) {
+  const Value& s = *a[0];
+  const Value& m = *a[1];
+  if (s.is(Type::kString) && m.is(Type::kString)) {
+    std::string_view x = s.string(), y = m.string();
+    out = Value::Bool(kOp == 0 ? x.starts_with(y) : kOp == 1 ? x.ends_with(y) : x.find(y) != std::string_view::npos);
+    return true;
+  }
+  // A null argument gives null, unless the other is a list (a singleton is unwrapped first).
+  if ((s.is_null() && !m.is(Type::kList)) || (m.is_null() && !s.is(Type::kList))) {
+    out = Value();
+    return true;
+  }
+  return false;
+}
+
+bool FastListContains(const Value* const* a, Value& out) {
+  const Value& l = *a[0];
+  if (l.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!l.is(Type::kList)) return false;
+  for (const Value& v : l.list())
+    if (SameItem(v, *a[1])) {
+      out = Value::Bool(true);
+      return true;
+    }
+  out = Value::Bool(false);
+  return true;
+}
+
+bool FastIndexOf(const Value* const* a, Value& out) {
+  const Value& l = *a[0];
+  if (l.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!l.is(Type::kList)) return false;
+  List found;
+  const List& items = l.list();
+  for (size_t i = 0; i < items.size(); ++i)
+    if (SameItem(items[i], *a[1])) found.push_back(Value::Number(static_cast<int64_t>(i + 1)));
+  out = Value::FromList(std::move(found));
+  return true;
+}
+
+bool FastCount(const Value* const* a, Value& out) {
+  const Value& l = *a[0];
+  if (l.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!l.is(Type::kList)) return false;
+  out = Value::Number(static_cast<int64_t>(l.list().size()));
+  return true;
+}
+
+bool FastNot(const Value* const* a, Value& out) {
+  const Value& v = *a[0];
+  if (v.is_null()) {
+    out = Value();
+    return true;
+  }
+  if (!v.is(Type::kBoolean)) return false;
+  out = Value::Bool(!v.boolean());
+  return true;
+}
+
+}  // namespace
+
+FastBuiltin FindFastBuiltin(std::string_view name, size_t arity) {
+  if (arity == 2) {
+    if (name == "starts with") return &FastStringTest<0>;
+    if (name == "ends with") return &FastStringTest<1>;
+    if (name == "contains") return &FastStringTest<2>;
+    if (name == "list contains") return &FastListContains;
+    if (name == "index of") return &FastIndexOf;
+  }
+  if (arity == 1) {
+    if (name == "count") return &FastCount;
+    if (name == "not") return &FastNot;
+  }
+  return nullptr;
+}
+
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
-  FunctionPtr fn = builtin;
+  if (fast) {
+    // Arguments borrowed, not copied; arity is 1 or 2 (FindFastBuiltin).
+    ScratchValue tmp[2];
+    const Value* a[2];
+    const size_t n = args.size();
+    for (size_t i = 0; i < n; ++i) a[i] = &args[i]->EvalRef(f, tmp[i]);
+    Value out;
+    if (fast(a, out)) return out;
+    Value copies[2];
+    for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
+    return builtin->Call(std::span<const Value>(copies, n), ctx);
+  }
+  // A bound built-in lives as long as the compiled tree: no reference count is taken per call.
+  const Function* fn = builtin.get();
+  Value callee_value;  // keeps a computed callee alive for the call
   if (!fn) {
-    Value c = callee->Eval(f);
-    if (!c.is(Type::kFunction)) {
+    callee_value = callee->Eval(f);
+    if (!callee_value.is(Type::kFunction)) {
       if (!callee_name.empty()) return ctx.Error("unknown function '" + callee_name + "'");
-      return ctx.Error("cannot invoke " + Describe(c));
+      return ctx.Error("cannot invoke " + Describe(callee_value));
     }
-    fn = c.function_ptr();
+    fn = &callee_value.function();
   }
   if (arg_names.empty()) {
-    Value inline_args[4];
-    if (args.size() <= 4) {
-      for (size_t i = 0; i < args.size(); ++i) inline_args[i] = args[i]->Eval(f);
-      return fn->Call(std::span<const Value>(inline_args, args.size()), ctx);
+    constexpr size_t kInline = 4;
+    const size_t n = args.size();
+    if (n <= kInline) {
+      // Only the arguments there are get constructed (most calls have one or two).
+      alignas(Value) unsigned char storage[kInline * sizeof(Value)];
+      struct Args {
+        Value* p;
+        size_t n = 0;
+        ~Args() {
+          for (size_t i = 0; i < n; ++i) p[i].~Value();
+        }
+      } a{reinterpret_cast<Value*>(storage)};
+      for (; a.n < n; ++a.n) new (a.p + a.n) Value(args[a.n]->Eval(f));
+      return fn->Call(std::span<const Value>(a.p, n), ctx);
     }
     std::vector<Value> values;
-    values.reserve(args.size());
-    for (const auto& a : args) values.push_back(a->Eval(f));
+    values.reserve(n);
+    for (const auto& arg : args) values.push_back(arg->Eval(f));
     return fn->Call(values, ctx);
   }
   std::vector<std::pair<std::string, Value>> named;
@@ -791,7 +1057,7 @@ Value CompareTestNode::Eval(Frame& f) const {
 }
 
 Value CompareTestNode::Test(const Value& input, Frame& f) const {
-  Value tmp;
+  ScratchValue tmp;
   const Value& v = operand->EvalRef(f, tmp);
   EvalContext& ctx = *f.ctx;
   if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
@@ -812,7 +1078,7 @@ Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
     if (v.is(Type::kBoolean)) return v;
     return MatchesValue(input, v, *f.ctx);
   }
-  Value tmp;
+  ScratchValue tmp;
   const Value& v = expr->EvalRef(f, tmp);
   // A range written with a null endpoint (`5 in (null..10]`) is an error, so the test cannot be
   // decided: null, not false (DMN TCK 0072-feel-in null_001).

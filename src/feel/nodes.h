@@ -4,6 +4,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct LocalRefNode : Node {
   std::string name;
   bool shadowable = false;
   Value Eval(Frame& f) const override;
+  // A local slot is written only by the construct that declares it, between evaluations of the
+  // expressions in its scope, and sibling scopes take slots above it: a borrowed slot holds still
+  // while the borrower uses it.
+  const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
 // A name not known at compile time: looked up in the filter item's context at run time.
@@ -93,6 +98,7 @@ struct IterationContext {
 struct ForNode : Node {
   std::vector<IterationContext> iterators;
   int partial_slot = 0;
+  bool uses_partial = false;  // the body names `partial`: it must see each step's results
   NodePtr body;
   Value Eval(Frame& f) const override;
 };
@@ -130,6 +136,8 @@ struct FilterNode : Node {
   NodePtr target, predicate;
   int item_slot = 0;
   Value Eval(Frame& f) const override;
+  // An index (`list[2]`) into a borrowed list borrows the element.
+  const Value& EvalRef(Frame& f, Value& tmp) const override;
 };
 
 struct PathNode : Node {
@@ -140,10 +148,20 @@ struct PathNode : Node {
   mutable std::atomic<uint32_t> hint{0};
   Value Eval(Frame& f) const override;
   const Value& EvalRef(Frame& f, Value& tmp) const override;
+  // The entry `name` of `c`, or null: the hinted position inline, the search out of line.
+  [[gnu::always_inline]] inline const Value* Find(const Context& c) const;
+  [[gnu::noinline]] const Value* FindAway(const Context& c, size_t hinted) const;
 };
+
+// A built-in's answer for the argument types it sees most, computed from borrowed arguments;
+// false when these arguments need the built-in itself (other types, errors to report).
+using FastBuiltin = bool (*)(const Value* const* args, Value& out);
+// The fast form of the built-in `name` called with `arity` positional arguments, or null.
+FastBuiltin FindFastBuiltin(std::string_view name, size_t arity);
 
 struct CallNode : Node {
   FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
+  FastBuiltin fast = nullptr;  // with `builtin`, for positional calls of a few hot built-ins
   NodePtr callee;       // otherwise
   std::vector<NodePtr> args;
   std::vector<std::string> arg_names;  // non-empty for named invocation

@@ -470,7 +470,9 @@ class Parser {
     n->iterators = ParseIterators();
     n->partial_slot = DeclareLocal("partial");
     ExpectWord("return");
+    const int partial_refs = partial_refs_;
     n->body = ParseExpression();
+    n->uses_partial = partial_refs_ != partial_refs;
     PopScope();
     return n;
   }
@@ -829,6 +831,7 @@ class Parser {
       } while (!error_ && EatPunct(","));
       ExpectPunct(")");
     }
+    if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
     return n;
   }
 
@@ -843,6 +846,7 @@ class Parser {
       return n;
     }
     if (auto slot = FindLocal(name)) {
+      if (name == "partial") ++partial_refs_;
       auto n = Make<LocalRefNode>(t.start);
       n->slot = *slot;
       n->name = name;
@@ -924,13 +928,13 @@ class Parser {
     if (t.text == "[") {
       Next();
       auto list = Make<ListNode>(t.start);
-      if (EatPunct("]")) return list;
+      if (EatPunct("]")) return FoldList(list);
       NodePtr first = ParseExpression();
       if (EatPunct("..")) return FinishRange(first, true, t.start);
       list->items.push_back(first);
       while (!error_ && EatPunct(",")) list->items.push_back(ParseExpression());
       ExpectPunct("]");
-      return list;
+      return FoldList(list);
     }
     if (t.text == "]") {
       Next();
@@ -1015,6 +1019,37 @@ class Parser {
       ExpectPunct("}");
     }
     PopScope();
+    return FoldContext(n);
+  }
+
+  // A list or context literal whose members are all literals is built once here: evaluating it
+  // would give an equal, immutable value every time (the knowledge's lookup tables, `[0]`).
+  NodePtr FoldList(const std::shared_ptr<ListNode>& list) {
+    List items;
+    items.reserve(list->items.size());
+    for (const auto& i : list->items) {
+      const auto* lit = dynamic_cast<const LiteralNode*>(i.get());
+      if (!lit) return list;
+      items.push_back(lit->value);
+    }
+    auto n = std::make_shared<LiteralNode>();
+    n->line = list->line;
+    n->column = list->column;
+    n->value = Value::FromList(std::move(items));
+    return n;
+  }
+  NodePtr FoldContext(const std::shared_ptr<ContextNode>& ctx) {
+    Context c;
+    c.Reserve(ctx->entries.size());
+    for (const auto& e : ctx->entries) {
+      const auto* lit = dynamic_cast<const LiteralNode*>(e.value.get());
+      if (!lit) return ctx;
+      c.Append(e.key, lit->value);  // keys are distinct (duplicates fail above)
+    }
+    auto n = std::make_shared<LiteralNode>();
+    n->line = ctx->line;
+    n->column = ctx->column;
+    n->value = Value::FromContext(std::move(c));
     return n;
   }
 
@@ -1208,6 +1243,7 @@ class Parser {
   std::unordered_map<unsigned char, std::vector<const std::string*>> known_;  // the scope's names
   std::vector<std::vector<std::pair<std::string, int>>> locals_;
   int next_local_ = 0;
+  int partial_refs_ = 0;  // references to a `for`'s `partial` so far
   int max_locals_ = 0;
   mutable size_t lc_pos_ = 0;
   mutable int lc_line_ = 1;

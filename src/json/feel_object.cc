@@ -5,7 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstdint>
+#include <algorithm>
+#include <bit>
 #include <exception>
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -92,6 +95,26 @@ class FeelBuilder : public nlohmann::json_sax<nlohmann::json> {
 };
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// One high bit per byte of `w` that a plain string may not hold: a control character, DEL,
+// a byte of 0x80 or more, '"' or '\\'. The lowest set bit is exact (the subtractions may only
+// set bits above a byte that is really found), which is all the scanner reads.
+inline uint64_t NotPlainMask(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return (w & kHigh) | below_space | zero_byte(w ^ (0x22 * kOnes)) | zero_byte(w ^ (0x5c * kOnes)) |
+         zero_byte(w ^ (0x7f * kOnes));
+}
+
+// Short keys and codes: a byte loop beats a call to memcmp.
+inline bool SameText(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The flat-object scanner's cursor. Every helper answers false to leave the subset.
@@ -106,15 +129,27 @@ struct Scanner {
   bool String(std::string_view& out) {
     if (p == end || *p != '"') return false;
     const char* start = ++p;
+    // Eight bytes at a time up to the first that is not plain (see PlainMask).
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (const uint64_t m = NotPlainMask(w)) {
+        p += std::countr_zero(m) / 8;
+        break;
+      }
+      p += 8;
+    }
     while (p < end) {
       const unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"') {
-        out = std::string_view(start, static_cast<size_t>(p - start));
+      // Printable ASCII (0x20..0x7e) other than '"' and '\\' goes on; one compare for the range.
+      if (static_cast<unsigned char>(c - 0x20) < 0x5f && c != '"' && c != '\\') [[likely]] {
         ++p;
-        return true;
+        continue;
       }
-      if (c < 0x20 || c > 0x7e || c == '\\') return false;
+      if (c != '"') return false;
+      out = std::string_view(start, static_cast<size_t>(p - start));
       ++p;
+      return true;
     }
     return false;
   }
@@ -126,24 +161,44 @@ struct Scanner {
     const bool negative = p < end && *p == '-';
     if (negative) ++p;
     if (p == end || !IsDigit(*p)) return false;
+    // The digits as an integer while they fit (at most 18), for the short-number path below.
+    uint64_t digits = 0;
+    int count = 0;
+    int fraction = 0;
+    const auto take = [&] {
+      digits = digits * 10 + static_cast<uint64_t>(*p - '0');
+      ++count;
+      ++p;
+    };
     if (*p == '0') {
       ++p;
     } else {
-      while (p < end && IsDigit(*p)) ++p;
+      while (p < end && IsDigit(*p) && count < 19) take();
+      while (p < end && IsDigit(*p)) ++p, ++count;
     }
     bool integer = true;
     if (p < end && *p == '.') {
       integer = false;
       ++p;
       if (p == end || !IsDigit(*p)) return false;
-      while (p < end && IsDigit(*p)) ++p;
+      while (p < end && IsDigit(*p) && count < 19) take(), ++fraction;
+      while (p < end && IsDigit(*p)) ++p, ++count;
     }
+    bool exponent = false;
     if (p < end && (*p == 'e' || *p == 'E')) {
       integer = false;
+      exponent = true;
       ++p;
       if (p < end && (*p == '+' || *p == '-')) ++p;
       if (p == end || !IsDigit(*p)) return false;
       while (p < end && IsDigit(*p)) ++p;
+    }
+    if (!exponent && count <= 18) {
+      // Short decimals ("60", "-0.5", "44.8"): the same value Decimal::FromString (or, for a
+      // negative integer, FromInt) gives — both normalise to (coefficient, exponent) without
+      // trailing zeros, and zero is never negative — without the conversions below.
+      out = Value::Number(feel::Decimal::FromParts(negative && digits != 0, digits, -fraction));
+      return true;
     }
     const std::string_view text(start, static_cast<size_t>(p - start));
     const char* text_end = text.data() + text.size();
@@ -234,6 +289,140 @@ bool ScanFlatFeelObject(std::string_view text, feel::Context& out) {
   }
   s.SkipSpace();
   return s.p == s.end;
+}
+
+namespace {
+
+// True when [p, end) starts with `"name"`.
+inline bool MatchesAt(const char* p, const char* end, const std::string& name) {
+  const size_t n = name.size();
+  if (static_cast<size_t>(end - p) < n + 2 || p[0] != '"' || p[n + 1] != '"') return false;
+  const char* a = p + 1;
+  const char* b = name.data();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+SlotReader::SlotReader(std::vector<std::string> names)
+    : names_(std::move(names)), seen_(names_.size(), 0), strings_(names_.size()) {
+  for (const auto& n : names_) {
+    bool plain = true;
+    for (unsigned char c : n) plain = plain && c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+    plain_.push_back(plain);
+  }
+  for (size_t i = 0; i < names_.size() && usable_; ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (names_[i] == names_[j]) usable_ = false;
+}
+
+uint32_t SlotReader::Lookup(std::string_view key, size_t position) {
+  if (position < order_.size()) {
+    const uint32_t hint = order_[position];
+    if (hint != kNone && SameText(names_[hint], key)) [[likely]] return hint;
+  }
+  uint32_t slot = kNone;
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (SameText(names_[i], key)) {
+      slot = static_cast<uint32_t>(i);
+      break;
+    }
+  if (position < order_.size()) order_[position] = slot;
+  else if (position == order_.size()) order_.push_back(slot);
+  return slot;
+}
+
+bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
+  if (!usable_ || slots.size() != names_.size()) return false;
+  if (++generation_ == 0) {  // wrapped: forget every mark
+    std::fill(seen_.begin(), seen_.end(), 0);
+    generation_ = 1;
+  }
+  unknown_.clear();
+  Scanner s{text.data(), text.data() + text.size()};
+  s.SkipSpace();
+  if (s.p == s.end || *s.p != '{') return false;
+  ++s.p;
+  s.SkipSpace();
+  if (s.p < s.end && *s.p == '}') {
+    ++s.p;
+  } else {
+    for (size_t position = 0;; ++position) {
+      std::string_view key;
+      uint32_t slot = position < order_.size() ? order_[position] : kNone;
+      // The key the previous line had here, compared in place: `"name"` (names with bytes a
+      // plain string cannot hold never get here, see plain_).
+      if (slot != kNone && plain_[slot] && MatchesAt(s.p, s.end, names_[slot])) {
+        key = std::string_view(s.p + 1, names_[slot].size());
+        s.p += names_[slot].size() + 2;
+      } else {
+        if (!s.String(key)) return false;
+        slot = Lookup(key, position);
+      }
+      // A repeated key leaves the subset: the general parser reports it.
+      if (slot != kNone) {
+        if (seen_[slot] == generation_) return false;
+        seen_[slot] = generation_;
+      } else {
+        for (std::string_view k : unknown_)
+          if (k == key) return false;
+        unknown_.push_back(key);
+      }
+      s.SkipSpace();
+      if (s.p == s.end || *s.p != ':') return false;
+      ++s.p;
+      s.SkipSpace();
+      if (s.p < s.end && *s.p == '"') {
+        std::string_view str;
+        if (!s.String(str)) return false;
+        if (slot != kNone) {
+          auto& recent = strings_[slot];
+          const feel::StringPtr* shared = nullptr;
+          for (const auto& r : recent)
+            if (SameText(*r, str)) {
+              shared = &r;
+              break;
+            }
+          if (shared) {
+            slots[slot] = Value::String(*shared);
+          } else {
+            auto fresh = std::make_shared<const std::string>(str);
+            // A column of few distinct values (codes, grades) is shared; free text is not kept.
+            constexpr size_t kKept = 16;
+            if (recent.size() < kKept) recent.push_back(fresh);
+            slots[slot] = Value::String(std::move(fresh));
+          }
+        }
+      } else if (!s.Scalar(slot != kNone ? slots[slot] : dropped_)) {
+        return false;  // numbers of unknown keys are checked all the same
+      }
+      // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
+      if (s.p < s.end && !IsSpace(*s.p) && *s.p != ',' && *s.p != '}') return false;
+      s.SkipSpace();
+      if (s.p == s.end) return false;
+      if (*s.p == '}') {
+        ++s.p;
+        break;
+      }
+      if (*s.p != ',') return false;
+      ++s.p;
+      s.SkipSpace();
+    }
+  }
+  s.SkipSpace();
+  if (s.p != s.end) return false;
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (seen_[i] != generation_) slots[i] = Value();
+  return true;
 }
 
 tl::expected<feel::Context, std::string> ParseFeelObjectGeneral(std::string_view text) {

@@ -114,5 +114,103 @@ TEST(FeelObject, MutatedLinesNeverDisagree) {
   EXPECT_GT(scanned, 1000u);  // the mutations do reach the scanner's accepting paths
 }
 
+// ---- SlotReader: lines straight into input slots --------------------------------------------
+
+// What the slot path must give: each slot the general parser's value under that name, or null.
+void ExpectSlotsMatchGeneral(SlotReader& reader, const std::vector<std::string>& names, const std::string& text) {
+  std::vector<feel::Value> slots(names.size(), feel::Value::String("left over"));
+  ASSERT_TRUE(reader.Read(text, slots)) << text;
+  auto general = ParseFeelObjectGeneral(text);
+  ASSERT_TRUE(general) << text;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const feel::Value* v = general->Find(names[i]);
+    const feel::Value expected = v ? *v : feel::Value();
+    EXPECT_EQ(feel::ToFeelLiteral(slots[i]), feel::ToFeelLiteral(expected)) << text << " slot " << names[i];
+    EXPECT_EQ(slots[i].type(), expected.type()) << text << " slot " << names[i];
+  }
+}
+
+TEST(SlotReader, ValuesGoToTheirSlotsInAnyKeyOrder) {
+  const std::vector<std::string> names = {"Age", "Ki67", "Grade", "Smoker"};
+  SlotReader reader(names);
+  std::vector<feel::Value> slots(names.size());
+  ASSERT_TRUE(reader.Read(R"({"Age":60,"Ki67":44.8,"Grade":"GX","Smoker":true})", slots));
+  EXPECT_EQ(feel::ToFeelLiteral(slots[0]), "60");
+  EXPECT_EQ(feel::ToFeelLiteral(slots[1]), "44.8");
+  EXPECT_EQ(slots[2].string(), "GX");
+  EXPECT_TRUE(slots[3].is_true());
+  // Another order (the hint from the previous line misses), a key absent, an unknown key.
+  ASSERT_TRUE(reader.Read(R"({"Smoker":false,"Other":"x","Age":-3})", slots));
+  EXPECT_EQ(feel::ToFeelLiteral(slots[0]), "-3");
+  EXPECT_TRUE(slots[1].is_null());  // absent: null, not the previous line's 44.8
+  EXPECT_TRUE(slots[2].is_null());
+  EXPECT_TRUE(slots[3].is(feel::Type::kBoolean));
+  EXPECT_FALSE(slots[3].boolean());
+  // Explicit null.
+  ASSERT_TRUE(reader.Read(R"({"Age":null})", slots));
+  EXPECT_TRUE(slots[0].is_null());
+}
+
+TEST(SlotReader, NumbersHaveTheGeneralParsersExactValues) {
+  const std::vector<std::string> names = {"n"};
+  SlotReader reader(names);
+  for (const std::string number :
+       {"0", "-0", "-0.0", "0.0", "7", "-7", "100", "1000000", "44.8", "20.0", "20.10", "0.000123", "-0.5",
+        "123456789012345678", "-123456789012345678", "999999999999999999", "1234567890123456789",
+        "-9223372036854775808", "18446744073709551615", "18446744073709551616", "0.1000000000000000000000000000000001",
+        "19.99999999999999999999999999999999999", "1e2", "1E1", "-2.5e-3", "1e-400", "12345678901234567890123"}) {
+    ExpectSlotsMatchGeneral(reader, names, "{\"n\":" + number + "}");
+  }
+  std::vector<feel::Value> slots(1);
+  ASSERT_TRUE(reader.Read(R"({"n":20.50})", slots));
+  EXPECT_EQ(slots[0].number().exponent(), -1);  // normalised like Decimal::FromString: 205e-1
+  EXPECT_EQ(static_cast<uint64_t>(slots[0].number().coefficient()), 205u);
+}
+
+TEST(SlotReader, LeavesEverythingOutsideTheFlatSubsetToTheGeneralParser) {
+  const std::vector<std::string> names = {"Age", "Grade"};
+  SlotReader reader(names);
+  std::vector<feel::Value> slots(names.size());
+  for (const std::string text : {
+           R"({"Age":60,"Age":61})",                    // repeated input key: the general parser words the error
+           R"({"Age":60,"x":1,"x":2})",                 // repeated unknown key: the same
+           R"({"Age":60,"Extra":{"a":[1,2]}})",         // nested value under an unknown key
+           R"({"Age":{"x":1}})",                         // nested value under an input key
+           R"({"Grade":"G\u0031"})",                     // escapes
+           R"({"Grade":"é"})",                           // non-ASCII
+           R"({"Age":1e400})",                           // overflows a double: the general parser refuses it
+           R"({"Age":60)", R"({"Age":60,})", R"({"Age":00})", R"({"Age":1.})", R"({"Age":-})",
+           R"({"Age":60} x)", R"({"Age":truex})", R"([1,2])", R"("x")", "",
+       }) {
+    EXPECT_FALSE(reader.Read(text, slots)) << text;
+  }
+  // Two slots with one name: never read here (the general path gives both the value).
+  SlotReader twice({"a", "a"});
+  std::vector<feel::Value> two(2);
+  EXPECT_FALSE(twice.Read(R"({"a":1})", two));
+}
+
+TEST(SlotReader, AgreesWithTheGeneralParserOnFlatLines) {
+  const std::vector<std::string> names = {"Age", "Ki67", "Grade", "Site", "Smoker", ""};
+  SlotReader reader(names);
+  for (const std::string text : {
+           R"({"Age":60,"Ki67":44.8,"Grade":"GX","Site":"thymus","Smoker":true})",
+           R"({"Site":"thymus","Smoker":true,"Age":60,"Ki67":44.8,"Grade":"GX"})",
+           R"({"Age":60,"Ki67":44.8,"Grade":"GX","Site":"thymus","Smoker":true,"Extra":1,"More":"x"})",
+           R"({ "Age" : 60 , "Ki67" : 20 , "Smoker" : null })",
+           R"({"":5,"age":1,"AGE":2})",
+           R"({})",
+       }) {
+    ExpectSlotsMatchGeneral(reader, names, text);
+  }
+  // Many lines of few distinct strings share them; the values stay right.
+  std::vector<feel::Value> slots(names.size());
+  for (int i = 0; i < 100; ++i) {
+    const std::string grade = "G" + std::to_string(i % 20);
+    ASSERT_TRUE(reader.Read("{\"Grade\":\"" + grade + "\"}", slots));
+    ASSERT_EQ(slots[2].string(), grade);
+  }
+}
+
 }  // namespace
 }  // namespace zebra::json

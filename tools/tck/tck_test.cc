@@ -455,6 +455,10 @@ class FakeModel : public Model {
     }
     return r;
   }
+  // The TCK runner evaluates through Evaluate and InvokeService only.
+  std::unique_ptr<dmn::Evaluator> Prepare(std::span<const std::string>, const EvaluateOptions&) const override {
+    return nullptr;
+  }
   EvaluationResult InvokeService(std::string_view service, const feel::Context& inputs,
                                  const EvaluateOptions&) const override {
     Misbehave(inputs);
