@@ -71,7 +71,7 @@ kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
 if (cd "$build" && cpack -G DEB -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1); then
   deb=$(ls "$tmp"/pkg/*.deb 2>/dev/null | head -1)
   listing=$(dpkg-deb -c "$deb")
-  for f in ./usr/bin/zebra ./usr/share/zebra/knowledge/manifest.json ./usr/share/zebra/schema/case.schema.json ./usr/share/zebra/openapi.json ./usr/lib/systemd/system/zebra.service ./usr/share/zebra/docs/operations.md; do
+  for f in ./usr/bin/zebra ./usr/libexec/zebra-service ./usr/share/zebra/knowledge/manifest.json ./usr/share/zebra/schema/case.schema.json ./usr/share/zebra/openapi.json ./usr/lib/systemd/system/zebra.service ./usr/share/zebra/docs/operations.md; do
     [[ $listing == *" $f"* ]] && ok "package holds $f" || bad "package lacks $f"
   done
   mkdir -p "$tmp/control" && dpkg-deb -e "$deb" "$tmp/control"

@@ -34,6 +34,12 @@ int EvaluateCommand(const Args& args, Io io);  // zebra evaluate
 int KbCommand(const Args& args, Io io);        // zebra kb check|list|diff
 int BatchCommand(const Args& args, Io io);     // zebra batch
 int FhirCommand(const Args& args, Io io);      // zebra fhir map
+int TrialsCommand(const Args& args, Io io);    // zebra trials import|list
+
+// The service commands need the store, the HTTP server and password hashing, and with them
+// OpenSSL, libpq, SQLite and cpp-httplib. They live in a second program, zebra-service
+// (src/service), to which `zebra` hands them over with exec, so that the evaluation commands start
+// without loading or initialising that stack (issue 21, docs/performance.md).
 int AuditCommand(const Args& args, Io io);     // zebra audit verify
 int UserCommand(const Args& args, Io io);      // zebra user add
 int ServeCommand(const Args& args, Io io);     // zebra serve
@@ -41,9 +47,15 @@ int MigrateCommand(const Args& args, Io io);   // zebra migrate
 int ConfigCommand(const Args& args, Io io);    // zebra config example
 int BackupCommand(const Args& args, Io io);    // zebra backup
 int RestoreCommand(const Args& args, Io io);   // zebra restore
-int TrialsCommand(const Args& args, Io io);    // zebra trials import|list
 
-// Dispatches argv to the subcommands.
+// `zebra --version`: engine, commit, knowledge version (from its manifest) and data directory.
+int PrintVersion(Io io);
+
+// Dispatches argv to the subcommands (the `zebra` program); a service command is handed to
+// zebra-service, which replaces this process (same pid, same arguments and streams).
 int Main(int argc, char** argv, Io io);
+
+// The dispatch of zebra-service (src/service/service_dispatch.cc): the service commands only.
+int ServiceMain(int argc, char** argv, Io io);
 
 }  // namespace zebra::cli

@@ -1,10 +1,17 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
-#include "engine/engine.h"
 
 namespace zebra::cli {
 namespace {
@@ -37,6 +44,41 @@ Commands:
   restore FILE --db URL                restore a backup into an empty store
 )";
 
+// The commands of zebra-service (src/service/service_dispatch.cc).
+constexpr std::array<std::string_view, 7> kServiceCommands = {"serve",   "config", "audit",  "user",
+                                                             "migrate", "backup", "restore"};
+
+// zebra-service is beside zebra in the build tree, and in PREFIX/libexec after an install (from
+// there engine::Data() finds PREFIX/share/zebra as it does from PREFIX/bin).
+std::vector<std::filesystem::path> ServiceProgramCandidates() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const std::filesystem::path dir = exe.parent_path();
+  return {dir / "zebra-service", dir.parent_path() / "libexec" / "zebra-service"};
+}
+
+// Replaces this process with zebra-service and the same arguments; returns only if that fails.
+int RunServiceProgram(char** argv, Io io) {
+  io.out.flush();
+  io.err.flush();
+  int error = ENOENT;
+  std::string tried;
+  for (const auto& path : ServiceProgramCandidates()) {
+    ::execv(path.c_str(), argv);
+    if (errno != ENOENT) error = errno;  // report "permission denied" rather than "not found"
+    tried += (tried.empty() ? "" : ", ") + path.string();
+  }
+  io.err << "zebra: '" << argv[1] << "' is run by the service program zebra-service, which cannot be started ("
+         << std::strerror(error) << "; looked for " << (tried.empty() ? "nothing: /proc/self/exe unreadable" : tried)
+         << "). The installation is incomplete: reinstall zebra, or build the target zebra-service.\n";
+  return 1;
+}
+
+bool IsServiceCommand(std::string_view name) {
+  return std::find(kServiceCommands.begin(), kServiceCommands.end(), name) != kServiceCommands.end();
+}
+
 }  // namespace
 
 int Main(int argc, char** argv, Io io) {
@@ -49,13 +91,6 @@ int Main(int argc, char** argv, Io io) {
       {"kb", KbCommand},
       {"batch", BatchCommand},
       {"fhir", FhirCommand},
-      {"audit", AuditCommand},
-      {"user", UserCommand},
-      {"serve", ServeCommand},
-      {"migrate", MigrateCommand},
-      {"config", ConfigCommand},
-      {"backup", BackupCommand},
-      {"restore", RestoreCommand},
       {"trials", TrialsCommand},
   };
   if (argc < 2) {
@@ -67,15 +102,8 @@ int Main(int argc, char** argv, Io io) {
     io.out << kUsage;
     return 0;
   }
-  if (name == "--version") {
-    io.out << "zebra " << ZEBRA_VERSION << " (commit " << ZEBRA_COMMIT << ")\n";
-    const auto& data = engine::Data();
-    auto k = engine::Knowledge::Load(engine::Knowledge::DefaultDir());
-    if (k) io.out << "knowledge " << (*k)->version() << " (" << (*k)->release_date() << ") from " << (*k)->dir().string() << "\n";
-    else io.out << "knowledge: does not load from " << engine::Knowledge::DefaultDir().string() << "\n";
-    io.out << "data " << data.root.string() << (data.installed ? " (installed)" : " (source tree)") << "\n";
-    return 0;
-  }
+  if (name == "--version") return PrintVersion(io);
+  if (IsServiceCommand(name)) return RunServiceProgram(argv, io);
   auto it = commands.find(name);
   if (it == commands.end()) {
     io.err << "zebra: unknown command '" << name << "'\n\n" << kUsage;

@@ -1,4 +1,5 @@
-// zebra serve: the REST API, CDS Hooks and the web application (src/server).
+// zebra serve and zebra config: the REST API, CDS Hooks and the web application (src/server). Part of
+// the service program, zebra-service (src/service/service_dispatch.cc).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
