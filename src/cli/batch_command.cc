@@ -146,6 +146,7 @@ void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
   engine::Options options;
   options.format = engine::Format::kJsonLine;
   options.append_to = &chunk.output;  // straight into the chunk's buffer
+  options.text_only = true;  // only the text and the ids counted below are read
   for (size_t i = 0; i < chunk.Lines(); ++i) {
     std::string_view line = chunk.Line(i);
     size_t line_no = chunk.first_line + i;

@@ -217,7 +217,7 @@ feel::Value CaseValue(const Json& j) {
 
 }  // namespace
 
-Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes) {
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes, TextCounts* summary_counts) {
   std::shared_ptr<const internal::OutputPlan> temporary;
   const internal::OutputPlan* plan = &PlanOf(kb, temporary);
   const auto& names = internal::ModelDecisionNames(*plan);
@@ -241,7 +241,7 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
     const feel::Value& probes = results[internal::kWhatIfProbes];
     *what_if_probes = probes.is(feel::Type::kList) ? json::ValueToJson(probes) : Json::array();
   }
-  return internal::BuildRecommendation(kb, *plan, case_json, results, trace);
+  return internal::BuildRecommendation(kb, *plan, case_json, results, trace, summary_counts);
 }
 
 // ---- readability --------------------------------------------------------------------------------

@@ -116,7 +116,8 @@ bool HasPatientLanguage(const KnowledgeBase& kb, std::string_view lang) {
   return lang == "en" || Member(kb.patient_texts, lang).is_object();
 }
 
-Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_json, std::string_view lang) {
+Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_json, std::string_view lang,
+                    TextCounts* counts) {
   bool english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
   Texts t{kb.catalogue, Member(kb.patient_texts, english ? "en" : lang), english};
 
@@ -190,7 +191,9 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
 
   Json s = Object(5);
   Add(s, "lang", english ? "en" : std::string(lang));
-  Add(s, "reading_grade", english ? Json(std::round(FleschKincaidGrade(text) * 10.0) / 10.0) : Json());
+  const TextCounts text_counts = english ? CountText(text) : TextCounts{};
+  if (counts) *counts = text_counts;
+  Add(s, "reading_grade", english ? Json(std::round(GradeOf(text_counts) * 10.0) / 10.0) : Json());
   Add(s, "text", std::move(text));
   Add(s, "option_grid", std::move(grid));
   Add(s, "questions_to_ask", std::move(questions));

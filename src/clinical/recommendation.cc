@@ -294,7 +294,8 @@ struct Alert {
 }  // namespace
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
-                         const DecisionValues& d, std::vector<dmn::TraceEntry>& trace) {
+                         const DecisionValues& d, std::vector<dmn::TraceEntry>& trace,
+                         TextCounts* summary_counts) {
   // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
   // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
   // const keys make them copied, not moved, on reallocation.
@@ -435,7 +436,7 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
                                   Add(e, "field", StrOf(m, "field"));
                                   Add(e, "blocks", JsonOr(m, "blocks", Json("")));
                                 }));
-  Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en"));
+  Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en", summary_counts));
 
   Json trace_json = Array(trace.size());
   for (auto& t : trace) {

@@ -15,21 +15,6 @@
 
 namespace zebra::clinical {
 
-// Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
-// texts joined with single spaces add up (words and sentences never span the join).
-struct TextCounts {
-  int words = 0;
-  int sentences = 0;
-  int syllables = 0;
-  TextCounts& operator+=(const TextCounts& o) {
-    words += o.words;
-    sentences += o.sentences;
-    syllables += o.syllables;
-    return *this;
-  }
-};
-TextCounts CountText(std::string_view text);
-double GradeOf(TextCounts c);
 
 namespace internal {
 
@@ -67,7 +52,8 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
-                         const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace);
+                         const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace,
+                         TextCounts* summary_counts = nullptr);
 
 }  // namespace internal
 }  // namespace zebra::clinical

@@ -307,9 +307,11 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     if (!c) return tl::unexpected(std::move(c.error()));
     out.case_json = std::move(*c);
   }
+  // The summary's readability counts, so that the trial sentence counts only itself.
+  clinical::TextCounts summary_counts;
   if (options.what_if) {
     Json probes;
-    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, &probes);
+    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, &probes, &summary_counts);
     Json table = WhatIf(knowledge, out.case_json, out.recommendation, probes);
     // Before the patient summary and trace, after `missing`, which it explains.
     Json with = Json::object();
@@ -322,13 +324,25 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     if (!with.contains("what_if")) with["what_if"] = std::move(table);
     out.recommendation = std::move(with);
   } else {
-    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
+    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, nullptr, &summary_counts);
   }
   // Localised first, so the trial sentence is added in the summary's language.
   if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
+  trials::Registry::AnnotateOptions annotate;
+  annotate.include_excluded = options.trials_all;
+  if (options.lang == "en") annotate.summary_counts = &summary_counts;
+  const bool text_only = options.text_only && options.append_to && options.format == Format::kJsonLine;
+  std::string members;  // the trial members as text (text_only)
+  if (text_only) annotate.members_text = &members;
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
-                              options.trials_all);
-  if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
+                              annotate);
+  if (text_only && !members.empty()) {
+    std::string& text = *options.append_to;
+    json::AppendJson(text, out.recommendation);  // an object: "{…}"
+    text.pop_back();  // the closing brace, after the members written as text
+    text.append(members, out.recommendation.empty() ? 1 : 0);  // (no comma after "{")
+    text += '}';
+  } else if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format, &knowledge.citations());
   else out.output = Render(out.recommendation, options.format, &knowledge.citations());
   return out;

@@ -116,6 +116,10 @@ struct Options {
   // When set, the formatted recommendation is appended here instead of to Evaluation::output
   // (batch: straight into its output buffer, no string per case).
   std::string* append_to = nullptr;
+  // With append_to and kJsonLine, when the caller reads only the text (batch): parts of the answer
+  // are then written straight to it and left out of Evaluation::recommendation (today the trial
+  // members: trials, trials_registry, trials_excluded). The bytes are the same either way.
+  bool text_only = false;
   // Trials (issue 23): also list the studies a known fact rules out, with the reasons
   // (`zebra evaluate --trials all`), as `trials_excluded`.
   bool trials_all = false;

@@ -358,4 +358,40 @@ std::string DumpJson(const nlohmann::ordered_json& v, int indent) {
   return out;
 }
 
+Fragment MakeFragment(nlohmann::ordered_json value) {
+  Fragment f;
+  f.value = std::move(value);
+  try {
+    AppendJson(f.text, f.value);
+    f.has_text = true;
+  } catch (const nlohmann::json::exception&) {
+    f.text.clear();  // written at use, where it throws as the tree's dump would
+  }
+  return f;
+}
+
+Fragment MakeMembersFragment(nlohmann::ordered_json members) {
+  Fragment f = MakeFragment(std::move(members));
+  if (f.has_text) f.text = f.text.substr(1, f.text.size() - 2);  // "{...}" -> "..."
+  return f;
+}
+
+void TextOut::Unsigned(std::uint64_t n) {
+  Separate();
+  AppendInteger(out_, n);
+}
+
+void TextOut::Members(const Fragment& f) {
+  if (f.value.empty()) return;
+  if (!f.has_text) {
+    for (const auto& [k, v] : f.value.items()) {
+      Key(k);
+      Value(v);
+    }
+    return;
+  }
+  Separate();
+  out_ += f.text;
+}
+
 }  // namespace zebra::json

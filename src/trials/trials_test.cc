@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "clinical/clinical.h"
+#include "clinical/kb_tools.h"
 #include "common/text.h"
 #include "json/json_parse.h"
+#include "json/json_writer.h"
 
 namespace zebra::trials {
 namespace {
@@ -305,6 +307,55 @@ TEST(TrialsVignettes, MatchTheShippedSnapshot) {
     }
   }
   EXPECT_GE(files, 5);
+}
+
+// `zebra batch` has the trial members written as text (AnnotateOptions::members_text) by the
+// description that builds them in the tree: the bytes must be the tree's, on every clinical and
+// trial vignette and on generated cases, with and without the excluded studies; and the reading
+// grade completed from the summary's counts must be the one of counting the whole text again.
+TEST(TrialsText, SameBytesAsTheTree) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  std::vector<Json> cases;
+  for (const char* dir : {"tests/vignettes", "tests/trials/vignettes"})
+    for (const auto& e : fs::recursive_directory_iterator(kSource / dir))
+      if (e.path().extension() == ".json") cases.push_back(json::ParseStrict(Read(e.path())).value()["case"]);
+  ASSERT_GT(cases.size(), 400u);
+  const std::vector<Json> generated = clinical::GeneratedCases();
+  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  size_t compared = 0, with_trials = 0;
+  for (const Json& c : cases) {
+    auto valid = clinical::ParseCase(c.dump(), **kb);
+    if (!valid) continue;  // a vignette that expects a validation error
+    clinical::TextCounts counts;
+    const Json rec = clinical::Evaluate(**kb, *valid, nullptr, &counts);
+    for (bool all : {false, true}) {
+      SCOPED_TRACE(c.value("id", "") + (all ? " (all)" : ""));
+      Json tree = rec;
+      reg->Annotate(*valid, tree, "2026-12-06", all);  // the whole text counted again
+      const std::string expected = json::DumpJson(tree);
+      Json streamed = rec;
+      std::string members;
+      Registry::AnnotateOptions options;
+      options.include_excluded = all;
+      options.summary_counts = &counts;
+      options.members_text = &members;
+      reg->Annotate(*valid, streamed, "2026-12-06", options);
+      ASSERT_FALSE(streamed.contains("trials"));
+      ASSERT_FALSE(members.empty());
+      std::string text = json::DumpJson(streamed);
+      text.pop_back();
+      text += members;
+      text += '}';
+      ASSERT_EQ(text, expected);
+      ++compared;
+      if (!tree["trials"].empty()) ++with_trials;
+    }
+  }
+  EXPECT_GT(compared, 2 * 1000u);
+  EXPECT_GT(with_trials, compared / 2);  // the patient sentence and its grade were exercised
 }
 
 }  // namespace
