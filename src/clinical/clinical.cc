@@ -217,7 +217,14 @@ feel::Value CaseValue(const Json& j) {
 
 }  // namespace
 
-Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes, TextCounts* summary_counts) {
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes) {
+  EvaluateOptions options;
+  options.what_if_probes = what_if_probes;
+  return Evaluate(kb, case_json, options);
+}
+
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& evaluate) {
+  Json* what_if_probes = evaluate.what_if_probes;
   std::shared_ptr<const internal::OutputPlan> temporary;
   const internal::OutputPlan* plan = &PlanOf(kb, temporary);
   const auto& names = internal::ModelDecisionNames(*plan);
@@ -241,7 +248,8 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
     const feel::Value& probes = results[internal::kWhatIfProbes];
     *what_if_probes = probes.is(feel::Type::kList) ? json::ValueToJson(probes) : Json::array();
   }
-  return internal::BuildRecommendation(kb, *plan, case_json, results, trace, summary_counts);
+  return internal::BuildRecommendation(kb, *plan, case_json, results, trace, evaluate.summary_counts,
+                                       evaluate.trace_text);
 }
 
 // ---- readability --------------------------------------------------------------------------------

@@ -66,11 +66,19 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
 // Evaluates a validated case. Deterministic: same case and knowledge give the same output.
 // `what_if_probes`, when given, receives the knowledge's what-if probes for this case (ranking.dmn
 // "What If Probes": [{field, values, why, line}], [] when none) for the engine to re-evaluate.
-// `summary_counts`, when given, receives the readability counts of the patient summary's text
-// (for a sentence added later to count only itself: TextCounts add up).
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes = nullptr);
 struct TextCounts;
-Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes = nullptr,
-              TextCounts* summary_counts = nullptr);
+struct EvaluateOptions {
+  Json* what_if_probes = nullptr;  // as above
+  // Receives the readability counts of the patient summary's text (for a sentence added later to
+  // count only itself: TextCounts add up).
+  TextCounts* summary_counts = nullptr;
+  // When set, the trace is appended here as JSON text (",\"trace\":[…]") instead of being the
+  // recommendation's last member, for a caller that writes the recommendation as text and puts
+  // this before its closing brace (json::TextOut and TreeOut from one description).
+  std::string* trace_text = nullptr;
+};
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& options);
 
 // Sets `path` (dots and [index]: "tumor.ki67_percent", "history.prior_therapies[0].stopped") in a
 // case, creating objects on the way. False, with `error`, when the path runs through a value that

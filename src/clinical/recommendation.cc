@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "json/json_values.h"
+#include "json/json_writer.h"
 
 namespace zebra::clinical {
 namespace internal {
@@ -283,6 +284,23 @@ void ApplyRanking(const Value& ranking, Json& options) {
   list = std::move(sorted);
 }
 
+// The trace, written as text or built as the tree from this one description.
+template <class Out>
+void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
+  out.BeginArray(trace.size());
+  for (auto& t : trace) {
+    out.BeginObject(3);
+    out.Key("decision");
+    out.String(std::move(t.decision));
+    out.Key("rule");
+    out.String(std::move(t.rule));
+    out.Key("hit");
+    out.Bool(t.hit);
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
 struct Alert {
   std::string id;
   Json severity;
@@ -295,7 +313,7 @@ struct Alert {
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& d, std::vector<dmn::TraceEntry>& trace,
-                         TextCounts* summary_counts) {
+                         TextCounts* summary_counts, std::string* trace_text) {
   // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
   // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
   // const keys make them copied, not moved, on reallocation.
@@ -438,15 +456,16 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
                                 }));
   Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en", summary_counts));
 
-  Json trace_json = Array(trace.size());
-  for (auto& t : trace) {
-    Json e = Object(3);
-    Add(e, "decision", std::move(t.decision));
-    Add(e, "rule", std::move(t.rule));
-    Add(e, "hit", t.hit);
-    trace_json.get_ref<Json::array_t&>().push_back(std::move(e));
+  if (trace_text) {
+    trace_text->append(",\"trace\":", 9);
+    json::TextOut text(*trace_text);
+    WriteTrace(text, trace);
+  } else {
+    Json trace_json;
+    json::TreeOut tree(trace_json);
+    WriteTrace(tree, trace);
+    Add(out, "trace", std::move(trace_json));
   }
-  Add(out, "trace", std::move(trace_json));
   return out;
 }
 

@@ -53,7 +53,7 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace,
-                         TextCounts* summary_counts = nullptr);
+                         TextCounts* summary_counts = nullptr, std::string* trace_text = nullptr);
 
 }  // namespace internal
 }  // namespace zebra::clinical

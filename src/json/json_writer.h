@@ -128,6 +128,9 @@ class TreeOut {
   void EndArray() { open_.pop_back(); }
   void Key(std::string_view key) { key_ = key; }
   void String(std::string_view s) { Place(nlohmann::ordered_json(std::string(s))); }
+  void String(std::string&& s) { Place(nlohmann::ordered_json(std::move(s))); }
+  void String(const char* s) { String(std::string_view(s)); }
+  void String(const std::string& s) { String(std::string_view(s)); }
   void Bool(bool b) { Place(nlohmann::ordered_json(b)); }
   void Null() { Place(nlohmann::ordered_json()); }
   void Unsigned(std::uint64_t n) { Place(nlohmann::ordered_json(n)); }

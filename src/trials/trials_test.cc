@@ -309,8 +309,8 @@ TEST(TrialsVignettes, MatchTheShippedSnapshot) {
   EXPECT_GE(files, 5);
 }
 
-// `zebra batch` has the trial members written as text (AnnotateOptions::members_text) by the
-// description that builds them in the tree: the bytes must be the tree's, on every clinical and
+// `zebra batch` has the trace and the trial members written as text (EvaluateOptions::trace_text,
+// AnnotateOptions::members_text) by the description that builds them in the tree: the bytes must be the tree's, on every clinical and
 // trial vignette and on generated cases, with and without the excluded studies; and the reading
 // grade completed from the summary's counts must be the one of counting the whole text again.
 TEST(TrialsText, SameBytesAsTheTree) {
@@ -330,24 +330,31 @@ TEST(TrialsText, SameBytesAsTheTree) {
     auto valid = clinical::ParseCase(c.dump(), **kb);
     if (!valid) continue;  // a vignette that expects a validation error
     clinical::TextCounts counts;
-    const Json rec = clinical::Evaluate(**kb, *valid, nullptr, &counts);
+    clinical::EvaluateOptions evaluate;
+    evaluate.summary_counts = &counts;
+    const Json rec = clinical::Evaluate(**kb, *valid, evaluate);
+    std::string trace;  // the trace as text, as zebra batch has it
+    evaluate.trace_text = &trace;
+    const Json rec_without_trace = clinical::Evaluate(**kb, *valid, evaluate);
+    ASSERT_TRUE(rec.contains("trace"));
+    ASSERT_FALSE(rec_without_trace.contains("trace"));
     for (bool all : {false, true}) {
       SCOPED_TRACE(c.value("id", "") + (all ? " (all)" : ""));
       Json tree = rec;
       reg->Annotate(*valid, tree, "2026-12-06", all);  // the whole text counted again
       const std::string expected = json::DumpJson(tree);
-      Json streamed = rec;
-      std::string members;
+      Json streamed = rec_without_trace;
+      std::string tail = trace;
       Registry::AnnotateOptions options;
       options.include_excluded = all;
       options.summary_counts = &counts;
-      options.members_text = &members;
+      options.members_text = &tail;
       reg->Annotate(*valid, streamed, "2026-12-06", options);
       ASSERT_FALSE(streamed.contains("trials"));
-      ASSERT_FALSE(members.empty());
+      ASSERT_GT(tail.size(), trace.size());
       std::string text = json::DumpJson(streamed);
       text.pop_back();
-      text += members;
+      text += tail;
       text += '}';
       ASSERT_EQ(text, expected);
       ++compared;
