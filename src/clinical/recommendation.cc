@@ -190,7 +190,26 @@ struct OutputPlan {
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
+  // Readability counts of every string of the catalogue and the patient texts, by address (the
+  // knowledge base is immutable): the patient summary adds up its pieces' counts.
+  std::unordered_map<const std::string*, TextCounts> text_counts;
 };
+
+namespace {
+void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCounts>& out) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    out.emplace(&s, CountText(s));
+  } else if (j.is_structured()) {
+    for (const auto& e : j) CountStrings(e, out);
+  }
+}
+}  // namespace
+
+const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
+  auto it = plan.text_counts.find(&text);
+  return it == plan.text_counts.end() ? nullptr : &it->second;
+}
 
 int OutputDecisionIndex(std::string_view name) {
   for (int i = 0; i < kOutputDecisionCount; ++i)
@@ -209,6 +228,8 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
+  CountStrings(kb.catalogue, plan->text_counts);
+  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) CountStrings(*en, plan->text_counts);
   plan->unknown_option.intent = Json();
   plan->unknown_option.side_effects = Json::array();
   auto section = [&](const char* name) -> const Json* {

@@ -51,6 +51,10 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
+// The readability counts of a patient text of the knowledge (a string inside KnowledgeBase::
+// catalogue or patient_texts, by address), prepared with the plan; null for any other string.
+const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text);
+
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace,
                          TextCounts* summary_counts = nullptr, std::string* trace_text = nullptr);
