@@ -124,6 +124,11 @@ const internal::OutputPlan& PlanOf(const KnowledgeBase& kb, std::shared_ptr<cons
 
 }  // namespace
 
+const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb) {
+  static const std::vector<json::Fragment> kNone;
+  return kb.output_plan ? internal::Fragments(*kb.output_plan) : kNone;
+}
+
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb) {
   // The schema is compiled once per knowledge base (with the output plan); the case is validated
   // as it is, without a plain-JSON copy.
@@ -249,7 +254,7 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
     *what_if_probes = probes.is(feel::Type::kList) ? json::ValueToJson(probes) : Json::array();
   }
   return internal::BuildRecommendation(kb, *plan, case_json, results, trace, evaluate.summary_counts,
-                                       evaluate.trace_text);
+                                       evaluate.trace_text, evaluate.catalogue_fragments && kb.output_plan);
 }
 
 // ---- readability --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "dmn/model.h"
+#include "json/json_writer.h"
 
 namespace zebra::clinical {
 
@@ -77,7 +78,14 @@ struct EvaluateOptions {
   // recommendation's last member, for a caller that writes the recommendation as text and puts
   // this before its closing brace (json::TextOut and TreeOut from one description).
   std::string* trace_text = nullptr;
+  // The options' catalogue members (side_effects, involves, sources, approval) as placeholders
+  // (json::FragmentRef) of values serialised once at load: for a caller that only writes the
+  // recommendation, with json::AppendJson(out, recommendation, CatalogueFragments(kb)). Needs the
+  // knowledge base's prepared output plan (LoadKnowledgeBase); ignored without one.
+  bool catalogue_fragments = false;
 };
+// The fragments the placeholders of EvaluateOptions::catalogue_fragments refer to.
+const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb);
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& options);
 
 // Sets `path` (dots and [index]: "tumor.ki67_percent", "history.prior_therapies[0].stopped") in a

@@ -183,6 +183,8 @@ struct OptionInfo {
   Json involves;
   Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
   Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
+  // The same members as placeholders of OutputPlan::fragments (regular entries only).
+  Json side_effects_ref, involves_ref, sources_ref, approval_ref;
 };
 
 struct OutputPlan {
@@ -190,6 +192,7 @@ struct OutputPlan {
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
+  std::vector<json::Fragment> fragments;  // the options' catalogue members, serialised once
   // Readability counts of every string of the catalogue and the patient texts, by address (the
   // knowledge base is immutable): the patient summary adds up its pieces' counts.
   std::unordered_map<const std::string*, TextCounts> text_counts;
@@ -223,6 +226,8 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
 
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case_schema; }
 
+const std::vector<json::Fragment>& Fragments(const OutputPlan& plan) { return plan.fragments; }
+
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
   for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
@@ -253,6 +258,16 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         info.side_effects = entry.value("side_effects", Json::array());
         info.has_involves = entry.contains("involves");
         if (info.has_involves) info.involves = entry["involves"];
+      }
+      if (!info.irregular) {
+        auto ref = [&](const Json& value) {
+          plan->fragments.push_back(json::MakeFragment(value));
+          return json::FragmentRef(static_cast<std::uint32_t>(plan->fragments.size() - 1));
+        };
+        info.side_effects_ref = ref(info.side_effects);
+        if (info.has_involves) info.involves_ref = ref(info.involves);
+        info.sources_ref = ref(info.sources);
+        if (!info.approval.is_null()) info.approval_ref = ref(info.approval);
       }
       plan->options.emplace(id, std::move(info));
     }
@@ -334,7 +349,7 @@ struct Alert {
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& d, std::vector<dmn::TraceEntry>& trace,
-                         TextCounts* summary_counts, std::string* trace_text) {
+                         TextCounts* summary_counts, std::string* trace_text, bool catalogue_fragments) {
   // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
   // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
   // const keys make them copied, not moved, on reallocation.
@@ -401,6 +416,16 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
       Add(opt, "side_effects", entry.value("side_effects", Json::array()));
       Add(opt, "cautions", StringListOf(*o, "cautions"));
       if (entry.contains("involves")) Add(opt, "involves", entry["involves"]);
+    } else if (catalogue_fragments && found != plan.options.end()) {
+      // The same members as placeholders of their text, prepared at load (written by
+      // json::AppendJson with the plan's fragments).
+      Add(opt, "side_effects", info.side_effects_ref);
+      Add(opt, "cautions", StringListOf(*o, "cautions"));
+      if (info.has_involves) Add(opt, "involves", info.involves_ref);
+      Add(opt, "sources", info.sources_ref);
+      if (!info.approval.is_null()) Add(opt, "approval", info.approval_ref);
+      options.get_ref<Json::array_t&>().push_back(std::move(opt));
+      continue;
     } else {
       Add(opt, "side_effects", info.side_effects);
       Add(opt, "cautions", StringListOf(*o, "cautions"));

@@ -48,6 +48,8 @@ struct OutputPlan;
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
 // Decision names of each model of the knowledge base, in manifest order.
 const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
+// The options' catalogue members serialised once (EvaluateOptions::catalogue_fragments).
+const std::vector<json::Fragment>& Fragments(const OutputPlan& plan);
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
@@ -57,7 +59,8 @@ const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace,
-                         TextCounts* summary_counts = nullptr, std::string* trace_text = nullptr);
+                         TextCounts* summary_counts = nullptr, std::string* trace_text = nullptr,
+                         bool catalogue_fragments = false);
 
 }  // namespace internal
 }  // namespace zebra::clinical

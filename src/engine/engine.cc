@@ -315,7 +315,11 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   // as text and put before its closing brace.
   const bool text_only = options.text_only && options.append_to && options.format == Format::kJsonLine;
   std::string tail;
-  if (text_only) evaluate.trace_text = &tail;
+  if (text_only) {
+    tail.reserve(16 * 1024);  // the trace and trials of an answer are ~10 KB: one allocation
+    evaluate.trace_text = &tail;
+    evaluate.catalogue_fragments = !options.what_if;  // (what-if reads the recommendation)
+  }
   if (options.what_if) {
     Json probes;
     evaluate.what_if_probes = &probes;
@@ -344,7 +348,7 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
                               annotate);
   if (text_only) {
     std::string& text = *options.append_to;
-    json::AppendJson(text, out.recommendation);  // an object: "{…}"
+    json::AppendJson(text, out.recommendation, clinical::CatalogueFragments(knowledge.base()));  // "{…}"
     text.pop_back();  // the closing brace, after the members written as text
     text.append(tail, out.recommendation.empty() && !tail.empty() ? 1 : 0);  // (no comma after "{")
     text += '}';

@@ -310,7 +310,8 @@ TEST(TrialsVignettes, MatchTheShippedSnapshot) {
 }
 
 // `zebra batch` has the trace and the trial members written as text (EvaluateOptions::trace_text,
-// AnnotateOptions::members_text) by the description that builds them in the tree: the bytes must be the tree's, on every clinical and
+// AnnotateOptions::members_text) by the description that builds them in the tree, and the
+// options' catalogue members as fragments serialised at load (catalogue_fragments): the bytes must be the tree's, on every clinical and
 // trial vignette and on generated cases, with and without the excluded studies; and the reading
 // grade completed from the summary's counts must be the one of counting the whole text again.
 TEST(TrialsText, SameBytesAsTheTree) {
@@ -335,6 +336,7 @@ TEST(TrialsText, SameBytesAsTheTree) {
     const Json rec = clinical::Evaluate(**kb, *valid, evaluate);
     std::string trace;  // the trace as text, as zebra batch has it
     evaluate.trace_text = &trace;
+    evaluate.catalogue_fragments = true;  // the options' catalogue members as placeholders
     const Json rec_without_trace = clinical::Evaluate(**kb, *valid, evaluate);
     ASSERT_TRUE(rec.contains("trace"));
     ASSERT_FALSE(rec_without_trace.contains("trace"));
@@ -352,7 +354,8 @@ TEST(TrialsText, SameBytesAsTheTree) {
       reg->Annotate(*valid, streamed, "2026-12-06", options);
       ASSERT_FALSE(streamed.contains("trials"));
       ASSERT_GT(tail.size(), trace.size());
-      std::string text = json::DumpJson(streamed);
+      std::string text;
+      json::AppendJson(text, streamed, clinical::CatalogueFragments(**kb));
       text.pop_back();
       text += tail;
       text += '}';
