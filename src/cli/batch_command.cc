@@ -146,6 +146,9 @@ void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
   engine::Options options;
   options.format = engine::Format::kJsonLine;
   options.append_to = &chunk.output;  // straight into the chunk's buffer
+  options.text_only = true;  // only the text and the ids counted below are read
+  // Room for the chunk's answers (~20 KB each) up front: growing a buffer of megabytes copies it.
+  chunk.output.reserve(kChunkLines * (24 << 10));
   for (size_t i = 0; i < chunk.Lines(); ++i) {
     std::string_view line = chunk.Line(i);
     size_t line_no = chunk.first_line + i;

@@ -124,6 +124,11 @@ const internal::OutputPlan& PlanOf(const KnowledgeBase& kb, std::shared_ptr<cons
 
 }  // namespace
 
+const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb) {
+  static const std::vector<json::Fragment> kNone;
+  return kb.output_plan ? internal::Fragments(*kb.output_plan) : kNone;
+}
+
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb) {
   // The schema is compiled once per knowledge base (with the output plan); the case is validated
   // as it is, without a plain-JSON copy.
@@ -218,6 +223,13 @@ feel::Value CaseValue(const Json& j) {
 }  // namespace
 
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes) {
+  EvaluateOptions options;
+  options.what_if_probes = what_if_probes;
+  return Evaluate(kb, case_json, options);
+}
+
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& evaluate) {
+  Json* what_if_probes = evaluate.what_if_probes;
   std::shared_ptr<const internal::OutputPlan> temporary;
   const internal::OutputPlan* plan = &PlanOf(kb, temporary);
   const auto& names = internal::ModelDecisionNames(*plan);
@@ -241,7 +253,8 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
     const feel::Value& probes = results[internal::kWhatIfProbes];
     *what_if_probes = probes.is(feel::Type::kList) ? json::ValueToJson(probes) : Json::array();
   }
-  return internal::BuildRecommendation(kb, *plan, case_json, results, trace);
+  return internal::BuildRecommendation(kb, *plan, case_json, results, trace, evaluate.summary_counts,
+                                       evaluate.trace_text, evaluate.catalogue_fragments && kb.output_plan);
 }
 
 // ---- readability --------------------------------------------------------------------------------

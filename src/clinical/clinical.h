@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "dmn/model.h"
+#include "json/json_writer.h"
 
 namespace zebra::clinical {
 
@@ -67,6 +68,25 @@ std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeB
 // `what_if_probes`, when given, receives the knowledge's what-if probes for this case (ranking.dmn
 // "What If Probes": [{field, values, why, line}], [] when none) for the engine to re-evaluate.
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes = nullptr);
+struct TextCounts;
+struct EvaluateOptions {
+  Json* what_if_probes = nullptr;  // as above
+  // Receives the readability counts of the patient summary's text (for a sentence added later to
+  // count only itself: TextCounts add up).
+  TextCounts* summary_counts = nullptr;
+  // When set, the trace is appended here as JSON text (",\"trace\":[…]") instead of being the
+  // recommendation's last member, for a caller that writes the recommendation as text and puts
+  // this before its closing brace (json::TextOut and TreeOut from one description).
+  std::string* trace_text = nullptr;
+  // The options' catalogue members (side_effects, involves, sources, approval) as placeholders
+  // (json::FragmentRef) of values serialised once at load: for a caller that only writes the
+  // recommendation, with json::AppendJson(out, recommendation, CatalogueFragments(kb)). Needs the
+  // knowledge base's prepared output plan (LoadKnowledgeBase); ignored without one.
+  bool catalogue_fragments = false;
+};
+// The fragments the placeholders of EvaluateOptions::catalogue_fragments refer to.
+const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb);
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& options);
 
 // Sets `path` (dots and [index]: "tumor.ki67_percent", "history.prior_therapies[0].stopped") in a
 // case, creating objects on the way. False, with `error`, when the path runs through a value that
@@ -99,7 +119,9 @@ std::string RenderHtml(const Json& recommendation, const HtmlContext& context = 
 // knowledge has patient texts for; otherwise English): the texts of the scenario, the options,
 // the alerts, the patient's goals and follow-up, looked up in the knowledge and joined
 // (src/clinical/patient_summary.cc). Evaluate writes it in English.
-Json PatientSummary(const KnowledgeBase& kb, const Json& recommendation, const Json& case_json, std::string_view lang);
+// `counts`, when given, receives the readability counts of the text (English; zero otherwise).
+Json PatientSummary(const KnowledgeBase& kb, const Json& recommendation, const Json& case_json, std::string_view lang,
+                    TextCounts* counts = nullptr);
 bool HasPatientLanguage(const KnowledgeBase& kb, std::string_view lang);
 // Whether the recommendation lists a monitoring schedule (an entry whose interval is not "none").
 bool HasMonitoringSchedule(const Json& recommendation);
@@ -115,6 +137,22 @@ ArabicReadability ReadabilityOfArabic(std::string_view text);
 
 // Flesch-Kincaid grade level of English text (used to hold patient text to grade 8).
 double FleschKincaidGrade(std::string_view text);
+
+// Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
+// texts joined with single spaces add up (words and sentences never span the join).
+struct TextCounts {
+  int words = 0;
+  int sentences = 0;
+  int syllables = 0;
+  TextCounts& operator+=(const TextCounts& o) {
+    words += o.words;
+    sentences += o.sentences;
+    syllables += o.syllables;
+    return *this;
+  }
+};
+TextCounts CountText(std::string_view text);
+double GradeOf(TextCounts c);
 
 inline constexpr const char* kSupportNotice =
     "Zebra supports the care team's decision; it does not replace clinical judgement.";

@@ -530,6 +530,8 @@ void CheckFieldCoverage(const KnowledgeBase& kb, KbCheckResult& res) {
     if (!known.count(field)) res.errors.push_back("manifest.json: informational field " + field + " is not a case field");
 }
 
+}  // namespace
+
 // Cases across sites, grades, sizes, extents, syndromes, hereditary status and setting: enough
 // to reach every scenario the groups can meet, few enough to run in seconds.
 std::vector<Json> GeneratedCases() {
@@ -573,6 +575,8 @@ std::vector<Json> GeneratedCases() {
     }
   return out;
 }
+
+namespace {
 
 void CheckExclusiveGroups(const KnowledgeBase& kb, const std::set<std::string>& option_ids, KbCheckResult& res) {
   if (!kb.manifest.contains("exclusive_option_groups")) return;

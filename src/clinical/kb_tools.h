@@ -77,6 +77,10 @@ KbCheckResult CheckKnowledgeBase(const std::filesystem::path& dir);
 // summary pieces) that knowledge/patient/LANG.json lacks, as "patient/ar.json: options.X.benefits".
 std::vector<std::string> MissingPatientTranslations(const KnowledgeBase& kb, const std::string& lang);
 
+// Cases across sites, grades, sizes, extents, syndromes, hereditary status and setting (19,968):
+// what kb check evaluates for the exclusive option groups, and tests use as generated cases.
+std::vector<nlohmann::ordered_json> GeneratedCases();
+
 // Human-readable listing: version, models, decisions, rule counts, options, citations.
 std::string ListKnowledgeBase(const std::filesystem::path& dir);
 

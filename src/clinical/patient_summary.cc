@@ -32,9 +32,12 @@ Json Object(size_t members) {
 }
 void Add(Json& obj, const char* key, Json value) { obj.get_ref<Json::object_t&>().emplace_back(key, std::move(value)); }
 
-std::string Text(const Json& j, std::string_view key) {
+// The string at `key` in the knowledge or the recommendation, by reference (the patient
+// summary looks up the prepared readability counts of knowledge strings by address).
+const std::string& Text(const Json& j, std::string_view key) {
+  static const std::string kEmpty;
   const Json& v = Member(j, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
+  return v.is_string() ? v.get_ref<const std::string&>() : kEmpty;
 }
 
 // The patient texts of one language: `own` is knowledge/patient/LANG.json; for English the
@@ -47,18 +50,18 @@ struct Texts {
 
   const Json& OptionEntry(const std::string& id) const { return Member(Member(own, "options"), id); }
   const Json& CatalogueOption(const std::string& id) const { return Member(Member(catalogue, "options"), id); }
-  std::string Piece(std::string_view key) const { return Text(Member(own, "summary"), key); }
-  std::string Scenario(const std::string& id) const {
+  const std::string& Piece(std::string_view key) const { return Text(Member(own, "summary"), key); }
+  const std::string& Scenario(const std::string& id) const {
     return english ? Text(Member(Member(catalogue, "scenarios"), id), "patient_text")
                    : Text(Member(own, "scenarios"), id);
   }
-  std::string Alert(const std::string& id) const {
+  const std::string& Alert(const std::string& id) const {
     return english ? Text(Member(Member(catalogue, "alerts"), id), "patient_text") : Text(Member(own, "alerts"), id);
   }
-  std::string OptionField(const std::string& id, const char* field) const {
+  const std::string& OptionField(const std::string& id, const char* field) const {
     if (english && std::string_view(field) == "what_it_is") return Text(CatalogueOption(id), "patient_text");
-    std::string s = Text(OptionEntry(id), field);
-    if (s.empty() && std::string_view(field) == "name") s = Text(CatalogueOption(id), "title");
+    const std::string& s = Text(OptionEntry(id), field);
+    if (s.empty() && std::string_view(field) == "name") return Text(CatalogueOption(id), "title");
     return s;
   }
   Json Harms(const std::string& id) const {
@@ -116,15 +119,24 @@ bool HasPatientLanguage(const KnowledgeBase& kb, std::string_view lang) {
   return lang == "en" || Member(kb.patient_texts, lang).is_object();
 }
 
-Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_json, std::string_view lang) {
+Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_json, std::string_view lang,
+                    TextCounts* counts) {
   bool english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
   Texts t{kb.catalogue, Member(kb.patient_texts, english ? "en" : lang), english};
 
+  // The text's readability counts are the sum of its pieces' (joined with single spaces):
+  // prepared at load for the knowledge's own texts, counted here for the filled-in ones.
+  const internal::OutputPlan* plan = english ? kb.output_plan.get() : nullptr;
   std::string text;
+  TextCounts text_counts;
   auto append = [&](const std::string& part) {
     if (part.empty()) return;
     if (!text.empty()) text += ' ';
     text += part;
+    if (english) {
+      const TextCounts* prepared = plan ? internal::PreparedCounts(*plan, part) : nullptr;
+      text_counts += prepared ? *prepared : CountText(part);
+    }
   };
   std::string scenario_id = Text(Member(rec, "scenario"), "id");
   append(t.Scenario(scenario_id));
@@ -190,7 +202,8 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
 
   Json s = Object(5);
   Add(s, "lang", english ? "en" : std::string(lang));
-  Add(s, "reading_grade", english ? Json(std::round(FleschKincaidGrade(text) * 10.0) / 10.0) : Json());
+  if (counts) *counts = text_counts;
+  Add(s, "reading_grade", english ? Json(std::round(GradeOf(text_counts) * 10.0) / 10.0) : Json());
   Add(s, "text", std::move(text));
   Add(s, "option_grid", std::move(grid));
   Add(s, "questions_to_ask", std::move(questions));

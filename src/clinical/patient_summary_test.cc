@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -221,6 +222,36 @@ TEST(PatientSummaryTest, EveryVignetteInEnglishAndArabic) {
 }
 
 // PRRT's grid row names the small later risk of leukaemia or MDS, in both languages.
+// The summary's readability counts are added up from its pieces (prepared at load for the
+// knowledge's texts): they must be the counts of the whole text, and so give the same grade, on
+// every vignette and demo case and on generated cases; without a prepared plan, too.
+TEST(PatientSummaryTest, CountsOfThePiecesAreTheCountsOfTheText) {
+  std::vector<Json> cases;
+  for (const auto& [name, c] : Cases()) cases.push_back(c);
+  const std::vector<Json> generated = GeneratedCases();
+  for (size_t i = 0; i < generated.size(); i += 20) cases.push_back(generated[i]);
+  KnowledgeBase unprepared = Kb();
+  unprepared.output_plan = nullptr;
+  size_t checked = 0;
+  for (const Json& c : cases) {
+    if (!ValidateCaseJson(c, Kb()).empty()) continue;
+    const Json rec = Evaluate(Kb(), c);
+    for (const KnowledgeBase* kb : {&Kb(), static_cast<const KnowledgeBase*>(&unprepared)}) {
+      TextCounts counts;
+      const Json summary = PatientSummary(*kb, rec, c, "en", &counts);
+      const TextCounts whole = CountText(summary["text"].get<std::string>());
+      ASSERT_EQ(counts.words, whole.words) << c.value("id", "");
+      ASSERT_EQ(counts.sentences, whole.sentences) << c.value("id", "");
+      ASSERT_EQ(counts.syllables, whole.syllables) << c.value("id", "");
+      EXPECT_EQ(summary["reading_grade"], rec["patient_summary"]["reading_grade"]);
+      EXPECT_EQ(summary["reading_grade"].get<double>(),
+                std::round(FleschKincaidGrade(summary["text"].get<std::string>()) * 10.0) / 10.0);
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 1000u);
+}
+
 TEST(PatientSummaryTest, PrrtNamesTheLaterLeukaemiaRisk) {
   Json rec = {{"scenario", {{"id", "midgut_advanced"}}},
               {"options", Json::array({{{"id", "prrt.lu177_dotatate"}, {"preferred", true}}})},

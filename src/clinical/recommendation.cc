@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "json/json_values.h"
+#include "json/json_writer.h"
 
 namespace zebra::clinical {
 namespace internal {
@@ -182,6 +183,8 @@ struct OptionInfo {
   Json involves;
   Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
   Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
+  // The same members as placeholders of OutputPlan::fragments (regular entries only).
+  Json side_effects_ref, involves_ref, sources_ref, approval_ref;
 };
 
 struct OutputPlan {
@@ -189,7 +192,27 @@ struct OutputPlan {
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
+  std::vector<json::Fragment> fragments;  // the options' catalogue members, serialised once
+  // Readability counts of every string of the catalogue and the patient texts, by address (the
+  // knowledge base is immutable): the patient summary adds up its pieces' counts.
+  std::unordered_map<const std::string*, TextCounts> text_counts;
 };
+
+namespace {
+void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCounts>& out) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    out.emplace(&s, CountText(s));
+  } else if (j.is_structured()) {
+    for (const auto& e : j) CountStrings(e, out);
+  }
+}
+}  // namespace
+
+const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
+  auto it = plan.text_counts.find(&text);
+  return it == plan.text_counts.end() ? nullptr : &it->second;
+}
 
 int OutputDecisionIndex(std::string_view name) {
   for (int i = 0; i < kOutputDecisionCount; ++i)
@@ -203,11 +226,15 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
 
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case_schema; }
 
+const std::vector<json::Fragment>& Fragments(const OutputPlan& plan) { return plan.fragments; }
+
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
   for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
+  CountStrings(kb.catalogue, plan->text_counts);
+  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) CountStrings(*en, plan->text_counts);
   plan->unknown_option.intent = Json();
   plan->unknown_option.side_effects = Json::array();
   auto section = [&](const char* name) -> const Json* {
@@ -231,6 +258,16 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         info.side_effects = entry.value("side_effects", Json::array());
         info.has_involves = entry.contains("involves");
         if (info.has_involves) info.involves = entry["involves"];
+      }
+      if (!info.irregular) {
+        auto ref = [&](const Json& value) {
+          plan->fragments.push_back(json::MakeFragment(value));
+          return json::FragmentRef(static_cast<std::uint32_t>(plan->fragments.size() - 1));
+        };
+        info.side_effects_ref = ref(info.side_effects);
+        if (info.has_involves) info.involves_ref = ref(info.involves);
+        info.sources_ref = ref(info.sources);
+        if (!info.approval.is_null()) info.approval_ref = ref(info.approval);
       }
       plan->options.emplace(id, std::move(info));
     }
@@ -283,6 +320,23 @@ void ApplyRanking(const Value& ranking, Json& options) {
   list = std::move(sorted);
 }
 
+// The trace, written as text or built as the tree from this one description.
+template <class Out>
+void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
+  out.BeginArray(trace.size());
+  for (auto& t : trace) {
+    out.BeginObject(3);
+    out.Key("decision");
+    out.String(std::move(t.decision));
+    out.Key("rule");
+    out.String(std::move(t.rule));
+    out.Key("hit");
+    out.Bool(t.hit);
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
 struct Alert {
   std::string id;
   Json severity;
@@ -294,7 +348,8 @@ struct Alert {
 }  // namespace
 
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
-                         const DecisionValues& d, std::vector<dmn::TraceEntry>& trace) {
+                         const DecisionValues& d, std::vector<dmn::TraceEntry>& trace,
+                         TextCounts* summary_counts, std::string* trace_text, bool catalogue_fragments) {
   // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
   // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
   // const keys make them copied, not moved, on reallocation.
@@ -361,6 +416,16 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
       Add(opt, "side_effects", entry.value("side_effects", Json::array()));
       Add(opt, "cautions", StringListOf(*o, "cautions"));
       if (entry.contains("involves")) Add(opt, "involves", entry["involves"]);
+    } else if (catalogue_fragments && found != plan.options.end()) {
+      // The same members as placeholders of their text, prepared at load (written by
+      // json::AppendJson with the plan's fragments).
+      Add(opt, "side_effects", info.side_effects_ref);
+      Add(opt, "cautions", StringListOf(*o, "cautions"));
+      if (info.has_involves) Add(opt, "involves", info.involves_ref);
+      Add(opt, "sources", info.sources_ref);
+      if (!info.approval.is_null()) Add(opt, "approval", info.approval_ref);
+      options.get_ref<Json::array_t&>().push_back(std::move(opt));
+      continue;
     } else {
       Add(opt, "side_effects", info.side_effects);
       Add(opt, "cautions", StringListOf(*o, "cautions"));
@@ -435,17 +500,18 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
                                   Add(e, "field", StrOf(m, "field"));
                                   Add(e, "blocks", JsonOr(m, "blocks", Json("")));
                                 }));
-  Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en"));
+  Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en", summary_counts));
 
-  Json trace_json = Array(trace.size());
-  for (auto& t : trace) {
-    Json e = Object(3);
-    Add(e, "decision", std::move(t.decision));
-    Add(e, "rule", std::move(t.rule));
-    Add(e, "hit", t.hit);
-    trace_json.get_ref<Json::array_t&>().push_back(std::move(e));
+  if (trace_text) {
+    trace_text->append(",\"trace\":", 9);
+    json::TextOut text(*trace_text);
+    WriteTrace(text, trace);
+  } else {
+    Json trace_json;
+    json::TreeOut tree(trace_json);
+    WriteTrace(tree, trace);
+    Add(out, "trace", std::move(trace_json));
   }
-  Add(out, "trace", std::move(trace_json));
   return out;
 }
 

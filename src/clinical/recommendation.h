@@ -15,21 +15,6 @@
 
 namespace zebra::clinical {
 
-// Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
-// texts joined with single spaces add up (words and sentences never span the join).
-struct TextCounts {
-  int words = 0;
-  int sentences = 0;
-  int syllables = 0;
-  TextCounts& operator+=(const TextCounts& o) {
-    words += o.words;
-    sentences += o.sentences;
-    syllables += o.syllables;
-    return *this;
-  }
-};
-TextCounts CountText(std::string_view text);
-double GradeOf(TextCounts c);
 
 namespace internal {
 
@@ -63,11 +48,19 @@ struct OutputPlan;
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
 // Decision names of each model of the knowledge base, in manifest order.
 const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
+// The options' catalogue members serialised once (EvaluateOptions::catalogue_fragments).
+const std::vector<json::Fragment>& Fragments(const OutputPlan& plan);
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
+// The readability counts of a patient text of the knowledge (a string inside KnowledgeBase::
+// catalogue or patient_texts, by address), prepared with the plan; null for any other string.
+const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text);
+
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
-                         const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace);
+                         const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace,
+                         TextCounts* summary_counts = nullptr, std::string* trace_text = nullptr,
+                         bool catalogue_fragments = false);
 
 }  // namespace internal
 }  // namespace zebra::clinical

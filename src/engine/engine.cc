@@ -307,9 +307,23 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     if (!c) return tl::unexpected(std::move(c.error()));
     out.case_json = std::move(*c);
   }
+  // The summary's readability counts, so that the trial sentence counts only itself.
+  clinical::TextCounts summary_counts;
+  clinical::EvaluateOptions evaluate;
+  evaluate.summary_counts = &summary_counts;
+  // text_only: the trace and the trial members, the recommendation's last members, are written
+  // as text and put before its closing brace.
+  const bool text_only = options.text_only && options.append_to && options.format == Format::kJsonLine;
+  std::string tail;
+  if (text_only) {
+    tail.reserve(16 * 1024);  // the trace and trials of an answer are ~10 KB: one allocation
+    evaluate.trace_text = &tail;
+    evaluate.catalogue_fragments = !options.what_if;  // (what-if reads the recommendation)
+  }
   if (options.what_if) {
     Json probes;
-    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, &probes);
+    evaluate.what_if_probes = &probes;
+    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, evaluate);
     Json table = WhatIf(knowledge, out.case_json, out.recommendation, probes);
     // Before the patient summary and trace, after `missing`, which it explains.
     Json with = Json::object();
@@ -322,13 +336,23 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     if (!with.contains("what_if")) with["what_if"] = std::move(table);
     out.recommendation = std::move(with);
   } else {
-    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json);
+    out.recommendation = clinical::Evaluate(knowledge.base(), out.case_json, evaluate);
   }
   // Localised first, so the trial sentence is added in the summary's language.
   if (options.lang != "en") LocalisePatientSummary(knowledge, out, options.lang);
+  trials::Registry::AnnotateOptions annotate;
+  annotate.include_excluded = options.trials_all;
+  if (options.lang == "en") annotate.summary_counts = &summary_counts;
+  if (text_only) annotate.members_text = &tail;
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
-                              options.trials_all);
-  if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
+                              annotate);
+  if (text_only) {
+    std::string& text = *options.append_to;
+    json::AppendJson(text, out.recommendation, clinical::CatalogueFragments(knowledge.base()));  // "{…}"
+    text.pop_back();  // the closing brace, after the members written as text
+    text.append(tail, out.recommendation.empty() && !tail.empty() ? 1 : 0);  // (no comma after "{")
+    text += '}';
+  } else if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format, &knowledge.citations());
   else out.output = Render(out.recommendation, options.format, &knowledge.citations());
   return out;

@@ -362,5 +362,95 @@ TEST(JsonWriterTest, InvalidUtf8ThrowsTypeError316) {
   EXPECT_EQ(out, "\"a\xEF\xBF\xBD" "b\"");
 }
 
+// One description written both ways (TextOut, TreeOut): the text must be the tree's dump, with
+// prepared values and members, empty containers, nesting and a continued object.
+template <class Out>
+void Describe(Out& out, const Fragment& members, const Fragment& value, const Fragment& no_members) {
+  out.BeginObject(6);
+  out.Members(members);
+  out.Key("list");
+  out.BeginArray(4);
+  out.String("a\"b\n\u00e9");
+  out.Unsigned(18446744073709551615ull);
+  out.BeginArray();
+  out.EndArray();
+  out.BeginObject();
+  out.Members(no_members);
+  out.EndObject();
+  out.EndArray();
+  out.Key("value");
+  out.Value(value);
+  out.Key("plain");
+  out.Value(ordered_json::parse(R"({"x":[1.5,-2,null]})"));
+  out.Members(no_members);
+  out.Key("flags");
+  out.BeginArray(3);
+  out.Bool(true);
+  out.Bool(false);
+  out.Null();
+  out.EndArray();
+  out.EndObject();
+}
+
+TEST(JsonOutTest, TextIsTheTreesDump) {
+  const Fragment members = MakeMembersFragment(ordered_json::parse(R"({"id":"x","n":[1,{"k":"v"}],"t":true})"));
+  const Fragment value = MakeFragment(ordered_json::parse(R"([{"guideline":"G","year":2023,"strength":null}])"));
+  const Fragment none = MakeMembersFragment(ordered_json::object());
+  EXPECT_EQ(members.text, R"("id":"x","n":[1,{"k":"v"}],"t":true)");
+  ordered_json tree;
+  TreeOut to_tree(tree);
+  Describe(to_tree, members, value, none);
+  std::string text;
+  TextOut to_text(text);
+  Describe(to_text, members, value, none);
+  EXPECT_EQ(text, DumpJson(tree));
+  EXPECT_EQ(tree["list"].size(), 4u);
+  EXPECT_EQ(tree["id"], "x");
+  // Continuing an object that the caller opened.
+  std::string continued = "{\"a\":1";
+  TextOut more(continued, true);
+  more.Key("b");
+  more.Null();
+  more.Members(members);
+  continued += '}';
+  EXPECT_EQ(continued, R"({"a":1,"b":null,"id":"x","n":[1,{"k":"v"}],"t":true})");
+}
+
+// A value that cannot be written strictly is kept without text and throws when written, as the
+// tree's dump does.
+TEST(JsonOutTest, InvalidUtf8FragmentThrowsAtUse) {
+  const Fragment bad = MakeFragment(ordered_json("\xff"));
+  EXPECT_FALSE(bad.has_text);
+  std::string text;
+  TextOut out(text);
+  EXPECT_THROW(out.Value(bad), nlohmann::json::type_error);
+  const Fragment bad_members = MakeMembersFragment(ordered_json{{"k", "\xfe"}});
+  EXPECT_FALSE(bad_members.has_text);
+  std::string text2 = "{";
+  TextOut out2(text2, false);
+  EXPECT_THROW(out2.Members(bad_members), nlohmann::json::type_error);
+}
+
+// A tree holding placeholders (FragmentRef) is written as the tree holding the values; an index
+// past the table stays a binary value (nlohmann's layout), a value that is not valid UTF-8
+// throws as its own dump would.
+TEST(JsonOutTest, FragmentRefsAreWrittenAsTheirValues) {
+  const ordered_json sources = ordered_json::parse(R"([{"guideline":"G \u00e9","year":2023,"strength":null}])");
+  const ordered_json involves = ordered_json::parse(R"({"how":"x","how_often":"y"})");
+  std::vector<Fragment> table{MakeFragment(sources), MakeFragment(involves), MakeFragment(ordered_json("\xff"))};
+  ordered_json with_values = {{"id", "a"}, {"sources", sources}, {"list", {involves, 1}}};
+  ordered_json with_refs = {{"id", "a"}, {"sources", FragmentRef(0)}, {"list", {FragmentRef(1), 1}}};
+  std::string text;
+  AppendJson(text, with_refs, table);
+  EXPECT_EQ(text, DumpJson(with_values));
+  const ordered_json past_table = {{"x", FragmentRef(7)}};
+  std::string past;
+  AppendJson(past, past_table, table);
+  EXPECT_EQ(past, past_table.dump());
+  const ordered_json invalid = {{"x", FragmentRef(2)}};
+  std::string bad;
+  EXPECT_THROW(AppendJson(bad, invalid, table), nlohmann::json::type_error);
+}
+
 }  // namespace
 }  // namespace zebra::json

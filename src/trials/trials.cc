@@ -231,11 +231,20 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
     if (r->snapshot_date_.empty() || study.snapshot_date < r->snapshot_date_) r->snapshot_date_ = study.snapshot_date;
     study.status = Str(s, "status");
     if (!Recruiting(study.status)) study.not_recruiting = Fill(Str(r->texts_, "not_recruiting"), {{"status", study.status}});
-    if (s.is_object()) {
-      study.title = Str(s, "title");  // a string, or Load fails
-      study.phase = s.value("phase", Json());
-      study.countries = s.value("countries", Json::array());
-      study.url = Str(s, "url");
+    {
+      // The case-independent members of the study's entry, with their text (Annotate).
+      const bool record = s.is_object();
+      Json head(Json::value_t::object);
+      head["nct_id"] = study.nct_id;
+      head["title"] = Str(s, "title");  // a string, or Load fails
+      head["phase"] = record ? s.value("phase", Json()) : Json();
+      head["status"] = study.status;
+      head["countries"] = record ? s.value("countries", Json::array()) : Json::array();
+      study.head = json::MakeMembersFragment(std::move(head));
+      Json tail(Json::value_t::object);
+      tail["criteria_encoded"] = study.encoded;
+      tail["url"] = Str(s, "url");
+      study.tail = json::MakeMembersFragment(std::move(tail));
     }
     study.snapshot_day = DayNumber(study.snapshot_date).value_or(0);
     r->studies_.push_back(std::move(study));
@@ -356,11 +365,6 @@ void Set(Json& obj, const char* key, Json value) {
   if (auto it = obj.find(key); it != obj.end()) *it = std::move(value);
   else Add(obj, key, std::move(value));
 }
-Json Object(size_t reserve) {
-  Json j(Json::value_t::object);
-  j.get_ref<Json::object_t&>().reserve(reserve);
-  return j;
-}
 
 // Is every path a criterion needs present (and not null) in the slots?
 bool Known(const Criterion& c, const std::vector<Value>& slots) {
@@ -379,9 +383,77 @@ bool Known(const Criterion& c, const std::vector<Value>& slots) {
 
 }  // namespace
 
+void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today, bool include_excluded) const {
+  AnnotateOptions options;
+  options.include_excluded = include_excluded;
+  Annotate(case_json, recommendation, today, options);
+}
+
+namespace {
+
+// A study's entry, written (json::TextOut) or built (json::TreeOut) from one description.
+struct Entry {
+  const Study* study;
+  bool stale;
+  std::vector<const std::string*> matched, to_check, not_met;
+};
+
+template <class Out>
+void WriteStrings(Out& out, const std::vector<const std::string*>& list) {
+  out.BeginArray(list.size());
+  for (const std::string* t : list) out.String(*t);
+  out.EndArray();
+}
+
+template <class Out>
+void WriteFitting(Out& out, const std::vector<Entry>& fitting) {
+  out.BeginArray(fitting.size());
+  for (const Entry& e : fitting) {
+    out.BeginObject(11);
+    out.Members(e.study->head);
+    out.Key("matched");
+    WriteStrings(out, e.matched);
+    out.Key("to_check");
+    WriteStrings(out, e.to_check);
+    out.Key("snapshot_date");
+    out.String(e.study->snapshot_date);
+    out.Key("stale");
+    out.Bool(e.stale);
+    out.Members(e.study->tail);
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+template <class Out>
+void WriteExcluded(Out& out, const std::vector<Entry>& excluded) {
+  out.BeginArray(excluded.size());
+  for (const Entry& e : excluded) {
+    out.BeginObject(7);
+    out.Members(e.study->head);
+    out.Key("reasons");
+    out.BeginArray(e.not_met.size() + 1);
+    if (!e.study->not_recruiting.empty()) out.String(e.study->not_recruiting);
+    std::string reason;
+    for (const std::string* t : e.not_met) {
+      reason.assign("not met: ");
+      reason += *t;
+      out.String(reason);
+    }
+    out.EndArray();
+    out.Key("snapshot_date");
+    out.String(e.study->snapshot_date);
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+}  // namespace
+
 void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today_in,
-                        bool include_excluded) const {
+                        const AnnotateOptions& options) const {
   if (studies_.empty()) return;
+  const bool include_excluded = options.include_excluded;
   const std::string today = today_in.empty() ? TodayUtc() : today_in;
   const std::optional<int> today_day = DayNumber(today);
   std::vector<Value> slots(scope_names_.size());
@@ -394,98 +466,76 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   feel::EvalContext ctx;
   for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
 
-  // Each study's entry is built only when it is written: fitting studies always, excluded ones
-  // with include_excluded (otherwise they are only counted).
-  struct Fitting {
-    bool encoded;
-    size_t to_check;
-    Json entry;
-  };
-  std::vector<Fitting> fitting;
-  Json excluded = Json::array();
+  // Excluded studies are only counted unless include_excluded asks for their entries.
+  std::vector<Entry> fitting, excluded;
+  fitting.reserve(studies_.size());
   size_t excluded_count = 0;
   bool any_stale = false;
-  std::vector<const std::string*> matched, to_check, not_met;
+  Entry e;
   for (const Study& s : studies_) {
     const int age = today_day ? *today_day - s.snapshot_day : 0;
-    const bool stale = age > kStaleAfterDays;
-    any_stale = any_stale || stale;
-    matched.clear();
-    to_check.clear();
-    not_met.clear();
+    e.study = &s;
+    e.stale = age > kStaleAfterDays;
+    any_stale = any_stale || e.stale;
+    e.matched.clear();
+    e.to_check.clear();
+    e.not_met.clear();
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
         Value v = Known(c, slots) ? c.test.Evaluate(slots, ctx) : Value();
-        if (v.is(Type::kBoolean) && v.boolean()) matched.push_back(&c.text);
-        else if (v.is(Type::kBoolean)) not_met.push_back(&c.text);
-        else to_check.push_back(&c.text);
+        if (v.is(Type::kBoolean) && v.boolean()) e.matched.push_back(&c.text);
+        else if (v.is(Type::kBoolean)) e.not_met.push_back(&c.text);
+        else e.to_check.push_back(&c.text);
       }
-      for (const auto& t : s.to_check) to_check.push_back(&t);
+      for (const auto& t : s.to_check) e.to_check.push_back(&t);
     } else {
-      matched.push_back(&not_encoded_matched_);
-      to_check.push_back(&not_encoded_to_check_);
+      e.matched.push_back(&not_encoded_matched_);
+      e.to_check.push_back(&not_encoded_to_check_);
     }
-    const bool fits = s.not_recruiting.empty() && not_met.empty();
+    const bool fits = s.not_recruiting.empty() && e.not_met.empty();
     if (!fits) {
       ++excluded_count;
-      if (!include_excluded) continue;
+      if (include_excluded) excluded.push_back(std::move(e));
+      continue;
     }
-    auto strings = [](const std::vector<const std::string*>& list) {
-      Json out(Json::value_t::array);
-      auto& a = out.get_ref<Json::array_t&>();
-      a.reserve(list.size());
-      for (const std::string* t : list) a.emplace_back(*t);
-      return out;
-    };
-    Json e = Object(fits ? 11 : 7);
-    Add(e, "nct_id", s.nct_id);
-    Add(e, "title", s.title);
-    Add(e, "phase", s.phase);
-    Add(e, "status", s.status);
-    Add(e, "countries", s.countries);
-    if (fits) {
-      Add(e, "matched", strings(matched));
-      Add(e, "to_check", strings(to_check));
-      Add(e, "snapshot_date", s.snapshot_date);
-      Add(e, "stale", stale);
-      Add(e, "criteria_encoded", s.encoded);
-      Add(e, "url", s.url);
-      fitting.push_back({s.encoded, to_check.size(), std::move(e)});
-    } else {
-      Json reasons(Json::value_t::array);
-      if (!s.not_recruiting.empty()) reasons.push_back(s.not_recruiting);
-      for (const std::string* t : not_met) reasons.push_back("not met: " + *t);
-      Add(e, "reasons", std::move(reasons));
-      Add(e, "snapshot_date", s.snapshot_date);
-      excluded.push_back(std::move(e));
-    }
+    fitting.push_back(std::move(e));
   }
   // Trials with encoded criteria first (more is known about them), then by fewer items to check.
-  std::stable_sort(fitting.begin(), fitting.end(), [](const Fitting& a, const Fitting& b) {
-    if (a.encoded != b.encoded) return a.encoded;
-    return a.to_check < b.to_check;
+  std::stable_sort(fitting.begin(), fitting.end(), [](const Entry& a, const Entry& b) {
+    if (a.study->encoded != b.study->encoded) return a.study->encoded;
+    return a.to_check.size() < b.to_check.size();
   });
-  Json fitting_json(Json::value_t::array);
-  fitting_json.get_ref<Json::array_t&>().reserve(fitting.size());
-  for (auto& f : fitting) fitting_json.get_ref<Json::array_t&>().push_back(std::move(f.entry));
 
   const std::string n = std::to_string(fitting.size());
   const int oldest_age = DaysBetween(snapshot_date_, today).value_or(0);
-  Json reg = Object(7);
-  Add(reg, "snapshot_date", snapshot_date_);
-  Add(reg, "studies", studies_.size());
-  Add(reg, "criteria_encoded", encoded_count());
-  Add(reg, "may_fit", fitting.size());
-  Add(reg, "excluded", excluded_count);
-  Add(reg, "stale", any_stale);
-  Add(reg, "stale_note", any_stale ? Json(Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
-                                                                      {"days", std::to_string(oldest_age)},
-                                                                      {"limit", std::to_string(kStaleAfterDays)}}))
-                                   : Json());
+  const std::string stale_note =
+      any_stale ? Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
+                                              {"days", std::to_string(oldest_age)},
+                                              {"limit", std::to_string(kStaleAfterDays)}})
+                : std::string();
+  auto write_registry = [&](auto& out) {
+    out.BeginObject(7);
+    out.Key("snapshot_date");
+    out.String(snapshot_date_);
+    out.Key("studies");
+    out.Unsigned(studies_.size());
+    out.Key("criteria_encoded");
+    out.Unsigned(static_cast<std::uint64_t>(encoded_count()));
+    out.Key("may_fit");
+    out.Unsigned(fitting.size());
+    out.Key("excluded");
+    out.Unsigned(excluded_count);
+    out.Key("stale");
+    out.Bool(any_stale);
+    out.Key("stale_note");
+    if (any_stale) out.String(stale_note);
+    else out.Null();
+    out.EndObject();
+  };
 
   // The trial option names how many studies may fit.
-  if (auto options = recommendation.find("options"); options != recommendation.end() && options->is_array())
-    for (auto& o : *options)
+  if (auto options_it = recommendation.find("options"); options_it != recommendation.end() && options_it->is_array())
+    for (auto& o : *options_it)
       if (o.is_object() && o.value("id", "") == "trial.clinical_trial") {
         std::string add = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
                                {{"n", n}, {"date", snapshot_date_}});
@@ -501,14 +551,51 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       const std::string lang = ps.value("lang", "en");
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string& text = text_it->get_ref<std::string&>();
-      text += (text.empty() ? "" : " ") + Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
-      // The reading grade is an English measure (null for other languages).
-      if (lang == "en") ps["reading_grade"] = std::round(clinical::FleschKincaidGrade(text) * 10.0) / 10.0;
+      const std::string sentence = Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
+      if (!text.empty()) text += ' ';
+      text += sentence;
+      // The reading grade is an English measure (null for other languages). Counts of texts
+      // joined with one space add up, so the sentence's own counts complete the summary's.
+      if (lang == "en") {
+        const double grade = options.summary_counts
+                                 ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) += clinical::CountText(sentence))
+                                 : clinical::FleschKincaidGrade(text);
+        ps["reading_grade"] = std::round(grade * 10.0) / 10.0;
+      }
     }
   }
+  // Text: only when the recommendation holds none of the members yet (otherwise they are
+  // replaced in the tree, as without members_text).
+  const bool as_text = options.members_text && !recommendation.contains("trials") &&
+                       !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
+  if (as_text) {
+    std::string& out = *options.members_text;
+    out.append(",\"trials\":", 10);
+    json::TextOut fitting_out(out);
+    WriteFitting(fitting_out, fitting);
+    out.append(",\"trials_registry\":", 19);
+    json::TextOut registry_out(out);
+    write_registry(registry_out);
+    if (include_excluded) {
+      out.append(",\"trials_excluded\":", 19);
+      json::TextOut excluded_out(out);
+      WriteExcluded(excluded_out, excluded);
+    }
+    return;
+  }
+  Json fitting_json, reg;
+  json::TreeOut fitting_tree(fitting_json);
+  WriteFitting(fitting_tree, fitting);
+  json::TreeOut registry_tree(reg);
+  write_registry(registry_tree);
   Set(recommendation, "trials", std::move(fitting_json));
   Set(recommendation, "trials_registry", std::move(reg));
-  if (include_excluded) Set(recommendation, "trials_excluded", std::move(excluded));
+  if (include_excluded) {
+    Json excluded_json;
+    json::TreeOut excluded_tree(excluded_json);
+    WriteExcluded(excluded_tree, excluded);
+    Set(recommendation, "trials_excluded", std::move(excluded_json));
+  }
 }
 
 std::string Registry::ListText(const std::string& today_in) const {

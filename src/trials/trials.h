@@ -25,6 +25,11 @@
 
 #include "common/error.h"
 #include "feel/feel.h"
+#include "json/json_writer.h"
+
+namespace zebra::clinical {
+struct TextCounts;
+}
 
 namespace zebra::trials {
 
@@ -64,7 +69,8 @@ struct Study {
   // Prepared at load for Annotate: the case-independent parts of the study's entry.
   std::string status;
   std::string not_recruiting;  // the reason when the status is not a recruiting one, else empty
-  Json title, phase, countries, url;
+  json::Fragment head;  // the entry's first members: nct_id, title, phase, status, countries
+  json::Fragment tail;  // a fitting entry's last members: criteria_encoded, url
   int snapshot_day = 0;  // snapshot_date as days since 1970-01-01
 };
 
@@ -86,6 +92,18 @@ class Registry {
   // its reasons); names how many may fit in the trial.clinical_trial option and the patient
   // summary. `today` is YYYY-MM-DD (empty: the current UTC date).
   void Annotate(const Json& case_json, Json& recommendation, const std::string& today, bool include_excluded) const;
+  struct AnnotateOptions {
+    bool include_excluded = false;
+    // The readability counts of the patient summary's text as it stands (English): the trial
+    // sentence adds its own counts instead of the whole text being counted again.
+    const clinical::TextCounts* summary_counts = nullptr;
+    // When set, the trial members are appended here as JSON text (",\"trials\":[…],…", to go
+    // before the recommendation's closing brace) instead of being added to the recommendation,
+    // which must not hold them yet. The same description writes both (json::TextOut, TreeOut).
+    std::string* members_text = nullptr;
+  };
+  void Annotate(const Json& case_json, Json& recommendation, const std::string& today,
+                const AnnotateOptions& options) const;
 
   // `zebra trials list` as text.
   std::string ListText(const std::string& today) const;

@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "clinical/clinical.h"
+#include "clinical/kb_tools.h"
 #include "common/text.h"
 #include "json/json_parse.h"
+#include "json/json_writer.h"
 
 namespace zebra::trials {
 namespace {
@@ -305,6 +307,65 @@ TEST(TrialsVignettes, MatchTheShippedSnapshot) {
     }
   }
   EXPECT_GE(files, 5);
+}
+
+// `zebra batch` has the trace and the trial members written as text (EvaluateOptions::trace_text,
+// AnnotateOptions::members_text) by the description that builds them in the tree, and the
+// options' catalogue members as fragments serialised at load (catalogue_fragments): the bytes must be the tree's, on every clinical and
+// trial vignette and on generated cases, with and without the excluded studies; and the reading
+// grade completed from the summary's counts must be the one of counting the whole text again.
+TEST(TrialsText, SameBytesAsTheTree) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  std::vector<Json> cases;
+  for (const char* dir : {"tests/vignettes", "tests/trials/vignettes"})
+    for (const auto& e : fs::recursive_directory_iterator(kSource / dir))
+      if (e.path().extension() == ".json") cases.push_back(json::ParseStrict(Read(e.path())).value()["case"]);
+  ASSERT_GT(cases.size(), 400u);
+  const std::vector<Json> generated = clinical::GeneratedCases();
+  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  size_t compared = 0, with_trials = 0;
+  for (const Json& c : cases) {
+    auto valid = clinical::ParseCase(c.dump(), **kb);
+    if (!valid) continue;  // a vignette that expects a validation error
+    clinical::TextCounts counts;
+    clinical::EvaluateOptions evaluate;
+    evaluate.summary_counts = &counts;
+    const Json rec = clinical::Evaluate(**kb, *valid, evaluate);
+    std::string trace;  // the trace as text, as zebra batch has it
+    evaluate.trace_text = &trace;
+    evaluate.catalogue_fragments = true;  // the options' catalogue members as placeholders
+    const Json rec_without_trace = clinical::Evaluate(**kb, *valid, evaluate);
+    ASSERT_TRUE(rec.contains("trace"));
+    ASSERT_FALSE(rec_without_trace.contains("trace"));
+    for (bool all : {false, true}) {
+      SCOPED_TRACE(c.value("id", "") + (all ? " (all)" : ""));
+      Json tree = rec;
+      reg->Annotate(*valid, tree, "2026-12-06", all);  // the whole text counted again
+      const std::string expected = json::DumpJson(tree);
+      Json streamed = rec_without_trace;
+      std::string tail = trace;
+      Registry::AnnotateOptions options;
+      options.include_excluded = all;
+      options.summary_counts = &counts;
+      options.members_text = &tail;
+      reg->Annotate(*valid, streamed, "2026-12-06", options);
+      ASSERT_FALSE(streamed.contains("trials"));
+      ASSERT_GT(tail.size(), trace.size());
+      std::string text;
+      json::AppendJson(text, streamed, clinical::CatalogueFragments(**kb));
+      text.pop_back();
+      text += tail;
+      text += '}';
+      ASSERT_EQ(text, expected);
+      ++compared;
+      if (!tree["trials"].empty()) ++with_trials;
+    }
+  }
+  EXPECT_GT(compared, 2 * 1000u);
+  EXPECT_GT(with_trials, compared / 2);  // the patient sentence and its grade were exercised
 }
 
 }  // namespace
