@@ -125,6 +125,23 @@ struct Scanner {
   void SkipSpace() {
     while (p < end && IsSpace(*p)) ++p;
   }
+  // What follows a member's value: another member (after ','), the end of the object (after
+  // '}'), or something outside the flat subset, which the general parser then reads.
+  enum class Next { kMember, kClosed, kOutside };
+  Next AfterValue() {
+    // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
+    if (p < end && !IsSpace(*p) && *p != ',' && *p != '}') return Next::kOutside;
+    SkipSpace();
+    if (p == end) return Next::kOutside;
+    if (*p == '}') {
+      ++p;
+      return Next::kClosed;
+    }
+    if (*p != ',') return Next::kOutside;
+    ++p;
+    SkipSpace();
+    return Next::kMember;
+  }
   // A string of printable ASCII without escapes: its contents.
   bool String(std::string_view& out) {
     if (p == end || *p != '"') return false;
@@ -273,18 +290,10 @@ bool ScanFlatFeelObject(std::string_view text, feel::Context& out) {
       s.SkipSpace();
       Value v;
       if (!s.Scalar(v)) return false;
-      // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
-      if (s.p < s.end && !IsSpace(*s.p) && *s.p != ',' && *s.p != '}') return false;
-      out.Append(std::string(key), std::move(v));
-      s.SkipSpace();
-      if (s.p == s.end) return false;
-      if (*s.p == '}') {
-        ++s.p;
-        break;
-      }
-      if (*s.p != ',') return false;
-      ++s.p;
-      s.SkipSpace();
+      out.Append(std::string(key), std::move(v));  // `out` is dropped when the line leaves the subset
+      const Scanner::Next next = s.AfterValue();
+      if (next == Scanner::Next::kOutside) return false;
+      if (next == Scanner::Next::kClosed) break;
     }
   }
   s.SkipSpace();
@@ -405,17 +414,9 @@ bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
       } else if (!s.Scalar(slot != kNone ? slots[slot] : dropped_)) {
         return false;  // numbers of unknown keys are checked all the same
       }
-      // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
-      if (s.p < s.end && !IsSpace(*s.p) && *s.p != ',' && *s.p != '}') return false;
-      s.SkipSpace();
-      if (s.p == s.end) return false;
-      if (*s.p == '}') {
-        ++s.p;
-        break;
-      }
-      if (*s.p != ',') return false;
-      ++s.p;
-      s.SkipSpace();
+      const Scanner::Next next = s.AfterValue();
+      if (next == Scanner::Next::kOutside) return false;
+      if (next == Scanner::Next::kClosed) break;
     }
   }
   s.SkipSpace();
