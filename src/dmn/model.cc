@@ -115,6 +115,17 @@ struct InputMemo {
   bool done = false;
 };
 
+// What evaluating one root decision needs besides its memo entry, kept by the Evaluator from one
+// case to the next: the frame its bindings fill (overwritten slot by slot, never rebuilt), its
+// FEEL context (reset, not rebuilt) and a diagnostics buffer whose capacity is reused. A root
+// decision is never re-entered while it runs (cycles are rejected at load; decision services and
+// BKMs evaluate on their own state), so one per decision suffices.
+struct DecisionScratch {
+  std::vector<Value> slots;
+  feel::EvalContext ctx;
+  std::vector<feel::Diagnostic> diags;
+};
+
 struct EvalState {
   const feel::Context* inputs = nullptr;
   // The root model's input data by index (Evaluator slots); null: looked up in `inputs` by name.
@@ -126,6 +137,9 @@ struct EvalState {
   // references stay valid); decisions of imported models go to `memo`.
   const ModelImpl* root = nullptr;
   std::vector<MemoEntry> root_memo;
+  // Per root decision, when the evaluation is an Evaluator's (else empty: frames are built per
+  // decision).
+  std::vector<DecisionScratch> root_scratch;
   MemoEntry& Memo(const ModelImpl* m, int idx) {
     if (m == root) return root_memo[static_cast<size_t>(idx)];
     return memo[{m, idx}];
@@ -185,6 +199,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
                                  const EvaluateOptions& options) const override;
 
   const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
+  // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
+  const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
   Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
   // Both write the value into `out`, a null Value on entry (the slot of a fresh frame), so a
@@ -318,6 +334,7 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   }
   e.in_progress = true;
   e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
+  if (this == st.root && !st.root_scratch.empty()) return EvalKept(idx, e, st, inputs);
   std::vector<feel::Diagnostic> diags;
   ScratchArray<Value, 16> slots(d.frame_size);
   for (const auto& b : d.bindings) BindingValue(b, st, inputs, slots[static_cast<size_t>(b.slot)], diags);
@@ -343,6 +360,43 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   out.done = true;
   out.in_progress = false;
   return out;
+}
+
+const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const {
+  // EvalDecision with the decision's kept frame and context: the same steps in the same order.
+  const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
+  DecisionScratch& s = st.root_scratch[static_cast<size_t>(idx)];
+  std::vector<feel::Diagnostic>& diags = s.diags;
+  diags.clear();
+  // Every binding assigns its slot, so the last case's values are all replaced.
+  for (const auto& b : d.bindings) BindingValue(b, st, inputs, s.slots[static_cast<size_t>(b.slot)], diags);
+  static const feel::EvalContext kFresh;
+  feel::EvalContext& ctx = s.ctx;
+  ctx.ClearDiagnostics();
+  ctx.max_depth = kFresh.max_depth;
+  ctx.max_iterations = kFresh.max_iterations;
+  ctx.depth = st.frame ? st.frame->depth : 0;
+  ctx.iterations = 0;
+  ctx.limit_exceeded = false;
+  ctx.now = st.now;
+  ctx.host = st.frame;
+  Value v = d.body ? d.body->Eval(s.slots, ctx) : Value();
+  for (const auto& x : ctx.diagnostics()) diags.push_back(x);
+  if (!ConformsAsIs(v, d.type)) {
+    std::string err;
+    auto c = Coerce(v, d.type, err);
+    if (!c) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+      v = Value();
+    } else {
+      v = std::move(*c);
+    }
+  }
+  e.value = std::move(v);
+  e.diagnostics.swap(diags);  // the entry's old buffer becomes the next case's scratch
+  e.done = true;
+  e.in_progress = false;
+  return e;
 }
 
 Value ModelImpl::CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const {
@@ -398,14 +452,20 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
 // Model::Prepare's evaluator: the state of Model::Evaluate kept from one case to the next.
 class EvaluatorImpl final : public Evaluator {
  public:
+  // `keep_frames`: keep each decision's frame and context from one case to the next (Prepare);
+  // Model::Evaluate's one-shot evaluator builds them on the stack instead of allocating them.
   EvaluatorImpl(std::shared_ptr<const ModelImpl> model, std::span<const std::string> decisions,
-                const EvaluateOptions& options)
+                const EvaluateOptions& options, bool keep_frames)
       : model_(std::move(model)), options_(options) {
     const ModelImpl& m = *model_;
     slots_.resize(m.inputs_.size());
     st_.root = model_.get();
     st_.root_memo.resize(m.decisions_.size());
     st_.root_inputs.resize(m.inputs_.size());
+    if (keep_frames) {
+      st_.root_scratch.resize(m.decisions_.size());
+      for (size_t i = 0; i < m.decisions_.size(); ++i) st_.root_scratch[i].slots.resize(m.decisions_[i].frame_size);
+    }
     const size_t n = decisions.empty() ? m.decisions_.size() : decisions.size();
     targets_.reserve(n);
     results_.reserve(n);
@@ -502,12 +562,12 @@ class EvaluatorImpl final : public Evaluator {
 
 std::unique_ptr<Evaluator> ModelImpl::Prepare(std::span<const std::string> decisions,
                                               const EvaluateOptions& options) const {
-  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options);
+  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options, true);
 }
 
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
-  EvaluatorImpl evaluator(shared_from_this(), decisions, options);
+  EvaluatorImpl evaluator(shared_from_this(), decisions, options, false);
   evaluator.Evaluate(inputs);
   return evaluator.TakeResult();
 }
