@@ -260,33 +260,38 @@ class ServiceFunction final : public feel::Function {
   int idx_;
 };
 
+// The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
+// (InputMemo) for every decision that reads it.
+inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
+                           std::vector<feel::Diagnostic>& diags) {
+  if (!m.done) {
+    m.done = true;
+    if (ConformsAsIs(given, in.type)) {
+      m.ok = true;
+      m.as_given = &given;  // the slot itself: no copy
+    } else {
+      m.error.clear();
+      auto c = Coerce(given, in.type, m.error);
+      m.ok = c.has_value();
+      m.value = c ? std::move(*c) : Value();
+      m.as_given = nullptr;
+    }
+  }
+  if (!m.ok) [[unlikely]] {
+    diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
+    out = Value();
+    return;
+  }
+  out = m.as_given ? *m.as_given : m.value;
+}
+
 void ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
                            std::vector<feel::Diagnostic>& diags) const {
   const InputDataDef& in = inputs_[static_cast<size_t>(idx)];
   if (st.input_slots && this == st.root) {
     // The root model's inputs are read only with the evaluation's own context (never through an
     // import path, never as service parameters: services evaluate on their own state).
-    InputMemo& m = st.root_inputs[static_cast<size_t>(idx)];
-    if (!m.done) {
-      m.done = true;
-      const Value& given = st.input_slots[idx];
-      if (ConformsAsIs(given, in.type)) {
-        m.ok = true;
-        m.as_given = &given;  // the slot itself: no copy
-      } else {
-        m.error.clear();
-        auto c = Coerce(given, in.type, m.error);
-        m.ok = c.has_value();
-        m.value = c ? std::move(*c) : Value();
-        m.as_given = nullptr;
-      }
-    }
-    if (!m.ok) {
-      diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
-      out = Value();
-      return;
-    }
-    out = m.as_given ? *m.as_given : m.value;
+    RootInputValue(in, st.root_inputs[static_cast<size_t>(idx)], st.input_slots[idx], out, diags);
     return;
   }
   Value v;
@@ -368,8 +373,17 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   DecisionScratch& s = st.root_scratch[static_cast<size_t>(idx)];
   std::vector<feel::Diagnostic>& diags = s.diags;
   diags.clear();
-  // Every binding assigns its slot, so the last case's values are all replaced.
-  for (const auto& b : d.bindings) BindingValue(b, st, inputs, s.slots[static_cast<size_t>(b.slot)], diags);
+  // Every binding assigns its slot, so the last case's values are all replaced. The model's own
+  // input data are read here without BindingValue's calls (the path InputValue takes for them).
+  for (const auto& b : d.bindings) {
+    Value& slot = s.slots[static_cast<size_t>(b.slot)];
+    if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
+      const size_t i = static_cast<size_t>(b.index);
+      RootInputValue(inputs_[i], st.root_inputs[i], st.input_slots[i], slot, diags);
+    } else {
+      BindingValue(b, st, inputs, slot, diags);
+    }
+  }
   static const feel::EvalContext kFresh;
   feel::EvalContext& ctx = s.ctx;
   ctx.ClearDiagnostics();
@@ -471,6 +485,7 @@ class EvaluatorImpl final : public Evaluator {
     results_.reserve(n);
     auto add = [&](int idx) {
       const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
+      if (std::find(targets_.begin(), targets_.end(), idx) != targets_.end()) distinct_targets_ = false;
       targets_.push_back(idx);
       results_.push_back({d.name, d.id, Value(), {}});
     };
@@ -541,10 +556,23 @@ class EvaluatorImpl final : public Evaluator {
     st_.inputs = inputs;
     st_.input_slots = slots_.data();
     st_.now = options_.now;
+    if (!distinct_targets_) {
+      for (size_t i = 0; i < targets_.size(); ++i) {
+        if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
+        const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
+        results_[i].value = e.value;
+        results_[i].diagnostics = e.diagnostics;
+      }
+      return;
+    }
+    for (int t : targets_)
+      if (t >= 0) model_->EvalDecision(t, st_, inputs);
+    // Every decision asked for once: its value moves from the memo, which no one reads after the
+    // evaluation (the next one recomputes every entry before reading it).
     for (size_t i = 0; i < targets_.size(); ++i) {
-      if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
-      const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
-      results_[i].value = e.value;
+      if (targets_[i] < 0) continue;
+      MemoEntry& e = st_.root_memo[static_cast<size_t>(targets_[i])];
+      results_[i].value = std::move(e.value);
       results_[i].diagnostics = e.diagnostics;
     }
   }
@@ -554,6 +582,7 @@ class EvaluatorImpl final : public Evaluator {
   mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
   std::vector<int> targets_;  // decision index per result, -1 for an unknown name
+  bool distinct_targets_ = true;  // no decision asked for twice (see Run)
   std::vector<DecisionResult> results_;
   std::vector<TraceEntry> trace_;
   EvalFrame frame_;
