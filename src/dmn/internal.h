@@ -45,8 +45,9 @@ struct ItemType {
 std::optional<feel::Value> Coerce(const feel::Value& v, const TypePtr& type, std::string& error);
 // True when Coerce would give `v` itself (null, no type, or a plain built-in type that `v` has):
 // callers then keep `v` without a copy.
-// Inline: it runs for every input datum and decision result of every case.
-inline bool ConformsAsIs(const feel::Value& v, const TypePtr& type) {
+// Inline (forced: GCC kept it out of line): it runs for every input datum and decision result of
+// every case.
+[[gnu::always_inline]] inline bool ConformsAsIs(const feel::Value& v, const TypePtr& type) {
   if (!type || v.is_null()) return true;
   // A plain built-in type and a value of that type (the general path gives the same answer).
   const ItemType& t = *type;

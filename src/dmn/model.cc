@@ -262,7 +262,7 @@ class ServiceFunction final : public feel::Function {
 
 // The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
 // (InputMemo) for every decision that reads it.
-inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
+[[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
                            std::vector<feel::Diagnostic>& diags) {
   if (!m.done) {
     m.done = true;

@@ -111,7 +111,7 @@ inline uint64_t NotPlainMask(uint64_t w) {
 // Short keys and codes: a byte loop beats a call to memcmp.
 // The n bytes at a and b are equal: words compared, the last one overlapping the one before
 // (keys and codes are short: "Age" is one 2-byte and one overlapping 2-byte compare, not three).
-inline bool SameBytes(const char* a, const char* b, size_t n) {
+[[gnu::always_inline]] inline bool SameBytes(const char* a, const char* b, size_t n) {
   const auto same = [a, b](size_t at, auto word) {
     decltype(word) x, y;
     std::memcpy(&x, a + at, sizeof x);
@@ -137,7 +137,7 @@ struct Scanner {
   const char* p;
   const char* end;
 
-  void SkipSpace() {
+  [[gnu::always_inline]] void SkipSpace() {
     // Every JSON space is at most ' ': most calls find a token and stop at one compare.
     if (p < end && static_cast<unsigned char>(*p) > ' ') [[likely]] return;
     while (p < end && IsSpace(*p)) ++p;
