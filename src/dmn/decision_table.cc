@@ -543,15 +543,19 @@ class DecisionTable final : public Boxed {
     return Value::FromContext(std::move(c));
   }
 
-  void Trace(const Rule& r, const feel::EvalContext& ctx) const {
+  // Inline: most evaluations (dmn eval, batch without explanations) keep no trace, and the check
+  // is then all a hit costs here.
+  [[gnu::always_inline]] void Trace(const Rule& r, const feel::EvalContext& ctx) const {
     const EvalFrame* frame = FrameOf(ctx);
-    if (!frame || !frame->trace) return;
+    if (frame && frame->trace) [[unlikely]] Record(r, *frame);
+  }
+  [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
     TraceEntry t;
     t.decision = owner;
     t.rule = r.id.empty() ? std::to_string(r.index) : r.id;
     t.rule_index = r.index;
-    if (frame->annotations) t.annotations = r.annotations;
-    frame->trace->push_back(std::move(t));
+    if (frame.annotations) t.annotations = r.annotations;
+    frame.trace->push_back(std::move(t));
   }
 
   Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
@@ -604,7 +608,15 @@ class DecisionTable final : public Boxed {
   Value Collect(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     feel::List values;
     values.reserve(matched.size());
-    for (size_t i = 0; i < matched.size(); ++i) values.push_back(Fire(*matched[i], slots, ctx));
+    for (size_t i = 0; i < matched.size(); ++i) {
+      const Rule& r = *matched[i];
+      if (r.packed) {  // Fire's first case, with the rule's value copied straight into the list
+        Trace(r, ctx);
+        values.push_back(*r.packed);
+      } else {
+        values.push_back(Fire(r, slots, ctx));
+      }
+    }
     if (aggregation == Aggregation::kNone) return Value::FromList(std::move(values));
     if (outputs.size() != 1) return ctx.Error("an aggregated COLLECT table must have exactly one output");
     if (aggregation == Aggregation::kCount) {
