@@ -244,13 +244,18 @@ class DecisionTable final : public Boxed {
   std::vector<ColumnIndex> index;
   bool distinct_output_names = false;  // outputs can be appended to the result context unchecked
   bool classed = false;                // `classes` is built (see ColumnClasses)
+  // When every input column has a direct_slot: the largest + 1 (a frame at least this large
+  // serves them all from its slots); -1 otherwise.
+  int direct_slot_bound = -1;
   std::vector<ColumnClasses> classes;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
     // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
-    ScratchArray<Value, 48> computed(inputs.size());
+    // Every column a plain name inside the frame: all borrowed, no computed values to construct.
+    const bool all_direct = direct_slot_bound >= 0 && static_cast<size_t>(direct_slot_bound) <= slots.size();
+    ScratchArray<Value, 48> computed(all_direct ? 0 : inputs.size());
     ScratchArray<const Value*, 48> in(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
@@ -1068,6 +1073,9 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
     c.allowed = CompileTests(Child(in, "inputValues"), scope, site, "input values");
     dt->inputs.push_back(std::move(c));
   }
+  dt->direct_slot_bound = 0;
+  for (const auto& c : dt->inputs)
+    dt->direct_slot_bound = c.direct_slot < 0 || dt->direct_slot_bound < 0 ? -1 : std::max(dt->direct_slot_bound, c.direct_slot + 1);
   col = 0;
   for (const auto& out : Children(node, "output")) {
     ++col;
