@@ -55,6 +55,20 @@ class SharedFragments {
     AppendContext(out, *c);
     if (c.use_count() > 1 && text_.size() < kMax) text_.emplace(c.get(), std::make_pair(c, out.substr(start)));
   }
+  // The same for strings that something besides the result holds (a rule's constant output).
+  void Append(std::string& out, const feel::StringPtr& s) {
+    if (s.use_count() <= 1) {
+      AppendJsonString(out, *s);
+      return;
+    }
+    if (auto it = strings_.find(s.get()); it != strings_.end()) {
+      out += it->second.second;
+      return;
+    }
+    const size_t start = out.size();
+    AppendJsonString(out, *s);
+    if (strings_.size() < kMax) strings_.emplace(s.get(), std::make_pair(s, out.substr(start)));
+  }
   static void AppendContext(std::string& out, const feel::Context& c) {
     feel::AppendJoined(out, "{", c.entries(), ",", "}", [&out](const auto& entry) {
       AppendJsonString(out, entry.first);
@@ -66,14 +80,21 @@ class SharedFragments {
  private:
   static constexpr size_t kMax = 4096;
   std::unordered_map<const feel::Context*, std::pair<feel::ContextPtr, std::string>> text_;
+  std::unordered_map<const std::string*, std::pair<feel::StringPtr, std::string>> strings_;
 };
 
 void AppendJson(std::string& out, const Value& v, SharedFragments* shared) {
   switch (v.type()) {
-    case feel::Type::kNull: out += "null"; return;
-    case feel::Type::kBoolean: out += v.boolean() ? "true" : "false"; return;
+    case feel::Type::kNull: out.append("null", 4); return;
+    case feel::Type::kBoolean:
+      if (v.boolean()) out.append("true", 4);
+      else out.append("false", 5);
+      return;
     case feel::Type::kNumber: json::AppendDecimal(out, v.number()); return;
-    case feel::Type::kString: AppendJsonString(out, v.string()); return;
+    case feel::Type::kString:
+      if (shared) shared->Append(out, v.string_ptr());
+      else AppendJsonString(out, v.string());
+      return;
     case feel::Type::kList:
       feel::AppendJoined(out, "[", v.list(), ",", "]", [&out, shared](const Value& e) {
         if (shared && e.is(feel::Type::kContext)) shared->Append(out, e.context_ptr());
@@ -89,33 +110,34 @@ void AppendJson(std::string& out, const Value& v, SharedFragments* shared) {
 
 void AppendJson(std::string& out, const Value& v) { AppendJson(out, v, nullptr); }
 
-// Writes the results of one evaluation: each decision's `"name":` prefix is made once.
+// Writes the results of one evaluation: each decision's `{"name":` or `,"name":` prefix is made
+// once.
 class ResultWriter {
  public:
   explicit ResultWriter(const dmn::Evaluator& evaluator) {
     for (const auto& d : evaluator.results()) {
-      std::string key;
+      std::string key(keys_.empty() ? "{" : ",");
       AppendJsonString(key, d.name);
       key += ':';
       keys_.push_back(std::move(key));
     }
   }
 
-  // Appends {"decision": value, ...} for the evaluator's last evaluation to `out`; diagnostics
-  // go to `err`, prefixed with `where` (called only when there is one to write).
+  // Appends {"decision": value, ...} and `end` for the evaluator's last evaluation to `out`;
+  // diagnostics go to `err`, prefixed with `where` (called only when there is one to write).
   template <class Where>
-  void Append(std::string& out, const dmn::Evaluator& evaluator, std::ostream& err, const Where& where) {
-    out += '{';
+  void Append(std::string& out, const dmn::Evaluator& evaluator, std::ostream& err, const Where& where,
+              std::string_view end = "}") {
     const auto results = evaluator.results();
+    if (results.empty()) out += '{';
     for (size_t i = 0; i < results.size(); ++i) {
       const dmn::DecisionResult& d = results[i];
-      if (i > 0) out += ',';
       out += keys_[i];
       AppendJson(out, d.value, &shared_);
       for (const auto& diag : d.diagnostics)
         err << "zebra dmn: " << where() << "decision '" << d.name << "': " << diag.message << "\n";
     }
-    out += '}';
+    out += end;
   }
 
  private:
@@ -204,8 +226,7 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
         }
         evaluator->Evaluate(*context);
       }
-      writer.Append(out, *evaluator, io.err, where);
-      out += '\n';
+      writer.Append(out, *evaluator, io.err, where, "}\n");
       flush_if_input_drained();
     }
     write_out();

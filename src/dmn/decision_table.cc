@@ -244,13 +244,18 @@ class DecisionTable final : public Boxed {
   std::vector<ColumnIndex> index;
   bool distinct_output_names = false;  // outputs can be appended to the result context unchecked
   bool classed = false;                // `classes` is built (see ColumnClasses)
+  // When every input column has a direct_slot: the largest + 1 (a frame at least this large
+  // serves them all from its slots); -1 otherwise.
+  int direct_slot_bound = -1;
   std::vector<ColumnClasses> classes;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
     // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
-    ScratchArray<Value, 48> computed(inputs.size());
+    // Every column a plain name inside the frame: all borrowed, no computed values to construct.
+    const bool all_direct = direct_slot_bound >= 0 && static_cast<size_t>(direct_slot_bound) <= slots.size();
+    ScratchArray<Value, 48> computed(all_direct ? 0 : inputs.size());
     ScratchArray<const Value*, 48> in(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
@@ -543,15 +548,19 @@ class DecisionTable final : public Boxed {
     return Value::FromContext(std::move(c));
   }
 
-  void Trace(const Rule& r, const feel::EvalContext& ctx) const {
+  // Inline: most evaluations (dmn eval, batch without explanations) keep no trace, and the check
+  // is then all a hit costs here.
+  [[gnu::always_inline]] void Trace(const Rule& r, const feel::EvalContext& ctx) const {
     const EvalFrame* frame = FrameOf(ctx);
-    if (!frame || !frame->trace) return;
+    if (frame && frame->trace) [[unlikely]] Record(r, *frame);
+  }
+  [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
     TraceEntry t;
     t.decision = owner;
     t.rule = r.id.empty() ? std::to_string(r.index) : r.id;
     t.rule_index = r.index;
-    if (frame->annotations) t.annotations = r.annotations;
-    frame->trace->push_back(std::move(t));
+    if (frame.annotations) t.annotations = r.annotations;
+    frame.trace->push_back(std::move(t));
   }
 
   Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
@@ -604,7 +613,15 @@ class DecisionTable final : public Boxed {
   Value Collect(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     feel::List values;
     values.reserve(matched.size());
-    for (size_t i = 0; i < matched.size(); ++i) values.push_back(Fire(*matched[i], slots, ctx));
+    for (size_t i = 0; i < matched.size(); ++i) {
+      const Rule& r = *matched[i];
+      if (r.packed) {  // Fire's first case, with the rule's value copied straight into the list
+        Trace(r, ctx);
+        values.push_back(*r.packed);
+      } else {
+        values.push_back(Fire(r, slots, ctx));
+      }
+    }
     if (aggregation == Aggregation::kNone) return Value::FromList(std::move(values));
     if (outputs.size() != 1) return ctx.Error("an aggregated COLLECT table must have exactly one output");
     if (aggregation == Aggregation::kCount) {
@@ -1056,6 +1073,9 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
     c.allowed = CompileTests(Child(in, "inputValues"), scope, site, "input values");
     dt->inputs.push_back(std::move(c));
   }
+  dt->direct_slot_bound = 0;
+  for (const auto& c : dt->inputs)
+    dt->direct_slot_bound = c.direct_slot < 0 || dt->direct_slot_bound < 0 ? -1 : std::max(dt->direct_slot_bound, c.direct_slot + 1);
   col = 0;
   for (const auto& out : Children(node, "output")) {
     ++col;

@@ -45,7 +45,24 @@ struct ItemType {
 std::optional<feel::Value> Coerce(const feel::Value& v, const TypePtr& type, std::string& error);
 // True when Coerce would give `v` itself (null, no type, or a plain built-in type that `v` has):
 // callers then keep `v` without a copy.
-bool ConformsAsIs(const feel::Value& v, const TypePtr& type);
+// Inline (forced: GCC kept it out of line): it runs for every input datum and decision result of
+// every case.
+[[gnu::always_inline]] inline bool ConformsAsIs(const feel::Value& v, const TypePtr& type) {
+  if (!type || v.is_null()) return true;
+  // A plain built-in type and a value of that type (the general path gives the same answer).
+  const ItemType& t = *type;
+  if (t.kind != ItemType::Kind::kBuiltin || t.base || t.is_collection || t.allowed || t.constraint ||
+      v.is(feel::Type::kList))
+    return false;
+  // feel::IsInstance's answers for a non-null value, for the common kinds without the call.
+  switch (t.builtin.kind) {
+    case feel::TypeSpec::Kind::kAny: return true;
+    case feel::TypeSpec::Kind::kNumber: return v.is(feel::Type::kNumber);
+    case feel::TypeSpec::Kind::kString: return v.is(feel::Type::kString);
+    case feel::TypeSpec::Kind::kBoolean: return v.is(feel::Type::kBoolean);
+    default: return feel::IsInstance(v, t.builtin);
+  }
+}
 
 // A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
 // for its inputs and outputs. Only the `n` values asked for are constructed.

@@ -115,6 +115,17 @@ struct InputMemo {
   bool done = false;
 };
 
+// What evaluating one root decision needs besides its memo entry, kept by the Evaluator from one
+// case to the next: the frame its bindings fill (overwritten slot by slot, never rebuilt), its
+// FEEL context (reset, not rebuilt) and a diagnostics buffer whose capacity is reused. A root
+// decision is never re-entered while it runs (cycles are rejected at load; decision services and
+// BKMs evaluate on their own state), so one per decision suffices.
+struct DecisionScratch {
+  std::vector<Value> slots;
+  feel::EvalContext ctx;
+  std::vector<feel::Diagnostic> diags;
+};
+
 struct EvalState {
   const feel::Context* inputs = nullptr;
   // The root model's input data by index (Evaluator slots); null: looked up in `inputs` by name.
@@ -126,6 +137,9 @@ struct EvalState {
   // references stay valid); decisions of imported models go to `memo`.
   const ModelImpl* root = nullptr;
   std::vector<MemoEntry> root_memo;
+  // Per root decision, when the evaluation is an Evaluator's (else empty: frames are built per
+  // decision).
+  std::vector<DecisionScratch> root_scratch;
   MemoEntry& Memo(const ModelImpl* m, int idx) {
     if (m == root) return root_memo[static_cast<size_t>(idx)];
     return memo[{m, idx}];
@@ -185,6 +199,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
                                  const EvaluateOptions& options) const override;
 
   const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
+  // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
+  const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
   Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
   // Both write the value into `out`, a null Value on entry (the slot of a fresh frame), so a
@@ -244,33 +260,38 @@ class ServiceFunction final : public feel::Function {
   int idx_;
 };
 
+// The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
+// (InputMemo) for every decision that reads it.
+[[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
+                           std::vector<feel::Diagnostic>& diags) {
+  if (!m.done) {
+    m.done = true;
+    if (ConformsAsIs(given, in.type)) {
+      m.ok = true;
+      m.as_given = &given;  // the slot itself: no copy
+    } else {
+      m.error.clear();
+      auto c = Coerce(given, in.type, m.error);
+      m.ok = c.has_value();
+      m.value = c ? std::move(*c) : Value();
+      m.as_given = nullptr;
+    }
+  }
+  if (!m.ok) [[unlikely]] {
+    diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
+    out = Value();
+    return;
+  }
+  out = m.as_given ? *m.as_given : m.value;
+}
+
 void ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
                            std::vector<feel::Diagnostic>& diags) const {
   const InputDataDef& in = inputs_[static_cast<size_t>(idx)];
   if (st.input_slots && this == st.root) {
     // The root model's inputs are read only with the evaluation's own context (never through an
     // import path, never as service parameters: services evaluate on their own state).
-    InputMemo& m = st.root_inputs[static_cast<size_t>(idx)];
-    if (!m.done) {
-      m.done = true;
-      const Value& given = st.input_slots[idx];
-      if (ConformsAsIs(given, in.type)) {
-        m.ok = true;
-        m.as_given = &given;  // the slot itself: no copy
-      } else {
-        m.error.clear();
-        auto c = Coerce(given, in.type, m.error);
-        m.ok = c.has_value();
-        m.value = c ? std::move(*c) : Value();
-        m.as_given = nullptr;
-      }
-    }
-    if (!m.ok) {
-      diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
-      out = Value();
-      return;
-    }
-    out = m.as_given ? *m.as_given : m.value;
+    RootInputValue(in, st.root_inputs[static_cast<size_t>(idx)], st.input_slots[idx], out, diags);
     return;
   }
   Value v;
@@ -318,6 +339,7 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   }
   e.in_progress = true;
   e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
+  if (this == st.root && !st.root_scratch.empty()) return EvalKept(idx, e, st, inputs);
   std::vector<feel::Diagnostic> diags;
   ScratchArray<Value, 16> slots(d.frame_size);
   for (const auto& b : d.bindings) BindingValue(b, st, inputs, slots[static_cast<size_t>(b.slot)], diags);
@@ -343,6 +365,52 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   out.done = true;
   out.in_progress = false;
   return out;
+}
+
+const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const {
+  // EvalDecision with the decision's kept frame and context: the same steps in the same order.
+  const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
+  DecisionScratch& s = st.root_scratch[static_cast<size_t>(idx)];
+  std::vector<feel::Diagnostic>& diags = s.diags;
+  diags.clear();
+  // Every binding assigns its slot, so the last case's values are all replaced. The model's own
+  // input data are read here without BindingValue's calls (the path InputValue takes for them).
+  for (const auto& b : d.bindings) {
+    Value& slot = s.slots[static_cast<size_t>(b.slot)];
+    if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
+      const size_t i = static_cast<size_t>(b.index);
+      RootInputValue(inputs_[i], st.root_inputs[i], st.input_slots[i], slot, diags);
+    } else {
+      BindingValue(b, st, inputs, slot, diags);
+    }
+  }
+  static const feel::EvalContext kFresh;
+  feel::EvalContext& ctx = s.ctx;
+  ctx.ClearDiagnostics();
+  ctx.max_depth = kFresh.max_depth;
+  ctx.max_iterations = kFresh.max_iterations;
+  ctx.depth = st.frame ? st.frame->depth : 0;
+  ctx.iterations = 0;
+  ctx.limit_exceeded = false;
+  ctx.now = st.now;
+  ctx.host = st.frame;
+  Value v = d.body ? d.body->Eval(s.slots, ctx) : Value();
+  for (const auto& x : ctx.diagnostics()) diags.push_back(x);
+  if (!ConformsAsIs(v, d.type)) {
+    std::string err;
+    auto c = Coerce(v, d.type, err);
+    if (!c) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+      v = Value();
+    } else {
+      v = std::move(*c);
+    }
+  }
+  e.value = std::move(v);
+  e.diagnostics.swap(diags);  // the entry's old buffer becomes the next case's scratch
+  e.done = true;
+  e.in_progress = false;
+  return e;
 }
 
 Value ModelImpl::CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const {
@@ -398,19 +466,26 @@ Value ModelImpl::CallService(int idx, std::span<const Value> args, EvalState& su
 // Model::Prepare's evaluator: the state of Model::Evaluate kept from one case to the next.
 class EvaluatorImpl final : public Evaluator {
  public:
+  // `keep_frames`: keep each decision's frame and context from one case to the next (Prepare);
+  // Model::Evaluate's one-shot evaluator builds them on the stack instead of allocating them.
   EvaluatorImpl(std::shared_ptr<const ModelImpl> model, std::span<const std::string> decisions,
-                const EvaluateOptions& options)
+                const EvaluateOptions& options, bool keep_frames)
       : model_(std::move(model)), options_(options) {
     const ModelImpl& m = *model_;
     slots_.resize(m.inputs_.size());
     st_.root = model_.get();
     st_.root_memo.resize(m.decisions_.size());
     st_.root_inputs.resize(m.inputs_.size());
+    if (keep_frames) {
+      st_.root_scratch.resize(m.decisions_.size());
+      for (size_t i = 0; i < m.decisions_.size(); ++i) st_.root_scratch[i].slots.resize(m.decisions_[i].frame_size);
+    }
     const size_t n = decisions.empty() ? m.decisions_.size() : decisions.size();
     targets_.reserve(n);
     results_.reserve(n);
     auto add = [&](int idx) {
       const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
+      if (std::find(targets_.begin(), targets_.end(), idx) != targets_.end()) distinct_targets_ = false;
       targets_.push_back(idx);
       results_.push_back({d.name, d.id, Value(), {}});
     };
@@ -481,10 +556,23 @@ class EvaluatorImpl final : public Evaluator {
     st_.inputs = inputs;
     st_.input_slots = slots_.data();
     st_.now = options_.now;
+    if (!distinct_targets_) {
+      for (size_t i = 0; i < targets_.size(); ++i) {
+        if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
+        const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
+        results_[i].value = e.value;
+        results_[i].diagnostics = e.diagnostics;
+      }
+      return;
+    }
+    for (int t : targets_)
+      if (t >= 0) model_->EvalDecision(t, st_, inputs);
+    // Every decision asked for once: its value moves from the memo, which no one reads after the
+    // evaluation (the next one recomputes every entry before reading it).
     for (size_t i = 0; i < targets_.size(); ++i) {
-      if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
-      const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
-      results_[i].value = e.value;
+      if (targets_[i] < 0) continue;
+      MemoEntry& e = st_.root_memo[static_cast<size_t>(targets_[i])];
+      results_[i].value = std::move(e.value);
       results_[i].diagnostics = e.diagnostics;
     }
   }
@@ -494,6 +582,7 @@ class EvaluatorImpl final : public Evaluator {
   mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
   std::vector<int> targets_;  // decision index per result, -1 for an unknown name
+  bool distinct_targets_ = true;  // no decision asked for twice (see Run)
   std::vector<DecisionResult> results_;
   std::vector<TraceEntry> trace_;
   EvalFrame frame_;
@@ -502,12 +591,12 @@ class EvaluatorImpl final : public Evaluator {
 
 std::unique_ptr<Evaluator> ModelImpl::Prepare(std::span<const std::string> decisions,
                                               const EvaluateOptions& options) const {
-  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options);
+  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options, true);
 }
 
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
-  EvaluatorImpl evaluator(shared_from_this(), decisions, options);
+  EvaluatorImpl evaluator(shared_from_this(), decisions, options, false);
   evaluator.Evaluate(inputs);
   return evaluator.TakeResult();
 }

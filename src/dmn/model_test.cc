@@ -731,5 +731,58 @@ TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
   EXPECT_EQ(ev->results()[1].diagnostics[0].message, "no decision named 'nope'");
 }
 
+// The Evaluator keeps each decision's frame between cases and moves results out of its memo:
+// a decision read by another, a decision asked for twice and an input that stops conforming must
+// still give, case after case, what a fresh Model::Evaluate gives.
+TEST(DmnPrepared, KeptFramesAndRepeatedNamesMatchModelEvaluate) {
+  auto m = Load(Input("Age", "number") + Input("Name", "string") +
+                Decision("Greeting", Req("Name") + Req("Age"), Literal("Name + \" \" + string(Age)"), "string") +
+                Decision("Loud", ReqDecision("d_Greeting") + Req("Age"), Literal("upper case(Greeting) + \"!\""),
+                         "string") +
+                Decision("Older", Req("Age"), Literal("Age + 1"), "number"));
+  ASSERT_TRUE(m);
+  for (const std::vector<std::string>& names :
+       {std::vector<std::string>{}, std::vector<std::string>{"Loud", "Greeting", "Loud"},
+        std::vector<std::string>{"Older", "Older", "Greeting"}}) {
+    auto ev = m->Prepare(names);
+    for (const feel::Context& in :
+         {Ctx({{"Age", Num(12)}, {"Name", Str("Cy")}}), Ctx({{"Age", Str("x")}, {"Name", Str("Di")}}),
+          Ctx({{"Name", Str("Ed")}}), Ctx({{"Age", Num(70)}, {"Name", Str("Fa")}}), Ctx({})}) {
+      // Through the slots (as the CLI fills them) and through a context: both as Model::Evaluate.
+      for (int by_slots = 0; by_slots < 2; ++by_slots) {
+        if (by_slots) {
+          for (size_t i = 0; i < ev->InputNames().size(); ++i) {
+            const Value* v = in.Find(ev->InputNames()[i]);
+            ev->Inputs()[i] = v ? *v : Value();
+          }
+          ev->Evaluate();
+        } else {
+          ev->Evaluate(in);
+        }
+        EvaluationResult r = m->Evaluate(in, names);
+        ASSERT_EQ(ev->results().size(), r.decisions.size());
+        for (size_t i = 0; i < r.decisions.size(); ++i) {
+          EXPECT_EQ(ev->results()[i].name, r.decisions[i].name);
+          ExpectEq(ev->results()[i].value, r.decisions[i].value);
+          ASSERT_EQ(ev->results()[i].diagnostics.size(), r.decisions[i].diagnostics.size()) << r.decisions[i].name;
+          for (size_t k = 0; k < r.decisions[i].diagnostics.size(); ++k)
+            EXPECT_EQ(ev->results()[i].diagnostics[k].message, r.decisions[i].diagnostics[k].message);
+        }
+      }
+    }
+  }
+  // Spot checks that the comparison above is not between two equally wrong answers.
+  auto ev = m->Prepare(std::vector<std::string>{"Loud", "Loud"});
+  ev->Evaluate(Ctx({{"Age", Num(12)}, {"Name", Str("Cy")}}));
+  ExpectEq(ev->results()[0].value, Str("CY 12!"));
+  ExpectEq(ev->results()[1].value, Str("CY 12!"));
+  ev->Evaluate(Ctx({{"Age", Str("x")}, {"Name", Str("Di")}}));
+  ExpectEq(ev->results()[1].value, Value());
+  EXPECT_FALSE(ev->results()[1].diagnostics.empty());
+  ev->Evaluate(Ctx({{"Age", Num(3)}, {"Name", Str("Go")}}));
+  ExpectEq(ev->results()[0].value, Str("GO 3!"));
+  EXPECT_TRUE(ev->results()[0].diagnostics.empty());
+}
+
 }  // namespace
 }  // namespace zebra::dmn

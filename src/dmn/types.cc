@@ -116,13 +116,6 @@ std::optional<Value> CoerceSingle(const Value& v, const TypePtr& t, std::string&
 
 }  // namespace
 
-bool ConformsAsIs(const Value& v, const TypePtr& type) {
-  if (!type || v.is_null()) return true;
-  // A plain built-in type and a value of that type (the general path gives the same answer).
-  return type->kind == ItemType::Kind::kBuiltin && !type->base && !type->is_collection && !type->allowed &&
-         !type->constraint && !v.is(Type::kList) && feel::IsInstance(v, type->builtin);
-}
-
 std::optional<Value> Coerce(const Value& v, const TypePtr& type, std::string& error) {
   // Hot path (every input, decision result and table output).
   if (ConformsAsIs(v, type)) return v;

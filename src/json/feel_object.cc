@@ -109,11 +109,26 @@ inline uint64_t NotPlainMask(uint64_t w) {
 }
 
 // Short keys and codes: a byte loop beats a call to memcmp.
+// The n bytes at a and b are equal: words compared, the last one overlapping the one before
+// (keys and codes are short: "Age" is one 2-byte and one overlapping 2-byte compare, not three).
+[[gnu::always_inline]] inline bool SameBytes(const char* a, const char* b, size_t n) {
+  const auto same = [a, b](size_t at, auto word) {
+    decltype(word) x, y;
+    std::memcpy(&x, a + at, sizeof x);
+    std::memcpy(&y, b + at, sizeof y);
+    return x == y;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8)
+      if (!same(i, uint64_t{})) return false;
+    return same(n - 8, uint64_t{});
+  }
+  if (n >= 4) return same(0, uint32_t{}) && same(n - 4, uint32_t{});
+  if (n >= 2) return same(0, uint16_t{}) && same(n - 2, uint16_t{});
+  return n == 0 || a[0] == b[0];
+}
 inline bool SameText(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i]) return false;
-  return true;
+  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
 }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -122,7 +137,9 @@ struct Scanner {
   const char* p;
   const char* end;
 
-  void SkipSpace() {
+  [[gnu::always_inline]] void SkipSpace() {
+    // Every JSON space is at most ' ': most calls find a token and stop at one compare.
+    if (p < end && static_cast<unsigned char>(*p) > ' ') [[likely]] return;
     while (p < end && IsSpace(*p)) ++p;
   }
   // What follows a member's value: another member (after ','), the end of the object (after
@@ -306,18 +323,7 @@ namespace {
 inline bool MatchesAt(const char* p, const char* end, const std::string& name) {
   const size_t n = name.size();
   if (static_cast<size_t>(end - p) < n + 2 || p[0] != '"' || p[n + 1] != '"') return false;
-  const char* a = p + 1;
-  const char* b = name.data();
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a + i, 8);
-    std::memcpy(&y, b + i, 8);
-    if (x != y) return false;
-  }
-  for (; i < n; ++i)
-    if (a[i] != b[i]) return false;
-  return true;
+  return SameBytes(p + 1, name.data(), n);
 }
 
 }  // namespace
@@ -402,7 +408,9 @@ bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
               break;
             }
           if (shared) {
-            slots[slot] = Value::String(*shared);
+            // The same string as the last line's (a code repeated down the column): nothing to do.
+            Value& target = slots[slot];
+            if (!target.is(feel::Type::kString) || target.string_ptr() != *shared) target = Value::String(*shared);
           } else {
             auto fresh = std::make_shared<const std::string>(str);
             // A column of few distinct values (codes, grades) is shared; free text is not kept.

@@ -43,7 +43,7 @@ class SlotReader {
   uint32_t Lookup(std::string_view key, size_t position);
   std::vector<std::string> names_;
   bool usable_ = true;             // false when two slots share a name (then never read here)
-  std::vector<bool> plain_;        // per slot: the name is printable ASCII without '"' or '\\'
+  std::vector<uint8_t> plain_;     // per slot: the name is printable ASCII without '"' or '\\'
   std::vector<uint32_t> order_;    // slot of each key position of the previous line (kNone: unknown)
   std::vector<uint32_t> seen_;     // per slot: the generation of the line that set it
   uint32_t generation_ = 0;

@@ -212,5 +212,31 @@ TEST(SlotReader, AgreesWithTheGeneralParserOnFlatLines) {
   }
 }
 
+// Keys and values are compared a word at a time with an overlapping last word: a key that
+// differs from a name in any one byte, at every length from 1 to 19, is another key, and a value
+// that differs from a shared one in any one byte is its own string.
+TEST(SlotReader, KeysAndSharedStringsDifferingInOneByteAreOthers) {
+  for (size_t n = 1; n <= 19; ++n) {
+    std::string name;
+    for (size_t i = 0; i < n; ++i) name += static_cast<char>('a' + i);
+    SlotReader reader({name, "v"});
+    std::vector<feel::Value> slots(2);
+    for (size_t at = 0; at <= n; ++at) {
+      // Twice each: the second line meets the first line's key order (the in-place match).
+      for (int round = 0; round < 2; ++round) {
+        ASSERT_TRUE(reader.Read("{\"" + name + "\":1,\"v\":\"" + name + "\"}", slots));
+        EXPECT_EQ(feel::ToFeelLiteral(slots[0]), "1") << name;
+        EXPECT_EQ(slots[1].string(), name);
+        if (at == n) continue;
+        std::string other = name;
+        other[at] = 'Z';
+        ASSERT_TRUE(reader.Read("{\"" + other + "\":2,\"v\":\"" + other + "\"}", slots)) << other;
+        EXPECT_TRUE(slots[0].is_null()) << other << " read as " << name;
+        EXPECT_EQ(slots[1].string(), other);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zebra::json
