@@ -328,6 +328,21 @@ void ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Contex
   }
 }
 
+// A decision's value as its type says: conforming values as they are, others coerced, or null
+// with a diagnostic.
+void ConformResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
+  if (!ConformsAsIs(v, d.type)) {
+    std::string err;
+    auto c = Coerce(v, d.type, err);
+    if (!c) {
+      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+      v = Value();
+    } else {
+      v = std::move(*c);
+    }
+  }
+}
+
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
   MemoEntry& e = st.Memo(this, idx);
   if (e.done) return e;
@@ -349,16 +364,7 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   if (st.frame) ctx.depth = st.frame->depth;
   Value v = d.body ? d.body->Eval(std::span<const Value>(slots.data(), slots.size()), ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-  if (!ConformsAsIs(v, d.type)) {
-    std::string err;
-    auto c = Coerce(v, d.type, err);
-    if (!c) {
-      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
-      v = Value();
-    } else {
-      v = std::move(*c);
-    }
-  }
+  ConformResult(d, v, diags);
   MemoEntry& out = st.Memo(this, idx);  // the map may have grown, but std::map keeps references
   out.value = std::move(v);
   out.diagnostics = std::move(diags);
@@ -396,16 +402,7 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   ctx.host = st.frame;
   Value v = d.body ? d.body->Eval(s.slots, ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-  if (!ConformsAsIs(v, d.type)) {
-    std::string err;
-    auto c = Coerce(v, d.type, err);
-    if (!c) {
-      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
-      v = Value();
-    } else {
-      v = std::move(*c);
-    }
-  }
+  ConformResult(d, v, diags);
   e.value = std::move(v);
   e.diagnostics.swap(diags);  // the entry's old buffer becomes the next case's scratch
   e.done = true;

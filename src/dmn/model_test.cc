@@ -709,6 +709,18 @@ TEST(DmnPrepared, DiagnosticsOnlyForTheCaseThatHasThem) {
   EXPECT_TRUE(ev->results()[0].diagnostics.empty());
 }
 
+// The evaluator's results are Model::Evaluate's: names, values and diagnostic messages.
+void ExpectSameResults(const Evaluator& ev, const EvaluationResult& r) {
+  ASSERT_EQ(ev.results().size(), r.decisions.size());
+  for (size_t i = 0; i < r.decisions.size(); ++i) {
+    EXPECT_EQ(ev.results()[i].name, r.decisions[i].name);
+    ExpectEq(ev.results()[i].value, r.decisions[i].value);
+    ASSERT_EQ(ev.results()[i].diagnostics.size(), r.decisions[i].diagnostics.size()) << r.decisions[i].name;
+    for (size_t k = 0; k < r.decisions[i].diagnostics.size(); ++k)
+      EXPECT_EQ(ev.results()[i].diagnostics[k].message, r.decisions[i].diagnostics[k].message);
+  }
+}
+
 TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
   auto m = PreparedModel();
   ASSERT_TRUE(m);
@@ -717,14 +729,7 @@ TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
   for (const feel::Context& in : {Ctx({{"Age", Num(12)}, {"Name", Str("Cy")}}), Ctx({{"Name", Num(3)}}), Ctx({})}) {
     ev->Evaluate(in);
     EvaluationResult r = m->Evaluate(in, names);
-    ASSERT_EQ(ev->results().size(), r.decisions.size());
-    for (size_t i = 0; i < r.decisions.size(); ++i) {
-      EXPECT_EQ(ev->results()[i].name, r.decisions[i].name);
-      ExpectEq(ev->results()[i].value, r.decisions[i].value);
-      ASSERT_EQ(ev->results()[i].diagnostics.size(), r.decisions[i].diagnostics.size());
-      for (size_t k = 0; k < r.decisions[i].diagnostics.size(); ++k)
-        EXPECT_EQ(ev->results()[i].diagnostics[k].message, r.decisions[i].diagnostics[k].message);
-    }
+    ExpectSameResults(*ev, r);
   }
   // An unknown name keeps its null result and diagnostic on every evaluation.
   ASSERT_EQ(ev->results()[1].diagnostics.size(), 1u);
@@ -760,14 +765,7 @@ TEST(DmnPrepared, KeptFramesAndRepeatedNamesMatchModelEvaluate) {
           ev->Evaluate(in);
         }
         EvaluationResult r = m->Evaluate(in, names);
-        ASSERT_EQ(ev->results().size(), r.decisions.size());
-        for (size_t i = 0; i < r.decisions.size(); ++i) {
-          EXPECT_EQ(ev->results()[i].name, r.decisions[i].name);
-          ExpectEq(ev->results()[i].value, r.decisions[i].value);
-          ASSERT_EQ(ev->results()[i].diagnostics.size(), r.decisions[i].diagnostics.size()) << r.decisions[i].name;
-          for (size_t k = 0; k < r.decisions[i].diagnostics.size(); ++k)
-            EXPECT_EQ(ev->results()[i].diagnostics[k].message, r.decisions[i].diagnostics[k].message);
-        }
+        ExpectSameResults(*ev, r);
       }
     }
   }

@@ -142,9 +142,22 @@ struct Scanner {
     if (p < end && static_cast<unsigned char>(*p) > ' ') [[likely]] return;
     while (p < end && IsSpace(*p)) ++p;
   }
-  // What follows a member's value: another member (after ','), the end of the object (after
-  // '}'), or something outside the flat subset, which the general parser then reads.
+  // Where the scan goes on: to a member, past the object's end, or out of the flat subset (the
+  // general parser then reads the line).
   enum class Next { kMember, kClosed, kOutside };
+  // The start of an object: a member follows, or "{}" is closed, or the text is no object.
+  Next OpenObject() {
+    SkipSpace();
+    if (p == end || *p != '{') return Next::kOutside;
+    ++p;
+    SkipSpace();
+    if (p < end && *p == '}') {
+      ++p;
+      return Next::kClosed;
+    }
+    return Next::kMember;
+  }
+  // What follows a member's value: another member after ',', or the end after '}'.
   Next AfterValue() {
     // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
     if (p < end && !IsSpace(*p) && *p != ',' && *p != '}') return Next::kOutside;
@@ -290,13 +303,9 @@ struct Scanner {
 
 bool ScanFlatFeelObject(std::string_view text, feel::Context& out) {
   Scanner s{text.data(), text.data() + text.size()};
-  s.SkipSpace();
-  if (s.p == s.end || *s.p != '{') return false;
-  ++s.p;
-  s.SkipSpace();
-  if (s.p < s.end && *s.p == '}') {
-    ++s.p;
-  } else {
+  const Scanner::Next first = s.OpenObject();
+  if (first == Scanner::Next::kOutside) return false;
+  if (first == Scanner::Next::kMember) {
     for (;;) {
       std::string_view key;
       if (!s.String(key)) return false;
@@ -364,13 +373,9 @@ bool SlotReader::Read(std::string_view text, std::span<feel::Value> slots) {
   }
   unknown_.clear();
   Scanner s{text.data(), text.data() + text.size()};
-  s.SkipSpace();
-  if (s.p == s.end || *s.p != '{') return false;
-  ++s.p;
-  s.SkipSpace();
-  if (s.p < s.end && *s.p == '}') {
-    ++s.p;
-  } else {
+  const Scanner::Next first = s.OpenObject();
+  if (first == Scanner::Next::kOutside) return false;
+  if (first == Scanner::Next::kMember) {
     for (size_t position = 0;; ++position) {
       std::string_view key;
       uint32_t slot = position < order_.size() ? order_[position] : kNone;
