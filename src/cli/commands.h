@@ -3,6 +3,7 @@
 // 0 success, 1 internal error, 2 invalid input or usage.
 #pragma once
 
+#include <array>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -54,6 +55,10 @@ int PrintVersion(Io io);
 // Dispatches argv to the subcommands (the `zebra` program); a service command is handed to
 // zebra-service, which replaces this process (same pid, same arguments and streams).
 int Main(int argc, char** argv, Io io);
+
+// The commands zebra-service runs, which `zebra` hands over (the one list both programs use).
+inline constexpr std::array<std::string_view, 7> kServiceCommands = {"serve",   "config", "audit",  "user",
+                                                                     "migrate", "backup", "restore"};
 
 // The dispatch of zebra-service (src/service/service_dispatch.cc): the service commands only.
 int ServiceMain(int argc, char** argv, Io io);

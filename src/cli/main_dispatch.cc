@@ -1,7 +1,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -43,10 +42,6 @@ Commands:
   backup --out FILE [--db URL]         copy a SQLite store while it serves (PostgreSQL: pg_dump)
   restore FILE --db URL                restore a backup into an empty store
 )";
-
-// The commands of zebra-service (src/service/service_dispatch.cc).
-constexpr std::array<std::string_view, 7> kServiceCommands = {"serve",   "config", "audit",  "user",
-                                                             "migrate", "backup", "restore"};
 
 // zebra-service is beside zebra in the build tree, and in PREFIX/libexec after an install (from
 // there engine::Data() finds PREFIX/share/zebra as it does from PREFIX/bin).
