@@ -253,7 +253,11 @@ class Context {
   void Put(std::string key, Value v);
   // Adds an entry without looking for an existing one with the same key: only for callers that
   // know the key is new (the keys of a parsed JSON object, context entries distinct at compile time).
-  void Append(std::string key, Value v) {
+  void Append(const std::string& key, Value v) {
+    key_bits_ |= KeyBit(key);
+    entries_.emplace_back(key, std::move(v));
+  }
+  void Append(std::string&& key, Value v) {
     key_bits_ |= KeyBit(key);
     entries_.emplace_back(std::move(key), std::move(v));
   }
@@ -262,16 +266,20 @@ class Context {
   // False when no entry has this key (a one-word filter: looking up an absent field, common for
   // optional case fields, then skips the scan). True may still mean absent.
   bool MayContain(std::string_view key) const { return (key_bits_ & KeyBit(key)) != 0; }
+  // The same with `KeyBit(key)` computed once by the caller (a compiled name).
+  bool MayContainBit(uint64_t key_bit) const { return (key_bits_ & key_bit) != 0; }
   size_t size() const { return entries_.size(); }
   const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
 
- private:
+  // The one bit of the key filter that `k` sets.
   static uint64_t KeyBit(std::string_view k) {
     if (k.empty()) return 1;
     auto c = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(k[i])); };
     uint64_t h = k.size() * 0x9E3779B1u + c(0) * 31u + c(k.size() - 1) * 131u + c(k.size() / 2) * 7u;
     return uint64_t{1} << ((h ^ (h >> 6)) & 63);
   }
+
+ private:
   std::vector<std::pair<std::string, Value>> entries_;
   uint64_t key_bits_ = 0;  // KeyBit of every key
 };
