@@ -140,8 +140,7 @@ class ContextBoxed final : public Boxed {
   bool distinct_names = false;  // entries can be appended to the result unchecked
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
-    ScratchArray<Value, 24> local(std::max(slots.size(), frame_size));
-    std::copy(slots.begin(), slots.end(), local.data());
+    ScratchArray<Value, 24> local(std::max(slots.size(), frame_size), slots);
     feel::Context out;
     if (!result) out.Reserve(entries.size());
     for (const auto& e : entries) {

@@ -78,6 +78,20 @@ class ScratchArray {
       data_ = heap_.data();
     }
   }
+  // The first values copied from `init` (init.size() <= n), the rest default.
+  ScratchArray(size_t n, std::span<const T> init) : n_(n) {
+    if (n <= kInline) {
+      data_ = reinterpret_cast<T*>(inline_);
+      size_t i = 0;
+      for (; i < init.size(); ++i) new (data_ + i) T(init[i]);
+      for (; i < n; ++i) new (data_ + i) T();
+    } else {
+      heap_.reserve(n);
+      heap_.assign(init.begin(), init.end());
+      heap_.resize(n);
+      data_ = heap_.data();
+    }
+  }
   ~ScratchArray() {
     if (n_ <= kInline)
       for (size_t i = 0; i < n_; ++i) data_[i].~T();

@@ -293,24 +293,34 @@ namespace {
   return true;
 }
 
-// A name inside a filter: the entry of the innermost item context that has it (Context::Find,
-// inline: most items lack most names, which the key filter tells in a few instructions).
-const Value* LookupItem(const Frame& f, const std::string& name) {
+// The entry `name` of a filter item's context that the key filter did not rule out, or null.
+[[gnu::noinline]] const Value* ScanItem(const Context& c, const std::string& name) {
+  for (const auto& [k, v] : c.entries())
+    if (SameKey(k, name)) return &v;
+  return nullptr;
+}
+
+// A name inside a filter: the entry of the innermost item context that has it. Inline up to the
+// key filter with the name's bit computed at compile time: most items lack most names.
+[[gnu::always_inline]] inline const Value* LookupItem(const Frame& f, const std::string& name, uint64_t bit) {
   for (const Frame* fr = &f; fr; fr = fr->outer_item_frame) {
     if (fr->item && fr->item->is(Type::kContext)) {
       const Context& c = fr->item->context();
-      if (!c.MayContain(name)) continue;
-      for (const auto& [k, v] : c.entries())
-        if (SameKey(k, name)) return &v;
+      if (!c.MayContainBit(bit)) continue;
+      if (const Value* v = ScanItem(c, name)) return v;
     }
   }
   return nullptr;
+}
+// Names without a compiled bit (dynamic references).
+const Value* LookupItem(const Frame& f, const std::string& name) {
+  return LookupItem(f, name, Context::KeyBit(name));
 }
 }  // namespace
 
 Value GlobalRefNode::Eval(Frame& f) const {
   if (shadowable && f.item) {
-    if (const Value* v = LookupItem(f, name)) return *v;
+    if (const Value* v = LookupItem(f, name, name_bit)) return *v;
   }
   return f.globals[static_cast<size_t>(slot)];
 }
@@ -318,21 +328,21 @@ Value GlobalRefNode::Eval(Frame& f) const {
 const Value& GlobalRefNode::EvalRef(Frame& f, Value&) const {
   // Slots are not written during an evaluation and the filter item outlives its predicate.
   if (shadowable && f.item) {
-    if (const Value* v = LookupItem(f, name)) return *v;
+    if (const Value* v = LookupItem(f, name, name_bit)) return *v;
   }
   return f.globals[static_cast<size_t>(slot)];
 }
 
 Value LocalRefNode::Eval(Frame& f) const {
   if (shadowable && f.item) {
-    if (const Value* v = LookupItem(f, name)) return *v;
+    if (const Value* v = LookupItem(f, name, name_bit)) return *v;
   }
   return f.locals[slot];
 }
 
 const Value& LocalRefNode::EvalRef(Frame& f, Value&) const {
   if (shadowable && f.item) {
-    if (const Value* v = LookupItem(f, name)) return *v;
+    if (const Value* v = LookupItem(f, name, name_bit)) return *v;
   }
   return f.locals[slot];
 }
@@ -773,7 +783,7 @@ const Value* PathNode::Find(const Context& c) const {
 const Value* PathNode::FindAway(const Context& c, size_t h) const {
   const auto& entries = c.entries();
   const size_t n = entries.size();
-  if (!c.MayContain(name)) return nullptr;
+  if (!c.MayContainBit(name_bit)) return nullptr;
   // Search outwards from where the name was last found: contexts with the same keys in the
   // same order (boxed contexts, cases converted in key order) differ by a few optional
   // entries at most.

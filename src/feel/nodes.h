@@ -21,6 +21,7 @@ struct LiteralNode : Node {
 struct GlobalRefNode : Node {
   int slot = 0;
   std::string name;
+  uint64_t name_bit = 0;  // Context::KeyBit(name), for the filter items' key filter
   bool shadowable = false;  // inside a filter: the item's entries take precedence
   Value Eval(Frame& f) const override;
   const Value& EvalRef(Frame& f, Value& tmp) const override;
@@ -29,6 +30,7 @@ struct GlobalRefNode : Node {
 struct LocalRefNode : Node {
   int slot = 0;
   std::string name;
+  uint64_t name_bit = 0;  // Context::KeyBit(name)
   bool shadowable = false;
   Value Eval(Frame& f) const override;
   // A local slot is written only by the construct that declares it, between evaluations of the
@@ -143,6 +145,7 @@ struct FilterNode : Node {
 struct PathNode : Node {
   NodePtr target;
   std::string name;
+  uint64_t name_bit = 0;  // Context::KeyBit(name)
   // Position where `name` was last found: contexts built by the same boxed context have the
   // same layout on every evaluation, so this turns the linear key search into one compare.
   mutable std::atomic<uint32_t> hint{0};

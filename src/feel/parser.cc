@@ -778,6 +778,7 @@ class Parser {
         auto n = Make<PathNode>(t.start);
         n->target = target;
         n->name = ReadPathName();
+        n->name_bit = Context::KeyBit(n->name);
         target = n;
       } else {
         return target;
@@ -842,6 +843,7 @@ class Parser {
       auto n = Make<LocalRefNode>(t.start);
       n->slot = input_slot_;
       n->name = "?";
+      n->name_bit = Context::KeyBit(n->name);
       uses_input_ = true;
       return n;
     }
@@ -850,6 +852,7 @@ class Parser {
       auto n = Make<LocalRefNode>(t.start);
       n->slot = *slot;
       n->name = name;
+      n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
       return n;
     }
@@ -857,6 +860,7 @@ class Parser {
       auto n = Make<GlobalRefNode>(t.start);
       n->slot = *slot;
       n->name = name;
+      n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
       return n;
     }

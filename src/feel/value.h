@@ -3,22 +3,31 @@
 // never deep-copies.
 #pragma once
 
+#include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "common/text.h"
 #include "feel/decimal.h"
 #include "feel/temporal.h"
 
+// Value's copy, move and destroy are forced inline in optimised builds. Not at -O0 (the ASan
+// preset): there every inlined temporary keeps its own slot and redzone in the caller's frame,
+// and the depth-limited recursion of a user function would overflow the stack first.
+#if defined(__OPTIMIZE__)
+#define ZEBRA_VALUE_INLINE [[gnu::always_inline]]
+#else
+#define ZEBRA_VALUE_INLINE
+#endif
+
 namespace zebra::feel {
 
-// Order matches the variant below.
 enum class Type : uint8_t {
   kNull,
   kBoolean,
@@ -51,60 +60,198 @@ using FunctionPtr = std::shared_ptr<const Function>;
 
 class Value {
  public:
-  Value() = default;  // null
-  static Value Null() { return Value(); }
-  static Value Bool(bool b) { return Value(Storage(std::in_place_index<1>, b)); }
-  static Value Number(const Decimal& d) { return Value(Storage(std::in_place_index<2>, d)); }
-  static Value Number(int64_t i) { return Number(Decimal::FromInt(i)); }
-  static Value String(std::string s) {
-    return Value(Storage(std::in_place_index<3>, std::make_shared<const std::string>(std::move(s))));
+  Value() noexcept {}  // null
+  ZEBRA_VALUE_INLINE Value(const Value& o) noexcept { CopyFrom(o); }
+  ZEBRA_VALUE_INLINE Value(Value&& o) noexcept { StealFrom(o); }
+  ZEBRA_VALUE_INLINE Value& operator=(const Value& o) noexcept {
+    if (this == &o) return *this;
+    if (HoldsPointer(type_)) {
+      // The old content is released only after the copy: `o` may live inside it.
+      Value old(std::move(*this));
+      CopyFrom(o);
+    } else {
+      CopyFrom(o);
+    }
+    return *this;
   }
-  static Value String(StringPtr s) { return Value(Storage(std::in_place_index<3>, std::move(s))); }
-  static Value FromDate(Date d) { return Value(Storage(std::in_place_index<4>, d)); }
-  static Value FromTime(const Time& t) { return Value(Storage(std::in_place_index<5>, t)); }
-  static Value FromDateTime(const DateTime& dt) { return Value(Storage(std::in_place_index<6>, dt)); }
-  static Value Duration(const DaysTimeDuration& d) { return Value(Storage(std::in_place_index<7>, d)); }
-  static Value Duration(const YearsMonthsDuration& d) { return Value(Storage(std::in_place_index<8>, d)); }
-  static Value FromList(List l) {
-    return Value(Storage(std::in_place_index<9>, std::make_shared<const List>(std::move(l))));
+  ZEBRA_VALUE_INLINE Value& operator=(Value&& o) noexcept {
+    if (this == &o) return *this;
+    if (HoldsPointer(type_)) {
+      Value old(std::move(*this));
+      StealFrom(o);
+    } else {
+      StealFrom(o);
+    }
+    return *this;
   }
-  static Value FromList(ListPtr l) { return Value(Storage(std::in_place_index<9>, std::move(l))); }
-  static Value FromContext(Context c);
-  static Value FromContext(ContextPtr c) { return Value(Storage(std::in_place_index<10>, std::move(c))); }
-  static Value FromRange(Range r);
-  static Value FromRange(RangePtr r) { return Value(Storage(std::in_place_index<11>, std::move(r))); }
-  static Value FromFunction(FunctionPtr f) { return Value(Storage(std::in_place_index<12>, std::move(f))); }
+  ZEBRA_VALUE_INLINE ~Value() {
+    if (HoldsPointer(type_)) ReleasePointer();
+  }
 
-  Type type() const { return static_cast<Type>(v_.index()); }
-  bool is_null() const { return v_.index() == 0; }
-  bool is(Type t) const { return type() == t; }
+  static Value Null() { return Value(); }
+  static Value Bool(bool b) {
+    Value v(Type::kBoolean);
+    v.u_.b = b;
+    return v;
+  }
+  static Value Number(const Decimal& d) {
+    Value v(Type::kNumber);
+    new (&v.u_.d) Decimal(d);
+    return v;
+  }
+  static Value Number(int64_t i) { return Number(Decimal::FromInt(i)); }
+  static Value String(std::string s) { return String(std::make_shared<const std::string>(std::move(s))); }
+  static Value String(StringPtr s) {
+    Value v(Type::kString);
+    new (&v.u_.s) StringPtr(std::move(s));
+    return v;
+  }
+  static Value FromDate(Date d) {
+    Value v(Type::kDate);
+    new (&v.u_.date) Date(d);
+    return v;
+  }
+  static Value FromTime(const Time& t) {
+    Value v(Type::kTime);
+    new (&v.u_.time) Time(t);
+    return v;
+  }
+  static Value FromDateTime(const DateTime& dt) {
+    Value v(Type::kDateTime);
+    new (&v.u_.date_time) DateTime(dt);
+    return v;
+  }
+  static Value Duration(const DaysTimeDuration& d) {
+    Value v(Type::kDaysTimeDuration);
+    new (&v.u_.days_time) DaysTimeDuration(d);
+    return v;
+  }
+  static Value Duration(const YearsMonthsDuration& d) {
+    Value v(Type::kYearsMonthsDuration);
+    new (&v.u_.years_months) YearsMonthsDuration(d);
+    return v;
+  }
+  static Value FromList(List l) { return FromList(std::make_shared<const List>(std::move(l))); }
+  static Value FromList(ListPtr l) {
+    Value v(Type::kList);
+    new (&v.u_.l) ListPtr(std::move(l));
+    return v;
+  }
+  static Value FromContext(Context c);
+  static Value FromContext(ContextPtr c) {
+    Value v(Type::kContext);
+    new (&v.u_.c) ContextPtr(std::move(c));
+    return v;
+  }
+  static Value FromRange(Range r);
+  static Value FromRange(RangePtr r) {
+    Value v(Type::kRange);
+    new (&v.u_.r) RangePtr(std::move(r));
+    return v;
+  }
+  static Value FromFunction(FunctionPtr f) {
+    Value v(Type::kFunction);
+    new (&v.u_.f) FunctionPtr(std::move(f));
+    return v;
+  }
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool is(Type t) const { return type_ == t; }
 
   // Accessors: callers check type() first.
-  bool boolean() const { return std::get<1>(v_); }
-  const Decimal& number() const { return std::get<2>(v_); }
-  const std::string& string() const { return *std::get<3>(v_); }
-  const StringPtr& string_ptr() const { return std::get<3>(v_); }
-  Date date() const { return std::get<4>(v_); }
-  const Time& time() const { return std::get<5>(v_); }
-  const DateTime& date_time() const { return std::get<6>(v_); }
-  const DaysTimeDuration& days_time() const { return std::get<7>(v_); }
-  const YearsMonthsDuration& years_months() const { return std::get<8>(v_); }
-  const List& list() const { return *std::get<9>(v_); }
-  const ListPtr& list_ptr() const { return std::get<9>(v_); }
-  const Context& context() const { return *std::get<10>(v_); }
-  const ContextPtr& context_ptr() const { return std::get<10>(v_); }
-  const Range& range() const { return *std::get<11>(v_); }
-  const Function& function() const { return *std::get<12>(v_); }
-  const FunctionPtr& function_ptr() const { return std::get<12>(v_); }
+  bool boolean() const { return u_.b; }
+  const Decimal& number() const { return u_.d; }
+  const std::string& string() const { return *u_.s; }
+  const StringPtr& string_ptr() const { return u_.s; }
+  Date date() const { return u_.date; }
+  const Time& time() const { return u_.time; }
+  const DateTime& date_time() const { return u_.date_time; }
+  const DaysTimeDuration& days_time() const { return u_.days_time; }
+  const YearsMonthsDuration& years_months() const { return u_.years_months; }
+  const List& list() const { return *u_.l; }
+  const ListPtr& list_ptr() const { return u_.l; }
+  const Context& context() const { return *u_.c; }
+  const ContextPtr& context_ptr() const { return u_.c; }
+  const Range& range() const { return *u_.r; }
+  const Function& function() const { return *u_.f; }
+  const FunctionPtr& function_ptr() const { return u_.f; }
 
-  bool is_true() const { return v_.index() == 1 && std::get<1>(v_); }
+  bool is_true() const { return type_ == Type::kBoolean && u_.b; }
 
  private:
-  using Storage = std::variant<std::monostate, bool, Decimal, StringPtr, Date, Time, DateTime,
-                               DaysTimeDuration, YearsMonthsDuration, ListPtr, ContextPtr, RangePtr,
-                               FunctionPtr>;
-  explicit Value(Storage s) : v_(std::move(s)) {}
-  Storage v_;
+  // A tagged union rather than std::variant: copying, moving and destroying a value that holds
+  // no pointer (null, booleans, numbers, temporals) is a few inline instructions instead of an
+  // indirect call through the variant's dispatch table, on every value the evaluator passes on.
+  explicit Value(Type t) noexcept : type_(t) {}
+  static constexpr bool HoldsPointer(Type t) {
+    return ((1u << static_cast<unsigned>(t)) & ((1u << static_cast<unsigned>(Type::kString)) |
+                                                (1u << static_cast<unsigned>(Type::kList)) |
+                                                (1u << static_cast<unsigned>(Type::kContext)) |
+                                                (1u << static_cast<unsigned>(Type::kRange)) |
+                                                (1u << static_cast<unsigned>(Type::kFunction)))) != 0;
+  }
+  // Every member but the shared pointers is trivially copyable, so those are copied as bytes;
+  // the shared pointers' copy and release are out of line.
+  ZEBRA_VALUE_INLINE void CopyFrom(const Value& o) noexcept {
+    type_ = o.type_;
+    if (HoldsPointer(type_)) {
+      CopyPointer(o);
+    } else if (type_ != Type::kNull) {
+      std::memcpy(static_cast<void*>(&u_), static_cast<const void*>(&o.u_), sizeof(u_));
+    }
+  }
+  // Takes `o`'s content and leaves `o` null (a moved-from pointer kind holds nothing anyway).
+  ZEBRA_VALUE_INLINE void StealFrom(Value& o) noexcept {
+    type_ = o.type_;
+    if (!HoldsPointer(type_)) {
+      if (type_ != Type::kNull) std::memcpy(static_cast<void*>(&u_), static_cast<const void*>(&o.u_), sizeof(u_));
+      return;
+    }
+    switch (type_) {
+      case Type::kString: new (&u_.s) StringPtr(std::move(o.u_.s)); o.u_.s.~StringPtr(); break;
+      case Type::kList: new (&u_.l) ListPtr(std::move(o.u_.l)); o.u_.l.~ListPtr(); break;
+      case Type::kContext: new (&u_.c) ContextPtr(std::move(o.u_.c)); o.u_.c.~ContextPtr(); break;
+      case Type::kRange: new (&u_.r) RangePtr(std::move(o.u_.r)); o.u_.r.~RangePtr(); break;
+      default: new (&u_.f) FunctionPtr(std::move(o.u_.f)); o.u_.f.~FunctionPtr(); break;
+    }
+    o.type_ = Type::kNull;
+  }
+  [[gnu::noinline]] void CopyPointer(const Value& o) noexcept {
+    switch (type_) {
+      case Type::kString: new (&u_.s) StringPtr(o.u_.s); break;
+      case Type::kList: new (&u_.l) ListPtr(o.u_.l); break;
+      case Type::kContext: new (&u_.c) ContextPtr(o.u_.c); break;
+      case Type::kRange: new (&u_.r) RangePtr(o.u_.r); break;
+      default: new (&u_.f) FunctionPtr(o.u_.f); break;
+    }
+  }
+  [[gnu::noinline]] void ReleasePointer() noexcept {
+    switch (type_) {
+      case Type::kString: u_.s.~StringPtr(); break;
+      case Type::kList: u_.l.~ListPtr(); break;
+      case Type::kContext: u_.c.~ContextPtr(); break;
+      case Type::kRange: u_.r.~RangePtr(); break;
+      default: u_.f.~FunctionPtr(); break;
+    }
+  }
+  union Storage {
+    Storage() noexcept {}
+    ~Storage() {}
+    bool b;
+    Decimal d;
+    StringPtr s;
+    Date date;
+    Time time;
+    DateTime date_time;
+    DaysTimeDuration days_time;
+    YearsMonthsDuration years_months;
+    ListPtr l;
+    ContextPtr c;
+    RangePtr r;
+    FunctionPtr f;
+  } u_;
+  Type type_ = Type::kNull;
 };
 
 // A FEEL context: entries in insertion order (order is observable via get entries()).
@@ -115,7 +262,11 @@ class Context {
   void Put(std::string key, Value v);
   // Adds an entry without looking for an existing one with the same key: only for callers that
   // know the key is new (the keys of a parsed JSON object, context entries distinct at compile time).
-  void Append(std::string key, Value v) {
+  void Append(const std::string& key, Value v) {
+    key_bits_ |= KeyBit(key);
+    entries_.emplace_back(key, std::move(v));
+  }
+  void Append(std::string&& key, Value v) {
     key_bits_ |= KeyBit(key);
     entries_.emplace_back(std::move(key), std::move(v));
   }
@@ -124,16 +275,20 @@ class Context {
   // False when no entry has this key (a one-word filter: looking up an absent field, common for
   // optional case fields, then skips the scan). True may still mean absent.
   bool MayContain(std::string_view key) const { return (key_bits_ & KeyBit(key)) != 0; }
+  // The same with `KeyBit(key)` computed once by the caller (a compiled name).
+  bool MayContainBit(uint64_t key_bit) const { return (key_bits_ & key_bit) != 0; }
   size_t size() const { return entries_.size(); }
   const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
 
- private:
+  // The one bit of the key filter that `k` sets.
   static uint64_t KeyBit(std::string_view k) {
     if (k.empty()) return 1;
     auto c = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(k[i])); };
     uint64_t h = k.size() * 0x9E3779B1u + c(0) * 31u + c(k.size() - 1) * 131u + c(k.size() / 2) * 7u;
     return uint64_t{1} << ((h ^ (h >> 6)) & 63);
   }
+
+ private:
   std::vector<std::pair<std::string, Value>> entries_;
   uint64_t key_bits_ = 0;  // KeyBit of every key
 };
