@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -253,6 +254,13 @@ class Value {
   } u_;
   Type type_ = Type::kNull;
 };
+
+// Value copies these kinds as bytes and never destroys them (CopyFrom, StealFrom).
+static_assert(std::is_trivially_copyable_v<Decimal> && std::is_trivially_destructible_v<Decimal>);
+static_assert(std::is_trivially_copyable_v<Date> && std::is_trivially_copyable_v<Time> &&
+              std::is_trivially_copyable_v<DateTime> && std::is_trivially_copyable_v<DaysTimeDuration> &&
+              std::is_trivially_copyable_v<YearsMonthsDuration>);
+static_assert(std::is_trivially_destructible_v<Time> && std::is_trivially_destructible_v<DateTime>);
 
 // A FEEL context: entries in insertion order (order is observable via get entries()).
 class Context {
