@@ -23,6 +23,12 @@ struct Frame {
 };
 
 struct Node : std::enable_shared_from_this<Node> {
+  // Nodes whose value callers may read without a virtual call (EvalRefOf, EvalOf in nodes.h): a
+  // global or local name outside any filter (inside one, a filter item's entry may shadow it) is
+  // its slot, a literal its value.
+  enum class Direct : uint8_t { kNone, kGlobal, kLocal, kLiteral };
+  Direct direct = Direct::kNone;
+  int direct_slot = 0;  // kGlobal, kLocal
   int line = 0;
   int column = 0;
   virtual ~Node() = default;

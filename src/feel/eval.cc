@@ -359,8 +359,8 @@ Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f
 
 Value BinaryNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
-  const Value& a = lhs->EvalRef(f, a_tmp);
-  const Value& b = rhs->EvalRef(f, b_tmp);
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
   EvalContext& ctx = *f.ctx;
 
   switch (op) {
@@ -389,9 +389,9 @@ Value BinaryNode::Eval(Frame& f) const {
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
 Value AndNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
-  const Value& a = lhs->EvalRef(f, a_tmp);
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
   if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
-  const Value& b = rhs->EvalRef(f, b_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
   if (b.is(Type::kBoolean) && !b.boolean()) return Value::Bool(false);
   if (a.is_true() && b.is_true()) return Value::Bool(true);
   return Value();
@@ -399,9 +399,9 @@ Value AndNode::Eval(Frame& f) const {
 
 Value OrNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
-  const Value& a = lhs->EvalRef(f, a_tmp);
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
   if (a.is_true()) return Value::Bool(true);
-  const Value& b = rhs->EvalRef(f, b_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
   if (b.is_true()) return Value::Bool(true);
   if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool(false);
   return Value();
@@ -409,9 +409,9 @@ Value OrNode::Eval(Frame& f) const {
 
 Value BetweenNode::Eval(Frame& f) const {
   ScratchValue v_tmp, lo_tmp, hi_tmp;
-  const Value& v = value->EvalRef(f, v_tmp);
-  const Value& lo = low->EvalRef(f, lo_tmp);
-  const Value& hi = high->EvalRef(f, hi_tmp);
+  const Value& v = EvalRefOf(*value, f, v_tmp);
+  const Value& lo = EvalRefOf(*low, f, lo_tmp);
+  const Value& hi = EvalRefOf(*high, f, hi_tmp);
   // e1 >= e2 and e1 <= e3, with ternary logic (DMN 1.5 Table 55).
   auto side = [&](const Value& bound, bool lower) -> Value {
     if (v.is_null() || bound.is_null()) return Value();
@@ -428,19 +428,44 @@ Value BetweenNode::Eval(Frame& f) const {
 
 Value InNode::Eval(Frame& f) const {
   ScratchValue tmp;
-  return tests->Test(value->EvalRef(f, tmp), f);
+  return tests->Test(EvalRefOf(*value, f, tmp), f);
 }
 
 Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
 
 Value IfNode::Eval(Frame& f) const {
   ScratchValue tmp;
-  return condition->EvalRef(f, tmp).is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
+  return EvalRefOf(*condition, f, tmp).is_true() ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
 }
 
 // ---- iteration -------------------------------------------------------------------------------
 
 namespace {
+
+// A loop variable's slot holding each item of a list that the loop keeps alive, borrowed (no
+// reference count per item). On leaving, the slot owns the last item set, as it did when every
+// item was assigned (a later construct may read the stale slot); a slot never set is untouched.
+class BorrowedSlot {
+ public:
+  explicit BorrowedSlot(Value& slot) : slot_(slot) {}
+  BorrowedSlot(const BorrowedSlot&) = delete;
+  BorrowedSlot& operator=(const BorrowedSlot&) = delete;
+  void Set(const Value& v) {
+    if (last_) slot_.Unborrow();
+    else slot_ = Value();  // the slot's own old value is released once
+    slot_.Borrow(v);
+    last_ = &v;
+  }
+  ~BorrowedSlot() {
+    if (!last_) return;
+    slot_.Unborrow();
+    slot_ = *last_;
+  }
+
+ private:
+  Value& slot_;
+  const Value* last_ = nullptr;
+};
 
 // The values an iteration context ranges over, or null (with a diagnostic).
 std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
@@ -551,15 +576,15 @@ Value ForNode::Eval(Frame& f) const {
     const List& items = **values;
     List results;
     results.reserve(items.size());
-    const int slot = iterators[0].slot;
+    BorrowedSlot slot(f.locals[iterators[0].slot]);  // `values` holds the items
     for (const Value& v : items) {
       if (++f.ctx->iterations > f.ctx->max_iterations) {
         f.ctx->Error("iteration limit exceeded");
         f.ctx->limit_exceeded = true;
         return Value();
       }
-      f.locals[slot] = v;
-      Value r = body->Eval(f);
+      slot.Set(v);
+      Value r = EvalOf(*body, f);
       if (f.ctx->limit_exceeded) return Value();
       results.push_back(std::move(r));
     }
@@ -644,7 +669,7 @@ Value QuantifiedNode::Eval(Frame& f) const {
 Value ListNode::Eval(Frame& f) const {
   List out;
   out.reserve(items.size());
-  for (const auto& i : items) out.push_back(i->Eval(f));
+  for (const auto& i : items) out.push_back(EvalOf(*i, f));
   return Value::FromList(std::move(out));
 }
 
@@ -652,7 +677,7 @@ Value ContextNode::Eval(Frame& f) const {
   Context c;
   c.Reserve(entries.size());
   for (const auto& e : entries) {
-    Value v = e.value->Eval(f);
+    Value v = EvalOf(*e.value, f);
     f.locals[e.slot] = v;
     // The parser rejects duplicate keys, so no entry needs replacing.
     c.Append(e.key, std::move(v));
@@ -685,7 +710,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
   ScratchValue target_tmp;
-  const Value& t = target->EvalRef(f, target_tmp);
+  const Value& t = EvalRefOf(*target, f, target_tmp);
   if (t.is_null()) {
     tmp = Value();
     return tmp;
@@ -705,10 +730,11 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
     return tmp;
   }
+  BorrowedSlot slot(f.locals[item_slot]);  // `t` or `single` holds the items
   for (size_t i = 0; i < list.size(); ++i) {
     const Value& item = list[i];
     inner.item = &item;
-    f.locals[item_slot] = item;
+    slot.Set(item);
     Value p = predicate->Eval(inner);
     if (i == 0 && p.is(Type::kNumber)) {
       auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
@@ -802,7 +828,7 @@ const Value* PathNode::FindAway(const Context& c, size_t h) const {
 
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
   ScratchValue target_tmp;
-  const Value& t = target->EvalRef(f, target_tmp);
+  const Value& t = EvalRefOf(*target, f, target_tmp);
   if (t.is(Type::kContext)) {
     const Value* v = Find(t.context());
     if (!v) return kNullValue;
@@ -1004,7 +1030,7 @@ Value CallNode::Eval(Frame& f) const {
     ScratchValue tmp[2];
     const Value* a[2];
     const size_t n = args.size();
-    for (size_t i = 0; i < n; ++i) a[i] = &args[i]->EvalRef(f, tmp[i]);
+    for (size_t i = 0; i < n; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
     Value out;
     if (fast(a, out)) return out;
     Value copies[2];
@@ -1035,7 +1061,7 @@ Value CallNode::Eval(Frame& f) const {
           for (size_t i = 0; i < n; ++i) p[i].~Value();
         }
       } a{reinterpret_cast<Value*>(storage)};
-      for (; a.n < n; ++a.n) new (a.p + a.n) Value(args[a.n]->Eval(f));
+      for (; a.n < n; ++a.n) new (a.p + a.n) Value(EvalOf(*args[a.n], f));
       return fn->Call(std::span<const Value>(a.p, n), ctx);
     }
     std::vector<Value> values;
@@ -1068,7 +1094,7 @@ Value CompareTestNode::Eval(Frame& f) const {
 
 Value CompareTestNode::Test(const Value& input, Frame& f) const {
   ScratchValue tmp;
-  const Value& v = operand->EvalRef(f, tmp);
+  const Value& v = EvalRefOf(*operand, f, tmp);
   EvalContext& ctx = *f.ctx;
   if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
     auto e = Equal(input, v);
@@ -1089,7 +1115,7 @@ Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
     return MatchesValue(input, v, *f.ctx);
   }
   ScratchValue tmp;
-  const Value& v = expr->EvalRef(f, tmp);
+  const Value& v = EvalRefOf(*expr, f, tmp);
   // A range written with a null endpoint (`5 in (null..10]`) is an error, so the test cannot be
   // decided: null, not false (DMN TCK 0072-feel-in null_001).
   if (v.is_null() && dynamic_cast<const RangeNode*>(expr.get()) != nullptr) return Value();

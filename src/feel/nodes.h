@@ -13,10 +13,31 @@
 namespace zebra::feel::internal {
 
 struct LiteralNode : Node {
+  LiteralNode() { direct = Direct::kLiteral; }
   Value value;
   Value Eval(Frame&) const override { return value; }
   const Value& EvalRef(Frame&, Value&) const override { return value; }
 };
+
+// `n.EvalRef(f, tmp)`, with names and literals read inline (the same answer without the virtual
+// call: a path's target, an operator's operands, a call's arguments are mostly these).
+[[gnu::always_inline]] inline const Value& EvalRefOf(const Node& n, Frame& f, Value& tmp) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
+    case Node::Direct::kLocal: return f.locals[n.direct_slot];
+    case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    default: return n.EvalRef(f, tmp);
+  }
+}
+// `n.Eval(f)`, the same way.
+[[gnu::always_inline]] inline Value EvalOf(const Node& n, Frame& f) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
+    case Node::Direct::kLocal: return f.locals[n.direct_slot];
+    case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    default: return n.Eval(f);
+  }
+}
 
 struct GlobalRefNode : Node {
   int slot = 0;

@@ -844,6 +844,8 @@ class Parser {
       n->slot = input_slot_;
       n->name = "?";
       n->name_bit = Context::KeyBit(n->name);
+      n->direct = Node::Direct::kLocal;
+      n->direct_slot = n->slot;
       uses_input_ = true;
       return n;
     }
@@ -854,6 +856,10 @@ class Parser {
       n->name = name;
       n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
+      if (!n->shadowable) {
+        n->direct = Node::Direct::kLocal;
+        n->direct_slot = n->slot;
+      }
       return n;
     }
     if (auto slot = scope_.Find(name)) {
@@ -862,6 +868,10 @@ class Parser {
       n->name = name;
       n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
+      if (!n->shadowable) {
+        n->direct = Node::Direct::kGlobal;
+        n->direct_slot = n->slot;
+      }
       return n;
     }
     // Built-in function names and unknown names: resolved at run time (a built-in called
