@@ -266,37 +266,10 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
 // ---- references -------------------------------------------------------------------------
 
 namespace {
-// `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
-// compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
-[[gnu::always_inline]] inline bool SameKey(const std::string& a, const std::string& b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  auto load8 = [](const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  };
-  auto load4 = [](const char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  };
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
-  }
-  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
-  for (size_t i = 0; i < n; ++i)
-    if (x[i] != y[i]) return false;
-  return true;
-}
-
 // The entry `name` of a filter item's context that the key filter did not rule out, or null.
 [[gnu::noinline]] const Value* ScanItem(const Context& c, const std::string& name) {
   for (const auto& [k, v] : c.entries())
-    if (SameKey(k, name)) return &v;
+    if (SameString(k, name)) return &v;
   return nullptr;
 }
 
@@ -372,7 +345,7 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kEq:
     case BinaryOp::kNe: {
       if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
-        return Value::Bool((a.string() == b.string()) == (op == BinaryOp::kEq));
+        return Value::Bool(SameString(a.string(), b.string()) == (op == BinaryOp::kEq));
       auto e = Equal(a, b);
       if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
       return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
@@ -802,7 +775,7 @@ const Value* PathNode::Find(const Context& c) const {
   const size_t n = entries.size();
   if (n == 0) return nullptr;
   const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
-  if (SameKey(entries[h].first, name)) return &entries[h].second;
+  if (SameString(entries[h].first, name)) return &entries[h].second;
   return FindAway(c, h);
 }
 
@@ -814,11 +787,11 @@ const Value* PathNode::FindAway(const Context& c, size_t h) const {
   // same order (boxed contexts, cases converted in key order) differ by a few optional
   // entries at most.
   for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
-    if (h + d < n && SameKey(entries[h + d].first, name)) {
+    if (h + d < n && SameString(entries[h + d].first, name)) {
       hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
       return &entries[h + d].second;
     }
-    if (d <= h && SameKey(entries[h - d].first, name)) {
+    if (d <= h && SameString(entries[h - d].first, name)) {
       hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
       return &entries[h - d].second;
     }
@@ -931,7 +904,7 @@ namespace {
 // The fast forms below give exactly what the built-ins give for these argument types (see
 // builtins_string.cc and builtins_list.cc); anything else goes to the built-in.
 bool SameItem(const Value& a, const Value& b) {
-  if (a.is(Type::kString) && b.is(Type::kString)) return a.string() == b.string();
+  if (a.is(Type::kString) && b.is(Type::kString)) return SameString(a.string(), b.string());
   auto e = Equal(a, b);
   return e && *e;
 }
