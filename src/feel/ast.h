@@ -26,9 +26,11 @@ struct Node : std::enable_shared_from_this<Node> {
   // Nodes whose value callers may read without a virtual call (EvalRefOf, EvalOf in nodes.h): a
   // global or local name outside any filter (inside one, a filter item's entry may shadow it) is
   // its slot, a literal its value.
-  enum class Direct : uint8_t { kNone, kGlobal, kLocal, kLiteral };
+  // Inside a filter a name is kShadowedGlobal or kShadowedLocal: a path over it (`item.id`)
+  // looks in the filter items first and then reads the slot, inline (PathNode::EvalRef).
+  enum class Direct : uint8_t { kNone, kGlobal, kLocal, kLiteral, kShadowedGlobal, kShadowedLocal };
   Direct direct = Direct::kNone;
-  int direct_slot = 0;  // kGlobal, kLocal
+  int direct_slot = 0;  // kGlobal, kLocal, kShadowedGlobal, kShadowedLocal
   int line = 0;
   int column = 0;
   virtual ~Node() = default;

@@ -799,9 +799,29 @@ const Value* PathNode::FindAway(const Context& c, size_t h) const {
   return nullptr;
 }
 
+namespace {
+// A name inside a filter, as GlobalRefNode and LocalRefNode read it: the innermost filter item
+// holding it, else its slot. Inline in the path over it (`item.id`, `c.id` in a predicate).
+[[gnu::always_inline]] inline const Value& ShadowedRef(const Node& n, Frame& f) {
+  if (n.direct == Node::Direct::kShadowedLocal) {
+    const auto& r = static_cast<const LocalRefNode&>(n);
+    if (f.item)
+      if (const Value* v = LookupItem(f, r.name, r.name_bit)) return *v;
+    return f.locals[n.direct_slot];
+  }
+  const auto& r = static_cast<const GlobalRefNode&>(n);
+  if (f.item)
+    if (const Value* v = LookupItem(f, r.name, r.name_bit)) return *v;
+  return f.globals[static_cast<size_t>(n.direct_slot)];
+}
+}  // namespace
+
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
   ScratchValue target_tmp;
-  const Value& t = EvalRefOf(*target, f, target_tmp);
+  const Node::Direct d = target->direct;
+  const Value& t = d == Node::Direct::kShadowedLocal || d == Node::Direct::kShadowedGlobal
+                       ? ShadowedRef(*target, f)
+                       : EvalRefOf(*target, f, target_tmp);
   if (t.is(Type::kContext)) {
     const Value* v = Find(t.context());
     if (!v) return kNullValue;

@@ -856,10 +856,8 @@ class Parser {
       n->name = name;
       n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
-      if (!n->shadowable) {
-        n->direct = Node::Direct::kLocal;
-        n->direct_slot = n->slot;
-      }
+      n->direct = n->shadowable ? Node::Direct::kShadowedLocal : Node::Direct::kLocal;
+      n->direct_slot = n->slot;
       return n;
     }
     if (auto slot = scope_.Find(name)) {
@@ -868,10 +866,8 @@ class Parser {
       n->name = name;
       n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
-      if (!n->shadowable) {
-        n->direct = Node::Direct::kGlobal;
-        n->direct_slot = n->slot;
-      }
+      n->direct = n->shadowable ? Node::Direct::kShadowedGlobal : Node::Direct::kGlobal;
+      n->direct_slot = n->slot;
       return n;
     }
     // Built-in function names and unknown names: resolved at run time (a built-in called
