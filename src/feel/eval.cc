@@ -346,6 +346,10 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kNe: {
       if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
         return Value::Bool(SameString(a.string(), b.string()) == (op == BinaryOp::kEq));
+      // `x = null`, `x != null` and booleans, as Equal answers them (null equals only null).
+      if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == (op == BinaryOp::kEq));
+      if (a.is(Type::kBoolean) && b.is(Type::kBoolean))
+        return Value::Bool((a.boolean() == b.boolean()) == (op == BinaryOp::kEq));
       auto e = Equal(a, b);
       if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
       return Value::Bool(op == BinaryOp::kEq ? *e : !*e);

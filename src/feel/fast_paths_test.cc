@@ -5,6 +5,7 @@
 // compared word-wise.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,25 @@ TEST(InlineNamesTest, PathsAndOperatorsOverNamesAgreeWithComputedValues) {
     }
   }
   EXPECT_EQ(compared, 13 * 13 * 10);
+}
+
+// `=` and `!=` answer strings, nulls and booleans inline; every answer must be Equal's (an
+// incomparable pair is null with an error).
+TEST(InlineNamesTest, EqualityAgreesWithEqual) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", "0", "[null]", R"(duration("P0D"))", R"(duration("P0Y"))"});
+  for (const auto& x : shapes) {
+    for (const auto& c : shapes) {
+      const Context vars = Bind(x, c);
+      const std::optional<bool> e = Equal(*vars.Find("x"), *vars.Find("c"));
+      Outcome eq = Evaluate("x = c", vars);
+      Outcome ne = Evaluate("x != c", vars);
+      EXPECT_EQ(eq.literal, e ? (*e ? "true" : "false") : "null") << x << " = " << c;
+      EXPECT_EQ(ne.literal, e ? (*e ? "false" : "true") : "null") << x << " != " << c;
+      EXPECT_EQ(eq.diagnostics, e ? 0u : 1u) << x << " = " << c;
+      EXPECT_EQ(ne.diagnostics, e ? 0u : 1u) << x << " != " << c;
+    }
+  }
 }
 
 // Inside a filter a name is looked up in the filter items first: a path over it reads the items
