@@ -3,6 +3,7 @@
 #include <compare>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <type_traits>
 
@@ -427,7 +428,7 @@ class BorrowedSlot {
   explicit BorrowedSlot(Value& slot) : slot_(slot) {}
   BorrowedSlot(const BorrowedSlot&) = delete;
   BorrowedSlot& operator=(const BorrowedSlot&) = delete;
-  void Set(const Value& v) {
+  [[gnu::always_inline]] void Set(const Value& v) {
     if (last_) slot_.Unborrow();
     else slot_ = Value();  // the slot's own old value is released once
     slot_.Borrow(v);
@@ -1020,6 +1021,57 @@ FastBuiltin FindFastBuiltin(std::string_view name, size_t arity) {
   return nullptr;
 }
 
+namespace {
+
+// The index of `list` (a list of at least kIndexedListSize values), or one with a null `list`
+// when some value is not a string. Its `index of` answers are the lists FastIndexOf builds.
+const StringListIndex* MakeStringListIndex(const Value& list) {
+  auto ix = std::make_unique<StringListIndex>();
+  ix->none = Value::FromList(List{});
+  const List& items = list.list();
+  for (const Value& v : items)
+    if (!v.is(Type::kString)) return ix.release();
+  std::vector<std::pair<std::string_view, size_t>> order;
+  order.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order.emplace_back(items[i].string(), i);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < order.size();) {
+    List positions;
+    size_t j = i;
+    for (; j < order.size() && order[j].first == order[i].first; ++j)
+      positions.push_back(Value::Number(static_cast<int64_t>(order[j].second + 1)));
+    ix->positions.emplace_back(order[i].first, Value::FromList(std::move(positions)));
+    i = j;
+  }
+  ix->list = list.list_ptr();
+  return ix.release();
+}
+
+}  // namespace
+
+bool CallNode::FromIndex(const Value& list, const Value& x, Value& out) const {
+  const StringListIndex* ix = index.load(std::memory_order_acquire);
+  if (!ix) {
+    if (list.list().size() < StringListIndex::kIndexedListSize) return false;
+    const StringListIndex* made = MakeStringListIndex(list);
+    const StringListIndex* expected = nullptr;
+    if (index.compare_exchange_strong(expected, made, std::memory_order_acq_rel)) {
+      ix = made;
+    } else {
+      delete made;  // another thread published first
+      ix = expected;
+    }
+  }
+  if (!ix->list || ix->list.get() != list.list_ptr().get()) return false;
+  const std::string& s = x.string();
+  auto it = std::lower_bound(ix->positions.begin(), ix->positions.end(), std::string_view(s),
+                             [](const auto& e, std::string_view k) { return e.first < k; });
+  const bool found = it != ix->positions.end() && it->first == s;
+  if (indexed == 1) out = found ? it->second : ix->none;
+  else out = Value::Bool(found);
+  return true;
+}
+
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   if (fast) {
@@ -1029,6 +1081,7 @@ Value CallNode::Eval(Frame& f) const {
     const size_t n = args.size();
     for (size_t i = 0; i < n; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
     Value out;
+    if (indexed && a[0]->is(Type::kList) && a[1]->is(Type::kString) && FromIndex(*a[0], *a[1], out)) return out;
     if (fast(a, out)) return out;
     Value copies[2];
     for (size_t i = 0; i < n; ++i) copies[i] = *a[i];

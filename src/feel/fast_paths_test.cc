@@ -241,6 +241,37 @@ TEST(BorrowedLoopTest, OneIteratorLoopsAgreeWithTheGeneralPath) {
   EXPECT_EQ(Evaluate("for x in [[1, 2], []] return x[item]").literal, "[1, null]");
 }
 
+// `index of` and `list contains` answer a long list of strings from an index made at the call
+// site for the first such list; the named calls go to the built-ins themselves.
+TEST(IndexedListTest, AgreesWithTheBuiltIns) {
+  std::string long_list = "[";
+  for (int i = 0; i < 20; ++i) long_list += (i ? ", " : "") + std::string("\"s") + std::to_string(i % 17) + "\"";
+  long_list += "]";  // s0 .. s16, then s0, s1, s2 again
+  const std::string other = R"(["s1", "s0", "x", "s1"])";
+  const std::string mixed = R"(["s1", 2, null, "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16"])";
+  const std::vector<std::string> lists = {long_list, other, mixed};
+  const std::vector<std::string> needles = {R"("s0")", R"("s1")", R"("s16")", R"("s17")", R"("")", "null", "1", R"(["s0"])"};
+  int compared = 0;
+  for (const auto& order : std::vector<std::vector<int>>{{0, 1, 0, 2, 0}, {2, 0, 1, 0}, {1, 0}}) {
+    std::string domain = "[";
+    for (size_t i = 0; i < order.size(); ++i) domain += (i ? ", " : "") + lists[static_cast<size_t>(order[i])];
+    domain += "]";
+    for (const auto& x : needles) {
+      for (const auto& [fast, slow] : std::vector<std::pair<std::string, std::string>>{
+               {"index of(l, " + x + ")", "index of(list: l, match: " + x + ")"},
+               {"list contains(l, " + x + ")", "list contains(list: l, element: " + x + ")"}}) {
+        Outcome a = Evaluate("for l in " + domain + " return " + fast);
+        Outcome b = Evaluate("for l in " + domain + " return " + slow);
+        EXPECT_EQ(a.literal, b.literal) << fast << " over " << domain;
+        EXPECT_EQ(a.diagnostics, b.diagnostics) << fast << " over " << domain;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3 * 8 * 2);
+  EXPECT_EQ(Evaluate("index of(" + long_list + R"(, "s2"))").literal, "[3, 20]");
+}
+
 // The word-wise string compare against std::string's, for every length to 20 and a difference
 // at every position, through `=`, `!=`, `list contains` and `index of`.
 TEST(SameStringTest, AgreesWithStdStringForEveryLengthAndPosition) {

@@ -213,6 +213,16 @@ using FastBuiltin = bool (*)(const Value* const* args, Value& out);
 // The fast form of the built-in `name` called with `arity` positional arguments, or null.
 FastBuiltin FindFastBuiltin(std::string_view name, size_t arity);
 
+// The answers of `index of` and `list contains` for one list of strings (at least
+// kIndexedListSize of them), by string: made once at a call site for the first such list it
+// searches, which is usually a model constant (`index of(Rank Tie Order, o.id)`).
+struct StringListIndex {
+  static constexpr size_t kIndexedListSize = 16;
+  ListPtr list;  // the list indexed (kept alive, so its address identifies it); null when unusable
+  std::vector<std::pair<std::string_view, Value>> positions;  // sorted by string; `index of`'s lists
+  Value none;  // `index of`'s answer for a string not in the list: []
+};
+
 struct CallNode : Node {
   FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
   FastBuiltin fast = nullptr;  // with `builtin`, for positional calls of a few hot built-ins
@@ -220,7 +230,14 @@ struct CallNode : Node {
   std::vector<NodePtr> args;
   std::vector<std::string> arg_names;  // non-empty for named invocation
   std::string callee_name;
+  // Positional `index of` (1) or `list contains` (2): a long list of strings is searched through
+  // a StringListIndex made at the first call that sees one (published once, then only read).
+  uint8_t indexed = 0;
+  mutable std::atomic<const StringListIndex*> index{nullptr};
+  ~CallNode() override { delete index.load(std::memory_order_acquire); }
   Value Eval(Frame& f) const override;
+  // The answer from the index when `list` is the indexed list and `x` a string.
+  bool FromIndex(const Value& list, const Value& x, Value& out) const;
 };
 
 struct FunctionDefNode : Node {

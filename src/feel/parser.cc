@@ -833,6 +833,8 @@ class Parser {
       ExpectPunct(")");
     }
     if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
+    if (n->fast && n->callee_name == "index of") n->indexed = 1;
+    if (n->fast && n->callee_name == "list contains") n->indexed = 2;
     return n;
   }
 
