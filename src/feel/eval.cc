@@ -428,7 +428,7 @@ class BorrowedSlot {
   explicit BorrowedSlot(Value& slot) : slot_(slot) {}
   BorrowedSlot(const BorrowedSlot&) = delete;
   BorrowedSlot& operator=(const BorrowedSlot&) = delete;
-  [[gnu::always_inline]] void Set(const Value& v) {
+  ZEBRA_VALUE_INLINE void Set(const Value& v) {
     if (last_) slot_.Unborrow();
     else slot_ = Value();  // the slot's own old value is released once
     slot_.Borrow(v);
@@ -807,7 +807,7 @@ const Value* PathNode::FindAway(const Context& c, size_t h) const {
 namespace {
 // A name inside a filter, as GlobalRefNode and LocalRefNode read it: the innermost filter item
 // holding it, else its slot. Inline in the path over it (`item.id`, `c.id` in a predicate).
-[[gnu::always_inline]] inline const Value& ShadowedRef(const Node& n, Frame& f) {
+ZEBRA_VALUE_INLINE inline const Value& ShadowedRef(const Node& n, Frame& f) {
   if (n.direct == Node::Direct::kShadowedLocal) {
     const auto& r = static_cast<const LocalRefNode&>(n);
     if (f.item)

@@ -50,8 +50,11 @@ struct LiteralNode : Node {
 };
 
 // `n.EvalRef(f, tmp)`, with names and literals read inline (the same answer without the virtual
-// call: a path's target, an operator's operands, a call's arguments are mostly these).
-[[gnu::always_inline]] inline const Value& EvalRefOf(const Node& n, Frame& f, Value& tmp) {
+// call: a path's target, an operator's operands, a call's arguments are mostly these). Forced
+// inline only in optimised builds, as Value's members (ZEBRA_VALUE_INLINE): at -O0 under ASan
+// each inlined copy keeps its own temporaries in the caller's frame, and the depth-limited
+// recursion tests would overflow the stack.
+ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Value& tmp) {
   switch (n.direct) {
     case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
     case Node::Direct::kLocal: return f.locals[n.direct_slot];
@@ -60,7 +63,7 @@ struct LiteralNode : Node {
   }
 }
 // `n.Eval(f)`, the same way.
-[[gnu::always_inline]] inline Value EvalOf(const Node& n, Frame& f) {
+ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
   switch (n.direct) {
     case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
     case Node::Direct::kLocal: return f.locals[n.direct_slot];
