@@ -59,6 +59,7 @@ ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Value&
     case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
     case Node::Direct::kLocal: return f.locals[n.direct_slot];
     case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    case Node::Direct::kEvalOnly: tmp = n.Eval(f); return tmp;  // Node::EvalRef, without its call
     default: return n.EvalRef(f, tmp);
   }
 }
@@ -73,6 +74,7 @@ ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
 }
 
 struct GlobalRefNode : Node {
+  GlobalRefNode() { direct = Direct::kNone; }  // the parser says how it is read
   int slot = 0;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name), for the filter items' key filter
@@ -82,6 +84,7 @@ struct GlobalRefNode : Node {
 };
 
 struct LocalRefNode : Node {
+  LocalRefNode() { direct = Direct::kNone; }  // the parser says how it is read
   int slot = 0;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
@@ -189,6 +192,7 @@ struct RangeNode : Node {
 };
 
 struct FilterNode : Node {
+  FilterNode() { direct = Direct::kNone; }
   NodePtr target, predicate;
   int item_slot = 0;
   Value Eval(Frame& f) const override;
@@ -197,6 +201,7 @@ struct FilterNode : Node {
 };
 
 struct PathNode : Node {
+  PathNode() { direct = Direct::kNone; }
   NodePtr target;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
