@@ -23,6 +23,17 @@ struct Frame {
 };
 
 struct Node : std::enable_shared_from_this<Node> {
+  // Nodes whose value callers may read without a virtual call (EvalRefOf, EvalOf in nodes.h): a
+  // global or local name outside any filter (inside one, a filter item's entry may shadow it) is
+  // its slot, a literal its value.
+  // Inside a filter a name is kShadowedGlobal or kShadowedLocal: a path over it (`item.id`)
+  // looks in the filter items first and then reads the slot, inline (PathNode::EvalRef). A node
+  // without an EvalRef of its own is kEvalOnly, so EvalRefOf calls its Eval straight away; the
+  // kinds that borrow (paths, filters, names, literals, Root) say otherwise in their constructors
+  // or in the parser.
+  enum class Direct : uint8_t { kNone, kGlobal, kLocal, kLiteral, kShadowedGlobal, kShadowedLocal, kEvalOnly };
+  Direct direct = Direct::kEvalOnly;
+  int direct_slot = 0;  // kGlobal, kLocal, kShadowedGlobal, kShadowedLocal
   int line = 0;
   int column = 0;
   virtual ~Node() = default;
@@ -63,6 +74,7 @@ class ScratchValue {
 
 // The root of a compiled expression: how many local slots one evaluation needs.
 struct Root : Node {
+  Root() { direct = Direct::kNone; }
   NodePtr body;
   int locals = 0;
   int input_slot = -1;  // unary tests: the local slot that holds `?`

@@ -3,6 +3,7 @@
 #include <compare>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <type_traits>
 
@@ -266,37 +267,10 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
 // ---- references -------------------------------------------------------------------------
 
 namespace {
-// `a == b` for context keys, inline: keys are short, and a call to memcmp costs more than the
-// compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
-[[gnu::always_inline]] inline bool SameKey(const std::string& a, const std::string& b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  auto load8 = [](const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  };
-  auto load4 = [](const char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  };
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
-  }
-  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
-  for (size_t i = 0; i < n; ++i)
-    if (x[i] != y[i]) return false;
-  return true;
-}
-
 // The entry `name` of a filter item's context that the key filter did not rule out, or null.
 [[gnu::noinline]] const Value* ScanItem(const Context& c, const std::string& name) {
   for (const auto& [k, v] : c.entries())
-    if (SameKey(k, name)) return &v;
+    if (SameString(k, name)) return &v;
   return nullptr;
 }
 
@@ -359,8 +333,8 @@ Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f
 
 Value BinaryNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
-  const Value& a = lhs->EvalRef(f, a_tmp);
-  const Value& b = rhs->EvalRef(f, b_tmp);
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
   EvalContext& ctx = *f.ctx;
 
   switch (op) {
@@ -372,7 +346,11 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kEq:
     case BinaryOp::kNe: {
       if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
-        return Value::Bool((a.string() == b.string()) == (op == BinaryOp::kEq));
+        return Value::Bool(SameString(a.string(), b.string()) == (op == BinaryOp::kEq));
+      // `x = null`, `x != null` and booleans, as Equal answers them (null equals only null).
+      if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == (op == BinaryOp::kEq));
+      if (a.is(Type::kBoolean) && b.is(Type::kBoolean))
+        return Value::Bool((a.boolean() == b.boolean()) == (op == BinaryOp::kEq));
       auto e = Equal(a, b);
       if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
       return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
@@ -389,9 +367,9 @@ Value BinaryNode::Eval(Frame& f) const {
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
 Value AndNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
-  const Value& a = lhs->EvalRef(f, a_tmp);
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
   if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
-  const Value& b = rhs->EvalRef(f, b_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
   if (b.is(Type::kBoolean) && !b.boolean()) return Value::Bool(false);
   if (a.is_true() && b.is_true()) return Value::Bool(true);
   return Value();
@@ -399,9 +377,9 @@ Value AndNode::Eval(Frame& f) const {
 
 Value OrNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
-  const Value& a = lhs->EvalRef(f, a_tmp);
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
   if (a.is_true()) return Value::Bool(true);
-  const Value& b = rhs->EvalRef(f, b_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
   if (b.is_true()) return Value::Bool(true);
   if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool(false);
   return Value();
@@ -409,9 +387,9 @@ Value OrNode::Eval(Frame& f) const {
 
 Value BetweenNode::Eval(Frame& f) const {
   ScratchValue v_tmp, lo_tmp, hi_tmp;
-  const Value& v = value->EvalRef(f, v_tmp);
-  const Value& lo = low->EvalRef(f, lo_tmp);
-  const Value& hi = high->EvalRef(f, hi_tmp);
+  const Value& v = EvalRefOf(*value, f, v_tmp);
+  const Value& lo = EvalRefOf(*low, f, lo_tmp);
+  const Value& hi = EvalRefOf(*high, f, hi_tmp);
   // e1 >= e2 and e1 <= e3, with ternary logic (DMN 1.5 Table 55).
   auto side = [&](const Value& bound, bool lower) -> Value {
     if (v.is_null() || bound.is_null()) return Value();
@@ -428,19 +406,44 @@ Value BetweenNode::Eval(Frame& f) const {
 
 Value InNode::Eval(Frame& f) const {
   ScratchValue tmp;
-  return tests->Test(value->EvalRef(f, tmp), f);
+  return tests->Test(EvalRefOf(*value, f, tmp), f);
 }
 
 Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
 
 Value IfNode::Eval(Frame& f) const {
   ScratchValue tmp;
-  return condition->EvalRef(f, tmp).is_true() ? then_branch->Eval(f) : else_branch->Eval(f);
+  return EvalRefOf(*condition, f, tmp).is_true() ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
 }
 
 // ---- iteration -------------------------------------------------------------------------------
 
 namespace {
+
+// A loop variable's slot holding each item of a list that the loop keeps alive, borrowed (no
+// reference count per item). On leaving, the slot owns the last item set, as it did when every
+// item was assigned (a later construct may read the stale slot); a slot never set is untouched.
+class BorrowedSlot {
+ public:
+  explicit BorrowedSlot(Value& slot) : slot_(slot) {}
+  BorrowedSlot(const BorrowedSlot&) = delete;
+  BorrowedSlot& operator=(const BorrowedSlot&) = delete;
+  ZEBRA_VALUE_INLINE void Set(const Value& v) {
+    if (last_) slot_.Unborrow();
+    else slot_ = Value();  // the slot's own old value is released once
+    slot_.Borrow(v);
+    last_ = &v;
+  }
+  ~BorrowedSlot() {
+    if (!last_) return;
+    slot_.Unborrow();
+    slot_ = *last_;
+  }
+
+ private:
+  Value& slot_;
+  const Value* last_ = nullptr;
+};
 
 // The values an iteration context ranges over, or null (with a diagnostic).
 std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
@@ -551,15 +554,15 @@ Value ForNode::Eval(Frame& f) const {
     const List& items = **values;
     List results;
     results.reserve(items.size());
-    const int slot = iterators[0].slot;
+    BorrowedSlot slot(f.locals[iterators[0].slot]);  // `values` holds the items
     for (const Value& v : items) {
       if (++f.ctx->iterations > f.ctx->max_iterations) {
         f.ctx->Error("iteration limit exceeded");
         f.ctx->limit_exceeded = true;
         return Value();
       }
-      f.locals[slot] = v;
-      Value r = body->Eval(f);
+      slot.Set(v);
+      Value r = EvalOf(*body, f);
       if (f.ctx->limit_exceeded) return Value();
       results.push_back(std::move(r));
     }
@@ -644,7 +647,7 @@ Value QuantifiedNode::Eval(Frame& f) const {
 Value ListNode::Eval(Frame& f) const {
   List out;
   out.reserve(items.size());
-  for (const auto& i : items) out.push_back(i->Eval(f));
+  for (const auto& i : items) out.push_back(EvalOf(*i, f));
   return Value::FromList(std::move(out));
 }
 
@@ -652,7 +655,7 @@ Value ContextNode::Eval(Frame& f) const {
   Context c;
   c.Reserve(entries.size());
   for (const auto& e : entries) {
-    Value v = e.value->Eval(f);
+    Value v = EvalOf(*e.value, f);
     f.locals[e.slot] = v;
     // The parser rejects duplicate keys, so no entry needs replacing.
     c.Append(e.key, std::move(v));
@@ -685,7 +688,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
   ScratchValue target_tmp;
-  const Value& t = target->EvalRef(f, target_tmp);
+  const Value& t = EvalRefOf(*target, f, target_tmp);
   if (t.is_null()) {
     tmp = Value();
     return tmp;
@@ -705,10 +708,11 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
     return tmp;
   }
+  BorrowedSlot slot(f.locals[item_slot]);  // `t` or `single` holds the items
   for (size_t i = 0; i < list.size(); ++i) {
     const Value& item = list[i];
     inner.item = &item;
-    f.locals[item_slot] = item;
+    slot.Set(item);
     Value p = predicate->Eval(inner);
     if (i == 0 && p.is(Type::kNumber)) {
       auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
@@ -776,7 +780,7 @@ const Value* PathNode::Find(const Context& c) const {
   const size_t n = entries.size();
   if (n == 0) return nullptr;
   const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
-  if (SameKey(entries[h].first, name)) return &entries[h].second;
+  if (SameString(entries[h].first, name)) return &entries[h].second;
   return FindAway(c, h);
 }
 
@@ -788,11 +792,11 @@ const Value* PathNode::FindAway(const Context& c, size_t h) const {
   // same order (boxed contexts, cases converted in key order) differ by a few optional
   // entries at most.
   for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
-    if (h + d < n && SameKey(entries[h + d].first, name)) {
+    if (h + d < n && SameString(entries[h + d].first, name)) {
       hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
       return &entries[h + d].second;
     }
-    if (d <= h && SameKey(entries[h - d].first, name)) {
+    if (d <= h && SameString(entries[h - d].first, name)) {
       hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
       return &entries[h - d].second;
     }
@@ -800,9 +804,29 @@ const Value* PathNode::FindAway(const Context& c, size_t h) const {
   return nullptr;
 }
 
+namespace {
+// A name inside a filter, as GlobalRefNode and LocalRefNode read it: the innermost filter item
+// holding it, else its slot. Inline in the path over it (`item.id`, `c.id` in a predicate).
+ZEBRA_VALUE_INLINE inline const Value& ShadowedRef(const Node& n, Frame& f) {
+  if (n.direct == Node::Direct::kShadowedLocal) {
+    const auto& r = static_cast<const LocalRefNode&>(n);
+    if (f.item)
+      if (const Value* v = LookupItem(f, r.name, r.name_bit)) return *v;
+    return f.locals[n.direct_slot];
+  }
+  const auto& r = static_cast<const GlobalRefNode&>(n);
+  if (f.item)
+    if (const Value* v = LookupItem(f, r.name, r.name_bit)) return *v;
+  return f.globals[static_cast<size_t>(n.direct_slot)];
+}
+}  // namespace
+
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
   ScratchValue target_tmp;
-  const Value& t = target->EvalRef(f, target_tmp);
+  const Node::Direct d = target->direct;
+  const Value& t = d == Node::Direct::kShadowedLocal || d == Node::Direct::kShadowedGlobal
+                       ? ShadowedRef(*target, f)
+                       : EvalRefOf(*target, f, target_tmp);
   if (t.is(Type::kContext)) {
     const Value* v = Find(t.context());
     if (!v) return kNullValue;
@@ -905,7 +929,7 @@ namespace {
 // The fast forms below give exactly what the built-ins give for these argument types (see
 // builtins_string.cc and builtins_list.cc); anything else goes to the built-in.
 bool SameItem(const Value& a, const Value& b) {
-  if (a.is(Type::kString) && b.is(Type::kString)) return a.string() == b.string();
+  if (a.is(Type::kString) && b.is(Type::kString)) return SameString(a.string(), b.string());
   auto e = Equal(a, b);
   return e && *e;
 }
@@ -997,6 +1021,57 @@ FastBuiltin FindFastBuiltin(std::string_view name, size_t arity) {
   return nullptr;
 }
 
+namespace {
+
+// The index of `list` (a list of at least kIndexedListSize values), or one with a null `list`
+// when some value is not a string. Its `index of` answers are the lists FastIndexOf builds.
+const StringListIndex* MakeStringListIndex(const Value& list) {
+  auto ix = std::make_unique<StringListIndex>();
+  ix->none = Value::FromList(List{});
+  const List& items = list.list();
+  for (const Value& v : items)
+    if (!v.is(Type::kString)) return ix.release();
+  std::vector<std::pair<std::string_view, size_t>> order;
+  order.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order.emplace_back(items[i].string(), i);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < order.size();) {
+    List positions;
+    size_t j = i;
+    for (; j < order.size() && order[j].first == order[i].first; ++j)
+      positions.push_back(Value::Number(static_cast<int64_t>(order[j].second + 1)));
+    ix->positions.emplace_back(order[i].first, Value::FromList(std::move(positions)));
+    i = j;
+  }
+  ix->list = list.list_ptr();
+  return ix.release();
+}
+
+}  // namespace
+
+bool CallNode::FromIndex(const Value& list, const Value& x, Value& out) const {
+  const StringListIndex* ix = index.load(std::memory_order_acquire);
+  if (!ix) {
+    if (list.list().size() < StringListIndex::kIndexedListSize) return false;
+    const StringListIndex* made = MakeStringListIndex(list);
+    const StringListIndex* expected = nullptr;
+    if (index.compare_exchange_strong(expected, made, std::memory_order_acq_rel)) {
+      ix = made;
+    } else {
+      delete made;  // another thread published first
+      ix = expected;
+    }
+  }
+  if (!ix->list || ix->list.get() != list.list_ptr().get()) return false;
+  const std::string& s = x.string();
+  auto it = std::lower_bound(ix->positions.begin(), ix->positions.end(), std::string_view(s),
+                             [](const auto& e, std::string_view k) { return e.first < k; });
+  const bool found = it != ix->positions.end() && it->first == s;
+  if (indexed == 1) out = found ? it->second : ix->none;
+  else out = Value::Bool(found);
+  return true;
+}
+
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   if (fast) {
@@ -1004,8 +1079,9 @@ Value CallNode::Eval(Frame& f) const {
     ScratchValue tmp[2];
     const Value* a[2];
     const size_t n = args.size();
-    for (size_t i = 0; i < n; ++i) a[i] = &args[i]->EvalRef(f, tmp[i]);
+    for (size_t i = 0; i < n; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
     Value out;
+    if (indexed && a[0]->is(Type::kList) && a[1]->is(Type::kString) && FromIndex(*a[0], *a[1], out)) return out;
     if (fast(a, out)) return out;
     Value copies[2];
     for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
@@ -1035,7 +1111,7 @@ Value CallNode::Eval(Frame& f) const {
           for (size_t i = 0; i < n; ++i) p[i].~Value();
         }
       } a{reinterpret_cast<Value*>(storage)};
-      for (; a.n < n; ++a.n) new (a.p + a.n) Value(args[a.n]->Eval(f));
+      for (; a.n < n; ++a.n) new (a.p + a.n) Value(EvalOf(*args[a.n], f));
       return fn->Call(std::span<const Value>(a.p, n), ctx);
     }
     std::vector<Value> values;
@@ -1068,7 +1144,7 @@ Value CompareTestNode::Eval(Frame& f) const {
 
 Value CompareTestNode::Test(const Value& input, Frame& f) const {
   ScratchValue tmp;
-  const Value& v = operand->EvalRef(f, tmp);
+  const Value& v = EvalRefOf(*operand, f, tmp);
   EvalContext& ctx = *f.ctx;
   if (op == BinaryOp::kEq || op == BinaryOp::kNe) {
     auto e = Equal(input, v);
@@ -1089,7 +1165,7 @@ Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
     return MatchesValue(input, v, *f.ctx);
   }
   ScratchValue tmp;
-  const Value& v = expr->EvalRef(f, tmp);
+  const Value& v = EvalRefOf(*expr, f, tmp);
   // A range written with a null endpoint (`5 in (null..10]`) is an error, so the test cannot be
   // decided: null, not false (DMN TCK 0072-feel-in null_001).
   if (v.is_null() && dynamic_cast<const RangeNode*>(expr.get()) != nullptr) return Value();

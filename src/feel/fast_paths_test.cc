@@ -1,8 +1,11 @@
 // The evaluator's shortcuts must not change an answer: built-ins answered from borrowed
 // arguments, literal lists and contexts folded at compile time, borrowed locals and list
-// elements, and `for` loops that skip the `partial` snapshot when the body never names it.
+// elements, `for` loops that skip the `partial` snapshot when the body never names it, names and
+// literals read inline by their users, loop variables holding borrowed items, and strings
+// compared word-wise.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +19,9 @@ struct Outcome {
   size_t diagnostics = 0;
 };
 
-Outcome Evaluate(const std::string& text) {
+Outcome Evaluate(const std::string& text, const Context& variables = Context{}) {
   EvalContext ctx;
-  auto r = EvaluateExpression(text, Context{}, ctx);
+  auto r = EvaluateExpression(text, variables, ctx);
   EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
   return {r ? ToFeelLiteral(*r) : "<compile error>", ctx.diagnostics().size()};
 }
@@ -111,6 +114,187 @@ TEST(ForPartialTest, PartialStillSeesEachStep) {
   EXPECT_EQ(Evaluate("for x in [1, 2, 3] return [7, 8][item > count(partial) + 6]").literal, "[[7, 8], [8], []]");
   EXPECT_EQ(Evaluate("for x in [1, 2], y in [3] return x + y").literal, "[4, 5]");
   EXPECT_EQ(Evaluate("for x in null return x").literal, "null");
+}
+
+// The values a name may hold, for the inline-read tests: contexts of other shapes, lists of
+// contexts (a path projects them), a date (a path reads its properties), null, and values a path
+// rejects with an error.
+const std::vector<std::string> kShapes = {
+    R"({id: "a", k: 1})", R"({k: 2, id: "a"})", R"({id: "b"})", "{k: 3}", "{}", R"({id: null})",
+    R"([{id: "a"}, {k: 1}])", "[]", R"(date("2026-12-06"))", "null", "7", R"("text")", "true"};
+
+Context Bind(const std::string& x, const std::string& c) {
+  Context vars;
+  EvalContext ctx;
+  vars.Put("x", *EvaluateExpression(x, Context{}, ctx));
+  vars.Put("c", *EvaluateExpression(c, Context{}, ctx));
+  return vars;
+}
+
+// `[v][1]` is the value of `v` computed by a filter, so a path or an operator over it takes the
+// general (virtual) path; over the plain name it reads the slot inline.
+TEST(InlineNamesTest, PathsAndOperatorsOverNamesAgreeWithComputedValues) {
+  int compared = 0;
+  for (const auto& x : kShapes) {
+    for (const auto& c : kShapes) {
+      const Context vars = Bind(x, c);
+      const std::vector<std::pair<std::string, std::string>> pairs = {
+          {"x.id", "[x][1].id"},
+          {"x.id = c.id", "[x][1].id = [c][1].id"},
+          {"x = c", "[x][1] = [c][1]"},
+          {"x < c", "[x][1] < [c][1]"},
+          {"x + c", "[x][1] + [c][1]"},
+          {"if x = null then c else x", "if [x][1] = null then [c][1] else [x][1]"},
+          {"starts with(x, c)", "starts with([x][1], [c][1])"},
+          {"list contains(x, c)", "list contains([x][1], [c][1])"},
+          {"x.year", "[x][1].year"},
+          {R"(x in ("a", {id: "a", k: 1}))", R"([x][1] in ("a", {id: "a", k: 1}))"}};
+      for (const auto& [inline_form, general_form] : pairs) {
+        Outcome fast = Evaluate(inline_form, vars);
+        Outcome slow = Evaluate(general_form, vars);
+        EXPECT_EQ(fast.literal, slow.literal) << inline_form << " with x = " << x << ", c = " << c;
+        EXPECT_EQ(fast.diagnostics, slow.diagnostics) << inline_form << " with x = " << x << ", c = " << c;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 13 * 13 * 10);
+}
+
+// `=` and `!=` answer strings, nulls and booleans inline; every answer must be Equal's (an
+// incomparable pair is null with an error).
+TEST(InlineNamesTest, EqualityAgreesWithEqual) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", "0", "[null]", R"(duration("P0D"))", R"(duration("P0Y"))"});
+  for (const auto& x : shapes) {
+    for (const auto& c : shapes) {
+      const Context vars = Bind(x, c);
+      const std::optional<bool> e = Equal(*vars.Find("x"), *vars.Find("c"));
+      Outcome eq = Evaluate("x = c", vars);
+      Outcome ne = Evaluate("x != c", vars);
+      EXPECT_EQ(eq.literal, e ? (*e ? "true" : "false") : "null") << x << " = " << c;
+      EXPECT_EQ(ne.literal, e ? (*e ? "false" : "true") : "null") << x << " != " << c;
+      EXPECT_EQ(eq.diagnostics, e ? 0u : 1u) << x << " = " << c;
+      EXPECT_EQ(ne.diagnostics, e ? 0u : 1u) << x << " != " << c;
+    }
+  }
+}
+
+// Inside a filter a name is looked up in the filter items first: a path over it reads the items
+// inline (ShadowedRef) and must find what the name's node finds, whatever the items hold.
+TEST(InlineNamesTest, PathsOverNamesInsideFiltersAgreeWithComputedValues) {
+  const std::vector<std::string> lists = {
+      R"([{id: "a", c: {id: "a"}}, {id: "b"}, {item: {id: "b"}, id: "z"}, {x: {id: "b"}, id: "b"}])",
+      R"([{id: "a"}, 3, null, "a", [{id: "a"}], {c: null, id: "a"}])",
+      "[]", "null", R"({id: "b"})"};
+  int compared = 0;
+  for (const auto& list : lists) {
+    for (const auto& c : kShapes) {
+      const Context vars = Bind(R"({id: "b", k: 2})", c);
+      const std::vector<std::pair<std::string, std::string>> pairs = {
+          {"L[item.id = c.id]", "L[[item][1].id = [c][1].id]"},
+          {"L[item.id = x.id]", "L[[item][1].id = [x][1].id]"},
+          {"L[item.id != c.id and item.k = null]", "L[[item][1].id != [c][1].id and [item][1].k = null]"},
+          {"L[count(L[item.id = c.id]) > 0]", "L[count(L[[item][1].id = [c][1].id]) > 0]"},
+          {"for o in L return L[item.id = o.id]", "for o in L return L[[item][1].id = [o][1].id]"}};
+      for (auto [fast_form, slow_form] : pairs) {
+        for (std::string* form : {&fast_form, &slow_form})
+          for (size_t at; (at = form->find('L')) != std::string::npos;) form->replace(at, 1, list);
+        Outcome fast = Evaluate(fast_form, vars);
+        Outcome slow = Evaluate(slow_form, vars);
+        EXPECT_EQ(fast.literal, slow.literal) << fast_form << " with c = " << c;
+        EXPECT_EQ(fast.diagnostics, slow.diagnostics) << fast_form << " with c = " << c;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 5 * 13 * 5);
+}
+
+// A one-iterator `for` and a filter hold each item borrowed in the loop variable's slot; the
+// two-iterator `for` (the general path) assigns it. Copies taken in the body (closures, results)
+// must own their values, and the slot must own the last item afterwards as it did before.
+TEST(BorrowedLoopTest, OneIteratorLoopsAgreeWithTheGeneralPath) {
+  const std::vector<std::string> domains = {
+      R"(["a", "b", "c"])", R"([{k: "x"}, {k: "y"}])", "[[1, 2], [], null]", R"([date("2026-01-01"), 3])",
+      "[]", R"("single")", "null", R"((for i in 1..3 return string(i)))", R"([{k: "x"}, {k: "y"}][item.k = "y"])"};
+  const std::vector<std::string> bodies = {"v", "[v]", "{w: v}", "string(v)", "v.k", "(function() v)()", "v[item != 2]"};
+  int compared = 0;
+  for (const auto& d : domains) {
+    for (const auto& b : bodies) {
+      Outcome fast = Evaluate("for v in " + d + " return " + b);
+      Outcome slow = Evaluate("for v in " + d + ", unused in [0] return " + b);
+      EXPECT_EQ(fast.literal, slow.literal) << d << " / " << b;
+      EXPECT_EQ(fast.diagnostics, slow.diagnostics) << d << " / " << b;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 9 * 7);
+  // Closures made in the loop keep the item they saw after the loop's list is gone.
+  EXPECT_EQ(Evaluate(R"((for x in (for i in 1..2 return string(i) + "!") return function() x)[2]())").literal,
+            "\"2!\"");
+  EXPECT_EQ(Evaluate(R"(for f in (for x in ["a", "b"] return function() x) return f())").literal, R"(["a", "b"])");
+  // A filter's items are copied into its result, not borrowed.
+  EXPECT_EQ(Evaluate(R"((for i in 1..3 return string(i))[item != "2"])").literal, R"(["1", "3"])");
+  // The slot keeps the last item after the filter: an empty list's probe in the next step reads
+  // that stale value (a number, so the index gives null), as before borrowing.
+  EXPECT_EQ(Evaluate("for x in [[1, 2], []] return x[item]").literal, "[1, null]");
+}
+
+// `index of` and `list contains` answer a long list of strings from an index made at the call
+// site for the first such list; the named calls go to the built-ins themselves.
+TEST(IndexedListTest, AgreesWithTheBuiltIns) {
+  std::string long_list = "[";
+  for (int i = 0; i < 20; ++i) long_list += (i ? ", " : "") + std::string("\"s") + std::to_string(i % 17) + "\"";
+  long_list += "]";  // s0 .. s16, then s0, s1, s2 again
+  const std::string other = R"(["s1", "s0", "x", "s1"])";
+  const std::string mixed = R"(["s1", 2, null, "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16"])";
+  const std::vector<std::string> lists = {long_list, other, mixed};
+  const std::vector<std::string> needles = {R"("s0")", R"("s1")", R"("s16")", R"("s17")", R"("")", "null", "1", R"(["s0"])"};
+  int compared = 0;
+  for (const auto& order : std::vector<std::vector<int>>{{0, 1, 0, 2, 0}, {2, 0, 1, 0}, {1, 0}}) {
+    std::string domain = "[";
+    for (size_t i = 0; i < order.size(); ++i) domain += (i ? ", " : "") + lists[static_cast<size_t>(order[i])];
+    domain += "]";
+    for (const auto& x : needles) {
+      for (const auto& [fast, slow] : std::vector<std::pair<std::string, std::string>>{
+               {"index of(l, " + x + ")", "index of(list: l, match: " + x + ")"},
+               {"list contains(l, " + x + ")", "list contains(list: l, element: " + x + ")"}}) {
+        Outcome a = Evaluate("for l in " + domain + " return " + fast);
+        Outcome b = Evaluate("for l in " + domain + " return " + slow);
+        EXPECT_EQ(a.literal, b.literal) << fast << " over " << domain;
+        EXPECT_EQ(a.diagnostics, b.diagnostics) << fast << " over " << domain;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3 * 8 * 2);
+  EXPECT_EQ(Evaluate("index of(" + long_list + R"(, "s2"))").literal, "[3, 20]");
+}
+
+// The word-wise string compare against std::string's, for every length to 20 and a difference
+// at every position, through `=`, `!=`, `list contains` and `index of`.
+TEST(SameStringTest, AgreesWithStdStringForEveryLengthAndPosition) {
+  int compared = 0;
+  for (size_t n = 0; n <= 20; ++n) {
+    const std::string a(n, 'q');
+    std::vector<std::string> others = {a, a + "q", n ? a.substr(1) : "r"};
+    for (size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = 'r';
+      others.push_back(b);
+    }
+    for (const auto& b : others) {
+      const bool same = a == b;
+      const std::string sa = "\"" + a + "\"", sb = "\"" + b + "\"";
+      EXPECT_EQ(Evaluate(sa + " = " + sb).literal, same ? "true" : "false") << a << " / " << b;
+      EXPECT_EQ(Evaluate(sa + " != " + sb).literal, same ? "false" : "true") << a << " / " << b;
+      EXPECT_EQ(Evaluate("list contains([\"x\", " + sb + "], " + sa + ")").literal, same ? "true" : "false");
+      EXPECT_EQ(Evaluate("index of([" + sb + ", \"x\", " + sb + "], " + sa + ")").literal, same ? "[1, 3]" : "[]");
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 21 * 3 + 210);
 }
 
 }  // namespace

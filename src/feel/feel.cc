@@ -62,6 +62,12 @@ Value WithFrame(const internal::Root& root, std::span<const Value> slots, EvalCo
 Value CompiledExpression::Evaluate(std::span<const Value> slots, EvalContext& ctx) const {
   if (!root_) return Value();
   const auto& root = static_cast<const internal::Root&>(*root_);
+  if (root.locals == 0) {
+    internal::Frame f;
+    f.globals = slots;
+    f.ctx = &ctx;
+    return internal::EvalOf(*root.body, f);
+  }
   return WithFrame(root, slots, ctx, [&](internal::Frame& f) { return root.body->Eval(f); });
 }
 
@@ -79,7 +85,7 @@ const Value& CompiledExpression::EvaluateRef(std::span<const Value> slots, EvalC
   internal::Frame f;
   f.globals = slots;
   f.ctx = &ctx;
-  return root.body->EvalRef(f, tmp);
+  return internal::EvalRefOf(*root.body, f, tmp);
 }
 
 Value CompiledUnaryTests::Test(const Value& input, std::span<const Value> slots, EvalContext& ctx) const {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,13 +14,67 @@
 
 namespace zebra::feel::internal {
 
+// `a == b` for context keys and FEEL strings, inline: most are short, and a call to memcmp
+// costs more than the compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
+[[gnu::always_inline]] inline bool SameString(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  auto load8 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
+
 struct LiteralNode : Node {
+  LiteralNode() { direct = Direct::kLiteral; }
   Value value;
   Value Eval(Frame&) const override { return value; }
   const Value& EvalRef(Frame&, Value&) const override { return value; }
 };
 
+// `n.EvalRef(f, tmp)`, with names and literals read inline (the same answer without the virtual
+// call: a path's target, an operator's operands, a call's arguments are mostly these). Forced
+// inline only in optimised builds, as Value's members (ZEBRA_VALUE_INLINE): at -O0 under ASan
+// each inlined copy keeps its own temporaries in the caller's frame, and the depth-limited
+// recursion tests would overflow the stack.
+ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Value& tmp) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
+    case Node::Direct::kLocal: return f.locals[n.direct_slot];
+    case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    case Node::Direct::kEvalOnly: tmp = n.Eval(f); return tmp;  // Node::EvalRef, without its call
+    default: return n.EvalRef(f, tmp);
+  }
+}
+// `n.Eval(f)`, the same way.
+ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
+    case Node::Direct::kLocal: return f.locals[n.direct_slot];
+    case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    default: return n.Eval(f);
+  }
+}
+
 struct GlobalRefNode : Node {
+  GlobalRefNode() { direct = Direct::kNone; }  // the parser says how it is read
   int slot = 0;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name), for the filter items' key filter
@@ -28,6 +84,7 @@ struct GlobalRefNode : Node {
 };
 
 struct LocalRefNode : Node {
+  LocalRefNode() { direct = Direct::kNone; }  // the parser says how it is read
   int slot = 0;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
@@ -135,6 +192,7 @@ struct RangeNode : Node {
 };
 
 struct FilterNode : Node {
+  FilterNode() { direct = Direct::kNone; }
   NodePtr target, predicate;
   int item_slot = 0;
   Value Eval(Frame& f) const override;
@@ -143,6 +201,7 @@ struct FilterNode : Node {
 };
 
 struct PathNode : Node {
+  PathNode() { direct = Direct::kNone; }
   NodePtr target;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
@@ -162,6 +221,16 @@ using FastBuiltin = bool (*)(const Value* const* args, Value& out);
 // The fast form of the built-in `name` called with `arity` positional arguments, or null.
 FastBuiltin FindFastBuiltin(std::string_view name, size_t arity);
 
+// The answers of `index of` and `list contains` for one list of strings (at least
+// kIndexedListSize of them), by string: made once at a call site for the first such list it
+// searches, which is usually a model constant (`index of(Rank Tie Order, o.id)`).
+struct StringListIndex {
+  static constexpr size_t kIndexedListSize = 16;
+  ListPtr list;  // the list indexed (kept alive, so its address identifies it); null when unusable
+  std::vector<std::pair<std::string_view, Value>> positions;  // sorted by string; `index of`'s lists
+  Value none;  // `index of`'s answer for a string not in the list: []
+};
+
 struct CallNode : Node {
   FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
   FastBuiltin fast = nullptr;  // with `builtin`, for positional calls of a few hot built-ins
@@ -169,7 +238,14 @@ struct CallNode : Node {
   std::vector<NodePtr> args;
   std::vector<std::string> arg_names;  // non-empty for named invocation
   std::string callee_name;
+  // Positional `index of` (1) or `list contains` (2): a long list of strings is searched through
+  // a StringListIndex made at the first call that sees one (published once, then only read).
+  uint8_t indexed = 0;
+  mutable std::atomic<const StringListIndex*> index{nullptr};
+  ~CallNode() override { delete index.load(std::memory_order_acquire); }
   Value Eval(Frame& f) const override;
+  // The answer from the index when `list` is the indexed list and `x` a string.
+  bool FromIndex(const Value& list, const Value& x, Value& out) const;
 };
 
 struct FunctionDefNode : Node {

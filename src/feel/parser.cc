@@ -833,6 +833,8 @@ class Parser {
       ExpectPunct(")");
     }
     if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
+    if (n->fast && n->callee_name == "index of") n->indexed = 1;
+    if (n->fast && n->callee_name == "list contains") n->indexed = 2;
     return n;
   }
 
@@ -844,6 +846,8 @@ class Parser {
       n->slot = input_slot_;
       n->name = "?";
       n->name_bit = Context::KeyBit(n->name);
+      n->direct = Node::Direct::kLocal;
+      n->direct_slot = n->slot;
       uses_input_ = true;
       return n;
     }
@@ -854,6 +858,8 @@ class Parser {
       n->name = name;
       n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
+      n->direct = n->shadowable ? Node::Direct::kShadowedLocal : Node::Direct::kLocal;
+      n->direct_slot = n->slot;
       return n;
     }
     if (auto slot = scope_.Find(name)) {
@@ -862,6 +868,8 @@ class Parser {
       n->name = name;
       n->name_bit = Context::KeyBit(name);
       n->shadowable = filter_depth_ > 0;
+      n->direct = n->shadowable ? Node::Direct::kShadowedGlobal : Node::Direct::kGlobal;
+      n->direct_slot = n->slot;
       return n;
     }
     // Built-in function names and unknown names: resolved at run time (a built-in called

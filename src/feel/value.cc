@@ -28,10 +28,14 @@ Value Value::FromContext(Context c) { return FromContext(std::make_shared<const 
 Value Value::FromRange(Range r) { return FromRange(std::make_shared<const Range>(std::move(r))); }
 
 void Context::Put(std::string key, Value v) {
-  for (auto& [k, existing] : entries_) {
-    if (k == key) {
-      existing = std::move(v);
-      return;
+  // The key filter rules out most new keys without a scan (results of each model added to the
+  // clinical inputs, context put, JSON objects).
+  if (MayContain(key)) {
+    for (auto& [k, existing] : entries_) {
+      if (k == key) {
+        existing = std::move(v);
+        return;
+      }
     }
   }
   key_bits_ |= KeyBit(key);

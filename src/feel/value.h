@@ -180,6 +180,15 @@ class Value {
 
   bool is_true() const { return type_ == Type::kBoolean && u_.b; }
 
+  // For a loop variable's slot (feel's filters and `for`): Borrow puts a copy of `o` that takes no
+  // reference count into this null value; Unborrow makes it null again without a release. While
+  // borrowed, the value may be read and copied (a copy owns its reference), never assigned,
+  // moved from or destroyed, and `o` must outlive it.
+  void Borrow(const Value& o) noexcept {
+    std::memcpy(static_cast<void*>(this), static_cast<const void*>(&o), sizeof(Value));
+  }
+  void Unborrow() noexcept { type_ = Type::kNull; }
+
  private:
   // A tagged union rather than std::variant: copying, moving and destroying a value that holds
   // no pointer (null, booleans, numbers, temporals) is a few inline instructions instead of an

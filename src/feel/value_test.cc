@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace zebra::feel {
@@ -111,6 +112,43 @@ TEST(Value, AppendKeepsKeysAndFilter) {
   EXPECT_TRUE(c.MayContainBit(Context::KeyBit(key)));
   EXPECT_TRUE(c.MayContainBit(Context::KeyBit("second")));
   EXPECT_EQ(c.MayContainBit(Context::KeyBit("absent")), c.MayContain("absent"));
+}
+
+// Put skips the scan for keys the filter rules out; with 200 keys the one-word filter is full,
+// so later puts scan. Either way an existing key is replaced in place and a new one appended.
+TEST(Value, PutReplacesOrAppendsWithAFullKeyFilter) {
+  Context c;
+  for (int i = 0; i < 200; ++i) c.Put("key " + std::to_string(i), Value::Number(i));
+  for (int i = 0; i < 200; i += 7) c.Put("key " + std::to_string(i), Value::Number(-i));
+  c.Put("", Value::Bool(true));
+  c.Put("", Value::Bool(false));
+  ASSERT_EQ(c.size(), 201u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(c.entries()[static_cast<size_t>(i)].first, "key " + std::to_string(i));
+    const Value* v = c.Find("key " + std::to_string(i));
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->number().ToInt64(), i % 7 == 0 ? -i : i);
+  }
+  ASSERT_NE(c.Find(""), nullptr);
+  EXPECT_FALSE(c.Find("")->boolean());
+}
+
+// A borrowed value takes no reference; its copies take their own, and Unborrow releases nothing.
+TEST(Value, BorrowedValuesTakeNoReference) {
+  const Value list = Value::FromList(List{Value::String("a"), Value::Number(1)});
+  const long before = list.list_ptr().use_count();
+  {
+    Value slot;
+    slot.Borrow(list);
+    EXPECT_EQ(list.list_ptr().use_count(), before);
+    ASSERT_TRUE(slot.is(Type::kList));
+    EXPECT_EQ(&slot.list(), &list.list());
+    Value copy = slot;
+    EXPECT_EQ(list.list_ptr().use_count(), before + 1);
+    slot.Unborrow();
+    EXPECT_TRUE(slot.is_null());
+  }
+  EXPECT_EQ(list.list_ptr().use_count(), before);
 }
 
 }  // namespace
