@@ -165,11 +165,18 @@ std::optional<InputError> CaseTextTooLarge(std::string_view text) {
 }  // namespace
 
 tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, const KnowledgeBase& kb) {
-  if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
-  // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
-  auto parsed = json::ParseStrict(text, json::ParseLimits{kMaxCaseBytes, kMaxCaseDepth});
-  if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
-  Json j = std::move(*parsed);
+  const json::ParseLimits limits{kMaxCaseBytes, kMaxCaseDepth};
+  // What the fast reader reads is within both limits (its nesting is the text's), so the checks
+  // below would pass and ParseStrict would give the same value; anything else takes them.
+  std::optional<Json> fast = json::ParseFast(text, limits);
+  if (!fast) {
+    if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
+    // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
+    auto parsed = json::ParseStrict(text, limits);
+    if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
+    fast = std::move(*parsed);
+  }
+  Json j = std::move(*fast);
   auto errors = ValidateCaseJson(j, kb);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return j;
