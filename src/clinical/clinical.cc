@@ -242,6 +242,7 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
   const auto& names = internal::ModelDecisionNames(*plan);
   feel::Context inputs;
   inputs.Put("Case", CaseValue(case_json));
+  if (evaluate.case_value) *evaluate.case_value = *inputs.Find("Case");
   internal::DecisionValues results;
   std::vector<dmn::TraceEntry> trace;
   for (size_t m = 0; m < kb.models.size(); ++m) {

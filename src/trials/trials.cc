@@ -222,11 +222,15 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
         }
         crit.test = std::move(*expr);
         crit.source = test;
+        crit.text_json = json::MakeFragment(Json(crit.text));
         study.criteria.push_back(std::move(crit));
       }
       if (t.contains("to_check") && t["to_check"].is_array())
         for (const auto& x : t["to_check"])
-          if (x.is_string()) study.to_check.push_back(x.get<std::string>());
+          if (x.is_string()) {
+            study.to_check.push_back(x.get<std::string>());
+            study.to_check_json.push_back(json::MakeFragment(Json(study.to_check.back())));
+          }
     }
     if (r->snapshot_date_.empty() || study.snapshot_date < r->snapshot_date_) r->snapshot_date_ = study.snapshot_date;
     study.status = Str(s, "status");
@@ -241,10 +245,14 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
       head["status"] = study.status;
       head["countries"] = record ? s.value("countries", Json::array()) : Json::array();
       study.head = json::MakeMembersFragment(std::move(head));
-      Json tail(Json::value_t::object);
-      tail["criteria_encoded"] = study.encoded;
-      tail["url"] = Str(s, "url");
-      study.tail = json::MakeMembersFragment(std::move(tail));
+      for (bool stale : {false, true}) {
+        Json tail(Json::value_t::object);
+        tail["snapshot_date"] = study.snapshot_date;
+        tail["stale"] = stale;
+        tail["criteria_encoded"] = study.encoded;
+        tail["url"] = Str(s, "url");
+        study.tail[stale] = json::MakeMembersFragment(std::move(tail));
+      }
     }
     study.snapshot_day = DayNumber(study.snapshot_date).value_or(0);
     r->studies_.push_back(std::move(study));
@@ -253,7 +261,42 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
     for (const auto& [id, _] : by_trial.items())
       if (!ids.count(id)) errors.push_back({"trials/criteria.json: trials." + id, "is not in registry.json"});
   if (!errors.empty()) return tl::unexpected(std::move(errors));
+  r->PrepareTests();
   return std::shared_ptr<const Registry>(std::move(r));
+}
+
+void Registry::PrepareTests() {
+  not_encoded_matched_json_ = json::MakeFragment(Json(not_encoded_matched_));
+  not_encoded_to_check_json_ = json::MakeFragment(Json(not_encoded_to_check_));
+  snapshot_is_date_ = DayNumber(snapshot_date_).has_value();
+  snapshot_day_ = DayNumber(snapshot_date_).value_or(0);
+  // One test per distinct text: the same FEEL text over the same scope gives the same value.
+  std::map<std::string, size_t, std::less<>> by_text;
+  for (Study& s : studies_)
+    for (Criterion& c : s.criteria) {
+      auto [it, added] = by_text.emplace(c.source, tests_.size());
+      c.test_index = it->second;
+      if (!added) continue;
+      Test t;
+      t.expr = &c.test;
+      // A plain name (most criteria name a fact) is its slot's value: read from the slot when the
+      // compiled text gives exactly the slot's value for values of every kind.
+      std::string_view name = c.source;
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.remove_prefix(1);
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.remove_suffix(1);
+      if (auto at = std::find(scope_names_.begin(), scope_names_.end(), name); at != scope_names_.end()) {
+        const int slot = static_cast<int>(at - scope_names_.begin());
+        std::vector<Value> slots(scope_names_.size());
+        feel::EvalContext ctx;
+        bool same = true;
+        for (const Value& v : {Value(), Value::Bool(true), Value::Bool(false), Value::Number(2), Value::String("x")}) {
+          slots[static_cast<size_t>(slot)] = v;
+          same = same && feel::DeepEqual(c.test.Evaluate(slots, ctx), v);
+        }
+        if (same) t.slot = slot;
+      }
+      tests_.push_back(t);
+    }
 }
 
 int Registry::encoded_count() const {
@@ -395,13 +438,13 @@ namespace {
 struct Entry {
   const Study* study;
   bool stale;
-  std::vector<const std::string*> matched, to_check, not_met;
+  std::vector<const json::Fragment*> matched, to_check, not_met;  // JSON strings
 };
 
 template <class Out>
-void WriteStrings(Out& out, const std::vector<const std::string*>& list) {
+void WriteStrings(Out& out, const std::vector<const json::Fragment*>& list) {
   out.BeginArray(list.size());
-  for (const std::string* t : list) out.String(*t);
+  for (const json::Fragment* t : list) out.Value(*t);
   out.EndArray();
 }
 
@@ -415,11 +458,7 @@ void WriteFitting(Out& out, const std::vector<Entry>& fitting) {
     WriteStrings(out, e.matched);
     out.Key("to_check");
     WriteStrings(out, e.to_check);
-    out.Key("snapshot_date");
-    out.String(e.study->snapshot_date);
-    out.Key("stale");
-    out.Bool(e.stale);
-    out.Members(e.study->tail);
+    out.Members(e.study->tail[e.stale]);  // snapshot_date, stale, criteria_encoded, url
     out.EndObject();
   }
   out.EndArray();
@@ -435,9 +474,9 @@ void WriteExcluded(Out& out, const std::vector<Entry>& excluded) {
     out.BeginArray(e.not_met.size() + 1);
     if (!e.study->not_recruiting.empty()) out.String(e.study->not_recruiting);
     std::string reason;
-    for (const std::string* t : e.not_met) {
+    for (const json::Fragment* t : e.not_met) {
       reason.assign("not met: ");
-      reason += *t;
+      reason += t->value.get_ref<const std::string&>();
       out.String(reason);
     }
     out.EndArray();
@@ -454,17 +493,44 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
                         const AnnotateOptions& options) const {
   if (studies_.empty()) return;
   const bool include_excluded = options.include_excluded;
-  const std::string today = today_in.empty() ? TodayUtc() : today_in;
-  const std::optional<int> today_day = DayNumber(today);
+  // Today as a day number (no date text is needed): the given date, else the current UTC date.
+  const std::optional<int> today_day =
+      today_in.empty()
+          ? std::optional<int>(static_cast<int>(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
+                                                    .time_since_epoch()
+                                                    .count()))
+          : DayNumber(today_in);
   std::vector<Value> slots(scope_names_.size());
+  const feel::Context* case_context =
+      options.case_value && options.case_value->is(Type::kContext) ? &options.case_value->context() : nullptr;
   for (size_t i = 0; i < std::size(kCaseNames); ++i) {
     const char* name = kCaseNames[i];
-    const Json& from = i + 1 == std::size(kCaseNames) ? recommendation : case_json;  // classification
+    const bool classification = i + 1 == std::size(kCaseNames);
+    if (case_context && !classification) {
+      // The case's own value: the same parts, their keys in sorted order (no criterion reads
+      // a context's key order).
+      if (const Value* part = case_context->Find(name)) slots[i] = *part;
+      continue;
+    }
+    const Json& from = classification ? recommendation : case_json;
     if (!from.is_object()) continue;
     if (auto it = from.find(name); it != from.end()) slots[i] = json::ValueFromJson(*it);
   }
   feel::EvalContext ctx;
   for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+  // Each distinct test evaluated at most once, when a criterion first needs it.
+  std::vector<Value> results(tests_.size());
+  std::vector<char> evaluated(tests_.size(), 0);
+  auto result = [&](const Criterion& c) -> const Value& {
+    const size_t i = c.test_index;
+    if (evaluated[i]) return results[i];
+    evaluated[i] = 1;
+    const Test& t = tests_[i];
+    if (t.slot >= 0) results[i] = slots[static_cast<size_t>(t.slot)];
+    else results[i] = t.expr->Evaluate(slots, ctx);
+    return results[i];
+  };
+  const Value null_value;
 
   // Excluded studies are only counted unless include_excluded asks for their entries.
   std::vector<Entry> fitting, excluded;
@@ -480,17 +546,25 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     e.matched.clear();
     e.to_check.clear();
     e.not_met.clear();
+    // A study that cannot fit (not recruiting, or a criterion not met) is only counted unless
+    // its entry is asked for: its remaining criteria are not evaluated (FEEL has no side effects).
+    if (!s.not_recruiting.empty() && !include_excluded) {
+      ++excluded_count;
+      continue;
+    }
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
-        Value v = Known(c, slots) ? c.test.Evaluate(slots, ctx) : Value();
-        if (v.is(Type::kBoolean) && v.boolean()) e.matched.push_back(&c.text);
-        else if (v.is(Type::kBoolean)) e.not_met.push_back(&c.text);
-        else e.to_check.push_back(&c.text);
+        const Value& v = c.need_paths.empty() || Known(c, slots) ? result(c) : null_value;
+        if (v.is(Type::kBoolean) && v.boolean()) e.matched.push_back(&c.text_json);
+        else if (v.is(Type::kBoolean)) {
+          e.not_met.push_back(&c.text_json);
+          if (!include_excluded) break;
+        } else e.to_check.push_back(&c.text_json);
       }
-      for (const auto& t : s.to_check) e.to_check.push_back(&t);
+      for (const auto& t : s.to_check_json) e.to_check.push_back(&t);
     } else {
-      e.matched.push_back(&not_encoded_matched_);
-      e.to_check.push_back(&not_encoded_to_check_);
+      e.matched.push_back(&not_encoded_matched_json_);
+      e.to_check.push_back(&not_encoded_to_check_json_);
     }
     const bool fits = s.not_recruiting.empty() && e.not_met.empty();
     if (!fits) {
@@ -507,7 +581,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   });
 
   const std::string n = std::to_string(fitting.size());
-  const int oldest_age = DaysBetween(snapshot_date_, today).value_or(0);
+  const int oldest_age = today_day && snapshot_is_date_ ? *today_day - snapshot_day_ : 0;
   const std::string stale_note =
       any_stale ? Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
                                               {"days", std::to_string(oldest_age)},
