@@ -266,6 +266,16 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
 }
 
 void Registry::PrepareTests() {
+  // The texts that depend on the case only through the number of studies that may fit.
+  for (size_t k = 0; k <= studies_.size(); ++k) {
+    const std::string n = std::to_string(k);
+    option_texts_.push_back(
+        Fill(Counted(texts_, k == 0 ? "option_none" : "option_count", k), {{"n", n}, {"date", snapshot_date_}}));
+    patient_sentences_.push_back(Fill(Counted(texts_, "patient_sentence", k), {{"n", n}}));
+    patient_counts_.push_back(clinical::CountText(patient_sentences_.back()));
+  }
+  criteria_count_ = static_cast<size_t>(criteria_count());
+  for (const Study& s : studies_) to_check_count_ += s.to_check.size();
   not_encoded_matched_json_ = json::MakeFragment(Json(not_encoded_matched_));
   not_encoded_to_check_json_ = json::MakeFragment(Json(not_encoded_to_check_));
   snapshot_is_date_ = DayNumber(snapshot_date_).has_value();
@@ -435,29 +445,35 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
 namespace {
 
 // A study's entry, written (json::TextOut) or built (json::TreeOut) from one description.
+// Its lists are ranges [begin, end) of the case's pools (three allocations per case, not three
+// per entry).
 struct Entry {
   const Study* study;
   bool stale;
+  std::uint32_t matched[2], to_check[2], not_met[2];
+  std::size_t to_check_count() const { return to_check[1] - to_check[0]; }
+};
+struct Pools {
   std::vector<const json::Fragment*> matched, to_check, not_met;  // JSON strings
 };
 
 template <class Out>
-void WriteStrings(Out& out, const std::vector<const json::Fragment*>& list) {
-  out.BeginArray(list.size());
-  for (const json::Fragment* t : list) out.Value(*t);
+void WriteStrings(Out& out, const std::vector<const json::Fragment*>& pool, const std::uint32_t (&range)[2]) {
+  out.BeginArray(range[1] - range[0]);
+  for (std::uint32_t i = range[0]; i < range[1]; ++i) out.Value(*pool[i]);
   out.EndArray();
 }
 
 template <class Out>
-void WriteFitting(Out& out, const std::vector<Entry>& fitting) {
+void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
   out.BeginArray(fitting.size());
   for (const Entry& e : fitting) {
     out.BeginObject(11);
     out.Members(e.study->head);
     out.Key("matched");
-    WriteStrings(out, e.matched);
+    WriteStrings(out, pools.matched, e.matched);
     out.Key("to_check");
-    WriteStrings(out, e.to_check);
+    WriteStrings(out, pools.to_check, e.to_check);
     out.Members(e.study->tail[e.stale]);  // snapshot_date, stale, criteria_encoded, url
     out.EndObject();
   }
@@ -465,18 +481,18 @@ void WriteFitting(Out& out, const std::vector<Entry>& fitting) {
 }
 
 template <class Out>
-void WriteExcluded(Out& out, const std::vector<Entry>& excluded) {
+void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& pools) {
   out.BeginArray(excluded.size());
   for (const Entry& e : excluded) {
     out.BeginObject(7);
     out.Members(e.study->head);
     out.Key("reasons");
-    out.BeginArray(e.not_met.size() + 1);
+    out.BeginArray(e.not_met[1] - e.not_met[0] + 1);
     if (!e.study->not_recruiting.empty()) out.String(e.study->not_recruiting);
     std::string reason;
-    for (const json::Fragment* t : e.not_met) {
+    for (std::uint32_t i = e.not_met[0]; i < e.not_met[1]; ++i) {
       reason.assign("not met: ");
-      reason += t->value.get_ref<const std::string&>();
+      reason += pools.not_met[i]->value.get_ref<const std::string&>();
       out.String(reason);
     }
     out.EndArray();
@@ -535,17 +551,20 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // Excluded studies are only counted unless include_excluded asks for their entries.
   std::vector<Entry> fitting, excluded;
   fitting.reserve(studies_.size());
+  Pools pools;
+  pools.matched.reserve(criteria_count_ + studies_.size());
+  pools.to_check.reserve(criteria_count_ + to_check_count_ + studies_.size());
   size_t excluded_count = 0;
   bool any_stale = false;
-  Entry e;
   for (const Study& s : studies_) {
     const int age = today_day ? *today_day - s.snapshot_day : 0;
+    Entry e;
     e.study = &s;
     e.stale = age > kStaleAfterDays;
     any_stale = any_stale || e.stale;
-    e.matched.clear();
-    e.to_check.clear();
-    e.not_met.clear();
+    const auto matched0 = static_cast<std::uint32_t>(pools.matched.size());
+    const auto to_check0 = static_cast<std::uint32_t>(pools.to_check.size());
+    const auto not_met0 = static_cast<std::uint32_t>(pools.not_met.size());
     // A study that cannot fit (not recruiting, or a criterion not met) is only counted unless
     // its entry is asked for: its remaining criteria are not evaluated (FEEL has no side effects).
     if (!s.not_recruiting.empty() && !include_excluded) {
@@ -555,29 +574,40 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
         const Value& v = c.need_paths.empty() || Known(c, slots) ? result(c) : null_value;
-        if (v.is(Type::kBoolean) && v.boolean()) e.matched.push_back(&c.text_json);
+        if (v.is(Type::kBoolean) && v.boolean()) pools.matched.push_back(&c.text_json);
         else if (v.is(Type::kBoolean)) {
-          e.not_met.push_back(&c.text_json);
+          pools.not_met.push_back(&c.text_json);
           if (!include_excluded) break;
-        } else e.to_check.push_back(&c.text_json);
+        } else pools.to_check.push_back(&c.text_json);
       }
-      for (const auto& t : s.to_check_json) e.to_check.push_back(&t);
+      for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
     } else {
-      e.matched.push_back(&not_encoded_matched_json_);
-      e.to_check.push_back(&not_encoded_to_check_json_);
+      pools.matched.push_back(&not_encoded_matched_json_);
+      pools.to_check.push_back(&not_encoded_to_check_json_);
     }
-    const bool fits = s.not_recruiting.empty() && e.not_met.empty();
+    e.matched[0] = matched0;
+    e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[0] = to_check0;
+    e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[0] = not_met0;
+    e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
+    const bool fits = s.not_recruiting.empty() && e.not_met[0] == e.not_met[1];
     if (!fits) {
       ++excluded_count;
-      if (include_excluded) excluded.push_back(std::move(e));
+      if (include_excluded) excluded.push_back(e);
+      else {  // only counted: its lists are not kept
+        pools.matched.resize(matched0);
+        pools.to_check.resize(to_check0);
+        pools.not_met.resize(not_met0);
+      }
       continue;
     }
-    fitting.push_back(std::move(e));
+    fitting.push_back(e);
   }
   // Trials with encoded criteria first (more is known about them), then by fewer items to check.
   std::stable_sort(fitting.begin(), fitting.end(), [](const Entry& a, const Entry& b) {
     if (a.study->encoded != b.study->encoded) return a.study->encoded;
-    return a.to_check.size() < b.to_check.size();
+    return a.to_check_count() < b.to_check_count();
   });
 
   const std::string n = std::to_string(fitting.size());
@@ -609,13 +639,16 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
 
   // The trial option names how many studies may fit.
   if (auto options_it = recommendation.find("options"); options_it != recommendation.end() && options_it->is_array())
-    for (auto& o : *options_it)
-      if (o.is_object() && o.value("id", "") == "trial.clinical_trial") {
-        std::string add = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
-                               {{"n", n}, {"date", snapshot_date_}});
+    for (auto& o : *options_it) {
+      if (!o.is_object()) continue;
+      auto id = o.find("id");
+      if (id == o.end() || !id->is_string() || id->get_ref<const std::string&>() != "trial.clinical_trial") continue;
+      {
+        const std::string& add = option_texts_[fitting.size()];  // (fitting.size() <= studies_.size())
         std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
         o["rationale"] = r.empty() ? add : r + " " + add;
       }
+    }
   // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
       !fitting.empty() && summary != recommendation.end() && summary->is_object()) {
@@ -625,14 +658,17 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       const std::string lang = ps.value("lang", "en");
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string& text = text_it->get_ref<std::string&>();
-      const std::string sentence = Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
+      const bool english = &texts == &texts_;  // (the sentences prepared at load)
+      const std::string sentence =
+          english ? patient_sentences_[fitting.size()] : Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
       if (!text.empty()) text += ' ';
       text += sentence;
       // The reading grade is an English measure (null for other languages). Counts of texts
       // joined with one space add up, so the sentence's own counts complete the summary's.
       if (lang == "en") {
         const double grade = options.summary_counts
-                                 ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) += clinical::CountText(sentence))
+                                 ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) +=
+                                                     english ? patient_counts_[fitting.size()] : clinical::CountText(sentence))
                                  : clinical::FleschKincaidGrade(text);
         ps["reading_grade"] = std::round(grade * 10.0) / 10.0;
       }
@@ -646,20 +682,20 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     std::string& out = *options.members_text;
     out.append(",\"trials\":", 10);
     json::TextOut fitting_out(out);
-    WriteFitting(fitting_out, fitting);
+    WriteFitting(fitting_out, fitting, pools);
     out.append(",\"trials_registry\":", 19);
     json::TextOut registry_out(out);
     write_registry(registry_out);
     if (include_excluded) {
       out.append(",\"trials_excluded\":", 19);
       json::TextOut excluded_out(out);
-      WriteExcluded(excluded_out, excluded);
+      WriteExcluded(excluded_out, excluded, pools);
     }
     return;
   }
   Json fitting_json, reg;
   json::TreeOut fitting_tree(fitting_json);
-  WriteFitting(fitting_tree, fitting);
+  WriteFitting(fitting_tree, fitting, pools);
   json::TreeOut registry_tree(reg);
   write_registry(registry_tree);
   Set(recommendation, "trials", std::move(fitting_json));
@@ -667,7 +703,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   if (include_excluded) {
     Json excluded_json;
     json::TreeOut excluded_tree(excluded_json);
-    WriteExcluded(excluded_tree, excluded);
+    WriteExcluded(excluded_tree, excluded, pools);
     Set(recommendation, "trials_excluded", std::move(excluded_json));
   }
 }

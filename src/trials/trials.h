@@ -23,13 +23,10 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "clinical/clinical.h"
 #include "common/error.h"
 #include "feel/feel.h"
 #include "json/json_writer.h"
-
-namespace zebra::clinical {
-struct TextCounts;
-}
 
 namespace zebra::trials {
 
@@ -140,6 +137,11 @@ class Registry {
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
+  // By the number of studies that may fit (0 to studies_.size()): the trial option's sentence
+  // and the patient's (English), with its readability counts.
+  std::vector<std::string> option_texts_, patient_sentences_;
+  std::vector<clinical::TextCounts> patient_counts_;
+  size_t criteria_count_ = 0, to_check_count_ = 0;
   int snapshot_day_ = 0;  // snapshot_date_ as days since 1970-01-01 (0 when it is no date)
   bool snapshot_is_date_ = false;
   std::vector<std::string> scope_names_;
