@@ -172,7 +172,8 @@ class FastReader {
 
   bool Read(Json& out) {
     SkipSpace();
-    if (!Value(out)) return false;
+    out = Value();
+    if (failed_) return false;
     SkipSpace();
     return p_ == end_;
   }
@@ -184,39 +185,43 @@ class FastReader {
   void SkipSpace() {
     while (p_ != end_ && IsSpace(*p_)) ++p_;
   }
+  // Marks the text as declined; the value returned with it is never used.
+  Json Fail() {
+    failed_ = true;
+    return Json();
+  }
 
-  bool Value(Json& out) {
-    if (p_ == end_) return false;
+  Json Value() {
+    if (p_ == end_) return Fail();
     switch (*p_) {
-      case '{': return Object(out);
-      case '[': return Array(out);
+      case '{': return Object();
+      case '[': return Array();
       case '"': {
-        std::string s;
-        if (!String(s)) return false;
-        out = Json(std::move(s));
-        return true;
+        std::string_view s;
+        if (!String(s)) return Fail();
+        return Json(std::string(s));
       }
-      case 't': return Literal("true", 4, Json(true), out);
-      case 'f': return Literal("false", 5, Json(false), out);
-      case 'n': return Literal("null", 4, Json(nullptr), out);
-      default: return Number(out);
+      case 't': return Literal("true", 4) ? Json(true) : Fail();
+      case 'f': return Literal("false", 5) ? Json(false) : Fail();
+      case 'n': return Literal("null", 4) ? Json(nullptr) : Fail();
+      default: return Number();
     }
   }
 
-  bool Literal(const char* word, std::size_t n, Json value, Json& out) {
+  bool Literal(const char* word, std::size_t n) {
     if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
     p_ += n;
-    out = std::move(value);
     return true;
   }
 
-  // A string of printable ASCII without escapes; `p_` at its opening quote.
-  bool String(std::string& out) {
+  // A string of printable ASCII without escapes, so its bytes are its value; `p_` at its
+  // opening quote.
+  bool String(std::string_view& out) {
     const char* start = ++p_;
     while (p_ != end_) {
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
-        out.assign(start, static_cast<std::size_t>(p_ - start));
+        out = std::string_view(start, static_cast<std::size_t>(p_ - start));
         ++p_;
         return true;
       }
@@ -226,81 +231,78 @@ class FastReader {
     return false;
   }
 
-  bool Object(Json& out) {
-    if (++depth_ > max_depth_) return false;
+  Json Object() {
+    if (++depth_ > max_depth_) return Fail();
     ++p_;
     SkipSpace();
     const std::size_t base = members_.size();
     if (p_ != end_ && *p_ == '}') {
       ++p_;
       --depth_;
-      out = Json(Json::value_t::object);
-      return true;
+      return Json(Json::value_t::object);
     }
     while (true) {
-      if (p_ == end_ || *p_ != '"') return false;
-      std::string key;
-      if (!String(key)) return false;
+      std::string_view key;
+      if (p_ == end_ || *p_ != '"' || !String(key)) return Fail();
       for (std::size_t i = base; i < members_.size(); ++i)
-        if (members_[i].first == key) return false;  // repeated: the general path names it
-      if (members_.size() - base >= kMaxMembers) return false;
+        if (members_[i].first == key) return Fail();  // repeated: the general path names it
+      if (members_.size() - base >= kMaxMembers) return Fail();
       SkipSpace();
-      if (p_ == end_ || *p_ != ':') return false;
+      if (p_ == end_ || *p_ != ':') return Fail();
       ++p_;
       SkipSpace();
-      Json value;
-      if (!Value(value)) return false;
-      members_.emplace_back(std::move(key), std::move(value));
+      members_.emplace_back(key, Value());
+      if (failed_) return Json();
       SkipSpace();
-      if (p_ == end_) return false;
+      if (p_ == end_) return Fail();
       if (*p_ == ',') {
         ++p_;
         SkipSpace();
         continue;
       }
-      if (*p_ != '}') return false;
+      if (*p_ != '}') return Fail();
       ++p_;
       break;
     }
     // The members moved into an object reserved once (growing it would copy them: the keys
     // are const there).
-    out = Json(Json::value_t::object);
+    Json out(Json::value_t::object);
     auto& object = out.get_ref<Json::object_t&>();
     object.reserve(members_.size() - base);
     for (std::size_t i = base; i < members_.size(); ++i)
-      object.emplace_back(std::move(members_[i].first), std::move(members_[i].second));
+      object.emplace_back(std::string(members_[i].first), std::move(members_[i].second));
     members_.resize(base);
     --depth_;
-    return true;
+    return out;
   }
 
-  bool Array(Json& out) {
-    if (++depth_ > max_depth_) return false;
+  Json Array() {
+    if (++depth_ > max_depth_) return Fail();
     ++p_;
     SkipSpace();
-    out = Json(Json::value_t::array);
-    auto& list = out.get_ref<Json::array_t&>();
+    Json out(Json::value_t::array);
     if (p_ != end_ && *p_ == ']') {
       ++p_;
       --depth_;
-      return true;
+      return out;
     }
+    auto& list = out.get_ref<Json::array_t&>();
     while (true) {
-      list.emplace_back();
-      if (!Value(list.back())) return false;
+      list.push_back(Value());
+      if (failed_) return Json();
       SkipSpace();
-      if (p_ == end_) return false;
+      if (p_ == end_) return Fail();
       if (*p_ == ',') {
         ++p_;
         SkipSpace();
         continue;
       }
-      if (*p_ != ']') return false;
+      if (*p_ != ']') return Fail();
       ++p_;
       break;
     }
     --depth_;
-    return true;
+    return out;
   }
 
   // A number by RFC 8259's grammar, typed as nlohmann's lexer types it: an integer token is
@@ -308,18 +310,18 @@ class FastReader {
   // overflows); any other token is number_float, the value std::strtod gives (exactly, by
   // Clinger's fast path when the digits and the power of ten are exact doubles), refused when
   // not finite as nlohmann's parser refuses it.
-  bool Number(Json& out) {
+  Json Number() {
     const char* start = p_;
     const bool negative = *p_ == '-';
     if (negative) ++p_;
-    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
     std::uint64_t mantissa = 0;
-    int digits = 0;       // significant digits in `mantissa` (leading zeros not counted)
-    int int_digits = 0;   // digits of the integer part
+    int digits = 0;      // significant digits in `mantissa` (leading zeros not counted)
+    int int_digits = 0;  // digits of the integer part
     if (*p_ == '0') {
       ++p_;
       int_digits = 1;
-      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') return false;  // no leading zeros
+      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') return Fail();  // no leading zeros
     } else {
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
         if (digits < 19) mantissa = mantissa * 10 + static_cast<unsigned>(*p_ - '0');
@@ -330,15 +332,14 @@ class FastReader {
     }
     const bool integer = p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
     if (integer) {
-      if (int_digits > 18) return false;
-      if (negative) out = Json(static_cast<Json::number_integer_t>(-static_cast<std::int64_t>(mantissa)));
-      else out = Json(static_cast<Json::number_unsigned_t>(mantissa));
-      return true;
+      if (int_digits > 18) return Fail();
+      if (negative) return Json(static_cast<Json::number_integer_t>(-static_cast<std::int64_t>(mantissa)));
+      return Json(static_cast<Json::number_unsigned_t>(mantissa));
     }
     int scale = 0;  // the power of ten of the last mantissa digit
     if (*p_ == '.') {
       ++p_;
-      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
         if (digits < 19 && (digits > 0 || *p_ != '0')) {
           mantissa = mantissa * 10 + static_cast<unsigned>(*p_ - '0');
@@ -356,7 +357,7 @@ class FastReader {
       ++p_;
       bool exponent_negative = false;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) exponent_negative = *p_++ == '-';
-      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
       int exponent_digits = 0;
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
         if (exponent_digits < 6) exponent = exponent * 10 + (*p_ - '0');
@@ -379,24 +380,24 @@ class FastReader {
     } else {
       const std::size_t n = static_cast<std::size_t>(p_ - start);
       char buffer[64];
-      if (n >= sizeof buffer) return false;
+      if (n >= sizeof buffer) return Fail();
       std::memcpy(buffer, start, n);
       buffer[n] = '\0';
       char* parsed_end = nullptr;
       value = std::strtod(buffer, &parsed_end);
-      if (parsed_end != buffer + n) return false;
+      if (parsed_end != buffer + n) return Fail();
     }
-    if (!std::isfinite(value)) return false;
-    out = Json(value);
-    return true;
+    if (!std::isfinite(value)) return Fail();
+    return Json(value);
   }
 
   const char* p_;
   const char* end_;
   std::size_t depth_ = 0;
   std::size_t max_depth_;
-  // The members of the objects being read, innermost last.
-  std::vector<std::pair<std::string, Json>> members_;
+  bool failed_ = false;
+  // The members of the objects being read, innermost last; a key's bytes are its text's.
+  std::vector<std::pair<std::string_view, Json>> members_;
 };
 
 }  // namespace
