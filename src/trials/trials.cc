@@ -643,11 +643,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       if (!o.is_object()) continue;
       auto id = o.find("id");
       if (id == o.end() || !id->is_string() || id->get_ref<const std::string&>() != "trial.clinical_trial") continue;
-      {
-        const std::string& add = option_texts_[fitting.size()];  // (fitting.size() <= studies_.size())
-        std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
-        o["rationale"] = r.empty() ? add : r + " " + add;
-      }
+      const std::string& add = option_texts_[fitting.size()];  // (fitting.size() <= studies_.size())
+      std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
+      o["rationale"] = r.empty() ? add : r + " " + add;
     }
   // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
