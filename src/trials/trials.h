@@ -127,6 +127,9 @@ class Registry {
 
  private:
   Registry() = default;
+  // tests_ points into studies_: a registry stays where Load built it.
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
   void PrepareTests();  // tests_ and the other prepared parts, once the studies are loaded
   // A distinct criterion test text: a plain name of the scope is read from its slot (a fact
   // evaluated once), any other text evaluated by `expr` (the first criterion's with that text).
