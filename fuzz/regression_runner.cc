@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
                             {"dmn", zebra::fuzz::DmnOne},
                             {"case", zebra::fuzz::CaseOne},
                             {"fhir", zebra::fuzz::FhirOne},
-                            {"feel_object", zebra::fuzz::FeelObjectOne}};
+                            {"feel_object", zebra::fuzz::FeelObjectOne},
+                            {"json_fast", zebra::fuzz::JsonFastOne}};
   int passed = 0, failed = 0;
   for (const auto& t : targets) {
     int files = 0;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "feel/feel.h"
 #include "fhir/fhir.h"
 #include "json/feel_object.h"
+#include "json/json_parse.h"
 
 namespace zebra::fuzz {
 
@@ -127,6 +129,49 @@ inline int FeelObjectOne(std::string_view text) {
     if (a[i].first != b[i].first || !zebra::feel::DeepEqual(a[i].second, b[i].second) ||
         zebra::feel::ToFeelLiteral(a[i].second) != zebra::feel::ToFeelLiteral(b[i].second))
       std::abort();
+  }
+  return 0;
+}
+
+// Two JSON trees alike in every respect the readers of a document can see: the same types
+// (integer, unsigned and float apart), the same doubles bit for bit (-0.0 is not 0.0), the same
+// strings, and objects with the same keys in the same order.
+inline bool SameJson(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case nlohmann::ordered_json::value_t::number_float: {
+      const double x = a.get<double>(), y = b.get<double>();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+    case nlohmann::ordered_json::value_t::array:
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i)
+        if (!SameJson(a[i], b[i])) return false;
+      return true;
+    case nlohmann::ordered_json::value_t::object: {
+      const auto& x = a.get_ref<const nlohmann::ordered_json::object_t&>();
+      const auto& y = b.get_ref<const nlohmann::ordered_json::object_t&>();
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (x.begin()[i].first != y.begin()[i].first || !SameJson(x.begin()[i].second, y.begin()[i].second))
+          return false;
+      return true;
+    }
+    default: return a == b;
+  }
+}
+
+// Any text for the strict JSON reader: whatever the fast reader (json::ParseFast) reads, the
+// general SAX path must read to the same tree, under the default limits and under a case's
+// (1 MiB, 32 levels); a disagreement aborts, so the fuzzer reports it like a crash.
+inline int JsonFastOne(std::string_view text) {
+  if (text.size() > kMaxInputBytes) return 0;
+  for (const json::ParseLimits limits : {json::ParseLimits{}, json::ParseLimits{1 << 20, 32}}) {
+    auto fast = json::ParseFast(text, limits);
+    if (!fast) continue;
+    auto general = json::ParseStrictGeneral(text, limits);
+    if (!general || !SameJson(*fast, *general)) std::abort();
+    if (fast->dump() != general->dump()) std::abort();
   }
   return 0;
 }

@@ -165,11 +165,18 @@ std::optional<InputError> CaseTextTooLarge(std::string_view text) {
 }  // namespace
 
 tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, const KnowledgeBase& kb) {
-  if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
-  // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
-  auto parsed = json::ParseStrict(text, json::ParseLimits{kMaxCaseBytes, kMaxCaseDepth});
-  if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
-  Json j = std::move(*parsed);
+  const json::ParseLimits limits{kMaxCaseBytes, kMaxCaseDepth};
+  // What the fast reader reads is within both limits (its nesting is the text's), so the checks
+  // below would pass and ParseStrict would give the same value; anything else takes them.
+  std::optional<Json> fast = json::ParseFast(text, limits);
+  if (!fast) {
+    if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
+    // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
+    auto parsed = json::ParseStrict(text, limits);
+    if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
+    fast = std::move(*parsed);
+  }
+  Json j = std::move(*fast);
   auto errors = ValidateCaseJson(j, kb);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return j;
@@ -235,6 +242,7 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
   const auto& names = internal::ModelDecisionNames(*plan);
   feel::Context inputs;
   inputs.Put("Case", CaseValue(case_json));
+  if (evaluate.case_value) *evaluate.case_value = *inputs.Find("Case");
   internal::DecisionValues results;
   std::vector<dmn::TraceEntry> trace;
   for (size_t m = 0; m < kb.models.size(); ++m) {

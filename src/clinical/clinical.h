@@ -83,6 +83,10 @@ struct EvaluateOptions {
   // recommendation, with json::AppendJson(out, recommendation, CatalogueFragments(kb)). Needs the
   // knowledge base's prepared output plan (LoadKnowledgeBase); ignored without one.
   bool catalogue_fragments = false;
+  // Receives the case as the FEEL value the models read (`Case`), for a caller that evaluates
+  // more FEEL over the same case (the trial registry: trials::Registry::AnnotateOptions::
+  // case_value) without converting it again.
+  feel::Value* case_value = nullptr;
 };
 // The fragments the placeholders of EvaluateOptions::catalogue_fragments refer to.
 const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb);

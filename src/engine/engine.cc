@@ -311,6 +311,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   clinical::TextCounts summary_counts;
   clinical::EvaluateOptions evaluate;
   evaluate.summary_counts = &summary_counts;
+  feel::Value case_value;  // the case as the models read it, for the trial criteria too
+  evaluate.case_value = &case_value;
   // text_only: the trace and the trial members, the recommendation's last members, are written
   // as text and put before its closing brace.
   const bool text_only = options.text_only && options.append_to && options.format == Format::kJsonLine;
@@ -344,6 +346,7 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   annotate.include_excluded = options.trials_all;
   if (options.lang == "en") annotate.summary_counts = &summary_counts;
   if (text_only) annotate.members_text = &tail;
+  annotate.case_value = &case_value;
   knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
                               annotate);
   if (text_only) {

@@ -1,7 +1,13 @@
 #include "json/json_parse.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "json/json_values.h"
@@ -152,9 +158,264 @@ class StrictBuilder {
   ParseError error_;
 };
 
+
+// The fast reader behind ParseFast: one pass over the bytes, building the same tree the SAX
+// path builds. It reads only what it can read exactly as nlohmann's lexer does and declines
+// (returns false) at anything else — a string with an escape, a control character or a byte
+// >= 0x80, an integer of more than 18 digits, more than kMaxMembers keys in one object, nesting
+// deeper than the limit, a repeated key and every syntax error — so the general path answers
+// every input it declines, with its own messages.
+class FastReader {
+ public:
+  FastReader(std::string_view text, std::size_t max_depth)
+      : p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+
+  bool Read(Json& out) {
+    SkipSpace();
+    out = Value();
+    if (failed_) return false;
+    SkipSpace();
+    return p_ == end_;
+  }
+
+ private:
+  static constexpr std::size_t kMaxMembers = 64;  // beyond: the general path's hash index
+
+  static bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+  void SkipSpace() {
+    while (p_ != end_ && IsSpace(*p_)) ++p_;
+  }
+  // Marks the text as declined; the value returned with it is never used.
+  Json Fail() {
+    failed_ = true;
+    return Json();
+  }
+
+  Json Value() {
+    if (p_ == end_) return Fail();
+    switch (*p_) {
+      case '{': return Object();
+      case '[': return Array();
+      case '"': {
+        std::string_view s;
+        if (!String(s)) return Fail();
+        return Json(std::string(s));
+      }
+      case 't': return Literal("true", 4) ? Json(true) : Fail();
+      case 'f': return Literal("false", 5) ? Json(false) : Fail();
+      case 'n': return Literal("null", 4) ? Json(nullptr) : Fail();
+      default: return Number();
+    }
+  }
+
+  bool Literal(const char* word, std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
+    p_ += n;
+    return true;
+  }
+
+  // A string of printable ASCII without escapes, so its bytes are its value; `p_` at its
+  // opening quote.
+  bool String(std::string_view& out) {
+    const char* start = ++p_;
+    while (p_ != end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+      ++p_;
+    }
+    return false;
+  }
+
+  Json Object() {
+    if (++depth_ > max_depth_) return Fail();
+    ++p_;
+    SkipSpace();
+    const std::size_t base = members_.size();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      --depth_;
+      return Json(Json::value_t::object);
+    }
+    while (true) {
+      std::string_view key;
+      if (p_ == end_ || *p_ != '"' || !String(key)) return Fail();
+      for (std::size_t i = base; i < members_.size(); ++i)
+        if (members_[i].first == key) return Fail();  // repeated: the general path names it
+      if (members_.size() - base >= kMaxMembers) return Fail();
+      SkipSpace();
+      if (p_ == end_ || *p_ != ':') return Fail();
+      ++p_;
+      SkipSpace();
+      members_.emplace_back(key, Value());
+      if (failed_) return Json();
+      SkipSpace();
+      if (p_ == end_) return Fail();
+      if (*p_ == ',') {
+        ++p_;
+        SkipSpace();
+        continue;
+      }
+      if (*p_ != '}') return Fail();
+      ++p_;
+      break;
+    }
+    // The members moved into an object reserved once (growing it would copy them: the keys
+    // are const there).
+    Json out(Json::value_t::object);
+    auto& object = out.get_ref<Json::object_t&>();
+    object.reserve(members_.size() - base);
+    for (std::size_t i = base; i < members_.size(); ++i)
+      object.emplace_back(std::string(members_[i].first), std::move(members_[i].second));
+    members_.resize(base);
+    --depth_;
+    return out;
+  }
+
+  Json Array() {
+    if (++depth_ > max_depth_) return Fail();
+    ++p_;
+    SkipSpace();
+    Json out(Json::value_t::array);
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      --depth_;
+      return out;
+    }
+    auto& list = out.get_ref<Json::array_t&>();
+    while (true) {
+      list.push_back(Value());
+      if (failed_) return Json();
+      SkipSpace();
+      if (p_ == end_) return Fail();
+      if (*p_ == ',') {
+        ++p_;
+        SkipSpace();
+        continue;
+      }
+      if (*p_ != ']') return Fail();
+      ++p_;
+      break;
+    }
+    --depth_;
+    return out;
+  }
+
+  // A number by RFC 8259's grammar, typed as nlohmann's lexer types it: an integer token is
+  // number_integer when negative, number_unsigned otherwise (at most 18 digits here, so it never
+  // overflows); any other token is number_float, the value std::strtod gives (exactly, by
+  // Clinger's fast path when the digits and the power of ten are exact doubles), refused when
+  // not finite as nlohmann's parser refuses it.
+  Json Number() {
+    const char* start = p_;
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
+    std::uint64_t mantissa = 0;
+    int digits = 0;      // significant digits in `mantissa` (leading zeros not counted)
+    int int_digits = 0;  // digits of the integer part
+    if (*p_ == '0') {
+      ++p_;
+      int_digits = 1;
+      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') return Fail();  // no leading zeros
+    } else {
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+        if (digits < 19) mantissa = mantissa * 10 + static_cast<unsigned>(*p_ - '0');
+        ++digits;
+        ++int_digits;
+        ++p_;
+      }
+    }
+    const bool integer = p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
+    if (integer) {
+      if (int_digits > 18) return Fail();
+      if (negative) return Json(static_cast<Json::number_integer_t>(-static_cast<std::int64_t>(mantissa)));
+      return Json(static_cast<Json::number_unsigned_t>(mantissa));
+    }
+    int scale = 0;  // the power of ten of the last mantissa digit
+    if (*p_ == '.') {
+      ++p_;
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+        if (digits < 19 && (digits > 0 || *p_ != '0')) {
+          mantissa = mantissa * 10 + static_cast<unsigned>(*p_ - '0');
+          ++digits;
+        } else if (digits > 0) {
+          ++digits;  // past 19 digits: strtod below
+        }
+        --scale;
+        ++p_;
+      }
+    }
+    int exponent = 0;
+    bool exponent_exact = true;
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      bool exponent_negative = false;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) exponent_negative = *p_++ == '-';
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
+      int exponent_digits = 0;
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+        if (exponent_digits < 6) exponent = exponent * 10 + (*p_ - '0');
+        ++exponent_digits;
+        ++p_;
+      }
+      if (exponent_digits >= 6) exponent_exact = false;
+      if (exponent_negative) exponent = -exponent;
+    }
+    double value;
+    const int power = scale + exponent;
+    static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (exponent_exact && digits <= 15 && power >= -22 && power <= 22) {
+      // Both operands are exact doubles, so one correctly rounded operation gives the correctly
+      // rounded value, which is what strtod returns.
+      const double m = static_cast<double>(mantissa);
+      value = power >= 0 ? m * kPowers[power] : m / kPowers[-power];
+      if (negative) value = -value;
+    } else {
+      const std::size_t n = static_cast<std::size_t>(p_ - start);
+      char buffer[64];
+      if (n >= sizeof buffer) return Fail();
+      std::memcpy(buffer, start, n);
+      buffer[n] = '\0';
+      char* parsed_end = nullptr;
+      value = std::strtod(buffer, &parsed_end);
+      if (parsed_end != buffer + n) return Fail();
+    }
+    if (!std::isfinite(value)) return Fail();
+    return Json(value);
+  }
+
+  const char* p_;
+  const char* end_;
+  std::size_t depth_ = 0;
+  std::size_t max_depth_;
+  bool failed_ = false;
+  // The members of the objects being read, innermost last; a key's bytes are its text's.
+  std::vector<std::pair<std::string_view, Json>> members_;
+};
+
 }  // namespace
 
+std::optional<Json> ParseFast(std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_bytes) return std::nullopt;
+  Json root;
+  FastReader reader(text, std::min<std::size_t>(limits.max_depth, 64));
+  if (!reader.Read(root)) return std::nullopt;
+  return root;
+}
+
 tl::expected<Json, ParseError> ParseStrict(std::string_view text, const ParseLimits& limits) {
+  if (auto fast = ParseFast(text, limits)) return std::move(*fast);
+  return ParseStrictGeneral(text, limits);
+}
+
+tl::expected<Json, ParseError> ParseStrictGeneral(std::string_view text, const ParseLimits& limits) {
   if (text.size() > limits.max_bytes)
     return tl::unexpected(ParseError{"$", "larger than " + std::to_string(limits.max_bytes) + " bytes"});
   if (NestingDepth(text) > limits.max_depth)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,16 @@ struct ParseLimits {
 // Keys keep their order. Objects with many keys are checked for repeats through a hash index, so
 // hostile inputs cost linear time.
 tl::expected<nlohmann::ordered_json, ParseError> ParseStrict(std::string_view text, const ParseLimits& limits = {});
+
+// The value ParseStrict gives for `text`, read by a fast reader when it can read it: every
+// string printable ASCII without escapes, integers of at most 18 digits, at most 64 keys per
+// object, within `limits` (nesting to at most 64). Anything else, including every error:
+// nullopt, and ParseStrict decides (it tries this first).
+std::optional<nlohmann::ordered_json> ParseFast(std::string_view text, const ParseLimits& limits = {});
+// ParseStrict without the fast reader: nlohmann's SAX parser, whose messages every error keeps
+// (tests and the fuzz target hold ParseFast against it).
+tl::expected<nlohmann::ordered_json, ParseError> ParseStrictGeneral(std::string_view text,
+                                                                    const ParseLimits& limits = {});
 
 // `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD, and C0/C1
 // control characters other than tab and newline (terminal escapes) replaced by U+FFFD too when

@@ -222,11 +222,15 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
         }
         crit.test = std::move(*expr);
         crit.source = test;
+        crit.text_json = json::MakeFragment(Json(crit.text));
         study.criteria.push_back(std::move(crit));
       }
       if (t.contains("to_check") && t["to_check"].is_array())
         for (const auto& x : t["to_check"])
-          if (x.is_string()) study.to_check.push_back(x.get<std::string>());
+          if (x.is_string()) {
+            study.to_check.push_back(x.get<std::string>());
+            study.to_check_json.push_back(json::MakeFragment(Json(study.to_check.back())));
+          }
     }
     if (r->snapshot_date_.empty() || study.snapshot_date < r->snapshot_date_) r->snapshot_date_ = study.snapshot_date;
     study.status = Str(s, "status");
@@ -241,10 +245,14 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
       head["status"] = study.status;
       head["countries"] = record ? s.value("countries", Json::array()) : Json::array();
       study.head = json::MakeMembersFragment(std::move(head));
-      Json tail(Json::value_t::object);
-      tail["criteria_encoded"] = study.encoded;
-      tail["url"] = Str(s, "url");
-      study.tail = json::MakeMembersFragment(std::move(tail));
+      for (bool stale : {false, true}) {
+        Json tail(Json::value_t::object);
+        tail["snapshot_date"] = study.snapshot_date;
+        tail["stale"] = stale;
+        tail["criteria_encoded"] = study.encoded;
+        tail["url"] = Str(s, "url");
+        study.tail[stale] = json::MakeMembersFragment(std::move(tail));
+      }
     }
     study.snapshot_day = DayNumber(study.snapshot_date).value_or(0);
     r->studies_.push_back(std::move(study));
@@ -253,7 +261,52 @@ tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::p
     for (const auto& [id, _] : by_trial.items())
       if (!ids.count(id)) errors.push_back({"trials/criteria.json: trials." + id, "is not in registry.json"});
   if (!errors.empty()) return tl::unexpected(std::move(errors));
+  r->PrepareTests();
   return std::shared_ptr<const Registry>(std::move(r));
+}
+
+void Registry::PrepareTests() {
+  // The texts that depend on the case only through the number of studies that may fit.
+  for (size_t k = 0; k <= studies_.size(); ++k) {
+    const std::string n = std::to_string(k);
+    option_texts_.push_back(
+        Fill(Counted(texts_, k == 0 ? "option_none" : "option_count", k), {{"n", n}, {"date", snapshot_date_}}));
+    patient_sentences_.push_back(Fill(Counted(texts_, "patient_sentence", k), {{"n", n}}));
+    patient_counts_.push_back(clinical::CountText(patient_sentences_.back()));
+  }
+  criteria_count_ = static_cast<size_t>(criteria_count());
+  for (const Study& s : studies_) to_check_count_ += s.to_check.size();
+  not_encoded_matched_json_ = json::MakeFragment(Json(not_encoded_matched_));
+  not_encoded_to_check_json_ = json::MakeFragment(Json(not_encoded_to_check_));
+  snapshot_is_date_ = DayNumber(snapshot_date_).has_value();
+  snapshot_day_ = DayNumber(snapshot_date_).value_or(0);
+  // One test per distinct text: the same FEEL text over the same scope gives the same value.
+  std::map<std::string, size_t, std::less<>> by_text;
+  for (Study& s : studies_)
+    for (Criterion& c : s.criteria) {
+      auto [it, added] = by_text.emplace(c.source, tests_.size());
+      c.test_index = it->second;
+      if (!added) continue;
+      Test t;
+      t.expr = &c.test;
+      // A plain name (most criteria name a fact) is its slot's value: read from the slot when the
+      // compiled text gives exactly the slot's value for values of every kind.
+      std::string_view name = c.source;
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.remove_prefix(1);
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.remove_suffix(1);
+      if (auto at = std::find(scope_names_.begin(), scope_names_.end(), name); at != scope_names_.end()) {
+        const int slot = static_cast<int>(at - scope_names_.begin());
+        std::vector<Value> slots(scope_names_.size());
+        feel::EvalContext ctx;
+        bool same = true;
+        for (const Value& v : {Value(), Value::Bool(true), Value::Bool(false), Value::Number(2), Value::String("x")}) {
+          slots[static_cast<size_t>(slot)] = v;
+          same = same && feel::DeepEqual(c.test.Evaluate(slots, ctx), v);
+        }
+        if (same) t.slot = slot;
+      }
+      tests_.push_back(t);
+    }
 }
 
 int Registry::encoded_count() const {
@@ -392,52 +445,54 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
 namespace {
 
 // A study's entry, written (json::TextOut) or built (json::TreeOut) from one description.
+// Its lists are ranges [begin, end) of the case's pools (three allocations per case, not three
+// per entry).
 struct Entry {
   const Study* study;
   bool stale;
-  std::vector<const std::string*> matched, to_check, not_met;
+  std::uint32_t matched[2], to_check[2], not_met[2];
+  std::size_t to_check_count() const { return to_check[1] - to_check[0]; }
+};
+struct Pools {
+  std::vector<const json::Fragment*> matched, to_check, not_met;  // JSON strings
 };
 
 template <class Out>
-void WriteStrings(Out& out, const std::vector<const std::string*>& list) {
-  out.BeginArray(list.size());
-  for (const std::string* t : list) out.String(*t);
+void WriteStrings(Out& out, const std::vector<const json::Fragment*>& pool, const std::uint32_t (&range)[2]) {
+  out.BeginArray(range[1] - range[0]);
+  for (std::uint32_t i = range[0]; i < range[1]; ++i) out.Value(*pool[i]);
   out.EndArray();
 }
 
 template <class Out>
-void WriteFitting(Out& out, const std::vector<Entry>& fitting) {
+void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
   out.BeginArray(fitting.size());
   for (const Entry& e : fitting) {
     out.BeginObject(11);
     out.Members(e.study->head);
     out.Key("matched");
-    WriteStrings(out, e.matched);
+    WriteStrings(out, pools.matched, e.matched);
     out.Key("to_check");
-    WriteStrings(out, e.to_check);
-    out.Key("snapshot_date");
-    out.String(e.study->snapshot_date);
-    out.Key("stale");
-    out.Bool(e.stale);
-    out.Members(e.study->tail);
+    WriteStrings(out, pools.to_check, e.to_check);
+    out.Members(e.study->tail[e.stale]);  // snapshot_date, stale, criteria_encoded, url
     out.EndObject();
   }
   out.EndArray();
 }
 
 template <class Out>
-void WriteExcluded(Out& out, const std::vector<Entry>& excluded) {
+void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& pools) {
   out.BeginArray(excluded.size());
   for (const Entry& e : excluded) {
     out.BeginObject(7);
     out.Members(e.study->head);
     out.Key("reasons");
-    out.BeginArray(e.not_met.size() + 1);
+    out.BeginArray(e.not_met[1] - e.not_met[0] + 1);
     if (!e.study->not_recruiting.empty()) out.String(e.study->not_recruiting);
     std::string reason;
-    for (const std::string* t : e.not_met) {
+    for (std::uint32_t i = e.not_met[0]; i < e.not_met[1]; ++i) {
       reason.assign("not met: ");
-      reason += *t;
+      reason += pools.not_met[i]->value.get_ref<const std::string&>();
       out.String(reason);
     }
     out.EndArray();
@@ -454,60 +509,109 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
                         const AnnotateOptions& options) const {
   if (studies_.empty()) return;
   const bool include_excluded = options.include_excluded;
-  const std::string today = today_in.empty() ? TodayUtc() : today_in;
-  const std::optional<int> today_day = DayNumber(today);
+  // Today as a day number (no date text is needed): the given date, else the current UTC date.
+  const std::optional<int> today_day =
+      today_in.empty()
+          ? std::optional<int>(static_cast<int>(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
+                                                    .time_since_epoch()
+                                                    .count()))
+          : DayNumber(today_in);
   std::vector<Value> slots(scope_names_.size());
+  const feel::Context* case_context =
+      options.case_value && options.case_value->is(Type::kContext) ? &options.case_value->context() : nullptr;
   for (size_t i = 0; i < std::size(kCaseNames); ++i) {
     const char* name = kCaseNames[i];
-    const Json& from = i + 1 == std::size(kCaseNames) ? recommendation : case_json;  // classification
+    const bool classification = i + 1 == std::size(kCaseNames);
+    if (case_context && !classification) {
+      // The case's own value: the same parts, their keys in sorted order (no criterion reads
+      // a context's key order).
+      if (const Value* part = case_context->Find(name)) slots[i] = *part;
+      continue;
+    }
+    const Json& from = classification ? recommendation : case_json;
     if (!from.is_object()) continue;
     if (auto it = from.find(name); it != from.end()) slots[i] = json::ValueFromJson(*it);
   }
   feel::EvalContext ctx;
   for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+  // Each distinct test evaluated at most once, when a criterion first needs it.
+  std::vector<Value> results(tests_.size());
+  std::vector<char> evaluated(tests_.size(), 0);
+  auto result = [&](const Criterion& c) -> const Value& {
+    const size_t i = c.test_index;
+    if (evaluated[i]) return results[i];
+    evaluated[i] = 1;
+    const Test& t = tests_[i];
+    if (t.slot >= 0) results[i] = slots[static_cast<size_t>(t.slot)];
+    else results[i] = t.expr->Evaluate(slots, ctx);
+    return results[i];
+  };
+  const Value null_value;
 
   // Excluded studies are only counted unless include_excluded asks for their entries.
   std::vector<Entry> fitting, excluded;
   fitting.reserve(studies_.size());
+  Pools pools;
+  pools.matched.reserve(criteria_count_ + studies_.size());
+  pools.to_check.reserve(criteria_count_ + to_check_count_ + studies_.size());
   size_t excluded_count = 0;
   bool any_stale = false;
-  Entry e;
   for (const Study& s : studies_) {
     const int age = today_day ? *today_day - s.snapshot_day : 0;
+    Entry e;
     e.study = &s;
     e.stale = age > kStaleAfterDays;
     any_stale = any_stale || e.stale;
-    e.matched.clear();
-    e.to_check.clear();
-    e.not_met.clear();
-    if (s.encoded) {
-      for (const Criterion& c : s.criteria) {
-        Value v = Known(c, slots) ? c.test.Evaluate(slots, ctx) : Value();
-        if (v.is(Type::kBoolean) && v.boolean()) e.matched.push_back(&c.text);
-        else if (v.is(Type::kBoolean)) e.not_met.push_back(&c.text);
-        else e.to_check.push_back(&c.text);
-      }
-      for (const auto& t : s.to_check) e.to_check.push_back(&t);
-    } else {
-      e.matched.push_back(&not_encoded_matched_);
-      e.to_check.push_back(&not_encoded_to_check_);
-    }
-    const bool fits = s.not_recruiting.empty() && e.not_met.empty();
-    if (!fits) {
+    const auto matched0 = static_cast<std::uint32_t>(pools.matched.size());
+    const auto to_check0 = static_cast<std::uint32_t>(pools.to_check.size());
+    const auto not_met0 = static_cast<std::uint32_t>(pools.not_met.size());
+    // A study that cannot fit (not recruiting, or a criterion not met) is only counted unless
+    // its entry is asked for: its remaining criteria are not evaluated (FEEL has no side effects).
+    if (!s.not_recruiting.empty() && !include_excluded) {
       ++excluded_count;
-      if (include_excluded) excluded.push_back(std::move(e));
       continue;
     }
-    fitting.push_back(std::move(e));
+    if (s.encoded) {
+      for (const Criterion& c : s.criteria) {
+        const Value& v = c.need_paths.empty() || Known(c, slots) ? result(c) : null_value;
+        if (v.is(Type::kBoolean) && v.boolean()) pools.matched.push_back(&c.text_json);
+        else if (v.is(Type::kBoolean)) {
+          pools.not_met.push_back(&c.text_json);
+          if (!include_excluded) break;
+        } else pools.to_check.push_back(&c.text_json);
+      }
+      for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
+    } else {
+      pools.matched.push_back(&not_encoded_matched_json_);
+      pools.to_check.push_back(&not_encoded_to_check_json_);
+    }
+    e.matched[0] = matched0;
+    e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[0] = to_check0;
+    e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[0] = not_met0;
+    e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
+    const bool fits = s.not_recruiting.empty() && e.not_met[0] == e.not_met[1];
+    if (!fits) {
+      ++excluded_count;
+      if (include_excluded) excluded.push_back(e);
+      else {  // only counted: its lists are not kept
+        pools.matched.resize(matched0);
+        pools.to_check.resize(to_check0);
+        pools.not_met.resize(not_met0);
+      }
+      continue;
+    }
+    fitting.push_back(e);
   }
   // Trials with encoded criteria first (more is known about them), then by fewer items to check.
   std::stable_sort(fitting.begin(), fitting.end(), [](const Entry& a, const Entry& b) {
     if (a.study->encoded != b.study->encoded) return a.study->encoded;
-    return a.to_check.size() < b.to_check.size();
+    return a.to_check_count() < b.to_check_count();
   });
 
   const std::string n = std::to_string(fitting.size());
-  const int oldest_age = DaysBetween(snapshot_date_, today).value_or(0);
+  const int oldest_age = today_day && snapshot_is_date_ ? *today_day - snapshot_day_ : 0;
   const std::string stale_note =
       any_stale ? Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
                                               {"days", std::to_string(oldest_age)},
@@ -535,13 +639,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
 
   // The trial option names how many studies may fit.
   if (auto options_it = recommendation.find("options"); options_it != recommendation.end() && options_it->is_array())
-    for (auto& o : *options_it)
-      if (o.is_object() && o.value("id", "") == "trial.clinical_trial") {
-        std::string add = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
-                               {{"n", n}, {"date", snapshot_date_}});
-        std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
-        o["rationale"] = r.empty() ? add : r + " " + add;
-      }
+    for (auto& o : *options_it) {
+      if (!o.is_object()) continue;
+      auto id = o.find("id");
+      if (id == o.end() || !id->is_string() || id->get_ref<const std::string&>() != "trial.clinical_trial") continue;
+      const std::string& add = option_texts_[fitting.size()];  // (fitting.size() <= studies_.size())
+      std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
+      o["rationale"] = r.empty() ? add : r + " " + add;
+    }
   // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
       !fitting.empty() && summary != recommendation.end() && summary->is_object()) {
@@ -551,14 +656,17 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       const std::string lang = ps.value("lang", "en");
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string& text = text_it->get_ref<std::string&>();
-      const std::string sentence = Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
+      const bool english = &texts == &texts_;  // (the sentences prepared at load)
+      const std::string sentence =
+          english ? patient_sentences_[fitting.size()] : Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
       if (!text.empty()) text += ' ';
       text += sentence;
       // The reading grade is an English measure (null for other languages). Counts of texts
       // joined with one space add up, so the sentence's own counts complete the summary's.
       if (lang == "en") {
         const double grade = options.summary_counts
-                                 ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) += clinical::CountText(sentence))
+                                 ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) +=
+                                                     english ? patient_counts_[fitting.size()] : clinical::CountText(sentence))
                                  : clinical::FleschKincaidGrade(text);
         ps["reading_grade"] = std::round(grade * 10.0) / 10.0;
       }
@@ -572,20 +680,20 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     std::string& out = *options.members_text;
     out.append(",\"trials\":", 10);
     json::TextOut fitting_out(out);
-    WriteFitting(fitting_out, fitting);
+    WriteFitting(fitting_out, fitting, pools);
     out.append(",\"trials_registry\":", 19);
     json::TextOut registry_out(out);
     write_registry(registry_out);
     if (include_excluded) {
       out.append(",\"trials_excluded\":", 19);
       json::TextOut excluded_out(out);
-      WriteExcluded(excluded_out, excluded);
+      WriteExcluded(excluded_out, excluded, pools);
     }
     return;
   }
   Json fitting_json, reg;
   json::TreeOut fitting_tree(fitting_json);
-  WriteFitting(fitting_tree, fitting);
+  WriteFitting(fitting_tree, fitting, pools);
   json::TreeOut registry_tree(reg);
   write_registry(registry_tree);
   Set(recommendation, "trials", std::move(fitting_json));
@@ -593,7 +701,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   if (include_excluded) {
     Json excluded_json;
     json::TreeOut excluded_tree(excluded_json);
-    WriteExcluded(excluded_tree, excluded);
+    WriteExcluded(excluded_tree, excluded, pools);
     Set(recommendation, "trials_excluded", std::move(excluded_json));
   }
 }

@@ -23,13 +23,10 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "clinical/clinical.h"
 #include "common/error.h"
 #include "feel/feel.h"
 #include "json/json_writer.h"
-
-namespace zebra::clinical {
-struct TextCounts;
-}
 
 namespace zebra::trials {
 
@@ -51,6 +48,11 @@ struct Criterion {
   std::string source;  // the FEEL text of the test
   // `needs` resolved at load: the slot of each path's head and the keys below it.
   std::vector<std::pair<size_t, std::vector<std::string>>> need_paths;
+  // Prepared at load for Annotate: `text` as a JSON string with its text, and the index of the
+  // test among the registry's distinct test texts (a text shared by several criteria is
+  // evaluated once per case).
+  json::Fragment text_json;
+  size_t test_index = 0;
 };
 
 struct Fact {
@@ -70,7 +72,9 @@ struct Study {
   std::string status;
   std::string not_recruiting;  // the reason when the status is not a recruiting one, else empty
   json::Fragment head;  // the entry's first members: nct_id, title, phase, status, countries
-  json::Fragment tail;  // a fitting entry's last members: criteria_encoded, url
+  // A fitting entry's last members: snapshot_date, stale (false, true), criteria_encoded, url.
+  json::Fragment tail[2];
+  std::vector<json::Fragment> to_check_json;  // to_check as JSON strings
   int snapshot_day = 0;  // snapshot_date as days since 1970-01-01
 };
 
@@ -101,6 +105,10 @@ class Registry {
     // before the recommendation's closing brace) instead of being added to the recommendation,
     // which must not hold them yet. The same description writes both (json::TextOut, TreeOut).
     std::string* members_text = nullptr;
+    // The case as the FEEL value the clinical models read (clinical::EvaluateOptions::
+    // case_value), when the caller has it: the criteria read its parts instead of the case being
+    // converted again. Must be the value of `case_json`.
+    const feel::Value* case_value = nullptr;
   };
   void Annotate(const Json& case_json, Json& recommendation, const std::string& today,
                 const AnnotateOptions& options) const;
@@ -119,7 +127,26 @@ class Registry {
 
  private:
   Registry() = default;
+  // tests_ points into studies_: a registry stays where Load built it.
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+  void PrepareTests();  // tests_ and the other prepared parts, once the studies are loaded
+  // A distinct criterion test text: a plain name of the scope is read from its slot (a fact
+  // evaluated once), any other text evaluated by `expr` (the first criterion's with that text).
+  struct Test {
+    const feel::CompiledExpression* expr = nullptr;
+    int slot = -1;
+  };
   std::vector<Fact> facts_;
+  std::vector<Test> tests_;
+  json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
+  // By the number of studies that may fit (0 to studies_.size()): the trial option's sentence
+  // and the patient's (English), with its readability counts.
+  std::vector<std::string> option_texts_, patient_sentences_;
+  std::vector<clinical::TextCounts> patient_counts_;
+  size_t criteria_count_ = 0, to_check_count_ = 0;
+  int snapshot_day_ = 0;  // snapshot_date_ as days since 1970-01-01 (0 when it is no date)
+  bool snapshot_is_date_ = false;
   std::vector<std::string> scope_names_;
   std::vector<Study> studies_;
   Json texts_ = Json::object();

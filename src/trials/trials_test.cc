@@ -333,24 +333,35 @@ TEST(TrialsText, SameBytesAsTheTree) {
     clinical::TextCounts counts;
     clinical::EvaluateOptions evaluate;
     evaluate.summary_counts = &counts;
+    feel::Value case_value;  // the case as the models read it, shared with the criteria below
+    evaluate.case_value = &case_value;
     const Json rec = clinical::Evaluate(**kb, *valid, evaluate);
+    ASSERT_TRUE(case_value.is(feel::Type::kContext));
+    evaluate.case_value = nullptr;
     std::string trace;  // the trace as text, as zebra batch has it
     evaluate.trace_text = &trace;
     evaluate.catalogue_fragments = true;  // the options' catalogue members as placeholders
     const Json rec_without_trace = clinical::Evaluate(**kb, *valid, evaluate);
     ASSERT_TRUE(rec.contains("trace"));
     ASSERT_FALSE(rec_without_trace.contains("trace"));
+    Json fitting;  // without the excluded studies' entries, their criteria are cut short
     for (bool all : {false, true}) {
       SCOPED_TRACE(c.value("id", "") + (all ? " (all)" : ""));
       Json tree = rec;
       reg->Annotate(*valid, tree, "2026-12-06", all);  // the whole text counted again
       const std::string expected = json::DumpJson(tree);
+      if (!all) fitting = tree;
+      else {
+        fitting["trials_excluded"] = tree["trials_excluded"];
+        ASSERT_EQ(json::DumpJson(fitting), expected);
+      }
       Json streamed = rec_without_trace;
       std::string tail = trace;
       Registry::AnnotateOptions options;
       options.include_excluded = all;
       options.summary_counts = &counts;
       options.members_text = &tail;
+      options.case_value = &case_value;  // (the tree above converted the case itself)
       reg->Annotate(*valid, streamed, "2026-12-06", options);
       ASSERT_FALSE(streamed.contains("trials"));
       ASSERT_GT(tail.size(), trace.size());
