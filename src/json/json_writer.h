@@ -90,6 +90,7 @@ class TextOut {
     out_.append("null", 4);
   }
   void Unsigned(std::uint64_t n);
+  void Integer(std::int64_t n);
   void Value(const nlohmann::ordered_json& v) {
     Separate();
     AppendJson(out_, v);
@@ -144,7 +145,9 @@ class TreeOut {
   void Bool(bool b) { Place(nlohmann::ordered_json(b)); }
   void Null() { Place(nlohmann::ordered_json()); }
   void Unsigned(std::uint64_t n) { Place(nlohmann::ordered_json(n)); }
+  void Integer(std::int64_t n) { Place(nlohmann::ordered_json(n)); }
   void Value(const nlohmann::ordered_json& v) { Place(v); }
+  void Value(nlohmann::ordered_json&& v) { Place(std::move(v)); }
   void Value(const Fragment& f) { Place(f.value); }
   void Members(const Fragment& f) {
     auto& obj = open_.back()->get_ref<nlohmann::ordered_json::object_t&>();

@@ -459,6 +459,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   std::vector<Value> slots(scope_names_.size());
   for (size_t i = 0; i < std::size(kCaseNames); ++i) {
     const char* name = kCaseNames[i];
+    if (i + 1 == std::size(kCaseNames) && options.answer) {  // the classification
+      slots[i] = json::ValueFromJson(options.answer->classification);
+      continue;
+    }
     const Json& from = i + 1 == std::size(kCaseNames) ? recommendation : case_json;  // classification
     if (!from.is_object()) continue;
     if (auto it = from.find(name); it != from.end()) slots[i] = json::ValueFromJson(*it);
@@ -533,8 +537,20 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     out.EndObject();
   };
 
-  // The trial option names how many studies may fit.
-  if (auto options_it = recommendation.find("options"); options_it != recommendation.end() && options_it->is_array())
+  // The trial option names how many studies may fit, and the patient reads it in plain words: in
+  // the tree, or left for the writer of the recommendation's text.
+  if (options.answer && options.members_text) {
+    clinical::Answer& answer = *options.answer;
+    answer.has_trial_option_note = std::find(answer.option_ids.begin(), answer.option_ids.end(),
+                                             "trial.clinical_trial") != answer.option_ids.end();
+    if (answer.has_trial_option_note)
+      answer.trial_option_note = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
+                                      {{"n", n}, {"date", snapshot_date_}});
+    if (!fitting.empty()) {
+      answer.has_summary_sentence = true;
+      answer.summary_sentence = Fill(Counted(texts_, "patient_sentence", fitting.size()), {{"n", n}});
+    }
+  } else if (auto options_it = recommendation.find("options"); options_it != recommendation.end() && options_it->is_array())
     for (auto& o : *options_it)
       if (o.is_object() && o.value("id", "") == "trial.clinical_trial") {
         std::string add = Fill(Counted(texts_, fitting.empty() ? "option_none" : "option_count", fitting.size()),
@@ -542,7 +558,6 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
         std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
         o["rationale"] = r.empty() ? add : r + " " + add;
       }
-  // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
       !fitting.empty() && summary != recommendation.end() && summary->is_object()) {
     Json& ps = *summary;

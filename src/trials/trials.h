@@ -29,6 +29,7 @@
 
 namespace zebra::clinical {
 struct TextCounts;
+struct Answer;
 }
 
 namespace zebra::trials {
@@ -101,6 +102,11 @@ class Registry {
     // before the recommendation's closing brace) instead of being added to the recommendation,
     // which must not hold them yet. The same description writes both (json::TextOut, TreeOut).
     std::string* members_text = nullptr;
+    // With members_text, for a recommendation written as text after the annotation (zebra
+    // batch, clinical::AppendAnswer): `recommendation` is not read; the criteria read the
+    // classification from here, and the trial option's note and the patient sentence (English)
+    // are left here for the writer instead of being put in the tree.
+    clinical::Answer* answer = nullptr;
   };
   void Annotate(const Json& case_json, Json& recommendation, const std::string& today,
                 const AnnotateOptions& options) const;
