@@ -71,10 +71,31 @@ class TextOut {
   void BeginArray(size_t = 0) { Open('['); }
   void EndArray() { Close(']'); }
   void Key(std::string_view key) {
-    Separate();
+    // A plain key (printable ASCII without '"' or '\\': every key of an answer) with its
+    // comma, quotes and colon in one append.
+    char buf[kPlainKeyMax + 4];
+    size_t n = 0;
+    if (!first_) buf[n++] = ',';
+    first_ = true;
+    const size_t comma = n;
+    if (key.size() <= kPlainKeyMax) {
+      buf[n++] = '"';
+      bool plain = true;
+      for (char c : key) {
+        plain &= c >= 0x20 && c != '"' && c != '\\' && static_cast<unsigned char>(c) < 0x80;
+        buf[n++] = c;
+      }
+      if (plain) {
+        buf[n++] = '"';
+        buf[n++] = ':';
+        out_.append(buf, n);
+        return;
+      }
+      n = comma;
+    }
+    out_.append(buf, n);
     AppendJsonString(out_, key);
     out_ += ':';
-    first_ = true;
   }
   void String(std::string_view s) {
     Separate();
@@ -116,6 +137,7 @@ class TextOut {
     out_ += c;
     first_ = false;
   }
+  static constexpr size_t kPlainKeyMax = 60;
   std::string& out_;
   bool first_;
 };
