@@ -97,6 +97,31 @@ std::string MidSentence(std::string name, bool english) {
   return name;
 }
 
+// One row of the option grid.
+template <class Out>
+void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
+  out.BeginObject(7);
+  out.Key("id");
+  out.String(id);
+  for (const char* f : {"name", "what_it_is", "benefits"}) {
+    out.Key(f);
+    out.String(t.OptionField(id, f));
+  }
+  out.Key("harms");
+  out.Value(t.Harms(id));
+  out.Key("involves");
+  const Json& involves = t.Involves(id);
+  out.BeginObject(3);
+  for (const char* k : {"how", "how_often", "how_long"}) {
+    out.Key(k);
+    out.String(Text(involves, k));
+  }
+  out.EndObject();
+  out.Key("if_not_chosen");
+  out.String(t.OptionField(id, "if_not_chosen"));
+  out.EndObject();
+}
+
 // The summary object, from one description for the tree and the text. `sentence`, when given,
 // ends the text and counts in its grade (the trial annotation's, English).
 template <class Out>
@@ -126,27 +151,11 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   }
   out.Key("option_grid");
   out.BeginArray(s.grid.size());
+  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
   for (std::string_view id : s.grid) {
-    out.BeginObject(7);
-    out.Key("id");
-    out.String(id);
-    for (const char* f : {"name", "what_it_is", "benefits"}) {
-      out.Key(f);
-      out.String(t.OptionField(id, f));
-    }
-    out.Key("harms");
-    out.Value(t.Harms(id));
-    out.Key("involves");
-    const Json& involves = t.Involves(id);
-    out.BeginObject(3);
-    for (const char* k : {"how", "how_often", "how_long"}) {
-      out.Key(k);
-      out.String(Text(involves, k));
-    }
-    out.EndObject();
-    out.Key("if_not_chosen");
-    out.String(t.OptionField(id, "if_not_chosen"));
-    out.EndObject();
+    // An English row depends on the option alone: prepared with the plan, as this writes it.
+    if (const json::Fragment* row = plan ? internal::PreparedGridRow(*plan, id) : nullptr) out.Value(*row);
+    else WriteGridRow(out, t, id);
   }
   out.EndArray();
   out.Key("questions_to_ask");
@@ -238,6 +247,14 @@ void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s,
   Write(out, kb, s, sentence);
 }
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) { Write(out, kb, s, nullptr); }
+
+Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id) {
+  const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};
+  Json row;
+  json::TreeOut tree(row);
+  WriteGridRow(tree, t, id);
+  return row;
+}
 
 }  // namespace internal
 

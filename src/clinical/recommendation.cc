@@ -177,6 +177,7 @@ struct OutputPlan {
   std::vector<std::vector<std::string>> model_decisions;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
+  StringMap<json::Fragment> grid_rows;  // the patient summary's English option-grid rows
   OptionInfo unknown_option;  // an id the catalogue does not list
   std::vector<json::Fragment> fragments;  // the options' catalogue members, serialised once
   // Readability counts of every string of the catalogue and the patient texts, by address (the
@@ -194,6 +195,11 @@ void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCoun
   }
 }
 }  // namespace
+
+const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id) {
+  auto it = plan.grid_rows.find(id);
+  return it == plan.grid_rows.end() ? nullptr : &it->second;
+}
 
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
   auto it = plan.text_counts.find(&text);
@@ -250,6 +256,7 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         if (!info.approval.is_null()) info.approval_fragment = fragment(info.approval);
       }
       plan->options.emplace(id, std::move(info));
+      plan->grid_rows.emplace(id, json::MakeFragment(EnglishGridRow(kb, id)));
     }
   }
   return plan;

@@ -83,6 +83,10 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
 // `sentence`, when given, is added to the text and counted in its grade (the trial annotation's).
 void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence);
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s);
+// The English option-grid row of a catalogue option, as the summary writes it (built at load).
+Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id);
+// That row prepared with the plan for each option of the catalogue; null for any other id.
+const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id);
 
 using AnswerPartsPtr = std::unique_ptr<AnswerParts, AnswerPartsDelete>;
 
