@@ -416,10 +416,10 @@ TEST(JsonOutTest, TextIsTheTreesDump) {
   EXPECT_EQ(continued, R"({"a":1,"b":null,"id":"x","n":[1,{"k":"v"}],"t":true})");
 }
 
-// Keys are written as the tree's dump writes them, in the one-append path for plain keys and the
-// escaping one for the rest (quotes, backslashes, control and non-ASCII characters, long keys),
-// first in an object or after a member; integers of either sign as the tree's.
-TEST(JsonOutTest, KeysAndIntegersAsTheTreesDump) {
+// Keys and strings are written as the tree's dump writes them: in one append when short and plain,
+// else escaped (quotes, backslashes, control and non-ASCII characters, over 60 characters), first
+// in an object or array or after a member; integers of either sign as the tree's.
+TEST(JsonOutTest, KeysStringsAndIntegersAsTheTreesDump) {
   const std::vector<std::string> keys = {"id", "", "a\"b", "back\\slash", "tab\there", "caf\u00e9", "\x7f",
                                          std::string(60, 'k'), std::string(61, 'l'), std::string(200, 'm') + "\""};
   auto describe = [&](auto& out) {
@@ -431,6 +431,12 @@ TEST(JsonOutTest, KeysAndIntegersAsTheTreesDump) {
       out.Key(k);
       out.Integer(n);
       out.EndObject();
+      const std::string values = k + "s";  // (TreeOut keeps the key's view until the value)
+      out.Key(values);
+      out.BeginArray(2);
+      out.String(k);  // the same texts as values, first in an array and after an element
+      out.String(k);
+      out.EndArray();
       n = n * -7 + 1;
     }
     out.Key("min");
@@ -450,6 +456,7 @@ TEST(JsonOutTest, KeysAndIntegersAsTheTreesDump) {
   TextOut bad_out(bad);
   bad_out.BeginObject();
   EXPECT_THROW(bad_out.Key("\xff"), nlohmann::json::type_error);
+  EXPECT_THROW(bad_out.String("ok \xc3("), nlohmann::json::type_error);
 }
 
 // A value that cannot be written strictly is kept without text and throws when written, as the
