@@ -86,12 +86,12 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
 // annotation (the classification; it leaves its notes here) and batch's counts (the ids) — and
 // the parts the recommendation is written from. The bytes are those of Evaluate's tree.
 struct Answer {
-  Json classification;                 // the recommendation's "classification" member
-  bool has_scenario_id = false;              // scenario.id is a string
+  Json classification;                  // the recommendation's "classification" member
+  bool has_scenario_id = false;         // scenario.id is a string
   std::string scenario_id;
-  std::vector<std::string> option_ids;       // options[].id, in order
-  std::vector<std::string> alert_ids;        // alerts[].id, in order
-  // Left by the trial annotation (trials::Registry::AnnotateOptions::notes) before writing:
+  std::vector<std::string> option_ids;  // options[].id, in order
+  std::vector<std::string> alert_ids;   // alerts[].id, in order
+  // Left by the trial annotation (trials::Registry::AnnotateOptions::answer) before writing:
   bool has_trial_option_note = false;
   std::string trial_option_note;  // added to the rationale of option trial.clinical_trial
   bool has_summary_sentence = false;
