@@ -124,11 +124,6 @@ const internal::OutputPlan& PlanOf(const KnowledgeBase& kb, std::shared_ptr<cons
 
 }  // namespace
 
-const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb) {
-  static const std::vector<json::Fragment> kNone;
-  return kb.output_plan ? internal::Fragments(*kb.output_plan) : kNone;
-}
-
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb) {
   // The schema is compiled once per knowledge base (with the output plan); the case is validated
   // as it is, without a plain-JSON copy.
@@ -235,16 +230,18 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
   return Evaluate(kb, case_json, options);
 }
 
-Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& evaluate) {
-  Json* what_if_probes = evaluate.what_if_probes;
-  std::shared_ptr<const internal::OutputPlan> temporary;
-  const internal::OutputPlan* plan = &PlanOf(kb, temporary);
-  const auto& names = internal::ModelDecisionNames(*plan);
+namespace {
+
+// Runs the models in manifest order on a validated case: the output decisions' values and the
+// trace.
+// `case_value`, when set, receives the case as the FEEL value the models read.
+void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Json& case_json,
+            internal::DecisionValues& results, std::vector<dmn::TraceEntry>& trace,
+            feel::Value* case_value) {
+  const auto& names = internal::ModelDecisionNames(plan);
   feel::Context inputs;
   inputs.Put("Case", CaseValue(case_json));
-  if (evaluate.case_value) *evaluate.case_value = *inputs.Find("Case");
-  internal::DecisionValues results;
-  std::vector<dmn::TraceEntry> trace;
+  if (case_value) *case_value = *inputs.Find("Case");
   for (size_t m = 0; m < kb.models.size(); ++m) {
     dmn::EvaluateOptions options;
     options.trace_annotations = false;  // the recommendation's trace does not show them
@@ -257,12 +254,39 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
     if (trace.empty()) trace = std::move(r.trace);
     else std::move(r.trace.begin(), r.trace.end(), std::back_inserter(trace));
   }
+}
+
+}  // namespace
+
+Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& evaluate) {
+  Json* what_if_probes = evaluate.what_if_probes;
+  std::shared_ptr<const internal::OutputPlan> temporary;
+  const internal::OutputPlan* plan = &PlanOf(kb, temporary);
+  internal::DecisionValues results;
+  std::vector<dmn::TraceEntry> trace;
+  Decide(kb, *plan, case_json, results, trace, evaluate.case_value);
   if (what_if_probes) {
     const feel::Value& probes = results[internal::kWhatIfProbes];
     *what_if_probes = probes.is(feel::Type::kList) ? json::ValueToJson(probes) : Json::array();
   }
-  return internal::BuildRecommendation(kb, *plan, case_json, results, trace, evaluate.summary_counts,
-                                       evaluate.trace_text, evaluate.catalogue_fragments && kb.output_plan);
+  auto parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(results), std::move(trace));
+  return internal::BuildRecommendation(kb, *plan, case_json, *parts, evaluate.summary_counts);
+}
+
+Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, feel::Value* case_value) {
+  Answer answer;
+  const internal::OutputPlan* plan = &PlanOf(kb, answer.plan);
+  internal::DecisionValues results;
+  std::vector<dmn::TraceEntry> trace;
+  Decide(kb, *plan, case_json, results, trace, case_value);
+  answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(results), std::move(trace), &answer);
+  return answer;
+}
+
+void AppendAnswer(const KnowledgeBase& kb, const Json& case_json, Answer& answer, std::string& out) {
+  const internal::OutputPlan& plan = answer.plan ? *answer.plan : *kb.output_plan;
+  internal::AppendRecommendation(kb, plan, case_json, *answer.parts, answer, out);
+  answer.parts.reset();
 }
 
 // ---- readability --------------------------------------------------------------------------------

@@ -26,7 +26,11 @@ using Json = nlohmann::ordered_json;
 using InputError = common::Error;
 
 namespace internal {
-struct OutputPlan;  // case-independent parts of the recommendation (recommendation.h)
+struct OutputPlan;   // case-independent parts of the recommendation (recommendation.h)
+struct AnswerParts;  // one case's decided answer, before it is written (recommendation.h)
+struct AnswerPartsDelete {
+  void operator()(AnswerParts* p) const;
+};
 }
 
 struct KnowledgeModel {
@@ -74,23 +78,36 @@ struct EvaluateOptions {
   // Receives the readability counts of the patient summary's text (for a sentence added later to
   // count only itself: TextCounts add up).
   TextCounts* summary_counts = nullptr;
-  // When set, the trace is appended here as JSON text (",\"trace\":[…]") instead of being the
-  // recommendation's last member, for a caller that writes the recommendation as text and puts
-  // this before its closing brace (json::TextOut and TreeOut from one description).
-  std::string* trace_text = nullptr;
-  // The options' catalogue members (side_effects, involves, sources, approval) as placeholders
-  // (json::FragmentRef) of values serialised once at load: for a caller that only writes the
-  // recommendation, with json::AppendJson(out, recommendation, CatalogueFragments(kb)). Needs the
-  // knowledge base's prepared output plan (LoadKnowledgeBase); ignored without one.
-  bool catalogue_fragments = false;
   // Receives the case as the FEEL value the models read (`Case`), for a caller that evaluates
   // more FEEL over the same case (the trial registry: trials::Registry::AnnotateOptions::
   // case_value) without converting it again.
   feel::Value* case_value = nullptr;
 };
-// The fragments the placeholders of EvaluateOptions::catalogue_fragments refer to.
-const std::vector<json::Fragment>& CatalogueFragments(const KnowledgeBase& kb);
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOptions& options);
+
+// One case's answer decided and not yet written, for a caller that only writes it as text
+// (zebra batch): no tree is built. It holds what the answer's later readers need — the trial
+// annotation (the classification; it leaves its notes here) and batch's counts (the ids) — and
+// the parts the recommendation is written from. The bytes are those of Evaluate's tree.
+struct Answer {
+  Json classification;                  // the recommendation's "classification" member
+  bool has_scenario_id = false;         // scenario.id is a string
+  std::string scenario_id;
+  std::vector<std::string> option_ids;  // options[].id, in order
+  std::vector<std::string> alert_ids;   // alerts[].id, in order
+  // Left by the trial annotation (trials::Registry::AnnotateOptions::answer) before writing:
+  bool has_trial_option_note = false;
+  std::string trial_option_note;  // added to the rationale of option trial.clinical_trial
+  bool has_summary_sentence = false;
+  std::string summary_sentence;  // ends the patient summary's text (and counts in its grade)
+  std::unique_ptr<internal::AnswerParts, internal::AnswerPartsDelete> parts;
+  std::shared_ptr<const internal::OutputPlan> plan;  // when the knowledge base has none prepared
+};
+// `case_value` as in EvaluateOptions.
+Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, feel::Value* case_value = nullptr);
+// Appends the recommendation's compact JSON without its closing brace (a caller adds members
+// written as text, then '}'). Writes `answer` once: its parts are used up.
+void AppendAnswer(const KnowledgeBase& kb, const Json& case_json, Answer& answer, std::string& out);
 
 // Sets `path` (dots and [index]: "tumor.ki67_percent", "history.prior_therapies[0].stopped") in a
 // case, creating objects on the way. False, with `error`, when the path runs through a value that

@@ -18,19 +18,9 @@ namespace {
 const Json& Member(const Json& j, std::string_view key) {
   static const Json kNull;
   if (!j.is_object()) return kNull;
-  auto it = j.find(std::string(key));
+  auto it = j.find(key);
   return it == j.end() ? kNull : *it;
 }
-
-// An object with room for `members` members, and a member appended to one that does not hold
-// `key` yet: no key search, and no reallocation (which copies every member, their keys being
-// const).
-Json Object(size_t members) {
-  Json j(Json::value_t::object);
-  j.get_ref<Json::object_t&>().reserve(members);
-  return j;
-}
-void Add(Json& obj, const char* key, Json value) { obj.get_ref<Json::object_t&>().emplace_back(key, std::move(value)); }
 
 // The string at `key` in the knowledge or the recommendation, by reference (the patient
 // summary looks up the prepared readability counts of knowledge strings by address).
@@ -48,34 +38,36 @@ struct Texts {
   const Json& own;
   bool english;
 
-  const Json& OptionEntry(const std::string& id) const { return Member(Member(own, "options"), id); }
-  const Json& CatalogueOption(const std::string& id) const { return Member(Member(catalogue, "options"), id); }
+  const Json& OptionEntry(std::string_view id) const { return Member(Member(own, "options"), id); }
+  const Json& CatalogueOption(std::string_view id) const { return Member(Member(catalogue, "options"), id); }
   const std::string& Piece(std::string_view key) const { return Text(Member(own, "summary"), key); }
-  const std::string& Scenario(const std::string& id) const {
+  const std::string& Scenario(std::string_view id) const {
     return english ? Text(Member(Member(catalogue, "scenarios"), id), "patient_text")
                    : Text(Member(own, "scenarios"), id);
   }
-  const std::string& Alert(const std::string& id) const {
+  const std::string& Alert(std::string_view id) const {
     return english ? Text(Member(Member(catalogue, "alerts"), id), "patient_text") : Text(Member(own, "alerts"), id);
   }
-  const std::string& OptionField(const std::string& id, const char* field) const {
+  const std::string& OptionField(std::string_view id, const char* field) const {
     if (english && std::string_view(field) == "what_it_is") return Text(CatalogueOption(id), "patient_text");
     const std::string& s = Text(OptionEntry(id), field);
     if (s.empty() && std::string_view(field) == "name") return Text(CatalogueOption(id), "title");
     return s;
   }
-  Json Harms(const std::string& id) const {
+  const Json& Harms(std::string_view id) const {
+    static const Json kNone = Json::array();
     const Json& h = english ? Member(CatalogueOption(id), "patient_side_effects") : Member(OptionEntry(id), "harms");
-    return h.is_array() ? h : Json::array();
+    return h.is_array() ? h : kNone;
   }
-  Json Involves(const std::string& id) const {
-    const Json& v = english ? Member(CatalogueOption(id), "involves") : Member(OptionEntry(id), "involves");
-    Json out = Object(3);
-    for (const char* k : {"how", "how_often", "how_long"}) Add(out, k, Text(v, k));
-    return out;
+  const Json& Involves(std::string_view id) const {
+    return english ? Member(CatalogueOption(id), "involves") : Member(OptionEntry(id), "involves");
   }
   const Json& Questions() const { return english ? Member(catalogue, "questions_to_ask") : Member(own, "questions_to_ask"); }
 };
+
+Texts TextsOf(const KnowledgeBase& kb, const internal::Summary& s) {
+  return Texts{kb.catalogue, s.english ? Member(kb.patient_texts, "en") : Member(kb.patient_texts, s.lang), s.english};
+}
 
 // "a, b and c" with the language's separators.
 std::string JoinList(const std::vector<std::string>& items, const Texts& t) {
@@ -105,30 +97,90 @@ std::string MidSentence(std::string name, bool english) {
   return name;
 }
 
+// One row of the option grid.
+template <class Out>
+void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
+  out.BeginObject(7);
+  out.Key("id");
+  out.String(id);
+  for (const char* f : {"name", "what_it_is", "benefits"}) {
+    out.Key(f);
+    out.String(t.OptionField(id, f));
+  }
+  out.Key("harms");
+  out.Value(t.Harms(id));
+  out.Key("involves");
+  const Json& involves = t.Involves(id);
+  out.BeginObject(3);
+  for (const char* k : {"how", "how_often", "how_long"}) {
+    out.Key(k);
+    out.String(Text(involves, k));
+  }
+  out.EndObject();
+  out.Key("if_not_chosen");
+  out.String(t.OptionField(id, "if_not_chosen"));
+  out.EndObject();
+}
+
+// The summary object, from one description for the tree and the text. `sentence`, when given,
+// ends the text and counts in its grade (the trial annotation's, English).
+template <class Out>
+void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const std::string* sentence) {
+  const Texts t = TextsOf(kb, s);
+  out.BeginObject(5);
+  out.Key("lang");
+  out.String(s.lang);
+  out.Key("reading_grade");
+  if (s.english) {
+    TextCounts counts = s.counts;
+    if (sentence) counts += CountText(*sentence);
+    out.Value(Json(std::round(GradeOf(counts) * 10.0) / 10.0));
+  } else {
+    out.Null();
+  }
+  out.Key("text");
+  if (sentence) {
+    std::string text;
+    text.reserve(s.text.size() + 1 + sentence->size());
+    text = s.text;
+    if (!text.empty()) text += ' ';
+    text += *sentence;
+    out.String(text);
+  } else {
+    out.String(s.text);
+  }
+  out.Key("option_grid");
+  out.BeginArray(s.grid.size());
+  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
+  for (std::string_view id : s.grid) {
+    // An English row depends on the option alone: prepared with the plan, as this writes it.
+    if (const json::Fragment* row = plan ? internal::PreparedGridRow(*plan, id) : nullptr) out.Value(*row);
+    else WriteGridRow(out, t, id);
+  }
+  out.EndArray();
+  out.Key("questions_to_ask");
+  out.BeginArray(s.questions.size());
+  for (const Json* q : s.questions) out.Value(*q);
+  out.EndArray();
+  out.EndObject();
+}
+
 }  // namespace
 
-bool HasMonitoringSchedule(const Json& rec) {
-  const Json& monitoring = Member(rec, "monitoring");
-  if (!monitoring.is_array()) return false;
-  for (const auto& m : monitoring)
-    if (Text(m, "interval") != "none") return true;  // "none": the knowledge's "no routine follow-up"
-  return false;
-}
+namespace internal {
 
-bool HasPatientLanguage(const KnowledgeBase& kb, std::string_view lang) {
-  return lang == "en" || Member(kb.patient_texts, lang).is_object();
-}
-
-Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_json, std::string_view lang,
-                    TextCounts* counts) {
-  bool english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
-  Texts t{kb.catalogue, Member(kb.patient_texts, english ? "en" : lang), english};
+Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang) {
+  Summary s;
+  s.english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
+  s.lang = s.english ? "en" : std::string(lang);
+  const Texts t = TextsOf(kb, s);
 
   // The text's readability counts are the sum of its pieces' (joined with single spaces):
   // prepared at load for the knowledge's own texts, counted here for the filled-in ones.
-  const internal::OutputPlan* plan = english ? kb.output_plan.get() : nullptr;
-  std::string text;
-  TextCounts text_counts;
+  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
+  std::string& text = s.text;
+  TextCounts& text_counts = s.counts;
+  const bool english = s.english;
   auto append = [&](const std::string& part) {
     if (part.empty()) return;
     if (!text.empty()) text += ' ';
@@ -138,27 +190,16 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
       text_counts += prepared ? *prepared : CountText(part);
     }
   };
-  std::string scenario_id = Text(Member(rec, "scenario"), "id");
-  append(t.Scenario(scenario_id));
+  append(t.Scenario(in.scenario_id));
 
-  const Json& options = Member(rec, "options");
-  std::vector<std::string> preferred, others;
-  Json grid = Json::array();
-  if (options.is_array()) {
-    for (const auto& o : options) {
-      std::string id = Text(o, "id");
-      if (id.empty()) continue;
-      (Member(o, "preferred") == true ? preferred : others).push_back(id);
-      Json row = Object(7);
-      Add(row, "id", id);
-      for (const char* f : {"name", "what_it_is", "benefits"}) Add(row, f, t.OptionField(id, f));
-      Add(row, "harms", t.Harms(id));
-      Add(row, "involves", t.Involves(id));
-      Add(row, "if_not_chosen", t.OptionField(id, "if_not_chosen"));
-      grid.push_back(std::move(row));
-    }
+  std::vector<std::string_view> preferred, others;
+  s.grid.reserve(in.options.size());
+  for (const auto& [id, is_preferred] : in.options) {
+    if (id.empty()) continue;
+    (is_preferred ? preferred : others).push_back(id);
+    s.grid.push_back(id);
   }
-  auto names = [&](const std::vector<std::string>& ids) {
+  auto names = [&](const std::vector<std::string_view>& ids) {
     std::vector<std::string> out;
     for (const auto& id : ids) out.push_back(MidSentence(t.OptionField(id, "name"), english));
     return out;
@@ -174,40 +215,79 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
   // recommendation lists them (critical first).
-  const Json& alerts = Member(rec, "alerts");
-  if (alerts.is_array())
-    for (const auto& a : alerts) append(t.Alert(Text(a, "id")));
+  for (std::string_view id : in.alerts) append(t.Alert(id));
   // The patient's own goals.
   const Json& goals = Member(Member(Member(case_json, "patient"), "preferences"), "goals");
   if (goals.is_array() && !goals.empty()) {
     std::vector<std::string> said;
     for (const auto& g : goals)
       if (g.is_string())
-        if (std::string s = Text(Member(t.own, "goals"), g.get<std::string>()); !s.empty()) said.push_back(s);
+        if (std::string s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
+          said.push_back(s);
     if (!said.empty()) append(Fill(t.Piece("goals"), JoinList(said, t)));
   }
   // Follow-up is mentioned exactly when the clinician section lists a monitoring schedule.
-  if (HasMonitoringSchedule(rec)) append(t.Piece("follow_up"));
+  if (in.monitoring_schedule) append(t.Piece("follow_up"));
   append(t.Piece("closing"));
 
-  Json questions = Json::array();
-  auto add_questions = [&](const std::string& key) {
+  auto add_questions = [&](std::string_view key) {
     const Json& list = Member(t.Questions(), key);
     if (!list.is_array()) return;
     for (const auto& q : list)
-      if (q.is_string() && std::find(questions.begin(), questions.end(), q) == questions.end()) questions.push_back(q);
+      if (q.is_string() && std::find_if(s.questions.begin(), s.questions.end(), [&](const Json* x) { return *x == q; }) ==
+                               s.questions.end())
+        s.questions.push_back(&q);
   };
-  if (!scenario_id.empty()) add_questions(scenario_id);
+  if (!in.scenario_id.empty()) add_questions(in.scenario_id);
   add_questions("default");
-
-  Json s = Object(5);
-  Add(s, "lang", english ? "en" : std::string(lang));
-  if (counts) *counts = text_counts;
-  Add(s, "reading_grade", english ? Json(std::round(GradeOf(text_counts) * 10.0) / 10.0) : Json());
-  Add(s, "text", std::move(text));
-  Add(s, "option_grid", std::move(grid));
-  Add(s, "questions_to_ask", std::move(questions));
   return s;
+}
+
+void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence) {
+  Write(out, kb, s, sentence);
+}
+void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) { Write(out, kb, s, nullptr); }
+
+Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id) {
+  const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};
+  Json row;
+  json::TreeOut tree(row);
+  WriteGridRow(tree, t, id);
+  return row;
+}
+
+}  // namespace internal
+
+bool HasMonitoringSchedule(const Json& rec) {
+  const Json& monitoring = Member(rec, "monitoring");
+  if (!monitoring.is_array()) return false;
+  for (const auto& m : monitoring)
+    if (Text(m, "interval") != "none") return true;  // "none": the knowledge's "no routine follow-up"
+  return false;
+}
+
+bool HasPatientLanguage(const KnowledgeBase& kb, std::string_view lang) {
+  return lang == "en" || Member(kb.patient_texts, lang).is_object();
+}
+
+Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_json, std::string_view lang,
+                    TextCounts* counts) {
+  // What the summary reads of the recommendation.
+  internal::SummaryInput in;
+  in.scenario_id = Text(Member(rec, "scenario"), "id");
+  const Json& options = Member(rec, "options");
+  if (options.is_array())
+    for (const auto& o : options) in.options.emplace_back(Text(o, "id"), Member(o, "preferred") == true);
+  const Json& alerts = Member(rec, "alerts");
+  if (alerts.is_array())
+    for (const auto& a : alerts) in.alerts.push_back(Text(a, "id"));
+  in.monitoring_schedule = HasMonitoringSchedule(rec);
+  const internal::Summary s = internal::PrepareSummary(kb, in, case_json, lang);
+  if (counts) *counts = s.english ? s.counts : TextCounts();
+  Json out;
+  json::TreeOut tree(out);
+  internal::WriteSummary(tree, kb, s);
+  return out;
 }
 
 // Words are runs of letters (any script; ASCII digits and punctuation split them); sentences end

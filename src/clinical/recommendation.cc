@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <type_traits>
 #include <unordered_map>
 
 #include "json/json_values.h"
@@ -155,18 +156,6 @@ std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_
   return out;
 }
 
-// A list of one object of `members` members per picked value, each filled by `fill`.
-template <class Fill>
-Json ObjectsOf(const std::vector<const Value*>& picked, size_t members, Fill fill) {
-  Json list = Array(picked.size());
-  for (const Value* v : picked) {
-    Json e = Object(members);
-    fill(*v, e);
-    list.get_ref<Json::array_t&>().push_back(std::move(e));
-  }
-  return list;
-}
-
 }  // namespace
 
 // ---- the per-knowledge-base part ------------------------------------------------------------
@@ -178,19 +167,17 @@ struct OptionInfo {
   bool has_title = false;
   Json title;
   Json intent;
-  Json side_effects;
-  bool has_involves = false;
-  Json involves;
   Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
   Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
-  // The same members as placeholders of OutputPlan::fragments (regular entries only).
-  Json side_effects_ref, involves_ref, sources_ref, approval_ref;
+  // Regular entries: the catalogue members as OutputPlan::fragments (serialised once); -1: absent.
+  int side_effects = -1, involves = -1, sources_fragment = -1, approval_fragment = -1;
 };
 
 struct OutputPlan {
   std::vector<std::vector<std::string>> model_decisions;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
+  StringMap<json::Fragment> grid_rows;  // the patient summary's English option-grid rows
   OptionInfo unknown_option;  // an id the catalogue does not list
   std::vector<json::Fragment> fragments;  // the options' catalogue members, serialised once
   // Readability counts of every string of the catalogue and the patient texts, by address (the
@@ -209,6 +196,11 @@ void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCoun
 }
 }  // namespace
 
+const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id) {
+  auto it = plan.grid_rows.find(id);
+  return it == plan.grid_rows.end() ? nullptr : &it->second;
+}
+
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
   auto it = plan.text_counts.find(&text);
   return it == plan.text_counts.end() ? nullptr : &it->second;
@@ -226,8 +218,6 @@ const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan
 
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case_schema; }
 
-const std::vector<json::Fragment>& Fragments(const OutputPlan& plan) { return plan.fragments; }
-
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
   for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
@@ -235,8 +225,13 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
   CountStrings(kb.catalogue, plan->text_counts);
   if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) CountStrings(*en, plan->text_counts);
+  auto fragment = [&](const Json& value) {
+    plan->fragments.push_back(json::MakeFragment(value));
+    return static_cast<int>(plan->fragments.size() - 1);
+  };
   plan->unknown_option.intent = Json();
-  plan->unknown_option.side_effects = Json::array();
+  plan->unknown_option.side_effects = fragment(Json::array());
+  plan->unknown_option.sources_fragment = fragment(plan->unknown_option.sources);
   auto section = [&](const char* name) -> const Json* {
     auto s = kb.catalogue.find(name);
     return s != kb.catalogue.end() && s->is_object() ? &*s : nullptr;
@@ -255,21 +250,13 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         info.has_title = title != entry.end();
         if (info.has_title) info.title = *title;
         info.intent = entry.value("intent", Json());
-        info.side_effects = entry.value("side_effects", Json::array());
-        info.has_involves = entry.contains("involves");
-        if (info.has_involves) info.involves = entry["involves"];
-      }
-      if (!info.irregular) {
-        auto ref = [&](const Json& value) {
-          plan->fragments.push_back(json::MakeFragment(value));
-          return json::FragmentRef(static_cast<std::uint32_t>(plan->fragments.size() - 1));
-        };
-        info.side_effects_ref = ref(info.side_effects);
-        if (info.has_involves) info.involves_ref = ref(info.involves);
-        info.sources_ref = ref(info.sources);
-        if (!info.approval.is_null()) info.approval_ref = ref(info.approval);
+        info.side_effects = fragment(entry.value("side_effects", Json::array()));
+        if (entry.contains("involves")) info.involves = fragment(entry["involves"]);
+        info.sources_fragment = fragment(info.sources);
+        if (!info.approval.is_null()) info.approval_fragment = fragment(info.approval);
       }
       plan->options.emplace(id, std::move(info));
+      plan->grid_rows.emplace(id, json::MakeFragment(EnglishGridRow(kb, id)));
     }
   }
   return plan;
@@ -279,45 +266,66 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
 namespace {
 
-// The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option) joined to the
-// options: each gets rank, rank_reason and line, and `options` is put in rank order. C++ decides
-// nothing here: an option the ranking does not list (a knowledge base without ranking.dmn) keeps
-// its place after the ranked ones, and ranks are renumbered 1..n in that order.
-void ApplyRanking(const Value& ranking, Json& options) {
-  struct Ranked {
-    long rank;
-    size_t index;
-    Json reason, line;
-  };
-  std::vector<Ranked> ranked;
-  auto& list = options.get_ref<Json::array_t&>();
-  ranked.reserve(list.size());
-  for (size_t i = 0; i < list.size(); ++i) {
-    Ranked r{1L << 30, i, Json(""), Json()};
-    const std::string& id = list[i]["id"].get_ref<const std::string&>();
-    if (ranking.is(Type::kList))
-      for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || StrOf(e, "id") != id) continue;
-        Json rank = JsonOr(e, "rank", Json());
-        if (rank.is_number()) r.rank = rank.get<long>();
-        r.reason = JsonOr(e, "reason", Json(""));
-        r.line = JsonOr(e, "line", Json());
-        break;
+struct Alert {
+  std::string id;
+  Json severity;
+  std::string text;
+  Json citations;
+  int rank = 2;
+};
+
+struct PreparedOption {
+  const Value* decision;
+  const OptionInfo* info;
+  std::string id;
+  bool preferred;
+  // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option).
+  long rank = 1L << 30;
+  Json reason = "";
+  Json line;
+};
+
+// The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
+template <class Out>
+void WriteField(Out& out, const Value& obj, std::string_view key, bool empty_string_fallback) {
+  const Value* v = Get(obj, key);
+  if (!v) {
+    if (empty_string_fallback) out.String(std::string_view());
+    else out.Null();
+  } else if (v->is(Type::kString)) {
+    out.String(v->string());
+  } else {
+    out.Value(json::ValueToJson(*v));
+  }
+}
+template <class Out>
+void WriteOrNull(Out& out, const Value& obj, std::string_view key) {
+  WriteField(out, obj, key, false);
+}
+template <class Out>
+void WriteOrEmpty(Out& out, const Value& obj, std::string_view key) {
+  WriteField(out, obj, key, true);
+}
+
+// StringListOf, written.
+template <class Out>
+void WriteStringList(Out& out, const Value& obj, std::string_view key) {
+  const Value* v = Get(obj, key);
+  if (v && v->is(Type::kList)) {
+    const feel::List& l = v->list();
+    out.BeginArray(l.size());
+    for (const auto& e : l) {
+      if (e.is(Type::kString)) {
+        out.String(e.string());
+      } else if (MayBeJsonString(e)) {
+        Json j = json::ValueToJson(e);
+        if (j.is_string()) out.String(j.get_ref<const std::string&>());
       }
-    ranked.push_back(std::move(r));
+    }
+    out.EndArray();
+    return;
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
-  Json::array_t sorted;
-  sorted.reserve(list.size());
-  long n = 0;
-  for (auto& r : ranked) {
-    Json opt = std::move(list[r.index]);
-    Add(opt, "rank", ++n);
-    Add(opt, "rank_reason", std::move(r.reason));
-    Add(opt, "line", std::move(r.line));
-    sorted.push_back(std::move(opt));
-  }
-  list = std::move(sorted);
+  out.Value(StringListOf(obj, key));
 }
 
 // The trace, written as text or built as the tree from this one description.
@@ -337,116 +345,69 @@ void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.EndArray();
 }
 
-struct Alert {
-  std::string id;
-  Json severity;
-  std::string text;
-  Json citations;
-  int rank = 2;
-};
-
 }  // namespace
 
-Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
-                         const DecisionValues& d, std::vector<dmn::TraceEntry>& trace,
-                         TextCounts* summary_counts, std::string* trace_text, bool catalogue_fragments) {
-  // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
-  // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
-  // const keys make them copied, not moved, on reallocation.
-  Json out = Object(20);
-  Add(out, "schema", "zebra.recommendation/v1");
-  Add(out, "case_id", case_json.value("id", ""));
-  Add(out, "zebra_version", ZEBRA_VERSION);
-  Add(out, "knowledge_version", kb.version);
-  Add(out, "knowledge_date", kb.release_date);
-  Add(out, "notice", kSupportNotice);
+struct AnswerParts {
+  DecisionValues d;
+  std::vector<dmn::TraceEntry> trace;
+  Json classification;
+  Json scenario_id;
+  std::vector<PreparedOption> options;  // in rank order
+  std::vector<Alert> alerts;            // merged, critical first
+  std::vector<const Value*> not_recommended, workup, monitoring, missing;
+  SummaryInput summary_input;  // views into the strings above
+  Summary summary;
+};
+
+void AnswerPartsDelete::operator()(AnswerParts* p) const { delete p; }
+
+AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                             DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& trace, Answer* record) {
+  AnswerPartsPtr parts(new AnswerParts);
+  AnswerParts& p = *parts;
+  p.d = std::move(decisions);
+  p.trace = std::move(trace);
+  const DecisionValues& d = p.d;
 
   const Value& cls = d[kClassification];
-  Json classification = Object(3);
-  Add(classification, "category", JsonOr(cls, "category", Json()));
-  Add(classification, "grade", JsonOr(cls, "grade", Json()));
-  Add(classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, "basis", Json("")) : Json(""));
-  Add(out, "classification", std::move(classification));
-
-  const Value& st = d[kStage];
-  Json stage = Object(9);
-  Add(stage, "system", "AJCC 8th");
-  for (const char* k : {"chapter", "t", "n", "m", "group"}) Add(stage, k, JsonOr(st, k, Json()));
-  Add(stage, "derived", StringListOf(st, "derived"));
-  if (const Value* basis = Get(st, "basis")) {
-    if (basis->is(Type::kString)) {
-      Add(stage, "basis", basis->string());
-    } else if (MayBeJsonString(*basis)) {
-      Json j = json::ValueToJson(*basis);
-      if (j.is_string()) Add(stage, "basis", std::move(j));
-    }
-  }
-  Add(out, "stage", std::move(stage));
-
-  const Value& sc = d[kScenario];
-  Json scenario = Object(2);
-  Add(scenario, "id", JsonOr(sc, "id", Json()));
-  Add(scenario, "title", JsonOr(sc, "title", Json()));
-  Add(out, "scenario", std::move(scenario));
+  p.classification = Object(3);
+  Add(p.classification, "category", JsonOr(cls, "category", Json()));
+  Add(p.classification, "grade", JsonOr(cls, "grade", Json()));
+  Add(p.classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, "basis", Json("")) : Json(""));
+  p.scenario_id = JsonOr(d[kScenario], "id", Json());
 
   const std::vector<const Value*> picked = CollectById(d, {kOptions});
-  Json options = Array(picked.size());
+  p.options.reserve(picked.size());
   for (const Value* o : picked) {
     std::string id = StrOf(*o, "id");
     auto found = plan.options.find(id);
-    const OptionInfo& info = found == plan.options.end() ? plan.unknown_option : found->second;
-    Json opt = Object(10);
-    if (info.irregular) {
-      const Json& entry = *info.irregular;
-      Add(opt, "id", id);
-      Add(opt, "title", entry.value("title", id));
-      Add(opt, "intent", entry.value("intent", Json()));
-    } else {
-      Add(opt, "id", id);
-      Add(opt, "title", info.has_title ? info.title : Json(id));
-      Add(opt, "intent", info.intent);
-    }
-    bool is_preferred = BoolOr(*o, "preferred");
-    Add(opt, "preferred", is_preferred);
-    Add(opt, "rationale", JsonOr(*o, "rationale", Json("")));
-    Add(opt, "evidence", JsonOr(*o, "evidence", Json("")));
-    Add(opt, "citations", StringListOf(*o, "citations"));
-    if (info.irregular) {
-      const Json& entry = *info.irregular;
-      Add(opt, "side_effects", entry.value("side_effects", Json::array()));
-      Add(opt, "cautions", StringListOf(*o, "cautions"));
-      if (entry.contains("involves")) Add(opt, "involves", entry["involves"]);
-    } else if (catalogue_fragments && found != plan.options.end()) {
-      // The same members as placeholders of their text, prepared at load (written by
-      // json::AppendJson with the plan's fragments).
-      Add(opt, "side_effects", info.side_effects_ref);
-      Add(opt, "cautions", StringListOf(*o, "cautions"));
-      if (info.has_involves) Add(opt, "involves", info.involves_ref);
-      Add(opt, "sources", info.sources_ref);
-      if (!info.approval.is_null()) Add(opt, "approval", info.approval_ref);
-      options.get_ref<Json::array_t&>().push_back(std::move(opt));
-      continue;
-    } else {
-      Add(opt, "side_effects", info.side_effects);
-      Add(opt, "cautions", StringListOf(*o, "cautions"));
-      if (info.has_involves) Add(opt, "involves", info.involves);
-    }
-    Add(opt, "sources", info.sources);
-    if (!info.approval.is_null()) Add(opt, "approval", info.approval);
-    options.get_ref<Json::array_t&>().push_back(std::move(opt));
+    const OptionInfo* info = found == plan.options.end() ? &plan.unknown_option : &found->second;
+    const bool preferred = BoolOr(*o, "preferred");
+    p.options.push_back(PreparedOption{o, info, std::move(id), preferred});
   }
-  ApplyRanking(d[kRanking], options);
-  Add(out, "options", std::move(options));
+  // The knowledge's ranking joined to the options: each gets rank, rank_reason and line, and the
+  // options are put in rank order. C++ decides nothing here: an option the ranking does not list
+  // (a knowledge base without ranking.dmn) keeps its place after the ranked ones, and ranks are
+  // renumbered 1..n in that order.
+  const Value& ranking = d[kRanking];
+  if (ranking.is(Type::kList))
+    for (auto& r : p.options)
+      for (const auto& e : ranking.list()) {
+        if (!e.is(Type::kContext) || StrOf(e, "id") != r.id) continue;
+        Json rank = JsonOr(e, "rank", Json());
+        if (rank.is_number()) r.rank = rank.get<long>();
+        r.reason = JsonOr(e, "reason", Json(""));
+        r.line = JsonOr(e, "line", Json());
+        break;
+      }
+  std::stable_sort(p.options.begin(), p.options.end(),
+                   [](const PreparedOption& a, const PreparedOption& b) { return a.rank < b.rank; });
 
-  Add(out, "not_recommended", ObjectsOf(CollectById(d, {kNotRecommended}), 3, [](const Value& o, Json& e) {
-        Add(e, "id", StrOf(o, "id"));
-        Add(e, "reason", JsonOr(o, "reason", Json("")));
-        Add(e, "citations", StringListOf(o, "citations"));
-      }));
+  p.not_recommended = CollectById(d, {kNotRecommended});
 
   // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
   // staging fact) is shown once, with every text and citation.
-  std::vector<Alert> alerts;
+  std::vector<Alert>& alerts = p.alerts;
   for (int decision : {kClassificationAlerts, kStageAlerts, kAlerts}) {
     const Value& list = d[static_cast<size_t>(decision)];
     if (!list.is(Type::kList)) continue;
@@ -477,42 +438,266 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
   }
   // Critical first, then warnings, then information; stable within a severity.
   std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
-  Json alerts_json = Array(alerts.size());
-  for (auto& a : alerts) {
-    Json e = Object(4);
-    Add(e, "id", std::move(a.id));
-    Add(e, "severity", std::move(a.severity));
-    Add(e, "text", std::move(a.text));
-    Add(e, "citations", std::move(a.citations));
-    alerts_json.get_ref<Json::array_t&>().push_back(std::move(e));
-  }
-  Add(out, "alerts", std::move(alerts_json));
 
-  Add(out, "workup", ObjectsOf(CollectById(d, {kWorkup}), 2, [](const Value& w, Json& e) {
-        Add(e, "id", StrOf(w, "id"));
-        Add(e, "text", JsonOr(w, "text", Json("")));
-      }));
-  Add(out, "monitoring", ObjectsOf(CollectById(d, {kMonitoring}, "test"), 4, [](const Value& m, Json& e) {
-        for (const char* k : {"test", "interval", "duration", "text"}) Add(e, k, JsonOr(m, k, Json("")));
-      }));
-  Add(out, "missing", ObjectsOf(CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field"), 2,
-                                [](const Value& m, Json& e) {
-                                  Add(e, "field", StrOf(m, "field"));
-                                  Add(e, "blocks", JsonOr(m, "blocks", Json("")));
-                                }));
-  Add(out, "patient_summary", clinical::PatientSummary(kb, out, case_json, "en", summary_counts));
+  p.workup = CollectById(d, {kWorkup});
+  p.monitoring = CollectById(d, {kMonitoring}, "test");
+  p.missing = CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field");
 
-  if (trace_text) {
-    trace_text->append(",\"trace\":", 9);
-    json::TextOut text(*trace_text);
-    WriteTrace(text, trace);
-  } else {
-    Json trace_json;
-    json::TreeOut tree(trace_json);
-    WriteTrace(tree, trace);
-    Add(out, "trace", std::move(trace_json));
+  // The patient summary reads what the recommendation lists (the same strings).
+  SummaryInput& in = p.summary_input;
+  if (p.scenario_id.is_string()) in.scenario_id = p.scenario_id.get_ref<const std::string&>();
+  in.options.reserve(p.options.size());
+  for (const auto& o : p.options) in.options.emplace_back(o.id, o.preferred);
+  in.alerts.reserve(alerts.size());
+  for (const auto& a : alerts) in.alerts.push_back(a.id);
+  for (const Value* m : p.monitoring)
+    if (StrOf(*m, "interval") != "none") {  // "none": the knowledge's "no routine follow-up"
+      in.monitoring_schedule = true;
+      break;
+    }
+  p.summary = PrepareSummary(kb, in, case_json, "en");
+
+  if (record) {
+    record->classification = p.classification;
+    record->has_scenario_id = p.scenario_id.is_string();
+    if (record->has_scenario_id) record->scenario_id = p.scenario_id.get_ref<const std::string&>();
+    record->option_ids.reserve(p.options.size());
+    for (const auto& o : p.options) record->option_ids.push_back(o.id);
+    record->alert_ids.reserve(alerts.size());
+    for (const auto& a : alerts) record->alert_ids.push_back(a.id);
   }
+  return parts;
+}
+
+namespace {
+
+// The recommendation from its parts: one description for the tree and the text. `record`: the
+// trial annotation's notes to put in (text only); the text is left without its closing brace.
+template <class Out>
+void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                         AnswerParts& p, const Answer* record) {
+  const DecisionValues& d = p.d;
+  // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
+  // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
+  // const keys make them copied, not moved, on reallocation.
+  out.BeginObject(20);
+  out.Key("schema");
+  out.String("zebra.recommendation/v1");
+  out.Key("case_id");
+  out.String(case_json.value("id", ""));
+  out.Key("zebra_version");
+  out.String(ZEBRA_VERSION);
+  out.Key("knowledge_version");
+  out.String(kb.version);
+  out.Key("knowledge_date");
+  out.String(kb.release_date);
+  out.Key("notice");
+  out.String(kSupportNotice);
+
+  out.Key("classification");
+  out.Value(p.classification);
+
+  const Value& st = d[kStage];
+  out.Key("stage");
+  out.BeginObject(9);
+  out.Key("system");
+  out.String("AJCC 8th");
+  for (const char* k : {"chapter", "t", "n", "m", "group"}) {
+    out.Key(k);
+    WriteOrNull(out, st, k);
+  }
+  out.Key("derived");
+  WriteStringList(out, st, "derived");
+  if (const Value* basis = Get(st, "basis")) {
+    if (basis->is(Type::kString)) {
+      out.Key("basis");
+      out.String(basis->string());
+    } else if (MayBeJsonString(*basis)) {
+      Json j = json::ValueToJson(*basis);
+      if (j.is_string()) {
+        out.Key("basis");
+        out.String(j.get_ref<const std::string&>());
+      }
+    }
+  }
+  out.EndObject();
+
+  out.Key("scenario");
+  out.BeginObject(2);
+  out.Key("id");
+  out.Value(p.scenario_id);
+  out.Key("title");
+  WriteOrNull(out, d[kScenario], "title");
+  out.EndObject();
+
+  const std::string* trial_note = record && record->has_trial_option_note ? &record->trial_option_note : nullptr;
+  out.Key("options");
+  out.BeginArray(p.options.size());
+  long n = 0;
+  for (const PreparedOption& o : p.options) {
+    const OptionInfo& info = *o.info;
+    out.BeginObject(13);
+    out.Key("id");
+    out.String(o.id);
+    out.Key("title");
+    if (info.irregular) out.Value(info.irregular->value("title", o.id));
+    else if (info.has_title) out.Value(info.title);
+    else out.String(o.id);
+    out.Key("intent");
+    if (info.irregular) out.Value(info.irregular->value("intent", Json()));
+    else out.Value(info.intent);
+    out.Key("preferred");
+    out.Bool(o.preferred);
+    out.Key("rationale");
+    if (trial_note && o.id == "trial.clinical_trial") {
+      // The trial annotation's note on how many studies may fit (as it adds it to the tree).
+      const Value* r = Get(*o.decision, "rationale");
+      std::string rationale = r && r->is(Type::kString) ? r->string() : std::string();
+      if (r && !r->is(Type::kString)) {
+        Json j = json::ValueToJson(*r);
+        if (j.is_string()) rationale = j.get<std::string>();
+      }
+      out.String(rationale.empty() ? *trial_note : rationale + " " + *trial_note);
+    } else {
+      WriteOrEmpty(out, *o.decision, "rationale");
+    }
+    out.Key("evidence");
+    WriteOrEmpty(out, *o.decision, "evidence");
+    out.Key("citations");
+    WriteStringList(out, *o.decision, "citations");
+    if (info.irregular) {
+      const Json& entry = *info.irregular;
+      out.Key("side_effects");
+      out.Value(entry.value("side_effects", Json::array()));
+      out.Key("cautions");
+      WriteStringList(out, *o.decision, "cautions");
+      if (entry.contains("involves")) {
+        out.Key("involves");
+        out.Value(entry.at("involves"));
+      }
+      out.Key("sources");
+      out.Value(info.sources);
+      if (!info.approval.is_null()) {
+        out.Key("approval");
+        out.Value(info.approval);
+      }
+    } else {
+      // The catalogue members serialised at load.
+      out.Key("side_effects");
+      out.Value(plan.fragments[static_cast<size_t>(info.side_effects)]);
+      out.Key("cautions");
+      WriteStringList(out, *o.decision, "cautions");
+      if (info.involves >= 0) {
+        out.Key("involves");
+        out.Value(plan.fragments[static_cast<size_t>(info.involves)]);
+      }
+      out.Key("sources");
+      out.Value(plan.fragments[static_cast<size_t>(info.sources_fragment)]);
+      if (info.approval_fragment >= 0) {
+        out.Key("approval");
+        out.Value(plan.fragments[static_cast<size_t>(info.approval_fragment)]);
+      }
+    }
+    out.Key("rank");
+    out.Integer(++n);
+    out.Key("rank_reason");
+    out.Value(o.reason);
+    out.Key("line");
+    out.Value(o.line);
+    out.EndObject();
+  }
+  out.EndArray();
+
+  out.Key("not_recommended");
+  out.BeginArray(p.not_recommended.size());
+  for (const Value* o : p.not_recommended) {
+    out.BeginObject(3);
+    out.Key("id");
+    out.String(StrOf(*o, "id"));
+    out.Key("reason");
+    WriteOrEmpty(out, *o, "reason");
+    out.Key("citations");
+    WriteStringList(out, *o, "citations");
+    out.EndObject();
+  }
+  out.EndArray();
+
+  out.Key("alerts");
+  out.BeginArray(p.alerts.size());
+  for (const Alert& a : p.alerts) {
+    out.BeginObject(4);
+    out.Key("id");
+    out.String(a.id);
+    out.Key("severity");
+    out.Value(a.severity);
+    out.Key("text");
+    out.String(a.text);
+    out.Key("citations");
+    out.Value(a.citations);
+    out.EndObject();
+  }
+  out.EndArray();
+
+  out.Key("workup");
+  out.BeginArray(p.workup.size());
+  for (const Value* w : p.workup) {
+    out.BeginObject(2);
+    out.Key("id");
+    out.String(StrOf(*w, "id"));
+    out.Key("text");
+    WriteOrEmpty(out, *w, "text");
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("monitoring");
+  out.BeginArray(p.monitoring.size());
+  for (const Value* m : p.monitoring) {
+    out.BeginObject(4);
+    for (const char* k : {"test", "interval", "duration", "text"}) {
+      out.Key(k);
+      WriteOrEmpty(out, *m, k);
+    }
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("missing");
+  out.BeginArray(p.missing.size());
+  for (const Value* m : p.missing) {
+    out.BeginObject(2);
+    out.Key("field");
+    out.String(StrOf(*m, "field"));
+    out.Key("blocks");
+    WriteOrEmpty(out, *m, "blocks");
+    out.EndObject();
+  }
+  out.EndArray();
+
+  out.Key("patient_summary");
+  if constexpr (std::is_same_v<Out, json::TextOut>)
+    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr);
+  else
+    WriteSummary(out, kb, p.summary);
+
+  out.Key("trace");
+  WriteTrace(out, p.trace);
+  if constexpr (!std::is_same_v<Out, json::TextOut>) out.EndObject();
+}
+
+}  // namespace
+
+Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json, AnswerParts& parts,
+                         TextCounts* summary_counts) {
+  Json out;
+  json::TreeOut tree(out);
+  WriteRecommendation(tree, kb, plan, case_json, parts, nullptr);
+  if (summary_counts) *summary_counts = parts.summary.counts;
   return out;
+}
+
+void AppendRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json, AnswerParts& parts,
+                          const Answer& record, std::string& out) {
+  json::TextOut text(out);
+  WriteRecommendation(text, kb, plan, case_json, parts, &record);
 }
 
 }  // namespace internal

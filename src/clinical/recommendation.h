@@ -48,8 +48,6 @@ struct OutputPlan;
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
 // Decision names of each model of the knowledge base, in manifest order.
 const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
-// The options' catalogue members serialised once (EvaluateOptions::catalogue_fragments).
-const std::vector<json::Fragment>& Fragments(const OutputPlan& plan);
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
@@ -57,10 +55,53 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 // catalogue or patient_texts, by address), prepared with the plan; null for any other string.
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text);
 
-Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
-                         const DecisionValues& decisions, std::vector<dmn::TraceEntry>& trace,
-                         TextCounts* summary_counts = nullptr, std::string* trace_text = nullptr,
-                         bool catalogue_fragments = false);
+// ---- one case ------------------------------------------------------------------------------------
+//
+// A case's answer is decided first (PrepareAnswer: the options in rank order, the alerts merged
+// and sorted, the patient summary's text) and then written from one description, either as the
+// tree (BuildRecommendation: zebra evaluate, the server, the renderers, what-if) or as its compact
+// text (AppendRecommendation: zebra batch), so the two cannot drift.
+
+// What the patient summary reads of the recommendation.
+struct SummaryInput {
+  std::string_view scenario_id;
+  std::vector<std::pair<std::string_view, bool>> options;  // id and preferred, in rank order
+  std::vector<std::string_view> alerts;                    // ids, as listed
+  bool monitoring_schedule = false;                        // HasMonitoringSchedule
+};
+// The patient summary before it is written: its text and counts, the option grid's ids (into
+// the SummaryInput's strings), the questions (into the knowledge).
+struct Summary {
+  bool english = true;
+  std::string lang;
+  std::string text;
+  TextCounts counts;  // of `text` (English; zero otherwise)
+  std::vector<std::string_view> grid;
+  std::vector<const Json*> questions;
+};
+Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang);
+// `sentence`, when given, is added to the text and counted in its grade (the trial annotation's).
+void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence);
+void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s);
+// The English option-grid row of a catalogue option, as the summary writes it (built at load).
+Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id);
+// That row prepared with the plan for each option of the catalogue; null for any other id.
+const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id);
+
+using AnswerPartsPtr = std::unique_ptr<AnswerParts, AnswerPartsDelete>;
+
+// Decides the answer's parts from the decisions and the trace (taken over), and fills `record`
+// (when given) with what the answer's later readers need.
+AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                             DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& trace,
+                             Answer* record = nullptr);
+// The recommendation as a tree (the trace is moved out of `parts`).
+Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json, AnswerParts& parts,
+                         TextCounts* summary_counts = nullptr);
+// The same recommendation's compact text, without its closing brace, with the trial
+// annotation's notes in `record` (trial_option_note, summary_sentence) put in their places.
+void AppendRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json, AnswerParts& parts,
+                          const Answer& record, std::string& out);
 
 }  // namespace internal
 }  // namespace zebra::clinical

@@ -251,6 +251,18 @@ Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, con
 }
 
 namespace {
+// What batch reads of an answer written as text (Options::text_only): the scenario, option and
+// alert ids, in the recommendation's shape.
+Json IdsOf(const clinical::Answer& answer) {
+  Json ids = Json::object();
+  if (answer.has_scenario_id) ids["scenario"] = {{"id", answer.scenario_id}};
+  Json& options = ids["options"] = Json::array();
+  for (const auto& id : answer.option_ids) options.push_back({{"id", id}});
+  Json& alerts = ids["alerts"] = Json::array();
+  for (const auto& id : answer.alert_ids) alerts.push_back({{"id", id}});
+  return ids;
+}
+
 // The patient summary and option grid rewritten in `lang` (the clinician texts stay as they are).
 void LocalisePatientSummary(const Knowledge& knowledge, Evaluation& out, const std::string& lang) {
   out.recommendation["patient_summary"] =
@@ -307,21 +319,35 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     if (!c) return tl::unexpected(std::move(c.error()));
     out.case_json = std::move(*c);
   }
+  const std::string today = options.today.empty() ? input.as_of : options.today;
+  if (options.text_only && options.append_to && options.format == Format::kJsonLine && !options.what_if &&
+      options.lang == "en") {
+    // The answer written as text from its decided parts, without the tree; the trial members,
+    // its last ones, go before its closing brace. The recommendation holds only the ids batch
+    // counts (scenario.id, options[].id, alerts[].id).
+    feel::Value case_value;  // the case as the models read it, for the trial criteria too
+    clinical::Answer answer = clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
+    std::string tail;
+    tail.reserve(8 * 1024);  // the trials of an answer are a few KB: one allocation
+    trials::Registry::AnnotateOptions annotate;
+    annotate.include_excluded = options.trials_all;
+    annotate.members_text = &tail;
+    annotate.answer = &answer;
+    annotate.case_value = &case_value;
+    knowledge.trials().Annotate(out.case_json, out.recommendation, today, annotate);
+    std::string& text = *options.append_to;
+    clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);  // "{…" without '}'
+    text += tail;
+    text += '}';
+    out.recommendation = IdsOf(answer);
+    return out;
+  }
   // The summary's readability counts, so that the trial sentence counts only itself.
   clinical::TextCounts summary_counts;
   clinical::EvaluateOptions evaluate;
   evaluate.summary_counts = &summary_counts;
   feel::Value case_value;  // the case as the models read it, for the trial criteria too
   evaluate.case_value = &case_value;
-  // text_only: the trace and the trial members, the recommendation's last members, are written
-  // as text and put before its closing brace.
-  const bool text_only = options.text_only && options.append_to && options.format == Format::kJsonLine;
-  std::string tail;
-  if (text_only) {
-    tail.reserve(16 * 1024);  // the trace and trials of an answer are ~10 KB: one allocation
-    evaluate.trace_text = &tail;
-    evaluate.catalogue_fragments = !options.what_if;  // (what-if reads the recommendation)
-  }
   if (options.what_if) {
     Json probes;
     evaluate.what_if_probes = &probes;
@@ -345,17 +371,9 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   trials::Registry::AnnotateOptions annotate;
   annotate.include_excluded = options.trials_all;
   if (options.lang == "en") annotate.summary_counts = &summary_counts;
-  if (text_only) annotate.members_text = &tail;
   annotate.case_value = &case_value;
-  knowledge.trials().Annotate(out.case_json, out.recommendation, options.today.empty() ? input.as_of : options.today,
-                              annotate);
-  if (text_only) {
-    std::string& text = *options.append_to;
-    json::AppendJson(text, out.recommendation, clinical::CatalogueFragments(knowledge.base()));  // "{…}"
-    text.pop_back();  // the closing brace, after the members written as text
-    text.append(tail, out.recommendation.empty() && !tail.empty() ? 1 : 0);  // (no comma after "{")
-    text += '}';
-  } else if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
+  knowledge.trials().Annotate(out.case_json, out.recommendation, today, annotate);
+  if (options.append_to && options.format == Format::kJsonLine) json::AppendJson(*options.append_to, out.recommendation);
   else if (options.append_to) *options.append_to += Render(out.recommendation, options.format, &knowledge.citations());
   else out.output = Render(out.recommendation, options.format, &knowledge.citations());
   return out;

@@ -116,12 +116,10 @@ struct Options {
   // When set, the formatted recommendation is appended here instead of to Evaluation::output
   // (batch: straight into its output buffer, no string per case).
   std::string* append_to = nullptr;
-  // With append_to and kJsonLine, when the caller reads only the text (batch): parts of the answer
-  // are then written straight to it and left out of Evaluation::recommendation (the trace and the
-  // trial members: trace, trials, trials_registry, trials_excluded), and without what-if the
-  // options' catalogue members are placeholders there (json::FragmentRef) of text prepared at
-  // load. The bytes are the same either way; read the recommendation only for the scenario,
-  // option and alert ids.
+  // With append_to and kJsonLine, when the caller reads only the text (batch): in English and
+  // without what-if the answer is written as text from its decided parts (clinical::AppendAnswer)
+  // and no tree is built; Evaluation::recommendation then holds only the ids batch counts
+  // (scenario.id, options[].id, alerts[].id). The bytes are the same either way.
   bool text_only = false;
   // Trials (issue 23): also list the studies a known fact rules out, with the reasons
   // (`zebra evaluate --trials all`), as `trials_excluded`.

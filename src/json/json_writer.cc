@@ -409,6 +409,11 @@ void TextOut::Unsigned(std::uint64_t n) {
   AppendInteger(out_, n);
 }
 
+void TextOut::Integer(std::int64_t n) {
+  Separate();
+  AppendInteger(out_, n);
+}
+
 void TextOut::Members(const Fragment& f) {
   if (f.value.empty()) return;
   if (!f.has_text) {

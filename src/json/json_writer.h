@@ -71,10 +71,31 @@ class TextOut {
   void BeginArray(size_t = 0) { Open('['); }
   void EndArray() { Close(']'); }
   void Key(std::string_view key) {
-    Separate();
+    // A plain key (printable ASCII without '"' or '\\': every key of an answer) with its
+    // comma, quotes and colon in one append.
+    char buf[kPlainKeyMax + 4];
+    size_t n = 0;
+    if (!first_) buf[n++] = ',';
+    first_ = true;
+    const size_t comma = n;
+    if (key.size() <= kPlainKeyMax) {
+      buf[n++] = '"';
+      bool plain = true;
+      for (char c : key) {
+        plain &= c >= 0x20 && c != '"' && c != '\\' && static_cast<unsigned char>(c) < 0x80;
+        buf[n++] = c;
+      }
+      if (plain) {
+        buf[n++] = '"';
+        buf[n++] = ':';
+        out_.append(buf, n);
+        return;
+      }
+      n = comma;
+    }
+    out_.append(buf, n);
     AppendJsonString(out_, key);
     out_ += ':';
-    first_ = true;
   }
   void String(std::string_view s) {
     Separate();
@@ -90,6 +111,7 @@ class TextOut {
     out_.append("null", 4);
   }
   void Unsigned(std::uint64_t n);
+  void Integer(std::int64_t n);
   void Value(const nlohmann::ordered_json& v) {
     Separate();
     AppendJson(out_, v);
@@ -115,6 +137,7 @@ class TextOut {
     out_ += c;
     first_ = false;
   }
+  static constexpr size_t kPlainKeyMax = 60;
   std::string& out_;
   bool first_;
 };
@@ -144,7 +167,9 @@ class TreeOut {
   void Bool(bool b) { Place(nlohmann::ordered_json(b)); }
   void Null() { Place(nlohmann::ordered_json()); }
   void Unsigned(std::uint64_t n) { Place(nlohmann::ordered_json(n)); }
+  void Integer(std::int64_t n) { Place(nlohmann::ordered_json(n)); }
   void Value(const nlohmann::ordered_json& v) { Place(v); }
+  void Value(nlohmann::ordered_json&& v) { Place(std::move(v)); }
   void Value(const Fragment& f) { Place(f.value); }
   void Members(const Fragment& f) {
     auto& obj = open_.back()->get_ref<nlohmann::ordered_json::object_t&>();

@@ -416,6 +416,49 @@ TEST(JsonOutTest, TextIsTheTreesDump) {
   EXPECT_EQ(continued, R"({"a":1,"b":null,"id":"x","n":[1,{"k":"v"}],"t":true})");
 }
 
+// Keys and strings are written as the tree's dump writes them: in one append when short and plain,
+// else escaped (quotes, backslashes, control and non-ASCII characters, over 60 characters), first
+// in an object or array or after a member; integers of either sign as the tree's.
+TEST(JsonOutTest, KeysStringsAndIntegersAsTheTreesDump) {
+  const std::vector<std::string> keys = {"id", "", "a\"b", "back\\slash", "tab\there", "caf\u00e9", "\x7f",
+                                         std::string(60, 'k'), std::string(61, 'l'), std::string(200, 'm') + "\""};
+  auto describe = [&](auto& out) {
+    out.BeginObject(keys.size());
+    std::int64_t n = -3;
+    for (const auto& k : keys) {
+      out.Key(k);
+      out.BeginObject(1);
+      out.Key(k);
+      out.Integer(n);
+      out.EndObject();
+      const std::string values = k + "s";  // (TreeOut keeps the key's view until the value)
+      out.Key(values);
+      out.BeginArray(2);
+      out.String(k);  // the same texts as values, first in an array and after an element
+      out.String(k);
+      out.EndArray();
+      n = n * -7 + 1;
+    }
+    out.Key("min");
+    out.Integer(std::numeric_limits<std::int64_t>::min());
+    out.EndObject();
+  };
+  ordered_json tree;
+  TreeOut to_tree(tree);
+  describe(to_tree);
+  std::string text;
+  TextOut to_text(text);
+  describe(to_text);
+  EXPECT_EQ(text, DumpJson(tree));
+  EXPECT_EQ(text, tree.dump());
+  // A key that is not valid UTF-8 throws, as the dump does.
+  std::string bad;
+  TextOut bad_out(bad);
+  bad_out.BeginObject();
+  EXPECT_THROW(bad_out.Key("\xff"), nlohmann::json::type_error);
+  EXPECT_THROW(bad_out.String("ok \xc3("), nlohmann::json::type_error);
+}
+
 // A value that cannot be written strictly is kept without text and throws when written, as the
 // tree's dump does.
 TEST(JsonOutTest, InvalidUtf8FragmentThrowsAtUse) {

@@ -522,6 +522,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   for (size_t i = 0; i < std::size(kCaseNames); ++i) {
     const char* name = kCaseNames[i];
     const bool classification = i + 1 == std::size(kCaseNames);
+    if (classification && options.answer) {
+      slots[i] = json::ValueFromJson(options.answer->classification);
+      continue;
+    }
     if (case_context && !classification) {
       // The case's own value: the same parts, their keys in sorted order (no criterion reads
       // a context's key order).
@@ -637,8 +641,19 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     out.EndObject();
   };
 
-  // The trial option names how many studies may fit.
-  if (auto options_it = recommendation.find("options"); options_it != recommendation.end() && options_it->is_array())
+  // The trial option names how many studies may fit, and the patient reads it in plain words: in
+  // the tree, or left for the writer of the recommendation's text.
+  if (options.answer && options.members_text) {
+    clinical::Answer& answer = *options.answer;
+    answer.has_trial_option_note = std::find(answer.option_ids.begin(), answer.option_ids.end(),
+                                             "trial.clinical_trial") != answer.option_ids.end();
+    if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[fitting.size()];
+    if (!fitting.empty()) {
+      answer.has_summary_sentence = true;
+      answer.summary_sentence = patient_sentences_[fitting.size()];
+    }
+  } else if (auto options_it = recommendation.find("options");
+             options_it != recommendation.end() && options_it->is_array()) {
     for (auto& o : *options_it) {
       if (!o.is_object()) continue;
       auto id = o.find("id");
@@ -647,6 +662,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
       o["rationale"] = r.empty() ? add : r + " " + add;
     }
+  }
   // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
       !fitting.empty() && summary != recommendation.end() && summary->is_object()) {

@@ -28,6 +28,11 @@
 #include "feel/feel.h"
 #include "json/json_writer.h"
 
+namespace zebra::clinical {
+struct TextCounts;
+struct Answer;
+}
+
 namespace zebra::trials {
 
 using Json = nlohmann::ordered_json;
@@ -109,6 +114,11 @@ class Registry {
     // case_value), when the caller has it: the criteria read its parts instead of the case being
     // converted again. Must be the value of `case_json`.
     const feel::Value* case_value = nullptr;
+    // With members_text, for a recommendation written as text after the annotation (zebra
+    // batch, clinical::AppendAnswer): `recommendation` is not read; the criteria read the
+    // classification from here, and the trial option's note and the patient sentence (English)
+    // are left here for the writer instead of being put in the tree.
+    clinical::Answer* answer = nullptr;
   };
   void Annotate(const Json& case_json, Json& recommendation, const std::string& today,
                 const AnnotateOptions& options) const;

@@ -309,11 +309,12 @@ TEST(TrialsVignettes, MatchTheShippedSnapshot) {
   EXPECT_GE(files, 5);
 }
 
-// `zebra batch` has the trace and the trial members written as text (EvaluateOptions::trace_text,
-// AnnotateOptions::members_text) by the description that builds them in the tree, and the
-// options' catalogue members as fragments serialised at load (catalogue_fragments): the bytes must be the tree's, on every clinical and
-// trial vignette and on generated cases, with and without the excluded studies; and the reading
-// grade completed from the summary's counts must be the one of counting the whole text again.
+// `zebra batch` has the whole answer written as text (clinical::EvaluateAnswer, the trial
+// annotation leaving its notes in the answer, clinical::AppendAnswer, the trial members as text)
+// from the description that builds the tree: the bytes must be the tree's dump, on every clinical
+// and trial vignette and on generated cases, with and without the excluded studies; the reading
+// grade completed from the summary's counts must be the one of counting the whole text again; and
+// the answer's record (classification, ids) must be what the tree holds.
 TEST(TrialsText, SameBytesAsTheTree) {
   auto reg = Shipped();
   ASSERT_TRUE(reg);
@@ -326,27 +327,34 @@ TEST(TrialsText, SameBytesAsTheTree) {
   ASSERT_GT(cases.size(), 400u);
   const std::vector<Json> generated = clinical::GeneratedCases();
   for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
-  size_t compared = 0, with_trials = 0;
+  size_t compared = 0, with_trials = 0, with_trial_option = 0;
   for (const Json& c : cases) {
     auto valid = clinical::ParseCase(c.dump(), **kb);
     if (!valid) continue;  // a vignette that expects a validation error
-    clinical::TextCounts counts;
-    clinical::EvaluateOptions evaluate;
-    evaluate.summary_counts = &counts;
-    feel::Value case_value;  // the case as the models read it, shared with the criteria below
-    evaluate.case_value = &case_value;
-    const Json rec = clinical::Evaluate(**kb, *valid, evaluate);
-    ASSERT_TRUE(case_value.is(feel::Type::kContext));
-    evaluate.case_value = nullptr;
-    std::string trace;  // the trace as text, as zebra batch has it
-    evaluate.trace_text = &trace;
-    evaluate.catalogue_fragments = true;  // the options' catalogue members as placeholders
-    const Json rec_without_trace = clinical::Evaluate(**kb, *valid, evaluate);
-    ASSERT_TRUE(rec.contains("trace"));
-    ASSERT_FALSE(rec_without_trace.contains("trace"));
+    SCOPED_TRACE(c.value("id", ""));
+    const Json rec = clinical::Evaluate(**kb, *valid);
+    {
+      // Without the trial annotation.
+      clinical::Answer answer = clinical::EvaluateAnswer(**kb, *valid);
+      std::string text;
+      clinical::AppendAnswer(**kb, *valid, answer, text);
+      text += '}';
+      ASSERT_EQ(text, json::DumpJson(rec));
+      // The record holds what the tree does.
+      EXPECT_EQ(answer.classification, rec["classification"]);
+      ASSERT_EQ(answer.has_scenario_id, rec["scenario"]["id"].is_string());
+      if (answer.has_scenario_id) {
+        EXPECT_EQ(answer.scenario_id, rec["scenario"]["id"]);
+      }
+      std::vector<std::string> option_ids, alert_ids;
+      for (const auto& o : rec["options"]) option_ids.push_back(o["id"]);
+      for (const auto& a : rec["alerts"]) alert_ids.push_back(a["id"]);
+      EXPECT_EQ(answer.option_ids, option_ids);
+      EXPECT_EQ(answer.alert_ids, alert_ids);
+    }
     Json fitting;  // without the excluded studies' entries, their criteria are cut short
     for (bool all : {false, true}) {
-      SCOPED_TRACE(c.value("id", "") + (all ? " (all)" : ""));
+      SCOPED_TRACE(all ? "(all)" : "");
       Json tree = rec;
       reg->Annotate(*valid, tree, "2026-12-06", all);  // the whole text counted again
       const std::string expected = json::DumpJson(tree);
@@ -355,28 +363,32 @@ TEST(TrialsText, SameBytesAsTheTree) {
         fitting["trials_excluded"] = tree["trials_excluded"];
         ASSERT_EQ(json::DumpJson(fitting), expected);
       }
-      Json streamed = rec_without_trace;
-      std::string tail = trace;
+      feel::Value case_value;  // the case as the models read it, shared with the criteria below
+      clinical::Answer answer = clinical::EvaluateAnswer(**kb, *valid, &case_value);
+      ASSERT_TRUE(case_value.is(feel::Type::kContext));
+      std::string tail;
       Registry::AnnotateOptions options;
       options.include_excluded = all;
-      options.summary_counts = &counts;
       options.members_text = &tail;
+      options.answer = &answer;
       options.case_value = &case_value;  // (the tree above converted the case itself)
-      reg->Annotate(*valid, streamed, "2026-12-06", options);
-      ASSERT_FALSE(streamed.contains("trials"));
-      ASSERT_GT(tail.size(), trace.size());
+      Json untouched;
+      reg->Annotate(*valid, untouched, "2026-12-06", options);
+      ASSERT_TRUE(untouched.is_null());
+      ASSERT_FALSE(tail.empty());
       std::string text;
-      json::AppendJson(text, streamed, clinical::CatalogueFragments(**kb));
-      text.pop_back();
+      clinical::AppendAnswer(**kb, *valid, answer, text);
       text += tail;
       text += '}';
       ASSERT_EQ(text, expected);
       ++compared;
       if (!tree["trials"].empty()) ++with_trials;
+      if (answer.has_trial_option_note) ++with_trial_option;
     }
   }
   EXPECT_GT(compared, 2 * 1000u);
   EXPECT_GT(with_trials, compared / 2);  // the patient sentence and its grade were exercised
+  EXPECT_GT(with_trial_option, 0u);       // and the trial option's note
 }
 
 }  // namespace
