@@ -75,6 +75,9 @@ struct DecisionDef {
   std::vector<Binding> bindings;
   std::vector<int> local_requirements;  // decisions of the same model (cycle check)
   size_t frame_size = 0;                // slots the bindings fill: the largest slot + 1
+  // Every binding is an input datum of this model in the slot of the same index (slot i = input
+  // i): an Evaluator's input slots, when they all conform as they are, are the frame itself.
+  bool inputs_in_place = false;
   ptrdiff_t offset = 0;
 };
 
@@ -260,23 +263,26 @@ class ServiceFunction final : public feel::Function {
   int idx_;
 };
 
+// The root model's input datum coerced once per case: `given` as it is when it conforms.
+[[gnu::always_inline]] inline void MemoInput(const InputDataDef& in, InputMemo& m, const Value& given) {
+  m.done = true;
+  if (ConformsAsIs(given, in.type)) {
+    m.ok = true;
+    m.as_given = &given;  // the slot itself: no copy
+  } else {
+    m.error.clear();
+    auto c = Coerce(given, in.type, m.error);
+    m.ok = c.has_value();
+    m.value = c ? std::move(*c) : Value();
+    m.as_given = nullptr;
+  }
+}
+
 // The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
 // (InputMemo) for every decision that reads it.
 [[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
                            std::vector<feel::Diagnostic>& diags) {
-  if (!m.done) {
-    m.done = true;
-    if (ConformsAsIs(given, in.type)) {
-      m.ok = true;
-      m.as_given = &given;  // the slot itself: no copy
-    } else {
-      m.error.clear();
-      auto c = Coerce(given, in.type, m.error);
-      m.ok = c.has_value();
-      m.value = c ? std::move(*c) : Value();
-      m.as_given = nullptr;
-    }
-  }
+  if (!m.done) MemoInput(in, m, given);
   if (!m.ok) [[unlikely]] {
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
     out = Value();
@@ -379,9 +385,21 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   DecisionScratch& s = st.root_scratch[static_cast<size_t>(idx)];
   std::vector<feel::Diagnostic>& diags = s.diags;
   diags.clear();
+  // Bindings that are the input slots themselves (DecisionDef::inputs_in_place): when each
+  // conforms as it is, the frame is those slots, with no copy (RootInputValue would copy each
+  // slot's value unchanged). Otherwise the kept frame, as below.
+  bool in_place = d.inputs_in_place && st.input_slots;
+  if (in_place) {
+    for (const auto& b : d.bindings) {
+      const size_t i = static_cast<size_t>(b.index);
+      InputMemo& m = st.root_inputs[i];
+      if (!m.done) MemoInput(inputs_[i], m, st.input_slots[i]);
+      in_place = in_place && m.ok && m.as_given;
+    }
+  }
   // Every binding assigns its slot, so the last case's values are all replaced. The model's own
   // input data are read here without BindingValue's calls (the path InputValue takes for them).
-  for (const auto& b : d.bindings) {
+  if (!in_place) for (const auto& b : d.bindings) {
     Value& slot = s.slots[static_cast<size_t>(b.slot)];
     if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
       const size_t i = static_cast<size_t>(b.index);
@@ -400,7 +418,9 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   ctx.limit_exceeded = false;
   ctx.now = st.now;
   ctx.host = st.frame;
-  Value v = d.body ? d.body->Eval(s.slots, ctx) : Value();
+  const std::span<const Value> frame = in_place ? std::span<const Value>(st.input_slots, d.frame_size)
+                                                : std::span<const Value>(s.slots);
+  Value v = d.body ? d.body->Eval(frame, ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
   ConformResult(d, v, diags);
   e.value = std::move(v);
@@ -1053,6 +1073,10 @@ void Compiler::Run(Diags& fatal) {
     feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
     for (const auto& b : d.bindings) d.frame_size = std::max(d.frame_size, static_cast<size_t>(b.slot) + 1);
+    d.inputs_in_place = !d.bindings.empty() && std::all_of(d.bindings.begin(), d.bindings.end(), [&](const Binding& b) {
+      return b.kind == ElemKind::kInput && b.model == m_.get() && b.import_path.empty() && b.slot == b.index &&
+             static_cast<size_t>(b.index) < m_->inputs_.size();
+    });
     pugi::xml_node body = FindExpressionChild(el);
     if (!body) {
       Warn(el, "decision '" + d.name + "' has no decision logic");
