@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <map>
 #include <new>
 #include <string>
@@ -96,10 +97,52 @@ struct ColumnClasses {
   // one per string literal, then other strings.
   std::vector<feel::Decimal> endpoints;
   std::vector<std::string> strings;
-  std::unordered_map<std::string, uint32_t> string_index;  // when there are many literals
   std::vector<uint64_t> masks;                             // `words` per class
   std::vector<uint8_t> usable;                             // per class
+  // The string literals by a cheap hash (open addressing, linear probing): slot = literal index
+  // + 1, 0 empty. Built at load (BuildStringTable); StringLiteral() answers like the scan of
+  // `strings` it replaces.
+  std::vector<uint32_t> string_table;
+  uint64_t string_mask = 0;
   static constexpr size_t kNoClass = SIZE_MAX;
+  [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
+    uint64_t h = n * 0x9E3779B97F4A7C15ull;
+    if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n - 8, 8);
+      h ^= a * 0xC2B2AE3D27D4EB4Full ^ b * 0x165667B19E3779F9ull;
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      h ^= ((uint64_t{a} << 32) | b) * 0xC2B2AE3D27D4EB4Full;
+    } else if (n > 0) {
+      const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+      h ^= (byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16) * 0xC2B2AE3D27D4EB4Full;
+    }
+    return h ^ (h >> 31);
+  }
+  void BuildStringTable() {
+    size_t size = 8;
+    while (size < 2 * strings.size()) size *= 2;
+    string_table.assign(size, 0);
+    string_mask = size - 1;
+    for (size_t i = 0; i < strings.size(); ++i) {
+      uint64_t at = QuickHash(strings[i].data(), strings[i].size()) & string_mask;
+      while (string_table[at] != 0) at = (at + 1) & string_mask;
+      string_table[at] = static_cast<uint32_t>(i + 1);
+    }
+  }
+  // The index of the literal equal to `s`, or strings.size() (other strings).
+  [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
+    for (uint64_t at = QuickHash(s.data(), s.size()) & string_mask;; at = (at + 1) & string_mask) {
+      const uint32_t e = string_table[at];
+      if (e == 0) return strings.size();
+      const std::string& lit = strings[e - 1];
+      if (lit.size() == s.size() && std::memcmp(lit.data(), s.data(), s.size()) == 0) return e - 1;
+    }
+  }
   size_t NumberClasses() const { return 2 * endpoints.size() + 1; }
   size_t ClassCount() const { return 3 + NumberClasses() + strings.size() + 1; }
 
@@ -248,8 +291,19 @@ class DecisionTable final : public Boxed {
   // serves them all from its slots); -1 otherwise.
   int direct_slot_bound = -1;
   std::vector<ColumnClasses> classes;
+  // Classes of one word (at most 64 rules), every input a plain name read from its slot, no
+  // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
+  bool fast_match = false;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
+      uint64_t bits = ~uint64_t{0};
+      if (FastMatch(slots, bits)) [[likely]] {
+        RuleList matched;
+        for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
+        return Decide(matched, slots, ctx);
+      }
+    }
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
     // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
@@ -272,6 +326,11 @@ class DecisionTable final : public Boxed {
     if (!(classed && MatchClasses(in_values, matched)) &&
         !(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
       return Value();
+    return Decide(matched, slots, ctx);
+  }
+
+  // The table's answer for the rules that matched, by hit policy.
+  Value Decide(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (matched.empty()) return Default(slots, ctx);
 
     switch (policy) {
@@ -331,7 +390,7 @@ class DecisionTable final : public Boxed {
 
  private:
   // The class of `v` in column `cc`, or kNoClass when the per-rule path must decide.
-  static size_t ClassOf(const ColumnClasses& cc, const Value& v) {
+  [[gnu::always_inline]] static size_t ClassOf(const ColumnClasses& cc, const Value& v) {
     size_t k;
     switch (v.type()) {
       case Type::kNull: k = 0; break;
@@ -339,21 +398,23 @@ class DecisionTable final : public Boxed {
       case Type::kNumber: k = 3 + cc.Segment(v.number()); break;
       case Type::kString: {
         const std::string& s = v.string();
-        k = 3 + cc.NumberClasses() + cc.strings.size();  // other strings
-        if (!cc.string_index.empty()) {
-          if (auto it = cc.string_index.find(s); it != cc.string_index.end()) k = 3 + cc.NumberClasses() + it->second;
-        } else {
-          for (size_t i = 0; i < cc.strings.size(); ++i)
-            if (cc.strings[i] == s) {
-              k = 3 + cc.NumberClasses() + i;
-              break;
-            }
-        }
+        k = 3 + cc.NumberClasses() + cc.StringLiteral(s);  // a literal's class, or other strings
         break;
       }
       default: return ColumnClasses::kNoClass;
     }
     return cc.usable[k] ? k : ColumnClasses::kNoClass;
+  }
+
+  // MatchClasses for a fast_match table, reading each column's value from its slot: `bits` &= the
+  // mask of each column's class; false when some input needs the per-rule path.
+  [[gnu::always_inline]] bool FastMatch(std::span<const Value> slots, uint64_t& bits) const {
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      const size_t k = ClassOf(classes[c], slots[static_cast<size_t>(inputs[c].direct_slot)]);
+      if (k == ColumnClasses::kNoClass) return false;
+      bits &= classes[c].masks[k];
+    }
+    return true;
   }
 
   // Match() through the class masks; false (nothing appended) when some input needs the
@@ -881,8 +942,7 @@ void DecisionTable::BuildClasses() {
     cc.endpoints.erase(std::unique(cc.endpoints.begin(), cc.endpoints.end(),
                                    [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
                        cc.endpoints.end());
-    if (cc.strings.size() > 8)
-      for (size_t i = 0; i < cc.strings.size(); ++i) cc.string_index.emplace(cc.strings[i], static_cast<uint32_t>(i));
+    cc.BuildStringTable();
     // A test's verdict changes only at its own literals: it runs once per segment between its own
     // number literals and once per string literal of its own (other strings share the verdict of
     // the column's "other string"), on the representative of the first class of each.
@@ -973,6 +1033,10 @@ void DecisionTable::BuildClasses() {
   words = nwords;
   classes = std::move(built);
   classed = true;
+  fast_match = words == 1 && direct_slot_bound >= 0 &&
+               std::all_of(inputs.begin(), inputs.end(), [](const InputColumn& c) {
+                 return c.expr && c.direct_slot >= 0 && !c.allowed;
+               });
 }
 
 void DecisionTable::FoldConstants() {
