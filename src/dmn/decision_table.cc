@@ -28,7 +28,7 @@ struct Rule;
 // The matched rules of one evaluation (pointers, in rule order); inline up to 32.
 class RuleList {
  public:
-  void push_back(const Rule* r) {
+  [[gnu::always_inline]] void push_back(const Rule* r) {
     if (size_ < kInline) inline_[size_] = r;
     else {
       if (heap_.empty()) heap_.assign(inline_, inline_ + kInline);
@@ -105,6 +105,20 @@ struct ColumnClasses {
   std::vector<uint32_t> string_table;
   uint64_t string_mask = 0;
   static constexpr size_t kNoClass = SIZE_MAX;
+  // memcmp(a, b, n) == 0, short strings by overlapping word loads without the call.
+  [[gnu::always_inline]] static bool SameBytes(const char* a, const char* b, size_t n) {
+    const auto same = [a, b](size_t at, auto word) {
+      decltype(word) x, y;
+      std::memcpy(&x, a + at, sizeof x);
+      std::memcpy(&y, b + at, sizeof y);
+      return x == y;
+    };
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    if (n >= 8) return same(0, uint64_t{}) && same(n - 8, uint64_t{});
+    if (n >= 4) return same(0, uint32_t{}) && same(n - 4, uint32_t{});
+    if (n >= 2) return same(0, uint16_t{}) && same(n - 2, uint16_t{});
+    return n == 0 || *a == *b;
+  }
   [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
     uint64_t h = n * 0x9E3779B97F4A7C15ull;
     if (n >= 8) {
@@ -140,7 +154,7 @@ struct ColumnClasses {
       const uint32_t e = string_table[at];
       if (e == 0) return strings.size();
       const std::string& lit = strings[e - 1];
-      if (lit.size() == s.size() && std::memcmp(lit.data(), s.data(), s.size()) == 0) return e - 1;
+      if (lit.size() == s.size() && SameBytes(lit.data(), s.data(), s.size())) return e - 1;
     }
   }
   size_t NumberClasses() const { return 2 * endpoints.size() + 1; }
@@ -152,8 +166,41 @@ struct ColumnClasses {
   // whose key does not fit take Decimal::Compare.
   int scale = -1;              // -1: no keys
   std::vector<int64_t> keys;   // of the endpoints
+  static constexpr int64_t kLimit = int64_t{1} << 60;
+  static constexpr std::array<uint64_t, 20> kPow10 = [] {
+    std::array<uint64_t, 20> p{};
+    p[0] = 1;
+    for (size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+    return p;
+  }();
+  // Key() for a coefficient below 2^64 and |d| <= 18 in 64-bit arithmetic: the same key, and
+  // false exactly when Key() answers false.
+  [[gnu::always_inline]] static bool Key64(uint64_t c, int d, bool negative, int64_t& key) {
+    uint64_t q;
+    bool fraction = false;
+    if (d >= 0) {
+      // c·10^d >= 2^60 ⟺ c >= ceil(2^60 / 10^d)
+      const uint64_t p = kPow10[static_cast<size_t>(d)];
+      if (c >= (static_cast<uint64_t>(kLimit) + p - 1) / p) return false;
+      q = c * p;
+    } else {
+      const uint64_t p = kPow10[static_cast<size_t>(-d)];
+      q = c / p;
+      fraction = q * p != c;
+      if (q >= static_cast<uint64_t>(kLimit)) return false;
+    }
+    const int64_t t = static_cast<int64_t>(q);
+    if (!negative || c == 0) key = 2 * t + (fraction ? 1 : 0);
+    else key = fraction ? -2 * t - 1 : -2 * t;
+    return true;
+  }
+  [[gnu::always_inline]] static bool FastKey(const feel::Decimal& x, int scale, int64_t& key) {
+    const int d = x.exponent() + scale;
+    if ((x.coefficient() >> 64) == 0 && d >= -18 && d <= 18) [[likely]]
+      return Key64(static_cast<uint64_t>(x.coefficient()), d, x.negative(), key);
+    return Key(x, scale, key);
+  }
   static bool Key(const feel::Decimal& x, int scale, int64_t& key) {
-    constexpr int64_t kLimit = int64_t{1} << 60;
     __extension__ using Uint128 = unsigned __int128;
     Uint128 c = x.coefficient();
     const int d = x.exponent() + scale;
@@ -188,10 +235,17 @@ struct ColumnClasses {
     keys = std::move(k);
   }
   // The segment of `x` (see ColumnIndex), by key when possible.
-  size_t Segment(const feel::Decimal& x) const {
+  [[gnu::always_inline]] size_t Segment(const feel::Decimal& x) const {
     int64_t key;
-    if (scale >= 0 && Key(x, scale, key)) {
-      size_t i = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+    if (scale >= 0 && !keys.empty() && FastKey(x, scale, key)) [[likely]] {
+      // std::lower_bound without branches on the comparisons.
+      const int64_t* base = keys.data();
+      for (size_t n = keys.size(); n > 1;) {
+        const size_t half = n / 2;
+        base = base[half - 1] < key ? base + half : base;
+        n -= half;
+      }
+      const size_t i = static_cast<size_t>(base - keys.data()) + (*base < key ? 1 : 0);
       return i < keys.size() && keys[i] == key ? 2 * i + 1 : 2 * i;
     }
     auto it = std::lower_bound(endpoints.begin(), endpoints.end(), x,
@@ -299,6 +353,22 @@ class DecisionTable final : public Boxed {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
       uint64_t bits = ~uint64_t{0};
       if (FastMatch(slots, bits)) [[likely]] {
+        // Decide() for the two policies that need no list of the matches.
+        if (bits != 0 && policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+        if (bits != 0 && policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
+          feel::List values;
+          values.reserve(static_cast<size_t>(std::popcount(bits)));
+          for (; bits; bits &= bits - 1) {
+            const Rule& r = rules[static_cast<size_t>(std::countr_zero(bits))];
+            if (r.packed) {
+              Trace(r, ctx);
+              values.push_back(*r.packed);
+            } else {
+              values.push_back(Fire(r, slots, ctx));
+            }
+          }
+          return Value::FromList(std::move(values));
+        }
         RuleList matched;
         for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
         return Decide(matched, slots, ctx);
