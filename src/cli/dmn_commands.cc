@@ -301,8 +301,7 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     };
     // Lines are cut from blocks taken from the stream buffer, as std::getline would cut them
     // (a last line without '\n' is a line; nothing after the last '\n' is none), with one memchr
-    // per line. Only what the stream buffer says it holds is taken without blocking; a read that
-    // may block (sgetc) comes after the answers so far are written and flushed.
+    // per line. Only what the stream buffer says it holds is taken without blocking.
     std::string block;
     size_t pos = 0, end = 0, scanned = 0;
     bool at_eof = false;
@@ -331,8 +330,6 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
         if (block.size() - end < kBlock) block.resize(std::max(2 * block.size(), end + kBlock));
         std::streamsize avail = source->in_avail();
         if (avail <= 0) {
-          write_out();
-          io.out << std::flush;
           if (avail < 0 || source->sgetc() == std::char_traits<char>::eof()) {
             at_eof = true;
             continue;
@@ -361,6 +358,15 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
         else end += static_cast<size_t>(got);
       }
     };
+    // As getline's loop did: after a line, when neither `block` nor the stream buffer holds more.
+    const auto flush_if_input_drained = [&] {
+      if (pos == end && source->in_avail() <= 0) {
+        write_out();
+        io.out << std::flush;
+      } else if (out.size() >= (size_t{1} << 16)) {
+        write_out();
+      }
+    };
     const auto where = [&] { return inputs_path + ":" + std::to_string(line_no) + ": "; };
     std::string_view line;
     while (next_line(line)) {
@@ -377,13 +383,13 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
           AppendJsonString(text, context.error());
           text += "}\n";
           out.Append(text);
-          if (out.size() >= (size_t{1} << 16)) write_out();
+          flush_if_input_drained();
           continue;
         }
         evaluator->Evaluate(*context);
       }
       writer.Append(out, *evaluator, io.err, where, "}\n");
-      if (out.size() >= (size_t{1} << 16)) write_out();
+      flush_if_input_drained();
     }
     write_out();
     io.out << std::flush;
