@@ -336,17 +336,19 @@ void ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Contex
 
 // A decision's value as its type says: conforming values as they are, others coerced, or null
 // with a diagnostic.
-void ConformResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
-  if (!ConformsAsIs(v, d.type)) {
-    std::string err;
-    auto c = Coerce(v, d.type, err);
-    if (!c) {
-      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
-      v = Value();
-    } else {
-      v = std::move(*c);
-    }
+[[gnu::noinline]] void CoerceResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
+  std::string err;
+  auto c = Coerce(v, d.type, err);
+  if (!c) {
+    diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+    v = Value();
+  } else {
+    v = std::move(*c);
   }
+}
+// Inline: most results conform as they are, and then this is all it costs.
+[[gnu::always_inline]] inline void ConformResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
+  if (!ConformsAsIs(v, d.type)) [[unlikely]] CoerceResult(d, v, diags);
 }
 
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
@@ -590,7 +592,7 @@ class EvaluatorImpl final : public Evaluator {
       if (targets_[i] < 0) continue;
       MemoEntry& e = st_.root_memo[static_cast<size_t>(targets_[i])];
       results_[i].value = std::move(e.value);
-      results_[i].diagnostics = e.diagnostics;
+      if (!(e.diagnostics.empty() && results_[i].diagnostics.empty())) results_[i].diagnostics = e.diagnostics;
     }
   }
 
