@@ -245,6 +245,13 @@ class ResultWriter {
   std::string tmp_;
 };
 
+// Only spaces, tabs and carriage returns (a line to skip); a JSON line fails at its first byte.
+bool IsBlank(std::string_view line) {
+  for (char c : line)
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  return true;
+}
+
 int DmnEval(const std::string& model_path, const std::vector<std::string>& decisions, const std::string& input,
             const std::string& inputs_path, Io io) {
   dmn::LoadOptions load_options;
@@ -371,7 +378,7 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     std::string_view line;
     while (next_line(line)) {
       ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (IsBlank(line)) continue;
       if (reader && reader->Read(line, evaluator->Inputs())) {
         evaluator->Evaluate();
       } else {

@@ -418,7 +418,7 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   ctx.depth = st.frame ? st.frame->depth : 0;
   ctx.iterations = 0;
   ctx.limit_exceeded = false;
-  ctx.now = st.now;
+  if (ctx.now.has_value() || st.now.has_value()) ctx.now = st.now;
   ctx.host = st.frame;
   const std::span<const Value> frame = in_place ? std::span<const Value>(st.input_slots, d.frame_size)
                                                 : std::span<const Value>(s.slots);
