@@ -239,13 +239,7 @@ struct ColumnClasses {
     int64_t key;
     if (scale >= 0 && !keys.empty() && FastKey(x, scale, key)) [[likely]] {
       // std::lower_bound without branches on the comparisons.
-      const int64_t* base = keys.data();
-      for (size_t n = keys.size(); n > 1;) {
-        const size_t half = n / 2;
-        base = base[half - 1] < key ? base + half : base;
-        n -= half;
-      }
-      const size_t i = static_cast<size_t>(base - keys.data()) + (*base < key ? 1 : 0);
+      const size_t i = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
       return i < keys.size() && keys[i] == key ? 2 * i + 1 : 2 * i;
     }
     auto it = std::lower_bound(endpoints.begin(), endpoints.end(), x,
