@@ -63,14 +63,48 @@ struct Binding {
   std::vector<std::string> import_path;  // import names leading from the referrer to `model`
 };
 
+// What ConformsAsIs needs of a type, found once at load: no type (every value conforms), a plain
+// built-in number, string, boolean or Any (a value conforms when it is null or of that type; for
+// Any, when it is no list), or anything else (ConformsAsIs decides).
+enum class ConformKind : uint8_t { kAll, kNumber, kString, kBoolean, kAnyButList, kGeneral };
+
+ConformKind ConformKindOf(const TypePtr& type) {
+  if (!type) return ConformKind::kAll;
+  const ItemType& t = *type;
+  if (t.kind != ItemType::Kind::kBuiltin || t.base || t.is_collection || t.allowed || t.constraint)
+    return ConformKind::kGeneral;
+  switch (t.builtin.kind) {
+    case feel::TypeSpec::Kind::kAny: return ConformKind::kAnyButList;
+    case feel::TypeSpec::Kind::kNumber: return ConformKind::kNumber;
+    case feel::TypeSpec::Kind::kString: return ConformKind::kString;
+    case feel::TypeSpec::Kind::kBoolean: return ConformKind::kBoolean;
+    default: return ConformKind::kGeneral;
+  }
+}
+
+// ConformsAsIs(v, type), with `kind` = ConformKindOf(type).
+[[gnu::always_inline]] inline bool Conforms(ConformKind kind, const TypePtr& type, const Value& v) {
+  switch (kind) {
+    case ConformKind::kAll: return true;
+    case ConformKind::kNumber: return v.is_null() || v.is(feel::Type::kNumber);
+    case ConformKind::kString: return v.is_null() || v.is(feel::Type::kString);
+    case ConformKind::kBoolean: return v.is_null() || v.is(feel::Type::kBoolean);
+    case ConformKind::kAnyButList: return !v.is(feel::Type::kList);
+    case ConformKind::kGeneral: break;
+  }
+  return ConformsAsIs(v, type);
+}
+
 struct InputDataDef {
   std::string id, name;
   TypePtr type;
+  ConformKind conform = ConformKind::kGeneral;  // of `type`, set at the end of loading
 };
 
 struct DecisionDef {
   std::string id, name;
   TypePtr type;
+  ConformKind conform = ConformKind::kGeneral;  // of `type`, set at the end of loading
   BoxedPtr body;
   std::vector<Binding> bindings;
   std::vector<int> local_requirements;  // decisions of the same model (cycle check)
@@ -266,7 +300,7 @@ class ServiceFunction final : public feel::Function {
 // The root model's input datum coerced once per case: `given` as it is when it conforms.
 [[gnu::always_inline]] inline void MemoInput(const InputDataDef& in, InputMemo& m, const Value& given) {
   m.done = true;
-  if (ConformsAsIs(given, in.type)) {
+  if (Conforms(in.conform, in.type, given)) {
     m.ok = true;
     m.as_given = &given;  // the slot itself: no copy
   } else {
@@ -348,7 +382,7 @@ void ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Contex
 }
 // Inline: most results conform as they are, and then this is all it costs.
 [[gnu::always_inline]] inline void ConformResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
-  if (!ConformsAsIs(v, d.type)) [[unlikely]] CoerceResult(d, v, diags);
+  if (!Conforms(d.conform, d.type, v)) [[unlikely]] CoerceResult(d, v, diags);
 }
 
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
@@ -1148,6 +1182,8 @@ void Compiler::Run(Diags& fatal) {
   };
   for (size_t d = 0; d < m_->decisions_.size(); ++d)
     if (!visit(static_cast<int>(d))) break;
+  for (InputDataDef& in : m_->inputs_) in.conform = ConformKindOf(in.type);
+  for (DecisionDef& d : m_->decisions_) d.conform = ConformKindOf(d.type);
 }
 
 tl::expected<std::shared_ptr<ModelImpl>, Diags> Registry::Compile(const std::shared_ptr<Source>& src) {
