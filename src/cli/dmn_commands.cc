@@ -2,6 +2,8 @@
 // zebra tck DIR [--level-filter TEXT] [--filter TEXT] [--verbose] [--no-isolate] [--timeout S]
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <chrono>
 #include <fstream>
 #include <istream>
@@ -46,28 +48,33 @@ void AppendJson(std::string& out, const Value& v);
 // at most kMax of them.
 class SharedFragments {
  public:
-  void Append(std::string& out, const feel::ContextPtr& c) {
+  // Both return the text they keep for the value (stable: nodes of the maps never move), or null.
+  const std::string* Append(std::string& out, const feel::ContextPtr& c) {
     if (auto it = text_.find(c.get()); it != text_.end()) {
       out += it->second.second;
-      return;
+      return &it->second.second;
     }
     const size_t start = out.size();
     AppendContext(out, *c);
-    if (c.use_count() > 1 && text_.size() < kMax) text_.emplace(c.get(), std::make_pair(c, out.substr(start)));
+    if (c.use_count() > 1 && text_.size() < kMax)
+      return &text_.emplace(c.get(), std::make_pair(c, out.substr(start))).first->second.second;
+    return nullptr;
   }
   // The same for strings that something besides the result holds (a rule's constant output).
-  void Append(std::string& out, const feel::StringPtr& s) {
+  const std::string* Append(std::string& out, const feel::StringPtr& s) {
     if (s.use_count() <= 1) {
       AppendJsonString(out, *s);
-      return;
+      return nullptr;
     }
     if (auto it = strings_.find(s.get()); it != strings_.end()) {
       out += it->second.second;
-      return;
+      return &it->second.second;
     }
     const size_t start = out.size();
     AppendJsonString(out, *s);
-    if (strings_.size() < kMax) strings_.emplace(s.get(), std::make_pair(s, out.substr(start)));
+    if (strings_.size() < kMax)
+      return &strings_.emplace(s.get(), std::make_pair(s, out.substr(start))).first->second.second;
+    return nullptr;
   }
   static void AppendContext(std::string& out, const feel::Context& c) {
     feel::AppendJoined(out, "{", c.entries(), ",", "}", [&out](const auto& entry) {
@@ -110,8 +117,40 @@ void AppendJson(std::string& out, const Value& v, SharedFragments* shared) {
 
 void AppendJson(std::string& out, const Value& v) { AppendJson(out, v, nullptr); }
 
+// The answers of `dmn eval --inputs`, gathered in one buffer: appends are a bounds check and a
+// memcpy (std::string::append is an out-of-line call with its own checks, and a case writes a
+// dozen small pieces).
+class OutBuffer {
+ public:
+  [[gnu::always_inline]] void Append(const char* p, size_t n) {
+    if (n > cap_ - size_) [[unlikely]] Grow(n);
+    std::memcpy(data_.get() + size_, p, n);
+    size_ += n;
+  }
+  void Append(std::string_view s) { Append(s.data(), s.size()); }
+  [[gnu::always_inline]] void Append(char c) {
+    if (cap_ == size_) [[unlikely]] Grow(1);
+    data_[size_++] = c;
+  }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+
+ private:
+  [[gnu::noinline]] void Grow(size_t n) {
+    const size_t cap = std::max(2 * cap_, std::max(size_ + n, size_t{1} << 17));
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0, cap_ = 0;
+};
+
 // Writes the results of one evaluation: each decision's `{"name":` or `,"name":` prefix is made
-// once.
+// once. The JSON text is AppendJson's, byte for byte: booleans, null, lists and the shared
+// fragments are written here, anything else by AppendJson into a scratch string.
 class ResultWriter {
  public:
   explicit ResultWriter(const dmn::Evaluator& evaluator) {
@@ -125,25 +164,93 @@ class ResultWriter {
 
   // Appends {"decision": value, ...} and `end` for the evaluator's last evaluation to `out`;
   // diagnostics go to `err`, prefixed with `where` (called only when there is one to write).
-  template <class Where>
-  void Append(std::string& out, const dmn::Evaluator& evaluator, std::ostream& err, const Where& where,
+  template <class Out, class Where>
+  void Append(Out& out, const dmn::Evaluator& evaluator, std::ostream& err, const Where& where,
               std::string_view end = "}") {
     const auto results = evaluator.results();
-    if (results.empty()) out += '{';
+    if (results.empty()) out.Append('{');
     for (size_t i = 0; i < results.size(); ++i) {
       const dmn::DecisionResult& d = results[i];
-      out += keys_[i];
-      AppendJson(out, d.value, &shared_);
+      out.Append(keys_[i]);
+      AppendValue(out, d.value);
       for (const auto& diag : d.diagnostics)
         err << "zebra dmn: " << where() << "decision '" << d.name << "': " << diag.message << "\n";
     }
-    out += end;
+    out.Append(end);
   }
 
  private:
+  // AppendJson(out, v, &shared_).
+  template <class Out>
+  void AppendValue(Out& out, const Value& v) {
+    switch (v.type()) {
+      case feel::Type::kNull: out.Append("null", 4); return;
+      case feel::Type::kBoolean:
+        if (v.boolean()) out.Append("true", 4);
+        else out.Append("false", 5);
+        return;
+      case feel::Type::kString:
+        if (const Hot& h = hot_[HotIndex(v.string_ptr().get())]; h.key == v.string_ptr().get()) {
+          out.Append(h.text, h.size);
+          return;
+        }
+        break;
+      case feel::Type::kList: {
+        out.Append('[');
+        bool first = true;
+        for (const Value& e : v.list()) {
+          if (!first) out.Append(',');
+          first = false;
+          if (e.is(feel::Type::kContext)) {
+            if (const Hot& h = hot_[HotIndex(e.context_ptr().get())]; h.key == e.context_ptr().get()) {
+              out.Append(h.text, h.size);
+              continue;
+            }
+            tmp_.clear();
+            const std::string* text = shared_.Append(tmp_, e.context_ptr());
+            out.Append(tmp_);
+            if (text) hot_[HotIndex(e.context_ptr().get())] = {e.context_ptr().get(), text->data(), text->size()};
+          } else {
+            AppendValue(out, e);
+          }
+        }
+        out.Append(']');
+        return;
+      }
+      default: break;
+    }
+    tmp_.clear();
+    if (v.is(feel::Type::kString)) {
+      if (const std::string* text = shared_.Append(tmp_, v.string_ptr()))
+        hot_[HotIndex(v.string_ptr().get())] = {v.string_ptr().get(), text->data(), text->size()};
+    } else {
+      AppendJson(tmp_, v, &shared_);
+    }
+    out.Append(tmp_);
+  }
+
+  // A direct-mapped cache in front of SharedFragments' maps: the address of a value those maps
+  // hold (and so keep alive: an address never comes back with other contents) and its text.
+  struct Hot {
+    const void* key = nullptr;
+    const char* text = nullptr;
+    size_t size = 0;
+  };
+  static size_t HotIndex(const void* p) {
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull) >> 54);  // 1,024
+  }
   std::vector<std::string> keys_;
   SharedFragments shared_;
+  std::array<Hot, 1024> hot_{};
+  std::string tmp_;
 };
+
+// Only spaces, tabs and carriage returns (a line to skip); a JSON line fails at its first byte.
+bool IsBlank(std::string_view line) {
+  for (char c : line)
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  return true;
+}
 
 int DmnEval(const std::string& model_path, const std::vector<std::string>& decisions, const std::string& input,
             const std::string& inputs_path, Io io) {
@@ -187,20 +294,80 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
       }
       in = &file;
     }
-    std::string line;
     size_t line_no = 0;
     size_t bad = 0;
     // One line in, one line out, answers gathered in `out`. Output is written whenever no more
     // input is buffered, i.e. before we would block on reading: a consumer streaming line by
     // line gets every answer at once, while a file is written in blocks rather than one system
     // call per line.
-    std::string out;
+    OutBuffer out;
+    std::streambuf* const source = in->rdbuf();
     const auto write_out = [&] {
       io.out.write(out.data(), static_cast<std::streamsize>(out.size()));
       out.clear();
     };
+    // Lines are cut from blocks taken from the stream buffer, as std::getline would cut them
+    // (a last line without '\n' is a line; nothing after the last '\n' is none), with one memchr
+    // per line. Only what the stream buffer says it holds is taken without blocking.
+    std::string block;
+    size_t pos = 0, end = 0, scanned = 0;
+    bool at_eof = false;
+    const auto next_line = [&](std::string_view& line) {
+      for (;;) {
+        if (const void* nl = std::memchr(block.data() + scanned, '\n', end - scanned)) {
+          const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - block.data());
+          line = std::string_view(block.data() + pos, at - pos);
+          pos = scanned = at + 1;
+          return true;
+        }
+        scanned = end;
+        if (at_eof) {
+          if (pos == end) return false;
+          line = std::string_view(block.data() + pos, end - pos);
+          pos = end;
+          return true;
+        }
+        if (pos > 0) {  // keep the unfinished line at the front
+          std::memmove(block.data(), block.data() + pos, end - pos);
+          end -= pos;
+          scanned -= pos;
+          pos = 0;
+        }
+        constexpr size_t kBlock = size_t{1} << 16;
+        if (block.size() - end < kBlock) block.resize(std::max(2 * block.size(), end + kBlock));
+        std::streamsize avail = source->in_avail();
+        if (avail <= 0) {
+          if (avail < 0 || source->sgetc() == std::char_traits<char>::eof()) {
+            at_eof = true;
+            continue;
+          }
+          avail = source->in_avail();
+          if (avail <= 0) {
+            // A stream buffer that does not say what it holds (std::cin synchronised with stdio):
+            // one line at a time, as before.
+            std::string piece;
+            if (!std::getline(*in, piece)) {
+              at_eof = true;
+              continue;
+            }
+            const bool newline = !in->eof();
+            if (block.size() - end < piece.size() + 1) block.resize(end + piece.size() + 1);
+            std::memcpy(block.data() + end, piece.data(), piece.size());
+            end += piece.size();
+            if (newline) block[end++] = '\n';
+            else at_eof = true;
+            continue;
+          }
+        }
+        const std::streamsize want = std::min(avail, static_cast<std::streamsize>(block.size() - end));
+        const std::streamsize got = source->sgetn(block.data() + end, want);
+        if (got <= 0) at_eof = true;
+        else end += static_cast<size_t>(got);
+      }
+    };
+    // As getline's loop did: after a line, when neither `block` nor the stream buffer holds more.
     const auto flush_if_input_drained = [&] {
-      if (in->rdbuf()->in_avail() <= 0) {
+      if (pos == end && source->in_avail() <= 0) {
         write_out();
         io.out << std::flush;
       } else if (out.size() >= (size_t{1} << 16)) {
@@ -208,9 +375,10 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
       }
     };
     const auto where = [&] { return inputs_path + ":" + std::to_string(line_no) + ": "; };
-    while (std::getline(*in, line)) {
+    std::string_view line;
+    while (next_line(line)) {
       ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (IsBlank(line)) continue;
       if (reader && reader->Read(line, evaluator->Inputs())) {
         evaluator->Evaluate();
       } else {
@@ -218,9 +386,10 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
         if (!context) {
           ++bad;
           io.err << "zebra dmn: " << where() << context.error() << "\n";
-          out += "{\"line\":" + std::to_string(line_no) + ",\"error\":";
-          AppendJsonString(out, context.error());
-          out += "}\n";
+          std::string text = "{\"line\":" + std::to_string(line_no) + ",\"error\":";
+          AppendJsonString(text, context.error());
+          text += "}\n";
+          out.Append(text);
           flush_if_input_drained();
           continue;
         }
@@ -243,10 +412,10 @@ int DmnEval(const std::string& model_path, const std::vector<std::string>& decis
     io.err << "zebra dmn: --input: " << context.error() << "\n";
     return 2;
   }
-  std::string out;
+  OutBuffer out;
   evaluator->Evaluate(*context);
-  writer.Append(out, *evaluator, io.err, [] { return ""; });
-  io.out << out << "\n";
+  writer.Append(out, *evaluator, io.err, [] { return ""; }, "}\n");
+  io.out.write(out.data(), static_cast<std::streamsize>(out.size()));
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <map>
 #include <new>
 #include <string>
@@ -27,7 +28,7 @@ struct Rule;
 // The matched rules of one evaluation (pointers, in rule order); inline up to 32.
 class RuleList {
  public:
-  void push_back(const Rule* r) {
+  [[gnu::always_inline]] void push_back(const Rule* r) {
     if (size_ < kInline) inline_[size_] = r;
     else {
       if (heap_.empty()) heap_.assign(inline_, inline_ + kInline);
@@ -96,10 +97,66 @@ struct ColumnClasses {
   // one per string literal, then other strings.
   std::vector<feel::Decimal> endpoints;
   std::vector<std::string> strings;
-  std::unordered_map<std::string, uint32_t> string_index;  // when there are many literals
   std::vector<uint64_t> masks;                             // `words` per class
   std::vector<uint8_t> usable;                             // per class
+  // The string literals by a cheap hash (open addressing, linear probing): slot = literal index
+  // + 1, 0 empty. Built at load (BuildStringTable); StringLiteral() answers like the scan of
+  // `strings` it replaces.
+  std::vector<uint32_t> string_table;
+  uint64_t string_mask = 0;
   static constexpr size_t kNoClass = SIZE_MAX;
+  // memcmp(a, b, n) == 0, short strings by overlapping word loads without the call.
+  [[gnu::always_inline]] static bool SameBytes(const char* a, const char* b, size_t n) {
+    const auto same = [a, b](size_t at, auto word) {
+      decltype(word) x, y;
+      std::memcpy(&x, a + at, sizeof x);
+      std::memcpy(&y, b + at, sizeof y);
+      return x == y;
+    };
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    if (n >= 8) return same(0, uint64_t{}) && same(n - 8, uint64_t{});
+    if (n >= 4) return same(0, uint32_t{}) && same(n - 4, uint32_t{});
+    if (n >= 2) return same(0, uint16_t{}) && same(n - 2, uint16_t{});
+    return n == 0 || *a == *b;
+  }
+  [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
+    uint64_t h = n * 0x9E3779B97F4A7C15ull;
+    if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n - 8, 8);
+      h ^= a * 0xC2B2AE3D27D4EB4Full ^ b * 0x165667B19E3779F9ull;
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      h ^= ((uint64_t{a} << 32) | b) * 0xC2B2AE3D27D4EB4Full;
+    } else if (n > 0) {
+      const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+      h ^= (byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16) * 0xC2B2AE3D27D4EB4Full;
+    }
+    return h ^ (h >> 31);
+  }
+  void BuildStringTable() {
+    size_t size = 8;
+    while (size < 2 * strings.size()) size *= 2;
+    string_table.assign(size, 0);
+    string_mask = size - 1;
+    for (size_t i = 0; i < strings.size(); ++i) {
+      uint64_t at = QuickHash(strings[i].data(), strings[i].size()) & string_mask;
+      while (string_table[at] != 0) at = (at + 1) & string_mask;
+      string_table[at] = static_cast<uint32_t>(i + 1);
+    }
+  }
+  // The index of the literal equal to `s`, or strings.size() (other strings).
+  [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
+    for (uint64_t at = QuickHash(s.data(), s.size()) & string_mask;; at = (at + 1) & string_mask) {
+      const uint32_t e = string_table[at];
+      if (e == 0) return strings.size();
+      const std::string& lit = strings[e - 1];
+      if (lit.size() == s.size() && SameBytes(lit.data(), s.data(), s.size())) return e - 1;
+    }
+  }
   size_t NumberClasses() const { return 2 * endpoints.size() + 1; }
   size_t ClassCount() const { return 3 + NumberClasses() + strings.size() + 1; }
 
@@ -109,8 +166,41 @@ struct ColumnClasses {
   // whose key does not fit take Decimal::Compare.
   int scale = -1;              // -1: no keys
   std::vector<int64_t> keys;   // of the endpoints
+  static constexpr int64_t kLimit = int64_t{1} << 60;
+  static constexpr std::array<uint64_t, 20> kPow10 = [] {
+    std::array<uint64_t, 20> p{};
+    p[0] = 1;
+    for (size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+    return p;
+  }();
+  // Key() for a coefficient below 2^64 and |d| <= 18 in 64-bit arithmetic: the same key, and
+  // false exactly when Key() answers false.
+  [[gnu::always_inline]] static bool Key64(uint64_t c, int d, bool negative, int64_t& key) {
+    uint64_t q;
+    bool fraction = false;
+    if (d >= 0) {
+      // c·10^d >= 2^60 ⟺ c >= ceil(2^60 / 10^d)
+      const uint64_t p = kPow10[static_cast<size_t>(d)];
+      if (c >= (static_cast<uint64_t>(kLimit) + p - 1) / p) return false;
+      q = c * p;
+    } else {
+      const uint64_t p = kPow10[static_cast<size_t>(-d)];
+      q = c / p;
+      fraction = q * p != c;
+      if (q >= static_cast<uint64_t>(kLimit)) return false;
+    }
+    const int64_t t = static_cast<int64_t>(q);
+    if (!negative || c == 0) key = 2 * t + (fraction ? 1 : 0);
+    else key = fraction ? -2 * t - 1 : -2 * t;
+    return true;
+  }
+  [[gnu::always_inline]] static bool FastKey(const feel::Decimal& x, int scale, int64_t& key) {
+    const int d = x.exponent() + scale;
+    if ((x.coefficient() >> 64) == 0 && d >= -18 && d <= 18) [[likely]]
+      return Key64(static_cast<uint64_t>(x.coefficient()), d, x.negative(), key);
+    return Key(x, scale, key);
+  }
   static bool Key(const feel::Decimal& x, int scale, int64_t& key) {
-    constexpr int64_t kLimit = int64_t{1} << 60;
     __extension__ using Uint128 = unsigned __int128;
     Uint128 c = x.coefficient();
     const int d = x.exponent() + scale;
@@ -145,10 +235,11 @@ struct ColumnClasses {
     keys = std::move(k);
   }
   // The segment of `x` (see ColumnIndex), by key when possible.
-  size_t Segment(const feel::Decimal& x) const {
+  [[gnu::always_inline]] size_t Segment(const feel::Decimal& x) const {
     int64_t key;
-    if (scale >= 0 && Key(x, scale, key)) {
-      size_t i = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+    if (scale >= 0 && !keys.empty() && FastKey(x, scale, key)) [[likely]] {
+      // std::lower_bound without branches on the comparisons.
+      const size_t i = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
       return i < keys.size() && keys[i] == key ? 2 * i + 1 : 2 * i;
     }
     auto it = std::lower_bound(endpoints.begin(), endpoints.end(), x,
@@ -248,8 +339,35 @@ class DecisionTable final : public Boxed {
   // serves them all from its slots); -1 otherwise.
   int direct_slot_bound = -1;
   std::vector<ColumnClasses> classes;
+  // Classes of one word (at most 64 rules), every input a plain name read from its slot, no
+  // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
+  bool fast_match = false;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
+    if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
+      uint64_t bits = ~uint64_t{0};
+      if (FastMatch(slots, bits)) [[likely]] {
+        // Decide() for the two policies that need no list of the matches.
+        if (bits != 0 && policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+        if (bits != 0 && policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
+          feel::List values;
+          values.reserve(static_cast<size_t>(std::popcount(bits)));
+          for (; bits; bits &= bits - 1) {
+            const Rule& r = rules[static_cast<size_t>(std::countr_zero(bits))];
+            if (r.packed) {
+              Trace(r, ctx);
+              values.push_back(*r.packed);
+            } else {
+              values.push_back(Fire(r, slots, ctx));
+            }
+          }
+          return Value::FromList(std::move(values));
+        }
+        RuleList matched;
+        for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
+        return Decide(matched, slots, ctx);
+      }
+    }
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
     // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
@@ -272,6 +390,11 @@ class DecisionTable final : public Boxed {
     if (!(classed && MatchClasses(in_values, matched)) &&
         !(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
       return Value();
+    return Decide(matched, slots, ctx);
+  }
+
+  // The table's answer for the rules that matched, by hit policy.
+  Value Decide(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (matched.empty()) return Default(slots, ctx);
 
     switch (policy) {
@@ -331,7 +454,7 @@ class DecisionTable final : public Boxed {
 
  private:
   // The class of `v` in column `cc`, or kNoClass when the per-rule path must decide.
-  static size_t ClassOf(const ColumnClasses& cc, const Value& v) {
+  [[gnu::always_inline]] static size_t ClassOf(const ColumnClasses& cc, const Value& v) {
     size_t k;
     switch (v.type()) {
       case Type::kNull: k = 0; break;
@@ -339,21 +462,23 @@ class DecisionTable final : public Boxed {
       case Type::kNumber: k = 3 + cc.Segment(v.number()); break;
       case Type::kString: {
         const std::string& s = v.string();
-        k = 3 + cc.NumberClasses() + cc.strings.size();  // other strings
-        if (!cc.string_index.empty()) {
-          if (auto it = cc.string_index.find(s); it != cc.string_index.end()) k = 3 + cc.NumberClasses() + it->second;
-        } else {
-          for (size_t i = 0; i < cc.strings.size(); ++i)
-            if (cc.strings[i] == s) {
-              k = 3 + cc.NumberClasses() + i;
-              break;
-            }
-        }
+        k = 3 + cc.NumberClasses() + cc.StringLiteral(s);  // a literal's class, or other strings
         break;
       }
       default: return ColumnClasses::kNoClass;
     }
     return cc.usable[k] ? k : ColumnClasses::kNoClass;
+  }
+
+  // MatchClasses for a fast_match table, reading each column's value from its slot: `bits` &= the
+  // mask of each column's class; false when some input needs the per-rule path.
+  [[gnu::always_inline]] bool FastMatch(std::span<const Value> slots, uint64_t& bits) const {
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      const size_t k = ClassOf(classes[c], slots[static_cast<size_t>(inputs[c].direct_slot)]);
+      if (k == ColumnClasses::kNoClass) return false;
+      bits &= classes[c].masks[k];
+    }
+    return true;
   }
 
   // Match() through the class masks; false (nothing appended) when some input needs the
@@ -881,8 +1006,7 @@ void DecisionTable::BuildClasses() {
     cc.endpoints.erase(std::unique(cc.endpoints.begin(), cc.endpoints.end(),
                                    [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
                        cc.endpoints.end());
-    if (cc.strings.size() > 8)
-      for (size_t i = 0; i < cc.strings.size(); ++i) cc.string_index.emplace(cc.strings[i], static_cast<uint32_t>(i));
+    cc.BuildStringTable();
     // A test's verdict changes only at its own literals: it runs once per segment between its own
     // number literals and once per string literal of its own (other strings share the verdict of
     // the column's "other string"), on the representative of the first class of each.
@@ -973,6 +1097,10 @@ void DecisionTable::BuildClasses() {
   words = nwords;
   classes = std::move(built);
   classed = true;
+  fast_match = words == 1 && direct_slot_bound >= 0 &&
+               std::all_of(inputs.begin(), inputs.end(), [](const InputColumn& c) {
+                 return c.expr && c.direct_slot >= 0 && !c.allowed;
+               });
 }
 
 void DecisionTable::FoldConstants() {

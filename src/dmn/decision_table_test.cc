@@ -1,6 +1,8 @@
 // The decision-table rule index (issue #3) must give exactly the rules that testing every cell
 // gives. Each expectation here is computed independently: cell by cell with feel's own unary
 // tests, or written out by hand.
+#include <algorithm>
+#include <optional>
 #include <map>
 #include <random>
 #include <string>
@@ -282,6 +284,119 @@ TEST(DecisionTableClasses, AgreeWithCellByCellTesting) {
                                                     << ", " << feel::ToFeelLiteral(in[1]) << ", "
                                                     << feel::ToFeelLiteral(in[2]);
     }
+  }
+}
+
+// Tables of at most 64 rules whose inputs are plain names take a fast path (one pass over the
+// slots, FIRST and COLLECT answered straight from the class mask). The same rules followed by
+// enough rules that never match to need a second mask word take the general class path, and
+// every hit policy must answer the same there, value and diagnostics, for strings around long
+// and many literals (the literal hash), numbers around the 64-bit key limits, nulls and values of
+// other types; COLLECT is also held against testing each cell with feel.
+TEST(DecisionTableClasses, FastPathAgreesWithGeneralPath) {
+  const std::vector<std::string> cells = {
+      "-", "-", "\"a\"", "\"abcdefgh\"", "\"abcdefghi\"", "\"alpha-beta-gamma-delta\"", "\"G1\", \"G2\", \"G3\", \"GX\"",
+      "\"s1\",\"s2\",\"s3\",\"s4\",\"s5\",\"s6\",\"s7\",\"s8\",\"s9\",\"s10\",\"s11\",\"s12\"", "not(\"abcdefgh\")",
+      "true", "false", "null", "not(null)", "1", "< 3", "[1..4]", "> 2.25", "(-1.5..4)", "<= -3", "< 0.000000000000000001",
+      ">= 0.000000000000000002", "[123456.5..1152921504606846976]", "> 18446744073709551615", "= 4", "!= 1"};
+  std::vector<Value> values = {Value(), Value::Bool(true), Value::Bool(false), Value::FromDate(feel::Date{18262}),
+                               Value::FromList(feel::List{Value::Number(2)})};
+  for (const char* s : {"a", "", "abcdefgh", "abcdefgH", "abcdefghi", "abcdefghj", "alpha-beta-gamma-delta",
+                        "alpha-beta-gamma-delte", "G1", "GX", "G4", "s1", "s12", "s13", "s", "zz"})
+    values.push_back(Value::String(s));
+  for (const char* n : {"0", "1", "2", "3", "4", "-3", "-1.5", "2.25", "2.250", "0.000000000000000001", "1E-18", "1E-19",
+                        "0.0000000000000000015", "0.000000000000000002", "123456.5", "123456.49999999999999",
+                        "1152921504606846975", "1152921504606846976", "1152921504606846977", "18446744073709551615",
+                        "18446744073709551616", "-18446744073709551616", "1E+18", "1E+19", "-1E+19", "1E+40",
+                        "12345678901234567890.5", "-0.0000000000000000005"})
+    values.push_back(Value::Number(*feel::Decimal::FromString(n)));
+  auto answer = [](const Model& m, const feel::Context& in) {
+    std::vector<std::string> names{"R"};
+    auto r = m.Evaluate(in, names);
+    std::string text = feel::ToFeelLiteral(r.decisions.front().value);
+    for (const auto& d : r.decisions.front().diagnostics) text += " | " + d.message;
+    return text;
+  };
+  std::mt19937 rng(2121);
+  for (const char* policy : {"COLLECT", "FIRST", "UNIQUE", "ANY", "RULE ORDER", "C+", "C#", "C&lt;", "C&gt;"}) {
+    for (int round = 0; round < 4; ++round) {
+      std::vector<std::vector<std::string>> rules(round < 2 ? 8 : 40);
+      for (auto& r : rules)
+        for (int c = 0; c < 3; ++c) r.push_back(cells[rng() % cells.size()]);
+      std::vector<std::vector<std::string>> padded = rules;
+      while (padded.size() <= 64) padded.push_back({"\"never-given\"", "-", "-"});
+      auto fast = LoadModelFromString(Table(rules, policy), "t.dmn");
+      auto general = LoadModelFromString(Table(padded, policy), "t.dmn");
+      ASSERT_TRUE(fast.has_value() && general.has_value());
+      for (int k = 0; k < 150; ++k) {
+        std::vector<Value> in = {values[rng() % values.size()], values[rng() % values.size()],
+                                 values[rng() % values.size()]};
+        const feel::Context ctx = Inputs(in[0], in[1], in[2]);
+        const std::string got = answer(**fast, ctx);
+        EXPECT_EQ(got, answer(**general, ctx)) << policy << " round " << round << " input " << feel::ToFeelLiteral(in[0])
+                                               << ", " << feel::ToFeelLiteral(in[1]) << ", " << feel::ToFeelLiteral(in[2]);
+        if (std::string(policy) == "COLLECT" && got.find(" | ") == std::string::npos) {
+          EXPECT_EQ(Numbers(Decide(**fast, ctx)), Reference(rules, in)) << got;
+        }
+      }
+    }
+  }
+}
+
+// String classes are found through a hash of the literals: every literal of a column with many
+// (lengths 1 to 30), and strings that differ from one in a single byte at any position, or are
+// one byte shorter or longer, must give the rules that testing each cell with feel gives.
+TEST(DecisionTableClasses, ManyStringLiteralsAndNearMisses) {
+  std::mt19937 rng(77);
+  std::vector<std::string> literals;
+  while (literals.size() < 60) {
+    std::string t(1 + rng() % 30, 'a');
+    for (char& c : t) c = "abAB-_ 01"[rng() % 9];
+    if (std::find(literals.begin(), literals.end(), t) == literals.end()) literals.push_back(t);
+  }
+  auto quoted = [](const std::string& t) { return "\"" + t + "\""; };
+  std::vector<std::vector<std::string>> rules;
+  for (int i = 0; i < 60; ++i) {
+    std::string cell = quoted(literals[rng() % 60]);
+    for (int k = 0; k < 2; ++k) cell += ", " + quoted(literals[rng() % 60]);
+    if (i % 7 == 0) cell = "not(" + cell + ")";
+    rules.push_back({cell, i % 5 == 0 ? quoted(literals[rng() % 60]) : "-", "-"});
+  }
+  auto m = LoadModelFromString(Table(rules), "t.dmn");
+  ASSERT_TRUE(m.has_value());
+  feel::Scope scope;
+  scope.Declare("A");
+  scope.Declare("B");
+  scope.Declare("C");
+  std::vector<std::vector<std::optional<feel::CompiledUnaryTests>>> compiled(rules.size());
+  for (size_t i = 0; i < rules.size(); ++i)
+    for (const auto& cell : rules[i]) {
+      if (cell == "-") compiled[i].emplace_back();
+      else compiled[i].push_back(*feel::CompileUnaryTests(cell, scope));
+    }
+  std::vector<std::string> strings = literals;
+  for (const std::string& t : literals) {
+    for (size_t at = 0; at < t.size(); ++at) {
+      std::string u = t;
+      u[at] = u[at] == 'a' ? 'b' : 'a';
+      strings.push_back(u);
+    }
+    strings.push_back(t + "a");
+    strings.push_back(t.substr(0, t.size() - 1));
+  }
+  for (const std::string& a : strings) {
+    const std::vector<Value> in = {Value::String(a), Value::String(literals[rng() % 60]), Value()};
+    std::vector<int64_t> expected;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      bool ok = true;
+      for (size_t c = 0; c < 3 && ok; ++c) {
+        if (!compiled[i][c]) continue;
+        feel::EvalContext ctx;
+        ok = compiled[i][c]->Test(in[c], in, ctx).is_true();
+      }
+      if (ok) expected.push_back(static_cast<int64_t>(i + 1));
+    }
+    EXPECT_EQ(Numbers(Decide(**m, Inputs(in[0], in[1], in[2]))), expected) << "A = \"" << a << "\"";
   }
 }
 

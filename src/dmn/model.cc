@@ -63,18 +63,55 @@ struct Binding {
   std::vector<std::string> import_path;  // import names leading from the referrer to `model`
 };
 
+// What ConformsAsIs needs of a type, found once at load: no type (every value conforms), a plain
+// built-in number, string, boolean or Any (a value conforms when it is null or of that type; for
+// Any, when it is no list), or anything else (ConformsAsIs decides).
+enum class ConformKind : uint8_t { kAll, kNumber, kString, kBoolean, kAnyButList, kGeneral };
+
+ConformKind ConformKindOf(const TypePtr& type) {
+  if (!type) return ConformKind::kAll;
+  const ItemType& t = *type;
+  if (t.kind != ItemType::Kind::kBuiltin || t.base || t.is_collection || t.allowed || t.constraint)
+    return ConformKind::kGeneral;
+  switch (t.builtin.kind) {
+    case feel::TypeSpec::Kind::kAny: return ConformKind::kAnyButList;
+    case feel::TypeSpec::Kind::kNumber: return ConformKind::kNumber;
+    case feel::TypeSpec::Kind::kString: return ConformKind::kString;
+    case feel::TypeSpec::Kind::kBoolean: return ConformKind::kBoolean;
+    default: return ConformKind::kGeneral;
+  }
+}
+
+// ConformsAsIs(v, type), with `kind` = ConformKindOf(type).
+[[gnu::always_inline]] inline bool Conforms(ConformKind kind, const TypePtr& type, const Value& v) {
+  switch (kind) {
+    case ConformKind::kAll: return true;
+    case ConformKind::kNumber: return v.is_null() || v.is(feel::Type::kNumber);
+    case ConformKind::kString: return v.is_null() || v.is(feel::Type::kString);
+    case ConformKind::kBoolean: return v.is_null() || v.is(feel::Type::kBoolean);
+    case ConformKind::kAnyButList: return !v.is(feel::Type::kList);
+    case ConformKind::kGeneral: break;
+  }
+  return ConformsAsIs(v, type);
+}
+
 struct InputDataDef {
   std::string id, name;
   TypePtr type;
+  ConformKind conform = ConformKind::kGeneral;  // of `type`, set at the end of loading
 };
 
 struct DecisionDef {
   std::string id, name;
   TypePtr type;
+  ConformKind conform = ConformKind::kGeneral;  // of `type`, set at the end of loading
   BoxedPtr body;
   std::vector<Binding> bindings;
   std::vector<int> local_requirements;  // decisions of the same model (cycle check)
   size_t frame_size = 0;                // slots the bindings fill: the largest slot + 1
+  // Every binding is an input datum of this model in the slot of the same index (slot i = input
+  // i): an Evaluator's input slots, when they all conform as they are, are the frame itself.
+  bool inputs_in_place = false;
   ptrdiff_t offset = 0;
 };
 
@@ -260,23 +297,26 @@ class ServiceFunction final : public feel::Function {
   int idx_;
 };
 
+// The root model's input datum coerced once per case: `given` as it is when it conforms.
+[[gnu::always_inline]] inline void MemoInput(const InputDataDef& in, InputMemo& m, const Value& given) {
+  m.done = true;
+  if (Conforms(in.conform, in.type, given)) {
+    m.ok = true;
+    m.as_given = &given;  // the slot itself: no copy
+  } else {
+    m.error.clear();
+    auto c = Coerce(given, in.type, m.error);
+    m.ok = c.has_value();
+    m.value = c ? std::move(*c) : Value();
+    m.as_given = nullptr;
+  }
+}
+
 // The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
 // (InputMemo) for every decision that reads it.
 [[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
                            std::vector<feel::Diagnostic>& diags) {
-  if (!m.done) {
-    m.done = true;
-    if (ConformsAsIs(given, in.type)) {
-      m.ok = true;
-      m.as_given = &given;  // the slot itself: no copy
-    } else {
-      m.error.clear();
-      auto c = Coerce(given, in.type, m.error);
-      m.ok = c.has_value();
-      m.value = c ? std::move(*c) : Value();
-      m.as_given = nullptr;
-    }
-  }
+  if (!m.done) MemoInput(in, m, given);
   if (!m.ok) [[unlikely]] {
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
     out = Value();
@@ -330,17 +370,19 @@ void ModelImpl::BindingValue(const Binding& b, EvalState& st, const feel::Contex
 
 // A decision's value as its type says: conforming values as they are, others coerced, or null
 // with a diagnostic.
-void ConformResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
-  if (!ConformsAsIs(v, d.type)) {
-    std::string err;
-    auto c = Coerce(v, d.type, err);
-    if (!c) {
-      diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
-      v = Value();
-    } else {
-      v = std::move(*c);
-    }
+[[gnu::noinline]] void CoerceResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
+  std::string err;
+  auto c = Coerce(v, d.type, err);
+  if (!c) {
+    diags.push_back({feel::Diagnostic::Severity::kError, "decision '" + d.name + "' result: " + err, 0, 0});
+    v = Value();
+  } else {
+    v = std::move(*c);
   }
+}
+// Inline: most results conform as they are, and then this is all it costs.
+[[gnu::always_inline]] inline void ConformResult(const DecisionDef& d, Value& v, std::vector<feel::Diagnostic>& diags) {
+  if (!Conforms(d.conform, d.type, v)) [[unlikely]] CoerceResult(d, v, diags);
 }
 
 const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const {
@@ -379,9 +421,21 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   DecisionScratch& s = st.root_scratch[static_cast<size_t>(idx)];
   std::vector<feel::Diagnostic>& diags = s.diags;
   diags.clear();
+  // Bindings that are the input slots themselves (DecisionDef::inputs_in_place): when each
+  // conforms as it is, the frame is those slots, with no copy (RootInputValue would copy each
+  // slot's value unchanged). Otherwise the kept frame, as below.
+  bool in_place = d.inputs_in_place && st.input_slots;
+  if (in_place) {
+    for (const auto& b : d.bindings) {
+      const size_t i = static_cast<size_t>(b.index);
+      InputMemo& m = st.root_inputs[i];
+      if (!m.done) MemoInput(inputs_[i], m, st.input_slots[i]);
+      in_place = in_place && m.ok && m.as_given;
+    }
+  }
   // Every binding assigns its slot, so the last case's values are all replaced. The model's own
   // input data are read here without BindingValue's calls (the path InputValue takes for them).
-  for (const auto& b : d.bindings) {
+  if (!in_place) for (const auto& b : d.bindings) {
     Value& slot = s.slots[static_cast<size_t>(b.slot)];
     if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
       const size_t i = static_cast<size_t>(b.index);
@@ -398,9 +452,11 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   ctx.depth = st.frame ? st.frame->depth : 0;
   ctx.iterations = 0;
   ctx.limit_exceeded = false;
-  ctx.now = st.now;
+  if (ctx.now.has_value() || st.now.has_value()) ctx.now = st.now;
   ctx.host = st.frame;
-  Value v = d.body ? d.body->Eval(s.slots, ctx) : Value();
+  const std::span<const Value> frame = in_place ? std::span<const Value>(st.input_slots, d.frame_size)
+                                                : std::span<const Value>(s.slots);
+  Value v = d.body ? d.body->Eval(frame, ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
   ConformResult(d, v, diags);
   e.value = std::move(v);
@@ -570,7 +626,7 @@ class EvaluatorImpl final : public Evaluator {
       if (targets_[i] < 0) continue;
       MemoEntry& e = st_.root_memo[static_cast<size_t>(targets_[i])];
       results_[i].value = std::move(e.value);
-      results_[i].diagnostics = e.diagnostics;
+      if (!(e.diagnostics.empty() && results_[i].diagnostics.empty())) results_[i].diagnostics = e.diagnostics;
     }
   }
 
@@ -1053,6 +1109,10 @@ void Compiler::Run(Diags& fatal) {
     feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
     for (const auto& b : d.bindings) d.frame_size = std::max(d.frame_size, static_cast<size_t>(b.slot) + 1);
+    d.inputs_in_place = !d.bindings.empty() && std::all_of(d.bindings.begin(), d.bindings.end(), [&](const Binding& b) {
+      return b.kind == ElemKind::kInput && b.model == m_.get() && b.import_path.empty() && b.slot == b.index &&
+             static_cast<size_t>(b.index) < m_->inputs_.size();
+    });
     pugi::xml_node body = FindExpressionChild(el);
     if (!body) {
       Warn(el, "decision '" + d.name + "' has no decision logic");
@@ -1122,6 +1182,8 @@ void Compiler::Run(Diags& fatal) {
   };
   for (size_t d = 0; d < m_->decisions_.size(); ++d)
     if (!visit(static_cast<int>(d))) break;
+  for (InputDataDef& in : m_->inputs_) in.conform = ConformKindOf(in.type);
+  for (DecisionDef& d : m_->decisions_) d.conform = ConformKindOf(d.type);
 }
 
 tl::expected<std::shared_ptr<ModelImpl>, Diags> Registry::Compile(const std::shared_ptr<Source>& src) {

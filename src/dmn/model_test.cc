@@ -4,6 +4,8 @@
 #include <fstream>
 #include <thread>
 
+#include <random>
+
 #include <gtest/gtest.h>
 
 namespace zebra::dmn {
@@ -780,6 +782,53 @@ TEST(DmnPrepared, KeptFramesAndRepeatedNamesMatchModelEvaluate) {
   ev->Evaluate(Ctx({{"Age", Num(3)}, {"Name", Str("Go")}}));
   ExpectEq(ev->results()[0].value, Str("GO 3!"));
   EXPECT_TRUE(ev->results()[0].diagnostics.empty());
+}
+
+// A decision whose bindings are the input data in order (slot i = input i) evaluates on the
+// Evaluator's input slots themselves when they all conform as they are, and on a frame of copies
+// (or coerced values, with the diagnostics) otherwise. Case after case of random values — nulls,
+// missing, wrong types, a value that conforms only after coercion — its results must be a fresh
+// Model::Evaluate's, beside decisions that bind the same inputs in another order or a subset.
+TEST(DmnPrepared, InputsInPlaceMatchModelEvaluate) {
+  auto m = Load(Input("A", "number") + Input("B", "string") + Input("C") + Input("D", "date") +
+                Decision("All", Req("A") + Req("B") + Req("C") + Req("D"), Literal("[A, B, C, D]")) +
+                Decision("Prefix", Req("A") + Req("B"), Literal("if A > 1 then B else A"), "string") +
+                Decision("Swapped", Req("B") + Req("A"), Literal("[B, A]")) +
+                Decision("Reads", ReqDecision("d_All") + Req("C"), Literal("count(All) + C")));
+  ASSERT_TRUE(m);
+  const std::vector<Value> pool = {Value(), Num(0), Num(2), Num(-7), Str(""), Str("x"), Str("2026-01-02"),
+                                   Value::Bool(true), Value::FromList({Num(1)}), Value::FromDate(feel::Date{18262}),
+                                   Value::FromContext(Ctx({{"k", Num(1)}}))};
+  std::mt19937 rng(1212);
+  for (const std::vector<std::string>& names :
+       {std::vector<std::string>{}, std::vector<std::string>{"Reads", "All"}, std::vector<std::string>{"Prefix", "Prefix"}}) {
+    auto ev = m->Prepare(names);
+    ASSERT_EQ(ev->InputNames().size(), 4u);
+    for (int k = 0; k < 300; ++k) {
+      feel::Context in;
+      for (const char* name : {"A", "B", "C", "D"})
+        if (rng() % 8 != 0) in.Put(name, pool[rng() % pool.size()]);
+      for (size_t i = 0; i < ev->InputNames().size(); ++i) {
+        const Value* v = in.Find(ev->InputNames()[i]);
+        ev->Inputs()[i] = v ? *v : Value();
+      }
+      ev->Evaluate();
+      ExpectSameResults(*ev, m->Evaluate(in, names));
+    }
+  }
+  // Not two equally wrong answers: the in-place frame gives the inputs themselves.
+  auto ev = m->Prepare(std::vector<std::string>{"All"});
+  ev->Inputs()[0] = Num(3);
+  ev->Inputs()[1] = Str("b");
+  ev->Inputs()[2] = Value::Bool(true);
+  ev->Inputs()[3] = Value::FromDate(feel::Date{18262});
+  ev->Evaluate();
+  ExpectEq(ev->results()[0].value, Value::FromList({Num(3), Str("b"), Value::Bool(true), Value::FromDate(feel::Date{18262})}));
+  ev->Inputs()[1] = Num(1);  // not a string: null in the frame, with the input's diagnostic
+  ev->Evaluate();
+  ExpectEq(ev->results()[0].value, Value::FromList({Num(3), Value(), Value::Bool(true), Value::FromDate(feel::Date{18262})}));
+  ASSERT_EQ(ev->results()[0].diagnostics.size(), 1u);
+  EXPECT_NE(ev->results()[0].diagnostics[0].message.find("input data 'B'"), std::string::npos);
 }
 
 }  // namespace

@@ -159,6 +159,12 @@ struct Scanner {
   }
   // What follows a member's value: another member after ',', or the end after '}'.
   Next AfterValue() {
+    // The usual case first: a ',' right after the value, then the next key's '"'.
+    if (p < end && *p == ',') [[likely]] {
+      ++p;
+      SkipSpace();
+      return Next::kMember;
+    }
     // A value runs up to white space, ',' or '}': "1x" or "truex" leave the subset.
     if (p < end && !IsSpace(*p) && *p != ',' && *p != '}') return Next::kOutside;
     SkipSpace();
