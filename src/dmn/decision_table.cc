@@ -11,6 +11,7 @@
 
 #include <pugixml.hpp>
 
+#include "common/bytes.h"
 #include "dmn/internal.h"
 #include "feel/nodes.h"
 
@@ -105,20 +106,6 @@ struct ColumnClasses {
   std::vector<uint32_t> string_table;
   uint64_t string_mask = 0;
   static constexpr size_t kNoClass = SIZE_MAX;
-  // memcmp(a, b, n) == 0, short strings by overlapping word loads without the call.
-  [[gnu::always_inline]] static bool SameBytes(const char* a, const char* b, size_t n) {
-    const auto same = [a, b](size_t at, auto word) {
-      decltype(word) x, y;
-      std::memcpy(&x, a + at, sizeof x);
-      std::memcpy(&y, b + at, sizeof y);
-      return x == y;
-    };
-    if (n > 16) return std::memcmp(a, b, n) == 0;
-    if (n >= 8) return same(0, uint64_t{}) && same(n - 8, uint64_t{});
-    if (n >= 4) return same(0, uint32_t{}) && same(n - 4, uint32_t{});
-    if (n >= 2) return same(0, uint16_t{}) && same(n - 2, uint16_t{});
-    return n == 0 || *a == *b;
-  }
   [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
     uint64_t h = n * 0x9E3779B97F4A7C15ull;
     if (n >= 8) {

@@ -10,35 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/bytes.h"
 #include "feel/ast.h"
 
 namespace zebra::feel::internal {
 
-// `a == b` for context keys and FEEL strings, inline: most are short, and a call to memcmp
-// costs more than the compare. Overlapping word loads cover 4 to 16 bytes without reading past either string.
+// `a == b` for context keys and FEEL strings, inline (most are short).
 [[gnu::always_inline]] inline bool SameString(const std::string& a, const std::string& b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  auto load8 = [](const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  };
-  auto load4 = [](const char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  };
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
-  }
-  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
-  for (size_t i = 0; i < n; ++i)
-    if (x[i] != y[i]) return false;
-  return true;
+  return SameText(a, b);
 }
 
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/bytes.h"
 #include "json/json_parse.h"
 
 namespace zebra::json {
@@ -108,28 +109,6 @@ inline uint64_t NotPlainMask(uint64_t w) {
          zero_byte(w ^ (0x7f * kOnes));
 }
 
-// Short keys and codes: a byte loop beats a call to memcmp.
-// The n bytes at a and b are equal: words compared, the last one overlapping the one before
-// (keys and codes are short: "Age" is one 2-byte and one overlapping 2-byte compare, not three).
-[[gnu::always_inline]] inline bool SameBytes(const char* a, const char* b, size_t n) {
-  const auto same = [a, b](size_t at, auto word) {
-    decltype(word) x, y;
-    std::memcpy(&x, a + at, sizeof x);
-    std::memcpy(&y, b + at, sizeof y);
-    return x == y;
-  };
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 <= n; i += 8)
-      if (!same(i, uint64_t{})) return false;
-    return same(n - 8, uint64_t{});
-  }
-  if (n >= 4) return same(0, uint32_t{}) && same(n - 4, uint32_t{});
-  if (n >= 2) return same(0, uint16_t{}) && same(n - 2, uint16_t{});
-  return n == 0 || a[0] == b[0];
-}
-inline bool SameText(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
-}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The flat-object scanner's cursor. Every helper answers false to leave the subset.
