@@ -231,6 +231,21 @@ class FastReader {
     return false;
   }
 
+  // After a member or an element: a comma (and the space after it) to go on, or `close`.
+  enum class Next { kMore, kEnd, kFail };
+  [[gnu::always_inline]] Next AfterItem(char close) {
+    SkipSpace();
+    if (p_ == end_) return Next::kFail;
+    if (*p_ == ',') {
+      ++p_;
+      SkipSpace();
+      return Next::kMore;
+    }
+    if (*p_ != close) return Next::kFail;
+    ++p_;
+    return Next::kEnd;
+  }
+
   Json Object() {
     if (++depth_ > max_depth_) return Fail();
     ++p_;
@@ -253,16 +268,9 @@ class FastReader {
       SkipSpace();
       members_.emplace_back(key, Value());
       if (failed_) return Json();
-      SkipSpace();
-      if (p_ == end_) return Fail();
-      if (*p_ == ',') {
-        ++p_;
-        SkipSpace();
-        continue;
-      }
-      if (*p_ != '}') return Fail();
-      ++p_;
-      break;
+      const Next next = AfterItem('}');
+      if (next == Next::kFail) return Fail();
+      if (next == Next::kEnd) break;
     }
     // The members moved into an object reserved once (growing it would copy them: the keys
     // are const there).
@@ -290,16 +298,9 @@ class FastReader {
     while (true) {
       list.push_back(Value());
       if (failed_) return Json();
-      SkipSpace();
-      if (p_ == end_) return Fail();
-      if (*p_ == ',') {
-        ++p_;
-        SkipSpace();
-        continue;
-      }
-      if (*p_ != ']') return Fail();
-      ++p_;
-      break;
+      const Next next = AfterItem(']');
+      if (next == Next::kFail) return Fail();
+      if (next == Next::kEnd) break;
     }
     --depth_;
     return out;
