@@ -238,18 +238,21 @@ namespace {
 void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Json& case_json,
             internal::DecisionValues& results, std::vector<dmn::TraceEntry>& trace,
             feel::Value* case_value) {
-  const auto& names = internal::ModelDecisionNames(plan);
+  const auto& decisions = internal::ModelDecisionsOf(plan);
   feel::Context inputs;
   inputs.Put("Case", CaseValue(case_json));
   if (case_value) *case_value = *inputs.Find("Case");
+  dmn::EvaluateOptions options;
+  options.trace_annotations = false;  // the recommendation's trace does not show them
+  options.result_names = false;       // known by position from the plan
   for (size_t m = 0; m < kb.models.size(); ++m) {
-    dmn::EvaluateOptions options;
-    options.trace_annotations = false;  // the recommendation's trace does not show them
-    dmn::EvaluationResult r = kb.models[m].model->Evaluate(inputs, names[m], options);
-    for (auto& d : r.decisions) {
-      int slot = internal::OutputDecisionIndex(d.name);
-      if (slot >= 0) results[static_cast<size_t>(slot)] = d.value;
-      inputs.Put(std::move(d.name), std::move(d.value));
+    const internal::ModelDecisions& md = decisions[m];
+    dmn::EvaluationResult r = kb.models[m].model->Evaluate(
+        inputs, md.all ? std::span<const std::string>() : std::span<const std::string>(md.names), options);
+    for (size_t i = 0; i < r.decisions.size(); ++i) {
+      feel::Value& value = r.decisions[i].value;
+      if (int slot = md.output_slots[i]; slot >= 0) results[static_cast<size_t>(slot)] = value;
+      inputs.Put(md.names[i], std::move(value));
     }
     if (trace.empty()) trace = std::move(r.trace);
     else std::move(r.trace.begin(), r.trace.end(), std::back_inserter(trace));

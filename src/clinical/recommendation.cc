@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <set>
 #include <type_traits>
 #include <unordered_map>
 
@@ -174,7 +175,7 @@ struct OptionInfo {
 };
 
 struct OutputPlan {
-  std::vector<std::vector<std::string>> model_decisions;
+  std::vector<ModelDecisions> model_decisions;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   StringMap<json::Fragment> grid_rows;  // the patient summary's English option-grid rows
@@ -212,7 +213,7 @@ int OutputDecisionIndex(std::string_view name) {
   return -1;
 }
 
-const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan) {
+const std::vector<ModelDecisions>& ModelDecisionsOf(const OutputPlan& plan) {
   return plan.model_decisions;
 }
 
@@ -220,7 +221,12 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case
 
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
-  for (const auto& km : kb.models) plan->model_decisions.push_back(km.model->DecisionNames());
+  for (const auto& km : kb.models) {
+    ModelDecisions& md = plan->model_decisions.emplace_back();
+    md.names = km.model->DecisionNames();
+    md.all = std::set<std::string_view>(md.names.begin(), md.names.end()).size() == md.names.size();
+    for (const auto& name : md.names) md.output_slots.push_back(OutputDecisionIndex(name));
+  }
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   CountStrings(kb.catalogue, plan->text_counts);

@@ -46,8 +46,16 @@ using DecisionValues = std::array<feel::Value, kOutputDecisionCount>;
 
 struct OutputPlan;
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb);
-// Decision names of each model of the knowledge base, in manifest order.
-const std::vector<std::vector<std::string>>& ModelDecisionNames(const OutputPlan& plan);
+// What the clinical engine asks one model of the knowledge base for, resolved once per plan.
+struct ModelDecisions {
+  std::vector<std::string> names;  // the model's DecisionNames(), in order
+  // The names are distinct, so asking for all decisions (an empty request) gives these decisions
+  // in this order without looking each name up per case.
+  bool all = false;
+  std::vector<int> output_slots;  // OutputDecisionIndex of each name
+};
+// The decisions of each model of the knowledge base, in manifest order.
+const std::vector<ModelDecisions>& ModelDecisionsOf(const OutputPlan& plan);
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 

@@ -521,12 +521,14 @@ class EvaluatorImpl final : public Evaluator {
  public:
   // `keep_frames`: keep each decision's frame and context from one case to the next (Prepare);
   // Model::Evaluate's one-shot evaluator builds them on the stack instead of allocating them.
-  EvaluatorImpl(std::shared_ptr<const ModelImpl> model, std::span<const std::string> decisions,
+  // `owner`: the model kept alive by a prepared evaluator (Prepare); null for Model::Evaluate's
+  // one-shot evaluator, which does not outlive the call (no shared count touched per case).
+  EvaluatorImpl(const ModelImpl& model, std::shared_ptr<const ModelImpl> owner, std::span<const std::string> decisions,
                 const EvaluateOptions& options, bool keep_frames)
-      : model_(std::move(model)), options_(options) {
-    const ModelImpl& m = *model_;
+      : owner_(std::move(owner)), model_(&model), options_(options) {
+    const ModelImpl& m = model;
     slots_.resize(m.inputs_.size());
-    st_.root = model_.get();
+    st_.root = model_;
     st_.root_memo.resize(m.decisions_.size());
     st_.root_inputs.resize(m.inputs_.size());
     if (keep_frames) {
@@ -538,14 +540,18 @@ class EvaluatorImpl final : public Evaluator {
     results_.reserve(n);
     auto add = [&](int idx) {
       const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
-      if (std::find(targets_.begin(), targets_.end(), idx) != targets_.end()) distinct_targets_ = false;
       targets_.push_back(idx);
-      results_.push_back({d.name, d.id, Value(), {}});
+      if (options.result_names) results_.push_back({d.name, d.id, Value(), {}});
+      else results_.emplace_back();
     };
-    if (decisions.empty()) {
+    if (decisions.empty()) {  // every decision once: distinct by construction
       for (size_t i = 0; i < m.decisions_.size(); ++i) add(static_cast<int>(i));
       return;
     }
+    auto add_named = [&](int idx) {
+      if (std::find(targets_.begin(), targets_.end(), idx) != targets_.end()) distinct_targets_ = false;
+      add(idx);
+    };
     for (const auto& name : decisions) {
       int found = -1;
       for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
@@ -558,7 +564,7 @@ class EvaluatorImpl final : public Evaluator {
             {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
         continue;
       }
-      add(found);
+      add_named(found);
     }
   }
 
@@ -630,7 +636,8 @@ class EvaluatorImpl final : public Evaluator {
     }
   }
 
-  std::shared_ptr<const ModelImpl> model_;
+  std::shared_ptr<const ModelImpl> owner_;  // Prepare's evaluator only
+  const ModelImpl* model_;
   EvaluateOptions options_;
   mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
@@ -644,12 +651,12 @@ class EvaluatorImpl final : public Evaluator {
 
 std::unique_ptr<Evaluator> ModelImpl::Prepare(std::span<const std::string> decisions,
                                               const EvaluateOptions& options) const {
-  return std::make_unique<EvaluatorImpl>(shared_from_this(), decisions, options, true);
+  return std::make_unique<EvaluatorImpl>(*this, shared_from_this(), decisions, options, true);
 }
 
 EvaluationResult ModelImpl::Evaluate(const feel::Context& inputs, std::span<const std::string> decisions,
                                      const EvaluateOptions& options) const {
-  EvaluatorImpl evaluator(shared_from_this(), decisions, options, false);
+  EvaluatorImpl evaluator(*this, nullptr, decisions, options, false);
   evaluator.Evaluate(inputs);
   return evaluator.TakeResult();
 }

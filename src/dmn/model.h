@@ -65,6 +65,10 @@ struct EvaluateOptions {
   bool trace = true;
   bool trace_annotations = true;  // with trace: copy each fired rule's annotations
   std::optional<feel::DateTime> now;  // fixed clock for now()/today()
+  // Copy each result's decision name and id into DecisionResult. False leaves them empty, for a
+  // caller that knows the decisions by position (the i-th result is the i-th decision asked for,
+  // or the i-th of DecisionNames() when all are asked for); an unknown name keeps its name.
+  bool result_names = true;
 };
 
 // What a model says, as written: decisions, their decision tables and rules with ids, entry

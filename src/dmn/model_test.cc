@@ -551,6 +551,42 @@ TEST(DmnDrg, UnknownDecisionIsReportedInTheResult) {
   EXPECT_FALSE(r.decisions[0].diagnostics.empty());
 }
 
+// The clinical engine's request: every decision, known by position (result_names = false), gives
+// what asking for DecisionNames() by name gives, without the names and ids.
+TEST(DmnDrg, AllDecisionsByPositionMatchByName) {
+  auto m = Load(Input("x", "number") + Decision("t", Req("x"), Table("FIRST", {{"&gt; 0", "x * 2"}, {"-", "0"}})) +
+                Decision("a", ReqDecision("d_t"), Literal("t + 1")) +
+                Decision("bad", Req("x"), Literal("x + \"s\""), "number"));
+  const std::vector<std::string> names = m->DecisionNames();
+  ASSERT_EQ(names.size(), 3u);
+  for (int x : {-1, 4}) {
+    const feel::Context in = Ctx({{"x", Num(x)}});
+    EvaluationResult by_name = m->Evaluate(in, names);
+    EvaluationResult by_position = m->Evaluate(in, {}, {.result_names = false});
+    ASSERT_EQ(by_position.decisions.size(), names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      EXPECT_EQ(by_name.decisions[i].name, names[i]);
+      EXPECT_EQ(by_name.decisions[i].id, "d_" + names[i]);
+      EXPECT_TRUE(by_position.decisions[i].name.empty());
+      EXPECT_TRUE(by_position.decisions[i].id.empty());
+      ExpectEq(by_position.decisions[i].value, by_name.decisions[i].value);
+      EXPECT_EQ(by_position.decisions[i].diagnostics.size(), by_name.decisions[i].diagnostics.size()) << names[i];
+    }
+    ExpectEq(by_position.decisions[1].value, Num(x > 0 ? 2 * x + 1 : 1));
+    EXPECT_FALSE(by_position.decisions[2].diagnostics.empty());
+    ASSERT_EQ(by_position.trace.size(), by_name.trace.size());
+    for (size_t i = 0; i < by_name.trace.size(); ++i) EXPECT_EQ(by_position.trace[i].rule, by_name.trace[i].rule);
+  }
+  // A name the model does not have keeps its name (and diagnostic) even by position.
+  std::vector<std::string> unknown{"a", "zzz"};
+  EvaluationResult r = m->Evaluate(Ctx({{"x", Num(1)}}), unknown, {.result_names = false});
+  ASSERT_EQ(r.decisions.size(), 2u);
+  EXPECT_TRUE(r.decisions[0].name.empty());
+  ExpectEq(r.decisions[0].value, Num(3));
+  EXPECT_EQ(r.decisions[1].name, "zzz");
+  EXPECT_FALSE(r.decisions[1].diagnostics.empty());
+}
+
 // ---- decision services (§10.4: parameters are the input data, then the input decisions) ------
 
 std::string Service() {
