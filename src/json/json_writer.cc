@@ -225,12 +225,8 @@ void AppendDouble(std::string& out, double x) {
 template <class J>
 class Writer {
  public:
-  Writer(std::string& out, int indent, Utf8Handler on_invalid, const std::vector<Fragment>* fragments = nullptr)
-      : out_(out),
-        pretty_(indent >= 0),
-        step_(indent >= 0 ? static_cast<unsigned>(indent) : 0),
-        on_invalid_(on_invalid),
-        fragments_(fragments) {}
+  Writer(std::string& out, int indent, Utf8Handler on_invalid)
+      : out_(out), pretty_(indent >= 0), step_(indent >= 0 ? static_cast<unsigned>(indent) : 0), on_invalid_(on_invalid) {}
 
   void Write(const J& v, unsigned current) {
     switch (v.type()) {
@@ -307,18 +303,6 @@ class Writer {
   // Binary values only come from the binary formats (CBOR etc.), never from our documents;
   // kept for completeness in nlohmann's layout.
   void WriteBinary(const typename J::binary_t& bin, unsigned current) {
-    if constexpr (std::is_same_v<J, nlohmann::ordered_json>) {
-      if (fragments_ && bin.has_subtype() && bin.subtype() == kFragmentSubtype && bin.size() == 4) {
-        std::uint32_t index;
-        std::memcpy(&index, bin.data(), 4);
-        if (index < fragments_->size()) {
-          const Fragment& f = (*fragments_)[index];
-          if (f.has_text && !pretty_) out_ += f.text;
-          else Write(f.value, current);  // pretty, or not writable strictly: as the value itself
-          return;
-        }
-      }
-    }
     const unsigned inner = current + step_;
     if (pretty_) {
       out_.append("{\n", 2);
@@ -353,23 +337,12 @@ class Writer {
   const bool pretty_;
   const unsigned step_;
   const Utf8Handler on_invalid_;
-  const std::vector<Fragment>* fragments_;
 };
 
 }  // namespace
 
 void AppendJson(std::string& out, const nlohmann::ordered_json& v, int indent, Utf8Handler on_invalid_utf8) {
   Writer<nlohmann::ordered_json>(out, indent, on_invalid_utf8).Write(v, 0);
-}
-
-void AppendJson(std::string& out, const nlohmann::ordered_json& v, const std::vector<Fragment>& fragments) {
-  Writer<nlohmann::ordered_json>(out, -1, Utf8Handler::strict, &fragments).Write(v, 0);
-}
-
-nlohmann::ordered_json FragmentRef(std::uint32_t index) {
-  std::vector<std::uint8_t> bytes(4);
-  std::memcpy(bytes.data(), &index, 4);
-  return nlohmann::ordered_json::binary(std::move(bytes), kFragmentSubtype);
 }
 
 void AppendJson(std::string& out, const nlohmann::json& v, int indent, Utf8Handler on_invalid_utf8) {

@@ -24,16 +24,6 @@ void AppendJson(std::string& out, const nlohmann::ordered_json& v, int indent = 
 void AppendJson(std::string& out, const nlohmann::json& v, int indent = -1,
                 Utf8Handler on_invalid_utf8 = Utf8Handler::strict);
 
-struct Fragment;
-// A stand-in for a prepared value in a tree that is only ever written by the AppendJson below
-// (a caller that needs the text alone, as `zebra batch`): a binary value of subtype
-// kFragmentSubtype holding the index of a Fragment in the table given to AppendJson, which
-// writes the fragment's text in its place. Never in a tree that is rendered or returned.
-inline constexpr std::uint8_t kFragmentSubtype = 0x5A;
-nlohmann::ordered_json FragmentRef(std::uint32_t index);
-// Compact and strict, as AppendJson(out, v); each FragmentRef is written as its fragment.
-void AppendJson(std::string& out, const nlohmann::ordered_json& v, const std::vector<Fragment>& fragments);
-
 // Appends s as a JSON string literal (quotes included), as nlohmann::json(s).dump() would.
 void AppendJsonString(std::string& out, std::string_view s, Utf8Handler on_invalid_utf8 = Utf8Handler::strict);
 

@@ -474,26 +474,5 @@ TEST(JsonOutTest, InvalidUtf8FragmentThrowsAtUse) {
   EXPECT_THROW(out2.Members(bad_members), nlohmann::json::type_error);
 }
 
-// A tree holding placeholders (FragmentRef) is written as the tree holding the values; an index
-// past the table stays a binary value (nlohmann's layout), a value that is not valid UTF-8
-// throws as its own dump would.
-TEST(JsonOutTest, FragmentRefsAreWrittenAsTheirValues) {
-  const ordered_json sources = ordered_json::parse(R"([{"guideline":"G \u00e9","year":2023,"strength":null}])");
-  const ordered_json involves = ordered_json::parse(R"({"how":"x","how_often":"y"})");
-  std::vector<Fragment> table{MakeFragment(sources), MakeFragment(involves), MakeFragment(ordered_json("\xff"))};
-  ordered_json with_values = {{"id", "a"}, {"sources", sources}, {"list", {involves, 1}}};
-  ordered_json with_refs = {{"id", "a"}, {"sources", FragmentRef(0)}, {"list", {FragmentRef(1), 1}}};
-  std::string text;
-  AppendJson(text, with_refs, table);
-  EXPECT_EQ(text, DumpJson(with_values));
-  const ordered_json past_table = {{"x", FragmentRef(7)}};
-  std::string past;
-  AppendJson(past, past_table, table);
-  EXPECT_EQ(past, past_table.dump());
-  const ordered_json invalid = {{"x", FragmentRef(2)}};
-  std::string bad;
-  EXPECT_THROW(AppendJson(bad, invalid, table), nlohmann::json::type_error);
-}
-
 }  // namespace
 }  // namespace zebra::json
