@@ -743,14 +743,12 @@ class DecisionTable final : public Boxed {
 
   Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
     bool any = false;
-    std::vector<Value> outs;
+    ScratchArray<Value, 8> outs(outputs.size());  // no allocation for a table of a few outputs
     for (size_t o = 0; o < outputs.size(); ++o) {
-      Value v;
       if (outputs[o].default_entry) {
         any = true;
-        v = outputs[o].default_entry->Evaluate(slots, ctx);
+        outs[o] = outputs[o].default_entry->Evaluate(slots, ctx);
       }
-      outs.push_back(std::move(v));
     }
     if (!any) {
       // No rule matched and no defaults: COUNT is 0 (§8.2.11); everything else null.
