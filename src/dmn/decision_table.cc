@@ -349,12 +349,14 @@ class DecisionTable final : public Boxed {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
       uint64_t bits = ~uint64_t{0};
       if (FastMatch(slots, bits)) [[likely]] {
-        // Decide() for the two policies that need no list of the matches.
+        // Decide() for no match and for the two policies that need no list of the matches.
+        if (bits == 0) return Default(slots, ctx);
         if (bits != 0 && policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
         if (bits != 0 && policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
           std::shared_ptr<feel::List> list = SpareList();
           feel::List& values = *list;
-          values.reserve(static_cast<size_t>(std::popcount(bits)));
+          const auto n = static_cast<size_t>(std::popcount(bits));
+          if (values.capacity() < n) values.reserve(n);  // a reused list has room already
           for (; bits; bits &= bits - 1) {
             const Rule& r = rules[static_cast<size_t>(std::countr_zero(bits))];
             if (r.packed) {
