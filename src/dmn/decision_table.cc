@@ -2,9 +2,11 @@
 // as unary tests, output entries as expressions), evaluated with every hit policy.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <new>
 #include <string>
 #include <unordered_map>
@@ -334,11 +336,14 @@ class DecisionTable final : public Boxed {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
       uint64_t bits = ~uint64_t{0};
       if (FastMatch(slots, bits)) [[likely]] {
-        // Decide() for the two policies that need no list of the matches.
+        // Decide() for no match and for the two policies that need no list of the matches.
+        if (bits == 0) return Default(slots, ctx);
         if (bits != 0 && policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
         if (bits != 0 && policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
-          feel::List values;
-          values.reserve(static_cast<size_t>(std::popcount(bits)));
+          std::shared_ptr<feel::List> list = SpareList();
+          feel::List& values = *list;
+          const auto n = static_cast<size_t>(std::popcount(bits));
+          if (values.capacity() < n) values.reserve(n);  // a reused list has room already
           for (; bits; bits &= bits - 1) {
             const Rule& r = rules[static_cast<size_t>(std::countr_zero(bits))];
             if (r.packed) {
@@ -348,7 +353,7 @@ class DecisionTable final : public Boxed {
               values.push_back(Fire(r, slots, ctx));
             }
           }
-          return Value::FromList(std::move(values));
+          return Value::FromList(feel::ListPtr(std::move(list)));
         }
         RuleList matched;
         for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
@@ -440,6 +445,28 @@ class DecisionTable final : public Boxed {
   }
 
  private:
+  // An empty list for a COLLECT result, reusing one this thread made before when no one holds it
+  // any more (the result of the case before last, typically), so a case allocates nothing for it.
+  // Four per thread: the evaluator keeps the last case's results until this case's replace them,
+  // and a model may have more than one such table.
+  static std::shared_ptr<feel::List> SpareList() {
+    thread_local std::array<std::shared_ptr<feel::List>, 4> spare;
+    for (std::shared_ptr<feel::List>& p : spare) {
+      if (p && p.use_count() == 1) {
+        // Only this thread holds it; the fence orders the last holder's reads (released when it
+        // dropped its reference) before the writes below.
+        std::atomic_thread_fence(std::memory_order_acquire);
+        p->clear();
+        return p;
+      }
+    }
+    // All held elsewhere (results kept): a new list takes the place of one of them in turn.
+    thread_local size_t next = 0;
+    auto fresh = std::make_shared<feel::List>();
+    spare[next++ % spare.size()] = fresh;
+    return fresh;
+  }
+
   // The class of `v` in column `cc`, or kNoClass when the per-rule path must decide.
   [[gnu::always_inline]] static size_t ClassOf(const ColumnClasses& cc, const Value& v) {
     size_t k;
@@ -705,14 +732,12 @@ class DecisionTable final : public Boxed {
 
   Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
     bool any = false;
-    std::vector<Value> outs;
+    ScratchArray<Value, 8> outs(outputs.size());  // no allocation for a table of a few outputs
     for (size_t o = 0; o < outputs.size(); ++o) {
-      Value v;
       if (outputs[o].default_entry) {
         any = true;
-        v = outputs[o].default_entry->Evaluate(slots, ctx);
+        outs[o] = outputs[o].default_entry->Evaluate(slots, ctx);
       }
-      outs.push_back(std::move(v));
     }
     if (!any) {
       // No rule matched and no defaults: COUNT is 0 (§8.2.11); everything else null.

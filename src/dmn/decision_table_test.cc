@@ -343,6 +343,28 @@ TEST(DecisionTableClasses, FastPathAgreesWithGeneralPath) {
   }
 }
 
+// The one-pass COLLECT reuses the list of an earlier result once no one holds it: results kept
+// (all of them, or every other one, so that freed and held lists interleave) must keep their
+// elements while later cases are evaluated.
+TEST(DecisionTableClasses, CollectResultsKeptAcrossCases) {
+  const std::vector<std::vector<std::string>> rules = {
+      {"< 3", "-", "-"}, {">= 2", "-", "-"}, {"-", "\"a\"", "-"}, {"-", "-", "true"}, {"[1..4]", "\"b\"", "-"}, {"-", "-", "-"}};
+  auto model = LoadModelFromString(Table(rules, "COLLECT"), "t.dmn");
+  ASSERT_TRUE(model.has_value());
+  std::mt19937 rng(4);
+  std::vector<std::pair<Value, std::string>> kept;  // a result and its text when it was made
+  for (int k = 0; k < 400; ++k) {
+    const std::vector<Value> in = {Value::Number(static_cast<int64_t>(rng() % 6)), Value::String(rng() % 2 ? "a" : "b"),
+                                   Value::Bool(rng() % 2 == 0)};
+    auto r = (*model)->Evaluate(Inputs(in[0], in[1], in[2]), std::vector<std::string>{"R"});
+    Value v = r.decisions.front().value;
+    ASSERT_TRUE(v.is(feel::Type::kList));
+    EXPECT_EQ(Numbers(v), Reference(rules, in));
+    if (k % 2 == 0 || k < 100) kept.emplace_back(v, feel::ToFeelLiteral(v));
+  }
+  for (const auto& [v, text] : kept) EXPECT_EQ(feel::ToFeelLiteral(v), text);
+}
+
 // String classes are found through a hash of the literals: every literal of a column with many
 // (lengths 1 to 30), and strings that differ from one in a single byte at any position, or are
 // one byte shorter or longer, must give the rules that testing each cell with feel gives.

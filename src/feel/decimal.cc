@@ -314,7 +314,7 @@ bool IsOddInteger(const Decimal& d) { return d.exponent() == 0 && (d.coefficient
 
 // ---------------------------------------------------------------------------------------------
 
-Decimal Decimal::FromParts(bool negative, Uint128 coefficient, int32_t exponent) {
+Decimal Decimal::FromPartsGeneral(bool negative, Uint128 coefficient, int32_t exponent) {
   Decimal d;
   if (coefficient == 0) return d;
   int64_t e = exponent;
@@ -749,7 +749,7 @@ std::optional<Decimal> Decimal::Ln() const {
   }
 }
 
-std::strong_ordering Decimal::Compare(const Decimal& o) const {
+std::strong_ordering Decimal::CompareGeneral(const Decimal& o) const {
   const bool a_zero = coefficient_ == 0, b_zero = o.coefficient_ == 0;
   if (a_zero || b_zero) {
     if (a_zero && b_zero) return std::strong_ordering::equal;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace zebra::feel {
 namespace {
@@ -386,6 +387,89 @@ TEST(DecimalProperty, IntegerArithmeticMatchesInt128) {
       ASSERT_EQ(S(da.Mod(db)), Int128ToString(r)) << a << " mod " << b;
     }
   }
+}
+
+// Compare and FromParts take a 64-bit path when the coefficients are below 2^64; the general
+// path (CompareGeneral, FromPartsGeneral) is exact for every coefficient. Both must agree on
+// signs, zeros, equal, near and far exponents and coefficients around 2^63, 2^64 and 10^19.
+Uint128 kPow10Test(uint64_t k) {
+  Uint128 p = 1;
+  while (k-- > 0) p *= 10;
+  return p;
+}
+
+TEST(DecimalProperty, SixtyFourBitPathsMatchTheGeneralPaths) {
+  const Uint128 two64 = Uint128{1} << 64;
+  std::vector<Uint128> edges = {0, 1, 2, 9, 10, 11, 99, 100, 101, 12345, 1000000000000000000ULL,
+                                9999999999999999999ULL, 10000000000000000000ULL, 10000000000000000001ULL,
+                                (Uint128{1} << 63) - 1, Uint128{1} << 63, (Uint128{1} << 63) + 1,
+                                18446744073709551610ULL, two64 - 1, two64, two64 + 1, two64 * 10,
+                                Uint128{100000000000000000ULL} * 1000000000000000ULL /* 10^32 */};
+  const std::vector<int32_t> exps = {0, 1, -1, 2, -2, 18, -18, 19, -19, 20, -20, 21, -21, 40, -40, 6111, -6176,
+                                     INT32_MAX - 3, INT32_MAX, INT32_MIN};
+  uint64_t state = 2164;
+  auto random_coefficient = [&]() -> Uint128 {
+    switch (NextRandom(&state) % 6) {
+      case 0: return edges[NextRandom(&state) % edges.size()];
+      case 1: return NextRandom(&state) % 1000 * kPow10Test(NextRandom(&state) % 17);  // trailing zeros
+      case 2: return NextRandom(&state) >> (NextRandom(&state) % 64);
+      case 3: return (Uint128{NextRandom(&state)} << 64 | NextRandom(&state)) >> (NextRandom(&state) % 128);
+      default: return edges[NextRandom(&state) % edges.size()] + NextRandom(&state) % 3 - 1;
+    }
+  };
+  auto random_exponent = [&]() -> int32_t {
+    if (NextRandom(&state) % 4 == 0) return exps[NextRandom(&state) % exps.size()];
+    return static_cast<int32_t>(NextRandom(&state) % 61) - 30;
+  };
+  auto same = [](const Decimal& a, const Decimal& b) {
+    return a.coefficient() == b.coefficient() && a.exponent() == b.exponent() && a.negative() == b.negative();
+  };
+  // FromParts against FromPartsGeneral, field by field.
+  for (Uint128 c : edges)
+    for (int32_t e : exps)
+      for (bool neg : {false, true})
+        ASSERT_TRUE(same(Decimal::FromParts(neg, c, e), Decimal::FromPartsGeneral(neg, c, e)))
+            << Int128ToString(static_cast<Int128>(c)) << "e" << e << (neg ? " negative" : "");
+  std::vector<Decimal> values;
+  for (int i = 0; i < 200000; ++i) {
+    const bool neg = NextRandom(&state) % 2 == 0;
+    const Uint128 c = random_coefficient();
+    const int32_t e = random_exponent();
+    const Decimal d = Decimal::FromParts(neg, c, e);
+    ASSERT_TRUE(same(d, Decimal::FromPartsGeneral(neg, c, e))) << Int128ToString(static_cast<Int128>(c)) << "e" << e;
+    if (values.size() < 3000) values.push_back(d);
+  }
+  // Compare against CompareGeneral: every pair of the edge values at near exponents, then
+  // random pairs, including a value against itself and against its equal in another form.
+  std::vector<Decimal> edge_values;
+  for (Uint128 c : edges)
+    for (int32_t e : {0, 1, -1, 19, -19, 20, -20, 21})
+      for (bool neg : {false, true}) edge_values.push_back(Decimal::FromPartsGeneral(neg, c, e));
+  size_t fast = 0;
+  auto check = [&](const Decimal& a, const Decimal& b) {
+    if (((a.coefficient() | b.coefficient()) >> 64) == 0) ++fast;
+    ASSERT_EQ(a.Compare(b), a.CompareGeneral(b))
+        << (a.negative() ? "-" : "") << Int128ToString(static_cast<Int128>(a.coefficient())) << "e" << a.exponent()
+        << " vs " << (b.negative() ? "-" : "") << Int128ToString(static_cast<Int128>(b.coefficient())) << "e"
+        << b.exponent();
+  };
+  for (const Decimal& a : edge_values)
+    for (const Decimal& b : edge_values) check(a, b);
+  for (size_t i = 0; i < values.size(); ++i)
+    for (size_t j = 0; j < 60; ++j) check(values[i], values[(i * 7 + j * 13) % values.size()]);
+  for (const Decimal& a : values)
+    if (a.exponent() > INT32_MIN + 2) check(a, Decimal::FromParts(a.negative(), a.coefficient() * 100, a.exponent() - 2));
+  EXPECT_GT(fast, 100000u);  // the 64-bit path was exercised, not only the general one
+  // A few orders worked out by hand at the path's limits.
+  const Decimal max64 = Decimal::FromParts(false, two64 - 1, 0);
+  EXPECT_LT(max64, Decimal::FromParts(false, 1, 20));                      // 2^64 - 1 < 10^20
+  EXPECT_GT(max64, Decimal::FromParts(false, 1, 19));                      // 2^64 - 1 > 10^19
+  EXPECT_LT(max64, Decimal::FromParts(false, two64, 0));
+  EXPECT_GT(Decimal::FromParts(false, 1, 0), Decimal::FromParts(false, 9999999999999999999ULL, -19));
+  EXPECT_LT(Decimal::FromParts(true, 1, 0), Decimal::FromParts(true, 9999999999999999999ULL, -19));
+  EXPECT_LT(Decimal::FromParts(true, 1, 1), Decimal::FromParts(false, 1, -1));
+  EXPECT_EQ(Decimal::FromParts(false, 10000000000000000000ULL, -19), D("1"));
+  EXPECT_LT(Decimal::FromParts(false, 1, -1), Decimal::FromParts(false, 9999999999999999999ULL, -19));
 }
 
 TEST(DecimalProperty, ScaledRepresentationsAreEqualAndHashEqual) {

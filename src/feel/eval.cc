@@ -356,6 +356,8 @@ Value BinaryNode::Eval(Frame& f) const {
       return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
     }
     default: {
+      // Two numbers (`Ki67 >= 20`): Decimal's inline compare, without Compare's type switch.
+      if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
       if (a.is_null() || b.is_null()) return Value();
       auto c = Compare(a, b);
       if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
