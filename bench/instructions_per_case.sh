@@ -6,9 +6,12 @@ set -euo pipefail
 build=${1:-build}
 out=$(mktemp /tmp/zebra-callgrind.XXXXXX)
 trap 'rm -f "$out"' EXIT
-valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='zebra::clinical::Evaluate*' \
+valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='zebra::clinical::Evaluate(*EvaluateOptions const&)' \
   "$build/zebra_bench" --benchmark_filter='BM_EvaluateCase$' --benchmark_min_time=1 >/dev/null 2>&1
 total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-calls=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -B3 '\*  ???:zebra::clinical::Evaluate' |
-  grep -o '([0-9,]*x)' | head -1 | tr -d '(),x')
+# Evaluations: the calls from clinical::Evaluate to PrepareAnswer (once per evaluation, in another
+# file, so never inlined). Only the overload with options is toggled: the overloads nest, and
+# nested toggles would cancel.
+calls=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -B1 '\*  ???:zebra::clinical::internal::PrepareAnswer' |
+  grep '< ???:zebra::clinical::Evaluate' | grep -o '([0-9,]*x)' | head -1 | tr -d '(),x')
 echo "$calls evaluations, $((total / calls)) instructions per case"
