@@ -535,37 +535,23 @@ class EvaluatorImpl final : public Evaluator {
       st_.root_scratch.resize(m.decisions_.size());
       for (size_t i = 0; i < m.decisions_.size(); ++i) st_.root_scratch[i].slots.resize(m.decisions_[i].frame_size);
     }
-    const size_t n = decisions.empty() ? m.decisions_.size() : decisions.size();
-    targets_.reserve(n);
-    results_.reserve(n);
-    auto add = [&](int idx) {
-      const DecisionDef& d = m.decisions_[static_cast<size_t>(idx)];
-      targets_.push_back(idx);
-      if (options.result_names) results_.push_back({d.name, d.id, Value(), {}});
-      else results_.emplace_back();
-    };
     if (decisions.empty()) {  // every decision once: distinct by construction
-      for (size_t i = 0; i < m.decisions_.size(); ++i) add(static_cast<int>(i));
-      return;
-    }
-    auto add_named = [&](int idx) {
-      if (std::find(targets_.begin(), targets_.end(), idx) != targets_.end()) distinct_targets_ = false;
-      add(idx);
-    };
-    for (const auto& name : decisions) {
-      int found = -1;
-      for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
-        if (m.decisions_[i].name == name) found = static_cast<int>(i);
-      for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
-        if (m.decisions_[i].id == name) found = static_cast<int>(i);
-      if (found < 0) {
-        targets_.push_back(-1);
-        results_.push_back(
-            {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
-        continue;
+      targets_.resize(m.decisions_.size());
+      for (size_t i = 0; i < m.decisions_.size(); ++i) targets_[i] = static_cast<int>(i);
+    } else {
+      targets_.reserve(decisions.size());
+      for (const auto& name : decisions) {
+        int found = -1;
+        for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
+          if (m.decisions_[i].name == name) found = static_cast<int>(i);
+        for (size_t i = 0; i < m.decisions_.size() && found < 0; ++i)
+          if (m.decisions_[i].id == name) found = static_cast<int>(i);
+        if (found < 0) unknown_names_.push_back(name);
+        else if (std::find(targets_.begin(), targets_.end(), found) != targets_.end()) distinct_targets_ = false;
+        targets_.push_back(found);
       }
-      add_named(found);
     }
+    results_ = ResultShape();
   }
 
   std::span<const std::string> InputNames() const override {
@@ -590,13 +576,14 @@ class EvaluatorImpl final : public Evaluator {
     EvaluationResult r;
     r.decisions = std::move(results_);
     r.trace = std::move(trace_);
-    results_.clear();
+    results_.clear();  // made again by the next evaluation (Run)
     trace_.clear();
     return r;
   }
 
  private:
   void Run(const feel::Context* inputs) {
+    if (results_.size() != targets_.size()) [[unlikely]] results_ = ResultShape();  // after TakeResult
     trace_.clear();
     frame_ = EvalFrame{};
     frame_.trace = options_.trace ? &trace_ : nullptr;
@@ -636,12 +623,35 @@ class EvaluatorImpl final : public Evaluator {
     }
   }
 
+  // One entry per requested decision, before any evaluation: its name and id (unless
+  // options_.result_names is off), and for an unknown name its diagnostic, which every
+  // evaluation keeps.
+  std::vector<DecisionResult> ResultShape() const {
+    std::vector<DecisionResult> results;
+    results.reserve(targets_.size());
+    size_t unknown = 0;
+    for (int idx : targets_) {
+      if (idx < 0) {
+        const std::string& name = unknown_names_[unknown++];
+        results.push_back(
+            {name, "", Value(), {{feel::Diagnostic::Severity::kError, "no decision named '" + name + "'", 0, 0}}});
+      } else if (options_.result_names) {
+        const DecisionDef& d = model_->decisions_[static_cast<size_t>(idx)];
+        results.push_back({d.name, d.id, Value(), {}});
+      } else {
+        results.emplace_back();
+      }
+    }
+    return results;
+  }
+
   std::shared_ptr<const ModelImpl> owner_;  // Prepare's evaluator only
   const ModelImpl* model_;
   EvaluateOptions options_;
   mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
   std::vector<int> targets_;  // decision index per result, -1 for an unknown name
+  std::vector<std::string> unknown_names_;  // the requested names of the -1 targets, in order
   bool distinct_targets_ = true;  // no decision asked for twice (see Run)
   std::vector<DecisionResult> results_;
   std::vector<TraceEntry> trace_;

@@ -135,7 +135,7 @@ class Evaluator {
   virtual std::span<const DecisionResult> results() const = 0;
   virtual std::span<const TraceEntry> trace() const = 0;
   // Moves the last evaluation's results out (the evaluator must be evaluated again before
-  // results() is read).
+  // results() is read; it may be, as often as before).
   virtual EvaluationResult TakeResult() = 0;
 };
 

@@ -774,6 +774,31 @@ TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
   EXPECT_EQ(ev->results()[1].diagnostics[0].message, "no decision named 'nope'");
 }
 
+// TakeResult moves a case's results out; the evaluator then evaluates the next case as before,
+// with its names, ids and an unknown name's diagnostic in place.
+TEST(DmnPrepared, EvaluatesAgainAfterTakeResult) {
+  auto m = PreparedModel();
+  ASSERT_TRUE(m);
+  std::vector<std::string> names{"Greeting", "nope", "Bands", "Greeting"};
+  auto ev = m->Prepare(names);
+  const feel::Context first = Ctx({{"Age", Num(12)}, {"Name", Str("Cy")}});
+  ev->Evaluate(first);
+  EvaluationResult taken = ev->TakeResult();
+  const EvaluationResult expected_first = m->Evaluate(first, names);
+  ASSERT_EQ(taken.decisions.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(taken.decisions[i].name, expected_first.decisions[i].name);
+    ExpectEq(taken.decisions[i].value, expected_first.decisions[i].value);
+  }
+  for (const feel::Context& in : {Ctx({{"Age", Num(40)}, {"Name", Str("Di")}}), Ctx({{"Name", Num(3)}})}) {
+    ev->Evaluate(in);
+    ExpectSameResults(*ev, m->Evaluate(in, names));
+    ASSERT_EQ(ev->results()[1].diagnostics.size(), 1u);
+    EXPECT_EQ(ev->results()[1].diagnostics[0].message, "no decision named 'nope'");
+    (void)ev->TakeResult();
+  }
+}
+
 // The Evaluator keeps each decision's frame between cases and moves results out of its memo:
 // a decision read by another, a decision asked for twice and an input that stops conforming must
 // still give, case after case, what a fresh Model::Evaluate gives.
