@@ -167,7 +167,8 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
   if (!fast) {
     if (auto too_large = CaseTextTooLarge(text)) return tl::unexpected(std::vector<InputError>{*too_large});
     // Strict: a repeated key or invalid UTF-8 is an error with its path, never a silent choice.
-    auto parsed = json::ParseStrict(text, limits);
+    // (ParseStrict would try the fast reader a second time.)
+    auto parsed = json::ParseStrictGeneral(text, limits);
     if (!parsed) return tl::unexpected(std::vector<InputError>{{parsed.error().path, parsed.error().message}});
     fast = std::move(*parsed);
   }
