@@ -21,6 +21,10 @@
 namespace zebra::dmn::tck {
 namespace {
 
+// Whitespace-only text is data when it is an element's whole content: an expected string value
+// `<value xsi:type="xsd:string"> </value>` is " ", not "" (pugixml drops such text by default).
+constexpr unsigned kXmlParse = pugi::parse_default | pugi::parse_ws_pcdata_single;
+
 namespace fs = std::filesystem;
 using feel::Value;
 
@@ -534,7 +538,7 @@ tl::expected<Value, std::string> ParseValueElement(const pugi::xml_node& node) {
 
 tl::expected<Value, std::string> ParseValueXml(std::string_view xml) {
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(xml.data(), xml.size());
+  auto parsed = doc.load_buffer(xml.data(), xml.size(), kXmlParse);
   if (!parsed) return tl::unexpected(std::string("XML error: ") + parsed.description());
   return ParseValueElement(doc.document_element());
 }
@@ -543,7 +547,7 @@ tl::expected<Value, std::string> ParseValueXml(std::string_view xml) {
 
 tl::expected<TestSuite, std::string> ParseTestSuiteXml(std::string_view xml, std::string_view file) {
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(xml.data(), xml.size());
+  auto parsed = doc.load_buffer(xml.data(), xml.size(), kXmlParse);
   if (!parsed)
     return tl::unexpected(std::string(file) + ": XML error at offset " + std::to_string(parsed.offset) + ": " +
                           parsed.description());

@@ -50,6 +50,25 @@ TEST(TckValueTest, StringKeepsItsText) {
   EXPECT_EQ(v.string(), " John Doe ");  // xsd:string preserves whitespace
 }
 
+TEST(TckValueTest, WhitespaceOnlyStringKeepsItsText) {
+  // 1103-feel-substring-function/008 expects " ": whitespace that is the whole value is data.
+  Value v = Parse(R"(<value xsi:type="xsd:string"> </value>)");
+  ASSERT_TRUE(v.is(Type::kString));
+  EXPECT_EQ(v.string(), " ");
+  Value tab = Parse("<value xsi:type=\"xsd:string\">\t\n</value>");
+  ASSERT_TRUE(tab.is(Type::kString));
+  EXPECT_EQ(tab.string(), "\t\n");
+}
+
+TEST(TckValueTest, WhitespaceBetweenElementsIsNotAValue) {
+  Value list = Parse("<list>\n  <item><value xsi:type=\"xsd:decimal\">1</value></item>\n</list>");
+  ASSERT_TRUE(list.is(Type::kList));
+  ASSERT_EQ(list.list().size(), 1u);
+  Value empty = Parse("<list>\n</list>");
+  ASSERT_TRUE(empty.is(Type::kList));
+  EXPECT_TRUE(empty.list().empty());
+}
+
 TEST(TckValueTest, EmptyStringIsNotNull) {
   Value v = Parse(R"(<value xsi:type="xsd:string"></value>)");
   ASSERT_TRUE(v.is(Type::kString));
