@@ -213,6 +213,11 @@ Value Apply(std::span<const Value> args, EvalContext& ctx, const char* name) {
   const Value& a = args[0];
   const Value& b = args[1];
   if (a.is_null() || b.is_null()) return Value();
+  auto not_interval = [](const Value& v) {
+    return v.is(Type::kRange) && v.range().form == Range::Form::kNotEqual;
+  };
+  if (not_interval(a) || not_interval(b))
+    return ctx.Error(std::string(name) + ": a '!=' range is not an interval");
   Shape s = ShapeOf(a, b);
   Cmp c;
   auto result = R(a, b, s, c);

@@ -44,7 +44,8 @@ bool Is(const Value& a, const Value& b) {
     case Type::kRange: {
       const Range& x = a.range();
       const Range& y = b.range();
-      return x.low_closed == y.low_closed && x.high_closed == y.high_closed && SameEndpoint(x.low, y.low) &&
+      return x.form == y.form && x.low_closed == y.low_closed && x.high_closed == y.high_closed &&
+             SameEndpoint(x.low, y.low) &&
              SameEndpoint(x.high, y.high);
     }
     case Type::kFunction: return a.function_ptr() == b.function_ptr();

@@ -223,6 +223,11 @@ Value Negate(const Value& a, EvalContext& ctx) {
 
 Value InRange(const Value& input, const Range& r, EvalContext& ctx) {
   if (input.is_null()) return Value();
+  if (r.form == Range::Form::kNotEqual) {
+    auto e = Equal(input, r.low);
+    if (!e) return ctx.Error("cannot compare " + Describe(input) + " with " + Describe(r.low));
+    return Value::Bool(!*e);
+  }
   if (!r.low.is_null()) {
     auto c = Compare(input, r.low);
     if (!c) return ctx.Error("cannot compare " + Describe(input) + " with range of " + Describe(r.low));
@@ -497,6 +502,10 @@ std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
   if (start.is(Type::kList)) return start.list_ptr();  // shared, not copied
   if (start.is(Type::kRange)) {
     const Range& r = start.range();
+    if (r.form == Range::Form::kNotEqual) {
+      ctx.Error("for: a '!=' range cannot be iterated");
+      return std::nullopt;
+    }
     if (r.low.is(Type::kNumber) && r.high.is(Type::kNumber)) {
       auto a = r.low.number().ToInt64();
       auto b = r.high.number().ToInt64();
@@ -1131,6 +1140,15 @@ Value CallNode::Eval(Frame& f) const {
 
 Value CompareTestNode::Eval(Frame& f) const {
   Value v = operand->Eval(f);
+  if (as_range && (op == BinaryOp::kEq || op == BinaryOp::kNe)) {
+    if (v.is_null()) return f.ctx->Error("range endpoints must not be null");
+    if (!Compare(v, v)) return f.ctx->Error("range endpoints must be of an ordered type");
+    Range r;
+    r.low = v;
+    r.high = std::move(v);
+    r.form = op == BinaryOp::kEq ? Range::Form::kEqual : Range::Form::kNotEqual;
+    return Value::FromRange(std::move(r));
+  }
   if (op == BinaryOp::kEq) return v;
   if (op == BinaryOp::kNe) return f.ctx->Error("'!=' is only valid as a test");
   Range r;

@@ -249,6 +249,7 @@ struct DashTestNode : Node {
 struct CompareTestNode : Node {
   BinaryOp op;
   NodePtr operand;
+  bool as_range = false;  // written as a value (`(= 10)`): = and != make ranges too
   Value Eval(Frame& f) const override;  // as an expression: a range (or null for = / !=)
   Value Test(const Value& input, Frame& f) const override;
   bool is_test() const override { return true; }

@@ -932,6 +932,13 @@ class Parser {
     }
     if (t.text == "(") {
       Next();
+      if (PeekPunct("=") || PeekPunct("!=")) {
+        // So are `(= 10)` and `(!= 10)`, in parentheses only: `1 = = 2` stays an error (DMN 1.5
+        // §10.3.2.7; DMN TCK 0068-feel-equality range_011, 0074-feel-properties range_011).
+        NodePtr range = ParsePositiveUnaryTest(/*as_range=*/true);
+        ExpectPunct(")");
+        return range;
+      }
       NodePtr inner = ParseExpression();
       if (EatPunct("..")) return FinishRange(inner, false, t.start);
       ExpectPunct(")");
@@ -973,6 +980,7 @@ class Parser {
       // A unary comparison used as a value is a range: `< 10` is (null..10).
       return ParsePositiveUnaryTest();
     }
+
     Fail("unexpected '" + std::string(t.text) + "'", t.start);
     return ErrorNode();
   }
@@ -1219,7 +1227,8 @@ class Parser {
     return any;
   }
 
-  NodePtr ParsePositiveUnaryTest() {
+  // `as_range`: the test is written as a value, where `= 10` and `!= 10` are ranges too.
+  NodePtr ParsePositiveUnaryTest(bool as_range = false) {
     DepthGuard guard(this);
     if (!guard.ok) return ErrorNode();
     Token t = Peek();
@@ -1234,6 +1243,7 @@ class Parser {
               : t.text == "="  ? BinaryOp::kEq
                                : BinaryOp::kNe;
       n->operand = ParseAdditive();
+      n->as_range = as_range;
       return n;
     }
     auto n = Make<ExpressionTestNode>(t.start);

@@ -136,6 +136,33 @@ Value RunTests(std::string_view tests, const Value& input) {
   return t ? t->Test(input, {}, ctx) : Value();
 }
 
+// DMN 1.5 §10.3.2.7: `= e` and `!= e` written as values are ranges too. `(= 10)` has both end
+// points 10, included, but equals only a range written the same way (DMN TCK 0068-feel-equality
+// range_010..012, 0074-feel-properties range_011).
+TEST(EvaluatorTest, EqualAndNotEqualComparisonsAreRanges) {
+  EXPECT_EQ(Lit("(= 10)"), "= 10");
+  EXPECT_EQ(Lit("(!= 10)"), "!= 10");
+  EXPECT_EQ(Lit("(= 10) = (= 10)"), "true");
+  EXPECT_EQ(Lit("(!= 10) = (!= 10)"), "true");
+  EXPECT_EQ(Lit("(= 10) = (!= 10)"), "false");
+  EXPECT_EQ(Lit("(= 10) = [10..10]"), "false");
+  EXPECT_EQ(Lit("(< 10) = (< 10)"), "true");
+  EXPECT_EQ(Lit("(= 10).start"), "10");
+  EXPECT_EQ(Lit("(= 10).end"), "10");
+  EXPECT_EQ(Lit("(= 10).start included"), "true");
+  EXPECT_EQ(Lit("(= 10).end included"), "true");
+  EXPECT_EQ(Lit("10 in (= 10)"), "true");
+  EXPECT_EQ(Lit("9 in (= 10)"), "false");
+  EXPECT_EQ(Lit("9 in (!= 10)"), "true");
+  EXPECT_EQ(Lit("10 in (!= 10)"), "false");
+  EXPECT_EQ(Lit("before(1, (= 10))"), "true");
+  EXPECT_EQ(Lit("before(1, (!= 10))"), "null");  // not an interval
+  EXPECT_EQ(Lit("(= null)"), "null");
+  // As a test in a unary-tests list, `= 10` is still the comparison.
+  EXPECT_TRUE(RunTests("= 10", Value::Number(10)).is_true());
+  EXPECT_TRUE(RunTests("!= 10", Value::Number(9)).is_true());
+}
+
 // DMN 1.5 §10.3.1.2 rule 17 and §8.3.3: input entries of decision tables.
 TEST(UnaryTestsTest, Forms) {
   EXPECT_TRUE(RunTests("-", Value::Number(5)).is_true());

@@ -101,7 +101,8 @@ bool RangeEqual(const Range& a, const Range& b) {
     auto e = Equal(x, y);
     return e && *e;
   };
-  return a.low_closed == b.low_closed && a.high_closed == b.high_closed && endpoint_equal(a.low, b.low) &&
+  return a.form == b.form && a.low_closed == b.low_closed && a.high_closed == b.high_closed &&
+         endpoint_equal(a.low, b.low) &&
          endpoint_equal(a.high, b.high);
 }
 
@@ -256,6 +257,11 @@ bool IsPlainName(const std::string& s) {
 void AppendLiteral(std::string& out, const Value& v);
 
 void AppendRange(std::string& out, const Range& r) {
+  if (r.form != Range::Form::kInterval) {
+    out += r.form == Range::Form::kEqual ? "= " : "!= ";
+    AppendLiteral(out, r.low);
+    return;
+  }
   if (r.low_unbounded() && r.high_unbounded()) {
     out += "null";
     return;

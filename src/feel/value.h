@@ -312,10 +312,15 @@ class Context {
 
 // A range (DMN 1.5 §10.3.2.7). An unbounded end (`< 10` is (-inf..10)) has a null endpoint.
 struct Range {
+  // How the range was written. `=10` is the interval [10..10] written as a unary comparison, and
+  // `!=10` every value but 10 (both end points 10); neither equals a range written another way
+  // (DMN TCK 0068-feel-equality range_010..012). Every other range is an interval.
+  enum class Form : uint8_t { kInterval, kEqual, kNotEqual };
   Value low;
   Value high;
   bool low_closed = true;
   bool high_closed = true;
+  Form form = Form::kInterval;
   bool low_unbounded() const { return low.is_null(); }
   bool high_unbounded() const { return high.is_null(); }
 };
