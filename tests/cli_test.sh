@@ -27,6 +27,8 @@ check feel-add 0 "$ZEBRA" feel '0.1 + 0.2 = 0.3'; expect_out feel-add true
 check feel-context 0 "$ZEBRA" feel 'Monthly Salary * 12' --context '{"Monthly Salary": 1000}'; expect_out feel-context 12000
 check feel-string 0 "$ZEBRA" feel 'upper case("zebra")'; expect_out feel-string '"ZEBRA"'
 check feel-date 0 "$ZEBRA" feel 'date("2026-01-31") + duration("P1M")'; expect_out feel-date 'date("2026-02-28")'
+check feel-leading-minus 0 "$ZEBRA" feel -- '-(3)'; expect_out feel-leading-minus -3
+check feel-range-eq 0 "$ZEBRA" feel '(= 10) = (= 10)'; expect_out feel-range-eq true
 check feel-syntax 2 "$ZEBRA" feel '[1, 2'; expect_contains feel-syntax-msg "$err" "1:6"
 check feel-bad-context 2 "$ZEBRA" feel '1' --context '[1]'
 check unknown-command 2 "$ZEBRA" nosuchcommand

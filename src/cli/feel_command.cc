@@ -17,6 +17,8 @@ int FeelCommand(const Args& args, Io io) {
   app.add_option("expression", expression, "the FEEL expression")->required();
   app.add_option("--context", context_json, "JSON object whose entries are in scope by name");
   app.add_flag("!--quiet", show_warnings, "do not print evaluation diagnostics");
+  app.footer("An expression that starts with '-' (other than a number) goes after '--', which ends the\n"
+             "options: zebra feel -- '-(3)'");
   if (auto rc = ParseCommandLine(app, args, io, "feel")) return *rc;
 
   feel::Context variables;
