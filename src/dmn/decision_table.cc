@@ -95,9 +95,17 @@ struct ColumnIndex {
 // candidates are the AND of one mask per column and need no test at all. A class whose
 // representative made a test report an error, and input values of any other type, take the
 // per-rule path (Match / MatchIndexed) so their verdicts and diagnostics stay the interpreter's.
+//
+// A column whose every entry is "-" or `list contains(?, "literal")` (a list of codes, such as the
+// treatments planned) is a membership column instead: its input, a list of strings, selects the
+// rules with "-" and the rules of each literal it holds; a null input has its own class; a list
+// holding anything but strings, and every other input, takes the per-rule path.
 struct ColumnClasses {
   // Classes: 0 null, 1 false, 2 true, 3 .. 3 + 2k numbers (segments, as in ColumnIndex), then
   // one per string literal, then other strings.
+  // Membership column: 0 null, 1 the rules with "-" (a list holding none of the literals), then
+  // one per string literal (its rules only).
+  bool membership = false;
   std::vector<feel::Decimal> endpoints;
   std::vector<std::string> strings;
   std::vector<uint64_t> masks;                             // `words` per class
@@ -484,6 +492,26 @@ class DecisionTable final : public Boxed {
     return cc.usable[k] ? k : ColumnClasses::kNoClass;
   }
 
+  // The rules of membership column `cc` that input `v` satisfies, into `out` (`words` words);
+  // false when the per-rule path must decide.
+  bool MembershipMask(const ColumnClasses& cc, const Value& v, uint64_t* out) const {
+    if (v.is_null()) {
+      if (!cc.usable[0]) return false;
+      std::copy_n(cc.masks.data(), words, out);
+      return true;
+    }
+    if (!v.is(Type::kList)) return false;
+    std::copy_n(cc.masks.data() + words, words, out);
+    for (const Value& e : v.list()) {
+      if (!e.is(Type::kString)) return false;
+      const size_t i = cc.StringLiteral(e.string());
+      if (i == cc.strings.size()) continue;
+      const uint64_t* m = cc.masks.data() + (2 + i) * words;
+      for (size_t w = 0; w < words; ++w) out[w] |= m[w];
+    }
+    return true;
+  }
+
   // MatchClasses for a fast_match table, reading each column's value from its slot: `bits` &= the
   // mask of each column's class; false when some input needs the per-rule path.
   [[gnu::always_inline]] bool FastMatch(std::span<const Value> slots, uint64_t& bits) const {
@@ -498,23 +526,41 @@ class DecisionTable final : public Boxed {
   // Match() through the class masks; false (nothing appended) when some input needs the
   // per-rule path.
   bool MatchClasses(Inputs in, RuleList& matched) const {
-    ScratchArray<const uint64_t*, 64> masks(inputs.size());
-    for (size_t c = 0; c < inputs.size(); ++c) {
-      size_t k = ClassOf(classes[c], *in[c]);
-      if (k == ColumnClasses::kNoClass) return false;
-      masks[c] = classes[c].masks.data() + k * words;
-    }
     if (words == 1) {
       uint64_t bits = ~uint64_t{0};
-      for (size_t c = 0; c < inputs.size(); ++c) bits &= *masks[c];
+      for (size_t c = 0; c < inputs.size(); ++c) {
+        const ColumnClasses& cc = classes[c];
+        if (cc.membership) {
+          uint64_t m;
+          if (!MembershipMask(cc, *in[c], &m)) return false;
+          bits &= m;
+        } else {
+          const size_t k = ClassOf(cc, *in[c]);
+          if (k == ColumnClasses::kNoClass) return false;
+          bits &= cc.masks[k];
+        }
+      }
       for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
       return true;
     }
-    for (size_t w = 0; w < words; ++w) {
-      uint64_t bits = ~uint64_t{0};
-      for (size_t c = 0; c < inputs.size(); ++c) bits &= masks[c][w];
-      for (; bits; bits &= bits - 1) matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    constexpr size_t kInlineWords = 32;
+    ScratchArray<uint64_t, kInlineWords> cand(words), m(words);
+    std::fill(cand.data(), cand.data() + words, ~uint64_t{0});
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      const ColumnClasses& cc = classes[c];
+      const uint64_t* mask = m.data();
+      if (cc.membership) {
+        if (!MembershipMask(cc, *in[c], m.data())) return false;
+      } else {
+        const size_t k = ClassOf(cc, *in[c]);
+        if (k == ColumnClasses::kNoClass) return false;
+        mask = cc.masks.data() + k * words;
+      }
+      for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
     }
+    for (size_t w = 0; w < words; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
     return true;
   }
 
@@ -969,6 +1015,21 @@ bool ClassConstant(const fi::Node* n, std::vector<std::string>& strings, std::ve
   return literal(e->expr.get(), false);
 }
 
+// `list contains(?, "literal")` (alone, with the built-in `list contains`): the literal, else null.
+const std::string* MembershipLiteral(const fi::Node* n) {
+  if (const auto* any = dynamic_cast<const fi::AnyTestNode*>(n)) n = any->tests.size() == 1 ? any->tests[0].get() : nullptr;
+  const auto* e = dynamic_cast<const fi::ExpressionTestNode*>(n);
+  if (!e || !e->uses_input) return nullptr;
+  const auto* call = dynamic_cast<const fi::CallNode*>(e->expr.get());
+  if (!call || !call->builtin || call->callee_name != "list contains" || call->args.size() != 2 ||
+      !call->arg_names.empty())
+    return nullptr;
+  const auto* ref = dynamic_cast<const fi::LocalRefNode*>(call->args[0].get());
+  const auto* lit = dynamic_cast<const fi::LiteralNode*>(call->args[1].get());
+  if (!ref || ref->slot != e->input_slot || !lit || !lit->value.is(Type::kString)) return nullptr;
+  return &lit->value.string();
+}
+
 void DecisionTable::BuildClasses() {
   if (!table_error.empty() || rules.empty() || rules.size() > UINT32_MAX / 4 || inputs.empty()) return;
   for (const Rule& r : rules) {
@@ -1002,7 +1063,12 @@ void DecisionTable::BuildClasses() {
       seen[static_cast<size_t>(cell.test_id)] = true;
       const fi::Node* body = TestBody(*cell.test);
       Test t{cell.test_id, &cell, {}, {}};
-      if (!body || !ClassConstant(body, t.strings, t.numbers)) return;
+      if (!body) return;
+      const std::string* member = MembershipLiteral(body);
+      if (tests.empty()) cc.membership = member != nullptr;
+      if (cc.membership != (member != nullptr)) return;  // membership and other tests mixed
+      if (member) t.strings.push_back(*member);
+      else if (!ClassConstant(body, t.strings, t.numbers)) return;
       cc.strings.insert(cc.strings.end(), t.strings.begin(), t.strings.end());
       cc.endpoints.insert(cc.endpoints.end(), t.numbers.begin(), t.numbers.end());
       std::sort(t.strings.begin(), t.strings.end());
@@ -1024,14 +1090,58 @@ void DecisionTable::BuildClasses() {
     // the column's "other string"), on the representative of the first class of each.
     size_t runs = 0;
     for (const Test& t : tests) runs += 3 + 2 * t.numbers.size() + 1 + t.strings.size() + 1;
-    if (runs > budget || cc.ClassCount() * rules.size() > mask_budget) return;
+    const size_t class_count = cc.membership ? 2 + cc.strings.size() : cc.ClassCount();
+    if (runs > budget || class_count * rules.size() > mask_budget) return;
     budget -= runs;
-    mask_budget -= cc.ClassCount() * rules.size();
+    mask_budget -= class_count * rules.size();
     cc.SetFixedKeys();
   }
   for (size_t c = 0; c < inputs.size(); ++c) {
     ColumnClasses& cc = built[c];
     const std::vector<Test>& tests = column_tests[c];
+    if (cc.membership) {
+      // Each test answers exactly for its literal: true for a list holding it (alone or among
+      // others), false for the empty list and for a list of other strings, with no diagnostic;
+      // otherwise the table keeps the per-rule path. A null input's verdicts are the tests' own.
+      std::string other;
+      while (std::binary_search(cc.strings.begin(), cc.strings.end(), other)) other += '\x01';
+      const size_t n = cc.strings.size();
+      cc.masks.assign((2 + n) * nwords, 0);
+      cc.usable.assign(2 + n, 1);
+      std::vector<int8_t> null_verdict(static_cast<size_t>(distinct_tests), 0);
+      std::vector<int> literal_of(static_cast<size_t>(distinct_tests), -1);
+      feel::EvalContext ctx;
+      for (const Test& t : tests) {
+        const std::string& lit = t.strings.front();
+        auto verdict = [&](feel::List l) {
+          Value r = t.cell->test->Test(Value::FromList(std::move(l)), {}, ctx);
+          const int v = ctx.diagnostic_count() != 0 ? -1 : r.is_true() ? 1 : 0;
+          ctx.ClearDiagnostics();
+          return v;
+        };
+        if (verdict({Value::String(lit)}) != 1 || verdict({Value::String(other), Value::String(lit)}) != 1 ||
+            verdict({}) != 0 || verdict({Value::String(other)}) != 0)
+          return;
+        Value r = t.cell->test->Test(Value(), {}, ctx);
+        if (ctx.diagnostic_count() != 0) cc.usable[0] = 0;
+        ctx.ClearDiagnostics();
+        null_verdict[static_cast<size_t>(t.id)] = r.is_true() ? 1 : 0;
+        literal_of[static_cast<size_t>(t.id)] = static_cast<int>(
+            std::lower_bound(cc.strings.begin(), cc.strings.end(), lit) - cc.strings.begin());
+      }
+      for (size_t ri = 0; ri < rules.size(); ++ri) {
+        const Cell& cell = rules[ri].inputs[c];
+        const uint64_t bit = uint64_t{1} << (ri & 63);
+        if (cell.dash) {
+          for (size_t k = 0; k < 2; ++k) cc.masks[k * nwords + (ri >> 6)] |= bit;
+          continue;
+        }
+        const auto id = static_cast<size_t>(cell.test_id);
+        if (null_verdict[id] == 1) cc.masks[ri >> 6] |= bit;
+        cc.masks[(2 + static_cast<size_t>(literal_of[id])) * nwords + (ri >> 6)] |= bit;
+      }
+      continue;
+    }
     const size_t classes_n = cc.ClassCount();
     const size_t first_number = 3, first_string = 3 + cc.NumberClasses();
 
@@ -1112,7 +1222,8 @@ void DecisionTable::BuildClasses() {
   fast_match = words == 1 && direct_slot_bound >= 0 &&
                std::all_of(inputs.begin(), inputs.end(), [](const InputColumn& c) {
                  return c.expr && c.direct_slot >= 0 && !c.allowed;
-               });
+               }) &&
+               std::none_of(classes.begin(), classes.end(), [](const ColumnClasses& cc) { return cc.membership; });
 }
 
 void DecisionTable::FoldConstants() {
