@@ -346,21 +346,13 @@ class DecisionTable final : public Boxed {
       if (FastMatch(slots, bits)) [[likely]] {
         // Decide() for no match and for the two policies that need no list of the matches.
         if (bits == 0) return Default(slots, ctx);
-        if (bits != 0 && policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-        if (bits != 0 && policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
+        if (policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+        if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
           std::shared_ptr<feel::List> list = SpareList();
           feel::List& values = *list;
           const auto n = static_cast<size_t>(std::popcount(bits));
           if (values.capacity() < n) values.reserve(n);  // a reused list has room already
-          for (; bits; bits &= bits - 1) {
-            const Rule& r = rules[static_cast<size_t>(std::countr_zero(bits))];
-            if (r.packed) {
-              Trace(r, ctx);
-              values.push_back(*r.packed);
-            } else {
-              values.push_back(Fire(r, slots, ctx));
-            }
-          }
+          for (; bits; bits &= bits - 1) AppendFired(values, rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
           return Value::FromList(feel::ListPtr(std::move(list)));
         }
         RuleList matched;
@@ -748,11 +740,27 @@ class DecisionTable final : public Boxed {
     frame.trace->push_back(std::move(t));
   }
 
-  Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
+  // Inline for the rules whose outputs are all constants (the value made at load, copied);
+  // the others evaluate their outputs out of line.
+  [[gnu::always_inline]] Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (r.packed) {
       Trace(r, ctx);
       return *r.packed;
     }
+    return FireOutputs(r, slots, ctx);
+  }
+  // values.push_back(Fire(r, ...)) for the COLLECT loops, with a constant rule's value copied
+  // straight into the list (push_back of a temporary goes through an out-of-line emplace_back).
+  [[gnu::always_inline]] void AppendFired(feel::List& values, const Rule& r, std::span<const Value> slots,
+                                          feel::EvalContext& ctx) const {
+    if (r.packed) {
+      Trace(r, ctx);
+      values.push_back(*r.packed);
+    } else {
+      values.push_back(FireOutputs(r, slots, ctx));
+    }
+  }
+  [[gnu::noinline]] Value FireOutputs(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
     ScratchArray<Value, 16> outs(outputs.size());
     if (!RuleOutputs(r, slots, ctx, outs.data())) return Value();
     Trace(r, ctx);
@@ -796,15 +804,7 @@ class DecisionTable final : public Boxed {
   Value Collect(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     feel::List values;
     values.reserve(matched.size());
-    for (size_t i = 0; i < matched.size(); ++i) {
-      const Rule& r = *matched[i];
-      if (r.packed) {  // Fire's first case, with the rule's value copied straight into the list
-        Trace(r, ctx);
-        values.push_back(*r.packed);
-      } else {
-        values.push_back(Fire(r, slots, ctx));
-      }
-    }
+    for (size_t i = 0; i < matched.size(); ++i) AppendFired(values, *matched[i], slots, ctx);
     if (aggregation == Aggregation::kNone) return Value::FromList(std::move(values));
     if (outputs.size() != 1) return ctx.Error("an aggregated COLLECT table must have exactly one output");
     if (aggregation == Aggregation::kCount) {
