@@ -266,8 +266,10 @@ struct Rule {
   // and whether that column's cell is numeric (tested only when the input is not a number).
   std::vector<std::pair<uint32_t, bool>> checks;
   std::vector<Cell> outputs;
-  std::vector<std::string> annotations;
   std::optional<Value> packed;  // every output constant: the rule's result, built once at load
+  // The rule's trace entries, made at load: with its annotations, and without them (for
+  // evaluations that do not want them).
+  TraceEntry trace, trace_plain;
 };
 
 struct InputColumn {
@@ -275,6 +277,9 @@ struct InputColumn {
   // When the expression is just a name bound to a slot (`Age`): that slot, read without the
   // interpreter (its EvaluateRef gives the slot itself, a fresh frame having no filter item).
   int direct_slot = -1;
+  // Otherwise, when the expression declares no locals (`Treatment Facts.advanced`): its body,
+  // read as CompiledExpression::EvaluateRef reads it, without the call around it.
+  const feel::internal::Node* body = nullptr;
   std::string expr_error;
   std::string text;
   std::optional<feel::CompiledUnaryTests> allowed;  // inputValues
@@ -370,9 +375,16 @@ class DecisionTable final : public Boxed {
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
       if (!c.expr) return ctx.Error("input " + std::to_string(i + 1) + ": " + c.expr_error);
-      in[i] = c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()
-                  ? &slots[static_cast<size_t>(c.direct_slot)]
-                  : &c.expr->EvaluateRef(slots, ctx, computed[i]);
+      if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()) {
+        in[i] = &slots[static_cast<size_t>(c.direct_slot)];
+      } else if (c.body) {
+        feel::internal::Frame f;
+        f.globals = slots;
+        f.ctx = &ctx;
+        in[i] = &feel::internal::EvalRefOf(*c.body, f, computed[i]);
+      } else {
+        in[i] = &c.expr->EvaluateRef(slots, ctx, computed[i]);
+      }
       if (c.allowed && !in[i]->is_null() && !c.allowed->Test(*in[i], slots, ctx).is_true())
         return ctx.Error("input " + std::to_string(i + 1) + " ('" + c.text + "') value " + feel::ToFeelLiteral(*in[i]) +
                          " is not among the input values " + c.allowed->source());
@@ -731,13 +743,9 @@ class DecisionTable final : public Boxed {
     const EvalFrame* frame = FrameOf(ctx);
     if (frame && frame->trace) [[unlikely]] Record(r, *frame);
   }
+  // The entry made at load, copied.
   [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
-    TraceEntry t;
-    t.decision = owner;
-    t.rule = r.id.empty() ? std::to_string(r.index) : r.id;
-    t.rule_index = r.index;
-    if (frame.annotations) t.annotations = r.annotations;
-    frame.trace->push_back(std::move(t));
+    frame.trace->push_back(frame.annotations ? r.trace : r.trace_plain);
   }
 
   // Inline for the rules whose outputs are all constants (the value made at load, copied);
@@ -1317,6 +1325,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       const auto* root = dynamic_cast<const fi::Root*>(c.expr->root());
       const auto* ref = root && root->locals == 0 ? dynamic_cast<const fi::GlobalRefNode*>(root->body.get()) : nullptr;
       if (ref) c.direct_slot = ref->slot;
+      if (root && root->locals == 0 && root->body) c.body = root->body.get();
     } else {
       c.expr_error = "FEEL error in '" + c.text + "': " + e.error().message;
       Report(site, ie.offset_debug(), c.expr_error, 0, col);
@@ -1416,7 +1425,12 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       }
       r.outputs.push_back(std::move(cell));
     }
-    for (const auto& a : Children(rn, "annotationEntry")) r.annotations.push_back(ChildText(a));
+    for (const auto& a : Children(rn, "annotationEntry")) r.trace.annotations.push_back(ChildText(a));
+    r.trace.decision = dt->owner;
+    r.trace.rule = r.id.empty() ? std::to_string(r.index) : r.id;
+    r.trace.rule_index = r.index;
+    r.trace_plain = r.trace;
+    r.trace_plain.annotations.clear();
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();
