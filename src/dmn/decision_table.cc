@@ -344,6 +344,7 @@ class DecisionTable final : public Boxed {
   // Classes of one word (at most 64 rules), every input a plain name read from its slot, no
   // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
   bool fast_match = false;
+  bool has_default = false;  // some output has a default output entry
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -793,6 +794,11 @@ class DecisionTable final : public Boxed {
   }
 
   Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (!has_default) {
+      // No rule matched and no defaults: COUNT is 0 (§8.2.11); everything else null.
+      if (policy == HitPolicy::kCollect && aggregation == Aggregation::kCount) return Value::Number(0);
+      return Value();
+    }
     bool any = false;
     ScratchArray<Value, 8> outs(outputs.size());  // no allocation for a table of a few outputs
     for (size_t o = 0; o < outputs.size(); ++o) {
@@ -1355,6 +1361,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       std::string text = ChildText(d);
       if (auto e = feel::CompileExpression(text, scope)) {
         c.default_entry = std::move(*e);
+        dt->has_default = true;
       } else {
         Report(site, d.offset_debug(), "default output: FEEL error in '" + text + "': " + e.error().message, 0, col);
       }
