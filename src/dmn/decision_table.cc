@@ -583,9 +583,9 @@ class DecisionTable final : public Boxed {
   // have no class. The masks of the columns whose input has a class; the residual tests of
   // those columns and every test of the others run first, once each. The per-rule path would
   // run some of these tests (which depends on the rules the other columns let through): when
-  // they all run without a diagnostic and without loop iterations, it would report nothing
-  // either, and the verdicts decide the candidates of the masks. Otherwise the context is put
-  // back as it was and the per-rule path decides (false).
+  // they all run without a diagnostic, loop iterations or traced rules, it would leave no trace
+  // of them either, and the verdicts decide the candidates of the masks. Otherwise the context
+  // and the trace are put back as they were and the per-rule path decides (false).
   [[gnu::noinline]] bool MatchOpen(Inputs in, std::span<const Value> slots, feel::EvalContext& ctx,
                                    RuleList& matched) const {
     constexpr size_t kInlineWords = 32;
@@ -623,14 +623,18 @@ class DecisionTable final : public Boxed {
       const size_t diagnostics = ctx.diagnostic_count();
       const int64_t iterations = ctx.iterations;
       const bool limit_exceeded = ctx.limit_exceeded;
+      // A test may call a business knowledge model whose tables trace their rules.
+      std::vector<TraceEntry>* trace = FrameOf(ctx) ? FrameOf(ctx)->trace : nullptr;
+      const size_t traced = trace ? trace->size() : 0;
       for (size_t c = 0; c < inputs.size(); ++c)
         for (const auto& [id, test] : open[c] ? classes[c].test_ids : classes[c].residual_ids)
           verdicts[static_cast<size_t>(id)] = test->Test(*in[c], slots, ctx).is_true() ? 1 : 0;
       if (ctx.diagnostic_count() != diagnostics || ctx.iterations != iterations ||
-          ctx.limit_exceeded != limit_exceeded) {
+          ctx.limit_exceeded != limit_exceeded || (trace && trace->size() != traced)) {
         ctx.TruncateDiagnostics(diagnostics);
         ctx.iterations = iterations;
         ctx.limit_exceeded = limit_exceeded;
+        if (trace) trace->erase(trace->begin() + static_cast<ptrdiff_t>(traced), trace->end());
         return false;
       }
     }

@@ -595,5 +595,63 @@ TEST(DecisionTableClasses, ResidualCellsAgreeWithPerRulePath) {
             10u);
 }
 
+// A residual cell may call a business knowledge model whose table traces its rules: the rules
+// traced must be those the per-rule path traces (it calls the model only for the rules the other
+// columns let through), in the same order.
+TEST(DecisionTableClasses, ResidualCellCallingATracedModel) {
+  auto model = [](bool per_rule) {
+    std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" namespace="http://example.com/t" name="t" id="t">
+  <inputData id="i_A" name="A"><variable name="A"/></inputData>
+  <inputData id="i_B" name="B"><variable name="B"/></inputData>
+  <businessKnowledgeModel id="b" name="Is Big"><variable name="Is Big"/>
+    <encapsulatedLogic><formalParameter name="x"/>
+      <decisionTable hitPolicy="FIRST">
+        <input><inputExpression><text>x</text></inputExpression></input><output name="o"/>
+        <rule id="big"><inputEntry><text>&gt; 3</text></inputEntry><outputEntry><text>true</text></outputEntry></rule>
+        <rule id="small"><inputEntry><text>-</text></inputEntry><outputEntry><text>false</text></outputEntry></rule>
+      </decisionTable>
+    </encapsulatedLogic>
+  </businessKnowledgeModel>
+  <decision id="d" name="R"><variable name="R"/>
+    <informationRequirement><requiredInput href="#i_A"/></informationRequirement>
+    <informationRequirement><requiredInput href="#i_B"/></informationRequirement>
+    <knowledgeRequirement><requiredKnowledge href="#b"/></knowledgeRequirement>
+    <decisionTable hitPolicy="COLLECT">
+      <input><inputExpression><text>A</text></inputExpression></input>
+      <input><inputExpression><text>B</text></inputExpression></input>
+      <output name="R"/>
+      <rule id="r1"><inputEntry><text>Is Big(?)</text></inputEntry><inputEntry><text>"a"</text></inputEntry><outputEntry><text>1</text></outputEntry></rule>
+      <rule id="r2"><inputEntry><text>-</text></inputEntry><inputEntry><text>not("a")</text></inputEntry><outputEntry><text>2</text></outputEntry></rule>
+)";
+    // More residual tests than the classes take: the per-rule path (never matched, never tested).
+    for (int j = 0; per_rule && j < 40; ++j)
+      xml += "<rule><inputEntry><text>list contains([\"never-given-" + std::to_string(j) +
+             "\"], ?)</text></inputEntry><inputEntry><text>\"never-given\"</text></inputEntry><outputEntry><text>0"
+             "</text></outputEntry></rule>\n";
+    xml += "</decisionTable></decision></definitions>\n";
+    return LoadModelFromString(xml, "t.dmn");
+  };
+  auto masks = model(false), general = model(true);
+  ASSERT_TRUE(masks.has_value() && general.has_value());
+  for (const Value& a : {Value::Number(5), Value::Number(1), Value()}) {
+    for (const Value& b : {Value::String("a"), Value::String("b")}) {
+      feel::Context in;
+      in.Put("A", a);
+      in.Put("B", b);
+      const std::string got = Answer(**masks, in);
+      EXPECT_EQ(got, Answer(**general, in)) << feel::ToFeelLiteral(a) << ", " << feel::ToFeelLiteral(b);
+      // Written out: B = "b" calls no model; B = "a" calls it once (5 is big, 1 and null not).
+      if (b.string() == "b") {
+        EXPECT_EQ(got, "[2] | trace R:r2/2");
+      }
+    }
+  }
+  feel::Context big;
+  big.Put("A", Value::Number(5));
+  big.Put("B", Value::String("a"));
+  EXPECT_EQ(Answer(**masks, big), "[1] | trace Is Big:big/1 R:r1/1");
+}
+
 }  // namespace
 }  // namespace zebra::dmn
