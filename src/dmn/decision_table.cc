@@ -106,9 +106,6 @@ struct ColumnClasses {
   // Membership column: 0 null, 1 the rules with "-" (a list holding none of the literals), then
   // one per string literal (its rules only).
   bool membership = false;
-  // The column's distinct tests (id, test), and those of them the classes do not decide (tested
-  // by MatchOpen).
-  std::vector<std::pair<int, const feel::CompiledUnaryTests*>> test_ids, residual_ids;
   std::vector<feel::Decimal> endpoints;
   std::vector<std::string> strings;
   std::vector<uint64_t> masks;                             // `words` per class
@@ -268,8 +265,6 @@ struct Rule {
   // With a rule index: the columns whose cells are still tested one by one (in column order),
   // and whether that column's cell is numeric (tested only when the input is not a number).
   std::vector<std::pair<uint32_t, bool>> checks;
-  // With classes: the columns whose cells are residual tests (in column order).
-  std::vector<uint32_t> residual;
   std::vector<Cell> outputs;
   std::optional<Value> packed;  // every output constant: the rule's result, built once at load
   // The rule's trace entries, made at load: with its annotations, and without them (for
@@ -350,10 +345,6 @@ class DecisionTable final : public Boxed {
   // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
   bool fast_match = false;
   bool has_default = false;  // some output has a default output entry
-  bool has_residual = false;  // with classes: some cells are residual tests (see MatchClasses)
-  // Residual tests, and the tests of a column whose input has no class, run before the masks
-  // decide (see MatchClasses); past this many the per-rule path tests the candidates instead.
-  static constexpr size_t kMaxResidualTests = 32;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -401,7 +392,7 @@ class DecisionTable final : public Boxed {
     }
     RuleList matched;
     Inputs in_values(in.data(), in.size());
-    if (!(classed && MatchClasses(in_values, slots, ctx, matched)) &&
+    if (!(classed && MatchClasses(in_values, matched)) &&
         !(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
       return Value();
     return Decide(matched, slots, ctx);
@@ -539,25 +530,24 @@ class DecisionTable final : public Boxed {
 
   // Match() through the class masks; false (nothing appended) when some input needs the
   // per-rule path.
-  bool MatchClasses(Inputs in, std::span<const Value> slots, feel::EvalContext& ctx, RuleList& matched) const {
-    if (words == 1 && !has_residual) {
+  bool MatchClasses(Inputs in, RuleList& matched) const {
+    if (words == 1) {
       uint64_t bits = ~uint64_t{0};
       for (size_t c = 0; c < inputs.size(); ++c) {
         const ColumnClasses& cc = classes[c];
         if (cc.membership) {
           uint64_t m;
-          if (!MembershipMask(cc, *in[c], &m)) return MatchOpen(in, slots, ctx, matched);
+          if (!MembershipMask(cc, *in[c], &m)) return false;
           bits &= m;
         } else {
           const size_t k = ClassOf(cc, *in[c]);
-          if (k == ColumnClasses::kNoClass) return MatchOpen(in, slots, ctx, matched);
+          if (k == ColumnClasses::kNoClass) return false;
           bits &= cc.masks[k];
         }
       }
       for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
       return true;
     }
-    if (has_residual) return MatchOpen(in, slots, ctx, matched);
     constexpr size_t kInlineWords = 32;
     ScratchArray<uint64_t, kInlineWords> cand(words), m(words);
     std::fill(cand.data(), cand.data() + words, ~uint64_t{0});
@@ -565,10 +555,10 @@ class DecisionTable final : public Boxed {
       const ColumnClasses& cc = classes[c];
       const uint64_t* mask = m.data();
       if (cc.membership) {
-        if (!MembershipMask(cc, *in[c], m.data())) return MatchOpen(in, slots, ctx, matched);
+        if (!MembershipMask(cc, *in[c], m.data())) return false;
       } else {
         const size_t k = ClassOf(cc, *in[c]);
-        if (k == ColumnClasses::kNoClass) return MatchOpen(in, slots, ctx, matched);
+        if (k == ColumnClasses::kNoClass) return false;
         mask = cc.masks.data() + k * words;
       }
       for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
@@ -576,80 +566,6 @@ class DecisionTable final : public Boxed {
     for (size_t w = 0; w < words; ++w)
       for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
         matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
-    return true;
-  }
-
-  // MatchClasses for tables with residual tests, of more than one word, or with inputs that
-  // have no class. The masks of the columns whose input has a class; the residual tests of
-  // those columns and every test of the others run first, once each. The per-rule path would
-  // run some of these tests (which depends on the rules the other columns let through): when
-  // they all run without a diagnostic, loop iterations or traced rules, it would leave no trace
-  // of them either, and the verdicts decide the candidates of the masks. Otherwise the context
-  // and the trace are put back as they were and the per-rule path decides (false).
-  [[gnu::noinline]] bool MatchOpen(Inputs in, std::span<const Value> slots, feel::EvalContext& ctx,
-                                   RuleList& matched) const {
-    constexpr size_t kInlineWords = 32;
-    ScratchArray<uint64_t, kInlineWords> cand(words), m(words);
-    std::fill(cand.data(), cand.data() + words, ~uint64_t{0});
-    // Every rule (an open column ANDs no mask: the bits past the last rule must start clear).
-    if (const size_t tail = rules.size() % 64) cand[words - 1] = (uint64_t{1} << tail) - 1;
-    ScratchArray<uint8_t, 64> open(inputs.size());
-    size_t to_run = 0;
-    bool any_open = false;
-    for (size_t c = 0; c < inputs.size(); ++c) {
-      const ColumnClasses& cc = classes[c];
-      const uint64_t* mask = m.data();
-      size_t k = 0;
-      if (cc.membership ? !MembershipMask(cc, *in[c], m.data())
-                        : (k = ClassOf(cc, *in[c])) == ColumnClasses::kNoClass) {
-        open[c] = 1;
-        any_open = true;
-        to_run += cc.test_ids.size();
-        continue;
-      }
-      if (!cc.membership) mask = cc.masks.data() + k * words;
-      to_run += cc.residual_ids.size();
-      for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
-    }
-    if (to_run > kMaxResidualTests) return false;
-    if (to_run == 0) {  // the masks decide alone
-      for (size_t w = 0; w < words; ++w)
-        for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
-          matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
-      return true;
-    }
-    ScratchArray<int8_t, 256> verdicts(static_cast<size_t>(distinct_tests));
-    {
-      const size_t diagnostics = ctx.diagnostic_count();
-      const int64_t iterations = ctx.iterations;
-      const bool limit_exceeded = ctx.limit_exceeded;
-      // A test may call a business knowledge model whose tables trace their rules.
-      std::vector<TraceEntry>* trace = FrameOf(ctx) ? FrameOf(ctx)->trace : nullptr;
-      const size_t traced = trace ? trace->size() : 0;
-      for (size_t c = 0; c < inputs.size(); ++c)
-        for (const auto& [id, test] : open[c] ? classes[c].test_ids : classes[c].residual_ids)
-          verdicts[static_cast<size_t>(id)] = test->Test(*in[c], slots, ctx).is_true() ? 1 : 0;
-      if (ctx.diagnostic_count() != diagnostics || ctx.iterations != iterations ||
-          ctx.limit_exceeded != limit_exceeded || (trace && trace->size() != traced)) {
-        ctx.TruncateDiagnostics(diagnostics);
-        ctx.iterations = iterations;
-        ctx.limit_exceeded = limit_exceeded;
-        if (trace) trace->erase(trace->begin() + static_cast<ptrdiff_t>(traced), trace->end());
-        return false;
-      }
-    }
-    for (size_t w = 0; w < words; ++w) {
-      for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
-        const Rule& r = rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))];
-        bool ok = true;
-        for (uint32_t c : r.residual) ok = ok && verdicts[static_cast<size_t>(r.inputs[c].test_id)] == 1;
-        for (size_t c = 0; any_open && ok && c < inputs.size(); ++c) {
-          const Cell& cell = r.inputs[c];
-          ok = !open[c] || cell.dash || verdicts[static_cast<size_t>(cell.test_id)] == 1;
-        }
-        if (ok) matched.push_back(&r);
-      }
-    }
     return true;
   }
 
@@ -1150,45 +1066,23 @@ void DecisionTable::BuildClasses() {
     std::vector<feel::Decimal> numbers;
   };
   std::vector<std::vector<Test>> column_tests(inputs.size());  // distinct tests of each column
-  // Tests over anything but literals (`> B`, `date(...)`, calls) are residual: every class lets
-  // their rules through and Eval tests them (MatchClasses).
-  std::vector<uint8_t> residual(static_cast<size_t>(distinct_tests), 0);
-  std::vector<std::vector<std::pair<int, const feel::CompiledUnaryTests*>>> column_ids(inputs.size()),
-      column_residual(inputs.size());
-  size_t residual_count = 0;
   // First every column's literals and costs, so that an over-budget table runs no test at all.
   for (size_t c = 0; c < inputs.size(); ++c) {
     ColumnClasses& cc = built[c];
     std::vector<Test>& tests = column_tests[c];
     std::vector<bool> seen(static_cast<size_t>(distinct_tests));
-    std::vector<Test> members, others;  // `list contains(?, "literal")` tests; residual tests
     for (const Rule& r : rules) {
       const Cell& cell = r.inputs[c];
       if (cell.dash || seen[static_cast<size_t>(cell.test_id)]) continue;
       seen[static_cast<size_t>(cell.test_id)] = true;
-      column_ids[c].emplace_back(cell.test_id, &*cell.test);
       const fi::Node* body = TestBody(*cell.test);
       Test t{cell.test_id, &cell, {}, {}};
       if (!body) return;
-      if (const std::string* member = MembershipLiteral(body)) {
-        t.strings.push_back(*member);
-        members.push_back(std::move(t));
-      } else if (ClassConstant(body, t.strings, t.numbers)) {
-        tests.push_back(std::move(t));
-      } else {
-        others.push_back(std::move(t));
-      }
-    }
-    // A column of membership tests only is a membership column; otherwise they are residual.
-    cc.membership = !members.empty() && tests.empty() && others.empty();
-    if (cc.membership) tests = std::move(members);
-    else std::move(members.begin(), members.end(), std::back_inserter(others));
-    for (const Test& t : others) {
-      residual[static_cast<size_t>(t.id)] = 1;
-      column_residual[c].emplace_back(t.id, &*t.cell->test);
-      ++residual_count;
-    }
-    for (Test& t : tests) {
+      const std::string* member = MembershipLiteral(body);
+      if (tests.empty()) cc.membership = member != nullptr;
+      if (cc.membership != (member != nullptr)) return;  // membership and other tests mixed
+      if (member) t.strings.push_back(*member);
+      else if (!ClassConstant(body, t.strings, t.numbers)) return;
       cc.strings.insert(cc.strings.end(), t.strings.begin(), t.strings.end());
       cc.endpoints.insert(cc.endpoints.end(), t.numbers.begin(), t.numbers.end());
       std::sort(t.strings.begin(), t.strings.end());
@@ -1196,6 +1090,7 @@ void DecisionTable::BuildClasses() {
       t.numbers.erase(std::unique(t.numbers.begin(), t.numbers.end(),
                                   [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
                       t.numbers.end());
+      tests.push_back(std::move(t));
     }
     std::sort(cc.strings.begin(), cc.strings.end());
     cc.strings.erase(std::unique(cc.strings.begin(), cc.strings.end()), cc.strings.end());
@@ -1210,7 +1105,7 @@ void DecisionTable::BuildClasses() {
     size_t runs = 0;
     for (const Test& t : tests) runs += 3 + 2 * t.numbers.size() + 1 + t.strings.size() + 1;
     const size_t class_count = cc.membership ? 2 + cc.strings.size() : cc.ClassCount();
-    if (runs > budget || class_count * rules.size() > mask_budget || residual_count > kMaxResidualTests) return;
+    if (runs > budget || class_count * rules.size() > mask_budget) return;
     budget -= runs;
     mask_budget -= class_count * rules.size();
     cc.SetFixedKeys();
@@ -1330,22 +1225,11 @@ void DecisionTable::BuildClasses() {
       uint64_t* mask = cc.masks.data() + k * nwords;
       for (size_t ri = 0; ri < rules.size(); ++ri) {
         const Cell& cell = rules[ri].inputs[c];
-        if (cell.dash || residual[static_cast<size_t>(cell.test_id)] ||
-            verdicts[static_cast<size_t>(test_row[static_cast<size_t>(cell.test_id)]) * classes_n + k] == 1)
+        if (cell.dash || verdicts[static_cast<size_t>(test_row[static_cast<size_t>(cell.test_id)]) * classes_n + k] == 1)
           mask[ri >> 6] |= uint64_t{1} << (ri & 63);
       }
     }
   }
-  for (size_t c = 0; c < inputs.size(); ++c) {
-    built[c].test_ids = std::move(column_ids[c]);
-    built[c].residual_ids = std::move(column_residual[c]);
-  }
-  for (Rule& r : rules) {
-    r.residual.clear();
-    for (size_t c = 0; c < inputs.size(); ++c)
-      if (!r.inputs[c].dash && residual[static_cast<size_t>(r.inputs[c].test_id)]) r.residual.push_back(static_cast<uint32_t>(c));
-  }
-  has_residual = residual_count != 0;
   words = nwords;
   classes = std::move(built);
   classed = true;
@@ -1353,8 +1237,7 @@ void DecisionTable::BuildClasses() {
                std::all_of(inputs.begin(), inputs.end(), [](const InputColumn& c) {
                  return c.expr && c.direct_slot >= 0 && !c.allowed;
                }) &&
-               std::none_of(classes.begin(), classes.end(), [](const ColumnClasses& cc) { return cc.membership; }) &&
-               !has_residual;
+               std::none_of(classes.begin(), classes.end(), [](const ColumnClasses& cc) { return cc.membership; });
 }
 
 void DecisionTable::FoldConstants() {

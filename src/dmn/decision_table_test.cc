@@ -486,8 +486,8 @@ std::string Answer(const Model& m, const feel::Context& in) {
 // Random tables of the given cells, of 6 to 140 rules, with every hit policy, answered for
 // random inputs, against the same table pushed onto the per-rule path: value, diagnostics and
 // rule trace must be the same. The per-rule table has 40 more rules, each with a test of its
-// own that the masks cannot take (more than the classes take: kMaxResidualTests) and a B entry
-// that no input matches, so they never match and are never tested. COLLECT answers are also
+// own that the masks cannot take (a table with one keeps the per-rule path) and a B entry that
+// no input matches, so they never match and are never tested. COLLECT answers are also
 // held against testing each cell with feel when there is no diagnostic. Returns the number of
 // such COLLECT answers.
 size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const std::vector<std::string>& b_cells,
@@ -568,89 +568,6 @@ TEST(DecisionTableClasses, MembershipColumnsAgreeWithPerRulePath) {
       {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Number(3), Value::Bool(true), List({s("a")})},
       {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2122);
   EXPECT_GT(collected, 150u);
-}
-
-// Cells the classes cannot take (tests of other inputs, calls, dates, `?` in expressions) stay
-// residual: every class lets their rules through and they are tested before the masks decide;
-// inputs of types without classes (dates, lists, contexts) test their whole column. Errors
-// (comparing a string with a number or a date) must be reported exactly as the per-rule path
-// reports them, whatever rules the masks drop; inputValues are checked first.
-TEST(DecisionTableClasses, ResidualCellsAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto date = [](int32_t days) { return Value::FromDate(feel::Date{days}); };
-  const std::vector<std::string> a_cells = {
-      "-", "-", "\"a\"", "< 3", "null", "not(\"a\")", "> B", "string length(?) > 1", "count(?) >= 2", "? = B",
-      "date(\"2020-01-01\")", "< date(\"2021-01-01\")", "list contains(?, \"x\")", "[1..5]", "\"abc\", 2"};
-  const std::vector<std::string> b_cells = {"-", "-", "\"a\"", "< 3", "not(null)", "> A", "= A", "true", "?"};
-  const std::vector<std::string> c_cells = {"-", "-", "true", "false", "null", "not(true)"};
-  const std::vector<Value> a_values = {Value(),  s("a"),   s("abc"), Value::Number(2), Value::Number(5), date(18262),
-                                       date(18993), List({s("x")}), List({s("x"), s("y")}), Value::Bool(true)};
-  const std::vector<Value> b_values = {Value(), s("a"), s("b"), Value::Number(1), Value::Number(4), date(18262),
-                                       Value::Bool(true)};
-  const std::vector<Value> c_values = {Value(), Value::Bool(true), Value::Bool(false)};
-  EXPECT_GT(ExpectSameAsPerRulePath(a_cells, b_cells, c_cells, a_values, b_values, c_values, 2123), 30u);
-  // With inputValues on C (a string is not among them: an error before any rule is tested).
-  EXPECT_GT(ExpectSameAsPerRulePath(a_cells, b_cells, c_cells, a_values, b_values,
-                                    {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2124, "true, false"),
-            10u);
-}
-
-// A residual cell may call a business knowledge model whose table traces its rules: the rules
-// traced must be those the per-rule path traces (it calls the model only for the rules the other
-// columns let through), in the same order.
-TEST(DecisionTableClasses, ResidualCellCallingATracedModel) {
-  auto model = [](bool per_rule) {
-    std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" namespace="http://example.com/t" name="t" id="t">
-  <inputData id="i_A" name="A"><variable name="A"/></inputData>
-  <inputData id="i_B" name="B"><variable name="B"/></inputData>
-  <businessKnowledgeModel id="b" name="Is Big"><variable name="Is Big"/>
-    <encapsulatedLogic><formalParameter name="x"/>
-      <decisionTable hitPolicy="FIRST">
-        <input><inputExpression><text>x</text></inputExpression></input><output name="o"/>
-        <rule id="big"><inputEntry><text>&gt; 3</text></inputEntry><outputEntry><text>true</text></outputEntry></rule>
-        <rule id="small"><inputEntry><text>-</text></inputEntry><outputEntry><text>false</text></outputEntry></rule>
-      </decisionTable>
-    </encapsulatedLogic>
-  </businessKnowledgeModel>
-  <decision id="d" name="R"><variable name="R"/>
-    <informationRequirement><requiredInput href="#i_A"/></informationRequirement>
-    <informationRequirement><requiredInput href="#i_B"/></informationRequirement>
-    <knowledgeRequirement><requiredKnowledge href="#b"/></knowledgeRequirement>
-    <decisionTable hitPolicy="COLLECT">
-      <input><inputExpression><text>A</text></inputExpression></input>
-      <input><inputExpression><text>B</text></inputExpression></input>
-      <output name="R"/>
-      <rule id="r1"><inputEntry><text>Is Big(?)</text></inputEntry><inputEntry><text>"a"</text></inputEntry><outputEntry><text>1</text></outputEntry></rule>
-      <rule id="r2"><inputEntry><text>-</text></inputEntry><inputEntry><text>not("a")</text></inputEntry><outputEntry><text>2</text></outputEntry></rule>
-)";
-    // More residual tests than the classes take: the per-rule path (never matched, never tested).
-    for (int j = 0; per_rule && j < 40; ++j)
-      xml += "<rule><inputEntry><text>list contains([\"never-given-" + std::to_string(j) +
-             "\"], ?)</text></inputEntry><inputEntry><text>\"never-given\"</text></inputEntry><outputEntry><text>0"
-             "</text></outputEntry></rule>\n";
-    xml += "</decisionTable></decision></definitions>\n";
-    return LoadModelFromString(xml, "t.dmn");
-  };
-  auto masks = model(false), general = model(true);
-  ASSERT_TRUE(masks.has_value() && general.has_value());
-  for (const Value& a : {Value::Number(5), Value::Number(1), Value()}) {
-    for (const Value& b : {Value::String("a"), Value::String("b")}) {
-      feel::Context in;
-      in.Put("A", a);
-      in.Put("B", b);
-      const std::string got = Answer(**masks, in);
-      EXPECT_EQ(got, Answer(**general, in)) << feel::ToFeelLiteral(a) << ", " << feel::ToFeelLiteral(b);
-      // Written out: B = "b" calls no model; B = "a" calls it once (5 is big, 1 and null not).
-      if (b.string() == "b") {
-        EXPECT_EQ(got, "[2] | trace R:r2/2");
-      }
-    }
-  }
-  feel::Context big;
-  big.Put("A", Value::Number(5));
-  big.Put("B", Value::String("a"));
-  EXPECT_EQ(Answer(**masks, big), "[1] | trace Is Big:big/1 R:r1/1");
 }
 
 }  // namespace
