@@ -570,5 +570,23 @@ TEST(DecisionTableClasses, MembershipColumnsAgreeWithPerRulePath) {
   EXPECT_GT(collected, 150u);
 }
 
+// Tables of literal tests only (class masks, one or more words) against the per-rule path, with
+// every hit policy: numbers at and around the literals, strings in and out of them, booleans,
+// null, and values of other types (dates, lists), whose errors (a string or a date against
+// `< 3`) must be reported as the per-rule path reports them.
+TEST(DecisionTableClasses, ClassesAgreeWithPerRulePath) {
+  auto s = [](const char* t) { return Value::String(t); };
+  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
+  const size_t collected = ExpectSameAsPerRulePath(
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
+      {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
+      {"-", "-", "true", "false", "null", "not(true)"},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), n("-1"), n("0"), n("1"), n("2"), n("2.5"), n("2.51"), n("3"), n("3.5"), n("4"), n("1E+30"), s("x"),
+       Value::Bool(true), Value::FromDate(feel::Date{18262})},
+      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2125);
+  EXPECT_GT(collected, 100u);
+}
+
 }  // namespace
 }  // namespace zebra::dmn
