@@ -548,6 +548,8 @@ class DecisionTable final : public Boxed {
       for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
       return true;
     }
+    if (words == 2) return MatchClassesFew<2>(in, matched);
+    if (words <= 4) return MatchClassesFew<4>(in, matched);
     constexpr size_t kInlineWords = 32;
     ScratchArray<uint64_t, kInlineWords> cand(words), m(words);
     std::fill(cand.data(), cand.data() + words, ~uint64_t{0});
@@ -562,6 +564,31 @@ class DecisionTable final : public Boxed {
         mask = cc.masks.data() + k * words;
       }
       for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
+    }
+    for (size_t w = 0; w < words; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return true;
+  }
+
+  // MatchClasses for a table of at most kWords words, its masks on the stack (only the first
+  // `words` of them are read).
+  template <size_t kWords>
+  bool MatchClassesFew(Inputs in, RuleList& matched) const {
+    std::array<uint64_t, kWords> cand, m;
+    cand.fill(~uint64_t{0});
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      const ColumnClasses& cc = classes[c];
+      if (cc.membership) {
+        m.fill(0);
+        if (!MembershipMask(cc, *in[c], m.data())) return false;
+        for (size_t w = 0; w < kWords; ++w) cand[w] &= m[w];
+      } else {
+        const size_t k = ClassOf(cc, *in[c]);
+        if (k == ColumnClasses::kNoClass) return false;
+        const uint64_t* mask = cc.masks.data() + k * words;
+        for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
+      }
     }
     for (size_t w = 0; w < words; ++w)
       for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
