@@ -95,9 +95,17 @@ struct ColumnIndex {
 // candidates are the AND of one mask per column and need no test at all. A class whose
 // representative made a test report an error, and input values of any other type, take the
 // per-rule path (Match / MatchIndexed) so their verdicts and diagnostics stay the interpreter's.
+//
+// A column whose every entry is "-" or `list contains(?, "literal")` (a list of codes, such as the
+// treatments planned) is a membership column instead: its input, a list of strings, selects the
+// rules with "-" and the rules of each literal it holds; a null input has its own class; a list
+// holding anything but strings, and every other input, takes the per-rule path.
 struct ColumnClasses {
   // Classes: 0 null, 1 false, 2 true, 3 .. 3 + 2k numbers (segments, as in ColumnIndex), then
   // one per string literal, then other strings.
+  // Membership column: 0 null, 1 the rules with "-" (a list holding none of the literals), then
+  // one per string literal (its rules only).
+  bool membership = false;
   std::vector<feel::Decimal> endpoints;
   std::vector<std::string> strings;
   std::vector<uint64_t> masks;                             // `words` per class
@@ -258,8 +266,10 @@ struct Rule {
   // and whether that column's cell is numeric (tested only when the input is not a number).
   std::vector<std::pair<uint32_t, bool>> checks;
   std::vector<Cell> outputs;
-  std::vector<std::string> annotations;
   std::optional<Value> packed;  // every output constant: the rule's result, built once at load
+  // The rule's trace entries, made at load: with its annotations, and without them (for
+  // evaluations that do not want them).
+  TraceEntry trace, trace_plain;
 };
 
 struct InputColumn {
@@ -267,6 +277,9 @@ struct InputColumn {
   // When the expression is just a name bound to a slot (`Age`): that slot, read without the
   // interpreter (its EvaluateRef gives the slot itself, a fresh frame having no filter item).
   int direct_slot = -1;
+  // Otherwise, when the expression declares no locals (`Treatment Facts.advanced`): its body,
+  // read as CompiledExpression::EvaluateRef reads it, without the call around it.
+  const feel::internal::Node* body = nullptr;
   std::string expr_error;
   std::string text;
   std::optional<feel::CompiledUnaryTests> allowed;  // inputValues
@@ -331,6 +344,7 @@ class DecisionTable final : public Boxed {
   // Classes of one word (at most 64 rules), every input a plain name read from its slot, no
   // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
   bool fast_match = false;
+  bool has_default = false;  // some output has a default output entry
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -338,21 +352,13 @@ class DecisionTable final : public Boxed {
       if (FastMatch(slots, bits)) [[likely]] {
         // Decide() for no match and for the two policies that need no list of the matches.
         if (bits == 0) return Default(slots, ctx);
-        if (bits != 0 && policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-        if (bits != 0 && policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
+        if (policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+        if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
           std::shared_ptr<feel::List> list = SpareList();
           feel::List& values = *list;
           const auto n = static_cast<size_t>(std::popcount(bits));
           if (values.capacity() < n) values.reserve(n);  // a reused list has room already
-          for (; bits; bits &= bits - 1) {
-            const Rule& r = rules[static_cast<size_t>(std::countr_zero(bits))];
-            if (r.packed) {
-              Trace(r, ctx);
-              values.push_back(*r.packed);
-            } else {
-              values.push_back(Fire(r, slots, ctx));
-            }
-          }
+          for (; bits; bits &= bits - 1) AppendFired(values, rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
           return Value::FromList(feel::ListPtr(std::move(list)));
         }
         RuleList matched;
@@ -370,9 +376,16 @@ class DecisionTable final : public Boxed {
     for (size_t i = 0; i < inputs.size(); ++i) {
       const InputColumn& c = inputs[i];
       if (!c.expr) return ctx.Error("input " + std::to_string(i + 1) + ": " + c.expr_error);
-      in[i] = c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()
-                  ? &slots[static_cast<size_t>(c.direct_slot)]
-                  : &c.expr->EvaluateRef(slots, ctx, computed[i]);
+      if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()) {
+        in[i] = &slots[static_cast<size_t>(c.direct_slot)];
+      } else if (c.body) {
+        feel::internal::Frame f;
+        f.globals = slots;
+        f.ctx = &ctx;
+        in[i] = &feel::internal::EvalRefOf(*c.body, f, computed[i]);
+      } else {
+        in[i] = &c.expr->EvaluateRef(slots, ctx, computed[i]);
+      }
       if (c.allowed && !in[i]->is_null() && !c.allowed->Test(*in[i], slots, ctx).is_true())
         return ctx.Error("input " + std::to_string(i + 1) + " ('" + c.text + "') value " + feel::ToFeelLiteral(*in[i]) +
                          " is not among the input values " + c.allowed->source());
@@ -484,6 +497,26 @@ class DecisionTable final : public Boxed {
     return cc.usable[k] ? k : ColumnClasses::kNoClass;
   }
 
+  // The rules of membership column `cc` that input `v` satisfies, into `out` (`words` words);
+  // false when the per-rule path must decide.
+  bool MembershipMask(const ColumnClasses& cc, const Value& v, uint64_t* out) const {
+    if (v.is_null()) {
+      if (!cc.usable[0]) return false;
+      std::copy_n(cc.masks.data(), words, out);
+      return true;
+    }
+    if (!v.is(Type::kList)) return false;
+    std::copy_n(cc.masks.data() + words, words, out);
+    for (const Value& e : v.list()) {
+      if (!e.is(Type::kString)) return false;
+      const size_t i = cc.StringLiteral(e.string());
+      if (i == cc.strings.size()) continue;
+      const uint64_t* m = cc.masks.data() + (2 + i) * words;
+      for (size_t w = 0; w < words; ++w) out[w] |= m[w];
+    }
+    return true;
+  }
+
   // MatchClasses for a fast_match table, reading each column's value from its slot: `bits` &= the
   // mask of each column's class; false when some input needs the per-rule path.
   [[gnu::always_inline]] bool FastMatch(std::span<const Value> slots, uint64_t& bits) const {
@@ -498,23 +531,68 @@ class DecisionTable final : public Boxed {
   // Match() through the class masks; false (nothing appended) when some input needs the
   // per-rule path.
   bool MatchClasses(Inputs in, RuleList& matched) const {
-    ScratchArray<const uint64_t*, 64> masks(inputs.size());
-    for (size_t c = 0; c < inputs.size(); ++c) {
-      size_t k = ClassOf(classes[c], *in[c]);
-      if (k == ColumnClasses::kNoClass) return false;
-      masks[c] = classes[c].masks.data() + k * words;
-    }
     if (words == 1) {
       uint64_t bits = ~uint64_t{0};
-      for (size_t c = 0; c < inputs.size(); ++c) bits &= *masks[c];
+      for (size_t c = 0; c < inputs.size(); ++c) {
+        const ColumnClasses& cc = classes[c];
+        if (cc.membership) {
+          uint64_t m;
+          if (!MembershipMask(cc, *in[c], &m)) return false;
+          bits &= m;
+        } else {
+          const size_t k = ClassOf(cc, *in[c]);
+          if (k == ColumnClasses::kNoClass) return false;
+          bits &= cc.masks[k];
+        }
+      }
       for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
       return true;
     }
-    for (size_t w = 0; w < words; ++w) {
-      uint64_t bits = ~uint64_t{0};
-      for (size_t c = 0; c < inputs.size(); ++c) bits &= masks[c][w];
-      for (; bits; bits &= bits - 1) matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    if (words == 2) return MatchClassesFew<2>(in, matched);
+    if (words <= 4) return MatchClassesFew<4>(in, matched);
+    constexpr size_t kInlineWords = 32;
+    ScratchArray<uint64_t, kInlineWords> cand(words), m(words);
+    std::fill(cand.data(), cand.data() + words, ~uint64_t{0});
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      const ColumnClasses& cc = classes[c];
+      const uint64_t* mask = m.data();
+      if (cc.membership) {
+        if (!MembershipMask(cc, *in[c], m.data())) return false;
+      } else {
+        const size_t k = ClassOf(cc, *in[c]);
+        if (k == ColumnClasses::kNoClass) return false;
+        mask = cc.masks.data() + k * words;
+      }
+      for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
     }
+    for (size_t w = 0; w < words; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return true;
+  }
+
+  // MatchClasses for a table of at most kWords words, its masks on the stack (only the first
+  // `words` of them are read).
+  template <size_t kWords>
+  bool MatchClassesFew(Inputs in, RuleList& matched) const {
+    std::array<uint64_t, kWords> cand, m;
+    cand.fill(~uint64_t{0});
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      const ColumnClasses& cc = classes[c];
+      if (cc.membership) {
+        m.fill(0);
+        if (!MembershipMask(cc, *in[c], m.data())) return false;
+        for (size_t w = 0; w < kWords; ++w) cand[w] &= m[w];
+      } else {
+        const size_t k = ClassOf(cc, *in[c]);
+        if (k == ColumnClasses::kNoClass) return false;
+        const uint64_t* mask = cc.masks.data() + k * words;
+        for (size_t w = 0; w < words; ++w) cand[w] &= mask[w];
+      }
+    }
+    for (size_t w = 0; w < words; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
     return true;
   }
 
@@ -693,20 +771,32 @@ class DecisionTable final : public Boxed {
     const EvalFrame* frame = FrameOf(ctx);
     if (frame && frame->trace) [[unlikely]] Record(r, *frame);
   }
+  // The entry made at load, copied.
   [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
-    TraceEntry t;
-    t.decision = owner;
-    t.rule = r.id.empty() ? std::to_string(r.index) : r.id;
-    t.rule_index = r.index;
-    if (frame.annotations) t.annotations = r.annotations;
-    frame.trace->push_back(std::move(t));
+    frame.trace->push_back(frame.annotations ? r.trace : r.trace_plain);
   }
 
-  Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
+  // Inline for the rules whose outputs are all constants (the value made at load, copied);
+  // the others evaluate their outputs out of line.
+  [[gnu::always_inline]] Value Fire(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (r.packed) {
       Trace(r, ctx);
       return *r.packed;
     }
+    return FireOutputs(r, slots, ctx);
+  }
+  // values.push_back(Fire(r, ...)) for the COLLECT loops, with a constant rule's value copied
+  // straight into the list (push_back of a temporary goes through an out-of-line emplace_back).
+  [[gnu::always_inline]] void AppendFired(feel::List& values, const Rule& r, std::span<const Value> slots,
+                                          feel::EvalContext& ctx) const {
+    if (r.packed) {
+      Trace(r, ctx);
+      values.push_back(*r.packed);
+    } else {
+      values.push_back(FireOutputs(r, slots, ctx));
+    }
+  }
+  [[gnu::noinline]] Value FireOutputs(const Rule& r, std::span<const Value> slots, feel::EvalContext& ctx) const {
     ScratchArray<Value, 16> outs(outputs.size());
     if (!RuleOutputs(r, slots, ctx, outs.data())) return Value();
     Trace(r, ctx);
@@ -731,6 +821,11 @@ class DecisionTable final : public Boxed {
   }
 
   Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (!has_default) {
+      // No rule matched and no defaults: COUNT is 0 (§8.2.11); everything else null.
+      if (policy == HitPolicy::kCollect && aggregation == Aggregation::kCount) return Value::Number(0);
+      return Value();
+    }
     bool any = false;
     ScratchArray<Value, 8> outs(outputs.size());  // no allocation for a table of a few outputs
     for (size_t o = 0; o < outputs.size(); ++o) {
@@ -750,15 +845,7 @@ class DecisionTable final : public Boxed {
   Value Collect(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
     feel::List values;
     values.reserve(matched.size());
-    for (size_t i = 0; i < matched.size(); ++i) {
-      const Rule& r = *matched[i];
-      if (r.packed) {  // Fire's first case, with the rule's value copied straight into the list
-        Trace(r, ctx);
-        values.push_back(*r.packed);
-      } else {
-        values.push_back(Fire(r, slots, ctx));
-      }
-    }
+    for (size_t i = 0; i < matched.size(); ++i) AppendFired(values, *matched[i], slots, ctx);
     if (aggregation == Aggregation::kNone) return Value::FromList(std::move(values));
     if (outputs.size() != 1) return ctx.Error("an aggregated COLLECT table must have exactly one output");
     if (aggregation == Aggregation::kCount) {
@@ -969,6 +1056,21 @@ bool ClassConstant(const fi::Node* n, std::vector<std::string>& strings, std::ve
   return literal(e->expr.get(), false);
 }
 
+// `list contains(?, "literal")` (alone, with the built-in `list contains`): the literal, else null.
+const std::string* MembershipLiteral(const fi::Node* n) {
+  if (const auto* any = dynamic_cast<const fi::AnyTestNode*>(n)) n = any->tests.size() == 1 ? any->tests[0].get() : nullptr;
+  const auto* e = dynamic_cast<const fi::ExpressionTestNode*>(n);
+  if (!e || !e->uses_input) return nullptr;
+  const auto* call = dynamic_cast<const fi::CallNode*>(e->expr.get());
+  if (!call || !call->builtin || call->callee_name != "list contains" || call->args.size() != 2 ||
+      !call->arg_names.empty())
+    return nullptr;
+  const auto* ref = dynamic_cast<const fi::LocalRefNode*>(call->args[0].get());
+  const auto* lit = dynamic_cast<const fi::LiteralNode*>(call->args[1].get());
+  if (!ref || ref->slot != e->input_slot || !lit || !lit->value.is(Type::kString)) return nullptr;
+  return &lit->value.string();
+}
+
 void DecisionTable::BuildClasses() {
   if (!table_error.empty() || rules.empty() || rules.size() > UINT32_MAX / 4 || inputs.empty()) return;
   for (const Rule& r : rules) {
@@ -1002,7 +1104,12 @@ void DecisionTable::BuildClasses() {
       seen[static_cast<size_t>(cell.test_id)] = true;
       const fi::Node* body = TestBody(*cell.test);
       Test t{cell.test_id, &cell, {}, {}};
-      if (!body || !ClassConstant(body, t.strings, t.numbers)) return;
+      if (!body) return;
+      const std::string* member = MembershipLiteral(body);
+      if (tests.empty()) cc.membership = member != nullptr;
+      if (cc.membership != (member != nullptr)) return;  // membership and other tests mixed
+      if (member) t.strings.push_back(*member);
+      else if (!ClassConstant(body, t.strings, t.numbers)) return;
       cc.strings.insert(cc.strings.end(), t.strings.begin(), t.strings.end());
       cc.endpoints.insert(cc.endpoints.end(), t.numbers.begin(), t.numbers.end());
       std::sort(t.strings.begin(), t.strings.end());
@@ -1024,14 +1131,58 @@ void DecisionTable::BuildClasses() {
     // the column's "other string"), on the representative of the first class of each.
     size_t runs = 0;
     for (const Test& t : tests) runs += 3 + 2 * t.numbers.size() + 1 + t.strings.size() + 1;
-    if (runs > budget || cc.ClassCount() * rules.size() > mask_budget) return;
+    const size_t class_count = cc.membership ? 2 + cc.strings.size() : cc.ClassCount();
+    if (runs > budget || class_count * rules.size() > mask_budget) return;
     budget -= runs;
-    mask_budget -= cc.ClassCount() * rules.size();
+    mask_budget -= class_count * rules.size();
     cc.SetFixedKeys();
   }
   for (size_t c = 0; c < inputs.size(); ++c) {
     ColumnClasses& cc = built[c];
     const std::vector<Test>& tests = column_tests[c];
+    if (cc.membership) {
+      // Each test answers exactly for its literal: true for a list holding it (alone or among
+      // others), false for the empty list and for a list of other strings, with no diagnostic;
+      // otherwise the table keeps the per-rule path. A null input's verdicts are the tests' own.
+      std::string other;
+      while (std::binary_search(cc.strings.begin(), cc.strings.end(), other)) other += '\x01';
+      const size_t n = cc.strings.size();
+      cc.masks.assign((2 + n) * nwords, 0);
+      cc.usable.assign(2 + n, 1);
+      std::vector<int8_t> null_verdict(static_cast<size_t>(distinct_tests), 0);
+      std::vector<int> literal_of(static_cast<size_t>(distinct_tests), -1);
+      feel::EvalContext ctx;
+      for (const Test& t : tests) {
+        const std::string& lit = t.strings.front();
+        auto verdict = [&](feel::List l) {
+          Value r = t.cell->test->Test(Value::FromList(std::move(l)), {}, ctx);
+          const int v = ctx.diagnostic_count() != 0 ? -1 : r.is_true() ? 1 : 0;
+          ctx.ClearDiagnostics();
+          return v;
+        };
+        if (verdict({Value::String(lit)}) != 1 || verdict({Value::String(other), Value::String(lit)}) != 1 ||
+            verdict({}) != 0 || verdict({Value::String(other)}) != 0)
+          return;
+        Value r = t.cell->test->Test(Value(), {}, ctx);
+        if (ctx.diagnostic_count() != 0) cc.usable[0] = 0;
+        ctx.ClearDiagnostics();
+        null_verdict[static_cast<size_t>(t.id)] = r.is_true() ? 1 : 0;
+        literal_of[static_cast<size_t>(t.id)] = static_cast<int>(
+            std::lower_bound(cc.strings.begin(), cc.strings.end(), lit) - cc.strings.begin());
+      }
+      for (size_t ri = 0; ri < rules.size(); ++ri) {
+        const Cell& cell = rules[ri].inputs[c];
+        const uint64_t bit = uint64_t{1} << (ri & 63);
+        if (cell.dash) {
+          for (size_t k = 0; k < 2; ++k) cc.masks[k * nwords + (ri >> 6)] |= bit;
+          continue;
+        }
+        const auto id = static_cast<size_t>(cell.test_id);
+        if (null_verdict[id] == 1) cc.masks[ri >> 6] |= bit;
+        cc.masks[(2 + static_cast<size_t>(literal_of[id])) * nwords + (ri >> 6)] |= bit;
+      }
+      continue;
+    }
     const size_t classes_n = cc.ClassCount();
     const size_t first_number = 3, first_string = 3 + cc.NumberClasses();
 
@@ -1112,7 +1263,8 @@ void DecisionTable::BuildClasses() {
   fast_match = words == 1 && direct_slot_bound >= 0 &&
                std::all_of(inputs.begin(), inputs.end(), [](const InputColumn& c) {
                  return c.expr && c.direct_slot >= 0 && !c.allowed;
-               });
+               }) &&
+               std::none_of(classes.begin(), classes.end(), [](const ColumnClasses& cc) { return cc.membership; });
 }
 
 void DecisionTable::FoldConstants() {
@@ -1206,6 +1358,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       const auto* root = dynamic_cast<const fi::Root*>(c.expr->root());
       const auto* ref = root && root->locals == 0 ? dynamic_cast<const fi::GlobalRefNode*>(root->body.get()) : nullptr;
       if (ref) c.direct_slot = ref->slot;
+      if (root && root->locals == 0 && root->body) c.body = root->body.get();
     } else {
       c.expr_error = "FEEL error in '" + c.text + "': " + e.error().message;
       Report(site, ie.offset_debug(), c.expr_error, 0, col);
@@ -1235,6 +1388,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       std::string text = ChildText(d);
       if (auto e = feel::CompileExpression(text, scope)) {
         c.default_entry = std::move(*e);
+        dt->has_default = true;
       } else {
         Report(site, d.offset_debug(), "default output: FEEL error in '" + text + "': " + e.error().message, 0, col);
       }
@@ -1305,7 +1459,12 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       }
       r.outputs.push_back(std::move(cell));
     }
-    for (const auto& a : Children(rn, "annotationEntry")) r.annotations.push_back(ChildText(a));
+    for (const auto& a : Children(rn, "annotationEntry")) r.trace.annotations.push_back(ChildText(a));
+    r.trace.decision = dt->owner;
+    r.trace.rule = r.id.empty() ? std::to_string(r.index) : r.id;
+    r.trace.rule_index = r.index;
+    r.trace_plain = r.trace;
+    r.trace_plain.annotations.clear();
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();

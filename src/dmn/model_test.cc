@@ -336,6 +336,22 @@ TEST(DmnDecisionTable, TraceCarriesRuleAnnotations) {
   EXPECT_EQ(trace[0].rule, "any");
   EXPECT_EQ(trace[0].rule_index, 2);
   EXPECT_EQ(trace[0].annotations, std::vector<std::string>{"AJCC-8"});
+  // Without annotations (the recommendation's trace): the same entries, annotations empty.
+  EvaluateOptions plain;
+  plain.trace_annotations = false;
+  const std::vector<std::string> names{"t"};
+  auto r = m->Evaluate(Ctx({{"x", Num(5)}}), names, plain);
+  ASSERT_EQ(r.trace.size(), 2u);
+  EXPECT_EQ(r.trace[0].decision, "t");
+  EXPECT_EQ(r.trace[0].rule, "low");
+  EXPECT_EQ(r.trace[0].rule_index, 1);
+  EXPECT_EQ(r.trace[1].rule, "any");
+  EXPECT_EQ(r.trace[1].rule_index, 2);
+  EXPECT_TRUE(r.trace[0].annotations.empty() && r.trace[1].annotations.empty());
+  auto full = m->Evaluate(Ctx({{"x", Num(5)}}), names);
+  ASSERT_EQ(full.trace.size(), 2u);
+  EXPECT_EQ(full.trace[0].annotations, std::vector<std::string>{"WHO-2019"});
+  EXPECT_EQ(full.trace[1].annotations, std::vector<std::string>{"AJCC-8"});
 }
 
 // A bad cell does not stop the model from loading: it is reported with its rule and column,
