@@ -848,6 +848,8 @@ namespace {
 
 class UserFunction final : public Function, public std::enable_shared_from_this<UserFunction> {
  public:
+  // `globals`: the defining frame's globals up to the last one the body names (the others null);
+  // `locals`: the values of def->captured_locals, in that order.
   UserFunction(std::shared_ptr<const FunctionDefNode> def, std::vector<Value> globals, std::vector<Value> locals)
       : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {
     for (const auto& p : def_->params) names_.push_back(p.second);
@@ -863,41 +865,41 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
       ctx.limit_exceeded = true;
       return ctx.Error("call depth limit exceeded");
     }
-    // The captured locals and the body's own, on the stack when few (a sort's comparator is
-    // called once per comparison).
-    const size_t n = std::max(static_cast<size_t>(std::max(def_->frame_size, 0)), locals_.size());
-    constexpr size_t kInline = 16;
-    alignas(Value) unsigned char storage[kInline * sizeof(Value)];
-    std::vector<Value> heap;
-    struct Inline {
-      Value* p = nullptr;
-      size_t n = 0;
-      ~Inline() {
-        for (size_t i = 0; i < n; ++i) p[i].~Value();
-      }
-    } inline_locals;
-    Value* locals;
-    if (n <= kInline) {
-      inline_locals.p = reinterpret_cast<Value*>(storage);
-      for (; inline_locals.n < n; ++inline_locals.n) {
-        Value* slot = inline_locals.p + inline_locals.n;
-        if (inline_locals.n < locals_.size()) new (slot) Value(locals_[inline_locals.n]);
-        else new (slot) Value();
-      }
-      locals = inline_locals.p;
-    } else {
-      heap = locals_;
-      heap.resize(n);
-      locals = heap.data();
-    }
     for (size_t i = 0; i < args.size(); ++i) {
       const auto& type = def_->param_types[i];
       if (type && !IsInstance(args[i], *type)) {
         --ctx.depth;
         return ctx.Error("argument '" + names_[i] + "' is not a " + type->ToString());
       }
-      locals[static_cast<size_t>(def_->params[i].first)] = args[i];
     }
+    // The body's frame, on the stack when small (a sort's comparator is called once per
+    // comparison): null but for the captured slots and the arguments. The arguments are
+    // borrowed: the caller keeps them alive, and nothing but this call writes a parameter's slot.
+    const size_t n = static_cast<size_t>(std::max(def_->frame_size, 0));
+    constexpr size_t kInline = 16;
+    alignas(Value) unsigned char storage[kInline * sizeof(Value)];
+    std::vector<Value> heap;
+    Value* locals;
+    if (n <= kInline) {
+      locals = reinterpret_cast<Value*>(storage);
+      for (size_t i = 0; i < n; ++i) new (locals + i) Value();
+    } else {
+      heap.resize(n);
+      locals = heap.data();
+    }
+    struct Guard {
+      Value* p;
+      size_t n;
+      bool on_stack;
+      std::span<const std::pair<int, std::string>> params;
+      ~Guard() {
+        for (const auto& prm : params) p[static_cast<size_t>(prm.first)].Unborrow();
+        if (on_stack)
+          for (size_t i = 0; i < n; ++i) p[i].~Value();
+      }
+    } guard{locals, n, n <= kInline, def_->params};
+    for (size_t i = 0; i < locals_.size(); ++i) locals[static_cast<size_t>(def_->captured_locals[i])] = locals_[i];
+    for (size_t i = 0; i < args.size(); ++i) locals[static_cast<size_t>(def_->params[i].first)].Borrow(args[i]);
     if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < n)
       locals[static_cast<size_t>(def_->self_slot)] = Value::FromFunction(shared_from_this());
     Frame f;
@@ -919,9 +921,16 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
 }  // namespace
 
 Value FunctionDefNode::Eval(Frame& f) const {
-  // Closures capture the current frame by value.
-  std::vector<Value> globals(f.globals.begin(), f.globals.end());
-  std::vector<Value> locals(f.locals, f.locals + frame_size);
+  // Closures capture by value the slots of the current frame that the body names.
+  std::vector<Value> globals;
+  if (!captured_globals.empty()) {
+    globals.resize(std::min(static_cast<size_t>(captured_globals.back()) + 1, f.globals.size()));
+    for (int g : captured_globals)
+      if (static_cast<size_t>(g) < globals.size()) globals[static_cast<size_t>(g)] = f.globals[static_cast<size_t>(g)];
+  }
+  std::vector<Value> locals;
+  locals.reserve(captured_locals.size());
+  for (int l : captured_locals) locals.push_back(f.locals[l]);
   auto self = std::static_pointer_cast<const FunctionDefNode>(shared_from_this());
   return Value::FromFunction(std::make_shared<UserFunction>(self, std::move(globals), std::move(locals)));
 }

@@ -297,5 +297,47 @@ TEST(SameStringTest, AgreesWithStdStringForEveryLengthAndPosition) {
   EXPECT_EQ(compared, 21 * 3 + 210);
 }
 
+// A closure keeps only the slots of its defining frame that its body names (its nested
+// functions' included); a body with a filter keeps the whole frame, as every closure did
+// before. Arguments are borrowed into the parameters' slots.
+TEST(ClosureCaptureTest, KeepsWhatTheBodyNames) {
+  Context vars;
+  vars.Put("a", Value::Number(10));
+  vars.Put("unused", Value::String("u"));
+  EXPECT_EQ(Evaluate("{x: 5, f: function(y) x + y, r: f(2)}.r").literal, "7");
+  EXPECT_EQ(Evaluate("{f: function(y) a * y, r: f(3)}.r", vars).literal, "30");
+  // Two levels: the inner function names a slot of the outermost frame and a parameter of the
+  // middle one, and outlives both frames.
+  EXPECT_EQ(Evaluate("{x: 2, mk: function(p) function(q) x + p + q, g: mk(10), r: g(100)}.r").literal, "112");
+  EXPECT_EQ(Evaluate("{mk: function(p) function(q) a + p + q, g: mk(10), r: g(100)}.r", vars).literal, "120");
+  // Recursion through the context entry that holds the function.
+  EXPECT_EQ(Evaluate("{fact: function(n) if n <= 1 then 1 else n * fact(n - 1), r: fact(5)}.r").literal, "120");
+  // A comparator naming an enclosing entry.
+  EXPECT_EQ(Evaluate(R"({k: "v", s: sort([{v: 2}, {v: 1}, {v: 3}], function(p, q) get value(p, k) < get value(q, k))}.s)")
+                .literal,
+            "[{v: 1}, {v: 2}, {v: 3}]");
+  // The body's own slots: loops, contexts and filters inside it.
+  EXPECT_EQ(Evaluate("{f: function(l) for i in l return {d: i * 2, e: d + 1}.e, r: f([1, 2])}.r").literal, "[3, 5]");
+  EXPECT_EQ(Evaluate("{f: function(l, v) l[item > v], r: f([1, 5, 9], 4)}.r").literal, "[5, 9]");
+  EXPECT_EQ(Evaluate("for i in [1, 2] return {f: function(x) x + i}.f(10)").literal, "[11, 12]");
+  // Arguments that outlive the call through the result, and parameters read after a nested call.
+  EXPECT_EQ(Evaluate("{f: function(p) {v: p}, r: f([1, 2]).v}.r").literal, "[1, 2]");
+  EXPECT_EQ(Evaluate(R"({id: function(p) p, g: function(p, q) id(q) + id(p), r: g("a", "b")}.r)").literal, "\"ba\"");
+  EXPECT_EQ(Evaluate(R"({f: function(p) function() p, g: f("kept"), r: g()}.r)").literal, "\"kept\"");
+  // Typed parameters, arity and depth are checked as before.
+  Outcome typed = Evaluate(R"({f: function(p: number) p + 1, r: f("x")}.r)");
+  EXPECT_EQ(typed.literal, "null");
+  EXPECT_EQ(typed.diagnostics, 1u);
+  Outcome arity = Evaluate("{f: function(p) p, r: f(1, 2)}.r");
+  EXPECT_EQ(arity.literal, "null");
+  EXPECT_EQ(arity.diagnostics, 1u);
+  EXPECT_EQ(Evaluate("{f: function(n) f(n + 1), r: f(0)}.r").literal, "null");
+  // The stale item slot of an empty list's probe, inside a function: the same answers as at the
+  // top level (see BorrowedLoopTest).
+  EXPECT_EQ(Evaluate("{f: function(l) for x in l return x[item], r: f([[1, 2], []])}.r").literal, "[1, null]");
+  EXPECT_EQ(Evaluate("{g: [5][item > 0], f: function(l) l[item], r: f([])}.r").literal,
+            Evaluate("{g: [5][item > 0], r: [][item]}.r").literal);
+}
+
 }  // namespace
 }  // namespace zebra::feel

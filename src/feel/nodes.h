@@ -234,6 +234,12 @@ struct FunctionDefNode : Node {
   int frame_size = 0;  // locals the body needs
   int self_slot = -1;  // context entry holding this function, so it can call itself
   bool external = false;
+  // The slots of the defining frame that the body (or a function nested in it) names, sorted:
+  // a closure keeps these, the other slots of its frame start null (the body's own slots are
+  // written before they are read; with a filter inside, whose probe of an empty list reads a
+  // stale item slot, captured_locals is every slot but the parameters').
+  std::vector<int> captured_globals;
+  std::vector<int> captured_locals;  // all below the parameters' slots
   Value Eval(Frame& f) const override;
 };
 

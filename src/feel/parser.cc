@@ -493,7 +493,9 @@ class Parser {
     size_t start = Next().start;
     auto n = Make<FunctionDefNode>(start);
     ExpectPunct("(");
-    // The body runs in a fresh frame that starts as a copy of this one.
+    // The body runs in a fresh frame that starts with the slots it names of this one.
+    Capture capture{next_local_, {}, {}};
+    captures_.push_back(&capture);
     PushScope();
     if (!EatPunct(")")) {
       do {
@@ -517,8 +519,38 @@ class Parser {
       n->body = ParseExpression();
     }
     PopScope();
+    captures_.pop_back();
     n->frame_size = max_locals_;
+    auto sorted = [](std::vector<int> v) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+      return v;
+    };
+    n->captured_globals = sorted(std::move(capture.globals));
+    if (capture.whole_frame) {
+      capture.locals.clear();
+      for (int slot = 0; slot < n->frame_size; ++slot)
+        if (std::none_of(n->params.begin(), n->params.end(), [&](const auto& p) { return p.first == slot; }))
+          capture.locals.push_back(slot);
+    }
+    n->captured_locals = sorted(std::move(capture.locals));
     return n;
+  }
+
+  // The slots of the enclosing frames that a function body reads (its own and those of the
+  // functions nested in it): the closure copies these and no others.
+  struct Capture {
+    int base = 0;  // the first slot of the function's own (its parameters and what follows)
+    std::vector<int> globals;
+    std::vector<int> locals;
+    bool whole_frame = false;  // every slot but the parameters' (see the filter below)
+  };
+  void NoteLocal(int slot) {
+    for (Capture* c : captures_)
+      if (slot < c->base) c->locals.push_back(slot);
+  }
+  void NoteGlobal(int slot) {
+    for (Capture* c : captures_) c->globals.push_back(slot);
   }
 
   // Parameter names: words up to ',', ')' or ':'.
@@ -759,6 +791,9 @@ class Parser {
         n->target = target;
         PushScope();
         n->item_slot = DeclareLocal("item");
+        // A filter over an empty list probes its predicate with the item slot as it was left
+        // (stale): a closure around one keeps its whole frame, so the probe reads the same.
+        for (Capture* c : captures_) c->whole_frame = true;
         ++filter_depth_;
         int saved_no_filter = no_filter_;
         no_filter_ = 0;
@@ -849,6 +884,7 @@ class Parser {
       n->direct = Node::Direct::kLocal;
       n->direct_slot = n->slot;
       uses_input_ = true;
+      NoteLocal(n->slot);
       return n;
     }
     if (auto slot = FindLocal(name)) {
@@ -860,6 +896,7 @@ class Parser {
       n->shadowable = filter_depth_ > 0;
       n->direct = n->shadowable ? Node::Direct::kShadowedLocal : Node::Direct::kLocal;
       n->direct_slot = n->slot;
+      NoteLocal(n->slot);
       return n;
     }
     if (auto slot = scope_.Find(name)) {
@@ -870,6 +907,7 @@ class Parser {
       n->shadowable = filter_depth_ > 0;
       n->direct = n->shadowable ? Node::Direct::kShadowedGlobal : Node::Direct::kGlobal;
       n->direct_slot = n->slot;
+      NoteGlobal(n->slot);
       return n;
     }
     // Built-in function names and unknown names: resolved at run time (a built-in called
@@ -1265,6 +1303,7 @@ class Parser {
   bool in_unary_tests_ = false;
   int input_slot_ = -1;
   bool uses_input_ = false;
+  std::vector<Capture*> captures_;  // the function definitions being read, outermost first
 };
 
 }  // namespace
