@@ -695,40 +695,56 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     tmp = Value();
     return tmp;
   }
-  List single;
-  if (!t.is(Type::kList)) single.push_back(t);
-  const List& list = t.is(Type::kList) ? t.list() : single;
-  const bool borrowed = t.is(Type::kList) && &t != &target_tmp.get();
-  List out;
-  Frame inner = f;
-  inner.outer_item_frame = &f;
-  if (list.empty()) {
+  // A value that is not a list is filtered as a list of one (it outlives the loop as `t`).
+  const bool is_list = t.is(Type::kList);
+  const Value* const items = is_list ? t.list().data() : &t;
+  const size_t count = is_list ? t.list().size() : 1;
+  const bool borrowed = is_list && &t != &target_tmp.get();
+  // The element at 1-based `idx` (negative from the end; null outside), borrowed when the list is.
+  auto at = [&](std::optional<int64_t> idx) -> const Value& {
+    tmp = Value();
+    if (!idx || *idx == 0) return tmp;
+    int64_t n = static_cast<int64_t>(count);
+    int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
+    if (k < 0 || k >= n) return tmp;
+    if (borrowed) return items[k];
+    tmp = items[k];
+    return tmp;
+  };
+  if (count == 0) {
+    if (literal_index) {  // the probe below would give this number: null
+      tmp = Value();
+      return tmp;
+    }
     // A numeric index into an empty list is null; a boolean filter gives [].
+    Frame inner = f;
+    inner.outer_item_frame = &f;
     size_t before = f.ctx->diagnostic_count();
     Value probe = predicate->Eval(inner);
     f.ctx->TruncateDiagnostics(before);
     tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
     return tmp;
   }
-  BorrowedSlot slot(f.locals[item_slot]);  // `t` or `single` holds the items
-  for (size_t i = 0; i < list.size(); ++i) {
-    const Value& item = list[i];
+  if (literal_index) {
+    // `list[2]`: the general path's answer without evaluating the literal; the item slot is
+    // left holding the first item, as the general path leaves it.
+    if (writes_item) f.locals[item_slot] = items[0];
+    return at(literal_position);
+  }
+  Frame inner = f;
+  inner.outer_item_frame = &f;
+  List out;
+  // The item slot, when some predicate of this expression may read it (see writes_item).
+  std::optional<BorrowedSlot> slot;
+  if (writes_item) slot.emplace(f.locals[item_slot]);  // `t` holds the items
+  for (size_t i = 0; i < count; ++i) {
+    const Value& item = items[i];
     inner.item = &item;
-    slot.Set(item);
+    if (slot) slot->Set(item);
     Value p = predicate->Eval(inner);
-    if (i == 0 && p.is(Type::kNumber)) {
-      auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
-      tmp = Value();
-      if (!idx || *idx == 0) return tmp;
-      int64_t n = static_cast<int64_t>(list.size());
-      int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-      if (k < 0 || k >= n) return tmp;
-      if (borrowed) return list[static_cast<size_t>(k)];
-      tmp = list[static_cast<size_t>(k)];
-      return tmp;
-    }
+    if (i == 0 && p.is(Type::kNumber)) return at(p.number().Round(0, RoundingMode::kDown).ToInt64());
     if (p.is_true()) {
-      if (out.empty()) out.reserve(list.size() - i);  // one allocation, not one per doubling
+      if (out.empty()) out.reserve(count - i);  // one allocation, not one per doubling
       out.push_back(item);
     }
     if (f.ctx->limit_exceeded) {

@@ -339,5 +339,40 @@ TEST(ClosureCaptureTest, KeepsWhatTheBodyNames) {
             Evaluate("{g: [5][item > 0], r: [][item]}.r").literal);
 }
 
+// A number literal as the predicate (`list[1]`) is an index without evaluating it; the same
+// index computed (a name) takes the general path.
+TEST(FilterIndexTest, LiteralIndexesAgreeWithComputedOnes) {
+  const std::vector<std::string> targets = {"[]", "[1, 2, 3]", R"("x")", "null", "[{a: 1}]", "[[1], [2]]", "{a: 1}"};
+  const std::vector<std::string> indexes = {"1", "-1", "0", "2", "3", "4", "-3", "-4", "1.7", "-1.2", "0.5",
+                                            "99999999999999999999999"};
+  int compared = 0;
+  for (const auto& t : targets) {
+    for (const auto& i : indexes) {
+      Outcome literal = Evaluate(t + "[" + i + "]");
+      Outcome computed = Evaluate("{n: " + i + ", r: " + t + "[n]}.r");
+      EXPECT_EQ(literal.literal, computed.literal) << t << "[" << i << "]";
+      EXPECT_EQ(literal.diagnostics, computed.diagnostics) << t << "[" << i << "]";
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 7 * 12);
+  EXPECT_EQ(Evaluate("[1, 2, 3][-1]").literal, "3");
+  EXPECT_EQ(Evaluate("[1, 2, 3][4]").literal, "null");
+  EXPECT_EQ(Evaluate("[][1]").literal, "null");
+}
+
+// A filter writes its item slot only when some name of the expression reads that slot: a
+// filter over an empty list probes its predicate with the slot as the last filter to use it
+// left it (here the list's two filters share a slot).
+TEST(FilterIndexTest, ItemSlotsKeepWhatALaterProbeReads) {
+  EXPECT_EQ(Evaluate("[[5, 6][item > 5], [][item]]").literal, "[[6], null]");
+  EXPECT_EQ(Evaluate("[[5, 6][1], [][item]]").literal, "[5, null]");
+  EXPECT_EQ(Evaluate(R"([["a"][1], [][item]])").literal, R"(["a", []])");
+  EXPECT_EQ(Evaluate(R"([["a", 5][true], [][item]])").literal, R"([["a", 5], null])");
+  EXPECT_EQ(Evaluate("[[5, 6][true], [][1], [][true]]").literal, "[[5, 6], null, []]");
+  // Names inside the predicate still see the items' entries first.
+  EXPECT_EQ(Evaluate("{n: 1, r: [{n: 2}, {n: 3}][n > 2]}.r").literal, "[{n: 3}]");
+}
+
 }  // namespace
 }  // namespace zebra::feel

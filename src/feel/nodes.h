@@ -174,6 +174,14 @@ struct FilterNode : Node {
   FilterNode() { direct = Direct::kNone; }
   NodePtr target, predicate;
   int item_slot = 0;
+  // False when no predicate of the expression reads this item slot: then nothing ever reads
+  // what the loop would leave in it (a filter over an empty list probes its predicate with
+  // the slot as an earlier filter left it), and the loop does not write it.
+  bool writes_item = true;
+  // The predicate is a number literal: `list[1]`, at this position (truncated; nullopt when
+  // beyond int64).
+  bool literal_index = false;
+  std::optional<int64_t> literal_position;
   Value Eval(Frame& f) const override;
   // An index (`list[2]`) into a borrowed list borrows the element.
   const Value& EvalRef(Frame& f, Value& tmp) const override;

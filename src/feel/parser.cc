@@ -8,6 +8,7 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -60,6 +61,8 @@ class Parser {
     }
     if (error_) return tl::unexpected(MakeDiagnostic());
     root->locals = max_locals_;
+    // Only a name reads a local slot: a filter whose item slot no name reads need not write it.
+    for (const auto& filter : filters_) filter->writes_item = read_locals_.count(filter->item_slot) != 0;
     return root;
   }
 
@@ -546,6 +549,7 @@ class Parser {
     bool whole_frame = false;  // every slot but the parameters' (see the filter below)
   };
   void NoteLocal(int slot) {
+    read_locals_.insert(slot);
     for (Capture* c : captures_)
       if (slot < c->base) c->locals.push_back(slot);
   }
@@ -798,6 +802,11 @@ class Parser {
         int saved_no_filter = no_filter_;
         no_filter_ = 0;
         n->predicate = ParseExpression();
+        if (const auto* lit = dynamic_cast<const LiteralNode*>(n->predicate.get()); lit && lit->value.is(Type::kNumber)) {
+          n->literal_index = true;
+          n->literal_position = lit->value.number().Round(0, RoundingMode::kDown).ToInt64();
+        }
+        filters_.push_back(n);
         no_filter_ = saved_no_filter;
         --filter_depth_;
         PopScope();
@@ -1304,6 +1313,8 @@ class Parser {
   int input_slot_ = -1;
   bool uses_input_ = false;
   std::vector<Capture*> captures_;  // the function definitions being read, outermost first
+  std::set<int> read_locals_;  // the local slots that some name reads
+  std::vector<std::shared_ptr<FilterNode>> filters_;  // every filter read (see Finish)
 };
 
 }  // namespace
