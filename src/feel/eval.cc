@@ -427,7 +427,9 @@ namespace {
 // item was assigned (a later construct may read the stale slot); a slot never set is untouched.
 class BorrowedSlot {
  public:
-  explicit BorrowedSlot(Value& slot) : slot_(slot) {}
+  // `keep_last` false: nothing reads the slot after the loop (see ForNode::keeps_var), so it is
+  // left null instead.
+  explicit BorrowedSlot(Value& slot, bool keep_last = true) : slot_(slot), keep_last_(keep_last) {}
   BorrowedSlot(const BorrowedSlot&) = delete;
   BorrowedSlot& operator=(const BorrowedSlot&) = delete;
   ZEBRA_VALUE_INLINE void Set(const Value& v) {
@@ -439,13 +441,16 @@ class BorrowedSlot {
   ~BorrowedSlot() {
     if (!last_) return;
     slot_.Unborrow();
-    slot_ = *last_;
+    if (keep_last_) slot_ = *last_;
   }
 
  private:
   Value& slot_;
   const Value* last_ = nullptr;
+  bool keep_last_;
 };
+
+std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f);
 
 // The values an iteration context ranges over, or null (with a diagnostic).
 std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
@@ -494,6 +499,12 @@ std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
     ctx.Error("for: range bounds must be numbers or dates");
     return std::nullopt;
   }
+  return IterationValuesOf(start, f);
+}
+
+// The values a domain without `..` ranges over: a list's items, a range's integers, a single value.
+std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f) {
+  EvalContext& ctx = *f.ctx;
   if (start.is(Type::kList)) return start.list_ptr();  // shared, not copied
   if (start.is(Type::kRange)) {
     const Range& r = start.range();
@@ -550,13 +561,30 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 
 Value ForNode::Eval(Frame& f) const {
   if (!uses_partial && iterators.size() == 1) {
-    // One iterator and nobody reads `partial`: the results are built in place, sized once.
-    auto values = IterationValues(iterators[0], f);
-    if (!values) return Value();  // a null or invalid domain (diagnosed)
-    const List& items = **values;
+    // One iterator and nobody reads `partial`: the results are built in place, sized once. A
+    // list domain is borrowed (the body writes only slots above the ones it can name).
+    const IterationContext& ic = iterators[0];
+    ScratchValue domain_tmp;
+    std::optional<ListPtr> values;
+    const List* list;
+    if (!ic.range_end) {
+      const Value& d = EvalRefOf(*ic.domain, f, domain_tmp);
+      if (d.is(Type::kList)) {
+        list = &d.list();
+      } else {
+        values = IterationValuesOf(d, f);
+        if (!values) return Value();  // a null or invalid domain (diagnosed)
+        list = values->get();
+      }
+    } else {
+      values = IterationValues(ic, f);
+      if (!values) return Value();
+      list = values->get();
+    }
+    const List& items = *list;
     List results;
     results.reserve(items.size());
-    BorrowedSlot slot(f.locals[iterators[0].slot]);  // `values` holds the items
+    BorrowedSlot slot(f.locals[ic.slot], keeps_var);  // `domain_tmp`, the domain or `values` holds the items
     for (const Value& v : items) {
       if (++f.ctx->iterations > f.ctx->max_iterations) {
         f.ctx->Error("iteration limit exceeded");

@@ -374,5 +374,33 @@ TEST(FilterIndexTest, ItemSlotsKeepWhatALaterProbeReads) {
   EXPECT_EQ(Evaluate("{n: 1, r: [{n: 2}, {n: 3}][n > 2]}.r").literal, "[{n: 3}]");
 }
 
+// A one-iterator `for` borrows a list domain, and leaves its variable's slot holding the last
+// item only when a filter's probe may read that slot later (the list's `for` and filter share a
+// slot here).
+TEST(ForDomainTest, BorrowedDomainsAndTheLastItem) {
+  Context vars;
+  vars.Put("g", Value::FromList(List{Value::Number(1), Value::Number(2)}));
+  vars.Put("c", Value::FromContext([] {
+    Context c;
+    c.Put("l", Value::FromList(List{Value::String("a"), Value::String("b")}));
+    return c;
+  }()));
+  EXPECT_EQ(Evaluate("for x in g return x * 10", vars).literal, "[10, 20]");
+  EXPECT_EQ(Evaluate("for x in c.l return x + x", vars).literal, R"(["aa", "bb"])");
+  EXPECT_EQ(Evaluate("{l: [3, 4], r: for x in l return for y in l return x * y}.r").literal, "[[9, 12], [12, 16]]");
+  EXPECT_EQ(Evaluate("for x in (for i in 1..2 return i) return x").literal, "[1, 2]");
+  EXPECT_EQ(Evaluate("for x in [1..3] return x").literal, "[1, 2, 3]");
+  EXPECT_EQ(Evaluate("for x in 5 return x").literal, "[5]");
+  EXPECT_EQ(Evaluate("for x in 3..1 return x").literal, "[3, 2, 1]");
+  Outcome null_domain = Evaluate("for x in null return x");
+  EXPECT_EQ(null_domain.literal, "null");
+  Outcome bad_range = Evaluate(R"(for x in [1.."a"] return x)");
+  EXPECT_EQ(bad_range.literal, "null");
+  EXPECT_GT(bad_range.diagnostics, 0u);
+  EXPECT_EQ(Evaluate("[for x in [7] return x, [][item]]").literal, "[[7], null]");
+  EXPECT_EQ(Evaluate(R"([for x in ["s"] return x, [][item]])").literal, R"([["s"], []])");
+  EXPECT_EQ(Evaluate("[for x in [7] return x, [][1], [][true]]").literal, "[[7], null, []]");
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -137,6 +137,9 @@ struct ForNode : Node {
   std::vector<IterationContext> iterators;
   int partial_slot = 0;
   bool uses_partial = false;  // the body names `partial`: it must see each step's results
+  // The one-iterator loop leaves its variable's slot holding the last item only when a filter
+  // of the expression may probe that slot afterwards (see FilterNode::writes_item).
+  bool keeps_var = true;
   NodePtr body;
   Value Eval(Frame& f) const override;
 };

@@ -63,6 +63,12 @@ class Parser {
     root->locals = max_locals_;
     // Only a name reads a local slot: a filter whose item slot no name reads need not write it.
     for (const auto& filter : filters_) filter->writes_item = read_locals_.count(filter->item_slot) != 0;
+    // Only a filter's probe reads a slot that its construct did not write first.
+    std::set<int> probed;
+    for (const auto& filter : filters_)
+      if (filter->writes_item) probed.insert(filter->item_slot);
+    for (const auto& loop : fors_)
+      if (!loop->iterators.empty()) loop->keeps_var = probed.count(loop->iterators[0].slot) != 0;
     return root;
   }
 
@@ -476,6 +482,7 @@ class Parser {
     const int partial_refs = partial_refs_;
     n->body = ParseExpression();
     n->uses_partial = partial_refs_ != partial_refs;
+    fors_.push_back(n);
     PopScope();
     return n;
   }
@@ -1315,6 +1322,7 @@ class Parser {
   std::vector<Capture*> captures_;  // the function definitions being read, outermost first
   std::set<int> read_locals_;  // the local slots that some name reads
   std::vector<std::shared_ptr<FilterNode>> filters_;  // every filter read (see Finish)
+  std::vector<std::shared_ptr<ForNode>> fors_;  // every `for` read (see Finish)
 };
 
 }  // namespace
