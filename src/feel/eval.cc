@@ -331,6 +331,26 @@ Value DynamicRefNode::Eval(Frame& f) const {
 
 Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
 
+namespace {
+// `a = b` (eq) or `a != b`, as BinaryNode answers them.
+ZEBRA_VALUE_INLINE inline Value Equality(const Value& a, const Value& b, bool eq, EvalContext& ctx) {
+  if (a.is(Type::kString) && b.is(Type::kString)) return Value::Bool(SameString(a.string(), b.string()) == eq);
+  if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == eq);
+  if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool((a.boolean() == b.boolean()) == eq);
+  auto e = Equal(a, b);
+  if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
+  return Value::Bool(eq ? *e : !*e);
+}
+// `a op b` for <, <=, > and >=, as BinaryNode answers them.
+ZEBRA_VALUE_INLINE inline Value Order(BinaryOp op, const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
+  if (a.is_null() || b.is_null()) return Value();
+  auto c = Compare(a, b);
+  if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
+  return Ordered(op, *c);
+}
+}  // namespace
+
 Value BinaryNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);
@@ -343,27 +363,32 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kMul: return Multiply(a, b, ctx);
     case BinaryOp::kDiv: return Divide(a, b, ctx);
     case BinaryOp::kPow: return Power(a, b, ctx);
+    // Strings first (most tests in the knowledge); `x = null`, `x != null` and booleans as
+    // Equal answers them (null equals only null).
     case BinaryOp::kEq:
-    case BinaryOp::kNe: {
-      if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
-        return Value::Bool(SameString(a.string(), b.string()) == (op == BinaryOp::kEq));
-      // `x = null`, `x != null` and booleans, as Equal answers them (null equals only null).
-      if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == (op == BinaryOp::kEq));
-      if (a.is(Type::kBoolean) && b.is(Type::kBoolean))
-        return Value::Bool((a.boolean() == b.boolean()) == (op == BinaryOp::kEq));
-      auto e = Equal(a, b);
-      if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
-      return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
-    }
-    default: {
-      // Two numbers (`Ki67 >= 20`): Decimal's inline compare, without Compare's type switch.
-      if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
-      if (a.is_null() || b.is_null()) return Value();
-      auto c = Compare(a, b);
-      if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
-      return Ordered(op, *c);
-    }
+    case BinaryOp::kNe: return Equality(a, b, op == BinaryOp::kEq, ctx);
+    // Two numbers (`Ki67 >= 20`): Decimal's inline compare, without Compare's type switch.
+    default: return Order(op, a, b, ctx);
   }
+}
+
+Value EqualNode::Eval(Frame& f) const {
+  ScratchValue a_tmp, b_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
+  return Equality(a, b, op == BinaryOp::kEq, *f.ctx);
+}
+
+Value NullTestNode::Eval(Frame& f) const {
+  ScratchValue a_tmp;
+  return Value::Bool(EvalRefOf(*lhs, f, a_tmp).is_null() == (op == BinaryOp::kEq));
+}
+
+Value OrderNode::Eval(Frame& f) const {
+  ScratchValue a_tmp, b_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
+  return Order(op, a, b, *f.ctx);
 }
 
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.

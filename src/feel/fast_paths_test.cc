@@ -402,5 +402,30 @@ TEST(ForDomainTest, BorrowedDomainsAndTheLastItem) {
   EXPECT_EQ(Evaluate("[for x in [7] return x, [][1], [][true]]").literal, "[[7], null, []]");
 }
 
+// A comparison with the literal null on either side is a null test; the same comparison with a
+// null held by a name takes the general equality. Orders against null stay null.
+TEST(NullTestTest, AgreesWithTheGeneralEquality) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", "0", "[null]", "[]", "{}", R"(duration("P0D"))"});
+  int compared = 0;
+  for (const auto& x : shapes) {
+    const Context vars = Bind(x, "null");
+    for (const auto& [literal, named] : std::vector<std::pair<std::string, std::string>>{
+             {"x = null", "x = c"}, {"null = x", "c = x"}, {"x != null", "x != c"}, {"null != x", "c != x"},
+             {"x < null", "x < c"}, {"null >= x", "c >= x"}}) {
+      Outcome fast = Evaluate(literal, vars);
+      Outcome slow = Evaluate(named, vars);
+      EXPECT_EQ(fast.literal, slow.literal) << literal << " with x = " << x;
+      EXPECT_EQ(fast.diagnostics, slow.diagnostics) << literal << " with x = " << x;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 20 * 6);
+  EXPECT_EQ(Evaluate("null = null").literal, "true");
+  EXPECT_EQ(Evaluate("null != null").literal, "false");
+  EXPECT_EQ(Evaluate(R"("a" = null)").literal, "false");
+  EXPECT_EQ(Evaluate(R"(null != "a")").literal, "true");
+}
+
 }  // namespace
 }  // namespace zebra::feel

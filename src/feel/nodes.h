@@ -94,6 +94,18 @@ struct BinaryNode : Node {
   Value Eval(Frame& f) const override;
 };
 
+// The comparison forms of BinaryNode, each with an Eval of its own (a smaller frame and no
+// dispatch on the operator): `a = b` / `a != b`, either against the literal null, and the orders.
+struct EqualNode : BinaryNode {
+  Value Eval(Frame& f) const override;
+};
+struct NullTestNode : BinaryNode {  // `lhs = null` / `lhs != null` (`null = x` is read as `x = null`)
+  Value Eval(Frame& f) const override;
+};
+struct OrderNode : BinaryNode {
+  Value Eval(Frame& f) const override;
+};
+
 struct AndNode : Node {
   NodePtr lhs, rhs;
   Value Eval(Frame& f) const override;

@@ -664,10 +664,29 @@ class Parser {
   // The comparison-level operators after their left operand: lhs op rhs, value between low and
   // high, value in tests, value instance of type.
   NodePtr ComparisonAfter(NodePtr lhs, BinaryOp op) {
-    auto n = MakeAtNext<BinaryNode>();
+    const bool equality = op == BinaryOp::kEq || op == BinaryOp::kNe;
+    std::shared_ptr<BinaryNode> n;
+    if (equality) n = MakeAtNext<EqualNode>();
+    else n = MakeAtNext<OrderNode>();
     n->op = op;
     n->lhs = std::move(lhs);
     n->rhs = ParseAdditive();
+    if (equality) {
+      auto is_null = [](const NodePtr& e) {
+        const auto* lit = dynamic_cast<const LiteralNode*>(e.get());
+        return lit && lit->value.is_null();
+      };
+      // Against the literal null the answer is whether the other side is null.
+      if (is_null(n->rhs) || is_null(n->lhs)) {
+        auto t = std::make_shared<NullTestNode>();
+        t->line = n->line;
+        t->column = n->column;
+        t->op = op;
+        t->lhs = is_null(n->rhs) ? n->lhs : n->rhs;
+        t->rhs = is_null(n->rhs) ? n->rhs : n->lhs;
+        return t;
+      }
+    }
     return n;
   }
   NodePtr BetweenAfter(NodePtr value) {
