@@ -1152,6 +1152,27 @@ bool CallNode::FromIndex(const Value& list, const Value& x, Value& out) const {
   return true;
 }
 
+Value CallNode::CallBuiltin(const Value* const* a, size_t n, EvalContext& ctx) const {
+  Value copies[2];
+  for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
+  return builtin->Call(std::span<const Value>(copies, n), ctx);
+}
+
+template <size_t kArity>
+Value FastCallNode<kArity>::Eval(Frame& f) const {
+  // Arguments borrowed, not copied.
+  ScratchValue tmp[kArity];
+  const Value* a[2];
+  for (size_t i = 0; i < kArity; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
+  Value out;
+  if constexpr (kArity == 2)
+    if (indexed && a[0]->is(Type::kList) && a[1]->is(Type::kString) && FromIndex(*a[0], *a[1], out)) return out;
+  if (fast(a, out)) return out;
+  return CallBuiltin(a, kArity, *f.ctx);
+}
+template struct FastCallNode<1>;
+template struct FastCallNode<2>;
+
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   if (fast) {
@@ -1163,9 +1184,7 @@ Value CallNode::Eval(Frame& f) const {
     Value out;
     if (indexed && a[0]->is(Type::kList) && a[1]->is(Type::kString) && FromIndex(*a[0], *a[1], out)) return out;
     if (fast(a, out)) return out;
-    Value copies[2];
-    for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
-    return builtin->Call(std::span<const Value>(copies, n), ctx);
+    return CallBuiltin(a, n, ctx);
   }
   // A bound built-in lives as long as the compiled tree: no reference count is taken per call.
   const Function* fn = builtin.get();

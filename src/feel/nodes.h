@@ -248,6 +248,15 @@ struct CallNode : Node {
   Value Eval(Frame& f) const override;
   // The answer from the index when `list` is the indexed list and `x` a string.
   bool FromIndex(const Value& list, const Value& x, Value& out) const;
+  // The built-in itself, for arguments its fast form declined.
+  [[gnu::noinline]] Value CallBuiltin(const Value* const* a, size_t n, EvalContext& ctx) const;
+};
+
+// A CallNode with a fast form (`fast`) and `kArity` positional arguments: its Eval is only that
+// path, so it keeps a small frame.
+template <size_t kArity>
+struct FastCallNode final : CallNode {
+  Value Eval(Frame& f) const override;
 };
 
 struct FunctionDefNode : Node {

@@ -905,6 +905,19 @@ class Parser {
     if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
     if (n->fast && n->callee_name == "index of") n->indexed = 1;
     if (n->fast && n->callee_name == "list contains") n->indexed = 2;
+    if (n->fast) {
+      std::shared_ptr<CallNode> fast;
+      if (n->args.size() == 1) fast = std::make_shared<FastCallNode<1>>();
+      else fast = std::make_shared<FastCallNode<2>>();  // FindFastBuiltin: arity 1 or 2
+      fast->line = n->line;
+      fast->column = n->column;
+      fast->builtin = n->builtin;
+      fast->fast = n->fast;
+      fast->args = std::move(n->args);
+      fast->callee_name = std::move(n->callee_name);
+      fast->indexed = n->indexed;
+      return fast;
+    }
     return n;
   }
 
