@@ -427,5 +427,35 @@ TEST(NullTestTest, AgreesWithTheGeneralEquality) {
   EXPECT_EQ(Evaluate(R"(null != "a")").literal, "true");
 }
 
+// sort() lends each pair to the comparator and moves items between its buffers: comparators
+// that keep their arguments (in a context, a closure) and sorts of shared items still see
+// whole values, and a comparator error still gives null with its diagnostic.
+TEST(SortTest, BorrowedPairsAndMovedItems) {
+  EXPECT_EQ(Evaluate("sort([3, 1, 2], function(x, y) x < y)").literal, "[1, 2, 3]");
+  EXPECT_EQ(Evaluate(R"(sort(["b", "c", "a"], function(x, y) {k: x}.k < (function() y)()))").literal,
+            R"(["a", "b", "c"])");
+  // Stable: equal keys keep their order.
+  EXPECT_EQ(Evaluate(R"(sort([{k: 1, v: "a"}, {k: 0, v: "b"}, {k: 1, v: "c"}, {k: 0, v: "d"}], function(x, y) x.k < y.k).v)")
+                .literal,
+            R"(["b", "d", "a", "c"])");
+  // The sorted list shares its items with the original, which is unchanged.
+  EXPECT_EQ(Evaluate(R"({l: [["x"], ["a"], ["m"]], s: sort(l, function(x, y) x[1] < y[1]), r: [l, s]}.r)").literal,
+            R"([[["x"], ["a"], ["m"]], [["a"], ["m"], ["x"]]])");
+  Outcome bad = Evaluate(R"(sort([2, 1, 3], function(x, y) if x = 3 then "no" else x < y))");
+  EXPECT_EQ(bad.literal, "null");
+  EXPECT_EQ(bad.diagnostics, 1u);
+  Outcome mixed = Evaluate(R"(sort([1, "a"], function(x, y) x < y))");
+  EXPECT_EQ(mixed.literal, "null");
+  EXPECT_GT(mixed.diagnostics, 0u);
+}
+
+// concatenate() sizes its result once; values that are not lists are single items.
+TEST(ConcatenateTest, ListsAndSingleItems) {
+  EXPECT_EQ(Evaluate(R"(concatenate(1, [2, 3], "a", [], [[4]]))").literal, R"([1, 2, 3, "a", [4]])");
+  EXPECT_EQ(Evaluate("concatenate([0], for h in [{p: 2}, {p: 3}] return h.p)").literal, "[0, 2, 3]");
+  EXPECT_EQ(Evaluate("sum(concatenate([0], for h in [] return h.p))").literal, "0");
+  EXPECT_EQ(Evaluate("concatenate([1], null, [2])").literal, "null");
+}
+
 }  // namespace
 }  // namespace zebra::feel
