@@ -391,6 +391,43 @@ Value OrderNode::Eval(Frame& f) const {
   return Order(op, a, b, *f.ctx);
 }
 
+Value AddChainNode::Eval(Frame& f) const {
+  EvalContext& ctx = *f.ctx;
+  ScratchValue a_tmp, b_tmp;
+  const Value& a = EvalRefOf(*operands[0], f, a_tmp);
+  const Value& b = EvalRefOf(*operands[1], f, b_tmp);
+  size_t i = 2;
+  Value acc;
+  if (a.is(Type::kString) && b.is(Type::kString)) {
+    // Strings are appended to one buffer while the operands are strings (Add of two strings
+    // is their concatenation and reports nothing); the first other operand continues with Add.
+    std::string s;
+    s.reserve(a.string().size() + b.string().size() + 64);
+    s += a.string();
+    s += b.string();
+    bool all_strings = true;
+    for (; i < operands.size(); ++i) {
+      ScratchValue tmp;
+      const Value& c = EvalRefOf(*operands[i], f, tmp);
+      if (!c.is(Type::kString)) {
+        acc = Add(Value::String(std::move(s)), c, ctx);
+        all_strings = false;
+        ++i;
+        break;
+      }
+      s += c.string();
+    }
+    if (all_strings) return Value::String(std::move(s));
+  } else {
+    acc = Add(a, b, ctx);
+  }
+  for (; i < operands.size(); ++i) {
+    ScratchValue tmp;
+    acc = Add(acc, EvalRefOf(*operands[i], f, tmp), ctx);
+  }
+  return acc;
+}
+
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
 Value AndNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;

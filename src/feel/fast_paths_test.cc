@@ -457,5 +457,35 @@ TEST(ConcatenateTest, ListsAndSingleItems) {
   EXPECT_EQ(Evaluate("concatenate([1], null, [2])").literal, "null");
 }
 
+// `a + b + c + d` is one AddChainNode; the same sums taken two operands at a time (through
+// context entries) are BinaryNodes. Strings, nulls, numbers, durations and mismatches in every
+// position must give the same value and the same diagnostics.
+TEST(AddChainTest, AgreesWithPairwiseAdds) {
+  const std::vector<std::string> values = {R"("ab")", R"("")", "null", "1", R"(duration("P1D"))",
+                                           R"(date("2026-01-01"))", "[1]", R"("c")"};
+  int compared = 0;
+  for (const auto& a : values)
+    for (const auto& b : values)
+      for (const auto& c : values) {
+        for (const auto& d : std::vector<std::string>{R"("z")", "null", "2"}) {
+          Outcome chain = Evaluate(a + " + " + b + " + " + c + " + " + d);
+          Outcome pairs = Evaluate("{t: " + a + " + " + b + ", u: t + " + c + ", r: u + " + d + "}.r");
+          EXPECT_EQ(chain.literal, pairs.literal) << a << " + " << b << " + " << c << " + " << d;
+          EXPECT_EQ(chain.diagnostics, pairs.diagnostics) << a << " + " << b << " + " << c << " + " << d;
+          ++compared;
+        }
+        Outcome chain3 = Evaluate(a + " + " + b + " + " + c);
+        Outcome pairs3 = Evaluate("{t: " + a + " + " + b + ", r: t + " + c + "}.r");
+        EXPECT_EQ(chain3.literal, pairs3.literal) << a << " + " << b << " + " << c;
+        EXPECT_EQ(chain3.diagnostics, pairs3.diagnostics) << a << " + " << b << " + " << c;
+      }
+  EXPECT_EQ(compared, 8 * 8 * 8 * 3);
+  EXPECT_EQ(Evaluate(R"("First: " + "a" + " and " + "b" + ".")").literal, R"("First: a and b.")");
+  EXPECT_EQ(Evaluate("1 + 2 + 3 - 4 + 5").literal, "7");
+  Context vars;
+  vars.Put("x", Value::String("x"));
+  EXPECT_EQ(Evaluate(R"(for i in [x, x + "y"] return i + "-" + i)", vars).literal, R"(["x-x", "xy-xy"])");
+}
+
 }  // namespace
 }  // namespace zebra::feel

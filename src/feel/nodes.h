@@ -94,6 +94,13 @@ struct BinaryNode : Node {
   Value Eval(Frame& f) const override;
 };
 
+// `a + b + c ...` (three or more operands, all joined by `+`): the left-to-right Adds of the
+// nested BinaryNodes it replaces, with a run of strings appended into one buffer.
+struct AddChainNode : Node {
+  std::vector<NodePtr> operands;
+  Value Eval(Frame& f) const override;
+};
+
 // The comparison forms of BinaryNode, each with an Eval of its own (a smaller frame and no
 // dispatch on the operator): `a = b` / `a != b`, either against the literal null, and the orders.
 struct EqualNode : BinaryNode {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 
 #include "feel/builtins.h"
@@ -776,7 +777,29 @@ class Parser {
       lhs = n;
     }
     depth_ -= added;
-    return lhs;
+    return AddChain(lhs);
+  }
+
+  // A left-deep chain of two or more `+` as one AddChainNode (at the first `+`'s position).
+  NodePtr AddChain(const NodePtr& top) {
+    std::vector<NodePtr> operands;
+    const Node* n = top.get();
+    const BinaryNode* first = nullptr;
+    for (;;) {
+      const auto* b = dynamic_cast<const BinaryNode*>(n);
+      if (!b || typeid(*b) != typeid(BinaryNode) || b->op != BinaryOp::kAdd) break;
+      operands.push_back(b->rhs);
+      first = b;
+      n = b->lhs.get();
+    }
+    if (operands.size() < 2 || error_) return top;
+    operands.push_back(first->lhs);
+    std::reverse(operands.begin(), operands.end());
+    auto chain = std::make_shared<AddChainNode>();
+    chain->line = first->line;
+    chain->column = first->column;
+    chain->operands = std::move(operands);
+    return chain;
   }
 
   NodePtr ParseAdditive() {
