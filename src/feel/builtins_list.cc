@@ -402,8 +402,17 @@ class DistinctCollector {
 Value DistinctValues(std::span<const Value> args, EvalContext& ctx) {
   if (args[0].is_null()) return Value();
   if (!args[0].is(Type::kList)) return ctx.Error("distinct values: expected a list, got a " + Describe(args[0]));
+  const List& items = args[0].list();
   List out;
-  DistinctCollector(out).Add(args[0].list());
+  if (items.size() <= 16) {
+    // A short list is compared pairwise: the same first occurrences as the hashed collector,
+    // whose hashes agree with Same (decimals are canonical), without its map.
+    out.reserve(items.size());
+    for (const Value& v : items)
+      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return Same(o, v); })) out.push_back(v);
+    return Value::FromList(std::move(out));
+  }
+  DistinctCollector(out).Add(items);
   return Value::FromList(std::move(out));
 }
 

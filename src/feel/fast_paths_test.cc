@@ -487,5 +487,22 @@ TEST(AddChainTest, AgreesWithPairwiseAdds) {
   EXPECT_EQ(Evaluate(R"(for i in [x, x + "y"] return i + "-" + i)", vars).literal, R"(["x-x", "xy-xy"])");
 }
 
+// distinct values() compares a short list pairwise; union() of the one list takes the hashed
+// collector, which must find the same first occurrences.
+TEST(DistinctValuesTest, ShortListsAgreeWithTheCollector) {
+  const std::vector<std::string> lists = {
+      "[1, 2, 3, 2, 1]", R"([1, "1", true, 1.0, "1", true, 1.00, null, null])", R"(["a", "b", "a", "", ""])",
+      R"([[1, 2], [1, 2], {a: 1}, {a: 1}, {a: 2}, null, [1, 2.0]])",
+      R"([date("2026-01-01"), date("2026-01-01"), duration("P1D"), duration("PT24H"), duration("P1Y"), duration("P12M")])",
+      "[]", "[-0, 0, 0.0, -1, -1.0]", "[[1..2], [1..2], (1..2]]"};
+  for (const auto& l : lists) {
+    Outcome fast = Evaluate("distinct values(" + l + ")");
+    Outcome slow = Evaluate("union(" + l + ")");
+    EXPECT_EQ(fast.literal, slow.literal) << l;
+    EXPECT_EQ(fast.diagnostics, slow.diagnostics) << l;
+  }
+  EXPECT_EQ(Evaluate(R"(distinct values(["b", "a", "b", "c", "a"]))").literal, R"(["b", "a", "c"])");
+}
+
 }  // namespace
 }  // namespace zebra::feel
