@@ -42,6 +42,17 @@ ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Value&
     default: return n.EvalRef(f, tmp);
   }
 }
+// The same with a ScratchValue that is still null (each is used once): a node without an EvalRef
+// of its own evaluates straight into it.
+ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, ScratchValue& tmp) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
+    case Node::Direct::kLocal: return f.locals[n.direct_slot];
+    case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    case Node::Direct::kEvalOnly: return tmp.EmplaceFrom([&] { return n.Eval(f); });
+    default: return n.EvalRef(f, tmp.get());
+  }
+}
 // `n.Eval(f)`, the same way.
 ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
   switch (n.direct) {
