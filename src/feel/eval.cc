@@ -1293,9 +1293,27 @@ Value CompareTestNode::Test(const Value& input, Frame& f) const {
   return Ordered(op, *c);
 }
 
+namespace {
+// Whether `a` and `b` share one string, list, context, range or function (then assigning one to
+// the other changes nothing).
+bool SharesObject(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kString: return &a.string() == &b.string();
+    case Type::kList: return &a.list() == &b.list();
+    case Type::kContext: return &a.context() == &b.context();
+    case Type::kRange: return &a.range() == &b.range();
+    case Type::kFunction: return &a.function() == &b.function();
+    default: return false;
+  }
+}
+}  // namespace
+
 Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
   if (uses_input) {
-    f.locals[input_slot] = input;
+    // The unary tests' frame usually holds this input in the slot already.
+    Value& slot = f.locals[input_slot];
+    if (!SharesObject(slot, input)) slot = input;
     Value v = expr->Eval(f);
     if (v.is(Type::kBoolean)) return v;
     return MatchesValue(input, v, *f.ctx);

@@ -504,5 +504,29 @@ TEST(DistinctValuesTest, ShortListsAgreeWithTheCollector) {
   EXPECT_EQ(Evaluate(R"(distinct values(["b", "a", "b", "c", "a"]))").literal, R"(["b", "a", "c"])");
 }
 
+// An expression test naming `?` leaves the slot alone when it already holds the input (the
+// unary tests' frame put it there); inputs of every kind, and `?` of an `in` inside it.
+TEST(InputSlotTest, ExpressionTestsSeeTheirInput) {
+  Scope scope;
+  auto tests = CompileUnaryTests(R"(count(?) > 2, ? = "a", ?.k = 1, list contains(?, "z"), ? in (? != "b"))", scope);
+  ASSERT_TRUE(tests.has_value());
+  auto run = [&](const std::string& input_text) {
+    EvalContext ctx;
+    auto input = EvaluateExpression(input_text, Context{}, ctx);
+    EXPECT_TRUE(input.has_value());
+    Value r = tests->Test(*input, {}, ctx);
+    return ToFeelLiteral(r);
+  };
+  EXPECT_EQ(run(R"(["x", "y", "w"])"), "true");
+  EXPECT_EQ(run(R"(["z"])"), "true");
+  EXPECT_EQ(run(R"(["x"])"), "false");
+  EXPECT_EQ(run(R"("a")"), "true");
+  EXPECT_EQ(run(R"("b")"), "false");
+  EXPECT_EQ(run(R"("c")"), "true");
+  EXPECT_EQ(run("{k: 1}"), "true");
+  EXPECT_EQ(run("{k: 2}"), "false");
+  EXPECT_EQ(run(R"(["x"])"), "false");  // again: the slot of the last run is not reused
+}
+
 }  // namespace
 }  // namespace zebra::feel
