@@ -384,6 +384,16 @@ Value NullTestNode::Eval(Frame& f) const {
   return Value::Bool(EvalRefOf(*lhs, f, a_tmp).is_null() == (op == BinaryOp::kEq));
 }
 
+Value EqualStringNode::Eval(Frame& f) const {
+  ScratchValue a_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = static_cast<const LiteralNode&>(*rhs).value;
+  const bool eq = op == BinaryOp::kEq;
+  if (a.is(Type::kString)) return Value::Bool(SameString(a.string(), b.string()) == eq);
+  if (a.is_null()) return Value::Bool(!eq);  // null equals only null
+  return Equality(a, b, eq, *f.ctx);
+}
+
 Value OrderNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);

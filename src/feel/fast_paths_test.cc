@@ -528,5 +528,32 @@ TEST(InputSlotTest, ExpressionTestsSeeTheirInput) {
   EXPECT_EQ(run(R"(["x"])"), "false");  // again: the slot of the last run is not reused
 }
 
+// A comparison with a string literal on the right is an EqualStringNode; the same string held
+// by a name takes the general equality (values and diagnostics, messages included).
+TEST(EqualStringTest, AgreesWithTheGeneralEquality) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", R"("a")", R"("ab")", "0", "[null]", R"(["a"])"});
+  int compared = 0;
+  for (const auto& x : shapes) {
+    for (const std::string lit : {"a", "", "text"}) {
+      const Context vars = Bind(x, "\"" + lit + "\"");
+      for (const std::string op : {" = ", " != "}) {
+        EvalContext a_ctx, b_ctx;
+        Outcome fast = Evaluate("x" + op + "\"" + lit + "\"", vars);
+        Outcome slow = Evaluate("x" + op + "c", vars);
+        EXPECT_EQ(fast.literal, slow.literal) << x << op << lit;
+        EXPECT_EQ(fast.diagnostics, slow.diagnostics) << x << op << lit;
+        auto fast_r = EvaluateExpression("x" + op + "\"" + lit + "\"", vars, a_ctx);
+        auto slow_r = EvaluateExpression("x" + op + "c", vars, b_ctx);
+        ASSERT_EQ(a_ctx.diagnostics().size(), b_ctx.diagnostics().size());
+        for (size_t i = 0; i < a_ctx.diagnostics().size(); ++i)
+          EXPECT_EQ(a_ctx.diagnostics()[i].message, b_ctx.diagnostics()[i].message);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 20 * 3 * 2);
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -120,6 +120,9 @@ struct EqualNode : BinaryNode {
 struct NullTestNode : BinaryNode {  // `lhs = null` / `lhs != null` (`null = x` is read as `x = null`)
   Value Eval(Frame& f) const override;
 };
+struct EqualStringNode : BinaryNode {  // `lhs = "text"` / `lhs != "text"`: rhs is that literal
+  Value Eval(Frame& f) const override;
+};
 struct OrderNode : BinaryNode {
   Value Eval(Frame& f) const override;
 };

@@ -687,6 +687,15 @@ class Parser {
         t->rhs = is_null(n->rhs) ? n->rhs : n->lhs;
         return t;
       }
+      if (const auto* lit = dynamic_cast<const LiteralNode*>(n->rhs.get()); lit && lit->value.is(Type::kString)) {
+        auto t = std::make_shared<EqualStringNode>();
+        t->line = n->line;
+        t->column = n->column;
+        t->op = op;
+        t->lhs = n->lhs;
+        t->rhs = n->rhs;
+        return t;
+      }
     }
     return n;
   }
