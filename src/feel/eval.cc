@@ -394,6 +394,15 @@ Value EqualStringNode::Eval(Frame& f) const {
   return Equality(a, b, eq, *f.ctx);
 }
 
+Value OrderNumberNode::Eval(Frame& f) const {
+  ScratchValue a_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = static_cast<const LiteralNode&>(*rhs).value;
+  if (a.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
+  if (a.is_null()) return Value();
+  return Order(op, a, b, *f.ctx);
+}
+
 Value OrderNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);

@@ -555,5 +555,32 @@ TEST(EqualStringTest, AgreesWithTheGeneralEquality) {
   EXPECT_EQ(compared, 20 * 3 * 2);
 }
 
+// An order against a number literal on the right is an OrderNumberNode; the same number held by
+// a name takes OrderNode (values, diagnostics and their messages).
+TEST(OrderNumberTest, AgreesWithTheGeneralOrder) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", "0", "-1.5", "5", "5.000", "[5]", R"(duration("P1D"))"});
+  int compared = 0;
+  for (const auto& x : shapes) {
+    for (const std::string lit : {"5", "0", "-2.25"}) {
+      const Context vars = Bind(x, lit);
+      for (const std::string op : {" < ", " <= ", " > ", " >= "}) {
+        EvalContext a_ctx, b_ctx;
+        auto fast = EvaluateExpression("x" + op + lit, vars, a_ctx);
+        auto slow = EvaluateExpression("x" + op + "c", vars, b_ctx);
+        ASSERT_TRUE(fast.has_value() && slow.has_value());
+        EXPECT_EQ(ToFeelLiteral(*fast), ToFeelLiteral(*slow)) << x << op << lit;
+        ASSERT_EQ(a_ctx.diagnostics().size(), b_ctx.diagnostics().size()) << x << op << lit;
+        for (size_t i = 0; i < a_ctx.diagnostics().size(); ++i)
+          EXPECT_EQ(a_ctx.diagnostics()[i].message, b_ctx.diagnostics()[i].message);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 21 * 3 * 4);
+  EXPECT_EQ(Evaluate("5 >= 5.000").literal, "true");
+  EXPECT_EQ(Evaluate("-1 < -2.25").literal, "false");
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -126,6 +126,9 @@ struct EqualStringNode : BinaryNode {  // `lhs = "text"` / `lhs != "text"`: rhs 
 struct OrderNode : BinaryNode {
   Value Eval(Frame& f) const override;
 };
+struct OrderNumberNode : BinaryNode {  // `lhs < 20` and the like: rhs is that number literal
+  Value Eval(Frame& f) const override;
+};
 
 struct AndNode : Node {
   NodePtr lhs, rhs;

@@ -672,6 +672,16 @@ class Parser {
     n->op = op;
     n->lhs = std::move(lhs);
     n->rhs = ParseAdditive();
+    if (const auto* lit = dynamic_cast<const LiteralNode*>(n->rhs.get());
+        !equality && lit && lit->value.is(Type::kNumber)) {
+      auto t = std::make_shared<OrderNumberNode>();
+      t->line = n->line;
+      t->column = n->column;
+      t->op = op;
+      t->lhs = n->lhs;
+      t->rhs = n->rhs;
+      return t;
+    }
     if (equality) {
       auto is_null = [](const NodePtr& e) {
         const auto* lit = dynamic_cast<const LiteralNode*>(e.get());
