@@ -1267,11 +1267,13 @@ Value CallNode::Eval(Frame& f) const {
         }
       } a{reinterpret_cast<Value*>(storage)};
       for (; a.n < n; ++a.n) new (a.p + a.n) Value(EvalOf(*args[a.n], f));
+      if (impl) return impl(std::span<const Value>(a.p, n), ctx);  // the overload Call would pick
       return fn->Call(std::span<const Value>(a.p, n), ctx);
     }
     std::vector<Value> values;
     values.reserve(n);
     for (const auto& arg : args) values.push_back(arg->Eval(f));
+    if (impl) return impl(values, ctx);
     return fn->Call(values, ctx);
   }
   std::vector<std::pair<std::string, Value>> named;

@@ -582,5 +582,28 @@ TEST(OrderNumberTest, AgreesWithTheGeneralOrder) {
   EXPECT_EQ(Evaluate("-1 < -2.25").literal, "false");
 }
 
+// A positional call of a built-in by name runs the overload chosen at compile time; the same
+// built-in called as a value chooses at run time. Exact arities, variadic ones, and arities no
+// overload takes (an error) must agree.
+TEST(BoundOverloadTest, AgreesWithTheRunTimeChoice) {
+  const std::vector<std::string> calls = {
+      R"(substring("abcdef", 2))", R"(substring("abcdef", 2, 3))", R"(substring("abc"))",
+      "min(3, 1, 2)", "min([3, 1, 2])", "min()", "sum(1, 2)", "sum([])", "sum()",
+      R"(concatenate([1], 2, [3]))", "concatenate()", R"(string join(["a", "b"], "-"))",
+      R"(string join(["a", "b"]))", R"(context put({a: 1}, "b", 2))", R"(context put({a: 1}, ["b"], 2))",
+      "round half up(2.5, 0)", "decimal(1.25, 1)", "decimal(1)", "distinct values([1, 1])",
+      R"(get value({a: 1}, "a"))", "date(2026, 1, 31)", R"(date("2026-01-31"))", "date()"};
+  for (const auto& c : calls) {
+    const size_t open = c.find('(');
+    const std::string name = c.substr(0, open);
+    Outcome bound = Evaluate(c);
+    Outcome value = Evaluate("{f: " + name + ", r: f" + c.substr(open) + "}.r");
+    EXPECT_EQ(bound.literal, value.literal) << c;
+    EXPECT_EQ(bound.diagnostics, value.diagnostics) << c;
+  }
+  EXPECT_EQ(Evaluate(R"(substring("abcdef", 2, 3))").literal, R"("bcd")");
+  EXPECT_EQ(Evaluate("min(3, 1, 2)").literal, "1");
+}
+
 }  // namespace
 }  // namespace zebra::feel

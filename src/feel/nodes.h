@@ -260,6 +260,7 @@ struct StringListIndex {
 struct CallNode : Node {
   FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
   FastBuiltin fast = nullptr;  // with `builtin`, for positional calls of a few hot built-ins
+  BuiltinImpl impl = nullptr;  // with `builtin`, a positional call's overload (chosen at compile time)
   NodePtr callee;       // otherwise
   std::vector<NodePtr> args;
   std::vector<std::string> arg_names;  // non-empty for named invocation

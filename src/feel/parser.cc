@@ -944,7 +944,10 @@ class Parser {
       } while (!error_ && EatPunct(","));
       ExpectPunct(")");
     }
-    if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
+    if (n->builtin && n->arg_names.empty()) {
+      n->fast = FindFastBuiltin(n->callee_name, n->args.size());
+      if (const auto* b = dynamic_cast<const BuiltinFunction*>(n->builtin.get())) n->impl = b->Resolve(n->args.size());
+    }
     if (n->fast && n->callee_name == "index of") n->indexed = 1;
     if (n->fast && n->callee_name == "list contains") n->indexed = 2;
     if (n->fast) {
