@@ -976,14 +976,13 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
   // `globals`: the defining frame's globals up to the last one the body names (the others null);
   // `locals`: the values of def->captured_locals, in that order.
   UserFunction(std::shared_ptr<const FunctionDefNode> def, std::vector<Value> globals, std::vector<Value> locals)
-      : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {
-    for (const auto& p : def_->params) names_.push_back(p.second);
-  }
-  std::span<const std::string> parameters() const override { return names_; }
+      : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {}
+  std::span<const std::string> parameters() const override { return def_->param_names; }
   Value Call(std::span<const Value> args, EvalContext& ctx) const override {
     if (def_->external) return ctx.Error("external functions are not supported");
-    if (args.size() != names_.size())
-      return ctx.Error("function expects " + std::to_string(names_.size()) + " argument(s), got " +
+    const std::vector<std::string>& names = def_->param_names;
+    if (args.size() != names.size())
+      return ctx.Error("function expects " + std::to_string(names.size()) + " argument(s), got " +
                        std::to_string(args.size()));
     if (++ctx.depth > ctx.max_depth) {
       --ctx.depth;
@@ -994,7 +993,7 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
       const auto& type = def_->param_types[i];
       if (type && !IsInstance(args[i], *type)) {
         --ctx.depth;
-        return ctx.Error("argument '" + names_[i] + "' is not a " + type->ToString());
+        return ctx.Error("argument '" + names[i] + "' is not a " + type->ToString());
       }
     }
     // The body's frame, on the stack when small (a sort's comparator is called once per
@@ -1040,7 +1039,6 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
   std::shared_ptr<const FunctionDefNode> def_;
   std::vector<Value> globals_;
   std::vector<Value> locals_;
-  std::vector<std::string> names_;
 };
 
 }  // namespace

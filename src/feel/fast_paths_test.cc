@@ -332,6 +332,11 @@ TEST(ClosureCaptureTest, KeepsWhatTheBodyNames) {
   EXPECT_EQ(arity.literal, "null");
   EXPECT_EQ(arity.diagnostics, 1u);
   EXPECT_EQ(Evaluate("{f: function(n) f(n + 1), r: f(0)}.r").literal, "null");
+  // Named arguments are matched to the parameters' names.
+  EXPECT_EQ(Evaluate("{f: function(a, b) a - b, r: f(b: 1, a: 5)}.r").literal, "4");
+  Outcome typed_named = Evaluate(R"({f: function(a: number, b) a, r: f(b: 1, a: "x")}.r)");
+  EXPECT_EQ(typed_named.literal, "null");
+  EXPECT_EQ(typed_named.diagnostics, 1u);
   // The stale item slot of an empty list's probe, inside a function: the same answers as at the
   // top level (see BorrowedLoopTest).
   EXPECT_EQ(Evaluate("{f: function(l) for x in l return x[item], r: f([[1, 2], []])}.r").literal, "[1, null]");

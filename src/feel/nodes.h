@@ -286,6 +286,7 @@ struct FastCallNode final : CallNode {
 
 struct FunctionDefNode : Node {
   std::vector<std::pair<int, std::string>> params;  // slot, name
+  std::vector<std::string> param_names;  // the names alone, for Function::parameters()
   std::vector<std::optional<TypeSpec>> param_types;
   NodePtr body;
   int frame_size = 0;  // locals the body needs

@@ -531,6 +531,7 @@ class Parser {
     }
     PopScope();
     captures_.pop_back();
+    for (const auto& p : n->params) n->param_names.push_back(p.second);
     n->frame_size = max_locals_;
     auto sorted = [](std::vector<int> v) {
       std::sort(v.begin(), v.end());
