@@ -557,6 +557,9 @@ class Parser {
     std::vector<int> locals;
     bool whole_frame = false;  // every slot but the parameters' (see the filter below)
   };
+  // Every node that reads a local or global slot must be noted here (ParseName does it for the
+  // names): closures capture, filters write their item slot and one-iterator loops keep their
+  // variable by these records, so a node reading a slot unnoted would see null.
   void NoteLocal(int slot) {
     read_locals_.insert(slot);
     for (Capture* c : captures_)
