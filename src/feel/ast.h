@@ -67,6 +67,12 @@ class ScratchValue {
   ScratchValue& operator=(const ScratchValue&) = delete;
   Value& get() { return *std::launder(reinterpret_cast<Value*>(buf_)); }
   operator Value&() { return get(); }
+  // Puts `make()` here, constructed in place (no temporary, no move-assignment), while this
+  // still holds the null it was made with (a null has nothing to destroy).
+  template <class Make>
+  [[gnu::always_inline]] Value& EmplaceFrom(Make&& make) {
+    return *new (buf_) Value(make());
+  }
 
  private:
   alignas(Value) unsigned char buf_[sizeof(Value)];

@@ -21,12 +21,17 @@ bool BuiltinFunction::variadic() const {
   return std::any_of(overloads_.begin(), overloads_.end(), [](const BuiltinOverload& o) { return o.variadic; });
 }
 
-Value BuiltinFunction::Call(std::span<const Value> args, EvalContext& ctx) const {
+BuiltinImpl BuiltinFunction::Resolve(size_t arity) const {
   // Exact arity first, then variadic overloads (min(1, 2, 3) vs min(list)).
   for (const auto& o : overloads_)
-    if (!o.variadic && o.params.size() == args.size()) return o.impl(args, ctx);
+    if (!o.variadic && o.params.size() == arity) return o.impl;
   for (const auto& o : overloads_)
-    if (o.variadic && args.size() + 1 >= o.params.size()) return o.impl(args, ctx);
+    if (o.variadic && arity + 1 >= o.params.size()) return o.impl;
+  return nullptr;
+}
+
+Value BuiltinFunction::Call(std::span<const Value> args, EvalContext& ctx) const {
+  if (BuiltinImpl impl = Resolve(args.size())) return impl(args, ctx);
   return ctx.Error("no overload of '" + name_ + "' takes " + std::to_string(args.size()) + " argument(s)");
 }
 

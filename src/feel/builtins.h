@@ -25,6 +25,8 @@ class BuiltinFunction final : public Function {
   std::span<const std::string> parameters() const override;  // of the widest overload
   bool variadic() const override;
   Value Call(std::span<const Value> args, EvalContext& ctx) const override;
+  // The overload a positional call with `arity` arguments runs, or null (Call reports the error).
+  BuiltinImpl Resolve(size_t arity) const;
   Value CallNamed(std::span<const std::pair<std::string, Value>> args, EvalContext& ctx) const override;
   std::string_view name() const override { return name_; }
 

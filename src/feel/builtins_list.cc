@@ -277,12 +277,16 @@ Value Append(std::span<const Value> args, EvalContext& ctx) {
 
 // concatenate(list...): a non-list argument is a one-item list.
 Value Concatenate(std::span<const Value> args, EvalContext&) {
-  List out;
+  size_t total = 0;  // sized once; a value that is not a list is one item
   for (const Value& a : args) {
     if (a.is_null()) return Value();
-    List holder;
-    const List& items = AsList(a, holder);
-    out.insert(out.end(), items.begin(), items.end());
+    total += a.is(Type::kList) ? a.list().size() : 1;
+  }
+  List out;
+  out.reserve(total);
+  for (const Value& a : args) {
+    if (a.is(Type::kList)) out.insert(out.end(), a.list().begin(), a.list().end());
+    else out.push_back(a);
   }
   return Value::FromList(std::move(out));
 }
@@ -398,8 +402,17 @@ class DistinctCollector {
 Value DistinctValues(std::span<const Value> args, EvalContext& ctx) {
   if (args[0].is_null()) return Value();
   if (!args[0].is(Type::kList)) return ctx.Error("distinct values: expected a list, got a " + Describe(args[0]));
+  const List& items = args[0].list();
   List out;
-  DistinctCollector(out).Add(args[0].list());
+  if (items.size() <= 16) {
+    // A short list is compared pairwise: the same first occurrences as the hashed collector,
+    // whose hashes agree with Same (decimals are canonical), without its map.
+    out.reserve(items.size());
+    for (const Value& v : items)
+      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return Same(o, v); })) out.push_back(v);
+    return Value::FromList(std::move(out));
+  }
+  DistinctCollector(out).Add(items);
   return Value::FromList(std::move(out));
 }
 
@@ -444,6 +457,7 @@ class Sorter {
  public:
   Sorter(const Function& precedes, EvalContext& ctx) : precedes_(precedes), ctx_(ctx) {}
 
+  // Items are moved between the two buffers, not copied (no reference counts per step).
   bool Sort(List& items) {
     List tmp(items.size());
     for (size_t width = 1; width < items.size(); width *= 2) {
@@ -454,10 +468,10 @@ class Sorter {
         while (i < mid && j < hi) {
           auto before = Precedes(items[j], items[i]);
           if (!before) return false;
-          tmp[k++] = *before ? items[j++] : items[i++];
+          tmp[k++] = std::move(*before ? items[j++] : items[i++]);
         }
-        while (i < mid) tmp[k++] = items[i++];
-        while (j < hi) tmp[k++] = items[j++];
+        while (i < mid) tmp[k++] = std::move(items[i++]);
+        while (j < hi) tmp[k++] = std::move(items[j++]);
       }
       items.swap(tmp);
     }
@@ -466,7 +480,17 @@ class Sorter {
 
  private:
   std::optional<bool> Precedes(const Value& a, const Value& b) {
-    Value pair[2] = {a, b};
+    // The pair is borrowed: both outlive the call, and a function reads its arguments or copies them.
+    Value pair[2];
+    pair[0].Borrow(a);
+    pair[1].Borrow(b);
+    struct Unborrow {
+      Value* p;
+      ~Unborrow() {
+        p[0].Unborrow();
+        p[1].Unborrow();
+      }
+    } unborrow{pair};
     Value r = precedes_.Call(pair, ctx_);
     if (ctx_.limit_exceeded) return std::nullopt;
     if (!r.is(Type::kBoolean)) {

@@ -336,6 +336,26 @@ Value DynamicRefNode::Eval(Frame& f) const {
 
 Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
 
+namespace {
+// `a = b` (eq) or `a != b`, as BinaryNode answers them.
+ZEBRA_VALUE_INLINE inline Value Equality(const Value& a, const Value& b, bool eq, EvalContext& ctx) {
+  if (a.is(Type::kString) && b.is(Type::kString)) return Value::Bool(SameString(a.string(), b.string()) == eq);
+  if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == eq);
+  if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool((a.boolean() == b.boolean()) == eq);
+  auto e = Equal(a, b);
+  if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
+  return Value::Bool(eq ? *e : !*e);
+}
+// `a op b` for <, <=, > and >=, as BinaryNode answers them.
+ZEBRA_VALUE_INLINE inline Value Order(BinaryOp op, const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
+  if (a.is_null() || b.is_null()) return Value();
+  auto c = Compare(a, b);
+  if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
+  return Ordered(op, *c);
+}
+}  // namespace
+
 Value BinaryNode::Eval(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);
@@ -348,27 +368,88 @@ Value BinaryNode::Eval(Frame& f) const {
     case BinaryOp::kMul: return Multiply(a, b, ctx);
     case BinaryOp::kDiv: return Divide(a, b, ctx);
     case BinaryOp::kPow: return Power(a, b, ctx);
+    // Strings first (most tests in the knowledge); `x = null`, `x != null` and booleans as
+    // Equal answers them (null equals only null).
     case BinaryOp::kEq:
-    case BinaryOp::kNe: {
-      if (a.is(Type::kString) && b.is(Type::kString))  // most tests in the knowledge
-        return Value::Bool(SameString(a.string(), b.string()) == (op == BinaryOp::kEq));
-      // `x = null`, `x != null` and booleans, as Equal answers them (null equals only null).
-      if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == (op == BinaryOp::kEq));
-      if (a.is(Type::kBoolean) && b.is(Type::kBoolean))
-        return Value::Bool((a.boolean() == b.boolean()) == (op == BinaryOp::kEq));
-      auto e = Equal(a, b);
-      if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
-      return Value::Bool(op == BinaryOp::kEq ? *e : !*e);
-    }
-    default: {
-      // Two numbers (`Ki67 >= 20`): Decimal's inline compare, without Compare's type switch.
-      if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
-      if (a.is_null() || b.is_null()) return Value();
-      auto c = Compare(a, b);
-      if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
-      return Ordered(op, *c);
-    }
+    case BinaryOp::kNe: return Equality(a, b, op == BinaryOp::kEq, ctx);
+    // Two numbers (`Ki67 >= 20`): Decimal's inline compare, without Compare's type switch.
+    default: return Order(op, a, b, ctx);
   }
+}
+
+Value EqualNode::Eval(Frame& f) const {
+  ScratchValue a_tmp, b_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
+  return Equality(a, b, op == BinaryOp::kEq, *f.ctx);
+}
+
+Value NullTestNode::Eval(Frame& f) const {
+  ScratchValue a_tmp;
+  return Value::Bool(EvalRefOf(*lhs, f, a_tmp).is_null() == (op == BinaryOp::kEq));
+}
+
+Value EqualStringNode::Eval(Frame& f) const {
+  ScratchValue a_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = static_cast<const LiteralNode&>(*rhs).value;
+  const bool eq = op == BinaryOp::kEq;
+  if (a.is(Type::kString)) return Value::Bool(SameString(a.string(), b.string()) == eq);
+  if (a.is_null()) return Value::Bool(!eq);  // null equals only null
+  return Equality(a, b, eq, *f.ctx);
+}
+
+Value OrderNumberNode::Eval(Frame& f) const {
+  ScratchValue a_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = static_cast<const LiteralNode&>(*rhs).value;
+  if (a.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
+  if (a.is_null()) return Value();
+  return Order(op, a, b, *f.ctx);
+}
+
+Value OrderNode::Eval(Frame& f) const {
+  ScratchValue a_tmp, b_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  const Value& b = EvalRefOf(*rhs, f, b_tmp);
+  return Order(op, a, b, *f.ctx);
+}
+
+Value AddChainNode::Eval(Frame& f) const {
+  EvalContext& ctx = *f.ctx;
+  ScratchValue a_tmp, b_tmp;
+  const Value& a = EvalRefOf(*operands[0], f, a_tmp);
+  const Value& b = EvalRefOf(*operands[1], f, b_tmp);
+  size_t i = 2;
+  Value acc;
+  if (a.is(Type::kString) && b.is(Type::kString)) {
+    // Strings are appended to one buffer while the operands are strings (Add of two strings
+    // is their concatenation and reports nothing); the first other operand continues with Add.
+    std::string s;
+    s.reserve(a.string().size() + b.string().size() + 64);
+    s += a.string();
+    s += b.string();
+    bool all_strings = true;
+    for (; i < operands.size(); ++i) {
+      ScratchValue tmp;
+      const Value& c = EvalRefOf(*operands[i], f, tmp);
+      if (!c.is(Type::kString)) {
+        acc = Add(Value::String(std::move(s)), c, ctx);
+        all_strings = false;
+        ++i;
+        break;
+      }
+      s += c.string();
+    }
+    if (all_strings) return Value::String(std::move(s));
+  } else {
+    acc = Add(a, b, ctx);
+  }
+  for (; i < operands.size(); ++i) {
+    ScratchValue tmp;
+    acc = Add(acc, EvalRefOf(*operands[i], f, tmp), ctx);
+  }
+  return acc;
 }
 
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
@@ -432,7 +513,9 @@ namespace {
 // item was assigned (a later construct may read the stale slot); a slot never set is untouched.
 class BorrowedSlot {
  public:
-  explicit BorrowedSlot(Value& slot) : slot_(slot) {}
+  // `keep_last` false: nothing reads the slot after the loop (see ForNode::keeps_var), so it is
+  // left null instead.
+  explicit BorrowedSlot(Value& slot, bool keep_last = true) : slot_(slot), keep_last_(keep_last) {}
   BorrowedSlot(const BorrowedSlot&) = delete;
   BorrowedSlot& operator=(const BorrowedSlot&) = delete;
   ZEBRA_VALUE_INLINE void Set(const Value& v) {
@@ -444,13 +527,16 @@ class BorrowedSlot {
   ~BorrowedSlot() {
     if (!last_) return;
     slot_.Unborrow();
-    slot_ = *last_;
+    if (keep_last_) slot_ = *last_;
   }
 
  private:
   Value& slot_;
   const Value* last_ = nullptr;
+  bool keep_last_;
 };
+
+std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f);
 
 // The values an iteration context ranges over, or null (with a diagnostic).
 std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
@@ -499,6 +585,12 @@ std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
     ctx.Error("for: range bounds must be numbers or dates");
     return std::nullopt;
   }
+  return IterationValuesOf(start, f);
+}
+
+// The values a domain without `..` ranges over: a list's items, a range's integers, a single value.
+std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f) {
+  EvalContext& ctx = *f.ctx;
   if (start.is(Type::kList)) return start.list_ptr();  // shared, not copied
   if (start.is(Type::kRange)) {
     const Range& r = start.range();
@@ -559,13 +651,30 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 
 Value ForNode::Eval(Frame& f) const {
   if (!uses_partial && iterators.size() == 1) {
-    // One iterator and nobody reads `partial`: the results are built in place, sized once.
-    auto values = IterationValues(iterators[0], f);
-    if (!values) return Value();  // a null or invalid domain (diagnosed)
-    const List& items = **values;
+    // One iterator and nobody reads `partial`: the results are built in place, sized once. A
+    // list domain is borrowed (the body writes only slots above the ones it can name).
+    const IterationContext& ic = iterators[0];
+    ScratchValue domain_tmp;
+    std::optional<ListPtr> values;
+    const List* list;
+    if (!ic.range_end) {
+      const Value& d = EvalRefOf(*ic.domain, f, domain_tmp);
+      if (d.is(Type::kList)) {
+        list = &d.list();
+      } else {
+        values = IterationValuesOf(d, f);
+        if (!values) return Value();  // a null or invalid domain (diagnosed)
+        list = values->get();
+      }
+    } else {
+      values = IterationValues(ic, f);
+      if (!values) return Value();
+      list = values->get();
+    }
+    const List& items = *list;
     List results;
     results.reserve(items.size());
-    BorrowedSlot slot(f.locals[iterators[0].slot]);  // `values` holds the items
+    BorrowedSlot slot(f.locals[ic.slot], keeps_var);  // `domain_tmp`, the domain or `values` holds the items
     for (const Value& v : items) {
       if (++f.ctx->iterations > f.ctx->max_iterations) {
         f.ctx->Error("iteration limit exceeded");
@@ -704,40 +813,56 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     tmp = Value();
     return tmp;
   }
-  List single;
-  if (!t.is(Type::kList)) single.push_back(t);
-  const List& list = t.is(Type::kList) ? t.list() : single;
-  const bool borrowed = t.is(Type::kList) && &t != &target_tmp.get();
-  List out;
-  Frame inner = f;
-  inner.outer_item_frame = &f;
-  if (list.empty()) {
+  // A value that is not a list is filtered as a list of one (it outlives the loop as `t`).
+  const bool is_list = t.is(Type::kList);
+  const Value* const items = is_list ? t.list().data() : &t;
+  const size_t count = is_list ? t.list().size() : 1;
+  const bool borrowed = is_list && &t != &target_tmp.get();
+  // The element at 1-based `idx` (negative from the end; null outside), borrowed when the list is.
+  auto at = [&](std::optional<int64_t> idx) -> const Value& {
+    tmp = Value();
+    if (!idx || *idx == 0) return tmp;
+    int64_t n = static_cast<int64_t>(count);
+    int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
+    if (k < 0 || k >= n) return tmp;
+    if (borrowed) return items[k];
+    tmp = items[k];
+    return tmp;
+  };
+  if (count == 0) {
+    if (literal_index) {  // the probe below would give this number: null
+      tmp = Value();
+      return tmp;
+    }
     // A numeric index into an empty list is null; a boolean filter gives [].
+    Frame inner = f;
+    inner.outer_item_frame = &f;
     size_t before = f.ctx->diagnostic_count();
     Value probe = predicate->Eval(inner);
     f.ctx->TruncateDiagnostics(before);
     tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
     return tmp;
   }
-  BorrowedSlot slot(f.locals[item_slot]);  // `t` or `single` holds the items
-  for (size_t i = 0; i < list.size(); ++i) {
-    const Value& item = list[i];
+  if (literal_index) {
+    // `list[2]`: the general path's answer without evaluating the literal; the item slot is
+    // left holding the first item, as the general path leaves it.
+    if (writes_item) f.locals[item_slot] = items[0];
+    return at(literal_position);
+  }
+  Frame inner = f;
+  inner.outer_item_frame = &f;
+  List out;
+  // The item slot, when some predicate of this expression may read it (see writes_item).
+  std::optional<BorrowedSlot> slot;
+  if (writes_item) slot.emplace(f.locals[item_slot]);  // `t` holds the items
+  for (size_t i = 0; i < count; ++i) {
+    const Value& item = items[i];
     inner.item = &item;
-    slot.Set(item);
+    if (slot) slot->Set(item);
     Value p = predicate->Eval(inner);
-    if (i == 0 && p.is(Type::kNumber)) {
-      auto idx = p.number().Round(0, RoundingMode::kDown).ToInt64();
-      tmp = Value();
-      if (!idx || *idx == 0) return tmp;
-      int64_t n = static_cast<int64_t>(list.size());
-      int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-      if (k < 0 || k >= n) return tmp;
-      if (borrowed) return list[static_cast<size_t>(k)];
-      tmp = list[static_cast<size_t>(k)];
-      return tmp;
-    }
+    if (i == 0 && p.is(Type::kNumber)) return at(p.number().Round(0, RoundingMode::kDown).ToInt64());
     if (p.is_true()) {
-      if (out.empty()) out.reserve(list.size() - i);  // one allocation, not one per doubling
+      if (out.empty()) out.reserve(count - i);  // one allocation, not one per doubling
       out.push_back(item);
     }
     if (f.ctx->limit_exceeded) {
@@ -857,56 +982,57 @@ namespace {
 
 class UserFunction final : public Function, public std::enable_shared_from_this<UserFunction> {
  public:
+  // `globals`: the defining frame's globals up to the last one the body names (the others null);
+  // `locals`: the values of def->captured_locals, in that order.
   UserFunction(std::shared_ptr<const FunctionDefNode> def, std::vector<Value> globals, std::vector<Value> locals)
-      : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {
-    for (const auto& p : def_->params) names_.push_back(p.second);
-  }
-  std::span<const std::string> parameters() const override { return names_; }
+      : def_(std::move(def)), globals_(std::move(globals)), locals_(std::move(locals)) {}
+  std::span<const std::string> parameters() const override { return def_->param_names; }
   Value Call(std::span<const Value> args, EvalContext& ctx) const override {
     if (def_->external) return ctx.Error("external functions are not supported");
-    if (args.size() != names_.size())
-      return ctx.Error("function expects " + std::to_string(names_.size()) + " argument(s), got " +
+    const std::vector<std::string>& names = def_->param_names;
+    if (args.size() != names.size())
+      return ctx.Error("function expects " + std::to_string(names.size()) + " argument(s), got " +
                        std::to_string(args.size()));
     if (++ctx.depth > ctx.max_depth) {
       --ctx.depth;
       ctx.limit_exceeded = true;
       return ctx.Error("call depth limit exceeded");
     }
-    // The captured locals and the body's own, on the stack when few (a sort's comparator is
-    // called once per comparison).
-    const size_t n = std::max(static_cast<size_t>(std::max(def_->frame_size, 0)), locals_.size());
-    constexpr size_t kInline = 16;
-    alignas(Value) unsigned char storage[kInline * sizeof(Value)];
-    std::vector<Value> heap;
-    struct Inline {
-      Value* p = nullptr;
-      size_t n = 0;
-      ~Inline() {
-        for (size_t i = 0; i < n; ++i) p[i].~Value();
-      }
-    } inline_locals;
-    Value* locals;
-    if (n <= kInline) {
-      inline_locals.p = reinterpret_cast<Value*>(storage);
-      for (; inline_locals.n < n; ++inline_locals.n) {
-        Value* slot = inline_locals.p + inline_locals.n;
-        if (inline_locals.n < locals_.size()) new (slot) Value(locals_[inline_locals.n]);
-        else new (slot) Value();
-      }
-      locals = inline_locals.p;
-    } else {
-      heap = locals_;
-      heap.resize(n);
-      locals = heap.data();
-    }
     for (size_t i = 0; i < args.size(); ++i) {
       const auto& type = def_->param_types[i];
       if (type && !IsInstance(args[i], *type)) {
         --ctx.depth;
-        return ctx.Error("argument '" + names_[i] + "' is not a " + type->ToString());
+        return ctx.Error("argument '" + names[i] + "' is not a " + type->ToString());
       }
-      locals[static_cast<size_t>(def_->params[i].first)] = args[i];
     }
+    // The body's frame, on the stack when small (a sort's comparator is called once per
+    // comparison): null but for the captured slots and the arguments. The arguments are
+    // borrowed: the caller keeps them alive, and nothing but this call writes a parameter's slot.
+    const size_t n = static_cast<size_t>(std::max(def_->frame_size, 0));
+    constexpr size_t kInline = 16;
+    alignas(Value) unsigned char storage[kInline * sizeof(Value)];
+    std::vector<Value> heap;
+    Value* locals;
+    if (n <= kInline) {
+      locals = reinterpret_cast<Value*>(storage);
+      for (size_t i = 0; i < n; ++i) new (locals + i) Value();
+    } else {
+      heap.resize(n);
+      locals = heap.data();
+    }
+    struct Guard {
+      Value* p;
+      size_t n;
+      bool on_stack;
+      std::span<const std::pair<int, std::string>> params;
+      ~Guard() {
+        for (const auto& prm : params) p[static_cast<size_t>(prm.first)].Unborrow();
+        if (on_stack)
+          for (size_t i = 0; i < n; ++i) p[i].~Value();
+      }
+    } guard{locals, n, n <= kInline, def_->params};
+    for (size_t i = 0; i < locals_.size(); ++i) locals[static_cast<size_t>(def_->captured_locals[i])] = locals_[i];
+    for (size_t i = 0; i < args.size(); ++i) locals[static_cast<size_t>(def_->params[i].first)].Borrow(args[i]);
     if (def_->self_slot >= 0 && static_cast<size_t>(def_->self_slot) < n)
       locals[static_cast<size_t>(def_->self_slot)] = Value::FromFunction(shared_from_this());
     Frame f;
@@ -922,15 +1048,21 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
   std::shared_ptr<const FunctionDefNode> def_;
   std::vector<Value> globals_;
   std::vector<Value> locals_;
-  std::vector<std::string> names_;
 };
 
 }  // namespace
 
 Value FunctionDefNode::Eval(Frame& f) const {
-  // Closures capture the current frame by value.
-  std::vector<Value> globals(f.globals.begin(), f.globals.end());
-  std::vector<Value> locals(f.locals, f.locals + frame_size);
+  // Closures capture by value the slots of the current frame that the body names.
+  std::vector<Value> globals;
+  if (!captured_globals.empty()) {
+    globals.resize(std::min(static_cast<size_t>(captured_globals.back()) + 1, f.globals.size()));
+    for (int g : captured_globals)
+      if (static_cast<size_t>(g) < globals.size()) globals[static_cast<size_t>(g)] = f.globals[static_cast<size_t>(g)];
+  }
+  std::vector<Value> locals;
+  locals.reserve(captured_locals.size());
+  for (int l : captured_locals) locals.push_back(f.locals[l]);
   auto self = std::static_pointer_cast<const FunctionDefNode>(shared_from_this());
   return Value::FromFunction(std::make_shared<UserFunction>(self, std::move(globals), std::move(locals)));
 }
@@ -1083,6 +1215,27 @@ bool CallNode::FromIndex(const Value& list, const Value& x, Value& out) const {
   return true;
 }
 
+Value CallNode::CallBuiltin(const Value* const* a, size_t n, EvalContext& ctx) const {
+  Value copies[2];
+  for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
+  return builtin->Call(std::span<const Value>(copies, n), ctx);
+}
+
+template <size_t kArity>
+Value FastCallNode<kArity>::Eval(Frame& f) const {
+  // Arguments borrowed, not copied.
+  ScratchValue tmp[kArity];
+  const Value* a[2];
+  for (size_t i = 0; i < kArity; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
+  Value out;
+  if constexpr (kArity == 2)
+    if (indexed && a[0]->is(Type::kList) && a[1]->is(Type::kString) && FromIndex(*a[0], *a[1], out)) return out;
+  if (fast(a, out)) return out;
+  return CallBuiltin(a, kArity, *f.ctx);
+}
+template struct FastCallNode<1>;
+template struct FastCallNode<2>;
+
 Value CallNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   if (fast) {
@@ -1094,9 +1247,7 @@ Value CallNode::Eval(Frame& f) const {
     Value out;
     if (indexed && a[0]->is(Type::kList) && a[1]->is(Type::kString) && FromIndex(*a[0], *a[1], out)) return out;
     if (fast(a, out)) return out;
-    Value copies[2];
-    for (size_t i = 0; i < n; ++i) copies[i] = *a[i];
-    return builtin->Call(std::span<const Value>(copies, n), ctx);
+    return CallBuiltin(a, n, ctx);
   }
   // A bound built-in lives as long as the compiled tree: no reference count is taken per call.
   const Function* fn = builtin.get();
@@ -1123,11 +1274,13 @@ Value CallNode::Eval(Frame& f) const {
         }
       } a{reinterpret_cast<Value*>(storage)};
       for (; a.n < n; ++a.n) new (a.p + a.n) Value(EvalOf(*args[a.n], f));
+      if (impl) return impl(std::span<const Value>(a.p, n), ctx);  // the overload Call would pick
       return fn->Call(std::span<const Value>(a.p, n), ctx);
     }
     std::vector<Value> values;
     values.reserve(n);
     for (const auto& arg : args) values.push_back(arg->Eval(f));
+    if (impl) return impl(values, ctx);
     return fn->Call(values, ctx);
   }
   std::vector<std::pair<std::string, Value>> named;
@@ -1177,9 +1330,27 @@ Value CompareTestNode::Test(const Value& input, Frame& f) const {
   return Ordered(op, *c);
 }
 
+namespace {
+// Whether `a` and `b` share one string, list, context, range or function (then assigning one to
+// the other changes nothing).
+bool SharesObject(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kString: return &a.string() == &b.string();
+    case Type::kList: return &a.list() == &b.list();
+    case Type::kContext: return &a.context() == &b.context();
+    case Type::kRange: return &a.range() == &b.range();
+    case Type::kFunction: return &a.function() == &b.function();
+    default: return false;
+  }
+}
+}  // namespace
+
 Value ExpressionTestNode::Test(const Value& input, Frame& f) const {
   if (uses_input) {
-    f.locals[input_slot] = input;
+    // The unary tests' frame usually holds this input in the slot already.
+    Value& slot = f.locals[input_slot];
+    if (!SharesObject(slot, input)) slot = input;
     Value v = expr->Eval(f);
     if (v.is(Type::kBoolean)) return v;
     return MatchesValue(input, v, *f.ctx);

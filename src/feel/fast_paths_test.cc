@@ -297,5 +297,318 @@ TEST(SameStringTest, AgreesWithStdStringForEveryLengthAndPosition) {
   EXPECT_EQ(compared, 21 * 3 + 210);
 }
 
+// A closure keeps only the slots of its defining frame that its body names (its nested
+// functions' included); a body with a filter keeps the whole frame, as every closure did
+// before. Arguments are borrowed into the parameters' slots.
+TEST(ClosureCaptureTest, KeepsWhatTheBodyNames) {
+  Context vars;
+  vars.Put("a", Value::Number(10));
+  vars.Put("unused", Value::String("u"));
+  EXPECT_EQ(Evaluate("{x: 5, f: function(y) x + y, r: f(2)}.r").literal, "7");
+  EXPECT_EQ(Evaluate("{f: function(y) a * y, r: f(3)}.r", vars).literal, "30");
+  // Two levels: the inner function names a slot of the outermost frame and a parameter of the
+  // middle one, and outlives both frames.
+  EXPECT_EQ(Evaluate("{x: 2, mk: function(p) function(q) x + p + q, g: mk(10), r: g(100)}.r").literal, "112");
+  EXPECT_EQ(Evaluate("{mk: function(p) function(q) a + p + q, g: mk(10), r: g(100)}.r", vars).literal, "120");
+  // Recursion through the context entry that holds the function.
+  EXPECT_EQ(Evaluate("{fact: function(n) if n <= 1 then 1 else n * fact(n - 1), r: fact(5)}.r").literal, "120");
+  // A comparator naming an enclosing entry.
+  EXPECT_EQ(Evaluate(R"({k: "v", s: sort([{v: 2}, {v: 1}, {v: 3}], function(p, q) get value(p, k) < get value(q, k))}.s)")
+                .literal,
+            "[{v: 1}, {v: 2}, {v: 3}]");
+  // The body's own slots: loops, contexts and filters inside it.
+  EXPECT_EQ(Evaluate("{f: function(l) for i in l return {d: i * 2, e: d + 1}.e, r: f([1, 2])}.r").literal, "[3, 5]");
+  EXPECT_EQ(Evaluate("{f: function(l, v) l[item > v], r: f([1, 5, 9], 4)}.r").literal, "[5, 9]");
+  EXPECT_EQ(Evaluate("for i in [1, 2] return {f: function(x) x + i}.f(10)").literal, "[11, 12]");
+  // Arguments that outlive the call through the result, and parameters read after a nested call.
+  EXPECT_EQ(Evaluate("{f: function(p) {v: p}, r: f([1, 2]).v}.r").literal, "[1, 2]");
+  EXPECT_EQ(Evaluate(R"({id: function(p) p, g: function(p, q) id(q) + id(p), r: g("a", "b")}.r)").literal, "\"ba\"");
+  EXPECT_EQ(Evaluate(R"({f: function(p) function() p, g: f("kept"), r: g()}.r)").literal, "\"kept\"");
+  // Typed parameters, arity and depth are checked as before.
+  Outcome typed = Evaluate(R"({f: function(p: number) p + 1, r: f("x")}.r)");
+  EXPECT_EQ(typed.literal, "null");
+  EXPECT_EQ(typed.diagnostics, 1u);
+  Outcome arity = Evaluate("{f: function(p) p, r: f(1, 2)}.r");
+  EXPECT_EQ(arity.literal, "null");
+  EXPECT_EQ(arity.diagnostics, 1u);
+  EXPECT_EQ(Evaluate("{f: function(n) f(n + 1), r: f(0)}.r").literal, "null");
+  // Named arguments are matched to the parameters' names.
+  EXPECT_EQ(Evaluate("{f: function(a, b) a - b, r: f(b: 1, a: 5)}.r").literal, "4");
+  Outcome typed_named = Evaluate(R"({f: function(a: number, b) a, r: f(b: 1, a: "x")}.r)");
+  EXPECT_EQ(typed_named.literal, "null");
+  EXPECT_EQ(typed_named.diagnostics, 1u);
+  // The stale item slot of an empty list's probe, inside a function: the same answers as at the
+  // top level (see BorrowedLoopTest).
+  EXPECT_EQ(Evaluate("{f: function(l) for x in l return x[item], r: f([[1, 2], []])}.r").literal, "[1, null]");
+  EXPECT_EQ(Evaluate("{g: [5][item > 0], f: function(l) l[item], r: f([])}.r").literal,
+            Evaluate("{g: [5][item > 0], r: [][item]}.r").literal);
+}
+
+// A number literal as the predicate (`list[1]`) is an index without evaluating it; the same
+// index computed (a name) takes the general path.
+TEST(FilterIndexTest, LiteralIndexesAgreeWithComputedOnes) {
+  const std::vector<std::string> targets = {"[]", "[1, 2, 3]", R"("x")", "null", "[{a: 1}]", "[[1], [2]]", "{a: 1}"};
+  const std::vector<std::string> indexes = {"1", "-1", "0", "2", "3", "4", "-3", "-4", "1.7", "-1.2", "0.5",
+                                            "99999999999999999999999"};
+  int compared = 0;
+  for (const auto& t : targets) {
+    for (const auto& i : indexes) {
+      Outcome literal = Evaluate(t + "[" + i + "]");
+      Outcome computed = Evaluate("{n: " + i + ", r: " + t + "[n]}.r");
+      EXPECT_EQ(literal.literal, computed.literal) << t << "[" << i << "]";
+      EXPECT_EQ(literal.diagnostics, computed.diagnostics) << t << "[" << i << "]";
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 7 * 12);
+  EXPECT_EQ(Evaluate("[1, 2, 3][-1]").literal, "3");
+  EXPECT_EQ(Evaluate("[1, 2, 3][4]").literal, "null");
+  EXPECT_EQ(Evaluate("[][1]").literal, "null");
+}
+
+// A filter writes its item slot only when some name of the expression reads that slot: a
+// filter over an empty list probes its predicate with the slot as the last filter to use it
+// left it (here the list's two filters share a slot).
+TEST(FilterIndexTest, ItemSlotsKeepWhatALaterProbeReads) {
+  EXPECT_EQ(Evaluate("[[5, 6][item > 5], [][item]]").literal, "[[6], null]");
+  EXPECT_EQ(Evaluate("[[5, 6][1], [][item]]").literal, "[5, null]");
+  EXPECT_EQ(Evaluate(R"([["a"][1], [][item]])").literal, R"(["a", []])");
+  EXPECT_EQ(Evaluate(R"([["a", 5][true], [][item]])").literal, R"([["a", 5], null])");
+  EXPECT_EQ(Evaluate("[[5, 6][true], [][1], [][true]]").literal, "[[5, 6], null, []]");
+  // Names inside the predicate still see the items' entries first.
+  EXPECT_EQ(Evaluate("{n: 1, r: [{n: 2}, {n: 3}][n > 2]}.r").literal, "[{n: 3}]");
+}
+
+// A one-iterator `for` borrows a list domain, and leaves its variable's slot holding the last
+// item only when a filter's probe may read that slot later (the list's `for` and filter share a
+// slot here).
+TEST(ForDomainTest, BorrowedDomainsAndTheLastItem) {
+  Context vars;
+  vars.Put("g", Value::FromList(List{Value::Number(1), Value::Number(2)}));
+  vars.Put("c", Value::FromContext([] {
+    Context c;
+    c.Put("l", Value::FromList(List{Value::String("a"), Value::String("b")}));
+    return c;
+  }()));
+  EXPECT_EQ(Evaluate("for x in g return x * 10", vars).literal, "[10, 20]");
+  EXPECT_EQ(Evaluate("for x in c.l return x + x", vars).literal, R"(["aa", "bb"])");
+  EXPECT_EQ(Evaluate("{l: [3, 4], r: for x in l return for y in l return x * y}.r").literal, "[[9, 12], [12, 16]]");
+  EXPECT_EQ(Evaluate("for x in (for i in 1..2 return i) return x").literal, "[1, 2]");
+  EXPECT_EQ(Evaluate("for x in [1..3] return x").literal, "[1, 2, 3]");
+  EXPECT_EQ(Evaluate("for x in 5 return x").literal, "[5]");
+  EXPECT_EQ(Evaluate("for x in 3..1 return x").literal, "[3, 2, 1]");
+  Outcome null_domain = Evaluate("for x in null return x");
+  EXPECT_EQ(null_domain.literal, "null");
+  Outcome bad_range = Evaluate(R"(for x in [1.."a"] return x)");
+  EXPECT_EQ(bad_range.literal, "null");
+  EXPECT_GT(bad_range.diagnostics, 0u);
+  EXPECT_EQ(Evaluate("[for x in [7] return x, [][item]]").literal, "[[7], null]");
+  EXPECT_EQ(Evaluate(R"([for x in ["s"] return x, [][item]])").literal, R"([["s"], []])");
+  EXPECT_EQ(Evaluate("[for x in [7] return x, [][1], [][true]]").literal, "[[7], null, []]");
+}
+
+// A comparison with the literal null on either side is a null test; the same comparison with a
+// null held by a name takes the general equality. Orders against null stay null.
+TEST(NullTestTest, AgreesWithTheGeneralEquality) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", "0", "[null]", "[]", "{}", R"(duration("P0D"))"});
+  int compared = 0;
+  for (const auto& x : shapes) {
+    const Context vars = Bind(x, "null");
+    for (const auto& [literal, named] : std::vector<std::pair<std::string, std::string>>{
+             {"x = null", "x = c"}, {"null = x", "c = x"}, {"x != null", "x != c"}, {"null != x", "c != x"},
+             {"x < null", "x < c"}, {"null >= x", "c >= x"}}) {
+      Outcome fast = Evaluate(literal, vars);
+      Outcome slow = Evaluate(named, vars);
+      EXPECT_EQ(fast.literal, slow.literal) << literal << " with x = " << x;
+      EXPECT_EQ(fast.diagnostics, slow.diagnostics) << literal << " with x = " << x;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 20 * 6);
+  EXPECT_EQ(Evaluate("null = null").literal, "true");
+  EXPECT_EQ(Evaluate("null != null").literal, "false");
+  EXPECT_EQ(Evaluate(R"("a" = null)").literal, "false");
+  EXPECT_EQ(Evaluate(R"(null != "a")").literal, "true");
+}
+
+// sort() lends each pair to the comparator and moves items between its buffers: comparators
+// that keep their arguments (in a context, a closure) and sorts of shared items still see
+// whole values, and a comparator error still gives null with its diagnostic.
+TEST(SortTest, BorrowedPairsAndMovedItems) {
+  EXPECT_EQ(Evaluate("sort([3, 1, 2], function(x, y) x < y)").literal, "[1, 2, 3]");
+  EXPECT_EQ(Evaluate(R"(sort(["b", "c", "a"], function(x, y) {k: x}.k < (function() y)()))").literal,
+            R"(["a", "b", "c"])");
+  // Stable: equal keys keep their order.
+  EXPECT_EQ(Evaluate(R"(sort([{k: 1, v: "a"}, {k: 0, v: "b"}, {k: 1, v: "c"}, {k: 0, v: "d"}], function(x, y) x.k < y.k).v)")
+                .literal,
+            R"(["b", "d", "a", "c"])");
+  // The sorted list shares its items with the original, which is unchanged.
+  EXPECT_EQ(Evaluate(R"({l: [["x"], ["a"], ["m"]], s: sort(l, function(x, y) x[1] < y[1]), r: [l, s]}.r)").literal,
+            R"([[["x"], ["a"], ["m"]], [["a"], ["m"], ["x"]]])");
+  Outcome bad = Evaluate(R"(sort([2, 1, 3], function(x, y) if x = 3 then "no" else x < y))");
+  EXPECT_EQ(bad.literal, "null");
+  EXPECT_EQ(bad.diagnostics, 1u);
+  Outcome mixed = Evaluate(R"(sort([1, "a"], function(x, y) x < y))");
+  EXPECT_EQ(mixed.literal, "null");
+  EXPECT_GT(mixed.diagnostics, 0u);
+}
+
+// concatenate() sizes its result once; values that are not lists are single items.
+TEST(ConcatenateTest, ListsAndSingleItems) {
+  EXPECT_EQ(Evaluate(R"(concatenate(1, [2, 3], "a", [], [[4]]))").literal, R"([1, 2, 3, "a", [4]])");
+  EXPECT_EQ(Evaluate("concatenate([0], for h in [{p: 2}, {p: 3}] return h.p)").literal, "[0, 2, 3]");
+  EXPECT_EQ(Evaluate("sum(concatenate([0], for h in [] return h.p))").literal, "0");
+  EXPECT_EQ(Evaluate("concatenate([1], null, [2])").literal, "null");
+}
+
+// `a + b + c + d` is one AddChainNode; the same sums taken two operands at a time (through
+// context entries) are BinaryNodes. Strings, nulls, numbers, durations and mismatches in every
+// position must give the same value and the same diagnostics.
+TEST(AddChainTest, AgreesWithPairwiseAdds) {
+  const std::vector<std::string> values = {R"("ab")", R"("")", "null", "1", R"(duration("P1D"))",
+                                           R"(date("2026-01-01"))", "[1]", R"("c")"};
+  int compared = 0;
+  for (const auto& a : values)
+    for (const auto& b : values)
+      for (const auto& c : values) {
+        for (const auto& d : std::vector<std::string>{R"("z")", "null", "2"}) {
+          Outcome chain = Evaluate(a + " + " + b + " + " + c + " + " + d);
+          Outcome pairs = Evaluate("{t: " + a + " + " + b + ", u: t + " + c + ", r: u + " + d + "}.r");
+          EXPECT_EQ(chain.literal, pairs.literal) << a << " + " << b << " + " << c << " + " << d;
+          EXPECT_EQ(chain.diagnostics, pairs.diagnostics) << a << " + " << b << " + " << c << " + " << d;
+          ++compared;
+        }
+        Outcome chain3 = Evaluate(a + " + " + b + " + " + c);
+        Outcome pairs3 = Evaluate("{t: " + a + " + " + b + ", r: t + " + c + "}.r");
+        EXPECT_EQ(chain3.literal, pairs3.literal) << a << " + " << b << " + " << c;
+        EXPECT_EQ(chain3.diagnostics, pairs3.diagnostics) << a << " + " << b << " + " << c;
+      }
+  EXPECT_EQ(compared, 8 * 8 * 8 * 3);
+  EXPECT_EQ(Evaluate(R"("First: " + "a" + " and " + "b" + ".")").literal, R"("First: a and b.")");
+  EXPECT_EQ(Evaluate("1 + 2 + 3 - 4 + 5").literal, "7");
+  Context vars;
+  vars.Put("x", Value::String("x"));
+  EXPECT_EQ(Evaluate(R"(for i in [x, x + "y"] return i + "-" + i)", vars).literal, R"(["x-x", "xy-xy"])");
+}
+
+// distinct values() compares a short list pairwise; union() of the one list takes the hashed
+// collector, which must find the same first occurrences.
+TEST(DistinctValuesTest, ShortListsAgreeWithTheCollector) {
+  const std::vector<std::string> lists = {
+      "[1, 2, 3, 2, 1]", R"([1, "1", true, 1.0, "1", true, 1.00, null, null])", R"(["a", "b", "a", "", ""])",
+      R"([[1, 2], [1, 2], {a: 1}, {a: 1}, {a: 2}, null, [1, 2.0]])",
+      R"([date("2026-01-01"), date("2026-01-01"), duration("P1D"), duration("PT24H"), duration("P1Y"), duration("P12M")])",
+      "[]", "[-0, 0, 0.0, -1, -1.0]", "[[1..2], [1..2], (1..2]]"};
+  for (const auto& l : lists) {
+    Outcome fast = Evaluate("distinct values(" + l + ")");
+    Outcome slow = Evaluate("union(" + l + ")");
+    EXPECT_EQ(fast.literal, slow.literal) << l;
+    EXPECT_EQ(fast.diagnostics, slow.diagnostics) << l;
+  }
+  EXPECT_EQ(Evaluate(R"(distinct values(["b", "a", "b", "c", "a"]))").literal, R"(["b", "a", "c"])");
+}
+
+// An expression test naming `?` leaves the slot alone when it already holds the input (the
+// unary tests' frame put it there); inputs of every kind, and `?` of an `in` inside it.
+TEST(InputSlotTest, ExpressionTestsSeeTheirInput) {
+  Scope scope;
+  auto tests = CompileUnaryTests(R"(count(?) > 2, ? = "a", ?.k = 1, list contains(?, "z"), ? in (? != "b"))", scope);
+  ASSERT_TRUE(tests.has_value());
+  auto run = [&](const std::string& input_text) {
+    EvalContext ctx;
+    auto input = EvaluateExpression(input_text, Context{}, ctx);
+    EXPECT_TRUE(input.has_value());
+    Value r = tests->Test(*input, {}, ctx);
+    return ToFeelLiteral(r);
+  };
+  EXPECT_EQ(run(R"(["x", "y", "w"])"), "true");
+  EXPECT_EQ(run(R"(["z"])"), "true");
+  EXPECT_EQ(run(R"(["x"])"), "false");
+  EXPECT_EQ(run(R"("a")"), "true");
+  EXPECT_EQ(run(R"("b")"), "false");
+  EXPECT_EQ(run(R"("c")"), "true");
+  EXPECT_EQ(run("{k: 1}"), "true");
+  EXPECT_EQ(run("{k: 2}"), "false");
+  EXPECT_EQ(run(R"(["x"])"), "false");  // again: the slot of the last run is not reused
+}
+
+// A comparison with a string literal on the right is an EqualStringNode; the same string held
+// by a name takes the general equality (values and diagnostics, messages included).
+TEST(EqualStringTest, AgreesWithTheGeneralEquality) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", R"("a")", R"("ab")", "0", "[null]", R"(["a"])"});
+  int compared = 0;
+  for (const auto& x : shapes) {
+    for (const std::string lit : {"a", "", "text"}) {
+      const Context vars = Bind(x, "\"" + lit + "\"");
+      for (const std::string op : {" = ", " != "}) {
+        EvalContext a_ctx, b_ctx;
+        Outcome fast = Evaluate("x" + op + "\"" + lit + "\"", vars);
+        Outcome slow = Evaluate("x" + op + "c", vars);
+        EXPECT_EQ(fast.literal, slow.literal) << x << op << lit;
+        EXPECT_EQ(fast.diagnostics, slow.diagnostics) << x << op << lit;
+        auto fast_r = EvaluateExpression("x" + op + "\"" + lit + "\"", vars, a_ctx);
+        auto slow_r = EvaluateExpression("x" + op + "c", vars, b_ctx);
+        ASSERT_EQ(a_ctx.diagnostics().size(), b_ctx.diagnostics().size());
+        for (size_t i = 0; i < a_ctx.diagnostics().size(); ++i)
+          EXPECT_EQ(a_ctx.diagnostics()[i].message, b_ctx.diagnostics()[i].message);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 20 * 3 * 2);
+}
+
+// An order against a number literal on the right is an OrderNumberNode; the same number held by
+// a name takes OrderNode (values, diagnostics and their messages).
+TEST(OrderNumberTest, AgreesWithTheGeneralOrder) {
+  std::vector<std::string> shapes = kShapes;
+  shapes.insert(shapes.end(), {"false", R"("")", "0", "-1.5", "5", "5.000", "[5]", R"(duration("P1D"))"});
+  int compared = 0;
+  for (const auto& x : shapes) {
+    for (const std::string lit : {"5", "0", "-2.25"}) {
+      const Context vars = Bind(x, lit);
+      for (const std::string op : {" < ", " <= ", " > ", " >= "}) {
+        EvalContext a_ctx, b_ctx;
+        auto fast = EvaluateExpression("x" + op + lit, vars, a_ctx);
+        auto slow = EvaluateExpression("x" + op + "c", vars, b_ctx);
+        ASSERT_TRUE(fast.has_value() && slow.has_value());
+        EXPECT_EQ(ToFeelLiteral(*fast), ToFeelLiteral(*slow)) << x << op << lit;
+        ASSERT_EQ(a_ctx.diagnostics().size(), b_ctx.diagnostics().size()) << x << op << lit;
+        for (size_t i = 0; i < a_ctx.diagnostics().size(); ++i)
+          EXPECT_EQ(a_ctx.diagnostics()[i].message, b_ctx.diagnostics()[i].message);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 21 * 3 * 4);
+  EXPECT_EQ(Evaluate("5 >= 5.000").literal, "true");
+  EXPECT_EQ(Evaluate("-1 < -2.25").literal, "false");
+}
+
+// A positional call of a built-in by name runs the overload chosen at compile time; the same
+// built-in called as a value chooses at run time. Exact arities, variadic ones, and arities no
+// overload takes (an error) must agree.
+TEST(BoundOverloadTest, AgreesWithTheRunTimeChoice) {
+  const std::vector<std::string> calls = {
+      R"(substring("abcdef", 2))", R"(substring("abcdef", 2, 3))", R"(substring("abc"))",
+      "min(3, 1, 2)", "min([3, 1, 2])", "min()", "sum(1, 2)", "sum([])", "sum()",
+      R"(concatenate([1], 2, [3]))", "concatenate()", R"(string join(["a", "b"], "-"))",
+      R"(string join(["a", "b"]))", R"(context put({a: 1}, "b", 2))", R"(context put({a: 1}, ["b"], 2))",
+      "round half up(2.5, 0)", "decimal(1.25, 1)", "decimal(1)", "distinct values([1, 1])",
+      R"(get value({a: 1}, "a"))", "date(2026, 1, 31)", R"(date("2026-01-31"))", "date()"};
+  for (const auto& c : calls) {
+    const size_t open = c.find('(');
+    const std::string name = c.substr(0, open);
+    Outcome bound = Evaluate(c);
+    Outcome value = Evaluate("{f: " + name + ", r: f" + c.substr(open) + "}.r");
+    EXPECT_EQ(bound.literal, value.literal) << c;
+    EXPECT_EQ(bound.diagnostics, value.diagnostics) << c;
+  }
+  EXPECT_EQ(Evaluate(R"(substring("abcdef", 2, 3))").literal, R"("bcd")");
+  EXPECT_EQ(Evaluate("min(3, 1, 2)").literal, "1");
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -42,6 +42,17 @@ ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Value&
     default: return n.EvalRef(f, tmp);
   }
 }
+// The same with a ScratchValue that is still null (each is used once): a node without an EvalRef
+// of its own evaluates straight into it.
+ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, ScratchValue& tmp) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
+    case Node::Direct::kLocal: return f.locals[n.direct_slot];
+    case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
+    case Node::Direct::kEvalOnly: return tmp.EmplaceFrom([&] { return n.Eval(f); });
+    default: return n.EvalRef(f, tmp.get());
+  }
+}
 // `n.Eval(f)`, the same way.
 ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
   switch (n.direct) {
@@ -94,6 +105,31 @@ struct BinaryNode : Node {
   Value Eval(Frame& f) const override;
 };
 
+// `a + b + c ...` (three or more operands, all joined by `+`): the left-to-right Adds of the
+// nested BinaryNodes it replaces, with a run of strings appended into one buffer.
+struct AddChainNode : Node {
+  std::vector<NodePtr> operands;
+  Value Eval(Frame& f) const override;
+};
+
+// The comparison forms of BinaryNode, each with an Eval of its own (a smaller frame and no
+// dispatch on the operator): `a = b` / `a != b`, either against the literal null, and the orders.
+struct EqualNode : BinaryNode {
+  Value Eval(Frame& f) const override;
+};
+struct NullTestNode : BinaryNode {  // `lhs = null` / `lhs != null` (`null = x` is read as `x = null`)
+  Value Eval(Frame& f) const override;
+};
+struct EqualStringNode : BinaryNode {  // `lhs = "text"` / `lhs != "text"`: rhs is that literal
+  Value Eval(Frame& f) const override;
+};
+struct OrderNode : BinaryNode {
+  Value Eval(Frame& f) const override;
+};
+struct OrderNumberNode : BinaryNode {  // `lhs < 20` and the like: rhs is that number literal
+  Value Eval(Frame& f) const override;
+};
+
 struct AndNode : Node {
   NodePtr lhs, rhs;
   Value Eval(Frame& f) const override;
@@ -137,6 +173,9 @@ struct ForNode : Node {
   std::vector<IterationContext> iterators;
   int partial_slot = 0;
   bool uses_partial = false;  // the body names `partial`: it must see each step's results
+  // The one-iterator loop leaves its variable's slot holding the last item only when a filter
+  // of the expression may probe that slot afterwards (see FilterNode::writes_item).
+  bool keeps_var = true;
   NodePtr body;
   Value Eval(Frame& f) const override;
 };
@@ -174,6 +213,14 @@ struct FilterNode : Node {
   FilterNode() { direct = Direct::kNone; }
   NodePtr target, predicate;
   int item_slot = 0;
+  // False when no predicate of the expression reads this item slot: then nothing ever reads
+  // what the loop would leave in it (a filter over an empty list probes its predicate with
+  // the slot as an earlier filter left it), and the loop does not write it.
+  bool writes_item = true;
+  // The predicate is a number literal: `list[1]`, at this position (truncated; nullopt when
+  // beyond int64).
+  bool literal_index = false;
+  std::optional<int64_t> literal_position;
   Value Eval(Frame& f) const override;
   // An index (`list[2]`) into a borrowed list borrows the element.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
@@ -213,6 +260,7 @@ struct StringListIndex {
 struct CallNode : Node {
   FunctionPtr builtin;  // bound at compile time when the callee is a built-in name
   FastBuiltin fast = nullptr;  // with `builtin`, for positional calls of a few hot built-ins
+  BuiltinImpl impl = nullptr;  // with `builtin`, a positional call's overload (chosen at compile time)
   NodePtr callee;       // otherwise
   std::vector<NodePtr> args;
   std::vector<std::string> arg_names;  // non-empty for named invocation
@@ -225,15 +273,31 @@ struct CallNode : Node {
   Value Eval(Frame& f) const override;
   // The answer from the index when `list` is the indexed list and `x` a string.
   bool FromIndex(const Value& list, const Value& x, Value& out) const;
+  // The built-in itself, for arguments its fast form declined.
+  [[gnu::noinline]] Value CallBuiltin(const Value* const* a, size_t n, EvalContext& ctx) const;
+};
+
+// A CallNode with a fast form (`fast`) and `kArity` positional arguments: its Eval is only that
+// path, so it keeps a small frame.
+template <size_t kArity>
+struct FastCallNode final : CallNode {
+  Value Eval(Frame& f) const override;
 };
 
 struct FunctionDefNode : Node {
   std::vector<std::pair<int, std::string>> params;  // slot, name
+  std::vector<std::string> param_names;  // the names alone, for Function::parameters()
   std::vector<std::optional<TypeSpec>> param_types;
   NodePtr body;
   int frame_size = 0;  // locals the body needs
   int self_slot = -1;  // context entry holding this function, so it can call itself
   bool external = false;
+  // The slots of the defining frame that the body (or a function nested in it) names, sorted:
+  // a closure keeps these, the other slots of its frame start null (the body's own slots are
+  // written before they are read; with a filter inside, whose probe of an empty list reads a
+  // stale item slot, captured_locals is every slot but the parameters').
+  std::vector<int> captured_globals;
+  std::vector<int> captured_locals;  // all below the parameters' slots
   Value Eval(Frame& f) const override;
 };
 

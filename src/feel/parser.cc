@@ -8,7 +8,9 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <set>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 
 #include "feel/builtins.h"
@@ -60,6 +62,14 @@ class Parser {
     }
     if (error_) return tl::unexpected(MakeDiagnostic());
     root->locals = max_locals_;
+    // Only a name reads a local slot: a filter whose item slot no name reads need not write it.
+    for (const auto& filter : filters_) filter->writes_item = read_locals_.count(filter->item_slot) != 0;
+    // Only a filter's probe reads a slot that its construct did not write first.
+    std::set<int> probed;
+    for (const auto& filter : filters_)
+      if (filter->writes_item) probed.insert(filter->item_slot);
+    for (const auto& loop : fors_)
+      if (!loop->iterators.empty()) loop->keeps_var = probed.count(loop->iterators[0].slot) != 0;
     return root;
   }
 
@@ -473,6 +483,7 @@ class Parser {
     const int partial_refs = partial_refs_;
     n->body = ParseExpression();
     n->uses_partial = partial_refs_ != partial_refs;
+    fors_.push_back(n);
     PopScope();
     return n;
   }
@@ -493,7 +504,9 @@ class Parser {
     size_t start = Next().start;
     auto n = Make<FunctionDefNode>(start);
     ExpectPunct("(");
-    // The body runs in a fresh frame that starts as a copy of this one.
+    // The body runs in a fresh frame that starts with the slots it names of this one.
+    Capture capture{next_local_, {}, {}};
+    captures_.push_back(&capture);
     PushScope();
     if (!EatPunct(")")) {
       do {
@@ -517,8 +530,43 @@ class Parser {
       n->body = ParseExpression();
     }
     PopScope();
+    captures_.pop_back();
+    for (const auto& p : n->params) n->param_names.push_back(p.second);
     n->frame_size = max_locals_;
+    auto sorted = [](std::vector<int> v) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+      return v;
+    };
+    n->captured_globals = sorted(std::move(capture.globals));
+    if (capture.whole_frame) {
+      capture.locals.clear();
+      for (int slot = 0; slot < n->frame_size; ++slot)
+        if (std::none_of(n->params.begin(), n->params.end(), [&](const auto& p) { return p.first == slot; }))
+          capture.locals.push_back(slot);
+    }
+    n->captured_locals = sorted(std::move(capture.locals));
     return n;
+  }
+
+  // The slots of the enclosing frames that a function body reads (its own and those of the
+  // functions nested in it): the closure copies these and no others.
+  struct Capture {
+    int base = 0;  // the first slot of the function's own (its parameters and what follows)
+    std::vector<int> globals;
+    std::vector<int> locals;
+    bool whole_frame = false;  // every slot but the parameters' (see the filter below)
+  };
+  // Every node that reads a local or global slot must be noted here (ParseName does it for the
+  // names): closures capture, filters write their item slot and one-iterator loops keep their
+  // variable by these records, so a node reading a slot unnoted would see null.
+  void NoteLocal(int slot) {
+    read_locals_.insert(slot);
+    for (Capture* c : captures_)
+      if (slot < c->base) c->locals.push_back(slot);
+  }
+  void NoteGlobal(int slot) {
+    for (Capture* c : captures_) c->globals.push_back(slot);
   }
 
   // Parameter names: words up to ',', ')' or ':'.
@@ -621,10 +669,48 @@ class Parser {
   // The comparison-level operators after their left operand: lhs op rhs, value between low and
   // high, value in tests, value instance of type.
   NodePtr ComparisonAfter(NodePtr lhs, BinaryOp op) {
-    auto n = MakeAtNext<BinaryNode>();
+    const bool equality = op == BinaryOp::kEq || op == BinaryOp::kNe;
+    std::shared_ptr<BinaryNode> n;
+    if (equality) n = MakeAtNext<EqualNode>();
+    else n = MakeAtNext<OrderNode>();
     n->op = op;
     n->lhs = std::move(lhs);
     n->rhs = ParseAdditive();
+    if (const auto* lit = dynamic_cast<const LiteralNode*>(n->rhs.get());
+        !equality && lit && lit->value.is(Type::kNumber)) {
+      auto t = std::make_shared<OrderNumberNode>();
+      t->line = n->line;
+      t->column = n->column;
+      t->op = op;
+      t->lhs = n->lhs;
+      t->rhs = n->rhs;
+      return t;
+    }
+    if (equality) {
+      auto is_null = [](const NodePtr& e) {
+        const auto* lit = dynamic_cast<const LiteralNode*>(e.get());
+        return lit && lit->value.is_null();
+      };
+      // Against the literal null the answer is whether the other side is null.
+      if (is_null(n->rhs) || is_null(n->lhs)) {
+        auto t = std::make_shared<NullTestNode>();
+        t->line = n->line;
+        t->column = n->column;
+        t->op = op;
+        t->lhs = is_null(n->rhs) ? n->lhs : n->rhs;
+        t->rhs = is_null(n->rhs) ? n->rhs : n->lhs;
+        return t;
+      }
+      if (const auto* lit = dynamic_cast<const LiteralNode*>(n->rhs.get()); lit && lit->value.is(Type::kString)) {
+        auto t = std::make_shared<EqualStringNode>();
+        t->line = n->line;
+        t->column = n->column;
+        t->op = op;
+        t->lhs = n->lhs;
+        t->rhs = n->rhs;
+        return t;
+      }
+    }
     return n;
   }
   NodePtr BetweenAfter(NodePtr value) {
@@ -714,7 +800,29 @@ class Parser {
       lhs = n;
     }
     depth_ -= added;
-    return lhs;
+    return AddChain(lhs);
+  }
+
+  // A left-deep chain of two or more `+` as one AddChainNode (at the first `+`'s position).
+  NodePtr AddChain(const NodePtr& top) {
+    std::vector<NodePtr> operands;
+    const Node* n = top.get();
+    const BinaryNode* first = nullptr;
+    for (;;) {
+      const auto* b = dynamic_cast<const BinaryNode*>(n);
+      if (!b || typeid(*b) != typeid(BinaryNode) || b->op != BinaryOp::kAdd) break;
+      operands.push_back(b->rhs);
+      first = b;
+      n = b->lhs.get();
+    }
+    if (operands.size() < 2 || error_) return top;
+    operands.push_back(first->lhs);
+    std::reverse(operands.begin(), operands.end());
+    auto chain = std::make_shared<AddChainNode>();
+    chain->line = first->line;
+    chain->column = first->column;
+    chain->operands = std::move(operands);
+    return chain;
   }
 
   NodePtr ParseAdditive() {
@@ -759,10 +867,18 @@ class Parser {
         n->target = target;
         PushScope();
         n->item_slot = DeclareLocal("item");
+        // A filter over an empty list probes its predicate with the item slot as it was left
+        // (stale): a closure around one keeps its whole frame, so the probe reads the same.
+        for (Capture* c : captures_) c->whole_frame = true;
         ++filter_depth_;
         int saved_no_filter = no_filter_;
         no_filter_ = 0;
         n->predicate = ParseExpression();
+        if (const auto* lit = dynamic_cast<const LiteralNode*>(n->predicate.get()); lit && lit->value.is(Type::kNumber)) {
+          n->literal_index = true;
+          n->literal_position = lit->value.number().Round(0, RoundingMode::kDown).ToInt64();
+        }
+        filters_.push_back(n);
         no_filter_ = saved_no_filter;
         --filter_depth_;
         PopScope();
@@ -832,9 +948,25 @@ class Parser {
       } while (!error_ && EatPunct(","));
       ExpectPunct(")");
     }
-    if (n->builtin && n->arg_names.empty()) n->fast = FindFastBuiltin(n->callee_name, n->args.size());
+    if (n->builtin && n->arg_names.empty()) {
+      n->fast = FindFastBuiltin(n->callee_name, n->args.size());
+      if (const auto* b = dynamic_cast<const BuiltinFunction*>(n->builtin.get())) n->impl = b->Resolve(n->args.size());
+    }
     if (n->fast && n->callee_name == "index of") n->indexed = 1;
     if (n->fast && n->callee_name == "list contains") n->indexed = 2;
+    if (n->fast) {
+      std::shared_ptr<CallNode> fast;
+      if (n->args.size() == 1) fast = std::make_shared<FastCallNode<1>>();
+      else fast = std::make_shared<FastCallNode<2>>();  // FindFastBuiltin: arity 1 or 2
+      fast->line = n->line;
+      fast->column = n->column;
+      fast->builtin = n->builtin;
+      fast->fast = n->fast;
+      fast->args = std::move(n->args);
+      fast->callee_name = std::move(n->callee_name);
+      fast->indexed = n->indexed;
+      return fast;
+    }
     return n;
   }
 
@@ -849,6 +981,7 @@ class Parser {
       n->direct = Node::Direct::kLocal;
       n->direct_slot = n->slot;
       uses_input_ = true;
+      NoteLocal(n->slot);
       return n;
     }
     if (auto slot = FindLocal(name)) {
@@ -860,6 +993,7 @@ class Parser {
       n->shadowable = filter_depth_ > 0;
       n->direct = n->shadowable ? Node::Direct::kShadowedLocal : Node::Direct::kLocal;
       n->direct_slot = n->slot;
+      NoteLocal(n->slot);
       return n;
     }
     if (auto slot = scope_.Find(name)) {
@@ -870,6 +1004,7 @@ class Parser {
       n->shadowable = filter_depth_ > 0;
       n->direct = n->shadowable ? Node::Direct::kShadowedGlobal : Node::Direct::kGlobal;
       n->direct_slot = n->slot;
+      NoteGlobal(n->slot);
       return n;
     }
     // Built-in function names and unknown names: resolved at run time (a built-in called
@@ -1275,6 +1410,10 @@ class Parser {
   bool in_unary_tests_ = false;
   int input_slot_ = -1;
   bool uses_input_ = false;
+  std::vector<Capture*> captures_;  // the function definitions being read, outermost first
+  std::set<int> read_locals_;  // the local slots that some name reads
+  std::vector<std::shared_ptr<FilterNode>> filters_;  // every filter read (see Finish)
+  std::vector<std::shared_ptr<ForNode>> fors_;  // every `for` read (see Finish)
 };
 
 }  // namespace
