@@ -379,8 +379,10 @@ class Context {
   // Put, quicker when `key` is the shape's next key (then only the value is stored): for
   // contexts filled in a known order that may still differ (the clinical engine's inputs).
   void PutInOrder(std::string_view key, Value v) {
-    if (shape_ && count_ < shape_->size() && SameText(shape_->key(count_), key)) AppendValue(std::move(v));
-    else Put(std::string(key), std::move(v));
+    if (shape_ && count_ < shape_->size() && SameText(shape_->key(count_), key)) [[likely]]
+      AppendValue(std::move(v));
+    else
+      PutCopy(key, std::move(v));
   }
   // Adds an entry without looking for an existing one with the same key: only for callers that
   // know the key is new (the keys of a parsed JSON object, context entries distinct at compile time).
@@ -456,6 +458,7 @@ class Context {
  private:
   // Copies the shape's keys for the entries present into `entries_` and drops the shape.
   [[gnu::noinline]] void Unshape();
+  [[gnu::noinline]] void PutCopy(std::string_view key, Value v) { Put(std::string(key), std::move(v)); }
   void FreeValues() noexcept;
 
   const ContextShape* shape_ = nullptr;
