@@ -33,15 +33,17 @@ Value Value::FromContext(Context c) { return FromContext(std::make_shared<const 
 Value Value::FromRange(Range r) { return FromRange(std::make_shared<const Range>(std::move(r))); }
 
 namespace {
-// Shapes are made at compile time and never freed; the bound keeps a process that compiles
+// Shapes are made at compile time and never freed; the bounds keep a process that compiles
 // endless distinct models (a fuzzer, a long-running service) from growing without limit: past
-// it, contexts keep their own keys, which only costs time.
+// them, contexts keep their own keys, which only costs time.
 constexpr size_t kMaxShapes = size_t{1} << 16;
+constexpr size_t kMaxShapeKeys = size_t{1} << 20;  // over all shapes
 constexpr size_t kMaxShapeSize = 0xFFFF;  // positions fit the table's uint16_t
 
 struct ShapeRegistry {
   std::mutex mutex;
   std::unordered_map<std::string, const ContextShape*> by_keys;  // by the length-prefixed keys
+  size_t keys = 0;  // the keys of all shapes
 };
 }  // namespace
 
@@ -56,7 +58,7 @@ const ContextShape* ContextShape::Intern(std::span<const std::string> keys) {
   static ShapeRegistry* const registry = new ShapeRegistry;  // never destroyed, as its shapes
   std::lock_guard<std::mutex> lock(registry->mutex);
   if (auto it = registry->by_keys.find(id); it != registry->by_keys.end()) return it->second;
-  if (registry->by_keys.size() >= kMaxShapes) return nullptr;
+  if (registry->by_keys.size() >= kMaxShapes || registry->keys + keys.size() > kMaxShapeKeys) return nullptr;
   std::unique_ptr<ContextShape> shape(new ContextShape());
   shape->keys_.assign(keys.begin(), keys.end());
   int bits = 2;
@@ -75,6 +77,7 @@ const ContextShape* ContextShape::Intern(std::span<const std::string> keys) {
   shape->id_ = static_cast<uint32_t>(registry->by_keys.size() + 1);
   const ContextShape* interned = shape.release();
   registry->by_keys.emplace(std::move(id), interned);
+  registry->keys += keys.size();
   return interned;
 }
 

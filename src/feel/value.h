@@ -293,8 +293,8 @@ class ContextShape {
  public:
   static constexpr size_t npos = static_cast<size_t>(-1);
   // The shape with these keys, in this order: the same pointer for the same list. Null when
-  // keys repeat, when there are none, or when the (bounded) registry is full; callers then
-  // build their contexts key by key.
+  // keys repeat, when there are none, or when the registry is full (65,536 shapes or 2^20 keys
+  // in all); callers then build their contexts key by key.
   static const ContextShape* Intern(std::span<const std::string> keys);
 
   uint32_t id() const { return id_; }  // 1, 2, ...: distinct per shape
