@@ -109,6 +109,10 @@ common::Result<std::shared_ptr<const KnowledgeBase>> LoadKnowledgeBase(const std
   else kb->case_schema = std::move(*s);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   kb->output_plan = internal::MakeOutputPlan(*kb);
+  std::vector<std::string> input_names{"Case"};
+  for (const auto& md : internal::ModelDecisionsOf(*kb->output_plan))
+    input_names.insert(input_names.end(), md.names.begin(), md.names.end());
+  kb->inputs_shape = feel::ContextShape::Intern(input_names);
   return std::shared_ptr<const KnowledgeBase>(std::move(kb));
 }
 
@@ -240,8 +244,8 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
             internal::DecisionValues& results, std::vector<dmn::TraceEntry>& trace,
             feel::Value* case_value) {
   const auto& decisions = internal::ModelDecisionsOf(plan);
-  feel::Context inputs;
-  inputs.Put("Case", CaseValue(case_json));
+  feel::Context inputs(kb.inputs_shape);
+  inputs.PutInOrder("Case", CaseValue(case_json));
   if (case_value) *case_value = *inputs.Find("Case");
   dmn::EvaluateOptions options;
   options.trace_annotations = false;  // the recommendation's trace does not show them
@@ -253,7 +257,7 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
     for (size_t i = 0; i < r.decisions.size(); ++i) {
       feel::Value& value = r.decisions[i].value;
       if (int slot = md.output_slots[i]; slot >= 0) results[static_cast<size_t>(slot)] = value;
-      inputs.Put(md.names[i], std::move(value));
+      inputs.PutInOrder(md.names[i], std::move(value));
     }
     if (trace.empty()) trace = std::move(r.trace);
     else std::move(r.trace.begin(), r.trace.end(), std::back_inserter(trace));

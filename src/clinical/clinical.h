@@ -51,6 +51,10 @@ struct KnowledgeBase {
   Json patient_texts;  // language -> knowledge/patient/LANG.json (patient texts beside the catalogue)
   // Prepared by LoadKnowledgeBase from the fields above; Evaluate prepares it on the fly if absent.
   std::shared_ptr<const internal::OutputPlan> output_plan;
+  // Also by LoadKnowledgeBase: the keys of the models' inputs in the order Evaluate adds them
+  // ("Case", then each model's decisions), so that a case fills in values only; null when a
+  // name repeats (or not prepared: the inputs then keep their own keys).
+  const feel::ContextShape* inputs_shape = nullptr;
 };
 
 // Errors: {path: the file (a DMN diagnostic's file:line:col and element), message}.

@@ -138,11 +138,12 @@ class ContextBoxed final : public Boxed {
   BoxedPtr result;  // the final entry without a variable
   size_t frame_size = 0;
   bool distinct_names = false;  // entries can be appended to the result unchecked
+  const feel::ContextShape* shape = nullptr;  // the result's keys, when distinct and interned
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     ScratchArray<Value, 24> local(std::max(slots.size(), frame_size), slots);
-    feel::Context out;
-    if (!result) out.Reserve(entries.size());
+    feel::Context out(shape);
+    if (!result && !shape) out.Reserve(entries.size());
     for (const auto& e : entries) {
       std::shared_ptr<ForwardingFunction> fwd;
       if (e.may_be_function) {
@@ -164,7 +165,8 @@ class ContextBoxed final : public Boxed {
       if (fwd && v.is(Type::kFunction)) *fwd->target = v.function_ptr();
       local[static_cast<size_t>(e.slot)] = v;
       if (result) continue;  // the context itself is not the value
-      if (distinct_names) out.Append(e.name, std::move(v));
+      if (shape) out.AppendValue(std::move(v));  // the keys are the shape's
+      else if (distinct_names) out.Append(e.name, std::move(v));
       else out.Put(e.name, std::move(v));
     }
     if (result) return result->Eval(std::span<const Value>(local.data(), local.size()), ctx);
@@ -186,12 +188,17 @@ class ListBoxed final : public Boxed {
 class RelationBoxed final : public Boxed {
  public:
   std::vector<std::string> columns;
+  const feel::ContextShape* shape = nullptr;  // the columns, when distinct and interned
   std::vector<std::vector<BoxedPtr>> rows;
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     feel::List out;
     for (const auto& row : rows) {
-      feel::Context c;
-      for (size_t i = 0; i < columns.size(); ++i) c.Put(columns[i], i < row.size() ? row[i]->Eval(slots, ctx) : Value());
+      feel::Context c(shape);
+      for (size_t i = 0; i < columns.size(); ++i) {
+        Value v = i < row.size() ? row[i]->Eval(slots, ctx) : Value();
+        if (shape) c.AppendValue(std::move(v));
+        else c.Put(columns[i], std::move(v));
+      }
       out.push_back(Value::FromContext(std::move(c)));
     }
     return Value::FromList(std::move(out));
@@ -375,6 +382,12 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
   for (size_t i = 0; i < out->entries.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (out->entries[i].name == out->entries[j].name) out->distinct_names = false;
+  if (out->distinct_names && !out->result) {
+    std::vector<std::string> names;
+    names.reserve(out->entries.size());
+    for (const auto& e : out->entries) names.push_back(e.name);
+    out->shape = feel::ContextShape::Intern(names);
+  }
   return out;
 }
 
@@ -513,6 +526,7 @@ BoxedPtr CompileUntyped(const pugi::xml_node& node, const feel::Scope& scope, co
                    " columns");
       out->rows.push_back(std::move(cells));
     }
+    out->shape = feel::ContextShape::Intern(out->columns);
     return out;
   }
   if (ln == "invocation") {

@@ -274,6 +274,7 @@ Value MatchesValue(const Value& input, const Value& test_value, EvalContext& ctx
 namespace {
 // The entry `name` of a filter item's context that the key filter did not rule out, or null.
 [[gnu::noinline]] const Value* ScanItem(const Context& c, const std::string& name) {
+  if (c.shape()) return c.Find(name);
   for (const auto& [k, v] : c.entries())
     if (SameString(k, name)) return &v;
   return nullptr;
@@ -772,7 +773,16 @@ Value ListNode::Eval(Frame& f) const {
 }
 
 Value ContextNode::Eval(Frame& f) const {
-  Context c;
+  Context c(shape);
+  if (shape) {
+    // The keys are the shape's: only the values are made here.
+    for (const auto& e : entries) {
+      Value v = EvalOf(*e.value, f);
+      f.locals[e.slot] = v;
+      c.AppendValue(std::move(v));
+    }
+    return Value::FromContext(std::move(c));
+  }
   c.Reserve(entries.size());
   for (const auto& e : entries) {
     Value v = EvalOf(*e.value, f);
@@ -889,52 +899,64 @@ const Value kNullValue;
 namespace {
 
 // An entry of a list of contexts, a property of a date, duration or range (DMN 1.5 Table 65).
-[[gnu::noinline]] const Value& PathOther(const Value& t, const std::string& name, Frame& f, Value& tmp) {
+[[gnu::noinline]] const Value& PathOther(const PathNode& p, const Value& t, Frame& f, Value& tmp) {
   if (t.is(Type::kList)) {
     List out;
     out.reserve(t.list().size());
     for (const Value& e : t.list()) {
       if (e.is(Type::kContext)) {
-        const Value* v = e.context().Find(name);
+        const Value* v = p.Find(e.context());
         out.push_back(v ? *v : Value());
       } else {
-        out.push_back(GetProperty(e, name, *f.ctx));
+        out.push_back(GetProperty(e, p.name, *f.ctx));
       }
     }
     tmp = Value::FromList(std::move(out));
     return tmp;
   }
-  tmp = GetProperty(t, name, *f.ctx);
+  tmp = GetProperty(t, p.name, *f.ctx);
   return tmp;
 }
 
 }  // namespace
 
-const Value* PathNode::Find(const Context& c) const {
+inline const Value* PathNode::Find(const Context& c) const {
   // Same answer as Context::Find (first entry with the key; keys are unique).
-  const auto& entries = c.entries();
-  const size_t n = entries.size();
+  if (const ContextShape* shape = c.shape()) {
+    // A shape is immutable: the position found in it once holds for all its contexts.
+    const uint64_t s = seen.load(std::memory_order_relaxed);
+    if ((s >> 32) != shape->id()) return FindShaped(c);
+    const size_t i = static_cast<uint32_t>(s);
+    return i < c.size() ? &c.value(i) : nullptr;
+  }
+  const size_t n = c.size();
   if (n == 0) return nullptr;
   const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
-  if (SameString(entries[h].first, name)) return &entries[h].second;
+  if (SameString(c.key(h), name)) return &c.value(h);
   return FindAway(c, h);
 }
 
+const Value* PathNode::FindShaped(const Context& c) const {
+  const ContextShape& shape = *c.shape();
+  const size_t i = shape.IndexOf(name);
+  const uint32_t at = i == ContextShape::npos ? kAbsent : static_cast<uint32_t>(i);
+  seen.store((uint64_t{shape.id()} << 32) | at, std::memory_order_relaxed);
+  return i < c.size() ? &c.value(i) : nullptr;
+}
+
 const Value* PathNode::FindAway(const Context& c, size_t h) const {
-  const auto& entries = c.entries();
-  const size_t n = entries.size();
+  const size_t n = c.size();
   if (!c.MayContainBit(name_bit)) return nullptr;
   // Search outwards from where the name was last found: contexts with the same keys in the
-  // same order (boxed contexts, cases converted in key order) differ by a few optional
-  // entries at most.
+  // same order (cases converted in key order) differ by a few optional entries at most.
   for (size_t d = 1; d <= std::max(h, n - 1 - h); ++d) {
-    if (h + d < n && SameString(entries[h + d].first, name)) {
+    if (h + d < n && SameString(c.key(h + d), name)) {
       hint.store(static_cast<uint32_t>(h + d), std::memory_order_relaxed);
-      return &entries[h + d].second;
+      return &c.value(h + d);
     }
-    if (d <= h && SameString(entries[h - d].first, name)) {
+    if (d <= h && SameString(c.key(h - d), name)) {
       hint.store(static_cast<uint32_t>(h - d), std::memory_order_relaxed);
-      return &entries[h - d].second;
+      return &c.value(h - d);
     }
   }
   return nullptr;
@@ -973,7 +995,7 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
     return tmp;
   }
   if (t.is_null()) return kNullValue;
-  return PathOther(t, name, f, tmp);
+  return PathOther(*this, t, f, tmp);
 }
 
 // ---- functions -------------------------------------------------------------------------------------

@@ -200,6 +200,7 @@ struct ContextEntryNode {
 
 struct ContextNode : Node {
   std::vector<ContextEntryNode> entries;
+  const ContextShape* shape = nullptr;  // the entries' keys; null when not interned
   Value Eval(Frame& f) const override;
 };
 
@@ -231,13 +232,22 @@ struct PathNode : Node {
   NodePtr target;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
-  // Position where `name` was last found: contexts built by the same boxed context have the
-  // same layout on every evaluation, so this turns the linear key search into one compare.
+  // The shape of the shaped contexts this path read last (ContextShape::id, high 32 bits) and
+  // the position of `name` in it (low 32 bits, kAbsent when the shape lacks it): one word, so
+  // threads sharing the node never pair one shape's id with another's position. Written only
+  // when the shape changes.
+  static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
+  mutable std::atomic<uint64_t> seen{0};
+  // Position where `name` was last found in a context with its own keys: JSON objects and
+  // contexts built key by key often have the same layout from one evaluation to the next, so
+  // this turns the linear key search into one compare.
   mutable std::atomic<uint32_t> hint{0};
   Value Eval(Frame& f) const override;
   const Value& EvalRef(Frame& f, Value& tmp) const override;
-  // The entry `name` of `c`, or null: the hinted position inline, the search out of line.
+  // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the
+  // searches out of line.
   [[gnu::always_inline]] inline const Value* Find(const Context& c) const;
+  [[gnu::noinline]] const Value* FindShaped(const Context& c) const;
   [[gnu::noinline]] const Value* FindAway(const Context& c, size_t hinted) const;
 };
 

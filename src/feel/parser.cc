@@ -1174,6 +1174,12 @@ class Parser {
       ExpectPunct("}");
     }
     PopScope();
+    if (!error_) {
+      std::vector<std::string> keys;
+      keys.reserve(n->entries.size());
+      for (const auto& e : n->entries) keys.push_back(e.key);
+      n->shape = ContextShape::Intern(keys);
+    }
     return FoldContext(n);
   }
 
@@ -1194,12 +1200,13 @@ class Parser {
     return n;
   }
   NodePtr FoldContext(const std::shared_ptr<ContextNode>& ctx) {
-    Context c;
+    Context c(ctx->shape);
     c.Reserve(ctx->entries.size());
     for (const auto& e : ctx->entries) {
       const auto* lit = dynamic_cast<const LiteralNode*>(e.value.get());
       if (!lit) return ctx;
-      c.Append(e.key, lit->value);  // keys are distinct (duplicates fail above)
+      if (ctx->shape) c.AppendValue(lit->value);
+      else c.Append(e.key, lit->value);  // keys are distinct (duplicates fail above)
     }
     auto n = std::make_shared<LiteralNode>();
     n->line = ctx->line;

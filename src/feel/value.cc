@@ -2,6 +2,11 @@
 
 #include <cctype>
 #include <cstdio>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "common/bytes.h"
 
 namespace zebra::feel {
 
@@ -27,10 +32,90 @@ std::string_view TypeName(Type t) {
 Value Value::FromContext(Context c) { return FromContext(std::make_shared<const Context>(std::move(c))); }
 Value Value::FromRange(Range r) { return FromRange(std::make_shared<const Range>(std::move(r))); }
 
+namespace {
+// Shapes are made at compile time and never freed; the bounds keep a process that compiles
+// endless distinct models (a fuzzer, a long-running service) from growing without limit: past
+// them, contexts keep their own keys, which only costs time.
+constexpr size_t kMaxShapes = size_t{1} << 16;
+constexpr size_t kMaxShapeKeys = size_t{1} << 20;  // over all shapes
+constexpr size_t kMaxShapeSize = 0xFFFF;  // positions fit the table's uint16_t
+
+struct ShapeRegistry {
+  std::mutex mutex;
+  std::unordered_map<std::string, const ContextShape*> by_keys;  // by the length-prefixed keys
+  size_t keys = 0;  // the keys of all shapes
+};
+}  // namespace
+
+const ContextShape* ContextShape::Intern(std::span<const std::string> keys) {
+  if (keys.empty() || keys.size() > kMaxShapeSize) return nullptr;
+  std::string id;
+  for (const auto& k : keys) {
+    id += std::to_string(k.size());
+    id += ':';
+    id += k;
+  }
+  static ShapeRegistry* const registry = new ShapeRegistry;  // never destroyed, as its shapes
+  std::lock_guard<std::mutex> lock(registry->mutex);
+  if (auto it = registry->by_keys.find(id); it != registry->by_keys.end()) return it->second;
+  if (registry->by_keys.size() >= kMaxShapes || registry->keys + keys.size() > kMaxShapeKeys) return nullptr;
+  std::unique_ptr<ContextShape> shape(new ContextShape());
+  shape->keys_.assign(keys.begin(), keys.end());
+  int bits = 2;
+  while ((size_t{1} << bits) < keys.size() * 4) ++bits;
+  shape->table_shift_ = 64 - bits;
+  shape->table_.assign(size_t{1} << bits, 0);
+  shape->mask_ = shape->table_.size() - 1;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const uint64_t h = ContextKeyHash(keys[i]);
+    shape->key_bits_ |= ContextKeyBit(h);
+    size_t slot = static_cast<size_t>((h * kMix) >> shape->table_shift_);
+    for (; shape->table_[slot] != 0; slot = (slot + 1) & shape->mask_)
+      if (keys[shape->table_[slot] - 1u] == keys[i]) return nullptr;  // a repeated key: no shape
+    shape->table_[slot] = static_cast<uint16_t>(i + 1);
+  }
+  shape->id_ = static_cast<uint32_t>(registry->by_keys.size() + 1);
+  const ContextShape* interned = shape.release();
+  registry->by_keys.emplace(std::move(id), interned);
+  registry->keys += keys.size();
+  return interned;
+}
+
+Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key_bits_(o.key_bits_) {
+  if (shape_) {
+    values_ = std::allocator<Value>().allocate(shape_->size());
+    for (; count_ < o.count_; ++count_) new (&values_[count_]) Value(o.values_[count_]);
+  }
+}
+
+void Context::FreeValues() noexcept {
+  if (!values_) return;
+  for (size_t i = 0; i < count_; ++i) values_[i].~Value();
+  std::allocator<Value>().deallocate(values_, shape_->size());
+  values_ = nullptr;
+  count_ = 0;
+}
+
+void Context::Unshape() {
+  entries_.reserve(count_ + 1);
+  key_bits_ = 0;
+  for (size_t i = 0; i < count_; ++i) {
+    key_bits_ |= KeyBit(shape_->key(i));
+    entries_.emplace_back(shape_->key(i), std::move(values_[i]));
+  }
+  FreeValues();
+  shape_ = nullptr;
+}
+
 void Context::Put(std::string key, Value v) {
   // The key filter rules out most new keys without a scan (results of each model added to the
   // clinical inputs, context put, JSON objects).
-  if (MayContain(key)) {
+  if (shape_) {
+    if (size_t i = shape_->IndexOf(key); i < count_) {
+      values_[i] = std::move(v);
+      return;
+    }
+  } else if (MayContain(key)) {
     for (auto& [k, existing] : entries_) {
       if (k == key) {
         existing = std::move(v);
@@ -38,11 +123,15 @@ void Context::Put(std::string key, Value v) {
       }
     }
   }
-  key_bits_ |= KeyBit(key);
-  entries_.emplace_back(std::move(key), std::move(v));
+  Append(std::move(key), std::move(v));
 }
 
 const Value* Context::Find(std::string_view key) const {
+  if (shape_) {
+    // The shape's key filter is the context's.
+    const size_t i = shape_->IndexOf(key);
+    return i < count_ ? &values_[i] : nullptr;
+  }
   if (!MayContain(key)) return nullptr;
   for (const auto& [k, v] : entries_) {
     if (k == key) return &v;
@@ -85,6 +174,15 @@ std::optional<bool> ListEqual(const List& a, const List& b) {
 
 std::optional<bool> ContextEqual(const Context& a, const Context& b) {
   if (a.size() != b.size()) return false;
+  if (a.shape() && a.shape() == b.shape()) {
+    // The same keys at the same positions: what the search below finds, without searching.
+    for (size_t i = 0; i < a.size(); ++i) {
+      auto e = Equal(a.value(i), b.value(i));
+      if (!e) return std::nullopt;
+      if (!*e) return false;
+    }
+    return true;
+  }
   for (const auto& [k, v] : a.entries()) {
     const Value* other = b.Find(k);
     if (!other) return false;

@@ -3,7 +3,10 @@
 // never deep-copies.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <optional>
@@ -14,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/text.h"
 #include "feel/decimal.h"
 #include "feel/temporal.h"
@@ -271,43 +275,198 @@ static_assert(std::is_trivially_copyable_v<Date> && std::is_trivially_copyable_v
               std::is_trivially_copyable_v<YearsMonthsDuration>);
 static_assert(std::is_trivially_destructible_v<Time> && std::is_trivially_destructible_v<DateTime>);
 
-// A FEEL context: entries in insertion order (order is observable via get entries()).
+// The keys of the contexts that one compiled construct builds (a boxed context's entries, a
+// context literal's keys): distinct, interned once and never freed, so that every context built
+// from them shares the keys instead of copying them, and a path finds a key's position once per
+// shape (compared by id) rather than once per context.
+// A hash of a context key from its length and three of its bytes: a few instructions, whatever
+// its length (Context::KeyBit, ContextShape::IndexOf).
+inline uint64_t ContextKeyHash(std::string_view k) {
+  if (k.empty()) return 0;
+  auto c = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(k[i])); };
+  return k.size() * 0x9E3779B1u + c(0) * 31u + c(k.size() - 1) * 131u + c(k.size() / 2) * 7u;
+}
+// The one bit of a context's key filter that a key with this hash sets.
+inline uint64_t ContextKeyBit(uint64_t hash) { return uint64_t{1} << ((hash ^ (hash >> 6)) & 63); }
+
+class ContextShape {
+ public:
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  // The shape with these keys, in this order: the same pointer for the same list. Null when
+  // keys repeat, when there are none, or when the registry is full (65,536 shapes or 2^20 keys
+  // in all); callers then build their contexts key by key.
+  static const ContextShape* Intern(std::span<const std::string> keys);
+
+  uint32_t id() const { return id_; }  // 1, 2, ...: distinct per shape
+  size_t size() const { return keys_.size(); }
+  const std::string& key(size_t i) const { return keys_[i]; }
+  uint64_t key_bits() const { return key_bits_; }  // Context::KeyBit of every key
+  // The position of `key`, or npos.
+  size_t IndexOf(std::string_view key) const {
+    const uint64_t h = ContextKeyHash(key);
+    if ((key_bits_ & ContextKeyBit(h)) == 0) return npos;
+    for (size_t slot = static_cast<size_t>((h * kMix) >> table_shift_);; slot = (slot + 1) & mask_) {
+      const size_t e = table_[slot];
+      if (e == 0) return npos;
+      if (SameText(keys_[e - 1], key)) return e - 1;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kMix = 0x9E3779B97F4A7C15ull;
+  ContextShape() = default;
+  std::vector<std::string> keys_;
+  // Positions + 1 (0 = empty) by ContextKeyHash, open-addressed and at most a quarter full, so
+  // an absent key mostly meets an empty slot at once.
+  std::vector<uint16_t> table_;
+  int table_shift_ = 64;  // the slot of hash h is (h * kMix) >> table_shift_
+  size_t mask_ = 0;       // table_.size() - 1
+  uint64_t key_bits_ = 0;
+  uint32_t id_ = 0;
+};
+
+// A FEEL context: entries in insertion order (order is observable via get entries()), keys
+// distinct. Either shaped (the keys are a ContextShape's, the context holds only the values,
+// in the shape's order) or not (the context holds its own keys); the two behave alike in every
+// respect but cost. A shaped context that gains a key it lacks copies its keys and becomes an
+// ordinary one.
 class Context {
  public:
   Context() = default;
+  // An empty context to be filled by AppendValue in `shape`'s key order (an ordinary empty
+  // context when `shape` is null).
+  explicit Context(const ContextShape* shape) : shape_(shape) {
+    if (shape) {
+      key_bits_ = shape->key_bits();
+      values_ = std::allocator<Value>().allocate(shape->size());
+    }
+  }
+  Context(const Context& o);
+  Context(Context&& o) noexcept
+      : shape_(o.shape_), values_(o.values_), count_(o.count_), entries_(std::move(o.entries_)), key_bits_(o.key_bits_) {
+    o.shape_ = nullptr;
+    o.values_ = nullptr;
+    o.count_ = 0;
+    o.key_bits_ = 0;
+  }
+  Context& operator=(const Context& o) {
+    if (this != &o) *this = Context(o);
+    return *this;
+  }
+  Context& operator=(Context&& o) noexcept {
+    if (this != &o) {
+      FreeValues();
+      shape_ = o.shape_;
+      values_ = o.values_;
+      count_ = o.count_;
+      entries_ = std::move(o.entries_);
+      key_bits_ = o.key_bits_;
+      o.shape_ = nullptr;
+      o.values_ = nullptr;
+      o.count_ = 0;
+      o.key_bits_ = 0;
+    }
+    return *this;
+  }
+  ~Context() {
+    if (values_) FreeValues();
+  }
+  // The value of the shape's next key: only on a shaped context with fewer entries than keys
+  // (the room for all of them is made with the context).
+  void AppendValue(Value v) { new (&values_[count_++]) Value(std::move(v)); }
   // Adds or replaces an entry.
   void Put(std::string key, Value v);
+  // Put, quicker when `key` is the shape's next key (then only the value is stored): for
+  // contexts filled in a known order that may still differ (the clinical engine's inputs).
+  void PutInOrder(std::string_view key, Value v) {
+    if (shape_ && count_ < shape_->size() && SameText(shape_->key(count_), key)) [[likely]]
+      AppendValue(std::move(v));
+    else
+      PutCopy(key, std::move(v));
+  }
   // Adds an entry without looking for an existing one with the same key: only for callers that
   // know the key is new (the keys of a parsed JSON object, context entries distinct at compile time).
   void Append(const std::string& key, Value v) {
+    if (shape_) [[unlikely]] Unshape();
     key_bits_ |= KeyBit(key);
     entries_.emplace_back(key, std::move(v));
   }
   void Append(std::string&& key, Value v) {
+    if (shape_) [[unlikely]] Unshape();
     key_bits_ |= KeyBit(key);
     entries_.emplace_back(std::move(key), std::move(v));
   }
-  void Reserve(size_t n) { entries_.reserve(n); }
+  void Reserve(size_t n) {
+    if (!shape_) entries_.reserve(n);  // a shaped context has room for all its keys
+  }
   const Value* Find(std::string_view key) const;
   // False when no entry has this key (a one-word filter: looking up an absent field, common for
   // optional case fields, then skips the scan). True may still mean absent.
   bool MayContain(std::string_view key) const { return (key_bits_ & KeyBit(key)) != 0; }
   // The same with `KeyBit(key)` computed once by the caller (a compiled name).
   bool MayContainBit(uint64_t key_bit) const { return (key_bits_ & key_bit) != 0; }
-  size_t size() const { return entries_.size(); }
-  const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
+  size_t size() const { return shape_ ? count_ : entries_.size(); }
+  const std::string& key(size_t i) const { return shape_ ? shape_->key(i) : entries_[i].first; }
+  const Value& value(size_t i) const { return shape_ ? values_[i] : entries_[i].second; }
+  // The shared keys, or null when the context holds its own.
+  const ContextShape* shape() const { return shape_; }
+
+  // The entries in order, as (key, value) pairs of references into the context.
+  using Entry = std::pair<const std::string&, const Value&>;
+  class Entries {
+   public:
+    class iterator {
+     public:
+      using iterator_category = std::forward_iterator_tag;
+      using value_type = Entry;
+      using difference_type = std::ptrdiff_t;
+      using reference = Entry;
+      using pointer = void;
+      iterator() = default;
+      iterator(const Context* c, size_t i) : c_(c), i_(i) {}
+      Entry operator*() const { return Entry(c_->key(i_), c_->value(i_)); }
+      iterator& operator++() {
+        ++i_;
+        return *this;
+      }
+      iterator operator++(int) {
+        iterator old = *this;
+        ++i_;
+        return old;
+      }
+      bool operator==(const iterator& o) const { return i_ == o.i_; }
+
+     private:
+      const Context* c_ = nullptr;
+      size_t i_ = 0;
+    };
+    explicit Entries(const Context& c) : c_(&c) {}
+    size_t size() const { return c_->size(); }
+    bool empty() const { return c_->size() == 0; }
+    Entry operator[](size_t i) const { return Entry(c_->key(i), c_->value(i)); }
+    iterator begin() const { return iterator(c_, 0); }
+    iterator end() const { return iterator(c_, c_->size()); }
+
+   private:
+    const Context* c_;
+  };
+  Entries entries() const { return Entries(*this); }
 
   // The one bit of the key filter that `k` sets.
-  static uint64_t KeyBit(std::string_view k) {
-    if (k.empty()) return 1;
-    auto c = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(k[i])); };
-    uint64_t h = k.size() * 0x9E3779B1u + c(0) * 31u + c(k.size() - 1) * 131u + c(k.size() / 2) * 7u;
-    return uint64_t{1} << ((h ^ (h >> 6)) & 63);
-  }
+  static uint64_t KeyBit(std::string_view k) { return ContextKeyBit(ContextKeyHash(k)); }
 
  private:
-  std::vector<std::pair<std::string, Value>> entries_;
-  uint64_t key_bits_ = 0;  // KeyBit of every key
+  // Copies the shape's keys for the entries present into `entries_` and drops the shape.
+  [[gnu::noinline]] void Unshape();
+  [[gnu::noinline]] void PutCopy(std::string_view key, Value v) { Put(std::string(key), std::move(v)); }
+  void FreeValues() noexcept;
+
+  const ContextShape* shape_ = nullptr;
+  // Shaped: room for the value of each of the shape's keys, in order, the first count_ made.
+  Value* values_ = nullptr;
+  size_t count_ = 0;
+  std::vector<std::pair<std::string, Value>> entries_;  // not shaped
+  uint64_t key_bits_ = 0;  // KeyBit of every key (shaped: of every key of the shape)
 };
 
 // A range (DMN 1.5 §10.3.2.7). An unbounded end (`< 10` is (-inf..10)) has a null endpoint.

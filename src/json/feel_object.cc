@@ -137,7 +137,7 @@ struct Scanner {
     return Next::kMember;
   }
   // What follows a member's value: another member after ',', or the end after '}'.
-  Next AfterValue() {
+  [[gnu::always_inline]] Next AfterValue() {
     // The usual case first: a ',' right after the value, then the next key's '"'.
     if (p < end && *p == ',') [[likely]] {
       ++p;
@@ -158,7 +158,7 @@ struct Scanner {
     return Next::kMember;
   }
   // A string of printable ASCII without escapes: its contents.
-  bool String(std::string_view& out) {
+  [[gnu::always_inline]] bool String(std::string_view& out) {
     if (p == end || *p != '"') return false;
     const char* start = ++p;
     // Eight bytes at a time up to the first that is not plain (see PlainMask).
