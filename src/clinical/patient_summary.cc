@@ -103,18 +103,18 @@ void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
   out.BeginObject(7);
   out.Key("id");
   out.String(id);
-  for (const char* f : {"name", "what_it_is", "benefits"}) {
+  for (json::Name f : std::initializer_list<json::Name>{"name", "what_it_is", "benefits"}) {
     out.Key(f);
-    out.String(t.OptionField(id, f));
+    out.String(t.OptionField(id, f.data()));  // (a string literal: null-terminated)
   }
   out.Key("harms");
   out.Value(t.Harms(id));
   out.Key("involves");
   const Json& involves = t.Involves(id);
   out.BeginObject(3);
-  for (const char* k : {"how", "how_often", "how_long"}) {
+  for (json::Name k : std::initializer_list<json::Name>{"how", "how_often", "how_long"}) {
     out.Key(k);
-    out.String(Text(involves, k));
+    out.String(Text(involves, k.view()));
   }
   out.EndObject();
   out.Key("if_not_chosen");
@@ -134,7 +134,7 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   if (s.english) {
     TextCounts counts = s.counts;
     if (sentence) counts += CountText(*sentence);
-    out.Value(Json(std::round(GradeOf(counts) * 10.0) / 10.0));
+    out.Double(std::round(GradeOf(counts) * 10.0) / 10.0);
   } else {
     out.Null();
   }

@@ -508,9 +508,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginObject(9);
   out.Key("system");
   out.String("AJCC 8th");
-  for (const char* k : {"chapter", "t", "n", "m", "group"}) {
+  for (json::Name k : std::initializer_list<json::Name>{"chapter", "t", "n", "m", "group"}) {
     out.Key(k);
-    WriteOrNull(out, st, k);
+    WriteOrNull(out, st, k.view());
   }
   out.Key("derived");
   WriteStringList(out, st, "derived");
@@ -659,9 +659,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginArray(p.monitoring.size());
   for (const Value* m : p.monitoring) {
     out.BeginObject(4);
-    for (const char* k : {"test", "interval", "duration", "text"}) {
+    for (json::Name k : std::initializer_list<json::Name>{"test", "interval", "duration", "text"}) {
       out.Key(k);
-      WriteOrEmpty(out, *m, k);
+      WriteOrEmpty(out, *m, k.view());
     }
     out.EndObject();
   }

@@ -1,5 +1,6 @@
 #include "json/json_writer.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -377,14 +378,95 @@ Fragment MakeMembersFragment(nlohmann::ordered_json members) {
   return f;
 }
 
+void TextOut::Grow(size_t n) {
+  // Ahead by a little under 2 KB: std::string has no uninitialised resize before C++23, so the
+  // new room is zero-filled, and glibc's memset turns to `rep stosb` from 2 KB (each byte an
+  // instruction under callgrind, the measure of issue 21).
+  const size_t used = static_cast<size_t>(cur_ - out_.data());
+  out_.resize(used + std::max<size_t>(n, 1920));
+  cur_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
+}
+
+void TextOut::String(std::string_view s) {
+  const size_t n = s.size();
+  char* p = Separated(n + 2);
+  const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, n);
+  *p++ = '"';
+  if (first == n) [[likely]] {
+    std::memcpy(p, s.data(), n);
+    p[n] = '"';
+    cur_ = p + n + 1;
+    return;
+  }
+  // Something to escape or to validate as UTF-8: the string writer's own path, on the string.
+  cur_ = p;
+  Commit();
+  try {
+    AppendStringSlow(out_, s, first, Utf8Handler::strict);
+  } catch (...) {
+    Acquire();
+    throw;
+  }
+  Acquire();
+}
+
+void TextOut::RuntimeKeyText(std::string_view key) {
+  char* p = Room(key.size() + 4);
+  if (!first_) *p++ = ',';
+  cur_ = p;
+  first_ = true;
+  const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(key.data()), 0, key.size());
+  if (first == key.size()) {
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    p[0] = '"';
+    p[1] = ':';
+    cur_ = p + 2;
+    return;
+  }
+  Commit();
+  try {
+    AppendString(out_, key, Utf8Handler::strict);
+  } catch (...) {
+    Acquire();
+    throw;
+  }
+  out_ += ':';
+  Acquire();
+}
+
 void TextOut::Unsigned(std::uint64_t n) {
-  Separate();
-  AppendInteger(out_, n);
+  char* p = Separated(24);
+  cur_ = std::to_chars(p, p + 24, n).ptr;
 }
 
 void TextOut::Integer(std::int64_t n) {
-  Separate();
-  AppendInteger(out_, n);
+  char* p = Separated(24);
+  cur_ = std::to_chars(p, p + 24, n).ptr;
+}
+
+void TextOut::Double(double d) {
+  char* p = Separated(64);
+  if (!std::isfinite(d)) {
+    std::memcpy(p, "null", 4);
+    cur_ = p + 4;
+    return;
+  }
+  cur_ = nlohmann::detail::to_chars(p, p + 64, d);
+}
+
+void TextOut::Value(const nlohmann::ordered_json& v) {
+  Separated(0);
+  Commit();
+  try {
+    AppendJson(out_, v);
+  } catch (...) {
+    Acquire();
+    throw;
+  }
+  Acquire();
 }
 
 void TextOut::Members(const Fragment& f) {
@@ -396,8 +478,9 @@ void TextOut::Members(const Fragment& f) {
     }
     return;
   }
-  Separate();
-  out_ += f.text;
+  char* p = Separated(f.text.size());
+  std::memcpy(p, f.text.data(), f.text.size());
+  cur_ = p + f.text.size();
 }
 
 }  // namespace zebra::json

@@ -693,17 +693,15 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const bool as_text = options.members_text && !recommendation.contains("trials") &&
                        !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
   if (as_text) {
-    std::string& out = *options.members_text;
-    out.append(",\"trials\":", 10);
-    json::TextOut fitting_out(out);
-    WriteFitting(fitting_out, fitting, pools);
-    out.append(",\"trials_registry\":", 19);
-    json::TextOut registry_out(out);
-    write_registry(registry_out);
+    // Members of the recommendation's object, which the caller has open.
+    json::TextOut out(*options.members_text, true);
+    out.Key("trials");
+    WriteFitting(out, fitting, pools);
+    out.Key("trials_registry");
+    write_registry(out);
     if (include_excluded) {
-      out.append(",\"trials_excluded\":", 19);
-      json::TextOut excluded_out(out);
-      WriteExcluded(excluded_out, excluded, pools);
+      out.Key("trials_excluded");
+      WriteExcluded(out, excluded, pools);
     }
     return;
   }
