@@ -125,7 +125,8 @@ void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
 // The summary object, from one description for the tree and the text. `sentence`, when given,
 // ends the text and counts in its grade (the trial annotation's, English).
 template <class Out>
-void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const std::string* sentence) {
+void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const std::string* sentence,
+           const TextCounts* sentence_counts) {
   const Texts t = TextsOf(kb, s);
   out.BeginObject(5);
   out.Key("lang");
@@ -133,7 +134,7 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   out.Key("reading_grade");
   if (s.english) {
     TextCounts counts = s.counts;
-    if (sentence) counts += CountText(*sentence);
+    if (sentence) counts += sentence_counts ? *sentence_counts : CountText(*sentence);
     out.Double(std::round(GradeOf(counts) * 10.0) / 10.0);
   } else {
     out.Null();
@@ -243,10 +244,13 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   return s;
 }
 
-void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence) {
-  Write(out, kb, s, sentence);
+void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
+                  const TextCounts* sentence_counts) {
+  Write(out, kb, s, sentence, sentence_counts);
 }
-void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) { Write(out, kb, s, nullptr); }
+void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) {
+  Write(out, kb, s, nullptr, nullptr);
+}
 
 Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id) {
   const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};

@@ -170,8 +170,12 @@ struct OptionInfo {
   Json intent;
   Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
   Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
-  // Regular entries: the catalogue members as OutputPlan::fragments (serialised once); -1: absent.
-  int side_effects = -1, involves = -1, sources_fragment = -1, approval_fragment = -1;
+  // Regular entries and an unknown id: the option's members that depend on the catalogue alone,
+  // serialised once (written as members of the option's object, in the answer's order).
+  bool has_head = false;      // regular entries: {id, title, intent}
+  json::Fragment head;
+  json::Fragment side_effects;  // {side_effects}
+  json::Fragment tail;          // {involves (when given), sources, approval (when given)}
 };
 
 struct OutputPlan {
@@ -180,7 +184,7 @@ struct OutputPlan {
   StringMap<OptionInfo> options;
   StringMap<json::Fragment> grid_rows;  // the patient summary's English option-grid rows
   OptionInfo unknown_option;  // an id the catalogue does not list
-  std::vector<json::Fragment> fragments;  // the options' catalogue members, serialised once
+  json::Fragment header;      // the answer's members after case_id that are the same for every case
   // Readability counts of every string of the catalogue and the patient texts, by address (the
   // knowledge base is immutable): the patient summary adds up its pieces' counts.
   std::unordered_map<const std::string*, TextCounts> text_counts;
@@ -231,13 +235,15 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
   CountStrings(kb.catalogue, plan->text_counts);
   if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) CountStrings(*en, plan->text_counts);
-  auto fragment = [&](const Json& value) {
-    plan->fragments.push_back(json::MakeFragment(value));
-    return static_cast<int>(plan->fragments.size() - 1);
-  };
+  Json header = Object(4);
+  Add(header, "zebra_version", ZEBRA_VERSION);
+  Add(header, "knowledge_version", kb.version);
+  Add(header, "knowledge_date", kb.release_date);
+  Add(header, "notice", kSupportNotice);
+  plan->header = json::MakeMembersFragment(std::move(header));
   plan->unknown_option.intent = Json();
-  plan->unknown_option.side_effects = fragment(Json::array());
-  plan->unknown_option.sources_fragment = fragment(plan->unknown_option.sources);
+  plan->unknown_option.side_effects = json::MakeMembersFragment(Json{{"side_effects", Json::array()}});
+  plan->unknown_option.tail = json::MakeMembersFragment(Json{{"sources", plan->unknown_option.sources}});
   auto section = [&](const char* name) -> const Json* {
     auto s = kb.catalogue.find(name);
     return s != kb.catalogue.end() && s->is_object() ? &*s : nullptr;
@@ -256,10 +262,21 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         info.has_title = title != entry.end();
         if (info.has_title) info.title = *title;
         info.intent = entry.value("intent", Json());
-        info.side_effects = fragment(entry.value("side_effects", Json::array()));
-        if (entry.contains("involves")) info.involves = fragment(entry["involves"]);
-        info.sources_fragment = fragment(info.sources);
-        if (!info.approval.is_null()) info.approval_fragment = fragment(info.approval);
+        // The id written is the decision's, which is this key when the option is found here.
+        info.has_head = true;
+        Json head = Object(3);
+        Add(head, "id", id);
+        Add(head, "title", info.has_title ? info.title : Json(id));
+        Add(head, "intent", info.intent);
+        info.head = json::MakeMembersFragment(std::move(head));
+        Json side_effects = Object(1);
+        Add(side_effects, "side_effects", entry.value("side_effects", Json::array()));
+        info.side_effects = json::MakeMembersFragment(std::move(side_effects));
+        Json tail = Object(3);
+        if (entry.contains("involves")) Add(tail, "involves", entry["involves"]);
+        Add(tail, "sources", info.sources);
+        if (!info.approval.is_null()) Add(tail, "approval", info.approval);
+        info.tail = json::MakeMembersFragment(std::move(tail));
       }
       plan->options.emplace(id, std::move(info));
       plan->grid_rows.emplace(id, json::MakeFragment(EnglishGridRow(kb, id)));
@@ -287,8 +304,7 @@ struct PreparedOption {
   bool preferred;
   // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option).
   long rank = 1L << 30;
-  Json reason = "";
-  Json line;
+  const Value* ranking = nullptr;  // its entry: reason ("" when absent) and line (null when absent)
 };
 
 // The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
@@ -402,8 +418,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
         if (!e.is(Type::kContext) || StrOf(e, "id") != r.id) continue;
         Json rank = JsonOr(e, "rank", Json());
         if (rank.is_number()) r.rank = rank.get<long>();
-        r.reason = JsonOr(e, "reason", Json(""));
-        r.line = JsonOr(e, "line", Json());
+        r.ranking = &e;
         break;
       }
   std::stable_sort(p.options.begin(), p.options.end(),
@@ -491,14 +506,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.String("zebra.recommendation/v1");
   out.Key("case_id");
   out.String(case_json.value("id", ""));
-  out.Key("zebra_version");
-  out.String(ZEBRA_VERSION);
-  out.Key("knowledge_version");
-  out.String(kb.version);
-  out.Key("knowledge_date");
-  out.String(kb.release_date);
-  out.Key("notice");
-  out.String(kSupportNotice);
+  out.Members(plan.header);  // zebra_version, knowledge_version, knowledge_date, notice
 
   out.Key("classification");
   out.Value(p.classification);
@@ -543,15 +551,18 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const PreparedOption& o : p.options) {
     const OptionInfo& info = *o.info;
     out.BeginObject(13);
-    out.Key("id");
-    out.String(o.id);
-    out.Key("title");
-    if (info.irregular) out.Value(info.irregular->value("title", o.id));
-    else if (info.has_title) out.Value(info.title);
-    else out.String(o.id);
-    out.Key("intent");
-    if (info.irregular) out.Value(info.irregular->value("intent", Json()));
-    else out.Value(info.intent);
+    if (info.has_head) {
+      out.Members(info.head);  // id, title, intent
+    } else {
+      out.Key("id");
+      out.String(o.id);
+      out.Key("title");
+      if (info.irregular) out.Value(info.irregular->value("title", o.id));
+      else out.String(o.id);  // (an id the catalogue does not list)
+      out.Key("intent");
+      if (info.irregular) out.Value(info.irregular->value("intent", Json()));
+      else out.Value(info.intent);
+    }
     out.Key("preferred");
     out.Bool(o.preferred);
     out.Key("rationale");
@@ -589,27 +600,19 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       }
     } else {
       // The catalogue members serialised at load.
-      out.Key("side_effects");
-      out.Value(plan.fragments[static_cast<size_t>(info.side_effects)]);
+      out.Members(info.side_effects);
       out.Key("cautions");
       WriteStringList(out, *o.decision, "cautions");
-      if (info.involves >= 0) {
-        out.Key("involves");
-        out.Value(plan.fragments[static_cast<size_t>(info.involves)]);
-      }
-      out.Key("sources");
-      out.Value(plan.fragments[static_cast<size_t>(info.sources_fragment)]);
-      if (info.approval_fragment >= 0) {
-        out.Key("approval");
-        out.Value(plan.fragments[static_cast<size_t>(info.approval_fragment)]);
-      }
+      out.Members(info.tail);  // involves, sources, approval
     }
     out.Key("rank");
     out.Integer(++n);
     out.Key("rank_reason");
-    out.Value(o.reason);
+    if (o.ranking) WriteOrEmpty(out, *o.ranking, "reason");
+    else out.String(std::string_view());
     out.Key("line");
-    out.Value(o.line);
+    if (o.ranking) WriteOrNull(out, *o.ranking, "line");
+    else out.Null();
     out.EndObject();
   }
   out.EndArray();
@@ -680,7 +683,8 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
 
   out.Key("patient_summary");
   if constexpr (std::is_same_v<Out, json::TextOut>)
-    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr);
+    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr,
+                 record ? &record->summary_sentence_counts : nullptr);
   else
     WriteSummary(out, kb, p.summary);
 

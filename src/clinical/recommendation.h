@@ -88,8 +88,10 @@ struct Summary {
   std::vector<const Json*> questions;
 };
 Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang);
-// `sentence`, when given, is added to the text and counted in its grade (the trial annotation's).
-void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence);
+// `sentence`, when given, is added to the text and counts in its grade (the trial annotation's,
+// with its counts `sentence_counts`, CountText(*sentence), prepared).
+void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
+                  const TextCounts* sentence_counts);
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s);
 // The English option-grid row of a catalogue option, as the summary writes it (built at load).
 Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id);

@@ -458,6 +458,30 @@ void TextOut::Double(double d) {
 }
 
 void TextOut::Value(const nlohmann::ordered_json& v) {
+  // As the Writer above writes it compactly, through the cursor.
+  using J = nlohmann::ordered_json;
+  switch (v.type()) {
+    case J::value_t::object:
+      Open('{');
+      for (const auto& [k, e] : *v.get_ptr<const J::object_t*>()) {
+        RuntimeKeyText(k);
+        Value(e);
+      }
+      Close('}');
+      return;
+    case J::value_t::array:
+      Open('[');
+      for (const auto& e : *v.get_ptr<const J::array_t*>()) Value(e);
+      Close(']');
+      return;
+    case J::value_t::string: String(*v.get_ptr<const J::string_t*>()); return;
+    case J::value_t::boolean: Bool(*v.get_ptr<const J::boolean_t*>()); return;
+    case J::value_t::number_integer: Integer(*v.get_ptr<const J::number_integer_t*>()); return;
+    case J::value_t::number_unsigned: Unsigned(*v.get_ptr<const J::number_unsigned_t*>()); return;
+    case J::value_t::number_float: Double(*v.get_ptr<const J::number_float_t*>()); return;
+    case J::value_t::null: Null(); return;
+    default: break;  // binary, discarded: never in an answer; the Writer's layout
+  }
   Separated(0);
   Commit();
   try {

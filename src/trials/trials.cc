@@ -651,6 +651,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (!fitting.empty()) {
       answer.has_summary_sentence = true;
       answer.summary_sentence = patient_sentences_[fitting.size()];
+      answer.summary_sentence_counts = patient_counts_[fitting.size()];
     }
   } else if (auto options_it = recommendation.find("options");
              options_it != recommendation.end() && options_it->is_array()) {
