@@ -88,6 +88,34 @@ std::string Fill(std::string piece, const std::string& list) {
   return piece;
 }
 
+// A text made of parts joined as they are, with its readability counts: the sum of the parts'
+// while no word runs across a join and no sentence end (. ! ?) is followed by something other than
+// a space, as CountText would find them; otherwise the whole text is counted at the end.
+class CountedText {
+ public:
+  void Add(std::string_view part, const TextCounts* prepared) {
+    if (part.empty()) return;
+    if (!text_.empty() && exact_) {
+      const char a = text_.back(), b = part.front();
+      if ((WordChar(a) && WordChar(b)) || ((a == '.' || a == '!' || a == '?') && !Space(b))) exact_ = false;
+    }
+    text_ += part;
+    if (exact_) counts_ += prepared ? *prepared : CountText(part);
+  }
+  const std::string& text() const { return text_; }
+  TextCounts counts() const { return exact_ ? counts_ : CountText(text_); }
+
+ private:
+  // CountText's classes ("C" locale).
+  static bool WordChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c == '-';
+  }
+  static bool Space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+  std::string text_;
+  TextCounts counts_;
+  bool exact_ = true;
+};
+
 // An English option name inside a sentence: "Watch and wait" -> "watch and wait", but
 // "CAPTEM chemotherapy tablets" and "FOLFOX chemotherapy" keep their capitals.
 std::string MidSentence(std::string name, bool english) {
@@ -191,6 +219,13 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
       text_counts += prepared ? *prepared : CountText(part);
     }
   };
+  // A part whose counts are known.
+  auto append_counted = [&](const std::string& part, const TextCounts& counts) {
+    if (part.empty()) return;
+    if (!text.empty()) text += ' ';
+    text += part;
+    text_counts += counts;
+  };
   append(t.Scenario(in.scenario_id));
 
   std::vector<std::string_view> preferred, others;
@@ -200,19 +235,53 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     (is_preferred ? preferred : others).push_back(id);
     s.grid.push_back(id);
   }
+  // A piece with its {list} filled in; in English its counts from its parts' (prepared with
+  // the plan for the knowledge's own strings).
+  auto append_filled = [&](const std::string& piece, const std::vector<const std::string*>& items,
+                           bool mid_sentence) {
+    const internal::FillParts* fill = plan ? internal::PreparedFill(*plan, piece) : nullptr;
+    if (!fill) {
+      std::vector<std::string> list;
+      for (const std::string* item : items) list.push_back(mid_sentence ? MidSentence(*item, english) : *item);
+      append(Fill(piece, JoinList(list, t)));
+      return;
+    }
+    // As Fill(piece, JoinList(...)) writes it.
+    const std::string& sep_text = t.Piece("list_separator");
+    const std::string& last_text = t.Piece("list_last");
+    static const std::string kSep = ", ", kLast = " and ";
+    const std::string& sep = sep_text.empty() ? kSep : sep_text;
+    const std::string& last = last_text.empty() ? kLast : last_text;
+    auto counts_of = [&](const std::string& s) { return internal::PreparedCounts(*plan, s); };
+    CountedText filled;
+    filled.Add(fill->before, &fill->before_counts);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) {
+        const std::string& between = i + 1 == items.size() ? last : sep;
+        filled.Add(between, counts_of(between));
+      }
+      // Counts do not depend on a letter's case (MidSentence lower-cases the first).
+      if (mid_sentence) filled.Add(MidSentence(*items[i], english), counts_of(*items[i]));
+      else filled.Add(*items[i], counts_of(*items[i]));
+    }
+    filled.Add(fill->after, &fill->after_counts);
+    const TextCounts counts = filled.counts();
+    append_counted(filled.text(), counts);
+  };
   auto names = [&](const std::vector<std::string_view>& ids) {
-    std::vector<std::string> out;
-    for (const auto& id : ids) out.push_back(MidSentence(t.OptionField(id, "name"), english));
+    std::vector<const std::string*> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) out.push_back(&t.OptionField(id, "name"));
     return out;
   };
   if (preferred.empty() && others.empty()) {
     append(t.Piece("no_options"));
   } else if (preferred.empty()) {
-    append(Fill(t.Piece("choices"), JoinList(names(others), t)));
+    append_filled(t.Piece("choices"), names(others), true);
   } else {
     append(t.Piece("main_choices"));
     for (const auto& id : preferred) append(t.OptionField(id, "what_it_is"));
-    if (!others.empty()) append(Fill(t.Piece("other_choices"), JoinList(names(others), t)));
+    if (!others.empty()) append_filled(t.Piece("other_choices"), names(others), true);
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
   // recommendation lists them (critical first).
@@ -220,12 +289,12 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   // The patient's own goals.
   const Json& goals = Member(Member(Member(case_json, "patient"), "preferences"), "goals");
   if (goals.is_array() && !goals.empty()) {
-    std::vector<std::string> said;
+    std::vector<const std::string*> said;
     for (const auto& g : goals)
       if (g.is_string())
-        if (std::string s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
-          said.push_back(s);
-    if (!said.empty()) append(Fill(t.Piece("goals"), JoinList(said, t)));
+        if (const std::string& s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
+          said.push_back(&s);
+    if (!said.empty()) append_filled(t.Piece("goals"), said, false);
   }
   // Follow-up is mentioned exactly when the clinician section lists a monitoring schedule.
   if (in.monitoring_schedule) append(t.Piece("follow_up"));

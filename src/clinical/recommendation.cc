@@ -188,6 +188,8 @@ struct OutputPlan {
   // Readability counts of every string of the catalogue and the patient texts, by address (the
   // knowledge base is immutable): the patient summary adds up its pieces' counts.
   std::unordered_map<const std::string*, TextCounts> text_counts;
+  // The English summary pieces with a {list} place, by address.
+  std::unordered_map<const std::string*, FillParts> fill_parts;
 };
 
 namespace {
@@ -204,6 +206,11 @@ void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCoun
 const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id) {
   auto it = plan.grid_rows.find(id);
   return it == plan.grid_rows.end() ? nullptr : &it->second;
+}
+
+const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) {
+  auto it = plan.fill_parts.find(&piece);
+  return it == plan.fill_parts.end() ? nullptr : &it->second;
 }
 
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
@@ -234,7 +241,22 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   CountStrings(kb.catalogue, plan->text_counts);
-  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) CountStrings(*en, plan->text_counts);
+  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
+    CountStrings(*en, plan->text_counts);
+    if (auto summary = en->find("summary"); summary != en->end() && summary->is_object())
+      for (const auto& piece : *summary) {
+        if (!piece.is_string()) continue;
+        const std::string& text = piece.get_ref<const std::string&>();
+        const size_t at = text.find("{list}");
+        if (at == std::string::npos) continue;
+        FillParts parts;
+        parts.before = text.substr(0, at);
+        parts.after = text.substr(at + 6);
+        parts.before_counts = CountText(parts.before);
+        parts.after_counts = CountText(parts.after);
+        plan->fill_parts.emplace(&text, std::move(parts));
+      }
+  }
   Json header = Object(4);
   Add(header, "zebra_version", ZEBRA_VERSION);
   Add(header, "knowledge_version", kb.version);

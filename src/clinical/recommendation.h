@@ -63,6 +63,14 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 // catalogue or patient_texts, by address), prepared with the plan; null for any other string.
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text);
 
+// A patient-summary piece of the knowledge (English) with a {list} place, split at its first
+// one, with each side's readability counts, prepared with the plan; null for any other string.
+struct FillParts {
+  std::string before, after;
+  TextCounts before_counts, after_counts;
+};
+const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece);
+
 // ---- one case ------------------------------------------------------------------------------------
 //
 // A case's answer is decided first (PrepareAnswer: the options in rank order, the alerts merged
