@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <deque>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -79,6 +80,14 @@ std::string StrOf(const Value& obj, std::string_view key) {
   return j.is_string() ? j.get<std::string>() : std::string();
 }
 
+// StrOf without a copy when the field is a string (else converted into `scratch`).
+std::string_view StrView(const Value& obj, std::string_view key, std::string& scratch) {
+  const Value* v = Get(obj, key);
+  if (v && v->is(Type::kString)) return v->string();
+  scratch = v ? StrOf(obj, key) : std::string();
+  return scratch;
+}
+
 // obj.value(key, fallback) of the JSON conversion.
 Json JsonOr(const Value& obj, std::string_view key, Json fallback) {
   const Value* v = Get(obj, key);
@@ -139,17 +148,21 @@ Json StringListOf(const Value& obj, std::string_view key) {
 std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<int> which,
                                       std::string_view id_key = "id") {
   std::vector<const Value*> out;
-  std::vector<std::string> seen;
+  std::vector<std::string_view> seen;  // into the decisions' strings, or into `converted`
+  std::deque<std::string> converted;   // ids that are not strings, as text (stable addresses)
+  std::string scratch;
   for (int i : which) {
     const Value& v = d[static_cast<size_t>(i)];
     if (!v.is(Type::kList)) continue;
     out.reserve(out.size() + v.list().size());
+    seen.reserve(seen.size() + v.list().size());
     for (const auto& item : v.list()) {
       if (!item.is(Type::kContext)) continue;
-      std::string id = StrOf(item, id_key);
+      std::string_view id = StrView(item, id_key, scratch);
       if (!id.empty()) {
         if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-        seen.push_back(std::move(id));
+        if (id.data() == scratch.data()) id = converted.emplace_back(std::move(scratch));
+        seen.push_back(id);
       }
       out.push_back(&item);
     }
@@ -434,10 +447,11 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // (a knowledge base without ranking.dmn) keeps its place after the ranked ones, and ranks are
   // renumbered 1..n in that order.
   const Value& ranking = d[kRanking];
+  std::string scratch;
   if (ranking.is(Type::kList))
     for (auto& r : p.options)
       for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || StrOf(e, "id") != r.id) continue;
+        if (!e.is(Type::kContext) || StrView(e, "id", scratch) != r.id) continue;
         Json rank = JsonOr(e, "rank", Json());
         if (rank.is_number()) r.rank = rank.get<long>();
         r.ranking = &e;
@@ -494,7 +508,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
   for (const Value* m : p.monitoring)
-    if (StrOf(*m, "interval") != "none") {  // "none": the knowledge's "no routine follow-up"
+    if (StrView(*m, "interval", scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
       in.monitoring_schedule = true;
       break;
     }
@@ -520,6 +534,7 @@ template <class Out>
 void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          AnswerParts& p, const Answer* record) {
   const DecisionValues& d = p.d;
+  std::string scratch;  // StrView's, for a field that is not a string
   // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
   // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
   // const keys make them copied, not moved, on reallocation.
@@ -644,7 +659,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* o : p.not_recommended) {
     out.BeginObject(3);
     out.Key("id");
-    out.String(StrOf(*o, "id"));
+    out.String(StrView(*o, "id", scratch));
     out.Key("reason");
     WriteOrEmpty(out, *o, "reason");
     out.Key("citations");
@@ -674,7 +689,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* w : p.workup) {
     out.BeginObject(2);
     out.Key("id");
-    out.String(StrOf(*w, "id"));
+    out.String(StrView(*w, "id", scratch));
     out.Key("text");
     WriteOrEmpty(out, *w, "text");
     out.EndObject();
@@ -696,7 +711,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* m : p.missing) {
     out.BeginObject(2);
     out.Key("field");
-    out.String(StrOf(*m, "field"));
+    out.String(StrView(*m, "field", scratch));
     out.Key("blocks");
     WriteOrEmpty(out, *m, "blocks");
     out.EndObject();
