@@ -390,11 +390,36 @@ void TextOut::Grow(size_t n) {
 
 void TextOut::String(std::string_view s) {
   const size_t n = s.size();
-  char* p = Separated(n + 2);
-  const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, n);
+  // Room for 16-byte block stores up to 15 bytes past the string's end (overwritten after).
+  char* p = Separated(n + 2 + 16);
   *p++ = '"';
+  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
+  size_t first = n;  // the first byte needing attention
+#if defined(__SSE2__)
+  if (n >= 16) {
+    // Copied and scanned in one pass; the last block overlaps the one before it.
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), v);
+      if (const unsigned m = Mask16(src + i)) {
+        first = i + static_cast<size_t>(std::countr_zero(m));
+        break;
+      }
+    }
+    if (first == n && i < n) {
+      const size_t base = n - 16;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + base),
+                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + base)));
+      if (const unsigned m = Mask16(src + base) >> (i - base)) first = i + static_cast<size_t>(std::countr_zero(m));
+    }
+  } else
+#endif
+  {
+    std::memcpy(p, src, n);
+    first = NextSpecial(src, 0, n);
+  }
   if (first == n) [[likely]] {
-    std::memcpy(p, s.data(), n);
     p[n] = '"';
     cur_ = p + n + 1;
     return;

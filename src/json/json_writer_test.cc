@@ -462,6 +462,36 @@ TEST(JsonOutTest, KeysStringsAndIntegersAsTheTreesDump) {
   EXPECT_THROW(bad_out.String("ok \xc3("), nlohmann::json::type_error);
 }
 
+// Strings of every length up to 70, clean or with one byte to escape or a UTF-8 sequence at each
+// place (the text writer copies and scans 16 bytes at a time, the last block overlapping), as the
+// tree's dump writes them.
+TEST(JsonOutTest, StringsOfEveryLengthAsTheTreesDump) {
+  std::vector<std::string> strings;
+  for (size_t n = 0; n <= 70; ++n) {
+    std::string clean;
+    for (size_t i = 0; i < n; ++i) clean += static_cast<char>('a' + i % 26);
+    strings.push_back(clean);
+    for (size_t at = 0; at < n; ++at)
+      for (const char* special : {"\"", "\n", "\\", "\x01", "\xc3\xa9"}) {
+        std::string s = clean;
+        s.replace(at, 1, special);
+        strings.push_back(s);
+      }
+  }
+  ordered_json tree = ordered_json::array();
+  std::string text;
+  {
+    TextOut out(text);
+    out.BeginArray();
+    for (const auto& s : strings) {
+      out.String(s);
+      tree.push_back(s);
+    }
+    out.EndArray();
+  }
+  EXPECT_EQ(text, tree.dump());
+}
+
 // A value that cannot be written strictly is kept without text and throws when written, as the
 // tree's dump does.
 TEST(JsonOutTest, InvalidUtf8FragmentThrowsAtUse) {
