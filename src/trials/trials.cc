@@ -694,6 +694,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const bool as_text = options.members_text && !recommendation.contains("trials") &&
                        !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
   if (as_text) {
+    if (options.before_members) options.before_members();
     // Members of the recommendation's object, which the caller has open.
     json::TextOut out(*options.members_text, true);
     out.Key("trials");
