@@ -65,6 +65,22 @@ struct Texts {
   const Json& Questions() const { return english ? Member(catalogue, "questions_to_ask") : Member(own, "questions_to_ask"); }
 };
 
+// The questions to ask for a scenario (none: ""): the scenario's, then the default ones, each
+// once.
+std::vector<const Json*> QuestionsFor(const Texts& t, std::string_view scenario_id) {
+  std::vector<const Json*> out;
+  auto add_questions = [&](std::string_view key) {
+    const Json& list = Member(t.Questions(), key);
+    if (!list.is_array()) return;
+    for (const auto& q : list)
+      if (q.is_string() && std::find_if(out.begin(), out.end(), [&](const Json* x) { return *x == q; }) == out.end())
+        out.push_back(&q);
+  };
+  if (!scenario_id.empty()) add_questions(scenario_id);
+  add_questions("default");
+  return out;
+}
+
 Texts TextsOf(const KnowledgeBase& kb, const internal::Summary& s) {
   return Texts{kb.catalogue, s.english ? Member(kb.patient_texts, "en") : Member(kb.patient_texts, s.lang), s.english};
 }
@@ -180,7 +196,8 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   }
   out.Key("option_grid");
   out.BeginArray(s.grid.size());
-  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
+  const internal::OutputPlan* plan =
+      s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
   for (std::string_view id : s.grid) {
     // An English row depends on the option alone: prepared with the plan, as this writes it.
     if (const json::Fragment* row = plan ? internal::PreparedGridRow(*plan, id) : nullptr) out.Value(*row);
@@ -206,7 +223,8 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
 
   // The text's readability counts are the sum of its pieces' (joined with single spaces):
   // prepared at load for the knowledge's own texts, counted here for the filled-in ones.
-  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
+  const internal::OutputPlan* plan =
+      s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
   std::string& text = s.text;
   TextCounts& text_counts = s.counts;
   const bool english = s.english;
@@ -268,10 +286,16 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     const TextCounts counts = filled.counts();
     append_counted(filled.text(), counts);
   };
+  // An option's name or what it is (English: prepared with the plan for the catalogue's options).
+  auto option_field = [&](std::string_view id, const char* field) -> const std::string& {
+    if (const internal::EnglishOptionTexts* prepared = plan ? internal::PreparedOptionTexts(*plan, id) : nullptr)
+      return *(std::string_view(field) == "name" ? prepared->name : prepared->what_it_is);
+    return t.OptionField(id, field);
+  };
   auto names = [&](const std::vector<std::string_view>& ids) {
     std::vector<const std::string*> out;
     out.reserve(ids.size());
-    for (const auto& id : ids) out.push_back(&t.OptionField(id, "name"));
+    for (const auto& id : ids) out.push_back(&option_field(id, "name"));
     return out;
   };
   if (preferred.empty() && others.empty()) {
@@ -280,7 +304,7 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     append_filled(t.Piece("choices"), names(others), true);
   } else {
     append(t.Piece("main_choices"));
-    for (const auto& id : preferred) append(t.OptionField(id, "what_it_is"));
+    for (const auto& id : preferred) append(option_field(id, "what_it_is"));
     if (!others.empty()) append_filled(t.Piece("other_choices"), names(others), true);
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
@@ -300,17 +324,21 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   if (in.monitoring_schedule) append(t.Piece("follow_up"));
   append(t.Piece("closing"));
 
-  auto add_questions = [&](std::string_view key) {
-    const Json& list = Member(t.Questions(), key);
-    if (!list.is_array()) return;
-    for (const auto& q : list)
-      if (q.is_string() && std::find_if(s.questions.begin(), s.questions.end(), [&](const Json* x) { return *x == q; }) ==
-                               s.questions.end())
-        s.questions.push_back(&q);
-  };
-  if (!in.scenario_id.empty()) add_questions(in.scenario_id);
-  add_questions("default");
+  // English: prepared with the plan for each scenario (by QuestionsFor).
+  if (const std::vector<const Json*>* prepared = plan ? internal::PreparedQuestions(*plan, in.scenario_id) : nullptr)
+    s.questions = *prepared;
+  else
+    s.questions = QuestionsFor(t, in.scenario_id);
   return s;
+}
+
+EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id) {
+  const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};
+  return {&t.OptionField(id, "name"), &t.OptionField(id, "what_it_is")};
+}
+
+std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id) {
+  return QuestionsFor(Texts{kb.catalogue, Member(kb.patient_texts, "en"), true}, scenario_id);
 }
 
 void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,

@@ -192,6 +192,7 @@ struct OptionInfo {
 };
 
 struct OutputPlan {
+  const KnowledgeBase* owner = nullptr;  // the knowledge base it was made for
   std::vector<ModelDecisions> model_decisions;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
@@ -201,6 +202,10 @@ struct OutputPlan {
   // Readability counts of every string of the catalogue and the patient texts, by address (the
   // knowledge base is immutable): the patient summary adds up its pieces' counts.
   std::unordered_map<const std::string*, TextCounts> text_counts;
+  // The English questions to ask by scenario id (EnglishQuestions), and for any other id.
+  StringMap<std::vector<const Json*>> questions;
+  std::vector<const Json*> default_questions;
+  StringMap<EnglishOptionTexts> option_texts;  // EnglishOptionText of each catalogue option
   // The English summary pieces with a {list} place, by address.
   std::unordered_map<const std::string*, FillParts> fill_parts;
 };
@@ -219,6 +224,18 @@ void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCoun
 const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id) {
   auto it = plan.grid_rows.find(id);
   return it == plan.grid_rows.end() ? nullptr : &it->second;
+}
+
+bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb) { return plan.owner == &kb; }
+
+const std::vector<const Json*>* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id) {
+  auto it = plan.questions.find(scenario_id);
+  return it == plan.questions.end() ? &plan.default_questions : &it->second;
+}
+
+const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id) {
+  auto it = plan.option_texts.find(id);
+  return it == plan.option_texts.end() ? nullptr : &it->second;
 }
 
 const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) {
@@ -245,6 +262,7 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case
 
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
+  plan->owner = &kb;
   for (const auto& km : kb.models) {
     ModelDecisions& md = plan->model_decisions.emplace_back();
     md.names = km.model->DecisionNames();
@@ -254,6 +272,9 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   CountStrings(kb.catalogue, plan->text_counts);
+  plan->default_questions = EnglishQuestions(kb, "");
+  if (auto q = kb.catalogue.find("questions_to_ask"); q != kb.catalogue.end() && q->is_object())
+    for (const auto& [id, list] : q->items()) plan->questions.emplace(id, EnglishQuestions(kb, id));
   if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
     CountStrings(*en, plan->text_counts);
     if (auto summary = en->find("summary"); summary != en->end() && summary->is_object())
@@ -315,6 +336,7 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
       }
       plan->options.emplace(id, std::move(info));
       plan->grid_rows.emplace(id, json::MakeFragment(EnglishGridRow(kb, id)));
+      plan->option_texts.emplace(id, EnglishOptionText(kb, id));
     }
   }
   return plan;

@@ -136,6 +136,24 @@ TEST(Recommendation, FilledPiecesCountAsTheWholeText) {
   }
 }
 
+// A copy of a knowledge base keeps its original's plan; what the patient summary prepared with
+// it (texts by address, option names, questions, grid rows) must not stand in for the copy's.
+TEST(Recommendation, ACopiedKnowledgeBaseReadsItsOwnPatientTexts) {
+  KnowledgeBase copy = *Kb();
+  ASSERT_NE(copy.output_plan, nullptr);
+  copy.catalogue["options"]["surveillance.active"]["patient_text"] = "Changed what it is.";
+  copy.patient_texts["en"]["options"]["surveillance.endoscopic"]["name"] = "Changed name";
+  copy.catalogue["questions_to_ask"]["default"] = {"Changed question?"};
+  const Json rec = {{"options", {{{"id", "surveillance.active"}, {"preferred", true}},
+                                 {{"id", "surveillance.endoscopic"}, {"preferred", false}}}}};
+  const Json summary = PatientSummary(copy, rec, Json::object(), "en");
+  const std::string text = summary["text"].get<std::string>();
+  EXPECT_NE(text.find("Changed what it is."), std::string::npos) << text;
+  EXPECT_NE(text.find("changed name"), std::string::npos) << text;
+  EXPECT_EQ(summary["questions_to_ask"], Json({"Changed question?"}));
+  EXPECT_EQ(summary["option_grid"][0]["what_it_is"], "Changed what it is.");
+}
+
 TEST(Recommendation, TextCountsAddUpAcrossSpaceJoins) {
   const std::string a = "You have a slow-growing tumor. It has not spread!";
   const std::string b = "Surgery can remove it. Ask your team's nurse?";
