@@ -416,7 +416,7 @@ void TextOut::String(std::string_view s) {
   } else
 #endif
   {
-    std::memcpy(p, src, n);
+    if (n) std::memcpy(p, src, n);  // (an empty view's data may be null)
     first = NextSpecial(src, 0, n);
   }
   if (first == n) [[likely]] {
@@ -444,7 +444,7 @@ void TextOut::RuntimeKeyText(std::string_view key) {
   const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(key.data()), 0, key.size());
   if (first == key.size()) {
     *p++ = '"';
-    std::memcpy(p, key.data(), key.size());
+    if (!key.empty()) std::memcpy(p, key.data(), key.size());
     p += key.size();
     p[0] = '"';
     p[1] = ':';

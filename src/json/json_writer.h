@@ -139,12 +139,6 @@ class TextOut {
     cur_ = p + f.text.size();
   }
   void Members(const Fragment& f);
-  // Text that is already JSON (a member's key and value with its leading comma, say), as it is.
-  void Raw(std::string_view text) {
-    char* p = Room(text.size());
-    std::memcpy(p, text.data(), text.size());
-    cur_ = p + text.size();
-  }
 
  private:
   // Room for n more bytes at cur_ (which it returns).
