@@ -72,11 +72,23 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
 tl::expected<Json, std::vector<InputError>> ReadParsedCase(Json parsed, std::string_view text, const KnowledgeBase& kb);
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb);
 
+// Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
+// texts joined with single spaces add up (words and sentences never span the join).
+struct TextCounts {
+  int words = 0;
+  int sentences = 0;
+  int syllables = 0;
+  TextCounts& operator+=(const TextCounts& o) {
+    words += o.words;
+    sentences += o.sentences;
+    syllables += o.syllables;
+    return *this;
+  }
+};
 // Evaluates a validated case. Deterministic: same case and knowledge give the same output.
 // `what_if_probes`, when given, receives the knowledge's what-if probes for this case (ranking.dmn
 // "What If Probes": [{field, values, why, line}], [] when none) for the engine to re-evaluate.
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes = nullptr);
-struct TextCounts;
 struct EvaluateOptions {
   Json* what_if_probes = nullptr;  // as above
   // Receives the readability counts of the patient summary's text (for a sentence added later to
@@ -104,6 +116,7 @@ struct Answer {
   std::string trial_option_note;  // added to the rationale of option trial.clinical_trial
   bool has_summary_sentence = false;
   std::string summary_sentence;  // ends the patient summary's text (and counts in its grade)
+  TextCounts summary_sentence_counts;  // CountText(summary_sentence): set with it
   std::unique_ptr<internal::AnswerParts, internal::AnswerPartsDelete> parts;
   std::shared_ptr<const internal::OutputPlan> plan;  // when the knowledge base has none prepared
 };
@@ -163,19 +176,6 @@ ArabicReadability ReadabilityOfArabic(std::string_view text);
 // Flesch-Kincaid grade level of English text (used to hold patient text to grade 8).
 double FleschKincaidGrade(std::string_view text);
 
-// Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
-// texts joined with single spaces add up (words and sentences never span the join).
-struct TextCounts {
-  int words = 0;
-  int sentences = 0;
-  int syllables = 0;
-  TextCounts& operator+=(const TextCounts& o) {
-    words += o.words;
-    sentences += o.sentences;
-    syllables += o.syllables;
-    return *this;
-  }
-};
 TextCounts CountText(std::string_view text);
 double GradeOf(TextCounts c);
 

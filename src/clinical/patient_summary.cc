@@ -65,6 +65,22 @@ struct Texts {
   const Json& Questions() const { return english ? Member(catalogue, "questions_to_ask") : Member(own, "questions_to_ask"); }
 };
 
+// The questions to ask for a scenario (none: ""): the scenario's, then the default ones, each
+// once.
+std::vector<const Json*> QuestionsFor(const Texts& t, std::string_view scenario_id) {
+  std::vector<const Json*> out;
+  auto add_questions = [&](std::string_view key) {
+    const Json& list = Member(t.Questions(), key);
+    if (!list.is_array()) return;
+    for (const auto& q : list)
+      if (q.is_string() && std::find_if(out.begin(), out.end(), [&](const Json* x) { return *x == q; }) == out.end())
+        out.push_back(&q);
+  };
+  if (!scenario_id.empty()) add_questions(scenario_id);
+  add_questions("default");
+  return out;
+}
+
 Texts TextsOf(const KnowledgeBase& kb, const internal::Summary& s) {
   return Texts{kb.catalogue, s.english ? Member(kb.patient_texts, "en") : Member(kb.patient_texts, s.lang), s.english};
 }
@@ -88,6 +104,34 @@ std::string Fill(std::string piece, const std::string& list) {
   return piece;
 }
 
+// A text made of parts joined as they are, with its readability counts: the sum of the parts'
+// while no word runs across a join and no sentence end (. ! ?) is followed by something other than
+// a space, as CountText would find them; otherwise the whole text is counted at the end.
+class CountedText {
+ public:
+  void Add(std::string_view part, const TextCounts* prepared) {
+    if (part.empty()) return;
+    if (!text_.empty() && exact_) {
+      const char a = text_.back(), b = part.front();
+      if ((WordChar(a) && WordChar(b)) || ((a == '.' || a == '!' || a == '?') && !Space(b))) exact_ = false;
+    }
+    text_ += part;
+    if (exact_) counts_ += prepared ? *prepared : CountText(part);
+  }
+  const std::string& text() const { return text_; }
+  TextCounts counts() const { return exact_ ? counts_ : CountText(text_); }
+
+ private:
+  // CountText's classes ("C" locale).
+  static bool WordChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c == '-';
+  }
+  static bool Space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+  std::string text_;
+  TextCounts counts_;
+  bool exact_ = true;
+};
+
 // An English option name inside a sentence: "Watch and wait" -> "watch and wait", but
 // "CAPTEM chemotherapy tablets" and "FOLFOX chemotherapy" keep their capitals.
 std::string MidSentence(std::string name, bool english) {
@@ -103,18 +147,18 @@ void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
   out.BeginObject(7);
   out.Key("id");
   out.String(id);
-  for (const char* f : {"name", "what_it_is", "benefits"}) {
+  for (json::Name f : std::initializer_list<json::Name>{"name", "what_it_is", "benefits"}) {
     out.Key(f);
-    out.String(t.OptionField(id, f));
+    out.String(t.OptionField(id, f.data()));  // (a string literal: null-terminated)
   }
   out.Key("harms");
   out.Value(t.Harms(id));
   out.Key("involves");
   const Json& involves = t.Involves(id);
   out.BeginObject(3);
-  for (const char* k : {"how", "how_often", "how_long"}) {
+  for (json::Name k : std::initializer_list<json::Name>{"how", "how_often", "how_long"}) {
     out.Key(k);
-    out.String(Text(involves, k));
+    out.String(Text(involves, k.view()));
   }
   out.EndObject();
   out.Key("if_not_chosen");
@@ -125,7 +169,8 @@ void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
 // The summary object, from one description for the tree and the text. `sentence`, when given,
 // ends the text and counts in its grade (the trial annotation's, English).
 template <class Out>
-void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const std::string* sentence) {
+void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const std::string* sentence,
+           const TextCounts* sentence_counts) {
   const Texts t = TextsOf(kb, s);
   out.BeginObject(5);
   out.Key("lang");
@@ -133,8 +178,8 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   out.Key("reading_grade");
   if (s.english) {
     TextCounts counts = s.counts;
-    if (sentence) counts += CountText(*sentence);
-    out.Value(Json(std::round(GradeOf(counts) * 10.0) / 10.0));
+    if (sentence) counts += sentence_counts ? *sentence_counts : CountText(*sentence);
+    out.Double(std::round(GradeOf(counts) * 10.0) / 10.0);
   } else {
     out.Null();
   }
@@ -151,7 +196,8 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   }
   out.Key("option_grid");
   out.BeginArray(s.grid.size());
-  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
+  const internal::OutputPlan* plan =
+      s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
   for (std::string_view id : s.grid) {
     // An English row depends on the option alone: prepared with the plan, as this writes it.
     if (const json::Fragment* row = plan ? internal::PreparedGridRow(*plan, id) : nullptr) out.Value(*row);
@@ -177,7 +223,8 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
 
   // The text's readability counts are the sum of its pieces' (joined with single spaces):
   // prepared at load for the knowledge's own texts, counted here for the filled-in ones.
-  const internal::OutputPlan* plan = s.english ? kb.output_plan.get() : nullptr;
+  const internal::OutputPlan* plan =
+      s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
   std::string& text = s.text;
   TextCounts& text_counts = s.counts;
   const bool english = s.english;
@@ -190,6 +237,13 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
       text_counts += prepared ? *prepared : CountText(part);
     }
   };
+  // A part whose counts are known.
+  auto append_counted = [&](const std::string& part, const TextCounts& counts) {
+    if (part.empty()) return;
+    if (!text.empty()) text += ' ';
+    text += part;
+    text_counts += counts;
+  };
   append(t.Scenario(in.scenario_id));
 
   std::vector<std::string_view> preferred, others;
@@ -199,19 +253,59 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     (is_preferred ? preferred : others).push_back(id);
     s.grid.push_back(id);
   }
+  // A piece with its {list} filled in; in English its counts from its parts' (prepared with
+  // the plan for the knowledge's own strings).
+  auto append_filled = [&](const std::string& piece, const std::vector<const std::string*>& items,
+                           bool mid_sentence) {
+    const internal::FillParts* fill = plan ? internal::PreparedFill(*plan, piece) : nullptr;
+    if (!fill) {
+      std::vector<std::string> list;
+      for (const std::string* item : items) list.push_back(mid_sentence ? MidSentence(*item, english) : *item);
+      append(Fill(piece, JoinList(list, t)));
+      return;
+    }
+    // As Fill(piece, JoinList(...)) writes it.
+    const std::string& sep_text = t.Piece("list_separator");
+    const std::string& last_text = t.Piece("list_last");
+    static const std::string kSep = ", ", kLast = " and ";
+    const std::string& sep = sep_text.empty() ? kSep : sep_text;
+    const std::string& last = last_text.empty() ? kLast : last_text;
+    auto counts_of = [&](const std::string& s) { return internal::PreparedCounts(*plan, s); };
+    CountedText filled;
+    filled.Add(fill->before, &fill->before_counts);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) {
+        const std::string& between = i + 1 == items.size() ? last : sep;
+        filled.Add(between, counts_of(between));
+      }
+      // Counts do not depend on a letter's case (MidSentence lower-cases the first).
+      if (mid_sentence) filled.Add(MidSentence(*items[i], english), counts_of(*items[i]));
+      else filled.Add(*items[i], counts_of(*items[i]));
+    }
+    filled.Add(fill->after, &fill->after_counts);
+    const TextCounts counts = filled.counts();
+    append_counted(filled.text(), counts);
+  };
+  // An option's name or what it is (English: prepared with the plan for the catalogue's options).
+  auto option_field = [&](std::string_view id, const char* field) -> const std::string& {
+    if (const internal::EnglishOptionTexts* prepared = plan ? internal::PreparedOptionTexts(*plan, id) : nullptr)
+      return *(std::string_view(field) == "name" ? prepared->name : prepared->what_it_is);
+    return t.OptionField(id, field);
+  };
   auto names = [&](const std::vector<std::string_view>& ids) {
-    std::vector<std::string> out;
-    for (const auto& id : ids) out.push_back(MidSentence(t.OptionField(id, "name"), english));
+    std::vector<const std::string*> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) out.push_back(&option_field(id, "name"));
     return out;
   };
   if (preferred.empty() && others.empty()) {
     append(t.Piece("no_options"));
   } else if (preferred.empty()) {
-    append(Fill(t.Piece("choices"), JoinList(names(others), t)));
+    append_filled(t.Piece("choices"), names(others), true);
   } else {
     append(t.Piece("main_choices"));
-    for (const auto& id : preferred) append(t.OptionField(id, "what_it_is"));
-    if (!others.empty()) append(Fill(t.Piece("other_choices"), JoinList(names(others), t)));
+    for (const auto& id : preferred) append(option_field(id, "what_it_is"));
+    if (!others.empty()) append_filled(t.Piece("other_choices"), names(others), true);
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
   // recommendation lists them (critical first).
@@ -219,34 +313,41 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   // The patient's own goals.
   const Json& goals = Member(Member(Member(case_json, "patient"), "preferences"), "goals");
   if (goals.is_array() && !goals.empty()) {
-    std::vector<std::string> said;
+    std::vector<const std::string*> said;
     for (const auto& g : goals)
       if (g.is_string())
-        if (std::string s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
-          said.push_back(s);
-    if (!said.empty()) append(Fill(t.Piece("goals"), JoinList(said, t)));
+        if (const std::string& s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
+          said.push_back(&s);
+    if (!said.empty()) append_filled(t.Piece("goals"), said, false);
   }
   // Follow-up is mentioned exactly when the clinician section lists a monitoring schedule.
   if (in.monitoring_schedule) append(t.Piece("follow_up"));
   append(t.Piece("closing"));
 
-  auto add_questions = [&](std::string_view key) {
-    const Json& list = Member(t.Questions(), key);
-    if (!list.is_array()) return;
-    for (const auto& q : list)
-      if (q.is_string() && std::find_if(s.questions.begin(), s.questions.end(), [&](const Json* x) { return *x == q; }) ==
-                               s.questions.end())
-        s.questions.push_back(&q);
-  };
-  if (!in.scenario_id.empty()) add_questions(in.scenario_id);
-  add_questions("default");
+  // English: prepared with the plan for each scenario (by QuestionsFor).
+  if (const std::vector<const Json*>* prepared = plan ? internal::PreparedQuestions(*plan, in.scenario_id) : nullptr)
+    s.questions = *prepared;
+  else
+    s.questions = QuestionsFor(t, in.scenario_id);
   return s;
 }
 
-void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence) {
-  Write(out, kb, s, sentence);
+EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id) {
+  const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};
+  return {&t.OptionField(id, "name"), &t.OptionField(id, "what_it_is")};
 }
-void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) { Write(out, kb, s, nullptr); }
+
+std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id) {
+  return QuestionsFor(Texts{kb.catalogue, Member(kb.patient_texts, "en"), true}, scenario_id);
+}
+
+void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
+                  const TextCounts* sentence_counts) {
+  Write(out, kb, s, sentence, sentence_counts);
+}
+void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) {
+  Write(out, kb, s, nullptr, nullptr);
+}
 
 Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id) {
   const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};

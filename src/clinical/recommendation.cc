@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <deque>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -79,6 +80,14 @@ std::string StrOf(const Value& obj, std::string_view key) {
   return j.is_string() ? j.get<std::string>() : std::string();
 }
 
+// StrOf without a copy when the field is a string (else converted into `scratch`).
+std::string_view StrView(const Value& obj, std::string_view key, std::string& scratch) {
+  const Value* v = Get(obj, key);
+  if (v && v->is(Type::kString)) return v->string();
+  scratch = v ? StrOf(obj, key) : std::string();
+  return scratch;
+}
+
 // obj.value(key, fallback) of the JSON conversion.
 Json JsonOr(const Value& obj, std::string_view key, Json fallback) {
   const Value* v = Get(obj, key);
@@ -139,17 +148,21 @@ Json StringListOf(const Value& obj, std::string_view key) {
 std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<int> which,
                                       std::string_view id_key = "id") {
   std::vector<const Value*> out;
-  std::vector<std::string> seen;
+  std::vector<std::string_view> seen;  // into the decisions' strings, or into `converted`
+  std::deque<std::string> converted;   // ids that are not strings, as text (stable addresses)
+  std::string scratch;
   for (int i : which) {
     const Value& v = d[static_cast<size_t>(i)];
     if (!v.is(Type::kList)) continue;
     out.reserve(out.size() + v.list().size());
+    seen.reserve(seen.size() + v.list().size());
     for (const auto& item : v.list()) {
       if (!item.is(Type::kContext)) continue;
-      std::string id = StrOf(item, id_key);
+      std::string_view id = StrView(item, id_key, scratch);
       if (!id.empty()) {
         if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-        seen.push_back(std::move(id));
+        if (id.data() == scratch.data()) id = converted.emplace_back(std::move(scratch));
+        seen.push_back(id);
       }
       out.push_back(&item);
     }
@@ -170,20 +183,31 @@ struct OptionInfo {
   Json intent;
   Json sources = Json::array();  // catalogue: [{guideline, year, strength, url}] (spec 4.1)
   Json approval;                 // catalogue: {fda, ema, note} for drug options, else null
-  // Regular entries: the catalogue members as OutputPlan::fragments (serialised once); -1: absent.
-  int side_effects = -1, involves = -1, sources_fragment = -1, approval_fragment = -1;
+  // Regular entries and an unknown id: the option's members that depend on the catalogue alone,
+  // serialised once (written as members of the option's object, in the answer's order).
+  bool has_head = false;      // regular entries: {id, title, intent}
+  json::Fragment head;
+  json::Fragment side_effects;  // {side_effects}
+  json::Fragment tail;          // {involves (when given), sources, approval (when given)}
 };
 
 struct OutputPlan {
+  const KnowledgeBase* owner = nullptr;  // the knowledge base it was made for
   std::vector<ModelDecisions> model_decisions;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   StringMap<json::Fragment> grid_rows;  // the patient summary's English option-grid rows
   OptionInfo unknown_option;  // an id the catalogue does not list
-  std::vector<json::Fragment> fragments;  // the options' catalogue members, serialised once
+  json::Fragment header;      // the answer's members after case_id that are the same for every case
   // Readability counts of every string of the catalogue and the patient texts, by address (the
   // knowledge base is immutable): the patient summary adds up its pieces' counts.
   std::unordered_map<const std::string*, TextCounts> text_counts;
+  // The English questions to ask by scenario id (EnglishQuestions), and for any other id.
+  StringMap<std::vector<const Json*>> questions;
+  std::vector<const Json*> default_questions;
+  StringMap<EnglishOptionTexts> option_texts;  // EnglishOptionText of each catalogue option
+  // The English summary pieces with a {list} place, by address.
+  std::unordered_map<const std::string*, FillParts> fill_parts;
 };
 
 namespace {
@@ -200,6 +224,23 @@ void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCoun
 const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id) {
   auto it = plan.grid_rows.find(id);
   return it == plan.grid_rows.end() ? nullptr : &it->second;
+}
+
+bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb) { return plan.owner == &kb; }
+
+const std::vector<const Json*>* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id) {
+  auto it = plan.questions.find(scenario_id);
+  return it == plan.questions.end() ? &plan.default_questions : &it->second;
+}
+
+const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id) {
+  auto it = plan.option_texts.find(id);
+  return it == plan.option_texts.end() ? nullptr : &it->second;
+}
+
+const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) {
+  auto it = plan.fill_parts.find(&piece);
+  return it == plan.fill_parts.end() ? nullptr : &it->second;
 }
 
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
@@ -221,6 +262,7 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case
 
 std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   auto plan = std::make_shared<OutputPlan>();
+  plan->owner = &kb;
   for (const auto& km : kb.models) {
     ModelDecisions& md = plan->model_decisions.emplace_back();
     md.names = km.model->DecisionNames();
@@ -230,14 +272,34 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   CountStrings(kb.catalogue, plan->text_counts);
-  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) CountStrings(*en, plan->text_counts);
-  auto fragment = [&](const Json& value) {
-    plan->fragments.push_back(json::MakeFragment(value));
-    return static_cast<int>(plan->fragments.size() - 1);
-  };
+  plan->default_questions = EnglishQuestions(kb, "");
+  if (auto q = kb.catalogue.find("questions_to_ask"); q != kb.catalogue.end() && q->is_object())
+    for (const auto& [id, list] : q->items()) plan->questions.emplace(id, EnglishQuestions(kb, id));
+  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
+    CountStrings(*en, plan->text_counts);
+    if (auto summary = en->find("summary"); summary != en->end() && summary->is_object())
+      for (const auto& piece : *summary) {
+        if (!piece.is_string()) continue;
+        const std::string& text = piece.get_ref<const std::string&>();
+        const size_t at = text.find("{list}");
+        if (at == std::string::npos) continue;
+        FillParts parts;
+        parts.before = text.substr(0, at);
+        parts.after = text.substr(at + 6);
+        parts.before_counts = CountText(parts.before);
+        parts.after_counts = CountText(parts.after);
+        plan->fill_parts.emplace(&text, std::move(parts));
+      }
+  }
+  Json header = Object(4);
+  Add(header, "zebra_version", ZEBRA_VERSION);
+  Add(header, "knowledge_version", kb.version);
+  Add(header, "knowledge_date", kb.release_date);
+  Add(header, "notice", kSupportNotice);
+  plan->header = json::MakeMembersFragment(std::move(header));
   plan->unknown_option.intent = Json();
-  plan->unknown_option.side_effects = fragment(Json::array());
-  plan->unknown_option.sources_fragment = fragment(plan->unknown_option.sources);
+  plan->unknown_option.side_effects = json::MakeMembersFragment(Json{{"side_effects", Json::array()}});
+  plan->unknown_option.tail = json::MakeMembersFragment(Json{{"sources", plan->unknown_option.sources}});
   auto section = [&](const char* name) -> const Json* {
     auto s = kb.catalogue.find(name);
     return s != kb.catalogue.end() && s->is_object() ? &*s : nullptr;
@@ -256,13 +318,25 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         info.has_title = title != entry.end();
         if (info.has_title) info.title = *title;
         info.intent = entry.value("intent", Json());
-        info.side_effects = fragment(entry.value("side_effects", Json::array()));
-        if (entry.contains("involves")) info.involves = fragment(entry["involves"]);
-        info.sources_fragment = fragment(info.sources);
-        if (!info.approval.is_null()) info.approval_fragment = fragment(info.approval);
+        // The id written is the decision's, which is this key when the option is found here.
+        info.has_head = true;
+        Json head = Object(3);
+        Add(head, "id", id);
+        Add(head, "title", info.has_title ? info.title : Json(id));
+        Add(head, "intent", info.intent);
+        info.head = json::MakeMembersFragment(std::move(head));
+        Json side_effects = Object(1);
+        Add(side_effects, "side_effects", entry.value("side_effects", Json::array()));
+        info.side_effects = json::MakeMembersFragment(std::move(side_effects));
+        Json tail = Object(3);
+        if (entry.contains("involves")) Add(tail, "involves", entry["involves"]);
+        Add(tail, "sources", info.sources);
+        if (!info.approval.is_null()) Add(tail, "approval", info.approval);
+        info.tail = json::MakeMembersFragment(std::move(tail));
       }
       plan->options.emplace(id, std::move(info));
       plan->grid_rows.emplace(id, json::MakeFragment(EnglishGridRow(kb, id)));
+      plan->option_texts.emplace(id, EnglishOptionText(kb, id));
     }
   }
   return plan;
@@ -287,8 +361,7 @@ struct PreparedOption {
   bool preferred;
   // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option).
   long rank = 1L << 30;
-  Json reason = "";
-  Json line;
+  const Value* ranking = nullptr;  // its entry: reason ("" when absent) and line (null when absent)
 };
 
 // The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
@@ -396,14 +469,14 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // (a knowledge base without ranking.dmn) keeps its place after the ranked ones, and ranks are
   // renumbered 1..n in that order.
   const Value& ranking = d[kRanking];
+  std::string scratch;
   if (ranking.is(Type::kList))
     for (auto& r : p.options)
       for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || StrOf(e, "id") != r.id) continue;
+        if (!e.is(Type::kContext) || StrView(e, "id", scratch) != r.id) continue;
         Json rank = JsonOr(e, "rank", Json());
         if (rank.is_number()) r.rank = rank.get<long>();
-        r.reason = JsonOr(e, "reason", Json(""));
-        r.line = JsonOr(e, "line", Json());
+        r.ranking = &e;
         break;
       }
   std::stable_sort(p.options.begin(), p.options.end(),
@@ -457,7 +530,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
   for (const Value* m : p.monitoring)
-    if (StrOf(*m, "interval") != "none") {  // "none": the knowledge's "no routine follow-up"
+    if (StrView(*m, "interval", scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
       in.monitoring_schedule = true;
       break;
     }
@@ -483,6 +556,7 @@ template <class Out>
 void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                          AnswerParts& p, const Answer* record) {
   const DecisionValues& d = p.d;
+  std::string scratch;  // StrView's, for a field that is not a string
   // 17 members here and up to 3 the trial registry adds (trials, trials_registry,
   // trials_excluded): growing past the reservation would copy the whole tree, since the entries'
   // const keys make them copied, not moved, on reallocation.
@@ -491,14 +565,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.String("zebra.recommendation/v1");
   out.Key("case_id");
   out.String(case_json.value("id", ""));
-  out.Key("zebra_version");
-  out.String(ZEBRA_VERSION);
-  out.Key("knowledge_version");
-  out.String(kb.version);
-  out.Key("knowledge_date");
-  out.String(kb.release_date);
-  out.Key("notice");
-  out.String(kSupportNotice);
+  out.Members(plan.header);  // zebra_version, knowledge_version, knowledge_date, notice
 
   out.Key("classification");
   out.Value(p.classification);
@@ -508,9 +575,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginObject(9);
   out.Key("system");
   out.String("AJCC 8th");
-  for (const char* k : {"chapter", "t", "n", "m", "group"}) {
+  for (json::Name k : std::initializer_list<json::Name>{"chapter", "t", "n", "m", "group"}) {
     out.Key(k);
-    WriteOrNull(out, st, k);
+    WriteOrNull(out, st, k.view());
   }
   out.Key("derived");
   WriteStringList(out, st, "derived");
@@ -543,15 +610,18 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const PreparedOption& o : p.options) {
     const OptionInfo& info = *o.info;
     out.BeginObject(13);
-    out.Key("id");
-    out.String(o.id);
-    out.Key("title");
-    if (info.irregular) out.Value(info.irregular->value("title", o.id));
-    else if (info.has_title) out.Value(info.title);
-    else out.String(o.id);
-    out.Key("intent");
-    if (info.irregular) out.Value(info.irregular->value("intent", Json()));
-    else out.Value(info.intent);
+    if (info.has_head) {
+      out.Members(info.head);  // id, title, intent
+    } else {
+      out.Key("id");
+      out.String(o.id);
+      out.Key("title");
+      if (info.irregular) out.Value(info.irregular->value("title", o.id));
+      else out.String(o.id);  // (an id the catalogue does not list)
+      out.Key("intent");
+      if (info.irregular) out.Value(info.irregular->value("intent", Json()));
+      else out.Value(info.intent);
+    }
     out.Key("preferred");
     out.Bool(o.preferred);
     out.Key("rationale");
@@ -589,27 +659,19 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       }
     } else {
       // The catalogue members serialised at load.
-      out.Key("side_effects");
-      out.Value(plan.fragments[static_cast<size_t>(info.side_effects)]);
+      out.Members(info.side_effects);
       out.Key("cautions");
       WriteStringList(out, *o.decision, "cautions");
-      if (info.involves >= 0) {
-        out.Key("involves");
-        out.Value(plan.fragments[static_cast<size_t>(info.involves)]);
-      }
-      out.Key("sources");
-      out.Value(plan.fragments[static_cast<size_t>(info.sources_fragment)]);
-      if (info.approval_fragment >= 0) {
-        out.Key("approval");
-        out.Value(plan.fragments[static_cast<size_t>(info.approval_fragment)]);
-      }
+      out.Members(info.tail);  // involves, sources, approval
     }
     out.Key("rank");
     out.Integer(++n);
     out.Key("rank_reason");
-    out.Value(o.reason);
+    if (o.ranking) WriteOrEmpty(out, *o.ranking, "reason");
+    else out.String(std::string_view());
     out.Key("line");
-    out.Value(o.line);
+    if (o.ranking) WriteOrNull(out, *o.ranking, "line");
+    else out.Null();
     out.EndObject();
   }
   out.EndArray();
@@ -619,7 +681,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* o : p.not_recommended) {
     out.BeginObject(3);
     out.Key("id");
-    out.String(StrOf(*o, "id"));
+    out.String(StrView(*o, "id", scratch));
     out.Key("reason");
     WriteOrEmpty(out, *o, "reason");
     out.Key("citations");
@@ -649,7 +711,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* w : p.workup) {
     out.BeginObject(2);
     out.Key("id");
-    out.String(StrOf(*w, "id"));
+    out.String(StrView(*w, "id", scratch));
     out.Key("text");
     WriteOrEmpty(out, *w, "text");
     out.EndObject();
@@ -659,9 +721,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginArray(p.monitoring.size());
   for (const Value* m : p.monitoring) {
     out.BeginObject(4);
-    for (const char* k : {"test", "interval", "duration", "text"}) {
+    for (json::Name k : std::initializer_list<json::Name>{"test", "interval", "duration", "text"}) {
       out.Key(k);
-      WriteOrEmpty(out, *m, k);
+      WriteOrEmpty(out, *m, k.view());
     }
     out.EndObject();
   }
@@ -671,7 +733,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* m : p.missing) {
     out.BeginObject(2);
     out.Key("field");
-    out.String(StrOf(*m, "field"));
+    out.String(StrView(*m, "field", scratch));
     out.Key("blocks");
     WriteOrEmpty(out, *m, "blocks");
     out.EndObject();
@@ -680,7 +742,8 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
 
   out.Key("patient_summary");
   if constexpr (std::is_same_v<Out, json::TextOut>)
-    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr);
+    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr,
+                 record ? &record->summary_sentence_counts : nullptr);
   else
     WriteSummary(out, kb, p.summary);
 

@@ -59,9 +59,21 @@ const std::vector<ModelDecisions>& ModelDecisionsOf(const OutputPlan& plan);
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
+// Whether `plan` was prepared for `kb` itself (a copy of a knowledge base keeps its original's
+// plan, whose prepared texts point into the original: the patient summary then reads the copy).
+bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb);
+
 // The readability counts of a patient text of the knowledge (a string inside KnowledgeBase::
 // catalogue or patient_texts, by address), prepared with the plan; null for any other string.
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text);
+
+// A patient-summary piece of the knowledge (English) with a {list} place, split at its first
+// one, with each side's readability counts, prepared with the plan; null for any other string.
+struct FillParts {
+  std::string before, after;
+  TextCounts before_counts, after_counts;
+};
+const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece);
 
 // ---- one case ------------------------------------------------------------------------------------
 //
@@ -88,13 +100,29 @@ struct Summary {
   std::vector<const Json*> questions;
 };
 Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang);
-// `sentence`, when given, is added to the text and counted in its grade (the trial annotation's).
-void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence);
+// `sentence`, when given, is added to the text and counts in its grade (the trial annotation's,
+// with its counts `sentence_counts`, CountText(*sentence), prepared).
+void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
+                  const TextCounts* sentence_counts);
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s);
 // The English option-grid row of a catalogue option, as the summary writes it (built at load).
 Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id);
 // That row prepared with the plan for each option of the catalogue; null for any other id.
 const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id);
+// The English name and "what it is" of an option, as the summary reads them (strings of the
+// knowledge); prepared with the plan for each option of the catalogue (null for any other id).
+struct EnglishOptionTexts {
+  const std::string* name;
+  const std::string* what_it_is;
+};
+EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id);
+const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id);
+// The English questions to ask for a scenario id ("": none): the scenario's, then the default
+// ones, each once.
+std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id);
+// Those prepared with the plan for every id the catalogue lists questions for (an id it does not
+// list gets the default ones, as for "").
+const std::vector<const Json*>* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id);
 
 using AnswerPartsPtr = std::unique_ptr<AnswerParts, AnswerPartsDelete>;
 

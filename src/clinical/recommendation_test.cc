@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "json/json_values.h"
+#include "json/json_writer.h"
+
 namespace zebra::clinical {
 namespace {
 
@@ -65,6 +68,90 @@ TEST(Recommendation, CatalogueChangesBeforeThePlanIsMadeAreSeen) {
   }
   EXPECT_TRUE(saw_trial);
   EXPECT_TRUE(saw_unknown);
+}
+
+// The answer's text (zebra batch) and its tree (zebra evaluate, the server) come from one
+// description; the text writes the catalogue members as fragments serialised at load. For every
+// option of the catalogue, an entry with nothing but an intent and an id the catalogue does not
+// list, with and without a ranking entry, the text must be the tree's dump.
+TEST(Recommendation, TextIsTheTreesDumpForEveryCatalogueOption) {
+  KnowledgeBase kb = *Kb();
+  kb.catalogue["options"]["bare.option"] = {{"intent", "control"}};
+  kb.output_plan = internal::MakeOutputPlan(kb);
+  const auto& plan = *kb.output_plan;
+  Json options = Json::array(), ranking = Json::array();
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : kb.catalogue["options"].items()) ids.push_back(id);
+  ids.push_back("not.in.the.catalogue");
+  long rank = 1;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    options.push_back({{"id", ids[i]},
+                       {"preferred", i % 3 == 0},
+                       {"rationale", "Why \"" + ids[i] + "\" fits \u2014 here."},
+                       {"evidence", i % 2 ? Json("RCT") : Json(3)},
+                       {"citations", i % 2 ? Json({"S1", "S2"}) : Json("S6, S10")},
+                       {"cautions", Json::array()}});
+    if (i % 4 != 1) ranking.push_back({{"id", ids[i]}, {"rank", rank++}, {"reason", "r" + std::to_string(i)}, {"line", i}});
+  }
+  const Json case_json = {{"id", "all-options"}};
+  auto decide = [&] {
+    internal::DecisionValues d;
+    d[internal::kOptions] = json::ValueFromJson(options);
+    d[internal::kRanking] = json::ValueFromJson(ranking);
+    d[internal::kScenario] = json::ValueFromJson(Json{{"id", "s"}, {"title", "S"}});
+    return d;
+  };
+  auto tree_parts = internal::PrepareAnswer(kb, plan, case_json, decide(), {});
+  const Json tree = internal::BuildRecommendation(kb, plan, case_json, *tree_parts);
+  ASSERT_EQ(tree["options"].size(), ids.size());
+  Answer record;
+  auto text_parts = internal::PrepareAnswer(kb, plan, case_json, decide(), {}, &record);
+  std::string text;
+  internal::AppendRecommendation(kb, plan, case_json, *text_parts, record, text);
+  text += '}';
+  EXPECT_EQ(text, json::DumpJson(tree));
+}
+
+// The patient summary's filled-in pieces count from their parts' prepared counts; the reading
+// grade must stay that of the whole text, also when a name joins a word or ends a sentence.
+TEST(Recommendation, FilledPiecesCountAsTheWholeText) {
+  for (const char* choices : {"Several choices may fit you. They are {list}.", "They are{list}.",
+                              "{list}", "Pick one:{list}! Or none."}) {
+    KnowledgeBase kb = *Kb();
+    kb.patient_texts["en"]["summary"]["choices"] = choices;
+    kb.patient_texts["en"]["options"]["surveillance.active"]["name"] = "Watching (etc.)";
+    kb.patient_texts["en"]["options"]["surgery.appendectomy"]["name"] = "Surgery.";
+    kb.output_plan = internal::MakeOutputPlan(kb);
+    Json rec = {{"options", Json::array()}};
+    for (const auto& [id, entry] : kb.catalogue["options"].items()) {
+      rec["options"].push_back({{"id", id}, {"preferred", false}});
+      TextCounts counts;
+      const Json summary = PatientSummary(kb, rec, Json{{"patient", {{"preferences", {{"goals", {"longer_life", "quality_of_life"}}}}}}},
+                                          "en", &counts);
+      const TextCounts whole = CountText(summary["text"].get<std::string>());
+      EXPECT_EQ(counts.words, whole.words) << choices << " " << id;
+      EXPECT_EQ(counts.sentences, whole.sentences) << choices << " " << id;
+      EXPECT_EQ(counts.syllables, whole.syllables) << choices << " " << id;
+    }
+  }
+}
+
+// A copy of a knowledge base keeps its original's plan; what the patient summary prepared with
+// it (texts by address, option names, questions, grid rows) must not stand in for the copy's.
+TEST(Recommendation, ACopiedKnowledgeBaseReadsItsOwnPatientTexts) {
+  KnowledgeBase copy = *Kb();
+  ASSERT_NE(copy.output_plan, nullptr);
+  copy.catalogue["options"]["surveillance.active"]["patient_text"] = "Changed what it is.";
+  copy.patient_texts["en"]["options"]["surveillance.endoscopic"]["name"] = "Changed name";
+  copy.catalogue["questions_to_ask"]["default"] = {"Changed question?"};
+  const Json rec = {{"options", {{{"id", "surveillance.active"}, {"preferred", true}},
+                                 {{"id", "surveillance.endoscopic"}, {"preferred", false}}}}};
+  const Json summary = PatientSummary(copy, rec, Json::object(), "en");
+  const std::string text = summary["text"].get<std::string>();
+  EXPECT_NE(text.find("Changed what it is."), std::string::npos) << text;
+  EXPECT_NE(text.find("changed name"), std::string::npos) << text;
+  EXPECT_EQ(summary["questions_to_ask"], Json({"Changed question?"}));
+  EXPECT_EQ(summary["option_grid"][0]["what_it_is"], "Changed what it is.");
 }
 
 TEST(Recommendation, TextCountsAddUpAcrossSpaceJoins) {

@@ -253,13 +253,27 @@ Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, con
 namespace {
 // What batch reads of an answer written as text (Options::text_only): the scenario, option and
 // alert ids, in the recommendation's shape.
-Json IdsOf(const clinical::Answer& answer) {
-  Json ids = Json::object();
-  if (answer.has_scenario_id) ids["scenario"] = {{"id", answer.scenario_id}};
-  Json& options = ids["options"] = Json::array();
-  for (const auto& id : answer.option_ids) options.push_back({{"id", id}});
-  Json& alerts = ids["alerts"] = Json::array();
-  for (const auto& id : answer.alert_ids) alerts.push_back({{"id", id}});
+Json IdsOf(clinical::Answer&& answer) {
+  // Built member by member (reserved, the ids moved): the same tree as
+  // {"scenario": {"id"}, "options": [{"id"}…], "alerts": [{"id"}…]}.
+  auto with_id = [](std::string&& id) {
+    Json o(Json::value_t::object);
+    o.get_ref<Json::object_t&>().emplace_back("id", std::move(id));
+    return o;
+  };
+  auto list_of = [&](std::vector<std::string>& ids) {
+    Json list(Json::value_t::array);
+    auto& items = list.get_ref<Json::array_t&>();
+    items.reserve(ids.size());
+    for (auto& id : ids) items.push_back(with_id(std::move(id)));
+    return list;
+  };
+  Json ids(Json::value_t::object);
+  auto& members = ids.get_ref<Json::object_t&>();
+  members.reserve(3);
+  if (answer.has_scenario_id) members.emplace_back("scenario", with_id(std::move(answer.scenario_id)));
+  members.emplace_back("options", list_of(answer.option_ids));
+  members.emplace_back("alerts", list_of(answer.alert_ids));
   return ids;
 }
 
@@ -327,19 +341,23 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     // counts (scenario.id, options[].id, alerts[].id).
     feel::Value case_value;  // the case as the models read it, for the trial criteria too
     clinical::Answer answer = clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
-    std::string tail;
-    tail.reserve(8 * 1024);  // the trials of an answer are a few KB: one allocation
+    std::string& text = *options.append_to;
+    bool written = false;
     trials::Registry::AnnotateOptions annotate;
     annotate.include_excluded = options.trials_all;
-    annotate.members_text = &tail;
+    annotate.members_text = &text;
     annotate.answer = &answer;
     annotate.case_value = &case_value;
+    // The answer's text ("{…" without '}'), once the annotation has left its notes in it and
+    // before its members follow in the same string.
+    annotate.before_members = [&] {
+      clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);
+      written = true;
+    };
     knowledge.trials().Annotate(out.case_json, out.recommendation, today, annotate);
-    std::string& text = *options.append_to;
-    clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);  // "{…" without '}'
-    text += tail;
+    if (!written) clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);  // (no registry)
     text += '}';
-    out.recommendation = IdsOf(answer);
+    out.recommendation = IdsOf(std::move(answer));
     return out;
   }
   // The summary's readability counts, so that the trial sentence counts only itself.

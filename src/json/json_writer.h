@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -50,85 +52,130 @@ Fragment MakeFragment(nlohmann::ordered_json value);
 // `members` must be an object: its members are added to the object being written.
 Fragment MakeMembersFragment(nlohmann::ordered_json members);
 
-// Appends the compact JSON text (strict UTF-8, as AppendJson).
+// A member name known when compiling (a string literal): checked then to need no escaping
+// (printable ASCII without '"' or '\\'), so the text writer copies it between quotes as it is.
+class Name {
+ public:
+  template <std::size_t N>
+  consteval Name(const char (&s)[N]) : data_(s), size_(N - 1) {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i + 1 < N; ++i)
+      if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\' || s[i] == 0x7f) throw "json::Name: not a plain key";
+    if (s[N - 1] != '\0') throw "json::Name: not a string literal";
+  }
+  constexpr const char* data() const { return data_; }
+  constexpr std::size_t size() const { return size_; }
+  constexpr std::string_view view() const { return {data_, size_}; }
+
+ private:
+  const char* data_;
+  std::size_t size_;
+};
+// Any other key (a std::string, a const char* known only when running).
+template <class S>
+concept RuntimeKey = std::is_convertible_v<const S&, std::string_view> && !std::is_convertible_v<const S&, Name>;
+
+// Appends the compact JSON text (strict UTF-8, as AppendJson). It writes into `out`'s own
+// storage through a cursor, growing it ahead; `out` holds exactly the text written once the
+// writer is destroyed or after Flush() (in between, its tail is room not yet written).
 class TextOut {
  public:
   // `continuing`: `out` already holds an object's opening and members, and the first key written
   // here is preceded by a comma.
-  explicit TextOut(std::string& out, bool continuing = false) : out_(out), first_(!continuing) {}
+  explicit TextOut(std::string& out, bool continuing = false) : out_(out), first_(!continuing) { Acquire(); }
+  ~TextOut() {
+    if (cur_) Commit();
+  }
+  TextOut(const TextOut&) = delete;
+  TextOut& operator=(const TextOut&) = delete;
+  // Makes `out` hold what has been written (its size); writing may go on after.
+  void Flush() {
+    Commit();
+    Acquire();
+  }
+
   void BeginObject(size_t = 0) { Open('{'); }
   void EndObject() { Close('}'); }
   void BeginArray(size_t = 0) { Open('['); }
   void EndArray() { Close(']'); }
-  void Key(std::string_view key) {
-    // A plain key (printable ASCII without '"' or '\\': every key of an answer) with its
-    // comma, quotes and colon in one append.
-    char buf[kPlainKeyMax + 4];
-    size_t n = 0;
-    if (!first_) buf[n++] = ',';
+  [[gnu::always_inline]] void Key(Name key) {  // inlined: the name's size is a constant
+    char* p = Room(key.size() + 4);
+    if (!first_) *p++ = ',';
     first_ = true;
-    const size_t comma = n;
-    if (key.size() <= kPlainKeyMax) {
-      buf[n++] = '"';
-      bool plain = true;
-      for (char c : key) {
-        plain &= c >= 0x20 && c != '"' && c != '\\' && static_cast<unsigned char>(c) < 0x80;
-        buf[n++] = c;
-      }
-      if (plain) {
-        buf[n++] = '"';
-        buf[n++] = ':';
-        out_.append(buf, n);
-        return;
-      }
-      n = comma;
-    }
-    out_.append(buf, n);
-    AppendJsonString(out_, key);
-    out_ += ':';
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    p[0] = '"';
+    p[1] = ':';
+    cur_ = p + 2;
   }
-  void String(std::string_view s) {
-    Separate();
-    AppendJsonString(out_, s);
+  template <RuntimeKey S>
+  void Key(const S& key) {
+    RuntimeKeyText(std::string_view(key));
   }
+  void String(std::string_view s);
   void Bool(bool b) {
-    Separate();
-    if (b) out_.append("true", 4);
-    else out_.append("false", 5);
+    char* p = Separated(5);
+    if (b) {
+      std::memcpy(p, "true", 4);
+      cur_ = p + 4;
+    } else {
+      std::memcpy(p, "false", 5);
+      cur_ = p + 5;
+    }
   }
   void Null() {
-    Separate();
-    out_.append("null", 4);
+    std::memcpy(Separated(4), "null", 4);
+    cur_ += 4;
   }
   void Unsigned(std::uint64_t n);
   void Integer(std::int64_t n);
-  void Value(const nlohmann::ordered_json& v) {
-    Separate();
-    AppendJson(out_, v);
-  }
+  // A number as the tree's dump writes a double (nlohmann's shortest form; null when not finite).
+  void Double(double d);
+  void Value(const nlohmann::ordered_json& v);
   void Value(const Fragment& f) {
-    Separate();
-    if (f.has_text) out_ += f.text;
-    else AppendJson(out_, f.value);
+    if (!f.has_text) return Value(f.value);
+    char* p = Separated(f.text.size());
+    std::memcpy(p, f.text.data(), f.text.size());
+    cur_ = p + f.text.size();
   }
   void Members(const Fragment& f);
 
  private:
-  void Separate() {
-    if (!first_) out_ += ',';
-    first_ = false;
+  // Room for n more bytes at cur_ (which it returns).
+  char* Room(size_t n) {
+    if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] Grow(n);
+    return cur_;
   }
+  // Room for a value of up to n bytes after its separating comma, written; cur_ is after the comma.
+  char* Separated(size_t n) {
+    char* p = Room(n + 1);
+    if (!first_) *p++ = ',';
+    first_ = false;
+    cur_ = p;
+    return p;
+  }
+  void Grow(size_t n);
+  void Commit() {
+    out_.resize(static_cast<size_t>(cur_ - out_.data()));
+    cur_ = end_ = nullptr;
+  }
+  void Acquire() { cur_ = end_ = out_.data() + out_.size(); }
+  void RuntimeKeyText(std::string_view key);
   void Open(char c) {
-    Separate();
-    out_ += c;
+    char* p = Room(2);
+    if (!first_) *p++ = ',';
+    *p++ = c;
+    cur_ = p;
     first_ = true;
   }
   void Close(char c) {
-    out_ += c;
+    *Room(1) = c;
+    ++cur_;
     first_ = false;
   }
-  static constexpr size_t kPlainKeyMax = 60;
   std::string& out_;
+  char* cur_ = nullptr;
+  char* end_ = nullptr;
   bool first_;
 };
 
@@ -149,7 +196,11 @@ class TreeOut {
     open_.push_back(&v);
   }
   void EndArray() { open_.pop_back(); }
-  void Key(std::string_view key) { key_ = key; }
+  void Key(Name key) { key_ = key.view(); }
+  template <RuntimeKey S>
+  void Key(const S& key) {
+    key_ = std::string_view(key);
+  }
   void String(std::string_view s) { Place(nlohmann::ordered_json(std::string(s))); }
   void String(std::string&& s) { Place(nlohmann::ordered_json(std::move(s))); }
   void String(const char* s) { String(std::string_view(s)); }
@@ -160,6 +211,7 @@ class TreeOut {
   void Integer(std::int64_t n) { Place(nlohmann::ordered_json(n)); }
   void Value(const nlohmann::ordered_json& v) { Place(v); }
   void Value(nlohmann::ordered_json&& v) { Place(std::move(v)); }
+  void Double(double d) { Place(nlohmann::ordered_json(d)); }
   void Value(const Fragment& f) { Place(f.value); }
   void Members(const Fragment& f) {
     auto& obj = open_.back()->get_ref<nlohmann::ordered_json::object_t&>();

@@ -403,6 +403,7 @@ TEST(JsonOutTest, TextIsTheTreesDump) {
   std::string text;
   TextOut to_text(text);
   Describe(to_text, members, value, none);
+  to_text.Flush();  // the string holds the text written (it is room ahead until then)
   EXPECT_EQ(text, DumpJson(tree));
   EXPECT_EQ(tree["list"].size(), 4u);
   EXPECT_EQ(tree["id"], "x");
@@ -412,6 +413,7 @@ TEST(JsonOutTest, TextIsTheTreesDump) {
   more.Key("b");
   more.Null();
   more.Members(members);
+  more.Flush();
   continued += '}';
   EXPECT_EQ(continued, R"({"a":1,"b":null,"id":"x","n":[1,{"k":"v"}],"t":true})");
 }
@@ -449,14 +451,45 @@ TEST(JsonOutTest, KeysStringsAndIntegersAsTheTreesDump) {
   std::string text;
   TextOut to_text(text);
   describe(to_text);
+  to_text.Flush();
   EXPECT_EQ(text, DumpJson(tree));
   EXPECT_EQ(text, tree.dump());
   // A key that is not valid UTF-8 throws, as the dump does.
   std::string bad;
   TextOut bad_out(bad);
   bad_out.BeginObject();
-  EXPECT_THROW(bad_out.Key("\xff"), nlohmann::json::type_error);
+  EXPECT_THROW(bad_out.Key(std::string("\xff")), nlohmann::json::type_error);
   EXPECT_THROW(bad_out.String("ok \xc3("), nlohmann::json::type_error);
+}
+
+// Strings of every length up to 70, clean or with one byte to escape or a UTF-8 sequence at each
+// place (the text writer copies and scans 16 bytes at a time, the last block overlapping), as the
+// tree's dump writes them.
+TEST(JsonOutTest, StringsOfEveryLengthAsTheTreesDump) {
+  std::vector<std::string> strings;
+  for (size_t n = 0; n <= 70; ++n) {
+    std::string clean;
+    for (size_t i = 0; i < n; ++i) clean += static_cast<char>('a' + i % 26);
+    strings.push_back(clean);
+    for (size_t at = 0; at < n; ++at)
+      for (const char* special : {"\"", "\n", "\\", "\x01", "\xc3\xa9"}) {
+        std::string s = clean;
+        s.replace(at, 1, special);
+        strings.push_back(s);
+      }
+  }
+  ordered_json tree = ordered_json::array();
+  std::string text;
+  {
+    TextOut out(text);
+    out.BeginArray();
+    for (const auto& s : strings) {
+      out.String(s);
+      tree.push_back(s);
+    }
+    out.EndArray();
+  }
+  EXPECT_EQ(text, tree.dump());
 }
 
 // A value that cannot be written strictly is kept without text and throws when written, as the

@@ -651,6 +651,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (!fitting.empty()) {
       answer.has_summary_sentence = true;
       answer.summary_sentence = patient_sentences_[fitting.size()];
+      answer.summary_sentence_counts = patient_counts_[fitting.size()];
     }
   } else if (auto options_it = recommendation.find("options");
              options_it != recommendation.end() && options_it->is_array()) {
@@ -693,17 +694,16 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const bool as_text = options.members_text && !recommendation.contains("trials") &&
                        !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
   if (as_text) {
-    std::string& out = *options.members_text;
-    out.append(",\"trials\":", 10);
-    json::TextOut fitting_out(out);
-    WriteFitting(fitting_out, fitting, pools);
-    out.append(",\"trials_registry\":", 19);
-    json::TextOut registry_out(out);
-    write_registry(registry_out);
+    if (options.before_members) options.before_members();
+    // Members of the recommendation's object, which the caller has open.
+    json::TextOut out(*options.members_text, true);
+    out.Key("trials");
+    WriteFitting(out, fitting, pools);
+    out.Key("trials_registry");
+    write_registry(out);
     if (include_excluded) {
-      out.append(",\"trials_excluded\":", 19);
-      json::TextOut excluded_out(out);
-      WriteExcluded(excluded_out, excluded, pools);
+      out.Key("trials_excluded");
+      WriteExcluded(out, excluded, pools);
     }
     return;
   }

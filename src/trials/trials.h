@@ -14,6 +14,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,10 @@ class Registry {
     // classification from here, and the trial option's note and the patient sentence (English)
     // are left here for the writer instead of being put in the tree.
     clinical::Answer* answer = nullptr;
+    // With members_text: called once the notes are left in `answer` and just before the members
+    // are appended (zebra batch writes the recommendation's text into members_text here, so the
+    // members follow it without a copy). Not called when no members are written (no registry).
+    std::function<void()> before_members;
   };
   void Annotate(const Json& case_json, Json& recommendation, const std::string& today,
                 const AnnotateOptions& options) const;
