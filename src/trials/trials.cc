@@ -73,9 +73,14 @@ bool Recruiting(const std::string& status) {
 
 }  // namespace
 
+int TodayDayNumber() {
+  using namespace std::chrono;
+  return static_cast<int>(floor<days>(system_clock::now()).time_since_epoch().count());
+}
+
 std::string TodayUtc() {
   using namespace std::chrono;
-  const year_month_day d{floor<days>(system_clock::now())};
+  const year_month_day d{sys_days(days(TodayDayNumber()))};
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
                 static_cast<unsigned>(d.day()));
@@ -278,17 +283,30 @@ void Registry::PrepareTests() {
   for (const Study& s : studies_) to_check_count_ += s.to_check.size();
   not_encoded_matched_json_ = json::MakeFragment(Json(not_encoded_matched_));
   not_encoded_to_check_json_ = json::MakeFragment(Json(not_encoded_to_check_));
-  snapshot_is_date_ = DayNumber(snapshot_date_).has_value();
-  snapshot_day_ = DayNumber(snapshot_date_).value_or(0);
+  const std::optional<int> snapshot_day = DayNumber(snapshot_date_);
+  snapshot_is_date_ = snapshot_day.has_value();
+  snapshot_day_ = snapshot_day.value_or(0);
+  stale_note_age_ = snapshot_is_date_ ? TodayDayNumber() - snapshot_day_ : 0;
+  stale_note_ = StaleNote(stale_note_age_);
+  for (size_t f = 0; f < facts_.size(); ++f) fact_needs_.push_back(FactsIn(facts_[f].source, f));
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
   for (Study& s : studies_)
     for (Criterion& c : s.criteria) {
       auto [it, added] = by_text.emplace(c.source, tests_.size());
       c.test_index = it->second;
+      for (const auto& [slot, keys] : c.need_paths)
+        if (slot >= std::size(kCaseNames) && slot < scope_names_.size()) {
+          const auto f = static_cast<std::uint32_t>(slot - std::size(kCaseNames));
+          c.need_facts.insert(c.need_facts.end(), fact_needs_[f].begin(), fact_needs_[f].end());
+          c.need_facts.push_back(f);
+        }
+      std::sort(c.need_facts.begin(), c.need_facts.end());
+      c.need_facts.erase(std::unique(c.need_facts.begin(), c.need_facts.end()), c.need_facts.end());
       if (!added) continue;
       Test t;
       t.expr = &c.test;
+      t.facts = FactsIn(c.source, facts_.size());
       // A plain name (most criteria name a fact) is its slot's value: read from the slot when the
       // compiled text gives exactly the slot's value for values of every kind.
       std::string_view name = c.source;
@@ -307,6 +325,33 @@ void Registry::PrepareTests() {
       }
       tests_.push_back(t);
     }
+}
+
+// A compiled text reads a fact's slot only where the fact's name is written in it, so the facts
+// whose names occur in the text (as any substring: more is harmless, an extra fact evaluated) are
+// all it may read. A name with characters beyond letters, digits and '_' may be written with other
+// spacing (the parser joins words): counted as read by every text. Only facts declared before the
+// text was compiled (index < before) have slots it can read.
+std::vector<std::uint32_t> Registry::FactsIn(std::string_view source, size_t before) const {
+  std::vector<std::uint32_t> out;
+  for (size_t g = 0; g < before && g < facts_.size(); ++g) {
+    const std::string& name = facts_[g].name;
+    const bool plain = std::all_of(name.begin(), name.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    });
+    if (plain && source.find(name) == std::string_view::npos) continue;
+    if (g < fact_needs_.size()) out.insert(out.end(), fact_needs_[g].begin(), fact_needs_[g].end());
+    out.push_back(static_cast<std::uint32_t>(g));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string Registry::StaleNote(int oldest_age) const {
+  return Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
+                                     {"days", std::to_string(oldest_age)},
+                                     {"limit", std::to_string(kStaleAfterDays)}});
 }
 
 int Registry::encoded_count() const {
@@ -510,12 +555,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   if (studies_.empty()) return;
   const bool include_excluded = options.include_excluded;
   // Today as a day number (no date text is needed): the given date, else the current UTC date.
-  const std::optional<int> today_day =
-      today_in.empty()
-          ? std::optional<int>(static_cast<int>(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
-                                                    .time_since_epoch()
-                                                    .count()))
-          : DayNumber(today_in);
+  const std::optional<int> today_day = today_in.empty() ? std::optional<int>(TodayDayNumber()) : DayNumber(today_in);
   std::vector<Value> slots(scope_names_.size());
   const feel::Context* case_context =
       options.case_value && options.case_value->is(Type::kContext) ? &options.case_value->context() : nullptr;
@@ -537,7 +577,16 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (auto it = from.find(name); it != from.end()) slots[i] = json::ValueFromJson(*it);
   }
   feel::EvalContext ctx;
-  for (size_t f = 0; f < facts_.size(); ++f) slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+  // Each fact evaluated at most once, when a test that may read it is first evaluated; `facts`
+  // lists a fact after the facts it reads.
+  std::vector<char> fact_done(facts_.size(), 0);
+  auto ensure_facts = [&](const std::vector<std::uint32_t>& facts) {
+    for (const std::uint32_t f : facts) {
+      if (fact_done[f]) continue;
+      fact_done[f] = 1;
+      slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+    }
+  };
   // Each distinct test evaluated at most once, when a criterion first needs it.
   std::vector<Value> results(tests_.size());
   std::vector<char> evaluated(tests_.size(), 0);
@@ -546,6 +595,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (evaluated[i]) return results[i];
     evaluated[i] = 1;
     const Test& t = tests_[i];
+    ensure_facts(t.facts);
     if (t.slot >= 0) results[i] = slots[static_cast<size_t>(t.slot)];
     else results[i] = t.expr->Evaluate(slots, ctx);
     return results[i];
@@ -577,6 +627,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     }
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
+        ensure_facts(c.need_facts);
         const Value& v = c.need_paths.empty() || Known(c, slots) ? result(c) : null_value;
         if (v.is(Type::kBoolean) && v.boolean()) pools.matched.push_back(&c.text_json);
         else if (v.is(Type::kBoolean)) {
@@ -616,11 +667,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
 
   const std::string n = std::to_string(fitting.size());
   const int oldest_age = today_day && snapshot_is_date_ ? *today_day - snapshot_day_ : 0;
-  const std::string stale_note =
-      any_stale ? Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
-                                              {"days", std::to_string(oldest_age)},
-                                              {"limit", std::to_string(kStaleAfterDays)}})
-                : std::string();
+  // The note prepared at load names the age on the day Load ran; on another day it is written again.
+  std::string other_note;
+  if (any_stale && oldest_age != stale_note_age_) other_note = StaleNote(oldest_age);
+  const std::string& stale_note = any_stale && oldest_age != stale_note_age_ ? other_note : stale_note_;
   auto write_registry = [&](auto& out) {
     out.BeginObject(7);
     out.Key("snapshot_date");

@@ -13,6 +13,7 @@
 // Zebra's FEEL engine.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -59,6 +60,8 @@ struct Criterion {
   // evaluated once per case).
   json::Fragment text_json;
   size_t test_index = 0;
+  // The facts `need_paths` read (with the facts those read), ascending: evaluated before Known.
+  std::vector<std::uint32_t> need_facts;
 };
 
 struct Fact {
@@ -151,7 +154,15 @@ class Registry {
   struct Test {
     const feel::CompiledExpression* expr = nullptr;
     int slot = -1;
+    // The facts the text may read (with the facts those read), ascending: a fact is evaluated
+    // once per case, when a test that may read it is first evaluated (FEEL has no side effects).
+    std::vector<std::uint32_t> facts;
   };
+  // The facts a FEEL text may read, with the facts those read, ascending (over-approximated by
+  // the names in the text; see FactsIn in trials.cc).
+  std::vector<std::uint32_t> FactsIn(std::string_view source, size_t before) const;
+  std::string StaleNote(int oldest_age) const;  // texts.json's "stale" for the oldest snapshot's age
+  std::vector<std::vector<std::uint32_t>> fact_needs_;  // by fact: FactsIn(its text), earlier facts only
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
@@ -162,6 +173,9 @@ class Registry {
   size_t criteria_count_ = 0, to_check_count_ = 0;
   int snapshot_day_ = 0;  // snapshot_date_ as days since 1970-01-01 (0 when it is no date)
   bool snapshot_is_date_ = false;
+  // The stale note for the oldest snapshot's age in days on the day Load ran.
+  int stale_note_age_ = 0;
+  std::string stale_note_;
   std::vector<std::string> scope_names_;
   std::vector<Study> studies_;
   Json texts_ = Json::object();
@@ -171,6 +185,8 @@ class Registry {
 
 // The current UTC date, YYYY-MM-DD.
 std::string TodayUtc();
+// The current UTC date as days since 1970-01-01.
+int TodayDayNumber();
 // Days from `from` to `to` (both YYYY-MM-DD); nullopt when either is not a date.
 std::optional<int> DaysBetween(std::string_view from, std::string_view to);
 

@@ -3,6 +3,7 @@
 #include "trials/trials.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include "clinical/kb_tools.h"
 #include "common/text.h"
 #include "json/json_parse.h"
+#include "json/json_values.h"
 #include "json/json_writer.h"
 
 namespace zebra::trials {
@@ -401,6 +403,110 @@ TEST(TrialsText, SameBytesAsTheTree) {
   EXPECT_GT(compared, 2 * 1000u);
   EXPECT_GT(with_trials, compared / 2);  // the patient sentence and its grade were exercised
   EXPECT_GT(with_trial_option, 0u);       // and the trial option's note
+}
+
+// Annotate evaluates a fact only when a criterion that may read it is evaluated (the facts named
+// in its test or its needs, and the facts those read). A reference here evaluates every fact in
+// order and then every criterion by the FEEL text alone: the entries (matched, to check, not met)
+// must be the same on every vignette and on generated cases, with and without the excluded
+// studies, for the shipped criteria and for criteria that need a fact which reads other facts.
+TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  std::vector<Json> cases;
+  for (const char* dir : {"tests/vignettes", "tests/trials/vignettes"})
+    for (const auto& e : fs::recursive_directory_iterator(kSource / dir))
+      if (e.path().extension() == ".json") cases.push_back(json::ParseStrict(Read(e.path())).value()["case"]);
+  const std::vector<Json> generated = clinical::GeneratedCases();
+  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  ASSERT_GT(cases.size(), 400u);
+
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  // Every criterion of every other study needs `advanced` (a fact reading distant_metastases).
+  bool every_other = false;
+  for (auto& [id, t] : criteria["trials"].items()) {
+    every_other = !every_other;
+    if (every_other)
+      for (auto& c : t["criteria"]) c["needs"] = Json::array({"advanced"});
+  }
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto with_needs = Registry::Load(k.dir);
+  ASSERT_TRUE(with_needs);
+  auto shipped = Shipped();
+  ASSERT_TRUE(shipped);
+  const Json shipped_criteria = json::ParseStrict(Read(kSource / "knowledge/trials/criteria.json")).value();
+
+  int seen[3] = {0, 0, 0};  // criteria true, false, null
+  int mixed = 0;            // studies with criteria of more than one outcome in one case
+  using Pair = std::pair<std::shared_ptr<const Registry>, const Json*>;
+  for (const auto& [reg, crit] : {Pair{shipped, &shipped_criteria}, Pair{*with_needs, &criteria}}) {
+    for (const Json& case_json : cases) {
+      auto c = clinical::ParseCase(case_json.dump(), **kb);
+      if (!c) continue;
+      const Json base = clinical::Evaluate(**kb, *c);
+      // The reference: every fact, in order, then each criterion's text.
+      feel::Context vars;
+      for (const char* name : {"patient", "tumor", "history", "planned_procedure"})
+        vars.Put(name, c->contains(name) ? json::ValueFromJson((*c)[name]) : feel::Value());
+      vars.Put("classification", base.contains("classification") ? json::ValueFromJson(base["classification"]) : feel::Value());
+      feel::EvalContext ectx;
+      for (const auto& f : (*crit)["facts"])
+        vars.Put(f["name"].get<std::string>(), feel::EvaluateExpression(f["feel"].get<std::string>(), vars, ectx).value());
+      Json rec_all = base, rec_fit = base;
+      reg->Annotate(*c, rec_all, "2026-12-06", true);
+      reg->Annotate(*c, rec_fit, "2026-12-06", false);
+      std::set<std::string> fitting;
+      for (const auto& s : reg->studies()) {
+        SCOPED_TRACE(s.nct_id + " in " + case_json.dump().substr(0, 200));
+        Json matched = Json::array(), to_check = Json::array(), not_met = Json::array();
+        int outcomes = 0;
+        if (!s.encoded) {
+          matched.push_back(reg->texts().value("not_encoded_matched", ""));
+          to_check.push_back(reg->texts().value("not_encoded_to_check", ""));
+        }
+        for (const auto& cr : (*crit)["trials"].value(s.nct_id, Json::object()).value("criteria", Json::array())) {
+          feel::Value v = feel::EvaluateExpression(cr["test"].get<std::string>(), vars, ectx).value();
+          for (const auto& need : cr.value("needs", Json::array())) {
+            const feel::Value* at = vars.Find(need.get<std::string>());
+            if (!at || at->is_null()) v = feel::Value();
+          }
+          const int outcome = !v.is(feel::Type::kBoolean) ? 2 : v.boolean() ? 0 : 1;
+          ++seen[outcome];
+          outcomes |= 1 << outcome;
+          (outcome == 0 ? matched : outcome == 1 ? not_met : to_check).push_back(cr["text"]);
+        }
+        mixed += outcomes != 0 && (outcomes & (outcomes - 1)) != 0;
+        for (const auto& t : s.to_check) to_check.push_back(t);
+        const bool recruiting = s.not_recruiting.empty();
+        const bool fits = recruiting && not_met.empty();
+        if (fits) fitting.insert(s.nct_id);
+        const Json* entry = nullptr;
+        for (const auto& e : rec_all[fits ? "trials" : "trials_excluded"])
+          if (e["nct_id"] == s.nct_id) entry = &e;
+        ASSERT_TRUE(entry) << (fits ? "should fit" : "should be excluded");
+        if (fits) {
+          EXPECT_EQ((*entry)["matched"], matched);
+          EXPECT_EQ((*entry)["to_check"], to_check);
+        } else {
+          Json reasons = Json::array();
+          if (!recruiting) reasons.push_back(s.not_recruiting);
+          for (const auto& t : not_met) reasons.push_back("not met: " + t.get<std::string>());
+          EXPECT_EQ((*entry)["reasons"], reasons);
+        }
+      }
+      // Without the excluded studies' entries (their remaining criteria not evaluated): the same
+      // fitting studies, in the same order, with the same entries.
+      EXPECT_EQ(rec_fit["trials"], rec_all["trials"]);
+      EXPECT_EQ(rec_fit["trials"].size(), fitting.size());
+      EXPECT_EQ(rec_fit["trials_registry"], rec_all["trials_registry"]);
+    }
+  }
+  // The cases reach every outcome, and studies whose criteria are mixed.
+  EXPECT_GT(seen[0], 100);
+  EXPECT_GT(seen[1], 100);
+  EXPECT_GT(seen[2], 100);
+  EXPECT_GT(mixed, 100);
 }
 
 }  // namespace
