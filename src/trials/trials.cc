@@ -30,6 +30,7 @@ using feel::Value;
 // The case's parts the criteria see, by name; the recommendation's classification is the
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
+constexpr size_t kClassification = std::size(kCaseNames) - 1;
 
 std::string Str(const Json& j, const char* key) {
   if (!j.is_object()) return {};
@@ -288,7 +289,15 @@ void Registry::PrepareTests() {
   snapshot_day_ = snapshot_day.value_or(0);
   stale_note_age_ = snapshot_is_date_ ? TodayDayNumber() - snapshot_day_ : 0;
   stale_note_ = StaleNote(stale_note_age_);
-  for (size_t f = 0; f < facts_.size(); ++f) fact_needs_.push_back(FactsIn(facts_[f].source, f));
+  // Which texts may read the classification: those naming it, or a fact that may read it.
+  auto reads_classification = [&](std::string_view source, const std::vector<std::uint32_t>& facts) {
+    return source.find(kCaseNames[kClassification]) != std::string_view::npos ||
+           std::any_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return fact_reads_classification_[f] != 0; });
+  };
+  for (size_t f = 0; f < facts_.size(); ++f) {
+    fact_needs_.push_back(FactsIn(facts_[f].source, f));
+    fact_reads_classification_.push_back(reads_classification(facts_[f].source, fact_needs_[f]));
+  }
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
   for (Study& s : studies_)
@@ -303,10 +312,14 @@ void Registry::PrepareTests() {
         }
       std::sort(c.need_facts.begin(), c.need_facts.end());
       c.need_facts.erase(std::unique(c.need_facts.begin(), c.need_facts.end()), c.need_facts.end());
+      c.needs_classification =
+          std::any_of(c.need_paths.begin(), c.need_paths.end(), [](const auto& p) { return p.first == kClassification; }) ||
+          reads_classification("", c.need_facts);
       if (!added) continue;
       Test t;
       t.expr = &c.test;
       t.facts = FactsIn(c.source, facts_.size());
+      t.classification = reads_classification(c.source, t.facts);
       // A plain name (most criteria name a fact) is its slot's value: read from the slot when the
       // compiled text gives exactly the slot's value for values of every kind.
       std::string_view name = c.source;
@@ -559,28 +572,34 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   std::vector<Value> slots(scope_names_.size());
   const feel::Context* case_context =
       options.case_value && options.case_value->is(Type::kContext) ? &options.case_value->context() : nullptr;
-  for (size_t i = 0; i < std::size(kCaseNames); ++i) {
+  for (size_t i = 0; i < kClassification; ++i) {
     const char* name = kCaseNames[i];
-    const bool classification = i + 1 == std::size(kCaseNames);
-    if (classification && options.answer) {
-      slots[i] = json::ValueFromJson(options.answer->classification);
-      continue;
-    }
-    if (case_context && !classification) {
+    if (case_context) {
       // The case's own value: the same parts, their keys in sorted order (no criterion reads
       // a context's key order).
       if (const Value* part = case_context->Find(name)) slots[i] = *part;
       continue;
     }
-    const Json& from = classification ? recommendation : case_json;
-    if (!from.is_object()) continue;
-    if (auto it = from.find(name); it != from.end()) slots[i] = json::ValueFromJson(*it);
+    if (!case_json.is_object()) continue;
+    if (auto it = case_json.find(name); it != case_json.end()) slots[i] = json::ValueFromJson(*it);
   }
+  // The classification (one criterion reads it) converted when a test or fact that may read it
+  // is first evaluated.
+  bool classification_done = false;
+  auto ensure_classification = [&] {
+    if (classification_done) return;
+    classification_done = true;
+    if (options.answer) slots[kClassification] = json::ValueFromJson(options.answer->classification);
+    else if (!recommendation.is_object()) return;
+    else if (auto it = recommendation.find(kCaseNames[kClassification]); it != recommendation.end())
+      slots[kClassification] = json::ValueFromJson(*it);
+  };
   feel::EvalContext ctx;
   // Each fact evaluated at most once, when a test that may read it is first evaluated; `facts`
   // lists a fact after the facts it reads.
   std::vector<char> fact_done(facts_.size(), 0);
-  auto ensure_facts = [&](const std::vector<std::uint32_t>& facts) {
+  auto ensure_facts = [&](const std::vector<std::uint32_t>& facts, bool classification) {
+    if (classification) ensure_classification();
     for (const std::uint32_t f : facts) {
       if (fact_done[f]) continue;
       fact_done[f] = 1;
@@ -595,7 +614,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (evaluated[i]) return results[i];
     evaluated[i] = 1;
     const Test& t = tests_[i];
-    ensure_facts(t.facts);
+    ensure_facts(t.facts, t.classification);
     if (t.slot >= 0) results[i] = slots[static_cast<size_t>(t.slot)];
     else results[i] = t.expr->Evaluate(slots, ctx);
     return results[i];
@@ -627,7 +646,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     }
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
-        ensure_facts(c.need_facts);
+        ensure_facts(c.need_facts, c.needs_classification);
         const Value& v = c.need_paths.empty() || Known(c, slots) ? result(c) : null_value;
         if (v.is(Type::kBoolean) && v.boolean()) pools.matched.push_back(&c.text_json);
         else if (v.is(Type::kBoolean)) {

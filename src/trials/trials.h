@@ -62,6 +62,7 @@ struct Criterion {
   size_t test_index = 0;
   // The facts `need_paths` read (with the facts those read), ascending: evaluated before Known.
   std::vector<std::uint32_t> need_facts;
+  bool needs_classification = false;  // `need_paths` (or their facts) read the classification
 };
 
 struct Fact {
@@ -157,12 +158,14 @@ class Registry {
     // The facts the text may read (with the facts those read), ascending: a fact is evaluated
     // once per case, when a test that may read it is first evaluated (FEEL has no side effects).
     std::vector<std::uint32_t> facts;
+    bool classification = false;  // the text or its facts may read the classification
   };
   // The facts a FEEL text may read, with the facts those read, ascending (over-approximated by
   // the names in the text; see FactsIn in trials.cc).
   std::vector<std::uint32_t> FactsIn(std::string_view source, size_t before) const;
   std::string StaleNote(int oldest_age) const;  // texts.json's "stale" for the oldest snapshot's age
   std::vector<std::vector<std::uint32_t>> fact_needs_;  // by fact: FactsIn(its text), earlier facts only
+  std::vector<char> fact_reads_classification_;         // by fact
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
