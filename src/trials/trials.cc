@@ -606,20 +606,21 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
     }
   };
-  // Each distinct test evaluated at most once, when a criterion first needs it.
-  std::vector<Value> results(tests_.size());
-  std::vector<char> evaluated(tests_.size(), 0);
-  auto result = [&](const Criterion& c) -> const Value& {
-    const size_t i = c.test_index;
-    if (evaluated[i]) return results[i];
-    evaluated[i] = 1;
-    const Test& t = tests_[i];
-    ensure_facts(t.facts, t.classification);
-    if (t.slot >= 0) results[i] = slots[static_cast<size_t>(t.slot)];
-    else results[i] = t.expr->Evaluate(slots, ctx);
-    return results[i];
+  // Each distinct test evaluated at most once, when a criterion first needs it; only its
+  // outcome is kept.
+  enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
+  auto outcome_of = [](const Value& v) {
+    return !v.is(Type::kBoolean) ? Outcome::kToCheck : v.boolean() ? Outcome::kMet : Outcome::kNotMet;
   };
-  const Value null_value;
+  std::vector<Outcome> outcomes(tests_.size(), Outcome::kNotYet);
+  auto outcome = [&](const Criterion& c) -> Outcome {
+    Outcome& o = outcomes[c.test_index];
+    if (o != Outcome::kNotYet) return o;
+    const Test& t = tests_[c.test_index];
+    ensure_facts(t.facts, t.classification);
+    o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
+    return o;
+  };
 
   // Excluded studies are only counted unless include_excluded asks for their entries.
   std::vector<Entry> fitting, excluded;
@@ -647,9 +648,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (s.encoded) {
       for (const Criterion& c : s.criteria) {
         ensure_facts(c.need_facts, c.needs_classification);
-        const Value& v = c.need_paths.empty() || Known(c, slots) ? result(c) : null_value;
-        if (v.is(Type::kBoolean) && v.boolean()) pools.matched.push_back(&c.text_json);
-        else if (v.is(Type::kBoolean)) {
+        const Outcome o = c.need_paths.empty() || Known(c, slots) ? outcome(c) : Outcome::kToCheck;
+        if (o == Outcome::kMet) pools.matched.push_back(&c.text_json);
+        else if (o == Outcome::kNotMet) {
           pools.not_met.push_back(&c.text_json);
           if (!include_excluded) break;
         } else pools.to_check.push_back(&c.text_json);
