@@ -336,6 +336,9 @@ class DecisionTable final : public Boxed {
   size_t words = 0;         // 64-bit words of a rule bitset
   std::vector<ColumnIndex> index;
   bool distinct_output_names = false;  // outputs can be appended to the result context unchecked
+  // The output names as a key table (when distinct and more than one): result rows hold only
+  // their values, and paths into them (`Facts.x`) find an entry by its position in the shape.
+  const feel::ContextShape* output_shape = nullptr;
   bool classed = false;                // `classes` is built (see ColumnClasses)
   // When every input column has a direct_slot: the largest + 1 (a frame at least this large
   // serves them all from its slots); -1 otherwise.
@@ -756,6 +759,11 @@ class DecisionTable final : public Boxed {
 
   Value Pack(Value* outs) const {
     if (outputs.size() == 1) return std::move(outs[0]);
+    if (output_shape) {
+      feel::Context c(output_shape);
+      for (size_t o = 0; o < outputs.size(); ++o) c.AppendValue(std::move(outs[o]));
+      return Value::FromContext(std::move(c));
+    }
     feel::Context c;
     c.Reserve(outputs.size());
     for (size_t o = 0; o < outputs.size(); ++o) {
@@ -1407,6 +1415,11 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
   for (size_t i = 0; i < dt->outputs.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (dt->outputs[i].name == dt->outputs[j].name) dt->distinct_output_names = false;
+  if (dt->distinct_output_names && dt->outputs.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto& o : dt->outputs) names.push_back(o.name);
+    dt->output_shape = feel::ContextShape::Intern(names);  // null: key by key, as before
+  }
   if ((dt->policy == HitPolicy::kPriority || dt->policy == HitPolicy::kOutputOrder) &&
       std::none_of(dt->outputs.begin(), dt->outputs.end(), [](const auto& o) { return !o.priorities.empty(); })) {
     Report(site, node.offset_debug(), "hit policy PRIORITY/OUTPUT ORDER without output values: rule order is used");

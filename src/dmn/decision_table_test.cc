@@ -588,5 +588,86 @@ TEST(DecisionTableClasses, ClassesAgreeWithPerRulePath) {
   EXPECT_GT(collected, 100u);
 }
 
+// A table with several distinct output names builds its result rows on one key table (shaped
+// contexts): they must read, compare and print as the key-by-key rows did, for paths from other
+// decisions, `get entries` and `context put`, under a single hit and under COLLECT.
+std::string TwoOutputTable(const std::string& policy, const std::string& second_name) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" namespace="http://example.com/t" name="t" id="t">
+  <inputData id="i_A" name="A"><variable name="A"/></inputData>
+  <decision id="d" name="R"><variable name="R"/>
+    <informationRequirement><requiredInput href="#i_A"/></informationRequirement>
+    <decisionTable hitPolicy=")" + policy + R"(">
+      <input><inputExpression><text>A</text></inputExpression></input>
+      <output name="x"/>
+      <output name=")" + second_name + R"("/>
+      <rule><inputEntry><text>&lt; 5</text></inputEntry><outputEntry><text>1</text></outputEntry><outputEntry><text>"small"</text></outputEntry></rule>
+      <rule><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>A * 2</text></outputEntry><outputEntry><text>"mid"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <decision id="s" name="S"><variable name="S"/>
+    <informationRequirement><requiredDecision href="#d"/></informationRequirement>
+    <literalExpression><text>[R.x, R.)" + second_name + R"(, get entries(R), context put(R, "z", 3), R.absent, R = {x: R.x, )" +
+         second_name + R"(: R.)" + second_name + R"(}]</text></literalExpression>
+  </decision>
+</definitions>
+)";
+}
+
+std::string DecideS(const Model& m, int64_t a) {
+  feel::Context in;
+  in.Put("A", Value::Number(a));
+  std::vector<std::string> names{"S"};
+  auto r = m.Evaluate(in, names);
+  return feel::ToFeelLiteral(r.decisions.front().value);
+}
+
+TEST(DecisionTableOutputs, ShapedRowsReadLikeKeyByKeyRows) {
+  auto unique = LoadModelFromString(TwoOutputTable("FIRST", "y name"), "t.dmn");
+  ASSERT_TRUE(unique.has_value());
+  EXPECT_EQ(DecideS(**unique, 3),
+            "[1, \"small\", [{key: \"x\", value: 1}, {key: \"y name\", value: \"small\"}], "
+            "{x: 1, \"y name\": \"small\", z: 3}, null, true]");
+  EXPECT_EQ(DecideS(**unique, 7),
+            "[14, \"mid\", [{key: \"x\", value: 14}, {key: \"y name\", value: \"mid\"}], "
+            "{x: 14, \"y name\": \"mid\", z: 3}, null, true]");
+  // No rule: the result is null, and so is every path into it.
+  EXPECT_EQ(DecideS(**unique, 12), "[null, null, null, null, null, false]");
+
+  auto collect = LoadModelFromString(TwoOutputTable("COLLECT", "y"), "t.dmn");
+  ASSERT_TRUE(collect.has_value());
+  feel::Context in;
+  in.Put("A", Value::Number(3));
+  std::vector<std::string> names{"R"};
+  auto r = (*collect)->Evaluate(in, names);
+  const Value& rows = r.decisions.front().value;
+  ASSERT_TRUE(rows.is(feel::Type::kList));
+  ASSERT_EQ(rows.list().size(), 2u);
+  for (const Value& row : rows.list()) {
+    ASSERT_TRUE(row.is(feel::Type::kContext));
+    ASSERT_EQ(row.context().size(), 2u);
+    EXPECT_NE(row.context().shape(), nullptr);  // the table's key table
+    EXPECT_EQ(row.context().shape(), rows.list().front().context().shape());
+  }
+  EXPECT_EQ(feel::ToFeelLiteral(rows), "[{x: 1, y: \"small\"}, {x: 6, y: \"mid\"}]");
+  // Paths over the list of rows map over them.
+  const std::string s = DecideS(**collect, 3);
+  EXPECT_EQ(s.rfind("[[1, 6], [\"small\", \"mid\"], ", 0), 0u) << s;
+}
+
+// Repeated output names: no key table; the later output replaces the earlier, as before.
+TEST(DecisionTableOutputs, RepeatedOutputNamesStillKeyByKey) {
+  auto m = LoadModelFromString(TwoOutputTable("FIRST", "x"), "t.dmn");
+  ASSERT_TRUE(m.has_value());
+  feel::Context in;
+  in.Put("A", Value::Number(3));
+  std::vector<std::string> names{"R"};
+  auto r = (*m)->Evaluate(in, names);
+  const Value& row = r.decisions.front().value;
+  ASSERT_TRUE(row.is(feel::Type::kContext));
+  EXPECT_EQ(row.context().shape(), nullptr);
+  EXPECT_EQ(feel::ToFeelLiteral(row), "{x: \"small\"}");
+}
+
 }  // namespace
 }  // namespace zebra::dmn

@@ -979,23 +979,68 @@ ZEBRA_VALUE_INLINE inline const Value& ShadowedRef(const Node& n, Frame& f) {
 }
 }  // namespace
 
-const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
-  ScratchValue target_tmp;
-  const Node::Direct d = target->direct;
-  const Value& t = d == Node::Direct::kShadowedLocal || d == Node::Direct::kShadowedGlobal
-                       ? ShadowedRef(*target, f)
-                       : EvalRefOf(*target, f, target_tmp);
-  if (t.is(Type::kContext)) {
-    const Value* v = Find(t.context());
-    if (!v) return kNullValue;
-    // An entry of a borrowed context is borrowed too; one of a context evaluated here into
-    // `target_tmp` dies with it, so it is copied into `tmp`.
-    if (&t != &target_tmp.get()) return *v;
-    tmp = *v;
-    return tmp;
+void PathNode::Link() {
+  const auto* inner = dynamic_cast<const PathNode*>(target.get());
+  if (inner && inner->chain_length < kMaxChain) {
+    root = inner->root;
+    steps = inner->steps;
+    chain_length = inner->chain_length;
+  } else {
+    root = target.get();
+    chain_length = 0;
   }
-  if (t.is_null()) return kNullValue;
-  return PathOther(*this, t, f, tmp);
+  steps[chain_length++] = this;
+}
+
+// The same as each path of the chain evaluating its target by EvalRef in turn: an entry of a
+// borrowed context is borrowed; once a step reads a temporary (the root evaluated into `tmp`, or
+// PathOther's answer there), what follows lives in `tmp`, and the answer is moved to its top.
+// The commonest read inline, without a stack frame: one step from a slot into a shaped context
+// of the shape this path cached. Anything else in EvalChain. (Going on inline through longer
+// chains measured slower: their later steps miss more often, and each miss starts over.)
+const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+  if (chain_length == 1) {
+    const Node& r = *root;
+    const Value* t = r.direct == Node::Direct::kLocal    ? &f.locals[r.direct_slot]
+                     : r.direct == Node::Direct::kGlobal ? &f.globals[static_cast<size_t>(r.direct_slot)]
+                                                         : nullptr;
+    if (t && t->is(Type::kContext)) {
+      const Context& c = t->context();
+      if (const ContextShape* shape = c.shape()) {
+        const uint64_t s = seen.load(std::memory_order_relaxed);
+        if ((s >> 32) == shape->id()) {
+          const size_t i = static_cast<uint32_t>(s);
+          return i < c.size() ? c.value(i) : kNullValue;
+        }
+      }
+    }
+  }
+  return EvalChain(f, tmp);
+}
+
+const Value& PathNode::EvalChain(Frame& f, Value& tmp) const {
+  const Node& r = *root;
+  const Node::Direct d = r.direct;
+  const Value* t = d == Node::Direct::kShadowedLocal || d == Node::Direct::kShadowedGlobal
+                       ? &ShadowedRef(r, f)
+                       : &EvalRefOf(r, f, tmp);
+  bool temporary = t == &tmp;
+  for (size_t i = 0; i < chain_length; ++i) {
+    const PathNode& step = *steps[i];
+    if (t->is(Type::kContext)) {
+      t = step.Find(t->context());
+      if (!t) return kNullValue;
+      continue;
+    }
+    if (t->is_null()) return kNullValue;
+    // PathOther reads all of `*t` before it overwrites `tmp`, where `*t` may live.
+    t = &PathOther(step, *t, f, tmp);
+    temporary = true;
+  }
+  if (!temporary || t == &tmp) return *t;
+  Value v = *t;  // an entry inside `tmp`
+  tmp = std::move(v);
+  return tmp;
 }
 
 // ---- functions -------------------------------------------------------------------------------------

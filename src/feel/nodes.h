@@ -1,6 +1,7 @@
 // Internal: the node kinds of compiled FEEL (see ast.h).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -242,8 +243,21 @@ struct PathNode : Node {
   // contexts built key by key often have the same layout from one evaluation to the next, so
   // this turns the linear key search into one compare.
   mutable std::atomic<uint32_t> hint{0};
+  // A chain of paths `a.b.c.d` is read in one loop by its last path (no recursive EvalRef, no
+  // scratch value per step): `steps` are the chain's paths from the first (`a.b`) to this one,
+  // each with its own shape/position cache, and `root` is the first one's target (`a`). A path
+  // whose target is not a path, or that would make the chain longer than kMaxChain, starts a
+  // chain of its own. Set by Link once `target` is.
+  static constexpr size_t kMaxChain = 8;
+  const Node* root = nullptr;
+  std::array<const PathNode*, kMaxChain> steps{};
+  uint8_t chain_length = 0;
+  void Link();
   Value Eval(Frame& f) const override;
+  // The commonest read (one step from a slot into a shaped context seen before) without a stack
+  // frame; everything else in EvalChain.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
+  [[gnu::noinline]] const Value& EvalChain(Frame& f, Value& tmp) const;
   // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the
   // searches out of line.
   [[gnu::always_inline]] inline const Value* Find(const Context& c) const;

@@ -895,6 +895,7 @@ class Parser {
         n->target = target;
         n->name = ReadPathName();
         n->name_bit = Context::KeyBit(n->name);
+        n->Link();
         target = n;
       } else {
         return target;

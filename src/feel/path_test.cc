@@ -134,5 +134,195 @@ TEST(PathTest, KeyFilterHasNoFalseNegatives) {
   EXPECT_FALSE(Context().MayContain("anything"));
 }
 
+// A chain of paths (`c.a.b.year`) is read in one loop by its last path; it must answer what the
+// paths one at a time answer (`x.a`, then `y.b` on that, ...): over shaped and ordinary contexts,
+// lists of contexts (mapped), null, absent keys, and non-context values (properties, errors).
+class ChainTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kKeys[] = {"a", "b", "year", "zz"};
+
+  Value Leaf(std::mt19937& rng) {
+    switch (rng() % 5) {
+      case 0: return Value();
+      case 1: return Value::Number(static_cast<int64_t>(rng() % 100));
+      case 2: return Value::String("s" + std::to_string(rng() % 10));
+      case 3: return date_;
+      default: return Value::Bool(true);
+    }
+  }
+  // A random value `depth` levels deep: contexts with and without a shape, lists, leaves.
+  Value RandomValue(std::mt19937& rng, int depth) {
+    if (depth == 0) return Leaf(rng);
+    switch (rng() % 6) {
+      case 0: case 1: {  // shaped: keys a, b, year (all three, or the first one or two filled)
+        static const std::vector<std::string> names = {"a", "b", "year"};
+        const ContextShape* shape = ContextShape::Intern(names);
+        Context c(shape);
+        const size_t filled = 1 + rng() % 3;
+        for (size_t i = 0; i < filled; ++i) c.AppendValue(RandomValue(rng, depth - 1));
+        return Value::FromContext(std::move(c));
+      }
+      case 2: case 3: {  // ordinary: a random subset of the keys in a random order
+        std::vector<std::string> keys = {"b", "a", "year"};
+        std::shuffle(keys.begin(), keys.end(), rng);
+        Context c;
+        for (const std::string& k : keys)
+          if (rng() % 4 != 0) c.Put(k, RandomValue(rng, depth - 1));
+        return Value::FromContext(std::move(c));
+      }
+      case 4: {
+        List l;
+        for (size_t i = 0, n = rng() % 3; i < n; ++i) l.push_back(RandomValue(rng, depth - 1));
+        return Value::FromList(std::move(l));
+      }
+      default: return Leaf(rng);
+    }
+  }
+
+  void SetUp() override {
+    Scope s;
+    auto d = CompileExpression("date(\"2021-03-04\")", s);
+    ASSERT_TRUE(d.has_value());
+    std::vector<Value> none;
+    date_ = d->Evaluate(none, ctx_);
+  }
+
+  Value date_;
+  EvalContext ctx_;
+};
+
+TEST_F(ChainTest, ChainAgreesWithOnePathAtATime) {
+  Scope scope;
+  const int c_slot = scope.Declare("c");
+  Scope one_scope;
+  const int x_slot = one_scope.Declare("x");
+  std::vector<CompiledExpression> one;  // `x.a`, `x.b`, ...
+  for (const char* k : kKeys) one.push_back(*CompileExpression(std::string("x.") + k, one_scope));
+  // Every chain of 1..4 keys.
+  std::vector<std::vector<size_t>> chains;
+  std::vector<CompiledExpression> compiled;
+  for (size_t len = 1; len <= 4; ++len) {
+    std::vector<size_t> idx(len, 0);
+    for (;;) {
+      std::string text = "c";
+      for (size_t i : idx) text += std::string(".") + kKeys[i];
+      auto e = CompileExpression(text, scope);
+      ASSERT_TRUE(e.has_value()) << text;
+      chains.push_back(idx);
+      compiled.push_back(*e);
+      size_t p = 0;
+      while (p < len && ++idx[p] == std::size(kKeys)) idx[p++] = 0;
+      if (p == len) break;
+    }
+  }
+  std::mt19937 rng(20261206);
+  std::vector<Value> slots(scope.size()), one_slots(one_scope.size());
+  for (int round = 0; round < 300; ++round) {
+    slots[static_cast<size_t>(c_slot)] = RandomValue(rng, 4);
+    for (size_t k = 0; k < chains.size(); ++k) {
+      EvalContext chain_ctx, step_ctx;
+      Value got = compiled[k].Evaluate(slots, chain_ctx);
+      Value want = slots[static_cast<size_t>(c_slot)];
+      for (size_t i : chains[k]) {
+        one_slots[static_cast<size_t>(x_slot)] = want;
+        want = one[i].Evaluate(one_slots, step_ctx);
+      }
+      ASSERT_EQ(ToFeelLiteral(got), ToFeelLiteral(want))
+          << "round " << round << " chain " << k << " on " << ToFeelLiteral(slots[static_cast<size_t>(c_slot)]);
+      ASSERT_EQ(chain_ctx.diagnostic_count(), step_ctx.diagnostic_count()) << "round " << round << " chain " << k;
+      for (size_t i = 0; i < chain_ctx.diagnostic_count(); ++i)
+        EXPECT_EQ(chain_ctx.diagnostics()[i].message, step_ctx.diagnostics()[i].message);
+    }
+  }
+}
+
+// Borrowed all the way from a slot: the answer is the value inside the slot. From a temporary
+// root, or after a list was mapped: a copy in the scratch value.
+TEST_F(ChainTest, BorrowsFromSlotsCopiesFromTemporaries) {
+  Scope scope;
+  const int slot = scope.Declare("c");
+  Context inner;
+  inner.Put("year", date_);
+  Context mid;
+  mid.Put("b", Value::FromContext(inner));
+  Context top;
+  top.Put("a", Value::FromContext(mid));
+  std::vector<Value> slots(scope.size());
+  slots[static_cast<size_t>(slot)] = Value::FromContext(top);
+  const Value* inside =
+      slots[static_cast<size_t>(slot)].context().Find("a")->context().Find("b")->context().Find("year");
+
+  auto borrowed = CompileExpression("c.a.b.year", scope);
+  ASSERT_TRUE(borrowed.has_value());
+  Value tmp;
+  EXPECT_EQ(&borrowed->EvaluateRef(slots, ctx_, tmp), inside);
+  EXPECT_TRUE(tmp.is_null());
+
+  auto property = CompileExpression("c.a.b.year.year", scope);  // the date's year: a temporary
+  ASSERT_TRUE(property.has_value());
+  Value tmp2;
+  const Value& y = property->EvaluateRef(slots, ctx_, tmp2);
+  EXPECT_EQ(&y, &tmp2);
+  EXPECT_EQ(ToFeelLiteral(y), "2021");
+
+  auto temporary = CompileExpression("{t: {u: {v: \"deep\"}}}.t.u.v", scope);
+  ASSERT_TRUE(temporary.has_value());
+  Value tmp3;
+  const Value& copied = temporary->EvaluateRef(slots, ctx_, tmp3);
+  EXPECT_EQ(&copied, &tmp3);
+  EXPECT_EQ(copied.string(), "deep");
+
+  auto mapped = CompileExpression("[{t: {u: 1}}, {t: {u: 2}}, {t: 3}].t.u", scope);
+  ASSERT_TRUE(mapped.has_value());
+  Value tmp4;
+  EXPECT_EQ(ToFeelLiteral(mapped->EvaluateRef(slots, ctx_, tmp4)), "[1, 2, null]");
+}
+
+// Longer than PathNode::kMaxChain: the chain is split, the answer the same.
+TEST_F(ChainTest, ChainLongerThanTheLimit) {
+  Scope scope;
+  const int slot = scope.Declare("c");
+  Value v = Value::String("bottom");
+  for (int i = 0; i < 12; ++i) {
+    Context c;
+    c.Put("a", v);
+    v = Value::FromContext(std::move(c));
+  }
+  std::vector<Value> slots(scope.size());
+  slots[static_cast<size_t>(slot)] = v;
+  std::string text = "c";
+  for (int i = 0; i < 12; ++i) text += ".a";
+  auto e = CompileExpression(text, scope);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->Evaluate(slots, ctx_).string(), "bottom");
+  auto absent = CompileExpression(text + ".a.a", scope);
+  ASSERT_TRUE(absent.has_value());
+  EXPECT_TRUE(absent->Evaluate(slots, ctx_).is_null());
+}
+
+// Inside a filter the chain's first name is the item's entry when the item has it, else the
+// variable (ShadowedRef); the rest of the chain reads on from there.
+TEST_F(ChainTest, FilterItemShadowsTheChainsFirstName) {
+  Scope scope;
+  const int slot = scope.Declare("a");
+  Context b;
+  b.Put("c", Value::Number(1));
+  Context a;
+  a.Put("b", Value::FromContext(b));
+  std::vector<Value> slots(scope.size());
+  slots[static_cast<size_t>(slot)] = Value::FromContext(a);  // the variable: a.b.c = 1
+  auto e = CompileExpression(
+      "[{a: {b: {c: 2}}, n: 1}, {n: 2}, {a: {b: {c: 1}}, n: 3}, {a: null, n: 4}, {a: {b: 5}, n: 5}]"
+      "[a.b.c = 1].n",
+      scope);
+  ASSERT_TRUE(e.has_value());
+  // Item 2 lacks `a`: the variable's a.b.c = 1. Item 3's own a.b.c = 1. Items 4 and 5 have an
+  // `a` whose chain ends in null (null; a number's property `c`), so they are not taken.
+  EXPECT_EQ(ToFeelLiteral(e->Evaluate(slots, ctx_)), "[2, 3]");
+  auto in_item = CompileExpression("[{a: {b: {c: 2}}}, {x: 1}][item.a.b.c = 2]", scope);
+  ASSERT_TRUE(in_item.has_value());
+  EXPECT_EQ(ToFeelLiteral(in_item->Evaluate(slots, ctx_)), "[{a: {b: {c: 2}}}]");
+}
+
 }  // namespace
 }  // namespace zebra::feel
