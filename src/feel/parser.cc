@@ -666,6 +666,17 @@ class Parser {
     }
   }
 
+  // The comparison `n` as a node specialised for its operands (same evaluation, fewer checks).
+  template <class T>
+  static NodePtr Specialised(const BinaryNode& n, NodePtr lhs, NodePtr rhs) {
+    auto t = std::make_shared<T>();
+    t->line = n.line;
+    t->column = n.column;
+    t->op = n.op;
+    t->lhs = std::move(lhs);
+    t->rhs = std::move(rhs);
+    return t;
+  }
   // The comparison-level operators after their left operand: lhs op rhs, value between low and
   // high, value in tests, value instance of type.
   NodePtr ComparisonAfter(NodePtr lhs, BinaryOp op) {
@@ -676,40 +687,19 @@ class Parser {
     n->op = op;
     n->lhs = std::move(lhs);
     n->rhs = ParseAdditive();
-    if (const auto* lit = dynamic_cast<const LiteralNode*>(n->rhs.get());
-        !equality && lit && lit->value.is(Type::kNumber)) {
-      auto t = std::make_shared<OrderNumberNode>();
-      t->line = n->line;
-      t->column = n->column;
-      t->op = op;
-      t->lhs = n->lhs;
-      t->rhs = n->rhs;
-      return t;
-    }
+    const auto* rhs_literal = dynamic_cast<const LiteralNode*>(n->rhs.get());
+    if (!equality && rhs_literal && rhs_literal->value.is(Type::kNumber))
+      return Specialised<OrderNumberNode>(*n, n->lhs, n->rhs);
     if (equality) {
       auto is_null = [](const NodePtr& e) {
         const auto* lit = dynamic_cast<const LiteralNode*>(e.get());
         return lit && lit->value.is_null();
       };
       // Against the literal null the answer is whether the other side is null.
-      if (is_null(n->rhs) || is_null(n->lhs)) {
-        auto t = std::make_shared<NullTestNode>();
-        t->line = n->line;
-        t->column = n->column;
-        t->op = op;
-        t->lhs = is_null(n->rhs) ? n->lhs : n->rhs;
-        t->rhs = is_null(n->rhs) ? n->rhs : n->lhs;
-        return t;
-      }
-      if (const auto* lit = dynamic_cast<const LiteralNode*>(n->rhs.get()); lit && lit->value.is(Type::kString)) {
-        auto t = std::make_shared<EqualStringNode>();
-        t->line = n->line;
-        t->column = n->column;
-        t->op = op;
-        t->lhs = n->lhs;
-        t->rhs = n->rhs;
-        return t;
-      }
+      if (is_null(n->rhs)) return Specialised<NullTestNode>(*n, n->lhs, n->rhs);
+      if (is_null(n->lhs)) return Specialised<NullTestNode>(*n, n->rhs, n->lhs);
+      if (rhs_literal && rhs_literal->value.is(Type::kString))
+        return Specialised<EqualStringNode>(*n, n->lhs, n->rhs);
     }
     return n;
   }
