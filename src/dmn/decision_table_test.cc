@@ -29,9 +29,9 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-// A COLLECT (or other policy) table over inputs A, B, C whose rule i outputs i (1-based).
-std::string Table(const std::vector<std::vector<std::string>>& rules, const std::string& policy = "COLLECT") {
-  std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+// The model, inputs A, B, C and decision R up to the opening <decisionTable> of `policy`.
+std::string TableHead(const std::string& policy) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" namespace="http://example.com/t" name="t" id="t">
   <inputData id="i_A" name="A"><variable name="A"/></inputData>
   <inputData id="i_B" name="B"><variable name="B"/></inputData>
@@ -41,7 +41,12 @@ std::string Table(const std::vector<std::vector<std::string>>& rules, const std:
     <informationRequirement><requiredInput href="#i_B"/></informationRequirement>
     <informationRequirement><requiredInput href="#i_C"/></informationRequirement>
     <decisionTable hitPolicy=")" + policy + R"(">
-      <input><inputExpression><text>A</text></inputExpression></input>
+)";
+}
+
+// A COLLECT (or other policy) table over inputs A, B, C whose rule i outputs i (1-based).
+std::string Table(const std::vector<std::vector<std::string>>& rules, const std::string& policy = "COLLECT") {
+  std::string xml = TableHead(policy) + R"(      <input><inputExpression><text>A</text></inputExpression></input>
       <input><inputExpression><text>B</text></inputExpression></input>
       <input><inputExpression><text>C</text></inputExpression></input>
       <output name="R"/>
@@ -444,17 +449,7 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // something to order and compare. `c_values`: inputValues of C, when not empty.
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
                         const std::string& c_values = "") {
-  std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" namespace="http://example.com/t" name="t" id="t">
-  <inputData id="i_A" name="A"><variable name="A"/></inputData>
-  <inputData id="i_B" name="B"><variable name="B"/></inputData>
-  <inputData id="i_C" name="C"><variable name="C"/></inputData>
-  <decision id="d" name="R"><variable name="R"/>
-    <informationRequirement><requiredInput href="#i_A"/></informationRequirement>
-    <informationRequirement><requiredInput href="#i_B"/></informationRequirement>
-    <informationRequirement><requiredInput href="#i_C"/></informationRequirement>
-    <decisionTable hitPolicy=")" + policy + R"(">
-      <input><inputExpression><text>A</text></inputExpression></input>
+  std::string xml = TableHead(policy) + R"(      <input><inputExpression><text>A</text></inputExpression></input>
       <input><inputExpression><text>B</text></inputExpression></input>
       <input><inputExpression><text>C</text></inputExpression>)" +
                     (c_values.empty() ? "" : "<inputValues><text>" + Escape(c_values) + "</text></inputValues>") +
