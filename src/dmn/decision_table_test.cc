@@ -60,6 +60,41 @@ std::string Table(const std::vector<std::vector<std::string>>& rules, const std:
   return xml;
 }
 
+// The rules (1-based) whose cells all accept inputs A, B, C, each cell tried alone by the FEEL
+// unary test; each cell text is compiled once (the tests stay fast under the sanitizers).
+class PerRuleReference {
+ public:
+  PerRuleReference() {
+    scope_.Declare("A");
+    scope_.Declare("B");
+    scope_.Declare("C");
+  }
+  std::vector<int64_t> operator()(const std::vector<std::vector<std::string>>& rules, const std::vector<Value>& in) {
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      bool ok = true;
+      for (size_t c = 0; c < 3 && ok; ++c) {
+        if (rules[i][c] == "-") continue;
+        auto it = compiled_.find(rules[i][c]);
+        if (it == compiled_.end()) {
+          auto t = feel::CompileUnaryTests(rules[i][c], scope_);
+          EXPECT_TRUE(t.has_value()) << rules[i][c];
+          if (!t) return out;
+          it = compiled_.emplace(rules[i][c], std::move(*t)).first;
+        }
+        feel::EvalContext ctx;
+        ok = it->second.Test(in[c], in, ctx).is_true();
+      }
+      if (ok) out.push_back(static_cast<int64_t>(i + 1));
+    }
+    return out;
+  }
+
+ private:
+  feel::Scope scope_;
+  std::map<std::string, feel::CompiledUnaryTests> compiled_;
+};
+
 feel::Context Inputs(const Value& a, const Value& b, const Value& c) {
   feel::Context in;
   in.Put("A", a);
@@ -247,31 +282,7 @@ TEST(DecisionTableClasses, AgreeWithCellByCellTesting) {
       "-", "-", "\"a\"", "\"b\"", "\"a\", \"c\"", "true", "false", "1", "null", "not(\"a\")", "\"a\", 2",
       "\"b\", true", "= \"b\"", "!= \"a\"", "3.50", "not(null)", "= 4", "!= 1", "not(true)", "\"\""};
   // Reference() with each cell text compiled once (the test stays fast under the sanitizers).
-  feel::Scope scope;
-  scope.Declare("A");
-  scope.Declare("B");
-  scope.Declare("C");
-  std::map<std::string, feel::CompiledUnaryTests> compiled;
-  auto reference = [&](const std::vector<std::vector<std::string>>& rules, const std::vector<Value>& in) {
-    std::vector<int64_t> out;
-    for (size_t i = 0; i < rules.size(); ++i) {
-      bool ok = true;
-      for (size_t c = 0; c < 3 && ok; ++c) {
-        if (rules[i][c] == "-") continue;
-        auto it = compiled.find(rules[i][c]);
-        if (it == compiled.end()) {
-          auto t = feel::CompileUnaryTests(rules[i][c], scope);
-          EXPECT_TRUE(t.has_value()) << rules[i][c];
-          if (!t) return out;
-          it = compiled.emplace(rules[i][c], std::move(*t)).first;
-        }
-        feel::EvalContext ctx;
-        ok = it->second.Test(in[c], in, ctx).is_true();
-      }
-      if (ok) out.push_back(static_cast<int64_t>(i + 1));
-    }
-    return out;
-  };
+  PerRuleReference reference;
   std::mt19937 rng(21);
   for (int round = 0; round < 16; ++round) {
     size_t n = round % 8 < 4 ? 10 : 70;
@@ -489,26 +500,7 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
                                const std::vector<std::string>& c_cells, const std::vector<Value>& a_values,
                                const std::vector<Value>& b_values, const std::vector<Value>& c_values, unsigned seed,
                                const std::string& c_input_values = "") {
-  feel::Scope scope;
-  scope.Declare("A");
-  scope.Declare("B");
-  scope.Declare("C");
-  std::map<std::string, feel::CompiledUnaryTests> compiled;
-  auto reference = [&](const std::vector<std::vector<std::string>>& rules, const std::vector<Value>& in) {
-    std::vector<int64_t> out;
-    for (size_t i = 0; i < rules.size(); ++i) {
-      bool ok = true;
-      for (size_t c = 0; c < 3 && ok; ++c) {
-        if (rules[i][c] == "-") continue;
-        auto it = compiled.find(rules[i][c]);
-        if (it == compiled.end()) it = compiled.emplace(rules[i][c], *feel::CompileUnaryTests(rules[i][c], scope)).first;
-        feel::EvalContext ctx;
-        ok = it->second.Test(in[c], in, ctx).is_true();
-      }
-      if (ok) out.push_back(static_cast<int64_t>(i + 1));
-    }
-    return out;
-  };
+  PerRuleReference reference;
   std::mt19937 rng(seed);
   size_t collected = 0;
   for (const char* policy : {"COLLECT", "FIRST", "UNIQUE", "ANY", "RULE ORDER", "PRIORITY", "OUTPUT ORDER", "C+", "C#",
