@@ -28,6 +28,15 @@ std::string Read(const fs::path& p) {
   return ss.str();
 }
 
+// The cases of the clinical and the trial vignettes.
+std::vector<Json> VignetteCases() {
+  std::vector<Json> cases;
+  for (const char* dir : {"tests/vignettes", "tests/trials/vignettes"})
+    for (const auto& e : fs::recursive_directory_iterator(kSource / dir))
+      if (e.path().extension() == ".json") cases.push_back(json::ParseStrict(Read(e.path())).value()["case"]);
+  return cases;
+}
+
 // A scratch knowledge directory holding a copy of the shipped trials/ files.
 struct Scratch {
   fs::path dir;
@@ -323,10 +332,7 @@ TEST(TrialsText, SameBytesAsTheTree) {
   ASSERT_TRUE(reg);
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
-  std::vector<Json> cases;
-  for (const char* dir : {"tests/vignettes", "tests/trials/vignettes"})
-    for (const auto& e : fs::recursive_directory_iterator(kSource / dir))
-      if (e.path().extension() == ".json") cases.push_back(json::ParseStrict(Read(e.path())).value()["case"]);
+  std::vector<Json> cases = VignetteCases();
   ASSERT_GT(cases.size(), 400u);
   const std::vector<Json> generated = clinical::GeneratedCases();
   for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
@@ -413,10 +419,7 @@ TEST(TrialsText, SameBytesAsTheTree) {
 TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
-  std::vector<Json> cases;
-  for (const char* dir : {"tests/vignettes", "tests/trials/vignettes"})
-    for (const auto& e : fs::recursive_directory_iterator(kSource / dir))
-      if (e.path().extension() == ".json") cases.push_back(json::ParseStrict(Read(e.path())).value()["case"]);
+  std::vector<Json> cases = VignetteCases();
   const std::vector<Json> generated = clinical::GeneratedCases();
   for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
   ASSERT_GT(cases.size(), 400u);
