@@ -284,8 +284,6 @@ void Registry::PrepareTests() {
     patient_sentences_.push_back(Fill(Counted(texts_, "patient_sentence", k), {{"n", n}}));
     patient_counts_.push_back(clinical::CountText(patient_sentences_.back()));
   }
-  criteria_count_ = static_cast<size_t>(criteria_count());
-  for (const Study& s : studies_) to_check_count_ += s.to_check.size();
   not_encoded_matched_json_ = json::MakeFragment(Json(not_encoded_matched_));
   not_encoded_to_check_json_ = json::MakeFragment(Json(not_encoded_to_check_));
   const std::optional<int> snapshot_day = DayNumber(snapshot_date_);
@@ -571,6 +569,38 @@ void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& po
   out.EndArray();
 }
 
+enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
+
+// A thread's working storage for Annotate, kept from case to case (no allocation per case once
+// it has grown). Annotate leaves no case value in it.
+struct Scratch {
+  bool busy = false;  // (Annotate is not re-entered on a thread; if it were, a local one is used)
+  std::vector<Value> slots;
+  std::vector<char> fact_done;
+  std::vector<Outcome> outcomes, found;
+  std::vector<std::uint64_t> not_met_tests;
+  std::vector<Entry> fitting, plain, excluded;
+  Pools pools;
+};
+thread_local Scratch tl_scratch;
+
+// Takes a thread's Scratch (or a fresh one) and gives back its slots emptied at the end.
+class ScratchLease {
+ public:
+  ScratchLease() : s_(tl_scratch.busy ? own_.emplace() : tl_scratch) { s_.busy = true; }
+  ~ScratchLease() {
+    for (Value& v : s_.slots) v = Value();
+    s_.busy = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  Scratch& operator*() { return s_; }
+
+ private:
+  std::optional<Scratch> own_;
+  Scratch& s_;
+};
+
 }  // namespace
 
 void Registry::PrepareEntries() {
@@ -615,7 +645,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const bool include_excluded = options.include_excluded;
   // Today as a day number (no date text is needed): the given date, else the current UTC date.
   const std::optional<int> today_day = today_in.empty() ? std::optional<int>(TodayDayNumber()) : DayNumber(today_in);
-  std::vector<Value> slots(scope_names_.size());
+  ScratchLease lease;
+  Scratch& scratch = *lease;
+  std::vector<Value>& slots = scratch.slots;
+  slots.resize(scope_names_.size());  // (all null: the lease empties them)
   const feel::Context* case_context =
       options.case_value && options.case_value->is(Type::kContext) ? &options.case_value->context() : nullptr;
   for (size_t i = 0; i < kClassification; ++i) {
@@ -643,7 +676,8 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   feel::EvalContext ctx;
   // Each fact evaluated at most once, when a test that may read it is first evaluated; `facts`
   // lists a fact after the facts it reads.
-  std::vector<char> fact_done(facts_.size(), 0);
+  std::vector<char>& fact_done = scratch.fact_done;
+  fact_done.assign(facts_.size(), 0);
   auto ensure_facts = [&](const std::vector<std::uint32_t>& facts, bool classification) {
     if (classification) ensure_classification();
     for (const std::uint32_t f : facts) {
@@ -654,12 +688,13 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   };
   // Each distinct test evaluated at most once, when a criterion first needs it; only its
   // outcome is kept, and the tests found false as bits (Study::test_bits).
-  enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
   auto outcome_of = [](const Value& v) {
     return !v.is(Type::kBoolean) ? Outcome::kToCheck : v.boolean() ? Outcome::kMet : Outcome::kNotMet;
   };
-  std::vector<Outcome> outcomes(tests_.size(), Outcome::kNotYet);
-  std::vector<std::uint64_t> not_met_tests((tests_.size() + 63) / 64, 0);
+  std::vector<Outcome>& outcomes = scratch.outcomes;
+  outcomes.assign(tests_.size(), Outcome::kNotYet);
+  std::vector<std::uint64_t>& not_met_tests = scratch.not_met_tests;
+  not_met_tests.assign((tests_.size() + 63) / 64, 0);
   auto outcome = [&](const Criterion& c) -> Outcome {
     Outcome& o = outcomes[c.test_index];
     if (o != Outcome::kNotYet) return o;
@@ -674,7 +709,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (!c.need_facts.empty() || c.needs_classification) ensure_facts(c.need_facts, c.needs_classification);
     return c.need_paths.empty() || Known(c, slots) ? outcome(c) : Outcome::kToCheck;
   };
-  Pools pools;
+  Pools& pools = scratch.pools;
+  pools.matched.clear();
+  pools.to_check.clear();
+  pools.not_met.clear();
   auto add = [&](Outcome o, const Criterion& c) {
     (o == Outcome::kMet ? pools.matched : o == Outcome::kNotMet ? pools.not_met : pools.to_check).push_back(&c.text_json);
   };
@@ -682,36 +720,49 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // Excluded studies are only counted unless include_excluded asks for their entries. The fitting
   // studies with encoded criteria come first (more is known about them), then by fewer items to
   // check; those without, in the registry's order.
-  std::vector<Entry> fitting, plain, excluded;
-  fitting.reserve(studies_.size());
-  plain.reserve(studies_.size());
-  pools.matched.reserve(criteria_count_);
-  pools.to_check.reserve(criteria_count_ + to_check_count_);
-  std::vector<Outcome> found;  // a study's criteria's outcomes, by criterion
+  std::vector<Entry>& fitting = scratch.fitting;
+  std::vector<Entry>& plain = scratch.plain;
+  std::vector<Entry>& excluded = scratch.excluded;
+  fitting.clear();
+  plain.clear();
+  excluded.clear();
+  std::vector<Outcome>& found = scratch.found;  // a study's criteria's outcomes, by criterion
   size_t excluded_count = 0;
   const bool any_stale = today_day && *today_day - min_snapshot_day_ > kStaleAfterDays;
   for (const Study& s : studies_) {
+    if (!s.not_recruiting.empty() && !include_excluded) {
+      ++excluded_count;
+      continue;
+    }
     Entry e;
     e.study = &s;
     e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
     e.matched[0] = static_cast<std::uint32_t>(pools.matched.size());
     e.to_check[0] = static_cast<std::uint32_t>(pools.to_check.size());
     e.not_met[0] = static_cast<std::uint32_t>(pools.not_met.size());
-    if (!s.not_recruiting.empty() && !include_excluded) {
-      ++excluded_count;
+    if (!s.encoded) {
+      // Its lists are in its prepared entry; it fits when recruiting.
+      e.matched[1] = e.matched[0];
+      e.to_check[1] = e.to_check[0];
+      e.not_met[1] = e.not_met[0];
+      if (s.not_recruiting.empty()) {
+        plain.push_back(e);
+      } else {  // (include_excluded only)
+        ++excluded_count;
+        excluded.push_back(e);
+      }
       continue;
     }
-    if (!s.encoded) {
-      // (its lists are in its prepared entry)
-    } else if (!include_excluded) {
+    const size_t n = s.criteria.size();
+    if (!include_excluded) {
       // Until the study fits, only whether it may fit is asked: a test already found false rules
       // it out; otherwise its criteria are evaluated until one is not met. (In their order:
       // evaluating cheaper texts first measured slower, the curated order often ruling a study
       // out by a fact other studies share.)
       bool ruled_out = false;
       for (size_t w = 0; w < s.test_bits.size() && !ruled_out; ++w) ruled_out = (s.test_bits[w] & not_met_tests[w]) != 0;
-      found.resize(s.criteria.size());
-      for (size_t i = 0; i < s.criteria.size() && !ruled_out; ++i) {
+      if (found.size() < n) found.resize(n);
+      for (size_t i = 0; i < n && !ruled_out; ++i) {
         found[i] = criterion_outcome(s.criteria[i]);
         ruled_out = found[i] == Outcome::kNotMet;
       }
@@ -719,13 +770,12 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
         ++excluded_count;
         continue;
       }
-      for (size_t i = 0; i < s.criteria.size(); ++i) add(found[i], s.criteria[i]);
-      for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
+      for (size_t i = 0; i < n; ++i) add(found[i], s.criteria[i]);
     } else {
       // Every criterion, in order: the reasons name each one not met.
       for (const Criterion& c : s.criteria) add(criterion_outcome(c), c);
-      for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
     }
+    for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
     e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
     e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
     e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
@@ -734,13 +784,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       excluded.push_back(e);
       continue;
     }
-    if (!s.encoded) plain.push_back(e);
-    else {
-      // By fewer items to check, in the registry's order among equals (a stable insertion).
-      size_t at = fitting.size();
-      while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
-      fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
-    }
+    // By fewer items to check, in the registry's order among equals (a stable insertion).
+    size_t at = fitting.size();
+    while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
+    fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
   }
   fitting.insert(fitting.end(), plain.begin(), plain.end());
 

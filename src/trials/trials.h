@@ -185,7 +185,6 @@ class Registry {
   // and the patient's (English), with its readability counts.
   std::vector<std::string> option_texts_, patient_sentences_;
   std::vector<clinical::TextCounts> patient_counts_;
-  size_t criteria_count_ = 0, to_check_count_ = 0;
   int snapshot_day_ = 0;  // snapshot_date_ as days since 1970-01-01 (0 when it is no date)
   bool snapshot_is_date_ = false;
   // The stale note for the oldest snapshot's age in days on the day Load ran.
