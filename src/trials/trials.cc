@@ -1,6 +1,7 @@
 #include "trials/trials.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -31,6 +32,9 @@ using feel::Value;
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
 constexpr size_t kClassification = std::size(kCaseNames) - 1;
+
+// Each loaded registry's id (Registry::id_): what a thread keeps for one is not used for another.
+std::atomic<std::uint64_t> next_registry_id{1};
 
 std::string Str(const Json& j, const char* key) {
   if (!j.is_object()) return {};
@@ -117,6 +121,7 @@ std::optional<int> DaysBetween(std::string_view from, std::string_view to) {
 
 tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::path& knowledge_dir) {
   std::shared_ptr<Registry> r(new Registry());
+  r->id_ = next_registry_id++;
   const fs::path dir = knowledge_dir / "trials";
   std::error_code ec;
   if (!fs::exists(dir / "registry.json", ec)) return std::shared_ptr<const Registry>(std::move(r));
@@ -510,6 +515,8 @@ struct Entry {
   const Study* study;
   bool stale;
   std::uint32_t matched[2], to_check[2], not_met[2];
+  std::uint64_t met = 0;  // which criteria are met, by index (up to 64; see Scratch::entries)
+  const json::Fragment* written = nullptr;  // the whole entry, when a thread has it (Scratch::entries)
   std::size_t to_check_count() const { return to_check[1] - to_check[0]; }
 };
 struct Pools {
@@ -540,7 +547,8 @@ template <class Out>
 void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
   out.BeginArray(fitting.size());
   for (const Entry& e : fitting) {
-    if (e.study->encoded) WriteEntry(out, e, pools);
+    if (e.written) out.Value(*e.written);
+    else if (e.study->encoded) WriteEntry(out, e, pools);
     else out.Value(e.study->entry[e.stale]);
   }
   out.EndArray();
@@ -581,7 +589,18 @@ struct Scratch {
   std::vector<std::uint64_t> not_met_tests;
   std::vector<Entry> fitting, plain, excluded;
   Pools pools;
+  // A fitting study's entry with encoded criteria depends on the case only through which of its
+  // criteria are met (the others are to check) and its stale flag: the entries written, by study,
+  // for the registry `registry` (Registry::id_), at most kEntriesPerStudy each.
+  struct Written {
+    std::uint64_t met;
+    bool stale;
+    json::Fragment entry;
+  };
+  std::uint64_t registry = 0;
+  std::vector<std::vector<Written>> entries;
 };
+constexpr size_t kEntriesPerStudy = 16;
 thread_local Scratch tl_scratch;
 
 // Takes a thread's Scratch (or a fresh one) and gives back its slots emptied at the end.
@@ -770,10 +789,17 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
         ++excluded_count;
         continue;
       }
-      for (size_t i = 0; i < n; ++i) add(found[i], s.criteria[i]);
+      for (size_t i = 0; i < n; ++i) {
+        add(found[i], s.criteria[i]);
+        if (found[i] == Outcome::kMet && i < 64) e.met |= std::uint64_t{1} << i;
+      }
     } else {
       // Every criterion, in order: the reasons name each one not met.
-      for (const Criterion& c : s.criteria) add(criterion_outcome(c), c);
+      for (size_t i = 0; i < n; ++i) {
+        const Outcome o = criterion_outcome(s.criteria[i]);
+        add(o, s.criteria[i]);
+        if (o == Outcome::kMet && i < 64) e.met |= std::uint64_t{1} << i;
+      }
     }
     for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
     e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
@@ -788,6 +814,26 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     size_t at = fitting.size();
     while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
     fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
+  }
+  // The fitting entries with encoded criteria as this thread wrote them before, or written now
+  // and kept (the tree built once, its text by the same writer as the tree's dump).
+  if (scratch.registry != id_) {
+    scratch.registry = id_;
+    scratch.entries.assign(studies_.size(), {});
+  }
+  for (Entry& e : fitting) {
+    const size_t n = e.study->criteria.size();
+    if (n > 64) continue;
+    const std::uint64_t met = e.met;
+    auto& kept = scratch.entries[static_cast<size_t>(e.study - studies_.data())];
+    for (const auto& w : kept)
+      if (w.met == met && w.stale == e.stale) e.written = &w.entry;
+    if (e.written || kept.size() >= kEntriesPerStudy) continue;
+    Json entry;
+    json::TreeOut tree(entry);
+    WriteEntry(tree, e, pools);
+    kept.push_back({met, e.stale, json::MakeFragment(std::move(entry))});
+    e.written = &kept.back().entry;
   }
   fitting.insert(fitting.end(), plain.begin(), plain.end());
 

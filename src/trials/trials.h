@@ -192,6 +192,7 @@ class Registry {
   std::string stale_note_;
   std::vector<std::string> scope_names_;
   std::vector<Study> studies_;
+  std::uint64_t id_ = 0;  // this registry among those loaded (what a thread keeps for it is its own)
   Json texts_ = Json::object();
   std::string not_encoded_matched_, not_encoded_to_check_;  // from texts_
   std::string snapshot_date_;
