@@ -276,6 +276,33 @@ TEST(TrialsAnnotate, ReenteredOnTheSameThreadGivesTheSameAnswers) {
   EXPECT_EQ(again, expected_b);
 }
 
+// What a thread keeps of one registry's entries is not used for another loaded after or beside it,
+// even with the same studies in the same places.
+TEST(TrialsAnnotate, EachRegistryWritesItsOwnEntries) {
+  auto shipped = Shipped();
+  ASSERT_TRUE(shipped);
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  Json& pancreas = criteria["trials"]["NCT07273409"]["criteria"][1];
+  ASSERT_EQ(pancreas["id"], "pancreas");
+  const std::string shipped_text = pancreas["text"], edited_text = shipped_text + " (edited)";
+  pancreas["text"] = edited_text;
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto edited = Registry::Load(k.dir);
+  ASSERT_TRUE(edited);
+  const Json c = Json::parse(R"({"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"}})");
+  for (int round = 0; round < 2; ++round)
+    for (const auto& [reg, text] : {std::pair{shipped, shipped_text}, std::pair{*edited, edited_text}}) {
+      Json rec = Json::object();
+      reg->Annotate(c, rec, "2026-12-06", false);
+      const Json* entry = nullptr;
+      for (const auto& t : rec["trials"])
+        if (t["nct_id"] == "NCT07273409") entry = &t;
+      ASSERT_TRUE(entry) << "a pancreatic primary, nothing else known: the study may fit";
+      EXPECT_EQ((*entry)["matched"], Json::array({text}));
+    }
+}
+
 TEST(TrialsRegistry, BadCriteriaGiveLocatedErrors) {
   Scratch k;
   Json criteria = Json::parse(Read(k.dir / "trials/criteria.json"));
