@@ -1,6 +1,7 @@
 #include "trials/trials.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -31,6 +32,9 @@ using feel::Value;
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
 constexpr size_t kClassification = std::size(kCaseNames) - 1;
+
+// Each loaded registry's id (Registry::id_): what a thread keeps for one is not used for another.
+std::atomic<std::uint64_t> next_registry_id{1};
 
 std::string Str(const Json& j, const char* key) {
   if (!j.is_object()) return {};
@@ -94,9 +98,13 @@ std::optional<int> DayNumber(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-  int y = std::stoi(std::string(s.substr(0, 4)));
-  unsigned m = static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))));
-  unsigned d = static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))));
+  auto digits = [&](size_t at, size_t n) {
+    unsigned v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + static_cast<unsigned>(s[i] - '0');
+    return v;
+  };
+  const int y = static_cast<int>(digits(0, 4));
+  const unsigned m = digits(5, 2), d = digits(8, 2);
   std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
   if (!ymd.ok()) return std::nullopt;
   return static_cast<int>(std::chrono::sys_days(ymd).time_since_epoch().count());
@@ -113,6 +121,7 @@ std::optional<int> DaysBetween(std::string_view from, std::string_view to) {
 
 tl::expected<std::shared_ptr<const Registry>, Errors> Registry::Load(const fs::path& knowledge_dir) {
   std::shared_ptr<Registry> r(new Registry());
+  r->id_ = next_registry_id++;
   const fs::path dir = knowledge_dir / "trials";
   std::error_code ec;
   if (!fs::exists(dir / "registry.json", ec)) return std::shared_ptr<const Registry>(std::move(r));
@@ -280,8 +289,6 @@ void Registry::PrepareTests() {
     patient_sentences_.push_back(Fill(Counted(texts_, "patient_sentence", k), {{"n", n}}));
     patient_counts_.push_back(clinical::CountText(patient_sentences_.back()));
   }
-  criteria_count_ = static_cast<size_t>(criteria_count());
-  for (const Study& s : studies_) to_check_count_ += s.to_check.size();
   not_encoded_matched_json_ = json::MakeFragment(Json(not_encoded_matched_));
   not_encoded_to_check_json_ = json::MakeFragment(Json(not_encoded_to_check_));
   const std::optional<int> snapshot_day = DayNumber(snapshot_date_);
@@ -338,6 +345,15 @@ void Registry::PrepareTests() {
       }
       tests_.push_back(t);
     }
+  // Per encoded study: the tests of its criteria without `needs`, as bits.
+  const size_t words = (tests_.size() + 63) / 64;
+  for (Study& s : studies_) {
+    if (!s.encoded) continue;
+    s.test_bits.assign(words, 0);
+    for (const Criterion& c : s.criteria)
+      if (c.need_paths.empty()) s.test_bits[c.test_index / 64] |= std::uint64_t{1} << (c.test_index % 64);
+  }
+  PrepareEntries();
 }
 
 // A compiled text reads a fact's slot only where the fact's name is written in it, so the facts
@@ -492,16 +508,6 @@ bool Known(const Criterion& c, const std::vector<Value>& slots) {
   return true;
 }
 
-}  // namespace
-
-void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today, bool include_excluded) const {
-  AnnotateOptions options;
-  options.include_excluded = include_excluded;
-  Annotate(case_json, recommendation, today, options);
-}
-
-namespace {
-
 // A study's entry, written (json::TextOut) or built (json::TreeOut) from one description.
 // Its lists are ranges [begin, end) of the case's pools (three allocations per case, not three
 // per entry).
@@ -509,6 +515,8 @@ struct Entry {
   const Study* study;
   bool stale;
   std::uint32_t matched[2], to_check[2], not_met[2];
+  std::uint64_t met = 0;  // which criteria are met, by index (up to 64; see Scratch::entries)
+  const json::Fragment* written = nullptr;  // the whole entry, when a thread has it (Scratch::entries)
   std::size_t to_check_count() const { return to_check[1] - to_check[0]; }
 };
 struct Pools {
@@ -523,17 +531,25 @@ void WriteStrings(Out& out, const std::vector<const json::Fragment*>& pool, cons
 }
 
 template <class Out>
+void WriteEntry(Out& out, const Entry& e, const Pools& pools) {
+  out.BeginObject(11);
+  out.Members(e.study->head);
+  out.Key("matched");
+  WriteStrings(out, pools.matched, e.matched);
+  out.Key("to_check");
+  WriteStrings(out, pools.to_check, e.to_check);
+  out.Members(e.study->tail[e.stale]);  // snapshot_date, stale, criteria_encoded, url
+  out.EndObject();
+}
+
+// A study without encoded criteria is its entry prepared at load (Registry::PrepareEntries).
+template <class Out>
 void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
   out.BeginArray(fitting.size());
   for (const Entry& e : fitting) {
-    out.BeginObject(11);
-    out.Members(e.study->head);
-    out.Key("matched");
-    WriteStrings(out, pools.matched, e.matched);
-    out.Key("to_check");
-    WriteStrings(out, pools.to_check, e.to_check);
-    out.Members(e.study->tail[e.stale]);  // snapshot_date, stale, criteria_encoded, url
-    out.EndObject();
+    if (e.written) out.Value(*e.written);
+    else if (e.study->encoded) WriteEntry(out, e, pools);
+    else out.Value(e.study->entry[e.stale]);
   }
   out.EndArray();
 }
@@ -561,7 +577,86 @@ void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& po
   out.EndArray();
 }
 
+enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
+
+// A thread's working storage for Annotate, kept from case to case (no allocation per case once
+// it has grown). Annotate leaves no case value in it.
+struct Scratch {
+  bool busy = false;  // (Annotate is not re-entered on a thread; if it were, a local one is used)
+  std::vector<Value> slots;
+  std::vector<char> fact_done;
+  std::vector<Outcome> outcomes, found;
+  std::vector<std::uint64_t> not_met_tests;
+  std::vector<Entry> fitting, plain, excluded;
+  Pools pools;
+  // A fitting study's entry with encoded criteria depends on the case only through which of its
+  // criteria are met (the others are to check) and its stale flag: the entries written, by study,
+  // for the registry `registry` (Registry::id_), at most kEntriesPerStudy each.
+  struct Written {
+    std::uint64_t met;
+    bool stale;
+    json::Fragment entry;
+  };
+  std::uint64_t registry = 0;
+  std::vector<std::vector<Written>> entries;
+};
+constexpr size_t kEntriesPerStudy = 16;
+thread_local Scratch tl_scratch;
+
+// Takes a thread's Scratch (or a fresh one) and gives back its slots emptied at the end.
+class ScratchLease {
+ public:
+  ScratchLease() : s_(tl_scratch.busy ? own_.emplace() : tl_scratch) { s_.busy = true; }
+  ~ScratchLease() {
+    for (Value& v : s_.slots) v = Value();
+    s_.busy = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  Scratch& operator*() { return s_; }
+
+ private:
+  std::optional<Scratch> own_;
+  Scratch& s_;
+};
+
 }  // namespace
+
+void Registry::PrepareEntries() {
+  // A fitting study without encoded criteria: matched on condition only, its criteria to check.
+  Pools pools;
+  pools.matched.push_back(&not_encoded_matched_json_);
+  pools.to_check.push_back(&not_encoded_to_check_json_);
+  for (Study& s : studies_) {
+    if (s.encoded) continue;
+    for (const bool stale : {false, true}) {
+      Json entry;
+      json::TreeOut tree(entry);
+      WriteEntry(tree, Entry{&s, stale, {0, 1}, {0, 1}, {0, 0}}, pools);
+      s.entry[stale] = json::MakeFragment(std::move(entry));
+    }
+  }
+  Json head(Json::value_t::object);
+  head["snapshot_date"] = snapshot_date_;
+  head["studies"] = static_cast<std::uint64_t>(studies_.size());
+  head["criteria_encoded"] = static_cast<std::uint64_t>(encoded_count());
+  registry_head_ = json::MakeMembersFragment(std::move(head));
+  Json stale(Json::value_t::object);
+  stale["stale"] = false;
+  stale["stale_note"] = nullptr;
+  not_stale_members_ = json::MakeMembersFragment(stale);
+  stale["stale"] = true;
+  stale["stale_note"] = stale_note_;
+  stale_members_ = json::MakeMembersFragment(std::move(stale));
+  min_snapshot_day_ = studies_.empty() ? 0 : studies_.front().snapshot_day;
+  for (const Study& s : studies_) min_snapshot_day_ = std::min(min_snapshot_day_, s.snapshot_day);
+}
+
+void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today, bool include_excluded) const {
+  AnnotateOptions options;
+  options.include_excluded = include_excluded;
+  Annotate(case_json, recommendation, today, options);
+}
 
 void Registry::Annotate(const Json& case_json, Json& recommendation, const std::string& today_in,
                         const AnnotateOptions& options) const {
@@ -569,7 +664,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const bool include_excluded = options.include_excluded;
   // Today as a day number (no date text is needed): the given date, else the current UTC date.
   const std::optional<int> today_day = today_in.empty() ? std::optional<int>(TodayDayNumber()) : DayNumber(today_in);
-  std::vector<Value> slots(scope_names_.size());
+  ScratchLease lease;
+  Scratch& scratch = *lease;
+  std::vector<Value>& slots = scratch.slots;
+  slots.resize(scope_names_.size());  // (all null: the lease empties them)
   const feel::Context* case_context =
       options.case_value && options.case_value->is(Type::kContext) ? &options.case_value->context() : nullptr;
   for (size_t i = 0; i < kClassification; ++i) {
@@ -597,7 +695,8 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   feel::EvalContext ctx;
   // Each fact evaluated at most once, when a test that may read it is first evaluated; `facts`
   // lists a fact after the facts it reads.
-  std::vector<char> fact_done(facts_.size(), 0);
+  std::vector<char>& fact_done = scratch.fact_done;
+  fact_done.assign(facts_.size(), 0);
   auto ensure_facts = [&](const std::vector<std::uint32_t>& facts, bool classification) {
     if (classification) ensure_classification();
     for (const std::uint32_t f : facts) {
@@ -607,107 +706,154 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     }
   };
   // Each distinct test evaluated at most once, when a criterion first needs it; only its
-  // outcome is kept.
-  enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
+  // outcome is kept, and the tests found false as bits (Study::test_bits).
   auto outcome_of = [](const Value& v) {
     return !v.is(Type::kBoolean) ? Outcome::kToCheck : v.boolean() ? Outcome::kMet : Outcome::kNotMet;
   };
-  std::vector<Outcome> outcomes(tests_.size(), Outcome::kNotYet);
+  std::vector<Outcome>& outcomes = scratch.outcomes;
+  outcomes.assign(tests_.size(), Outcome::kNotYet);
+  std::vector<std::uint64_t>& not_met_tests = scratch.not_met_tests;
+  not_met_tests.assign((tests_.size() + 63) / 64, 0);
   auto outcome = [&](const Criterion& c) -> Outcome {
     Outcome& o = outcomes[c.test_index];
     if (o != Outcome::kNotYet) return o;
     const Test& t = tests_[c.test_index];
-    ensure_facts(t.facts, t.classification);
+    if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
     o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
+    if (o == Outcome::kNotMet) not_met_tests[c.test_index / 64] |= std::uint64_t{1} << (c.test_index % 64);
     return o;
   };
+  // A criterion's outcome: its test's, or to check when a case field it needs is not given.
+  auto criterion_outcome = [&](const Criterion& c) {
+    if (!c.need_facts.empty() || c.needs_classification) ensure_facts(c.need_facts, c.needs_classification);
+    return c.need_paths.empty() || Known(c, slots) ? outcome(c) : Outcome::kToCheck;
+  };
+  Pools& pools = scratch.pools;
+  pools.matched.clear();
+  pools.to_check.clear();
+  pools.not_met.clear();
+  auto add = [&](Outcome o, const Criterion& c) {
+    (o == Outcome::kMet ? pools.matched : o == Outcome::kNotMet ? pools.not_met : pools.to_check).push_back(&c.text_json);
+  };
 
-  // Excluded studies are only counted unless include_excluded asks for their entries.
-  std::vector<Entry> fitting, excluded;
-  fitting.reserve(studies_.size());
-  Pools pools;
-  pools.matched.reserve(criteria_count_ + studies_.size());
-  pools.to_check.reserve(criteria_count_ + to_check_count_ + studies_.size());
+  // Excluded studies are only counted unless include_excluded asks for their entries. The fitting
+  // studies with encoded criteria come first (more is known about them), then by fewer items to
+  // check; those without, in the registry's order.
+  std::vector<Entry>& fitting = scratch.fitting;
+  std::vector<Entry>& plain = scratch.plain;
+  std::vector<Entry>& excluded = scratch.excluded;
+  fitting.clear();
+  plain.clear();
+  excluded.clear();
+  std::vector<Outcome>& found = scratch.found;  // a study's criteria's outcomes, by criterion
   size_t excluded_count = 0;
-  bool any_stale = false;
+  const bool any_stale = today_day && *today_day - min_snapshot_day_ > kStaleAfterDays;
   for (const Study& s : studies_) {
-    const int age = today_day ? *today_day - s.snapshot_day : 0;
-    Entry e;
-    e.study = &s;
-    e.stale = age > kStaleAfterDays;
-    any_stale = any_stale || e.stale;
-    const auto matched0 = static_cast<std::uint32_t>(pools.matched.size());
-    const auto to_check0 = static_cast<std::uint32_t>(pools.to_check.size());
-    const auto not_met0 = static_cast<std::uint32_t>(pools.not_met.size());
-    // A study that cannot fit (not recruiting, or a criterion not met) is only counted unless
-    // its entry is asked for: its remaining criteria are not evaluated (FEEL has no side effects).
     if (!s.not_recruiting.empty() && !include_excluded) {
       ++excluded_count;
       continue;
     }
-    if (s.encoded) {
-      for (const Criterion& c : s.criteria) {
-        ensure_facts(c.need_facts, c.needs_classification);
-        const Outcome o = c.need_paths.empty() || Known(c, slots) ? outcome(c) : Outcome::kToCheck;
-        if (o == Outcome::kMet) pools.matched.push_back(&c.text_json);
-        else if (o == Outcome::kNotMet) {
-          pools.not_met.push_back(&c.text_json);
-          if (!include_excluded) break;
-        } else pools.to_check.push_back(&c.text_json);
-      }
-      for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
-    } else {
-      pools.matched.push_back(&not_encoded_matched_json_);
-      pools.to_check.push_back(&not_encoded_to_check_json_);
-    }
-    e.matched[0] = matched0;
-    e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
-    e.to_check[0] = to_check0;
-    e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
-    e.not_met[0] = not_met0;
-    e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
-    const bool fits = s.not_recruiting.empty() && e.not_met[0] == e.not_met[1];
-    if (!fits) {
-      ++excluded_count;
-      if (include_excluded) excluded.push_back(e);
-      else {  // only counted: its lists are not kept
-        pools.matched.resize(matched0);
-        pools.to_check.resize(to_check0);
-        pools.not_met.resize(not_met0);
+    Entry e;
+    e.study = &s;
+    e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
+    e.matched[0] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[0] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[0] = static_cast<std::uint32_t>(pools.not_met.size());
+    if (!s.encoded) {
+      // Its lists are in its prepared entry; it fits when recruiting.
+      e.matched[1] = e.matched[0];
+      e.to_check[1] = e.to_check[0];
+      e.not_met[1] = e.not_met[0];
+      if (s.not_recruiting.empty()) {
+        plain.push_back(e);
+      } else {  // (include_excluded only)
+        ++excluded_count;
+        excluded.push_back(e);
       }
       continue;
     }
-    fitting.push_back(e);
+    const size_t n = s.criteria.size();
+    if (!include_excluded) {
+      // Until the study fits, only whether it may fit is asked: a test already found false rules
+      // it out; otherwise its criteria are evaluated until one is not met. (In their order:
+      // evaluating cheaper texts first measured slower, the curated order often ruling a study
+      // out by a fact other studies share.)
+      bool ruled_out = false;
+      for (size_t w = 0; w < s.test_bits.size() && !ruled_out; ++w) ruled_out = (s.test_bits[w] & not_met_tests[w]) != 0;
+      if (found.size() < n) found.resize(n);
+      for (size_t i = 0; i < n && !ruled_out; ++i) {
+        found[i] = criterion_outcome(s.criteria[i]);
+        ruled_out = found[i] == Outcome::kNotMet;
+      }
+      if (ruled_out) {
+        ++excluded_count;
+        continue;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        add(found[i], s.criteria[i]);
+        if (found[i] == Outcome::kMet && i < 64) e.met |= std::uint64_t{1} << i;
+      }
+    } else {
+      // Every criterion, in order: the reasons name each one not met.
+      for (size_t i = 0; i < n; ++i) {
+        const Outcome o = criterion_outcome(s.criteria[i]);
+        add(o, s.criteria[i]);
+        if (o == Outcome::kMet && i < 64) e.met |= std::uint64_t{1} << i;
+      }
+    }
+    for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
+    e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
+    if (!s.not_recruiting.empty() || e.not_met[0] != e.not_met[1]) {  // (include_excluded only)
+      ++excluded_count;
+      excluded.push_back(e);
+      continue;
+    }
+    // By fewer items to check, in the registry's order among equals (a stable insertion).
+    size_t at = fitting.size();
+    while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
+    fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
   }
-  // Trials with encoded criteria first (more is known about them), then by fewer items to check.
-  std::stable_sort(fitting.begin(), fitting.end(), [](const Entry& a, const Entry& b) {
-    if (a.study->encoded != b.study->encoded) return a.study->encoded;
-    return a.to_check_count() < b.to_check_count();
-  });
+  // The fitting entries with encoded criteria as this thread wrote them before, or written now
+  // and kept (the tree built once, its text by the same writer as the tree's dump).
+  if (scratch.registry != id_) {
+    scratch.registry = id_;
+    scratch.entries.assign(studies_.size(), {});
+  }
+  for (Entry& e : fitting) {
+    const size_t n = e.study->criteria.size();
+    if (n > 64) continue;
+    const std::uint64_t met = e.met;
+    auto& kept = scratch.entries[static_cast<size_t>(e.study - studies_.data())];
+    for (const auto& w : kept)
+      if (w.met == met && w.stale == e.stale) e.written = &w.entry;
+    if (e.written || kept.size() >= kEntriesPerStudy) continue;
+    Json entry;
+    json::TreeOut tree(entry);
+    WriteEntry(tree, e, pools);
+    kept.push_back({met, e.stale, json::MakeFragment(std::move(entry))});
+    e.written = &kept.back().entry;
+  }
+  fitting.insert(fitting.end(), plain.begin(), plain.end());
 
-  const std::string n = std::to_string(fitting.size());
   const int oldest_age = today_day && snapshot_is_date_ ? *today_day - snapshot_day_ : 0;
-  // The note prepared at load names the age on the day Load ran; on another day it is written again.
-  std::string other_note;
-  if (any_stale && oldest_age != stale_note_age_) other_note = StaleNote(oldest_age);
-  const std::string& stale_note = any_stale && oldest_age != stale_note_age_ ? other_note : stale_note_;
   auto write_registry = [&](auto& out) {
     out.BeginObject(7);
-    out.Key("snapshot_date");
-    out.String(snapshot_date_);
-    out.Key("studies");
-    out.Unsigned(studies_.size());
-    out.Key("criteria_encoded");
-    out.Unsigned(static_cast<std::uint64_t>(encoded_count()));
+    out.Members(registry_head_);  // snapshot_date, studies, criteria_encoded
     out.Key("may_fit");
     out.Unsigned(fitting.size());
     out.Key("excluded");
     out.Unsigned(excluded_count);
-    out.Key("stale");
-    out.Bool(any_stale);
-    out.Key("stale_note");
-    if (any_stale) out.String(stale_note);
-    else out.Null();
+    // The note prepared at load names the age on the day Load ran; on another day it is written again.
+    if (!any_stale) out.Members(not_stale_members_);
+    else if (oldest_age == stale_note_age_) out.Members(stale_members_);
+    else {
+      out.Key("stale");
+      out.Bool(true);
+      out.Key("stale_note");
+      out.String(StaleNote(oldest_age));
+    }
     out.EndObject();
   };
 
@@ -744,8 +890,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string& text = text_it->get_ref<std::string&>();
       const bool english = &texts == &texts_;  // (the sentences prepared at load)
-      const std::string sentence =
-          english ? patient_sentences_[fitting.size()] : Fill(Counted(texts, "patient_sentence", fitting.size()), {{"n", n}});
+      const std::string sentence = english ? patient_sentences_[fitting.size()]
+                                           : Fill(Counted(texts, "patient_sentence", fitting.size()),
+                                                  {{"n", std::to_string(fitting.size())}});
       if (!text.empty()) text += ' ';
       text += sentence;
       // The reading grade is an English measure (null for other languages). Counts of texts

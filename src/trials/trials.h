@@ -86,6 +86,13 @@ struct Study {
   json::Fragment tail[2];
   std::vector<json::Fragment> to_check_json;  // to_check as JSON strings
   int snapshot_day = 0;  // snapshot_date as days since 1970-01-01
+  // Without encoded criteria, a fitting entry is the same for every case: the whole entry, by
+  // its stale flag (false, true).
+  json::Fragment entry[2];
+  // Prepared at load for Annotate (encoded studies): the tests of its criteria without `needs`
+  // as bits over the registry's distinct tests (a test already found false rules the study out
+  // before anything is evaluated for it).
+  std::vector<std::uint64_t> test_bits;
 };
 
 class Registry {
@@ -150,6 +157,7 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
   void PrepareTests();  // tests_ and the other prepared parts, once the studies are loaded
+  void PrepareEntries();  // the prepared JSON: Study::entry, registry_head_, *_members_
   // A distinct criterion test text: a plain name of the scope is read from its slot (a fact
   // evaluated once), any other text evaluated by `expr` (the first criterion's with that text).
   struct Test {
@@ -169,11 +177,14 @@ class Registry {
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
+  // trials_registry's case-independent members (snapshot_date, studies, criteria_encoded), and its
+  // last ones (stale, stale_note) when nothing is stale and on the day Load ran.
+  json::Fragment registry_head_, not_stale_members_, stale_members_;
+  int min_snapshot_day_ = 0;  // the oldest study's snapshot_day (any study stale: it is)
   // By the number of studies that may fit (0 to studies_.size()): the trial option's sentence
   // and the patient's (English), with its readability counts.
   std::vector<std::string> option_texts_, patient_sentences_;
   std::vector<clinical::TextCounts> patient_counts_;
-  size_t criteria_count_ = 0, to_check_count_ = 0;
   int snapshot_day_ = 0;  // snapshot_date_ as days since 1970-01-01 (0 when it is no date)
   bool snapshot_is_date_ = false;
   // The stale note for the oldest snapshot's age in days on the day Load ran.
@@ -181,6 +192,7 @@ class Registry {
   std::string stale_note_;
   std::vector<std::string> scope_names_;
   std::vector<Study> studies_;
+  std::uint64_t id_ = 0;  // this registry among those loaded (what a thread keeps for it is its own)
   Json texts_ = Json::object();
   std::string not_encoded_matched_, not_encoded_to_check_;  // from texts_
   std::string snapshot_date_;

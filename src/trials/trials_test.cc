@@ -190,6 +190,119 @@ TEST(TrialsStaleness, FlagsSnapshotsOlderThan180Days) {
   EXPECT_FALSE(DaysBetween("2026-02-30", "2026-07-01"));
 }
 
+// trials_registry and each entry's stale flag on the shipped snapshot, on days either side of the
+// 180-day limit and today (the note prepared when the registry loads names today's age; any other
+// day's is written again): the counts, the member order, the note filled in from texts.json, and
+// the text zebra batch writes the same as the tree.
+TEST(TrialsStaleness, RegistryMembersAndNoteOnEveryDay) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  std::string oldest = reg->studies().front().snapshot_date;
+  for (const auto& s : reg->studies()) oldest = std::min(oldest, s.snapshot_date);
+  ASSERT_EQ(reg->snapshot_date(), oldest);
+  ASSERT_EQ(oldest, "2021-03-05");  // the days below are chosen around it
+  const Json c = Json::parse(R"({"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"}})");
+  int stale_days = 0;
+  for (const std::string& today : {std::string("2021-06-01"), std::string("2021-09-01"), std::string("2021-09-02"),
+                                  std::string("2026-12-06"), TodayUtc()}) {
+    SCOPED_TRACE(today);
+    Json rec = Json::object();
+    reg->Annotate(c, rec, today, false);
+    const int days = DaysBetween(oldest, today).value();
+    const bool stale = days > kStaleAfterDays;
+    stale_days += stale;
+    const Json& r = rec["trials_registry"];
+    std::vector<std::string> keys;
+    for (const auto& [key, _] : r.items()) keys.push_back(key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"snapshot_date", "studies", "criteria_encoded", "may_fit", "excluded",
+                                              "stale", "stale_note"}));
+    EXPECT_EQ(r["snapshot_date"], oldest);
+    EXPECT_EQ(r["studies"], reg->studies().size());
+    EXPECT_EQ(r["criteria_encoded"], reg->encoded_count());
+    EXPECT_EQ(r["may_fit"], rec["trials"].size());
+    EXPECT_EQ(r["excluded"], reg->studies().size() - rec["trials"].size());
+    EXPECT_EQ(r["stale"], stale);
+    if (stale) {
+      std::string note = reg->texts()["stale"];
+      for (const auto& [key, value] : {std::pair<std::string, std::string>{"{date}", oldest},
+                                       {"{days}", std::to_string(days)},
+                                       {"{limit}", std::to_string(kStaleAfterDays)}})
+        note.replace(note.find(key), key.size(), value);
+      EXPECT_EQ(r["stale_note"], note);
+    } else {
+      EXPECT_TRUE(r["stale_note"].is_null());
+    }
+    ASSERT_FALSE(rec["trials"].empty());
+    for (const auto& t : rec["trials"])
+      EXPECT_EQ(t["stale"], DaysBetween(t["snapshot_date"].get<std::string>(), today).value() > kStaleAfterDays)
+          << t["nct_id"];
+    // As text: the members after the recommendation's own.
+    Json untouched = Json::object();
+    std::string members;
+    Registry::AnnotateOptions options;
+    options.members_text = &members;
+    reg->Annotate(c, untouched, today, options);
+    EXPECT_EQ(untouched, Json::object());
+    ASSERT_EQ(members.substr(0, 1), ",");
+    EXPECT_EQ("{" + members.substr(1) + "}", json::DumpJson(rec));
+  }
+  EXPECT_EQ(stale_days, 3);
+}
+
+// Annotate keeps a thread's working storage from case to case; an annotation made while another
+// is under way on the same thread (here from before_members) must not disturb either.
+TEST(TrialsAnnotate, ReenteredOnTheSameThreadGivesTheSameAnswers) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  const Json a = Json::parse(R"({"schema":"zebra.case/v1","id":"a","patient":{"age_years":50},
+      "tumor":{"primary_site":"pancreas","morphology":"well_differentiated","ki67_percent":20}})");
+  const Json b = Json::parse(R"({"schema":"zebra.case/v1","id":"b","patient":{"age_years":70,"ecog":1},
+      "tumor":{"primary_site":"lung","morphology":"poorly_differentiated_large_cell"}})");
+  Json expected_a = Json::object(), expected_b = Json::object();
+  reg->Annotate(a, expected_a, "2026-12-06", false);
+  reg->Annotate(b, expected_b, "2026-12-06", true);
+  ASSERT_NE(expected_a["trials"], expected_b["trials"]);
+  Json inner = Json::object(), outer = Json::object();
+  std::string members;
+  Registry::AnnotateOptions options;
+  options.members_text = &members;
+  options.before_members = [&] { reg->Annotate(b, inner, "2026-12-06", true); };
+  reg->Annotate(a, outer, "2026-12-06", options);
+  EXPECT_EQ(inner, expected_b);
+  ASSERT_FALSE(members.empty());
+  EXPECT_EQ("{" + members.substr(1) + "}", json::DumpJson(expected_a));
+  Json again = Json::object();
+  reg->Annotate(b, again, "2026-12-06", true);
+  EXPECT_EQ(again, expected_b);
+}
+
+// What a thread keeps of one registry's entries is not used for another loaded after or beside it,
+// even with the same studies in the same places.
+TEST(TrialsAnnotate, EachRegistryWritesItsOwnEntries) {
+  auto shipped = Shipped();
+  ASSERT_TRUE(shipped);
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  Json& pancreas = criteria["trials"]["NCT07273409"]["criteria"][1];
+  ASSERT_EQ(pancreas["id"], "pancreas");
+  const std::string shipped_text = pancreas["text"], edited_text = shipped_text + " (edited)";
+  pancreas["text"] = edited_text;
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto edited = Registry::Load(k.dir);
+  ASSERT_TRUE(edited);
+  const Json c = Json::parse(R"({"schema":"zebra.case/v1","id":"x","tumor":{"primary_site":"pancreas"}})");
+  for (int round = 0; round < 2; ++round)
+    for (const auto& [reg, text] : {std::pair{shipped, shipped_text}, std::pair{*edited, edited_text}}) {
+      Json rec = Json::object();
+      reg->Annotate(c, rec, "2026-12-06", false);
+      const Json* entry = nullptr;
+      for (const auto& t : rec["trials"])
+        if (t["nct_id"] == "NCT07273409") entry = &t;
+      ASSERT_TRUE(entry) << "a pancreatic primary, nothing else known: the study may fit";
+      EXPECT_EQ((*entry)["matched"], Json::array({text}));
+    }
+}
+
 TEST(TrialsRegistry, BadCriteriaGiveLocatedErrors) {
   Scratch k;
   Json criteria = Json::parse(Read(k.dir / "trials/criteria.json"));
