@@ -44,8 +44,8 @@ void AppendJson(std::string& out, const Value& v);
 // at load and returned by every hit of that rule — written once, then appended as it is.
 // Values are immutable and each entry holds a reference to its context, so an address never
 // comes back with other contents: a hit is always the same text. Only contexts inside results
-// that something else also holds are taken (a context built for one case has one owner), and
-// at most kMax of them.
+// that something else also holds, or that are immortal constants (feel::MakeImmortal), are
+// taken (a context built for one case has one owner), and at most kMax of them.
 class SharedFragments {
  public:
   // Both return the text they keep for the value (stable: nodes of the maps never move), or null.
@@ -56,13 +56,13 @@ class SharedFragments {
     }
     const size_t start = out.size();
     AppendContext(out, *c);
-    if (c.use_count() > 1 && text_.size() < kMax)
+    if ((c.use_count() > 1 || feel::IsImmortal(c)) && text_.size() < kMax)
       return &text_.emplace(c.get(), std::make_pair(c, out.substr(start))).first->second.second;
     return nullptr;
   }
   // The same for strings that something besides the result holds (a rule's constant output).
   const std::string* Append(std::string& out, const feel::StringPtr& s) {
-    if (s.use_count() <= 1) {
+    if (s.use_count() <= 1 && !feel::IsImmortal(s)) {
       AppendJsonString(out, *s);
       return nullptr;
     }

@@ -159,12 +159,15 @@ class ContextBoxed final : public Boxed {
           ctx.Error("context entry '" + e.name + "': " + err);
           v = Value();
         } else {
-          v = *c;
+          v = std::move(*c);
         }
       }
       if (fwd && v.is(Type::kFunction)) *fwd->target = v.function_ptr();
+      if (result) {  // the context itself is not the value
+        local[static_cast<size_t>(e.slot)] = std::move(v);
+        continue;
+      }
       local[static_cast<size_t>(e.slot)] = v;
-      if (result) continue;  // the context itself is not the value
       if (shape) out.AppendValue(std::move(v));  // the keys are the shape's
       else if (distinct_names) out.Append(e.name, std::move(v));
       else out.Put(e.name, std::move(v));

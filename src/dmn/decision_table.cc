@@ -1293,14 +1293,14 @@ void DecisionTable::FoldConstants() {
         feel::EvalContext ctx;
         Value v = cell.expr->Evaluate({}, ctx);
         if (ctx.diagnostic_count() == 0 && CheckOutput(o, v, {}, ctx, r.index) && ctx.diagnostic_count() == 0)
-          cell.constant = std::move(v);
+          cell.constant = feel::MakeImmortal(std::move(v));  // copied by every hit: no count
       }
       all = all && cell.constant.has_value();
     }
     if (!all) continue;
     ScratchArray<Value, 16> outs(outputs.size());
     for (size_t o = 0; o < outputs.size(); ++o) outs[o] = *r.outputs[o].constant;
-    r.packed = Pack(outs.data());
+    r.packed = feel::MakeImmortal(Pack(outs.data()));
   }
 }
 

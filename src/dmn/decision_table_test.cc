@@ -656,5 +656,37 @@ TEST(DecisionTableOutputs, RepeatedOutputNamesStillKeyByKey) {
   EXPECT_EQ(feel::ToFeelLiteral(row), "{x: \"small\"}");
 }
 
+// A rule whose outputs are all literals returns the row built at load, immortal (issue 21): every
+// hit gives the same object, and copies count nothing; a computed output's literal neighbour is
+// immortal too. Results outlive the model (ASan checks this in the dev preset).
+TEST(DecisionTableOutputs, ConstantRowsAreImmortalAndOutliveTheModel) {
+  std::vector<Value> rows;
+  {
+    auto m = LoadModelFromString(TwoOutputTable("FIRST", "y"), "t.dmn");
+    ASSERT_TRUE(m.has_value());
+    std::vector<std::string> names{"R"};
+    for (int i = 0; i < 200; ++i) {
+      feel::Context in;
+      in.Put("A", Value::Number(i % 2 == 0 ? 3 : 7));
+      auto r = (*m)->Evaluate(in, names);
+      rows.push_back(r.decisions.front().value);
+    }
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_TRUE(rows[i].is(feel::Type::kContext));
+    const feel::Context& row = rows[i].context();
+    ASSERT_NE(row.Find("y"), nullptr);
+    EXPECT_TRUE(feel::IsImmortal(row.Find("y")->string_ptr()));
+    if (i % 2 == 0) {
+      EXPECT_TRUE(feel::IsImmortal(rows[i].context_ptr()));
+      EXPECT_EQ(rows[i].context_ptr().get(), rows[0].context_ptr().get());
+      EXPECT_EQ(feel::ToFeelLiteral(rows[i]), "{x: 1, y: \"small\"}");
+    } else {
+      EXPECT_FALSE(feel::IsImmortal(rows[i].context_ptr()));  // built for its case
+      EXPECT_EQ(feel::ToFeelLiteral(rows[i]), "{x: 14, y: \"mid\"}");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zebra::dmn

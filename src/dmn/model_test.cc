@@ -400,6 +400,45 @@ TEST(DmnBoxed, ContextFunctionEntryCanRecurse) {
   ExpectEq(Eval(*m, "c"), Num(120));
 }
 
+// A boxed context's frame borrows the outer slots and the values its result holds (issue 21):
+// an entry that shadows an input takes the input's slot, and must neither write through to the
+// input nor release what it borrowed, whether the result is shaped, built key by key (repeated
+// names) or a final entry, and with a function entry reading a shadowed name. ASan checks the
+// lifetimes in the dev preset.
+TEST(DmnBoxed, ContextEntriesShadowingInputsKeepTheInputs) {
+  auto entry = [](const std::string& name, const std::string& text) {
+    return "<contextEntry><variable name=\"" + name + "\"/>" + Literal(text) + "</contextEntry>";
+  };
+  auto m = Load(Input("x", "string") +
+                Decision("shaped", Req("x"),
+                         "<context>" + entry("x", "x + \" shadowed\"") + entry("y", "x + \"!\"") +
+                             entry("z", "[x, y]") + "</context>") +
+                Decision("repeated", Req("x"),
+                         "<context>" + entry("x", "x + \" once\"") + entry("x", "x + \" twice\"") +
+                             entry("y", "x") + "</context>") +
+                Decision("final", Req("x"),
+                         "<context>" + entry("x", "x + \" inner\"") +
+                             entry("f", "function(s) s + x") + "<contextEntry>" + Literal("[f(\"a \"), x]") +
+                             "</contextEntry></context>") +
+                Decision("after", ReqDecision("d_shaped") + ReqDecision("d_repeated") + ReqDecision("d_final") + Req("x"),
+                         Literal("[x, shaped.y, repeated.y, final[1]]")));
+  const std::string input = "an input longer than the small-string buffer";
+  const feel::Context in = Ctx({{"x", Str(input)}});
+  for (int i = 0; i < 20; ++i) {
+    ExpectEq(Eval(*m, "shaped", in),
+             Value::FromContext(Ctx({{"x", Str(input + " shadowed")},
+                                     {"y", Str(input + " shadowed!")},
+                                     {"z", Value::FromList({Str(input + " shadowed"), Str(input + " shadowed!")})}})));
+    ExpectEq(Eval(*m, "repeated", in),
+             Value::FromContext(Ctx({{"x", Str(input + " once twice")}, {"y", Str(input + " once twice")}})));
+    ExpectEq(Eval(*m, "final", in), Value::FromList({Str("a " + input + " inner"), Str(input + " inner")}));
+    ExpectEq(Eval(*m, "after", in), Value::FromList({Str(input), Str(input + " shadowed!"),
+                                                     Str(input + " once twice"), Str("a " + input + " inner")}));
+  }
+  ASSERT_NE(in.Find("x"), nullptr);
+  EXPECT_EQ(in.Find("x")->string(), input);
+}
+
 TEST(DmnBoxed, ListAndRelation) {
   auto m = Load(Decision("l", "", "<list>" + Literal("1") + Literal("1 + 1") + "</list>") +
                 Decision("r", "",

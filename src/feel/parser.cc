@@ -1031,7 +1031,7 @@ class Parser {
         Next();
         auto n = Make<LiteralNode>(t.start);
         auto s = Unescape(t.text.substr(1, t.text.size() - 2), t.start);
-        n->value = Value::String(std::move(s));
+        n->value = MakeImmortal(Value::String(std::move(s)));  // a constant: copies count nothing
         return n;
       }
       case Tok::kName: {
@@ -1187,7 +1187,7 @@ class Parser {
     auto n = std::make_shared<LiteralNode>();
     n->line = list->line;
     n->column = list->column;
-    n->value = Value::FromList(std::move(items));
+    n->value = MakeImmortal(Value::FromList(std::move(items)));
     return n;
   }
   NodePtr FoldContext(const std::shared_ptr<ContextNode>& ctx) {
@@ -1202,7 +1202,7 @@ class Parser {
     auto n = std::make_shared<LiteralNode>();
     n->line = ctx->line;
     n->column = ctx->column;
-    n->value = Value::FromContext(std::move(c));
+    n->value = MakeImmortal(Value::FromContext(std::move(c)));
     return n;
   }
 

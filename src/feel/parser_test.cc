@@ -2,7 +2,9 @@
 // resolution with spaces, slots, error locations, limits, closures and unary tests.
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
+#include <vector>
 
 #include "feel/feel.h"
 
@@ -182,6 +184,43 @@ TEST(UnaryTestsTest, Forms) {
   // A literal true entry does not match an unknown (null) input.
   EXPECT_FALSE(RunTests("true", Value()).is_true());
   EXPECT_TRUE(RunTests("true", Value::Bool(true)).is_true());
+}
+
+// Literals are immortal constants (issue 21): every evaluation gives the same object, whose
+// copies count nothing, and results stay valid after their expression is gone (ASan checks
+// this in the dev preset).
+TEST(ParserTest, LiteralsAreImmortalAndOutliveTheirExpression) {
+  std::vector<Value> results;
+  {
+    Scope scope;
+    scope.Declare("x");
+    auto e = CompileExpression(R"(if x then ["yes", {a: "nested", b: [1, "deeper"]}] else "no, and a long string")",
+                               scope);
+    ASSERT_TRUE(e.has_value()) << e.error().message;
+    for (int i = 0; i < 1000; ++i) {
+      const Value slot = Value::Bool(i % 2 == 0);
+      EvalContext ctx;
+      results.push_back(e->Evaluate(std::span<const Value>(&slot, 1), ctx));
+    }
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Value& v = results[i];
+    if (i % 2 == 0) {
+      ASSERT_TRUE(v.is(Type::kList));
+      EXPECT_TRUE(IsImmortal(v.list_ptr()));
+      EXPECT_EQ(v.list_ptr().get(), results[0].list_ptr().get());
+      EXPECT_TRUE(IsImmortal(v.list()[1].context().Find("b")->list()[1].string_ptr()));
+      EXPECT_EQ(ToFeelLiteral(v), R"(["yes", {a: "nested", b: [1, "deeper"]}])");
+    } else {
+      ASSERT_TRUE(v.is(Type::kString));
+      EXPECT_TRUE(IsImmortal(v.string_ptr()));
+      EXPECT_EQ(v.string(), "no, and a long string");
+    }
+  }
+  // Values built at run time from constants are ordinary values.
+  const Value built = Eval(R"("no, and a long string" + "!")");
+  ASSERT_TRUE(built.is(Type::kString));
+  EXPECT_FALSE(IsImmortal(built.string_ptr()));
 }
 
 }  // namespace

@@ -81,6 +81,90 @@ const ContextShape* ContextShape::Intern(std::span<const std::string> keys) {
   return interned;
 }
 
+namespace {
+constexpr size_t kMaxImmortalBytes = size_t{64} << 20;  // about; see ImmortalRegistry::bytes
+constexpr int kMaxImmortalDepth = 64;  // deeper members stay ordinary (only time is lost)
+
+struct ImmortalRegistry {
+  std::mutex mutex;
+  std::vector<std::shared_ptr<const void>> owners;
+  std::unordered_map<std::string_view, StringPtr> strings;  // the views are of the owned strings
+  size_t bytes = 0;  // an estimate: sizes of strings and members, plus a block per object
+};
+
+ImmortalRegistry& Immortals() {
+  static ImmortalRegistry* const registry = new ImmortalRegistry;  // never destroyed, as its values
+  return *registry;
+}
+
+// An owner-less pointer to `p`'s object, which the registry keeps: null when it is full.
+template <class T>
+std::shared_ptr<const T> Keep(ImmortalRegistry& r, std::shared_ptr<const T> p, size_t bytes) {
+  if (r.bytes + bytes > kMaxImmortalBytes) return nullptr;
+  r.bytes += bytes;
+  const T* raw = p.get();
+  r.owners.push_back(std::move(p));
+  return std::shared_ptr<const T>(std::shared_ptr<const T>(), raw);
+}
+
+Value Immortal(ImmortalRegistry& r, Value v, int depth) {
+  constexpr size_t kBlock = 64;
+  if (depth > kMaxImmortalDepth) return v;
+  switch (v.type()) {
+    case Type::kString: {
+      if (IsImmortal(v.string_ptr())) return v;
+      if (auto it = r.strings.find(v.string()); it != r.strings.end()) return Value::String(it->second);
+      StringPtr kept = Keep(r, v.string_ptr(), v.string().size() + kBlock);
+      if (!kept) return v;
+      r.strings.emplace(*kept, kept);
+      return Value::String(std::move(kept));
+    }
+    case Type::kList: {
+      if (IsImmortal(v.list_ptr())) return v;
+      List items;
+      items.reserve(v.list().size());
+      for (const Value& e : v.list()) items.push_back(Immortal(r, e, depth + 1));
+      ListPtr kept = Keep(r, std::make_shared<const List>(std::move(items)), v.list().size() * sizeof(Value) + kBlock);
+      return kept ? Value::FromList(std::move(kept)) : v;
+    }
+    case Type::kContext: {
+      if (IsImmortal(v.context_ptr())) return v;
+      const Context& c = v.context();
+      // The same entries in the same order, shaped as `c` is (the key filter is then the same).
+      Context out(c.shape());
+      out.Reserve(c.size());
+      size_t bytes = kBlock;
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (c.shape()) {
+          out.AppendValue(Immortal(r, c.value(i), depth + 1));
+        } else {
+          out.Append(c.key(i), Immortal(r, c.value(i), depth + 1));
+          bytes += c.key(i).size();
+        }
+        bytes += sizeof(Value) + sizeof(std::string);
+      }
+      ContextPtr kept = Keep(r, std::make_shared<const Context>(std::move(out)), bytes);
+      return kept ? Value::FromContext(std::move(kept)) : v;
+    }
+    case Type::kRange: {
+      if (IsImmortal(v.range_ptr())) return v;
+      Range range = v.range();
+      range.low = Immortal(r, std::move(range.low), depth + 1);
+      range.high = Immortal(r, std::move(range.high), depth + 1);
+      RangePtr kept = Keep(r, std::make_shared<const Range>(std::move(range)), sizeof(Range) + kBlock);
+      return kept ? Value::FromRange(std::move(kept)) : v;
+    }
+    default: return v;  // no pointer, or a function
+  }
+}
+}  // namespace
+
+Value MakeImmortal(Value v) {
+  ImmortalRegistry& r = Immortals();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  return Immortal(r, std::move(v), 0);
+}
+
 Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key_bits_(o.key_bits_) {
   if (shape_) {
     values_ = std::allocator<Value>().allocate(shape_->size());

@@ -90,7 +90,7 @@ class Value {
     return *this;
   }
   ZEBRA_VALUE_INLINE ~Value() {
-    if (HoldsPointer(type_)) ReleasePointer();
+    if (HoldsPointer(type_) && PointerOwned()) ReleasePointer();
   }
 
   static Value Null() { return Value(); }
@@ -179,6 +179,7 @@ class Value {
   const Context& context() const { return *u_.c; }
   const ContextPtr& context_ptr() const { return u_.c; }
   const Range& range() const { return *u_.r; }
+  const RangePtr& range_ptr() const { return u_.r; }
   const Function& function() const { return *u_.f; }
   const FunctionPtr& function_ptr() const { return u_.f; }
 
@@ -209,9 +210,10 @@ class Value {
   // the shared pointers' copy and release are out of line.
   ZEBRA_VALUE_INLINE void CopyFrom(const Value& o) noexcept {
     type_ = o.type_;
-    if (HoldsPointer(type_)) {
+    if (HoldsPointer(type_) && o.PointerOwned()) {
       CopyPointer(o);
     } else if (type_ != Type::kNull) {
+      // An owner-less pointer (an immortal constant) is copied as its bytes, as Borrow does.
       std::memcpy(static_cast<void*>(&u_), static_cast<const void*>(&o.u_), sizeof(u_));
     }
   }
@@ -230,6 +232,13 @@ class Value {
       default: new (&u_.f) FunctionPtr(std::move(o.u_.f)); o.u_.f.~FunctionPtr(); break;
     }
     o.type_ = Type::kNull;
+  }
+  // For the pointer kinds: whether the pointer has an owner (a control block), which copies and
+  // releases must count; an immortal constant's (MakeImmortal) has none. The five pointer kinds
+  // are shared_ptrs of one layout, so one member answers for all of them.
+  ZEBRA_VALUE_INLINE bool PointerOwned() const noexcept {
+    const std::shared_ptr<const void> none;
+    return none.owner_before(u_.s) || u_.s.owner_before(none);
   }
   [[gnu::noinline]] void CopyPointer(const Value& o) noexcept {
     switch (type_) {
@@ -268,6 +277,25 @@ class Value {
   Type type_ = Type::kNull;
 };
 
+// Immortal values: `v` with its strings, lists, contexts and ranges (at every depth) held by a
+// registry for the rest of the process, and reached through pointers that own nothing (no
+// control block), so that copying and releasing them writes no reference count — no atomic
+// instruction on the hot path for a compiled model's constants (literals, folded list and
+// context literals, decision-table outputs). A value is only ever made immortal at compile
+// time: the registry never frees, so a result that carries a constant out of its model stays
+// valid after the model is gone. Equal strings share one copy. Functions are left as they are
+// (they may hold a model), and so is everything once the registry holds kMaxImmortalBytes:
+// past that, constants are ordinary values, which only costs time.
+Value MakeImmortal(Value v);
+// True for a pointer that MakeImmortal made: non-null, with no owner.
+template <class T>
+bool IsImmortal(const std::shared_ptr<T>& p) {
+  return p != nullptr && p.use_count() == 0;
+}
+
+// Value::PointerOwned reads any pointer kind through the string member.
+static_assert(sizeof(StringPtr) == sizeof(ListPtr) && sizeof(StringPtr) == sizeof(ContextPtr) &&
+              sizeof(StringPtr) == sizeof(RangePtr) && sizeof(StringPtr) == sizeof(FunctionPtr));
 // Value copies these kinds as bytes and never destroys them (CopyFrom, StealFrom).
 static_assert(std::is_trivially_copyable_v<Decimal> && std::is_trivially_destructible_v<Decimal>);
 static_assert(std::is_trivially_copyable_v<Date> && std::is_trivially_copyable_v<Time> &&

@@ -151,5 +151,96 @@ TEST(Value, BorrowedValuesTakeNoReference) {
   EXPECT_EQ(list.list_ptr().use_count(), before);
 }
 
+// Immortal constants (issue 21): a compiled model's constants are held by a registry, and their
+// copies and releases count nothing, at every depth, while ordinary values still count.
+TEST(ImmortalValue, CopiesWriteNoCountAndOutliveTheOriginal) {
+  Value original = Value::String("a constant longer than the small-string buffer");
+  const std::weak_ptr<const std::string> owner = original.string_ptr();
+  const Value immortal = MakeImmortal(original);
+  ASSERT_TRUE(immortal.is(Type::kString));
+  EXPECT_TRUE(IsImmortal(immortal.string_ptr()));
+  EXPECT_FALSE(IsImmortal(original.string_ptr()));
+  const long held = owner.use_count();  // the original and the registry
+  {
+    std::vector<Value> copies(100, immortal);
+    Value assigned = Value::Number(1);
+    assigned = copies[7];
+    Value moved(std::move(copies[8]));
+    EXPECT_EQ(owner.use_count(), held);
+    EXPECT_EQ(assigned.string_ptr().get(), immortal.string_ptr().get());
+    EXPECT_TRUE(IsImmortal(moved.string_ptr()));
+  }
+  EXPECT_EQ(owner.use_count(), held);
+  original = Value();
+  EXPECT_FALSE(owner.expired());  // never freed
+  EXPECT_EQ(immortal.string(), "a constant longer than the small-string buffer");
+  // A copy of an ordinary value still counts.
+  Value ordinary = Value::String("ordinary");
+  Value copy = ordinary;
+  EXPECT_EQ(ordinary.string_ptr().use_count(), 2);
+  // Making an immortal value immortal again changes nothing; equal strings share one copy.
+  EXPECT_EQ(MakeImmortal(immortal).string_ptr().get(), immortal.string_ptr().get());
+  EXPECT_EQ(MakeImmortal(Value::String(immortal.string())).string_ptr().get(), immortal.string_ptr().get());
+}
+
+TEST(ImmortalValue, MembersAtEveryDepthAndShapesKept) {
+  const std::string keys[] = {"first key", "second"};
+  const ContextShape* shape = ContextShape::Intern(keys);
+  ASSERT_NE(shape, nullptr);
+  Context shaped(shape);
+  shaped.AppendValue(Value::String("in a shaped context"));
+  shaped.AppendValue(Value::FromList(List{Value::String("deep"), Value::Number(2)}));
+  Context plain;
+  plain.Append("k", Value::String("in a plain context"));
+  Range r;
+  r.low = Value::String("a");
+  r.high = Value::String("z");
+  r.low_closed = false;
+  const Value original = Value::FromList(
+      List{Value::FromContext(std::move(shaped)), Value::FromContext(std::move(plain)), Value::FromRange(std::move(r)),
+           Value::Number(5), Value()});
+  const Value v = MakeImmortal(original);
+  EXPECT_TRUE(DeepEqual(v, original));
+  EXPECT_EQ(ToFeelLiteral(v), ToFeelLiteral(original));
+  ASSERT_TRUE(IsImmortal(v.list_ptr()));
+  const Context& c = v.list()[0].context();
+  EXPECT_TRUE(IsImmortal(v.list()[0].context_ptr()));
+  EXPECT_EQ(c.shape(), shape);
+  ASSERT_NE(c.Find("second"), nullptr);
+  EXPECT_TRUE(IsImmortal(c.Find("second")->list_ptr()));
+  EXPECT_TRUE(IsImmortal(c.Find("second")->list()[0].string_ptr()));
+  EXPECT_TRUE(IsImmortal(c.Find("first key")->string_ptr()));
+  const Context& p = v.list()[1].context();
+  EXPECT_EQ(p.shape(), nullptr);
+  ASSERT_NE(p.Find("k"), nullptr);
+  EXPECT_TRUE(IsImmortal(p.Find("k")->string_ptr()));
+  EXPECT_FALSE(p.MayContain("absent key"));
+  EXPECT_TRUE(IsImmortal(v.list()[2].range_ptr()));
+  EXPECT_TRUE(IsImmortal(v.list()[2].range().low.string_ptr()));
+  EXPECT_FALSE(v.list()[2].range().low_closed);
+  // A member taken out of the constant stays immortal through copies.
+  Value member = v.list()[0];
+  member = member.context().Find("second")->list()[0];
+  EXPECT_TRUE(IsImmortal(member.string_ptr()));
+  EXPECT_EQ(member.string(), "deep");
+}
+
+class Identity final : public Function {
+ public:
+  std::span<const std::string> parameters() const override { return params_; }
+  Value Call(std::span<const Value> args, EvalContext&) const override { return args.empty() ? Value() : args[0]; }
+
+ private:
+  std::vector<std::string> params_{"x"};
+};
+
+// Functions may hold a model: they keep their owner.
+TEST(ImmortalValue, FunctionsStayOwned) {
+  const Value f = Value::FromFunction(std::make_shared<Identity>());
+  const Value g = MakeImmortal(f);
+  EXPECT_FALSE(IsImmortal(g.function_ptr()));
+  EXPECT_EQ(f.function_ptr().use_count(), 2);
+}
+
 }  // namespace
 }  // namespace zebra::feel
