@@ -267,9 +267,10 @@ struct Rule {
   std::vector<std::pair<uint32_t, bool>> checks;
   std::vector<Cell> outputs;
   std::optional<Value> packed;  // every output constant: the rule's result, built once at load
-  // The rule's trace entries, made at load: with its annotations, and without them (for
-  // evaluations that do not want them).
-  TraceEntry trace, trace_plain;
+  // What a fired rule's trace entry shows (views of these, of the table's owner): the rule's id,
+  // or its index as text when it has none, and its annotation entries.
+  std::string trace_rule;
+  std::vector<std::string> annotations;
 };
 
 struct InputColumn {
@@ -779,9 +780,13 @@ class DecisionTable final : public Boxed {
     const EvalFrame* frame = FrameOf(ctx);
     if (frame && frame->trace) [[unlikely]] Record(r, *frame);
   }
-  // The entry made at load, copied.
+  // Views of the table's and the rule's strings: no copies.
   [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
-    frame.trace->push_back(frame.annotations ? r.trace : r.trace_plain);
+    TraceEntry& e = frame.trace->emplace_back();
+    e.decision = owner;
+    e.rule = r.trace_rule;
+    e.rule_index = r.index;
+    if (frame.annotations) e.annotations = r.annotations;
   }
 
   // Inline for the rules whose outputs are all constants (the value made at load, copied);
@@ -1472,12 +1477,8 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       }
       r.outputs.push_back(std::move(cell));
     }
-    for (const auto& a : Children(rn, "annotationEntry")) r.trace.annotations.push_back(ChildText(a));
-    r.trace.decision = dt->owner;
-    r.trace.rule = r.id.empty() ? std::to_string(r.index) : r.id;
-    r.trace.rule_index = r.index;
-    r.trace_plain = r.trace;
-    r.trace_plain.annotations.clear();
+    for (const auto& a : Children(rn, "annotationEntry")) r.annotations.push_back(ChildText(a));
+    r.trace_rule = r.id.empty() ? std::to_string(r.index) : r.id;
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();

@@ -485,7 +485,8 @@ std::string Answer(const Model& m, const feel::Context& in) {
   std::string text = feel::ToFeelLiteral(r.decisions.front().value);
   for (const auto& d : r.decisions.front().diagnostics) text += " | " + d.message;
   text += " | trace";
-  for (const auto& t : r.trace) text += " " + t.decision + ":" + t.rule + "/" + std::to_string(t.rule_index);
+  for (const auto& t : r.trace)
+    text += " " + std::string(t.decision) + ":" + std::string(t.rule) + "/" + std::to_string(t.rule_index);
   return text;
 }
 
