@@ -20,6 +20,7 @@
 namespace zebra::dmn::internal {
 namespace {
 
+namespace fi = feel::internal;
 using feel::Type;
 using feel::Value;
 
@@ -155,6 +156,7 @@ struct ColumnClasses {
     }
   }
   size_t NumberClasses() const { return 2 * endpoints.size() + 1; }
+  size_t first_string = 0;  // 3 + NumberClasses(), set once the classes are built
   size_t ClassCount() const { return 3 + NumberClasses() + strings.size() + 1; }
 
   // Segments found without Decimal::Compare: with `scale` decimal places enough for every
@@ -349,6 +351,9 @@ class DecisionTable final : public Boxed {
   // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
   bool fast_match = false;
   bool has_default = false;  // some output has a default output entry
+  // Classes of at most 4 words, every input expression compiled, no inputValues: Eval reads each
+  // column and narrows the candidates by its class in one pass (EvalClassed).
+  bool one_pass = false;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -369,6 +374,11 @@ class DecisionTable final : public Boxed {
         for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
         return Decide(matched, slots, ctx);
       }
+    }
+    if (one_pass) {
+      if (words == 1) return EvalClassed<1>(slots, ctx);
+      if (words == 2) return EvalClassed<2>(slots, ctx);
+      return EvalClassed<4>(slots, ctx);
     }
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
@@ -401,6 +411,96 @@ class DecisionTable final : public Boxed {
       return Value();
     return Decide(matched, slots, ctx);
   }
+
+  // Eval for a one_pass table of at most kWords words (`words` of them used): each input
+  // expression once per evaluation (§8.3.1), in column order, and its value's class mask ANDed
+  // into the candidates as it is read. Once the candidates are none, the remaining inputs are
+  // still evaluated (their errors are reported) but not classified: the per-rule path would drop
+  // every rule at a column already classified, and test nothing after it. An input that needs
+  // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
+  template <size_t kWords>
+  Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    const size_t n = inputs.size();
+    const size_t nw = kWords < 4 ? kWords : words;
+    ScratchValues computed(n);
+    ScratchArray<const Value*, 48> in(n);
+    fi::Frame f;
+    f.globals = slots;
+    f.ctx = &ctx;
+    std::array<uint64_t, kWords> cand;
+    cand.fill(~uint64_t{0});
+    enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
+    for (size_t i = 0; i < n; ++i) {
+      const InputColumn& c = inputs[i];
+      const Value* v;
+      if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size())
+        v = &slots[static_cast<size_t>(c.direct_slot)];
+      else if (c.body)
+        v = &fi::EvalRefOf(*c.body, f, computed[i]);
+      else
+        v = &c.expr->EvaluateRef(slots, ctx, computed[i].get());
+      in[i] = v;
+      if (state != kClassing) continue;
+      const ColumnClasses& cc = classes[i];
+      uint64_t any = 0;
+      if (cc.membership) [[unlikely]] {
+        std::array<uint64_t, kWords> m{};
+        if (!MembershipMask(cc, *v, m.data())) {
+          state = kPerRule;
+          continue;
+        }
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
+      } else {
+        const size_t k = ClassOf(cc, *v);
+        if (k == ColumnClasses::kNoClass) {
+          state = kPerRule;
+          continue;
+        }
+        const uint64_t* mask = cc.masks.data() + k * nw;
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+      }
+      if (!any) state = kNone;
+    }
+    if (state == kNone) return Default(slots, ctx);
+    RuleList matched;
+    if (state == kPerRule) [[unlikely]] {
+      Inputs in_values(in.data(), in.size());
+      if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+        return Value();
+      return Decide(matched, slots, ctx);
+    }
+    if (policy == HitPolicy::kFirst)
+      for (size_t w = 0; w < nw; ++w)
+        if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return Decide(matched, slots, ctx);
+  }
+
+  // Null values for the inputs EvalClassed evaluates (fi::ScratchValue: one left null, as most
+  // are when the value is borrowed, costs nothing to destroy); on the stack for up to 48 columns.
+  class ScratchValues {
+   public:
+    explicit ScratchValues(size_t n) : n_(n) {
+      data_ = n <= kInline ? reinterpret_cast<fi::ScratchValue*>(inline_)
+                           : static_cast<fi::ScratchValue*>(::operator new(n * sizeof(fi::ScratchValue)));
+      for (size_t i = 0; i < n; ++i) new (data_ + i) fi::ScratchValue();
+    }
+    ~ScratchValues() {
+      for (size_t i = 0; i < n_; ++i) data_[i].~ScratchValue();
+      if (n_ > kInline) ::operator delete(data_);
+    }
+    ScratchValues(const ScratchValues&) = delete;
+    ScratchValues& operator=(const ScratchValues&) = delete;
+    fi::ScratchValue& operator[](size_t i) { return data_[i]; }
+
+   private:
+    static constexpr size_t kInline = 48;
+    size_t n_;
+    fi::ScratchValue* data_;
+    alignas(fi::ScratchValue) unsigned char inline_[kInline * sizeof(fi::ScratchValue)];
+  };
 
   // The table's answer for the rules that matched, by hit policy.
   Value Decide(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
@@ -493,7 +593,7 @@ class DecisionTable final : public Boxed {
       case Type::kNumber: k = 3 + cc.Segment(v.number()); break;
       case Type::kString: {
         const std::string& s = v.string();
-        k = 3 + cc.NumberClasses() + cc.StringLiteral(s);  // a literal's class, or other strings
+        k = cc.first_string + cc.StringLiteral(s);  // a literal's class, or other strings
         break;
       }
       default: return ColumnClasses::kNoClass;
@@ -889,8 +989,6 @@ class DecisionTable final : public Boxed {
   }
 };
 
-namespace fi = feel::internal;
-
 const fi::Node* TestBody(const feel::CompiledUnaryTests& t) {
   const auto* root = dynamic_cast<const fi::Root*>(t.root());
   return root ? root->body.get() : nullptr;
@@ -1271,6 +1369,7 @@ void DecisionTable::BuildClasses() {
     }
   }
   words = nwords;
+  for (ColumnClasses& cc : built) cc.first_string = 3 + cc.NumberClasses();
   classes = std::move(built);
   classed = true;
   fast_match = words == 1 && direct_slot_bound >= 0 &&
@@ -1484,6 +1583,9 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
   dt->BuildIndex();
   dt->BuildClasses();
   dt->FoldConstants();
+  dt->one_pass = dt->classed && dt->table_error.empty() && !dt->inputs.empty() && dt->words <= 4 &&
+                 std::all_of(dt->inputs.begin(), dt->inputs.end(),
+                             [](const InputColumn& c) { return c.expr && !c.allowed; });
   return dt;
 }
 
