@@ -423,7 +423,7 @@ class DecisionTable final : public Boxed {
     const size_t n = inputs.size();
     const size_t nw = kWords < 4 ? kWords : words;
     ScratchValues computed(n);
-    ScratchArray<const Value*, 48> in(n);
+    InputRefs in(n);
     fi::Frame f;
     f.globals = slots;
     f.ctx = &ctx;
@@ -464,7 +464,7 @@ class DecisionTable final : public Boxed {
     if (state == kNone) return Default(slots, ctx);
     RuleList matched;
     if (state == kPerRule) [[unlikely]] {
-      Inputs in_values(in.data(), in.size());
+      Inputs in_values(in.data(), n);
       if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
         return Value();
       return Decide(matched, slots, ctx);
@@ -500,6 +500,23 @@ class DecisionTable final : public Boxed {
     size_t n_;
     fi::ScratchValue* data_;
     alignas(fi::ScratchValue) unsigned char inline_[kInline * sizeof(fi::ScratchValue)];
+  };
+  // The inputs' values by column, left uninitialised (each is set before it is read); on the stack
+  // for up to 48 columns.
+  class InputRefs {
+   public:
+    explicit InputRefs(size_t n) {
+      if (n > kInline) heap_.resize(n);
+      data_ = n > kInline ? heap_.data() : inline_;
+    }
+    const Value*& operator[](size_t i) { return data_[i]; }
+    const Value* const* data() const { return data_; }
+
+   private:
+    static constexpr size_t kInline = 48;
+    const Value* inline_[kInline];
+    std::vector<const Value*> heap_;
+    const Value** data_;
   };
 
   // The table's answer for the rules that matched, by hit policy.
