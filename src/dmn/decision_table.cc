@@ -380,6 +380,12 @@ class DecisionTable final : public Boxed {
       if (words == 2) return EvalClassed<2>(slots, ctx);
       return EvalClassed<4>(slots, ctx);
     }
+    return EvalGeneral(slots, ctx);
+  }
+
+  // Eval for tables that neither FastMatch nor EvalClassed can take (out of line, so that the
+  // FastMatch path above keeps a small frame).
+  [[gnu::noinline]] Value EvalGeneral(std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
     // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
