@@ -607,6 +607,9 @@ class EvaluatorImpl final : public Evaluator {
   void Run(const feel::Context* inputs) {
     if (results_.size() != targets_.size()) [[unlikely]] results_ = ResultShape();  // after TakeResult
     trace_.clear();
+    // Room for about one fired rule per decision at once, rather than growing 1, 2, 4, 8, ...
+    // (the trace is moved out with the results, so a one-shot evaluation starts without any).
+    if (options_.trace && trace_.capacity() == 0) trace_.reserve(model_->decisions_.size());
     frame_ = EvalFrame{};
     frame_.trace = options_.trace ? &trace_ : nullptr;
     frame_.annotations = options_.trace_annotations;
