@@ -409,11 +409,6 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
         slot = m.value;
         continue;
       }
-    } else if (b.kind == ElemKind::kInput && b.model == st.root && st.input_slots) {
-      // The root model's input datum, as InputValue reads it (without its calls).
-      const size_t i = static_cast<size_t>(b.index);
-      RootInputValue(st.root->inputs_[i], st.root_inputs[i], st.input_slots[i], slot, diags);
-      continue;
     }
     BindingValue(b, st, inputs, slot, diags);
   }
