@@ -20,6 +20,7 @@
 namespace zebra::dmn::internal {
 namespace {
 
+namespace fi = feel::internal;
 using feel::Type;
 using feel::Value;
 
@@ -155,6 +156,7 @@ struct ColumnClasses {
     }
   }
   size_t NumberClasses() const { return 2 * endpoints.size() + 1; }
+  size_t first_string = 0;  // 3 + NumberClasses(), set once the classes are built
   size_t ClassCount() const { return 3 + NumberClasses() + strings.size() + 1; }
 
   // Segments found without Decimal::Compare: with `scale` decimal places enough for every
@@ -267,9 +269,10 @@ struct Rule {
   std::vector<std::pair<uint32_t, bool>> checks;
   std::vector<Cell> outputs;
   std::optional<Value> packed;  // every output constant: the rule's result, built once at load
-  // The rule's trace entries, made at load: with its annotations, and without them (for
-  // evaluations that do not want them).
-  TraceEntry trace, trace_plain;
+  // What a fired rule's trace entry shows (views of these, of the table's owner): the rule's id,
+  // or its index as text when it has none, and its annotation entries.
+  std::string trace_rule;
+  std::vector<std::string> annotations;
 };
 
 struct InputColumn {
@@ -348,6 +351,9 @@ class DecisionTable final : public Boxed {
   // inputValues: Eval finds the candidates in one pass over the slots (FastMatch).
   bool fast_match = false;
   bool has_default = false;  // some output has a default output entry
+  // Classes of at most 4 words, every input expression compiled, no inputValues: Eval reads each
+  // column and narrows the candidates by its class in one pass (EvalClassed).
+  bool one_pass = false;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -369,6 +375,17 @@ class DecisionTable final : public Boxed {
         return Decide(matched, slots, ctx);
       }
     }
+    if (one_pass) {
+      if (words == 1) return EvalClassed<1>(slots, ctx);
+      if (words == 2) return EvalClassed<2>(slots, ctx);
+      return EvalClassed<4>(slots, ctx);
+    }
+    return EvalGeneral(slots, ctx);
+  }
+
+  // Eval for tables that neither FastMatch nor EvalClassed can take (out of line, so that the
+  // FastMatch path above keeps a small frame).
+  [[gnu::noinline]] Value EvalGeneral(std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (!table_error.empty()) return ctx.Error(table_error);
     // Each input expression once per evaluation (§8.3.1).
     // Inputs that are paths into the slots (`Case.tumor.primary_site`) are borrowed, not copied.
@@ -400,6 +417,113 @@ class DecisionTable final : public Boxed {
       return Value();
     return Decide(matched, slots, ctx);
   }
+
+  // Eval for a one_pass table of at most kWords words (`words` of them used): each input
+  // expression once per evaluation (§8.3.1), in column order, and its value's class mask ANDed
+  // into the candidates as it is read. Once the candidates are none, the remaining inputs are
+  // still evaluated (their errors are reported) but not classified: the per-rule path would drop
+  // every rule at a column already classified, and test nothing after it. An input that needs
+  // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
+  template <size_t kWords>
+  Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    const size_t n = inputs.size();
+    const size_t nw = kWords < 4 ? kWords : words;
+    ScratchValues computed(n);
+    InputRefs in(n);
+    fi::Frame f;
+    f.globals = slots;
+    f.ctx = &ctx;
+    std::array<uint64_t, kWords> cand;
+    cand.fill(~uint64_t{0});
+    enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
+    for (size_t i = 0; i < n; ++i) {
+      const InputColumn& c = inputs[i];
+      const Value* v;
+      if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size())
+        v = &slots[static_cast<size_t>(c.direct_slot)];
+      else if (c.body)
+        v = &fi::EvalRefOf(*c.body, f, computed[i]);
+      else
+        v = &c.expr->EvaluateRef(slots, ctx, computed[i].get());
+      in[i] = v;
+      if (state != kClassing) continue;
+      const ColumnClasses& cc = classes[i];
+      uint64_t any = 0;
+      if (cc.membership) [[unlikely]] {
+        std::array<uint64_t, kWords> m{};
+        if (!MembershipMask(cc, *v, m.data())) {
+          state = kPerRule;
+          continue;
+        }
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
+      } else {
+        const size_t k = ClassOf(cc, *v);
+        if (k == ColumnClasses::kNoClass) {
+          state = kPerRule;
+          continue;
+        }
+        const uint64_t* mask = cc.masks.data() + k * nw;
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+      }
+      if (!any) state = kNone;
+    }
+    if (state == kNone) return Default(slots, ctx);
+    RuleList matched;
+    if (state == kPerRule) [[unlikely]] {
+      Inputs in_values(in.data(), n);
+      if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+        return Value();
+      return Decide(matched, slots, ctx);
+    }
+    if (policy == HitPolicy::kFirst)
+      for (size_t w = 0; w < nw; ++w)
+        if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return Decide(matched, slots, ctx);
+  }
+
+  // Null values for the inputs EvalClassed evaluates (fi::ScratchValue: one left null, as most
+  // are when the value is borrowed, costs nothing to destroy); on the stack for up to 48 columns.
+  class ScratchValues {
+   public:
+    explicit ScratchValues(size_t n) : n_(n) {
+      data_ = n <= kInline ? reinterpret_cast<fi::ScratchValue*>(inline_)
+                           : static_cast<fi::ScratchValue*>(::operator new(n * sizeof(fi::ScratchValue)));
+      for (size_t i = 0; i < n; ++i) new (data_ + i) fi::ScratchValue();
+    }
+    ~ScratchValues() {
+      for (size_t i = 0; i < n_; ++i) data_[i].~ScratchValue();
+      if (n_ > kInline) ::operator delete(data_);
+    }
+    ScratchValues(const ScratchValues&) = delete;
+    ScratchValues& operator=(const ScratchValues&) = delete;
+    fi::ScratchValue& operator[](size_t i) { return data_[i]; }
+
+   private:
+    static constexpr size_t kInline = 48;
+    size_t n_;
+    fi::ScratchValue* data_;
+    alignas(fi::ScratchValue) unsigned char inline_[kInline * sizeof(fi::ScratchValue)];
+  };
+  // The inputs' values by column, left uninitialised (each is set before it is read); on the stack
+  // for up to 48 columns.
+  class InputRefs {
+   public:
+    explicit InputRefs(size_t n) {
+      if (n > kInline) heap_.resize(n);
+      data_ = n > kInline ? heap_.data() : inline_;
+    }
+    const Value*& operator[](size_t i) { return data_[i]; }
+    const Value* const* data() const { return data_; }
+
+   private:
+    static constexpr size_t kInline = 48;
+    const Value* inline_[kInline];
+    std::vector<const Value*> heap_;
+    const Value** data_;
+  };
 
   // The table's answer for the rules that matched, by hit policy.
   Value Decide(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
@@ -492,7 +616,7 @@ class DecisionTable final : public Boxed {
       case Type::kNumber: k = 3 + cc.Segment(v.number()); break;
       case Type::kString: {
         const std::string& s = v.string();
-        k = 3 + cc.NumberClasses() + cc.StringLiteral(s);  // a literal's class, or other strings
+        k = cc.first_string + cc.StringLiteral(s);  // a literal's class, or other strings
         break;
       }
       default: return ColumnClasses::kNoClass;
@@ -779,9 +903,13 @@ class DecisionTable final : public Boxed {
     const EvalFrame* frame = FrameOf(ctx);
     if (frame && frame->trace) [[unlikely]] Record(r, *frame);
   }
-  // The entry made at load, copied.
+  // Views of the table's and the rule's strings: no copies.
   [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
-    frame.trace->push_back(frame.annotations ? r.trace : r.trace_plain);
+    TraceEntry& e = frame.trace->emplace_back();
+    e.decision = owner;
+    e.rule = r.trace_rule;
+    e.rule_index = r.index;
+    if (frame.annotations) e.annotations = r.annotations;
   }
 
   // Inline for the rules whose outputs are all constants (the value made at load, copied);
@@ -883,8 +1011,6 @@ class DecisionTable final : public Boxed {
     return best;
   }
 };
-
-namespace fi = feel::internal;
 
 const fi::Node* TestBody(const feel::CompiledUnaryTests& t) {
   const auto* root = dynamic_cast<const fi::Root*>(t.root());
@@ -1266,6 +1392,7 @@ void DecisionTable::BuildClasses() {
     }
   }
   words = nwords;
+  for (ColumnClasses& cc : built) cc.first_string = 3 + cc.NumberClasses();
   classes = std::move(built);
   classed = true;
   fast_match = words == 1 && direct_slot_bound >= 0 &&
@@ -1472,17 +1599,16 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       }
       r.outputs.push_back(std::move(cell));
     }
-    for (const auto& a : Children(rn, "annotationEntry")) r.trace.annotations.push_back(ChildText(a));
-    r.trace.decision = dt->owner;
-    r.trace.rule = r.id.empty() ? std::to_string(r.index) : r.id;
-    r.trace.rule_index = r.index;
-    r.trace_plain = r.trace;
-    r.trace_plain.annotations.clear();
+    for (const auto& a : Children(rn, "annotationEntry")) r.annotations.push_back(ChildText(a));
+    r.trace_rule = r.id.empty() ? std::to_string(r.index) : r.id;
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();
   dt->BuildClasses();
   dt->FoldConstants();
+  dt->one_pass = dt->classed && dt->table_error.empty() && !dt->inputs.empty() && dt->words <= 4 &&
+                 std::all_of(dt->inputs.begin(), dt->inputs.end(),
+                             [](const InputColumn& c) { return c.expr && !c.allowed; });
   return dt;
 }
 

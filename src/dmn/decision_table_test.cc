@@ -457,12 +457,17 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // A table over inputs A, B, C with the given policy, rules named r1, r2, ... COLLECT rules
 // output their numbers; the other policies a few outputs among the output values 3, 1, 4, 0
 // (a rule's 2 is reported as not among them), so that PRIORITY, OUTPUT ORDER and ANY have
-// something to order and compare. `c_values`: inputValues of C, when not empty.
+// something to order and compare. `c_values`: inputValues of C, when not empty. `computed`:
+// input expressions that are computed (`if true then A else null`), not names read from a slot.
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
-                        const std::string& c_values = "") {
-  std::string xml = TableHead(policy) + R"(      <input><inputExpression><text>A</text></inputExpression></input>
-      <input><inputExpression><text>B</text></inputExpression></input>
-      <input><inputExpression><text>C</text></inputExpression>)" +
+                        const std::string& c_values = "", bool computed = false) {
+  auto in = [computed](const char* name) {
+    return computed ? "if true then " + std::string(name) + " else null" : std::string(name);
+  };
+  std::string xml = TableHead(policy) + "      <input><inputExpression><text>" + in("A") +
+                    "</text></inputExpression></input>\n      <input><inputExpression><text>" + in("B") +
+                    "</text></inputExpression></input>\n      <input><inputExpression><text>" + in("C") +
+                    "</text></inputExpression>" +
                     (c_values.empty() ? "" : "<inputValues><text>" + Escape(c_values) + "</text></inputValues>") +
                     R"(</input>
       <output name="R">)" + std::string(policy == "COLLECT" ? "" : "<outputValues><text>3, 1, 4, 0</text></outputValues>") +
@@ -485,7 +490,8 @@ std::string Answer(const Model& m, const feel::Context& in) {
   std::string text = feel::ToFeelLiteral(r.decisions.front().value);
   for (const auto& d : r.decisions.front().diagnostics) text += " | " + d.message;
   text += " | trace";
-  for (const auto& t : r.trace) text += " " + t.decision + ":" + t.rule + "/" + std::to_string(t.rule_index);
+  for (const auto& t : r.trace)
+    text += " " + std::string(t.decision) + ":" + std::string(t.rule) + "/" + std::to_string(t.rule_index);
   return text;
 }
 
@@ -499,7 +505,7 @@ std::string Answer(const Model& m, const feel::Context& in) {
 size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const std::vector<std::string>& b_cells,
                                const std::vector<std::string>& c_cells, const std::vector<Value>& a_values,
                                const std::vector<Value>& b_values, const std::vector<Value>& c_values, unsigned seed,
-                               const std::string& c_input_values = "") {
+                               const std::string& c_input_values = "", bool computed_inputs = false) {
   PerRuleReference reference;
   std::mt19937 rng(seed);
   size_t collected = 0;
@@ -515,8 +521,8 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
       std::vector<std::vector<std::string>> per_rule = rules;
       for (int j = 0; j < 40; ++j)
         per_rule.push_back({"list contains([\"never-given-" + std::to_string(j) + "\"], ?)", "\"never-given\"", "-"});
-      auto masks = LoadModelFromString(PolicyTable(rules, policy, c_input_values), "t.dmn");
-      auto general = LoadModelFromString(PolicyTable(per_rule, policy, c_input_values), "t.dmn");
+      auto masks = LoadModelFromString(PolicyTable(rules, policy, c_input_values, computed_inputs), "t.dmn");
+      auto general = LoadModelFromString(PolicyTable(per_rule, policy, c_input_values, computed_inputs), "t.dmn");
       EXPECT_TRUE(masks.has_value() && general.has_value());
       if (!masks || !general) return collected;
       for (int k = 0; k < 100; ++k) {
@@ -573,6 +579,50 @@ TEST(DecisionTableClasses, ClassesAgreeWithPerRulePath) {
        Value::Bool(true), Value::FromDate(feel::Date{18262})},
       {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2125);
   EXPECT_GT(collected, 100u);
+}
+
+// The same with computed input expressions (read, classified and narrowed column by column in
+// one pass, each value held by the evaluation rather than borrowed from a slot).
+TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
+  auto s = [](const char* t) { return Value::String(t); };
+  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
+  size_t collected = ExpectSameAsPerRulePath(
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
+      {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
+      {"-", "-", "true", "false", "null", "not(true)"},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
+       Value::FromDate(feel::Date{18262})},
+      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2126, "", true);
+  collected += ExpectSameAsPerRulePath(
+      {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
+      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
+       s("x")},
+      {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
+      2127, "", true);
+  EXPECT_GT(collected, 150u);
+}
+
+// Once the columns read so far leave no candidate, a later input that the classes cannot take
+// (a string against `< 3`, which reports an error) is still evaluated but tested by no rule: no
+// match and no error, as on the per-rule path, where every rule stops at the first column. In
+// the other order the test runs and reports its error.
+TEST(DecisionTableClasses, NoCandidateLeftTestsNothingAfter) {
+  std::vector<std::vector<std::string>> rules = {{"\"a\"", "< 3", "-"}, {"\"b\"", ">= 3", "-"}};
+  for (int i = 0; i < 70; ++i) rules.push_back({"\"c\"", "-", "-"});  // two words: not FastMatch
+  for (bool computed : {false, true}) {
+    auto m = LoadModelFromString(PolicyTable(rules, "COLLECT", "", computed), "t.dmn");
+    ASSERT_TRUE(m.has_value());
+    std::vector<std::string> names{"R"};
+    auto none = (*m)->Evaluate(Inputs(Value::String("z"), Value::String("x"), Value()), names);
+    EXPECT_TRUE(none.decisions.front().value.is_null());
+    EXPECT_TRUE(none.decisions.front().diagnostics.empty());
+    auto tested = (*m)->Evaluate(Inputs(Value::String("a"), Value::String("x"), Value()), names);
+    EXPECT_EQ(Numbers(tested.decisions.front().value), std::vector<int64_t>{});
+    ASSERT_EQ(tested.decisions.front().diagnostics.size(), 1u);
+    EXPECT_NE(tested.decisions.front().diagnostics.front().message.find("cannot compare"), std::string::npos);
+  }
 }
 
 // A table with several distinct output names builds its result rows on one key table (shaped

@@ -399,7 +399,19 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   if (this == st.root && !st.root_scratch.empty()) return EvalKept(idx, e, st, inputs);
   std::vector<feel::Diagnostic> diags;
   ScratchArray<Value, 16> slots(d.frame_size);
-  for (const auto& b : d.bindings) BindingValue(b, st, inputs, slots[static_cast<size_t>(b.slot)], diags);
+  for (const auto& b : d.bindings) {
+    Value& slot = slots[static_cast<size_t>(b.slot)];
+    // A decision of the model being evaluated that is done already (most are, by the time a
+    // decision that requires them runs): its memoised value, without BindingValue's and
+    // EvalDecision's calls (which would answer the same).
+    if (b.kind == ElemKind::kDecision && b.model == st.root) {
+      if (const MemoEntry& m = st.root_memo[static_cast<size_t>(b.index)]; m.done) {
+        slot = m.value;
+        continue;
+      }
+    }
+    BindingValue(b, st, inputs, slot, diags);
+  }
   feel::EvalContext ctx;
   ctx.now = st.now;
   ctx.host = st.frame;
@@ -440,6 +452,11 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
     if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
       const size_t i = static_cast<size_t>(b.index);
       RootInputValue(inputs_[i], st.root_inputs[i], st.input_slots[i], slot, diags);
+    } else if (const MemoEntry* m = b.kind == ElemKind::kDecision && b.model == this
+                                        ? &st.root_memo[static_cast<size_t>(b.index)]
+                                        : nullptr;
+               m && m->done) {
+      slot = m->value;  // done already: as EvalDecision would answer, without its call
     } else {
       BindingValue(b, st, inputs, slot, diags);
     }
@@ -585,6 +602,9 @@ class EvaluatorImpl final : public Evaluator {
   void Run(const feel::Context* inputs) {
     if (results_.size() != targets_.size()) [[unlikely]] results_ = ResultShape();  // after TakeResult
     trace_.clear();
+    // Room for about one fired rule per decision at once, rather than growing 1, 2, 4, 8, ...
+    // (the trace is moved out with the results, so a one-shot evaluation starts without any).
+    if (options_.trace && trace_.capacity() == 0) trace_.reserve(model_->decisions_.size());
     frame_ = EvalFrame{};
     frame_.trace = options_.trace ? &trace_ : nullptr;
     frame_.annotations = options_.trace_annotations;

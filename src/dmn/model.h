@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -39,13 +40,14 @@ struct LoadOptions {
   std::vector<std::filesystem::path> import_paths;
 };
 
-// One fired rule or evaluated decision, for explanation and audit.
+// One fired rule or evaluated decision, for explanation and audit. The texts are views of the
+// model's own strings (a fired rule costs no copies): an entry is valid while its model is.
 struct TraceEntry {
-  std::string decision;     // decision (or BKM) name
-  std::string rule;         // rule id (or 1-based index as text when the rule has no id)
-  int rule_index = 0;       // 1-based
+  std::string_view decision;  // decision (or BKM) name
+  std::string_view rule;      // rule id (or 1-based index as text when the rule has no id)
+  int rule_index = 0;         // 1-based
   bool hit = true;
-  std::vector<std::string> annotations;  // the rule's annotation entries, in column order
+  std::span<const std::string> annotations;  // the rule's annotation entries, in column order
 };
 
 struct DecisionResult {

@@ -335,7 +335,8 @@ TEST(DmnDecisionTable, TraceCarriesRuleAnnotations) {
   EXPECT_EQ(trace[0].decision, "t");
   EXPECT_EQ(trace[0].rule, "any");
   EXPECT_EQ(trace[0].rule_index, 2);
-  EXPECT_EQ(trace[0].annotations, std::vector<std::string>{"AJCC-8"});
+  EXPECT_EQ(std::vector<std::string>(trace[0].annotations.begin(), trace[0].annotations.end()),
+            std::vector<std::string>{"AJCC-8"});
   // Without annotations (the recommendation's trace): the same entries, annotations empty.
   EvaluateOptions plain;
   plain.trace_annotations = false;
@@ -350,8 +351,10 @@ TEST(DmnDecisionTable, TraceCarriesRuleAnnotations) {
   EXPECT_TRUE(r.trace[0].annotations.empty() && r.trace[1].annotations.empty());
   auto full = m->Evaluate(Ctx({{"x", Num(5)}}), names);
   ASSERT_EQ(full.trace.size(), 2u);
-  EXPECT_EQ(full.trace[0].annotations, std::vector<std::string>{"WHO-2019"});
-  EXPECT_EQ(full.trace[1].annotations, std::vector<std::string>{"AJCC-8"});
+  EXPECT_EQ(std::vector<std::string>(full.trace[0].annotations.begin(), full.trace[0].annotations.end()),
+            std::vector<std::string>{"WHO-2019"});
+  EXPECT_EQ(std::vector<std::string>(full.trace[1].annotations.begin(), full.trace[1].annotations.end()),
+            std::vector<std::string>{"AJCC-8"});
 }
 
 // A bad cell does not stop the model from loading: it is reported with its rule and column,
@@ -684,7 +687,7 @@ TEST(DmnService, RulesFiredInsideAServiceAreTraced) {
   std::vector<TraceEntry> trace;
   ExpectEq(Eval(*m, "down", Ctx({{"n", Num(2)}}), nullptr, &trace), Num(2));
   std::vector<std::string> rules;
-  for (const auto& t : trace) rules.push_back(t.decision + ":" + t.rule);
+  for (const auto& t : trace) rules.push_back(std::string(t.decision) + ":" + std::string(t.rule));
   // Innermost first: a rule is traced when its outputs have been computed.
   EXPECT_EQ(rules, (std::vector<std::string>{"down:stop", "down:again", "down:again"}));
 }
