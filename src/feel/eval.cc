@@ -923,10 +923,11 @@ namespace {
 inline const Value* PathNode::Find(const Context& c) const {
   // Same answer as Context::Find (first entry with the key; keys are unique).
   if (const ContextShape* shape = c.shape()) {
-    // A shape is immutable: the position found in it once holds for all its contexts.
+    // A shape is immutable: the position found in it once holds for all its contexts (and,
+    // through FromCache, for all the subsets of its family).
     const uint64_t s = seen.load(std::memory_order_relaxed);
-    if ((s >> 32) != shape->id()) return FindShaped(c);
-    const size_t i = static_cast<uint32_t>(s);
+    if ((s >> 32) != shape->cache_id()) return FindShaped(c);
+    const size_t i = shape->FromCache(static_cast<uint32_t>(s));
     return i < c.size() ? &c.value(i) : nullptr;
   }
   const size_t n = c.size();
@@ -938,9 +939,12 @@ inline const Value* PathNode::Find(const Context& c) const {
 
 const Value* PathNode::FindShaped(const Context& c) const {
   const ContextShape& shape = *c.shape();
-  const size_t i = shape.IndexOf(name);
-  const uint32_t at = i == ContextShape::npos ? kAbsent : static_cast<uint32_t>(i);
-  seen.store((uint64_t{shape.id()} << 32) | at, std::memory_order_relaxed);
+  // Cached as a position in the family of a subset: the same for every subset.
+  const ContextShape& cached = shape.family() ? *shape.family() : shape;
+  const size_t at = cached.IndexOf(name);
+  seen.store((uint64_t{shape.cache_id()} << 32) | (at == ContextShape::npos ? kAbsent : static_cast<uint32_t>(at)),
+             std::memory_order_relaxed);
+  const size_t i = shape.FromCache(at);
   return i < c.size() ? &c.value(i) : nullptr;
 }
 
@@ -1008,8 +1012,8 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
       const Context& c = t->context();
       if (const ContextShape* shape = c.shape()) {
         const uint64_t s = seen.load(std::memory_order_relaxed);
-        if ((s >> 32) == shape->id()) {
-          const size_t i = static_cast<uint32_t>(s);
+        if ((s >> 32) == shape->cache_id()) {
+          const size_t i = shape->FromCache(static_cast<uint32_t>(s));
           return i < c.size() ? c.value(i) : kNullValue;
         }
       }
