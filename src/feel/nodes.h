@@ -254,8 +254,8 @@ struct PathNode : Node {
   uint8_t chain_length = 0;
   void Link();
   Value Eval(Frame& f) const override;
-  // The commonest read (one step from a slot into a shaped context seen before) without a stack
-  // frame; everything else in EvalChain.
+  // The commonest reads (from a slot through shaped contexts whose shapes each step has seen)
+  // without a stack frame; everything else in EvalChain.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
   [[gnu::noinline]] const Value& EvalChain(Frame& f, Value& tmp) const;
   // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the
