@@ -471,5 +471,52 @@ TEST(ContextShape, PathsReadEverySubsetOfAFamily) {
   EXPECT_EQ(ToFeelLiteral(filter->Evaluate(slots, ctx)), "[4, 5]");
 }
 
+// Threads reading one compiled chain over contexts on different subsets of one family (and on a
+// shape of its own): the cached (family, position) word serves every subset and is replaced
+// whole when another shape comes.
+TEST(ContextShape, ThreadsSharingAPathOverSubsetsAgree) {
+  const std::vector<std::string> keys = {"m", "k", "n"};
+  const ContextShape* family = ContextShape::Intern(keys);
+  ASSERT_NE(family, nullptr);
+  auto on = [&](uint64_t present, const std::vector<Value>& values) {
+    Context c(ContextShape::InternSubset(*family, present));
+    EXPECT_NE(c.shape(), nullptr);
+    for (const Value& v : values) c.AppendValue(v);
+    return Value::FromContext(std::move(c));
+  };
+  // x.k.k: the outer and inner contexts on subsets; k is 1, 2, 3 or absent (null).
+  const std::vector<Value> xs = {
+      on(0b010, {on(0b010, {Value::Number(1)})}),
+      on(0b111, {Value::Number(0), on(0b011, {Value::Number(0), Value::Number(2)}), Value::Number(0)}),
+      on(0b110, {on(0b110, {Value::Number(3), Value::Number(0)}), Value::Number(0)}),
+      on(0b011, {Value::Number(0), on(0b101, {Value::Number(0), Value::Number(0)})}),
+      Value::FromContext(Shaped({"k"}, {Value::FromContext(Shaped({"x", "k"}, {Value::Number(0), Value::Number(3)}))}))};
+  const std::vector<int> expected = {1, 2, 3, 0, 3};
+  Scope scope;
+  const int slot = scope.Declare("x");
+  auto path = CompileExpression("x.k.k", scope);
+  ASSERT_TRUE(path.has_value());
+  const CompiledExpression& p = *path;
+  auto work = [&](int seed, int& wrong) {
+    std::vector<Value> slots(scope.size());
+    EvalContext ctx;
+    for (int i = 0; i < 20000; ++i) {
+      const size_t which = static_cast<size_t>((i * 7 + seed) % 5);
+      slots[static_cast<size_t>(slot)] = xs[which];
+      const Value got = p.Evaluate(slots, ctx);
+      const bool right = expected[which] == 0 ? got.is_null()
+                                              : got.is(Type::kNumber) && got.number() == Decimal::FromInt(expected[which]);
+      if (!right) ++wrong;
+    }
+  };
+  int wrong_a = 0, wrong_b = 0;
+  std::thread a(work, 0, std::ref(wrong_a));
+  std::thread b(work, 3, std::ref(wrong_b));
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong_a, 0);
+  EXPECT_EQ(wrong_b, 0);
+}
+
 }  // namespace
 }  // namespace zebra::feel

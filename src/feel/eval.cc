@@ -928,7 +928,7 @@ inline const Value* PathNode::Find(const Context& c) const {
     const uint64_t s = seen.load(std::memory_order_relaxed);
     if ((s >> 32) != shape->cache_id()) return FindShaped(c);
     const size_t i = shape->FromCache(static_cast<uint32_t>(s));
-    return i < c.size() ? &c.value(i) : nullptr;
+    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
   }
   const size_t n = c.size();
   if (n == 0) return nullptr;
@@ -1033,8 +1033,8 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
     if ((s >> 32) != shape->cache_id()) [[unlikely]]
       return EvalChain(f, tmp);
     const size_t at = shape->FromCache(static_cast<uint32_t>(s));
-    if (at >= c.size()) return kNullValue;
-    t = &c.value(at);
+    if (at >= c.shaped_size()) return kNullValue;
+    t = &c.shaped_value(at);
   }
   return *t;
 }

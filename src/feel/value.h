@@ -435,6 +435,9 @@ class Context {
   const Value& value(size_t i) const { return shape_ ? values_[i] : entries_[i].second; }
   // The shared keys, or null when the context holds its own.
   const ContextShape* shape() const { return shape_; }
+  // size() and value(i) of a context known to be shaped, without testing again (a path's read).
+  size_t shaped_size() const { return count_; }
+  const Value& shaped_value(size_t i) const { return values_[i]; }
 
   // The entries in order, as (key, value) pairs of references into the context.
   using Entry = std::pair<const std::string&, const Value&>;
