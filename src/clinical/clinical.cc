@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -60,6 +62,87 @@ std::filesystem::path DefaultKnowledgeDir() {
   return std::filesystem::path(ZEBRA_SOURCE_DIR) / "knowledge";
 }
 
+namespace internal {
+
+// The shapes of the contexts that a schema object's instances become, found without locking:
+// each set of fields present (a bit per field of the family) maps to its subset shape. Filled as
+// cases bring new sets, up to kMaxSubsets per object (further sets keep their own keys: a
+// stream of odd cases cannot fill the process's shape registry).
+class SubsetCache {
+ public:
+  // The subset of `family` with the fields of `present` (not 0), or null.
+  const feel::ContextShape* Get(const feel::ContextShape& family, uint64_t present) const {
+    size_t slot = static_cast<size_t>((present * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits));
+    for (size_t probe = 0; probe < kMaxProbes; ++probe, slot = (slot + 1) & (kSlots - 1)) {
+      Slot& s = slots_[slot];
+      const uint64_t seen = s.present.load(std::memory_order_acquire);
+      if (seen == present) {
+        if (const feel::ContextShape* shape = s.shape.load(std::memory_order_acquire)) return shape;
+        return feel::ContextShape::InternSubset(family, present);  // being published: the same shape
+      }
+      if (seen != 0) continue;
+      // A new set: interned (the registry gives every thread the same shape), then published.
+      if (used_.load(std::memory_order_relaxed) >= kMaxSubsets) return nullptr;
+      const feel::ContextShape* shape = feel::ContextShape::InternSubset(family, present);
+      if (!shape) return nullptr;
+      used_.fetch_add(1, std::memory_order_relaxed);
+      uint64_t expected = 0;
+      if (s.present.compare_exchange_strong(expected, present, std::memory_order_acq_rel))
+        s.shape.store(shape, std::memory_order_release);
+      return shape;  // (or another thread took the slot: the next case looks further)
+    }
+    return nullptr;
+  }
+
+ private:
+  static constexpr int kSlotBits = 11;
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;
+  static constexpr size_t kMaxSubsets = kSlots / 2;
+  static constexpr size_t kMaxProbes = 32;
+  struct Slot {
+    std::atomic<uint64_t> present{0};  // 0: empty
+    std::atomic<const feel::ContextShape*> shape{nullptr};
+  };
+  std::unique_ptr<Slot[]> slots_ = std::make_unique<Slot[]>(kSlots);
+  mutable std::atomic<size_t> used_{0};
+};
+
+// A position in the case schema: an object (a family of its field names in byte order, the
+// order CaseValue gives the entries, and each field's node by position) or an array (its items'
+// node). Null nodes: values converted as any JSON.
+struct CaseNode {
+  const feel::ContextShape* family = nullptr;
+  std::vector<std::unique_ptr<const CaseNode>> fields;
+  std::unique_ptr<const CaseNode> items;
+  SubsetCache subsets;
+};
+
+namespace {
+std::unique_ptr<const CaseNode> PlanCaseNode(const Json& schema, size_t depth) {
+  if (!schema.is_object() || depth > kMaxCaseDepth) return nullptr;
+  auto node = std::make_unique<CaseNode>();
+  if (auto p = schema.find("properties"); p != schema.end() && p->is_object()) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : p->items()) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    if (keys.size() > 64) return nullptr;  // a subset is a 64-bit set of fields
+    node->family = feel::ContextShape::Intern(keys);
+    if (!node->family) return nullptr;
+    for (const auto& k : keys) node->fields.push_back(PlanCaseNode((*p)[k], depth + 1));
+    return node;
+  }
+  if (auto items = schema.find("items"); items != schema.end()) {
+    node->items = PlanCaseNode(*items, depth + 1);
+    if (node->items) return node;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const CaseNode> PlanCaseShapes(const Json& case_schema) { return PlanCaseNode(case_schema, 0); }
+}  // namespace
+
+}  // namespace internal
+
 common::Result<std::shared_ptr<const KnowledgeBase>> LoadKnowledgeBase(const std::filesystem::path& dir) {
   common::Errors errors;
   auto kb = std::make_shared<KnowledgeBase>();
@@ -113,6 +196,7 @@ common::Result<std::shared_ptr<const KnowledgeBase>> LoadKnowledgeBase(const std
   for (const auto& md : internal::ModelDecisionsOf(*kb->output_plan))
     input_names.insert(input_names.end(), md.names.begin(), md.names.end());
   kb->inputs_shape = feel::ContextShape::Intern(input_names);
+  kb->case_shapes = internal::PlanCaseShapes(kb->case_schema);
   return std::shared_ptr<const KnowledgeBase>(std::move(kb));
 }
 
@@ -227,6 +311,39 @@ feel::Value CaseValue(const Json& j) {
   }
 }
 
+// The same value, with the objects that the schema describes built on their shapes (a subset of
+// the object's family per set of fields present: absent fields stay absent). Anything the plan
+// does not foresee (a field outside the schema, an unprepared knowledge base) as above.
+feel::Value CaseValue(const Json& j, const internal::CaseNode* node) {
+  if (!node) return CaseValue(j);
+  if (node->family && j.is_object()) {
+    const feel::ContextShape& family = *node->family;
+    std::array<const Json*, 64> field;  // by position in the family
+    uint64_t present = 0;
+    for (const auto& [k, v] : j.get_ref<const Json::object_t&>()) {
+      const size_t i = family.IndexOf(k);
+      if (i == feel::ContextShape::npos || ((present >> i) & 1) != 0) return CaseValue(j);
+      present |= uint64_t{1} << i;
+      field[i] = &v;
+    }
+    const feel::ContextShape* shape = present != 0 ? node->subsets.Get(family, present) : nullptr;
+    if (!shape) return CaseValue(j);
+    feel::Context c(shape);
+    for (uint64_t rest = present; rest != 0; rest &= rest - 1) {
+      const auto i = static_cast<size_t>(std::countr_zero(rest));
+      c.AppendValue(CaseValue(*field[i], node->fields[i].get()));
+    }
+    return feel::Value::FromContext(std::move(c));
+  }
+  if (node->items && j.is_array()) {
+    feel::List out;
+    out.reserve(j.size());
+    for (const auto& e : j) out.push_back(CaseValue(e, node->items.get()));
+    return feel::Value::FromList(std::move(out));
+  }
+  return CaseValue(j);
+}
+
 }  // namespace
 
 Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_probes) {
@@ -245,7 +362,7 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
             feel::Value* case_value) {
   const auto& decisions = internal::ModelDecisionsOf(plan);
   feel::Context inputs(kb.inputs_shape);
-  inputs.PutInOrder("Case", CaseValue(case_json));
+  inputs.PutInOrder("Case", CaseValue(case_json, kb.case_shapes.get()));
   if (case_value) *case_value = *inputs.Find("Case");
   dmn::EvaluateOptions options;
   options.trace_annotations = false;  // the recommendation's trace does not show them

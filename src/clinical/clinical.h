@@ -31,6 +31,7 @@ struct AnswerParts;  // one case's decided answer, before it is written (recomme
 struct AnswerPartsDelete {
   void operator()(AnswerParts* p) const;
 };
+struct CaseNode;  // the case schema as context shapes (clinical.cc)
 }
 
 struct KnowledgeModel {
@@ -55,6 +56,10 @@ struct KnowledgeBase {
   // ("Case", then each model's decisions), so that a case fills in values only; null when a
   // name repeats (or not prepared: the inputs then keep their own keys).
   const feel::ContextShape* inputs_shape = nullptr;
+  // Also by LoadKnowledgeBase, from case_schema: the shapes of the case's objects (one family
+  // per schema object, a subset per set of fields present), so that the models' paths into the
+  // case read cached positions; null when not prepared (the case then keeps its own keys).
+  std::shared_ptr<const internal::CaseNode> case_shapes;
 };
 
 // Errors: {path: the file (a DMN diagnostic's file:line:col and element), message}.

@@ -319,5 +319,204 @@ TEST(ContextShape, ThreadsSharingAPathAgree) {
   EXPECT_EQ(wrong_b, 0);
 }
 
+// Subsets of a family (the clinical case's objects, one family per schema object): a shape per
+// set of keys present, absent keys absent, sharing the family's position cache.
+TEST(ContextShape, InternSubsetGivesOneShapePerFamilyAndSet) {
+  const auto keys = Keys(5, "subset ");
+  const ContextShape* family = ContextShape::Intern(keys);
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->cache_id(), family->id());
+  EXPECT_EQ(family->family(), nullptr);
+  EXPECT_EQ(ContextShape::InternSubset(*family, 0b11111), family);  // all present: the family
+  const ContextShape* odd = ContextShape::InternSubset(*family, 0b10101);
+  ASSERT_NE(odd, nullptr);
+  EXPECT_EQ(ContextShape::InternSubset(*family, 0b10101), odd);
+  ASSERT_EQ(odd->size(), 3u);
+  EXPECT_EQ(odd->key(0), "subset 0");
+  EXPECT_EQ(odd->key(1), "subset 2");
+  EXPECT_EQ(odd->key(2), "subset 4");
+  EXPECT_EQ(odd->family(), family);
+  EXPECT_EQ(odd->cache_id(), family->id());
+  EXPECT_NE(odd->id(), family->id());
+  EXPECT_EQ(odd->IndexOf("subset 4"), 2u);
+  EXPECT_EQ(odd->IndexOf("subset 1"), ContextShape::npos);
+  // Family positions map to the subset's, absent ones beyond it.
+  EXPECT_EQ(odd->FromCache(0), 0u);
+  EXPECT_EQ(odd->FromCache(2), 1u);
+  EXPECT_EQ(odd->FromCache(4), 2u);
+  EXPECT_GE(odd->FromCache(1), odd->size());
+  EXPECT_GE(odd->FromCache(3), odd->size());
+  EXPECT_GE(odd->FromCache(0xFFFFFFFFu), odd->size());  // a path's "absent from the family"
+  EXPECT_EQ(family->FromCache(3), 3u);
+  const ContextShape* even = ContextShape::InternSubset(*family, 0b01010);
+  ASSERT_NE(even, nullptr);
+  EXPECT_NE(even, odd);
+  // Not a subset: nothing present, keys beyond the family, a subset's subset.
+  EXPECT_EQ(ContextShape::InternSubset(*family, 0), nullptr);
+  EXPECT_EQ(ContextShape::InternSubset(*family, 0b100000), nullptr);
+  EXPECT_EQ(ContextShape::InternSubset(*odd, 0b1), nullptr);
+  const ContextShape* wide = ContextShape::Intern(Keys(65, "wide "));
+  ASSERT_NE(wide, nullptr);
+  EXPECT_EQ(ContextShape::InternSubset(*wide, 0b1), nullptr);
+  const ContextShape* full = ContextShape::Intern(Keys(64, "full "));
+  ASSERT_NE(full, nullptr);
+  EXPECT_EQ(ContextShape::InternSubset(*full, ~uint64_t{0}), full);
+  const ContextShape* last = ContextShape::InternSubset(*full, uint64_t{1} << 63);
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->key(0), "full 63");
+  // The same keys interned on their own are another shape (no family, its own cache).
+  const ContextShape* alone = ContextShape::Intern(std::vector<std::string>{"subset 0", "subset 2", "subset 4"});
+  ASSERT_NE(alone, nullptr);
+  EXPECT_NE(alone, odd);
+  EXPECT_EQ(alone->family(), nullptr);
+}
+
+// A context on a subset holds only the keys present: an absent key stays absent (not null) for
+// every reader, as in a context built key by key.
+TEST(ContextShape, SubsetContextsKeepAbsentKeysAbsent) {
+  const auto keys = Keys(4, "absent ");
+  const ContextShape* family = ContextShape::Intern(keys);
+  ASSERT_NE(family, nullptr);
+  const ContextShape* shape = ContextShape::InternSubset(*family, 0b1001);
+  ASSERT_NE(shape, nullptr);
+  Context c(shape);
+  c.AppendValue(Value::Number(1));
+  c.AppendValue(Value());  // present, null
+  ExpectAlike(c, Unshaped({"absent 0", "absent 3"}, {Value::Number(1), Value()}), keys);
+  EXPECT_EQ(c.Find("absent 1"), nullptr);
+  ASSERT_NE(c.Find("absent 3"), nullptr);
+  EXPECT_TRUE(c.Find("absent 3")->is_null());
+  Scope scope;
+  const int slot = scope.Declare("c");
+  std::vector<Value> slots(scope.size());
+  slots[static_cast<size_t>(slot)] = Value::FromContext(c);
+  EvalContext ctx;
+  auto run = [&](const std::string& text) {
+    auto e = CompileExpression(text, scope);
+    EXPECT_TRUE(e.has_value()) << text;
+    return e ? ToFeelLiteral(e->Evaluate(slots, ctx)) : std::string();
+  };
+  EXPECT_EQ(run("get entries(c)"), R"([{key: "absent 0", value: 1}, {key: "absent 3", value: null}])");
+  EXPECT_EQ(run("c = {\"absent 0\": 1, \"absent 3\": null}"), "true");
+  EXPECT_EQ(run("c = {\"absent 0\": 1, \"absent 1\": null, \"absent 3\": null}"), "false");
+  EXPECT_EQ(run("context put(c, \"absent 1\", 2)"), R"({"absent 0": 1, "absent 3": null, "absent 1": 2})");
+}
+
+// One compiled path (and chain) over contexts on every subset of a family, in random order, and
+// over contexts of other shapes and none: each read gives what Context::Find gives, whichever
+// subset the cached position came from.
+TEST(ContextShape, PathsReadEverySubsetOfAFamily) {
+  const std::vector<std::string> keys = {"a", "b", "c", "d", "e", "f"};
+  const ContextShape* family = ContextShape::Intern(keys);
+  ASSERT_NE(family, nullptr);
+  Scope scope;
+  const int slot = scope.Declare("x");
+  std::vector<CompiledExpression> paths;  // x.K and x.K.a for each key K and one no context has
+  std::vector<std::string> names = keys;
+  names.push_back("g");
+  for (const auto& k : names)
+    for (const std::string& text : {"x." + k, "x." + k + ".a"}) {
+      auto e = CompileExpression(text, scope);
+      ASSERT_TRUE(e.has_value()) << text;
+      paths.push_back(*e);
+    }
+  // The inner context of x.K.a: a subset of the same family, `a` present or absent.
+  auto make = [&](uint64_t present, int base) {
+    Context c(ContextShape::InternSubset(*family, present));
+    EXPECT_NE(c.shape(), nullptr);
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (present & (uint64_t{1} << i)) {
+        Value v = Value::Number(base + static_cast<int>(i));
+        if (i % 2 == 1) {
+          Context inner(ContextShape::InternSubset(*family, i == 1 ? 0b11 : 0b10));
+          if (i == 1) inner.AppendValue(Value::Number(base * 10));
+          inner.AppendValue(Value::String("inner"));
+          v = Value::FromContext(std::move(inner));
+        }
+        c.AppendValue(std::move(v));
+      }
+    return c;
+  };
+  std::mt19937 rng(2026);
+  std::vector<Value> slots(scope.size());
+  EvalContext ctx;
+  for (int round = 0; round < 600; ++round) {
+    Context c;
+    const int kind = static_cast<int>(rng() % 8);
+    const uint64_t present = 1 + rng() % 63;
+    if (kind == 0) c = Unshaped({"b", "a"}, {Value::Number(round), Value::Number(-round)});
+    else if (kind == 1) c = Shaped({"f", "b"}, {Value::Number(round), Value::Number(-round)});
+    else c = make(present, round);
+    slots[static_cast<size_t>(slot)] = Value::FromContext(c);
+    for (size_t k = 0; k < names.size(); ++k) {
+      const Value* v = c.Find(names[k]);
+      const Value got = paths[2 * k].Evaluate(slots, ctx);
+      ASSERT_TRUE(v ? DeepEqual(got, *v) : got.is_null())
+          << "round " << round << " x." << names[k] << ": " << ToFeelLiteral(got);
+      const Value* inner = v && v->is(Type::kContext) ? v->context().Find("a") : nullptr;
+      const Value got_inner = paths[2 * k + 1].Evaluate(slots, ctx);
+      ASSERT_TRUE(inner ? DeepEqual(got_inner, *inner) : got_inner.is_null())
+          << "round " << round << " x." << names[k] << ".a: " << ToFeelLiteral(got_inner);
+    }
+  }
+  // A list of subset contexts (PathOther), then the same path inside a filter over them.
+  List list;
+  list.push_back(Value::FromContext(make(0b000001, 1)));
+  list.push_back(Value::FromContext(make(0b000100, 2)));
+  list.push_back(Value::FromContext(make(0b000101, 3)));
+  slots[static_cast<size_t>(slot)] = Value::FromList(list);
+  EXPECT_EQ(ToFeelLiteral(paths[0].Evaluate(slots, ctx)), "[1, null, 3]");
+  auto filter = CompileExpression("x[item.c > 3].c", scope);
+  ASSERT_TRUE(filter.has_value());
+  EXPECT_EQ(ToFeelLiteral(filter->Evaluate(slots, ctx)), "[4, 5]");
+}
+
+// Threads reading one compiled chain over contexts on different subsets of one family (and on a
+// shape of its own): the cached (family, position) word serves every subset and is replaced
+// whole when another shape comes.
+TEST(ContextShape, ThreadsSharingAPathOverSubsetsAgree) {
+  const std::vector<std::string> keys = {"m", "k", "n"};
+  const ContextShape* family = ContextShape::Intern(keys);
+  ASSERT_NE(family, nullptr);
+  auto on = [&](uint64_t present, const std::vector<Value>& values) {
+    Context c(ContextShape::InternSubset(*family, present));
+    EXPECT_NE(c.shape(), nullptr);
+    for (const Value& v : values) c.AppendValue(v);
+    return Value::FromContext(std::move(c));
+  };
+  // x.k.k: the outer and inner contexts on subsets; k is 1, 2, 3 or absent (null).
+  const std::vector<Value> xs = {
+      on(0b010, {on(0b010, {Value::Number(1)})}),
+      on(0b111, {Value::Number(0), on(0b011, {Value::Number(0), Value::Number(2)}), Value::Number(0)}),
+      on(0b110, {on(0b110, {Value::Number(3), Value::Number(0)}), Value::Number(0)}),
+      on(0b011, {Value::Number(0), on(0b101, {Value::Number(0), Value::Number(0)})}),
+      Value::FromContext(Shaped({"k"}, {Value::FromContext(Shaped({"x", "k"}, {Value::Number(0), Value::Number(3)}))}))};
+  const std::vector<int> expected = {1, 2, 3, 0, 3};
+  Scope scope;
+  const int slot = scope.Declare("x");
+  auto path = CompileExpression("x.k.k", scope);
+  ASSERT_TRUE(path.has_value());
+  const CompiledExpression& p = *path;
+  auto work = [&](int seed, int& wrong) {
+    std::vector<Value> slots(scope.size());
+    EvalContext ctx;
+    for (int i = 0; i < 20000; ++i) {
+      const size_t which = static_cast<size_t>((i * 7 + seed) % 5);
+      slots[static_cast<size_t>(slot)] = xs[which];
+      const Value got = p.Evaluate(slots, ctx);
+      const bool right = expected[which] == 0 ? got.is_null()
+                                              : got.is(Type::kNumber) && got.number() == Decimal::FromInt(expected[which]);
+      if (!right) ++wrong;
+    }
+  };
+  int wrong_a = 0, wrong_b = 0;
+  std::thread a(work, 0, std::ref(wrong_a));
+  std::thread b(work, 3, std::ref(wrong_b));
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong_a, 0);
+  EXPECT_EQ(wrong_b, 0);
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -923,11 +923,12 @@ namespace {
 inline const Value* PathNode::Find(const Context& c) const {
   // Same answer as Context::Find (first entry with the key; keys are unique).
   if (const ContextShape* shape = c.shape()) {
-    // A shape is immutable: the position found in it once holds for all its contexts.
+    // A shape is immutable: the position found in it once holds for all its contexts (and,
+    // through FromCache, for all the subsets of its family).
     const uint64_t s = seen.load(std::memory_order_relaxed);
-    if ((s >> 32) != shape->id()) return FindShaped(c);
-    const size_t i = static_cast<uint32_t>(s);
-    return i < c.size() ? &c.value(i) : nullptr;
+    if ((s >> 32) != shape->cache_id()) return FindShaped(c);
+    const size_t i = shape->FromCache(static_cast<uint32_t>(s));
+    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
   }
   const size_t n = c.size();
   if (n == 0) return nullptr;
@@ -938,9 +939,12 @@ inline const Value* PathNode::Find(const Context& c) const {
 
 const Value* PathNode::FindShaped(const Context& c) const {
   const ContextShape& shape = *c.shape();
-  const size_t i = shape.IndexOf(name);
-  const uint32_t at = i == ContextShape::npos ? kAbsent : static_cast<uint32_t>(i);
-  seen.store((uint64_t{shape.id()} << 32) | at, std::memory_order_relaxed);
+  // Cached as a position in the family of a subset: the same for every subset.
+  const ContextShape& cached = shape.family() ? *shape.family() : shape;
+  const size_t at = cached.IndexOf(name);
+  seen.store((uint64_t{shape.cache_id()} << 32) | (at == ContextShape::npos ? kAbsent : static_cast<uint32_t>(at)),
+             std::memory_order_relaxed);
+  const size_t i = shape.FromCache(at);
   return i < c.size() ? &c.value(i) : nullptr;
 }
 
@@ -995,27 +999,44 @@ void PathNode::Link() {
 // The same as each path of the chain evaluating its target by EvalRef in turn: an entry of a
 // borrowed context is borrowed; once a step reads a temporary (the root evaluated into `tmp`, or
 // PathOther's answer there), what follows lives in `tmp`, and the answer is moved to its top.
-// The commonest read inline, without a stack frame: one step from a slot into a shaped context
-// of the shape this path cached. Anything else in EvalChain. (Going on inline through longer
-// chains measured slower: their later steps miss more often, and each miss starts over.)
+// The commonest reads inline, without a stack frame: from a slot (a name that no filter item
+// may shadow) through shaped contexts of the shapes each step cached. Anything else starts over
+// in EvalChain (the root is a slot: reading it again costs nothing and changes nothing).
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
-  if (chain_length == 1) {
-    const Node& r = *root;
-    const Value* t = r.direct == Node::Direct::kLocal    ? &f.locals[r.direct_slot]
-                     : r.direct == Node::Direct::kGlobal ? &f.globals[static_cast<size_t>(r.direct_slot)]
-                                                         : nullptr;
-    if (t && t->is(Type::kContext)) {
-      const Context& c = t->context();
-      if (const ContextShape* shape = c.shape()) {
-        const uint64_t s = seen.load(std::memory_order_relaxed);
-        if ((s >> 32) == shape->id()) {
-          const size_t i = static_cast<uint32_t>(s);
-          return i < c.size() ? c.value(i) : kNullValue;
-        }
-      }
+  const Node& r = *root;
+  const Value* t;
+  switch (r.direct) {
+    case Node::Direct::kLocal: t = &f.locals[r.direct_slot]; break;
+    case Node::Direct::kGlobal: t = &f.globals[static_cast<size_t>(r.direct_slot)]; break;
+    case Node::Direct::kShadowedLocal:
+    case Node::Direct::kShadowedGlobal: {
+      // Its slot unless a filter item may hold the name (then EvalChain searches the items: the
+      // search would need a stack frame here).
+      const uint64_t bit = r.direct == Node::Direct::kShadowedLocal ? static_cast<const LocalRefNode&>(r).name_bit
+                                                                    : static_cast<const GlobalRefNode&>(r).name_bit;
+      for (const Frame* fr = &f; fr; fr = fr->outer_item_frame)
+        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return EvalChain(f, tmp);
+      t = r.direct == Node::Direct::kShadowedLocal ? &f.locals[r.direct_slot]
+                                                   : &f.globals[static_cast<size_t>(r.direct_slot)];
+      break;
     }
+    default: return EvalChain(f, tmp);
   }
-  return EvalChain(f, tmp);
+  for (size_t i = 0; i < chain_length; ++i) {
+    if (!t->is(Type::kContext)) [[unlikely]]
+      return t->is_null() ? kNullValue : EvalChain(f, tmp);
+    const Context& c = t->context();
+    const ContextShape* shape = c.shape();
+    if (!shape) [[unlikely]]
+      return EvalChain(f, tmp);
+    const uint64_t s = steps[i]->seen.load(std::memory_order_relaxed);
+    if ((s >> 32) != shape->cache_id()) [[unlikely]]
+      return EvalChain(f, tmp);
+    const size_t at = shape->FromCache(static_cast<uint32_t>(s));
+    if (at >= c.shaped_size()) return kNullValue;
+    t = &c.shaped_value(at);
+  }
+  return *t;
 }
 
 const Value& PathNode::EvalChain(Frame& f, Value& tmp) const {

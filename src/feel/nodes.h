@@ -233,10 +233,10 @@ struct PathNode : Node {
   NodePtr target;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
-  // The shape of the shaped contexts this path read last (ContextShape::id, high 32 bits) and
-  // the position of `name` in it (low 32 bits, kAbsent when the shape lacks it): one word, so
-  // threads sharing the node never pair one shape's id with another's position. Written only
-  // when the shape changes.
+  // The shape of the shaped contexts this path read last (ContextShape::cache_id, high 32 bits:
+  // a subset's family) and the position of `name` in it (low 32 bits, kAbsent when the shape
+  // lacks it; ContextShape::FromCache maps it into a subset): one word, so threads sharing the
+  // node never pair one shape's id with another's position. Written only when the shape changes.
   static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
   mutable std::atomic<uint64_t> seen{0};
   // Position where `name` was last found in a context with its own keys: JSON objects and
@@ -254,8 +254,8 @@ struct PathNode : Node {
   uint8_t chain_length = 0;
   void Link();
   Value Eval(Frame& f) const override;
-  // The commonest read (one step from a slot into a shaped context seen before) without a stack
-  // frame; everything else in EvalChain.
+  // The commonest reads (from a slot through shaped contexts whose shapes each step has seen)
+  // without a stack frame; everything else in EvalChain.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
   [[gnu::noinline]] const Value& EvalChain(Frame& f, Value& tmp) const;
   // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the

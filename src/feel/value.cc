@@ -47,14 +47,40 @@ struct ShapeRegistry {
 };
 }  // namespace
 
+namespace {
+// A key list as the registry knows it: each key length-prefixed.
+void AppendRegistryKey(std::string& id, std::string_view key) {
+  id += std::to_string(key.size());
+  id += ':';
+  id += key;
+}
+}  // namespace
+
 const ContextShape* ContextShape::Intern(std::span<const std::string> keys) {
   if (keys.empty() || keys.size() > kMaxShapeSize) return nullptr;
   std::string id;
-  for (const auto& k : keys) {
-    id += std::to_string(k.size());
-    id += ':';
-    id += k;
-  }
+  for (const auto& k : keys) AppendRegistryKey(id, k);
+  return InternKeys(keys, std::move(id), nullptr, 0);
+}
+
+const ContextShape* ContextShape::InternSubset(const ContextShape& family, uint64_t present) {
+  const size_t n = family.size();
+  if (n > 64 || family.family_ || present == 0) return nullptr;
+  if (n < 64 && (present >> n) != 0) return nullptr;  // a bit beyond the family's keys
+  if (present == (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1)) return &family;
+  // Not the same shape as Intern's for these keys: a subset keeps its family's position cache.
+  std::string id = "F" + std::to_string(family.id()) + "|";
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < n; ++i)
+    if (present & (uint64_t{1} << i)) {
+      keys.push_back(family.key(i));
+      AppendRegistryKey(id, family.key(i));
+    }
+  return InternKeys(keys, std::move(id), &family, present);
+}
+
+const ContextShape* ContextShape::InternKeys(std::span<const std::string> keys, std::string id,
+                                             const ContextShape* family, uint64_t present) {
   static ShapeRegistry* const registry = new ShapeRegistry;  // never destroyed, as its shapes
   std::lock_guard<std::mutex> lock(registry->mutex);
   if (auto it = registry->by_keys.find(id); it != registry->by_keys.end()) return it->second;
@@ -75,6 +101,17 @@ const ContextShape* ContextShape::Intern(std::span<const std::string> keys) {
     shape->table_[slot] = static_cast<uint16_t>(i + 1);
   }
   shape->id_ = static_cast<uint32_t>(registry->by_keys.size() + 1);
+  shape->cache_id_ = shape->id_;
+  if (family) {
+    shape->family_ = family;
+    shape->cache_id_ = family->id();
+    shape->family_size_ = family->size();
+    shape->from_family_storage_.assign(family->size(), 0xFFFF);
+    uint16_t at = 0;
+    for (size_t i = 0; i < family->size(); ++i)
+      if (present & (uint64_t{1} << i)) shape->from_family_storage_[i] = at++;
+    shape->from_family_ = shape->from_family_storage_.data();
+  }
   const ContextShape* interned = shape.release();
   registry->by_keys.emplace(std::move(id), interned);
   registry->keys += keys.size();

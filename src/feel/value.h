@@ -324,8 +324,25 @@ class ContextShape {
   // keys repeat, when there are none, or when the registry is full (65,536 shapes or 2^20 keys
   // in all); callers then build their contexts key by key.
   static const ContextShape* Intern(std::span<const std::string> keys);
+  // The shape of those of `family`'s keys whose bit is set in `present` (bit i for key(i)), in
+  // the family's order: `family` itself when all are, the same pointer for the same pair. Its
+  // contexts share the family's position cache (cache_id, FromCache), so a path that found a
+  // key in one subset finds it in all: contexts converted from documents whose optional fields
+  // come and go (the clinical case, shaped by its schema). Null when `family` has more than 64
+  // keys or is itself a subset, when no key is present, or when the registry is full.
+  static const ContextShape* InternSubset(const ContextShape& family, uint64_t present);
 
   uint32_t id() const { return id_; }  // 1, 2, ...: distinct per shape
+  // The shape whose positions a path caches for this one: the family's id for a subset, else
+  // id(). A position cached under it (from the family's IndexOf, npos as 0xFFFFFFFF) becomes
+  // this shape's by FromCache: unchanged unless a subset, where it is at least size() when the
+  // key is absent.
+  uint32_t cache_id() const { return cache_id_; }
+  size_t FromCache(size_t cached) const {
+    if (!from_family_) return cached;
+    return cached < family_size_ ? from_family_[cached] : npos;
+  }
+  const ContextShape* family() const { return family_; }  // null unless a subset
   size_t size() const { return keys_.size(); }
   const std::string& key(size_t i) const { return keys_[i]; }
   uint64_t key_bits() const { return key_bits_; }  // Context::KeyBit of every key
@@ -351,6 +368,14 @@ class ContextShape {
   size_t mask_ = 0;       // table_.size() - 1
   uint64_t key_bits_ = 0;
   uint32_t id_ = 0;
+  uint32_t cache_id_ = 0;
+  // A subset's family, and each family position's position here (0xFFFF when absent).
+  const ContextShape* family_ = nullptr;
+  const uint16_t* from_family_ = nullptr;  // from_family_storage_.data(), or null
+  size_t family_size_ = 0;
+  std::vector<uint16_t> from_family_storage_;
+  static const ContextShape* InternKeys(std::span<const std::string> keys, std::string id,
+                                        const ContextShape* family, uint64_t present);
 };
 
 // A FEEL context: entries in insertion order (order is observable via get entries()), keys
@@ -438,6 +463,9 @@ class Context {
   const Value& value(size_t i) const { return shape_ ? values_[i] : entries_[i].second; }
   // The shared keys, or null when the context holds its own.
   const ContextShape* shape() const { return shape_; }
+  // size() and value(i) of a context known to be shaped, without testing again (a path's read).
+  size_t shaped_size() const { return count_; }
+  const Value& shaped_value(size_t i) const { return values_[i]; }
 
   // The entries in order, as (key, value) pairs of references into the context.
   using Entry = std::pair<const std::string&, const Value&>;
