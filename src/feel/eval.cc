@@ -505,6 +505,12 @@ Value IfNode::Eval(Frame& f) const {
   return EvalRefOf(*condition, f, tmp).is_true() ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
 }
 
+Value IfNullNode::Eval(Frame& f) const {
+  ScratchValue tmp;  // NullTestNode::Eval
+  const bool yes = EvalRefOf(*test->lhs, f, tmp).is_null() == (test->op == BinaryOp::kEq);
+  return yes ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
+}
+
 // ---- iteration -------------------------------------------------------------------------------
 
 namespace {
@@ -810,6 +816,16 @@ Value RangeNode::Eval(Frame& f) const {
 namespace {
 const Value kNoEntry;  // a path's answer for a context without the key
 
+// A number predicate's position: Round(0, kDown).ToInt64(), without either for the integers of
+// exponent 0 that loops and arithmetic make (`sorted[i]`, `sorted[i + 1]`).
+std::optional<int64_t> IndexPosition(const Decimal& d) {
+  if (d.exponent() == 0 && d.coefficient() < (Uint128{1} << 63)) {
+    const auto c = static_cast<int64_t>(d.coefficient());
+    return d.IsNegative() ? -c : c;
+  }
+  return d.Round(0, RoundingMode::kDown).ToInt64();
+}
+
 // The other operand of `t` (see ItemTest), the same for every item that does not shadow its name;
 // null when a path over it needs more than a context's entry (the predicate reads it then).
 const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
@@ -936,6 +952,16 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     if (writes_item) f.locals[item_slot] = items[0];
     return at(literal_position);
   }
+  if (index_slot >= 0 && !f.item && !f.outer_item_frame &&
+      !(items[0].is(Type::kContext) && items[0].context().MayContainBit(index_bit))) {
+    // `list[name]`: the name's slot, as the predicate reads it for the first item (no item entry
+    // shadows it); a number there is the index, and the loop below would stop at that item too.
+    const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
+    if (v.is(Type::kNumber)) {
+      if (writes_item) f.locals[item_slot] = items[0];
+      return at(IndexPosition(v.number()));
+    }
+  }
   Frame inner = f;
   inner.outer_item_frame = &f;
   List out;
@@ -958,7 +984,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     const bool as_test = plan && (item.is(Type::kContext) ? !item.context().MayContainBit(plan->shadow_bits)
                                                           : !plan->reads_fields || item.is_null());
     Value p = as_test ? EvalItemTest(*plan->root, others, inner) : predicate->Eval(inner);
-    if (i == 0 && p.is(Type::kNumber)) return at(p.number().Round(0, RoundingMode::kDown).ToInt64());
+    if (i == 0 && p.is(Type::kNumber)) return at(IndexPosition(p.number()));
     if (p.is_true()) {
       if (out.empty()) out.reserve(count - i);  // one allocation, not one per doubling
       out.push_back(item);

@@ -694,5 +694,66 @@ TEST(ItemTestFilterTest, AgreesWithThePredicateEvaluatedByItsNodes) {
   EXPECT_EQ(mismatch.diagnostics, 1u);
 }
 
+// `list[name]` reads the name's slot directly for the index (IndexPosition for integers); the
+// same name behind another filter (`[n][1]`) is evaluated as the predicate, item by item.
+TEST(NameIndexTest, AgreesWithThePredicateEvaluatedByItsNodes) {
+  const std::vector<std::string> targets = {"[10, 20, 30]", R"([{n: 2}, {m: 1}, {k: 3}])", R"([{m: 1}, {n: true}])",
+                                            "[]", "null", R"("x")", R"({n: 1})", "[[1], [2]]"};
+  const std::vector<std::string> names = {"1",   "-1",   "0",    "2",     "3",   "4",    "-3", "-4",
+                                          "1.7", "-1.2", "0.5",  "2.000", "1e1", "null", "true", R"("a")",
+                                          "99999999999999999999999", "-9223372036854775808", "9223372036854775808"};
+  int compared = 0;
+  for (const auto& t : targets) {
+    for (const auto& n : names) {
+      const std::vector<std::pair<std::string, std::string>> forms = {
+          {"{n: " + n + ", r: " + t + "[n]}.r", "{n: " + n + ", r: " + t + "[[n][1]]}.r"},
+          {"for n in [" + n + "] return " + t + "[n]", "for n in [" + n + "] return " + t + "[[n][1]]"},
+          // Inside another filter's predicate: that filter's items may hold `n` too.
+          {"[{n: 1}, 5][count({n: " + n + ", r: " + t + "[n]}.r) >= 0]",
+           "[{n: 1}, 5][count({n: " + n + ", r: " + t + "[[n][1]]}.r) >= 0]"}};
+      for (const auto& [fast_form, slow_form] : forms) {
+        Messages fast = EvaluateWithMessages(fast_form, Context{});
+        Messages slow = EvaluateWithMessages(slow_form, Context{});
+        EXPECT_EQ(fast.literal, slow.literal) << fast_form;
+        EXPECT_EQ(fast.messages, slow.messages) << fast_form;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 8 * 19 * 3);
+  // A global name, and the slot the filter leaves for a later probe.
+  Context vars;
+  vars.Put("i", Value::Number(2));
+  EXPECT_EQ(Evaluate("[7, 8, 9][i]", vars).literal, "8");
+  // The first item's entry `i` is the index.
+  EXPECT_EQ(Evaluate("[{i: 2}, {i: 1}][i]", vars).literal, "{i: 1}");
+  // The item slot holds the first item afterwards: the probe of `[][item]` reads it.
+  EXPECT_EQ(Evaluate("{i: 2, r: [[5, 6][i], [][item]]}.r").literal, "[6, null]");
+  EXPECT_EQ(Evaluate(R"({i: 1, r: [["s", "t"][i], [][item]]}.r)").literal, R"(["s", []])");
+}
+
+// `if x = null then a else b` reads the null test inline; `[x = null][1]` is the same condition
+// evaluated by its node.
+TEST(IfNullTest, AgreesWithTheGeneralCondition) {
+  int compared = 0;
+  for (const auto& x : kShapes) {
+    const Context vars = Bind(x, "null");
+    for (const std::string op : {"=", "!="}) {
+      for (const std::string branches : {"then [] else x", "then x.id else x", "then 1 else x + 1"}) {
+        Messages fast = EvaluateWithMessages("if x " + op + " null " + branches, vars);
+        Messages slow = EvaluateWithMessages("if [x " + op + " null][1] " + branches, vars);
+        Messages swapped = EvaluateWithMessages("if null " + op + " x " + branches, vars);
+        EXPECT_EQ(fast.literal, slow.literal) << x << " " << op << " " << branches;
+        EXPECT_EQ(fast.messages, slow.messages) << x << " " << op << " " << branches;
+        EXPECT_EQ(swapped.literal, slow.literal) << x << " " << op << " " << branches;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 13 * 2 * 3);
+  EXPECT_EQ(Evaluate("if null = null then 1 else 2").literal, "1");
+  EXPECT_EQ(Evaluate("{a: 3, r: if a != null then a * 2 else 0}.r").literal, "6");
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -163,6 +163,12 @@ struct IfNode : Node {
   Value Eval(Frame& f) const override;
 };
 
+// `if x = null then a else b` (or `!=`): the condition's NullTestNode read inline.
+struct IfNullNode final : IfNode {
+  const BinaryNode* test = nullptr;  // `condition`, a NullTestNode
+  Value Eval(Frame& f) const override;
+};
+
 struct IterationContext {
   int slot = 0;
   std::string name;
@@ -225,7 +231,12 @@ struct FilterNode : Node {
   // beyond int64).
   bool literal_index = false;
   std::optional<int64_t> literal_position;
-  // The predicate as an ItemTest (answered per item without its nodes), or null.
+  // The predicate is a name other than `item` (`sorted[i]`): its slot, read directly when no
+  // item may shadow it and it holds a number (-1: not a name).
+  int index_slot = -1;
+  bool index_global = false;
+  uint64_t index_bit = 0;  // Context::KeyBit(name)
+  // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
   std::shared_ptr<const ItemTestPlan> item_test;
   Value Eval(Frame& f) const override;
   // An index (`list[2]`) into a borrowed list borrows the element.

@@ -449,6 +449,17 @@ class Parser {
     n->then_branch = ParseExpression();
     ExpectWord("else");
     n->else_branch = ParseExpression();
+    const Node& condition = *n->condition;
+    if (typeid(condition) == typeid(NullTestNode)) {
+      auto t = std::make_shared<IfNullNode>();
+      t->line = n->line;
+      t->column = n->column;
+      t->test = static_cast<const BinaryNode*>(n->condition.get());
+      t->condition = std::move(n->condition);
+      t->then_branch = std::move(n->then_branch);
+      t->else_branch = std::move(n->else_branch);
+      return t;
+    }
     return n;
   }
 
@@ -867,6 +878,14 @@ class Parser {
         if (const auto* lit = dynamic_cast<const LiteralNode*>(n->predicate.get()); lit && lit->value.is(Type::kNumber)) {
           n->literal_index = true;
           n->literal_position = lit->value.number().Round(0, RoundingMode::kDown).ToInt64();
+        } else if (const auto* r = dynamic_cast<const LocalRefNode*>(n->predicate.get());
+                   r && r->shadowable && r->slot != n->item_slot) {
+          n->index_slot = r->slot;
+          n->index_bit = r->name_bit;
+        } else if (const auto* g = dynamic_cast<const GlobalRefNode*>(n->predicate.get()); g && g->shadowable) {
+          n->index_slot = g->slot;
+          n->index_global = true;
+          n->index_bit = g->name_bit;
         } else {
           n->item_test = MakeItemTestPlan(*n->predicate, n->item_slot);
         }
