@@ -840,6 +840,15 @@ const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
   return nullptr;
 }
 
+// Whether `c` has an entry named `item` or like a name the plan's tests read (which a name in
+// the predicate would find first): the key filter, then the keys when it cannot tell.
+ZEBRA_VALUE_INLINE inline bool Shadows(const ItemTestPlan& plan, const Context& c) {
+  if (!c.MayContainBit(plan.shadow_bits)) return false;
+  for (const std::string& name : plan.shadow_names)
+    if (ScanItem(c, name)) return true;
+  return false;
+}
+
 // `t`'s answer for the item of `inner` as the predicate's nodes would give it (with the same
 // diagnostics). The item is a context without the plan's shadow bits, or null (ItemTestPlan).
 Value EvalItemTest(const ItemTest& t, const Value* const* others, Frame& inner) {
@@ -953,7 +962,8 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     return at(literal_position);
   }
   if (index_slot >= 0 && !f.item && !f.outer_item_frame &&
-      !(items[0].is(Type::kContext) && items[0].context().MayContainBit(index_bit))) {
+      !(items[0].is(Type::kContext) && items[0].context().MayContainBit(index_bit) &&
+        ScanItem(items[0].context(), index_name))) {
     // `list[name]`: the name's slot, as the predicate reads it for the first item (no item entry
     // shadows it); a number there is the index, and the loop below would stop at that item too.
     const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
@@ -981,7 +991,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     const Value& item = items[i];
     inner.item = &item;
     if (slot) slot->Set(item);
-    const bool as_test = plan && (item.is(Type::kContext) ? !item.context().MayContainBit(plan->shadow_bits)
+    const bool as_test = plan && (item.is(Type::kContext) ? !Shadows(*plan, item.context())
                                                           : !plan->reads_fields || item.is_null());
     Value p = as_test ? EvalItemTest(*plan->root, others, inner) : predicate->Eval(inner);
     if (i == 0 && p.is(Type::kNumber)) return at(IndexPosition(p.number()));

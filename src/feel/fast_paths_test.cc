@@ -615,7 +615,9 @@ TEST(BoundOverloadTest, AgreesWithTheRunTimeChoice) {
 // each item from its context (ItemTestPlan); `if true then P else null` is the same predicate
 // evaluated by its nodes. Values, diagnostics and their messages must agree for items of every
 // kind: contexts with and without the fields, with an entry named `item` or like the other
-// operand's name (which shadows it), non-contexts, nulls, and for filters inside filters.
+// operand's name (which shadows it) or with keys that share those names' key-filter bits (`ag`
+// and `item`, `bs` and `x`, `cr` and `c`, `dd` and `o`), non-contexts, nulls, and for filters
+// inside filters.
 struct Messages {
   std::string literal;
   std::vector<std::string> messages;
@@ -636,7 +638,8 @@ TEST(ItemTestFilterTest, AgreesWithThePredicateEvaluatedByItsNodes) {
   const std::vector<std::string> lists = {
       R"([{id: "a", k: 1, ids: ["a", "b"], prefix: "a"}, {id: "b", k: 2}, {k: "x", id: 1}, {}, {id: null, k: null},
           {item: {id: "a"}, id: "b"}, {c: {id: "b"}, id: "b", k: 3}, {x: "b", id: "a"}, {id: ["a", "b"]},
-          {ids: )" + long_list + R"(, prefix: "s1", id: "s3"}])",
+          {ids: )" + long_list + R"(, prefix: "s1", id: "s3"},
+          {ag: 1, bs: 2, cr: 3, dd: 4, id: "a", k: 2}])",
       R"([3, null, "a", "ab", [{id: "a"}], date("2026-12-06"), {id: "a"}, true])",
       R"(["a", "s3", null, 1])", "[]", "null", R"({id: "a", k: 2})", R"("a")"};
   const std::vector<std::string> predicates = {
@@ -697,7 +700,8 @@ TEST(ItemTestFilterTest, AgreesWithThePredicateEvaluatedByItsNodes) {
 // `list[name]` reads the name's slot directly for the index (IndexPosition for integers); the
 // same name behind another filter (`[n][1]`) is evaluated as the predicate, item by item.
 TEST(NameIndexTest, AgreesWithThePredicateEvaluatedByItsNodes) {
-  const std::vector<std::string> targets = {"[10, 20, 30]", R"([{n: 2}, {m: 1}, {k: 3}])", R"([{m: 1}, {n: true}])",
+  // `br` shares the key-filter bit of `n`.
+  const std::vector<std::string> targets = {"[10, 20, 30]", R"([{n: 2}, {m: 1}, {k: 3}])", R"([{br: 1}, {n: true}])",
                                             "[]", "null", R"("x")", R"({n: 1})", "[[1], [2]]"};
   const std::vector<std::string> names = {"1",   "-1",   "0",    "2",     "3",   "4",    "-3", "-4",
                                           "1.7", "-1.2", "0.5",  "2.000", "1e1", "null", "true", R"("a")",

@@ -236,6 +236,7 @@ struct FilterNode : Node {
   int index_slot = -1;
   bool index_global = false;
   uint64_t index_bit = 0;  // Context::KeyBit(name)
+  std::string index_name;
   // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
   std::shared_ptr<const ItemTestPlan> item_test;
   Value Eval(Frame& f) const override;
@@ -323,8 +324,8 @@ struct CallNode : Node {
 // FilterNode answers it per item with the operators and built-ins the predicate's own nodes
 // apply, reading the fields from the item's context directly; `item.k in (...)` runs the
 // predicate's tests, other parts of an `and` / `or` are evaluated as nodes. An item whose fields
-// cannot be read that way (not a context, or one that may have an entry named `item` or like a
-// name the test reads, which would shadow it) and filters inside other filters' predicates
+// cannot be read that way (not a context, or one with an entry named `item` or like a name the
+// test reads, which would shadow it) and filters inside other filters' predicates
 // evaluate the predicate itself. The node pointers are into the predicate's tree, which the
 // filter holds.
 struct ItemTest {
@@ -351,6 +352,7 @@ struct ItemTestPlan {
   std::unique_ptr<const ItemTest> root;
   std::vector<const ItemTest*> others;  // the tests with another operand, by ItemTest::other
   uint64_t shadow_bits = 0;  // Context::KeyBit of `item` and of the names the tests read
+  std::vector<std::string> shadow_names;  // those names
   bool reads_fields = false;  // some test reads `item.k`
   bool pure = true;  // no kIn or kNode: the answer is never a number and has no effect
 };

@@ -882,10 +882,12 @@ class Parser {
                    r && r->shadowable && r->slot != n->item_slot) {
           n->index_slot = r->slot;
           n->index_bit = r->name_bit;
+          n->index_name = r->name;
         } else if (const auto* g = dynamic_cast<const GlobalRefNode*>(n->predicate.get()); g && g->shadowable) {
           n->index_slot = g->slot;
           n->index_global = true;
           n->index_bit = g->name_bit;
+          n->index_name = g->name;
         } else {
           n->item_test = MakeItemTestPlan(*n->predicate, n->item_slot);
         }
@@ -922,6 +924,7 @@ class Parser {
     plan->root = MakeItemTest(p, item_slot, *plan, any, /*top=*/true);
     if (!plan->root || !any) return nullptr;
     plan->shadow_bits |= Context::KeyBit("item");
+    plan->shadow_names.push_back("item");
     return plan;
   }
   // `n` as an ItemTest of `plan`; `any`: it has a comparison or call on the item. Only the parts
@@ -1007,6 +1010,7 @@ class Parser {
     };
     // A literal, a name other than `item`, or one path step over such a name.
     uint64_t name_bit = 0;
+    const std::string* name = nullptr;
     auto other = [&](const Node* n) {
       if (const auto* lit = dynamic_cast<const LiteralNode*>(n)) {
         t.literal = &lit->value;
@@ -1020,10 +1024,12 @@ class Parser {
       if (const auto* r = dynamic_cast<const LocalRefNode*>(n); r && r->shadowable && r->slot != item_slot) {
         t.slot = r->slot;
         name_bit = r->name_bit;
+        name = &r->name;
       } else if (const auto* g = dynamic_cast<const GlobalRefNode*>(n); g && g->shadowable) {
         t.global = true;
         t.slot = g->slot;
         name_bit = g->name_bit;
+        name = &g->name;
       } else {
         return false;
       }
@@ -1044,6 +1050,8 @@ class Parser {
       t.other = plan.others.size();
       plan.others.push_back(&t);
       plan.shadow_bits |= name_bit;
+      if (name && std::find(plan.shadow_names.begin(), plan.shadow_names.end(), *name) == plan.shadow_names.end())
+        plan.shadow_names.push_back(*name);
     } else {
       plan.pure = false;
     }
