@@ -849,6 +849,33 @@ ZEBRA_VALUE_INLINE inline bool Shadows(const ItemTestPlan& plan, const Context& 
   return false;
 }
 
+// The answer of the leaf `t` (a comparison, call or `in`) for the item of `inner`, as below.
+ZEBRA_VALUE_INLINE inline Value EvalItemLeaf(const ItemTest& t, const Value* const* others, Frame& inner) {
+  EvalContext& ctx = *inner.ctx;
+  const Value& item = *inner.item;
+  const Value* mine = &item;
+  if (t.field) {
+    const Value* v = item.is(Type::kContext) ? t.field->Find(item.context()) : nullptr;
+    mine = v ? v : &kNoEntry;
+  }
+  if (t.kind == ItemTest::Kind::kIn) return t.node->Test(*mine, inner);  // InNode
+  const Value& other = *others[t.other];
+  const Value& a = t.item_first ? *mine : other;
+  const Value& b = t.item_first ? other : *mine;
+  switch (t.kind) {
+    case ItemTest::Kind::kEquality: return Equality(a, b, t.op == BinaryOp::kEq, ctx);
+    case ItemTest::Kind::kOrder: return Order(t.op, a, b, ctx);
+    default: {  // FastCallNode<2>::Eval
+      const CallNode& call = *t.call;
+      const Value* args[2] = {&a, &b};
+      Value out;
+      if (call.indexed && a.is(Type::kList) && b.is(Type::kString) && call.FromIndex(a, b, out)) return out;
+      if (call.fast(args, out)) return out;
+      return call.CallBuiltin(args, 2, ctx);
+    }
+  }
+}
+
 // `t`'s answer for the item of `inner` as the predicate's nodes would give it (with the same
 // diagnostics). The item is a context without the plan's shadow bits, or null (ItemTestPlan).
 Value EvalItemTest(const ItemTest& t, const Value* const* others, Frame& inner) {
@@ -878,29 +905,7 @@ Value EvalItemTest(const ItemTest& t, const Value* const* others, Frame& inner) 
       return t.call->CallBuiltin(args, 1, ctx);
     }
     case ItemTest::Kind::kNode: return t.node->Eval(inner);
-    default: break;
-  }
-  const Value& item = *inner.item;
-  const Value* mine = &item;
-  if (t.field) {
-    const Value* v = item.is(Type::kContext) ? t.field->Find(item.context()) : nullptr;
-    mine = v ? v : &kNoEntry;
-  }
-  if (t.kind == ItemTest::Kind::kIn) return t.node->Test(*mine, inner);  // InNode
-  const Value& other = *others[t.other];
-  const Value& a = t.item_first ? *mine : other;
-  const Value& b = t.item_first ? other : *mine;
-  switch (t.kind) {
-    case ItemTest::Kind::kEquality: return Equality(a, b, t.op == BinaryOp::kEq, ctx);
-    case ItemTest::Kind::kOrder: return Order(t.op, a, b, ctx);
-    default: {  // FastCallNode<2>::Eval
-      const CallNode& call = *t.call;
-      const Value* args[2] = {&a, &b};
-      Value out;
-      if (call.indexed && a.is(Type::kList) && b.is(Type::kString) && call.FromIndex(a, b, out)) return out;
-      if (call.fast(args, out)) return out;
-      return call.CallBuiltin(args, 2, ctx);
-    }
+    default: return EvalItemLeaf(t, others, inner);
   }
 }
 }  // namespace
@@ -993,7 +998,9 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     if (slot) slot->Set(item);
     const bool as_test = plan && (item.is(Type::kContext) ? !Shadows(*plan, item.context())
                                                           : !plan->reads_fields || item.is_null());
-    Value p = as_test ? EvalItemTest(*plan->root, others, inner) : predicate->Eval(inner);
+    Value p = !as_test         ? predicate->Eval(inner)
+              : plan->one_leaf ? EvalItemLeaf(*plan->root, others, inner)
+                               : EvalItemTest(*plan->root, others, inner);
     if (i == 0 && p.is(Type::kNumber)) return at(IndexPosition(p.number()));
     if (p.is_true()) {
       if (out.empty()) out.reserve(count - i);  // one allocation, not one per doubling

@@ -355,6 +355,7 @@ struct ItemTestPlan {
   std::vector<std::string> shadow_names;  // those names
   bool reads_fields = false;  // some test reads `item.k`
   bool pure = true;  // no kIn or kNode: the answer is never a number and has no effect
+  bool one_leaf = false;  // the root is a comparison, call or `in` (no and / or / not)
 };
 
 // A CallNode with a fast form (`fast`) and `kArity` positional arguments: its Eval is only that

@@ -923,6 +923,9 @@ class Parser {
     bool any = false;
     plan->root = MakeItemTest(p, item_slot, *plan, any, /*top=*/true);
     if (!plan->root || !any) return nullptr;
+    const ItemTest::Kind k = plan->root->kind;
+    plan->one_leaf = k == ItemTest::Kind::kEquality || k == ItemTest::Kind::kOrder || k == ItemTest::Kind::kCall ||
+                     k == ItemTest::Kind::kIn;
     plan->shadow_bits |= Context::KeyBit("item");
     plan->shadow_names.push_back("item");
     return plan;
