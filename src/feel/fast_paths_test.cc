@@ -1,8 +1,9 @@
 // The evaluator's shortcuts must not change an answer: built-ins answered from borrowed
 // arguments, literal lists and contexts folded at compile time, borrowed locals and list
 // elements, `for` loops that skip the `partial` snapshot when the body never names it, names and
-// literals read inline by their users, loop variables holding borrowed items, and strings
-// compared word-wise.
+// literals read inline by their users, loop variables holding borrowed items, strings
+// compared word-wise, filter predicates answered per item as item tests, indexes read from a
+// name's slot, and null tests read inline by `if`.
 #include <gtest/gtest.h>
 
 #include <optional>
