@@ -505,6 +505,12 @@ Value IfNode::Eval(Frame& f) const {
   return EvalRefOf(*condition, f, tmp).is_true() ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
 }
 
+Value IfNullNode::Eval(Frame& f) const {
+  ScratchValue tmp;  // NullTestNode::Eval
+  const bool yes = EvalRefOf(*test->lhs, f, tmp).is_null() == (test->op == BinaryOp::kEq);
+  return yes ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
+}
+
 // ---- iteration -------------------------------------------------------------------------------
 
 namespace {
@@ -807,6 +813,103 @@ Value RangeNode::Eval(Frame& f) const {
 
 // ---- filters and paths -------------------------------------------------------------------------
 
+namespace {
+const Value kNoEntry;  // a path's answer for a context without the key
+
+// A number predicate's position: Round(0, kDown).ToInt64(), without either for the integers of
+// exponent 0 that loops and arithmetic make (`sorted[i]`, `sorted[i + 1]`).
+std::optional<int64_t> IndexPosition(const Decimal& d) {
+  if (d.exponent() == 0 && d.coefficient() < (Uint128{1} << 63)) {
+    const auto c = static_cast<int64_t>(d.coefficient());
+    return d.IsNegative() ? -c : c;
+  }
+  return d.Round(0, RoundingMode::kDown).ToInt64();
+}
+
+// The other operand of `t` (see ItemTest), the same for every item that does not shadow its name;
+// null when a path over it needs more than a context's entry (the predicate reads it then).
+const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
+  if (t.literal) return t.literal;
+  const Value& base = t.global ? f.globals[static_cast<size_t>(t.slot)] : f.locals[t.slot];
+  if (!t.name_path) return &base;
+  if (base.is(Type::kContext)) {
+    const Value* v = t.name_path->Find(base.context());
+    return v ? v : &kNoEntry;
+  }
+  if (base.is_null()) return &kNoEntry;
+  return nullptr;
+}
+
+// Whether `c` has an entry named `item` or like a name the plan's tests read (which a name in
+// the predicate would find first): the key filter, then the keys when it cannot tell.
+ZEBRA_VALUE_INLINE inline bool Shadows(const ItemTestPlan& plan, const Context& c) {
+  if (!c.MayContainBit(plan.shadow_bits)) return false;
+  for (const std::string& name : plan.shadow_names)
+    if (ScanItem(c, name)) return true;
+  return false;
+}
+
+// The answer of the leaf `t` (a comparison, call or `in`) for the item of `inner`, as below.
+ZEBRA_VALUE_INLINE inline Value EvalItemLeaf(const ItemTest& t, const Value* const* others, Frame& inner) {
+  EvalContext& ctx = *inner.ctx;
+  const Value& item = *inner.item;
+  const Value* mine = &item;
+  if (t.field) {
+    const Value* v = item.is(Type::kContext) ? t.field->Find(item.context()) : nullptr;
+    mine = v ? v : &kNoEntry;
+  }
+  if (t.kind == ItemTest::Kind::kIn) return t.node->Test(*mine, inner);  // InNode
+  const Value& other = *others[t.other];
+  const Value& a = t.item_first ? *mine : other;
+  const Value& b = t.item_first ? other : *mine;
+  switch (t.kind) {
+    case ItemTest::Kind::kEquality: return Equality(a, b, t.op == BinaryOp::kEq, ctx);
+    case ItemTest::Kind::kOrder: return Order(t.op, a, b, ctx);
+    default: {  // FastCallNode<2>::Eval
+      const CallNode& call = *t.call;
+      const Value* args[2] = {&a, &b};
+      Value out;
+      if (call.indexed && a.is(Type::kList) && b.is(Type::kString) && call.FromIndex(a, b, out)) return out;
+      if (call.fast(args, out)) return out;
+      return call.CallBuiltin(args, 2, ctx);
+    }
+  }
+}
+
+// `t`'s answer for the item of `inner` as the predicate's nodes would give it (with the same
+// diagnostics). The item is a context without the plan's shadow bits, or null (ItemTestPlan).
+Value EvalItemTest(const ItemTest& t, const Value* const* others, Frame& inner) {
+  EvalContext& ctx = *inner.ctx;
+  switch (t.kind) {
+    case ItemTest::Kind::kAnd: {  // AndNode
+      Value a = EvalItemTest(*t.lhs, others, inner);
+      if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
+      Value b = EvalItemTest(*t.rhs, others, inner);
+      if (b.is(Type::kBoolean) && !b.boolean()) return Value::Bool(false);
+      if (a.is_true() && b.is_true()) return Value::Bool(true);
+      return Value();
+    }
+    case ItemTest::Kind::kOr: {  // OrNode
+      Value a = EvalItemTest(*t.lhs, others, inner);
+      if (a.is_true()) return Value::Bool(true);
+      Value b = EvalItemTest(*t.rhs, others, inner);
+      if (b.is_true()) return Value::Bool(true);
+      if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool(false);
+      return Value();
+    }
+    case ItemTest::Kind::kNot: {  // FastCallNode<1>::Eval
+      Value v = EvalItemTest(*t.lhs, others, inner);
+      const Value* args[1] = {&v};
+      Value out;
+      if (t.call->fast(args, out)) return out;
+      return t.call->CallBuiltin(args, 1, ctx);
+    }
+    case ItemTest::Kind::kNode: return t.node->Eval(inner);
+    default: return EvalItemLeaf(t, others, inner);
+  }
+}
+}  // namespace
+
 Value FilterNode::Eval(Frame& f) const {
   Value tmp;
   const Value& v = EvalRef(f, tmp);
@@ -844,6 +947,10 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
       tmp = Value();
       return tmp;
     }
+    if (item_test && item_test->pure) {  // the probe below would give a boolean or null: []
+      tmp = Value::FromList(List{});
+      return tmp;
+    }
     // A numeric index into an empty list is null; a boolean filter gives [].
     Frame inner = f;
     inner.outer_item_frame = &f;
@@ -859,18 +966,42 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     if (writes_item) f.locals[item_slot] = items[0];
     return at(literal_position);
   }
+  if (index_slot >= 0 && !f.item && !f.outer_item_frame &&
+      !(items[0].is(Type::kContext) && items[0].context().MayContainBit(index_bit) &&
+        ScanItem(items[0].context(), index_name))) {
+    // `list[name]`: the name's slot, as the predicate reads it for the first item (no item entry
+    // shadows it); a number there is the index, and the loop below would stop at that item too.
+    const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
+    if (v.is(Type::kNumber)) {
+      if (writes_item) f.locals[item_slot] = items[0];
+      return at(IndexPosition(v.number()));
+    }
+  }
   Frame inner = f;
   inner.outer_item_frame = &f;
   List out;
   // The item slot, when some predicate of this expression may read it (see writes_item).
   std::optional<BorrowedSlot> slot;
   if (writes_item) slot.emplace(f.locals[item_slot]);  // `t` holds the items
+  // The predicate as an ItemTest, outside other filters (whose items a name would look in too).
+  const ItemTestPlan* plan = f.item || f.outer_item_frame ? nullptr : item_test.get();
+  const Value* others[ItemTestPlan::kMaxOthers];
+  if (plan)
+    for (size_t k = 0; k < plan->others.size(); ++k)
+      if (!(others[k] = ItemTestOther(*plan->others[k], f))) {
+        plan = nullptr;
+        break;
+      }
   for (size_t i = 0; i < count; ++i) {
     const Value& item = items[i];
     inner.item = &item;
     if (slot) slot->Set(item);
-    Value p = predicate->Eval(inner);
-    if (i == 0 && p.is(Type::kNumber)) return at(p.number().Round(0, RoundingMode::kDown).ToInt64());
+    const bool as_test = plan && (item.is(Type::kContext) ? !Shadows(*plan, item.context())
+                                                          : !plan->reads_fields || item.is_null());
+    Value p = !as_test         ? predicate->Eval(inner)
+              : plan->one_leaf ? EvalItemLeaf(*plan->root, others, inner)
+                               : EvalItemTest(*plan->root, others, inner);
+    if (i == 0 && p.is(Type::kNumber)) return at(IndexPosition(p.number()));
     if (p.is_true()) {
       if (out.empty()) out.reserve(count - i);  // one allocation, not one per doubling
       out.push_back(item);

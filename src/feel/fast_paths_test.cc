@@ -1,8 +1,9 @@
 // The evaluator's shortcuts must not change an answer: built-ins answered from borrowed
 // arguments, literal lists and contexts folded at compile time, borrowed locals and list
 // elements, `for` loops that skip the `partial` snapshot when the body never names it, names and
-// literals read inline by their users, loop variables holding borrowed items, and strings
-// compared word-wise.
+// literals read inline by their users, loop variables holding borrowed items, strings
+// compared word-wise, filter predicates answered per item as item tests, indexes read from a
+// name's slot, and null tests read inline by `if`.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -608,6 +609,155 @@ TEST(BoundOverloadTest, AgreesWithTheRunTimeChoice) {
   }
   EXPECT_EQ(Evaluate(R"(substring("abcdef", 2, 3))").literal, R"("bcd")");
   EXPECT_EQ(Evaluate("min(3, 1, 2)").literal, "1");
+}
+
+// A filter whose predicate compares the item's fields (`item.k`, `item`) with literals, names or
+// `name.k`, through `and`, `or`, `not(...)`, `in` and the two-argument fast built-ins, answers
+// each item from its context (ItemTestPlan); `if true then P else null` is the same predicate
+// evaluated by its nodes. Values, diagnostics and their messages must agree for items of every
+// kind: contexts with and without the fields, with an entry named `item` or like the other
+// operand's name (which shadows it) or with keys that share those names' key-filter bits (`ag`
+// and `item`, `bs` and `x`, `cr` and `c`, `dd` and `o`), non-contexts, nulls, and for filters
+// inside filters.
+struct Messages {
+  std::string literal;
+  std::vector<std::string> messages;
+};
+Messages EvaluateWithMessages(const std::string& text, const Context& variables) {
+  EvalContext ctx;
+  auto r = EvaluateExpression(text, variables, ctx);
+  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
+  Messages m{r ? ToFeelLiteral(*r) : "<compile error>", {}};
+  for (const auto& d : ctx.diagnostics()) m.messages.push_back(d.message);
+  return m;
+}
+
+TEST(ItemTestFilterTest, AgreesWithThePredicateEvaluatedByItsNodes) {
+  std::string long_list = "[";
+  for (int i = 0; i < 20; ++i) long_list += std::string(i ? ", " : "") + "\"s" + std::to_string(i) + "\"";
+  long_list += ", \"a\"]";
+  const std::vector<std::string> lists = {
+      R"([{id: "a", k: 1, ids: ["a", "b"], prefix: "a"}, {id: "b", k: 2}, {k: "x", id: 1}, {}, {id: null, k: null},
+          {item: {id: "a"}, id: "b"}, {c: {id: "b"}, id: "b", k: 3}, {x: "b", id: "a"}, {id: ["a", "b"]},
+          {ids: )" + long_list + R"(, prefix: "s1", id: "s3"},
+          {ag: 1, bs: 2, cr: 3, dd: 4, id: "a", k: 2}])",
+      R"([3, null, "a", "ab", [{id: "a"}], date("2026-12-06"), {id: "a"}, true])",
+      R"(["a", "s3", null, 1])", "[]", "null", R"({id: "a", k: 2})", R"("a")"};
+  const std::vector<std::string> predicates = {
+      R"(item.id = "a")", R"(item.id != "a")", "item.id = null", "null = item.id", "item.id = x", "x = item.id",
+      "item.id = c.id", "c.id != item.id", "item.k > 1", "item.k <= n", "1 < item.k", "item.k < x", "item = x",
+      R"(item = "a")", "item.k >= c.k", "starts with(item.id, x)", "starts with(x, item.prefix)",
+      "list contains(item.ids, x)", "list contains(c.ids, item.id)", "index of(item.ids, x)",
+      R"(contains(item, "a"))", "list contains(long, item)", "list contains(item.ids, c.id)",
+      R"(item.id = "a" or item.k > 1)", "item.id = x and starts with(item.id, c.id)", R"(not(item.id = "a"))",
+      "not(list contains(c.ids, item.id))", R"(item.id in ("a", "b"))", "item.k in [1..2]",
+      R"(item.id = "a" and x)", R"(item.id = "a" or c.flag)", R"(item.k > 1 and count(item.ids) > 0)",
+      R"((item.id = "a" or item.id = "b") and not(item.k = 2))", "item.id = item.k", R"(item.id = "a" or item)"};
+  const std::vector<std::string> xs = {R"("a")", "null", "1", R"(["a"])"};
+  const std::vector<std::string> cs = {R"({id: "a", ids: ["a", "b"], flag: true, k: 2})", "null", R"([{id: "a"}])",
+                                       "5"};
+  int compared = 0;
+  for (const auto& x : xs) {
+    for (const auto& c : cs) {
+      Context vars = Bind(x, c);
+      vars.Put("n", Value::Number(2));
+      EvalContext ctx;
+      vars.Put("long", *EvaluateExpression(long_list, Context{}, ctx));
+      for (const auto& list : lists) {
+        for (const auto& p : predicates) {
+          const std::vector<std::pair<std::string, std::string>> forms = {
+              {list + "[" + p + "]", list + "[if true then " + p + " else null]"},
+              // Inside another filter's predicate (the items of both are looked in for names).
+              {"[1, {x: 1}][count(" + list + "[" + p + "]) >= 0]",
+               "[1, {x: 1}][count(" + list + "[if true then " + p + " else null]) >= 0]"},
+              // The other operand a loop variable, read once per filter.
+              {"for o in [c, null] return " + list + "[" + p + " or item.id = o.id]",
+               "for o in [c, null] return " + list + "[if true then " + p + " or item.id = o.id else null]"}};
+          for (const auto& [fast_form, slow_form] : forms) {
+            Messages fast = EvaluateWithMessages(fast_form, vars);
+            Messages slow = EvaluateWithMessages(slow_form, vars);
+            EXPECT_EQ(fast.literal, slow.literal) << fast_form << " with x = " << x << ", c = " << c;
+            EXPECT_EQ(fast.messages, slow.messages) << fast_form << " with x = " << x << ", c = " << c;
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 4 * 4 * 7 * 35 * 3);
+  // Some answers written out.
+  EXPECT_EQ(Evaluate(R"([{id: "a"}, {id: "b"}, {item: {id: "b"}, id: "a"}][item.id = "b"])").literal,
+            R"([{id: "b"}, {item: {id: "b"}, id: "a"}])");
+  EXPECT_EQ(Evaluate(R"({x: "b", r: [{id: "a"}, {id: "b"}, {x: "a", id: "a"}][item.id = x]}.r)").literal,
+            R"([{id: "b"}, {x: "a", id: "a"}])");
+  EXPECT_EQ(Evaluate(R"([{k: 1}, {k: 2}, {k: null}, {}][item.k > 1 or item.k = null])").literal, "[{k: 2}, {k: null}, {}]");
+  EXPECT_EQ(Evaluate(R"(["ab", "b"][starts with(item, "a")])").literal, R"(["ab"])");
+  EXPECT_EQ(Evaluate(R"([][item.k > 1])").literal, "[]");
+  Outcome mismatch = Evaluate(R"([{k: 1}, {k: "2"}][item.k > 1])");
+  EXPECT_EQ(mismatch.literal, "[]");
+  EXPECT_EQ(mismatch.diagnostics, 1u);
+}
+
+// `list[name]` reads the name's slot directly for the index (IndexPosition for integers); the
+// same name behind another filter (`[n][1]`) is evaluated as the predicate, item by item.
+TEST(NameIndexTest, AgreesWithThePredicateEvaluatedByItsNodes) {
+  // `br` shares the key-filter bit of `n`.
+  const std::vector<std::string> targets = {"[10, 20, 30]", R"([{n: 2}, {m: 1}, {k: 3}])", R"([{br: 1}, {n: true}])",
+                                            "[]", "null", R"("x")", R"({n: 1})", "[[1], [2]]"};
+  const std::vector<std::string> names = {"1",   "-1",   "0",    "2",     "3",   "4",    "-3", "-4",
+                                          "1.7", "-1.2", "0.5",  "2.000", "1e1", "null", "true", R"("a")",
+                                          "99999999999999999999999", "-9223372036854775808", "9223372036854775808"};
+  int compared = 0;
+  for (const auto& t : targets) {
+    for (const auto& n : names) {
+      const std::vector<std::pair<std::string, std::string>> forms = {
+          {"{n: " + n + ", r: " + t + "[n]}.r", "{n: " + n + ", r: " + t + "[[n][1]]}.r"},
+          {"for n in [" + n + "] return " + t + "[n]", "for n in [" + n + "] return " + t + "[[n][1]]"},
+          // Inside another filter's predicate: that filter's items may hold `n` too.
+          {"[{n: 1}, 5][count({n: " + n + ", r: " + t + "[n]}.r) >= 0]",
+           "[{n: 1}, 5][count({n: " + n + ", r: " + t + "[[n][1]]}.r) >= 0]"}};
+      for (const auto& [fast_form, slow_form] : forms) {
+        Messages fast = EvaluateWithMessages(fast_form, Context{});
+        Messages slow = EvaluateWithMessages(slow_form, Context{});
+        EXPECT_EQ(fast.literal, slow.literal) << fast_form;
+        EXPECT_EQ(fast.messages, slow.messages) << fast_form;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 8 * 19 * 3);
+  // A global name, and the slot the filter leaves for a later probe.
+  Context vars;
+  vars.Put("i", Value::Number(2));
+  EXPECT_EQ(Evaluate("[7, 8, 9][i]", vars).literal, "8");
+  // The first item's entry `i` is the index.
+  EXPECT_EQ(Evaluate("[{i: 2}, {i: 1}][i]", vars).literal, "{i: 1}");
+  // The item slot holds the first item afterwards: the probe of `[][item]` reads it.
+  EXPECT_EQ(Evaluate("{i: 2, r: [[5, 6][i], [][item]]}.r").literal, "[6, null]");
+  EXPECT_EQ(Evaluate(R"({i: 1, r: [["s", "t"][i], [][item]]}.r)").literal, R"(["s", []])");
+}
+
+// `if x = null then a else b` reads the null test inline; `[x = null][1]` is the same condition
+// evaluated by its node.
+TEST(IfNullTest, AgreesWithTheGeneralCondition) {
+  int compared = 0;
+  for (const auto& x : kShapes) {
+    const Context vars = Bind(x, "null");
+    for (const std::string op : {"=", "!="}) {
+      for (const std::string branches : {"then [] else x", "then x.id else x", "then 1 else x + 1"}) {
+        Messages fast = EvaluateWithMessages("if x " + op + " null " + branches, vars);
+        Messages slow = EvaluateWithMessages("if [x " + op + " null][1] " + branches, vars);
+        Messages swapped = EvaluateWithMessages("if null " + op + " x " + branches, vars);
+        EXPECT_EQ(fast.literal, slow.literal) << x << " " << op << " " << branches;
+        EXPECT_EQ(fast.messages, slow.messages) << x << " " << op << " " << branches;
+        EXPECT_EQ(swapped.literal, slow.literal) << x << " " << op << " " << branches;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 13 * 2 * 3);
+  EXPECT_EQ(Evaluate("if null = null then 1 else 2").literal, "1");
+  EXPECT_EQ(Evaluate("{a: 3, r: if a != null then a * 2 else 0}.r").literal, "6");
 }
 
 }  // namespace

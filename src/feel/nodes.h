@@ -163,6 +163,12 @@ struct IfNode : Node {
   Value Eval(Frame& f) const override;
 };
 
+// `if x = null then a else b` (or `!=`): the condition's NullTestNode read inline.
+struct IfNullNode final : IfNode {
+  const BinaryNode* test = nullptr;  // `condition`, a NullTestNode
+  Value Eval(Frame& f) const override;
+};
+
 struct IterationContext {
   int slot = 0;
   std::string name;
@@ -211,6 +217,8 @@ struct RangeNode : Node {
   Value Eval(Frame& f) const override;
 };
 
+struct ItemTestPlan;
+
 struct FilterNode : Node {
   FilterNode() { direct = Direct::kNone; }
   NodePtr target, predicate;
@@ -223,6 +231,14 @@ struct FilterNode : Node {
   // beyond int64).
   bool literal_index = false;
   std::optional<int64_t> literal_position;
+  // The predicate is a name other than `item` (`sorted[i]`): its slot, read directly when no
+  // item may shadow it and it holds a number (-1: not a name).
+  int index_slot = -1;
+  bool index_global = false;
+  uint64_t index_bit = 0;  // Context::KeyBit(name)
+  std::string index_name;
+  // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
+  std::shared_ptr<const ItemTestPlan> item_test;
   Value Eval(Frame& f) const override;
   // An index (`list[2]`) into a borrowed list borrows the element.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
@@ -299,6 +315,47 @@ struct CallNode : Node {
   bool FromIndex(const Value& list, const Value& x, Value& out) const;
   // The built-in itself, for arguments its fast form declined.
   [[gnu::noinline]] Value CallBuiltin(const Value* const* a, size_t n, EvalContext& ctx) const;
+};
+
+// A filter's predicate built from comparisons and two-argument fast built-ins between a field of
+// the item (`item.k`, or `item` itself) and a value the item does not change (a literal, a name,
+// `name.k`), joined by `and`, `or`, `not(...)`: `raw[item.id = oid]`, `hits[item.points > 0]`,
+// `classes[starts with(o.id, item.prefix)]`, `priors[item.response = "x" or item.stopped = "x"]`.
+// FilterNode answers it per item with the operators and built-ins the predicate's own nodes
+// apply, reading the fields from the item's context directly; `item.k in (...)` runs the
+// predicate's tests, other parts of an `and` / `or` are evaluated as nodes. An item whose fields
+// cannot be read that way (not a context, or one with an entry named `item` or like a name the
+// test reads, which would shadow it) and filters inside other filters' predicates
+// evaluate the predicate itself. The node pointers are into the predicate's tree, which the
+// filter holds.
+struct ItemTest {
+  enum class Kind : uint8_t { kEquality, kOrder, kCall, kIn, kAnd, kOr, kNot, kNode };
+  Kind kind = Kind::kEquality;
+  BinaryOp op = BinaryOp::kEq;      // kEquality (kEq/kNe), kOrder
+  const CallNode* call = nullptr;   // kCall (two arguments), kNot (`not`, one): nodes with `fast`
+  const Node* node = nullptr;       // kIn: the InNode's tests; kNode: the sub-expression
+  bool item_first = true;           // the item's operand is the first (lhs, first argument)
+  const PathNode* field = nullptr;  // `item.k`; null for `item` itself
+  // The other operand of kEquality, kOrder, kCall: a literal, or a name (a slot) and maybe one
+  // path step over it (read once per filter into slot `other`).
+  const Value* literal = nullptr;
+  bool global = false;
+  int slot = 0;
+  const PathNode* name_path = nullptr;
+  size_t other = 0;
+  std::unique_ptr<const ItemTest> lhs, rhs;  // kAnd, kOr; kNot: lhs
+};
+
+// An ItemTest with what the filter checks once per filter and once per item.
+struct ItemTestPlan {
+  static constexpr size_t kMaxOthers = 8;
+  std::unique_ptr<const ItemTest> root;
+  std::vector<const ItemTest*> others;  // the tests with another operand, by ItemTest::other
+  uint64_t shadow_bits = 0;  // Context::KeyBit of `item` and of the names the tests read
+  std::vector<std::string> shadow_names;  // those names
+  bool reads_fields = false;  // some test reads `item.k`
+  bool pure = true;  // no kIn or kNode: the answer is never a number and has no effect
+  bool one_leaf = false;  // the root is a comparison, call or `in` (no and / or / not)
 };
 
 // A CallNode with a fast form (`fast`) and `kArity` positional arguments: its Eval is only that

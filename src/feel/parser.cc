@@ -449,6 +449,17 @@ class Parser {
     n->then_branch = ParseExpression();
     ExpectWord("else");
     n->else_branch = ParseExpression();
+    const Node& condition = *n->condition;
+    if (typeid(condition) == typeid(NullTestNode)) {
+      auto t = std::make_shared<IfNullNode>();
+      t->line = n->line;
+      t->column = n->column;
+      t->test = static_cast<const BinaryNode*>(n->condition.get());
+      t->condition = std::move(n->condition);
+      t->then_branch = std::move(n->then_branch);
+      t->else_branch = std::move(n->else_branch);
+      return t;
+    }
     return n;
   }
 
@@ -867,6 +878,18 @@ class Parser {
         if (const auto* lit = dynamic_cast<const LiteralNode*>(n->predicate.get()); lit && lit->value.is(Type::kNumber)) {
           n->literal_index = true;
           n->literal_position = lit->value.number().Round(0, RoundingMode::kDown).ToInt64();
+        } else if (const auto* r = dynamic_cast<const LocalRefNode*>(n->predicate.get());
+                   r && r->shadowable && r->slot != n->item_slot) {
+          n->index_slot = r->slot;
+          n->index_bit = r->name_bit;
+          n->index_name = r->name;
+        } else if (const auto* g = dynamic_cast<const GlobalRefNode*>(n->predicate.get()); g && g->shadowable) {
+          n->index_slot = g->slot;
+          n->index_global = true;
+          n->index_bit = g->name_bit;
+          n->index_name = g->name;
+        } else {
+          n->item_test = MakeItemTestPlan(*n->predicate, n->item_slot);
         }
         filters_.push_back(n);
         no_filter_ = saved_no_filter;
@@ -891,6 +914,152 @@ class Parser {
         return target;
       }
     }
+  }
+
+  // The predicate `p` of the filter with item slot `item_slot` as an ItemTestPlan, or null when
+  // no part of it reads the item's fields as an ItemTest can.
+  static std::shared_ptr<const ItemTestPlan> MakeItemTestPlan(const Node& p, int item_slot) {
+    auto plan = std::make_shared<ItemTestPlan>();
+    bool any = false;
+    plan->root = MakeItemTest(p, item_slot, *plan, any, /*top=*/true);
+    if (!plan->root || !any) return nullptr;
+    const ItemTest::Kind k = plan->root->kind;
+    plan->one_leaf = k == ItemTest::Kind::kEquality || k == ItemTest::Kind::kOrder || k == ItemTest::Kind::kCall ||
+                     k == ItemTest::Kind::kIn;
+    plan->shadow_bits |= Context::KeyBit("item");
+    plan->shadow_names.push_back("item");
+    return plan;
+  }
+  // `n` as an ItemTest of `plan`; `any`: it has a comparison or call on the item. Only the parts
+  // of an `and` / `or` may be other nodes (kNode), evaluated as they are.
+  static std::unique_ptr<ItemTest> MakeItemTest(const Node& n, int item_slot, ItemTestPlan& plan, bool& any,
+                                                bool top) {
+    auto t = std::make_unique<ItemTest>();
+    const std::type_info& type = typeid(n);
+    if (type == typeid(AndNode) || type == typeid(OrNode)) {
+      const bool is_and = type == typeid(AndNode);
+      const Node& l = is_and ? *static_cast<const AndNode&>(n).lhs : *static_cast<const OrNode&>(n).lhs;
+      const Node& r = is_and ? *static_cast<const AndNode&>(n).rhs : *static_cast<const OrNode&>(n).rhs;
+      t->kind = is_and ? ItemTest::Kind::kAnd : ItemTest::Kind::kOr;
+      t->lhs = MakeItemTest(l, item_slot, plan, any, false);
+      t->rhs = t->lhs ? MakeItemTest(r, item_slot, plan, any, false) : nullptr;
+      if (!t->rhs) return nullptr;
+      return t;
+    }
+    if (type == typeid(FastCallNode<1>)) {
+      const auto& c = static_cast<const CallNode&>(n);
+      if (c.callee_name == "not" && c.fast && c.args.size() == 1) {
+        t->kind = ItemTest::Kind::kNot;
+        t->call = &c;
+        t->lhs = MakeItemTest(*c.args[0], item_slot, plan, any, false);
+        if (!t->lhs) return nullptr;
+        return t;
+      }
+    }
+    if (MakeItemLeaf(n, item_slot, plan, *t)) {
+      any = true;
+      return t;
+    }
+    if (top) return nullptr;
+    t->kind = ItemTest::Kind::kNode;
+    t->node = &n;
+    plan.pure = false;
+    return t;
+  }
+  // A comparison, a two-argument fast built-in or an `in` on the item's field as the leaf `t`.
+  static bool MakeItemLeaf(const Node& p, int item_slot, ItemTestPlan& plan, ItemTest& t) {
+    const Node* operands[2] = {nullptr, nullptr};
+    const std::type_info& type = typeid(p);
+    if (type == typeid(EqualNode) || type == typeid(EqualStringNode) || type == typeid(NullTestNode) ||
+        type == typeid(OrderNode) || type == typeid(OrderNumberNode) || type == typeid(BinaryNode)) {
+      const auto& b = static_cast<const BinaryNode&>(p);
+      if (b.op == BinaryOp::kEq || b.op == BinaryOp::kNe) t.kind = ItemTest::Kind::kEquality;
+      else if (b.op == BinaryOp::kLt || b.op == BinaryOp::kLe || b.op == BinaryOp::kGt || b.op == BinaryOp::kGe)
+        t.kind = ItemTest::Kind::kOrder;
+      else return false;
+      t.op = b.op;
+      operands[0] = b.lhs.get();
+      operands[1] = b.rhs.get();
+    } else if (type == typeid(FastCallNode<2>)) {
+      const auto& c = static_cast<const CallNode&>(p);
+      if (!c.fast || c.args.size() != 2 || !c.arg_names.empty()) return false;
+      t.kind = ItemTest::Kind::kCall;
+      t.call = &c;
+      operands[0] = c.args[0].get();
+      operands[1] = c.args[1].get();
+    } else if (type == typeid(InNode)) {
+      const auto& in = static_cast<const InNode&>(p);
+      t.kind = ItemTest::Kind::kIn;
+      t.node = in.tests.get();
+      operands[0] = in.value.get();
+    } else {
+      return false;
+    }
+    // `item` itself: this filter's item slot, read as a name (shadowable by an item entry).
+    auto is_item = [&](const Node* n) {
+      const auto* r = dynamic_cast<const LocalRefNode*>(n);
+      return r && r->shadowable && r->slot == item_slot && r->name == "item";
+    };
+    // `item.k`: one path step over it.
+    auto item_field = [&](const Node* n, const PathNode** field) {
+      if (is_item(n)) {
+        *field = nullptr;
+        return true;
+      }
+      const auto* path = dynamic_cast<const PathNode*>(n);
+      if (!path || path->chain_length != 1 || !is_item(path->target.get())) return false;
+      *field = path;
+      return true;
+    };
+    // A literal, a name other than `item`, or one path step over such a name.
+    uint64_t name_bit = 0;
+    const std::string* name = nullptr;
+    auto other = [&](const Node* n) {
+      if (const auto* lit = dynamic_cast<const LiteralNode*>(n)) {
+        t.literal = &lit->value;
+        return true;
+      }
+      const auto* path = dynamic_cast<const PathNode*>(n);
+      if (path) {
+        if (path->chain_length != 1) return false;
+        n = path->target.get();
+      }
+      if (const auto* r = dynamic_cast<const LocalRefNode*>(n); r && r->shadowable && r->slot != item_slot) {
+        t.slot = r->slot;
+        name_bit = r->name_bit;
+        name = &r->name;
+      } else if (const auto* g = dynamic_cast<const GlobalRefNode*>(n); g && g->shadowable) {
+        t.global = true;
+        t.slot = g->slot;
+        name_bit = g->name_bit;
+        name = &g->name;
+      } else {
+        return false;
+      }
+      t.name_path = path;
+      return true;
+    };
+    if (t.kind == ItemTest::Kind::kIn) {
+      if (!item_field(operands[0], &t.field)) return false;
+    } else if (item_field(operands[0], &t.field) && other(operands[1])) {
+      t.item_first = true;
+    } else if (item_field(operands[1], &t.field) && other(operands[0])) {
+      t.item_first = false;
+    } else {
+      return false;
+    }
+    if (t.kind != ItemTest::Kind::kIn) {
+      if (plan.others.size() == ItemTestPlan::kMaxOthers) return false;
+      t.other = plan.others.size();
+      plan.others.push_back(&t);
+      plan.shadow_bits |= name_bit;
+      if (name && std::find(plan.shadow_names.begin(), plan.shadow_names.end(), *name) == plan.shadow_names.end())
+        plan.shadow_names.push_back(*name);
+    } else {
+      plan.pure = false;
+    }
+    if (t.field) plan.reads_fields = true;
+    return true;
   }
 
   // After '.', names are keys of whatever value is there: join plain words greedily.
