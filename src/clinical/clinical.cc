@@ -354,6 +354,30 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, Json* what_if_prob
 
 namespace {
 
+// This thread's prepared evaluator of `model` for `decisions` (the model's own DecisionNames(),
+// so the request depends on the model alone): one per model and thread, reused case after case
+// instead of building Model::Evaluate's state on every call (an evaluator is not for concurrent
+// use; the batch workers and the server's threads each have their own). An evaluator keeps its
+// model alive, so a cached model's address is never another model's; the cache holds the last
+// few models only (a server that reloads its knowledge base drops the older ones).
+dmn::Evaluator& PreparedEvaluator(const std::shared_ptr<const dmn::Model>& model,
+                                  std::span<const std::string> decisions) {
+  struct Prepared {
+    const dmn::Model* model;
+    std::unique_ptr<dmn::Evaluator> evaluator;
+  };
+  constexpr size_t kKept = 16;  // four knowledge bases of four models
+  thread_local std::vector<Prepared> prepared;
+  for (Prepared& p : prepared)
+    if (p.model == model.get()) return *p.evaluator;
+  dmn::EvaluateOptions options;
+  options.trace_annotations = false;  // the recommendation's trace does not show them
+  options.result_names = false;       // known by position from the plan
+  if (prepared.size() == kKept) prepared.erase(prepared.begin());  // the oldest
+  prepared.push_back({model.get(), model->Prepare(decisions, options)});
+  return *prepared.back().evaluator;
+}
+
 // Runs the models in manifest order on a validated case: the output decisions' values and the
 // trace.
 // `case_value`, when set, receives the case as the FEEL value the models read.
@@ -364,20 +388,19 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
   feel::Context inputs(kb.inputs_shape);
   inputs.PutInOrder("Case", CaseValue(case_json, kb.case_shapes.get()));
   if (case_value) *case_value = *inputs.Find("Case");
-  dmn::EvaluateOptions options;
-  options.trace_annotations = false;  // the recommendation's trace does not show them
-  options.result_names = false;       // known by position from the plan
   for (size_t m = 0; m < kb.models.size(); ++m) {
     const internal::ModelDecisions& md = decisions[m];
-    dmn::EvaluationResult r = kb.models[m].model->Evaluate(
-        inputs, md.all ? std::span<const std::string>() : std::span<const std::string>(md.names), options);
-    for (size_t i = 0; i < r.decisions.size(); ++i) {
-      feel::Value& value = r.decisions[i].value;
+    dmn::Evaluator& evaluator = PreparedEvaluator(
+        kb.models[m].model, md.all ? std::span<const std::string>() : std::span<const std::string>(md.names));
+    evaluator.Evaluate(inputs);
+    const std::span<dmn::DecisionResult> r = evaluator.mutable_results();
+    for (size_t i = 0; i < r.size(); ++i) {
+      feel::Value& value = r[i].value;
       if (int slot = md.output_slots[i]; slot >= 0) results[static_cast<size_t>(slot)] = value;
       inputs.PutInOrder(md.names[i], std::move(value));
     }
-    if (trace.empty()) trace = std::move(r.trace);
-    else std::move(r.trace.begin(), r.trace.end(), std::back_inserter(trace));
+    const std::span<const dmn::TraceEntry> fired = evaluator.trace();
+    trace.insert(trace.end(), fired.begin(), fired.end());
   }
 }
 

@@ -588,6 +588,7 @@ class EvaluatorImpl final : public Evaluator {
     Run(&inputs);
   }
   std::span<const DecisionResult> results() const override { return results_; }
+  std::span<DecisionResult> mutable_results() override { return results_; }
   std::span<const TraceEntry> trace() const override { return trace_; }
   EvaluationResult TakeResult() override {
     EvaluationResult r;

@@ -135,6 +135,9 @@ class Evaluator {
   virtual void Evaluate(const feel::Context& inputs) = 0;
   // The requested decisions of the last evaluation, in request order (valid until the next).
   virtual std::span<const DecisionResult> results() const = 0;
+  // The same results, for a caller that moves their values out (each is set again by the next
+  // evaluation; the names, ids and diagnostics are left for it to read or replace).
+  virtual std::span<DecisionResult> mutable_results() = 0;
   virtual std::span<const TraceEntry> trace() const = 0;
   // Moves the last evaluation's results out (the evaluator must be evaluated again before
   // results() is read; it may be, as often as before).

@@ -787,6 +787,29 @@ TEST(DmnPrepared, InputsBySlotAcrossManyCases) {
   EXPECT_EQ(ev->trace()[0].rule, "any");
 }
 
+// A caller may move the values out of mutable_results(): the next evaluation sets each again,
+// also a decision asked for twice (whose results are copies of one memo entry).
+TEST(DmnPrepared, ValuesMovedOutAreSetAgainByTheNextCase) {
+  auto m = PreparedModel();
+  ASSERT_TRUE(m);
+  for (const std::vector<std::string>& asked :
+       {std::vector<std::string>{}, std::vector<std::string>{"Greeting", "Greeting"}}) {
+    auto ev = m->Prepare(asked);
+    const size_t greeting = asked.empty() ? 1 : 0;
+    for (const char* name : {"Ann", "Bo", "Cy"}) {
+      ev->Inputs()[0] = Num(10);
+      ev->Inputs()[1] = Str(name);
+      ev->Evaluate();
+      const std::span<DecisionResult> r = ev->mutable_results();
+      ASSERT_EQ(r.size(), 2u);
+      Value taken = std::move(r[greeting].value);
+      ExpectEq(taken, Str(std::string(name) + " 10"));
+      if (!asked.empty()) ExpectEq(r[1].value, Str(std::string(name) + " 10"));
+      EXPECT_TRUE(r[greeting].diagnostics.empty());
+    }
+  }
+}
+
 TEST(DmnPrepared, DiagnosticsOnlyForTheCaseThatHasThem) {
   auto m = PreparedModel();
   ASSERT_TRUE(m);
