@@ -54,9 +54,10 @@ Json Array(size_t reserve) {
 
 // ---- reading decision values (as their JSON conversion would read) ---------------------------
 
-const Value* Get(const Value& obj, std::string_view key) {
-  return obj.is(Type::kContext) ? obj.context().Find(key) : nullptr;
-}
+// Each place that reads a field of the decisions' contexts has its own OutputField (its cache
+// then holds the shape of the contexts read there); the fields are constant-initialised.
+using Field = const OutputField&;
+const Value* Get(const Value& obj, Field key) { return key.In(obj); }
 
 // The JSON conversion of a value is a string for strings, and also for numbers that do not
 // round-trip through double, temporal values, ranges and functions.
@@ -71,7 +72,7 @@ bool MayBeJsonString(const Value& v) {
 }
 
 // Str() of the JSON conversion of `obj`: the field's text when it converts to a JSON string.
-std::string StrOf(const Value& obj, std::string_view key) {
+std::string StrOf(const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (!v) return {};
   if (v->is(Type::kString)) return v->string();
@@ -81,7 +82,7 @@ std::string StrOf(const Value& obj, std::string_view key) {
 }
 
 // StrOf without a copy when the field is a string (else converted into `scratch`).
-std::string_view StrView(const Value& obj, std::string_view key, std::string& scratch) {
+std::string_view StrView(const Value& obj, Field key, std::string& scratch) {
   const Value* v = Get(obj, key);
   if (v && v->is(Type::kString)) return v->string();
   scratch = v ? StrOf(obj, key) : std::string();
@@ -89,18 +90,18 @@ std::string_view StrView(const Value& obj, std::string_view key, std::string& sc
 }
 
 // obj.value(key, fallback) of the JSON conversion.
-Json JsonOr(const Value& obj, std::string_view key, Json fallback) {
+Json JsonOr(const Value& obj, Field key, Json fallback) {
   const Value* v = Get(obj, key);
   return v ? json::ValueToJson(*v) : std::move(fallback);
 }
 
 // obj.value(key, false) == true of the JSON conversion (non-boolean fields make value() throw,
 // as they did before).
-bool BoolOr(const Value& obj, std::string_view key) {
+bool BoolOr(const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (!v) return false;
   if (v->is(Type::kBoolean)) return v->boolean();
-  return json::ValueToJson(obj).value(std::string(key), false) == true;
+  return json::ValueToJson(obj).value(std::string(key.view()), false) == true;
 }
 
 // Citation keys: the strings of a list, or "S6,S10" style text split at commas.
@@ -118,7 +119,7 @@ void SplitKeys(const std::string& s, Json& out) {
   }
 }
 
-Json StringListOf(const Value& obj, std::string_view key) {
+Json StringListOf(const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (!v) return Json::array();
   if (v->is(Type::kList)) {
@@ -145,20 +146,24 @@ Json StringListOf(const Value& obj, std::string_view key) {
 }
 
 // Lists of contexts from one or more decisions, first entry per id kept, in order.
-std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<int> which,
-                                      std::string_view id_key = "id") {
+// A decision and the field that holds its entries' ids.
+struct IdSource {
+  int decision;
+  const OutputField& id;
+};
+std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<IdSource> which) {
   std::vector<const Value*> out;
   std::vector<std::string_view> seen;  // into the decisions' strings, or into `converted`
   std::deque<std::string> converted;   // ids that are not strings, as text (stable addresses)
   std::string scratch;
-  for (int i : which) {
-    const Value& v = d[static_cast<size_t>(i)];
+  for (const IdSource& source : which) {
+    const Value& v = d[static_cast<size_t>(source.decision)];
     if (!v.is(Type::kList)) continue;
     out.reserve(out.size() + v.list().size());
     seen.reserve(seen.size() + v.list().size());
     for (const auto& item : v.list()) {
       if (!item.is(Type::kContext)) continue;
-      std::string_view id = StrView(item, id_key, scratch);
+      std::string_view id = StrView(item, source.id, scratch);
       if (!id.empty()) {
         if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
         if (id.data() == scratch.data()) id = converted.emplace_back(std::move(scratch));
@@ -346,6 +351,26 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
 namespace {
 
+// The fields read, by where they are read (see OutputField).
+constinit OutputField kCategory{"category"}, kGrade{"grade"}, kClassificationBasis{"basis"};
+constinit OutputField kScenarioId{"id"}, kScenarioTitle{"title"};
+constinit OutputField kStageFields[] = {OutputField{"chapter"}, OutputField{"t"}, OutputField{"n"}, OutputField{"m"},
+                                        OutputField{"group"}};
+constinit OutputField kStageDerived{"derived"}, kStageBasis{"basis"};
+constinit OutputField kOptionId{"id"}, kPreferred{"preferred"}, kRationale{"rationale"}, kEvidence{"evidence"},
+    kOptionCitations{"citations"}, kCautions{"cautions"};
+constinit OutputField kRankingId{"id"}, kRank{"rank"}, kRankReason{"reason"}, kRankLine{"line"};
+constinit OutputField kNotRecommendedId{"id"}, kNotRecommendedReason{"reason"}, kNotRecommendedCitations{"citations"};
+constinit OutputField kAlertId{"id"}, kAlertText{"text"}, kAlertCitations{"citations"}, kSeverity{"severity"};
+constinit OutputField kWorkupId{"id"}, kWorkupText{"text"};
+constinit OutputField kMonitoringFields[] = {OutputField{"test"}, OutputField{"interval"}, OutputField{"duration"},
+                                             OutputField{"text"}};
+const OutputField& kMonitoringTest = kMonitoringFields[0];
+const OutputField& kMonitoringInterval = kMonitoringFields[1];
+// The missing fields of three decisions, collected: one field each (their shapes differ).
+constinit OutputField kClassificationMissingField{"field"}, kStageMissingField{"field"}, kMissingField{"field"};
+constinit OutputField kMissingFieldWritten{"field"}, kBlocks{"blocks"};
+
 struct Alert {
   std::string id;
   Json severity;
@@ -366,7 +391,7 @@ struct PreparedOption {
 
 // The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
 template <class Out>
-void WriteField(Out& out, const Value& obj, std::string_view key, bool empty_string_fallback) {
+void WriteField(Out& out, const Value& obj, Field key, bool empty_string_fallback) {
   const Value* v = Get(obj, key);
   if (!v) {
     if (empty_string_fallback) out.String(std::string_view());
@@ -378,17 +403,17 @@ void WriteField(Out& out, const Value& obj, std::string_view key, bool empty_str
   }
 }
 template <class Out>
-void WriteOrNull(Out& out, const Value& obj, std::string_view key) {
+void WriteOrNull(Out& out, const Value& obj, Field key) {
   WriteField(out, obj, key, false);
 }
 template <class Out>
-void WriteOrEmpty(Out& out, const Value& obj, std::string_view key) {
+void WriteOrEmpty(Out& out, const Value& obj, Field key) {
   WriteField(out, obj, key, true);
 }
 
 // StringListOf, written.
 template <class Out>
-void WriteStringList(Out& out, const Value& obj, std::string_view key) {
+void WriteStringList(Out& out, const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (v && v->is(Type::kList)) {
     const feel::List& l = v->list();
@@ -450,18 +475,18 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
 
   const Value& cls = d[kClassification];
   p.classification = Object(3);
-  Add(p.classification, "category", JsonOr(cls, "category", Json()));
-  Add(p.classification, "grade", JsonOr(cls, "grade", Json()));
-  Add(p.classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, "basis", Json("")) : Json(""));
-  p.scenario_id = JsonOr(d[kScenario], "id", Json());
+  Add(p.classification, "category", JsonOr(cls, kCategory, Json()));
+  Add(p.classification, "grade", JsonOr(cls, kGrade, Json()));
+  Add(p.classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, kClassificationBasis, Json("")) : Json(""));
+  p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
-  const std::vector<const Value*> picked = CollectById(d, {kOptions});
+  const std::vector<const Value*> picked = CollectById(d, {{kOptions, kOptionId}});
   p.options.reserve(picked.size());
   for (const Value* o : picked) {
-    std::string id = StrOf(*o, "id");
+    std::string id = StrOf(*o, kOptionId);
     auto found = plan.options.find(id);
     const OptionInfo* info = found == plan.options.end() ? &plan.unknown_option : &found->second;
-    const bool preferred = BoolOr(*o, "preferred");
+    const bool preferred = BoolOr(*o, kPreferred);
     p.options.push_back(PreparedOption{o, info, std::move(id), preferred});
   }
   // The knowledge's ranking joined to the options: each gets rank, rank_reason and line, and the
@@ -473,8 +498,8 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   if (ranking.is(Type::kList))
     for (auto& r : p.options)
       for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || StrView(e, "id", scratch) != r.id) continue;
-        Json rank = JsonOr(e, "rank", Json());
+        if (!e.is(Type::kContext) || StrView(e, kRankingId, scratch) != r.id) continue;
+        Json rank = JsonOr(e, kRank, Json());
         if (rank.is_number()) r.rank = rank.get<long>();
         r.ranking = &e;
         break;
@@ -482,7 +507,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   std::stable_sort(p.options.begin(), p.options.end(),
                    [](const PreparedOption& a, const PreparedOption& b) { return a.rank < b.rank; });
 
-  p.not_recommended = CollectById(d, {kNotRecommended});
+  p.not_recommended = CollectById(d, {{kNotRecommended, kNotRecommendedId}});
 
   // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
   // staging fact) is shown once, with every text and citation.
@@ -492,9 +517,9 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     if (!list.is(Type::kList)) continue;
     for (const auto& a : list.list()) {
       if (!a.is(Type::kContext)) continue;
-      std::string id = StrOf(a, "id");
-      std::string text = StrOf(a, "text");
-      Json cites = StringListOf(a, "citations");
+      std::string id = StrOf(a, kAlertId);
+      std::string text = StrOf(a, kAlertText);
+      Json cites = StringListOf(a, kAlertCitations);
       auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return x.id == id; });
       if (existing != alerts.end()) {
         if (!text.empty() && existing->text.find(text) == std::string::npos) existing->text += " " + text;
@@ -505,7 +530,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       }
       Alert e;
       e.id = std::move(id);
-      e.severity = JsonOr(a, "severity", Json("info"));
+      e.severity = JsonOr(a, kSeverity, Json("info"));
       if (e.severity.is_string()) {
         const auto& s = e.severity.get_ref<const std::string&>();
         e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
@@ -518,9 +543,11 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // Critical first, then warnings, then information; stable within a severity.
   std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
 
-  p.workup = CollectById(d, {kWorkup});
-  p.monitoring = CollectById(d, {kMonitoring}, "test");
-  p.missing = CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field");
+  p.workup = CollectById(d, {{kWorkup, kWorkupId}});
+  p.monitoring = CollectById(d, {{kMonitoring, kMonitoringTest}});
+  p.missing = CollectById(d, {{kClassificationMissing, kClassificationMissingField},
+                              {kStageMissing, kStageMissingField},
+                              {kMissing, kMissingField}});
 
   // The patient summary reads what the recommendation lists (the same strings).
   SummaryInput& in = p.summary_input;
@@ -530,7 +557,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
   for (const Value* m : p.monitoring)
-    if (StrView(*m, "interval", scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
+    if (StrView(*m, kMonitoringInterval, scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
       in.monitoring_schedule = true;
       break;
     }
@@ -575,13 +602,13 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginObject(9);
   out.Key("system");
   out.String("AJCC 8th");
-  for (json::Name k : std::initializer_list<json::Name>{"chapter", "t", "n", "m", "group"}) {
-    out.Key(k);
-    WriteOrNull(out, st, k.view());
+  for (const OutputField& k : kStageFields) {
+    out.Key(k.name());
+    WriteOrNull(out, st, k);
   }
   out.Key("derived");
-  WriteStringList(out, st, "derived");
-  if (const Value* basis = Get(st, "basis")) {
+  WriteStringList(out, st, kStageDerived);
+  if (const Value* basis = Get(st, kStageBasis)) {
     if (basis->is(Type::kString)) {
       out.Key("basis");
       out.String(basis->string());
@@ -600,7 +627,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.Key("id");
   out.Value(p.scenario_id);
   out.Key("title");
-  WriteOrNull(out, d[kScenario], "title");
+  WriteOrNull(out, d[kScenario], kScenarioTitle);
   out.EndObject();
 
   const std::string* trial_note = record && record->has_trial_option_note ? &record->trial_option_note : nullptr;
@@ -627,7 +654,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("rationale");
     if (trial_note && o.id == "trial.clinical_trial") {
       // The trial annotation's note on how many studies may fit (as it adds it to the tree).
-      const Value* r = Get(*o.decision, "rationale");
+      const Value* r = Get(*o.decision, kRationale);
       std::string rationale = r && r->is(Type::kString) ? r->string() : std::string();
       if (r && !r->is(Type::kString)) {
         Json j = json::ValueToJson(*r);
@@ -635,18 +662,18 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       }
       out.String(rationale.empty() ? *trial_note : rationale + " " + *trial_note);
     } else {
-      WriteOrEmpty(out, *o.decision, "rationale");
+      WriteOrEmpty(out, *o.decision, kRationale);
     }
     out.Key("evidence");
-    WriteOrEmpty(out, *o.decision, "evidence");
+    WriteOrEmpty(out, *o.decision, kEvidence);
     out.Key("citations");
-    WriteStringList(out, *o.decision, "citations");
+    WriteStringList(out, *o.decision, kOptionCitations);
     if (info.irregular) {
       const Json& entry = *info.irregular;
       out.Key("side_effects");
       out.Value(entry.value("side_effects", Json::array()));
       out.Key("cautions");
-      WriteStringList(out, *o.decision, "cautions");
+      WriteStringList(out, *o.decision, kCautions);
       if (entry.contains("involves")) {
         out.Key("involves");
         out.Value(entry.at("involves"));
@@ -661,16 +688,16 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       // The catalogue members serialised at load.
       out.Members(info.side_effects);
       out.Key("cautions");
-      WriteStringList(out, *o.decision, "cautions");
+      WriteStringList(out, *o.decision, kCautions);
       out.Members(info.tail);  // involves, sources, approval
     }
     out.Key("rank");
     out.Integer(++n);
     out.Key("rank_reason");
-    if (o.ranking) WriteOrEmpty(out, *o.ranking, "reason");
+    if (o.ranking) WriteOrEmpty(out, *o.ranking, kRankReason);
     else out.String(std::string_view());
     out.Key("line");
-    if (o.ranking) WriteOrNull(out, *o.ranking, "line");
+    if (o.ranking) WriteOrNull(out, *o.ranking, kRankLine);
     else out.Null();
     out.EndObject();
   }
@@ -681,11 +708,11 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* o : p.not_recommended) {
     out.BeginObject(3);
     out.Key("id");
-    out.String(StrView(*o, "id", scratch));
+    out.String(StrView(*o, kNotRecommendedId, scratch));
     out.Key("reason");
-    WriteOrEmpty(out, *o, "reason");
+    WriteOrEmpty(out, *o, kNotRecommendedReason);
     out.Key("citations");
-    WriteStringList(out, *o, "citations");
+    WriteStringList(out, *o, kNotRecommendedCitations);
     out.EndObject();
   }
   out.EndArray();
@@ -711,9 +738,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* w : p.workup) {
     out.BeginObject(2);
     out.Key("id");
-    out.String(StrView(*w, "id", scratch));
+    out.String(StrView(*w, kWorkupId, scratch));
     out.Key("text");
-    WriteOrEmpty(out, *w, "text");
+    WriteOrEmpty(out, *w, kWorkupText);
     out.EndObject();
   }
   out.EndArray();
@@ -721,9 +748,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginArray(p.monitoring.size());
   for (const Value* m : p.monitoring) {
     out.BeginObject(4);
-    for (json::Name k : std::initializer_list<json::Name>{"test", "interval", "duration", "text"}) {
-      out.Key(k);
-      WriteOrEmpty(out, *m, k.view());
+    for (const OutputField& k : kMonitoringFields) {
+      out.Key(k.name());
+      WriteOrEmpty(out, *m, k);
     }
     out.EndObject();
   }
@@ -733,9 +760,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* m : p.missing) {
     out.BeginObject(2);
     out.Key("field");
-    out.String(StrView(*m, "field", scratch));
+    out.String(StrView(*m, kMissingFieldWritten, scratch));
     out.Key("blocks");
-    WriteOrEmpty(out, *m, "blocks");
+    WriteOrEmpty(out, *m, kBlocks);
     out.EndObject();
   }
   out.EndArray();
