@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <deque>
+#include <forward_list>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -154,7 +154,9 @@ struct IdSource {
 std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<IdSource> which) {
   std::vector<const Value*> out;
   std::vector<std::string_view> seen;  // into the decisions' strings, or into `converted`
-  std::deque<std::string> converted;   // ids that are not strings, as text (stable addresses)
+  // Ids that are not strings, as text (stable addresses; a forward_list, unlike a deque, does not
+  // allocate until one is added, which is rare).
+  std::forward_list<std::string> converted;
   std::string scratch;
   for (const IdSource& source : which) {
     const Value& v = d[static_cast<size_t>(source.decision)];
@@ -166,7 +168,7 @@ std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_
       std::string_view id = StrView(item, source.id, scratch);
       if (!id.empty()) {
         if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-        if (id.data() == scratch.data()) id = converted.emplace_back(std::move(scratch));
+        if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
         seen.push_back(id);
       }
       out.push_back(&item);
@@ -213,6 +215,8 @@ struct OutputPlan {
   StringMap<EnglishOptionTexts> option_texts;  // EnglishOptionText of each catalogue option
   // The English summary pieces with a {list} place, by address.
   std::unordered_map<const std::string*, FillParts> fill_parts;
+  // The strings of the catalogue's scenarios' and alerts' patient_text, and of en.json's summary.
+  StringMap<const std::string*> scenario_texts, alert_texts, pieces;
 };
 
 namespace {
@@ -248,6 +252,36 @@ const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) 
   return it == plan.fill_parts.end() ? nullptr : &it->second;
 }
 
+namespace {
+const std::string* FindText(const StringMap<const std::string*>& map, std::string_view key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : it->second;
+}
+// The string members of `section` (an object, else none): `field` of each member's object, or
+// each member itself when `field` is null.
+void CollectTexts(const Json* section, const char* field, StringMap<const std::string*>& out) {
+  if (!section || !section->is_object()) return;
+  for (const auto& [key, entry] : section->items()) {
+    const Json* text = &entry;
+    if (field) {
+      if (!entry.is_object()) continue;
+      auto f = entry.find(field);
+      if (f == entry.end()) continue;
+      text = &*f;
+    }
+    if (text->is_string()) out.emplace(key, &text->get_ref<const std::string&>());
+  }
+}
+}  // namespace
+
+const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id) {
+  return FindText(plan.scenario_texts, id);
+}
+const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id) {
+  return FindText(plan.alert_texts, id);
+}
+const std::string* PreparedPiece(const OutputPlan& plan, std::string_view key) { return FindText(plan.pieces, key); }
+
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
   auto it = plan.text_counts.find(&text);
   return it == plan.text_counts.end() ? nullptr : &it->second;
@@ -278,10 +312,18 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
   CountStrings(kb.catalogue, plan->text_counts);
   plan->default_questions = EnglishQuestions(kb, "");
+  if (kb.catalogue.is_object()) {
+    if (auto sc = kb.catalogue.find("scenarios"); sc != kb.catalogue.end())
+      CollectTexts(&*sc, "patient_text", plan->scenario_texts);
+    if (auto al = kb.catalogue.find("alerts"); al != kb.catalogue.end())
+      CollectTexts(&*al, "patient_text", plan->alert_texts);
+  }
   if (auto q = kb.catalogue.find("questions_to_ask"); q != kb.catalogue.end() && q->is_object())
     for (const auto& [id, list] : q->items()) plan->questions.emplace(id, EnglishQuestions(kb, id));
   if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
     CountStrings(*en, plan->text_counts);
+    if (en->is_object())
+      if (auto summary = en->find("summary"); summary != en->end()) CollectTexts(&*summary, nullptr, plan->pieces);
     if (auto summary = en->find("summary"); summary != en->end() && summary->is_object())
       for (const auto& piece : *summary) {
         if (!piece.is_string()) continue;

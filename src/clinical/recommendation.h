@@ -164,6 +164,13 @@ struct EnglishOptionTexts {
 };
 EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id);
 const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id);
+// The English patient texts the summary reads by key, found once per plan (the knowledge's own
+// strings, so their prepared counts apply): a scenario's and an alert's patient_text in the
+// catalogue, and a piece of knowledge/patient/en.json's summary. Null when the knowledge has no
+// such string (the summary then reads it as empty, as before).
+const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id);
+const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id);
+const std::string* PreparedPiece(const OutputPlan& plan, std::string_view key);
 // The English questions to ask for a scenario id ("": none): the scenario's, then the default
 // ones, each once.
 std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id);
