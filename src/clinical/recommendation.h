@@ -72,7 +72,7 @@ class OutputField {
 
  private:
   static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
-  const feel::Value* Resolve(const feel::Context& c) const {
+  [[gnu::noinline]] const feel::Value* Resolve(const feel::Context& c) const {
     const feel::ContextShape& shape = *c.shape();
     // A subset's positions are cached as its family's (ContextShape::FromCache).
     const feel::ContextShape& cached = shape.family() ? *shape.family() : shape;
