@@ -46,11 +46,6 @@ Json Object(size_t reserve) {
   j.get_ref<Json::object_t&>().reserve(reserve);
   return j;
 }
-Json Array(size_t reserve) {
-  Json j(Json::value_t::array);
-  j.get_ref<Json::array_t&>().reserve(reserve);
-  return j;
-}
 
 // ---- reading decision values (as their JSON conversion would read) ---------------------------
 
@@ -105,7 +100,8 @@ bool BoolOr(const Value& obj, Field key) {
 }
 
 // Citation keys: the strings of a list, or "S6,S10" style text split at commas.
-void SplitKeys(const std::string& s, Json& out) {
+template <class Out>  // a Json array or a vector of strings
+void SplitKeys(const std::string& s, Out& out) {
   std::string cur;
   for (char c : s + ",") {
     if (c == ',') {
@@ -119,29 +115,37 @@ void SplitKeys(const std::string& s, Json& out) {
   }
 }
 
-Json StringListOf(const Value& obj, Field key) {
+// The strings of a list field, or of a text field split at commas, appended to `out` (a Json
+// array or a vector of strings).
+template <class Out>
+void AppendStrings(const Value& obj, Field key, Out& out) {
   const Value* v = Get(obj, key);
-  if (!v) return Json::array();
+  if (!v) return;
   if (v->is(Type::kList)) {
     const feel::List& l = v->list();
-    Json out = Array(l.size());
+    if constexpr (std::is_same_v<Out, Json>) out.template get_ref<Json::array_t&>().reserve(out.size() + l.size());
+    else out.reserve(out.size() + l.size());
     for (const auto& e : l) {
       if (e.is(Type::kString)) {
         out.push_back(e.string());
       } else if (MayBeJsonString(e)) {
         Json j = json::ValueToJson(e);
-        if (j.is_string()) out.push_back(std::move(j));
+        if (j.is_string()) out.push_back(j.template get<std::string>());
       }
     }
-    return out;
+    return;
   }
-  Json out = Json::array();
   if (v->is(Type::kString)) {
     SplitKeys(v->string(), out);
   } else if (MayBeJsonString(*v)) {
     Json j = json::ValueToJson(*v);
-    if (j.is_string()) SplitKeys(j.get<std::string>(), out);
+    if (j.is_string()) SplitKeys(j.template get<std::string>(), out);
   }
+}
+
+Json StringListOf(const Value& obj, Field key) {
+  Json out = Json::array();
+  AppendStrings(obj, key, out);
   return out;
 }
 
@@ -417,7 +421,7 @@ struct Alert {
   std::string id;
   Json severity;
   std::string text;
-  Json citations;
+  std::vector<std::string> citations;
   int rank = 2;
 };
 
@@ -561,7 +565,8 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       if (!a.is(Type::kContext)) continue;
       std::string id = StrOf(a, kAlertId);
       std::string text = StrOf(a, kAlertText);
-      Json cites = StringListOf(a, kAlertCitations);
+      std::vector<std::string> cites;
+      AppendStrings(a, kAlertCitations, cites);
       auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return x.id == id; });
       if (existing != alerts.end()) {
         if (!text.empty() && existing->text.find(text) == std::string::npos) existing->text += " " + text;
@@ -770,7 +775,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("text");
     out.String(a.text);
     out.Key("citations");
-    out.Value(a.citations);
+    out.BeginArray(a.citations.size());
+    for (const std::string& c : a.citations) out.String(c);
+    out.EndArray();
     out.EndObject();
   }
   out.EndArray();
