@@ -545,8 +545,15 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     for (auto& r : p.options)
       for (const auto& e : ranking.list()) {
         if (!e.is(Type::kContext) || StrView(e, kRankingId, scratch) != r.id) continue;
-        Json rank = JsonOr(e, kRank, Json());
-        if (rank.is_number()) r.rank = rank.get<long>();
+        // A whole number that fits is its JSON conversion's integer, read without converting.
+        const Value* rank = Get(e, kRank);
+        const auto whole = rank && rank->is(Type::kNumber) ? rank->number().ToInt64() : std::nullopt;
+        if (whole) {
+          r.rank = *whole;
+        } else if (rank) {
+          Json j = json::ValueToJson(*rank);
+          if (j.is_number()) r.rank = j.get<long>();
+        }
         r.ranking = &e;
         break;
       }
