@@ -244,7 +244,13 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     text += part;
     text_counts += counts;
   };
-  append(t.Scenario(in.scenario_id));
+  // The knowledge's texts by key: English ones found once with the plan (the same strings).
+  auto piece_text = [&](std::string_view key) -> const std::string& {
+    const std::string* prepared = plan ? internal::PreparedPiece(*plan, key) : nullptr;
+    return prepared ? *prepared : t.Piece(key);
+  };
+  const std::string* scenario = plan ? internal::PreparedScenarioText(*plan, in.scenario_id) : nullptr;
+  append(scenario ? *scenario : t.Scenario(in.scenario_id));
 
   std::vector<std::string_view> preferred, others;
   s.grid.reserve(in.options.size());
@@ -265,8 +271,8 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
       return;
     }
     // As Fill(piece, JoinList(...)) writes it.
-    const std::string& sep_text = t.Piece("list_separator");
-    const std::string& last_text = t.Piece("list_last");
+    const std::string& sep_text = piece_text("list_separator");
+    const std::string& last_text = piece_text("list_last");
     static const std::string kSep = ", ", kLast = " and ";
     const std::string& sep = sep_text.empty() ? kSep : sep_text;
     const std::string& last = last_text.empty() ? kLast : last_text;
@@ -299,17 +305,20 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     return out;
   };
   if (preferred.empty() && others.empty()) {
-    append(t.Piece("no_options"));
+    append(piece_text("no_options"));
   } else if (preferred.empty()) {
-    append_filled(t.Piece("choices"), names(others), true);
+    append_filled(piece_text("choices"), names(others), true);
   } else {
-    append(t.Piece("main_choices"));
+    append(piece_text("main_choices"));
     for (const auto& id : preferred) append(option_field(id, "what_it_is"));
-    if (!others.empty()) append_filled(t.Piece("other_choices"), names(others), true);
+    if (!others.empty()) append_filled(piece_text("other_choices"), names(others), true);
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
   // recommendation lists them (critical first).
-  for (std::string_view id : in.alerts) append(t.Alert(id));
+  for (std::string_view id : in.alerts) {
+    const std::string* prepared = plan ? internal::PreparedAlertText(*plan, id) : nullptr;
+    append(prepared ? *prepared : t.Alert(id));
+  }
   // The patient's own goals.
   const Json& goals = Member(Member(Member(case_json, "patient"), "preferences"), "goals");
   if (goals.is_array() && !goals.empty()) {
@@ -318,11 +327,11 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
       if (g.is_string())
         if (const std::string& s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
           said.push_back(&s);
-    if (!said.empty()) append_filled(t.Piece("goals"), said, false);
+    if (!said.empty()) append_filled(piece_text("goals"), said, false);
   }
   // Follow-up is mentioned exactly when the clinician section lists a monitoring schedule.
-  if (in.monitoring_schedule) append(t.Piece("follow_up"));
-  append(t.Piece("closing"));
+  if (in.monitoring_schedule) append(piece_text("follow_up"));
+  append(piece_text("closing"));
 
   // English: prepared with the plan for each scenario (by QuestionsFor).
   if (const std::vector<const Json*>* prepared = plan ? internal::PreparedQuestions(*plan, in.scenario_id) : nullptr)

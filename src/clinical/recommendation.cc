@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <deque>
+#include <forward_list>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -46,17 +46,13 @@ Json Object(size_t reserve) {
   j.get_ref<Json::object_t&>().reserve(reserve);
   return j;
 }
-Json Array(size_t reserve) {
-  Json j(Json::value_t::array);
-  j.get_ref<Json::array_t&>().reserve(reserve);
-  return j;
-}
 
 // ---- reading decision values (as their JSON conversion would read) ---------------------------
 
-const Value* Get(const Value& obj, std::string_view key) {
-  return obj.is(Type::kContext) ? obj.context().Find(key) : nullptr;
-}
+// Each place that reads a field of the decisions' contexts has its own OutputField (its cache
+// then holds the shape of the contexts read there); the fields are constant-initialised.
+using Field = const OutputField&;
+const Value* Get(const Value& obj, Field key) { return key.In(obj); }
 
 // The JSON conversion of a value is a string for strings, and also for numbers that do not
 // round-trip through double, temporal values, ranges and functions.
@@ -71,7 +67,7 @@ bool MayBeJsonString(const Value& v) {
 }
 
 // Str() of the JSON conversion of `obj`: the field's text when it converts to a JSON string.
-std::string StrOf(const Value& obj, std::string_view key) {
+std::string StrOf(const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (!v) return {};
   if (v->is(Type::kString)) return v->string();
@@ -81,7 +77,7 @@ std::string StrOf(const Value& obj, std::string_view key) {
 }
 
 // StrOf without a copy when the field is a string (else converted into `scratch`).
-std::string_view StrView(const Value& obj, std::string_view key, std::string& scratch) {
+std::string_view StrView(const Value& obj, Field key, std::string& scratch) {
   const Value* v = Get(obj, key);
   if (v && v->is(Type::kString)) return v->string();
   scratch = v ? StrOf(obj, key) : std::string();
@@ -89,22 +85,23 @@ std::string_view StrView(const Value& obj, std::string_view key, std::string& sc
 }
 
 // obj.value(key, fallback) of the JSON conversion.
-Json JsonOr(const Value& obj, std::string_view key, Json fallback) {
+Json JsonOr(const Value& obj, Field key, Json fallback) {
   const Value* v = Get(obj, key);
   return v ? json::ValueToJson(*v) : std::move(fallback);
 }
 
 // obj.value(key, false) == true of the JSON conversion (non-boolean fields make value() throw,
 // as they did before).
-bool BoolOr(const Value& obj, std::string_view key) {
+bool BoolOr(const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (!v) return false;
   if (v->is(Type::kBoolean)) return v->boolean();
-  return json::ValueToJson(obj).value(std::string(key), false) == true;
+  return json::ValueToJson(obj).value(std::string(key.view()), false) == true;
 }
 
 // Citation keys: the strings of a list, or "S6,S10" style text split at commas.
-void SplitKeys(const std::string& s, Json& out) {
+template <class Out>  // a Json array or a vector of strings
+void SplitKeys(const std::string& s, Out& out) {
   std::string cur;
   for (char c : s + ",") {
     if (c == ',') {
@@ -118,50 +115,64 @@ void SplitKeys(const std::string& s, Json& out) {
   }
 }
 
-Json StringListOf(const Value& obj, std::string_view key) {
+// The strings of a list field, or of a text field split at commas, appended to `out` (a Json
+// array or a vector of strings).
+template <class Out>
+void AppendStrings(const Value& obj, Field key, Out& out) {
   const Value* v = Get(obj, key);
-  if (!v) return Json::array();
+  if (!v) return;
   if (v->is(Type::kList)) {
     const feel::List& l = v->list();
-    Json out = Array(l.size());
+    if constexpr (std::is_same_v<Out, Json>) out.template get_ref<Json::array_t&>().reserve(out.size() + l.size());
+    else out.reserve(out.size() + l.size());
     for (const auto& e : l) {
       if (e.is(Type::kString)) {
         out.push_back(e.string());
       } else if (MayBeJsonString(e)) {
         Json j = json::ValueToJson(e);
-        if (j.is_string()) out.push_back(std::move(j));
+        if (j.is_string()) out.push_back(j.template get<std::string>());
       }
     }
-    return out;
+    return;
   }
-  Json out = Json::array();
   if (v->is(Type::kString)) {
     SplitKeys(v->string(), out);
   } else if (MayBeJsonString(*v)) {
     Json j = json::ValueToJson(*v);
-    if (j.is_string()) SplitKeys(j.get<std::string>(), out);
+    if (j.is_string()) SplitKeys(j.template get<std::string>(), out);
   }
+}
+
+Json StringListOf(const Value& obj, Field key) {
+  Json out = Json::array();
+  AppendStrings(obj, key, out);
   return out;
 }
 
 // Lists of contexts from one or more decisions, first entry per id kept, in order.
-std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<int> which,
-                                      std::string_view id_key = "id") {
+// A decision and the field that holds its entries' ids.
+struct IdSource {
+  int decision;
+  const OutputField& id;
+};
+std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<IdSource> which) {
   std::vector<const Value*> out;
   std::vector<std::string_view> seen;  // into the decisions' strings, or into `converted`
-  std::deque<std::string> converted;   // ids that are not strings, as text (stable addresses)
+  // Ids that are not strings, as text (stable addresses; a forward_list, unlike a deque, does not
+  // allocate until one is added, which is rare).
+  std::forward_list<std::string> converted;
   std::string scratch;
-  for (int i : which) {
-    const Value& v = d[static_cast<size_t>(i)];
+  for (const IdSource& source : which) {
+    const Value& v = d[static_cast<size_t>(source.decision)];
     if (!v.is(Type::kList)) continue;
     out.reserve(out.size() + v.list().size());
     seen.reserve(seen.size() + v.list().size());
     for (const auto& item : v.list()) {
       if (!item.is(Type::kContext)) continue;
-      std::string_view id = StrView(item, id_key, scratch);
+      std::string_view id = StrView(item, source.id, scratch);
       if (!id.empty()) {
         if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-        if (id.data() == scratch.data()) id = converted.emplace_back(std::move(scratch));
+        if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
         seen.push_back(id);
       }
       out.push_back(&item);
@@ -208,6 +219,8 @@ struct OutputPlan {
   StringMap<EnglishOptionTexts> option_texts;  // EnglishOptionText of each catalogue option
   // The English summary pieces with a {list} place, by address.
   std::unordered_map<const std::string*, FillParts> fill_parts;
+  // The strings of the catalogue's scenarios' and alerts' patient_text, and of en.json's summary.
+  StringMap<const std::string*> scenario_texts, alert_texts, pieces;
 };
 
 namespace {
@@ -243,6 +256,36 @@ const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) 
   return it == plan.fill_parts.end() ? nullptr : &it->second;
 }
 
+namespace {
+const std::string* FindText(const StringMap<const std::string*>& map, std::string_view key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : it->second;
+}
+// The string members of `section` (an object, else none): `field` of each member's object, or
+// each member itself when `field` is null.
+void CollectTexts(const Json* section, const char* field, StringMap<const std::string*>& out) {
+  if (!section || !section->is_object()) return;
+  for (const auto& [key, entry] : section->items()) {
+    const Json* text = &entry;
+    if (field) {
+      if (!entry.is_object()) continue;
+      auto f = entry.find(field);
+      if (f == entry.end()) continue;
+      text = &*f;
+    }
+    if (text->is_string()) out.emplace(key, &text->get_ref<const std::string&>());
+  }
+}
+}  // namespace
+
+const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id) {
+  return FindText(plan.scenario_texts, id);
+}
+const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id) {
+  return FindText(plan.alert_texts, id);
+}
+const std::string* PreparedPiece(const OutputPlan& plan, std::string_view key) { return FindText(plan.pieces, key); }
+
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
   auto it = plan.text_counts.find(&text);
   return it == plan.text_counts.end() ? nullptr : &it->second;
@@ -273,10 +316,18 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
   CountStrings(kb.catalogue, plan->text_counts);
   plan->default_questions = EnglishQuestions(kb, "");
+  if (kb.catalogue.is_object()) {
+    if (auto sc = kb.catalogue.find("scenarios"); sc != kb.catalogue.end())
+      CollectTexts(&*sc, "patient_text", plan->scenario_texts);
+    if (auto al = kb.catalogue.find("alerts"); al != kb.catalogue.end())
+      CollectTexts(&*al, "patient_text", plan->alert_texts);
+  }
   if (auto q = kb.catalogue.find("questions_to_ask"); q != kb.catalogue.end() && q->is_object())
     for (const auto& [id, list] : q->items()) plan->questions.emplace(id, EnglishQuestions(kb, id));
   if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
     CountStrings(*en, plan->text_counts);
+    if (en->is_object())
+      if (auto summary = en->find("summary"); summary != en->end()) CollectTexts(&*summary, nullptr, plan->pieces);
     if (auto summary = en->find("summary"); summary != en->end() && summary->is_object())
       for (const auto& piece : *summary) {
         if (!piece.is_string()) continue;
@@ -346,11 +397,31 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
 
 namespace {
 
+// The fields read, by where they are read (see OutputField).
+constinit OutputField kCategory{"category"}, kGrade{"grade"}, kClassificationBasis{"basis"};
+constinit OutputField kScenarioId{"id"}, kScenarioTitle{"title"};
+constinit OutputField kStageFields[] = {OutputField{"chapter"}, OutputField{"t"}, OutputField{"n"}, OutputField{"m"},
+                                        OutputField{"group"}};
+constinit OutputField kStageDerived{"derived"}, kStageBasis{"basis"};
+constinit OutputField kOptionId{"id"}, kPreferred{"preferred"}, kRationale{"rationale"}, kEvidence{"evidence"},
+    kOptionCitations{"citations"}, kCautions{"cautions"};
+constinit OutputField kRankingId{"id"}, kRank{"rank"}, kRankReason{"reason"}, kRankLine{"line"};
+constinit OutputField kNotRecommendedId{"id"}, kNotRecommendedReason{"reason"}, kNotRecommendedCitations{"citations"};
+constinit OutputField kAlertId{"id"}, kAlertText{"text"}, kAlertCitations{"citations"}, kSeverity{"severity"};
+constinit OutputField kWorkupId{"id"}, kWorkupText{"text"};
+constinit OutputField kMonitoringFields[] = {OutputField{"test"}, OutputField{"interval"}, OutputField{"duration"},
+                                             OutputField{"text"}};
+const OutputField& kMonitoringTest = kMonitoringFields[0];
+const OutputField& kMonitoringInterval = kMonitoringFields[1];
+// The missing fields of three decisions, collected: one field each (their shapes differ).
+constinit OutputField kClassificationMissingField{"field"}, kStageMissingField{"field"}, kMissingField{"field"};
+constinit OutputField kMissingFieldWritten{"field"}, kBlocks{"blocks"};
+
 struct Alert {
   std::string id;
   Json severity;
   std::string text;
-  Json citations;
+  std::vector<std::string> citations;
   int rank = 2;
 };
 
@@ -366,7 +437,7 @@ struct PreparedOption {
 
 // The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
 template <class Out>
-void WriteField(Out& out, const Value& obj, std::string_view key, bool empty_string_fallback) {
+void WriteField(Out& out, const Value& obj, Field key, bool empty_string_fallback) {
   const Value* v = Get(obj, key);
   if (!v) {
     if (empty_string_fallback) out.String(std::string_view());
@@ -378,17 +449,17 @@ void WriteField(Out& out, const Value& obj, std::string_view key, bool empty_str
   }
 }
 template <class Out>
-void WriteOrNull(Out& out, const Value& obj, std::string_view key) {
+void WriteOrNull(Out& out, const Value& obj, Field key) {
   WriteField(out, obj, key, false);
 }
 template <class Out>
-void WriteOrEmpty(Out& out, const Value& obj, std::string_view key) {
+void WriteOrEmpty(Out& out, const Value& obj, Field key) {
   WriteField(out, obj, key, true);
 }
 
 // StringListOf, written.
 template <class Out>
-void WriteStringList(Out& out, const Value& obj, std::string_view key) {
+void WriteStringList(Out& out, const Value& obj, Field key) {
   const Value* v = Get(obj, key);
   if (v && v->is(Type::kList)) {
     const feel::List& l = v->list();
@@ -450,18 +521,18 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
 
   const Value& cls = d[kClassification];
   p.classification = Object(3);
-  Add(p.classification, "category", JsonOr(cls, "category", Json()));
-  Add(p.classification, "grade", JsonOr(cls, "grade", Json()));
-  Add(p.classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, "basis", Json("")) : Json(""));
-  p.scenario_id = JsonOr(d[kScenario], "id", Json());
+  Add(p.classification, "category", JsonOr(cls, kCategory, Json()));
+  Add(p.classification, "grade", JsonOr(cls, kGrade, Json()));
+  Add(p.classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, kClassificationBasis, Json("")) : Json(""));
+  p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
-  const std::vector<const Value*> picked = CollectById(d, {kOptions});
+  const std::vector<const Value*> picked = CollectById(d, {{kOptions, kOptionId}});
   p.options.reserve(picked.size());
   for (const Value* o : picked) {
-    std::string id = StrOf(*o, "id");
+    std::string id = StrOf(*o, kOptionId);
     auto found = plan.options.find(id);
     const OptionInfo* info = found == plan.options.end() ? &plan.unknown_option : &found->second;
-    const bool preferred = BoolOr(*o, "preferred");
+    const bool preferred = BoolOr(*o, kPreferred);
     p.options.push_back(PreparedOption{o, info, std::move(id), preferred});
   }
   // The knowledge's ranking joined to the options: each gets rank, rank_reason and line, and the
@@ -473,16 +544,23 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   if (ranking.is(Type::kList))
     for (auto& r : p.options)
       for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || StrView(e, "id", scratch) != r.id) continue;
-        Json rank = JsonOr(e, "rank", Json());
-        if (rank.is_number()) r.rank = rank.get<long>();
+        if (!e.is(Type::kContext) || StrView(e, kRankingId, scratch) != r.id) continue;
+        // A whole number that fits is its JSON conversion's integer, read without converting.
+        const Value* rank = Get(e, kRank);
+        const auto whole = rank && rank->is(Type::kNumber) ? rank->number().ToInt64() : std::nullopt;
+        if (whole) {
+          r.rank = *whole;
+        } else if (rank) {
+          Json j = json::ValueToJson(*rank);
+          if (j.is_number()) r.rank = j.get<long>();
+        }
         r.ranking = &e;
         break;
       }
   std::stable_sort(p.options.begin(), p.options.end(),
                    [](const PreparedOption& a, const PreparedOption& b) { return a.rank < b.rank; });
 
-  p.not_recommended = CollectById(d, {kNotRecommended});
+  p.not_recommended = CollectById(d, {{kNotRecommended, kNotRecommendedId}});
 
   // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
   // staging fact) is shown once, with every text and citation.
@@ -492,9 +570,10 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     if (!list.is(Type::kList)) continue;
     for (const auto& a : list.list()) {
       if (!a.is(Type::kContext)) continue;
-      std::string id = StrOf(a, "id");
-      std::string text = StrOf(a, "text");
-      Json cites = StringListOf(a, "citations");
+      std::string id = StrOf(a, kAlertId);
+      std::string text = StrOf(a, kAlertText);
+      std::vector<std::string> cites;
+      AppendStrings(a, kAlertCitations, cites);
       auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return x.id == id; });
       if (existing != alerts.end()) {
         if (!text.empty() && existing->text.find(text) == std::string::npos) existing->text += " " + text;
@@ -505,7 +584,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       }
       Alert e;
       e.id = std::move(id);
-      e.severity = JsonOr(a, "severity", Json("info"));
+      e.severity = JsonOr(a, kSeverity, Json("info"));
       if (e.severity.is_string()) {
         const auto& s = e.severity.get_ref<const std::string&>();
         e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
@@ -518,9 +597,11 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // Critical first, then warnings, then information; stable within a severity.
   std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
 
-  p.workup = CollectById(d, {kWorkup});
-  p.monitoring = CollectById(d, {kMonitoring}, "test");
-  p.missing = CollectById(d, {kClassificationMissing, kStageMissing, kMissing}, "field");
+  p.workup = CollectById(d, {{kWorkup, kWorkupId}});
+  p.monitoring = CollectById(d, {{kMonitoring, kMonitoringTest}});
+  p.missing = CollectById(d, {{kClassificationMissing, kClassificationMissingField},
+                              {kStageMissing, kStageMissingField},
+                              {kMissing, kMissingField}});
 
   // The patient summary reads what the recommendation lists (the same strings).
   SummaryInput& in = p.summary_input;
@@ -530,7 +611,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
   for (const Value* m : p.monitoring)
-    if (StrView(*m, "interval", scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
+    if (StrView(*m, kMonitoringInterval, scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
       in.monitoring_schedule = true;
       break;
     }
@@ -575,13 +656,13 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginObject(9);
   out.Key("system");
   out.String("AJCC 8th");
-  for (json::Name k : std::initializer_list<json::Name>{"chapter", "t", "n", "m", "group"}) {
-    out.Key(k);
-    WriteOrNull(out, st, k.view());
+  for (const OutputField& k : kStageFields) {
+    out.Key(k.name());
+    WriteOrNull(out, st, k);
   }
   out.Key("derived");
-  WriteStringList(out, st, "derived");
-  if (const Value* basis = Get(st, "basis")) {
+  WriteStringList(out, st, kStageDerived);
+  if (const Value* basis = Get(st, kStageBasis)) {
     if (basis->is(Type::kString)) {
       out.Key("basis");
       out.String(basis->string());
@@ -600,7 +681,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.Key("id");
   out.Value(p.scenario_id);
   out.Key("title");
-  WriteOrNull(out, d[kScenario], "title");
+  WriteOrNull(out, d[kScenario], kScenarioTitle);
   out.EndObject();
 
   const std::string* trial_note = record && record->has_trial_option_note ? &record->trial_option_note : nullptr;
@@ -627,7 +708,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("rationale");
     if (trial_note && o.id == "trial.clinical_trial") {
       // The trial annotation's note on how many studies may fit (as it adds it to the tree).
-      const Value* r = Get(*o.decision, "rationale");
+      const Value* r = Get(*o.decision, kRationale);
       std::string rationale = r && r->is(Type::kString) ? r->string() : std::string();
       if (r && !r->is(Type::kString)) {
         Json j = json::ValueToJson(*r);
@@ -635,18 +716,18 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       }
       out.String(rationale.empty() ? *trial_note : rationale + " " + *trial_note);
     } else {
-      WriteOrEmpty(out, *o.decision, "rationale");
+      WriteOrEmpty(out, *o.decision, kRationale);
     }
     out.Key("evidence");
-    WriteOrEmpty(out, *o.decision, "evidence");
+    WriteOrEmpty(out, *o.decision, kEvidence);
     out.Key("citations");
-    WriteStringList(out, *o.decision, "citations");
+    WriteStringList(out, *o.decision, kOptionCitations);
     if (info.irregular) {
       const Json& entry = *info.irregular;
       out.Key("side_effects");
       out.Value(entry.value("side_effects", Json::array()));
       out.Key("cautions");
-      WriteStringList(out, *o.decision, "cautions");
+      WriteStringList(out, *o.decision, kCautions);
       if (entry.contains("involves")) {
         out.Key("involves");
         out.Value(entry.at("involves"));
@@ -661,16 +742,16 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       // The catalogue members serialised at load.
       out.Members(info.side_effects);
       out.Key("cautions");
-      WriteStringList(out, *o.decision, "cautions");
+      WriteStringList(out, *o.decision, kCautions);
       out.Members(info.tail);  // involves, sources, approval
     }
     out.Key("rank");
     out.Integer(++n);
     out.Key("rank_reason");
-    if (o.ranking) WriteOrEmpty(out, *o.ranking, "reason");
+    if (o.ranking) WriteOrEmpty(out, *o.ranking, kRankReason);
     else out.String(std::string_view());
     out.Key("line");
-    if (o.ranking) WriteOrNull(out, *o.ranking, "line");
+    if (o.ranking) WriteOrNull(out, *o.ranking, kRankLine);
     else out.Null();
     out.EndObject();
   }
@@ -681,11 +762,11 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* o : p.not_recommended) {
     out.BeginObject(3);
     out.Key("id");
-    out.String(StrView(*o, "id", scratch));
+    out.String(StrView(*o, kNotRecommendedId, scratch));
     out.Key("reason");
-    WriteOrEmpty(out, *o, "reason");
+    WriteOrEmpty(out, *o, kNotRecommendedReason);
     out.Key("citations");
-    WriteStringList(out, *o, "citations");
+    WriteStringList(out, *o, kNotRecommendedCitations);
     out.EndObject();
   }
   out.EndArray();
@@ -701,7 +782,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("text");
     out.String(a.text);
     out.Key("citations");
-    out.Value(a.citations);
+    out.BeginArray(a.citations.size());
+    for (const std::string& c : a.citations) out.String(c);
+    out.EndArray();
     out.EndObject();
   }
   out.EndArray();
@@ -711,9 +794,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* w : p.workup) {
     out.BeginObject(2);
     out.Key("id");
-    out.String(StrView(*w, "id", scratch));
+    out.String(StrView(*w, kWorkupId, scratch));
     out.Key("text");
-    WriteOrEmpty(out, *w, "text");
+    WriteOrEmpty(out, *w, kWorkupText);
     out.EndObject();
   }
   out.EndArray();
@@ -721,9 +804,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginArray(p.monitoring.size());
   for (const Value* m : p.monitoring) {
     out.BeginObject(4);
-    for (json::Name k : std::initializer_list<json::Name>{"test", "interval", "duration", "text"}) {
-      out.Key(k);
-      WriteOrEmpty(out, *m, k.view());
+    for (const OutputField& k : kMonitoringFields) {
+      out.Key(k.name());
+      WriteOrEmpty(out, *m, k);
     }
     out.EndObject();
   }
@@ -733,9 +816,9 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   for (const Value* m : p.missing) {
     out.BeginObject(2);
     out.Key("field");
-    out.String(StrView(*m, "field", scratch));
+    out.String(StrView(*m, kMissingFieldWritten, scratch));
     out.Key("blocks");
-    WriteOrEmpty(out, *m, "blocks");
+    WriteOrEmpty(out, *m, kBlocks);
     out.EndObject();
   }
   out.EndArray();

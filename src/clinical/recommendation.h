@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "clinical/case_validation.h"
 #include "clinical/clinical.h"
 #include "feel/value.h"
+#include "json/json_writer.h"
 
 namespace zebra::clinical {
 
@@ -39,6 +42,50 @@ enum OutputDecision : int {
 };
 // The decision name at each OutputDecision position; -1 when `name` is none of them.
 int OutputDecisionIndex(std::string_view name);
+
+// A field of the output decisions' contexts, read by name from every case's contexts (one per
+// place that reads it). Same answer as Context::Find; a shaped context is read by position: the
+// position of the name in the last shape met is kept in one word (ContextShape::cache_id in the
+// high 32 bits, the family's position or kAbsent in the low ones), so threads sharing the field
+// never pair one shape's id with another's position, and it is written only when the shape
+// changes. Contexts with their own keys are searched (Find).
+class OutputField {
+ public:
+  constexpr explicit OutputField(json::Name name) : name_(name) {}
+  OutputField(const OutputField&) = delete;
+  OutputField& operator=(const OutputField&) = delete;
+  json::Name name() const { return name_; }
+  std::string_view view() const { return name_.view(); }
+  // The field of `obj`, or null when it is not a context or has no such entry.
+  const feel::Value* In(const feel::Value& obj) const {
+    return obj.is(feel::Type::kContext) ? In(obj.context()) : nullptr;
+  }
+  const feel::Value* In(const feel::Context& c) const {
+    const feel::ContextShape* shape = c.shape();
+    if (!shape) return c.Find(name_.view());
+    const uint64_t s = seen_.load(std::memory_order_relaxed);
+    if ((s >> 32) != shape->cache_id()) [[unlikely]]
+      return Resolve(c);
+    const size_t i = shape->FromCache(static_cast<uint32_t>(s));
+    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
+  }
+
+ private:
+  static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
+  [[gnu::noinline]] const feel::Value* Resolve(const feel::Context& c) const {
+    const feel::ContextShape& shape = *c.shape();
+    // A subset's positions are cached as its family's (ContextShape::FromCache).
+    const feel::ContextShape& cached = shape.family() ? *shape.family() : shape;
+    const size_t at = cached.IndexOf(name_.view());
+    seen_.store((uint64_t{shape.cache_id()} << 32) |
+                    (at == feel::ContextShape::npos ? kAbsent : static_cast<uint32_t>(at)),
+                std::memory_order_relaxed);
+    const size_t i = shape.FromCache(at);
+    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
+  }
+  json::Name name_;
+  mutable std::atomic<uint64_t> seen_{0};
+};
 
 // The latest value of each output decision (absent decisions stay null, which the output treats
 // the same way).
@@ -117,6 +164,13 @@ struct EnglishOptionTexts {
 };
 EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id);
 const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id);
+// The English patient texts the summary reads by key, found once per plan (the knowledge's own
+// strings, so their prepared counts apply): a scenario's and an alert's patient_text in the
+// catalogue, and a piece of knowledge/patient/en.json's summary. Null when the knowledge has no
+// such string (the summary then reads it as empty, as before).
+const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id);
+const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id);
+const std::string* PreparedPiece(const OutputPlan& plan, std::string_view key);
 // The English questions to ask for a scenario id ("": none): the scenario's, then the default
 // ones, each once.
 std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id);

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <atomic>
+#include <thread>
 
 #include "json/json_values.h"
 #include "json/json_writer.h"
@@ -182,6 +184,97 @@ TEST(Recommendation, SyllablesFollowTheSilentEndingRules) {
   TextCounts c = CountText("Well-differentiated tumours, 2 cm. Ask!");
   EXPECT_EQ(c.words, 4);                // "2" has no letters
   EXPECT_EQ(c.sentences, 2);
+}
+
+
+// ---- OutputField: a decision field read by a position cached per shape -------------------------
+
+feel::Context ShapedOf(const std::vector<std::string>& keys, size_t filled, int offset) {
+  const feel::ContextShape* shape = feel::ContextShape::Intern(keys);
+  EXPECT_NE(shape, nullptr);
+  feel::Context c(shape);
+  for (size_t i = 0; i < filled; ++i) c.AppendValue(feel::Value::Number(static_cast<int64_t>(offset + i)));
+  return c;
+}
+
+// The field read through the cache is Find's entry (the same address) or absent like it.
+void ExpectSameAsFind(const internal::OutputField& field, const feel::Context& c) {
+  const feel::Value* want = c.Find(field.view());
+  EXPECT_EQ(field.In(c), want) << field.view();
+  EXPECT_EQ(field.In(feel::Value::FromContext(c)) != nullptr, want != nullptr) << field.view();
+}
+
+TEST(OutputField, ReadsWhatFindReadsWhateverTheShapeOfTheContext) {
+  static internal::OutputField rationale("rationale");
+  static internal::OutputField absent("no such field");
+  const feel::Context first = ShapedOf({"id", "rationale", "evidence"}, 3, 0);
+  const feel::Context reordered = ShapedOf({"rationale", "id"}, 2, 10);     // another position
+  const feel::Context lacking = ShapedOf({"id", "evidence"}, 2, 20);        // no such key
+  const feel::Context partial = ShapedOf({"id", "evidence", "rationale"}, 2, 30);  // key not filled yet
+  const feel::Context own = [] {  // holds its own keys
+    feel::Context c;
+    c.Put("evidence", feel::Value::Number(40));
+    c.Put("rationale", feel::Value::Number(41));
+    return c;
+  }();
+  ASSERT_EQ(own.shape(), nullptr);
+  for (int round = 0; round < 2; ++round) {
+    for (const feel::Context* c : {&first, &first, &reordered, &first, &lacking, &partial, &own, &reordered}) {
+      ExpectSameAsFind(rationale, *c);
+      ExpectSameAsFind(absent, *c);
+    }
+  }
+  // Values read are the right ones, not only non-null.
+  EXPECT_TRUE(feel::DeepEqual(*rationale.In(first), feel::Value::Number(1)));
+  EXPECT_TRUE(feel::DeepEqual(*rationale.In(reordered), feel::Value::Number(10)));
+  EXPECT_TRUE(feel::DeepEqual(*rationale.In(own), feel::Value::Number(41)));
+  EXPECT_EQ(rationale.In(feel::Value::String("rationale")), nullptr);
+  EXPECT_EQ(rationale.In(feel::Value()), nullptr);
+}
+
+TEST(OutputField, ReadsSubsetsOfAFamilyByTheFamilysPosition) {
+  static internal::OutputField c_field("c");
+  const std::vector<std::string> keys = {"a", "b", "c", "d"};
+  const feel::ContextShape* family = feel::ContextShape::Intern(keys);
+  ASSERT_NE(family, nullptr);
+  auto subset = [&](uint64_t present, int offset) {
+    const feel::ContextShape* shape = feel::ContextShape::InternSubset(*family, present);
+    EXPECT_NE(shape, nullptr);
+    feel::Context c(shape);
+    for (size_t i = 0; i < shape->size(); ++i) c.AppendValue(feel::Value::Number(static_cast<int64_t>(offset + i)));
+    return c;
+  };
+  const feel::Context all = subset(0b1111, 0);
+  const feel::Context without_a = subset(0b1110, 10);  // c at position 1
+  const feel::Context without_c = subset(0b1011, 20);
+  for (const feel::Context* c : {&all, &without_a, &without_c, &without_a, &all, &without_c})
+    ExpectSameAsFind(c_field, *c);
+  EXPECT_TRUE(feel::DeepEqual(*c_field.In(without_a), feel::Value::Number(11)));
+  EXPECT_EQ(c_field.In(without_c), nullptr);
+}
+
+// Threads sharing one field over contexts of alternating shapes always read Find's entry (the
+// cached shape and position are one word, so never mixed across shapes).
+TEST(OutputField, ThreadsSharingAFieldReadTheRightEntry) {
+  static internal::OutputField field("x");
+  std::vector<feel::Context> contexts;
+  for (int n = 1; n <= 6; ++n) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < n; ++i) keys.push_back("k" + std::to_string(i));
+    keys.insert(keys.begin() + n / 2, "x");  // x at a different position in each shape
+    contexts.push_back(ShapedOf(keys, keys.size(), 100 * n));
+  }
+  std::atomic<int> wrong{0};
+  auto run = [&](size_t start) {
+    for (int i = 0; i < 20000; ++i) {
+      const feel::Context& c = contexts[(start + static_cast<size_t>(i)) % contexts.size()];
+      if (field.In(c) != c.Find("x")) wrong.fetch_add(1);
+    }
+  };
+  std::thread a(run, 0), b(run, 3);
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace
