@@ -948,7 +948,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
       return tmp;
     }
     if (item_test && item_test->pure) {  // the probe below would give a boolean or null: []
-      tmp = Value::FromList(List{});
+      tmp = Value::EmptyList();
       return tmp;
     }
     // A numeric index into an empty list is null; a boolean filter gives [].
@@ -957,7 +957,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     size_t before = f.ctx->diagnostic_count();
     Value probe = predicate->Eval(inner);
     f.ctx->TruncateDiagnostics(before);
-    tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
+    tmp = probe.is(Type::kNumber) ? Value() : Value::EmptyList();
     return tmp;
   }
   if (literal_index) {
@@ -1023,6 +1023,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // Every item passed: the result is the target list itself (values are immutable).
   if (passed == count && is_list) tmp = Value::FromList(t.list_ptr());
   else if (passed == count) tmp = Value::FromList(List{t});
+  else if (out.empty()) tmp = Value::EmptyList();  // the common "nothing kept", without a call
   else tmp = Value::FromList(std::move(out));
   return tmp;
 }
