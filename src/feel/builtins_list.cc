@@ -278,10 +278,16 @@ Value Append(std::span<const Value> args, EvalContext& ctx) {
 // concatenate(list...): a non-list argument is a one-item list.
 Value Concatenate(std::span<const Value> args, EvalContext&) {
   size_t total = 0;  // sized once; a value that is not a list is one item
+  const Value* only = nullptr;  // the one argument with items, while there is one
   for (const Value& a : args) {
     if (a.is_null()) return Value();
-    total += a.is(Type::kList) ? a.list().size() : 1;
+    const size_t n = a.is(Type::kList) ? a.list().size() : 1;
+    if (n > 0 && total == 0) only = &a;
+    total += n;
   }
+  // A single list with items and only empty lists besides: the result is that list (values are
+  // immutable), not a copy of it.
+  if (only && only->is(Type::kList) && only->list().size() == total) return *only;
   List out;
   out.reserve(total);
   for (const Value& a : args) {
@@ -407,9 +413,19 @@ Value DistinctValues(std::span<const Value> args, EvalContext& ctx) {
   if (items.size() <= 16) {
     // A short list is compared pairwise: the same first occurrences as the hashed collector,
     // whose hashes agree with Same (decimals are canonical), without its map.
+    // The items before the first repeat are distinct: with no repeat, the result is the list
+    // itself (values are immutable), not a copy.
+    auto seen_before = [&](size_t i) {
+      return std::any_of(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i),
+                         [&](const Value& o) { return Same(o, items[i]); });
+    };
+    size_t first_repeat = 1;
+    while (first_repeat < items.size() && !seen_before(first_repeat)) ++first_repeat;
+    if (first_repeat >= items.size()) return args[0];
     out.reserve(items.size());
-    for (const Value& v : items)
-      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return Same(o, v); })) out.push_back(v);
+    out.assign(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(first_repeat));
+    for (size_t i = first_repeat + 1; i < items.size(); ++i)
+      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return Same(o, items[i]); })) out.push_back(items[i]);
     return Value::FromList(std::move(out));
   }
   DistinctCollector(out).Add(items);

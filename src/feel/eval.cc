@@ -948,7 +948,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
       return tmp;
     }
     if (item_test && item_test->pure) {  // the probe below would give a boolean or null: []
-      tmp = Value::FromList(List{});
+      tmp = Value::EmptyList();
       return tmp;
     }
     // A numeric index into an empty list is null; a boolean filter gives [].
@@ -957,7 +957,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     size_t before = f.ctx->diagnostic_count();
     Value probe = predicate->Eval(inner);
     f.ctx->TruncateDiagnostics(before);
-    tmp = probe.is(Type::kNumber) ? Value() : Value::FromList(List{});
+    tmp = probe.is(Type::kNumber) ? Value() : Value::EmptyList();
     return tmp;
   }
   if (literal_index) {
@@ -980,6 +980,7 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   Frame inner = f;
   inner.outer_item_frame = &f;
   List out;
+  size_t passed = 0;  // the items before the first that failed, all passing, while none has failed
   // The item slot, when some predicate of this expression may read it (see writes_item).
   std::optional<BorrowedSlot> slot;
   if (writes_item) slot.emplace(f.locals[item_slot]);  // `t` holds the items
@@ -1003,15 +1004,27 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
                                : EvalItemTest(*plan->root, others, inner);
     if (i == 0 && p.is(Type::kNumber)) return at(IndexPosition(p.number()));
     if (p.is_true()) {
-      if (out.empty()) out.reserve(count - i);  // one allocation, not one per doubling
-      out.push_back(item);
+      if (i == passed) {
+        ++passed;  // every item so far passes: nothing is copied yet (see below)
+      } else {
+        if (out.empty()) out.reserve(passed + count - i);  // one allocation, not one per doubling
+        out.push_back(item);
+      }
+    } else if (i == passed && passed > 0) {
+      // The first item to fail after a run that passed: the run is copied now.
+      out.reserve(count - 1);
+      out.insert(out.end(), items, items + passed);
     }
     if (f.ctx->limit_exceeded) {
       tmp = Value();
       return tmp;
     }
   }
-  tmp = Value::FromList(std::move(out));
+  // Every item passed: the result is the target list itself (values are immutable).
+  if (passed == count && is_list) tmp = Value::FromList(t.list_ptr());
+  else if (passed == count) tmp = Value::FromList(List{t});
+  else if (out.empty()) tmp = Value::EmptyList();  // the common "nothing kept", without a call
+  else tmp = Value::FromList(std::move(out));
   return tmp;
 }
 

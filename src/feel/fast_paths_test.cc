@@ -760,5 +760,75 @@ TEST(IfNullTest, AgreesWithTheGeneralCondition) {
   EXPECT_EQ(Evaluate("{a: 3, r: if a != null then a * 2 else 0}.r").literal, "6");
 }
 
+// Results that need no new list: an empty result is the one immortal empty list, and a filter
+// that keeps every item, a concatenation of one list with empty ones, and distinct values of a
+// list without repeats are the argument list itself. The values must be those of a copy.
+Value EvaluateValue(const std::string& text, const Context& variables = Context{}) {
+  EvalContext ctx;
+  auto r = EvaluateExpression(text, variables, ctx);
+  EXPECT_TRUE(r.has_value()) << text;
+  EXPECT_TRUE(ctx.diagnostics().empty()) << text;
+  return r ? *r : Value();
+}
+
+TEST(SharedResultsTest, EmptyResultsAreTheImmortalEmptyList) {
+  const Value empty = Value::EmptyList();
+  ASSERT_TRUE(empty.is(Type::kList));
+  EXPECT_TRUE(empty.list().empty());
+  EXPECT_TRUE(IsImmortal(empty.list_ptr()));
+  for (const std::string text : {"[1, 2, 3][item > 5]", "for x in [] return x", "[][item > 1]",
+                                 "concatenate([], [])", "distinct values([])", R"("a"[item = "b"])",
+                                 "[{a: 1}, {a: 2}][a > 2]"}) {
+    const Value v = EvaluateValue(text);
+    ASSERT_TRUE(v.is(Type::kList)) << text;
+    EXPECT_TRUE(v.list().empty()) << text;
+    EXPECT_EQ(v.list_ptr().get(), empty.list_ptr().get()) << text;
+    EXPECT_EQ(Evaluate("(" + text + ") = []").literal, "true") << text;
+  }
+  EXPECT_EQ(Evaluate("count([1, 2][item > 3])").literal, "0");
+  EXPECT_EQ(Evaluate("concatenate([1, 2][item > 3], [3])").literal, "[3]");
+  EXPECT_EQ(Evaluate("append([1, 2][item > 3], 4)").literal, "[4]");
+}
+
+TEST(SharedResultsTest, FiltersKeepTheRightItemsWhateverRunsPass) {
+  EXPECT_EQ(Evaluate("[1, 2, 3, 4][item > 0]").literal, "[1, 2, 3, 4]");   // all
+  EXPECT_EQ(Evaluate("[1, 2, 3, 4][item < 3]").literal, "[1, 2]");         // a run, then none
+  EXPECT_EQ(Evaluate("[1, 2, 3, 4][item != 3]").literal, "[1, 2, 4]");     // a run, a gap, more
+  EXPECT_EQ(Evaluate("[1, 2, 3, 4][item != 1]").literal, "[2, 3, 4]");     // the first fails
+  EXPECT_EQ(Evaluate("[1, 2, 3, 4][odd(item)]").literal, "[1, 3]");
+  EXPECT_EQ(Evaluate("[1, 2, 3, 4][item = 4]").literal, "[4]");            // only the last
+  EXPECT_EQ(Evaluate("5[item > 1]").literal, "[5]");                      // a single value
+  EXPECT_EQ(Evaluate("5[item > 6]").literal, "[]");
+  EXPECT_EQ(Evaluate("[{a: 1}, {a: 2}][a > 0].a").literal, "[1, 2]");
+  EXPECT_EQ(Evaluate("[[1], [2, 3]][count(item) > 0][2][1]").literal, "2");
+}
+
+TEST(SharedResultsTest, UnchangedListsAreSharedNotCopied) {
+  Context vars;
+  vars.Put("l", Value::FromList(List{Value::Number(1), Value::Number(2), Value::Number(3)}));
+  vars.Put("d", Value::FromList(List{Value::Number(1), Value::Number(2), Value::Number(1)}));
+  const List* l = vars.Find("l")->list_ptr().get();
+  for (const std::string text : {"l[item > 0]", "concatenate([], l, [])", "concatenate(l)", "distinct values(l)"}) {
+    const Value v = EvaluateValue(text, vars);
+    ASSERT_TRUE(v.is(Type::kList)) << text;
+    EXPECT_EQ(v.list_ptr().get(), l) << text;
+  }
+  // Changed lists are new ones, with the right items.
+  for (const std::string text : {"l[item > 1]", "concatenate(l, [4])", "concatenate([0], l)"}) {
+    const Value v = EvaluateValue(text, vars);
+    ASSERT_TRUE(v.is(Type::kList)) << text;
+    EXPECT_NE(v.list_ptr().get(), l) << text;
+  }
+  EXPECT_EQ(Evaluate("concatenate(l, [4])", vars).literal, "[1, 2, 3, 4]");
+  EXPECT_EQ(Evaluate("concatenate([], 1, [])", vars).literal, "[1]");
+  EXPECT_EQ(Evaluate("concatenate(l, l)", vars).literal, "[1, 2, 3, 1, 2, 3]");
+  EXPECT_EQ(Evaluate("distinct values(d)", vars).literal, "[1, 2]");
+  EXPECT_EQ(Evaluate("distinct values([1, 2, 2, 3, 1, 4])", vars).literal, "[1, 2, 3, 4]");
+  EXPECT_EQ(Evaluate("distinct values([1, 1])", vars).literal, "[1]");
+  EXPECT_EQ(Evaluate("distinct values(7)", vars).literal, "[7]");
+  // The shared list is still the caller's, unchanged.
+  EXPECT_EQ(ToFeelLiteral(*vars.Find("l")), "[1, 2, 3]");
+}
+
 }  // namespace
 }  // namespace zebra::feel

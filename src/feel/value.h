@@ -136,7 +136,19 @@ class Value {
     new (&v.u_.years_months) YearsMonthsDuration(d);
     return v;
   }
-  static Value FromList(List l) { return FromList(std::make_shared<const List>(std::move(l))); }
+  // An empty list is EmptyList(): no allocation for the many empty results (filters, `for`).
+  static Value FromList(List l) {
+    if (l.empty()) return EmptyList();
+    return FromList(std::make_shared<const List>(std::move(l)));
+  }
+  // The empty list as an immortal constant (an owner-less pointer, as MakeImmortal makes, but
+  // never subject to its registry's limit): copying and releasing it counts nothing. Values are
+  // immutable, so every empty list may be this one. The list itself is never destroyed, so a
+  // value that holds it stays valid through static destruction.
+  static Value EmptyList() {
+    static const List* const empty = new List();
+    return FromList(ListPtr(ListPtr(), empty));
+  }
   static Value FromList(ListPtr l) {
     Value v(Type::kList);
     new (&v.u_.l) ListPtr(std::move(l));
