@@ -76,6 +76,19 @@ void ExpectAlike(const Context& a, const Context& b, const std::vector<std::stri
   EXPECT_EQ(ToFeelLiteral(va), ToFeelLiteral(vb));
 }
 
+// Runs `work(seed, wrong)` on two threads at once, each with its own seed; neither may count a
+// wrong answer.
+template <typename Work>
+void ExpectNoneWrongOnTwoThreads(Work work, int seed_a, int seed_b) {
+  int wrong_a = 0, wrong_b = 0;
+  std::thread a(work, seed_a, std::ref(wrong_a));
+  std::thread b(work, seed_b, std::ref(wrong_b));
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong_a, 0);
+  EXPECT_EQ(wrong_b, 0);
+}
+
 TEST(ContextShape, InternGivesOneShapePerKeyList) {
   const auto keys = Keys(3, "intern ");
   const ContextShape* a = ContextShape::Intern(keys);
@@ -310,13 +323,7 @@ TEST(ContextShape, ThreadsSharingAPathAgree) {
       if (!got.is(Type::kNumber) || got.number() != Decimal::FromInt(one ? 1 : 2)) ++wrong;
     }
   };
-  int wrong_a = 0, wrong_b = 0;
-  std::thread a(work, 0, std::ref(wrong_a));
-  std::thread b(work, 1, std::ref(wrong_b));
-  a.join();
-  b.join();
-  EXPECT_EQ(wrong_a, 0);
-  EXPECT_EQ(wrong_b, 0);
+  ExpectNoneWrongOnTwoThreads(work, 0, 1);
 }
 
 // Subsets of a family (the clinical case's objects, one family per schema object): a shape per
@@ -509,13 +516,7 @@ TEST(ContextShape, ThreadsSharingAPathOverSubsetsAgree) {
       if (!right) ++wrong;
     }
   };
-  int wrong_a = 0, wrong_b = 0;
-  std::thread a(work, 0, std::ref(wrong_a));
-  std::thread b(work, 3, std::ref(wrong_b));
-  a.join();
-  b.join();
-  EXPECT_EQ(wrong_a, 0);
-  EXPECT_EQ(wrong_b, 0);
+  ExpectNoneWrongOnTwoThreads(work, 0, 3);
 }
 
 }  // namespace
