@@ -13,6 +13,7 @@
 
 #include "clinical/case_validation.h"
 #include "clinical/clinical.h"
+#include "feel/shaped_position.h"
 #include "feel/value.h"
 #include "json/json_writer.h"
 
@@ -44,11 +45,9 @@ enum OutputDecision : int {
 int OutputDecisionIndex(std::string_view name);
 
 // A field of the output decisions' contexts, read by name from every case's contexts (one per
-// place that reads it). Same answer as Context::Find; a shaped context is read by position: the
-// position of the name in the last shape met is kept in one word (ContextShape::cache_id in the
-// high 32 bits, the family's position or kAbsent in the low ones), so threads sharing the field
-// never pair one shape's id with another's position, and it is written only when the shape
-// changes. Contexts with their own keys are searched (Find).
+// place that reads it). Same answer as Context::Find; a shaped context is read by position,
+// found once per shape (feel::ShapedPosition, as FEEL's paths read them). Contexts with their
+// own keys are searched (Find).
 class OutputField {
  public:
   constexpr explicit OutputField(json::Name name) : name_(name) {}
@@ -61,30 +60,12 @@ class OutputField {
     return obj.is(feel::Type::kContext) ? In(obj.context()) : nullptr;
   }
   const feel::Value* In(const feel::Context& c) const {
-    const feel::ContextShape* shape = c.shape();
-    if (!shape) return c.Find(name_.view());
-    const uint64_t s = seen_.load(std::memory_order_relaxed);
-    if ((s >> 32) != shape->cache_id()) [[unlikely]]
-      return Resolve(c);
-    const size_t i = shape->FromCache(static_cast<uint32_t>(s));
-    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
+    return c.shape() ? position_.Find(c, name_.view()) : c.Find(name_.view());
   }
 
  private:
-  static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
-  [[gnu::noinline]] const feel::Value* Resolve(const feel::Context& c) const {
-    const feel::ContextShape& shape = *c.shape();
-    // A subset's positions are cached as its family's (ContextShape::FromCache).
-    const feel::ContextShape& cached = shape.family() ? *shape.family() : shape;
-    const size_t at = cached.IndexOf(name_.view());
-    seen_.store((uint64_t{shape.cache_id()} << 32) |
-                    (at == feel::ContextShape::npos ? kAbsent : static_cast<uint32_t>(at)),
-                std::memory_order_relaxed);
-    const size_t i = shape.FromCache(at);
-    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
-  }
   json::Name name_;
-  mutable std::atomic<uint64_t> seen_{0};
+  feel::ShapedPosition position_;
 };
 
 // The latest value of each output decision (absent decisions stay null, which the output treats

@@ -1066,30 +1066,14 @@ namespace {
 
 inline const Value* PathNode::Find(const Context& c) const {
   // Same answer as Context::Find (first entry with the key; keys are unique).
-  if (const ContextShape* shape = c.shape()) {
-    // A shape is immutable: the position found in it once holds for all its contexts (and,
-    // through FromCache, for all the subsets of its family).
-    const uint64_t s = seen.load(std::memory_order_relaxed);
-    if ((s >> 32) != shape->cache_id()) return FindShaped(c);
-    const size_t i = shape->FromCache(static_cast<uint32_t>(s));
-    return i < c.shaped_size() ? &c.shaped_value(i) : nullptr;
-  }
+  // A shape is immutable: the position found in it once holds for all its contexts (and,
+  // through FromCache, for all the subsets of its family).
+  if (c.shape()) return seen.Find(c, name);
   const size_t n = c.size();
   if (n == 0) return nullptr;
   const size_t h = std::min<size_t>(hint.load(std::memory_order_relaxed), n - 1);
   if (SameString(c.key(h), name)) return &c.value(h);
   return FindAway(c, h);
-}
-
-const Value* PathNode::FindShaped(const Context& c) const {
-  const ContextShape& shape = *c.shape();
-  // Cached as a position in the family of a subset: the same for every subset.
-  const ContextShape& cached = shape.family() ? *shape.family() : shape;
-  const size_t at = cached.IndexOf(name);
-  seen.store((uint64_t{shape.cache_id()} << 32) | (at == ContextShape::npos ? kAbsent : static_cast<uint32_t>(at)),
-             std::memory_order_relaxed);
-  const size_t i = shape.FromCache(at);
-  return i < c.size() ? &c.value(i) : nullptr;
 }
 
 const Value* PathNode::FindAway(const Context& c, size_t h) const {
@@ -1173,10 +1157,9 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
     const ContextShape* shape = c.shape();
     if (!shape) [[unlikely]]
       return EvalChain(f, tmp);
-    const uint64_t s = steps[i]->seen.load(std::memory_order_relaxed);
-    if ((s >> 32) != shape->cache_id()) [[unlikely]]
+    size_t at;
+    if (!steps[i]->seen.Cached(*shape, at)) [[unlikely]]
       return EvalChain(f, tmp);
-    const size_t at = shape->FromCache(static_cast<uint32_t>(s));
     if (at >= c.shaped_size()) return kNullValue;
     t = &c.shaped_value(at);
   }

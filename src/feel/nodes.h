@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "feel/shaped_position.h"
 #include "feel/ast.h"
 
 namespace zebra::feel::internal {
@@ -249,12 +250,8 @@ struct PathNode : Node {
   NodePtr target;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
-  // The shape of the shaped contexts this path read last (ContextShape::cache_id, high 32 bits:
-  // a subset's family) and the position of `name` in it (low 32 bits, kAbsent when the shape
-  // lacks it; ContextShape::FromCache maps it into a subset): one word, so threads sharing the
-  // node never pair one shape's id with another's position. Written only when the shape changes.
-  static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
-  mutable std::atomic<uint64_t> seen{0};
+  // Where `name` sits in the shaped contexts this path reads.
+  ShapedPosition seen;
   // Position where `name` was last found in a context with its own keys: JSON objects and
   // contexts built key by key often have the same layout from one evaluation to the next, so
   // this turns the linear key search into one compare.
@@ -277,7 +274,6 @@ struct PathNode : Node {
   // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the
   // searches out of line.
   [[gnu::always_inline]] inline const Value* Find(const Context& c) const;
-  [[gnu::noinline]] const Value* FindShaped(const Context& c) const;
   [[gnu::noinline]] const Value* FindAway(const Context& c, size_t hinted) const;
 };
 
