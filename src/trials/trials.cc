@@ -17,6 +17,7 @@
 #include "clinical/clinical.h"
 #include "common/file.h"
 #include "common/text.h"
+#include "feel/temporal.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 
@@ -93,21 +94,13 @@ std::string TodayUtc() {
 }
 
 namespace {
-// A YYYY-MM-DD date as days since 1970-01-01; nullopt when it is not a date.
+// A YYYY-MM-DD date as days since 1970-01-01; nullopt when it is not a date. FEEL's date
+// parser, held to ten characters without a sign (FEEL also takes longer and negative years).
 std::optional<int> DayNumber(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-  auto digits = [&](size_t at, size_t n) {
-    unsigned v = 0;
-    for (size_t i = at; i < at + n; ++i) v = v * 10 + static_cast<unsigned>(s[i] - '0');
-    return v;
-  };
-  const int y = static_cast<int>(digits(0, 4));
-  const unsigned m = digits(5, 2), d = digits(8, 2);
-  std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
-  if (!ymd.ok()) return std::nullopt;
-  return static_cast<int>(std::chrono::sys_days(ymd).time_since_epoch().count());
+  if (s.size() != 10 || s[0] == '-') return std::nullopt;
+  const std::optional<feel::Date> d = feel::ParseDate(s);
+  if (!d) return std::nullopt;
+  return static_cast<int>(d->days);
 }
 }  // namespace
 

@@ -188,6 +188,11 @@ TEST(TrialsStaleness, FlagsSnapshotsOlderThan180Days) {
   EXPECT_EQ((*loaded)->ListText("2026-02-01").find("STALE"), std::string::npos);
   EXPECT_EQ(DaysBetween("2026-01-01", "2026-07-01"), 181);
   EXPECT_FALSE(DaysBetween("2026-02-30", "2026-07-01"));
+  EXPECT_EQ(DaysBetween("2024-02-28", "2024-03-01"), 2);  // a leap day between
+  EXPECT_EQ(DaysBetween("1969-12-31", "1970-01-01"), 1);
+  // Only ten-character YYYY-MM-DD dates: FEEL's other date forms are not snapshot dates.
+  for (const char* bad : {"-026-01-01", "+026-01-01", "2026-1-01", "2026-01-1x", "02026-01-01", "2026/01/01", "", "2026-13-01"})
+    EXPECT_FALSE(DaysBetween(bad, "2026-07-01")) << bad;
 }
 
 // trials_registry and each entry's stale flag on the shipped snapshot, on days either side of the
