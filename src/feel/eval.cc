@@ -784,7 +784,7 @@ Value ContextNode::Eval(Frame& f) const {
     // The keys are the shape's: only the values are made here.
     for (const auto& e : entries) {
       Value v = EvalOf(*e.value, f);
-      f.locals[e.slot] = v;
+      if (e.read) f.locals[e.slot] = v;
       c.AppendValue(std::move(v));
     }
     return Value::FromContext(std::move(c));
@@ -792,7 +792,7 @@ Value ContextNode::Eval(Frame& f) const {
   c.Reserve(entries.size());
   for (const auto& e : entries) {
     Value v = EvalOf(*e.value, f);
-    f.locals[e.slot] = v;
+    if (e.read) f.locals[e.slot] = v;
     // The parser rejects duplicate keys, so no entry needs replacing.
     c.Append(e.key, std::move(v));
   }
@@ -917,6 +917,24 @@ Value FilterNode::Eval(Frame& f) const {
   return v;
 }
 
+namespace {
+// The element of `items` (`count` of them) at 1-based `idx` (negative from the end; null
+// outside), borrowed when the list is, else copied into `tmp`.
+[[gnu::noinline]] const Value& ElementAt(const Value* items, size_t count, bool borrowed,
+                                std::optional<int64_t> idx, Value& tmp) {
+  tmp = Value();
+  if (!idx || *idx == 0) return tmp;
+  const auto n = static_cast<int64_t>(count);
+  const int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
+  if (k < 0 || k >= n) return tmp;
+  if (borrowed) return items[k];
+  tmp = items[k];
+  return tmp;
+}
+}  // namespace
+
+// The index forms (`list[1]`, `sorted[i]`) answered here, in a small frame; everything else in
+// EvalItems.
 const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
@@ -931,22 +949,41 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   const Value* const items = is_list ? t.list().data() : &t;
   const size_t count = is_list ? t.list().size() : 1;
   const bool borrowed = is_list && &t != &target_tmp.get();
-  // The element at 1-based `idx` (negative from the end; null outside), borrowed when the list is.
-  auto at = [&](std::optional<int64_t> idx) -> const Value& {
-    tmp = Value();
-    if (!idx || *idx == 0) return tmp;
-    int64_t n = static_cast<int64_t>(count);
-    int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-    if (k < 0 || k >= n) return tmp;
-    if (borrowed) return items[k];
-    tmp = items[k];
-    return tmp;
-  };
-  if (count == 0) {
-    if (literal_index) {  // the probe below would give this number: null
+  if (literal_index) {
+    // `list[2]`: the general path's answer without evaluating the literal (an empty list's
+    // probe would give this number: null); the item slot is left holding the first item, as
+    // the general path leaves it.
+    if (count == 0) {
       tmp = Value();
       return tmp;
     }
+    if (writes_item) f.locals[item_slot] = items[0];
+    return ElementAt(items, count, borrowed, literal_position, tmp);
+  }
+  if (index_slot >= 0 && count > 0 && !f.item && !f.outer_item_frame) {
+    // `list[name]`: the name's slot, as the predicate reads it for the first item when no item
+    // entry shadows it; a number there is the index, and the loop would stop at that item too.
+    const Value& first = items[0];
+    bool shadowed = false;
+    if (first.is(Type::kContext)) {
+      const Context& c = first.context();
+      if (c.MayContainBit(index_bit)) shadowed = c.shape() ? index_seen.Find(c, index_name) != nullptr
+                                                           : ScanItem(c, index_name) != nullptr;
+    }
+    const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
+    if (!shadowed && v.is(Type::kNumber)) {
+      if (writes_item) f.locals[item_slot] = first;
+      return ElementAt(items, count, borrowed, IndexPosition(v.number()), tmp);
+    }
+  }
+  return EvalItems(f, tmp, t, items, count, borrowed);
+}
+
+const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const Value* items, size_t count,
+                                   bool borrowed) const {
+  const bool is_list = t.is(Type::kList);
+  auto at = [&](std::optional<int64_t> idx) -> const Value& { return ElementAt(items, count, borrowed, idx, tmp); };
+  if (count == 0) {
     if (item_test && item_test->pure) {  // the probe below would give a boolean or null: []
       tmp = Value::EmptyList();
       return tmp;
@@ -959,23 +996,6 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     f.ctx->TruncateDiagnostics(before);
     tmp = probe.is(Type::kNumber) ? Value() : Value::EmptyList();
     return tmp;
-  }
-  if (literal_index) {
-    // `list[2]`: the general path's answer without evaluating the literal; the item slot is
-    // left holding the first item, as the general path leaves it.
-    if (writes_item) f.locals[item_slot] = items[0];
-    return at(literal_position);
-  }
-  if (index_slot >= 0 && !f.item && !f.outer_item_frame &&
-      !(items[0].is(Type::kContext) && items[0].context().MayContainBit(index_bit) &&
-        ScanItem(items[0].context(), index_name))) {
-    // `list[name]`: the name's slot, as the predicate reads it for the first item (no item entry
-    // shadows it); a number there is the index, and the loop below would stop at that item too.
-    const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
-    if (v.is(Type::kNumber)) {
-      if (writes_item) f.locals[item_slot] = items[0];
-      return at(IndexPosition(v.number()));
-    }
   }
   Frame inner = f;
   inner.outer_item_frame = &f;
