@@ -1048,13 +1048,6 @@ const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const V
   return tmp;
 }
 
-Value PathNode::Eval(Frame& f) const {
-  Value tmp;
-  const Value& v = EvalRef(f, tmp);
-  if (&v == &tmp) return tmp;
-  return v;
-}
-
 namespace {
 const Value kNullValue;
 
@@ -1150,7 +1143,7 @@ void PathNode::Link() {
 // The commonest reads inline, without a stack frame: from a slot (a name that no filter item
 // may shadow) through shaped contexts of the shapes each step cached. Anything else starts over
 // in EvalChain (the root is a slot: reading it again costs nothing and changes nothing).
-const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+inline const Value* PathNode::Reach(Frame& f) const {
   const Node& r = *root;
   const Value* t;
   switch (r.direct) {
@@ -1163,27 +1156,41 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
       const uint64_t bit = r.direct == Node::Direct::kShadowedLocal ? static_cast<const LocalRefNode&>(r).name_bit
                                                                     : static_cast<const GlobalRefNode&>(r).name_bit;
       for (const Frame* fr = &f; fr; fr = fr->outer_item_frame)
-        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return EvalChain(f, tmp);
+        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return nullptr;
       t = r.direct == Node::Direct::kShadowedLocal ? &f.locals[r.direct_slot]
                                                    : &f.globals[static_cast<size_t>(r.direct_slot)];
       break;
     }
-    default: return EvalChain(f, tmp);
+    default: return nullptr;
   }
   for (size_t i = 0; i < chain_length; ++i) {
     if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? kNullValue : EvalChain(f, tmp);
+      return t->is_null() ? &kNullValue : nullptr;
     const Context& c = t->context();
     const ContextShape* shape = c.shape();
     if (!shape) [[unlikely]]
-      return EvalChain(f, tmp);
+      return nullptr;
     size_t at;
     if (!steps[i]->seen.Cached(*shape, at)) [[unlikely]]
-      return EvalChain(f, tmp);
-    if (at >= c.shaped_size()) return kNullValue;
+      return nullptr;
+    if (at >= c.shaped_size()) return &kNullValue;
     t = &c.shaped_value(at);
   }
-  return *t;
+  return t;
+}
+
+const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+  if (const Value* v = Reach(f)) return *v;
+  return EvalChain(f, tmp);
+}
+
+// The value itself: the fast reads inline here too (no call to EvalRef).
+Value PathNode::Eval(Frame& f) const {
+  if (const Value* v = Reach(f)) return *v;
+  Value tmp;
+  const Value& v = EvalChain(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
 }
 
 const Value& PathNode::EvalChain(Frame& f, Value& tmp) const {

@@ -276,6 +276,8 @@ struct PathNode : Node {
   // The commonest reads (from a slot through shaped contexts whose shapes each step has seen)
   // without a stack frame; everything else in EvalChain.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
+  // That inline read's answer, or null when EvalChain must read the path.
+  [[gnu::always_inline]] inline const Value* Reach(Frame& f) const;
   [[gnu::noinline]] const Value& EvalChain(Frame& f, Value& tmp) const;
   // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the
   // searches out of line.
