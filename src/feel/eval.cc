@@ -918,6 +918,12 @@ Value FilterNode::Eval(Frame& f) const {
 }
 
 namespace {
+// Value::EmptyList(), made once: a filter's answer that lives as long as the program.
+const Value& EmptyListValue() {
+  static const Value empty = Value::EmptyList();
+  return empty;
+}
+
 // The element of `items` (`count` of them) at 1-based `idx` (negative from the end; null
 // outside), borrowed when the list is, else copied into `tmp`.
 [[gnu::noinline]] const Value& ElementAt(const Value* items, size_t count, bool borrowed,
@@ -976,6 +982,9 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
       return ElementAt(items, count, borrowed, IndexPosition(v.number()), tmp);
     }
   }
+  // A predicate that gives a boolean or null for every item keeps nothing of an empty list (the
+  // probe in EvalItems would say so): the one empty list, by reference (EmptyListValue).
+  if (count == 0 && item_test && item_test->pure) return EmptyListValue();
   return EvalItems(f, tmp, t, items, count, borrowed);
 }
 
@@ -983,11 +992,7 @@ const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const V
                                    bool borrowed) const {
   const bool is_list = t.is(Type::kList);
   auto at = [&](std::optional<int64_t> idx) -> const Value& { return ElementAt(items, count, borrowed, idx, tmp); };
-  if (count == 0) {
-    if (item_test && item_test->pure) {  // the probe below would give a boolean or null: []
-      tmp = Value::EmptyList();
-      return tmp;
-    }
+  if (count == 0) {  // (a pure item test's answer is EvalRef's)
     // A numeric index into an empty list is null; a boolean filter gives [].
     Frame inner = f;
     inner.outer_item_frame = &f;
