@@ -1045,10 +1045,12 @@ const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const V
       return tmp;
     }
   }
-  // Every item passed: the result is the target list itself (values are immutable).
+  // Every item passed: the result is the target list itself (values are immutable), by
+  // reference when it outlives the caller's use as the items do.
+  if (passed == count && is_list && borrowed) return t;
   if (passed == count && is_list) tmp = Value::FromList(t.list_ptr());
   else if (passed == count) tmp = Value::FromList(List{t});
-  else if (out.empty()) tmp = Value::EmptyList();  // the common "nothing kept", without a call
+  else if (out.empty()) return EmptyListValue();  // the common "nothing kept", without a copy
   else tmp = Value::FromList(std::move(out));
   return tmp;
 }

@@ -903,5 +903,19 @@ TEST(ContextEntrySlotTest, NamedEntriesAreSeenAndUnnamedOnesKept) {
   EXPECT_EQ(Evaluate("{a: 5, r: [{a: 1}, {a: 9}][a > 4]}.r").literal, "[{a: 9}]");
 }
 
+
+// A filter that keeps every item of a list that outlives it answers that list by reference, and
+// one that keeps nothing the one empty list: the answers hold once the loop variable or entry
+// that held the list moves on.
+TEST(SharedResultsTest, WholeListsAnsweredByReferenceKeepTheirValues) {
+  EXPECT_EQ(Evaluate("for l in [[1, 2], [3, 4], [], [5]] return l[item > 0]").literal, "[[1, 2], [3, 4], [], [5]]");
+  EXPECT_EQ(Evaluate("for l in [[1, 2], [3, 4]] return l[item > 1]").literal, "[[2], [3, 4]]");
+  EXPECT_EQ(Evaluate("{a: [1, 2], b: a[item > 0], c: append(b, 3), d: a[item > 5]}").literal,
+            "{a: [1, 2], b: [1, 2], c: [1, 2, 3], d: []}");
+  EXPECT_EQ(Evaluate("[[1, 2], [3]][count(item[item > 0]) = 2]").literal, "[[1, 2]]");
+  EXPECT_EQ(Evaluate("sum(for l in [[1, 2], [3, 4]] return sum(l[item > 0]))").literal, "10");
+  EXPECT_EQ(Evaluate("for l in [[{k: 1}], [{k: 2}, {k: 3}]] return l[item.k > 0].k").literal, "[[1], [2, 3]]");
+}
+
 }  // namespace
 }  // namespace zebra::feel
