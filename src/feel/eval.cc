@@ -679,8 +679,9 @@ Value ForNode::Eval(Frame& f) const {
       list = values->get();
     }
     const List& items = *list;
-    List results;
-    results.reserve(items.size());
+    // Sized once, each result moved into its null place (no push_back call per item).
+    List results(items.size());
+    Value* out = results.data();
     BorrowedSlot slot(f.locals[ic.slot], keeps_var);  // `domain_tmp`, the domain or `values` holds the items
     for (const Value& v : items) {
       if (++f.ctx->iterations > f.ctx->max_iterations) {
@@ -691,7 +692,7 @@ Value ForNode::Eval(Frame& f) const {
       slot.Set(v);
       Value r = EvalOf(*body, f);
       if (f.ctx->limit_exceeded) return Value();
-      results.push_back(std::move(r));
+      *out++ = std::move(r);
     }
     return Value::FromList(std::move(results));
   }
