@@ -926,14 +926,13 @@ const Value& EmptyListValue() {
 }
 
 // The element of `items` (`count` of them) at 1-based `idx` (negative from the end; null
-// outside), borrowed when the list is, else copied into `tmp`.
+// outside), borrowed when the list is, else copied into `tmp` (left as it is otherwise).
 [[gnu::noinline]] const Value& ElementAt(const Value* items, size_t count, bool borrowed,
                                 std::optional<int64_t> idx, Value& tmp) {
-  tmp = Value();
-  if (!idx || *idx == 0) return tmp;
+  if (!idx || *idx == 0) return kNoEntry;
   const auto n = static_cast<int64_t>(count);
   const int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-  if (k < 0 || k >= n) return tmp;
+  if (k < 0 || k >= n) return kNoEntry;
   if (borrowed) return items[k];
   tmp = items[k];
   return tmp;
