@@ -546,53 +546,68 @@ class BorrowedSlot {
 std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f);
 
 // The values an iteration context ranges over, or null (with a diagnostic).
-std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
-  EvalContext& ctx = *f.ctx;
-  Value start = ic.domain->Eval(f);
-  if (ic.range_end) {
-    Value end = ic.range_end->Eval(f);
-    if (start.is(Type::kNumber) && end.is(Type::kNumber)) {
-      auto a = start.number().ToInt64();
-      auto b = end.number().ToInt64();
-      if (!a || !b) {
-        ctx.Error("for: range bounds must be integers");
-        return std::nullopt;
-      }
-      int64_t count = (*a <= *b ? *b - *a : *a - *b) + 1;
-      if (count > ctx.max_iterations - ctx.iterations || count < 0) {
-        ctx.Error("for: iteration limit exceeded");
-        ctx.limit_exceeded = true;
-        return std::nullopt;
-      }
-      List out;
-      out.reserve(static_cast<size_t>(count));
-      int64_t step = *a <= *b ? 1 : -1;
-      for (int64_t i = *a;; i += step) {
-        out.push_back(Value::Number(i));
-        if (i == *b) break;
-      }
-      return std::make_shared<const List>(std::move(out));
-    }
-    if (start.is(Type::kDate) && end.is(Type::kDate)) {
-      int64_t a = start.date().days, b = end.date().days;
-      int64_t count = (a <= b ? b - a : a - b) + 1;
-      if (count > ctx.max_iterations - ctx.iterations) {
-        ctx.Error("for: iteration limit exceeded");
-        ctx.limit_exceeded = true;
-        return std::nullopt;
-      }
-      List out;
-      int64_t step = a <= b ? 1 : -1;
-      for (int64_t i = a;; i += step) {
-        out.push_back(Value::FromDate(Date{i}));
-        if (i == b) break;
-      }
-      return std::make_shared<const List>(std::move(out));
-    }
-    ctx.Error("for: range bounds must be numbers or dates");
+// `a..b` over two numbers: its first value, step and length, or null (with a diagnostic) when
+// the bounds are not integers or the range would pass the iteration limit.
+struct IntegerRange {
+  int64_t first = 0, step = 1, count = 0;
+};
+std::optional<IntegerRange> NumberRange(const Value& start, const Value& end, EvalContext& ctx) {
+  auto a = start.number().ToInt64();
+  auto b = end.number().ToInt64();
+  if (!a || !b) {
+    ctx.Error("for: range bounds must be integers");
     return std::nullopt;
   }
+  // The distance in unsigned arithmetic: `a..b` spanning more than int64_t holds (such as
+  // 0..9223372036854775807) passes the limit rather than overflowing.
+  const uint64_t span = *a <= *b ? static_cast<uint64_t>(*b) - static_cast<uint64_t>(*a)
+                                 : static_cast<uint64_t>(*a) - static_cast<uint64_t>(*b);
+  const int64_t room = ctx.max_iterations - ctx.iterations;
+  if (room <= 0 || span > static_cast<uint64_t>(room - 1)) {  // span + 1 values > room
+    ctx.Error("for: iteration limit exceeded");
+    ctx.limit_exceeded = true;
+    return std::nullopt;
+  }
+  return IntegerRange{*a, *a <= *b ? 1 : -1, static_cast<int64_t>(span) + 1};
+}
+
+std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& f);
+
+std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
+  Value start = ic.domain->Eval(f);
+  if (ic.range_end) return RangeValues(start, ic.range_end->Eval(f), f);
   return IterationValuesOf(start, f);
+}
+
+// The values of `start..end` (a `for` domain), or null (with a diagnostic).
+std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& f) {
+  EvalContext& ctx = *f.ctx;
+  if (start.is(Type::kNumber) && end.is(Type::kNumber)) {
+    auto r = NumberRange(start, end, ctx);
+    if (!r) return std::nullopt;
+    List out;
+    out.reserve(static_cast<size_t>(r->count));
+    for (int64_t k = 0, i = r->first; k < r->count; ++k, i += r->step) out.push_back(Value::Number(i));
+    return std::make_shared<const List>(std::move(out));
+  }
+  if (start.is(Type::kDate) && end.is(Type::kDate)) {
+    int64_t a = start.date().days, b = end.date().days;
+    int64_t count = (a <= b ? b - a : a - b) + 1;
+    if (count > ctx.max_iterations - ctx.iterations) {
+      ctx.Error("for: iteration limit exceeded");
+      ctx.limit_exceeded = true;
+      return std::nullopt;
+    }
+    List out;
+    int64_t step = a <= b ? 1 : -1;
+    for (int64_t i = a;; i += step) {
+      out.push_back(Value::FromDate(Date{i}));
+      if (i == b) break;
+    }
+    return std::make_shared<const List>(std::move(out));
+  }
+  ctx.Error("for: range bounds must be numbers or dates");
+  return std::nullopt;
 }
 
 // The values a domain without `..` ranges over: a list's items, a range's integers, a single value.
@@ -674,7 +689,10 @@ Value ForNode::Eval(Frame& f) const {
         list = values->get();
       }
     } else {
-      values = IterationValues(ic, f);
+      Value start = ic.domain->Eval(f);
+      Value end = ic.range_end->Eval(f);
+      if (start.is(Type::kNumber) && end.is(Type::kNumber)) return EvalCounting(f, start, end);
+      values = RangeValues(start, end, f);
       if (!values) return Value();
       list = values->get();
     }
@@ -742,6 +760,38 @@ Value ForNode::Eval(Frame& f) const {
     }
   }
   return Value::FromList(ListPtr(std::move(results)));
+}
+
+Value ForNode::EvalCounting(Frame& f, const Value& start, const Value& end) const {
+  // `for i in a..b` over numbers: each value made in the slot as the loop reaches it, with no
+  // list of them; the slot holds the last one afterwards (null unless keeps_var), as
+  // BorrowedSlot leaves a list's last item.
+  auto range = NumberRange(start, end, *f.ctx);
+  if (!range) return Value();
+  Value& slot = f.locals[iterators[0].slot];
+  struct Leave {
+    Value& slot;
+    bool keep;
+    bool set = false;  // a slot never set is left as it was
+    ~Leave() {
+      if (set && !keep) slot = Value();
+    }
+  } leave{slot, keeps_var};
+  List results(static_cast<size_t>(range->count));
+  Value* out = results.data();
+  for (int64_t k = 0, i = range->first; k < range->count; ++k, i += range->step) {
+    if (++f.ctx->iterations > f.ctx->max_iterations) {
+      f.ctx->Error("iteration limit exceeded");
+      f.ctx->limit_exceeded = true;
+      return Value();
+    }
+    slot = Value::Number(i);
+    leave.set = true;
+    Value r = EvalOf(*body, f);
+    if (f.ctx->limit_exceeded) return Value();
+    *out++ = std::move(r);
+  }
+  return Value::FromList(std::move(results));
 }
 
 Value QuantifiedNode::Eval(Frame& f) const {

@@ -917,5 +917,63 @@ TEST(SharedResultsTest, WholeListsAnsweredByReferenceKeepTheirValues) {
   EXPECT_EQ(Evaluate("for l in [[{k: 1}], [{k: 2}, {k: 3}]] return l[item.k > 0].k").literal, "[[1], [2, 3]]");
 }
 
+
+// `for i in a..b` over two numbers makes each value in the loop's slot (no list of them); a body
+// that names `partial` takes the general path, over the list of the range's values.
+Messages EvaluateLimited(const std::string& text, int64_t max_iterations) {
+  EvalContext ctx;
+  ctx.max_iterations = max_iterations;
+  auto r = EvaluateExpression(text, Context{}, ctx);
+  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
+  Messages m{r ? ToFeelLiteral(*r) : "<compile error>", {}};
+  for (const auto& d : ctx.diagnostics()) m.messages.push_back(d.message);
+  return m;
+}
+
+TEST(CountingLoopTest, AgreesWithTheGeneralPath) {
+  const std::vector<std::string> bounds = {"1",    "3",   "-2", "0",     "1.5", "2.000", "null", R"("a")",
+                                           "true", "1e2", R"(date("2026-12-06"))", "99999999999999999999999",
+                                           "-9223372036854775808", "9223372036854775807"};
+  const std::vector<std::string> bodies = {"i", "i * 2", "[i, count([1, 2][item > i])]", "{v: i, w: v + 1}.w",
+                                           "for j in 1..i return j", "[5, 6, 7][i]"};
+  int compared = 0;
+  for (const auto& a : bounds) {
+    for (const auto& b : bounds) {
+      for (const auto& body : bodies) {
+        const std::string fast = "for i in " + a + ".." + b + " return " + body;
+        const std::string general = "for i in " + a + ".." + b + " return if false then partial else " + body;
+        for (int64_t limit : {int64_t{1000}, int64_t{4}}) {
+          Messages x = EvaluateLimited(fast, limit);
+          Messages y = EvaluateLimited(general, limit);
+          EXPECT_EQ(x.literal, y.literal) << fast << " (limit " << limit << ")";
+          EXPECT_EQ(x.messages, y.messages) << fast << " (limit " << limit << ")";
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 14 * 14 * 6 * 2);
+  // The slot keeps the last value for a filter's probe, as a loop over the list leaves it.
+  for (const auto& [range, list] : std::vector<std::pair<std::string, std::string>>{
+           {"1..3", "[1, 2, 3]"}, {"3..1", "[3, 2, 1]"}, {"2..2", "[2]"}, {"-1..1", "[-1, 0, 1]"}}) {
+    for (const std::string tail : {"[][item]", "[][item > 0]", "[4, 5][item]"}) {
+      EXPECT_EQ(Evaluate("[for i in " + range + " return i, " + tail + "]").literal,
+                Evaluate("[for i in " + list + " return i, " + tail + "]").literal)
+          << range << ", " << tail;
+    }
+  }
+  EXPECT_EQ(Evaluate("for i in 3..1 return i * 10").literal, "[30, 20, 10]");
+  // Ranges wider than int64_t's span are over the iteration limit (they used to overflow).
+  for (const std::string range : {"0..9223372036854775807", "1..-9223372036854775808",
+                                  "-9223372036854775808..9223372036854775807", "9223372036854775807..-9223372036854775808"}) {
+    Messages m = EvaluateWithMessages("for i in " + range + " return i", Context{});
+    EXPECT_EQ(m.literal, "null") << range;
+    EXPECT_EQ(m.messages, std::vector<std::string>{"for: iteration limit exceeded"}) << range;
+  }
+  EXPECT_EQ(EvaluateLimited("for i in 1..4 return i", 4).literal, "[1, 2, 3, 4]");
+  EXPECT_EQ(EvaluateLimited("for i in 1..5 return i", 4).literal, "null");
+  EXPECT_EQ(Evaluate("for i in 1..2 return for j in i..2 return [i, j]").literal, "[[[1, 1], [1, 2]], [[2, 2]]]");
+}
+
 }  // namespace
 }  // namespace zebra::feel

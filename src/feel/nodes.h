@@ -186,6 +186,8 @@ struct ForNode : Node {
   bool keeps_var = true;
   NodePtr body;
   Value Eval(Frame& f) const override;
+  // The one-iterator loop over `start..end`, two numbers.
+  Value EvalCounting(Frame& f, const Value& start, const Value& end) const;
 };
 
 struct QuantifiedNode : Node {
