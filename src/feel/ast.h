@@ -59,7 +59,8 @@ using NodePtr = std::shared_ptr<const Node>;
 class ScratchValue {
  public:
   ScratchValue() { new (buf_) Value(); }
-  ~ScratchValue() {
+  // Inline (most scratch values are still null at the end: nothing to do but the test).
+  ZEBRA_VALUE_INLINE ~ScratchValue() {
     Value& v = get();
     if (!v.is_null()) v.~Value();
   }

@@ -546,53 +546,68 @@ class BorrowedSlot {
 std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f);
 
 // The values an iteration context ranges over, or null (with a diagnostic).
-std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
-  EvalContext& ctx = *f.ctx;
-  Value start = ic.domain->Eval(f);
-  if (ic.range_end) {
-    Value end = ic.range_end->Eval(f);
-    if (start.is(Type::kNumber) && end.is(Type::kNumber)) {
-      auto a = start.number().ToInt64();
-      auto b = end.number().ToInt64();
-      if (!a || !b) {
-        ctx.Error("for: range bounds must be integers");
-        return std::nullopt;
-      }
-      int64_t count = (*a <= *b ? *b - *a : *a - *b) + 1;
-      if (count > ctx.max_iterations - ctx.iterations || count < 0) {
-        ctx.Error("for: iteration limit exceeded");
-        ctx.limit_exceeded = true;
-        return std::nullopt;
-      }
-      List out;
-      out.reserve(static_cast<size_t>(count));
-      int64_t step = *a <= *b ? 1 : -1;
-      for (int64_t i = *a;; i += step) {
-        out.push_back(Value::Number(i));
-        if (i == *b) break;
-      }
-      return std::make_shared<const List>(std::move(out));
-    }
-    if (start.is(Type::kDate) && end.is(Type::kDate)) {
-      int64_t a = start.date().days, b = end.date().days;
-      int64_t count = (a <= b ? b - a : a - b) + 1;
-      if (count > ctx.max_iterations - ctx.iterations) {
-        ctx.Error("for: iteration limit exceeded");
-        ctx.limit_exceeded = true;
-        return std::nullopt;
-      }
-      List out;
-      int64_t step = a <= b ? 1 : -1;
-      for (int64_t i = a;; i += step) {
-        out.push_back(Value::FromDate(Date{i}));
-        if (i == b) break;
-      }
-      return std::make_shared<const List>(std::move(out));
-    }
-    ctx.Error("for: range bounds must be numbers or dates");
+// `a..b` over two numbers: its first value, step and length, or null (with a diagnostic) when
+// the bounds are not integers or the range would pass the iteration limit.
+struct IntegerRange {
+  int64_t first = 0, step = 1, count = 0;
+};
+std::optional<IntegerRange> NumberRange(const Value& start, const Value& end, EvalContext& ctx) {
+  auto a = start.number().ToInt64();
+  auto b = end.number().ToInt64();
+  if (!a || !b) {
+    ctx.Error("for: range bounds must be integers");
     return std::nullopt;
   }
+  // The distance in unsigned arithmetic: `a..b` spanning more than int64_t holds (such as
+  // 0..9223372036854775807) passes the limit rather than overflowing.
+  const uint64_t span = *a <= *b ? static_cast<uint64_t>(*b) - static_cast<uint64_t>(*a)
+                                 : static_cast<uint64_t>(*a) - static_cast<uint64_t>(*b);
+  const int64_t room = ctx.max_iterations - ctx.iterations;
+  if (room <= 0 || span > static_cast<uint64_t>(room - 1)) {  // span + 1 values > room
+    ctx.Error("for: iteration limit exceeded");
+    ctx.limit_exceeded = true;
+    return std::nullopt;
+  }
+  return IntegerRange{*a, *a <= *b ? 1 : -1, static_cast<int64_t>(span) + 1};
+}
+
+std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& f);
+
+std::optional<ListPtr> IterationValues(const IterationContext& ic, Frame& f) {
+  Value start = ic.domain->Eval(f);
+  if (ic.range_end) return RangeValues(start, ic.range_end->Eval(f), f);
   return IterationValuesOf(start, f);
+}
+
+// The values of `start..end` (a `for` domain), or null (with a diagnostic).
+std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& f) {
+  EvalContext& ctx = *f.ctx;
+  if (start.is(Type::kNumber) && end.is(Type::kNumber)) {
+    auto r = NumberRange(start, end, ctx);
+    if (!r) return std::nullopt;
+    List out;
+    out.reserve(static_cast<size_t>(r->count));
+    for (int64_t k = 0, i = r->first; k < r->count; ++k, i += r->step) out.push_back(Value::Number(i));
+    return std::make_shared<const List>(std::move(out));
+  }
+  if (start.is(Type::kDate) && end.is(Type::kDate)) {
+    int64_t a = start.date().days, b = end.date().days;
+    int64_t count = (a <= b ? b - a : a - b) + 1;
+    if (count > ctx.max_iterations - ctx.iterations) {
+      ctx.Error("for: iteration limit exceeded");
+      ctx.limit_exceeded = true;
+      return std::nullopt;
+    }
+    List out;
+    int64_t step = a <= b ? 1 : -1;
+    for (int64_t i = a;; i += step) {
+      out.push_back(Value::FromDate(Date{i}));
+      if (i == b) break;
+    }
+    return std::make_shared<const List>(std::move(out));
+  }
+  ctx.Error("for: range bounds must be numbers or dates");
+  return std::nullopt;
 }
 
 // The values a domain without `..` ranges over: a list's items, a range's integers, a single value.
@@ -674,13 +689,17 @@ Value ForNode::Eval(Frame& f) const {
         list = values->get();
       }
     } else {
-      values = IterationValues(ic, f);
+      Value start = ic.domain->Eval(f);
+      Value end = ic.range_end->Eval(f);
+      if (start.is(Type::kNumber) && end.is(Type::kNumber)) return EvalCounting(f, start, end);
+      values = RangeValues(start, end, f);
       if (!values) return Value();
       list = values->get();
     }
     const List& items = *list;
-    List results;
-    results.reserve(items.size());
+    // Sized once, each result moved into its null place (no push_back call per item).
+    List results(items.size());
+    Value* out = results.data();
     BorrowedSlot slot(f.locals[ic.slot], keeps_var);  // `domain_tmp`, the domain or `values` holds the items
     for (const Value& v : items) {
       if (++f.ctx->iterations > f.ctx->max_iterations) {
@@ -691,7 +710,7 @@ Value ForNode::Eval(Frame& f) const {
       slot.Set(v);
       Value r = EvalOf(*body, f);
       if (f.ctx->limit_exceeded) return Value();
-      results.push_back(std::move(r));
+      *out++ = std::move(r);
     }
     return Value::FromList(std::move(results));
   }
@@ -743,6 +762,38 @@ Value ForNode::Eval(Frame& f) const {
   return Value::FromList(ListPtr(std::move(results)));
 }
 
+Value ForNode::EvalCounting(Frame& f, const Value& start, const Value& end) const {
+  // `for i in a..b` over numbers: each value made in the slot as the loop reaches it, with no
+  // list of them; the slot holds the last one afterwards (null unless keeps_var), as
+  // BorrowedSlot leaves a list's last item.
+  auto range = NumberRange(start, end, *f.ctx);
+  if (!range) return Value();
+  Value& slot = f.locals[iterators[0].slot];
+  struct Leave {
+    Value& slot;
+    bool keep;
+    bool set = false;  // a slot never set is left as it was
+    ~Leave() {
+      if (set && !keep) slot = Value();
+    }
+  } leave{slot, keeps_var};
+  List results(static_cast<size_t>(range->count));
+  Value* out = results.data();
+  for (int64_t k = 0, i = range->first; k < range->count; ++k, i += range->step) {
+    if (++f.ctx->iterations > f.ctx->max_iterations) {
+      f.ctx->Error("iteration limit exceeded");
+      f.ctx->limit_exceeded = true;
+      return Value();
+    }
+    slot = Value::Number(i);
+    leave.set = true;
+    Value r = EvalOf(*body, f);
+    if (f.ctx->limit_exceeded) return Value();
+    *out++ = std::move(r);
+  }
+  return Value::FromList(std::move(results));
+}
+
 Value QuantifiedNode::Eval(Frame& f) const {
   bool found = false;     // some: a true; every: a non-true
   bool saw_null = false;
@@ -784,7 +835,7 @@ Value ContextNode::Eval(Frame& f) const {
     // The keys are the shape's: only the values are made here.
     for (const auto& e : entries) {
       Value v = EvalOf(*e.value, f);
-      f.locals[e.slot] = v;
+      if (e.read) f.locals[e.slot] = v;
       c.AppendValue(std::move(v));
     }
     return Value::FromContext(std::move(c));
@@ -792,7 +843,7 @@ Value ContextNode::Eval(Frame& f) const {
   c.Reserve(entries.size());
   for (const auto& e : entries) {
     Value v = EvalOf(*e.value, f);
-    f.locals[e.slot] = v;
+    if (e.read) f.locals[e.slot] = v;
     // The parser rejects duplicate keys, so no entry needs replacing.
     c.Append(e.key, std::move(v));
   }
@@ -917,6 +968,29 @@ Value FilterNode::Eval(Frame& f) const {
   return v;
 }
 
+namespace {
+// Value::EmptyList(), made once: a filter's answer that lives as long as the program.
+const Value& EmptyListValue() {
+  static const Value empty = Value::EmptyList();
+  return empty;
+}
+
+// The element of `items` (`count` of them) at 1-based `idx` (negative from the end; null
+// outside), borrowed when the list is, else copied into `tmp` (left as it is otherwise).
+[[gnu::noinline]] const Value& ElementAt(const Value* items, size_t count, bool borrowed,
+                                std::optional<int64_t> idx, Value& tmp) {
+  if (!idx || *idx == 0) return kNoEntry;
+  const auto n = static_cast<int64_t>(count);
+  const int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
+  if (k < 0 || k >= n) return kNoEntry;
+  if (borrowed) return items[k];
+  tmp = items[k];
+  return tmp;
+}
+}  // namespace
+
+// The index forms (`list[1]`, `sorted[i]`) answered here, in a small frame; everything else in
+// EvalItems.
 const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
@@ -931,26 +1005,44 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   const Value* const items = is_list ? t.list().data() : &t;
   const size_t count = is_list ? t.list().size() : 1;
   const bool borrowed = is_list && &t != &target_tmp.get();
-  // The element at 1-based `idx` (negative from the end; null outside), borrowed when the list is.
-  auto at = [&](std::optional<int64_t> idx) -> const Value& {
-    tmp = Value();
-    if (!idx || *idx == 0) return tmp;
-    int64_t n = static_cast<int64_t>(count);
-    int64_t k = *idx > 0 ? *idx - 1 : n + *idx;
-    if (k < 0 || k >= n) return tmp;
-    if (borrowed) return items[k];
-    tmp = items[k];
-    return tmp;
-  };
-  if (count == 0) {
-    if (literal_index) {  // the probe below would give this number: null
+  if (literal_index) {
+    // `list[2]`: the general path's answer without evaluating the literal (an empty list's
+    // probe would give this number: null); the item slot is left holding the first item, as
+    // the general path leaves it.
+    if (count == 0) {
       tmp = Value();
       return tmp;
     }
-    if (item_test && item_test->pure) {  // the probe below would give a boolean or null: []
-      tmp = Value::EmptyList();
-      return tmp;
+    if (writes_item) f.locals[item_slot] = items[0];
+    return ElementAt(items, count, borrowed, literal_position, tmp);
+  }
+  if (index_slot >= 0 && count > 0 && !f.item && !f.outer_item_frame) {
+    // `list[name]`: the name's slot, as the predicate reads it for the first item when no item
+    // entry shadows it; a number there is the index, and the loop would stop at that item too.
+    const Value& first = items[0];
+    bool shadowed = false;
+    if (first.is(Type::kContext)) {
+      const Context& c = first.context();
+      if (c.MayContainBit(index_bit)) shadowed = c.shape() ? index_seen.Find(c, index_name) != nullptr
+                                                           : ScanItem(c, index_name) != nullptr;
     }
+    const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
+    if (!shadowed && v.is(Type::kNumber)) {
+      if (writes_item) f.locals[item_slot] = first;
+      return ElementAt(items, count, borrowed, IndexPosition(v.number()), tmp);
+    }
+  }
+  // A predicate that gives a boolean or null for every item keeps nothing of an empty list (the
+  // probe in EvalItems would say so): the one empty list, by reference (EmptyListValue).
+  if (count == 0 && item_test && item_test->pure) return EmptyListValue();
+  return EvalItems(f, tmp, t, items, count, borrowed);
+}
+
+const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const Value* items, size_t count,
+                                   bool borrowed) const {
+  const bool is_list = t.is(Type::kList);
+  auto at = [&](std::optional<int64_t> idx) -> const Value& { return ElementAt(items, count, borrowed, idx, tmp); };
+  if (count == 0) {  // (a pure item test's answer is EvalRef's)
     // A numeric index into an empty list is null; a boolean filter gives [].
     Frame inner = f;
     inner.outer_item_frame = &f;
@@ -959,23 +1051,6 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     f.ctx->TruncateDiagnostics(before);
     tmp = probe.is(Type::kNumber) ? Value() : Value::EmptyList();
     return tmp;
-  }
-  if (literal_index) {
-    // `list[2]`: the general path's answer without evaluating the literal; the item slot is
-    // left holding the first item, as the general path leaves it.
-    if (writes_item) f.locals[item_slot] = items[0];
-    return at(literal_position);
-  }
-  if (index_slot >= 0 && !f.item && !f.outer_item_frame &&
-      !(items[0].is(Type::kContext) && items[0].context().MayContainBit(index_bit) &&
-        ScanItem(items[0].context(), index_name))) {
-    // `list[name]`: the name's slot, as the predicate reads it for the first item (no item entry
-    // shadows it); a number there is the index, and the loop below would stop at that item too.
-    const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
-    if (v.is(Type::kNumber)) {
-      if (writes_item) f.locals[item_slot] = items[0];
-      return at(IndexPosition(v.number()));
-    }
   }
   Frame inner = f;
   inner.outer_item_frame = &f;
@@ -1020,19 +1095,14 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
       return tmp;
     }
   }
-  // Every item passed: the result is the target list itself (values are immutable).
+  // Every item passed: the result is the target list itself (values are immutable), by
+  // reference when it outlives the caller's use as the items do.
+  if (passed == count && is_list && borrowed) return t;
   if (passed == count && is_list) tmp = Value::FromList(t.list_ptr());
   else if (passed == count) tmp = Value::FromList(List{t});
-  else if (out.empty()) tmp = Value::EmptyList();  // the common "nothing kept", without a call
+  else if (out.empty()) return EmptyListValue();  // the common "nothing kept", without a copy
   else tmp = Value::FromList(std::move(out));
   return tmp;
-}
-
-Value PathNode::Eval(Frame& f) const {
-  Value tmp;
-  const Value& v = EvalRef(f, tmp);
-  if (&v == &tmp) return tmp;
-  return v;
 }
 
 namespace {
@@ -1130,7 +1200,7 @@ void PathNode::Link() {
 // The commonest reads inline, without a stack frame: from a slot (a name that no filter item
 // may shadow) through shaped contexts of the shapes each step cached. Anything else starts over
 // in EvalChain (the root is a slot: reading it again costs nothing and changes nothing).
-const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+inline const Value* PathNode::Reach(Frame& f) const {
   const Node& r = *root;
   const Value* t;
   switch (r.direct) {
@@ -1143,27 +1213,41 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
       const uint64_t bit = r.direct == Node::Direct::kShadowedLocal ? static_cast<const LocalRefNode&>(r).name_bit
                                                                     : static_cast<const GlobalRefNode&>(r).name_bit;
       for (const Frame* fr = &f; fr; fr = fr->outer_item_frame)
-        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return EvalChain(f, tmp);
+        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return nullptr;
       t = r.direct == Node::Direct::kShadowedLocal ? &f.locals[r.direct_slot]
                                                    : &f.globals[static_cast<size_t>(r.direct_slot)];
       break;
     }
-    default: return EvalChain(f, tmp);
+    default: return nullptr;
   }
   for (size_t i = 0; i < chain_length; ++i) {
     if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? kNullValue : EvalChain(f, tmp);
+      return t->is_null() ? &kNullValue : nullptr;
     const Context& c = t->context();
     const ContextShape* shape = c.shape();
     if (!shape) [[unlikely]]
-      return EvalChain(f, tmp);
+      return nullptr;
     size_t at;
     if (!steps[i]->seen.Cached(*shape, at)) [[unlikely]]
-      return EvalChain(f, tmp);
-    if (at >= c.shaped_size()) return kNullValue;
+      return nullptr;
+    if (at >= c.shaped_size()) return &kNullValue;
     t = &c.shaped_value(at);
   }
-  return *t;
+  return t;
+}
+
+const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
+  if (const Value* v = Reach(f)) return *v;
+  return EvalChain(f, tmp);
+}
+
+// The value itself: the fast reads inline here too (no call to EvalRef).
+Value PathNode::Eval(Frame& f) const {
+  if (const Value* v = Reach(f)) return *v;
+  Value tmp;
+  const Value& v = EvalChain(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
 }
 
 const Value& PathNode::EvalChain(Frame& f, Value& tmp) const {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -828,6 +829,150 @@ TEST(SharedResultsTest, UnchangedListsAreSharedNotCopied) {
   EXPECT_EQ(Evaluate("distinct values(7)", vars).literal, "[7]");
   // The shared list is still the caller's, unchanged.
   EXPECT_EQ(ToFeelLiteral(*vars.Find("l")), "[1, 2, 3]");
+}
+
+
+// One `t[n]` meets lists whose first items are contexts of several shapes in turn (the filter
+// caches, per shape, whether an item has an entry `n` that would shadow the name), contexts
+// built entry by entry (no shape), and items sharing `n`'s key-filter bit (`br`); `t[[n][1]]`
+// is the same index computed by a filter, evaluated item by item.
+TEST(NameIndexTest, ItemShapesChangingBetweenListsAgreeWithThePredicate) {
+  Context unshaped_n;
+  unshaped_n.Put("k", Value::Number(1));
+  unshaped_n.Put("n", Value::Number(3));
+  Context unshaped_br;
+  unshaped_br.Put("br", Value::Number(1));
+  unshaped_br.Put("k", Value::Number(2));
+  Context vars;
+  vars.Put("un", Value::FromContext(unshaped_n));
+  vars.Put("ub", Value::FromContext(unshaped_br));
+  const std::string targets =
+      R"([[{n: 2}, {m: 1}, {k: 3}], [{br: 1}, {n: true}], [{k: 1, n: 1}, 7], [un, 8, 9], [ub, 8, 9], )"
+      R"([{br: 1}, {n: 1}, 3], [{m: 1}, 5], [{n: 2}, {m: 1}, {k: 3}], [1, 2, 3], [{n: null}, 1], )"
+      R"([{n: "x"}, 1], [un, ub], [ub, un], [], [{k: 1, n: 1}, 7], [{br: 1}, {n: true}]])";
+  int compared = 0;
+  for (const std::string n : {"1", "2", "-1", "0", "1.5", "null", R"("a")", "9"}) {
+    for (const std::string& form : {"for t in " + targets + " return t[n]",
+                                   "for n2 in [n] return for t in " + targets + " return t[n2]",
+                                   "for t in " + targets + " return {r: t[n]}.r"}) {
+      const std::string slow = std::regex_replace(form, std::regex(R"(t\[(n2?)\])"), "t[[$1][1]]");
+      ASSERT_NE(slow, form);
+      Context bound = vars;
+      EvalContext ctx;
+      bound.Put("n", *EvaluateExpression(n, Context{}, ctx));
+      Messages fast = EvaluateWithMessages(form, bound);
+      Messages general = EvaluateWithMessages(slow, bound);
+      EXPECT_EQ(fast.literal, general.literal) << form << " with n = " << n;
+      EXPECT_EQ(fast.messages, general.messages) << form << " with n = " << n;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 8 * 3);
+  // Written out: a first item with `n` makes the predicate its entry, per item.
+  Context two = vars;
+  two.Put("n", Value::Number(2));
+  EXPECT_EQ(Evaluate(R"(for t in [[{n: 1}, {n: 2}, {k: 1}], [{m: 1}, {n: 2}, 5], [un, 8, 9], [ub, 8, 9]] return t[n])",
+                     two)
+                .literal,
+            R"([{n: 1}, {n: 2}, 9, 8])");
+}
+
+// A context literal's entry goes into its slot only when some name reads that slot: later
+// entries, functions defined in the context, filters (and their probes of empty lists) and
+// nested contexts with the same keys must all still see the entries they name.
+TEST(ContextEntrySlotTest, NamedEntriesAreSeenAndUnnamedOnesKept) {
+  EXPECT_EQ(Evaluate("{a: 1, b: a + 1, c: b * 2}").literal, "{a: 1, b: 2, c: 4}");
+  EXPECT_EQ(Evaluate("{a: 1, b: 2}").literal, "{a: 1, b: 2}");
+  EXPECT_EQ(Evaluate("{a: 10, f: function(x) x + a, r: f(2)}.r").literal, "12");
+  EXPECT_EQ(Evaluate("{a: 2, r: [5, 6, 7][a]}.r").literal, "6");
+  EXPECT_EQ(Evaluate("{a: 2, r: [1, 2, 3][item > a]}.r").literal, "[3]");
+  EXPECT_EQ(Evaluate("{a: 2, r: [][a]}.r").literal, "null");  // the probe reads `a`: a number
+  EXPECT_EQ(Evaluate("{x: 1, y: {x: 2, z: x}, w: x}").literal, "{x: 1, y: {x: 2, z: 2}, w: 1}");
+  EXPECT_EQ(Evaluate("{x: 1, y: {x: 2, z: 3}}").literal, "{x: 1, y: {x: 2, z: 3}}");
+  EXPECT_EQ(Evaluate("[{a: 1, b: a}, {c: 2, d: c}, {e: 3}, {f: 4, g: f}]").literal,
+            "[{a: 1, b: 1}, {c: 2, d: 2}, {e: 3}, {f: 4, g: 4}]");
+  EXPECT_EQ(Evaluate("for i in [1, 2, 3] return {v: i * 10, w: v + i}").literal,
+            "[{v: 10, w: 11}, {v: 20, w: 22}, {v: 30, w: 33}]");
+  EXPECT_EQ(Evaluate("for i in [1, 2] return {v: i, u: i}").literal, "[{v: 1, u: 1}, {v: 2, u: 2}]");
+  // A recursive function by its entry name, and one defined in a loop over contexts.
+  EXPECT_EQ(Evaluate("{f: function(n) if n <= 1 then 1 else n * f(n - 1), r: f(5)}.r").literal, "120");
+  EXPECT_EQ(Evaluate("for o in [{s: 1}, {s: 3}] return {k: o.s, g: function() k * 2, r: g()}.r").literal, "[2, 6]");
+  // A filter inside a function captures the whole frame; the entries it names are there.
+  EXPECT_EQ(Evaluate("{lim: 1, keep: function(l) l[item > lim], r: keep([0, 1, 2, 3])}.r").literal, "[2, 3]");
+  // Entries shadowed by a filter item's entry of the same name.
+  EXPECT_EQ(Evaluate("{a: 5, r: [{a: 1}, {a: 9}][a > 4]}.r").literal, "[{a: 9}]");
+}
+
+
+// A filter that keeps every item of a list that outlives it answers that list by reference, and
+// one that keeps nothing the one empty list: the answers hold once the loop variable or entry
+// that held the list moves on.
+TEST(SharedResultsTest, WholeListsAnsweredByReferenceKeepTheirValues) {
+  EXPECT_EQ(Evaluate("for l in [[1, 2], [3, 4], [], [5]] return l[item > 0]").literal, "[[1, 2], [3, 4], [], [5]]");
+  EXPECT_EQ(Evaluate("for l in [[1, 2], [3, 4]] return l[item > 1]").literal, "[[2], [3, 4]]");
+  EXPECT_EQ(Evaluate("{a: [1, 2], b: a[item > 0], c: append(b, 3), d: a[item > 5]}").literal,
+            "{a: [1, 2], b: [1, 2], c: [1, 2, 3], d: []}");
+  EXPECT_EQ(Evaluate("[[1, 2], [3]][count(item[item > 0]) = 2]").literal, "[[1, 2]]");
+  EXPECT_EQ(Evaluate("sum(for l in [[1, 2], [3, 4]] return sum(l[item > 0]))").literal, "10");
+  EXPECT_EQ(Evaluate("for l in [[{k: 1}], [{k: 2}, {k: 3}]] return l[item.k > 0].k").literal, "[[1], [2, 3]]");
+}
+
+
+// `for i in a..b` over two numbers makes each value in the loop's slot (no list of them); a body
+// that names `partial` takes the general path, over the list of the range's values.
+Messages EvaluateLimited(const std::string& text, int64_t max_iterations) {
+  EvalContext ctx;
+  ctx.max_iterations = max_iterations;
+  auto r = EvaluateExpression(text, Context{}, ctx);
+  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
+  Messages m{r ? ToFeelLiteral(*r) : "<compile error>", {}};
+  for (const auto& d : ctx.diagnostics()) m.messages.push_back(d.message);
+  return m;
+}
+
+TEST(CountingLoopTest, AgreesWithTheGeneralPath) {
+  const std::vector<std::string> bounds = {"1",    "3",   "-2", "0",     "1.5", "2.000", "null", R"("a")",
+                                           "true", "1e2", R"(date("2026-12-06"))", "99999999999999999999999",
+                                           "-9223372036854775808", "9223372036854775807"};
+  const std::vector<std::string> bodies = {"i", "i * 2", "[i, count([1, 2][item > i])]", "{v: i, w: v + 1}.w",
+                                           "for j in 1..i return j", "[5, 6, 7][i]"};
+  int compared = 0;
+  for (const auto& a : bounds) {
+    for (const auto& b : bounds) {
+      for (const auto& body : bodies) {
+        const std::string fast = "for i in " + a + ".." + b + " return " + body;
+        const std::string general = "for i in " + a + ".." + b + " return if false then partial else " + body;
+        for (int64_t limit : {int64_t{1000}, int64_t{4}}) {
+          Messages x = EvaluateLimited(fast, limit);
+          Messages y = EvaluateLimited(general, limit);
+          EXPECT_EQ(x.literal, y.literal) << fast << " (limit " << limit << ")";
+          EXPECT_EQ(x.messages, y.messages) << fast << " (limit " << limit << ")";
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 14 * 14 * 6 * 2);
+  // The slot keeps the last value for a filter's probe, as a loop over the list leaves it.
+  for (const auto& [range, list] : std::vector<std::pair<std::string, std::string>>{
+           {"1..3", "[1, 2, 3]"}, {"3..1", "[3, 2, 1]"}, {"2..2", "[2]"}, {"-1..1", "[-1, 0, 1]"}}) {
+    for (const std::string tail : {"[][item]", "[][item > 0]", "[4, 5][item]"}) {
+      EXPECT_EQ(Evaluate("[for i in " + range + " return i, " + tail + "]").literal,
+                Evaluate("[for i in " + list + " return i, " + tail + "]").literal)
+          << range << ", " << tail;
+    }
+  }
+  EXPECT_EQ(Evaluate("for i in 3..1 return i * 10").literal, "[30, 20, 10]");
+  // Ranges wider than int64_t's span are over the iteration limit (they used to overflow).
+  for (const std::string range : {"0..9223372036854775807", "1..-9223372036854775808",
+                                  "-9223372036854775808..9223372036854775807", "9223372036854775807..-9223372036854775808"}) {
+    Messages m = EvaluateWithMessages("for i in " + range + " return i", Context{});
+    EXPECT_EQ(m.literal, "null") << range;
+    EXPECT_EQ(m.messages, std::vector<std::string>{"for: iteration limit exceeded"}) << range;
+  }
+  EXPECT_EQ(EvaluateLimited("for i in 1..4 return i", 4).literal, "[1, 2, 3, 4]");
+  EXPECT_EQ(EvaluateLimited("for i in 1..5 return i", 4).literal, "null");
+  EXPECT_EQ(Evaluate("for i in 1..2 return for j in i..2 return [i, j]").literal, "[[[1, 1], [1, 2]], [[2, 2]]]");
 }
 
 }  // namespace

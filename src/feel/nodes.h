@@ -186,6 +186,8 @@ struct ForNode : Node {
   bool keeps_var = true;
   NodePtr body;
   Value Eval(Frame& f) const override;
+  // The one-iterator loop over `start..end`, two numbers.
+  Value EvalCounting(Frame& f, const Value& start, const Value& end) const;
 };
 
 struct QuantifiedNode : Node {
@@ -203,6 +205,7 @@ struct ListNode : Node {
 struct ContextEntryNode {
   std::string key;
   int slot = 0;
+  bool read = true;  // some name reads `slot` (Parser::Finish): it must hold the entry's value
   NodePtr value;
 };
 
@@ -238,11 +241,16 @@ struct FilterNode : Node {
   bool index_global = false;
   uint64_t index_bit = 0;  // Context::KeyBit(name)
   std::string index_name;
+  ShapedPosition index_seen;  // where an item of a shaped context has `index_name`, per shape
   // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
   std::shared_ptr<const ItemTestPlan> item_test;
   Value Eval(Frame& f) const override;
   // An index (`list[2]`) into a borrowed list borrows the element.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
+  // The predicate run over the items (`t` is the evaluated target; `items`, `count` its items,
+  // `borrowed` whether they outlive the call).
+  [[gnu::noinline]] const Value& EvalItems(Frame& f, Value& tmp, const Value& t, const Value* items, size_t count,
+                                           bool borrowed) const;
 };
 
 struct PathNode : Node {
@@ -270,6 +278,8 @@ struct PathNode : Node {
   // The commonest reads (from a slot through shaped contexts whose shapes each step has seen)
   // without a stack frame; everything else in EvalChain.
   const Value& EvalRef(Frame& f, Value& tmp) const override;
+  // That inline read's answer, or null when EvalChain must read the path.
+  [[gnu::always_inline]] inline const Value* Reach(Frame& f) const;
   [[gnu::noinline]] const Value& EvalChain(Frame& f, Value& tmp) const;
   // The entry `name` of `c`, or null: a shape seen before or the hinted position inline, the
   // searches out of line.

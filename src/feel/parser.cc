@@ -70,6 +70,10 @@ class Parser {
       if (filter->writes_item) probed.insert(filter->item_slot);
     for (const auto& loop : fors_)
       if (!loop->iterators.empty()) loop->keeps_var = probed.count(loop->iterators[0].slot) != 0;
+    // A context entry's slot that no name reads (not a later entry, a nested function or a
+    // filter's probe) need not hold the entry's value.
+    for (const auto& ctx : contexts_)
+      for (auto& e : ctx->entries) e.read = read_locals_.count(e.slot) != 0;
     return root;
   }
 
@@ -1334,6 +1338,7 @@ class Parser {
       ExpectPunct("}");
     }
     PopScope();
+    contexts_.push_back(n);
     if (!error_) {
       std::vector<std::string> keys;
       keys.reserve(n->entries.size());
@@ -1581,6 +1586,7 @@ class Parser {
   std::set<int> read_locals_;  // the local slots that some name reads
   std::vector<std::shared_ptr<FilterNode>> filters_;  // every filter read (see Finish)
   std::vector<std::shared_ptr<ForNode>> fors_;  // every `for` read (see Finish)
+  std::vector<std::shared_ptr<ContextNode>> contexts_;  // every context literal read (see Finish)
 };
 
 }  // namespace
