@@ -275,6 +275,28 @@ struct Rule {
   std::vector<std::string> annotations;
 };
 
+// The value of the path `p` read from `t`, its root's slot, as PathNode::EvalRef's own fast path
+// reads it (through shaped contexts whose shapes each step has cached; a null or an absent entry
+// is null), without its call; null when that path would not answer (then p.EvalRef does, from
+// the start: reading up to here changed nothing).
+const Value kNull;
+[[gnu::always_inline]] inline const Value* ReadPath(const fi::PathNode& p, const Value* t) {
+  for (size_t i = 0; i < p.chain_length; ++i) {
+    if (!t->is(Type::kContext)) [[unlikely]]
+      return t->is_null() ? &kNull : nullptr;
+    const feel::Context& c = t->context();
+    const feel::ContextShape* shape = c.shape();
+    if (!shape) [[unlikely]]
+      return nullptr;
+    size_t at;
+    if (!p.steps[i]->seen.Cached(*shape, at)) [[unlikely]]
+      return nullptr;
+    if (at >= c.shaped_size()) return &kNull;
+    t = &c.shaped_value(at);
+  }
+  return t;
+}
+
 struct InputColumn {
   std::optional<feel::CompiledExpression> expr;
   // When the expression is just a name bound to a slot (`Age`): that slot, read without the
@@ -283,6 +305,10 @@ struct InputColumn {
   // Otherwise, when the expression declares no locals (`Treatment Facts.advanced`): its body,
   // read as CompiledExpression::EvaluateRef reads it, without the call around it.
   const feel::internal::Node* body = nullptr;
+  // When that body is a path from a global slot (`Treatment Facts.advanced`,
+  // `Case.tumor.primary_site`): the path and its root's slot, read inline by ReadPath.
+  const feel::internal::PathNode* path = nullptr;
+  size_t path_slot = 0;
   std::string expr_error;
   std::string text;
   std::optional<feel::CompiledUnaryTests> allowed;  // inputValues
@@ -439,12 +465,17 @@ class DecisionTable final : public Boxed {
     for (size_t i = 0; i < n; ++i) {
       const InputColumn& c = inputs[i];
       const Value* v;
-      if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size())
+      if (c.path) [[likely]] {
+        v = ReadPath(*c.path, &slots[c.path_slot]);
+        if (!v) [[unlikely]]
+          v = &c.path->EvalRef(f, computed.Next());
+      } else if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()) {
         v = &slots[static_cast<size_t>(c.direct_slot)];
-      else if (c.body)
-        v = &fi::EvalRefOf(*c.body, f, computed[i]);
-      else
-        v = &c.expr->EvaluateRef(slots, ctx, computed[i].get());
+      } else if (c.body) {
+        v = &fi::EvalRefOf(*c.body, f, computed.Next());
+      } else {
+        v = &c.expr->EvaluateRef(slots, ctx, computed.Next().get());
+      }
       in[i] = v;
       if (state != kClassing) continue;
       const ColumnClasses& cc = classes[i];
@@ -484,26 +515,28 @@ class DecisionTable final : public Boxed {
     return Decide(matched, slots, ctx);
   }
 
-  // Null values for the inputs EvalClassed evaluates (fi::ScratchValue: one left null, as most
-  // are when the value is borrowed, costs nothing to destroy); on the stack for up to 48 columns.
+  // Null values for the inputs EvalClassed evaluates rather than borrows (fi::ScratchValue), made
+  // one at a time when needed (most inputs are borrowed: paths and slots); on the stack for up
+  // to 48 columns. They do not move: the inputs' references stay valid until the end.
   class ScratchValues {
    public:
     explicit ScratchValues(size_t n) : n_(n) {
       data_ = n <= kInline ? reinterpret_cast<fi::ScratchValue*>(inline_)
                            : static_cast<fi::ScratchValue*>(::operator new(n * sizeof(fi::ScratchValue)));
-      for (size_t i = 0; i < n; ++i) new (data_ + i) fi::ScratchValue();
     }
     ~ScratchValues() {
-      for (size_t i = 0; i < n_; ++i) data_[i].~ScratchValue();
+      for (size_t i = 0; i < used_; ++i) data_[i].~ScratchValue();
       if (n_ > kInline) ::operator delete(data_);
     }
     ScratchValues(const ScratchValues&) = delete;
     ScratchValues& operator=(const ScratchValues&) = delete;
-    fi::ScratchValue& operator[](size_t i) { return data_[i]; }
+    // A fresh null value (at most n in all).
+    fi::ScratchValue& Next() { return *new (data_ + used_++) fi::ScratchValue(); }
 
    private:
     static constexpr size_t kInline = 48;
     size_t n_;
+    size_t used_ = 0;
     fi::ScratchValue* data_;
     alignas(fi::ScratchValue) unsigned char inline_[kInline * sizeof(fi::ScratchValue)];
   };
@@ -1494,6 +1527,12 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       const auto* ref = root && root->locals == 0 ? dynamic_cast<const fi::GlobalRefNode*>(root->body.get()) : nullptr;
       if (ref) c.direct_slot = ref->slot;
       if (root && root->locals == 0 && root->body) c.body = root->body.get();
+      const auto* path = c.body ? dynamic_cast<const fi::PathNode*>(c.body) : nullptr;
+      if (path && path->root && path->root->direct == fi::Node::Direct::kGlobal && path->root->direct_slot >= 0 &&
+          path->chain_length > 0 && path->chain_length <= fi::PathNode::kMaxChain) {
+        c.path = path;
+        c.path_slot = static_cast<size_t>(path->root->direct_slot);
+      }
     } else {
       c.expr_error = "FEEL error in '" + c.text + "': " + e.error().message;
       Report(site, ie.offset_debug(), c.expr_error, 0, col);
