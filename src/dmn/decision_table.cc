@@ -380,6 +380,23 @@ class DecisionTable final : public Boxed {
   // Classes of at most 4 words, every input expression compiled, no inputValues: Eval reads each
   // column and narrows the candidates by its class in one pass (EvalClassed).
   bool one_pass = false;
+  // A one_pass table's columns as EvalClassed reads them: how the input is read and the class
+  // data, in one array (built by PlanOnePass once the classes are).
+  struct OnePassColumn {
+    enum class Read : uint8_t { kPathStep, kPath, kSlot, kOther };
+    Read read = Read::kOther;
+    bool membership = false;
+    size_t slot = 0;                          // kPathStep, kPath: the root's slot; kSlot: the slot
+    const feel::ShapedPosition* seen = nullptr;  // kPathStep: the one step's position cache
+    const fi::PathNode* path = nullptr;       // kPathStep, kPath
+    const InputColumn* input = nullptr;
+    const ColumnClasses* cc = nullptr;
+    const uint64_t* masks = nullptr;
+    const uint8_t* usable = nullptr;
+    size_t first_string = 0;
+  };
+  std::vector<OnePassColumn> plan;
+  void PlanOnePass();
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -452,7 +469,7 @@ class DecisionTable final : public Boxed {
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
   Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
-    const size_t n = inputs.size();
+    const size_t n = plan.size();
     const size_t nw = kWords < 4 ? kWords : words;
     ScratchValues computed(n);
     InputRefs in(n);
@@ -463,37 +480,65 @@ class DecisionTable final : public Boxed {
     cand.fill(~uint64_t{0});
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
     for (size_t i = 0; i < n; ++i) {
-      const InputColumn& c = inputs[i];
-      const Value* v;
-      if (c.path) [[likely]] {
-        v = ReadPath(*c.path, &slots[c.path_slot]);
-        if (!v) [[unlikely]]
-          v = &c.path->EvalRef(f, computed.Next());
-      } else if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size()) {
-        v = &slots[static_cast<size_t>(c.direct_slot)];
-      } else if (c.body) {
-        v = &fi::EvalRefOf(*c.body, f, computed.Next());
-      } else {
-        v = &c.expr->EvaluateRef(slots, ctx, computed.Next().get());
+      const OnePassColumn& c = plan[i];
+      const Value* v = nullptr;
+      switch (c.read) {
+        case OnePassColumn::Read::kPathStep: {
+          // ReadPath for a path of one step (`Treatment Facts.advanced`).
+          const Value& t = slots[c.slot];
+          if (t.is(Type::kContext)) [[likely]] {
+            const feel::Context& cx = t.context();
+            size_t at;
+            if (const feel::ContextShape* shape = cx.shape(); shape && c.seen->Cached(*shape, at)) [[likely]]
+              v = at < cx.shaped_size() ? &cx.shaped_value(at) : &kNull;
+          } else if (t.is_null()) {
+            v = &kNull;
+          }
+          if (!v) [[unlikely]]
+            v = &c.path->EvalRef(f, computed.Next());
+          break;
+        }
+        case OnePassColumn::Read::kPath:
+          v = ReadPath(*c.path, &slots[c.slot]);
+          if (!v) [[unlikely]]
+            v = &c.path->EvalRef(f, computed.Next());
+          break;
+        case OnePassColumn::Read::kSlot:
+          if (c.slot < slots.size()) [[likely]] {
+            v = &slots[c.slot];
+            break;
+          }
+          [[fallthrough]];
+        case OnePassColumn::Read::kOther:
+          v = c.input->body ? &fi::EvalRefOf(*c.input->body, f, computed.Next())
+                            : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
+          break;
       }
       in[i] = v;
       if (state != kClassing) continue;
-      const ColumnClasses& cc = classes[i];
       uint64_t any = 0;
-      if (cc.membership) [[unlikely]] {
+      if (c.membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
-        if (!MembershipMask(cc, *v, m.data())) {
+        if (!MembershipMask(*c.cc, *v, m.data())) {
           state = kPerRule;
           continue;
         }
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
-        const size_t k = ClassOf(cc, *v);
-        if (k == ColumnClasses::kNoClass) {
+        // ClassOf, with the column's data at hand.
+        size_t k;
+        switch (v->type()) {
+          case Type::kNull: k = 0; break;
+          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
+          case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
+          case Type::kString: k = c.first_string + c.cc->StringLiteral(v->string()); break;
+          default: k = ColumnClasses::kNoClass; break;
+        }
+        if (k == ColumnClasses::kNoClass || !c.usable[k]) [[unlikely]] {
           state = kPerRule;
           continue;
         }
-        const uint64_t* mask = cc.masks.data() + k * nw;
+        const uint64_t* mask = c.masks + k * nw;
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
       }
       if (!any) state = kNone;
@@ -1435,6 +1480,30 @@ void DecisionTable::BuildClasses() {
                std::none_of(classes.begin(), classes.end(), [](const ColumnClasses& cc) { return cc.membership; });
 }
 
+void DecisionTable::PlanOnePass() {
+  plan.assign(inputs.size(), OnePassColumn{});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const InputColumn& in = inputs[i];
+    const ColumnClasses& cc = classes[i];
+    OnePassColumn& c = plan[i];
+    c.input = &in;
+    if (in.path) {
+      c.read = in.path->chain_length == 1 ? OnePassColumn::Read::kPathStep : OnePassColumn::Read::kPath;
+      c.slot = in.path_slot;
+      c.path = in.path;
+      c.seen = &in.path->steps[0]->seen;
+    } else if (in.direct_slot >= 0) {
+      c.read = OnePassColumn::Read::kSlot;
+      c.slot = static_cast<size_t>(in.direct_slot);
+    }
+    c.membership = cc.membership;
+    c.cc = &cc;
+    c.masks = cc.masks.data();
+    c.usable = cc.usable.data();
+    c.first_string = cc.first_string;
+  }
+}
+
 void DecisionTable::FoldConstants() {
   if (!table_error.empty()) return;
   // Output values that are literals need no slots; any other list is checked per hit.
@@ -1648,6 +1717,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
   dt->one_pass = dt->classed && dt->table_error.empty() && !dt->inputs.empty() && dt->words <= 4 &&
                  std::all_of(dt->inputs.begin(), dt->inputs.end(),
                              [](const InputColumn& c) { return c.expr && !c.allowed; });
+  if (dt->one_pass) dt->PlanOnePass();
   return dt;
 }
 
