@@ -305,10 +305,6 @@ struct InputColumn {
   // Otherwise, when the expression declares no locals (`Treatment Facts.advanced`): its body,
   // read as CompiledExpression::EvaluateRef reads it, without the call around it.
   const feel::internal::Node* body = nullptr;
-  // When that body is a path from a global slot (`Treatment Facts.advanced`,
-  // `Case.tumor.primary_site`): the path and its root's slot, read inline by ReadPath.
-  const feel::internal::PathNode* path = nullptr;
-  size_t path_slot = 0;
   std::string expr_error;
   std::string text;
   std::optional<feel::CompiledUnaryTests> allowed;  // inputValues
@@ -1487,11 +1483,14 @@ void DecisionTable::PlanOnePass() {
     const ColumnClasses& cc = classes[i];
     OnePassColumn& c = plan[i];
     c.input = &in;
-    if (in.path) {
-      c.read = in.path->chain_length == 1 ? OnePassColumn::Read::kPathStep : OnePassColumn::Read::kPath;
-      c.slot = in.path_slot;
-      c.path = in.path;
-      c.seen = &in.path->steps[0]->seen;
+    // A path from a global slot (`Treatment Facts.advanced`, `Case.tumor.primary_site`).
+    const auto* path = in.body ? dynamic_cast<const fi::PathNode*>(in.body) : nullptr;
+    if (path && path->root && path->root->direct == fi::Node::Direct::kGlobal && path->root->direct_slot >= 0 &&
+        path->chain_length > 0 && path->chain_length <= fi::PathNode::kMaxChain) {
+      c.read = path->chain_length == 1 ? OnePassColumn::Read::kPathStep : OnePassColumn::Read::kPath;
+      c.slot = static_cast<size_t>(path->root->direct_slot);
+      c.path = path;
+      c.seen = &path->steps[0]->seen;
     } else if (in.direct_slot >= 0) {
       c.read = OnePassColumn::Read::kSlot;
       c.slot = static_cast<size_t>(in.direct_slot);
@@ -1596,12 +1595,6 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       const auto* ref = root && root->locals == 0 ? dynamic_cast<const fi::GlobalRefNode*>(root->body.get()) : nullptr;
       if (ref) c.direct_slot = ref->slot;
       if (root && root->locals == 0 && root->body) c.body = root->body.get();
-      const auto* path = c.body ? dynamic_cast<const fi::PathNode*>(c.body) : nullptr;
-      if (path && path->root && path->root->direct == fi::Node::Direct::kGlobal && path->root->direct_slot >= 0 &&
-          path->chain_length > 0 && path->chain_length <= fi::PathNode::kMaxChain) {
-        c.path = path;
-        c.path_slot = static_cast<size_t>(path->root->direct_slot);
-      }
     } else {
       c.expr_error = "FEEL error in '" + c.text + "': " + e.error().message;
       Report(site, ie.offset_debug(), c.expr_error, 0, col);
