@@ -732,23 +732,7 @@ class DecisionTable final : public Boxed {
   // Match() through the class masks; false (nothing appended) when some input needs the
   // per-rule path.
   bool MatchClasses(Inputs in, RuleList& matched) const {
-    if (words == 1) {
-      uint64_t bits = ~uint64_t{0};
-      for (size_t c = 0; c < inputs.size(); ++c) {
-        const ColumnClasses& cc = classes[c];
-        if (cc.membership) {
-          uint64_t m;
-          if (!MembershipMask(cc, *in[c], &m)) return false;
-          bits &= m;
-        } else {
-          const size_t k = ClassOf(cc, *in[c]);
-          if (k == ColumnClasses::kNoClass) return false;
-          bits &= cc.masks[k];
-        }
-      }
-      for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
-      return true;
-    }
+    if (words == 1) return MatchClassesFew<1>(in, matched);
     if (words == 2) return MatchClassesFew<2>(in, matched);
     if (words <= 4) return MatchClassesFew<4>(in, matched);
     constexpr size_t kInlineWords = 32;
