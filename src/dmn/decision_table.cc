@@ -475,40 +475,32 @@ class DecisionTable final : public Boxed {
     std::array<uint64_t, kWords> cand;
     cand.fill(~uint64_t{0});
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
+    const OnePassColumn* columns = plan.data();
     for (size_t i = 0; i < n; ++i) {
-      const OnePassColumn& c = plan[i];
+      const OnePassColumn& c = columns[i];
       const Value* v = nullptr;
-      switch (c.read) {
-        case OnePassColumn::Read::kPathStep: {
-          // ReadPath for a path of one step (`Treatment Facts.advanced`).
-          const Value& t = slots[c.slot];
-          if (t.is(Type::kContext)) [[likely]] {
-            const feel::Context& cx = t.context();
-            size_t at;
-            if (const feel::ContextShape* shape = cx.shape(); shape && c.seen->Cached(*shape, at)) [[likely]]
-              v = at < cx.shaped_size() ? &cx.shaped_value(at) : &kNull;
-          } else if (t.is_null()) {
-            v = &kNull;
-          }
-          if (!v) [[unlikely]]
-            v = &c.path->EvalRef(f, computed.Next());
-          break;
+      if (c.read == OnePassColumn::Read::kPathStep) [[likely]] {
+        // ReadPath for a path of one step (`Treatment Facts.advanced`).
+        const Value& t = slots[c.slot];
+        if (t.is(Type::kContext)) [[likely]] {
+          const feel::Context& cx = t.context();
+          size_t at;
+          if (const feel::ContextShape* shape = cx.shape(); shape && c.seen->Cached(*shape, at)) [[likely]]
+            v = at < cx.shaped_size() ? &cx.shaped_value(at) : &kNull;
+        } else if (t.is_null()) {
+          v = &kNull;
         }
-        case OnePassColumn::Read::kPath:
-          v = ReadPath(*c.path, &slots[c.slot]);
-          if (!v) [[unlikely]]
-            v = &c.path->EvalRef(f, computed.Next());
-          break;
-        case OnePassColumn::Read::kSlot:
-          if (c.slot < slots.size()) [[likely]] {
-            v = &slots[c.slot];
-            break;
-          }
-          [[fallthrough]];
-        case OnePassColumn::Read::kOther:
-          v = c.input->body ? &fi::EvalRefOf(*c.input->body, f, computed.Next())
-                            : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
-          break;
+        if (!v) [[unlikely]]
+          v = &c.path->EvalRef(f, computed.Next());
+      } else if (c.read == OnePassColumn::Read::kPath) {
+        v = ReadPath(*c.path, &slots[c.slot]);
+        if (!v) [[unlikely]]
+          v = &c.path->EvalRef(f, computed.Next());
+      } else if (c.read == OnePassColumn::Read::kSlot && c.slot < slots.size()) {
+        v = &slots[c.slot];
+      } else {
+        v = c.input->body ? &fi::EvalRefOf(*c.input->body, f, computed.Next())
+                          : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
       }
       in[i] = v;
       if (state != kClassing) continue;
