@@ -116,6 +116,7 @@ struct ColumnClasses {
   // `strings` it replaces.
   std::vector<uint32_t> string_table;
   uint64_t string_mask = 0;
+  size_t string_count = 0;  // strings.size(), for StringLiteral
   static constexpr size_t kNoClass = SIZE_MAX;
   [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
     uint64_t h = n * 0x9E3779B97F4A7C15ull;
@@ -140,6 +141,7 @@ struct ColumnClasses {
     while (size < 2 * strings.size()) size *= 2;
     string_table.assign(size, 0);
     string_mask = size - 1;
+    string_count = strings.size();
     for (size_t i = 0; i < strings.size(); ++i) {
       uint64_t at = QuickHash(strings[i].data(), strings[i].size()) & string_mask;
       while (string_table[at] != 0) at = (at + 1) & string_mask;
@@ -150,7 +152,7 @@ struct ColumnClasses {
   [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
     for (uint64_t at = QuickHash(s.data(), s.size()) & string_mask;; at = (at + 1) & string_mask) {
       const uint32_t e = string_table[at];
-      if (e == 0) return strings.size();
+      if (e == 0) return string_count;
       const std::string& lit = strings[e - 1];
       if (lit.size() == s.size() && SameBytes(lit.data(), s.data(), s.size())) return e - 1;
     }
@@ -388,7 +390,9 @@ class DecisionTable final : public Boxed {
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
     const uint64_t* masks = nullptr;
-    const uint8_t* usable = nullptr;
+    // The column's usable flags and one more, 0: the class of values of other types (no_class).
+    std::vector<uint8_t> usable;
+    size_t no_class = 0;
     size_t first_string = 0;
   };
   std::vector<OnePassColumn> plan;
@@ -520,9 +524,9 @@ class DecisionTable final : public Boxed {
           case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
           case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
           case Type::kString: k = c.first_string + c.cc->StringLiteral(v->string()); break;
-          default: k = ColumnClasses::kNoClass; break;
+          default: k = c.no_class; break;
         }
-        if (k == ColumnClasses::kNoClass || !c.usable[k]) [[unlikely]] {
+        if (!c.usable[k]) [[unlikely]] {
           state = kPerRule;
           continue;
         }
@@ -1474,7 +1478,9 @@ void DecisionTable::PlanOnePass() {
     c.membership = cc.membership;
     c.cc = &cc;
     c.masks = cc.masks.data();
-    c.usable = cc.usable.data();
+    c.usable = cc.usable;
+    c.no_class = c.usable.size();
+    c.usable.push_back(0);
     c.first_string = cc.first_string;
   }
 }
