@@ -480,7 +480,9 @@ class DecisionTable final : public Boxed {
     cand.fill(~uint64_t{0});
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
     const OnePassColumn* columns = plan.data();
-    for (size_t i = 0; i < n; ++i) {
+    // The value of column i's input expression: borrowed from the slots when it is a slot or a
+    // path through shaped contexts, else evaluated into a scratch value.
+    const auto read = [&](size_t i) __attribute__((always_inline)) {
       const OnePassColumn& c = columns[i];
       const Value* v = nullptr;
       if (c.read == OnePassColumn::Read::kPathStep) [[likely]] {
@@ -507,13 +509,18 @@ class DecisionTable final : public Boxed {
                           : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
       }
       in[i] = v;
-      if (state != kClassing) continue;
+      return v;
+    };
+    size_t i = 0;
+    for (; i < n; ++i) {
+      const OnePassColumn& c = columns[i];
+      const Value* v = read(i);
       uint64_t any = 0;
       if (c.membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
         if (!MembershipMask(*c.cc, *v, m.data())) {
           state = kPerRule;
-          continue;
+          break;
         }
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
@@ -528,13 +535,19 @@ class DecisionTable final : public Boxed {
         }
         if (!c.usable[k]) [[unlikely]] {
           state = kPerRule;
-          continue;
+          break;
         }
         const uint64_t* mask = c.masks + k * nw;
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
       }
-      if (!any) state = kNone;
+      if (!any) {
+        state = kNone;
+        break;
+      }
     }
+    // Past the column that decided: read, not classified.
+    if (i < n)
+      for (++i; i < n; ++i) read(i);
     if (state == kNone) return Default(slots, ctx);
     RuleList matched;
     if (state == kPerRule) [[unlikely]] {
