@@ -480,6 +480,10 @@ class DecisionTable final : public Boxed {
     cand.fill(~uint64_t{0});
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
     const OnePassColumn* columns = plan.data();
+    // The shaped context in the slot the last one-step path read (consecutive columns mostly
+    // read the same one, `Treatment Facts.*`); slots do not change during the evaluation.
+    size_t root_slot = SIZE_MAX;
+    const feel::Context* root = nullptr;  // null: that slot holds no shaped context
     // The value of column i's input expression: borrowed from the slots when it is a slot or a
     // path through shaped contexts, else evaluated into a scratch value.
     const auto read = [&](size_t i) __attribute__((always_inline)) {
@@ -487,15 +491,16 @@ class DecisionTable final : public Boxed {
       const Value* v = nullptr;
       if (c.read == OnePassColumn::Read::kPathStep) [[likely]] {
         // ReadPath for a path of one step (`Treatment Facts.advanced`).
-        const Value& t = slots[c.slot];
-        if (t.is(Type::kContext)) [[likely]] {
-          const feel::Context& cx = t.context();
-          size_t at;
-          if (const feel::ContextShape* shape = cx.shape(); shape && c.seen->Cached(*shape, at)) [[likely]]
-            v = at < cx.shaped_size() ? &cx.shaped_value(at) : &kNull;
-        } else if (t.is_null()) {
-          v = &kNull;
+        if (c.slot != root_slot) {
+          root_slot = c.slot;
+          const Value& t = slots[c.slot];
+          root = t.is(Type::kContext) && t.context().shape() ? &t.context() : nullptr;
         }
+        size_t at;
+        if (root && c.seen->Cached(*root->shape(), at)) [[likely]]
+          v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
+        else if (slots[c.slot].is_null())
+          v = &kNull;
         if (!v) [[unlikely]]
           v = &c.path->EvalRef(f, computed.Next());
       } else if (c.read == OnePassColumn::Read::kPath) {
