@@ -116,6 +116,7 @@ struct ColumnClasses {
   // `strings` it replaces.
   std::vector<uint32_t> string_table;
   uint64_t string_mask = 0;
+  size_t string_count = 0;  // strings.size(), for StringLiteral
   static constexpr size_t kNoClass = SIZE_MAX;
   [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
     uint64_t h = n * 0x9E3779B97F4A7C15ull;
@@ -140,6 +141,7 @@ struct ColumnClasses {
     while (size < 2 * strings.size()) size *= 2;
     string_table.assign(size, 0);
     string_mask = size - 1;
+    string_count = strings.size();
     for (size_t i = 0; i < strings.size(); ++i) {
       uint64_t at = QuickHash(strings[i].data(), strings[i].size()) & string_mask;
       while (string_table[at] != 0) at = (at + 1) & string_mask;
@@ -150,7 +152,7 @@ struct ColumnClasses {
   [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
     for (uint64_t at = QuickHash(s.data(), s.size()) & string_mask;; at = (at + 1) & string_mask) {
       const uint32_t e = string_table[at];
-      if (e == 0) return strings.size();
+      if (e == 0) return string_count;
       const std::string& lit = strings[e - 1];
       if (lit.size() == s.size() && SameBytes(lit.data(), s.data(), s.size())) return e - 1;
     }
@@ -275,6 +277,28 @@ struct Rule {
   std::vector<std::string> annotations;
 };
 
+// The value of the path `p` read from `t`, its root's slot, as PathNode::EvalRef's own fast path
+// reads it (through shaped contexts whose shapes each step has cached; a null or an absent entry
+// is null), without its call; null when that path would not answer (then p.EvalRef does, from
+// the start: reading up to here changed nothing).
+const Value kNull;
+[[gnu::always_inline]] inline const Value* ReadPath(const fi::PathNode& p, const Value* t) {
+  for (size_t i = 0; i < p.chain_length; ++i) {
+    if (!t->is(Type::kContext)) [[unlikely]]
+      return t->is_null() ? &kNull : nullptr;
+    const feel::Context& c = t->context();
+    const feel::ContextShape* shape = c.shape();
+    if (!shape) [[unlikely]]
+      return nullptr;
+    size_t at;
+    if (!p.steps[i]->seen.Cached(*shape, at)) [[unlikely]]
+      return nullptr;
+    if (at >= c.shaped_size()) return &kNull;
+    t = &c.shaped_value(at);
+  }
+  return t;
+}
+
 struct InputColumn {
   std::optional<feel::CompiledExpression> expr;
   // When the expression is just a name bound to a slot (`Age`): that slot, read without the
@@ -354,6 +378,25 @@ class DecisionTable final : public Boxed {
   // Classes of at most 4 words, every input expression compiled, no inputValues: Eval reads each
   // column and narrows the candidates by its class in one pass (EvalClassed).
   bool one_pass = false;
+  // A one_pass table's columns as EvalClassed reads them: how the input is read and the class
+  // data, in one array (built by PlanOnePass once the classes are).
+  struct OnePassColumn {
+    enum class Read : uint8_t { kPathStep, kPath, kSlot, kOther };
+    Read read = Read::kOther;
+    bool membership = false;
+    size_t slot = 0;                          // kPathStep, kPath: the root's slot; kSlot: the slot
+    const feel::ShapedPosition* seen = nullptr;  // kPathStep: the one step's position cache
+    const fi::PathNode* path = nullptr;       // kPathStep, kPath
+    const InputColumn* input = nullptr;
+    const ColumnClasses* cc = nullptr;
+    const uint64_t* masks = nullptr;
+    // The column's usable flags and one more, 0: the class of values of other types (no_class).
+    std::vector<uint8_t> usable;
+    size_t no_class = 0;
+    size_t first_string = 0;
+  };
+  std::vector<OnePassColumn> plan;
+  void PlanOnePass();
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
@@ -426,7 +469,7 @@ class DecisionTable final : public Boxed {
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
   Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
-    const size_t n = inputs.size();
+    const size_t n = plan.size();
     const size_t nw = kWords < 4 ? kWords : words;
     ScratchValues computed(n);
     InputRefs in(n);
@@ -436,37 +479,80 @@ class DecisionTable final : public Boxed {
     std::array<uint64_t, kWords> cand;
     cand.fill(~uint64_t{0});
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
-    for (size_t i = 0; i < n; ++i) {
-      const InputColumn& c = inputs[i];
-      const Value* v;
-      if (c.direct_slot >= 0 && static_cast<size_t>(c.direct_slot) < slots.size())
-        v = &slots[static_cast<size_t>(c.direct_slot)];
-      else if (c.body)
-        v = &fi::EvalRefOf(*c.body, f, computed[i]);
-      else
-        v = &c.expr->EvaluateRef(slots, ctx, computed[i].get());
+    const OnePassColumn* columns = plan.data();
+    // The shaped context in the slot the last one-step path read (consecutive columns mostly
+    // read the same one, `Treatment Facts.*`); slots do not change during the evaluation.
+    size_t root_slot = SIZE_MAX;
+    const feel::Context* root = nullptr;  // null: that slot holds no shaped context
+    // The value of column i's input expression: borrowed from the slots when it is a slot or a
+    // path through shaped contexts, else evaluated into a scratch value.
+    const auto read = [&](size_t i) __attribute__((always_inline)) {
+      const OnePassColumn& c = columns[i];
+      const Value* v = nullptr;
+      if (c.read == OnePassColumn::Read::kPathStep) [[likely]] {
+        // ReadPath for a path of one step (`Treatment Facts.advanced`).
+        if (c.slot != root_slot) {
+          root_slot = c.slot;
+          const Value& t = slots[c.slot];
+          root = t.is(Type::kContext) && t.context().shape() ? &t.context() : nullptr;
+        }
+        size_t at;
+        if (root && c.seen->Cached(*root->shape(), at)) [[likely]]
+          v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
+        else if (slots[c.slot].is_null())
+          v = &kNull;
+        if (!v) [[unlikely]]
+          v = &c.path->EvalRef(f, computed.Next());
+      } else if (c.read == OnePassColumn::Read::kPath) {
+        v = ReadPath(*c.path, &slots[c.slot]);
+        if (!v) [[unlikely]]
+          v = &c.path->EvalRef(f, computed.Next());
+      } else if (c.read == OnePassColumn::Read::kSlot && c.slot < slots.size()) {
+        v = &slots[c.slot];
+      } else {
+        v = c.input->body ? &fi::EvalRefOf(*c.input->body, f, computed.Next())
+                          : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
+      }
       in[i] = v;
-      if (state != kClassing) continue;
-      const ColumnClasses& cc = classes[i];
+      return v;
+    };
+    size_t i = 0;
+    for (; i < n; ++i) {
+      const OnePassColumn& c = columns[i];
+      const Value* v = read(i);
       uint64_t any = 0;
-      if (cc.membership) [[unlikely]] {
+      if (c.membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
-        if (!MembershipMask(cc, *v, m.data())) {
+        if (!MembershipMask(*c.cc, *v, m.data())) {
           state = kPerRule;
-          continue;
+          break;
         }
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
-        const size_t k = ClassOf(cc, *v);
-        if (k == ColumnClasses::kNoClass) {
-          state = kPerRule;
-          continue;
+        // ClassOf, with the column's data at hand.
+        size_t k;
+        switch (v->type()) {
+          case Type::kNull: k = 0; break;
+          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
+          case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
+          case Type::kString: k = c.first_string + c.cc->StringLiteral(v->string()); break;
+          default: k = c.no_class; break;
         }
-        const uint64_t* mask = cc.masks.data() + k * nw;
+        if (!c.usable[k]) [[unlikely]] {
+          state = kPerRule;
+          break;
+        }
+        const uint64_t* mask = c.masks + k * nw;
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
       }
-      if (!any) state = kNone;
+      if (!any) {
+        state = kNone;
+        break;
+      }
     }
+    // Past the column that decided: read, not classified.
+    if (i < n)
+      for (++i; i < n; ++i) read(i);
     if (state == kNone) return Default(slots, ctx);
     RuleList matched;
     if (state == kPerRule) [[unlikely]] {
@@ -484,26 +570,28 @@ class DecisionTable final : public Boxed {
     return Decide(matched, slots, ctx);
   }
 
-  // Null values for the inputs EvalClassed evaluates (fi::ScratchValue: one left null, as most
-  // are when the value is borrowed, costs nothing to destroy); on the stack for up to 48 columns.
+  // Null values for the inputs EvalClassed evaluates rather than borrows (fi::ScratchValue), made
+  // one at a time when needed (most inputs are borrowed: paths and slots); on the stack for up
+  // to 48 columns. They do not move: the inputs' references stay valid until the end.
   class ScratchValues {
    public:
     explicit ScratchValues(size_t n) : n_(n) {
       data_ = n <= kInline ? reinterpret_cast<fi::ScratchValue*>(inline_)
                            : static_cast<fi::ScratchValue*>(::operator new(n * sizeof(fi::ScratchValue)));
-      for (size_t i = 0; i < n; ++i) new (data_ + i) fi::ScratchValue();
     }
     ~ScratchValues() {
-      for (size_t i = 0; i < n_; ++i) data_[i].~ScratchValue();
+      for (size_t i = 0; i < used_; ++i) data_[i].~ScratchValue();
       if (n_ > kInline) ::operator delete(data_);
     }
     ScratchValues(const ScratchValues&) = delete;
     ScratchValues& operator=(const ScratchValues&) = delete;
-    fi::ScratchValue& operator[](size_t i) { return data_[i]; }
+    // A fresh null value (at most n in all).
+    fi::ScratchValue& Next() { return *new (data_ + used_++) fi::ScratchValue(); }
 
    private:
     static constexpr size_t kInline = 48;
     size_t n_;
+    size_t used_ = 0;
     fi::ScratchValue* data_;
     alignas(fi::ScratchValue) unsigned char inline_[kInline * sizeof(fi::ScratchValue)];
   };
@@ -658,23 +746,7 @@ class DecisionTable final : public Boxed {
   // Match() through the class masks; false (nothing appended) when some input needs the
   // per-rule path.
   bool MatchClasses(Inputs in, RuleList& matched) const {
-    if (words == 1) {
-      uint64_t bits = ~uint64_t{0};
-      for (size_t c = 0; c < inputs.size(); ++c) {
-        const ColumnClasses& cc = classes[c];
-        if (cc.membership) {
-          uint64_t m;
-          if (!MembershipMask(cc, *in[c], &m)) return false;
-          bits &= m;
-        } else {
-          const size_t k = ClassOf(cc, *in[c]);
-          if (k == ColumnClasses::kNoClass) return false;
-          bits &= cc.masks[k];
-        }
-      }
-      for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
-      return true;
-    }
+    if (words == 1) return MatchClassesFew<1>(in, matched);
     if (words == 2) return MatchClassesFew<2>(in, matched);
     if (words <= 4) return MatchClassesFew<4>(in, matched);
     constexpr size_t kInlineWords = 32;
@@ -1402,6 +1474,35 @@ void DecisionTable::BuildClasses() {
                std::none_of(classes.begin(), classes.end(), [](const ColumnClasses& cc) { return cc.membership; });
 }
 
+void DecisionTable::PlanOnePass() {
+  plan.assign(inputs.size(), OnePassColumn{});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const InputColumn& in = inputs[i];
+    const ColumnClasses& cc = classes[i];
+    OnePassColumn& c = plan[i];
+    c.input = &in;
+    // A path from a global slot (`Treatment Facts.advanced`, `Case.tumor.primary_site`).
+    const auto* path = in.body ? dynamic_cast<const fi::PathNode*>(in.body) : nullptr;
+    if (path && path->root && path->root->direct == fi::Node::Direct::kGlobal && path->root->direct_slot >= 0 &&
+        path->chain_length > 0 && path->chain_length <= fi::PathNode::kMaxChain) {
+      c.read = path->chain_length == 1 ? OnePassColumn::Read::kPathStep : OnePassColumn::Read::kPath;
+      c.slot = static_cast<size_t>(path->root->direct_slot);
+      c.path = path;
+      c.seen = &path->steps[0]->seen;
+    } else if (in.direct_slot >= 0) {
+      c.read = OnePassColumn::Read::kSlot;
+      c.slot = static_cast<size_t>(in.direct_slot);
+    }
+    c.membership = cc.membership;
+    c.cc = &cc;
+    c.masks = cc.masks.data();
+    c.usable = cc.usable;
+    c.no_class = c.usable.size();
+    c.usable.push_back(0);
+    c.first_string = cc.first_string;
+  }
+}
+
 void DecisionTable::FoldConstants() {
   if (!table_error.empty()) return;
   // Output values that are literals need no slots; any other list is checked per hit.
@@ -1609,6 +1710,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
   dt->one_pass = dt->classed && dt->table_error.empty() && !dt->inputs.empty() && dt->words <= 4 &&
                  std::all_of(dt->inputs.begin(), dt->inputs.end(),
                              [](const InputColumn& c) { return c.expr && !c.allowed; });
+  if (dt->one_pass) dt->PlanOnePass();
   return dt;
 }
 

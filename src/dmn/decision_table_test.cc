@@ -457,12 +457,16 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // A table over inputs A, B, C with the given policy, rules named r1, r2, ... COLLECT rules
 // output their numbers; the other policies a few outputs among the output values 3, 1, 4, 0
 // (a rule's 2 is reported as not among them), so that PRIORITY, OUTPUT ORDER and ANY have
-// something to order and compare. `c_values`: inputValues of C, when not empty. `computed`:
-// input expressions that are computed (`if true then A else null`), not names read from a slot.
+// something to order and compare. `c_values`: inputValues of C, when not empty. `form`: the input
+// expressions are the names (read from a slot), computed (`if true then A else null`), or paths
+// into the inputs (`A.v`, `B.u.v`, `C.v`; the inputs then hold contexts, see Wrap).
+enum class InputForm { kNames, kComputed, kPaths };
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
-                        const std::string& c_values = "", bool computed = false) {
-  auto in = [computed](const char* name) {
-    return computed ? "if true then " + std::string(name) + " else null" : std::string(name);
+                        const std::string& c_values = "", InputForm form = InputForm::kNames) {
+  auto in = [form](const char* name) {
+    if (form == InputForm::kComputed) return "if true then " + std::string(name) + " else null";
+    if (form == InputForm::kPaths) return std::string(name) + (std::string(name) == "B" ? ".u.v" : ".v");
+    return std::string(name);
   };
   std::string xml = TableHead(policy) + "      <input><inputExpression><text>" + in("A") +
                     "</text></inputExpression></input>\n      <input><inputExpression><text>" + in("B") +
@@ -502,10 +506,58 @@ std::string Answer(const Model& m, const feel::Context& in) {
 // no input matches, so they never match and are never tested. COLLECT answers are also
 // held against testing each cell with feel when there is no diagnostic. Returns the number of
 // such COLLECT answers.
+// `x` under the key `key` of the kind `kind` chooses, for path inputs: a context of one shape, of
+// another shape (the key at another position), built key by key (no shape), of a shape without
+// the key (the path reads null), `x` itself (a path on null is null; on a string, number, date
+// or list FEEL answers as it does), or a list of one such context (the path maps over it).
+// Sets `known` to false when the path's value is not simply `x` or null (answer in `read`).
+Value Wrap(const Value& x, const std::string& key, unsigned kind, bool& known, Value& read) {
+  const std::string keys_one[] = {key};
+  const std::string keys_two[] = {"w", key};
+  const std::string keys_other[] = {"w"};
+  switch (kind % 6) {
+    case 0: {
+      feel::Context c(feel::ContextShape::Intern(keys_one));
+      c.AppendValue(x);
+      read = x;
+      return Value::FromContext(std::move(c));
+    }
+    case 1: {
+      feel::Context c(feel::ContextShape::Intern(keys_two));
+      c.AppendValue(Value::Number(1));
+      c.AppendValue(x);
+      read = x;
+      return Value::FromContext(std::move(c));
+    }
+    case 2: {
+      feel::Context c;
+      c.Put(key, x);
+      read = x;
+      return Value::FromContext(std::move(c));
+    }
+    case 3: {
+      feel::Context c(feel::ContextShape::Intern(keys_other));
+      c.AppendValue(x);
+      read = Value();
+      return Value::FromContext(std::move(c));
+    }
+    case 4:
+      known = known && x.is_null();
+      read = Value();
+      return x;
+    default: {
+      feel::Context c(feel::ContextShape::Intern(keys_one));
+      c.AppendValue(x);
+      known = false;
+      return Value::FromList(feel::List{Value::FromContext(std::move(c))});
+    }
+  }
+}
+
 size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const std::vector<std::string>& b_cells,
                                const std::vector<std::string>& c_cells, const std::vector<Value>& a_values,
                                const std::vector<Value>& b_values, const std::vector<Value>& c_values, unsigned seed,
-                               const std::string& c_input_values = "", bool computed_inputs = false) {
+                               const std::string& c_input_values = "", InputForm form = InputForm::kNames) {
   PerRuleReference reference;
   std::mt19937 rng(seed);
   size_t collected = 0;
@@ -521,18 +573,28 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
       std::vector<std::vector<std::string>> per_rule = rules;
       for (int j = 0; j < 40; ++j)
         per_rule.push_back({"list contains([\"never-given-" + std::to_string(j) + "\"], ?)", "\"never-given\"", "-"});
-      auto masks = LoadModelFromString(PolicyTable(rules, policy, c_input_values, computed_inputs), "t.dmn");
-      auto general = LoadModelFromString(PolicyTable(per_rule, policy, c_input_values, computed_inputs), "t.dmn");
+      auto masks = LoadModelFromString(PolicyTable(rules, policy, c_input_values, form), "t.dmn");
+      auto general = LoadModelFromString(PolicyTable(per_rule, policy, c_input_values, form), "t.dmn");
       EXPECT_TRUE(masks.has_value() && general.has_value());
       if (!masks || !general) return collected;
       for (int k = 0; k < 100; ++k) {
-        const std::vector<Value> in = {a_values[rng() % a_values.size()], b_values[rng() % b_values.size()],
-                                       c_values[rng() % c_values.size()]};
-        const feel::Context ctx = Inputs(in[0], in[1], in[2]);
+        std::vector<Value> in = {a_values[rng() % a_values.size()], b_values[rng() % b_values.size()],
+                                 c_values[rng() % c_values.size()]};
+        std::vector<Value> given = in;  // what the inputs A, B, C hold
+        bool known = true;              // `in` is what the input expressions read
+        if (form == InputForm::kPaths) {
+          Value inner;
+          given[0] = Wrap(in[0], "v", rng(), known, in[0]);
+          given[1] = Wrap(Wrap(in[1], "v", rng(), known, inner), "u", rng(), known, in[1]);
+          if (known && !in[1].is_null()) in[1] = inner;  // B.u holds the context around the value
+          given[2] = Wrap(in[2], "v", rng(), known, in[2]);
+        }
+        const feel::Context ctx = Inputs(given[0], given[1], given[2]);
         const std::string got = Answer(**masks, ctx);
-        EXPECT_EQ(got, Answer(**general, ctx)) << policy << " n " << n << " input " << feel::ToFeelLiteral(in[0]) << ", "
-                                               << feel::ToFeelLiteral(in[1]) << ", " << feel::ToFeelLiteral(in[2]);
-        if (std::string(policy) == "COLLECT" && got.find(" | trace") == got.find(" | ")) {
+        EXPECT_EQ(got, Answer(**general, ctx)) << policy << " n " << n << " input " << feel::ToFeelLiteral(given[0])
+                                               << ", " << feel::ToFeelLiteral(given[1]) << ", "
+                                               << feel::ToFeelLiteral(given[2]);
+        if (known && std::string(policy) == "COLLECT" && got.find(" | trace") == got.find(" | ")) {
           ++collected;
           EXPECT_EQ(Numbers(Decide(**masks, ctx)), reference(rules, in)) << got;
         }
@@ -593,15 +655,60 @@ TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
       {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
       {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
        Value::FromDate(feel::Date{18262})},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2126, "", true);
+      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2126, "", InputForm::kComputed);
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
       {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
        s("x")},
       {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
-      2127, "", true);
+      2127, "", InputForm::kComputed);
   EXPECT_GT(collected, 150u);
+}
+
+// The same with input expressions that are paths into the inputs (`A.v`, `B.u.v`): one-pass tables
+// read a path from a slot through shaped contexts themselves (issue 21, seventh round), and leave
+// everything else (contexts without a shape or of a shape the path has not seen, nulls, strings,
+// numbers, lists) to the path's own evaluation. Each input is wrapped at random (see Wrap), so a
+// column's path meets several shapes in turn.
+TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
+  auto s = [](const char* t) { return Value::String(t); };
+  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
+  size_t collected = ExpectSameAsPerRulePath(
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
+      {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
+      {"-", "-", "true", "false", "null", "not(true)"},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
+       Value::FromDate(feel::Date{18262})},
+      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2131, "", InputForm::kPaths);
+  collected += ExpectSameAsPerRulePath(
+      {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
+      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
+       s("x")},
+      {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
+      2132, "", InputForm::kPaths);
+  EXPECT_GT(collected, 100u);
+}
+
+// Tables with inputValues are matched through the class masks after the inputs are checked
+// (MatchClasses, not the one pass), for one word and more: a value outside the input values is
+// an error, as on the per-rule path.
+TEST(DecisionTableClasses, InputValuesTablesAgreeWithPerRulePath) {
+  auto s = [](const char* t) { return Value::String(t); };
+  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
+  size_t collected = ExpectSameAsPerRulePath(
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)"},
+      {"-", "-", "< 3", "[1..4]", "> 2.5", "null", "3.50"}, {"-", "-", "true", "false", "\"c\"", "not(true)"},
+      {Value(), s("a"), s("b"), s("c"), Value::Number(1)}, {Value(), n("0"), n("2.5"), n("3"), n("4"), s("x")},
+      {Value(), Value::Bool(true), Value::Bool(false), s("c"), s("d")}, 2133, "true, false, \"c\"");
+  collected += ExpectSameAsPerRulePath(
+      {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")"}, {"-", "-", "\"a\"", "< 3"},
+      {"-", "-", "true", "false"}, {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), s("x")},
+      {Value(), s("a"), Value::Number(2)}, {Value(), Value::Bool(true), Value::Bool(false), s("d")}, 2134,
+      "true, false");
+  EXPECT_GT(collected, 100u);
 }
 
 // Once the columns read so far leave no candidate, a later input that the classes cannot take
@@ -611,8 +718,8 @@ TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
 TEST(DecisionTableClasses, NoCandidateLeftTestsNothingAfter) {
   std::vector<std::vector<std::string>> rules = {{"\"a\"", "< 3", "-"}, {"\"b\"", ">= 3", "-"}};
   for (int i = 0; i < 70; ++i) rules.push_back({"\"c\"", "-", "-"});  // two words: not FastMatch
-  for (bool computed : {false, true}) {
-    auto m = LoadModelFromString(PolicyTable(rules, "COLLECT", "", computed), "t.dmn");
+  for (InputForm form : {InputForm::kNames, InputForm::kComputed}) {
+    auto m = LoadModelFromString(PolicyTable(rules, "COLLECT", "", form), "t.dmn");
     ASSERT_TRUE(m.has_value());
     std::vector<std::string> names{"R"};
     auto none = (*m)->Evaluate(Inputs(Value::String("z"), Value::String("x"), Value()), names);
