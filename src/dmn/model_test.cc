@@ -855,6 +855,60 @@ TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
   EXPECT_EQ(ev->results()[1].diagnostics[0].message, "no decision named 'nope'");
 }
 
+// Context entries on the quick path (issue 21: a literal entry without a type is evaluated
+// straight into its slot; typed entries are coerced; a context's values are moved out of its
+// frame at the end): the same values and diagnostics from a prepared evaluator, case after case,
+// as from Model::Evaluate. A typed entry that does not conform is null with a diagnostic and the
+// entries after it see the null; a singleton list conforms to a number by coercion; an entry
+// reading its own name sees null (a fresh frame every time, never the last case's value); a
+// runaway recursive function entry stops the context at the depth limit without evaluating the
+// entries after it, and the next decision and case evaluate normally.
+TEST(DmnPrepared, ContextEntriesTypedSelfReadingAndRunawayMatchModelEvaluate) {
+  auto entry = [](const std::string& name, const std::string& text, const std::string& type = "") {
+    return "<contextEntry><variable name=\"" + name + "\"" + (type.empty() ? "" : " typeRef=\"" + type + "\"") +
+           "/>" + Literal(text) + "</contextEntry>";
+  };
+  auto m = Load(Input("x") +
+                Decision("Typed", Req("x"),
+                         "<context>" + entry("n", "x", "number") + entry("s", "n + 1") + entry("l", "[7]", "number") +
+                             "</context>") +
+                Decision("Self", Req("x"),
+                         "<context>" + entry("a", "if x = 1 then a else x") +
+                             entry("b", "if a = null then \"fresh\" else \"set\"") + "</context>") +
+                Decision("Runaway", Req("x"),
+                         "<context>" + entry("f", "function(n) f(n + 1)") + entry("a", "f(x)") +
+                             entry("b", "string(x)") + "</context>") +
+                Decision("After", ReqDecision("d_Runaway") + Req("x"), Literal("[x, Runaway]")));
+  ASSERT_TRUE(m);
+  std::vector<std::string> names{"Typed", "Self", "Runaway", "After"};
+  auto ev = m->Prepare(names);
+  for (const int64_t n : {4, -1, 1, 5}) {  // -1: the string "four"
+    const Value x = n < 0 ? Str("four") : Num(n);
+    const feel::Context in = Ctx({{"x", x}});
+    ev->Evaluate(in);
+    EvaluationResult r = m->Evaluate(in, names);
+    ExpectSameResults(*ev, r);
+    const std::span<const DecisionResult> got = ev->results();
+    const bool number = n >= 0;
+    ExpectEq(got[0].value, Value::FromContext(Ctx({{"n", number ? x : Value()},
+                                                   {"s", number ? Num(n + 1) : Value()},
+                                                   {"l", Num(7)}})));
+    ASSERT_EQ(got[0].diagnostics.size(), number ? 0u : 1u);
+    if (!number) {
+      EXPECT_EQ(got[0].diagnostics[0].message.rfind("context entry 'n': ", 0), 0u) << got[0].diagnostics[0].message;
+    }
+    const bool one = n == 1;
+    ExpectEq(got[1].value, Value::FromContext(Ctx({{"a", one ? Value() : x}, {"b", Str(one ? "fresh" : "set")}})));
+    ExpectEq(got[2].value, Value());
+    ASSERT_FALSE(got[2].diagnostics.empty());
+    bool depth = false;
+    for (const auto& d : got[2].diagnostics) depth = depth || d.message.find("depth limit") != std::string::npos;
+    EXPECT_TRUE(depth);
+    ExpectEq(got[3].value, Value::FromList({x, Value()}));
+    EXPECT_TRUE(got[3].diagnostics.empty());
+  }
+}
+
 // TakeResult moves a case's results out; the evaluator then evaluates the next case as before,
 // with its names, ids and an unknown name's diagnostic in place.
 TEST(DmnPrepared, EvaluatesAgainAfterTakeResult) {
