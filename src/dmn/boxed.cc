@@ -7,6 +7,7 @@
 #include <pugixml.hpp>
 
 #include "dmn/internal.h"
+#include "feel/nodes.h"
 
 namespace zebra::dmn::internal {
 
@@ -135,6 +136,9 @@ struct ContextEntryDef {
   const feel::CompiledExpression* literal = nullptr;
   bool may_be_function = false;
   bool plain = false;  // a literal expression, no type, not a function: ContextBoxed's quick path
+  // A plain entry's expression without locals of its own: its root's body, evaluated on the
+  // context's one frame (CompiledExpression::Evaluate's steps, without its call and set-up).
+  const feel::internal::Node* body = nullptr;
 };
 
 class ContextBoxed final : public Boxed {
@@ -151,6 +155,13 @@ class ContextBoxed final : public Boxed {
   }
 
  private:
+  // The shaped context of the entries' values, moved out of their slots.
+  [[gnu::noinline]] Value Shaped(std::span<Value> local) const {
+    feel::Context out(shape);  // the keys are the shape's
+    for (const auto& e : entries) out.AppendValue(std::move(local[static_cast<size_t>(e.slot)]));
+    return Value::FromContext(std::move(out));
+  }
+
   // One entry's value in its slot of `local`, coerced to the entry's type.
   [[gnu::noinline]] void EvalEntry(const ContextEntryDef& e, std::span<Value> local,
                                                feel::EvalContext& ctx) const {
@@ -185,17 +196,21 @@ class ContextBoxed final : public Boxed {
   Value Run(std::span<Value> local, feel::EvalContext& ctx) const {
     const std::span<const Value> frame(local.data(), local.size());
     if (result || shape) {
+      feel::internal::Frame f;
+      f.globals = frame;
+      f.ctx = &ctx;
       for (const auto& e : entries) {
-        if (e.plain) [[likely]]  // EvalEntry's steps that apply
+        // EvalEntry's steps that apply.
+        if (e.body) [[likely]]
+          local[static_cast<size_t>(e.slot)] = feel::internal::EvalOf(*e.body, f);
+        else if (e.plain)
           local[static_cast<size_t>(e.slot)] = e.literal->Evaluate(frame, ctx);
         else
           EvalEntry(e, local, ctx);
         if (ctx.limit_exceeded) return Value();
       }
       if (result) return result->Eval(frame, ctx);
-      feel::Context out(shape);  // the keys are the shape's
-      for (const auto& e : entries) out.AppendValue(std::move(local[static_cast<size_t>(e.slot)]));
-      return Value::FromContext(std::move(out));
+      return Shaped(local);
     }
     feel::Context out;
     out.Reserve(entries.size());
@@ -411,6 +426,8 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
       d.value = CompileBoxed(expr, inner, site);
       if (auto* lit = dynamic_cast<const LiteralBoxed*>(d.value.get())) d.literal = &lit->expr();
       d.plain = d.literal && !d.type && !d.may_be_function;
+      const auto* root = d.plain ? dynamic_cast<const feel::internal::Root*>(d.literal->root()) : nullptr;
+      if (root && root->locals == 0) d.body = root->body.get();
     } else {
       d.value = std::make_shared<NullBoxed>();
     }
