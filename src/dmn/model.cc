@@ -549,9 +549,24 @@ class EvaluatorImpl final : public Evaluator {
   std::span<Value> Inputs() override { return slots_; }
   void Evaluate() override { Run(nullptr); }
   void Evaluate(const feel::Context& inputs) override {
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      const Value* v = inputs.Find(model_->inputs_[i].name);
-      slots_[i] = v ? *v : Value();
+    if (const feel::ContextShape* shape = inputs.shape()) {
+      // Context::Find of a shaped context, with each input's position in the shape found once
+      // per shape (callers pass contexts of one shape case after case).
+      if (shape != input_shape_) {
+        input_shape_ = shape;
+        input_index_.resize(slots_.size());
+        for (size_t i = 0; i < slots_.size(); ++i) input_index_[i] = shape->IndexOf(model_->inputs_[i].name);
+      }
+      const size_t present = inputs.shaped_size();
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        const size_t at = input_index_[i];
+        slots_[i] = at < present ? inputs.shaped_value(at) : Value();
+      }
+    } else {
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        const Value* v = inputs.Find(model_->inputs_[i].name);
+        slots_[i] = v ? *v : Value();
+      }
     }
     Run(&inputs);
   }
@@ -639,6 +654,8 @@ class EvaluatorImpl final : public Evaluator {
   EvaluateOptions options_;
   mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
+  const feel::ContextShape* input_shape_ = nullptr;  // Evaluate(inputs): the shape input_index_ is of
+  std::vector<size_t> input_index_;                  // each input's IndexOf in it
   std::vector<int> targets_;  // decision index per result, -1 for an unknown name
   std::vector<std::string> unknown_names_;  // the requested names of the -1 targets, in order
   bool distinct_targets_ = true;  // no decision asked for twice (see Run)

@@ -855,6 +855,39 @@ TEST(DmnPrepared, ContextEvaluationMatchesModelEvaluate) {
   EXPECT_EQ(ev->results()[1].diagnostics[0].message, "no decision named 'nope'");
 }
 
+// Evaluate(inputs) of shaped contexts (issue 21: each input's position in a shape is found once
+// per shape): the same results as Model::Evaluate for contexts of different shapes in turn, with
+// an input the shape lacks, inputs the shape has but the context has not filled yet, and the
+// inputs at other positions.
+TEST(DmnPrepared, ShapedInputContextsMatchModelEvaluate) {
+  auto m = PreparedModel();
+  ASSERT_TRUE(m);
+  auto shaped = [](const std::vector<std::string>& keys, std::vector<Value> values) {
+    const feel::ContextShape* shape = feel::ContextShape::Intern(keys);
+    EXPECT_NE(shape, nullptr);
+    feel::Context c(shape);
+    for (Value& v : values) c.AppendValue(std::move(v));
+    return c;
+  };
+  const feel::Context ann = shaped({"Name", "Age"}, {Str("Ann"), Num(30)});
+  const feel::Context no_name = shaped({"Age", "Other"}, {Num(40), Num(1)});
+  const feel::Context unfilled = shaped({"Other", "Name", "Age"}, {Num(2)});
+  const feel::Context bo = shaped({"Name", "Age"}, {Str("Bo"), Num(12)});
+  std::vector<std::string> names{"Greeting", "Bands"};
+  auto ev = m->Prepare(names);
+  for (int round = 0; round < 2; ++round) {
+    for (const feel::Context* in : {&ann, &no_name, &unfilled, &bo, &ann}) {
+      ev->Evaluate(*in);
+      ExpectSameResults(*ev, m->Evaluate(*in, names));
+    }
+    ExpectEq(ev->results()[0].value, Str("Ann 30"));
+    ev->Evaluate(no_name);
+    ExpectEq(ev->results()[0].value, Value());
+    ev->Evaluate(bo);
+    ExpectEq(ev->results()[0].value, Str("Bo 12"));
+  }
+}
+
 // Context entries on the quick path (issue 21: a literal entry without a type is evaluated
 // straight into its slot; typed entries are coerced; a context's values are moved out of its
 // frame at the end): the same values and diagnostics from a prepared evaluator, case after case,
