@@ -205,7 +205,10 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
 
   const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
   // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
-  const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
+  // Kept out of EvalDecision, each with its own registers and stack frame (most calls take one).
+  [[gnu::noinline]] const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
+  // EvalDecision on a frame of its own (Model::Evaluate, imported models, decision services).
+  [[gnu::noinline]] const MemoEntry& EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
   Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
   // Both write the value into `out`, a null Value on entry (the slot of a fresh frame), so a
@@ -365,6 +368,11 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   e.in_progress = true;
   e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
   if (this == st.root && !st.root_scratch.empty()) return EvalKept(idx, e, st, inputs);
+  return EvalFresh(idx, st, inputs);
+}
+
+const MemoEntry& ModelImpl::EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const {
+  const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
   std::vector<feel::Diagnostic> diags;
   ScratchArray<Value, 16> slots(d.frame_size);
   for (const auto& b : d.bindings) {
