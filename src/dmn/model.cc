@@ -203,7 +203,9 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   EvaluationResult InvokeService(std::string_view name, const feel::Context& inputs,
                                  const EvaluateOptions& options) const override;
 
-  const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
+  // Inline in its callers (the memo checks only), which then call EvalKept or EvalFresh.
+  [[gnu::always_inline]] inline const MemoEntry& EvalDecision(int idx, EvalState& st,
+                                                              const feel::Context* inputs) const;
   // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
   // Kept out of EvalDecision, each with its own registers and stack frame (most calls take one).
   [[gnu::noinline]] const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
