@@ -163,8 +163,7 @@ class ContextBoxed final : public Boxed {
   }
 
   // One entry's value in its slot of `local`, coerced to the entry's type.
-  [[gnu::noinline]] void EvalEntry(const ContextEntryDef& e, std::span<Value> local,
-                                               feel::EvalContext& ctx) const {
+  [[gnu::noinline]] void EvalEntry(const ContextEntryDef& e, std::span<Value> local, feel::EvalContext& ctx) const {
     Value& slot = local[static_cast<size_t>(e.slot)];
     const std::span<const Value> frame(local.data(), local.size());
     std::shared_ptr<ForwardingFunction> fwd;
