@@ -7,6 +7,7 @@
 #include <pugixml.hpp>
 
 #include "dmn/internal.h"
+#include "feel/nodes.h"
 
 namespace zebra::dmn::internal {
 
@@ -99,6 +100,7 @@ class LiteralBoxed final : public Boxed {
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     return expr_.Evaluate(slots, ctx);
   }
+  const feel::CompiledExpression& expr() const { return expr_; }
 
  private:
   feel::CompiledExpression expr_;
@@ -128,8 +130,15 @@ struct ContextEntryDef {
   std::string name;
   int slot = -1;
   TypePtr type;
+  ConformKind conform = ConformKind::kAll;  // of `type`
   BoxedPtr value;
+  // `value`'s expression when it is a literal expression: evaluated without the virtual call.
+  const feel::CompiledExpression* literal = nullptr;
   bool may_be_function = false;
+  bool plain = false;  // a literal expression, no type, not a function: ContextBoxed's quick path
+  // A plain entry's expression without locals of its own: its root's body, evaluated on the
+  // context's one frame (CompiledExpression::Evaluate's steps, without its call and set-up).
+  const feel::internal::Node* body = nullptr;
 };
 
 class ContextBoxed final : public Boxed {
@@ -142,37 +151,75 @@ class ContextBoxed final : public Boxed {
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     ScratchArray<Value, 24> local(std::max(slots.size(), frame_size), slots);
-    feel::Context out(shape);
-    if (!result && !shape) out.Reserve(entries.size());
-    for (const auto& e : entries) {
-      std::shared_ptr<ForwardingFunction> fwd;
-      if (e.may_be_function) {
-        fwd = std::make_shared<ForwardingFunction>();
-        local[static_cast<size_t>(e.slot)] = Value::FromFunction(fwd);
-      }
-      Value v = e.value->Eval(std::span<const Value>(local.data(), local.size()), ctx);
-      if (ctx.limit_exceeded) return Value();
-      if (e.type) {
-        std::string err;
-        auto c = Coerce(v, e.type, err);
-        if (!c) {
-          ctx.Error("context entry '" + e.name + "': " + err);
-          v = Value();
-        } else {
-          v = std::move(*c);
-        }
-      }
-      if (fwd && v.is(Type::kFunction)) *fwd->target = v.function_ptr();
-      if (result) {  // the context itself is not the value
-        local[static_cast<size_t>(e.slot)] = std::move(v);
-        continue;
-      }
-      local[static_cast<size_t>(e.slot)] = v;
-      if (shape) out.AppendValue(std::move(v));  // the keys are the shape's
-      else if (distinct_names) out.Append(e.name, std::move(v));
-      else out.Put(e.name, std::move(v));
+    return Run(std::span<Value>(local.data(), local.size()), ctx);
+  }
+
+ private:
+  // The shaped context of the entries' values, moved out of their slots.
+  [[gnu::noinline]] Value Shaped(std::span<Value> local) const {
+    feel::Context out(shape);  // the keys are the shape's
+    for (const auto& e : entries) out.AppendValue(std::move(local[static_cast<size_t>(e.slot)]));
+    return Value::FromContext(std::move(out));
+  }
+
+  // One entry's value in its slot of `local`, coerced to the entry's type.
+  [[gnu::noinline]] void EvalEntry(const ContextEntryDef& e, std::span<Value> local, feel::EvalContext& ctx) const {
+    Value& slot = local[static_cast<size_t>(e.slot)];
+    const std::span<const Value> frame(local.data(), local.size());
+    std::shared_ptr<ForwardingFunction> fwd;
+    if (e.may_be_function) [[unlikely]] {
+      fwd = std::make_shared<ForwardingFunction>();
+      slot = Value::FromFunction(fwd);
     }
-    if (result) return result->Eval(std::span<const Value>(local.data(), local.size()), ctx);
+    // The new value replaces the slot's only once computed: the entry may read the slot (a
+    // function calling itself through `fwd`).
+    slot = e.literal ? e.literal->Evaluate(frame, ctx) : e.value->Eval(frame, ctx);
+    if (ctx.limit_exceeded) return;
+    if (!Conforms(e.conform, e.type, slot)) [[unlikely]] {
+      std::string err;
+      auto c = Coerce(slot, e.type, err);
+      if (!c) {
+        ctx.Error("context entry '" + e.name + "': " + err);
+        slot = Value();
+      } else {
+        slot = std::move(*c);
+      }
+    }
+    if (fwd && slot.is(Type::kFunction)) *fwd->target = slot.function_ptr();
+  }
+
+  // The entries evaluated in `local` (the caller's slots, then this context's), then the result
+  // entry or the context. Each entry's value stays in its slot for the entries after it; with a
+  // result entry the slots are all the result needs, and with distinct names (a slot per entry,
+  // written once) the context's values are the slots' final values, moved out at the end.
+  Value Run(std::span<Value> local, feel::EvalContext& ctx) const {
+    const std::span<const Value> frame(local.data(), local.size());
+    if (result || shape) {
+      feel::internal::Frame f;
+      f.globals = frame;
+      f.ctx = &ctx;
+      for (const auto& e : entries) {
+        // EvalEntry's steps that apply.
+        if (e.body) [[likely]]
+          local[static_cast<size_t>(e.slot)] = feel::internal::EvalOf(*e.body, f);
+        else if (e.plain)
+          local[static_cast<size_t>(e.slot)] = e.literal->Evaluate(frame, ctx);
+        else
+          EvalEntry(e, local, ctx);
+        if (ctx.limit_exceeded) return Value();
+      }
+      if (result) return result->Eval(frame, ctx);
+      return Shaped(local);
+    }
+    feel::Context out;
+    out.Reserve(entries.size());
+    for (const auto& e : entries) {
+      EvalEntry(e, local, ctx);
+      if (ctx.limit_exceeded) return Value();
+      const Value& v = local[static_cast<size_t>(e.slot)];
+      if (distinct_names) out.Append(e.name, v);
+      else out.Put(e.name, v);
+    }
     return Value::FromContext(std::move(out));
   }
 };
@@ -368,6 +415,7 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
     ContextEntryDef d;
     d.name = var.attribute("name").value();
     d.type = site.resolve_type(TypeRefOf(var));
+    d.conform = ConformKindOf(d.type);
     // Declared before its value is compiled so a function entry can call itself.
     d.slot = inner.Declare(d.name);
     if (expr) {
@@ -375,6 +423,10 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
       d.may_be_function = ln == "functionDefinition" ||
                           (ln == "literalExpression" && ChildText(expr).rfind("function", 0) == 0);
       d.value = CompileBoxed(expr, inner, site);
+      if (auto* lit = dynamic_cast<const LiteralBoxed*>(d.value.get())) d.literal = &lit->expr();
+      d.plain = d.literal && !d.type && !d.may_be_function;
+      const auto* root = d.plain ? dynamic_cast<const feel::internal::Root*>(d.literal->root()) : nullptr;
+      if (root && root->locals == 0) d.body = root->body.get();
     } else {
       d.value = std::make_shared<NullBoxed>();
     }

@@ -64,6 +64,38 @@ std::optional<feel::Value> Coerce(const feel::Value& v, const TypePtr& type, std
   }
 }
 
+// What ConformsAsIs needs of a type, found once at load: no type (every value conforms), a plain
+// built-in number, string, boolean or Any (a value conforms when it is null or of that type; for
+// Any, when it is no list), or anything else (ConformsAsIs decides).
+enum class ConformKind : uint8_t { kAll, kNumber, kString, kBoolean, kAnyButList, kGeneral };
+
+inline ConformKind ConformKindOf(const TypePtr& type) {
+  if (!type) return ConformKind::kAll;
+  const ItemType& t = *type;
+  if (t.kind != ItemType::Kind::kBuiltin || t.base || t.is_collection || t.allowed || t.constraint)
+    return ConformKind::kGeneral;
+  switch (t.builtin.kind) {
+    case feel::TypeSpec::Kind::kAny: return ConformKind::kAnyButList;
+    case feel::TypeSpec::Kind::kNumber: return ConformKind::kNumber;
+    case feel::TypeSpec::Kind::kString: return ConformKind::kString;
+    case feel::TypeSpec::Kind::kBoolean: return ConformKind::kBoolean;
+    default: return ConformKind::kGeneral;
+  }
+}
+
+// ConformsAsIs(v, type), with `kind` = ConformKindOf(type).
+[[gnu::always_inline]] inline bool Conforms(ConformKind kind, const TypePtr& type, const feel::Value& v) {
+  switch (kind) {
+    case ConformKind::kAll: return true;
+    case ConformKind::kNumber: return v.is_null() || v.is(feel::Type::kNumber);
+    case ConformKind::kString: return v.is_null() || v.is(feel::Type::kString);
+    case ConformKind::kBoolean: return v.is_null() || v.is(feel::Type::kBoolean);
+    case ConformKind::kAnyButList: return !v.is(feel::Type::kList);
+    case ConformKind::kGeneral: break;
+  }
+  return ConformsAsIs(v, type);
+}
+
 // A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
 // for its inputs and outputs. Only the `n` values asked for are constructed.
 template <typename T, size_t kInline>

@@ -63,38 +63,6 @@ struct Binding {
   std::vector<std::string> import_path;  // import names leading from the referrer to `model`
 };
 
-// What ConformsAsIs needs of a type, found once at load: no type (every value conforms), a plain
-// built-in number, string, boolean or Any (a value conforms when it is null or of that type; for
-// Any, when it is no list), or anything else (ConformsAsIs decides).
-enum class ConformKind : uint8_t { kAll, kNumber, kString, kBoolean, kAnyButList, kGeneral };
-
-ConformKind ConformKindOf(const TypePtr& type) {
-  if (!type) return ConformKind::kAll;
-  const ItemType& t = *type;
-  if (t.kind != ItemType::Kind::kBuiltin || t.base || t.is_collection || t.allowed || t.constraint)
-    return ConformKind::kGeneral;
-  switch (t.builtin.kind) {
-    case feel::TypeSpec::Kind::kAny: return ConformKind::kAnyButList;
-    case feel::TypeSpec::Kind::kNumber: return ConformKind::kNumber;
-    case feel::TypeSpec::Kind::kString: return ConformKind::kString;
-    case feel::TypeSpec::Kind::kBoolean: return ConformKind::kBoolean;
-    default: return ConformKind::kGeneral;
-  }
-}
-
-// ConformsAsIs(v, type), with `kind` = ConformKindOf(type).
-[[gnu::always_inline]] inline bool Conforms(ConformKind kind, const TypePtr& type, const Value& v) {
-  switch (kind) {
-    case ConformKind::kAll: return true;
-    case ConformKind::kNumber: return v.is_null() || v.is(feel::Type::kNumber);
-    case ConformKind::kString: return v.is_null() || v.is(feel::Type::kString);
-    case ConformKind::kBoolean: return v.is_null() || v.is(feel::Type::kBoolean);
-    case ConformKind::kAnyButList: return !v.is(feel::Type::kList);
-    case ConformKind::kGeneral: break;
-  }
-  return ConformsAsIs(v, type);
-}
-
 struct InputDataDef {
   std::string id, name;
   TypePtr type;
@@ -235,9 +203,14 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   EvaluationResult InvokeService(std::string_view name, const feel::Context& inputs,
                                  const EvaluateOptions& options) const override;
 
-  const MemoEntry& EvalDecision(int idx, EvalState& st, const feel::Context* inputs) const;
+  // Inline in its callers (the memo checks only), which then call EvalKept or EvalFresh.
+  [[gnu::always_inline]] inline const MemoEntry& EvalDecision(int idx, EvalState& st,
+                                                              const feel::Context* inputs) const;
   // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
-  const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
+  // Kept out of EvalDecision, each with its own registers and stack frame (most calls take one).
+  [[gnu::noinline]] const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
+  // EvalDecision on a frame of its own (Model::Evaluate, imported models, decision services).
+  [[gnu::noinline]] const MemoEntry& EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
   Value CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const;
   // Both write the value into `out`, a null Value on entry (the slot of a fresh frame), so a
@@ -397,6 +370,11 @@ const MemoEntry& ModelImpl::EvalDecision(int idx, EvalState& st, const feel::Con
   e.in_progress = true;
   e.diagnostics.clear();  // a reused entry (Evaluator) may hold the last case's
   if (this == st.root && !st.root_scratch.empty()) return EvalKept(idx, e, st, inputs);
+  return EvalFresh(idx, st, inputs);
+}
+
+const MemoEntry& ModelImpl::EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const {
+  const DecisionDef& d = decisions_[static_cast<size_t>(idx)];
   std::vector<feel::Diagnostic> diags;
   ScratchArray<Value, 16> slots(d.frame_size);
   for (const auto& b : d.bindings) {
@@ -581,9 +559,24 @@ class EvaluatorImpl final : public Evaluator {
   std::span<Value> Inputs() override { return slots_; }
   void Evaluate() override { Run(nullptr); }
   void Evaluate(const feel::Context& inputs) override {
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      const Value* v = inputs.Find(model_->inputs_[i].name);
-      slots_[i] = v ? *v : Value();
+    if (const feel::ContextShape* shape = inputs.shape()) {
+      // Context::Find of a shaped context, with each input's position in the shape found once
+      // per shape (callers pass contexts of one shape case after case).
+      if (shape != input_shape_) {
+        input_shape_ = shape;
+        input_index_.resize(slots_.size());
+        for (size_t i = 0; i < slots_.size(); ++i) input_index_[i] = shape->IndexOf(model_->inputs_[i].name);
+      }
+      const size_t present = inputs.shaped_size();
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        const size_t at = input_index_[i];
+        slots_[i] = at < present ? inputs.shaped_value(at) : Value();
+      }
+    } else {
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        const Value* v = inputs.Find(model_->inputs_[i].name);
+        slots_[i] = v ? *v : Value();
+      }
     }
     Run(&inputs);
   }
@@ -671,6 +664,8 @@ class EvaluatorImpl final : public Evaluator {
   EvaluateOptions options_;
   mutable std::vector<std::string> names_;  // InputNames(), made on demand
   std::vector<Value> slots_;
+  const feel::ContextShape* input_shape_ = nullptr;  // Evaluate(inputs): the shape input_index_ is of
+  std::vector<size_t> input_index_;                  // each input's IndexOf in it
   std::vector<int> targets_;  // decision index per result, -1 for an unknown name
   std::vector<std::string> unknown_names_;  // the requested names of the -1 targets, in order
   bool distinct_targets_ = true;  // no decision asked for twice (see Run)
