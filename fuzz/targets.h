@@ -176,17 +176,35 @@ inline int JsonFastOne(std::string_view text) {
   return 0;
 }
 
-// Case JSON → schema validation → evaluation against the knowledge base → text and HTML.
+// Case JSON → schema validation → evaluation against the knowledge base → text and HTML; and
+// the one-pass reader of zebra batch (ReadCaseForAnswer) against ParseCase: it reads only cases
+// ParseCase accepts, into the value the models read from ParseCase's case, with the same answer.
 inline int CaseOne(std::string_view text) {
   using namespace zebra;
   if (text.size() > kMaxInputBytes) return 0;
   const clinical::KnowledgeBase* kb = FuzzKnowledgeBase();
   if (!kb) __builtin_trap();  // the harness itself is broken: say so loudly
+  auto direct = clinical::ReadCaseForAnswer(text, *kb);
   auto c = clinical::ParseCase(text, *kb);
+  if (direct && !c) __builtin_trap();
   if (!c) return 0;
-  clinical::Json rec = clinical::Evaluate(*kb, *c);
+  feel::Value case_value;
+  clinical::EvaluateOptions options;
+  options.case_value = &case_value;
+  clinical::Json rec = clinical::Evaluate(*kb, *c, options);
   (void)clinical::RenderText(rec);
   (void)clinical::RenderHtml(rec);
+  if (direct) {
+    if (!feel::DeepEqual(direct->value, case_value)) __builtin_trap();
+    auto answer_text = [&](const clinical::Json& case_json, clinical::Answer answer) {
+      std::string out;
+      clinical::AppendAnswer(*kb, case_json, answer, out);
+      return out;
+    };
+    if (answer_text(direct->fields, clinical::EvaluateAnswer(*kb, direct->fields, direct->value)) !=
+        answer_text(*c, clinical::EvaluateAnswer(*kb, *c)))
+      __builtin_trap();
+  }
   return 0;
 }
 

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <bit>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -12,6 +14,10 @@
 #include <unordered_map>
 
 #include <re2/re2.h>
+
+#include "clinical/case_shapes.h"
+#include "json/json_parse.h"
+#include "json/json_values.h"
 
 namespace zebra::clinical {
 namespace {
@@ -21,6 +27,7 @@ using nlohmann::ordered_json;
 using value_t = json::value_t;
 
 constexpr size_t kMaxFoundChars = 80;
+constexpr size_t kMaxCaseBytes = 1 << 20;  // ParseCase's limit
 
 std::string Truncated(std::string s) {
   if (s.size() > kMaxFoundChars) s = s.substr(0, kMaxFoundChars - 3) + "...";
@@ -39,7 +46,7 @@ std::string Compact(const ordered_json& v) {
 }
 
 // Number of Unicode code points in UTF-8 text (JSON Schema lengths count characters).
-size_t CodePoints(const std::string& s) {
+size_t CodePoints(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
@@ -816,6 +823,201 @@ class Passes {
   const Impl& impl_;
 };
 
+// The case read from its text straight into its FEEL value, checked as Passes checks it: one pass,
+// no JSON tree. It reads what ParseFast reads, builds the value CaseValue builds from that tree on
+// the case's shapes, and declines (false) at anything else — every value Passes would refuse,
+// and also what it could check but this reader does not foresee (a field outside the schema,
+// `const` or `enum` on a list or an object, uniqueItems over anything but strings, an object
+// without shapes, a subset cache that is full…): the caller then reads the case the general way,
+// which reports the same errors as before.
+class CaseReader {
+ public:
+  CaseReader(const Impl& impl, std::string_view text)
+      : impl_(impl), p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool Read(const internal::CaseNode& shapes, feel::Value& out) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != '{') return false;  // a case is an object
+    if (!Value(impl_.nodes[0], &shapes, out)) return false;
+    SkipSpace();
+    return p_ == end_;
+  }
+
+ private:
+  static constexpr size_t kMaxDepth = 32;  // the case's nesting limit (ParseCase's)
+  static constexpr size_t kPairwiseItems = 16;
+
+  static bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+  void SkipSpace() {
+    while (p_ != end_ && IsSpace(*p_)) ++p_;
+  }
+  bool Literal(const char* word, size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
+    p_ += n;
+    return true;
+  }
+  // As AfterItem in ParseFast: 1 to go on, 0 at `close`, -1 at anything else.
+  int AfterItem(char close) {
+    SkipSpace();
+    if (p_ == end_) return -1;
+    if (*p_ == ',') {
+      ++p_;
+      SkipSpace();
+      return 1;
+    }
+    if (*p_ != close) return -1;
+    ++p_;
+    return 0;
+  }
+
+  // A scalar as Passes checks it and json::ValueFromJson converts it.
+  bool Scalar(const ordered_json& j, const Node& n, feel::Value& out) {
+    if (!Passes<ordered_json>(impl_).Check(j, n)) return false;
+    out = zebra::json::ValueFromJson(j);
+    return true;
+  }
+
+  bool Value(const Node& n, const internal::CaseNode* shapes, feel::Value& out) {
+    if (p_ == end_ || n.kind != Impl::Kind::kChecks) return false;
+    switch (*p_) {
+      case '{': return Object(n, shapes, out);
+      case '[': return Array(n, shapes, out);
+      case '"': return String(n, out);
+      case 't': return Literal("true", 4) && Scalar(ordered_json(true), n, out);
+      case 'f': return Literal("false", 5) && Scalar(ordered_json(false), n, out);
+      case 'n': return Literal("null", 4) && Scalar(ordered_json(nullptr), n, out);
+      default: {
+        ordered_json number;
+        return zebra::json::fast::Number(p_, end_, number) && Scalar(number, n, out);
+      }
+    }
+  }
+
+  // Passes' checks of a string (TypeOf, Equal and InEnum of a string value), on its bytes.
+  bool String(const Node& n, feel::Value& out) {
+    std::string_view s;
+    if (!zebra::json::fast::String(p_, end_, s)) return false;
+    if (n.has_type && (n.type_bits & kStringBit) == 0) return false;
+    if (n.has_const && !(n.const_value.is_string() && n.const_value.get_ref<const std::string&>() == s)) return false;
+    if (n.has_enum && n.enum_table.Find(s) < 0) return false;
+    if (n.min_length.on || n.max_length.on) {
+      auto count = static_cast<double>(CodePoints(s));
+      if ((n.min_length.on && count < n.min_length.value) || (n.max_length.on && count > n.max_length.value))
+        return false;
+    }
+    if (n.pattern && !RE2::PartialMatch(s, *n.pattern)) return false;
+    out = feel::Value::String(std::string(s));
+    return true;
+  }
+
+  // A list: its items on the items' shapes (none: a list of scalars, as CaseValue converts
+  // them without a node).
+  bool Array(const Node& n, const internal::CaseNode* shapes, feel::Value& out) {
+    if (n.has_type && (n.type_bits & kArrayBit) == 0) return false;
+    if (n.has_const || n.has_enum || n.items < 0) return false;
+    if (shapes && !shapes->items) return false;
+    if (++depth_ > kMaxDepth) return false;
+    const Node& item = impl_.nodes[static_cast<size_t>(n.items)];
+    const internal::CaseNode* item_shapes = shapes ? shapes->items.get() : nullptr;
+    ++p_;
+    SkipSpace();
+    feel::List list;
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+    } else {
+      while (true) {
+        list.emplace_back();
+        if (!Value(item, item_shapes, list.back())) return false;
+        const int next = AfterItem(']');
+        if (next < 0) return false;
+        if (next == 0) break;
+      }
+    }
+    --depth_;
+    auto count = static_cast<double>(list.size());
+    if ((n.min_items.on && count < n.min_items.value) || (n.max_items.on && count > n.max_items.value)) return false;
+    if (n.unique) {
+      if (list.size() > kPairwiseItems) return false;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (!list[i].is(feel::Type::kString)) return false;
+        for (size_t j = 0; j < i; ++j)
+          if (list[i].string() == list[j].string()) return false;
+      }
+    }
+    out = feel::Value::FromList(std::move(list));
+    return true;
+  }
+
+  // An object of the schema: its fields by position in the object's family (the schema's
+  // properties, sorted as the family is), found by one hash lookup each.
+  bool Object(const Node& n, const internal::CaseNode* shapes, feel::Value& out) {
+    if (n.has_type && (n.type_bits & kObjectBit) == 0) return false;
+    if (n.has_const || n.has_enum || !n.required_elsewhere.empty()) return false;
+    if (!shapes || !shapes->family || shapes->fields.size() != n.properties.size()) return false;
+    if (++depth_ > kMaxDepth) return false;
+    if (levels_.size() < depth_) levels_.push_back(std::make_unique<Slots>());
+    Slots& slots = *levels_[depth_ - 1];
+    uint64_t present = 0;
+    // On the way out, declined or not, the slots this object filled are left empty.
+    auto fail = [&] {
+      for (uint64_t rest = present; rest != 0; rest &= rest - 1) slots[static_cast<size_t>(std::countr_zero(rest))] = {};
+      return false;
+    };
+    ++p_;
+    SkipSpace();
+    size_t required_seen = 0;
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+    } else {
+      while (true) {
+        std::string_view key;
+        if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
+        const int at = n.property_table.Find(key);
+        if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+        const auto i = static_cast<size_t>(at);
+        if (((present >> i) & 1) != 0) return fail();  // repeated: the general path names it
+        SkipSpace();
+        if (p_ == end_ || *p_ != ':') return fail();
+        ++p_;
+        SkipSpace();
+        present |= uint64_t{1} << i;
+        if (n.property_required[i]) ++required_seen;
+        if (!Value(impl_.nodes[static_cast<size_t>(n.properties[i].second)], shapes->fields[i].get(), slots[i]))
+          return fail();
+        const int next = AfterItem('}');
+        if (next < 0) return fail();
+        if (next == 0) break;
+      }
+    }
+    --depth_;
+    if (required_seen != n.required_properties) return fail();
+    if (present == 0) {  // as CaseValue converts an empty object
+      feel::Context c;
+      c.Reserve(0);
+      out = feel::Value::FromContext(std::move(c));
+      return true;
+    }
+    const feel::ContextShape* shape = shapes->subsets.Get(*shapes->family, present);
+    if (!shape) return fail();
+    feel::Context c(shape);
+    for (uint64_t rest = present; rest != 0; rest &= rest - 1)
+      c.AppendValue(std::move(slots[static_cast<size_t>(std::countr_zero(rest))]));
+    out = feel::Value::FromContext(std::move(c));
+    return true;
+  }
+
+  const Impl& impl_;
+  const char* p_;
+  const char* end_;
+  size_t depth_ = 0;
+  // The fields of the objects being read, by position in their family: a level per depth, kept
+  // by the thread from case to case (empty between objects).
+  using Slots = std::array<feel::Value, 64>;
+  static thread_local std::vector<std::unique_ptr<Slots>> levels_;
+};
+
+thread_local std::vector<std::unique_ptr<CaseReader::Slots>> CaseReader::levels_;
+
 template <typename J>
 std::vector<ValidationError> ValidateWith(const Impl& impl, const J& c) {
   std::vector<ValidationError> errors;
@@ -860,6 +1062,18 @@ std::vector<ValidationError> CompiledCaseSchema::Validate(const nlohmann::json& 
 
 std::vector<ValidationError> CompiledCaseSchema::Validate(const nlohmann::ordered_json& c) const {
   return ValidateWith(*impl_, c);
+}
+
+std::optional<feel::Value> CompiledCaseSchema::ReadPassing(std::string_view text,
+                                                           const internal::CaseNode& shapes) const {
+  if (text.size() > kMaxCaseBytes) return std::nullopt;
+  feel::Value out;
+  try {
+    if (CaseReader(*impl_, text).Read(shapes, out)) return out;
+  } catch (const std::exception&) {
+    // The general path reports it.
+  }
+  return std::nullopt;
 }
 
 std::vector<ValidationError> ValidateCase(const nlohmann::json& c, const nlohmann::json& schema) {

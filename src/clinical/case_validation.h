@@ -12,14 +12,20 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "feel/value.h"
 
 namespace zebra::clinical {
+namespace internal {
+struct CaseNode;  // the case schema as context shapes (case_shapes.h)
+}
 
 // A common::Error (path "tumor.ki67_percent", "history.prior_therapies[0].option", "$" for the
 // root; message "-3 is below 0") that also keeps what the validator knows apart: they stay
@@ -52,6 +58,13 @@ class CompiledCaseSchema {
   // order, objects compare regardless of key order, and a non-finite number (which dump() writes
   // as null) counts as null. Unlike dump(), invalid UTF-8 in a string does not throw.
   std::vector<ValidationError> Validate(const nlohmann::ordered_json& c) const;
+
+  // The case read straight from its text into the FEEL value that parsing it (ParseFast),
+  // validating it and converting it on `shapes` (clinical's CaseValue) give, when it is valid and
+  // every part of it is what the fast reader and the shapes foresee: one pass, no JSON tree.
+  // nullopt for anything else, valid or not — the caller then reads it the general way, whose
+  // errors stand. The prior therapies' option ids (the catalogue's) are not checked here.
+  std::optional<feel::Value> ReadPassing(std::string_view text, const internal::CaseNode& shapes) const;
 
   struct Impl;
 

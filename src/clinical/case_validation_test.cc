@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -24,6 +25,10 @@
 #include <sstream>
 
 #include <re2/re2.h>
+
+#include "clinical/test_knowledge.h"
+#include "feel/value.h"
+#include "json/json_values.h"
 
 namespace zebra::clinical {
 namespace {
@@ -1188,6 +1193,168 @@ TEST(ParseCaseTest, PriorTherapyMustBeAnOptionOfTheCatalogue) {
   auto bad = ParseCase(head + R"({"option": "NOT AN ID"}]}})", **kb);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().size(), 1u);
+}
+
+// ---- the one-pass case reader (ReadCaseForAnswer) against ParseCase, CaseValue and the answer ----
+
+// The same value: same types, contexts on the same shape with the same keys in the same order,
+// numbers with the same text, strings with the same bytes.
+bool SameValue(const feel::Value& a, const feel::Value& b, std::string& why, const std::string& at = "$") {
+  if (a.type() != b.type()) return why = at + ": types differ", false;
+  switch (a.type()) {
+    case feel::Type::kContext: {
+      const feel::Context& x = a.context();
+      const feel::Context& y = b.context();
+      if (x.shape() != y.shape()) return why = at + ": shapes differ", false;
+      std::vector<std::pair<std::string, const feel::Value*>> xs, ys;
+      for (const auto& [k, v] : x.entries()) xs.emplace_back(k, &v);
+      for (const auto& [k, v] : y.entries()) ys.emplace_back(k, &v);
+      if (xs.size() != ys.size()) return why = at + ": sizes differ", false;
+      for (size_t i = 0; i < xs.size(); ++i) {
+        if (xs[i].first != ys[i].first) return why = at + ": keys differ at " + std::to_string(i), false;
+        if (!SameValue(*xs[i].second, *ys[i].second, why, at + "." + xs[i].first)) return false;
+      }
+      return true;
+    }
+    case feel::Type::kList: {
+      const feel::List& x = a.list();
+      const feel::List& y = b.list();
+      if (x.size() != y.size()) return why = at + ": lengths differ", false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!SameValue(x[i], y[i], why, at + "[" + std::to_string(i) + "]")) return false;
+      return true;
+    }
+    case feel::Type::kNumber:
+      if (a.number().ToString() != b.number().ToString()) return why = at + ": numbers differ", false;
+      return true;
+    default:
+      if (!feel::DeepEqual(a, b)) return why = at + ": values differ", false;
+      return true;
+  }
+}
+
+// The answer's text (what zebra batch writes before the trials) for a case read by ParseCase.
+std::string AnswerText(const KnowledgeBase& kb, const ordered_json& case_json, feel::Value* case_value) {
+  Answer answer = EvaluateAnswer(kb, case_json, case_value);
+  std::string text;
+  AppendAnswer(kb, case_json, answer, text);
+  return text;
+}
+
+// `c` as text: compact, indented, or with its members in reverse order (and whitespace of every
+// kind JSON allows), so the reader sees keys in any order.
+std::string TextOf(const ordered_json& c, size_t form) {
+  std::function<ordered_json(const ordered_json&)> reversed = [&](const ordered_json& v) -> ordered_json {
+    if (v.is_object()) {
+      ordered_json out = ordered_json::object();
+      for (auto it = v.rbegin(); it != v.rend(); ++it) out[it.key()] = reversed(it.value());
+      return out;
+    }
+    if (v.is_array()) {
+      ordered_json out = ordered_json::array();
+      for (const auto& e : v) out.push_back(reversed(e));
+      return out;
+    }
+    return v;
+  };
+  auto dump = [](const ordered_json& v, int indent) {
+    return v.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
+  };
+  switch (form % 3) {
+    case 0: return dump(c, -1);
+    case 1: return " \t\r\n" + dump(c, 2) + "\n";
+    default: return dump(reversed(c), 1);
+  }
+}
+
+struct ReadCounts {
+  int compared = 0;
+  int read = 0;       // by the one-pass reader
+  int rejected = 0;   // by ParseCase
+};
+
+// For each text: when the one-pass reader reads it, ParseCase accepts it, the value is the one
+// the models read from ParseCase's case, and the answer's text is the same; when ParseCase
+// rejects it, the one-pass reader declines it (so its errors stand).
+void CompareReaders(const KnowledgeBase& kb, const std::string& text, ReadCounts& counts, bool answers) {
+  ++counts.compared;
+  auto old_case = ParseCase(text, kb);
+  auto direct = ReadCaseForAnswer(text, kb);
+  if (!old_case) ++counts.rejected;
+  if (!direct) return;
+  ++counts.read;
+  ASSERT_TRUE(old_case.has_value()) << "read a case ParseCase rejects (" << old_case.error()[0].path << ": "
+                                    << old_case.error()[0].message << "):\n" << text;
+  feel::Value old_value;
+  const std::string old_answer = answers ? AnswerText(kb, *old_case, &old_value) : std::string();
+  if (!answers) {
+    EvaluateOptions options;
+    options.case_value = &old_value;
+    (void)Evaluate(kb, *old_case, options);
+  }
+  std::string why;
+  ASSERT_TRUE(SameValue(direct->value, old_value, why)) << why << "\n" << text;
+  if (!answers) return;
+  Answer answer = EvaluateAnswer(kb, direct->fields, direct->value);
+  std::string new_answer;
+  AppendAnswer(kb, direct->fields, answer, new_answer);
+  ASSERT_EQ(new_answer, old_answer) << text;
+}
+
+TEST(CaseForAnswerDifferentialTest, DemoCasesInEveryFormAreReadAsParseCaseReadsThem) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  ReadCounts counts;
+  for (const auto& c : DemoCases())
+    for (size_t form = 0; form < 3; ++form) CompareReaders(kb, TextOf(c, form), counts, true);
+  EXPECT_EQ(counts.compared, 45);
+  EXPECT_EQ(counts.rejected, 0);
+  EXPECT_EQ(counts.read, 45);  // every demo case is of the plain form
+}
+
+TEST(CaseForAnswerDifferentialTest, MutatedCasesAreReadAsParseCaseReadsThemOrDeclined) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  auto cases = DemoCases();
+  Mutator m(20261207);
+  ReadCounts counts;
+  for (int round = 0; round < 3000; ++round) {
+    ordered_json c = cases[m.Below(cases.size())];
+    // One mutation leaves many cases valid (a changed number, a deleted optional field…).
+    const size_t mutations = m.Below(3);
+    for (size_t i = 0; i < mutations; ++i) m.Mutate(c);
+    std::string text = TextOf(c, m.Below(3));
+    // And the text itself: a byte dropped, doubled or changed (syntax errors, repeated keys…).
+    if (m.Below(4) == 0 && !text.empty()) {
+      const size_t at = m.Below(text.size());
+      switch (m.Below(3)) {
+        case 0: text.erase(at, 1); break;
+        case 1: text.insert(at, 1, text[at]); break;
+        default: text[at] = "{}[],:\"0-.eE \\x"[m.Below(15)]; break;
+      }
+    }
+    CompareReaders(kb, text, counts, round % 10 == 0);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_EQ(counts.compared, 3000);
+  EXPECT_GT(counts.read, 600);       // many valid cases took the one-pass reader
+  EXPECT_GT(counts.rejected, 1200);  // and many invalid ones were declined
+}
+
+TEST(CaseForAnswerDifferentialTest, PlainCasesOutsideTheSchemaOrTheCatalogueAreDeclined) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  const std::string base = R"({"schema":"zebra.case/v1","id":"c","tumor":{"primary_site":"pancreas"})";
+  for (const std::string& text : {
+           base + "}",  // valid: read
+           base + R"(,"zz":1})",                                                            // unknown field
+           base + R"(,"id":"d"})",                                                          // repeated key
+           base + R"(,"history":{"prior_therapies":[{"option":"ssa.lanreotid"}]}})",       // not in the catalogue
+           base + R"(,"notes":"caf\u00e9"})",                                               // an escape
+           std::string(R"({"schema":"zebra.case/v2","id":"c","tumor":{"primary_site":"pancreas"}})"),  // const
+           base + "} x",                                                                    // trailing bytes
+       }) {
+    ReadCounts counts;
+    CompareReaders(kb, text, counts, false);
+    EXPECT_EQ(counts.read, text == base + "}" ? 1 : 0) << text;
+  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "common/file.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
+#include "clinical/case_shapes.h"
 #include "clinical/case_validation.h"
 #include "clinical/recommendation.h"
 
@@ -63,59 +64,6 @@ std::filesystem::path DefaultKnowledgeDir() {
 }
 
 namespace internal {
-
-// The shapes of the contexts that a schema object's instances become, found without locking:
-// each set of fields present (a bit per field of the family) maps to its subset shape. Filled as
-// cases bring new sets, up to kMaxSubsets per object (further sets keep their own keys: a
-// stream of odd cases cannot fill the process's shape registry).
-class SubsetCache {
- public:
-  // The subset of `family` with the fields of `present` (not 0), or null.
-  const feel::ContextShape* Get(const feel::ContextShape& family, uint64_t present) const {
-    size_t slot = static_cast<size_t>((present * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits));
-    for (size_t probe = 0; probe < kMaxProbes; ++probe, slot = (slot + 1) & (kSlots - 1)) {
-      Slot& s = slots_[slot];
-      const uint64_t seen = s.present.load(std::memory_order_acquire);
-      if (seen == present) {
-        if (const feel::ContextShape* shape = s.shape.load(std::memory_order_acquire)) return shape;
-        return feel::ContextShape::InternSubset(family, present);  // being published: the same shape
-      }
-      if (seen != 0) continue;
-      // A new set: interned (the registry gives every thread the same shape), then published.
-      if (used_.load(std::memory_order_relaxed) >= kMaxSubsets) return nullptr;
-      const feel::ContextShape* shape = feel::ContextShape::InternSubset(family, present);
-      if (!shape) return nullptr;
-      used_.fetch_add(1, std::memory_order_relaxed);
-      uint64_t expected = 0;
-      if (s.present.compare_exchange_strong(expected, present, std::memory_order_acq_rel))
-        s.shape.store(shape, std::memory_order_release);
-      return shape;  // (or another thread took the slot: the next case looks further)
-    }
-    return nullptr;
-  }
-
- private:
-  static constexpr int kSlotBits = 11;
-  static constexpr size_t kSlots = size_t{1} << kSlotBits;
-  static constexpr size_t kMaxSubsets = kSlots / 2;
-  static constexpr size_t kMaxProbes = 32;
-  struct Slot {
-    std::atomic<uint64_t> present{0};  // 0: empty
-    std::atomic<const feel::ContextShape*> shape{nullptr};
-  };
-  std::unique_ptr<Slot[]> slots_ = std::make_unique<Slot[]>(kSlots);
-  mutable std::atomic<size_t> used_{0};
-};
-
-// A position in the case schema: an object (a family of its field names in byte order, the
-// order CaseValue gives the entries, and each field's node by position) or an array (its items'
-// node). Null nodes: values converted as any JSON.
-struct CaseNode {
-  const feel::ContextShape* family = nullptr;
-  std::vector<std::unique_ptr<const CaseNode>> fields;
-  std::unique_ptr<const CaseNode> items;
-  SubsetCache subsets;
-};
 
 namespace {
 std::unique_ptr<const CaseNode> PlanCaseNode(const Json& schema, size_t depth) {
@@ -273,6 +221,49 @@ tl::expected<Json, std::vector<InputError>> ReadParsedCase(Json parsed, std::str
   return parsed;
 }
 
+std::optional<CaseForAnswer> ReadCaseForAnswer(std::string_view text, const KnowledgeBase& kb) {
+  if (!kb.case_shapes) return std::nullopt;
+  std::shared_ptr<const internal::OutputPlan> temporary;
+  std::optional<feel::Value> value = internal::CaseSchema(PlanOf(kb, temporary)).ReadPassing(text, *kb.case_shapes);
+  if (!value || !value->is(feel::Type::kContext)) return std::nullopt;
+  const feel::Context& c = value->context();
+  auto context_at = [](const feel::Context* in, std::string_view name) -> const feel::Context* {
+    const feel::Value* v = in ? in->Find(name) : nullptr;
+    return v && v->is(feel::Type::kContext) ? &v->context() : nullptr;
+  };
+  // ValidateCaseJson's check beyond the schema: each prior therapy's option is in the catalogue.
+  const Json* options = kb.catalogue.is_object() && kb.catalogue.contains("options") ? &kb.catalogue["options"] : nullptr;
+  if (options)
+    if (const feel::Value* prior = [&]() -> const feel::Value* {
+          const feel::Context* history = context_at(&c, "history");
+          return history ? history->Find("prior_therapies") : nullptr;
+        }();
+        prior && prior->is(feel::Type::kList))
+      for (const feel::Value& therapy : prior->list()) {
+        const feel::Value* option = therapy.is(feel::Type::kContext) ? therapy.context().Find("option") : nullptr;
+        if (option && option->is(feel::Type::kString) && !options->contains(option->string())) return std::nullopt;
+      }
+  // The fields the answer reads, as the case's JSON holds them (both strings by the schema).
+  CaseForAnswer out;
+  out.fields = Json(Json::value_t::object);
+  if (const feel::Value* id = c.Find("id")) {
+    if (!id->is(feel::Type::kString)) return std::nullopt;
+    out.fields["id"] = id->string();
+  }
+  if (const feel::Context* preferences = context_at(context_at(&c, "patient"), "preferences"))
+    if (const feel::Value* goals = preferences->Find("goals")) {
+      if (!goals->is(feel::Type::kList)) return std::nullopt;
+      Json list(Json::value_t::array);
+      for (const feel::Value& g : goals->list()) {
+        if (!g.is(feel::Type::kString)) return std::nullopt;
+        list.push_back(g.string());
+      }
+      out.fields["patient"]["preferences"]["goals"] = std::move(list);
+    }
+  out.value = std::move(*value);
+  return out;
+}
+
 namespace {
 
 // json::ValueFromJson without looking up each key before adding it: the keys of a parsed JSON
@@ -383,10 +374,10 @@ dmn::Evaluator& PreparedEvaluator(const std::shared_ptr<const dmn::Model>& model
 // `case_value`, when set, receives the case as the FEEL value the models read.
 void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Json& case_json,
             internal::DecisionValues& results, std::vector<dmn::TraceEntry>& trace,
-            feel::Value* case_value) {
+            feel::Value* case_value, const feel::Value* given = nullptr) {
   const auto& decisions = internal::ModelDecisionsOf(plan);
   feel::Context inputs(kb.inputs_shape);
-  inputs.PutInOrder("Case", CaseValue(case_json, kb.case_shapes.get()));
+  inputs.PutInOrder("Case", given ? *given : CaseValue(case_json, kb.case_shapes.get()));
   if (case_value) *case_value = *inputs.Find("Case");
   for (size_t m = 0; m < kb.models.size(); ++m) {
     const internal::ModelDecisions& md = decisions[m];
@@ -427,6 +418,16 @@ Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, feel::Valu
   internal::DecisionValues results;
   std::vector<dmn::TraceEntry> trace;
   Decide(kb, *plan, case_json, results, trace, case_value);
+  answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(results), std::move(trace), &answer);
+  return answer;
+}
+
+Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, const feel::Value& case_value) {
+  Answer answer;
+  const internal::OutputPlan* plan = &PlanOf(kb, answer.plan);
+  internal::DecisionValues results;
+  std::vector<dmn::TraceEntry> trace;
+  Decide(kb, *plan, case_json, results, trace, nullptr, &case_value);
   answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(results), std::move(trace), &answer);
   return answer;
 }

@@ -77,6 +77,21 @@ tl::expected<Json, std::vector<InputError>> ParseCase(std::string_view text, con
 tl::expected<Json, std::vector<InputError>> ReadParsedCase(Json parsed, std::string_view text, const KnowledgeBase& kb);
 std::vector<InputError> ValidateCaseJson(const Json& case_json, const KnowledgeBase& kb);
 
+// A valid case read for its answer alone (zebra batch): the FEEL value the models read (as
+// EvaluateOptions::case_value receives it) and, as JSON, only the fields the answer itself reads
+// (`id`, `patient.preferences.goals`: AppendAnswer's header and the patient summary's goals).
+struct CaseForAnswer {
+  feel::Value value;
+  Json fields;
+};
+// The case read from its text straight into its FEEL value, without a JSON tree, when it is
+// valid (ParseCase would accept it) and of the plain form the one-pass reader reads
+// (CompiledCaseSchema::ReadPassing, and the prior therapies' options in the catalogue); nullopt
+// otherwise — ParseCase then reads it, and its errors stand. The value is CaseValue's for the
+// case ParseCase gives, and EvaluateAnswer(kb, fields, value) and AppendAnswer(kb, fields, …)
+// give the answer that case gives (CaseForAnswerDifferentialTest).
+std::optional<CaseForAnswer> ReadCaseForAnswer(std::string_view text, const KnowledgeBase& kb);
+
 // Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
 // texts joined with single spaces add up (words and sentences never span the join).
 struct TextCounts {
@@ -127,6 +142,9 @@ struct Answer {
 };
 // `case_value` as in EvaluateOptions.
 Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, feel::Value* case_value = nullptr);
+// The same for a case whose FEEL value the caller has (ReadCaseForAnswer): `case_json` only
+// needs the fields CaseForAnswer::fields holds.
+Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, const feel::Value& case_value);
 // Appends the recommendation's compact JSON without its closing brace (a caller adds members
 // written as text, then '}'). Writes `answer` once: its parts are used up.
 void AppendAnswer(const KnowledgeBase& kb, const Json& case_json, Answer& answer, std::string& out);

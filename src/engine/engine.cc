@@ -293,7 +293,17 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   // that parsed document (the text is parsed once). Its limits are the bundle's (32 MiB, 64
   // levels); a case's stricter ones are checked on the text by the case reader.
   std::optional<Json> parsed_input;
-  if (kind == InputKind::kAuto) {
+  // The answer written as text only (batch): see below.
+  const bool answer_only = options.text_only && options.append_to && options.format == Format::kJsonLine &&
+                           !options.what_if && options.lang == "en";
+  // A plain case (of those, nearly every one) read straight into its FEEL value, without a JSON
+  // tree; anything else is read below, with its errors.
+  std::optional<clinical::CaseForAnswer> direct;
+  if (answer_only && kind == InputKind::kCase && options.set.empty())
+    direct = clinical::ReadCaseForAnswer(input.text, knowledge.base());
+  if (direct) {
+    out.case_json = std::move(direct->fields);  // (only what the answer reads)
+  } else if (kind == InputKind::kAuto) {
     auto probe = json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
     if (!probe) return tl::unexpected(Errors{{"invalid-json", probe.error().path, probe.error().message}});
     const bool bundle = probe->is_object() && probe->contains("resourceType") &&
@@ -301,7 +311,9 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     kind = bundle ? InputKind::kFhirBundle : InputKind::kCase;
     parsed_input = std::move(*probe);
   }
-  if (kind == InputKind::kFhirBundle) {
+  if (direct) {
+    // read above
+  } else if (kind == InputKind::kFhirBundle) {
     auto mapped = parsed_input ? FinishMapping(knowledge, fhir::MapParsedBundle(*parsed_input, knowledge.code_tables(),
                                                                                 MapOptionsAsOf(input.as_of)))
                                : MapFhir(knowledge, input.text, input.as_of);
@@ -334,13 +346,14 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     out.case_json = std::move(*c);
   }
   const std::string today = options.today.empty() ? input.as_of : options.today;
-  if (options.text_only && options.append_to && options.format == Format::kJsonLine && !options.what_if &&
-      options.lang == "en") {
+  if (answer_only) {
     // The answer written as text from its decided parts, without the tree; the trial members,
     // its last ones, go before its closing brace. The recommendation holds only the ids batch
     // counts (scenario.id, options[].id, alerts[].id).
     feel::Value case_value;  // the case as the models read it, for the trial criteria too
-    clinical::Answer answer = clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
+    clinical::Answer answer = direct ? clinical::EvaluateAnswer(knowledge.base(), out.case_json, direct->value)
+                                     : clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
+    if (direct) case_value = std::move(direct->value);
     std::string& text = *options.append_to;
     bool written = false;
     trials::Registry::AnnotateOptions annotate;

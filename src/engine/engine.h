@@ -119,7 +119,9 @@ struct Options {
   // With append_to and kJsonLine, when the caller reads only the text (batch): in English and
   // without what-if the answer is written as text from its decided parts (clinical::AppendAnswer)
   // and no tree is built; Evaluation::recommendation then holds only the ids batch counts
-  // (scenario.id, options[].id, alerts[].id). The bytes are the same either way.
+  // (scenario.id, options[].id, alerts[].id). The bytes are the same either way. A plain case
+  // is then read straight into its FEEL value (clinical::ReadCaseForAnswer), and
+  // Evaluation::case_json holds only the fields the answer reads.
   bool text_only = false;
   // Trials (issue 23): also list the studies a known fact rules out, with the reasons
   // (`zebra evaluate --trials all`), as `trials_excluded`.

@@ -1,6 +1,7 @@
 #include "json/json_parse.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -42,6 +43,141 @@ std::size_t Utf8Length(std::string_view text, std::size_t i) {
     if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
   return n;
 }
+
+}  // namespace
+
+namespace fast {
+
+// A string of printable ASCII without escapes, so its bytes are its value; `p` at its opening
+// quote, past its closing one after.
+bool String(const char*& p, const char* end, std::string_view& out) {
+  const char* const start = p + 1;
+  const char* q = start;
+  // Eight bytes at a time: the first of them that is a quote, a backslash, a control character
+  // or a byte >= 0x80 is the lowest flagged one (each test may also flag bytes above a true hit,
+  // never below one), and ends the string; with no such byte among the eight, on to the next.
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+    auto has_zero = [](std::uint64_t w) { return (w - kOnes) & ~w & kHighs; };
+    while (end - q >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      const std::uint64_t stop = (w & kHighs) | ((w - 0x20 * kOnes) & ~w & kHighs) | has_zero(w ^ ('"' * kOnes)) |
+                                 has_zero(w ^ ('\\' * kOnes));
+      if (stop == 0) {
+        q += 8;
+        continue;
+      }
+      q += std::countr_zero(stop) / 8;
+      if (*q != '"') return false;
+      out = std::string_view(start, static_cast<std::size_t>(q - start));
+      p = q + 1;
+      return true;
+    }
+  }
+  for (; q != end; ++q) {
+    const auto c = static_cast<unsigned char>(*q);
+    if (c == '"') {
+      out = std::string_view(start, static_cast<std::size_t>(q - start));
+      p = q + 1;
+      return true;
+    }
+    if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+  }
+  return false;
+}
+
+// A number by RFC 8259's grammar, typed as nlohmann's lexer types it: an integer token is
+// number_integer when negative, number_unsigned otherwise (at most 18 digits here, so it never
+// overflows); any other token is number_float, the value std::strtod gives (exactly, by
+// Clinger's fast path when the digits and the power of ten are exact doubles), refused when
+// not finite as nlohmann's parser refuses it.
+bool Number(const char*& p, const char* end, Json& out) {
+  const char* start = p;
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  if (p == end || *p < '0' || *p > '9') return false;
+  std::uint64_t mantissa = 0;
+  int digits = 0;      // significant digits in `mantissa` (leading zeros not counted)
+  int int_digits = 0;  // digits of the integer part
+  if (*p == '0') {
+    ++p;
+    int_digits = 1;
+    if (p != end && *p >= '0' && *p <= '9') return false;  // no leading zeros
+  } else {
+    while (p != end && *p >= '0' && *p <= '9') {
+      if (digits < 19) mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+      ++digits;
+      ++int_digits;
+      ++p;
+    }
+  }
+  const bool integer = p == end || (*p != '.' && *p != 'e' && *p != 'E');
+  if (integer) {
+    if (int_digits > 18) return false;
+    if (negative) out = Json(static_cast<Json::number_integer_t>(-static_cast<std::int64_t>(mantissa)));
+    else out = Json(static_cast<Json::number_unsigned_t>(mantissa));
+    return true;
+  }
+  int scale = 0;  // the power of ten of the last mantissa digit
+  if (*p == '.') {
+    ++p;
+    if (p == end || *p < '0' || *p > '9') return false;
+    while (p != end && *p >= '0' && *p <= '9') {
+      if (digits < 19 && (digits > 0 || *p != '0')) {
+        mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+        ++digits;
+      } else if (digits > 0) {
+        ++digits;  // past 19 digits: strtod below
+      }
+      --scale;
+      ++p;
+    }
+  }
+  int exponent = 0;
+  bool exponent_exact = true;
+  if (p != end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exponent_negative = false;
+    if (p != end && (*p == '+' || *p == '-')) exponent_negative = *p++ == '-';
+    if (p == end || *p < '0' || *p > '9') return false;
+    int exponent_digits = 0;
+    while (p != end && *p >= '0' && *p <= '9') {
+      if (exponent_digits < 6) exponent = exponent * 10 + (*p - '0');
+      ++exponent_digits;
+      ++p;
+    }
+    if (exponent_digits >= 6) exponent_exact = false;
+    if (exponent_negative) exponent = -exponent;
+  }
+  double value;
+  const int power = scale + exponent;
+  static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (exponent_exact && digits <= 15 && power >= -22 && power <= 22) {
+    // Both operands are exact doubles, so one correctly rounded operation gives the correctly
+    // rounded value, which is what strtod returns.
+    const double m = static_cast<double>(mantissa);
+    value = power >= 0 ? m * kPowers[power] : m / kPowers[-power];
+    if (negative) value = -value;
+  } else {
+    const std::size_t n = static_cast<std::size_t>(p - start);
+    char buffer[64];
+    if (n >= sizeof buffer) return false;
+    std::memcpy(buffer, start, n);
+    buffer[n] = '\0';
+    char* parsed_end = nullptr;
+    value = std::strtod(buffer, &parsed_end);
+    if (parsed_end != buffer + n) return false;
+  }
+  if (!std::isfinite(value)) return false;
+  out = Json(value);
+  return true;
+}
+
+}  // namespace fast
+
+namespace {
 
 class StrictBuilder {
  public:
@@ -204,7 +340,10 @@ class FastReader {
       case 't': return Literal("true", 4) ? Json(true) : Fail();
       case 'f': return Literal("false", 5) ? Json(false) : Fail();
       case 'n': return Literal("null", 4) ? Json(nullptr) : Fail();
-      default: return Number();
+      default: {
+        Json number;
+        return fast::Number(p_, end_, number) ? std::move(number) : Fail();
+      }
     }
   }
 
@@ -214,22 +353,7 @@ class FastReader {
     return true;
   }
 
-  // A string of printable ASCII without escapes, so its bytes are its value; `p_` at its
-  // opening quote.
-  bool String(std::string_view& out) {
-    const char* start = ++p_;
-    while (p_ != end_) {
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-        ++p_;
-        return true;
-      }
-      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
-      ++p_;
-    }
-    return false;
-  }
+  bool String(std::string_view& out) { return fast::String(p_, end_, out); }
 
   // After a member or an element: a comma (and the space after it) to go on, or `close`.
   enum class Next { kMore, kEnd, kFail };
@@ -304,92 +428,6 @@ class FastReader {
     }
     --depth_;
     return out;
-  }
-
-  // A number by RFC 8259's grammar, typed as nlohmann's lexer types it: an integer token is
-  // number_integer when negative, number_unsigned otherwise (at most 18 digits here, so it never
-  // overflows); any other token is number_float, the value std::strtod gives (exactly, by
-  // Clinger's fast path when the digits and the power of ten are exact doubles), refused when
-  // not finite as nlohmann's parser refuses it.
-  Json Number() {
-    const char* start = p_;
-    const bool negative = *p_ == '-';
-    if (negative) ++p_;
-    if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
-    std::uint64_t mantissa = 0;
-    int digits = 0;      // significant digits in `mantissa` (leading zeros not counted)
-    int int_digits = 0;  // digits of the integer part
-    if (*p_ == '0') {
-      ++p_;
-      int_digits = 1;
-      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') return Fail();  // no leading zeros
-    } else {
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
-        if (digits < 19) mantissa = mantissa * 10 + static_cast<unsigned>(*p_ - '0');
-        ++digits;
-        ++int_digits;
-        ++p_;
-      }
-    }
-    const bool integer = p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
-    if (integer) {
-      if (int_digits > 18) return Fail();
-      if (negative) return Json(static_cast<Json::number_integer_t>(-static_cast<std::int64_t>(mantissa)));
-      return Json(static_cast<Json::number_unsigned_t>(mantissa));
-    }
-    int scale = 0;  // the power of ten of the last mantissa digit
-    if (*p_ == '.') {
-      ++p_;
-      if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
-        if (digits < 19 && (digits > 0 || *p_ != '0')) {
-          mantissa = mantissa * 10 + static_cast<unsigned>(*p_ - '0');
-          ++digits;
-        } else if (digits > 0) {
-          ++digits;  // past 19 digits: strtod below
-        }
-        --scale;
-        ++p_;
-      }
-    }
-    int exponent = 0;
-    bool exponent_exact = true;
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      ++p_;
-      bool exponent_negative = false;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) exponent_negative = *p_++ == '-';
-      if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail();
-      int exponent_digits = 0;
-      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
-        if (exponent_digits < 6) exponent = exponent * 10 + (*p_ - '0');
-        ++exponent_digits;
-        ++p_;
-      }
-      if (exponent_digits >= 6) exponent_exact = false;
-      if (exponent_negative) exponent = -exponent;
-    }
-    double value;
-    const int power = scale + exponent;
-    static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    if (exponent_exact && digits <= 15 && power >= -22 && power <= 22) {
-      // Both operands are exact doubles, so one correctly rounded operation gives the correctly
-      // rounded value, which is what strtod returns.
-      const double m = static_cast<double>(mantissa);
-      value = power >= 0 ? m * kPowers[power] : m / kPowers[-power];
-      if (negative) value = -value;
-    } else {
-      const std::size_t n = static_cast<std::size_t>(p_ - start);
-      char buffer[64];
-      if (n >= sizeof buffer) return Fail();
-      std::memcpy(buffer, start, n);
-      buffer[n] = '\0';
-      char* parsed_end = nullptr;
-      value = std::strtod(buffer, &parsed_end);
-      if (parsed_end != buffer + n) return Fail();
-    }
-    if (!std::isfinite(value)) return Fail();
-    return Json(value);
   }
 
   const char* p_;

@@ -37,6 +37,14 @@ tl::expected<nlohmann::ordered_json, ParseError> ParseStrict(std::string_view te
 // object, within `limits` (nesting to at most 64). Anything else, including every error:
 // nullopt, and ParseStrict decides (it tries this first).
 std::optional<nlohmann::ordered_json> ParseFast(std::string_view text, const ParseLimits& limits = {});
+// The fast reader's tokens, for readers that build other values from the same text (the case
+// reader builds FEEL values): each reads the token at `p` (a string at its opening quote) and moves
+// `p` past it, exactly as ParseFast reads it, or returns false where ParseFast declines.
+namespace fast {
+bool String(const char*& p, const char* end, std::string_view& out);  // printable ASCII, no escapes
+bool Number(const char*& p, const char* end, nlohmann::ordered_json& out);
+}  // namespace fast
+
 // ParseStrict without the fast reader: nlohmann's SAX parser, whose messages every error keeps
 // (tests and the fuzz target hold ParseFast against it).
 tl::expected<nlohmann::ordered_json, ParseError> ParseStrictGeneral(std::string_view text,
