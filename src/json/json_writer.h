@@ -161,6 +161,8 @@ class TextOut {
   }
   void Acquire() { cur_ = end_ = out_.data() + out_.size(); }
   void RuntimeKeyText(std::string_view key);
+  void StringLong(std::string_view s);
+  void StringSlow(std::string_view s, size_t clean);
   void Open(char c) {
     char* p = Room(2);
     if (!first_) *p++ = ',';
