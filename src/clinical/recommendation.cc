@@ -490,6 +490,11 @@ void WriteStringList(Out& out, const Value& obj, Field key) {
 template <class Out>
 void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.BeginArray(trace.size());
+  if constexpr (std::is_same_v<Out, json::TextOut>) {
+    for (const auto& t : trace) out.ObjectOf("decision", t.decision, "rule", t.rule, "hit", t.hit);
+    out.EndArray();
+    return;
+  }
   for (auto& t : trace) {
     out.BeginObject(3);
     out.Key("decision");

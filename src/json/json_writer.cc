@@ -511,6 +511,23 @@ void TextOut::String(std::string_view s) {
 void TextOut::StringLong(std::string_view s) { String(s); }
 #endif
 
+bool TextOut::CopyPlainShort(char* p, std::string_view s) {
+#if defined(__SSE2__) && defined(__x86_64__)
+  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  if (n <= 16) return CopyShort(p, src, n);
+  // 17-32 bytes: two blocks of 16, the second ending at n (overlapping the first).
+  const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p + n - 16), v1);
+  return _mm_movemask_epi8(_mm_and_si128(Clean16(v0), Clean16(v1))) == 0xFFFF;
+#else
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, s.size()) == s.size();
+#endif
+}
+
 // Something to escape or to validate as UTF-8 in s, whose first `clean` bytes need nothing: the
 // string writer's own path. cur_ is where the string's opening quote goes.
 void TextOut::StringSlow(std::string_view s, size_t clean) {

@@ -632,6 +632,42 @@ TEST(JsonOutTest, RandomValidStringsAsTheReferenceEscaper) {
   EXPECT_GT(multibyte, 5000);
 }
 
+// ObjectOf (the trace entry's shape, written in one go when its strings are short and plain)
+// gives the tree's bytes for strings of every length around its limits (16 and 32 bytes), with and without a byte
+// to escape or a multi-byte character, true and false, first in an array and after a comma.
+TEST(JsonOutTest, ObjectOfAsTheTreesDump) {
+  std::vector<std::string> strings = {"", "\xd8\xb9", "a\"b", "tab\there", "x\\y"};
+  for (size_t n = 0; n <= 36; ++n) strings.push_back(std::string(n, static_cast<char>('a' + n % 26)));
+  for (size_t n : {15, 16, 17, 31, 32}) {
+    strings.push_back(std::string(n - 1, 'q') + "\n");  // the byte to escape last
+    strings.push_back("\"" + std::string(n - 1, 'q'));  // first
+  }
+  ordered_json tree = ordered_json::array();
+  std::string text;
+  int written = 0;
+  {
+    TextOut out(text);
+    out.BeginArray();
+    for (const auto& a : strings)
+      for (const auto& b : strings)
+        for (bool hit : {true, false}) {
+          out.ObjectOf("decision", a, "rule", b, "hit", hit);
+          tree.push_back(ordered_json{{"decision", a}, {"rule", b}, {"hit", hit}});
+          ++written;
+        }
+    out.EndArray();
+  }
+  EXPECT_EQ(text, tree.dump());
+  EXPECT_EQ(written, static_cast<int>(strings.size() * strings.size() * 2));
+  EXPECT_THROW(
+      {
+        std::string t;
+        TextOut out(t);
+        out.ObjectOf("a", "ok", "b", "\xc3(", "c", true);
+      },
+      nlohmann::json::type_error);
+}
+
 // A value that cannot be written strictly is kept without text and throws when written, as the
 // tree's dump does.
 TEST(JsonOutTest, InvalidUtf8FragmentThrowsAtUse) {
