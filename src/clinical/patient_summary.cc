@@ -198,16 +198,22 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   out.BeginArray(s.grid.size());
   const internal::OutputPlan* plan =
       s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
-  for (std::string_view id : s.grid) {
+  for (const internal::SummaryOption& o : s.grid) {
     // An English row depends on the option alone: prepared with the plan, as this writes it.
-    if (const json::Fragment* row = plan ? internal::PreparedGridRow(*plan, id) : nullptr) out.Value(*row);
-    else WriteGridRow(out, t, id);
+    const internal::PreparedSummaryOption* prepared =
+        !plan ? nullptr : o.prepared ? o.prepared : internal::PreparedSummaryOptionOf(*plan, o.id);
+    if (prepared) out.Value(prepared->grid_row);
+    else WriteGridRow(out, t, o.id);
   }
   out.EndArray();
   out.Key("questions_to_ask");
-  out.BeginArray(s.questions.size());
-  for (const Json* q : s.questions) out.Value(*q);
-  out.EndArray();
+  if (s.questions_text) {
+    out.Value(*s.questions_text);
+  } else {
+    out.BeginArray(s.questions.size());
+    for (const Json* q : s.questions) out.Value(*q);
+    out.EndArray();
+  }
   out.EndObject();
 }
 
@@ -245,19 +251,22 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     text_counts += counts;
   };
   // The knowledge's texts by key: English ones found once with the plan (the same strings).
-  auto piece_text = [&](std::string_view key) -> const std::string& {
-    const std::string* prepared = plan ? internal::PreparedPiece(*plan, key) : nullptr;
-    return prepared ? *prepared : t.Piece(key);
+  auto piece_text = [&](internal::SummaryPiece piece) -> const std::string& {
+    const std::string* prepared = plan ? internal::PreparedPiece(*plan, piece) : nullptr;
+    return prepared ? *prepared : t.Piece(internal::kSummaryPieceNames[piece]);
   };
   const std::string* scenario = plan ? internal::PreparedScenarioText(*plan, in.scenario_id) : nullptr;
   append(scenario ? *scenario : t.Scenario(in.scenario_id));
 
-  std::vector<std::string_view> preferred, others;
+  // The options' prepared texts apply when they come from this summary's plan.
+  const bool use_prepared = plan && in.prepared_by == plan;
+  std::vector<internal::SummaryOption> preferred, others;
   s.grid.reserve(in.options.size());
-  for (const auto& [id, is_preferred] : in.options) {
-    if (id.empty()) continue;
-    (is_preferred ? preferred : others).push_back(id);
-    s.grid.push_back(id);
+  for (const internal::SummaryOption& o : in.options) {
+    if (o.id.empty()) continue;
+    const internal::SummaryOption option{o.id, o.preferred, use_prepared ? o.prepared : nullptr};
+    (o.preferred ? preferred : others).push_back(option);
+    s.grid.push_back(option);
   }
   // A piece with its {list} filled in; in English its counts from its parts' (prepared with
   // the plan for the knowledge's own strings).
@@ -271,8 +280,8 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
       return;
     }
     // As Fill(piece, JoinList(...)) writes it.
-    const std::string& sep_text = piece_text("list_separator");
-    const std::string& last_text = piece_text("list_last");
+    const std::string& sep_text = piece_text(internal::kListSeparator);
+    const std::string& last_text = piece_text(internal::kListLast);
     static const std::string kSep = ", ", kLast = " and ";
     const std::string& sep = sep_text.empty() ? kSep : sep_text;
     const std::string& last = last_text.empty() ? kLast : last_text;
@@ -293,25 +302,26 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     append_counted(filled.text(), counts);
   };
   // An option's name or what it is (English: prepared with the plan for the catalogue's options).
-  auto option_field = [&](std::string_view id, const char* field) -> const std::string& {
-    if (const internal::EnglishOptionTexts* prepared = plan ? internal::PreparedOptionTexts(*plan, id) : nullptr)
-      return *(std::string_view(field) == "name" ? prepared->name : prepared->what_it_is);
-    return t.OptionField(id, field);
+  auto option_field = [&](const internal::SummaryOption& o, const char* field) -> const std::string& {
+    const internal::PreparedSummaryOption* prepared =
+        !plan ? nullptr : o.prepared ? o.prepared : internal::PreparedSummaryOptionOf(*plan, o.id);
+    if (prepared) return *(std::string_view(field) == "name" ? prepared->texts.name : prepared->texts.what_it_is);
+    return t.OptionField(o.id, field);
   };
-  auto names = [&](const std::vector<std::string_view>& ids) {
+  auto names = [&](const std::vector<internal::SummaryOption>& options) {
     std::vector<const std::string*> out;
-    out.reserve(ids.size());
-    for (const auto& id : ids) out.push_back(&option_field(id, "name"));
+    out.reserve(options.size());
+    for (const auto& o : options) out.push_back(&option_field(o, "name"));
     return out;
   };
   if (preferred.empty() && others.empty()) {
-    append(piece_text("no_options"));
+    append(piece_text(internal::kNoOptions));
   } else if (preferred.empty()) {
-    append_filled(piece_text("choices"), names(others), true);
+    append_filled(piece_text(internal::kChoices), names(others), true);
   } else {
-    append(piece_text("main_choices"));
-    for (const auto& id : preferred) append(option_field(id, "what_it_is"));
-    if (!others.empty()) append_filled(piece_text("other_choices"), names(others), true);
+    append(piece_text(internal::kMainChoices));
+    for (const auto& o : preferred) append(option_field(o, "what_it_is"));
+    if (!others.empty()) append_filled(piece_text(internal::kOtherChoices), names(others), true);
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
   // recommendation lists them (critical first).
@@ -327,15 +337,15 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
       if (g.is_string())
         if (const std::string& s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
           said.push_back(&s);
-    if (!said.empty()) append_filled(piece_text("goals"), said, false);
+    if (!said.empty()) append_filled(piece_text(internal::kGoalsPiece), said, false);
   }
   // Follow-up is mentioned exactly when the clinician section lists a monitoring schedule.
-  if (in.monitoring_schedule) append(piece_text("follow_up"));
-  append(piece_text("closing"));
+  if (in.monitoring_schedule) append(piece_text(internal::kFollowUp));
+  append(piece_text(internal::kClosing));
 
   // English: prepared with the plan for each scenario (by QuestionsFor).
-  if (const std::vector<const Json*>* prepared = plan ? internal::PreparedQuestions(*plan, in.scenario_id) : nullptr)
-    s.questions = *prepared;
+  if (const internal::QuestionList* prepared = plan ? internal::PreparedQuestions(*plan, in.scenario_id) : nullptr)
+    s.questions_text = &prepared->text;
   else
     s.questions = QuestionsFor(t, in.scenario_id);
   return s;
@@ -387,7 +397,7 @@ Json PatientSummary(const KnowledgeBase& kb, const Json& rec, const Json& case_j
   in.scenario_id = Text(Member(rec, "scenario"), "id");
   const Json& options = Member(rec, "options");
   if (options.is_array())
-    for (const auto& o : options) in.options.emplace_back(Text(o, "id"), Member(o, "preferred") == true);
+    for (const auto& o : options) in.options.push_back({Text(o, "id"), Member(o, "preferred") == true, nullptr});
   const Json& alerts = Member(rec, "alerts");
   if (alerts.is_array())
     for (const auto& a : alerts) in.alerts.push_back(Text(a, "id"));

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <forward_list>
 #include <set>
 #include <type_traits>
@@ -25,9 +27,29 @@ namespace {
 using feel::Type;
 using feel::Value;
 
+// The plan's maps are looked up by id a few times per case (options, patient texts, questions):
+// a hash of 8 bytes at a time (multiply and fold), cheaper than std::hash's for such short keys.
 struct StringHash {
   using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  size_t operator()(std::string_view s) const {
+    constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+    std::uint64_t h = s.size() * kMul;
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * kMul;
+      h ^= h >> 29;
+    }
+    if (i < s.size()) {  // the last 1-7 bytes: the last word (overlapping) or byte by byte
+      std::uint64_t tail = 0;
+      if (s.size() >= 8) std::memcpy(&tail, s.data() + s.size() - 8, 8);
+      else
+        for (size_t k = 0; k < s.size(); ++k) tail |= std::uint64_t{static_cast<unsigned char>(s[k])} << (8 * k);
+      h = (h ^ tail) * kMul;
+    }
+    return static_cast<size_t>(h ^ (h >> 32));
+  }
 };
 template <typename T>
 using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
@@ -200,6 +222,9 @@ struct OptionInfo {
   json::Fragment head;
   json::Fragment side_effects;  // {side_effects}
   json::Fragment tail;          // {involves (when given), sources, approval (when given)}
+  // What the English patient summary reads of it (every catalogue entry; not an unknown id).
+  bool has_summary = false;
+  PreparedSummaryOption summary;
 };
 
 struct OutputPlan {
@@ -207,20 +232,19 @@ struct OutputPlan {
   std::vector<ModelDecisions> model_decisions;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
-  StringMap<json::Fragment> grid_rows;  // the patient summary's English option-grid rows
   OptionInfo unknown_option;  // an id the catalogue does not list
   json::Fragment header;      // the answer's members after case_id that are the same for every case
   // Readability counts of every string of the catalogue and the patient texts, by address (the
   // knowledge base is immutable): the patient summary adds up its pieces' counts.
   std::unordered_map<const std::string*, TextCounts> text_counts;
   // The English questions to ask by scenario id (EnglishQuestions), and for any other id.
-  StringMap<std::vector<const Json*>> questions;
-  std::vector<const Json*> default_questions;
-  StringMap<EnglishOptionTexts> option_texts;  // EnglishOptionText of each catalogue option
+  StringMap<QuestionList> questions;
+  QuestionList default_questions;
   // The English summary pieces with a {list} place, by address.
   std::unordered_map<const std::string*, FillParts> fill_parts;
   // The strings of the catalogue's scenarios' and alerts' patient_text, and of en.json's summary.
   StringMap<const std::string*> scenario_texts, alert_texts, pieces;
+  std::array<const std::string*, kSummaryPieceCount> piece_at{};  // `pieces` by SummaryPiece
 };
 
 namespace {
@@ -234,22 +258,18 @@ void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCoun
 }
 }  // namespace
 
-const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id) {
-  auto it = plan.grid_rows.find(id);
-  return it == plan.grid_rows.end() ? nullptr : &it->second;
+const PreparedSummaryOption* PreparedSummaryOptionOf(const OutputPlan& plan, std::string_view id) {
+  auto it = plan.options.find(id);
+  return it == plan.options.end() || !it->second.has_summary ? nullptr : &it->second.summary;
 }
 
 bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb) { return plan.owner == &kb; }
 
-const std::vector<const Json*>* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id) {
+const QuestionList* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id) {
   auto it = plan.questions.find(scenario_id);
   return it == plan.questions.end() ? &plan.default_questions : &it->second;
 }
 
-const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id) {
-  auto it = plan.option_texts.find(id);
-  return it == plan.option_texts.end() ? nullptr : &it->second;
-}
 
 const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) {
   auto it = plan.fill_parts.find(&piece);
@@ -284,7 +304,7 @@ const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view
 const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id) {
   return FindText(plan.alert_texts, id);
 }
-const std::string* PreparedPiece(const OutputPlan& plan, std::string_view key) { return FindText(plan.pieces, key); }
+const std::string* PreparedPiece(const OutputPlan& plan, SummaryPiece piece) { return plan.piece_at[piece]; }
 
 const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
   auto it = plan.text_counts.find(&text);
@@ -315,7 +335,15 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   CountStrings(kb.catalogue, plan->text_counts);
-  plan->default_questions = EnglishQuestions(kb, "");
+  auto question_list = [&](std::string_view id) {
+    QuestionList q;
+    q.list = EnglishQuestions(kb, id);
+    Json array = Json::array();
+    for (const Json* question : q.list) array.push_back(*question);
+    q.text = json::MakeFragment(std::move(array));
+    return q;
+  };
+  plan->default_questions = question_list("");
   if (kb.catalogue.is_object()) {
     if (auto sc = kb.catalogue.find("scenarios"); sc != kb.catalogue.end())
       CollectTexts(&*sc, "patient_text", plan->scenario_texts);
@@ -323,7 +351,7 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
       CollectTexts(&*al, "patient_text", plan->alert_texts);
   }
   if (auto q = kb.catalogue.find("questions_to_ask"); q != kb.catalogue.end() && q->is_object())
-    for (const auto& [id, list] : q->items()) plan->questions.emplace(id, EnglishQuestions(kb, id));
+    for (const auto& [id, list] : q->items()) plan->questions.emplace(id, question_list(id));
   if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
     CountStrings(*en, plan->text_counts);
     if (en->is_object())
@@ -342,6 +370,7 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         plan->fill_parts.emplace(&text, std::move(parts));
       }
   }
+  for (int i = 0; i < kSummaryPieceCount; ++i) plan->piece_at[i] = FindText(plan->pieces, kSummaryPieceNames[i]);
   Json header = Object(4);
   Add(header, "zebra_version", ZEBRA_VERSION);
   Add(header, "knowledge_version", kb.version);
@@ -385,9 +414,10 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         if (!info.approval.is_null()) Add(tail, "approval", info.approval);
         info.tail = json::MakeMembersFragment(std::move(tail));
       }
+      info.has_summary = true;
+      info.summary.texts = EnglishOptionText(kb, id);
+      info.summary.grid_row = json::MakeFragment(EnglishGridRow(kb, id));
       plan->options.emplace(id, std::move(info));
-      plan->grid_rows.emplace(id, json::MakeFragment(EnglishGridRow(kb, id)));
-      plan->option_texts.emplace(id, EnglishOptionText(kb, id));
     }
   }
   return plan;
@@ -482,6 +512,11 @@ void WriteStringList(Out& out, const Value& obj, Field key) {
 template <class Out>
 void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.BeginArray(trace.size());
+  if constexpr (std::is_same_v<Out, json::TextOut>) {
+    for (const auto& t : trace) out.ObjectOf("decision", t.decision, "rule", t.rule, "hit", t.hit);
+    out.EndArray();
+    return;
+  }
   for (auto& t : trace) {
     out.BeginObject(3);
     out.Key("decision");
@@ -607,7 +642,9 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   SummaryInput& in = p.summary_input;
   if (p.scenario_id.is_string()) in.scenario_id = p.scenario_id.get_ref<const std::string&>();
   in.options.reserve(p.options.size());
-  for (const auto& o : p.options) in.options.emplace_back(o.id, o.preferred);
+  in.prepared_by = &plan;
+  for (const auto& o : p.options)
+    in.options.push_back({o.id, o.preferred, o.info->has_summary ? &o.info->summary : nullptr});
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
   for (const Value* m : p.monitoring)

@@ -110,12 +110,21 @@ const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece);
 // tree (BuildRecommendation: zebra evaluate, the server, the renderers, what-if) or as its compact
 // text (AppendRecommendation: zebra batch), so the two cannot drift.
 
+struct PreparedSummaryOption;
+// An option as the patient summary reads it: its id, whether it is preferred and, when the
+// answer was prepared with a plan, what that plan prepared for it (null: looked up by id).
+struct SummaryOption {
+  std::string_view id;
+  bool preferred = false;
+  const PreparedSummaryOption* prepared = nullptr;
+};
 // What the patient summary reads of the recommendation.
 struct SummaryInput {
   std::string_view scenario_id;
-  std::vector<std::pair<std::string_view, bool>> options;  // id and preferred, in rank order
-  std::vector<std::string_view> alerts;                    // ids, as listed
-  bool monitoring_schedule = false;                        // HasMonitoringSchedule
+  std::vector<SummaryOption> options;    // in rank order
+  std::vector<std::string_view> alerts;  // ids, as listed
+  bool monitoring_schedule = false;      // HasMonitoringSchedule
+  const OutputPlan* prepared_by = nullptr;  // the plan of the options' `prepared`
 };
 // The patient summary before it is written: its text and counts, the option grid's ids (into
 // the SummaryInput's strings), the questions (into the knowledge).
@@ -124,8 +133,10 @@ struct Summary {
   std::string lang;
   std::string text;
   TextCounts counts;  // of `text` (English; zero otherwise)
-  std::vector<std::string_view> grid;
+  std::vector<SummaryOption> grid;  // (prepared only when the summary's plan prepared it)
   std::vector<const Json*> questions;
+  // The questions as one prepared array (then `questions` is empty), when the plan has them.
+  const json::Fragment* questions_text = nullptr;
 };
 Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang);
 // `sentence`, when given, is added to the text and counts in its grade (the trial annotation's,
@@ -135,29 +146,53 @@ void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s,
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s);
 // The English option-grid row of a catalogue option, as the summary writes it (built at load).
 Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id);
-// That row prepared with the plan for each option of the catalogue; null for any other id.
-const json::Fragment* PreparedGridRow(const OutputPlan& plan, std::string_view id);
 // The English name and "what it is" of an option, as the summary reads them (strings of the
-// knowledge); prepared with the plan for each option of the catalogue (null for any other id).
+// knowledge).
 struct EnglishOptionTexts {
   const std::string* name;
   const std::string* what_it_is;
 };
 EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id);
-const EnglishOptionTexts* PreparedOptionTexts(const OutputPlan& plan, std::string_view id);
+// Both prepared with the plan for each option of the catalogue (the answer finds them with the
+// option's catalogue entry, once per option); null for any other id.
+struct PreparedSummaryOption {
+  EnglishOptionTexts texts;
+  json::Fragment grid_row;
+};
+const PreparedSummaryOption* PreparedSummaryOptionOf(const OutputPlan& plan, std::string_view id);
 // The English patient texts the summary reads by key, found once per plan (the knowledge's own
 // strings, so their prepared counts apply): a scenario's and an alert's patient_text in the
 // catalogue, and a piece of knowledge/patient/en.json's summary. Null when the knowledge has no
 // such string (the summary then reads it as empty, as before).
 const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id);
 const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id);
-const std::string* PreparedPiece(const OutputPlan& plan, std::string_view key);
+// The pieces of en.json's summary the summary reads, by position (names in kSummaryPieceNames).
+enum SummaryPiece : int {
+  kListSeparator,
+  kListLast,
+  kNoOptions,
+  kChoices,
+  kMainChoices,
+  kOtherChoices,
+  kGoalsPiece,
+  kFollowUp,
+  kClosing,
+  kSummaryPieceCount
+};
+inline constexpr std::string_view kSummaryPieceNames[kSummaryPieceCount] = {
+    "list_separator", "list_last", "no_options", "choices", "main_choices", "other_choices", "goals", "follow_up",
+    "closing"};
+const std::string* PreparedPiece(const OutputPlan& plan, SummaryPiece piece);
 // The English questions to ask for a scenario id ("": none): the scenario's, then the default
 // ones, each once.
 std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id);
 // Those prepared with the plan for every id the catalogue lists questions for (an id it does not
-// list gets the default ones, as for "").
-const std::vector<const Json*>* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id);
+// list gets the default ones, as for ""), with their JSON array.
+struct QuestionList {
+  std::vector<const Json*> list;
+  json::Fragment text;  // the array of the questions
+};
+const QuestionList* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id);
 
 using AnswerPartsPtr = std::unique_ptr<AnswerParts, AnswerPartsDelete>;
 

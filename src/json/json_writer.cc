@@ -92,14 +92,22 @@ inline size_t NextSpecialByWords(const unsigned char* p, size_t i, size_t n) {
 }
 
 #if defined(__SSE2__)
-// Mask16: one bit per such byte among 16 (SSE2 is part of x86-64). Signed compare: bytes >= 0x80
-// are negative, so "< 0x20" takes both the control characters and the non-ASCII bytes.
+// Attention16: 0xFF in each byte of v that needs attention. Two compares: v ^ 0x02 maps '"' (0x22)
+// to 0x20 and keeps the control characters within 0x00-0x1F (space becomes 0x22), so one signed
+// "< 0x21" takes the control characters, '"' and the non-ASCII bytes (>= 0x80 are negative);
+// '\\' is compared on its own.
+inline __m128i Attention16(__m128i v) {
+  const __m128i low = _mm_cmpgt_epi8(_mm_set1_epi8(0x21), _mm_xor_si128(v, _mm_set1_epi8(0x02)));
+  return _mm_or_si128(low, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+}
+// Clean16: the complement, 0xFF in each byte that needs nothing (one instruction fewer).
+inline __m128i Clean16(__m128i v) {
+  const __m128i high = _mm_cmpgt_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)), _mm_set1_epi8(0x20));
+  return _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), high);
+}
+// Mask16: one bit per such byte among the 16 at p.
 inline unsigned Mask16(const unsigned char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-  return static_cast<unsigned>(_mm_movemask_epi8(m));
+  return static_cast<unsigned>(_mm_movemask_epi8(Attention16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))));
 }
 #endif
 
@@ -388,44 +396,143 @@ void TextOut::Grow(size_t n) {
   end_ = out_.data() + out_.size();
 }
 
+#if defined(__SSE2__) && defined(__x86_64__)
+namespace {
+// Copies the n bytes at src to dst (n <= 16, exact: nothing written past dst + n, nothing read
+// past src + n); true when none of them needs attention. Two overlapping words, not a memcpy
+// call: most strings are short.
+inline bool CopyShort(char* dst, const unsigned char* src, size_t n) {
+  __m128i v;
+  unsigned keep = 0xFFFF;
+  if (n >= 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+    v = _mm_set_epi64x(static_cast<long long>(b), static_cast<long long>(a));
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    v = _mm_cvtsi64_si128(static_cast<long long>(a | static_cast<std::uint64_t>(b) << 32));
+    keep = 0xFF;
+  } else if (n > 0) {
+    const unsigned char c0 = src[0], c1 = src[n / 2], c2 = src[n - 1];
+    dst[0] = static_cast<char>(c0);
+    dst[n / 2] = static_cast<char>(c1);
+    dst[n - 1] = static_cast<char>(c2);
+    v = _mm_cvtsi32_si128(static_cast<int>(c0 | c1 << 8 | c2 << 16));
+    keep = 0x7;
+  } else {
+    return true;
+  }
+  return (static_cast<unsigned>(_mm_movemask_epi8(Clean16(v))) & keep) == keep;
+}
+}  // namespace
+#endif
+
+#if defined(__SSE2__) && defined(__x86_64__)
+// Short strings (most: codes, ids, rule names) with room at hand: no call and no stack frame
+// (what could need either, growing or escaping, is left to StringLong and StringSlow).
 void TextOut::String(std::string_view s) {
   const size_t n = s.size();
-  // Room for 16-byte block stores up to 15 bytes past the string's end (overwritten after).
-  char* p = Separated(n + 2 + 16);
-  *p++ = '"';
-  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
-  size_t first = n;  // the first byte needing attention
-#if defined(__SSE2__)
-  if (n >= 16) {
-    // Copied and scanned in one pass; the last block overlaps the one before it.
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), v);
-      if (const unsigned m = Mask16(src + i)) {
-        first = i + static_cast<size_t>(std::countr_zero(m));
-        break;
-      }
-    }
-    if (first == n && i < n) {
-      const size_t base = n - 16;
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + base),
-                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + base)));
-      if (const unsigned m = Mask16(src + base) >> (i - base)) first = i + static_cast<size_t>(std::countr_zero(m));
-    }
-  } else
-#endif
-  {
-    if (n) std::memcpy(p, src, n);  // (an empty view's data may be null)
-    first = NextSpecial(src, 0, n);
+  char* p = cur_;
+  if (n > 16 || end_ - p < 19) [[unlikely]]
+    return StringLong(s);
+  if (!first_) *p++ = ',';
+  first_ = false;
+  if (!CopyShort(p + 1, reinterpret_cast<const unsigned char*>(s.data()), n)) [[unlikely]] {
+    cur_ = p;
+    return StringSlow(s, 0);
   }
-  if (first == n) [[likely]] {
-    p[n] = '"';
-    cur_ = p + n + 1;
+  p[0] = '"';
+  p[n + 1] = '"';
+  cur_ = p + n + 2;
+}
+
+void TextOut::StringLong(std::string_view s) {
+  const size_t n = s.size();
+  char* p = Separated(n + 2);
+  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
+  if (n <= 16) {
+    if (!CopyShort(p + 1, src, n)) {
+      cur_ = p;
+      return StringSlow(s, 0);
+    }
+    p[0] = '"';
+    p[n + 1] = '"';
+    cur_ = p + n + 2;
     return;
   }
-  // Something to escape or to validate as UTF-8: the string writer's own path, on the string.
+  *p++ = '"';
+  // Copied and scanned in one pass, 32 bytes a turn; what is left (0-31 bytes) as one or two
+  // blocks of 16, the last ending at n and overlapping bytes already seen (and found clean).
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), v0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i + 16), v1);
+    if (_mm_movemask_epi8(_mm_and_si128(Clean16(v0), Clean16(v1))) != 0xFFFF) {
+      cur_ = p - 1;
+      return StringSlow(s, i);
+    }
+  }
+  auto block = [&](size_t at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + at));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + at), v);
+    return _mm_movemask_epi8(Clean16(v)) != 0xFFFF;
+  };
+  const size_t left = n - i;  // 0-31
+  if ((left > 16 && block(i)) || (left > 0 && block(n - 16))) {
+    cur_ = p - 1;
+    return StringSlow(s, i);
+  }
+  p[n] = '"';
+  cur_ = p + n + 1;
+}
+#else
+void TextOut::String(std::string_view s) {
+  const size_t n = s.size();
+  char* p = Separated(n + 2);
+  if (n) std::memcpy(p + 1, s.data(), n);  // (an empty view's data may be null)
+  if (NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, n) == n) [[likely]] {
+    p[0] = '"';
+    p[n + 1] = '"';
+    cur_ = p + n + 2;
+    return;
+  }
   cur_ = p;
+  StringSlow(s, 0);
+}
+void TextOut::StringLong(std::string_view s) { String(s); }
+#endif
+
+bool TextOut::CopyPlainShort(char* p, std::string_view s) {
+#if defined(__SSE2__) && defined(__x86_64__)
+  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  if (n <= 16) return CopyShort(p, src, n);
+  // 17-32 bytes: two blocks of 16, the second ending at n (overlapping the first).
+  const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p + n - 16), v1);
+  return _mm_movemask_epi8(_mm_and_si128(Clean16(v0), Clean16(v1))) == 0xFFFF;
+#else
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), 0, s.size()) == s.size();
+#endif
+}
+
+// Something to escape or to validate as UTF-8 in s, whose first `clean` bytes need nothing: the
+// string writer's own path. cur_ is where the string's opening quote goes.
+void TextOut::StringSlow(std::string_view s, size_t clean) {
+  const size_t first = NextSpecial(reinterpret_cast<const unsigned char*>(s.data()), clean, s.size());
+  *cur_++ = '"';
   Commit();
   try {
     AppendStringSlow(out_, s, first, Utf8Handler::strict);

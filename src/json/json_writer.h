@@ -127,6 +127,48 @@ class TextOut {
     std::memcpy(Separated(4), "null", 4);
     cur_ += 4;
   }
+  // An object of two string members and a boolean one (a trace entry's shape), written with one
+  // room check and no separator bookkeeping between its members when both strings have at most
+  // 32 bytes and need no escaping; otherwise member by member (same bytes).
+  [[gnu::always_inline]] void ObjectOf(Name k1, std::string_view s1, Name k2, std::string_view s2, Name k3, bool b) {
+    const size_t n1 = s1.size(), n2 = s2.size();
+    char* p = cur_;
+    if (n1 <= 32 && n2 <= 32 &&
+        static_cast<size_t>(end_ - p) >= k1.size() + k2.size() + k3.size() + 64 + 24) [[likely]] {
+      if (!first_) *p++ = ',';
+      p = PutKey(p, '{', k1);
+      if (CopyPlainShort(p, s1)) {
+        p[n1] = '"';
+        p = PutKey(p + n1 + 1, ',', k2);
+        if (CopyPlainShort(p, s2)) {
+          p += n2;
+          *p++ = '"';
+          *p++ = ',';
+          *p++ = '"';
+          std::memcpy(p, k3.data(), k3.size());
+          p += k3.size();
+          if (b) {
+            std::memcpy(p, "\":true}", 7);
+            p += 7;
+          } else {
+            std::memcpy(p, "\":false}", 8);
+            p += 8;
+          }
+          cur_ = p;
+          first_ = false;
+          return;
+        }
+      }
+    }
+    BeginObject();
+    Key(k1);
+    String(s1);
+    Key(k2);
+    String(s2);
+    Key(k3);
+    Bool(b);
+    EndObject();
+  }
   void Unsigned(std::uint64_t n);
   void Integer(std::int64_t n);
   // A number as the tree's dump writes a double (nlohmann's shortest form; null when not finite).
@@ -161,6 +203,19 @@ class TextOut {
   }
   void Acquire() { cur_ = end_ = out_.data() + out_.size(); }
   void RuntimeKeyText(std::string_view key);
+  // `open`, then `"key":"` (where a string value follows); returns the place after it.
+  [[gnu::always_inline]] static char* PutKey(char* p, char open, Name key) {
+    *p++ = open;
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    std::memcpy(p, "\":\"", 3);
+    return p + 3;
+  }
+  // Copies s (at most 32 bytes) to p when none of its bytes needs attention (then true).
+  static bool CopyPlainShort(char* p, std::string_view s);
+  void StringLong(std::string_view s);
+  void StringSlow(std::string_view s, size_t clean);
   void Open(char c) {
     char* p = Room(2);
     if (!first_) *p++ = ',';

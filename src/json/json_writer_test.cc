@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -490,6 +491,181 @@ TEST(JsonOutTest, StringsOfEveryLengthAsTheTreesDump) {
     out.EndArray();
   }
   EXPECT_EQ(text, tree.dump());
+}
+
+// The escaping rule written out plainly, byte by byte, for valid UTF-8: the six short escapes,
+// other control characters as \u00xx in lower-case hex, everything else (DEL and the bytes of
+// multi-byte characters included) as it is.
+std::string ReferenceJsonString(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          const char* hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// TextOut::String's bytes for s, alone and as the second element of an array (after a comma).
+std::string TextOutString(std::string_view s) {
+  std::string text;
+  TextOut out(text);
+  out.String(s);
+  return text;
+}
+
+// The UTF-8 encoding of code point cp (not a surrogate, at most U+10FFFF).
+std::string Utf8(char32_t cp) {
+  std::string out;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | cp >> 6);
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | cp >> 12);
+    out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | cp >> 18);
+    out += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+    out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return out;
+}
+
+// Every byte 0x00-0x7F at every place of clean strings of every length up to 80 (the text
+// writer copies short strings as two overlapping words and longer ones 32 and 16 bytes at a
+// time, the last block overlapping): each as the reference escaper writes it.
+TEST(JsonOutTest, EveryAsciiByteAtEveryPlaceAsTheReferenceEscaper) {
+  // Neighbours of the special bytes in the clean text (space, '!', '#', '[', ']', DEL...).
+  const std::string alphabet = " !#$[]^_`az{|}~\x7f" "09AZ'/-";
+  int compared = 0;
+  for (size_t n = 0; n <= 80; ++n) {
+    std::string clean;
+    for (size_t i = 0; i < n; ++i) clean += alphabet[(i * 7 + n) % alphabet.size()];
+    ASSERT_EQ(TextOutString(clean), ReferenceJsonString(clean)) << "length " << n;
+    for (size_t at = 0; at < n; ++at)
+      for (int b = 0; b < 0x80; ++b) {
+        std::string s = clean;
+        s[at] = static_cast<char>(b);
+        ASSERT_EQ(TextOutString(s), ReferenceJsonString(s)) << "length " << n << ", byte " << b << " at " << at;
+        ++compared;
+      }
+  }
+  EXPECT_EQ(compared, 80 * 81 / 2 * 128);
+}
+
+// Multi-byte characters (Arabic, the euro sign, an emoji, the largest code points) at every place
+// of strings of every length up to 70, alone and beside a byte to escape: as the reference.
+TEST(JsonOutTest, MultiByteCharactersAtEveryPlaceAsTheReferenceEscaper) {
+  const std::vector<std::string> chars = {Utf8(U'\u0627'), Utf8(U'\u0645'), Utf8(U'\u00e9'), Utf8(U'\u20ac'),
+                                          Utf8(U'\U0001F600'), Utf8(U'\u07ff'), Utf8(U'\uffff'),
+                                          Utf8(U'\U0010FFFF'), Utf8(U'\u0080'), Utf8(U'\u0800')};
+  int compared = 0;
+  for (size_t n = 0; n <= 70; ++n) {
+    const std::string clean(n, 'x');
+    for (size_t at = 0; at <= n; ++at)
+      for (const auto& c : chars)
+        for (const char* with : {"", "\"", "\n", "\x1f"}) {
+          std::string s = clean;
+          s.insert(at, c + with);
+          ASSERT_EQ(TextOutString(s), ReferenceJsonString(s)) << "length " << n << " at " << at;
+          ++compared;
+        }
+  }
+  EXPECT_EQ(compared, 71 * 72 / 2 * 10 * 4);
+  // An Arabic patient text, whole.
+  const std::string arabic = "\xd9\x8a\xd9\x88\xd8\xac\xd8\xaf \xd9\x88\xd8\xb1\xd9\x85 \"\xd8\xb5\xd8\xba\xd9\x8a\xd8\xb1\"\n";
+  EXPECT_EQ(TextOutString(arabic), ReferenceJsonString(arabic));
+}
+
+// Random valid strings up to 200 bytes: ASCII bytes of every kind and code points of every
+// UTF-8 length, written one after another into one array (each after a comma): as the reference.
+TEST(JsonOutTest, RandomValidStringsAsTheReferenceEscaper) {
+  std::mt19937 rng(20261207);
+  std::string text, want = "[";
+  int escaped = 0, multibyte = 0;
+  {
+    TextOut out(text);
+    out.BeginArray();
+    for (int k = 0; k < 30000; ++k) {
+      std::string s;
+      const size_t len = rng() % (k % 3 == 0 ? 200 : 40);
+      while (s.size() < len) {
+        const unsigned r = rng() % 100;
+        if (r < 5) s += static_cast<char>(rng() % 0x80);  // any ASCII byte, control characters included
+        else if (r < 8) s += Utf8(0x80 + rng() % (0xD800 - 0x80));
+        else if (r < 10) s += Utf8(0xE000 + rng() % (0x110000 - 0xE000));
+        else if (r < 13) s += Utf8(0x600 + rng() % 0x100);  // Arabic
+        else s += static_cast<char>(0x20 + rng() % 0x5F);
+      }
+      out.String(s);
+      const std::string ref = ReferenceJsonString(s);
+      if (ref.size() != s.size() + 2) ++escaped;
+      if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) ++multibyte;
+      if (k) want += ',';
+      want += ref;
+    }
+    out.EndArray();
+  }
+  want += ']';
+  EXPECT_EQ(text, want);
+  EXPECT_GT(escaped, 5000);
+  EXPECT_GT(multibyte, 5000);
+}
+
+// ObjectOf (the trace entry's shape, written in one go when its strings are short and plain)
+// gives the tree's bytes for strings of every length around its limits (16 and 32 bytes), with and without a byte
+// to escape or a multi-byte character, true and false, first in an array and after a comma.
+TEST(JsonOutTest, ObjectOfAsTheTreesDump) {
+  std::vector<std::string> strings = {"", "\xd8\xb9", "a\"b", "tab\there", "x\\y"};
+  for (size_t n = 0; n <= 36; ++n) strings.push_back(std::string(n, static_cast<char>('a' + n % 26)));
+  for (size_t n : {15, 16, 17, 31, 32}) {
+    strings.push_back(std::string(n - 1, 'q') + "\n");  // the byte to escape last
+    strings.push_back("\"" + std::string(n - 1, 'q'));  // first
+  }
+  ordered_json tree = ordered_json::array();
+  std::string text;
+  int written = 0;
+  {
+    TextOut out(text);
+    out.BeginArray();
+    for (const auto& a : strings)
+      for (const auto& b : strings)
+        for (bool hit : {true, false}) {
+          out.ObjectOf("decision", a, "rule", b, "hit", hit);
+          tree.push_back(ordered_json{{"decision", a}, {"rule", b}, {"hit", hit}});
+          ++written;
+        }
+    out.EndArray();
+  }
+  EXPECT_EQ(text, tree.dump());
+  EXPECT_EQ(written, static_cast<int>(strings.size() * strings.size() * 2));
+  EXPECT_THROW(
+      {
+        std::string t;
+        TextOut out(t);
+        out.ObjectOf("a", "ok", "b", "\xc3(", "c", true);
+      },
+      nlohmann::json::type_error);
 }
 
 // A value that cannot be written strictly is kept without text and throws when written, as the
