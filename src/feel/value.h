@@ -21,6 +21,7 @@
 #include "common/text.h"
 #include "feel/decimal.h"
 #include "feel/temporal.h"
+#include "feel/value_pool.h"
 
 // Value's copy, move and destroy are forced inline in optimised builds. Not at -O0 (the ASan
 // preset): there every inlined temporary keeps its own slot and redzone in the caller's frame,
@@ -56,7 +57,8 @@ struct Range;
 class Function;
 class EvalContext;
 
-using List = std::vector<Value>;
+// Lists take their items' memory from the thread's value cache (value_pool.h).
+using List = std::vector<Value, ValueAllocator<Value>>;
 using StringPtr = std::shared_ptr<const std::string>;
 using ListPtr = std::shared_ptr<const List>;
 using ContextPtr = std::shared_ptr<const Context>;
@@ -105,7 +107,9 @@ class Value {
     return v;
   }
   static Value Number(int64_t i) { return Number(Decimal::FromInt(i)); }
-  static Value String(std::string s) { return String(std::make_shared<const std::string>(std::move(s))); }
+  static Value String(std::string s) {
+    return String(std::allocate_shared<const std::string>(ValueAllocator<std::string>(), std::move(s)));
+  }
   static Value String(StringPtr s) {
     Value v(Type::kString);
     new (&v.u_.s) StringPtr(std::move(s));
@@ -139,7 +143,7 @@ class Value {
   // An empty list is EmptyList(): no allocation for the many empty results (filters, `for`).
   static Value FromList(List l) {
     if (l.empty()) return EmptyList();
-    return FromList(std::make_shared<const List>(std::move(l)));
+    return FromList(std::allocate_shared<const List>(ValueAllocator<List>(), std::move(l)));
   }
   // The empty list as an immortal constant (an owner-less pointer, as MakeImmortal makes, but
   // never subject to its registry's limit): copying and releasing it counts nothing. Values are
@@ -403,7 +407,7 @@ class Context {
   explicit Context(const ContextShape* shape) : shape_(shape) {
     if (shape) {
       key_bits_ = shape->key_bits();
-      values_ = std::allocator<Value>().allocate(shape->size());
+      values_ = static_cast<Value*>(AllocateValueMemory(shape->size() * sizeof(Value)));
     }
   }
   Context(const Context& o);
@@ -533,7 +537,7 @@ class Context {
   // Shaped: room for the value of each of the shape's keys, in order, the first count_ made.
   Value* values_ = nullptr;
   size_t count_ = 0;
-  std::vector<std::pair<std::string, Value>> entries_;  // not shaped
+  std::vector<std::pair<std::string, Value>, ValueAllocator<std::pair<std::string, Value>>> entries_;  // not shaped
   uint64_t key_bits_ = 0;  // KeyBit of every key (shaped: of every key of the shape)
 };
 
