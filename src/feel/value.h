@@ -256,24 +256,11 @@ class Value {
     const std::shared_ptr<const void> none;
     return none.owner_before(u_.s) || u_.s.owner_before(none);
   }
-  [[gnu::noinline]] void CopyPointer(const Value& o) noexcept {
-    switch (type_) {
-      case Type::kString: new (&u_.s) StringPtr(o.u_.s); break;
-      case Type::kList: new (&u_.l) ListPtr(o.u_.l); break;
-      case Type::kContext: new (&u_.c) ContextPtr(o.u_.c); break;
-      case Type::kRange: new (&u_.r) RangePtr(o.u_.r); break;
-      default: new (&u_.f) FunctionPtr(o.u_.f); break;
-    }
-  }
-  [[gnu::noinline]] void ReleasePointer() noexcept {
-    switch (type_) {
-      case Type::kString: u_.s.~StringPtr(); break;
-      case Type::kList: u_.l.~ListPtr(); break;
-      case Type::kContext: u_.c.~ContextPtr(); break;
-      case Type::kRange: u_.r.~RangePtr(); break;
-      default: u_.f.~FunctionPtr(); break;
-    }
-  }
+  // The five pointer kinds are shared_ptrs of one layout whose control block knows its object's
+  // type (the count's increment is the same for all, the release's destruction is virtual), so
+  // one member copies and releases any of them: no dispatch on the kind.
+  [[gnu::noinline]] void CopyPointer(const Value& o) noexcept { new (&u_.s) StringPtr(o.u_.s); }
+  [[gnu::noinline]] void ReleasePointer() noexcept { u_.s.~StringPtr(); }
   union Storage {
     Storage() noexcept {}
     ~Storage() {}
