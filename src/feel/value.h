@@ -257,10 +257,20 @@ class Value {
     return none.owner_before(u_.s) || u_.s.owner_before(none);
   }
   // The five pointer kinds are shared_ptrs of one layout whose control block knows its object's
-  // type (the count's increment is the same for all, the release's destruction is virtual), so
-  // one member copies and releases any of them: no dispatch on the kind.
+  // type (the count's increment is the same for all), so one member copies any of them: no
+  // dispatch on the kind. The release keeps its switch: with one shared_ptr destructor the
+  // compiler inlines the whole release here, which costs more per call than the switch and
+  // the out-of-line release (peers +6 instructions per case).
   [[gnu::noinline]] void CopyPointer(const Value& o) noexcept { new (&u_.s) StringPtr(o.u_.s); }
-  [[gnu::noinline]] void ReleasePointer() noexcept { u_.s.~StringPtr(); }
+  [[gnu::noinline]] void ReleasePointer() noexcept {
+    switch (type_) {
+      case Type::kString: u_.s.~StringPtr(); break;
+      case Type::kList: u_.l.~ListPtr(); break;
+      case Type::kContext: u_.c.~ContextPtr(); break;
+      case Type::kRange: u_.r.~RangePtr(); break;
+      default: u_.f.~FunctionPtr(); break;
+    }
+  }
   union Storage {
     Storage() noexcept {}
     ~Storage() {}
