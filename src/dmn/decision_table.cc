@@ -1618,7 +1618,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
       // of literal values as a FEEL list.
       feel::EvalContext ctx;
       if (auto e = feel::CompileExpression("[" + ChildText(ov) + "]", feel::Scope{}))
-        if (Value l = e->Evaluate({}, ctx); l.is(Type::kList)) c.priorities = l.list();
+        if (Value l = e->Evaluate({}, ctx); l.is(Type::kList)) c.priorities.assign(l.list().begin(), l.list().end());
     }
     if (pugi::xml_node d = Child(out, "defaultOutputEntry")) {
       std::string text = ChildText(d);

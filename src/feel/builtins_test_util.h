@@ -23,7 +23,7 @@ inline Value D(std::string_view text) {
 inline Value S(std::string s) { return Value::String(std::move(s)); }
 inline Value B(bool b) { return Value::Bool(b); }
 inline Value Null() { return Value(); }
-inline Value L(std::vector<Value> items) { return Value::FromList(std::move(items)); }
+inline Value L(List items) { return Value::FromList(std::move(items)); }
 inline Value C(std::vector<std::pair<std::string, Value>> entries) {
   Context c;
   for (auto& [k, v] : entries) c.Put(k, std::move(v));

@@ -29,7 +29,29 @@ std::string_view TypeName(Type t) {
   return "unknown";
 }
 
-Value Value::FromContext(Context c) { return FromContext(std::make_shared<const Context>(std::move(c))); }
+Value Value::FromContext(Context c) {
+  return FromContext(std::allocate_shared<const Context>(ValueAllocator<Context>(), std::move(c)));
+}
+
+namespace value_pool_internal {
+namespace {
+// Drains the thread's cache when the thread ends; later frees (other thread-locals' or static
+// destructors' values) go to the heap.
+struct ThreadBlocksDrain {
+  ~ThreadBlocksDrain() {
+    thread_blocks.cache.Disable();
+    thread_blocks.state = State::kGone;
+  }
+};
+}  // namespace
+
+void Activate() noexcept {
+  static thread_local ThreadBlocksDrain drain;
+  (void)drain;
+  thread_blocks.cache.Enable();
+  thread_blocks.state = State::kActive;
+}
+}  // namespace value_pool_internal
 Value Value::FromRange(Range r) { return FromRange(std::make_shared<const Range>(std::move(r))); }
 
 namespace {
@@ -204,7 +226,7 @@ Value MakeImmortal(Value v) {
 
 Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key_bits_(o.key_bits_) {
   if (shape_) {
-    values_ = std::allocator<Value>().allocate(shape_->size());
+    values_ = static_cast<Value*>(AllocateValueMemory(shape_->size() * sizeof(Value)));
     for (; count_ < o.count_; ++count_) new (&values_[count_]) Value(o.values_[count_]);
   }
 }
@@ -212,7 +234,7 @@ Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key
 void Context::FreeValues() noexcept {
   if (!values_) return;
   for (size_t i = 0; i < count_; ++i) values_[i].~Value();
-  std::allocator<Value>().deallocate(values_, shape_->size());
+  FreeValueMemory(values_, shape_->size() * sizeof(Value));
   values_ = nullptr;
   count_ = 0;
 }
