@@ -588,7 +588,7 @@ std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& 
     List out;
     out.reserve(static_cast<size_t>(r->count));
     for (int64_t k = 0, i = r->first; k < r->count; ++k, i += r->step) out.push_back(Value::Number(i));
-    return std::make_shared<const List>(std::move(out));
+    return std::allocate_shared<const List>(ValueAllocator<List>(), std::move(out));
   }
   if (start.is(Type::kDate) && end.is(Type::kDate)) {
     int64_t a = start.date().days, b = end.date().days;
@@ -604,7 +604,7 @@ std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& 
       out.push_back(Value::FromDate(Date{i}));
       if (i == b) break;
     }
-    return std::make_shared<const List>(std::move(out));
+    return std::allocate_shared<const List>(ValueAllocator<List>(), std::move(out));
   }
   ctx.Error("for: range bounds must be numbers or dates");
   return std::nullopt;
@@ -641,13 +641,13 @@ std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f) {
       }
       List out;
       for (int64_t i = lo; i <= hi; ++i) out.push_back(Value::Number(i));
-      return std::make_shared<const List>(std::move(out));
+      return std::allocate_shared<const List>(ValueAllocator<List>(), std::move(out));
     }
     ctx.Error("for: can only iterate over ranges of integers");
     return std::nullopt;
   }
   if (start.is_null()) return std::nullopt;
-  return std::make_shared<const List>(List{start});  // a single value iterates once
+  return std::allocate_shared<const List>(ValueAllocator<List>(), List{start});  // a single value iterates once
 }
 
 // Calls `body` for every combination of the iterators (cartesian product, first varies slowest).
@@ -731,7 +731,7 @@ Value ForNode::Eval(Frame& f) const {
       return Value();
     return Value::FromList(std::move(results));
   }
-  auto results = std::make_shared<List>();
+  auto results = std::allocate_shared<List>(ValueAllocator<List>());
   bool failed = false;
   auto body_fn = [&]() {
     f.locals[partial_slot] = Value::FromList(ListPtr(results, results.get()));
@@ -741,7 +741,7 @@ Value ForNode::Eval(Frame& f) const {
       return false;
     }
     // `partial` must see a snapshot: copy-on-write when someone else holds the list.
-    if (results.use_count() > 2) results = std::make_shared<List>(*results);
+    if (results.use_count() > 2) results = std::allocate_shared<List>(ValueAllocator<List>(), *results);
     f.locals[partial_slot] = Value();
     results->push_back(std::move(v));
     return true;
