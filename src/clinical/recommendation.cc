@@ -492,7 +492,7 @@ struct Alert {
 struct PreparedOption {
   const Value* decision;
   const OptionInfo* info;
-  std::string id;
+  std::string_view id;  // the decision's string (or AnswerParts::owned)
   bool preferred;
   // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option).
   long rank = 1L << 30;
@@ -603,11 +603,11 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   const std::vector<const Value*> picked = CollectById(d, {{kOptions, kOptionId}});
   p.options.reserve(picked.size());
   for (const Value* o : picked) {
-    std::string id = StrOf(*o, kOptionId);
+    const std::string_view id = ViewOf(*o, kOptionId, p.owned);
     auto found = plan.options.find(id);
     const OptionInfo* info = found == plan.options.end() ? &plan.unknown_option : &found->second;
     const bool preferred = BoolOr(*o, kPreferred);
-    p.options.push_back(PreparedOption{o, info, std::move(id), preferred});
+    p.options.push_back(PreparedOption{o, info, id, preferred});
   }
   // The knowledge's ranking joined to the options: each gets rank, rank_reason and line, and the
   // options are put in rank order. C++ decides nothing here: an option the ranking does not list
@@ -704,7 +704,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     record->has_scenario_id = p.scenario_id.is_string();
     if (record->has_scenario_id) record->scenario_id = p.scenario_id.get_ref<const std::string&>();
     record->option_ids.reserve(p.options.size());
-    for (const auto& o : p.options) record->option_ids.push_back(o.id);
+    for (const auto& o : p.options) record->option_ids.emplace_back(o.id);
     record->alert_ids.reserve(alerts.size());
     for (const auto& a : alerts) record->alert_ids.emplace_back(a.id);
   }
@@ -789,7 +789,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       out.Key("id");
       out.String(o.id);
       out.Key("title");
-      if (info.irregular) out.Value(info.irregular->value("title", o.id));
+      if (info.irregular) out.Value(info.irregular->value("title", std::string(o.id)));
       else out.String(o.id);  // (an id the catalogue does not list)
       out.Key("intent");
       if (info.irregular) out.Value(info.irregular->value("intent", Json()));

@@ -322,8 +322,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   const std::string today = options.today.empty() ? input.as_of : options.today;
   if (answer_only) {
     // The answer written as text from its decided parts, without the tree; the trial members,
-    // its last ones, go before its closing brace. The recommendation holds only the ids batch
-    // counts (scenario.id, options[].id, alerts[].id).
+    // its last ones, go before its closing brace. The recommendation stays null; `ids` holds
+    // what batch counts (scenario.id, options[].id, alerts[].id).
     feel::Value case_value;  // the case as the models read it, for the trial criteria too
     clinical::Answer answer = direct ? clinical::EvaluateAnswer(knowledge.base(), out.case_json, direct->value)
                                      : clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
