@@ -185,6 +185,28 @@ first_in=$(head -1 "$tmp/in.ndjson" | python3 -c "import json,sys;print(json.loa
 first_out=$(head -1 "$tmp/out.ndjson" | python3 -c "import json,sys;print(json.load(sys.stdin)['case_id'])")
 if [[ "$first_in" == "$first_out" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch order"; fi
 expect_contains batch-summary "$(cat "$tmp/sum.csv")" "cases,invalid,1"
+# The summary counts what the output lists (scenario.id, options[].id, alerts[].id), counted here
+# from the output lines themselves.
+if python3 - "$tmp/out.ndjson" "$tmp/sum.csv" <<'EOF'
+import collections, csv, json, sys
+want = collections.Counter()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("schema") != "zebra.recommendation/v1":
+        continue
+    if isinstance(r.get("scenario", {}).get("id"), str):
+        want["scenario", r["scenario"]["id"]] += 1
+    for kind in ("option", "alert"):
+        for o in r.get(kind + "s", []):
+            want[kind, o["id"]] += 1
+got = collections.Counter()
+for row in csv.DictReader(open(sys.argv[2])):
+    if row["kind"] in ("scenario", "option", "alert"):
+        got[row["kind"], row["id"]] = int(row["count"])
+assert len(want) > 10 and any(k[0] == "alert" for k in want), want
+sys.exit(0 if got == want else 1)
+EOF
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL batch summary counts differ from the output's ids"; fi
 # batch --fhir: one bundle per line, mapped then evaluated; a non-bundle line is reported.
 for b in tests/fhir/*.bundle.json; do python3 -c "import json;print(json.dumps(json.load(open('$b'))))"; done > "$tmp/bundles.ndjson"
 echo '{"resourceType":"Patient"}' >> "$tmp/bundles.ndjson"

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "cli/commands.h"
 #include "engine/engine.h"
@@ -45,7 +46,8 @@ struct Chunk {
   std::string errors;
   size_t cases = 0;  // output lines
   size_t bad = 0;
-  std::map<std::string, size_t, std::less<>> counts;  // "kind,id" → count
+  // "kind,id" → count (hashed: a chunk counts ~10 ids a case; the totals are sorted).
+  std::unordered_map<std::string, size_t> counts;
 
   size_t Lines() const { return ends.size(); }
   std::string_view Line(size_t i) const {
@@ -128,14 +130,16 @@ void AppendErrorRecord(Chunk& chunk, size_t line_no, const std::vector<std::pair
   ++chunk.cases;
 }
 
-void Count(Chunk& chunk, std::string& key, std::string_view kind, const engine::Json& id) {
-  if (!id.is_string()) return;
+void Count(Chunk& chunk, std::string& key, std::string_view kind, std::string_view id) {
   key.assign(kind);
   key += ',';
-  key += id.get_ref<const std::string&>();
+  key += id;
   auto it = chunk.counts.find(key);
   if (it != chunk.counts.end()) ++it->second;
   else chunk.counts.emplace(key, 1);
+}
+void CountJson(Chunk& chunk, std::string& key, std::string_view kind, const engine::Json& id) {
+  if (id.is_string()) Count(chunk, key, kind, id.get_ref<const std::string&>());
 }
 
 // Evaluates one chunk: every line becomes one output line (a recommendation or an error record).
@@ -164,17 +168,23 @@ void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
         AppendErrorRecord(chunk, line_no, errors);
         continue;
       }
-      const engine::Json& r = evaluated->recommendation;
       chunk.output += '\n';
       ++chunk.cases;
+      if (const auto& ids = evaluated->ids) {  // the answer written as text only: its ids
+        if (ids->has_scenario_id) Count(chunk, key, "scenario", ids->scenario_id);
+        for (const auto& id : ids->option_ids) Count(chunk, key, "option", id);
+        for (const auto& id : ids->alert_ids) Count(chunk, key, "alert", id);
+        continue;
+      }
+      const engine::Json& r = evaluated->recommendation;
       if (auto s = r.find("scenario"); s != r.end() && s->is_object()) {
-        if (auto id = s->find("id"); id != s->end()) Count(chunk, key, "scenario", *id);
+        if (auto id = s->find("id"); id != s->end()) CountJson(chunk, key, "scenario", *id);
       }
       for (const char* kind : {"option", "alert"}) {
         auto list = r.find(std::string(kind) + "s");
         if (list == r.end() || !list->is_array()) continue;
         for (const auto& o : *list) {
-          if (auto id = o.find("id"); id != o.end()) Count(chunk, key, kind, *id);
+          if (auto id = o.find("id"); id != o.end()) CountJson(chunk, key, kind, *id);
         }
       }
     } catch (const std::exception& e) {  // never let one line take the whole batch down

@@ -165,6 +165,39 @@ void AppendStrings(const Value& obj, Field key, Out& out) {
   }
 }
 
+// StrOf as a view: of the decision's own string, else of a converted copy kept in `owned`.
+std::string_view ViewOf(const Value& obj, Field key, std::forward_list<std::string>& owned) {
+  const Value* v = Get(obj, key);
+  if (!v) return {};
+  if (v->is(Type::kString)) return v->string();
+  std::string s = StrOf(obj, key);
+  if (s.empty()) return {};
+  return owned.emplace_front(std::move(s));
+}
+
+// AppendStrings as views: of the list's own strings, else of copies kept in `owned`.
+void AppendViews(const Value& obj, Field key, std::vector<std::string_view>& out,
+                 std::forward_list<std::string>& owned) {
+  const Value* v = Get(obj, key);
+  if (!v) return;
+  if (v->is(Type::kList)) {
+    const feel::List& l = v->list();
+    out.reserve(out.size() + l.size());
+    for (const auto& e : l) {
+      if (e.is(Type::kString)) {
+        out.push_back(e.string());
+      } else if (MayBeJsonString(e)) {
+        Json j = json::ValueToJson(e);
+        if (j.is_string()) out.push_back(owned.emplace_front(j.template get<std::string>()));
+      }
+    }
+    return;
+  }
+  std::vector<std::string> split;
+  AppendStrings(obj, key, split);
+  for (auto& c : split) out.push_back(owned.emplace_front(std::move(c)));
+}
+
 Json StringListOf(const Value& obj, Field key) {
   Json out = Json::array();
   AppendStrings(obj, key, out);
@@ -447,18 +480,19 @@ const OutputField& kMonitoringInterval = kMonitoringFields[1];
 constinit OutputField kClassificationMissingField{"field"}, kStageMissingField{"field"}, kMissingField{"field"};
 constinit OutputField kMissingFieldWritten{"field"}, kBlocks{"blocks"};
 
+// Views of the decisions' strings (or of AnswerParts::owned, for a converted or merged text).
 struct Alert {
-  std::string id;
-  Json severity;
-  std::string text;
-  std::vector<std::string> citations;
+  std::string_view id;
+  const Value* severity;  // null: "info"
+  std::string_view text;
+  std::vector<std::string_view> citations;
   int rank = 2;
 };
 
 struct PreparedOption {
   const Value* decision;
   const OptionInfo* info;
-  std::string id;
+  std::string_view id;  // the decision's string (or AnswerParts::owned)
   bool preferred;
   // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option).
   long rank = 1L << 30;
@@ -535,10 +569,10 @@ void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
 struct AnswerParts {
   DecisionValues d;
   std::vector<dmn::TraceEntry> trace;
-  Json classification;
   Json scenario_id;
   std::vector<PreparedOption> options;  // in rank order
   std::vector<Alert> alerts;            // merged, critical first
+  std::forward_list<std::string> owned;  // strings the alerts view that the decisions do not hold
   std::vector<const Value*> not_recommended, workup, monitoring, missing;
   SummaryInput summary_input;  // views into the strings above
   Summary summary;
@@ -554,21 +588,26 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   p.trace = std::move(trace);
   const DecisionValues& d = p.d;
 
-  const Value& cls = d[kClassification];
-  p.classification = Object(3);
-  Add(p.classification, "category", JsonOr(cls, kCategory, Json()));
-  Add(p.classification, "grade", JsonOr(cls, kGrade, Json()));
-  Add(p.classification, "basis", cls.is(Type::kContext) ? JsonOr(cls, kClassificationBasis, Json("")) : Json(""));
+  // The classification is written from its FEEL value (WriteClassification); only the record
+  // (the trial annotation reads it) gets it as JSON.
+  if (record) {
+    const Value& cls = d[kClassification];
+    Json& c = record->classification;
+    c = Object(3);
+    Add(c, "category", JsonOr(cls, kCategory, Json()));
+    Add(c, "grade", JsonOr(cls, kGrade, Json()));
+    Add(c, "basis", cls.is(Type::kContext) ? JsonOr(cls, kClassificationBasis, Json("")) : Json(""));
+  }
   p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
   const std::vector<const Value*> picked = CollectById(d, {{kOptions, kOptionId}});
   p.options.reserve(picked.size());
   for (const Value* o : picked) {
-    std::string id = StrOf(*o, kOptionId);
+    const std::string_view id = ViewOf(*o, kOptionId, p.owned);
     auto found = plan.options.find(id);
     const OptionInfo* info = found == plan.options.end() ? &plan.unknown_option : &found->second;
     const bool preferred = BoolOr(*o, kPreferred);
-    p.options.push_back(PreparedOption{o, info, std::move(id), preferred});
+    p.options.push_back(PreparedOption{o, info, id, preferred});
   }
   // The knowledge's ranking joined to the options: each gets rank, rank_reason and line, and the
   // options are put in rank order. C++ decides nothing here: an option the ranking does not list
@@ -605,28 +644,35 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     if (!list.is(Type::kList)) continue;
     for (const auto& a : list.list()) {
       if (!a.is(Type::kContext)) continue;
-      std::string id = StrOf(a, kAlertId);
-      std::string text = StrOf(a, kAlertText);
-      std::vector<std::string> cites;
-      AppendStrings(a, kAlertCitations, cites);
+      std::string_view id = ViewOf(a, kAlertId, p.owned);
+      std::string_view text = ViewOf(a, kAlertText, p.owned);
       auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return x.id == id; });
       if (existing != alerts.end()) {
-        if (!text.empty() && existing->text.find(text) == std::string::npos) existing->text += " " + text;
-        for (auto& c : cites)
+        if (!text.empty() && existing->text.find(text) == std::string::npos) {
+          std::string& merged = p.owned.emplace_front(existing->text);
+          merged += ' ';
+          merged += text;
+          existing->text = merged;
+        }
+        std::vector<std::string_view> cites;
+        AppendViews(a, kAlertCitations, cites, p.owned);
+        for (std::string_view c : cites)
           if (std::find(existing->citations.begin(), existing->citations.end(), c) == existing->citations.end())
-            existing->citations.push_back(std::move(c));
+            existing->citations.push_back(c);
         continue;
       }
-      Alert e;
-      e.id = std::move(id);
-      e.severity = JsonOr(a, kSeverity, Json("info"));
-      if (e.severity.is_string()) {
-        const auto& s = e.severity.get_ref<const std::string&>();
-        e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
+      Alert& e = alerts.emplace_back();
+      e.id = id;
+      e.severity = Get(a, kSeverity);
+      if (e.severity) {
+        // As the JSON conversion's string (a date converts to one, but is neither of these).
+        if (e.severity->is(Type::kString)) {
+          const std::string& s = e.severity->string();
+          e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
+        }
       }
-      e.text = std::move(text);
-      e.citations = std::move(cites);
-      alerts.push_back(std::move(e));
+      e.text = text;
+      AppendViews(a, kAlertCitations, e.citations, p.owned);
     }
   }
   // Critical first, then warnings, then information; stable within a severity.
@@ -655,13 +701,12 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   p.summary = PrepareSummary(kb, in, case_json, "en");
 
   if (record) {
-    record->classification = p.classification;
     record->has_scenario_id = p.scenario_id.is_string();
     if (record->has_scenario_id) record->scenario_id = p.scenario_id.get_ref<const std::string&>();
     record->option_ids.reserve(p.options.size());
-    for (const auto& o : p.options) record->option_ids.push_back(o.id);
+    for (const auto& o : p.options) record->option_ids.emplace_back(o.id);
     record->alert_ids.reserve(alerts.size());
-    for (const auto& a : alerts) record->alert_ids.push_back(a.id);
+    for (const auto& a : alerts) record->alert_ids.emplace_back(a.id);
   }
   return parts;
 }
@@ -685,8 +730,18 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.String(case_json.value("id", ""));
   out.Members(plan.header);  // zebra_version, knowledge_version, knowledge_date, notice
 
+  // As the record's JSON (PrepareAnswer): a field, or null (basis: "") when absent.
+  const Value& cls = d[kClassification];
   out.Key("classification");
-  out.Value(p.classification);
+  out.BeginObject(3);
+  out.Key("category");
+  WriteOrNull(out, cls, kCategory);
+  out.Key("grade");
+  WriteOrNull(out, cls, kGrade);
+  out.Key("basis");
+  if (cls.is(Type::kContext)) WriteOrEmpty(out, cls, kClassificationBasis);
+  else out.String(std::string_view());
+  out.EndObject();
 
   const Value& st = d[kStage];
   out.Key("stage");
@@ -734,7 +789,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       out.Key("id");
       out.String(o.id);
       out.Key("title");
-      if (info.irregular) out.Value(info.irregular->value("title", o.id));
+      if (info.irregular) out.Value(info.irregular->value("title", std::string(o.id)));
       else out.String(o.id);  // (an id the catalogue does not list)
       out.Key("intent");
       if (info.irregular) out.Value(info.irregular->value("intent", Json()));
@@ -815,12 +870,14 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("id");
     out.String(a.id);
     out.Key("severity");
-    out.Value(a.severity);
+    if (!a.severity) out.String("info");
+    else if (a.severity->is(Type::kString)) out.String(a.severity->string());
+    else out.Value(json::ValueToJson(*a.severity));
     out.Key("text");
     out.String(a.text);
     out.Key("citations");
     out.BeginArray(a.citations.size());
-    for (const std::string& c : a.citations) out.String(c);
+    for (std::string_view c : a.citations) out.String(c);
     out.EndArray();
     out.EndObject();
   }

@@ -114,6 +114,65 @@ TEST(Recommendation, TextIsTheTreesDumpForEveryCatalogueOption) {
   EXPECT_EQ(text, json::DumpJson(tree));
 }
 
+// The alerts are views of the decisions' strings and the classification is written from its FEEL
+// value; both must read as the JSON conversion of the decisions: an alert raised again is merged
+// (new texts joined by a space, citations once each, the first severity kept), severities rank
+// critical, warning, the rest (stably), a missing severity is "info", fields that convert to no
+// string are empty, and citations may be a list or "S2, S3" text. The record's classification
+// (the trial annotation reads it) is the written one.
+TEST(Recommendation, AlertsAndClassificationReadAsTheDecisionsJson) {
+  auto kb = Kb();
+  const auto& plan = *kb->output_plan;
+  const Json case_json = {{"id", "alerts"}};
+  struct Expectation {
+    Json classification_decision, classification;
+  };
+  const std::vector<Expectation> classifications = {
+      {Json{{"category", "NET"}, {"grade", 2}}, Json{{"category", "NET"}, {"grade", 2}, {"basis", ""}}},
+      {Json{{"category", "NEC"}, {"grade", nullptr}, {"basis", "Ki-67 \"high\""}},
+       Json{{"category", "NEC"}, {"grade", nullptr}, {"basis", "Ki-67 \"high\""}}},
+      {Json(), Json{{"category", nullptr}, {"grade", nullptr}, {"basis", ""}}},
+      {Json("not a context"), Json{{"category", nullptr}, {"grade", nullptr}, {"basis", ""}}},
+  };
+  const Json expected_alerts = Json::parse(R"([
+    {"id": "crit", "severity": "critical", "text": "Crit.", "citations": []},
+    {"id": "dup", "severity": "warning", "text": "First. Second. Third.", "citations": ["S1", "S2", "S3", "S4"]},
+    {"id": "num", "severity": 2, "text": "", "citations": ["S9"]},
+    {"id": "info-default", "severity": "info", "text": "Info.", "citations": []}
+  ])");
+  for (const auto& [decided, classification] : classifications) {
+    auto decide = [&] {
+      internal::DecisionValues d;
+      d[internal::kClassification] = json::ValueFromJson(decided);
+      d[internal::kClassificationAlerts] = json::ValueFromJson(Json::parse(R"([
+        {"id": "dup", "severity": "warning", "text": "First.", "citations": ["S1", "S2"]},
+        {"id": "num", "severity": 2, "text": 5, "citations": [1, "S9"]}])"));
+      d[internal::kStageAlerts] = json::ValueFromJson(Json::parse(R"([
+        {"id": "dup", "severity": "critical", "text": "Second.", "citations": "S2, S3"},
+        {"id": "crit", "severity": "critical", "text": "Crit."}])"));
+      d[internal::kAlerts] = json::ValueFromJson(Json::parse(R"([
+        {"id": "dup", "text": "First.", "citations": ["S3", "S4"]},
+        {"id": "info-default", "text": "Info."},
+        {"id": "dup", "text": "Third."}])"));
+      return d;
+    };
+    auto tree_parts = internal::PrepareAnswer(*kb, plan, case_json, decide(), {});
+    const Json tree = internal::BuildRecommendation(*kb, plan, case_json, *tree_parts);
+    Answer record;
+    auto text_parts = internal::PrepareAnswer(*kb, plan, case_json, decide(), {}, &record);
+    std::string text;
+    internal::AppendRecommendation(*kb, plan, case_json, *text_parts, record, text);
+    text += '}';
+    const Json from_text = Json::parse(text);
+    EXPECT_EQ(from_text["alerts"], expected_alerts) << from_text["alerts"].dump();
+    EXPECT_EQ(tree["alerts"], expected_alerts) << tree["alerts"].dump();
+    EXPECT_EQ(from_text["classification"].dump(), classification.dump());
+    EXPECT_EQ(tree["classification"].dump(), classification.dump());
+    EXPECT_EQ(record.classification.dump(), classification.dump());
+    EXPECT_EQ(record.alert_ids, (std::vector<std::string>{"crit", "dup", "num", "info-default"}));
+  }
+}
+
 // The patient summary's filled-in pieces count from their parts' prepared counts; the reading
 // grade must stay that of the whole text, also when a name joins a word or ends a sentence.
 TEST(Recommendation, FilledPiecesCountAsTheWholeText) {

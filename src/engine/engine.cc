@@ -251,32 +251,6 @@ Result<Mapping> MapFhir(const Knowledge& knowledge, std::string_view bundle, con
 }
 
 namespace {
-// What batch reads of an answer written as text (Options::text_only): the scenario, option and
-// alert ids, in the recommendation's shape.
-Json IdsOf(clinical::Answer&& answer) {
-  // Built member by member (reserved, the ids moved): the same tree as
-  // {"scenario": {"id"}, "options": [{"id"}…], "alerts": [{"id"}…]}.
-  auto with_id = [](std::string&& id) {
-    Json o(Json::value_t::object);
-    o.get_ref<Json::object_t&>().emplace_back("id", std::move(id));
-    return o;
-  };
-  auto list_of = [&](std::vector<std::string>& ids) {
-    Json list(Json::value_t::array);
-    auto& items = list.get_ref<Json::array_t&>();
-    items.reserve(ids.size());
-    for (auto& id : ids) items.push_back(with_id(std::move(id)));
-    return list;
-  };
-  Json ids(Json::value_t::object);
-  auto& members = ids.get_ref<Json::object_t&>();
-  members.reserve(3);
-  if (answer.has_scenario_id) members.emplace_back("scenario", with_id(std::move(answer.scenario_id)));
-  members.emplace_back("options", list_of(answer.option_ids));
-  members.emplace_back("alerts", list_of(answer.alert_ids));
-  return ids;
-}
-
 // The patient summary and option grid rewritten in `lang` (the clinician texts stay as they are).
 void LocalisePatientSummary(const Knowledge& knowledge, Evaluation& out, const std::string& lang) {
   out.recommendation["patient_summary"] =
@@ -348,8 +322,8 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   const std::string today = options.today.empty() ? input.as_of : options.today;
   if (answer_only) {
     // The answer written as text from its decided parts, without the tree; the trial members,
-    // its last ones, go before its closing brace. The recommendation holds only the ids batch
-    // counts (scenario.id, options[].id, alerts[].id).
+    // its last ones, go before its closing brace. The recommendation stays null; `ids` holds
+    // what batch counts (scenario.id, options[].id, alerts[].id).
     feel::Value case_value;  // the case as the models read it, for the trial criteria too
     clinical::Answer answer = direct ? clinical::EvaluateAnswer(knowledge.base(), out.case_json, direct->value)
                                      : clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
@@ -370,7 +344,12 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     knowledge.trials().Annotate(out.case_json, out.recommendation, today, annotate);
     if (!written) clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);  // (no registry)
     text += '}';
-    out.recommendation = IdsOf(std::move(answer));
+    // What batch counts, moved out of the answer (no tree to build and destroy).
+    AnswerIds& ids = out.ids.emplace();
+    ids.has_scenario_id = answer.has_scenario_id;
+    if (answer.has_scenario_id) ids.scenario_id = std::move(answer.scenario_id);
+    ids.option_ids = std::move(answer.option_ids);
+    ids.alert_ids = std::move(answer.alert_ids);
     return out;
   }
   // The summary's readability counts, so that the trial sentence counts only itself.

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,8 +119,8 @@ struct Options {
   std::string* append_to = nullptr;
   // With append_to and kJsonLine, when the caller reads only the text (batch): in English and
   // without what-if the answer is written as text from its decided parts (clinical::AppendAnswer)
-  // and no tree is built; Evaluation::recommendation then holds only the ids batch counts
-  // (scenario.id, options[].id, alerts[].id). The bytes are the same either way. A plain case
+  // and no tree is built; Evaluation::recommendation is then null and Evaluation::ids holds the
+  // ids batch counts (scenario.id, options[].id, alerts[].id). The bytes are the same either way. A plain case
   // is then read straight into its FEEL value (clinical::ReadCaseForAnswer), and
   // Evaluation::case_json holds only the fields the answer reads.
   bool text_only = false;
@@ -134,9 +135,18 @@ struct Options {
   std::string lang = "en";
 };
 
+// What batch counts of an answer written as text only (Options::text_only).
+struct AnswerIds {
+  bool has_scenario_id = false;  // scenario.id is a string
+  std::string scenario_id;
+  std::vector<std::string> option_ids;  // options[].id, in order
+  std::vector<std::string> alert_ids;   // alerts[].id, in order
+};
+
 struct Evaluation {
   Json case_json;       // the validated case (after FHIR mapping)
-  Json recommendation;  // zebra.recommendation/v1
+  Json recommendation;  // zebra.recommendation/v1 (null when `ids` holds what batch reads)
+  std::optional<AnswerIds> ids;  // Options::text_only, when the answer was written as text only
   std::string output;   // the recommendation in the requested format
   Json mapping_report;  // the FHIR mapping report; null when the input was a case
 };
