@@ -501,8 +501,16 @@ class DecisionTable final : public Boxed {
           v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
         else if (slots[c.slot].is_null())
           v = &kNull;
-        if (!v) [[unlikely]]
+        if (!v) [[unlikely]] {
+          // `Options.id` over a list of shaped contexts into a membership column: its entries
+          // are read where the column is classified (EntriesMembershipMask), the list of them
+          // made only if the per-rule path needs it (below). Nothing is reported either way.
+          if (c.membership && ShapedContexts(slots[c.slot])) {
+            in[i] = nullptr;
+            return v;
+          }
           v = &c.path->EvalRef(f, computed.Next());
+        }
       } else if (c.read == OnePassColumn::Read::kPath) {
         v = ReadPath(*c.path, &slots[c.slot]);
         if (!v) [[unlikely]]
@@ -523,7 +531,8 @@ class DecisionTable final : public Boxed {
       uint64_t any = 0;
       if (c.membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
-        if (!MembershipMask(*c.cc, *v, m.data())) {
+        if (!(v ? MembershipMask(*c.cc, *v, m.data())
+                : EntriesMembershipMask(*c.cc, *c.path, slots[c.slot].list(), m.data()))) {
           state = kPerRule;
           break;
         }
@@ -556,6 +565,8 @@ class DecisionTable final : public Boxed {
     if (state == kNone) return Default(slots, ctx);
     RuleList matched;
     if (state == kPerRule) [[unlikely]] {
+      for (size_t j = 0; j < n; ++j)
+        if (!in[j]) in[j] = &columns[j].path->EvalRef(f, computed.Next());
       Inputs in_values(in.data(), n);
       if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
         return Value();
@@ -725,6 +736,30 @@ class DecisionTable final : public Boxed {
     for (const Value& e : v.list()) {
       if (!e.is(Type::kString)) return false;
       const size_t i = cc.StringLiteral(e.string());
+      if (i == cc.strings.size()) continue;
+      const uint64_t* m = cc.masks.data() + (2 + i) * words;
+      for (size_t w = 0; w < words; ++w) out[w] |= m[w];
+    }
+    return true;
+  }
+
+  // Whether `t` is a list of shaped contexts only: a one-step path over it (PathOther) reads each
+  // entry through its position cache and reports nothing.
+  static bool ShapedContexts(const Value& t) {
+    if (!t.is(Type::kList)) return false;
+    for (const Value& e : t.list())
+      if (!e.is(Type::kContext) || !e.context().shape()) return false;
+    return true;
+  }
+  // MembershipMask for the list the one-step path `p` makes over `list` (ShapedContexts), read
+  // from the contexts without making it: an absent entry is null there, which is not a string.
+  bool EntriesMembershipMask(const ColumnClasses& cc, const fi::PathNode& p, const feel::List& list,
+                             uint64_t* out) const {
+    std::copy_n(cc.masks.data() + words, words, out);
+    for (const Value& e : list) {
+      const Value* v = p.seen.Find(e.context(), p.name);
+      if (!v || !v->is(Type::kString)) return false;
+      const size_t i = cc.StringLiteral(v->string());
       if (i == cc.strings.size()) continue;
       const uint64_t* m = cc.masks.data() + (2 + i) * words;
       for (size_t w = 0; w < words; ++w) out[w] |= m[w];

@@ -511,10 +511,34 @@ std::string Answer(const Model& m, const feel::Context& in) {
 // the key (the path reads null), `x` itself (a path on null is null; on a string, number, date
 // or list FEEL answers as it does), or a list of one such context (the path maps over it).
 // Sets `known` to false when the path's value is not simply `x` or null (answer in `read`).
+// Kinds 6 and 7 wrap each item of a list `x` instead (see below).
 Value Wrap(const Value& x, const std::string& key, unsigned kind, bool& known, Value& read) {
   const std::string keys_one[] = {key};
   const std::string keys_two[] = {"w", key};
   const std::string keys_other[] = {"w"};
+  if (kind % 8 >= 6 && x.is(feel::Type::kList)) {
+    // A list of contexts, one per item of `x` (`Options.id`: a membership column reads the
+    // entries), of the kinds 0 to 3 in turn from kind / 8; kind 7 adds an item that is not a
+    // context (null, a number) or a context of a shape holding the key as the last item.
+    feel::List items, entries;
+    unsigned k = kind / 8;
+    for (const Value& e : x.list()) {
+      Value entry;
+      items.push_back(Wrap(e, key, k % 4, known, entry));
+      entries.push_back(entry);
+      k /= 4;
+    }
+    if (kind % 8 == 7) {
+      switch (k % 3) {
+        case 0: items.push_back(Value()); break;
+        case 1: items.push_back(Value::Number(1)); break;
+        default: items.push_back(Wrap(Value::String("x"), key, 1, known, read)); entries.push_back(read); break;
+      }
+      known = known && k % 3 == 2;
+    }
+    read = Value::FromList(std::move(entries));
+    return Value::FromList(std::move(items));
+  }
   switch (kind % 6) {
     case 0: {
       feel::Context c(feel::ContextShape::Intern(keys_one));
