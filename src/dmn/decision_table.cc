@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <unordered_map>
@@ -378,6 +379,57 @@ class DecisionTable final : public Boxed {
   // Classes of at most 4 words, every input expression compiled, no inputValues: Eval reads each
   // column and narrows the candidates by its class in one pass (EvalClassed).
   bool one_pass = false;
+  // The one-step paths of a one_pass table from one slot (`Treatment Facts.advanced`, `.site`,
+  // ...): their names' positions resolved together, once per shape family met, and read as one
+  // published array, so a column's read needs no cache check of its own. The positions are as
+  // ShapedPosition finds them (in the family; FromCache maps them into a subset); kAbsent when the
+  // family lacks the name.
+  class PathGroup {
+   public:
+    static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
+    struct Positions {
+      uint32_t cache_id = 0;
+      std::vector<uint32_t> at;  // by member
+    };
+    size_t slot = 0;
+    std::vector<std::string_view> names;  // by member: the paths' names
+    // The positions for contexts of `shape`; null when this group has resolved kMaxFamilies
+    // families already (the columns then read through their own caches).
+    [[gnu::always_inline]] const Positions* Get(const feel::ContextShape& shape) const {
+      const Positions* p = current_.load(std::memory_order_acquire);
+      if (p && p->cache_id == shape.cache_id()) [[likely]]
+        return p;
+      return Miss(shape);
+    }
+
+   private:
+    static constexpr size_t kMaxFamilies = 16;  // a slot's contexts are mostly of one family
+    [[gnu::noinline]] const Positions* Miss(const feel::ContextShape& shape) const {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const Positions* found = nullptr;
+      for (const auto& p : resolved_)
+        if (p->cache_id == shape.cache_id()) found = p.get();
+      if (!found) {
+        if (resolved_.size() >= kMaxFamilies) return nullptr;
+        const feel::ContextShape& family = shape.family() ? *shape.family() : shape;
+        auto p = std::make_unique<Positions>();
+        p->cache_id = shape.cache_id();
+        for (std::string_view name : names) {
+          const size_t at = family.IndexOf(name);
+          p->at.push_back(at == feel::ContextShape::npos ? kAbsent : static_cast<uint32_t>(at));
+        }
+        found = p.get();
+        resolved_.push_back(std::move(p));
+      }
+      current_.store(found, std::memory_order_release);
+      return found;
+    }
+    mutable std::mutex mutex_;
+    mutable std::vector<std::unique_ptr<Positions>> resolved_;  // kept until the table goes
+    mutable std::atomic<const Positions*> current_{nullptr};     // the last family met
+  };
+  std::vector<std::unique_ptr<PathGroup>> path_groups;
+
   // A one_pass table's columns as EvalClassed reads them: how the input is read and the class
   // data, in one array (built by PlanOnePass once the classes are).
   struct OnePassColumn {
@@ -386,6 +438,8 @@ class DecisionTable final : public Boxed {
     bool membership = false;
     size_t slot = 0;                          // kPathStep, kPath: the root's slot; kSlot: the slot
     const feel::ShapedPosition* seen = nullptr;  // kPathStep: the one step's position cache
+    const PathGroup* group = nullptr;            // kPathStep: its slot's paths, and its member
+    size_t member = 0;
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
@@ -484,6 +538,11 @@ class DecisionTable final : public Boxed {
     // read the same one, `Treatment Facts.*`); slots do not change during the evaluation.
     size_t root_slot = SIZE_MAX;
     const feel::Context* root = nullptr;  // null: that slot holds no shaped context
+    // Its shape, whether a subset, and the positions of the group's names there (null: read
+    // through the columns' own caches).
+    const feel::ContextShape* root_shape = nullptr;
+    bool root_subset = false;
+    const PathGroup::Positions* positions = nullptr;
     // The value of column i's input expression: borrowed from the slots when it is a slot or a
     // path through shaped contexts, else evaluated into a scratch value.
     const auto read = [&](size_t i) __attribute__((always_inline)) {
@@ -495,9 +554,19 @@ class DecisionTable final : public Boxed {
           root_slot = c.slot;
           const Value& t = slots[c.slot];
           root = t.is(Type::kContext) && t.context().shape() ? &t.context() : nullptr;
+          if (root) {
+            root_shape = root->shape();
+            root_subset = root_shape->family() != nullptr;
+            positions = c.group->Get(*root_shape);
+          }
         }
         size_t at;
-        if (root && c.seen->Cached(*root->shape(), at)) [[likely]]
+        if (root && positions) [[likely]] {
+          at = positions->at[c.member];
+          if (root_subset) [[unlikely]]
+            at = root_shape->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+          v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
+        } else if (root && c.seen->Cached(*root->shape(), at))
           v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
         else if (slots[c.slot].is_null())
           v = &kNull;
@@ -559,9 +628,23 @@ class DecisionTable final : public Boxed {
         break;
       }
     }
-    // Past the column that decided: read, not classified.
-    if (i < n)
+    // Past the column that decided: read, not classified. With no candidate left nothing uses the
+    // values: only the inputs whose evaluation may report something are evaluated — not a slot,
+    // nor a one-step path from a slot holding a context or null (an entry or null, silently).
+    if (i < n && state == kNone) {
+      for (++i; i < n; ++i) {
+        const OnePassColumn& c = columns[i];
+        if (c.read == OnePassColumn::Read::kPathStep) {
+          const Value& t = slots[c.slot];
+          if (t.is(Type::kContext) || t.is_null()) continue;
+        } else if (c.read == OnePassColumn::Read::kSlot && c.slot < slots.size()) {
+          continue;
+        }
+        read(i);
+      }
+    } else if (i < n) {
       for (++i; i < n; ++i) read(i);
+    }
     if (state == kNone) return Default(slots, ctx);
     RuleList matched;
     if (state == kPerRule) [[unlikely]] {
@@ -1524,6 +1607,19 @@ void DecisionTable::PlanOnePass() {
       c.slot = static_cast<size_t>(path->root->direct_slot);
       c.path = path;
       c.seen = &path->steps[0]->seen;
+      if (c.read == OnePassColumn::Read::kPathStep) {
+        PathGroup* g = nullptr;
+        for (const auto& e : path_groups)
+          if (e->slot == c.slot) g = e.get();
+        if (!g) {
+          path_groups.push_back(std::make_unique<PathGroup>());
+          g = path_groups.back().get();
+          g->slot = c.slot;
+        }
+        c.group = g;
+        c.member = g->names.size();
+        g->names.push_back(path->name);
+      }
     } else if (in.direct_slot >= 0) {
       c.read = OnePassColumn::Read::kSlot;
       c.slot = static_cast<size_t>(in.direct_slot);
