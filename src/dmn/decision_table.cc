@@ -149,6 +149,48 @@ struct ColumnClasses {
       string_table[at] = static_cast<uint32_t>(i + 1);
     }
   }
+  // Immortal strings are interned: feel::MakeImmortal keeps one copy of each text, and nothing
+  // else makes an owner-less string pointer. So an immortal input string (a model's literal, a
+  // table's output) equals a literal exactly when it is the literal's immortal copy: found by its
+  // address, without hashing or comparing its bytes. The literals' copies by address (open
+  // addressing: address, literal index + 1; address null when empty); empty when some literal
+  // could not be made immortal (the registry is full).
+  std::vector<std::pair<const std::string*, uint32_t>> address_table;
+  uint64_t address_mask = 0;
+  [[gnu::always_inline]] static uint64_t AddressHash(const std::string* p) {
+    const uint64_t h = reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull;
+    return h >> 32;
+  }
+  void BuildAddressTable() {
+    address_table.clear();
+    std::vector<const std::string*> copies;
+    for (const std::string& s : strings) {
+      const Value v = feel::MakeImmortal(Value::String(s));
+      if (!feel::IsImmortal(v.string_ptr())) return;
+      copies.push_back(v.string_ptr().get());
+    }
+    size_t size = 8;
+    while (size < 2 * copies.size()) size *= 2;
+    address_table.assign(size, {nullptr, 0});
+    address_mask = size - 1;
+    for (size_t i = 0; i < copies.size(); ++i) {
+      uint64_t at = AddressHash(copies[i]) & address_mask;
+      while (address_table[at].first) at = (at + 1) & address_mask;
+      address_table[at] = {copies[i], static_cast<uint32_t>(i + 1)};
+    }
+  }
+  // StringLiteral(v.string()), by address when `v`'s string is immortal.
+  [[gnu::always_inline]] size_t StringIndex(const Value& v) const {
+    const feel::StringPtr& p = v.string_ptr();
+    if (!address_table.empty() && feel::IsImmortal(p)) {
+      for (uint64_t at = AddressHash(p.get()) & address_mask;; at = (at + 1) & address_mask) {
+        const auto& e = address_table[at];
+        if (e.first == p.get()) return e.second - 1;
+        if (!e.first) return string_count;
+      }
+    }
+    return StringLiteral(*p);
+  }
   // The index of the literal equal to `s`, or strings.size() (other strings).
   [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
     for (uint64_t at = QuickHash(s.data(), s.size()) & string_mask;; at = (at + 1) & string_mask) {
@@ -613,7 +655,7 @@ class DecisionTable final : public Boxed {
           case Type::kNull: k = 0; break;
           case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
           case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
-          case Type::kString: k = c.first_string + c.cc->StringLiteral(v->string()); break;
+          case Type::kString: k = c.first_string + c.cc->StringIndex(*v); break;
           default: k = c.no_class; break;
         }
         if (!c.usable[k]) [[unlikely]] {
@@ -818,7 +860,7 @@ class DecisionTable final : public Boxed {
     std::copy_n(cc.masks.data() + words, words, out);
     for (const Value& e : v.list()) {
       if (!e.is(Type::kString)) return false;
-      const size_t i = cc.StringLiteral(e.string());
+      const size_t i = cc.StringIndex(e);
       if (i == cc.strings.size()) continue;
       const uint64_t* m = cc.masks.data() + (2 + i) * words;
       for (size_t w = 0; w < words; ++w) out[w] |= m[w];
@@ -842,7 +884,7 @@ class DecisionTable final : public Boxed {
     for (const Value& e : list) {
       const Value* v = p.seen.Find(e.context(), p.name);
       if (!v || !v->is(Type::kString)) return false;
-      const size_t i = cc.StringLiteral(v->string());
+      const size_t i = cc.StringIndex(*v);
       if (i == cc.strings.size()) continue;
       const uint64_t* m = cc.masks.data() + (2 + i) * words;
       for (size_t w = 0; w < words; ++w) out[w] |= m[w];
@@ -1450,6 +1492,7 @@ void DecisionTable::BuildClasses() {
                                    [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
                        cc.endpoints.end());
     cc.BuildStringTable();
+    cc.BuildAddressTable();
     // A test's verdict changes only at its own literals: it runs once per segment between its own
     // number literals and once per string literal of its own (other strings share the verdict of
     // the column's "other string"), on the representative of the first class of each.

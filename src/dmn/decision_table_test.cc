@@ -745,12 +745,14 @@ TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
 // column's path meets several shapes in turn.
 TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
   auto s = [](const char* t) { return Value::String(t); };
+  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };  // found by address
   auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), im("b"), im("abc"), Value::Number(1), Value::Bool(false),
+       List({s("a")})},
       {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
        Value::FromDate(feel::Date{18262})},
       {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2131, "", InputForm::kPaths);
@@ -758,7 +760,7 @@ TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
       {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
-       s("x")},
+       List({im("x"), im("z")}), List({im("q"), s("y"), im("y")}), s("x")},
       {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
       2132, "", InputForm::kPaths);
   EXPECT_GT(collected, 100u);
@@ -769,19 +771,22 @@ TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
 // shapes, subsets of two families, more families than it keeps, and no context at all.
 TEST(DecisionTableClasses, OneRootPathsAgreeWithPerRulePath) {
   auto s = [](const char* t) { return Value::String(t); };
+  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };
   auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), im("a"), im("c"), im(""), im("ab"), Value::Number(1),
+       Value::Bool(false), List({s("a")})},
       {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true)},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2135, "", InputForm::kOneRoot);
+      {Value(), Value::Bool(true), Value::Bool(false), s("c"), im("c")}, 2135, "", InputForm::kOneRoot);
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
-      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), s("x")},
-      {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)},
+      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({im("y"), im("q")}),
+       List({im("z"), s("x")}), s("x")},
+      {Value(), s("a"), s("b"), s("d"), im("b"), im("d"), Value::Number(2), Value::Bool(true)},
       {Value(), Value::Bool(true), s("c")}, 2136, "", InputForm::kOneRoot);
   EXPECT_GT(collected, 100u);
 }
