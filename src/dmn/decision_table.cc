@@ -153,16 +153,21 @@ struct ColumnClasses {
   // else makes an owner-less string pointer. So an immortal input string (a model's literal, a
   // table's output) equals a literal exactly when it is the literal's immortal copy: found by its
   // address, without hashing or comparing its bytes. The literals' copies by address (open
-  // addressing: address, literal index + 1; address null when empty); empty when some literal
+  // addressing: address, literal index + 1; address null when empty); none when some literal
   // could not be made immortal (the registry is full).
-  std::vector<std::pair<const std::string*, uint32_t>> address_table;
-  uint64_t address_mask = 0;
+  struct AddressTable {
+    std::vector<std::pair<const std::string*, uint32_t>> slots;
+    uint64_t mask = 0;
+  };
+  // Behind a pointer: the size of ColumnClasses is FastMatch's index stride (192 bytes, a
+  // multiple of 64, compiles to shifts and adds).
+  std::unique_ptr<AddressTable> addresses;
   [[gnu::always_inline]] static uint64_t AddressHash(const std::string* p) {
     const uint64_t h = reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull;
     return h >> 32;
   }
   void BuildAddressTable() {
-    address_table.clear();
+    addresses.reset();
     std::vector<const std::string*> copies;
     for (const std::string& s : strings) {
       const Value v = feel::MakeImmortal(Value::String(s));
@@ -171,20 +176,23 @@ struct ColumnClasses {
     }
     size_t size = 8;
     while (size < 2 * copies.size()) size *= 2;
-    address_table.assign(size, {nullptr, 0});
-    address_mask = size - 1;
+    auto t = std::make_unique<AddressTable>();
+    t->slots.assign(size, {nullptr, 0});
+    t->mask = size - 1;
     for (size_t i = 0; i < copies.size(); ++i) {
-      uint64_t at = AddressHash(copies[i]) & address_mask;
-      while (address_table[at].first) at = (at + 1) & address_mask;
-      address_table[at] = {copies[i], static_cast<uint32_t>(i + 1)};
+      uint64_t at = AddressHash(copies[i]) & t->mask;
+      while (t->slots[at].first) at = (at + 1) & t->mask;
+      t->slots[at] = {copies[i], static_cast<uint32_t>(i + 1)};
     }
+    addresses = std::move(t);
   }
   // StringLiteral(v.string()), by address when `v`'s string is immortal.
   [[gnu::always_inline]] size_t StringIndex(const Value& v) const {
     const feel::StringPtr& p = v.string_ptr();
-    if (!address_table.empty() && feel::IsImmortal(p)) {
-      for (uint64_t at = AddressHash(p.get()) & address_mask;; at = (at + 1) & address_mask) {
-        const auto& e = address_table[at];
+    if (addresses && feel::IsImmortal(p)) {
+      const AddressTable& t = *addresses;
+      for (uint64_t at = AddressHash(p.get()) & t.mask;; at = (at + 1) & t.mask) {
+        const auto& e = t.slots[at];
         if (e.first == p.get()) return e.second - 1;
         if (!e.first) return string_count;
       }
