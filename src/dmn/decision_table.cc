@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <unordered_map>
@@ -147,6 +148,56 @@ struct ColumnClasses {
       while (string_table[at] != 0) at = (at + 1) & string_mask;
       string_table[at] = static_cast<uint32_t>(i + 1);
     }
+  }
+  // Immortal strings are interned: feel::MakeImmortal keeps one copy of each text, and nothing
+  // else makes an owner-less string pointer. So an immortal input string (a model's literal, a
+  // table's output) equals a literal exactly when it is the literal's immortal copy: found by its
+  // address, without hashing or comparing its bytes. The literals' copies by address (open
+  // addressing: address, literal index + 1; address null when empty); none when some literal
+  // could not be made immortal (the registry is full).
+  struct AddressTable {
+    std::vector<std::pair<const std::string*, uint32_t>> slots;
+    uint64_t mask = 0;
+  };
+  // Behind a pointer: the size of ColumnClasses is FastMatch's index stride (192 bytes, a
+  // multiple of 64, compiles to shifts and adds).
+  std::unique_ptr<AddressTable> addresses;
+  [[gnu::always_inline]] static uint64_t AddressHash(const std::string* p) {
+    const uint64_t h = reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull;
+    return h >> 32;
+  }
+  void BuildAddressTable() {
+    addresses.reset();
+    std::vector<const std::string*> copies;
+    for (const std::string& s : strings) {
+      const Value v = feel::MakeImmortal(Value::String(s));
+      if (!feel::IsImmortal(v.string_ptr())) return;
+      copies.push_back(v.string_ptr().get());
+    }
+    size_t size = 8;
+    while (size < 2 * copies.size()) size *= 2;
+    auto t = std::make_unique<AddressTable>();
+    t->slots.assign(size, {nullptr, 0});
+    t->mask = size - 1;
+    for (size_t i = 0; i < copies.size(); ++i) {
+      uint64_t at = AddressHash(copies[i]) & t->mask;
+      while (t->slots[at].first) at = (at + 1) & t->mask;
+      t->slots[at] = {copies[i], static_cast<uint32_t>(i + 1)};
+    }
+    addresses = std::move(t);
+  }
+  // StringLiteral(v.string()), by address when `v`'s string is immortal.
+  [[gnu::always_inline]] size_t StringIndex(const Value& v) const {
+    const feel::StringPtr& p = v.string_ptr();
+    if (addresses && feel::IsImmortal(p)) {
+      const AddressTable& t = *addresses;
+      for (uint64_t at = AddressHash(p.get()) & t.mask;; at = (at + 1) & t.mask) {
+        const auto& e = t.slots[at];
+        if (e.first == p.get()) return e.second - 1;
+        if (!e.first) return string_count;
+      }
+    }
+    return StringLiteral(*p);
   }
   // The index of the literal equal to `s`, or strings.size() (other strings).
   [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
@@ -378,6 +429,57 @@ class DecisionTable final : public Boxed {
   // Classes of at most 4 words, every input expression compiled, no inputValues: Eval reads each
   // column and narrows the candidates by its class in one pass (EvalClassed).
   bool one_pass = false;
+  // The one-step paths of a one_pass table from one slot (`Treatment Facts.advanced`, `.site`,
+  // ...): their names' positions resolved together, once per shape family met, and read as one
+  // published array, so a column's read needs no cache check of its own. The positions are as
+  // ShapedPosition finds them (in the family; FromCache maps them into a subset); kAbsent when the
+  // family lacks the name.
+  class PathGroup {
+   public:
+    static constexpr uint32_t kAbsent = 0xFFFFFFFFu;
+    struct Positions {
+      uint32_t cache_id = 0;
+      std::vector<uint32_t> at;  // by member
+    };
+    size_t slot = 0;
+    std::vector<std::string_view> names;  // by member: the paths' names
+    // The positions for contexts of `shape`; null when this group has resolved kMaxFamilies
+    // families already (the columns then read through their own caches).
+    [[gnu::always_inline]] const Positions* Get(const feel::ContextShape& shape) const {
+      const Positions* p = current_.load(std::memory_order_acquire);
+      if (p && p->cache_id == shape.cache_id()) [[likely]]
+        return p;
+      return Miss(shape);
+    }
+
+   private:
+    static constexpr size_t kMaxFamilies = 16;  // a slot's contexts are mostly of one family
+    [[gnu::noinline]] const Positions* Miss(const feel::ContextShape& shape) const {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const Positions* found = nullptr;
+      for (const auto& p : resolved_)
+        if (p->cache_id == shape.cache_id()) found = p.get();
+      if (!found) {
+        if (resolved_.size() >= kMaxFamilies) return nullptr;
+        const feel::ContextShape& family = shape.family() ? *shape.family() : shape;
+        auto p = std::make_unique<Positions>();
+        p->cache_id = shape.cache_id();
+        for (std::string_view name : names) {
+          const size_t at = family.IndexOf(name);
+          p->at.push_back(at == feel::ContextShape::npos ? kAbsent : static_cast<uint32_t>(at));
+        }
+        found = p.get();
+        resolved_.push_back(std::move(p));
+      }
+      current_.store(found, std::memory_order_release);
+      return found;
+    }
+    mutable std::mutex mutex_;
+    mutable std::vector<std::unique_ptr<Positions>> resolved_;  // kept until the table goes
+    mutable std::atomic<const Positions*> current_{nullptr};     // the last family met
+  };
+  std::vector<std::unique_ptr<PathGroup>> path_groups;
+
   // A one_pass table's columns as EvalClassed reads them: how the input is read and the class
   // data, in one array (built by PlanOnePass once the classes are).
   struct OnePassColumn {
@@ -386,6 +488,8 @@ class DecisionTable final : public Boxed {
     bool membership = false;
     size_t slot = 0;                          // kPathStep, kPath: the root's slot; kSlot: the slot
     const feel::ShapedPosition* seen = nullptr;  // kPathStep: the one step's position cache
+    const PathGroup* group = nullptr;            // kPathStep: its slot's paths, and its member
+    size_t member = 0;
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
@@ -484,6 +588,11 @@ class DecisionTable final : public Boxed {
     // read the same one, `Treatment Facts.*`); slots do not change during the evaluation.
     size_t root_slot = SIZE_MAX;
     const feel::Context* root = nullptr;  // null: that slot holds no shaped context
+    // Its shape, whether a subset, and the positions of the group's names there (null: read
+    // through the columns' own caches).
+    const feel::ContextShape* root_shape = nullptr;
+    bool root_subset = false;
+    const PathGroup::Positions* positions = nullptr;
     // The value of column i's input expression: borrowed from the slots when it is a slot or a
     // path through shaped contexts, else evaluated into a scratch value.
     const auto read = [&](size_t i) __attribute__((always_inline)) {
@@ -495,14 +604,32 @@ class DecisionTable final : public Boxed {
           root_slot = c.slot;
           const Value& t = slots[c.slot];
           root = t.is(Type::kContext) && t.context().shape() ? &t.context() : nullptr;
+          if (root) {
+            root_shape = root->shape();
+            root_subset = root_shape->family() != nullptr;
+            positions = c.group->Get(*root_shape);
+          }
         }
         size_t at;
-        if (root && c.seen->Cached(*root->shape(), at)) [[likely]]
+        if (root && positions) [[likely]] {
+          at = positions->at[c.member];
+          if (root_subset) [[unlikely]]
+            at = root_shape->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+          v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
+        } else if (root && c.seen->Cached(*root->shape(), at))
           v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
         else if (slots[c.slot].is_null())
           v = &kNull;
-        if (!v) [[unlikely]]
+        if (!v) [[unlikely]] {
+          // `Options.id` over a list of shaped contexts into a membership column: its entries
+          // are read where the column is classified (EntriesMembershipMask), the list of them
+          // made only if the per-rule path needs it (below). Nothing is reported either way.
+          if (c.membership && ShapedContexts(slots[c.slot])) {
+            in[i] = nullptr;
+            return v;
+          }
           v = &c.path->EvalRef(f, computed.Next());
+        }
       } else if (c.read == OnePassColumn::Read::kPath) {
         v = ReadPath(*c.path, &slots[c.slot]);
         if (!v) [[unlikely]]
@@ -523,7 +650,8 @@ class DecisionTable final : public Boxed {
       uint64_t any = 0;
       if (c.membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
-        if (!MembershipMask(*c.cc, *v, m.data())) {
+        if (!(v ? MembershipMask(*c.cc, *v, m.data())
+                : EntriesMembershipMask(*c.cc, *c.path, slots[c.slot].list(), m.data()))) {
           state = kPerRule;
           break;
         }
@@ -535,7 +663,7 @@ class DecisionTable final : public Boxed {
           case Type::kNull: k = 0; break;
           case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
           case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
-          case Type::kString: k = c.first_string + c.cc->StringLiteral(v->string()); break;
+          case Type::kString: k = c.first_string + c.cc->StringIndex(*v); break;
           default: k = c.no_class; break;
         }
         if (!c.usable[k]) [[unlikely]] {
@@ -550,12 +678,28 @@ class DecisionTable final : public Boxed {
         break;
       }
     }
-    // Past the column that decided: read, not classified.
-    if (i < n)
+    // Past the column that decided: read, not classified. With no candidate left nothing uses the
+    // values: only the inputs whose evaluation may report something are evaluated — not a slot,
+    // nor a one-step path from a slot holding a context or null (an entry or null, silently).
+    if (i < n && state == kNone) {
+      for (++i; i < n; ++i) {
+        const OnePassColumn& c = columns[i];
+        if (c.read == OnePassColumn::Read::kPathStep) {
+          const Value& t = slots[c.slot];
+          if (t.is(Type::kContext) || t.is_null()) continue;
+        } else if (c.read == OnePassColumn::Read::kSlot && c.slot < slots.size()) {
+          continue;
+        }
+        read(i);
+      }
+    } else if (i < n) {
       for (++i; i < n; ++i) read(i);
+    }
     if (state == kNone) return Default(slots, ctx);
     RuleList matched;
     if (state == kPerRule) [[unlikely]] {
+      for (size_t j = 0; j < n; ++j)
+        if (!in[j]) in[j] = &columns[j].path->EvalRef(f, computed.Next());
       Inputs in_values(in.data(), n);
       if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
         return Value();
@@ -724,7 +868,31 @@ class DecisionTable final : public Boxed {
     std::copy_n(cc.masks.data() + words, words, out);
     for (const Value& e : v.list()) {
       if (!e.is(Type::kString)) return false;
-      const size_t i = cc.StringLiteral(e.string());
+      const size_t i = cc.StringIndex(e);
+      if (i == cc.strings.size()) continue;
+      const uint64_t* m = cc.masks.data() + (2 + i) * words;
+      for (size_t w = 0; w < words; ++w) out[w] |= m[w];
+    }
+    return true;
+  }
+
+  // Whether `t` is a list of shaped contexts only: a one-step path over it (PathOther) reads each
+  // entry through its position cache and reports nothing.
+  static bool ShapedContexts(const Value& t) {
+    if (!t.is(Type::kList)) return false;
+    for (const Value& e : t.list())
+      if (!e.is(Type::kContext) || !e.context().shape()) return false;
+    return true;
+  }
+  // MembershipMask for the list the one-step path `p` makes over `list` (ShapedContexts), read
+  // from the contexts without making it: an absent entry is null there, which is not a string.
+  bool EntriesMembershipMask(const ColumnClasses& cc, const fi::PathNode& p, const feel::List& list,
+                             uint64_t* out) const {
+    std::copy_n(cc.masks.data() + words, words, out);
+    for (const Value& e : list) {
+      const Value* v = p.seen.Find(e.context(), p.name);
+      if (!v || !v->is(Type::kString)) return false;
+      const size_t i = cc.StringIndex(*v);
       if (i == cc.strings.size()) continue;
       const uint64_t* m = cc.masks.data() + (2 + i) * words;
       for (size_t w = 0; w < words; ++w) out[w] |= m[w];
@@ -1332,6 +1500,7 @@ void DecisionTable::BuildClasses() {
                                    [](const auto& a, const auto& b) { return a.Compare(b) == 0; }),
                        cc.endpoints.end());
     cc.BuildStringTable();
+    cc.BuildAddressTable();
     // A test's verdict changes only at its own literals: it runs once per segment between its own
     // number literals and once per string literal of its own (other strings share the verdict of
     // the column's "other string"), on the representative of the first class of each.
@@ -1489,6 +1658,19 @@ void DecisionTable::PlanOnePass() {
       c.slot = static_cast<size_t>(path->root->direct_slot);
       c.path = path;
       c.seen = &path->steps[0]->seen;
+      if (c.read == OnePassColumn::Read::kPathStep) {
+        PathGroup* g = nullptr;
+        for (const auto& e : path_groups)
+          if (e->slot == c.slot) g = e.get();
+        if (!g) {
+          path_groups.push_back(std::make_unique<PathGroup>());
+          g = path_groups.back().get();
+          g->slot = c.slot;
+        }
+        c.group = g;
+        c.member = g->names.size();
+        g->names.push_back(path->name);
+      }
     } else if (in.direct_slot >= 0) {
       c.read = OnePassColumn::Read::kSlot;
       c.slot = static_cast<size_t>(in.direct_slot);

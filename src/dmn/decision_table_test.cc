@@ -2,6 +2,7 @@
 // gives. Each expectation here is computed independently: cell by cell with feel's own unary
 // tests, or written out by hand.
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <map>
 #include <random>
@@ -460,12 +461,14 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // something to order and compare. `c_values`: inputValues of C, when not empty. `form`: the input
 // expressions are the names (read from a slot), computed (`if true then A else null`), or paths
 // into the inputs (`A.v`, `B.u.v`, `C.v`; the inputs then hold contexts, see Wrap).
-enum class InputForm { kNames, kComputed, kPaths };
+// kOneRoot: the paths `A.a`, `A.b`, `A.c`, all from one input (see HoldAll).
+enum class InputForm { kNames, kComputed, kPaths, kOneRoot };
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
                         const std::string& c_values = "", InputForm form = InputForm::kNames) {
   auto in = [form](const char* name) {
     if (form == InputForm::kComputed) return "if true then " + std::string(name) + " else null";
     if (form == InputForm::kPaths) return std::string(name) + (std::string(name) == "B" ? ".u.v" : ".v");
+    if (form == InputForm::kOneRoot) return "A." + std::string(1, static_cast<char>(std::tolower(name[0])));
     return std::string(name);
   };
   std::string xml = TableHead(policy) + "      <input><inputExpression><text>" + in("A") +
@@ -511,10 +514,34 @@ std::string Answer(const Model& m, const feel::Context& in) {
 // the key (the path reads null), `x` itself (a path on null is null; on a string, number, date
 // or list FEEL answers as it does), or a list of one such context (the path maps over it).
 // Sets `known` to false when the path's value is not simply `x` or null (answer in `read`).
+// Kinds 6 and 7 wrap each item of a list `x` instead (see below).
 Value Wrap(const Value& x, const std::string& key, unsigned kind, bool& known, Value& read) {
   const std::string keys_one[] = {key};
   const std::string keys_two[] = {"w", key};
   const std::string keys_other[] = {"w"};
+  if (kind % 8 >= 6 && x.is(feel::Type::kList)) {
+    // A list of contexts, one per item of `x` (`Options.id`: a membership column reads the
+    // entries), of the kinds 0 to 3 in turn from kind / 8; kind 7 adds an item that is not a
+    // context (null, a number) or a context of a shape holding the key as the last item.
+    feel::List items, entries;
+    unsigned k = kind / 8;
+    for (const Value& e : x.list()) {
+      Value entry;
+      items.push_back(Wrap(e, key, k % 4, known, entry));
+      entries.push_back(entry);
+      k /= 4;
+    }
+    if (kind % 8 == 7) {
+      switch (k % 3) {
+        case 0: items.push_back(Value()); break;
+        case 1: items.push_back(Value::Number(1)); break;
+        default: items.push_back(Wrap(Value::String("x"), key, 1, known, read)); entries.push_back(read); break;
+      }
+      known = known && k % 3 == 2;
+    }
+    read = Value::FromList(std::move(entries));
+    return Value::FromList(std::move(items));
+  }
   switch (kind % 6) {
     case 0: {
       feel::Context c(feel::ContextShape::Intern(keys_one));
@@ -554,6 +581,48 @@ Value Wrap(const Value& x, const std::string& key, unsigned kind, bool& known, V
   }
 }
 
+// The values `x` under the keys a, b, c of one context, laid out as `kind` chooses: of one shape,
+// of shapes with the keys in other orders or some of them missing, subsets of two families (the
+// keys come and go), built key by key, of one of 100 shapes with a key of its own first (more
+// families than a table resolves: its columns then read through their own caches), or null.
+// `read` is what the paths `A.a`, `A.b`, `A.c` read.
+Value HoldAll(const std::vector<Value>& x, unsigned kind, std::vector<Value>& read) {
+  static const std::vector<std::string> kFamilyOne = {"w", "a", "b", "c", "z"};
+  static const std::vector<std::string> kFamilyTwo = {"c", "b", "a", "q"};
+  const std::map<std::string, Value> values = {{"a", x[0]}, {"b", x[1]}, {"c", x[2]}, {"w", Value::Number(1)},
+                                               {"z", Value::Number(2)}, {"q", Value::String("a")}};
+  const auto shaped = [&](const feel::ContextShape* shape) {
+    feel::Context c(shape);
+    for (size_t i = 0; i < shape->size(); ++i) {
+      const auto it = values.find(shape->key(i));
+      c.AppendValue(it != values.end() ? it->second : Value::Number(3));
+    }
+    read = {Value(), Value(), Value()};
+    for (size_t i = 0; i < 3; ++i)
+      if (shape->IndexOf(std::string(1, static_cast<char>('a' + i))) != feel::ContextShape::npos) read[i] = x[i];
+    return Value::FromContext(std::move(c));
+  };
+  const auto keys = [](std::initializer_list<std::string> k) { return feel::ContextShape::Intern(std::vector<std::string>(k)); };
+  switch (kind % 9) {
+    case 0: return shaped(keys({"a", "b", "c"}));
+    case 1: return shaped(keys({"c", "w", "a", "b"}));
+    case 2: return shaped(keys({"w", "b"}));
+    case 3: {
+      feel::Context c;
+      c.Put("b", x[1]);
+      c.Put("a", x[0]);
+      c.Put("c", x[2]);
+      read = x;
+      return Value::FromContext(std::move(c));
+    }
+    case 4: return shaped(feel::ContextShape::InternSubset(*feel::ContextShape::Intern(kFamilyOne), 1 + (kind / 8) % 31));
+    case 5: return shaped(feel::ContextShape::InternSubset(*feel::ContextShape::Intern(kFamilyTwo), 1 + (kind / 8) % 15));
+    case 6:
+    case 7: return shaped(keys({"k" + std::to_string((kind / 8) % 100), "b", "a", "c"}));
+    default: read = {Value(), Value(), Value()}; return Value();
+  }
+}
+
 size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const std::vector<std::string>& b_cells,
                                const std::vector<std::string>& c_cells, const std::vector<Value>& a_values,
                                const std::vector<Value>& b_values, const std::vector<Value>& c_values, unsigned seed,
@@ -588,6 +657,9 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
           given[1] = Wrap(Wrap(in[1], "v", rng(), known, inner), "u", rng(), known, in[1]);
           if (known && !in[1].is_null()) in[1] = inner;  // B.u holds the context around the value
           given[2] = Wrap(in[2], "v", rng(), known, in[2]);
+        } else if (form == InputForm::kOneRoot) {
+          const std::vector<Value> held = in;
+          given = {HoldAll(held, rng(), in), Value(), Value()};
         }
         const feel::Context ctx = Inputs(given[0], given[1], given[2]);
         const std::string got = Answer(**masks, ctx);
@@ -673,12 +745,14 @@ TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
 // column's path meets several shapes in turn.
 TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
   auto s = [](const char* t) { return Value::String(t); };
+  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };  // found by address
   auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), im("b"), im("abc"), Value::Number(1), Value::Bool(false),
+       List({s("a")})},
       {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
        Value::FromDate(feel::Date{18262})},
       {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2131, "", InputForm::kPaths);
@@ -686,9 +760,34 @@ TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
       {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
-       s("x")},
+       List({im("x"), im("z")}), List({im("q"), s("y"), im("y")}), s("x")},
       {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
       2132, "", InputForm::kPaths);
+  EXPECT_GT(collected, 100u);
+}
+
+// The same with every input a one-step path from one input (`A.a`, `A.b`, `A.c`): the table
+// resolves their positions together, once per shape family (PathGroup), for contexts of several
+// shapes, subsets of two families, more families than it keeps, and no context at all.
+TEST(DecisionTableClasses, OneRootPathsAgreeWithPerRulePath) {
+  auto s = [](const char* t) { return Value::String(t); };
+  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };
+  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
+  size_t collected = ExpectSameAsPerRulePath(
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
+      {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
+      {"-", "-", "true", "false", "null", "not(true)"},
+      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), im("a"), im("c"), im(""), im("ab"), Value::Number(1),
+       Value::Bool(false), List({s("a")})},
+      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true)},
+      {Value(), Value::Bool(true), Value::Bool(false), s("c"), im("c")}, 2135, "", InputForm::kOneRoot);
+  collected += ExpectSameAsPerRulePath(
+      {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
+      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({im("y"), im("q")}),
+       List({im("z"), s("x")}), s("x")},
+      {Value(), s("a"), s("b"), s("d"), im("b"), im("d"), Value::Number(2), Value::Bool(true)},
+      {Value(), Value::Bool(true), s("c")}, 2136, "", InputForm::kOneRoot);
   EXPECT_GT(collected, 100u);
 }
 
