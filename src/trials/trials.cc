@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -537,13 +538,17 @@ void WriteEntry(Out& out, const Entry& e, const Pools& pools) {
 
 // A study without encoded criteria is its entry prepared at load (Registry::PrepareEntries).
 template <class Out>
-void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
-  out.BeginArray(fitting.size());
+void WriteFittingItems(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
   for (const Entry& e : fitting) {
     if (e.written) out.Value(*e.written);
     else if (e.study->encoded) WriteEntry(out, e, pools);
     else out.Value(e.study->entry[e.stale]);
   }
+}
+template <class Out>
+void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
+  out.BeginArray(fitting.size());
+  WriteFittingItems(out, fitting, pools);
   out.EndArray();
 }
 
@@ -592,6 +597,13 @@ struct Scratch {
   };
   std::uint64_t registry = 0;
   std::vector<std::vector<Written>> entries;
+  // The text of the fitting studies without encoded criteria (every recruiting one, in the
+  // registry's order, joined by commas) for the registry `registry` on the day `plain_day`
+  // (kNoDay: no date); the same for every case of that day.
+  static constexpr long long kNoDay = std::numeric_limits<long long>::min();
+  static constexpr long long kUnset = kNoDay + 1;
+  long long plain_day = kUnset;
+  std::string plain_text;
 };
 constexpr size_t kEntriesPerStudy = 16;
 thread_local Scratch tl_scratch;
@@ -641,6 +653,18 @@ void Registry::PrepareEntries() {
   stale["stale"] = true;
   stale["stale_note"] = stale_note_;
   stale_members_ = json::MakeMembersFragment(std::move(stale));
+  not_recruiting_count_ = 0;
+  encoded_recruiting_.clear();
+  plain_recruiting_.clear();
+  plain_has_text_ = true;
+  for (const Study& s : studies_) {
+    if (!s.not_recruiting.empty()) ++not_recruiting_count_;
+    else if (s.encoded) encoded_recruiting_.push_back(&s);
+    else {
+      plain_recruiting_.push_back(&s);
+      plain_has_text_ = plain_has_text_ && s.entry[0].has_text && s.entry[1].has_text;
+    }
+  }
   min_snapshot_day_ = studies_.empty() ? 0 : studies_.front().snapshot_day;
   for (const Study& s : studies_) min_snapshot_day_ = std::min(min_snapshot_day_, s.snapshot_day);
 }
@@ -741,11 +765,20 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   std::vector<Outcome>& found = scratch.found;  // a study's criteria's outcomes, by criterion
   size_t excluded_count = 0;
   const bool any_stale = today_day && *today_day - min_snapshot_day_ > kStaleAfterDays;
-  for (const Study& s : studies_) {
-    if (!s.not_recruiting.empty() && !include_excluded) {
-      ++excluded_count;
-      continue;
-    }
+  // Text: only when the recommendation holds none of the members yet (otherwise they are
+  // replaced in the tree, as without members_text).
+  const bool as_text = options.members_text && !recommendation.contains("trials") &&
+                       !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
+  if (scratch.registry != id_) {
+    scratch.registry = id_;
+    scratch.entries.assign(studies_.size(), {});
+    scratch.plain_day = Scratch::kUnset;
+  }
+  // Without the excluded entries, the studies without encoded criteria fit exactly when they
+  // recruit, whatever the case: as text, their entries are written as one piece, the same for
+  // every case of the day (Scratch::plain_text).
+  const bool plain_block = as_text && !include_excluded && plain_has_text_;
+  auto visit = [&](const Study& s) {
     Entry e;
     e.study = &s;
     e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
@@ -763,7 +796,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
         ++excluded_count;
         excluded.push_back(e);
       }
-      continue;
+      return;
     }
     const size_t n = s.criteria.size();
     if (!include_excluded) {
@@ -780,7 +813,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       }
       if (ruled_out) {
         ++excluded_count;
-        continue;
+        return;
       }
       for (size_t i = 0; i < n; ++i) {
         add(found[i], s.criteria[i]);
@@ -801,19 +834,37 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (!s.not_recruiting.empty() || e.not_met[0] != e.not_met[1]) {  // (include_excluded only)
       ++excluded_count;
       excluded.push_back(e);
-      continue;
+      return;
     }
     // By fewer items to check, in the registry's order among equals (a stable insertion).
     size_t at = fitting.size();
     while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
     fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
+  };
+  size_t plain_count = 0;  // the fitting studies without encoded criteria in plain_text
+  if (include_excluded) {
+    for (const Study& s : studies_) visit(s);
+  } else {
+    // A study that does not recruit is only counted.
+    excluded_count = not_recruiting_count_;
+    for (const Study* s : encoded_recruiting_) visit(*s);
+    if (plain_block) {
+      plain_count = plain_recruiting_.size();
+      const long long day = today_day ? *today_day : Scratch::kNoDay;
+      if (scratch.plain_day != day) {
+        scratch.plain_day = day;
+        scratch.plain_text.clear();
+        for (const Study* s : plain_recruiting_) {
+          if (!scratch.plain_text.empty()) scratch.plain_text += ',';
+          scratch.plain_text += s->entry[today_day && *today_day - s->snapshot_day > kStaleAfterDays].text;
+        }
+      }
+    } else {
+      for (const Study* s : plain_recruiting_) visit(*s);
+    }
   }
   // The fitting entries with encoded criteria as this thread wrote them before, or written now
   // and kept (the tree built once, its text by the same writer as the tree's dump).
-  if (scratch.registry != id_) {
-    scratch.registry = id_;
-    scratch.entries.assign(studies_.size(), {});
-  }
   for (Entry& e : fitting) {
     const size_t n = e.study->criteria.size();
     if (n > 64) continue;
@@ -829,13 +880,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     e.written = &kept.back().entry;
   }
   fitting.insert(fitting.end(), plain.begin(), plain.end());
+  const size_t may_fit = fitting.size() + plain_count;
 
   const int oldest_age = today_day && snapshot_is_date_ ? *today_day - snapshot_day_ : 0;
   auto write_registry = [&](auto& out) {
     out.BeginObject(7);
     out.Members(registry_head_);  // snapshot_date, studies, criteria_encoded
     out.Key("may_fit");
-    out.Unsigned(fitting.size());
+    out.Unsigned(may_fit);
     out.Key("excluded");
     out.Unsigned(excluded_count);
     // The note prepared at load names the age on the day Load ran; on another day it is written again.
@@ -856,11 +908,11 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     clinical::Answer& answer = *options.answer;
     answer.has_trial_option_note = std::find(answer.option_ids.begin(), answer.option_ids.end(),
                                              "trial.clinical_trial") != answer.option_ids.end();
-    if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[fitting.size()];
-    if (!fitting.empty()) {
+    if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[may_fit];
+    if (may_fit != 0) {
       answer.has_summary_sentence = true;
-      answer.summary_sentence = patient_sentences_[fitting.size()];
-      answer.summary_sentence_counts = patient_counts_[fitting.size()];
+      answer.summary_sentence = patient_sentences_[may_fit];
+      answer.summary_sentence_counts = patient_counts_[may_fit];
     }
   } else if (auto options_it = recommendation.find("options");
              options_it != recommendation.end() && options_it->is_array()) {
@@ -868,14 +920,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       if (!o.is_object()) continue;
       auto id = o.find("id");
       if (id == o.end() || !id->is_string() || id->get_ref<const std::string&>() != "trial.clinical_trial") continue;
-      const std::string& add = option_texts_[fitting.size()];  // (fitting.size() <= studies_.size())
+      const std::string& add = option_texts_[may_fit];  // (may_fit <= studies_.size())
       std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
       o["rationale"] = r.empty() ? add : r + " " + add;
     }
   }
   // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
-      !fitting.empty() && summary != recommendation.end() && summary->is_object()) {
+      may_fit != 0 && summary != recommendation.end() && summary->is_object()) {
     Json& ps = *summary;
     if (auto text_it = ps.find("text"); text_it != ps.end() && text_it->is_string()) {
       // The sentence in the summary's language (texts.json keeps the translations under the language code).
@@ -883,9 +935,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string& text = text_it->get_ref<std::string&>();
       const bool english = &texts == &texts_;  // (the sentences prepared at load)
-      const std::string sentence = english ? patient_sentences_[fitting.size()]
-                                           : Fill(Counted(texts, "patient_sentence", fitting.size()),
-                                                  {{"n", std::to_string(fitting.size())}});
+      const std::string sentence = english ? patient_sentences_[may_fit]
+                                           : Fill(Counted(texts, "patient_sentence", may_fit),
+                                                  {{"n", std::to_string(may_fit)}});
       if (!text.empty()) text += ' ';
       text += sentence;
       // The reading grade is an English measure (null for other languages). Counts of texts
@@ -893,16 +945,29 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       if (lang == "en") {
         const double grade = options.summary_counts
                                  ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) +=
-                                                     english ? patient_counts_[fitting.size()] : clinical::CountText(sentence))
+                                                     english ? patient_counts_[may_fit] : clinical::CountText(sentence))
                                  : clinical::FleschKincaidGrade(text);
         ps["reading_grade"] = std::round(grade * 10.0) / 10.0;
       }
     }
   }
-  // Text: only when the recommendation holds none of the members yet (otherwise they are
-  // replaced in the tree, as without members_text).
-  const bool as_text = options.members_text && !recommendation.contains("trials") &&
-                       !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
+  if (plain_block) {
+    if (options.before_members) options.before_members();
+    std::string& text = *options.members_text;
+    {
+      json::TextOut out(text, true);
+      out.Key("trials");
+      out.BeginArray();
+      WriteFittingItems(out, fitting, pools);
+    }  // (its text committed: the prepared piece is appended as it is, without zero-filled room)
+    if (!fitting.empty() && !scratch.plain_text.empty()) text += ',';
+    text += scratch.plain_text;
+    text += ']';
+    json::TextOut out(text, true);
+    out.Key("trials_registry");
+    write_registry(out);
+    return;
+  }
   if (as_text) {
     if (options.before_members) options.before_members();
     // Members of the recommendation's object, which the caller has open.

@@ -181,6 +181,12 @@ class Registry {
   // last ones (stale, stale_note) when nothing is stale and on the day Load ran.
   json::Fragment registry_head_, not_stale_members_, stale_members_;
   int min_snapshot_day_ = 0;  // the oldest study's snapshot_day (any study stale: it is)
+  // The studies by what Annotate does with them when the excluded are not listed: those that do
+  // not recruit are counted; those recruiting, with encoded criteria, are matched; those
+  // without fit (their entries all have text: plain_has_text_).
+  size_t not_recruiting_count_ = 0;
+  std::vector<const Study*> encoded_recruiting_, plain_recruiting_;
+  bool plain_has_text_ = false;
   // By the number of studies that may fit (0 to studies_.size()): the trial option's sentence
   // and the patient's (English), with its readability counts.
   std::vector<std::string> option_texts_, patient_sentences_;
