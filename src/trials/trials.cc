@@ -1,11 +1,13 @@
 #include "trials/trials.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -18,6 +20,7 @@
 #include "clinical/clinical.h"
 #include "common/file.h"
 #include "common/text.h"
+#include "feel/shaped_position.h"
 #include "feel/temporal.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
@@ -72,6 +75,16 @@ std::string Counted(const Json& texts, const std::string& key, size_t n) {
   if (n == 1)
     if (std::string one = Str(texts, (key + "_one").c_str()); !one.empty()) return one;
   return Str(texts, key.c_str());
+}
+
+// The FEEL text with string literals blanked (same length), so a path inside a string is not read.
+std::string BlankStrings(std::string text) {
+  bool in = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in = !in;
+    else if (in) text[i] = ' ';
+  }
+  return text;
 }
 
 bool Recruiting(const std::string& status) {
@@ -298,6 +311,7 @@ void Registry::PrepareTests() {
   for (size_t f = 0; f < facts_.size(); ++f) {
     fact_needs_.push_back(FactsIn(facts_[f].source, f));
     fact_reads_classification_.push_back(reads_classification(facts_[f].source, fact_needs_[f]));
+    fact_keys_.push_back(KeyPlanOf(facts_[f].source));
   }
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
@@ -371,6 +385,51 @@ std::vector<std::uint32_t> Registry::FactsIn(std::string_view source, size_t bef
   return out;
 }
 
+// A fact's value depends on the case only through the case paths its text names and the facts
+// it may read: when every name of a case part in the text (strings blanked) starts a path
+// `part.key.key…`, those paths are all it reads of the case (a name the text binds itself only
+// adds a path to the key). Texts that may read the clock (now(), today()) have no key.
+Registry::KeyPlan Registry::KeyPlanOf(std::string_view source) const {
+  static const RE2 kHead(R"(\b(patient|tumor|history|planned_procedure|classification)\b)");
+  static const RE2 kPath(R"(\b(patient|tumor|history|planned_procedure|classification)((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+  KeyPlan plan;
+  const std::string text(source);
+  if (text.find("now") != std::string::npos || text.find("today") != std::string::npos) return plan;
+  const std::string plain = BlankStrings(text);
+  size_t heads = 0;
+  std::string head, rest;
+  for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kHead, &head);) ++heads;
+  for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kPath, &head, &rest);) {
+    --heads;
+    KeyPath path;
+    path.slot = static_cast<size_t>(std::find_if(std::begin(kCaseNames), std::end(kCaseNames),
+                                                 [&](const char* n) { return head == n; }) -
+                                    std::begin(kCaseNames));
+    for (size_t at = 1; at < rest.size();) {
+      const size_t end = std::min(rest.find('.', at), rest.size());
+      path.keys.push_back(rest.substr(at, end - at));
+      at = end + 1;
+    }
+    path.positions = std::shared_ptr<feel::ShapedPosition[]>(new feel::ShapedPosition[path.keys.size()]);
+    if (std::find(plan.paths.begin(), plan.paths.end(), path) == plan.paths.end()) plan.paths.push_back(std::move(path));
+  }
+  plan.keyed = heads == 0;
+  return plan;
+}
+
+const Value* Registry::KeyPath::In(const Value& head) const {
+  static const Value kNull;
+  const Value* v = &head;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (v->is_null()) return &kNull;
+    if (!v->is(Type::kContext)) return nullptr;
+    const feel::Context& c = v->context();
+    v = c.shape() ? positions[i].Find(c, keys[i]) : c.Find(keys[i]);
+    if (!v) return &kNull;
+  }
+  return v;
+}
+
 std::string Registry::StaleNote(int oldest_age) const {
   return Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
                                      {"days", std::to_string(oldest_age)},
@@ -409,15 +468,6 @@ void SchemaPaths(const Json& schema, const std::string& prefix, std::map<std::st
       SchemaPaths(sub, prefix.empty() ? key : prefix + "." + key, out);
 }
 
-// The FEEL text with string literals blanked (same length), so a path inside a string is not read.
-std::string BlankStrings(std::string text) {
-  bool in = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in = !in;
-    else if (in) text[i] = ' ';
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -577,6 +627,48 @@ void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& po
 
 enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
 
+// A fact's key: the values it reads, each a null, boolean, number or string (Keyable). (Lists
+// of those as keys, for the facts over the prior therapies, measured slower than evaluating.)
+bool Keyable(const Value& v) {
+  return v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber) || v.is(Type::kString);
+}
+// Identical keyable values (numbers: the same digits and exponent, not only equal).
+bool Same(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kBoolean:
+      return a.boolean() == b.boolean();
+    case Type::kNumber: {
+      const feel::Decimal &x = a.number(), &y = b.number();
+      return x.coefficient() == y.coefficient() && x.exponent() == y.exponent() && x.negative() == y.negative();
+    }
+    case Type::kString:
+      return &a.string() == &b.string() || a.string() == b.string();
+    default:
+      return true;  // (null)
+  }
+}
+std::uint64_t HashOf(const Value& v) {
+  switch (v.type()) {
+    case Type::kBoolean:
+      return 2 + static_cast<std::uint64_t>(v.boolean());
+    case Type::kNumber: {
+      const feel::Decimal& d = v.number();
+      return static_cast<std::uint64_t>(d.coefficient()) ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(d.exponent())) << 40) ^
+             static_cast<std::uint64_t>(d.negative());
+    }
+    case Type::kString: {
+      const std::string& str = v.string();
+      std::uint64_t h = str.size(), first = 0, last = 0;
+      std::memcpy(&first, str.data(), std::min<size_t>(str.size(), 8));
+      if (str.size() > 8) std::memcpy(&last, str.data() + str.size() - std::min<size_t>(str.size() - 8, 8), std::min<size_t>(str.size() - 8, 8));
+      return h ^ first * 0x9E3779B97F4A7C15u ^ last * 0xC2B2AE3D27D4EB4Fu;
+    }
+    default:
+      return 1;
+  }
+}
+
 // A thread's working storage for Annotate, kept from case to case (no allocation per case once
 // it has grown). Annotate leaves no case value in it.
 struct Scratch {
@@ -604,6 +696,16 @@ struct Scratch {
   static constexpr long long kUnset = kNoDay + 1;
   long long plain_day = kUnset;
   std::string plain_text;
+  // Facts' values kept for the registry `registry` (Registry::fact_keys_), by fact, each table
+  // indexed by its key's hash: a null, boolean or number found for the key.
+  struct Kept {
+    std::vector<Value> key;
+    Value value;
+    bool used = false;
+  };
+  static constexpr size_t kKeptPerFact = 32;
+  std::vector<std::array<Kept, kKeptPerFact>> facts_kept;
+  std::vector<const Value*> key;
 };
 constexpr size_t kEntriesPerStudy = 16;
 thread_local Scratch tl_scratch;
@@ -683,6 +785,13 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const std::optional<int> today_day = today_in.empty() ? std::optional<int>(TodayDayNumber()) : DayNumber(today_in);
   ScratchLease lease;
   Scratch& scratch = *lease;
+  // What the thread keeps is for one registry.
+  if (scratch.registry != id_) {
+    scratch.registry = id_;
+    scratch.entries.assign(studies_.size(), {});
+    scratch.plain_day = Scratch::kUnset;
+    scratch.facts_kept.assign(facts_.size(), {});
+  }
   std::vector<Value>& slots = scratch.slots;
   slots.resize(scope_names_.size());  // (all null: the lease empties them)
   const feel::Context* case_context =
@@ -714,12 +823,43 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // lists a fact after the facts it reads.
   std::vector<char>& fact_done = scratch.fact_done;
   fact_done.assign(facts_.size(), 0);
+  // A fact's value: kept by this thread for the same key (the values its text reads), or
+  // evaluated (and kept when it is a null, boolean or number).
+  auto fact_value = [&](std::uint32_t f) -> Value {
+    const KeyPlan& plan = fact_keys_[f];
+    if (!plan.keyed) return facts_[f].expr.Evaluate(slots, ctx);
+    std::vector<const Value*>& key = scratch.key;
+    key.clear();
+    std::uint64_t hash = 0;
+    auto add = [&](const Value* v) {
+      if (!v || !Keyable(*v)) return false;
+      key.push_back(v);
+      hash = (hash ^ HashOf(*v)) * 0x9E3779B97F4A7C15u;
+      return true;
+    };
+    for (const KeyPath& p : plan.paths)
+      if (!add(p.In(slots[p.slot]))) return facts_[f].expr.Evaluate(slots, ctx);
+    for (const std::uint32_t g : fact_needs_[f])
+      if (!add(&slots[std::size(kCaseNames) + g])) return facts_[f].expr.Evaluate(slots, ctx);
+    Scratch::Kept& kept = scratch.facts_kept[f][(hash >> 32) % Scratch::kKeptPerFact];
+    if (kept.used && kept.key.size() == key.size() &&
+        std::equal(key.begin(), key.end(), kept.key.begin(), [](const Value* a, const Value& b) { return Same(*a, b); }))
+      return kept.value;
+    Value v = facts_[f].expr.Evaluate(slots, ctx);
+    if (v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber)) {
+      kept.key.clear();
+      for (const Value* k : key) kept.key.push_back(*k);
+      kept.value = v;
+      kept.used = true;
+    }
+    return v;
+  };
   auto ensure_facts = [&](const std::vector<std::uint32_t>& facts, bool classification) {
     if (classification) ensure_classification();
     for (const std::uint32_t f : facts) {
       if (fact_done[f]) continue;
       fact_done[f] = 1;
-      slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+      slots[std::size(kCaseNames) + f] = fact_value(f);
     }
   };
   // Each distinct test evaluated at most once, when a criterion first needs it; only its
@@ -769,11 +909,6 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // replaced in the tree, as without members_text).
   const bool as_text = options.members_text && !recommendation.contains("trials") &&
                        !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
-  if (scratch.registry != id_) {
-    scratch.registry = id_;
-    scratch.entries.assign(studies_.size(), {});
-    scratch.plain_day = Scratch::kUnset;
-  }
   // Without the excluded entries, the studies without encoded criteria fit exactly when they
   // recruit, whatever the case: as text, their entries are written as one piece, the same for
   // every case of the day (Scratch::plain_text).
