@@ -37,6 +37,8 @@ using feel::Value;
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
 constexpr size_t kClassification = std::size(kCaseNames) - 1;
+// Where shaped case values hold the parts (all but the classification).
+const feel::ShapedPosition kCasePositions[kClassification];
 
 // Each loaded registry's id (Registry::id_): what a thread keeps for one is not used for another.
 std::atomic<std::uint64_t> next_registry_id{1};
@@ -801,7 +803,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (case_context) {
       // The case's own value: the same parts, their keys in sorted order (no criterion reads
       // a context's key order).
-      if (const Value* part = case_context->Find(name)) slots[i] = *part;
+      // (By position where the context is shaped, found once per shape.)
+      const Value* part = case_context->shape() ? kCasePositions[i].Find(*case_context, name) : case_context->Find(name);
+      if (part) slots[i] = *part;
       continue;
     }
     if (!case_json.is_object()) continue;
@@ -1041,8 +1045,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // the tree, or left for the writer of the recommendation's text.
   if (options.answer && options.members_text) {
     clinical::Answer& answer = *options.answer;
-    answer.has_trial_option_note = std::find(answer.option_ids.begin(), answer.option_ids.end(),
-                                             "trial.clinical_trial") != answer.option_ids.end();
+    answer.has_trial_option_note =
+        std::find(answer.option_ids.begin(), answer.option_ids.end(), std::string_view("trial.clinical_trial")) !=
+        answer.option_ids.end();
     if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[may_fit];
     if (may_fit != 0) {
       answer.has_summary_sentence = true;
