@@ -1,12 +1,15 @@
 #include "trials/trials.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -17,6 +20,7 @@
 #include "clinical/clinical.h"
 #include "common/file.h"
 #include "common/text.h"
+#include "feel/shaped_position.h"
 #include "feel/temporal.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
@@ -33,6 +37,8 @@ using feel::Value;
 // knowledge base's reading of differentiation and grade.
 constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_procedure", "classification"};
 constexpr size_t kClassification = std::size(kCaseNames) - 1;
+// Where shaped case values hold the parts (all but the classification).
+const feel::ShapedPosition kCasePositions[kClassification];
 
 // Each loaded registry's id (Registry::id_): what a thread keeps for one is not used for another.
 std::atomic<std::uint64_t> next_registry_id{1};
@@ -71,6 +77,16 @@ std::string Counted(const Json& texts, const std::string& key, size_t n) {
   if (n == 1)
     if (std::string one = Str(texts, (key + "_one").c_str()); !one.empty()) return one;
   return Str(texts, key.c_str());
+}
+
+// The FEEL text with string literals blanked (same length), so a path inside a string is not read.
+std::string BlankStrings(std::string text) {
+  bool in = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in = !in;
+    else if (in) text[i] = ' ';
+  }
+  return text;
 }
 
 bool Recruiting(const std::string& status) {
@@ -297,6 +313,7 @@ void Registry::PrepareTests() {
   for (size_t f = 0; f < facts_.size(); ++f) {
     fact_needs_.push_back(FactsIn(facts_[f].source, f));
     fact_reads_classification_.push_back(reads_classification(facts_[f].source, fact_needs_[f]));
+    fact_keys_.push_back(KeyPlanOf(facts_[f].source));
   }
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
@@ -370,6 +387,51 @@ std::vector<std::uint32_t> Registry::FactsIn(std::string_view source, size_t bef
   return out;
 }
 
+// A fact's value depends on the case only through the case paths its text names and the facts
+// it may read: when every name of a case part in the text (strings blanked) starts a path
+// `part.key.key…`, those paths are all it reads of the case (a name the text binds itself only
+// adds a path to the key). Texts that may read the clock (now(), today()) have no key.
+Registry::KeyPlan Registry::KeyPlanOf(std::string_view source) const {
+  static const RE2 kHead(R"(\b(patient|tumor|history|planned_procedure|classification)\b)");
+  static const RE2 kPath(R"(\b(patient|tumor|history|planned_procedure|classification)((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+  KeyPlan plan;
+  const std::string text(source);
+  if (text.find("now") != std::string::npos || text.find("today") != std::string::npos) return plan;
+  const std::string plain = BlankStrings(text);
+  size_t heads = 0;
+  std::string head, rest;
+  for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kHead, &head);) ++heads;
+  for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kPath, &head, &rest);) {
+    --heads;
+    KeyPath path;
+    path.slot = static_cast<size_t>(std::find_if(std::begin(kCaseNames), std::end(kCaseNames),
+                                                 [&](const char* n) { return head == n; }) -
+                                    std::begin(kCaseNames));
+    for (size_t at = 1; at < rest.size();) {
+      const size_t end = std::min(rest.find('.', at), rest.size());
+      path.keys.push_back(rest.substr(at, end - at));
+      at = end + 1;
+    }
+    path.positions = std::shared_ptr<feel::ShapedPosition[]>(new feel::ShapedPosition[path.keys.size()]);
+    if (std::find(plan.paths.begin(), plan.paths.end(), path) == plan.paths.end()) plan.paths.push_back(std::move(path));
+  }
+  plan.keyed = heads == 0;
+  return plan;
+}
+
+const Value* Registry::KeyPath::In(const Value& head) const {
+  static const Value kNull;
+  const Value* v = &head;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (v->is_null()) return &kNull;
+    if (!v->is(Type::kContext)) return nullptr;
+    const feel::Context& c = v->context();
+    v = c.shape() ? positions[i].Find(c, keys[i]) : c.Find(keys[i]);
+    if (!v) return &kNull;
+  }
+  return v;
+}
+
 std::string Registry::StaleNote(int oldest_age) const {
   return Fill(Str(texts_, "stale"), {{"date", snapshot_date_},
                                      {"days", std::to_string(oldest_age)},
@@ -408,15 +470,6 @@ void SchemaPaths(const Json& schema, const std::string& prefix, std::map<std::st
       SchemaPaths(sub, prefix.empty() ? key : prefix + "." + key, out);
 }
 
-// The FEEL text with string literals blanked (same length), so a path inside a string is not read.
-std::string BlankStrings(std::string text) {
-  bool in = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in = !in;
-    else if (in) text[i] = ' ';
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -537,13 +590,17 @@ void WriteEntry(Out& out, const Entry& e, const Pools& pools) {
 
 // A study without encoded criteria is its entry prepared at load (Registry::PrepareEntries).
 template <class Out>
-void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
-  out.BeginArray(fitting.size());
+void WriteFittingItems(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
   for (const Entry& e : fitting) {
     if (e.written) out.Value(*e.written);
     else if (e.study->encoded) WriteEntry(out, e, pools);
     else out.Value(e.study->entry[e.stale]);
   }
+}
+template <class Out>
+void WriteFitting(Out& out, const std::vector<Entry>& fitting, const Pools& pools) {
+  out.BeginArray(fitting.size());
+  WriteFittingItems(out, fitting, pools);
   out.EndArray();
 }
 
@@ -572,6 +629,48 @@ void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& po
 
 enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
 
+// A fact's key: the values it reads, each a null, boolean, number or string (Keyable). (Lists
+// of those as keys, for the facts over the prior therapies, measured slower than evaluating.)
+bool Keyable(const Value& v) {
+  return v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber) || v.is(Type::kString);
+}
+// Identical keyable values (numbers: the same digits and exponent, not only equal).
+bool Same(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kBoolean:
+      return a.boolean() == b.boolean();
+    case Type::kNumber: {
+      const feel::Decimal &x = a.number(), &y = b.number();
+      return x.coefficient() == y.coefficient() && x.exponent() == y.exponent() && x.negative() == y.negative();
+    }
+    case Type::kString:
+      return &a.string() == &b.string() || a.string() == b.string();
+    default:
+      return true;  // (null)
+  }
+}
+std::uint64_t HashOf(const Value& v) {
+  switch (v.type()) {
+    case Type::kBoolean:
+      return 2 + static_cast<std::uint64_t>(v.boolean());
+    case Type::kNumber: {
+      const feel::Decimal& d = v.number();
+      return static_cast<std::uint64_t>(d.coefficient()) ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(d.exponent())) << 40) ^
+             static_cast<std::uint64_t>(d.negative());
+    }
+    case Type::kString: {
+      const std::string& str = v.string();
+      std::uint64_t h = str.size(), first = 0, last = 0;
+      std::memcpy(&first, str.data(), std::min<size_t>(str.size(), 8));
+      if (str.size() > 8) std::memcpy(&last, str.data() + str.size() - std::min<size_t>(str.size() - 8, 8), std::min<size_t>(str.size() - 8, 8));
+      return h ^ first * 0x9E3779B97F4A7C15u ^ last * 0xC2B2AE3D27D4EB4Fu;
+    }
+    default:
+      return 1;
+  }
+}
+
 // A thread's working storage for Annotate, kept from case to case (no allocation per case once
 // it has grown). Annotate leaves no case value in it.
 struct Scratch {
@@ -592,6 +691,23 @@ struct Scratch {
   };
   std::uint64_t registry = 0;
   std::vector<std::vector<Written>> entries;
+  // The text of the fitting studies without encoded criteria (every recruiting one, in the
+  // registry's order, joined by commas) for the registry `registry` on the day `plain_day`
+  // (kNoDay: no date); the same for every case of that day.
+  static constexpr long long kNoDay = std::numeric_limits<long long>::min();
+  static constexpr long long kUnset = kNoDay + 1;
+  long long plain_day = kUnset;
+  std::string plain_text;
+  // Facts' values kept for the registry `registry` (Registry::fact_keys_), by fact, each table
+  // indexed by its key's hash: a null, boolean or number found for the key.
+  struct Kept {
+    std::vector<Value> key;
+    Value value;
+    bool used = false;
+  };
+  static constexpr size_t kKeptPerFact = 32;
+  std::vector<std::array<Kept, kKeptPerFact>> facts_kept;
+  std::vector<const Value*> key;
 };
 constexpr size_t kEntriesPerStudy = 16;
 thread_local Scratch tl_scratch;
@@ -641,6 +757,18 @@ void Registry::PrepareEntries() {
   stale["stale"] = true;
   stale["stale_note"] = stale_note_;
   stale_members_ = json::MakeMembersFragment(std::move(stale));
+  not_recruiting_count_ = 0;
+  encoded_recruiting_.clear();
+  plain_recruiting_.clear();
+  plain_has_text_ = true;
+  for (const Study& s : studies_) {
+    if (!s.not_recruiting.empty()) ++not_recruiting_count_;
+    else if (s.encoded) encoded_recruiting_.push_back(&s);
+    else {
+      plain_recruiting_.push_back(&s);
+      plain_has_text_ = plain_has_text_ && s.entry[0].has_text && s.entry[1].has_text;
+    }
+  }
   min_snapshot_day_ = studies_.empty() ? 0 : studies_.front().snapshot_day;
   for (const Study& s : studies_) min_snapshot_day_ = std::min(min_snapshot_day_, s.snapshot_day);
 }
@@ -659,6 +787,13 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   const std::optional<int> today_day = today_in.empty() ? std::optional<int>(TodayDayNumber()) : DayNumber(today_in);
   ScratchLease lease;
   Scratch& scratch = *lease;
+  // What the thread keeps is for one registry.
+  if (scratch.registry != id_) {
+    scratch.registry = id_;
+    scratch.entries.assign(studies_.size(), {});
+    scratch.plain_day = Scratch::kUnset;
+    scratch.facts_kept.assign(facts_.size(), {});
+  }
   std::vector<Value>& slots = scratch.slots;
   slots.resize(scope_names_.size());  // (all null: the lease empties them)
   const feel::Context* case_context =
@@ -668,7 +803,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (case_context) {
       // The case's own value: the same parts, their keys in sorted order (no criterion reads
       // a context's key order).
-      if (const Value* part = case_context->Find(name)) slots[i] = *part;
+      // (By position where the context is shaped, found once per shape.)
+      const Value* part = case_context->shape() ? kCasePositions[i].Find(*case_context, name) : case_context->Find(name);
+      if (part) slots[i] = *part;
       continue;
     }
     if (!case_json.is_object()) continue;
@@ -690,12 +827,43 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // lists a fact after the facts it reads.
   std::vector<char>& fact_done = scratch.fact_done;
   fact_done.assign(facts_.size(), 0);
+  // A fact's value: kept by this thread for the same key (the values its text reads), or
+  // evaluated (and kept when it is a null, boolean or number).
+  auto fact_value = [&](std::uint32_t f) -> Value {
+    const KeyPlan& plan = fact_keys_[f];
+    if (!plan.keyed) return facts_[f].expr.Evaluate(slots, ctx);
+    std::vector<const Value*>& key = scratch.key;
+    key.clear();
+    std::uint64_t hash = 0;
+    auto add = [&](const Value* v) {
+      if (!v || !Keyable(*v)) return false;
+      key.push_back(v);
+      hash = (hash ^ HashOf(*v)) * 0x9E3779B97F4A7C15u;
+      return true;
+    };
+    for (const KeyPath& p : plan.paths)
+      if (!add(p.In(slots[p.slot]))) return facts_[f].expr.Evaluate(slots, ctx);
+    for (const std::uint32_t g : fact_needs_[f])
+      if (!add(&slots[std::size(kCaseNames) + g])) return facts_[f].expr.Evaluate(slots, ctx);
+    Scratch::Kept& kept = scratch.facts_kept[f][(hash >> 32) % Scratch::kKeptPerFact];
+    if (kept.used && kept.key.size() == key.size() &&
+        std::equal(key.begin(), key.end(), kept.key.begin(), [](const Value* a, const Value& b) { return Same(*a, b); }))
+      return kept.value;
+    Value v = facts_[f].expr.Evaluate(slots, ctx);
+    if (v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber)) {
+      kept.key.clear();
+      for (const Value* k : key) kept.key.push_back(*k);
+      kept.value = v;
+      kept.used = true;
+    }
+    return v;
+  };
   auto ensure_facts = [&](const std::vector<std::uint32_t>& facts, bool classification) {
     if (classification) ensure_classification();
     for (const std::uint32_t f : facts) {
       if (fact_done[f]) continue;
       fact_done[f] = 1;
-      slots[std::size(kCaseNames) + f] = facts_[f].expr.Evaluate(slots, ctx);
+      slots[std::size(kCaseNames) + f] = fact_value(f);
     }
   };
   // Each distinct test evaluated at most once, when a criterion first needs it; only its
@@ -741,11 +909,15 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   std::vector<Outcome>& found = scratch.found;  // a study's criteria's outcomes, by criterion
   size_t excluded_count = 0;
   const bool any_stale = today_day && *today_day - min_snapshot_day_ > kStaleAfterDays;
-  for (const Study& s : studies_) {
-    if (!s.not_recruiting.empty() && !include_excluded) {
-      ++excluded_count;
-      continue;
-    }
+  // Text: only when the recommendation holds none of the members yet (otherwise they are
+  // replaced in the tree, as without members_text).
+  const bool as_text = options.members_text && !recommendation.contains("trials") &&
+                       !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
+  // Without the excluded entries, the studies without encoded criteria fit exactly when they
+  // recruit, whatever the case: as text, their entries are written as one piece, the same for
+  // every case of the day (Scratch::plain_text).
+  const bool plain_block = as_text && !include_excluded && plain_has_text_;
+  auto visit = [&](const Study& s) {
     Entry e;
     e.study = &s;
     e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
@@ -763,7 +935,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
         ++excluded_count;
         excluded.push_back(e);
       }
-      continue;
+      return;
     }
     const size_t n = s.criteria.size();
     if (!include_excluded) {
@@ -780,7 +952,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       }
       if (ruled_out) {
         ++excluded_count;
-        continue;
+        return;
       }
       for (size_t i = 0; i < n; ++i) {
         add(found[i], s.criteria[i]);
@@ -801,19 +973,37 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     if (!s.not_recruiting.empty() || e.not_met[0] != e.not_met[1]) {  // (include_excluded only)
       ++excluded_count;
       excluded.push_back(e);
-      continue;
+      return;
     }
     // By fewer items to check, in the registry's order among equals (a stable insertion).
     size_t at = fitting.size();
     while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
     fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
+  };
+  size_t plain_count = 0;  // the fitting studies without encoded criteria in plain_text
+  if (include_excluded) {
+    for (const Study& s : studies_) visit(s);
+  } else {
+    // A study that does not recruit is only counted.
+    excluded_count = not_recruiting_count_;
+    for (const Study* s : encoded_recruiting_) visit(*s);
+    if (plain_block) {
+      plain_count = plain_recruiting_.size();
+      const long long day = today_day ? *today_day : Scratch::kNoDay;
+      if (scratch.plain_day != day) {
+        scratch.plain_day = day;
+        scratch.plain_text.clear();
+        for (const Study* s : plain_recruiting_) {
+          if (!scratch.plain_text.empty()) scratch.plain_text += ',';
+          scratch.plain_text += s->entry[today_day && *today_day - s->snapshot_day > kStaleAfterDays].text;
+        }
+      }
+    } else {
+      for (const Study* s : plain_recruiting_) visit(*s);
+    }
   }
   // The fitting entries with encoded criteria as this thread wrote them before, or written now
   // and kept (the tree built once, its text by the same writer as the tree's dump).
-  if (scratch.registry != id_) {
-    scratch.registry = id_;
-    scratch.entries.assign(studies_.size(), {});
-  }
   for (Entry& e : fitting) {
     const size_t n = e.study->criteria.size();
     if (n > 64) continue;
@@ -829,13 +1019,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     e.written = &kept.back().entry;
   }
   fitting.insert(fitting.end(), plain.begin(), plain.end());
+  const size_t may_fit = fitting.size() + plain_count;
 
   const int oldest_age = today_day && snapshot_is_date_ ? *today_day - snapshot_day_ : 0;
   auto write_registry = [&](auto& out) {
     out.BeginObject(7);
     out.Members(registry_head_);  // snapshot_date, studies, criteria_encoded
     out.Key("may_fit");
-    out.Unsigned(fitting.size());
+    out.Unsigned(may_fit);
     out.Key("excluded");
     out.Unsigned(excluded_count);
     // The note prepared at load names the age on the day Load ran; on another day it is written again.
@@ -854,13 +1045,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // the tree, or left for the writer of the recommendation's text.
   if (options.answer && options.members_text) {
     clinical::Answer& answer = *options.answer;
-    answer.has_trial_option_note = std::find(answer.option_ids.begin(), answer.option_ids.end(),
-                                             "trial.clinical_trial") != answer.option_ids.end();
-    if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[fitting.size()];
-    if (!fitting.empty()) {
+    answer.has_trial_option_note =
+        std::find(answer.option_ids.begin(), answer.option_ids.end(), std::string_view("trial.clinical_trial")) !=
+        answer.option_ids.end();
+    if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[may_fit];
+    if (may_fit != 0) {
       answer.has_summary_sentence = true;
-      answer.summary_sentence = patient_sentences_[fitting.size()];
-      answer.summary_sentence_counts = patient_counts_[fitting.size()];
+      answer.summary_sentence = patient_sentences_[may_fit];
+      answer.summary_sentence_counts = patient_counts_[may_fit];
     }
   } else if (auto options_it = recommendation.find("options");
              options_it != recommendation.end() && options_it->is_array()) {
@@ -868,14 +1060,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       if (!o.is_object()) continue;
       auto id = o.find("id");
       if (id == o.end() || !id->is_string() || id->get_ref<const std::string&>() != "trial.clinical_trial") continue;
-      const std::string& add = option_texts_[fitting.size()];  // (fitting.size() <= studies_.size())
+      const std::string& add = option_texts_[may_fit];  // (may_fit <= studies_.size())
       std::string r = o.contains("rationale") && o["rationale"].is_string() ? o["rationale"].get<std::string>() : "";
       o["rationale"] = r.empty() ? add : r + " " + add;
     }
   }
   // The patient reads it in plain words.
   if (auto summary = recommendation.find("patient_summary");
-      !fitting.empty() && summary != recommendation.end() && summary->is_object()) {
+      may_fit != 0 && summary != recommendation.end() && summary->is_object()) {
     Json& ps = *summary;
     if (auto text_it = ps.find("text"); text_it != ps.end() && text_it->is_string()) {
       // The sentence in the summary's language (texts.json keeps the translations under the language code).
@@ -883,9 +1075,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       const Json& texts = lang != "en" && texts_.contains(lang) && texts_[lang].is_object() ? texts_[lang] : texts_;
       std::string& text = text_it->get_ref<std::string&>();
       const bool english = &texts == &texts_;  // (the sentences prepared at load)
-      const std::string sentence = english ? patient_sentences_[fitting.size()]
-                                           : Fill(Counted(texts, "patient_sentence", fitting.size()),
-                                                  {{"n", std::to_string(fitting.size())}});
+      const std::string sentence = english ? patient_sentences_[may_fit]
+                                           : Fill(Counted(texts, "patient_sentence", may_fit),
+                                                  {{"n", std::to_string(may_fit)}});
       if (!text.empty()) text += ' ';
       text += sentence;
       // The reading grade is an English measure (null for other languages). Counts of texts
@@ -893,16 +1085,29 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       if (lang == "en") {
         const double grade = options.summary_counts
                                  ? clinical::GradeOf(clinical::TextCounts(*options.summary_counts) +=
-                                                     english ? patient_counts_[fitting.size()] : clinical::CountText(sentence))
+                                                     english ? patient_counts_[may_fit] : clinical::CountText(sentence))
                                  : clinical::FleschKincaidGrade(text);
         ps["reading_grade"] = std::round(grade * 10.0) / 10.0;
       }
     }
   }
-  // Text: only when the recommendation holds none of the members yet (otherwise they are
-  // replaced in the tree, as without members_text).
-  const bool as_text = options.members_text && !recommendation.contains("trials") &&
-                       !recommendation.contains("trials_registry") && !recommendation.contains("trials_excluded");
+  if (plain_block) {
+    if (options.before_members) options.before_members();
+    std::string& text = *options.members_text;
+    {
+      json::TextOut out(text, true);
+      out.Key("trials");
+      out.BeginArray();
+      WriteFittingItems(out, fitting, pools);
+    }  // (its text committed: the prepared piece is appended as it is, without zero-filled room)
+    if (!fitting.empty() && !scratch.plain_text.empty()) text += ',';
+    text += scratch.plain_text;
+    text += ']';
+    json::TextOut out(text, true);
+    out.Key("trials_registry");
+    write_registry(out);
+    return;
+  }
   if (as_text) {
     if (options.before_members) options.before_members();
     // Members of the recommendation's object, which the caller has open.

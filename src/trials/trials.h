@@ -28,6 +28,7 @@
 #include "clinical/clinical.h"
 #include "common/error.h"
 #include "feel/feel.h"
+#include "feel/shaped_position.h"
 #include "json/json_writer.h"
 
 namespace zebra::clinical {
@@ -173,6 +174,24 @@ class Registry {
   std::vector<std::uint32_t> FactsIn(std::string_view source, size_t before) const;
   std::string StaleNote(int oldest_age) const;  // texts.json's "stale" for the oldest snapshot's age
   std::vector<std::vector<std::uint32_t>> fact_needs_;  // by fact: FactsIn(its text), earlier facts only
+  // What a fact's value depends on, for a thread to keep values it found for other cases (see
+  // KeyPlanOf in trials.cc): its text's case paths (a part's slot and the keys below it) and the
+  // facts it may read (fact_needs_). Not keyed: evaluated for every case.
+  struct KeyPath {
+    size_t slot = 0;
+    std::vector<std::string> keys;
+    std::shared_ptr<feel::ShapedPosition[]> positions;  // by key: where shaped contexts hold it
+    bool operator==(const KeyPath& o) const { return slot == o.slot && keys == o.keys; }
+    // The value at the path below `head` as FEEL's path reads it (absent, or below null: null);
+    // nullptr when it passes a value other than a context or null (FEEL maps a path over a list).
+    const feel::Value* In(const feel::Value& head) const;
+  };
+  struct KeyPlan {
+    bool keyed = false;
+    std::vector<KeyPath> paths;
+  };
+  KeyPlan KeyPlanOf(std::string_view source) const;
+  std::vector<KeyPlan> fact_keys_;  // by fact
   std::vector<char> fact_reads_classification_;         // by fact
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
@@ -181,6 +200,12 @@ class Registry {
   // last ones (stale, stale_note) when nothing is stale and on the day Load ran.
   json::Fragment registry_head_, not_stale_members_, stale_members_;
   int min_snapshot_day_ = 0;  // the oldest study's snapshot_day (any study stale: it is)
+  // The studies by what Annotate does with them when the excluded are not listed: those that do
+  // not recruit are counted; those recruiting, with encoded criteria, are matched; those
+  // without fit (their entries all have text: plain_has_text_).
+  size_t not_recruiting_count_ = 0;
+  std::vector<const Study*> encoded_recruiting_, plain_recruiting_;
+  bool plain_has_text_ = false;
   // By the number of studies that may fit (0 to studies_.size()): the trial option's sentence
   // and the patient's (English), with its readability counts.
   std::vector<std::string> option_texts_, patient_sentences_;

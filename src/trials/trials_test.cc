@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -628,6 +629,51 @@ TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
   EXPECT_GT(seen[1], 100);
   EXPECT_GT(seen[2], 100);
   EXPECT_GT(mixed, 100);
+}
+
+// A thread keeps a fact's value for the values its text reads (the case paths it names, the facts
+// it reads). Case after case on one thread, the answers must be those of a thread that kept
+// nothing, for the shipped criteria and for a fact that reads a whole case part (which is never
+// kept: two cases with the same paths but different parts would share it).
+TEST(TrialsFacts, KeptValuesGiveTheAnswersOfAFreshThread) {
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  std::vector<Json> cases = VignetteCases();
+  const std::vector<Json> generated = clinical::GeneratedCases();
+  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  criteria["facts"].push_back({{"name", "tumor_detailed"},
+                               {"feel", "if tumor = null then null else count(get entries(tumor)) > 4"},
+                               {"meaning", "test only"}});
+  criteria["facts"].push_back({{"name", "site_and_detailed"},
+                               {"feel", "if tumor_detailed = null then null else tumor_detailed and tumor.primary_site != null"},
+                               {"meaning", "test only"}});
+  criteria["trials"].begin().value()["criteria"].push_back(
+      {{"id", "detailed"}, {"text", "Detailed tumour record"}, {"test", "site_and_detailed"}});
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto edited = Registry::Load(k.dir);
+  ASSERT_TRUE(edited);
+  const auto& reg = *edited;  // (the shipped criteria and facts, and the two above)
+  size_t compared = 0, detailed[2] = {0, 0};
+  {
+    for (const Json& case_json : cases) {
+      auto c = clinical::ParseCase(case_json.dump(), **kb);
+      if (!c) continue;
+      const Json base = clinical::Evaluate(**kb, *c);
+      for (bool all : {false, true}) {
+        Json kept = base, fresh = base;
+        reg->Annotate(*c, kept, "2026-12-06", all);
+        std::thread([&] { reg->Annotate(*c, fresh, "2026-12-06", all); }).join();
+        ASSERT_EQ(json::DumpJson(kept), json::DumpJson(fresh)) << case_json.dump().substr(0, 300);
+        ++compared;
+      }
+      if (c->contains("tumor")) ++detailed[(*c)["tumor"].size() > 4];
+    }
+  }
+  EXPECT_GT(compared, 1000u);
+  EXPECT_GT(detailed[0], 10u);  // the whole-part fact both ways
+  EXPECT_GT(detailed[1], 10u);
 }
 
 }  // namespace
