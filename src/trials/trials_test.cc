@@ -38,6 +38,14 @@ std::vector<Json> VignetteCases() {
   return cases;
 }
 
+// The vignettes and every 25th generated case: the cases the whole-registry comparisons run on.
+std::vector<Json> VignettesAndGeneratedSample() {
+  std::vector<Json> cases = VignetteCases();
+  const std::vector<Json> generated = clinical::GeneratedCases();
+  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  return cases;
+}
+
 // A scratch knowledge directory holding a copy of the shipped trials/ files.
 struct Scratch {
   fs::path dir;
@@ -451,10 +459,8 @@ TEST(TrialsText, SameBytesAsTheTree) {
   ASSERT_TRUE(reg);
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
-  std::vector<Json> cases = VignetteCases();
+  const std::vector<Json> cases = VignettesAndGeneratedSample();
   ASSERT_GT(cases.size(), 400u);
-  const std::vector<Json> generated = clinical::GeneratedCases();
-  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
   size_t compared = 0, with_trials = 0, with_trial_option = 0;
   for (const Json& c : cases) {
     auto valid = clinical::ParseCase(c.dump(), **kb);
@@ -538,9 +544,7 @@ TEST(TrialsText, SameBytesAsTheTree) {
 TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
-  std::vector<Json> cases = VignetteCases();
-  const std::vector<Json> generated = clinical::GeneratedCases();
-  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  const std::vector<Json> cases = VignettesAndGeneratedSample();
   ASSERT_GT(cases.size(), 400u);
 
   Scratch k;
@@ -638,9 +642,7 @@ TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
 TEST(TrialsFacts, KeptValuesGiveTheAnswersOfAFreshThread) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
-  std::vector<Json> cases = VignetteCases();
-  const std::vector<Json> generated = clinical::GeneratedCases();
-  for (size_t i = 0; i < generated.size(); i += 25) cases.push_back(generated[i]);
+  const std::vector<Json> cases = VignettesAndGeneratedSample();
   Scratch k;
   Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
   criteria["facts"].push_back({{"name", "tumor_detailed"},
