@@ -587,7 +587,8 @@ std::optional<ListPtr> RangeValues(const Value& start, const Value& end, Frame& 
     if (!r) return std::nullopt;
     List out;
     out.reserve(static_cast<size_t>(r->count));
-    for (int64_t k = 0, i = r->first; k < r->count; ++k, i += r->step) out.push_back(Value::Number(i));
+    // Each value from the first (not stepped past the last: b may be INT64_MAX).
+    for (int64_t k = 0; k < r->count; ++k) out.push_back(Value::Number(r->first + (r->step > 0 ? k : -k)));
     return std::allocate_shared<const List>(ValueAllocator<List>(), std::move(out));
   }
   if (start.is(Type::kDate) && end.is(Type::kDate)) {
@@ -632,15 +633,22 @@ std::optional<ListPtr> IterationValuesOf(const Value& start, Frame& f) {
         ctx.Error("for: the range's start is above its end");
         return std::nullopt;
       }
-      int64_t lo = *a + (r.low_closed ? 0 : 1);
-      int64_t hi = *b - (r.high_closed ? 0 : 1);
-      if (hi - lo + 1 > ctx.max_iterations - ctx.iterations) {
+      // The count in unsigned arithmetic, so that bounds at the int64_t limits (an open end at
+      // INT64_MAX, a span wider than int64_t) neither overflow nor loop past the end.
+      const uint64_t span = static_cast<uint64_t>(*b) - static_cast<uint64_t>(*a);
+      const uint64_t open_ends = (r.low_closed ? 0 : 1) + (r.high_closed ? 0 : 1);
+      const uint64_t count = span + 1 > open_ends ? span + 1 - open_ends : 0;  // span + 1 wraps only at 2^64 values
+      const int64_t room = ctx.max_iterations - ctx.iterations;
+      if (span == UINT64_MAX || (count > 0 && (room <= 0 || count > static_cast<uint64_t>(room)))) {
         ctx.Error("for: iteration limit exceeded");
         ctx.limit_exceeded = true;
         return std::nullopt;
       }
       List out;
-      for (int64_t i = lo; i <= hi; ++i) out.push_back(Value::Number(i));
+      if (count == 0) return std::allocate_shared<const List>(ValueAllocator<List>(), std::move(out));
+      const int64_t lo = r.low_closed ? *a : *a + 1;  // (count > 0: *a < *b when the start is open)
+      out.reserve(static_cast<size_t>(count));
+      for (uint64_t k = 0; k < count; ++k) out.push_back(Value::Number(lo + static_cast<int64_t>(k)));
       return std::allocate_shared<const List>(ValueAllocator<List>(), std::move(out));
     }
     ctx.Error("for: can only iterate over ranges of integers");
@@ -779,7 +787,8 @@ Value ForNode::EvalCounting(Frame& f, const Value& start, const Value& end) cons
   } leave{slot, keeps_var};
   List results(static_cast<size_t>(range->count));
   Value* out = results.data();
-  for (int64_t k = 0, i = range->first; k < range->count; ++k, i += range->step) {
+  for (int64_t k = 0; k < range->count; ++k) {
+    const int64_t i = range->first + (range->step > 0 ? k : -k);  // (never stepped past the last)
     if (++f.ctx->iterations > f.ctx->max_iterations) {
       f.ctx->Error("iteration limit exceeded");
       f.ctx->limit_exceeded = true;

@@ -975,5 +975,37 @@ TEST(CountingLoopTest, AgreesWithTheGeneralPath) {
   EXPECT_EQ(Evaluate("for i in 1..2 return for j in i..2 return [i, j]").literal, "[[[1, 1], [1, 2]], [[2, 2]]]");
 }
 
+// Domains that end at int64_t's limits: each value once, never stepped past the end (that
+// overflowed, and a range value's loop ran on past INT64_MAX). Counting loops, the general `for`
+// (two iterators) and range values ([a..b], (a..b]) agree.
+TEST(CountingLoopTest, DomainsAtTheIntegerLimits) {
+  const std::string max = "9223372036854775807", min = "-9223372036854775808";
+  const std::string top = "[9223372036854775806, 9223372036854775807]";
+  const std::string bottom = "[-9223372036854775807, -9223372036854775808]";
+  EXPECT_EQ(Evaluate("for i in 9223372036854775806.." + max + " return i").literal, top);
+  EXPECT_EQ(Evaluate("for i in -9223372036854775807.." + min + " return i").literal, bottom);
+  EXPECT_EQ(Evaluate("for i in 9223372036854775806.." + max + ", j in [1] return i").literal, top);
+  EXPECT_EQ(Evaluate("for i in -9223372036854775807.." + min + ", j in [1] return i").literal, bottom);
+  EXPECT_EQ(Evaluate("for i in [9223372036854775806.." + max + "] return i").literal, top);
+  EXPECT_EQ(Evaluate("for i in (9223372036854775805.." + max + "] return i").literal, top);
+  EXPECT_EQ(Evaluate("for i in [" + min + "..-9223372036854775807] return i").literal,
+            "[-9223372036854775808, -9223372036854775807]");
+  EXPECT_EQ(Evaluate("for i in [" + min + "..-9223372036854775806) return i").literal,
+            "[-9223372036854775808, -9223372036854775807]");
+  // Open ends that leave nothing: an empty domain.
+  EXPECT_EQ(Evaluate("for i in (" + max + ".." + max + "] return i").literal, "[]");
+  EXPECT_EQ(Evaluate("for i in (9223372036854775806.." + max + ") return i").literal, "[]");
+  EXPECT_EQ(Evaluate("for i in [1..1) return i").literal, "[]");
+  EXPECT_EQ(Evaluate("for i in (1..3) return i").literal, "[2]");
+  // A range value wider than the iteration limit (or than int64_t) is over it, not looped.
+  for (const std::string& range : {"[" + min + ".." + max + "]", "(" + min + ".." + max + ")", "[0.." + max + "]"}) {
+    Messages m = EvaluateWithMessages("for i in " + range + " return i", Context{});
+    EXPECT_EQ(m.literal, "null") << range;
+    EXPECT_EQ(m.messages, std::vector<std::string>{"for: iteration limit exceeded"}) << range;
+  }
+  EXPECT_EQ(EvaluateLimited("for i in [1..4] return i", 4).literal, "[1, 2, 3, 4]");
+  EXPECT_EQ(EvaluateLimited("for i in [1..5] return i", 4).literal, "null");
+}
+
 }  // namespace
 }  // namespace zebra::feel
