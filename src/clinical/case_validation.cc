@@ -728,6 +728,20 @@ class Run {
   std::vector<ValidationError>& errors_;
 };
 
+// A string's length (in characters) and pattern checks, as Run makes them: Passes' and the case
+// reader's.
+bool StringFits(std::string_view s, const Node& n) {
+  if (n.min_length.on || n.max_length.on) {
+    auto count = static_cast<double>(CodePoints(s));
+    if ((n.min_length.on && count < n.min_length.value) || (n.max_length.on && count > n.max_length.value))
+      return false;
+  }
+  return !n.pattern || RE2::PartialMatch(s, *n.pattern);
+}
+
+// Lists longer than this are left to Run, which hashes their items instead of comparing every pair.
+constexpr size_t kPairwiseItems = 16;
+
 // Whether Run would report nothing, without building paths or messages and without sorting an
 // object's fields: the question every valid case asks. Each check is the one Run makes; a case
 // that does not pass is validated again by Run for its errors, in order.
@@ -765,21 +779,12 @@ class Passes {
            !(n.maximum.on && x > n.maximum.value) && !(n.exclusive_maximum.on && x >= n.exclusive_maximum.value);
   }
 
-  static bool String(const J& v, const Node& n) {
-    const std::string& s = v.template get_ref<const std::string&>();
-    if (n.min_length.on || n.max_length.on) {
-      auto count = static_cast<double>(CodePoints(s));
-      if ((n.min_length.on && count < n.min_length.value) || (n.max_length.on && count > n.max_length.value))
-        return false;
-    }
-    return !n.pattern || RE2::PartialMatch(s, *n.pattern);
-  }
+  static bool String(const J& v, const Node& n) { return StringFits(v.template get_ref<const std::string&>(), n); }
 
   bool Array(const J& v, const Node& n) const {
     const auto& items = v.template get_ref<const typename J::array_t&>();
     auto count = static_cast<double>(items.size());
     if ((n.min_items.on && count < n.min_items.value) || (n.max_items.on && count > n.max_items.value)) return false;
-    // Long lists are left to Run, which hashes them instead of comparing every pair.
     if (n.unique && items.size() > kPairwiseItems) return false;
     if (n.unique)
       for (size_t i = 1; i < items.size(); ++i)
@@ -819,7 +824,6 @@ class Passes {
     return true;
   }
 
-  static constexpr size_t kPairwiseItems = 16;
   const Impl& impl_;
 };
 
@@ -845,7 +849,6 @@ class CaseReader {
 
  private:
   static constexpr size_t kMaxDepth = 32;  // the case's nesting limit (ParseCase's)
-  static constexpr size_t kPairwiseItems = 16;
 
   static bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   void SkipSpace() {
@@ -900,12 +903,7 @@ class CaseReader {
     if (n.has_type && (n.type_bits & kStringBit) == 0) return false;
     if (n.has_const && !(n.const_value.is_string() && n.const_value.get_ref<const std::string&>() == s)) return false;
     if (n.has_enum && n.enum_table.Find(s) < 0) return false;
-    if (n.min_length.on || n.max_length.on) {
-      auto count = static_cast<double>(CodePoints(s));
-      if ((n.min_length.on && count < n.min_length.value) || (n.max_length.on && count > n.max_length.value))
-        return false;
-    }
-    if (n.pattern && !RE2::PartialMatch(s, *n.pattern)) return false;
+    if (!StringFits(s, n)) return false;
     out = feel::Value::String(std::string(s));
     return true;
   }
