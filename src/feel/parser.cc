@@ -15,6 +15,7 @@
 
 #include "feel/builtins.h"
 #include "feel/feel.h"
+#include "feel/list_idioms.h"
 #include "feel/nodes.h"
 #include "feel/utf8.h"
 
@@ -704,7 +705,7 @@ class Parser {
     n->rhs = ParseAdditive();
     const auto* rhs_literal = dynamic_cast<const LiteralNode*>(n->rhs.get());
     if (!equality && rhs_literal && rhs_literal->value.is(Type::kNumber))
-      return Specialised<OrderNumberNode>(*n, n->lhs, n->rhs);
+      return SpecialisedCountCompare(op, n->lhs, n->rhs, Specialised<OrderNumberNode>(*n, n->lhs, n->rhs));
     if (equality) {
       auto is_null = [](const NodePtr& e) {
         const auto* lit = dynamic_cast<const LiteralNode*>(e.get());
@@ -715,6 +716,7 @@ class Parser {
       if (is_null(n->lhs)) return Specialised<NullTestNode>(*n, n->rhs, n->lhs);
       if (rhs_literal && rhs_literal->value.is(Type::kString))
         return Specialised<EqualStringNode>(*n, n->lhs, n->rhs);
+      return SpecialisedCountCompare(op, n->lhs, n->rhs, n);
     }
     return n;
   }

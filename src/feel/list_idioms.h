@@ -1,0 +1,15 @@
+// Internal: nodes for common FEEL list idioms, answered without the intermediate values the
+// general nodes make (see list_idioms.cc).
+#pragma once
+
+#include "feel/builtins.h"
+#include "feel/nodes.h"
+
+namespace zebra::feel::internal {
+
+// `count(e) op k` (op one of = != < <= > >=, k an integer literal), as the comparison node
+// `general` answers it: a CountCompareNode when `lhs` is a positional call of the built-in
+// `count` and `rhs` such a literal, else `general` itself.
+NodePtr SpecialisedCountCompare(BinaryOp op, const NodePtr& lhs, const NodePtr& rhs, NodePtr general);
+
+}  // namespace zebra::feel::internal
