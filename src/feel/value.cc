@@ -30,7 +30,9 @@ std::string_view TypeName(Type t) {
 }
 
 Value Value::FromContext(Context c) {
-  return FromContext(std::allocate_shared<const Context>(ValueAllocator<Context>(), std::move(c)));
+  // A non-const object: a context its one owner holds alone may then change in place
+  // (ContextPutNode).
+  return FromContext(ContextPtr(std::allocate_shared<Context>(ValueAllocator<Context>(), std::move(c))));
 }
 
 namespace value_pool_internal {
