@@ -163,11 +163,14 @@ class ContextFrame {
     }
     for (; i < n; ++i) new (data_ + i) Value();
   }
+  // A borrowed slot owns nothing: it is left as it is, not destroyed.
   ~ContextFrame() {
-    for (size_t i = 0; i < borrowed_; ++i) data_[i].Unborrow();
-    for (size_t i = 0; i < n_; ++i) data_[i].~Value();
+    for (size_t i = borrowed_; i < live_; ++i) data_[i].~Value();
     if (n_ > kInline) ::operator delete(data_);
   }
+  // Every slot past the borrowed ones holds null (the entries' values were moved out): nothing
+  // to destroy.
+  void Vacate() { live_ = borrowed_; }
   ContextFrame(const ContextFrame&) = delete;
   ContextFrame& operator=(const ContextFrame&) = delete;
   std::span<Value> span() { return std::span<Value>(data_, n_); }
@@ -175,6 +178,7 @@ class ContextFrame {
  private:
   static constexpr size_t kInline = 24;
   size_t n_;
+  size_t live_ = n_;  // the slots below this may hold values
   size_t borrowed_ = 0;
   Value* data_;
   alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
@@ -205,8 +209,8 @@ class ContextBoxed final : public Boxed {
     // caller's slots are borrowed.
     const bool fresh = contiguous && slots.size() <= first_slot;
     ContextFrame local(std::max(slots.size(), frame_size), slots, fresh);
-    if (fresh) return Run<true>(local.span(), ctx);
-    return Run<false>(local.span(), ctx);
+    if (fresh) return Run<true>(local, ctx);
+    return Run<false>(local, ctx);
   }
 
  private:
@@ -253,7 +257,8 @@ class ContextBoxed final : public Boxed {
   // written once) the context's values are the slots' final values, moved out at the end.
   // kFresh: every entry's slot holds null until its entry is evaluated (see Eval).
   template <bool kFresh>
-  Value Run(std::span<Value> local, feel::EvalContext& ctx) const {
+  Value Run(ContextFrame& slots, feel::EvalContext& ctx) const {
+    const std::span<Value> local = slots.span();
     const std::span<const Value> frame(local.data(), local.size());
     if (result || shape) {
       feel::internal::Frame f;
@@ -274,7 +279,11 @@ class ContextBoxed final : public Boxed {
         if (ctx.limit_exceeded) return Value();
       }
       if (result) return result->Eval(frame, ctx);
-      return Shaped(local);
+      Value out = Shaped(local);
+      // Fresh slots are contiguous: Shaped moved every entry's value out, and the slots
+      // between the caller's and the entries' were never written.
+      if constexpr (kFresh) slots.Vacate();
+      return out;
     }
     feel::Context out;
     out.Reserve(entries.size());
