@@ -137,5 +137,27 @@ TEST(BoxedContext, TypedFunctionAndShadowingEntries) {
   EXPECT_EQ(Decide(*m, "shadow"), "{a: 4, x: 400, b: 404}");
 }
 
+// The caller's slots are borrowed by a fresh frame, not copied: whatever the context does, the
+// input's reference count is the same after each evaluation as before (a borrowed slot destroyed
+// or moved from would take one the frame never took).
+TEST(BoxedContext, BorrowedCallerSlotsKeepTheirCounts) {
+  auto m = Load(kInputs + Decision("shaped", kReqs, "<context>" + Entry("a", "s") + Entry("b", "[a, s]") + "</context>") +
+                Decision("result", kReqs, "<context>" + Entry("a", "s") + Result("[a, s]") + "</context>"));
+  ASSERT_TRUE(m);
+  feel::Context in;
+  in.Put("x", Value::Number(1));
+  in.Put("s", Value::String("a string longer than the small-string buffer"));
+  const feel::StringPtr held = in.Find("s")->string_ptr();  // one more count, so the string outlives a bad release
+  const long before = held.use_count();
+  for (int i = 0; i < 5; ++i) {
+    for (const std::string name : {"shaped", "result"}) {
+      EvaluationResult r = m->Evaluate(in, std::vector<std::string>{name});
+      ASSERT_NE(r.Find(name), nullptr);
+      EXPECT_TRUE(r.Find(name)->diagnostics.empty());
+    }
+    EXPECT_EQ(held.use_count(), before);
+  }
+}
+
 }  // namespace
 }  // namespace zebra::dmn
