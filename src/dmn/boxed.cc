@@ -2,6 +2,8 @@
 // iterators of §10.5): compiled once from XML, evaluated over slot vectors.
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <new>
 #include <string>
 
 #include <pugixml.hpp>
@@ -141,6 +143,54 @@ struct ContextEntryDef {
   const feel::internal::Node* body = nullptr;
 };
 
+// The slots one evaluation of a boxed context runs on: the caller's, then the context's. A
+// frame on the stack when small enough, as ScratchArray's. When the context writes none of the
+// caller's slots (ContextBoxed::fresh), those are borrowed rather than copied (no reference
+// count each way): the entries only read them, and anything that keeps one copies it.
+class ContextFrame {
+ public:
+  ContextFrame(size_t n, std::span<const Value> caller, bool borrow) : n_(n) {
+    data_ = n <= kInline ? reinterpret_cast<Value*>(inline_) : static_cast<Value*>(::operator new(n * sizeof(Value)));
+    size_t i = 0;
+    if (borrow) {
+      for (; i < caller.size(); ++i) {
+        new (data_ + i) Value();
+        data_[i].Borrow(caller[i]);
+      }
+      borrowed_ = i;
+    } else {
+      for (; i < caller.size(); ++i) new (data_ + i) Value(caller[i]);
+    }
+    for (; i < n; ++i) new (data_ + i) Value();
+  }
+  // A borrowed slot owns nothing: it is left as it is, not destroyed.
+  ~ContextFrame() {
+    for (size_t i = borrowed_; i < live_; ++i) data_[i].~Value();
+    if (n_ > kInline) ::operator delete(data_);
+  }
+  // Every slot past the borrowed ones holds null (the entries' values were moved out): nothing
+  // to destroy.
+  void Vacate() { live_ = borrowed_; }
+  ContextFrame(const ContextFrame&) = delete;
+  ContextFrame& operator=(const ContextFrame&) = delete;
+  std::span<Value> span() { return std::span<Value>(data_, n_); }
+
+ private:
+  static constexpr size_t kInline = 24;
+  size_t n_;
+  size_t live_ = n_;  // the slots below this may hold values
+  size_t borrowed_ = 0;
+  Value* data_;
+  alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
+};
+
+// `v` as the value of `slot`, which holds null: its bytes moved in (Context::RelocateValues),
+// without a move-assignment's tests of what the slot held.
+[[gnu::always_inline]] inline void PutIntoNull(Value& slot, Value&& v) {
+  std::memcpy(static_cast<void*>(&slot), static_cast<const void*>(&v), sizeof(Value));
+  v.Unborrow();
+}
+
 class ContextBoxed final : public Boxed {
  public:
   std::vector<ContextEntryDef> entries;
@@ -148,18 +198,31 @@ class ContextBoxed final : public Boxed {
   size_t frame_size = 0;
   bool distinct_names = false;  // entries can be appended to the result unchecked
   const feel::ContextShape* shape = nullptr;  // the result's keys, when distinct and interned
+  // The entries' slots are first_slot, first_slot + 1, ... in order, each new to the scope (no
+  // entry re-declares a name the context sees): the context's values in order, written once each.
+  bool contiguous = false;
+  size_t first_slot = 0;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
-    ScratchArray<Value, 24> local(std::max(slots.size(), frame_size), slots);
-    return Run(std::span<Value>(local.data(), local.size()), ctx);
+    // With contiguous slots above every caller slot, the entries' slots start null and the
+    // caller's are never written: each entry's value is put into its null slot, and the
+    // caller's slots are borrowed.
+    const bool fresh = contiguous && slots.size() <= first_slot;
+    ContextFrame local(std::max(slots.size(), frame_size), slots, fresh);
+    if (fresh) return Run<true>(local, ctx);
+    return Run<false>(local, ctx);
   }
 
  private:
   // The shaped context of the entries' values, moved out of their slots.
   [[gnu::noinline]] Value Shaped(std::span<Value> local) const {
-    feel::Context out(shape);  // the keys are the shape's
-    for (const auto& e : entries) out.AppendValue(std::move(local[static_cast<size_t>(e.slot)]));
-    return Value::FromContext(std::move(out));
+    return feel::MakeContextValue(shape, [&](feel::Context& out) {  // the keys are the shape's
+      if (contiguous) {
+        out.RelocateValues(&local[first_slot], entries.size());
+      } else {
+        for (const auto& e : entries) out.EmplaceValue([&] { return std::move(local[static_cast<size_t>(e.slot)]); });
+      }
+    });
   }
 
   // One entry's value in its slot of `local`, coerced to the entry's type.
@@ -192,24 +255,35 @@ class ContextBoxed final : public Boxed {
   // entry or the context. Each entry's value stays in its slot for the entries after it; with a
   // result entry the slots are all the result needs, and with distinct names (a slot per entry,
   // written once) the context's values are the slots' final values, moved out at the end.
-  Value Run(std::span<Value> local, feel::EvalContext& ctx) const {
+  // kFresh: every entry's slot holds null until its entry is evaluated (see Eval).
+  template <bool kFresh>
+  Value Run(ContextFrame& slots, feel::EvalContext& ctx) const {
+    const std::span<Value> local = slots.span();
     const std::span<const Value> frame(local.data(), local.size());
     if (result || shape) {
       feel::internal::Frame f;
       f.globals = frame;
       f.ctx = &ctx;
       for (const auto& e : entries) {
+        Value& slot = local[static_cast<size_t>(e.slot)];
         // EvalEntry's steps that apply.
-        if (e.body) [[likely]]
-          local[static_cast<size_t>(e.slot)] = feel::internal::EvalOf(*e.body, f);
-        else if (e.plain)
-          local[static_cast<size_t>(e.slot)] = e.literal->Evaluate(frame, ctx);
-        else
+        if (e.body) [[likely]] {
+          if constexpr (kFresh) PutIntoNull(slot, feel::internal::EvalOf(*e.body, f));
+          else slot = feel::internal::EvalOf(*e.body, f);
+        } else if (e.plain) {
+          if constexpr (kFresh) PutIntoNull(slot, e.literal->Evaluate(frame, ctx));
+          else slot = e.literal->Evaluate(frame, ctx);
+        } else {
           EvalEntry(e, local, ctx);
+        }
         if (ctx.limit_exceeded) return Value();
       }
       if (result) return result->Eval(frame, ctx);
-      return Shaped(local);
+      Value out = Shaped(local);
+      // Fresh slots are contiguous: Shaped moved every entry's value out, and the slots
+      // between the caller's and the entries' were never written.
+      if constexpr (kFresh) slots.Vacate();
+      return out;
     }
     feel::Context out;
     out.Reserve(entries.size());
@@ -433,6 +507,12 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
     out->entries.push_back(std::move(d));
   }
   out->frame_size = inner.size();
+  // Contiguous: each entry took a new slot, in order (Declare gives a name already in scope its
+  // old slot), so the first is the scope's size before the entries.
+  out->first_slot = scope.size();
+  out->contiguous = !out->entries.empty() && out->frame_size == scope.size() + out->entries.size();
+  for (size_t i = 0; i < out->entries.size(); ++i)
+    if (static_cast<size_t>(out->entries[i].slot) != out->first_slot + i) out->contiguous = false;
   out->distinct_names = true;
   for (size_t i = 0; i < out->entries.size(); ++i)
     for (size_t j = 0; j < i; ++j)

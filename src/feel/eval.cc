@@ -839,16 +839,8 @@ Value ListNode::Eval(Frame& f) const {
 }
 
 Value ContextNode::Eval(Frame& f) const {
-  Context c(shape);
-  if (shape) {
-    // The keys are the shape's: only the values are made here.
-    for (const auto& e : entries) {
-      Value v = EvalOf(*e.value, f);
-      if (e.read) f.locals[e.slot] = v;
-      c.AppendValue(std::move(v));
-    }
-    return Value::FromContext(std::move(c));
-  }
+  if (shape) return EvalShaped(f);
+  Context c;
   c.Reserve(entries.size());
   for (const auto& e : entries) {
     Value v = EvalOf(*e.value, f);
@@ -857,6 +849,17 @@ Value ContextNode::Eval(Frame& f) const {
     c.Append(e.key, std::move(v));
   }
   return Value::FromContext(std::move(c));
+}
+
+// The keys are the shape's: only the values are made, each in its place in the context's block
+// (the context itself made in its shared block).
+Value ContextNode::EvalShaped(Frame& f) const {
+  return MakeContextValue(shape, [&](Context& c) {
+    for (const auto& e : entries) {
+      c.EmplaceValue([&] { return EvalOf(*e.value, f); });
+      if (e.read) f.locals[e.slot] = c.shaped_value(c.shaped_size() - 1);
+    }
+  });
 }
 
 Value RangeNode::Eval(Frame& f) const {

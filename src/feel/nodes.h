@@ -213,6 +213,7 @@ struct ContextNode : Node {
   std::vector<ContextEntryNode> entries;
   const ContextShape* shape = nullptr;  // the entries' keys; null when not interned
   Value Eval(Frame& f) const override;
+  Value EvalShaped(Frame& f) const;  // Eval with `shape`
 };
 
 struct RangeNode : Node {

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "feel/builtins.h"
+#include "feel/context_put_node.h"
 #include "feel/feel.h"
 #include "feel/list_idioms.h"
 #include "feel/nodes.h"
@@ -1132,6 +1133,16 @@ class Parser {
       fast->callee_name = std::move(n->callee_name);
       fast->indexed = n->indexed;
       return fast;
+    }
+    if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty()) {
+      auto put = std::make_shared<ContextPutNode>();
+      put->line = n->line;
+      put->column = n->column;
+      put->builtin = n->builtin;
+      put->impl = n->impl;
+      put->args = std::move(n->args);
+      put->callee_name = std::move(n->callee_name);
+      return put;
     }
     return n;
   }

@@ -30,7 +30,9 @@ std::string_view TypeName(Type t) {
 }
 
 Value Value::FromContext(Context c) {
-  return FromContext(std::allocate_shared<const Context>(ValueAllocator<Context>(), std::move(c)));
+  // A non-const object: a context its one owner holds alone may then change in place
+  // (ContextPutNode).
+  return FromContext(ContextPtr(std::allocate_shared<Context>(ValueAllocator<Context>(), std::move(c))));
 }
 
 namespace value_pool_internal {
@@ -233,7 +235,9 @@ Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key
 
 void Context::FreeValues() noexcept {
   if (!values_) return;
-  for (size_t i = 0; i < count_; ++i) values_[i].~Value();
+  // By pointer, with the end read once: an index loop recomputed each address and reloaded the
+  // members after every release (it may not assume the release leaves them alone).
+  for (Value *v = values_, *end = values_ + count_; v != end; ++v) v->~Value();
   FreeValueMemory(values_, shape_->size() * sizeof(Value));
   values_ = nullptr;
   count_ = 0;

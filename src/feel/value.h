@@ -440,6 +440,22 @@ class Context {
   // The value of the shape's next key: only on a shaped context with fewer entries than keys
   // (the room for all of them is made with the context).
   void AppendValue(Value v) { new (&values_[count_++]) Value(std::move(v)); }
+  // AppendValue(make()), with the value made in its place (no temporary, no move): for context
+  // literals and boxed contexts built on their shape.
+  template <class Make>
+  [[gnu::always_inline]] void EmplaceValue(Make&& make) {
+    new (&values_[count_]) Value(make());
+    ++count_;
+  }
+  // AppendValue of each of from[0..n), taken as their bytes and left null: a value holds no
+  // pointer into itself, so its bytes may move (as Value::Borrow copies them). For a boxed
+  // context whose entries' slots are its values in order.
+  void RelocateValues(Value* from, size_t n) noexcept {
+    if (n == 0) return;
+    std::memcpy(static_cast<void*>(values_ + count_), static_cast<const void*>(from), n * sizeof(Value));
+    for (size_t i = 0; i < n; ++i) from[i].Unborrow();
+    count_ += n;
+  }
   // Adds or replaces an entry.
   void Put(std::string key, Value v);
   // Put, quicker when `key` is the shape's next key (then only the value is stored): for
@@ -537,6 +553,15 @@ class Context {
   std::vector<std::pair<std::string, Value>, ValueAllocator<std::pair<std::string, Value>>> entries_;  // not shaped
   uint64_t key_bits_ = 0;  // KeyBit of every key (shaped: of every key of the shape)
 };
+
+// A context value built in place: `fill(c)` fills the empty context `c` (shaped by `shape`, or
+// not) inside its shared block, without the move of a finished Context into one (FromContext).
+template <class Fill>
+Value MakeContextValue(const ContextShape* shape, Fill&& fill) {
+  std::shared_ptr<Context> c = std::allocate_shared<Context>(ValueAllocator<Context>(), shape);
+  fill(*c);
+  return Value::FromContext(ContextPtr(std::move(c)));
+}
 
 // A range (DMN 1.5 §10.3.2.7). An unbounded end (`< 10` is (-inf..10)) has a null endpoint.
 struct Range {

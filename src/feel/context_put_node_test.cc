@@ -1,0 +1,70 @@
+// `context put` into a context its call alone holds (ContextPutNode, issue 21): the answer is the
+// built-in's, and every context anything else holds stays as it was. Expectations are written by
+// hand as FEEL literals (ToFeelLiteral keeps entry order, which put's replace must keep too).
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "feel/feel.h"
+#include "feel/value.h"
+
+namespace zebra::feel {
+namespace {
+
+std::string Feel(std::string_view text, const Context& vars = {}) {
+  EvalContext ctx;
+  auto v = EvaluateExpression(text, vars, ctx);
+  EXPECT_TRUE(v.has_value()) << text;
+  EXPECT_TRUE(ctx.diagnostics().empty()) << text << ": " << ctx.diagnostics().front().message;
+  return v ? ToFeelLiteral(*v) : "<compile error>";
+}
+
+TEST(ContextPutNode, NestedPutsAddAndReplaceInOrder) {
+  EXPECT_EQ(Feel("context put(context put({a: 1, b: x}, \"c\", 3), \"d\", 4)", [] {
+              Context c;
+              c.Put("x", Value::Number(2));
+              return c;
+            }()),
+            "{a: 1, b: 2, c: 3, d: 4}");
+  // The inner put's answer replaced in place: the order is the first put's.
+  EXPECT_EQ(Feel("{x: 2, r: context put(context put({a: 1, b: x}, \"b\", 5), \"a\", 6)}.r"), "{a: 6, b: 5}");
+  EXPECT_EQ(Feel("context put(context put(context put({a: x}, \"b\", 1), \"c\", 2), \"b\", 3)", [] {
+              Context c;
+              c.Put("x", Value::Number(0));
+              return c;
+            }()),
+            "{a: 0, b: 3, c: 2}");
+}
+
+// The context a name holds is the name's too: a put over it is a new context.
+TEST(ContextPutNode, ANamedContextStaysAsItWas) {
+  EXPECT_EQ(Feel("{x: {a: 1 + 0}, y: context put(x, \"a\", 2), z: context put(x, \"b\", 3)}"),
+            "{x: {a: 1}, y: {a: 2}, z: {a: 1, b: 3}}");
+  // A `for` borrows each item: the list holds it, so the list keeps its contexts.
+  EXPECT_EQ(Feel("{l: [{a: 1 + 0}, {a: 2 + 0}], r: for c in l return context put(context put(c, \"a\", 9), \"b\", c.a), "
+                "k: l}"),
+            "{l: [{a: 1}, {a: 2}], r: [{a: 9, b: 1}, {a: 9, b: 2}], k: [{a: 1}, {a: 2}]}");
+  // A context literal of constants is one immortal value, shared by every evaluation.
+  EXPECT_EQ(Feel("for i in [1, 2, 3] return context put({a: 0}, \"a\", i)"), "[{a: 1}, {a: 2}, {a: 3}]");
+  EXPECT_EQ(Feel("for i in [1, 2] return context put(context put({a: 0}, \"b\", i), \"c\", i)"),
+            "[{a: 0, b: 1, c: 1}, {a: 0, b: 2, c: 2}]");
+  // A function's parameter is the caller's argument.
+  EXPECT_EQ(Feel("{f: function(c) context put(c, \"a\", 5), x: {a: 1 + 0}, y: f(x), z: x}"),
+            "{f: function(c), x: {a: 1}, y: {a: 5}, z: {a: 1}}");
+}
+
+// Everything but a string key over a context is the built-in's answer, errors included.
+TEST(ContextPutNode, OtherArgumentsAreTheBuiltins) {
+  EXPECT_EQ(Feel("context put(context put({y: {a: 0 + 0}}, [\"y\", \"b\"], 1), [\"y\", \"a\"], 2)"), "{y: {a: 2, b: 1}}");
+  EXPECT_EQ(Feel("context put(null, \"a\", 1)"), "null");
+  EXPECT_EQ(Feel("context put(context put({a: 0 + 0}, \"b\", 1), null, 1)"), "null");
+  EvalContext ctx;
+  auto v = EvaluateExpression("context put(context put({a: 0 + 0}, \"b\", 1), 5, 1)", {}, ctx);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_TRUE(v->is_null());
+  ASSERT_EQ(ctx.diagnostics().size(), 1u);
+  EXPECT_EQ(ctx.diagnostics()[0].message, "context put: key must be a string or a list of strings, got a number");
+}
+
+}  // namespace
+}  // namespace zebra::feel
