@@ -414,6 +414,9 @@ struct CompiledCaseSchema::Impl {
     KeyTable string_table;
     std::vector<feel::Value> string_values;
     bool strings_complete = false;
+    // By position in `properties`: the name is printable ASCII without '"' or '\\' (the case
+    // reader may then recognise it by its bytes).
+    std::vector<bool> property_plain;
   };
 
   std::vector<Node> nodes;  // nodes[0] is the root
@@ -785,9 +788,14 @@ std::vector<std::string> FinitePatternStrings(std::string_view pattern) {
   return out;
 }
 
-// Fills each node's string_values (see Node): after Compile, once for the schema.
+// Fills each node's string_values and property_plain (see Node): after Compile, once for the
+// schema.
 void PrepareReaderStrings(Impl& impl) {
   for (Node& n : impl.nodes) {
+    for (const auto& [name, node] : n.properties)
+      n.property_plain.push_back(std::all_of(name.begin(), name.end(), [](char c) {
+        return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+      }));
     if (n.kind != Impl::Kind::kChecks || (n.has_type && (n.type_bits & kStringBit) == 0)) continue;
     std::vector<std::string> candidates;
     bool complete = true;
@@ -1110,12 +1118,36 @@ class CaseReader {
     if (p_ != end_ && *p_ == '}') {
       ++p_;
     } else {
+      // The key after the previous one (or the first) as this thread last saw it in such an
+      // object: documents of one source keep their keys' order, so the key is mostly
+      // recognised by comparing its bytes with that name, without scanning or hashing it.
+      uint8_t* next_key = NextKeys(n);
+      size_t previous = 0;  // 0: none yet; i + 1 after property i
       while (true) {
-        std::string_view key;
-        if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
-        const int at = n.property_table.Find(key);
-        if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+        int at = -1;
+        if (next_key) {
+          const size_t guess = next_key[previous];
+          if (guess < n.properties.size() && n.property_plain[guess]) {
+            // The name's bytes between quotes are what fast::String reads (the name is
+            // printable ASCII without quote or backslash), so this is the key it would give.
+            const std::string& name = n.properties[guess].first;
+            const size_t length = name.size();
+            if (static_cast<size_t>(end_ - p_) >= length + 2 && p_[0] == '"' && p_[length + 1] == '"' &&
+                SameBytes(p_ + 1, name.data(), length)) {
+              at = static_cast<int>(guess);
+              p_ += length + 2;
+            }
+          }
+        }
+        if (at < 0) {
+          std::string_view key;
+          if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
+          at = n.property_table.Find(key);
+          if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+          if (next_key) next_key[previous] = static_cast<uint8_t>(at);
+        }
         const auto i = static_cast<size_t>(at);
+        previous = i + 1;
         if (((present >> i) & 1) != 0) return fail();  // repeated: the general path names it
         SkipSpace();
         if (p_ == end_ || *p_ != ':') return fail();
@@ -1147,10 +1179,25 @@ class CaseReader {
     return true;
   }
 
+  // This thread's guesses of the next key of the objects of `n` (see Object): kGuesses bytes,
+  // [0] the first key's position, [i + 1] the key's after property i; null for an object of
+  // more properties than a byte or the case's 64 bits of presence hold. Only guesses: each is
+  // checked against the text, so another schema's (another knowledge base in this thread)
+  // costs a lookup, never a wrong key.
+  uint8_t* NextKeys(const Node& n) {
+    if (n.properties.size() > 64) return nullptr;
+    const auto node = static_cast<size_t>(&n - impl_.nodes.data());
+    const size_t need = (node + 1) * kGuesses;
+    if (next_keys_.size() < need) next_keys_.resize(std::max(need, impl_.nodes.size() * kGuesses), 0xFF);
+    return next_keys_.data() + node * kGuesses;
+  }
+  static constexpr size_t kGuesses = 65;
+
   const Impl& impl_;
   const char* p_;
   const char* end_;
   size_t depth_ = 0;
+  static thread_local std::vector<uint8_t> next_keys_;
   // The fields of the objects being read, by position in their family: a level per depth, kept
   // by the thread from case to case (empty between objects).
   using Slots = std::array<feel::Value, 64>;
@@ -1158,6 +1205,7 @@ class CaseReader {
 };
 
 thread_local std::vector<std::unique_ptr<CaseReader::Slots>> CaseReader::levels_;
+thread_local std::vector<uint8_t> CaseReader::next_keys_;
 
 template <typename J>
 std::vector<ValidationError> ValidateWith(const Impl& impl, const J& c) {
