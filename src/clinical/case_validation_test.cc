@@ -1455,5 +1455,39 @@ TEST(CaseForAnswerDifferentialTest, ListedStringsAreSharedImmortalStrings) {
   }
 }
 
+// The reader recognises a key by the name that followed the previous key last time (a guess
+// of this thread, checked against the text): a key of the guess's length but another name, a
+// key that the guess is a prefix of or that is a prefix of the guess, a text that ends inside
+// the guessed name, an escape in it and keys in another order are each read as ParseCase
+// reads them, or declined.
+TEST(CaseForAnswerDifferentialTest, KeysNearTheGuessedKeyAreReadAsParseCaseReadsThem) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  const std::string head = R"({"schema":"zebra.case/v1","id":"k","tumor":{"primary_site":"pancreas"},"patient":{"sex":"male",)";
+  struct Step {
+    std::string patient;  // the patient's members after "sex"
+    bool read;            // by the one-pass reader
+  };
+  const std::vector<Step> steps = {
+      {R"("hemoglobin_g_dl":12,"ecog":1}})", true},   // learnt: hemoglobin_g_dl after sex, then ecog
+      {R"("bilirubin_x_uln":1.5,"ecog":1}})", true},  // the same length, another name
+      {R"("hemoglobin_g_dl":13,"ecog":2}})", true},
+      {R"("hemoglobin_g_d":13}})", false},            // a prefix of the guess: no such field
+      {R"("hemoglobin_g_dlx":13}})", false},          // the guess a prefix of it
+      {R"("hemoglobin_g_dl)", false},                 // the text ends inside the guessed name
+      {R"("hemoglobin_g_dl":12,"ecog")", false},
+      {R"("hemoglobin_g_d\u006c":12}})", false},  // an escape: the general way reads it
+      {R"("ecog":1,"hemoglobin_g_dl":12}})", true},   // another order
+      {R"("hemoglobin_g_dl":12,"ecog":1}})", true},
+      {R"("hemoglobin_g_dl":12,"hemoglobin_g_dl":12}})", false},  // repeated
+  };
+  for (const Step& step : steps) {
+    const std::string text = head + step.patient;
+    ReadCounts counts;
+    CompareReaders(kb, text, counts, false);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(counts.read, step.read ? 1 : 0) << text;
+  }
+}
+
 }  // namespace
 }  // namespace zebra::clinical
