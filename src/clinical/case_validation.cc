@@ -16,6 +16,7 @@
 #include <re2/re2.h>
 
 #include "clinical/case_shapes.h"
+#include "common/bytes.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 
@@ -326,7 +327,8 @@ class KeyTable {
     if (slots_.empty()) return -1;
     for (size_t at = Hash(key) & (slots_.size() - 1);; at = (at + 1) & (slots_.size() - 1)) {
       int i = slots_[at];
-      if (i < 0 || names_[static_cast<size_t>(i)] == key) return i;
+      // SameText inline: the library's compare was a call and half of this lookup's cost.
+      if (i < 0 || SameText(names_[static_cast<size_t>(i)], key)) return i;
     }
   }
 
@@ -404,6 +406,17 @@ struct CompiledCaseSchema::Impl {
     Additional additional = Additional::kAllow;
     int additional_node = -1;
     std::string unknown_allowed;
+    // For the case reader (ReaderStrings): the strings this node may hold from a finite list —
+    // its const, its enum, or the finite alternation its pattern spells — each as an immortal
+    // FEEL string when it passes the node's string checks (null when not), found by hash; the
+    // models' decision tables then find them by address, and no case allocates or frees them.
+    // `strings_complete`: a string outside the list does not pass (const, enum).
+    KeyTable string_table;
+    std::vector<feel::Value> string_values;
+    bool strings_complete = false;
+    // By position in `properties`: the name is printable ASCII without '"' or '\\' (the case
+    // reader may then recognise it by its bytes).
+    std::vector<bool> property_plain;
   };
 
   std::vector<Node> nodes;  // nodes[0] is the root
@@ -739,6 +752,76 @@ bool StringFits(std::string_view s, const Node& n) {
   return !n.pattern || RE2::PartialMatch(s, *n.pattern);
 }
 
+// The strings a pattern of the form ^P(A|B|…)S$ or ^P$ matches, P, S and the alternatives made of
+// letters, digits and '_' (the case schema's T, N and M categories); empty for any other pattern.
+// Only a shortcut for the reader: each string is still checked by RE2 before it is trusted.
+std::vector<std::string> FinitePatternStrings(std::string_view pattern) {
+  auto plain = [](std::string_view part) {
+    return std::all_of(part.begin(), part.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  };
+  if (pattern.size() < 2 || pattern.front() != '^' || pattern.back() != '$') return {};
+  const std::string_view body = pattern.substr(1, pattern.size() - 2);
+  std::string_view prefix = body, suffix, inner;
+  std::vector<std::string_view> alternatives;
+  if (const size_t open = body.find('('); open != std::string_view::npos) {
+    const size_t close = body.find(')', open);
+    if (close == std::string_view::npos) return {};
+    prefix = body.substr(0, open);
+    suffix = body.substr(close + 1);
+    inner = body.substr(open + 1, close - open - 1);
+    for (size_t from = 0;;) {
+      const size_t bar = inner.find('|', from);
+      alternatives.push_back(inner.substr(from, bar == std::string_view::npos ? std::string_view::npos : bar - from));
+      if (bar == std::string_view::npos) break;
+      from = bar + 1;
+    }
+  } else {
+    alternatives.emplace_back();
+  }
+  if (!plain(prefix) || !plain(suffix)) return {};
+  std::vector<std::string> out;
+  for (std::string_view a : alternatives) {
+    if (!plain(a)) return {};
+    out.push_back(std::string(prefix) + std::string(a) + std::string(suffix));
+  }
+  return out;
+}
+
+// Fills each node's string_values and property_plain (see Node): after Compile, once for the
+// schema.
+void PrepareReaderStrings(Impl& impl) {
+  for (Node& n : impl.nodes) {
+    for (const auto& [name, node] : n.properties)
+      n.property_plain.push_back(std::all_of(name.begin(), name.end(), [](char c) {
+        return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+      }));
+    if (n.kind != Impl::Kind::kChecks || (n.has_type && (n.type_bits & kStringBit) == 0)) continue;
+    std::vector<std::string> candidates;
+    bool complete = true;
+    if (n.has_const) {
+      if (!n.const_value.is_string()) continue;
+      candidates.push_back(n.const_value.get<std::string>());
+    } else if (n.has_enum) {
+      candidates = n.enum_strings;
+    } else if (n.pattern) {
+      candidates = FinitePatternStrings(n.pattern_text);
+      complete = false;  // the pattern may match more than the list holds
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    if (candidates.empty()) continue;
+    for (const std::string& c : candidates) {
+      // Each of the checks the reader makes of a string (CaseReader::String).
+      const bool passes = (!n.has_const || n.const_value.get_ref<const std::string&>() == c) &&
+                          (!n.has_enum || n.enum_table.Find(c) >= 0) && StringFits(c, n);
+      n.string_values.push_back(passes ? feel::MakeImmortal(feel::Value::String(c)) : feel::Value());
+    }
+    n.string_table = KeyTable(std::move(candidates));
+    n.strings_complete = complete;
+  }
+}
+
 // Lists longer than this are left to Run, which hashes their items instead of comparing every pair.
 constexpr size_t kPairwiseItems = 16;
 
@@ -886,14 +969,73 @@ class CaseReader {
       case '{': return Object(n, shapes, out);
       case '[': return Array(n, shapes, out);
       case '"': return String(n, out);
-      case 't': return Literal("true", 4) && Scalar(ordered_json(true), n, out);
-      case 'f': return Literal("false", 5) && Scalar(ordered_json(false), n, out);
+      case 't': return Literal("true", 4) && Boolean(true, n, out);
+      case 'f': return Literal("false", 5) && Boolean(false, n, out);
       case 'n': return Literal("null", 4) && Scalar(ordered_json(nullptr), n, out);
       default: {
+        if (ShortNumber(n, out)) return true;
         ordered_json number;
         return zebra::json::fast::Number(p_, end_, number) && Scalar(number, n, out);
       }
     }
+  }
+
+  // Passes' checks of a boolean, without a JSON value (const and enum: as any scalar).
+  bool Boolean(bool b, const Node& n, feel::Value& out) {
+    if (n.has_const || n.has_enum) return Scalar(ordered_json(b), n, out);
+    if (n.has_type && (n.type_bits & kBooleanBit) == 0) return false;
+    out = feel::Value::Bool(b);
+    return true;
+  }
+
+  // A short number ("60", "-3", "1.3", "0.25": no exponent, at most 15 digits) read, checked and
+  // converted in place: fast::Number gives it the type and double below (an integer token is
+  // an integer; a fraction the double m / 10^k, exact division of exact doubles), and
+  // ValueFromJson the same Decimal — an integer's FromInt, and a fraction's FromDouble: a
+  // decimal of at most 15 significant digits is the shortest that round-trips its double
+  // (DBL_DIG), so it is that decimal, normalised as FromParts normalises it. False with `p_`
+  // unmoved for any other token (or a node with const or enum), which the general way reads.
+  bool ShortNumber(const Node& n, feel::Value& out) {
+    if (n.has_const || n.has_enum) return false;
+    const char* q = p_;
+    const bool negative = q != end_ && *q == '-';
+    if (negative) ++q;
+    if (q == end_ || *q < '0' || *q > '9') return false;
+    uint64_t mantissa = 0;
+    int digits = 0;
+    int fraction = 0;
+    auto is_digit = [&] { return q != end_ && *q >= '0' && *q <= '9'; };
+    if (*q == '0') {
+      ++q;
+      ++digits;
+      if (is_digit()) return false;  // a leading zero: refused by fast::Number
+    } else {
+      for (; is_digit() && digits <= 15; ++q, ++digits) mantissa = mantissa * 10 + static_cast<unsigned>(*q - '0');
+    }
+    if (q != end_ && *q == '.') {
+      ++q;
+      if (!is_digit()) return false;
+      for (; is_digit() && digits <= 15; ++q, ++digits, ++fraction)
+        mantissa = mantissa * 10 + static_cast<unsigned>(*q - '0');
+    }
+    if (digits > 15 || (q != end_ && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))) return false;
+    static constexpr double kPowers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6, 1e7,
+                                         1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double x = static_cast<double>(mantissa);
+    if (fraction > 0) x /= kPowers[fraction];
+    if (negative) x = -x;
+    const feel::Decimal d = feel::Decimal::FromParts(negative && mantissa != 0, mantissa, -fraction);
+    // TypeBitsOf: an integer token, or a fraction whose double is whole (its decimal is whole:
+    // at 15 digits the double of a fraction is never rounded to an integer).
+    const bool whole = fraction == 0 || d.exponent() >= 0;
+    const uint8_t bits = whole ? kIntegerBit | kNumberBit : kNumberBit;
+    if (n.has_type && (bits & n.type_bits) == 0) return false;
+    if ((n.minimum.on && x < n.minimum.value) || (n.exclusive_minimum.on && x <= n.exclusive_minimum.value) ||
+        (n.maximum.on && x > n.maximum.value) || (n.exclusive_maximum.on && x >= n.exclusive_maximum.value))
+      return false;
+    p_ = q;
+    out = feel::Value::Number(d);
+    return true;
   }
 
   // Passes' checks of a string (TypeOf, Equal and InEnum of a string value), on its bytes.
@@ -901,6 +1043,15 @@ class CaseReader {
     std::string_view s;
     if (!zebra::json::fast::String(p_, end_, s)) return false;
     if (n.has_type && (n.type_bits & kStringBit) == 0) return false;
+    if (!n.string_values.empty()) {  // a string of the node's list: checked once, for the schema
+      if (const int at = n.string_table.Find(s); at >= 0) {
+        const feel::Value& v = n.string_values[static_cast<size_t>(at)];
+        if (v.is_null()) return false;
+        out = v;
+        return true;
+      }
+      if (n.strings_complete) return false;
+    }
     if (n.has_const && !(n.const_value.is_string() && n.const_value.get_ref<const std::string&>() == s)) return false;
     if (n.has_enum && n.enum_table.Find(s) < 0) return false;
     if (!StringFits(s, n)) return false;
@@ -967,12 +1118,36 @@ class CaseReader {
     if (p_ != end_ && *p_ == '}') {
       ++p_;
     } else {
+      // The key after the previous one (or the first) as this thread last saw it in such an
+      // object: documents of one source keep their keys' order, so the key is mostly
+      // recognised by comparing its bytes with that name, without scanning or hashing it.
+      uint8_t* next_key = NextKeys(n);
+      size_t previous = 0;  // 0: none yet; i + 1 after property i
       while (true) {
-        std::string_view key;
-        if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
-        const int at = n.property_table.Find(key);
-        if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+        int at = -1;
+        if (next_key) {
+          const size_t guess = next_key[previous];
+          if (guess < n.properties.size() && n.property_plain[guess]) {
+            // The name's bytes between quotes are what fast::String reads (the name is
+            // printable ASCII without quote or backslash), so this is the key it would give.
+            const std::string& name = n.properties[guess].first;
+            const size_t length = name.size();
+            if (static_cast<size_t>(end_ - p_) >= length + 2 && p_[0] == '"' && p_[length + 1] == '"' &&
+                SameBytes(p_ + 1, name.data(), length)) {
+              at = static_cast<int>(guess);
+              p_ += length + 2;
+            }
+          }
+        }
+        if (at < 0) {
+          std::string_view key;
+          if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
+          at = n.property_table.Find(key);
+          if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+          if (next_key) next_key[previous] = static_cast<uint8_t>(at);
+        }
         const auto i = static_cast<size_t>(at);
+        previous = i + 1;
         if (((present >> i) & 1) != 0) return fail();  // repeated: the general path names it
         SkipSpace();
         if (p_ == end_ || *p_ != ':') return fail();
@@ -1004,10 +1179,25 @@ class CaseReader {
     return true;
   }
 
+  // This thread's guesses of the next key of the objects of `n` (see Object): kGuesses bytes,
+  // [0] the first key's position, [i + 1] the key's after property i; null for an object of
+  // more properties than a byte or the case's 64 bits of presence hold. Only guesses: each is
+  // checked against the text, so another schema's (another knowledge base in this thread)
+  // costs a lookup, never a wrong key.
+  uint8_t* NextKeys(const Node& n) {
+    if (n.properties.size() > 64) return nullptr;
+    const auto node = static_cast<size_t>(&n - impl_.nodes.data());
+    const size_t need = (node + 1) * kGuesses;
+    if (next_keys_.size() < need) next_keys_.resize(std::max(need, impl_.nodes.size() * kGuesses), 0xFF);
+    return next_keys_.data() + node * kGuesses;
+  }
+  static constexpr size_t kGuesses = 65;
+
   const Impl& impl_;
   const char* p_;
   const char* end_;
   size_t depth_ = 0;
+  static thread_local std::vector<uint8_t> next_keys_;
   // The fields of the objects being read, by position in their family: a level per depth, kept
   // by the thread from case to case (empty between objects).
   using Slots = std::array<feel::Value, 64>;
@@ -1015,6 +1205,7 @@ class CaseReader {
 };
 
 thread_local std::vector<std::unique_ptr<CaseReader::Slots>> CaseReader::levels_;
+thread_local std::vector<uint8_t> CaseReader::next_keys_;
 
 template <typename J>
 std::vector<ValidationError> ValidateWith(const Impl& impl, const J& c) {
@@ -1047,6 +1238,7 @@ std::vector<ValidationError> ValidateWith(const Impl& impl, const J& c) {
 CompiledCaseSchema::CompiledCaseSchema(const nlohmann::json& schema) {
   auto impl = std::make_unique<Impl>();
   impl->Compile(schema);
+  PrepareReaderStrings(*impl);
   impl_ = std::move(impl);
 }
 

@@ -1357,5 +1357,137 @@ TEST(CaseForAnswerDifferentialTest, PlainCasesOutsideTheSchemaOrTheCatalogueAreD
   }
 }
 
+// The reader's short numbers (at most 15 digits, no exponent: converted in place) and the rest
+// (through the general conversion) against ParseCase and CaseValue: the same Decimal, coefficient
+// and exponent, and the same bounds and integer checks — at the bounds, at 15 and 16 digits,
+// negative zero, trailing zeros, a whole fraction for an integer field.
+TEST(CaseForAnswerDifferentialTest, NumbersReadAsParseCaseAndCaseValueReadThem) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  auto number_at = [](const feel::Value& c, const char* object, const char* field) -> const feel::Value* {
+    const feel::Value* o = c.is(feel::Type::kContext) ? c.context().Find(object) : nullptr;
+    return o && o->is(feel::Type::kContext) ? o->context().Find(field) : nullptr;
+  };
+  struct Field {
+    const char* object;
+    const char* name;
+  };
+  int read = 0, rejected = 0;
+  for (const Field f : {Field{"tumor", "ki67_percent"}, Field{"tumor", "size_cm"}, Field{"patient", "ecog"},
+                        Field{"patient", "age_years"}}) {
+    for (const char* number :
+         {"0", "-0", "0.0", "-0.0", "2", "2.50", "2.0", "100", "100.0", "100.00000000001", "99.9999999999999",
+          "0.1", "0.000000000001", "0.30000000000000004", "3.14159265358979", "3.141592653589793", "1.5", "12",
+          "45.25", "120", "120.5", "-1", "-0.5", "4", "5", "1e1", "1E-1", "0.5e1", "7.", "01", "-", "1.2.3",
+          "123456789012345", "1234567890123456", "0.10000000000000001", "1.0000000000000001", "50", "50.000000000000", "49.999999999999"}) {
+      const std::string patient = std::string(f.object) == "patient" ? std::string(",\"") + f.name + "\":" + number : "";
+      const std::string tumor = std::string(f.object) == "tumor" ? std::string(",\"") + f.name + "\":" + number : "";
+      const std::string one = R"({"schema":"zebra.case/v1","id":"n","patient":{"sex":"male")" + patient +
+                              R"(},"tumor":{"primary_site":"pancreas")" + tumor + "}}";
+      auto old_case = ParseCase(one, kb);
+      auto direct = ReadCaseForAnswer(one, kb);
+      if (!old_case) {
+        ++rejected;
+        EXPECT_FALSE(direct.has_value()) << one;
+        continue;
+      }
+      ASSERT_TRUE(direct.has_value()) << one;  // every valid one is read, short or not
+      ++read;
+      feel::Value old_value;
+      EvaluateOptions options;
+      options.case_value = &old_value;
+      (void)Evaluate(kb, *old_case, options);
+      const feel::Value* a = number_at(direct->value, f.object, f.name);
+      const feel::Value* b = number_at(old_value, f.object, f.name);
+      ASSERT_TRUE(a && b && a->is(feel::Type::kNumber) && b->is(feel::Type::kNumber)) << one;
+      EXPECT_TRUE(a->number().coefficient() == b->number().coefficient() &&
+                  a->number().exponent() == b->number().exponent() &&
+                  a->number().negative() == b->number().negative())
+          << one << ": " << a->number().ToString() << " vs " << b->number().ToString();
+    }
+  }
+  EXPECT_GT(read, 60);
+  EXPECT_GT(rejected, 40);
+}
+
+// The strings of a finite list (an enum, a const, a pattern that spells its alternatives) are the
+// schema's immortal strings, shared by every case; a string outside the list is declined when the
+// schema refuses it, and other strings are the case's own.
+TEST(CaseForAnswerDifferentialTest, ListedStringsAreSharedImmortalStrings) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  const std::string head = R"({"schema":"zebra.case/v1","id":"s","patient":{"sex":"female"},"tumor":{"primary_site":"jejunum_ileum")";
+  auto read = [&](const std::string& tail) { return ReadCaseForAnswer(head + tail + "}}", kb); };
+  for (const char* sex : {"f", "Female", "femalee", ""}) {
+    const std::string text = std::string(R"({"schema":"zebra.case/v1","id":"s","patient":{"sex":")") + sex +
+                             R"("},"tumor":{"primary_site":"jejunum_ileum"}})";
+    EXPECT_FALSE(ReadCaseForAnswer(text, kb).has_value()) << text;
+    EXPECT_FALSE(ParseCase(text, kb).has_value()) << text;
+  }
+  auto field = [](const CaseForAnswer& c, const char* object, const char* name) -> const feel::Value* {
+    const feel::Value* o = object ? c.value.context().Find(object) : &c.value;
+    return o && o->is(feel::Type::kContext) ? o->context().Find(name) : nullptr;
+  };
+  for (const char* t : {"TX", "T0", "Tis", "T1", "T1a", "T1b", "T1c", "T1mi", "T2", "T2a", "T2b", "T3", "T4"}) {
+    auto c = read(std::string(R"(,"t":")") + t + R"(","n":"N1","m":"M1b")");
+    ASSERT_TRUE(c.has_value()) << t;
+    for (const auto& [name, expected] : {std::pair{"t", t}, {"n", "N1"}, {"m", "M1b"}, {"primary_site", "jejunum_ileum"}}) {
+      const feel::Value* v = field(*c, "tumor", name);
+      ASSERT_TRUE(v && v->is(feel::Type::kString)) << name;
+      EXPECT_EQ(v->string(), expected);
+      EXPECT_TRUE(feel::IsImmortal(v->string_ptr())) << name;
+    }
+    const feel::Value* sex = field(*c, "patient", "sex");
+    ASSERT_TRUE(sex && sex->is(feel::Type::kString));
+    EXPECT_EQ(sex->string(), "female");
+    EXPECT_TRUE(feel::IsImmortal(sex->string_ptr()));
+    const feel::Value* schema = field(*c, nullptr, "schema");
+    ASSERT_TRUE(schema && schema->is(feel::Type::kString));
+    EXPECT_EQ(schema->string(), "zebra.case/v1");
+    EXPECT_TRUE(feel::IsImmortal(schema->string_ptr()));
+    const feel::Value* id = field(*c, nullptr, "id");  // a free text: the case's own
+    ASSERT_TRUE(id && id->is(feel::Type::kString));
+    EXPECT_EQ(id->string(), "s");
+    EXPECT_FALSE(feel::IsImmortal(id->string_ptr()));
+  }
+  for (const char* bad : {R"(,"t":"T5")", R"(,"t":"T1d")", R"(,"t":"t1")", R"(,"t":"T")", R"(,"n":"N4")",
+                          R"(,"m":"M1d")", R"(,"m":"")", R"(,"morphology":"well")"}) {
+    EXPECT_FALSE(read(bad).has_value()) << bad;
+    EXPECT_FALSE(ParseCase(head + bad + "}}", kb).has_value()) << bad;
+  }
+}
+
+// The reader recognises a key by the name that followed the previous key last time (a guess
+// of this thread, checked against the text): a key of the guess's length but another name, a
+// key that the guess is a prefix of or that is a prefix of the guess, a text that ends inside
+// the guessed name, an escape in it and keys in another order are each read as ParseCase
+// reads them, or declined.
+TEST(CaseForAnswerDifferentialTest, KeysNearTheGuessedKeyAreReadAsParseCaseReadsThem) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  const std::string head = R"({"schema":"zebra.case/v1","id":"k","tumor":{"primary_site":"pancreas"},"patient":{"sex":"male",)";
+  struct Step {
+    std::string patient;  // the patient's members after "sex"
+    bool read;            // by the one-pass reader
+  };
+  const std::vector<Step> steps = {
+      {R"("hemoglobin_g_dl":12,"ecog":1}})", true},   // learnt: hemoglobin_g_dl after sex, then ecog
+      {R"("bilirubin_x_uln":1.5,"ecog":1}})", true},  // the same length, another name
+      {R"("hemoglobin_g_dl":13,"ecog":2}})", true},
+      {R"("hemoglobin_g_d":13}})", false},            // a prefix of the guess: no such field
+      {R"("hemoglobin_g_dlx":13}})", false},          // the guess a prefix of it
+      {R"("hemoglobin_g_dl)", false},                 // the text ends inside the guessed name
+      {R"("hemoglobin_g_dl":12,"ecog")", false},
+      {R"("hemoglobin_g_d\u006c":12}})", false},  // an escape: the general way reads it
+      {R"("ecog":1,"hemoglobin_g_dl":12}})", true},   // another order
+      {R"("hemoglobin_g_dl":12,"ecog":1}})", true},
+      {R"("hemoglobin_g_dl":12,"hemoglobin_g_dl":12}})", false},  // repeated
+  };
+  for (const Step& step : steps) {
+    const std::string text = head + step.patient;
+    ReadCounts counts;
+    CompareReaders(kb, text, counts, false);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(counts.read, step.read ? 1 : 0) << text;
+  }
+}
+
 }  // namespace
 }  // namespace zebra::clinical
