@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "feel/builtins.h"
+#include "feel/index_path.h"
 #include "feel/nodes.h"
 
 namespace zebra::feel::internal {
@@ -1197,10 +1198,13 @@ void PathNode::Link() {
   const auto* inner = dynamic_cast<const PathNode*>(target.get());
   if (inner && inner->chain_length < kMaxChain) {
     root = inner->root;
+    index_root = inner->index_root;
     steps = inner->steps;
     chain_length = inner->chain_length;
   } else {
     root = target.get();
+    const auto* filter = dynamic_cast<const FilterNode*>(root);
+    index_root = filter && filter->index_slot >= 0 ? filter : nullptr;
     chain_length = 0;
   }
   steps[chain_length++] = this;
@@ -1230,7 +1234,8 @@ inline const Value* PathNode::Reach(Frame& f) const {
                                                    : &f.globals[static_cast<size_t>(r.direct_slot)];
       break;
     }
-    default: return nullptr;
+    default:
+      if (!index_root || !(t = IndexedElement(*index_root, f))) return nullptr;
   }
   for (size_t i = 0; i < chain_length; ++i) {
     if (!t->is(Type::kContext)) [[unlikely]]

@@ -272,6 +272,9 @@ struct PathNode : Node {
   // chain of its own. Set by Link once `target` is.
   static constexpr size_t kMaxChain = 8;
   const Node* root = nullptr;
+  // `root` when it is an index into a name by a name (`sorted[i]` in `sorted[i].id`): Reach reads
+  // its element inline (IndexedElement, index_path.h) instead of the filter's virtual EvalRef.
+  const FilterNode* index_root = nullptr;
   std::array<const PathNode*, kMaxChain> steps{};
   uint8_t chain_length = 0;
   void Link();

@@ -1,0 +1,32 @@
+// See index_path.h.
+#include "feel/index_path.h"
+
+namespace zebra::feel::internal {
+
+const Value* IndexedElement(const FilterNode& filter, Frame& f) {
+  const Node& target = *filter.target;
+  const Value* t;
+  if (target.direct == Node::Direct::kGlobal) t = &f.globals[static_cast<size_t>(target.direct_slot)];
+  else if (target.direct == Node::Direct::kLocal) t = &f.locals[target.direct_slot];
+  else return nullptr;
+  if (!t->is(Type::kList) || f.item || f.outer_item_frame) return nullptr;
+  const List& items = t->list();
+  if (items.empty()) return nullptr;
+  if (items[0].is(Type::kContext)) {
+    const Context& c = items[0].context();
+    if (c.MayContainBit(filter.index_bit)) {
+      // As the filter tells: a shape whose position of the name it has cached (without the name).
+      size_t at;
+      if (!c.shape() || !filter.index_seen.Cached(*c.shape(), at) || at < c.shaped_size()) return nullptr;
+    }
+  }
+  const Value& v = filter.index_global ? f.globals[static_cast<size_t>(filter.index_slot)] : f.locals[filter.index_slot];
+  if (!v.is(Type::kNumber)) return nullptr;
+  const Decimal& d = v.number();
+  // IndexPosition's quick case: a positive integer of exponent 0, at most the list's length.
+  if (d.exponent() != 0 || d.IsNegative() || d.coefficient() == 0 || d.coefficient() > items.size()) return nullptr;
+  if (filter.writes_item) f.locals[filter.item_slot] = items[0];  // (the target's slot is another)
+  return &items[static_cast<size_t>(d.coefficient()) - 1];
+}
+
+}  // namespace zebra::feel::internal
