@@ -442,6 +442,9 @@ class DecisionTable final : public Boxed {
       std::vector<uint32_t> at;  // by member
     };
     size_t slot = 0;
+    // For two-step paths (`Case.tumor.size_cm`): their common first step, read from the slot's
+    // context through this node's position cache; the names are then the second steps'.
+    const fi::PathNode* prefix = nullptr;
     std::vector<std::string_view> names;  // by member: the paths' names
     // The positions for contexts of `shape`; null when this group has resolved kMaxFamilies
     // families already (the columns then read through their own caches).
@@ -490,6 +493,7 @@ class DecisionTable final : public Boxed {
     const feel::ShapedPosition* seen = nullptr;  // kPathStep: the one step's position cache
     const PathGroup* group = nullptr;            // kPathStep: its slot's paths, and its member
     size_t member = 0;
+    size_t view = SIZE_MAX;  // paths of one or two steps: the group's index (EvalClassed's views)
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
@@ -498,8 +502,12 @@ class DecisionTable final : public Boxed {
     std::vector<uint8_t> usable;
     size_t no_class = 0;
     size_t first_string = 0;
+    // The rules whose entry in this column is not "-" (first `words` words): a column that none
+    // of the candidates left tests is not classified (see EvalClassed).
+    std::array<uint64_t, 4> tested{};
   };
   std::vector<OnePassColumn> plan;
+  std::array<uint64_t, 4> all_rules{};  // a one_pass table's rules, as a mask
   void PlanOnePass();
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
@@ -565,155 +573,6 @@ class DecisionTable final : public Boxed {
     return Decide(matched, slots, ctx);
   }
 
-  // Eval for a one_pass table of at most kWords words (`words` of them used): each input
-  // expression once per evaluation (§8.3.1), in column order, and its value's class mask ANDed
-  // into the candidates as it is read. Once the candidates are none, the remaining inputs are
-  // still evaluated (their errors are reported) but not classified: the per-rule path would drop
-  // every rule at a column already classified, and test nothing after it. An input that needs
-  // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
-  template <size_t kWords>
-  Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
-    const size_t n = plan.size();
-    const size_t nw = kWords < 4 ? kWords : words;
-    ScratchValues computed(n);
-    InputRefs in(n);
-    fi::Frame f;
-    f.globals = slots;
-    f.ctx = &ctx;
-    std::array<uint64_t, kWords> cand;
-    cand.fill(~uint64_t{0});
-    enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
-    const OnePassColumn* columns = plan.data();
-    // The shaped context in the slot the last one-step path read (consecutive columns mostly
-    // read the same one, `Treatment Facts.*`); slots do not change during the evaluation.
-    size_t root_slot = SIZE_MAX;
-    const feel::Context* root = nullptr;  // null: that slot holds no shaped context
-    // Its shape, whether a subset, and the positions of the group's names there (null: read
-    // through the columns' own caches).
-    const feel::ContextShape* root_shape = nullptr;
-    bool root_subset = false;
-    const PathGroup::Positions* positions = nullptr;
-    // The value of column i's input expression: borrowed from the slots when it is a slot or a
-    // path through shaped contexts, else evaluated into a scratch value.
-    const auto read = [&](size_t i) __attribute__((always_inline)) {
-      const OnePassColumn& c = columns[i];
-      const Value* v = nullptr;
-      if (c.read == OnePassColumn::Read::kPathStep) [[likely]] {
-        // ReadPath for a path of one step (`Treatment Facts.advanced`).
-        if (c.slot != root_slot) {
-          root_slot = c.slot;
-          const Value& t = slots[c.slot];
-          root = t.is(Type::kContext) && t.context().shape() ? &t.context() : nullptr;
-          if (root) {
-            root_shape = root->shape();
-            root_subset = root_shape->family() != nullptr;
-            positions = c.group->Get(*root_shape);
-          }
-        }
-        size_t at;
-        if (root && positions) [[likely]] {
-          at = positions->at[c.member];
-          if (root_subset) [[unlikely]]
-            at = root_shape->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
-          v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
-        } else if (root && c.seen->Cached(*root->shape(), at))
-          v = at < root->shaped_size() ? &root->shaped_value(at) : &kNull;
-        else if (slots[c.slot].is_null())
-          v = &kNull;
-        if (!v) [[unlikely]] {
-          // `Options.id` over a list of shaped contexts into a membership column: its entries
-          // are read where the column is classified (EntriesMembershipMask), the list of them
-          // made only if the per-rule path needs it (below). Nothing is reported either way.
-          if (c.membership && ShapedContexts(slots[c.slot])) {
-            in[i] = nullptr;
-            return v;
-          }
-          v = &c.path->EvalRef(f, computed.Next());
-        }
-      } else if (c.read == OnePassColumn::Read::kPath) {
-        v = ReadPath(*c.path, &slots[c.slot]);
-        if (!v) [[unlikely]]
-          v = &c.path->EvalRef(f, computed.Next());
-      } else if (c.read == OnePassColumn::Read::kSlot && c.slot < slots.size()) {
-        v = &slots[c.slot];
-      } else {
-        v = c.input->body ? &fi::EvalRefOf(*c.input->body, f, computed.Next())
-                          : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
-      }
-      in[i] = v;
-      return v;
-    };
-    size_t i = 0;
-    for (; i < n; ++i) {
-      const OnePassColumn& c = columns[i];
-      const Value* v = read(i);
-      uint64_t any = 0;
-      if (c.membership) [[unlikely]] {
-        std::array<uint64_t, kWords> m{};
-        if (!(v ? MembershipMask(*c.cc, *v, m.data())
-                : EntriesMembershipMask(*c.cc, *c.path, slots[c.slot].list(), m.data()))) {
-          state = kPerRule;
-          break;
-        }
-        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
-      } else {
-        // ClassOf, with the column's data at hand.
-        size_t k;
-        switch (v->type()) {
-          case Type::kNull: k = 0; break;
-          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
-          case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
-          case Type::kString: k = c.first_string + c.cc->StringIndex(*v); break;
-          default: k = c.no_class; break;
-        }
-        if (!c.usable[k]) [[unlikely]] {
-          state = kPerRule;
-          break;
-        }
-        const uint64_t* mask = c.masks + k * nw;
-        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
-      }
-      if (!any) {
-        state = kNone;
-        break;
-      }
-    }
-    // Past the column that decided: read, not classified. With no candidate left nothing uses the
-    // values: only the inputs whose evaluation may report something are evaluated — not a slot,
-    // nor a one-step path from a slot holding a context or null (an entry or null, silently).
-    if (i < n && state == kNone) {
-      for (++i; i < n; ++i) {
-        const OnePassColumn& c = columns[i];
-        if (c.read == OnePassColumn::Read::kPathStep) {
-          const Value& t = slots[c.slot];
-          if (t.is(Type::kContext) || t.is_null()) continue;
-        } else if (c.read == OnePassColumn::Read::kSlot && c.slot < slots.size()) {
-          continue;
-        }
-        read(i);
-      }
-    } else if (i < n) {
-      for (++i; i < n; ++i) read(i);
-    }
-    if (state == kNone) return Default(slots, ctx);
-    RuleList matched;
-    if (state == kPerRule) [[unlikely]] {
-      for (size_t j = 0; j < n; ++j)
-        if (!in[j]) in[j] = &columns[j].path->EvalRef(f, computed.Next());
-      Inputs in_values(in.data(), n);
-      if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
-        return Value();
-      return Decide(matched, slots, ctx);
-    }
-    if (policy == HitPolicy::kFirst)
-      for (size_t w = 0; w < nw; ++w)
-        if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
-    for (size_t w = 0; w < nw; ++w)
-      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
-        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
-    return Decide(matched, slots, ctx);
-  }
-
   // Null values for the inputs EvalClassed evaluates rather than borrows (fi::ScratchValue), made
   // one at a time when needed (most inputs are borrowed: paths and slots); on the stack for up
   // to 48 columns. They do not move: the inputs' references stay valid until the end.
@@ -756,6 +615,228 @@ class DecisionTable final : public Boxed {
     std::vector<const Value*> heap_;
     const Value** data_;
   };
+
+  // Eval for a one_pass table of at most kWords words (`words` of them used): each input
+  // expression once per evaluation (§8.3.1), in column order, and its value's class mask ANDed
+  // into the candidates as it is read. Once the candidates are none, the remaining inputs are
+  // still evaluated (their errors are reported) but not classified: the per-rule path would drop
+  // every rule at a column already classified, and test nothing after it. An input that needs
+  // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
+  template <size_t kWords>
+  Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    const size_t n = plan.size();
+    const size_t nw = kWords < 4 ? kWords : words;
+    ScratchValues computed(n);
+    InputRefs in(n);
+    // Every rule (no bit past the last: a column not classified leaves those as they are).
+    std::array<uint64_t, kWords> cand;
+    std::copy_n(all_rules.data(), kWords, cand.data());
+    enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
+    const OnePassColumn* columns = plan.data();
+    // The contexts the one-step paths read, each group's resolved once (slots do not change
+    // during the evaluation).
+    std::array<GroupView, kMaxGroupViews> views;
+    for (size_t g = 0; g < path_groups.size() && g < kMaxGroupViews; ++g) views[g] = View(*path_groups[g], slots);
+    size_t i = 0;
+    for (; i < n; ++i) {
+      const OnePassColumn& c = columns[i];
+      // No candidate left tests this column: on the per-rule path every rule that reaches it
+      // passes it without a test, so its class neither narrows nor sends anything to that path.
+      // The input is still evaluated in column order unless reading it reports nothing (a slot,
+      // or a one-step path from a slot holding a context or null); such a one is left unread
+      // (null here), read only if the per-rule path needs it.
+      uint64_t live = 0;
+      for (size_t w = 0; w < nw; ++w) live |= cand[w] & c.tested[w];
+      if (!live) {
+        if (Silent(c, views.data(), slots)) {
+          in[i] = nullptr;
+        } else {
+          in[i] = Read(c, slots, ctx, computed);
+        }
+        continue;
+      }
+      const Value* v;
+      if (c.view < kMaxGroupViews && views[c.view].at) [[likely]] {
+        // A one-step path (`Treatment Facts.advanced`) from its group's shaped context.
+        const GroupView& g = views[c.view];
+        size_t at = g.at[c.member];
+        if (g.subset) [[unlikely]]
+          at = g.subset->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+        v = at < g.size ? g.values + at : &kNull;
+      } else {
+        v = Read(c, slots, ctx, computed);
+      }
+      in[i] = v;
+      uint64_t any = 0;
+      if (c.membership) [[unlikely]] {
+        std::array<uint64_t, kWords> m{};
+        if (!(v ? MembershipMask(*c.cc, *v, m.data())
+                : EntriesMembershipMask(*c.cc, *c.path, slots[c.slot].list(), m.data()))) {
+          state = kPerRule;
+          break;
+        }
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
+      } else {
+        // ClassOf, with the column's data at hand.
+        size_t k;
+        switch (v->type()) {
+          case Type::kNull: k = 0; break;
+          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
+          case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
+          case Type::kString: k = c.first_string + c.cc->StringIndex(*v); break;
+          default: k = c.no_class; break;
+        }
+        if (!c.usable[k]) [[unlikely]] {
+          state = kPerRule;
+          break;
+        }
+        const uint64_t* mask = c.masks + k * nw;
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+      }
+      if (!any) {
+        state = kNone;
+        break;
+      }
+    }
+    // Past the column that decided: read, not classified. With no candidate left nothing uses the
+    // values: only the inputs whose evaluation may report something are evaluated — not a slot,
+    // nor a one-step path from a slot holding a context or null (an entry or null, silently).
+    if (i < n && state == kNone) {
+      for (++i; i < n; ++i)
+        if (!Silent(columns[i], views.data(), slots)) Read(columns[i], slots, ctx, computed);
+    } else if (i < n) {
+      for (++i; i < n; ++i) in[i] = Read(columns[i], slots, ctx, computed);
+    }
+    if (state == kNone) return Default(slots, ctx);
+    RuleList matched;
+    if (state == kPerRule) [[unlikely]] {
+      for (size_t j = 0; j < n; ++j)
+        if (!in[j]) in[j] = ReadForPerRule(columns[j], slots, ctx, computed);
+      Inputs in_values(in.data(), n);
+      if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+        return Value();
+      return Decide(matched, slots, ctx);
+    }
+    if (policy == HitPolicy::kFirst)
+      for (size_t w = 0; w < nw; ++w)
+        if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return Decide(matched, slots, ctx);
+  }
+
+  // A path group's context as EvalClassed reads it: the values of the shaped context in its slot
+  // and the positions of the group's names in them (`at` null when that slot holds anything else,
+  // a subset's context, or a family past the group's: Read then reads each column).
+  struct GroupView {  // left uninitialised until View sets every member
+    const Value* values;
+    const uint32_t* at;
+    const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
+    size_t size;
+    bool silent;  // the path's context is a context or null: reading a name there reports nothing
+  };
+  static constexpr size_t kMaxGroupViews = 8;
+  [[gnu::always_inline]] static GroupView View(const PathGroup& group, std::span<const Value> slots) {
+    GroupView g{nullptr, nullptr, nullptr, 0, false};
+    const Value* t = &slots[group.slot];
+    if (group.prefix) {
+      // The first step as the path reads it (ReadPath): null on null, an entry or null from a
+      // shaped context; anything else is left to the columns' own reads.
+      if (t->is_null()) {
+        g.silent = true;
+        return g;
+      }
+      if (!t->is(Type::kContext) || !t->context().shape()) return g;
+      const Value* e = group.prefix->seen.Find(t->context(), group.prefix->name);
+      t = e ? e : &kNull;
+    }
+    if (t->is(Type::kContext)) {
+      g.silent = true;
+      const feel::Context& root = t->context();
+      if (const feel::ContextShape* shape = root.shape()) [[likely]] {
+        if (const PathGroup::Positions* p = group.Get(*shape)) {
+          g.at = p->at.data();
+          if (shape->family()) g.subset = shape;
+          g.size = root.shaped_size();
+          g.values = g.size ? &root.shaped_value(0) : nullptr;
+        }
+      }
+    } else {
+      g.silent = t->is_null();
+    }
+    return g;
+  }
+  // Whether reading column `c`'s input reports nothing: a slot, or a one-step path from a slot
+  // holding a context or null (an entry or null).
+  [[gnu::always_inline]] static bool Silent(const OnePassColumn& c, const GroupView* views,
+                                            std::span<const Value> slots) {
+    if (c.view < kMaxGroupViews) return views[c.view].silent;
+    if (c.read == OnePassColumn::Read::kPathStep) {
+      const Value& t = slots[c.slot];
+      return t.is(Type::kContext) || t.is_null();
+    }
+    return c.read == OnePassColumn::Read::kSlot && c.slot < slots.size();
+  }
+  // The value of column `c`'s input expression: borrowed from the slots when it is a slot or a
+  // path through shaped contexts (as PathNode::EvalRef's own fast path reads it), else evaluated
+  // into a scratch value. Null for `Options.id` over a list of shaped contexts into a membership
+  // column: its entries are read where the column is classified (EntriesMembershipMask), the list
+  // of them made only if the per-rule path needs it (ReadForPerRule). Nothing is reported then.
+  [[gnu::noinline]] const Value* Read(const OnePassColumn& c, std::span<const Value> slots, feel::EvalContext& ctx,
+                                      ScratchValues& computed) const {
+    fi::Frame f;
+    f.globals = slots;
+    f.ctx = &ctx;
+    switch (c.read) {
+      case OnePassColumn::Read::kPathStep: {
+        // ReadPath for a path of one step, through the group's positions.
+        const Value& t = slots[c.slot];
+        const Value* v = nullptr;
+        if (t.is(Type::kContext) && t.context().shape()) {
+          const feel::Context& root = t.context();
+          const feel::ContextShape& shape = *root.shape();
+          size_t at;
+          if (const PathGroup::Positions* p = c.group->Get(shape)) {
+            at = p->at[c.member];
+            if (shape.family()) at = shape.FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+            v = at < root.shaped_size() ? &root.shaped_value(at) : &kNull;
+          } else if (c.seen->Cached(shape, at)) {
+            v = at < root.shaped_size() ? &root.shaped_value(at) : &kNull;
+          }
+        } else if (t.is_null()) {
+          v = &kNull;
+        }
+        if (!v) [[unlikely]] {
+          if (c.membership && ShapedContexts(t)) return nullptr;
+          v = &c.path->EvalRef(f, computed.Next());
+        }
+        return v;
+      }
+      case OnePassColumn::Read::kPath: {
+        const Value* v = ReadPath(*c.path, &slots[c.slot]);
+        return v ? v : &c.path->EvalRef(f, computed.Next());
+      }
+      case OnePassColumn::Read::kSlot:
+        if (c.slot < slots.size()) return &slots[c.slot];
+        break;
+      default:
+        break;
+    }
+    return c.input->body ? &fi::EvalRefOf(*c.input->body, f, computed.Next())
+                         : &c.input->expr->EvaluateRef(slots, ctx, computed.Next().get());
+  }
+  // For the per-rule path, an input EvalClassed left unread (Silent, or `Options.id` over a list):
+  // read now, reporting nothing.
+  [[gnu::noinline]] const Value* ReadForPerRule(const OnePassColumn& c, std::span<const Value> slots,
+                                                feel::EvalContext& ctx, ScratchValues& computed) const {
+    if (c.read == OnePassColumn::Read::kSlot) return &slots[c.slot];
+    if (const Value* v = Read(c, slots, ctx, computed)) return v;
+    fi::Frame f;
+    f.globals = slots;
+    f.ctx = &ctx;
+    return &c.path->EvalRef(f, computed.Next());
+  }
 
   // The table's answer for the rules that matched, by hit policy.
   Value Decide(const RuleList& matched, std::span<const Value> slots, feel::EvalContext& ctx) const {
@@ -1645,6 +1726,7 @@ void DecisionTable::BuildClasses() {
 
 void DecisionTable::PlanOnePass() {
   plan.assign(inputs.size(), OnePassColumn{});
+  for (size_t ri = 0; ri < rules.size(); ++ri) all_rules[ri >> 6] |= uint64_t{1} << (ri & 63);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const InputColumn& in = inputs[i];
     const ColumnClasses& cc = classes[i];
@@ -1658,16 +1740,20 @@ void DecisionTable::PlanOnePass() {
       c.slot = static_cast<size_t>(path->root->direct_slot);
       c.path = path;
       c.seen = &path->steps[0]->seen;
-      if (c.read == OnePassColumn::Read::kPathStep) {
+      if (path->chain_length <= 2) {
+        const fi::PathNode* prefix = path->chain_length == 2 ? path->steps[0] : nullptr;
         PathGroup* g = nullptr;
         for (const auto& e : path_groups)
-          if (e->slot == c.slot) g = e.get();
+          if (e->slot == c.slot && (prefix ? e->prefix && e->prefix->name == prefix->name : !e->prefix)) g = e.get();
         if (!g) {
           path_groups.push_back(std::make_unique<PathGroup>());
           g = path_groups.back().get();
           g->slot = c.slot;
+          g->prefix = prefix;
         }
         c.group = g;
+        for (size_t k = 0; k < path_groups.size(); ++k)
+          if (path_groups[k].get() == g) c.view = k;
         c.member = g->names.size();
         g->names.push_back(path->name);
       }
@@ -1682,6 +1768,8 @@ void DecisionTable::PlanOnePass() {
     c.no_class = c.usable.size();
     c.usable.push_back(0);
     c.first_string = cc.first_string;
+    for (size_t ri = 0; ri < rules.size(); ++ri)
+      if (!rules[ri].inputs[i].dash) c.tested[ri >> 6] |= uint64_t{1} << (ri & 63);
   }
 }
 

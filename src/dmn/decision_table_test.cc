@@ -462,13 +462,14 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // expressions are the names (read from a slot), computed (`if true then A else null`), or paths
 // into the inputs (`A.v`, `B.u.v`, `C.v`; the inputs then hold contexts, see Wrap).
 // kOneRoot: the paths `A.a`, `A.b`, `A.c`, all from one input (see HoldAll).
-enum class InputForm { kNames, kComputed, kPaths, kOneRoot };
+enum class InputForm { kNames, kComputed, kPaths, kOneRoot, kOneRootTwoSteps };
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
                         const std::string& c_values = "", InputForm form = InputForm::kNames) {
   auto in = [form](const char* name) {
     if (form == InputForm::kComputed) return "if true then " + std::string(name) + " else null";
     if (form == InputForm::kPaths) return std::string(name) + (std::string(name) == "B" ? ".u.v" : ".v");
     if (form == InputForm::kOneRoot) return "A." + std::string(1, static_cast<char>(std::tolower(name[0])));
+    if (form == InputForm::kOneRootTwoSteps) return "A.t." + std::string(1, static_cast<char>(std::tolower(name[0])));
     return std::string(name);
   };
   std::string xml = TableHead(policy) + "      <input><inputExpression><text>" + in("A") +
@@ -623,6 +624,31 @@ Value HoldAll(const std::vector<Value>& x, unsigned kind, std::vector<Value>& re
   }
 }
 
+// `held` under the key t of a context laid out as `kind` chooses (for the paths `A.t.a`, ...): of
+// one shape, of another (t at another position), a subset of a family (the keys come and go),
+// built key by key, of a shape without t, or null (then `read` is null).
+Value HoldUnderT(const Value& held, unsigned kind, std::vector<Value>& read) {
+  const auto keys = [](std::initializer_list<std::string> k) { return feel::ContextShape::Intern(std::vector<std::string>(k)); };
+  const auto shaped = [&](const feel::ContextShape* shape) {
+    feel::Context c(shape);
+    for (size_t i = 0; i < shape->size(); ++i) c.AppendValue(shape->key(i) == "t" ? held : Value::Number(7));
+    if (shape->IndexOf("t") == feel::ContextShape::npos) read = {Value(), Value(), Value()};
+    return Value::FromContext(std::move(c));
+  };
+  switch (kind % 6) {
+    case 0: return shaped(keys({"t"}));
+    case 1: return shaped(keys({"w", "t"}));
+    case 2: return shaped(feel::ContextShape::InternSubset(*keys({"q", "t", "z"}), 2 | (kind / 8) % 8));
+    case 3: {
+      feel::Context c;
+      c.Put("t", held);
+      return Value::FromContext(std::move(c));
+    }
+    case 4: return shaped(keys({"w"}));
+    default: read = {Value(), Value(), Value()}; return Value();
+  }
+}
+
 size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const std::vector<std::string>& b_cells,
                                const std::vector<std::string>& c_cells, const std::vector<Value>& a_values,
                                const std::vector<Value>& b_values, const std::vector<Value>& c_values, unsigned seed,
@@ -660,6 +686,9 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
         } else if (form == InputForm::kOneRoot) {
           const std::vector<Value> held = in;
           given = {HoldAll(held, rng(), in), Value(), Value()};
+        } else if (form == InputForm::kOneRootTwoSteps) {
+          const std::vector<Value> held = in;
+          given = {HoldUnderT(HoldAll(held, rng(), in), rng(), in), Value(), Value()};
         }
         const feel::Context ctx = Inputs(given[0], given[1], given[2]);
         const std::string got = Answer(**masks, ctx);
@@ -788,6 +817,31 @@ TEST(DecisionTableClasses, OneRootPathsAgreeWithPerRulePath) {
        List({im("z"), s("x")}), s("x")},
       {Value(), s("a"), s("b"), s("d"), im("b"), im("d"), Value::Number(2), Value::Bool(true)},
       {Value(), Value::Bool(true), s("c")}, 2136, "", InputForm::kOneRoot);
+  EXPECT_GT(collected, 100u);
+}
+
+// The same with every input a two-step path through one context (`A.t.a`, `A.t.b`, `A.t.c`): the
+// table reads the first step once and resolves the second steps' positions together (issue 21,
+// eighth round), for the layouts of HoldAll under t in contexts of several shapes, subsets,
+// built key by key, without t, and null.
+TEST(DecisionTableClasses, TwoStepPathsAgreeWithPerRulePath) {
+  auto s = [](const char* t) { return Value::String(t); };
+  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };
+  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
+  size_t collected = ExpectSameAsPerRulePath(
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
+      {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
+      {"-", "-", "true", "false", "null", "not(true)"},
+      {Value(), s("a"), s("b"), s("c"), s(""), im("a"), im("c"), Value::Number(1), Value::Bool(false), List({s("a")})},
+      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), s("x"), Value::Bool(true),
+       Value::FromDate(feel::Date{18262})},
+      {Value(), Value::Bool(true), Value::Bool(false), s("c"), im("c")}, 2137, "", InputForm::kOneRootTwoSteps);
+  collected += ExpectSameAsPerRulePath(
+      {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
+      {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
+      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({im("y"), im("q")}), s("x")},
+      {Value(), s("a"), s("b"), im("b"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
+      2138, "", InputForm::kOneRootTwoSteps);
   EXPECT_GT(collected, 100u);
 }
 
