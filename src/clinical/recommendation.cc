@@ -17,6 +17,9 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "common/bytes.h"
+#include "common/hash.h"
+#include "json/immortal_texts.h"
 #include "json/json_values.h"
 #include "json/json_writer.h"
 
@@ -27,32 +30,9 @@ namespace {
 using feel::Type;
 using feel::Value;
 
-// The plan's maps are looked up by id a few times per case (options, patient texts, questions):
-// a hash of 8 bytes at a time (multiply and fold), cheaper than std::hash's for such short keys.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const {
-    constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
-    std::uint64_t h = s.size() * kMul;
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      h = (h ^ w) * kMul;
-      h ^= h >> 29;
-    }
-    if (i < s.size()) {  // the last 1-7 bytes: the last word (overlapping) or byte by byte
-      std::uint64_t tail = 0;
-      if (s.size() >= 8) std::memcpy(&tail, s.data() + s.size() - 8, 8);
-      else
-        for (size_t k = 0; k < s.size(); ++k) tail |= std::uint64_t{static_cast<unsigned char>(s[k])} << (8 * k);
-      h = (h ^ tail) * kMul;
-    }
-    return static_cast<size_t>(h ^ (h >> 32));
-  }
-};
+// The plan's maps, looked up by id a few times per case (options, patient texts, questions).
 template <typename T>
-using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+using StringMap = std::unordered_map<std::string, T, TextHash, std::equal_to<>>;
 
 constexpr std::string_view kOutputNames[kOutputDecisionCount] = {
     "Classification", "Stage",  "Scenario",   "Options",                "Not Recommended",
@@ -226,7 +206,8 @@ std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_
       if (!item.is(Type::kContext)) continue;
       std::string_view id = StrView(item, source.id, scratch);
       if (!id.empty()) {
-        if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+        if (std::find_if(seen.begin(), seen.end(), [id](std::string_view s) { return SameText(s, id); }) != seen.end())
+          continue;
         if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
         seen.push_back(id);
       }
@@ -278,6 +259,8 @@ struct OutputPlan {
   // The strings of the catalogue's scenarios' and alerts' patient_text, and of en.json's summary.
   StringMap<const std::string*> scenario_texts, alert_texts, pieces;
   std::array<const std::string*, kSummaryPieceCount> piece_at{};  // `pieces` by SummaryPiece
+  // The JSON text of the models' constant strings (rationales, reasons, alert texts...).
+  json::ImmortalTexts constant_texts;
 };
 
 namespace {
@@ -365,6 +348,9 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
     md.all = std::set<std::string_view>(md.names.begin(), md.names.end()).size() == md.names.size();
     for (const auto& name : md.names) md.output_slots.push_back(OutputDecisionIndex(name));
   }
+  // The models are compiled: their constant texts are all immortal by now. (Up to 16 bytes a
+  // string is written as fast as its prepared text would be found.)
+  plan->constant_texts = json::ImmortalTexts::Prepare(17);
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
   CountStrings(kb.catalogue, plan->text_counts);
@@ -485,6 +471,7 @@ struct Alert {
   std::string_view id;
   const Value* severity;  // null: "info"
   std::string_view text;
+  const Value* text_value = nullptr;  // the decision's string `text` views (null: merged or converted)
   std::vector<std::string_view> citations;
   int rank = 2;
 };
@@ -499,6 +486,30 @@ struct PreparedOption {
   const Value* ranking = nullptr;  // its entry: reason ("" when absent) and line (null when absent)
 };
 
+// The answer's text writer: a TextOut that copies the models' constant texts as the plan
+// prepared them (OutputPlan::constant_texts) instead of scanning them for escapes again.
+class AnswerText : public json::TextOut {
+ public:
+  AnswerText(std::string& out, const json::ImmortalTexts& texts) : json::TextOut(out), texts_(texts) {}
+  const json::ImmortalTexts& texts() const { return texts_; }
+
+ private:
+  const json::ImmortalTexts& texts_;
+};
+
+// A string value, written (the same bytes either way).
+void WriteString(json::TreeOut& out, const Value& s) { out.String(s.string()); }
+[[gnu::noinline]] void WritePrepared(AnswerText& out, const Value& s) {
+  const std::string_view text = out.texts().Find(s);
+  if (!text.empty()) out.Verbatim(text);
+  else out.String(s.string());
+}
+// Inline: most strings are short (ids, codes) and go straight to TextOut::String.
+[[gnu::always_inline]] inline void WriteString(AnswerText& out, const Value& s) {
+  if (out.texts().MayHave(s)) WritePrepared(out, s);
+  else out.String(s.string());
+}
+
 // The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
 template <class Out>
 void WriteField(Out& out, const Value& obj, Field key, bool empty_string_fallback) {
@@ -507,7 +518,7 @@ void WriteField(Out& out, const Value& obj, Field key, bool empty_string_fallbac
     if (empty_string_fallback) out.String(std::string_view());
     else out.Null();
   } else if (v->is(Type::kString)) {
-    out.String(v->string());
+    WriteString(out, *v);
   } else {
     out.Value(json::ValueToJson(*v));
   }
@@ -530,7 +541,7 @@ void WriteStringList(Out& out, const Value& obj, Field key) {
     out.BeginArray(l.size());
     for (const auto& e : l) {
       if (e.is(Type::kString)) {
-        out.String(e.string());
+        WriteString(out, e);
       } else if (MayBeJsonString(e)) {
         Json j = json::ValueToJson(e);
         if (j.is_string()) out.String(j.get_ref<const std::string&>());
@@ -546,7 +557,7 @@ void WriteStringList(Out& out, const Value& obj, Field key) {
 template <class Out>
 void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.BeginArray(trace.size());
-  if constexpr (std::is_same_v<Out, json::TextOut>) {
+  if constexpr (std::is_same_v<Out, AnswerText>) {
     for (const auto& t : trace) out.ObjectOf("decision", t.decision, "rule", t.rule, "hit", t.hit);
     out.EndArray();
     return;
@@ -618,7 +629,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   if (ranking.is(Type::kList))
     for (auto& r : p.options)
       for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || StrView(e, kRankingId, scratch) != r.id) continue;
+        if (!e.is(Type::kContext) || !SameText(StrView(e, kRankingId, scratch), r.id)) continue;
         // A whole number that fits is its JSON conversion's integer, read without converting.
         const Value* rank = Get(e, kRank);
         const auto whole = rank && rank->is(Type::kNumber) ? rank->number().ToInt64() : std::nullopt;
@@ -645,14 +656,17 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     for (const auto& a : list.list()) {
       if (!a.is(Type::kContext)) continue;
       std::string_view id = ViewOf(a, kAlertId, p.owned);
-      std::string_view text = ViewOf(a, kAlertText, p.owned);
-      auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return x.id == id; });
+      const Value* text_value = Get(a, kAlertText);
+      if (text_value && !text_value->is(Type::kString)) text_value = nullptr;
+      std::string_view text = text_value ? std::string_view(text_value->string()) : ViewOf(a, kAlertText, p.owned);
+      auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return SameText(x.id, id); });
       if (existing != alerts.end()) {
         if (!text.empty() && existing->text.find(text) == std::string::npos) {
           std::string& merged = p.owned.emplace_front(existing->text);
           merged += ' ';
           merged += text;
           existing->text = merged;
+          existing->text_value = nullptr;
         }
         std::vector<std::string_view> cites;
         AppendViews(a, kAlertCitations, cites, p.owned);
@@ -672,6 +686,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
         }
       }
       e.text = text;
+      e.text_value = text_value;
       AppendViews(a, kAlertCitations, e.citations, p.owned);
     }
   }
@@ -727,7 +742,10 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.Key("schema");
   out.String("zebra.recommendation/v1");
   out.Key("case_id");
-  out.String(case_json.value("id", ""));
+  // case_json.value("id", ""), without its copy when the id is a string (otherwise as it was).
+  const auto id = case_json.is_object() ? case_json.find("id") : case_json.end();
+  if (id != case_json.end() && id->is_string()) out.String(id->get_ref<const std::string&>());
+  else out.String(case_json.value("id", ""));
   out.Members(plan.header);  // zebra_version, knowledge_version, knowledge_date, notice
 
   // As the record's JSON (PrepareAnswer): a field, or null (basis: "") when absent.
@@ -757,7 +775,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   if (const Value* basis = Get(st, kStageBasis)) {
     if (basis->is(Type::kString)) {
       out.Key("basis");
-      out.String(basis->string());
+      WriteString(out, *basis);
     } else if (MayBeJsonString(*basis)) {
       Json j = json::ValueToJson(*basis);
       if (j.is_string()) {
@@ -874,7 +892,8 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     else if (a.severity->is(Type::kString)) out.String(a.severity->string());
     else out.Value(json::ValueToJson(*a.severity));
     out.Key("text");
-    out.String(a.text);
+    if (a.text_value) WriteString(out, *a.text_value);
+    else out.String(a.text);
     out.Key("citations");
     out.BeginArray(a.citations.size());
     for (std::string_view c : a.citations) out.String(c);
@@ -918,7 +937,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.EndArray();
 
   out.Key("patient_summary");
-  if constexpr (std::is_same_v<Out, json::TextOut>)
+  if constexpr (std::is_same_v<Out, AnswerText>)
     WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr,
                  record ? &record->summary_sentence_counts : nullptr);
   else
@@ -926,7 +945,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
 
   out.Key("trace");
   WriteTrace(out, p.trace);
-  if constexpr (!std::is_same_v<Out, json::TextOut>) out.EndObject();
+  if constexpr (!std::is_same_v<Out, AnswerText>) out.EndObject();
 }
 
 }  // namespace
@@ -942,7 +961,7 @@ Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const 
 
 void AppendRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json, AnswerParts& parts,
                           const Answer& record, std::string& out) {
-  json::TextOut text(out);
+  AnswerText text(out, plan.constant_texts);
   WriteRecommendation(text, kb, plan, case_json, parts, &record);
 }
 

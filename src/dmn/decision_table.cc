@@ -15,6 +15,7 @@
 #include <pugixml.hpp>
 
 #include "common/bytes.h"
+#include "common/hash.h"
 #include "dmn/internal.h"
 #include "feel/nodes.h"
 
@@ -119,24 +120,6 @@ struct ColumnClasses {
   uint64_t string_mask = 0;
   size_t string_count = 0;  // strings.size(), for StringLiteral
   static constexpr size_t kNoClass = SIZE_MAX;
-  [[gnu::always_inline]] static uint64_t QuickHash(const char* p, size_t n) {
-    uint64_t h = n * 0x9E3779B97F4A7C15ull;
-    if (n >= 8) {
-      uint64_t a, b;
-      std::memcpy(&a, p, 8);
-      std::memcpy(&b, p + n - 8, 8);
-      h ^= a * 0xC2B2AE3D27D4EB4Full ^ b * 0x165667B19E3779F9ull;
-    } else if (n >= 4) {
-      uint32_t a, b;
-      std::memcpy(&a, p, 4);
-      std::memcpy(&b, p + n - 4, 4);
-      h ^= ((uint64_t{a} << 32) | b) * 0xC2B2AE3D27D4EB4Full;
-    } else if (n > 0) {
-      const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
-      h ^= (byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16) * 0xC2B2AE3D27D4EB4Full;
-    }
-    return h ^ (h >> 31);
-  }
   void BuildStringTable() {
     size_t size = 8;
     while (size < 2 * strings.size()) size *= 2;
@@ -144,7 +127,7 @@ struct ColumnClasses {
     string_mask = size - 1;
     string_count = strings.size();
     for (size_t i = 0; i < strings.size(); ++i) {
-      uint64_t at = QuickHash(strings[i].data(), strings[i].size()) & string_mask;
+      uint64_t at = HashText(strings[i]) & string_mask;
       while (string_table[at] != 0) at = (at + 1) & string_mask;
       string_table[at] = static_cast<uint32_t>(i + 1);
     }
@@ -201,7 +184,7 @@ struct ColumnClasses {
   }
   // The index of the literal equal to `s`, or strings.size() (other strings).
   [[gnu::always_inline]] size_t StringLiteral(const std::string& s) const {
-    for (uint64_t at = QuickHash(s.data(), s.size()) & string_mask;; at = (at + 1) & string_mask) {
+    for (uint64_t at = HashText(s) & string_mask;; at = (at + 1) & string_mask) {
       const uint32_t e = string_table[at];
       if (e == 0) return string_count;
       const std::string& lit = strings[e - 1];

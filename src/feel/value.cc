@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/bytes.h"
+#include "feel/immortal_strings.h"
 
 namespace zebra::feel {
 
@@ -224,6 +225,15 @@ Value MakeImmortal(Value v) {
   ImmortalRegistry& r = Immortals();
   std::lock_guard<std::mutex> lock(r.mutex);
   return Immortal(r, std::move(v), 0);
+}
+
+std::vector<const std::string*> ImmortalStrings() {
+  ImmortalRegistry& r = Immortals();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  std::vector<const std::string*> out;
+  out.reserve(r.strings.size());
+  for (const auto& [text, kept] : r.strings) out.push_back(kept.get());
+  return out;
 }
 
 Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key_bits_(o.key_bits_) {

@@ -176,9 +176,13 @@ class TextOut {
   void Value(const nlohmann::ordered_json& v);
   void Value(const Fragment& f) {
     if (!f.has_text) return Value(f.value);
-    char* p = Separated(f.text.size());
-    std::memcpy(p, f.text.data(), f.text.size());
-    cur_ = p + f.text.size();
+    Verbatim(f.text);
+  }
+  // A value whose compact JSON text was written beforehand (a Fragment's, an ImmortalTexts').
+  void Verbatim(std::string_view text) {
+    char* p = Separated(text.size());
+    std::memcpy(p, text.data(), text.size());
+    cur_ = p + text.size();
   }
   void Members(const Fragment& f);
 

@@ -19,6 +19,7 @@
 
 #include "clinical/clinical.h"
 #include "common/file.h"
+#include "common/hash.h"
 #include "common/text.h"
 #include "feel/shaped_position.h"
 #include "feel/temporal.h"
@@ -659,13 +660,8 @@ std::uint64_t HashOf(const Value& v) {
       return static_cast<std::uint64_t>(d.coefficient()) ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(d.exponent())) << 40) ^
              static_cast<std::uint64_t>(d.negative());
     }
-    case Type::kString: {
-      const std::string& str = v.string();
-      std::uint64_t h = str.size(), first = 0, last = 0;
-      std::memcpy(&first, str.data(), std::min<size_t>(str.size(), 8));
-      if (str.size() > 8) std::memcpy(&last, str.data() + str.size() - std::min<size_t>(str.size() - 8, 8), std::min<size_t>(str.size() - 8, 8));
-      return h ^ first * 0x9E3779B97F4A7C15u ^ last * 0xC2B2AE3D27D4EB4Fu;
-    }
+    case Type::kString:
+      return HashText(v.string());
     default:
       return 1;
   }
