@@ -126,16 +126,19 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
 // annotation (the classification; it leaves its notes here) and batch's counts (the ids) — and
 // the parts the recommendation is written from. The bytes are those of Evaluate's tree.
 struct Answer {
-  Json classification;                  // the recommendation's "classification" member
+  // The recommendation's "classification" member as the FEEL value its JSON reads as (the trial
+  // criteria read it).
+  feel::Value classification;
   bool has_scenario_id = false;         // scenario.id is a string
   std::string scenario_id;
   std::vector<std::string> option_ids;  // options[].id, in order
   std::vector<std::string> alert_ids;   // alerts[].id, in order
   // Left by the trial annotation (trials::Registry::AnnotateOptions::answer) before writing:
+  // (The texts are the annotation's own, prepared once: valid while its registry is.)
   bool has_trial_option_note = false;
-  std::string trial_option_note;  // added to the rationale of option trial.clinical_trial
+  const std::string* trial_option_note = nullptr;  // added to the rationale of option trial.clinical_trial
   bool has_summary_sentence = false;
-  std::string summary_sentence;  // ends the patient summary's text (and counts in its grade)
+  const std::string* summary_sentence = nullptr;  // ends the patient summary's text (and counts in its grade)
   TextCounts summary_sentence_counts;  // CountText(summary_sentence): set with it
   std::unique_ptr<internal::AnswerParts, internal::AnswerPartsDelete> parts;
   std::shared_ptr<const internal::OutputPlan> plan;  // when the knowledge base has none prepared

@@ -448,6 +448,15 @@ namespace {
 
 // The fields read, by where they are read (see OutputField).
 constinit OutputField kCategory{"category"}, kGrade{"grade"}, kClassificationBasis{"basis"};
+// The classification's members as the answer has them, in this order; absent (or the decision no
+// context), category and grade are null and basis "". The text, the tree and the value the trial
+// criteria read (ClassificationValue) all follow this one list.
+struct ClassificationMember {
+  const OutputField* field;
+  bool empty_string;  // absent: "" (else null)
+};
+constexpr ClassificationMember kClassificationMembers[] = {
+    {&kCategory, false}, {&kGrade, false}, {&kClassificationBasis, true}};
 constinit OutputField kScenarioId{"id"}, kScenarioTitle{"title"};
 constinit OutputField kStageFields[] = {OutputField{"chapter"}, OutputField{"t"}, OutputField{"n"}, OutputField{"m"},
                                         OutputField{"group"}};
@@ -532,6 +541,38 @@ void WriteOrEmpty(Out& out, const Value& obj, Field key) {
   WriteField(out, obj, key, true);
 }
 
+// The classification as the FEEL value of the members written (kClassificationMembers): what
+// ValueFromJson gives of their JSON. A string, boolean or null reads back as itself; any other
+// value is given as its JSON conversion read back (a number as its JSON number).
+Value ClassificationValue(const Value& cls) {
+  auto reads_back = [](const Value& v) { return v.is_null() || v.is(Type::kString) || v.is(Type::kBoolean); };
+  static const feel::ContextShape* const kShape = [] {
+    std::vector<std::string> keys;
+    for (const ClassificationMember& m : kClassificationMembers) keys.emplace_back(m.field->view());
+    return feel::ContextShape::Intern(keys);
+  }();
+  // The decision itself when it has exactly these members, in this order (the knowledge's context
+  // of these keys has this interned shape), each reading back as itself.
+  if (cls.is(Type::kContext) && cls.context().size() == std::size(kClassificationMembers)) {
+    const feel::Context& c = cls.context();
+    bool same = true;
+    for (size_t i = 0; same && i < c.size(); ++i)
+      same = ((kShape && c.shape() == kShape) || c.key(i) == kClassificationMembers[i].field->view()) && reads_back(c.value(i));
+    if (same) return cls;
+  }
+  feel::Context out(kShape);
+  out.Reserve(std::size(kClassificationMembers));
+  for (const ClassificationMember& m : kClassificationMembers) {
+    const Value* v = Get(cls, *m.field);
+    Value member = !v                ? (m.empty_string ? Value::String("") : Value())
+                   : reads_back(*v) ? *v
+                                    : json::ValueFromJson(json::ValueToJson(*v));
+    if (kShape) out.AppendValue(std::move(member));
+    else out.Append(std::string(m.field->view()), std::move(member));
+  }
+  return Value::FromContext(std::move(out));
+}
+
 // StringListOf, written.
 template <class Out>
 void WriteStringList(Out& out, const Value& obj, Field key) {
@@ -599,16 +640,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   p.trace = std::move(trace);
   const DecisionValues& d = p.d;
 
-  // The classification is written from its FEEL value (WriteClassification); only the record
-  // (the trial annotation reads it) gets it as JSON.
-  if (record) {
-    const Value& cls = d[kClassification];
-    Json& c = record->classification;
-    c = Object(3);
-    Add(c, "category", JsonOr(cls, kCategory, Json()));
-    Add(c, "grade", JsonOr(cls, kGrade, Json()));
-    Add(c, "basis", cls.is(Type::kContext) ? JsonOr(cls, kClassificationBasis, Json("")) : Json(""));
-  }
+  if (record) record->classification = ClassificationValue(d[kClassification]);
   p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
   const std::vector<const Value*> picked = CollectById(d, {{kOptions, kOptionId}});
@@ -748,17 +780,14 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   else out.String(case_json.value("id", ""));
   out.Members(plan.header);  // zebra_version, knowledge_version, knowledge_date, notice
 
-  // As the record's JSON (PrepareAnswer): a field, or null (basis: "") when absent.
+  // Each member a field of the decision, or its stand-in when absent (kClassificationMembers).
   const Value& cls = d[kClassification];
   out.Key("classification");
-  out.BeginObject(3);
-  out.Key("category");
-  WriteOrNull(out, cls, kCategory);
-  out.Key("grade");
-  WriteOrNull(out, cls, kGrade);
-  out.Key("basis");
-  if (cls.is(Type::kContext)) WriteOrEmpty(out, cls, kClassificationBasis);
-  else out.String(std::string_view());
+  out.BeginObject(std::size(kClassificationMembers));
+  for (const ClassificationMember& m : kClassificationMembers) {
+    out.Key(m.field->name());
+    WriteField(out, cls, *m.field, m.empty_string);
+  }
   out.EndObject();
 
   const Value& st = d[kStage];
@@ -794,7 +823,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   WriteOrNull(out, d[kScenario], kScenarioTitle);
   out.EndObject();
 
-  const std::string* trial_note = record && record->has_trial_option_note ? &record->trial_option_note : nullptr;
+  const std::string* trial_note = record && record->has_trial_option_note ? record->trial_option_note : nullptr;
   out.Key("options");
   out.BeginArray(p.options.size());
   long n = 0;
@@ -938,7 +967,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
 
   out.Key("patient_summary");
   if constexpr (std::is_same_v<Out, AnswerText>)
-    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? &record->summary_sentence : nullptr,
+    WriteSummary(out, kb, p.summary, record && record->has_summary_sentence ? record->summary_sentence : nullptr,
                  record ? &record->summary_sentence_counts : nullptr);
   else
     WriteSummary(out, kb, p.summary);

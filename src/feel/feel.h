@@ -61,6 +61,27 @@ class CompiledText {
   std::string source_;
 };
 
+// A name of the scope that an expression reads, with the constant path it reads below it:
+// `tumor.sstr_imaging.result` is tumor's slot and {"sstr_imaging", "result"}. An empty path: the
+// value is read as a whole (a bare name, a filter's target, a call's argument, `get value(x, k)`).
+struct NameRead {
+  int slot = 0;
+  std::string name;
+  std::vector<std::string> path;
+  bool operator==(const NameRead&) const = default;
+};
+
+// What a compiled expression's value depends on, from its tree: it is the same whenever the
+// values FEEL's paths `name.path…` of `names` give are (for a filter item's entries that may stand
+// for a name inside the filter, as FEEL looks them up, the item is part of the filter's target).
+// Besides these, an evaluation depends on its EvalContext (its fixed `now`, its limits), and a
+// function held in a slot on what that function reads.
+struct ExpressionReads {
+  std::vector<NameRead> names;  // distinct, in the order of the text
+  bool clock = false;           // now() or today() is called (or taken as a value)
+  bool complete = true;         // false: a part of the tree the analysis does not know (any name may be read)
+};
+
 // A compiled FEEL expression.
 class CompiledExpression : public CompiledText {
  public:
@@ -72,6 +93,8 @@ class CompiledExpression : public CompiledText {
   // The same value, without a copy when it lives in `slots` (or the compiled expression), e.g. for
   // `Case.tumor.primary_site`; otherwise evaluated into `tmp`. Valid while `slots` and `tmp` are.
   const Value& EvaluateRef(std::span<const Value> slots, EvalContext& ctx, Value& tmp) const;
+  // The names (slots) and paths below them this expression reads (see ExpressionReads).
+  ExpressionReads Reads() const;
 };
 
 // Unary tests (DMN 1.5 §10.3.1.2, grammar rule 17): the input entry of a decision table, or an

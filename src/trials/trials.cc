@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -306,15 +307,12 @@ void Registry::PrepareTests() {
   snapshot_day_ = snapshot_day.value_or(0);
   stale_note_age_ = snapshot_is_date_ ? TodayDayNumber() - snapshot_day_ : 0;
   stale_note_ = StaleNote(stale_note_age_);
-  // Which texts may read the classification: those naming it, or a fact that may read it.
-  auto reads_classification = [&](std::string_view source, const std::vector<std::uint32_t>& facts) {
-    return source.find(kCaseNames[kClassification]) != std::string_view::npos ||
-           std::any_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return fact_reads_classification_[f] != 0; });
-  };
+  // What each fact reads, as its compiled text says: the facts, the classification, the case paths.
   for (size_t f = 0; f < facts_.size(); ++f) {
-    fact_needs_.push_back(FactsIn(facts_[f].source, f));
-    fact_reads_classification_.push_back(reads_classification(facts_[f].source, fact_needs_[f]));
-    fact_keys_.push_back(KeyPlanOf(facts_[f].source));
+    const feel::ExpressionReads reads = facts_[f].expr.Reads();
+    fact_needs_.push_back(FactsIn(reads, f));
+    fact_reads_classification_.push_back(ReadsClassification(reads, fact_needs_[f]));
+    fact_keys_.push_back(KeyPlanOf(reads));
   }
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
@@ -332,12 +330,13 @@ void Registry::PrepareTests() {
       c.need_facts.erase(std::unique(c.need_facts.begin(), c.need_facts.end()), c.need_facts.end());
       c.needs_classification =
           std::any_of(c.need_paths.begin(), c.need_paths.end(), [](const auto& p) { return p.first == kClassification; }) ||
-          reads_classification("", c.need_facts);
+          ReadsClassification({}, c.need_facts);
       if (!added) continue;
       Test t;
       t.expr = &c.test;
-      t.facts = FactsIn(c.source, facts_.size());
-      t.classification = reads_classification(c.source, t.facts);
+      const feel::ExpressionReads reads = c.test.Reads();
+      t.facts = FactsIn(reads, facts_.size());
+      t.classification = ReadsClassification(reads, t.facts);
       // A plain name (most criteria name a fact) is its slot's value: read from the slot when the
       // compiled text gives exactly the slot's value for values of every kind.
       std::string_view name = c.source;
@@ -356,67 +355,66 @@ void Registry::PrepareTests() {
       }
       tests_.push_back(t);
     }
-  // Per encoded study: the tests of its criteria without `needs`, as bits.
+  // Per encoded study: the tests of its criteria without `needs`, as bits, and in order.
   const size_t words = (tests_.size() + 63) / 64;
   for (Study& s : studies_) {
     if (!s.encoded) continue;
     s.test_bits.assign(words, 0);
     for (const Criterion& c : s.criteria)
       if (c.need_paths.empty()) s.test_bits[c.test_index / 64] |= std::uint64_t{1} << (c.test_index % 64);
+    s.plain_criteria = s.criteria.size() <= 64 && std::all_of(s.criteria.begin(), s.criteria.end(), [](const Criterion& c) {
+                         return c.need_paths.empty();
+                       });
+    if (s.plain_criteria)
+      for (const Criterion& c : s.criteria) s.criterion_tests.push_back(static_cast<std::uint32_t>(c.test_index));
   }
   PrepareEntries();
 }
 
-// A compiled text reads a fact's slot only where the fact's name is written in it, so the facts
-// whose names occur in the text (as any substring: more is harmless, an extra fact evaluated) are
-// all it may read. A name with characters beyond letters, digits and '_' may be written with other
-// spacing (the parser joins words): counted as read by every text. Only facts declared before the
-// text was compiled (index < before) have slots it can read.
-std::vector<std::uint32_t> Registry::FactsIn(std::string_view source, size_t before) const {
+std::vector<std::uint32_t> Registry::FactsIn(const feel::ExpressionReads& reads, size_t before) const {
   std::vector<std::uint32_t> out;
-  for (size_t g = 0; g < before && g < facts_.size(); ++g) {
-    const std::string& name = facts_[g].name;
-    const bool plain = std::all_of(name.begin(), name.end(), [](char ch) {
-      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-    });
-    if (plain && source.find(name) == std::string_view::npos) continue;
+  auto add = [&](size_t g) {
     if (g < fact_needs_.size()) out.insert(out.end(), fact_needs_[g].begin(), fact_needs_[g].end());
     out.push_back(static_cast<std::uint32_t>(g));
+  };
+  if (!reads.complete) {  // (any slot may be read)
+    for (size_t g = 0; g < before && g < facts_.size(); ++g) add(g);
+  } else {
+    for (const feel::NameRead& r : reads.names) {
+      const auto slot = static_cast<size_t>(r.slot);
+      if (slot >= std::size(kCaseNames) && slot - std::size(kCaseNames) < std::min(before, facts_.size()))
+        add(slot - std::size(kCaseNames));
+    }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
-// A fact's value depends on the case only through the case paths its text names and the facts
-// it may read: when every name of a case part in the text (strings blanked) starts a path
-// `part.key.key…`, those paths are all it reads of the case (a name the text binds itself only
-// adds a path to the key). Texts that may read the clock (now(), today()) have no key.
-Registry::KeyPlan Registry::KeyPlanOf(std::string_view source) const {
-  static const RE2 kHead(R"(\b(patient|tumor|history|planned_procedure|classification)\b)");
-  static const RE2 kPath(R"(\b(patient|tumor|history|planned_procedure|classification)((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+bool Registry::ReadsClassification(const feel::ExpressionReads& reads, const std::vector<std::uint32_t>& facts) const {
+  return !reads.complete ||
+         std::any_of(reads.names.begin(), reads.names.end(),
+                     [](const feel::NameRead& r) { return r.slot == static_cast<int>(kClassification); }) ||
+         std::any_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return fact_reads_classification_[f] != 0; });
+}
+
+// A fact's value depends on the case only through the case paths it reads and the facts it reads
+// (feel::ExpressionReads): when it reads no case part whole, those paths are all it reads of the
+// case. Texts that may read the clock (now(), today()) have no key.
+Registry::KeyPlan Registry::KeyPlanOf(const feel::ExpressionReads& reads) {
   KeyPlan plan;
-  const std::string text(source);
-  if (text.find("now") != std::string::npos || text.find("today") != std::string::npos) return plan;
-  const std::string plain = BlankStrings(text);
-  size_t heads = 0;
-  std::string head, rest;
-  for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kHead, &head);) ++heads;
-  for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kPath, &head, &rest);) {
-    --heads;
+  if (!reads.complete || reads.clock) return plan;
+  for (const feel::NameRead& r : reads.names) {
+    const auto slot = static_cast<size_t>(r.slot);
+    if (slot >= std::size(kCaseNames)) continue;  // a fact (fact_needs_)
+    if (r.path.empty()) return plan;               // a case part read whole
     KeyPath path;
-    path.slot = static_cast<size_t>(std::find_if(std::begin(kCaseNames), std::end(kCaseNames),
-                                                 [&](const char* n) { return head == n; }) -
-                                    std::begin(kCaseNames));
-    for (size_t at = 1; at < rest.size();) {
-      const size_t end = std::min(rest.find('.', at), rest.size());
-      path.keys.push_back(rest.substr(at, end - at));
-      at = end + 1;
-    }
+    path.slot = slot;
+    path.keys = r.path;
     path.positions = std::shared_ptr<feel::ShapedPosition[]>(new feel::ShapedPosition[path.keys.size()]);
-    if (std::find(plan.paths.begin(), plan.paths.end(), path) == plan.paths.end()) plan.paths.push_back(std::move(path));
+    plan.paths.push_back(std::move(path));  // (distinct: Reads lists each read once)
   }
-  plan.keyed = heads == 0;
+  plan.keyed = true;
   return plan;
 }
 
@@ -564,7 +562,10 @@ struct Entry {
   std::uint32_t matched[2], to_check[2], not_met[2];
   std::uint64_t met = 0;  // which criteria are met, by index (up to 64; see Scratch::entries)
   const json::Fragment* written = nullptr;  // the whole entry, when a thread has it (Scratch::entries)
-  std::size_t to_check_count() const { return to_check[1] - to_check[0]; }
+  std::size_t to_check_count = 0;  // (its to_check list's length)
+  // False: the ranges are not filled yet, the entry being told by `met` alone (a fitting study of
+  // plain criteria: the others are to check); Annotate fills them only when it writes the entry.
+  bool pooled = true;
 };
 struct Pools {
   std::vector<const json::Fragment*> matched, to_check, not_met;  // JSON strings
@@ -713,7 +714,8 @@ class ScratchLease {
  public:
   ScratchLease() : s_(tl_scratch.busy ? own_.emplace() : tl_scratch) { s_.busy = true; }
   ~ScratchLease() {
-    for (Value& v : s_.slots) v = Value();
+    for (Value& v : s_.slots)
+      if (!v.is_null()) v = Value();
     s_.busy = false;
   }
   ScratchLease(const ScratchLease&) = delete;
@@ -813,7 +815,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   auto ensure_classification = [&] {
     if (classification_done) return;
     classification_done = true;
-    if (options.answer) slots[kClassification] = json::ValueFromJson(options.answer->classification);
+    if (options.answer) slots[kClassification] = options.answer->classification;
     else if (!recommendation.is_object()) return;
     else if (auto it = recommendation.find(kCaseNames[kClassification]); it != recommendation.end())
       slots[kClassification] = json::ValueFromJson(*it);
@@ -871,15 +873,16 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   outcomes.assign(tests_.size(), Outcome::kNotYet);
   std::vector<std::uint64_t>& not_met_tests = scratch.not_met_tests;
   not_met_tests.assign((tests_.size() + 63) / 64, 0);
-  auto outcome = [&](const Criterion& c) -> Outcome {
-    Outcome& o = outcomes[c.test_index];
+  auto test_outcome = [&](size_t index) -> Outcome {
+    Outcome& o = outcomes[index];
     if (o != Outcome::kNotYet) return o;
-    const Test& t = tests_[c.test_index];
+    const Test& t = tests_[index];
     if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
     o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
-    if (o == Outcome::kNotMet) not_met_tests[c.test_index / 64] |= std::uint64_t{1} << (c.test_index % 64);
+    if (o == Outcome::kNotMet) not_met_tests[index / 64] |= std::uint64_t{1} << (index % 64);
     return o;
   };
+  auto outcome = [&](const Criterion& c) { return test_outcome(c.test_index); };
   // A criterion's outcome: its test's, or to check when a case field it needs is not given.
   auto criterion_outcome = [&](const Criterion& c) {
     if (!c.need_facts.empty() || c.needs_classification) ensure_facts(c.need_facts, c.needs_classification);
@@ -891,6 +894,20 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   pools.not_met.clear();
   auto add = [&](Outcome o, const Criterion& c) {
     (o == Outcome::kMet ? pools.matched : o == Outcome::kNotMet ? pools.not_met : pools.to_check).push_back(&c.text_json);
+  };
+  // The lists of a fitting entry told by `met` alone: its criteria met, then those to check and
+  // the study's own to check (as visit below fills them).
+  auto pool = [&](Entry& e) {
+    const Study& s = *e.study;
+    e.matched[0] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[0] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[0] = e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
+    for (size_t i = 0; i < s.criteria.size(); ++i)
+      ((e.met >> i) & 1 ? pools.matched : pools.to_check).push_back(&s.criteria[i].text_json);
+    for (const auto& t : s.to_check_json) pools.to_check.push_back(&t);
+    e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.pooled = true;
   };
 
   // Excluded studies are only counted unless include_excluded asks for their entries. The fitting
@@ -934,6 +951,28 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       return;
     }
     const size_t n = s.criteria.size();
+    if (!include_excluded && s.plain_criteria) {
+      // As below, from the tests' outcomes alone; the lists are filled if the entry is written.
+      bool ruled_out = false;
+      for (size_t w = 0; w < s.test_bits.size() && !ruled_out; ++w) ruled_out = (s.test_bits[w] & not_met_tests[w]) != 0;
+      std::uint64_t met = 0;
+      for (size_t i = 0; i < n && !ruled_out; ++i) {
+        const Outcome o = test_outcome(s.criterion_tests[i]);
+        ruled_out = o == Outcome::kNotMet;
+        met |= std::uint64_t{o == Outcome::kMet} << i;
+      }
+      if (ruled_out) {
+        ++excluded_count;
+        return;
+      }
+      e.met = met;
+      e.to_check_count = n - static_cast<size_t>(std::popcount(met)) + s.to_check_json.size();
+      e.pooled = false;
+      size_t at = fitting.size();
+      while (at > 0 && fitting[at - 1].to_check_count > e.to_check_count) --at;
+      fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
+      return;
+    }
     if (!include_excluded) {
       // Until the study fits, only whether it may fit is asked: a test already found false rules
       // it out; otherwise its criteria are evaluated until one is not met. (In their order:
@@ -966,6 +1005,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     e.matched[1] = static_cast<std::uint32_t>(pools.matched.size());
     e.to_check[1] = static_cast<std::uint32_t>(pools.to_check.size());
     e.not_met[1] = static_cast<std::uint32_t>(pools.not_met.size());
+    e.to_check_count = e.to_check[1] - e.to_check[0];
     if (!s.not_recruiting.empty() || e.not_met[0] != e.not_met[1]) {  // (include_excluded only)
       ++excluded_count;
       excluded.push_back(e);
@@ -973,7 +1013,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     }
     // By fewer items to check, in the registry's order among equals (a stable insertion).
     size_t at = fitting.size();
-    while (at > 0 && fitting[at - 1].to_check_count() > e.to_check_count()) --at;
+    while (at > 0 && fitting[at - 1].to_check_count > e.to_check_count) --at;
     fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
   };
   size_t plain_count = 0;  // the fitting studies without encoded criteria in plain_text
@@ -1007,7 +1047,9 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     auto& kept = scratch.entries[static_cast<size_t>(e.study - studies_.data())];
     for (const auto& w : kept)
       if (w.met == met && w.stale == e.stale) e.written = &w.entry;
-    if (e.written || kept.size() >= kEntriesPerStudy) continue;
+    if (e.written) continue;
+    if (!e.pooled) pool(e);
+    if (kept.size() >= kEntriesPerStudy) continue;
     Json entry;
     json::TreeOut tree(entry);
     WriteEntry(tree, e, pools);
@@ -1044,10 +1086,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     answer.has_trial_option_note =
         std::find(answer.option_ids.begin(), answer.option_ids.end(), std::string_view("trial.clinical_trial")) !=
         answer.option_ids.end();
-    if (answer.has_trial_option_note) answer.trial_option_note = option_texts_[may_fit];
+    if (answer.has_trial_option_note) answer.trial_option_note = &option_texts_[may_fit];
     if (may_fit != 0) {
       answer.has_summary_sentence = true;
-      answer.summary_sentence = patient_sentences_[may_fit];
+      answer.summary_sentence = &patient_sentences_[may_fit];
       answer.summary_sentence_counts = patient_counts_[may_fit];
     }
   } else if (auto options_it = recommendation.find("options");

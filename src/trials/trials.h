@@ -94,6 +94,11 @@ struct Study {
   // as bits over the registry's distinct tests (a test already found false rules the study out
   // before anything is evaluated for it).
   std::vector<std::uint64_t> test_bits;
+  // Prepared at load for Annotate (encoded studies of at most 64 criteria, none with `needs`):
+  // the test of each criterion, by index among the registry's distinct tests, in order. Its
+  // outcomes alone decide whether the study fits and what its entry says.
+  bool plain_criteria = false;
+  std::vector<std::uint32_t> criterion_tests;
 };
 
 class Registry {
@@ -169,14 +174,16 @@ class Registry {
     std::vector<std::uint32_t> facts;
     bool classification = false;  // the text or its facts may read the classification
   };
-  // The facts a FEEL text may read, with the facts those read, ascending (over-approximated by
-  // the names in the text; see FactsIn in trials.cc).
-  std::vector<std::uint32_t> FactsIn(std::string_view source, size_t before) const;
+  // The facts a compiled text reads (its ExpressionReads), with the facts those read, ascending;
+  // only facts declared before it (index < before) have slots it can read.
+  std::vector<std::uint32_t> FactsIn(const feel::ExpressionReads& reads, size_t before) const;
+  // Does a compiled text (its reads, and the facts it reads) read the classification?
+  bool ReadsClassification(const feel::ExpressionReads& reads, const std::vector<std::uint32_t>& facts) const;
   std::string StaleNote(int oldest_age) const;  // texts.json's "stale" for the oldest snapshot's age
-  std::vector<std::vector<std::uint32_t>> fact_needs_;  // by fact: FactsIn(its text), earlier facts only
+  std::vector<std::vector<std::uint32_t>> fact_needs_;  // by fact: FactsIn(its reads), earlier facts only
   // What a fact's value depends on, for a thread to keep values it found for other cases (see
-  // KeyPlanOf in trials.cc): its text's case paths (a part's slot and the keys below it) and the
-  // facts it may read (fact_needs_). Not keyed: evaluated for every case.
+  // KeyPlanOf in trials.cc): the case paths it reads (a part's slot and the keys below it) and the
+  // facts it reads (fact_needs_). Not keyed: evaluated for every case.
   struct KeyPath {
     size_t slot = 0;
     std::vector<std::string> keys;
@@ -190,7 +197,7 @@ class Registry {
     bool keyed = false;
     std::vector<KeyPath> paths;
   };
-  KeyPlan KeyPlanOf(std::string_view source) const;
+  static KeyPlan KeyPlanOf(const feel::ExpressionReads& reads);
   std::vector<KeyPlan> fact_keys_;  // by fact
   std::vector<char> fact_reads_classification_;         // by fact
   std::vector<Fact> facts_;
