@@ -89,4 +89,9 @@ NodePtr SpecialisedCountCompare(BinaryOp op, const NodePtr& lhs, const NodePtr& 
   return n;
 }
 
+const Node* GeneralFormOf(const Node& n) {
+  const auto* c = dynamic_cast<const CountCompareNode*>(&n);
+  return c ? c->general.get() : nullptr;
+}
+
 }  // namespace zebra::feel::internal

@@ -12,4 +12,8 @@ namespace zebra::feel::internal {
 // `count` and `rhs` such a literal, else `general` itself.
 NodePtr SpecialisedCountCompare(BinaryOp op, const NodePtr& lhs, const NodePtr& rhs, NodePtr general);
 
+// The general node an idiom node answers for (what it reads and calls), or null when `n` is no
+// idiom node: for walks over the tree such as CompiledExpression::Reads.
+const Node* GeneralFormOf(const Node& n);
+
 }  // namespace zebra::feel::internal

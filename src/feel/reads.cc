@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "feel/feel.h"
+#include "feel/list_idioms.h"
 #include "feel/nodes.h"
 
 namespace zebra::feel {
@@ -45,7 +46,9 @@ class Walker {
   }
 
   void Visit(const Node& n) {
-    if (const auto* p = dynamic_cast<const PathNode*>(&n)) {
+    if (const Node* general = GeneralFormOf(n)) {
+      Push(general);  // an idiom node reads what the nodes it stands for read
+    } else if (const auto* p = dynamic_cast<const PathNode*>(&n)) {
       // A chain of constant steps over a name is one read; over anything else, the steps read
       // what that gives.
       std::vector<std::string> path;
