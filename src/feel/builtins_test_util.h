@@ -1,4 +1,4 @@
-// Helpers for the built-in function tests: build values, call built-ins by name, compare.
+// Helpers for the FEEL tests: build values, call built-ins by name, evaluate and compare.
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "feel/builtins.h"
+#include "feel/feel.h"
 
 namespace zebra::feel::testing {
 
@@ -94,6 +95,28 @@ class LambdaFunction final : public Function {
 };
 inline Value Fn(LambdaFunction::Body body) {
   return Value::FromFunction(std::make_shared<const LambdaFunction>(std::vector<std::string>{"x", "y"}, std::move(body)));
+}
+
+// An expression's answer as a FEEL literal with its diagnostics' messages: what a fast path and
+// the general path it stands for must agree on.
+struct Answered {
+  std::string literal;
+  std::vector<std::string> messages;
+};
+inline Answered EvaluatedWithMessages(const std::string& text, const Context& variables) {
+  EvalContext ctx;
+  auto r = EvaluateExpression(text, variables, ctx);
+  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
+  Answered a{r ? ToFeelLiteral(*r) : "<compile error>", {}};
+  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
+  return a;
+}
+// The value of a constant expression (a test's input written as FEEL).
+inline Value ParsedValue(const std::string& text) {
+  EvalContext ctx;
+  auto r = EvaluateExpression(text, Context{}, ctx);
+  EXPECT_TRUE(r.has_value()) << text;
+  return r ? *r : Value();
 }
 
 }  // namespace zebra::feel::testing

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
 namespace zebra::feel {
@@ -620,19 +621,6 @@ TEST(BoundOverloadTest, AgreesWithTheRunTimeChoice) {
 // operand's name (which shadows it) or with keys that share those names' key-filter bits (`ag`
 // and `item`, `bs` and `x`, `cr` and `c`, `dd` and `o`), non-contexts, nulls, and for filters
 // inside filters.
-struct Messages {
-  std::string literal;
-  std::vector<std::string> messages;
-};
-Messages EvaluateWithMessages(const std::string& text, const Context& variables) {
-  EvalContext ctx;
-  auto r = EvaluateExpression(text, variables, ctx);
-  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
-  Messages m{r ? ToFeelLiteral(*r) : "<compile error>", {}};
-  for (const auto& d : ctx.diagnostics()) m.messages.push_back(d.message);
-  return m;
-}
-
 TEST(ItemTestFilterTest, AgreesWithThePredicateEvaluatedByItsNodes) {
   std::string long_list = "[";
   for (int i = 0; i < 20; ++i) long_list += std::string(i ? ", " : "") + "\"s" + std::to_string(i) + "\"";
@@ -675,8 +663,8 @@ TEST(ItemTestFilterTest, AgreesWithThePredicateEvaluatedByItsNodes) {
               {"for o in [c, null] return " + list + "[" + p + " or item.id = o.id]",
                "for o in [c, null] return " + list + "[if true then " + p + " or item.id = o.id else null]"}};
           for (const auto& [fast_form, slow_form] : forms) {
-            Messages fast = EvaluateWithMessages(fast_form, vars);
-            Messages slow = EvaluateWithMessages(slow_form, vars);
+            testing::Answered fast = testing::EvaluatedWithMessages(fast_form, vars);
+            testing::Answered slow = testing::EvaluatedWithMessages(slow_form, vars);
             EXPECT_EQ(fast.literal, slow.literal) << fast_form << " with x = " << x << ", c = " << c;
             EXPECT_EQ(fast.messages, slow.messages) << fast_form << " with x = " << x << ", c = " << c;
             ++compared;
@@ -718,8 +706,8 @@ TEST(NameIndexTest, AgreesWithThePredicateEvaluatedByItsNodes) {
           {"[{n: 1}, 5][count({n: " + n + ", r: " + t + "[n]}.r) >= 0]",
            "[{n: 1}, 5][count({n: " + n + ", r: " + t + "[[n][1]]}.r) >= 0]"}};
       for (const auto& [fast_form, slow_form] : forms) {
-        Messages fast = EvaluateWithMessages(fast_form, Context{});
-        Messages slow = EvaluateWithMessages(slow_form, Context{});
+        testing::Answered fast = testing::EvaluatedWithMessages(fast_form, Context{});
+        testing::Answered slow = testing::EvaluatedWithMessages(slow_form, Context{});
         EXPECT_EQ(fast.literal, slow.literal) << fast_form;
         EXPECT_EQ(fast.messages, slow.messages) << fast_form;
         ++compared;
@@ -746,9 +734,9 @@ TEST(IfNullTest, AgreesWithTheGeneralCondition) {
     const Context vars = Bind(x, "null");
     for (const std::string op : {"=", "!="}) {
       for (const std::string branches : {"then [] else x", "then x.id else x", "then 1 else x + 1"}) {
-        Messages fast = EvaluateWithMessages("if x " + op + " null " + branches, vars);
-        Messages slow = EvaluateWithMessages("if [x " + op + " null][1] " + branches, vars);
-        Messages swapped = EvaluateWithMessages("if null " + op + " x " + branches, vars);
+        testing::Answered fast = testing::EvaluatedWithMessages("if x " + op + " null " + branches, vars);
+        testing::Answered slow = testing::EvaluatedWithMessages("if [x " + op + " null][1] " + branches, vars);
+        testing::Answered swapped = testing::EvaluatedWithMessages("if null " + op + " x " + branches, vars);
         EXPECT_EQ(fast.literal, slow.literal) << x << " " << op << " " << branches;
         EXPECT_EQ(fast.messages, slow.messages) << x << " " << op << " " << branches;
         EXPECT_EQ(swapped.literal, slow.literal) << x << " " << op << " " << branches;
@@ -860,8 +848,8 @@ TEST(NameIndexTest, ItemShapesChangingBetweenListsAgreeWithThePredicate) {
       Context bound = vars;
       EvalContext ctx;
       bound.Put("n", *EvaluateExpression(n, Context{}, ctx));
-      Messages fast = EvaluateWithMessages(form, bound);
-      Messages general = EvaluateWithMessages(slow, bound);
+      testing::Answered fast = testing::EvaluatedWithMessages(form, bound);
+      testing::Answered general = testing::EvaluatedWithMessages(slow, bound);
       EXPECT_EQ(fast.literal, general.literal) << form << " with n = " << n;
       EXPECT_EQ(fast.messages, general.messages) << form << " with n = " << n;
       ++compared;
@@ -920,12 +908,12 @@ TEST(SharedResultsTest, WholeListsAnsweredByReferenceKeepTheirValues) {
 
 // `for i in a..b` over two numbers makes each value in the loop's slot (no list of them); a body
 // that names `partial` takes the general path, over the list of the range's values.
-Messages EvaluateLimited(const std::string& text, int64_t max_iterations) {
+testing::Answered EvaluateLimited(const std::string& text, int64_t max_iterations) {
   EvalContext ctx;
   ctx.max_iterations = max_iterations;
   auto r = EvaluateExpression(text, Context{}, ctx);
   EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
-  Messages m{r ? ToFeelLiteral(*r) : "<compile error>", {}};
+  testing::Answered m{r ? ToFeelLiteral(*r) : "<compile error>", {}};
   for (const auto& d : ctx.diagnostics()) m.messages.push_back(d.message);
   return m;
 }
@@ -943,8 +931,8 @@ TEST(CountingLoopTest, AgreesWithTheGeneralPath) {
         const std::string fast = "for i in " + a + ".." + b + " return " + body;
         const std::string general = "for i in " + a + ".." + b + " return if false then partial else " + body;
         for (int64_t limit : {int64_t{1000}, int64_t{4}}) {
-          Messages x = EvaluateLimited(fast, limit);
-          Messages y = EvaluateLimited(general, limit);
+          testing::Answered x = EvaluateLimited(fast, limit);
+          testing::Answered y = EvaluateLimited(general, limit);
           EXPECT_EQ(x.literal, y.literal) << fast << " (limit " << limit << ")";
           EXPECT_EQ(x.messages, y.messages) << fast << " (limit " << limit << ")";
           ++compared;
@@ -966,7 +954,7 @@ TEST(CountingLoopTest, AgreesWithTheGeneralPath) {
   // Ranges wider than int64_t's span are over the iteration limit (they used to overflow).
   for (const std::string range : {"0..9223372036854775807", "1..-9223372036854775808",
                                   "-9223372036854775808..9223372036854775807", "9223372036854775807..-9223372036854775808"}) {
-    Messages m = EvaluateWithMessages("for i in " + range + " return i", Context{});
+    testing::Answered m = testing::EvaluatedWithMessages("for i in " + range + " return i", Context{});
     EXPECT_EQ(m.literal, "null") << range;
     EXPECT_EQ(m.messages, std::vector<std::string>{"for: iteration limit exceeded"}) << range;
   }
@@ -999,7 +987,7 @@ TEST(CountingLoopTest, DomainsAtTheIntegerLimits) {
   EXPECT_EQ(Evaluate("for i in (1..3) return i").literal, "[2]");
   // A range value wider than the iteration limit (or than int64_t) is over it, not looped.
   for (const std::string& range : {"[" + min + ".." + max + "]", "(" + min + ".." + max + ")", "[0.." + max + "]"}) {
-    Messages m = EvaluateWithMessages("for i in " + range + " return i", Context{});
+    testing::Answered m = testing::EvaluatedWithMessages("for i in " + range + " return i", Context{});
     EXPECT_EQ(m.literal, "null") << range;
     EXPECT_EQ(m.messages, std::vector<std::string>{"for: iteration limit exceeded"}) << range;
   }

@@ -8,31 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
 namespace zebra::feel {
 namespace {
 
-struct Outcome {
-  std::string literal;
-  std::vector<std::string> messages;
-};
-
-Outcome Evaluated(const std::string& text, const Context& variables) {
-  EvalContext ctx;
-  auto r = EvaluateExpression(text, variables, ctx);
-  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
-  Outcome o{r ? ToFeelLiteral(*r) : "<compile error>", {}};
-  for (const auto& d : ctx.diagnostics()) o.messages.push_back(d.message);
-  return o;
-}
-
-Value Parsed(const std::string& text) {
-  EvalContext ctx;
-  auto r = EvaluateExpression(text, Context{}, ctx);
-  EXPECT_TRUE(r.has_value()) << text;
-  return r ? *r : Value();
-}
+using testing::Answered;
+using testing::EvaluatedWithMessages;
+using testing::ParsedValue;
 
 TEST(IndexPathTest, AgreesWithTheIndexEvaluatedAsAFilter) {
   // Unshaped contexts (built key by key), one with an entry `n` (the index's name) and one with
@@ -73,12 +57,12 @@ TEST(IndexPathTest, AgreesWithTheIndexEvaluatedAsAFilter) {
           // A loop counting the index, as `for i in 1..n return sorted[i].id` does.
           "{t: " + t + ", r: for n in 0..4 return t[n].k}.r"};
       Context bound = vars;
-      bound.Put("n", Parsed(n));
+      bound.Put("n", ParsedValue(n));
       for (const auto& form : forms) {
         const std::string slow = std::regex_replace(form, std::regex(R"(t\[n\])"), "t[[n][1]]");
         ASSERT_NE(slow, form);
-        Outcome fast = Evaluated(form, bound);
-        Outcome general = Evaluated(slow, bound);
+        Answered fast = EvaluatedWithMessages(form, bound);
+        Answered general = EvaluatedWithMessages(slow, bound);
         EXPECT_EQ(fast.literal, general.literal) << form << " with n = " << n;
         EXPECT_EQ(fast.messages, general.messages) << form << " with n = " << n;
         ++compared;
@@ -92,23 +76,23 @@ TEST(IndexPathTest, AgreesWithTheIndexEvaluatedAsAFilter) {
 // entry named like the index taking precedence over the loop's name.
 TEST(IndexPathTest, ReadsTheRightElement) {
   const Context none;
-  EXPECT_EQ(Evaluated(R"({s: [{id: "a", v: 1}, {id: "b", v: 2}], r: for i in 1..2 return s[i].id + s[i].id}.r)", none).literal,
+  EXPECT_EQ(EvaluatedWithMessages(R"({s: [{id: "a", v: 1}, {id: "b", v: 2}], r: for i in 1..2 return s[i].id + s[i].id}.r)", none).literal,
             R"(["aa", "bb"])");
-  EXPECT_EQ(Evaluated(R"({s: [{id: "a", m: {v: 1}}, {id: "b", m: {v: 2}}], r: for i in [2, 1, 3] return s[i].m.v}.r)", none)
+  EXPECT_EQ(EvaluatedWithMessages(R"({s: [{id: "a", m: {v: 1}}, {id: "b", m: {v: 2}}], r: for i in [2, 1, 3] return s[i].m.v}.r)", none)
                 .literal,
             "[2, 1, null]");
   // The first item's `i` (2) is the index for every loop step.
-  EXPECT_EQ(Evaluated(R"({s: [{i: 2, id: "a"}, {id: "b"}], r: for i in 1..2 return s[i].id}.r)", none).literal,
+  EXPECT_EQ(EvaluatedWithMessages(R"({s: [{i: 2, id: "a"}, {id: "b"}], r: for i in 1..2 return s[i].id}.r)", none).literal,
             R"(["b", "b"])");
   // The item slot holds the first item afterwards (a number here): the probe of `[][item]`
   // reads it and answers null, as after `[5, 6][i]`.
   // (The index made by a counting loop, as in ranking.dmn.)
-  EXPECT_EQ(Evaluated(R"({l: [5, {k: 6}], r: for i in 2..2 return [l[i].k, [][item]]}.r)", none).literal,
+  EXPECT_EQ(EvaluatedWithMessages(R"({l: [5, {k: 6}], r: for i in 2..2 return [l[i].k, [][item]]}.r)", none).literal,
             "[[6, null]]");
-  EXPECT_EQ(Evaluated(R"({l: [{k: 5}, {k: 6}], r: for i in 2..2 return [l[i].k, [][item]]}.r)", none).literal,
+  EXPECT_EQ(EvaluatedWithMessages(R"({l: [{k: 5}, {k: 6}], r: for i in 2..2 return [l[i].k, [][item]]}.r)", none).literal,
             "[[6, []]]");
   // A sorted list read by rank, as ranking.dmn reads it.
-  EXPECT_EQ(Evaluated(R"({sorted: sort([{id: "x", score: 1}, {id: "y", score: 5}], function(a, b) a.score > b.score),
+  EXPECT_EQ(EvaluatedWithMessages(R"({sorted: sort([{id: "x", score: 1}, {id: "y", score: 5}], function(a, b) a.score > b.score),
                     r: for i in 1..count(sorted) return sorted[i].id}.r)",
                 none)
                 .literal,

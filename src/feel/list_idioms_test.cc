@@ -8,31 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
 namespace zebra::feel {
 namespace {
 
-struct Answer {
-  std::string literal;
-  std::vector<std::string> messages;
-};
-
-Answer Evaluate(const std::string& text, const Context& variables) {
-  EvalContext ctx;
-  auto r = EvaluateExpression(text, variables, ctx);
-  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
-  Answer a{r ? ToFeelLiteral(*r) : "<compile error>", {}};
-  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
-  return a;
-}
-
-Value Parse(const std::string& text) {
-  EvalContext ctx;
-  auto r = EvaluateExpression(text, Context{}, ctx);
-  EXPECT_TRUE(r.has_value()) << text;
-  return r ? *r : Value();
-}
+using testing::Answered;
+using testing::EvaluatedWithMessages;
+using testing::ParsedValue;
 
 TEST(CountCompareTest, AgreesWithTheGeneralComparison) {
   // Values of `l` (a global) and of the context entry `p` (a local).
@@ -51,15 +35,15 @@ TEST(CountCompareTest, AgreesWithTheGeneralComparison) {
   int compared = 0;
   for (const auto& l : lists) {
     Context vars;
-    vars.Put("l", Parse(l));
+    vars.Put("l", ParsedValue(l));
     vars.Put("n", Value::Number(1));
     for (const auto& arg : args) {
       for (const auto& op : ops) {
         for (const auto& k : bounds) {
           const std::string idiom = "{p: l, b: " + k + ", r: count(" + arg + ") " + op + " " + k + "}.r";
           const std::string general = "{p: l, b: " + k + ", r: count(" + arg + ") " + op + " b}.r";
-          Answer fast = Evaluate(idiom, vars);
-          Answer slow = Evaluate(general, vars);
+          Answered fast = EvaluatedWithMessages(idiom, vars);
+          Answered slow = EvaluatedWithMessages(general, vars);
           EXPECT_EQ(fast.literal, slow.literal) << idiom << " with l = " << l;
           EXPECT_EQ(fast.messages, slow.messages) << idiom << " with l = " << l;
           // Inside a filter's predicate, where an item entry named `l` or `p` shadows the name.
@@ -67,8 +51,8 @@ TEST(CountCompareTest, AgreesWithTheGeneralComparison) {
                                         " " + k + "]}.r";
           const std::string in_filter_general =
               "{p: l, b: " + k + ", r: [{l: [1]}, 2, {p: []}][count(" + arg + ") " + op + " b]}.r";
-          fast = Evaluate(in_filter, vars);
-          slow = Evaluate(in_filter_general, vars);
+          fast = EvaluatedWithMessages(in_filter, vars);
+          slow = EvaluatedWithMessages(in_filter_general, vars);
           EXPECT_EQ(fast.literal, slow.literal) << in_filter << " with l = " << l;
           EXPECT_EQ(fast.messages, slow.messages) << in_filter << " with l = " << l;
           compared += 2;
@@ -81,9 +65,9 @@ TEST(CountCompareTest, AgreesWithTheGeneralComparison) {
 
 TEST(CountCompareTest, Answers) {
   Context vars;
-  vars.Put("priors", Parse(R"([{option: "ssa.a", response: "intolerance"}, {option: "ssa.b"}, {option: 1}])"));
-  vars.Put("none", Parse("[]"));
-  auto literal = [&](const std::string& text) { return Evaluate(text, vars).literal; };
+  vars.Put("priors", ParsedValue(R"([{option: "ssa.a", response: "intolerance"}, {option: "ssa.b"}, {option: 1}])"));
+  vars.Put("none", ParsedValue("[]"));
+  auto literal = [&](const std::string& text) { return EvaluatedWithMessages(text, vars).literal; };
   EXPECT_EQ(literal(R"(count(priors[starts with(item.option, "ssa.") and item.response != "intolerance"]) > 0)"),
             "true");
   EXPECT_EQ(literal(R"(count(priors[starts with(item.option, "ssa.")]) = 2)"), "true");
@@ -98,7 +82,7 @@ TEST(CountCompareTest, Answers) {
   EXPECT_EQ(literal("count(null) > 0"), "null");
   EXPECT_EQ(literal(R"(count("a") = 1)"), "true");
   // The item `{option: 1}` is not a string: starts with reports it, once.
-  Answer a = Evaluate(R"(count(priors[starts with(item.option, "ssa.")]) > 0)", vars);
+  Answered a = EvaluatedWithMessages(R"(count(priors[starts with(item.option, "ssa.")]) > 0)", vars);
   EXPECT_EQ(a.literal, "true");
   EXPECT_EQ(a.messages.size(), 1u);
 }
