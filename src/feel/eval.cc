@@ -1502,6 +1502,7 @@ const StringListIndex* MakeStringListIndex(const Value& list) {
     ix->positions.emplace_back(order[i].first, Value::FromList(std::move(positions)));
     i = j;
   }
+  ix->BuildTable();
   ix->list = list.list_ptr();
   return ix.release();
 }
@@ -1522,12 +1523,9 @@ bool CallNode::FromIndex(const Value& list, const Value& x, Value& out) const {
     }
   }
   if (!ix->list || ix->list.get() != list.list_ptr().get()) return false;
-  const std::string& s = x.string();
-  auto it = std::lower_bound(ix->positions.begin(), ix->positions.end(), std::string_view(s),
-                             [](const auto& e, std::string_view k) { return e.first < k; });
-  const bool found = it != ix->positions.end() && it->first == s;
-  if (indexed == 1) out = found ? it->second : ix->none;
-  else out = Value::Bool(found);
+  const auto* hit = ix->Find(x.string());  // (string_list_index.cc)
+  if (indexed == 1) out = hit ? hit->second : ix->none;
+  else out = Value::Bool(hit != nullptr);
   return true;
 }
 
