@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <typeinfo>
 
 #include "feel/builtins.h"
 #include "feel/index_path.h"
@@ -1360,6 +1361,10 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
     return r;
   }
 
+  const FunctionDefNode& def() const { return *def_; }
+  std::span<const Value> globals() const { return globals_; }
+  std::span<const Value> locals() const { return locals_; }
+
  private:
   std::shared_ptr<const FunctionDefNode> def_;
   std::vector<Value> globals_;
@@ -1367,6 +1372,16 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
 };
 
 }  // namespace
+
+// (user_call.h)
+const FunctionDefNode* UserFunctionParts(const Function& fn, std::span<const Value>& globals,
+                                         std::span<const Value>& locals) {
+  if (typeid(fn) != typeid(UserFunction)) return nullptr;
+  const auto& u = static_cast<const UserFunction&>(fn);
+  globals = u.globals();
+  locals = u.locals();
+  return &u.def();
+}
 
 Value FunctionDefNode::Eval(Frame& f) const {
   // Closures capture by value the slots of the current frame that the body names.

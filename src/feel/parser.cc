@@ -1146,6 +1146,7 @@ class Parser {
       return put;
     }
     if (auto sort = SpecialisedSort(*n)) return sort;  // user_call.h
+    if (auto user = SpecialisedUserCall(*n)) return user;
     return n;
   }
 

@@ -13,6 +13,8 @@ namespace zebra::feel::internal {
 
 namespace {
 
+std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }  // (as eval.cc's)
+
 // Whether evaluating `n` can write a slot of its frame, or read one that a fresh frame would
 // hold differently from a reused one: only the node kinds below are known not to (they read
 // names, compute, and call functions, which run in frames of their own); anything else (a
@@ -105,7 +107,79 @@ struct SortCallNode final : CallNode {
   }
 };
 
+struct UserCallNode final : CallNode {
+  static constexpr size_t kMaxArgs = 4;
+  static constexpr size_t kInlineFrame = 16;
+
+  Value Eval(Frame& f) const override {
+    EvalContext& ctx = *f.ctx;
+    // CallNode::Eval: the callee first (borrowed: a slot or a temporary kept in `callee_tmp`;
+    // evaluating the arguments writes no slot it could be read from).
+    ScratchValue callee_tmp;
+    const Value& callee_value = EvalRefOf(*callee, f, callee_tmp);
+    if (!callee_value.is(Type::kFunction)) {
+      if (!callee_name.empty()) return ctx.Error("unknown function '" + callee_name + "'");
+      return ctx.Error("cannot invoke " + Describe(callee_value));
+    }
+    const Function& fn = callee_value.function();
+    const size_t n = args.size();
+    std::span<const Value> globals, locals;
+    const FunctionDefNode* def = UserFunctionParts(fn, globals, locals);
+    bool direct = def && !def->external && def->params.size() == n && def->frame_size >= 0 &&
+                  static_cast<size_t>(def->frame_size) <= kInlineFrame;
+    if (direct)
+      for (const auto& t : def->param_types) direct = direct && !t;
+    if (!direct) {
+      // CallNode::Eval's positional call (no `impl`: the callee is not a bound built-in).
+      Value values[kMaxArgs];
+      for (size_t i = 0; i < n; ++i) values[i] = EvalOf(*args[i], f);
+      return fn.Call(std::span<const Value>(values, n), ctx);
+    }
+    // UserFunction::Call's frame: null but for the captured slots, the parameters and the
+    // function's own slot; only the frame's slots are made.
+    const size_t size = static_cast<size_t>(def->frame_size);
+    alignas(Value) unsigned char storage[kInlineFrame * sizeof(Value)];
+    struct Slots {
+      Value* p;
+      size_t n;
+      ~Slots() {
+        for (size_t i = 0; i < n; ++i) p[i].~Value();
+      }
+    } slots{reinterpret_cast<Value*>(storage), size};
+    for (size_t i = 0; i < size; ++i) new (slots.p + i) Value();
+    // The arguments, all evaluated before the call's checks, as CallNode evaluates them.
+    for (size_t i = 0; i < n; ++i) slots.p[def->params[i].first] = EvalOf(*args[i], f);
+    if (++ctx.depth > ctx.max_depth) {
+      --ctx.depth;
+      ctx.limit_exceeded = true;
+      return ctx.Error("call depth limit exceeded");
+    }
+    for (size_t i = 0; i < locals.size(); ++i) slots.p[def->captured_locals[i]] = locals[i];
+    if (def->self_slot >= 0 && static_cast<size_t>(def->self_slot) < size)
+      slots.p[def->self_slot] = callee_value;  // (the function itself, as shared_from_this gives it)
+    Frame inner;
+    inner.globals = globals;
+    inner.locals = slots.p;
+    inner.ctx = &ctx;
+    Value r = def->body->Eval(inner);
+    --ctx.depth;
+    return r;
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<CallNode> SpecialisedUserCall(const CallNode& call) {
+  if (call.builtin || !call.callee || !call.arg_names.empty() || call.args.size() > UserCallNode::kMaxArgs)
+    return nullptr;
+  auto n = std::make_shared<UserCallNode>();
+  n->line = call.line;
+  n->column = call.column;
+  n->callee = call.callee;
+  n->args = call.args;
+  n->callee_name = call.callee_name;
+  return n;
+}
 
 std::shared_ptr<CallNode> SpecialisedSort(const CallNode& call) {
   if (!call.builtin || !call.impl || call.callee_name != "sort" || call.args.size() != 2 || !call.arg_names.empty())

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "feel/builtins.h"
 #include "feel/nodes.h"
@@ -18,5 +19,20 @@ namespace zebra::feel::internal {
 // comparisons and their order (merge_sort.h), the depth limit per call and the diagnostics are
 // the built-in's. A SortCallNode when `call` is such a call, else null.
 std::shared_ptr<CallNode> SpecialisedSort(const CallNode& call);
+
+// A positional call of a function value (`systemic(id)`, a context entry's function): when the
+// callee is a user function without typed parameters, called with as many arguments as it has
+// parameters, its frame is made here on the stack with the arguments evaluated straight into
+// their slots (no argument array, no borrowing, no virtual call); everything else (a built-in
+// taken as a value, a wrong arity, typed or external functions, large frames) is called as
+// CallNode calls it. The same evaluation order, depth limit, diagnostics and answers as
+// CallNode::Eval with UserFunction::Call. A UserCallNode when `call` is such a call (a callee
+// that is a node, up to four positional arguments), else null.
+std::shared_ptr<CallNode> SpecialisedUserCall(const CallNode& call);
+
+// The definition, captured globals and captured locals of a user function value, or null when
+// `fn` is not one (eval.cc, where UserFunction is).
+const FunctionDefNode* UserFunctionParts(const Function& fn, std::span<const Value>& globals,
+                                         std::span<const Value>& locals);
 
 }  // namespace zebra::feel::internal

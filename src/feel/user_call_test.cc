@@ -188,3 +188,104 @@ TEST(SortCallNode, DepthLimitPerComparison) {
 
 }  // namespace
 }  // namespace zebra::feel
+
+namespace zebra::feel {
+namespace {
+
+using testing::Answered;
+using testing::EvaluatedWithMessages;
+using testing::ParsedValue;
+
+// `name(args)` positionally (UserCallNode) and with named arguments (the general CallNamed path,
+// which maps names to positions and calls UserFunction::Call).
+struct CallForms {
+  std::string definitions;  // context entries before the call: `f: function(x) ...`
+  std::string positional;
+  std::string named;
+};
+
+TEST(UserCallNode, AgreesWithNamedCallsOnGeneratedArguments) {
+  const std::vector<CallForms> forms = {
+      {"f: function(x) x + 1", "f(v)", "f(x: v)"},
+      {"f: function(x, y) x < y", "f(v, w)", "f(x: v, y: w)"},
+      {"f: function(x) if x > 2 then \"big\" else null", "f(v)", "f(x: v)"},
+      {"f: function(id) starts with(id, \"ssa.\") or starts with(id, \"prrt.\")", "f(v)", "f(id: v)"},
+      {"f: function(n) if n <= 1 then \"first\" else if n = 2 then \"second\" else \"later\"", "f(v + 1)",
+       "f(n: v + 1)"},
+      {"k: 10, f: function(x) x + k", "f(v)", "f(x: v)"},
+      {"f: function(x) function(y) [x, y]", "f(v)(w)", "f(x: v)(y: w)"},
+      {"f: function(x, y) {a: x, b: y, c: x = y}", "f(v, w)", "f(x: v, y: w)"},
+      {"f: function(l) l[item > 1]", "f(v)", "f(l: v)"},
+      {"f: function(x) for i in [1, 2] return x + i", "f(v)", "f(x: v)"},
+      {"f: function(x) x.a", "f(v)", "f(x: v)"},
+      {"f: function(a, b, c, d) [d, c, b, a]", "f(v, w, v, w)", "f(a: v, b: w, c: v, d: w)"},
+  };
+  const std::vector<std::string> values = {"1", "3", "-2.5", "null", "\"ssa.x\"", "\"prrt\"", "true",
+                                           "[1, 2, 3]", "[]", "{a: 1}", "{a: \"s\"}", "[null, 2]"};
+  int compared = 0;
+  for (const auto& form : forms) {
+    for (const auto& v : values) {
+      for (const auto& w : {std::string("2"), std::string("\"ssa.y\""), std::string("null")}) {
+        Context vars;
+        vars.Put("v", ParsedValue(v));
+        vars.Put("w", ParsedValue(w));
+        const std::string fast = "{" + form.definitions + ", r: " + form.positional + "}.r";
+        const std::string slow = "{" + form.definitions + ", r: " + form.named + "}.r";
+        Answered a = EvaluatedWithMessages(fast, vars);
+        Answered b = EvaluatedWithMessages(slow, vars);
+        EXPECT_EQ(a.literal, b.literal) << fast << " with v = " << v << ", w = " << w;
+        EXPECT_EQ(a.messages, b.messages) << fast << " with v = " << v << ", w = " << w;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 12 * 12 * 3);
+}
+
+// Recursion through the function's own context entry, with the depth limit at each level.
+TEST(UserCallNode, RecursionAndTheDepthLimit) {
+  for (int depth : {0, 1, 3, 5, 6, 7, 50}) {
+    std::vector<std::string> answers;
+    for (const std::string& e :
+         {std::string("{f: function(n) if n = 0 then 0 else 1 + f(n - 1), r: f(5)}.r"),
+          std::string("{f: function(n) if n = 0 then 0 else 1 + f(n: n - 1), r: f(n: 5)}.r")}) {
+      EvalContext ctx;
+      ctx.max_depth = depth;
+      auto r = EvaluateExpression(e, Context{}, ctx);
+      ASSERT_TRUE(r.has_value()) << e;
+      std::string a = ToFeelLiteral(*r) + (ctx.limit_exceeded ? " limit" : "");
+      for (const auto& d : ctx.diagnostics()) a += " | " + d.message;
+      answers.push_back(a);
+    }
+    EXPECT_EQ(answers[0], answers[1]) << "depth " << depth;
+  }
+  EXPECT_EQ(EvaluatedWithMessages("{f: function(n) if n = 0 then 0 else 1 + f(n - 1), r: f(5)}.r", {}).literal, "5");
+}
+
+// Hand-written: the general path's answers for what the direct frame does not take.
+TEST(UserCallNode, OtherCallsAreTheGeneralPaths) {
+  Answered arity = EvaluatedWithMessages("{f: function(a) a, r: f(1, 2)}.r", {});
+  EXPECT_EQ(arity.literal, "null");
+  EXPECT_EQ(arity.messages, std::vector<std::string>{"function expects 1 argument(s), got 2"});
+  Answered typed = EvaluatedWithMessages("{f: function(a: number) a + 1, r: [f(1), f(\"x\")]}.r", {});
+  EXPECT_EQ(typed.literal, "[2, null]");
+  EXPECT_EQ(typed.messages, std::vector<std::string>{"argument 'a' is not a number"});
+  EXPECT_EQ(EvaluatedWithMessages("{g: abs, r: g(-3)}.r", {}).literal, "3");
+  Answered not_function = EvaluatedWithMessages("{g: 1, r: g(2)}.r", {});
+  EXPECT_EQ(not_function.literal, "null");
+  EXPECT_EQ(not_function.messages.size(), 1u);
+  // The Ranking's functions.
+  EXPECT_EQ(EvaluatedWithMessages("{systemic: function(id) (starts with(id, \"ssa.\") or starts with(id, \"chemo.\")), "
+                                  "r: [systemic(\"ssa.lanreotide\"), systemic(\"surgery.x\"), systemic(null)]}.r",
+                                  {})
+                .literal,
+            "[true, false, null]");
+  EXPECT_EQ(EvaluatedWithMessages("{ordinal: function(n) if n <= 1 then \"first\" else if n = 2 then \"second\" else "
+                                  "\"later\", r: for i in [0, 1, 2, 3] return ordinal(i + 1)}.r",
+                                  {})
+                .literal,
+            "[\"first\", \"second\", \"later\", \"later\"]");
+}
+
+}  // namespace
+}  // namespace zebra::feel
