@@ -12,6 +12,7 @@
 
 #include "feel/builtins.h"
 #include "feel/builtins_util.h"
+#include "feel/merge_sort.h"
 
 namespace zebra::feel {
 namespace {
@@ -473,25 +474,9 @@ class Sorter {
  public:
   Sorter(const Function& precedes, EvalContext& ctx) : precedes_(precedes), ctx_(ctx) {}
 
-  // Items are moved between the two buffers, not copied (no reference counts per step).
+  // (merge_sort.h: the same comparisons as the inline comparator's call node, user_call.cc)
   bool Sort(List& items) {
-    List tmp(items.size());
-    for (size_t width = 1; width < items.size(); width *= 2) {
-      for (size_t lo = 0; lo < items.size(); lo += 2 * width) {
-        size_t mid = std::min(lo + width, items.size());
-        size_t hi = std::min(lo + 2 * width, items.size());
-        size_t i = lo, j = mid, k = lo;
-        while (i < mid && j < hi) {
-          auto before = Precedes(items[j], items[i]);
-          if (!before) return false;
-          tmp[k++] = std::move(*before ? items[j++] : items[i++]);
-        }
-        while (i < mid) tmp[k++] = std::move(items[i++]);
-        while (j < hi) tmp[k++] = std::move(items[j++]);
-      }
-      items.swap(tmp);
-    }
-    return true;
+    return internal::MergeSort(items, [this](const Value& a, const Value& b) { return Precedes(a, b); });
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <typeinfo>
 
 #include "feel/builtins.h"
 #include "feel/index_path.h"
@@ -1360,6 +1361,10 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
     return r;
   }
 
+  const FunctionDefNode& def() const { return *def_; }
+  std::span<const Value> globals() const { return globals_; }
+  std::span<const Value> locals() const { return locals_; }
+
  private:
   std::shared_ptr<const FunctionDefNode> def_;
   std::vector<Value> globals_;
@@ -1367,6 +1372,16 @@ class UserFunction final : public Function, public std::enable_shared_from_this<
 };
 
 }  // namespace
+
+// (user_call.h)
+const FunctionDefNode* UserFunctionParts(const Function& fn, std::span<const Value>& globals,
+                                         std::span<const Value>& locals) {
+  if (typeid(fn) != typeid(UserFunction)) return nullptr;
+  const auto& u = static_cast<const UserFunction&>(fn);
+  globals = u.globals();
+  locals = u.locals();
+  return &u.def();
+}
 
 Value FunctionDefNode::Eval(Frame& f) const {
   // Closures capture by value the slots of the current frame that the body names.
@@ -1502,6 +1517,7 @@ const StringListIndex* MakeStringListIndex(const Value& list) {
     ix->positions.emplace_back(order[i].first, Value::FromList(std::move(positions)));
     i = j;
   }
+  ix->BuildTable();
   ix->list = list.list_ptr();
   return ix.release();
 }
@@ -1522,12 +1538,9 @@ bool CallNode::FromIndex(const Value& list, const Value& x, Value& out) const {
     }
   }
   if (!ix->list || ix->list.get() != list.list_ptr().get()) return false;
-  const std::string& s = x.string();
-  auto it = std::lower_bound(ix->positions.begin(), ix->positions.end(), std::string_view(s),
-                             [](const auto& e, std::string_view k) { return e.first < k; });
-  const bool found = it != ix->positions.end() && it->first == s;
-  if (indexed == 1) out = found ? it->second : ix->none;
-  else out = Value::Bool(found);
+  const auto* hit = ix->Find(x.string());  // (string_list_index.cc)
+  if (indexed == 1) out = hit ? hit->second : ix->none;
+  else out = Value::Bool(hit != nullptr);
   return true;
 }
 

@@ -305,6 +305,17 @@ struct StringListIndex {
   ListPtr list;  // the list indexed (kept alive, so its address identifies it); null when unusable
   std::vector<std::pair<std::string_view, Value>> positions;  // sorted by string; `index of`'s lists
   Value none;  // `index of`'s answer for a string not in the list: []
+  // `positions` by a hash of their strings (string_list_index.cc), so that a search is one hash
+  // and usually one compare rather than a binary search's string compares: open addressing in
+  // a power of two of slots, at least twice as many as entries.
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t entry = 0;  // its index in `positions` + 1; 0: empty
+  };
+  std::vector<Slot> table;
+  void BuildTable();
+  // The entry of `positions` for `s`, or null.
+  const std::pair<std::string_view, Value>* Find(std::string_view s) const;
 };
 
 struct CallNode : Node {

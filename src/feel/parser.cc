@@ -18,6 +18,7 @@
 #include "feel/feel.h"
 #include "feel/list_idioms.h"
 #include "feel/nodes.h"
+#include "feel/user_call.h"
 #include "feel/utf8.h"
 
 namespace zebra::feel {
@@ -1144,6 +1145,8 @@ class Parser {
       put->callee_name = std::move(n->callee_name);
       return put;
     }
+    if (auto sort = SpecialisedSort(*n)) return sort;  // user_call.h
+    if (auto user = SpecialisedUserCall(*n)) return user;
     return n;
   }
 
