@@ -301,11 +301,13 @@ void Registry::PrepareTests() {
   stale_note_age_ = snapshot_is_date_ ? TodayDayNumber() - snapshot_day_ : 0;
   stale_note_ = StaleNote(stale_note_age_);
   // What each fact reads, as its compiled text says: the facts, the classification, the case paths.
+  std::vector<MemoPlan> pure_facts;  // by fact: its MemoPlanOf, however many values it reads
   for (size_t f = 0; f < facts_.size(); ++f) {
     const feel::ExpressionReads reads = facts_[f].expr.Reads();
     fact_needs_.push_back(FactsIn(reads, f));
     fact_reads_classification_.push_back(ReadsClassification(reads, fact_needs_[f]));
-    fact_memo_.push_back(MemoPlanOf(reads, f));
+    pure_facts.push_back(MemoPlanOf(reads, f));
+    fact_memo_.push_back(Bounded(pure_facts.back()));
   }
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
@@ -346,7 +348,17 @@ void Registry::PrepareTests() {
         }
         if (same) t.slot = slot;
       }
-      test_memo_.push_back(t.slot >= 0 ? MemoPlan{} : MemoPlanOf(reads, facts_.size()));
+      // A test's outcome keyed by the case paths it reads and those its facts read (with the
+      // facts those read): found without evaluating the facts when the thread has it.
+      MemoPlan plan = MemoPlanOf(reads, facts_.size());
+      for (const std::uint32_t g : t.facts) {
+        plan.keyed = plan.keyed && pure_facts[g].keyed;
+        plan.leaves.insert(plan.leaves.end(), pure_facts[g].leaves.begin(), pure_facts[g].leaves.end());
+      }
+      std::sort(plan.leaves.begin(), plan.leaves.end());
+      plan.leaves.erase(std::unique(plan.leaves.begin(), plan.leaves.end()), plan.leaves.end());
+      plan.facts.clear();
+      test_memo_.push_back(Bounded(std::move(plan)));
       tests_.push_back(t);
     }
   // Per encoded study: the tests of its criteria without `needs`, as bits, and in order.
@@ -394,8 +406,7 @@ bool Registry::ReadsClassification(const feel::ExpressionReads& reads, const std
 
 // A text's value depends on the case only through the case paths it reads and the values of the
 // facts it reads (feel::ExpressionReads): when it reads no case part whole, those are all it
-// reads. Texts that may read the clock (now(), today()) have no key, nor those reading more than
-// kMaxKeyed values (a key packs one id per value read).
+// reads. Texts that may read the clock (now(), today()) have no key.
 Registry::MemoPlan Registry::MemoPlanOf(const feel::ExpressionReads& reads, size_t before) {
   MemoPlan plan;
   if (!reads.complete || reads.clock) return plan;
@@ -419,9 +430,13 @@ Registry::MemoPlan Registry::MemoPlanOf(const feel::ExpressionReads& reads, size
     }
     plan.leaves.push_back(static_cast<std::uint32_t>(at - leaves_.begin()));  // (distinct: Reads lists each read once)
   }
-  if (plan.leaves.size() + plan.facts.size() > kMaxKeyed) return MemoPlan{};
   std::sort(plan.facts.begin(), plan.facts.end());
   plan.keyed = true;
+  return plan;
+}
+
+Registry::MemoPlan Registry::Bounded(MemoPlan plan) {
+  if (plan.leaves.size() + plan.facts.size() > kMaxKeyed) return MemoPlan{};
   return plan;
 }
 
@@ -906,6 +921,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       std::uint8_t& id = leaf_ids[l];
       if (id == kIdNotYet) {
         const KeyPath& p = leaves_[l];
+        if (p.slot == kClassification) ensure_classification();
         const Value* v = p.In(slots[p.slot]);
         id = v && Keyable(*v) ? scratch.leaf_values[l].Id(*v) : kNoId;
       }
@@ -957,21 +973,16 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   auto test_outcome = [&](size_t index) -> Outcome {
     Outcome& o = outcomes[index];
     if (o != Outcome::kNotYet) return o;
-    const Test& t = tests_[index];
-    if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
-    if (t.slot >= 0) {
-      o = outcome_of(slots[static_cast<size_t>(t.slot)]);
+    // Kept by this thread for the same key, or evaluated (and kept).
+    const MemoPlan& plan = test_memo_[index];
+    const std::uint64_t key = plan.keyed ? key_of(plan) : 0;
+    if (const Outcome* kept = key != 0 ? scratch.test_memo[index].Find(key) : nullptr) {
+      o = *kept;
     } else {
-      // Kept by this thread for the same key, or evaluated (and kept).
-      const MemoPlan& plan = test_memo_[index];
-      const std::uint64_t key = plan.keyed ? key_of(plan) : 0;
-      const Outcome* kept = key != 0 ? scratch.test_memo[index].Find(key) : nullptr;
-      if (kept) {
-        o = *kept;
-      } else {
-        o = outcome_of(t.expr->Evaluate(slots, ctx));
-        if (key != 0) scratch.test_memo[index].Put(key, o);
-      }
+      const Test& t = tests_[index];
+      if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
+      o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
+      if (key != 0) scratch.test_memo[index].Put(key, o);
     }
     if (o == Outcome::kNotMet) not_met_tests[index / 64] |= std::uint64_t{1} << (index % 64);
     return o;

@@ -201,12 +201,15 @@ class Registry {
   };
   // `before`: only facts declared before it (index < before) have slots the text can read.
   MemoPlan MemoPlanOf(const feel::ExpressionReads& reads, size_t before);
+  static MemoPlan Bounded(MemoPlan plan);  // not keyed when it reads more values than a key holds
   std::vector<KeyPath> leaves_;     // the distinct case paths of the keyed facts and tests
   std::vector<MemoPlan> fact_memo_;  // by fact
   std::vector<char> fact_reads_classification_;         // by fact
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
-  std::vector<MemoPlan> test_memo_;  // by test (a test read from its slot: not keyed)
+  // By test: keyed by the case paths it and its facts read (its facts evaluated only when the
+  // thread has no outcome for the key).
+  std::vector<MemoPlan> test_memo_;
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
   // trials_registry's case-independent members (snapshot_date, studies, criteria_encoded), and its
   // last ones (stale, stale_note) when nothing is stale and on the day Load ran.
