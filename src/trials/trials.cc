@@ -41,6 +41,9 @@ constexpr const char* kCaseNames[] = {"patient", "tumor", "history", "planned_pr
 constexpr size_t kClassification = std::size(kCaseNames) - 1;
 // Where shaped case values hold the parts (all but the classification).
 const feel::ShapedPosition kCasePositions[kClassification];
+// The most values a kept fact or test outcome is keyed by (Registry::MemoPlanOf): a key packs
+// one 8-bit id per value, with a marker bit.
+constexpr size_t kMaxKeyed = 7;
 
 // Each loaded registry's id (Registry::id_): what a thread keeps for one is not used for another.
 std::atomic<std::uint64_t> next_registry_id{1};
@@ -79,16 +82,6 @@ std::string Counted(const Json& texts, const std::string& key, size_t n) {
   if (n == 1)
     if (std::string one = Str(texts, (key + "_one").c_str()); !one.empty()) return one;
   return Str(texts, key.c_str());
-}
-
-// The FEEL text with string literals blanked (same length), so a path inside a string is not read.
-std::string BlankStrings(std::string text) {
-  bool in = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in = !in;
-    else if (in) text[i] = ' ';
-  }
-  return text;
 }
 
 bool Recruiting(const std::string& status) {
@@ -308,11 +301,13 @@ void Registry::PrepareTests() {
   stale_note_age_ = snapshot_is_date_ ? TodayDayNumber() - snapshot_day_ : 0;
   stale_note_ = StaleNote(stale_note_age_);
   // What each fact reads, as its compiled text says: the facts, the classification, the case paths.
+  std::vector<MemoPlan> pure_facts;  // by fact: its MemoPlanOf, however many values it reads
   for (size_t f = 0; f < facts_.size(); ++f) {
     const feel::ExpressionReads reads = facts_[f].expr.Reads();
     fact_needs_.push_back(FactsIn(reads, f));
     fact_reads_classification_.push_back(ReadsClassification(reads, fact_needs_[f]));
-    fact_keys_.push_back(KeyPlanOf(reads));
+    pure_facts.push_back(MemoPlanOf(reads, f));
+    fact_memo_.push_back(Bounded(pure_facts.back()));
   }
   // One test per distinct text: the same FEEL text over the same scope gives the same value.
   std::map<std::string, size_t, std::less<>> by_text;
@@ -353,6 +348,17 @@ void Registry::PrepareTests() {
         }
         if (same) t.slot = slot;
       }
+      // A test's outcome keyed by the case paths it reads and those its facts read (with the
+      // facts those read): found without evaluating the facts when the thread has it.
+      MemoPlan plan = MemoPlanOf(reads, facts_.size());
+      for (const std::uint32_t g : t.facts) {
+        plan.keyed = plan.keyed && pure_facts[g].keyed;
+        plan.leaves.insert(plan.leaves.end(), pure_facts[g].leaves.begin(), pure_facts[g].leaves.end());
+      }
+      std::sort(plan.leaves.begin(), plan.leaves.end());
+      plan.leaves.erase(std::unique(plan.leaves.begin(), plan.leaves.end()), plan.leaves.end());
+      plan.facts.clear();
+      test_memo_.push_back(Bounded(std::move(plan)));
       tests_.push_back(t);
     }
   // Per encoded study: the tests of its criteria without `needs`, as bits, and in order.
@@ -398,23 +404,39 @@ bool Registry::ReadsClassification(const feel::ExpressionReads& reads, const std
          std::any_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return fact_reads_classification_[f] != 0; });
 }
 
-// A fact's value depends on the case only through the case paths it reads and the facts it reads
-// (feel::ExpressionReads): when it reads no case part whole, those paths are all it reads of the
-// case. Texts that may read the clock (now(), today()) have no key.
-Registry::KeyPlan Registry::KeyPlanOf(const feel::ExpressionReads& reads) {
-  KeyPlan plan;
+// A text's value depends on the case only through the case paths it reads and the values of the
+// facts it reads (feel::ExpressionReads): when it reads no case part whole, those are all it
+// reads. Texts that may read the clock (now(), today()) have no key.
+Registry::MemoPlan Registry::MemoPlanOf(const feel::ExpressionReads& reads, size_t before) {
+  MemoPlan plan;
   if (!reads.complete || reads.clock) return plan;
   for (const feel::NameRead& r : reads.names) {
     const auto slot = static_cast<size_t>(r.slot);
-    if (slot >= std::size(kCaseNames)) continue;  // a fact (fact_needs_)
-    if (r.path.empty()) return plan;               // a case part read whole
+    if (slot >= std::size(kCaseNames)) {  // a fact, read whole (a path below it reads no more)
+      const size_t f = slot - std::size(kCaseNames);
+      if (f >= std::min(before, facts_.size())) return plan;
+      plan.facts.push_back(static_cast<std::uint32_t>(f));
+      continue;
+    }
+    if (r.path.empty()) return plan;  // a case part read whole
     KeyPath path;
     path.slot = slot;
     path.keys = r.path;
-    path.positions = std::shared_ptr<feel::ShapedPosition[]>(new feel::ShapedPosition[path.keys.size()]);
-    plan.paths.push_back(std::move(path));  // (distinct: Reads lists each read once)
+    auto at = std::find(leaves_.begin(), leaves_.end(), path);
+    if (at == leaves_.end()) {
+      path.positions = std::shared_ptr<feel::ShapedPosition[]>(new feel::ShapedPosition[path.keys.size()]);
+      leaves_.push_back(std::move(path));
+      at = leaves_.end() - 1;
+    }
+    plan.leaves.push_back(static_cast<std::uint32_t>(at - leaves_.begin()));  // (distinct: Reads lists each read once)
   }
+  std::sort(plan.facts.begin(), plan.facts.end());
   plan.keyed = true;
+  return plan;
+}
+
+Registry::MemoPlan Registry::Bounded(MemoPlan plan) {
+  if (plan.leaves.size() + plan.facts.size() > kMaxKeyed) return MemoPlan{};
   return plan;
 }
 
@@ -477,27 +499,33 @@ std::vector<std::string> Registry::Check(const Json& case_schema) const {
   std::map<std::string, std::set<std::string>> paths;
   SchemaPaths(case_schema, "", paths);
   // The recommendation's classification, which criteria may read besides the case.
-  static const std::set<std::string> kClassification = {"category", "grade", "basis"};
-  // Paths and compared values in the criteria's FEEL text (RE2: linear time on any input).
-  static const RE2 kPath(R"(\b((?:patient|tumor|history|planned_procedure|classification))((?:\.[A-Za-z_][A-Za-z0-9_]*)+))");
+  static const std::set<std::string> kClassificationFields = {"category", "grade", "basis"};
+  // The case paths a text reads, from its compiled tree (feel::ExpressionReads: not a local name,
+  // not inside a string); the strings compared with them, from the text (RE2: linear time on any
+  // input), for the paths it reads.
   static const RE2 kCompare(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:=|!=)\s*"([^"]*)")re");
   static const RE2 kIn(R"re(\b((?:patient|tumor|history|planned_procedure)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s+in\s*[\(\[]([^\)\]]*)[\)\]])re");
   static const RE2 kString(R"re("([^"]*)")re");
-  auto check_text = [&](const std::string& where, const std::string& feel) {
-    const std::string plain = BlankStrings(feel);
-    std::string head, rest;
-    for (re2::StringPiece in(plain); RE2::FindAndConsume(&in, kPath, &head, &rest);) {
-      const std::string path = head + rest;
-      if (head == "classification") {
-        if (!kClassification.count(rest.substr(1, rest.find('.', 1) - 1)))
+  auto check_text = [&](const std::string& where, const feel::CompiledExpression& expr, const std::string& feel) {
+    std::set<std::string> read;
+    const feel::ExpressionReads reads = expr.Reads();
+    if (!reads.complete)  // (a node kind not taught to Reads: ReadsTest fails first)
+      out.push_back(where + ": the case fields it reads cannot all be told (a FEEL form kb check does not know)");
+    for (const feel::NameRead& r : reads.names) {
+      if (static_cast<size_t>(r.slot) >= std::size(kCaseNames) || r.path.empty()) continue;  // a fact, a whole part
+      std::string path = r.name;
+      for (const std::string& key : r.path) path += "." + key;
+      if (static_cast<size_t>(r.slot) == kClassification) {
+        if (!kClassificationFields.count(r.path.front()))
           out.push_back(where + ": '" + path + "' is not a field of the classification");
       } else if (!paths.count(path)) {
         out.push_back(where + ": '" + path + "' is not a case field (schema/case.schema.json)");
       }
+      read.insert(std::move(path));
     }
     auto value_ok = [&](const std::string& path, const std::string& value) {
       auto p = paths.find(path);
-      if (p != paths.end() && !p->second.empty() && !p->second.count(value))
+      if (read.count(path) && p != paths.end() && !p->second.empty() && !p->second.count(value))
         out.push_back(where + ": '" + value + "' is not an allowed value of " + path);
     };
     std::string path, value, list;
@@ -505,7 +533,7 @@ std::vector<std::string> Registry::Check(const Json& case_schema) const {
     for (re2::StringPiece in(feel); RE2::FindAndConsume(&in, kIn, &path, &list);)
       for (re2::StringPiece items(list); RE2::FindAndConsume(&items, kString, &value);) value_ok(path, value);
   };
-  for (const auto& f : facts_) check_text("trials/criteria.json: facts." + f.name, f.source);
+  for (const auto& f : facts_) check_text("trials/criteria.json: facts." + f.name, f.expr, f.source);
   // Decidability: on an empty case (no patient, tumor or history) every test must be null.
   std::vector<Value> slots(scope_names_.size());
   feel::EvalContext ctx;
@@ -513,7 +541,7 @@ std::vector<std::string> Registry::Check(const Json& case_schema) const {
   for (const auto& s : studies_)
     for (const auto& c : s.criteria) {
       const std::string where = "trials/criteria.json: trials." + s.nct_id + " criterion " + c.id;
-      check_text(where, c.source);
+      check_text(where, c.test, c.source);
       Value v = c.test.Evaluate(slots, ctx);
       if (v.is(Type::kBoolean))
         out.push_back(where + ": decides without case data (" + std::string(v.boolean() ? "true" : "false") +
@@ -668,8 +696,61 @@ std::uint64_t HashOf(const Value& v) {
   }
 }
 
+// Ids of the values a fact or test is keyed by: not looked up yet, no id (a value that is no key,
+// or no room for more).
+constexpr std::uint8_t kIdNotYet = 0, kNoId = 255;
+// The values a thread has seen at one case path (or as one fact's value), each with an id (1 to
+// 254, in the order first seen), identical values (Same) sharing one. Ids are never given again:
+// what is kept under them stays right.
+struct Interned {
+  static constexpr size_t kSlots = 512;  // (open addressing: at most half full)
+  std::vector<Value> values;              // by id - 1
+  std::vector<std::uint8_t> table;        // by hash: an id, 0 when free
+  std::uint8_t Id(const Value& v) {
+    if (table.empty()) table.assign(kSlots, 0);
+    for (size_t i = (HashOf(v) * 0x9E3779B97F4A7C15u) >> 55;; i = (i + 1) % kSlots) {
+      const std::uint8_t id = table[i];
+      if (id == 0) {
+        if (values.size() >= kNoId - 1) return kNoId;
+        values.push_back(v);
+        return table[i] = static_cast<std::uint8_t>(values.size());
+      }
+      if (Same(values[id - 1], v)) return id;
+    }
+  }
+};
+// What a thread found for one fact or test, by the packed ids of the values it reads (never 0:
+// a marker bit is set). Full: nothing more is kept (what is kept stays).
+template <class T>
+struct Memo {
+  static constexpr size_t kSlots = 128, kMax = 96;
+  std::vector<std::uint64_t> keys;  // by hash: a key, 0 when free (sized when first kept)
+  std::vector<T> values;
+  size_t count = 0;
+  static size_t Slot(std::uint64_t key) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15u) >> 57); }
+  const T* Find(std::uint64_t key) const {
+    if (keys.empty()) return nullptr;
+    for (size_t i = Slot(key);; i = (i + 1) % kSlots) {
+      if (keys[i] == key) return &values[i];
+      if (keys[i] == 0) return nullptr;
+    }
+  }
+  void Put(std::uint64_t key, const T& value) {  // (a key not kept yet)
+    if (count >= kMax) return;
+    if (keys.empty()) {
+      keys.assign(kSlots, 0);
+      values.assign(kSlots, T());
+    }
+    size_t i = Slot(key);
+    while (keys[i] != 0) i = (i + 1) % kSlots;
+    keys[i] = key;
+    values[i] = value;
+    ++count;
+  }
+};
+
 // A thread's working storage for Annotate, kept from case to case (no allocation per case once
-// it has grown). Annotate leaves no case value in it.
+// it has grown). Annotate leaves no case value in its slots.
 struct Scratch {
   bool busy = false;  // (Annotate is not re-entered on a thread; if it were, a local one is used)
   std::vector<Value> slots;
@@ -695,16 +776,14 @@ struct Scratch {
   static constexpr long long kUnset = kNoDay + 1;
   long long plain_day = kUnset;
   std::string plain_text;
-  // Facts' values kept for the registry `registry` (Registry::fact_keys_), by fact, each table
-  // indexed by its key's hash: a null, boolean or number found for the key.
-  struct Kept {
-    std::vector<Value> key;
-    Value value;
-    bool used = false;
-  };
-  static constexpr size_t kKeptPerFact = 32;
-  std::vector<std::array<Kept, kKeptPerFact>> facts_kept;
-  std::vector<const Value*> key;
+  // Kept for the registry `registry`: the values seen at each case path the facts and tests are
+  // keyed by (Registry::leaves_) and as each fact's value, each with an id; by the ids of what
+  // they read, the facts' values (null, boolean or number) and the tests' outcomes.
+  std::vector<Interned> leaf_values, fact_values;
+  std::vector<Memo<Value>> fact_memo;
+  std::vector<Memo<Outcome>> test_memo;
+  // This case's ids (kIdNotYet until asked).
+  std::vector<std::uint8_t> leaf_ids, fact_ids;
 };
 constexpr size_t kEntriesPerStudy = 16;
 thread_local Scratch tl_scratch;
@@ -790,7 +869,10 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     scratch.registry = id_;
     scratch.entries.assign(studies_.size(), {});
     scratch.plain_day = Scratch::kUnset;
-    scratch.facts_kept.assign(facts_.size(), {});
+    scratch.leaf_values.assign(leaves_.size(), {});
+    scratch.fact_values.assign(facts_.size(), {});
+    scratch.fact_memo.assign(facts_.size(), {});
+    scratch.test_memo.assign(tests_.size(), {});
   }
   std::vector<Value>& slots = scratch.slots;
   slots.resize(scope_names_.size());  // (all null: the lease empties them)
@@ -825,35 +907,50 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // lists a fact after the facts it reads.
   std::vector<char>& fact_done = scratch.fact_done;
   fact_done.assign(facts_.size(), 0);
-  // A fact's value: kept by this thread for the same key (the values its text reads), or
-  // evaluated (and kept when it is a null, boolean or number).
-  auto fact_value = [&](std::uint32_t f) -> Value {
-    const KeyPlan& plan = fact_keys_[f];
-    if (!plan.keyed) return facts_[f].expr.Evaluate(slots, ctx);
-    std::vector<const Value*>& key = scratch.key;
-    key.clear();
-    std::uint64_t hash = 0;
-    auto add = [&](const Value* v) {
-      if (!v || !Keyable(*v)) return false;
-      key.push_back(v);
-      hash = (hash ^ HashOf(*v)) * 0x9E3779B97F4A7C15u;
-      return true;
-    };
-    for (const KeyPath& p : plan.paths)
-      if (!add(p.In(slots[p.slot]))) return facts_[f].expr.Evaluate(slots, ctx);
-    for (const std::uint32_t g : fact_needs_[f])
-      if (!add(&slots[std::size(kCaseNames) + g])) return facts_[f].expr.Evaluate(slots, ctx);
-    Scratch::Kept& kept = scratch.facts_kept[f][(hash >> 32) % Scratch::kKeptPerFact];
-    if (kept.used && kept.key.size() == key.size() &&
-        std::equal(key.begin(), key.end(), kept.key.begin(), [](const Value* a, const Value& b) { return Same(*a, b); }))
-      return kept.value;
-    Value v = facts_[f].expr.Evaluate(slots, ctx);
-    if (v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber)) {
-      kept.key.clear();
-      for (const Value* k : key) kept.key.push_back(*k);
-      kept.value = v;
-      kept.used = true;
+  // The key of a fact's value or a test's outcome (Registry::MemoPlanOf): the ids of the values
+  // its text reads, each case path's found once per case, each fact's once its value is (the
+  // facts a text reads are evaluated before it); 0 when one has no id.
+  std::vector<std::uint8_t>& leaf_ids = scratch.leaf_ids;
+  std::vector<std::uint8_t>& fact_ids = scratch.fact_ids;
+  leaf_ids.assign(leaves_.size(), kIdNotYet);
+  fact_ids.assign(facts_.size(), kIdNotYet);
+  auto key_of = [&](const MemoPlan& plan) -> std::uint64_t {
+    std::uint64_t key = std::uint64_t{1} << 63;
+    unsigned shift = 0;
+    for (const std::uint32_t l : plan.leaves) {
+      std::uint8_t& id = leaf_ids[l];
+      if (id == kIdNotYet) {
+        const KeyPath& p = leaves_[l];
+        if (p.slot == kClassification) ensure_classification();
+        const Value* v = p.In(slots[p.slot]);
+        id = v && Keyable(*v) ? scratch.leaf_values[l].Id(*v) : kNoId;
+      }
+      if (id == kNoId) return 0;
+      key |= std::uint64_t{id} << shift;
+      shift += 8;
     }
+    for (const std::uint32_t g : plan.facts) {
+      std::uint8_t& id = fact_ids[g];
+      if (id == kIdNotYet) {
+        const Value& v = slots[std::size(kCaseNames) + g];
+        id = Keyable(v) ? scratch.fact_values[g].Id(v) : kNoId;
+      }
+      if (id == kNoId) return 0;
+      key |= std::uint64_t{id} << shift;
+      shift += 8;
+    }
+    return key;
+  };
+  // A fact's value: kept by this thread for the same key, or evaluated (and kept when it is a
+  // null, boolean or number).
+  auto fact_value = [&](std::uint32_t f) -> Value {
+    const MemoPlan& plan = fact_memo_[f];
+    const std::uint64_t key = plan.keyed ? key_of(plan) : 0;
+    if (key == 0) return facts_[f].expr.Evaluate(slots, ctx);
+    Memo<Value>& memo = scratch.fact_memo[f];
+    if (const Value* kept = memo.Find(key)) return *kept;
+    Value v = facts_[f].expr.Evaluate(slots, ctx);
+    if (v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber)) memo.Put(key, v);
     return v;
   };
   auto ensure_facts = [&](const std::vector<std::uint32_t>& facts, bool classification) {
@@ -876,9 +973,17 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   auto test_outcome = [&](size_t index) -> Outcome {
     Outcome& o = outcomes[index];
     if (o != Outcome::kNotYet) return o;
-    const Test& t = tests_[index];
-    if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
-    o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
+    // Kept by this thread for the same key, or evaluated (and kept).
+    const MemoPlan& plan = test_memo_[index];
+    const std::uint64_t key = plan.keyed ? key_of(plan) : 0;
+    if (const Outcome* kept = key != 0 ? scratch.test_memo[index].Find(key) : nullptr) {
+      o = *kept;
+    } else {
+      const Test& t = tests_[index];
+      if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
+      o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
+      if (key != 0) scratch.test_memo[index].Put(key, o);
+    }
     if (o == Outcome::kNotMet) not_met_tests[index / 64] |= std::uint64_t{1} << (index % 64);
     return o;
   };

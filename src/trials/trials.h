@@ -181,9 +181,7 @@ class Registry {
   bool ReadsClassification(const feel::ExpressionReads& reads, const std::vector<std::uint32_t>& facts) const;
   std::string StaleNote(int oldest_age) const;  // texts.json's "stale" for the oldest snapshot's age
   std::vector<std::vector<std::uint32_t>> fact_needs_;  // by fact: FactsIn(its reads), earlier facts only
-  // What a fact's value depends on, for a thread to keep values it found for other cases (see
-  // KeyPlanOf in trials.cc): the case paths it reads (a part's slot and the keys below it) and the
-  // facts it reads (fact_needs_). Not keyed: evaluated for every case.
+  // A case path a fact or test reads (a part's slot and the keys below it), found once per case.
   struct KeyPath {
     size_t slot = 0;
     std::vector<std::string> keys;
@@ -193,15 +191,25 @@ class Registry {
     // nullptr when it passes a value other than a context or null (FEEL maps a path over a list).
     const feel::Value* In(const feel::Value& head) const;
   };
-  struct KeyPlan {
+  // What a fact's value or a test's outcome depends on, for a thread to keep what it found for
+  // other cases (see MemoPlanOf in trials.cc): the case paths it reads (leaves_) and the facts it
+  // reads directly. Not keyed: evaluated for every case.
+  struct MemoPlan {
     bool keyed = false;
-    std::vector<KeyPath> paths;
+    std::vector<std::uint32_t> leaves;  // indices into leaves_
+    std::vector<std::uint32_t> facts;   // facts read (their values), ascending
   };
-  static KeyPlan KeyPlanOf(const feel::ExpressionReads& reads);
-  std::vector<KeyPlan> fact_keys_;  // by fact
+  // `before`: only facts declared before it (index < before) have slots the text can read.
+  MemoPlan MemoPlanOf(const feel::ExpressionReads& reads, size_t before);
+  static MemoPlan Bounded(MemoPlan plan);  // not keyed when it reads more values than a key holds
+  std::vector<KeyPath> leaves_;     // the distinct case paths of the keyed facts and tests
+  std::vector<MemoPlan> fact_memo_;  // by fact
   std::vector<char> fact_reads_classification_;         // by fact
   std::vector<Fact> facts_;
   std::vector<Test> tests_;
+  // By test: keyed by the case paths it and its facts read (its facts evaluated only when the
+  // thread has no outcome for the key).
+  std::vector<MemoPlan> test_memo_;
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
   // trials_registry's case-independent members (snapshot_date, studies, criteria_encoded), and its
   // last ones (stale, stale_note) when nothing is stale and on the day Load ran.

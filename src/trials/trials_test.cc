@@ -679,5 +679,114 @@ TEST(TrialsFacts, KeptValuesGiveTheAnswersOfAFreshThread) {
   EXPECT_GT(detailed[1], 10u);
 }
 
+
+// The reference for one case: every fact in order, then every criterion's test, evaluated
+// straightforwardly by FEEL over the case's parts and `classification`; what Annotate with the
+// excluded studies listed must say of each study, and without them, the same fitting entries.
+void ExpectTheReferenceAnswer(const Registry& reg, const Json& criteria, const Json& case_json, const Json& classification) {
+  feel::Context vars;
+  for (const char* name : {"patient", "tumor", "history", "planned_procedure"})
+    vars.Put(name, case_json.contains(name) ? json::ValueFromJson(case_json[name]) : feel::Value());
+  vars.Put("classification", json::ValueFromJson(classification));
+  feel::EvalContext ectx;
+  for (const auto& f : criteria["facts"])
+    vars.Put(f["name"].get<std::string>(), feel::EvaluateExpression(f["feel"].get<std::string>(), vars, ectx).value());
+  Json rec_all = Json::object(), rec_fit = Json::object();
+  rec_all["classification"] = rec_fit["classification"] = classification;
+  reg.Annotate(case_json, rec_all, "2026-12-06", true);
+  reg.Annotate(case_json, rec_fit, "2026-12-06", false);
+  for (const auto& s : reg.studies()) {
+    if (!s.encoded) continue;
+    SCOPED_TRACE(s.nct_id + " in " + case_json.dump());
+    Json matched = Json::array(), to_check = Json::array(), not_met = Json::array();
+    for (const auto& cr : criteria["trials"][s.nct_id]["criteria"]) {
+      const feel::Value v = feel::EvaluateExpression(cr["test"].get<std::string>(), vars, ectx).value();
+      (!v.is(feel::Type::kBoolean) ? to_check : v.boolean() ? matched : not_met).push_back(cr["text"]);
+    }
+    for (const auto& t : s.to_check) to_check.push_back(t);
+    const bool fits = s.not_recruiting.empty() && not_met.empty();
+    const Json* entry = nullptr;
+    for (const auto& e : rec_all[fits ? "trials" : "trials_excluded"])
+      if (e["nct_id"] == s.nct_id) entry = &e;
+    ASSERT_TRUE(entry) << (fits ? "should fit" : "should be excluded");
+    if (fits) {
+      EXPECT_EQ((*entry)["matched"], matched);
+      EXPECT_EQ((*entry)["to_check"], to_check);
+    } else {
+      Json reasons = Json::array();
+      if (!s.not_recruiting.empty()) reasons.push_back(s.not_recruiting);
+      for (const auto& t : not_met) reasons.push_back("not met: " + t.get<std::string>());
+      EXPECT_EQ((*entry)["reasons"], reasons);
+    }
+  }
+  EXPECT_EQ(rec_fit["trials"], rec_all["trials"]);
+  EXPECT_EQ(rec_fit["trials_registry"], rec_all["trials_registry"]);
+}
+
+// A thread keeps facts' values and tests' outcomes by ids of the values they read. Case after case
+// on one thread, with more distinct values at a path than ids (ages: 0.5 steps over 150 years),
+// tests reading two paths, a fact and a path, or a number's digits: each answer is the reference's.
+TEST(TrialsFacts, KeptOutcomesOnOneThreadGiveTheReferenceAnswers) {
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  criteria["facts"].push_back({{"name", "fit_adult"},
+                               {"feel", "if patient.age_years = null or patient.ecog = null then null else patient.age_years >= 40 and patient.ecog <= 1"},
+                               {"meaning", "test only"}});
+  Json& list = criteria["trials"]["NCT04919226"]["criteria"];
+  list.push_back({{"id", "two_paths"}, {"text", "Two paths"}, {"test", "patient.age_years >= 60 and patient.ecog <= 1"}});
+  list.push_back({{"id", "fact_and_path"}, {"text", "A fact and a path"}, {"test", "if fit_adult then tumor.ki67_percent < 30 else null"}});
+  list.push_back({{"id", "exact"}, {"text", "Forty and a half"}, {"test", "string(patient.age_years) = \"40.5\""}});
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_TRUE(loaded);
+  const Registry& reg = **loaded;
+  const char* sites[] = {"pancreas", "lung", "jejunum_ileum", "unknown_primary"};
+  const char* morphologies[] = {"well_differentiated", "poorly_differentiated", "poorly_differentiated_large_cell"};
+  const char* results[] = {"positive", "negative"};
+  const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
+  const char* grades[] = {"G1", "G2", "G3"};
+  for (int i = 0; i < 700; ++i) {
+    Json c = Json::object();
+    c["patient"] = {{"ecog", i % 3}, {"hemoglobin_g_dl", 8 + (i % 5)}};
+    if (const int twice = i * 37 % 300; i % 50 == 3) {
+    } else if (twice % 2 == 0) c["patient"]["age_years"] = twice / 2;
+    else c["patient"]["age_years"] = twice / 2.0;
+    c["tumor"] = {{"primary_site", sites[i % 4]}, {"morphology", morphologies[i % 3]}, {"ki67_percent", i % 60},
+                  {"sstr_imaging", {{"result", results[i / 2 % 2]}}}, {"growth", i % 4 ? "progressive" : "stable"}};
+    c["history"] = {{"setting", settings[i % 3]}, {"prior_therapies", Json::array()}};
+    const Json classification = {{"grade", grades[i / 3 % 3]}};
+    ExpectTheReferenceAnswer(reg, criteria, c, classification);
+    if (HasFailure()) return;
+  }
+}
+
+// kb check names the case paths a text reads as its compiled tree does, not as a pattern over its
+// text: a local name spelled like a case part (`some tumor in …`) or a key of a context literal
+// (`{tumor: …}.tumor.x`) is no case path, and a parenthesized part (`(tumor).ki67`) is one; a
+// string compared with a local name's path is no value of the case field.
+TEST(TrialsRegistry, KbCheckReadsPathsFromTheCompiledText) {
+  auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
+  ASSERT_TRUE(kb);
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  Json& list = criteria["trials"]["NCT04919226"]["criteria"];
+  list.push_back({{"id", "local"}, {"text", "x"},
+                  {"test", "if patient.age_years = null then null else some tumor in [{size: 1}] satisfies tumor.size > 0"}});
+  list.push_back({{"id", "literal"}, {"text", "x"}, {"test", "if patient.ecog = null then null else {tumor: {x: 1}}.tumor.x = 1"}});
+  list.push_back({{"id", "local_value"}, {"text", "x"},
+                  {"test", "if patient.sex = null then null else some tumor in [{primary_site: \"bowel\"}] satisfies tumor.primary_site = \"bowel\""}});
+  list.push_back({{"id", "parenthesized"}, {"text", "x"}, {"test", "(tumor).ki67 >= 15"}});
+  list.push_back({{"id", "classification"}, {"text", "x"}, {"test", "if (classification).stage = null then null else true"}});
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_TRUE(loaded);
+  std::vector<std::string> messages = (*loaded)->Check((*kb)->case_schema);
+  const std::string at = "trials/criteria.json: trials.NCT04919226 criterion ";
+  EXPECT_EQ(messages, (std::vector<std::string>{
+                          at + "parenthesized: 'tumor.ki67' is not a case field (schema/case.schema.json)",
+                          at + "classification: 'classification.stage' is not a field of the classification",
+                      }));
+}
+
 }  // namespace
 }  // namespace zebra::trials
