@@ -9,6 +9,7 @@
 #include <typeinfo>
 
 #include "feel/builtins.h"
+#include "feel/filter_tests.h"
 #include "feel/index_path.h"
 #include "feel/nodes.h"
 
@@ -931,6 +932,8 @@ ZEBRA_VALUE_INLINE inline Value EvalItemLeaf(const ItemTest& t, const Value* con
     case ItemTest::Kind::kEquality: return Equality(a, b, t.op == BinaryOp::kEq, ctx);
     case ItemTest::Kind::kOrder: return Order(t.op, a, b, ctx);
     default: {  // FastCallNode<2>::Eval
+      if (t.string_test && a.is(Type::kString) && b.is(Type::kString))
+        return Value::Bool(StringTest(t.string_test, a.string(), b.string()));
       const CallNode& call = *t.call;
       const Value* args[2] = {&a, &b};
       Value out;
@@ -1085,14 +1088,29 @@ const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const V
   for (size_t i = 0; i < count; ++i) {
     const Value& item = items[i];
     inner.item = &item;
-    if (slot) slot->Set(item);
     const bool as_test = plan && (item.is(Type::kContext) ? !Shadows(*plan, item.context())
                                                           : !plan->reads_fields || item.is_null());
-    Value p = !as_test         ? predicate->Eval(inner)
-              : plan->one_leaf ? EvalItemLeaf(*plan->root, others, inner)
-                               : EvalItemTest(*plan->root, others, inner);
-    if (i == 0 && p.is(Type::kNumber)) return at(IndexPosition(p.number()));
-    if (p.is_true()) {
+    // A pure test reads no slot (its names are read once, above): the slot is written for the
+    // items the predicate's nodes answer, and on the way out for the item the loop stops at.
+    if (slot && (!as_test || !plan->pure)) slot->Set(item);
+    // A pure test's verdict first (no Value made); the general answer when it cannot tell.
+    // (A single comparison or call is answered as fast inline by EvalItemLeaf.)
+    const ItemVerdict verdict =
+        as_test && plan->pure && !plan->one_leaf ? ItemVerdictOf(*plan->root, others, item) : ItemVerdict::kSlow;
+    bool keep;
+    if (verdict != ItemVerdict::kSlow) {
+      keep = verdict == ItemVerdict::kTrue;
+    } else {
+      Value p = !as_test         ? predicate->Eval(inner)
+                : plan->one_leaf ? EvalItemLeaf(*plan->root, others, inner)
+                                 : EvalItemTest(*plan->root, others, inner);
+      if (i == 0 && p.is(Type::kNumber)) {
+        if (slot) slot->Set(item);
+        return at(IndexPosition(p.number()));
+      }
+      keep = p.is_true();
+    }
+    if (keep) {
       if (i == passed) {
         ++passed;  // every item so far passes: nothing is copied yet (see below)
       } else {
@@ -1105,10 +1123,12 @@ const Value& FilterNode::EvalItems(Frame& f, Value& tmp, const Value& t, const V
       out.insert(out.end(), items, items + passed);
     }
     if (f.ctx->limit_exceeded) {
+      if (slot) slot->Set(item);
       tmp = Value();
       return tmp;
     }
   }
+  if (slot) slot->Set(items[count - 1]);
   // Every item passed: the result is the target list itself (values are immutable), by
   // reference when it outlives the caller's use as the items do.
   if (passed == count && is_list && borrowed) return t;

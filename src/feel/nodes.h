@@ -354,6 +354,8 @@ struct ItemTest {
   Kind kind = Kind::kEquality;
   BinaryOp op = BinaryOp::kEq;      // kEquality (kEq/kNe), kOrder
   const CallNode* call = nullptr;   // kCall (two arguments), kNot (`not`, one): nodes with `fast`
+  // kCall of `starts with` (1), `ends with` (2), `contains` (3), answered inline for two strings.
+  uint8_t string_test = 0;
   const Node* node = nullptr;       // kIn: the InNode's tests; kNode: the sub-expression
   bool item_first = true;           // the item's operand is the first (lhs, first argument)
   const PathNode* field = nullptr;  // `item.k`; null for `item` itself

@@ -993,6 +993,7 @@ class Parser {
       if (!c.fast || c.args.size() != 2 || !c.arg_names.empty()) return false;
       t.kind = ItemTest::Kind::kCall;
       t.call = &c;
+      t.string_test = c.callee_name == "starts with" ? 1 : c.callee_name == "ends with" ? 2 : c.callee_name == "contains" ? 3 : 0;
       operands[0] = c.args[0].get();
       operands[1] = c.args[1].get();
     } else if (type == typeid(InNode)) {
