@@ -706,6 +706,8 @@ Value ForNode::Eval(Frame& f) const {
       list = values->get();
     }
     const List& items = *list;
+    if (items.empty()) return Value::EmptyList();  // no item to bind, no result to make
+    if (projection) return EvalProjection(f, items);
     // Sized once, each result moved into its null place (no push_back call per item).
     List results(items.size());
     Value* out = results.data();

@@ -177,6 +177,8 @@ struct IterationContext {
   NodePtr range_end;  // `for i in a..b`
 };
 
+struct PathNode;
+
 struct ForNode : Node {
   std::vector<IterationContext> iterators;
   int partial_slot = 0;
@@ -185,9 +187,14 @@ struct ForNode : Node {
   // of the expression may probe that slot afterwards (see FilterNode::writes_item).
   bool keeps_var = true;
   NodePtr body;
+  // `body` when it is a path over the loop variable read from its slot (LoopProjection,
+  // loop_paths.h): each item's entry is then read from the item itself where it can be.
+  const PathNode* projection = nullptr;
   Value Eval(Frame& f) const override;
   // The one-iterator loop over `start..end`, two numbers.
   Value EvalCounting(Frame& f, const Value& start, const Value& end) const;
+  // The one-iterator loop over `items` (not empty) with `projection` for its body (loop_paths.cc).
+  Value EvalProjection(Frame& f, const List& items) const;
 };
 
 struct QuantifiedNode : Node {
