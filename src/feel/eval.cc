@@ -1212,47 +1212,13 @@ void PathNode::Link() {
   steps[chain_length++] = this;
 }
 
-// The same as each path of the chain evaluating its target by EvalRef in turn: an entry of a
-// borrowed context is borrowed; once a step reads a temporary (the root evaluated into `tmp`, or
-// PathOther's answer there), what follows lives in `tmp`, and the answer is moved to its top.
-// The commonest reads inline, without a stack frame: from a slot (a name that no filter item
-// may shadow) through shaped contexts of the shapes each step cached. Anything else starts over
-// in EvalChain (the root is a slot: reading it again costs nothing and changes nothing).
-inline const Value* PathNode::Reach(Frame& f) const {
-  const Node& r = *root;
-  const Value* t;
-  switch (r.direct) {
-    case Node::Direct::kLocal: t = &f.locals[r.direct_slot]; break;
-    case Node::Direct::kGlobal: t = &f.globals[static_cast<size_t>(r.direct_slot)]; break;
-    case Node::Direct::kShadowedLocal:
-    case Node::Direct::kShadowedGlobal: {
-      // Its slot unless a filter item may hold the name (then EvalChain searches the items: the
-      // search would need a stack frame here).
-      const uint64_t bit = r.direct == Node::Direct::kShadowedLocal ? static_cast<const LocalRefNode&>(r).name_bit
-                                                                    : static_cast<const GlobalRefNode&>(r).name_bit;
-      for (const Frame* fr = &f; fr; fr = fr->outer_item_frame)
-        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return nullptr;
-      t = r.direct == Node::Direct::kShadowedLocal ? &f.locals[r.direct_slot]
-                                                   : &f.globals[static_cast<size_t>(r.direct_slot)];
-      break;
-    }
-    default:
-      if (!index_root || !(t = IndexedElement(*index_root, f))) return nullptr;
-  }
-  for (size_t i = 0; i < chain_length; ++i) {
-    if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? &kNullValue : nullptr;
-    const Context& c = t->context();
-    const ContextShape* shape = c.shape();
-    if (!shape) [[unlikely]]
-      return nullptr;
-    size_t at;
-    if (!steps[i]->seen.Cached(*shape, at)) [[unlikely]]
-      return nullptr;
-    if (at >= c.shaped_size()) return &kNullValue;
-    t = &c.shaped_value(at);
-  }
-  return t;
+// PathNode::Reach is in path_read.h (inline at every reader).
+
+Value PathChainValue(const PathNode& p, Frame& f) {
+  Value tmp;
+  const Value& v = p.EvalChain(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
 }
 
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
@@ -1263,10 +1229,7 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
 // The value itself: the fast reads inline here too (no call to EvalRef).
 Value PathNode::Eval(Frame& f) const {
   if (const Value* v = Reach(f)) return *v;
-  Value tmp;
-  const Value& v = EvalChain(f, tmp);
-  if (&v == &tmp) return tmp;
-  return v;
+  return PathChainValue(*this, f);
 }
 
 const Value& PathNode::EvalChain(Frame& f, Value& tmp) const {

@@ -10,8 +10,6 @@ namespace zebra::feel::internal {
 
 namespace {
 
-const Value kNull;  // the answer of a path step over null or a missing key
-
 // The steps of `path` over `item`, as PathNode::Reach reads them from a slot holding `item`:
 // through shaped contexts whose shapes each step has cached. Null when the general path must
 // read it (not a context, a context without a shape, a shape not cached yet).
@@ -19,7 +17,7 @@ const Value kNull;  // the answer of a path step over null or a missing key
   const Value* t = &item;
   for (size_t i = 0; i < path.chain_length; ++i) {
     if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? &kNull : nullptr;
+      return t->is_null() ? &kPathNull : nullptr;
     const Context& c = t->context();
     const ContextShape* shape = c.shape();
     if (!shape) [[unlikely]]
@@ -27,7 +25,7 @@ const Value kNull;  // the answer of a path step over null or a missing key
     size_t at;
     if (!path.steps[i]->seen.Cached(*shape, at)) [[unlikely]]
       return nullptr;
-    if (at >= c.shaped_size()) return &kNull;
+    if (at >= c.shaped_size()) return &kPathNull;
     t = &c.shaped_value(at);
   }
   return t;
