@@ -680,7 +680,52 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 
 }  // namespace
 
+// The commonest loop first, in a small frame: one iterator over a list that its domain gives by
+// reference (a name, a path, a filter), which the loop borrows, and no `partial`. Every other
+// loop, and a domain that is no list, in the functions below.
 Value ForNode::Eval(Frame& f) const {
+  if (uses_partial || iterators.size() != 1 || iterators[0].range_end) return EvalGeneral(f);
+  ScratchValue domain_tmp;
+  const Value& d = EvalRefOf(*iterators[0].domain, f, domain_tmp);
+  if (!d.is(Type::kList)) return EvalDomain(f, d);
+  const List& items = d.list();
+  if (items.empty()) return Value::EmptyList();  // no item to bind, no result to make
+  if (projection) return EvalProjection(f, items);
+  return EvalList(f, items);
+}
+
+// A one-iterator loop's domain that is not a list: its values (a range's integers, a single
+// value), or null for a null or invalid domain (diagnosed).
+Value ForNode::EvalDomain(Frame& f, const Value& d) const {
+  std::optional<ListPtr> values = IterationValuesOf(d, f);
+  if (!values) return Value();
+  const List& items = **values;  // (`values` holds them)
+  if (items.empty()) return Value::EmptyList();
+  if (projection) return EvalProjection(f, items);
+  return EvalList(f, items);
+}
+
+// One iterator over `items` (not empty), nobody reading `partial`: the results built in place,
+// sized once, each moved into its null place (no push_back call per item).
+Value ForNode::EvalList(Frame& f, const List& items) const {
+  List results(items.size());
+  Value* out = results.data();
+  BorrowedSlot slot(f.locals[iterators[0].slot], keeps_var);  // the caller holds the items
+  for (const Value& v : items) {
+    if (++f.ctx->iterations > f.ctx->max_iterations) {
+      f.ctx->Error("iteration limit exceeded");
+      f.ctx->limit_exceeded = true;
+      return Value();
+    }
+    slot.Set(v);
+    Value r = EvalOf(*body, f);
+    if (f.ctx->limit_exceeded) return Value();
+    *out++ = std::move(r);
+  }
+  return Value::FromList(std::move(results));
+}
+
+Value ForNode::EvalGeneral(Frame& f) const {
   if (!uses_partial && iterators.size() == 1) {
     // One iterator and nobody reads `partial`: the results are built in place, sized once. A
     // list domain is borrowed (the body writes only slots above the ones it can name).
@@ -705,25 +750,10 @@ Value ForNode::Eval(Frame& f) const {
       if (!values) return Value();
       list = values->get();
     }
-    const List& items = *list;
+    const List& items = *list;  // (`domain_tmp`, the domain or `values` holds them)
     if (items.empty()) return Value::EmptyList();  // no item to bind, no result to make
     if (projection) return EvalProjection(f, items);
-    // Sized once, each result moved into its null place (no push_back call per item).
-    List results(items.size());
-    Value* out = results.data();
-    BorrowedSlot slot(f.locals[ic.slot], keeps_var);  // `domain_tmp`, the domain or `values` holds the items
-    for (const Value& v : items) {
-      if (++f.ctx->iterations > f.ctx->max_iterations) {
-        f.ctx->Error("iteration limit exceeded");
-        f.ctx->limit_exceeded = true;
-        return Value();
-      }
-      slot.Set(v);
-      Value r = EvalOf(*body, f);
-      if (f.ctx->limit_exceeded) return Value();
-      *out++ = std::move(r);
-    }
-    return Value::FromList(std::move(results));
+    return EvalList(f, items);
   }
   if (!uses_partial) {
     // Nobody reads `partial`: the results are built in place, with no snapshot per step.

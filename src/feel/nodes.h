@@ -205,6 +205,11 @@ struct ForNode : Node {
   Value EvalCounting(Frame& f, const Value& start, const Value& end) const;
   // The one-iterator loop over `items` (not empty) with `projection` for its body (loop_paths.cc).
   Value EvalProjection(Frame& f, const List& items) const;
+  // Out of Eval's small frame: a domain that is no list, the one-iterator loop over `items` (not
+  // empty), every other loop.
+  [[gnu::noinline]] Value EvalDomain(Frame& f, const Value& d) const;
+  [[gnu::noinline]] Value EvalList(Frame& f, const List& items) const;
+  [[gnu::noinline]] Value EvalGeneral(Frame& f) const;
 };
 
 struct QuantifiedNode : Node {
