@@ -30,8 +30,8 @@ struct Node : std::enable_shared_from_this<Node> {
   // looks in the filter items first and then reads the slot, inline (PathNode::EvalRef). A node
   // without an EvalRef of its own is kEvalOnly, so EvalRefOf calls its Eval straight away; the
   // kinds that borrow (paths, filters, names, literals, Root) say otherwise in their constructors
-  // or in the parser.
-  enum class Direct : uint8_t { kNone, kGlobal, kLocal, kLiteral, kShadowedGlobal, kShadowedLocal, kEvalOnly };
+  // or in the parser. A path (kPath) is read inline by its reader (path_read.h).
+  enum class Direct : uint8_t { kNone, kGlobal, kLocal, kLiteral, kShadowedGlobal, kShadowedLocal, kEvalOnly, kPath };
   Direct direct = Direct::kEvalOnly;
   int direct_slot = 0;  // kGlobal, kLocal, kShadowedGlobal, kShadowedLocal
   int line = 0;

@@ -682,7 +682,52 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 
 }  // namespace
 
+// The commonest loop first, in a small frame: one iterator over a list that its domain gives by
+// reference (a name, a path, a filter), which the loop borrows, and no `partial`. Every other
+// loop, and a domain that is no list, in the functions below.
 Value ForNode::Eval(Frame& f) const {
+  if (uses_partial || iterators.size() != 1 || iterators[0].range_end) return EvalGeneral(f);
+  ScratchValue domain_tmp;
+  const Value& d = EvalRefOf(*iterators[0].domain, f, domain_tmp);
+  if (!d.is(Type::kList)) return EvalDomain(f, d);
+  const List& items = d.list();
+  if (items.empty()) return Value::EmptyList();  // no item to bind, no result to make
+  if (projection) return EvalProjection(f, items);
+  return EvalList(f, items);
+}
+
+// A one-iterator loop's domain that is not a list: its values (a range's integers, a single
+// value), or null for a null or invalid domain (diagnosed).
+Value ForNode::EvalDomain(Frame& f, const Value& d) const {
+  std::optional<ListPtr> values = IterationValuesOf(d, f);
+  if (!values) return Value();
+  const List& items = **values;  // (`values` holds them)
+  if (items.empty()) return Value::EmptyList();
+  if (projection) return EvalProjection(f, items);
+  return EvalList(f, items);
+}
+
+// One iterator over `items` (not empty), nobody reading `partial`: the results built in place,
+// sized once, each moved into its null place (no push_back call per item).
+Value ForNode::EvalList(Frame& f, const List& items) const {
+  List results(items.size());
+  Value* out = results.data();
+  BorrowedSlot slot(f.locals[iterators[0].slot], keeps_var);  // the caller holds the items
+  for (const Value& v : items) {
+    if (++f.ctx->iterations > f.ctx->max_iterations) {
+      f.ctx->Error("iteration limit exceeded");
+      f.ctx->limit_exceeded = true;
+      return Value();
+    }
+    slot.Set(v);
+    Value r = EvalOf(*body, f);
+    if (f.ctx->limit_exceeded) return Value();
+    *out++ = std::move(r);
+  }
+  return Value::FromList(std::move(results));
+}
+
+Value ForNode::EvalGeneral(Frame& f) const {
   if (!uses_partial && iterators.size() == 1) {
     // One iterator and nobody reads `partial`: the results are built in place, sized once. A
     // list domain is borrowed (the body writes only slots above the ones it can name).
@@ -707,23 +752,10 @@ Value ForNode::Eval(Frame& f) const {
       if (!values) return Value();
       list = values->get();
     }
-    const List& items = *list;
-    // Sized once, each result moved into its null place (no push_back call per item).
-    List results(items.size());
-    Value* out = results.data();
-    BorrowedSlot slot(f.locals[ic.slot], keeps_var);  // `domain_tmp`, the domain or `values` holds the items
-    for (const Value& v : items) {
-      if (++f.ctx->iterations > f.ctx->max_iterations) {
-        f.ctx->Error("iteration limit exceeded");
-        f.ctx->limit_exceeded = true;
-        return Value();
-      }
-      slot.Set(v);
-      Value r = EvalOf(*body, f);
-      if (f.ctx->limit_exceeded) return Value();
-      *out++ = std::move(r);
-    }
-    return Value::FromList(std::move(results));
+    const List& items = *list;  // (`domain_tmp`, the domain or `values` holds them)
+    if (items.empty()) return Value::EmptyList();  // no item to bind, no result to make
+    if (projection) return EvalProjection(f, items);
+    return EvalList(f, items);
   }
   if (!uses_partial) {
     // Nobody reads `partial`: the results are built in place, with no snapshot per step.
@@ -1231,47 +1263,13 @@ void PathNode::Link() {
   steps[chain_length++] = this;
 }
 
-// The same as each path of the chain evaluating its target by EvalRef in turn: an entry of a
-// borrowed context is borrowed; once a step reads a temporary (the root evaluated into `tmp`, or
-// PathOther's answer there), what follows lives in `tmp`, and the answer is moved to its top.
-// The commonest reads inline, without a stack frame: from a slot (a name that no filter item
-// may shadow) through shaped contexts of the shapes each step cached. Anything else starts over
-// in EvalChain (the root is a slot: reading it again costs nothing and changes nothing).
-inline const Value* PathNode::Reach(Frame& f) const {
-  const Node& r = *root;
-  const Value* t;
-  switch (r.direct) {
-    case Node::Direct::kLocal: t = &f.locals[r.direct_slot]; break;
-    case Node::Direct::kGlobal: t = &f.globals[static_cast<size_t>(r.direct_slot)]; break;
-    case Node::Direct::kShadowedLocal:
-    case Node::Direct::kShadowedGlobal: {
-      // Its slot unless a filter item may hold the name (then EvalChain searches the items: the
-      // search would need a stack frame here).
-      const uint64_t bit = r.direct == Node::Direct::kShadowedLocal ? static_cast<const LocalRefNode&>(r).name_bit
-                                                                    : static_cast<const GlobalRefNode&>(r).name_bit;
-      for (const Frame* fr = &f; fr; fr = fr->outer_item_frame)
-        if (fr->item && fr->item->is(Type::kContext) && fr->item->context().MayContainBit(bit)) return nullptr;
-      t = r.direct == Node::Direct::kShadowedLocal ? &f.locals[r.direct_slot]
-                                                   : &f.globals[static_cast<size_t>(r.direct_slot)];
-      break;
-    }
-    default:
-      if (!index_root || !(t = IndexedElement(*index_root, f))) return nullptr;
-  }
-  for (size_t i = 0; i < chain_length; ++i) {
-    if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? &kNullValue : nullptr;
-    const Context& c = t->context();
-    const ContextShape* shape = c.shape();
-    if (!shape) [[unlikely]]
-      return nullptr;
-    size_t at;
-    if (!steps[i]->seen.Cached(*shape, at)) [[unlikely]]
-      return nullptr;
-    if (at >= c.shaped_size()) return &kNullValue;
-    t = &c.shaped_value(at);
-  }
-  return t;
+// PathNode::Reach is in path_read.h (inline at every reader).
+
+Value PathChainValue(const PathNode& p, Frame& f) {
+  Value tmp;
+  const Value& v = p.EvalChain(f, tmp);
+  if (&v == &tmp) return tmp;
+  return v;
 }
 
 const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
@@ -1282,10 +1280,7 @@ const Value& PathNode::EvalRef(Frame& f, Value& tmp) const {
 // The value itself: the fast reads inline here too (no call to EvalRef).
 Value PathNode::Eval(Frame& f) const {
   if (const Value* v = Reach(f)) return *v;
-  Value tmp;
-  const Value& v = EvalChain(f, tmp);
-  if (&v == &tmp) return tmp;
-  return v;
+  return PathChainValue(*this, f);
 }
 
 const Value& PathNode::EvalChain(Frame& f, Value& tmp) const {

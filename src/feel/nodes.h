@@ -23,6 +23,10 @@ namespace zebra::feel::internal {
 }
 
 
+// A path's read at its reader, inline (path_read.h): `n` is a PathNode.
+ZEBRA_VALUE_INLINE inline const Value& PathRef(const Node& n, Frame& f, Value& tmp);
+ZEBRA_VALUE_INLINE inline Value PathValue(const Node& n, Frame& f);
+
 struct LiteralNode : Node {
   LiteralNode() { direct = Direct::kLiteral; }
   Value value;
@@ -41,7 +45,9 @@ ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Value&
     case Node::Direct::kLocal: return f.locals[n.direct_slot];
     case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
     case Node::Direct::kEvalOnly: tmp = n.Eval(f); return tmp;  // Node::EvalRef, without its call
-    default: return n.EvalRef(f, tmp);
+    default:  // (kPath here, not as a case: more cases would make the switch a jump table)
+      if (n.direct == Node::Direct::kPath) return PathRef(n, f, tmp);
+      return n.EvalRef(f, tmp);
   }
 }
 // The same with a ScratchValue that is still null (each is used once): a node without an EvalRef
@@ -52,7 +58,9 @@ ZEBRA_VALUE_INLINE inline const Value& EvalRefOf(const Node& n, Frame& f, Scratc
     case Node::Direct::kLocal: return f.locals[n.direct_slot];
     case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
     case Node::Direct::kEvalOnly: return tmp.EmplaceFrom([&] { return n.Eval(f); });
-    default: return n.EvalRef(f, tmp.get());
+    default:
+      if (n.direct == Node::Direct::kPath) return PathRef(n, f, tmp.get());
+      return n.EvalRef(f, tmp.get());
   }
 }
 // `n.Eval(f)`, the same way.
@@ -61,7 +69,9 @@ ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
     case Node::Direct::kGlobal: return f.globals[static_cast<size_t>(n.direct_slot)];
     case Node::Direct::kLocal: return f.locals[n.direct_slot];
     case Node::Direct::kLiteral: return static_cast<const LiteralNode&>(n).value;
-    default: return n.Eval(f);
+    default:
+      if (n.direct == Node::Direct::kPath) return PathValue(n, f);
+      return n.Eval(f);
   }
 }
 
@@ -177,6 +187,8 @@ struct IterationContext {
   NodePtr range_end;  // `for i in a..b`
 };
 
+struct PathNode;
+
 struct ForNode : Node {
   std::vector<IterationContext> iterators;
   int partial_slot = 0;
@@ -185,9 +197,19 @@ struct ForNode : Node {
   // of the expression may probe that slot afterwards (see FilterNode::writes_item).
   bool keeps_var = true;
   NodePtr body;
+  // `body` when it is a path over the loop variable read from its slot (LoopProjection,
+  // loop_paths.h): each item's entry is then read from the item itself where it can be.
+  const PathNode* projection = nullptr;
   Value Eval(Frame& f) const override;
   // The one-iterator loop over `start..end`, two numbers.
   Value EvalCounting(Frame& f, const Value& start, const Value& end) const;
+  // The one-iterator loop over `items` (not empty) with `projection` for its body (loop_paths.cc).
+  Value EvalProjection(Frame& f, const List& items) const;
+  // Out of Eval's small frame: a domain that is no list, the one-iterator loop over `items` (not
+  // empty), every other loop.
+  [[gnu::noinline]] Value EvalDomain(Frame& f, const Value& d) const;
+  [[gnu::noinline]] Value EvalList(Frame& f, const List& items) const;
+  [[gnu::noinline]] Value EvalGeneral(Frame& f) const;
 };
 
 struct QuantifiedNode : Node {
@@ -255,7 +277,7 @@ struct FilterNode : Node {
 };
 
 struct PathNode : Node {
-  PathNode() { direct = Direct::kNone; }
+  PathNode() { direct = Direct::kPath; }
   NodePtr target;
   std::string name;
   uint64_t name_bit = 0;  // Context::KeyBit(name)
@@ -450,3 +472,5 @@ struct NotTestNode : Node {
 };
 
 }  // namespace zebra::feel::internal
+
+#include "feel/path_read.h"  // PathRef, PathValue and PathNode::Reach, now that PathNode is complete

@@ -17,6 +17,7 @@
 #include "feel/context_put_node.h"
 #include "feel/feel.h"
 #include "feel/list_idioms.h"
+#include "feel/loop_paths.h"
 #include "feel/nodes.h"
 #include "feel/user_call.h"
 #include "feel/utf8.h"
@@ -73,6 +74,7 @@ class Parser {
       if (filter->writes_item) probed.insert(filter->item_slot);
     for (const auto& loop : fors_)
       if (!loop->iterators.empty()) loop->keeps_var = probed.count(loop->iterators[0].slot) != 0;
+    for (const auto& loop : fors_) loop->projection = LoopProjection(*loop);
     // A context entry's slot that no name reads (not a later entry, a nested function or a
     // filter's probe) need not hold the entry's value.
     for (const auto& ctx : contexts_)
@@ -465,7 +467,7 @@ class Parser {
       t->condition = std::move(n->condition);
       t->then_branch = std::move(n->then_branch);
       t->else_branch = std::move(n->else_branch);
-      return t;
+      return SpecialisedCoalesce(std::move(t));  // `if x = null then d else x`: x read once
     }
     return n;
   }
