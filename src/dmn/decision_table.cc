@@ -172,7 +172,8 @@ struct ColumnClasses {
   // StringLiteral(v.string()), by address when `v`'s string is immortal.
   [[gnu::always_inline]] size_t StringIndex(const Value& v) const {
     const feel::StringPtr& p = v.string_ptr();
-    if (addresses && feel::IsImmortal(p)) {
+    // feel::IsImmortal(p), inline (GCC kept it a call here).
+    if (addresses && p && p.use_count() == 0) {
       const AddressTable& t = *addresses;
       for (uint64_t at = AddressHash(p.get()) & t.mask;; at = (at + 1) & t.mask) {
         const auto& e = t.slots[at];
@@ -429,6 +430,9 @@ class DecisionTable final : public Boxed {
     // context through this node's position cache; the names are then the second steps'.
     const fi::PathNode* prefix = nullptr;
     std::vector<std::string_view> names;  // by member: the paths' names
+    // Positions for a null context (by member, all 0 against a size of 0: every name reads null),
+    // so that EvalViews reads a null root like any other.
+    std::vector<uint32_t> none;
     // The positions for contexts of `shape`; null when this group has resolved kMaxFamilies
     // families already (the columns then read through their own caches).
     [[gnu::always_inline]] const Positions* Get(const feel::ContextShape& shape) const {
@@ -477,6 +481,10 @@ class DecisionTable final : public Boxed {
     const PathGroup* group = nullptr;            // kPathStep: its slot's paths, and its member
     size_t member = 0;
     size_t view = SIZE_MAX;  // paths of one or two steps: the group's index (EvalClassed's views)
+    // In a view_plan table: the view EvalViews reads this column from (its group's, or the slots'
+    // view for kSlot) and the position's index there.
+    uint32_t fast_view = 0;
+    uint32_t fast_member = 0;
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
@@ -491,6 +499,12 @@ class DecisionTable final : public Boxed {
   };
   std::vector<OnePassColumn> plan;
   std::array<uint64_t, 4> all_rules{};  // a one_pass table's rules, as a mask
+  // A one_pass table whose every column reads a path group's context or a slot (EvalViews): no
+  // column's read can report anything or needs evaluating, given views that resolve.
+  bool view_plan = false;
+  bool slot_view = false;                 // some column reads a slot: view path_groups.size() is the slots
+  std::vector<uint32_t> slot_positions;   // that view's positions: the slots, by fast_member
+  size_t slot_bound = 0;                  // the largest such slot + 1
   void PlanOnePass();
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
@@ -599,6 +613,19 @@ class DecisionTable final : public Boxed {
     const Value** data_;
   };
 
+  // A path group's context as EvalClassed reads it: the values of the shaped context in its slot
+  // and the positions of the group's names in them (`at` null when that slot holds anything else,
+  // a subset's context, or a family past the group's: Read then reads each column).
+  struct GroupView {  // left uninitialised until View sets every member
+    const Value* values;
+    const uint32_t* at;
+    const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
+    size_t size;
+    bool silent;  // the path's context is a context or null: reading a name there reports nothing
+    bool null_root;  // the path's context is null (a null, or an absent first step): every name reads null
+  };
+  static constexpr size_t kMaxGroupViews = 8;
+
   // Eval for a one_pass table of at most kWords words (`words` of them used): each input
   // expression once per evaluation (§8.3.1), in column order, and its value's class mask ANDed
   // into the candidates as it is read. Once the candidates are none, the remaining inputs are
@@ -607,6 +634,129 @@ class DecisionTable final : public Boxed {
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
   Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    // The contexts the one-step paths read, each group's resolved once (slots do not change
+    // during the evaluation).
+    std::array<GroupView, kMaxGroupViews> views;
+    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
+    bool direct = view_plan;
+    for (size_t g = 0; g < ng; ++g) {
+      views[g] = View(*path_groups[g], slots);
+      direct &= views[g].at != nullptr || views[g].null_root;
+    }
+    if (direct && slot_bound <= slots.size()) [[likely]]
+      return EvalViews<kWords>(views, slots, ctx);
+    return EvalOnePass<kWords>(views, slots, ctx);
+  }
+
+  // EvalClassed for a view_plan table whose views all resolve (every path's context is a shaped
+  // context of a family its group keeps, or null; every slot read is inside the frame): each
+  // column's input is an entry of a view, read with no evaluation and reporting nothing, so only
+  // the columns a candidate tests are read at all, in column order, and the inputs need not be
+  // kept: the per-rule path, when a class sends the table there, reads them all again (the same
+  // references). With no candidate left nothing after that column is read (nothing to report).
+  template <size_t kWords>
+  [[gnu::always_inline]] Value EvalViews(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
+                                         feel::EvalContext& ctx) const {
+    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
+    for (size_t g = 0; g < ng; ++g) {
+      if (!views[g].at) {  // a null root: every name reads null
+        views[g].at = path_groups[g]->none.data();
+        views[g].size = 0;
+        views[g].subset = nullptr;
+      }
+    }
+    if (slot_view) views[ng] = GroupView{slots.data(), slot_positions.data(), nullptr, slots.size(), true, false};
+    const size_t nw = kWords < 4 ? kWords : words;
+    std::array<uint64_t, kWords> cand;
+    std::copy_n(all_rules.data(), kWords, cand.data());
+    const OnePassColumn* c = plan.data();
+    const OnePassColumn* const end = c + plan.size();
+    for (; c != end; ++c) {
+      uint64_t live = 0;
+      for (size_t w = 0; w < nw; ++w) live |= cand[w] & c->tested[w];
+      if (!live) continue;
+      const Value* v = ViewRead(views.data(), *c);
+      uint64_t any = 0;
+      if (c->membership) [[unlikely]] {
+        std::array<uint64_t, kWords> m{};
+        if (!MembershipMask(*c->cc, *v, m.data())) return PerRuleFromViews(views.data(), slots, ctx);
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
+      } else {
+        size_t k;
+        switch (v->type()) {
+          case Type::kNull: k = 0; break;
+          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
+          case Type::kNumber: k = 3 + c->cc->Segment(v->number()); break;
+          case Type::kString: k = c->first_string + c->cc->StringIndex(*v); break;
+          default: k = c->no_class; break;
+        }
+        if (!c->usable[k]) [[unlikely]]
+          return PerRuleFromViews(views.data(), slots, ctx);
+        const uint64_t* mask = c->masks + k * nw;
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+      }
+      if (!any) return Default(slots, ctx);
+    }
+    return DecideMask<kWords>(cand, slots, ctx);
+  }
+  // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
+  [[gnu::always_inline]] static const Value* ViewRead(const GroupView* views, const OnePassColumn& c) {
+    const GroupView& g = views[c.fast_view];
+    size_t at = g.at[c.fast_member];
+    if (g.subset) [[unlikely]]
+      at = g.subset->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+    return at < g.size ? g.values + at : &kNull;
+  }
+  // EvalViews' per-rule path: every input read from the views (as EvalClassed's Read would read
+  // it, reporting nothing), then the rules tested one by one.
+  [[gnu::noinline]] Value PerRuleFromViews(const GroupView* views, std::span<const Value> slots,
+                                           feel::EvalContext& ctx) const {
+    const size_t n = plan.size();
+    InputRefs in(n);
+    for (size_t j = 0; j < n; ++j) in[j] = ViewRead(views, plan[j]);
+    RuleList matched;
+    Inputs in_values(in.data(), n);
+    if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+      return Value();
+    return Decide(matched, slots, ctx);
+  }
+  // Decide() for the candidates `cand` (not empty) of a table of at most kWords words: FIRST and
+  // COLLECT without aggregation straight from the mask, as Eval does for FastMatch tables.
+  template <size_t kWords>
+  [[gnu::always_inline]] Value DecideMask(const std::array<uint64_t, kWords>& cand, std::span<const Value> slots,
+                                          feel::EvalContext& ctx) const {
+    const size_t nw = kWords < 4 ? kWords : words;
+    if (policy == HitPolicy::kFirst)
+      for (size_t w = 0; w < nw; ++w)
+        if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
+    if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
+      std::shared_ptr<feel::List> list = SpareList();
+      feel::List& values = *list;
+      size_t count = 0;
+      for (size_t w = 0; w < nw; ++w) count += static_cast<size_t>(std::popcount(cand[w]));
+      if (values.capacity() < count) values.reserve(count);  // a reused list has room already
+      for (size_t w = 0; w < nw; ++w)
+        for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+          AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+      return Value::FromList(feel::ListPtr(std::move(list)));
+    }
+    return DecideBits(cand.data(), nw, slots, ctx);
+  }
+  // Decide() for the rules of the mask `cand` (`nw` words).
+  [[gnu::noinline]] Value DecideBits(const uint64_t* cand, size_t nw, std::span<const Value> slots,
+                                     feel::EvalContext& ctx) const {
+    RuleList matched;
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return Decide(matched, slots, ctx);
+  }
+
+  // EvalClassed for any one_pass table: each column read as its plan says (views, when they
+  // resolve; else the column's own read).
+  template <size_t kWords>
+  [[gnu::noinline]] Value EvalOnePass(const std::array<GroupView, kMaxGroupViews>& views,
+                                      std::span<const Value> slots, feel::EvalContext& ctx) const {
     const size_t n = plan.size();
     const size_t nw = kWords < 4 ? kWords : words;
     ScratchValues computed(n);
@@ -616,10 +766,6 @@ class DecisionTable final : public Boxed {
     std::copy_n(all_rules.data(), kWords, cand.data());
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
     const OnePassColumn* columns = plan.data();
-    // The contexts the one-step paths read, each group's resolved once (slots do not change
-    // during the evaluation).
-    std::array<GroupView, kMaxGroupViews> views;
-    for (size_t g = 0; g < path_groups.size() && g < kMaxGroupViews; ++g) views[g] = View(*path_groups[g], slots);
     size_t i = 0;
     for (; i < n; ++i) {
       const OnePassColumn& c = columns[i];
@@ -709,25 +855,15 @@ class DecisionTable final : public Boxed {
     return Decide(matched, slots, ctx);
   }
 
-  // A path group's context as EvalClassed reads it: the values of the shaped context in its slot
-  // and the positions of the group's names in them (`at` null when that slot holds anything else,
-  // a subset's context, or a family past the group's: Read then reads each column).
-  struct GroupView {  // left uninitialised until View sets every member
-    const Value* values;
-    const uint32_t* at;
-    const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
-    size_t size;
-    bool silent;  // the path's context is a context or null: reading a name there reports nothing
-  };
-  static constexpr size_t kMaxGroupViews = 8;
   [[gnu::always_inline]] static GroupView View(const PathGroup& group, std::span<const Value> slots) {
-    GroupView g{nullptr, nullptr, nullptr, 0, false};
+    GroupView g{nullptr, nullptr, nullptr, 0, false, false};
     const Value* t = &slots[group.slot];
     if (group.prefix) {
       // The first step as the path reads it (ReadPath): null on null, an entry or null from a
       // shaped context; anything else is left to the columns' own reads.
       if (t->is_null()) {
         g.silent = true;
+        g.null_root = true;
         return g;
       }
       if (!t->is(Type::kContext) || !t->context().shape()) return g;
@@ -747,6 +883,7 @@ class DecisionTable final : public Boxed {
       }
     } else {
       g.silent = t->is_null();
+      g.null_root = g.silent;
     }
     return g;
   }
@@ -1754,6 +1891,27 @@ void DecisionTable::PlanOnePass() {
     for (size_t ri = 0; ri < rules.size(); ++ri)
       if (!rules[ri].inputs[i].dash) c.tested[ri >> 6] |= uint64_t{1} << (ri & 63);
   }
+  // EvalViews: every column a path of a group EvalClassed views, or a slot (one more view).
+  bool reads_slot = false;
+  for (const OnePassColumn& c : plan) {
+    if (c.read == OnePassColumn::Read::kSlot) reads_slot = true;
+    else if (c.view >= kMaxGroupViews) return;
+  }
+  if (path_groups.size() + (reads_slot ? 1 : 0) > kMaxGroupViews) return;
+  for (const auto& g : path_groups) g->none.assign(g->names.size(), 0);
+  for (OnePassColumn& c : plan) {
+    if (c.read == OnePassColumn::Read::kSlot) {
+      c.fast_view = static_cast<uint32_t>(path_groups.size());
+      c.fast_member = static_cast<uint32_t>(slot_positions.size());
+      slot_positions.push_back(static_cast<uint32_t>(c.slot));
+      slot_bound = std::max(slot_bound, c.slot + 1);
+    } else {
+      c.fast_view = static_cast<uint32_t>(c.view);
+      c.fast_member = static_cast<uint32_t>(c.member);
+    }
+  }
+  slot_view = reads_slot;
+  view_plan = true;
 }
 
 void DecisionTable::FoldConstants() {
