@@ -433,6 +433,9 @@ class DecisionTable final : public Boxed {
     // Positions for a null context (by member, all 0 against a size of 0: every name reads null),
     // so that EvalViews reads a null root like any other.
     std::vector<uint32_t> none;
+    // Every member a membership column and no prefix: over a list of shaped contexts (`Options.id`)
+    // EvalViews reads the entries where it classifies them (EntriesMembershipMask).
+    bool entries_ok = false;
     // The positions for contexts of `shape`; null when this group has resolved kMaxFamilies
     // families already (the columns then read through their own caches).
     [[gnu::always_inline]] const Positions* Get(const feel::ContextShape& shape) const {
@@ -485,6 +488,7 @@ class DecisionTable final : public Boxed {
     // view for kSlot) and the position's index there.
     uint32_t fast_view = 0;
     uint32_t fast_member = 0;
+    bool other = false;  // in a view_plan table: read by Read, in column order, whether tested or not
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
@@ -502,6 +506,7 @@ class DecisionTable final : public Boxed {
   // A one_pass table whose every column reads a path group's context or a slot (EvalViews): no
   // column's read can report anything or needs evaluating, given views that resolve.
   bool view_plan = false;
+  bool view_others = false;               // some column of a view_plan table is `other`
   bool slot_view = false;                 // some column reads a slot: view path_groups.size() is the slots
   std::vector<uint32_t> slot_positions;   // that view's positions: the slots, by fast_member
   size_t slot_bound = 0;                  // the largest such slot + 1
@@ -623,6 +628,7 @@ class DecisionTable final : public Boxed {
     size_t size;
     bool silent;  // the path's context is a context or null: reading a name there reports nothing
     bool null_root;  // the path's context is null (a null, or an absent first step): every name reads null
+    const feel::List* entries;  // EvalViews: the group's list of shaped contexts (entries_ok groups)
   };
   static constexpr size_t kMaxGroupViews = 8;
 
@@ -641,10 +647,17 @@ class DecisionTable final : public Boxed {
     bool direct = view_plan;
     for (size_t g = 0; g < ng; ++g) {
       views[g] = View(*path_groups[g], slots);
-      direct &= views[g].at != nullptr || views[g].null_root;
+      if (!views[g].at && !views[g].null_root) [[unlikely]] {
+        const Value& t = slots[path_groups[g]->slot];
+        if (path_groups[g]->entries_ok && ShapedContexts(t)) views[g].entries = &t.list();
+        else direct = false;
+      }
     }
-    if (direct && slot_bound <= slots.size()) [[likely]]
-      return EvalViews<kWords>(views, slots, ctx);
+    if (direct && slot_bound <= slots.size()) [[likely]] {
+      if (view_others) [[unlikely]]
+        return EvalViewsOthers<kWords>(views, slots, ctx);
+      return EvalViews<kWords, false>(views, slots, ctx, nullptr, nullptr);
+    }
     return EvalOnePass<kWords>(views, slots, ctx);
   }
 
@@ -654,9 +667,18 @@ class DecisionTable final : public Boxed {
   // the columns a candidate tests are read at all, in column order, and the inputs need not be
   // kept: the per-rule path, when a class sends the table there, reads them all again (the same
   // references). With no candidate left nothing after that column is read (nothing to report).
+  // EvalViews for a table with `other` columns: their values kept (out of line, so that the tables
+  // without keep a small frame).
   template <size_t kWords>
+  [[gnu::noinline]] Value EvalViewsOthers(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
+                                          feel::EvalContext& ctx) const {
+    ScratchValues computed(plan.size());
+    InputRefs in(plan.size());
+    return EvalViews<kWords, true>(views, slots, ctx, &computed, &in[0]);
+  }
+  template <size_t kWords, bool kOthers>
   [[gnu::always_inline]] Value EvalViews(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
-                                         feel::EvalContext& ctx) const {
+                                         feel::EvalContext& ctx, ScratchValues* computed, const Value** in) const {
     const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
     for (size_t g = 0; g < ng; ++g) {
       if (!views[g].at) {  // a null root: every name reads null
@@ -665,21 +687,32 @@ class DecisionTable final : public Boxed {
         views[g].subset = nullptr;
       }
     }
-    if (slot_view) views[ng] = GroupView{slots.data(), slot_positions.data(), nullptr, slots.size(), true, false};
+    if (slot_view)
+      views[ng] = GroupView{slots.data(), slot_positions.data(), nullptr, slots.size(), true, false, nullptr};
     const size_t nw = kWords < 4 ? kWords : words;
     std::array<uint64_t, kWords> cand;
     std::copy_n(all_rules.data(), kWords, cand.data());
-    const OnePassColumn* c = plan.data();
+    const OnePassColumn* const begin = plan.data();
+    const OnePassColumn* c = begin;
     const OnePassColumn* const end = c + plan.size();
+    // `other` columns (computed inputs, longer paths): evaluated in column order, tested or not,
+    // their values kept (`in`, `computed`) for the per-rule path.
     for (; c != end; ++c) {
+      const Value* v = nullptr;
+      if constexpr (kOthers) {
+        if (c->other) v = in[c - begin] = Read(*c, slots, ctx, *computed);
+      }
       uint64_t live = 0;
       for (size_t w = 0; w < nw; ++w) live |= cand[w] & c->tested[w];
       if (!live) continue;
-      const Value* v = ViewRead(views.data(), *c);
+      if (!kOthers || !c->other) v = ViewRead(views.data(), *c);
       uint64_t any = 0;
       if (c->membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
-        if (!MembershipMask(*c->cc, *v, m.data())) return PerRuleFromViews(views.data(), slots, ctx);
+        const feel::List* entries = kOthers && c->other ? nullptr : views[c->fast_view].entries;
+        if (!(entries ? EntriesMembershipMask(*c->cc, *c->path, *entries, m.data())
+                      : MembershipMask(*c->cc, *v, m.data())))
+          return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
         size_t k;
@@ -691,11 +724,16 @@ class DecisionTable final : public Boxed {
           default: k = c->no_class; break;
         }
         if (!c->usable[k]) [[unlikely]]
-          return PerRuleFromViews(views.data(), slots, ctx);
+          return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         const uint64_t* mask = c->masks + k * nw;
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
       }
-      if (!any) return Default(slots, ctx);
+      if (!any) {
+        if constexpr (kOthers)
+          for (++c; c != end; ++c)
+            if (c->other) Read(*c, slots, ctx, *computed);
+        return Default(slots, ctx);
+      }
     }
     return DecideMask<kWords>(cand, slots, ctx);
   }
@@ -709,11 +747,27 @@ class DecisionTable final : public Boxed {
   }
   // EvalViews' per-rule path: every input read from the views (as EvalClassed's Read would read
   // it, reporting nothing), then the rules tested one by one.
+  // `kept`: the `other` columns' values up to column `upto` (the one that sent the table here); the
+  // ones after it are evaluated now, in column order. `computed` holds such values.
   [[gnu::noinline]] Value PerRuleFromViews(const GroupView* views, std::span<const Value> slots,
-                                           feel::EvalContext& ctx) const {
+                                           feel::EvalContext& ctx, const Value* const* kept, ptrdiff_t upto,
+                                           ScratchValues* computed) const {
     const size_t n = plan.size();
     InputRefs in(n);
-    for (size_t j = 0; j < n; ++j) in[j] = ViewRead(views, plan[j]);
+    ScratchValues lists(n);  // the lists `Options.id` makes over an entries view
+    for (size_t j = 0; j < n; ++j) {
+      const OnePassColumn& c = plan[j];
+      if (c.other) {
+        in[j] = static_cast<ptrdiff_t>(j) <= upto ? kept[j] : Read(c, slots, ctx, *computed);
+      } else if (views[c.fast_view].entries) {
+        fi::Frame f;
+        f.globals = slots;
+        f.ctx = &ctx;
+        in[j] = &c.path->EvalRef(f, lists.Next());
+      } else {
+        in[j] = ViewRead(views, c);
+      }
+    }
     RuleList matched;
     Inputs in_values(in.data(), n);
     if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
@@ -856,7 +910,7 @@ class DecisionTable final : public Boxed {
   }
 
   [[gnu::always_inline]] static GroupView View(const PathGroup& group, std::span<const Value> slots) {
-    GroupView g{nullptr, nullptr, nullptr, 0, false, false};
+    GroupView g{nullptr, nullptr, nullptr, 0, false, false, nullptr};
     const Value* t = &slots[group.slot];
     if (group.prefix) {
       // The first step as the path reads it (ReadPath): null on null, an entry or null from a
@@ -1022,7 +1076,7 @@ class DecisionTable final : public Boxed {
   // any more (the result of the case before last, typically), so a case allocates nothing for it.
   // Four per thread: the evaluator keeps the last case's results until this case's replace them,
   // and a model may have more than one such table.
-  static std::shared_ptr<feel::List> SpareList() {
+  [[gnu::always_inline]] static std::shared_ptr<feel::List> SpareList() {
     thread_local std::array<std::shared_ptr<feel::List>, 4> spare;
     for (std::shared_ptr<feel::List>& p : spare) {
       if (p && p.use_count() == 1) {
@@ -1892,15 +1946,25 @@ void DecisionTable::PlanOnePass() {
       if (!rules[ri].inputs[i].dash) c.tested[ri >> 6] |= uint64_t{1} << (ri & 63);
   }
   // EvalViews: every column a path of a group EvalClassed views, or a slot (one more view).
+  // Columns read otherwise (computed inputs, paths of three steps or more) are `other`.
   bool reads_slot = false;
   for (const OnePassColumn& c : plan) {
     if (c.read == OnePassColumn::Read::kSlot) reads_slot = true;
-    else if (c.view >= kMaxGroupViews) return;
+    else if (c.view >= kMaxGroupViews && (c.read == OnePassColumn::Read::kPathStep || c.group)) return;
   }
   if (path_groups.size() + (reads_slot ? 1 : 0) > kMaxGroupViews) return;
-  for (const auto& g : path_groups) g->none.assign(g->names.size(), 0);
+  for (const auto& g : path_groups) {
+    g->none.assign(g->names.size(), 0);
+    g->entries_ok = !g->prefix;
+  }
+  for (const OnePassColumn& c : plan)
+    if (c.view < path_groups.size() && (!c.membership || c.read != OnePassColumn::Read::kPathStep))
+      path_groups[c.view]->entries_ok = false;
   for (OnePassColumn& c : plan) {
-    if (c.read == OnePassColumn::Read::kSlot) {
+    if (c.view >= kMaxGroupViews && c.read != OnePassColumn::Read::kSlot) {
+      c.other = true;
+      view_others = true;
+    } else if (c.read == OnePassColumn::Read::kSlot) {
       c.fast_view = static_cast<uint32_t>(path_groups.size());
       c.fast_member = static_cast<uint32_t>(slot_positions.size());
       slot_positions.push_back(static_cast<uint32_t>(c.slot));

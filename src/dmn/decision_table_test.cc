@@ -462,13 +462,16 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // expressions are the names (read from a slot), computed (`if true then A else null`), or paths
 // into the inputs (`A.v`, `B.u.v`, `C.v`; the inputs then hold contexts, see Wrap).
 // kOneRoot: the paths `A.a`, `A.b`, `A.c`, all from one input (see HoldAll).
-// kMixed: `A` (a slot), `B.u.v` and `C.v` (paths of two steps and one).
-enum class InputForm { kNames, kComputed, kPaths, kOneRoot, kOneRootTwoSteps, kMixed };
+// kMixed: `A` (a slot), `B.u.v` and `C.v` (paths of two steps and one); kMixedComputed: the same
+// with A computed.
+enum class InputForm { kNames, kComputed, kPaths, kOneRoot, kOneRootTwoSteps, kMixed, kMixedComputed };
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
                         const std::string& c_values = "", InputForm form = InputForm::kNames) {
   auto in = [form](const char* name) {
-    if (form == InputForm::kComputed) return "if true then " + std::string(name) + " else null";
-    if (form == InputForm::kPaths || (form == InputForm::kMixed && std::string(name) != "A"))
+    if (form == InputForm::kComputed || (form == InputForm::kMixedComputed && std::string(name) == "A"))
+      return "if true then " + std::string(name) + " else null";
+    if (form == InputForm::kPaths ||
+        ((form == InputForm::kMixed || form == InputForm::kMixedComputed) && std::string(name) != "A"))
       return std::string(name) + (std::string(name) == "B" ? ".u.v" : ".v");
     if (form == InputForm::kOneRoot) return "A." + std::string(1, static_cast<char>(std::tolower(name[0])));
     if (form == InputForm::kOneRootTwoSteps) return "A.t." + std::string(1, static_cast<char>(std::tolower(name[0])));
@@ -679,7 +682,7 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
                                  c_values[rng() % c_values.size()]};
         std::vector<Value> given = in;  // what the inputs A, B, C hold
         bool known = true;              // `in` is what the input expressions read
-        if (form == InputForm::kPaths || form == InputForm::kMixed) {
+        if (form == InputForm::kPaths || form == InputForm::kMixed || form == InputForm::kMixedComputed) {
           Value inner;
           if (form == InputForm::kPaths) given[0] = Wrap(in[0], "v", rng(), known, in[0]);
           given[1] = Wrap(Wrap(in[1], "v", rng(), known, inner), "u", rng(), known, in[1]);
@@ -840,27 +843,30 @@ TEST(DecisionTableClasses, TwoStepPathsAgreeWithPerRulePath) {
 
 // Tables whose every input reads a slot or a path of one or two steps are read from their views
 // (EvalViews, issue 21, ninth round): only the columns a candidate tests, with the per-rule path
-// reading every input again. A slot (`A`) among paths (`B.u.v`, `C.v`), each path's context
+// reading every input again; computed inputs among them are evaluated in column order, tested or
+// not, and kept. A slot or a computed `A` among paths (`B.u.v`, `C.v`), each path's context
 // wrapped at random as in PathInputsAgreeWithPerRulePath (null roots, contexts of other shapes or
 // without a shape, lists), values of every type, against the per-rule path.
 TEST(DecisionTableClasses, SlotsAndPathsAgreeWithPerRulePath) {
-  size_t collected = ExpectSameAsPerRulePath(
-      {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\"", "< 3"},
-      {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50", "\"x\""},
-      {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Imm("b"), Imm("abc"), Value::Number(1),
-       Value::Bool(false), List({Str("a")}), Value::FromDate(feel::Date{18262})},
-      {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Num("1E+30"), Str("x"), Imm("x"),
-       Value::Bool(true), Value::FromDate(feel::Date{18262})},
-      {Value(), Value::Bool(true), Value::Bool(false), Str("c"), Num("1")}, 2139, "", InputForm::kMixed);
-  collected += ExpectSameAsPerRulePath(
-      {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
-      {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
-      {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("q")}),
-       List({Str("x"), Value::Number(1)}), List({Imm("x"), Imm("z")}), Str("x")},
-      {Value(), Str("a"), Str("b"), Imm("b"), Str("d"), Value::Number(2), Value::Bool(true)},
-      {Value(), Value::Bool(true), Str("c")}, 2140, "", InputForm::kMixed);
-  EXPECT_GT(collected, 100u);
+  for (InputForm form : {InputForm::kMixed, InputForm::kMixedComputed}) {
+    size_t collected = ExpectSameAsPerRulePath(
+        {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\"", "< 3"},
+        {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50", "\"x\""},
+        {"-", "-", "true", "false", "null", "not(true)"},
+        {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Imm("b"), Imm("abc"), Value::Number(1),
+         Value::Bool(false), List({Str("a")}), Value::FromDate(feel::Date{18262})},
+        {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Num("1E+30"), Str("x"), Imm("x"),
+         Value::Bool(true), Value::FromDate(feel::Date{18262})},
+        {Value(), Value::Bool(true), Value::Bool(false), Str("c"), Num("1")}, 2139, "", form);
+    collected += ExpectSameAsPerRulePath(
+        {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
+        {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
+        {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("q")}),
+         List({Str("x"), Value::Number(1)}), List({Imm("x"), Imm("z")}), Str("x")},
+        {Value(), Str("a"), Str("b"), Imm("b"), Str("d"), Value::Number(2), Value::Bool(true)},
+        {Value(), Value::Bool(true), Str("c")}, 2140, "", form);
+    EXPECT_GT(collected, 100u);
+  }
 }
 
 // Tables with inputValues are matched through the class masks after the inputs are checked
