@@ -172,7 +172,8 @@ struct ColumnClasses {
   // StringLiteral(v.string()), by address when `v`'s string is immortal.
   [[gnu::always_inline]] size_t StringIndex(const Value& v) const {
     const feel::StringPtr& p = v.string_ptr();
-    if (addresses && feel::IsImmortal(p)) {
+    // feel::IsImmortal(p), inline (GCC kept it a call here).
+    if (addresses && p && p.use_count() == 0) {
       const AddressTable& t = *addresses;
       for (uint64_t at = AddressHash(p.get()) & t.mask;; at = (at + 1) & t.mask) {
         const auto& e = t.slots[at];
@@ -429,6 +430,12 @@ class DecisionTable final : public Boxed {
     // context through this node's position cache; the names are then the second steps'.
     const fi::PathNode* prefix = nullptr;
     std::vector<std::string_view> names;  // by member: the paths' names
+    // Positions for a null context (by member, all 0 against a size of 0: every name reads null),
+    // so that EvalViews reads a null root like any other.
+    std::vector<uint32_t> none;
+    // Every member a membership column and no prefix: over a list of shaped contexts (`Options.id`)
+    // EvalViews reads the entries where it classifies them (EntriesMembershipMask).
+    bool entries_ok = false;
     // The positions for contexts of `shape`; null when this group has resolved kMaxFamilies
     // families already (the columns then read through their own caches).
     [[gnu::always_inline]] const Positions* Get(const feel::ContextShape& shape) const {
@@ -477,6 +484,11 @@ class DecisionTable final : public Boxed {
     const PathGroup* group = nullptr;            // kPathStep: its slot's paths, and its member
     size_t member = 0;
     size_t view = SIZE_MAX;  // paths of one or two steps: the group's index (EvalClassed's views)
+    // In a view_plan table: the view EvalViews reads this column from (its group's, or the slots'
+    // view for kSlot) and the position's index there.
+    uint32_t fast_view = 0;
+    uint32_t fast_member = 0;
+    bool other = false;  // in a view_plan table: read by Read, in column order, whether tested or not
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
     const ColumnClasses* cc = nullptr;
@@ -491,6 +503,13 @@ class DecisionTable final : public Boxed {
   };
   std::vector<OnePassColumn> plan;
   std::array<uint64_t, 4> all_rules{};  // a one_pass table's rules, as a mask
+  // A one_pass table whose every column reads a path group's context or a slot (EvalViews): no
+  // column's read can report anything or needs evaluating, given views that resolve.
+  bool view_plan = false;
+  bool view_others = false;               // some column of a view_plan table is `other`
+  bool slot_view = false;                 // some column reads a slot: view path_groups.size() is the slots
+  std::vector<uint32_t> slot_positions;   // that view's positions: the slots, by fast_member
+  size_t slot_bound = 0;                  // the largest such slot + 1
   void PlanOnePass();
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
@@ -599,6 +618,20 @@ class DecisionTable final : public Boxed {
     const Value** data_;
   };
 
+  // A path group's context as EvalClassed reads it: the values of the shaped context in its slot
+  // and the positions of the group's names in them (`at` null when that slot holds anything else,
+  // a subset's context, or a family past the group's: Read then reads each column).
+  struct GroupView {  // left uninitialised until View sets every member
+    const Value* values;
+    const uint32_t* at;
+    const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
+    size_t size;
+    bool silent;  // the path's context is a context or null: reading a name there reports nothing
+    bool null_root;  // the path's context is null (a null, or an absent first step): every name reads null
+    const feel::List* entries;  // EvalViews: the group's list of shaped contexts (entries_ok groups)
+  };
+  static constexpr size_t kMaxGroupViews = 8;
+
   // Eval for a one_pass table of at most kWords words (`words` of them used): each input
   // expression once per evaluation (§8.3.1), in column order, and its value's class mask ANDed
   // into the candidates as it is read. Once the candidates are none, the remaining inputs are
@@ -607,6 +640,177 @@ class DecisionTable final : public Boxed {
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
   Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    // The contexts the one-step paths read, each group's resolved once (slots do not change
+    // during the evaluation).
+    std::array<GroupView, kMaxGroupViews> views;
+    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
+    bool direct = view_plan;
+    for (size_t g = 0; g < ng; ++g) {
+      views[g] = View(*path_groups[g], slots);
+      if (!views[g].at && !views[g].null_root) [[unlikely]] {
+        const Value& t = slots[path_groups[g]->slot];
+        if (path_groups[g]->entries_ok && ShapedContexts(t)) views[g].entries = &t.list();
+        else direct = false;
+      }
+    }
+    if (direct && slot_bound <= slots.size()) [[likely]] {
+      if (view_others) [[unlikely]]
+        return EvalViewsOthers<kWords>(views, slots, ctx);
+      return EvalViews<kWords, false>(views, slots, ctx, nullptr, nullptr);
+    }
+    return EvalOnePass<kWords>(views, slots, ctx);
+  }
+
+  // EvalClassed for a view_plan table whose views all resolve (every path's context is a shaped
+  // context of a family its group keeps, or null; every slot read is inside the frame): each
+  // column's input is an entry of a view, read with no evaluation and reporting nothing, so only
+  // the columns a candidate tests are read at all, in column order, and the inputs need not be
+  // kept: the per-rule path, when a class sends the table there, reads them all again (the same
+  // references). With no candidate left nothing after that column is read (nothing to report).
+  // EvalViews for a table with `other` columns: their values kept (out of line, so that the tables
+  // without keep a small frame).
+  template <size_t kWords>
+  [[gnu::noinline]] Value EvalViewsOthers(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
+                                          feel::EvalContext& ctx) const {
+    ScratchValues computed(plan.size());
+    InputRefs in(plan.size());
+    return EvalViews<kWords, true>(views, slots, ctx, &computed, &in[0]);
+  }
+  template <size_t kWords, bool kOthers>
+  [[gnu::always_inline]] Value EvalViews(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
+                                         feel::EvalContext& ctx, ScratchValues* computed, const Value** in) const {
+    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
+    for (size_t g = 0; g < ng; ++g) {
+      if (!views[g].at) {  // a null root: every name reads null
+        views[g].at = path_groups[g]->none.data();
+        views[g].size = 0;
+        views[g].subset = nullptr;
+      }
+    }
+    if (slot_view)
+      views[ng] = GroupView{slots.data(), slot_positions.data(), nullptr, slots.size(), true, false, nullptr};
+    const size_t nw = kWords < 4 ? kWords : words;
+    std::array<uint64_t, kWords> cand;
+    std::copy_n(all_rules.data(), kWords, cand.data());
+    const OnePassColumn* const begin = plan.data();
+    const OnePassColumn* c = begin;
+    const OnePassColumn* const end = c + plan.size();
+    // `other` columns (computed inputs, longer paths): evaluated in column order, tested or not,
+    // their values kept (`in`, `computed`) for the per-rule path.
+    for (; c != end; ++c) {
+      const Value* v = nullptr;
+      if constexpr (kOthers) {
+        if (c->other) v = in[c - begin] = Read(*c, slots, ctx, *computed);
+      }
+      uint64_t live = 0;
+      for (size_t w = 0; w < nw; ++w) live |= cand[w] & c->tested[w];
+      if (!live) continue;
+      if (!kOthers || !c->other) v = ViewRead(views.data(), *c);
+      uint64_t any = 0;
+      if (c->membership) [[unlikely]] {
+        std::array<uint64_t, kWords> m{};
+        const feel::List* entries = kOthers && c->other ? nullptr : views[c->fast_view].entries;
+        if (!(entries ? EntriesMembershipMask(*c->cc, *c->path, *entries, m.data())
+                      : MembershipMask(*c->cc, *v, m.data())))
+          return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
+      } else {
+        size_t k;
+        switch (v->type()) {
+          case Type::kNull: k = 0; break;
+          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
+          case Type::kNumber: k = 3 + c->cc->Segment(v->number()); break;
+          case Type::kString: k = c->first_string + c->cc->StringIndex(*v); break;
+          default: k = c->no_class; break;
+        }
+        if (!c->usable[k]) [[unlikely]]
+          return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
+        const uint64_t* mask = c->masks + k * nw;
+        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+      }
+      if (!any) {
+        if constexpr (kOthers)
+          for (++c; c != end; ++c)
+            if (c->other) Read(*c, slots, ctx, *computed);
+        return Default(slots, ctx);
+      }
+    }
+    return DecideMask<kWords>(cand, slots, ctx);
+  }
+  // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
+  [[gnu::always_inline]] static const Value* ViewRead(const GroupView* views, const OnePassColumn& c) {
+    const GroupView& g = views[c.fast_view];
+    size_t at = g.at[c.fast_member];
+    if (g.subset) [[unlikely]]
+      at = g.subset->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+    return at < g.size ? g.values + at : &kNull;
+  }
+  // EvalViews' per-rule path: every input read from the views (as EvalClassed's Read would read
+  // it, reporting nothing), then the rules tested one by one.
+  // `kept`: the `other` columns' values up to column `upto` (the one that sent the table here); the
+  // ones after it are evaluated now, in column order. `computed` holds such values.
+  [[gnu::noinline]] Value PerRuleFromViews(const GroupView* views, std::span<const Value> slots,
+                                           feel::EvalContext& ctx, const Value* const* kept, ptrdiff_t upto,
+                                           ScratchValues* computed) const {
+    const size_t n = plan.size();
+    InputRefs in(n);
+    ScratchValues lists(n);  // the lists `Options.id` makes over an entries view
+    for (size_t j = 0; j < n; ++j) {
+      const OnePassColumn& c = plan[j];
+      if (c.other) {
+        in[j] = static_cast<ptrdiff_t>(j) <= upto ? kept[j] : Read(c, slots, ctx, *computed);
+      } else if (views[c.fast_view].entries) {
+        fi::Frame f;
+        f.globals = slots;
+        f.ctx = &ctx;
+        in[j] = &c.path->EvalRef(f, lists.Next());
+      } else {
+        in[j] = ViewRead(views, c);
+      }
+    }
+    RuleList matched;
+    Inputs in_values(in.data(), n);
+    if (!(indexed ? MatchIndexed(in_values, slots, ctx, matched) : Match(in_values, slots, ctx, matched)))
+      return Value();
+    return Decide(matched, slots, ctx);
+  }
+  // Decide() for the candidates `cand` (not empty) of a table of at most kWords words: FIRST and
+  // COLLECT without aggregation straight from the mask, as Eval does for FastMatch tables.
+  template <size_t kWords>
+  [[gnu::always_inline]] Value DecideMask(const std::array<uint64_t, kWords>& cand, std::span<const Value> slots,
+                                          feel::EvalContext& ctx) const {
+    const size_t nw = kWords < 4 ? kWords : words;
+    if (policy == HitPolicy::kFirst)
+      for (size_t w = 0; w < nw; ++w)
+        if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
+    if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
+      std::shared_ptr<feel::List> list = SpareList();
+      feel::List& values = *list;
+      size_t count = 0;
+      for (size_t w = 0; w < nw; ++w) count += static_cast<size_t>(std::popcount(cand[w]));
+      if (values.capacity() < count) values.reserve(count);  // a reused list has room already
+      for (size_t w = 0; w < nw; ++w)
+        for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+          AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+      return Value::FromList(feel::ListPtr(std::move(list)));
+    }
+    return DecideBits(cand.data(), nw, slots, ctx);
+  }
+  // Decide() for the rules of the mask `cand` (`nw` words).
+  [[gnu::noinline]] Value DecideBits(const uint64_t* cand, size_t nw, std::span<const Value> slots,
+                                     feel::EvalContext& ctx) const {
+    RuleList matched;
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        matched.push_back(&rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))]);
+    return Decide(matched, slots, ctx);
+  }
+
+  // EvalClassed for any one_pass table: each column read as its plan says (views, when they
+  // resolve; else the column's own read).
+  template <size_t kWords>
+  [[gnu::noinline]] Value EvalOnePass(const std::array<GroupView, kMaxGroupViews>& views,
+                                      std::span<const Value> slots, feel::EvalContext& ctx) const {
     const size_t n = plan.size();
     const size_t nw = kWords < 4 ? kWords : words;
     ScratchValues computed(n);
@@ -616,10 +820,6 @@ class DecisionTable final : public Boxed {
     std::copy_n(all_rules.data(), kWords, cand.data());
     enum : uint8_t { kClassing, kNone, kPerRule } state = kClassing;
     const OnePassColumn* columns = plan.data();
-    // The contexts the one-step paths read, each group's resolved once (slots do not change
-    // during the evaluation).
-    std::array<GroupView, kMaxGroupViews> views;
-    for (size_t g = 0; g < path_groups.size() && g < kMaxGroupViews; ++g) views[g] = View(*path_groups[g], slots);
     size_t i = 0;
     for (; i < n; ++i) {
       const OnePassColumn& c = columns[i];
@@ -709,25 +909,15 @@ class DecisionTable final : public Boxed {
     return Decide(matched, slots, ctx);
   }
 
-  // A path group's context as EvalClassed reads it: the values of the shaped context in its slot
-  // and the positions of the group's names in them (`at` null when that slot holds anything else,
-  // a subset's context, or a family past the group's: Read then reads each column).
-  struct GroupView {  // left uninitialised until View sets every member
-    const Value* values;
-    const uint32_t* at;
-    const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
-    size_t size;
-    bool silent;  // the path's context is a context or null: reading a name there reports nothing
-  };
-  static constexpr size_t kMaxGroupViews = 8;
   [[gnu::always_inline]] static GroupView View(const PathGroup& group, std::span<const Value> slots) {
-    GroupView g{nullptr, nullptr, nullptr, 0, false};
+    GroupView g{nullptr, nullptr, nullptr, 0, false, false, nullptr};
     const Value* t = &slots[group.slot];
     if (group.prefix) {
       // The first step as the path reads it (ReadPath): null on null, an entry or null from a
       // shaped context; anything else is left to the columns' own reads.
       if (t->is_null()) {
         g.silent = true;
+        g.null_root = true;
         return g;
       }
       if (!t->is(Type::kContext) || !t->context().shape()) return g;
@@ -747,6 +937,7 @@ class DecisionTable final : public Boxed {
       }
     } else {
       g.silent = t->is_null();
+      g.null_root = g.silent;
     }
     return g;
   }
@@ -885,7 +1076,7 @@ class DecisionTable final : public Boxed {
   // any more (the result of the case before last, typically), so a case allocates nothing for it.
   // Four per thread: the evaluator keeps the last case's results until this case's replace them,
   // and a model may have more than one such table.
-  static std::shared_ptr<feel::List> SpareList() {
+  [[gnu::always_inline]] static std::shared_ptr<feel::List> SpareList() {
     thread_local std::array<std::shared_ptr<feel::List>, 4> spare;
     for (std::shared_ptr<feel::List>& p : spare) {
       if (p && p.use_count() == 1) {
@@ -1754,6 +1945,37 @@ void DecisionTable::PlanOnePass() {
     for (size_t ri = 0; ri < rules.size(); ++ri)
       if (!rules[ri].inputs[i].dash) c.tested[ri >> 6] |= uint64_t{1} << (ri & 63);
   }
+  // EvalViews: every column a path of a group EvalClassed views, or a slot (one more view).
+  // Columns read otherwise (computed inputs, paths of three steps or more) are `other`.
+  bool reads_slot = false;
+  for (const OnePassColumn& c : plan) {
+    if (c.read == OnePassColumn::Read::kSlot) reads_slot = true;
+    else if (c.view >= kMaxGroupViews && (c.read == OnePassColumn::Read::kPathStep || c.group)) return;
+  }
+  if (path_groups.size() + (reads_slot ? 1 : 0) > kMaxGroupViews) return;
+  for (const auto& g : path_groups) {
+    g->none.assign(g->names.size(), 0);
+    g->entries_ok = !g->prefix;
+  }
+  for (const OnePassColumn& c : plan)
+    if (c.view < path_groups.size() && (!c.membership || c.read != OnePassColumn::Read::kPathStep))
+      path_groups[c.view]->entries_ok = false;
+  for (OnePassColumn& c : plan) {
+    if (c.view >= kMaxGroupViews && c.read != OnePassColumn::Read::kSlot) {
+      c.other = true;
+      view_others = true;
+    } else if (c.read == OnePassColumn::Read::kSlot) {
+      c.fast_view = static_cast<uint32_t>(path_groups.size());
+      c.fast_member = static_cast<uint32_t>(slot_positions.size());
+      slot_positions.push_back(static_cast<uint32_t>(c.slot));
+      slot_bound = std::max(slot_bound, c.slot + 1);
+    } else {
+      c.fast_view = static_cast<uint32_t>(c.view);
+      c.fast_member = static_cast<uint32_t>(c.member);
+    }
+  }
+  slot_view = reads_slot;
+  view_plan = true;
 }
 
 void DecisionTable::FoldConstants() {

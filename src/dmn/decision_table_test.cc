@@ -462,12 +462,17 @@ TEST(DecisionTableClasses, TypeErrorsStillReported) {
 // expressions are the names (read from a slot), computed (`if true then A else null`), or paths
 // into the inputs (`A.v`, `B.u.v`, `C.v`; the inputs then hold contexts, see Wrap).
 // kOneRoot: the paths `A.a`, `A.b`, `A.c`, all from one input (see HoldAll).
-enum class InputForm { kNames, kComputed, kPaths, kOneRoot, kOneRootTwoSteps };
+// kMixed: `A` (a slot), `B.u.v` and `C.v` (paths of two steps and one); kMixedComputed: the same
+// with A computed.
+enum class InputForm { kNames, kComputed, kPaths, kOneRoot, kOneRootTwoSteps, kMixed, kMixedComputed };
 std::string PolicyTable(const std::vector<std::vector<std::string>>& rules, const std::string& policy,
                         const std::string& c_values = "", InputForm form = InputForm::kNames) {
   auto in = [form](const char* name) {
-    if (form == InputForm::kComputed) return "if true then " + std::string(name) + " else null";
-    if (form == InputForm::kPaths) return std::string(name) + (std::string(name) == "B" ? ".u.v" : ".v");
+    if (form == InputForm::kComputed || (form == InputForm::kMixedComputed && std::string(name) == "A"))
+      return "if true then " + std::string(name) + " else null";
+    if (form == InputForm::kPaths ||
+        ((form == InputForm::kMixed || form == InputForm::kMixedComputed) && std::string(name) != "A"))
+      return std::string(name) + (std::string(name) == "B" ? ".u.v" : ".v");
     if (form == InputForm::kOneRoot) return "A." + std::string(1, static_cast<char>(std::tolower(name[0])));
     if (form == InputForm::kOneRootTwoSteps) return "A.t." + std::string(1, static_cast<char>(std::tolower(name[0])));
     return std::string(name);
@@ -677,9 +682,9 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
                                  c_values[rng() % c_values.size()]};
         std::vector<Value> given = in;  // what the inputs A, B, C hold
         bool known = true;              // `in` is what the input expressions read
-        if (form == InputForm::kPaths) {
+        if (form == InputForm::kPaths || form == InputForm::kMixed || form == InputForm::kMixedComputed) {
           Value inner;
-          given[0] = Wrap(in[0], "v", rng(), known, in[0]);
+          if (form == InputForm::kPaths) given[0] = Wrap(in[0], "v", rng(), known, in[0]);
           given[1] = Wrap(Wrap(in[1], "v", rng(), known, inner), "u", rng(), known, in[1]);
           if (known && !in[1].is_null()) in[1] = inner;  // B.u holds the context around the value
           given[2] = Wrap(in[2], "v", rng(), known, in[2]);
@@ -706,23 +711,27 @@ size_t ExpectSameAsPerRulePath(const std::vector<std::string>& a_cells, const st
 }
 
 Value List(std::initializer_list<Value> l) { return Value::FromList(feel::List(l)); }
+// Input values for the generated tables: a string, an immortal string (one-pass tables find it by
+// its address), a number from its text.
+Value Str(const char* t) { return Value::String(t); }
+Value Imm(const char* t) { return feel::MakeImmortal(Value::String(t)); }
+Value Num(const char* t) { return Value::Number(*feel::Decimal::FromString(t)); }
 
 // Columns of `list contains(?, "literal")` entries (lists of codes) are matched through one mask
 // per literal (issue 21): lists of strings in and out of the literals, empty lists, null, lists
 // holding other values, and inputs that are not lists.
 TEST(DecisionTableClasses, MembershipColumnsAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
   const size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")",
        "list contains(?, \"\")", "list contains( ?, \"x\" )", "list contains(?, \"a long code.with_dots\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "< 3", "[1..4]", "null", "true", ">= 2.5", "not(null)"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("y"), s("z"), s("x")}), List({s("q")}),
-       List({s("")}), List({s("a long code.with_dots"), s("q")}), List({s("x"), Value::Number(1)}), List({Value()}),
-       List({s("y"), Value()}), s("x"), Value::Number(5), Value::Bool(true), List({List({s("x")})}),
-       List({s("x"), s("x")})},
-      {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Number(3), Value::Bool(true), List({s("a")})},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2122);
+      {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("y"), Str("z"), Str("x")}), List({Str("q")}),
+       List({Str("")}), List({Str("a long code.with_dots"), Str("q")}), List({Str("x"), Value::Number(1)}), List({Value()}),
+       List({Str("y"), Value()}), Str("x"), Value::Number(5), Value::Bool(true), List({List({Str("x")})}),
+       List({Str("x"), Str("x")})},
+      {Value(), Str("a"), Str("b"), Str("d"), Value::Number(2), Value::Number(3), Value::Bool(true), List({Str("a")})},
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c")}, 2122);
   EXPECT_GT(collected, 150u);
 }
 
@@ -731,38 +740,34 @@ TEST(DecisionTableClasses, MembershipColumnsAgreeWithPerRulePath) {
 // null, and values of other types (dates, lists), whose errors (a string or a date against
 // `< 3`) must be reported as the per-rule path reports them.
 TEST(DecisionTableClasses, ClassesAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   const size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
-      {Value(), n("-1"), n("0"), n("1"), n("2"), n("2.5"), n("2.51"), n("3"), n("3.5"), n("4"), n("1E+30"), s("x"),
+      {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Value::Number(1), Value::Bool(false), List({Str("a")})},
+      {Value(), Num("-1"), Num("0"), Num("1"), Num("2"), Num("2.5"), Num("2.51"), Num("3"), Num("3.5"), Num("4"), Num("1E+30"), Str("x"),
        Value::Bool(true), Value::FromDate(feel::Date{18262})},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2125);
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c")}, 2125);
   EXPECT_GT(collected, 100u);
 }
 
 // The same with computed input expressions (read, classified and narrowed column by column in
 // one pass, each value held by the evaluation rather than borrowed from a slot).
 TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), Value::Number(1), Value::Bool(false), List({s("a")})},
-      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
+      {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Value::Number(1), Value::Bool(false), List({Str("a")})},
+      {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Num("1E+30"), Str("x"), Value::Bool(true),
        Value::FromDate(feel::Date{18262})},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2126, "", InputForm::kComputed);
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c")}, 2126, "", InputForm::kComputed);
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
-      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
-       s("x")},
-      {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
+      {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("q")}), List({Str("x"), Value::Number(1)}),
+       Str("x")},
+      {Value(), Str("a"), Str("b"), Str("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), Str("c")},
       2127, "", InputForm::kComputed);
   EXPECT_GT(collected, 150u);
 }
@@ -773,24 +778,21 @@ TEST(DecisionTableClasses, ComputedInputsAgreeWithPerRulePath) {
 // numbers, lists) to the path's own evaluation. Each input is wrapped at random (see Wrap), so a
 // column's path meets several shapes in turn.
 TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };  // found by address
-  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), im("b"), im("abc"), Value::Number(1), Value::Bool(false),
-       List({s("a")})},
-      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true),
+      {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Imm("b"), Imm("abc"), Value::Number(1), Value::Bool(false),
+       List({Str("a")})},
+      {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Num("1E+30"), Str("x"), Value::Bool(true),
        Value::FromDate(feel::Date{18262})},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c")}, 2131, "", InputForm::kPaths);
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c")}, 2131, "", InputForm::kPaths);
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
-      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({s("x"), Value::Number(1)}),
-       List({im("x"), im("z")}), List({im("q"), s("y"), im("y")}), s("x")},
-      {Value(), s("a"), s("b"), s("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
+      {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("q")}), List({Str("x"), Value::Number(1)}),
+       List({Imm("x"), Imm("z")}), List({Imm("q"), Str("y"), Imm("y")}), Str("x")},
+      {Value(), Str("a"), Str("b"), Str("d"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), Str("c")},
       2132, "", InputForm::kPaths);
   EXPECT_GT(collected, 100u);
 }
@@ -799,24 +801,21 @@ TEST(DecisionTableClasses, PathInputsAgreeWithPerRulePath) {
 // resolves their positions together, once per shape family (PathGroup), for contexts of several
 // shapes, subsets of two families, more families than it keeps, and no context at all.
 TEST(DecisionTableClasses, OneRootPathsAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };
-  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), s("ab"), im("a"), im("c"), im(""), im("ab"), Value::Number(1),
-       Value::Bool(false), List({s("a")})},
-      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), n("1E+30"), s("x"), Value::Bool(true)},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c"), im("c")}, 2135, "", InputForm::kOneRoot);
+      {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Imm("a"), Imm("c"), Imm(""), Imm("ab"), Value::Number(1),
+       Value::Bool(false), List({Str("a")})},
+      {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Num("1E+30"), Str("x"), Value::Bool(true)},
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c"), Imm("c")}, 2135, "", InputForm::kOneRoot);
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
-      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({s("q")}), List({im("y"), im("q")}),
-       List({im("z"), s("x")}), s("x")},
-      {Value(), s("a"), s("b"), s("d"), im("b"), im("d"), Value::Number(2), Value::Bool(true)},
-      {Value(), Value::Bool(true), s("c")}, 2136, "", InputForm::kOneRoot);
+      {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("q")}), List({Imm("y"), Imm("q")}),
+       List({Imm("z"), Str("x")}), Str("x")},
+      {Value(), Str("a"), Str("b"), Str("d"), Imm("b"), Imm("d"), Value::Number(2), Value::Bool(true)},
+      {Value(), Value::Bool(true), Str("c")}, 2136, "", InputForm::kOneRoot);
   EXPECT_GT(collected, 100u);
 }
 
@@ -825,41 +824,64 @@ TEST(DecisionTableClasses, OneRootPathsAgreeWithPerRulePath) {
 // eighth round), for the layouts of HoldAll under t in contexts of several shapes, subsets,
 // built key by key, without t, and null.
 TEST(DecisionTableClasses, TwoStepPathsAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto im = [](const char* t) { return feel::MakeImmortal(Value::String(t)); };
-  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\""},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50"},
       {"-", "-", "true", "false", "null", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), s(""), im("a"), im("c"), Value::Number(1), Value::Bool(false), List({s("a")})},
-      {Value(), n("-1"), n("0"), n("2"), n("2.5"), n("3"), n("4"), s("x"), Value::Bool(true),
+      {Value(), Str("a"), Str("b"), Str("c"), Str(""), Imm("a"), Imm("c"), Value::Number(1), Value::Bool(false), List({Str("a")})},
+      {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Str("x"), Value::Bool(true),
        Value::FromDate(feel::Date{18262})},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c"), im("c")}, 2137, "", InputForm::kOneRootTwoSteps);
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c"), Imm("c")}, 2137, "", InputForm::kOneRootTwoSteps);
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
       {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
-      {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), List({im("y"), im("q")}), s("x")},
-      {Value(), s("a"), s("b"), im("b"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), s("c")},
+      {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Imm("y"), Imm("q")}), Str("x")},
+      {Value(), Str("a"), Str("b"), Imm("b"), Value::Number(2), Value::Bool(true)}, {Value(), Value::Bool(true), Str("c")},
       2138, "", InputForm::kOneRootTwoSteps);
   EXPECT_GT(collected, 100u);
+}
+
+// Tables whose every input reads a slot or a path of one or two steps are read from their views
+// (EvalViews, issue 21, ninth round): only the columns a candidate tests, with the per-rule path
+// reading every input again; computed inputs among them are evaluated in column order, tested or
+// not, and kept. A slot or a computed `A` among paths (`B.u.v`, `C.v`), each path's context
+// wrapped at random as in PathInputsAgreeWithPerRulePath (null roots, contexts of other shapes or
+// without a shape, lists), values of every type, against the per-rule path.
+TEST(DecisionTableClasses, SlotsAndPathsAgreeWithPerRulePath) {
+  for (InputForm form : {InputForm::kMixed, InputForm::kMixedComputed}) {
+    size_t collected = ExpectSameAsPerRulePath(
+        {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)", "\"\"", "< 3"},
+        {"-", "-", "< 3", "[1..4]", "> 2.5", "(-1..2]", "= 4", "!= 1", "not(< 0)", "null", "3.50", "\"x\""},
+        {"-", "-", "true", "false", "null", "not(true)"},
+        {Value(), Str("a"), Str("b"), Str("c"), Str(""), Str("ab"), Imm("b"), Imm("abc"), Value::Number(1),
+         Value::Bool(false), List({Str("a")}), Value::FromDate(feel::Date{18262})},
+        {Value(), Num("-1"), Num("0"), Num("2"), Num("2.5"), Num("3"), Num("4"), Num("1E+30"), Str("x"), Imm("x"),
+         Value::Bool(true), Value::FromDate(feel::Date{18262})},
+        {Value(), Value::Bool(true), Value::Bool(false), Str("c"), Num("1")}, 2139, "", form);
+    collected += ExpectSameAsPerRulePath(
+        {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")", "list contains(?, \"z\")"},
+        {"-", "-", "\"a\"", "\"b\", \"c\"", "< 3", "null"}, {"-", "-", "true", "false"},
+        {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), List({Str("q")}),
+         List({Str("x"), Value::Number(1)}), List({Imm("x"), Imm("z")}), Str("x")},
+        {Value(), Str("a"), Str("b"), Imm("b"), Str("d"), Value::Number(2), Value::Bool(true)},
+        {Value(), Value::Bool(true), Str("c")}, 2140, "", form);
+    EXPECT_GT(collected, 100u);
+  }
 }
 
 // Tables with inputValues are matched through the class masks after the inputs are checked
 // (MatchClasses, not the one pass), for one word and more: a value outside the input values is
 // an error, as on the per-rule path.
 TEST(DecisionTableClasses, InputValuesTablesAgreeWithPerRulePath) {
-  auto s = [](const char* t) { return Value::String(t); };
-  auto n = [](const char* t) { return Value::Number(*feel::Decimal::FromString(t)); };
   size_t collected = ExpectSameAsPerRulePath(
       {"-", "-", "\"a\"", "\"b\", \"c\"", "not(\"a\")", "null", "not(null)"},
       {"-", "-", "< 3", "[1..4]", "> 2.5", "null", "3.50"}, {"-", "-", "true", "false", "\"c\"", "not(true)"},
-      {Value(), s("a"), s("b"), s("c"), Value::Number(1)}, {Value(), n("0"), n("2.5"), n("3"), n("4"), s("x")},
-      {Value(), Value::Bool(true), Value::Bool(false), s("c"), s("d")}, 2133, "true, false, \"c\"");
+      {Value(), Str("a"), Str("b"), Str("c"), Value::Number(1)}, {Value(), Num("0"), Num("2.5"), Num("3"), Num("4"), Str("x")},
+      {Value(), Value::Bool(true), Value::Bool(false), Str("c"), Str("d")}, 2133, "true, false, \"c\"");
   collected += ExpectSameAsPerRulePath(
       {"-", "-", "list contains(?, \"x\")", "list contains(?, \"y\")"}, {"-", "-", "\"a\"", "< 3"},
-      {"-", "-", "true", "false"}, {Value(), List({}), List({s("x")}), List({s("x"), s("y")}), s("x")},
-      {Value(), s("a"), Value::Number(2)}, {Value(), Value::Bool(true), Value::Bool(false), s("d")}, 2134,
+      {"-", "-", "true", "false"}, {Value(), List({}), List({Str("x")}), List({Str("x"), Str("y")}), Str("x")},
+      {Value(), Str("a"), Value::Number(2)}, {Value(), Value::Bool(true), Value::Bool(false), Str("d")}, 2134,
       "true, false");
   EXPECT_GT(collected, 100u);
 }
