@@ -80,6 +80,9 @@ struct DecisionDef {
   // Every binding is an input datum of this model in the slot of the same index (slot i = input
   // i): an Evaluator's input slots, when they all conform as they are, are the frame itself.
   bool inputs_in_place = false;
+  // Each binding has a slot of its own (and there are at most 64): EvalKept may borrow their
+  // values into the kept frame (see there).
+  bool borrows = false;
   ptrdiff_t offset = 0;
 };
 
@@ -286,16 +289,23 @@ class ServiceFunction final : public feel::Function {
 }
 
 // The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
-// (InputMemo) for every decision that reads it.
-[[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
-                           std::vector<feel::Diagnostic>& diags) {
+// (InputMemo) for every decision that reads it: where its value lives for the rest of the
+// evaluation, or null (with a diagnostic) when it does not conform.
+[[gnu::always_inline]] inline const Value* RootInput(const InputDataDef& in, InputMemo& m, const Value& given,
+                                                     std::vector<feel::Diagnostic>& diags) {
   if (!m.done) MemoInput(in, m, given);
   if (!m.ok) [[unlikely]] {
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
-    out = Value();
-    return;
+    return nullptr;
   }
-  out = m.as_given ? *m.as_given : m.value;
+  return m.as_given ? m.as_given : &m.value;
+}
+
+// The same as a value of its own in `out`.
+[[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
+                           std::vector<feel::Diagnostic>& diags) {
+  const Value* v = RootInput(in, m, given, diags);
+  out = v ? *v : Value();
 }
 
 void ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
@@ -423,9 +433,46 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
       in_place = in_place && m.ok && m.as_given;
     }
   }
+  // Borrowed bindings (DecisionDef::borrows): each slot, null on entry, takes the bytes of the
+  // model's own input datum or decision value where the evaluation keeps it (InputMemo, the
+  // input slots, root_memo), without a reference count each way. Those stay put while the body
+  // runs: a done memo entry and the case's input memos are not written again during the
+  // evaluation, and the decision services and BKMs the body calls evaluate on their own state.
+  // Other bindings (BindingValue's) own their values. Every slot is null again after the body.
+  uint64_t owned = 0;  // the borrowing bindings whose slots hold values of their own, by index
+  const bool borrowing = !in_place && d.borrows;
+  // Read once: the calls below may write memory the compiler cannot tell apart from these.
+  const Binding* const bindings = d.bindings.data();
+  const size_t n_bindings = d.bindings.size();
+  Value* const kept = s.slots.data();
+  if (borrowing) {
+    for (size_t k = 0; k < n_bindings; ++k) {
+      const Binding& b = bindings[k];
+      Value& slot = kept[b.slot];
+      if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
+        const size_t i = static_cast<size_t>(b.index);
+        if (const Value* v = RootInput(inputs_[i], st.root_inputs[i], st.input_slots[i], diags)) slot.Borrow(*v);
+        continue;
+      }
+      if (b.kind == ElemKind::kDecision && b.model == this) {
+        // EvalDecision answers a done entry itself (BindingValue's call, without it).
+        const MemoEntry& m = st.root_memo[static_cast<size_t>(b.index)];
+        if (!m.done) EvalDecision(b.index, st, inputs);  // the entry m is (BindingValue's call)
+        if (m.done) [[likely]] {
+          slot.Borrow(m.value);
+        } else {
+          slot = m.value;  // in progress (a cycle, which loading rejects): a copy, as BindingValue's
+          owned |= uint64_t{1} << k;
+        }
+        continue;
+      }
+      BindingValue(b, st, inputs, slot, diags);
+      owned |= uint64_t{1} << k;
+    }
+  }
   // Every binding assigns its slot, so the last case's values are all replaced. The model's own
   // input data are read here without BindingValue's calls (the path InputValue takes for them).
-  if (!in_place) for (const auto& b : d.bindings) {
+  if (!in_place && !borrowing) for (const auto& b : d.bindings) {
     Value& slot = s.slots[static_cast<size_t>(b.slot)];
     if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
       const size_t i = static_cast<size_t>(b.index);
@@ -452,9 +499,21 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   const std::span<const Value> frame = in_place ? std::span<const Value>(st.input_slots, d.frame_size)
                                                 : std::span<const Value>(s.slots);
   Value v = d.body ? d.body->Eval(frame, ctx) : Value();
+  if (borrowing) {
+    if (owned == 0) [[likely]] {
+      for (size_t k = 0; k < n_bindings; ++k) kept[bindings[k].slot].Unborrow();
+    } else {
+      for (size_t k = 0; k < n_bindings; ++k) {
+        if (owned >> k & 1) kept[bindings[k].slot] = Value();
+        else kept[bindings[k].slot].Unborrow();
+      }
+    }
+  }
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
   ConformResult(d, v, diags);
-  e.value = std::move(v);
+  // Null unless the last case's value was left in the memo (EvaluatorImpl::Run moves it out).
+  if (e.value.is_null()) [[likely]] PutIntoNull(e.value, std::move(v));
+  else e.value = std::move(v);
   e.diagnostics.swap(diags);  // the entry's old buffer becomes the next case's scratch
   e.done = true;
   e.in_progress = false;
@@ -1142,6 +1201,10 @@ void Compiler::Run(Diags& fatal) {
     feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
     for (const auto& b : d.bindings) d.frame_size = std::max(d.frame_size, static_cast<size_t>(b.slot) + 1);
+    d.borrows = d.bindings.size() <= 64;
+    for (size_t k = 0; k < d.bindings.size(); ++k)
+      for (size_t j = 0; j < k; ++j)
+        if (d.bindings[j].slot == d.bindings[k].slot) d.borrows = false;
     d.inputs_in_place = !d.bindings.empty() && std::all_of(d.bindings.begin(), d.bindings.end(), [&](const Binding& b) {
       return b.kind == ElemKind::kInput && b.model == m_.get() && b.import_path.empty() && b.slot == b.index &&
              static_cast<size_t>(b.index) < m_->inputs_.size();
