@@ -207,8 +207,10 @@ TEST(BoxedContext, PreparedEvaluatorAnswersAsEvaluate) {
       feel::Context in;
       in.Put("x", Value::Number(i));
       in.Put("s", Value::String(held));
-      if (i % 3 == 1) in.Put("t", Value::String(held));  // does not conform to number
-      else if (i % 3 == 2) in.Put("t", Value::Number(i * 10));
+      // t: absent, a number, then a string, which does not conform (after a number: a slot must
+      // not keep the last case's value).
+      if (i % 3 == 2) in.Put("t", Value::String(held));
+      else if (i % 3 == 1) in.Put("t", Value::Number(i * 10));
       ev->Evaluate(in);
       ASSERT_EQ(ev->results().size(), asked.size());
       for (size_t k = 0; k < asked.size(); ++k) {
@@ -221,14 +223,12 @@ TEST(BoxedContext, PreparedEvaluatorAnswersAsEvaluate) {
         for (const auto& d : ref.Find(asked[k])->diagnostics) ref_diags += d.message + "\n";
         EXPECT_EQ(got_diags, ref_diags) << asked[k] << " case " << i;
       }
-      if (i % 3 == 1) {
+      if (i % 3 == 2) {
         EXPECT_NE(ev->results()[3].diagnostics.size(), 0u);  // the input's error, on `typed`
       }
       EXPECT_EQ(feel::ToFeelLiteral(ev->results()[1].value), std::to_string(2 * (2 * i + 1)));
     }
-    ev->Evaluate(feel::Context{});  // the last case's values released
-    EXPECT_EQ(held.use_count(), before);
-  }
+  }  // the evaluator gone with the last case's inputs, results and kept frames
   EXPECT_EQ(held.use_count(), before);
 }
 
