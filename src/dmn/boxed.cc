@@ -138,58 +138,20 @@ struct ContextEntryDef {
   const feel::CompiledExpression* literal = nullptr;
   bool may_be_function = false;
   bool plain = false;  // a literal expression, no type, not a function: ContextBoxed's quick path
-  // A plain entry's expression without locals of its own: its root's body, evaluated on the
-  // context's one frame (CompiledExpression::Evaluate's steps, without its call and set-up).
+  // A plain entry's expression: its root's body, evaluated on the context's one frame
+  // (CompiledExpression::Evaluate's steps, without its call and set-up), with `locals` locals of
+  // its own in the context's locals area (null before the entry, reset to null after it, as
+  // CompiledExpression::Evaluate's frame constructs and destroys them).
   const feel::internal::Node* body = nullptr;
+  int locals = 0;
 };
 
-// The slots one evaluation of a boxed context runs on: the caller's, then the context's. A
-// frame on the stack when small enough, as ScratchArray's. When the context writes none of the
-// caller's slots (ContextBoxed::fresh), those are borrowed rather than copied (no reference
-// count each way): the entries only read them, and anything that keeps one copies it.
-class ContextFrame {
- public:
-  ContextFrame(size_t n, std::span<const Value> caller, bool borrow) : n_(n) {
-    data_ = n <= kInline ? reinterpret_cast<Value*>(inline_) : static_cast<Value*>(::operator new(n * sizeof(Value)));
-    size_t i = 0;
-    if (borrow) {
-      for (; i < caller.size(); ++i) {
-        new (data_ + i) Value();
-        data_[i].Borrow(caller[i]);
-      }
-      borrowed_ = i;
-    } else {
-      for (; i < caller.size(); ++i) new (data_ + i) Value(caller[i]);
-    }
-    for (; i < n; ++i) new (data_ + i) Value();
-  }
-  // A borrowed slot owns nothing: it is left as it is, not destroyed.
-  ~ContextFrame() {
-    for (size_t i = borrowed_; i < live_; ++i) data_[i].~Value();
-    if (n_ > kInline) ::operator delete(data_);
-  }
-  // Every slot past the borrowed ones holds null (the entries' values were moved out): nothing
-  // to destroy.
-  void Vacate() { live_ = borrowed_; }
-  ContextFrame(const ContextFrame&) = delete;
-  ContextFrame& operator=(const ContextFrame&) = delete;
-  std::span<Value> span() { return std::span<Value>(data_, n_); }
-
- private:
-  static constexpr size_t kInline = 24;
-  size_t n_;
-  size_t live_ = n_;  // the slots below this may hold values
-  size_t borrowed_ = 0;
-  Value* data_;
-  alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
-};
-
-// `v` as the value of `slot`, which holds null: its bytes moved in (Context::RelocateValues),
-// without a move-assignment's tests of what the slot held.
-[[gnu::always_inline]] inline void PutIntoNull(Value& slot, Value&& v) {
-  std::memcpy(static_cast<void*>(&slot), static_cast<const void*>(&v), sizeof(Value));
-  v.Unborrow();
-}
+// The slots one evaluation of a boxed context runs on: the caller's, then the context's, then
+// the locals its plain entries' expressions declare (one area for all of them, see
+// ContextEntryDef::locals). When the context writes none of the caller's slots
+// (ContextBoxed::fresh), those are borrowed rather than copied (no reference count each way): the
+// entries only read them, and anything that keeps one copies it.
+using ContextFrame = ScratchArray<Value, 24>;
 
 class ContextBoxed final : public Boxed {
  public:
@@ -202,15 +164,17 @@ class ContextBoxed final : public Boxed {
   // entry re-declares a name the context sees): the context's values in order, written once each.
   bool contiguous = false;
   size_t first_slot = 0;
+  size_t max_locals = 0;  // the most locals a plain entry's expression declares
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     // With contiguous slots above every caller slot, the entries' slots start null and the
     // caller's are never written: each entry's value is put into its null slot, and the
     // caller's slots are borrowed.
     const bool fresh = contiguous && slots.size() <= first_slot;
-    ContextFrame local(std::max(slots.size(), frame_size), slots, fresh);
-    if (fresh) return Run<true>(local, ctx);
-    return Run<false>(local, ctx);
+    const size_t n = std::max(slots.size(), frame_size);
+    ContextFrame local(n + max_locals, slots, fresh);
+    if (fresh) return Run<true>(local, n, ctx);
+    return Run<false>(local, n, ctx);
   }
 
  private:
@@ -256,13 +220,15 @@ class ContextBoxed final : public Boxed {
   // result entry the slots are all the result needs, and with distinct names (a slot per entry,
   // written once) the context's values are the slots' final values, moved out at the end.
   // kFresh: every entry's slot holds null until its entry is evaluated (see Eval).
+  // `n`: the slots (the caller's and the context's); the locals area follows them.
   template <bool kFresh>
-  Value Run(ContextFrame& slots, feel::EvalContext& ctx) const {
-    const std::span<Value> local = slots.span();
+  Value Run(ContextFrame& slots, size_t n, feel::EvalContext& ctx) const {
+    const std::span<Value> local = slots.span().first(n);
     const std::span<const Value> frame(local.data(), local.size());
     if (result || shape) {
       feel::internal::Frame f;
       f.globals = frame;
+      f.locals = slots.data() + n;
       f.ctx = &ctx;
       for (const auto& e : entries) {
         Value& slot = local[static_cast<size_t>(e.slot)];
@@ -270,6 +236,7 @@ class ContextBoxed final : public Boxed {
         if (e.body) [[likely]] {
           if constexpr (kFresh) PutIntoNull(slot, feel::internal::EvalOf(*e.body, f));
           else slot = feel::internal::EvalOf(*e.body, f);
+          for (int i = 0; i < e.locals; ++i) f.locals[i] = Value();
         } else if (e.plain) {
           if constexpr (kFresh) PutIntoNull(slot, e.literal->Evaluate(frame, ctx));
           else slot = e.literal->Evaluate(frame, ctx);
@@ -500,7 +467,11 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
       if (auto* lit = dynamic_cast<const LiteralBoxed*>(d.value.get())) d.literal = &lit->expr();
       d.plain = d.literal && !d.type && !d.may_be_function;
       const auto* root = d.plain ? dynamic_cast<const feel::internal::Root*>(d.literal->root()) : nullptr;
-      if (root && root->locals == 0) d.body = root->body.get();
+      if (root) {
+        d.body = root->body.get();
+        d.locals = root->locals;
+        out->max_locals = std::max(out->max_locals, static_cast<size_t>(root->locals));
+      }
     } else {
       d.value = std::make_shared<NullBoxed>();
     }

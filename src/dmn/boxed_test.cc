@@ -7,38 +7,22 @@
 #include <gtest/gtest.h>
 
 #include "dmn/model.h"
+#include "dmn/test_util.h"
 #include "feel/value.h"
 
 namespace zebra::dmn {
 namespace {
 
 using feel::Value;
+using test::Decision;
+using test::Literal;
+using test::Load;
 
-std::shared_ptr<const Model> Load(const std::string& body) {
-  auto m = LoadModelFromString(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<definitions xmlns=\"https://www.omg.org/spec/DMN/20230324/MODEL/\" "
-      "namespace=\"http://example.com/m\" name=\"m\" id=\"defs\">\n" +
-          body + "\n</definitions>\n",
-      "boxed.dmn");
-  if (!m) {
-    std::string all;
-    for (const auto& d : m.error()) all += d.ToString() + "\n";
-    ADD_FAILURE() << all;
-    return nullptr;
-  }
-  return *m;
-}
-
-std::string Literal(const std::string& text) { return "<literalExpression><text>" + text + "</text></literalExpression>"; }
 std::string Entry(const std::string& name, const std::string& text, const std::string& type = "") {
   return "<contextEntry><variable name=\"" + name + "\"" + (type.empty() ? "" : " typeRef=\"" + type + "\"") + "/>" +
          Literal(text) + "</contextEntry>";
 }
 std::string Result(const std::string& text) { return "<contextEntry>" + Literal(text) + "</contextEntry>"; }
-std::string Decision(const std::string& name, const std::string& reqs, const std::string& body) {
-  return "<decision id=\"d_" + name + "\" name=\"" + name + "\"><variable name=\"" + name + "\"/>" + reqs + body +
-         "</decision>";
-}
 const std::string kInputs =
     "<inputData id=\"i_x\" name=\"x\"><variable name=\"x\"/></inputData>"
     "<inputData id=\"i_s\" name=\"s\"><variable name=\"s\"/></inputData>";
@@ -157,6 +141,95 @@ TEST(BoxedContext, BorrowedCallerSlotsKeepTheirCounts) {
     }
     EXPECT_EQ(held.use_count(), before);
   }
+}
+
+// Plain entries whose expressions declare iteration variables (locals): they run on the
+// context's one locals area, null before each entry and reset after it. Fresh shaped, result
+// entry, shadowing (not fresh) and a frame past the stack's 24 slots; each expectation by hand.
+TEST(BoxedContext, EntriesWithIterationVariables) {
+  const std::string entries =
+      Entry("a", "for v in [x, x + 1] return v * 2") + Entry("b", "some w in [s] satisfies w = s") +
+      Entry("c", "every v in a satisfies v > x") + Entry("d", "for i in 1..3, j in [10] return i + j") +
+      Entry("e", "a[item > 6]") + Entry("f", "x + 1") + Entry("g", "count(for v in [s, s] return v)") +
+      Entry("h", "{k: for v in [1] return v}.k");
+  const std::string expected = "a: [6, 8], b: true, c: true, d: [11, 12, 13], e: [8], f: 4, g: 2, h: [1]";
+  std::string large = "<context>" + Entry("e0", "x");
+  for (int i = 1; i < 30; ++i)
+    large += Entry("e" + std::to_string(i), "sum(for v in [e" + std::to_string(i - 1) + "] return v + 1)");
+  large += Entry("w", "some w in [s] satisfies w = s") + "</context>";
+  auto m = Load(kInputs + Decision("shaped", kReqs, "<context>" + entries + "</context>") +
+                Decision("result", kReqs, "<context>" + entries + Result("[a, b, d, h]") + "</context>") +
+                Decision("shadow", kReqs,
+                         "<context>" + entries + Entry("x", "for v in [x] return v + 100") +
+                             Entry("y", "for v in x return v") + "</context>") +
+                Decision("large", kReqs, large));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(Decide(*m, "shaped"), "{" + expected + "}");
+  EXPECT_EQ(Decide(*m, "result"), "[[6, 8], true, [11, 12, 13], [1]]");
+  EXPECT_EQ(Decide(*m, "shadow"), "{" + expected + ", x: [103], y: [103]}");
+  std::string large_expected = "{e0: 3";
+  for (int i = 1; i < 30; ++i) large_expected += ", e" + std::to_string(i) + ": " + std::to_string(3 + i);
+  EXPECT_EQ(Decide(*m, "large"), large_expected + ", w: true}");
+}
+
+// A prepared evaluator (kept frames: the decisions' bindings borrowed from the memo and the input
+// slots) answers as Model::Evaluate (frames of their own, bindings copied), case after case: chains
+// of decisions asked for before their requirements, a BKM (a binding that owns its value), a
+// requirement named twice (one slot: copied), a typed input that does not conform, contexts with
+// iteration variables. And the input string's reference count is the same after each case and after
+// the evaluator is gone as before (no borrowed value released, no owned one kept).
+TEST(BoxedContext, PreparedEvaluatorAnswersAsEvaluate) {
+  const std::string inputs = kInputs + "<inputData id=\"i_t\" name=\"t\"><variable name=\"t\" typeRef=\"number\"/></inputData>";
+  const std::string req_t = "<informationRequirement><requiredInput href=\"#i_t\"/></informationRequirement>";
+  auto req = [](const std::string& id) {
+    return "<informationRequirement><requiredDecision href=\"#d_" + id + "\"/></informationRequirement>";
+  };
+  auto m = Load(
+      inputs +
+      "<businessKnowledgeModel id=\"b_twice\" name=\"twice\"><encapsulatedLogic><formalParameter name=\"n\"/>" +
+      Literal("n * 2") + "</encapsulatedLogic></businessKnowledgeModel>" +
+      Decision("late", req("chain") + req("ctx") + req_t + kReqs, Literal("[chain, ctx.q, t, s, x]")) +
+      Decision("ctx", kReqs,
+               "<context>" + Entry("p", "for v in [x] return v + 1") + Entry("q", "some w in [s] satisfies w = s") +
+                   Entry("r", "s") + "</context>") +
+      Decision("chain", req("ctx") + kReqs, Literal("ctx.p[1] + x")) +
+      Decision("bkm", req("chain") + "<knowledgeRequirement><requiredKnowledge href=\"#b_twice\"/></knowledgeRequirement>",
+               Literal("twice(chain)")) +
+      Decision("dup", kReqs + kReqs, Literal("[x, s]")) + Decision("typed", req_t + kReqs, Literal("[t, s]")) +
+      Decision("in_place", kReqs, "<context>" + Entry("a", "s") + Result("[a, x]") + "</context>"));
+  ASSERT_TRUE(m);
+  const std::vector<std::string> asked{"late", "bkm", "dup", "typed", "in_place", "ctx", "chain"};
+  const feel::StringPtr held = std::make_shared<const std::string>("a string longer than the small-string buffer");
+  const long before = held.use_count();
+  {
+    auto ev = m->Prepare(asked);
+    for (int i = 0; i < 6; ++i) {
+      feel::Context in;
+      in.Put("x", Value::Number(i));
+      in.Put("s", Value::String(held));
+      // t: absent, a number, then a string, which does not conform (after a number: a slot must
+      // not keep the last case's value).
+      if (i % 3 == 2) in.Put("t", Value::String(held));
+      else if (i % 3 == 1) in.Put("t", Value::Number(i * 10));
+      ev->Evaluate(in);
+      ASSERT_EQ(ev->results().size(), asked.size());
+      for (size_t k = 0; k < asked.size(); ++k) {
+        EvaluationResult ref = m->Evaluate(in, std::vector<std::string>{asked[k]});
+        ASSERT_NE(ref.Find(asked[k]), nullptr);
+        const DecisionResult& got = ev->results()[k];
+        EXPECT_EQ(feel::ToFeelLiteral(got.value), feel::ToFeelLiteral(ref.Find(asked[k])->value)) << asked[k] << " case " << i;
+        std::string got_diags, ref_diags;
+        for (const auto& d : got.diagnostics) got_diags += d.message + "\n";
+        for (const auto& d : ref.Find(asked[k])->diagnostics) ref_diags += d.message + "\n";
+        EXPECT_EQ(got_diags, ref_diags) << asked[k] << " case " << i;
+      }
+      if (i % 3 == 2) {
+        EXPECT_NE(ev->results()[3].diagnostics.size(), 0u);  // the input's error, on `typed`
+      }
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[1].value), std::to_string(2 * (2 * i + 1)));
+    }
+  }  // the evaluator gone with the last case's inputs, results and kept frames
+  EXPECT_EQ(held.use_count(), before);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // by the loader and the evaluator. Not part of the public API.
 #pragma once
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <new>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -96,37 +98,36 @@ inline ConformKind ConformKindOf(const TypePtr& type) {
   return ConformsAsIs(v, type);
 }
 
-// A buffer of `n` values on the stack when few enough, so evaluating a table allocates nothing
-// for its inputs and outputs. Only the `n` values asked for are constructed.
+// A buffer of `n` values on the stack when few enough (else on the heap), so evaluating a table
+// or a context allocates nothing for its values. Only the `n` values asked for are constructed.
+// The one frame type of the DMN evaluator: tables' inputs and outputs, decisions' and boxed
+// contexts' slots.
 template <typename T, size_t kInline>
 class ScratchArray {
  public:
-  explicit ScratchArray(size_t n) : n_(n) {
-    if (n <= kInline) {
-      data_ = reinterpret_cast<T*>(inline_);
-      for (size_t i = 0; i < n; ++i) new (data_ + i) T();
-    } else {
-      heap_.resize(n);
-      data_ = heap_.data();
-    }
+  explicit ScratchArray(size_t n) : n_(n), live_(n), data_(Allocate(n)) {
+    for (size_t i = 0; i < n; ++i) new (data_ + i) T();
   }
-  // The first values copied from `init` (init.size() <= n), the rest default.
-  ScratchArray(size_t n, std::span<const T> init) : n_(n) {
-    if (n <= kInline) {
-      data_ = reinterpret_cast<T*>(inline_);
-      size_t i = 0;
-      for (; i < init.size(); ++i) new (data_ + i) T(init[i]);
-      for (; i < n; ++i) new (data_ + i) T();
+  // The first values copied from `init` (init.size() <= n), or with `borrow` borrowed from it
+  // (T::Borrow, a feel::Value's bytes without a reference count: `init` must outlive the array,
+  // and a borrowed value is left as it is, never destroyed); the rest default.
+  ScratchArray(size_t n, std::span<const T> init, bool borrow) : n_(n), live_(n), data_(Allocate(n)) {
+    size_t i = 0;
+    if (borrow) {
+      for (; i < init.size(); ++i) {
+        new (data_ + i) T();
+        data_[i].Borrow(init[i]);
+      }
+      borrowed_ = i;
     } else {
-      heap_.reserve(n);
-      heap_.assign(init.begin(), init.end());
-      heap_.resize(n);
-      data_ = heap_.data();
+      for (; i < init.size(); ++i) new (data_ + i) T(init[i]);
     }
+    for (; i < n; ++i) new (data_ + i) T();
   }
   ~ScratchArray() {
-    if (n_ <= kInline)
-      for (size_t i = 0; i < n_; ++i) data_[i].~T();
+    if constexpr (!std::is_trivially_destructible_v<T>)
+      for (size_t i = borrowed_; i < live_; ++i) data_[i].~T();
+    if (n_ > kInline) ::operator delete(data_);
   }
   ScratchArray(const ScratchArray&) = delete;
   ScratchArray& operator=(const ScratchArray&) = delete;
@@ -134,13 +135,28 @@ class ScratchArray {
   const T& operator[](size_t i) const { return data_[i]; }
   T* data() { return data_; }
   size_t size() const { return n_; }
+  std::span<T> span() { return std::span<T>(data_, n_); }
+  // Every value past the borrowed ones is default (moved out, or never written): none needs
+  // destroying.
+  void Vacate() { live_ = borrowed_; }
 
  private:
+  T* Allocate(size_t n) {
+    return n <= kInline ? reinterpret_cast<T*>(inline_) : static_cast<T*>(::operator new(n * sizeof(T)));
+  }
   size_t n_;
+  size_t live_;          // the values below this may own something
+  size_t borrowed_ = 0;  // the first values, borrowed (never destroyed)
   T* data_;
   alignas(T) unsigned char inline_[kInline * sizeof(T)];
-  std::vector<T> heap_;
 };
+
+// `v` as the value of `slot`, which holds null: its bytes moved in (Context::RelocateValues),
+// without a move-assignment's tests of what the slot held.
+[[gnu::always_inline]] inline void PutIntoNull(feel::Value& slot, feel::Value&& v) {
+  std::memcpy(static_cast<void*>(&slot), static_cast<const void*>(&v), sizeof(feel::Value));
+  v.Unborrow();
+}
 
 // ---- boxed expressions ------------------------------------------------------------------------
 

@@ -80,6 +80,9 @@ struct DecisionDef {
   // Every binding is an input datum of this model in the slot of the same index (slot i = input
   // i): an Evaluator's input slots, when they all conform as they are, are the frame itself.
   bool inputs_in_place = false;
+  // Each binding has a slot of its own (and there are at most 64 slots): EvalKept may borrow
+  // their values into the kept frame (see there).
+  bool borrows = false;
   ptrdiff_t offset = 0;
 };
 
@@ -129,6 +132,19 @@ struct DecisionScratch {
   std::vector<Value> slots;
   feel::EvalContext ctx;
   std::vector<feel::Diagnostic> diags;
+  // A borrowing decision's (DecisionDef::borrows, see EvalKept): its slots keep the bytes the last
+  // case borrowed, stale once that case is over (only ever overwritten, never read or released),
+  // but for the slots in `owned` (a bit per slot), which hold values of their own.
+  bool borrows = false;
+  uint64_t owned = 0;
+  DecisionScratch() = default;
+  DecisionScratch(const DecisionScratch&) = delete;
+  DecisionScratch& operator=(const DecisionScratch&) = delete;
+  ~DecisionScratch() {
+    if (borrows)
+      for (size_t i = 0; i < slots.size(); ++i)
+        if (!(owned >> i & 1)) slots[i].Unborrow();
+  }
 };
 
 struct EvalState {
@@ -286,16 +302,23 @@ class ServiceFunction final : public feel::Function {
 }
 
 // The root model's input datum `idx` read from the Evaluator's slots, coerced once per case
-// (InputMemo) for every decision that reads it.
-[[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
-                           std::vector<feel::Diagnostic>& diags) {
+// (InputMemo) for every decision that reads it: where its value lives for the rest of the
+// evaluation, or null (with a diagnostic) when it does not conform.
+[[gnu::always_inline]] inline const Value* RootInput(const InputDataDef& in, InputMemo& m, const Value& given,
+                                                     std::vector<feel::Diagnostic>& diags) {
   if (!m.done) MemoInput(in, m, given);
   if (!m.ok) [[unlikely]] {
     diags.push_back({feel::Diagnostic::Severity::kError, "input data '" + in.name + "': " + m.error, 0, 0});
-    out = Value();
-    return;
+    return nullptr;
   }
-  out = m.as_given ? *m.as_given : m.value;
+  return m.as_given ? m.as_given : &m.value;
+}
+
+// The same as a value of its own in `out`.
+[[gnu::always_inline]] inline void RootInputValue(const InputDataDef& in, InputMemo& m, const Value& given, Value& out,
+                           std::vector<feel::Diagnostic>& diags) {
+  const Value* v = RootInput(in, m, given, diags);
+  out = v ? *v : Value();
 }
 
 void ModelImpl::InputValue(int idx, EvalState& st, const feel::Context* inputs, Value& out,
@@ -423,9 +446,52 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
       in_place = in_place && m.ok && m.as_given;
     }
   }
+  // Borrowed bindings (DecisionDef::borrows): each slot takes the bytes of the model's own input
+  // datum or decision value where the evaluation keeps it (InputMemo, the input slots,
+  // root_memo), without a reference count each way. Those stay put while the body runs: a done
+  // memo entry and the case's input memos are not written again during the evaluation, and the
+  // decision services and BKMs the body calls evaluate on their own state. Other bindings
+  // (BindingValue's) own their values (DecisionScratch::owned), released by the next case. The
+  // borrowed bytes are left in the slots afterwards (DecisionScratch), to be overwritten.
+  const bool borrowing = !in_place && d.borrows;
+  if (borrowing) {
+    // Read once: the calls below may write memory the compiler cannot tell apart from these.
+    const Binding* const bindings = d.bindings.data();
+    const size_t n_bindings = d.bindings.size();
+    Value* const kept = s.slots.data();
+    if (s.owned != 0) [[unlikely]] {
+      for (size_t i = 0; i < s.slots.size(); ++i)
+        if (s.owned >> i & 1) kept[i] = Value();
+      s.owned = 0;
+    }
+    for (size_t k = 0; k < n_bindings; ++k) {
+      const Binding& b = bindings[k];
+      Value& slot = kept[b.slot];  // the last case's borrowed bytes, or null
+      if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
+        const size_t i = static_cast<size_t>(b.index);
+        if (const Value* v = RootInput(inputs_[i], st.root_inputs[i], st.input_slots[i], diags)) slot.Borrow(*v);
+        else slot.Unborrow();  // null
+        continue;
+      }
+      slot.Unborrow();  // null, for the assignments below
+      if (b.kind == ElemKind::kDecision && b.model == this) {
+        // EvalDecision answers a done entry itself (BindingValue's call, without it).
+        const MemoEntry& m = st.root_memo[static_cast<size_t>(b.index)];
+        if (!m.done) EvalDecision(b.index, st, inputs);  // the entry m is (BindingValue's call)
+        if (m.done) [[likely]] {
+          slot.Borrow(m.value);
+          continue;
+        }
+        slot = m.value;  // in progress (a cycle, which loading rejects): a copy, as BindingValue's
+      } else {
+        BindingValue(b, st, inputs, slot, diags);
+      }
+      s.owned |= uint64_t{1} << b.slot;
+    }
+  }
   // Every binding assigns its slot, so the last case's values are all replaced. The model's own
   // input data are read here without BindingValue's calls (the path InputValue takes for them).
-  if (!in_place) for (const auto& b : d.bindings) {
+  if (!in_place && !borrowing) for (const auto& b : d.bindings) {
     Value& slot = s.slots[static_cast<size_t>(b.slot)];
     if (b.kind == ElemKind::kInput && b.model == this && st.input_slots) {
       const size_t i = static_cast<size_t>(b.index);
@@ -454,7 +520,9 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   Value v = d.body ? d.body->Eval(frame, ctx) : Value();
   for (const auto& x : ctx.diagnostics()) diags.push_back(x);
   ConformResult(d, v, diags);
-  e.value = std::move(v);
+  // Null unless the last case's value was left in the memo (EvaluatorImpl::Run moves it out).
+  if (e.value.is_null()) [[likely]] PutIntoNull(e.value, std::move(v));
+  else e.value = std::move(v);
   e.diagnostics.swap(diags);  // the entry's old buffer becomes the next case's scratch
   e.done = true;
   e.in_progress = false;
@@ -527,8 +595,11 @@ class EvaluatorImpl final : public Evaluator {
     st_.root_memo.resize(m.decisions_.size());
     st_.root_inputs.resize(m.inputs_.size());
     if (keep_frames) {
-      st_.root_scratch.resize(m.decisions_.size());
-      for (size_t i = 0; i < m.decisions_.size(); ++i) st_.root_scratch[i].slots.resize(m.decisions_[i].frame_size);
+      st_.root_scratch = std::vector<DecisionScratch>(m.decisions_.size());
+      for (size_t i = 0; i < m.decisions_.size(); ++i) {
+        st_.root_scratch[i].slots.resize(m.decisions_[i].frame_size);
+        st_.root_scratch[i].borrows = m.decisions_[i].borrows;
+      }
     }
     if (decisions.empty()) {  // every decision once: distinct by construction
       targets_.resize(m.decisions_.size());
@@ -1142,6 +1213,10 @@ void Compiler::Run(Diags& fatal) {
     feel::Scope scope = NewScope();
     requirements(el, scope, d.bindings, &d.local_requirements);
     for (const auto& b : d.bindings) d.frame_size = std::max(d.frame_size, static_cast<size_t>(b.slot) + 1);
+    d.borrows = d.frame_size <= 64;
+    for (size_t k = 0; k < d.bindings.size(); ++k)
+      for (size_t j = 0; j < k; ++j)
+        if (d.bindings[j].slot == d.bindings[k].slot) d.borrows = false;
     d.inputs_in_place = !d.bindings.empty() && std::all_of(d.bindings.begin(), d.bindings.end(), [&](const Binding& b) {
       return b.kind == ElemKind::kInput && b.model == m_.get() && b.import_path.empty() && b.slot == b.index &&
              static_cast<size_t>(b.index) < m_->inputs_.size();

@@ -8,26 +8,16 @@
 
 #include <gtest/gtest.h>
 
+#include "dmn/test_util.h"
+
 namespace zebra::dmn {
 namespace {
 
 using feel::Value;
-
-std::string Doc(const std::string& body, const std::string& ns = "https://www.omg.org/spec/DMN/20230324/MODEL/") {
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<definitions xmlns=\"" + ns +
-         "\" namespace=\"http://example.com/m\" name=\"m\" id=\"defs\">\n" + body + "\n</definitions>\n";
-}
-
-std::shared_ptr<const Model> Load(const std::string& body) {
-  auto m = LoadModelFromString(Doc(body), "test.dmn");
-  if (!m) {
-    std::string all;
-    for (const auto& d : m.error()) all += d.ToString() + "\n";
-    ADD_FAILURE() << all;
-    return nullptr;
-  }
-  return *m;
-}
+using test::Decision;
+using test::Doc;
+using test::Literal;
+using test::Load;
 
 std::string Input(const std::string& name, const std::string& type = "") {
   return "<inputData id=\"i_" + name + "\" name=\"" + name + "\"><variable name=\"" + name + "\"" +
@@ -42,14 +32,6 @@ std::string ReqDecision(const std::string& id) {
 }
 std::string ReqKnowledge(const std::string& id) {
   return "<knowledgeRequirement><requiredKnowledge href=\"#" + id + "\"/></knowledgeRequirement>";
-}
-
-std::string Literal(const std::string& text) { return "<literalExpression><text>" + text + "</text></literalExpression>"; }
-
-std::string Decision(const std::string& name, const std::string& reqs, const std::string& expr,
-                     const std::string& type = "") {
-  return "<decision id=\"d_" + name + "\" name=\"" + name + "\"><variable name=\"" + name + "\"" +
-         (type.empty() ? "" : " typeRef=\"" + type + "\"") + "/>" + reqs + expr + "</decision>";
 }
 
 Value Eval(const Model& m, const std::string& decision, const feel::Context& in = {},
