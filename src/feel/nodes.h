@@ -360,6 +360,25 @@ struct CallNode : Node {
   [[gnu::noinline]] Value CallBuiltin(const Value* const* a, size_t n, EvalContext& ctx) const;
 };
 
+// A call node re-made as one of its specialisations (FastCallNode, ContextPutNode, UserCallNode,
+// SortCallNode) with the general call's parts, so a new CallNode field is copied in one place. The
+// string index is not copied: each node builds its own on first use.
+template <class T>
+std::shared_ptr<T> Respecialised(const CallNode& call) {
+  auto n = std::make_shared<T>();
+  n->line = call.line;
+  n->column = call.column;
+  n->builtin = call.builtin;
+  n->fast = call.fast;
+  n->impl = call.impl;
+  n->callee = call.callee;
+  n->args = call.args;
+  n->arg_names = call.arg_names;
+  n->callee_name = call.callee_name;
+  n->indexed = call.indexed;
+  return n;
+}
+
 // A filter's predicate built from comparisons and two-argument fast built-ins between a field of
 // the item (`item.k`, or `item` itself) and a value the item does not change (a literal, a name,
 // `name.k`), joined by `and`, `or`, `not(...)`: `raw[item.id = oid]`, `hits[item.points > 0]`,

@@ -1126,28 +1126,11 @@ class Parser {
     if (n->fast && n->callee_name == "index of") n->indexed = 1;
     if (n->fast && n->callee_name == "list contains") n->indexed = 2;
     if (n->fast) {
-      std::shared_ptr<CallNode> fast;
-      if (n->args.size() == 1) fast = std::make_shared<FastCallNode<1>>();
-      else fast = std::make_shared<FastCallNode<2>>();  // FindFastBuiltin: arity 1 or 2
-      fast->line = n->line;
-      fast->column = n->column;
-      fast->builtin = n->builtin;
-      fast->fast = n->fast;
-      fast->args = std::move(n->args);
-      fast->callee_name = std::move(n->callee_name);
-      fast->indexed = n->indexed;
-      return fast;
+      if (n->args.size() == 1) return Respecialised<FastCallNode<1>>(*n);
+      return Respecialised<FastCallNode<2>>(*n);  // FindFastBuiltin: arity 1 or 2
     }
-    if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty()) {
-      auto put = std::make_shared<ContextPutNode>();
-      put->line = n->line;
-      put->column = n->column;
-      put->builtin = n->builtin;
-      put->impl = n->impl;
-      put->args = std::move(n->args);
-      put->callee_name = std::move(n->callee_name);
-      return put;
-    }
+    if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty())
+      return Respecialised<ContextPutNode>(*n);
     if (auto sort = SpecialisedSort(*n)) return sort;  // user_call.h
     if (auto user = SpecialisedUserCall(*n)) return user;
     return n;

@@ -172,13 +172,7 @@ struct UserCallNode final : CallNode {
 std::shared_ptr<CallNode> SpecialisedUserCall(const CallNode& call) {
   if (call.builtin || !call.callee || !call.arg_names.empty() || call.args.size() > UserCallNode::kMaxArgs)
     return nullptr;
-  auto n = std::make_shared<UserCallNode>();
-  n->line = call.line;
-  n->column = call.column;
-  n->callee = call.callee;
-  n->args = call.args;
-  n->callee_name = call.callee_name;
-  return n;
+  return Respecialised<UserCallNode>(call);
 }
 
 std::shared_ptr<CallNode> SpecialisedSort(const CallNode& call) {
@@ -190,13 +184,7 @@ std::shared_ptr<CallNode> SpecialisedSort(const CallNode& call) {
     if (t) return nullptr;  // (a typed parameter's check stays the general path's)
   if (def->params[0].first == def->params[1].first) return nullptr;
   if (!WritesNoSlot(def->body.get())) return nullptr;
-  auto n = std::make_shared<SortCallNode>();
-  n->line = call.line;
-  n->column = call.column;
-  n->builtin = call.builtin;
-  n->impl = call.impl;
-  n->args = call.args;
-  n->callee_name = call.callee_name;
+  auto n = Respecialised<SortCallNode>(call);
   n->def = def;
   return n;
 }
