@@ -626,17 +626,17 @@ void TextOut::Value(const nlohmann::ordered_json& v) {
 }
 
 void TextOut::Members(const Fragment& f) {
-  if (f.value.empty()) return;
-  if (!f.has_text) {
-    for (const auto& [k, v] : f.value.items()) {
-      Key(k);
-      Value(v);
-    }
+  if (f.has_text) {
+    if (f.text.empty()) return;  // (no members: the value's text was "{}")
+    char* p = Separated(f.text.size());
+    std::memcpy(p, f.text.data(), f.text.size());
+    cur_ = p + f.text.size();
     return;
   }
-  char* p = Separated(f.text.size());
-  std::memcpy(p, f.text.data(), f.text.size());
-  cur_ = p + f.text.size();
+  for (const auto& [k, v] : f.value.items()) {  // (invalid UTF-8: throws as the tree's dump would)
+    Key(k);
+    Value(v);
+  }
 }
 
 }  // namespace zebra::json
