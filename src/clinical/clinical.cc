@@ -377,6 +377,7 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
   // The shape's keys are the names put below, in this order: each value goes to the next place
   // without comparing its name (else PutInOrder compares, and puts it by name if need be).
   const bool in_order = kb.inputs_shape && kb.inputs_shape == internal::InputsShapeOf(plan);
+  trace.reserve(trace.size() + 64);  // (a case fires a few dozen rules: grown once, if at all)
   inputs.PutInOrder("Case", given ? *given : CaseValue(case_json, kb.case_shapes.get()));
   if (case_value) *case_value = *inputs.Find("Case");
   for (size_t m = 0; m < kb.models.size(); ++m) {

@@ -261,9 +261,11 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   Summary s;
   s.english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
   s.lang = s.english ? "en" : std::string(lang);
-  const Texts t = TextsOf(kb, s);
   const internal::OutputPlan* output_plan =
       s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
+  // The knowledge's texts by key, read only without the plan (not even found with it).
+  static const Json kUnread;
+  const Texts t = output_plan ? Texts{kb.catalogue, kUnread, true} : TextsOf(kb, s);
   const Source source(t, output_plan ? &SummaryPlanOf(*output_plan) : nullptr);
 
   // The text's readability counts are the sum of its pieces' (joined with single spaces; English

@@ -393,6 +393,42 @@ void Describe(Out& out, const Fragment& members, const Fragment& value, const Fr
   out.EndObject();
 }
 
+// A double is written as nlohmann's own dump writes it: every number of one decimal under
+// 100,000 (the writer's quick form), around that bound, and others (more decimals, tiny, huge,
+// signed zeros, not finite) through nlohmann's shortest form.
+TEST(JsonOutTest, DoublesAsNlohmannsDump) {
+  std::string text;
+  auto written = [&](double d) {
+    text.clear();
+    TextOut out(text);
+    out.Double(d);
+    out.Flush();
+    return text;
+  };
+  auto reference = [](double d) { return json(d).dump(); };
+  int differ = 0;
+  for (std::int64_t k = -1000000; k <= 1000000; ++k) {
+    const double d = static_cast<double>(k) / 10.0;
+    if (written(d) != reference(d) && ++differ < 5) ADD_FAILURE() << k << ": " << text << " vs " << reference(d);
+  }
+  EXPECT_EQ(differ, 0);
+  for (double d : {0.0, -0.0, 0.05, 0.25, -0.25, 1.0 / 3, 0.1 + 0.2, 99999.9, 99999.95, 100000.0, -100000.0,
+                   123456.7, 1e15, 1e16, 1e-7, 5e-324, 1.7976931348623157e308, -7.3,
+                   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::quiet_NaN()})
+    EXPECT_EQ(written(d), reference(d)) << d;
+  // Separated as any value.
+  text.clear();
+  TextOut out(text);
+  out.BeginArray();
+  out.Double(7.3);
+  out.Double(-0.0);
+  out.Double(12.0);
+  out.EndArray();
+  out.Flush();
+  EXPECT_EQ(text, "[7.3,-0.0,12.0]");
+}
+
 TEST(JsonOutTest, TextIsTheTreesDump) {
   const Fragment members = MakeMembersFragment(ordered_json::parse(R"({"id":"x","n":[1,{"k":"v"}],"t":true})"));
   const Fragment value = MakeFragment(ordered_json::parse(R"([{"guideline":"G","year":2023,"strength":null}])"));
