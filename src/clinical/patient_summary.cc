@@ -147,16 +147,9 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
     out.Null();
   }
   out.Key("text");
-  if (sentence) {
-    std::string text;
-    text.reserve(s.text.size() + 1 + sentence->size());
-    text = s.text;
-    if (!text.empty()) text += ' ';
-    text += *sentence;
-    out.String(text);
-  } else {
-    out.String(s.text);
-  }
+  if (sentence && !s.text.empty()) out.JoinedString(s.text, *sentence);  // (the text, a space, the sentence)
+  else if (sentence) out.String(*sentence);
+  else out.String(s.text);
   out.Key("option_grid");
   out.BeginArray(s.grid.size());
   for (const internal::SummaryOption& o : s.grid) {

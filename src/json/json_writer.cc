@@ -528,6 +528,53 @@ bool TextOut::CopyPlainShort(char* p, std::string_view s) {
 #endif
 }
 
+#if defined(__SSE2__) && defined(__x86_64__)
+namespace {
+// Copies the n bytes at src to dst (exact, as StringLong copies); true when none of them needs
+// attention.
+bool CopyPlain(char* dst, const unsigned char* src, size_t n) {
+  if (n <= 16) return CopyShort(dst, src, n);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
+    if (_mm_movemask_epi8(Clean16(v)) != 0xFFFF) return false;
+  }
+  if (i == n) return true;
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));  // (overlaps: seen clean)
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), v);
+  return _mm_movemask_epi8(Clean16(v)) == 0xFFFF;
+}
+}  // namespace
+#endif
+
+void TextOut::JoinedString(std::string_view a, std::string_view b) {
+  const size_t n = a.size() + 1 + b.size();
+  Room(n + 3);
+  char* const start = cur_;
+  const bool was_first = first_;
+  char* p = Separated(n + 2);
+#if defined(__SSE2__) && defined(__x86_64__)
+  const auto* pa = reinterpret_cast<const unsigned char*>(a.data());
+  const auto* pb = reinterpret_cast<const unsigned char*>(b.data());
+  if (CopyPlain(p + 1, pa, a.size()) && CopyPlain(p + 2 + a.size(), pb, b.size())) [[likely]] {
+    p[0] = '"';
+    p[1 + a.size()] = ' ';
+    p[n + 1] = '"';
+    cur_ = p + n + 2;
+    return;
+  }
+#endif
+  // Something to escape or to validate: the joined text through the string writer's own path
+  // (the same bytes, and the same error for invalid UTF-8, as String of the joined text).
+  std::string joined;
+  joined.reserve(n);
+  joined.append(a).append(1, ' ').append(b);
+  cur_ = start;  // (before the separator Separated wrote: String writes it again)
+  first_ = was_first;
+  String(joined);
+}
+
 // Something to escape or to validate as UTF-8 in s, whose first `clean` bytes need nothing: the
 // string writer's own path. cur_ is where the string's opening quote goes.
 void TextOut::StringSlow(std::string_view s, size_t clean) {
