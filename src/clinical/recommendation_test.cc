@@ -240,6 +240,7 @@ TEST(Recommendation, SummaryTextIsThePiecesInTheirOrder) {
   en["options"]["surveillance.endoscopic"]["name"] = "CT scans";  // keeps its capitals mid-sentence
   kb.catalogue["options"]["surveillance.active"]["patient_text"] = "We watch it.";
   kb.catalogue["scenarios"]["sc.one"] = {{"title", "One"}, {"patient_text", "You have one."}};
+  kb.catalogue["scenarios"]["sc.three"] = {{"title", "Three"}, {"patient_text", "You have three."}};  // no questions
   kb.catalogue["alerts"]["al.one"] = {{"title", "A"}, {"patient_text", "Take care."}};
   kb.catalogue["questions_to_ask"] = {{"default", {"Q0?"}}, {"sc.one", {"Q1?", "Q0?"}}, {"sc.two", {"Q2?"}}};
   kb.output_plan = internal::MakeOutputPlan(kb);
@@ -271,6 +272,7 @@ TEST(Recommendation, SummaryTextIsThePiecesInTheirOrder) {
        {"Q2?", "Q0?"}},
       {"sc.unknown", {}, {"al.one"}, false, "Nothing yet. Take care. You want a longer life; a good life or peace. Ask us.",
        {"Q0?"}},
+      {"sc.three", {}, {}, false, "You have three. Nothing yet. You want a longer life; a good life or peace. Ask us.", {"Q0?"}},
   };
   const internal::OutputPlan& plan = *kb.output_plan;
   for (const Expected& e : cases) {
