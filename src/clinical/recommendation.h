@@ -190,7 +190,7 @@ struct SummaryPlan {
     const QuestionList* questions = nullptr;
   };
   ById<Scenario> scenarios;  // the catalogue's scenarios and the ids it lists questions for
-  Scenario no_scenario;      // any other id (and "")
+  Scenario no_scenario;      // any other id: no text, the default questions
   ById<QuestionList> questions;
   QuestionList default_questions;
   ById<CountedPiece> alerts, goals;
