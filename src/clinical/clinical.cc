@@ -140,10 +140,7 @@ common::Result<std::shared_ptr<const KnowledgeBase>> LoadKnowledgeBase(const std
   else kb->case_schema = std::move(*s);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   kb->output_plan = internal::MakeOutputPlan(*kb);
-  std::vector<std::string> input_names{"Case"};
-  for (const auto& md : internal::ModelDecisionsOf(*kb->output_plan))
-    input_names.insert(input_names.end(), md.names.begin(), md.names.end());
-  kb->inputs_shape = feel::ContextShape::Intern(input_names);
+  kb->inputs_shape = internal::InputsShapeOf(*kb->output_plan);
   kb->case_shapes = internal::PlanCaseShapes(kb->case_schema);
   return std::shared_ptr<const KnowledgeBase>(std::move(kb));
 }
@@ -377,6 +374,10 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
             feel::Value* case_value, const feel::Value* given = nullptr) {
   const auto& decisions = internal::ModelDecisionsOf(plan);
   feel::Context inputs(kb.inputs_shape);
+  // The shape's keys are the names put below, in this order: each value goes to the next place
+  // without comparing its name (else PutInOrder compares, and puts it by name if need be).
+  const bool in_order = kb.inputs_shape && kb.inputs_shape == internal::InputsShapeOf(plan);
+  trace.reserve(trace.size() + 64);  // (a case fires a few dozen rules: grown once, if at all)
   inputs.PutInOrder("Case", given ? *given : CaseValue(case_json, kb.case_shapes.get()));
   if (case_value) *case_value = *inputs.Find("Case");
   for (size_t m = 0; m < kb.models.size(); ++m) {
@@ -385,10 +386,12 @@ void Decide(const KnowledgeBase& kb, const internal::OutputPlan& plan, const Jso
         kb.models[m].model, md.all ? std::span<const std::string>() : std::span<const std::string>(md.names));
     evaluator.Evaluate(inputs);
     const std::span<dmn::DecisionResult> r = evaluator.mutable_results();
+    const bool next_places = in_order && r.size() == md.names.size();
     for (size_t i = 0; i < r.size(); ++i) {
       feel::Value& value = r[i].value;
       if (int slot = md.output_slots[i]; slot >= 0) results[static_cast<size_t>(slot)] = value;
-      inputs.PutInOrder(md.names[i], std::move(value));
+      if (next_places) inputs.AppendValue(std::move(value));
+      else inputs.PutInOrder(md.names[i], std::move(value));
     }
     const std::span<const dmn::TraceEntry> fired = evaluator.trace();
     trace.insert(trace.end(), fired.begin(), fired.end());

@@ -8,12 +8,16 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 #include "clinical/clinical.h"
 #include "clinical/recommendation.h"
 
 namespace zebra::clinical {
 namespace {
+
+using internal::CountedPiece;
+using internal::FillParts;
 
 const Json& Member(const Json& j, std::string_view key) {
   static const Json kNull;
@@ -85,52 +89,12 @@ Texts TextsOf(const KnowledgeBase& kb, const internal::Summary& s) {
   return Texts{kb.catalogue, s.english ? Member(kb.patient_texts, "en") : Member(kb.patient_texts, s.lang), s.english};
 }
 
-// "a, b and c" with the language's separators.
-std::string JoinList(const std::vector<std::string>& items, const Texts& t) {
-  std::string sep = t.Piece("list_separator"), last = t.Piece("list_last");
-  if (sep.empty()) sep = ", ";
-  if (last.empty()) last = " and ";
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? last : sep;
-    out += items[i];
-  }
-  return out;
+// CountText's classes ("C" locale): a filled-in piece counts as its parts while no word runs
+// across a join and no sentence end (. ! ?) is followed by something other than a space.
+bool WordChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c == '-';
 }
-
-std::string Fill(std::string piece, const std::string& list) {
-  auto at = piece.find("{list}");
-  if (at != std::string::npos) piece.replace(at, 6, list);
-  return piece;
-}
-
-// A text made of parts joined as they are, with its readability counts: the sum of the parts'
-// while no word runs across a join and no sentence end (. ! ?) is followed by something other than
-// a space, as CountText would find them; otherwise the whole text is counted at the end.
-class CountedText {
- public:
-  void Add(std::string_view part, const TextCounts* prepared) {
-    if (part.empty()) return;
-    if (!text_.empty() && exact_) {
-      const char a = text_.back(), b = part.front();
-      if ((WordChar(a) && WordChar(b)) || ((a == '.' || a == '!' || a == '?') && !Space(b))) exact_ = false;
-    }
-    text_ += part;
-    if (exact_) counts_ += prepared ? *prepared : CountText(part);
-  }
-  const std::string& text() const { return text_; }
-  TextCounts counts() const { return exact_ ? counts_ : CountText(text_); }
-
- private:
-  // CountText's classes ("C" locale).
-  static bool WordChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c == '-';
-  }
-  static bool Space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-  std::string text_;
-  TextCounts counts_;
-  bool exact_ = true;
-};
+bool Space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // An English option name inside a sentence: "Watch and wait" -> "watch and wait", but
 // "CAPTEM chemotherapy tablets" and "FOLFOX chemotherapy" keep their capitals.
@@ -171,7 +135,6 @@ void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
 template <class Out>
 void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const std::string* sentence,
            const TextCounts* sentence_counts) {
-  const Texts t = TextsOf(kb, s);
   out.BeginObject(5);
   out.Key("lang");
   out.String(s.lang);
@@ -184,26 +147,15 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
     out.Null();
   }
   out.Key("text");
-  if (sentence) {
-    std::string text;
-    text.reserve(s.text.size() + 1 + sentence->size());
-    text = s.text;
-    if (!text.empty()) text += ' ';
-    text += *sentence;
-    out.String(text);
-  } else {
-    out.String(s.text);
-  }
+  if (sentence && !s.text.empty()) out.JoinedString(s.text, *sentence);  // (the text, a space, the sentence)
+  else if (sentence) out.String(*sentence);
+  else out.String(s.text);
   out.Key("option_grid");
   out.BeginArray(s.grid.size());
-  const internal::OutputPlan* plan =
-      s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
   for (const internal::SummaryOption& o : s.grid) {
     // An English row depends on the option alone: prepared with the plan, as this writes it.
-    const internal::PreparedSummaryOption* prepared =
-        !plan ? nullptr : o.prepared ? o.prepared : internal::PreparedSummaryOptionOf(*plan, o.id);
-    if (prepared) out.Value(prepared->grid_row);
-    else WriteGridRow(out, t, o.id);
+    if (o.prepared) out.Value(o.prepared->grid_row);
+    else WriteGridRow(out, TextsOf(kb, s), o.id);
   }
   out.EndArray();
   out.Key("questions_to_ask");
@@ -217,6 +169,83 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
   out.EndObject();
 }
 
+// Where a summary takes its texts from, chosen once per summary: the English summary plan, or
+// the knowledge looked up by key (other languages; a knowledge base without its plan), counted
+// here. The plan's texts are these same lookups, made once per knowledge base
+// (MakeSummaryPlan), so the two give the same texts and counts.
+class Source {
+ public:
+  Source(const Texts& t, const internal::SummaryPlan* plan) : t_(t), plan_(plan) {}
+  const internal::SummaryPlan* plan() const { return plan_; }
+
+  CountedPiece Scenario(std::string_view id) const {
+    if (plan_) return ScenarioOf(*plan_, id).text;
+    return Counted(t_.Scenario(id));
+  }
+  CountedPiece Alert(std::string_view id) const {
+    if (plan_) return Find(plan_->alerts, id);
+    return Counted(t_.Alert(id));
+  }
+  CountedPiece Goal(std::string_view key) const {
+    if (plan_) return Find(plan_->goals, key);
+    return Counted(Text(Member(t_.own, "goals"), key));
+  }
+  CountedPiece Piece(internal::SummaryPiece piece) const {
+    if (plan_) return plan_->pieces[piece];
+    return Counted(t_.Piece(internal::kSummaryPieceNames[piece]));
+  }
+  // The piece split at its first {list} place; nullopt when it has none.
+  std::optional<FillParts> Fill(internal::SummaryPiece piece) const {
+    if (plan_) return plan_->fills[piece];
+    return SplitFill(t_.Piece(internal::kSummaryPieceNames[piece]), t_.english);
+  }
+  CountedPiece Separator(bool last) const {
+    if (plan_) return last ? plan_->last : plan_->separator;
+    return ListSeparator(t_, last);
+  }
+  // An option's name (as it reads inside a sentence when `mid_sentence`) and what it is: the
+  // prepared ones of a catalogue option (`o.prepared`), else looked up.
+  CountedPiece OptionName(const internal::SummaryOption& o, bool mid_sentence, std::string& scratch) const {
+    if (o.prepared)
+      return mid_sentence ? CountedPiece{o.prepared->mid_sentence_name, o.prepared->name.counts} : o.prepared->name;
+    const CountedPiece name = Counted(t_.OptionField(o.id, "name"));
+    if (!mid_sentence) return name;
+    scratch = MidSentence(std::string(name.text), t_.english);
+    return {scratch, name.counts};  // (counts do not depend on a letter's case)
+  }
+  CountedPiece OptionWhat(const internal::SummaryOption& o) const {
+    if (o.prepared) return o.prepared->what_it_is;
+    return Counted(t_.OptionField(o.id, "what_it_is"));
+  }
+
+  static const internal::SummaryPlan::Scenario& ScenarioOf(const internal::SummaryPlan& plan, std::string_view id) {
+    auto it = plan.scenarios.find(id);
+    return it == plan.scenarios.end() ? plan.no_scenario : it->second;
+  }
+  // `text` with its readability counts (English; none otherwise).
+  static CountedPiece Count(std::string_view text, bool english) {
+    return {text, english && !text.empty() ? CountText(text) : TextCounts()};
+  }
+  static std::optional<FillParts> SplitFill(std::string_view piece, bool english) {
+    const size_t at = piece.find("{list}");
+    if (at == std::string_view::npos) return std::nullopt;
+    return FillParts{Count(piece.substr(0, at), english), Count(piece.substr(at + 6), english)};
+  }
+  static CountedPiece ListSeparator(const Texts& t, bool last) {
+    const std::string& piece = t.Piece(last ? "list_last" : "list_separator");
+    return Count(!piece.empty() ? std::string_view(piece) : last ? " and " : ", ", t.english);
+  }
+
+ private:
+  CountedPiece Counted(std::string_view text) const { return Count(text, t_.english); }
+  static CountedPiece Find(const internal::SummaryPlan::ById<CountedPiece>& map, std::string_view key) {
+    auto it = map.find(key);
+    return it == map.end() ? CountedPiece() : it->second;
+  }
+  const Texts& t_;
+  const internal::SummaryPlan* plan_;
+};
+
 }  // namespace
 
 namespace internal {
@@ -225,139 +254,158 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   Summary s;
   s.english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
   s.lang = s.english ? "en" : std::string(lang);
-  const Texts t = TextsOf(kb, s);
-
-  // The text's readability counts are the sum of its pieces' (joined with single spaces):
-  // prepared at load for the knowledge's own texts, counted here for the filled-in ones.
-  const internal::OutputPlan* plan =
+  const internal::OutputPlan* output_plan =
       s.english && kb.output_plan && internal::PreparedFor(*kb.output_plan, kb) ? kb.output_plan.get() : nullptr;
+  // The knowledge's texts by key, read only without the plan (not even found with it).
+  static const Json kUnread;
+  const Texts t = output_plan ? Texts{kb.catalogue, kUnread, true} : TextsOf(kb, s);
+  const Source source(t, output_plan ? &SummaryPlanOf(*output_plan) : nullptr);
+
+  // The text's readability counts are the sum of its pieces' (joined with single spaces; English
+  // only).
   std::string& text = s.text;
+  text.reserve(1024);
   TextCounts& text_counts = s.counts;
   const bool english = s.english;
-  auto append = [&](const std::string& part) {
-    if (part.empty()) return;
+  auto append = [&](const CountedPiece& part) {
+    if (part.text.empty()) return;
     if (!text.empty()) text += ' ';
-    text += part;
-    if (english) {
-      const TextCounts* prepared = plan ? internal::PreparedCounts(*plan, part) : nullptr;
-      text_counts += prepared ? *prepared : CountText(part);
-    }
+    text += part.text;
+    if (english) text_counts += part.counts;
   };
-  // A part whose counts are known.
-  auto append_counted = [&](const std::string& part, const TextCounts& counts) {
-    if (part.empty()) return;
-    if (!text.empty()) text += ' ';
-    text += part;
-    text_counts += counts;
-  };
-  // The knowledge's texts by key: English ones found once with the plan (the same strings).
-  auto piece_text = [&](internal::SummaryPiece piece) -> const std::string& {
-    const std::string* prepared = plan ? internal::PreparedPiece(*plan, piece) : nullptr;
-    return prepared ? *prepared : t.Piece(internal::kSummaryPieceNames[piece]);
-  };
-  const std::string* scenario = plan ? internal::PreparedScenarioText(*plan, in.scenario_id) : nullptr;
-  append(scenario ? *scenario : t.Scenario(in.scenario_id));
+  append(source.Scenario(in.scenario_id));
 
-  // The options' prepared texts apply when they come from this summary's plan.
-  const bool use_prepared = plan && in.prepared_by == plan;
+  // Each option's prepared texts, found once: those the answer found with the option's catalogue
+  // entry when it comes from this summary's plan, else looked up by id (the summary of a tree).
   std::vector<internal::SummaryOption> preferred, others;
   s.grid.reserve(in.options.size());
   for (const internal::SummaryOption& o : in.options) {
     if (o.id.empty()) continue;
-    const internal::SummaryOption option{o.id, o.preferred, use_prepared ? o.prepared : nullptr};
+    const internal::PreparedSummaryOption* prepared =
+        !output_plan                        ? nullptr
+        : in.prepared_by == output_plan ? o.prepared
+                                        : internal::PreparedSummaryOptionOf(*output_plan, o.id);
+    const internal::SummaryOption option{o.id, o.preferred, prepared};
     (o.preferred ? preferred : others).push_back(option);
     s.grid.push_back(option);
   }
-  // A piece with its {list} filled in; in English its counts from its parts' (prepared with
-  // the plan for the knowledge's own strings).
-  auto append_filled = [&](const std::string& piece, const std::vector<const std::string*>& items,
-                           bool mid_sentence) {
-    const internal::FillParts* fill = plan ? internal::PreparedFill(*plan, piece) : nullptr;
-    if (!fill) {
-      std::vector<std::string> list;
-      for (const std::string* item : items) list.push_back(mid_sentence ? MidSentence(*item, english) : *item);
-      append(Fill(piece, JoinList(list, t)));
+  // A piece with its {list} filled in ("a, b and c" with the language's separators); in English
+  // its counts are its parts' while no word runs across a join and no sentence end is followed
+  // by something other than a space, else those of the whole filled text (CountText's).
+  auto append_filled = [&](internal::SummaryPiece which, size_t n, auto item) {
+    const std::optional<FillParts> fill = source.Fill(which);
+    if (!fill) return append(source.Piece(which));  // (no place: the piece as it is)
+    const size_t start = text.size() + (text.empty() ? 0 : 1);
+    if (!text.empty()) text += ' ';
+    TextCounts counts;
+    bool exact = true;
+    auto add = [&](const CountedPiece& part) {
+      if (part.text.empty()) return;
+      if (text.size() > start && exact) {
+        const char a = text.back(), b = part.text.front();
+        if ((WordChar(a) && WordChar(b)) || ((a == '.' || a == '!' || a == '?') && !Space(b))) exact = false;
+      }
+      text += part.text;
+      counts += part.counts;
+    };
+    add(fill->before);
+    std::string scratch;
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) add(source.Separator(i + 1 == n));
+      add(item(i, scratch));
+    }
+    add(fill->after);
+    if (text.size() == start) {  // (nothing filled in: no separating space either)
+      text.resize(start == 0 ? 0 : start - 1);
       return;
     }
-    // As Fill(piece, JoinList(...)) writes it.
-    const std::string& sep_text = piece_text(internal::kListSeparator);
-    const std::string& last_text = piece_text(internal::kListLast);
-    static const std::string kSep = ", ", kLast = " and ";
-    const std::string& sep = sep_text.empty() ? kSep : sep_text;
-    const std::string& last = last_text.empty() ? kLast : last_text;
-    auto counts_of = [&](const std::string& s) { return internal::PreparedCounts(*plan, s); };
-    CountedText filled;
-    filled.Add(fill->before, &fill->before_counts);
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (i > 0) {
-        const std::string& between = i + 1 == items.size() ? last : sep;
-        filled.Add(between, counts_of(between));
-      }
-      // Counts do not depend on a letter's case (MidSentence lower-cases the first).
-      if (mid_sentence) filled.Add(MidSentence(*items[i], english), counts_of(*items[i]));
-      else filled.Add(*items[i], counts_of(*items[i]));
-    }
-    filled.Add(fill->after, &fill->after_counts);
-    const TextCounts counts = filled.counts();
-    append_counted(filled.text(), counts);
-  };
-  // An option's name or what it is (English: prepared with the plan for the catalogue's options).
-  auto option_field = [&](const internal::SummaryOption& o, const char* field) -> const std::string& {
-    const internal::PreparedSummaryOption* prepared =
-        !plan ? nullptr : o.prepared ? o.prepared : internal::PreparedSummaryOptionOf(*plan, o.id);
-    if (prepared) return *(std::string_view(field) == "name" ? prepared->texts.name : prepared->texts.what_it_is);
-    return t.OptionField(o.id, field);
+    if (english) text_counts += exact ? counts : CountText(std::string_view(text).substr(start));
   };
   auto names = [&](const std::vector<internal::SummaryOption>& options) {
-    std::vector<const std::string*> out;
-    out.reserve(options.size());
-    for (const auto& o : options) out.push_back(&option_field(o, "name"));
-    return out;
+    return [&options, &source](size_t i, std::string& scratch) { return source.OptionName(options[i], true, scratch); };
   };
   if (preferred.empty() && others.empty()) {
-    append(piece_text(internal::kNoOptions));
+    append(source.Piece(internal::kNoOptions));
   } else if (preferred.empty()) {
-    append_filled(piece_text(internal::kChoices), names(others), true);
+    append_filled(internal::kChoices, others.size(), names(others));
   } else {
-    append(piece_text(internal::kMainChoices));
-    for (const auto& o : preferred) append(option_field(o, "what_it_is"));
-    if (!others.empty()) append_filled(piece_text(internal::kOtherChoices), names(others), true);
+    append(source.Piece(internal::kMainChoices));
+    for (const auto& o : preferred) append(source.OptionWhat(o));
+    if (!others.empty()) append_filled(internal::kOtherChoices, others.size(), names(others));
   }
   // What the alerts mean for the patient (pregnancy, kidneys, diabetes…), in the order the
   // recommendation lists them (critical first).
-  for (std::string_view id : in.alerts) {
-    const std::string* prepared = plan ? internal::PreparedAlertText(*plan, id) : nullptr;
-    append(prepared ? *prepared : t.Alert(id));
-  }
+  for (std::string_view id : in.alerts) append(source.Alert(id));
   // The patient's own goals.
   const Json& goals = Member(Member(Member(case_json, "patient"), "preferences"), "goals");
   if (goals.is_array() && !goals.empty()) {
-    std::vector<const std::string*> said;
+    std::vector<CountedPiece> said;
     for (const auto& g : goals)
       if (g.is_string())
-        if (const std::string& s = Text(Member(t.own, "goals"), g.get_ref<const std::string&>()); !s.empty())
-          said.push_back(&s);
-    if (!said.empty()) append_filled(piece_text(internal::kGoalsPiece), said, false);
+        if (const CountedPiece goal = source.Goal(g.get_ref<const std::string&>()); !goal.text.empty())
+          said.push_back(goal);
+    if (!said.empty())
+      append_filled(internal::kGoalsPiece, said.size(), [&said](size_t i, std::string&) { return said[i]; });
   }
   // Follow-up is mentioned exactly when the clinician section lists a monitoring schedule.
-  if (in.monitoring_schedule) append(piece_text(internal::kFollowUp));
-  append(piece_text(internal::kClosing));
+  if (in.monitoring_schedule) append(source.Piece(internal::kFollowUp));
+  append(source.Piece(internal::kClosing));
 
-  // English: prepared with the plan for each scenario (by QuestionsFor).
-  if (const internal::QuestionList* prepared = plan ? internal::PreparedQuestions(*plan, in.scenario_id) : nullptr)
-    s.questions_text = &prepared->text;
+  if (const internal::SummaryPlan* plan = source.plan())
+    s.questions_text = &Source::ScenarioOf(*plan, in.scenario_id).questions->text;
   else
     s.questions = QuestionsFor(t, in.scenario_id);
   return s;
 }
 
-EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id) {
+std::unique_ptr<const SummaryPlan> MakeSummaryPlan(const KnowledgeBase& kb) {
+  // The lookups the summary makes without a plan, made once for every key the knowledge has.
+  auto plan = std::make_unique<SummaryPlan>();
   const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};
-  return {&t.OptionField(id, "name"), &t.OptionField(id, "what_it_is")};
-}
-
-std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id) {
-  return QuestionsFor(Texts{kb.catalogue, Member(kb.patient_texts, "en"), true}, scenario_id);
+  auto question_list = [&](std::string_view id) {
+    QuestionList q;
+    q.list = QuestionsFor(t, id);
+    Json array = Json::array();
+    for (const Json* question : q.list) array.push_back(*question);
+    q.text = json::MakeFragment(std::move(array));
+    return q;
+  };
+  plan->default_questions = question_list("");
+  plan->no_scenario = {CountedPiece(), &plan->default_questions};  // (not a key of the catalogue: no text)
+  auto keys = [](const Json& section, auto&& each) {
+    if (section.is_object())
+      for (const auto& [key, value] : section.items()) each(key);
+  };
+  keys(t.Questions(), [&](const std::string& id) { plan->questions.emplace(id, question_list(id)); });
+  auto add_scenario = [&](const std::string& id) {
+    auto q = plan->questions.find(id);
+    plan->scenarios.emplace(
+        id, SummaryPlan::Scenario{Source::Count(t.Scenario(id), true),
+                                  q == plan->questions.end() ? &plan->default_questions : &q->second});
+  };
+  keys(Member(kb.catalogue, "scenarios"), add_scenario);
+  keys(t.Questions(), add_scenario);
+  keys(Member(kb.catalogue, "alerts"), [&](const std::string& id) { plan->alerts.emplace(id, Source::Count(t.Alert(id), true)); });
+  keys(Member(t.own, "goals"),
+       [&](const std::string& key) { plan->goals.emplace(key, Source::Count(Text(Member(t.own, "goals"), key), true)); });
+  for (int i = 0; i < kSummaryPieceCount; ++i) {
+    const std::string& piece = t.Piece(kSummaryPieceNames[i]);
+    plan->pieces[i] = Source::Count(piece, true);
+    plan->fills[i] = Source::SplitFill(piece, true);
+  }
+  plan->separator = Source::ListSeparator(t, false);
+  plan->last = Source::ListSeparator(t, true);
+  keys(Member(kb.catalogue, "options"), [&](const std::string& id) {
+    PreparedSummaryOption& o = plan->options[id];
+    o.name = Source::Count(t.OptionField(id, "name"), true);
+    o.what_it_is = Source::Count(t.OptionField(id, "what_it_is"), true);
+    o.mid_sentence_name = MidSentence(std::string(o.name.text), true);
+    Json row;
+    json::TreeOut tree(row);
+    WriteGridRow(tree, t, id);
+    o.grid_row = json::MakeFragment(std::move(row));
+  });
+  return plan;
 }
 
 void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
@@ -366,14 +414,6 @@ void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s,
 }
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s) {
   Write(out, kb, s, nullptr, nullptr);
-}
-
-Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id) {
-  const Texts t{kb.catalogue, Member(kb.patient_texts, "en"), true};
-  Json row;
-  json::TreeOut tree(row);
-  WriteGridRow(tree, t, id);
-  return row;
 }
 
 }  // namespace internal

@@ -191,8 +191,28 @@ struct IdSource {
   const OutputField& id;
 };
 std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<IdSource> which) {
+  size_t total = 0;
+  for (const IdSource& source : which)
+    if (const Value& v = d[static_cast<size_t>(source.decision)]; v.is(Type::kList)) total += v.list().size();
   std::vector<const Value*> out;
-  std::vector<std::string_view> seen;  // into the decisions' strings, or into `converted`
+  if (total == 0) return out;
+  out.reserve(total);
+  // The ids seen, into the decisions' strings or into `converted`: on the stack for the usual
+  // few dozen entries (no allocation per list, and left uninitialised: a string_view would be
+  // zeroed), else in `more`.
+  struct Seen {
+    const char* data;
+    size_t size;
+  };
+  constexpr size_t kOnStack = 64;
+  Seen on_stack[kOnStack];
+  std::vector<Seen> more;
+  Seen* seen = on_stack;
+  if (total > kOnStack) {
+    more.resize(total);
+    seen = more.data();
+  }
+  size_t n_seen = 0;
   // Ids that are not strings, as text (stable addresses; a forward_list, unlike a deque, does not
   // allocate until one is added, which is rare).
   std::forward_list<std::string> converted;
@@ -200,16 +220,14 @@ std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_
   for (const IdSource& source : which) {
     const Value& v = d[static_cast<size_t>(source.decision)];
     if (!v.is(Type::kList)) continue;
-    out.reserve(out.size() + v.list().size());
-    seen.reserve(seen.size() + v.list().size());
     for (const auto& item : v.list()) {
       if (!item.is(Type::kContext)) continue;
       std::string_view id = StrView(item, source.id, scratch);
       if (!id.empty()) {
-        if (std::find_if(seen.begin(), seen.end(), [id](std::string_view s) { return SameText(s, id); }) != seen.end())
+        if (std::find_if(seen, seen + n_seen, [id](Seen s) { return SameText({s.data, s.size}, id); }) != seen + n_seen)
           continue;
         if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
-        seen.push_back(id);
+        seen[n_seen++] = {id.data(), id.size()};
       }
       out.push_back(&item);
     }
@@ -236,96 +254,31 @@ struct OptionInfo {
   json::Fragment head;
   json::Fragment side_effects;  // {side_effects}
   json::Fragment tail;          // {involves (when given), sources, approval (when given)}
-  // What the English patient summary reads of it (every catalogue entry; not an unknown id).
-  bool has_summary = false;
-  PreparedSummaryOption summary;
+  // What the English patient summary reads of it (every catalogue entry; null for an unknown id).
+  const PreparedSummaryOption* summary = nullptr;
 };
 
 struct OutputPlan {
   const KnowledgeBase* owner = nullptr;  // the knowledge base it was made for
   std::vector<ModelDecisions> model_decisions;
+  const feel::ContextShape* inputs_shape = nullptr;
   std::unique_ptr<const CompiledCaseSchema> case_schema;  // KnowledgeBase::case_schema, compiled
   StringMap<OptionInfo> options;
   OptionInfo unknown_option;  // an id the catalogue does not list
   json::Fragment header;      // the answer's members after case_id that are the same for every case
-  // Readability counts of every string of the catalogue and the patient texts, by address (the
-  // knowledge base is immutable): the patient summary adds up its pieces' counts.
-  std::unordered_map<const std::string*, TextCounts> text_counts;
-  // The English questions to ask by scenario id (EnglishQuestions), and for any other id.
-  StringMap<QuestionList> questions;
-  QuestionList default_questions;
-  // The English summary pieces with a {list} place, by address.
-  std::unordered_map<const std::string*, FillParts> fill_parts;
-  // The strings of the catalogue's scenarios' and alerts' patient_text, and of en.json's summary.
-  StringMap<const std::string*> scenario_texts, alert_texts, pieces;
-  std::array<const std::string*, kSummaryPieceCount> piece_at{};  // `pieces` by SummaryPiece
+  std::unique_ptr<const SummaryPlan> summary;  // the English patient summary's texts
   // The JSON text of the models' constant strings (rationales, reasons, alert texts...).
   json::ImmortalTexts constant_texts;
 };
 
-namespace {
-void CountStrings(const Json& j, std::unordered_map<const std::string*, TextCounts>& out) {
-  if (j.is_string()) {
-    const std::string& s = j.get_ref<const std::string&>();
-    out.emplace(&s, CountText(s));
-  } else if (j.is_structured()) {
-    for (const auto& e : j) CountStrings(e, out);
-  }
-}
-}  // namespace
-
 const PreparedSummaryOption* PreparedSummaryOptionOf(const OutputPlan& plan, std::string_view id) {
   auto it = plan.options.find(id);
-  return it == plan.options.end() || !it->second.has_summary ? nullptr : &it->second.summary;
+  return it == plan.options.end() ? nullptr : it->second.summary;
 }
+
+const SummaryPlan& SummaryPlanOf(const OutputPlan& plan) { return *plan.summary; }
 
 bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb) { return plan.owner == &kb; }
-
-const QuestionList* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id) {
-  auto it = plan.questions.find(scenario_id);
-  return it == plan.questions.end() ? &plan.default_questions : &it->second;
-}
-
-
-const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece) {
-  auto it = plan.fill_parts.find(&piece);
-  return it == plan.fill_parts.end() ? nullptr : &it->second;
-}
-
-namespace {
-const std::string* FindText(const StringMap<const std::string*>& map, std::string_view key) {
-  auto it = map.find(key);
-  return it == map.end() ? nullptr : it->second;
-}
-// The string members of `section` (an object, else none): `field` of each member's object, or
-// each member itself when `field` is null.
-void CollectTexts(const Json* section, const char* field, StringMap<const std::string*>& out) {
-  if (!section || !section->is_object()) return;
-  for (const auto& [key, entry] : section->items()) {
-    const Json* text = &entry;
-    if (field) {
-      if (!entry.is_object()) continue;
-      auto f = entry.find(field);
-      if (f == entry.end()) continue;
-      text = &*f;
-    }
-    if (text->is_string()) out.emplace(key, &text->get_ref<const std::string&>());
-  }
-}
-}  // namespace
-
-const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id) {
-  return FindText(plan.scenario_texts, id);
-}
-const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id) {
-  return FindText(plan.alert_texts, id);
-}
-const std::string* PreparedPiece(const OutputPlan& plan, SummaryPiece piece) { return plan.piece_at[piece]; }
-
-const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text) {
-  auto it = plan.text_counts.find(&text);
-  return it == plan.text_counts.end() ? nullptr : &it->second;
-}
 
 int OutputDecisionIndex(std::string_view name) {
   for (int i = 0; i < kOutputDecisionCount; ++i)
@@ -336,6 +289,8 @@ int OutputDecisionIndex(std::string_view name) {
 const std::vector<ModelDecisions>& ModelDecisionsOf(const OutputPlan& plan) {
   return plan.model_decisions;
 }
+
+const feel::ContextShape* InputsShapeOf(const OutputPlan& plan) { return plan.inputs_shape; }
 
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan) { return *plan.case_schema; }
 
@@ -348,48 +303,16 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
     md.all = std::set<std::string_view>(md.names.begin(), md.names.end()).size() == md.names.size();
     for (const auto& name : md.names) md.output_slots.push_back(OutputDecisionIndex(name));
   }
+  std::vector<std::string> input_names{"Case"};
+  for (const ModelDecisions& md : plan->model_decisions)
+    input_names.insert(input_names.end(), md.names.begin(), md.names.end());
+  plan->inputs_shape = feel::ContextShape::Intern(input_names);
   // The models are compiled: their constant texts are all immortal by now. (Up to 16 bytes a
   // string is written as fast as its prepared text would be found.)
   plan->constant_texts = json::ImmortalTexts::Prepare(17);
   plan->case_schema = std::make_unique<const CompiledCaseSchema>(nlohmann::json::parse(kb.case_schema.dump()));
 
-  CountStrings(kb.catalogue, plan->text_counts);
-  auto question_list = [&](std::string_view id) {
-    QuestionList q;
-    q.list = EnglishQuestions(kb, id);
-    Json array = Json::array();
-    for (const Json* question : q.list) array.push_back(*question);
-    q.text = json::MakeFragment(std::move(array));
-    return q;
-  };
-  plan->default_questions = question_list("");
-  if (kb.catalogue.is_object()) {
-    if (auto sc = kb.catalogue.find("scenarios"); sc != kb.catalogue.end())
-      CollectTexts(&*sc, "patient_text", plan->scenario_texts);
-    if (auto al = kb.catalogue.find("alerts"); al != kb.catalogue.end())
-      CollectTexts(&*al, "patient_text", plan->alert_texts);
-  }
-  if (auto q = kb.catalogue.find("questions_to_ask"); q != kb.catalogue.end() && q->is_object())
-    for (const auto& [id, list] : q->items()) plan->questions.emplace(id, question_list(id));
-  if (auto en = kb.patient_texts.find("en"); en != kb.patient_texts.end()) {
-    CountStrings(*en, plan->text_counts);
-    if (en->is_object())
-      if (auto summary = en->find("summary"); summary != en->end()) CollectTexts(&*summary, nullptr, plan->pieces);
-    if (auto summary = en->find("summary"); summary != en->end() && summary->is_object())
-      for (const auto& piece : *summary) {
-        if (!piece.is_string()) continue;
-        const std::string& text = piece.get_ref<const std::string&>();
-        const size_t at = text.find("{list}");
-        if (at == std::string::npos) continue;
-        FillParts parts;
-        parts.before = text.substr(0, at);
-        parts.after = text.substr(at + 6);
-        parts.before_counts = CountText(parts.before);
-        parts.after_counts = CountText(parts.after);
-        plan->fill_parts.emplace(&text, std::move(parts));
-      }
-  }
-  for (int i = 0; i < kSummaryPieceCount; ++i) plan->piece_at[i] = FindText(plan->pieces, kSummaryPieceNames[i]);
+  plan->summary = MakeSummaryPlan(kb);
   Json header = Object(4);
   Add(header, "zebra_version", ZEBRA_VERSION);
   Add(header, "knowledge_version", kb.version);
@@ -433,9 +356,7 @@ std::shared_ptr<const OutputPlan> MakeOutputPlan(const KnowledgeBase& kb) {
         if (!info.approval.is_null()) Add(tail, "approval", info.approval);
         info.tail = json::MakeMembersFragment(std::move(tail));
       }
-      info.has_summary = true;
-      info.summary.texts = EnglishOptionText(kb, id);
-      info.summary.grid_row = json::MakeFragment(EnglishGridRow(kb, id));
+      info.summary = &plan->summary->options.at(id);
       plan->options.emplace(id, std::move(info));
     }
   }
@@ -484,6 +405,23 @@ struct Alert {
   std::vector<std::string_view> citations;
   int rank = 2;
 };
+
+// std::stable_sort by `rank` without its temporary buffer (an allocation per call): an insertion
+// sort, stable as well, for the few options and alerts of a case.
+template <class T>
+void StableSortByRank(std::vector<T>& v) {
+  if (v.size() > 32) {
+    std::stable_sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.rank < b.rank; });
+    return;
+  }
+  for (size_t i = 1; i < v.size(); ++i) {
+    if (!(v[i].rank < v[i - 1].rank)) continue;
+    T moving = std::move(v[i]);
+    size_t j = i;
+    for (; j > 0 && moving.rank < v[j - 1].rank; --j) v[j] = std::move(v[j - 1]);
+    v[j] = std::move(moving);
+  }
+}
 
 struct PreparedOption {
   const Value* decision;
@@ -658,10 +596,25 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // renumbered 1..n in that order.
   const Value& ranking = d[kRanking];
   std::string scratch;
-  if (ranking.is(Type::kList))
+  if (ranking.is(Type::kList) && !p.options.empty()) {
+    // Each entry's id read once (not once per option): the entries that are contexts, in order.
+    struct Ranked {
+      std::string_view id;
+      const Value* entry;
+    };
+    std::vector<Ranked> ranked;
+    ranked.reserve(ranking.list().size());
+    std::forward_list<std::string> converted;  // ids that are not strings, as text
+    for (const auto& e : ranking.list()) {
+      if (!e.is(Type::kContext)) continue;
+      std::string_view id = StrView(e, kRankingId, scratch);
+      if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
+      ranked.push_back({id, &e});
+    }
     for (auto& r : p.options)
-      for (const auto& e : ranking.list()) {
-        if (!e.is(Type::kContext) || !SameText(StrView(e, kRankingId, scratch), r.id)) continue;
+      for (const Ranked& k : ranked) {
+        if (!SameText(k.id, r.id)) continue;
+        const Value& e = *k.entry;
         // A whole number that fits is its JSON conversion's integer, read without converting.
         const Value* rank = Get(e, kRank);
         const auto whole = rank && rank->is(Type::kNumber) ? rank->number().ToInt64() : std::nullopt;
@@ -674,8 +627,8 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
         r.ranking = &e;
         break;
       }
-  std::stable_sort(p.options.begin(), p.options.end(),
-                   [](const PreparedOption& a, const PreparedOption& b) { return a.rank < b.rank; });
+  }
+  StableSortByRank(p.options);
 
   p.not_recommended = CollectById(d, {{kNotRecommended, kNotRecommendedId}});
 
@@ -723,7 +676,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     }
   }
   // Critical first, then warnings, then information; stable within a severity.
-  std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.rank < b.rank; });
+  StableSortByRank(alerts);
 
   p.workup = CollectById(d, {{kWorkup, kWorkupId}});
   p.monitoring = CollectById(d, {{kMonitoring, kMonitoringTest}});
@@ -737,7 +690,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   in.options.reserve(p.options.size());
   in.prepared_by = &plan;
   for (const auto& o : p.options)
-    in.options.push_back({o.id, o.preferred, o.info->has_summary ? &o.info->summary : nullptr});
+    in.options.push_back({o.id, o.preferred, o.info->summary});
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
   for (const Value* m : p.monitoring)

@@ -7,12 +7,15 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "clinical/case_validation.h"
 #include "clinical/clinical.h"
+#include "common/hash.h"
 #include "feel/shaped_position.h"
 #include "feel/value.h"
 #include "json/json_writer.h"
@@ -84,6 +87,9 @@ struct ModelDecisions {
 };
 // The decisions of each model of the knowledge base, in manifest order.
 const std::vector<ModelDecisions>& ModelDecisionsOf(const OutputPlan& plan);
+// The shape of the models' inputs when filled in that order: "Case", then each model's
+// decisions (KnowledgeBase::inputs_shape is this shape; null when the names repeat).
+const feel::ContextShape* InputsShapeOf(const OutputPlan& plan);
 // KnowledgeBase::case_schema compiled for validating cases.
 const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 
@@ -91,17 +97,15 @@ const CompiledCaseSchema& CaseSchema(const OutputPlan& plan);
 // plan, whose prepared texts point into the original: the patient summary then reads the copy).
 bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb);
 
-// The readability counts of a patient text of the knowledge (a string inside KnowledgeBase::
-// catalogue or patient_texts, by address), prepared with the plan; null for any other string.
-const TextCounts* PreparedCounts(const OutputPlan& plan, const std::string& text);
-
-// A patient-summary piece of the knowledge (English) with a {list} place, split at its first
-// one, with each side's readability counts, prepared with the plan; null for any other string.
-struct FillParts {
-  std::string before, after;
-  TextCounts before_counts, after_counts;
+// A patient text (a string of the knowledge, or empty) with its readability counts.
+struct CountedPiece {
+  std::string_view text;
+  TextCounts counts;
 };
-const FillParts* PreparedFill(const OutputPlan& plan, const std::string& piece);
+// A patient-summary piece with a {list} place, split at its first one.
+struct FillParts {
+  CountedPiece before, after;
+};
 
 // ---- one case ------------------------------------------------------------------------------------
 //
@@ -144,28 +148,7 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
 void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
                   const TextCounts* sentence_counts);
 void WriteSummary(json::TreeOut& out, const KnowledgeBase& kb, const Summary& s);
-// The English option-grid row of a catalogue option, as the summary writes it (built at load).
-Json EnglishGridRow(const KnowledgeBase& kb, std::string_view id);
-// The English name and "what it is" of an option, as the summary reads them (strings of the
-// knowledge).
-struct EnglishOptionTexts {
-  const std::string* name;
-  const std::string* what_it_is;
-};
-EnglishOptionTexts EnglishOptionText(const KnowledgeBase& kb, std::string_view id);
-// Both prepared with the plan for each option of the catalogue (the answer finds them with the
-// option's catalogue entry, once per option); null for any other id.
-struct PreparedSummaryOption {
-  EnglishOptionTexts texts;
-  json::Fragment grid_row;
-};
-const PreparedSummaryOption* PreparedSummaryOptionOf(const OutputPlan& plan, std::string_view id);
-// The English patient texts the summary reads by key, found once per plan (the knowledge's own
-// strings, so their prepared counts apply): a scenario's and an alert's patient_text in the
-// catalogue, and a piece of knowledge/patient/en.json's summary. Null when the knowledge has no
-// such string (the summary then reads it as empty, as before).
-const std::string* PreparedScenarioText(const OutputPlan& plan, std::string_view id);
-const std::string* PreparedAlertText(const OutputPlan& plan, std::string_view id);
+
 // The pieces of en.json's summary the summary reads, by position (names in kSummaryPieceNames).
 enum SummaryPiece : int {
   kListSeparator,
@@ -182,17 +165,44 @@ enum SummaryPiece : int {
 inline constexpr std::string_view kSummaryPieceNames[kSummaryPieceCount] = {
     "list_separator", "list_last", "no_options", "choices", "main_choices", "other_choices", "goals", "follow_up",
     "closing"};
-const std::string* PreparedPiece(const OutputPlan& plan, SummaryPiece piece);
-// The English questions to ask for a scenario id ("": none): the scenario's, then the default
-// ones, each once.
-std::vector<const Json*> EnglishQuestions(const KnowledgeBase& kb, std::string_view scenario_id);
-// Those prepared with the plan for every id the catalogue lists questions for (an id it does not
-// list gets the default ones, as for ""), with their JSON array.
+
+// The questions to ask for a scenario, with their JSON array.
 struct QuestionList {
   std::vector<const Json*> list;
   json::Fragment text;  // the array of the questions
 };
-const QuestionList* PreparedQuestions(const OutputPlan& plan, std::string_view scenario_id);
+// What the English summary reads of a catalogue option, prepared for each (the answer finds it
+// with the option's catalogue entry, once per option).
+struct PreparedSummaryOption {
+  CountedPiece name, what_it_is;
+  std::string mid_sentence_name;  // the name inside a sentence (counts as `name`)
+  json::Fragment grid_row;
+};
+// What the English patient summary reads of the knowledge, each text looked up once per knowledge
+// base by the same lookups the summary makes without it (other languages, a knowledge base
+// assembled without a plan): an id or key found in none of these reads as the summary would
+// read it there, empty (options excepted: their entries are the catalogue's only).
+struct SummaryPlan {
+  template <typename T>
+  using ById = std::unordered_map<std::string, T, TextHash, std::equal_to<>>;
+  struct Scenario {
+    CountedPiece text;
+    const QuestionList* questions = nullptr;
+  };
+  ById<Scenario> scenarios;  // the catalogue's scenarios and the ids it lists questions for
+  Scenario no_scenario;      // any other id: no text, the default questions
+  ById<QuestionList> questions;
+  QuestionList default_questions;
+  ById<CountedPiece> alerts, goals;
+  std::array<CountedPiece, kSummaryPieceCount> pieces;
+  std::array<std::optional<FillParts>, kSummaryPieceCount> fills;  // the pieces with a {list} place
+  CountedPiece separator, last;  // of a list (", " and " and " when en.json has none)
+  ById<PreparedSummaryOption> options;  // the catalogue's
+};
+// The English summary's plan for `kb` (made with the output plan).
+std::unique_ptr<const SummaryPlan> MakeSummaryPlan(const KnowledgeBase& kb);
+const SummaryPlan& SummaryPlanOf(const OutputPlan& plan);
+const PreparedSummaryOption* PreparedSummaryOptionOf(const OutputPlan& plan, std::string_view id);
 
 using AnswerPartsPtr = std::unique_ptr<AnswerParts, AnswerPartsDelete>;
 

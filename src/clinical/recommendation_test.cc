@@ -223,6 +223,93 @@ TEST(Recommendation, ACopiedKnowledgeBaseReadsItsOwnPatientTexts) {
   EXPECT_EQ(summary["option_grid"][0]["what_it_is"], "Changed what it is.");
 }
 
+// The patient summary's text is its pieces in a fixed order, each text read from the knowledge
+// by key. With its plan (texts looked up once per knowledge base), with the options' prepared
+// entries handed over by the answer, and without a plan (looked up per case), it must be this
+// hand-written text, its counts those of the whole text and the questions the scenario's, then
+// the default ones.
+TEST(Recommendation, SummaryTextIsThePiecesInTheirOrder) {
+  KnowledgeBase kb = *Kb();
+  Json& en = kb.patient_texts["en"];
+  en["summary"] = {{"list_separator", "; "}, {"list_last", " or "}, {"no_options", "Nothing yet."},
+                   {"choices", "Pick from {list}."}, {"main_choices", "Main ones:"},
+                   {"other_choices", "Others are {list}."}, {"goals", "You want {list}."},
+                   {"follow_up", "See you soon."}, {"closing", "Ask us."}};
+  en["goals"] = {{"longer_life", "a longer life"}, {"quality_of_life", "a good life"}, {"cure", "peace"}};
+  en["options"]["surgery.appendectomy"]["name"] = "Surgery now";
+  en["options"]["surveillance.endoscopic"]["name"] = "CT scans";  // keeps its capitals mid-sentence
+  kb.catalogue["options"]["surveillance.active"]["patient_text"] = "We watch it.";
+  kb.catalogue["scenarios"]["sc.one"] = {{"title", "One"}, {"patient_text", "You have one."}};
+  kb.catalogue["scenarios"]["sc.three"] = {{"title", "Three"}, {"patient_text", "You have three."}};  // no questions
+  kb.catalogue["alerts"]["al.one"] = {{"title", "A"}, {"patient_text", "Take care."}};
+  kb.catalogue["questions_to_ask"] = {{"default", {"Q0?"}}, {"sc.one", {"Q1?", "Q0?"}}, {"sc.two", {"Q2?"}}};
+  kb.output_plan = internal::MakeOutputPlan(kb);
+  KnowledgeBase bare = kb;
+  bare.output_plan = nullptr;
+  const Json case_json = {{"patient", {{"preferences", {{"goals", {"longer_life", "unknown_goal", "quality_of_life", "cure"}}}}}}};
+
+  struct Expected {
+    std::string scenario;
+    std::vector<std::pair<std::string, bool>> options;
+    std::vector<std::string> alerts;
+    bool monitoring;
+    std::string text;
+    Json questions;
+  };
+  const std::vector<Expected> cases = {
+      {"sc.one",
+       {{"surveillance.active", true}, {"surgery.appendectomy", false}, {"surveillance.endoscopic", false}},
+       {"al.one", "al.unknown"},
+       true,
+       "You have one. Main ones: We watch it. Others are surgery now or CT scans. Take care. "
+       "You want a longer life; a good life or peace. See you soon. Ask us.",
+       {"Q1?", "Q0?"}},
+      {"sc.two",  // questions only: no text of its own
+       {{"surgery.appendectomy", false}, {"surveillance.endoscopic", false}},
+       {},
+       false,
+       "Pick from surgery now or CT scans. You want a longer life; a good life or peace. Ask us.",
+       {"Q2?", "Q0?"}},
+      {"sc.unknown", {}, {"al.one"}, false, "Nothing yet. Take care. You want a longer life; a good life or peace. Ask us.",
+       {"Q0?"}},
+      {"sc.three", {}, {}, false, "You have three. Nothing yet. You want a longer life; a good life or peace. Ask us.", {"Q0?"}},
+  };
+  const internal::OutputPlan& plan = *kb.output_plan;
+  for (const Expected& e : cases) {
+    for (int way = 0; way < 3; ++way) {  // the plan, the plan with prepared options, no plan
+      const KnowledgeBase& base = way == 2 ? bare : kb;
+      internal::SummaryInput in;
+      in.scenario_id = e.scenario;
+      if (way == 1) in.prepared_by = &plan;
+      for (const auto& [id, preferred] : e.options)
+        in.options.push_back({id, preferred, way == 1 ? internal::PreparedSummaryOptionOf(plan, id) : nullptr});
+      for (const auto& a : e.alerts) in.alerts.push_back(a);
+      in.monitoring_schedule = e.monitoring;
+      const internal::Summary s = internal::PrepareSummary(base, in, case_json, "en");
+      EXPECT_EQ(s.text, e.text) << e.scenario << " way " << way;
+      const TextCounts whole = CountText(e.text);
+      EXPECT_EQ(s.counts.words, whole.words) << e.scenario << " way " << way;
+      EXPECT_EQ(s.counts.sentences, whole.sentences) << e.scenario << " way " << way;
+      EXPECT_EQ(s.counts.syllables, whole.syllables) << e.scenario << " way " << way;
+      Json tree;
+      json::TreeOut out(tree);
+      internal::WriteSummary(out, base, s);
+      EXPECT_EQ(tree["questions_to_ask"], e.questions) << e.scenario << " way " << way;
+      ASSERT_EQ(tree["option_grid"].size(), e.options.size());
+      for (size_t i = 0; i < e.options.size(); ++i) {
+        EXPECT_EQ(tree["option_grid"][i]["id"], e.options[i].first);
+        const Json& row = tree["option_grid"][i];
+        if (e.options[i].first == "surgery.appendectomy") {
+          EXPECT_EQ(row["name"], "Surgery now");
+        }
+        if (e.options[i].first == "surveillance.active") {
+          EXPECT_EQ(row["what_it_is"], "We watch it.");
+        }
+      }
+    }
+  }
+}
+
 TEST(Recommendation, TextCountsAddUpAcrossSpaceJoins) {
   const std::string a = "You have a slow-growing tumor. It has not spread!";
   const std::string b = "Surgery can remove it. Ask your team's nurse?";

@@ -528,6 +528,53 @@ bool TextOut::CopyPlainShort(char* p, std::string_view s) {
 #endif
 }
 
+#if defined(__SSE2__) && defined(__x86_64__)
+namespace {
+// Copies the n bytes at src to dst (exact, as StringLong copies); true when none of them needs
+// attention.
+bool CopyPlain(char* dst, const unsigned char* src, size_t n) {
+  if (n <= 16) return CopyShort(dst, src, n);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
+    if (_mm_movemask_epi8(Clean16(v)) != 0xFFFF) return false;
+  }
+  if (i == n) return true;
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));  // (overlaps: seen clean)
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), v);
+  return _mm_movemask_epi8(Clean16(v)) == 0xFFFF;
+}
+}  // namespace
+#endif
+
+void TextOut::JoinedString(std::string_view a, std::string_view b) {
+  const size_t n = a.size() + 1 + b.size();
+  Room(n + 3);
+  char* const start = cur_;
+  const bool was_first = first_;
+  char* p = Separated(n + 2);
+#if defined(__SSE2__) && defined(__x86_64__)
+  const auto* pa = reinterpret_cast<const unsigned char*>(a.data());
+  const auto* pb = reinterpret_cast<const unsigned char*>(b.data());
+  if (CopyPlain(p + 1, pa, a.size()) && CopyPlain(p + 2 + a.size(), pb, b.size())) [[likely]] {
+    p[0] = '"';
+    p[1 + a.size()] = ' ';
+    p[n + 1] = '"';
+    cur_ = p + n + 2;
+    return;
+  }
+#endif
+  // Something to escape or to validate: the joined text through the string writer's own path
+  // (the same bytes, and the same error for invalid UTF-8, as String of the joined text).
+  std::string joined;
+  joined.reserve(n);
+  joined.append(a).append(1, ' ').append(b);
+  cur_ = start;  // (before the separator Separated wrote: String writes it again)
+  first_ = was_first;
+  String(joined);
+}
+
 // Something to escape or to validate as UTF-8 in s, whose first `clean` bytes need nothing: the
 // string writer's own path. cur_ is where the string's opening quote goes.
 void TextOut::StringSlow(std::string_view s, size_t clean) {
@@ -581,6 +628,22 @@ void TextOut::Integer(std::int64_t n) {
 
 void TextOut::Double(double d) {
   char* p = Separated(64);
+  // A number of at most one decimal under 100,000 (a reading grade, rounded to one decimal):
+  // written as its tenfold integer with a point before the last digit, the text nlohmann's
+  // shortest form gives for each of them (json_writer_test holds every one against it).
+  const double tenfold = d * 10.0;
+  if (tenfold > -1e6 && tenfold < 1e6) {
+    const auto k = static_cast<std::int64_t>(tenfold + (tenfold < 0 ? -0.5 : 0.5));
+    if (static_cast<double>(k) / 10.0 == d && std::signbit(d) == (k < 0)) {
+      std::uint64_t m = k < 0 ? static_cast<std::uint64_t>(-k) : static_cast<std::uint64_t>(k);
+      if (k < 0) *p++ = '-';
+      p = std::to_chars(p, p + 24, m / 10).ptr;
+      p[0] = '.';
+      p[1] = static_cast<char>('0' + m % 10);
+      cur_ = p + 2;
+      return;
+    }
+  }
   if (!std::isfinite(d)) {
     std::memcpy(p, "null", 4);
     cur_ = p + 4;
@@ -626,17 +689,17 @@ void TextOut::Value(const nlohmann::ordered_json& v) {
 }
 
 void TextOut::Members(const Fragment& f) {
-  if (f.value.empty()) return;
-  if (!f.has_text) {
-    for (const auto& [k, v] : f.value.items()) {
-      Key(k);
-      Value(v);
-    }
+  if (f.has_text) {
+    if (f.text.empty()) return;  // (no members: the value's text was "{}")
+    char* p = Separated(f.text.size());
+    std::memcpy(p, f.text.data(), f.text.size());
+    cur_ = p + f.text.size();
     return;
   }
-  char* p = Separated(f.text.size());
-  std::memcpy(p, f.text.data(), f.text.size());
-  cur_ = p + f.text.size();
+  for (const auto& [k, v] : f.value.items()) {  // (invalid UTF-8: throws as the tree's dump would)
+    Key(k);
+    Value(v);
+  }
 }
 
 }  // namespace zebra::json

@@ -113,6 +113,8 @@ class TextOut {
     RuntimeKeyText(std::string_view(key));
   }
   void String(std::string_view s);
+  // String(a + " " + b), without making that string when neither part needs escaping.
+  void JoinedString(std::string_view a, std::string_view b);
   void Bool(bool b) {
     char* p = Separated(5);
     if (b) {
@@ -264,6 +266,12 @@ class TreeOut {
   void String(std::string&& s) { Place(nlohmann::ordered_json(std::move(s))); }
   void String(const char* s) { String(std::string_view(s)); }
   void String(const std::string& s) { String(std::string_view(s)); }
+  void JoinedString(std::string_view a, std::string_view b) {
+    std::string joined(a);
+    joined += ' ';
+    joined += b;
+    String(std::move(joined));
+  }
   void Bool(bool b) { Place(nlohmann::ordered_json(b)); }
   void Null() { Place(nlohmann::ordered_json()); }
   void Unsigned(std::uint64_t n) { Place(nlohmann::ordered_json(n)); }

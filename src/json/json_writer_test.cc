@@ -393,6 +393,92 @@ void Describe(Out& out, const Fragment& members, const Fragment& value, const Fr
   out.EndObject();
 }
 
+// A double is written as nlohmann's own dump writes it: every number of one decimal under
+// 100,000 (the writer's quick form), around that bound, and others (more decimals, tiny, huge,
+// signed zeros, not finite) through nlohmann's shortest form.
+TEST(JsonOutTest, DoublesAsNlohmannsDump) {
+  std::string text;
+  auto written = [&](double d) {
+    text.clear();
+    TextOut out(text);
+    out.Double(d);
+    out.Flush();
+    return text;
+  };
+  auto reference = [](double d) { return json(d).dump(); };
+  int differ = 0;
+  for (std::int64_t k = -1000000; k <= 1000000; ++k) {
+    const double d = static_cast<double>(k) / 10.0;
+    if (written(d) != reference(d) && ++differ < 5) ADD_FAILURE() << k << ": " << text << " vs " << reference(d);
+  }
+  EXPECT_EQ(differ, 0);
+  for (double d : {0.0, -0.0, 0.05, 0.25, -0.25, 1.0 / 3, 0.1 + 0.2, 99999.9, 99999.95, 100000.0, -100000.0,
+                   123456.7, 1e15, 1e16, 1e-7, 5e-324, 1.7976931348623157e308, -7.3,
+                   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::quiet_NaN()})
+    EXPECT_EQ(written(d), reference(d)) << d;
+  // Separated as any value.
+  text.clear();
+  TextOut out(text);
+  out.BeginArray();
+  out.Double(7.3);
+  out.Double(-0.0);
+  out.Double(12.0);
+  out.EndArray();
+  out.Flush();
+  EXPECT_EQ(text, "[7.3,-0.0,12.0]");
+}
+
+// JoinedString(a, b) writes what String(a + " " + b) writes: nlohmann's dump of the joined text
+// for parts of every length up to 40 bytes (and long ones, past the writer's room) with nothing to
+// escape, with an escape, a multi-byte character or a control character at either end, and the
+// same error for invalid UTF-8 (the byte's index counted in the joined text).
+TEST(JsonOutTest, JoinedStringIsTheJoinedTextsDump) {
+  std::vector<std::string> parts;
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string plain;
+    for (size_t i = 0; i < n; ++i) plain += static_cast<char>('a' + i % 26);
+    parts.push_back(plain);
+    if (n == 0) continue;
+    for (const std::string& odd : {std::string("\""), std::string("\\"), std::string("\n"), std::string("\xc3\xa9")}) {
+      parts.push_back(odd + plain);
+      parts.push_back(plain + odd);
+    }
+  }
+  parts.push_back(std::string(5000, 'x'));
+  parts.push_back(std::string(3000, 'y') + "\t" + std::string(10, 'z'));
+  size_t checked = 0;
+  for (const std::string& a : parts)
+    for (const std::string& b : {parts[3], parts[17], parts[40], parts[parts.size() - 1], parts[parts.size() - 2],
+                                 parts[parts.size() / 2], std::string("end.")}) {
+      std::string text = "[1";
+      TextOut out(text, true);
+      out.JoinedString(a, b);
+      out.Flush();
+      ASSERT_EQ(text, "[1," + json(a + " " + b).dump()) << a << " | " << b;
+      ++checked;
+    }
+  EXPECT_GT(checked, 1000u);
+  // Invalid UTF-8 in either part: the joined text's error (its index, its byte).
+  for (const auto& [a, b] : {std::pair<std::string, std::string>{"abc\xff", "def"}, {"abc", "d\xc3"}, {"ab\xc3", "\xa9z"}}) {
+    std::string want, got;
+    try {
+      (void)json(a + " " + b).dump();
+    } catch (const json::exception& e) {
+      want = e.what();
+    }
+    std::string text;
+    try {
+      TextOut out(text);
+      out.JoinedString(a, b);
+    } catch (const json::exception& e) {
+      got = e.what();
+    }
+    EXPECT_EQ(got, want);
+    EXPECT_FALSE(want.empty());
+  }
+}
+
 TEST(JsonOutTest, TextIsTheTreesDump) {
   const Fragment members = MakeMembersFragment(ordered_json::parse(R"({"id":"x","n":[1,{"k":"v"}],"t":true})"));
   const Fragment value = MakeFragment(ordered_json::parse(R"([{"guideline":"G","year":2023,"strength":null}])"));
