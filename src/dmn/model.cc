@@ -225,8 +225,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
   // Kept out of EvalDecision, each with its own registers and stack frame (most calls take one).
   [[gnu::noinline]] const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
-  // One binding of a planned run (EvaluatorImpl::Plan): a slot and the input datum or decision of
-  // this model whose value it borrows.
+  // One binding of a planned run (EvaluatorImpl::Plan): a slot and the input datum of this model
+  // (by index) or the decision (by its position in the run) whose value it borrows.
   struct PlanBinding {
     uint32_t slot;
     uint32_t index;
@@ -236,8 +236,10 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   // decisions earlier in `targets` (target i's bindings: plan[start[i]] .. plan[start[i + 1]]):
   // each slot borrowed straight from its source, without EvalDecision's memo checks or the
   // bindings' kind tests; one call for the run, the set-up common to every decision done once.
+  // Target i's value and diagnostics go straight to results[i], where the targets after it
+  // borrow the value from (the run's memo: EvalState::root_memo is not used).
   [[gnu::noinline]] void RunPlanned(std::span<const int> targets, const PlanBinding* plan, const size_t* start,
-                                    EvalState& st) const;
+                                    EvalState& st, DecisionResult* results) const;
   // EvalDecision on a frame of its own (Model::Evaluate, imported models, decision services).
   [[gnu::noinline]] const MemoEntry& EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
@@ -543,7 +545,7 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
 }
 
 void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan, const size_t* start,
-                           EvalState& st) const {
+                           EvalState& st, DecisionResult* results) const {
   // For each decision, EvalKept's borrowing path for bindings known at Prepare to be the model's
   // own input data and decisions evaluated earlier in the run: the same steps in the same order,
   // minus the tests whose answers the plan fixed (the decision done, the binding's kind and
@@ -556,7 +558,6 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
   const bool has_now = now.has_value();
   EvalFrame* const host = st.frame;
   const Value* const input_slots = st.input_slots;
-  MemoEntry* const memo = st.root_memo.data();
   DecisionScratch* const scratch = st.root_scratch.data();
   InputMemo* const input_memo = st.root_inputs.data();
   for (size_t t = 0; t < targets.size(); ++t) {
@@ -574,7 +575,7 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
         else
           slot.Unborrow();  // null
       } else {
-        slot.Borrow(memo[b->index].value);
+        slot.Borrow(results[b->index].value);
       }
     }
     feel::EvalContext& ctx = s.ctx;
@@ -589,10 +590,11 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
     Value v = d.body ? d.body->Eval(std::span<const Value>(s.slots), ctx) : Value();
     for (const auto& x : ctx.diagnostics()) diags.push_back(x);
     ConformResult(d, v, diags);
-    MemoEntry& e = memo[idx];
-    if (e.value.is_null()) [[likely]] PutIntoNull(e.value, std::move(v));
-    else e.value = std::move(v);
-    e.diagnostics.swap(diags);  // the entry's old buffer becomes the next case's scratch
+    // Null unless the caller left the last case's value in the result.
+    DecisionResult& r = results[t];
+    if (r.value.is_null()) [[likely]] PutIntoNull(r.value, std::move(v));
+    else r.value = std::move(v);
+    r.diagnostics.swap(diags);  // the result's old buffer becomes the next case's scratch
   }
 }
 
@@ -758,10 +760,12 @@ class EvaluatorImpl final : public Evaluator {
     st_.now = options_.now;
     if (planned_) {
       // Every decision asked for once, each after the decisions it requires (see Plan): the
-      // targets in order, as EvalDecision would reach them, without its memo checks. The memo
-      // entries' done flags are not read in such a run (no decision is reached through another).
-      model_->RunPlanned(targets_, plan_.data(), plan_start_.data(), st_);
-    } else if (!distinct_targets_) {
+      // targets in order, as EvalDecision would reach them, without its memo checks, each value
+      // written to its result (no decision is reached through another: the memo is not used).
+      model_->RunPlanned(targets_, plan_.data(), plan_start_.data(), st_, results_.data());
+      return;
+    }
+    if (!distinct_targets_) {
       for (size_t i = 0; i < targets_.size(); ++i) {
         if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
         const MemoEntry& e = model_->EvalDecision(targets_[i], st_, inputs);
@@ -770,9 +774,8 @@ class EvaluatorImpl final : public Evaluator {
       }
       return;
     }
-    else
-      for (int t : targets_)
-        if (t >= 0) model_->EvalDecision(t, st_, inputs);
+    for (int t : targets_)
+      if (t >= 0) model_->EvalDecision(t, st_, inputs);
     // Every decision asked for once: its value moves from the memo, which no one reads after the
     // evaluation (the next one recomputes every entry before reading it).
     for (size_t i = 0; i < targets_.size(); ++i) {
@@ -808,7 +811,8 @@ class EvaluatorImpl final : public Evaluator {
   // A prepared evaluator's run as a plan (planned_), when every decision asked for is known, asked
   // for once, borrows its bindings (DecisionDef::borrows), and binds only this model's input data
   // and decisions asked for before it: Run then evaluates the targets in order with
-  // RunPlanned, their bindings listed here (plan_start_[i] .. plan_start_[i + 1] for target i).
+  // RunPlanned, their bindings listed here (plan_start_[i] .. plan_start_[i + 1] for target i;
+  // a decision's by its position in targets_, where its result is).
   void Plan() {
     const ModelImpl& m = *model_;
     if (!distinct_targets_) return;
@@ -827,7 +831,9 @@ class EvaluatorImpl final : public Evaluator {
         } else if (b.kind != ElemKind::kDecision || index >= position.size() || position[index] < 0) {
           return;  // a function, or a decision not evaluated before this one
         }
-        plan.push_back({static_cast<uint32_t>(b.slot), static_cast<uint32_t>(index), b.kind == ElemKind::kInput});
+        const bool input = b.kind == ElemKind::kInput;
+        plan.push_back({static_cast<uint32_t>(b.slot),
+                        static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
       }
       position[static_cast<size_t>(targets_[i])] = static_cast<int>(i);
       start.push_back(plan.size());

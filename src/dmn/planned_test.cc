@@ -124,14 +124,16 @@ TEST(PlannedRun, AnswersAsEvaluateCaseAfterCase) {
   EXPECT_EQ(held.use_count(), before);
 }
 
-// Requirers asked for before their requirements, subsets and a name asked twice: no plan (or a
-// plan of what is asked), the same answers as Model::Evaluate.
+// Requirers asked for before their requirements, subsets and a name asked twice: no plan, or a
+// plan of what is asked (a decision's result at another position than its index); the same
+// answers as Model::Evaluate.
 TEST(PlannedRun, OutOfOrderAndSubsetsAsEvaluate) {
   auto m = Sample();
   ASSERT_TRUE(m);
   const std::vector<std::vector<std::string>> asks{{"all", "again", "label", "band", "sum", "typed"},
                                                    {"again", "all"},
                                                    {"typed", "label"},
+                                                   {"typed", "band", "label"},  // planned, positions not indices
                                                    {"band", "all", "band"}};
   for (const auto& asked : asks) {
     auto ev = m->Prepare(asked);
