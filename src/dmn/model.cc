@@ -225,6 +225,21 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
   // Kept out of EvalDecision, each with its own registers and stack frame (most calls take one).
   [[gnu::noinline]] const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
+  // One binding of a planned run (EvaluatorImpl::Plan): a slot and the input datum of this model
+  // (by index) or the decision (by its position in the run) whose value it borrows.
+  struct PlanBinding {
+    uint32_t slot;
+    uint32_t index;
+    bool input;
+  };
+  // EvalKept of each of `targets` in order, each binding only this model's input data and
+  // decisions earlier in `targets` (target i's bindings: plan[start[i]] .. plan[start[i + 1]]):
+  // each slot borrowed straight from its source, without EvalDecision's memo checks or the
+  // bindings' kind tests; one call for the run, the set-up common to every decision done once.
+  // Target i's value and diagnostics go straight to results[i], where the targets after it
+  // borrow the value from (the run's memo: EvalState::root_memo is not used).
+  [[gnu::noinline]] void RunPlanned(std::span<const int> targets, const PlanBinding* plan, const size_t* start,
+                                    EvalState& st, DecisionResult* results) const;
   // EvalDecision on a frame of its own (Model::Evaluate, imported models, decision services).
   [[gnu::noinline]] const MemoEntry& EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
@@ -529,6 +544,60 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   return e;
 }
 
+void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan, const size_t* start,
+                           EvalState& st, DecisionResult* results) const {
+  // For each decision, EvalKept's borrowing path for bindings known at Prepare to be the model's
+  // own input data and decisions evaluated earlier in the run: the same steps in the same order,
+  // minus the tests whose answers the plan fixed (the decision done, the binding's kind and
+  // model, nothing owned). What every decision's context starts from is read once.
+  static const feel::EvalContext kFresh;
+  const int max_depth = kFresh.max_depth;
+  const int64_t max_iterations = kFresh.max_iterations;
+  const int depth = st.frame ? st.frame->depth : 0;
+  const std::optional<feel::DateTime>& now = st.now;
+  const bool has_now = now.has_value();
+  EvalFrame* const host = st.frame;
+  const Value* const input_slots = st.input_slots;
+  DecisionScratch* const scratch = st.root_scratch.data();
+  InputMemo* const input_memo = st.root_inputs.data();
+  for (size_t t = 0; t < targets.size(); ++t) {
+    const size_t idx = static_cast<size_t>(targets[t]);
+    const DecisionDef& d = decisions_[idx];
+    DecisionScratch& s = scratch[idx];
+    std::vector<feel::Diagnostic>& diags = s.diags;
+    diags.clear();
+    Value* const kept = s.slots.data();
+    for (const PlanBinding* b = plan + start[t], *end = plan + start[t + 1]; b != end; ++b) {
+      Value& slot = kept[b->slot];  // the last case's borrowed bytes, or null
+      if (b->input) {
+        if (const Value* v = RootInput(inputs_[b->index], input_memo[b->index], input_slots[b->index], diags))
+          slot.Borrow(*v);
+        else
+          slot.Unborrow();  // null
+      } else {
+        slot.Borrow(results[b->index].value);
+      }
+    }
+    feel::EvalContext& ctx = s.ctx;
+    ctx.ClearDiagnostics();
+    ctx.max_depth = max_depth;
+    ctx.max_iterations = max_iterations;
+    ctx.depth = depth;
+    ctx.iterations = 0;
+    ctx.limit_exceeded = false;
+    if (has_now || ctx.now.has_value()) ctx.now = now;
+    ctx.host = host;
+    Value v = d.body ? d.body->Eval(std::span<const Value>(s.slots), ctx) : Value();
+    for (const auto& x : ctx.diagnostics()) diags.push_back(x);
+    ConformResult(d, v, diags);
+    // Null unless the caller left the last case's value in the result.
+    DecisionResult& r = results[t];
+    if (r.value.is_null()) [[likely]] PutIntoNull(r.value, std::move(v));
+    else r.value = std::move(v);
+    r.diagnostics.swap(diags);  // the result's old buffer becomes the next case's scratch
+  }
+}
+
 Value ModelImpl::CallBkm(int idx, std::span<const Value> args, feel::EvalContext& ctx) const {
   const BkmDef& bkm = bkms_[static_cast<size_t>(idx)];
   size_t frame = 0;
@@ -618,6 +687,7 @@ class EvaluatorImpl final : public Evaluator {
       }
     }
     results_ = ResultShape();
+    if (keep_frames) Plan();
   }
 
   std::span<const std::string> InputNames() const override {
@@ -675,10 +745,11 @@ class EvaluatorImpl final : public Evaluator {
     frame_.annotations = options_.trace_annotations;
     // Forget what the last case computed; its values are replaced as decisions complete
     // (EvalDecision writes value and diagnostics of every entry it finishes).
-    for (MemoEntry& e : st_.root_memo) {
-      e.done = false;
-      e.in_progress = false;
-    }
+    if (!planned_)
+      for (MemoEntry& e : st_.root_memo) {
+        e.done = false;
+        e.in_progress = false;
+      }
     for (InputMemo& m : st_.root_inputs) m.done = false;
     st_.memo.clear();
     st_.input_params.clear();
@@ -687,6 +758,13 @@ class EvaluatorImpl final : public Evaluator {
     st_.inputs = inputs;
     st_.input_slots = slots_.data();
     st_.now = options_.now;
+    if (planned_) {
+      // Every decision asked for once, each after the decisions it requires (see Plan): the
+      // targets in order, as EvalDecision would reach them, without its memo checks, each value
+      // written to its result (no decision is reached through another: the memo is not used).
+      model_->RunPlanned(targets_, plan_.data(), plan_start_.data(), st_, results_.data());
+      return;
+    }
     if (!distinct_targets_) {
       for (size_t i = 0; i < targets_.size(); ++i) {
         if (targets_[i] < 0) continue;  // unknown name: its result and diagnostic stay as built
@@ -730,6 +808,44 @@ class EvaluatorImpl final : public Evaluator {
     return results;
   }
 
+  // A prepared evaluator's run as a plan (planned_), when every decision asked for is known, asked
+  // for once, borrows its bindings (DecisionDef::borrows), and binds only this model's input data
+  // and decisions asked for before it: Run then evaluates the targets in order with
+  // RunPlanned, their bindings listed here (plan_start_[i] .. plan_start_[i + 1] for target i;
+  // a decision's by its position in targets_, where its result is).
+  void Plan() {
+    const ModelImpl& m = *model_;
+    if (!distinct_targets_) return;
+    std::vector<int> position(m.decisions_.size(), -1);  // in targets_
+    std::vector<ModelImpl::PlanBinding> plan;
+    std::vector<size_t> start{0};
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (targets_[i] < 0) return;
+      const DecisionDef& d = m.decisions_[static_cast<size_t>(targets_[i])];
+      if (!d.borrows) return;
+      for (const Binding& b : d.bindings) {
+        if (b.model != &m || !b.import_path.empty() || b.index < 0 || b.slot < 0) return;
+        const size_t index = static_cast<size_t>(b.index);
+        if (b.kind == ElemKind::kInput) {
+          if (index >= m.inputs_.size()) return;
+        } else if (b.kind != ElemKind::kDecision || index >= position.size() || position[index] < 0) {
+          return;  // a function, or a decision not evaluated before this one
+        }
+        const bool input = b.kind == ElemKind::kInput;
+        plan.push_back({static_cast<uint32_t>(b.slot),
+                        static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
+      }
+      position[static_cast<size_t>(targets_[i])] = static_cast<int>(i);
+      start.push_back(plan.size());
+    }
+    plan_ = std::move(plan);
+    plan_start_ = std::move(start);
+    planned_ = true;
+  }
+
+  bool planned_ = false;
+  std::vector<ModelImpl::PlanBinding> plan_;
+  std::vector<size_t> plan_start_;
   std::shared_ptr<const ModelImpl> owner_;  // Prepare's evaluator only
   const ModelImpl* model_;
   EvaluateOptions options_;

@@ -1,0 +1,164 @@
+// A prepared evaluator asked for every decision once, each after those it requires, runs them as
+// a plan (EvaluatorImpl::Plan, ModelImpl::RunPlanned): its answers must be Model::Evaluate's
+// (frames of their own, memo checks, copies), values, diagnostics and the trace of fired rules in
+// order, case after case; a few values are also written by hand.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "dmn/model.h"
+#include "dmn/test_util.h"
+#include "feel/value.h"
+
+namespace zebra::dmn {
+namespace {
+
+using feel::Value;
+using test::Decision;
+using test::Literal;
+using test::Load;
+
+std::string Req(const std::string& kind, const std::string& id) {
+  return "<informationRequirement><" + kind + " href=\"#" + id + "\"/></informationRequirement>";
+}
+
+// A FIRST table on `expr`: "low" below 2, "mid" below 4, else "high"; rules r1..r3 with ids.
+std::string Table(const std::string& prefix, const std::string& expr) {
+  auto rule = [&](const std::string& id, const std::string& test, const std::string& out) {
+    return "<rule id=\"" + prefix + id + "\"><inputEntry><text>" + test + "</text></inputEntry><outputEntry><text>\"" +
+           out + "\"</text></outputEntry></rule>";
+  };
+  return "<decisionTable hitPolicy=\"FIRST\"><input id=\"" + prefix + "in\"><inputExpression><text>" + expr +
+         "</text></inputExpression></input><output id=\"" + prefix + "out\" name=\"r\"/>" + rule("r1", "&lt; 2", "low") +
+         rule("r2", "&lt; 4", "mid") + rule("r3", "-", "high") + "</decisionTable>";
+}
+
+std::string Trace(std::span<const TraceEntry> trace) {
+  std::string out;
+  for (const auto& t : trace) out += std::string(t.decision) + ":" + std::string(t.rule) + (t.hit ? "" : "-") + " ";
+  return out;
+}
+
+std::string Diags(const DecisionResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics) out += d.message + "\n";
+  return out;
+}
+
+std::shared_ptr<const Model> Sample() {
+  const std::string inputs =
+      "<inputData id=\"i_x\" name=\"x\"><variable name=\"x\" typeRef=\"number\"/></inputData>"
+      "<inputData id=\"i_s\" name=\"s\"><variable name=\"s\"/></inputData>"
+      "<inputData id=\"i_t\" name=\"t\"><variable name=\"t\" typeRef=\"number\"/></inputData>";
+  auto m = Load(inputs +
+                Decision("band", Req("requiredInput", "i_x"), Table("a", "x")) +
+                Decision("label", Req("requiredDecision", "d_band") + Req("requiredInput", "i_s"),
+                         Literal("band + \" \" + s")) +
+                // t is a number, absent, or a string that does not conform (an input diagnostic).
+                Decision("sum", Req("requiredInput", "i_t") + Req("requiredInput", "i_x"), Literal("t + x")) +
+                // A number-typed result that is a string on odd cases (the result's diagnostic).
+                Decision("typed", Req("requiredInput", "i_x"), Literal("if modulo(x, 2) = 0 then x * 10 else \"odd\""),
+                         "number") +
+                Decision("again", Req("requiredDecision", "d_sum") + Req("requiredDecision", "d_typed") +
+                                      Req("requiredDecision", "d_label"),
+                         Table("b", "if typed = null then 0 else 5")) +
+                Decision("all", Req("requiredDecision", "d_again") + Req("requiredDecision", "d_band") +
+                                    Req("requiredInput", "i_s") + Req("requiredDecision", "d_sum"),
+                         "<context><contextEntry><variable name=\"k\"/>" + Literal("[again, band, s, sum]") +
+                             "</contextEntry><contextEntry>" + Literal("for v in k return v") + "</contextEntry></context>"));
+  return m;
+}
+
+TEST(PlannedRun, AnswersAsEvaluateCaseAfterCase) {
+  auto m = Sample();
+  ASSERT_TRUE(m);
+  const std::vector<std::string> names = m->DecisionNames();
+  const feel::StringPtr held = std::make_shared<const std::string>("a string longer than the small-string buffer");
+  const long before = held.use_count();
+  {
+    auto ev = m->Prepare(names);
+    for (int i = 0; i < 6; ++i) {
+      feel::Context in;
+      in.Put("x", Value::Number(i));
+      in.Put("s", Value::String(held));
+      if (i % 3 == 1) in.Put("t", Value::Number(100));
+      else if (i % 3 == 2) in.Put("t", Value::String(held));
+      ev->Evaluate(in);
+      EvaluationResult ref = m->Evaluate(in, {});
+      ASSERT_EQ(ev->results().size(), names.size());
+      ASSERT_EQ(ref.decisions.size(), names.size());
+      for (size_t k = 0; k < names.size(); ++k) {
+        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(ref.decisions[k].value))
+            << names[k] << " case " << i;
+        EXPECT_EQ(Diags(ev->results()[k]), Diags(ref.decisions[k])) << names[k] << " case " << i;
+      }
+      EXPECT_EQ(Trace(ev->trace()), Trace(ref.trace)) << "case " << i;
+      // By hand: the band of x, the sum only when t is a number, the typed result only when even.
+      const char* band = i < 2 ? "low" : i < 4 ? "mid" : "high";
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[0].value), std::string("\"") + band + "\"") << i;
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[2].value), i % 3 == 1 ? std::to_string(100 + i) : "null") << i;
+      EXPECT_EQ(ev->results()[2].diagnostics.size(), i % 3 == 2 ? 1u : 0u) << i;
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[3].value), i % 2 == 0 ? std::to_string(10 * i) : "null") << i;
+      EXPECT_EQ(ev->results()[3].diagnostics.size(), i % 2 == 0 ? 0u : 1u) << i;
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[4].value), i % 2 == 0 ? "\"high\"" : "\"low\"") << i;
+      EXPECT_EQ(Trace(ev->trace()), std::string("band:ar") + (i < 2 ? "1" : i < 4 ? "2" : "3") + " again:br" +
+                                        (i % 2 == 0 ? "3" : "1") + " ")
+          << i;
+    }
+    // The same evaluator with results taken out between cases.
+    feel::Context in;
+    in.Put("x", Value::Number(4));
+    in.Put("s", Value::String(held));
+    ev->Evaluate(in);
+    EvaluationResult taken = ev->TakeResult();
+    ev->Evaluate(in);
+    ASSERT_EQ(taken.decisions.size(), names.size());
+    for (size_t k = 0; k < names.size(); ++k)
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(taken.decisions[k].value)) << names[k];
+    EvaluationResult ref = m->Evaluate(in, {});
+    for (size_t k = 0; k < names.size(); ++k)
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(ref.decisions[k].value)) << names[k];
+    EXPECT_EQ(feel::ToFeelLiteral(ev->results()[5].value), "[\"high\", \"high\", \"" + *held + "\", null]");
+  }  // the evaluator gone with its borrowed inputs
+  EXPECT_EQ(held.use_count(), before);
+}
+
+// Requirers asked for before their requirements, subsets and a name asked twice: no plan, or a
+// plan of what is asked (a decision's result at another position than its index); the same
+// answers as Model::Evaluate.
+TEST(PlannedRun, OutOfOrderAndSubsetsAsEvaluate) {
+  auto m = Sample();
+  ASSERT_TRUE(m);
+  const std::vector<std::vector<std::string>> asks{{"all", "again", "label", "band", "sum", "typed"},
+                                                   {"again", "all"},
+                                                   {"typed", "label"},
+                                                   {"typed", "band", "label"},  // planned, positions not indices
+                                                   {"band", "all", "band"}};
+  for (const auto& asked : asks) {
+    auto ev = m->Prepare(asked);
+    for (int i = 0; i < 4; ++i) {
+      feel::Context in;
+      in.Put("x", Value::Number(i + 1));
+      in.Put("s", Value::String("s" + std::to_string(i)));
+      if (i % 2 == 1) in.Put("t", Value::Number(7));
+      ev->Evaluate(in);
+      ASSERT_EQ(ev->results().size(), asked.size());
+      for (size_t k = 0; k < asked.size(); ++k) {
+        EvaluationResult ref = m->Evaluate(in, std::vector<std::string>{asked[k]});
+        ASSERT_NE(ref.Find(asked[k]), nullptr);
+        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(ref.Find(asked[k])->value))
+            << asked[k] << " case " << i;
+        EXPECT_EQ(Diags(ev->results()[k]), Diags(*ref.Find(asked[k]))) << asked[k] << " case " << i;
+      }
+      // By hand: "again" is high on even x (typed a number), low on odd.
+      for (size_t k = 0; k < asked.size(); ++k) {
+        if (asked[k] != "again") continue;
+        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), i % 2 == 1 ? "\"high\"" : "\"low\"");
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace zebra::dmn
