@@ -187,17 +187,22 @@ TEST(VerdictTest, AgreesWithTheGeneralPath) {
 TEST(VerdictTest, AndOrFollowTheThreeValuedTable) {
   const std::vector<Value> values = Values(kOperands);
   const std::vector<Value> seconds = Values(kSecondOperands);
-  const std::vector<std::string> operands = {"a",     "b",          "c.x",        "a = b",  "a > 1",  "not(a)",
-                                             "a = \"s\"", "count(a) > 0", "true", "false", "null", "5"};
+  // `v` is a local (a loop's variable, in a slot above another's), read inline by the verdict.
+  const std::vector<std::string> operands = {"a",     "b",     "c.x",  "a = b", "a > 1", "not(a)", "a = \"s\"",
+                                             "count(a) > 0", "true", "false", "null", "5", "v", "v = a"};
+  // Every expression with `v` bound to b, inside two loops (each of one item).
+  auto in_loops = [](const std::string& t) {
+    return "(for w in [1] return (for v in [b] return " + t + ")[1])[1]";
+  };
   int compared = 0;
   for (const auto& x : operands) {
     for (const auto& y : operands) {
-      auto vx = RunAll("(if true then " + x + " else null)", values, seconds, 1'000'000);
-      auto vy = RunAll("(if true then " + y + " else null)", values, seconds, 1'000'000);
-      auto both_and = RunAll(x + " and " + y, values, seconds, 1'000'000);
-      auto both_or = RunAll(x + " or " + y, values, seconds, 1'000'000);
-      auto in_if_and = RunAll("if " + x + " and " + y + " then 1 else 0", values, seconds, 1'000'000);
-      auto in_if_or = RunAll("if " + x + " or " + y + " then 1 else 0", values, seconds, 1'000'000);
+      auto vx = RunAll(in_loops("(if true then " + x + " else null)"), values, seconds, 1'000'000);
+      auto vy = RunAll(in_loops("(if true then " + y + " else null)"), values, seconds, 1'000'000);
+      auto both_and = RunAll(in_loops(x + " and " + y), values, seconds, 1'000'000);
+      auto both_or = RunAll(in_loops(x + " or " + y), values, seconds, 1'000'000);
+      auto in_if_and = RunAll(in_loops("if " + x + " and " + y + " then 1 else 0"), values, seconds, 1'000'000);
+      auto in_if_or = RunAll(in_loops("if " + x + " or " + y + " then 1 else 0"), values, seconds, 1'000'000);
       for (size_t i = 0; i < vx.size(); ++i) {
         const std::string& l = vx[i].literal;
         const std::string& r = vy[i].literal;
