@@ -22,6 +22,10 @@ struct Frame {
   const Frame* outer_item_frame = nullptr;
 };
 
+// A condition's answer as `if`, `and`, `or` read it: true, false, or anything else (null or a
+// value that is not a boolean). See Node::EvalVerdict (verdicts.cc).
+enum class Verdict : uint8_t { kFalse, kTrue, kOther };
+
 struct Node : std::enable_shared_from_this<Node> {
   // Nodes whose value callers may read without a virtual call (EvalRefOf, EvalOf in nodes.h): a
   // global or local name outside any filter (inside one, a filter item's entry may shadow it) is
@@ -46,6 +50,10 @@ struct Node : std::enable_shared_from_this<Node> {
     tmp = Eval(f);
     return tmp;
   }
+  // Eval's answer as a Verdict, with the same effects (diagnostics, limits), for a node in a
+  // condition's position: the comparisons and `and` / `or` answer it without making the boolean
+  // Value (verdicts.cc); every other node evaluates itself and the answer is classified.
+  virtual Verdict EvalVerdict(Frame& f) const;
   // Only for unary-test nodes: does `input` satisfy the test? (true/false/null)
   virtual Value Test(const Value& input, Frame& f) const;
   // True for nodes that read the unary-test input `?`.

@@ -456,26 +456,7 @@ Value AddChainNode::Eval(Frame& f) const {
   return acc;
 }
 
-// Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null.
-Value AndNode::Eval(Frame& f) const {
-  ScratchValue a_tmp, b_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  if (a.is(Type::kBoolean) && !a.boolean()) return Value::Bool(false);
-  const Value& b = EvalRefOf(*rhs, f, b_tmp);
-  if (b.is(Type::kBoolean) && !b.boolean()) return Value::Bool(false);
-  if (a.is_true() && b.is_true()) return Value::Bool(true);
-  return Value();
-}
-
-Value OrNode::Eval(Frame& f) const {
-  ScratchValue a_tmp, b_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  if (a.is_true()) return Value::Bool(true);
-  const Value& b = EvalRefOf(*rhs, f, b_tmp);
-  if (b.is_true()) return Value::Bool(true);
-  if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool(false);
-  return Value();
-}
+// AndNode, OrNode: verdicts.cc.
 
 Value BetweenNode::Eval(Frame& f) const {
   ScratchValue v_tmp, lo_tmp, hi_tmp;
@@ -504,8 +485,7 @@ Value InNode::Eval(Frame& f) const {
 Value InstanceOfNode::Eval(Frame& f) const { return Value::Bool(IsInstance(value->Eval(f), type)); }
 
 Value IfNode::Eval(Frame& f) const {
-  ScratchValue tmp;
-  return EvalRefOf(*condition, f, tmp).is_true() ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
+  return VerdictOf(*condition, f) == Verdict::kTrue ? EvalOf(*then_branch, f) : EvalOf(*else_branch, f);
 }
 
 Value IfNullNode::Eval(Frame& f) const {

@@ -59,6 +59,40 @@ struct CountCompareNode final : Node {
     }
     return general->Eval(f);  // (count gives a number or null: not reached)
   }
+
+  // Eval's answer as a verdict (the same reads, calls and comparisons).
+  static Verdict Of(bool b) { return b ? Verdict::kTrue : Verdict::kFalse; }
+  Verdict VerdictOf(std::strong_ordering c) const {
+    switch (op) {
+      case BinaryOp::kEq: return Of(c == 0);
+      case BinaryOp::kNe: return Of(c != 0);
+      case BinaryOp::kLt: return Of(c < 0);
+      case BinaryOp::kLe: return Of(c <= 0);
+      case BinaryOp::kGt: return Of(c > 0);
+      default: return Of(c >= 0);
+    }
+  }
+  Verdict EvalVerdict(Frame& f) const override {
+    if (filter_target) {
+      const Value& t = filter_target->direct == Direct::kGlobal
+                           ? f.globals[static_cast<size_t>(filter_target->direct_slot)]
+                           : f.locals[filter_target->direct_slot];
+      if (t.is(Type::kList) && t.list().empty()) return VerdictOf(int64_t{0} <=> bound);
+    }
+    ScratchValue tmp;
+    const Value& v = EvalRefOf(*arg, f, tmp);
+    if (v.is(Type::kList)) return VerdictOf(static_cast<int64_t>(v.list().size()) <=> bound);
+    const Value* a[1] = {&v};
+    Value c;
+    if (!call->fast(a, c)) c = call->CallBuiltin(a, 1, *f.ctx);
+    if (c.is(Type::kNumber)) return VerdictOf(c.number().Compare(Decimal::FromInt(bound)));
+    if (c.is_null()) {
+      if (op == BinaryOp::kEq) return Verdict::kFalse;  // null equals only null
+      if (op == BinaryOp::kNe) return Verdict::kTrue;
+      return Verdict::kOther;  // an order with null is null
+    }
+    return general->EvalVerdict(f);  // (count gives a number or null: not reached)
+  }
 };
 
 }  // namespace

@@ -75,6 +75,30 @@ ZEBRA_VALUE_INLINE inline Value EvalOf(const Node& n, Frame& f) {
   }
 }
 
+// The verdict of a value: true, false, or anything else.
+[[gnu::always_inline]] inline Verdict VerdictOfValue(const Value& v) {
+  if (!v.is(Type::kBoolean)) return Verdict::kOther;
+  return v.boolean() ? Verdict::kTrue : Verdict::kFalse;
+}
+// The Value of a verdict as `and` / `or` give it (kOther: null).
+[[gnu::always_inline]] inline Value ValueOfVerdict(Verdict v) {
+  return v == Verdict::kOther ? Value() : Value::Bool(v == Verdict::kTrue);
+}
+// `n.EvalVerdict(f)`, with names, literals and paths read inline as EvalRefOf reads them.
+ZEBRA_VALUE_INLINE inline Verdict VerdictOf(const Node& n, Frame& f) {
+  switch (n.direct) {
+    case Node::Direct::kGlobal: return VerdictOfValue(f.globals[static_cast<size_t>(n.direct_slot)]);
+    case Node::Direct::kLocal: return VerdictOfValue(f.locals[n.direct_slot]);
+    case Node::Direct::kLiteral: return VerdictOfValue(static_cast<const LiteralNode&>(n).value);
+    default:
+      if (n.direct == Node::Direct::kPath) {
+        ScratchValue tmp;
+        return VerdictOfValue(PathRef(n, f, tmp.get()));
+      }
+      return n.EvalVerdict(f);
+  }
+}
+
 struct GlobalRefNode : Node {
   GlobalRefNode() { direct = Direct::kNone; }  // the parser says how it is read
   int slot = 0;
@@ -128,28 +152,35 @@ struct AddChainNode : Node {
 // dispatch on the operator): `a = b` / `a != b`, either against the literal null, and the orders.
 struct EqualNode : BinaryNode {
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
 };
 struct NullTestNode : BinaryNode {  // `lhs = null` / `lhs != null` (`null = x` is read as `x = null`)
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
 };
 struct EqualStringNode : BinaryNode {  // `lhs = "text"` / `lhs != "text"`: rhs is that literal
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
 };
 struct OrderNode : BinaryNode {
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
 };
 struct OrderNumberNode : BinaryNode {  // `lhs < 20` and the like: rhs is that number literal
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
 };
 
 struct AndNode : Node {
   NodePtr lhs, rhs;
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;  // Eval is this verdict's value
 };
 
 struct OrNode : Node {
   NodePtr lhs, rhs;
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;  // Eval is this verdict's value
 };
 
 struct BetweenNode : Node {
@@ -161,6 +192,7 @@ struct InNode : Node {
   NodePtr value;
   NodePtr tests;  // a unary-test node
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
 };
 
 struct InstanceOfNode : Node {
@@ -427,6 +459,7 @@ struct ItemTestPlan {
 template <size_t kArity>
 struct FastCallNode final : CallNode {
   Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;  // verdicts.cc
 };
 
 struct FunctionDefNode : Node {
