@@ -512,8 +512,23 @@ class DecisionTable final : public Boxed {
   size_t slot_bound = 0;                  // the largest such slot + 1
   void PlanOnePass();
 
+  // A dispatcher with no frame of its own: every path is out of line (tail calls), so that a table
+  // does not pay the save and restore of the registers that the largest path needs.
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
-    if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
+    if (fast_match) [[unlikely]]
+      return EvalFastMatch(slots, ctx);
+    return EvalClassedOrGeneral(slots, ctx);
+  }
+  [[gnu::always_inline]] Value EvalClassedOrGeneral(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (one_pass) [[likely]] {
+      if (words == 1) return EvalClassed<1>(slots, ctx);
+      if (words == 2) return EvalClassed<2>(slots, ctx);
+      return EvalClassed<4>(slots, ctx);
+    }
+    return EvalGeneral(slots, ctx);
+  }
+  [[gnu::noinline]] Value EvalFastMatch(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (static_cast<size_t>(direct_slot_bound) <= slots.size()) {
       uint64_t bits = ~uint64_t{0};
       if (FastMatch(slots, bits)) [[likely]] {
         // Decide() for no match and for the two policies that need no list of the matches.
@@ -532,12 +547,7 @@ class DecisionTable final : public Boxed {
         return Decide(matched, slots, ctx);
       }
     }
-    if (one_pass) {
-      if (words == 1) return EvalClassed<1>(slots, ctx);
-      if (words == 2) return EvalClassed<2>(slots, ctx);
-      return EvalClassed<4>(slots, ctx);
-    }
-    return EvalGeneral(slots, ctx);
+    return EvalClassedOrGeneral(slots, ctx);
   }
 
   // Eval for tables that neither FastMatch nor EvalClassed can take (out of line, so that the
@@ -639,7 +649,7 @@ class DecisionTable final : public Boxed {
   // every rule at a column already classified, and test nothing after it. An input that needs
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
-  Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+  [[gnu::noinline]] Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
     // The contexts the one-step paths read, each group's resolved once (slots do not change
     // during the evaluation).
     std::array<GroupView, kMaxGroupViews> views;
