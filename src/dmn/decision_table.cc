@@ -135,20 +135,22 @@ struct ColumnClasses {
   // Immortal strings are interned: feel::MakeImmortal keeps one copy of each text, and nothing
   // else makes an owner-less string pointer. So an immortal input string (a model's literal, a
   // table's output) equals a literal exactly when it is the literal's immortal copy: found by its
-  // address, without hashing or comparing its bytes. The literals' copies by address (open
-  // addressing: address, literal index + 1; address null when empty); none when some literal
-  // could not be made immortal (the registry is full).
+  // address, without hashing or comparing its bytes. The literals' copies by address in a perfect
+  // hash table (a multiplier chosen at load so that no two copies share a slot): one probe, and a
+  // string not in its slot is no literal. Slots hold (address, literal index); address null when
+  // empty. None when some literal could not be made immortal (the registry is full), or no
+  // multiplier was found (then strings are classified by their text).
   struct AddressTable {
     std::vector<std::pair<const std::string*, uint32_t>> slots;
-    uint64_t mask = 0;
+    uint64_t multiplier = 0;
+    unsigned shift = 63;  // 64 - log2(slots.size()), slots.size() >= 2
+    [[gnu::always_inline]] size_t Slot(const std::string* p) const {
+      return static_cast<size_t>((reinterpret_cast<uintptr_t>(p) * multiplier) >> shift);
+    }
   };
   // Behind a pointer: the size of ColumnClasses is FastMatch's index stride (192 bytes, a
   // multiple of 64, compiles to shifts and adds).
   std::unique_ptr<AddressTable> addresses;
-  [[gnu::always_inline]] static uint64_t AddressHash(const std::string* p) {
-    const uint64_t h = reinterpret_cast<uintptr_t>(p) * 0x9E3779B97F4A7C15ull;
-    return h >> 32;
-  }
   void BuildAddressTable() {
     addresses.reset();
     std::vector<const std::string*> copies;
@@ -157,29 +159,39 @@ struct ColumnClasses {
       if (!feel::IsImmortal(v.string_ptr())) return;
       copies.push_back(v.string_ptr().get());
     }
-    size_t size = 8;
-    while (size < 2 * copies.size()) size *= 2;
     auto t = std::make_unique<AddressTable>();
-    t->slots.assign(size, {nullptr, 0});
-    t->mask = size - 1;
-    for (size_t i = 0; i < copies.size(); ++i) {
-      uint64_t at = AddressHash(copies[i]) & t->mask;
-      while (t->slots[at].first) at = (at + 1) & t->mask;
-      t->slots[at] = {copies[i], static_cast<uint32_t>(i + 1)};
+    // Odd multipliers from a fixed sequence; the table grows until one separates the copies. Up
+    // to 4,096 slots (64 KiB): enough for a column of a hundred or so literals; past that the
+    // column's strings are classified by their text (only slower).
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    for (unsigned bits = 1; bits <= 12; ++bits) {
+      const size_t size = size_t{1} << bits;
+      if (size < 2 * copies.size()) continue;
+      t->shift = 64 - bits;
+      for (int attempt = 0; attempt < 64; ++attempt) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        t->multiplier = state | 1;
+        t->slots.assign(size, {nullptr, 0});
+        bool ok = true;
+        for (size_t i = 0; i < copies.size() && ok; ++i) {
+          auto& e = t->slots[t->Slot(copies[i])];
+          if (e.first) ok = false;
+          else e = {copies[i], static_cast<uint32_t>(i)};
+        }
+        if (ok) {
+          addresses = std::move(t);
+          return;
+        }
+      }
     }
-    addresses = std::move(t);
   }
   // StringLiteral(v.string()), by address when `v`'s string is immortal.
   [[gnu::always_inline]] size_t StringIndex(const Value& v) const {
     const feel::StringPtr& p = v.string_ptr();
     // feel::IsImmortal(p), inline (GCC kept it a call here).
     if (addresses && p && p.use_count() == 0) {
-      const AddressTable& t = *addresses;
-      for (uint64_t at = AddressHash(p.get()) & t.mask;; at = (at + 1) & t.mask) {
-        const auto& e = t.slots[at];
-        if (e.first == p.get()) return e.second - 1;
-        if (!e.first) return string_count;
-      }
+      const auto& e = addresses->slots[addresses->Slot(p.get())];
+      return e.first == p.get() ? e.second : string_count;
     }
     return StringLiteral(*p);
   }
@@ -512,8 +524,23 @@ class DecisionTable final : public Boxed {
   size_t slot_bound = 0;                  // the largest such slot + 1
   void PlanOnePass();
 
+  // A dispatcher with no frame of its own: every path is out of line (tail calls), so that a table
+  // does not pay the save and restore of the registers that the largest path needs.
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
-    if (fast_match && static_cast<size_t>(direct_slot_bound) <= slots.size()) {
+    if (fast_match) [[unlikely]]
+      return EvalFastMatch(slots, ctx);
+    return EvalClassedOrGeneral(slots, ctx);
+  }
+  [[gnu::always_inline]] Value EvalClassedOrGeneral(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (one_pass) [[likely]] {
+      if (words == 1) return EvalClassed<1>(slots, ctx);
+      if (words == 2) return EvalClassed<2>(slots, ctx);
+      return EvalClassed<4>(slots, ctx);
+    }
+    return EvalGeneral(slots, ctx);
+  }
+  [[gnu::noinline]] Value EvalFastMatch(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (static_cast<size_t>(direct_slot_bound) <= slots.size()) {
       uint64_t bits = ~uint64_t{0};
       if (FastMatch(slots, bits)) [[likely]] {
         // Decide() for no match and for the two policies that need no list of the matches.
@@ -532,12 +559,7 @@ class DecisionTable final : public Boxed {
         return Decide(matched, slots, ctx);
       }
     }
-    if (one_pass) {
-      if (words == 1) return EvalClassed<1>(slots, ctx);
-      if (words == 2) return EvalClassed<2>(slots, ctx);
-      return EvalClassed<4>(slots, ctx);
-    }
-    return EvalGeneral(slots, ctx);
+    return EvalClassedOrGeneral(slots, ctx);
   }
 
   // Eval for tables that neither FastMatch nor EvalClassed can take (out of line, so that the
@@ -639,7 +661,7 @@ class DecisionTable final : public Boxed {
   // every rule at a column already classified, and test nothing after it. An input that needs
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
-  Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
+  [[gnu::noinline]] Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
     // The contexts the one-step paths read, each group's resolved once (slots do not change
     // during the evaluation).
     std::array<GroupView, kMaxGroupViews> views;

@@ -1020,5 +1020,48 @@ TEST(DecisionTableOutputs, ConstantRowsAreImmortalAndOutliveTheModel) {
   }
 }
 
+// Immortal strings are classified by their address through a perfect hash table (one probe; a
+// string not in its slot is no literal), built at load per column; columns of a few literals, of
+// many, and of more than the table takes (their strings then classified by text). Inputs: the
+// literals as immortal strings (the literals' own copies) and as ordinary strings, immortal and
+// ordinary strings in no rule, and other types; in plain and in membership columns; every hit
+// policy, against the per-rule path.
+TEST(DecisionTableClasses, ManyLiteralsByAddressAgreeWithPerRulePath) {
+  std::mt19937 rng(2141);
+  for (size_t count : {size_t{3}, size_t{40}, size_t{300}}) {
+    std::vector<std::string> literals;
+    for (size_t i = 0; i < count; ++i) literals.push_back("lit-" + std::to_string(i * 7 % 1009));
+    auto quoted = [](const std::string& t) { return "\"" + t + "\""; };
+    std::vector<std::string> cells = {"-", "-"}, members = {"-", "-"};
+    for (size_t j = 0; j < 30; ++j) {
+      std::string cell;
+      for (size_t k = 0; k < 1 + count / 25; ++k) cell += (cell.empty() ? "" : ", ") + quoted(literals[rng() % count]);
+      if (j % 5 == 0) cell = "not(" + cell + ")";
+      cells.push_back(cell);
+      members.push_back("list contains(?, " + quoted(literals[rng() % count]) + ")");
+    }
+    std::vector<Value> values = {Value(), Value::Number(1), Value::Bool(true), Imm(""), Imm("lit-x"), Str("lit-y"),
+                                 Imm("lit-1009"), Str("lit-")};
+    std::vector<Value> lists = {Value(), List({}), Str("lit-0"), List({Imm("lit-x")}), List({Str("lit-y"), Value()})};
+    for (size_t i = 0; i < 12; ++i) {
+      const std::string& t = literals[rng() % count];
+      values.push_back(Imm(t.c_str()));
+      values.push_back(Str(t.c_str()));
+      values.push_back(Imm((t + "0").c_str()));
+      lists.push_back(List({Imm(t.c_str())}));
+      lists.push_back(List({Str(t.c_str()), Imm(literals[rng() % count].c_str()), Imm("lit-z")}));
+    }
+    for (InputForm form : {InputForm::kNames, InputForm::kPaths}) {
+      size_t collected = ExpectSameAsPerRulePath(cells, {"-", "-", "\"a\"", "< 3"}, {"-", "-", "true"}, values,
+                                                 {Value(), Str("a"), Num("1")}, {Value(), Value::Bool(true)},
+                                                 static_cast<unsigned>(count), "", form);
+      collected += ExpectSameAsPerRulePath(members, {"-", "-", "\"a\"", "< 3"}, {"-", "-", "true"}, lists,
+                                           {Value(), Str("a"), Num("1")}, {Value(), Value::Bool(true)},
+                                           static_cast<unsigned>(count + 1), "", form);
+      EXPECT_GT(collected, 100u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zebra::dmn
