@@ -9,6 +9,7 @@
 #include <typeinfo>
 
 #include "feel/builtins.h"
+#include "feel/constant_filter.h"
 #include "feel/filter_tests.h"
 #include "feel/index_path.h"
 #include "feel/nodes.h"
@@ -924,6 +925,8 @@ std::optional<int64_t> IndexPosition(const Decimal& d) {
   return d.Round(0, RoundingMode::kDown).ToInt64();
 }
 
+}  // namespace
+
 // The other operand of `t` (see ItemTest), the same for every item that does not shadow its name;
 // null when a path over it needs more than a context's entry (the predicate reads it then).
 const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
@@ -937,6 +940,8 @@ const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
   if (base.is_null()) return &kNoEntry;
   return nullptr;
 }
+
+namespace {
 
 // Whether `c` has an entry named `item` or like a name the plan's tests read (which a name in
 // the predicate would find first): the key filter, then the keys when it cannot tell.
@@ -1084,6 +1089,9 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // A predicate that gives a boolean or null for every item keeps nothing of an empty list (the
   // probe in EvalItems would say so): the one empty list, by reference (EmptyListValue).
   if (count == 0 && item_test && item_test->pure) return EmptyListValue();
+  // One string test over a long list seen before (a model constant): its fields' strings alone.
+  if (count >= FieldTable::kMinItems && HasStringLeaf(*this))
+    if (const Value* v = FilterFromFieldTable(*this, f, t, borrowed, tmp)) return *v;
   return EvalItems(f, tmp, t, items, count, borrowed);
 }
 

@@ -33,4 +33,8 @@ enum class ItemVerdict : uint8_t { kFalse, kTrue, kNull, kSlow };
 
 ItemVerdict ItemVerdictOf(const ItemTest& t, const Value* const* others, const Value& item);
 
+// The other operand of `t` (a literal, a name, or one entry of a name), read once a filter, or
+// null when the predicate must read it (eval.cc).
+const Value* ItemTestOther(const ItemTest& t, const Frame& f);
+
 }  // namespace zebra::feel::internal
