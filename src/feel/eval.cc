@@ -11,6 +11,7 @@
 #include "feel/builtins.h"
 #include "feel/constant_filter.h"
 #include "feel/filter_tests.h"
+#include "feel/first_match.h"
 #include "feel/index_path.h"
 #include "feel/nodes.h"
 
@@ -1015,6 +1016,11 @@ Value EvalItemTest(const ItemTest& t, const Value* const* others, Frame& inner) 
 }
 }  // namespace
 
+bool ItemShadows(const ItemTestPlan& plan, const Context& c) { return Shadows(plan, c); }
+Value ItemLeafAnswer(const ItemTest& t, const Value* const* others, Frame& inner) {
+  return EvalItemLeaf(t, others, inner);
+}
+
 Value FilterNode::Eval(Frame& f) const {
   Value tmp;
   const Value& v = EvalRef(f, tmp);
@@ -1046,6 +1052,7 @@ const Value& EmptyListValue() {
 // The index forms (`list[1]`, `sorted[i]`) answered here, in a small frame; everything else in
 // EvalItems.
 const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
+  if (first_of) return FirstMatch(*this, *first_of, f, tmp);  // `list[item.id = x][1]` (first_match.h)
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
   ScratchValue target_tmp;

@@ -260,6 +260,8 @@ struct FilterNode : Node {
   // beyond int64).
   bool literal_index = false;
   std::optional<int64_t> literal_position;
+  // `inner[test][1]` with `inner[test]` a filter FirstMatch answers (first_match.h): that filter.
+  const FilterNode* first_of = nullptr;
   // The predicate is a name other than `item` (`sorted[i]`): its slot, read directly when no
   // item may shadow it and it holds a number (-1: not a name).
   int index_slot = -1;
