@@ -9,7 +9,9 @@
 #include <typeinfo>
 
 #include "feel/builtins.h"
+#include "feel/constant_filter.h"
 #include "feel/filter_tests.h"
+#include "feel/first_match.h"
 #include "feel/index_path.h"
 #include "feel/nodes.h"
 
@@ -904,6 +906,8 @@ std::optional<int64_t> IndexPosition(const Decimal& d) {
   return d.Round(0, RoundingMode::kDown).ToInt64();
 }
 
+}  // namespace
+
 // The other operand of `t` (see ItemTest), the same for every item that does not shadow its name;
 // null when a path over it needs more than a context's entry (the predicate reads it then).
 const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
@@ -917,6 +921,8 @@ const Value* ItemTestOther(const ItemTest& t, const Frame& f) {
   if (base.is_null()) return &kNoEntry;
   return nullptr;
 }
+
+namespace {
 
 // Whether `c` has an entry named `item` or like a name the plan's tests read (which a name in
 // the predicate would find first): the key filter, then the keys when it cannot tell.
@@ -990,6 +996,11 @@ Value EvalItemTest(const ItemTest& t, const Value* const* others, Frame& inner) 
 }
 }  // namespace
 
+bool ItemShadows(const ItemTestPlan& plan, const Context& c) { return Shadows(plan, c); }
+Value ItemLeafAnswer(const ItemTest& t, const Value* const* others, Frame& inner) {
+  return EvalItemLeaf(t, others, inner);
+}
+
 Value FilterNode::Eval(Frame& f) const {
   Value tmp;
   const Value& v = EvalRef(f, tmp);
@@ -1021,6 +1032,7 @@ const Value& EmptyListValue() {
 // The index forms (`list[1]`, `sorted[i]`) answered here, in a small frame; everything else in
 // EvalItems.
 const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
+  if (first_of) return FirstMatch(*this, *first_of, f, tmp);  // `list[item.id = x][1]` (first_match.h)
   // The target is borrowed when it can be: the predicate writes only this filter's item slot,
   // which the target cannot name.
   ScratchValue target_tmp;
@@ -1064,6 +1076,9 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // A predicate that gives a boolean or null for every item keeps nothing of an empty list (the
   // probe in EvalItems would say so): the one empty list, by reference (EmptyListValue).
   if (count == 0 && item_test && item_test->pure) return EmptyListValue();
+  // One string test over a long list seen before (a model constant): its fields' strings alone.
+  if (count >= FieldTable::kMinItems && HasStringLeaf(*this))
+    if (const Value* v = FilterFromFieldTable(*this, f, t, borrowed, tmp)) return *v;
   return EvalItems(f, tmp, t, items, count, borrowed);
 }
 

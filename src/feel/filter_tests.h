@@ -33,4 +33,13 @@ enum class ItemVerdict : uint8_t { kFalse, kTrue, kNull, kSlow };
 
 ItemVerdict ItemVerdictOf(const ItemTest& t, const Value* const* others, const Value& item);
 
+// The other operand of `t` (a literal, a name, or one entry of a name), read once a filter, or
+// null when the predicate must read it (eval.cc).
+const Value* ItemTestOther(const ItemTest& t, const Frame& f);
+// Whether `c` has an entry that would shadow a name `plan`'s tests read (eval.cc's Shadows).
+bool ItemShadows(const ItemTestPlan& plan, const Context& c);
+// The answer of the leaf `t` for the item of `inner`, as EvalItems gets it (eval.cc's
+// EvalItemLeaf), diagnostics included.
+Value ItemLeafAnswer(const ItemTest& t, const Value* const* others, Frame& inner);
+
 }  // namespace zebra::feel::internal

@@ -277,9 +277,11 @@ struct RangeNode : Node {
 };
 
 struct ItemTestPlan;
+struct FieldTable;
 
 struct FilterNode : Node {
   FilterNode() { direct = Direct::kNone; }
+  ~FilterNode() override;  // (constant_filter.cc)
   NodePtr target, predicate;
   int item_slot = 0;
   // False when no predicate of the expression reads this item slot: then nothing ever reads
@@ -290,6 +292,8 @@ struct FilterNode : Node {
   // beyond int64).
   bool literal_index = false;
   std::optional<int64_t> literal_position;
+  // `inner[test][1]` with `inner[test]` a filter FirstMatch answers (first_match.h): that filter.
+  const FilterNode* first_of = nullptr;
   // The predicate is a name other than `item` (`sorted[i]`): its slot, read directly when no
   // item may shadow it and it holds a number (-1: not a name).
   int index_slot = -1;
@@ -299,6 +303,9 @@ struct FilterNode : Node {
   ShapedPosition index_seen;  // where an item of a shaped context has `index_name`, per shape
   // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
   std::shared_ptr<const ItemTestPlan> item_test;
+  // The fields of the first long list a one-string-test filter reads (constant_filter.h),
+  // published once, then only read.
+  mutable std::atomic<const FieldTable*> field_table{nullptr};
   Value Eval(Frame& f) const override;
   // An index (`list[2]`) into a borrowed list borrows the element.
   const Value& EvalRef(Frame& f, Value& tmp) const override;

@@ -16,6 +16,7 @@
 #include "feel/builtins.h"
 #include "feel/context_put_node.h"
 #include "feel/feel.h"
+#include "feel/first_match.h"
 #include "feel/list_idioms.h"
 #include "feel/loop_paths.h"
 #include "feel/nodes.h"
@@ -888,6 +889,9 @@ class Parser {
         if (const auto* lit = dynamic_cast<const LiteralNode*>(n->predicate.get()); lit && lit->value.is(Type::kNumber)) {
           n->literal_index = true;
           n->literal_position = lit->value.number().Round(0, RoundingMode::kDown).ToInt64();
+          if (const auto* inner = dynamic_cast<const FilterNode*>(n->target.get());
+              inner && n->literal_position == 1 && FirstMatchApplies(*inner))
+            n->first_of = inner;
         } else if (const auto* r = dynamic_cast<const LocalRefNode*>(n->predicate.get());
                    r && r->shadowable && r->slot != n->item_slot) {
           n->index_slot = r->slot;
