@@ -509,6 +509,17 @@ class DecisionTable final : public Boxed {
     std::vector<uint8_t> usable;
     size_t no_class = 0;
     size_t first_string = 0;
+    // ClassOf with the column's data at hand: the class of `v` (no_class for other types);
+    // whether it is usable is the caller's test.
+    [[gnu::always_inline]] size_t ClassOf(const Value& v) const {
+      switch (v.type()) {
+        case Type::kNull: return 0;
+        case Type::kBoolean: return v.boolean() ? 2 : 1;
+        case Type::kNumber: return 3 + cc->Segment(v.number());
+        case Type::kString: return first_string + cc->StringIndex(v);
+        default: return no_class;
+      }
+    }
     // The rules whose entry in this column is not "-" (first `words` words): a column that none
     // of the candidates left tests is not classified (see EvalClassed).
     std::array<uint64_t, 4> tested{};
@@ -737,14 +748,7 @@ class DecisionTable final : public Boxed {
           return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
-        size_t k;
-        switch (v->type()) {
-          case Type::kNull: k = 0; break;
-          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
-          case Type::kNumber: k = 3 + c->cc->Segment(v->number()); break;
-          case Type::kString: k = c->first_string + c->cc->StringIndex(*v); break;
-          default: k = c->no_class; break;
-        }
+        const size_t k = c->ClassOf(*v);
         if (!c->usable[k]) [[unlikely]]
           return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         const uint64_t* mask = c->masks + k * nw;
@@ -882,15 +886,7 @@ class DecisionTable final : public Boxed {
         }
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
-        // ClassOf, with the column's data at hand.
-        size_t k;
-        switch (v->type()) {
-          case Type::kNull: k = 0; break;
-          case Type::kBoolean: k = v->boolean() ? 2 : 1; break;
-          case Type::kNumber: k = 3 + c.cc->Segment(v->number()); break;
-          case Type::kString: k = c.first_string + c.cc->StringIndex(*v); break;
-          default: k = c.no_class; break;
-        }
+        const size_t k = c.ClassOf(*v);
         if (!c.usable[k]) [[unlikely]] {
           state = kPerRule;
           break;

@@ -9,6 +9,7 @@
 #include <typeinfo>
 
 #include "feel/builtins.h"
+#include "feel/comparisons.h"
 #include "feel/constant_filter.h"
 #include "feel/filter_tests.h"
 #include "feel/first_match.h"
@@ -343,22 +344,13 @@ Value DynamicRefNode::Eval(Frame& f) const {
 Value NegateNode::Eval(Frame& f) const { return internal::Negate(operand->Eval(f), *f.ctx); }
 
 namespace {
-// `a = b` (eq) or `a != b`, as BinaryNode answers them.
+// `a = b` (eq) or `a != b`, and `a op b` for the orders, as BinaryNode answers them
+// (comparisons.h, shared with the verdicts of verdicts.cc).
 ZEBRA_VALUE_INLINE inline Value Equality(const Value& a, const Value& b, bool eq, EvalContext& ctx) {
-  if (a.is(Type::kString) && b.is(Type::kString)) return Value::Bool(SameString(a.string(), b.string()) == eq);
-  if (a.is_null() || b.is_null()) return Value::Bool((a.is_null() && b.is_null()) == eq);
-  if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Value::Bool((a.boolean() == b.boolean()) == eq);
-  auto e = Equal(a, b);
-  if (!e) return ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
-  return Value::Bool(eq ? *e : !*e);
+  return ValueOfVerdict(EqualityVerdict(a, b, eq, ctx));
 }
-// `a op b` for <, <=, > and >=, as BinaryNode answers them.
 ZEBRA_VALUE_INLINE inline Value Order(BinaryOp op, const Value& a, const Value& b, EvalContext& ctx) {
-  if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
-  if (a.is_null() || b.is_null()) return Value();
-  auto c = Compare(a, b);
-  if (!c) return ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
-  return Ordered(op, *c);
+  return ValueOfVerdict(OrderVerdict(op, a, b, ctx));
 }
 }  // namespace
 
@@ -383,43 +375,12 @@ Value BinaryNode::Eval(Frame& f) const {
   }
 }
 
-Value EqualNode::Eval(Frame& f) const {
-  ScratchValue a_tmp, b_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  const Value& b = EvalRefOf(*rhs, f, b_tmp);
-  return Equality(a, b, op == BinaryOp::kEq, *f.ctx);
-}
-
-Value NullTestNode::Eval(Frame& f) const {
-  ScratchValue a_tmp;
-  return Value::Bool(EvalRefOf(*lhs, f, a_tmp).is_null() == (op == BinaryOp::kEq));
-}
-
-Value EqualStringNode::Eval(Frame& f) const {
-  ScratchValue a_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  const Value& b = static_cast<const LiteralNode&>(*rhs).value;
-  const bool eq = op == BinaryOp::kEq;
-  if (a.is(Type::kString)) return Value::Bool(SameString(a.string(), b.string()) == eq);
-  if (a.is_null()) return Value::Bool(!eq);  // null equals only null
-  return Equality(a, b, eq, *f.ctx);
-}
-
-Value OrderNumberNode::Eval(Frame& f) const {
-  ScratchValue a_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  const Value& b = static_cast<const LiteralNode&>(*rhs).value;
-  if (a.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
-  if (a.is_null()) return Value();
-  return Order(op, a, b, *f.ctx);
-}
-
-Value OrderNode::Eval(Frame& f) const {
-  ScratchValue a_tmp, b_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  const Value& b = EvalRefOf(*rhs, f, b_tmp);
-  return Order(op, a, b, *f.ctx);
-}
+// The comparison nodes' values are their verdicts' (verdicts.cc): one set of checks and messages.
+Value EqualNode::Eval(Frame& f) const { return ValueOfVerdict(EqualNode::EvalVerdict(f)); }
+Value NullTestNode::Eval(Frame& f) const { return ValueOfVerdict(NullTestNode::EvalVerdict(f)); }
+Value EqualStringNode::Eval(Frame& f) const { return ValueOfVerdict(EqualStringNode::EvalVerdict(f)); }
+Value OrderNumberNode::Eval(Frame& f) const { return ValueOfVerdict(OrderNumberNode::EvalVerdict(f)); }
+Value OrderNode::Eval(Frame& f) const { return ValueOfVerdict(OrderNode::EvalVerdict(f)); }
 
 Value AddChainNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;

@@ -10,25 +10,9 @@ namespace zebra::feel::internal {
 
 namespace {
 
-// The steps of `path` over `item`, as PathNode::Reach reads them from a slot holding `item`:
-// through shaped contexts whose shapes each step has cached. Null when the general path must
-// read it (not a context, a context without a shape, a shape not cached yet).
+// The steps of `path` over `item`, as PathNode::Reach reads them from a slot holding `item`.
 [[gnu::always_inline]] inline const Value* Project(const PathNode& path, const Value& item) {
-  const Value* t = &item;
-  for (size_t i = 0; i < path.chain_length; ++i) {
-    if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? &kPathNull : nullptr;
-    const Context& c = t->context();
-    const ContextShape* shape = c.shape();
-    if (!shape) [[unlikely]]
-      return nullptr;
-    size_t at;
-    if (!path.steps[i]->seen.Cached(*shape, at)) [[unlikely]]
-      return nullptr;
-    if (at >= c.shaped_size()) return &kPathNull;
-    t = &c.shaped_value(at);
-  }
-  return t;
+  return ReachSteps(path, &item);
 }
 
 // Whether `a` and `b` read the same thing the same way: the same name (global or local slot,

@@ -13,6 +13,26 @@ const Value* IndexedElement(const FilterNode& filter, Frame& f);
 // PathNode::Eval's answer when Reach has none (eval.cc).
 [[gnu::noinline]] Value PathChainValue(const PathNode& p, Frame& f);
 
+// The steps of path `p` from `t` through shaped contexts whose shapes each step has cached:
+// the entry, kPathNull over null or for a missing key, or null when the general path must read
+// it (not a context, a context without a shape, a shape not cached yet).
+[[gnu::always_inline]] inline const Value* ReachSteps(const PathNode& p, const Value* t) {
+  for (size_t i = 0; i < p.chain_length; ++i) {
+    if (!t->is(Type::kContext)) [[unlikely]]
+      return t->is_null() ? &kPathNull : nullptr;
+    const Context& c = t->context();
+    const ContextShape* shape = c.shape();
+    if (!shape) [[unlikely]]
+      return nullptr;
+    size_t at;
+    if (!p.steps[i]->seen.Cached(*shape, at)) [[unlikely]]
+      return nullptr;
+    if (at >= c.shaped_size()) return &kPathNull;
+    t = &c.shaped_value(at);
+  }
+  return t;
+}
+
 // The same as each path of the chain evaluating its target by EvalRef in turn: an entry of a
 // borrowed context is borrowed; once a step reads a temporary (the root evaluated into `tmp`, or
 // PathOther's answer there), what follows lives in `tmp`, and the answer is moved to its top.
@@ -40,20 +60,7 @@ inline const Value* PathNode::Reach(Frame& f) const {
     default:
       if (!index_root || !(t = IndexedElement(*index_root, f))) return nullptr;
   }
-  for (size_t i = 0; i < chain_length; ++i) {
-    if (!t->is(Type::kContext)) [[unlikely]]
-      return t->is_null() ? &kPathNull : nullptr;
-    const Context& c = t->context();
-    const ContextShape* shape = c.shape();
-    if (!shape) [[unlikely]]
-      return nullptr;
-    size_t at;
-    if (!steps[i]->seen.Cached(*shape, at)) [[unlikely]]
-      return nullptr;
-    if (at >= c.shaped_size()) return &kPathNull;
-    t = &c.shaped_value(at);
-  }
-  return t;
+  return ReachSteps(*this, t);
 }
 
 ZEBRA_VALUE_INLINE inline const Value& PathRef(const Node& n, Frame& f, Value& tmp) {

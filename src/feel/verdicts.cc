@@ -7,52 +7,11 @@
 #include <string>
 
 #include "feel/builtins.h"
+#include "feel/comparisons.h"
 #include "feel/nodes.h"
 
 namespace zebra::feel::internal {
 
-namespace {
-
-[[gnu::always_inline]] inline Verdict Of(bool b) { return b ? Verdict::kTrue : Verdict::kFalse; }
-
-std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
-
-// `c op 0` for <, <=, > and >= (`op`), as eval.cc's Ordered answers it.
-[[gnu::always_inline]] inline Verdict Ordered(BinaryOp op, std::strong_ordering c) {
-  switch (op) {
-    case BinaryOp::kLt: return Of(c < 0);
-    case BinaryOp::kLe: return Of(c <= 0);
-    case BinaryOp::kGt: return Of(c > 0);
-    default: return Of(c >= 0);
-  }
-}
-
-// eval.cc's Equality (`a = b` when `eq`, else `a != b`) as a verdict.
-ZEBRA_VALUE_INLINE inline Verdict Equality(const Value& a, const Value& b, bool eq, EvalContext& ctx) {
-  if (a.is(Type::kString) && b.is(Type::kString)) return Of(SameString(a.string(), b.string()) == eq);
-  if (a.is_null() || b.is_null()) return Of((a.is_null() && b.is_null()) == eq);
-  if (a.is(Type::kBoolean) && b.is(Type::kBoolean)) return Of((a.boolean() == b.boolean()) == eq);
-  auto e = Equal(a, b);
-  if (!e) {
-    ctx.Error("cannot compare " + Describe(a) + " with " + Describe(b));
-    return Verdict::kOther;
-  }
-  return Of(eq ? *e : !*e);
-}
-
-// eval.cc's Order (`a op b` for <, <=, >, >=) as a verdict.
-ZEBRA_VALUE_INLINE inline Verdict Order(BinaryOp op, const Value& a, const Value& b, EvalContext& ctx) {
-  if (a.is(Type::kNumber) && b.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
-  if (a.is_null() || b.is_null()) return Verdict::kOther;
-  auto c = Compare(a, b);
-  if (!c) {
-    ctx.Error("cannot order " + Describe(a) + " and " + Describe(b));
-    return Verdict::kOther;
-  }
-  return Ordered(op, *c);
-}
-
-}  // namespace
 
 Verdict Node::EvalVerdict(Frame& f) const {
   ScratchValue tmp;
@@ -63,12 +22,12 @@ Verdict EqualNode::EvalVerdict(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);
   const Value& b = EvalRefOf(*rhs, f, b_tmp);
-  return Equality(a, b, op == BinaryOp::kEq, *f.ctx);
+  return EqualityVerdict(a, b, op == BinaryOp::kEq, *f.ctx);
 }
 
 Verdict NullTestNode::EvalVerdict(Frame& f) const {
   ScratchValue a_tmp;
-  return Of(EvalRefOf(*lhs, f, a_tmp).is_null() == (op == BinaryOp::kEq));
+  return VerdictOfBool(EvalRefOf(*lhs, f, a_tmp).is_null() == (op == BinaryOp::kEq));
 }
 
 Verdict EqualStringNode::EvalVerdict(Frame& f) const {
@@ -76,25 +35,25 @@ Verdict EqualStringNode::EvalVerdict(Frame& f) const {
   const Value& a = EvalRefOf(*lhs, f, a_tmp);
   const Value& b = static_cast<const LiteralNode&>(*rhs).value;
   const bool eq = op == BinaryOp::kEq;
-  if (a.is(Type::kString)) return Of(SameString(a.string(), b.string()) == eq);
-  if (a.is_null()) return Of(!eq);  // null equals only null
-  return Equality(a, b, eq, *f.ctx);
+  if (a.is(Type::kString)) return VerdictOfBool(SameString(a.string(), b.string()) == eq);
+  if (a.is_null()) return VerdictOfBool(!eq);  // null equals only null
+  return EqualityVerdict(a, b, eq, *f.ctx);
 }
 
 Verdict OrderNumberNode::EvalVerdict(Frame& f) const {
   ScratchValue a_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);
   const Value& b = static_cast<const LiteralNode&>(*rhs).value;
-  if (a.is(Type::kNumber)) return Ordered(op, a.number().Compare(b.number()));
+  if (a.is(Type::kNumber)) return OrderedVerdict(op, a.number().Compare(b.number()));
   if (a.is_null()) return Verdict::kOther;
-  return Order(op, a, b, *f.ctx);
+  return OrderVerdict(op, a, b, *f.ctx);
 }
 
 Verdict OrderNode::EvalVerdict(Frame& f) const {
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*lhs, f, a_tmp);
   const Value& b = EvalRefOf(*rhs, f, b_tmp);
-  return Order(op, a, b, *f.ctx);
+  return OrderVerdict(op, a, b, *f.ctx);
 }
 
 // Ternary logic (DMN 1.5 Table 49): false wins for and, true wins for or; otherwise null. The
