@@ -15,6 +15,7 @@ namespace {
 
 using feel::Value;
 using test::Decision;
+using test::Diags;
 using test::Literal;
 using test::Load;
 
@@ -218,10 +219,7 @@ TEST(BoxedContext, PreparedEvaluatorAnswersAsEvaluate) {
         ASSERT_NE(ref.Find(asked[k]), nullptr);
         const DecisionResult& got = ev->results()[k];
         EXPECT_EQ(feel::ToFeelLiteral(got.value), feel::ToFeelLiteral(ref.Find(asked[k])->value)) << asked[k] << " case " << i;
-        std::string got_diags, ref_diags;
-        for (const auto& d : got.diagnostics) got_diags += d.message + "\n";
-        for (const auto& d : ref.Find(asked[k])->diagnostics) ref_diags += d.message + "\n";
-        EXPECT_EQ(got_diags, ref_diags) << asked[k] << " case " << i;
+        EXPECT_EQ(Diags(got), Diags(*ref.Find(asked[k]))) << asked[k] << " case " << i;
       }
       if (i % 3 == 2) {
         EXPECT_NE(ev->results()[3].diagnostics.size(), 0u);  // the input's error, on `typed`

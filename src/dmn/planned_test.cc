@@ -16,6 +16,7 @@ namespace {
 
 using feel::Value;
 using test::Decision;
+using test::Diags;
 using test::Literal;
 using test::Load;
 
@@ -37,12 +38,6 @@ std::string Table(const std::string& prefix, const std::string& expr) {
 std::string Trace(std::span<const TraceEntry> trace) {
   std::string out;
   for (const auto& t : trace) out += std::string(t.decision) + ":" + std::string(t.rule) + (t.hit ? "" : "-") + " ";
-  return out;
-}
-
-std::string Diags(const DecisionResult& r) {
-  std::string out;
-  for (const auto& d : r.diagnostics) out += d.message + "\n";
   return out;
 }
 

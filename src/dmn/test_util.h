@@ -40,4 +40,11 @@ inline std::string Decision(const std::string& name, const std::string& reqs, co
          (type.empty() ? "" : " typeRef=\"" + type + "\"") + "/>" + reqs + expr + "</decision>";
 }
 
+// A decision's diagnostic messages, one per line, for comparing two evaluations' reports.
+inline std::string Diags(const DecisionResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics) out += d.message + "\n";
+  return out;
+}
+
 }  // namespace zebra::dmn::test
