@@ -153,6 +153,79 @@ struct ContextEntryDef {
 // entries only read them, and anything that keeps one copies it.
 using ContextFrame = ScratchArray<Value, 24>;
 
+// One entry of a boxed context in its straight-line form (ContextBoxed::RunSteps), made at load:
+// what ContextBoxed::Run's loop would test for the entry each time, decided once.
+struct EntryStep {
+  enum class Kind : uint8_t {
+    kCall,        // the body's Eval, its value made in the slot itself; no locals
+    kCallLocals,  // the same, then the body's locals reset to null
+    kPath,        // a path read inline (PathValue), made in the slot itself
+    kRead,        // another inline read (EvalOf: a name, a literal), made in the slot itself
+    kSelf,        // a plain entry whose expression may read its own slot: evaluated beside it
+    kGeneral,     // ContextBoxed::EvalEntry (typed, function-valued or not a literal expression)
+  };
+  Kind kind = Kind::kGeneral;
+  int locals = 0;                             // kCallLocals, kPath, kRead, kSelf
+  const feel::internal::Node* body = nullptr;  // all but kGeneral
+  uint32_t entry = 0;                          // the entry's index
+};
+
+// The frame of ContextBoxed::RunSteps, in the ContextFrame's layout (the caller's slots, the
+// context's, then the locals area): the caller's slots borrowed (never destroyed), the ones
+// between them and the entries' null, the entries' slots left unconstructed unless `null_entries`
+// (each entry's value is made in its slot in order: only [first, end) hold values, which is all
+// the destructor destroys), and the locals null (each entry resets its own: the destructor
+// destroys them only when told that some may hold a value, MayHoldLocals).
+class StepFrame {
+ public:
+  StepFrame(size_t n, size_t locals, std::span<const Value> caller, size_t first, bool null_entries)
+      : data_(n + locals <= kInline ? reinterpret_cast<Value*>(inline_)
+                                    : static_cast<Value*>(::operator new((n + locals) * sizeof(Value)))),
+        first_(data_ + first),
+        end(first_),
+        locals_(data_ + n),
+        n_locals_(locals) {
+    size_t i = 0;
+    for (; i < caller.size(); ++i) {
+      new (data_ + i) Value();
+      data_[i].Borrow(caller[i]);
+    }
+    for (; i < first; ++i) new (data_ + i) Value();
+    if (null_entries)
+      for (Value* v = first_; v != locals_; ++v) new (v) Value();
+    for (size_t k = 0; k < locals; ++k) new (locals_ + k) Value();
+  }
+  [[gnu::always_inline]] ~StepFrame() {
+    for (Value* v = first_; v != end; ++v) v->~Value();
+    for (size_t k = 0; k < dirty_locals_; ++k)
+      if (!locals_[k].is_null()) locals_[k].~Value();
+    if (data_ != reinterpret_cast<Value*>(inline_)) ::operator delete(data_);
+  }
+  StepFrame(const StepFrame&) = delete;
+  StepFrame& operator=(const StepFrame&) = delete;
+  Value* data() { return data_; }
+  Value* locals() { return locals_; }
+  // The entries' values were moved out (Context::RelocateValues): nothing of them to destroy.
+  void Vacate() { end = first_; }
+  // The first `n` locals may hold values (an entry stopped before resetting its locals, or the
+  // result entry's expression ran).
+  void MayHoldLocals(size_t n) { dirty_locals_ = n; }
+
+ private:
+  static constexpr size_t kInline = 24;
+  Value* const data_;
+  Value* const first_;
+
+ public:
+  Value* end;  // past the last entry slot that holds a value
+
+ private:
+  Value* const locals_;
+  const size_t n_locals_;
+  size_t dirty_locals_ = 0;  // the locals the destructor looks at
+  alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
+};
+
 class ContextBoxed final : public Boxed {
  public:
   std::vector<ContextEntryDef> entries;
@@ -164,12 +237,29 @@ class ContextBoxed final : public Boxed {
   // entry re-declares a name the context sees): the context's values in order, written once each.
   bool contiguous = false;
   size_t first_slot = 0;
-  size_t max_locals = 0;  // the most locals a plain entry's expression declares
+  size_t max_locals = 0;  // the most locals a plain entry's (or the result's) expression declares
+  // The entries in their straight-line form (RunSteps), when they are contiguous and the context
+  // has a result entry or a shape: one step each, in order.
+  std::vector<EntryStep> steps;
+  // Some entry runs through EvalEntry, whose callee may copy the whole frame (a boxed function,
+  // iterator or context): every entry slot is made null first.
+  bool steps_null_first = false;
+  // The result entry's root body when it is a literal expression: evaluated on the frame (its
+  // locals in the locals area, counted in max_locals), as LiteralBoxed::Eval would on a frame
+  // of its own.
+  const feel::internal::Node* result_body = nullptr;
+  size_t result_locals = 0;
 
   Value Eval(std::span<const Value> slots, feel::EvalContext& ctx) const override {
     // With contiguous slots above every caller slot, the entries' slots start null and the
     // caller's are never written: each entry's value is put into its null slot, and the
     // caller's slots are borrowed.
+    if (!steps.empty() && slots.size() <= first_slot) [[likely]] return RunSteps(slots, ctx);
+    return EvalGeneral(slots, ctx);
+  }
+
+ private:
+  [[gnu::noinline]] Value EvalGeneral(std::span<const Value> slots, feel::EvalContext& ctx) const {
     const bool fresh = contiguous && slots.size() <= first_slot;
     const size_t n = std::max(slots.size(), frame_size);
     ContextFrame local(n + max_locals, slots, fresh);
@@ -177,7 +267,71 @@ class ContextBoxed final : public Boxed {
     return Run<false>(local, n, ctx);
   }
 
- private:
+  // Run<true>'s steps for a fresh context (slots.size() <= first_slot) with steps: the same
+  // values, diagnostics and early return, with each entry's value made in its slot (no
+  // temporary, no move) and no per-entry tests of what the entry is. An entry's slot need not
+  // be null beforehand: an entry's expression reads only the slots of names in scope (the
+  // caller's, and the entries before it, which hold their values), and one that may read its own
+  // (kSelf) or hands the frame to a boxed expression (kGeneral) gets null slots as before.
+  [[gnu::always_inline]] Value RunSteps(std::span<const Value> caller, feel::EvalContext& ctx) const {
+    const size_t n = frame_size;  // contiguous: the entries' slots end the frame
+    StepFrame frame(n, max_locals, caller, first_slot, steps_null_first);
+    feel::internal::Frame f;
+    f.globals = std::span<const Value>(frame.data(), n);
+    f.locals = frame.locals();
+    f.ctx = &ctx;
+    for (const EntryStep& s : steps) {
+      Value* const slot = frame.end;
+      if (s.kind == EntryStep::Kind::kCall) [[likely]] {
+        new (slot) Value(s.body->Eval(f));
+      } else {
+        RunStep(s, slot, frame, n, f);
+      }
+      frame.end = slot + 1;
+      if (ctx.limit_exceeded) [[unlikely]] {
+        frame.MayHoldLocals(max_locals);
+        return Value();
+      }
+    }
+    if (result_body) {
+      frame.MayHoldLocals(result_locals);
+      return feel::internal::EvalOf(*result_body, f);
+    }
+    if (result) return result->Eval(f.globals, ctx);
+    Value out = Shaped(std::span<Value>(frame.data(), n));
+    frame.Vacate();  // Shaped moved every entry's value out
+    return out;
+  }
+
+  // A step other than kCall: its value made in `slot` (constructed here, unless null already).
+  [[gnu::always_inline]] void RunStep(const EntryStep& s, Value* slot, StepFrame& frame, size_t n,
+                                      feel::internal::Frame& f) const {
+    switch (s.kind) {
+      case EntryStep::Kind::kCall:
+      case EntryStep::Kind::kCallLocals:
+        new (slot) Value(s.body->Eval(f));
+        break;
+      case EntryStep::Kind::kPath:
+        new (slot) Value(feel::internal::PathValue(*s.body, f));
+        break;
+      case EntryStep::Kind::kRead:
+        new (slot) Value(feel::internal::EvalOf(*s.body, f));
+        break;
+      case EntryStep::Kind::kSelf:
+        // Null while the expression reads it, as in Run: the value is put in once computed.
+        new (slot) Value();
+        PutIntoNull(*slot, feel::internal::EvalOf(*s.body, f));
+        break;
+      case EntryStep::Kind::kGeneral:
+        // (steps_null_first: the slot holds null)
+        EvalEntry(entries[s.entry], std::span<Value>(frame.data(), n), *f.ctx);
+        return;
+    }
+    // The locals the expression declared, back to null (as Run resets them).
+    for (Value *v = f.locals, *end = f.locals + s.locals; v != end; ++v)
+      if (!v->is_null()) *v = Value();
+  }
+
   // The shaped context of the entries' values, moved out of their slots.
   [[gnu::noinline]] Value Shaped(std::span<Value> local) const {
     return feel::MakeContextValue(shape, [&](feel::Context& out) {  // the keys are the shape's
@@ -443,6 +597,52 @@ BoxedPtr CompileWrapped(const pugi::xml_node& wrapper, const feel::Scope& scope,
   return CompileBoxed(e, scope, site);
 }
 
+// The straight-line form of a contiguous context's entries (ContextBoxed::steps).
+void MakeSteps(ContextBoxed& c) {
+  using Kind = EntryStep::Kind;
+  using Direct = feel::internal::Node::Direct;
+  for (size_t i = 0; i < c.entries.size(); ++i) {
+    const ContextEntryDef& e = c.entries[i];
+    EntryStep s;
+    s.entry = static_cast<uint32_t>(i);
+    if (!e.body) {
+      s.kind = Kind::kGeneral;
+      c.steps_null_first = true;
+      c.steps.push_back(s);
+      continue;
+    }
+    s.body = e.body;
+    s.locals = e.locals;
+    // Made in its slot only when the expression cannot read that slot (its own name, declared
+    // before it was compiled, reads null until the value is in): a value under construction
+    // there must not be seen.
+    // The name's first word is in the text of any expression that names it (Reads, which walks
+    // the tree, only for those: load time).
+    const std::string_view first_word = std::string_view(e.name).substr(0, e.name.find_first_of(" \t\r\n"));
+    bool self = false;
+    if (e.literal->source().find(first_word) != std::string::npos) {
+      const feel::ExpressionReads reads = e.literal->Reads();
+      self = !reads.complete;
+      for (const auto& r : reads.names) self = self || r.slot == e.slot;
+    }
+    const Direct d = e.body->direct;
+    const bool inline_read = d == Direct::kGlobal || d == Direct::kLocal || d == Direct::kLiteral;
+    if (self) s.kind = Kind::kSelf;
+    else if (d == Direct::kPath) s.kind = Kind::kPath;
+    else if (inline_read) s.kind = Kind::kRead;
+    else s.kind = e.locals == 0 ? Kind::kCall : Kind::kCallLocals;
+    c.steps.push_back(s);
+  }
+  if (const auto* lit = dynamic_cast<const LiteralBoxed*>(c.result.get())) {
+    const auto* root = dynamic_cast<const feel::internal::Root*>(lit->expr().root());
+    if (root && root->body) {
+      c.result_body = root->body.get();
+      c.result_locals = static_cast<size_t>(root->locals);
+      c.max_locals = std::max(c.max_locals, static_cast<size_t>(root->locals));
+    }
+  }
+}
+
 BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, const CompileSite& site) {
   auto out = std::make_shared<ContextBoxed>();
   feel::Scope inner = scope;
@@ -494,6 +694,7 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
     for (const auto& e : out->entries) names.push_back(e.name);
     out->shape = feel::ContextShape::Intern(names);
   }
+  if (out->contiguous && (out->result || out->shape)) MakeSteps(*out);
   return out;
 }
 

@@ -173,6 +173,81 @@ TEST(BoxedContext, EntriesWithIterationVariables) {
   EXPECT_EQ(Decide(*m, "large"), large_expected + ", w: true}");
 }
 
+// Straight-line entries (ContextBoxed::RunSteps) whose expression reads the entry's own name: the
+// slot reads null until the value is in (the value is not made in the slot itself), through a
+// name, a comparison, a list, a `for` with a local and a result entry. A decision that leaves
+// strings in the same stack slots is evaluated first each time, so a slot not made null would show.
+TEST(BoxedContext, EntriesReadingTheirOwnName) {
+  const std::string dirty = "<context>" + Entry("a", "s") + Entry("b", "s + \"x\"") + Entry("c", "[s]") +
+                            Entry("d", "[s, s]") + Entry("e", "s + \"y\"") + Result("1") + "</context>";
+  const std::string self = Entry("a", "x") + Entry("b", "if b = null then \"null\" else \"set\"") +
+                           Entry("c", "[c, a]") + Entry("d", "for v in [1] return d") + Entry("e", "e");
+  auto m = Load(kInputs + Decision("dirty", kReqs, dirty) +
+                Decision("shaped", kReqs, "<context>" + self + "</context>") +
+                Decision("result", kReqs, "<context>" + self + Result("[b, c, d, e]") + "</context>"));
+  ASSERT_TRUE(m);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Decide(*m, "dirty"), "1");
+    EXPECT_EQ(Decide(*m, "shaped"), "{a: 3, b: \"null\", c: [null, 3], d: [null], e: null}");
+    EXPECT_EQ(Decide(*m, "dirty"), "1");
+    EXPECT_EQ(Decide(*m, "result"), "[\"null\", [null, 3], [null], null]");
+  }
+}
+
+// An entry that hands the frame to a boxed expression (a boxed function definition copies every
+// slot of it) makes the later entries' slots null first: the copy holds nulls, not stale bytes.
+// The result entry declares a local of its own (the locals area counts it).
+TEST(BoxedContext, BoxedEntryCopiesTheWholeFrame) {
+  const std::string dirty = "<context>" + Entry("a", "s") + Entry("b", "s + \"x\"") + Entry("c", "[s]") +
+                            Entry("d", "[s, s]") + Entry("e", "s + \"y\"") + Result("1") + "</context>";
+  const std::string body = Entry("a", "x") +
+                           "<contextEntry><variable name=\"g\"/><functionDefinition><formalParameter name=\"k\"/>" +
+                           Literal("k + a") + "</functionDefinition></contextEntry>" + Entry("b", "g(10)") +
+                           Entry("c", "[s, b]") + Entry("d", "g(b)");
+  auto m = Load(kInputs + Decision("dirty", kReqs, dirty) +
+                Decision("shaped", kReqs, "<context>" + body + "</context>") +
+                Decision("result", kReqs, "<context>" + body + Result("for v in [a, b, d] return v + 1") + "</context>"));
+  ASSERT_TRUE(m);
+  const std::string s = "a string longer than the small-string buffer";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Decide(*m, "dirty"), "1");
+    EXPECT_EQ(Decide(*m, "shaped"), "{a: 3, g: function(k), b: 13, c: [\"" + s + "\", 13], d: 16}");
+    EXPECT_EQ(Decide(*m, "dirty"), "1");
+    EXPECT_EQ(Decide(*m, "result"), "[4, 14, 17]");
+  }
+}
+
+// A context stopped by FEEL's depth limit in a straight-line entry releases the values of the
+// entries made before it (and no others): the input string's count is the same after each
+// evaluation. The recursive function is an entry of an outer context, so the inner one's entries
+// are all plain (their slots not made null first).
+TEST(BoxedContext, StoppedContextReleasesTheEntriesMade) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "depth-limit recursion runs in the release build";  // as DmnPrepared.RunawayFunction...
+#endif
+  const std::string inner = "<context>" + Entry("a", "s") + Entry("b", "[a, s]") + Entry("c", "f(1)") +
+                            Entry("d", "[s, s]") + "</context>";
+  auto m = Load(kInputs + Decision("stopped", kReqs,
+                                   "<context>" + Entry("f", "function(n) f(n + 1)") +
+                                       "<contextEntry><variable name=\"inner\"/>" + inner + "</contextEntry></context>"));
+  ASSERT_TRUE(m);
+  feel::Context in;
+  in.Put("x", Value::Number(1));
+  in.Put("s", Value::String("a string longer than the small-string buffer"));
+  const feel::StringPtr held = in.Find("s")->string_ptr();
+  const long before = held.use_count();
+  for (int i = 0; i < 3; ++i) {
+    EvaluationResult r = m->Evaluate(in, std::vector<std::string>{"stopped"});
+    const DecisionResult* d = r.Find("stopped");
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(feel::ToFeelLiteral(d->value), "null");
+    bool depth = false;
+    for (const auto& diag : d->diagnostics) depth = depth || diag.message.find("depth limit") != std::string::npos;
+    EXPECT_TRUE(depth);
+    EXPECT_EQ(held.use_count(), before);
+  }
+}
+
 // A prepared evaluator (kept frames: the decisions' bindings borrowed from the memo and the input
 // slots) answers as Model::Evaluate (frames of their own, bindings copied), case after case: chains
 // of decisions asked for before their requirements, a BKM (a binding that owns its value), a

@@ -233,7 +233,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
     bool input;
   };
   // EvalKept of each of `targets` in order, each binding only this model's input data and
-  // decisions earlier in `targets` (target i's bindings: plan[start[i]] .. plan[start[i + 1]]):
+  // decisions earlier in `targets` (target i's bindings: the decisions' plan[start[2i]] ..
+  // plan[start[2i + 1]], then the input data's .. plan[start[2i + 2]]):
   // each slot borrowed straight from its source, without EvalDecision's memo checks or the
   // bindings' kind tests; one call for the run, the set-up common to every decision done once.
   // Target i's value and diagnostics go straight to results[i], where the targets after it
@@ -567,16 +568,17 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
     std::vector<feel::Diagnostic>& diags = s.diags;
     diags.clear();
     Value* const kept = s.slots.data();
-    for (const PlanBinding* b = plan + start[t], *end = plan + start[t + 1]; b != end; ++b) {
-      Value& slot = kept[b->slot];  // the last case's borrowed bytes, or null
-      if (b->input) {
-        if (const Value* v = RootInput(inputs_[b->index], input_memo[b->index], input_slots[b->index], diags))
-          slot.Borrow(*v);
-        else
-          slot.Unborrow();  // null
-      } else {
-        slot.Borrow(results[b->index].value);
-      }
+    // Each slot holds the last case's borrowed bytes, or null. The decisions' first (their values
+    // are borrowed, with nothing else to do), then the input data in binding order (their
+    // diagnostics in that order).
+    for (const PlanBinding *b = plan + start[2 * t], *end = plan + start[2 * t + 1]; b != end; ++b)
+      kept[b->slot].Borrow(results[b->index].value);
+    for (const PlanBinding *b = plan + start[2 * t + 1], *end = plan + start[2 * t + 2]; b != end; ++b) {
+      Value& slot = kept[b->slot];
+      if (const Value* v = RootInput(inputs_[b->index], input_memo[b->index], input_slots[b->index], diags))
+        slot.Borrow(*v);
+      else
+        slot.Unborrow();  // null
     }
     feel::EvalContext& ctx = s.ctx;
     ctx.ClearDiagnostics();
@@ -587,14 +589,17 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
     ctx.limit_exceeded = false;
     if (has_now || ctx.now.has_value()) ctx.now = now;
     ctx.host = host;
-    Value v = d.body ? d.body->Eval(std::span<const Value>(s.slots), ctx) : Value();
-    for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-    ConformResult(d, v, diags);
-    // Null unless the caller left the last case's value in the result.
+    // The value made in its result itself (no temporary, no move): null unless the caller left
+    // the last case's value there, which no decision reads (each borrows from the results of
+    // the decisions before it).
     DecisionResult& r = results[t];
-    if (r.value.is_null()) [[likely]] PutIntoNull(r.value, std::move(v));
-    else r.value = std::move(v);
-    r.diagnostics.swap(diags);  // the result's old buffer becomes the next case's scratch
+    if (!r.value.is_null()) [[unlikely]] r.value = Value();
+    if (d.body) [[likely]] new (&r.value) Value(d.body->Eval(std::span<const Value>(s.slots), ctx));
+    for (const auto& x : ctx.diagnostics()) diags.push_back(x);
+    ConformResult(d, r.value, diags);
+    // The result's old buffer becomes the next case's scratch (nothing to swap when both are
+    // empty, as they mostly are).
+    if (!(diags.empty() && r.diagnostics.empty())) r.diagnostics.swap(diags);
   }
 }
 
@@ -811,7 +816,8 @@ class EvaluatorImpl final : public Evaluator {
   // A prepared evaluator's run as a plan (planned_), when every decision asked for is known, asked
   // for once, borrows its bindings (DecisionDef::borrows), and binds only this model's input data
   // and decisions asked for before it: Run then evaluates the targets in order with
-  // RunPlanned, their bindings listed here (plan_start_[i] .. plan_start_[i + 1] for target i;
+  // RunPlanned, their bindings listed here (plan_start_[2i] .. plan_start_[2i + 2] for target i,
+  // the decisions' before plan_start_[2i + 1];
   // a decision's by its position in targets_, where its result is).
   void Plan() {
     const ModelImpl& m = *model_;
@@ -831,12 +837,19 @@ class EvaluatorImpl final : public Evaluator {
         } else if (b.kind != ElemKind::kDecision || index >= position.size() || position[index] < 0) {
           return;  // a function, or a decision not evaluated before this one
         }
-        const bool input = b.kind == ElemKind::kInput;
-        plan.push_back({static_cast<uint32_t>(b.slot),
-                        static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
+      }
+      // The decisions' bindings, then the input data's (each in binding order): RunPlanned's
+      // two loops. Only the input data's add diagnostics, so their order is all that counts.
+      for (const bool input : {false, true}) {
+        for (const Binding& b : d.bindings) {
+          if ((b.kind == ElemKind::kInput) != input) continue;
+          const size_t index = static_cast<size_t>(b.index);
+          plan.push_back({static_cast<uint32_t>(b.slot),
+                          static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
+        }
+        start.push_back(plan.size());
       }
       position[static_cast<size_t>(targets_[i])] = static_cast<int>(i);
-      start.push_back(plan.size());
     }
     plan_ = std::move(plan);
     plan_start_ = std::move(start);

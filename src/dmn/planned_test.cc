@@ -155,5 +155,35 @@ TEST(PlannedRun, OutOfOrderAndSubsetsAsEvaluate) {
   }
 }
 
+// A planned decision borrows its decisions' values first and then reads its input data, in
+// binding order: two inputs that do not conform, around a decision binding, report in that order
+// (as Model::Evaluate, and by hand).
+TEST(PlannedRun, InputDiagnosticsInBindingOrder) {
+  const std::string inputs =
+      "<inputData id=\"i_t\" name=\"t\"><variable name=\"t\" typeRef=\"number\"/></inputData>"
+      "<inputData id=\"i_u\" name=\"u\"><variable name=\"u\" typeRef=\"number\"/></inputData>";
+  auto m = Load(inputs + Decision("d", Req("requiredInput", "i_u"), Literal("[u]")) +
+                Decision("pair", Req("requiredInput", "i_t") + Req("requiredDecision", "d_d") + Req("requiredInput", "i_u"),
+                         Literal("[t, d, u]")) +
+                Decision("back", Req("requiredInput", "i_u") + Req("requiredDecision", "d_pair") + Req("requiredInput", "i_t"),
+                         Literal("[u, pair, t]")));
+  ASSERT_TRUE(m);
+  const std::vector<std::string> names = m->DecisionNames();
+  auto ev = m->Prepare(names);
+  for (int i = 0; i < 2; ++i) {
+    feel::Context in;
+    in.Put("t", Value::String("tee"));
+    in.Put("u", i == 0 ? Value::String("you") : Value::Number(7));
+    ev->Evaluate(in);
+    EvaluationResult ref = m->Evaluate(in, {});
+    for (size_t k = 0; k < names.size(); ++k) EXPECT_EQ(Diags(ev->results()[k]), Diags(ref.decisions[k])) << names[k];
+    const std::string t = "input data 't': \"tee\" does not conform to type number\n";
+    const std::string u = i == 0 ? "input data 'u': \"you\" does not conform to type number\n" : "";
+    EXPECT_EQ(Diags(ev->results()[1]), t + u) << i;
+    EXPECT_EQ(Diags(ev->results()[2]), u + t) << i;
+    EXPECT_EQ(feel::ToFeelLiteral(ev->results()[2].value), i == 0 ? "[null, [null, [null], null], null]" : "[7, [null, [7], 7], null]");
+  }
+}
+
 }  // namespace
 }  // namespace zebra::dmn
