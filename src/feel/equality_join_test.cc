@@ -83,6 +83,9 @@ TEST(EqualityJoinTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
   Context vars;
   vars.Put("u1", testing::C({{"id", testing::S("ssa.lan")}, {"k", testing::N(2)}}));
   vars.Put("zs", testing::C({{"z", testing::N(1)}}));
+  // (Bound, as the lists are: see below.)
+  vars.Put("vs", testing::ParsedValue(vs));
+  vars.Put("cs", testing::ParsedValue(cs));
   for (const auto& list : lists) {
     // The list is bound, not written in the expressions: compiled literals are kept for the
     // process (MakeImmortal), and thousands of them would fill what later tests expect.
@@ -92,7 +95,7 @@ TEST(EqualityJoinTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
     vars.Put("l", *lv);
     for (const auto& p : predicates) {
       const std::string general = "if true then " + p + " else null";
-      const std::string loop = p.find("c.id") != std::string::npos ? "for c in " + cs : "for v in " + vs;
+      const std::string loop = p.find("c.id") != std::string::npos ? "for c in cs" : "for v in vs";
       // Over the bound list (borrowed) and over one computed once (`m`) or on every call; the
       // count; the first item kept; followed by empty lists' probes of the item slots; inside
       // another filter's predicate (names look in its item too).

@@ -60,8 +60,8 @@ const Value& FirstMatch(const FilterNode& outer, const FilterNode& inner, Frame&
   bool as_test = !f.item && !f.outer_item_frame;
   const Value* others[ItemTestPlan::kMaxOthers];
   for (size_t k = 0; as_test && k < plan.others.size(); ++k) as_test = (others[k] = ItemTestOther(*plan.others[k], f));
-  // An equality join over a list this evaluation searched before: its index (equality_join.h),
-  // which answers for every item only when the loop below would (so its shadow checks are moot).
+  // An equality join (`raw[item.id = oid][1]` in a loop): the list's index (equality_join.h),
+  // usable only when the loop below would answer every item (so its shadow checks are moot).
   if (as_test && inner.join_slot >= 0 && count >= 2) {
     const Value* hit = nullptr;
     const JoinFirst j = JoinFirstOf(inner, f, t, others, &hit);
