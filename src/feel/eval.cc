@@ -11,6 +11,7 @@
 #include "feel/builtins.h"
 #include "feel/comparisons.h"
 #include "feel/constant_filter.h"
+#include "feel/equality_join.h"
 #include "feel/filter_tests.h"
 #include "feel/first_match.h"
 #include "feel/index_path.h"
@@ -1037,6 +1038,10 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // A predicate that gives a boolean or null for every item keeps nothing of an empty list (the
   // probe in EvalItems would say so): the one empty list, by reference (EmptyListValue).
   if (count == 0 && item_test && item_test->pure) return EmptyListValue();
+  // An equality join (`checks[item.id = c.id]` in a loop): the list's index, made at the first
+  // call of the evaluation and kept in the frame (equality_join.h).
+  if (join_slot >= 0 && count >= 2)
+    if (const Value* v = JoinFilter(*this, f, t, borrowed, tmp)) return *v;
   // One string test over a long list seen before (a model constant): its fields' strings alone.
   if (count >= FieldTable::kMinItems && HasStringLeaf(*this))
     if (const Value* v = FilterFromFieldTable(*this, f, t, borrowed, tmp)) return *v;

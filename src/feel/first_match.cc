@@ -4,6 +4,7 @@
 // Every item is still tested, in order, so diagnostics and the evaluation limit are the loop's.
 #include "feel/first_match.h"
 
+#include "feel/equality_join.h"
 #include "feel/filter_tests.h"
 
 namespace zebra::feel::internal {
@@ -59,6 +60,23 @@ const Value& FirstMatch(const FilterNode& outer, const FilterNode& inner, Frame&
   bool as_test = !f.item && !f.outer_item_frame;
   const Value* others[ItemTestPlan::kMaxOthers];
   for (size_t k = 0; as_test && k < plan.others.size(); ++k) as_test = (others[k] = ItemTestOther(*plan.others[k], f));
+  // An equality join (`raw[item.id = oid][1]` in a loop): the list's index (equality_join.h),
+  // usable only when the loop below would answer every item (so its shadow checks are moot).
+  if (as_test && inner.join_slot >= 0 && count >= 2) {
+    const Value* hit = nullptr;
+    const JoinFirst j = JoinFirstOf(inner, f, t, others, &hit);
+    if (j != JoinFirst::kUnknown) {
+      if (inner.writes_item) f.locals[inner.item_slot] = items[count - 1];
+      if (j == JoinFirst::kNone) {
+        tmp = Value();
+        return tmp;
+      }
+      if (outer.writes_item) f.locals[outer.item_slot] = *hit;
+      Value copy = *hit;  // (`hit` is in `t`, which may be `target_tmp`)
+      tmp = std::move(copy);
+      return tmp;
+    }
+  }
   for (size_t i = 0; as_test && i < count; ++i) {
     const Value& item = items[i];
     as_test = item.is(Type::kContext) ? !ItemShadows(plan, item.context()) : !plan.reads_fields || item.is_null();

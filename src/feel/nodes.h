@@ -303,6 +303,9 @@ struct FilterNode : Node {
   ShapedPosition index_seen;  // where an item of a shaped context has `index_name`, per shape
   // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
   std::shared_ptr<const ItemTestPlan> item_test;
+  // A predicate `item.f = x and ...` outside function bodies (equality_join.h): the local slot
+  // where one evaluation keeps the index of the list it filters (-1: none).
+  int join_slot = -1;
   // The fields of the first long list a one-string-test filter reads (constant_filter.h),
   // published once, then only read.
   mutable std::atomic<const FieldTable*> field_table{nullptr};

@@ -15,6 +15,7 @@
 
 #include "feel/builtins.h"
 #include "feel/context_put_node.h"
+#include "feel/equality_join.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
 #include "feel/list_idioms.h"
@@ -66,6 +67,8 @@ class Parser {
       if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
     }
     if (error_) return tl::unexpected(MakeDiagnostic());
+    // Each join's index slot, above every slot a name or construct uses (never reused).
+    for (const auto& filter : joins_) filter->join_slot = max_locals_++;
     root->locals = max_locals_;
     // Only a name reads a local slot: a filter whose item slot no name reads need not write it.
     for (const auto& filter : filters_) filter->writes_item = read_locals_.count(filter->item_slot) != 0;
@@ -775,6 +778,7 @@ class Parser {
     auto saved_next = next_local_;
     auto saved_max = max_locals_;
     auto saved_locals = locals_;
+    const size_t saved_joins = joins_.size();
     (void)ParseAdditive();
     bool is_range = !error_ && PeekPunct("..");
     pos_ = saved;
@@ -784,6 +788,7 @@ class Parser {
     next_local_ = saved_next;
     max_locals_ = saved_max;
     locals_ = std::move(saved_locals);
+    joins_.resize(saved_joins);  // (the lookahead's nodes are dropped)
     return is_range;
   }
 
@@ -904,6 +909,8 @@ class Parser {
           n->index_name = g->name;
         } else {
           n->item_test = MakeItemTestPlan(*n->predicate, n->item_slot);
+          // (A function body runs on a frame of its own size: no join slot there.)
+          if (n->item_test && captures_.empty() && JoinKeyOf(*n->item_test)) joins_.push_back(n);
         }
         filters_.push_back(n);
         no_filter_ = saved_no_filter;
@@ -1591,6 +1598,7 @@ class Parser {
   std::vector<Capture*> captures_;  // the function definitions being read, outermost first
   std::set<int> read_locals_;  // the local slots that some name reads
   std::vector<std::shared_ptr<FilterNode>> filters_;  // every filter read (see Finish)
+  std::vector<std::shared_ptr<FilterNode>> joins_;  // the filters given a join slot (see Finish)
   std::vector<std::shared_ptr<ForNode>> fors_;  // every `for` read (see Finish)
   std::vector<std::shared_ptr<ContextNode>> contexts_;  // every context literal read (see Finish)
 };
