@@ -414,9 +414,28 @@ struct CompiledCaseSchema::Impl {
     KeyTable string_table;
     std::vector<feel::Value> string_values;
     bool strings_complete = false;
+    // The same strings recognised by their bytes in the text (CaseReader::ListedAt): those that
+    // are printable ASCII without '"' or '\\' and not empty, chained by ListedBucket of their
+    // first two bytes (a one-byte string's second is its closing quote), each chain's first in
+    // `string_bucket` and the next in `string_next` (by position in `string_names`; kNoListed:
+    // none). Only the bytes are compared, never a hash of the whole string.
+    static constexpr uint8_t kNoListed = 0xFF;
+    std::vector<std::string> string_names;  // string_table's names, by position
+    std::array<uint8_t, 32> string_bucket{};
+    std::vector<uint8_t> string_next;
     // By position in `properties`: the name is printable ASCII without '"' or '\\' (the case
     // reader may then recognise it by its bytes).
     std::vector<bool> property_plain;
+    // The same facts per property in one place for the case reader's loop (CaseReader::Object):
+    // its name, whether it is plain and required, and its node.
+    struct ReaderProperty {
+      const char* name;
+      uint32_t length;
+      bool plain;
+      bool required;
+      const Node* node;
+    };
+    std::vector<ReaderProperty> reader_properties;  // by position in `properties`
   };
 
   std::vector<Node> nodes;  // nodes[0] is the root
@@ -788,6 +807,11 @@ std::vector<std::string> FinitePatternStrings(std::string_view pattern) {
   return out;
 }
 
+// The chain of a listed string's first two bytes in the text (Node::string_bucket).
+size_t ListedBucket(char first, char second) {
+  return (static_cast<size_t>(static_cast<unsigned char>(first)) * 7u + static_cast<unsigned char>(second)) & 31u;
+}
+
 // Fills each node's string_values and property_plain (see Node): after Compile, once for the
 // schema.
 void PrepareReaderStrings(Impl& impl) {
@@ -796,6 +820,12 @@ void PrepareReaderStrings(Impl& impl) {
       n.property_plain.push_back(std::all_of(name.begin(), name.end(), [](char c) {
         return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
       }));
+    // (impl.nodes is complete: its elements stay where they are.)
+    for (size_t i = 0; i < n.properties.size(); ++i)
+      n.reader_properties.push_back({n.properties[i].first.data(), static_cast<uint32_t>(n.properties[i].first.size()),
+                                     static_cast<bool>(n.property_plain[i]),
+                                     i < n.property_required.size() && n.property_required[i],
+                                     &impl.nodes[static_cast<size_t>(n.properties[i].second)]});
     if (n.kind != Impl::Kind::kChecks || (n.has_type && (n.type_bits & kStringBit) == 0)) continue;
     std::vector<std::string> candidates;
     bool complete = true;
@@ -817,6 +847,22 @@ void PrepareReaderStrings(Impl& impl) {
                           (!n.has_enum || n.enum_table.Find(c) >= 0) && StringFits(c, n);
       n.string_values.push_back(passes ? feel::MakeImmortal(feel::Value::String(c)) : feel::Value());
     }
+    // Recognised by their bytes when they are what fast::String would read between the quotes.
+    n.string_bucket.fill(Impl::Node::kNoListed);
+    if (candidates.size() < Impl::Node::kNoListed) {
+      n.string_next.assign(candidates.size(), Impl::Node::kNoListed);
+      for (size_t i = candidates.size(); i-- > 0;) {
+        const std::string& c = candidates[i];
+        const bool plain = !c.empty() && std::all_of(c.begin(), c.end(), [](char ch) {
+          return ch >= 0x20 && ch < 0x7F && ch != '"' && ch != '\\';
+        });
+        if (!plain) continue;
+        const size_t b = ListedBucket(c[0], c.size() > 1 ? c[1] : '"');
+        n.string_next[i] = n.string_bucket[b];
+        n.string_bucket[b] = static_cast<uint8_t>(i);
+      }
+    }
+    n.string_names = candidates;
     n.string_table = KeyTable(std::move(candidates));
     n.strings_complete = complete;
   }
@@ -934,8 +980,9 @@ class CaseReader {
   static constexpr size_t kMaxDepth = 32;  // the case's nesting limit (ParseCase's)
 
   static bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-  void SkipSpace() {
-    while (p_ != end_ && IsSpace(*p_)) ++p_;
+  [[gnu::always_inline]] void SkipSpace() {
+    // (Every byte that may start or follow a token is above ' ': one compare for the usual none.)
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' && IsSpace(*p_)) ++p_;
   }
   bool Literal(const char* word, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
@@ -1040,6 +1087,14 @@ class CaseReader {
 
   // Passes' checks of a string (TypeOf, Equal and InEnum of a string value), on its bytes.
   bool String(const Node& n, feel::Value& out) {
+    if (!n.string_values.empty()) {  // most strings of such a node are listed: matched by their bytes
+      if (const int at = ListedAt(n); at >= 0) {
+        const feel::Value& v = n.string_values[static_cast<size_t>(at)];
+        if (v.is_null()) return false;
+        out = v;
+        return true;
+      }
+    }
     std::string_view s;
     if (!zebra::json::fast::String(p_, end_, s)) return false;
     if (n.has_type && (n.type_bits & kStringBit) == 0) return false;
@@ -1057,6 +1112,24 @@ class CaseReader {
     if (!StringFits(s, n)) return false;
     out = feel::Value::String(std::string(s));
     return true;
+  }
+
+  // The position of the listed string (Node::string_names) whose bytes, between quotes, are at
+  // `p_`, with `p_` moved past its closing quote; -1 with `p_` unmoved when there is none. Such a
+  // string is printable ASCII without quote or backslash, so it is exactly what fast::String
+  // reads there, and string_table.Find would give the same position.
+  int ListedAt(const Node& n) {
+    const auto room = static_cast<size_t>(end_ - p_);
+    if (room < 3) return -1;
+    for (uint8_t i = n.string_bucket[ListedBucket(p_[1], p_[2])]; i != Impl::Node::kNoListed; i = n.string_next[i]) {
+      const std::string& name = n.string_names[i];
+      const size_t length = name.size();
+      if (room >= length + 2 && p_[length + 1] == '"' && SameBytes(p_ + 1, name.data(), length)) {
+        p_ += length + 2;
+        return i;
+      }
+    }
+    return -1;
   }
 
   // A list: its items on the items' shapes (none: a list of scalars, as CaseValue converts
@@ -1122,18 +1195,19 @@ class CaseReader {
       // object: documents of one source keep their keys' order, so the key is mostly
       // recognised by comparing its bytes with that name, without scanning or hashing it.
       uint8_t* next_key = NextKeys(n);
+      const Impl::Node::ReaderProperty* const properties = n.reader_properties.data();
+      const size_t count = n.reader_properties.size();
       size_t previous = 0;  // 0: none yet; i + 1 after property i
       while (true) {
         int at = -1;
         if (next_key) {
           const size_t guess = next_key[previous];
-          if (guess < n.properties.size() && n.property_plain[guess]) {
+          if (guess < count && properties[guess].plain) {
             // The name's bytes between quotes are what fast::String reads (the name is
             // printable ASCII without quote or backslash), so this is the key it would give.
-            const std::string& name = n.properties[guess].first;
-            const size_t length = name.size();
+            const size_t length = properties[guess].length;
             if (static_cast<size_t>(end_ - p_) >= length + 2 && p_[0] == '"' && p_[length + 1] == '"' &&
-                SameBytes(p_ + 1, name.data(), length)) {
+                SameBytes(p_ + 1, properties[guess].name, length)) {
               at = static_cast<int>(guess);
               p_ += length + 2;
             }
@@ -1154,8 +1228,8 @@ class CaseReader {
         ++p_;
         SkipSpace();
         present |= uint64_t{1} << i;
-        if (n.property_required[i]) ++required_seen;
-        if (!Value(impl_.nodes[static_cast<size_t>(n.properties[i].second)], shapes->fields[i].get(), slots[i]))
+        if (properties[i].required) ++required_seen;
+        if (!Value(*properties[i].node, shapes->fields[i].get(), slots[i]))
           return fail();
         const int next = AfterItem('}');
         if (next < 0) return fail();

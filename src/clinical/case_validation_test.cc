@@ -1489,5 +1489,67 @@ TEST(CaseForAnswerDifferentialTest, KeysNearTheGuessedKeyAreReadAsParseCaseReads
   }
 }
 
+// The listed strings of a field (enum, const, the T/N/M patterns' alternatives) are matched by
+// their bytes in the text, without scanning or hashing them: each listed string is read as that
+// shared immortal string, and a near miss — one byte more or less, another last byte, an escape,
+// a quote or the text's end where the listed string ends — is read as ParseCase reads it, or
+// declined.
+TEST(CaseForAnswerDifferentialTest, ListedStringsMatchedByTheirBytesAreReadAsParseCaseReadsThem) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  struct Field {
+    const char* object;
+    const char* name;
+    std::vector<std::string> listed;
+  };
+  const std::vector<Field> fields = {
+      {"tumor", "t", {"TX", "T0", "Tis", "T1", "T1a", "T1b", "T1mi", "T2", "T4"}},
+      {"tumor", "n", {"NX", "N0", "N1", "N2"}},
+      {"tumor", "m", {"M0", "M1", "M1a", "M1b", "M1c"}},
+      {"tumor", "primary_site", {"pancreas", "lung", "appendix", "jejunum_ileum", "unknown_primary", "other"}},
+      {"patient", "sex", {"female", "male"}},
+  };
+  auto text_with = [](const Field& f, const std::string& value_text) {
+    const std::string site = std::string(f.name) == "primary_site" ? "" : R"("primary_site":"pancreas",)";
+    const std::string member = "\"" + std::string(f.name) + "\":" + value_text;
+    if (std::string(f.object) == "tumor") return R"({"schema":"zebra.case/v1","id":"l","tumor":{)" + site + member + "}}";
+    return R"({"schema":"zebra.case/v1","id":"l","tumor":{"primary_site":"pancreas"},"patient":{)" + member + "}}";
+  };
+  int near = 0;
+  for (const Field& f : fields) {
+    for (const std::string& v : f.listed) {
+      // The listed string itself: read, as the one shared string.
+      ReadCounts counts;
+      const std::string text = text_with(f, "\"" + v + "\"");
+      CompareReaders(kb, text, counts, false);
+      ASSERT_EQ(counts.read, 1) << text;
+      auto c = ReadCaseForAnswer(text, kb);
+      ASSERT_TRUE(c.has_value());
+      const feel::Value* o = c->value.context().Find(f.object);
+      ASSERT_TRUE(o && o->is(feel::Type::kContext));
+      const feel::Value* got = o->context().Find(f.name);
+      ASSERT_TRUE(got && got->is(feel::Type::kString)) << text;
+      EXPECT_EQ(got->string(), v);
+      EXPECT_TRUE(feel::IsImmortal(got->string_ptr())) << text;
+      // Near misses: each as ParseCase reads it (CompareReaders), or declined.
+      std::vector<std::string> variants = {
+          "\"" + v + "x\"",  "\"" + v.substr(0, v.size() - 1) + "\"", "\"" + v + "\\\"\"",
+          "\"" + v + " \"",  "\"\\u00" + std::string(v[0] == 'T' ? "54" : v[0] == 'N' ? "4e" : v[0] == 'M' ? "4d" : "70") +
+                                v.substr(1) + "\"",
+          "\"" + v,          "\"" + v + "\"\"", "\"" + v.substr(0, v.size() - 1) + "0\"",
+          "\"" + v.substr(0, v.size() - 1) + "a\"", " \"" + v + "\" ",
+      };
+      for (const std::string& other : f.listed) variants.push_back("\"" + v + other.substr(1) + "\"");
+      for (const std::string& variant : variants) {
+        ReadCounts miss;
+        const std::string t = text_with(f, variant);
+        CompareReaders(kb, t, miss, false);
+        if (HasFatalFailure()) return;
+        ++near;
+      }
+    }
+  }
+  EXPECT_GT(near, 300);
+}
+
 }  // namespace
 }  // namespace zebra::clinical

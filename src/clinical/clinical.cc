@@ -18,6 +18,7 @@
 #include "clinical/case_shapes.h"
 #include "clinical/case_validation.h"
 #include "clinical/recommendation.h"
+#include "feel/shaped_position.h"
 
 namespace zebra::clinical {
 namespace {
@@ -224,31 +225,44 @@ std::optional<CaseForAnswer> ReadCaseForAnswer(std::string_view text, const Know
   std::optional<feel::Value> value = internal::CaseSchema(PlanOf(kb, temporary)).ReadPassing(text, *kb.case_shapes);
   if (!value || !value->is(feel::Type::kContext)) return std::nullopt;
   const feel::Context& c = value->context();
-  auto context_at = [](const feel::Context* in, std::string_view name) -> const feel::Context* {
-    const feel::Value* v = in ? in->Find(name) : nullptr;
+  // The fields below by position where the contexts are shaped (found once per shape), as
+  // Context::Find finds them.
+  static const feel::ShapedPosition kHistory, kPriorTherapies, kOption, kId, kPatient, kPreferences, kGoals;
+  auto find = [](const feel::Context* in, const feel::ShapedPosition& at, std::string_view name) -> const feel::Value* {
+    if (!in) return nullptr;
+    return in->shape() ? at.Find(*in, name) : in->Find(name);
+  };
+  auto context_at = [&](const feel::Context* in, const feel::ShapedPosition& at,
+                        std::string_view name) -> const feel::Context* {
+    const feel::Value* v = find(in, at, name);
     return v && v->is(feel::Type::kContext) ? &v->context() : nullptr;
   };
-  // ValidateCaseJson's check beyond the schema: each prior therapy's option is in the catalogue.
-  const Json* options = kb.catalogue.is_object() && kb.catalogue.contains("options") ? &kb.catalogue["options"] : nullptr;
-  if (options)
-    if (const feel::Value* prior = [&]() -> const feel::Value* {
-          const feel::Context* history = context_at(&c, "history");
-          return history ? history->Find("prior_therapies") : nullptr;
-        }();
-        prior && prior->is(feel::Type::kList))
-      for (const feel::Value& therapy : prior->list()) {
-        const feel::Value* option = therapy.is(feel::Type::kContext) ? therapy.context().Find("option") : nullptr;
-        if (option && option->is(feel::Type::kString) && !options->contains(option->string())) return std::nullopt;
+  // ValidateCaseJson's check beyond the schema: each prior therapy's option is in the catalogue
+  // (the catalogue's options looked up only when a therapy names one).
+  if (const feel::Value* prior = find(context_at(&c, kHistory, "history"), kPriorTherapies, "prior_therapies");
+      prior && prior->is(feel::Type::kList)) {
+    const Json* options = nullptr;
+    bool options_found = false;
+    for (const feel::Value& therapy : prior->list()) {
+      const feel::Value* option =
+          therapy.is(feel::Type::kContext) ? find(&therapy.context(), kOption, "option") : nullptr;
+      if (!option || !option->is(feel::Type::kString)) continue;
+      if (!options_found) {
+        options_found = true;
+        options = kb.catalogue.is_object() && kb.catalogue.contains("options") ? &kb.catalogue["options"] : nullptr;
       }
+      if (options && !options->contains(option->string())) return std::nullopt;
+    }
+  }
   // The fields the answer reads, as the case's JSON holds them (both strings by the schema).
   CaseForAnswer out;
   out.fields = Json(Json::value_t::object);
-  if (const feel::Value* id = c.Find("id")) {
+  if (const feel::Value* id = find(&c, kId, "id")) {
     if (!id->is(feel::Type::kString)) return std::nullopt;
     out.fields["id"] = id->string();
   }
-  if (const feel::Context* preferences = context_at(context_at(&c, "patient"), "preferences"))
-    if (const feel::Value* goals = preferences->Find("goals")) {
+  if (const feel::Context* preferences = context_at(context_at(&c, kPatient, "patient"), kPreferences, "preferences"))
+    if (const feel::Value* goals = find(preferences, kGoals, "goals")) {
       if (!goals->is(feel::Type::kList)) return std::nullopt;
       Json list(Json::value_t::array);
       for (const feel::Value& g : goals->list()) {

@@ -699,6 +699,7 @@ std::uint64_t HashOf(const Value& v) {
 // Ids of the values a fact or test is keyed by: not looked up yet, no id (a value that is no key,
 // or no room for more).
 constexpr std::uint8_t kIdNotYet = 0, kNoId = 255;
+constexpr size_t kIdSlots = 256;  // (an id is a byte)
 // The values a thread has seen at one case path (or as one fact's value), each with an id (1 to
 // 254, in the order first seen), identical values (Same) sharing one. Ids are never given again:
 // what is kept under them stays right.
@@ -782,6 +783,10 @@ struct Scratch {
   std::vector<Interned> leaf_values, fact_values;
   std::vector<Memo<Value>> fact_memo;
   std::vector<Memo<Outcome>> test_memo;
+  // The outcomes of the tests keyed by one case path's value alone (most criteria read one
+  // field, or facts over one), by test * kIdSlots + the value's id: read without packing a key or
+  // probing a Memo (kNotYet: none kept).
+  std::vector<Outcome> test_by_id;
   // This case's ids (kIdNotYet until asked).
   std::vector<std::uint8_t> leaf_ids, fact_ids;
 };
@@ -873,6 +878,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     scratch.fact_values.assign(facts_.size(), {});
     scratch.fact_memo.assign(facts_.size(), {});
     scratch.test_memo.assign(tests_.size(), {});
+    scratch.test_by_id.assign(tests_.size() * kIdSlots, Outcome::kNotYet);
   }
   std::vector<Value>& slots = scratch.slots;
   slots.resize(scope_names_.size());  // (all null: the lease empties them)
@@ -914,17 +920,21 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   std::vector<std::uint8_t>& fact_ids = scratch.fact_ids;
   leaf_ids.assign(leaves_.size(), kIdNotYet);
   fact_ids.assign(facts_.size(), kIdNotYet);
+  auto leaf_id = [&](std::uint32_t l) -> std::uint8_t {
+    std::uint8_t& id = leaf_ids[l];
+    if (id == kIdNotYet) {
+      const KeyPath& p = leaves_[l];
+      if (p.slot == kClassification) ensure_classification();
+      const Value* v = p.In(slots[p.slot]);
+      id = v && Keyable(*v) ? scratch.leaf_values[l].Id(*v) : kNoId;
+    }
+    return id;
+  };
   auto key_of = [&](const MemoPlan& plan) -> std::uint64_t {
     std::uint64_t key = std::uint64_t{1} << 63;
     unsigned shift = 0;
     for (const std::uint32_t l : plan.leaves) {
-      std::uint8_t& id = leaf_ids[l];
-      if (id == kIdNotYet) {
-        const KeyPath& p = leaves_[l];
-        if (p.slot == kClassification) ensure_classification();
-        const Value* v = p.In(slots[p.slot]);
-        id = v && Keyable(*v) ? scratch.leaf_values[l].Id(*v) : kNoId;
-      }
+      const std::uint8_t id = leaf_id(l);
       if (id == kNoId) return 0;
       key |= std::uint64_t{id} << shift;
       shift += 8;
@@ -973,16 +983,31 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   auto test_outcome = [&](size_t index) -> Outcome {
     Outcome& o = outcomes[index];
     if (o != Outcome::kNotYet) return o;
-    // Kept by this thread for the same key, or evaluated (and kept).
-    const MemoPlan& plan = test_memo_[index];
-    const std::uint64_t key = plan.keyed ? key_of(plan) : 0;
-    if (const Outcome* kept = key != 0 ? scratch.test_memo[index].Find(key) : nullptr) {
-      o = *kept;
-    } else {
+    auto evaluate = [&] {
       const Test& t = tests_[index];
       if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
-      o = t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
-      if (key != 0) scratch.test_memo[index].Put(key, o);
+      return t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
+    };
+    // Kept by this thread for the same key, or evaluated (and kept).
+    const MemoPlan& plan = test_memo_[index];
+    if (plan.keyed && plan.leaves.size() == 1 && plan.facts.empty()) {
+      const std::uint8_t id = leaf_id(plan.leaves[0]);
+      if (id != kNoId) {
+        Outcome& kept = scratch.test_by_id[index * kIdSlots + id];
+        if (kept == Outcome::kNotYet) kept = evaluate();
+        o = kept;
+      } else {
+        o = evaluate();
+      }
+    } else if (const std::uint64_t key = plan.keyed ? key_of(plan) : 0; key != 0) {
+      if (const Outcome* kept = scratch.test_memo[index].Find(key)) {
+        o = *kept;
+      } else {
+        o = evaluate();
+        scratch.test_memo[index].Put(key, o);
+      }
+    } else {
+      o = evaluate();
     }
     if (o == Outcome::kNotMet) not_met_tests[index / 64] |= std::uint64_t{1} << (index % 64);
     return o;
