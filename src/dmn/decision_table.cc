@@ -690,7 +690,8 @@ class DecisionTable final : public Boxed {
       // The contexts the paths read, each group's resolved once (slots do not change during the
       // evaluation).
       std::array<FastView, kMaxGroupViews> views;
-      if (FastViews(views.data(), slots)) [[likely]] {
+      std::array<uint32_t, kMaxSubsetPositions> subset_positions;
+      if (FastViews(views.data(), subset_positions.data(), slots)) [[likely]] {
         if (view_others) [[unlikely]]
           return EvalViewsOthers<kWords>(views, slots, ctx);
         return EvalViews<kWords, false>(views, slots, ctx, nullptr, nullptr);
@@ -703,20 +704,24 @@ class DecisionTable final : public Boxed {
   // paths read and the positions of the group's names in them; for a null root (a null, or an
   // absent first step) the group's `none` positions against a size of 0, so that every name reads
   // null; for a list of shaped contexts (entries_ok groups, `Options.id`) the same, and the list.
-  // The slots are one more view (slot_view). Left uninitialised until FastViews sets every member.
+  // The slots are one more view (slot_view). A subset's positions are mapped from its family's
+  // (FromCache) once, when the view is set up, rather than at every read. 32 bytes, left
+  // uninitialised until FastViews sets every member.
   struct FastView {
     const Value* values;
     const uint32_t* at;
-    const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
-    const feel::List* entries;         // an entries_ok group's list of shaped contexts, else null
+    const feel::List* entries;  // an entries_ok group's list of shaped contexts, else null
     size_t size;
   };
+  static constexpr size_t kMaxSubsetPositions = 64;  // the subsets' mapped positions, all groups
   // Fills views[0 .. path_groups.size()] (the last one the slots', when slot_view) for a view_plan
-  // table whose slot reads are inside the frame, and `entries` for the groups that read a list;
-  // false when some group's context is none of those View resolves for EvalViews (then EvalOnePass
-  // reads the table: nothing has been read or reported).
-  [[gnu::always_inline]] bool FastViews(FastView* views, std::span<const Value> slots) const {
+  // table whose slot reads are inside the frame, and `entries` for the groups that read a list,
+  // mapping subsets' positions into `subset_positions` (kMaxSubsetPositions); false when some
+  // group's context is none of those View resolves for EvalViews, or the subsets' positions do not
+  // fit (then EvalOnePass reads the table: nothing has been read or reported).
+  [[gnu::always_inline]] bool FastViews(FastView* views, uint32_t* subset_positions, std::span<const Value> slots) const {
     const size_t ng = path_groups.size();  // at most kMaxGroupViews - slot_view (PlanOnePass)
+    size_t mapped = 0;
     for (size_t g = 0; g < ng; ++g) {
       const PathGroup& group = *path_groups[g];
       FastView& v = views[g];
@@ -725,7 +730,7 @@ class DecisionTable final : public Boxed {
         // The first step as the path reads it (ReadPath): null on null, an entry or null from a
         // shaped context; anything else is left to the columns' own reads.
         if (t->is_null()) {
-          v = FastView{nullptr, group.none.data(), nullptr, nullptr, 0};
+          v = FastView{nullptr, group.none.data(), nullptr, 0};
           continue;
         }
         if (!t->is(Type::kContext) || !t->context().shape()) [[unlikely]]
@@ -741,19 +746,28 @@ class DecisionTable final : public Boxed {
         const PathGroup::Positions* p = group.Get(*shape);
         if (!p) [[unlikely]]
           return false;
+        const uint32_t* at = p->at.data();
+        if (shape->family()) [[unlikely]] {
+          // kAbsent, or a name the subset lacks, maps to npos: 0xFFFFFFFF here, past any size.
+          const size_t n = group.names.size();
+          if (n > kMaxSubsetPositions - mapped) return false;
+          uint32_t* out = subset_positions + mapped;
+          for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(shape->FromCache(at[i]));
+          mapped += n;
+          at = out;
+        }
         const size_t size = root.shaped_size();
-        v = FastView{size ? &root.shaped_value(0) : nullptr, p->at.data(), shape->family() ? shape : nullptr,
-                     nullptr, size};
+        v = FastView{size ? &root.shaped_value(0) : nullptr, at, nullptr, size};
       } else if (t->is_null()) {
-        v = FastView{nullptr, group.none.data(), nullptr, nullptr, 0};
+        v = FastView{nullptr, group.none.data(), nullptr, 0};
       } else if (group.entries_ok && ShapedContexts(*t)) {
-        v = FastView{nullptr, group.none.data(), nullptr, &t->list(), 0};
+        v = FastView{nullptr, group.none.data(), &t->list(), 0};
       } else {
         return false;
       }
     }
     if (slot_view)
-      views[ng] = FastView{slots.data(), slot_positions.data(), nullptr, nullptr, slots.size()};
+      views[ng] = FastView{slots.data(), slot_positions.data(), nullptr, slots.size()};
     return true;
   }
 
@@ -819,9 +833,7 @@ class DecisionTable final : public Boxed {
   // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
   [[gnu::always_inline]] static const Value* ViewRead(const FastView* views, const OnePassColumn& c) {
     const FastView& g = views[c.fast_view];
-    size_t at = g.at[c.fast_member];
-    if (g.subset) [[unlikely]]
-      at = g.subset->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+    const size_t at = g.at[c.fast_member];  // kAbsent, and a subset's npos, are past any size
     return at < g.size ? g.values + at : &kNull;
   }
   // EvalViews' per-rule path: every input read from the views (as EvalClassed's Read would read
