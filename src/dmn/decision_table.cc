@@ -1486,24 +1486,22 @@ class DecisionTable final : public Boxed {
     const EvalFrame* frame = FrameOf(ctx);
     if (frame && frame->trace) [[unlikely]] Record(r, *frame);
   }
-  // Views of the table's and the rule's strings: no copies. Written in place while the trace has
-  // room (inline: the call and its frame cost more than the entry), out of line when it must grow.
-  [[gnu::always_inline]] void Record(const Rule& r, const EvalFrame& frame) const {
+  // Views of the table's and the rule's strings: no copies. While the trace has room the entry is
+  // written in place with no frame to set up (the trace's growth, which needs one, is a tail call).
+  [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
     std::vector<TraceEntry>& trace = *frame.trace;
     if (trace.size() == trace.capacity()) [[unlikely]]
       return RecordGrowing(r, frame);
-    trace.push_back(Entry(r, frame));
+    Fill(trace.emplace_back(), r, frame);
   }
   [[gnu::noinline]] void RecordGrowing(const Rule& r, const EvalFrame& frame) const {
-    frame.trace->push_back(Entry(r, frame));
+    Fill(frame.trace->emplace_back(), r, frame);
   }
-  [[gnu::always_inline]] TraceEntry Entry(const Rule& r, const EvalFrame& frame) const {
-    TraceEntry e;
+  [[gnu::always_inline]] void Fill(TraceEntry& e, const Rule& r, const EvalFrame& frame) const {
     e.decision = owner;
     e.rule = r.trace_rule;
     e.rule_index = r.index;
     if (frame.annotations) e.annotations = r.annotations;
-    return e;
   }
 
   // Inline for the rules whose outputs are all constants (the value made at load, copied);
