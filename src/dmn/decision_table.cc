@@ -1548,7 +1548,13 @@ class DecisionTable final : public Boxed {
     return false;
   }
 
-  Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
+  // Inline for the usual miss (no default output entries, not COUNT): null, with no call.
+  [[gnu::always_inline]] Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (!has_default && (policy != HitPolicy::kCollect || aggregation != Aggregation::kCount)) [[likely]]
+      return Value();
+    return DefaultOutputs(slots, ctx);
+  }
+  [[gnu::noinline]] Value DefaultOutputs(std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (!has_default) {
       // No rule matched and no defaults: COUNT is 0 (§8.2.11); everything else null.
       if (policy == HitPolicy::kCollect && aggregation == Aggregation::kCount) return Value::Number(0);
