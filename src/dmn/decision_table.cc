@@ -1160,11 +1160,13 @@ class DecisionTable final : public Boxed {
   // A ring of them per thread, taken in turn: the evaluator keeps the last case's results until
   // this case's replace them, so a model of N such tables holds up to 2N at a time (the clinical
   // models some 9 a case); the list taken kSpares lists ago is then free, found at the first look.
+  // At most kLooks are looked at: a caller that keeps its results (`dmn eval` writes them in
+  // chunks) holds them all, and then a new list costs no more than before the ring.
   [[gnu::always_inline]] static std::shared_ptr<feel::List> SpareList() {
-    static constexpr size_t kSpares = 32;
+    static constexpr size_t kSpares = 32, kLooks = 4;
     thread_local std::array<std::shared_ptr<feel::List>, kSpares> spare;
     thread_local size_t next = 0;
-    for (size_t i = 0; i < kSpares; ++i) {
+    for (size_t i = 0; i < kLooks; ++i) {
       std::shared_ptr<feel::List>& p = spare[(next + i) % kSpares];
       if (p && p.use_count() == 1) {
         // Only this thread holds it; the fence orders the last holder's reads (released when it
