@@ -519,8 +519,9 @@ class DecisionTable final : public Boxed {
         case Type::kString: {
           // cc->StringIndex(v) + first_string, through this column's copy of the address table.
           const feel::StringPtr& p = v.string_ptr();
-          if (string_classes && p.use_count() == 0 && p) {
-            const auto& e = string_classes[static_cast<size_t>((reinterpret_cast<uintptr_t>(p.get()) * multiplier) >> shift)];
+          if (multiplier && p.use_count() == 0 && p) {
+            const auto& e =
+                string_classes[static_cast<size_t>((reinterpret_cast<uintptr_t>(p.get()) * multiplier) >> shift)];
             return e.first == p.get() ? e.second : other_strings;
           }
           return first_string + cc->StringLiteral(*p);
@@ -529,12 +530,12 @@ class DecisionTable final : public Boxed {
       }
     }
     // cc's AddressTable with each literal's class (first_string + its index) in place of the index,
-    // so that an immortal string's class takes one probe and no addition; null when cc has none.
-    const std::pair<const std::string*, uint32_t>* string_classes = nullptr;
+    // so that an immortal string's class takes one probe and no addition; multiplier 0 (an odd
+    // number otherwise) when cc has none.
+    std::vector<std::pair<const std::string*, uint32_t>> string_classes;
     uint64_t multiplier = 0;
     unsigned shift = 63;
     size_t other_strings = 0;  // the class of strings that are no literal
-    std::vector<std::pair<const std::string*, uint32_t>> string_class_slots;
     // The rules whose entry in this column is not "-" (first `words` words): a column that none
     // of the candidates left tests is not classified (see EvalClassed).
     std::array<uint64_t, 4> tested{};
@@ -2049,10 +2050,9 @@ void DecisionTable::PlanOnePass() {
     c.first_string = cc.first_string;
     c.other_strings = cc.first_string + cc.strings.size();
     if (cc.addresses) {
-      c.string_class_slots = cc.addresses->slots;
-      for (auto& e : c.string_class_slots)
+      c.string_classes = cc.addresses->slots;
+      for (auto& e : c.string_classes)
         if (e.first) e.second += static_cast<uint32_t>(cc.first_string);
-      c.string_classes = c.string_class_slots.data();
       c.multiplier = cc.addresses->multiplier;
       c.shift = cc.addresses->shift;
     }
