@@ -516,10 +516,26 @@ class DecisionTable final : public Boxed {
         case Type::kNull: return 0;
         case Type::kBoolean: return v.boolean() ? 2 : 1;
         case Type::kNumber: return 3 + cc->Segment(v.number());
-        case Type::kString: return first_string + cc->StringIndex(v);
+        case Type::kString: {
+          // cc->StringIndex(v) + first_string, through this column's copy of the address table.
+          const feel::StringPtr& p = v.string_ptr();
+          if (multiplier && p.use_count() == 0 && p) {
+            const auto& e =
+                string_classes[static_cast<size_t>((reinterpret_cast<uintptr_t>(p.get()) * multiplier) >> shift)];
+            return e.first == p.get() ? e.second : other_strings;
+          }
+          return first_string + cc->StringLiteral(*p);
+        }
         default: return no_class;
       }
     }
+    // cc's AddressTable with each literal's class (first_string + its index) in place of the index,
+    // so that an immortal string's class takes one probe and no addition; multiplier 0 (an odd
+    // number otherwise) when cc has none.
+    std::vector<std::pair<const std::string*, uint32_t>> string_classes;
+    uint64_t multiplier = 0;
+    unsigned shift = 63;
+    size_t other_strings = 0;  // the class of strings that are no literal
     // The rules whose entry in this column is not "-" (first `words` words): a column that none
     // of the candidates left tests is not classified (see EvalClassed).
     std::array<uint64_t, 4> tested{};
@@ -651,7 +667,7 @@ class DecisionTable final : public Boxed {
     const Value** data_;
   };
 
-  // A path group's context as EvalClassed reads it: the values of the shaped context in its slot
+  // A path group's context as EvalOnePass reads it: the values of the shaped context in its slot
   // and the positions of the group's names in them (`at` null when that slot holds anything else,
   // a subset's context, or a family past the group's: Read then reads each column).
   struct GroupView {  // left uninitialised until View sets every member
@@ -660,8 +676,6 @@ class DecisionTable final : public Boxed {
     const feel::ContextShape* subset;  // the context's shape when a subset (positions by FromCache)
     size_t size;
     bool silent;  // the path's context is a context or null: reading a name there reports nothing
-    bool null_root;  // the path's context is null (a null, or an absent first step): every name reads null
-    const feel::List* entries;  // EvalViews: the group's list of shaped contexts (entries_ok groups)
   };
   static constexpr size_t kMaxGroupViews = 8;
 
@@ -673,25 +687,89 @@ class DecisionTable final : public Boxed {
   // the per-rule path (no usable class) sends the whole table there, as MatchClasses does.
   template <size_t kWords>
   [[gnu::noinline]] Value EvalClassed(std::span<const Value> slots, feel::EvalContext& ctx) const {
-    // The contexts the one-step paths read, each group's resolved once (slots do not change
-    // during the evaluation).
-    std::array<GroupView, kMaxGroupViews> views;
-    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
-    bool direct = view_plan;
-    for (size_t g = 0; g < ng; ++g) {
-      views[g] = View(*path_groups[g], slots);
-      if (!views[g].at && !views[g].null_root) [[unlikely]] {
-        const Value& t = slots[path_groups[g]->slot];
-        if (path_groups[g]->entries_ok && ShapedContexts(t)) views[g].entries = &t.list();
-        else direct = false;
+    if (view_plan && slot_bound <= slots.size()) [[likely]] {
+      // The contexts the paths read, each group's resolved once (slots do not change during the
+      // evaluation).
+      std::array<FastView, kMaxGroupViews> views;
+      std::array<uint32_t, kMaxSubsetPositions> subset_positions;
+      if (FastViews(views.data(), subset_positions.data(), slots)) [[likely]] {
+        if (view_others) [[unlikely]]
+          return EvalViewsOthers<kWords>(views, slots, ctx);
+        return EvalViews<kWords, false>(views, slots, ctx, nullptr, nullptr);
       }
     }
-    if (direct && slot_bound <= slots.size()) [[likely]] {
-      if (view_others) [[unlikely]]
-        return EvalViewsOthers<kWords>(views, slots, ctx);
-      return EvalViews<kWords, false>(views, slots, ctx, nullptr, nullptr);
+    return EvalOnePass<kWords>(slots, ctx);
+  }
+
+  // A view_plan table's path group as EvalViews reads it: the values of the shaped context its
+  // paths read and the positions of the group's names in them; for a null root (a null, or an
+  // absent first step) the group's `none` positions against a size of 0, so that every name reads
+  // null; for a list of shaped contexts (entries_ok groups, `Options.id`) the same, and the list.
+  // The slots are one more view (slot_view). A subset's positions are mapped from its family's
+  // (FromCache) once, when the view is set up, rather than at every read. 32 bytes, left
+  // uninitialised until FastViews sets every member.
+  struct FastView {
+    const Value* values;
+    const uint32_t* at;
+    const feel::List* entries;  // an entries_ok group's list of shaped contexts, else null
+    size_t size;
+  };
+  static constexpr size_t kMaxSubsetPositions = 64;  // the subsets' mapped positions, all groups
+  // Fills views[0 .. path_groups.size()] (the last one the slots', when slot_view) for a view_plan
+  // table whose slot reads are inside the frame, and `entries` for the groups that read a list,
+  // mapping subsets' positions into `subset_positions` (kMaxSubsetPositions); false when some
+  // group's context is none of those View resolves for EvalViews, or the subsets' positions do not
+  // fit (then EvalOnePass reads the table: nothing has been read or reported).
+  [[gnu::always_inline]] bool FastViews(FastView* views, uint32_t* subset_positions, std::span<const Value> slots) const {
+    const size_t ng = path_groups.size();  // at most kMaxGroupViews - slot_view (PlanOnePass)
+    size_t mapped = 0;
+    for (size_t g = 0; g < ng; ++g) {
+      const PathGroup& group = *path_groups[g];
+      FastView& v = views[g];
+      const Value* t = &slots[group.slot];
+      if (group.prefix) {
+        // The first step as the path reads it (ReadPath): null on null, an entry or null from a
+        // shaped context; anything else is left to the columns' own reads.
+        if (t->is_null()) {
+          v = FastView{nullptr, group.none.data(), nullptr, 0};
+          continue;
+        }
+        if (!t->is(Type::kContext) || !t->context().shape()) [[unlikely]]
+          return false;
+        const Value* e = group.prefix->seen.Find(t->context(), group.prefix->name);
+        t = e ? e : &kNull;
+      }
+      if (t->is(Type::kContext)) [[likely]] {
+        const feel::Context& root = t->context();
+        const feel::ContextShape* shape = root.shape();
+        if (!shape) [[unlikely]]
+          return false;
+        const PathGroup::Positions* p = group.Get(*shape);
+        if (!p) [[unlikely]]
+          return false;
+        const uint32_t* at = p->at.data();
+        if (shape->family()) [[unlikely]] {
+          // kAbsent, or a name the subset lacks, maps to npos: 0xFFFFFFFF here, past any size.
+          const size_t n = group.names.size();
+          if (n > kMaxSubsetPositions - mapped) return false;
+          uint32_t* out = subset_positions + mapped;
+          for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(shape->FromCache(at[i]));
+          mapped += n;
+          at = out;
+        }
+        const size_t size = root.shaped_size();
+        v = FastView{size ? &root.shaped_value(0) : nullptr, at, nullptr, size};
+      } else if (t->is_null()) {
+        v = FastView{nullptr, group.none.data(), nullptr, 0};
+      } else if (group.entries_ok && ShapedContexts(*t)) {
+        v = FastView{nullptr, group.none.data(), &t->list(), 0};
+      } else {
+        return false;
+      }
     }
-    return EvalOnePass<kWords>(views, slots, ctx);
+    if (slot_view)
+      views[ng] = FastView{slots.data(), slot_positions.data(), nullptr, slots.size()};
+    return true;
   }
 
   // EvalClassed for a view_plan table whose views all resolve (every path's context is a shaped
@@ -703,25 +781,15 @@ class DecisionTable final : public Boxed {
   // EvalViews for a table with `other` columns: their values kept (out of line, so that the tables
   // without keep a small frame).
   template <size_t kWords>
-  [[gnu::noinline]] Value EvalViewsOthers(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
+  [[gnu::noinline]] Value EvalViewsOthers(const std::array<FastView, kMaxGroupViews>& views, std::span<const Value> slots,
                                           feel::EvalContext& ctx) const {
     ScratchValues computed(plan.size());
     InputRefs in(plan.size());
     return EvalViews<kWords, true>(views, slots, ctx, &computed, &in[0]);
   }
   template <size_t kWords, bool kOthers>
-  [[gnu::always_inline]] Value EvalViews(std::array<GroupView, kMaxGroupViews>& views, std::span<const Value> slots,
+  [[gnu::always_inline]] Value EvalViews(const std::array<FastView, kMaxGroupViews>& views, std::span<const Value> slots,
                                          feel::EvalContext& ctx, ScratchValues* computed, const Value** in) const {
-    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
-    for (size_t g = 0; g < ng; ++g) {
-      if (!views[g].at) {  // a null root: every name reads null
-        views[g].at = path_groups[g]->none.data();
-        views[g].size = 0;
-        views[g].subset = nullptr;
-      }
-    }
-    if (slot_view)
-      views[ng] = GroupView{slots.data(), slot_positions.data(), nullptr, slots.size(), true, false, nullptr};
     const size_t nw = kWords < 4 ? kWords : words;
     std::array<uint64_t, kWords> cand;
     std::copy_n(all_rules.data(), kWords, cand.data());
@@ -764,18 +832,16 @@ class DecisionTable final : public Boxed {
     return DecideMask<kWords>(cand, slots, ctx);
   }
   // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
-  [[gnu::always_inline]] static const Value* ViewRead(const GroupView* views, const OnePassColumn& c) {
-    const GroupView& g = views[c.fast_view];
-    size_t at = g.at[c.fast_member];
-    if (g.subset) [[unlikely]]
-      at = g.subset->FromCache(at);  // kAbsent is past the family, as in ShapedPosition
+  [[gnu::always_inline]] static const Value* ViewRead(const FastView* views, const OnePassColumn& c) {
+    const FastView& g = views[c.fast_view];
+    const size_t at = g.at[c.fast_member];  // kAbsent, and a subset's npos, are past any size
     return at < g.size ? g.values + at : &kNull;
   }
   // EvalViews' per-rule path: every input read from the views (as EvalClassed's Read would read
   // it, reporting nothing), then the rules tested one by one.
   // `kept`: the `other` columns' values up to column `upto` (the one that sent the table here); the
   // ones after it are evaluated now, in column order. `computed` holds such values.
-  [[gnu::noinline]] Value PerRuleFromViews(const GroupView* views, std::span<const Value> slots,
+  [[gnu::noinline]] Value PerRuleFromViews(const FastView* views, std::span<const Value> slots,
                                            feel::EvalContext& ctx, const Value* const* kept, ptrdiff_t upto,
                                            ScratchValues* computed) const {
     const size_t n = plan.size();
@@ -835,8 +901,10 @@ class DecisionTable final : public Boxed {
   // EvalClassed for any one_pass table: each column read as its plan says (views, when they
   // resolve; else the column's own read).
   template <size_t kWords>
-  [[gnu::noinline]] Value EvalOnePass(const std::array<GroupView, kMaxGroupViews>& views,
-                                      std::span<const Value> slots, feel::EvalContext& ctx) const {
+  [[gnu::noinline]] Value EvalOnePass(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    std::array<GroupView, kMaxGroupViews> views;
+    const size_t ng = std::min(path_groups.size(), kMaxGroupViews);
+    for (size_t g = 0; g < ng; ++g) views[g] = View(*path_groups[g], slots);
     const size_t n = plan.size();
     const size_t nw = kWords < 4 ? kWords : words;
     ScratchValues computed(n);
@@ -928,14 +996,13 @@ class DecisionTable final : public Boxed {
   }
 
   [[gnu::always_inline]] static GroupView View(const PathGroup& group, std::span<const Value> slots) {
-    GroupView g{nullptr, nullptr, nullptr, 0, false, false, nullptr};
+    GroupView g{nullptr, nullptr, nullptr, 0, false};
     const Value* t = &slots[group.slot];
     if (group.prefix) {
       // The first step as the path reads it (ReadPath): null on null, an entry or null from a
       // shaped context; anything else is left to the columns' own reads.
       if (t->is_null()) {
         g.silent = true;
-        g.null_root = true;
         return g;
       }
       if (!t->is(Type::kContext) || !t->context().shape()) return g;
@@ -955,7 +1022,6 @@ class DecisionTable final : public Boxed {
       }
     } else {
       g.silent = t->is_null();
-      g.null_root = g.silent;
     }
     return g;
   }
@@ -1092,23 +1158,30 @@ class DecisionTable final : public Boxed {
  private:
   // An empty list for a COLLECT result, reusing one this thread made before when no one holds it
   // any more (the result of the case before last, typically), so a case allocates nothing for it.
-  // Four per thread: the evaluator keeps the last case's results until this case's replace them,
-  // and a model may have more than one such table.
+  // A ring of them per thread, taken in turn: the evaluator keeps the last case's results until
+  // this case's replace them, so a model of N such tables holds up to 2N at a time (the clinical
+  // models some 9 a case); the list taken kSpares lists ago is then free, found at the first look.
+  // At most kLooks are looked at: a caller that keeps its results (`dmn eval` writes them in
+  // chunks) holds them all, and then a new list costs no more than before the ring.
   [[gnu::always_inline]] static std::shared_ptr<feel::List> SpareList() {
-    thread_local std::array<std::shared_ptr<feel::List>, 4> spare;
-    for (std::shared_ptr<feel::List>& p : spare) {
+    static constexpr size_t kSpares = 32, kLooks = 4;
+    thread_local std::array<std::shared_ptr<feel::List>, kSpares> spare;
+    thread_local size_t next = 0;
+    for (size_t i = 0; i < kLooks; ++i) {
+      std::shared_ptr<feel::List>& p = spare[(next + i) % kSpares];
       if (p && p.use_count() == 1) {
         // Only this thread holds it; the fence orders the last holder's reads (released when it
         // dropped its reference) before the writes below.
         std::atomic_thread_fence(std::memory_order_acquire);
+        next = (next + i + 1) % kSpares;
         p->clear();
         return p;
       }
     }
-    // All held elsewhere (results kept): a new list takes the place of one of them in turn.
-    thread_local size_t next = 0;
+    // All held elsewhere (results kept): a new list takes the place of the next one.
     auto fresh = std::make_shared<feel::List>();
-    spare[next++ % spare.size()] = fresh;
+    spare[next] = fresh;
+    next = (next + 1) % kSpares;
     return fresh;
   }
 
@@ -1416,9 +1489,18 @@ class DecisionTable final : public Boxed {
     const EvalFrame* frame = FrameOf(ctx);
     if (frame && frame->trace) [[unlikely]] Record(r, *frame);
   }
-  // Views of the table's and the rule's strings: no copies.
+  // Views of the table's and the rule's strings: no copies. While the trace has room the entry is
+  // written in place with no frame to set up (the trace's growth, which needs one, is a tail call).
   [[gnu::noinline]] void Record(const Rule& r, const EvalFrame& frame) const {
-    TraceEntry& e = frame.trace->emplace_back();
+    std::vector<TraceEntry>& trace = *frame.trace;
+    if (trace.size() == trace.capacity()) [[unlikely]]
+      return RecordGrowing(r, frame);
+    Fill(trace.emplace_back(), r, frame);
+  }
+  [[gnu::noinline]] void RecordGrowing(const Rule& r, const EvalFrame& frame) const {
+    Fill(frame.trace->emplace_back(), r, frame);
+  }
+  [[gnu::always_inline]] void Fill(TraceEntry& e, const Rule& r, const EvalFrame& frame) const {
     e.decision = owner;
     e.rule = r.trace_rule;
     e.rule_index = r.index;
@@ -1469,7 +1551,13 @@ class DecisionTable final : public Boxed {
     return false;
   }
 
-  Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
+  // Inline for the usual miss (no default output entries, not COUNT): null, with no call.
+  [[gnu::always_inline]] Value Default(std::span<const Value> slots, feel::EvalContext& ctx) const {
+    if (!has_default && (policy != HitPolicy::kCollect || aggregation != Aggregation::kCount)) [[likely]]
+      return Value();
+    return DefaultOutputs(slots, ctx);
+  }
+  [[gnu::noinline]] Value DefaultOutputs(std::span<const Value> slots, feel::EvalContext& ctx) const {
     if (!has_default) {
       // No rule matched and no defaults: COUNT is 0 (§8.2.11); everything else null.
       if (policy == HitPolicy::kCollect && aggregation == Aggregation::kCount) return Value::Number(0);
@@ -1960,6 +2048,14 @@ void DecisionTable::PlanOnePass() {
     c.no_class = c.usable.size();
     c.usable.push_back(0);
     c.first_string = cc.first_string;
+    c.other_strings = cc.first_string + cc.strings.size();
+    if (cc.addresses) {
+      c.string_classes = cc.addresses->slots;
+      for (auto& e : c.string_classes)
+        if (e.first) e.second += static_cast<uint32_t>(cc.first_string);
+      c.multiplier = cc.addresses->multiplier;
+      c.shift = cc.addresses->shift;
+    }
     for (size_t ri = 0; ri < rules.size(); ++ri)
       if (!rules[ri].inputs[i].dash) c.tested[ri >> 6] |= uint64_t{1} << (ri & 63);
   }

@@ -1063,5 +1063,67 @@ TEST(DecisionTableClasses, ManyLiteralsByAddressAgreeWithPerRulePath) {
   }
 }
 
+
+// Fired rules are traced in place while the trace has room and through the trace's growth when it
+// has none (issue 21, tenth round): tables read from their views (a path `A.v` and a slot `B`) of
+// one and two words, COLLECT and FIRST, every fired rule's entry written out by hand here: the
+// decision, the rule's id or its index as text when it has none, the index, and the annotation
+// (or none when the caller asks for none).
+TEST(DecisionTableTrace, FiredRulesTracedWhileTheTraceGrows) {
+  for (size_t n : {size_t{50}, size_t{100}}) {
+    for (const char* policy : {"COLLECT", "FIRST"}) {
+      std::string xml = TableHead(policy) + R"(      <input><inputExpression><text>A.v</text></inputExpression></input>
+      <input><inputExpression><text>B</text></inputExpression></input>
+      <output name="R"/>
+      <annotation name="note"/>
+)";
+      const char* a_cells[] = {"\"x\"", "\"y\"", "-"};
+      const char* b_cells[] = {"-", "true", "false"};
+      for (size_t i = 0; i < n; ++i) {
+        xml += i % 4 == 3 ? "<rule>" : "<rule id=\"r" + std::to_string(i + 1) + "\">";
+        xml += "<inputEntry><text>" + Escape(a_cells[i % 3]) + "</text></inputEntry>";
+        xml += "<inputEntry><text>" + std::string(b_cells[i / 3 % 3]) + "</text></inputEntry>";
+        xml += "<outputEntry><text>" + std::to_string(i + 1) + "</text></outputEntry>";
+        xml += "<annotationEntry><text>note " + std::to_string(i + 1) + "</text></annotationEntry></rule>\n";
+      }
+      xml += "</decisionTable></decision></definitions>\n";
+      auto m = LoadModelFromString(xml, "t.dmn");
+      ASSERT_TRUE(m.has_value());
+      feel::Context holder;
+      holder.Put("v", Imm("x"));
+      const feel::Context in = Inputs(Value::FromContext(std::move(holder)), Value::Bool(true), Value());
+      // A.v = "x" passes "x" and "-"; B = true passes "-" and true.
+      std::vector<size_t> fired;
+      for (size_t i = 0; i < n; ++i)
+        if (i % 3 != 1 && i / 3 % 3 != 2) fired.push_back(i + 1);
+      if (std::string(policy) == "FIRST") fired.resize(1);
+      const std::vector<std::string> names{"R"};
+      for (bool annotations : {true, false}) {
+        EvaluateOptions options;
+        options.trace_annotations = annotations;
+        const auto r = (*m)->Evaluate(in, names, options);
+        ASSERT_EQ(r.trace.size(), fired.size()) << policy << " " << n;
+        for (size_t j = 0; j < fired.size(); ++j) {
+          const size_t k = fired[j];
+          const TraceEntry& e = r.trace[j];
+          EXPECT_EQ(e.decision, "R");
+          EXPECT_EQ(e.rule, k % 4 == 0 ? std::to_string(k) : "r" + std::to_string(k)) << policy << " " << n << " " << k;
+          EXPECT_EQ(e.rule_index, static_cast<int>(k));
+          EXPECT_TRUE(e.hit);
+          if (annotations) {
+            ASSERT_EQ(e.annotations.size(), 1u);
+            EXPECT_EQ(e.annotations[0], "note " + std::to_string(k));
+          } else {
+            EXPECT_TRUE(e.annotations.empty());
+          }
+        }
+        std::vector<int64_t> expected(fired.begin(), fired.end());
+        if (std::string(policy) == "COLLECT") EXPECT_EQ(Numbers(r.decisions.front().value), expected);
+        else EXPECT_EQ(r.decisions.front().value.number().ToInt64(), static_cast<int64_t>(fired[0]));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zebra::dmn
