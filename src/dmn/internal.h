@@ -16,6 +16,7 @@
 
 #include "dmn/model.h"
 #include "feel/feel.h"
+#include "feel/frame_memory.h"
 #include "feel/types.h"
 
 namespace zebra::dmn::internal {
@@ -127,7 +128,7 @@ class ScratchArray {
   ~ScratchArray() {
     if constexpr (!std::is_trivially_destructible_v<T>)
       for (size_t i = borrowed_; i < live_; ++i) data_[i].~T();
-    if (n_ > kInline) ::operator delete(data_);
+    if (n_ > kInline) feel::FreeFrameMemory(data_, n_ * sizeof(T));
   }
   ScratchArray(const ScratchArray&) = delete;
   ScratchArray& operator=(const ScratchArray&) = delete;
@@ -141,8 +142,10 @@ class ScratchArray {
   void Vacate() { live_ = borrowed_; }
 
  private:
+  // A frame too big for the stack takes the thread's frame memory (feel/frame_memory.h: given
+  // back at the end of its evaluation, taken again by the next case's without a heap call).
   T* Allocate(size_t n) {
-    return n <= kInline ? reinterpret_cast<T*>(inline_) : static_cast<T*>(::operator new(n * sizeof(T)));
+    return n <= kInline ? reinterpret_cast<T*>(inline_) : static_cast<T*>(feel::AllocateFrameMemory(n * sizeof(T)));
   }
   size_t n_;
   size_t live_;          // the values below this may own something

@@ -705,6 +705,18 @@ class EvaluatorImpl final : public Evaluator {
   std::span<Value> Inputs() override { return slots_; }
   void Evaluate() override { Run(nullptr); }
   void Evaluate(const feel::Context& inputs) override {
+    // The slots borrow the inputs' values (Value::Borrow: no reference count taken, none given
+    // back): `inputs` outlives the run, which only reads the slots (EvalState::input_slots is
+    // const, and whatever keeps a value copies it). They are null again when it ends, so the
+    // last case's values are not kept here (nor freed here) until the next case.
+    for (Value& slot : slots_)
+      if (!slot.is_null()) slot = Value();  // a caller's own values, written through Inputs()
+    struct Unborrow {
+      std::vector<Value>& slots;
+      ~Unborrow() {
+        for (Value& slot : slots) slot.Unborrow();
+      }
+    } unborrow{slots_};
     if (const feel::ContextShape* shape = inputs.shape()) {
       // Context::Find of a shaped context, with each input's position in the shape found once
       // per shape (callers pass contexts of one shape case after case).
@@ -716,13 +728,11 @@ class EvaluatorImpl final : public Evaluator {
       const size_t present = inputs.shaped_size();
       for (size_t i = 0; i < slots_.size(); ++i) {
         const size_t at = input_index_[i];
-        slots_[i] = at < present ? inputs.shaped_value(at) : Value();
+        if (at < present) slots_[i].Borrow(inputs.shaped_value(at));
       }
     } else {
-      for (size_t i = 0; i < slots_.size(); ++i) {
-        const Value* v = inputs.Find(model_->inputs_[i].name);
-        slots_[i] = v ? *v : Value();
-      }
+      for (size_t i = 0; i < slots_.size(); ++i)
+        if (const Value* v = inputs.Find(model_->inputs_[i].name)) slots_[i].Borrow(*v);
     }
     Run(&inputs);
   }

@@ -130,8 +130,8 @@ class Evaluator {
   virtual std::span<feel::Value> Inputs() = 0;
   // Evaluates the decisions from the slots.
   virtual void Evaluate() = 0;
-  // Fills every slot from `inputs` by name (null when absent), then evaluates; imported models'
-  // input data are read from `inputs` as Model::Evaluate does.
+  // Evaluates with each slot borrowing `inputs`' value by name (null when absent; the slots are
+  // null after); imported models' input data are read from `inputs` as Model::Evaluate does.
   virtual void Evaluate(const feel::Context& inputs) = 0;
   // The requested decisions of the last evaluation, in request order (valid until the next).
   virtual std::span<const DecisionResult> results() const = 0;

@@ -870,6 +870,62 @@ TEST(DmnPrepared, ShapedInputContextsMatchModelEvaluate) {
   }
 }
 
+// Evaluate(context) borrows the context's values into the input slots for the evaluation only
+// (issue 21, tenth round): no reference is taken or kept, so the caller's values are owned by the
+// caller alone before and after; a result that is an input's value owns its own reference and
+// outlives the inputs; a later Evaluate() sees only what the caller writes into Inputs(), and
+// values written there are released by the next Evaluate(context), not leaked or kept.
+TEST(DmnPrepared, ContextInputsBorrowedOnlyDuringTheEvaluation) {
+  auto m = Load(Input("Items") + Input("Name", "string") + Decision("Count", Req("Items"), Literal("count(Items)")) +
+                Decision("Same", Req("Items"), Literal("Items")) +
+                Decision("Hello", Req("Name"), Literal("\"Hi \" + Name")));
+  ASSERT_TRUE(m);
+  auto ev = m->Prepare({});
+  ASSERT_EQ(ev->InputNames()[0], "Items");
+  const std::vector<std::string> keys{"Items", "Name"};
+  const feel::ContextShape* shape = feel::ContextShape::Intern(keys);
+  ASSERT_NE(shape, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    Value same;
+    {
+      feel::Context in(round == 1 ? nullptr : shape);  // shaped, then by name, then shaped
+      const Value items = Value::FromList({Num(1), Num(2), Num(round)});
+      const Value name = Str("a name longer than the fifteen bytes of a short string " + std::to_string(round));
+      if (round == 1) {
+        in.Put("Name", name);
+        in.Put("Items", items);
+      } else {
+        in.AppendValue(items);
+        in.AppendValue(name);
+      }
+      ASSERT_EQ(items.list_ptr().use_count(), 2);  // `items` and the context
+      ev->Evaluate(in);
+      ExpectEq(ev->results()[0].value, Num(3));
+      ExpectEq(ev->results()[2].value, Str("Hi " + name.string()));
+      for (const Value& slot : ev->Inputs()) EXPECT_TRUE(slot.is_null());
+      // The slots took no reference and keep none; the result "Same" holds the one it copied.
+      EXPECT_EQ(items.list_ptr().use_count(), 3);
+      EXPECT_EQ(name.string_ptr().use_count(), 2);
+      same = ev->mutable_results()[1].value;
+    }
+    // The inputs are gone: the copied result is whole and its list's only owners are `same` and
+    // the result slot.
+    ExpectEq(same, Value::FromList({Num(1), Num(2), Num(round)}));
+    EXPECT_EQ(same.list_ptr().use_count(), 2);
+  }
+  // Slots written by the caller: evaluated from them, then released by Evaluate(context).
+  const Value owned = Value::FromList({Num(7), Num(8)});
+  ev->Inputs()[0] = owned;
+  ev->Evaluate();
+  ExpectEq(ev->results()[0].value, Num(2));
+  EXPECT_EQ(owned.list_ptr().use_count(), 3);  // `owned`, the slot and the result "Same"
+  const feel::Context no_items = Ctx({{"Name", Str("Bo")}});
+  ev->Evaluate(no_items);
+  ExpectSameResults(*ev, m->Evaluate(no_items, std::span<const std::string>()));
+  ExpectEq(ev->results()[2].value, Str("Hi Bo"));
+  EXPECT_EQ(owned.list_ptr().use_count(), 1);
+}
+
 // Context entries on the quick path (issue 21: a literal entry without a type is evaluated
 // straight into its slot; typed entries are coerced; a context's values are moved out of its
 // frame at the end): the same values and diagnostics from a prepared evaluator, case after case,

@@ -246,8 +246,16 @@ Context::Context(const Context& o) : shape_(o.shape_), entries_(o.entries_), key
 void Context::FreeValues() noexcept {
   if (!values_) return;
   // By pointer, with the end read once: an index loop recomputed each address and reloaded the
-  // members after every release (it may not assume the release leaves them alone).
-  for (Value *v = values_, *end = values_ + count_; v != end; ++v) v->~Value();
+  // members after every release (it may not assume the release leaves them alone). Two values a
+  // step: most hold no counted pointer (nulls, numbers, booleans, immortal constants), and the
+  // loop's own steps were half of the instructions spent on each of them.
+  const size_t n = count_;
+  Value* v = values_;
+  for (Value* const pairs_end = v + (n & ~size_t{1}); v != pairs_end; v += 2) {
+    v[0].~Value();
+    v[1].~Value();
+  }
+  if (n & 1) v->~Value();
   FreeValueMemory(values_, shape_->size() * sizeof(Value));
   values_ = nullptr;
   count_ = 0;
