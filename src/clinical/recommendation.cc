@@ -537,7 +537,13 @@ template <class Out>
 void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.BeginArray(trace.size());
   if constexpr (std::is_same_v<Out, AnswerText>) {
-    for (const auto& t : trace) out.ObjectOf("decision", t.decision, "rule", t.rule, "hit", t.hit);
+    // A hit's text prepared with its rule (TraceEntry::text), copied; else written member by member.
+    for (const auto& t : trace) {
+      if (!t.text.empty() && t.hit) [[likely]]
+        out.Verbatim(t.text);
+      else
+        out.ObjectOf("decision", t.decision, "rule", t.rule, "hit", t.hit);
+    }
     out.EndArray();
     return;
   }

@@ -17,6 +17,7 @@
 #include "common/bytes.h"
 #include "common/hash.h"
 #include "dmn/internal.h"
+#include "dmn/trace_text.h"
 #include "feel/nodes.h"
 
 namespace zebra::dmn::internal {
@@ -322,6 +323,7 @@ struct Rule {
   // or its index as text when it has none, and its annotation entries.
   std::string trace_rule;
   std::vector<std::string> annotations;
+  std::string trace_text;  // the trace entry's JSON text (TraceEntry::text)
 };
 
 // The value of the path `p` read from `t`, its root's slot, as PathNode::EvalRef's own fast path
@@ -1504,6 +1506,7 @@ class DecisionTable final : public Boxed {
     e.decision = owner;
     e.rule = r.trace_rule;
     e.rule_index = r.index;
+    e.text = r.trace_text;
     if (frame.annotations) e.annotations = r.annotations;
   }
 
@@ -2291,6 +2294,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
     }
     for (const auto& a : Children(rn, "annotationEntry")) r.annotations.push_back(ChildText(a));
     r.trace_rule = r.id.empty() ? std::to_string(r.index) : r.id;
+    r.trace_text = TraceEntryText(dt->owner, r.trace_rule);
     dt->rules.push_back(std::move(r));
   }
   dt->BuildIndex();

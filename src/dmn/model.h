@@ -48,6 +48,9 @@ struct TraceEntry {
   int rule_index = 0;         // 1-based
   bool hit = true;
   std::span<const std::string> annotations;  // the rule's annotation entries, in column order
+  // The entry's compact JSON text as a hit, {"decision":…,"rule":…,"hit":true}, made with the
+  // rule at load (dmn/trace_text.h); empty when there is none (write the members then).
+  std::string_view text;
 };
 
 struct DecisionResult {

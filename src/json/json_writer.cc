@@ -435,16 +435,29 @@ inline bool CopyShort(char* dst, const unsigned char* src, size_t n) {
 #endif
 
 #if defined(__SSE2__) && defined(__x86_64__)
-// Short strings (most: codes, ids, rule names) with room at hand: no call and no stack frame
-// (what could need either, growing or escaping, is left to StringLong and StringSlow).
+// Short strings (most: codes, ids, rule names; up to 32 bytes, as option and alert ids) with
+// room at hand: no call and no stack frame (what could need either, growing or escaping, is left
+// to StringLong and StringSlow).
 void TextOut::String(std::string_view s) {
   const size_t n = s.size();
   char* p = cur_;
-  if (n > 16 || end_ - p < 19) [[unlikely]]
+  if (n > 32 || end_ - p < 35) [[unlikely]]
     return StringLong(s);
   if (!first_) *p++ = ',';
   first_ = false;
-  if (!CopyShort(p + 1, reinterpret_cast<const unsigned char*>(s.data()), n)) [[unlikely]] {
+  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
+  bool clean;
+  if (n <= 16) {
+    clean = CopyShort(p + 1, src, n);
+  } else {
+    // 17-32 bytes: two blocks of 16, the second ending at n (overlapping the first).
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 1), v0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 1 + n - 16), v1);
+    clean = _mm_movemask_epi8(_mm_and_si128(Clean16(v0), Clean16(v1))) == 0xFFFF;
+  }
+  if (!clean) [[unlikely]] {
     cur_ = p;
     return StringSlow(s, 0);
   }
