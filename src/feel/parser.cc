@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "feel/builtins.h"
+#include "feel/condition_shapes.h"
 #include "feel/context_put_node.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
@@ -650,6 +651,7 @@ class Parser {
       lhs = n;
     }
     depth_ -= added;
+    if (added >= 2) return SpecialisedChain(std::move(lhs));  // three or more: condition_shapes.h
     return lhs;
   }
   NodePtr ParseDisjunction() { return ParseLeftChain<OrNode>("or", &Parser::ParseConjunction); }
@@ -721,6 +723,7 @@ class Parser {
       if (is_null(n->lhs)) return Specialised<NullTestNode>(*n, n->rhs, n->lhs);
       if (rhs_literal && rhs_literal->value.is(Type::kString))
         return Specialised<EqualStringNode>(*n, n->lhs, n->rhs);
+      if (rhs_literal && rhs_literal->value.is(Type::kBoolean)) return SpecialisedEqualBool(n);
       return SpecialisedCountCompare(op, n->lhs, n->rhs, n);
     }
     return n;
@@ -752,7 +755,7 @@ class Parser {
     input_slot_ = saved_slot;
     in_unary_tests_ = saved_tests;
     PopScope();
-    return n;
+    return SpecialisedIn(std::move(n));  // `x in ("a", "b")`: condition_shapes.h
   }
   NodePtr InstanceOfAfter(NodePtr value) {
     size_t start = Next().start;
@@ -950,8 +953,9 @@ class Parser {
                                                 bool top) {
     auto t = std::make_unique<ItemTest>();
     const std::type_info& type = typeid(n);
-    if (type == typeid(AndNode) || type == typeid(OrNode)) {
-      const bool is_and = type == typeid(AndNode);
+    if (type == typeid(AndNode) || type == typeid(OrNode) || type == typeid(AndChainNode) ||
+        type == typeid(OrChainNode)) {
+      const bool is_and = type == typeid(AndNode) || type == typeid(AndChainNode);
       const Node& l = is_and ? *static_cast<const AndNode&>(n).lhs : *static_cast<const OrNode&>(n).lhs;
       const Node& r = is_and ? *static_cast<const AndNode&>(n).rhs : *static_cast<const OrNode&>(n).rhs;
       t->kind = is_and ? ItemTest::Kind::kAnd : ItemTest::Kind::kOr;
@@ -985,7 +989,8 @@ class Parser {
     const Node* operands[2] = {nullptr, nullptr};
     const std::type_info& type = typeid(p);
     if (type == typeid(EqualNode) || type == typeid(EqualStringNode) || type == typeid(NullTestNode) ||
-        type == typeid(OrderNode) || type == typeid(OrderNumberNode) || type == typeid(BinaryNode)) {
+        type == typeid(OrderNode) || type == typeid(OrderNumberNode) || type == typeid(BinaryNode) ||
+        type == typeid(EqualBoolNode)) {
       const auto& b = static_cast<const BinaryNode&>(p);
       if (b.op == BinaryOp::kEq || b.op == BinaryOp::kNe) t.kind = ItemTest::Kind::kEquality;
       else if (b.op == BinaryOp::kLt || b.op == BinaryOp::kLe || b.op == BinaryOp::kGt || b.op == BinaryOp::kGe)
@@ -1002,7 +1007,7 @@ class Parser {
       t.string_test = c.callee_name == "starts with" ? 1 : c.callee_name == "ends with" ? 2 : c.callee_name == "contains" ? 3 : 0;
       operands[0] = c.args[0].get();
       operands[1] = c.args[1].get();
-    } else if (type == typeid(InNode)) {
+    } else if (type == typeid(InNode) || type == typeid(InStringsNode)) {
       const auto& in = static_cast<const InNode&>(p);
       t.kind = ItemTest::Kind::kIn;
       t.node = in.tests.get();
