@@ -1,6 +1,7 @@
 // Condition shapes chosen at parse time (condition_shapes.h).
 #include "feel/condition_shapes.h"
 
+#include <string_view>
 #include <typeinfo>
 
 #include "feel/comparisons.h"
@@ -96,6 +97,46 @@ NodePtr SpecialisedChain(NodePtr root) {
   if (typeid(r) == typeid(OrNode)) chain = ChainOf<OrChainNode>(static_cast<const OrNode&>(r));
   else if (typeid(r) == typeid(AndNode)) chain = ChainOf<AndChainNode>(static_cast<const AndNode&>(r));
   return chain ? chain : root;
+}
+
+namespace {
+ZEBRA_VALUE_INLINE inline bool StringTest(uint8_t test, std::string_view x, std::string_view y) {
+  return test == 1 ? x.starts_with(y) : test == 2 ? x.ends_with(y) : x.find(y) != std::string_view::npos;
+}
+}  // namespace
+
+Verdict StringTestCallNode::EvalVerdict(Frame& f) const {
+  ScratchValue tmp;
+  const Value& s = EvalRefOf(*args[0], f, tmp);
+  if (s.is(Type::kString)) return VerdictOfBool(StringTest(test, s.string(), literal->string()));
+  const Value* a[2] = {&s, literal};
+  Value out;
+  if (fast(a, out)) return VerdictOfValue(out);
+  return VerdictOfValue(CallBuiltin(a, 2, *f.ctx));
+}
+
+Value StringTestCallNode::Eval(Frame& f) const {
+  ScratchValue tmp;
+  const Value& s = EvalRefOf(*args[0], f, tmp);
+  if (s.is(Type::kString)) return Value::Bool(StringTest(test, s.string(), literal->string()));
+  const Value* a[2] = {&s, literal};
+  Value out;
+  if (fast(a, out)) return out;
+  return CallBuiltin(a, 2, *f.ctx);
+}
+
+NodePtr SpecialisedStringTest(const CallNode& call) {
+  if (!call.fast || call.args.size() != 2 || !call.arg_names.empty() || call.indexed) return nullptr;
+  const uint8_t test = call.callee_name == "starts with" ? 1 : call.callee_name == "ends with" ? 2
+                       : call.callee_name == "contains" ? 3 : 0;
+  const Node& second = *call.args[1];
+  if (test == 0 || typeid(second) != typeid(LiteralNode)) return nullptr;
+  const Value& literal = static_cast<const LiteralNode&>(second).value;
+  if (!literal.is(Type::kString)) return nullptr;
+  auto n = Respecialised<StringTestCallNode>(call);
+  n->test = test;
+  n->literal = &literal;
+  return n;
 }
 
 bool BooleanValued(const Node& n) {

@@ -51,6 +51,19 @@ struct AndChainNode final : AndNode {
 // its kind, else itself.
 NodePtr SpecialisedChain(NodePtr root);
 
+// `starts with(s, "text")`, `ends with(s, "text")`, `contains(s, "text")`: a positional call of
+// that built-in with a string literal second, answered for a string s as FastCallNode<2> answers
+// it (the fast form's test), without the boolean Value when read as a verdict; any other s goes
+// the FastCallNode<2> way (the fast form, else the built-in with its messages).
+struct StringTestCallNode final : CallNode {
+  uint8_t test = 0;  // 1 starts with, 2 ends with, 3 contains
+  const Value* literal = nullptr;  // args[1]'s value, in the tree
+  Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
+};
+// `call` (with its fast form) as a StringTestCallNode when it is one of those, else null.
+NodePtr SpecialisedStringTest(const CallNode& call);
+
 // Whether `n`'s value is always a boolean or null (and, or, the comparison nodes, the nodes here).
 bool BooleanValued(const Node& n);
 
