@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "feel/builtins.h"
+#include "feel/condition_shapes.h"
 #include "feel/context_put_node.h"
 #include "feel/equality_join.h"
 #include "feel/feel.h"
@@ -653,6 +654,7 @@ class Parser {
       lhs = n;
     }
     depth_ -= added;
+    if (added >= 2) return SpecialisedChain(std::move(lhs));  // three or more: condition_shapes.h
     return lhs;
   }
   NodePtr ParseDisjunction() { return ParseLeftChain<OrNode>("or", &Parser::ParseConjunction); }
@@ -724,6 +726,7 @@ class Parser {
       if (is_null(n->lhs)) return Specialised<NullTestNode>(*n, n->rhs, n->lhs);
       if (rhs_literal && rhs_literal->value.is(Type::kString))
         return Specialised<EqualStringNode>(*n, n->lhs, n->rhs);
+      if (rhs_literal && rhs_literal->value.is(Type::kBoolean)) return SpecialisedEqualBool(n);
       return SpecialisedCountCompare(op, n->lhs, n->rhs, n);
     }
     return n;
@@ -755,7 +758,7 @@ class Parser {
     input_slot_ = saved_slot;
     in_unary_tests_ = saved_tests;
     PopScope();
-    return n;
+    return SpecialisedIn(std::move(n));  // `x in ("a", "b")`: condition_shapes.h
   }
   NodePtr InstanceOfAfter(NodePtr value) {
     size_t start = Next().start;
@@ -957,8 +960,9 @@ class Parser {
                                                 bool top) {
     auto t = std::make_unique<ItemTest>();
     const std::type_info& type = typeid(n);
-    if (type == typeid(AndNode) || type == typeid(OrNode)) {
-      const bool is_and = type == typeid(AndNode);
+    if (type == typeid(AndNode) || type == typeid(OrNode) || type == typeid(AndChainNode) ||
+        type == typeid(OrChainNode)) {
+      const bool is_and = type == typeid(AndNode) || type == typeid(AndChainNode);
       const Node& l = is_and ? *static_cast<const AndNode&>(n).lhs : *static_cast<const OrNode&>(n).lhs;
       const Node& r = is_and ? *static_cast<const AndNode&>(n).rhs : *static_cast<const OrNode&>(n).rhs;
       t->kind = is_and ? ItemTest::Kind::kAnd : ItemTest::Kind::kOr;
@@ -992,7 +996,8 @@ class Parser {
     const Node* operands[2] = {nullptr, nullptr};
     const std::type_info& type = typeid(p);
     if (type == typeid(EqualNode) || type == typeid(EqualStringNode) || type == typeid(NullTestNode) ||
-        type == typeid(OrderNode) || type == typeid(OrderNumberNode) || type == typeid(BinaryNode)) {
+        type == typeid(OrderNode) || type == typeid(OrderNumberNode) || type == typeid(BinaryNode) ||
+        type == typeid(EqualBoolNode)) {
       const auto& b = static_cast<const BinaryNode&>(p);
       if (b.op == BinaryOp::kEq || b.op == BinaryOp::kNe) t.kind = ItemTest::Kind::kEquality;
       else if (b.op == BinaryOp::kLt || b.op == BinaryOp::kLe || b.op == BinaryOp::kGt || b.op == BinaryOp::kGe)
@@ -1001,7 +1006,7 @@ class Parser {
       t.op = b.op;
       operands[0] = b.lhs.get();
       operands[1] = b.rhs.get();
-    } else if (type == typeid(FastCallNode<2>)) {
+    } else if (type == typeid(FastCallNode<2>) || type == typeid(StringTestCallNode)) {
       const auto& c = static_cast<const CallNode&>(p);
       if (!c.fast || c.args.size() != 2 || !c.arg_names.empty()) return false;
       t.kind = ItemTest::Kind::kCall;
@@ -1009,7 +1014,7 @@ class Parser {
       t.string_test = c.callee_name == "starts with" ? 1 : c.callee_name == "ends with" ? 2 : c.callee_name == "contains" ? 3 : 0;
       operands[0] = c.args[0].get();
       operands[1] = c.args[1].get();
-    } else if (type == typeid(InNode)) {
+    } else if (type == typeid(InNode) || type == typeid(InStringsNode)) {
       const auto& in = static_cast<const InNode&>(p);
       t.kind = ItemTest::Kind::kIn;
       t.node = in.tests.get();
@@ -1138,6 +1143,7 @@ class Parser {
     if (n->fast && n->callee_name == "list contains") n->indexed = 2;
     if (n->fast) {
       if (n->args.size() == 1) return Respecialised<FastCallNode<1>>(*n);
+      if (auto t = SpecialisedStringTest(*n)) return t;  // `starts with(s, "text")`: condition_shapes.h
       return Respecialised<FastCallNode<2>>(*n);  // FindFastBuiltin: arity 1 or 2
     }
     if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty())

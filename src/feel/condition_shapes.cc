@@ -1,0 +1,192 @@
+// Condition shapes chosen at parse time (condition_shapes.h).
+#include "feel/condition_shapes.h"
+
+#include <string_view>
+#include <typeinfo>
+
+#include "feel/comparisons.h"
+#include "feel/list_idioms.h"
+
+namespace zebra::feel::internal {
+
+namespace {
+// `lhs = literal` (eq) or `lhs != literal` for lhs's value `a`, as EqualityVerdict answers it.
+ZEBRA_VALUE_INLINE inline Verdict EqualBoolVerdict(const Value& a, bool literal, bool eq, const Value& b,
+                                                   EvalContext& ctx) {
+  if (a.is(Type::kBoolean)) return VerdictOfBool((a.boolean() == literal) == eq);
+  if (a.is_null()) return VerdictOfBool(!eq);  // null equals only null
+  return EqualityVerdict(a, b, eq, ctx);  // (another type: "cannot compare ...", neither)
+}
+}  // namespace
+
+Verdict EqualBoolNode::EvalVerdict(Frame& f) const {
+  const bool eq = op == BinaryOp::kEq;
+  if (boolean_lhs) {
+    // lhs's value is true, false or null (kOther): its verdict says which.
+    const Verdict v = VerdictOf(*lhs, f);
+    if (v == Verdict::kOther) return VerdictOfBool(!eq);
+    return VerdictOfBool(((v == Verdict::kTrue) == literal) == eq);
+  }
+  ScratchValue a_tmp;
+  const Value& a = EvalRefOf(*lhs, f, a_tmp);
+  return EqualBoolVerdict(a, literal, eq, static_cast<const LiteralNode&>(*rhs).value, *f.ctx);
+}
+
+Value EqualBoolNode::Eval(Frame& f) const { return ValueOfVerdict(EqualBoolNode::EvalVerdict(f)); }
+
+Verdict InStringsNode::EvalVerdict(Frame& f) const {
+  ScratchValue tmp;
+  const Value& v = EvalRefOf(*value, f, tmp);
+  if (!v.is(Type::kString)) return Verdict::kFalse;
+  const std::string& s = v.string();
+  for (const std::string& t : strings)
+    if (SameString(s, t)) return Verdict::kTrue;
+  return Verdict::kFalse;
+}
+
+Value InStringsNode::Eval(Frame& f) const { return Value::Bool(InStringsNode::EvalVerdict(f) == Verdict::kTrue); }
+
+Verdict OrChainNode::EvalVerdict(Frame& f) const {
+  bool all_false = true;
+  for (const Node* n : operands) {
+    const Verdict v = VerdictOf(*n, f);
+    if (v == Verdict::kTrue) return Verdict::kTrue;
+    all_false = all_false && v == Verdict::kFalse;
+  }
+  return all_false ? Verdict::kFalse : Verdict::kOther;
+}
+Value OrChainNode::Eval(Frame& f) const { return ValueOfVerdict(OrChainNode::EvalVerdict(f)); }
+
+Verdict AndChainNode::EvalVerdict(Frame& f) const {
+  bool all_true = true;
+  for (const Node* n : operands) {
+    const Verdict v = VerdictOf(*n, f);
+    if (v == Verdict::kFalse) return Verdict::kFalse;
+    all_true = all_true && v == Verdict::kTrue;
+  }
+  return all_true ? Verdict::kTrue : Verdict::kOther;
+}
+Value AndChainNode::Eval(Frame& f) const { return ValueOfVerdict(AndChainNode::EvalVerdict(f)); }
+
+namespace {
+template <class Chain, class Link>
+NodePtr ChainOf(const Link& root) {
+  if (typeid(*root.lhs) != typeid(Link)) return nullptr;
+  std::vector<const Node*> reversed;  // the right operands from the root down, then the first
+  const Link* l = &root;
+  for (;;) {
+    reversed.push_back(l->rhs.get());
+    if (typeid(*l->lhs) != typeid(Link)) break;
+    l = static_cast<const Link*>(l->lhs.get());
+  }
+  reversed.push_back(l->lhs.get());
+  auto n = std::make_shared<Chain>();
+  n->line = root.line;
+  n->column = root.column;
+  n->direct = root.direct;
+  n->lhs = root.lhs;
+  n->rhs = root.rhs;
+  n->operands.assign(reversed.rbegin(), reversed.rend());
+  return n;
+}
+}  // namespace
+
+NodePtr SpecialisedChain(NodePtr root) {
+  const Node& r = *root;
+  NodePtr chain;
+  if (typeid(r) == typeid(OrNode)) chain = ChainOf<OrChainNode>(static_cast<const OrNode&>(r));
+  else if (typeid(r) == typeid(AndNode)) chain = ChainOf<AndChainNode>(static_cast<const AndNode&>(r));
+  return chain ? chain : root;
+}
+
+namespace {
+ZEBRA_VALUE_INLINE inline bool StringTest(uint8_t test, std::string_view x, std::string_view y) {
+  return test == 1 ? x.starts_with(y) : test == 2 ? x.ends_with(y) : x.find(y) != std::string_view::npos;
+}
+}  // namespace
+
+Verdict StringTestCallNode::EvalVerdict(Frame& f) const {
+  ScratchValue tmp;
+  const Value& s = EvalRefOf(*args[0], f, tmp);
+  if (s.is(Type::kString)) return VerdictOfBool(StringTest(test, s.string(), literal->string()));
+  const Value* a[2] = {&s, literal};
+  Value out;
+  if (fast(a, out)) return VerdictOfValue(out);
+  return VerdictOfValue(CallBuiltin(a, 2, *f.ctx));
+}
+
+Value StringTestCallNode::Eval(Frame& f) const {
+  ScratchValue tmp;
+  const Value& s = EvalRefOf(*args[0], f, tmp);
+  if (s.is(Type::kString)) return Value::Bool(StringTest(test, s.string(), literal->string()));
+  const Value* a[2] = {&s, literal};
+  Value out;
+  if (fast(a, out)) return out;
+  return CallBuiltin(a, 2, *f.ctx);
+}
+
+NodePtr SpecialisedStringTest(const CallNode& call) {
+  if (!call.fast || call.args.size() != 2 || !call.arg_names.empty() || call.indexed) return nullptr;
+  const uint8_t test = call.callee_name == "starts with" ? 1 : call.callee_name == "ends with" ? 2
+                       : call.callee_name == "contains" ? 3 : 0;
+  const Node& second = *call.args[1];
+  if (test == 0 || typeid(second) != typeid(LiteralNode)) return nullptr;
+  const Value& literal = static_cast<const LiteralNode&>(second).value;
+  if (!literal.is(Type::kString)) return nullptr;
+  auto n = Respecialised<StringTestCallNode>(call);
+  n->test = test;
+  n->literal = &literal;
+  return n;
+}
+
+bool BooleanValued(const Node& n) {
+  const std::type_info& type = typeid(n);
+  return type == typeid(AndNode) || type == typeid(OrNode) || type == typeid(AndChainNode) ||
+         type == typeid(OrChainNode) || type == typeid(EqualNode) ||
+         type == typeid(NullTestNode) || type == typeid(EqualStringNode) || type == typeid(OrderNode) ||
+         type == typeid(OrderNumberNode) || type == typeid(EqualBoolNode) || type == typeid(InStringsNode) ||
+         GeneralFormOf(n) != nullptr;  // `count(e) op k`: its comparison's answer
+}
+
+NodePtr SpecialisedEqualBool(std::shared_ptr<BinaryNode> general) {
+  const auto* lit = dynamic_cast<const LiteralNode*>(general->rhs.get());
+  if (!lit || !lit->value.is(Type::kBoolean) || (general->op != BinaryOp::kEq && general->op != BinaryOp::kNe))
+    return general;
+  auto n = std::make_shared<EqualBoolNode>();
+  n->line = general->line;
+  n->column = general->column;
+  n->op = general->op;
+  n->lhs = general->lhs;
+  n->rhs = general->rhs;
+  n->literal = lit->value.boolean();
+  n->boolean_lhs = BooleanValued(*n->lhs);
+  return n;
+}
+
+NodePtr SpecialisedIn(std::shared_ptr<InNode> general) {
+  std::vector<const Node*> tests;
+  if (const auto* any = dynamic_cast<const AnyTestNode*>(general->tests.get())) {
+    for (const auto& t : any->tests) tests.push_back(t.get());
+  } else {
+    tests.push_back(general->tests.get());
+  }
+  std::vector<std::string> strings;
+  for (const Node* t : tests) {
+    if (typeid(*t) != typeid(ExpressionTestNode)) return general;
+    const auto& e = static_cast<const ExpressionTestNode&>(*t);
+    if (e.uses_input || !e.expr || typeid(*e.expr) != typeid(LiteralNode)) return general;
+    const Value& s = static_cast<const LiteralNode&>(*e.expr).value;
+    if (!s.is(Type::kString)) return general;
+    strings.push_back(s.string());
+  }
+  auto n = std::make_shared<InStringsNode>();
+  n->line = general->line;
+  n->column = general->column;
+  n->direct = general->direct;
+  n->value = general->value;
+  n->tests = general->tests;
+  n->strings = std::move(strings);
+  return n;
+}
+
+}  // namespace zebra::feel::internal
