@@ -15,6 +15,8 @@
 
 #include "feel/builtins.h"
 #include "feel/context_put_node.h"
+#include "feel/list_calls.h"
+#include "feel/string_chain.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
 #include "feel/list_idioms.h"
@@ -834,7 +836,7 @@ class Parser {
     chain->line = first->line;
     chain->column = first->column;
     chain->operands = std::move(operands);
-    return chain;
+    return SpecialisedStringChain(std::move(chain));  // `... + string(x) + ...` (string_chain.h)
   }
 
   NodePtr ParseAdditive() {
@@ -1135,6 +1137,7 @@ class Parser {
     }
     if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty())
       return Respecialised<ContextPutNode>(*n);
+    if (auto list = SpecialisedListCall(*n)) return list;  // list_calls.h
     if (auto sort = SpecialisedSort(*n)) return sort;  // user_call.h
     if (auto user = SpecialisedUserCall(*n)) return user;
     return n;
