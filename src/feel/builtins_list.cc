@@ -147,7 +147,10 @@ Value NumberAggregate(std::string_view fn, Aggregate of, std::span<const Value> 
   return r ? Value::Number(*r) : Value();
 }
 
-Value Sum(std::span<const Value> args, EvalContext& ctx) { return NumberAggregate("sum", SumOf, args, ctx); }
+Value Sum(std::span<const Value> args, EvalContext& ctx) {
+  if (args.size() == 1 && args[0].is(Type::kList)) return builtins_internal::SumOfList(args[0].list(), ctx);
+  return NumberAggregate("sum", SumOf, args, ctx);
+}
 Value Mean(std::span<const Value> args, EvalContext& ctx) { return NumberAggregate("mean", MeanOf, args, ctx); }
 
 Value Product(std::span<const Value> args, EvalContext& ctx) {
@@ -276,26 +279,9 @@ Value Append(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-// concatenate(list...): a non-list argument is a one-item list.
+// concatenate(list...): a non-list argument is a one-item list (ConcatenateOf, builtins_util.h).
 Value Concatenate(std::span<const Value> args, EvalContext&) {
-  size_t total = 0;  // sized once; a value that is not a list is one item
-  const Value* only = nullptr;  // the one argument with items, while there is one
-  for (const Value& a : args) {
-    if (a.is_null()) return Value();
-    const size_t n = a.is(Type::kList) ? a.list().size() : 1;
-    if (n > 0 && total == 0) only = &a;
-    total += n;
-  }
-  // A single list with items and only empty lists besides: the result is that list (values are
-  // immutable), not a copy of it.
-  if (only && only->is(Type::kList) && only->list().size() == total) return *only;
-  List out;
-  out.reserve(total);
-  for (const Value& a : args) {
-    if (a.is(Type::kList)) out.insert(out.end(), a.list().begin(), a.list().end());
-    else out.push_back(a);
-  }
-  return Value::FromList(std::move(out));
+  return builtins_internal::ConcatenateOf(args.size(), [&](size_t i) -> const Value& { return args[i]; });
 }
 
 // fn(list, position, ...): a copy of the list changed by `edit(copy, item)` at the item the
@@ -526,6 +512,24 @@ Value ListFirst(std::span<const Value> args, EvalContext& ctx) {
 }
 
 }  // namespace
+
+namespace builtins_internal {
+
+// NumberArgs and SumOf for one list (the same checks, messages and additions, in the same order).
+Value SumOfList(const List& items, EvalContext& ctx) {
+  for (const Value& v : items)
+    if (!v.is(Type::kNumber)) return ctx.Error("sum: expected numbers, got a " + Describe(v));
+  if (items.empty()) return Value();
+  Decimal total;
+  for (const Value& v : items) {
+    auto t = total.Add(v.number());
+    if (!t) return ctx.Error("sum: result out of range");
+    total = *t;
+  }
+  return Value::Number(total);
+}
+
+}  // namespace builtins_internal
 
 void RegisterListBuiltins(BuiltinRegistrar& r) {
   r.Add("list contains", {{{"list", "element"}, ListFirst<ListContains>}});

@@ -30,4 +30,36 @@ inline std::optional<int64_t> TruncatedInt(const Value& v) {
   return v.number().Round(0, RoundingMode::kDown).ToInt64();
 }
 
+// concatenate(a1, ..., an), the n arguments read by `at(i)`: a non-list argument is a one-item
+// list, a null argument makes the answer null. Shared by the built-in and ConcatenateNode
+// (list_calls.cc), which reads its arguments in place.
+template <class At>
+Value ConcatenateOf(size_t n, At&& at) {
+  size_t total = 0;             // sized once; a value that is not a list is one item
+  const Value* only = nullptr;  // the one argument with items, while there is one
+  for (size_t i = 0; i < n; ++i) {
+    const Value& a = at(i);
+    if (a.is_null()) return Value();
+    const size_t k = a.is(Type::kList) ? a.list().size() : 1;
+    if (k > 0 && total == 0) only = &a;
+    total += k;
+  }
+  // A single list with items and only empty lists besides: the result is that list (values are
+  // immutable), not a copy of it.
+  if (only && only->is(Type::kList) && only->list().size() == total) return *only;
+  List out;
+  out.reserve(total);
+  for (size_t i = 0; i < n; ++i) {
+    const Value& a = at(i);
+    if (a.is(Type::kList)) out.insert(out.end(), a.list().begin(), a.list().end());
+    else out.push_back(a);
+  }
+  return Value::FromList(std::move(out));
+}
+
+// sum(list) for one list argument, as the built-in answers it: null (with the built-in's
+// message) when an item is not a number, null for no items, else the items added in order from
+// zero (null with a message on overflow); without copying the numbers out first.
+Value SumOfList(const List& items, EvalContext& ctx);
+
 }  // namespace zebra::feel::builtins_internal

@@ -1,5 +1,6 @@
 #include "feel/context_put_node.h"
 
+#include <memory>
 #include <span>
 
 namespace zebra::feel::internal {
@@ -13,14 +14,28 @@ bool PutsInPlace(const Value& target, const Value& key) {
 }
 
 Value ContextPutNode::Eval(Frame& f) const {
-  // The arguments in order, each an owned copy, as CallNode::Eval makes them.
-  Value a[3] = {EvalOf(*args[0], f), EvalOf(*args[1], f), EvalOf(*args[2], f)};
-  if (PutsInPlace(a[0], a[1])) {
-    // Contexts are made as non-const objects (Value::FromContext, MakeContextValue), so the one
-    // this call owns may change.
-    const_cast<Context&>(a[0].context()).Put(a[1].string(), std::move(a[2]));
-    return std::move(a[0]);
+  // The arguments in order, as CallNode::Eval evaluates them; the context read in place (a
+  // name's slot, an entry: the arguments after it write no slot it could be read from) or made
+  // into `target_tmp`, which then owns it.
+  ScratchValue target_tmp;
+  const Value& target = EvalRefOf(*args[0], f, target_tmp);
+  Value key = EvalOf(*args[1], f);
+  Value value = EvalOf(*args[2], f);
+  if (target.is(Type::kContext) && key.is(Type::kString)) {
+    Value& owned = target_tmp.get();
+    if (&target == &owned && PutsInPlace(owned, key)) {
+      // Contexts are made as non-const objects (Value::FromContext, MakeContextValue), so the
+      // one this call owns may change.
+      const_cast<Context&>(owned.context()).Put(key.string(), std::move(value));
+      return std::move(owned);
+    }
+    // The built-in's copy (ContextPut in builtins_context.cc: the entries copied, then the
+    // entry put), made in its shared block rather than moved into one.
+    auto copy = std::allocate_shared<Context>(ValueAllocator<Context>(), target.context());
+    copy->Put(key.string(), std::move(value));
+    return Value::FromContext(ContextPtr(std::move(copy)));
   }
+  const Value a[3] = {target, std::move(key), std::move(value)};
   return impl(std::span<const Value>(a, 3), *f.ctx);
 }
 

@@ -1,7 +1,9 @@
 // `context put` into a context its call alone holds (ContextPutNode, issue 21): the answer is the
 // built-in's, and every context anything else holds stays as it was. Expectations are written by
 // hand as FEEL literals (ToFeelLiteral keeps entry order, which put's replace must keep too).
+#include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -64,6 +66,53 @@ TEST(ContextPutNode, OtherArgumentsAreTheBuiltins) {
   EXPECT_TRUE(v->is_null());
   ASSERT_EQ(ctx.diagnostics().size(), 1u);
   EXPECT_EQ(ctx.diagnostics()[0].message, "context put: key must be a string or a list of strings, got a number");
+}
+
+// The node against the same call through a function value (`{f: context put, r: f(...)}.r`: the
+// general call, which copies each argument and calls the built-in) over generated targets (names,
+// literals, computed contexts, nested puts, a loop's items, a function's parameter), keys
+// (present, new, a key path, null, a number) and values: values, entry order and diagnostics.
+TEST(ContextPutNode, AgreesWithTheGeneralCallOnGeneratedArguments) {
+  const std::vector<std::string> targets = {
+      "x", "{a: 1, b: 2}", "{a: n + 0}", "context put(x, \"c\", 3)", "context put({a: n}, \"a\", 0)", "y",
+      "null", "5", "x.a", "[x][1]", "if n > 0 then x else null", "{}", "w", "w.b",
+  };
+  const std::vector<std::string> keys = {"\"a\"", "\"b\"", "\"c\"", "\"zz\"", "[\"a\"]", "[\"y\", \"a\"]", "null", "1", "[]"};
+  const std::vector<std::string> values = {"1", "\"s\"", "null", "x", "[1, 2]", "n.k", "{q: 1}"};
+  std::mt19937 rng(5);
+  int compared = 0;
+  auto answer = [](const std::string& text) {
+    EvalContext ctx;
+    auto v = EvaluateExpression(text, {}, ctx);
+    std::string s = v ? ToFeelLiteral(*v) : "<compile error>";
+    for (const auto& d : ctx.diagnostics()) s += " | " + d.message;
+    return s;
+  };
+  for (int round = 0; round < 700; ++round) {
+    const std::string t = targets[rng() % targets.size()];
+    const std::string k = keys[rng() % keys.size()];
+    const std::string v = values[rng() % values.size()];
+    // `w` is computed (its slot holds the one count of its context), `x` a constant.
+    const std::string scope = "{n: 1, x: {a: 1, b: {c: 2}}, y: {y: {a: 0}}, w: {a: n + 0, b: {c: n}}, ";
+    // Alone, nested in a second put, and over a loop's items (the list keeps its contexts).
+    const std::vector<std::pair<std::string, std::string>> forms = {
+        {"context put(" + t + ", " + k + ", " + v + ")", "f(" + t + ", " + k + ", " + v + ")"},
+        {"context put(context put(" + t + ", " + k + ", " + v + "), \"d\", 4)",
+         "f(f(" + t + ", " + k + ", " + v + "), \"d\", 4)"},
+        {"for e in [x, " + t + "] return context put(e, " + k + ", " + v + ")",
+         "for e in [x, " + t + "] return f(e, " + k + ", " + v + ")"},
+    };
+    for (const auto& [fast, general] : forms) {
+      const std::string a = answer(scope + "r: " + fast + ", x2: x, w2: w}");
+      const std::string b = answer(scope + "r: {f: context put, r: " + general + "}.r, x2: x, w2: w}");
+      EXPECT_EQ(a, b) << fast;
+      ++compared;
+    }
+  }
+  // A function's parameter: the caller's context is not changed.
+  EXPECT_EQ(answer("{g: function(c) context put(context put(c, \"a\", 5), \"b\", 6), x: {a: 1 + 0}, y: g(x), z: x}"),
+            "{g: function(c), x: {a: 1}, y: {a: 5, b: 6}, z: {a: 1}}");
+  EXPECT_GT(compared, 2000);
 }
 
 }  // namespace

@@ -19,9 +19,11 @@
 #include "feel/equality_join.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
+#include "feel/list_calls.h"
 #include "feel/list_idioms.h"
 #include "feel/loop_paths.h"
 #include "feel/nodes.h"
+#include "feel/string_chain.h"
 #include "feel/user_call.h"
 #include "feel/utf8.h"
 
@@ -842,7 +844,7 @@ class Parser {
     chain->line = first->line;
     chain->column = first->column;
     chain->operands = std::move(operands);
-    return chain;
+    return SpecialisedStringChain(std::move(chain));  // `... + string(x) + ...` (string_chain.h)
   }
 
   NodePtr ParseAdditive() {
@@ -1148,6 +1150,7 @@ class Parser {
     }
     if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty())
       return Respecialised<ContextPutNode>(*n);
+    if (auto list = SpecialisedListCall(*n)) return list;  // list_calls.h
     if (auto sort = SpecialisedSort(*n)) return sort;  // user_call.h
     if (auto user = SpecialisedUserCall(*n)) return user;
     return n;

@@ -1,0 +1,174 @@
+// `concatenate(...)` and `sum(list)` as call nodes of their own (list_calls.cc, issue 21): values
+// and diagnostics against the general paths. `concatenate` is held to the same call through a
+// function value (`{f: concatenate, r: f(...)}.r`: CallNode's copies of the arguments and the
+// built-in), `sum(list)` to `sum(i1, ..., in)` (the built-in's variadic path, which collects the
+// numbers first), and both to hand-written answers.
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "feel/feel.h"
+#include "feel/value.h"
+
+namespace zebra::feel {
+namespace {
+
+struct Answer {
+  std::string value;
+  std::vector<std::string> messages;
+  bool operator==(const Answer&) const = default;
+};
+
+Answer Eval(const std::string& text, const Context& vars = {}) {
+  EvalContext ctx;
+  auto v = EvaluateExpression(text, vars, ctx);
+  Answer a;
+  a.value = v ? ToFeelLiteral(*v) : "<compile error>";
+  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
+  return a;
+}
+
+std::string Show(const Answer& a) {
+  std::string s = a.value;
+  for (const auto& m : a.messages) s += " | " + m;
+  return s;
+}
+
+// Names the generated arguments may read: a list, a context, a number, null.
+Context Vars() {
+  Context c;
+  List l;
+  l.push_back(Value::Number(1));
+  l.push_back(Value::String("b"));
+  c.Put("l", Value::FromList(std::move(l)));
+  Context inner;
+  inner.Put("k", Value::Number(7));
+  c.Put("ctx", Value::FromContext(std::move(inner)));
+  c.Put("n", Value::Number(5));
+  c.Put("z", Value());
+  return c;
+}
+
+// Arguments of every kind: literals (lists, single values, null, nested lists, contexts), names
+// (read from their slots), computed lists (loops, filters), and reads that report something
+// (a property of a number), so that the order of the diagnostics shows.
+const std::vector<std::string> kConcatArgs = {
+    "[]", "[1]", "[1, 2, 3]", "[\"a\", \"b\"]", "[[1, 2], [3]]", "[null]", "null", "1", "\"s\"", "true",
+    "{a: 1}", "[{a: 1}, {b: 2}]", "l", "ctx", "n", "z", "for x in [1, 2] return x * 10", "for x in l return x",
+    "[1, 2, 3][item > 1]", "[1, 2][item > 5]", "n.k", "ctx.k", "[n, n + 1]", "concatenate([0], l)",
+    "date(\"2024-01-02\")", "@\"P1D\"", "[1..3]", "for x in [] return x",
+};
+
+TEST(ConcatenateNode, AgreesWithTheGeneralCallOnGeneratedArguments) {
+  const Context vars = Vars();
+  std::mt19937 rng(21);
+  int compared = 0;
+  for (size_t n = 1; n <= 9; ++n) {
+    for (int round = 0; round < 120; ++round) {
+      std::string args;
+      for (size_t i = 0; i < n; ++i) {
+        if (i) args += ", ";
+        args += kConcatArgs[rng() % kConcatArgs.size()];
+      }
+      const std::string fast = "concatenate(" + args + ")";
+      const std::string general = "{f: concatenate, r: f(" + args + ")}.r";
+      const Answer a = Eval(fast, vars), b = Eval(general, vars);
+      EXPECT_EQ(a, b) << fast << "\n  node:    " << Show(a) << "\n  general: " << Show(b);
+      ++compared;
+    }
+  }
+  // Inside loops and filters (the arguments read the loop variable, or the filter's item).
+  for (const std::string body : {"concatenate([x], l, [x + 1])", "concatenate(l, x, [], [[x]])"}) {
+    const std::string fast = "for x in [1, 2, 3] return " + body;
+    const std::string general = "{f: concatenate, r: for x in [1, 2, 3] return f(" +
+                                body.substr(std::string("concatenate(").size());
+    const Answer a = Eval(fast, vars), b = Eval(general + "}.r", vars);
+    EXPECT_EQ(a, b) << fast;
+  }
+  EXPECT_GT(compared, 1000);
+}
+
+TEST(ConcatenateNode, HandWrittenAnswers) {
+  const Context vars = Vars();
+  EXPECT_EQ(Eval("concatenate([1], [2, 3], 4, [[5]])").value, "[1, 2, 3, 4, [5]]");
+  EXPECT_EQ(Eval("concatenate([], [], [])").value, "[]");
+  EXPECT_EQ(Eval("concatenate(l, [], n)", vars).value, "[1, \"b\", 5]");
+  EXPECT_EQ(Eval("concatenate([], l)", vars).value, "[1, \"b\"]");
+  EXPECT_EQ(Eval("concatenate([1], null, [2])").value, "null");
+  EXPECT_EQ(Eval("concatenate([1], z)", vars).value, "null");
+  EXPECT_EQ(Eval("concatenate(1, 2, 3, 4, 5, 6, 7, 8, 9)").value, "[1, 2, 3, 4, 5, 6, 7, 8, 9]");
+  EXPECT_EQ(Eval("concatenate([\"a\"], for x in [1, 2] return x, [\"c\"])").value, "[\"a\", 1, 2, \"c\"]");
+  // Every argument is evaluated, in order, also after a null one (the diagnostics show it).
+  const Answer a = Eval("concatenate(n.k, z, ctx.k.j)", vars);
+  EXPECT_EQ(a.value, "null");
+  const Answer b = Eval("{f: concatenate, r: f(n.k, z, ctx.k.j)}.r", vars);
+  EXPECT_EQ(a.messages, b.messages);
+  EXPECT_EQ(a.messages.size(), 2u);
+}
+
+// The arguments of `sum(l)` spread as `sum(i1, ..., in)`: the variadic form, which collects
+// the numbers before adding (NumberArgs).
+const std::vector<std::string> kSumItems = {
+    "0", "1", "-1", "2.5", "-0.25", "100", "1e3", "0.001", "123456789012345678901234567890", "-7.75",
+    "9.999999999999999999999999999999999e6144", "1e-6143", "\"a\"", "null", "true", "[1]", "date(\"2024-01-01\")",
+};
+
+TEST(SumNode, AgreesWithTheVariadicBuiltinOnGeneratedLists) {
+  std::mt19937 rng(7);
+  int compared = 0;
+  for (size_t n = 2; n <= 7; ++n) {
+    for (int round = 0; round < 150; ++round) {
+      std::string items;
+      for (size_t i = 0; i < n; ++i) {
+        if (i) items += ", ";
+        // Mostly numbers, so that most sums get past the type check.
+        const size_t k = rng() % 4 ? rng() % 12 : rng() % kSumItems.size();
+        items += kSumItems[k];
+      }
+      const Answer a = Eval("sum([" + items + "])");
+      const Answer b = Eval("sum(" + items + ")");
+      EXPECT_EQ(a, b) << "sum([" << items << "])\n  node:    " << Show(a) << "\n  general: " << Show(b);
+      // The same list from a name and from a loop.
+      const Answer c = Eval("{l: [" + items + "], r: sum(l)}.r");
+      EXPECT_EQ(c, b) << items;
+      const Answer d = Eval("sum(for x in [" + items + "] return x)");
+      EXPECT_EQ(d, b) << items;
+      compared += 3;
+    }
+  }
+  EXPECT_GT(compared, 2000);
+}
+
+TEST(SumNode, HandWrittenAnswers) {
+  EXPECT_EQ(Eval("sum([1, 2, 3])").value, "6");
+  EXPECT_EQ(Eval("sum([0.1, 0.2])").value, "0.3");
+  EXPECT_EQ(Eval("sum([100, -99.5])").value, "0.5");
+  EXPECT_EQ(Eval("sum([7])").value, "7");
+  EXPECT_EQ(Eval("sum(concatenate([0], for h in [{p: 2}, {p: -5}] return h.p))").value, "-3");
+  EXPECT_EQ(Eval("sum(concatenate([0], for h in [] return h.p))").value, "0");
+  EXPECT_EQ(Eval("sum([])").value, "null");
+  EXPECT_TRUE(Eval("sum([])").messages.empty());
+  // Not a list: the built-in's answer (one value is a list of it).
+  EXPECT_EQ(Eval("sum(4)").value, "4");
+  const Answer s = Eval("sum(\"a\")");
+  EXPECT_EQ(s.value, "null");
+  ASSERT_EQ(s.messages.size(), 1u);
+  EXPECT_EQ(s.messages[0], "sum: expected numbers, got a string");
+  // The first item that is not a number is named, even after an overflow would have happened.
+  const Answer t = Eval("sum([9.999999999999999999999999999999999e6144, 9.999999999999999999999999999999999e6144, true])");
+  EXPECT_EQ(t.value, "null");
+  ASSERT_EQ(t.messages.size(), 1u);
+  EXPECT_EQ(t.messages[0], "sum: expected numbers, got a boolean");
+  const Answer o = Eval("sum([9.999999999999999999999999999999999e6144, 9.999999999999999999999999999999999e6144])");
+  EXPECT_EQ(o.value, "null");
+  ASSERT_EQ(o.messages.size(), 1u);
+  EXPECT_EQ(o.messages[0], "sum: result out of range");
+  const Answer nl = Eval("sum([1, null])");
+  ASSERT_EQ(nl.messages.size(), 1u);
+  EXPECT_EQ(nl.messages[0], "sum: expected numbers, got a Null");
+}
+
+}  // namespace
+}  // namespace zebra::feel

@@ -1,0 +1,112 @@
+// Chains of `+` with `string(x)` operands (StringChainNode, issue 21): values and diagnostics
+// against the same chain with each `string(x)` behind `(if true then string(x) else null)`,
+// which the specialisation does not take (the general AddChainNode and the built-in), and
+// against hand-written texts.
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "feel/feel.h"
+#include "feel/value.h"
+
+namespace zebra::feel {
+namespace {
+
+struct Answer {
+  std::string value;
+  std::vector<std::string> messages;
+  bool operator==(const Answer&) const = default;
+};
+
+Answer Eval(const std::string& text, const Context& vars = {}) {
+  EvalContext ctx;
+  auto v = EvaluateExpression(text, vars, ctx);
+  Answer a;
+  a.value = v ? ToFeelLiteral(*v) : "<compile error>";
+  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
+  return a;
+}
+
+std::string Show(const Answer& a) {
+  std::string s = a.value;
+  for (const auto& m : a.messages) s += " | " + m;
+  return s;
+}
+
+Context Vars() {
+  Context c;
+  Context tumor;
+  tumor.Put("ki67", Value::Number(*Decimal::FromString("2.2")));
+  tumor.Put("site", Value::String("appendix"));
+  tumor.Put("none", Value());
+  c.Put("t", Value::FromContext(std::move(tumor)));
+  c.Put("n", Value::Number(20));
+  return c;
+}
+
+// The values `string(x)` and the other operands may meet: numbers, strings, null, booleans,
+// temporal values, lists, contexts, reads from names and paths, a read that reports.
+const std::vector<std::string> kArgs = {
+    "1", "2.50", "-0.001", "123456789012345678901234567890", "\"text\"", "\"\"", "null", "true",
+    "date(\"2024-02-29\")", "@\"P1DT2H\"", "@\"P14M\"", "[1, \"a\"]", "{a: 1}", "t.ki67", "t.site", "t.none",
+    "t.missing", "n", "n.k", "n * 2", "time(\"10:30:00\")",
+};
+const std::vector<std::string> kOthers = {"\"G3: \"", "\" %\"", "\"\"", "1", "null", "t.site", "n.k", "[1]"};
+
+TEST(StringChainNode, AgreesWithTheGeneralChainOnGeneratedChains) {
+  const Context vars = Vars();
+  std::mt19937 rng(3);
+  int compared = 0;
+  for (size_t len = 3; len <= 8; ++len) {
+    for (int round = 0; round < 200; ++round) {
+      std::string fast, general;
+      bool any = false;
+      for (size_t i = 0; i < len; ++i) {
+        if (i) {
+          fast += " + ";
+          general += " + ";
+        }
+        const unsigned pick = rng() % 10;
+        if (pick < 4) {
+          const std::string& x = kArgs[rng() % kArgs.size()];
+          fast += "string(" + x + ")";
+          general += "(if true then string(" + x + ") else null)";
+          any = true;
+        } else {
+          // Mostly strings, so that most chains append past the first operands.
+          const std::string& o = pick < 8 ? kOthers[rng() % 3] : kOthers[rng() % kOthers.size()];
+          fast += o;
+          general += o;
+        }
+      }
+      if (!any) continue;
+      const Answer a = Eval(fast, vars), b = Eval(general, vars);
+      EXPECT_EQ(a, b) << fast << "\n  node:    " << Show(a) << "\n  general: " << Show(b);
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 800);
+}
+
+TEST(StringChainNode, HandWrittenAnswers) {
+  const Context vars = Vars();
+  EXPECT_EQ(Eval("\"G3: \" + \"Ki-67 \" + string(t.ki67) + \" %\"", vars).value, "\"G3: Ki-67 2.2 %\"");
+  EXPECT_EQ(Eval("\"a\" + \"b\" + string(t.site) + string(n) + string(true)", vars).value, "\"abappendix20true\"");
+  EXPECT_EQ(Eval("\"d \" + \"= \" + string(date(\"2024-01-02\"))").value, "\"d = 2024-01-02\"");
+  EXPECT_EQ(Eval("string(n) + \" \" + string(t.ki67)", vars).value, "\"20 2.2\"");
+  // string(null) is null, and so is the chain; the operands after it are still evaluated.
+  EXPECT_EQ(Eval("\"a\" + \"b\" + string(t.none) + \"c\"", vars).value, "null");
+  const Answer r = Eval("\"a\" + \"b\" + string(t.none) + string(n.k)", vars);
+  EXPECT_EQ(r.value, "null");
+  EXPECT_EQ(r.messages.size(), 1u);
+  // A string(x) operand's own diagnostic comes in its place among the others'.
+  const Answer q = Eval("\"a\" + \"b\" + string(n.k) + \"c\" + n.j", vars);
+  const Answer g = Eval("\"a\" + \"b\" + (if true then string(n.k) else null) + \"c\" + n.j", vars);
+  EXPECT_EQ(q, g);
+  EXPECT_EQ(q.messages.size(), 2u);
+}
+
+}  // namespace
+}  // namespace zebra::feel
