@@ -3,8 +3,11 @@
 
 #include <functional>
 #include <initializer_list>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -103,11 +106,38 @@ struct Answered {
   std::string literal;
   std::vector<std::string> messages;
 };
+// Each text is compiled once per set of variable names, as a model's expression is, and then
+// evaluated under every binding: a compile makes its literals immortal, and the registry of
+// those is bounded for the whole process (MakeImmortal), which the tests that compile thousands
+// of forms under many bindings would otherwise fill for the tests after them.
 inline Answered EvaluatedWithMessages(const std::string& text, const Context& variables) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, CompiledExpression> compiled;
+  Scope scope;
+  std::vector<Value> slots;
+  std::string key;
+  for (const auto& [name, value] : variables.entries()) {
+    scope.Declare(name);
+    slots.push_back(value);
+    key += name;
+    key += '\0';
+  }
+  key += text;
+  std::optional<CompiledExpression> expr;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = compiled.find(key); it != compiled.end()) expr = it->second;
+  }
+  if (!expr) {
+    auto fresh = CompileExpression(text, scope);
+    EXPECT_TRUE(fresh.has_value()) << text << ": " << (fresh ? "" : fresh.error().message);
+    if (!fresh) return {"<compile error>", {}};
+    expr = *fresh;
+    std::lock_guard<std::mutex> lock(mutex);
+    compiled.emplace(key, *fresh);
+  }
   EvalContext ctx;
-  auto r = EvaluateExpression(text, variables, ctx);
-  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
-  Answered a{r ? ToFeelLiteral(*r) : "<compile error>", {}};
+  Answered a{ToFeelLiteral(expr->Evaluate(slots, ctx)), {}};
   for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
   return a;
 }
