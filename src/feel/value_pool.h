@@ -29,28 +29,25 @@
 
 namespace zebra::feel {
 
-// Freed blocks by size class (16-byte steps). Not thread-safe: one per thread (ThreadBlocks), or
-// a local one in tests. A new cache caches nothing until Enable().
-class BlockCache {
+// Freed blocks kept in one free list per size class, the classes as `Classes` maps sizes to them
+// (Cacheable, ClassOf, ClassBytes, Limit, kClasses). Not thread-safe: one per thread, or a local
+// one in tests. A new cache caches nothing until Enable(). Constant-initialised and trivially
+// destructible, so a thread_local one costs no guard.
+template <class Classes>
+class SizeClassCache : public Classes {
  public:
-  static constexpr size_t kGranule = 16;
-  static constexpr size_t kClasses = 64;
-  static constexpr size_t kMaxBlockBytes = kGranule * kClasses;  // larger blocks are never cached
-  static constexpr size_t kMaxCachedBytesPerClass = size_t{64} << 10;
+  using Classes::ClassBytes;
+  using Classes::ClassOf;
+  using Classes::kClasses;
+  using Classes::Limit;
 
-  constexpr BlockCache() = default;
-  BlockCache(const BlockCache&) = delete;
-  BlockCache& operator=(const BlockCache&) = delete;
-
-  // The size class of a block of `bytes` (1..kMaxBlockBytes) and the bytes of its blocks.
-  static constexpr size_t ClassOf(size_t bytes) { return (bytes - 1) / kGranule; }
-  static constexpr size_t ClassBytes(size_t c) { return (c + 1) * kGranule; }
-  // How many blocks of class `c` a cache keeps at most.
-  static constexpr uint32_t Limit(size_t c) { return static_cast<uint32_t>(kMaxCachedBytesPerClass / ClassBytes(c)); }
+  constexpr SizeClassCache() = default;
+  SizeClassCache(const SizeClassCache&) = delete;
+  SizeClassCache& operator=(const SizeClassCache&) = delete;
 
   // A block of at least `bytes`, aligned as operator new aligns: a cached one when there is one.
   void* Allocate(size_t bytes) {
-    if (bytes - 1 < kMaxBlockBytes) {  // bytes == 0 wraps and takes the heap
+    if (Classes::Cacheable(bytes)) {
       const size_t c = ClassOf(bytes);
       if (Block* b = free_[c]) [[likely]] {
         Unpoison(b, sizeof(Block));
@@ -70,7 +67,7 @@ class BlockCache {
   }
   // Caches the block if its class has room; false (and nothing done) if not.
   bool TryCache(void* p, size_t bytes) noexcept {
-    if (bytes - 1 < kMaxBlockBytes) {
+    if (Classes::Cacheable(bytes)) {
       const size_t c = ClassOf(bytes);
       if (count_[c] < limit_[c]) [[likely]] {
         Block* b = static_cast<Block*>(p);
@@ -130,6 +127,22 @@ class BlockCache {
   uint32_t count_[kClasses] = {};
   uint32_t limit_[kClasses] = {};  // 0 until Enable: frees then go to the heap
 };
+
+// The values' classes: 16-byte steps up to kMaxBlockBytes; larger blocks are never cached here.
+struct ValueBlockClasses {
+  static constexpr size_t kGranule = 16;
+  static constexpr size_t kClasses = 64;
+  static constexpr size_t kMaxBlockBytes = kGranule * kClasses;
+  static constexpr size_t kMaxCachedBytesPerClass = size_t{64} << 10;
+
+  static constexpr bool Cacheable(size_t bytes) { return bytes - 1 < kMaxBlockBytes; }  // 0 wraps: the heap
+  // The size class of a block of `bytes` (1..kMaxBlockBytes) and the bytes of its blocks.
+  static constexpr size_t ClassOf(size_t bytes) { return (bytes - 1) / kGranule; }
+  static constexpr size_t ClassBytes(size_t c) { return (c + 1) * kGranule; }
+  // How many blocks of class `c` a cache keeps at most.
+  static constexpr uint32_t Limit(size_t c) { return static_cast<uint32_t>(kMaxCachedBytesPerClass / ClassBytes(c)); }
+};
+using BlockCache = SizeClassCache<ValueBlockClasses>;
 
 namespace value_pool_internal {
 enum class State : uint8_t { kNew, kActive, kGone };
