@@ -174,8 +174,10 @@ NodePtr SpecialisedIn(std::shared_ptr<InNode> general) {
   for (const Node* t : tests) {
     if (typeid(*t) != typeid(ExpressionTestNode)) return general;
     const auto& e = static_cast<const ExpressionTestNode&>(*t);
-    if (e.uses_input || !e.expr || typeid(*e.expr) != typeid(LiteralNode)) return general;
-    const Value& s = static_cast<const LiteralNode&>(*e.expr).value;
+    if (e.uses_input || !e.expr) return general;
+    const Node& expr = *e.expr;  // (typeid of a plain reference: no call in its operand)
+    if (typeid(expr) != typeid(LiteralNode)) return general;
+    const Value& s = static_cast<const LiteralNode&>(expr).value;
     if (!s.is(Type::kString)) return general;
     strings.push_back(s.string());
   }
