@@ -672,8 +672,9 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       if (e.severity) {
         // As the JSON conversion's string (a date converts to one, but is neither of these).
         if (e.severity->is(Type::kString)) {
-          const std::string& s = e.severity->string();
-          e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
+          // (as views: the sizes compare first, where std::string == const char* measures the literal)
+          const std::string_view s = e.severity->string();
+          e.rank = s == std::string_view("critical") ? 0 : s == std::string_view("warning") ? 1 : 2;
         }
       }
       e.text = text;
