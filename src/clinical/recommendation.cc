@@ -563,6 +563,10 @@ void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
 }  // namespace
 
 struct AnswerParts {
+  // The decisions and trace moved in as the parts are made (a move-construction of each value,
+  // not a null made and then assigned over).
+  AnswerParts(DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& fired)
+      : d(std::move(decisions)), trace(std::move(fired)) {}
   DecisionValues d;
   std::vector<dmn::TraceEntry> trace;
   Json scenario_id;
@@ -578,10 +582,8 @@ void AnswerPartsDelete::operator()(AnswerParts* p) const { delete p; }
 
 AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                              DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& trace, Answer* record) {
-  AnswerPartsPtr parts(new AnswerParts);
+  AnswerPartsPtr parts(new AnswerParts(std::move(decisions), std::move(trace)));
   AnswerParts& p = *parts;
-  p.d = std::move(decisions);
-  p.trace = std::move(trace);
   const DecisionValues& d = p.d;
 
   if (record) record->classification = ClassificationValue(d[kClassification]);
@@ -672,8 +674,9 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       if (e.severity) {
         // As the JSON conversion's string (a date converts to one, but is neither of these).
         if (e.severity->is(Type::kString)) {
-          const std::string& s = e.severity->string();
-          e.rank = s == "critical" ? 0 : s == "warning" ? 1 : 2;
+          // (as views: the sizes compare first, where std::string == const char* measures the literal)
+          const std::string_view s = e.severity->string();
+          e.rank = s == std::string_view("critical") ? 0 : s == std::string_view("warning") ? 1 : 2;
         }
       }
       e.text = text;
