@@ -10,29 +10,47 @@
 namespace zebra::feel::internal {
 
 namespace {
+// `lhs = literal` (eq) or `lhs != literal` for lhs's value `a` of another type than boolean or
+// null, as EqualityVerdict answers it ("cannot compare ...", neither): out of line, so that the
+// common answers below need no stack frame for it.
+[[gnu::noinline]] Verdict EqualBoolOther(const Value& a, bool eq, const Value& b, EvalContext& ctx) {
+  return EqualityVerdict(a, b, eq, ctx);
+}
+
 // `lhs = literal` (eq) or `lhs != literal` for lhs's value `a`, as EqualityVerdict answers it.
 ZEBRA_VALUE_INLINE inline Verdict EqualBoolVerdict(const Value& a, bool literal, bool eq, const Value& b,
                                                    EvalContext& ctx) {
   if (a.is(Type::kBoolean)) return VerdictOfBool((a.boolean() == literal) == eq);
   if (a.is_null()) return VerdictOfBool(!eq);  // null equals only null
-  return EqualityVerdict(a, b, eq, ctx);  // (another type: "cannot compare ...", neither)
+  return EqualBoolOther(a, eq, b, ctx);
+}
+
+// Both answers of an EqualBoolNode (EvalVerdict, and Eval's value of it) without one calling
+// the other: the boxed contexts' `le_NN: (a or b) = true` entries are read by Eval.
+ZEBRA_VALUE_INLINE inline Verdict EqualBoolOf(const EqualBoolNode& n, Frame& f) {
+  const bool eq = n.op == BinaryOp::kEq;
+  if (n.boolean_lhs) {
+    // lhs's value is true, false or null (kOther): its verdict says which.
+    const Verdict v = VerdictOf(*n.lhs, f);
+    if (v == Verdict::kOther) return VerdictOfBool(!eq);
+    return VerdictOfBool(((v == Verdict::kTrue) == n.literal) == eq);
+  }
+  const Node& lhs = *n.lhs;
+  const Value& b = static_cast<const LiteralNode&>(*n.rhs).value;
+  // A path that PathNode::Reach answers (the knowledge's `(Case.tumor.multifocal) = true`), or a
+  // slot: read where it lies; anything else as EvalRefOf reads it.
+  if (lhs.direct == Node::Direct::kPath)
+    if (const Value* a = static_cast<const PathNode&>(lhs).Reach(f))
+      return EqualBoolVerdict(*a, n.literal, eq, b, *f.ctx);
+  ScratchValue a_tmp;
+  const Value& a = EvalRefOf(lhs, f, a_tmp);
+  return EqualBoolVerdict(a, n.literal, eq, b, *f.ctx);
 }
 }  // namespace
 
-Verdict EqualBoolNode::EvalVerdict(Frame& f) const {
-  const bool eq = op == BinaryOp::kEq;
-  if (boolean_lhs) {
-    // lhs's value is true, false or null (kOther): its verdict says which.
-    const Verdict v = VerdictOf(*lhs, f);
-    if (v == Verdict::kOther) return VerdictOfBool(!eq);
-    return VerdictOfBool(((v == Verdict::kTrue) == literal) == eq);
-  }
-  ScratchValue a_tmp;
-  const Value& a = EvalRefOf(*lhs, f, a_tmp);
-  return EqualBoolVerdict(a, literal, eq, static_cast<const LiteralNode&>(*rhs).value, *f.ctx);
-}
+Verdict EqualBoolNode::EvalVerdict(Frame& f) const { return EqualBoolOf(*this, f); }
 
-Value EqualBoolNode::Eval(Frame& f) const { return ValueOfVerdict(EqualBoolNode::EvalVerdict(f)); }
+Value EqualBoolNode::Eval(Frame& f) const { return ValueOfVerdict(EqualBoolOf(*this, f)); }
 
 Verdict InStringsNode::EvalVerdict(Frame& f) const {
   ScratchValue tmp;
@@ -135,6 +153,64 @@ NodePtr SpecialisedStringTest(const CallNode& call) {
   if (!literal.is(Type::kString)) return nullptr;
   auto n = Respecialised<StringTestCallNode>(call);
   n->test = test;
+  n->literal = &literal;
+  return n;
+}
+
+namespace {
+// Whether list `l` holds the string `s` (`literal`'s), as FastCallNode<2> finds it: the call's
+// string index when it has one for this very list (FromIndex), else each item compared as
+// FastListContains compares it (SameItem: strings by their text, anything else by Equal).
+ZEBRA_VALUE_INLINE inline bool ListHolds(const ListContainsCallNode& n, const Value& l) {
+  const List& items = l.list();
+  if (items.size() >= StringListIndex::kIndexedListSize) [[unlikely]] {
+    Value out;
+    if (n.FromIndex(l, *n.literal, out)) return out.is_true();
+  }
+  const std::string& s = n.literal->string();
+  for (const Value& v : items) {
+    if (v.is(Type::kString)) {
+      if (SameString(v.string(), s)) return true;
+    } else if (const auto e = Equal(v, *n.literal); e && *e) [[unlikely]] {
+      return true;
+    }
+  }
+  return false;
+}
+// Anything but a list: the fast form's answer (null for null), else the built-in's.
+[[gnu::noinline]] Value ListContainsOther(const ListContainsCallNode& n, const Value& l, Frame& f) {
+  const Value* a[2] = {&l, n.literal};
+  Value out;
+  if (n.fast(a, out)) return out;
+  return n.CallBuiltin(a, 2, *f.ctx);
+}
+}  // namespace
+
+Verdict ListContainsCallNode::EvalVerdict(Frame& f) const {
+  ScratchValue tmp;
+  const Value& l = EvalRefOf(*args[0], f, tmp);
+  if (l.is(Type::kList)) [[likely]]
+    return VerdictOfBool(ListHolds(*this, l));
+  return VerdictOfValue(ListContainsOther(*this, l, f));
+}
+
+Value ListContainsCallNode::Eval(Frame& f) const {
+  ScratchValue tmp;
+  const Value& l = EvalRefOf(*args[0], f, tmp);
+  if (l.is(Type::kList)) [[likely]]
+    return Value::Bool(ListHolds(*this, l));
+  return ListContainsOther(*this, l, f);
+}
+
+NodePtr SpecialisedListContains(const CallNode& call) {
+  if (!call.fast || call.args.size() != 2 || !call.arg_names.empty() || call.callee_name != "list contains" ||
+      call.indexed != 2)
+    return nullptr;
+  const Node& second = *call.args[1];
+  if (typeid(second) != typeid(LiteralNode)) return nullptr;
+  const Value& literal = static_cast<const LiteralNode&>(second).value;
+  if (!literal.is(Type::kString)) return nullptr;
+  auto n = Respecialised<ListContainsCallNode>(call);
   n->literal = &literal;
   return n;
 }

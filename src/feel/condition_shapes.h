@@ -64,6 +64,18 @@ struct StringTestCallNode final : CallNode {
 // `call` (with its fast form) as a StringTestCallNode when it is one of those, else null.
 NodePtr SpecialisedStringTest(const CallNode& call);
 
+// `list contains(l, "text")`: a positional call of the built-in with a string literal second,
+// answered for a list l as FastCallNode<2> answers it (its string index for a long list, else
+// each item compared as the fast form compares it), without the boolean Value when read as a
+// verdict; any other l goes the FastCallNode<2> way (null for null, else the built-in).
+struct ListContainsCallNode final : CallNode {
+  const Value* literal = nullptr;  // args[1]'s value, in the tree
+  Value Eval(Frame& f) const override;
+  Verdict EvalVerdict(Frame& f) const override;
+};
+// `call` (with its fast form) as a ListContainsCallNode when it is one, else null.
+NodePtr SpecialisedListContains(const CallNode& call);
+
 // Whether `n`'s value is always a boolean or null (and, or, the comparison nodes, the nodes here).
 bool BooleanValued(const Node& n);
 

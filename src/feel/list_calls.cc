@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "feel/builtins_util.h"
 
@@ -13,16 +14,25 @@ namespace {
 // (a name's slot or an entry borrowed, a computed one in its scratch value), in order, as
 // CallNode::Eval evaluates them; a later argument writes no slot an earlier one was read from
 // (a construct writes only the slots it declares, above those of the names around it).
+// One node kind per number of arguments (kArgs), so that only the scratch values it uses are
+// made and released.
+template <size_t kArgs>
 struct ConcatenateNode final : CallNode {
-  static constexpr size_t kMaxArgs = 8;
   Value Eval(Frame& f) const override {
-    ScratchValue tmp[kMaxArgs];
-    const Value* a[kMaxArgs];
-    const size_t n = args.size();
-    for (size_t i = 0; i < n; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
-    return builtins_internal::ConcatenateOf(n, [&](size_t i) -> const Value& { return *a[i]; });
+    ScratchValue tmp[kArgs];
+    const Value* a[kArgs];
+    for (size_t i = 0; i < kArgs; ++i) a[i] = &EvalRefOf(*args[i], f, tmp[i]);
+    return builtins_internal::ConcatenateOf(kArgs, [&](size_t i) -> const Value& { return *a[i]; });
   }
 };
+constexpr size_t kMaxConcatenateArgs = 8;
+
+template <size_t... kArgs>
+std::shared_ptr<CallNode> ConcatenateOfArity(const CallNode& call, std::index_sequence<kArgs...>) {
+  std::shared_ptr<CallNode> n;
+  ((call.args.size() == kArgs + 1 ? (void)(n = Respecialised<ConcatenateNode<kArgs + 1>>(call)) : void()), ...);
+  return n;
+}
 
 // `sum(e)`: e read in place; a list's numbers added from the list itself (SumOfList), anything
 // else the built-in's answer from a copy (as CallNode::Eval gives it).
@@ -40,8 +50,8 @@ struct SumNode final : CallNode {
 
 std::shared_ptr<CallNode> SpecialisedListCall(const CallNode& call) {
   if (!call.builtin || !call.impl || !call.arg_names.empty() || call.fast) return nullptr;
-  if (call.callee_name == "concatenate" && !call.args.empty() && call.args.size() <= ConcatenateNode::kMaxArgs)
-    return Respecialised<ConcatenateNode>(call);
+  if (call.callee_name == "concatenate" && !call.args.empty() && call.args.size() <= kMaxConcatenateArgs)
+    return ConcatenateOfArity(call, std::make_index_sequence<kMaxConcatenateArgs>());
   if (call.callee_name == "sum" && call.args.size() == 1) return Respecialised<SumNode>(call);
   return nullptr;
 }

@@ -41,7 +41,38 @@ bool SameRead(const Node& a, const Node& b) {
 // call), and reads the same value both times.
 struct CoalesceNode final : IfNode {
   const BinaryNode* test = nullptr;  // `condition`, a NullTestNode
+  const Node* when_null = nullptr;   // the branch taken when x is null (`d`)
+  // The commonest reads of x: a slot, or a path that PathNode::Reach answers (null otherwise).
+  // Neither reports anything nor counts an iteration, so x is the answer as it stands (the
+  // general read would find the same x and no new diagnostic).
+  [[gnu::always_inline]] const Value* Quick(Frame& f) const {
+    const Node& lhs = *test->lhs;
+    switch (lhs.direct) {
+      case Node::Direct::kGlobal: return &f.globals[static_cast<size_t>(lhs.direct_slot)];
+      case Node::Direct::kLocal: return &f.locals[lhs.direct_slot];
+      case Node::Direct::kPath: return static_cast<const PathNode&>(lhs).Reach(f);
+      default: return nullptr;
+    }
+  }
   Value Eval(Frame& f) const override {
+    const Value* x = Quick(f);
+    if (!x) [[unlikely]]
+      return EvalGeneral(f);
+    if (x->is_null()) return EvalOf(*when_null, f);
+    return *x;
+  }
+  // Read in place (as an argument of `concatenate`, a filter's list): x where it lies (a slot,
+  // or inside a slot's value, as the path's own EvalRef gives it), or the other branch's.
+  const Value& EvalRef(Frame& f, Value& tmp) const override {
+    const Value* x = Quick(f);
+    if (!x) [[unlikely]] {
+      tmp = EvalGeneral(f);
+      return tmp;
+    }
+    if (x->is_null()) return EvalRefOf(*when_null, f, tmp);
+    return *x;
+  }
+  [[gnu::noinline]] Value EvalGeneral(Frame& f) const {
     EvalContext& ctx = *f.ctx;
     const size_t reported = ctx.diagnostic_count();
     const bool eq = test->op == BinaryOp::kEq;
@@ -80,11 +111,12 @@ NodePtr SpecialisedCoalesce(std::shared_ptr<IfNullNode> general) {
   auto n = std::make_shared<CoalesceNode>();
   n->line = general->line;
   n->column = general->column;
-  n->direct = general->direct;
+  n->direct = Node::Direct::kNone;  // EvalRefOf calls its EvalRef: x is read in place
   n->test = test;
   n->condition = general->condition;
   n->then_branch = general->then_branch;
   n->else_branch = general->else_branch;
+  n->when_null = test->op == BinaryOp::kEq ? n->then_branch.get() : n->else_branch.get();
   return n;
 }
 

@@ -1008,7 +1008,8 @@ class Parser {
       t.op = b.op;
       operands[0] = b.lhs.get();
       operands[1] = b.rhs.get();
-    } else if (type == typeid(FastCallNode<2>) || type == typeid(StringTestCallNode)) {
+    } else if (type == typeid(FastCallNode<2>) || type == typeid(StringTestCallNode) ||
+               type == typeid(ListContainsCallNode)) {
       const auto& c = static_cast<const CallNode&>(p);
       if (!c.fast || c.args.size() != 2 || !c.arg_names.empty()) return false;
       t.kind = ItemTest::Kind::kCall;
@@ -1146,6 +1147,7 @@ class Parser {
     if (n->fast) {
       if (n->args.size() == 1) return Respecialised<FastCallNode<1>>(*n);
       if (auto t = SpecialisedStringTest(*n)) return t;  // `starts with(s, "text")`: condition_shapes.h
+      if (auto t = SpecialisedListContains(*n)) return t;  // `list contains(l, "text")`: the same
       return Respecialised<FastCallNode<2>>(*n);  // FindFastBuiltin: arity 1 or 2
     }
     if (n->impl && n->callee_name == "context put" && n->args.size() == 3 && n->arg_names.empty())
