@@ -14,6 +14,7 @@
 #include "feel/equality_join.h"
 #include "feel/filter_tests.h"
 #include "feel/first_match.h"
+#include "feel/index_offset.h"
 #include "feel/index_path.h"
 #include "feel/nodes.h"
 
@@ -1041,8 +1042,12 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
     }
     const Value& v = index_global ? f.globals[static_cast<size_t>(index_slot)] : f.locals[index_slot];
     if (!shadowed && v.is(Type::kNumber)) {
-      if (writes_item) f.locals[item_slot] = first;
-      return ElementAt(items, count, borrowed, IndexPosition(v.number()), tmp);
+      const std::optional<int64_t> at =
+          index_offset ? OffsetIndexPosition(v.number(), index_offset) : IndexPosition(v.number());
+      if (at || !index_offset) {  // (an offset from another number: the loop adds them)
+        if (writes_item) f.locals[item_slot] = first;
+        return ElementAt(items, count, borrowed, at, tmp);
+      }
     }
   }
   // A predicate that gives a boolean or null for every item keeps nothing of an empty list (the

@@ -1,6 +1,8 @@
 // See index_path.h.
 #include "feel/index_path.h"
 
+#include "feel/index_offset.h"
+
 namespace zebra::feel::internal {
 
 const Value* IndexedElement(const FilterNode& filter, Frame& f) {
@@ -23,10 +25,20 @@ const Value* IndexedElement(const FilterNode& filter, Frame& f) {
   const Value& v = filter.index_global ? f.globals[static_cast<size_t>(filter.index_slot)] : f.locals[filter.index_slot];
   if (!v.is(Type::kNumber)) return nullptr;
   const Decimal& d = v.number();
-  // IndexPosition's quick case: a positive integer of exponent 0, at most the list's length.
-  if (d.exponent() != 0 || d.IsNegative() || d.coefficient() == 0 || d.coefficient() > items.size()) return nullptr;
+  size_t position;
+  if (filter.index_offset) {
+    // `name + k`: the sum's position when the name holds an integer (index_offset.h), within
+    // the list from its start.
+    const std::optional<int64_t> at = OffsetIndexPosition(d, filter.index_offset);
+    if (!at || *at < 1 || static_cast<uint64_t>(*at) > items.size()) return nullptr;
+    position = static_cast<size_t>(*at);
+  } else {
+    // IndexPosition's quick case: a positive integer of exponent 0, at most the list's length.
+    if (d.exponent() != 0 || d.IsNegative() || d.coefficient() == 0 || d.coefficient() > items.size()) return nullptr;
+    position = static_cast<size_t>(d.coefficient());
+  }
   if (filter.writes_item) f.locals[filter.item_slot] = items[0];  // (the target's slot is another)
-  return &items[static_cast<size_t>(d.coefficient()) - 1];
+  return &items[position - 1];
 }
 
 }  // namespace zebra::feel::internal

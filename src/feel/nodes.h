@@ -301,6 +301,9 @@ struct FilterNode : Node {
   uint64_t index_bit = 0;  // Context::KeyBit(name)
   std::string index_name;
   ShapedPosition index_seen;  // where an item of a shaped context has `index_name`, per shape
+  // `list[name + k]` / `list[name - k]` (k an integer literal, `sorted[i + 1]`): k (negated for
+  // `-`), read only for a name holding an integer of exponent 0 (index_offset.h); 0 otherwise.
+  int64_t index_offset = 0;
   // The predicate as an ItemTestPlan (answered per item without its nodes), or null.
   std::shared_ptr<const ItemTestPlan> item_test;
   // A predicate `item.f = x and ...` outside function bodies (equality_join.h): the local slot

@@ -19,6 +19,7 @@
 #include "feel/equality_join.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
+#include "feel/index_offset.h"
 #include "feel/list_calls.h"
 #include "feel/list_idioms.h"
 #include "feel/loop_paths.h"
@@ -916,6 +917,7 @@ class Parser {
           n->item_test = MakeItemTestPlan(*n->predicate, n->item_slot);
           // (A function body runs on a frame of its own size: no join slot there.)
           if (n->item_test && captures_.empty() && JoinKeyOf(*n->item_test)) joins_.push_back(n);
+          IndexWithOffset(*n);  // `sorted[i + 1]` (index_offset.h)
         }
         filters_.push_back(n);
         no_filter_ = saved_no_filter;
@@ -940,6 +942,31 @@ class Parser {
         return target;
       }
     }
+  }
+
+  // `list[name + k]`, `list[name - k]` (k a nonzero integer literal): the name as index_slot with
+  // k as index_offset; anything else leaves `n` as it is.
+  static void IndexWithOffset(FilterNode& n) {
+    const auto* b = dynamic_cast<const BinaryNode*>(n.predicate.get());
+    if (!b || typeid(*b) != typeid(BinaryNode) || (b->op != BinaryOp::kAdd && b->op != BinaryOp::kSub)) return;
+    const auto* lit = dynamic_cast<const LiteralNode*>(b->rhs.get());
+    if (!lit || !lit->value.is(Type::kNumber)) return;
+    const Decimal& k = lit->value.number();
+    if (k.exponent() != 0 || k.coefficient() == 0 || k.coefficient() >= static_cast<Uint128>(kMaxIndexOffset)) return;
+    const int64_t offset = (k.IsNegative() ? -1 : 1) * static_cast<int64_t>(k.coefficient());
+    if (const auto* r = dynamic_cast<const LocalRefNode*>(b->lhs.get()); r && r->shadowable && r->slot != n.item_slot) {
+      n.index_slot = r->slot;
+      n.index_bit = r->name_bit;
+      n.index_name = r->name;
+    } else if (const auto* g = dynamic_cast<const GlobalRefNode*>(b->lhs.get()); g && g->shadowable) {
+      n.index_slot = g->slot;
+      n.index_global = true;
+      n.index_bit = g->name_bit;
+      n.index_name = g->name;
+    } else {
+      return;
+    }
+    n.index_offset = b->op == BinaryOp::kAdd ? offset : -offset;
   }
 
   // The predicate `p` of the filter with item slot `item_slot` as an ItemTestPlan, or null when
