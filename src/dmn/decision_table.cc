@@ -32,6 +32,14 @@ enum class Aggregation : uint8_t { kNone, kSum, kCount, kMin, kMax };
 
 struct Rule;
 
+// The set bits of `bits`, one step a fired rule: std::popcount without -mpopcnt is a library
+// call (__popcountdi2), dearer than the loop for the few rules a table fires.
+[[gnu::always_inline]] inline size_t CountRules(uint64_t bits) {
+  size_t n = 0;
+  for (; bits; bits &= bits - 1) ++n;
+  return n;
+}
+
 // The matched rules of one evaluation (pointers, in rule order); inline up to 32.
 class RuleList {
  public:
@@ -454,7 +462,7 @@ class DecisionTable final : public Boxed {
     // families already (the columns then read through their own caches).
     [[gnu::always_inline]] const Positions* Get(const feel::ContextShape& shape) const {
       const Positions* p = current_.load(std::memory_order_acquire);
-      if (p && p->cache_id == shape.cache_id()) [[likely]]
+      if (p->cache_id == shape.cache_id()) [[likely]]
         return p;
       return Miss(shape);
     }
@@ -483,7 +491,10 @@ class DecisionTable final : public Boxed {
     }
     mutable std::mutex mutex_;
     mutable std::vector<std::unique_ptr<Positions>> resolved_;  // kept until the table goes
-    mutable std::atomic<const Positions*> current_{nullptr};     // the last family met
+    // The last family met; at first kNoFamily, whose cache_id 0 no shape has (ids start at 1), so
+    // that Get needs no null test.
+    static const Positions kNoFamily;  // defined after DecisionTable
+    mutable std::atomic<const Positions*> current_{&kNoFamily};
   };
   std::vector<std::unique_ptr<PathGroup>> path_groups;
 
@@ -520,8 +531,10 @@ class DecisionTable final : public Boxed {
         case Type::kNumber: return 3 + cc->Segment(v.number());
         case Type::kString: {
           // cc->StringIndex(v) + first_string, through this column's copy of the address table.
+          // No null test of `p`: a string value always holds one (StringLiteral reads it), and an
+          // empty slot holds kEmptySlot, which is no string's address.
           const feel::StringPtr& p = v.string_ptr();
-          if (multiplier && p.use_count() == 0 && p) {
+          if (multiplier && p.use_count() == 0) {
             const auto& e =
                 string_classes[static_cast<size_t>((reinterpret_cast<uintptr_t>(p.get()) * multiplier) >> shift)];
             return e.first == p.get() ? e.second : other_strings;
@@ -535,6 +548,8 @@ class DecisionTable final : public Boxed {
     // so that an immortal string's class takes one probe and no addition; multiplier 0 (an odd
     // number otherwise) when cc has none.
     std::vector<std::pair<const std::string*, uint32_t>> string_classes;
+    static inline const std::string kEmptySlotString;  // its address marks the empty slots
+    static constexpr const std::string* kEmptySlot = &kEmptySlotString;
     uint64_t multiplier = 0;
     unsigned shift = 63;
     size_t other_strings = 0;  // the class of strings that are no literal
@@ -578,7 +593,7 @@ class DecisionTable final : public Boxed {
         if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
           std::shared_ptr<feel::List> list = SpareList();
           feel::List& values = *list;
-          const auto n = static_cast<size_t>(std::popcount(bits));
+          const size_t n = CountRules(bits);
           if (values.capacity() < n) values.reserve(n);  // a reused list has room already
           for (; bits; bits &= bits - 1) AppendFired(values, rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
           return Value::FromList(feel::ListPtr(std::move(list)));
@@ -724,9 +739,11 @@ class DecisionTable final : public Boxed {
   // fit (then EvalOnePass reads the table: nothing has been read or reported).
   [[gnu::always_inline]] bool FastViews(FastView* views, uint32_t* subset_positions, std::span<const Value> slots) const {
     const size_t ng = path_groups.size();  // at most kMaxGroupViews - slot_view (PlanOnePass)
+    // Held in a local: the stores into `views` would otherwise make GCC reload it every group.
+    const std::unique_ptr<PathGroup>* const groups = path_groups.data();
     size_t mapped = 0;
     for (size_t g = 0; g < ng; ++g) {
-      const PathGroup& group = *path_groups[g];
+      const PathGroup& group = *groups[g];
       FastView& v = views[g];
       const Value* t = &slots[group.slot];
       if (group.prefix) {
@@ -813,8 +830,7 @@ class DecisionTable final : public Boxed {
       if (c->membership) [[unlikely]] {
         std::array<uint64_t, kWords> m{};
         const feel::List* entries = kOthers && c->other ? nullptr : views[c->fast_view].entries;
-        if (!(entries ? EntriesMembershipMask(*c->cc, *c->path, *entries, m.data())
-                      : MembershipMask(*c->cc, *v, m.data())))
+        if (!(entries ? EntriesMembership<kWords>(*c, *entries, m.data()) : MembershipMask(*c->cc, *v, m.data())))
           return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
       } else {
@@ -832,6 +848,34 @@ class DecisionTable final : public Boxed {
       }
     }
     return DecideMask<kWords>(cand, slots, ctx);
+  }
+  // EntriesMembershipMask for EvalViews (`words` <= kWords), through the column's own copy of the
+  // address table (OnePassColumn::ClassOf): one probe for an immortal string, no library copy of
+  // the first mask, the number of words known.
+  template <size_t kWords>
+  [[gnu::noinline]] bool EntriesMembership(const OnePassColumn& c, const feel::List& list, uint64_t* out) const {
+    const size_t nw = kWords < 4 ? kWords : words;
+    const uint64_t* const masks = c.masks;
+    for (size_t w = 0; w < nw; ++w) out[w] = masks[nw + w];  // the rules with "-"
+    const fi::PathNode& p = *c.path;
+    for (const Value& e : list) {
+      const Value* v = p.seen.Find(e.context(), p.name);
+      if (!v || !v->is(Type::kString)) return false;
+      const feel::StringPtr& s = v->string_ptr();
+      size_t i;  // the literal's index
+      if (c.multiplier && s.use_count() == 0) {
+        const auto& slot =
+            c.string_classes[static_cast<size_t>((reinterpret_cast<uintptr_t>(s.get()) * c.multiplier) >> c.shift)];
+        if (slot.first != s.get()) continue;  // no literal
+        i = slot.second - c.first_string;
+      } else {
+        i = c.cc->StringLiteral(*s);
+        if (i == c.cc->string_count) continue;
+      }
+      const uint64_t* m = masks + (2 + i) * nw;
+      for (size_t w = 0; w < nw; ++w) out[w] |= m[w];
+    }
+    return true;
   }
   // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
   [[gnu::always_inline]] static const Value* ViewRead(const FastView* views, const OnePassColumn& c) {
@@ -881,14 +925,17 @@ class DecisionTable final : public Boxed {
       std::shared_ptr<feel::List> list = SpareList();
       feel::List& values = *list;
       size_t count = 0;
-      for (size_t w = 0; w < nw; ++w) count += static_cast<size_t>(std::popcount(cand[w]));
+      for (size_t w = 0; w < nw; ++w) count += CountRules(cand[w]);
       if (values.capacity() < count) values.reserve(count);  // a reused list has room already
       for (size_t w = 0; w < nw; ++w)
         for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
           AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
       return Value::FromList(feel::ListPtr(std::move(list)));
     }
-    return DecideBits(cand.data(), nw, slots, ctx);
+    // A copy for the out-of-line call: were `cand` itself passed by address, GCC would keep it in
+    // memory through the column loop (a load and a store a column).
+    std::array<uint64_t, kWords> bits = cand;
+    return DecideBits(bits.data(), nw, slots, ctx);
   }
   // Decide() for the rules of the mask `cand` (`nw` words).
   [[gnu::noinline]] Value DecideBits(const uint64_t* cand, size_t nw, std::span<const Value> slots,
@@ -1616,6 +1663,8 @@ class DecisionTable final : public Boxed {
   }
 };
 
+const DecisionTable::PathGroup::Positions DecisionTable::PathGroup::kNoFamily{};
+
 const fi::Node* TestBody(const feel::CompiledUnaryTests& t) {
   const auto* root = dynamic_cast<const fi::Root*>(t.root());
   return root ? root->body.get() : nullptr;
@@ -2054,8 +2103,10 @@ void DecisionTable::PlanOnePass() {
     c.other_strings = cc.first_string + cc.strings.size();
     if (cc.addresses) {
       c.string_classes = cc.addresses->slots;
-      for (auto& e : c.string_classes)
+      for (auto& e : c.string_classes) {
         if (e.first) e.second += static_cast<uint32_t>(cc.first_string);
+        else e.first = OnePassColumn::kEmptySlot;
+      }
       c.multiplier = cc.addresses->multiplier;
       c.shift = cc.addresses->shift;
     }

@@ -1064,6 +1064,54 @@ TEST(DecisionTableClasses, ManyLiteralsByAddressAgreeWithPerRulePath) {
 }
 
 
+// `Options.id` over a list of shaped contexts read where the membership column is classified, the
+// ids found by their address when immortal (issue 21, tenth round, second wave): tables of 20 and
+// 90 rules (one and two words), the first column `A.v` a membership column of the literals x, y,
+// z, w in turn and "-" every fifth rule. The rules expected are worked out here from the ids the
+// list holds: a rule fires when its cell is "-" or its literal is among them (an absent `v` reads
+// null, which matches no literal).
+TEST(DecisionTableClasses, ListEntriesMatchedByAddressAndByText) {
+  const char* kLiterals[] = {"x", "y", "z", "w"};
+  const auto* with_v = feel::ContextShape::Intern(std::vector<std::string>{"v"});
+  const auto* with_u_v = feel::ContextShape::Intern(std::vector<std::string>{"u", "v"});
+  const auto* without_v = feel::ContextShape::Intern(std::vector<std::string>{"u"});
+  const auto entry = [&](const feel::ContextShape* shape, const Value& id) {
+    feel::Context c(shape);
+    if (shape == with_u_v) c.AppendValue(Value::Number(1));
+    c.AppendValue(id);
+    return Value::FromContext(std::move(c));
+  };
+  struct Case {
+    std::vector<Value> entries;
+    std::vector<std::string> ids;  // the literals among the entries' `v`
+  };
+  const std::vector<Case> cases = {
+      {{entry(with_v, Imm("x"))}, {"x"}},
+      {{entry(with_v, Str("y")), entry(with_u_v, Imm("w"))}, {"y", "w"}},
+      {{entry(with_v, Imm("q")), entry(with_v, Str("x")), entry(with_u_v, Imm("z"))}, {"x", "z"}},
+      {{entry(with_v, Imm("xx")), entry(with_v, Str("")), entry(with_u_v, Imm("y"))}, {"y"}},
+      {{entry(with_v, Imm("w")), entry(with_v, Imm("w")), entry(without_v, Imm("x"))}, {"w"}},
+      {{}, {}},
+      {{entry(with_v, Imm("q"))}, {}},
+  };
+  for (size_t n : {size_t{20}, size_t{90}}) {
+    std::vector<std::vector<std::string>> rules(n);
+    for (size_t i = 0; i < n; ++i)
+      rules[i] = {i % 5 == 4 ? "-" : std::string("list contains(?, \"") + kLiterals[i % 4] + "\")", "-", "-"};
+    auto m = LoadModelFromString(PolicyTable(rules, "COLLECT", "", InputForm::kPaths), "t.dmn");
+    ASSERT_TRUE(m.has_value());
+    for (const Case& c : cases) {
+      std::vector<int64_t> expected;
+      for (size_t i = 0; i < n; ++i)
+        if (i % 5 == 4 || std::find(c.ids.begin(), c.ids.end(), kLiterals[i % 4]) != c.ids.end())
+          expected.push_back(static_cast<int64_t>(i + 1));
+      const Value a = Value::FromList(feel::List(c.entries.begin(), c.entries.end()));
+      EXPECT_EQ(Numbers(Decide(**m, Inputs(a, Value(), Value()))), expected)
+          << n << " rules, A " << feel::ToFeelLiteral(a);
+    }
+  }
+}
+
 // Fired rules are traced in place while the trace has room and through the trace's growth when it
 // has none (issue 21, tenth round): tables read from their views (a path `A.v` and a slot `B`) of
 // one and two words, COLLECT and FIRST, every fired rule's entry written out by hand here: the
