@@ -159,13 +159,13 @@ struct EntryStep {
   enum class Kind : uint8_t {
     kCall,        // the body's Eval, its value made in the slot itself; no locals
     kCallLocals,  // the same, then the body's locals reset to null
-    kPath,        // a path read inline (PathValue), made in the slot itself
-    kRead,        // another inline read (EvalOf: a name, a literal), made in the slot itself
+    kPath,        // a path read inline (PathValue), made in the slot itself; no locals
+    kRead,        // another inline read (EvalOf: a name, a literal), made in the slot itself; no locals
     kSelf,        // a plain entry whose expression may read its own slot: evaluated beside it
     kGeneral,     // ContextBoxed::EvalEntry (typed, function-valued or not a literal expression)
   };
   Kind kind = Kind::kGeneral;
-  int locals = 0;                             // kCallLocals, kPath, kRead, kSelf
+  int locals = 0;                             // kCallLocals, kSelf
   const feel::internal::Node* body = nullptr;  // all but kGeneral
   uint32_t entry = 0;                          // the entry's index
 };
@@ -311,12 +311,14 @@ class ContextBoxed final : public Boxed {
       case EntryStep::Kind::kCallLocals:
         new (slot) Value(s.body->Eval(f));
         break;
+      // A path or a read declares no locals (MakeSteps gives these kinds only then): nothing to
+      // reset after them.
       case EntryStep::Kind::kPath:
         new (slot) Value(feel::internal::PathValue(*s.body, f));
-        break;
+        return;
       case EntryStep::Kind::kRead:
         new (slot) Value(feel::internal::EvalOf(*s.body, f));
-        break;
+        return;
       case EntryStep::Kind::kSelf:
         // Null while the expression reads it, as in Run: the value is put in once computed.
         new (slot) Value();
@@ -628,9 +630,10 @@ void MakeSteps(ContextBoxed& c) {
     const Direct d = e.body->direct;
     const bool inline_read = d == Direct::kGlobal || d == Direct::kLocal || d == Direct::kLiteral;
     if (self) s.kind = Kind::kSelf;
+    else if (e.locals != 0) s.kind = Kind::kCallLocals;  // (not expected of a path or a read)
     else if (d == Direct::kPath) s.kind = Kind::kPath;
     else if (inline_read) s.kind = Kind::kRead;
-    else s.kind = e.locals == 0 ? Kind::kCall : Kind::kCallLocals;
+    else s.kind = Kind::kCall;
     c.steps.push_back(s);
   }
   if (const auto* lit = dynamic_cast<const LiteralBoxed*>(c.result.get())) {

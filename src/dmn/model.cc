@@ -225,22 +225,34 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   // EvalDecision of a root decision on the Evaluator's kept frame (EvalState::root_scratch).
   // Kept out of EvalDecision, each with its own registers and stack frame (most calls take one).
   [[gnu::noinline]] const MemoEntry& EvalKept(int idx, MemoEntry& e, EvalState& st, const feel::Context* inputs) const;
-  // One binding of a planned run (EvaluatorImpl::Plan): a slot and the input datum of this model
-  // (by index) or the decision (by its position in the run) whose value it borrows.
+  // One binding of a planned run (EvaluatorImpl::Plan): the kept slot it fills and the input
+  // datum of this model (by index) or the decision (by its position in the run) whose value it
+  // borrows.
   struct PlanBinding {
-    uint32_t slot;
+    Value* slot;  // in the decision's DecisionScratch::slots (sized once, never moved)
     uint32_t index;
     bool input;
   };
+  // One decision of a planned run, everything RunPlanned reads of it found at Prepare (the
+  // kept scratch and slots are sized once and never move; the bindings are in the plan, which
+  // is not changed after Prepare): no index arithmetic per decision.
+  struct PlanTarget {
+    const DecisionDef* def;
+    const Boxed* body;  // def->body, or null
+    DecisionScratch* scratch;
+    std::span<const Value> slots;  // scratch->slots
+    // The decisions' bindings [decisions, inputs), then the input data's [inputs, end).
+    const PlanBinding* decisions;
+    const PlanBinding* inputs;
+    const PlanBinding* end;
+  };
   // EvalKept of each of `targets` in order, each binding only this model's input data and
-  // decisions earlier in `targets` (target i's bindings: the decisions' plan[start[2i]] ..
-  // plan[start[2i + 1]], then the input data's .. plan[start[2i + 2]]):
-  // each slot borrowed straight from its source, without EvalDecision's memo checks or the
-  // bindings' kind tests; one call for the run, the set-up common to every decision done once.
+  // decisions earlier in the run: each slot borrowed straight from its source, without
+  // EvalDecision's memo checks or the bindings' kind tests; one call for the run, the set-up
+  // common to every decision done once.
   // Target i's value and diagnostics go straight to results[i], where the targets after it
   // borrow the value from (the run's memo: EvalState::root_memo is not used).
-  [[gnu::noinline]] void RunPlanned(std::span<const int> targets, const PlanBinding* plan, const size_t* start,
-                                    EvalState& st, DecisionResult* results) const;
+  [[gnu::noinline]] void RunPlanned(std::span<const PlanTarget> targets, EvalState& st, DecisionResult* results) const;
   // EvalDecision on a frame of its own (Model::Evaluate, imported models, decision services).
   [[gnu::noinline]] const MemoEntry& EvalFresh(int idx, EvalState& st, const feel::Context* inputs) const;
   Value CallService(int idx, std::span<const Value> args, EvalState& sub, feel::EvalContext& ctx) const;
@@ -545,8 +557,7 @@ const MemoEntry& ModelImpl::EvalKept(int idx, MemoEntry& e, EvalState& st, const
   return e;
 }
 
-void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan, const size_t* start,
-                           EvalState& st, DecisionResult* results) const {
+void ModelImpl::RunPlanned(std::span<const PlanTarget> targets, EvalState& st, DecisionResult* results) const {
   // For each decision, EvalKept's borrowing path for bindings known at Prepare to be the model's
   // own input data and decisions evaluated earlier in the run: the same steps in the same order,
   // minus the tests whose answers the plan fixed (the decision done, the binding's kind and
@@ -559,26 +570,22 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
   const bool has_now = now.has_value();
   EvalFrame* const host = st.frame;
   const Value* const input_slots = st.input_slots;
-  DecisionScratch* const scratch = st.root_scratch.data();
   InputMemo* const input_memo = st.root_inputs.data();
-  for (size_t t = 0; t < targets.size(); ++t) {
-    const size_t idx = static_cast<size_t>(targets[t]);
-    const DecisionDef& d = decisions_[idx];
-    DecisionScratch& s = scratch[idx];
+  DecisionResult* r = results;
+  for (const PlanTarget& t : targets) {
+    const DecisionDef& d = *t.def;
+    DecisionScratch& s = *t.scratch;
     std::vector<feel::Diagnostic>& diags = s.diags;
     diags.clear();
-    Value* const kept = s.slots.data();
     // Each slot holds the last case's borrowed bytes, or null. The decisions' first (their values
     // are borrowed, with nothing else to do), then the input data in binding order (their
     // diagnostics in that order).
-    for (const PlanBinding *b = plan + start[2 * t], *end = plan + start[2 * t + 1]; b != end; ++b)
-      kept[b->slot].Borrow(results[b->index].value);
-    for (const PlanBinding *b = plan + start[2 * t + 1], *end = plan + start[2 * t + 2]; b != end; ++b) {
-      Value& slot = kept[b->slot];
+    for (const PlanBinding* b = t.decisions; b != t.inputs; ++b) b->slot->Borrow(results[b->index].value);
+    for (const PlanBinding* b = t.inputs; b != t.end; ++b) {
       if (const Value* v = RootInput(inputs_[b->index], input_memo[b->index], input_slots[b->index], diags))
-        slot.Borrow(*v);
+        b->slot->Borrow(*v);
       else
-        slot.Unborrow();  // null
+        b->slot->Unborrow();  // null
     }
     feel::EvalContext& ctx = s.ctx;
     ctx.ClearDiagnostics();
@@ -592,14 +599,14 @@ void ModelImpl::RunPlanned(std::span<const int> targets, const PlanBinding* plan
     // The value made in its result itself (no temporary, no move): null unless the caller left
     // the last case's value there, which no decision reads (each borrows from the results of
     // the decisions before it).
-    DecisionResult& r = results[t];
-    if (!r.value.is_null()) [[unlikely]] r.value = Value();
-    if (d.body) [[likely]] new (&r.value) Value(d.body->Eval(std::span<const Value>(s.slots), ctx));
+    if (!r->value.is_null()) [[unlikely]] r->value = Value();
+    if (t.body) [[likely]] new (&r->value) Value(t.body->Eval(t.slots, ctx));
     for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-    ConformResult(d, r.value, diags);
+    ConformResult(d, r->value, diags);
     // The result's old buffer becomes the next case's scratch (nothing to swap when both are
     // empty, as they mostly are).
-    if (!(diags.empty() && r.diagnostics.empty())) r.diagnostics.swap(diags);
+    if (!(diags.empty() && r->diagnostics.empty())) r->diagnostics.swap(diags);
+    ++r;
   }
 }
 
@@ -777,7 +784,7 @@ class EvaluatorImpl final : public Evaluator {
       // Every decision asked for once, each after the decisions it requires (see Plan): the
       // targets in order, as EvalDecision would reach them, without its memo checks, each value
       // written to its result (no decision is reached through another: the memo is not used).
-      model_->RunPlanned(targets_, plan_.data(), plan_start_.data(), st_, results_.data());
+      model_->RunPlanned(plan_targets_, st_, results_.data());
       return;
     }
     if (!distinct_targets_) {
@@ -826,15 +833,14 @@ class EvaluatorImpl final : public Evaluator {
   // A prepared evaluator's run as a plan (planned_), when every decision asked for is known, asked
   // for once, borrows its bindings (DecisionDef::borrows), and binds only this model's input data
   // and decisions asked for before it: Run then evaluates the targets in order with
-  // RunPlanned, their bindings listed here (plan_start_[2i] .. plan_start_[2i + 2] for target i,
-  // the decisions' before plan_start_[2i + 1];
-  // a decision's by its position in targets_, where its result is).
+  // RunPlanned, one PlanTarget each (plan_targets_[i] for targets_[i]), their bindings listed in
+  // plan_ (a decision's by its position in targets_, where its result is).
   void Plan() {
     const ModelImpl& m = *model_;
     if (!distinct_targets_) return;
     std::vector<int> position(m.decisions_.size(), -1);  // in targets_
     std::vector<ModelImpl::PlanBinding> plan;
-    std::vector<size_t> start{0};
+    std::vector<size_t> start{0};  // target i's bindings: [start[2i], start[2i + 2])
     for (size_t i = 0; i < targets_.size(); ++i) {
       if (targets_[i] < 0) return;
       const DecisionDef& d = m.decisions_[static_cast<size_t>(targets_[i])];
@@ -850,25 +856,35 @@ class EvaluatorImpl final : public Evaluator {
       }
       // The decisions' bindings, then the input data's (each in binding order): RunPlanned's
       // two loops. Only the input data's add diagnostics, so their order is all that counts.
+      DecisionScratch& s = st_.root_scratch[static_cast<size_t>(targets_[i])];
       for (const bool input : {false, true}) {
         for (const Binding& b : d.bindings) {
           if ((b.kind == ElemKind::kInput) != input) continue;
           const size_t index = static_cast<size_t>(b.index);
-          plan.push_back({static_cast<uint32_t>(b.slot),
+          plan.push_back({&s.slots[static_cast<size_t>(b.slot)],
                           static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
         }
         start.push_back(plan.size());
       }
       position[static_cast<size_t>(targets_[i])] = static_cast<int>(i);
     }
-    plan_ = std::move(plan);
-    plan_start_ = std::move(start);
+    plan_ = std::move(plan);  // not changed again: the targets point into it
+    plan_targets_.clear();
+    plan_targets_.reserve(targets_.size());
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      const size_t idx = static_cast<size_t>(targets_[i]);
+      const DecisionDef& d = m.decisions_[idx];
+      DecisionScratch& s = st_.root_scratch[idx];
+      const ModelImpl::PlanBinding* const p = plan_.data();
+      plan_targets_.push_back({&d, d.body.get(), &s, std::span<const Value>(s.slots), p + start[2 * i],
+                               p + start[2 * i + 1], p + start[2 * i + 2]});
+    }
     planned_ = true;
   }
 
   bool planned_ = false;
   std::vector<ModelImpl::PlanBinding> plan_;
-  std::vector<size_t> plan_start_;
+  std::vector<ModelImpl::PlanTarget> plan_targets_;  // one per target, pointing into plan_ and st_
   std::shared_ptr<const ModelImpl> owner_;  // Prepare's evaluator only
   const ModelImpl* model_;
   EvaluateOptions options_;

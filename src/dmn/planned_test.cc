@@ -155,6 +155,41 @@ TEST(PlannedRun, OutOfOrderAndSubsetsAsEvaluate) {
   }
 }
 
+// Each prepared evaluator's plan points into its own kept frames and bindings (PlanTarget): two
+// evaluators of one model run case after case interleaved, one of them handing its results away
+// between cases, in an order whose positions are not the decisions' indices; every answer as
+// Model::Evaluate's, and "label" by hand.
+TEST(PlannedRun, InterleavedEvaluatorsKeepTheirOwnPlans) {
+  auto m = Sample();
+  ASSERT_TRUE(m);
+  const std::vector<std::string> asked{"typed", "sum", "band", "label", "again", "all"};
+  auto a = m->Prepare(asked);
+  auto b = m->Prepare(asked);
+  for (int i = 0; i < 6; ++i) {
+    for (int which = 0; which < 2; ++which) {
+      Evaluator& ev = which == 0 ? *a : *b;
+      const int x = which == 0 ? i + 1 : 5 - i;
+      feel::Context in;
+      in.Put("x", Value::Number(x));
+      in.Put("s", Value::String(which == 0 ? "a" : "b"));
+      if (i % 3 == 1) in.Put("t", Value::String("not a number"));
+      if (i % 3 == 2) in.Put("t", Value::Number(i));
+      ev.Evaluate(in);
+      ASSERT_EQ(ev.results().size(), asked.size());
+      for (size_t k = 0; k < asked.size(); ++k) {
+        EvaluationResult ref = m->Evaluate(in, std::vector<std::string>{asked[k]});
+        ASSERT_NE(ref.Find(asked[k]), nullptr);
+        EXPECT_EQ(feel::ToFeelLiteral(ev.results()[k].value), feel::ToFeelLiteral(ref.Find(asked[k])->value))
+            << asked[k] << " case " << i << " evaluator " << which;
+        EXPECT_EQ(Diags(ev.results()[k]), Diags(*ref.Find(asked[k]))) << asked[k] << " case " << i;
+      }
+      const std::string band = x < 2 ? "low" : x < 4 ? "mid" : "high";
+      EXPECT_EQ(feel::ToFeelLiteral(ev.results()[3].value), "\"" + band + " " + (which == 0 ? "a" : "b") + "\"");
+      if (which == 1 && i % 2 == 0) (void)ev.TakeResult();  // its results made again next case
+    }
+  }
+}
+
 // A planned decision borrows its decisions' values first and then reads its input data, in
 // binding order: two inputs that do not conform, around a decision binding, report in that order
 // (as Model::Evaluate, and by hand).
