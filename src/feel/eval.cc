@@ -17,6 +17,7 @@
 #include "feel/index_offset.h"
 #include "feel/index_path.h"
 #include "feel/nodes.h"
+#include "feel/string_chain.h"
 
 namespace zebra::feel::internal {
 
@@ -394,7 +395,10 @@ Value EqualStringNode::Eval(Frame& f) const { return ValueOfVerdict(EqualStringN
 Value OrderNumberNode::Eval(Frame& f) const { return ValueOfVerdict(OrderNumberNode::EvalVerdict(f)); }
 Value OrderNode::Eval(Frame& f) const { return ValueOfVerdict(OrderNode::EvalVerdict(f)); }
 
-Value AddChainNode::Eval(Frame& f) const {
+Value AddChainNode::Eval(Frame& f) const { return EvalAddChain(*this, f, nullptr); }
+
+Value EvalAddChain(const AddChainNode& chain, Frame& f, const Node* const* string_args) {
+  const auto& operands = chain.operands;
   EvalContext& ctx = *f.ctx;
   ScratchValue a_tmp, b_tmp;
   const Value& a = EvalRefOf(*operands[0], f, a_tmp);
@@ -411,6 +415,22 @@ Value AddChainNode::Eval(Frame& f) const {
     bool all_strings = true;
     for (; i < operands.size(); ++i) {
       ScratchValue tmp;
+      if (const Node* x = string_args ? string_args[i] : nullptr) {
+        // `string(x)`: x's text appended straight from x; x null makes the operand null.
+        const Value& v = EvalRefOf(*x, f, tmp);
+        if (v.is(Type::kString)) {
+          s += v.string();
+          continue;
+        }
+        if (!v.is_null()) {
+          s += ToFeelString(v);
+          continue;
+        }
+        acc = Add(Value::String(std::move(s)), Value(), ctx);
+        all_strings = false;
+        ++i;
+        break;
+      }
       const Value& c = EvalRefOf(*operands[i], f, tmp);
       if (!c.is(Type::kString)) {
         acc = Add(Value::String(std::move(s)), c, ctx);

@@ -11,6 +11,10 @@
 
 namespace zebra::feel::internal {
 
+// An AddChainNode's value. `string_args` (null, or one entry per operand) gives for an operand
+// `string(x)` its x, whose text is appended straight from x while the chain appends strings.
+Value EvalAddChain(const AddChainNode& chain, Frame& f, const Node* const* string_args);
+
 // A StringChainNode answering as `chain` when some operand is a positional call of the built-in
 // `string` with one argument, else `chain` itself.
 NodePtr SpecialisedStringChain(std::shared_ptr<AddChainNode> chain);
