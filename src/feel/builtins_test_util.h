@@ -105,6 +105,7 @@ inline Value Fn(LambdaFunction::Body body) {
 struct Answered {
   std::string literal;
   std::vector<std::string> messages;
+  bool operator==(const Answered&) const = default;
 };
 // Each text is compiled once per set of variable names, as a model's expression is, and then
 // evaluated under every binding: a compile makes its literals immortal, and the registry of

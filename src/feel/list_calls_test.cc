@@ -9,29 +9,19 @@
 
 #include <gtest/gtest.h>
 
+#include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 #include "feel/value.h"
 
 namespace zebra::feel {
 namespace {
 
-struct Answer {
-  std::string value;
-  std::vector<std::string> messages;
-  bool operator==(const Answer&) const = default;
-};
+using Answer = testing::Answered;
 
-Answer Eval(const std::string& text, const Context& vars = {}) {
-  EvalContext ctx;
-  auto v = EvaluateExpression(text, vars, ctx);
-  Answer a;
-  a.value = v ? ToFeelLiteral(*v) : "<compile error>";
-  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
-  return a;
-}
+Answer Eval(const std::string& text, const Context& vars = {}) { return testing::EvaluatedWithMessages(text, vars); }
 
 std::string Show(const Answer& a) {
-  std::string s = a.value;
+  std::string s = a.literal;
   for (const auto& m : a.messages) s += " | " + m;
   return s;
 }
@@ -92,17 +82,17 @@ TEST(ConcatenateNode, AgreesWithTheGeneralCallOnGeneratedArguments) {
 
 TEST(ConcatenateNode, HandWrittenAnswers) {
   const Context vars = Vars();
-  EXPECT_EQ(Eval("concatenate([1], [2, 3], 4, [[5]])").value, "[1, 2, 3, 4, [5]]");
-  EXPECT_EQ(Eval("concatenate([], [], [])").value, "[]");
-  EXPECT_EQ(Eval("concatenate(l, [], n)", vars).value, "[1, \"b\", 5]");
-  EXPECT_EQ(Eval("concatenate([], l)", vars).value, "[1, \"b\"]");
-  EXPECT_EQ(Eval("concatenate([1], null, [2])").value, "null");
-  EXPECT_EQ(Eval("concatenate([1], z)", vars).value, "null");
-  EXPECT_EQ(Eval("concatenate(1, 2, 3, 4, 5, 6, 7, 8, 9)").value, "[1, 2, 3, 4, 5, 6, 7, 8, 9]");
-  EXPECT_EQ(Eval("concatenate([\"a\"], for x in [1, 2] return x, [\"c\"])").value, "[\"a\", 1, 2, \"c\"]");
+  EXPECT_EQ(Eval("concatenate([1], [2, 3], 4, [[5]])").literal, "[1, 2, 3, 4, [5]]");
+  EXPECT_EQ(Eval("concatenate([], [], [])").literal, "[]");
+  EXPECT_EQ(Eval("concatenate(l, [], n)", vars).literal, "[1, \"b\", 5]");
+  EXPECT_EQ(Eval("concatenate([], l)", vars).literal, "[1, \"b\"]");
+  EXPECT_EQ(Eval("concatenate([1], null, [2])").literal, "null");
+  EXPECT_EQ(Eval("concatenate([1], z)", vars).literal, "null");
+  EXPECT_EQ(Eval("concatenate(1, 2, 3, 4, 5, 6, 7, 8, 9)").literal, "[1, 2, 3, 4, 5, 6, 7, 8, 9]");
+  EXPECT_EQ(Eval("concatenate([\"a\"], for x in [1, 2] return x, [\"c\"])").literal, "[\"a\", 1, 2, \"c\"]");
   // Every argument is evaluated, in order, also after a null one (the diagnostics show it).
   const Answer a = Eval("concatenate(n.k, z, ctx.k.j)", vars);
-  EXPECT_EQ(a.value, "null");
+  EXPECT_EQ(a.literal, "null");
   const Answer b = Eval("{f: concatenate, r: f(n.k, z, ctx.k.j)}.r", vars);
   EXPECT_EQ(a.messages, b.messages);
   EXPECT_EQ(a.messages.size(), 2u);
@@ -142,27 +132,27 @@ TEST(SumNode, AgreesWithTheVariadicBuiltinOnGeneratedLists) {
 }
 
 TEST(SumNode, HandWrittenAnswers) {
-  EXPECT_EQ(Eval("sum([1, 2, 3])").value, "6");
-  EXPECT_EQ(Eval("sum([0.1, 0.2])").value, "0.3");
-  EXPECT_EQ(Eval("sum([100, -99.5])").value, "0.5");
-  EXPECT_EQ(Eval("sum([7])").value, "7");
-  EXPECT_EQ(Eval("sum(concatenate([0], for h in [{p: 2}, {p: -5}] return h.p))").value, "-3");
-  EXPECT_EQ(Eval("sum(concatenate([0], for h in [] return h.p))").value, "0");
-  EXPECT_EQ(Eval("sum([])").value, "null");
+  EXPECT_EQ(Eval("sum([1, 2, 3])").literal, "6");
+  EXPECT_EQ(Eval("sum([0.1, 0.2])").literal, "0.3");
+  EXPECT_EQ(Eval("sum([100, -99.5])").literal, "0.5");
+  EXPECT_EQ(Eval("sum([7])").literal, "7");
+  EXPECT_EQ(Eval("sum(concatenate([0], for h in [{p: 2}, {p: -5}] return h.p))").literal, "-3");
+  EXPECT_EQ(Eval("sum(concatenate([0], for h in [] return h.p))").literal, "0");
+  EXPECT_EQ(Eval("sum([])").literal, "null");
   EXPECT_TRUE(Eval("sum([])").messages.empty());
   // Not a list: the built-in's answer (one value is a list of it).
-  EXPECT_EQ(Eval("sum(4)").value, "4");
+  EXPECT_EQ(Eval("sum(4)").literal, "4");
   const Answer s = Eval("sum(\"a\")");
-  EXPECT_EQ(s.value, "null");
+  EXPECT_EQ(s.literal, "null");
   ASSERT_EQ(s.messages.size(), 1u);
   EXPECT_EQ(s.messages[0], "sum: expected numbers, got a string");
   // The first item that is not a number is named, even after an overflow would have happened.
   const Answer t = Eval("sum([9.999999999999999999999999999999999e6144, 9.999999999999999999999999999999999e6144, true])");
-  EXPECT_EQ(t.value, "null");
+  EXPECT_EQ(t.literal, "null");
   ASSERT_EQ(t.messages.size(), 1u);
   EXPECT_EQ(t.messages[0], "sum: expected numbers, got a boolean");
   const Answer o = Eval("sum([9.999999999999999999999999999999999e6144, 9.999999999999999999999999999999999e6144])");
-  EXPECT_EQ(o.value, "null");
+  EXPECT_EQ(o.literal, "null");
   ASSERT_EQ(o.messages.size(), 1u);
   EXPECT_EQ(o.messages[0], "sum: result out of range");
   const Answer nl = Eval("sum([1, null])");

@@ -9,26 +9,16 @@
 #include <gtest/gtest.h>
 
 #include "feel/decimal.h"
+#include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 #include "feel/value.h"
 
 namespace zebra::feel {
 namespace {
 
-struct Answer {
-  std::string value;
-  std::vector<std::string> messages;
-  bool operator==(const Answer&) const = default;
-};
+using Answer = testing::Answered;
 
-Answer Eval(const std::string& text, const Context& vars = {}) {
-  EvalContext ctx;
-  auto v = EvaluateExpression(text, vars, ctx);
-  Answer a;
-  a.value = v ? ToFeelLiteral(*v) : "<compile error>";
-  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
-  return a;
-}
+Answer Eval(const std::string& text, const Context& vars = {}) { return testing::EvaluatedWithMessages(text, vars); }
 
 const std::vector<std::string> kNumbers = {
     "0", "1", "-1", "2", "5", "10", "100", "-100", "2.5", "-0.25", "0.1", "0.2", "7.75", "1000000",
@@ -45,9 +35,9 @@ Answer Expected(const std::string& x, char op, const std::string& y) {
   const std::optional<Decimal> r = op == '+' ? a.Add(b) : op == '-' ? a.Sub(b) : a.Mul(b);
   Answer e;
   if (r) {
-    e.value = ToFeelLiteral(Value::Number(*r));
+    e.literal = ToFeelLiteral(Value::Number(*r));
   } else {
-    e.value = "null";
+    e.literal = "null";
     e.messages.push_back(std::string("arithmetic error in '") + op + "' (overflow or division by zero)");
   }
   return e;
@@ -74,22 +64,22 @@ TEST(NumberArithmetic, AgreesWithDecimalOnEveryPair) {
 }
 
 TEST(NumberArithmetic, HandWrittenAnswers) {
-  EXPECT_EQ(Eval("100 + 7 - 5 * 2 + 3").value, "100");
-  EXPECT_EQ(Eval("0.1 + 0.2").value, "0.3");
-  EXPECT_EQ(Eval("2 - 5").value, "-3");
-  EXPECT_EQ(Eval("1.5 * 4").value, "6");
-  EXPECT_EQ(Eval("for i in 1..3 return i + 1").value, "[2, 3, 4]");
-  EXPECT_EQ(Eval("{w: 20, c: 2, p: -5, r: (if true then 100 else 0) + w - 5 * c + p}.r").value, "105");
+  EXPECT_EQ(Eval("100 + 7 - 5 * 2 + 3").literal, "100");
+  EXPECT_EQ(Eval("0.1 + 0.2").literal, "0.3");
+  EXPECT_EQ(Eval("2 - 5").literal, "-3");
+  EXPECT_EQ(Eval("1.5 * 4").literal, "6");
+  EXPECT_EQ(Eval("for i in 1..3 return i + 1").literal, "[2, 3, 4]");
+  EXPECT_EQ(Eval("{w: 20, c: 2, p: -5, r: (if true then 100 else 0) + w - 5 * c + p}.r").literal, "105");
   // Everything but two numbers is the general path's: nulls, strings, durations, mismatches.
-  EXPECT_EQ(Eval("1 + null").value, "null");
+  EXPECT_EQ(Eval("1 + null").literal, "null");
   EXPECT_TRUE(Eval("null * 2").messages.empty());
-  EXPECT_EQ(Eval("\"a\" + \"b\"").value, "\"ab\"");
-  EXPECT_EQ(Eval("@\"P1D\" * 2").value, Eval("@\"P2D\"").value);
+  EXPECT_EQ(Eval("\"a\" + \"b\"").literal, "\"ab\"");
+  EXPECT_EQ(Eval("@\"P1D\" * 2").literal, Eval("@\"P2D\"").literal);
   const Answer m = Eval("1 - \"a\"");
-  EXPECT_EQ(m.value, "null");
+  EXPECT_EQ(m.literal, "null");
   EXPECT_EQ(m.messages.size(), 1u);
   const Answer o = Eval("9.999999999999999999999999999999999e6144 * 10");
-  EXPECT_EQ(o.value, "null");
+  EXPECT_EQ(o.literal, "null");
   ASSERT_EQ(o.messages.size(), 1u);
   EXPECT_EQ(o.messages[0], "arithmetic error in '*' (overflow or division by zero)");
 }

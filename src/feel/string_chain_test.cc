@@ -8,29 +8,19 @@
 
 #include <gtest/gtest.h>
 
+#include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 #include "feel/value.h"
 
 namespace zebra::feel {
 namespace {
 
-struct Answer {
-  std::string value;
-  std::vector<std::string> messages;
-  bool operator==(const Answer&) const = default;
-};
+using Answer = testing::Answered;
 
-Answer Eval(const std::string& text, const Context& vars = {}) {
-  EvalContext ctx;
-  auto v = EvaluateExpression(text, vars, ctx);
-  Answer a;
-  a.value = v ? ToFeelLiteral(*v) : "<compile error>";
-  for (const auto& d : ctx.diagnostics()) a.messages.push_back(d.message);
-  return a;
-}
+Answer Eval(const std::string& text, const Context& vars = {}) { return testing::EvaluatedWithMessages(text, vars); }
 
 std::string Show(const Answer& a) {
-  std::string s = a.value;
+  std::string s = a.literal;
   for (const auto& m : a.messages) s += " | " + m;
   return s;
 }
@@ -92,14 +82,14 @@ TEST(StringChainNode, AgreesWithTheGeneralChainOnGeneratedChains) {
 
 TEST(StringChainNode, HandWrittenAnswers) {
   const Context vars = Vars();
-  EXPECT_EQ(Eval("\"G3: \" + \"Ki-67 \" + string(t.ki67) + \" %\"", vars).value, "\"G3: Ki-67 2.2 %\"");
-  EXPECT_EQ(Eval("\"a\" + \"b\" + string(t.site) + string(n) + string(true)", vars).value, "\"abappendix20true\"");
-  EXPECT_EQ(Eval("\"d \" + \"= \" + string(date(\"2024-01-02\"))").value, "\"d = 2024-01-02\"");
-  EXPECT_EQ(Eval("string(n) + \" \" + string(t.ki67)", vars).value, "\"20 2.2\"");
+  EXPECT_EQ(Eval("\"G3: \" + \"Ki-67 \" + string(t.ki67) + \" %\"", vars).literal, "\"G3: Ki-67 2.2 %\"");
+  EXPECT_EQ(Eval("\"a\" + \"b\" + string(t.site) + string(n) + string(true)", vars).literal, "\"abappendix20true\"");
+  EXPECT_EQ(Eval("\"d \" + \"= \" + string(date(\"2024-01-02\"))").literal, "\"d = 2024-01-02\"");
+  EXPECT_EQ(Eval("string(n) + \" \" + string(t.ki67)", vars).literal, "\"20 2.2\"");
   // string(null) is null, and so is the chain; the operands after it are still evaluated.
-  EXPECT_EQ(Eval("\"a\" + \"b\" + string(t.none) + \"c\"", vars).value, "null");
+  EXPECT_EQ(Eval("\"a\" + \"b\" + string(t.none) + \"c\"", vars).literal, "null");
   const Answer r = Eval("\"a\" + \"b\" + string(t.none) + string(n.k)", vars);
-  EXPECT_EQ(r.value, "null");
+  EXPECT_EQ(r.literal, "null");
   EXPECT_EQ(r.messages.size(), 1u);
   // A string(x) operand's own diagnostic comes in its place among the others'.
   const Answer q = Eval("\"a\" + \"b\" + string(n.k) + \"c\" + n.j", vars);
