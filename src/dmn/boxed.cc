@@ -183,8 +183,7 @@ class StepFrame {
                                     : static_cast<Value*>(::operator new((n + locals) * sizeof(Value)))),
         first_(data_ + first),
         end(first_),
-        locals_(data_ + n),
-        n_locals_(locals) {
+        locals_(data_ + n) {
     size_t i = 0;
     for (; i < caller.size(); ++i) {
       new (data_ + i) Value();
@@ -221,7 +220,6 @@ class StepFrame {
 
  private:
   Value* const locals_;
-  const size_t n_locals_;
   size_t dirty_locals_ = 0;  // the locals the destructor looks at
   alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
 };
