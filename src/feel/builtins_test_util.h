@@ -107,6 +107,12 @@ struct Answered {
   std::vector<std::string> messages;
   bool operator==(const Answered&) const = default;
 };
+// One line for a failure message: the literal, then each diagnostic after " | ".
+inline std::string Show(const Answered& a) {
+  std::string s = a.literal;
+  for (const auto& m : a.messages) s += " | " + m;
+  return s;
+}
 // Each text is compiled once per set of variable names, as a model's expression is, and then
 // evaluated under every binding: a compile makes its literals immortal, and the registry of
 // those is bounded for the whole process (MakeImmortal), which the tests that compile thousands

@@ -19,11 +19,7 @@ using Answer = testing::Answered;
 
 Answer Eval(const std::string& text, const Context& vars = {}) { return testing::EvaluatedWithMessages(text, vars); }
 
-std::string Show(const Answer& a) {
-  std::string s = a.literal;
-  for (const auto& m : a.messages) s += " | " + m;
-  return s;
-}
+using testing::Show;
 
 Context Vars() {
   Context c;
