@@ -33,7 +33,9 @@ const Value* FilterByVerdicts(const FilterNode& n, Frame& f, const Value& t, boo
     const Value& item = items[i];
     // The items EvalItems answers by the item test (as_test there); the others by the
     // predicate's nodes, which the general loop runs.
-    if (item.is(Type::kContext) ? ItemShadows(plan, item.context()) : plan.reads_fields && !item.is_null())
+    // (The key filter inline: most items have none of the names, and the call is dearer.)
+    if (item.is(Type::kContext) ? item.context().MayContainBit(plan.shadow_bits) && ItemShadows(plan, item.context())
+                                : plan.reads_fields && !item.is_null())
       return nullptr;
     const ItemVerdict v = ItemVerdictOf(*plan.root, others, item);
     if (v == ItemVerdict::kSlow) return nullptr;
