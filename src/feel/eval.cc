@@ -18,6 +18,7 @@
 #include "feel/index_path.h"
 #include "feel/nodes.h"
 #include "feel/string_chain.h"
+#include "feel/verdict_filter.h"
 
 namespace zebra::feel::internal {
 
@@ -1080,6 +1081,9 @@ const Value& FilterNode::EvalRef(Frame& f, Value& tmp) const {
   // One string test over a long list seen before (a model constant): its fields' strings alone.
   if (count >= FieldTable::kMinItems && HasStringLeaf(*this))
     if (const Value* v = FilterFromFieldTable(*this, f, t, borrowed, tmp)) return *v;
+  // Any other pure item test over a short list: its verdicts in one pass (verdict_filter.h).
+  if (item_test && item_test->pure && count <= kMaxVerdictFilterItems)
+    if (const Value* v = FilterByVerdicts(*this, f, t, borrowed, tmp)) return *v;
   return EvalItems(f, tmp, t, items, count, borrowed);
 }
 
