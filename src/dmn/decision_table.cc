@@ -590,14 +590,8 @@ class DecisionTable final : public Boxed {
         // Decide() for no match and for the two policies that need no list of the matches.
         if (bits == 0) return Default(slots, ctx);
         if (policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-        if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
-          std::shared_ptr<feel::List> list = SpareList();
-          feel::List& values = *list;
-          const size_t n = CountRules(bits);
-          if (values.capacity() < n) values.reserve(n);  // a reused list has room already
-          for (; bits; bits &= bits - 1) AppendFired(values, rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-          return Value::FromList(feel::ListPtr(std::move(list)));
-        }
+        if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone)
+          return CollectMask<1>(std::array<uint64_t, 1>{bits}, 1, slots, ctx);
         RuleList matched;
         for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
         return Decide(matched, slots, ctx);
@@ -921,21 +915,31 @@ class DecisionTable final : public Boxed {
     if (policy == HitPolicy::kFirst)
       for (size_t w = 0; w < nw; ++w)
         if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
-    if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
-      std::shared_ptr<feel::List> list = SpareList();
-      feel::List& values = *list;
-      size_t count = 0;
-      for (size_t w = 0; w < nw; ++w) count += CountRules(cand[w]);
-      if (values.capacity() < count) values.reserve(count);  // a reused list has room already
-      for (size_t w = 0; w < nw; ++w)
-        for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
-          AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-      return Value::FromList(feel::ListPtr(std::move(list)));
-    }
+    if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone)
+      return CollectMask<kWords>(cand, nw, slots, ctx);
     // A copy for the out-of-line call: were `cand` itself passed by address, GCC would keep it in
     // memory through the column loop (a load and a store a column).
     std::array<uint64_t, kWords> bits = cand;
     return DecideBits(bits.data(), nw, slots, ctx);
+  }
+  // COLLECT without aggregation for the rules of the mask `cand` (`nw` words, not empty): their
+  // values appended in rule order to a reused list (SpareList). Flattened, so that the list's
+  // push_back and the value's copy are inline: GCC left push_back an out-of-line call (~36
+  // instructions a fired rule, 14 of them its frame). What is marked noinline stays a call:
+  // FireOutputs (a rule with computed outputs), Record (the trace), the pointer copies.
+  // `cand` by value: by address, GCC kept the caller's candidates in memory through its loop.
+  template <size_t kWords>
+  [[gnu::noinline, gnu::flatten]] Value CollectMask(std::array<uint64_t, kWords> cand, size_t nw,
+                                                   std::span<const Value> slots, feel::EvalContext& ctx) const {
+    std::shared_ptr<feel::List> list = SpareList();
+    feel::List& values = *list;
+    size_t count = 0;
+    for (size_t w = 0; w < nw; ++w) count += CountRules(cand[w]);
+    if (values.capacity() < count) values.reserve(count);  // a reused list has room already
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+    return Value::FromList(feel::ListPtr(std::move(list)));
   }
   // Decide() for the rules of the mask `cand` (`nw` words).
   [[gnu::noinline]] Value DecideBits(const uint64_t* cand, size_t nw, std::span<const Value> slots,
