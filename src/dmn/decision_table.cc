@@ -775,7 +775,9 @@ class DecisionTable final : public Boxed {
       } else if (t->is_null()) {
         v = FastView{nullptr, group.none.data(), nullptr, 0};
       } else if (group.entries_ok && ShapedContexts(*t)) {
-        v = FastView{nullptr, group.none.data(), &t->list(), 0};
+        // Every name reads as the list itself (position 0 of 1): EvalViews' class of a list is
+        // no_class, which sends its membership columns to the entries.
+        v = FastView{t, group.none.data(), &t->list(), 1};
       } else {
         return false;
       }
@@ -820,20 +822,23 @@ class DecisionTable final : public Boxed {
       for (size_t w = 0; w < nw; ++w) live |= cand[w] & c->tested[w];
       if (!live) continue;
       if (!kOthers || !c->other) v = ViewRead(views.data(), *c);
-      uint64_t any = 0;
-      if (c->membership) [[unlikely]] {
-        std::array<uint64_t, kWords> m{};
+      // A membership column's usable classes are null's alone (its mask is MembershipMask's for
+      // null), and a list (an entries view reads as its list) is no_class: so its test costs the
+      // other columns nothing until the class is found unusable.
+      const uint64_t* mask;
+      std::array<uint64_t, kWords> m;
+      const size_t k = c->ClassOf(*v);
+      if (c->usable[k]) [[likely]] {
+        mask = c->masks + k * nw;
+      } else {
+        if (!c->membership) return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         const feel::List* entries = kOthers && c->other ? nullptr : views[c->fast_view].entries;
         if (!(entries ? EntriesMembership<kWords>(*c, *entries, m.data()) : MembershipMask(*c->cc, *v, m.data())))
           return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
-        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
-      } else {
-        const size_t k = c->ClassOf(*v);
-        if (!c->usable[k]) [[unlikely]]
-          return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
-        const uint64_t* mask = c->masks + k * nw;
-        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+        mask = m.data();
       }
+      uint64_t any = 0;
+      for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
       if (!any) {
         if constexpr (kOthers)
           for (++c; c != end; ++c)
@@ -2101,6 +2106,14 @@ void DecisionTable::PlanOnePass() {
     c.cc = &cc;
     c.masks = cc.masks.data();
     c.usable = cc.usable;
+    if (cc.membership) {
+      // EvalViews classes a membership column's input as any other (ClassOf) and takes it to
+      // MembershipMask or the entries when the class is unusable: usable is null's class alone
+      // (when cc's is), and every class ClassOf can give is in range.
+      const size_t n = std::max({size_t{3}, 3 + cc.NumberClasses(), cc.first_string + cc.strings.size() + 1});
+      c.usable.assign(n, 0);
+      c.usable[0] = cc.usable[0];
+    }
     c.no_class = c.usable.size();
     c.usable.push_back(0);
     c.first_string = cc.first_string;
