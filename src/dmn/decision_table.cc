@@ -448,6 +448,7 @@ class DecisionTable final : public Boxed {
       std::vector<uint32_t> at;  // by member
     };
     size_t slot = 0;
+    size_t slot_offset = 0;  // slot * sizeof(Value): FastViews' address with no multiply
     // For two-step paths (`Case.tumor.size_cm`): their common first step, read from the slot's
     // context through this node's position cache; the names are then the second steps'.
     const fi::PathNode* prefix = nullptr;
@@ -513,6 +514,7 @@ class DecisionTable final : public Boxed {
     // view for kSlot) and the position's index there.
     uint32_t fast_view = 0;
     uint32_t fast_member = 0;
+    uint32_t fast_view_offset = 0;  // fast_view * sizeof(FastView): ViewRead's address with no shift
     bool other = false;  // in a view_plan table: read by Read, in column order, whether tested or not
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
@@ -739,7 +741,7 @@ class DecisionTable final : public Boxed {
     for (size_t g = 0; g < ng; ++g) {
       const PathGroup& group = *groups[g];
       FastView& v = views[g];
-      const Value* t = &slots[group.slot];
+      const Value* t = reinterpret_cast<const Value*>(reinterpret_cast<const char*>(slots.data()) + group.slot_offset);
       if (group.prefix) {
         // The first step as the path reads it (ReadPath): null on null, an entry or null from a
         // shaped context; anything else is left to the columns' own reads.
@@ -878,7 +880,8 @@ class DecisionTable final : public Boxed {
   }
   // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
   [[gnu::always_inline]] static const Value* ViewRead(const FastView* views, const OnePassColumn& c) {
-    const FastView& g = views[c.fast_view];
+    const FastView& g =
+        *reinterpret_cast<const FastView*>(reinterpret_cast<const char*>(views) + c.fast_view_offset);
     const size_t at = g.at[c.fast_member];  // kAbsent, and a subset's npos, are past any size
     return at < g.size ? g.values + at : &kNull;
   }
@@ -2141,6 +2144,7 @@ void DecisionTable::PlanOnePass() {
   for (const auto& g : path_groups) {
     g->none.assign(g->names.size(), 0);
     g->entries_ok = !g->prefix;
+    g->slot_offset = g->slot * sizeof(Value);
   }
   for (const OnePassColumn& c : plan)
     if (c.view < path_groups.size() && (!c.membership || c.read != OnePassColumn::Read::kPathStep))
@@ -2158,6 +2162,7 @@ void DecisionTable::PlanOnePass() {
       c.fast_view = static_cast<uint32_t>(c.view);
       c.fast_member = static_cast<uint32_t>(c.member);
     }
+    c.fast_view_offset = static_cast<uint32_t>(c.fast_view * sizeof(FastView));
   }
   slot_view = reads_slot;
   view_plan = true;
