@@ -448,6 +448,7 @@ class DecisionTable final : public Boxed {
       std::vector<uint32_t> at;  // by member
     };
     size_t slot = 0;
+    size_t slot_offset = 0;  // slot * sizeof(Value): FastViews' address with no multiply
     // For two-step paths (`Case.tumor.size_cm`): their common first step, read from the slot's
     // context through this node's position cache; the names are then the second steps'.
     const fi::PathNode* prefix = nullptr;
@@ -513,6 +514,7 @@ class DecisionTable final : public Boxed {
     // view for kSlot) and the position's index there.
     uint32_t fast_view = 0;
     uint32_t fast_member = 0;
+    uint32_t fast_view_offset = 0;  // fast_view * sizeof(FastView): ViewRead's address with no shift
     bool other = false;  // in a view_plan table: read by Read, in column order, whether tested or not
     const fi::PathNode* path = nullptr;       // kPathStep, kPath
     const InputColumn* input = nullptr;
@@ -590,14 +592,8 @@ class DecisionTable final : public Boxed {
         // Decide() for no match and for the two policies that need no list of the matches.
         if (bits == 0) return Default(slots, ctx);
         if (policy == HitPolicy::kFirst) return Fire(rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-        if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
-          std::shared_ptr<feel::List> list = SpareList();
-          feel::List& values = *list;
-          const size_t n = CountRules(bits);
-          if (values.capacity() < n) values.reserve(n);  // a reused list has room already
-          for (; bits; bits &= bits - 1) AppendFired(values, rules[static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-          return Value::FromList(feel::ListPtr(std::move(list)));
-        }
+        if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone)
+          return CollectMask<1>(std::array<uint64_t, 1>{bits}, 1, slots, ctx);
         RuleList matched;
         for (; bits; bits &= bits - 1) matched.push_back(&rules[static_cast<size_t>(std::countr_zero(bits))]);
         return Decide(matched, slots, ctx);
@@ -745,7 +741,7 @@ class DecisionTable final : public Boxed {
     for (size_t g = 0; g < ng; ++g) {
       const PathGroup& group = *groups[g];
       FastView& v = views[g];
-      const Value* t = &slots[group.slot];
+      const Value* t = reinterpret_cast<const Value*>(reinterpret_cast<const char*>(slots.data()) + group.slot_offset);
       if (group.prefix) {
         // The first step as the path reads it (ReadPath): null on null, an entry or null from a
         // shaped context; anything else is left to the columns' own reads.
@@ -781,7 +777,9 @@ class DecisionTable final : public Boxed {
       } else if (t->is_null()) {
         v = FastView{nullptr, group.none.data(), nullptr, 0};
       } else if (group.entries_ok && ShapedContexts(*t)) {
-        v = FastView{nullptr, group.none.data(), &t->list(), 0};
+        // Every name reads as the list itself (position 0 of 1): EvalViews' class of a list is
+        // no_class, which sends its membership columns to the entries.
+        v = FastView{t, group.none.data(), &t->list(), 1};
       } else {
         return false;
       }
@@ -826,20 +824,23 @@ class DecisionTable final : public Boxed {
       for (size_t w = 0; w < nw; ++w) live |= cand[w] & c->tested[w];
       if (!live) continue;
       if (!kOthers || !c->other) v = ViewRead(views.data(), *c);
-      uint64_t any = 0;
-      if (c->membership) [[unlikely]] {
-        std::array<uint64_t, kWords> m{};
+      // A membership column's usable classes are null's alone (its mask is MembershipMask's for
+      // null), and a list (an entries view reads as its list) is no_class: so its test costs the
+      // other columns nothing until the class is found unusable.
+      const uint64_t* mask;
+      std::array<uint64_t, kWords> m;
+      const size_t k = c->ClassOf(*v);
+      if (c->usable[k]) [[likely]] {
+        mask = c->masks + k * nw;
+      } else {
+        if (!c->membership) return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
         const feel::List* entries = kOthers && c->other ? nullptr : views[c->fast_view].entries;
         if (!(entries ? EntriesMembership<kWords>(*c, *entries, m.data()) : MembershipMask(*c->cc, *v, m.data())))
           return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
-        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= m[w]);
-      } else {
-        const size_t k = c->ClassOf(*v);
-        if (!c->usable[k]) [[unlikely]]
-          return PerRuleFromViews(views.data(), slots, ctx, in, c - begin, computed);
-        const uint64_t* mask = c->masks + k * nw;
-        for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
+        mask = m.data();
       }
+      uint64_t any = 0;
+      for (size_t w = 0; w < nw; ++w) any |= (cand[w] &= mask[w]);
       if (!any) {
         if constexpr (kOthers)
           for (++c; c != end; ++c)
@@ -879,7 +880,8 @@ class DecisionTable final : public Boxed {
   }
   // Column `c`'s input in EvalViews: an entry of its view (null when the context lacks the name).
   [[gnu::always_inline]] static const Value* ViewRead(const FastView* views, const OnePassColumn& c) {
-    const FastView& g = views[c.fast_view];
+    const FastView& g =
+        *reinterpret_cast<const FastView*>(reinterpret_cast<const char*>(views) + c.fast_view_offset);
     const size_t at = g.at[c.fast_member];  // kAbsent, and a subset's npos, are past any size
     return at < g.size ? g.values + at : &kNull;
   }
@@ -921,21 +923,31 @@ class DecisionTable final : public Boxed {
     if (policy == HitPolicy::kFirst)
       for (size_t w = 0; w < nw; ++w)
         if (cand[w]) return Fire(rules[w * 64 + static_cast<size_t>(std::countr_zero(cand[w]))], slots, ctx);
-    if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone) {
-      std::shared_ptr<feel::List> list = SpareList();
-      feel::List& values = *list;
-      size_t count = 0;
-      for (size_t w = 0; w < nw; ++w) count += CountRules(cand[w]);
-      if (values.capacity() < count) values.reserve(count);  // a reused list has room already
-      for (size_t w = 0; w < nw; ++w)
-        for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
-          AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-      return Value::FromList(feel::ListPtr(std::move(list)));
-    }
+    if (policy == HitPolicy::kCollect && aggregation == Aggregation::kNone)
+      return CollectMask<kWords>(cand, nw, slots, ctx);
     // A copy for the out-of-line call: were `cand` itself passed by address, GCC would keep it in
     // memory through the column loop (a load and a store a column).
     std::array<uint64_t, kWords> bits = cand;
     return DecideBits(bits.data(), nw, slots, ctx);
+  }
+  // COLLECT without aggregation for the rules of the mask `cand` (`nw` words, not empty): their
+  // values appended in rule order to a reused list (SpareList). Flattened, so that the list's
+  // push_back and the value's copy are inline: GCC left push_back an out-of-line call (~36
+  // instructions a fired rule, 14 of them its frame). What is marked noinline stays a call:
+  // FireOutputs (a rule with computed outputs), Record (the trace), the pointer copies.
+  // `cand` by value: by address, GCC kept the caller's candidates in memory through its loop.
+  template <size_t kWords>
+  [[gnu::noinline, gnu::flatten]] Value CollectMask(std::array<uint64_t, kWords> cand, size_t nw,
+                                                   std::span<const Value> slots, feel::EvalContext& ctx) const {
+    std::shared_ptr<feel::List> list = SpareList();
+    feel::List& values = *list;
+    size_t count = 0;
+    for (size_t w = 0; w < nw; ++w) count += CountRules(cand[w]);
+    if (values.capacity() < count) values.reserve(count);  // a reused list has room already
+    for (size_t w = 0; w < nw; ++w)
+      for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+        AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
+    return Value::FromList(feel::ListPtr(std::move(list)));
   }
   // Decide() for the rules of the mask `cand` (`nw` words).
   [[gnu::noinline]] Value DecideBits(const uint64_t* cand, size_t nw, std::span<const Value> slots,
@@ -2097,6 +2109,14 @@ void DecisionTable::PlanOnePass() {
     c.cc = &cc;
     c.masks = cc.masks.data();
     c.usable = cc.usable;
+    if (cc.membership) {
+      // EvalViews classes a membership column's input as any other (ClassOf) and takes it to
+      // MembershipMask or the entries when the class is unusable: usable is null's class alone
+      // (when cc's is), and every class ClassOf can give is in range.
+      const size_t n = std::max({size_t{3}, 3 + cc.NumberClasses(), cc.first_string + cc.strings.size() + 1});
+      c.usable.assign(n, 0);
+      c.usable[0] = cc.usable[0];
+    }
     c.no_class = c.usable.size();
     c.usable.push_back(0);
     c.first_string = cc.first_string;
@@ -2124,6 +2144,7 @@ void DecisionTable::PlanOnePass() {
   for (const auto& g : path_groups) {
     g->none.assign(g->names.size(), 0);
     g->entries_ok = !g->prefix;
+    g->slot_offset = g->slot * sizeof(Value);
   }
   for (const OnePassColumn& c : plan)
     if (c.view < path_groups.size() && (!c.membership || c.read != OnePassColumn::Read::kPathStep))
@@ -2141,6 +2162,7 @@ void DecisionTable::PlanOnePass() {
       c.fast_view = static_cast<uint32_t>(c.view);
       c.fast_member = static_cast<uint32_t>(c.member);
     }
+    c.fast_view_offset = static_cast<uint32_t>(c.fast_view * sizeof(FastView));
   }
   slot_view = reads_slot;
   view_plan = true;

@@ -1117,6 +1117,60 @@ TEST(DecisionTableClasses, ListEntriesMatchedByAddressAndByText) {
 // one and two words, COLLECT and FIRST, every fired rule's entry written out by hand here: the
 // decision, the rule's id or its index as text when it has none, the index, and the annotation
 // (or none when the caller asks for none).
+// COLLECT from the candidates' mask (CollectMask): the fired rules' values in rule order across
+// one, two and four words, rules with constant outputs and rules whose output is computed (C +
+// the rule number), read from slots (FastMatch) and from paths (the views), the result lists
+// reused from case to case while earlier results are still held. Expected values worked out
+// here from the cells.
+TEST(DecisionTableClasses, CollectedValuesInRuleOrderAcrossWords) {
+  for (size_t n : {size_t{40}, size_t{64}, size_t{100}, size_t{200}}) {
+    for (bool paths : {false, true}) {
+      std::string xml = TableHead("COLLECT");
+      xml += paths ? "      <input><inputExpression><text>A.v</text></inputExpression></input>\n"
+                     "      <input><inputExpression><text>B.v</text></inputExpression></input>\n"
+                   : "      <input><inputExpression><text>A</text></inputExpression></input>\n"
+                     "      <input><inputExpression><text>B</text></inputExpression></input>\n";
+      xml += "      <output name=\"R\"/>\n";
+      const char* a_cells[] = {"\"x\"", "-", "\"y\"", "\"x\", \"y\""};
+      for (size_t i = 0; i < n; ++i) {
+        xml += "<rule><inputEntry><text>" + Escape(a_cells[i % 4]) + "</text></inputEntry>";
+        xml += std::string("<inputEntry><text>") + (i % 5 == 2 ? "false" : i % 5 == 4 ? "true" : "-") + "</text></inputEntry>";
+        const std::string k = std::to_string(i + 1);
+        xml += "<outputEntry><text>" + (i % 7 == 3 ? "C + " + k : k) + "</text></outputEntry></rule>\n";
+      }
+      xml += "</decisionTable></decision></definitions>\n";
+      auto m = LoadModelFromString(xml, "t.dmn");
+      ASSERT_TRUE(m.has_value());
+      auto wrap = [&](const Value& v) {
+        if (!paths) return v;
+        const std::string keys[] = {"w", "v"};
+        feel::Context c(feel::ContextShape::Intern(keys));
+        c.AppendValue(Value::Number(1));
+        c.AppendValue(v);
+        return Value::FromContext(std::move(c));
+      };
+      std::vector<std::pair<Value, std::vector<int64_t>>> held;
+      for (int round = 0; round < 60; ++round) {
+        const char* a = round % 3 == 0 ? "x" : round % 3 == 1 ? "y" : "z";
+        const bool b = round % 2 == 0;
+        const int64_t c = 1000 * (round + 1);
+        std::vector<int64_t> expected;
+        for (size_t i = 0; i < n; ++i) {
+          const bool a_ok = i % 4 == 1 || (i % 4 == 0 && a[0] == 'x') || (i % 4 == 2 && a[0] == 'y') ||
+                            (i % 4 == 3 && a[0] != 'z');
+          const bool b_ok = i % 5 == 2 ? !b : i % 5 == 4 ? b : true;
+          if (a_ok && b_ok) expected.push_back(static_cast<int64_t>(i + 1) + (i % 7 == 3 ? c : 0));
+        }
+        const Value v = Decide(**m, Inputs(wrap(round % 2 ? Str(a) : Imm(a)), wrap(Value::Bool(b)), Value::Number(c)));
+        ASSERT_TRUE(v.is(feel::Type::kList)) << n << " " << paths << " " << round;
+        EXPECT_EQ(Numbers(v), expected) << n << " " << paths << " " << round;
+        if (round % 3 != 2) held.emplace_back(v, expected);
+      }
+      for (const auto& [v, expected] : held) EXPECT_EQ(Numbers(v), expected) << n << " " << paths;
+    }
+  }
+}
+
 TEST(DecisionTableTrace, FiredRulesTracedWhileTheTraceGrows) {
   for (size_t n : {size_t{50}, size_t{100}}) {
     for (const char* policy : {"COLLECT", "FIRST"}) {
