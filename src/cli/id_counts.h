@@ -33,16 +33,19 @@ class IdCounts {
   void Clear();
 
  private:
-  static uint32_t Hash(std::string_view kind, std::string_view id);
-  static bool Same(const std::string& key, std::string_view kind, std::string_view id);
-  void Grow();
-
   struct Slot {
     uint32_t hash = 0;
     int32_t index = -1;  // into entries_; -1: empty
   };
+  static uint32_t Hash(std::string_view kind, std::string_view id);
+  static bool Same(const std::string& key, std::string_view kind, std::string_view id);
+  // A pair first seen (out of Add's loop: the text is made once per chunk and pair).
+  [[gnu::noinline]] void Insert(Slot& s, uint32_t hash, std::string_view kind, std::string_view id);
+  void Grow();
+
   std::vector<Slot> slots_;  // power-of-two size, at most half full
   std::vector<Entry> entries_;
+  size_t used_ = 0;  // entries_.size()
 };
 
 }  // namespace zebra::cli

@@ -30,13 +30,20 @@ std::vector<std::string> Ids() {
     for (size_t i = 0; i < n; ++i) id += static_cast<char>('a' + (i * 7 + n) % 26);
     ids.push_back(id);
   }
-  for (const char* comma : {"a,b", "b,x", "x", ",", "a,b,x"}) ids.push_back(comma);  // texts shared by two pairs
+  // Ids that make, with a kind, the text another kind makes with another id ("aler,t" + "x" and
+  // "aler" + "t,x").
+  for (const char* comma : {"a,b", "b,x", "x", ",", "a,b,x", "t,x", ",x", "x,y", "y", "z,y", "x,x"}) ids.push_back(comma);
   ids.push_back(std::string("nul\0id", 6));
   return ids;
 }
 
 TEST(IdCountsTest, CountsEveryPairAsAMapOfItsTextDoes) {
-  const std::vector<std::string> kinds = {"scenario", "option", "alert", "optioX", "o", "", "a", "a,b", ",a"};
+  // Kinds of every length class the comma test reads differently (under 4, 4–7, 8–16, longer
+  // bytes), with a comma at their start, middle and end.
+  const std::vector<std::string> kinds = {"scenario", "option", "alert",      "optioX",          "o",
+                                          "",         "a",      "a,b",        ",a",              "aler,t",
+                                          "optio,",   "a,",     "scenario,x", "scenario_kind,z", "a_long_kind_name,",
+                                          "a_long_kind_name_x", "aler", "optio", "scenario_kind", "a_long_kind_name"};
   const std::vector<std::string> ids = Ids();
   std::mt19937 random(21);
   IdCounts counts;

@@ -1283,10 +1283,11 @@ class CaseReader {
     }
     const feel::ContextShape* shape = shapes->subsets.Get(*shapes->family, present);
     if (!shape) return fail();
-    // Built in its shared block (no finished Context moved into one).
+    // Built in its shared block (no finished Context moved into one), each value relocated
+    // as its bytes (RelocateValues: the slot is left null) rather than moved by its kind.
     out = feel::MakeContextValue(shape, [&](feel::Context& c) {
       for (uint64_t rest = present; rest != 0; rest &= rest - 1)
-        c.AppendValue(std::move(slots[static_cast<size_t>(std::countr_zero(rest))]));
+        c.RelocateValues(&slots[static_cast<size_t>(std::countr_zero(rest))], 1);
     });
     return true;
   }

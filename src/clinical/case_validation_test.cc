@@ -1602,6 +1602,9 @@ TEST(CaseForAnswerDifferentialTest, KeysFoundByTheirBytesAfterAMissedGuessAreRea
         ReadCounts cut;
         CompareReaders(kb, before + "\"" + name, cut, false);  // the text ends after the name
         CompareReaders(kb, before + "\"" + name + "\"", cut, false);
+        CompareReaders(kb, before + "x" + name + "\"" + after, cut, false);  // no opening quote
+        CompareReaders(kb, before + "'" + name + "'" + after, cut, false);
+        if (HasFatalFailure()) return;
         EXPECT_EQ(cut.read, 0);
       }
     }
