@@ -22,9 +22,9 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 
 #include "cli/commands.h"
+#include "cli/id_counts.h"
 #include "engine/engine.h"
 #include "json/json_writer.h"
 
@@ -46,8 +46,8 @@ struct Chunk {
   std::string errors;
   size_t cases = 0;  // output lines
   size_t bad = 0;
-  // "kind,id" → count (hashed: a chunk counts ~10 ids a case; the totals are sorted).
-  std::unordered_map<std::string, size_t> counts;
+  // "kind,id" → count (a chunk counts ~3 ids a case; the totals are sorted).
+  IdCounts counts;
 
   size_t Lines() const { return ends.size(); }
   std::string_view Line(size_t i) const {
@@ -64,7 +64,7 @@ struct Chunk {
     trim(errors);
     ends.clear();
     cases = bad = 0;
-    counts.clear();
+    counts.Clear();
   }
 };
 
@@ -130,22 +130,14 @@ void AppendErrorRecord(Chunk& chunk, size_t line_no, const std::vector<std::pair
   ++chunk.cases;
 }
 
-void Count(Chunk& chunk, std::string& key, std::string_view kind, std::string_view id) {
-  key.assign(kind);
-  key += ',';
-  key += id;
-  auto it = chunk.counts.find(key);
-  if (it != chunk.counts.end()) ++it->second;
-  else chunk.counts.emplace(key, 1);
-}
-void CountJson(Chunk& chunk, std::string& key, std::string_view kind, const engine::Json& id) {
-  if (id.is_string()) Count(chunk, key, kind, id.get_ref<const std::string&>());
+void Count(Chunk& chunk, std::string_view kind, std::string_view id) { chunk.counts.Add(kind, id); }
+void CountJson(Chunk& chunk, std::string_view kind, const engine::Json& id) {
+  if (id.is_string()) Count(chunk, kind, id.get_ref<const std::string&>());
 }
 
 // Evaluates one chunk: every line becomes one output line (a recommendation or an error record).
 // With `fhir`, each line is a FHIR Bundle mapped to a case first.
 void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
-  std::string key;
   std::vector<std::pair<std::string, std::string>> errors;
   engine::Options options;
   options.format = engine::Format::kJsonLine;
@@ -171,20 +163,20 @@ void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
       chunk.output += '\n';
       ++chunk.cases;
       if (const auto& ids = evaluated->ids) {  // the answer written as text only: its ids
-        if (ids->has_scenario_id) Count(chunk, key, "scenario", ids->scenario_id);
-        for (const auto& id : ids->option_ids) Count(chunk, key, "option", id);
-        for (const auto& id : ids->alert_ids) Count(chunk, key, "alert", id);
+        if (ids->has_scenario_id) Count(chunk, "scenario", ids->scenario_id);
+        for (const auto& id : ids->option_ids) Count(chunk, "option", id);
+        for (const auto& id : ids->alert_ids) Count(chunk, "alert", id);
         continue;
       }
       const engine::Json& r = evaluated->recommendation;
       if (auto s = r.find("scenario"); s != r.end() && s->is_object()) {
-        if (auto id = s->find("id"); id != s->end()) CountJson(chunk, key, "scenario", *id);
+        if (auto id = s->find("id"); id != s->end()) CountJson(chunk, "scenario", *id);
       }
       for (const char* kind : {"option", "alert"}) {
         auto list = r.find(std::string(kind) + "s");
         if (list == r.end() || !list->is_array()) continue;
         for (const auto& o : *list) {
-          if (auto id = o.find("id"); id != o.end()) CountJson(chunk, key, kind, *id);
+          if (auto id = o.find("id"); id != o.end()) CountJson(chunk, kind, *id);
         }
       }
     } catch (const std::exception& e) {  // never let one line take the whole batch down

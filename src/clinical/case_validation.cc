@@ -428,14 +428,29 @@ struct CompiledCaseSchema::Impl {
     std::vector<bool> property_plain;
     // The same facts per property in one place for the case reader's loop (CaseReader::Object):
     // its name, whether it is plain and required, and its node.
+    // `listed`: the node has listed strings (string_values), read by their bytes in the loop;
+    // `plain_scalar`: the node checks (kChecks) without const or enum, so a short number is read
+    // in the loop (CaseReader::ShortNumber); anything else goes through CaseReader::Value.
     struct ReaderProperty {
       const char* name;
       uint32_t length;
       bool plain;
       bool required;
+      bool listed;
+      bool plain_scalar;
       const Node* node;
     };
     std::vector<ReaderProperty> reader_properties;  // by position in `properties`
+    // The plain property names recognised by their bytes in the text when the guess of the next
+    // key misses (CaseReader::KeyAt): chained by ListedBucket of their first two bytes, as
+    // string_bucket / string_next chain the listed strings (kNoListed: none).
+    std::array<uint8_t, 32> key_bucket{};
+    std::vector<uint8_t> key_next;
+    // An object the case reader may read (CaseReader::Object: checks, a type that allows an
+    // object, no const or enum, no required name outside its properties), and the node's
+    // position in Impl::nodes (the place of its key guesses): both fixed at load.
+    bool reader_object = false;
+    uint32_t index = 0;
   };
 
   std::vector<Node> nodes;  // nodes[0] is the root
@@ -824,8 +839,19 @@ void PrepareReaderStrings(Impl& impl) {
     for (size_t i = 0; i < n.properties.size(); ++i)
       n.reader_properties.push_back({n.properties[i].first.data(), static_cast<uint32_t>(n.properties[i].first.size()),
                                      static_cast<bool>(n.property_plain[i]),
-                                     i < n.property_required.size() && n.property_required[i],
+                                     i < n.property_required.size() && n.property_required[i], false, false,
                                      &impl.nodes[static_cast<size_t>(n.properties[i].second)]});
+    n.key_bucket.fill(Impl::Node::kNoListed);
+    if (n.properties.size() < Impl::Node::kNoListed) {
+      n.key_next.assign(n.properties.size(), Impl::Node::kNoListed);
+      for (size_t i = n.properties.size(); i-- > 0;) {
+        const std::string& name = n.properties[i].first;
+        if (!n.property_plain[i] || name.empty()) continue;
+        const size_t b = ListedBucket(name[0], name.size() > 1 ? name[1] : '"');
+        n.key_next[i] = n.key_bucket[b];
+        n.key_bucket[b] = static_cast<uint8_t>(i);
+      }
+    }
     if (n.kind != Impl::Kind::kChecks || (n.has_type && (n.type_bits & kStringBit) == 0)) continue;
     std::vector<std::string> candidates;
     bool complete = true;
@@ -865,6 +891,16 @@ void PrepareReaderStrings(Impl& impl) {
     n.string_names = candidates;
     n.string_table = KeyTable(std::move(candidates));
     n.strings_complete = complete;
+  }
+  // What the case reader's loop reads without CaseReader::Value (every node's strings known now).
+  for (Node& n : impl.nodes) {
+    n.index = static_cast<uint32_t>(&n - impl.nodes.data());
+    n.reader_object = n.kind == Impl::Kind::kChecks && (!n.has_type || (n.type_bits & kObjectBit) != 0) &&
+                      !n.has_const && !n.has_enum && n.required_elsewhere.empty();
+    for (Impl::Node::ReaderProperty& p : n.reader_properties) {
+      p.listed = !p.node->string_values.empty();
+      p.plain_scalar = p.node->kind == Impl::Kind::kChecks && !p.node->has_const && !p.node->has_enum;
+    }
   }
 }
 
@@ -1173,9 +1209,8 @@ class CaseReader {
   // An object of the schema: its fields by position in the object's family (the schema's
   // properties, sorted as the family is), found by one hash lookup each.
   bool Object(const Node& n, const internal::CaseNode* shapes, feel::Value& out) {
-    if (n.has_type && (n.type_bits & kObjectBit) == 0) return false;
-    if (n.has_const || n.has_enum || !n.required_elsewhere.empty()) return false;
-    if (!shapes || !shapes->family || shapes->fields.size() != n.properties.size()) return false;
+    if (!n.reader_object) return false;  // (the checks above it, made at load)
+    if (!shapes || !shapes->family || shapes->fields.size() != n.reader_properties.size()) return false;
     if (++depth_ > kMaxDepth) return false;
     if (levels_.size() < depth_) levels_.push_back(std::make_unique<Slots>());
     Slots& slots = *levels_[depth_ - 1];
@@ -1214,10 +1249,13 @@ class CaseReader {
           }
         }
         if (at < 0) {
-          std::string_view key;
-          if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
-          at = n.property_table.Find(key);
-          if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+          at = KeyAt(n);
+          if (at < 0) {
+            std::string_view key;
+            if (p_ == end_ || *p_ != '"' || !zebra::json::fast::String(p_, end_, key)) return fail();
+            at = n.property_table.Find(key);
+            if (at < 0) return fail();  // outside the schema (refused, or read the general way)
+          }
           if (next_key) next_key[previous] = static_cast<uint8_t>(at);
         }
         const auto i = static_cast<size_t>(at);
@@ -1229,8 +1267,7 @@ class CaseReader {
         SkipSpace();
         present |= uint64_t{1} << i;
         if (properties[i].required) ++required_seen;
-        if (!Value(*properties[i].node, shapes->fields[i].get(), slots[i]))
-          return fail();
+        if (!FieldValue(properties[i], shapes->fields[i].get(), slots[i])) return fail();
         const int next = AfterItem('}');
         if (next < 0) return fail();
         if (next == 0) break;
@@ -1246,11 +1283,55 @@ class CaseReader {
     }
     const feel::ContextShape* shape = shapes->subsets.Get(*shapes->family, present);
     if (!shape) return fail();
-    feel::Context c(shape);
-    for (uint64_t rest = present; rest != 0; rest &= rest - 1)
-      c.AppendValue(std::move(slots[static_cast<size_t>(std::countr_zero(rest))]));
-    out = feel::Value::FromContext(std::move(c));
+    // Built in its shared block (no finished Context moved into one), each value relocated
+    // as its bytes (RelocateValues: the slot is left null) rather than moved by its kind.
+    out = feel::MakeContextValue(shape, [&](feel::Context& c) {
+      for (uint64_t rest = present; rest != 0; rest &= rest - 1)
+        c.RelocateValues(&slots[static_cast<size_t>(std::countr_zero(rest))], 1);
+    });
     return true;
+  }
+
+  // A field's value: a listed string or a short number read here, without Value's call and
+  // dispatch (the same reads Value makes first for such a node: ListedAt, ShortNumber); any
+  // other token, or one these do not take (`p_` unmoved), through Value.
+  [[gnu::always_inline]] bool FieldValue(const Impl::Node::ReaderProperty& property,
+                                         const internal::CaseNode* shapes, feel::Value& out) {
+    if (p_ != end_) {
+      const Node& n = *property.node;
+      const char c = *p_;
+      if (c == '"') {
+        if (property.listed) {
+          if (const int at = ListedAt(n); at >= 0) {
+            const feel::Value& v = n.string_values[static_cast<size_t>(at)];
+            if (v.is_null()) return false;
+            out = v;
+            return true;
+          }
+        }
+      } else if (property.plain_scalar && ((c >= '0' && c <= '9') || c == '-')) {
+        if (ShortNumber(n, out)) return true;
+      }
+    }
+    return Value(*property.node, shapes, out);
+  }
+
+  // The position of the plain property name (ReaderProperty::plain) whose bytes, between quotes,
+  // are at `p_`, with `p_` moved past its closing quote; -1 with `p_` unmoved when there is none.
+  // Such a name is what fast::String reads there, so the position is the one
+  // property_table.Find gives.
+  int KeyAt(const Node& n) {
+    const auto room = static_cast<size_t>(end_ - p_);
+    if (room < 3 || *p_ != '"') return -1;
+    const Impl::Node::ReaderProperty* const properties = n.reader_properties.data();
+    for (uint8_t i = n.key_bucket[ListedBucket(p_[1], p_[2])]; i != Impl::Node::kNoListed; i = n.key_next[i]) {
+      const size_t length = properties[i].length;
+      if (room >= length + 2 && p_[length + 1] == '"' && SameBytes(p_ + 1, properties[i].name, length)) {
+        p_ += length + 2;
+        return i;
+      }
+    }
+    return -1;
   }
 
   // This thread's guesses of the next key of the objects of `n` (see Object): kGuesses bytes,
@@ -1259,8 +1340,8 @@ class CaseReader {
   // checked against the text, so another schema's (another knowledge base in this thread)
   // costs a lookup, never a wrong key.
   uint8_t* NextKeys(const Node& n) {
-    if (n.properties.size() > 64) return nullptr;
-    const auto node = static_cast<size_t>(&n - impl_.nodes.data());
+    if (n.reader_properties.size() > 64) return nullptr;
+    const size_t node = n.index;
     const size_t need = (node + 1) * kGuesses;
     if (next_keys_.size() < need) next_keys_.resize(std::max(need, impl_.nodes.size() * kGuesses), 0xFF);
     return next_keys_.data() + node * kGuesses;

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -1549,6 +1550,67 @@ TEST(CaseForAnswerDifferentialTest, ListedStringsMatchedByTheirBytesAreReadAsPar
     }
   }
   EXPECT_GT(near, 300);
+}
+
+// When the guess of the next key misses, the reader finds the key by its bytes between quotes
+// (the schema's plain names, chained by their first two bytes): the demo cases with each
+// object's members in a random order (the guesses mostly miss) are read as ParseCase reads them,
+// and each key changed into a near miss — a byte dropped or added, another first, second or last
+// byte, an escaped byte, a space before the closing quote, the text's end after the name — is
+// read as ParseCase reads it, or declined.
+TEST(CaseForAnswerDifferentialTest, KeysFoundByTheirBytesAfterAMissedGuessAreReadAsParseCaseReadsThem) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  std::mt19937 random(11);
+  std::function<ordered_json(const ordered_json&)> shuffled = [&](const ordered_json& v) -> ordered_json {
+    if (v.is_array()) {
+      ordered_json out = ordered_json::array();
+      for (const auto& e : v) out.push_back(shuffled(e));
+      return out;
+    }
+    if (!v.is_object()) return v;
+    std::vector<std::string> keys;
+    for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
+    std::shuffle(keys.begin(), keys.end(), random);
+    ordered_json out = ordered_json::object();
+    for (const auto& k : keys) out[k] = shuffled(v.at(k));
+    return out;
+  };
+  ReadCounts counts;
+  int near = 0;
+  for (int round = 0; round < 4; ++round) {
+    for (const auto& c : DemoCases()) {
+      const std::string text = shuffled(c).dump();
+      CompareReaders(kb, text, counts, round == 0);
+      if (HasFatalFailure()) return;
+      // Each key of the text, one at a time, made a near miss.
+      for (size_t at = text.find("\":"); at != std::string::npos; at = text.find("\":", at + 1)) {
+        const size_t open = text.rfind('"', at - 1);
+        const std::string name = text.substr(open + 1, at - open - 1);
+        if (name.size() < 2) continue;
+        const std::string before = text.substr(0, open), after = text.substr(at + 1);
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\u%04x", static_cast<unsigned char>(name[0]));
+        for (const std::string& key : {
+                 name.substr(0, name.size() - 1), name + "x", name.substr(0, name.size() - 1) + "\x7e",
+                 "z" + name.substr(1), name.substr(0, 1) + "\x7e" + name.substr(2), std::string(hex) + name.substr(1),
+                 name + " ", name.substr(1)}) {
+          ReadCounts miss;
+          CompareReaders(kb, before + "\"" + key + "\"" + after, miss, false);
+          if (HasFatalFailure()) return;
+          ++near;
+        }
+        ReadCounts cut;
+        CompareReaders(kb, before + "\"" + name, cut, false);  // the text ends after the name
+        CompareReaders(kb, before + "\"" + name + "\"", cut, false);
+        CompareReaders(kb, before + "x" + name + "\"" + after, cut, false);  // no opening quote
+        CompareReaders(kb, before + "'" + name + "'" + after, cut, false);
+        if (HasFatalFailure()) return;
+        EXPECT_EQ(cut.read, 0);
+      }
+    }
+  }
+  EXPECT_EQ(counts.read, counts.compared);  // every shuffled demo case is read
+  EXPECT_GT(near, 2000);
 }
 
 }  // namespace
