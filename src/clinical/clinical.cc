@@ -432,20 +432,19 @@ Json Evaluate(const KnowledgeBase& kb, const Json& case_json, const EvaluateOpti
 Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, feel::Value* case_value) {
   Answer answer;
   const internal::OutputPlan* plan = &PlanOf(kb, answer.plan);
-  internal::DecisionValues results;
-  std::vector<dmn::TraceEntry> trace;
-  Decide(kb, *plan, case_json, results, trace, case_value);
-  answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(results), std::move(trace), &answer);
+  // Decided straight into the answer's parts (this thread's last ones, their room kept).
+  internal::AnswerPartsPtr parts = internal::NewAnswerParts();
+  Decide(kb, *plan, case_json, internal::DecisionsOf(*parts), internal::TraceOf(*parts), case_value);
+  answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(parts), &answer);
   return answer;
 }
 
 Answer EvaluateAnswer(const KnowledgeBase& kb, const Json& case_json, const feel::Value& case_value) {
   Answer answer;
   const internal::OutputPlan* plan = &PlanOf(kb, answer.plan);
-  internal::DecisionValues results;
-  std::vector<dmn::TraceEntry> trace;
-  Decide(kb, *plan, case_json, results, trace, nullptr, &case_value);
-  answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(results), std::move(trace), &answer);
+  internal::AnswerPartsPtr parts = internal::NewAnswerParts();
+  Decide(kb, *plan, case_json, internal::DecisionsOf(*parts), internal::TraceOf(*parts), nullptr, &case_value);
+  answer.parts = internal::PrepareAnswer(kb, *plan, case_json, std::move(parts), &answer);
   return answer;
 }
 

@@ -96,6 +96,18 @@ bool WordChar(char c) {
 }
 bool Space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+// Whether the JSON string of `text` is its bytes between quotes (CountedPiece::as_is): asked of
+// the writer itself, once per text of the plan.
+bool WrittenAsIs(std::string_view text) {
+  std::string written;
+  try {
+    json::AppendJsonString(written, text);
+  } catch (const Json::exception&) {
+    return false;  // (not valid UTF-8)
+  }
+  return written.size() == text.size() + 2 && std::string_view(written).substr(1, text.size()) == text;
+}
+
 // An English option name inside a sentence: "Watch and wait" -> "watch and wait", but
 // "CAPTEM chemotherapy tablets" and "FOLFOX chemotherapy" keep their capitals.
 std::string MidSentence(std::string name, bool english) {
@@ -130,6 +142,24 @@ void WriteGridRow(Out& out, const Texts& t, std::string_view id) {
   out.EndObject();
 }
 
+// The summary's text, and the sentence after it when given (the text, a space, the sentence).
+void WriteText(json::TreeOut& out, const internal::Summary& s, const std::string* sentence) {
+  if (sentence && !s.text.empty()) out.JoinedString(s.text, *sentence);
+  else if (sentence) out.String(*sentence);
+  else out.String(s.text);
+}
+// The same bytes; a text of the plan's pieces only (Summary::text_as_is) is copied as it is.
+void WriteText(json::TextOut& out, const internal::Summary& s, const std::string* sentence) {
+  if (s.text_as_is && !s.text.empty()) {
+    if (sentence) out.JoinedStringAsIs(s.text, *sentence);
+    else out.StringAsIs(s.text);
+    return;
+  }
+  if (sentence && !s.text.empty()) out.JoinedString(s.text, *sentence);
+  else if (sentence) out.String(*sentence);
+  else out.String(s.text);
+}
+
 // The summary object, from one description for the tree and the text. `sentence`, when given,
 // ends the text and counts in its grade (the trial annotation's, English).
 template <class Out>
@@ -147,9 +177,7 @@ void Write(Out& out, const KnowledgeBase& kb, const internal::Summary& s, const 
     out.Null();
   }
   out.Key("text");
-  if (sentence && !s.text.empty()) out.JoinedString(s.text, *sentence);  // (the text, a space, the sentence)
-  else if (sentence) out.String(*sentence);
-  else out.String(s.text);
+  WriteText(out, s, sentence);
   out.Key("option_grid");
   out.BeginArray(s.grid.size());
   for (const internal::SummaryOption& o : s.grid) {
@@ -207,7 +235,9 @@ class Source {
   // prepared ones of a catalogue option (`o.prepared`), else looked up.
   CountedPiece OptionName(const internal::SummaryOption& o, bool mid_sentence, std::string& scratch) const {
     if (o.prepared)
-      return mid_sentence ? CountedPiece{o.prepared->mid_sentence_name, o.prepared->name.counts} : o.prepared->name;
+      return mid_sentence ? CountedPiece{o.prepared->mid_sentence_name, o.prepared->name.counts,
+                                         o.prepared->mid_sentence_as_is}
+                          : o.prepared->name;
     const CountedPiece name = Counted(t_.OptionField(o.id, "name"));
     if (!mid_sentence) return name;
     scratch = MidSentence(std::string(name.text), t_.english);
@@ -252,6 +282,24 @@ namespace internal {
 
 Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang) {
   Summary s;
+  PrepareSummary(kb, in, case_json, lang, s);
+  return s;
+}
+
+void ClearSummary(Summary& s) {
+  s.english = true;
+  s.lang.clear();
+  s.text.clear();
+  s.counts = TextCounts();
+  s.text_as_is = false;
+  s.grid.clear();
+  s.questions.clear();
+  s.questions_text = nullptr;
+}
+
+void PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang,
+                    Summary& s) {
+  ClearSummary(s);
   s.english = lang == "en" || !Member(kb.patient_texts, lang).is_object();
   s.lang = s.english ? "en" : std::string(lang);
   const internal::OutputPlan* output_plan =
@@ -267,17 +315,22 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
   text.reserve(1024);
   TextCounts& text_counts = s.counts;
   const bool english = s.english;
+  bool as_is = true;  // (joining spaces are written as they are)
   auto append = [&](const CountedPiece& part) {
     if (part.text.empty()) return;
     if (!text.empty()) text += ' ';
     text += part.text;
+    as_is = as_is && part.as_is;
     if (english) text_counts += part.counts;
   };
   append(source.Scenario(in.scenario_id));
 
   // Each option's prepared texts, found once: those the answer found with the option's catalogue
   // entry when it comes from this summary's plan, else looked up by id (the summary of a tree).
-  std::vector<internal::SummaryOption> preferred, others;
+  // (Kept per thread for their room: this runs once per case.)
+  thread_local std::vector<internal::SummaryOption> preferred, others;
+  preferred.clear();
+  others.clear();
   s.grid.reserve(in.options.size());
   for (const internal::SummaryOption& o : in.options) {
     if (o.id.empty()) continue;
@@ -306,6 +359,7 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
         if ((WordChar(a) && WordChar(b)) || ((a == '.' || a == '!' || a == '?') && !Space(b))) exact = false;
       }
       text += part.text;
+      as_is = as_is && part.as_is;
       counts += part.counts;
     };
     add(fill->before);
@@ -355,7 +409,7 @@ Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Js
     s.questions_text = &Source::ScenarioOf(*plan, in.scenario_id).questions->text;
   else
     s.questions = QuestionsFor(t, in.scenario_id);
-  return s;
+  s.text_as_is = as_is;
 }
 
 std::unique_ptr<const SummaryPlan> MakeSummaryPlan(const KnowledgeBase& kb) {
@@ -395,11 +449,27 @@ std::unique_ptr<const SummaryPlan> MakeSummaryPlan(const KnowledgeBase& kb) {
   }
   plan->separator = Source::ListSeparator(t, false);
   plan->last = Source::ListSeparator(t, true);
+  // Which texts the answer's writer may copy as they are (CountedPiece::as_is).
+  auto mark = [](CountedPiece& piece) { piece.as_is = WrittenAsIs(piece.text); };
+  for (auto& [id, scenario] : plan->scenarios) mark(scenario.text);
+  for (auto* pieces : {&plan->alerts, &plan->goals})
+    for (auto& [key, piece] : *pieces) mark(piece);
+  for (CountedPiece& piece : plan->pieces) mark(piece);
+  for (std::optional<FillParts>& fill : plan->fills)
+    if (fill) {
+      mark(fill->before);
+      mark(fill->after);
+    }
+  mark(plan->separator);
+  mark(plan->last);
   keys(Member(kb.catalogue, "options"), [&](const std::string& id) {
     PreparedSummaryOption& o = plan->options[id];
     o.name = Source::Count(t.OptionField(id, "name"), true);
     o.what_it_is = Source::Count(t.OptionField(id, "what_it_is"), true);
+    mark(o.name);
+    mark(o.what_it_is);
     o.mid_sentence_name = MidSentence(std::string(o.name.text), true);
+    o.mid_sentence_as_is = WrittenAsIs(o.mid_sentence_name);
     Json row;
     json::TreeOut tree(row);
     WriteGridRow(tree, t, id);

@@ -190,12 +190,13 @@ struct IdSource {
   int decision;
   const OutputField& id;
 };
-std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_list<IdSource> which) {
+// (Into `out`, cleared first: the answer's parts keep its room from case to case.)
+void CollectById(const DecisionValues& d, std::initializer_list<IdSource> which, std::vector<const Value*>& out) {
   size_t total = 0;
   for (const IdSource& source : which)
     if (const Value& v = d[static_cast<size_t>(source.decision)]; v.is(Type::kList)) total += v.list().size();
-  std::vector<const Value*> out;
-  if (total == 0) return out;
+  out.clear();
+  if (total == 0) return;
   out.reserve(total);
   // The ids seen, into the decisions' strings or into `converted`: on the stack for the usual
   // few dozen entries (no allocation per list, and left uninitialised: a string_view would be
@@ -232,7 +233,6 @@ std::vector<const Value*> CollectById(const DecisionValues& d, std::initializer_
       out.push_back(&item);
     }
   }
-  return out;
 }
 
 }  // namespace
@@ -538,6 +538,18 @@ void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.BeginArray(trace.size());
   if constexpr (std::is_same_v<Out, AnswerText>) {
     // A hit's text prepared with its rule (TraceEntry::text), copied; else written member by member.
+    // Every entry a hit with its text (every case's today): copied in one run, one room check.
+    size_t bytes = 0;
+    bool prepared = true;
+    for (const auto& t : trace) {
+      prepared = prepared && t.hit && !t.text.empty();
+      bytes += t.text.size();
+    }
+    if (prepared) [[likely]] {
+      out.VerbatimEach(trace, bytes, [](const dmn::TraceEntry& t) { return t.text; });
+      out.EndArray();
+      return;
+    }
     for (const auto& t : trace) {
       if (!t.text.empty() && t.hit) [[likely]]
         out.Verbatim(t.text);
@@ -560,13 +572,15 @@ void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
   out.EndArray();
 }
 
+// A ranking entry with its id read once (PrepareAnswer).
+struct RankedEntry {
+  std::string_view id;
+  const Value* entry;
+};
+
 }  // namespace
 
 struct AnswerParts {
-  // The decisions and trace moved in as the parts are made (a move-construction of each value,
-  // not a null made and then assigned over).
-  AnswerParts(DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& fired)
-      : d(std::move(decisions)), trace(std::move(fired)) {}
   DecisionValues d;
   std::vector<dmn::TraceEntry> trace;
   Json scenario_id;
@@ -576,20 +590,88 @@ struct AnswerParts {
   std::vector<const Value*> not_recommended, workup, monitoring, missing;
   SummaryInput summary_input;  // views into the strings above
   Summary summary;
+  // PrepareAnswer's own lists (kept for their room): the options by id, the ranking's entries.
+  std::vector<const Value*> picked;
+  std::vector<RankedEntry> ranked;
+
+  // As made anew, but for the vectors' and strings' room, kept for the next case (the values,
+  // the alerts' citations and the owned strings are released here, as deleting would).
+  void Clear() {
+    for (Value& v : d) v = Value();
+    trace.clear();
+    scenario_id = Json();
+    options.clear();
+    alerts.clear();
+    owned.clear();
+    not_recommended.clear();
+    workup.clear();
+    monitoring.clear();
+    missing.clear();
+    summary_input.scenario_id = {};
+    summary_input.options.clear();
+    summary_input.alerts.clear();
+    summary_input.monitoring_schedule = false;
+    summary_input.prepared_by = nullptr;
+    ClearSummary(summary);
+    picked.clear();
+    ranked.clear();
+  }
 };
 
-void AnswerPartsDelete::operator()(AnswerParts* p) const { delete p; }
+namespace {
+
+// One cleared AnswerParts per thread (AnswerPartsDelete leaves it here, the next case's parts are
+// made in it): about fifteen allocations and frees per case fewer, and the trace's 4.6 KB buffer
+// with them (SpareTrace). Thread-local, so never shared; a part deleted on another thread than
+// its own is kept by that thread.
+struct SpareParts {
+  AnswerParts* parts = nullptr;
+  bool gone = false;  // (the thread is ending: delete, do not keep)
+  ~SpareParts() {
+    delete parts;
+    parts = nullptr;
+    gone = true;
+  }
+};
+thread_local SpareParts spare_parts;
+
+}  // namespace
+
+AnswerPartsPtr NewAnswerParts() {
+  AnswerParts* p = spare_parts.parts;
+  spare_parts.parts = nullptr;
+  return AnswerPartsPtr(p ? p : new AnswerParts());
+}
+DecisionValues& DecisionsOf(AnswerParts& parts) { return parts.d; }
+std::vector<dmn::TraceEntry>& TraceOf(AnswerParts& parts) { return parts.trace; }
+
+void AnswerPartsDelete::operator()(AnswerParts* p) const {
+  if (spare_parts.parts || spare_parts.gone) {
+    delete p;
+    return;
+  }
+  p->Clear();
+  spare_parts.parts = p;
+}
 
 AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                              DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& trace, Answer* record) {
-  AnswerPartsPtr parts(new AnswerParts(std::move(decisions), std::move(trace)));
+  AnswerPartsPtr parts = NewAnswerParts();
+  for (size_t i = 0; i < decisions.size(); ++i) parts->d[i] = std::move(decisions[i]);
+  parts->trace = std::move(trace);
+  return PrepareAnswer(kb, plan, case_json, std::move(parts), record);
+}
+
+AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                             AnswerPartsPtr parts, Answer* record) {
   AnswerParts& p = *parts;
   const DecisionValues& d = p.d;
 
   if (record) record->classification = ClassificationValue(d[kClassification]);
   p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
-  const std::vector<const Value*> picked = CollectById(d, {{kOptions, kOptionId}});
+  std::vector<const Value*>& picked = p.picked;
+  CollectById(d, {{kOptions, kOptionId}}, picked);
   p.options.reserve(picked.size());
   for (const Value* o : picked) {
     const std::string_view id = ViewOf(*o, kOptionId, p.owned);
@@ -606,11 +688,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   std::string scratch;
   if (ranking.is(Type::kList) && !p.options.empty()) {
     // Each entry's id read once (not once per option): the entries that are contexts, in order.
-    struct Ranked {
-      std::string_view id;
-      const Value* entry;
-    };
-    std::vector<Ranked> ranked;
+    std::vector<RankedEntry>& ranked = p.ranked;
     ranked.reserve(ranking.list().size());
     std::forward_list<std::string> converted;  // ids that are not strings, as text
     for (const auto& e : ranking.list()) {
@@ -620,7 +698,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       ranked.push_back({id, &e});
     }
     for (auto& r : p.options)
-      for (const Ranked& k : ranked) {
+      for (const RankedEntry& k : ranked) {
         if (!SameText(k.id, r.id)) continue;
         const Value& e = *k.entry;
         // A whole number that fits is its JSON conversion's integer, read without converting.
@@ -638,7 +716,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   }
   StableSortByRank(p.options);
 
-  p.not_recommended = CollectById(d, {{kNotRecommended, kNotRecommendedId}});
+  CollectById(d, {{kNotRecommended, kNotRecommendedId}}, p.not_recommended);
 
   // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
   // staging fact) is shown once, with every text and citation.
@@ -687,11 +765,13 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // Critical first, then warnings, then information; stable within a severity.
   StableSortByRank(alerts);
 
-  p.workup = CollectById(d, {{kWorkup, kWorkupId}});
-  p.monitoring = CollectById(d, {{kMonitoring, kMonitoringTest}});
-  p.missing = CollectById(d, {{kClassificationMissing, kClassificationMissingField},
-                              {kStageMissing, kStageMissingField},
-                              {kMissing, kMissingField}});
+  CollectById(d, {{kWorkup, kWorkupId}}, p.workup);
+  CollectById(d, {{kMonitoring, kMonitoringTest}}, p.monitoring);
+  CollectById(d,
+              {{kClassificationMissing, kClassificationMissingField},
+               {kStageMissing, kStageMissingField},
+               {kMissing, kMissingField}},
+              p.missing);
 
   // The patient summary reads what the recommendation lists (the same strings).
   SummaryInput& in = p.summary_input;
@@ -707,7 +787,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       in.monitoring_schedule = true;
       break;
     }
-  p.summary = PrepareSummary(kb, in, case_json, "en");
+  PrepareSummary(kb, in, case_json, "en", p.summary);
 
   if (record) {
     record->has_scenario_id = p.scenario_id.is_string();
@@ -736,9 +816,16 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.Key("schema");
   out.String("zebra.recommendation/v1");
   out.Key("case_id");
-  // case_json.value("id", ""), without its copy when the id is a string (otherwise as it was).
-  const auto id = case_json.is_object() ? case_json.find("id") : case_json.end();
-  if (id != case_json.end() && id->is_string()) out.String(id->get_ref<const std::string&>());
+  // case_json.value("id", ""), without its copy when the id is a string (otherwise as it was);
+  // the member found as find("id") finds it (the first of that key), comparing views.
+  const Json* id = nullptr;
+  if (case_json.is_object())
+    for (const auto& [key, value] : case_json.get_ref<const Json::object_t&>())
+      if (std::string_view(key) == "id") {
+        id = &value;
+        break;
+      }
+  if (id && id->is_string()) out.String(id->get_ref<const std::string&>());
   else out.String(case_json.value("id", ""));
   out.Members(plan.header);  // zebra_version, knowledge_version, knowledge_date, notice
 
@@ -809,13 +896,10 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("rationale");
     if (trial_note && o.id == "trial.clinical_trial") {
       // The trial annotation's note on how many studies may fit (as it adds it to the tree).
-      const Value* r = Get(*o.decision, kRationale);
-      std::string rationale = r && r->is(Type::kString) ? r->string() : std::string();
-      if (r && !r->is(Type::kString)) {
-        Json j = json::ValueToJson(*r);
-        if (j.is_string()) rationale = j.get<std::string>();
-      }
-      out.String(rationale.empty() ? *trial_note : rationale + " " + *trial_note);
+      // String(rationale + " " + note) without building that string (JoinedString: same bytes).
+      const std::string_view rationale = StrView(*o.decision, kRationale, scratch);
+      if (rationale.empty()) out.String(*trial_note);
+      else out.JoinedString(rationale, *trial_note);
     } else {
       WriteOrEmpty(out, *o.decision, kRationale);
     }

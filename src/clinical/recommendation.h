@@ -101,6 +101,9 @@ bool PreparedFor(const OutputPlan& plan, const KnowledgeBase& kb);
 struct CountedPiece {
   std::string_view text;
   TextCounts counts;
+  // Written as JSON as it is: nothing to escape and valid UTF-8, so a string of such pieces is
+  // its bytes between quotes (json::TextOut::StringAsIs). Set for the summary plan's pieces only.
+  bool as_is = false;
 };
 // A patient-summary piece with a {list} place, split at its first one.
 struct FillParts {
@@ -137,12 +140,18 @@ struct Summary {
   std::string lang;
   std::string text;
   TextCounts counts;  // of `text` (English; zero otherwise)
+  bool text_as_is = false;  // every piece of `text` is CountedPiece::as_is (then so is the text)
   std::vector<SummaryOption> grid;  // (prepared only when the summary's plan prepared it)
   std::vector<const Json*> questions;
   // The questions as one prepared array (then `questions` is empty), when the plan has them.
   const json::Fragment* questions_text = nullptr;
 };
 Summary PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang);
+// The same, made in `s` (whatever it held), whose strings' and vectors' room it reuses.
+void PrepareSummary(const KnowledgeBase& kb, const SummaryInput& in, const Json& case_json, std::string_view lang,
+                    Summary& s);
+// `s` as made anew, but for its strings' and vectors' room.
+void ClearSummary(Summary& s);
 // `sentence`, when given, is added to the text and counts in its grade (the trial annotation's,
 // with its counts `sentence_counts`, CountText(*sentence), prepared).
 void WriteSummary(json::TextOut& out, const KnowledgeBase& kb, const Summary& s, const std::string* sentence,
@@ -176,6 +185,7 @@ struct QuestionList {
 struct PreparedSummaryOption {
   CountedPiece name, what_it_is;
   std::string mid_sentence_name;  // the name inside a sentence (counts as `name`)
+  bool mid_sentence_as_is = false;  // (CountedPiece::as_is of mid_sentence_name)
   json::Fragment grid_row;
 };
 // What the English patient summary reads of the knowledge, each text looked up once per knowledge
@@ -205,12 +215,21 @@ const SummaryPlan& SummaryPlanOf(const OutputPlan& plan);
 const PreparedSummaryOption* PreparedSummaryOptionOf(const OutputPlan& plan, std::string_view id);
 
 using AnswerPartsPtr = std::unique_ptr<AnswerParts, AnswerPartsDelete>;
+// Empty parts to decide a case into: the decisions (all null) and the trace (empty) are filled
+// in place, then PrepareAnswer decides the rest. They are this thread's last deleted parts when
+// it has them (AnswerPartsDelete keeps one, cleared), so their vectors' room is reused.
+AnswerPartsPtr NewAnswerParts();
+DecisionValues& DecisionsOf(AnswerParts& parts);
+std::vector<dmn::TraceEntry>& TraceOf(AnswerParts& parts);
 
 // Decides the answer's parts from the decisions and the trace (taken over), and fills `record`
 // (when given) with what the answer's later readers need.
 AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
                              DecisionValues&& decisions, std::vector<dmn::TraceEntry>&& trace,
                              Answer* record = nullptr);
+// The same for parts from NewAnswerParts whose decisions and trace are filled in.
+AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json,
+                             AnswerPartsPtr parts, Answer* record = nullptr);
 // The recommendation as a tree (the trace is moved out of `parts`).
 Json BuildRecommendation(const KnowledgeBase& kb, const OutputPlan& plan, const Json& case_json, AnswerParts& parts,
                          TextCounts* summary_counts = nullptr);

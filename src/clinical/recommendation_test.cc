@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "json/json_values.h"
@@ -43,6 +44,42 @@ TEST(Recommendation, PreparedPlanGivesTheSameOutputAsAPlanMadeOnTheFly) {
   auto cases = DemoCases();
   ASSERT_GE(cases.size(), 10u);
   for (const auto& c : cases) EXPECT_EQ(Evaluate(*kb, c).dump(), Evaluate(bare, c).dump()) << c["id"];
+}
+
+// Each thread keeps its last answer's parts, cleared, and makes the next case's in them (and
+// lends their trace buffer to the next Decide). Cases answered one after another in one thread,
+// in two orders and between trees, must give the bytes each gives when answered alone in a new
+// thread, whose parts are made anew.
+TEST(Recommendation, RecycledPartsAnswerAsNewOnes) {
+  auto kb = Kb();
+  const auto cases = DemoCases();
+  ASSERT_GE(cases.size(), 10u);
+  auto answer_text = [&](const Json& c) {
+    Answer a = EvaluateAnswer(*kb, c);
+    std::string text;
+    AppendAnswer(*kb, c, a, text);
+    return text;
+  };
+  std::vector<std::string> alone(cases.size());
+  std::vector<Json> trees(cases.size());
+  for (size_t i = 0; i < cases.size(); ++i)
+    std::thread([&, i] {
+      alone[i] = answer_text(cases[i]);
+      trees[i] = Evaluate(*kb, cases[i]);
+    }).join();
+  std::set<size_t> sizes;
+  for (const auto& t : alone) sizes.insert(t.size());
+  EXPECT_GE(sizes.size(), cases.size() / 2);  // (the cases' answers differ)
+  std::thread([&] {
+    for (int round = 0; round < 3; ++round)
+      for (size_t k = 0; k < cases.size(); ++k) {
+        const size_t i = round == 1 ? cases.size() - 1 - k : (k * 7 + round) % cases.size();
+        EXPECT_EQ(answer_text(cases[i]), alone[i]) << cases[i]["id"] << " round " << round;
+        if (round == 2) {
+          EXPECT_EQ(Evaluate(*kb, cases[i]), trees[i]) << cases[i]["id"];
+        }
+      }
+  }).join();
 }
 
 TEST(Recommendation, CatalogueChangesBeforeThePlanIsMadeAreSeen) {
@@ -308,6 +345,106 @@ TEST(Recommendation, SummaryTextIsThePiecesInTheirOrder) {
       }
     }
   }
+}
+
+// The summary's text is copied without being looked at when every piece of it is marked as
+// written as it is (CountedPiece::as_is, decided once per plan). A piece that needs escaping (a
+// quote, a backslash, a tab) or is not valid UTF-8 must not be marked, and a text with one of
+// them must still be written as the tree's dump, with and without the trial sentence after it.
+TEST(Recommendation, SummaryTextIsCopiedAsItIsOnlyWhenEveryPieceIs) {
+  // The reference: nlohmann's own dump of the text is the text between quotes.
+  auto as_is = [](std::string_view t) {
+    try {
+      return Json(std::string(t)).dump() == "\"" + std::string(t) + "\"";
+    } catch (const Json::exception&) {
+      return false;
+    }
+  };
+  struct Variant {
+    const char* name;
+    const char* piece;  // en.json summary piece changed (or none)
+    std::string text;
+    bool with_odd_alert;
+    bool text_as_is;  // expected of the summary
+  };
+  const std::vector<Variant> variants = {
+      {"plain", nullptr, "", false, true},
+      {"quote", "closing", "Ask \"us\" anything.", false, false},
+      {"tab", "follow_up", "See you\tsoon.", false, false},
+      {"multi-byte", "closing", "Ask us \xe2\x80\x94 any time, caf\xc3\xa9.", false, true},
+      {"backslash alert", nullptr, "", true, false},
+  };
+  size_t marked = 0, unmarked = 0;
+  for (const Variant& v : variants) {
+    KnowledgeBase kb = *Kb();
+    if (v.piece) kb.patient_texts["en"]["summary"][v.piece] = v.text;
+    kb.patient_texts["en"]["goals"]["cure"] = "peace \xe2\x80\x94 at last";
+    kb.catalogue["alerts"]["al.slash"] = {{"title", "S"}, {"patient_text", "Back\\slash."}};
+    kb.catalogue["alerts"]["al.plain"] = {{"title", "P"}, {"patient_text", "Plain \xc3\xa9t\xc3\xa9."}};
+    kb.catalogue["alerts"]["al.bad"] = {{"title", "B"}, {"patient_text", "Bad \xff byte."}};  // (never raised)
+    kb.output_plan = internal::MakeOutputPlan(kb);
+    const internal::OutputPlan& plan = *kb.output_plan;
+    const internal::SummaryPlan& sp = internal::SummaryPlanOf(plan);
+    auto check = [&](const internal::CountedPiece& piece, const std::string& what) {
+      EXPECT_EQ(piece.as_is, as_is(piece.text)) << v.name << ": " << what;
+      (piece.as_is ? marked : unmarked)++;
+    };
+    for (const auto& [id, scenario] : sp.scenarios) check(scenario.text, "scenario " + id);
+    for (const auto& [id, piece] : sp.alerts) check(piece, "alert " + id);
+    for (const auto& [id, piece] : sp.goals) check(piece, "goal " + id);
+    for (int i = 0; i < internal::kSummaryPieceCount; ++i) {
+      check(sp.pieces[i], "piece " + std::to_string(i));
+      if (sp.fills[i]) {
+        check(sp.fills[i]->before, "fill before " + std::to_string(i));
+        check(sp.fills[i]->after, "fill after " + std::to_string(i));
+      }
+    }
+    check(sp.separator, "separator");
+    check(sp.last, "last");
+    for (const auto& [id, o] : sp.options) {
+      check(o.name, "name " + id);
+      check(o.what_it_is, "what " + id);
+      EXPECT_EQ(o.mid_sentence_as_is, as_is(o.mid_sentence_name)) << id;
+    }
+    EXPECT_FALSE(sp.alerts.at("al.slash").as_is);
+    EXPECT_FALSE(sp.alerts.at("al.bad").as_is);
+    EXPECT_TRUE(sp.alerts.at("al.plain").as_is);
+
+    internal::SummaryInput in;
+    in.scenario_id = "appendix_1_2";
+    in.prepared_by = &plan;
+    for (const auto& [id, preferred] : {std::pair<std::string, bool>{"surveillance.none_needed", true},
+                                        {"trial.clinical_trial", false}, {"surgery.appendectomy", false}})
+      in.options.push_back({id, preferred, internal::PreparedSummaryOptionOf(plan, id)});
+    in.alerts = {"al.plain"};
+    if (v.with_odd_alert) in.alerts.push_back("al.slash");
+    in.monitoring_schedule = true;
+    const Json case_json = {{"patient", {{"preferences", {{"goals", {"cure", "longer_life"}}}}}}};
+    const internal::Summary s = internal::PrepareSummary(kb, in, case_json, "en");
+    EXPECT_EQ(s.text_as_is, v.text_as_is) << v.name << ": " << s.text;
+    Json tree;
+    json::TreeOut to_tree(tree);
+    internal::WriteSummary(to_tree, kb, s);
+    ASSERT_EQ(tree["text"], s.text);
+    const std::string plain_sentence = "Ask about 15 studies.", odd_sentence = "Ask about \"studies\"\n.";
+    for (const std::string* sentence : {static_cast<const std::string*>(nullptr), &plain_sentence, &odd_sentence}) {
+      std::string text;
+      {
+        json::TextOut out(text);
+        const TextCounts counts = sentence ? CountText(*sentence) : TextCounts();
+        internal::WriteSummary(out, kb, s, sentence, sentence ? &counts : nullptr);
+      }
+      if (!sentence) {
+        EXPECT_EQ(text, json::DumpJson(tree)) << v.name;
+      } else {
+        const Json written = Json::parse(text);
+        EXPECT_EQ(written["text"], s.text + " " + *sentence) << v.name;
+        EXPECT_EQ(written["option_grid"], tree["option_grid"]) << v.name;
+      }
+    }
+  }
+  EXPECT_GT(marked, 50u);
+  EXPECT_GE(unmarked, 4u);
 }
 
 TEST(Recommendation, TextCountsAddUpAcrossSpaceJoins) {

@@ -599,6 +599,27 @@ void TextOut::JoinedString(std::string_view a, std::string_view b) {
   String(joined);
 }
 
+void TextOut::JoinedStringAsIs(std::string_view a, std::string_view b) {
+#if defined(__SSE2__) && defined(__x86_64__)
+  const size_t n = a.size() + 1 + b.size();
+  Room(n + 3);
+  char* const start = cur_;
+  const bool was_first = first_;
+  char* p = Separated(n + 2);
+  if (CopyPlain(p + 2 + a.size(), reinterpret_cast<const unsigned char*>(b.data()), b.size())) [[likely]] {
+    p[0] = '"';
+    if (!a.empty()) std::memcpy(p + 1, a.data(), a.size());
+    p[1 + a.size()] = ' ';
+    p[n + 1] = '"';
+    cur_ = p + n + 2;
+    return;
+  }
+  cur_ = start;  // (before the separator Separated wrote: JoinedString writes it again)
+  first_ = was_first;
+#endif
+  JoinedString(a, b);  // (b to escape or to validate: the whole text's own path)
+}
+
 // Something to escape or to validate as UTF-8 in s, whose first `clean` bytes need nothing: the
 // string writer's own path. cur_ is where the string's opening quote goes.
 void TextOut::StringSlow(std::string_view s, size_t clean) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <type_traits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -115,6 +116,18 @@ class TextOut {
   void String(std::string_view s);
   // String(a + " " + b), without making that string when neither part needs escaping.
   void JoinedString(std::string_view a, std::string_view b);
+  // String(s) of a text the caller knows needs nothing (no byte to escape, valid UTF-8: String
+  // would write its bytes between quotes), copied without looking at it.
+  void StringAsIs(std::string_view s) {
+    const size_t n = s.size();
+    char* p = Separated(n + 2);
+    p[0] = '"';
+    if (n) std::memcpy(p + 1, s.data(), n);  // (an empty view's data may be null)
+    p[n + 1] = '"';
+    cur_ = p + n + 2;
+  }
+  // JoinedString(a, b) of an `a` known to need nothing (as StringAsIs): only b is looked at.
+  void JoinedStringAsIs(std::string_view a, std::string_view b);
   void Bool(bool b) {
     char* p = Separated(5);
     if (b) {
@@ -187,6 +200,22 @@ class TextOut {
     cur_ = p + text.size();
   }
   void Members(const Fragment& f);
+  // Verbatim of each item's text (`text_of(item)`), with one room check for them all: `bytes` is
+  // the sum of the texts' sizes.
+  template <class Range, class TextOf>
+  void VerbatimEach(const Range& items, size_t bytes, TextOf text_of) {
+    char* p = Room(bytes + std::size(items));
+    bool first = first_;  // (a local: the bytes stored through p may alias the members)
+    for (const auto& item : items) {
+      const std::string_view text = text_of(item);
+      if (!first) *p++ = ',';
+      first = false;
+      std::memcpy(p, text.data(), text.size());
+      p += text.size();
+    }
+    first_ = first;
+    cur_ = p;
+  }
 
  private:
   // Room for n more bytes at cur_ (which it returns).

@@ -479,6 +479,61 @@ TEST(JsonOutTest, JoinedStringIsTheJoinedTextsDump) {
   }
 }
 
+// StringAsIs and JoinedStringAsIs take the caller's word that the (first) text needs nothing:
+// for such texts they write what String writes, and the second part of JoinedStringAsIs is
+// still looked at (escaped, or refused as invalid UTF-8, as the joined text would be).
+TEST(JsonOutTest, AsIsTextsWriteWhatStringWrites) {
+  std::vector<std::string> as_is;  // nothing to escape, valid UTF-8
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string plain;
+    for (size_t i = 0; i < n; ++i) plain += static_cast<char>('a' + i % 26);
+    as_is.push_back(plain);
+    if (n > 0) as_is.push_back(plain + "\xc3\xa9 \xe2\x80\x94 \x7f");
+  }
+  as_is.push_back(std::string(5000, 'x'));
+  std::vector<std::string> others = {"", "end.", "\"quoted\"", "back\\slash", "line\nbreak", "\xc3\xa9t\xc3\xa9",
+                                     std::string(3000, 'y') + "\t" + std::string(10, 'z'), std::string(40, 'w')};
+  size_t checked = 0;
+  for (const std::string& a : as_is) {
+    {
+      std::string text = "[1";
+      TextOut out(text, true);
+      out.StringAsIs(a);
+      out.StringAsIs(a);
+      out.Flush();
+      ASSERT_EQ(text, "[1," + json(a).dump() + "," + json(a).dump()) << a;
+    }
+    for (const std::string& b : others) {
+      std::string text = "[1";
+      TextOut out(text, true);
+      out.JoinedStringAsIs(a, b);
+      out.Null();
+      out.Flush();
+      ASSERT_EQ(text, "[1," + json(a + " " + b).dump() + ",null") << a << " | " << b;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 500u);
+  // Invalid UTF-8 in the second part: the joined text's error (its index, its byte).
+  for (const auto& [a, b] : {std::pair<std::string, std::string>{"abc", "d\xc3"}, {"abc", "\xff"}, {"", "x\xa9z"}}) {
+    std::string want, got;
+    try {
+      (void)json(a + " " + b).dump();
+    } catch (const json::exception& e) {
+      want = e.what();
+    }
+    std::string text;
+    try {
+      TextOut out(text);
+      out.JoinedStringAsIs(a, b);
+    } catch (const json::exception& e) {
+      got = e.what();
+    }
+    EXPECT_EQ(got, want);
+    EXPECT_FALSE(want.empty());
+  }
+}
+
 TEST(JsonOutTest, TextIsTheTreesDump) {
   const Fragment members = MakeMembersFragment(ordered_json::parse(R"({"id":"x","n":[1,{"k":"v"}],"t":true})"));
   const Fragment value = MakeFragment(ordered_json::parse(R"([{"guideline":"G","year":2023,"strength":null}])"));
