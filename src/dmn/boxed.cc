@@ -597,6 +597,20 @@ BoxedPtr CompileWrapped(const pugi::xml_node& wrapper, const feel::Scope& scope,
   return CompileBoxed(e, scope, site);
 }
 
+// Whether a literal entry's expression may read the entry's own slot (its name is declared
+// before the expression is compiled, so that a function can call itself). The name's first word
+// is in the text of any expression that names it (Reads, which walks the tree, function bodies
+// included, only for those: load time).
+bool MayReadOwnSlot(const ContextEntryDef& e) {
+  const std::string_view first_word = std::string_view(e.name).substr(0, e.name.find_first_of(" \t\r\n"));
+  if (e.literal->source().find(first_word) == std::string::npos) return false;
+  const feel::ExpressionReads reads = e.literal->Reads();
+  if (!reads.complete) return true;
+  for (const auto& r : reads.names)
+    if (r.slot == e.slot) return true;
+  return false;
+}
+
 // The straight-line form of a contiguous context's entries (ContextBoxed::steps).
 void MakeSteps(ContextBoxed& c) {
   using Kind = EntryStep::Kind;
@@ -616,15 +630,7 @@ void MakeSteps(ContextBoxed& c) {
     // Made in its slot only when the expression cannot read that slot (its own name, declared
     // before it was compiled, reads null until the value is in): a value under construction
     // there must not be seen.
-    // The name's first word is in the text of any expression that names it (Reads, which walks
-    // the tree, only for those: load time).
-    const std::string_view first_word = std::string_view(e.name).substr(0, e.name.find_first_of(" \t\r\n"));
-    bool self = false;
-    if (e.literal->source().find(first_word) != std::string::npos) {
-      const feel::ExpressionReads reads = e.literal->Reads();
-      self = !reads.complete;
-      for (const auto& r : reads.names) self = self || r.slot == e.slot;
-    }
+    const bool self = MayReadOwnSlot(e);
     const Direct d = e.body->direct;
     const bool inline_read = d == Direct::kGlobal || d == Direct::kLocal || d == Direct::kLiteral;
     if (self) s.kind = Kind::kSelf;
@@ -666,6 +672,10 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
                           (ln == "literalExpression" && ChildText(expr).rfind("function", 0) == 0);
       d.value = CompileBoxed(expr, inner, site);
       if (auto* lit = dynamic_cast<const LiteralBoxed*>(d.value.get())) d.literal = &lit->expr();
+      // A function literal that never names its entry cannot call itself: it needs no forwarder
+      // (EvalEntry), and is evaluated as any other literal (the closure it makes captures only
+      // the slots its body names, none of them its own).
+      if (d.may_be_function && d.literal && !MayReadOwnSlot(d)) d.may_be_function = false;
       d.plain = d.literal && !d.type && !d.may_be_function;
       const auto* root = d.plain ? dynamic_cast<const feel::internal::Root*>(d.literal->root()) : nullptr;
       if (root) {
