@@ -732,10 +732,15 @@ class EvaluatorImpl final : public Evaluator {
         input_index_.resize(slots_.size());
         for (size_t i = 0; i < slots_.size(); ++i) input_index_[i] = shape->IndexOf(model_->inputs_[i].name);
       }
+      // Read once: each Borrow writes memory the compiler cannot tell apart from these.
       const size_t present = inputs.shaped_size();
-      for (size_t i = 0; i < slots_.size(); ++i) {
-        const size_t at = input_index_[i];
-        if (at < present) slots_[i].Borrow(inputs.shaped_value(at));
+      const Value* const values = present != 0 ? &inputs.shaped_value(0) : nullptr;
+      const size_t* const index = input_index_.data();
+      Value* const slots = slots_.data();
+      const size_t n = slots_.size();
+      for (size_t i = 0; i < n; ++i) {
+        const size_t at = index[i];
+        if (at < present) slots[i].Borrow(values[at]);
       }
     } else {
       for (size_t i = 0; i < slots_.size(); ++i)
