@@ -170,26 +170,18 @@ struct EntryStep {
   uint32_t entry = 0;                          // the entry's index
 };
 
-// The frame of ContextBoxed::RunSteps, in the ContextFrame's layout (the caller's slots, the
-// context's, then the locals area): the caller's slots borrowed (never destroyed), the ones
-// between them and the entries' null, the entries' slots left unconstructed unless `null_entries`
-// (each entry's value is made in its slot in order: only [first, end) hold values, which is all
-// the destructor destroys), and the locals null (each entry resets its own: the destructor
-// destroys them only when told that some may hold a value, MayHoldLocals).
+// The frame of ContextBoxed::EvalInRoom, laid out in a room of the caller's in the ContextFrame's
+// layout (the caller's slots, the context's, then the locals area): the caller's slots, put there
+// by the caller (borrowed: never destroyed), the ones between them and the entries' made null,
+// the entries' slots left unconstructed unless `null_entries` (each entry's value is made in its
+// slot in order: only [first, end) hold values, which is all the destructor destroys), and the
+// locals null (each entry resets its own: the destructor destroys them only when told that some
+// may hold a value, MayHoldLocals). Afterwards the room holds raw (destroyed) values.
 class StepFrame {
  public:
-  StepFrame(size_t n, size_t locals, std::span<const Value> caller, size_t first, bool null_entries)
-      : data_(n + locals <= kInline ? reinterpret_cast<Value*>(inline_)
-                                    : static_cast<Value*>(::operator new((n + locals) * sizeof(Value)))),
-        first_(data_ + first),
-        end(first_),
-        locals_(data_ + n) {
-    size_t i = 0;
-    for (; i < caller.size(); ++i) {
-      new (data_ + i) Value();
-      data_[i].Borrow(caller[i]);
-    }
-    for (; i < first; ++i) new (data_ + i) Value();
+  StepFrame(Value* room, size_t n, size_t locals, size_t caller, size_t first, bool null_entries)
+      : data_(room), first_(data_ + first), end(first_), locals_(data_ + n) {
+    for (size_t i = caller; i < first; ++i) new (data_ + i) Value();
     if (null_entries)
       for (Value* v = first_; v != locals_; ++v) new (v) Value();
     for (size_t k = 0; k < locals; ++k) new (locals_ + k) Value();
@@ -198,7 +190,6 @@ class StepFrame {
     for (Value* v = first_; v != end; ++v) v->~Value();
     for (size_t k = 0; k < dirty_locals_; ++k)
       if (!locals_[k].is_null()) locals_[k].~Value();
-    if (data_ != reinterpret_cast<Value*>(inline_)) ::operator delete(data_);
   }
   StepFrame(const StepFrame&) = delete;
   StepFrame& operator=(const StepFrame&) = delete;
@@ -211,7 +202,6 @@ class StepFrame {
   void MayHoldLocals(size_t n) { dirty_locals_ = n; }
 
  private:
-  static constexpr size_t kInline = 24;
   Value* const data_;
   Value* const first_;
 
@@ -221,7 +211,6 @@ class StepFrame {
  private:
   Value* const locals_;
   size_t dirty_locals_ = 0;  // the locals the destructor looks at
-  alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
 };
 
 class ContextBoxed final : public Boxed {
@@ -271,9 +260,41 @@ class ContextBoxed final : public Boxed {
   // be null beforehand: an entry's expression reads only the slots of names in scope (the
   // caller's, and the entries before it, which hold their values), and one that may read its own
   // (kSelf) or hands the frame to a boxed expression (kGeneral) gets null slots as before.
-  [[gnu::always_inline]] Value RunSteps(std::span<const Value> caller, feel::EvalContext& ctx) const {
+  // (Out of line: a nested context's path; a decision's body context runs on its room.)
+  [[gnu::noinline]] Value RunSteps(std::span<const Value> caller, feel::EvalContext& ctx) const {
+    // A room on the stack (on the heap when large) with the caller's slots borrowed into it: their
+    // bytes, without a reference count (the caller's slots outlive the call and are only read).
+    constexpr size_t kInline = 24;
+    const size_t size = frame_size + max_locals;
+    alignas(Value) unsigned char inline_room[kInline * sizeof(Value)];
+    struct Room {
+      Value* values;
+      bool heap;
+      ~Room() {
+        if (heap) ::operator delete(values);
+      }
+    } room{size <= kInline ? reinterpret_cast<Value*>(inline_room) : static_cast<Value*>(::operator new(size * sizeof(Value))),
+           size > kInline};
+    if (!caller.empty())
+      std::memcpy(static_cast<void*>(room.values), static_cast<const void*>(caller.data()), caller.size() * sizeof(Value));
+    return internal::EvalInRoom(*this, room.values, caller.size(), ctx);
+  }
+
+ public:
+  // The room EvalInRoom needs for a caller of `caller` slots (0: it cannot run there).
+  size_t RoomFor(size_t caller) const {
+    return !steps.empty() && caller <= first_slot ? frame_size + max_locals : 0;
+  }
+  // Run<true>'s steps on the caller's room (RoomFor(caller) values, the first `caller` of them its
+  // slots). (Inline in internal::EvalInRoom only: one copy, for RunSteps and RunPlanned.)
+  [[gnu::always_inline]] Value EvalInRoom(Value* room, size_t caller, feel::EvalContext& ctx) const {
+    StepFrame frame(room, frame_size, max_locals, caller, first_slot, steps_null_first);
+    return RunStepsOn(frame, ctx);
+  }
+
+ private:
+  [[gnu::always_inline]] Value RunStepsOn(StepFrame& frame, feel::EvalContext& ctx) const {
     const size_t n = frame_size;  // contiguous: the entries' slots end the frame
-    StepFrame frame(n, max_locals, caller, first_slot, steps_null_first);
     feel::internal::Frame f;
     f.globals = std::span<const Value>(frame.data(), n);
     f.locals = frame.locals();
@@ -597,6 +618,20 @@ BoxedPtr CompileWrapped(const pugi::xml_node& wrapper, const feel::Scope& scope,
   return CompileBoxed(e, scope, site);
 }
 
+// Whether a literal entry's expression may read the entry's own slot (its name is declared
+// before the expression is compiled, so that a function can call itself). The name's first word
+// is in the text of any expression that names it (Reads, which walks the tree, function bodies
+// included, only for those: load time).
+bool MayReadOwnSlot(const ContextEntryDef& e) {
+  const std::string_view first_word = std::string_view(e.name).substr(0, e.name.find_first_of(" \t\r\n"));
+  if (e.literal->source().find(first_word) == std::string::npos) return false;
+  const feel::ExpressionReads reads = e.literal->Reads();
+  if (!reads.complete) return true;
+  for (const auto& r : reads.names)
+    if (r.slot == e.slot) return true;
+  return false;
+}
+
 // The straight-line form of a contiguous context's entries (ContextBoxed::steps).
 void MakeSteps(ContextBoxed& c) {
   using Kind = EntryStep::Kind;
@@ -616,15 +651,7 @@ void MakeSteps(ContextBoxed& c) {
     // Made in its slot only when the expression cannot read that slot (its own name, declared
     // before it was compiled, reads null until the value is in): a value under construction
     // there must not be seen.
-    // The name's first word is in the text of any expression that names it (Reads, which walks
-    // the tree, only for those: load time).
-    const std::string_view first_word = std::string_view(e.name).substr(0, e.name.find_first_of(" \t\r\n"));
-    bool self = false;
-    if (e.literal->source().find(first_word) != std::string::npos) {
-      const feel::ExpressionReads reads = e.literal->Reads();
-      self = !reads.complete;
-      for (const auto& r : reads.names) self = self || r.slot == e.slot;
-    }
+    const bool self = MayReadOwnSlot(e);
     const Direct d = e.body->direct;
     const bool inline_read = d == Direct::kGlobal || d == Direct::kLocal || d == Direct::kLiteral;
     if (self) s.kind = Kind::kSelf;
@@ -666,6 +693,10 @@ BoxedPtr CompileContext(const pugi::xml_node& node, const feel::Scope& scope, co
                           (ln == "literalExpression" && ChildText(expr).rfind("function", 0) == 0);
       d.value = CompileBoxed(expr, inner, site);
       if (auto* lit = dynamic_cast<const LiteralBoxed*>(d.value.get())) d.literal = &lit->expr();
+      // A function literal that never names its entry cannot call itself: it needs no forwarder
+      // (EvalEntry), and is evaluated as any other literal (the closure it makes captures only
+      // the slots its body names, none of them its own).
+      if (d.may_be_function && d.literal && !MayReadOwnSlot(d)) d.may_be_function = false;
       d.plain = d.literal && !d.type && !d.may_be_function;
       const auto* root = d.plain ? dynamic_cast<const feel::internal::Root*>(d.literal->root()) : nullptr;
       if (root) {
@@ -717,6 +748,17 @@ BoxedPtr CompileIterator(const pugi::xml_node& node, IterKind kind, const feel::
 }
 
 }  // namespace
+
+size_t RoomFor(const Boxed& body, size_t caller) {
+  const auto* c = dynamic_cast<const ContextBoxed*>(&body);
+  return c ? c->RoomFor(caller) : 0;
+}
+
+// Flattened: with the steps' loop in it GCC otherwise left the empty shared_ptr of
+// Value::PointerOwned (each path read's copy) as an out-of-line destructor call, ~29 a case.
+[[gnu::flatten]] Value EvalInRoom(const Boxed& body, Value* room, size_t caller, feel::EvalContext& ctx) {
+  return static_cast<const ContextBoxed&>(body).EvalInRoom(room, caller, ctx);
+}
 
 bool IsExpressionElement(const pugi::xml_node& c) {
   static constexpr std::string_view kKinds[] = {

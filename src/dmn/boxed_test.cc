@@ -217,6 +217,31 @@ TEST(BoxedContext, BoxedEntryCopiesTheWholeFrame) {
   }
 }
 
+// Function literals as context entries: one that never names its entry is evaluated as any
+// other literal (no forwarder), one that calls itself still can, in a shaped context and with a
+// result entry, after a decision that leaves strings in the same stack slots. A name whose first
+// word is in the text but not read (a string) is no self-reference either.
+TEST(BoxedContext, FunctionEntriesWithAndWithoutTheirOwnName) {
+  const std::string dirty = "<context>" + Entry("a", "s") + Entry("b", "s + \"x\"") + Entry("c", "[s]") +
+                            Entry("d", "[s, s]") + Entry("e", "s + \"y\"") + Entry("f", "[s]") + Entry("g", "s") +
+                            Entry("h", "[s]") + Result("1") + "</context>";
+  const std::string body = Entry("a", "x") + Entry("f", "function(k) k + a") +
+                           Entry("g", "function(n) if n = 0 then 0 else n + g(n - 1)") +
+                           Entry("h", "function(m) f(m) * 2") + Entry("fx y", "function(v) \"fx\" + v") +
+                           Entry("b", "f(10)") + Entry("c", "g(3)") + Entry("d", "h(1)") + Entry("e", "fx y(\"!\")");
+  auto m = Load(kInputs + Decision("dirty", kReqs, dirty) +
+                Decision("shaped", kReqs, "<context>" + body + "</context>") +
+                Decision("result", kReqs, "<context>" + body + Result("[b, c, d, e, f(a), g(4), h(0)]") + "</context>"));
+  ASSERT_TRUE(m);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Decide(*m, "dirty"), "1");
+    EXPECT_EQ(Decide(*m, "shaped"),
+              "{a: 3, f: function(k), g: function(n), h: function(m), \"fx y\": function(v), b: 13, c: 6, d: 8, e: \"fx!\"}");
+    EXPECT_EQ(Decide(*m, "dirty"), "1");
+    EXPECT_EQ(Decide(*m, "result"), "[13, 6, 8, \"fx!\", 6, 10, 6]");
+  }
+}
+
 // A context stopped by FEEL's depth limit in a straight-line entry releases the values of the
 // entries made before it (and no others): the input string's count is the same after each
 // evaluation. The recursive function is an entry of an outer context, so the inner one's entries

@@ -173,6 +173,16 @@ class Boxed {
 };
 using BoxedPtr = std::shared_ptr<const Boxed>;
 
+// A decision's body that can run on a room its caller lays out (RunPlanned), rather than copy
+// the caller's slots into a frame of its own: a boxed context of straight-line steps whose
+// entries' slots follow the caller's `caller` slots. The room's size in values (the caller's
+// slots, the context's, its locals), or 0 when `body` is no such context.
+size_t RoomFor(const Boxed& body, size_t caller);
+// body's value (RoomFor(body, caller) != 0) evaluated on `room`, whose first `caller` values are
+// the caller's slots (read only, left as they are); the others are raw and left raw (destroyed
+// values) afterwards, so the room serves the next evaluation as it is.
+feel::Value EvalInRoom(const Boxed& body, feel::Value* room, size_t caller, feel::EvalContext& ctx);
+
 // Where diagnostics of the element being compiled go.
 struct CompileSite {
   std::string file;

@@ -238,13 +238,19 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   // is not changed after Prepare): no index arithmetic per decision.
   struct PlanTarget {
     const DecisionDef* def;
-    const Boxed* body;  // def->body, or null
+    const Boxed* body;  // def->body, or null (also when it runs on a room: `room`)
     DecisionScratch* scratch;
     std::span<const Value> slots;  // scratch->slots
     // The decisions' bindings [decisions, inputs), then the input data's [inputs, end).
     const PlanBinding* decisions;
     const PlanBinding* inputs;
     const PlanBinding* end;
+    // When the body runs on a room of the evaluator's (RoomFor): the room, whose first
+    // `caller` values the bindings fill (in place of `slots`), and the body; else null.
+    // (Tested only when `body` is null: no test added for the other decisions.)
+    Value* room;
+    size_t caller;
+    const Boxed* room_body;
   };
   // EvalKept of each of `targets` in order, each binding only this model's input data and
   // decisions earlier in the run: each slot borrowed straight from its source, without
@@ -601,6 +607,7 @@ void ModelImpl::RunPlanned(std::span<const PlanTarget> targets, EvalState& st, D
     // the decisions before it).
     if (!r->value.is_null()) [[unlikely]] r->value = Value();
     if (t.body) [[likely]] new (&r->value) Value(t.body->Eval(t.slots, ctx));
+    else if (t.room) new (&r->value) Value(EvalInRoom(*t.room_body, t.room, t.caller, ctx));
     for (const auto& x : ctx.diagnostics()) diags.push_back(x);
     ConformResult(d, r->value, diags);
     // The result's old buffer becomes the next case's scratch (nothing to swap when both are
@@ -702,6 +709,15 @@ class EvaluatorImpl final : public Evaluator {
     if (keep_frames) Plan();
   }
 
+  ~EvaluatorImpl() override {
+    // The rooms' values own nothing (borrowed bindings, destroyed entries and locals): their
+    // bytes are dropped, not released.
+    for (size_t i = 0; i < rooms_.size(); ++i)
+      for (size_t k = 0; k < room_sizes_[i]; ++k) rooms_[i][k].Unborrow();
+  }
+  EvaluatorImpl(const EvaluatorImpl&) = delete;
+  EvaluatorImpl& operator=(const EvaluatorImpl&) = delete;
+
   std::span<const std::string> InputNames() const override {
     // Made when first asked for: Model::Evaluate's one-shot evaluator never needs the copy.
     if (names_.empty())
@@ -732,10 +748,15 @@ class EvaluatorImpl final : public Evaluator {
         input_index_.resize(slots_.size());
         for (size_t i = 0; i < slots_.size(); ++i) input_index_[i] = shape->IndexOf(model_->inputs_[i].name);
       }
+      // Read once: each Borrow writes memory the compiler cannot tell apart from these.
       const size_t present = inputs.shaped_size();
-      for (size_t i = 0; i < slots_.size(); ++i) {
-        const size_t at = input_index_[i];
-        if (at < present) slots_[i].Borrow(inputs.shaped_value(at));
+      const Value* const values = present != 0 ? &inputs.shaped_value(0) : nullptr;
+      const size_t* const index = input_index_.data();
+      Value* const slots = slots_.data();
+      const size_t n = slots_.size();
+      for (size_t i = 0; i < n; ++i) {
+        const size_t at = index[i];
+        if (at < present) slots[i].Borrow(values[at]);
       }
     } else {
       for (size_t i = 0; i < slots_.size(); ++i)
@@ -841,6 +862,7 @@ class EvaluatorImpl final : public Evaluator {
     std::vector<int> position(m.decisions_.size(), -1);  // in targets_
     std::vector<ModelImpl::PlanBinding> plan;
     std::vector<size_t> start{0};  // target i's bindings: [start[2i], start[2i + 2])
+    std::vector<Value*> room;      // target i's room, or null
     for (size_t i = 0; i < targets_.size(); ++i) {
       if (targets_[i] < 0) return;
       const DecisionDef& d = m.decisions_[static_cast<size_t>(targets_[i])];
@@ -854,14 +876,22 @@ class EvaluatorImpl final : public Evaluator {
           return;  // a function, or a decision not evaluated before this one
         }
       }
+      // A body context that runs on a room of its own (RoomFor) has the bindings put there.
+      DecisionScratch& s = st_.root_scratch[static_cast<size_t>(targets_[i])];
+      Value* frame = s.slots.data();
+      if (const size_t size = d.body ? RoomFor(*d.body, s.slots.size()) : 0) {
+        rooms_.push_back(std::make_unique<Value[]>(size));  // null values, never destroyed as such:
+        room_sizes_.push_back(size);                        // see ~EvaluatorImpl
+        frame = rooms_.back().get();
+      }
+      room.push_back(frame != s.slots.data() ? frame : nullptr);
       // The decisions' bindings, then the input data's (each in binding order): RunPlanned's
       // two loops. Only the input data's add diagnostics, so their order is all that counts.
-      DecisionScratch& s = st_.root_scratch[static_cast<size_t>(targets_[i])];
       for (const bool input : {false, true}) {
         for (const Binding& b : d.bindings) {
           if ((b.kind == ElemKind::kInput) != input) continue;
           const size_t index = static_cast<size_t>(b.index);
-          plan.push_back({&s.slots[static_cast<size_t>(b.slot)],
+          plan.push_back({frame + b.slot,
                           static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
         }
         start.push_back(plan.size());
@@ -876,13 +906,19 @@ class EvaluatorImpl final : public Evaluator {
       const DecisionDef& d = m.decisions_[idx];
       DecisionScratch& s = st_.root_scratch[idx];
       const ModelImpl::PlanBinding* const p = plan_.data();
-      plan_targets_.push_back({&d, d.body.get(), &s, std::span<const Value>(s.slots), p + start[2 * i],
-                               p + start[2 * i + 1], p + start[2 * i + 2]});
+      plan_targets_.push_back({&d, room[i] ? nullptr : d.body.get(), &s, std::span<const Value>(s.slots),
+                               p + start[2 * i], p + start[2 * i + 1], p + start[2 * i + 2], room[i], s.slots.size(),
+                               room[i] ? d.body.get() : nullptr});
     }
     planned_ = true;
   }
 
   bool planned_ = false;
+  // The rooms of the planned bodies that run on one (EvalInRoom): sized at Plan, never moved.
+  // Between runs a room holds the last case's borrowed bindings and raw, destroyed values, none
+  // of them owning anything: each is made null before the array destroys it (~EvaluatorImpl).
+  std::vector<std::unique_ptr<Value[]>> rooms_;
+  std::vector<size_t> room_sizes_;
   std::vector<ModelImpl::PlanBinding> plan_;
   std::vector<ModelImpl::PlanTarget> plan_targets_;  // one per target, pointing into plan_ and st_
   std::shared_ptr<const ModelImpl> owner_;  // Prepare's evaluator only

@@ -220,5 +220,80 @@ TEST(PlannedRun, InputDiagnosticsInBindingOrder) {
   }
 }
 
+std::string Entry(const std::string& name, const std::string& text) {
+  return "<contextEntry><variable name=\"" + name + "\"/>" + Literal(text) + "</contextEntry>";
+}
+
+// Planned decisions whose bodies are boxed contexts run on a room of the evaluator's, where the
+// bindings are put (EvalInRoom), case after case: a result entry with iteration variables, a
+// shaped context (its values moved out of the room), one larger than a frame on the stack, one
+// stopped by the depth limit (the entries made released), and an input absent or not conforming.
+// Every value and diagnostic as Model::Evaluate's, some by hand; an input string's count the same
+// after each case and after the evaluator is gone.
+TEST(PlannedRun, ContextBodiesRunInTheirRooms) {
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr bool kStopped = false;  // depth-limit recursion runs in the release build (as BoxedContext's)
+#else
+  constexpr bool kStopped = true;
+#endif
+  const std::string inputs =
+      "<inputData id=\"i_x\" name=\"x\"><variable name=\"x\" typeRef=\"number\"/></inputData>"
+      "<inputData id=\"i_s\" name=\"s\"><variable name=\"s\"/></inputData>";
+  const std::string xs = Req("requiredInput", "i_x") + Req("requiredInput", "i_s");
+  std::string big = "<context>" + Entry("e0", "s");
+  for (int i = 1; i < 30; ++i) big += Entry("e" + std::to_string(i), "[e" + std::to_string(i - 1) + "]");
+  big += "<contextEntry>" + Literal("[e0, count(e29), x]") + "</contextEntry></context>";
+  auto m = Load(inputs + Decision("band", Req("requiredInput", "i_x"), Table("a", "x")) +
+                Decision("ctx", Req("requiredDecision", "d_band") + xs,
+                         "<context>" + Entry("a", "s + \"!\"") + Entry("b", "[a, band, x]") +
+                             Entry("c", "for v in b return [v]") + "<contextEntry>" + Literal("[a, c, band]") +
+                             "</contextEntry></context>") +
+                Decision("shaped", Req("requiredInput", "i_s") + Req("requiredDecision", "d_ctx"),
+                         "<context>" + Entry("p", "ctx[1]") + Entry("q", "[s, p]") + Entry("r", "s") + "</context>") +
+                Decision("big", xs, big) +
+                (kStopped ? Decision("stopped", xs,
+                                     "<context>" + Entry("a", "s") + Entry("b", "[a, s]") +
+                                         Entry("f", "function(n) f(n + 1)") + Entry("c", "f(1)") +
+                                         Entry("d", "[s, s]") + "</context>")
+                          : ""));
+  ASSERT_TRUE(m);
+  const std::vector<std::string> names = m->DecisionNames();
+  const feel::StringPtr held = std::make_shared<const std::string>("a string longer than the small-string buffer");
+  const long before = held.use_count();
+  {
+    auto ev = m->Prepare(names);
+    for (int i = 0; i < 6; ++i) {
+      feel::Context in;
+      if (i % 3 == 1) in.Put("x", Value::String("not a number"));
+      else if (i % 3 == 2) in.Put("x", Value::Number(i));
+      in.Put("s", Value::String(held));
+      ev->Evaluate(in);
+      EvaluationResult ref = m->Evaluate(in, {});
+      ASSERT_EQ(ev->results().size(), names.size());
+      for (size_t k = 0; k < names.size(); ++k) {
+        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(ref.decisions[k].value))
+            << names[k] << " case " << i;
+        EXPECT_EQ(Diags(ev->results()[k]), Diags(ref.decisions[k])) << names[k] << " case " << i;
+      }
+      // By hand: x is a number on cases 2 and 5 (band "mid", "high"), else null (band "high").
+      const std::string x = i % 3 == 2 ? std::to_string(i) : "null";
+      const std::string band = i == 2 ? "\"mid\"" : "\"high\"";
+      const std::string a = "\"" + *held + "!\"";
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[1].value),
+                "[" + a + ", [[" + a + "], [" + band + "], [" + x + "]], " + band + "]")
+          << i;
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[2].value),
+                "{p: " + a + ", q: [\"" + *held + "\", " + a + "], r: \"" + *held + "\"}")
+          << i;
+      EXPECT_EQ(feel::ToFeelLiteral(ev->results()[3].value), "[\"" + *held + "\", 1, " + x + "]") << i;
+      if (kStopped) {
+        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[4].value), "null") << i;
+        EXPECT_NE(Diags(ev->results()[4]).find("depth limit"), std::string::npos) << i;
+      }
+    }
+  }  // the evaluator gone with its rooms
+  EXPECT_EQ(held.use_count(), before);
+}
+
 }  // namespace
 }  // namespace zebra::dmn
