@@ -450,8 +450,11 @@ Registry::MemoPlan Registry::Bounded(MemoPlan plan) {
   return plan;
 }
 
+namespace {
+const Value kNull;  // (a path below null, or absent: null)
+}  // namespace
+
 const Value* Registry::KeyPath::In(const Value& head) const {
-  static const Value kNull;
   const Value* v = &head;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (v->is_null()) return &kNull;
@@ -946,6 +949,11 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     scratch.fact_memo.assign(facts_.size(), {});
     scratch.test_memo.assign(tests_.size(), {});
     scratch.alone_outcomes.assign(alone_leaves_.size() * kIdSlots * 3 * test_words_, 0);
+    // (Sized here, cleared per case below.)
+    scratch.fact_done.assign(facts_.size(), 0);
+    scratch.leaf_ids.assign(leaves_.size(), kIdNotYet);
+    scratch.fact_ids.assign(facts_.size(), kIdNotYet);
+    scratch.case_tests.assign(3 * test_words_, 0);
   }
   std::vector<Value>& slots = scratch.slots;
   slots.resize(scope_names_.size());  // (all null: the lease empties them)
@@ -979,14 +987,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // Each fact evaluated at most once, when a test that may read it is first evaluated; `facts`
   // lists a fact after the facts it reads.
   std::vector<char>& fact_done = scratch.fact_done;
-  fact_done.assign(facts_.size(), 0);
+  std::fill(fact_done.begin(), fact_done.end(), 0);
   // The key of a fact's value or a test's outcome (Registry::MemoPlanOf): the ids of the values
   // its text reads, each case path's found once per case, each fact's once its value is (the
   // facts a text reads are evaluated before it); 0 when one has no id.
   std::vector<std::uint8_t>& leaf_ids = scratch.leaf_ids;
   std::vector<std::uint8_t>& fact_ids = scratch.fact_ids;
-  leaf_ids.assign(leaves_.size(), kIdNotYet);
-  fact_ids.assign(facts_.size(), kIdNotYet);
+  std::fill(leaf_ids.begin(), leaf_ids.end(), kIdNotYet);
+  std::fill(fact_ids.begin(), fact_ids.end(), kIdNotYet);
   auto leaf_id = [&](std::uint32_t l) -> std::uint8_t {
     std::uint8_t& id = leaf_ids[l];
     if (id == kIdNotYet) {
@@ -1046,7 +1054,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // This case's outcomes, as bits. The outcomes the thread keeps for the values of the paths
   // that key tests alone are all taken first (a few words per path); the others as found.
   const size_t words = test_words_;
-  scratch.case_tests.assign(3 * words, 0);
+  std::fill(scratch.case_tests.begin(), scratch.case_tests.end(), 0);
   const TestBits case_tests{scratch.case_tests.data(), words};
   std::uint64_t* const alone_outcomes = scratch.alone_outcomes.data();
   auto alone_kept = [&](size_t alone, std::uint8_t id) {
@@ -1130,7 +1138,57 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // recruit, whatever the case: as text, their entries are written as one piece, the same for
   // every case of the day (Scratch::plain_text).
   const bool plain_block = as_text && !include_excluded && plain_has_text_;
+  // A study of plain criteria when the excluded are not listed: as visit below, from the tests'
+  // outcomes alone; its entry is set up only once it fits.
+  auto visit_plain = [&](const Study& s) {
+    const size_t n = s.criteria.size();
+    // A known outcome not met rules it out; otherwise the tests not known yet are found in the
+    // criteria's order until one is not met.
+    bool ruled_out = false, unknown = false;
+    if (words == 1) {
+      ruled_out = (s.test_bits[0] & case_tests.not_met()[0]) != 0;
+      unknown = (s.test_bits[0] & ~case_tests.known()[0]) != 0;
+    } else {
+      for (size_t w = 0; w < words; ++w) {
+        ruled_out = ruled_out || (s.test_bits[w] & case_tests.not_met()[w]) != 0;
+        unknown = unknown || (s.test_bits[w] & ~case_tests.known()[w]) != 0;
+      }
+    }
+    for (size_t i = 0; i < n && unknown && !ruled_out; ++i)
+      if (const std::uint32_t t = s.criterion_tests[i]; !(case_tests.known()[t / 64] & TestBits::Bit(t)))
+        ruled_out = test_outcome(t) == Outcome::kNotMet;
+    if (ruled_out) {
+      ++excluded_count;
+      return;
+    }
+    std::uint64_t met = 0;
+    if (words == 1) {
+      const std::uint64_t tests_met = case_tests.met()[0];
+      for (size_t i = 0; i < n; ++i) met |= ((tests_met >> s.criterion_tests[i]) & 1) << i;
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        const std::uint32_t t = s.criterion_tests[i];
+        met |= ((case_tests.met()[t / 64] >> (t % 64)) & 1) << i;
+      }
+    }
+    Entry e;
+    e.study = &s;
+    e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
+    e.matched[0] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[0] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[0] = static_cast<std::uint32_t>(pools.not_met.size());
+    e.met = met;
+    e.to_check_count = n - static_cast<size_t>(std::popcount(met)) + s.to_check_json.size();
+    e.pooled = false;
+    size_t at = fitting.size();
+    while (at > 0 && fitting[at - 1].to_check_count > e.to_check_count) --at;
+    fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
+  };
   auto visit = [&](const Study& s) {
+    if (!include_excluded && s.plain_criteria) {
+      visit_plain(s);
+      return;
+    }
     Entry e;
     e.study = &s;
     e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
@@ -1151,45 +1209,6 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       return;
     }
     const size_t n = s.criteria.size();
-    if (!include_excluded && s.plain_criteria) {
-      // As below, from the tests' outcomes alone; the lists are filled if the entry is written.
-      // A known outcome not met rules it out; otherwise the tests not known yet are found in
-      // the criteria's order until one is not met.
-      bool ruled_out = false, unknown = false;
-      if (words == 1) {
-        ruled_out = (s.test_bits[0] & case_tests.not_met()[0]) != 0;
-        unknown = (s.test_bits[0] & ~case_tests.known()[0]) != 0;
-      } else {
-        for (size_t w = 0; w < words; ++w) {
-          ruled_out = ruled_out || (s.test_bits[w] & case_tests.not_met()[w]) != 0;
-          unknown = unknown || (s.test_bits[w] & ~case_tests.known()[w]) != 0;
-        }
-      }
-      for (size_t i = 0; i < n && unknown && !ruled_out; ++i)
-        if (const std::uint32_t t = s.criterion_tests[i]; !(case_tests.known()[t / 64] & TestBits::Bit(t)))
-          ruled_out = test_outcome(t) == Outcome::kNotMet;
-      if (ruled_out) {
-        ++excluded_count;
-        return;
-      }
-      std::uint64_t met = 0;
-      if (words == 1) {
-        const std::uint64_t tests_met = case_tests.met()[0];
-        for (size_t i = 0; i < n; ++i) met |= ((tests_met >> s.criterion_tests[i]) & 1) << i;
-      } else {
-        for (size_t i = 0; i < n; ++i) {
-          const std::uint32_t t = s.criterion_tests[i];
-          met |= ((case_tests.met()[t / 64] >> (t % 64)) & 1) << i;
-        }
-      }
-      e.met = met;
-      e.to_check_count = n - static_cast<size_t>(std::popcount(met)) + s.to_check_json.size();
-      e.pooled = false;
-      size_t at = fitting.size();
-      while (at > 0 && fitting[at - 1].to_check_count > e.to_check_count) --at;
-      fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
-      return;
-    }
     if (!include_excluded) {
       // Until the study fits, only whether it may fit is asked: a test already found false rules
       // it out; otherwise its criteria are evaluated until one is not met. (In their order:
