@@ -12,6 +12,7 @@
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
 #include "common/text.h"
+#include "feel/value.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 #include "json/json_writer.h"
@@ -288,6 +289,52 @@ TEST(TrialsAnnotate, ReenteredOnTheSameThreadGivesTheSameAnswers) {
   Json again = Json::object();
   reg->Annotate(b, again, "2026-12-06", true);
   EXPECT_EQ(again, expected_b);
+}
+
+// The case as the FEEL value of the models holds immortal strings (the case reader's listed
+// values), whose ids a thread finds by address. Case after case on one thread, with every listed
+// site, morphology and SSTR reading in immortal strings, each answer is the one a fresh thread
+// gives from the JSON case alone (strings with owners, found by their text).
+TEST(TrialsAnnotate, ImmortalCaseStringsGiveTheAnswersOfTheJsonCase) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  const char* sites[] = {"stomach", "duodenum", "ampulla", "jejunum_ileum", "appendix", "colon",
+                         "rectum", "pancreas", "lung", "thymus", "unknown_primary", "other"};
+  const char* morphologies[] = {"well_differentiated", "poorly_differentiated_small_cell",
+                                "poorly_differentiated_large_cell", "poorly_differentiated", "minen", "unknown"};
+  const char* uptakes[] = {"above", "equal", "below"};
+  const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
+  std::vector<Json> cases;
+  for (int i = 0; i < 432; ++i)
+    cases.push_back({{"schema", "zebra.case/v1"},
+                     {"id", "c" + std::to_string(i)},
+                     {"patient", {{"age_years", 30 + i % 50}, {"ecog", i % 3}, {"pregnant", false}}},
+                     {"tumor",
+                      {{"primary_site", sites[i % 12]},
+                       {"morphology", morphologies[i / 12 % 6]},
+                       {"ki67_percent", 5 + i % 40},
+                       {"m", i % 2 ? "M1" : "M0"},
+                       {"sstr_imaging", {{"result", i / 72 % 2 ? "positive" : "negative"}, {"uptake_vs_liver", uptakes[i / 144]}}}}},
+                     {"history", {{"setting", settings[i % 3]}, {"prior_therapies", Json::array()}}}});
+  std::vector<Json> expected(cases.size());
+  std::thread([&] {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      expected[i] = Json::object();
+      reg->Annotate(cases[i], expected[i], "2026-12-06", false);
+    }
+  }).join();
+  std::set<std::string> answers;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const feel::Value value = feel::MakeImmortal(json::ValueFromJson(cases[i]));
+    ASSERT_TRUE(feel::IsImmortal(value.context().Find("tumor")->context().Find("primary_site")->string_ptr()));
+    Json got = Json::object();
+    Registry::AnnotateOptions options;
+    options.case_value = &value;
+    reg->Annotate(cases[i], got, "2026-12-06", options);
+    ASSERT_EQ(got, expected[i]) << cases[i].dump();
+    answers.insert(got["trials"].dump());
+  }
+  EXPECT_GT(answers.size(), 20u);  // (the cases differ in what fits)
 }
 
 // What a thread keeps of one registry's entries is not used for another loaded after or beside it,
