@@ -293,8 +293,9 @@ TEST(TrialsAnnotate, ReenteredOnTheSameThreadGivesTheSameAnswers) {
 
 // The case as the FEEL value of the models holds immortal strings (the case reader's listed
 // values), whose ids a thread finds by address. Case after case on one thread, with every listed
-// site, morphology and SSTR reading in immortal strings, each answer is the one a fresh thread
-// gives from the JSON case alone (strings with owners, found by their text).
+// site, morphology and SSTR reading in immortal strings (and 40 more sites than the cache has
+// slots), each answer is the one a fresh thread gives from the JSON case alone (strings with
+// owners, found by their text).
 TEST(TrialsAnnotate, ImmortalCaseStringsGiveTheAnswersOfTheJsonCase) {
   auto reg = Shipped();
   ASSERT_TRUE(reg);
@@ -304,13 +305,16 @@ TEST(TrialsAnnotate, ImmortalCaseStringsGiveTheAnswersOfTheJsonCase) {
                                 "poorly_differentiated_large_cell", "poorly_differentiated", "minen", "unknown"};
   const char* uptakes[] = {"above", "equal", "below"};
   const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
+  // More distinct strings at one path than the address cache's 32 slots: slots are shared.
+  std::vector<std::string> more_sites;
+  for (int i = 0; i < 40; ++i) more_sites.push_back("site_" + std::to_string(i));
   std::vector<Json> cases;
   for (int i = 0; i < 432; ++i)
     cases.push_back({{"schema", "zebra.case/v1"},
                      {"id", "c" + std::to_string(i)},
                      {"patient", {{"age_years", 30 + i % 50}, {"ecog", i % 3}, {"pregnant", false}}},
                      {"tumor",
-                      {{"primary_site", sites[i % 12]},
+                      {{"primary_site", i % 4 == 3 ? more_sites[static_cast<size_t>(i / 4 % 40)] : sites[i % 12]},
                        {"morphology", morphologies[i / 12 % 6]},
                        {"ki67_percent", 5 + i % 40},
                        {"m", i % 2 ? "M1" : "M0"},
