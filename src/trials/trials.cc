@@ -361,8 +361,18 @@ void Registry::PrepareTests() {
       test_memo_.push_back(Bounded(std::move(plan)));
       tests_.push_back(t);
     }
+  // The paths that key tests alone, each once, in the order of their first test.
+  test_words_ = (tests_.size() + 63) / 64;
+  test_alone_.assign(tests_.size(), -1);
+  for (size_t t = 0; t < tests_.size(); ++t) {
+    const MemoPlan& plan = test_memo_[t];
+    if (!plan.keyed || plan.leaves.size() != 1 || !plan.facts.empty()) continue;
+    auto at = std::find(alone_leaves_.begin(), alone_leaves_.end(), plan.leaves[0]);
+    if (at == alone_leaves_.end()) at = alone_leaves_.insert(alone_leaves_.end(), plan.leaves[0]);
+    test_alone_[t] = static_cast<int>(at - alone_leaves_.begin());
+  }
   // Per encoded study: the tests of its criteria without `needs`, as bits, and in order.
-  const size_t words = (tests_.size() + 63) / 64;
+  const size_t words = test_words_;
   for (Study& s : studies_) {
     if (!s.encoded) continue;
     s.test_bits.assign(words, 0);
@@ -440,8 +450,11 @@ Registry::MemoPlan Registry::Bounded(MemoPlan plan) {
   return plan;
 }
 
+namespace {
+const Value kNull;  // (a path below null, or absent: null)
+}  // namespace
+
 const Value* Registry::KeyPath::In(const Value& head) const {
-  static const Value kNull;
   const Value* v = &head;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (v->is_null()) return &kNull;
@@ -659,10 +672,45 @@ void WriteExcluded(Out& out, const std::vector<Entry>& excluded, const Pools& po
 
 enum class Outcome : char { kNotYet, kMet, kNotMet, kToCheck };
 
+// Outcomes of tests as bits over the tests: three sets of `words` 64-bit words each, at `bits`
+// (known, met, not met; known and neither: to check).
+struct TestBits {
+  std::uint64_t* bits;
+  size_t words;
+  std::uint64_t* known() const { return bits; }
+  std::uint64_t* met() const { return bits + words; }
+  std::uint64_t* not_met() const { return bits + 2 * words; }
+  static std::uint64_t Bit(size_t test) { return std::uint64_t{1} << (test % 64); }
+  Outcome Of(size_t test) const {
+    const size_t w = test / 64;
+    const std::uint64_t bit = Bit(test);
+    if (!(known()[w] & bit)) return Outcome::kNotYet;
+    return met()[w] & bit ? Outcome::kMet : not_met()[w] & bit ? Outcome::kNotMet : Outcome::kToCheck;
+  }
+  void Set(size_t test, Outcome o) const {  // (o is not kNotYet)
+    const size_t w = test / 64;
+    const std::uint64_t bit = Bit(test);
+    known()[w] |= bit;
+    if (o == Outcome::kMet) met()[w] |= bit;
+    if (o == Outcome::kNotMet) not_met()[w] |= bit;
+  }
+  void Add(const std::uint64_t* from) const {  // every outcome `from` (3 * words) holds
+    if (words == 1) {  // (the usual registry: at most 64 distinct tests)
+      bits[0] |= from[0];
+      bits[1] |= from[1];
+      bits[2] |= from[2];
+      return;
+    }
+    for (size_t w = 0; w < 3 * words; ++w) bits[w] |= from[w];
+  }
+};
+
 // A fact's key: the values it reads, each a null, boolean, number or string (Keyable). (Lists
 // of those as keys, for the facts over the prior therapies, measured slower than evaluating.)
 bool Keyable(const Value& v) {
-  return v.is_null() || v.is(Type::kBoolean) || v.is(Type::kNumber) || v.is(Type::kString);
+  constexpr unsigned kKeyable = 1u << static_cast<unsigned>(Type::kNull) | 1u << static_cast<unsigned>(Type::kBoolean) |
+                                1u << static_cast<unsigned>(Type::kNumber) | 1u << static_cast<unsigned>(Type::kString);
+  return ((1u << static_cast<unsigned>(v.type())) & kKeyable) != 0;
 }
 // Identical keyable values (numbers: the same digits and exponent, not only equal).
 bool Same(const Value& a, const Value& b) {
@@ -707,7 +755,27 @@ struct Interned {
   static constexpr size_t kSlots = 512;  // (open addressing: at most half full)
   std::vector<Value> values;              // by id - 1
   std::vector<std::uint8_t> table;        // by hash: an id, 0 when free
+  // The ids of immortal strings (feel::MakeImmortal: the case reader's listed values, the
+  // models' constants) by address, without hashing their text: such a string is never freed,
+  // so its address is never another string's. A small direct-mapped cache, filled by Id.
+  static constexpr size_t kByAddress = 32;  // (an index is the top 5 bits of a product)
+  std::array<const std::string*, kByAddress> addresses{};
+  std::array<std::uint8_t, kByAddress> address_ids{};
   std::uint8_t Id(const Value& v) {
+    if (v.is(Type::kString) && feel::IsImmortal(v.string_ptr())) {
+      const std::string* text = &v.string();
+      const size_t at = (reinterpret_cast<std::uintptr_t>(text) * 0x9E3779B97F4A7C15u) >> 59;  // (kByAddress)
+      if (addresses[at] == text) return address_ids[at];
+      const std::uint8_t id = Find(v);
+      if (id != kNoId) {
+        addresses[at] = text;
+        address_ids[at] = id;
+      }
+      return id;
+    }
+    return Find(v);
+  }
+  std::uint8_t Find(const Value& v) {
     if (table.empty()) table.assign(kSlots, 0);
     for (size_t i = (HashOf(v) * 0x9E3779B97F4A7C15u) >> 55;; i = (i + 1) % kSlots) {
       const std::uint8_t id = table[i];
@@ -756,8 +824,9 @@ struct Scratch {
   bool busy = false;  // (Annotate is not re-entered on a thread; if it were, a local one is used)
   std::vector<Value> slots;
   std::vector<char> fact_done;
-  std::vector<Outcome> outcomes, found;
-  std::vector<std::uint64_t> not_met_tests;
+  std::vector<Outcome> found;
+  // This case's tests' outcomes as bits over the tests (TestBits: known, met, not met).
+  std::vector<std::uint64_t> case_tests;
   std::vector<Entry> fitting, plain, excluded;
   Pools pools;
   // A fitting study's entry with encoded criteria depends on the case only through which of its
@@ -784,9 +853,10 @@ struct Scratch {
   std::vector<Memo<Value>> fact_memo;
   std::vector<Memo<Outcome>> test_memo;
   // The outcomes of the tests keyed by one case path's value alone (most criteria read one
-  // field, or facts over one), by test * kIdSlots + the value's id: read without packing a key or
-  // probing a Memo (kNotYet: none kept).
-  std::vector<Outcome> test_by_id;
+  // field, or facts over one), as bits over the tests (TestBits), by the path
+  // (Registry::alone_leaves_) * kIdSlots + the value's id: all of a path's kept outcomes are
+  // taken in one step, without packing a key or probing a Memo (no bit: none kept).
+  std::vector<std::uint64_t> alone_outcomes;
   // This case's ids (kIdNotYet until asked).
   std::vector<std::uint8_t> leaf_ids, fact_ids;
 };
@@ -878,7 +948,12 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     scratch.fact_values.assign(facts_.size(), {});
     scratch.fact_memo.assign(facts_.size(), {});
     scratch.test_memo.assign(tests_.size(), {});
-    scratch.test_by_id.assign(tests_.size() * kIdSlots, Outcome::kNotYet);
+    scratch.alone_outcomes.assign(alone_leaves_.size() * kIdSlots * 3 * test_words_, 0);
+    // (Sized here, cleared per case below.)
+    scratch.fact_done.assign(facts_.size(), 0);
+    scratch.leaf_ids.assign(leaves_.size(), kIdNotYet);
+    scratch.fact_ids.assign(facts_.size(), kIdNotYet);
+    scratch.case_tests.assign(3 * test_words_, 0);
   }
   std::vector<Value>& slots = scratch.slots;
   slots.resize(scope_names_.size());  // (all null: the lease empties them)
@@ -912,14 +987,14 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // Each fact evaluated at most once, when a test that may read it is first evaluated; `facts`
   // lists a fact after the facts it reads.
   std::vector<char>& fact_done = scratch.fact_done;
-  fact_done.assign(facts_.size(), 0);
+  std::fill(fact_done.begin(), fact_done.end(), 0);
   // The key of a fact's value or a test's outcome (Registry::MemoPlanOf): the ids of the values
   // its text reads, each case path's found once per case, each fact's once its value is (the
   // facts a text reads are evaluated before it); 0 when one has no id.
   std::vector<std::uint8_t>& leaf_ids = scratch.leaf_ids;
   std::vector<std::uint8_t>& fact_ids = scratch.fact_ids;
-  leaf_ids.assign(leaves_.size(), kIdNotYet);
-  fact_ids.assign(facts_.size(), kIdNotYet);
+  std::fill(leaf_ids.begin(), leaf_ids.end(), kIdNotYet);
+  std::fill(fact_ids.begin(), fact_ids.end(), kIdNotYet);
   auto leaf_id = [&](std::uint32_t l) -> std::uint8_t {
     std::uint8_t& id = leaf_ids[l];
     if (id == kIdNotYet) {
@@ -976,29 +1051,32 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   auto outcome_of = [](const Value& v) {
     return !v.is(Type::kBoolean) ? Outcome::kToCheck : v.boolean() ? Outcome::kMet : Outcome::kNotMet;
   };
-  std::vector<Outcome>& outcomes = scratch.outcomes;
-  outcomes.assign(tests_.size(), Outcome::kNotYet);
-  std::vector<std::uint64_t>& not_met_tests = scratch.not_met_tests;
-  not_met_tests.assign((tests_.size() + 63) / 64, 0);
+  // This case's outcomes, as bits. The outcomes the thread keeps for the values of the paths
+  // that key tests alone are all taken first (a few words per path); the others as found.
+  const size_t words = test_words_;
+  std::fill(scratch.case_tests.begin(), scratch.case_tests.end(), 0);
+  const TestBits case_tests{scratch.case_tests.data(), words};
+  std::uint64_t* const alone_outcomes = scratch.alone_outcomes.data();
+  auto alone_kept = [&](size_t alone, std::uint8_t id) {
+    return TestBits{alone_outcomes + (alone * kIdSlots + id) * 3 * words, words};
+  };
+  for (size_t a = 0; a < alone_leaves_.size(); ++a)
+    if (const std::uint8_t id = leaf_id(alone_leaves_[a]); id != kNoId) case_tests.Add(alone_kept(a, id).bits);
   auto test_outcome = [&](size_t index) -> Outcome {
-    Outcome& o = outcomes[index];
+    Outcome o = case_tests.Of(index);
     if (o != Outcome::kNotYet) return o;
     auto evaluate = [&] {
       const Test& t = tests_[index];
       if (!t.facts.empty() || t.classification) ensure_facts(t.facts, t.classification);
       return t.slot >= 0 ? outcome_of(slots[static_cast<size_t>(t.slot)]) : outcome_of(t.expr->Evaluate(slots, ctx));
     };
-    // Kept by this thread for the same key, or evaluated (and kept).
+    // Kept by this thread for the same key, or evaluated (and kept). (A test keyed by one path
+    // whose value has an id and whose outcome the thread keeps is known already.)
     const MemoPlan& plan = test_memo_[index];
-    if (plan.keyed && plan.leaves.size() == 1 && plan.facts.empty()) {
+    if (const int alone = test_alone_[index]; alone >= 0) {
       const std::uint8_t id = leaf_id(plan.leaves[0]);
-      if (id != kNoId) {
-        Outcome& kept = scratch.test_by_id[index * kIdSlots + id];
-        if (kept == Outcome::kNotYet) kept = evaluate();
-        o = kept;
-      } else {
-        o = evaluate();
-      }
+      o = evaluate();
+      if (id != kNoId) alone_kept(static_cast<size_t>(alone), id).Set(index, o);
     } else if (const std::uint64_t key = plan.keyed ? key_of(plan) : 0; key != 0) {
       if (const Outcome* kept = scratch.test_memo[index].Find(key)) {
         o = *kept;
@@ -1009,7 +1087,7 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
     } else {
       o = evaluate();
     }
-    if (o == Outcome::kNotMet) not_met_tests[index / 64] |= std::uint64_t{1} << (index % 64);
+    case_tests.Set(index, o);
     return o;
   };
   auto outcome = [&](const Criterion& c) { return test_outcome(c.test_index); };
@@ -1060,7 +1138,57 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
   // recruit, whatever the case: as text, their entries are written as one piece, the same for
   // every case of the day (Scratch::plain_text).
   const bool plain_block = as_text && !include_excluded && plain_has_text_;
+  // A study of plain criteria when the excluded are not listed: as visit below, from the tests'
+  // outcomes alone; its entry is set up only once it fits.
+  auto visit_plain = [&](const Study& s) {
+    const size_t n = s.criteria.size();
+    // A known outcome not met rules it out; otherwise the tests not known yet are found in the
+    // criteria's order until one is not met.
+    bool ruled_out = false, unknown = false;
+    if (words == 1) {
+      ruled_out = (s.test_bits[0] & case_tests.not_met()[0]) != 0;
+      unknown = (s.test_bits[0] & ~case_tests.known()[0]) != 0;
+    } else {
+      for (size_t w = 0; w < words; ++w) {
+        ruled_out = ruled_out || (s.test_bits[w] & case_tests.not_met()[w]) != 0;
+        unknown = unknown || (s.test_bits[w] & ~case_tests.known()[w]) != 0;
+      }
+    }
+    for (size_t i = 0; i < n && unknown && !ruled_out; ++i)
+      if (const std::uint32_t t = s.criterion_tests[i]; !(case_tests.known()[t / 64] & TestBits::Bit(t)))
+        ruled_out = test_outcome(t) == Outcome::kNotMet;
+    if (ruled_out) {
+      ++excluded_count;
+      return;
+    }
+    std::uint64_t met = 0;
+    if (words == 1) {
+      const std::uint64_t tests_met = case_tests.met()[0];
+      for (size_t i = 0; i < n; ++i) met |= ((tests_met >> s.criterion_tests[i]) & 1) << i;
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        const std::uint32_t t = s.criterion_tests[i];
+        met |= ((case_tests.met()[t / 64] >> (t % 64)) & 1) << i;
+      }
+    }
+    Entry e;
+    e.study = &s;
+    e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
+    e.matched[0] = static_cast<std::uint32_t>(pools.matched.size());
+    e.to_check[0] = static_cast<std::uint32_t>(pools.to_check.size());
+    e.not_met[0] = static_cast<std::uint32_t>(pools.not_met.size());
+    e.met = met;
+    e.to_check_count = n - static_cast<size_t>(std::popcount(met)) + s.to_check_json.size();
+    e.pooled = false;
+    size_t at = fitting.size();
+    while (at > 0 && fitting[at - 1].to_check_count > e.to_check_count) --at;
+    fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
+  };
   auto visit = [&](const Study& s) {
+    if (!include_excluded && s.plain_criteria) {
+      visit_plain(s);
+      return;
+    }
     Entry e;
     e.study = &s;
     e.stale = today_day && *today_day - s.snapshot_day > kStaleAfterDays;
@@ -1081,35 +1209,13 @@ void Registry::Annotate(const Json& case_json, Json& recommendation, const std::
       return;
     }
     const size_t n = s.criteria.size();
-    if (!include_excluded && s.plain_criteria) {
-      // As below, from the tests' outcomes alone; the lists are filled if the entry is written.
-      bool ruled_out = false;
-      for (size_t w = 0; w < s.test_bits.size() && !ruled_out; ++w) ruled_out = (s.test_bits[w] & not_met_tests[w]) != 0;
-      std::uint64_t met = 0;
-      for (size_t i = 0; i < n && !ruled_out; ++i) {
-        const Outcome o = test_outcome(s.criterion_tests[i]);
-        ruled_out = o == Outcome::kNotMet;
-        met |= std::uint64_t{o == Outcome::kMet} << i;
-      }
-      if (ruled_out) {
-        ++excluded_count;
-        return;
-      }
-      e.met = met;
-      e.to_check_count = n - static_cast<size_t>(std::popcount(met)) + s.to_check_json.size();
-      e.pooled = false;
-      size_t at = fitting.size();
-      while (at > 0 && fitting[at - 1].to_check_count > e.to_check_count) --at;
-      fitting.insert(fitting.begin() + static_cast<std::ptrdiff_t>(at), e);
-      return;
-    }
     if (!include_excluded) {
       // Until the study fits, only whether it may fit is asked: a test already found false rules
       // it out; otherwise its criteria are evaluated until one is not met. (In their order:
       // evaluating cheaper texts first measured slower, the curated order often ruling a study
       // out by a fact other studies share.)
       bool ruled_out = false;
-      for (size_t w = 0; w < s.test_bits.size() && !ruled_out; ++w) ruled_out = (s.test_bits[w] & not_met_tests[w]) != 0;
+      for (size_t w = 0; w < words && !ruled_out; ++w) ruled_out = (s.test_bits[w] & case_tests.not_met()[w]) != 0;
       if (found.size() < n) found.resize(n);
       for (size_t i = 0; i < n && !ruled_out; ++i) {
         found[i] = criterion_outcome(s.criteria[i]);

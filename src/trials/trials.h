@@ -210,6 +210,13 @@ class Registry {
   // By test: keyed by the case paths it and its facts read (its facts evaluated only when the
   // thread has no outcome for the key).
   std::vector<MemoPlan> test_memo_;
+  // The case paths that key at least one test alone (a test whose MemoPlan is that one path):
+  // Annotate finds their ids first and takes every outcome the thread keeps for them as bits
+  // over the tests, before any study is visited. By test: the index of its path among these,
+  // or -1 (a test keyed otherwise, or not at all).
+  std::vector<std::uint32_t> alone_leaves_;
+  std::vector<int> test_alone_;
+  size_t test_words_ = 0;  // 64-bit words of a bit set over tests_
   json::Fragment not_encoded_matched_json_, not_encoded_to_check_json_;
   // trials_registry's case-independent members (snapshot_date, studies, criteria_encoded), and its
   // last ones (stale, stale_note) when nothing is stale and on the day Load ran.

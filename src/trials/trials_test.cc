@@ -12,6 +12,7 @@
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
 #include "common/text.h"
+#include "feel/value.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"
 #include "json/json_writer.h"
@@ -288,6 +289,56 @@ TEST(TrialsAnnotate, ReenteredOnTheSameThreadGivesTheSameAnswers) {
   Json again = Json::object();
   reg->Annotate(b, again, "2026-12-06", true);
   EXPECT_EQ(again, expected_b);
+}
+
+// The case as the FEEL value of the models holds immortal strings (the case reader's listed
+// values), whose ids a thread finds by address. Case after case on one thread, with every listed
+// site, morphology and SSTR reading in immortal strings (and 40 more sites than the cache has
+// slots), each answer is the one a fresh thread gives from the JSON case alone (strings with
+// owners, found by their text).
+TEST(TrialsAnnotate, ImmortalCaseStringsGiveTheAnswersOfTheJsonCase) {
+  auto reg = Shipped();
+  ASSERT_TRUE(reg);
+  const char* sites[] = {"stomach", "duodenum", "ampulla", "jejunum_ileum", "appendix", "colon",
+                         "rectum", "pancreas", "lung", "thymus", "unknown_primary", "other"};
+  const char* morphologies[] = {"well_differentiated", "poorly_differentiated_small_cell",
+                                "poorly_differentiated_large_cell", "poorly_differentiated", "minen", "unknown"};
+  const char* uptakes[] = {"above", "equal", "below"};
+  const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
+  // More distinct strings at one path than the address cache's 32 slots: slots are shared.
+  std::vector<std::string> more_sites;
+  for (int i = 0; i < 40; ++i) more_sites.push_back("site_" + std::to_string(i));
+  std::vector<Json> cases;
+  for (int i = 0; i < 432; ++i)
+    cases.push_back({{"schema", "zebra.case/v1"},
+                     {"id", "c" + std::to_string(i)},
+                     {"patient", {{"age_years", 30 + i % 50}, {"ecog", i % 3}, {"pregnant", false}}},
+                     {"tumor",
+                      {{"primary_site", i % 4 == 3 ? more_sites[static_cast<size_t>(i / 4 % 40)] : sites[i % 12]},
+                       {"morphology", morphologies[i / 12 % 6]},
+                       {"ki67_percent", 5 + i % 40},
+                       {"m", i % 2 ? "M1" : "M0"},
+                       {"sstr_imaging", {{"result", i / 72 % 2 ? "positive" : "negative"}, {"uptake_vs_liver", uptakes[i / 144]}}}}},
+                     {"history", {{"setting", settings[i % 3]}, {"prior_therapies", Json::array()}}}});
+  std::vector<Json> expected(cases.size());
+  std::thread([&] {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      expected[i] = Json::object();
+      reg->Annotate(cases[i], expected[i], "2026-12-06", false);
+    }
+  }).join();
+  std::set<std::string> answers;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const feel::Value value = feel::MakeImmortal(json::ValueFromJson(cases[i]));
+    ASSERT_TRUE(feel::IsImmortal(value.context().Find("tumor")->context().Find("primary_site")->string_ptr()));
+    Json got = Json::object();
+    Registry::AnnotateOptions options;
+    options.case_value = &value;
+    reg->Annotate(cases[i], got, "2026-12-06", options);
+    ASSERT_EQ(got, expected[i]) << cases[i].dump();
+    answers.insert(got["trials"].dump());
+  }
+  EXPECT_GT(answers.size(), 20u);  // (the cases differ in what fits)
 }
 
 // What a thread keeps of one registry's entries is not used for another loaded after or beside it,
@@ -683,7 +734,10 @@ TEST(TrialsFacts, KeptValuesGiveTheAnswersOfAFreshThread) {
 // The reference for one case: every fact in order, then every criterion's test, evaluated
 // straightforwardly by FEEL over the case's parts and `classification`; what Annotate with the
 // excluded studies listed must say of each study, and without them, the same fitting entries.
-void ExpectTheReferenceAnswer(const Registry& reg, const Json& criteria, const Json& case_json, const Json& classification) {
+// With fit_first, the answer without the excluded studies is asked first (what it keeps is then
+// what the other reads).
+void ExpectTheReferenceAnswer(const Registry& reg, const Json& criteria, const Json& case_json, const Json& classification,
+                              bool fit_first = false) {
   feel::Context vars;
   for (const char* name : {"patient", "tumor", "history", "planned_procedure"})
     vars.Put(name, case_json.contains(name) ? json::ValueFromJson(case_json[name]) : feel::Value());
@@ -693,8 +747,9 @@ void ExpectTheReferenceAnswer(const Registry& reg, const Json& criteria, const J
     vars.Put(f["name"].get<std::string>(), feel::EvaluateExpression(f["feel"].get<std::string>(), vars, ectx).value());
   Json rec_all = Json::object(), rec_fit = Json::object();
   rec_all["classification"] = rec_fit["classification"] = classification;
+  if (fit_first) reg.Annotate(case_json, rec_fit, "2026-12-06", false);
   reg.Annotate(case_json, rec_all, "2026-12-06", true);
-  reg.Annotate(case_json, rec_fit, "2026-12-06", false);
+  if (!fit_first) reg.Annotate(case_json, rec_fit, "2026-12-06", false);
   for (const auto& s : reg.studies()) {
     if (!s.encoded) continue;
     SCOPED_TRACE(s.nct_id + " in " + case_json.dump());
@@ -758,6 +813,59 @@ TEST(TrialsFacts, KeptOutcomesOnOneThreadGiveTheReferenceAnswers) {
     ExpectTheReferenceAnswer(reg, criteria, c, classification);
     if (HasFailure()) return;
   }
+}
+
+// A thread takes the outcomes it keeps for the values of the paths that key tests alone as bits
+// over all the tests, before it visits the studies. With more tests than one 64-bit word holds
+// (85: the shipped 45 and 40 thresholds spread over five studies, several on one path), each
+// answer is the reference's, case after case on one thread, the answer without the excluded
+// studies asked first or second.
+TEST(TrialsFacts, OutcomesTakenByPathOverManyTestsGiveTheReferenceAnswers) {
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  const char* studies[] = {"NCT04919226", "NCT06784752", "NCT05918302", "NCT06732505", "NCT07061080"};
+  for (int i = 0; i < 40; ++i) {
+    const int bound = i / 4;  // (ten bounds per path)
+    std::string test;
+    switch (i % 4) {
+      case 0: test = "patient.age_years >= " + std::to_string(10 + bound * 3); break;
+      case 1: test = "patient.hemoglobin_g_dl >= " + std::to_string(7 + bound / 5.0); break;
+      case 2: test = "tumor.ki67_percent < " + std::to_string(50 + bound); break;
+      default: test = "if patient.ecog = null then null else patient.ecog <= " + std::to_string(1 + bound % 3) + " or " +
+                      std::to_string(bound) + " > 7";
+    }
+    criteria["trials"][studies[i % 5]]["criteria"].push_back(
+        {{"id", "extra" + std::to_string(i)}, {"text", "Extra " + std::to_string(i)}, {"test", test}});
+  }
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_TRUE(loaded);
+  const Registry& reg = **loaded;
+  const char* sites[] = {"pancreas", "lung", "jejunum_ileum", "unknown_primary"};
+  const char* morphologies[] = {"well_differentiated", "poorly_differentiated", "poorly_differentiated_large_cell"};
+  const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
+  const char* grades[] = {"G1", "G2", "G3"};
+  int fitting = 0;
+  for (int i = 0; i < 600; ++i) {
+    Json c = Json::object();
+    c["patient"] = Json::object();
+    if (i % 7 != 2) c["patient"]["ecog"] = i % 4;
+    if (i % 11 != 5) c["patient"]["hemoglobin_g_dl"] = 7 + (i % 13) / 4.0;
+    if (i % 13 != 1) c["patient"]["age_years"] = 12 + i * 7 % 60;
+    c["tumor"] = {{"primary_site", sites[i % 4]}, {"morphology", morphologies[i / 4 % 3]},
+                  {"sstr_imaging", {{"result", i / 3 % 2 ? "positive" : "negative"}}}, {"growth", "progressive"}};
+    if (i % 9 != 4) c["tumor"]["ki67_percent"] = 40 + i % 25;
+    c["history"] = {{"setting", settings[i % 3]}, {"prior_therapies", Json::array()}};
+    const Json classification = {{"grade", grades[i / 5 % 3]}};
+    ExpectTheReferenceAnswer(reg, criteria, c, classification, i % 2 == 0);
+    if (HasFailure()) return;
+    Json rec = Json::object();
+    rec["classification"] = classification;
+    reg.Annotate(c, rec, "2026-12-06", false);
+    for (const auto& t : rec["trials"])
+      if (t["criteria_encoded"] == true) ++fitting;
+  }
+  EXPECT_GT(fitting, 200);  // (studies fit, and others are ruled out)
 }
 
 // kb check names the case paths a text reads as its compiled tree does, not as a pattern over its
