@@ -376,9 +376,12 @@ int BatchCommand(const Args& args, Io io) {
       writing = false;
     }
   };
+  // With several workers, each is a new thread and the calling one only waits: the loading
+  // thread's heap pages and value caches hold the models among the blocks its loading freed, so a
+  // worker that took its per-case blocks there would write on the lines the other workers read.
   std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
-  work();
+  for (unsigned t = threads > 1 ? 0 : 1; t < threads; ++t) workers.emplace_back(work);
+  if (threads == 1) work();
   for (auto& w : workers) w.join();
   {
     // Chunks a stopped worker left unwritten (after --fail-fast) are written as they are.

@@ -48,8 +48,14 @@ const FieldTable* MakeFieldTable(const ItemTestPlan& plan, const Value& list) {
     table->heads.push_back(Head(field));
     table->masks.push_back(field.size() >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * field.size())) - 1);
   }
+  // Every thread's evaluations copy these: of a model constant (an immortal list) they are made
+  // immortal too, so that a copy writes no reference count on a line the other threads read.
+  const bool constant = IsImmortal(list.list_ptr());
   table->singles.reserve(items.size());
-  for (const Value& item : items) table->singles.push_back(Value::FromList(List{item}));
+  for (const Value& item : items) {
+    Value single = Value::FromList(List{item});
+    table->singles.push_back(constant ? MakeImmortal(std::move(single)) : std::move(single));
+  }
   table->list = list.list_ptr();
   return table.release();
 }

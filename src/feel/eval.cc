@@ -1409,8 +1409,10 @@ Value FunctionDefNode::Eval(Frame& f) const {
   std::vector<Value> locals;
   locals.reserve(captured_locals.size());
   for (int l : captured_locals) locals.push_back(f.locals[l]);
+  // The node's count is shared by every thread that evaluates it: taken once and moved, not
+  // copied (each copy and release is an atomic write on a line the other threads read).
   auto self = std::static_pointer_cast<const FunctionDefNode>(shared_from_this());
-  return Value::FromFunction(std::make_shared<UserFunction>(self, std::move(globals), std::move(locals)));
+  return Value::FromFunction(std::make_shared<UserFunction>(std::move(self), std::move(globals), std::move(locals)));
 }
 
 namespace {
@@ -1524,12 +1526,16 @@ const StringListIndex* MakeStringListIndex(const Value& list) {
   order.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) order.emplace_back(items[i].string(), i);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Every thread's `index of` copies these answers: of a model constant (an immortal list) they
+  // are made immortal too, so that a copy writes no reference count on a line others read.
+  const bool constant = IsImmortal(list.list_ptr());
   for (size_t i = 0; i < order.size();) {
     List positions;
     size_t j = i;
     for (; j < order.size() && order[j].first == order[i].first; ++j)
       positions.push_back(Value::Number(static_cast<int64_t>(order[j].second + 1)));
-    ix->positions.emplace_back(order[i].first, Value::FromList(std::move(positions)));
+    Value answer = Value::FromList(std::move(positions));
+    ix->positions.emplace_back(order[i].first, constant ? MakeImmortal(std::move(answer)) : std::move(answer));
     i = j;
   }
   ix->BuildTable();
