@@ -5,6 +5,7 @@
 
 #include "feel/builtins.h"
 #include "feel/nodes.h"
+#include "feel/shaped_position.h"
 
 namespace zebra::feel::internal {
 
@@ -16,6 +17,11 @@ namespace zebra::feel::internal {
 // answer is the one the built-in gives from its copy. Every other case is the built-in's.
 struct ContextPutNode final : CallNode {
   Value Eval(Frame& f) const override;
+  // Where a literal key sits in the shaped contexts this call puts into (found once per shape):
+  // the entry replaced by index, as Context::Put replaces it, without hashing the key.
+  ShapedPosition key_seen;
+  // Context::Put(key, v) on `c`, which this call may change.
+  void PutInto(Context& c, const Value& key, Value v, bool literal_key) const;
 };
 
 // Whether the built-in's copy may be skipped: `target` a context only `target` owns, `key` a string.

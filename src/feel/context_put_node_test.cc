@@ -115,5 +115,55 @@ TEST(ContextPutNode, AgreesWithTheGeneralCallOnGeneratedArguments) {
   EXPECT_GT(compared, 2000);
 }
 
+// A literal key's position is found once per shape of the contexts one call meets (key_seen):
+// one compiled loop puts into contexts of several shapes in turn (the key first, last, absent;
+// a shape met again after another; contexts with keys of their own), and must answer as the
+// built-in does through a function value; a key that is not a literal is looked up each time.
+TEST(ContextPutNode, LiteralKeysOverShapesInTurnAgreeWithTheBuiltin) {
+  const std::string items =
+      "[{a: 1, b: 2}, {b: 1, a: 2}, {a: 1}, {b: 3}, {}, {a: 1, b: 2, c: 3}, {a: 1, b: 2}, "
+      "context put({a: 1}, \"zz\", 0), {c: {a: 1}, b: null}, {b: 1, a: 2}, context put({b: 1}, \"a\", 5)]";
+  const std::vector<std::string> keys = {"\"a\"", "\"b\"", "\"c\"", "\"zz\""};
+  auto answer = [](const std::string& text) {
+    EvalContext ctx;
+    auto v = EvaluateExpression(text, {}, ctx);
+    std::string s = v ? ToFeelLiteral(*v) : "<compile error>";
+    for (const auto& d : ctx.diagnostics()) s += " | " + d.message;
+    return s;
+  };
+  int compared = 0;
+  for (const auto& k1 : keys) {
+    // One put over a name's items (copied), and a key computed by the loop (not cached).
+    const std::string one = "for e in l return context put(e, " + k1 + ", [e])";
+    const std::string computed = "for e in l, k in [" + k1 + ", \"b\"] return context put(e, k, 7)";
+    for (const auto& form : {one, computed}) {
+      std::string general = form;
+      general.replace(general.find("context put"), 11, "f");
+      EXPECT_EQ(answer("{l: " + items + ", r: " + form + ", l2: l}"),
+                answer("{l: " + items + ", r: {f: context put, r: " + general + "}.r, l2: l}"))
+          << form;
+      ++compared;
+    }
+    for (const auto& k2 : keys) {
+      // Nested: the outer put changes the inner one's answer in place.
+      const std::string fast = "for e in l return context put(context put(e, " + k1 + ", 1), " + k2 + ", e)";
+      const std::string general = "for e in l return f(f(e, " + k1 + ", 1), " + k2 + ", e)";
+      EXPECT_EQ(answer("{l: " + items + ", r: " + fast + ", l2: l}"),
+                answer("{l: " + items + ", r: {f: context put, r: " + general + "}.r, l2: l}"))
+          << fast;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 24);
+  // By hand: replaced in place keeps the order; an absent key is appended; the items unchanged.
+  EXPECT_EQ(answer("{l: [{a: 1, b: 2}, {b: 3, a: 4}, {c: 5}], r: for e in l return context put(e, \"a\", 0), k: l}.r"),
+            "[{a: 0, b: 2}, {b: 3, a: 0}, {c: 5, a: 0}]");
+  EXPECT_EQ(answer("for e in [{a: 1, b: 2}, {b: 3, a: 4}, {a: 5, b: 6}] return context put(context put(e, \"c\", 1), "
+                   "\"b\", 0)"),
+            "[{a: 1, b: 0, c: 1}, {b: 0, a: 4, c: 1}, {a: 5, b: 0, c: 1}]");
+  EXPECT_EQ(answer("for e in [{a: 1, b: 2}, {b: 3, a: 4}], k in [\"a\", \"b\"] return context put(e, k, 0)"),
+            "[{a: 0, b: 2}, {a: 1, b: 0}, {b: 3, a: 0}, {b: 0, a: 4}]");
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -410,7 +410,8 @@ Value EvalAddChain(const AddChainNode& chain, Frame& f, const Node* const* strin
     // Strings are appended to one buffer while the operands are strings (Add of two strings
     // is their concatenation and reports nothing); the first other operand continues with Add.
     std::string s;
-    s.reserve(a.string().size() + b.string().size() + 64);
+    const uint32_t hint = chain.size_hint.load(std::memory_order_relaxed);
+    s.reserve(std::max<size_t>(a.string().size() + b.string().size() + 64, hint));
     s += a.string();
     s += b.string();
     bool all_strings = true;
@@ -441,7 +442,11 @@ Value EvalAddChain(const AddChainNode& chain, Frame& f, const Node* const* strin
       }
       s += c.string();
     }
-    if (all_strings) return Value::String(std::move(s));
+    if (all_strings) {
+      if (s.size() > hint && s.size() <= AddChainNode::kMaxSizeHint) [[unlikely]]
+        chain.size_hint.store(static_cast<uint32_t>(s.size()), std::memory_order_relaxed);
+      return Value::String(std::move(s));
+    }
   } else {
     acc = Add(a, b, ctx);
   }

@@ -156,5 +156,64 @@ TEST(SumNode, HandWrittenAnswers) {
   EXPECT_EQ(nl.messages[0], "sum: expected numbers, got a Null");
 }
 
+// `sum(concatenate(a1, ..., an))` (SumConcatenateNode): against the same sum over the same
+// concatenation behind `(if true then ... else null)`, which SumNode and ConcatenateNode answer
+// (the concatenated list made, then summed), over generated arguments: lists of numbers of
+// every scale (overflowing together too), empty lists, lists with a string or null first or
+// last, single numbers, null, names, loops and filters, reads that report.
+TEST(SumConcatenateNode, AgreesWithTheSumOfTheConcatenation) {
+  const Context vars = [] {
+    Context c = Vars();
+    List nums;
+    nums.push_back(Value::Number(3));
+    nums.push_back(Value::Number(-4));
+    c.Put("nums", Value::FromList(std::move(nums)));
+    return c;
+  }();
+  const std::vector<std::string> args = {
+      "[0]", "[]", "[1, 2.5]", "[-0.25]", "[1e3, 0.001]", "[123456789012345678901234567890]",
+      "[9.999999999999999999999999999999999e6144]", "[1e-6143, 1]", "[\"a\"]", "[1, null]", "[null, 1]",
+      "[true]", "[[1]]", "5", "null", "\"s\"", "l", "nums", "n", "z", "for h in [{p: 2}, {p: -5}] return h.p",
+      "for h in [] return h.p", "for h in [{p: 1}, {q: 2}] return h.p", "[1, 2, 3][item > 1]", "n.k",
+      "for x in nums return x * 2"};
+  std::mt19937 rng(11);
+  int compared = 0;
+  for (size_t n = 1; n <= 9; ++n) {
+    for (int round = 0; round < 100; ++round) {
+      std::string list;
+      for (size_t i = 0; i < n; ++i) {
+        if (i) list += ", ";
+        // Mostly lists of numbers, so that most sums are the fast path's.
+        list += args[rng() % 3 ? rng() % 8 : rng() % args.size()];
+      }
+      const std::string fast = "sum(concatenate(" + list + "))";
+      const std::string general = "sum((if true then concatenate(" + list + ") else null))";
+      const Answer a = Eval(fast, vars);
+      const Answer b = Eval(general, vars);
+      EXPECT_EQ(a, b) << fast << "\n  node:    " << Show(a) << "\n  general: " << Show(b);
+      // In a loop, over contexts of its items (the Ranking's `points`).
+      const std::string loop = "for o in [{h: [{p: 1}]}, {h: []}, {h: [{p: 2}, {p: 3}]}] return ";
+      const Answer c = Eval(loop + "sum(concatenate(" + list + ", for x in o.h return x.p))", vars);
+      const Answer d = Eval(loop + "sum((if true then concatenate(" + list + ", for x in o.h return x.p) else null))", vars);
+      EXPECT_EQ(c, d) << list;
+      compared += 2;
+    }
+  }
+  EXPECT_GT(compared, 1500);
+  // By hand.
+  EXPECT_EQ(Eval("sum(concatenate([0], nums))", vars).literal, "-1");
+  EXPECT_EQ(Eval("sum(concatenate([], []))", vars).literal, "null");
+  EXPECT_EQ(Eval("sum(concatenate([1.5], [], [2]))", vars).literal, "3.5");
+  EXPECT_EQ(Eval("sum(concatenate([0], [1, \"a\"]))", vars).messages,
+            std::vector<std::string>{"sum: expected numbers, got a string"});
+  EXPECT_EQ(Eval("sum(concatenate([9.999999999999999999999999999999999e6144], "
+                 "[9.999999999999999999999999999999999e6144]))",
+                 vars)
+                .messages,
+            std::vector<std::string>{"sum: result out of range"});
+  EXPECT_EQ(Eval("sum(concatenate([0], null))", vars).literal, "null");
+  EXPECT_EQ(Eval("sum(concatenate(2, [3]))", vars).literal, "5");
+}
+
 }  // namespace
 }  // namespace zebra::feel

@@ -80,7 +80,10 @@ struct CountCompareNode final : Node {
       if (t.is(Type::kList) && t.list().empty()) return VerdictOf(int64_t{0} <=> bound);
     }
     ScratchValue tmp;
-    const Value& v = EvalRefOf(*arg, f, tmp);
+    return VerdictFor(EvalRefOf(*arg, f, tmp), f);
+  }
+  // The verdict for e's value `v` (read once by the caller).
+  [[gnu::always_inline]] Verdict VerdictFor(const Value& v, Frame& f) const {
     if (v.is(Type::kList)) return VerdictOf(static_cast<int64_t>(v.list().size()) <=> bound);
     const Value* a[1] = {&v};
     Value c;
@@ -121,6 +124,15 @@ NodePtr SpecialisedCountCompare(BinaryOp op, const NodePtr& lhs, const NodePtr& 
     n->filter_target = filter->target.get();
   n->general = std::move(general);
   return n;
+}
+
+const Node* CountCompareArg(const Node& n) {
+  const auto* c = dynamic_cast<const CountCompareNode*>(&n);
+  return c && !c->filter_target ? c->arg.get() : nullptr;
+}
+
+Verdict CountCompareVerdict(const Node& n, const Value& v, Frame& f) {
+  return static_cast<const CountCompareNode&>(n).VerdictFor(v, f);
 }
 
 const Node* GeneralFormOf(const Node& n) {

@@ -145,6 +145,11 @@ struct BinaryNode : Node {
 // nested BinaryNodes it replaces, with a run of strings appended into one buffer.
 struct AddChainNode : Node {
   std::vector<NodePtr> operands;
+  // The longest text (up to kMaxSizeHint bytes) this chain has made: the first size of its
+  // buffer, so the texts a knowledge base joins (a reason, a classification) are appended
+  // without growing it. Only a hint: any thread may raise it, any value of it gives the same text.
+  static constexpr uint32_t kMaxSizeHint = 4096;
+  mutable std::atomic<uint32_t> size_hint{0};
   Value Eval(Frame& f) const override;
 };
 

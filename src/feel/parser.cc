@@ -19,6 +19,7 @@
 #include "feel/equality_join.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
+#include "feel/first_or_else.h"
 #include "feel/index_offset.h"
 #include "feel/list_calls.h"
 #include "feel/list_idioms.h"
@@ -477,6 +478,7 @@ class Parser {
       t->else_branch = std::move(n->else_branch);
       return SpecialisedCoalesce(std::move(t));  // `if x = null then d else x`: x read once
     }
+    if (NodePtr s = SpecialisedFirstOrElse(n)) return s;  // `if count(x) > 0 then x[1].a else d`
     return n;
   }
 

@@ -2,6 +2,7 @@
 // against the same chain with each `string(x)` behind `(if true then string(x) else null)`,
 // which the specialisation does not take (the general AddChainNode and the built-in), and
 // against hand-written texts.
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -92,6 +93,52 @@ TEST(StringChainNode, HandWrittenAnswers) {
   const Answer g = Eval("\"a\" + \"b\" + (if true then string(n.k) else null) + \"c\" + n.j", vars);
   EXPECT_EQ(q, g);
   EXPECT_EQ(q.messages.size(), 2u);
+}
+
+// A chain's buffer starts at the longest text it has made (AddChainNode::size_hint, up to
+// kMaxSizeHint bytes): one compiled chain over texts of lengths rising, falling and beyond the
+// cap, in one evaluation and over several, each text checked against the one built here.
+TEST(AddChainNode, TextsOfEveryLengthWithTheBufferHint) {
+  const std::vector<size_t> lengths = {0, 3, 70, 300, 5000, 10, 4090, 4097, 1, 9000, 64, 65, 0, 2000, 7};
+  List texts;
+  std::vector<std::string> expected;
+  for (size_t k = 0; k < lengths.size(); ++k) {
+    const std::string x(lengths[k], static_cast<char>('a' + k % 26));
+    texts.push_back(Value::String(x));
+    expected.push_back("<" + x + "|" + x + ">" + std::to_string(k));
+  }
+  Scope scope;
+  const int slot = scope.Declare("xs");
+  auto expr = CompileExpression("for i in 1..count(xs) return \"<\" + xs[i] + \"|\" + xs[i] + \">\" + string(i - 1)", scope);
+  ASSERT_TRUE(expr.has_value());
+  for (int pass = 0; pass < 3; ++pass) {
+    std::vector<Value> slots(scope.size());
+    // Each pass in another order: the hint the chain kept meets shorter and longer texts.
+    List order = texts;
+    std::vector<std::string> want = expected;
+    if (pass == 1) {
+      std::reverse(order.begin(), order.end());
+      std::reverse(want.begin(), want.end());
+      for (size_t k = 0; k < want.size(); ++k) {
+        const size_t at = want[k].rfind('>');
+        want[k] = want[k].substr(0, at + 1) + std::to_string(k);
+      }
+    }
+    if (pass == 2) {
+      order.resize(3);
+      want.resize(3);
+    }
+    slots[static_cast<size_t>(slot)] = Value::FromList(std::move(order));
+    EvalContext ctx;
+    const Value r = expr->Evaluate(slots, ctx);
+    EXPECT_TRUE(ctx.diagnostics().empty());
+    ASSERT_TRUE(r.is(Type::kList));
+    ASSERT_EQ(r.list().size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k) {
+      ASSERT_TRUE(r.list()[k].is(Type::kString));
+      EXPECT_EQ(r.list()[k].string(), want[k]) << "pass " << pass << ", text " << k;
+    }
+  }
 }
 
 }  // namespace
