@@ -583,9 +583,16 @@ struct RankedEntry {
 struct AnswerParts {
   DecisionValues d;
   std::vector<dmn::TraceEntry> trace;
-  Json scenario_id;
+  Json scenario_id;  // null while scenario_id_string is set
+  // The scenario decision's `id` when it is a string (its JSON conversion is that string): viewed
+  // where it was converted to a JSON string per case (an allocation or two, and their frees).
+  const Value* scenario_id_string = nullptr;
   std::vector<PreparedOption> options;  // in rank order
   std::vector<Alert> alerts;            // merged, critical first
+  // The citation vectors of the last case's alerts, cleared with their room kept, for this case's
+  // alerts (a vector allocated and freed per alert otherwise); and a merged alert's citations.
+  std::vector<std::vector<std::string_view>> spare_citations;
+  std::vector<std::string_view> merged_citations;
   std::forward_list<std::string> owned;  // strings the alerts view that the decisions do not hold
   std::vector<const Value*> not_recommended, workup, monitoring, missing;
   SummaryInput summary_input;  // views into the strings above
@@ -600,7 +607,12 @@ struct AnswerParts {
     for (Value& v : d) v = Value();
     trace.clear();
     scenario_id = Json();
+    scenario_id_string = nullptr;
     options.clear();
+    for (Alert& a : alerts) {
+      a.citations.clear();
+      spare_citations.push_back(std::move(a.citations));
+    }
     alerts.clear();
     owned.clear();
     not_recommended.clear();
@@ -635,6 +647,12 @@ struct SpareParts {
 };
 thread_local SpareParts spare_parts;
 
+// The scenario's id as its JSON conversion's string; null when that is not a string.
+const std::string* ScenarioIdText(const AnswerParts& p) {
+  if (p.scenario_id_string) return &p.scenario_id_string->string();
+  return p.scenario_id.is_string() ? &p.scenario_id.get_ref<const std::string&>() : nullptr;
+}
+
 }  // namespace
 
 AnswerPartsPtr NewAnswerParts() {
@@ -668,7 +686,8 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   const DecisionValues& d = p.d;
 
   if (record) record->classification = ClassificationValue(d[kClassification]);
-  p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
+  if (const Value* id = Get(d[kScenario], kScenarioId); id && id->is(Type::kString)) p.scenario_id_string = id;
+  else p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
   std::vector<const Value*>& picked = p.picked;
   CollectById(d, {{kOptions, kOptionId}}, picked);
@@ -739,7 +758,8 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
           existing->text = merged;
           existing->text_value = nullptr;
         }
-        std::vector<std::string_view> cites;
+        std::vector<std::string_view>& cites = p.merged_citations;
+        cites.clear();
         AppendViews(a, kAlertCitations, cites, p.owned);
         for (std::string_view c : cites)
           if (std::find(existing->citations.begin(), existing->citations.end(), c) == existing->citations.end())
@@ -747,6 +767,10 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
         continue;
       }
       Alert& e = alerts.emplace_back();
+      if (!p.spare_citations.empty()) {  // (cleared in Clear)
+        e.citations = std::move(p.spare_citations.back());
+        p.spare_citations.pop_back();
+      }
       e.id = id;
       e.severity = Get(a, kSeverity);
       if (e.severity) {
@@ -775,7 +799,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
 
   // The patient summary reads what the recommendation lists (the same strings).
   SummaryInput& in = p.summary_input;
-  if (p.scenario_id.is_string()) in.scenario_id = p.scenario_id.get_ref<const std::string&>();
+  if (const std::string* id = ScenarioIdText(p)) in.scenario_id = *id;
   in.options.reserve(p.options.size());
   in.prepared_by = &plan;
   for (const auto& o : p.options)
@@ -790,8 +814,9 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   PrepareSummary(kb, in, case_json, "en", p.summary);
 
   if (record) {
-    record->has_scenario_id = p.scenario_id.is_string();
-    if (record->has_scenario_id) record->scenario_id = p.scenario_id.get_ref<const std::string&>();
+    const std::string* id = ScenarioIdText(p);
+    record->has_scenario_id = id != nullptr;
+    if (id) record->scenario_id = *id;
     record->option_ids.reserve(p.options.size());
     for (const auto& o : p.options) record->option_ids.emplace_back(o.id);
     record->alert_ids.reserve(alerts.size());
@@ -867,7 +892,8 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.Key("scenario");
   out.BeginObject(2);
   out.Key("id");
-  out.Value(p.scenario_id);
+  if (p.scenario_id_string) out.String(p.scenario_id_string->string());  // (what its conversion writes)
+  else out.Value(p.scenario_id);
   out.Key("title");
   WriteOrNull(out, d[kScenario], kScenarioTitle);
   out.EndObject();

@@ -218,6 +218,80 @@ TEST(Recommendation, AlertsAndClassificationReadAsTheDecisionsJson) {
   }
 }
 
+// A thread's recycled parts hand their alerts' citation vectors (cleared) to the next case's
+// alerts, and view the scenario's id when it is a string (else keep its JSON conversion): cases
+// whose alerts cite more, fewer or nothing, and whose scenario id is a string, a number, absent
+// or not a context, answered one after another in one thread must each write the alerts and
+// scenario written here by hand, and what the same case writes alone in a new thread.
+TEST(Recommendation, RecycledPartsKeepNoCitationOrScenarioIdOfTheLastCase) {
+  auto kb = Kb();
+  const auto& plan = *kb->output_plan;
+  const Json case_json = {{"id", "recycled"}};
+  struct Round {
+    Json scenario;  // the Scenario decision
+    Json alerts;    // the Alerts decision
+    Json expected_scenario_id, expected_alerts;
+  };
+  const std::vector<Round> rounds = {
+      {Json{{"id", "scenario_with_a_long_identifier"}, {"title", "T"}},
+       Json::parse(R"([{"id": "a", "text": "A.", "citations": ["S1", "S2", "S3", "S4", "S5"]},
+                       {"id": "b", "severity": "critical", "text": "B.", "citations": "S6, S7"},
+                       {"id": "a", "text": "A2.", "citations": ["S8"]}])"),
+       Json("scenario_with_a_long_identifier"),
+       Json::parse(R"([{"id": "b", "severity": "critical", "text": "B.", "citations": ["S6", "S7"]},
+                       {"id": "a", "severity": "info", "text": "A. A2.", "citations": ["S1", "S2", "S3", "S4", "S5", "S8"]}])")},
+      {Json{{"id", 7}, {"title", "T"}},
+       Json::parse(R"([{"id": "c", "text": "C."}, {"id": "d", "text": "D.", "citations": []},
+                       {"id": "e", "text": "E.", "citations": ["S9"]}])"),
+       Json(7),
+       Json::parse(R"([{"id": "c", "severity": "info", "text": "C.", "citations": []},
+                       {"id": "d", "severity": "info", "text": "D.", "citations": []},
+                       {"id": "e", "severity": "info", "text": "E.", "citations": ["S9"]}])")},
+      {Json{{"title", "T"}}, Json::parse(R"([{"id": "f", "text": "F."}])"), Json(),
+       Json::parse(R"([{"id": "f", "severity": "info", "text": "F.", "citations": []}])")},
+      {Json("not a context"), Json::array(), Json(), Json::array()},
+      {Json{{"id", "s"}, {"title", "T"}},
+       Json::parse(R"([{"id": "g", "text": "G.", "citations": ["S10"]}, {"id": "h", "text": "H."}])"), Json("s"),
+       Json::parse(R"([{"id": "g", "severity": "info", "text": "G.", "citations": ["S10"]},
+                       {"id": "h", "severity": "info", "text": "H.", "citations": []}])")},
+  };
+  struct Written {
+    std::string text;
+    bool has_scenario_id = false;
+    std::string scenario_id;
+  };
+  auto write = [&](const Round& r) {
+    internal::DecisionValues d;
+    d[internal::kScenario] = json::ValueFromJson(r.scenario);
+    d[internal::kAlerts] = json::ValueFromJson(r.alerts);
+    Answer record;
+    auto parts = internal::PrepareAnswer(*kb, plan, case_json, std::move(d), {}, &record);
+    Written w;
+    internal::AppendRecommendation(*kb, plan, case_json, *parts, record, w.text);
+    w.text += '}';
+    w.has_scenario_id = record.has_scenario_id;
+    w.scenario_id = record.scenario_id;
+    return w;
+  };
+  std::vector<std::string> alone(rounds.size());
+  for (size_t i = 0; i < rounds.size(); ++i) std::thread([&, i] { alone[i] = write(rounds[i]).text; }).join();
+  std::thread([&] {
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t k = 0; k < rounds.size(); ++k) {
+        const size_t i = pass == 0 ? k : rounds.size() - 1 - k;
+        const Round& r = rounds[i];
+        const Written w = write(r);
+        EXPECT_EQ(w.text, alone[i]) << "round " << i << " pass " << pass;
+        const Json j = Json::parse(w.text);
+        EXPECT_EQ(j["scenario"]["id"], r.expected_scenario_id) << "round " << i << " pass " << pass;
+        EXPECT_EQ(j["alerts"], r.expected_alerts) << "round " << i << " pass " << pass << ": " << j["alerts"].dump();
+        EXPECT_EQ(w.has_scenario_id, r.expected_scenario_id.is_string()) << "round " << i;
+        EXPECT_EQ(w.scenario_id, r.expected_scenario_id.is_string() ? r.expected_scenario_id.get<std::string>() : "")
+            << "round " << i;
+      }
+  }).join();
+}
+
 // The patient summary's filled-in pieces count from their parts' prepared counts; the reading
 // grade must stay that of the whole text, also when a name joins a word or ends a sentence.
 TEST(Recommendation, FilledPiecesCountAsTheWholeText) {
