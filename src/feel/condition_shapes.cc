@@ -2,8 +2,10 @@
 #include "feel/condition_shapes.h"
 
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 
+#include "common/bytes.h"
 #include "feel/comparisons.h"
 #include "feel/list_idioms.h"
 
@@ -64,7 +66,32 @@ Verdict InStringsNode::EvalVerdict(Frame& f) const {
 
 Value InStringsNode::Eval(Frame& f) const { return Value::Bool(InStringsNode::EvalVerdict(f) == Verdict::kTrue); }
 
+namespace {
+// (The prefix or suffix compared by SameBytes, as filter_tests.h's: the literals are a few bytes,
+// where memcmp's call costs more than the compare.)
+ZEBRA_VALUE_INLINE inline bool StringTest(uint8_t test, std::string_view x, std::string_view y) {
+  if (test == 3) return x.find(y) != std::string_view::npos;
+  if (y.size() > x.size()) return false;
+  return SameBytes(test == 1 ? x.data() : x.data() + (x.size() - y.size()), y.data(), y.size());
+}
+
+// The chain's verdict when its operands are string tests of one name's value `s`, a string: as
+// the operands answer one by one (StringTestCallNode::EvalVerdict: a boolean for a string),
+// true at the first that holds, else false. Reading the name once reads what each would read
+// (a slot's read has no effect, and no operand writes one).
+ZEBRA_VALUE_INLINE inline Verdict StringTestsVerdict(const OrChainNode& n, const std::string& s) {
+  for (const StringTestCallNode* t : n.string_tests)
+    if (StringTest(t->test, s, t->literal->string())) return Verdict::kTrue;
+  return Verdict::kFalse;
+}
+}  // namespace
+
 Verdict OrChainNode::EvalVerdict(Frame& f) const {
+  if (string_subject) {
+    ScratchValue tmp;
+    const Value& s = EvalRefOf(*string_subject, f, tmp);
+    if (s.is(Type::kString)) return StringTestsVerdict(*this, s.string());
+  }
   bool all_false = true;
   for (const Node* n : operands) {
     const Verdict v = VerdictOf(*n, f);
@@ -87,6 +114,25 @@ Verdict AndChainNode::EvalVerdict(Frame& f) const {
 Value AndChainNode::Eval(Frame& f) const { return ValueOfVerdict(AndChainNode::EvalVerdict(f)); }
 
 namespace {
+// Whether `a` and `b` read the same slot (a name, read in place): the same value within one
+// evaluation of a chain, whose operands write no slot.
+bool SameSlotRead(const Node& a, const Node& b) {
+  if (a.direct != b.direct || a.direct_slot != b.direct_slot) return false;
+  return a.direct == Node::Direct::kLocal || a.direct == Node::Direct::kGlobal;
+}
+
+// `chain`'s string_subject and string_tests when every operand is a string test of one slot.
+void FindStringTests(OrChainNode& chain) {
+  std::vector<const StringTestCallNode*> tests;
+  for (const Node* n : chain.operands) {
+    if (typeid(*n) != typeid(StringTestCallNode)) return;
+    const auto& t = static_cast<const StringTestCallNode&>(*n);
+    if (!SameSlotRead(*t.args[0], *static_cast<const StringTestCallNode&>(*chain.operands[0]).args[0])) return;
+    tests.push_back(&t);
+  }
+  chain.string_subject = tests.front()->args[0].get();
+  chain.string_tests = std::move(tests);
+}
 template <class Chain, class Link>
 NodePtr ChainOf(const Link& root) {
   if (typeid(*root.lhs) != typeid(Link)) return nullptr;
@@ -105,8 +151,10 @@ NodePtr ChainOf(const Link& root) {
   n->lhs = root.lhs;
   n->rhs = root.rhs;
   n->operands.assign(reversed.rbegin(), reversed.rend());
+  if constexpr (std::is_same_v<Chain, OrChainNode>) FindStringTests(*n);
   return n;
 }
+
 }  // namespace
 
 NodePtr SpecialisedChain(NodePtr root) {
@@ -116,12 +164,6 @@ NodePtr SpecialisedChain(NodePtr root) {
   else if (typeid(r) == typeid(AndNode)) chain = ChainOf<AndChainNode>(static_cast<const AndNode&>(r));
   return chain ? chain : root;
 }
-
-namespace {
-ZEBRA_VALUE_INLINE inline bool StringTest(uint8_t test, std::string_view x, std::string_view y) {
-  return test == 1 ? x.starts_with(y) : test == 2 ? x.ends_with(y) : x.find(y) != std::string_view::npos;
-}
-}  // namespace
 
 Verdict StringTestCallNode::EvalVerdict(Frame& f) const {
   ScratchValue tmp;

@@ -37,8 +37,15 @@ struct InStringsNode final : InNode {
 // as the nested nodes stop; otherwise all false (or: all true) gives false (true), anything else
 // null (DMN 1.5 Table 49 is associative, and each level evaluates its right operand exactly
 // when no operand to its left decided).
+struct StringTestCallNode;
 struct OrChainNode final : OrNode {
   std::vector<const Node*> operands;  // into the tree under lhs, rhs
+  // When every operand is a StringTestCallNode whose first argument reads the same name (a slot:
+  // `systemic(id)`'s `starts with(id, "ssa.") or starts with(id, "prrt.") ...`): that first
+  // argument, read once for the chain when it is a string (for anything else the operands run as
+  // above, each with its own messages), and the operands as those nodes. Else null / empty.
+  const Node* string_subject = nullptr;
+  std::vector<const StringTestCallNode*> string_tests;
   Value Eval(Frame& f) const override;
   Verdict EvalVerdict(Frame& f) const override;
 };

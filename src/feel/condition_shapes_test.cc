@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "feel/builtins_test_util.h"
@@ -184,6 +185,36 @@ TEST(ConditionShapesTest, ChainsAgreeWithNestedOperators) {
   EXPECT_GT(compared, 200'000);
 }
 
+// String tests of one name chained by `or` (`systemic(id)`'s `starts with(id, "ssa.") or ...`),
+// the name read once for the chain, against the same tests nested (no chain) with the literals
+// in names (the general built-in calls); mixed names and a local slot too.
+TEST(ConditionShapesTest, StringTestChainsOfOneNameAgreeWithTheGeneralCalls) {
+  const std::vector<std::pair<std::string, std::string>> chains = {
+      {R"(starts with(X, "s") or ends with(X, "x") or contains(X, "sx"))",
+       "starts with(X, s1) or (ends with(X, s2) or contains(X, s3))"},
+      {R"(starts with(X, "x") or starts with(X, "sx") or starts with(X, "") or starts with(X, "s"))",
+       "starts with(X, s2) or (starts with(X, s3) or (starts with(X, s4) or starts with(X, s1)))"},
+      {R"(ends with(X, "sx") or contains(X, "x") or ends with(X, "s"))",
+       "ends with(X, s3) or (contains(X, s2) or ends with(X, s1))"},
+      {R"(starts with(X, "x") or starts with(Y, "s") or ends with(X, "s"))",
+       "starts with(X, s2) or (starts with(Y, s1) or ends with(X, s1))"},
+  };
+  auto with = [](std::string t, const std::string& x, const std::string& y) {
+    for (size_t p; (p = t.find('X')) != std::string::npos;) t.replace(p, 1, x);
+    for (size_t p; (p = t.find('Y')) != std::string::npos;) t.replace(p, 1, y);
+    return t;
+  };
+  int compared = 0;
+  for (const auto& [fast, reference] : chains) {
+    compared += Compare(with(fast, "a", "b"), with(reference, "a", "b"));
+    compared += Compare(with(fast, "b", "a"), with(reference, "b", "a"));
+    // `v` bound by a loop of one item: the name is a local slot.
+    auto loop = [](const std::string& t) { return "(for v in [a] return " + t + ")[1]"; };
+    compared += Compare(loop(with(fast, "v", "v")), loop(with(reference, "v", "v")));
+  }
+  EXPECT_GT(compared, 10'000);
+}
+
 // `a or b or c` and `a and b and c` against DMN 1.5 Table 49 applied in the test to each
 // operand's general value (an operand behind `if true then X else null`), with an operand's
 // diagnostics expected only when no operand to its left decided.
@@ -268,6 +299,14 @@ TEST(ConditionShapesTest, HandWritten) {
       {R"(ends with(a, ""))", "true", {}},
       {R"(contains(c.y, "s"))", "null", {}},
       {R"(if contains(n, "2") then 1 else 2)", "2", {"contains: expected a string, got a number"}},
+      {R"(starts with(a, "x") or ends with(a, "x") or contains(a, "s"))", "true", {}},
+      {R"(starts with(a, "x") or ends with(a, "x") or contains(a, "t"))", "false", {}},
+      {R"(starts with(c.y, "x") or ends with(c.y, "x") or contains(c.y, "t"))", "null", {}},
+      {R"(starts with(n, "x") or ends with(n, "x") or contains(n, "t"))", "null",
+       {"starts with: expected a string, got a number", "ends with: expected a string, got a number",
+        "contains: expected a string, got a number"}},
+      {R"({f: function(id) starts with(id, "ssa.") or starts with(id, "prrt.") or ends with(id, ".x"),)"
+       R"( r: [f("ssa.a"), f("prrt."), f("a.x"), f("ssa"), f(null)]}.r)", "[true, true, true, false, null]", {}},
   };
   for (const auto& c : cases) {
     const Answered r = eval(c.text);
