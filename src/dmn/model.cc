@@ -230,6 +230,8 @@ class ModelImpl final : public Model, public std::enable_shared_from_this<ModelI
   // borrows.
   struct PlanBinding {
     Value* slot;  // in the decision's DecisionScratch::slots (sized once, never moved)
+    // An input datum's index; a decision's position in the run as a byte offset into the
+    // results (position * sizeof(DecisionResult): RunPlanned adds it without a multiply).
     uint32_t index;
     bool input;
   };
@@ -586,7 +588,8 @@ void ModelImpl::RunPlanned(std::span<const PlanTarget> targets, EvalState& st, D
     // Each slot holds the last case's borrowed bytes, or null. The decisions' first (their values
     // are borrowed, with nothing else to do), then the input data in binding order (their
     // diagnostics in that order).
-    for (const PlanBinding* b = t.decisions; b != t.inputs; ++b) b->slot->Borrow(results[b->index].value);
+    for (const PlanBinding* b = t.decisions; b != t.inputs; ++b)
+      b->slot->Borrow(reinterpret_cast<const DecisionResult*>(reinterpret_cast<const char*>(results) + b->index)->value);
     for (const PlanBinding* b = t.inputs; b != t.end; ++b) {
       if (const Value* v = RootInput(inputs_[b->index], input_memo[b->index], input_slots[b->index], diags))
         b->slot->Borrow(*v);
@@ -609,7 +612,8 @@ void ModelImpl::RunPlanned(std::span<const PlanTarget> targets, EvalState& st, D
     if (t.body) [[likely]] new (&r->value) Value(t.body->Eval(t.slots, ctx));
     else if (t.room) new (&r->value) Value(EvalInRoom(*t.room_body, t.room, t.caller, ctx));
     for (const auto& x : ctx.diagnostics()) diags.push_back(x);
-    ConformResult(d, r->value, diags);
+    // Most decisions have no type (kAll, every value conforms): one test, not Conforms' switch.
+    if (d.conform != ConformKind::kAll) [[unlikely]] ConformResult(d, r->value, diags);
     // The result's old buffer becomes the next case's scratch (nothing to swap when both are
     // empty, as they mostly are).
     if (!(diags.empty() && r->diagnostics.empty())) r->diagnostics.swap(diags);
@@ -892,7 +896,8 @@ class EvaluatorImpl final : public Evaluator {
           if ((b.kind == ElemKind::kInput) != input) continue;
           const size_t index = static_cast<size_t>(b.index);
           plan.push_back({frame + b.slot,
-                          static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index])), input});
+                          static_cast<uint32_t>(input ? index : static_cast<size_t>(position[index]) * sizeof(DecisionResult)),
+                          input});
         }
         start.push_back(plan.size());
       }

@@ -295,5 +295,65 @@ TEST(PlannedRun, ContextBodiesRunInTheirRooms) {
   EXPECT_EQ(held.use_count(), before);
 }
 
+
+// Decisions typed number, string and boolean (each result conformed, or null with a diagnostic)
+// beside untyped ones (taken as they are), and a decision that borrows four earlier results at
+// positions 3, 2, 1 and 0 of the run: every value and diagnostic count by hand, and all of them
+// as Model::Evaluate's.
+TEST(PlannedRun, TypedAndUntypedResultsBorrowedByPosition) {
+  const std::string input = "<inputData id=\"i_x\" name=\"x\"><variable name=\"x\" typeRef=\"number\"/></inputData>";
+  const std::string x = Req("requiredInput", "i_x");
+  auto m = Load(input + Decision("n", x, Literal("if x &gt; 0 then x else \"neg\""), "number") +
+                Decision("s", x, Literal("if x &gt; 1 then \"big\" else x"), "string") +
+                Decision("b", x, Literal("if x &gt; 2 then true else \"no\""), "boolean") +
+                Decision("u", x, Literal("if x &gt; 2 then \"many\" else x * 2")) +
+                Decision("last",
+                         Req("requiredDecision", "d_n") + Req("requiredDecision", "d_s") + Req("requiredDecision", "d_b") +
+                             Req("requiredDecision", "d_u"),
+                         Literal("[u, b, s, n]")));
+  ASSERT_TRUE(m);
+  const std::vector<std::string> names{"n", "s", "b", "u", "last"};
+  auto ev = m->Prepare(names);
+  struct Want {
+    int x;
+    const char* n;
+    const char* s;
+    const char* b;
+    const char* u;
+    const char* last;
+    size_t n_diags, s_diags, b_diags;
+  };
+  const Want wants[] = {
+      {-1, "null", "null", "null", "-2", "[-2, null, null, null]", 1, 1, 1},
+      {1, "1", "null", "null", "2", "[2, null, null, 1]", 0, 1, 1},
+      {2, "2", "\"big\"", "null", "4", "[4, null, \"big\", 2]", 0, 0, 1},
+      {3, "3", "\"big\"", "true", "\"many\"", "[\"many\", true, \"big\", 3]", 0, 0, 0},
+      {1, "1", "null", "null", "2", "[2, null, null, 1]", 0, 1, 1},
+  };
+  for (const Want& w : wants) {
+    feel::Context in;
+    in.Put("x", Value::Number(w.x));
+    ev->Evaluate(in);
+    const auto& r = ev->results();
+    ASSERT_EQ(r.size(), names.size());
+    EXPECT_EQ(feel::ToFeelLiteral(r[0].value), w.n) << w.x;
+    EXPECT_EQ(feel::ToFeelLiteral(r[1].value), w.s) << w.x;
+    EXPECT_EQ(feel::ToFeelLiteral(r[2].value), w.b) << w.x;
+    EXPECT_EQ(feel::ToFeelLiteral(r[3].value), w.u) << w.x;
+    EXPECT_EQ(feel::ToFeelLiteral(r[4].value), w.last) << w.x;
+    EXPECT_EQ(r[0].diagnostics.size(), w.n_diags) << w.x;
+    EXPECT_EQ(r[1].diagnostics.size(), w.s_diags) << w.x;
+    EXPECT_EQ(r[2].diagnostics.size(), w.b_diags) << w.x;
+    EXPECT_TRUE(r[3].diagnostics.empty()) << w.x;
+    EXPECT_TRUE(r[4].diagnostics.empty()) << w.x;
+    EvaluationResult ref = m->Evaluate(in, names);
+    ASSERT_EQ(ref.decisions.size(), names.size());
+    for (size_t k = 0; k < names.size(); ++k) {
+      EXPECT_EQ(feel::ToFeelLiteral(r[k].value), feel::ToFeelLiteral(ref.decisions[k].value)) << names[k] << " " << w.x;
+      EXPECT_EQ(Diags(r[k]), Diags(ref.decisions[k])) << names[k] << " " << w.x;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zebra::dmn
