@@ -99,5 +99,50 @@ TEST(IndexPathTest, ReadsTheRightElement) {
             R"(["y", "x"])");
 }
 
+// The item slot a path read through the index leaves behind, on every read: the first read of
+// an evaluation goes the general way (the path's shapes are not cached yet), so the loops read
+// each index twice, and another filter writes the slot in between (`[{}, {}][true]` leaves `{}`
+// there); the probe `[][item]` then tells a number (null) from a context ([]). Plain indexes and
+// offsets (`t[n + 1]`), against the same index evaluated by the filter's loop.
+TEST(IndexPathTest, LeavesTheItemSlotAsTheFilterLoopOnEveryRead) {
+  const Context none;
+  const std::vector<std::string> targets = {
+      R"([5, {k: 6}, {k: 7}])", R"([{k: 5}, {k: 6}, {k: 7}])", R"(["x", {k: 6, m: {k: 1}}, {k: 7}])",
+      R"([[1], {k: 6}, null])", R"([null, {k: 6}, {k: 7}])"};
+  const std::vector<std::string> indexes = {"[1, 1]", "[2, 2]", "[3, 3, 2]", "[0, 0]", "[1.5, 1.5]", "[2, 9, 2]"};
+  const std::vector<std::string> reads = {"n", "n + 1", "n - 1"};
+  int compared = 0;
+  for (const auto& t : targets) {
+    for (const auto& ns : indexes) {
+      for (const auto& r : reads) {
+        const std::string x = "t[" + r + "]";
+        const std::string form = "{t: " + t + ", r: for n in " + ns + " return [[{}, {}][true], " + x + ".k, [][item], " +
+                                 "[{}][true], " + x + ".m.k, [][item.k]]}.r";
+        std::string slow = form;
+        for (size_t at = slow.find(x); at != std::string::npos; at = slow.find(x, at + 1))
+          slow.replace(at, x.size(), "t[[" + r + "][1]]");
+        ASSERT_NE(slow, form);
+        Answered fast = EvaluatedWithMessages(form, none);
+        Answered general = EvaluatedWithMessages(slow, none);
+        EXPECT_EQ(fast.literal, general.literal) << form;
+        EXPECT_EQ(fast.messages, general.messages) << form;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 5 * 6 * 3);
+  // Hand-written: the first item (5, a number) in the slot after each read, the second time too.
+  EXPECT_EQ(EvaluatedWithMessages(R"({l: [5, {k: 6}], r: for i in [2, 2] return [[{}, {}][true], l[i].k, [][item]]}.r)", none)
+                .literal,
+            "[[[{}, {}], 6, null], [[{}, {}], 6, null]]");
+  EXPECT_EQ(EvaluatedWithMessages(R"({l: [5, {k: 6}, {k: 7}], r: for i in [1, 1] return [[{}, {}][true], l[i + 1].k, [][item]]}.r)", none)
+                .literal,
+            "[[[{}, {}], 6, null], [[{}, {}], 6, null]]");
+  // A context first: the probe answers [].
+  EXPECT_EQ(EvaluatedWithMessages(R"({l: [{k: 5}, {k: 6}], r: for i in [2, 2] return [[5][true], l[i].k, [][item]]}.r)", none)
+                .literal,
+            "[[[5], 6, []], [[5], 6, []]]");
+}
+
 }  // namespace
 }  // namespace zebra::feel
