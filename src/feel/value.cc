@@ -256,19 +256,9 @@ void Context::FreeValues() noexcept {
     v[1].~Value();
   }
   if (n & 1) v->~Value();
-  // Room in this context's own block goes with the block.
-  if (!room_after_) FreeValueMemory(values_, shape_->size() * sizeof(Value));
+  FreeValueMemory(values_, shape_->size() * sizeof(Value));
   values_ = nullptr;
   count_ = 0;
-  room_after_ = false;
-}
-
-void Context::TakeRoom() {
-  Value* room = static_cast<Value*>(AllocateValueMemory(shape_->size() * sizeof(Value)));
-  // As RelocateValues: a value holds no pointer into itself, so its bytes may move.
-  if (count_ != 0) std::memcpy(static_cast<void*>(room), static_cast<const void*>(values_), count_ * sizeof(Value));
-  values_ = room;
-  room_after_ = false;
 }
 
 void Context::Unshape() {

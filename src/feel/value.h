@@ -407,23 +407,12 @@ class Context {
       values_ = static_cast<Value*>(AllocateValueMemory(shape->size() * sizeof(Value)));
     }
   }
-  // The same with the values' room in the context's own block, just past the context
-  // (MakeContextValue allocates it): one allocation and one free a context instead of two.
-  struct RoomAfter {};
-  Context(const ContextShape* shape, RoomAfter)
-      : shape_(shape), values_(RoomAfterThis()), room_after_(true), key_bits_(shape->key_bits()) {}
-  // The bytes a block needs past an object of `object_bytes` holding such a context last.
-  static size_t RoomAfterBytes(const ContextShape* shape) { return shape->size() * sizeof(Value); }
-  static constexpr size_t RoundToValue(size_t bytes) { return (bytes + alignof(Value) - 1) & ~(alignof(Value) - 1); }
   Context(const Context& o);
   Context(Context&& o) noexcept
       : shape_(o.shape_), values_(o.values_), count_(o.count_), entries_(std::move(o.entries_)), key_bits_(o.key_bits_) {
-    // Values in `o`'s own block stay with that block: they move to room of their own.
-    if (o.room_after_) [[unlikely]] TakeRoom();
     o.shape_ = nullptr;
     o.values_ = nullptr;
     o.count_ = 0;
-    o.room_after_ = false;
     o.key_bits_ = 0;
   }
   Context& operator=(const Context& o) {
@@ -436,14 +425,11 @@ class Context {
       shape_ = o.shape_;
       values_ = o.values_;
       count_ = o.count_;
-      room_after_ = false;
       entries_ = std::move(o.entries_);
       key_bits_ = o.key_bits_;
-      if (o.room_after_) [[unlikely]] TakeRoom();
       o.shape_ = nullptr;
       o.values_ = nullptr;
       o.count_ = 0;
-      o.room_after_ = false;
       o.key_bits_ = 0;
     }
     return *this;
@@ -468,7 +454,7 @@ class Context {
     if (n == 0) return;
     std::memcpy(static_cast<void*>(values_ + count_), static_cast<const void*>(from), n * sizeof(Value));
     for (size_t i = 0; i < n; ++i) from[i].Unborrow();
-    count_ += static_cast<uint32_t>(n);
+    count_ += n;
   }
   // Adds or replaces an entry.
   void Put(std::string key, Value v);
@@ -559,53 +545,20 @@ class Context {
   [[gnu::noinline]] void Unshape();
   [[gnu::noinline]] void PutCopy(std::string_view key, Value v) { Put(std::string(key), std::move(v)); }
   void FreeValues() noexcept;
-  // values_[0..count_) (in another block) moved as their bytes into room of this context's own.
-  [[gnu::noinline]] void TakeRoom();
-  Value* RoomAfterThis() {
-    return reinterpret_cast<Value*>(RoundToValue(reinterpret_cast<uintptr_t>(this + 1)));
-  }
 
   const ContextShape* shape_ = nullptr;
   // Shaped: room for the value of each of the shape's keys, in order, the first count_ made.
   Value* values_ = nullptr;
-  uint32_t count_ = 0;  // a shape has fewer than 65,536 keys
-  bool room_after_ = false;  // values_ lies in the block that holds this context (RoomAfter)
+  size_t count_ = 0;
   std::vector<std::pair<std::string, Value>, ValueAllocator<std::pair<std::string, Value>>> entries_;  // not shaped
   uint64_t key_bits_ = 0;  // KeyBit of every key (shaped: of every key of the shape)
 };
 
-// ValueAllocator for a block that holds one object (a shared pointer's control block with its
-// context) and `extra` bytes past it, from the object's end rounded up to a Value's alignment
-// (where Context::RoomAfter puts its values: the object ends no later than sizeof(T)).
-template <class T>
-struct RoomAfterAllocator {
-  using value_type = T;
-  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__ && alignof(Value) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-  size_t extra = 0;
-  explicit RoomAfterAllocator(size_t e) noexcept : extra(e) {}
-  template <class U>
-  RoomAfterAllocator(const RoomAfterAllocator<U>& o) noexcept : extra(o.extra) {}
-  size_t Bytes(size_t n) const {
-    if (n > (std::numeric_limits<size_t>::max() - extra - alignof(Value)) / sizeof(T)) throw std::bad_array_new_length();
-    return Context::RoundToValue(n * sizeof(T)) + extra;
-  }
-  T* allocate(size_t n) { return static_cast<T*>(AllocateValueMemory(Bytes(n))); }
-  void deallocate(T* p, size_t n) noexcept { FreeValueMemory(p, Bytes(n)); }
-  template <class U>
-  bool operator==(const RoomAfterAllocator<U>& o) const noexcept {
-    return extra == o.extra;
-  }
-};
-
 // A context value built in place: `fill(c)` fills the empty context `c` (shaped by `shape`, or
 // not) inside its shared block, without the move of a finished Context into one (FromContext).
-// A shaped context's values share its block (Context::RoomAfter).
 template <class Fill>
 Value MakeContextValue(const ContextShape* shape, Fill&& fill) {
-  std::shared_ptr<Context> c =
-      shape ? std::allocate_shared<Context>(RoomAfterAllocator<Context>(Context::RoomAfterBytes(shape)), shape,
-                                            Context::RoomAfter{})
-            : std::allocate_shared<Context>(ValueAllocator<Context>(), shape);
+  std::shared_ptr<Context> c = std::allocate_shared<Context>(ValueAllocator<Context>(), shape);
   fill(*c);
   return Value::FromContext(ContextPtr(std::move(c)));
 }
