@@ -636,13 +636,16 @@ namespace {
 // made in it): about fifteen allocations and frees per case fewer, and the trace's 4.6 KB buffer
 // with them (SpareTrace). Thread-local, so never shared; a part deleted on another thread than
 // its own is kept by that thread.
+// Set when the thread's SpareParts is destroyed (the thread is ending): parts deleted after that,
+// by a later thread-local destructor, are deleted, not kept. A trivially destructible flag apart
+// from SpareParts, so it can still be read once SpareParts' lifetime has ended.
+thread_local bool spare_parts_gone = false;
 struct SpareParts {
   AnswerParts* parts = nullptr;
-  bool gone = false;  // (the thread is ending: delete, do not keep)
   ~SpareParts() {
     delete parts;
     parts = nullptr;
-    gone = true;
+    spare_parts_gone = true;
   }
 };
 thread_local SpareParts spare_parts;
@@ -656,6 +659,7 @@ const std::string* ScenarioIdText(const AnswerParts& p) {
 }  // namespace
 
 AnswerPartsPtr NewAnswerParts() {
+  if (spare_parts_gone) return AnswerPartsPtr(new AnswerParts());
   AnswerParts* p = spare_parts.parts;
   spare_parts.parts = nullptr;
   return AnswerPartsPtr(p ? p : new AnswerParts());
@@ -664,7 +668,7 @@ DecisionValues& DecisionsOf(AnswerParts& parts) { return parts.d; }
 std::vector<dmn::TraceEntry>& TraceOf(AnswerParts& parts) { return parts.trace; }
 
 void AnswerPartsDelete::operator()(AnswerParts* p) const {
-  if (spare_parts.parts || spare_parts.gone) {
+  if (spare_parts_gone || spare_parts.parts) {
     delete p;
     return;
   }
