@@ -2,10 +2,8 @@
 // Values the predicate's nodes and EvalItemTest make (see filter_tests.cc).
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <utility>
 
 #include "common/bytes.h"
 #include "feel/builtins.h"
@@ -43,31 +41,5 @@ bool ItemShadows(const ItemTestPlan& plan, const Context& c);
 // The answer of the leaf `t` for the item of `inner`, as EvalItems gets it (eval.cc's
 // EvalItemLeaf), diagnostics included.
 Value ItemLeafAnswer(const ItemTest& t, const Value* const* others, Frame& inner);
-
-// A one-pass filter's answer from the bits of the `kept` items it keeps (`hits`, one bit per
-// item, 64 to a word), as FilterNode::EvalItems gives it: the item slot left at the last item;
-// the list itself when every item is kept (`borrowed` as in EvalItems), the one empty list when
-// none is, else the kept items in order (in `tmp`).
-inline const Value* KeptItemsAnswer(const FilterNode& n, Frame& f, const Value& t, bool borrowed,
-                                    const uint64_t* hits, size_t kept, Value& tmp) {
-  const List& items = t.list();
-  const size_t count = items.size();
-  if (n.writes_item) f.locals[n.item_slot] = items[count - 1];
-  if (kept == count) {
-    if (borrowed) return &t;
-    tmp = Value::FromList(t.list_ptr());
-    return &tmp;
-  }
-  if (kept == 0) {
-    tmp = Value::EmptyList();  // the one empty list
-    return &tmp;
-  }
-  List out;
-  out.reserve(kept);
-  for (size_t i = 0; i < count; ++i)
-    if (hits[i / 64] >> (i % 64) & 1) out.push_back(items[i]);
-  tmp = Value::FromList(std::move(out));
-  return &tmp;
-}
 
 }  // namespace zebra::feel::internal

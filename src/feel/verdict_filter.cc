@@ -44,7 +44,22 @@ const Value* FilterByVerdicts(const FilterNode& n, Frame& f, const Value& t, boo
       ++kept;
     }
   }
-  return KeptItemsAnswer(n, f, t, borrowed, &hits, kept, tmp);
+  if (n.writes_item) f.locals[n.item_slot] = items[count - 1];
+  if (kept == count) {  // the list itself, as EvalItems answers when every item passes
+    if (borrowed) return &t;
+    tmp = Value::FromList(t.list_ptr());
+    return &tmp;
+  }
+  if (kept == 0) {
+    tmp = Value::EmptyList();  // the one empty list
+    return &tmp;
+  }
+  List out;
+  out.reserve(kept);
+  for (size_t i = 0; i < count; ++i)
+    if (hits >> i & 1) out.push_back(items[i]);
+  tmp = Value::FromList(std::move(out));
+  return &tmp;
 }
 
 }  // namespace zebra::feel::internal
