@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 
 namespace {

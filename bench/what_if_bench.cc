@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 
 namespace {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string_view>
 
+#include "build_info.h"
 #include "api/cds_hooks.h"
 #include "engine/engine.h"
 

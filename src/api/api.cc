@@ -6,6 +6,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "build_info.h"
 #include "api/handlers.h"
 #include "api/metrics.h"
 #include "json/json_parse.h"

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_info.h"
 #include "auth/testing.h"
 #include "common/testing.h"
 #include "engine/testing.h"

@@ -3,6 +3,7 @@
 // /v1/evaluate answers exactly the bytes `zebra evaluate` prints.
 #include <string>
 
+#include "build_info.h"
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/metrics.h"

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "api/api.h"
 #include "api/metrics.h"
 #include "engine/testing.h"

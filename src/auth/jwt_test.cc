@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include "build_info.h"
 #include "../../fuzz/jwt_target.h"
 #include "auth/auth.h"
 #include "auth/jwt_internal.h"

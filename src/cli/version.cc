@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_info.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
 

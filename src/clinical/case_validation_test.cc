@@ -2,6 +2,7 @@
 // schemas for the JSON Schema keywords (draft 2020-12 Validation §6: type, enum, const,
 // minimum/maximum, exclusiveMinimum, minLength/maxLength, pattern, maxItems, uniqueItems,
 // required; Core §10.3.2: properties, additionalProperties).
+#include "build_info.h"
 #include "clinical/case_validation.h"
 
 #include "clinical/clinical.h"

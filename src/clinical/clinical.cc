@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "build_info.h"
 #include "common/file.h"
 #include "json/json_parse.h"
 #include "json/json_values.h"

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 #include "clinical/test_knowledge.h"
 #include "common/file.h"

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 #include "dmn/model.h"
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 #include "common/file.h"
 #include "clinical/kb_tools.h"

@@ -5,6 +5,7 @@
 // (titles, side effects, patient texts and their readability counts, questions to ask) is
 // prepared once per knowledge base. Objects are built by appending to their entry vectors (keys
 // are distinct by construction) and moved into place, never copied.
+#include "build_info.h"
 #include "clinical/recommendation.h"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
 // The recommendation builder's prepared parts must not change what Evaluate says.
+#include "build_info.h"
 #include "clinical/recommendation.h"
 
 #include <gtest/gtest.h>

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 
 namespace zebra::clinical::test_support {

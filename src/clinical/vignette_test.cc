@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
 #include "clinical/test_knowledge.h"

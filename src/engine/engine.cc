@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "build_info.h"
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
 #include "common/file.h"

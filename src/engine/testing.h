@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "build_info.h"
 #include "engine/engine.h"
 
 namespace zebra::engine::testing {

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "feel/builtins.h"
 #include "feel/feel.h"
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "fhir/fhir.h"
 
 namespace zebra::fhir {

@@ -1,6 +1,7 @@
 // FHIR mapping tests. Expected values come from the bundles' own content and the code tables
 // of ../shared/reference/cds-standards.md §2 (ICD-10-CM C25.4 = endocrine pancreas, LOINC
 // 29593-1 = Ki-67, 89247-1 = ECOG, ICD-O-3 8249/3 = NET G2, SNOMED 10828004 = positive).
+#include "build_info.h"
 #include "fhir/fhir.h"
 
 #include <gtest/gtest.h>

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "build_info.h"
 #include "api/api.h"
 #include "api/login_throttle.h"
 #include "api/meetings.h"

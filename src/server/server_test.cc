@@ -1,5 +1,6 @@
 // In-process tests of `zebra serve`: a Server on an ephemeral port with a temporary SQLite store,
 // driven over loopback with httplib::Client.
+#include "build_info.h"
 #include "server/server.h"
 
 #include <arpa/inet.h>

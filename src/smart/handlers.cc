@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "build_info.h"
 #include "common/text.h"
 #include "common/clock.h"
 #include "auth/auth.h"

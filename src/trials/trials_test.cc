@@ -1,5 +1,6 @@
 // Trial registry import (ClinicalTrials.gov API v2 fixtures, malformed ones included), matching
 // vignettes against the shipped snapshot, and the 180-day staleness flag.
+#include "build_info.h"
 #include "trials/trials.h"
 
 #include <fstream>
