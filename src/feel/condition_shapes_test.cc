@@ -166,13 +166,25 @@ TEST(ConditionShapesTest, StringTestsAgreeWithTheGeneralCall) {
   EXPECT_GT(compared, 50'000);
 }
 
+// Under AddressSanitizer at -O0 all 49 operand pairs below took most of the sanitizer run; there
+// a third of the pairs are compared, with every operand still on each side. The release run
+// compares them all.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kPairStride = 3;
+#else
+constexpr size_t kPairStride = 1;
+#endif
+
 TEST(ConditionShapesTest, ChainsAgreeWithNestedOperators) {
   const std::vector<std::string> operands = {"a", "c.x", "a < 1", R"(a = "s")", "b = null", "null",
                                              "count(l[item > b]) > 0"};
   int compared = 0;
   for (const char* op : {" or ", " and "}) {
-    for (const auto& x : operands) {
-      for (const auto& y : operands) {
+    for (size_t ix = 0; ix < operands.size(); ++ix) {
+      for (size_t iy = 0; iy < operands.size(); ++iy) {
+        if ((ix + iy) % kPairStride != 0) continue;
+        const std::string& x = operands[ix];
+        const std::string& y = operands[iy];
         for (const auto& z : {std::string("b != true"), std::string("a > 0")}) {
           // `v` bound by a loop of one item: an operand read from a local slot.
           auto loop = [](const std::string& t) { return "(for v in [b] return " + t + ")[1]"; };
