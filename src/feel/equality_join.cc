@@ -34,9 +34,16 @@ const ItemTest* JoinKeyOf(const ItemTestPlan& plan) {
   return t;
 }
 
+bool SameJoinIndex(const FilterNode& a, const FilterNode& b) {
+  const ItemTestPlan& pa = *a.item_test;
+  const ItemTestPlan& pb = *b.item_test;
+  return JoinKeyOf(pa)->field->name == JoinKeyOf(pb)->field->name && pa.shadow_bits == pb.shadow_bits &&
+         pa.shadow_names == pb.shadow_names;
+}
+
 namespace {
 
-// The index of one list for one filter. It is held in the filter's join slot as a function
+// The index of one list for one filter (or for the filters that share its slot: SameJoinIndex). It is held in the filter's join slot as a function
 // value (the slot is the parser's own, never named, so nothing else reads or calls it).
 class JoinIndex final : public Function {
  public:

@@ -18,6 +18,12 @@ namespace zebra::feel::internal {
 // under `and`s), with x a name or a path over one; null when the test has none or is not pure.
 const ItemTest* JoinKeyOf(const ItemTestPlan& plan);
 
+// Whether the join filters `a` and `b` (JoinKeyOf set) make the same index of a list: the same
+// key name and the same names a shadowing item entry would hide (the index's only inputs). Such
+// filters of one expression share one join slot, so a list filtered by both (`checks[item.id =
+// c.id]` and `checks[item.id = c.id and item.action = "avoid"]`) is indexed once an evaluation.
+bool SameJoinIndex(const FilterNode& a, const FilterNode& b);
+
 // `n`'s answer (n.join_slot >= 0) for the list `t` (`borrowed` as in FilterNode::EvalItems), as
 // EvalItems gives it (the items kept in order, the list itself when all are, the item slot left
 // at the last item), or null when EvalItems must answer: an item or operand the index cannot

@@ -165,6 +165,45 @@ TEST(EqualityJoinTest, WrittenOutAnswers) {
   EXPECT_EQ(Answer(R"(for c in ["a", "b"] return [count(other[item.n = c]), [][item.n]])"), "[[0, []], [0, []]]");
 }
 
+// Joins of one expression with the same key and the same names share one index a list
+// (SameJoinIndex): the Options decision's two `checks` filters per candidate, here over lists
+// that alternate and with joins beside them that must not share it (another key; a name more,
+// `v`, that an item's entry shadows), against the same filters evaluated by their nodes.
+TEST(EqualityJoinTest, JoinsThatShareAnIndexAgreeWithTheLoop) {
+  Context vars = Checks();
+  vars.Put("shadowing", testing::ParsedValue(R"([{id: "a", action: "avoid", n: 1}, {id: "b", action: "x", n: 2, v: "x"},
+                                                  {id: "b", action: "avoid", n: 3}, {action: "avoid", n: 5}])"));
+  vars.Put("cs", testing::ParsedValue(R"([{id: "a", n: "s"}, {id: "b", n: 2}, {id: "zz"}, {id: "b", n: "s"}])"));
+  const std::vector<std::string> lists = {"checks", "shadowing", "odd", "same"};
+  int compared = 0;
+  for (const auto& x : lists)
+    for (const auto& y : lists) {
+      auto form = [&](auto p) {
+        return "for c in cs return for v in [\"avoid\", \"caution\"] return [" + x + "[" + p("item.id = c.id") + "].n, count(" +
+               y + "[" + p("item.id = c.id and item.action = \"avoid\"") + "]), " + x + "[" +
+               p("item.id = c.id and item.action = v") + "].n, " + y + "[" + p("item.n = c.n") + "].n, " + x + "[" +
+               p("item.id = c.id") + "][1].n, " + y + "[" + p("item.id = c.id and item.n > 1") + "].n]";
+      };
+      const testing::Answered fast = testing::EvaluatedWithMessages(form([](std::string p) { return p; }), vars);
+      const testing::Answered slow = testing::EvaluatedWithMessages(
+          form([](std::string p) { return "if true then " + p + " else null"; }), vars);
+      EXPECT_EQ(fast, slow) << x << ", " << y << ": " << testing::Show(fast) << " vs " << testing::Show(slow);
+      ++compared;
+    }
+  EXPECT_EQ(compared, 16);
+  // Written out: the `avoid` count beside the checks kept, per candidate.
+  EXPECT_EQ(testing::EvaluatedWithMessages(
+                R"(for c in cs return [checks[item.id = c.id].n, count(checks[item.id = c.id and item.action = "avoid"])])",
+                vars)
+                .literal,
+            "[[[1, 3], 1], [[2], 0], [[], 0], [[2], 0]]");
+  EXPECT_EQ(testing::EvaluatedWithMessages(
+                R"(for c in cs return for v in ["avoid"] return [shadowing[item.id = c.id].n, shadowing[item.id = c.id and item.action = v].n])",
+                vars)
+                .literal,
+            "[[[[1], [1]]], [[[2, 3], [2, 3]]], [[[], []]], [[[2, 3], [2, 3]]]]");
+}
+
 // One compiled expression, two threads, different lists: the index is per evaluation, never in
 // the shared node.
 TEST(EqualityJoinTest, ThreadsShareTheCompiledFilter) {

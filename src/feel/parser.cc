@@ -72,8 +72,13 @@ class Parser {
       if (t.kind != Tok::kEnd) Fail("unexpected '" + std::string(t.text) + "'", t.start);
     }
     if (error_) return tl::unexpected(MakeDiagnostic());
-    // Each join's index slot, above every slot a name or construct uses (never reused).
-    for (const auto& filter : joins_) filter->join_slot = max_locals_++;
+    // Each join's index slot, above every slot a name or construct uses (never reused but by
+    // joins that make the same index: equality_join.h).
+    for (size_t i = 0; i < joins_.size(); ++i) {
+      for (size_t j = 0; j < i && joins_[i]->join_slot < 0; ++j)
+        if (SameJoinIndex(*joins_[j], *joins_[i])) joins_[i]->join_slot = joins_[j]->join_slot;
+      if (joins_[i]->join_slot < 0) joins_[i]->join_slot = max_locals_++;
+    }
     root->locals = max_locals_;
     // Only a name reads a local slot: a filter whose item slot no name reads need not write it.
     for (const auto& filter : filters_) filter->writes_item = read_locals_.count(filter->item_slot) != 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "feel/merge_sort.h"
+#include "feel/sort_keys.h"
 
 namespace zebra::feel::internal {
 
@@ -51,6 +52,7 @@ bool WritesNoSlot(const Node* n, int depth = 0) {
 
 struct SortCallNode final : CallNode {
   const FunctionDefNode* def = nullptr;  // args[1]
+  std::unique_ptr<const SortKeys> keys;  // the comparator's number keys (sort_keys.h), or null
 
   // CallNode::Eval for `sort` (ListFirst<Sort> in builtins_list.cc), with UserFunction::Call's
   // work per comparison reduced to binding the two parameters.
@@ -60,6 +62,8 @@ struct SortCallNode final : CallNode {
     // allocation), then sorts a copy; a null list is null, a non-list a list of one.
     Value list = EvalOf(*args[0], f);
     if (list.is_null()) return Value();
+    if (keys && list.is(Type::kList))
+      if (std::optional<Value> sorted = SortByKeys(*keys, list, ctx)) return std::move(*sorted);
     List items = list.is(Type::kList) ? List(list.list()) : List{list};
     if (items.size() < 2) return Value::FromList(std::move(items));  // (no comparison)
     // The frame every call would build: null but for the captured slots, read now as the closure
@@ -186,6 +190,7 @@ std::shared_ptr<CallNode> SpecialisedSort(const CallNode& call) {
   if (!WritesNoSlot(def->body.get())) return nullptr;
   auto n = Respecialised<SortCallNode>(call);
   n->def = def;
+  n->keys = SortKeysOf(*def);
   return n;
 }
 
