@@ -406,6 +406,66 @@ std::optional<Aggregation> ParseAggregation(std::string_view s) {
   return std::nullopt;
 }
 
+// COLLECT results (without aggregation) by the mask of the rules that fired, when every one of
+// them has constant outputs (Rule::packed): such a result depends on the mask alone, so it is
+// built once, made immortal, and every later evaluation with that mask copies it (no list to
+// fill, and no reference count to write when it is copied or dropped). Read without a lock by
+// every thread: a slot, once published (release), holds its entry until the table goes. At most
+// kMaxEntries masks a table (a table's results are few: 24 at most in 500 clinical cases); past
+// that, and when the immortal registry is full, results are built as before.
+class CollectMemo {
+ public:
+  static constexpr size_t kSlots = 256, kMaxEntries = 128;  // linear probing, at most half full
+  using Key = std::array<uint64_t, 4>;  // the mask, words past the table's last zero
+  // The result kept for `key`, or null.
+  template <size_t kWords>
+  [[gnu::always_inline]] const Value* Find(const std::array<uint64_t, kWords>& key) const {
+    for (size_t at = SlotOf<kWords>(key.data());; at = (at + 1) & (kSlots - 1)) {
+      const Entry* e = slots_[at].load(std::memory_order_acquire);
+      if (!e) [[unlikely]]
+        return nullptr;
+      bool same = true;
+      for (size_t w = 0; w < kWords; ++w) same &= e->key[w] == key[w];
+      if (same) return &e->value;
+    }
+  }
+  // Whether Add may keep another result (checked first: making a result immortal costs).
+  bool HasRoom() const { return count_.load(std::memory_order_relaxed) < kMaxEntries; }
+  // Keeps `result` (immortal) for `key`, unless full or kept already.
+  template <size_t kWords>
+  void Add(const std::array<uint64_t, kWords>& key, const Value& result) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (entries_.size() >= kMaxEntries) return;
+    auto e = std::make_unique<Entry>();
+    std::copy_n(key.data(), kWords, e->key.data());
+    e->value = result;
+    size_t at = SlotOf<kWords>(key.data());
+    for (;; at = (at + 1) & (kSlots - 1)) {
+      const Entry* old = slots_[at].load(std::memory_order_relaxed);
+      if (!old) break;
+      if (old->key == e->key) return;  // another thread kept it first
+    }
+    slots_[at].store(e.get(), std::memory_order_release);
+    entries_.push_back(std::move(e));
+    count_.store(entries_.size(), std::memory_order_relaxed);
+  }
+ private:
+  struct Entry {
+    Key key{};
+    Value value;
+  };
+  template <size_t kWords>
+  [[gnu::always_inline]] static size_t SlotOf(const uint64_t* key) {
+    uint64_t h = key[0];
+    for (size_t w = 1; w < kWords; ++w) h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull + key[w];
+    return static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> 56);  // 256 slots
+  }
+  mutable std::array<std::atomic<const Entry*>, kSlots> slots_{};
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Entry>> entries_;  // kept until the table goes
+  mutable std::atomic<size_t> count_{0};                 // entries_.size(), read without the lock
+};
+
 class DecisionTable final : public Boxed {
  public:
   std::string owner;  // decision or BKM name, for the trace
@@ -561,6 +621,11 @@ class DecisionTable final : public Boxed {
   };
   std::vector<OnePassColumn> plan;
   std::array<uint64_t, 4> all_rules{};  // a one_pass table's rules, as a mask
+  // COLLECT without aggregation, at most 4 words: the rules whose outputs are all constant
+  // (Rule::packed), and the results kept by mask (CollectMask).
+  std::array<uint64_t, 4> packed_rules{};
+  std::unique_ptr<CollectMemo> collect_memo;
+  void PlanCollectMemo();
   // A one_pass table whose every column reads a path group's context or a slot (EvalViews): no
   // column's read can report anything or needs evaluating, given views that resolve.
   bool view_plan = false;
@@ -936,9 +1001,23 @@ class DecisionTable final : public Boxed {
   // instructions a fired rule, 14 of them its frame). What is marked noinline stays a call:
   // FireOutputs (a rule with computed outputs), Record (the trace), the pointer copies.
   // `cand` by value: by address, GCC kept the caller's candidates in memory through its loop.
+  // With every fired rule constant, the result kept for this mask (CollectMemo) is copied, after
+  // the same trace entries; a result not kept yet is built as below and kept.
   template <size_t kWords>
   [[gnu::noinline, gnu::flatten]] Value CollectMask(std::array<uint64_t, kWords> cand, size_t nw,
                                                    std::span<const Value> slots, feel::EvalContext& ctx) const {
+    bool keep = false;
+    if (collect_memo) [[likely]] {
+      uint64_t computed = 0;
+      for (size_t w = 0; w < kWords; ++w) computed |= cand[w] & ~packed_rules[w];
+      if (!computed) [[likely]] {
+        if (const Value* kept = collect_memo->Find<kWords>(cand)) [[likely]] {
+          TraceMask(cand.data(), nw, ctx);
+          return *kept;
+        }
+        keep = true;
+      }
+    }
     std::shared_ptr<feel::List> list = SpareList();
     feel::List& values = *list;
     size_t count = 0;
@@ -947,11 +1026,42 @@ class DecisionTable final : public Boxed {
     for (size_t w = 0; w < nw; ++w)
       for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
         AppendFired(values, rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], slots, ctx);
-    return Value::FromList(feel::ListPtr(std::move(list)));
+    Value result = Value::FromList(feel::ListPtr(std::move(list)));
+    if (keep) return Keep<kWords>(cand, std::move(result));
+    return result;
+  }
+  // The trace entries of the rules of the mask `cand` (`nw` words), in rule order, as Fire and
+  // AppendFired write them.
+  [[gnu::always_inline]] void TraceMask(const uint64_t* cand, size_t nw, const feel::EvalContext& ctx) const {
+    const EvalFrame* frame = FrameOf(ctx);
+    if (frame && frame->trace) [[unlikely]]
+      for (size_t w = 0; w < nw; ++w)
+        for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+          Record(rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))], *frame);
+  }
+  // `result` (a COLLECT list of constant rules' values) made immortal and kept for `cand`; `result`
+  // itself when the memo or the immortal registry is full.
+  template <size_t kWords>
+  [[gnu::noinline]] Value Keep(const std::array<uint64_t, kWords>& cand, Value result) const {
+    if (!collect_memo->HasRoom()) return result;
+    Value kept = feel::MakeImmortal(result);
+    if (!feel::IsImmortal(kept.list_ptr())) return result;
+    collect_memo->Add<kWords>(cand, kept);
+    return kept;
   }
   // Decide() for the rules of the mask `cand` (`nw` words).
   [[gnu::noinline]] Value DecideBits(const uint64_t* cand, size_t nw, std::span<const Value> slots,
                                      feel::EvalContext& ctx) const {
+    // One rule under UNIQUE or ANY: its value, as Decide gives it, without the list of matches.
+    if (policy == HitPolicy::kUnique || policy == HitPolicy::kAny) {
+      size_t only = 0, count = 0;
+      for (size_t w = 0; w < nw; ++w)
+        if (cand[w]) {
+          count += (cand[w] & (cand[w] - 1)) ? 2 : 1;
+          only = w * 64 + static_cast<size_t>(std::countr_zero(cand[w]));
+        }
+      if (count == 1) return Fire(rules[only], slots, ctx);
+    }
     RuleList matched;
     for (size_t w = 0; w < nw; ++w)
       for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
@@ -2168,6 +2278,13 @@ void DecisionTable::PlanOnePass() {
   view_plan = true;
 }
 
+void DecisionTable::PlanCollectMemo() {
+  if (policy != HitPolicy::kCollect || aggregation != Aggregation::kNone || !classed || words > 4) return;
+  for (size_t ri = 0; ri < rules.size(); ++ri)
+    if (rules[ri].packed) packed_rules[ri >> 6] |= uint64_t{1} << (ri & 63);
+  collect_memo = std::make_unique<CollectMemo>();
+}
+
 void DecisionTable::FoldConstants() {
   if (!table_error.empty()) return;
   // Output values that are literals need no slots; any other list is checked per hit.
@@ -2377,6 +2494,7 @@ BoxedPtr CompileDecisionTable(const pugi::xml_node& node, const feel::Scope& sco
                  std::all_of(dt->inputs.begin(), dt->inputs.end(),
                              [](const InputColumn& c) { return c.expr && !c.allowed; });
   if (dt->one_pass) dt->PlanOnePass();
+  dt->PlanCollectMemo();
   return dt;
 }
 

@@ -1229,3 +1229,86 @@ TEST(DecisionTableTrace, FiredRulesTracedWhileTheTraceGrows) {
 
 }  // namespace
 }  // namespace zebra::dmn
+
+namespace zebra::dmn {
+namespace {
+
+// COLLECT tables whose results are kept by the mask of the rules that fired (every one of them
+// constant) and copied by later evaluations: each result and its trace entries, evaluation after
+// evaluation, against the rules worked out here from the cells. Rules past the first 64 test B,
+// so that two inputs' masks can agree on the first word and differ on a later one; some rules
+// that only A = "z" fires have a computed output (C + k, C new each time), which no kept result
+// may hold. One word from slots takes FastMatch, more words and paths the views.
+TEST(DecisionTableClasses, KeptCollectResultsAgreeAndTrace) {
+  for (size_t n : {size_t{40}, size_t{100}, size_t{200}}) {
+    for (bool paths : {false, true}) {
+      std::string xml = TableHead("COLLECT");
+      xml += paths ? "      <input><inputExpression><text>A.v</text></inputExpression></input>\n"
+                     "      <input><inputExpression><text>B.v</text></inputExpression></input>\n"
+                   : "      <input><inputExpression><text>A</text></inputExpression></input>\n"
+                     "      <input><inputExpression><text>B</text></inputExpression></input>\n";
+      xml += "      <output name=\"R\"/>\n";
+      const char* a_cells[] = {"\"x\"", "-", "\"y\"", "\"x\", \"y\"", "\"z\""};
+      auto b_tested = [&](size_t i) { return n <= 64 || i >= 64; };
+      auto computed = [](size_t i) { return i % 5 == 4 && i % 2 == 0; };  // only "z" fires them
+      for (size_t i = 0; i < n; ++i) {
+        xml += "<rule><inputEntry><text>" + Escape(a_cells[i % 5]) + "</text></inputEntry>";
+        xml += std::string("<inputEntry><text>") + (!b_tested(i) ? "-" : i % 3 == 0 ? "true" : i % 3 == 1 ? "false" : "-") +
+               "</text></inputEntry>";
+        const std::string k = std::to_string(i + 1);
+        xml += "<outputEntry><text>" + (computed(i) ? "C + " + k : k) + "</text></outputEntry></rule>\n";
+      }
+      xml += "</decisionTable></decision></definitions>\n";
+      auto m = LoadModelFromString(xml, "t.dmn");
+      ASSERT_TRUE(m.has_value());
+      auto wrap = [&](const Value& v) {
+        if (!paths) return v;
+        const std::string keys[] = {"w", "v"};
+        feel::Context c(feel::ContextShape::Intern(keys));
+        c.AppendValue(Value::Number(1));
+        c.AppendValue(v);
+        return Value::FromContext(std::move(c));
+      };
+      const std::vector<std::string> names{"R"};
+      std::vector<std::pair<Value, std::vector<int64_t>>> held;
+      for (int round = 0; round < 90; ++round) {
+        const char* a = round % 4 == 0 ? "x" : round % 4 == 1 ? "y" : round % 4 == 2 ? "z" : "w";
+        const bool b = round / 4 % 2 == 0;
+        const int64_t c = 1000 * (round + 1);
+        std::vector<int64_t> fired, expected;
+        for (size_t i = 0; i < n; ++i) {
+          const size_t ac = i % 5;
+          const bool a_ok = ac == 1 || (ac == 0 && a[0] == 'x') || (ac == 2 && a[0] == 'y') ||
+                            (ac == 3 && (a[0] == 'x' || a[0] == 'y')) || (ac == 4 && a[0] == 'z');
+          const bool b_ok = !b_tested(i) || i % 3 == 2 || (i % 3 == 0) == b;
+          if (!(a_ok && b_ok)) continue;
+          fired.push_back(static_cast<int64_t>(i + 1));
+          expected.push_back(static_cast<int64_t>(i + 1) + (computed(i) ? c : 0));
+        }
+        const feel::Context in =
+            Inputs(wrap(round % 2 ? Str(a) : Imm(a)), wrap(Value::Bool(b)), Value::Number(c));
+        const auto r = (*m)->Evaluate(in, names);
+        const Value& v = r.decisions.front().value;
+        ASSERT_TRUE(v.is(feel::Type::kList)) << n << " " << paths << " " << round;
+        EXPECT_EQ(Numbers(v), expected) << n << " " << paths << " " << round;
+        std::vector<int64_t> traced;
+        for (const TraceEntry& e : r.trace) {
+          EXPECT_EQ(e.decision, "R");
+          traced.push_back(e.rule_index);
+        }
+        EXPECT_EQ(traced, fired) << n << " " << paths << " " << round;
+        // A mask of constant rules met before: its kept (immortal) result.
+        const bool constant = std::none_of(fired.begin(), fired.end(), [&](int64_t k) { return computed(k - 1); });
+        if (round >= 8 && !fired.empty() && constant) {
+          EXPECT_TRUE(feel::IsImmortal(v.list_ptr())) << n << " " << paths << " " << round;
+        }
+        held.emplace_back(v, expected);
+      }
+      (*m).reset();  // kept results outlive their table
+      for (const auto& [v, expected] : held) EXPECT_EQ(Numbers(v), expected) << n << " " << paths;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace zebra::dmn
