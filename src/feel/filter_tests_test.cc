@@ -18,7 +18,7 @@ namespace {
 std::string FieldValue(std::mt19937& rng) {
   static const std::vector<std::string> kValues = {
       R"("ssa.lan")", R"("ssa.")", R"("prrt.lu")", R"("a")", R"("")", R"("lan")", "0", "1", "2", "2.50", "-1", "true",
-      "false", "null", R"(["a", "ssa."])", R"(date("2026-01-01"))"};
+      "false", "null", R"(["a", "ssa."])", R"(date("2026-01-01"))", R"([1, null, "a", ["a"]])", "[]"};
   return kValues[rng() % kValues.size()];
 }
 
@@ -26,7 +26,7 @@ std::string FieldValue(std::mt19937& rng) {
 // an entry that shadows a name the predicate reads (`item`, `x`), or a value of another kind, or
 // a bound context built entry by entry (unshaped: `u1`, `u2`).
 std::string Item(std::mt19937& rng) {
-  static const std::vector<std::string> kFields = {"id", "k", "flag", "prefix"};
+  static const std::vector<std::string> kFields = {"id", "k", "flag", "prefix", "ids"};
   switch (rng() % 10) {
     case 0: return FieldValue(rng);
     case 1: return rng() % 2 ? "u1" : "u2";
@@ -64,6 +64,16 @@ TEST(ItemVerdictTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
       R"(starts with(item, "ssa") and item != x)",
       // Not pure (a part evaluated as a node): the item slot written for every item.
       R"(item.id = "a" or count([item]) > 1)",
+      // `list contains` of a field's list (short, with numbers, nulls, nested lists), of a
+      // name's long list (its string index), under `not`s and in `and` / `or`.
+      "list contains(item.ids, x)",
+      R"(list contains(item.ids, "a"))",
+      "list contains(long_ids, item.id)",
+      "list contains(item.id, x)",
+      "not(list contains(item.ids, x))",
+      R"(not(not(list contains(item.ids, "a"))) and not(item.flag))",
+      "not(list contains(long_ids, item.id) or item.k > 1)",
+      R"(not(list contains(item.ids, "ssa.") and not(item.flag)))",
   };
   const std::vector<std::string> xs = {R"("ssa.")", R"("a")", "1", "null", "true"};
   std::mt19937 rng(21);
@@ -80,6 +90,9 @@ TEST(ItemVerdictTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
   for (const auto& x : xs) {
     Context vars;
     vars.Put("x", testing::ParsedValue(x));
+    // A list long enough for `list contains`' string index (StringListIndex::kIndexedListSize).
+    vars.Put("long_ids", testing::ParsedValue(
+                        R"(["b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "ssa.lan", "a", "p"])"));
     vars.Put("u1", testing::C({{"id", testing::S("ssa.lan")}, {"k", testing::N(2)}, {"flag", testing::B(true)}}));
     vars.Put("u2", testing::C({{"prefix", testing::S("ss")}, {"k", testing::Null()}, {"id", testing::N(1)}}));
     for (const auto& list : lists) {
@@ -99,7 +112,7 @@ TEST(ItemVerdictTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
       }
     }
   }
-  EXPECT_EQ(compared, 5 * 42 * 18 * 2);
+  EXPECT_EQ(compared, 5 * 42 * 26 * 2);
 }
 
 std::string Answer(const std::string& text) {
