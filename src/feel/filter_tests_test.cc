@@ -147,5 +147,42 @@ TEST(ItemVerdictTest, WrittenOutAnswers) {
   EXPECT_EQ(Answer("[[{k: 1}, {k: 2}][item.k > 1 or item.k < 0], [][item]]"), "[[{k: 2}], []]");
 }
 
+TEST(ItemVerdictTest, ListContainsAndNotsWrittenOut) {
+  // `list contains` of an item's short list: strings compared by their text, other items
+  // (numbers, null, a nested list) never equal to a string, the match anywhere in the list.
+  const std::string items = R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: ["c"]}, {k: 3, ids: []}, )"
+                            R"({k: 4, ids: [1, null, ["c"], "d", "c"]}, {k: 5, ids: [1, null, ["c"]]}])";
+  EXPECT_EQ(Answer(items + R"([list contains(item.ids, "c")])"),
+            R"([{k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([list contains(item.ids, "b")])"), R"([{k: 1, ids: ["a", "b"]}])");
+  EXPECT_EQ(Answer(items + "[list contains(item.ids, x)]"), "[]");
+  // `not`s: each one flips, two give the test back.
+  EXPECT_EQ(Answer(items + R"([not(list contains(item.ids, "c"))])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: []}, {k: 5, ids: [1, null, ["c"]]}])");
+  EXPECT_EQ(Answer(items + R"([not(not(list contains(item.ids, "c")))])"),
+            R"([{k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([not(not(not(list contains(item.ids, "c"))))])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: []}, {k: 5, ids: [1, null, ["c"]]}])");
+  // As operands of `and` / `or`, left and right, under a `not`.
+  EXPECT_EQ(Answer(items + R"([list contains(item.ids, "c") and item.k > 3])"),
+            R"([{k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([item.k < 2 or list contains(item.ids, "c")])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([not(item.k = 3 or list contains(item.ids, "a"))])"),
+            R"([{k: 4, ids: [1, null, ["c"], "d", "c"]}, {k: 5, ids: [1, null, ["c"]]}])");
+  EXPECT_EQ(Answer(items + R"([not(item.k = 3 and not(list contains(item.ids, "c")))])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}, )"
+            R"({k: 5, ids: [1, null, ["c"]]}])");
+  // A null list: `list contains` gives null, so `not` of it too and the item is not kept.
+  EXPECT_EQ(Answer(R"([{ids: null}, {}, {ids: ["a"]}][not(list contains(item.ids, "b"))])"), R"([{ids: ["a"]}])");
+  // The other operand a list long enough for the call's string index (found, not found, and a
+  // number that the index does not answer).
+  const std::string long_list = R"(["b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "a"])";
+  EXPECT_EQ(Answer(R"([{id: "a"}, {id: "z"}, {id: "p"}, {id: 1}][list contains()" + long_list + ", item.id)]"),
+            R"([{id: "a"}, {id: "p"}])");
+  EXPECT_EQ(Answer(R"([{id: "a"}, {id: "z"}, {id: "p"}][not(list contains()" + long_list + ", item.id))]"),
+            R"([{id: "z"}])");
+}
+
 }  // namespace
 }  // namespace zebra::feel
