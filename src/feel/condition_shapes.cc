@@ -27,16 +27,10 @@ ZEBRA_VALUE_INLINE inline Verdict EqualBoolVerdict(const Value& a, bool literal,
   return EqualBoolOther(a, eq, b, ctx);
 }
 
-// Both answers of an EqualBoolNode (EvalVerdict, and Eval's value of it) without one calling
-// the other: the boxed contexts' `le_NN: (a or b) = true` entries are read by Eval.
+// An EqualBoolNode's answer when lhs is no condition (!boolean_lhs): lhs's value read and
+// compared with the literal.
 ZEBRA_VALUE_INLINE inline Verdict EqualBoolOf(const EqualBoolNode& n, Frame& f) {
   const bool eq = n.op == BinaryOp::kEq;
-  if (n.boolean_lhs) {
-    // lhs's value is true, false or null (kOther): its verdict says which.
-    const Verdict v = VerdictOf(*n.lhs, f);
-    if (v == Verdict::kOther) return VerdictOfBool(!eq);
-    return VerdictOfBool(((v == Verdict::kTrue) == n.literal) == eq);
-  }
   const Node& lhs = *n.lhs;
   const Value& b = static_cast<const LiteralNode&>(*n.rhs).value;
   // A path that PathNode::Reach answers (the knowledge's `(Case.tumor.multifocal) = true`), or a
@@ -48,11 +42,29 @@ ZEBRA_VALUE_INLINE inline Verdict EqualBoolOf(const EqualBoolNode& n, Frame& f) 
   const Value& a = EvalRefOf(lhs, f, a_tmp);
   return EqualBoolVerdict(a, n.literal, eq, b, *f.ctx);
 }
+
+// `lhs = literal` (or `!=`) for a condition on the left (boolean_lhs: the boxed contexts'
+// `le_NN: (a or b) = true`, half the calls): its verdict read by its own EvalVerdict, which is
+// VerdictOf's answer for a node that is no name, literal or path (BooleanValued's kinds), in a
+// function that needs no stack; the path reads of the other half (EqualBoolOf, out of line)
+// need many registers, which one function would save on every call.
+[[gnu::always_inline]] inline Verdict EqualBoolOfCondition(const EqualBoolNode& n, Frame& f) {
+  // lhs's value is true, false or null (kOther): its verdict says which.
+  const bool eq = n.op == BinaryOp::kEq;
+  const Verdict v = n.lhs->EvalVerdict(f);
+  if (v == Verdict::kOther) return VerdictOfBool(!eq);
+  return VerdictOfBool(((v == Verdict::kTrue) == n.literal) == eq);
+}
+[[gnu::noinline]] Verdict EqualBoolOfValue(const EqualBoolNode& n, Frame& f) { return EqualBoolOf(n, f); }
 }  // namespace
 
-Verdict EqualBoolNode::EvalVerdict(Frame& f) const { return EqualBoolOf(*this, f); }
+Verdict EqualBoolNode::EvalVerdict(Frame& f) const {
+  return boolean_lhs ? EqualBoolOfCondition(*this, f) : EqualBoolOfValue(*this, f);
+}
 
-Value EqualBoolNode::Eval(Frame& f) const { return ValueOfVerdict(EqualBoolOf(*this, f)); }
+Value EqualBoolNode::Eval(Frame& f) const {
+  return ValueOfVerdict(boolean_lhs ? EqualBoolOfCondition(*this, f) : EqualBoolOfValue(*this, f));
+}
 
 Verdict InStringsNode::EvalVerdict(Frame& f) const {
   ScratchValue tmp;

@@ -30,6 +30,28 @@ const Value kAbsent;  // a field the item lacks (the path's answer: null)
 
 [[gnu::always_inline]] inline ItemVerdict OfBool(bool b) { return b ? ItemVerdict::kTrue : ItemVerdict::kFalse; }
 
+// `list contains(l, s)` for a list `l` and a string `s`, as FastCallNode<2> answers it: the
+// call's string index when it has one for this very list (only a list of kIndexedListSize items
+// or more can be it), else each item compared as FastListContains compares it (SameItem:
+// strings by their text, anything else by Equal). Without the index probe, the fast form's
+// indirect call and its boolean Value for the short lists most item tests search.
+[[gnu::always_inline]] inline ItemVerdict ListContainsString(const CallNode& call, const Value& l, const Value& s) {
+  const List& items = l.list();
+  if (items.size() >= StringListIndex::kIndexedListSize) [[unlikely]] {
+    Value out;
+    if (call.FromIndex(l, s, out)) return OfValue(out);
+  }
+  const std::string& text = s.string();
+  for (const Value& v : items) {
+    if (v.is(Type::kString)) {
+      if (SameString(v.string(), text)) return ItemVerdict::kTrue;
+    } else if (const auto e = Equal(v, s); e && *e) [[unlikely]] {
+      return ItemVerdict::kTrue;
+    }
+  }
+  return ItemVerdict::kFalse;
+}
+
 // A comparison or call between the item's operand and the other one (EvalItemLeaf).
 [[gnu::always_inline]] inline ItemVerdict Leaf(const ItemTest& t, const Value* const* others, const Value& item) {
   const Value& mine = Mine(t, item);
@@ -62,6 +84,7 @@ const Value kAbsent;  // a field the item lacks (the path's answer: null)
       if (t.string_test && a.is(Type::kString) && b.is(Type::kString))
         return OfBool(StringTest(t.string_test, a.string(), b.string()));
       const CallNode& call = *t.call;
+      if (call.indexed == 2 && a.is(Type::kList) && b.is(Type::kString)) return ListContainsString(call, a, b);
       const Value* args[2] = {&a, &b};
       Value out;
       if (call.indexed && a.is(Type::kList) && b.is(Type::kString) && call.FromIndex(a, b, out)) return OfValue(out);
@@ -74,30 +97,43 @@ const Value kAbsent;  // a field the item lacks (the path's answer: null)
 
 }  // namespace
 
-ItemVerdict ItemVerdictOf(const ItemTest& t, const Value* const* others, const Value& item) {
-  switch (t.kind) {
-    case ItemTest::Kind::kAnd: {  // AndNode
-      const ItemVerdict a = ItemVerdictOf(*t.lhs, others, item);
-      if (a == ItemVerdict::kSlow || a == ItemVerdict::kFalse) return a;
-      const ItemVerdict b = ItemVerdictOf(*t.rhs, others, item);
-      if (b == ItemVerdict::kSlow || b == ItemVerdict::kFalse) return b;
-      return a == ItemVerdict::kTrue && b == ItemVerdict::kTrue ? ItemVerdict::kTrue : ItemVerdict::kNull;
-    }
-    case ItemTest::Kind::kOr: {  // OrNode
-      const ItemVerdict a = ItemVerdictOf(*t.lhs, others, item);
-      if (a == ItemVerdict::kSlow || a == ItemVerdict::kTrue) return a;
-      const ItemVerdict b = ItemVerdictOf(*t.rhs, others, item);
-      if (b == ItemVerdict::kSlow || b == ItemVerdict::kTrue) return b;
-      return a == ItemVerdict::kFalse && b == ItemVerdict::kFalse ? ItemVerdict::kFalse : ItemVerdict::kNull;
-    }
-    case ItemTest::Kind::kNot: {  // FastNot: null stays null, a boolean flips
-      const ItemVerdict v = ItemVerdictOf(*t.lhs, others, item);
-      if (v == ItemVerdict::kTrue) return ItemVerdict::kFalse;
-      if (v == ItemVerdict::kFalse) return ItemVerdict::kTrue;
-      return v;
-    }
-    default: return Leaf(t, others, item);
+namespace {
+// FastNot of `v` when `flip`: null stays null, a boolean flips (kSlow stays kSlow).
+[[gnu::always_inline]] inline ItemVerdict Flipped(ItemVerdict v, bool flip) {
+  if (!flip) return v;
+  if (v == ItemVerdict::kTrue) return ItemVerdict::kFalse;
+  if (v == ItemVerdict::kFalse) return ItemVerdict::kTrue;
+  return v;
+}
+
+// An operand of `and` / `or`: a comparison or call answered here (most are), without a
+// nested call of ItemVerdictOf.
+[[gnu::always_inline]] inline ItemVerdict Operand(const ItemTest& t, const Value* const* others, const Value& item) {
+  if (t.kind == ItemTest::Kind::kAnd || t.kind == ItemTest::Kind::kOr || t.kind == ItemTest::Kind::kNot)
+    return ItemVerdictOf(t, others, item);
+  return Leaf(t, others, item);
+}
+}  // namespace
+
+ItemVerdict ItemVerdictOf(const ItemTest& top, const Value* const* others, const Value& item) {
+  // The `not`s over the test taken here, each a flip of what is under it (FastNot), so that
+  // `not(leaf)`, the commonest, is answered without a nested call.
+  const ItemTest* t = &top;
+  bool flip = false;
+  while (t->kind == ItemTest::Kind::kNot) {
+    flip = !flip;
+    t = t->lhs.get();
   }
+  if (t->kind != ItemTest::Kind::kAnd && t->kind != ItemTest::Kind::kOr) return Flipped(Leaf(*t, others, item), flip);
+  // AndNode / OrNode: the answer that decides (false for and, true for or) or kSlow ends it at
+  // the left operand; else the right one decides, or both give the other boolean, else null.
+  const ItemVerdict wins = t->kind == ItemTest::Kind::kAnd ? ItemVerdict::kFalse : ItemVerdict::kTrue;
+  const ItemVerdict a = Operand(*t->lhs, others, item);
+  if (a == ItemVerdict::kSlow || a == wins) return Flipped(a, flip);
+  const ItemVerdict b = Operand(*t->rhs, others, item);
+  if (b == ItemVerdict::kSlow || b == wins) return Flipped(b, flip);
+  const ItemVerdict loses = wins == ItemVerdict::kTrue ? ItemVerdict::kFalse : ItemVerdict::kTrue;
+  return Flipped(a == loses && b == loses ? loses : ItemVerdict::kNull, flip);
 }
 
 }  // namespace zebra::feel::internal

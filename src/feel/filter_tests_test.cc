@@ -18,7 +18,7 @@ namespace {
 std::string FieldValue(std::mt19937& rng) {
   static const std::vector<std::string> kValues = {
       R"("ssa.lan")", R"("ssa.")", R"("prrt.lu")", R"("a")", R"("")", R"("lan")", "0", "1", "2", "2.50", "-1", "true",
-      "false", "null", R"(["a", "ssa."])", R"(date("2026-01-01"))"};
+      "false", "null", R"(["a", "ssa."])", R"(date("2026-01-01"))", R"([1, null, "a", ["a"]])", "[]"};
   return kValues[rng() % kValues.size()];
 }
 
@@ -26,7 +26,7 @@ std::string FieldValue(std::mt19937& rng) {
 // an entry that shadows a name the predicate reads (`item`, `x`), or a value of another kind, or
 // a bound context built entry by entry (unshaped: `u1`, `u2`).
 std::string Item(std::mt19937& rng) {
-  static const std::vector<std::string> kFields = {"id", "k", "flag", "prefix"};
+  static const std::vector<std::string> kFields = {"id", "k", "flag", "prefix", "ids"};
   switch (rng() % 10) {
     case 0: return FieldValue(rng);
     case 1: return rng() % 2 ? "u1" : "u2";
@@ -64,6 +64,16 @@ TEST(ItemVerdictTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
       R"(starts with(item, "ssa") and item != x)",
       // Not pure (a part evaluated as a node): the item slot written for every item.
       R"(item.id = "a" or count([item]) > 1)",
+      // `list contains` of a field's list (short, with numbers, nulls, nested lists), of a
+      // name's long list (its string index), under `not`s and in `and` / `or`.
+      "list contains(item.ids, x)",
+      R"(list contains(item.ids, "a"))",
+      "list contains(long_ids, item.id)",
+      "list contains(item.id, x)",
+      "not(list contains(item.ids, x))",
+      R"(not(not(list contains(item.ids, "a"))) and not(item.flag))",
+      "not(list contains(long_ids, item.id) or item.k > 1)",
+      R"(not(list contains(item.ids, "ssa.") and not(item.flag)))",
   };
   const std::vector<std::string> xs = {R"("ssa.")", R"("a")", "1", "null", "true"};
   std::mt19937 rng(21);
@@ -80,6 +90,9 @@ TEST(ItemVerdictTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
   for (const auto& x : xs) {
     Context vars;
     vars.Put("x", testing::ParsedValue(x));
+    // A list long enough for `list contains`' string index (StringListIndex::kIndexedListSize).
+    vars.Put("long_ids", testing::ParsedValue(
+                        R"(["b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "ssa.lan", "a", "p"])"));
     vars.Put("u1", testing::C({{"id", testing::S("ssa.lan")}, {"k", testing::N(2)}, {"flag", testing::B(true)}}));
     vars.Put("u2", testing::C({{"prefix", testing::S("ss")}, {"k", testing::Null()}, {"id", testing::N(1)}}));
     for (const auto& list : lists) {
@@ -99,7 +112,7 @@ TEST(ItemVerdictTest, GeneratedListsAgreeWithThePredicateEvaluatedByItsNodes) {
       }
     }
   }
-  EXPECT_EQ(compared, 5 * 42 * 18 * 2);
+  EXPECT_EQ(compared, 5 * 42 * 26 * 2);
 }
 
 std::string Answer(const std::string& text) {
@@ -132,6 +145,43 @@ TEST(ItemVerdictTest, WrittenOutAnswers) {
   // number there is an index, so null).
   EXPECT_EQ(Answer("[[1, 2, 3][item > 1 and item < 3], [][item]]"), "[[2], null]");
   EXPECT_EQ(Answer("[[{k: 1}, {k: 2}][item.k > 1 or item.k < 0], [][item]]"), "[[{k: 2}], []]");
+}
+
+TEST(ItemVerdictTest, ListContainsAndNotsWrittenOut) {
+  // `list contains` of an item's short list: strings compared by their text, other items
+  // (numbers, null, a nested list) never equal to a string, the match anywhere in the list.
+  const std::string items = R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: ["c"]}, {k: 3, ids: []}, )"
+                            R"({k: 4, ids: [1, null, ["c"], "d", "c"]}, {k: 5, ids: [1, null, ["c"]]}])";
+  EXPECT_EQ(Answer(items + R"([list contains(item.ids, "c")])"),
+            R"([{k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([list contains(item.ids, "b")])"), R"([{k: 1, ids: ["a", "b"]}])");
+  EXPECT_EQ(Answer(items + "[list contains(item.ids, x)]"), "[]");
+  // `not`s: each one flips, two give the test back.
+  EXPECT_EQ(Answer(items + R"([not(list contains(item.ids, "c"))])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: []}, {k: 5, ids: [1, null, ["c"]]}])");
+  EXPECT_EQ(Answer(items + R"([not(not(list contains(item.ids, "c")))])"),
+            R"([{k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([not(not(not(list contains(item.ids, "c"))))])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: []}, {k: 5, ids: [1, null, ["c"]]}])");
+  // As operands of `and` / `or`, left and right, under a `not`.
+  EXPECT_EQ(Answer(items + R"([list contains(item.ids, "c") and item.k > 3])"),
+            R"([{k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([item.k < 2 or list contains(item.ids, "c")])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}])");
+  EXPECT_EQ(Answer(items + R"([not(item.k = 3 or list contains(item.ids, "a"))])"),
+            R"([{k: 4, ids: [1, null, ["c"], "d", "c"]}, {k: 5, ids: [1, null, ["c"]]}])");
+  EXPECT_EQ(Answer(items + R"([not(item.k = 3 and not(list contains(item.ids, "c")))])"),
+            R"([{k: 1, ids: ["a", "b"]}, {k: 3, ids: ["c"]}, {k: 4, ids: [1, null, ["c"], "d", "c"]}, )"
+            R"({k: 5, ids: [1, null, ["c"]]}])");
+  // A null list: `list contains` gives null, so `not` of it too and the item is not kept.
+  EXPECT_EQ(Answer(R"([{ids: null}, {}, {ids: ["a"]}][not(list contains(item.ids, "b"))])"), R"([{ids: ["a"]}])");
+  // The other operand a list long enough for the call's string index (found, not found, and a
+  // number that the index does not answer).
+  const std::string long_list = R"(["b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "a"])";
+  EXPECT_EQ(Answer(R"([{id: "a"}, {id: "z"}, {id: "p"}, {id: 1}][list contains()" + long_list + ", item.id)]"),
+            R"([{id: "a"}, {id: "p"}])");
+  EXPECT_EQ(Answer(R"([{id: "a"}, {id: "z"}, {id: "p"}][not(list contains()" + long_list + ", item.id))]"),
+            R"([{id: "z"}])");
 }
 
 }  // namespace
