@@ -363,20 +363,27 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
                                      : clinical::EvaluateAnswer(knowledge.base(), case_json, &case_value);
     if (direct) case_value = std::move(direct->value);
     std::string& text = *options.append_to;
-    bool written = false;
     trials::Registry::AnnotateOptions annotate;
     annotate.include_excluded = options.trials_all;
     annotate.members_text = &text;
     annotate.answer = &answer;
     annotate.case_value = &case_value;
     // The answer's text ("{…" without '}'), once the annotation has left its notes in it and
-    // before its members follow in the same string.
-    annotate.before_members = [&] {
-      clinical::AppendAnswer(knowledge.base(), case_json, answer, text);
-      written = true;
+    // before its members follow in the same string. (One reference captured: std::function
+    // holds it in place, without an allocation per case.)
+    struct {
+      const clinical::KnowledgeBase& kb;
+      const Json& case_json;
+      clinical::Answer& answer;
+      std::string& text;
+      bool written = false;
+    } append{knowledge.base(), case_json, answer, text};
+    annotate.before_members = [&append] {
+      clinical::AppendAnswer(append.kb, append.case_json, append.answer, append.text);
+      append.written = true;
     };
     knowledge.trials().Annotate(case_json, out.recommendation, today, annotate);
-    if (!written) clinical::AppendAnswer(knowledge.base(), case_json, answer, text);  // (no registry)
+    if (!append.written) clinical::AppendAnswer(knowledge.base(), case_json, answer, text);  // (no registry)
     text += '}';
     // What batch counts, moved out of the answer (no tree to build and destroy).
     AnswerIds& ids = out.ids.emplace();
