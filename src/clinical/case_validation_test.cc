@@ -1359,6 +1359,65 @@ TEST(CaseForAnswerDifferentialTest, PlainCasesOutsideTheSchemaOrTheCatalogueAreD
   }
 }
 
+// One CaseForAnswer refilled case after case (zebra batch keeps one per thread; its `fields` tree
+// is reused, the id refilled in place): each read gives what a fresh read gives, and the fields
+// are those of ParseCase's case (its `id`, its `patient.preferences.goals`) — across cases with
+// goals, long and non-ASCII ids, and texts it declines in between (no id, a trailing byte).
+TEST(CaseForAnswerDifferentialTest, OneCaseForAnswerRefilledCaseAfterCaseGivesTheFieldsOfAFreshRead) {
+  const KnowledgeBase& kb = test_support::SourceKnowledge();
+  std::vector<std::string> texts;
+  for (const auto& c : DemoCases()) {
+    texts.push_back(TextOf(c, 0));
+    ordered_json other = c;
+    other["id"] = "an id long enough to live outside the string's own bytes " + std::to_string(texts.size());
+    texts.push_back(TextOf(other, 1));
+    other.erase("id");
+    texts.push_back(TextOf(other, 2));
+    other["id"] = "caf\u00e9 " + std::to_string(texts.size());
+    texts.push_back(TextOf(other, 0));
+    other["id"] = "x";
+    other["patient"]["preferences"]["goals"] = ordered_json::array({"avoid_surgery", "quality_of_life"});
+    texts.push_back(TextOf(other, 0));
+    texts.push_back(TextOf(c, 0) + "x");  // declined
+  }
+  Mutator m(20261207);
+  for (size_t i = texts.size(); i > 1; --i) std::swap(texts[i - 1], texts[m.Below(i)]);
+  CaseForAnswer kept;
+  int read = 0, declined = 0, with_goals = 0, without_id = 0, refills = 0;
+  for (const std::string& text : texts) {
+    const bool was_id_only = kept.fields.is_object() && kept.fields.size() == 1 && kept.fields.contains("id");
+    const bool ok = ReadCaseForAnswer(text, kb, kept);
+    auto fresh = ReadCaseForAnswer(text, kb);
+    auto parsed = ParseCase(text, kb);
+    ASSERT_EQ(ok, fresh.has_value()) << text;
+    if (!ok) {
+      ++declined;
+      continue;
+    }
+    ++read;
+    ASSERT_TRUE(parsed.has_value()) << text;
+    // The reference: the fields as ParseCase's case holds them.
+    ordered_json expected = ordered_json::object();
+    if (parsed->contains("id")) expected["id"] = (*parsed)["id"];
+    else ++without_id;
+    if (parsed->contains("patient") && (*parsed)["patient"].contains("preferences") &&
+        (*parsed)["patient"]["preferences"].contains("goals")) {
+      expected["patient"]["preferences"]["goals"] = (*parsed)["patient"]["preferences"]["goals"];
+      ++with_goals;
+    }
+    EXPECT_EQ(kept.fields.dump(), expected.dump()) << text;
+    EXPECT_EQ(fresh->fields.dump(), expected.dump()) << text;
+    std::string why;
+    EXPECT_TRUE(SameValue(kept.value, fresh->value, why)) << why << "\n" << text;
+    if (was_id_only && expected.size() == 1 && expected.contains("id")) ++refills;
+  }
+  EXPECT_GE(read, 45);
+  EXPECT_GE(declined, 30);  // (without the id the schema requires; with a trailing byte)
+  EXPECT_GE(with_goals, 15);
+  EXPECT_EQ(without_id, 0);
+  EXPECT_GT(refills, 5);  // the in-place refill was taken
+}
+
 // The reader's short numbers (at most 15 digits, no exponent: converted in place) and the rest
 // (through the general conversion) against ParseCase and CaseValue: the same Decimal, coefficient
 // and exponent, and the same bounds and integer checks — at the bounds, at 15 and 16 digits,

@@ -221,10 +221,16 @@ tl::expected<Json, std::vector<InputError>> ReadParsedCase(Json parsed, std::str
 }
 
 std::optional<CaseForAnswer> ReadCaseForAnswer(std::string_view text, const KnowledgeBase& kb) {
-  if (!kb.case_shapes) return std::nullopt;
+  CaseForAnswer out;
+  if (!ReadCaseForAnswer(text, kb, out)) return std::nullopt;
+  return out;
+}
+
+bool ReadCaseForAnswer(std::string_view text, const KnowledgeBase& kb, CaseForAnswer& out) {
+  if (!kb.case_shapes) return false;
   std::shared_ptr<const internal::OutputPlan> temporary;
   std::optional<feel::Value> value = internal::CaseSchema(PlanOf(kb, temporary)).ReadPassing(text, *kb.case_shapes);
-  if (!value || !value->is(feel::Type::kContext)) return std::nullopt;
+  if (!value || !value->is(feel::Type::kContext)) return false;
   const feel::Context& c = value->context();
   // The fields below by position where the contexts are shaped (found once per shape), as
   // Context::Find finds them.
@@ -252,28 +258,37 @@ std::optional<CaseForAnswer> ReadCaseForAnswer(std::string_view text, const Know
         options_found = true;
         options = kb.catalogue.is_object() && kb.catalogue.contains("options") ? &kb.catalogue["options"] : nullptr;
       }
-      if (options && !options->contains(option->string())) return std::nullopt;
+      if (options && !options->contains(option->string())) return false;
     }
   }
   // The fields the answer reads, as the case's JSON holds them (both strings by the schema).
-  CaseForAnswer out;
-  out.fields = Json(Json::value_t::object);
-  if (const feel::Value* id = find(&c, kId, "id")) {
-    if (!id->is(feel::Type::kString)) return std::nullopt;
-    out.fields["id"] = id->string();
-  }
+  const feel::Value* id = find(&c, kId, "id");
+  if (id && !id->is(feel::Type::kString)) return false;
+  const feel::Value* goals = nullptr;
   if (const feel::Context* preferences = context_at(context_at(&c, kPatient, "patient"), kPreferences, "preferences"))
-    if (const feel::Value* goals = find(preferences, kGoals, "goals")) {
-      if (!goals->is(feel::Type::kList)) return std::nullopt;
-      Json list(Json::value_t::array);
-      for (const feel::Value& g : goals->list()) {
-        if (!g.is(feel::Type::kString)) return std::nullopt;
-        list.push_back(g.string());
-      }
-      out.fields["patient"]["preferences"]["goals"] = std::move(list);
+    if ((goals = find(preferences, kGoals, "goals"))) {
+      if (!goals->is(feel::Type::kList)) return false;
+      for (const feel::Value& g : goals->list())
+        if (!g.is(feel::Type::kString)) return false;
     }
+  // The usual case, an id and no goals, where `out` holds the previous such case: its id's
+  // string refilled in place (no tree built and destroyed per case).
+  Json& fields = out.fields;
+  Json::object_t* members = fields.is_object() ? &fields.get_ref<Json::object_t&>() : nullptr;
+  if (id && !goals && members && members->size() == 1 && members->front().first == "id" &&
+      members->front().second.is_string()) {
+    members->front().second.get_ref<std::string&>() = id->string();
+  } else {
+    fields = Json(Json::value_t::object);
+    if (id) fields["id"] = id->string();
+    if (goals) {
+      Json list(Json::value_t::array);
+      for (const feel::Value& g : goals->list()) list.push_back(g.string());
+      fields["patient"]["preferences"]["goals"] = std::move(list);
+    }
+  }
   out.value = std::move(*value);
-  return out;
+  return true;
 }
 
 namespace {

@@ -91,6 +91,10 @@ struct CaseForAnswer {
 // case ParseCase gives, and EvaluateAnswer(kb, fields, value) and AppendAnswer(kb, fields, …)
 // give the answer that case gives (CaseForAnswerDifferentialTest).
 std::optional<CaseForAnswer> ReadCaseForAnswer(std::string_view text, const KnowledgeBase& kb);
+// The same into `out` (false: not read; `out` then holds nothing to use): a caller reading case
+// after case into one CaseForAnswer (zebra batch) keeps its `fields` tree, whose id is refilled
+// in place when both cases have an id and no goals.
+bool ReadCaseForAnswer(std::string_view text, const KnowledgeBase& kb, CaseForAnswer& out);
 
 // Word, sentence and syllable counts of a text, as FleschKincaidGrade counts them. Counts of
 // texts joined with single spaces add up (words and sentences never span the join).

@@ -259,6 +259,35 @@ void LocalisePatientSummary(const Knowledge& knowledge, Evaluation& out, const s
 }
 }  // namespace
 
+namespace {
+// The thread's CaseForAnswer for cases read straight into their FEEL value (zebra batch): its
+// `fields` tree is kept from case to case (ReadCaseForAnswer refills the id in place) instead of
+// built and destroyed per case. A nested Evaluate on the thread (none today) would get its own.
+struct DirectSpare {
+  bool busy = false;
+  clinical::CaseForAnswer direct;
+};
+thread_local DirectSpare tl_direct_spare;
+class DirectLease {
+ public:
+  DirectLease() : spare_(tl_direct_spare.busy ? nullptr : &tl_direct_spare) {
+    if (spare_) spare_->busy = true;
+  }
+  ~DirectLease() {
+    if (!spare_) return;
+    spare_->direct.value = feel::Value();  // (no case value is kept past the call)
+    spare_->busy = false;
+  }
+  DirectLease(const DirectLease&) = delete;
+  DirectLease& operator=(const DirectLease&) = delete;
+  clinical::CaseForAnswer& operator*() { return spare_ ? spare_->direct : own_; }
+
+ private:
+  DirectSpare* spare_;
+  clinical::CaseForAnswer own_;
+};
+}  // namespace
+
 Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, const Options& options) {
   if (!clinical::HasPatientLanguage(knowledge.base(), options.lang))
     return tl::unexpected(Errors{{"invalid-lang", "lang", "no patient texts in language " + options.lang + " (en, ar)"}});
@@ -272,12 +301,15 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
   const bool answer_only = options.text_only && options.append_to && options.format == Format::kJsonLine &&
                            !options.what_if && options.lang == "en";
   // A plain case (of those, nearly every one) read straight into its FEEL value, without a JSON
-  // tree; anything else is read below, with its errors.
-  std::optional<clinical::CaseForAnswer> direct;
-  if (answer_only && kind == InputKind::kCase && options.set.empty())
-    direct = clinical::ReadCaseForAnswer(input.text, knowledge.base());
+  // tree; anything else is read below, with its errors. The fields the answer reads stay in the
+  // thread's CaseForAnswer, kept from case to case (DirectLease), and out.case_json stays null.
+  DirectLease lease;
+  clinical::CaseForAnswer* direct = nullptr;
+  if (answer_only && kind == InputKind::kCase && options.set.empty() &&
+      clinical::ReadCaseForAnswer(input.text, knowledge.base(), *lease))
+    direct = &*lease;
   if (direct) {
-    out.case_json = std::move(direct->fields);  // (only what the answer reads)
+    // read above
   } else if (kind == InputKind::kAuto) {
     auto probe = json::ParseStrict(input.text, json::ParseLimits{kMaxInputBytes, kMaxInputDepth});
     if (!probe) return tl::unexpected(Errors{{"invalid-json", probe.error().path, probe.error().message}});
@@ -326,24 +358,32 @@ Result<Evaluation> Evaluate(const Knowledge& knowledge, const CaseInput& input, 
     // its last ones, go before its closing brace. The recommendation stays null; `ids` holds
     // what batch counts (scenario.id, options[].id, alerts[].id).
     feel::Value case_value;  // the case as the models read it, for the trial criteria too
-    clinical::Answer answer = direct ? clinical::EvaluateAnswer(knowledge.base(), out.case_json, direct->value)
-                                     : clinical::EvaluateAnswer(knowledge.base(), out.case_json, &case_value);
+    const Json& case_json = direct ? direct->fields : out.case_json;  // (direct: only what the answer reads)
+    clinical::Answer answer = direct ? clinical::EvaluateAnswer(knowledge.base(), case_json, direct->value)
+                                     : clinical::EvaluateAnswer(knowledge.base(), case_json, &case_value);
     if (direct) case_value = std::move(direct->value);
     std::string& text = *options.append_to;
-    bool written = false;
     trials::Registry::AnnotateOptions annotate;
     annotate.include_excluded = options.trials_all;
     annotate.members_text = &text;
     annotate.answer = &answer;
     annotate.case_value = &case_value;
     // The answer's text ("{…" without '}'), once the annotation has left its notes in it and
-    // before its members follow in the same string.
-    annotate.before_members = [&] {
-      clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);
-      written = true;
+    // before its members follow in the same string. (One reference captured: std::function
+    // holds it in place, without an allocation per case.)
+    struct {
+      const clinical::KnowledgeBase& kb;
+      const Json& case_json;
+      clinical::Answer& answer;
+      std::string& text;
+      bool written = false;
+    } append{knowledge.base(), case_json, answer, text};
+    annotate.before_members = [&append] {
+      clinical::AppendAnswer(append.kb, append.case_json, append.answer, append.text);
+      append.written = true;
     };
-    knowledge.trials().Annotate(out.case_json, out.recommendation, today, annotate);
-    if (!written) clinical::AppendAnswer(knowledge.base(), out.case_json, answer, text);  // (no registry)
+    knowledge.trials().Annotate(case_json, out.recommendation, today, annotate);
+    if (!append.written) clinical::AppendAnswer(knowledge.base(), case_json, answer, text);  // (no registry)
     text += '}';
     // What batch counts, moved out of the answer (no tree to build and destroy).
     AnswerIds& ids = out.ids.emplace();

@@ -122,7 +122,7 @@ struct Options {
   // and no tree is built; Evaluation::recommendation is then null and Evaluation::ids holds the
   // ids batch counts (scenario.id, options[].id, alerts[].id). The bytes are the same either way. A plain case
   // is then read straight into its FEEL value (clinical::ReadCaseForAnswer), and
-  // Evaluation::case_json holds only the fields the answer reads.
+  // Evaluation::case_json stays null (the fields the answer reads are kept by the thread).
   bool text_only = false;
   // Trials (issue 23): also list the studies a known fact rules out, with the reasons
   // (`zebra evaluate --trials all`), as `trials_excluded`.
