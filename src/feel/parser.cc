@@ -20,6 +20,7 @@
 #include "feel/feel.h"
 #include "feel/first_match.h"
 #include "feel/first_or_else.h"
+#include "feel/if_chain.h"
 #include "feel/index_offset.h"
 #include "feel/list_calls.h"
 #include "feel/list_idioms.h"
@@ -484,7 +485,7 @@ class Parser {
       return SpecialisedCoalesce(std::move(t));  // `if x = null then d else x`: x read once
     }
     if (NodePtr s = SpecialisedFirstOrElse(n)) return s;  // `if count(x) > 0 then x[1].a else d`
-    return n;
+    return SpecialisedIfChain(std::move(n));  // `else if` levels in one node, branches read in place
   }
 
   std::vector<IterationContext> ParseIterators() {

@@ -116,14 +116,28 @@ struct UserCallNode final : CallNode {
   static constexpr size_t kInlineFrame = 16;
 
   Value Eval(Frame& f) const override {
+    return Called(f, [](const Node& body, Frame& inner) { return body.Eval(inner); }, [](Value v) { return v; });
+  }
+  // The call's verdict (`if systemic(id) then ...`): the same call, with the body's verdict taken
+  // as VerdictOf takes it instead of its value made and read back; everything else (errors, the
+  // general path's answer) read as Node::EvalVerdict reads the value.
+  Verdict EvalVerdict(Frame& f) const override {
+    return Called(f, [](const Node& body, Frame& inner) { return VerdictOf(body, inner); },
+                  [](const Value& v) { return VerdictOfValue(v); });
+  }
+
+  // The call, its body's answer given by `run(body, frame)`; any other answer (an error, the
+  // general call's value) as `of(value)`.
+  template <class Run, class Of>
+  [[gnu::always_inline]] auto Called(Frame& f, Run run, Of of) const -> decltype(of(Value())) {
     EvalContext& ctx = *f.ctx;
     // CallNode::Eval: the callee first (borrowed: a slot or a temporary kept in `callee_tmp`;
     // evaluating the arguments writes no slot it could be read from).
     ScratchValue callee_tmp;
     const Value& callee_value = EvalRefOf(*callee, f, callee_tmp);
     if (!callee_value.is(Type::kFunction)) {
-      if (!callee_name.empty()) return ctx.Error("unknown function '" + callee_name + "'");
-      return ctx.Error("cannot invoke " + Describe(callee_value));
+      if (!callee_name.empty()) return of(ctx.Error("unknown function '" + callee_name + "'"));
+      return of(ctx.Error("cannot invoke " + Describe(callee_value)));
     }
     const Function& fn = callee_value.function();
     const size_t n = args.size();
@@ -137,7 +151,7 @@ struct UserCallNode final : CallNode {
       // CallNode::Eval's positional call (no `impl`: the callee is not a bound built-in).
       Value values[kMaxArgs];
       for (size_t i = 0; i < n; ++i) values[i] = EvalOf(*args[i], f);
-      return fn.Call(std::span<const Value>(values, n), ctx);
+      return of(fn.Call(std::span<const Value>(values, n), ctx));
     }
     // UserFunction::Call's frame: null but for the captured slots, the parameters and the
     // function's own slot; only the frame's slots are made.
@@ -156,7 +170,7 @@ struct UserCallNode final : CallNode {
     if (++ctx.depth > ctx.max_depth) {
       --ctx.depth;
       ctx.limit_exceeded = true;
-      return ctx.Error("call depth limit exceeded");
+      return of(ctx.Error("call depth limit exceeded"));
     }
     for (size_t i = 0; i < locals.size(); ++i) slots.p[def->captured_locals[i]] = locals[i];
     if (def->self_slot >= 0 && static_cast<size_t>(def->self_slot) < size)
@@ -165,7 +179,7 @@ struct UserCallNode final : CallNode {
     inner.globals = globals;
     inner.locals = slots.p;
     inner.ctx = &ctx;
-    Value r = def->body->Eval(inner);
+    auto r = run(*def->body, inner);
     --ctx.depth;
     return r;
   }

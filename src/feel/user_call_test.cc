@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "feel/builtins_test_util.h"
@@ -260,6 +261,88 @@ TEST(UserCallNode, RecursionAndTheDepthLimit) {
     EXPECT_EQ(answers[0], answers[1]) << "depth " << depth;
   }
   EXPECT_EQ(EvaluatedWithMessages("{f: function(n) if n = 0 then 0 else 1 + f(n - 1), r: f(5)}.r", {}).literal, "5");
+}
+
+// A call read as a condition (UserCallNode::EvalVerdict: the body's verdict without its value)
+// against the same call's value read back (`[call][1]`, which takes the call's value and no
+// verdict of it), in the positions that read verdicts, over the forms above and the general
+// calls (wrong arity, a typed parameter, a callee that is no function), values and diagnostics.
+TEST(UserCallNode, VerdictsAgreeWithTheCallsValue) {
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"f: function(x) x + 1", "f(v)"},
+      {"f: function(x, y) x < y", "f(v, w)"},
+      {"f: function(x) x", "f(v)"},
+      {"f: function(x) if x > 2 then true else null", "f(v)"},
+      {"f: function(id) starts with(id, \"ssa.\") or starts with(id, \"prrt.\")", "f(v)"},
+      {"f: function(id) (starts with(id, \"ssa.\") or starts with(id, \"prrt.\"))", "f(w)"},
+      {"f: function(x, y) x = y and x != null", "f(v, w)"},
+      {"k: true, f: function(x) x = k", "f(v)"},
+      {"f: function(x) x.a", "f(v)"},
+      {"f: function(x) count(x) > 1", "f(v)"},
+      {"f: function(a) a", "f(v, w)"},
+      {"f: function(a: number) a > 1", "f(v)"},
+      {"f: 1", "f(v)"},
+      {"f: function(n) if n = 0 then true else f(n - 1)", "f(3)"},
+  };
+  const std::vector<std::pair<std::string, std::string>> positions = {
+      {"if C then \"T\" else \"F\"", ""},
+      {"(C) and v != 0", ""},
+      {"false or (C)", ""},
+      {"not(C)", ""},
+      {"[1, 2][C]", ""},
+      {"if C then 1 else if not(C) then 2 else 3", ""},
+  };
+  const std::vector<std::string> values = {"1", "3", "-2.5", "null", "\"ssa.x\"", "\"prrt\"", "true",
+                                           "false", "[1, 2, 3]", "{a: true}", "{a: \"s\"}", "[null, 2]"};
+  auto put = [](std::string form, const std::string& c) {
+    for (size_t at = form.find('C'); at != std::string::npos; at = form.find('C', at + c.size()))
+      form.replace(at, 1, c);
+    return form;
+  };
+  int compared = 0;
+  for (const auto& [definitions, call] : forms) {
+    for (const auto& [position, unused] : positions) {
+      const std::string fast = "{" + definitions + ", r: " + put(position, call) + "}.r";
+      const std::string slow = "{" + definitions + ", r: " + put(position, "[" + call + "][1]") + "}.r";
+      for (const auto& v : values) {
+        for (const auto& w : {std::string("\"ssa.y\""), std::string("null"), std::string("true")}) {
+          Context vars;
+          vars.Put("v", ParsedValue(v));
+          vars.Put("w", ParsedValue(w));
+          Answered a = EvaluatedWithMessages(fast, vars);
+          Answered b = EvaluatedWithMessages(slow, vars);
+          EXPECT_EQ(a.literal, b.literal) << fast << " with v = " << v << ", w = " << w;
+          EXPECT_EQ(a.messages, b.messages) << fast << " with v = " << v << ", w = " << w;
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 14 * 6 * 12 * 3);
+  // The depth limit inside a condition: the same answer, diagnostics and limit as the value's.
+  for (int depth : {0, 1, 3, 4, 50}) {
+    std::vector<std::string> answers;
+    for (const std::string& e :
+         {std::string("{f: function(n) if n = 0 then true else f(n - 1), r: if f(3) then 1 else 2}.r"),
+          std::string("{f: function(n) if n = 0 then true else f(n - 1), r: if [f(3)][1] then 1 else 2}.r")}) {
+      EvalContext ctx;
+      ctx.max_depth = depth;
+      auto r = EvaluateExpression(e, Context{}, ctx);
+      ASSERT_TRUE(r.has_value()) << e;
+      std::string a = ToFeelLiteral(*r) + (ctx.limit_exceeded ? " limit" : "");
+      for (const auto& d : ctx.diagnostics()) a += " | " + d.message;
+      answers.push_back(a);
+    }
+    EXPECT_EQ(answers[0], answers[1]) << "depth " << depth;
+  }
+  // By hand.
+  const std::string systemic = "systemic: function(id) (starts with(id, \"ssa.\") or starts with(id, \"chemo.\"))";
+  EXPECT_EQ(EvaluatedWithMessages("{" + systemic + ", r: for i in [\"ssa.a\", \"surgery.b\", null, \"chemo.c\"] "
+                                  "return if systemic(i) then 1 else 0}.r", {}).literal,
+            "[1, 0, 0, 1]");
+  EXPECT_EQ(EvaluatedWithMessages("{" + systemic + ", r: [systemic(\"ssa.a\") and true, systemic(null) or false, "
+                                  "not(systemic(\"x\"))]}.r", {}).literal,
+            "[true, null, true]");
 }
 
 // Hand-written: the general path's answers for what the direct frame does not take.
