@@ -144,6 +144,9 @@ struct ContextEntryDef {
   // CompiledExpression::Evaluate's frame constructs and destroys them).
   const feel::internal::Node* body = nullptr;
   int locals = 0;
+  // A function literal that captures nothing from its frame (EntryStep::Kind::kConst): its one
+  // closure, made at load.
+  Value constant;
 };
 
 // The slots one evaluation of a boxed context runs on: the caller's, then the context's, then
@@ -163,6 +166,12 @@ struct EntryStep {
     kRead,        // another inline read (EvalOf: a name, a literal), made in the slot itself; no locals
     kSelf,        // a plain entry whose expression may read its own slot: evaluated beside it
     kGeneral,     // ContextBoxed::EvalEntry (typed, function-valued or not a literal expression)
+    // A function literal whose closure captures no slot: the same function every time, so a
+    // context run once per evaluation (a planned decision's body) copies the closure made at load
+    // (ContextEntryDef::constant) instead of allocating one and freeing it at the end; run any
+    // other way (nested, a BKM's body: it may run twice, and two closures of one evaluation
+    // compare unequal), it is a kCall.
+    kConst,
   };
   Kind kind = Kind::kGeneral;
   int locals = 0;                             // kCallLocals, kSelf
@@ -277,7 +286,7 @@ class ContextBoxed final : public Boxed {
            size > kInline};
     if (!caller.empty())
       std::memcpy(static_cast<void*>(room.values), static_cast<const void*>(caller.data()), caller.size() * sizeof(Value));
-    return internal::EvalInRoom(*this, room.values, caller.size(), ctx);
+    return internal::EvalInRoom(*this, room.values, caller.size(), ctx, /*once=*/false);
   }
 
  public:
@@ -287,13 +296,14 @@ class ContextBoxed final : public Boxed {
   }
   // Run<true>'s steps on the caller's room (RoomFor(caller) values, the first `caller` of them its
   // slots). (Inline in internal::EvalInRoom only: one copy, for RunSteps and RunPlanned.)
-  [[gnu::always_inline]] Value EvalInRoom(Value* room, size_t caller, feel::EvalContext& ctx) const {
+  // `once`: the context runs once per evaluation (kConst).
+  [[gnu::always_inline]] Value EvalInRoom(Value* room, size_t caller, feel::EvalContext& ctx, bool once) const {
     StepFrame frame(room, frame_size, max_locals, caller, first_slot, steps_null_first);
-    return RunStepsOn(frame, ctx);
+    return RunStepsOn(frame, ctx, once);
   }
 
  private:
-  [[gnu::always_inline]] Value RunStepsOn(StepFrame& frame, feel::EvalContext& ctx) const {
+  [[gnu::always_inline]] Value RunStepsOn(StepFrame& frame, feel::EvalContext& ctx, bool once) const {
     const size_t n = frame_size;  // contiguous: the entries' slots end the frame
     feel::internal::Frame f;
     f.globals = std::span<const Value>(frame.data(), n);
@@ -304,7 +314,7 @@ class ContextBoxed final : public Boxed {
       if (s.kind == EntryStep::Kind::kCall) [[likely]] {
         new (slot) Value(s.body->Eval(f));
       } else {
-        RunStep(s, slot, frame, n, f);
+        RunStep(s, slot, frame, n, f, once);
       }
       frame.end = slot + 1;
       if (ctx.limit_exceeded) [[unlikely]] {
@@ -324,8 +334,12 @@ class ContextBoxed final : public Boxed {
 
   // A step other than kCall: its value made in `slot` (constructed here, unless null already).
   [[gnu::always_inline]] void RunStep(const EntryStep& s, Value* slot, StepFrame& frame, size_t n,
-                                      feel::internal::Frame& f) const {
+                                      feel::internal::Frame& f, bool once) const {
     switch (s.kind) {
+      case EntryStep::Kind::kConst:
+        if (once) new (slot) Value(entries[s.entry].constant);
+        else new (slot) Value(s.body->Eval(f));
+        return;
       case EntryStep::Kind::kCall:
       case EntryStep::Kind::kCallLocals:
         new (slot) Value(s.body->Eval(f));
@@ -632,6 +646,22 @@ bool MayReadOwnSlot(const ContextEntryDef& e) {
   return false;
 }
 
+// For a plain entry (not reading its own slot) whose expression is a function literal
+// capturing no slot of its frame: its closure, made once (EntryStep::Kind::kConst). Such a closure
+// holds only its definition (FunctionDefNode::Eval reads the frame for captured slots alone) and
+// its calls change nothing in it, so threads and cases may share it.
+bool MakeConstant(ContextEntryDef& e) {
+  const auto* fn = dynamic_cast<const feel::internal::FunctionDefNode*>(e.body);
+  if (!fn || !fn->captured_globals.empty() || !fn->captured_locals.empty()) return false;
+  feel::EvalContext ctx;
+  feel::internal::Frame f;
+  f.ctx = &ctx;
+  Value v = fn->Eval(f);
+  if (!v.is(Type::kFunction) || !ctx.diagnostics().empty()) return false;
+  e.constant = std::move(v);
+  return true;
+}
+
 // The straight-line form of a contiguous context's entries (ContextBoxed::steps).
 void MakeSteps(ContextBoxed& c) {
   using Kind = EntryStep::Kind;
@@ -655,6 +685,9 @@ void MakeSteps(ContextBoxed& c) {
     const Direct d = e.body->direct;
     const bool inline_read = d == Direct::kGlobal || d == Direct::kLocal || d == Direct::kLiteral;
     if (self) s.kind = Kind::kSelf;
+    // (A function literal's parameters are locals of its expression, but the closure's
+    // evaluation writes none of them: its calls have frames of their own.)
+    else if (MakeConstant(c.entries[i])) s.kind = Kind::kConst;
     else if (e.locals != 0) s.kind = Kind::kCallLocals;  // (not expected of a path or a read)
     else if (d == Direct::kPath) s.kind = Kind::kPath;
     else if (inline_read) s.kind = Kind::kRead;
@@ -756,8 +789,8 @@ size_t RoomFor(const Boxed& body, size_t caller) {
 
 // Flattened: with the steps' loop in it GCC otherwise left the empty shared_ptr of
 // Value::PointerOwned (each path read's copy) as an out-of-line destructor call, ~29 a case.
-[[gnu::flatten]] Value EvalInRoom(const Boxed& body, Value* room, size_t caller, feel::EvalContext& ctx) {
-  return static_cast<const ContextBoxed&>(body).EvalInRoom(room, caller, ctx);
+[[gnu::flatten]] Value EvalInRoom(const Boxed& body, Value* room, size_t caller, feel::EvalContext& ctx, bool once) {
+  return static_cast<const ContextBoxed&>(body).EvalInRoom(room, caller, ctx, once);
 }
 
 bool IsExpressionElement(const pugi::xml_node& c) {

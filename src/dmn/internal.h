@@ -180,8 +180,10 @@ using BoxedPtr = std::shared_ptr<const Boxed>;
 size_t RoomFor(const Boxed& body, size_t caller);
 // body's value (RoomFor(body, caller) != 0) evaluated on `room`, whose first `caller` values are
 // the caller's slots (read only, left as they are); the others are raw and left raw (destroyed
-// values) afterwards, so the room serves the next evaluation as it is.
-feel::Value EvalInRoom(const Boxed& body, feel::Value* room, size_t caller, feel::EvalContext& ctx);
+// values) afterwards, so the room serves the next evaluation as it is. `once`: body runs once per
+// evaluation (a planned decision's body), so its function entries that capture nothing may share
+// one closure made at load.
+feel::Value EvalInRoom(const Boxed& body, feel::Value* room, size_t caller, feel::EvalContext& ctx, bool once);
 
 // Where diagnostics of the element being compiled go.
 struct CompileSite {

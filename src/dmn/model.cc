@@ -610,7 +610,7 @@ void ModelImpl::RunPlanned(std::span<const PlanTarget> targets, EvalState& st, D
     // the decisions before it).
     if (!r->value.is_null()) [[unlikely]] r->value = Value();
     if (t.body) [[likely]] new (&r->value) Value(t.body->Eval(t.slots, ctx));
-    else if (t.room) new (&r->value) Value(EvalInRoom(*t.room_body, t.room, t.caller, ctx));
+    else if (t.room) new (&r->value) Value(EvalInRoom(*t.room_body, t.room, t.caller, ctx, /*once=*/true));
     for (const auto& x : ctx.diagnostics()) diags.push_back(x);
     // Most decisions have no type (kAll, every value conforms): one test, not Conforms' switch.
     if (d.conform != ConformKind::kAll) [[unlikely]] ConformResult(d, r->value, diags);

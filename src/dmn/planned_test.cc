@@ -41,6 +41,20 @@ std::string Trace(std::span<const TraceEntry> trace) {
   return out;
 }
 
+// Every result of `ev` (asked for `names`, in order) against Model::Evaluate's for the same inputs
+// (frames of its own, memo checks, copies): values and diagnostics; `label` names the case.
+void ExpectAsEvaluate(const Model& m, const Evaluator& ev, const feel::Context& in,
+                      const std::vector<std::string>& names, const std::string& label) {
+  EvaluationResult ref = m.Evaluate(in, names);
+  ASSERT_EQ(ev.results().size(), names.size()) << label;
+  ASSERT_EQ(ref.decisions.size(), names.size()) << label;
+  for (size_t k = 0; k < names.size(); ++k) {
+    EXPECT_EQ(feel::ToFeelLiteral(ev.results()[k].value), feel::ToFeelLiteral(ref.decisions[k].value))
+        << names[k] << " " << label;
+    EXPECT_EQ(Diags(ev.results()[k]), Diags(ref.decisions[k])) << names[k] << " " << label;
+  }
+}
+
 std::shared_ptr<const Model> Sample() {
   const std::string inputs =
       "<inputData id=\"i_x\" name=\"x\"><variable name=\"x\" typeRef=\"number\"/></inputData>"
@@ -80,15 +94,8 @@ TEST(PlannedRun, AnswersAsEvaluateCaseAfterCase) {
       if (i % 3 == 1) in.Put("t", Value::Number(100));
       else if (i % 3 == 2) in.Put("t", Value::String(held));
       ev->Evaluate(in);
-      EvaluationResult ref = m->Evaluate(in, {});
-      ASSERT_EQ(ev->results().size(), names.size());
-      ASSERT_EQ(ref.decisions.size(), names.size());
-      for (size_t k = 0; k < names.size(); ++k) {
-        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(ref.decisions[k].value))
-            << names[k] << " case " << i;
-        EXPECT_EQ(Diags(ev->results()[k]), Diags(ref.decisions[k])) << names[k] << " case " << i;
-      }
-      EXPECT_EQ(Trace(ev->trace()), Trace(ref.trace)) << "case " << i;
+      ExpectAsEvaluate(*m, *ev, in, names, "case " + std::to_string(i));
+      EXPECT_EQ(Trace(ev->trace()), Trace(m->Evaluate(in, {}).trace)) << "case " << i;
       // By hand: the band of x, the sum only when t is a number, the typed result only when even.
       const char* band = i < 2 ? "low" : i < 4 ? "mid" : "high";
       EXPECT_EQ(feel::ToFeelLiteral(ev->results()[0].value), std::string("\"") + band + "\"") << i;
@@ -268,13 +275,7 @@ TEST(PlannedRun, ContextBodiesRunInTheirRooms) {
       else if (i % 3 == 2) in.Put("x", Value::Number(i));
       in.Put("s", Value::String(held));
       ev->Evaluate(in);
-      EvaluationResult ref = m->Evaluate(in, {});
-      ASSERT_EQ(ev->results().size(), names.size());
-      for (size_t k = 0; k < names.size(); ++k) {
-        EXPECT_EQ(feel::ToFeelLiteral(ev->results()[k].value), feel::ToFeelLiteral(ref.decisions[k].value))
-            << names[k] << " case " << i;
-        EXPECT_EQ(Diags(ev->results()[k]), Diags(ref.decisions[k])) << names[k] << " case " << i;
-      }
+      ExpectAsEvaluate(*m, *ev, in, names, "case " + std::to_string(i));
       // By hand: x is a number on cases 2 and 5 (band "mid", "high"), else null (band "high").
       const std::string x = i % 3 == 2 ? std::to_string(i) : "null";
       const std::string band = i == 2 ? "\"mid\"" : "\"high\"";
@@ -346,13 +347,76 @@ TEST(PlannedRun, TypedAndUntypedResultsBorrowedByPosition) {
     EXPECT_EQ(r[2].diagnostics.size(), w.b_diags) << w.x;
     EXPECT_TRUE(r[3].diagnostics.empty()) << w.x;
     EXPECT_TRUE(r[4].diagnostics.empty()) << w.x;
-    EvaluationResult ref = m->Evaluate(in, names);
-    ASSERT_EQ(ref.decisions.size(), names.size());
-    for (size_t k = 0; k < names.size(); ++k) {
-      EXPECT_EQ(feel::ToFeelLiteral(r[k].value), feel::ToFeelLiteral(ref.decisions[k].value)) << names[k] << " " << w.x;
-      EXPECT_EQ(Diags(r[k]), Diags(ref.decisions[k])) << names[k] << " " << w.x;
-    }
+    ExpectAsEvaluate(*m, *ev, in, names, "x " + std::to_string(w.x));
   }
+}
+
+
+// A planned decision's body context runs once per evaluation, so a function entry whose closure
+// captures no slot is one closure made at load (EntryStep::Kind::kConst), copied case after case;
+// a function entry that captures a slot is made each time from that case's value. The shared
+// closure outlives the evaluator and the model that made it. A context that may run twice in one
+// evaluation (a BKM's body) makes a closure per run, as before: two of them compare unequal.
+TEST(PlannedRun, FunctionEntriesThatCaptureNothingShareOneClosure) {
+  const std::string inputs = "<inputData id=\"i_x\" name=\"x\"><variable name=\"x\" typeRef=\"number\"/></inputData>";
+  const std::string x = Req("requiredInput", "i_x");
+  auto m = Load(
+      inputs +
+      Decision("fns", x,
+               "<context>" + Entry("double", "function(n) n * 2") + Entry("plus_x", "function(n) n + x") +
+                   Entry("twice", "function(f, n) f(f(n))") + Entry("a", "double(x)") + Entry("b", "plus_x(1)") +
+                   Entry("c", "twice(double, x)") + Entry("same", "double = double") +
+                   "<contextEntry>" + Literal("[a, b, c, same, double(5), plus_x(5)]") + "</contextEntry></context>") +
+      Decision("shaped", x, "<context>" + Entry("inc", "function(n) n + 1") + Entry("y", "inc(x)") + "</context>") +
+      "<businessKnowledgeModel id=\"b_mk\" name=\"mk\"><variable name=\"mk\"/><encapsulatedLogic>"
+      "<formalParameter name=\"k\"/><context>" + Entry("f", "function(n) n + 1") + "<contextEntry>" + Literal("f") +
+      "</contextEntry></context></encapsulatedLogic></businessKnowledgeModel>" +
+      Decision("bkm", "<knowledgeRequirement><requiredKnowledge href=\"#b_mk\"/></knowledgeRequirement>",
+               Literal("[mk(1) = mk(2), mk(1)(4)]")));
+  ASSERT_TRUE(m);
+  // (A decision with a BKM binding runs no plan: "bkm" has an evaluator of its own.)
+  const std::vector<std::string> names{"fns", "shaped"};
+  auto ev = m->Prepare(names);
+  auto bkm = m->Prepare(std::vector<std::string>{"bkm"});
+  EvaluationResult first;
+  for (int i = 0; i < 4; ++i) {
+    feel::Context in;
+    in.Put("x", Value::Number(i));
+    ev->Evaluate(in);
+    bkm->Evaluate(in);
+    // By hand: double(x), 1 + x, 4x, the same closure equal to itself, 10, 5 + x.
+    EXPECT_EQ(feel::ToFeelLiteral(ev->results()[0].value),
+              "[" + std::to_string(2 * i) + ", " + std::to_string(1 + i) + ", " + std::to_string(4 * i) + ", true, 10, " +
+                  std::to_string(5 + i) + "]")
+        << i;
+    const Value& shaped = ev->results()[1].value;
+    ASSERT_TRUE(shaped.is(feel::Type::kContext)) << i;
+    const Value* y = shaped.context().Find("y");
+    ASSERT_NE(y, nullptr);
+    EXPECT_EQ(feel::ToFeelLiteral(*y), std::to_string(i + 1)) << i;
+    // Two runs of the BKM's context: two closures, unequal.
+    EXPECT_EQ(feel::ToFeelLiteral(bkm->results()[0].value), "[false, 5]") << i;
+    // Model::Evaluate runs no plan: the same values (its closures made per evaluation).
+    EvaluationResult ref = m->Evaluate(in, std::vector<std::string>{"fns", "bkm"});
+    EXPECT_EQ(feel::ToFeelLiteral(ref.decisions[0].value), feel::ToFeelLiteral(ev->results()[0].value)) << i;
+    EXPECT_EQ(feel::ToFeelLiteral(ref.decisions[1].value), "[false, 5]") << i;
+    if (i == 0) first = ev->TakeResult();
+  }
+  // The closure the planned run made at load is the one every case holds.
+  const Value* inc0 = first.decisions[1].value.context().Find("inc");
+  const Value* inc3 = ev->results()[1].value.context().Find("inc");
+  ASSERT_NE(inc0, nullptr);
+  ASSERT_NE(inc3, nullptr);
+  ASSERT_TRUE(inc0->is(feel::Type::kFunction));
+  EXPECT_EQ(inc0->function_ptr(), inc3->function_ptr());
+  // It outlives the evaluator and the model.
+  ev.reset();
+  bkm.reset();
+  m.reset();
+  feel::EvalContext ctx;
+  const std::vector<Value> args{Value::Number(41)};
+  EXPECT_EQ(feel::ToFeelLiteral(inc0->function().Call(args, ctx)), "42");
+  EXPECT_TRUE(ctx.diagnostics().empty());
 }
 
 }  // namespace
