@@ -191,8 +191,15 @@ struct IdSource {
   int decision;
   const OutputField& id;
 };
+// An entry collected with its id: StrOf's text of its id field (a view of the decision's string,
+// or of a converted copy kept in the parts' `owned`), read once for the collection and the writer.
+struct IdItem {
+  const Value* item;
+  std::string_view id;
+};
 // (Into `out`, cleared first: the answer's parts keep its room from case to case.)
-void CollectById(const DecisionValues& d, std::initializer_list<IdSource> which, std::vector<const Value*>& out) {
+void CollectById(const DecisionValues& d, std::initializer_list<IdSource> which, std::vector<IdItem>& out,
+                 std::forward_list<std::string>& owned) {
   size_t total = 0;
   for (const IdSource& source : which)
     if (const Value& v = d[static_cast<size_t>(source.decision)]; v.is(Type::kList)) total += v.list().size();
@@ -215,9 +222,6 @@ void CollectById(const DecisionValues& d, std::initializer_list<IdSource> which,
     seen = more.data();
   }
   size_t n_seen = 0;
-  // Ids that are not strings, as text (stable addresses; a forward_list, unlike a deque, does not
-  // allocate until one is added, which is rare).
-  std::forward_list<std::string> converted;
   std::string scratch;
   for (const IdSource& source : which) {
     const Value& v = d[static_cast<size_t>(source.decision)];
@@ -228,10 +232,11 @@ void CollectById(const DecisionValues& d, std::initializer_list<IdSource> which,
       if (!id.empty()) {
         if (std::find_if(seen, seen + n_seen, [id](Seen s) { return SameText({s.data, s.size}, id); }) != seen + n_seen)
           continue;
-        if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
+        // (Ids that are not strings, as text: kept with stable addresses, which is rare.)
+        if (id.data() == scratch.data()) id = owned.emplace_front(std::move(scratch));
         seen[n_seen++] = {id.data(), id.size()};
       }
-      out.push_back(&item);
+      out.push_back({&item, id.empty() ? std::string_view() : id});  // (not a view of `scratch`)
     }
   }
 }
@@ -395,7 +400,7 @@ const OutputField& kMonitoringTest = kMonitoringFields[0];
 const OutputField& kMonitoringInterval = kMonitoringFields[1];
 // The missing fields of three decisions, collected: one field each (their shapes differ).
 constinit OutputField kClassificationMissingField{"field"}, kStageMissingField{"field"}, kMissingField{"field"};
-constinit OutputField kMissingFieldWritten{"field"}, kBlocks{"blocks"};
+constinit OutputField kBlocks{"blocks"};
 
 // Views of the decisions' strings (or of AnswerParts::owned, for a converted or merged text).
 struct Alert {
@@ -594,12 +599,13 @@ struct AnswerParts {
   // alerts (a vector allocated and freed per alert otherwise); and a merged alert's citations.
   std::vector<std::vector<std::string_view>> spare_citations;
   std::vector<std::string_view> merged_citations;
-  std::forward_list<std::string> owned;  // strings the alerts view that the decisions do not hold
-  std::vector<const Value*> not_recommended, workup, monitoring, missing;
+  // Strings the alerts and collected ids view that the decisions do not hold.
+  std::forward_list<std::string> owned;
+  std::vector<IdItem> not_recommended, workup, monitoring, missing;
   SummaryInput summary_input;  // views into the strings above
   Summary summary;
   // PrepareAnswer's own lists (kept for their room): the options by id, the ranking's entries.
-  std::vector<const Value*> picked;
+  std::vector<IdItem> picked;
   std::vector<RankedEntry> ranked;
 
   // As made anew, but for the vectors' and strings' room, kept for the next case (the values,
@@ -694,11 +700,10 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   if (const Value* id = Get(d[kScenario], kScenarioId); id && id->is(Type::kString)) p.scenario_id_string = id;
   else p.scenario_id = JsonOr(d[kScenario], kScenarioId, Json());
 
-  std::vector<const Value*>& picked = p.picked;
-  CollectById(d, {{kOptions, kOptionId}}, picked);
+  std::vector<IdItem>& picked = p.picked;
+  CollectById(d, {{kOptions, kOptionId}}, picked, p.owned);
   p.options.reserve(picked.size());
-  for (const Value* o : picked) {
-    const std::string_view id = ViewOf(*o, kOptionId, p.owned);
+  for (const auto& [o, id] : picked) {
     auto found = plan.options.find(id);
     const OptionInfo* info = found == plan.options.end() ? &plan.unknown_option : &found->second;
     const bool preferred = BoolOr(*o, kPreferred);
@@ -740,7 +745,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   }
   StableSortByRank(p.options);
 
-  CollectById(d, {{kNotRecommended, kNotRecommendedId}}, p.not_recommended);
+  CollectById(d, {{kNotRecommended, kNotRecommendedId}}, p.not_recommended, p.owned);
 
   // The same alert raised by several models (e.g. verify_uncertain_rule for a grading and a
   // staging fact) is shown once, with every text and citation.
@@ -794,13 +799,13 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
   // Critical first, then warnings, then information; stable within a severity.
   StableSortByRank(alerts);
 
-  CollectById(d, {{kWorkup, kWorkupId}}, p.workup);
-  CollectById(d, {{kMonitoring, kMonitoringTest}}, p.monitoring);
+  CollectById(d, {{kWorkup, kWorkupId}}, p.workup, p.owned);
+  CollectById(d, {{kMonitoring, kMonitoringTest}}, p.monitoring, p.owned);
   CollectById(d,
               {{kClassificationMissing, kClassificationMissingField},
                {kStageMissing, kStageMissingField},
                {kMissing, kMissingField}},
-              p.missing);
+              p.missing, p.owned);
 
   // The patient summary reads what the recommendation lists (the same strings).
   SummaryInput& in = p.summary_input;
@@ -811,8 +816,8 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     in.options.push_back({o.id, o.preferred, o.info->summary});
   in.alerts.reserve(alerts.size());
   for (const auto& a : alerts) in.alerts.push_back(a.id);
-  for (const Value* m : p.monitoring)
-    if (StrView(*m, kMonitoringInterval, scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
+  for (const IdItem& m : p.monitoring)
+    if (StrView(*m.item, kMonitoringInterval, scratch) != "none") {  // "none": the knowledge's "no routine follow-up"
       in.monitoring_schedule = true;
       break;
     }
@@ -975,10 +980,10 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
 
   out.Key("not_recommended");
   out.BeginArray(p.not_recommended.size());
-  for (const Value* o : p.not_recommended) {
+  for (const auto& [o, id] : p.not_recommended) {
     out.BeginObject(3);
     out.Key("id");
-    out.String(StrView(*o, kNotRecommendedId, scratch));
+    out.String(id);
     out.Key("reason");
     WriteOrEmpty(out, *o, kNotRecommendedReason);
     out.Key("citations");
@@ -1010,10 +1015,10 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
 
   out.Key("workup");
   out.BeginArray(p.workup.size());
-  for (const Value* w : p.workup) {
+  for (const auto& [w, id] : p.workup) {
     out.BeginObject(2);
     out.Key("id");
-    out.String(StrView(*w, kWorkupId, scratch));
+    out.String(id);
     out.Key("text");
     WriteOrEmpty(out, *w, kWorkupText);
     out.EndObject();
@@ -1021,21 +1026,21 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.EndArray();
   out.Key("monitoring");
   out.BeginArray(p.monitoring.size());
-  for (const Value* m : p.monitoring) {
+  for (const IdItem& m : p.monitoring) {
     out.BeginObject(4);
     for (const OutputField& k : kMonitoringFields) {
       out.Key(k.name());
-      WriteOrEmpty(out, *m, k);
+      WriteOrEmpty(out, *m.item, k);
     }
     out.EndObject();
   }
   out.EndArray();
   out.Key("missing");
   out.BeginArray(p.missing.size());
-  for (const Value* m : p.missing) {
+  for (const auto& [m, field] : p.missing) {
     out.BeginObject(2);
     out.Key("field");
-    out.String(StrView(*m, kMissingFieldWritten, scratch));
+    out.String(field);  // (the "field" each was collected by)
     out.Key("blocks");
     WriteOrEmpty(out, *m, kBlocks);
     out.EndObject();

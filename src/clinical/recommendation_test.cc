@@ -293,6 +293,86 @@ TEST(Recommendation, RecycledPartsKeepNoCitationOrScenarioIdOfTheLastCase) {
   }).join();
 }
 
+// The lists collected by id (options, not recommended, workup, missing) keep an entry per id,
+// the first, and write each entry's id as its JSON conversion's text (a string's own, a date's
+// ISO text, "" for a number or no id, which are never merged): read once when collected and
+// written from there. Hand-made decisions, answered one after another in one thread (the parts'
+// converted ids released and made again), against the lists written here by hand.
+TEST(Recommendation, CollectedEntriesWriteTheIdTheyWereCollectedBy) {
+  auto kb = Kb();
+  const auto& plan = *kb->output_plan;
+  const Json case_json = {{"id", "collected"}};
+  using feel::Value;
+  const Value date = Value::FromDate(feel::Date{0});
+  const std::string date_text = json::ValueToJson(date).get<std::string>();
+  ASSERT_EQ(date_text, "1970-01-01");
+  auto entry = [](std::initializer_list<std::pair<const char*, Value>> members) {
+    feel::Context c;
+    for (const auto& [k, v] : members) c.Append(std::string(k), v);
+    return Value::FromContext(std::move(c));
+  };
+  auto list = [](std::initializer_list<Value> items) {
+    feel::List l;
+    for (const Value& v : items) l.push_back(v);
+    return Value::FromList(std::move(l));
+  };
+  auto s = [](const char* text) { return Value::String(text); };
+  auto decide = [&] {
+    internal::DecisionValues d;
+    d[internal::kNotRecommended] =
+        list({entry({{"id", s("x")}, {"reason", s("R1")}}), entry({{"id", s("y")}, {"reason", s("R2")}}),
+              entry({{"id", s("x")}, {"reason", s("dup")}}), s("not a context"),
+              entry({{"id", date}, {"reason", s("R3")}}), entry({{"id", date}, {"reason", s("dup date")}}),
+              entry({{"id", Value::Number(5)}, {"reason", s("num")}}),
+              entry({{"id", Value::Number(5)}, {"reason", s("num again")}}), entry({{"reason", s("no id")}})});
+    d[internal::kWorkup] = list({entry({{"id", s("w1")}, {"text", s("T1")}}), entry({{"id", s("w1")}, {"text", s("T2")}}),
+                                 entry({{"id", date}, {"text", s("T3")}})});
+    d[internal::kClassificationMissing] = list({entry({{"field", s("a")}, {"blocks", s("B1")}})});
+    d[internal::kStageMissing] =
+        list({entry({{"field", s("a")}, {"blocks", s("B2")}}), entry({{"field", date}, {"blocks", s("B3")}})});
+    d[internal::kMissing] = list({entry({{"field", s("b")}, {"blocks", s("B4")}})});
+    d[internal::kOptions] = list({entry({{"id", s("opt.one")}, {"rationale", s("first")}}),
+                                  entry({{"id", s("opt.one")}, {"rationale", s("again")}}),
+                                  entry({{"id", date}, {"rationale", s("dated")}})});
+    return d;
+  };
+  const Json want_not_recommended = Json::parse(R"([{"id": "x", "reason": "R1", "citations": []},
+      {"id": "y", "reason": "R2", "citations": []}, {"id": "1970-01-01", "reason": "R3", "citations": []},
+      {"id": "", "reason": "num", "citations": []}, {"id": "", "reason": "num again", "citations": []},
+      {"id": "", "reason": "no id", "citations": []}])");
+  const Json want_workup = Json::parse(R"([{"id": "w1", "text": "T1"}, {"id": "1970-01-01", "text": "T3"}])");
+  const Json want_missing = Json::parse(
+      R"([{"field": "a", "blocks": "B1"}, {"field": "1970-01-01", "blocks": "B3"}, {"field": "b", "blocks": "B4"}])");
+  std::thread([&] {
+    for (int round = 0; round < 3; ++round) {
+      Answer record;
+      auto parts = internal::PrepareAnswer(*kb, plan, case_json, decide(), {}, &record);
+      std::string text;
+      internal::AppendRecommendation(*kb, plan, case_json, *parts, record, text);
+      const Json written = Json::parse(text + "}");
+      auto tree_parts = internal::PrepareAnswer(*kb, plan, case_json, decide(), {});
+      const Json tree = internal::BuildRecommendation(*kb, plan, case_json, *tree_parts);
+      for (const Json* j : {&written, &tree}) {
+        EXPECT_EQ((*j)["not_recommended"], want_not_recommended) << round << ": " << (*j)["not_recommended"].dump();
+        EXPECT_EQ((*j)["workup"], want_workup) << round << ": " << (*j)["workup"].dump();
+        EXPECT_EQ((*j)["missing"], want_missing) << round << ": " << (*j)["missing"].dump();
+        std::vector<std::string> option_ids;
+        for (const Json& o : (*j)["options"]) option_ids.push_back(o["id"].get<std::string>());
+        EXPECT_EQ(option_ids, (std::vector<std::string>{"opt.one", "1970-01-01"})) << round;
+        EXPECT_EQ((*j)["options"][0]["rationale"], "first") << round;
+      }
+      EXPECT_EQ(record.option_ids, (std::vector<std::string>{"opt.one", "1970-01-01"})) << round;
+      // (An empty case between: the parts' lists and converted ids released and made again.)
+      internal::DecisionValues none;
+      Answer other;
+      auto empty = internal::PrepareAnswer(*kb, plan, case_json, std::move(none), {}, &other);
+      std::string empty_text;
+      internal::AppendRecommendation(*kb, plan, case_json, *empty, other, empty_text);
+      EXPECT_EQ(Json::parse(empty_text + "}")["not_recommended"], Json::array());
+    }
+  }).join();
+}
+
 // The patient summary's filled-in pieces count from their parts' prepared counts; the reading
 // grade must stay that of the whole text, also when a name joins a word or ends a sentence.
 TEST(Recommendation, FilledPiecesCountAsTheWholeText) {

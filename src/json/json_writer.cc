@@ -572,6 +572,25 @@ bool CopyPlain(char* dst, const unsigned char* src, size_t n) {
 }  // namespace
 #endif
 
+#if defined(__SSE2__) && defined(__x86_64__)
+namespace {
+// The quoted plain run `"a b"` (a.size() + b.size() + 3 bytes) copied to p; true when none of its
+// bytes needs attention (`a` not looked at when a_as_is: the caller vouches for it). The one
+// copy-and-scan step of JoinedString and JoinedStringAsIs.
+bool QuotedPlainRun(char* p, std::string_view a, std::string_view b, bool a_as_is) {
+  bool a_plain = true;
+  if (!a_as_is) a_plain = CopyPlain(p + 1, reinterpret_cast<const unsigned char*>(a.data()), a.size());
+  else if (!a.empty()) std::memcpy(p + 1, a.data(), a.size());  // (an empty view's data may be null)
+  if (!a_plain || !CopyPlain(p + 2 + a.size(), reinterpret_cast<const unsigned char*>(b.data()), b.size()))
+    return false;
+  p[0] = '"';
+  p[1 + a.size()] = ' ';
+  p[a.size() + b.size() + 2] = '"';
+  return true;
+}
+}  // namespace
+#endif
+
 void TextOut::JoinedString(std::string_view a, std::string_view b) {
   const size_t n = a.size() + 1 + b.size();
   Room(n + 3);
@@ -579,15 +598,12 @@ void TextOut::JoinedString(std::string_view a, std::string_view b) {
   const bool was_first = first_;
   char* p = Separated(n + 2);
 #if defined(__SSE2__) && defined(__x86_64__)
-  const auto* pa = reinterpret_cast<const unsigned char*>(a.data());
-  const auto* pb = reinterpret_cast<const unsigned char*>(b.data());
-  if (CopyPlain(p + 1, pa, a.size()) && CopyPlain(p + 2 + a.size(), pb, b.size())) [[likely]] {
-    p[0] = '"';
-    p[1 + a.size()] = ' ';
-    p[n + 1] = '"';
+  if (QuotedPlainRun(p, a, b, false)) [[likely]] {
     cur_ = p + n + 2;
     return;
   }
+#else
+  (void)p;
 #endif
   // Something to escape or to validate: the joined text through the string writer's own path
   // (the same bytes, and the same error for invalid UTF-8, as String of the joined text).
@@ -606,11 +622,7 @@ void TextOut::JoinedStringAsIs(std::string_view a, std::string_view b) {
   char* const start = cur_;
   const bool was_first = first_;
   char* p = Separated(n + 2);
-  if (CopyPlain(p + 2 + a.size(), reinterpret_cast<const unsigned char*>(b.data()), b.size())) [[likely]] {
-    p[0] = '"';
-    if (!a.empty()) std::memcpy(p + 1, a.data(), a.size());
-    p[1 + a.size()] = ' ';
-    p[n + 1] = '"';
+  if (QuotedPlainRun(p, a, b, true)) [[likely]] {
     cur_ = p + n + 2;
     return;
   }

@@ -429,6 +429,37 @@ TEST(JsonOutTest, DoublesAsNlohmannsDump) {
   EXPECT_EQ(text, "[7.3,-0.0,12.0]");
 }
 
+// What a writer continuing an array "[1" writes with `write(out)`, flushed.
+template <class Write>
+std::string WrittenAfterOne(Write write) {
+  std::string text = "[1";
+  TextOut out(text, true);
+  write(out);
+  out.Flush();
+  return text;
+}
+
+// `write(out, a, b)` of a joined text with invalid UTF-8 throws nlohmann's own error for the dump
+// of a + " " + b (its index counted in the joined text, its byte).
+template <class Write>
+void ExpectTheJoinedTextsError(const std::string& a, const std::string& b, Write write) {
+  std::string want, got;
+  try {
+    (void)json(a + " " + b).dump();
+  } catch (const json::exception& e) {
+    want = e.what();
+  }
+  std::string text;
+  try {
+    TextOut out(text);
+    write(out, a, b);
+  } catch (const json::exception& e) {
+    got = e.what();
+  }
+  EXPECT_EQ(got, want) << a << " | " << b;
+  EXPECT_FALSE(want.empty());
+}
+
 // JoinedString(a, b) writes what String(a + " " + b) writes: nlohmann's dump of the joined text
 // for parts of every length up to 40 bytes (and long ones, past the writer's room) with nothing to
 // escape, with an escape, a multi-byte character or a control character at either end, and the
@@ -451,32 +482,14 @@ TEST(JsonOutTest, JoinedStringIsTheJoinedTextsDump) {
   for (const std::string& a : parts)
     for (const std::string& b : {parts[3], parts[17], parts[40], parts[parts.size() - 1], parts[parts.size() - 2],
                                  parts[parts.size() / 2], std::string("end.")}) {
-      std::string text = "[1";
-      TextOut out(text, true);
-      out.JoinedString(a, b);
-      out.Flush();
-      ASSERT_EQ(text, "[1," + json(a + " " + b).dump()) << a << " | " << b;
+      ASSERT_EQ(WrittenAfterOne([&](TextOut& out) { out.JoinedString(a, b); }), "[1," + json(a + " " + b).dump())
+          << a << " | " << b;
       ++checked;
     }
   EXPECT_GT(checked, 1000u);
   // Invalid UTF-8 in either part: the joined text's error (its index, its byte).
-  for (const auto& [a, b] : {std::pair<std::string, std::string>{"abc\xff", "def"}, {"abc", "d\xc3"}, {"ab\xc3", "\xa9z"}}) {
-    std::string want, got;
-    try {
-      (void)json(a + " " + b).dump();
-    } catch (const json::exception& e) {
-      want = e.what();
-    }
-    std::string text;
-    try {
-      TextOut out(text);
-      out.JoinedString(a, b);
-    } catch (const json::exception& e) {
-      got = e.what();
-    }
-    EXPECT_EQ(got, want);
-    EXPECT_FALSE(want.empty());
-  }
+  for (const auto& [a, b] : {std::pair<std::string, std::string>{"abc\xff", "def"}, {"abc", "d\xc3"}, {"ab\xc3", "\xa9z"}})
+    ExpectTheJoinedTextsError(a, b, [](TextOut& out, std::string_view x, std::string_view y) { out.JoinedString(x, y); });
 }
 
 // StringAsIs and JoinedStringAsIs take the caller's word that the (first) text needs nothing:
@@ -495,43 +508,27 @@ TEST(JsonOutTest, AsIsTextsWriteWhatStringWrites) {
                                      std::string(3000, 'y') + "\t" + std::string(10, 'z'), std::string(40, 'w')};
   size_t checked = 0;
   for (const std::string& a : as_is) {
-    {
-      std::string text = "[1";
-      TextOut out(text, true);
-      out.StringAsIs(a);
-      out.StringAsIs(a);
-      out.Flush();
-      ASSERT_EQ(text, "[1," + json(a).dump() + "," + json(a).dump()) << a;
-    }
+    ASSERT_EQ(WrittenAfterOne([&](TextOut& out) {
+                out.StringAsIs(a);
+                out.StringAsIs(a);
+              }),
+              "[1," + json(a).dump() + "," + json(a).dump())
+        << a;
     for (const std::string& b : others) {
-      std::string text = "[1";
-      TextOut out(text, true);
-      out.JoinedStringAsIs(a, b);
-      out.Null();
-      out.Flush();
-      ASSERT_EQ(text, "[1," + json(a + " " + b).dump() + ",null") << a << " | " << b;
+      ASSERT_EQ(WrittenAfterOne([&](TextOut& out) {
+                  out.JoinedStringAsIs(a, b);
+                  out.Null();
+                }),
+                "[1," + json(a + " " + b).dump() + ",null")
+          << a << " | " << b;
       ++checked;
     }
   }
   EXPECT_GT(checked, 500u);
   // Invalid UTF-8 in the second part: the joined text's error (its index, its byte).
-  for (const auto& [a, b] : {std::pair<std::string, std::string>{"abc", "d\xc3"}, {"abc", "\xff"}, {"", "x\xa9z"}}) {
-    std::string want, got;
-    try {
-      (void)json(a + " " + b).dump();
-    } catch (const json::exception& e) {
-      want = e.what();
-    }
-    std::string text;
-    try {
-      TextOut out(text);
-      out.JoinedStringAsIs(a, b);
-    } catch (const json::exception& e) {
-      got = e.what();
-    }
-    EXPECT_EQ(got, want);
-    EXPECT_FALSE(want.empty());
-  }
+  for (const auto& [a, b] : {std::pair<std::string, std::string>{"abc", "d\xc3"}, {"abc", "\xff"}, {"", "x\xa9z"}})
+    ExpectTheJoinedTextsError(a, b,
+                              [](TextOut& out, std::string_view x, std::string_view y) { out.JoinedStringAsIs(x, y); });
 }
 
 TEST(JsonOutTest, TextIsTheTreesDump) {
