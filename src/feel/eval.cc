@@ -11,6 +11,7 @@
 #include "feel/builtins.h"
 #include "feel/comparisons.h"
 #include "feel/constant_filter.h"
+#include "feel/distinct_first.h"
 #include "feel/equality_join.h"
 #include "feel/filter_tests.h"
 #include "feel/first_match.h"
@@ -667,6 +668,10 @@ bool ForEachCombination(const std::vector<IterationContext>& its, size_t i, Fram
 // reference (a name, a path, a filter), which the loop borrows, and no `partial`. Every other
 // loop, and a domain that is no list, in the functions below.
 Value ForNode::Eval(Frame& f) const {
+  if (distinct_first) [[unlikely]] {
+    Value out;
+    if (DistinctFirst(*distinct_first, *this, f, out)) return out;
+  }
   if (uses_partial || iterators.size() != 1 || iterators[0].range_end) return EvalGeneral(f);
   ScratchValue domain_tmp;
   const Value& d = EvalRefOf(*iterators[0].domain, f, domain_tmp);

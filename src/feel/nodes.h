@@ -225,6 +225,7 @@ struct IterationContext {
 };
 
 struct PathNode;
+struct DistinctFirstPlan;
 
 struct ForNode : Node {
   std::vector<IterationContext> iterators;
@@ -237,6 +238,8 @@ struct ForNode : Node {
   // `body` when it is a path over the loop variable read from its slot (LoopProjection,
   // loop_paths.h): each item's entry is then read from the item itself where it can be.
   const PathNode* projection = nullptr;
+  // `for x in distinct values(for o in L return o.k) return L[item.k = x][1]` (distinct_first.h).
+  std::shared_ptr<const DistinctFirstPlan> distinct_first;
   Value Eval(Frame& f) const override;
   // The one-iterator loop over `start..end`, two numbers.
   Value EvalCounting(Frame& f, const Value& start, const Value& end) const;

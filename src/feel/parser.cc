@@ -16,6 +16,7 @@
 #include "feel/builtins.h"
 #include "feel/condition_shapes.h"
 #include "feel/context_put_node.h"
+#include "feel/distinct_first.h"
 #include "feel/equality_join.h"
 #include "feel/feel.h"
 #include "feel/first_match.h"
@@ -90,6 +91,7 @@ class Parser {
     for (const auto& loop : fors_)
       if (!loop->iterators.empty()) loop->keeps_var = probed.count(loop->iterators[0].slot) != 0;
     for (const auto& loop : fors_) loop->projection = LoopProjection(*loop);
+    for (const auto& loop : fors_) loop->distinct_first = DistinctFirstPlanOf(*loop);
     // A context entry's slot that no name reads (not a later entry, a nested function or a
     // filter's probe) need not hold the entry's value.
     for (const auto& ctx : contexts_)
