@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "clinical/output_fields.h"
 #include "common/bytes.h"
 #include "common/hash.h"
 #include "json/immortal_texts.h"
@@ -69,9 +70,9 @@ bool MayBeJsonString(const Value& v) {
   }
 }
 
-// Str() of the JSON conversion of `obj`: the field's text when it converts to a JSON string.
-std::string StrOf(const Value& obj, Field key) {
-  const Value* v = Get(obj, key);
+// Str() of the JSON conversion of a field `v` (null: absent): its text when it converts to a JSON
+// string. (The helpers below take a field already read, by an OutputField or an OutputFields.)
+std::string StrOfValue(const Value* v) {
   if (!v) return {};
   if (v->is(Type::kString)) return v->string();
   if (!MayBeJsonString(*v)) return {};
@@ -79,13 +80,13 @@ std::string StrOf(const Value& obj, Field key) {
   return j.is_string() ? j.get<std::string>() : std::string();
 }
 
-// StrOf without a copy when the field is a string (else converted into `scratch`).
-std::string_view StrView(const Value& obj, Field key, std::string& scratch) {
-  const Value* v = Get(obj, key);
+// StrOfValue without a copy when the field is a string (else converted into `scratch`).
+std::string_view StrViewOf(const Value* v, std::string& scratch) {
   if (v && v->is(Type::kString)) return v->string();
-  scratch = v ? StrOf(obj, key) : std::string();
+  scratch = StrOfValue(v);
   return scratch;
 }
+std::string_view StrView(const Value& obj, Field key, std::string& scratch) { return StrViewOf(Get(obj, key), scratch); }
 
 // obj.value(key, fallback) of the JSON conversion.
 Json JsonOr(const Value& obj, Field key, Json fallback) {
@@ -121,8 +122,7 @@ void SplitKeys(const std::string& s, Out& out) {
 // The strings of a list field, or of a text field split at commas, appended to `out` (a Json
 // array or a vector of strings).
 template <class Out>
-void AppendStrings(const Value& obj, Field key, Out& out) {
-  const Value* v = Get(obj, key);
+void AppendStringsOf(const Value* v, Out& out) {
   if (!v) return;
   if (v->is(Type::kList)) {
     const feel::List& l = v->list();
@@ -146,20 +146,17 @@ void AppendStrings(const Value& obj, Field key, Out& out) {
   }
 }
 
-// StrOf as a view: of the decision's own string, else of a converted copy kept in `owned`.
-std::string_view ViewOf(const Value& obj, Field key, std::forward_list<std::string>& owned) {
-  const Value* v = Get(obj, key);
+// StrOfValue as a view: of the decision's own string, else of a converted copy kept in `owned`.
+std::string_view ViewOfValue(const Value* v, std::forward_list<std::string>& owned) {
   if (!v) return {};
   if (v->is(Type::kString)) return v->string();
-  std::string s = StrOf(obj, key);
+  std::string s = StrOfValue(v);
   if (s.empty()) return {};
   return owned.emplace_front(std::move(s));
 }
 
-// AppendStrings as views: of the list's own strings, else of copies kept in `owned`.
-void AppendViews(const Value& obj, Field key, std::vector<std::string_view>& out,
-                 std::forward_list<std::string>& owned) {
-  const Value* v = Get(obj, key);
+// AppendStringsOf as views: of the list's own strings, else of copies kept in `owned`.
+void AppendViewsOf(const Value* v, std::vector<std::string_view>& out, std::forward_list<std::string>& owned) {
   if (!v) return;
   if (v->is(Type::kList)) {
     const feel::List& l = v->list();
@@ -175,13 +172,13 @@ void AppendViews(const Value& obj, Field key, std::vector<std::string_view>& out
     return;
   }
   std::vector<std::string> split;
-  AppendStrings(obj, key, split);
+  AppendStringsOf(v, split);
   for (auto& c : split) out.push_back(owned.emplace_front(std::move(c)));
 }
 
-Json StringListOf(const Value& obj, Field key) {
+Json StringListOf(const Value* v) {
   Json out = Json::array();
-  AppendStrings(obj, key, out);
+  AppendStringsOf(v, out);
   return out;
 }
 
@@ -384,20 +381,21 @@ struct ClassificationMember {
 };
 constexpr ClassificationMember kClassificationMembers[] = {
     {&kCategory, false}, {&kGrade, false}, {&kClassificationBasis, true}};
+// The writer's reads of the same members (all of an object's fields read at once: one shape check).
+constinit OutputFields<3> kClassificationWritten{{"category", "grade", "basis"}};
 constinit OutputField kScenarioId{"id"}, kScenarioTitle{"title"};
-constinit OutputField kStageFields[] = {OutputField{"chapter"}, OutputField{"t"}, OutputField{"n"}, OutputField{"m"},
-                                        OutputField{"group"}};
-constinit OutputField kStageDerived{"derived"}, kStageBasis{"basis"};
-constinit OutputField kOptionId{"id"}, kPreferred{"preferred"}, kRationale{"rationale"}, kEvidence{"evidence"},
-    kOptionCitations{"citations"}, kCautions{"cautions"};
-constinit OutputField kRankingId{"id"}, kRank{"rank"}, kRankReason{"reason"}, kRankLine{"line"};
-constinit OutputField kNotRecommendedId{"id"}, kNotRecommendedReason{"reason"}, kNotRecommendedCitations{"citations"};
-constinit OutputField kAlertId{"id"}, kAlertText{"text"}, kAlertCitations{"citations"}, kSeverity{"severity"};
+constinit OutputFields<5> kStageFields{{"chapter", "t", "n", "m", "group"}};
+constinit OutputFields<2> kStageMore{{"derived", "basis"}};
+constinit OutputField kOptionId{"id"}, kPreferred{"preferred"};
+constinit OutputFields<4> kOptionWritten{{"rationale", "evidence", "citations", "cautions"}};
+// A ranking entry's members, read once for the option it ranks (PrepareAnswer) and the writer.
+constinit OutputFields<4> kRankingRead{{"id", "rank", "reason", "line"}};
+constinit OutputField kNotRecommendedId{"id"};
+constinit OutputFields<2> kNotRecommendedWritten{{"reason", "citations"}};
+constinit OutputFields<4> kAlertRead{{"id", "text", "severity", "citations"}};
 constinit OutputField kWorkupId{"id"}, kWorkupText{"text"};
-constinit OutputField kMonitoringFields[] = {OutputField{"test"}, OutputField{"interval"}, OutputField{"duration"},
-                                             OutputField{"text"}};
-const OutputField& kMonitoringTest = kMonitoringFields[0];
-const OutputField& kMonitoringInterval = kMonitoringFields[1];
+constinit OutputFields<4> kMonitoringWritten{{"test", "interval", "duration", "text"}};
+constinit OutputField kMonitoringTest{"test"}, kMonitoringInterval{"interval"};
 // The missing fields of three decisions, collected: one field each (their shapes differ).
 constinit OutputField kClassificationMissingField{"field"}, kStageMissingField{"field"}, kMissingField{"field"};
 constinit OutputField kBlocks{"blocks"};
@@ -437,6 +435,8 @@ struct PreparedOption {
   // The knowledge's ranking (ranking.dmn "Ranking": id, rank, line, reason per option).
   long rank = 1L << 30;
   const Value* ranking = nullptr;  // its entry: reason ("" when absent) and line (null when absent)
+  const Value* rank_reason = nullptr;  // the entry's fields (null when absent)
+  const Value* rank_line = nullptr;
 };
 
 // The answer's text writer: a TextOut that copies the models' constant texts as the plan
@@ -465,8 +465,7 @@ void WriteString(json::TreeOut& out, const Value& s) { out.String(s.string()); }
 
 // The value at `key` as its JSON conversion, or the fallback (null or "") when absent.
 template <class Out>
-void WriteField(Out& out, const Value& obj, Field key, bool empty_string_fallback) {
-  const Value* v = Get(obj, key);
+void WriteField(Out& out, const Value* v, bool empty_string_fallback) {
   if (!v) {
     if (empty_string_fallback) out.String(std::string_view());
     else out.Null();
@@ -477,12 +476,12 @@ void WriteField(Out& out, const Value& obj, Field key, bool empty_string_fallbac
   }
 }
 template <class Out>
-void WriteOrNull(Out& out, const Value& obj, Field key) {
-  WriteField(out, obj, key, false);
+void WriteOrNull(Out& out, const Value* v) {
+  WriteField(out, v, false);
 }
 template <class Out>
-void WriteOrEmpty(Out& out, const Value& obj, Field key) {
-  WriteField(out, obj, key, true);
+void WriteOrEmpty(Out& out, const Value* v) {
+  WriteField(out, v, true);
 }
 
 // The classification as the FEEL value of the members written (kClassificationMembers): what
@@ -519,8 +518,7 @@ Value ClassificationValue(const Value& cls) {
 
 // StringListOf, written.
 template <class Out>
-void WriteStringList(Out& out, const Value& obj, Field key) {
-  const Value* v = Get(obj, key);
+void WriteStringList(Out& out, const Value* v) {
   if (v && v->is(Type::kList)) {
     const feel::List& l = v->list();
     out.BeginArray(l.size());
@@ -535,7 +533,7 @@ void WriteStringList(Out& out, const Value& obj, Field key) {
     out.EndArray();
     return;
   }
-  out.Value(StringListOf(obj, key));
+  out.Value(StringListOf(v));
 }
 
 // The trace, written as text or built as the tree from this one description.
@@ -582,6 +580,7 @@ void WriteTrace(Out& out, std::vector<dmn::TraceEntry>& trace) {
 struct RankedEntry {
   std::string_view id;
   const Value* entry;
+  OutputFields<4>::Read fields;  // kRankingRead's
 };
 
 }  // namespace
@@ -722,16 +721,16 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     std::forward_list<std::string> converted;  // ids that are not strings, as text
     for (const auto& e : ranking.list()) {
       if (!e.is(Type::kContext)) continue;
-      std::string_view id = StrView(e, kRankingId, scratch);
+      const OutputFields<4>::Read f = kRankingRead.In(e.context());
+      std::string_view id = StrViewOf(f[0], scratch);
       if (id.data() == scratch.data()) id = converted.emplace_front(std::move(scratch));
-      ranked.push_back({id, &e});
+      ranked.push_back({id, &e, f});
     }
     for (auto& r : p.options)
       for (const RankedEntry& k : ranked) {
         if (!SameText(k.id, r.id)) continue;
-        const Value& e = *k.entry;
         // A whole number that fits is its JSON conversion's integer, read without converting.
-        const Value* rank = Get(e, kRank);
+        const Value* rank = k.fields[1];
         const auto whole = rank && rank->is(Type::kNumber) ? rank->number().ToInt64() : std::nullopt;
         if (whole) {
           r.rank = *whole;
@@ -739,7 +738,9 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
           Json j = json::ValueToJson(*rank);
           if (j.is_number()) r.rank = j.get<long>();
         }
-        r.ranking = &e;
+        r.ranking = k.entry;
+        r.rank_reason = k.fields[2];
+        r.rank_line = k.fields[3];
         break;
       }
   }
@@ -755,10 +756,11 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
     if (!list.is(Type::kList)) continue;
     for (const auto& a : list.list()) {
       if (!a.is(Type::kContext)) continue;
-      std::string_view id = ViewOf(a, kAlertId, p.owned);
-      const Value* text_value = Get(a, kAlertText);
+      const OutputFields<4>::Read f = kAlertRead.In(a.context());  // id, text, severity, citations
+      std::string_view id = ViewOfValue(f[0], p.owned);
+      const Value* text_value = f[1];
       if (text_value && !text_value->is(Type::kString)) text_value = nullptr;
-      std::string_view text = text_value ? std::string_view(text_value->string()) : ViewOf(a, kAlertText, p.owned);
+      std::string_view text = text_value ? std::string_view(text_value->string()) : ViewOfValue(f[1], p.owned);
       auto existing = std::find_if(alerts.begin(), alerts.end(), [&](const Alert& x) { return SameText(x.id, id); });
       if (existing != alerts.end()) {
         if (!text.empty() && existing->text.find(text) == std::string::npos) {
@@ -770,7 +772,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
         }
         std::vector<std::string_view>& cites = p.merged_citations;
         cites.clear();
-        AppendViews(a, kAlertCitations, cites, p.owned);
+        AppendViewsOf(f[3], cites, p.owned);
         for (std::string_view c : cites)
           if (std::find(existing->citations.begin(), existing->citations.end(), c) == existing->citations.end())
             existing->citations.push_back(c);
@@ -782,7 +784,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
         p.spare_citations.pop_back();
       }
       e.id = id;
-      e.severity = Get(a, kSeverity);
+      e.severity = f[2];
       if (e.severity) {
         // As the JSON conversion's string (a date converts to one, but is neither of these).
         if (e.severity->is(Type::kString)) {
@@ -793,7 +795,7 @@ AnswerPartsPtr PrepareAnswer(const KnowledgeBase& kb, const OutputPlan& plan, co
       }
       e.text = text;
       e.text_value = text_value;
-      AppendViews(a, kAlertCitations, e.citations, p.owned);
+      AppendViewsOf(f[3], e.citations, p.owned);
     }
   }
   // Critical first, then warnings, then information; stable within a severity.
@@ -868,9 +870,12 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   const Value& cls = d[kClassification];
   out.Key("classification");
   out.BeginObject(std::size(kClassificationMembers));
-  for (const ClassificationMember& m : kClassificationMembers) {
+  const OutputFields<3>::Read cf = kClassificationWritten.In(cls);
+  static_assert(std::size(kClassificationMembers) == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    const ClassificationMember& m = kClassificationMembers[i];
     out.Key(m.field->name());
-    WriteField(out, cls, *m.field, m.empty_string);
+    WriteField(out, cf[i], m.empty_string);
   }
   out.EndObject();
 
@@ -879,13 +884,15 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginObject(9);
   out.Key("system");
   out.String("AJCC 8th");
-  for (const OutputField& k : kStageFields) {
-    out.Key(k.name());
-    WriteOrNull(out, st, k);
+  const OutputFields<5>::Read sf = kStageFields.In(st);
+  for (size_t i = 0; i < sf.size(); ++i) {
+    out.Key(kStageFields.name(i));
+    WriteOrNull(out, sf[i]);
   }
+  const OutputFields<2>::Read more = kStageMore.In(st);  // derived, basis
   out.Key("derived");
-  WriteStringList(out, st, kStageDerived);
-  if (const Value* basis = Get(st, kStageBasis)) {
+  WriteStringList(out, more[0]);
+  if (const Value* basis = more[1]) {
     if (basis->is(Type::kString)) {
       out.Key("basis");
       WriteString(out, *basis);
@@ -905,7 +912,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   if (p.scenario_id_string) out.String(p.scenario_id_string->string());  // (what its conversion writes)
   else out.Value(p.scenario_id);
   out.Key("title");
-  WriteOrNull(out, d[kScenario], kScenarioTitle);
+  WriteOrNull(out, kScenarioTitle.In(d[kScenario]));
   out.EndObject();
 
   const std::string* trial_note = record && record->has_trial_option_note ? record->trial_option_note : nullptr;
@@ -914,6 +921,8 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   long n = 0;
   for (const PreparedOption& o : p.options) {
     const OptionInfo& info = *o.info;
+    // rationale, evidence, citations, cautions
+    const OutputFields<4>::Read f = kOptionWritten.In(*o.decision);
     out.BeginObject(13);
     if (info.has_head) {
       out.Members(info.head);  // id, title, intent
@@ -933,22 +942,22 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     if (trial_note && o.id == "trial.clinical_trial") {
       // The trial annotation's note on how many studies may fit (as it adds it to the tree).
       // String(rationale + " " + note) without building that string (JoinedString: same bytes).
-      const std::string_view rationale = StrView(*o.decision, kRationale, scratch);
+      const std::string_view rationale = StrViewOf(f[0], scratch);
       if (rationale.empty()) out.String(*trial_note);
       else out.JoinedString(rationale, *trial_note);
     } else {
-      WriteOrEmpty(out, *o.decision, kRationale);
+      WriteOrEmpty(out, f[0]);
     }
     out.Key("evidence");
-    WriteOrEmpty(out, *o.decision, kEvidence);
+    WriteOrEmpty(out, f[1]);
     out.Key("citations");
-    WriteStringList(out, *o.decision, kOptionCitations);
+    WriteStringList(out, f[2]);
     if (info.irregular) {
       const Json& entry = *info.irregular;
       out.Key("side_effects");
       out.Value(entry.value("side_effects", Json::array()));
       out.Key("cautions");
-      WriteStringList(out, *o.decision, kCautions);
+      WriteStringList(out, f[3]);
       if (entry.contains("involves")) {
         out.Key("involves");
         out.Value(entry.at("involves"));
@@ -963,16 +972,16 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
       // The catalogue members serialised at load.
       out.Members(info.side_effects);
       out.Key("cautions");
-      WriteStringList(out, *o.decision, kCautions);
+      WriteStringList(out, f[3]);
       out.Members(info.tail);  // involves, sources, approval
     }
     out.Key("rank");
     out.Integer(++n);
     out.Key("rank_reason");
-    if (o.ranking) WriteOrEmpty(out, *o.ranking, kRankReason);
+    if (o.ranking) WriteOrEmpty(out, o.rank_reason);
     else out.String(std::string_view());
     out.Key("line");
-    if (o.ranking) WriteOrNull(out, *o.ranking, kRankLine);
+    if (o.ranking) WriteOrNull(out, o.rank_line);
     else out.Null();
     out.EndObject();
   }
@@ -981,13 +990,14 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.Key("not_recommended");
   out.BeginArray(p.not_recommended.size());
   for (const auto& [o, id] : p.not_recommended) {
+    const OutputFields<2>::Read f = kNotRecommendedWritten.In(*o);  // reason, citations
     out.BeginObject(3);
     out.Key("id");
     out.String(id);
     out.Key("reason");
-    WriteOrEmpty(out, *o, kNotRecommendedReason);
+    WriteOrEmpty(out, f[0]);
     out.Key("citations");
-    WriteStringList(out, *o, kNotRecommendedCitations);
+    WriteStringList(out, f[1]);
     out.EndObject();
   }
   out.EndArray();
@@ -1020,7 +1030,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("id");
     out.String(id);
     out.Key("text");
-    WriteOrEmpty(out, *w, kWorkupText);
+    WriteOrEmpty(out, kWorkupText.In(*w));
     out.EndObject();
   }
   out.EndArray();
@@ -1028,9 +1038,10 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
   out.BeginArray(p.monitoring.size());
   for (const IdItem& m : p.monitoring) {
     out.BeginObject(4);
-    for (const OutputField& k : kMonitoringFields) {
-      out.Key(k.name());
-      WriteOrEmpty(out, *m.item, k);
+    const OutputFields<4>::Read f = kMonitoringWritten.In(*m.item);
+    for (size_t i = 0; i < f.size(); ++i) {
+      out.Key(kMonitoringWritten.name(i));
+      WriteOrEmpty(out, f[i]);
     }
     out.EndObject();
   }
@@ -1042,7 +1053,7 @@ void WriteRecommendation(Out& out, const KnowledgeBase& kb, const OutputPlan& pl
     out.Key("field");
     out.String(field);  // (the "field" each was collected by)
     out.Key("blocks");
-    WriteOrEmpty(out, *m, kBlocks);
+    WriteOrEmpty(out, kBlocks.In(*m));
     out.EndObject();
   }
   out.EndArray();

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "clinical/output_fields.h"
 #include "json/json_values.h"
 #include "json/json_writer.h"
 
@@ -715,6 +716,105 @@ TEST(OutputField, ThreadsSharingAFieldReadTheRightEntry) {
     for (int i = 0; i < 20000; ++i) {
       const feel::Context& c = contexts[(start + static_cast<size_t>(i)) % contexts.size()];
       if (field.In(c) != c.Find("x")) wrong.fetch_add(1);
+    }
+  };
+  std::thread a(run, 0), b(run, 3);
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+
+// ---- OutputFields: several fields of one object read with one shape check -----------------------
+
+// Each field read together is Find's entry (the same address) or absent like it, in the order named.
+template <size_t N>
+void ExpectEachAsFind(const internal::OutputFields<N>& fields, const std::array<std::string_view, N>& names,
+                      const feel::Context& c) {
+  const auto got = fields.In(c);
+  const auto as_value = fields.In(feel::Value::FromContext(c));
+  for (size_t i = 0; i < N; ++i) {
+    EXPECT_EQ(got[i], c.Find(names[i])) << names[i];
+    EXPECT_EQ(as_value[i] != nullptr, c.Find(names[i]) != nullptr) << names[i];
+  }
+}
+
+TEST(OutputFields, ReadWhatFindReadsWhateverTheShapeOfTheContext) {
+  static internal::OutputFields<4> fields{{"rationale", "id", "no such field", "evidence"}};
+  constexpr std::array<std::string_view, 4> kNames = {"rationale", "id", "no such field", "evidence"};
+  const feel::Context first = ShapedOf({"id", "rationale", "evidence"}, 3, 0);
+  const feel::Context reordered = ShapedOf({"evidence", "rationale", "id"}, 3, 10);
+  const feel::Context lacking = ShapedOf({"id", "evidence"}, 2, 20);
+  const feel::Context partial = ShapedOf({"id", "evidence", "rationale"}, 2, 30);  // rationale not filled yet
+  const feel::Context empty_partial = ShapedOf({"rationale", "id"}, 0, 35);
+  const feel::Context own = [] {  // holds its own keys
+    feel::Context c;
+    c.Put("evidence", feel::Value::Number(40));
+    c.Put("id", feel::Value::Number(41));
+    return c;
+  }();
+  ASSERT_EQ(own.shape(), nullptr);
+  // A shape too wide for a byte a position: searched, never cached.
+  std::vector<std::string> wide_keys;
+  for (int i = 0; i < 300; ++i) wide_keys.push_back("w" + std::to_string(i));
+  wide_keys[270] = "evidence";
+  wide_keys[3] = "id";
+  const feel::Context wide = ShapedOf(wide_keys, wide_keys.size(), 50);
+  // A subset of a family: read by its own positions.
+  const feel::ContextShape* family = feel::ContextShape::Intern(std::vector<std::string>{"a", "id", "b", "evidence"});
+  ASSERT_NE(family, nullptr);
+  const feel::ContextShape* subset_shape = feel::ContextShape::InternSubset(*family, 0b1010);
+  ASSERT_NE(subset_shape, nullptr);
+  feel::Context subset(subset_shape);
+  subset.AppendValue(feel::Value::Number(60));
+  subset.AppendValue(feel::Value::Number(61));
+  const feel::Context whole_family = ShapedOf({"a", "id", "b", "evidence"}, 4, 70);  // the family itself
+  ASSERT_EQ(whole_family.shape(), family);
+  for (int round = 0; round < 2; ++round)
+    for (const feel::Context* c : std::initializer_list<const feel::Context*>{
+             &first, &first, &reordered, &first, &lacking, &partial, &empty_partial, &own, &wide,
+             &first, &wide, &subset, &reordered, &subset, &whole_family, &subset, &whole_family})
+      ExpectEachAsFind(fields, kNames, *c);
+  // The values read are the right ones, not only non-null.
+  auto number = [](const feel::Value* v) { return v && v->is(feel::Type::kNumber) ? v->number().ToInt64() : std::nullopt; };
+  EXPECT_EQ(number(fields.In(first)[0]), 1);
+  EXPECT_EQ(number(fields.In(first)[1]), 0);
+  EXPECT_EQ(number(fields.In(first)[3]), 2);
+  EXPECT_EQ(number(fields.In(reordered)[0]), 11);
+  EXPECT_EQ(number(fields.In(reordered)[3]), 10);
+  EXPECT_EQ(fields.In(partial)[0], nullptr);
+  EXPECT_EQ(number(fields.In(partial)[3]), 31);
+  EXPECT_EQ(number(fields.In(own)[1]), 41);
+  EXPECT_EQ(number(fields.In(wide)[1]), 53);
+  EXPECT_EQ(number(fields.In(wide)[3]), 320);
+  EXPECT_EQ(number(fields.In(subset)[1]), 60);
+  EXPECT_EQ(number(fields.In(subset)[3]), 61);
+  EXPECT_EQ(number(fields.In(whole_family)[1]), 71);
+  EXPECT_EQ(number(fields.In(subset)[1]), 60);
+  for (const feel::Value& not_context : {feel::Value::String("rationale"), feel::Value(), feel::Value::Number(1)})
+    for (const feel::Value* v : fields.In(not_context)) EXPECT_EQ(v, nullptr);
+  EXPECT_EQ(fields.name(2).view(), "no such field");
+}
+
+// Threads sharing one reader over contexts of alternating shapes always read Find's entries (the
+// shape's id and the positions are one word).
+TEST(OutputFields, ThreadsSharingAReaderReadTheRightEntries) {
+  static internal::OutputFields<3> fields{{"x", "y", "z"}};
+  std::vector<feel::Context> contexts;
+  for (int n = 1; n <= 6; ++n) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < n; ++i) keys.push_back("k" + std::to_string(i));
+    keys.insert(keys.begin() + n / 2, "x");
+    keys.insert(keys.begin() + (n % 3), "z");
+    if (n % 2) keys.push_back("y");
+    contexts.push_back(ShapedOf(keys, keys.size(), 100 * n));
+  }
+  std::atomic<int> wrong{0};
+  auto run = [&](size_t start) {
+    for (int i = 0; i < 20000; ++i) {
+      const feel::Context& c = contexts[(start + static_cast<size_t>(i)) % contexts.size()];
+      const auto got = fields.In(c);
+      if (got[0] != c.Find("x") || got[1] != c.Find("y") || got[2] != c.Find("z")) wrong.fetch_add(1);
     }
   };
   std::thread a(run, 0), b(run, 3);
