@@ -882,6 +882,68 @@ TEST(TrialsFacts, OutcomesTakenByPathOverManyTestsGiveTheReferenceAnswers) {
   EXPECT_GT(fitting, 200);  // (studies fit, and others are ruled out)
 }
 
+// A thread takes the outcomes it keeps for the values of each set of several paths that key tests
+// together as bits too, before it visits the studies. With 72 more tests over two and three paths
+// (two 64-bit words of tests) and more pairs of values than a set keeps (ages by ECOG: ~240), on
+// one thread, each answer is the reference's, the answer without the excluded studies asked first
+// or second.
+TEST(TrialsFacts, OutcomesTakenBySetsOfPathsGiveTheReferenceAnswers) {
+  Scratch k;
+  Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
+  const char* studies[] = {"NCT04919226", "NCT06784752", "NCT05918302", "NCT06732505", "NCT07061080", "NCT06893783"};
+  for (int i = 0; i < 72; ++i) {
+    const int bound = i / 3;  // (24 bounds per set)
+    std::string test;
+    switch (i % 3) {
+      case 0:
+        test = "if patient.age_years = null or patient.ecog = null then null else patient.age_years >= " +
+               std::to_string(10 + bound * 2) + " or patient.ecog < " + std::to_string(bound % 4);
+        break;
+      case 1:
+        test = "patient.hemoglobin_g_dl + tumor.ki67_percent / 10 >= " + std::to_string(8 + bound / 6.0);
+        break;
+      default:
+        test = "if patient.age_years = null then null else (patient.age_years + patient.ecog * 10) < " +
+               std::to_string(60 + bound * 3) + " or tumor.ki67_percent < " + std::to_string(bound);
+    }
+    criteria["trials"][studies[i % 6]]["criteria"].push_back(
+        {{"id", "set" + std::to_string(i)}, {"text", "Set " + std::to_string(i)}, {"test", test}});
+  }
+  { std::ofstream(k.dir / "trials/criteria.json") << criteria.dump(2); }
+  auto loaded = Registry::Load(k.dir);
+  ASSERT_TRUE(loaded);
+  const Registry& reg = **loaded;
+  const char* sites[] = {"pancreas", "lung", "jejunum_ileum", "unknown_primary"};
+  const char* morphologies[] = {"well_differentiated", "poorly_differentiated", "poorly_differentiated_large_cell"};
+  const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
+  const char* growths[] = {"progressive", "stable", "unknown"};
+  const char* uptakes[] = {"above", "equal", "below"};
+  const char* grades[] = {"G1", "G2", "G3"};
+  int fitting = 0;
+  for (int i = 0; i < 900; ++i) {
+    Json c = Json::object();
+    c["patient"] = Json::object();
+    if (i % 7 != 2) c["patient"]["ecog"] = i % 4;
+    if (i % 11 != 5) c["patient"]["hemoglobin_g_dl"] = 7 + (i % 13) / 4.0;
+    if (i % 13 != 1) c["patient"]["age_years"] = 12 + i * 7 % 60;
+    c["tumor"] = {{"primary_site", sites[i % 4]}, {"morphology", morphologies[i / 4 % 3]},
+                  {"sstr_imaging", {{"result", i / 3 % 2 ? "positive" : "negative"}, {"uptake_vs_liver", uptakes[i / 2 % 3]}}},
+                  {"growth", growths[i / 5 % 3]}, {"m", i % 5 ? "M0" : "M1"}};
+    if (i % 9 != 4) c["tumor"]["ki67_percent"] = 40 + i % 25;
+    c["history"] = {{"setting", settings[i / 7 % 3]}};
+    if (i % 4 != 0) c["history"]["prior_therapies"] = Json::array();
+    const Json classification = {{"grade", grades[i / 5 % 3]}};
+    ExpectTheReferenceAnswer(reg, criteria, c, classification, i % 2 == 0);
+    if (HasFailure()) return;
+    Json rec = Json::object();
+    rec["classification"] = classification;
+    reg.Annotate(c, rec, "2026-12-06", false);
+    for (const auto& t : rec["trials"])
+      if (t["criteria_encoded"] == true) ++fitting;
+  }
+  EXPECT_GT(fitting, 100);  // (studies fit, and others are ruled out)
+}
+
 // kb check names the case paths a text reads as its compiled tree does, not as a pattern over its
 // text: a local name spelled like a case part (`some tumor in …`) or a key of a context literal
 // (`{tumor: …}.tumor.x`) is no case path, and a parenthesized part (`(tumor).ki67`) is one; a
