@@ -37,11 +37,9 @@ struct LargeBlockClasses {
 // memory's), or a local one in tests.
 using LargeBlockCache = SizeClassCache<LargeBlockClasses>;
 
-namespace frame_memory_internal {
-// The calling thread's large blocks (frame_memory.cc), out of line: a few calls per case.
-void* AllocateLarge(size_t bytes);
-void FreeLarge(void* p, size_t bytes) noexcept;
-}  // namespace frame_memory_internal
+// The calling thread's large blocks, frame_memory_internal::AllocateLarge and FreeLarge, are
+// declared in value_pool.h (the values' blocks over kMaxBlockBytes take them too) and defined in
+// frame_memory.cc, out of line: a few calls per case.
 
 // A frame's block of `bytes` (> 0), and its return with the same `bytes`, on the calling thread.
 inline void* AllocateFrameMemory(size_t bytes) {

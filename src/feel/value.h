@@ -149,10 +149,7 @@ class Value {
   // never subject to its registry's limit): copying and releasing it counts nothing. Values are
   // immutable, so every empty list may be this one. The list itself is never destroyed, so a
   // value that holds it stays valid through static destruction.
-  static Value EmptyList() {
-    static const List* const empty = new List();
-    return FromList(ListPtr(ListPtr(), empty));
-  }
+  static Value EmptyList();
   static Value FromList(ListPtr l) {
     Value v(Type::kList);
     new (&v.u_.l) ListPtr(std::move(l));
@@ -289,6 +286,22 @@ class Value {
   } u_;
   Type type_ = Type::kNull;
 };
+
+namespace value_internal {
+// The one empty list of Value::EmptyList(), constant-initialised (an empty vector holds no
+// memory), so that reaching it costs no guard. Never destroyed: a value that holds it stays
+// valid through static destruction.
+struct EmptyListStorage {
+  constexpr EmptyListStorage() : list() {}
+  ~EmptyListStorage() {}
+  union {
+    List list;
+  };
+};
+inline constinit const EmptyListStorage kEmptyList;
+}  // namespace value_internal
+
+inline Value Value::EmptyList() { return FromList(ListPtr(ListPtr(), &value_internal::kEmptyList.list)); }
 
 // Immortal values: `v` with its strings, lists, contexts and ranges (at every depth) held by a
 // registry for the rest of the process, and reached through pointers that own nothing (no

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "feel/value.h"
@@ -114,6 +115,31 @@ TEST(ContextCopy, CopiedContextValueEvaluatesAlike) {
   shared = Value();
   EXPECT_EQ(ToFeelLiteral(changed), R"({put0: "first value, long enough to be owned on the heap", put1: 2, put2: [3]})");
   EXPECT_EQ(changed.context().value(0).string_ptr().use_count(), 1);
+}
+
+// The empty list is one owner-less constant for the whole process (every thread, every way of
+// making it): copying it and dropping the copies counts nothing, and it reads as an empty list.
+TEST(EmptyList, OneOwnerlessConstantOnEveryThread) {
+  const Value empty = Value::EmptyList();
+  ASSERT_TRUE(empty.is(Type::kList));
+  EXPECT_TRUE(empty.list().empty());
+  EXPECT_EQ(empty.list_ptr().use_count(), 0);  // no control block: nothing to count
+  EXPECT_TRUE(IsImmortal(empty.list_ptr()));
+  {
+    std::vector<Value> copies(5, empty);
+    copies.push_back(Value::FromList(List{}));
+    for (const Value& c : copies) {
+      EXPECT_EQ(c.list_ptr().get(), empty.list_ptr().get());
+      EXPECT_EQ(c.list_ptr().use_count(), 0);
+    }
+  }
+  const List* other_thread = nullptr;
+  std::thread t([&] { other_thread = Value::EmptyList().list_ptr().get(); });
+  t.join();
+  EXPECT_EQ(other_thread, empty.list_ptr().get());
+  EXPECT_EQ(ToFeelLiteral(empty), "[]");
+  EXPECT_TRUE(DeepEqual(empty, Value::FromList(List{})));
+  EXPECT_FALSE(DeepEqual(empty, Value::FromList(List{Value()})));
 }
 
 }  // namespace

@@ -4,8 +4,9 @@
 // serve the next case on the same thread. Lifetimes still follow the reference counts: a block is
 // cached only once its owner is gone, by whichever thread frees it (a value made on one thread
 // and freed on another goes to the freeing thread's cache), and each thread caches at most
-// kMaxCachedBytesPerClass per class, so memory stays bounded. Past the cap, at thread exit and
-// for blocks over kMaxBlockBytes, memory goes back to the heap.
+// kMaxCachedBytesPerClass per class, so memory stays bounded. Past the cap and at thread exit,
+// memory goes back to the heap; blocks over kMaxBlockBytes go to the thread's large blocks
+// (frame_memory.h), and past those (16 KB) to the heap.
 //
 // Under AddressSanitizer values bypass the cache (every block straight from the heap, so ASan sees
 // each use after free); BlockCache itself is tested directly there, with its cached blocks poisoned.
@@ -144,6 +145,14 @@ struct ValueBlockClasses {
 };
 using BlockCache = SizeClassCache<ValueBlockClasses>;
 
+namespace frame_memory_internal {
+// The calling thread's cache of blocks over kMaxBlockBytes (frame_memory.h, .cc): also for the
+// values' largest blocks (a big shaped context's values), which the heap served through its slow
+// path once per case.
+void* AllocateLarge(size_t bytes);
+void FreeLarge(void* p, size_t bytes) noexcept;
+}  // namespace frame_memory_internal
+
 namespace value_pool_internal {
 enum class State : uint8_t { kNew, kActive, kGone };
 struct ThreadBlocks {
@@ -156,8 +165,13 @@ inline constinit thread_local ThreadBlocks thread_blocks;
 // First use on a thread: turns the cache on and arranges for it to be drained at thread exit.
 // After that exit (kGone, e.g. values freed by static destructors) the heap serves every call.
 void Activate() noexcept;
-// A block the cache had no room for (or a thread's first free, which turns caching on).
+// A block the cache had no room for, one over kMaxBlockBytes (the large blocks' cache), or a
+// thread's first free, which turns caching on.
 [[gnu::noinline]] inline void FreeSlow(void* p, size_t bytes) noexcept {
+  if (bytes > BlockCache::kMaxBlockBytes) {
+    frame_memory_internal::FreeLarge(p, bytes);
+    return;
+  }
   if (thread_blocks.state == State::kNew) {
     Activate();
     if (thread_blocks.cache.TryCache(p, bytes)) return;
@@ -172,6 +186,7 @@ inline void* AllocateValueMemory(size_t bytes) {
 #if defined(ZEBRA_VALUE_POOL_ASAN)
   return ::operator new(bytes);
 #else
+  if (bytes > BlockCache::kMaxBlockBytes) [[unlikely]] return frame_memory_internal::AllocateLarge(bytes);
   return value_pool_internal::thread_blocks.cache.Allocate(bytes);
 #endif
 }

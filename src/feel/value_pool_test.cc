@@ -1,13 +1,16 @@
 #include "feel/value_pool.h"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <cstring>
+#include <string>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "feel/frame_memory.h"
 #include "feel/value.h"
 
 namespace zebra::feel {
@@ -169,6 +172,109 @@ TEST(ValueMemory, MemoryBoundedAfterManyCases) {
 #if !defined(ZEBRA_VALUE_POOL_ASAN)
   // Without ASan the thread kept blocks to reuse (a case's values are freed by the case's end).
   EXPECT_GT(cached[0], 0u);
+#endif
+}
+
+// Values' blocks over kMaxBlockBytes (a shaped context of 40 keys, a long list's items) go
+// through the thread's large-block cache (frame_memory.h): a freed one is kept and serves the
+// next value of its class, with the class's whole size usable.
+constexpr size_t kBigKeys = 40;
+static_assert(kBigKeys * sizeof(Value) > BlockCache::kMaxBlockBytes);
+static_assert(kBigKeys * sizeof(Value) <= LargeBlockClasses::ClassBytes(0));
+
+const ContextShape* BigShape() {
+  static const ContextShape* const shape = [] {
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < kBigKeys; ++i) keys.push_back("big" + std::to_string(i));
+    return ContextShape::Intern(keys);
+  }();
+  return shape;
+}
+
+Value BigRecord(int base) {
+  Context c(BigShape());
+  for (size_t i = 0; i < kBigKeys; ++i) c.AppendValue(Value::Number(base + static_cast<int>(i)));
+  return Value::FromContext(std::move(c));
+}
+
+bool BigRecordIsIntact(const Value& v, int base) {
+  if (!v.is(Type::kContext) || v.context().size() != kBigKeys) return false;
+  for (size_t i = 0; i < kBigKeys; ++i) {
+    const Value* x = v.context().Find("big" + std::to_string(i));
+    if (!x || !DeepEqual(*x, Value::Number(base + static_cast<int>(i)))) return false;
+  }
+  return true;
+}
+
+TEST(ValueMemory, LargeBlocksReusedThroughTheLargeCache) {
+  std::thread fresh([] {  // a new thread: both caches start empty
+    EXPECT_EQ(ThreadCachedLargeBytes(), 0u);
+    Value first = BigRecord(0);
+    ASSERT_TRUE(BigRecordIsIntact(first, 0));
+    const void* block = first.context().Find("big0");
+    first = Value();  // the context and its values' block freed
+#if !defined(ZEBRA_VALUE_POOL_ASAN)
+    EXPECT_EQ(ThreadCachedLargeBytes(), LargeBlockClasses::ClassBytes(0));
+    EXPECT_GE(malloc_usable_size(const_cast<void*>(block)), LargeBlockClasses::ClassBytes(0));
+#endif
+    Value second = BigRecord(100);
+    EXPECT_TRUE(BigRecordIsIntact(second, 100));
+#if !defined(ZEBRA_VALUE_POOL_ASAN)
+    EXPECT_EQ(second.context().Find("big0"), block);  // the freed block, taken back from the cache
+    EXPECT_EQ(ThreadCachedLargeBytes(), 0u);
+#endif
+    // A list's items over 2 KB: a higher class, kept and reused alike.
+    constexpr size_t kItemsClass = LargeBlockClasses::ClassOf(100 * sizeof(Value));
+    static_assert(kItemsClass > 0 && kItemsClass < LargeBlockClasses::kClasses);
+    List items;
+    items.reserve(100);
+    const Value* data = items.data();
+    for (int i = 0; i < 100; ++i) items.push_back(Value::Number(i));
+    Value list = Value::FromList(std::move(items));
+    ASSERT_EQ(list.list().data(), data);
+    list = Value();
+#if !defined(ZEBRA_VALUE_POOL_ASAN)
+    EXPECT_EQ(ThreadCachedLargeBytes(), LargeBlockClasses::ClassBytes(kItemsClass));
+    EXPECT_GE(malloc_usable_size(const_cast<Value*>(data)), LargeBlockClasses::ClassBytes(kItemsClass));
+#else
+    EXPECT_EQ(ThreadCachedLargeBytes(), 0u);
+#endif
+    List again;
+    again.reserve(LargeBlockClasses::ClassBytes(kItemsClass) / sizeof(Value));  // the class's whole size
+    for (size_t i = 0; i < again.capacity(); ++i) again.push_back(Value::Number(static_cast<int>(i)));
+#if !defined(ZEBRA_VALUE_POOL_ASAN)
+    EXPECT_EQ(again.data(), data);
+#endif
+    for (size_t i = 0; i < again.size(); ++i) ASSERT_TRUE(DeepEqual(again[i], Value::Number(static_cast<int>(i))));
+  });
+  fresh.join();
+}
+
+// Large blocks made on one thread and freed on another go to the freeing thread's large cache,
+// within its bound: 200 contexts fill class 0 to its limit, the rest go back to the heap.
+TEST(ValueMemory, LargeBlocksFreedOnAnotherThreadBounded) {
+  constexpr int kValues = 200;
+  static_assert(kValues > LargeBlockClasses::Limit(0));
+  std::vector<Value> made;
+  std::thread maker([&] {
+    for (int i = 0; i < kValues; ++i) made.push_back(BigRecord(i));
+  });
+  maker.join();
+  bool intact = true;
+  size_t cached = 1;
+  std::thread freer([&] {
+    for (int i = 0; i < kValues; ++i) intact = intact && BigRecordIsIntact(made[static_cast<size_t>(i)], i);
+    made.clear();
+    cached = ThreadCachedLargeBytes();
+    Value again = BigRecord(7);  // served from this thread's cache
+    intact = intact && BigRecordIsIntact(again, 7);
+  });
+  freer.join();
+  EXPECT_TRUE(intact);
+#if !defined(ZEBRA_VALUE_POOL_ASAN)
+  EXPECT_EQ(cached, LargeBlockClasses::Limit(0) * LargeBlockClasses::ClassBytes(0));
+#else
+  EXPECT_EQ(cached, 0u);
 #endif
 }
 
