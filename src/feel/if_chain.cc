@@ -47,8 +47,9 @@ struct IfChainNode final : IfNode {
 }  // namespace
 
 NodePtr SpecialisedIfChain(std::shared_ptr<IfNode> general) {
-  if (!general || typeid(*general) != typeid(IfNode) || !general->condition || !general->then_branch ||
-      !general->else_branch)
+  if (!general) return general;
+  const Node& node = *general;  // (a reference for typeid: Clang 14 warns on a call inside it)
+  if (typeid(node) != typeid(IfNode) || !general->condition || !general->then_branch || !general->else_branch)
     return general;
   auto n = std::make_shared<IfChainNode>();
   n->line = general->line;
