@@ -185,7 +185,8 @@ TEST(Recommendation, AlertsAndClassificationReadAsTheDecisionsJson) {
     {"id": "num", "severity": 2, "text": "", "citations": ["S9"]},
     {"id": "info-default", "severity": "info", "text": "Info.", "citations": []}
   ])");
-  for (const auto& [decided, classification] : classifications) {
+  for (const auto& [decided_json, classification] : classifications) {
+    const Json& decided = decided_json;  // a lambda may not capture a structured binding (Clang 14)
     auto decide = [&] {
       internal::DecisionValues d;
       d[internal::kClassification] = json::ValueFromJson(decided);

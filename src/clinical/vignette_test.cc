@@ -14,6 +14,7 @@
 #include "clinical/kb_tools.h"
 #include "clinical/test_knowledge.h"
 #include "common/file.h"
+#include "common/sanitizers.h"
 
 namespace zebra::clinical {
 namespace {
@@ -317,7 +318,7 @@ bool Has(const std::vector<std::string>& v, const std::string& x) { return std::
 // Issue 14: the shipped knowledge base reads every case field (or says why not), and the field
 // report follows derived facts (Treatment Facts.heart_failure) and list items (prior_therapies).
 TEST(KbCheckTest, ShippedKnowledgeReadsEveryFieldAndKeepsExclusiveGroups) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ZEBRA_ASAN)
   // About 20,000 generated evaluations take minutes at -O0 under ASan; the release run (ctest
   // clinical_test and `zebra kb check` in cli) proves them. The sanitizers see the same code paths
   // in the vignette tests.

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/sanitizers.h"
 #include "dmn/test_util.h"
 
 namespace zebra::dmn {
@@ -973,7 +974,7 @@ TEST(DmnPrepared, ContextEntriesTypedAndSelfReadingMatchModelEvaluate) {
 // A runaway recursive function entry stops its context at FEEL's depth limit without evaluating
 // the entries after it; the decision that requires it and the next case evaluate normally.
 TEST(DmnPrepared, RunawayFunctionEntryStopsItsContextAtTheDepthLimit) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ZEBRA_ASAN)
   // 2,000 calls deep, three frames a call (CallNode, the entry's ForwardingFunction, the
   // closure), overflow the 8 MB stack at -O0 under ASan before the limit; the release build runs it.
   GTEST_SKIP() << "depth-limit recursion runs in the release build";

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/sanitizers.h"
 #include "dmn/model.h"
 #include "dmn/test_util.h"
 #include "feel/value.h"
@@ -238,7 +239,7 @@ std::string Entry(const std::string& name, const std::string& text) {
 // Every value and diagnostic as Model::Evaluate's, some by hand; an input string's count the same
 // after each case and after the evaluator is gone.
 TEST(PlannedRun, ContextBodiesRunInTheirRooms) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ZEBRA_ASAN)
   constexpr bool kStopped = false;  // depth-limit recursion runs in the release build (as BoxedContext's)
 #else
   constexpr bool kStopped = true;

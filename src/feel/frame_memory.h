@@ -43,7 +43,7 @@ using LargeBlockCache = SizeClassCache<LargeBlockClasses>;
 
 // A frame's block of `bytes` (> 0), and its return with the same `bytes`, on the calling thread.
 inline void* AllocateFrameMemory(size_t bytes) {
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#if defined(ZEBRA_ASAN)
   return ::operator new(bytes);
 #else
   if (bytes <= BlockCache::kMaxBlockBytes) return AllocateValueMemory(bytes);
@@ -51,7 +51,7 @@ inline void* AllocateFrameMemory(size_t bytes) {
 #endif
 }
 inline void FreeFrameMemory(void* p, size_t bytes) noexcept {
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#if defined(ZEBRA_ASAN)
   (void)bytes;
   ::operator delete(p);
 #else

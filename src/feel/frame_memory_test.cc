@@ -89,7 +89,7 @@ TEST(FrameMemory, LargeFramesReusedOnTheirThread) {
       void* small = AllocateFrameMemory(100);  // the value cache's sizes
       FreeFrameMemory(small, 100);
     }
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
     for (size_t i = 2; i < seen.size(); ++i) EXPECT_EQ(seen[i], seen[1]);
     EXPECT_GE(ThreadCachedLargeBytes(), 2 * kSmall);
     EXPECT_LE(ThreadCachedLargeBytes(), LargeBlockCache::kClasses * LargeBlockCache::kMaxCachedBytesPerClass);

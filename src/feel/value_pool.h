@@ -17,14 +17,9 @@
 #include <limits>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ZEBRA_VALUE_POOL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ZEBRA_VALUE_POOL_ASAN 1
-#endif
-#endif
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#include "common/sanitizers.h"
+
+#if defined(ZEBRA_ASAN)
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -114,12 +109,12 @@ class SizeClassCache : public Classes {
     Block* next;
   };
   static void Poison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#if defined(ZEBRA_ASAN)
     ASAN_POISON_MEMORY_REGION(p, n);
 #endif
   }
   static void Unpoison([[maybe_unused]] void* p, [[maybe_unused]] size_t n) {
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#if defined(ZEBRA_ASAN)
     ASAN_UNPOISON_MEMORY_REGION(p, n);
 #endif
   }
@@ -183,7 +178,7 @@ void Activate() noexcept;
 // The calling thread's cache. Allocation needs no state test: a cache that is not on (a new
 // thread's, or one drained at thread exit) is empty and takes the heap.
 inline void* AllocateValueMemory(size_t bytes) {
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#if defined(ZEBRA_ASAN)
   return ::operator new(bytes);
 #else
   if (bytes > BlockCache::kMaxBlockBytes) [[unlikely]] return frame_memory_internal::AllocateLarge(bytes);
@@ -191,7 +186,7 @@ inline void* AllocateValueMemory(size_t bytes) {
 #endif
 }
 inline void FreeValueMemory(void* p, size_t bytes) noexcept {
-#if defined(ZEBRA_VALUE_POOL_ASAN)
+#if defined(ZEBRA_ASAN)
   (void)bytes;
   ::operator delete(p);
 #else

@@ -141,7 +141,7 @@ TEST(ValueMemory, ValuesFreedOnAnotherThread) {
   freer.join();
   EXPECT_TRUE(intact);
   EXPECT_LE(cached_after, BlockCache::kClasses * BlockCache::kMaxCachedBytesPerClass);
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
   EXPECT_GT(cached_after, 0u);  // the freeing thread kept blocks for its own use
 #endif
 }
@@ -169,7 +169,7 @@ TEST(ValueMemory, MemoryBoundedAfterManyCases) {
   });
   freer.join();
   for (size_t w : {0u, 1u}) EXPECT_LE(cached[w], BlockCache::kClasses * BlockCache::kMaxCachedBytesPerClass);
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
   // Without ASan the thread kept blocks to reuse (a case's values are freed by the case's end).
   EXPECT_GT(cached[0], 0u);
 #endif
@@ -213,13 +213,13 @@ TEST(ValueMemory, LargeBlocksReusedThroughTheLargeCache) {
     ASSERT_TRUE(BigRecordIsIntact(first, 0));
     [[maybe_unused]] const void* block = first.context().Find("big0");  // (read only outside ASan)
     first = Value();  // the context and its values' block freed
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
     EXPECT_EQ(ThreadCachedLargeBytes(), LargeBlockClasses::ClassBytes(0));
     EXPECT_GE(malloc_usable_size(const_cast<void*>(block)), LargeBlockClasses::ClassBytes(0));
 #endif
     Value second = BigRecord(100);
     EXPECT_TRUE(BigRecordIsIntact(second, 100));
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
     EXPECT_EQ(second.context().Find("big0"), block);  // the freed block, taken back from the cache
     EXPECT_EQ(ThreadCachedLargeBytes(), 0u);
 #endif
@@ -233,7 +233,7 @@ TEST(ValueMemory, LargeBlocksReusedThroughTheLargeCache) {
     Value list = Value::FromList(std::move(items));
     ASSERT_EQ(list.list().data(), data);
     list = Value();
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
     EXPECT_EQ(ThreadCachedLargeBytes(), LargeBlockClasses::ClassBytes(kItemsClass));
     EXPECT_GE(malloc_usable_size(const_cast<Value*>(data)), LargeBlockClasses::ClassBytes(kItemsClass));
 #else
@@ -242,7 +242,7 @@ TEST(ValueMemory, LargeBlocksReusedThroughTheLargeCache) {
     List again;
     again.reserve(LargeBlockClasses::ClassBytes(kItemsClass) / sizeof(Value));  // the class's whole size
     for (size_t i = 0; i < again.capacity(); ++i) again.push_back(Value::Number(static_cast<int>(i)));
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
     EXPECT_EQ(again.data(), data);
 #endif
     for (size_t i = 0; i < again.size(); ++i) ASSERT_TRUE(DeepEqual(again[i], Value::Number(static_cast<int>(i))));
@@ -271,7 +271,7 @@ TEST(ValueMemory, LargeBlocksFreedOnAnotherThreadBounded) {
   });
   freer.join();
   EXPECT_TRUE(intact);
-#if !defined(ZEBRA_VALUE_POOL_ASAN)
+#if !defined(ZEBRA_ASAN)
   EXPECT_EQ(cached, LargeBlockClasses::Limit(0) * LargeBlockClasses::ClassBytes(0));
 #else
   EXPECT_EQ(cached, 0u);
