@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sanitizers.h"
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
@@ -45,9 +46,13 @@ TEST(IndexOffsetTest, AgreesWithTheSumEvaluatedByTheFilterLoop) {
       "1e0", "1e1",  "null", "true", R"("a")", "9999999999999999999999", "-9223372036854775808",
       "4611686018427387904", "-4611686018427387903"};
   const std::vector<std::string> sums = {"n + 1", "n - 1", "n + 2", "n - 3", "n + -1", "n - -2", "n + 3"};
+  // Under the sanitizers every kSanitizerStride-th (target, index) pair: each target and each
+  // index still meets several of the others.
+  size_t pair = 0;
   int compared = 0;
   for (const auto& t : targets) {
     for (const auto& n : indexes) {
+      if (pair++ % kSanitizerStride != 0) continue;
       Context bound = vars;
       bound.Put("n", ParsedValue(n));
       for (const auto& s : sums) {
@@ -77,7 +82,7 @@ TEST(IndexOffsetTest, AgreesWithTheSumEvaluatedByTheFilterLoop) {
       }
     }
   }
-  EXPECT_EQ(compared, 14 * 22 * 7 * 5);
+  EXPECT_EQ(compared, (14 * 22 + kSanitizerStride - 1) / kSanitizerStride * 7 * 5);
 }
 
 // Hand-written answers: the neighbour read by rank, as ranking.dmn's `tied_with` reads it, and

@@ -12,6 +12,7 @@
 
 #include "clinical/clinical.h"
 #include "clinical/kb_tools.h"
+#include "common/sanitizers.h"
 #include "common/text.h"
 #include "feel/value.h"
 #include "json/json_parse.h"
@@ -40,22 +41,23 @@ std::vector<Json> VignetteCases() {
   return cases;
 }
 
-// The vignettes and every 25th generated case: the cases the whole-registry comparisons run on.
-// Every vignette and a sample of the generated cases. Under AddressSanitizer at -O0 each case costs
-// ~50x more and these suites took most of the sanitizer run, so the sample is thinner there; the
-// release run takes the full sample.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr size_t kGeneratedStride = 125;
-#else
-constexpr size_t kGeneratedStride = 25;
-#endif
+// The cases the whole-registry comparisons run on: every vignette and every 25th generated case.
+// Under AddressSanitizer at -O0 each case costs ~50x more and these suites took most of the
+// sanitizer run, so there they take every kSanitizerStride-th vignette and every 125th generated
+// case; the release run takes the full sample.
+constexpr size_t kGeneratedStride = kAddressSanitizer ? 125 : 25;
 
 std::vector<Json> VignettesAndGeneratedSample() {
-  std::vector<Json> cases = VignetteCases();
+  const std::vector<Json> vignettes = VignetteCases();
+  std::vector<Json> cases;
+  for (size_t i = 0; i < vignettes.size(); i += kSanitizerStride) cases.push_back(vignettes[i]);
   const std::vector<Json> generated = clinical::GeneratedCases();
   for (size_t i = 0; i < generated.size(); i += kGeneratedStride) cases.push_back(generated[i]);
   return cases;
 }
+
+// The generated cases' loops below are as many times shorter, and their counts' floors as much lower.
+constexpr int kStride = static_cast<int>(kSanitizerStride);
 
 // Each suite compares a case with and without the excluded studies; nearly every sampled case
 // must be valid and compared.
@@ -525,7 +527,7 @@ TEST(TrialsText, SameBytesAsTheTree) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
   const std::vector<Json> cases = VignettesAndGeneratedSample();
-  ASSERT_GT(cases.size(), 400u);
+  ASSERT_GT(cases.size(), 400u / kSanitizerStride);
   size_t compared = 0, with_trials = 0, with_trial_option = 0;
   for (const Json& c : cases) {
     auto valid = clinical::ParseCase(c.dump(), **kb);
@@ -611,7 +613,7 @@ TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
   const std::vector<Json> cases = VignettesAndGeneratedSample();
-  ASSERT_GT(cases.size(), 400u);
+  ASSERT_GT(cases.size(), 400u / kSanitizerStride);
 
   Scratch k;
   Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
@@ -695,10 +697,10 @@ TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
     }
   }
   // The cases reach every outcome, and studies whose criteria are mixed.
-  EXPECT_GT(seen[0], 100);
-  EXPECT_GT(seen[1], 100);
-  EXPECT_GT(seen[2], 100);
-  EXPECT_GT(mixed, 100);
+  EXPECT_GT(seen[0], 100 / kStride);
+  EXPECT_GT(seen[1], 100 / kStride);
+  EXPECT_GT(seen[2], 100 / kStride);
+  EXPECT_GT(mixed, 100 / kStride);
 }
 
 // A thread keeps a fact's value for the values its text reads (the case paths it names, the facts
@@ -814,7 +816,7 @@ TEST(TrialsFacts, KeptOutcomesOnOneThreadGiveTheReferenceAnswers) {
   const char* results[] = {"positive", "negative"};
   const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
   const char* grades[] = {"G1", "G2", "G3"};
-  for (int i = 0; i < 700; ++i) {
+  for (int i = 0; i < 700 / kStride; ++i) {
     Json c = Json::object();
     c["patient"] = {{"ecog", i % 3}, {"hemoglobin_g_dl", 8 + (i % 5)}};
     if (const int twice = i * 37 % 300; i % 50 == 3) {
@@ -860,7 +862,7 @@ TEST(TrialsFacts, OutcomesTakenByPathOverManyTestsGiveTheReferenceAnswers) {
   const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
   const char* grades[] = {"G1", "G2", "G3"};
   int fitting = 0;
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < 600 / kStride; ++i) {
     Json c = Json::object();
     c["patient"] = Json::object();
     if (i % 7 != 2) c["patient"]["ecog"] = i % 4;
@@ -879,7 +881,7 @@ TEST(TrialsFacts, OutcomesTakenByPathOverManyTestsGiveTheReferenceAnswers) {
     for (const auto& t : rec["trials"])
       if (t["criteria_encoded"] == true) ++fitting;
   }
-  EXPECT_GT(fitting, 200);  // (studies fit, and others are ruled out)
+  EXPECT_GT(fitting, 200 / kStride);  // (studies fit, and others are ruled out)
 }
 
 // A thread takes the outcomes it keeps for the values of each set of several paths that key tests
@@ -920,7 +922,7 @@ TEST(TrialsFacts, OutcomesTakenBySetsOfPathsGiveTheReferenceAnswers) {
   const char* uptakes[] = {"above", "equal", "below"};
   const char* grades[] = {"G1", "G2", "G3"};
   int fitting = 0;
-  for (int i = 0; i < 900; ++i) {
+  for (int i = 0; i < 900 / kStride; ++i) {
     Json c = Json::object();
     c["patient"] = Json::object();
     if (i % 7 != 2) c["patient"]["ecog"] = i % 4;
@@ -941,7 +943,7 @@ TEST(TrialsFacts, OutcomesTakenBySetsOfPathsGiveTheReferenceAnswers) {
     for (const auto& t : rec["trials"])
       if (t["criteria_encoded"] == true) ++fitting;
   }
-  EXPECT_GT(fitting, 100);  // (studies fit, and others are ruled out)
+  EXPECT_GT(fitting, 100 / kStride);  // (studies fit, and others are ruled out)
 }
 
 // kb check names the case paths a text reads as its compiled tree does, not as a pattern over its
