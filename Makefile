@@ -49,6 +49,7 @@ test: unit-test asan-test
 # JavaScript FEEL engine feelin (pinned in bench/package-lock.json), zebra batch on 1,000,000
 # generated cases (BATCH_CASES=...), server latency with wrk. See docs/performance.md.
 bench: build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target zebra_bench
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	BUILD_DIR=$(BUILD_DIR) bash bench/run_bench.sh
 

@@ -6,6 +6,7 @@ set -euo pipefail
 build=${1:-build}
 out=$(mktemp /tmp/zebra-callgrind.XXXXXX)
 trap 'rm -f "$out"' EXIT
+cmake --build "$build" --target zebra_bench >/dev/null  # not part of `make` (EXCLUDE_FROM_ALL)
 valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='zebra::clinical::Evaluate(*EvaluateOptions const&)' \
   "$build/zebra_bench" --benchmark_filter='BM_EvaluateCase$' --benchmark_min_time=1 >/dev/null 2>&1
 total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the build needs. Idempotent: does nothing when all are present.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config clang-14
+  build-essential cmake ninja-build pkg-config clang-14 lld-14
   libpugixml-dev nlohmann-json3-dev libre2-dev libabsl-dev libexpected-dev
   libfmt-dev libcli11-dev libboost-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev ccache
