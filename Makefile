@@ -43,7 +43,19 @@ asan-test: setup
 	cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
 
-test: unit-test asan-test
+# `make test`: the release build, then its tests while the sanitizer tree builds beside them at the
+# lowest CPU priority (the release tests leave about a third of 2 cores idle, waiting on servers,
+# the browser and sockets), then the sanitizer tests. The sanitizer build's output goes to
+# build-asan/build.log and is shown when it fails. Both suites run before the verdict.
+test: build
+	cmake --preset dev > /dev/null
+	@nice -n 19 cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests > $(ASAN_DIR)/build.log 2>&1 & \
+	  asan_build=$$!; \
+	  ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS); release=$$?; \
+	  if ! wait $$asan_build; then tail -n 200 $(ASAN_DIR)/build.log; echo "make test: the sanitizer build failed"; exit 1; fi; \
+	  echo "make test: sanitizer build done; its tests follow"; \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit; asan=$$?; \
+	  test $$release -eq 0 && test $$asan -eq 0
 
 # Performance (issue #8; minutes, not part of `make test`): Google Benchmark, Zebra against the
 # JavaScript FEEL engine feelin (pinned in bench/package-lock.json), zebra batch on 1,000,000
