@@ -33,15 +33,20 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 run: build
 	./$(BUILD_DIR)/zebra serve --demo --port 8080 --db sqlite:$(BUILD_DIR)/demo.db
 
+# Each step once, for unit-test, asan-test and test alike.
+RELEASE_TESTS = ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+ASAN_BUILD    = cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests
+ASAN_TESTS    = ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
+
 unit-test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	$(RELEASE_TESTS)
 
 # The unit tests again under AddressSanitizer + UBSan (only the test binaries are built: the
 # unit_tests target lists every test labelled `unit`).
 asan-test: setup
 	cmake --preset dev
-	cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
+	$(ASAN_BUILD)
+	$(ASAN_TESTS)
 
 # `make test`: the release build, then its tests while the sanitizer tree builds beside them at the
 # lowest CPU priority (the release tests leave about a third of 2 cores idle, waiting on servers,
@@ -49,12 +54,12 @@ asan-test: setup
 # build-asan/build.log and is shown when it fails. Both suites run before the verdict.
 test: build
 	cmake --preset dev > /dev/null
-	@nice -n 19 cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests > $(ASAN_DIR)/build.log 2>&1 & \
+	@nice -n 19 $(ASAN_BUILD) > $(ASAN_DIR)/build.log 2>&1 & \
 	  asan_build=$$!; \
-	  ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS); release=$$?; \
+	  $(RELEASE_TESTS); release=$$?; \
 	  if ! wait $$asan_build; then tail -n 200 $(ASAN_DIR)/build.log; echo "make test: the sanitizer build failed"; exit 1; fi; \
 	  echo "make test: sanitizer build done; its tests follow"; \
-	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit; asan=$$?; \
+	  $(ASAN_TESTS); asan=$$?; \
 	  test $$release -eq 0 && test $$asan -eq 0
 
 # Performance (issue #8; minutes, not part of `make test`): Google Benchmark, Zebra against the
