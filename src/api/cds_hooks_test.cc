@@ -19,7 +19,7 @@
 #include "common/testing.h"
 #include "engine/testing.h"
 
-namespace zebra::api {
+namespace zebra::api::cds_hooks_test {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -508,4 +508,4 @@ TEST(CdsAuth, RealVerifierBareFailuresAndReplay) {
 }
 
 }  // namespace
-}  // namespace zebra::api
+}  // namespace zebra::api::cds_hooks_test

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace zebra::api {
+namespace zebra::api::login_throttle_test {
 namespace {
 
 using std::chrono::seconds;
@@ -116,4 +116,4 @@ TEST(LoginThrottle, LongKeysAreStoredAsDigests) {
 }
 
 }  // namespace
-}  // namespace zebra::api
+}  // namespace zebra::api::login_throttle_test

@@ -6,7 +6,7 @@
 
 #include <set>
 
-namespace zebra::api::board {
+namespace zebra::api::board::meetings_test {
 namespace {
 
 TEST(CaseOneLine, SummarisesSiteGradeStageAndScenario) {
@@ -100,4 +100,4 @@ TEST(CheckMeeting, NormalisesAndLocatesErrors) {
 }
 
 }  // namespace
-}  // namespace zebra::api::board
+}  // namespace zebra::api::board::meetings_test

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace zebra::api {
+namespace zebra::api::rate_limiter_test {
 namespace {
 
 using std::chrono::seconds;
@@ -34,4 +34,4 @@ TEST(RateLimiter, ZeroMeansUnlimited) {
 }
 
 }  // namespace
-}  // namespace zebra::api
+}  // namespace zebra::api::rate_limiter_test

@@ -13,7 +13,7 @@
 #include "api/metrics.h"
 #include "engine/testing.h"
 
-namespace zebra::api {
+namespace zebra::api::router_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -247,4 +247,4 @@ TEST(Handlers, KnowledgeModelByName) {
 }
 
 }  // namespace
-}  // namespace zebra::api
+}  // namespace zebra::api::router_test

@@ -6,7 +6,7 @@
 #include "auth/auth.h"
 #include "auth/testing.h"
 
-namespace zebra::auth {
+namespace zebra::auth::auth_test {
 namespace {
 
 TEST(Password, HashAndVerify) {
@@ -92,9 +92,9 @@ TEST(Base64Url, StrictDecoding) {
 }
 
 }  // namespace
-}  // namespace zebra::auth
+}  // namespace zebra::auth::auth_test
 
-namespace zebra::auth {
+namespace zebra::auth::auth_test {
 namespace {
 
 // Each text with whether the function accepts it.
@@ -157,4 +157,4 @@ TEST(PasswordPolicy, LengthAndCommonPasswords) {
 }
 
 }  // namespace
-}  // namespace zebra::auth
+}  // namespace zebra::auth::auth_test

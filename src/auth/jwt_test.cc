@@ -21,7 +21,7 @@
 #include "auth/jwt_internal.h"
 #include "auth/testing.h"
 
-namespace zebra::auth {
+namespace zebra::auth::jwt_test {
 namespace {
 
 using nlohmann::json;
@@ -702,4 +702,4 @@ TEST(OidcJws, Accepts256VariantsOnlyWhereAsked) {
 }
 
 }  // namespace
-}  // namespace zebra::auth
+}  // namespace zebra::auth::jwt_test

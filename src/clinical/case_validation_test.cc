@@ -32,7 +32,7 @@
 #include "feel/value.h"
 #include "json/json_values.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::case_validation_test {
 namespace {
 
 using nlohmann::json;
@@ -1674,4 +1674,4 @@ TEST(CaseForAnswerDifferentialTest, KeysFoundByTheirBytesAfterAMissedGuessAreRea
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::case_validation_test

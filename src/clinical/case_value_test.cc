@@ -16,7 +16,7 @@
 #include "feel/value.h"
 #include "json/json_values.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::case_value_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -138,4 +138,4 @@ TEST(CaseValueTest, ShapesChangeNoRecommendation) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::case_value_test

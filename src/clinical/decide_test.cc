@@ -15,7 +15,7 @@
 #include "common/file.h"
 #include "dmn/model.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::decide_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -105,4 +105,4 @@ TEST(Decide, ThreadsEvaluatingAtOnceGiveTheSameAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::decide_test

@@ -18,7 +18,7 @@
 #include "clinical/test_knowledge.h"
 #include "clinical/recommendation.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::patient_summary_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -320,4 +320,4 @@ TEST(SpellingTest, UserVisibleTextsUseBritishSpelling) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::patient_summary_test

@@ -15,7 +15,7 @@
 #include "json/json_values.h"
 #include "json/json_writer.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::recommendation_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -825,4 +825,4 @@ TEST(OutputFields, ThreadsSharingAReaderReadTheRightEntries) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::recommendation_test

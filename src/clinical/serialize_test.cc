@@ -11,7 +11,7 @@
 #include "common/file.h"
 #include "json/json_writer.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::serialize_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -54,4 +54,4 @@ TEST(SerializeTest, PrettyLayoutEndsWithNewline) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::serialize_test

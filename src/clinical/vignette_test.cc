@@ -16,7 +16,7 @@
 #include "common/file.h"
 #include "common/sanitizers.h"
 
-namespace zebra::clinical {
+namespace zebra::clinical::vignette_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -301,9 +301,9 @@ TEST(ReadabilityTest, FleschKincaidOrdersTexts) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::vignette_test
 
-namespace zebra::clinical {
+namespace zebra::clinical::vignette_test {
 namespace {
 
 std::vector<std::string> ReadersOf(const std::vector<FieldReaders>& all, const std::string& field) {
@@ -354,4 +354,4 @@ TEST(KbCheckTest, ExclusiveGroupViolationsNamesBothOptions) {
 }
 
 }  // namespace
-}  // namespace zebra::clinical
+}  // namespace zebra::clinical::vignette_test

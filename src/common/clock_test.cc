@@ -4,7 +4,7 @@
 
 #include "common/text.h"
 
-namespace zebra::common {
+namespace zebra::common::clock_test {
 namespace {
 
 TEST(Clock, UnixSecondsAsRfc3339Utc) {
@@ -20,4 +20,4 @@ TEST(Clock, NowHasMilliseconds) {
 }
 
 }  // namespace
-}  // namespace zebra::common
+}  // namespace zebra::common::clock_test

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace zebra {
+namespace zebra::hash_test {
 namespace {
 
 // A text of n bytes that differ from one another (no accidental repeats of a word).
@@ -67,4 +67,4 @@ TEST(TextHash, FindsByAnyTextWithoutACopy) {
 }
 
 }  // namespace
-}  // namespace zebra
+}  // namespace zebra::hash_test

@@ -7,7 +7,7 @@
 
 #include "common/file.h"
 
-namespace zebra::common {
+namespace zebra::common::text_test {
 namespace {
 
 TEST(HasShape, DigitsAndLiterals) {
@@ -63,4 +63,4 @@ TEST(EscapeHtml, EscapesTheFiveCharactersAndKeepsTheRest) {
 }
 
 }  // namespace
-}  // namespace zebra::common
+}  // namespace zebra::common::text_test

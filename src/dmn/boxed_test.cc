@@ -11,7 +11,7 @@
 #include "dmn/test_util.h"
 #include "feel/value.h"
 
-namespace zebra::dmn {
+namespace zebra::dmn::boxed_test {
 namespace {
 
 using feel::Value;
@@ -332,4 +332,4 @@ TEST(BoxedContext, PreparedEvaluatorAnswersAsEvaluate) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::boxed_test

@@ -17,7 +17,7 @@
 #include "dmn/model.h"
 #include "feel/feel.h"
 
-namespace zebra::dmn {
+namespace zebra::dmn::decision_table_test {
 namespace {
 
 using feel::Value;
@@ -1242,9 +1242,9 @@ TEST(DecisionTableTrace, FiredRulesTracedWhileTheTraceGrows) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::decision_table_test
 
-namespace zebra::dmn {
+namespace zebra::dmn::decision_table_test {
 namespace {
 
 // COLLECT tables whose results are kept by the mask of the rules that fired (every one of them
@@ -1325,4 +1325,4 @@ TEST(DecisionTableClasses, KeptCollectResultsAgreeAndTrace) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::decision_table_test

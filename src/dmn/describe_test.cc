@@ -3,7 +3,7 @@
 
 #include "dmn/model.h"
 
-namespace zebra::dmn {
+namespace zebra::dmn::describe_test {
 namespace {
 
 constexpr const char* kModel = R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -93,4 +93,4 @@ TEST(Describe, TableWithoutHitPolicyIsUnique) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::describe_test

@@ -11,7 +11,7 @@
 #include "common/sanitizers.h"
 #include "dmn/test_util.h"
 
-namespace zebra::dmn {
+namespace zebra::dmn::model_test {
 namespace {
 
 using feel::Value;
@@ -1120,4 +1120,4 @@ TEST(DmnPrepared, InputsInPlaceMatchModelEvaluate) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::model_test

@@ -12,7 +12,7 @@
 #include "dmn/test_util.h"
 #include "feel/value.h"
 
-namespace zebra::dmn {
+namespace zebra::dmn::planned_test {
 namespace {
 
 using feel::Value;
@@ -421,4 +421,4 @@ TEST(PlannedRun, FunctionEntriesThatCaptureNothingShareOneClosure) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::planned_test

@@ -11,7 +11,7 @@
 #include "dmn/model.h"
 #include "dmn/test_util.h"
 
-namespace zebra::dmn {
+namespace zebra::dmn::trace_text_test {
 namespace {
 
 using internal::TraceEntryText;
@@ -83,4 +83,4 @@ TEST(TraceEntryText, FiredRulesCarryTheirText) {
 }
 
 }  // namespace
-}  // namespace zebra::dmn
+}  // namespace zebra::dmn::trace_text_test

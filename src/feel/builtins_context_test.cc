@@ -1,7 +1,7 @@
 // Context built-ins, DMN 1.5 §10.3.4.10 (Table 79 "Semantics of context functions").
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_context_test {
 namespace {
 
 using namespace zebra::feel::testing;
@@ -108,4 +108,4 @@ TEST(ContextBuiltins, ContextMergeErrors) {  // §10.3.4.10: a list of contexts
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_context_test

@@ -8,7 +8,7 @@
 #include "feel/builtins.h"
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_conversion_test {
 namespace {
 
 using testing::Call;
@@ -632,4 +632,4 @@ TEST(ConversionRange, NotString) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_conversion_test

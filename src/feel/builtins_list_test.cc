@@ -2,7 +2,7 @@
 // §10.3.4.8 (Table 77).
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_list_test {
 namespace {
 
 using namespace zebra::feel::testing;
@@ -369,4 +369,4 @@ TEST(ListBuiltins, SortWithoutFunctionIsError) {  // §10.3.4.8: precedes is a f
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_list_test

@@ -2,7 +2,7 @@
 // boolean function not(), §10.3.4.2.
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_numeric_test {
 namespace {
 
 using namespace zebra::feel::testing;
@@ -196,4 +196,4 @@ TEST(NumericBuiltins, WrongArity) {  // §10.3.4: no overload → null
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_numeric_test

@@ -9,7 +9,7 @@
 #include "feel/builtins.h"
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_range_test {
 namespace {
 
 using testing::Call;
@@ -545,4 +545,4 @@ TEST(RangeFunctions, WrongArity) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_range_test

@@ -2,7 +2,7 @@
 // behaviour per XQuery 1.0 and XPath 2.0 Functions and Operators §7.6, which the table cites.
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_string_test {
 namespace {
 
 using namespace zebra::feel::testing;
@@ -264,4 +264,4 @@ TEST(StringBuiltins, WrongArityIsError) {  // §10.3.4: no overload → null
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_string_test

@@ -9,7 +9,7 @@
 #include "feel/builtins.h"
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::builtins_temporal_test {
 namespace {
 
 using testing::Call;
@@ -247,4 +247,4 @@ TEST(TemporalNow, NoArguments) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::builtins_temporal_test

@@ -14,7 +14,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::condition_shapes_test {
 namespace {
 
 using testing::Answered;
@@ -327,4 +327,4 @@ TEST(ConditionShapesTest, HandWritten) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::condition_shapes_test

@@ -10,7 +10,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::constant_filter_test {
 namespace {
 
 using testing::B;
@@ -179,4 +179,4 @@ TEST(FieldTableTest, WrittenOutAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::constant_filter_test

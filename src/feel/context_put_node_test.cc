@@ -10,7 +10,7 @@
 #include "feel/feel.h"
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::context_put_node_test {
 namespace {
 
 std::string Feel(std::string_view text, const Context& vars = {}) {
@@ -166,4 +166,4 @@ TEST(ContextPutNode, LiteralKeysOverShapesInTurnAgreeWithTheBuiltin) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::context_put_node_test

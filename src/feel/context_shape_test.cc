@@ -11,7 +11,7 @@
 #include "feel/feel.h"
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::context_shape_test {
 namespace {
 
 std::vector<std::string> Keys(int n, const std::string& prefix = "key ") {
@@ -520,4 +520,4 @@ TEST(ContextShape, ThreadsSharingAPathOverSubsetsAgree) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::context_shape_test

@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace zebra::feel {
+namespace zebra::feel::decimal_test {
 namespace {
 
 Decimal D(std::string_view s) {
@@ -336,12 +336,12 @@ const SpecCase kSpecCases[] = {
 
 #undef ZEBRA_CASE
 
-class DecimalSpec : public testing::TestWithParam<SpecCase> {};
+class DecimalSpec : public ::testing::TestWithParam<SpecCase> {};
 
 TEST_P(DecimalSpec, Matches) { EXPECT_EQ(GetParam().eval(), GetParam().expected); }
 
-INSTANTIATE_TEST_SUITE_P(Dmn15, DecimalSpec, testing::ValuesIn(kSpecCases),
-                         [](const testing::TestParamInfo<SpecCase>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Dmn15, DecimalSpec, ::testing::ValuesIn(kSpecCases),
+                         [](const ::testing::TestParamInfo<SpecCase>& info) { return std::string(info.param.name); });
 
 // --- Properties against independent integer arithmetic ----------------------------------------
 
@@ -568,4 +568,4 @@ TEST(DecimalMath, ExpAndLn) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::decimal_test

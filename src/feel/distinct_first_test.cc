@@ -11,7 +11,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::distinct_first_test {
 namespace {
 
 // An id: mostly strings that repeat, now and then a number, a boolean, null or a list.
@@ -154,4 +154,4 @@ TEST(DistinctFirstTest, WrittenOutAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::distinct_first_test

@@ -12,7 +12,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::equality_join_test {
 namespace {
 
 // A key's value as FEEL text: strings (some equal, some each other's prefix), numbers and
@@ -229,4 +229,4 @@ TEST(EqualityJoinTest, ThreadsShareTheCompiledFilter) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::equality_join_test

@@ -14,7 +14,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::fast_paths_test {
 namespace {
 
 struct Outcome {
@@ -996,4 +996,4 @@ TEST(CountingLoopTest, DomainsAtTheIntegerLimits) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::fast_paths_test

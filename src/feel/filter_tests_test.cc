@@ -10,7 +10,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::filter_tests_test {
 namespace {
 
 // A random FEEL value for a field: strings (some the others' prefixes), numbers, booleans,
@@ -185,4 +185,4 @@ TEST(ItemVerdictTest, ListContainsAndNotsWrittenOut) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::filter_tests_test

@@ -10,7 +10,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::first_match_test {
 namespace {
 
 // A field's value as FEEL text: strings (some equal), numbers, booleans (which cannot be compared
@@ -137,4 +137,4 @@ TEST(FirstMatchTest, WrittenOutAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::first_match_test

@@ -13,7 +13,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::first_or_else_test {
 namespace {
 
 using testing::Answered;
@@ -177,4 +177,4 @@ TEST(FirstOrElseTest, HandWritten) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::first_or_else_test

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace zebra::feel {
+namespace zebra::feel::frame_memory_test {
 namespace {
 
 constexpr size_t kSmall = BlockCache::kMaxBlockBytes;
@@ -108,4 +108,4 @@ TEST(FrameMemory, LargeFramesReusedOnTheirThread) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::frame_memory_test

@@ -8,7 +8,7 @@
 
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::hostile_input_test {
 namespace {
 
 struct Outcome {
@@ -212,4 +212,4 @@ TEST(HostileInputTest, DeepUnaryTestsAreRejected) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::hostile_input_test

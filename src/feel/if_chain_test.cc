@@ -14,7 +14,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::if_chain_test {
 namespace {
 
 using testing::Answered;
@@ -217,4 +217,4 @@ TEST(IfChainTest, HandWritten) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::if_chain_test

@@ -13,7 +13,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::index_offset_test {
 namespace {
 
 using testing::Answered;
@@ -115,4 +115,4 @@ TEST(IndexOffsetTest, ReadsTheRightElement) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::index_offset_test

@@ -11,7 +11,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::index_path_test {
 namespace {
 
 using testing::Answered;
@@ -145,4 +145,4 @@ TEST(IndexPathTest, LeavesTheItemSlotAsTheFilterLoopOnEveryRead) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::index_path_test

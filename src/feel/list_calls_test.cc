@@ -13,7 +13,7 @@
 #include "feel/feel.h"
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::list_calls_test {
 namespace {
 
 using Answer = testing::Answered;
@@ -216,4 +216,4 @@ TEST(SumConcatenateNode, AgreesWithTheSumOfTheConcatenation) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::list_calls_test

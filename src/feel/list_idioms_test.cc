@@ -11,7 +11,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::list_idioms_test {
 namespace {
 
 using testing::Answered;
@@ -88,4 +88,4 @@ TEST(CountCompareTest, Answers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::list_idioms_test

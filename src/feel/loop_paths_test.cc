@@ -12,7 +12,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::loop_paths_test {
 namespace {
 
 using testing::Answered;
@@ -211,4 +211,4 @@ TEST(CoalesceTest, HandWritten) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::loop_paths_test

@@ -13,7 +13,7 @@
 #include "feel/feel.h"
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::number_arithmetic_test {
 namespace {
 
 using Answer = testing::Answered;
@@ -85,4 +85,4 @@ TEST(NumberArithmetic, HandWrittenAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::number_arithmetic_test

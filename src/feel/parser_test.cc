@@ -8,7 +8,7 @@
 
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::parser_test {
 namespace {
 
 Value Eval(std::string_view text, const Context& vars = {}) {
@@ -224,4 +224,4 @@ TEST(ParserTest, LiteralsAreImmortalAndOutliveTheirExpression) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::parser_test

@@ -10,7 +10,7 @@
 
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::path_test {
 namespace {
 
 std::string KeyName(int i) { return i % 3 == 0 ? "k" + std::to_string(i) : "field_" + std::to_string(i) + "_x"; }
@@ -325,4 +325,4 @@ TEST_F(ChainTest, FilterItemShadowsTheChainsFirstName) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::path_test

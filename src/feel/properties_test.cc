@@ -7,7 +7,7 @@
 #include "feel/builtins.h"
 #include "feel/builtins_test_util.h"
 
-namespace zebra::feel {
+namespace zebra::feel::properties_test {
 namespace {
 
 using testing::DateOf;
@@ -278,4 +278,4 @@ TEST(PropertiesOther, ContextEntry) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::properties_test

@@ -7,7 +7,7 @@
 
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::reads_test {
 namespace {
 
 struct Expected {
@@ -97,4 +97,4 @@ TEST_F(ReadsTest, AnEmptyExpressionReadsNothing) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::reads_test

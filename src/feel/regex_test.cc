@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace zebra::feel {
+namespace zebra::feel::regex_test {
 namespace {
 
 bool Search(std::string_view pattern, std::string_view input, std::string_view flags = "") {
@@ -157,4 +157,4 @@ TEST(XPathRegex, CacheReturnsSameBehaviour) {  // the per-thread cache keys on f
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::regex_test

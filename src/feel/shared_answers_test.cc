@@ -13,7 +13,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::shared_answers_test {
 namespace {
 
 using testing::C;
@@ -140,4 +140,4 @@ TEST(SharedAnswers, TwoThreadsSharingTheNodesGetTheSameAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::shared_answers_test

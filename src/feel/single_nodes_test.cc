@@ -15,7 +15,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::single_nodes_test {
 namespace {
 
 using testing::Answered;
@@ -227,4 +227,4 @@ TEST(SingleNodesTest, HandWritten) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::single_nodes_test

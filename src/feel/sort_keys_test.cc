@@ -11,7 +11,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::sort_keys_test {
 namespace {
 
 // A key: mostly small numbers that tie often, written in several ways (`1`, `1.0`, `1.00` are
@@ -145,4 +145,4 @@ TEST(SortKeysTest, TheCallDepthLimitTripsAsForTheComparatorsCalls) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::sort_keys_test

@@ -34,7 +34,7 @@
 #include "feel/builtins.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::spec_suite_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -294,4 +294,4 @@ TEST(SpecSuiteCoverage, EveryBuiltinIsInvokedByACase) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::spec_suite_test

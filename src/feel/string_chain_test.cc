@@ -13,7 +13,7 @@
 #include "feel/feel.h"
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::string_chain_test {
 namespace {
 
 using Answer = testing::Answered;
@@ -142,4 +142,4 @@ TEST(AddChainNode, TextsOfEveryLengthWithTheBufferHint) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::string_chain_test

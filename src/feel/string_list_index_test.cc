@@ -10,7 +10,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::string_list_index_test {
 namespace {
 
 using testing::Answered;
@@ -81,4 +81,4 @@ TEST(StringListIndex, StringsThatHashAlike) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::string_list_index_test

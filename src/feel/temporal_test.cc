@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace zebra::feel {
+namespace zebra::feel::temporal_test {
 namespace {
 
 constexpr int64_t kNs = 1'000'000'000;
@@ -638,4 +638,4 @@ TEST(Arithmetic, YearsMonthsKeepTimeAndZone) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::temporal_test

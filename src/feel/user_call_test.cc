@@ -15,7 +15,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::user_call_test {
 namespace {
 
 using testing::Answered;
@@ -188,9 +188,9 @@ TEST(SortCallNode, DepthLimitPerComparison) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::user_call_test
 
-namespace zebra::feel {
+namespace zebra::feel::user_call_test {
 namespace {
 
 using testing::Answered;
@@ -371,4 +371,4 @@ TEST(UserCallNode, OtherCallsAreTheGeneralPaths) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::user_call_test

@@ -9,7 +9,7 @@
 
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::value_lifetimes_test {
 namespace {
 
 const ContextShape* ShapeOf(size_t n, const std::string& prefix) {
@@ -143,4 +143,4 @@ TEST(EmptyList, OneOwnerlessConstantOnEveryThread) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::value_lifetimes_test

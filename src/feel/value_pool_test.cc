@@ -13,7 +13,7 @@
 #include "feel/frame_memory.h"
 #include "feel/value.h"
 
-namespace zebra::feel {
+namespace zebra::feel::value_pool_test {
 namespace {
 
 // The cache's own logic, on a local cache (also under ASan, where values bypass it and its cached
@@ -279,4 +279,4 @@ TEST(ValueMemory, LargeBlocksFreedOnAnotherThreadBounded) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::value_pool_test

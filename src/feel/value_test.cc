@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace zebra::feel {
+namespace zebra::feel::value_test {
 namespace {
 
 std::vector<Value> OneOfEachKind() {
@@ -243,4 +243,4 @@ TEST(ImmortalValue, FunctionsStayOwned) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::value_test

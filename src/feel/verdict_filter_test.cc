@@ -11,7 +11,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::verdict_filter_test {
 namespace {
 
 // A field's value as FEEL text: mostly the types the verdicts answer, now and then one the
@@ -158,4 +158,4 @@ TEST(VerdictFilterTest, WrittenOutAnswers) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::verdict_filter_test

@@ -12,7 +12,7 @@
 #include "feel/builtins_test_util.h"
 #include "feel/feel.h"
 
-namespace zebra::feel {
+namespace zebra::feel::verdicts_test {
 namespace {
 
 using testing::Answered;
@@ -295,4 +295,4 @@ TEST(VerdictTest, HandWritten) {
 }
 
 }  // namespace
-}  // namespace zebra::feel
+}  // namespace zebra::feel::verdicts_test

@@ -15,7 +15,7 @@
 #include "build_info.h"
 #include "fhir/fhir.h"
 
-namespace zebra::fhir {
+namespace zebra::fhir::bundles_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -161,4 +161,4 @@ TEST(FhirBundlesTest, DiscordantReportedGradeIsANoteAndUnknownUnitIsUnused) {
 }
 
 }  // namespace
-}  // namespace zebra::fhir
+}  // namespace zebra::fhir::bundles_test

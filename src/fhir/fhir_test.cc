@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace zebra::fhir {
+namespace zebra::fhir::fhir_test {
 namespace {
 
 const Json& Tables() {
@@ -624,4 +624,4 @@ TEST(DatePrefixTest, FullDatesAtTheStartOnly) {
 }
 
 }  // namespace
-}  // namespace zebra::fhir
+}  // namespace zebra::fhir::fhir_test

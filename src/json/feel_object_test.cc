@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace zebra::json {
+namespace zebra::json::feel_object_test {
 namespace {
 
 // The scanner's answer equals the general parser's: same keys in order, same values and digits.
@@ -239,4 +239,4 @@ TEST(SlotReader, KeysAndSharedStringsDifferingInOneByteAreOthers) {
 }
 
 }  // namespace
-}  // namespace zebra::json
+}  // namespace zebra::json::feel_object_test

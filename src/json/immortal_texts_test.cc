@@ -7,7 +7,7 @@
 
 #include "json/json_writer.h"
 
-namespace zebra::json {
+namespace zebra::json::immortal_texts_test {
 namespace {
 
 using feel::Value;
@@ -87,4 +87,4 @@ TEST(ImmortalTexts, VerbatimWritesAsStringDoes) {
 }
 
 }  // namespace
-}  // namespace zebra::json
+}  // namespace zebra::json::immortal_texts_test

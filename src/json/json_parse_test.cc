@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-namespace zebra::json {
+namespace zebra::json::json_parse_test {
 namespace {
 
 std::string ErrorPath(std::string_view text) {
@@ -180,4 +180,4 @@ TEST(SanitizeUtf8, ReplacesInvalidBytesAndOptionallyControls) {
 }
 
 }  // namespace
-}  // namespace zebra::json
+}  // namespace zebra::json::json_parse_test

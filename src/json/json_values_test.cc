@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace zebra::json {
+namespace zebra::json::json_values_test {
 namespace {
 
 using nlohmann::ordered_json;
@@ -57,4 +57,4 @@ TEST(JsonValuesTest, AppendDecimalWritesToString) {
 }
 
 }  // namespace
-}  // namespace zebra::json
+}  // namespace zebra::json::json_values_test

@@ -8,7 +8,7 @@
 #include <limits>
 #include <random>
 
-namespace zebra::json {
+namespace zebra::json::json_writer_test {
 namespace {
 
 using nlohmann::json;
@@ -822,4 +822,4 @@ TEST(JsonOutTest, InvalidUtf8FragmentThrowsAtUse) {
 }
 
 }  // namespace
-}  // namespace zebra::json
+}  // namespace zebra::json::json_writer_test

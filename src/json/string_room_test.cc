@@ -9,7 +9,7 @@
 
 #include "json/json_writer.h"
 
-namespace zebra::json {
+namespace zebra::json::string_room_test {
 namespace {
 
 using nlohmann::ordered_json;
@@ -99,4 +99,4 @@ TEST(StringRoomTest, WriterIntoAReusedBufferWritesTheTreesDump) {
 }
 
 }  // namespace
-}  // namespace zebra::json
+}  // namespace zebra::json::string_room_test

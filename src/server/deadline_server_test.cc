@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-namespace zebra::server {
+namespace zebra::server::deadline_server_test {
 namespace {
 
 using Clock = DeadlineStream::Clock;
@@ -180,4 +180,4 @@ TEST(DeadlineStream, LargeReadsAreCountedToo) {
 }
 
 }  // namespace
-}  // namespace zebra::server
+}  // namespace zebra::server::deadline_server_test

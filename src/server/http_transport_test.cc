@@ -15,7 +15,7 @@
 #include "api/cds_hooks.h"
 #include "engine/testing.h"
 
-namespace zebra::server {
+namespace zebra::server::http_transport_test {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -89,4 +89,4 @@ TEST(CdsTumorBoard, RealHttpFetchFromLoopbackServer) {
 // ---- request validation ---------------------------------------------------------------------------
 
 }  // namespace
-}  // namespace zebra::server
+}  // namespace zebra::server::http_transport_test

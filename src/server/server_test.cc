@@ -39,7 +39,7 @@
 #include "store/store.h"
 #include "store/testing.h"
 
-namespace zebra::server {
+namespace zebra::server::server_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -2497,4 +2497,4 @@ TEST_F(ServerTest, CaseListHasSummariesAndSearchSortAndFilter) {
 }
 
 }  // namespace
-}  // namespace zebra::server
+}  // namespace zebra::server::server_test

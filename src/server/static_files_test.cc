@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-namespace zebra::server {
+namespace zebra::server::static_files_test {
 namespace {
 namespace fs = std::filesystem;
 
@@ -80,4 +80,4 @@ TEST_F(StaticFilesTest, SymlinksOutOfTheRootAreRefused) {
 }
 
 }  // namespace
-}  // namespace zebra::server
+}  // namespace zebra::server::static_files_test
