@@ -136,8 +136,9 @@ void CountJson(Chunk& chunk, std::string_view kind, const engine::Json& id) {
 }
 
 // Evaluates one chunk: every line becomes one output line (a recommendation or an error record).
-// With `fhir`, each line is a FHIR Bundle mapped to a case first.
-void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
+// With `fhir`, each line is a FHIR Bundle mapped to a case first. With `count`, the answers'
+// scenario, option and alert ids are counted for --summary (without it, nothing reads them).
+void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, bool count, Chunk& chunk) {
   std::vector<std::pair<std::string, std::string>> errors;
   engine::Options options;
   options.format = engine::Format::kJsonLine;
@@ -162,6 +163,7 @@ void ProcessChunk(const engine::Knowledge& knowledge, bool fhir, Chunk& chunk) {
       }
       chunk.output += '\n';
       ++chunk.cases;
+      if (!count) continue;
       if (const auto& ids = evaluated->ids) {  // the answer written as text only: its ids
         if (ids->has_scenario_id) Count(chunk, "scenario", ids->scenario_id);
         for (const auto& id : ids->option_ids) Count(chunk, "option", id);
@@ -367,7 +369,7 @@ int BatchCommand(const Args& args, Io io) {
         slot_freed.notify_all();
         return;
       }
-      if (!stop) ProcessChunk(**k, fhir_input, *c);
+      if (!stop) ProcessChunk(**k, fhir_input, !summary_path.empty(), *c);
       std::unique_lock lock(mu);
       done.emplace(c->seq, c);
       if (writing) continue;  // the writer will reach it
