@@ -475,12 +475,7 @@ tl::expected<std::unique_ptr<JwtVerifier>, common::Error> MakeJwtVerifier(JwtVer
   return std::unique_ptr<JwtVerifier>(std::move(verifier));
 }
 
-namespace {
-// A config file error: `path` is the file, the message starts at the key ("file: key ...").
-tl::unexpected<common::Error> ConfigFail(const std::string& file, std::string what) {
-  return tl::unexpected(common::Error(file, std::move(what)));
-}
-}  // namespace
+using internal::ConfigFail;
 
 tl::expected<JwtVerifierOptions, common::Error> LoadJwtConfig(const std::string& path) {
   const auto text = internal::ReadSmallFile(path, kMaxJwksBytes);

@@ -72,4 +72,9 @@ tl::expected<nlohmann::json, std::string> VerifyJwsSignature(std::string_view to
 
 tl::expected<std::string, std::string> ReadSmallFile(const std::string& path, std::size_t max_bytes);
 
+// A config file error: `file` is the path, the message starts at the key ("file: key ...").
+inline tl::unexpected<common::Error> ConfigFail(const std::string& file, std::string what) {
+  return tl::unexpected(common::Error(file, std::move(what)));
+}
+
 }  // namespace zebra::auth::internal

@@ -273,12 +273,7 @@ std::string OAuthErrorCode(std::string_view body) {
   return *code;
 }
 
-namespace {
-// A config file error: `path` is the file, the message starts at the key ("file: key ...").
-tl::unexpected<common::Error> ConfigFail(const std::string& file, std::string what) {
-  return tl::unexpected(common::Error(file, std::move(what)));
-}
-}  // namespace
+using internal::ConfigFail;
 
 tl::expected<OidcConfig, common::Error> LoadOidcConfig(const std::string& path, bool insecure_dev) {
   const auto text = internal::ReadSmallFile(path, kMaxConfigBytes);

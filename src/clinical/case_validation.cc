@@ -23,26 +23,25 @@
 namespace zebra::clinical {
 namespace {
 
-using nlohmann::json;
+using PlainJson = nlohmann::json;  // (not `json`: that names zebra::json in this namespace)
 using nlohmann::ordered_json;
-using value_t = json::value_t;
+using value_t = PlainJson::value_t;
 
 constexpr size_t kMaxFoundChars = 80;
-constexpr size_t kMaxCaseBytes = 1 << 20;  // ParseCase's limit
 
 std::string Truncated(std::string s) {
   if (s.size() > kMaxFoundChars) s = s.substr(0, kMaxFoundChars - 3) + "...";
   return s;
 }
 
-std::string Compact(const json& v) {
+std::string Compact(const PlainJson& v) {
   // `replace` keeps dump() from throwing on invalid UTF-8 in hostile input.
-  return Truncated(v.dump(-1, ' ', false, json::error_handler_t::replace));
+  return Truncated(v.dump(-1, ' ', false, PlainJson::error_handler_t::replace));
 }
 
 // An insertion-ordered value is shown as its plain-JSON copy would be: object keys sorted.
 std::string Compact(const ordered_json& v) {
-  if (v.is_structured()) return Compact(json(v));
+  if (v.is_structured()) return Compact(PlainJson(v));
   return Truncated(v.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
 }
 
@@ -61,7 +60,7 @@ bool IsIdentifier(const std::string& key) {
 }
 
 std::string Child(const std::string& path, const std::string& key) {
-  if (!IsIdentifier(key)) return (path == "$" ? "$" : path) + "[" + Compact(json(key)) + "]";
+  if (!IsIdentifier(key)) return (path == "$" ? "$" : path) + "[" + Compact(PlainJson(key)) + "]";
   return path == "$" ? key : path + "." + key;
 }
 
@@ -145,11 +144,11 @@ uint8_t TypeBitsOf(const J& v, value_t t) {
 // A plain-JSON number with the same representation, so that numbers compare exactly as
 // nlohmann::json's operator== compares them (integer vs float through double, etc.).
 template <typename J>
-json PlainNumber(const J& v) {
+PlainJson PlainNumber(const J& v) {
   switch (v.type()) {
-    case value_t::number_integer: return json(v.template get<std::int64_t>());
-    case value_t::number_unsigned: return json(v.template get<std::uint64_t>());
-    default: return json(v.template get<double>());
+    case value_t::number_integer: return PlainJson(v.template get<std::int64_t>());
+    case value_t::number_unsigned: return PlainJson(v.template get<std::uint64_t>());
+    default: return PlainJson(v.template get<double>());
   }
 }
 
@@ -157,7 +156,7 @@ json PlainNumber(const J& v) {
 // key order, and for an insertion-ordered value a non-finite number is null.
 template <typename A, typename B>
 bool Equal(const A& a, const B& b) {
-  if constexpr (std::is_same_v<A, json> && std::is_same_v<B, json>) {
+  if constexpr (std::is_same_v<A, PlainJson> && std::is_same_v<B, PlainJson>) {
     return a == b;
   } else {
     value_t ta = TypeOf(a), tb = TypeOf(b);
@@ -182,7 +181,7 @@ bool Equal(const A& a, const B& b) {
         }
         return true;
       }
-      default: return json(a) == json(b);
+      default: return PlainJson(a) == PlainJson(b);
     }
   }
 }
@@ -257,7 +256,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-std::string JoinValues(const json& list, size_t max_items = 20) {
+std::string JoinValues(const PlainJson& list, size_t max_items = 20) {
   std::string out;
   size_t n = 0;
   for (const auto& e : list) {
@@ -271,10 +270,10 @@ std::string JoinValues(const json& list, size_t max_items = 20) {
   return out;
 }
 
-std::string Number(const json& v) { return Compact(v); }
+std::string Number(const PlainJson& v) { return Compact(v); }
 
 // What the schema's numeric bounds allow, as one text ("0 to 100", "above 0 and at most 50").
-std::string Range(const json& schema) {
+std::string Range(const PlainJson& schema) {
   auto lo = schema.find("minimum"), hi = schema.find("maximum");
   auto xlo = schema.find("exclusiveMinimum"), xhi = schema.find("exclusiveMaximum");
   std::string low = lo != schema.end() ? Number(*lo) : xlo != schema.end() ? "above " + Number(*xlo) : "";
@@ -295,7 +294,7 @@ struct Bound {
   std::string text;  // the schema's value as written in messages
 };
 
-Bound BoundOf(const json& schema, const char* key) {
+Bound BoundOf(const PlainJson& schema, const char* key) {
   Bound b;
   auto it = schema.find(key);
   if (it == schema.end() || !it->is_number()) return b;
@@ -376,12 +375,12 @@ struct CompiledCaseSchema::Impl {
     std::string type_allowed;
     // const / enum
     bool has_const = false;
-    json const_value;
+    PlainJson const_value;
     std::string const_text;
     bool has_enum = false;
     std::vector<std::string> enum_strings;  // sorted
     KeyTable enum_table;                    // the same strings, by hash
-    std::vector<json> enum_others;          // the values that are not strings
+    std::vector<PlainJson> enum_others;          // the values that are not strings
     std::string enum_allowed;
     // numbers
     Bound minimum, exclusive_minimum, maximum, exclusive_maximum;
@@ -395,7 +394,7 @@ struct CompiledCaseSchema::Impl {
     bool unique = false;
     int items = -1;
     // objects
-    std::vector<std::pair<std::string, int>> properties;  // sorted by name, as json keeps them
+    std::vector<std::pair<std::string, int>> properties;  // sorted by name, as nlohmann::json keeps them
     std::vector<std::string> required;
     // For the check that a case passes (Passes): each property's name by its hash, whether it is
     // required, and the required names that are not properties (looked up one by one).
@@ -455,7 +454,7 @@ struct CompiledCaseSchema::Impl {
 
   std::vector<Node> nodes;  // nodes[0] is the root
 
-  int Compile(const json& schema) {
+  int Compile(const PlainJson& schema) {
     int index = static_cast<int>(nodes.size());
     nodes.emplace_back();
     if (schema.is_boolean()) {
@@ -513,7 +512,7 @@ struct CompiledCaseSchema::Impl {
     n.unique = unique != schema.end() && unique->is_boolean() && unique->get<bool>();
     if (auto it = schema.find("items"); it != schema.end() && (it->is_object() || it->is_boolean()))
       n.items = Compile(*it);
-    json names = json::array();
+    PlainJson names = PlainJson::array();
     if (auto it = schema.find("properties"); it != schema.end() && it->is_object())
       for (auto p = it->begin(); p != it->end(); ++p) {
         names.push_back(p.key());
@@ -714,7 +713,7 @@ class Run {
 
   void CheckObject(const J& v, const Node& n, const Frame* f) {
     const auto& object = v.template get_ref<const typename J::object_t&>();
-    if constexpr (std::is_same_v<J, json>) {
+    if constexpr (std::is_same_v<J, PlainJson>) {
       for (const auto& r : n.required)
         if (object.find(r) == object.end()) Add(Child(PathOf(f), r), "is required but missing", "", "a value");
       for (const auto& member : object) Member(member, n, f);
@@ -768,7 +767,7 @@ class Run {
     // A hint only when the name is close (a typo), not for unrelated fields.
     bool close = !best.empty() && best_d <= std::max<size_t>(2, key.size() / 3);
     Add(PathOf(child), close ? "is not a known field (did you mean \"" + best + "\"?)" : "is not a known field",
-        Compact(json(key)), n.unknown_allowed);
+        Compact(PlainJson(key)), n.unknown_allowed);
   }
 
   const Impl& impl_;

@@ -11,6 +11,7 @@
 // an error are only built when there is an error.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ namespace zebra::clinical {
 namespace internal {
 struct CaseNode;  // the case schema as context shapes (case_shapes.h)
 }
+
+// The largest case text read (ParseCase, the strict reader's quick check): 1 MiB.
+inline constexpr size_t kMaxCaseBytes = 1 << 20;
 
 // A common::Error (path "tumor.ki67_percent", "history.prior_therapies[0].option", "$" for the
 // root; message "-3 is below 0") that also keeps what the validator knows apart: they stay

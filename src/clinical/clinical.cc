@@ -40,7 +40,6 @@ std::string Str(const Json& j, const char* key) {
 }
 
 constexpr size_t kMaxCaseDepth = 32;
-constexpr size_t kMaxCaseBytes = 1 << 20;
 
 // knowledge/patient/LANG.json: the patient texts of each language (optional directory).
 void LoadPatientTexts(const std::filesystem::path& dir, KnowledgeBase& kb, common::Errors& errors) {

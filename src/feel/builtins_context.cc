@@ -4,11 +4,13 @@
 #include <string>
 
 #include "feel/builtins.h"
+#include "feel/builtins_util.h"
 
 namespace zebra::feel {
 namespace {
 
-std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
+using builtins_internal::AsList;
+using builtins_internal::Describe;
 
 // get value(m, key): null when the key is absent.
 Value GetValue(std::span<const Value> args, EvalContext& ctx) {
@@ -34,12 +36,6 @@ Value GetEntries(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-// The list itself, or `single` holding the value (singleton-list conversion, DMN 1.5 §10.3.2.9.4).
-const List& AsList(const Value& arg, List& single) {
-  if (arg.is(Type::kList)) return arg.list();
-  single.push_back(arg);
-  return single;
-}
 
 // A context built from a list (or one value) by `put_item(item, out)`, which puts the item's
 // entries into `out` or returns the error value that stops the build.

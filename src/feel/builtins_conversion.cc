@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "feel/builtins.h"
+#include "feel/builtins_util.h"
 
 namespace zebra::feel {
 namespace {
@@ -21,13 +22,8 @@ std::optional<int64_t> IntArg(const Value& v) {
   return v.number().ToInt64();
 }
 
-bool AnyNull(std::span<const Value> args) {
-  for (const Value& a : args)
-    if (a.is_null()) return true;
-  return false;
-}
-
-std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
+using builtins_internal::AnyNull;
+using builtins_internal::Describe;
 
 // fn(from) for the temporal kind `kind`, which fn names: null stays null, a value of the kind
 // is itself, a string is parsed by `parse` (an invalid one is an error that quotes it) and made

@@ -17,15 +17,9 @@
 namespace zebra::feel {
 namespace {
 
-std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
+using builtins_internal::Describe;
 
-// A non-list where a list is expected is a singleton list (DMN 1.5 §10.3.2.9.4). The holder
-// keeps the singleton alive.
-const List& AsList(const Value& v, List& holder) {
-  if (v.is(Type::kList)) return v.list();
-  holder.assign(1, v);
-  return holder;
-}
+using builtins_internal::AsList;
 
 // Functions taking either one list or the items themselves: min(1, 2) and min([1, 2]).
 // No argument at all is an error (there is nothing to call the function on).

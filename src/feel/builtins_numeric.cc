@@ -14,13 +14,8 @@ namespace {
 constexpr int64_t kMinScale = -6111;
 constexpr int64_t kMaxScale = 6176;
 
-std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
-
-bool AnyNull(std::span<const Value> args) {
-  for (const Value& a : args)
-    if (a.is_null()) return true;
-  return false;
-}
+using builtins_internal::AnyNull;
+using builtins_internal::Describe;
 
 // The first argument as a number; logs a typed error otherwise.
 const Decimal* NumberArg(std::string_view fn, const Value& v, EvalContext& ctx) {
@@ -142,8 +137,7 @@ Value Odd(std::span<const Value> a, EvalContext& c) { return Parity("odd", true,
 Value Even(std::span<const Value> a, EvalContext& c) { return Parity("even", false, a, c); }
 
 // Every numeric parameter is a single value (singleton lists are unwrapped).
-template <BuiltinImpl F>
-constexpr BuiltinImpl U = builtins_internal::UnwrapSingletons<F>;
+using builtins_internal::U;
 
 }  // namespace
 

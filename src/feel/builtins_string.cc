@@ -125,13 +125,8 @@ std::string MapCase(const std::string& s, bool upper) {
   return out;
 }
 
-std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
-
-bool AnyNull(std::span<const Value> args) {
-  for (const Value& a : args)
-    if (a.is_null()) return true;
-  return false;
-}
+using builtins_internal::AnyNull;
+using builtins_internal::Describe;
 
 // All arguments must be strings (null already handled). Reports which one is wrong.
 bool RequireStrings(std::string_view fn, std::span<const Value> args, EvalContext& ctx) {
@@ -314,8 +309,7 @@ Value StringJoin(std::span<const Value> args, EvalContext& ctx) {
   return Value::String(std::move(out));
 }
 
-template <BuiltinImpl F>
-constexpr BuiltinImpl U = builtins_internal::UnwrapSingletons<F>;
+using builtins_internal::U;
 
 }  // namespace
 

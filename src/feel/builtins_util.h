@@ -4,10 +4,22 @@
 #include <array>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "feel/builtins.h"
 
 namespace zebra::feel::builtins_internal {
+
+// A value's type as the built-ins' messages name it.
+inline std::string Describe(const Value& v) { return std::string(TypeName(v.type())); }
+
+// A non-list where a list is expected is a singleton list (DMN 1.5 §10.3.2.9.4): the list
+// itself, or `holder` holding the value (the holder keeps the singleton alive).
+inline const List& AsList(const Value& v, List& holder) {
+  if (v.is(Type::kList)) return v.list();
+  holder.assign(1, v);
+  return holder;
+}
 
 // DMN 1.5 §10.3.2.9.4 "from singleton list": a one-item list passed where a single value is
 // expected is that item. Wraps an implementation whose parameters are all single values.
@@ -21,6 +33,17 @@ Value UnwrapSingletons(std::span<const Value> args, EvalContext& ctx) {
   for (size_t i = 0; i < args.size(); ++i)
     unwrapped[i] = args[i].is(Type::kList) && args[i].list().size() == 1 ? args[i].list()[0] : args[i];
   return F(std::span<const Value>(unwrapped.data(), args.size()), ctx);
+}
+
+// An implementation whose parameters are all single values, with singleton lists unwrapped.
+template <BuiltinImpl F>
+inline constexpr BuiltinImpl U = UnwrapSingletons<F>;
+
+// Whether any argument is null.
+inline bool AnyNull(std::span<const Value> args) {
+  for (const Value& a : args)
+    if (a.is_null()) return true;
+  return false;
 }
 
 // An integer from a number, truncated toward zero as integer parameters (positions, lengths,

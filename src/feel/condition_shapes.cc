@@ -7,6 +7,7 @@
 
 #include "common/bytes.h"
 #include "feel/comparisons.h"
+#include "feel/filter_tests.h"
 #include "feel/list_idioms.h"
 
 namespace zebra::feel::internal {
@@ -79,14 +80,6 @@ Verdict InStringsNode::EvalVerdict(Frame& f) const {
 Value InStringsNode::Eval(Frame& f) const { return Value::Bool(InStringsNode::EvalVerdict(f) == Verdict::kTrue); }
 
 namespace {
-// (The prefix or suffix compared by SameBytes, as filter_tests.h's: the literals are a few bytes,
-// where memcmp's call costs more than the compare.)
-ZEBRA_VALUE_INLINE inline bool StringTest(uint8_t test, std::string_view x, std::string_view y) {
-  if (test == 3) return x.find(y) != std::string_view::npos;
-  if (y.size() > x.size()) return false;
-  return SameBytes(test == 1 ? x.data() : x.data() + (x.size() - y.size()), y.data(), y.size());
-}
-
 // The chain's verdict when its operands are string tests of one name's value `s`, a string: as
 // the operands answer one by one (StringTestCallNode::EvalVerdict: a boolean for a string),
 // true at the first that holds, else false. Reading the name once reads what each would read
