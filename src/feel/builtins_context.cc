@@ -36,7 +36,6 @@ Value GetEntries(std::span<const Value> args, EvalContext& ctx) {
   return Value::FromList(std::move(out));
 }
 
-
 // A context built from a list (or one value) by `put_item(item, out)`, which puts the item's
 // entries into `out` or returns the error value that stops the build.
 template <class PutItem>

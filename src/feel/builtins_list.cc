@@ -17,9 +17,8 @@
 namespace zebra::feel {
 namespace {
 
-using builtins_internal::Describe;
-
 using builtins_internal::AsList;
+using builtins_internal::Describe;
 
 // Functions taking either one list or the items themselves: min(1, 2) and min([1, 2]).
 // No argument at all is an error (there is nothing to call the function on).
