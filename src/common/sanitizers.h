@@ -26,4 +26,11 @@ inline constexpr bool kAddressSanitizer = false;
 // time, so there they take every kSanitizerStride-th input; the release run takes them all.
 inline constexpr size_t kSanitizerStride = kAddressSanitizer ? 4 : 1;
 
+// A count over such a sample (a loop's length, a floor on what it saw): `n` in the release run,
+// n / kSanitizerStride under the sanitizers, in n's own type.
+template <class T>
+constexpr T Sampled(T n) {
+  return n / static_cast<T>(kSanitizerStride);
+}
+
 }  // namespace zebra

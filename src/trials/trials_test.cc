@@ -56,9 +56,6 @@ std::vector<Json> VignettesAndGeneratedSample() {
   return cases;
 }
 
-// The generated cases' loops below are as many times shorter, and their counts' floors as much lower.
-constexpr int kStride = static_cast<int>(kSanitizerStride);
-
 // Each suite compares a case with and without the excluded studies; nearly every sampled case
 // must be valid and compared.
 size_t MostComparisons(size_t cases) { return 2 * cases * 8 / 10; }
@@ -527,7 +524,7 @@ TEST(TrialsText, SameBytesAsTheTree) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
   const std::vector<Json> cases = VignettesAndGeneratedSample();
-  ASSERT_GT(cases.size(), 400u / kSanitizerStride);
+  ASSERT_GT(cases.size(), Sampled(400u));
   size_t compared = 0, with_trials = 0, with_trial_option = 0;
   for (const Json& c : cases) {
     auto valid = clinical::ParseCase(c.dump(), **kb);
@@ -613,7 +610,7 @@ TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
   auto kb = clinical::LoadKnowledgeBase(kSource / "knowledge");
   ASSERT_TRUE(kb);
   const std::vector<Json> cases = VignettesAndGeneratedSample();
-  ASSERT_GT(cases.size(), 400u / kSanitizerStride);
+  ASSERT_GT(cases.size(), Sampled(400u));
 
   Scratch k;
   Json criteria = json::ParseStrict(Read(k.dir / "trials/criteria.json")).value();
@@ -697,10 +694,10 @@ TEST(TrialsFacts, EvaluatedWhenNeededGiveTheAnswerOfAllFactsEvaluated) {
     }
   }
   // The cases reach every outcome, and studies whose criteria are mixed.
-  EXPECT_GT(seen[0], 100 / kStride);
-  EXPECT_GT(seen[1], 100 / kStride);
-  EXPECT_GT(seen[2], 100 / kStride);
-  EXPECT_GT(mixed, 100 / kStride);
+  EXPECT_GT(seen[0], Sampled(100));
+  EXPECT_GT(seen[1], Sampled(100));
+  EXPECT_GT(seen[2], Sampled(100));
+  EXPECT_GT(mixed, Sampled(100));
 }
 
 // A thread keeps a fact's value for the values its text reads (the case paths it names, the facts
@@ -816,7 +813,7 @@ TEST(TrialsFacts, KeptOutcomesOnOneThreadGiveTheReferenceAnswers) {
   const char* results[] = {"positive", "negative"};
   const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
   const char* grades[] = {"G1", "G2", "G3"};
-  for (int i = 0; i < 700 / kStride; ++i) {
+  for (int i = 0; i < Sampled(700); ++i) {
     Json c = Json::object();
     c["patient"] = {{"ecog", i % 3}, {"hemoglobin_g_dl", 8 + (i % 5)}};
     if (const int twice = i * 37 % 300; i % 50 == 3) {
@@ -862,7 +859,7 @@ TEST(TrialsFacts, OutcomesTakenByPathOverManyTestsGiveTheReferenceAnswers) {
   const char* settings[] = {"progression", "new_diagnosis", "after_resection"};
   const char* grades[] = {"G1", "G2", "G3"};
   int fitting = 0;
-  for (int i = 0; i < 600 / kStride; ++i) {
+  for (int i = 0; i < Sampled(600); ++i) {
     Json c = Json::object();
     c["patient"] = Json::object();
     if (i % 7 != 2) c["patient"]["ecog"] = i % 4;
@@ -881,7 +878,7 @@ TEST(TrialsFacts, OutcomesTakenByPathOverManyTestsGiveTheReferenceAnswers) {
     for (const auto& t : rec["trials"])
       if (t["criteria_encoded"] == true) ++fitting;
   }
-  EXPECT_GT(fitting, 200 / kStride);  // (studies fit, and others are ruled out)
+  EXPECT_GT(fitting, Sampled(200));  // (studies fit, and others are ruled out)
 }
 
 // A thread takes the outcomes it keeps for the values of each set of several paths that key tests
@@ -922,7 +919,7 @@ TEST(TrialsFacts, OutcomesTakenBySetsOfPathsGiveTheReferenceAnswers) {
   const char* uptakes[] = {"above", "equal", "below"};
   const char* grades[] = {"G1", "G2", "G3"};
   int fitting = 0;
-  for (int i = 0; i < 900 / kStride; ++i) {
+  for (int i = 0; i < Sampled(900); ++i) {
     Json c = Json::object();
     c["patient"] = Json::object();
     if (i % 7 != 2) c["patient"]["ecog"] = i % 4;
@@ -943,7 +940,7 @@ TEST(TrialsFacts, OutcomesTakenBySetsOfPathsGiveTheReferenceAnswers) {
     for (const auto& t : rec["trials"])
       if (t["criteria_encoded"] == true) ++fitting;
   }
-  EXPECT_GT(fitting, 100 / kStride);  // (studies fit, and others are ruled out)
+  EXPECT_GT(fitting, Sampled(100));  // (studies fit, and others are ruled out)
 }
 
 // kb check names the case paths a text reads as its compiled tree does, not as a pattern over its
